@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal["exposure", "click", "launch", "ready", "session_end"]
+
+
+class EventIn(BaseModel):
+    """One event as the host or SDK reports it; ``ts`` is the client's clock in ms since the epoch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: EventType
+    app_id: str = Field(max_length=40)
+    ts: int
+    launch_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    source: str | None = Field(default=None, max_length=32)
+    load_ms: int | None = Field(default=None, ge=0, le=600_000)
+    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+    prewarmed: bool | None = None
+
+
+class Rejection(BaseModel):
+    index: int
+    reason: str
+
+
+class IngestOut(BaseModel):
+    accepted: int
+    rejected: list[Rejection]

@@ -1,0 +1,74 @@
+"""Ingesting events: each one checked on its own, the good ones kept even when others are bad."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from pydantic import ValidationError
+
+from openminis.analytics.schemas import EventIn, IngestOut, Rejection
+from openminis.analytics.store import EventStore
+from openminis.errors import InvalidArgument
+
+# Clients batch and retry, so events arrive late; a clock far ahead of ours is wrong, though.
+MAX_AGE = timedelta(days=7)
+MAX_SKEW = timedelta(minutes=10)
+NEEDS_LAUNCH = {"launch", "ready", "session_end"}
+SOURCES = {"feed", "hub", "search", "recents", "share", "post", "direct"}
+
+
+def ingest(
+    store: EventStore,
+    raw_events: object,
+    *,
+    user_id: str | None,
+    app_exists: Callable[[str], bool],
+    max_batch: int,
+    now: datetime | None = None,
+) -> IngestOut:
+    if not isinstance(raw_events, list):
+        raise InvalidArgument("events must be a list", field="events")
+    if len(raw_events) > max_batch:
+        raise InvalidArgument(f"at most {max_batch} events per batch", field="events")
+    now = now or datetime.now(UTC)
+    rows: list[tuple] = []
+    rejected: list[Rejection] = []
+    for index, raw in enumerate(raw_events):
+        reason = None
+        try:
+            event = EventIn.model_validate(raw)
+            reason = _problem(event, now, app_exists)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "event"
+            reason = f"{field}: {first['msg']}"
+        if reason:
+            rejected.append(Rejection(index=index, reason=reason))
+            continue
+        ts = datetime.fromtimestamp(event.ts / 1000, UTC)
+        rows.append((event.type, event.app_id, user_id, event.launch_id, event.source, ts, now, event.load_ms, event.duration_ms, event.prewarmed))
+    store.append(rows)
+    return IngestOut(accepted=len(rows), rejected=rejected)
+
+
+def _problem(event: EventIn, now: datetime, app_exists: Callable[[str], bool]) -> str | None:
+    try:
+        ts = datetime.fromtimestamp(event.ts / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return "ts: not a time in milliseconds since the epoch"
+    if ts < now - MAX_AGE:
+        return "ts: older than 7 days"
+    if ts > now + MAX_SKEW:
+        return "ts: in the future"
+    if event.source is not None and event.source not in SOURCES:
+        return f"source: must be one of {', '.join(sorted(SOURCES))}"
+    if event.type in NEEDS_LAUNCH and event.launch_id is None:
+        return f"launch_id: required for {event.type} events"
+    if event.type == "ready" and event.load_ms is None:
+        return "load_ms: required for ready events"
+    if event.type == "session_end" and event.duration_ms is None:
+        return "duration_ms: required for session_end events"
+    if not app_exists(event.app_id):
+        return f"app_id: no app {event.app_id!r}"
+    return None

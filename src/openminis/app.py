@@ -1,0 +1,118 @@
+"""The ASGI application: one process serving the host origin and every app's origin."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from openminis import __version__
+from openminis.analytics.api import router as analytics_router
+from openminis.catalog.api import router as catalog_router
+from openminis.errors import PlatformError
+from openminis.feed.api import router as feed_router
+from openminis.identity.api import router as identity_router
+from openminis.platform import Platform
+from openminis.runtime.api import router as runtime_router
+from openminis.runtime.serving import create_apps_app
+from openminis.settings import Settings
+from openminis.web.pages import WEB_DIR
+from openminis.web.pages import router as pages_router
+
+log = logging.getLogger("openminis")
+
+
+class OriginRouter:
+    """Sends each request to the host app or the apps app by its Host header.
+
+    ``{app_id}.{apps_host}`` is an app's origin; anything else is the host. The app id goes into
+    the ASGI scope, so the apps app never parses the header again.
+    """
+
+    def __init__(self, host: ASGIApp, apps: ASGIApp, apps_host: str):
+        self.host = host
+        self.apps = apps
+        self.suffix = "." + apps_host
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = _host_header(scope)
+            hostname = host if host.startswith("[") else host.split(":", 1)[0]
+            if hostname.endswith(self.suffix):
+                label = hostname[: -len(self.suffix)]
+                if label and "." not in label:
+                    await self.apps({**scope, "minis.app_id": label}, receive, send)
+                    return
+        await self.host(scope, receive, send)
+
+
+def _host_header(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return value.decode("latin-1").lower()
+    return ""
+
+
+def _request_id(request: Request) -> str:
+    return getattr(request.state, "request_id", "")
+
+
+def _error(status: int, body: dict, request: Request) -> JSONResponse:
+    return JSONResponse({**body, "request_id": _request_id(request)}, status_code=status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PlatformError)
+    async def platform_error(request: Request, exc: PlatformError):
+        return _error(exc.status, exc.body(), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
+        return _error(422, {"code": "INVALID_ARGUMENT", "message": f"{field or 'request'}: {first['msg']}", "field": field or None}, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        return _error(exc.status_code, {"code": code, "message": str(exc.detail)}, request)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error (request %s)", _request_id(request))
+        return _error(500, {"code": "INTERNAL", "message": "internal error"}, request)
+
+
+def create_host_app(platform: Platform) -> FastAPI:
+    host = FastAPI(title="openminis", version=__version__)
+    host.state.platform = platform
+
+    @host.middleware("http")
+    async def request_id(request: Request, call_next):
+        request.state.request_id = request.headers.get("x-request-id", "")[:64] or secrets.token_hex(8)
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = request.state.request_id
+        return response
+
+    install_error_handlers(host)
+    for router in (pages_router, identity_router, feed_router, runtime_router, analytics_router, catalog_router):
+        host.include_router(router)
+    host.mount("/static", StaticFiles(directory=Path(WEB_DIR) / "static"), name="static")
+    return host
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> OriginRouter:
+    platform = platform or Platform(settings or Settings())
+    host = create_host_app(platform)
+    apps = create_apps_app(platform)
+    install_error_handlers(apps)
+    router = OriginRouter(host, apps, platform.settings.apps_host)
+    router.platform = platform
+    return router

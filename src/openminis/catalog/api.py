@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service
+from openminis.catalog.package import PackageError, read_zip
+from openminis.catalog.schemas import VersionOut
+from openminis.errors import Forbidden
+from openminis.platform import Platform
+from openminis.web.dependencies import get_platform, get_session
+
+router = APIRouter(prefix="/api/admin", tags=["catalog"])
+
+
+def require_admin(request: Request, platform: Platform = Depends(get_platform)) -> None:
+    # Developer accounts with their own credentials arrive with the Open API; until then an
+    # operator token guards uploads.
+    expected = platform.settings.admin_token
+    presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(expected, presented):
+        raise Forbidden("an admin token is required to upload packages", code="UNAUTHORIZED", status=401)
+
+
+@router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[Depends(require_admin)])
+async def upload_package(request: Request, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)) -> VersionOut:
+    """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
+    limit = platform.settings.max_package_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PackageError(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE", status=413)
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise PackageError(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE", status=413)
+    package = await run_in_threadpool(read_zip, bytes(body), platform.package_limits)
+    version = await run_in_threadpool(service.publish_version, session, platform.packages, package)
+    return VersionOut(
+        app_id=version.app_id,
+        version=version.version,
+        size_bytes=version.size_bytes,
+        file_count=len(version.files),
+        sha256=version.sha256,
+        entry_url=f"{platform.settings.app_origin(version.app_id)}/v/{version.version}/{package.manifest.entry}",
+    )

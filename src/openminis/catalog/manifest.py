@@ -1,0 +1,75 @@
+"""``minis.json``: the manifest at the root of every package, and its schema."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import semver
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# An app id is the first DNS label of the app's origin, so it must be a valid, lowercase label.
+APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])$")
+DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(description="3-40 chars: lowercase letters, digits and hyphens; starts with a letter")
+    name: str = Field(min_length=1, max_length=60)
+    kind: Literal["game", "drama"]
+    version: str = Field(max_length=64, description="semantic version, e.g. 1.2.0")
+    entry: str = Field(default="index.html", max_length=200)
+    orientation: Literal["portrait", "landscape", "auto"] = "portrait"
+    category: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
+    icon: str = Field(max_length=200)
+    description: str = Field(default="", max_length=500)
+    allowed_domains: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_dns_label(cls, value: str) -> str:
+        if not APP_ID.match(value) or "--" in value:
+            raise ValueError("must be 3-40 lowercase letters, digits or single hyphens, starting with a letter")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _version_is_semver(cls, value: str) -> str:
+        if not semver.Version.is_valid(value):
+            raise ValueError("must be a semantic version such as 1.0.0")
+        return value
+
+    @field_validator("entry")
+    @classmethod
+    def _entry_is_html(cls, value: str) -> str:
+        if not value.lower().endswith((".html", ".htm")):
+            raise ValueError("must be an .html file")
+        return value
+
+    @field_validator("icon")
+    @classmethod
+    def _icon_is_an_image(cls, value: str) -> str:
+        if not value.lower().endswith(ICON_TYPES):
+            raise ValueError(f"must be one of {', '.join(ICON_TYPES)}")
+        return value
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains_are_hostnames(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not DOMAIN.match(value.lower()):
+                raise ValueError(f"{value!r} is not a host name (like api.example.com or *.example.com)")
+        return [value.lower() for value in values]
+
+
+def describe(error: ValidationError) -> tuple[str, str]:
+    """The first problem of a validation error as (field, reason), for a clear message."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "minis.json"
+    reason = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        reason = "unknown field"
+    return field, reason

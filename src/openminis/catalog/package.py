@@ -1,0 +1,223 @@
+"""Reading a package (a folder or a zip) safely, all of it checked before anything is stored.
+
+Everything that can be wrong with an upload is found here: a manifest that breaks the schema,
+paths that would escape the package root, links, zip bombs, sizes over the limits. The result is
+either a whole, valid :class:`Package` in memory or a :class:`PackageError` naming the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from openminis.catalog.manifest import Manifest, describe
+from openminis.errors import PlatformError
+
+MANIFEST = "minis.json"
+# A few MiB of zeros compress a thousandfold; below this size a high ratio is harmless.
+RATIO_CHECK_FLOOR = 1024 * 1024
+
+
+class PackageError(PlatformError):
+    status = 422
+    code = "INVALID_PACKAGE"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_package_bytes: int
+    max_uncompressed_bytes: int
+    max_file_bytes: int
+    max_files: int
+    max_compression_ratio: int
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(
+            max_package_bytes=settings.max_package_bytes,
+            max_uncompressed_bytes=settings.max_uncompressed_bytes,
+            max_file_bytes=settings.max_file_bytes,
+            max_files=settings.max_files,
+            max_compression_ratio=settings.max_compression_ratio,
+        )
+
+
+@dataclass(frozen=True)
+class Package:
+    manifest: Manifest
+    files: dict[str, bytes]
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(len(data) for data in self.files.values())
+
+    def file_index(self) -> dict[str, dict]:
+        return {path: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()} for path, data in sorted(self.files.items())}
+
+    def digest(self) -> str:
+        """One hash over every path and content, the package's identity."""
+        outer = hashlib.sha256()
+        for path, entry in self.file_index().items():
+            outer.update(f"{path}\0{entry['sha256']}\n".encode())
+        return outer.hexdigest()
+
+
+def safe_path(name: str) -> str:
+    """The package-relative path for an archive or folder entry, or a PackageError if it is unsafe."""
+    if not name or len(name) > 255:
+        raise PackageError(f"path {name[:80]!r} is empty or longer than 255 characters", code="UNSAFE_PATH")
+    if "\\" in name:
+        raise PackageError(f"path {name!r} contains a backslash", code="UNSAFE_PATH")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        raise PackageError(f"path {name!r} is absolute", code="UNSAFE_PATH")
+    if any(ord(ch) < 32 or ch == "\x7f" for ch in name):
+        raise PackageError(f"path {name!r} contains a control character", code="UNSAFE_PATH")
+    parts = name.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise PackageError(f"path {name!r} has an empty, '.' or '..' component", code="UNSAFE_PATH")
+    return name
+
+
+class _Budget:
+    """Counts files and bytes against the limits as entries are read."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.files = 0
+        self.bytes = 0
+
+    def add(self, path: str, size: int) -> None:
+        self.files += 1
+        self.bytes += size
+        if self.files > self.limits.max_files:
+            raise PackageError(f"more than {self.limits.max_files} files", code="TOO_MANY_FILES")
+        if size > self.limits.max_file_bytes:
+            raise PackageError(f"{path} is {size} bytes, over the {self.limits.max_file_bytes}-byte file limit", code="FILE_TOO_LARGE")
+        if self.bytes > self.limits.max_uncompressed_bytes:
+            raise PackageError(f"package unpacks to more than {self.limits.max_uncompressed_bytes} bytes", code="PACKAGE_TOO_LARGE")
+
+
+def read_zip(data: bytes, limits: Limits) -> Package:
+    if len(data) > limits.max_package_bytes:
+        raise PackageError(f"package is {len(data)} bytes, over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise PackageError(f"not a readable zip file: {exc}", code="NOT_A_ZIP") from None
+    budget = _Budget(limits)
+    files: dict[str, bytes] = {}
+    with archive:
+        infos = [info for info in archive.infolist() if not info.filename.startswith("__MACOSX/")]
+        declared = sum(info.file_size for info in infos)
+        if declared > RATIO_CHECK_FLOOR and declared > limits.max_compression_ratio * max(len(data), 1):
+            raise PackageError("compression ratio of the whole archive is over the limit (zip bomb?)", code="ZIP_BOMB")
+        for info in infos:
+            if info.is_dir():
+                safe_path(info.filename.rstrip("/"))
+                continue
+            path = safe_path(info.filename)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise PackageError(f"{path} is a symbolic link; packages may not contain links", code="SYMLINK")
+            if info.flag_bits & 0x1:
+                raise PackageError(f"{path} is encrypted", code="UNSAFE_PATH")
+            if info.file_size > RATIO_CHECK_FLOOR and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1):
+                raise PackageError(f"{path} has a compression ratio over {limits.max_compression_ratio} (zip bomb?)", code="ZIP_BOMB")
+            budget.add(path, info.file_size)
+            if path in files:
+                raise PackageError(f"{path} appears twice in the archive", code="UNSAFE_PATH")
+            # The header's size may lie: read at most one byte past it and compare.
+            try:
+                with archive.open(info) as handle:
+                    content = handle.read(info.file_size + 1)
+            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as exc:
+                raise PackageError(f"{path} cannot be read: {exc}", code="NOT_A_ZIP") from None
+            if len(content) != info.file_size:
+                raise PackageError(f"{path} does not unpack to the size its header declares (zip bomb?)", code="ZIP_BOMB")
+            files[path] = content
+    return _with_manifest(_strip_single_root(files))
+
+
+def read_folder(root: Path, limits: Limits) -> Package:
+    root = Path(root)
+    if root.is_symlink() or not root.is_dir():
+        raise PackageError(f"{root} is not a folder", code="NOT_A_FOLDER")
+    budget = _Budget(limits)
+    files: dict[str, bytes] = {}
+    for current, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in dirnames + filenames:
+            full = Path(current, name)
+            relative = full.relative_to(root).as_posix()
+            safe_path(relative)
+            if full.is_symlink():
+                raise PackageError(f"{relative} is a symbolic link; packages may not contain links", code="SYMLINK")
+        for name in filenames:
+            full = Path(current, name)
+            relative = full.relative_to(root).as_posix()
+            info = full.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                raise PackageError(f"{relative} is not a regular file", code="UNSAFE_PATH")
+            budget.add(relative, info.st_size)
+            files[relative] = full.read_bytes()
+    if sum(len(data) for data in files.values()) > limits.max_package_bytes:
+        raise PackageError(f"package is over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE")
+    return _with_manifest(files)
+
+
+def read_package(source: Path | bytes, limits: Limits) -> Package:
+    if isinstance(source, bytes):
+        return read_zip(source, limits)
+    source = Path(source)
+    if source.is_dir() and not source.is_symlink():
+        return read_folder(source, limits)
+    if source.is_file():
+        if source.stat().st_size > limits.max_package_bytes:
+            raise PackageError(f"package is over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE")
+        return read_zip(source.read_bytes(), limits)
+    raise PackageError(f"{source} is neither a folder nor a zip file", code="NOT_A_FOLDER")
+
+
+def _strip_single_root(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Zips made by "compress folder" wrap everything in one folder; accept that form too."""
+    if MANIFEST in files or not files:
+        return files
+    roots = {path.split("/", 1)[0] for path in files}
+    if len(roots) == 1 and all("/" in path for path in files):
+        root = roots.pop() + "/"
+        if root + MANIFEST in files:
+            return {path.removeprefix(root): data for path, data in files.items()}
+    return files
+
+
+def _with_manifest(files: dict[str, bytes]) -> Package:
+    raw = files.get(MANIFEST)
+    if raw is None:
+        raise PackageError(f"no {MANIFEST} at the package root", code="INVALID_MANIFEST", field=MANIFEST)
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PackageError(f"{MANIFEST} is not valid JSON: {exc}", code="INVALID_MANIFEST", field=MANIFEST) from None
+    if not isinstance(document, dict):
+        raise PackageError(f"{MANIFEST} must be a JSON object", code="INVALID_MANIFEST", field=MANIFEST)
+    try:
+        manifest = Manifest.model_validate(document)
+    except ValidationError as exc:
+        field, reason = describe(exc)
+        raise PackageError(f"{MANIFEST}: {field}: {reason}", code="INVALID_MANIFEST", field=field) from None
+    for field in ("entry", "icon"):
+        path = getattr(manifest, field)
+        try:
+            safe_path(path)
+        except PackageError as exc:
+            raise PackageError(f"{MANIFEST}: {field}: {exc.message}", code="INVALID_MANIFEST", field=field) from None
+        if path not in files:
+            raise PackageError(f"{MANIFEST}: {field}: {path} is not in the package", code="INVALID_MANIFEST", field=field)
+    return Package(manifest=manifest, files=files)

@@ -1,0 +1,136 @@
+"""Apps and their immutable versions: publishing, looking up, listing."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import semver
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openminis.catalog.models import App, AppVersion
+from openminis.catalog.package import Package, PackageError
+from openminis.catalog.store import PackageStore
+from openminis.db import utcnow
+from openminis.errors import Conflict, InvalidArgument, NotFound
+
+
+def publish_version(session: Session, store: PackageStore, package: Package) -> AppVersion:
+    """Store a validated package as a new immutable version; nothing is kept if any step fails."""
+    manifest = package.manifest
+    app = session.get(App, manifest.id)
+    if app is not None and app.kind != manifest.kind:
+        raise PackageError(f"{manifest.id} is a {app.kind}; a version cannot change it to {manifest.kind}", code="INVALID_MANIFEST", field="kind")
+    if _version_exists(session, manifest.id, manifest.version):
+        raise Conflict(f"{manifest.id} {manifest.version} already exists; versions are immutable, bump the version", code="VERSION_EXISTS")
+
+    # Files first, row second: a crash in between leaves only unreferenced files, never a row without files.
+    storage_key = store.put(manifest.id, manifest.version, package.files)
+    try:
+        now = utcnow()
+        if app is None:
+            app = App(id=manifest.id, kind=manifest.kind, latest_version=manifest.version, created_at=now)
+            session.add(app)
+        if app.latest_version == manifest.version or semver.Version.parse(manifest.version) > semver.Version.parse(app.latest_version):
+            app.latest_version = manifest.version
+            app.name = manifest.name
+            app.category = manifest.category
+            app.description = manifest.description
+        app.updated_at = now
+        version = AppVersion(
+            app_id=manifest.id,
+            version=manifest.version,
+            manifest=manifest.model_dump(),
+            files=package.file_index(),
+            size_bytes=package.size_bytes,
+            sha256=package.digest(),
+            storage_key=storage_key,
+            created_at=now,
+        )
+        session.add(version)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        store.delete(storage_key)
+        raise Conflict(f"{manifest.id} {manifest.version} already exists; versions are immutable, bump the version", code="VERSION_EXISTS") from None
+    except BaseException:
+        session.rollback()
+        store.delete(storage_key)
+        raise
+    return version
+
+
+def _version_exists(session: Session, app_id: str, version: str) -> bool:
+    return session.scalar(select(func.count()).where(AppVersion.app_id == app_id, AppVersion.version == version)) > 0
+
+
+def get_app(session: Session, app_id: str) -> App:
+    app = session.get(App, app_id)
+    if app is None:
+        raise NotFound(f"no app {app_id!r}")
+    return app
+
+
+def get_version(session: Session, app_id: str, version: str | None = None) -> AppVersion:
+    """A version of an app, the latest when none is named."""
+    if version is None:
+        version = get_app(session, app_id).latest_version
+    found = session.scalar(select(AppVersion).where(AppVersion.app_id == app_id, AppVersion.version == version))
+    if found is None:
+        raise NotFound(f"no version {version!r} of app {app_id!r}")
+    return found
+
+
+def app_exists(session: Session, app_id: str) -> bool:
+    return session.get(App, app_id) is not None
+
+
+@dataclass(frozen=True)
+class Page:
+    apps: list[tuple[App, AppVersion]]
+    next_cursor: str | None
+
+
+def _encode_cursor(created_at: datetime, app_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), app_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, app_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(created), str(app_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgument("cursor is not one this server issued", field="cursor") from exc
+
+
+def list_apps(session: Session, *, kind: str | None = None, query: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
+    """Apps newest first, with their latest version, paginated by an opaque keyset cursor."""
+    statement = select(App, AppVersion).join(AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version))
+    if kind:
+        statement = statement.where(App.kind == kind)
+    if query:
+        pattern = f"%{_escape_like(query.strip().lower())}%"
+        statement = statement.where(
+            or_(
+                func.lower(App.name).like(pattern, escape="\\"),
+                func.lower(App.category).like(pattern, escape="\\"),
+                func.lower(App.description).like(pattern, escape="\\"),
+            )
+        )
+    if cursor:
+        created, app_id = _decode_cursor(cursor)
+        statement = statement.where(or_(App.created_at < created, (App.created_at == created) & (App.id > app_id)))
+    rows = session.execute(statement.order_by(App.created_at.desc(), App.id).limit(limit + 1)).all()
+    apps = [(row[0], row[1]) for row in rows[:limit]]
+    next_cursor = _encode_cursor(apps[-1][0].created_at, apps[-1][0].id) if len(rows) > limit else None
+    return Page(apps=apps, next_cursor=next_cursor)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,120 @@
+"""``minis``: run the platform, publish packages, manage the database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openminis.catalog import service as catalog
+from openminis.catalog.package import read_package
+from openminis.errors import Conflict, PlatformError
+from openminis.migrations import upgrade
+from openminis.platform import Platform
+from openminis.settings import Settings
+
+app = typer.Typer(help="openminis: a self-hostable mini-program platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.")
+app.add_typer(db_app, name="db")
+console = Console()
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DataDir = typer.Option(None, "--data-dir", help="Where the database, packages and events live (MINIS_DATA_DIR).")
+
+
+def _settings(data_dir: Path | None, **overrides) -> Settings:
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return Settings(**overrides)
+
+
+def _platform(settings: Settings) -> Platform:
+    platform = Platform(settings)
+    upgrade(settings.database)
+    return platform
+
+
+def publish_folder(platform: Platform, path: Path, *, skip_existing: bool = False) -> str:
+    package = read_package(path, platform.package_limits)
+    with platform.db.session() as session:
+        try:
+            version = catalog.publish_version(session, platform.packages, package)
+        except Conflict:
+            if skip_existing:
+                return f"{package.manifest.id} {package.manifest.version} (already published)"
+            raise
+    return f"{version.app_id} {version.version} ({version.size_bytes:,} bytes, {len(version.files)} files)"
+
+
+@app.command()
+def publish(path: Path = typer.Argument(..., help="A package folder or zip with minis.json at its root."), data_dir: Path | None = DataDir):
+    """Validate a package and store it as a new immutable version."""
+    platform = _platform(_settings(data_dir))
+    try:
+        console.print(f"published {publish_folder(platform, path)}")
+    except PlatformError as exc:
+        where = f" [{exc.field}]" if exc.field else ""
+        console.print(f"[red]rejected[/red] {exc.code}{where}: {exc.message}")
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(8000, help="Port to bind."),
+    demo: bool = typer.Option(False, help="Publish the example mini-programs first."),
+    data_dir: Path | None = DataDir,
+):
+    """Run the platform: the host and every app's origin in one process."""
+    import uvicorn
+
+    from openminis.app import create_app
+
+    overrides = {}
+    if "MINIS_PUBLIC_URL" not in os.environ:
+        overrides["public_url"] = f"http://localhost:{port}"
+    if demo and "MINIS_ADMIN_TOKEN" not in os.environ:
+        overrides["admin_token"] = secrets.token_urlsafe(24)
+    settings = _settings(data_dir, **overrides)
+    platform = _platform(settings)
+    if demo:
+        folders = sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()) if EXAMPLES.is_dir() else []
+        for folder in folders:
+            console.print(f"demo: {publish_folder(platform, folder, skip_existing=True)}")
+        console.print(f"demo: admin token for uploads: {settings.admin_token}")
+    console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
+    try:
+        uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning")
+    finally:
+        platform.close()
+
+
+@app.command("apps")
+def list_apps(data_dir: Path | None = DataDir):
+    """List published apps."""
+    platform = _platform(_settings(data_dir))
+    table = Table("app", "kind", "category", "latest", "name")
+    with platform.db.session() as session:
+        for app_row, version in catalog.list_apps(session, limit=1000).apps:
+            table.add_row(app_row.id, app_row.kind, app_row.category, version.version, app_row.name)
+    console.print(table)
+    platform.close()
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: Path | None = DataDir):
+    """Apply the Alembic migrations to the configured database."""
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database)
+    console.print(f"database at head: {settings.database.split('@')[-1]}")
+
+
+if __name__ == "__main__":
+    app()

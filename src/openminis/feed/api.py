@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from openminis.catalog.schemas import CardList
+from openminis.feed import service
+from openminis.platform import Platform
+from openminis.web.dependencies import Visitor, current_visitor, get_platform, get_session
+
+router = APIRouter(prefix="/api", tags=["feed"])
+
+
+@router.get("/feed", response_model=CardList)
+def feed(
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=10, ge=1, le=50),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CardList:
+    return service.feed_page(session, platform.settings, cursor=cursor, limit=limit)
+
+
+@router.get("/hub", response_model=CardList)
+def hub(kind: Literal["game", "drama"] = "game", session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CardList:
+    return service.hub(session, platform.settings, kind=kind)
+
+
+@router.get("/search", response_model=CardList)
+def search(q: str = Query(default="", max_length=100), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CardList:
+    return service.search(session, platform.settings, query=q)
+
+
+@router.get("/recents", response_model=CardList)
+def recents(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CardList:
+    return service.recents(session, platform.settings, user_id=visitor.user.id)

@@ -1,0 +1,57 @@
+"""Guests and sign-in sessions. Everyone gets an identity on the first visit, before any wall."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy.orm import Session
+
+from openminis.db import utcnow
+from openminis.identity.models import AuthSession, User
+
+_ADJECTIVES = ("Swift", "Lucky", "Brave", "Clever", "Sunny", "Quiet", "Bold", "Merry", "Nimble", "Jolly", "Cosmic", "Gentle")
+_ANIMALS = ("Otter", "Falcon", "Panda", "Fox", "Koala", "Lynx", "Heron", "Tiger", "Dolphin", "Badger", "Raven", "Gecko")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_guest(session: Session) -> tuple[User, str]:
+    """A new guest and the session token for its cookie (returned once, stored only as a hash)."""
+    user = User(
+        id=secrets.token_hex(12),
+        kind="guest",
+        display_name=f"{secrets.choice(_ADJECTIVES)} {secrets.choice(_ANIMALS)} {secrets.randbelow(900) + 100}",
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(user)
+    session.flush()  # no ORM relationship orders the inserts, so the user goes first
+    session.add(AuthSession(token_hash=token_hash(token), user_id=user.id))
+    session.commit()
+    return user, token
+
+
+def user_for_token(session: Session, token: str | None) -> User | None:
+    if not token or len(token) > 128:
+        return None
+    auth = session.get(AuthSession, token_hash(token))
+    if auth is None:
+        return None
+    now = utcnow()
+    # Touch at most hourly: a write per request would serialize every reader on SQLite.
+    if (now - auth.last_seen_at).total_seconds() > 3600:
+        auth.last_seen_at = now
+        session.commit()
+    return session.get(User, auth.user_id)
+
+
+def csrf_token(secret: str, session_token: str) -> str:
+    """Bound to the session, so it needs no storage and dies with the session."""
+    return hmac.new(secret.encode(), b"csrf:" + session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret: str, session_token: str, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(csrf_token(secret, session_token), presented)

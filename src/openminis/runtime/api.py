@@ -1,0 +1,46 @@
+"""Host-origin routes the bridge calls on an app's behalf: launches and cloud save."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path
+from sqlalchemy.orm import Session
+
+from openminis.platform import Platform
+from openminis.runtime import service
+from openminis.runtime.schemas import LaunchIn, LaunchOut, Ok, StorageValueIn, StorageValueOut
+from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+
+router = APIRouter(prefix="/api", tags=["runtime"])
+
+AppId = Path(max_length=40)
+Key = Path(max_length=200)
+
+
+@router.post("/launches", response_model=LaunchOut)
+def launch(body: LaunchIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> LaunchOut:
+    record = service.record_launch(session, user_id=visitor.user.id, app_id=body.app_id, launch_id=body.launch_id, source=body.source)
+    return LaunchOut(launch_id=record.id, app_id=record.app_id, version=record.version)
+
+
+@router.get("/apps/{app_id}/storage/{key}", response_model=StorageValueOut)
+def get_value(app_id: str = AppId, key: str = Key, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> StorageValueOut:
+    return StorageValueOut(value=service.get_value(session, user_id=visitor.user.id, app_id=app_id, key=key))
+
+
+@router.put("/apps/{app_id}/storage/{key}", response_model=Ok)
+def set_value(
+    body: StorageValueIn,
+    app_id: str = AppId,
+    key: str = Key,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> Ok:
+    service.set_value(session, platform.storage_limits, user_id=visitor.user.id, app_id=app_id, key=key, value=body.value)
+    return Ok()
+
+
+@router.delete("/apps/{app_id}/storage/{key}", response_model=Ok)
+def remove_value(app_id: str = AppId, key: str = Key, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
+    service.remove_value(session, user_id=visitor.user.id, app_id=app_id, key=key)
+    return Ok()

@@ -1,0 +1,119 @@
+"""Launches (who opened which app, from where) and cloud save (``minis.storage``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service as catalog
+from openminis.catalog.models import App
+from openminis.db import utcnow
+from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.runtime.models import CloudSave, Launch
+
+LAUNCH_SOURCES = ("feed", "hub", "search", "recents", "share", "post", "direct")
+LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
+STORAGE_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+class QuotaExceeded(PlatformError):
+    status = 413
+    code = "STORAGE_QUOTA_EXCEEDED"
+
+
+def record_launch(session: Session, *, user_id: str, app_id: str, launch_id: str, source: str) -> Launch:
+    """Record an opening. The client mints the id (a prewarmed frame carries it before the tap);
+    sending the same launch again returns the first record."""
+    if not LAUNCH_ID.match(launch_id):
+        raise InvalidArgument("launch_id must be 32 lowercase hex characters", field="launch_id")
+    if source not in LAUNCH_SOURCES:
+        raise InvalidArgument(f"source must be one of {', '.join(LAUNCH_SOURCES)}", field="source")
+    existing = session.get(Launch, launch_id)
+    if existing is not None:
+        if existing.user_id != user_id or existing.app_id != app_id:
+            raise Conflict("launch_id is already used", field="launch_id")
+        return existing
+    app = catalog.get_app(session, app_id)
+    launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=app.latest_version, source=source)
+    session.add(launch)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return record_launch(session, user_id=user_id, app_id=app_id, launch_id=launch_id, source=source)
+    return launch
+
+
+def recent_app_ids(session: Session, user_id: str, limit: int = 12) -> list[str]:
+    last = func.max(Launch.created_at)
+    rows = session.execute(
+        select(Launch.app_id, last).where(Launch.user_id == user_id).group_by(Launch.app_id).order_by(last.desc()).limit(limit)
+    ).all()
+    return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class StorageLimits:
+    quota_bytes: int
+    value_bytes: int
+    max_keys: int
+
+
+def _check_key(key: str) -> None:
+    if not STORAGE_KEY.match(key):
+        raise InvalidArgument("key must be 1-128 characters of letters, digits, '_', '.', ':' or '-'", field="key")
+
+
+def get_value(session: Session, *, user_id: str, app_id: str, key: str):
+    _check_key(key)
+    row = session.get(CloudSave, (user_id, app_id, key))
+    return None if row is None else json.loads(row.value)
+
+
+def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: str, key: str, value) -> None:
+    _check_key(key)
+    if session.get(App, app_id) is None:
+        raise InvalidArgument(f"no app {app_id!r}", field="app_id")
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(f"value is not JSON: {exc}", field="value") from None
+    size = len(text.encode()) + len(key)
+    if size > limits.value_bytes:
+        raise QuotaExceeded(f"value is {size} bytes; one key holds at most {limits.value_bytes}", field="value")
+    row = session.get(CloudSave, (user_id, app_id, key))
+    if row is None:
+        row = CloudSave(user_id=user_id, app_id=app_id, key=key, value=text, size_bytes=size, updated_at=utcnow())
+        session.add(row)
+    else:
+        row.value, row.size_bytes, row.updated_at = text, size, utcnow()
+    session.flush()
+    # Checked after the write, inside the same transaction, so the totals include this value.
+    keys, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(CloudSave.size_bytes), 0)).where(CloudSave.user_id == user_id, CloudSave.app_id == app_id)
+    ).one()
+    if keys > limits.max_keys:
+        session.rollback()
+        raise QuotaExceeded(f"an app keeps at most {limits.max_keys} keys per person", field="key")
+    if total > limits.quota_bytes:
+        session.rollback()
+        raise QuotaExceeded(f"saving this would use {total} bytes of this app's {limits.quota_bytes}-byte quota", field="value")
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two first writes of one key raced; the other won, so write over it.
+        session.rollback()
+        set_value(session, limits, user_id=user_id, app_id=app_id, key=key, value=value)
+
+
+def remove_value(session: Session, *, user_id: str, app_id: str, key: str) -> None:
+    _check_key(key)
+    row = session.get(CloudSave, (user_id, app_id, key))
+    if row is not None:
+        session.delete(row)
+        session.commit()

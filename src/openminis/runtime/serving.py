@@ -1,0 +1,125 @@
+"""Serving packages on each app's own origin: immutable versioned files under a strict CSP."""
+
+from __future__ import annotations
+
+import mimetypes
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.middleware.gzip import GZipMiddleware
+
+from openminis.catalog import service as catalog
+from openminis.errors import NotFound
+from openminis.platform import Platform
+
+SDK_DIR = Path(__file__).resolve().parent.parent / "sdk"
+IMMUTABLE = "public, max-age=31536000, immutable"
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+    ".ico": "image/x-icon",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".m4a": "audio/mp4",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".ttf": "font/ttf",
+    ".txt": "text/plain; charset=utf-8",
+    ".glb": "model/gltf-binary",
+    ".gltf": "model/gltf+json",
+}
+
+
+def content_type(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def content_security_policy(host_origin: str, allowed_domains: list[str]) -> str:
+    remote = " ".join(f"https://{domain} wss://{domain}" for domain in allowed_domains)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            # Inline scripts and eval are common in HTML5 game engines; the origin boundary, not
+            # the script policy, is what keeps an app from the host and from other apps.
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval' blob:",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "worker-src 'self' blob:",
+            f"connect-src 'self' {remote}".rstrip(),
+            "frame-src 'none'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            f"frame-ancestors {host_origin}",
+        ]
+    )
+
+
+def create_apps_app(platform: Platform) -> FastAPI:
+    """The ASGI app for every ``{app_id}.apps...`` origin; the app id comes from the Host header."""
+    apps = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    apps.add_middleware(GZipMiddleware, minimum_size=1024)
+    settings = platform.settings
+
+    @lru_cache(maxsize=1024)
+    def resolve(app_id: str, version: str) -> tuple[str, dict, str, tuple[str, ...]]:
+        # Versions are immutable, so what a (app, version) pair resolves to never changes.
+        with platform.db.session() as session:
+            found = catalog.get_version(session, app_id, version)
+            policy = content_security_policy(settings.host_origin, found.manifest.get("allowed_domains", []))
+            return found.storage_key, found.files, policy, tuple(found.files)
+
+    @apps.get("/minis-sdk.js")
+    def sdk() -> Response:
+        return FileResponse(SDK_DIR / "minis-sdk.js", media_type=TYPES[".js"], headers={"Cache-Control": "public, max-age=300"})
+
+    @apps.get("/")
+    def latest(request: Request) -> Response:
+        app_id = request.scope["minis.app_id"]
+        with platform.db.session() as session:
+            version = catalog.get_version(session, app_id)
+            return RedirectResponse(f"/v/{version.version}/{version.manifest['entry']}", status_code=302)
+
+    @apps.get("/v/{version}/{path:path}")
+    def package_file(request: Request, version: str, path: str) -> Response:
+        app_id = request.scope["minis.app_id"]
+        try:
+            storage_key, files, policy, _ = resolve(app_id, version)
+        except NotFound:
+            return Response("not found", status_code=404, media_type="text/plain")
+        entry = files.get(path)
+        local = platform.packages.path(storage_key, path) if entry else None
+        if local is None:
+            return Response("not found", status_code=404, media_type="text/plain", headers={"Content-Security-Policy": policy})
+        etag = f'"{entry["sha256"][:32]}"'
+        headers = {
+            "Cache-Control": IMMUTABLE,
+            "ETag": etag,
+            "Content-Security-Policy": policy,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "strict-origin-when-cross-origin",
+        }
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return FileResponse(local, media_type=content_type(path), headers=headers)
+
+    return apps

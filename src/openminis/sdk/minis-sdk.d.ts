@@ -1,0 +1,97 @@
+// Typings for minis-sdk.js, the only channel between a mini-program and the openminis host.
+// Load it with <script src="/minis-sdk.js"></script> (served on every app's own origin);
+// it defines the global `minis`.
+
+declare namespace minis {
+  /** Stable error codes: branch on `error.code`, never on the message. */
+  type ErrorCode =
+    | "NOT_INITIALIZED" // a method other than init/setLoadingProgress was called before init() resolved
+    | "INVALID_ARGUMENT" // a parameter failed validation; the message names it
+    | "NOT_ALLOWED" // the method is not allowed in the app's current state
+    | "UNKNOWN_METHOD" // the host does not know this method (older host, typo)
+    | "RATE_LIMITED" // too many bridge calls; back off
+    | "TIMEOUT" // the host did not answer in time
+    | "STORAGE_QUOTA_EXCEEDED" // cloud save over its per-key or per-app quota
+    | "NETWORK_ERROR" // the host could not reach the platform
+    | "NO_HOST" // not running inside an openminis host and no standalone fallback applies
+    | "INTERNAL";
+
+  interface MinisError extends Error {
+    readonly name: "MinisError";
+    readonly code: ErrorCode;
+  }
+
+  type LaunchSource = "feed" | "hub" | "search" | "recents" | "share" | "post" | "direct";
+
+  interface LaunchInfo {
+    appId: string;
+    version: string;
+    /** Unique per opening; pass it to your backend to correlate a session. */
+    launchId: string;
+    source: LaunchSource;
+    /** Whether the app is on screen now. A prewarmed app starts hidden and gets onShow later. */
+    visible: boolean;
+    /** True when the host loaded the app ahead of the tap (it starts hidden). */
+    prewarmed: boolean;
+    locale: string;
+    /** Query parameters the launch carried (share links, creator anchors). */
+    query: Record<string, string>;
+  }
+
+  interface SystemInfo {
+    platform: "openminis";
+    sdkVersion: string;
+    hostVersion: string;
+    screenWidth: number;
+    screenHeight: number;
+    windowWidth: number;
+    windowHeight: number;
+    pixelRatio: number;
+    orientation: "portrait" | "landscape";
+    safeArea: { top: number; right: number; bottom: number; left: number };
+    language: string;
+    theme: "light" | "dark";
+    /** "host" inside the openminis host; "standalone" when opened directly (storage then lives in localStorage). */
+    environment: "host" | "standalone";
+  }
+
+  type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
+
+  /** SDK version string, e.g. "1.0.0". */
+  const version: string;
+
+  /** Connects to the host. Call once, first; every other call except setLoadingProgress waits for it. */
+  function init(): Promise<LaunchInfo>;
+
+  /** Loading progress in percent (0-100); the host draws it while the app loads. */
+  function setLoadingProgress(percent: number): void;
+
+  /** Tell the host the first frame is on screen: it hides its loading view and records the load time. */
+  function ready(): Promise<void>;
+
+  /** The app came on screen (launched from prewarm, tab shown again, ad closed). Returns an unsubscribe function. */
+  function onShow(callback: () => void): () => void;
+
+  /** The app left the screen: pause the game loop, mute audio. Returns an unsubscribe function. */
+  function onHide(callback: () => void): () => void;
+
+  /** Whether the app is on screen now. */
+  function isVisible(): boolean;
+
+  function getSystemInfo(): Promise<SystemInfo>;
+
+  /** Ask the host to close the app. */
+  function exit(): Promise<void>;
+
+  /**
+   * Cloud save, per person per app, kept by the platform across devices.
+   * Keys: 1-128 chars of [A-Za-z0-9_.:-]. Values: any JSON value, at most 64 KiB serialized;
+   * at most 1 MiB and 256 keys per person per app (STORAGE_QUOTA_EXCEEDED past either).
+   */
+  namespace storage {
+    /** The stored value, or null when the key is not set. */
+    function get<T extends JSONValue = JSONValue>(key: string): Promise<T | null>;
+    function set(key: string, value: JSONValue): Promise<void>;
+    function remove(key: string): Promise<void>;
+  }
+}

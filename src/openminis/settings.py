@@ -1,0 +1,83 @@
+"""Settings from the environment (``MINIS_*``), with embedded defaults for one machine."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINIS_", extra="ignore")
+
+    data_dir: Path = Path("minis-data")
+    # Empty means the embedded SQLite file in the data dir.
+    database_url: str = ""
+    public_url: str = "http://localhost:8000"
+    # Each app is served on "{app_id}.{apps_domain}" with the public URL's scheme and port.
+    apps_domain: str = ""
+    secret_key: str = ""
+    admin_token: str = ""
+    redis_url: str = ""
+
+    # Package limits: checked on every upload, before anything is stored.
+    max_package_bytes: int = 50 * 1024 * 1024
+    max_uncompressed_bytes: int = 100 * 1024 * 1024
+    max_file_bytes: int = 30 * 1024 * 1024
+    max_files: int = 2000
+    max_compression_ratio: int = 100
+
+    # Cloud save: per person per app.
+    storage_quota_bytes: int = 1024 * 1024
+    storage_value_bytes: int = 64 * 1024
+    storage_max_keys: int = 256
+
+    events_batch_max: int = 500
+
+    @cached_property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'minis.db').resolve()}"
+
+    @cached_property
+    def analytics_path(self) -> Path:
+        return self.data_dir / "events.duckdb"
+
+    @cached_property
+    def packages_dir(self) -> Path:
+        return self.data_dir / "packages"
+
+    @cached_property
+    def host_origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @cached_property
+    def apps_host(self) -> str:
+        """The apps domain without port, e.g. ``apps.localhost``."""
+        if self.apps_domain:
+            return self.apps_domain.lower()
+        return f"apps.{urlsplit(self.public_url).hostname}"
+
+    def app_origin(self, app_id: str) -> str:
+        parts = urlsplit(self.public_url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{app_id}.{self.apps_host}{port}"
+
+    def resolved_secret(self) -> str:
+        """The signing secret: from the environment, or made once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings(**overrides)

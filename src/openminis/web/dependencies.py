@@ -1,0 +1,72 @@
+"""What routes receive: the platform, a database session, the current person, a CSRF check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from openminis.errors import Forbidden
+from openminis.identity import service as identity
+from openminis.identity.models import User
+from openminis.platform import Platform
+
+SESSION_COOKIE = "minis_session"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
+
+
+def get_platform(request: Request) -> Platform:
+    return request.app.state.platform
+
+
+def get_session(platform: Platform = Depends(get_platform)) -> Iterator[Session]:
+    with platform.db.session() as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class Visitor:
+    user: User
+    session_token: str
+    csrf_token: str
+
+
+def current_visitor(
+    request: Request, response: Response, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)
+) -> Visitor:
+    """The person behind this request, made a guest on the spot if the browser has no session yet."""
+    token = request.cookies.get(SESSION_COOKIE)
+    user = identity.user_for_token(session, token)
+    if user is None:
+        user, token = identity.start_guest(session)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=platform.settings.public_url.startswith("https"),
+            path="/",
+        )
+    return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token))
+
+
+def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:
+    """Apps live on other origins; a request from one of them may not change the host's state."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != platform.settings.host_origin:
+        raise Forbidden("cross-origin requests may not change state", code="BAD_ORIGIN")
+
+
+def changing_visitor(
+    request: Request,
+    visitor: Visitor = Depends(current_visitor),
+    platform: Platform = Depends(get_platform),
+    _origin: None = Depends(check_origin),
+) -> Visitor:
+    """The visitor of a state-changing request, which must carry the session's CSRF token."""
+    if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
+        raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+    return visitor
