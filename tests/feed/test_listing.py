@@ -1,0 +1,93 @@
+"""The feed, the hub, search and recents list cards that launch straight into the app's origin."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import publish
+
+LAUNCH = "0123456789abcdef" * 2
+
+
+@pytest.fixture
+def catalog(platform):
+    for n in range(7):
+        publish(platform, id=f"game-{n}", name=f"Game {n}", category="puzzle" if n % 2 else "arcade")
+    publish(platform, id="night-drama", name="Night Shift", kind="drama", category="romance", description="A hospital romance")
+
+
+def test_a_card_carries_everything_a_launch_needs(client, catalog):
+    card = client.get("/api/feed?limit=1").json()["items"][0]
+    assert card["origin"] == f"http://{card['app_id']}.apps.localhost:8000"
+    assert card["entry_url"] == f"{card['origin']}/v/1.0.0/index.html"
+    assert card["icon_url"] == f"{card['origin']}/v/1.0.0/icon.svg"
+
+
+def test_paging_the_feed_returns_every_app_once(client, catalog):
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/feed", params={"limit": 3, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [item["app_id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 8
+
+
+def test_a_forged_cursor_is_an_invalid_argument(client, catalog):
+    response = client.get("/api/feed?cursor=bm90IGpzb24")
+    assert response.status_code == 422
+    assert response.json()["field"] == "cursor"
+
+
+def test_the_hub_lists_games_and_dramas_apart(client, catalog):
+    games = client.get("/api/hub?kind=game").json()["items"]
+    dramas = client.get("/api/hub?kind=drama").json()["items"]
+    assert len(games) == 7 and {card["kind"] for card in games} == {"game"}
+    assert [card["app_id"] for card in dramas] == ["night-drama"]
+    assert client.get("/api/hub?kind=movie").status_code == 422
+
+
+def test_search_matches_name_category_and_description_and_treats_wildcards_literally(client, catalog):
+    assert [c["app_id"] for c in client.get("/api/search?q=night").json()["items"]] == ["night-drama"]
+    assert [c["app_id"] for c in client.get("/api/search?q=HOSPITAL").json()["items"]] == ["night-drama"]
+    assert len(client.get("/api/search?q=puzzle").json()["items"]) == 3
+    assert client.get("/api/search?q=%25").json()["items"] == []
+    assert client.get("/api/search?q=").json()["items"] == []
+
+
+def test_recently_played_lists_launched_apps_most_recent_first(client, csrf, catalog):
+    for n, app_id in enumerate(["game-1", "game-2", "game-1"]):
+        launch_id = f"{n:032x}"
+        response = client.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "feed"}, headers=csrf)
+        assert response.json() == {"launch_id": launch_id, "app_id": app_id, "version": "1.0.0"}
+    assert [c["app_id"] for c in client.get("/api/recents").json()["items"]] == ["game-1", "game-2"]
+
+
+def test_a_retried_launch_is_recorded_once(client, csrf, catalog, session):
+    from sqlalchemy import func, select
+
+    from openminis.runtime.models import Launch
+
+    body = {"launch_id": LAUNCH, "app_id": "game-3", "source": "search"}
+    assert client.post("/api/launches", json=body, headers=csrf).status_code == 200
+    assert client.post("/api/launches", json=body, headers=csrf).status_code == 200
+    assert session.scalar(select(func.count()).select_from(Launch)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"launch_id": "short", "app_id": "game-1", "source": "feed"}, "launch_id"),
+        ({"launch_id": LAUNCH, "app_id": "game-1", "source": "billboard"}, "source"),
+    ],
+)
+def test_a_bad_launch_is_an_invalid_argument(client, csrf, catalog, body, field):
+    response = client.post("/api/launches", json=body, headers=csrf)
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+
+
+def test_launching_an_unknown_app_is_not_found(client, csrf, catalog):
+    response = client.post("/api/launches", json={"launch_id": LAUNCH, "app_id": "ghost-app", "source": "feed"}, headers=csrf)
+    assert response.status_code == 404
