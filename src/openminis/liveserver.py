@@ -1,0 +1,65 @@
+"""A real ``minis serve`` in a child process on a free loopback port, for browser tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, data_dir: Path, *, demo: bool = False, packages: list[Path] = (), env: dict[str, str] | None = None):
+        self.data_dir = Path(data_dir)
+        self.demo = demo
+        self.packages = list(packages)
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.env = {**os.environ, "MINIS_PUBLIC_URL": self.url, **(env or {})}
+        self.process: subprocess.Popen | None = None
+
+    def app_origin(self, app_id: str) -> str:
+        return f"http://{app_id}.apps.localhost:{self.port}"
+
+    def minis(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "openminis.cli", *args], env=self.env, capture_output=True, text=True, check=True)
+
+    def __enter__(self) -> LiveServer:
+        for package in self.packages:
+            self.minis("publish", str(package), "--data-dir", str(self.data_dir))
+        command = [sys.executable, "-m", "openminis.cli", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        if self.demo:
+            command.append("--demo")
+        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "w")
+        self.process = subprocess.Popen(command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"minis serve exited with {self.process.returncode}: {Path(self.log.name).read_text()[-2000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/api/feed?limit=1", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.__exit__(None, None, None)
+        raise RuntimeError("minis serve did not become ready within 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
