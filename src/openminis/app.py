@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,10 +15,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from openminis import __version__
 from openminis.analytics.api import router as analytics_router
 from openminis.catalog.api import router as catalog_router
+from openminis.developers.api import router as developers_router
 from openminis.errors import PlatformError
 from openminis.feed.api import router as feed_router
+from openminis.identity.api import pages as identity_pages
 from openminis.identity.api import router as identity_router
+from openminis.openapi.api import create_openapi_app
 from openminis.platform import Platform
+from openminis.requestlog import RequestLog
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
@@ -94,25 +97,21 @@ def create_host_app(platform: Platform) -> FastAPI:
     host = FastAPI(title="openminis", version=__version__)
     host.state.platform = platform
 
-    @host.middleware("http")
-    async def request_id(request: Request, call_next):
-        request.state.request_id = request.headers.get("x-request-id", "")[:64] or secrets.token_hex(8)
-        response = await call_next(request)
-        response.headers["X-Request-Id"] = request.state.request_id
-        return response
-
     install_error_handlers(host)
-    for router in (pages_router, identity_router, feed_router, runtime_router, analytics_router, catalog_router):
+    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router):
         host.include_router(router)
+    openapi = create_openapi_app(platform)
+    install_error_handlers(openapi)
+    host.mount("/openapi/v1", openapi)
     host.mount("/static", StaticFiles(directory=Path(WEB_DIR) / "static"), name="static")
     return host
 
 
-def create_app(settings: Settings | None = None, platform: Platform | None = None) -> OriginRouter:
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> RequestLog:
     platform = platform or Platform(settings or Settings())
     host = create_host_app(platform)
     apps = create_apps_app(platform)
     install_error_handlers(apps)
-    router = OriginRouter(host, apps, platform.settings.apps_host)
+    router = RequestLog(OriginRouter(host, apps, platform.settings.apps_host))
     router.platform = platform
     return router

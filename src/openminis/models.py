@@ -2,7 +2,11 @@
 
 from openminis.catalog.models import App, AppVersion
 from openminis.db import Base
-from openminis.identity.models import AuthSession, User
+from openminis.developers.models import AppSecret, AppToken, Developer
+from openminis.identity.models import Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
 from openminis.runtime.models import CloudSave, Launch
 
-__all__ = ["App", "AppVersion", "AuthSession", "Base", "CloudSave", "Launch", "User"]
+__all__ = [
+    "App", "AppSecret", "AppToken", "AppVersion", "AuthSession", "Authorization", "Base", "CloudSave",
+    "Developer", "Launch", "LoginCode", "SignInLink", "User", "UserToken",
+]

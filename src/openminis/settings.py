@@ -38,6 +38,11 @@ class Settings(BaseSettings):
 
     events_batch_max: int = 500
 
+    # Rate limits ("N/second", "N/minute", "N/hour"): in-process, or shared through Redis.
+    rate_per_ip: str = "1200/minute"
+    rate_per_app: str = "3000/minute"
+    rate_failures: str = "10/minute"
+
     @cached_property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'minis.db').resolve()}"

@@ -3,11 +3,12 @@ from __future__ import annotations
 import hmac
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service
-from openminis.catalog.package import PackageError, read_zip
+from openminis.catalog.models import AppVersion
+from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.catalog.schemas import VersionOut
 from openminis.errors import Forbidden
 from openminis.platform import Platform
@@ -17,17 +18,15 @@ router = APIRouter(prefix="/api/admin", tags=["catalog"])
 
 
 def require_admin(request: Request, platform: Platform = Depends(get_platform)) -> None:
-    # Developer accounts with their own credentials arrive with the Open API; until then an
-    # operator token guards uploads.
+    # Operators upload with a token; developers upload through /api/developer with their account.
     expected = platform.settings.admin_token
     presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not expected or not hmac.compare_digest(expected, presented):
         raise Forbidden("an admin token is required to upload packages", code="UNAUTHORIZED", status=401)
 
 
-@router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[Depends(require_admin)])
-async def upload_package(request: Request, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)) -> VersionOut:
-    """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
+async def read_upload(request: Request, platform: Platform) -> Package:
+    """A zip from the raw request body, refused as soon as it passes the size limit."""
     limit = platform.settings.max_package_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -37,8 +36,10 @@ async def upload_package(request: Request, platform: Platform = Depends(get_plat
         body.extend(chunk)
         if len(body) > limit:
             raise PackageError(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE", status=413)
-    package = await run_in_threadpool(read_zip, bytes(body), platform.package_limits)
-    version = await run_in_threadpool(service.publish_version, session, platform.packages, package)
+    return await run_in_threadpool(read_zip, bytes(body), platform.package_limits)
+
+
+def version_out(platform: Platform, version: AppVersion, package: Package) -> VersionOut:
     return VersionOut(
         app_id=version.app_id,
         version=version.version,
@@ -47,3 +48,11 @@ async def upload_package(request: Request, platform: Platform = Depends(get_plat
         sha256=version.sha256,
         entry_url=f"{platform.settings.app_origin(version.app_id)}/v/{version.version}/{package.manifest.entry}",
     )
+
+
+@router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[Depends(require_admin)])
+async def upload_package(request: Request, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)) -> VersionOut:
+    """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
+    package = await read_upload(request, platform)
+    version = await run_in_threadpool(service.publish_version, session, platform.packages, package)
+    return version_out(platform, version, package)

@@ -18,7 +18,9 @@ class App(Base):
     kind: Mapped[str] = mapped_column(String(16), index=True)
     category: Mapped[str] = mapped_column(String(32), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    latest_version: Mapped[str] = mapped_column(String(64))
+    # None until the first version is published (an app registered by a developer has none yet).
+    latest_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    developer_id: Mapped[str | None] = mapped_column(ForeignKey("developers.id", ondelete="SET NULL"), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
-from datetime import datetime
-
 import semver
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +12,8 @@ from openminis.catalog.models import App, AppVersion
 from openminis.catalog.package import Package, PackageError
 from openminis.catalog.store import PackageStore
 from openminis.db import utcnow
-from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.errors import Conflict, NotFound
+from openminis.pagination import decode_cursor, encode_cursor
 
 
 def publish_version(session: Session, store: PackageStore, package: Package) -> AppVersion:
@@ -33,9 +30,9 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
     try:
         now = utcnow()
         if app is None:
-            app = App(id=manifest.id, kind=manifest.kind, latest_version=manifest.version, created_at=now)
+            app = App(id=manifest.id, kind=manifest.kind, created_at=now)
             session.add(app)
-        if app.latest_version == manifest.version or semver.Version.parse(manifest.version) > semver.Version.parse(app.latest_version):
+        if app.latest_version is None or semver.Version.parse(manifest.version) > semver.Version.parse(app.latest_version):
             app.latest_version = manifest.version
             app.name = manifest.name
             app.category = manifest.category
@@ -79,6 +76,8 @@ def get_version(session: Session, app_id: str, version: str | None = None) -> Ap
     """A version of an app, the latest when none is named."""
     if version is None:
         version = get_app(session, app_id).latest_version
+        if version is None:
+            raise NotFound(f"app {app_id!r} has no published version yet")
     found = session.scalar(select(AppVersion).where(AppVersion.app_id == app_id, AppVersion.version == version))
     if found is None:
         raise NotFound(f"no version {version!r} of app {app_id!r}")
@@ -93,20 +92,6 @@ def app_exists(session: Session, app_id: str) -> bool:
 class Page:
     apps: list[tuple[App, AppVersion]]
     next_cursor: str | None
-
-
-def _encode_cursor(created_at: datetime, app_id: str) -> str:
-    raw = json.dumps([created_at.isoformat(), app_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created, app_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(created), str(app_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidArgument("cursor is not one this server issued", field="cursor") from exc
 
 
 def list_apps(session: Session, *, kind: str | None = None, query: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
@@ -124,13 +109,24 @@ def list_apps(session: Session, *, kind: str | None = None, query: str | None = 
             )
         )
     if cursor:
-        created, app_id = _decode_cursor(cursor)
+        created, app_id = decode_cursor(cursor)
         statement = statement.where(or_(App.created_at < created, (App.created_at == created) & (App.id > app_id)))
     rows = session.execute(statement.order_by(App.created_at.desc(), App.id).limit(limit + 1)).all()
     apps = [(row[0], row[1]) for row in rows[:limit]]
-    next_cursor = _encode_cursor(apps[-1][0].created_at, apps[-1][0].id) if len(rows) > limit else None
+    next_cursor = encode_cursor(apps[-1][0].created_at, apps[-1][0].id) if len(rows) > limit else None
     return Page(apps=apps, next_cursor=next_cursor)
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_versions(session: Session, app_id: str, *, cursor: str | None = None, limit: int = 20) -> tuple[list[AppVersion], str | None]:
+    """An app's versions, newest upload first."""
+    statement = select(AppVersion).where(AppVersion.app_id == app_id)
+    if cursor:
+        created, version_id = decode_cursor(cursor)
+        statement = statement.where(or_(AppVersion.created_at < created, (AppVersion.created_at == created) & (AppVersion.id < int(version_id))))
+    rows = list(session.scalars(statement.order_by(AppVersion.created_at.desc(), AppVersion.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)

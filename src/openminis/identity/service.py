@@ -19,19 +19,30 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_guest(session: Session) -> tuple[User, str]:
-    """A new guest and the session token for its cookie (returned once, stored only as a hash)."""
+def new_user(session: Session, *, kind: str = "guest", email: str | None = None) -> User:
     user = User(
         id=secrets.token_hex(12),
-        kind="guest",
+        kind=kind,
+        email=email,
         display_name=f"{secrets.choice(_ADJECTIVES)} {secrets.choice(_ANIMALS)} {secrets.randbelow(900) + 100}",
     )
-    token = secrets.token_urlsafe(32)
     session.add(user)
     session.flush()  # no ORM relationship orders the inserts, so the user goes first
+    return user
+
+
+def new_session(session: Session, user: User) -> str:
+    """A sign-in session for the user; the token is returned once and stored only as a hash."""
+    token = secrets.token_urlsafe(32)
     session.add(AuthSession(token_hash=token_hash(token), user_id=user.id))
     session.commit()
-    return user, token
+    return token
+
+
+def start_guest(session: Session) -> tuple[User, str]:
+    """A new guest and the session token for its cookie."""
+    user = new_user(session)
+    return user, new_session(session, user)
 
 
 def user_for_token(session: Session, token: str | None) -> User | None:

@@ -17,9 +17,12 @@ Key = Path(max_length=200)
 
 
 @router.post("/launches", response_model=LaunchOut)
-def launch(body: LaunchIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> LaunchOut:
+def launch(
+    body: LaunchIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> LaunchOut:
     record = service.record_launch(session, user_id=visitor.user.id, app_id=body.app_id, launch_id=body.launch_id, source=body.source)
-    return LaunchOut(launch_id=record.id, app_id=record.app_id, version=record.version)
+    init_data = service.signed_launch_data(session, platform.secret, record)
+    return LaunchOut(launch_id=record.id, app_id=record.app_id, version=record.version, init_data=init_data)
 
 
 @router.get("/apps/{app_id}/storage/{key}", response_model=StorageValueOut)

@@ -15,6 +15,8 @@ class LaunchOut(BaseModel):
     launch_id: str
     app_id: str
     version: str
+    # Signed launch data for the app's backend (None for apps registered without a secret).
+    init_data: str | None = None
 
 
 class StorageValueIn(BaseModel):

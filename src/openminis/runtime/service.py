@@ -6,14 +6,17 @@ import json
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.catalog.models import App
+from openminis.developers import service as developers
+from openminis.identity import app_identity, init_data
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.pagination import decode_cursor, encode_cursor
 from openminis.runtime.models import CloudSave, Launch
 
 LAUNCH_SOURCES = ("feed", "hub", "search", "recents", "share", "post", "direct")
@@ -47,6 +50,20 @@ def record_launch(session: Session, *, user_id: str, app_id: str, launch_id: str
         session.rollback()
         return record_launch(session, user_id=user_id, app_id=app_id, launch_id=launch_id, source=source)
     return launch
+
+
+def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | None:
+    """The launch's ``initData`` for the app's backend, or None for an app with no secret (no backend)."""
+    keys = developers.init_keys(session, launch.app_id)
+    if not keys:
+        return None
+    return init_data.sign(
+        keys,
+        app_id=launch.app_id,
+        openid=app_identity.openid(secret, launch.app_id, launch.user_id),
+        launch_id=launch.id,
+        source=launch.source,
+    )
 
 
 def recent_app_ids(session: Session, user_id: str, limit: int = 12) -> list[str]:
@@ -117,3 +134,14 @@ def remove_value(session: Session, *, user_id: str, app_id: str, key: str) -> No
     if row is not None:
         session.delete(row)
         session.commit()
+
+
+def list_launches(session: Session, app_id: str, *, cursor: str | None = None, limit: int = 50) -> tuple[list[Launch], str | None]:
+    """An app's launches, newest first."""
+    statement = select(Launch).where(Launch.app_id == app_id)
+    if cursor:
+        created, launch_id = decode_cursor(cursor)
+        statement = statement.where(or_(Launch.created_at < created, (Launch.created_at == created) & (Launch.id < str(launch_id))))
+    rows = list(session.scalars(statement.order_by(Launch.created_at.desc(), Launch.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)

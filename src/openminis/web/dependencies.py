@@ -41,16 +41,20 @@ def current_visitor(
     user = identity.user_for_token(session, token)
     if user is None:
         user, token = identity.start_guest(session)
-        response.set_cookie(
-            SESSION_COOKIE,
-            token,
-            max_age=COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=platform.settings.public_url.startswith("https"),
-            path="/",
-        )
+        set_session_cookie(response, platform, token)
     return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token))
+
+
+def set_session_cookie(response: Response, platform: Platform, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=platform.settings.public_url.startswith("https"),
+        path="/",
+    )
 
 
 def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:

@@ -1,0 +1,218 @@
+"""``openminis.client``: what a developer's backend uses to talk to the platform.
+
+    from openminis.client import MinisClient, verify_init_data
+
+    minis = MinisClient("my-game", os.environ["MINIS_APP_SECRET"], base_url="https://minis.example.com")
+    session = minis.code2session(code)          # {"openid", "unionid", "access_token", ...}
+    launch = verify_init_data(init_data, os.environ["MINIS_APP_SECRET"])   # raises InvalidInitData
+
+``AsyncMinisClient`` has the same calls as coroutines. The app access token is fetched on first
+use and renewed a minute before it expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+INIT_DATA_LABEL = b"minis-init-data"
+DEFAULT_MAX_AGE = 24 * 3600
+
+
+class MinisAPIError(Exception):
+    """An error answer from the Open API, with its stable ``code`` and the ``request_id`` to quote."""
+
+    def __init__(self, status: int, code: str, message: str, request_id: str = ""):
+        super().__init__(f"{status} {code}: {message} (request {request_id})")
+        self.status, self.code, self.message, self.request_id = status, code, message, request_id
+
+
+class InvalidInitData(ValueError):
+    """initData failed verification; ``reason`` is one of: malformed, signature, stale, future."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def init_data_key(app_secret: str) -> bytes:
+    return hmac.new(app_secret.encode(), INIT_DATA_LABEL, hashlib.sha256).digest()
+
+
+def verify_init_data(init_data: str, app_secret: str, *, max_age: int = DEFAULT_MAX_AGE, now: float | None = None) -> dict[str, str]:
+    """Check the launch data a mini-program sent to its backend; return its fields if genuine and fresh."""
+    try:
+        fields = dict(parse_qsl(init_data, keep_blank_values=True, strict_parsing=True))
+    except ValueError:
+        raise InvalidInitData("malformed", "initData is not a query string") from None
+    required = {"app_id", "openid", "launch_id", "source", "issued_at", "nonce", "signature"}
+    if not required <= fields.keys() or not fields["issued_at"].isdigit():
+        raise InvalidInitData("malformed", f"initData lacks one of {sorted(required)}")
+    check = "\n".join(f"{key}={fields[key]}" for key in sorted(fields) if key not in ("signature", "signature_prev")).encode()
+    expected = hmac.new(init_data_key(app_secret), check, hashlib.sha256).hexdigest()
+    # During a secret rotation the platform signs under both secrets; either may be ours.
+    presented = [fields["signature"], fields.get("signature_prev", "")]
+    if not any(hmac.compare_digest(expected, signature) for signature in presented):
+        raise InvalidInitData("signature", "initData signature does not match this app secret")
+    age = (now if now is not None else time.time()) - int(fields["issued_at"])
+    if age > max_age:
+        raise InvalidInitData("stale", f"initData is {int(age)} s old, over the {max_age} s limit")
+    if age < -300:
+        raise InvalidInitData("future", "initData was issued in the future (clock skew over 5 minutes)")
+    return {key: value for key, value in fields.items() if key not in ("signature", "signature_prev")}
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    path: str
+    json: dict | None = None
+    params: dict | None = None
+    bearer: str | None = None  # a user token; None means the app token
+
+
+def _result(response: httpx.Response) -> Any:
+    if response.is_success:
+        return response.json()
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    raise MinisAPIError(response.status_code, body.get("code", "HTTP_ERROR"), body.get("message", response.text[:200]), body.get("request_id", ""))
+
+
+class _Calls:
+    """The Open API's calls as data, shared by the sync and the async client."""
+
+    @staticmethod
+    def code2session(code: str) -> _Call:
+        return _Call("POST", "/auth/code2session", json={"code": code})
+
+    @staticmethod
+    def refresh(refresh_token: str) -> _Call:
+        return _Call("POST", "/auth/refresh", json={"refresh_token": refresh_token})
+
+    @staticmethod
+    def revoke(token: str) -> _Call:
+        return _Call("POST", "/auth/revoke", json={"token": token})
+
+    @staticmethod
+    def user_info(user_access_token: str) -> _Call:
+        return _Call("GET", "/user/info", bearer=user_access_token)
+
+    @staticmethod
+    def app() -> _Call:
+        return _Call("GET", "/app")
+
+    @staticmethod
+    def versions(cursor: str | None = None, limit: int = 20) -> _Call:
+        return _Call("GET", "/app/versions", params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+
+    @staticmethod
+    def launches(cursor: str | None = None, limit: int = 50) -> _Call:
+        return _Call("GET", "/launches", params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+
+
+class _Base:
+    def __init__(self, app_id: str, app_secret: str, base_url: str):
+        self.app_id, self._secret = app_id, app_secret
+        self.base_url = base_url.rstrip("/") + "/openapi/v1"
+        self._token: str | None = None
+        self._token_expires = 0.0
+
+    def _token_body(self) -> dict:
+        return {"grant_type": "client_credentials", "client_id": self.app_id, "client_secret": self._secret}
+
+    def _keep_token(self, body: dict) -> str:
+        self._token = body["access_token"]
+        self._token_expires = time.monotonic() + body["expires_in"] - 60
+        return self._token
+
+    def _token_fresh(self) -> bool:
+        return self._token is not None and time.monotonic() < self._token_expires
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"{type(self).__name__}(app_id={self.app_id!r}, base_url={self.base_url!r})"
+
+
+class MinisClient(_Base):
+    def __init__(self, app_id: str, app_secret: str, base_url: str = "http://localhost:8000", *, http: httpx.Client | None = None, timeout: float = 10):
+        super().__init__(app_id, app_secret, base_url)
+        self.http = http or httpx.Client(timeout=timeout)
+        self._lock = threading.Lock()
+
+    def access_token(self) -> str:
+        with self._lock:
+            if not self._token_fresh():
+                self._keep_token(_result(self.http.post(f"{self.base_url}/auth/token", json=self._token_body())))
+            return self._token
+
+    def _run(self, call: _Call) -> Any:
+        token = call.bearer or self.access_token()
+        response = self.http.request(call.method, self.base_url + call.path, json=call.json, params=call.params, headers={"Authorization": f"Bearer {token}"})
+        return _result(response)
+
+    def code2session(self, code: str) -> dict:
+        return self._run(_Calls.code2session(code))
+
+    def refresh(self, refresh_token: str) -> dict:
+        return self._run(_Calls.refresh(refresh_token))
+
+    def revoke(self, token: str) -> dict:
+        return self._run(_Calls.revoke(token))
+
+    def user_info(self, user_access_token: str) -> dict:
+        return self._run(_Calls.user_info(user_access_token))
+
+    def app(self) -> dict:
+        return self._run(_Calls.app())
+
+    def versions(self, cursor: str | None = None, limit: int = 20) -> dict:
+        return self._run(_Calls.versions(cursor, limit))
+
+    def launches(self, cursor: str | None = None, limit: int = 50) -> dict:
+        return self._run(_Calls.launches(cursor, limit))
+
+
+class AsyncMinisClient(_Base):
+    def __init__(self, app_id: str, app_secret: str, base_url: str = "http://localhost:8000", *, http: httpx.AsyncClient | None = None, timeout: float = 10):
+        super().__init__(app_id, app_secret, base_url)
+        self.http = http or httpx.AsyncClient(timeout=timeout)
+
+    async def access_token(self) -> str:
+        if not self._token_fresh():
+            self._keep_token(_result(await self.http.post(f"{self.base_url}/auth/token", json=self._token_body())))
+        return self._token
+
+    async def _run(self, call: _Call) -> Any:
+        token = call.bearer or await self.access_token()
+        response = await self.http.request(call.method, self.base_url + call.path, json=call.json, params=call.params, headers={"Authorization": f"Bearer {token}"})
+        return _result(response)
+
+    async def code2session(self, code: str) -> dict:
+        return await self._run(_Calls.code2session(code))
+
+    async def refresh(self, refresh_token: str) -> dict:
+        return await self._run(_Calls.refresh(refresh_token))
+
+    async def revoke(self, token: str) -> dict:
+        return await self._run(_Calls.revoke(token))
+
+    async def user_info(self, user_access_token: str) -> dict:
+        return await self._run(_Calls.user_info(user_access_token))
+
+    async def app(self) -> dict:
+        return await self._run(_Calls.app())
+
+    async def versions(self, cursor: str | None = None, limit: int = 20) -> dict:
+        return await self._run(_Calls.versions(cursor, limit))
+
+    async def launches(self, cursor: str | None = None, limit: int = 50) -> dict:
+        return await self._run(_Calls.launches(cursor, limit))

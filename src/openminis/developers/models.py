@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openminis.db import Base, utcnow
+
+
+class Developer(Base):
+    """A studio or producer. A signed-in person becomes one; developers own apps."""
+
+    __tablename__ = "developers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AppSecret(Base):
+    """An app's secret, stored only as a hash, plus the launch-data signing key derived from it.
+
+    A rotation keeps the previous secret alive until ``expires_at`` (the grace period).
+    """
+
+    __tablename__ = "app_secrets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256(secret, "minis-init-data"): the developer derives it from the secret; we must
+    # keep it to sign, but it does not give back the secret or authenticate as the app.
+    init_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AppToken(Base):
+    """A short-lived server access token (OAuth client credentials) for one app."""
+
+    __tablename__ = "app_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    secret_id: Mapped[int] = mapped_column(ForeignKey("app_secrets.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

@@ -1,0 +1,158 @@
+"""Developers, their apps' secrets and the server access tokens those secrets buy."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from openminis.catalog.manifest import APP_ID
+from openminis.catalog.models import App
+from openminis.db import utcnow
+from openminis.developers.models import AppSecret, AppToken, Developer
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, PlatformError
+from openminis.identity.models import User
+
+APP_TOKEN_TTL = timedelta(hours=2)
+DEFAULT_GRACE = timedelta(hours=24)
+INIT_DATA_LABEL = b"minis-init-data"
+
+
+class Unauthenticated(PlatformError):
+    status = 401
+    code = "UNAUTHENTICATED"
+
+
+def _hash(secret: str) -> str:
+    # Secrets and tokens are 256-bit random strings: a fast hash is as safe as a slow one for them.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def init_key_for(secret: str) -> str:
+    """The launch-data signing key a developer derives from their app secret (see openminis.client)."""
+    return hmac.new(secret.encode(), INIT_DATA_LABEL, hashlib.sha256).hexdigest()
+
+
+def become_developer(session: Session, user: User, *, name: str) -> Developer:
+    if user.kind != "full":
+        raise Forbidden("sign up for a full account before registering as a developer", code="ACCOUNT_REQUIRED")
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 80:
+        raise InvalidArgument("name must be 1 to 80 characters", field="name")
+    existing = session.scalar(select(Developer).where(Developer.user_id == user.id))
+    if existing is not None:
+        return existing
+    developer = Developer(id=secrets.token_hex(8), user_id=user.id, name=name)
+    session.add(developer)
+    session.commit()
+    return developer
+
+
+def developer_for(session: Session, user: User) -> Developer:
+    developer = session.scalar(select(Developer).where(Developer.user_id == user.id))
+    if developer is None:
+        raise Forbidden("register as a developer first", code="NOT_A_DEVELOPER")
+    return developer
+
+
+def _new_secret(session: Session, app_id: str) -> str:
+    secret = "ms_" + secrets.token_urlsafe(32)
+    session.add(AppSecret(app_id=app_id, secret_hash=_hash(secret), init_key=init_key_for(secret)))
+    return secret
+
+
+@dataclass(frozen=True)
+class CreatedApp:
+    app: App
+    secret: str  # shown once, never stored
+
+
+def register_app(session: Session, developer: Developer, *, app_id: str, name: str, kind: str) -> CreatedApp:
+    """Register an app id for a developer and return its secret, the one time it is ever shown."""
+    if not APP_ID.match(app_id) or "--" in app_id:
+        raise InvalidArgument("app id must be 3-40 lowercase letters, digits or single hyphens, starting with a letter", field="app_id")
+    if kind not in ("game", "drama"):
+        raise InvalidArgument("kind must be game or drama", field="kind")
+    if not 1 <= len(name.strip()) <= 60:
+        raise InvalidArgument("name must be 1 to 60 characters", field="name")
+    if session.get(App, app_id) is not None:
+        raise Conflict(f"app id {app_id!r} is taken", code="APP_ID_TAKEN", field="app_id")
+    app = App(id=app_id, name=name.strip(), kind=kind, category="", developer_id=developer.id)
+    session.add(app)
+    session.flush()
+    secret = _new_secret(session, app_id)
+    session.commit()
+    return CreatedApp(app=app, secret=secret)
+
+
+def owned_app(session: Session, developer: Developer, app_id: str) -> App:
+    app = session.get(App, app_id)
+    if app is None or app.developer_id != developer.id:
+        raise NotFound(f"no app {app_id!r} of yours")
+    return app
+
+
+def rotate_secret(session: Session, developer: Developer, app_id: str, *, grace: timedelta = DEFAULT_GRACE) -> str:
+    """A new secret; the current ones keep working for ``grace``, then stop."""
+    if not timedelta(0) <= grace <= timedelta(days=7):
+        raise InvalidArgument("grace must be between 0 and 7 days", field="grace_seconds")
+    owned_app(session, developer, app_id)
+    now = utcnow()
+    for current in _live_secrets(session, app_id):
+        current.expires_at = min(current.expires_at or now + grace, now + grace)
+    secret = _new_secret(session, app_id)
+    session.commit()
+    return secret
+
+
+def _live_secrets(session: Session, app_id: str) -> list[AppSecret]:
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(AppSecret).where(AppSecret.app_id == app_id, or_(AppSecret.expires_at.is_(None), AppSecret.expires_at > now)).order_by(AppSecret.id.desc())
+        )
+    )
+
+
+def init_keys(session: Session, app_id: str) -> list[str]:
+    """The signing keys of the app's live secrets, newest first (two during a rotation's grace)."""
+    return [secret.init_key for secret in _live_secrets(session, app_id)]
+
+
+def authenticate_app(session: Session, app_id: str, secret: str) -> AppSecret:
+    found = session.scalar(select(AppSecret).where(AppSecret.secret_hash == _hash(secret or "")))
+    # One message for every failure, so a caller learns nothing about which part was wrong.
+    if found is None or found.app_id != app_id or (found.expires_at is not None and found.expires_at <= utcnow()):
+        raise Unauthenticated("invalid client credentials", code="INVALID_CLIENT")
+    return found
+
+
+def issue_app_token(session: Session, *, app_id: str, secret: str) -> tuple[str, int]:
+    """OAuth 2 client credentials: a bearer token for the app's server calls, and its lifetime in seconds."""
+    credential = authenticate_app(session, app_id, secret)
+    token = "mat_" + secrets.token_urlsafe(32)
+    session.add(AppToken(token_hash=_hash(token), app_id=app_id, secret_id=credential.id, expires_at=utcnow() + APP_TOKEN_TTL))
+    session.commit()
+    return token, int(APP_TOKEN_TTL.total_seconds())
+
+
+def app_for_token(session: Session, token: str) -> str:
+    """The app a bearer token speaks for. A token dies with its secret at the end of a rotation."""
+    found = session.get(AppToken, _hash(token or ""))
+    now = utcnow()
+    if found is None or found.expires_at <= now:
+        raise Unauthenticated("invalid or expired access token", code="INVALID_TOKEN")
+    secret = session.get(AppSecret, found.secret_id)
+    if secret is None or (secret.expires_at is not None and secret.expires_at <= now):
+        raise Unauthenticated("invalid or expired access token", code="INVALID_TOKEN")
+    return found.app_id
+
+
+def developer_id_of(session: Session, app_id: str) -> str | None:
+    app = session.get(App, app_id)
+    return app.developer_id if app else None

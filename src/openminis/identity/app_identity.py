@@ -1,0 +1,201 @@
+"""A person as one app sees them: openid, unionid, login codes, user tokens and consent.
+
+Modelled on WeChat's ``wx.login`` + code2Session and OAuth 2: the app's front end gets a one-time
+code, its backend exchanges the code with its own credentials, so the browser is never trusted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service as catalog
+from openminis.db import utcnow
+from openminis.developers import service as developers
+from openminis.errors import NotFound, PlatformError
+from openminis.identity.models import Authorization, LoginCode, User, UserToken
+from openminis.identity.service import token_hash
+
+CODE_TTL = timedelta(minutes=5)
+ACCESS_TTL = timedelta(hours=24)
+REFRESH_TTL = timedelta(days=30)
+BASIC_SCOPE = "user.info.basic"
+
+
+class CodeError(PlatformError):
+    status = 400
+
+
+class TokenError(PlatformError):
+    status = 401
+    code = "INVALID_TOKEN"
+
+
+def _pseudonym(secret: str, label: str, *parts: str) -> str:
+    digest = hmac.new(secret.encode(), "\0".join((label, *parts)).encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode().lower().rstrip("=")
+
+
+def openid(secret: str, app_id: str, user_id: str) -> str:
+    """Stable for one person in one app; unlinkable across apps without the platform's secret."""
+    return "o_" + _pseudonym(secret, "openid", app_id, user_id)
+
+
+def unionid(secret: str, developer_id: str | None, app_id: str, user_id: str) -> str:
+    """Stable across one developer's apps (an app with no developer is its own union)."""
+    owner = f"developer:{developer_id}" if developer_id else f"app:{app_id}"
+    return "u_" + _pseudonym(secret, "unionid", owner, user_id)
+
+
+def issue_login_code(session: Session, *, user_id: str, app_id: str) -> tuple[str, int]:
+    catalog.get_app(session, app_id)
+    code = secrets.token_urlsafe(24)
+    session.add(LoginCode(code_hash=token_hash(code), app_id=app_id, user_id=user_id, expires_at=utcnow() + CODE_TTL))
+    _authorize(session, user_id, app_id)
+    session.commit()
+    return code, int(CODE_TTL.total_seconds())
+
+
+def _authorize(session: Session, user_id: str, app_id: str, *, profile: bool = False) -> Authorization:
+    grant = session.get(Authorization, (user_id, app_id))
+    if grant is None:
+        grant = Authorization(user_id=user_id, app_id=app_id, profile=profile)
+        session.add(grant)
+    elif grant.revoked_at is not None:
+        grant.revoked_at, grant.granted_at, grant.profile = None, utcnow(), profile
+    else:
+        grant.profile = grant.profile or profile
+    return grant
+
+
+@dataclass(frozen=True)
+class Session2:
+    openid: str
+    unionid: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+    scope: str
+
+
+def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> Session2:
+    """code2session. Each failure has its own code, so a developer can tell a bug from an attack."""
+    found = session.get(LoginCode, token_hash(code or ""))
+    if found is None:
+        raise CodeError("unknown login code", code="CODE_INVALID")
+    if found.app_id != app_id:
+        raise CodeError("this login code was issued to another app", code="CODE_WRONG_APP")
+    if found.used_at is not None:
+        raise CodeError("this login code was already used", code="CODE_USED")
+    if found.expires_at <= utcnow():
+        raise CodeError("this login code expired; call minis.login() again", code="CODE_EXPIRED")
+    # Claim the code with a conditional update: of two concurrent exchanges, exactly one wins.
+    claimed = session.execute(
+        update(LoginCode).where(LoginCode.code_hash == found.code_hash, LoginCode.used_at.is_(None)).values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise CodeError("this login code was already used", code="CODE_USED")
+    return _issue_tokens(session, secret, app_id=app_id, user_id=found.user_id, family=secrets.token_hex(16))
+
+
+def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, family: str) -> Session2:
+    access, refresh = "mut_" + secrets.token_urlsafe(32), "mrt_" + secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(UserToken(token_hash=token_hash(access), kind="access", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + ACCESS_TTL))
+    session.add(UserToken(token_hash=token_hash(refresh), kind="refresh", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + REFRESH_TTL))
+    session.commit()
+    return Session2(
+        openid=openid(secret, app_id, user_id),
+        unionid=unionid(secret, developers.developer_id_of(session, app_id), app_id, user_id),
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=int(ACCESS_TTL.total_seconds()),
+        refresh_expires_in=int(REFRESH_TTL.total_seconds()),
+        scope=BASIC_SCOPE,
+    )
+
+
+def refresh(session: Session, secret: str, *, app_id: str, refresh_token: str) -> Session2:
+    """Rotate a refresh token. Presenting a spent one revokes its family: someone copied it."""
+    found = session.get(UserToken, token_hash(refresh_token or ""))
+    if found is None or found.kind != "refresh" or found.app_id != app_id or found.expires_at <= utcnow():
+        raise TokenError("invalid or expired refresh token")
+    grant = session.get(Authorization, (found.user_id, app_id))
+    if found.revoked_at is not None or grant is None or grant.revoked_at is not None:
+        _revoke_family(session, found.family)
+        session.commit()
+        raise TokenError("refresh token was revoked or already used")
+    claimed = session.execute(
+        update(UserToken).where(UserToken.token_hash == found.token_hash, UserToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise TokenError("refresh token was revoked or already used")
+    # The old access tokens of the family end with the rotation too.
+    session.execute(update(UserToken).where(UserToken.family == found.family, UserToken.kind == "access", UserToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    return _issue_tokens(session, secret, app_id=app_id, user_id=found.user_id, family=found.family)
+
+
+def _revoke_family(session: Session, family: str) -> None:
+    session.execute(update(UserToken).where(UserToken.family == family, UserToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def revoke_token(session: Session, *, app_id: str, token: str) -> None:
+    """RFC 7009 revocation: revokes the token's whole family; unknown tokens are not an error."""
+    found = session.get(UserToken, token_hash(token or ""))
+    if found is not None and found.app_id == app_id:
+        _revoke_family(session, found.family)
+        session.commit()
+
+
+def revoke_app(session: Session, *, user_id: str, app_id: str) -> None:
+    """A person withdraws an app's access: consent ends and every token the app holds for them dies."""
+    grant = session.get(Authorization, (user_id, app_id))
+    if grant is None or grant.revoked_at is not None:
+        raise NotFound(f"{app_id!r} has no access to revoke")
+    grant.revoked_at, grant.profile = utcnow(), False
+    session.execute(update(UserToken).where(UserToken.user_id == user_id, UserToken.app_id == app_id, UserToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.commit()
+
+
+def grant_profile(session: Session, *, user_id: str, app_id: str) -> None:
+    """The person accepted the host's consent sheet: the app may see their name and avatar."""
+    catalog.get_app(session, app_id)
+    _authorize(session, user_id, app_id, profile=True)
+    session.commit()
+
+
+def authorizations(session: Session, user_id: str) -> list[Authorization]:
+    return list(session.scalars(select(Authorization).where(Authorization.user_id == user_id, Authorization.revoked_at.is_(None)).order_by(Authorization.granted_at.desc())))
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    openid: str
+    unionid: str
+    display_name: str | None
+    avatar_url: str | None
+
+
+def user_info(session: Session, secret: str, *, access_token: str, avatar_base: str) -> UserInfo:
+    found = session.get(UserToken, token_hash(access_token or ""))
+    if found is None or found.kind != "access" or found.revoked_at is not None or found.expires_at <= utcnow():
+        raise TokenError("invalid, revoked or expired user access token")
+    user = session.get(User, found.user_id)
+    grant = session.get(Authorization, (found.user_id, found.app_id))
+    shared = grant is not None and grant.revoked_at is None and grant.profile
+    return UserInfo(
+        openid=openid(secret, found.app_id, user.id),
+        unionid=unionid(secret, developers.developer_id_of(session, found.app_id), found.app_id, user.id),
+        display_name=user.display_name if shared else None,
+        avatar_url=f"{avatar_base}/api/avatars/{user.id}.svg" if shared else None,
+    )

@@ -1,0 +1,69 @@
+"""A developer with a published app, a player, and the developer's backend, all on one test server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from starlette.testclient import TestClient
+
+from openminis.client import MinisClient
+from tests.factories import package_files, zip_bytes
+
+
+def browser(client: TestClient) -> TestClient:
+    """Another browser on the same server: its own cookies."""
+    return TestClient(client.app, base_url="http://localhost:8000")
+
+
+def csrf_of(browser: TestClient) -> dict[str, str]:
+    return {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
+
+
+def sign_up(browser: TestClient, email: str, password: str = "correct horse battery") -> dict[str, str]:
+    headers = csrf_of(browser)
+    response = browser.post("/api/account/register", json={"email": email, "password": password}, headers=headers)
+    assert response.status_code == 200, response.text
+    return headers
+
+
+@dataclass
+class DevApp:
+    app_id: str
+    secret: str
+    developer: TestClient
+    headers: dict[str, str]
+
+    def backend(self, client: TestClient) -> MinisClient:
+        return MinisClient(self.app_id, self.secret, http=client)
+
+
+def register_app(developer: TestClient, headers: dict[str, str], app_id: str) -> DevApp:
+    created = developer.post("/api/developer/apps", json={"app_id": app_id, "name": app_id.title(), "kind": "game"}, headers=headers)
+    assert created.status_code == 201, created.text
+    upload = developer.post(
+        f"/api/developer/apps/{app_id}/versions",
+        content=zip_bytes(package_files(id=app_id)),
+        headers={**headers, "Content-Type": "application/zip"},
+    )
+    assert upload.status_code == 201, upload.text
+    return DevApp(app_id=app_id, secret=created.json()["app_secret"], developer=developer, headers=headers)
+
+
+@pytest.fixture
+def studio(client) -> DevApp:
+    developer = browser(client)
+    headers = sign_up(developer, "studio@example.com")
+    assert developer.post("/api/developer", json={"name": "Studio One"}, headers=headers).status_code == 200
+    return register_app(developer, headers, "dev-game")
+
+
+@pytest.fixture
+def player(client) -> TestClient:
+    return browser(client)
+
+
+def login_code(player: TestClient, app_id: str) -> str:
+    response = player.post(f"/api/apps/{app_id}/login-code", headers=csrf_of(player))
+    assert response.status_code == 200, response.text
+    return response.json()["code"]

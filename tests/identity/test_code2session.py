@@ -1,0 +1,117 @@
+"""minis.login() gives a one-time code; only the app's own backend can exchange it, once, in time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from openminis.client import MinisAPIError
+from openminis.db import utcnow
+from openminis.identity.models import LoginCode
+from tests.identity.conftest import browser, csrf_of, login_code, register_app
+
+
+def api_error(call) -> MinisAPIError:
+    with pytest.raises(MinisAPIError) as caught:
+        call()
+    return caught.value
+
+
+def test_a_backend_exchanges_a_code_for_a_stable_openid_and_tokens(client, studio, player):
+    backend = studio.backend(client)
+    first = backend.code2session(login_code(player, studio.app_id))
+    again = backend.code2session(login_code(player, studio.app_id))
+    assert first["openid"] == again["openid"] and first["openid"].startswith("o_")
+    assert first["scope"] == "user.info.basic" and first["expires_in"] == 86_400
+    assert first["access_token"] != again["access_token"]
+
+
+def test_used_expired_and_foreign_codes_fail_with_distinct_errors(client, studio, player, platform):
+    backend = studio.backend(client)
+    code = login_code(player, studio.app_id)
+    backend.code2session(code)
+    assert api_error(lambda: backend.code2session(code)).code == "CODE_USED"
+
+    stale = login_code(player, studio.app_id)
+    with platform.db.session() as session:
+        session.execute(update(LoginCode).values(expires_at=utcnow() - timedelta(seconds=1)).where(LoginCode.used_at.is_(None)))
+        session.commit()
+    assert api_error(lambda: backend.code2session(stale)).code == "CODE_EXPIRED"
+
+    other = register_app(studio.developer, studio.headers, "other-game")
+    foreign = login_code(player, studio.app_id)
+    assert api_error(lambda: other.backend(client).code2session(foreign)).code == "CODE_WRONG_APP"
+    assert api_error(lambda: backend.code2session("made-up-code")).code == "CODE_INVALID"
+    # The foreign attempt did not burn the code for its rightful app.
+    assert backend.code2session(foreign)["openid"]
+
+
+def test_openid_differs_across_apps_and_unionid_is_shared_within_a_developer(client, studio, player):
+    other = register_app(studio.developer, studio.headers, "other-game")
+    here = studio.backend(client).code2session(login_code(player, studio.app_id))
+    there = other.backend(client).code2session(login_code(player, other.app_id))
+    assert here["openid"] != there["openid"]
+    assert here["unionid"] == there["unionid"]
+    someone_else = browser(client)
+    assert studio.backend(client).code2session(login_code(someone_else, studio.app_id))["unionid"] != here["unionid"]
+
+
+def test_guessing_codes_hits_the_rate_limit(client, studio, platform):
+    backend = studio.backend(client)
+    codes = [api_error(lambda n=n: backend.code2session(f"guess-{n}")).code for n in range(platform.rates.failures.limit + 1)]
+    assert codes[:-1] == ["CODE_INVALID"] * platform.rates.failures.limit
+    assert codes[-1] == "RATE_LIMITED"
+
+
+def test_refresh_rotates_and_a_reused_refresh_token_revokes_the_family(client, studio, player):
+    backend = studio.backend(client)
+    first = backend.code2session(login_code(player, studio.app_id))
+    second = backend.refresh(first["refresh_token"])
+    assert second["openid"] == first["openid"]
+    assert api_error(lambda: backend.user_info(first["access_token"])).code == "INVALID_TOKEN"
+    assert backend.user_info(second["access_token"])["openid"] == first["openid"]
+    # The spent refresh token comes back: someone copied it, so everything of that login dies.
+    assert api_error(lambda: backend.refresh(first["refresh_token"])).code == "INVALID_TOKEN"
+    assert api_error(lambda: backend.user_info(second["access_token"])).code == "INVALID_TOKEN"
+    assert api_error(lambda: backend.refresh(second["refresh_token"])).code == "INVALID_TOKEN"
+
+
+def test_a_revoked_token_stops_working(client, studio, player):
+    backend = studio.backend(client)
+    tokens = backend.code2session(login_code(player, studio.app_id))
+    assert backend.revoke(tokens["access_token"]) == {"revoked": True}
+    assert api_error(lambda: backend.user_info(tokens["access_token"])).code == "INVALID_TOKEN"
+    assert api_error(lambda: backend.refresh(tokens["refresh_token"])).code == "INVALID_TOKEN"
+
+
+def test_name_and_avatar_reach_the_app_only_after_consent_and_a_person_can_revoke_access(client, studio, player):
+    backend = studio.backend(client)
+    tokens = backend.code2session(login_code(player, studio.app_id))
+    before = backend.user_info(tokens["access_token"])
+    assert before["display_name"] is None and before["avatar_url"] is None
+    consent = player.post(f"/api/apps/{studio.app_id}/profile-consent", headers=csrf_of(player)).json()
+    after = backend.user_info(tokens["access_token"])
+    assert after["display_name"] == consent["display_name"] == player.get("/api/me").json()["user"]["display_name"]
+    assert [a["app_id"] for a in player.get("/api/authorizations").json()["items"]] == [studio.app_id]
+    assert player.delete(f"/api/authorizations/{studio.app_id}", headers=csrf_of(player)).json() == {"ok": True}
+    assert api_error(lambda: backend.user_info(tokens["access_token"])).code == "INVALID_TOKEN"
+    assert player.get("/api/authorizations").json()["items"] == []
+
+
+def test_an_app_cannot_reach_the_open_api_without_a_valid_token(client, studio):
+    response = client.get("/openapi/v1/app")
+    assert response.status_code == 401 and response.json()["code"] == "INVALID_TOKEN"
+    response = client.get("/openapi/v1/app", headers={"Authorization": "Bearer mat_forged"})
+    assert response.status_code == 401
+
+
+def test_app_data_is_scoped_to_the_calling_app(client, studio, player):
+    other = register_app(studio.developer, studio.headers, "other-game")
+    headers = csrf_of(player)
+    player.post("/api/launches", json={"launch_id": "1" * 32, "app_id": studio.app_id, "source": "feed"}, headers=headers)
+    player.post("/api/launches", json={"launch_id": "2" * 32, "app_id": other.app_id, "source": "feed"}, headers=headers)
+    mine = studio.backend(client).launches()["items"]
+    assert [item["launch_id"] for item in mine] == ["1" * 32]
+    assert studio.backend(client).app()["app_id"] == studio.app_id
