@@ -19,6 +19,8 @@ from openminis.models import Base
 from openminis.platform import Platform
 from openminis.settings import Settings
 
+pytest_plugins = ["tests.studio"]
+
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN = os.environ.get("MINIS_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]

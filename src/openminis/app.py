@@ -67,8 +67,8 @@ def _request_id(request: Request) -> str:
     return getattr(request.state, "request_id", "")
 
 
-def _error(status: int, body: dict, request: Request) -> JSONResponse:
-    return JSONResponse({**body, "request_id": _request_id(request)}, status_code=status)
+def _error(status: int, body: dict, request: Request, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({**body, "request_id": _request_id(request)}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -85,7 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-        return _error(exc.status_code, {"code": code, "message": str(exc.detail)}, request)
+        return _error(exc.status_code, {"code": code, "message": str(exc.detail)}, request, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

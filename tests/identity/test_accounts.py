@@ -6,7 +6,7 @@ import logging
 import re
 
 from tests.factories import publish
-from tests.identity.conftest import browser, csrf_of, sign_up
+from tests.studio import browser, csrf_of, sign_up
 
 
 def test_upgrading_a_guest_keeps_its_id_and_its_saves(client, platform):

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from openminis.client import MinisAPIError
 from openminis.db import utcnow
 from openminis.identity.models import LoginCode
-from tests.identity.conftest import browser, csrf_of, login_code, register_app
+from tests.studio import browser, csrf_of, login_code, register_app
 
 
 def api_error(call) -> MinisAPIError:

@@ -1,0 +1,81 @@
+"""An app secret is shown once, stored as a hash, rotates with a grace period and never leaks."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from openminis.client import MinisAPIError, MinisClient
+from openminis.db import utcnow
+from openminis.developers.models import AppSecret
+from tests.studio import csrf_of, login_code
+
+
+def token_status(client, app_id: str, secret: str) -> int:
+    body = {"grant_type": "client_credentials", "client_id": app_id, "client_secret": secret}
+    return client.post("/openapi/v1/auth/token", json=body).status_code
+
+
+def test_the_secret_is_stored_only_as_a_hash(studio, platform):
+    with platform.db.session() as session:
+        stored = session.scalars(select(AppSecret)).all()
+    assert len(stored) == 1
+    assert studio.secret not in (stored[0].secret_hash, stored[0].init_key)
+    assert len(stored[0].secret_hash) == 64
+
+
+def test_a_rotated_secret_works_in_the_grace_period_and_not_after(client, studio, platform):
+    rotated = studio.developer.post(f"/api/developer/apps/{studio.app_id}/secret", json={"grace_seconds": 3600}, headers=studio.headers)
+    new_secret = rotated.json()["app_secret"]
+    assert new_secret != studio.secret
+    assert token_status(client, studio.app_id, studio.secret) == 200
+    assert token_status(client, studio.app_id, new_secret) == 200
+    old_backend = MinisClient(studio.app_id, studio.secret, http=client)
+    old_backend.access_token()
+
+    with platform.db.session() as session:  # the grace period passes
+        session.execute(update(AppSecret).where(AppSecret.expires_at.is_not(None)).values(expires_at=utcnow() - timedelta(seconds=1)))
+        session.commit()
+    assert token_status(client, studio.app_id, studio.secret) == 401
+    assert token_status(client, studio.app_id, new_secret) == 200
+    # Tokens bought with the old secret die with it.
+    with pytest.raises(MinisAPIError) as caught:
+        old_backend.app()
+    assert caught.value.code == "INVALID_TOKEN"
+
+
+def test_only_the_owner_can_rotate(client, studio, player):
+    player_headers = csrf_of(player)
+    response = player.post(f"/api/developer/apps/{studio.app_id}/secret", json={}, headers=player_headers)
+    assert response.status_code == 403 and response.json()["code"] == "NOT_A_DEVELOPER"
+
+
+def test_wrong_credentials_get_one_answer_that_repeats_nothing_given(client, studio):
+    for app_id, secret in [(studio.app_id, "ms_wrong"), ("other-app", studio.secret), ("", "")]:
+        response = client.post("/openapi/v1/auth/token", json={"grant_type": "client_credentials", "client_id": app_id or "x", "client_secret": secret or "x"})
+        assert response.status_code == 401
+        assert response.json()["code"] == "INVALID_CLIENT"
+        assert studio.secret not in response.text
+
+
+def test_secrets_never_appear_in_logs_responses_or_error_pages(client, studio, player, caplog):
+    with caplog.at_level(logging.DEBUG):
+        backend = studio.backend(client)
+        tokens = backend.code2session(login_code(player, studio.app_id))
+        backend.user_info(tokens["access_token"])
+        listing = studio.developer.get("/api/developer/apps")
+        bad = client.post("/openapi/v1/auth/token", json={"grant_type": "client_credentials", "client_id": studio.app_id, "client_secret": studio.secret + "x"})
+        broken = client.post("/openapi/v1/auth/token", content=b"client_secret=" + studio.secret.encode(), headers={"Content-Type": "application/json"})
+        rotated = studio.developer.post(f"/api/developer/apps/{studio.app_id}/secret", json={}, headers=studio.headers).json()["app_secret"]
+    secrets = [studio.secret, rotated, tokens["access_token"], tokens["refresh_token"], backend._token]
+    logged = caplog.text + "".join(str(record.args) for record in caplog.records)
+    for secret in secrets:
+        assert secret not in logged
+        for response in (listing, bad, broken):
+            assert secret not in response.text
+    assert broken.status_code == 422 and broken.json()["code"] == "INVALID_ARGUMENT"
+    assert "openminis.access" in {record.name for record in caplog.records}
+    assert repr(backend).count("ms_") == 0
