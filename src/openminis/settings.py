@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     admin_token: str = ""
     redis_url: str = ""
+    # Extra sources every app may connect to, for developing against a backend on this machine
+    # (e.g. "http://127.0.0.1:*"). Empty in production: apps reach only their declared domains.
+    dev_connect_src: str = ""
 
     # Package limits: checked on every upload, before anything is stored.
     max_package_bytes: int = 50 * 1024 * 1024

@@ -67,3 +67,10 @@ def test_the_host_api_is_not_reachable_on_an_app_origin(client, platform):
     assert app.get("/api/me").status_code == 404
     assert app.get("/", follow_redirects=False).status_code == 302  # to the package, not the host page
     assert "minis_session" not in app.get("/api/me").headers.get("set-cookie", "")
+
+
+def test_a_development_server_may_let_apps_reach_a_local_backend(client, platform):
+    publish(platform, allowed_domains=["api.example.com"])
+    platform.settings.dev_connect_src = "http://127.0.0.1:*"
+    policy = app_client(client, "test-game").get("/v/1.0.0/index.html").headers["content-security-policy"]
+    assert "connect-src 'self' https://api.example.com wss://api.example.com http://127.0.0.1:*;" in policy

@@ -51,8 +51,8 @@ def content_type(path: str) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-def content_security_policy(host_origin: str, allowed_domains: list[str]) -> str:
-    remote = " ".join(f"https://{domain} wss://{domain}" for domain in allowed_domains)
+def content_security_policy(host_origin: str, allowed_domains: list[str], dev_sources: str = "") -> str:
+    remote = " ".join([*(f"https://{domain} wss://{domain}" for domain in allowed_domains), *dev_sources.split()])
     return "; ".join(
         [
             "default-src 'self'",
@@ -85,7 +85,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
         # Versions are immutable, so what a (app, version) pair resolves to never changes.
         with platform.db.session() as session:
             found = catalog.get_version(session, app_id, version)
-            policy = content_security_policy(settings.host_origin, found.manifest.get("allowed_domains", []))
+            policy = content_security_policy(settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src)
             return found.storage_key, found.files, policy, tuple(found.files)
 
     @apps.get("/minis-sdk.js")
