@@ -26,3 +26,27 @@ def test_a_rejected_package_exits_non_zero_and_says_why(tmp_path):
     assert result.exit_code == 1
     assert "INVALID_MANIFEST" in result.output and "version" in result.output
     assert not (tmp_path / "data" / "packages").exists() or not any((tmp_path / "data" / "packages").iterdir())
+
+
+def test_ledger_verify_passes_on_a_sound_ledger_and_fails_on_a_broken_one(tmp_path):
+    from sqlalchemy import text
+
+    from openminis.platform import Platform
+    from openminis.settings import Settings
+    from openminis.wallet import service as ledger
+
+    data = tmp_path / "data"
+    assert runner.invoke(app, ["db", "upgrade", "--data-dir", str(data)]).exit_code == 0
+    platform = Platform(Settings(data_dir=data))
+    with platform.db.session() as session:
+        issuance, wallet = ledger.account(session, "coin_issuance"), ledger.account(session, "user_wallet", "someone")
+        ledger.transfer(session, key="grant", kind="grant", currency="COIN", legs=[ledger.Leg(issuance.id, -5), ledger.Leg(wallet.id, 5)])
+        session.commit()
+    sound = runner.invoke(app, ["ledger", "verify", "--data-dir", str(data)])
+    assert sound.exit_code == 0 and "ledger verifies: 2 accounts, 1 transfers" in sound.output
+    with platform.db.session() as session:
+        session.execute(text("UPDATE accounts SET balance = 6 WHERE kind = 'user_wallet'"))
+        session.commit()
+    platform.close()
+    broken = runner.invoke(app, ["ledger", "verify", "--data-dir", str(data)])
+    assert broken.exit_code == 1 and "caches 6 but its entries sum to 5" in broken.output

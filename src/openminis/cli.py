@@ -20,6 +20,8 @@ from openminis.settings import Settings
 app = typer.Typer(help="openminis: a self-hostable mini-program platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.")
 app.add_typer(db_app, name="db")
+ledger_app = typer.Typer(help="The coin and money ledger.")
+app.add_typer(ledger_app, name="ledger")
 console = Console()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -114,6 +116,22 @@ def db_upgrade(data_dir: Path | None = DataDir):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database)
     console.print(f"database at head: {settings.database.split('@')[-1]}")
+
+
+@ledger_app.command("verify")
+def ledger_verify(data_dir: Path | None = DataDir):
+    """Check that every transfer balances, every balance equals its entries and each currency sums to zero."""
+    from openminis.wallet import service as ledger
+
+    platform = _platform(_settings(data_dir))
+    with platform.db.session() as session:
+        check = ledger.verify(session)
+    platform.close()
+    for problem in check.problems:
+        console.print(f"[red]problem[/red] {problem}")
+    if not check.ok:
+        raise typer.Exit(1)
+    console.print(f"ledger verifies: {check.accounts} accounts, {check.transfers} transfers, every currency sums to zero")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ from openminis.db import Base
 from openminis.developers.models import AppSecret, AppToken, Developer
 from openminis.identity.models import Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
 from openminis.runtime.models import CloudSave, Launch
+from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 __all__ = [
-    "App", "AppSecret", "AppToken", "AppVersion", "AuthSession", "Authorization", "Base", "CloudSave",
-    "Developer", "Launch", "LoginCode", "SignInLink", "User", "UserToken",
+    "Account", "App", "AppSecret", "AppToken", "AppVersion", "AuthSession", "Authorization", "Base", "CloudSave",
+    "Developer", "Launch", "LedgerEntry", "LedgerTransfer", "LoginCode", "SignInLink", "User", "UserToken",
 ]

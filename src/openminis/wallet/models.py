@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openminis.db import Base, utcnow
+
+
+class Account(Base):
+    """A ledger account in one currency ("COIN" or an ISO 4217 code, amounts in minor units).
+
+    ``balance`` caches the sum of the account's entries; ``minis ledger verify`` checks that it does.
+    Only accounts that represent the outside world (issuance, a provider's clearing) may go negative.
+    """
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("kind", "owner_id", "currency"),
+        # The database's own guard: even a bug in a service cannot overdraw a wallet.
+        CheckConstraint("allow_negative OR balance >= 0", name="no_overdraft"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(64), default="")
+    currency: Mapped[str] = mapped_column(String(8))
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    allow_negative: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerTransfer(Base):
+    """One movement of value: entries that sum to zero, recorded once per idempotency key."""
+
+    __tablename__ = "ledger_transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    currency: Mapped[str] = mapped_column(String(8))
+    amount: Mapped[int] = mapped_column(BigInteger)  # the total moved: the sum of the credits
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LedgerEntry(Base):
+    """One account's side of a transfer: positive credits the account, negative debits it."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("ledger_transfers.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
