@@ -3,11 +3,12 @@
 from openminis.catalog.models import App, AppVersion
 from openminis.db import Base
 from openminis.developers.models import AppSecret, AppToken, Developer
+from openminis.jobs.models import Job
 from openminis.identity.models import Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
 from openminis.runtime.models import CloudSave, Launch
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 __all__ = [
     "Account", "App", "AppSecret", "AppToken", "AppVersion", "AuthSession", "Authorization", "Base", "CloudSave",
-    "Developer", "Launch", "LedgerEntry", "LedgerTransfer", "LoginCode", "SignInLink", "User", "UserToken",
+    "Developer", "Job", "Launch", "LedgerEntry", "LedgerTransfer", "LoginCode", "SignInLink", "User", "UserToken",
 ]
