@@ -36,7 +36,7 @@ def measure_direct(browser, server: LiveServer) -> float:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.goto(f"{server.app_origin(launch_package.APP_ID)}/v/1.0.0/index.html")
-    page.wait_for_function("window.__bench !== undefined")
+    page.wait_for_function("() => window.__bench !== undefined")
     elapsed = page.evaluate("window.__bench.readyAt")
     context.close()
     return elapsed
@@ -46,7 +46,7 @@ def _tap_card(page) -> float:
     card = page.locator(CARD.format(app=launch_package.APP_ID)).first
     card.wait_for(state="visible")
     card.click()
-    page.wait_for_function("window.__minisHost && window.__minisHost.launches.length > 0", timeout=30_000)
+    page.wait_for_function("() => window.__minisHost && window.__minisHost.launches.length > 0", timeout=30_000)
     launch = page.evaluate("window.__minisHost.launches[0]")
     return launch["loadMs"], launch["prewarmed"]
 
@@ -65,7 +65,7 @@ def measure_feed(browser, server: LiveServer, *, prewarm: bool) -> float:
         while frame is None:
             frame = next((f for f in page.frames if f.url.startswith(server.app_origin(launch_package.APP_ID))), None)
             page.wait_for_timeout(20)
-        frame.wait_for_function("window.__bench !== undefined")
+        frame.wait_for_function("() => window.__bench !== undefined")
         page.wait_for_timeout(200)
     load_ms, prewarmed = _tap_card(page)
     context.close()

@@ -5,7 +5,7 @@
 declare namespace minis {
   /** Stable error codes: branch on `error.code`, never on the message. */
   type ErrorCode =
-    | "NOT_INITIALIZED" // a method other than init/setLoadingProgress was called before init() resolved
+    | "NOT_INITIALIZED" // a method other than init/setLoadingProgress was called before init() (calls made while init is in flight wait for it)
     | "INVALID_ARGUMENT" // a parameter failed validation; the message names it
     | "NOT_ALLOWED" // the method is not allowed in the app's current state
     | "UNKNOWN_METHOD" // the host does not know this method (older host, typo)
@@ -21,6 +21,12 @@ declare namespace minis {
     readonly code: ErrorCode;
   }
 
+  /** Every rejection and throw of the SDK is a MinisError: `error instanceof minis.MinisError`. */
+  const MinisError: {
+    new (code: ErrorCode, message?: string): MinisError;
+    readonly prototype: MinisError;
+  };
+
   type LaunchSource = "feed" | "hub" | "search" | "recents" | "share" | "post" | "direct";
 
   interface LaunchInfo {
@@ -28,6 +34,7 @@ declare namespace minis {
     version: string;
     /** Unique per opening; pass it to your backend to correlate a session. */
     launchId: string;
+    /** Where the person opened the app; for a prewarmed app, the surface it was prewarmed on. */
     source: LaunchSource;
     /** Whether the app is on screen now. A prewarmed app starts hidden and gets onShow later. */
     visible: boolean;
@@ -48,6 +55,10 @@ declare namespace minis {
     windowHeight: number;
     pixelRatio: number;
     orientation: "portrait" | "landscape";
+    /**
+     * Insets in CSS pixels, from each edge of the app's window, to keep free of buttons and text:
+     * the device's notch and home bar, and at the top the host's close capsule.
+     */
     safeArea: { top: number; right: number; bottom: number; left: number };
     language: string;
     theme: "light" | "dark";
@@ -63,7 +74,11 @@ declare namespace minis {
   /** Connects to the host. Call once, first; every other call except setLoadingProgress waits for it. */
   function init(): Promise<LaunchInfo>;
 
-  /** Loading progress in percent (0-100); the host draws it while the app loads. */
+  /**
+   * Loading progress in percent (0-100); the host draws it while the app loads. Fire and forget:
+   * it may be called before init(); after ready() the host ignores it.
+   * @throws MinisError INVALID_ARGUMENT when percent is not a number from 0 to 100.
+   */
   function setLoadingProgress(percent: number): void;
 
   /** Tell the host the first frame is on screen: it hides its loading view and records the load time. */
@@ -75,7 +90,10 @@ declare namespace minis {
   /** The app left the screen: pause the game loop, mute audio. Returns an unsubscribe function. */
   function onHide(callback: () => void): () => void;
 
-  /** Whether the app is on screen now. */
+  /**
+   * Whether the app is on screen now. Inside the host it is false until init() resolves (then as
+   * LaunchInfo.visible says), and follows onShow/onHide after that.
+   */
   function isVisible(): boolean;
 
   function getSystemInfo(): Promise<SystemInfo>;
@@ -87,6 +105,9 @@ declare namespace minis {
    * Cloud save, per person per app, kept by the platform across devices.
    * Keys: 1-128 chars of [A-Za-z0-9_.:-]. Values: any JSON value, at most 64 KiB serialized;
    * at most 1 MiB and 256 keys per person per app (STORAGE_QUOTA_EXCEEDED past either).
+   * The SDK checks keys and values before sending: a bad key or a value that is not JSON
+   * (undefined, NaN, a Date, a class instance) rejects with INVALID_ARGUMENT, a value over
+   * 64 KiB with STORAGE_QUOTA_EXCEEDED.
    */
   namespace storage {
     /** The stored value, or null when the key is not set. */

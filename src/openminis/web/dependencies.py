@@ -31,6 +31,9 @@ class Visitor:
     user: User
     session_token: str
     csrf_token: str
+    # True when this request made the guest: a route that returns its own Response object must
+    # set the cookie itself, since FastAPI copies dependency cookies only onto responses it builds.
+    new: bool = False
 
 
 def current_visitor(
@@ -39,10 +42,11 @@ def current_visitor(
     """The person behind this request, made a guest on the spot if the browser has no session yet."""
     token = request.cookies.get(SESSION_COOKIE)
     user = identity.user_for_token(session, token)
-    if user is None:
+    new = user is None
+    if new:
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
-    return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token))
+    return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)
 
 
 def set_session_cookie(response: Response, platform: Platform, token: str) -> None:

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from openminis import __version__
 from openminis.platform import Platform
 from openminis.runtime.serving import SDK_DIR, TYPES
-from openminis.web.dependencies import Visitor, current_visitor, get_platform
+from openminis.web.dependencies import Visitor, current_visitor, get_platform, set_session_cookie
 
 WEB_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -26,12 +26,15 @@ def host_page(request: Request, visitor: Visitor = Depends(current_visitor), pla
         "hostOrigin": settings.host_origin,
         "appsHost": settings.apps_host,
         "sdkVersion": __version__,
+        "hostVersion": __version__,
         "csrfToken": visitor.csrf_token,
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
     }
     # "</" must not appear inside the inline JSON, or a name could close the script element.
     config_json = json.dumps(config).replace("</", "<\\/")
     response = templates.TemplateResponse(request, "index.html", {"config_json": config_json})
+    if visitor.new:
+        set_session_cookie(response, platform, visitor.session_token)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data: blob: *; media-src 'self' blob: *; "

@@ -1,0 +1,398 @@
+/*
+ * minis-sdk.js: the only channel between a mini-program and the openminis host.
+ *
+ * A classic script that defines the global `minis`. It speaks the postMessage protocol
+ * of docs/sdk-protocol.md with the host page (the parent window); the typings for apps
+ * are in minis-sdk.d.ts beside this file. Opened as a top-level page, it runs standalone.
+ */
+(function () {
+  "use strict";
+
+  var VERSION = "1.0.0";
+  var TIMEOUT_MS = 10000;
+  var STORAGE_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+  var STORAGE_VALUE_MAX_BYTES = 64 * 1024;
+  var STANDALONE_PREFIX = "minis:";
+
+  function MinisError(code, message) {
+    var error = new Error(message || code);
+    Object.setPrototypeOf(error, MinisError.prototype);
+    Object.defineProperty(error, "code", { value: code, enumerable: true });
+    return error;
+  }
+  MinisError.prototype = Object.create(Error.prototype, {
+    constructor: { value: MinisError, writable: true, configurable: true },
+    name: { value: "MinisError", writable: true, configurable: true },
+  });
+
+  function rejectWith(code, message) {
+    return Promise.reject(new MinisError(code, message));
+  }
+
+  // The fragment is read once, now, before the app's own code can rewrite location.hash.
+  function readFragment() {
+    var fields = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+      var at = pair.indexOf("=");
+      if (at > 0) {
+        try {
+          fields[pair.slice(0, at)] = decodeURIComponent(pair.slice(at + 1));
+        } catch (error) {
+          // A malformed escape leaves that field out; init then reports NO_HOST.
+        }
+      }
+    });
+    return fields;
+  }
+
+  function parseOrigin(value) {
+    try {
+      var origin = new URL(value).origin;
+      return origin === value ? origin : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function readQuery() {
+    var query = {};
+    new URLSearchParams(location.search).forEach(function (value, key) {
+      query[key] = value;
+    });
+    return query;
+  }
+
+  var fragment = readFragment();
+  var standalone = window.parent === window;
+  var hostOrigin = standalone ? null : parseOrigin(fragment["minis-host"] || "");
+
+  var nextId = 1;
+  var pending = {}; // request id -> {resolve, reject, timer}
+  var initPromise = null;
+  var initialized = false;
+  // A framed app is off screen until the host says otherwise: a prewarmed app starts hidden.
+  var visible = standalone ? document.visibilityState === "visible" : false;
+  var showCallbacks = [];
+  var hideCallbacks = [];
+
+  function send(method, params) {
+    if (!hostOrigin) {
+      return rejectWith("NO_HOST", "not inside an openminis host (no valid #minis-host fragment)");
+    }
+    return new Promise(function (resolve, reject) {
+      var id = nextId++;
+      var timer = setTimeout(function () {
+        delete pending[id];
+        reject(new MinisError("TIMEOUT", method + ": the host did not answer in time"));
+      }, TIMEOUT_MS);
+      pending[id] = { resolve: resolve, reject: reject, timer: timer };
+      window.parent.postMessage(
+        { __minis: 1, type: "request", id: id, method: method, params: params || {} },
+        hostOrigin
+      );
+    });
+  }
+
+  // Every method but init and setLoadingProgress needs init: it waits for an init in flight
+  // and fails fast when the app never called it.
+  function afterInit(call) {
+    if (!initPromise) {
+      return rejectWith("NOT_INITIALIZED", "call minis.init() first");
+    }
+    return initPromise.then(call);
+  }
+
+  function runCallbacks(callbacks) {
+    callbacks.slice().forEach(function (callback) {
+      try {
+        callback();
+      } catch (error) {
+        // One app callback failing must not stop the others; the console still shows it.
+        setTimeout(function () {
+          throw error;
+        });
+      }
+    });
+  }
+
+  function becomeVisible() {
+    if (visible) return;
+    visible = true;
+    runCallbacks(showCallbacks);
+  }
+
+  function becomeHidden() {
+    if (!visible) return;
+    visible = false;
+    runCallbacks(hideCallbacks);
+  }
+
+  function onHostEvent(name) {
+    if (name === "show") {
+      becomeVisible();
+      // The host times a prewarmed launch to the first frame drawn after it revealed the app.
+      if (initialized) {
+        requestAnimationFrame(function () {
+          send("lifecycle.shown", {}).catch(function () {});
+        });
+      }
+    } else if (name === "hide") {
+      becomeHidden();
+    }
+  }
+
+  function onMessage(event) {
+    if (event.source !== window.parent || event.origin !== hostOrigin) return;
+    var message = event.data;
+    if (!message || typeof message !== "object" || message.__minis !== 1) return;
+    if (message.type === "response") {
+      var request = pending[message.id];
+      if (!request) return;
+      delete pending[message.id];
+      clearTimeout(request.timer);
+      if (message.ok) {
+        request.resolve(message.result === undefined ? null : message.result);
+      } else {
+        var error = message.error || {};
+        request.reject(new MinisError(String(error.code || "INTERNAL"), String(error.message || "")));
+      }
+    } else if (message.type === "event" && typeof message.name === "string") {
+      onHostEvent(message.name);
+    }
+  }
+
+  if (hostOrigin) {
+    window.addEventListener("message", onMessage);
+  }
+
+  if (standalone) {
+    // Opened directly, the page's own visibility is the app's visibility.
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") becomeVisible();
+      else becomeHidden();
+    });
+  }
+
+  function checkStorageKey(key) {
+    if (typeof key !== "string" || !STORAGE_KEY_PATTERN.test(key)) {
+      throw new MinisError("INVALID_ARGUMENT", "key: 1-128 characters of A-Z a-z 0-9 _ . : -");
+    }
+  }
+
+  function isJsonValue(value, depth) {
+    if (depth > 64) return false;
+    if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+    if (typeof value === "number") return isFinite(value);
+    if (Array.isArray(value)) {
+      return value.every(function (item) {
+        return isJsonValue(item, depth + 1);
+      });
+    }
+    if (typeof value === "object") {
+      var proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      return Object.keys(value).every(function (key) {
+        return isJsonValue(value[key], depth + 1);
+      });
+    }
+    return false;
+  }
+
+  // Returns the value's JSON text, which is what the platform stores and weighs.
+  function checkStorageValue(value) {
+    if (!isJsonValue(value, 0)) {
+      throw new MinisError(
+        "INVALID_ARGUMENT",
+        "value: must be JSON (null, boolean, finite number, string, array, plain object)"
+      );
+    }
+    var json = JSON.stringify(value);
+    if (new TextEncoder().encode(json).length > STORAGE_VALUE_MAX_BYTES) {
+      throw new MinisError("STORAGE_QUOTA_EXCEEDED", "value: over 64 KiB once serialized");
+    }
+    return json;
+  }
+
+  // Runs a check that throws MinisError, turning it into a rejected promise.
+  function validated(check, call) {
+    try {
+      check();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return call();
+  }
+
+  var standaloneStorage = {
+    get: function (key) {
+      var text = localStorage.getItem(STANDALONE_PREFIX + key);
+      return Promise.resolve(text === null ? null : JSON.parse(text));
+    },
+    set: function (key, json) {
+      try {
+        localStorage.setItem(STANDALONE_PREFIX + key, json);
+      } catch (error) {
+        return rejectWith("STORAGE_QUOTA_EXCEEDED", "the browser's localStorage is full");
+      }
+      return Promise.resolve(null);
+    },
+    remove: function (key) {
+      localStorage.removeItem(STANDALONE_PREFIX + key);
+      return Promise.resolve(null);
+    },
+  };
+
+  function standaloneLaunchInfo() {
+    return {
+      appId: location.hostname.split(".")[0],
+      version: (location.pathname.match(/^\/v\/([^/]+)\//) || ["", ""])[1],
+      launchId: fragment["minis-launch"] || "",
+      source: "direct",
+      visible: visible,
+      prewarmed: false,
+      locale: navigator.language,
+      query: readQuery(),
+    };
+  }
+
+  function standaloneSystemInfo() {
+    return {
+      platform: "openminis",
+      sdkVersion: VERSION,
+      hostVersion: VERSION,
+      screenWidth: screen.width,
+      screenHeight: screen.height,
+      windowWidth: innerWidth,
+      windowHeight: innerHeight,
+      pixelRatio: devicePixelRatio || 1,
+      orientation: innerWidth > innerHeight ? "landscape" : "portrait",
+      safeArea: { top: 0, right: 0, bottom: 0, left: 0 },
+      language: navigator.language,
+      theme: matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light",
+      environment: "standalone",
+    };
+  }
+
+  var minis = {
+    version: VERSION,
+    MinisError: MinisError,
+
+    init: function () {
+      if (!initPromise) {
+        var connect = standalone
+          ? Promise.resolve(standaloneLaunchInfo())
+          : send("init", { sdkVersion: VERSION });
+        initPromise = connect.then(function (info) {
+          initialized = true;
+          // No callbacks here: the app reads `visible` from the LaunchInfo it gets. The host
+          // answers init with its state after any show or hide it sent before, so they agree.
+          visible = !!info.visible;
+          return info;
+        });
+        // A failed init may be retried (a TIMEOUT while the host was busy, say).
+        initPromise.catch(function () {
+          initPromise = null;
+        });
+      }
+      return initPromise;
+    },
+
+    // Fire and forget: a bad percent throws at once; the host's answer is not worth waiting
+    // for (after ready it says NOT_ALLOWED, which changes nothing for the app).
+    setLoadingProgress: function (percent) {
+      if (typeof percent !== "number" || !(percent >= 0 && percent <= 100)) {
+        throw new MinisError("INVALID_ARGUMENT", "percent: a number from 0 to 100");
+      }
+      if (!standalone) send("setLoadingProgress", { percent: percent }).catch(function () {});
+    },
+
+    ready: function () {
+      return afterInit(function () {
+        if (standalone) return;
+        return send("ready", {}).then(function () {});
+      });
+    },
+
+    onShow: function (callback) {
+      showCallbacks.push(callback);
+      return function () {
+        showCallbacks = showCallbacks.filter(function (item) {
+          return item !== callback;
+        });
+      };
+    },
+
+    onHide: function (callback) {
+      hideCallbacks.push(callback);
+      return function () {
+        hideCallbacks = hideCallbacks.filter(function (item) {
+          return item !== callback;
+        });
+      };
+    },
+
+    isVisible: function () {
+      return visible;
+    },
+
+    getSystemInfo: function () {
+      return afterInit(function () {
+        return standalone ? standaloneSystemInfo() : send("getSystemInfo", {});
+      });
+    },
+
+    exit: function () {
+      return afterInit(function () {
+        if (standalone) return;
+        return send("exit", {}).then(function () {});
+      });
+    },
+
+    storage: {
+      get: function (key) {
+        return validated(
+          function () {
+            checkStorageKey(key);
+          },
+          function () {
+            return afterInit(function () {
+              return standalone ? standaloneStorage.get(key) : send("storage.get", { key: key });
+            });
+          }
+        );
+      },
+      set: function (key, value) {
+        var json;
+        return validated(
+          function () {
+            checkStorageKey(key);
+            json = checkStorageValue(value);
+          },
+          function () {
+            return afterInit(function () {
+              if (standalone) return standaloneStorage.set(key, json).then(function () {});
+              // Send the parsed JSON so the host gets exactly what will be stored.
+              return send("storage.set", { key: key, value: JSON.parse(json) }).then(function () {});
+            });
+          }
+        );
+      },
+      remove: function (key) {
+        return validated(
+          function () {
+            checkStorageKey(key);
+          },
+          function () {
+            return afterInit(function () {
+              if (standalone) return standaloneStorage.remove(key).then(function () {});
+              return send("storage.remove", { key: key }).then(function () {});
+            });
+          }
+        );
+      },
+    },
+  };
+
+  Object.freeze(minis.storage);
+  window.minis = Object.freeze(minis);
+})();

@@ -1,0 +1,86 @@
+// The bridge methods of docs/sdk-protocol.md: lifecycle, system info and cloud save.
+// Each handler gets the request's params and the app's session (launcher.js AppSession).
+// The SDK validates too, but a frame can post anything, so every parameter is checked here.
+
+import { BridgeError, registerMethod } from "./bridge.js";
+
+const STORAGE_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const RUNNING = ["initialized", "ready"];
+
+function storageKey(params) {
+  if (typeof params.key !== "string" || !STORAGE_KEY_PATTERN.test(params.key)) {
+    throw new BridgeError("INVALID_ARGUMENT", "key: 1-128 characters of A-Z a-z 0-9 _ . : -");
+  }
+  return params.key;
+}
+
+// postMessage carries any structured-cloneable value (Dates, Maps, undefined); only JSON is stored.
+function isJsonValue(value, depth = 0) {
+  if (depth > 64) return false;
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((item) => isJsonValue(item, depth + 1));
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value).every((item) => isJsonValue(item, depth + 1));
+  }
+  return false;
+}
+
+registerMethod("init", {
+  states: ["loading", ...RUNNING],
+  enters: "initialized",
+  handler: (params, session) => session.init(params),
+});
+
+registerMethod("setLoadingProgress", {
+  states: ["loading", "initialized"],
+  handler: (params, session) => {
+    const { percent } = params;
+    if (typeof percent !== "number" || !(percent >= 0 && percent <= 100)) {
+      throw new BridgeError("INVALID_ARGUMENT", "percent: a number from 0 to 100");
+    }
+    session.showProgress(percent);
+  },
+});
+
+registerMethod("ready", {
+  states: RUNNING,
+  enters: "ready",
+  handler: (params, session) => session.markReady(),
+});
+
+registerMethod("lifecycle.shown", {
+  states: RUNNING,
+  handler: (params, session) => session.markShown(),
+});
+
+registerMethod("getSystemInfo", {
+  states: RUNNING,
+  handler: (params, session) => session.systemInfo(),
+});
+
+registerMethod("exit", {
+  states: RUNNING,
+  handler: (params, session) => session.exit(),
+});
+
+registerMethod("storage.get", {
+  states: RUNNING,
+  handler: (params, session) => session.api.storageGet(session.appId, storageKey(params)),
+});
+
+registerMethod("storage.set", {
+  states: RUNNING,
+  handler: (params, session) => {
+    const key = storageKey(params);
+    if (!("value" in params) || !isJsonValue(params.value)) {
+      throw new BridgeError("INVALID_ARGUMENT", "value: must be a JSON value");
+    }
+    return session.api.storageSet(session.appId, key, params.value);
+  },
+});
+
+registerMethod("storage.remove", {
+  states: RUNNING,
+  handler: (params, session) => session.api.storageRemove(session.appId, storageKey(params)),
+});

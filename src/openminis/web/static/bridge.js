@@ -1,0 +1,160 @@
+// The host side of the SDK bridge (docs/sdk-protocol.md): one Bridge per app iframe.
+// Methods live in a registry so that features (login, pay, ads) add theirs without
+// touching this file: registerMethod("pay.order", {states: [...], handler}).
+
+import { ApiError } from "./api.js";
+
+const STATES = ["loading", "initialized", "ready", "closed"];
+const RATE_PER_SECOND = 100;
+const RATE_BURST = 200;
+
+// The codes an app may branch on (minis-sdk.d.ts ErrorCode); anything else becomes INTERNAL.
+const APP_ERROR_CODES = new Set([
+  "NOT_INITIALIZED",
+  "INVALID_ARGUMENT",
+  "NOT_ALLOWED",
+  "UNKNOWN_METHOD",
+  "RATE_LIMITED",
+  "TIMEOUT",
+  "STORAGE_QUOTA_EXCEEDED",
+  "NETWORK_ERROR",
+  "INTERNAL",
+]);
+
+const methods = new Map(); // name -> {states, handler, enters}
+
+/**
+ * Adds a bridge method. `handler(params, session)` returns the result (or a promise of it)
+ * or throws a BridgeError; `enters` is the state the app moves to once it succeeds.
+ */
+export function registerMethod(name, { states, handler, enters }) {
+  if (methods.has(name)) throw new Error(`bridge method ${name} is already registered`);
+  methods.set(name, { states, handler, enters });
+}
+
+export class BridgeError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+// Shared by all bridges, read by tests and benchmarks through window.__minisHost.
+export const bridgeCounters = { requests: 0, dropped: 0, rateLimited: 0 };
+
+// Token buckets per app id, so that reopening an app does not refill its budget.
+const buckets = new Map();
+
+function takeToken(appId) {
+  const now = performance.now();
+  const bucket = buckets.get(appId) || { tokens: RATE_BURST, at: now };
+  bucket.tokens = Math.min(RATE_BURST, bucket.tokens + ((now - bucket.at) / 1000) * RATE_PER_SECOND);
+  bucket.at = now;
+  buckets.set(appId, bucket);
+  if (bucket.tokens < 1) return false;
+  bucket.tokens -= 1;
+  return true;
+}
+
+function isRequest(message) {
+  return (
+    message !== null &&
+    typeof message === "object" &&
+    message.__minis === 1 &&
+    message.type === "request" &&
+    Number.isSafeInteger(message.id) &&
+    message.id > 0 &&
+    typeof message.method === "string" &&
+    (message.params === undefined ||
+      (message.params !== null && typeof message.params === "object" && !Array.isArray(message.params)))
+  );
+}
+
+function toAppError(error) {
+  if (error instanceof BridgeError || error instanceof ApiError) {
+    if (APP_ERROR_CODES.has(error.code)) return { code: error.code, message: error.message };
+  }
+  console.error("openminis: bridge method failed", error);
+  return { code: "INTERNAL", message: "the host could not complete the request" };
+}
+
+export class Bridge {
+  /**
+   * @param {HTMLIFrameElement} iframe the app's frame; only its window is answered
+   * @param {string} appOrigin the exact origin the app is served from
+   * @param {object} session what method handlers act on (see launcher.js AppSession)
+   */
+  constructor(iframe, appOrigin, session) {
+    this.iframe = iframe;
+    this.appOrigin = appOrigin;
+    this.session = session;
+    this.state = "loading";
+    this.onMessage = this.onMessage.bind(this);
+    addEventListener("message", this.onMessage);
+  }
+
+  close() {
+    this.state = "closed";
+    removeEventListener("message", this.onMessage);
+  }
+
+  emit(name, data = {}) {
+    this.post({ __minis: 1, type: "event", name, data });
+  }
+
+  post(message) {
+    if (this.state === "closed") return;
+    // The exact origin, never "*": if the frame navigated elsewhere, the browser drops it.
+    this.iframe.contentWindow?.postMessage(message, this.appOrigin);
+  }
+
+  onMessage(event) {
+    // Messages for other frames' bridges (or from anyone else) are not ours to count.
+    if (event.source !== this.iframe.contentWindow || event.origin !== this.appOrigin) return;
+    const message = event.data;
+    if (!isRequest(message)) {
+      bridgeCounters.dropped += 1;
+      return;
+    }
+    bridgeCounters.requests += 1;
+    if (!takeToken(this.session.appId)) {
+      bridgeCounters.rateLimited += 1;
+      this.answer(message.id, { error: { code: "RATE_LIMITED", message: "too many bridge calls; back off" } });
+      return;
+    }
+    this.dispatch(message.id, message.method, message.params || {});
+  }
+
+  async dispatch(id, name, params) {
+    const method = methods.get(name);
+    if (!method) {
+      this.answer(id, { error: { code: "UNKNOWN_METHOD", message: `unknown method ${name}` } });
+      return;
+    }
+    if (!method.states.includes(this.state)) {
+      const code = this.state === "loading" ? "NOT_INITIALIZED" : "NOT_ALLOWED";
+      this.answer(id, { error: { code, message: `${name} is not allowed while the app is ${this.state}` } });
+      return;
+    }
+    try {
+      const result = await method.handler(params, this.session);
+      if (method.enters) this.advance(method.enters);
+      this.answer(id, { result: result === undefined ? null : result });
+    } catch (error) {
+      this.answer(id, { error: toAppError(error) });
+    }
+  }
+
+  // States only move forward: a second init must not take a ready app back to initialized.
+  advance(state) {
+    if (STATES.indexOf(state) > STATES.indexOf(this.state)) this.state = state;
+  }
+
+  answer(id, { result, error }) {
+    this.post(
+      error
+        ? { __minis: 1, type: "response", id, ok: false, error }
+        : { __minis: 1, type: "response", id, ok: true, result }
+    );
+  }
+}

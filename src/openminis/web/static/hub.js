@@ -1,0 +1,104 @@
+// The Minis hub: Recently played, then Games and Dramas as tabs over a grid of tiles.
+
+import { appTile } from "./app-tile.js";
+
+export class Hub {
+  constructor({ root, api, exposure, onLaunch }) {
+    this.api = api;
+    this.exposure = exposure;
+    this.onLaunch = onLaunch;
+    this.recents = root.querySelector("#recents");
+    this.recentsList = root.querySelector("#recents-list");
+    this.grid = root.querySelector("#hub-grid");
+    this.panel = root.querySelector("#hub-panel");
+    this.tabs = [...root.querySelectorAll("[role=tab]")];
+    this.kind = "game";
+    this.loadedKind = null;
+    this.requestedKind = null;
+
+    for (const tab of this.tabs) {
+      tab.addEventListener("click", () => this.selectTab(tab));
+      tab.addEventListener("keydown", (event) => this.onTabKey(event, tab));
+    }
+  }
+
+  /** The hub came on screen: refresh recents, load the grid once per tab. */
+  show() {
+    this.refreshRecents();
+    if (this.loadedKind !== this.kind) this.loadGrid();
+  }
+
+  async refreshRecents() {
+    try {
+      const { items } = await this.api.recents();
+      const tiles = items.map((card) => {
+        const item = document.createElement("li");
+        item.append(appTile(card, "recents", this.onLaunch));
+        return item;
+      });
+      this.recentsList.replaceChildren(...tiles);
+      this.recents.hidden = items.length === 0;
+    } catch (error) {
+      console.error("openminis: recents not loaded", error);
+    }
+  }
+
+  async loadGrid() {
+    const kind = this.kind;
+    this.requestedKind = kind;
+    this.panel.setAttribute("aria-busy", "true");
+    try {
+      const { items } = await this.api.hub(kind);
+      if (this.requestedKind !== kind) return; // the tab changed while this was loading
+      this.loadedKind = kind;
+      this.grid.replaceChildren(
+        ...items.map((card) => {
+          const item = document.createElement("li");
+          const tile = appTile(card, "hub", this.onLaunch);
+          item.append(tile);
+          this.exposure.observe(tile, card.app_id, "hub");
+          return item;
+        })
+      );
+      if (items.length === 0) this.grid.append(this.emptyNote(kind));
+    } catch (error) {
+      console.error("openminis: hub not loaded", error);
+      this.grid.replaceChildren(this.emptyNote(null));
+    } finally {
+      if (this.requestedKind === kind) this.panel.setAttribute("aria-busy", "false");
+    }
+  }
+
+  emptyNote(kind) {
+    const note = document.createElement("li");
+    note.className = "grid-note";
+    note.textContent =
+      kind === null
+        ? "This list could not be loaded."
+        : `No ${kind === "drama" ? "dramas" : "games"} yet.`;
+    return note;
+  }
+
+  selectTab(selected) {
+    for (const tab of this.tabs) {
+      const isSelected = tab === selected;
+      tab.setAttribute("aria-selected", String(isSelected));
+      tab.tabIndex = isSelected ? 0 : -1;
+    }
+    this.panel.setAttribute("aria-labelledby", selected.id);
+    if (this.kind !== selected.dataset.kind) {
+      this.kind = selected.dataset.kind;
+      this.loadGrid();
+    }
+  }
+
+  // Arrow keys move between tabs (WAI-ARIA tabs pattern, automatic activation).
+  onTabKey(event, tab) {
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+    if (!step) return;
+    event.preventDefault();
+    const next = this.tabs[(this.tabs.indexOf(tab) + step + this.tabs.length) % this.tabs.length];
+    this.selectTab(next);
+    next.focus();
+  }
+}

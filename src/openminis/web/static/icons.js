@@ -1,0 +1,21 @@
+// The host's icons, inline SVG drawn with currentColor (24x24 grid, 2px strokes).
+
+const PATHS = {
+  play: '<path d="M8 5.5v13a1 1 0 0 0 1.5.86l10.5-6.5a1 1 0 0 0 0-1.72L9.5 4.64A1 1 0 0 0 8 5.5z" fill="currentColor" stroke="none"/>',
+  close: '<path d="M6 6l12 12M18 6L6 18"/>',
+  search: '<circle cx="11" cy="11" r="6.5"/><path d="M16 16l4.5 4.5"/>',
+  feed: '<rect x="5" y="3" width="14" height="18" rx="3"/><path d="M10 9.5v5l4-2.5z" fill="currentColor"/>',
+  minis: '<rect x="4" y="4" width="6.5" height="6.5" rx="1.8"/><rect x="13.5" y="4" width="6.5" height="6.5" rx="1.8"/><rect x="4" y="13.5" width="6.5" height="6.5" rx="1.8"/><rect x="13.5" y="13.5" width="6.5" height="6.5" rx="1.8"/>',
+  user: '<circle cx="12" cy="8.5" r="3.5"/><path d="M5 20a7 7 0 0 1 14 0"/>',
+  swipe: '<path d="M12 19V6M7 10.5L12 5.5l5 5"/>',
+};
+
+/** A decorative icon; give the control around it an accessible name. */
+export function icon(name, className = "icon") {
+  const template = document.createElement("template");
+  template.innerHTML =
+    `<svg class="${className}" viewBox="0 0 24 24" width="24" height="24" fill="none" ` +
+    `stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" ` +
+    `aria-hidden="true" focusable="false">${PATHS[name]}</svg>`;
+  return template.content.firstElementChild;
+}

@@ -1,0 +1,378 @@
+// Opens mini-programs: the full-screen app layer above the host, its loading view and close
+// capsule, and the prewarm pool of hidden frames that makes a tap on a feed card instant.
+//
+// Every app frame lives in one container for its whole life, because moving an iframe in
+// the DOM reloads it. A prewarmed frame is laid out at the open app's size but transparent,
+// inert and below the host page (the app layer sits under the host until an app opens).
+// Chromium keeps running requestAnimationFrame in such a frame; it stops it for frames that
+// are off screen or clipped away, so a prewarmed app must stay geometrically on screen.
+
+import { Bridge } from "./bridge.js";
+import "./bridge-methods.js";
+import { appIcon } from "./app-tile.js";
+
+const MAX_PREWARMED = 2;
+// After `hide` the app keeps its frame this long, so the message arrives and a save in its
+// onHide callback still reaches the bridge.
+const CLOSE_GRACE_MS = 300;
+const SANDBOX = "allow-scripts allow-same-origin allow-pointer-lock";
+
+function mintLaunchId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+// A card must point at its own app origin under the apps domain; anything else is not framed.
+function isAppCard(card, appsHost) {
+  try {
+    const entry = new URL(card.entry_url);
+    return entry.origin === card.origin && entry.hostname === `${card.app_id}.${appsHost}`;
+  } catch {
+    return false;
+  }
+}
+
+/** One app frame and its bridge, from creation (prewarmed or at the tap) to close. */
+class AppSession {
+  constructor(launcher, card, { prewarmed, source }) {
+    this.launcher = launcher;
+    this.api = launcher.api;
+    this.card = card;
+    this.appId = card.app_id;
+    this.launchId = mintLaunchId();
+    this.prewarmed = prewarmed;
+    this.source = source;
+    this.visible = !prewarmed;
+    this.sdkVersion = "";
+    this.launchInfo = null; // answered to the first init, and to any later one
+    this.progress = 0;
+    this.tapAt = null;
+    this.openedAt = null;
+    this.recorded = null; // the POST /api/launches of the tap
+    this.readyAt = null; // when the app called ready, in the background or not
+    this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
+
+    const hostOrigin = encodeURIComponent(launcher.config.hostOrigin);
+    this.iframe = document.createElement("iframe");
+    this.iframe.className = "app-frame";
+    this.iframe.dataset.appId = this.appId;
+    this.iframe.title = card.name;
+    this.iframe.setAttribute("sandbox", SANDBOX);
+    this.iframe.setAttribute("allow", "autoplay; fullscreen");
+    this.iframe.classList.toggle("is-landscape", card.orientation === "landscape");
+    if (prewarmed) this.conceal();
+    this.bridge = new Bridge(this.iframe, card.origin, this);
+    this.iframe.src = `${card.entry_url}#minis-host=${hostOrigin}&minis-launch=${this.launchId}`;
+  }
+
+  get isActive() {
+    return this.launcher.active === this;
+  }
+
+  conceal() {
+    this.iframe.dataset.prewarmed = "";
+    this.iframe.inert = true;
+    this.iframe.tabIndex = -1;
+    this.iframe.setAttribute("aria-hidden", "true");
+  }
+
+  reveal() {
+    this.iframe.inert = false;
+    this.iframe.removeAttribute("tabindex");
+    this.iframe.removeAttribute("aria-hidden");
+    this.iframe.classList.add("is-active");
+  }
+
+  /** The tap: from here the launch is timed, to `ready` (cold) or to the first frame shown. */
+  open(source, tapAt) {
+    this.source = source;
+    this.tapAt = tapAt;
+    this.openedAt = performance.now();
+    // Settles either way; whoever lists recents after a close waits for it.
+    this.recorded = this.api.recordLaunch(this.launchId, this.appId, source).catch((error) => {
+      console.error("openminis: launch not recorded", error);
+      if (error.status === 404) this.launcher.showFailure(this, "This mini-program is no longer available.");
+    });
+    this.launcher.events.track("launch", this.appId, {
+      launch_id: this.launchId,
+      source,
+      prewarmed: this.prewarmed,
+    });
+    this.reveal();
+    if (this.prewarmed) {
+      this.awaiting = this.readyAt === null ? "ready" : "shown";
+      this.show();
+    } else {
+      this.awaiting = "ready";
+    }
+  }
+
+  show() {
+    if (this.visible) return;
+    this.visible = true;
+    this.bridge.emit("show");
+  }
+
+  hide() {
+    if (!this.visible) return;
+    this.visible = false;
+    this.bridge.emit("hide");
+  }
+
+  finishLaunch(endAt) {
+    this.awaiting = null;
+    const loadMs = endAt - this.tapAt;
+    this.launcher.launches.push({
+      appId: this.appId,
+      launchId: this.launchId,
+      source: this.source,
+      prewarmed: this.prewarmed,
+      tapAt: this.tapAt,
+      readyAt: endAt,
+      loadMs,
+    });
+    this.launcher.events.track("ready", this.appId, {
+      launch_id: this.launchId,
+      source: this.source,
+      load_ms: Math.round(loadMs),
+      prewarmed: this.prewarmed,
+    });
+  }
+
+  destroy() {
+    this.bridge.close();
+    this.iframe.remove();
+  }
+
+  // Bridge method handlers (bridge-methods.js).
+
+  // A second init gets the same LaunchInfo (docs/sdk-protocol.md), not a fresh one.
+  init(params) {
+    if (this.launchInfo) return this.launchInfo;
+    if (typeof params.sdkVersion === "string") this.sdkVersion = params.sdkVersion.slice(0, 32);
+    this.launchInfo = {
+      appId: this.appId,
+      version: this.card.version,
+      launchId: this.launchId,
+      source: this.source,
+      visible: this.visible,
+      prewarmed: this.prewarmed,
+      locale: navigator.language,
+      query: {},
+    };
+    return this.launchInfo;
+  }
+
+  showProgress(percent) {
+    this.progress = percent;
+    if (this.isActive) this.launcher.loading.progress(percent);
+  }
+
+  markReady() {
+    if (this.readyAt !== null) return; // ready is idempotent
+    this.readyAt = performance.now();
+    this.iframe.dataset.ready = "";
+    if (this.isActive) this.launcher.loading.dismiss();
+    if (this.awaiting === "ready") this.finishLaunch(this.readyAt);
+  }
+
+  markShown() {
+    if (this.awaiting === "shown") this.finishLaunch(performance.now());
+  }
+
+  systemInfo() {
+    const frame = this.iframe.getBoundingClientRect();
+    return {
+      platform: "openminis",
+      sdkVersion: this.sdkVersion,
+      hostVersion: this.launcher.config.sdkVersion,
+      screenWidth: screen.width,
+      screenHeight: screen.height,
+      windowWidth: Math.round(frame.width),
+      windowHeight: Math.round(frame.height),
+      pixelRatio: devicePixelRatio || 1,
+      orientation: frame.width > frame.height ? "landscape" : "portrait",
+      safeArea: this.launcher.safeArea(),
+      language: navigator.language,
+      theme: "dark",
+      environment: "host",
+    };
+  }
+
+  exit() {
+    this.launcher.close(this);
+  }
+}
+
+/** The host-drawn loading view: icon, name and the progress the app reports. */
+class LoadingView {
+  constructor(root) {
+    this.root = root;
+    this.icon = root.querySelector(".app-loading-icon");
+    this.name = root.querySelector(".app-loading-name");
+    this.status = root.querySelector(".app-loading-status");
+    this.bar = root.querySelector("[role=progressbar]");
+    this.fill = root.querySelector(".progress-fill");
+  }
+
+  present(card, percent) {
+    this.icon.replaceChildren(appIcon(card, "large"));
+    this.name.textContent = card.name;
+    this.status.textContent = "Loading…";
+    this.bar.hidden = false;
+    this.progress(percent);
+    this.root.classList.remove("is-dismissed");
+    this.root.hidden = false;
+  }
+
+  // Until the app reports any progress the bar is indeterminate: a sweep, no value.
+  progress(percent) {
+    const value = Math.round(percent);
+    const waiting = value === 0;
+    this.bar.classList.toggle("is-waiting", waiting);
+    if (waiting) this.bar.removeAttribute("aria-valuenow");
+    else this.bar.setAttribute("aria-valuenow", String(value));
+    this.fill.style.transform = waiting ? "" : `scaleX(${value / 100})`;
+  }
+
+  fail(message) {
+    this.status.textContent = message;
+    this.bar.hidden = true;
+  }
+
+  // Fades out; `hidden` comes after the fade so the app's first frame shows through it.
+  dismiss() {
+    if (this.root.hidden) return;
+    this.root.classList.add("is-dismissed");
+    setTimeout(() => {
+      if (this.root.classList.contains("is-dismissed")) this.root.hidden = true;
+    }, 250);
+  }
+
+  clear() {
+    this.root.hidden = true;
+  }
+}
+
+export class Launcher {
+  /**
+   * @param {HTMLElement} layer the app layer (#app-layer) from index.html
+   * @param {HTMLElement} shell the host page under it, made inert while an app is open
+   */
+  constructor({ api, events, config, layer, shell, prewarm, onClose }) {
+    this.api = api;
+    this.events = events;
+    this.config = config;
+    this.layer = layer;
+    this.shell = shell;
+    this.prewarmEnabled = prewarm;
+    this.onClose = onClose;
+    this.frames = layer.querySelector(".app-frames");
+    this.safeAreaProbe = layer.querySelector(".safe-area-probe");
+    this.loading = new LoadingView(layer.querySelector(".app-loading"));
+    this.closeButton = layer.querySelector(".capsule-close");
+    this.sessions = new Map(); // app id -> AppSession; prewarmed ones in LRU order, oldest first
+    this.active = null;
+    this.returnFocus = null; // the control that opened the app gets focus back on close
+    this.launches = [];
+
+    this.closeButton.addEventListener("click", () => this.close());
+    layer.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.close();
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (!this.active) return;
+      if (document.visibilityState === "hidden") this.active.hide();
+      else this.active.show();
+    });
+  }
+
+  /** Loads an app hidden, ahead of a likely tap. At most MAX_PREWARMED stay alive. */
+  prewarm(card, source) {
+    if (!this.prewarmEnabled || this.active || !isAppCard(card, this.config.appsHost)) return;
+    const existing = this.sessions.get(card.app_id);
+    this.sessions.delete(card.app_id);
+    this.sessions.set(card.app_id, existing || this.createSession(card, { prewarmed: true, source }));
+    const pooled = [...this.sessions.values()].filter((session) => !session.isActive);
+    while (pooled.length > MAX_PREWARMED) this.discard(pooled.shift());
+  }
+
+  /** Drops prewarmed apps whose cards are no longer near the one in view. */
+  keepPrewarmed(appIds) {
+    for (const session of [...this.sessions.values()]) {
+      if (!session.isActive && !appIds.has(session.appId)) this.discard(session);
+    }
+  }
+
+  prewarmedAppIds() {
+    return [...this.sessions.values()].filter((session) => !session.isActive).map((s) => s.appId);
+  }
+
+  /** The tap. `tapAt` is the click event's timeStamp, on the performance.now() clock. */
+  launch(card, source, tapAt) {
+    if (this.active || !isAppCard(card, this.config.appsHost)) return;
+    this.events.track("click", card.app_id, { source });
+    const session =
+      this.sessions.get(card.app_id) || this.createSession(card, { prewarmed: false, source });
+    this.active = session;
+    this.returnFocus = document.activeElement;
+    this.shell.inert = true;
+    this.layer.classList.add("is-open");
+    this.layer.setAttribute("aria-label", card.name);
+    this.closeButton.setAttribute("aria-label", `Close ${card.name}`);
+    this.layer.removeAttribute("aria-hidden");
+    if (session.readyAt === null) this.loading.present(card, session.progress);
+    else this.loading.clear();
+    session.open(source, tapAt);
+    session.iframe.focus();
+  }
+
+  /** Closes the open app (the capsule, Escape, or the app's exit), or drops a prewarmed one. */
+  close(session = this.active) {
+    if (!session) return;
+    if (!session.isActive) {
+      this.discard(session);
+      return;
+    }
+    this.active = null;
+    session.hide();
+    this.events.track("session_end", session.appId, {
+      launch_id: session.launchId,
+      source: session.source,
+      duration_ms: Math.round(performance.now() - session.openedAt),
+    });
+    this.sessions.delete(session.appId);
+    session.iframe.classList.remove("is-active");
+    setTimeout(() => session.destroy(), CLOSE_GRACE_MS);
+    this.loading.clear();
+    this.layer.classList.remove("is-open");
+    this.layer.setAttribute("aria-hidden", "true");
+    this.shell.inert = false;
+    this.returnFocus?.focus({ preventScroll: true });
+    this.onClose?.(session);
+  }
+
+  showFailure(session, message) {
+    if (session.isActive) this.loading.fail(message);
+  }
+
+  createSession(card, options) {
+    const session = new AppSession(this, card, options);
+    this.sessions.set(card.app_id, session);
+    this.frames.append(session.iframe);
+    return session;
+  }
+
+  discard(session) {
+    if (this.sessions.get(session.appId) === session) this.sessions.delete(session.appId);
+    session.destroy();
+  }
+
+  // The insets an app should keep clear: the device's (notch, home bar) and, at the top,
+  // the host's close capsule. index.html's probe element computes them in CSS.
+  safeArea() {
+    const style = getComputedStyle(this.safeAreaProbe);
+    const inset = (side) => Math.round(parseFloat(style[`padding${side}`]) || 0);
+    return { top: inset("Top"), right: inset("Right"), bottom: inset("Bottom"), left: inset("Left") };
+  }
+}

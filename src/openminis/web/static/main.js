@@ -1,0 +1,104 @@
+// The host app's entry: reads the server's config, builds the screens, routes between them.
+
+import { Api } from "./api.js";
+import { bridgeCounters } from "./bridge.js";
+import { EventQueue, ExposureTracker } from "./events.js";
+import { Feed } from "./feed.js";
+import { Hub } from "./hub.js";
+import { icon } from "./icons.js";
+import { Launcher } from "./launcher.js";
+import { Search } from "./search.js";
+
+const config = JSON.parse(document.getElementById("minis-config").textContent);
+// ?prewarm=0 turns prewarming off, so a benchmark can measure cold launches.
+const prewarm = new URLSearchParams(location.search).get("prewarm") !== "0";
+
+const api = new Api(config.csrfToken);
+const events = new EventQueue(api);
+const exposure = new ExposureTracker(events);
+
+const launcher = new Launcher({
+  api,
+  events,
+  config,
+  prewarm,
+  layer: document.getElementById("app-layer"),
+  shell: document.getElementById("shell"),
+  onClose: (session) => {
+    // The app just played now leads Recently played, once its launch is on record.
+    if (route() === "minis") session.recorded.then(() => hub.show());
+    feed.scheduleSettle(); // the card under the closed app is the likeliest next tap
+  },
+});
+
+function launch(card, source, event) {
+  launcher.launch(card, source, event.timeStamp);
+}
+
+// Tests and benchmarks read the host's state here; nothing in the app depends on it.
+const host = {
+  launches: launcher.launches,
+  bridge: bridgeCounters,
+  prewarm,
+  settledAppId: null,
+  get prewarmed() {
+    return launcher.prewarmedAppIds();
+  },
+  get eventsSent() {
+    return events.sent;
+  },
+};
+window.__minisHost = host;
+
+const feed = new Feed({
+  root: document.getElementById("feed"),
+  api,
+  exposure,
+  launcher,
+  onLaunch: launch,
+  onSettle: (card) => {
+    host.settledAppId = card.app_id;
+  },
+});
+
+const minisView = document.getElementById("minis-view");
+const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch });
+const search = new Search({
+  input: document.getElementById("search-input"),
+  results: document.getElementById("search-results"),
+  status: document.getElementById("search-status"),
+  browse: document.getElementById("hub-browse"),
+  api,
+  exposure,
+  onLaunch: launch,
+});
+
+for (const element of document.querySelectorAll("[data-user-name]")) {
+  element.textContent = config.user.display_name;
+}
+for (const element of document.querySelectorAll("[data-icon]")) {
+  element.prepend(icon(element.dataset.icon));
+}
+
+// Routes live in the hash, so ?prewarm=0 and other query flags survive navigation.
+function route() {
+  const name = location.hash.replace(/^#\/?/, "");
+  return name === "minis" || name === "search" ? "minis" : "feed";
+}
+
+function showRoute() {
+  const name = route();
+  document.getElementById("feed-view").hidden = name !== "feed";
+  minisView.hidden = name !== "minis";
+  for (const link of document.querySelectorAll(".bottom-nav a")) {
+    if (link.dataset.route === name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  feed.setActive(name === "feed");
+  if (name === "minis") hub.show();
+  if (location.hash === "#/search") search.focus();
+}
+
+addEventListener("hashchange", showRoute);
+showRoute();
+feed.loadMore();

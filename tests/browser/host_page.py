@@ -1,0 +1,101 @@
+"""The host page as a person uses it, for the browser tests: open, scroll, tap, close.
+
+Waits use arrow functions: the host's CSP has no 'unsafe-eval', and Playwright evaluates
+a bare expression string with eval when it polls.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from playwright.sync_api import Frame, Page, expect
+
+from openminis.liveserver import LiveServer
+
+
+class HostPage:
+    def __init__(self, page: Page, server: LiveServer):
+        self.page = page
+        self.server = server
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def open(self, query: str = "") -> HostPage:
+        self.page.goto(f"{self.server.url}/{query}")
+        expect(self.feed_cards.first).to_be_visible()
+        return self
+
+    @property
+    def feed_cards(self):
+        return self.page.locator(".feed-card")
+
+    def feed_card(self, app_id: str):
+        return self.page.locator(f'.feed-card[data-app-id="{app_id}"]')
+
+    def current_card_app_id(self) -> str:
+        return self.page.locator(".feed-card[data-current]").get_attribute("data-app-id")
+
+    def wait_until_settled_on(self, app_id: str) -> None:
+        """The feed has kept this card in view long enough to act on it (prewarm or not)."""
+        self.page.wait_for_function("(id) => window.__minisHost.settledAppId === id", arg=app_id)
+
+    def go_to_minis(self) -> None:
+        self.page.get_by_role("navigation", name="Main").get_by_role("link", name="Minis").click()
+        expect(self.page.get_by_role("heading", name="Minis")).to_be_visible()
+
+    def hub_tile(self, app_id: str):
+        return self.page.locator(f'#hub-grid .app-tile[data-app-id="{app_id}"]')
+
+    def launch_from_hub(self, app_id: str) -> dict:
+        """Taps the app's tile in the Minis hub and waits until the host records the launch."""
+        before = self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).length", app_id)
+        self.hub_tile(app_id).click()
+        return self.wait_for_launch(app_id, count=before + 1)
+
+    @property
+    def overlay(self):
+        return self.page.locator("#app-layer.is-open")
+
+    def frame_element(self, app_id: str):
+        return self.page.locator(f'iframe.app-frame[data-app-id="{app_id}"]')
+
+    def app_frame(self, app_id: str) -> Frame:
+        """The document inside the app's frame (the open one if there are several)."""
+        element = self.page.locator(f'iframe.app-frame.is-active[data-app-id="{app_id}"]')
+        if element.count() == 0:
+            element = self.frame_element(app_id)
+        frame = element.first.element_handle().content_frame()
+        assert frame is not None
+        return frame
+
+    def wait_for_launch(self, app_id: str, count: int = 1) -> dict:
+        """The host recorded the `count`-th finished launch of this app; returns the newest."""
+        self.page.wait_for_function(
+            "([id, count]) => window.__minisHost.launches.filter((l) => l.appId === id).length >= count",
+            arg=[app_id, count],
+        )
+        return self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).at(-1)", app_id)
+
+    def close_app(self) -> None:
+        self.page.locator(".capsule-close").click()
+        expect(self.overlay).to_have_count(0)
+
+    def host_state(self) -> dict:
+        return self.page.evaluate("() => JSON.parse(JSON.stringify(window.__minisHost))")
+
+    def distinct_colors(self, png: bytes) -> int:
+        """How many different colours a screenshot has; a blank or one-colour frame has 1."""
+        return self.page.evaluate(
+            """async (data) => {
+                const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+                const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+                const context = canvas.getContext("2d");
+                context.drawImage(bitmap, 0, 0);
+                const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+                const colours = new Set();
+                for (let i = 0; i < pixels.length; i += 4) colours.add((pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]);
+                return colours.size;
+            }""",
+            base64.b64encode(png).decode(),
+        )

@@ -1,0 +1,59 @@
+"""Cloud save: what an app stores comes back on the next launch; over the quota it is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+WITNESS = "witness-app"
+PROGRESS = {"level": 7, "coins": 120, "unlocked": ["forest", "cave"], "muted": False}
+
+
+def launch_witness(host):
+    host.launch_from_hub(WITNESS)
+    frame = host.app_frame(WITNESS)
+    frame.wait_for_function("() => window.__witness.ready")
+    return frame
+
+
+def test_a_saved_value_is_read_back_after_the_app_is_closed_and_launched_again(host):
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    witness = launch_witness(host)
+    assert witness.evaluate("() => minis.storage.get('progress')") is None
+    witness.evaluate("(value) => minis.storage.set('progress', value)", PROGRESS)
+    host.close_app()
+    host.page.wait_for_function("() => document.querySelectorAll('iframe.app-frame').length === 0")
+
+    witness = launch_witness(host)
+    assert witness.evaluate("() => minis.storage.get('progress')") == PROGRESS
+    witness.evaluate("() => minis.storage.remove('progress')")
+    assert witness.evaluate("() => minis.storage.get('progress')") is None
+
+
+def test_values_over_the_quota_are_refused_with_storage_quota_exceeded(host):
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    witness = launch_witness(host)
+    # One value over 64 KiB: the SDK refuses it before sending anything.
+    too_big = witness.evaluate("() => minis.storage.set('huge', 'x'.repeat(65 * 1024)).then(() => 'saved', (e) => e.code)")
+    assert too_big == "STORAGE_QUOTA_EXCEEDED"
+
+    # Many values under 64 KiB each, over 1 MiB together: the platform refuses the one past it.
+    outcome = witness.evaluate(
+        """async () => {
+            const chunk = "y".repeat(64000);
+            for (let index = 0; index < 40; index++) {
+                try {
+                    await minis.storage.set(`chunk-${index}`, chunk);
+                } catch (error) {
+                    return { saved: index, code: error.code };
+                }
+            }
+            return { saved: 40, code: null };
+        }"""
+    )
+    assert outcome["code"] == "STORAGE_QUOTA_EXCEEDED"
+    assert 10 <= outcome["saved"] < 40
+    assert witness.evaluate("() => minis.storage.get('chunk-0').then((value) => value.length)") == 64000

@@ -1,0 +1,62 @@
+"""The feed: a person scrolls it, plays a game from it and finds the game in Recently played."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import new_host
+
+pytestmark = pytest.mark.browser
+
+DEMO_GAMES = {"tower-stack", "merge-2048"}
+
+
+def test_a_person_scrolls_the_feed_plays_a_game_sees_it_draw_and_finds_it_in_recently_played(host):
+    host.open("?prewarm=0")
+    shown = {card.get_attribute("data-app-id") for card in host.feed_cards.all()}
+    assert DEMO_GAMES <= shown
+    first = host.current_card_app_id()
+
+    # One swipe moves exactly one card: the feed snaps to the next one.
+    host.page.mouse.move(195, 400)
+    host.page.mouse.wheel(0, 844)
+    expect(host.page.locator(".feed-card[data-current]")).not_to_have_attribute("data-app-id", first)
+    card = host.page.locator(".feed-card[data-current]")
+    app_id = card.get_attribute("data-app-id")
+    name = card.get_by_role("heading").inner_text()
+    assert app_id == host.feed_cards.nth(1).get_attribute("data-app-id")
+    expect(card).to_be_in_viewport(ratio=0.9)
+
+    card.get_by_role("button", name="Play").click()
+    expect(host.overlay).to_be_visible()
+    launch = host.wait_for_launch(app_id)
+    assert launch["source"] == "feed" and launch["prewarmed"] is False and launch["loadMs"] > 0
+    expect(host.page.locator(".app-loading")).to_be_hidden()
+    frame = host.page.locator("iframe.app-frame.is-active")
+    expect(frame).to_be_visible()
+    assert host.distinct_colors(frame.screenshot()) > 20, "the game drew nothing"
+
+    host.close_app()
+    expect(host.frame_element(app_id)).to_have_count(0)
+    expect(card).to_be_visible()
+
+    host.go_to_minis()
+    recents = host.page.get_by_role("region", name="Recently played")
+    expect(recents.get_by_role("button", name=f"Play {name}")).to_be_visible()
+
+
+def test_on_a_first_visit_a_launch_is_recorded_and_shows_in_recently_played(browser, live_server):
+    host, context = new_host(browser, live_server)
+    try:
+        host.open("?prewarm=0")
+        card = host.feed_cards.first
+        name = card.get_by_role("heading").inner_text()
+        with host.page.expect_response("**/api/launches") as recorded:
+            card.get_by_role("button", name="Play").click()
+        assert recorded.value.ok, recorded.value.text()
+        host.close_app()
+        host.go_to_minis()
+        expect(host.page.get_by_role("region", name="Recently played").get_by_role("button", name=f"Play {name}")).to_be_visible()
+    finally:
+        context.close()
