@@ -67,3 +67,34 @@ def login_code(player: TestClient, app_id: str) -> str:
     response = player.post(f"/api/apps/{app_id}/login-code", headers=csrf_of(player))
     assert response.status_code == 200, response.text
     return response.json()["code"]
+
+
+# Payments ---------------------------------------------------------------------------------------
+
+TEST_CARD = "4242 4242 4242 4242"
+
+
+def top_up(player: TestClient, pack_id: str = "coins-1200", card: str = TEST_CARD) -> dict:
+    """Buy a coin pack through the sandbox checkout, as the host's sheet does."""
+    headers = csrf_of(player)
+    topup = player.post("/api/wallet/topups", json={"pack_id": pack_id, "market": "US"}, headers=headers)
+    assert topup.status_code == 201, topup.text
+    return player.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": card}, headers=headers).json()
+
+
+def balance(player: TestClient) -> int:
+    return player.get("/api/wallet").json()["balance"]
+
+
+def put_product(client: TestClient, app: DevApp, product_id: str, *, type: str = "consumable", price: int = 100) -> None:
+    token = app.backend(client).access_token()
+    response = client.put(
+        f"/openapi/v1/products/{product_id}", json={"type": type, "price": price, "title": {"en": product_id.replace("-", " ").title()}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def buy(player: TestClient, app_id: str, product_id: str, key: str, quantity: int = 1):
+    body = {"product_id": product_id, "quantity": quantity, "payload": f"for {key}", "idempotency_key": key}
+    return player.post(f"/api/apps/{app_id}/purchases", json=body, headers=csrf_of(player))

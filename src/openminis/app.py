@@ -21,6 +21,7 @@ from openminis.feed.api import router as feed_router
 from openminis.identity.api import pages as identity_pages
 from openminis.identity.api import router as identity_router
 from openminis.openapi.api import create_openapi_app
+from openminis.payments.api import router as payments_router
 from openminis.platform import Platform
 from openminis.requestlog import RequestLog
 from openminis.runtime.api import router as runtime_router
@@ -98,7 +99,7 @@ def create_host_app(platform: Platform) -> FastAPI:
     host.state.platform = platform
 
     install_error_handlers(host)
-    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router):
+    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router, payments_router):
         host.include_router(router)
     openapi = create_openapi_app(platform)
     install_error_handlers(openapi)

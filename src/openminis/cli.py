@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 import typer
@@ -90,10 +91,35 @@ def serve(
         for folder in folders:
             console.print(f"demo: {publish_folder(platform, folder, skip_existing=True)}")
         console.print(f"demo: admin token for uploads: {settings.admin_token}")
+    worker = platform.worker() if settings.embedded_worker else None
+    if worker:
+        worker.start()
     console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
     try:
         uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning")
     finally:
+        if worker:
+            worker.stop()
+        platform.close()
+
+
+@app.command()
+def worker(once: bool = typer.Option(False, help="Run the jobs that are due now, then exit."), data_dir: Path | None = DataDir):
+    """Run background jobs (notifications, confirmations) from the shared job table."""
+    platform = _platform(_settings(data_dir))
+    runner_ = platform.worker()
+    try:
+        if once:
+            console.print(f"ran {runner_.drain()} jobs")
+            return
+        runner_.start()
+        console.print(f"{runner_.name} is running; Ctrl-C stops it")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner_.stop()
         platform.close()
 
 

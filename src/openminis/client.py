@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -23,7 +24,9 @@ from urllib.parse import parse_qsl
 import httpx
 
 INIT_DATA_LABEL = b"minis-init-data"
+NOTIFY_LABEL = b"minis-notify"
 DEFAULT_MAX_AGE = 24 * 3600
+NOTIFY_TOLERANCE = 300
 
 
 class MinisAPIError(Exception):
@@ -67,6 +70,63 @@ def verify_init_data(init_data: str, app_secret: str, *, max_age: int = DEFAULT_
     if age < -300:
         raise InvalidInitData("future", "initData was issued in the future (clock skew over 5 minutes)")
     return {key: value for key, value in fields.items() if key not in ("signature", "signature_prev")}
+
+
+class InvalidNotification(ValueError):
+    """A server notification failed verification; ``reason``: malformed, signature, stale, replayed."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class SeenEvents:
+    """Event ids seen within the tolerance window, for replay detection in one process.
+
+    A backend with several processes passes its own store instead: anything with
+    ``add(event_id, expires_at) -> bool`` (False when already present), e.g. Redis ``SET NX EX``.
+    """
+
+    def __init__(self):
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, event_id: str, expires_at: float) -> bool:
+        with self._lock:
+            now = time.time()
+            for key in [k for k, until in self._seen.items() if until < now]:
+                del self._seen[key]
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = expires_at
+            return True
+
+
+def verify_notification(
+    body: bytes, signature_header: str, app_secret: str, *, seen: SeenEvents | None = None, tolerance: int = NOTIFY_TOLERANCE, now: float | None = None
+) -> dict:
+    """Check a server notification (``Minis-Signature`` header and raw body); return the event."""
+    parts = [part.split("=", 1) for part in (signature_header or "").split(",") if "=" in part]
+    stamps = [value for key, value in parts if key.strip() == "t"]
+    signatures = [value.strip() for key, value in parts if key.strip() == "v1"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit() or len(stamps[0].strip()) > 12 or not signatures:
+        raise InvalidNotification("malformed", "Minis-Signature must be t=<unix time>,v1=<hex>")
+    stamp = int(stamps[0])
+    key = hmac.new(app_secret.encode(), NOTIFY_LABEL, hashlib.sha256).digest()
+    expected = hmac.new(key, str(stamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    if not any(hmac.compare_digest(expected, signature) for signature in signatures):
+        raise InvalidNotification("signature", "notification signature does not match this app secret")
+    current = now if now is not None else time.time()
+    if abs(current - stamp) > tolerance:
+        raise InvalidNotification("stale", f"notification timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance")
+    try:
+        event = json.loads(body)
+        event_id = event["id"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidNotification("malformed", "notification body is not an event") from None
+    if seen is not None and not seen.add(event_id, stamp + tolerance):
+        raise InvalidNotification("replayed", f"notification {event_id} was already received")
+    return event
 
 
 @dataclass(frozen=True)

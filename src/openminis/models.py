@@ -4,11 +4,16 @@ from openminis.catalog.models import App, AppVersion
 from openminis.db import Base
 from openminis.developers.models import AppSecret, AppToken, Developer
 from openminis.jobs.models import Job
-from openminis.identity.models import Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
+from openminis.payments.models import (
+    CoinPack, Entitlement, NotificationAttempt, Order, OrderEvent, PaymentSettings, Product, ProviderEventSeen, TopUp,
+)
+from openminis.identity.models import AppUser, Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
 from openminis.runtime.models import CloudSave, Launch
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 __all__ = [
+    "AppUser", "CoinPack", "Entitlement", "NotificationAttempt", "Order", "OrderEvent", "PaymentSettings", "Product",
+    "ProviderEventSeen", "TopUp",
     "Account", "App", "AppSecret", "AppToken", "AppVersion", "AuthSession", "Authorization", "Base", "CloudSave",
     "Developer", "Job", "Launch", "LedgerEntry", "LedgerTransfer", "LoginCode", "SignInLink", "User", "UserToken",
 ]

@@ -8,7 +8,11 @@ from functools import cached_property
 from openminis.analytics.store import DuckDBEventStore, EventStore
 from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
+import httpx
+
 from openminis.db import Database
+from openminis.errors import NotFound
+from openminis.jobs.service import Registry, Worker
 from openminis.ratelimit import Rate, RateLimiter, rate_limiter_from_url
 from openminis.runtime.service import StorageLimits
 from openminis.settings import Settings
@@ -55,7 +59,46 @@ class Platform:
         s = self.settings
         return Rates(per_ip=Rate.parse(s.rate_per_ip), per_app=Rate.parse(s.rate_per_app), failures=Rate.parse(s.rate_failures))
 
+    @cached_property
+    def sandbox(self):
+        from openminis.payments.providers.sandbox import SandboxProvider
+
+        return SandboxProvider(self.secret)
+
+    @cached_property
+    def providers(self) -> dict:
+        providers = {"sandbox": self.sandbox}
+        if self.settings.stripe_api_key and self.settings.stripe_webhook_secret:
+            from openminis.payments.providers.stripe import StripeProvider
+
+            providers["stripe"] = StripeProvider(self.settings.stripe_api_key, self.settings.stripe_webhook_secret, http=self.http)
+        return providers
+
+    def payment_provider(self, name: str | None = None):
+        name = name or self.settings.payment_provider
+        if name not in self.providers:
+            raise NotFound(f"payment provider {name!r} is not configured here", code="PROVIDER_UNAVAILABLE")
+        return self.providers[name]
+
+    @cached_property
+    def http(self) -> httpx.Client:
+        """Outbound HTTP (notifications, providers). Tests replace it to reach a local backend."""
+        return httpx.Client(timeout=10, follow_redirects=False)
+
+    @cached_property
+    def jobs(self) -> Registry:
+        from openminis.payments import background as payments_jobs
+
+        registry = Registry()
+        payments_jobs.register(registry, self)
+        return registry
+
+    def worker(self, **kwargs) -> Worker:
+        return Worker(self.db, self.jobs, **kwargs)
+
     def close(self) -> None:
         if "events" in self.__dict__:
             self.events.close()
+        if "http" in self.__dict__:
+            self.http.close()
         self.db.dispose()

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
 
     events_batch_max: int = 500
 
+    # Payments: the sandbox provider is always there; Stripe when both of its keys are set.
+    payment_provider: str = "sandbox"
+    stripe_api_key: str = ""
+    stripe_webhook_secret: str = ""
+    # Run the job worker inside ``minis serve`` (the embedded default); off when ``minis worker`` runs.
+    embedded_worker: bool = True
+
     # Rate limits ("N/second", "N/minute", "N/hour"): in-process, or shared through Redis.
     rate_per_ip: str = "1200/minute"
     rate_per_app: str = "3000/minute"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -25,6 +26,8 @@ def test_the_async_client_exchanges_a_code_and_reads_user_info(client, studio, p
                 return session, info, exc.code
         return session, info, None
 
-    session, info, reused = asyncio.run(scenario())
+    # On its own thread: the browser tests' Playwright keeps an event loop running on this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        session, info, reused = pool.submit(asyncio.run, scenario()).result()
     assert info["openid"] == session["openid"]
     assert reused == "CODE_USED"

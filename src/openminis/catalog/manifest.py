@@ -14,6 +14,25 @@ DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 
 
+class ManifestProduct(BaseModel):
+    """An item the app sells for coins, declared with the package (or later through the Open API)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    type: Literal["consumable", "permanent"]
+    price: int = Field(ge=1, le=1_000_000, description="in coins")
+    title: dict[str, str] = Field(min_length=1, max_length=20, description="locale -> title, e.g. {'en': 'Extra life'}")
+
+    @field_validator("title")
+    @classmethod
+    def _titles_are_short(cls, value: dict[str, str]) -> dict[str, str]:
+        for locale, title in value.items():
+            if not 0 < len(locale) <= 16 or not 0 < len(title) <= 80:
+                raise ValueError("locales are 1-16 characters and titles 1-80")
+        return value
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -27,6 +46,7 @@ class Manifest(BaseModel):
     icon: str = Field(max_length=200)
     description: str = Field(default="", max_length=500)
     allowed_domains: list[str] = Field(default_factory=list, max_length=20)
+    products: list[ManifestProduct] = Field(default_factory=list, max_length=200)
 
     @field_validator("id")
     @classmethod
@@ -55,6 +75,14 @@ class Manifest(BaseModel):
         if not value.lower().endswith(ICON_TYPES):
             raise ValueError(f"must be one of {', '.join(ICON_TYPES)}")
         return value
+
+    @field_validator("products")
+    @classmethod
+    def _product_ids_are_unique(cls, values: list[ManifestProduct]) -> list[ManifestProduct]:
+        ids = [product.id for product in values]
+        if len(ids) != len(set(ids)):
+            raise ValueError("product ids must be unique")
+        return values
 
     @field_validator("allowed_domains")
     @classmethod

@@ -37,6 +37,12 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
             app.name = manifest.name
             app.category = manifest.category
             app.description = manifest.description
+            session.flush()
+            # The latest version's products are what the app sells. (Imported here: payments
+            # imports the catalog, so a module-level import would be circular.)
+            from openminis.payments import orders
+
+            orders.sync_products(session, app.id, [product.model_dump() for product in manifest.products])
         app.updated_at = now
         version = AppVersion(
             app_id=manifest.id,

@@ -33,6 +33,8 @@ class AppSecret(Base):
     # HMAC-SHA256(secret, "minis-init-data"): the developer derives it from the secret; we must
     # keep it to sign, but it does not give back the secret or authenticate as the app.
     init_key: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256(secret, "minis-notify"): signs server notifications, derived like init_key.
+    notify_key: Mapped[str] = mapped_column(String(64), server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -21,6 +21,7 @@ from openminis.identity.models import User
 APP_TOKEN_TTL = timedelta(hours=2)
 DEFAULT_GRACE = timedelta(hours=24)
 INIT_DATA_LABEL = b"minis-init-data"
+NOTIFY_LABEL = b"minis-notify"
 
 
 class Unauthenticated(PlatformError):
@@ -36,6 +37,11 @@ def _hash(secret: str) -> str:
 def init_key_for(secret: str) -> str:
     """The launch-data signing key a developer derives from their app secret (see openminis.client)."""
     return hmac.new(secret.encode(), INIT_DATA_LABEL, hashlib.sha256).hexdigest()
+
+
+def notify_key_for(secret: str) -> str:
+    """The notification signing key, derived from the app secret like the launch-data key."""
+    return hmac.new(secret.encode(), NOTIFY_LABEL, hashlib.sha256).hexdigest()
 
 
 def become_developer(session: Session, user: User, *, name: str) -> Developer:
@@ -62,7 +68,7 @@ def developer_for(session: Session, user: User) -> Developer:
 
 def _new_secret(session: Session, app_id: str) -> str:
     secret = "ms_" + secrets.token_urlsafe(32)
-    session.add(AppSecret(app_id=app_id, secret_hash=_hash(secret), init_key=init_key_for(secret)))
+    session.add(AppSecret(app_id=app_id, secret_hash=_hash(secret), init_key=init_key_for(secret), notify_key=notify_key_for(secret)))
     return secret
 
 
@@ -122,6 +128,10 @@ def _live_secrets(session: Session, app_id: str) -> list[AppSecret]:
 def init_keys(session: Session, app_id: str) -> list[str]:
     """The signing keys of the app's live secrets, newest first (two during a rotation's grace)."""
     return [secret.init_key for secret in _live_secrets(session, app_id)]
+
+
+def notify_keys(session: Session, app_id: str) -> list[str]:
+    return [secret.notify_key for secret in _live_secrets(session, app_id) if secret.notify_key]
 
 
 def authenticate_app(session: Session, app_id: str, secret: str) -> AppSecret:

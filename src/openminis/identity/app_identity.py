@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
 from openminis.developers import service as developers
 from openminis.errors import NotFound, PlatformError
-from openminis.identity.models import Authorization, LoginCode, User, UserToken
+from openminis.identity.models import AppUser, Authorization, LoginCode, User, UserToken
 from openminis.identity.service import token_hash
 
 CODE_TTL = timedelta(minutes=5)
@@ -46,6 +47,25 @@ def _pseudonym(secret: str, label: str, *parts: str) -> str:
 def openid(secret: str, app_id: str, user_id: str) -> str:
     """Stable for one person in one app; unlinkable across apps without the platform's secret."""
     return "o_" + _pseudonym(secret, "openid", app_id, user_id)
+
+
+def known_openid(session: Session, secret: str, app_id: str, user_id: str) -> str:
+    """The person's openid in the app, remembered so that the app's backend can name them later."""
+    value = openid(secret, app_id, user_id)
+    if session.get(AppUser, (app_id, value)) is None:
+        try:
+            with session.begin_nested():
+                session.add(AppUser(app_id=app_id, openid=value, user_id=user_id))
+        except IntegrityError:
+            pass  # remembered by a concurrent request
+    return value
+
+
+def user_for_openid(session: Session, app_id: str, value: str) -> str:
+    found = session.get(AppUser, (app_id, value or ""))
+    if found is None:
+        raise NotFound("no person with this openid in this app (they must have launched or logged in first)", code="UNKNOWN_OPENID", field="openid")
+    return found.user_id
 
 
 def unionid(secret: str, developer_id: str | None, app_id: str, user_id: str) -> str:
@@ -112,9 +132,10 @@ def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, f
     now = utcnow()
     session.add(UserToken(token_hash=token_hash(access), kind="access", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + ACCESS_TTL))
     session.add(UserToken(token_hash=token_hash(refresh), kind="refresh", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + REFRESH_TTL))
+    person = known_openid(session, secret, app_id, user_id)
     session.commit()
     return Session2(
-        openid=openid(secret, app_id, user_id),
+        openid=person,
         unionid=unionid(secret, developers.developer_id_of(session, app_id), app_id, user_id),
         access_token=access,
         refresh_token=refresh,

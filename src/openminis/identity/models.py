@@ -91,3 +91,15 @@ class Authorization(Base):
     profile: Mapped[bool] = mapped_column(default=False)  # consented to share name and avatar
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AppUser(Base):
+    """Who an openid is. Openids are one-way (an HMAC), so the platform keeps this map to find the
+    person behind an openid a developer's backend names (an order created by the backend)."""
+
+    __tablename__ = "app_users"
+
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

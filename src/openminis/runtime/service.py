@@ -57,10 +57,12 @@ def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | N
     keys = developers.init_keys(session, launch.app_id)
     if not keys:
         return None
+    openid = app_identity.known_openid(session, secret, launch.app_id, launch.user_id)
+    session.commit()
     return init_data.sign(
         keys,
         app_id=launch.app_id,
-        openid=app_identity.openid(secret, launch.app_id, launch.user_id),
+        openid=openid,
         launch_id=launch.id,
         source=launch.source,
     )

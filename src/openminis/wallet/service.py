@@ -121,6 +121,10 @@ def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg
     return existing
 
 
+def transfer_exists(session: Session, key: str) -> bool:
+    return session.scalar(select(LedgerTransfer.id).where(LedgerTransfer.idempotency_key == key)) is not None
+
+
 def balance(session: Session, account_id: int) -> int:
     return session.scalar(select(Account.balance).where(Account.id == account_id))
 

@@ -1,0 +1,26 @@
+"""The payments domain's background jobs, registered with the platform's job registry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from openminis.jobs import service as jobs
+from openminis.payments import notifications, topups
+from openminis.payments.models import TopUp
+
+SANDBOX_CONFIRM = "payments.sandbox_confirm"
+SANDBOX_DELAY = timedelta(seconds=5)
+
+
+def register(registry: jobs.Registry, platform) -> None:
+    registry.register(notifications.JOB, notifications.deliverer(lambda: platform.http), notifications.POLICY)
+
+    def sandbox_confirm(session: Session, payload: dict) -> None:
+        # Signed when sent, not when queued, like a provider's webhook: a late job is not stale.
+        topup = session.get(TopUp, payload["topup_id"])
+        body, headers = platform.sandbox.event(kind="payment_succeeded", provider_ref=topup.provider_ref, topup_id=topup.id, amount=topup.amount, currency=topup.currency)
+        topups.handle_event(session, platform.sandbox.name, platform.sandbox.parse_webhook(body, headers))
+
+    registry.register(SANDBOX_CONFIRM, sandbox_confirm)

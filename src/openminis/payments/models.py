@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openminis.db import Base, utcnow
+
+
+class CoinPack(Base):
+    """Coins sold for money, priced per market."""
+
+    __tablename__ = "coin_packs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    coins: Mapped[int] = mapped_column(Integer)
+    bonus_coins: Mapped[int] = mapped_column(Integer, default=0)
+    prices: Mapped[dict] = mapped_column(JSON)  # market -> {"currency": "USD", "amount": 499}
+    active: Mapped[bool] = mapped_column(default=True)
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopUp(Base):
+    """One purchase of coins through a payment provider."""
+
+    __tablename__ = "topups"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    pack_id: Mapped[str] = mapped_column(ForeignKey("coin_packs.id"))
+    coins: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    market: Mapped[str] = mapped_column(String(8))
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_ref: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
+    # created -> requires_action | pending -> succeeded | failed | expired
+    status: Mapped[str] = mapped_column(String(24), default="created")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProviderEventSeen(Base):
+    """Each provider webhook event is acted on once, however often the provider sends it."""
+
+    __tablename__ = "provider_events"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Product(Base):
+    """Something an app sells for coins: consumed by the backend, or owned for good."""
+
+    __tablename__ = "products"
+
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16))  # consumable | permanent
+    price: Mapped[int] = mapped_column(Integer)  # coins
+    title: Mapped[dict] = mapped_column(JSON)  # locale -> title
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaymentSettings(Base):
+    """An app's payment settings: where its notifications go and the platform's fee."""
+
+    __tablename__ = "payment_settings"
+
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    notify_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    fee_bps: Mapped[int] = mapped_column(Integer, default=3000)  # basis points: 3000 = 30 %
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Order(Base):
+    """A purchase inside an app. Its state changes are also kept, each with a time, in OrderEvent."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("app_id", "user_id", "idempotency_key"),
+        Index("ix_orders_app_created", "app_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    product_id: Mapped[str] = mapped_column(String(64))
+    product_type: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)  # coins
+    fee: Mapped[int] = mapped_column(BigInteger)  # the platform's part of amount
+    payload: Mapped[str] = mapped_column(Text, default="")  # the developer's own reference, echoed back
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    created_by: Mapped[str] = mapped_column(String(16))  # sdk | backend
+    # created -> paid -> consumed; paid|consumed -> refunded (partially or fully); created -> cancelled
+    status: Mapped[str] = mapped_column(String(24), default="created")
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class OrderEvent(Base):
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Entitlement(Base):
+    """A permanent product a person owns in an app (what ``minis.getPurchases()`` restores)."""
+
+    __tablename__ = "entitlements"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NotificationAttempt(Base):
+    """One delivery attempt of a server notification, shown to the developer."""
+
+    __tablename__ = "notification_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(40), index=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    order_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    url: Mapped[str] = mapped_column(String(500))
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

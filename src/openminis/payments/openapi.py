@@ -1,0 +1,131 @@
+"""Open API routes for payments: products, orders, refunds, notifications and statements."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from openminis.identity import app_identity
+from openminis.openapi.guards import current_app_id
+from openminis.payments import notifications, orders, settings_service
+from openminis.payments.api import order_out
+from openminis.payments.schemas import (
+    AttemptList, AttemptOut, OrderDetailOut, OrderEventOut, OrderIn, OrderOut, OrderPage, PaymentSettingsIn, PaymentSettingsOut, ProductIn,
+    ProductList, ProductOut, RefundIn, StatementLineOut, StatementOut,
+)
+from openminis.platform import Platform
+from openminis.runtime.schemas import Ok
+from openminis.web.dependencies import get_platform, get_session
+
+router = APIRouter(tags=["payments"])
+OrderId = Path(max_length=32)
+
+
+def detail(session: Session, platform: Platform, order) -> OrderDetailOut:
+    history = [OrderEventOut(status=e.status, at=e.at, details=e.details) for e in orders.order_history(session, order.id)]
+    openid = app_identity.known_openid(session, platform.secret, order.app_id, order.user_id)
+    session.commit()
+    return OrderDetailOut(**order_out(order).model_dump(), openid=openid, history=history)
+
+
+@router.get("/products", response_model=ProductList)
+def list_products(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> ProductList:
+    return ProductList(items=[ProductOut(id=p.id, type=p.type, price=p.price, title=p.title) for p in orders.list_products(session, app_id)])
+
+
+@router.put("/products/{product_id}", response_model=ProductOut)
+def put_product(body: ProductIn, product_id: str = Path(max_length=64), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> ProductOut:
+    """Create or change a product (the manifest's ``products`` do the same on publish)."""
+    product = orders.put_product(session, app_id, product_id=product_id, type=body.type, price=body.price, title=body.title)
+    session.commit()
+    return ProductOut(id=product.id, type=product.type, price=product.price, title=product.title)
+
+
+@router.delete("/products/{product_id}", response_model=Ok)
+def retire_product(product_id: str = Path(max_length=64), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> Ok:
+    orders.retire_product(session, app_id, product_id)
+    return Ok()
+
+
+@router.post("/orders", response_model=OrderDetailOut, status_code=201)
+def create_order(body: OrderIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderDetailOut:
+    """Create an order for a person (by openid); the game then has them pay it with ``minis.pay({orderId})``."""
+    user_id = app_identity.user_for_openid(session, app_id, body.openid)
+    order = orders.create_order(
+        session, app_id=app_id, user_id=user_id, product_id=body.product_id, quantity=body.quantity, payload=body.payload,
+        idempotency_key=body.idempotency_key, created_by="backend",
+    )
+    session.commit()
+    return detail(session, platform, order)
+
+
+@router.get("/orders", response_model=OrderPage)
+def list_orders(
+    cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=50, ge=1, le=200),
+    app_id: str = Depends(current_app_id), session: Session = Depends(get_session),
+) -> OrderPage:
+    rows, next_cursor = orders.list_orders(session, app_id, cursor=cursor, limit=limit)
+    return OrderPage(items=[order_out(o) for o in rows], next_cursor=next_cursor)
+
+
+@router.get("/orders/{order_id}", response_model=OrderDetailOut)
+def get_order(order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderDetailOut:
+    """An order with its whole history: how a backend that missed a notification catches up."""
+    return detail(session, platform, orders.get_order(session, app_id, order_id))
+
+
+@router.post("/orders/{order_id}/consume", response_model=OrderOut)
+def consume(order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> OrderOut:
+    return order_out(orders.consume(session, app_id, order_id))
+
+
+@router.post("/orders/{order_id}/refund", response_model=OrderOut)
+def refund(body: RefundIn, order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderOut:
+    order = orders.refund(session, app_id, order_id, amount=body.amount, reason=body.reason, idempotency_key=body.idempotency_key, by="developer", secret=platform.secret)
+    return order_out(order)
+
+
+@router.get("/payment-settings", response_model=PaymentSettingsOut)
+def get_settings(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> PaymentSettingsOut:
+    settings = settings_service.get(session, app_id)
+    session.commit()
+    return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=settings.fee_bps)
+
+
+@router.put("/payment-settings", response_model=PaymentSettingsOut)
+def put_settings(body: PaymentSettingsIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> PaymentSettingsOut:
+    settings = settings_service.set_notify_url(session, app_id, body.notify_url)
+    return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=settings.fee_bps)
+
+
+@router.get("/notifications", response_model=AttemptList)
+def delivery_log(order_id: str | None = Query(default=None, max_length=32), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AttemptList:
+    """Every delivery attempt of the app's notifications, newest first."""
+    rows = notifications.attempts(session, app_id, order_id=order_id)
+    return AttemptList(items=[AttemptOut.model_validate(a, from_attributes=True) for a in rows])
+
+
+def statement_response(lines, start: datetime, end: datetime, format: str):
+    out = StatementOut(start=start, end=end, lines=[StatementLineOut(**line.__dict__, net=line.net) for line in lines])
+    if format != "csv":
+        return out
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["app_id", "orders", "gross", "fee", "refunds", "refunded_fee", "net", "currency", "start", "end"])
+    for line in out.lines:
+        writer.writerow([line.app_id, line.orders, line.gross, line.fee, line.refunds, line.refunded_fee, line.net, "COIN", start.isoformat(), end.isoformat()])
+    return Response(buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": 'attachment; filename="statement.csv"'})
+
+
+@router.get("/statements", response_model=StatementOut, responses={200: {"content": {"text/csv": {}}}})
+def get_statement(
+    start: datetime, end: datetime, format: str = Query(default="json", pattern="^(json|csv)$"),
+    app_id: str = Depends(current_app_id), session: Session = Depends(get_session),
+):
+    """Gross, platform fee, refunds and net for the period [start, end), in coins."""
+    return statement_response(orders.statement(session, [app_id], start, end), start, end, format)

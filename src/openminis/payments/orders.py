@@ -1,0 +1,324 @@
+"""Products and orders: paying for an item moves coins in one ledger transfer, with the order."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service as catalog
+from openminis.db import utcnow
+from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
+from openminis.pagination import decode_cursor, encode_cursor
+from openminis.payments import notifications
+from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
+from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN, Leg
+
+PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+MAX_QUANTITY = 99
+DEFAULT_FEE_BPS = 3000
+
+
+class AlreadyOwned(PlatformError):
+    status = 409
+    code = "ALREADY_OWNED"
+
+
+class OrderStateError(PlatformError):
+    status = 409
+    code = "ORDER_STATE"
+
+
+# Products -------------------------------------------------------------------------------------
+
+
+def put_product(session: Session, app_id: str, *, product_id: str, type: str, price: int, title: dict[str, str]) -> Product:
+    if not PRODUCT_ID.match(product_id):
+        raise InvalidArgument("product id must be 1-64 letters, digits, '_', '.' or '-'", field="id")
+    if type not in ("consumable", "permanent"):
+        raise InvalidArgument("type must be consumable or permanent", field="type")
+    if not isinstance(price, int) or isinstance(price, bool) or not 1 <= price <= 1_000_000:
+        raise InvalidArgument("price is a whole number of coins from 1 to 1,000,000", field="price")
+    if not title or not all(isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 16 and 0 < len(v) <= 80 for k, v in title.items()):
+        raise InvalidArgument("title maps locales (like 'en') to titles of 1-80 characters", field="title")
+    product = session.get(Product, (app_id, product_id))
+    if product is None:
+        product = Product(app_id=app_id, id=product_id)
+        session.add(product)
+    product.type, product.price, product.title, product.active, product.updated_at = type, price, dict(title), True, utcnow()
+    return product
+
+
+def sync_products(session: Session, app_id: str, declared: list[dict]) -> None:
+    """Make the app's products those its manifest declares (ones it no longer lists are retired)."""
+    keep = set()
+    for item in declared:
+        put_product(session, app_id, product_id=item["id"], type=item["type"], price=item["price"], title=item["title"])
+        keep.add(item["id"])
+    for product in session.scalars(select(Product).where(Product.app_id == app_id, Product.active)):
+        if product.id not in keep:
+            product.active = False
+
+
+def get_product(session: Session, app_id: str, product_id: str) -> Product:
+    product = session.get(Product, (app_id, product_id))
+    if product is None or not product.active:
+        raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
+    return product
+
+
+def list_products(session: Session, app_id: str) -> list[Product]:
+    return list(session.scalars(select(Product).where(Product.app_id == app_id, Product.active).order_by(Product.id)))
+
+
+def retire_product(session: Session, app_id: str, product_id: str) -> None:
+    get_product(session, app_id, product_id).active = False
+    session.commit()
+
+
+def fee_bps(session: Session, app_id: str) -> int:
+    settings = session.get(PaymentSettings, app_id)
+    return settings.fee_bps if settings else DEFAULT_FEE_BPS
+
+
+# Orders ---------------------------------------------------------------------------------------
+
+
+def _event(session: Session, order: Order, status: str, **details) -> None:
+    session.add(OrderEvent(order_id=order.id, status=status, details=details, at=utcnow()))
+
+
+def create_order(
+    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str
+) -> Order:
+    """A new order in state ``created``; the same idempotency key returns the first order."""
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidArgument(f"quantity must be 1 to {MAX_QUANTITY}", field="quantity")
+    if len(payload or "") > 1024:
+        raise InvalidArgument("payload is at most 1024 characters", field="payload")
+    existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
+    if existing is not None:
+        return _same_order(existing, product_id, quantity, payload)
+    product = get_product(session, app_id, product_id)
+    if product.type == "permanent" and quantity != 1:
+        raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
+    amount = product.price * quantity
+    order = Order(
+        id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product.id, product_type=product.type,
+        quantity=quantity, amount=amount, fee=amount * fee_bps(session, app_id) // 10_000, payload=payload or "",
+        idempotency_key=idempotency_key, created_by=created_by,
+    )
+    try:
+        with session.begin_nested():
+            session.add(order)
+            session.flush()
+            _event(session, order, "created", by=created_by)
+    except IntegrityError:
+        existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
+        return _same_order(existing, product_id, quantity, payload)
+    return order
+
+
+def _same_order(order: Order, product_id: str, quantity: int, payload: str) -> Order:
+    if (order.product_id, order.quantity, order.payload) != (product_id, quantity, payload or ""):
+        raise Conflict("this idempotency key was used for a different order", code="IDEMPOTENCY_CONFLICT", field="idempotency_key")
+    return order
+
+
+def pay_order(session: Session, order_id: str, *, user_id: str, secret: str) -> Order:
+    """Pay a created order from the person's wallet: order, coins, entitlement and notification
+    commit together. Paying a paid order returns it unchanged (a retried tap charges once)."""
+    order = session.get(Order, order_id)
+    if order is None or order.user_id != user_id:
+        raise NotFound(f"no order {order_id!r}")
+    claimed = session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "created").values(status="paid", paid_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        session.refresh(order)
+        if order.status in ("paid", "consumed", "refunded", "partially_refunded"):
+            return order
+        raise OrderStateError(f"order {order.id} is {order.status} and cannot be paid")
+    try:
+        if order.product_type == "permanent":
+            _grant(session, order)
+        wallet = ledger.wallet(session, user_id)
+        earnings = ledger.account(session, "app_earnings", order.app_id)
+        revenue = ledger.account(session, "platform_revenue")
+        ledger.transfer(
+            session, key=f"order:{order.id}:pay", kind="purchase", currency=COIN,
+            legs=[Leg(wallet.id, -order.amount), Leg(earnings.id, order.amount - order.fee), Leg(revenue.id, order.fee)],
+            details={"order_id": order.id, "app_id": order.app_id, "gross": order.amount, "fee": order.fee},
+        )
+        _event(session, order, "paid", amount=order.amount, fee=order.fee)
+        notifications.enqueue(session, secret, order, "order.paid")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(order)
+    return order
+
+
+def _grant(session: Session, order: Order) -> None:
+    owned = session.get(Entitlement, (order.user_id, order.app_id, order.product_id))
+    if owned is not None and owned.revoked_at is None:
+        raise AlreadyOwned(f"{order.product_id} is already owned; restore it with minis.getPurchases()")
+    if owned is None:
+        session.add(Entitlement(user_id=order.user_id, app_id=order.app_id, product_id=order.product_id, order_id=order.id))
+    else:
+        owned.order_id, owned.revoked_at, owned.granted_at = order.id, None, utcnow()
+    session.flush()
+
+
+def purchase(session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, secret: str) -> Order:
+    """``minis.pay`` after the person confirmed on the host's sheet: create and pay in one go."""
+    catalog.get_app(session, app_id)
+    order = create_order(
+        session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload, idempotency_key=idempotency_key, created_by="sdk"
+    )
+    session.commit()
+    return pay_order(session, order.id, user_id=user_id, secret=secret)
+
+
+def get_order(session: Session, app_id: str, order_id: str) -> Order:
+    order = session.get(Order, order_id)
+    if order is None or order.app_id != app_id:
+        raise NotFound(f"no order {order_id!r} in this app")
+    return order
+
+
+def order_history(session: Session, order_id: str) -> list[OrderEvent]:
+    return list(session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)))
+
+
+def consume(session: Session, app_id: str, order_id: str) -> Order:
+    """The backend delivered a consumable; consuming twice is harmless."""
+    order = get_order(session, app_id, order_id)
+    if order.product_type != "consumable":
+        raise OrderStateError("only consumable products are consumed")
+    changed = session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "paid").values(status="consumed").execution_options(synchronize_session=False)
+    ).rowcount
+    if changed == 1:
+        _event(session, order, "consumed")
+        session.commit()
+    else:
+        session.rollback()
+    session.refresh(order)
+    if order.status not in ("consumed", "refunded", "partially_refunded"):
+        raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are consumed")
+    return order
+
+
+def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, reason: str, idempotency_key: str, by: str, secret: str) -> Order:
+    """Give coins back, in full or in part. Developer and platform give back their parts in
+    proportion; a full refund takes back a permanent product. A repeated key refunds once."""
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
+    order = get_order(session, app_id, order_id)
+    key = f"order:{order.id}:refund:{idempotency_key}"
+    if ledger.transfer_exists(session, key):
+        return order
+    if order.status not in ("paid", "consumed", "partially_refunded"):
+        raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are refunded")
+    amount = order.amount - order.refunded if amount is None else amount
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
+        raise InvalidArgument("amount is a whole number of coins, at least 1", field="amount")
+    # The refunded total only grows by a conditional update, so two concurrent refunds cannot
+    # together give back more than was paid.
+    claimed = session.execute(
+        update(Order).where(Order.id == order.id, Order.refunded + amount <= Order.amount).values(refunded=Order.refunded + amount).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise InvalidArgument(f"at most {order.amount - order.refunded} coins of this order are left to refund", field="amount")
+    session.refresh(order)
+    before = order.refunded - amount
+    # Fee parts by cumulative rounding: however a refund is split, the parts add up to the fee.
+    fee_part = order.fee * order.refunded // order.amount - order.fee * before // order.amount
+    wallet = ledger.wallet(session, order.user_id)
+    earnings = ledger.account(session, "app_earnings", order.app_id)
+    revenue = ledger.account(session, "platform_revenue")
+    ledger.transfer(
+        session, key=key, kind="refund", currency=COIN,
+        legs=[Leg(wallet.id, amount), Leg(earnings.id, -(amount - fee_part)), Leg(revenue.id, -fee_part)],
+        details={"order_id": order.id, "app_id": order.app_id, "amount": amount, "fee": fee_part},
+    )
+    full = order.refunded == order.amount
+    order.status = "refunded" if full else "partially_refunded"
+    if full and order.product_type == "permanent":
+        owned = session.get(Entitlement, (order.user_id, order.app_id, order.product_id))
+        if owned is not None and owned.order_id == order.id:
+            owned.revoked_at = utcnow()
+    _event(session, order, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
+    notifications.enqueue(session, secret, order, "order.refunded", extra={"refund": {"amount": amount, "reason": reason[:200]}}, unique=idempotency_key)
+    session.commit()
+    return order
+
+
+def purchases(session: Session, *, app_id: str, user_id: str) -> list[Entitlement]:
+    return list(
+        session.scalars(select(Entitlement).where(Entitlement.app_id == app_id, Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None)).order_by(Entitlement.granted_at))
+    )
+
+
+def list_orders(session: Session, app_id: str, *, cursor: str | None, limit: int) -> tuple[list[Order], str | None]:
+    statement = select(Order).where(Order.app_id == app_id)
+    if cursor:
+        created, order_id = decode_cursor(cursor)
+        statement = statement.where(or_(Order.created_at < created, (Order.created_at == created) & (Order.id < str(order_id))))
+    rows = list(session.scalars(statement.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)))
+    page = rows[:limit]
+    return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
+
+
+# Statements -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    app_id: str
+    orders: int
+    gross: int
+    fee: int
+    refunds: int
+    refunded_fee: int
+
+    @property
+    def net(self) -> int:
+        return (self.gross - self.fee) - (self.refunds - self.refunded_fee)
+
+
+def statement(session: Session, app_ids: list[str], start: datetime, end: datetime) -> list[StatementLine]:
+    """Per app, for orders paid and refunds made in [start, end): gross, platform fee, refunds, net (coins)."""
+    if end <= start:
+        raise InvalidArgument("the period must end after it starts", field="to")
+    lines = []
+    for app_id in app_ids:
+        paid = session.execute(
+            select(func.count(), func.coalesce(func.sum(Order.amount), 0), func.coalesce(func.sum(Order.fee), 0))
+            .join(OrderEvent, OrderEvent.order_id == Order.id)
+            .where(Order.app_id == app_id, OrderEvent.status == "paid", OrderEvent.at >= start, OrderEvent.at < end)
+        ).one()
+        refund_events = session.scalars(
+            select(OrderEvent).join(Order, OrderEvent.order_id == Order.id)
+            .where(Order.app_id == app_id, OrderEvent.status.in_(("refunded", "partially_refunded")), OrderEvent.at >= start, OrderEvent.at < end)
+        ).all()
+        lines.append(
+            StatementLine(
+                app_id=app_id, orders=paid[0], gross=int(paid[1]), fee=int(paid[2]),
+                refunds=sum(e.details.get("amount", 0) for e in refund_events), refunded_fee=sum(e.details.get("fee", 0) for e in refund_events),
+            )
+        )
+    return lines

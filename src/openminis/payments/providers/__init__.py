@@ -1,0 +1,69 @@
+"""Payment providers: one interface, a sandbox that is a real implementation of it, and Stripe."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from openminis.errors import PlatformError
+
+
+class ProviderError(PlatformError):
+    """The provider refused or could not be reached; nothing was charged."""
+
+    status = 502
+    code = "PROVIDER_ERROR"
+
+
+class WebhookRejected(PlatformError):
+    """A webhook whose signature, timestamp or body does not hold up: answered 400, never acted on."""
+
+    status = 400
+    code = "WEBHOOK_REJECTED"
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """What the platform asks a provider to charge: one coin top-up."""
+
+    topup_id: str  # our id; providers echo it back (Stripe: client_reference_id and metadata)
+    user_id: str
+    pack_id: str
+    title: str  # e.g. "600 coins"
+    amount: int  # in the currency's minor units
+    currency: str  # ISO 4217, lower or upper case
+    success_url: str
+    cancel_url: str
+
+
+@dataclass(frozen=True)
+class Checkout:
+    provider_ref: str  # the provider's id for this payment (Stripe: the Checkout Session id)
+    redirect_url: str | None  # where the person pays (None: the host draws the sandbox checkout)
+
+
+EventKind = Literal["payment_succeeded", "payment_pending", "payment_failed", "checkout_expired", "ignored"]
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A provider's webhook, reduced to what the platform acts on. ``event_id`` makes it idempotent."""
+
+    event_id: str
+    kind: EventKind
+    provider_ref: str | None = None
+    topup_id: str | None = None
+    amount: int | None = None
+    currency: str | None = None
+    raw_type: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def start_checkout(self, request: CheckoutRequest) -> Checkout: ...
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        """Verify the webhook's signature and freshness, then reduce it. Raises WebhookRejected."""

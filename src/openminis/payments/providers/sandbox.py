@@ -1,0 +1,70 @@
+"""The sandbox provider: a real implementation of the provider interface that moves no money.
+
+The host draws its checkout (a card form) and the platform decides the outcome from test card
+numbers, as Stripe's test mode does. Outcomes reach the platform the way a real provider's do: as
+signed webhook events, verified by ``parse_webhook``; "delayed" ones arrive later, from a job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Mapping
+
+from openminis.payments.providers import Checkout, CheckoutRequest, ProviderEvent, WebhookRejected
+
+TEST_CARDS = {
+    "4242424242424242": "succeeds",
+    "4000000000000002": "declined",
+    "4000000000003220": "challenge",  # asks the person to approve, like 3-D Secure
+    "4000000000000077": "delayed",  # confirmed later, like a bank transfer
+}
+SIGNATURE_HEADER = "minis-sandbox-signature"
+
+
+class SandboxProvider:
+    name = "sandbox"
+
+    def __init__(self, secret: str, *, tolerance: int = 300):
+        self._key = hmac.new(secret.encode(), b"minis-sandbox-webhooks", hashlib.sha256).digest()
+        self.tolerance = tolerance
+
+    def start_checkout(self, request: CheckoutRequest) -> Checkout:
+        return Checkout(provider_ref="sbx_" + secrets.token_hex(12), redirect_url=None)
+
+    @staticmethod
+    def outcome(card_number: str) -> str:
+        digits = "".join(ch for ch in card_number if ch.isdigit())
+        return TEST_CARDS.get(digits, "declined")
+
+    def event(self, *, kind: str, provider_ref: str, topup_id: str, amount: int, currency: str) -> tuple[bytes, dict[str, str]]:
+        """A signed webhook body and headers, as the sandbox 'sends' it."""
+        body = json.dumps(
+            {"id": "sbxevt_" + secrets.token_hex(10), "kind": kind, "provider_ref": provider_ref, "topup_id": topup_id, "amount": amount, "currency": currency}
+        ).encode()
+        stamp = str(int(time.time()))
+        signature = hmac.new(self._key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        return body, {SIGNATURE_HEADER: f"t={stamp},v1={signature}"}
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        header = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
+        parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+        stamp, signature = parts.get("t", ""), parts.get("v1", "")
+        if not stamp.isdigit() or not signature:
+            raise WebhookRejected("missing or malformed sandbox signature")
+        expected = hmac.new(self._key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise WebhookRejected("sandbox signature does not match")
+        if abs(time.time() - int(stamp)) > self.tolerance:
+            raise WebhookRejected("sandbox event is too old")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise WebhookRejected("sandbox event is not JSON") from None
+        return ProviderEvent(
+            event_id=data["id"], kind=data["kind"], provider_ref=data["provider_ref"], topup_id=data["topup_id"],
+            amount=data["amount"], currency=data["currency"], raw_type=f"sandbox.{data['kind']}",
+        )

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WalletOut(BaseModel):
+    balance: int
+
+
+class PackOut(BaseModel):
+    id: str
+    coins: int
+    bonus_coins: int
+    currency: str
+    amount: int
+
+
+class PackList(BaseModel):
+    market: str
+    items: list[PackOut]
+
+
+class TopUpIn(Strict):
+    pack_id: str = Field(max_length=32)
+    market: str = Field(default="US", max_length=8)
+    provider: Literal["sandbox", "stripe"] | None = None
+
+
+class TopUpOut(BaseModel):
+    id: str
+    status: str
+    coins: int
+    amount: int
+    currency: str
+    provider: str
+    redirect_url: str | None = None
+
+
+class CardIn(Strict):
+    card_number: str = Field(min_length=12, max_length=23)
+
+
+class ChallengeIn(Strict):
+    approve: bool
+
+
+class ProductIn(Strict):
+    type: Literal["consumable", "permanent"]
+    price: int = Field(ge=1, le=1_000_000)
+    title: dict[str, str] = Field(min_length=1, max_length=20)
+
+
+class ProductOut(BaseModel):
+    id: str
+    type: str
+    price: int
+    title: dict[str, str]
+
+
+class ProductList(BaseModel):
+    items: list[ProductOut]
+
+
+class PurchaseIn(Strict):
+    product_id: str = Field(max_length=64)
+    quantity: int = Field(default=1, ge=1, le=99)
+    payload: str = Field(default="", max_length=1024)
+    idempotency_key: str = Field(min_length=1, max_length=128)
+
+
+class OrderIn(PurchaseIn):
+    openid: str = Field(max_length=64)
+
+
+class OrderOut(BaseModel):
+    id: str
+    app_id: str
+    product_id: str
+    product_type: str
+    quantity: int
+    amount: int
+    refunded: int
+    status: str
+    payload: str
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class OrderEventOut(BaseModel):
+    status: str
+    at: datetime
+    details: dict
+
+
+class OrderDetailOut(OrderOut):
+    openid: str
+    history: list[OrderEventOut]
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class RefundIn(Strict):
+    amount: int | None = Field(default=None, ge=1)
+    reason: str = Field(default="", max_length=200)
+    idempotency_key: str = Field(min_length=1, max_length=128)
+
+
+class PurchaseOut(BaseModel):
+    product_id: str
+    order_id: str
+    granted_at: datetime
+
+
+class PurchaseList(BaseModel):
+    items: list[PurchaseOut]
+
+
+class PaymentSettingsIn(Strict):
+    notify_url: str | None = Field(default=None, max_length=500, description="https URL (http allowed for loopback in development)")
+
+
+class PaymentSettingsOut(BaseModel):
+    notify_url: str | None
+    fee_bps: int
+
+
+class AttemptOut(BaseModel):
+    event_id: str
+    event_type: str
+    order_id: str | None
+    url: str
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    at: datetime
+
+
+class AttemptList(BaseModel):
+    items: list[AttemptOut]
+
+
+class StatementLineOut(BaseModel):
+    app_id: str
+    orders: int
+    gross: int
+    fee: int
+    refunds: int
+    refunded_fee: int
+    net: int
+
+
+class StatementOut(BaseModel):
+    currency: Literal["COIN"] = "COIN"
+    start: datetime
+    end: datetime
+    lines: list[StatementLineOut]

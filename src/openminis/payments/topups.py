@@ -1,0 +1,174 @@
+"""Coin packs and top-ups: buying coins from a payment provider, credited exactly once."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openminis.db import utcnow
+from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
+from openminis.jobs import service as jobs
+from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
+from openminis.payments.providers import CheckoutRequest, PaymentProvider, ProviderEvent, WebhookRejected
+from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN, Leg
+
+log = logging.getLogger("openminis.payments")
+OPEN = ("created", "requires_action", "pending")
+
+# Prices per market in minor units; JPY has none. Operators change packs in the database.
+DEFAULT_PACKS = [
+    ("coins-100", 100, 0, {"US": ("USD", 99), "EU": ("EUR", 99), "GB": ("GBP", 89), "JP": ("JPY", 160)}),
+    ("coins-550", 500, 50, {"US": ("USD", 499), "EU": ("EUR", 499), "GB": ("GBP", 449), "JP": ("JPY", 800)}),
+    ("coins-1200", 1000, 200, {"US": ("USD", 999), "EU": ("EUR", 999), "GB": ("GBP", 899), "JP": ("JPY", 1600)}),
+    ("coins-6500", 5000, 1500, {"US": ("USD", 4999), "EU": ("EUR", 4999), "GB": ("GBP", 4499), "JP": ("JPY", 8000)}),
+]
+
+
+class PaymentDeclined(PlatformError):
+    status = 402
+    code = "PAYMENT_DECLINED"
+
+
+def ensure_default_packs(session: Session) -> None:
+    if session.scalar(select(CoinPack.id).limit(1)) is not None:
+        return
+    for sort, (pack_id, coins, bonus, prices) in enumerate(DEFAULT_PACKS):
+        session.add(CoinPack(id=pack_id, coins=coins, bonus_coins=bonus, sort=sort, prices={m: {"currency": c, "amount": a} for m, (c, a) in prices.items()}))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+
+
+def packs(session: Session) -> list[CoinPack]:
+    ensure_default_packs(session)
+    return list(session.scalars(select(CoinPack).where(CoinPack.active).order_by(CoinPack.sort)))
+
+
+def start_topup(session: Session, provider: PaymentProvider, *, user_id: str, pack_id: str, market: str, return_url: str) -> tuple[TopUp, str | None]:
+    """Create a top-up and its checkout at the provider; returns it and where to pay (None: the host draws it)."""
+    ensure_default_packs(session)
+    pack = session.get(CoinPack, pack_id)
+    if pack is None or not pack.active:
+        raise NotFound(f"no coin pack {pack_id!r}", field="pack_id")
+    price = pack.prices.get(market)
+    if price is None:
+        raise InvalidArgument(f"pack {pack_id} is not sold in market {market!r}", field="market")
+    topup = TopUp(
+        id="top_" + secrets.token_hex(10), user_id=user_id, pack_id=pack.id, coins=pack.coins + pack.bonus_coins,
+        amount=price["amount"], currency=price["currency"], market=market, provider=provider.name,
+    )
+    session.add(topup)
+    session.flush()
+    checkout = provider.start_checkout(
+        CheckoutRequest(
+            topup_id=topup.id, user_id=user_id, pack_id=pack.id, title=f"{topup.coins} coins", amount=topup.amount, currency=topup.currency,
+            success_url=f"{return_url}?topup={topup.id}", cancel_url=f"{return_url}?topup={topup.id}&cancelled=1",
+        )
+    )
+    topup.provider_ref = checkout.provider_ref
+    session.commit()
+    return topup, checkout.redirect_url
+
+
+def get_topup(session: Session, topup_id: str, user_id: str) -> TopUp:
+    topup = session.get(TopUp, topup_id)
+    if topup is None or topup.user_id != user_id:
+        raise NotFound(f"no top-up {topup_id!r}")
+    return topup
+
+
+def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> TopUp | None:
+    """Act on a verified provider event, once per event id. A duplicate changes nothing."""
+    if event.kind == "ignored":
+        return None
+    try:
+        with session.begin_nested():
+            session.add(ProviderEventSeen(provider=provider_name, event_id=event.event_id))
+    except IntegrityError:
+        log.info("provider event %s/%s seen before; ignored", provider_name, event.event_id)
+        return None
+    topup = session.get(TopUp, event.topup_id) if event.topup_id else None
+    if topup is None and event.provider_ref:
+        topup = session.scalar(select(TopUp).where(TopUp.provider_ref == event.provider_ref))
+    if topup is None or topup.provider != provider_name:
+        session.rollback()
+        raise WebhookRejected(f"event {event.event_id} names no top-up of {provider_name}")
+    if event.amount is not None and (event.amount != topup.amount or (event.currency or "").upper() != topup.currency):
+        session.rollback()
+        raise WebhookRejected(f"event {event.event_id} amount {event.amount} {event.currency} does not match top-up {topup.id}")
+    if event.kind == "payment_succeeded":
+        credit(session, topup)
+    elif event.kind == "payment_pending":
+        _move(session, topup, "pending", allowed=("created", "requires_action"))
+    elif event.kind == "payment_failed":
+        _move(session, topup, "failed", allowed=OPEN)
+    elif event.kind == "checkout_expired":
+        _move(session, topup, "expired", allowed=OPEN)
+    session.commit()
+    session.refresh(topup)
+    return topup
+
+
+def _move(session: Session, topup: TopUp, status: str, *, allowed: tuple[str, ...]) -> bool:
+    """A conditional status change: of two concurrent movers, one wins and the other changes nothing."""
+    changed = session.execute(
+        update(TopUp).where(TopUp.id == topup.id, TopUp.status.in_(allowed)).values(status=status, updated_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    return changed == 1
+
+
+def credit(session: Session, topup: TopUp) -> None:
+    """Mark the top-up paid and credit its coins, in the caller's transaction: both or neither."""
+    if not _move(session, topup, "succeeded", allowed=OPEN):
+        return
+    issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, topup.user_id)
+    ledger.transfer(session, key=f"topup:{topup.id}:coins", kind="topup", currency=COIN, legs=[Leg(issuance.id, -topup.coins), Leg(wallet.id, topup.coins)], details={"topup_id": topup.id})
+    clearing = ledger.account(session, "provider_clearing", topup.provider, topup.currency)
+    sales = ledger.account(session, "coin_sales", "", topup.currency)
+    ledger.transfer(session, key=f"topup:{topup.id}:money", kind="topup", currency=topup.currency, legs=[Leg(clearing.id, -topup.amount), Leg(sales.id, topup.amount)], details={"topup_id": topup.id})
+
+
+def sandbox_pay(session: Session, sandbox, *, topup_id: str, user_id: str, card_number: str) -> TopUp:
+    """The host's sandbox checkout submitted a card: decide as the test card says."""
+    topup = get_topup(session, topup_id, user_id)
+    if topup.provider != sandbox.name:
+        raise Conflict("this top-up is not a sandbox payment", code="WRONG_PROVIDER")
+    if topup.status not in ("created",):
+        return topup
+    outcome = sandbox.outcome(card_number)
+    if outcome == "succeeds":
+        return _deliver(session, sandbox, topup, "payment_succeeded")
+    if outcome == "declined":
+        _deliver(session, sandbox, topup, "payment_failed")
+        raise PaymentDeclined("the card was declined (test card 4000 0000 0000 0002)")
+    if outcome == "challenge":
+        _move(session, topup, "requires_action", allowed=("created",))
+        session.commit()
+        session.refresh(topup)
+        return topup
+    _deliver(session, sandbox, topup, "payment_pending")
+    # "Delayed" cards confirm a few seconds later, from a job, as a bank transfer would.
+    jobs.enqueue(session, "payments.sandbox_confirm", {"topup_id": topup.id}, unique_key=f"sandbox-confirm:{topup.id}", run_at=utcnow() + timedelta(seconds=5))
+    session.commit()
+    session.refresh(topup)
+    return topup
+
+
+def sandbox_challenge(session: Session, sandbox, *, topup_id: str, user_id: str, approve: bool) -> TopUp:
+    topup = get_topup(session, topup_id, user_id)
+    if topup.status != "requires_action":
+        return topup
+    return _deliver(session, sandbox, topup, "payment_succeeded" if approve else "payment_failed")
+
+
+def _deliver(session: Session, sandbox, topup: TopUp, kind: str) -> TopUp:
+    """Send the sandbox's signed event through the same verification as a real provider's webhook."""
+    body, headers = sandbox.event(kind=kind, provider_ref=topup.provider_ref, topup_id=topup.id, amount=topup.amount, currency=topup.currency)
+    return handle_event(session, sandbox.name, sandbox.parse_webhook(body, headers)) or topup

@@ -1,0 +1,183 @@
+"""Buying an item: one confirmation, one charge, split between developer and platform, refundable."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from openminis.db import utcnow
+from openminis.identity.service import new_user
+from openminis.payments import orders
+from openminis.payments.models import Order
+from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN, InsufficientFunds, Leg
+from tests.studio import balance, buy, csrf_of, login_code, put_product, top_up
+
+
+@pytest.fixture
+def shop(client, studio):
+    put_product(client, studio, "extra-life", price=100)
+    put_product(client, studio, "no-ads", type="permanent", price=300)
+    return studio
+
+
+def bearer(client, app) -> dict[str, str]:
+    return {"Authorization": f"Bearer {app.backend(client).access_token()}"}
+
+
+def accounts(platform, app_id: str) -> tuple[int, int]:
+    with platform.db.session() as session:
+        earnings = ledger.account(session, "app_earnings", app_id).balance
+        revenue = ledger.account(session, "platform_revenue").balance
+        session.commit()
+    return earnings, revenue
+
+
+def verified(platform) -> None:
+    with platform.db.session() as session:
+        check = ledger.verify(session)
+    assert check.ok, check.problems
+
+
+def test_a_purchase_moves_coins_to_the_developer_and_the_platform_fee(client, shop, player, platform):
+    top_up(player)
+    response = buy(player, shop.app_id, "extra-life", "k1", quantity=3)
+    assert response.status_code == 200, response.text
+    order = response.json()
+    assert (order["status"], order["amount"], order["payload"]) == ("paid", 300, "for k1")
+    assert balance(player) == 1200 - 300
+    assert accounts(platform, shop.app_id) == (210, 90)
+    verified(platform)
+
+
+def test_a_retried_purchase_with_the_same_key_charges_once(client, shop, player):
+    top_up(player)
+    first = buy(player, shop.app_id, "extra-life", "same-key").json()
+    again = buy(player, shop.app_id, "extra-life", "same-key").json()
+    assert again["id"] == first["id"]
+    assert balance(player) == 1100
+    conflict = buy(player, shop.app_id, "extra-life", "same-key", quantity=2)
+    assert conflict.status_code == 409 and conflict.json()["code"] == "IDEMPOTENCY_CONFLICT"
+
+
+def test_a_purchase_the_wallet_cannot_cover_moves_nothing(client, shop, player, platform):
+    top_up(player, "coins-100")
+    response = buy(player, shop.app_id, "no-ads", "k1")
+    assert response.status_code == 402 and response.json()["code"] == "INSUFFICIENT_FUNDS"
+    assert balance(player) == 100
+    assert accounts(platform, shop.app_id) == (0, 0)
+    assert player.get(f"/api/apps/{shop.app_id}/purchases").json()["items"] == []
+
+
+def test_a_permanent_product_is_restored_and_cannot_be_bought_twice(client, shop, player):
+    top_up(player)
+    order = buy(player, shop.app_id, "no-ads", "k1").json()
+    owned = player.get(f"/api/apps/{shop.app_id}/purchases").json()["items"]
+    assert [(p["product_id"], p["order_id"]) for p in owned] == [("no-ads", order["id"])]
+    again = buy(player, shop.app_id, "no-ads", "k2")
+    assert again.status_code == 409 and again.json()["code"] == "ALREADY_OWNED"
+    assert balance(player) == 900
+
+
+def test_a_backend_created_order_is_paid_by_the_person_and_caught_up_by_get(client, shop, player):
+    top_up(player)
+    openid = shop.backend(client).code2session(login_code(player, shop.app_id))["openid"]
+    created = client.post("/openapi/v1/orders", json={"openid": openid, "product_id": "extra-life", "quantity": 2, "payload": "server-ref-9", "idempotency_key": "srv-1"}, headers=bearer(client, shop))
+    assert created.status_code == 201, created.text
+    order_id = created.json()["id"]
+    assert created.json()["status"] == "created"
+    paid = player.post(f"/api/apps/{shop.app_id}/orders/{order_id}/pay", headers=csrf_of(player)).json()
+    assert paid["status"] == "paid" and balance(player) == 1000
+    caught_up = client.get(f"/openapi/v1/orders/{order_id}", headers=bearer(client, shop)).json()
+    assert [event["status"] for event in caught_up["history"]] == ["created", "paid"]
+    assert caught_up["openid"] == openid
+    consumed = client.post(f"/openapi/v1/orders/{order_id}/consume", headers=bearer(client, shop)).json()
+    assert consumed["status"] == "consumed"
+    assert client.post(f"/openapi/v1/orders/{order_id}/consume", headers=bearer(client, shop)).json()["status"] == "consumed"
+
+
+def test_an_order_for_an_unknown_openid_is_refused(client, shop):
+    response = client.post("/openapi/v1/orders", json={"openid": "o_nobody", "product_id": "extra-life", "idempotency_key": "x"}, headers=bearer(client, shop))
+    assert response.status_code == 404 and response.json()["code"] == "UNKNOWN_OPENID"
+
+
+def test_refunds_give_back_in_proportion_and_a_full_refund_takes_back_the_product(client, shop, player, platform):
+    top_up(player)
+    order = buy(player, shop.app_id, "no-ads", "k1").json()
+    headers = bearer(client, shop)
+    partial = client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 100, "reason": "bug", "idempotency_key": "r1"}, headers=headers).json()
+    assert (partial["status"], partial["refunded"]) == ("partially_refunded", 100)
+    assert client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 100, "idempotency_key": "r1"}, headers=headers).json()["refunded"] == 100
+    too_much = client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 201, "idempotency_key": "r2"}, headers=headers)
+    assert too_much.status_code == 422
+    full = client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"idempotency_key": "r3"}, headers=headers).json()
+    assert (full["status"], full["refunded"]) == ("refunded", 300)
+    assert balance(player) == 1200
+    assert accounts(platform, shop.app_id) == (0, 0)  # 30 % fee of 300 = 90, given back 30 + 60
+    assert player.get(f"/api/apps/{shop.app_id}/purchases").json()["items"] == []
+    verified(platform)
+
+
+def test_statements_sum_gross_fee_refunds_and_net_and_export_csv(client, shop, player):
+    top_up(player)
+    buy(player, shop.app_id, "extra-life", "a", quantity=2)
+    order = buy(player, shop.app_id, "no-ads", "b").json()
+    headers = bearer(client, shop)
+    client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 150, "idempotency_key": "r"}, headers=headers)
+    start, end = (utcnow() - timedelta(hours=1)).isoformat(), (utcnow() + timedelta(hours=1)).isoformat()
+    line = client.get("/openapi/v1/statements", params={"start": start, "end": end}, headers=headers).json()["lines"][0]
+    assert (line["orders"], line["gross"], line["fee"], line["refunds"], line["refunded_fee"]) == (2, 500, 150, 150, 45)
+    assert line["net"] == (500 - 150) - (150 - 45)
+    csv = client.get("/openapi/v1/statements", params={"start": start, "end": end, "format": "csv"}, headers=headers)
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[1].startswith(f"{shop.app_id},2,500,150,150,45,245,COIN,")
+
+
+def test_products_declared_in_the_manifest_are_sold(client, platform, player):
+    from tests.factories import publish
+
+    publish(platform, products=[{"id": "gem-pack", "type": "consumable", "price": 40, "title": {"en": "Gem pack", "fr": "Gemmes"}}])
+    assert [p["id"] for p in client.get("/api/apps/test-game/products").json()["items"]] == ["gem-pack"]
+    top_up(player, "coins-100")
+    assert buy(player, "test-game", "gem-pack", "k").json()["status"] == "paid"
+    publish(platform, version="1.1.0", products=[])
+    assert client.get("/api/apps/test-game/products").json()["items"] == []
+
+
+@pytest.mark.slow
+def test_200_concurrent_purchases_against_a_wallet_that_covers_100_pay_exactly_100(client, shop, platform):
+    with platform.db.session() as session:
+        user_id = new_user(session).id
+        issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, user_id)
+        ledger.transfer(session, key="grant", kind="grant", currency=COIN, legs=[Leg(issuance.id, -100 * 100), Leg(wallet.id, 100 * 100)])
+        session.commit()
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(20)
+
+    def shopper(worker: int):
+        barrier.wait()
+        for n in range(10):
+            with platform.db.session() as session:
+                try:
+                    orders.purchase(session, app_id=shop.app_id, user_id=user_id, product_id="extra-life", quantity=1, payload="", idempotency_key=f"c-{worker}-{n}", secret=platform.secret)
+                    result = "paid"
+                except InsufficientFunds:
+                    result = "refused"
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=shopper, args=(w,)) for w in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("paid") == 100 and outcomes.count("refused") == 100
+    with platform.db.session() as session:
+        assert ledger.wallet(session, user_id).balance == 0
+        paid = session.scalar(select(func.count()).select_from(Order).where(Order.status == "paid"))
+        assert paid == 100
+    verified(platform)
