@@ -87,3 +87,19 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_ignoring_conflicts(session: Session, table, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL: True if the row was inserted.
+
+    One statement where a savepoint, an insert and a rollback would be three: for rows whose
+    uniqueness is the idempotency (an event seen, a job queued, an openid remembered).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # RETURNING, not rowcount: psycopg reports -1 as the row count of this statement.
+    key = next(iter(table.__table__.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None

@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+
+PG_ADMIN = os.environ.get("MINIS_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """A new, migrated PostgreSQL database (SQLAlchemy URL) for the duration, dropped afterwards."""
+    import psycopg
+
+    from openminis.migrations import upgrade
+
+    name = f"minis_scratch_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def free_port() -> int:

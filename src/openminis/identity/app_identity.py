@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.db import utcnow
+from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
 from openminis.errors import NotFound, PlatformError
 from openminis.identity.models import AppUser, Authorization, LoginCode, User, UserToken
@@ -52,12 +51,7 @@ def openid(secret: str, app_id: str, user_id: str) -> str:
 def known_openid(session: Session, secret: str, app_id: str, user_id: str) -> str:
     """The person's openid in the app, remembered so that the app's backend can name them later."""
     value = openid(secret, app_id, user_id)
-    if session.get(AppUser, (app_id, value)) is None:
-        try:
-            with session.begin_nested():
-                session.add(AppUser(app_id=app_id, openid=value, user_id=user_id))
-        except IntegrityError:
-            pass  # remembered by a concurrent request
+    insert_ignoring_conflicts(session, AppUser, {"app_id": app_id, "openid": value, "user_id": user_id, "first_seen_at": utcnow()})
     return value
 
 

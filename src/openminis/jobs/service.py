@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openminis.db import Database, utcnow
+from openminis.db import Database, insert_ignoring_conflicts, utcnow
 from openminis.jobs.models import Job
 
 log = logging.getLogger("openminis.jobs")
@@ -63,19 +62,13 @@ class Registry:
         self.kinds[kind] = Kind(handler, policy or Policy())
 
 
-def enqueue(session: Session, kind: str, payload: dict, *, unique_key: str | None = None, run_at: datetime | None = None) -> Job | None:
-    """Add a job in the caller's transaction: it exists only if the caller's work commits."""
-    if unique_key is not None:
-        existing = session.scalar(select(Job).where(Job.unique_key == unique_key))
-        if existing is not None:
-            return existing
-    job = Job(kind=kind, payload=payload, unique_key=unique_key, run_at=run_at or utcnow())
-    try:
-        with session.begin_nested():
-            session.add(job)
-    except IntegrityError:
-        return session.scalar(select(Job).where(Job.unique_key == unique_key))
-    return job
+def enqueue(session: Session, kind: str, payload: dict, *, unique_key: str | None = None, run_at: datetime | None = None) -> bool:
+    """Add a job in the caller's transaction: it exists only if the caller's work commits.
+    Returns False when a job with the same unique key already exists (nothing is added)."""
+    now = utcnow()
+    return insert_ignoring_conflicts(
+        session, Job, {"kind": kind, "payload": payload, "unique_key": unique_key, "status": "queued", "attempts": 0, "run_at": run_at or now, "created_at": now}
+    )
 
 
 def claim(session: Session, now: datetime) -> Job | None:

@@ -51,9 +51,8 @@ def order_json(secret: str, session: Session, order: Order) -> dict:
 
 
 def enqueue(session: Session, secret: str, order: Order, event_type: str, *, extra: dict | None = None, unique: str = "") -> None:
-    """Queue the notification in the caller's transaction: it exists exactly if the change commits."""
-    session.flush()
-    session.refresh(order)
+    """Queue the notification in the caller's transaction: it exists exactly if the change commits.
+    ``order`` must be current (callers set what they changed with a Core UPDATE on it too)."""
     event = {
         "id": "evt_" + secrets.token_hex(12),
         "type": event_type,

@@ -7,9 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
@@ -91,14 +92,14 @@ def fee_bps(session: Session, app_id: str) -> int:
 # Orders ---------------------------------------------------------------------------------------
 
 
-def _event(session: Session, order: Order, status: str, **details) -> None:
-    session.add(OrderEvent(order_id=order.id, status=status, details=details, at=utcnow()))
+def _event(session: Session, order_id: str, status: str, **details) -> None:
+    session.execute(insert(OrderEvent).values(order_id=order_id, status=status, details=details, at=utcnow()))
 
 
-def create_order(
+def _new_order(
     session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str
 ) -> Order:
-    """A new order in state ``created``; the same idempotency key returns the first order."""
+    """A new order in state ``created`` (flushed, not committed); the same key returns the first order."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
@@ -115,16 +116,11 @@ def create_order(
     order = Order(
         id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product.id, product_type=product.type,
         quantity=quantity, amount=amount, fee=amount * fee_bps(session, app_id) // 10_000, payload=payload or "",
-        idempotency_key=idempotency_key, created_by=created_by,
+        idempotency_key=idempotency_key, created_by=created_by, status="created", refunded=0, created_at=utcnow(),
     )
-    try:
-        with session.begin_nested():
-            session.add(order)
-            session.flush()
-            _event(session, order, "created", by=created_by)
-    except IntegrityError:
-        existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
-        return _same_order(existing, product_id, quantity, payload)
+    session.add(order)
+    session.flush()  # a concurrent order with the same key fails here: callers retry (see _once)
+    _event(session, order.id, "created", by=created_by)
     return order
 
 
@@ -134,39 +130,81 @@ def _same_order(order: Order, product_id: str, quantity: int, payload: str) -> O
     return order
 
 
+def _once(work):
+    """Run ``work(session)`` in a transaction; if a concurrent twin won the unique key, run it again
+    (the second run finds the twin's order and returns it, as a retry would)."""
+
+    def run(session: Session, *args, **kwargs):
+        try:
+            return work(session, *args, **kwargs)
+        except IntegrityError:
+            session.rollback()
+            return work(session, *args, **kwargs)
+
+    return run
+
+
+@_once
+def create_order(
+    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str
+) -> Order:
+    order = _new_order(
+        session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload, idempotency_key=idempotency_key, created_by=created_by
+    )
+    session.commit()
+    return order
+
+
+def _pay(session: Session, order: Order, *, secret: str) -> None:
+    """Move a created order to paid in the caller's transaction: the order, its coins, the
+    entitlement and the notification commit together or not at all."""
+    now = utcnow()
+    claimed = session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "created").values(status="paid", paid_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise _NotCreated()
+    set_committed_value(order, "status", "paid")
+    set_committed_value(order, "paid_at", now)
+    if order.product_type == "permanent":
+        _grant(session, order)
+    _event(session, order.id, "paid", amount=order.amount, fee=order.fee)
+    notifications.enqueue(session, secret, order, "order.paid")
+    # The transfer last: it takes the app's and the platform's shared account rows, which every
+    # purchase of the app waits for, so it should hold them only until the commit that follows.
+    ledger.transfer(
+        session, key=f"order:{order.id}:pay", kind="purchase", currency=COIN,
+        legs=[
+            Leg(ledger.account_id(session, "user_wallet", order.user_id), -order.amount),
+            Leg(ledger.account_id(session, "app_earnings", order.app_id), order.amount - order.fee),
+            Leg(ledger.account_id(session, "platform_revenue"), order.fee),
+        ],
+        details={"order_id": order.id, "app_id": order.app_id, "gross": order.amount, "fee": order.fee},
+    )
+
+
+class _NotCreated(Exception):
+    pass
+
+
 def pay_order(session: Session, order_id: str, *, user_id: str, secret: str) -> Order:
-    """Pay a created order from the person's wallet: order, coins, entitlement and notification
-    commit together. Paying a paid order returns it unchanged (a retried tap charges once)."""
+    """Pay a created order from the person's wallet. Paying a paid order returns it unchanged
+    (a retried tap charges once)."""
     order = session.get(Order, order_id)
     if order is None or order.user_id != user_id:
         raise NotFound(f"no order {order_id!r}")
-    claimed = session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "created").values(status="paid", paid_at=utcnow()).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    try:
+        _pay(session, order, secret=secret)
+        session.commit()
+    except _NotCreated:
         session.rollback()
         session.refresh(order)
         if order.status in ("paid", "consumed", "refunded", "partially_refunded"):
             return order
-        raise OrderStateError(f"order {order.id} is {order.status} and cannot be paid")
-    try:
-        if order.product_type == "permanent":
-            _grant(session, order)
-        wallet = ledger.wallet(session, user_id)
-        earnings = ledger.account(session, "app_earnings", order.app_id)
-        revenue = ledger.account(session, "platform_revenue")
-        ledger.transfer(
-            session, key=f"order:{order.id}:pay", kind="purchase", currency=COIN,
-            legs=[Leg(wallet.id, -order.amount), Leg(earnings.id, order.amount - order.fee), Leg(revenue.id, order.fee)],
-            details={"order_id": order.id, "app_id": order.app_id, "gross": order.amount, "fee": order.fee},
-        )
-        _event(session, order, "paid", amount=order.amount, fee=order.fee)
-        notifications.enqueue(session, secret, order, "order.paid")
-        session.commit()
+        raise OrderStateError(f"order {order.id} is {order.status} and cannot be paid") from None
     except BaseException:
         session.rollback()
         raise
-    session.refresh(order)
     return order
 
 
@@ -181,14 +219,21 @@ def _grant(session: Session, order: Order) -> None:
     session.flush()
 
 
+@_once
 def purchase(session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, secret: str) -> Order:
-    """``minis.pay`` after the person confirmed on the host's sheet: create and pay in one go."""
-    catalog.get_app(session, app_id)
-    order = create_order(
+    """``minis.pay`` after the person confirmed on the host's sheet: create and pay in one transaction."""
+    order = _new_order(
         session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload, idempotency_key=idempotency_key, created_by="sdk"
     )
-    session.commit()
-    return pay_order(session, order.id, user_id=user_id, secret=secret)
+    if order.status != "created":
+        return order  # a retry of a purchase that went through
+    try:
+        _pay(session, order, secret=secret)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return order
 
 
 def get_order(session: Session, app_id: str, order_id: str) -> Order:
@@ -211,7 +256,7 @@ def consume(session: Session, app_id: str, order_id: str) -> Order:
         update(Order).where(Order.id == order.id, Order.status == "paid").values(status="consumed").execution_options(synchronize_session=False)
     ).rowcount
     if changed == 1:
-        _event(session, order, "consumed")
+        _event(session, order.id, "consumed")
         session.commit()
     else:
         session.rollback()
@@ -247,12 +292,13 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     before = order.refunded - amount
     # Fee parts by cumulative rounding: however a refund is split, the parts add up to the fee.
     fee_part = order.fee * order.refunded // order.amount - order.fee * before // order.amount
-    wallet = ledger.wallet(session, order.user_id)
-    earnings = ledger.account(session, "app_earnings", order.app_id)
-    revenue = ledger.account(session, "platform_revenue")
     ledger.transfer(
         session, key=key, kind="refund", currency=COIN,
-        legs=[Leg(wallet.id, amount), Leg(earnings.id, -(amount - fee_part)), Leg(revenue.id, -fee_part)],
+        legs=[
+            Leg(ledger.account_id(session, "user_wallet", order.user_id), amount),
+            Leg(ledger.account_id(session, "app_earnings", order.app_id), -(amount - fee_part)),
+            Leg(ledger.account_id(session, "platform_revenue"), -fee_part),
+        ],
         details={"order_id": order.id, "app_id": order.app_id, "amount": amount, "fee": fee_part},
     )
     full = order.refunded == order.amount
@@ -261,7 +307,7 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
         owned = session.get(Entitlement, (order.user_id, order.app_id, order.product_id))
         if owned is not None and owned.order_id == order.id:
             owned.revoked_at = utcnow()
-    _event(session, order, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
+    _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
     notifications.enqueue(session, secret, order, "order.refunded", extra={"refund": {"amount": amount, "reason": reason[:200]}}, unique=idempotency_key)
     session.commit()
     return order

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openminis.db import utcnow
+from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
 from openminis.jobs import service as jobs
 from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
@@ -88,11 +88,9 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
     """Act on a verified provider event, once per event id. A duplicate changes nothing."""
     if event.kind == "ignored":
         return None
-    try:
-        with session.begin_nested():
-            session.add(ProviderEventSeen(provider=provider_name, event_id=event.event_id))
-    except IntegrityError:
+    if not insert_ignoring_conflicts(session, ProviderEventSeen, {"provider": provider_name, "event_id": event.event_id, "received_at": utcnow()}):
         log.info("provider event %s/%s seen before; ignored", provider_name, event.event_id)
+        session.rollback()
         return None
     topup = session.get(TopUp, event.topup_id) if event.topup_id else None
     if topup is None and event.provider_ref:

@@ -8,8 +8,11 @@
 (function () {
   "use strict";
 
-  var VERSION = "1.0.0";
+  var VERSION = "1.1.0";
   var TIMEOUT_MS = 10000;
+  // Calls that open a host sheet wait on the person, who may take their time (a top-up with a
+  // bank approval, say); the cap only stops a promise from hanging forever.
+  var PERSON_TIMEOUT_MS = 10 * 60 * 1000;
   var STORAGE_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
   var STORAGE_VALUE_MAX_BYTES = 64 * 1024;
   var STANDALONE_PREFIX = "minis:";
@@ -70,12 +73,13 @@
   var pending = {}; // request id -> {resolve, reject, timer}
   var initPromise = null;
   var initialized = false;
+  var launchInfo = null; // the LaunchInfo init resolved with; `launch` events update it in place
   // A framed app is off screen until the host says otherwise: a prewarmed app starts hidden.
   var visible = standalone ? document.visibilityState === "visible" : false;
   var showCallbacks = [];
   var hideCallbacks = [];
 
-  function send(method, params) {
+  function send(method, params, timeoutMs) {
     if (!hostOrigin) {
       return rejectWith("NO_HOST", "not inside an openminis host (no valid #minis-host fragment)");
     }
@@ -84,7 +88,7 @@
       var timer = setTimeout(function () {
         delete pending[id];
         reject(new MinisError("TIMEOUT", method + ": the host did not answer in time"));
-      }, TIMEOUT_MS);
+      }, timeoutMs || TIMEOUT_MS);
       pending[id] = { resolve: resolve, reject: reject, timer: timer };
       window.parent.postMessage(
         { __minis: 1, type: "request", id: id, method: method, params: params || {} },
@@ -127,8 +131,19 @@
     runCallbacks(hideCallbacks);
   }
 
-  function onHostEvent(name) {
-    if (name === "show") {
+  // The tap on a prewarmed app: the platform recorded the launch only now, so the LaunchInfo
+  // init answered lacks its initData. The host sends this before `show`, so onShow callbacks
+  // already see the updated LaunchInfo.
+  function applyLaunch(data) {
+    if (!launchInfo || !data || typeof data !== "object") return;
+    if (typeof data.initData === "string" || data.initData === null) launchInfo.initData = data.initData;
+    if (typeof data.source === "string") launchInfo.source = data.source;
+  }
+
+  function onHostEvent(name, data) {
+    if (name === "launch") {
+      applyLaunch(data);
+    } else if (name === "show") {
       becomeVisible();
       // The host times a prewarmed launch to the first frame drawn after it revealed the app.
       if (initialized) {
@@ -157,7 +172,7 @@
         request.reject(new MinisError(String(error.code || "INTERNAL"), String(error.message || "")));
       }
     } else if (message.type === "event" && typeof message.name === "string") {
-      onHostEvent(message.name);
+      onHostEvent(message.name, message.data);
     }
   }
 
@@ -252,7 +267,43 @@
       prewarmed: false,
       locale: navigator.language,
       query: readQuery(),
+      initData: null,
     };
+  }
+
+  function noHost(what) {
+    return rejectWith("NO_HOST", what + " needs the openminis host; opened directly there is no one to ask");
+  }
+
+  // Runs `call` after init, or rejects NO_HOST at once when the app runs standalone.
+  function hostOnly(what, call) {
+    return afterInit(function () {
+      return standalone ? noHost(what) : call();
+    });
+  }
+
+  function checkPayParams(options) {
+    if (!options || typeof options !== "object" || Array.isArray(options)) {
+      throw new MinisError("INVALID_ARGUMENT", "pay: pass {productId, quantity?, payload?} or {orderId}");
+    }
+    if (options.orderId !== undefined) {
+      if (typeof options.orderId !== "string" || !options.orderId || options.productId !== undefined) {
+        throw new MinisError("INVALID_ARGUMENT", "orderId: a non-empty string, without productId");
+      }
+      return { orderId: options.orderId };
+    }
+    if (typeof options.productId !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(options.productId)) {
+      throw new MinisError("INVALID_ARGUMENT", "productId: 1-64 characters of A-Z a-z 0-9 _ . -");
+    }
+    var quantity = options.quantity === undefined ? 1 : options.quantity;
+    if (typeof quantity !== "number" || quantity % 1 !== 0 || quantity < 1 || quantity > 99) {
+      throw new MinisError("INVALID_ARGUMENT", "quantity: a whole number from 1 to 99");
+    }
+    var payload = options.payload === undefined ? "" : options.payload;
+    if (typeof payload !== "string" || payload.length > 1024) {
+      throw new MinisError("INVALID_ARGUMENT", "payload: a string of at most 1024 characters");
+    }
+    return { productId: options.productId, quantity: quantity, payload: payload };
   }
 
   function standaloneSystemInfo() {
@@ -284,6 +335,7 @@
           : send("init", { sdkVersion: VERSION });
         initPromise = connect.then(function (info) {
           initialized = true;
+          launchInfo = info;
           // No callbacks here: the app reads `visible` from the LaunchInfo it gets. The host
           // answers init with its state after any show or hide it sent before, so they agree.
           visible = !!info.visible;
@@ -333,6 +385,48 @@
 
     isVisible: function () {
       return visible;
+    },
+
+    getLaunchInfo: function () {
+      return launchInfo;
+    },
+
+    login: function () {
+      return hostOnly("login", function () {
+        return send("login", {});
+      });
+    },
+
+    getUserProfile: function () {
+      return hostOnly("getUserProfile", function () {
+        return send("getUserProfile", {}, PERSON_TIMEOUT_MS);
+      });
+    },
+
+    getProducts: function () {
+      return hostOnly("getProducts", function () {
+        return send("getProducts", {});
+      });
+    },
+
+    getPurchases: function () {
+      return hostOnly("getPurchases", function () {
+        return send("getPurchases", {});
+      });
+    },
+
+    pay: function (options) {
+      var params;
+      return validated(
+        function () {
+          params = checkPayParams(options);
+        },
+        function () {
+          return hostOnly("pay", function () {
+            return send("pay", params, PERSON_TIMEOUT_MS);
+          });
+        }
+      );
     },
 
     getSystemInfo: function () {

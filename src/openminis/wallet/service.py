@@ -8,13 +8,16 @@ order and its transfer commit together or not at all.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis.db import insert_ignoring_conflicts
 from openminis.errors import Conflict, InvalidArgument, PlatformError
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
@@ -35,26 +38,61 @@ class Leg:
     amount: int  # + credits the account, - debits it
 
 
-def account(session: Session, kind: str, owner_id: str = "", currency: str = COIN) -> Account:
-    """The account of that kind, owner and currency, opened on first use."""
-    found = session.scalar(select(Account).where(Account.kind == kind, Account.owner_id == owner_id, Account.currency == currency))
-    if found is not None:
-        return found
-    # Opened in a savepoint: a concurrent opener may win, and then we use theirs.
-    try:
-        with session.begin_nested():
-            found = Account(kind=kind, owner_id=owner_id, currency=currency, balance=0, allow_negative=kind in EXTERNAL_KINDS)
-            session.add(found)
-    except IntegrityError:
-        found = session.scalar(select(Account).where(Account.kind == kind, Account.owner_id == owner_id, Account.currency == currency))
+@dataclass(frozen=True)
+class Transfer:
+    id: int
+    idempotency_key: str
+
+
+# Accounts are never deleted, so a committed account's id can be remembered per database (per
+# engine). An id seen inside a transaction is remembered only once that transaction commits: an
+# account opened by a purchase that is then refused is rolled back with it.
+_account_ids: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str, str], int]] = weakref.WeakKeyDictionary()
+_account_ids_lock = threading.Lock()
+PENDING = "ledger.pending_account_ids"
+
+
+@event.listens_for(Session, "after_commit")
+def _remember_committed_accounts(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        with _account_ids_lock:
+            _account_ids.setdefault(session.get_bind(), {}).update(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_accounts(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def account_id(session: Session, kind: str, owner_id: str = "", currency: str = COIN) -> int:
+    """The id of the account of that kind, owner and currency, opened on first use."""
+    key = (kind, owner_id, currency)
+    with _account_ids_lock:
+        known = _account_ids.get(session.get_bind(), {}).get(key)
+    if known is None:
+        known = session.info.get(PENDING, {}).get(key)
+    if known is not None:
+        return known
+    lookup = select(Account.id).where(Account.kind == kind, Account.owner_id == owner_id, Account.currency == currency)
+    found = session.scalar(lookup)
+    if found is None:
+        # A concurrent opener may win the insert; then we use theirs.
+        insert_ignoring_conflicts(session, Account, {"kind": kind, "owner_id": owner_id, "currency": currency, "balance": 0, "allow_negative": kind in EXTERNAL_KINDS})
+        found = session.scalar(lookup)
+    session.info.setdefault(PENDING, {})[key] = found
     return found
+
+
+def account(session: Session, kind: str, owner_id: str = "", currency: str = COIN) -> Account:
+    return session.get(Account, account_id(session, kind, owner_id, currency), populate_existing=True)
 
 
 def wallet(session: Session, user_id: str) -> Account:
     return account(session, "user_wallet", user_id, COIN)
 
 
-def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list[Leg], details: dict | None = None) -> LedgerTransfer:
+def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list[Leg], details: dict | None = None) -> Transfer:
     """Move value between accounts, once per ``key``. Does not commit: the caller's transaction does.
 
     A repeated key returns the first transfer (if its legs are the same; otherwise it is a conflict).
@@ -67,20 +105,26 @@ def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list
         if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
             raise InvalidArgument("amounts are integers in minor units")
         merged[leg.account_id] += leg.amount
-    legs = [Leg(account_id, amount) for account_id, amount in sorted(merged.items()) if amount]
+    legs = [Leg(account, amount) for account, amount in sorted(merged.items()) if amount]
     if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
         raise InvalidArgument("a transfer needs two or more accounts and its entries must sum to zero")
 
-    existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
-    if existing is not None:
-        return _same_or_conflict(session, existing, legs)
-
+    shared = _shared_accounts(session, [leg.account_id for leg in legs])
     savepoint = session.begin_nested()
     try:
-        # One conditional UPDATE per account, in id order (no deadlocks between transfers): the
-        # database checks the balance and changes it in one step, so concurrent spenders cannot
-        # both pass a check that only one of them should.
-        for leg in legs:
+        # The transfer row first: a repeated key fails here, before any balance is touched.
+        transfer_id = session.execute(
+            insert(LedgerTransfer)
+            .values(idempotency_key=key, kind=kind, currency=currency, amount=sum(leg.amount for leg in legs if leg.amount > 0), details=details or {})
+            .returning(LedgerTransfer.id)
+        ).scalar_one()
+        session.execute(insert(LedgerEntry), [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs])
+        # One conditional UPDATE per account: the database checks the balance and changes it in one
+        # step, so concurrent spenders cannot both pass a check only one of them should. Order:
+        # people's accounts, then shared ones (an app's earnings, platform revenue), each by id.
+        # One global order means no deadlocks; shared rows last means every purchase holds their
+        # row locks only for the last statements before its commit, not for the whole transaction.
+        for leg in sorted(legs, key=lambda leg: (leg.account_id in shared, leg.account_id)):
             changed = session.execute(
                 update(Account)
                 .where(Account.id == leg.account_id, Account.currency == currency, Account.allow_negative | (Account.balance + leg.amount >= 0))
@@ -89,16 +133,8 @@ def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list
             ).rowcount
             if changed != 1:
                 raise InsufficientFunds("not enough balance for this transfer")
-        record = LedgerTransfer(
-            idempotency_key=key, kind=kind, currency=currency, amount=sum(leg.amount for leg in legs if leg.amount > 0), details=details or {}
-        )
-        session.add(record)
-        session.flush()
-        session.add_all(LedgerEntry(transfer_id=record.id, account_id=leg.account_id, amount=leg.amount) for leg in legs)
-        session.flush()
         savepoint.commit()
     except IntegrityError:
-        # The same key was recorded by a concurrent transfer that committed first.
         savepoint.rollback()
         existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
         if existing is None:
@@ -107,18 +143,24 @@ def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list
     except BaseException:
         savepoint.rollback()
         raise
-    for leg in legs:  # the cached Account objects in this session are stale after the UPDATE
-        cached = session.get(Account, leg.account_id)
-        if cached is not None:
-            session.expire(cached, ["balance"])
-    return record
+    return Transfer(id=transfer_id, idempotency_key=key)
 
 
-def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg]) -> LedgerTransfer:
+def _shared_accounts(session: Session, account_ids: list[int]) -> set[int]:
+    """Which of these accounts many transfers touch (everything but a person's wallet)."""
+    known = _account_ids.get(session.get_bind(), {}) | session.info.get(PENDING, {})
+    wallets = {account for (kind, _owner, _currency), account in known.items() if kind == "user_wallet"}
+    unknown = [account for account in account_ids if account not in wallets and account not in known.values()]
+    if unknown:
+        wallets |= set(session.scalars(select(Account.id).where(Account.id.in_(unknown), Account.kind == "user_wallet")))
+    return {account for account in account_ids if account not in wallets}
+
+
+def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg]) -> Transfer:
     recorded = sorted((entry.account_id, entry.amount) for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.transfer_id == existing.id)))
     if recorded != sorted((leg.account_id, leg.amount) for leg in legs):
         raise Conflict("this idempotency key was used for a different transfer", code="IDEMPOTENCY_CONFLICT")
-    return existing
+    return Transfer(id=existing.id, idempotency_key=existing.idempotency_key)
 
 
 def transfer_exists(session: Session, key: str) -> bool:
@@ -150,7 +192,8 @@ def verify(session: Session) -> Verification:
     problems += [f"transfer {transfer_id} sums to {total}, not 0" for transfer_id, total in unbalanced]
     sums = dict(session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account_id)).all())
     totals: dict[str, int] = defaultdict(int)
-    accounts = session.scalars(select(Account)).all()
+    # From the database, not from objects this session may hold with balances now stale.
+    accounts = session.scalars(select(Account).execution_options(populate_existing=True)).all()
     for acc in accounts:
         entries = int(sums.get(acc.id, 0) or 0)
         if acc.balance != entries:

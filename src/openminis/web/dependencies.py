@@ -17,7 +17,8 @@ SESSION_COOKIE = "minis_session"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
 
 
-def get_platform(request: Request) -> Platform:
+# Dependencies that do no I/O are async: a sync one costs a trip through the thread pool.
+async def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
@@ -61,7 +62,7 @@ def set_session_cookie(response: Response, platform: Platform, token: str) -> No
     )
 
 
-def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:
+async def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:
     """Apps live on other origins; a request from one of them may not change the host's state."""
     origin = request.headers.get("origin")
     if origin is not None and origin != platform.settings.host_origin:

@@ -11,6 +11,12 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell the person about a failed request, from the error envelope's message. */
+export function errorMessage(error) {
+  if (error?.code === "NETWORK_ERROR") return "Couldn’t reach openminis. Check your connection and try again.";
+  return error?.message || "Something went wrong. Try again.";
+}
+
 export class Api {
   constructor(csrfToken) {
     this.csrfToken = csrfToken;
@@ -84,6 +90,109 @@ export class Api {
 
   async storageRemove(appId, key) {
     await this.request("DELETE", this.storagePath(appId, key));
+  }
+
+  // The person: profile, account, and what apps they let in (identity/api.py).
+
+  me() {
+    return this.request("GET", "/api/me");
+  }
+
+  rename(displayName) {
+    return this.request("PATCH", "/api/me", { body: { display_name: displayName } });
+  }
+
+  register(email, password) {
+    return this.request("POST", "/api/account/register", { body: { email, password } });
+  }
+
+  /** Signs this browser in to another account; the CSRF token changes with the session. */
+  async signIn(email, password) {
+    const answer = await this.request("POST", "/api/account/sign-in", { body: { email, password } });
+    this.csrfToken = answer.csrf_token;
+    return answer;
+  }
+
+  requestSignInLink(email) {
+    return this.request("POST", "/api/account/link", { body: { email } });
+  }
+
+  signOut() {
+    return this.request("POST", "/api/account/sign-out");
+  }
+
+  authorizations() {
+    return this.request("GET", "/api/authorizations");
+  }
+
+  revokeAuthorization(appId) {
+    return this.request("DELETE", `/api/authorizations/${encodeURIComponent(appId)}`);
+  }
+
+  loginCode(appId) {
+    return this.request("POST", `${this.appPath(appId)}/login-code`);
+  }
+
+  profileConsent(appId) {
+    return this.request("POST", `${this.appPath(appId)}/profile-consent`);
+  }
+
+  // Coins: the wallet, packs and top-ups (payments/api.py).
+
+  wallet() {
+    return this.request("GET", "/api/wallet");
+  }
+
+  coinPacks(market) {
+    return this.request("GET", `/api/wallet/packs?market=${encodeURIComponent(market)}`);
+  }
+
+  startTopUp(packId, market) {
+    return this.request("POST", "/api/wallet/topups", { body: { pack_id: packId, market } });
+  }
+
+  topUp(topUpId, { signal } = {}) {
+    return this.request("GET", `/api/wallet/topups/${encodeURIComponent(topUpId)}`, { signal });
+  }
+
+  sandboxPay(topUpId, cardNumber) {
+    return this.request("POST", `/api/wallet/topups/${encodeURIComponent(topUpId)}/sandbox/pay`, {
+      body: { card_number: cardNumber },
+    });
+  }
+
+  sandboxChallenge(topUpId, approve) {
+    return this.request("POST", `/api/wallet/topups/${encodeURIComponent(topUpId)}/sandbox/challenge`, {
+      body: { approve },
+    });
+  }
+
+  // What apps sell, and what the person bought (payments/api.py).
+
+  products(appId) {
+    return this.request("GET", `${this.appPath(appId)}/products`);
+  }
+
+  purchase(appId, { productId, quantity, payload, idempotencyKey }) {
+    return this.request("POST", `${this.appPath(appId)}/purchases`, {
+      body: { product_id: productId, quantity, payload, idempotency_key: idempotencyKey },
+    });
+  }
+
+  order(appId, orderId) {
+    return this.request("GET", `${this.appPath(appId)}/orders/${encodeURIComponent(orderId)}`);
+  }
+
+  payOrder(appId, orderId) {
+    return this.request("POST", `${this.appPath(appId)}/orders/${encodeURIComponent(orderId)}/pay`);
+  }
+
+  purchases(appId) {
+    return this.request("GET", `${this.appPath(appId)}/purchases`);
+  }
+
+  appPath(appId) {
+    return `/api/apps/${encodeURIComponent(appId)}`;
   }
 
   // Events need no CSRF token, so the same body also goes out through sendBeacon on pagehide.

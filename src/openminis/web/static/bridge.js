@@ -1,6 +1,6 @@
 // The host side of the SDK bridge (docs/sdk-protocol.md): one Bridge per app iframe.
 // Methods live in a registry so that features (login, pay, ads) add theirs without
-// touching this file: registerMethod("pay.order", {states: [...], handler}).
+// touching this file: registerMethod("pay", {states: [...], handler}).
 
 import { ApiError } from "./api.js";
 
@@ -18,6 +18,12 @@ const APP_ERROR_CODES = new Set([
   "TIMEOUT",
   "STORAGE_QUOTA_EXCEEDED",
   "NETWORK_ERROR",
+  "USER_CANCELLED",
+  "USER_DENIED",
+  "INSUFFICIENT_FUNDS",
+  "ALREADY_OWNED",
+  "NOT_FOUND",
+  "PAYMENT_DECLINED",
   "INTERNAL",
 ]);
 

@@ -8,7 +8,25 @@ const PATHS = {
   minis: '<rect x="4" y="4" width="6.5" height="6.5" rx="1.8"/><rect x="13.5" y="4" width="6.5" height="6.5" rx="1.8"/><rect x="4" y="13.5" width="6.5" height="6.5" rx="1.8"/><rect x="13.5" y="13.5" width="6.5" height="6.5" rx="1.8"/>',
   user: '<circle cx="12" cy="8.5" r="3.5"/><path d="M5 20a7 7 0 0 1 14 0"/>',
   swipe: '<path d="M12 19V6M7 10.5L12 5.5l5 5"/>',
+  back: '<path d="M15 5l-7 7 7 7"/>',
+  check: '<path d="M5 12.5l4.5 4.5L19 7.5"/>',
+  edit: '<path d="M4 20h4L19 9l-4-4L4 16z"/><path d="M13.5 6.5l4 4"/>',
+  card: '<rect x="3" y="5.5" width="18" height="13" rx="2.5"/><path d="M3 10h18M7 15h3"/>',
+  shield: '<path d="M12 3l7 3v5.5c0 4.3-3 7.8-7 9.5-4-1.7-7-5.2-7-9.5V6z"/><path d="M9 12l2 2 4-4"/>',
 };
+
+// The coin is drawn in colour, not currentColor: it reads as money wherever it sits.
+const COIN =
+  '<svg class="coin" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">' +
+  '<circle cx="12" cy="12" r="10" fill="#f5b731"/><circle cx="12" cy="12" r="7" fill="none" stroke="#ffe08a" stroke-width="1.6"/>' +
+  '<path d="M12 8.2v7.6" stroke="#b07a0c" stroke-width="2.2" stroke-linecap="round"/></svg>';
+
+/** The platform's coin, decorative: say "coins" in the text next to it. */
+export function coinIcon() {
+  const template = document.createElement("template");
+  template.innerHTML = COIN;
+  return template.content.firstElementChild;
+}
 
 /** A decorative icon; give the control around it an accessible name. */
 export function icon(name, className = "icon") {

@@ -7,8 +7,10 @@
 // Chromium keeps running requestAnimationFrame in such a frame; it stops it for frames that
 // are off screen or clipped away, so a prewarmed app must stay geometrically on screen.
 
-import { Bridge } from "./bridge.js";
+import { Bridge, BridgeError } from "./bridge.js";
 import "./bridge-methods.js";
+import "./bridge-identity.js";
+import "./bridge-payments.js";
 import { appIcon } from "./app-tile.js";
 
 const MAX_PREWARMED = 2;
@@ -16,6 +18,14 @@ const MAX_PREWARMED = 2;
 // onHide callback still reaches the bridge.
 const CLOSE_GRACE_MS = 300;
 const SANDBOX = "allow-scripts allow-same-origin allow-pointer-lock";
+// How long an app opened by a tap waits for the platform to record the launch (which signs its
+// initData) before it is answered or shown without it; the `launch` event brings it later.
+const LAUNCH_WAIT_MS = 1000;
+
+/** Waits for `promise` at most `ms`; never rejects. */
+function settleWithin(promise, ms) {
+  return Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms))]);
+}
 
 function mintLaunchId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -45,6 +55,8 @@ class AppSession {
     this.visible = !prewarmed;
     this.sdkVersion = "";
     this.launchInfo = null; // answered to the first init, and to any later one
+    this.answeringInit = null;
+    this.initData = null; // the platform's signed launch data, once the tap's launch is recorded
     this.progress = 0;
     this.tapAt = null;
     this.openedAt = null;
@@ -69,6 +81,21 @@ class AppSession {
     return this.launcher.active === this;
   }
 
+  /** Whether the person opened this app (a prewarmed frame is not open until the tap). */
+  get opened() {
+    return this.isActive && this.tapAt !== null;
+  }
+
+  /** Sheets (pay, consent) only for the app on screen, and one at a time. */
+  checkMaySheet(method) {
+    if (!this.opened || !this.visible || document.visibilityState !== "visible") {
+      throw new BridgeError("NOT_ALLOWED", `${method}: only the app on screen may ask`);
+    }
+    if (this.launcher.sheets.isOpen) {
+      throw new BridgeError("NOT_ALLOWED", `${method}: another host sheet is open`);
+    }
+  }
+
   conceal() {
     this.iframe.dataset.prewarmed = "";
     this.iframe.inert = true;
@@ -89,10 +116,16 @@ class AppSession {
     this.tapAt = tapAt;
     this.openedAt = performance.now();
     // Settles either way; whoever lists recents after a close waits for it.
-    this.recorded = this.api.recordLaunch(this.launchId, this.appId, source).catch((error) => {
-      console.error("openminis: launch not recorded", error);
-      if (error.status === 404) this.launcher.showFailure(this, "This mini-program is no longer available.");
-    });
+    this.recorded = this.api.recordLaunch(this.launchId, this.appId, source).then(
+      (answer) => {
+        this.initData = answer.init_data ?? null;
+        this.deliverLaunch();
+      },
+      (error) => {
+        console.error("openminis: launch not recorded", error);
+        if (error.status === 404) this.launcher.showFailure(this, "This mini-program is no longer available.");
+      }
+    );
     this.launcher.events.track("launch", this.appId, {
       launch_id: this.launchId,
       source,
@@ -101,10 +134,26 @@ class AppSession {
     this.reveal();
     if (this.prewarmed) {
       this.awaiting = this.readyAt === null ? "ready" : "shown";
-      this.show();
+      // The frame is on screen at once; `show` waits (briefly) for the launch's initData, so
+      // that the app's onShow callbacks find it in its LaunchInfo.
+      settleWithin(this.recorded, LAUNCH_WAIT_MS).then(() => {
+        if (!this.isActive) return;
+        this.deliverLaunch();
+        this.show();
+      });
     } else {
       this.awaiting = "ready";
     }
+  }
+
+  // An app answered init without the tap's launch data (it was prewarmed, or the platform was
+  // slow) gets it in a `launch` event; its SDK updates the LaunchInfo in place.
+  deliverLaunch() {
+    const info = this.launchInfo;
+    if (!info || (info.initData === this.initData && info.source === this.source)) return;
+    info.initData = this.initData;
+    info.source = this.source;
+    this.bridge.emit("launch", { initData: this.initData, source: this.source });
   }
 
   show() {
@@ -148,8 +197,14 @@ class AppSession {
 
   // A second init gets the same LaunchInfo (docs/sdk-protocol.md), not a fresh one.
   init(params) {
-    if (this.launchInfo) return this.launchInfo;
+    this.answeringInit ??= this.answerInit(params);
+    return this.answeringInit;
+  }
+
+  async answerInit(params) {
     if (typeof params.sdkVersion === "string") this.sdkVersion = params.sdkVersion.slice(0, 32);
+    // Opened by a tap, the launch is being recorded right now: answer with its initData.
+    if (this.recorded) await settleWithin(this.recorded, LAUNCH_WAIT_MS);
     this.launchInfo = {
       appId: this.appId,
       version: this.card.version,
@@ -159,6 +214,7 @@ class AppSession {
       prewarmed: this.prewarmed,
       locale: navigator.language,
       query: {},
+      initData: this.initData,
     };
     return this.launchInfo;
   }
@@ -259,8 +315,11 @@ export class Launcher {
    * @param {HTMLElement} layer the app layer (#app-layer) from index.html
    * @param {HTMLElement} shell the host page under it, made inert while an app is open
    */
-  constructor({ api, events, config, layer, shell, prewarm, onClose }) {
+  constructor({ api, events, config, layer, shell, prewarm, onClose, sheets, wallet, account }) {
     this.api = api;
+    this.sheets = sheets; // the host's pay and consent sheets, above the app
+    this.wallet = wallet;
+    this.account = account;
     this.events = events;
     this.config = config;
     this.layer = layer;
@@ -334,6 +393,7 @@ export class Launcher {
       this.discard(session);
       return;
     }
+    this.sheets.dismissOwnedBy(session); // its pay or consent sheet answers USER_CANCELLED
     this.active = null;
     session.hide();
     this.events.track("session_end", session.appId, {

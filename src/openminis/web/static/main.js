@@ -1,5 +1,6 @@
 // The host app's entry: reads the server's config, builds the screens, routes between them.
 
+import { Account } from "./account.js";
 import { Api } from "./api.js";
 import { bridgeCounters } from "./bridge.js";
 import { EventQueue, ExposureTracker } from "./events.js";
@@ -7,7 +8,10 @@ import { Feed } from "./feed.js";
 import { Hub } from "./hub.js";
 import { icon } from "./icons.js";
 import { Launcher } from "./launcher.js";
+import { MeScreen } from "./me.js";
 import { Search } from "./search.js";
+import { Sheets } from "./sheets.js";
+import { Wallet } from "./wallet.js";
 
 const config = JSON.parse(document.getElementById("minis-config").textContent);
 // ?prewarm=0 turns prewarming off, so a benchmark can measure cold launches.
@@ -16,14 +20,27 @@ const prewarm = new URLSearchParams(location.search).get("prewarm") !== "0";
 const api = new Api(config.csrfToken);
 const events = new EventQueue(api);
 const exposure = new ExposureTracker(events);
+const account = new Account(api, config.user);
+const wallet = new Wallet(api);
+const market = config.market || "US";
+const shell = document.getElementById("shell");
+const appLayer = document.getElementById("app-layer");
+const sheets = new Sheets({
+  layer: document.getElementById("sheet-layer"),
+  inertRoots: [shell, appLayer],
+  toast: document.getElementById("toast"),
+});
 
 const launcher = new Launcher({
   api,
   events,
   config,
   prewarm,
-  layer: document.getElementById("app-layer"),
-  shell: document.getElementById("shell"),
+  layer: appLayer,
+  shell,
+  sheets,
+  wallet,
+  account,
   onClose: (session) => {
     // The app just played now leads Recently played, once its launch is on record.
     if (route() === "minis") session.recorded.then(() => hub.show());
@@ -46,6 +63,12 @@ const host = {
   },
   get eventsSent() {
     return events.sent;
+  },
+  get balance() {
+    return wallet.balance;
+  },
+  get sheetOpen() {
+    return sheets.isOpen;
   },
 };
 window.__minisHost = host;
@@ -73,9 +96,22 @@ const search = new Search({
   onLaunch: launch,
 });
 
-for (const element of document.querySelectorAll("[data-user-name]")) {
-  element.textContent = config.user.display_name;
-}
+const me = new MeScreen({ root: document.getElementById("me-view"), api, account, wallet, sheets, market });
+
+account.watch((user, { switched } = {}) => {
+  for (const element of document.querySelectorAll("[data-user-name]")) element.textContent = user.display_name;
+  for (const chip of document.querySelectorAll(".user-chip")) {
+    chip.title = user.kind === "full" ? `Signed in as ${user.email}` : "You are playing as a guest";
+  }
+  if (switched) {
+    // Another person now: frames loaded for the one before must not carry their state over.
+    launcher.keepPrewarmed(new Set());
+    wallet.refresh().catch(() => {});
+  }
+});
+wallet.bindChips(document.querySelectorAll("[data-coin-balance]"));
+wallet.refresh().catch((error) => console.error("openminis: balance not loaded", error));
+
 for (const element of document.querySelectorAll("[data-icon]")) {
   element.prepend(icon(element.dataset.icon));
 }
@@ -83,6 +119,7 @@ for (const element of document.querySelectorAll("[data-icon]")) {
 // Routes live in the hash, so ?prewarm=0 and other query flags survive navigation.
 function route() {
   const name = location.hash.replace(/^#\/?/, "");
+  if (name === "me") return "me";
   return name === "minis" || name === "search" ? "minis" : "feed";
 }
 
@@ -90,12 +127,14 @@ function showRoute() {
   const name = route();
   document.getElementById("feed-view").hidden = name !== "feed";
   minisView.hidden = name !== "minis";
+  me.root.hidden = name !== "me";
   for (const link of document.querySelectorAll(".bottom-nav a")) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   feed.setActive(name === "feed");
   if (name === "minis") hub.show();
+  if (name === "me") me.show();
   if (location.hash === "#/search") search.focus();
 }
 

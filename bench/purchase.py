@@ -1,0 +1,136 @@
+"""Paid orders per second over HTTP with many concurrent clients, on SQLite and on PostgreSQL.
+
+Each run starts a real ``minis serve``, funds a few dozen players through the sandbox checkout,
+then, with the same concurrent clients and the same duration, measures:
+
+- bare: ``GET /api/me``, an authenticated endpoint doing no work beyond the session lookup;
+- purchases: ``POST /api/apps/{app}/purchases``, each one an order, a ledger transfer, an
+  entitlement check and a queued notification, committed together.
+
+It prints both rates and their ratio (target >= 0.35), then runs ``minis ledger verify``.
+Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from openminis.liveserver import LiveServer, scratch_postgres
+
+APP_ID = "bench-shop"
+MANIFEST = {
+    "id": APP_ID, "name": "Bench Shop", "kind": "game", "version": "1.0.0", "entry": "index.html", "orientation": "portrait",
+    "category": "benchmark", "icon": "icon.svg", "description": "Sells one-coin items, fast.", "allowed_domains": [],
+    "products": [{"id": "pebble", "type": "consumable", "price": 1, "title": {"en": "Pebble"}}],
+}
+
+
+def write_package(root: Path) -> Path:
+    import json
+
+    root.mkdir(parents=True)
+    (root / "minis.json").write_text(json.dumps(MANIFEST))
+    (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
+    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
+    return root
+
+
+async def fund_player(server: LiveServer) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4))
+    client.headers["X-CSRF-Token"] = (await client.get("/api/me")).json()["csrf_token"]
+    topup = (await client.post("/api/wallet/topups", json={"pack_id": "coins-6500"})).json()
+    paid = (await client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})).json()
+    assert paid["status"] == "succeeded", paid
+    return client
+
+
+async def hammer(clients: list[httpx.AsyncClient], seconds: float, request) -> tuple[int, int]:
+    """Each client sends requests back to back for ``seconds``; returns (successes, failures)."""
+    deadline = time.perf_counter() + seconds
+    counter = itertools.count()
+    ok = failed = 0
+
+    async def loop(client: httpx.AsyncClient) -> None:
+        nonlocal ok, failed
+        while time.perf_counter() < deadline:
+            response = await request(client, next(counter))
+            if response.status_code == 200:
+                ok += 1
+            else:
+                failed += 1
+
+    await asyncio.gather(*(loop(client) for client in clients))
+    return ok, failed
+
+
+async def measure(server: LiveServer, clients_count: int, seconds: float) -> dict:
+    clients = [await fund_player(server) for _ in range(clients_count)]
+    run = os.urandom(3).hex()
+
+    async def bare(client, n):
+        return await client.get("/api/me")
+
+    async def purchase(client, n):
+        return await client.post(f"/api/apps/{APP_ID}/purchases", json={"product_id": "pebble", "idempotency_key": f"{run}-{n}"})
+
+    await hammer(clients, 1.0, bare)  # warm-up: connections, caches
+    rates = {}
+    # bare, purchases, bare: the two bare runs bracket the purchases, so drift shows and averages out.
+    for name, request in (("bare", bare), ("purchases", purchase), ("bare2", bare)):
+        ok, failed = await hammer(clients, seconds, request)
+        rates[name] = ok / seconds
+        rates[f"{name}_failed"] = failed
+    for client in clients:
+        await client.aclose()
+    rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    console = Console()
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    table = Table(title=f"paid orders per second, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
+    for column in ("database", "bare req/s", "purchases/s", "ratio", "target", "failed", "ledger"):
+        table.add_column(column)
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+            tmp = Path(tmp)
+            env = {"MINIS_RATE_PER_IP": "1000000/minute"}
+            if backend == "postgresql":
+                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
+            (tmp / "data").mkdir()
+            console.print(f"[bold]{backend}[/bold]: starting the server and funding {args.clients} players")
+            server = stack.enter_context(LiveServer(tmp / "data", packages=[write_package(tmp / "pkg")], env=env))
+            rates = asyncio.run(measure(server, args.clients, args.seconds))
+            verify = subprocess.run(
+                [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(tmp / "data")],
+                env={**os.environ, **env}, capture_output=True, text=True,
+            )
+            ratio = rates["purchases"] / rates["bare"]
+            table.add_row(
+                backend, f"{rates['bare']:.0f}", f"{rates['purchases']:.0f}", f"{ratio:.2f}", f">= 0.35 {'met' if ratio >= 0.35 else 'MISSED'}",
+                str(rates["bare_failed"] + rates["purchases_failed"]), "verifies" if verify.returncode == 0 else "BROKEN",
+            )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+// The person using the host: a guest (made on their first visit) or a full account. Everything
+// that changes who they are goes through here, so the header, the Me screen and the sheets all
+// show the same name.
+
+export class Account {
+  /** @param {object} user the server-rendered `config.user`, until /api/me answers */
+  constructor(api, user) {
+    this.api = api;
+    this.user = { email: null, avatar_url: `/api/avatars/${user.id}.svg`, ...user };
+    this.listeners = new Set();
+  }
+
+  get isGuest() {
+    return this.user.kind !== "full";
+  }
+
+  /** `callback(user)` now and whenever the person or their profile changes. */
+  watch(callback) {
+    this.listeners.add(callback);
+    callback(this.user);
+    return () => this.listeners.delete(callback);
+  }
+
+  set(user) {
+    if (JSON.stringify(user) === JSON.stringify(this.user)) return; // a refresh that changed nothing
+    const switched = user.id !== this.user.id;
+    this.user = user;
+    for (const callback of this.listeners) callback(user, { switched });
+  }
+
+  async load() {
+    const { user } = await this.api.me();
+    this.set(user);
+  }
+
+  async rename(displayName) {
+    this.set(await this.api.rename(displayName));
+  }
+
+  /** The guest becomes a full account; everything they had (coins, saves, purchases) stays. */
+  async register(email, password) {
+    this.set(await this.api.register(email, password));
+  }
+
+  /** Switches this browser to the account: a new session, so a new CSRF token (api.js keeps it). */
+  async signIn(email, password) {
+    const { user } = await this.api.signIn(email, password);
+    this.set(user);
+  }
+
+  requestSignInLink(email) {
+    return this.api.requestSignInLink(email);
+  }
+
+  /** Ends the session; the reload makes this browser a fresh guest, with nothing of the account left in memory. */
+  async signOut() {
+    await this.api.signOut();
+    location.reload();
+  }
+}

@@ -1,0 +1,325 @@
+// The Me screen: the person's profile (name, picture), their coins, their account (sign up,
+// sign in, sign-in link, sign out) and the apps they let in, each revocable.
+
+import { errorMessage } from "./api.js";
+import { appIcon } from "./app-tile.js";
+import { el } from "./dom.js";
+import { icon } from "./icons.js";
+import { whileBusy } from "./sheets.js";
+import { openTopUpSheet } from "./topup.js";
+import { coinAmount } from "./wallet.js";
+
+const grantedDate = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+
+/** An inline error under a form, from the platform's error envelope; marks the field it names. */
+function showError(form, message, error) {
+  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  message.textContent = error ? errorMessage(error) : "";
+  const field = error?.field && form.querySelector(`[name="${error.field}"]`);
+  if (field) {
+    field.setAttribute("aria-invalid", "true");
+    field.focus();
+  }
+}
+
+function formError(id) {
+  return el("p", { className: "form-error", id, role: "alert" });
+}
+
+export class MeScreen {
+  constructor({ root, api, account, wallet, sheets, market }) {
+    this.root = root;
+    this.api = api;
+    this.account = account;
+    this.wallet = wallet;
+    this.sheets = sheets;
+    this.market = market;
+    this.content = root.querySelector("#me-content");
+    this.editing = false;
+    this.mode = "register"; // the guest's account form: "register" or "sign-in"
+    this.notice = ""; // what the account card says after an action (a link was sent)
+    this.apps = null; // app id -> card, for the names and icons of "Apps with access"
+    this.grants = null;
+
+    this.profile = el("section", { className: "card profile", "aria-label": "Profile" });
+    this.coins = el("section", { className: "card coins-card", "aria-labelledby": "coins-title" });
+    this.accountCard = el("section", { className: "card", "aria-labelledby": "account-title" });
+    this.access = el("section", { className: "access", "aria-labelledby": "access-title" });
+    this.content.replaceChildren(this.profile, this.coins, this.accountCard, this.access);
+
+    account.watch((user, { switched } = {}) => {
+      if (switched) this.grants = null; // someone else's grants
+      this.render();
+    });
+    wallet.watch(() => this.renderCoins());
+  }
+
+  /** The screen came on screen: fetch what may have changed while it was away. */
+  show() {
+    this.account.load().catch((error) => console.error("openminis: profile not loaded", error));
+    this.wallet.refresh().catch((error) => console.error("openminis: balance not loaded", error));
+    this.loadGrants();
+  }
+
+  render() {
+    this.renderProfile();
+    this.renderCoins();
+    this.renderAccount();
+    this.renderAccess();
+  }
+
+  renderProfile() {
+    const { user } = this.account;
+    const avatar = el("img", { className: "avatar avatar-large", src: user.avatar_url, alt: "" });
+    const kind = this.account.isGuest ? "Guest · playing on this browser only" : user.email;
+    if (!this.editing) {
+      const edit = el("button", { type: "button", className: "icon-button", "aria-label": "Edit display name" }, icon("edit"));
+      edit.addEventListener("click", () => {
+        this.editing = true;
+        this.renderProfile();
+        this.profile.querySelector("input").select();
+      });
+      this.profile.replaceChildren(
+        avatar,
+        el("div", { className: "profile-text" }, el("h2", { className: "profile-name" }, user.display_name), el("p", { className: "profile-kind" }, kind)),
+        edit
+      );
+      return;
+    }
+    const input = el("input", {
+      id: "display-name",
+      name: "display_name",
+      className: "text-field",
+      maxlength: "40",
+      autocomplete: "nickname",
+      "aria-describedby": "display-name-error",
+    });
+    input.value = user.display_name;
+    const message = formError("display-name-error");
+    const save = el("button", { type: "submit", className: "button-primary button-small" }, "Save");
+    const cancel = el("button", { type: "button", className: "button-secondary button-small" }, "Cancel");
+    const form = el(
+      "form",
+      { className: "profile-form" },
+      el("label", { for: "display-name" }, "Display name"),
+      input,
+      message,
+      el("div", { className: "form-actions" }, cancel, save)
+    );
+    const stopEditing = () => {
+      this.editing = false;
+      this.renderProfile();
+      this.profile.querySelector(".icon-button").focus();
+    };
+    cancel.addEventListener("click", stopEditing);
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") stopEditing();
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      whileBusy(save, async () => {
+        try {
+          this.editing = false; // the account's change renders the name back in place
+          await this.account.rename(input.value);
+          this.profile.querySelector(".icon-button")?.focus();
+        } catch (error) {
+          this.editing = true;
+          showError(form, message, error);
+        }
+      });
+    });
+    this.profile.replaceChildren(avatar, form);
+  }
+
+  renderCoins() {
+    const topUp = el("button", { type: "button", className: "button-primary button-small" }, "Top up");
+    topUp.addEventListener("click", () => openTopUpSheet({ sheets: this.sheets, api: this.api, wallet: this.wallet, market: this.market }));
+    const balance = this.wallet.balance;
+    this.coins.replaceChildren(
+      el(
+        "div",
+        {},
+        el("h2", { className: "card-title", id: "coins-title" }, "Coins"),
+        el("p", { className: "coins-balance", dataset: { meBalance: "" } }, balance === null ? "…" : coinAmount(balance))
+      ),
+      topUp
+    );
+  }
+
+  renderAccount() {
+    const title = el("h2", { className: "card-title", id: "account-title" }, "Account");
+    if (!this.account.isGuest) {
+      const signOut = el("button", { type: "button", className: "button-secondary" }, "Sign out");
+      const message = formError("sign-out-error");
+      signOut.addEventListener("click", () =>
+        whileBusy(signOut, () =>
+          this.account.signOut().catch((error) => {
+            message.textContent = errorMessage(error);
+          })
+        )
+      );
+      this.accountCard.replaceChildren(
+        title,
+        el("p", { className: "account-email" }, "Signed in as ", el("strong", {}, this.account.user.email)),
+        message,
+        signOut
+      );
+      return;
+    }
+    this.accountCard.replaceChildren(title, ...this.guestForms());
+  }
+
+  guestForms() {
+    const registering = this.mode === "register";
+    const tab = (mode, label) =>
+      el(
+        "button",
+        {
+          type: "button",
+          className: "segment",
+          "aria-pressed": String(this.mode === mode),
+          onclick: () => {
+            if (this.mode === mode) return;
+            this.mode = mode;
+            this.notice = "";
+            this.renderAccount();
+            this.accountCard.querySelector(`.segment[aria-pressed="true"]`).focus();
+          },
+        },
+        label
+      );
+    const email = el("input", {
+      id: "account-email",
+      name: "email",
+      type: "email",
+      className: "text-field",
+      autocomplete: "email",
+      required: true,
+      "aria-describedby": "account-error",
+    });
+    const password = el("input", {
+      id: "account-password",
+      name: "password",
+      type: "password",
+      className: "text-field",
+      autocomplete: registering ? "new-password" : "current-password",
+      minlength: "8",
+      required: true,
+      "aria-describedby": "account-error",
+    });
+    const message = formError("account-error");
+    const submit = el("button", { type: "submit", className: "button-primary" }, registering ? "Create account" : "Sign in");
+    const form = el(
+      "form",
+      { className: "account-form", novalidate: true, "aria-label": registering ? "Create account" : "Sign in" },
+      el("div", { className: "field" }, el("label", { for: "account-email" }, "Email"), email),
+      el(
+        "div",
+        { className: "field" },
+        el("label", { for: "account-password" }, "Password"),
+        password,
+        registering ? el("p", { className: "field-hint" }, "At least 8 characters.") : null
+      ),
+      message,
+      submit
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      whileBusy(submit, async () => {
+        try {
+          if (registering) await this.account.register(email.value, password.value);
+          else await this.account.signIn(email.value, password.value);
+        } catch (error) {
+          showError(form, message, error);
+        }
+      });
+    });
+
+    const link = el("button", { type: "button", className: "button-secondary" }, "Email me a sign-in link");
+    const linkNote = el("p", { className: "card-note", role: "status" }, this.notice);
+    link.addEventListener("click", () => {
+      if (!email.value.trim()) {
+        showError(form, message, { message: "Enter your email first.", field: "email" });
+        return;
+      }
+      whileBusy(link, async () => {
+        try {
+          await this.account.requestSignInLink(email.value);
+          showError(form, message, null);
+          this.notice = `We sent a sign-in link to ${email.value.trim()}. It works once, for 15 minutes.`;
+          linkNote.textContent = this.notice;
+        } catch (error) {
+          showError(form, message, error);
+        }
+      });
+    });
+
+    return [
+      el("p", { className: "card-note" }, "You’re playing as a guest. With an account your coins, saves and purchases follow you to any device."),
+      el("div", { className: "segmented", role: "group", "aria-label": "Account form" }, tab("register", "Create account"), tab("sign-in", "Sign in")),
+      form,
+      el("div", { className: "divider" }, el("span", {}, "or")),
+      link,
+      linkNote,
+      el("p", { className: "field-hint" }, "In development there is no mail server: the link is printed in the server’s log."),
+    ];
+  }
+
+  async loadGrants() {
+    try {
+      const [{ items }] = await Promise.all([this.api.authorizations(), this.loadApps()]);
+      this.grants = items;
+    } catch (error) {
+      console.error("openminis: apps with access not loaded", error);
+      this.grants = this.grants ?? [];
+    }
+    this.renderAccess();
+  }
+
+  // Grants name only app ids; the hub's lists give their names and icons.
+  async loadApps() {
+    if (this.apps) return;
+    const lists = await Promise.all(["game", "drama"].map((kind) => this.api.hub(kind).catch(() => ({ items: [] }))));
+    this.apps = new Map(lists.flatMap(({ items }) => items.map((card) => [card.app_id, card])));
+  }
+
+  renderAccess() {
+    const title = el("h2", { className: "section-title", id: "access-title", tabindex: "-1" }, "Apps with access");
+    if (this.grants === null) {
+      this.access.replaceChildren(title, el("p", { className: "card-note" }, "Loading…"));
+      return;
+    }
+    if (this.grants.length === 0) {
+      this.access.replaceChildren(title, el("p", { className: "card-note" }, "No app has signed you in yet."));
+      return;
+    }
+    const items = this.grants.map((grant) => this.grantItem(grant));
+    this.access.replaceChildren(title, el("ul", { className: "access-list" }, items));
+  }
+
+  grantItem(grant) {
+    const card = this.apps?.get(grant.app_id) || { app_id: grant.app_id, name: grant.app_id, icon_url: null };
+    const detail = `${grant.profile ? "Name and profile picture" : "Sign-in only"} · since ${grantedDate.format(new Date(grant.granted_at))}`;
+    const revoke = el("button", { type: "button", className: "button-secondary button-small", "aria-label": `Revoke ${card.name}’s access` }, "Revoke");
+    const message = el("p", { className: "form-error", role: "alert" });
+    revoke.addEventListener("click", () =>
+      whileBusy(revoke, async () => {
+        try {
+          await this.api.revokeAuthorization(grant.app_id);
+          this.grants = this.grants.filter((item) => item !== grant);
+          this.renderAccess();
+          this.access.querySelector(".section-title").focus(); // the button is gone: keep focus nearby
+        } catch (error) {
+          message.textContent = errorMessage(error);
+        }
+      })
+    );
+    return el(
+      "li",
+      { className: "access-item", dataset: { appId: grant.app_id } },
+      appIcon(card, "small"),
+      el("div", { className: "access-text" }, el("p", { className: "access-name" }, card.name), el("p", { className: "access-detail" }, detail), message),
+      revoke
+    );
+  }
+}

@@ -1,0 +1,230 @@
+// The pay sheet: what minis.pay() shows. The host draws it above the app, so the person sees
+// the real price, their real balance and who is asking, and nothing is charged until they tap
+// "Pay" here. The app only learns the outcome.
+//
+// One pay() call is one idempotency key: if the confirm is retried after a network error, the
+// platform returns the same order instead of charging twice.
+
+import { errorMessage } from "./api.js";
+import { appIcon } from "./app-tile.js";
+import { BridgeError } from "./bridge.js";
+import { el } from "./dom.js";
+import { armLater, whileBusy } from "./sheets.js";
+import { TopUpFlow } from "./topup.js";
+import { coinAmount, coinsLabel, formatCoins } from "./wallet.js";
+
+const PRODUCT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const ORDER_ID = /^[A-Za-z0-9_-]{1,32}$/;
+// Refusals the app may branch on; anything else the platform says becomes INTERNAL.
+const REFUSALS = new Set(["NOT_FOUND", "INVALID_ARGUMENT", "ALREADY_OWNED", "INSUFFICIENT_FUNDS", "NETWORK_ERROR"]);
+
+function mintKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "pay-" + Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** `{productId, quantity, payload}` or `{orderId}`, checked: a frame can post anything. */
+export function payRequest(params) {
+  if (params.orderId !== undefined) {
+    if (typeof params.orderId !== "string" || !ORDER_ID.test(params.orderId) || params.productId !== undefined) {
+      throw new BridgeError("INVALID_ARGUMENT", "orderId: an order id from your backend, without productId");
+    }
+    return { orderId: params.orderId };
+  }
+  const { productId, quantity = 1, payload = "" } = params;
+  if (typeof productId !== "string" || !PRODUCT_ID.test(productId)) {
+    throw new BridgeError("INVALID_ARGUMENT", "productId: 1-64 characters of A-Z a-z 0-9 _ . -");
+  }
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > 99) {
+    throw new BridgeError("INVALID_ARGUMENT", "quantity: a whole number from 1 to 99");
+  }
+  if (typeof payload !== "string" || payload.length > 1024) {
+    throw new BridgeError("INVALID_ARGUMENT", "payload: a string of at most 1024 characters");
+  }
+  return { productId, quantity, payload };
+}
+
+/** A product's title in the host's language: exact locale, its language, English, or the first. */
+export function localTitle(titles, locale = navigator.language) {
+  const entries = Object.entries(titles || {});
+  if (entries.length === 0) return "";
+  const wanted = locale.toLowerCase();
+  const language = wanted.split("-")[0];
+  const find = (test) => entries.find(([key]) => test(key.toLowerCase()))?.[1];
+  return (
+    find((key) => key === wanted) ??
+    find((key) => key === language) ??
+    find((key) => key.split("-")[0] === language) ??
+    find((key) => key === "en") ??
+    entries[0][1]
+  );
+}
+
+function refusal(error) {
+  if (error instanceof BridgeError) return error;
+  const code = REFUSALS.has(error?.code) ? error.code : "INTERNAL";
+  if (code === "INTERNAL") console.error("openminis: pay failed", error);
+  return new BridgeError(code, error?.message || "the payment could not be completed");
+}
+
+export class PaySheet {
+  /** @param {AppSession} session the app asking (launcher.js) */
+  constructor(session, request) {
+    this.session = session;
+    this.request = request;
+    this.api = session.api;
+    const { sheets, wallet, config } = session.launcher;
+    this.sheets = sheets;
+    this.wallet = wallet;
+    this.market = config.market || "US";
+    this.idempotencyKey = mintKey();
+    // Why the platform last refused, reported if the person then closes the sheet.
+    this.refused = null;
+    this.notice = "";
+  }
+
+  /** Resolves with the PayResult, or rejects with a BridgeError. */
+  run() {
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.sheet = this.sheets.claim({
+        owner: this.session,
+        onDismiss: () => reject(new BridgeError(this.refused || "USER_CANCELLED", "the person closed the pay sheet")),
+      });
+      if (!this.sheet) {
+        reject(new BridgeError("NOT_ALLOWED", "another host sheet is open"));
+        return;
+      }
+      this.load().then(
+        () => this.showPay(),
+        (error) => this.fail(error)
+      );
+    });
+  }
+
+  fail(error) {
+    this.sheet.close();
+    this.reject(refusal(error));
+  }
+
+  // What is being bought, checked before the sheet shows: an unknown product or one the person
+  // already owns is refused without bothering them.
+  async load() {
+    const { appId } = this.session;
+    const balance = this.wallet.refresh();
+    if (this.request.orderId) {
+      const [order, { items }] = await Promise.all([this.api.order(appId, this.request.orderId), this.api.products(appId), balance]);
+      if (order.status !== "created") throw new BridgeError("INVALID_ARGUMENT", `order ${order.id} is ${order.status}, not payable`);
+      const product = items.find((item) => item.id === order.product_id);
+      this.item = {
+        productId: order.product_id,
+        title: product ? localTitle(product.title) : order.product_id,
+        quantity: order.quantity,
+        amount: order.amount,
+      };
+      return;
+    }
+    const { productId, quantity } = this.request;
+    const [{ items }, owned] = await Promise.all([this.api.products(appId), this.api.purchases(appId), balance]);
+    const product = items.find((item) => item.id === productId);
+    if (!product) throw new BridgeError("NOT_FOUND", `${appId} sells no product ${productId}`);
+    if (product.type === "permanent") {
+      if (quantity !== 1) throw new BridgeError("INVALID_ARGUMENT", "a permanent product is bought one at a time");
+      if (owned.items.some((item) => item.product_id === productId)) {
+        throw new BridgeError("ALREADY_OWNED", `${productId} is already owned; restore it with minis.getPurchases()`);
+      }
+    }
+    this.item = { productId, title: localTitle(product.title), quantity, amount: product.price * quantity };
+  }
+
+  showPay() {
+    const { card } = this.session;
+    const { title, quantity, amount } = this.item;
+    const balance = this.wallet.balance ?? 0;
+    const short = Math.max(0, amount - balance);
+
+    const pay = el("button", { type: "button", className: "button-primary pay-confirm" }, `Pay ${formatCoins(amount)} coins`);
+    pay.setAttribute("aria-label", `Pay ${coinsLabel(amount)}`);
+    const error = el("p", { className: "form-error", role: "alert" });
+    const actions = [];
+    if (short > 0) {
+      pay.disabled = true;
+      actions.push(el("button", { type: "button", className: "button-primary", onclick: () => this.topUp() }, "Top up"));
+    } else {
+      armLater(pay);
+      pay.addEventListener("click", () => whileBusy(pay, () => this.confirm(error)));
+    }
+
+    const body = el(
+      "div",
+      { className: "sheet-stack" },
+      el(
+        "div",
+        { className: "sheet-app" },
+        appIcon(card, "small"),
+        el("div", {}, el("p", { className: "sheet-app-name" }, card.name), el("p", { className: "sheet-app-note" }, "In-app purchase"))
+      ),
+      el(
+        "dl",
+        { className: "pay-lines" },
+        el("div", { className: "pay-line pay-item" }, el("dt", {}, `${title} × ${quantity}`), el("dd", {}, coinAmount(amount))),
+        el(
+          "div",
+          { className: `pay-line pay-balance${short ? " is-short" : ""}` },
+          el("dt", {}, "Your balance"),
+          el("dd", {}, coinAmount(balance))
+        )
+      ),
+      short ? el("p", { className: "pay-short", role: "status" }, `Not enough coins: you need ${coinsLabel(short)} more.`) : null,
+      this.notice ? el("p", { className: "pay-notice", role: "status" }, this.notice) : null,
+      error,
+      pay,
+      ...actions
+    );
+    this.notice = "";
+    this.sheet.show({ title: "Confirm purchase", body });
+  }
+
+  topUp() {
+    const flow = new TopUpFlow({
+      sheet: this.sheet,
+      api: this.api,
+      wallet: this.wallet,
+      market: this.market,
+      onBack: () => this.showPay(),
+      onDone: (coins) => {
+        this.refused = null;
+        this.notice = `${coinsLabel(coins)} added to your balance.`;
+        this.showPay();
+      },
+    });
+    flow.start();
+  }
+
+  async confirm(error) {
+    const { appId, card } = this.session;
+    let order;
+    try {
+      order = this.request.orderId
+        ? await this.api.payOrder(appId, this.request.orderId)
+        : await this.api.purchase(appId, { ...this.request, idempotencyKey: this.idempotencyKey });
+    } catch (failure) {
+      if (failure.code === "INSUFFICIENT_FUNDS") {
+        // The balance changed while the sheet was open: show it, and offer the top-up again.
+        this.refused = "INSUFFICIENT_FUNDS";
+        await this.wallet.refresh().catch(() => {});
+        this.showPay();
+      } else if (failure.code === "NETWORK_ERROR") {
+        error.textContent = errorMessage(failure); // a retry reuses the idempotency key
+      } else {
+        this.fail(failure);
+      }
+      return;
+    }
+    this.sheet.close();
+    this.wallet.refresh().catch(() => {});
+    this.sheets.notify(`Paid ${coinsLabel(order.amount)} to ${card.name}`);
+    this.resolve({ orderId: order.id, productId: order.product_id, quantity: order.quantity, status: "paid" });
+  }
+}

@@ -1,0 +1,87 @@
+// The person's coin balance as the host shows it: in the header, on the Me screen and on the
+// pay sheet. One Wallet per page; whoever changes the balance (a top-up, a purchase) refreshes it
+// from the platform, which alone knows the truth.
+
+import { coinIcon } from "./icons.js";
+
+const coinNumbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+
+export function formatCoins(coins) {
+  return coinNumbers.format(coins);
+}
+
+/** "1,234 coins" for screen readers and sentences; the coin glyph stands in for it on screen. */
+export function coinsLabel(coins) {
+  return `${formatCoins(coins)} ${coins === 1 ? "coin" : "coins"}`;
+}
+
+/** A coin glyph and the number beside it, for prices and balances. */
+export function coinAmount(coins, className = "coin-amount") {
+  const element = document.createElement("span");
+  element.className = className;
+  const number = document.createElement("span");
+  number.textContent = formatCoins(coins);
+  element.append(coinIcon(), number);
+  element.setAttribute("aria-label", coinsLabel(coins));
+  return element;
+}
+
+/**
+ * A price from minor units: amount 499 in USD is $4.99, amount 800 in JPY is ¥800 (the currency's
+ * own number of decimals, which Intl knows).
+ */
+export function formatMoney(amount, currency) {
+  const format = new Intl.NumberFormat(undefined, { style: "currency", currency });
+  const decimals = format.resolvedOptions().maximumFractionDigits;
+  return format.format(amount / 10 ** decimals);
+}
+
+export class Wallet {
+  constructor(api) {
+    this.api = api;
+    this.balance = null; // unknown until the first answer
+    this.listeners = new Set();
+    this.loading = null;
+  }
+
+  /** `callback(balance)` now (if known) and on every change; returns an unsubscribe function. */
+  watch(callback) {
+    this.listeners.add(callback);
+    if (this.balance !== null) callback(this.balance);
+    return () => this.listeners.delete(callback);
+  }
+
+  /** Asks the platform; concurrent callers share one request. Resolves to the balance. */
+  refresh() {
+    if (!this.loading) {
+      this.loading = this.api
+        .wallet()
+        .then(({ balance }) => {
+          this.set(balance);
+          return balance;
+        })
+        .finally(() => {
+          this.loading = null;
+        });
+    }
+    return this.loading;
+  }
+
+  set(balance) {
+    if (balance === this.balance) return;
+    this.balance = balance;
+    for (const callback of this.listeners) callback(balance);
+  }
+
+  /** Keeps the header's coin chips (`[data-coin-balance]`) in step with the balance. */
+  bindChips(chips) {
+    for (const chip of chips) chip.prepend(coinIcon());
+    this.watch((balance) => {
+      for (const chip of chips) {
+        chip.querySelector("[data-coin-number]").textContent = formatCoins(balance);
+        chip.setAttribute("aria-label", `${coinsLabel(balance)}: open Me`);
+        chip.hidden = false;
+      }
+    });
+  }
+}
