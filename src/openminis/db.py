@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -61,12 +62,38 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        # SQLite has one writer at a time. Transactions begin IMMEDIATE, taking the write lock up
+        # front, so one that reads then writes waits its turn instead of failing with SQLITE_BUSY
+        # when another writer committed in between. Within this process they queue on a Python
+        # lock first: SQLite's own busy handler waits by sleeping (up to 100 ms a step), which
+        # leaves the lock idle while every waiter sleeps. Other processes still meet busy_timeout.
+        turn = threading.Lock()
+
+        def _release(connection) -> None:
+            if connection.info.pop("minis_turn", False):
+                turn.release()
+
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection):
-            # IMMEDIATE takes the write lock up front, so a transaction that reads then writes
-            # waits its turn (busy_timeout) instead of failing with SQLITE_BUSY when another
-            # writer committed in between. SQLite has one writer at a time either way.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if not turn.acquire(timeout=30):
+                raise TimeoutError("waited 30 s for the SQLite write lock")
+            connection.info["minis_turn"] = True
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(connection)
+                raise
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
+
+        @event.listens_for(engine, "checkin")
+        def _released_on_return(dbapi_connection, record):
+            # A connection returned to the pool mid-transaction is rolled back by the pool, with
+            # no rollback event on the Connection: give the turn back here too. (Connection.info
+            # is this record's info.)
+            if record.info.pop("minis_turn", False):
+                turn.release()
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

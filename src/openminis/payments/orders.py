@@ -84,11 +84,6 @@ def retire_product(session: Session, app_id: str, product_id: str) -> None:
     session.commit()
 
 
-def fee_bps(session: Session, app_id: str) -> int:
-    settings = session.get(PaymentSettings, app_id)
-    return settings.fee_bps if settings else DEFAULT_FEE_BPS
-
-
 # Orders ---------------------------------------------------------------------------------------
 
 
@@ -109,13 +104,20 @@ def _new_order(
     existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
     if existing is not None:
         return _same_order(existing, product_id, quantity, payload)
-    product = get_product(session, app_id, product_id)
+    row = session.execute(
+        select(Product, PaymentSettings.fee_bps)
+        .outerjoin(PaymentSettings, PaymentSettings.app_id == Product.app_id)
+        .where(Product.app_id == app_id, Product.id == product_id, Product.active)
+    ).first()
+    if row is None:
+        raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
+    product, app_fee_bps = row
     if product.type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
     amount = product.price * quantity
     order = Order(
         id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product.id, product_type=product.type,
-        quantity=quantity, amount=amount, fee=amount * fee_bps(session, app_id) // 10_000, payload=payload or "",
+        quantity=quantity, amount=amount, fee=amount * (DEFAULT_FEE_BPS if app_fee_bps is None else app_fee_bps) // 10_000, payload=payload or "",
         idempotency_key=idempotency_key, created_by=created_by, status="created", refunded=0, created_at=utcnow(),
     )
     session.add(order)

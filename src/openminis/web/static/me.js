@@ -48,8 +48,9 @@ export class MeScreen {
     this.content.replaceChildren(this.profile, this.coins, this.accountCard, this.access);
 
     account.watch((user, { switched } = {}) => {
-      if (switched) this.grants = null; // someone else's grants
+      if (switched) this.grants = null; // the previous person's grants are not this one's
       this.render();
+      if (switched) this.loadGrants();
     });
     wallet.watch(() => this.renderCoins());
   }
