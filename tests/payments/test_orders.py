@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from openminis.payments import orders
 from openminis.payments.models import Order
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, InsufficientFunds, Leg
+from tests.concurrency import race
 from tests.studio import balance, buy, csrf_of, login_code, put_product, top_up
 
 
@@ -154,28 +154,16 @@ def test_200_concurrent_purchases_against_a_wallet_that_covers_100_pay_exactly_1
         issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, user_id)
         ledger.transfer(session, key="grant", kind="grant", currency=COIN, legs=[Leg(issuance.id, -100 * 100), Leg(wallet.id, 100 * 100)])
         session.commit()
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(20)
+    def buy_one(worker: int, n: int) -> str:
+        with platform.db.session() as session:
+            try:
+                orders.purchase(session, app_id=shop.app_id, user_id=user_id, product_id="extra-life", quantity=1, payload="", idempotency_key=f"c-{worker}-{n}", secret=platform.secret)
+                return "paid"
+            except InsufficientFunds:
+                return "refused"
 
-    def shopper(worker: int):
-        barrier.wait()
-        for n in range(10):
-            with platform.db.session() as session:
-                try:
-                    orders.purchase(session, app_id=shop.app_id, user_id=user_id, product_id="extra-life", quantity=1, payload="", idempotency_key=f"c-{worker}-{n}", secret=platform.secret)
-                    result = "paid"
-                except InsufficientFunds:
-                    result = "refused"
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=shopper, args=(w,)) for w in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("paid") == 100 and outcomes.count("refused") == 100
+    outcomes = race(workers=20, attempts=10, attempt=buy_one)
+    assert outcomes == {"paid": 100, "refused": 100}
     with platform.db.session() as session:
         assert ledger.wallet(session, user_id).balance == 0
         paid = session.scalar(select(func.count()).select_from(Order).where(Order.status == "paid"))

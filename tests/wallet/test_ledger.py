@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import text
 
@@ -11,6 +9,7 @@ from openminis.errors import Conflict, InvalidArgument
 from openminis.identity.service import new_user
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, InsufficientFunds, Leg
+from tests.concurrency import race
 
 
 def fund(platform, user_id: str, coins: int) -> int:
@@ -105,33 +104,21 @@ def test_200_concurrent_spends_against_a_wallet_that_covers_100_pay_exactly_100(
         earnings_id = ledger.account(session, "developer_earnings", "dev-1").id
         fee_id = ledger.account(session, "platform_revenue").id
         session.commit()
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(20)
+    def spend(worker: int, n: int) -> str:
+        with platform.db.session() as session:
+            try:
+                ledger.transfer(
+                    session, key=f"spend:{worker}:{n}", kind="purchase", currency=COIN,
+                    legs=[Leg(wallet_id, -7), Leg(earnings_id, 5), Leg(fee_id, 2)],
+                )
+                session.commit()
+                return "paid"
+            except InsufficientFunds:
+                session.rollback()
+                return "refused"
 
-    def spender(worker: int):
-        start.wait()
-        for n in range(10):
-            with platform.db.session() as session:
-                try:
-                    ledger.transfer(
-                        session, key=f"spend:{worker}:{n}", kind="purchase", currency=COIN,
-                        legs=[Leg(wallet_id, -7), Leg(earnings_id, 5), Leg(fee_id, 2)],
-                    )
-                    session.commit()
-                    result = "paid"
-                except InsufficientFunds:
-                    session.rollback()
-                    result = "refused"
-            with lock:
-                outcomes.append(result)
-
-    threads = [threading.Thread(target=spender, args=(worker,)) for worker in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("paid") == 100 and outcomes.count("refused") == 100
+    outcomes = race(workers=20, attempts=10, attempt=spend)
+    assert outcomes == {"paid": 100, "refused": 100}
     with platform.db.session() as session:
         assert ledger.balance(session, wallet_id) == 0
         assert ledger.balance(session, earnings_id) == 500
