@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from openminis.app import create_app
+from openminis.liveserver import PG_ADMIN, scratch_postgres
 from openminis.migrations import upgrade
 from openminis.models import Base
 from openminis.platform import Platform
@@ -23,7 +24,6 @@ from openminis.settings import Settings
 pytest_plugins = ["tests.studio"]
 
 IN_CI = os.environ.get("CI") == "true"
-PG_ADMIN = os.environ.get("MINIS_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,19 +44,15 @@ def sqlite_template(tmp_path_factory) -> Path:
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A new, migrated PostgreSQL database for the duration, dropped afterwards."""
-    name = f"minis_test_{os.getpid()}_{secrets.token_hex(3)}"
     try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+        database = scratch_postgres()
+        url = database.__enter__()
     except psycopg.OperationalError as exc:
         unavailable(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
     try:
-        upgrade(url)
         yield url
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        database.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

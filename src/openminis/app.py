@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openminis import __version__
+from openminis.ads.api import router as ads_router
 from openminis.analytics.api import router as analytics_router
 from openminis.catalog.api import router as catalog_router
 from openminis.developers.api import router as developers_router
@@ -22,8 +23,10 @@ from openminis.identity.api import pages as identity_pages
 from openminis.identity.api import router as identity_router
 from openminis.openapi.api import create_openapi_app
 from openminis.payments.api import router as payments_router
+from openminis.drama.api import router as drama_router
 from openminis.platform import Platform
 from openminis.requestlog import RequestLog
+from openminis.web.nul_guard import RefuseNul
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
@@ -99,8 +102,9 @@ def create_host_app(platform: Platform) -> FastAPI:
     host.state.platform = platform
 
     install_error_handlers(host)
-    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router, payments_router):
+    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router, payments_router, ads_router):
         host.include_router(router)
+    host.include_router(drama_router)
     openapi = create_openapi_app(platform)
     install_error_handlers(openapi)
     host.mount("/openapi/v1", openapi)
@@ -113,6 +117,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     host = create_host_app(platform)
     apps = create_apps_app(platform)
     install_error_handlers(apps)
-    router = RequestLog(OriginRouter(host, apps, platform.settings.apps_host))
+    router = RequestLog(RefuseNul(OriginRouter(host, apps, platform.settings.apps_host)))
     router.platform = platform
     return router

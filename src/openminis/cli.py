@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,10 @@ db_app = typer.Typer(help="Database migrations.")
 app.add_typer(db_app, name="db")
 ledger_app = typer.Typer(help="The coin and money ledger.")
 app.add_typer(ledger_app, name="ledger")
+drama_app = typer.Typer(help="Short dramas.")
+app.add_typer(drama_app, name="drama")
+ads_app = typer.Typer(help="The ad server.")
+app.add_typer(ads_app, name="ads")
 console = Console()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -94,6 +99,11 @@ def serve(
     worker = platform.worker() if settings.embedded_worker else None
     if worker:
         worker.start()
+    if demo:
+        # Generating and transcoding the demo drama takes a minute or two: the host is up meanwhile.
+        from openminis.drama import demo as drama_demo
+
+        threading.Thread(target=drama_demo.seed, args=(platform,), kwargs={"report": console.print}, name="demo-drama", daemon=True).start()
     console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
     try:
         uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning")
@@ -142,6 +152,72 @@ def db_upgrade(data_dir: Path | None = DataDir):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database)
     console.print(f"database at head: {settings.database.split('@')[-1]}")
+
+
+@drama_app.command("upload")
+def drama_upload(
+    folder: Path = typer.Argument(..., help="Episode videos named so that they sort in order (01.mp4, 02.mov, ...)."),
+    app_id: str = typer.Option(..., "--app", help="The drama app the series belongs to."),
+    series_id: str = typer.Option(..., "--series", help="The series (create it with POST /openapi/v1/series)."),
+    first: int = typer.Option(1, help="Number of the first episode in the folder."),
+    data_dir: Path | None = DataDir,
+):
+    """Upload a folder of episodes into a series and transcode them here, with progress."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from openminis.drama import catalog as drama_catalog
+    from openminis.drama.models import Episode
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov", ".webm"))
+    if not files:
+        console.print(f"[red]no .mp4, .mov or .webm files in {folder}[/red]")
+        raise typer.Exit(1)
+    platform = _platform(_settings(data_dir))
+    media_root = platform.settings.data_dir / "media" / "drama"
+    worker = platform.worker()
+    failed = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=console) as progress:
+        for offset, file in enumerate(files):
+            number = first + offset
+            task = progress.add_task(f"episode {number} ({file.name})", total=100)
+            copy = media_root / "incoming" / file.name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(file.read_bytes())
+            try:
+                with platform.db.session() as session:
+                    episode_id = drama_catalog.accept_upload(session, media_root, app_id, series_id, number, title=file.stem, source=copy).id
+            except PlatformError as exc:
+                progress.update(task, description=f"episode {number}: [red]{exc.code}[/red] {exc.message}")
+                failed += 1
+                continue
+            runner = threading.Thread(target=worker.drain)
+            runner.start()
+            while runner.is_alive():
+                with platform.db.session() as session:
+                    progress.update(task, completed=session.get(Episode, episode_id).progress)
+                runner.join(0.5)
+            with platform.db.session() as session:
+                episode = session.get(Episode, episode_id)
+                if episode.status == "ready":
+                    progress.update(task, completed=100, description=f"episode {number}: ready ({episode.duration_ms / 1000:.0f} s)")
+                else:
+                    progress.update(task, description=f"episode {number}: [red]failed[/red] {episode.error}")
+                    failed += 1
+    platform.close()
+    if failed:
+        raise typer.Exit(1)
+
+
+@ads_app.command("rotate-key")
+def ads_rotate_key(data_dir: Path | None = DataDir):
+    """Make a new signing key for reward callbacks; the old one stays published for verifiers."""
+    from openminis.ads.signing import rotate_signing_key
+
+    platform = _platform(_settings(data_dir))
+    with platform.db.session() as session:
+        key = rotate_signing_key(session)
+        console.print(f"reward callbacks are now signed with key {key.kid}")
+    platform.close()
 
 
 @ledger_app.command("verify")

@@ -5,6 +5,7 @@
     minis = MinisClient("my-game", os.environ["MINIS_APP_SECRET"], base_url="https://minis.example.com")
     session = minis.code2session(code)          # {"openid", "unionid", "access_token", ...}
     launch = verify_init_data(init_data, os.environ["MINIS_APP_SECRET"])   # raises InvalidInitData
+    reward = verify_reward(body, headers["Minis-Reward-Signature"], minis.reward_keys())  # raises InvalidReward
 
 ``AsyncMinisClient`` has the same calls as coroutines. The app access token is fetched on first
 use and renewed a minute before it expires.
@@ -12,6 +13,8 @@ use and renewed a minute before it expires.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -22,6 +25,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 INIT_DATA_LABEL = b"minis-init-data"
 NOTIFY_LABEL = b"minis-notify"
@@ -129,6 +135,70 @@ def verify_notification(
     return event
 
 
+class InvalidReward(ValueError):
+    """A reward verification callback failed; ``reason``: malformed, unknown_key, signature, stale, replayed."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+REWARD_FIELDS = ("transaction_id", "app_id", "unit_id", "openid", "reward", "ad_id", "timestamp")
+
+
+def _public_keys(keys: dict[str, str] | list[dict] | dict) -> dict[str, str]:
+    """kid -> PEM, from a mapping, the ``keys`` list of GET /.well-known/reward-keys, or its whole answer."""
+    if isinstance(keys, dict) and isinstance(keys.get("keys"), list):
+        keys = keys["keys"]
+    if isinstance(keys, list):
+        return {key["kid"]: key["public_key_pem"] for key in keys}
+    return dict(keys)
+
+
+def verify_reward(
+    body: bytes, header: str, keys: dict[str, str] | list[dict], *, seen: SeenEvents | None = None, tolerance: int = NOTIFY_TOLERANCE,
+    now: float | None = None,
+) -> dict:
+    """Check a reward verification callback (raw body and ``Minis-Reward-Signature`` header) against
+    the platform's public keys (``MinisClient.reward_keys()``); return the reward.
+
+    Grant the reward only when this returns, and once per ``transaction_id``: pass a ``seen`` store
+    so that a replayed callback is refused (a retry of one already granted should be answered 2xx).
+    """
+    fields = dict(part.strip().split("=", 1) for part in (header or "").split(",") if "=" in part)
+    kid, encoded = fields.get("kid", ""), fields.get("sig", "")
+    if not kid or not encoded:
+        raise InvalidReward("malformed", "Minis-Reward-Signature must be kid=<key id>,sig=<base64url signature>")
+    pem = _public_keys(keys).get(kid)
+    if pem is None:
+        raise InvalidReward("unknown_key", f"no public key {kid!r}: fetch the reward keys again, or the callback is not from the platform")
+    try:
+        signature = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        public_key = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
+    except (binascii.Error, ValueError, UnsupportedAlgorithm) as exc:
+        raise InvalidReward("malformed", f"unreadable signature or key: {exc}") from None
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise InvalidReward("malformed", f"key {kid!r} is not an ECDSA key")
+    try:
+        public_key.verify(signature, body, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        raise InvalidReward("signature", "reward signature does not match the body") from None
+    try:
+        reward = json.loads(body)
+        missing = [name for name in REWARD_FIELDS if name not in reward]
+        stamp = reward["timestamp"]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidReward("malformed", "reward body is not a reward") from None
+    if missing or isinstance(stamp, bool) or not isinstance(stamp, int):
+        raise InvalidReward("malformed", f"reward body lacks one of {list(REWARD_FIELDS)}")
+    current = now if now is not None else time.time()
+    if abs(current - stamp) > tolerance:
+        raise InvalidReward("stale", f"reward timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance")
+    if seen is not None and not seen.add(str(reward["transaction_id"]), stamp + tolerance):
+        raise InvalidReward("replayed", f"reward {reward['transaction_id']} was already received")
+    return reward
+
+
 @dataclass(frozen=True)
 class _Call:
     method: str
@@ -166,6 +236,24 @@ class _Calls:
     @staticmethod
     def user_info(user_access_token: str) -> _Call:
         return _Call("GET", "/user/info", bearer=user_access_token)
+
+    @staticmethod
+    def create_order(openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = "") -> _Call:
+        body = {"openid": openid, "product_id": product_id, "quantity": quantity, "payload": payload, "idempotency_key": idempotency_key}
+        return _Call("POST", "/orders", json=body)
+
+    @staticmethod
+    def get_order(order_id: str) -> _Call:
+        return _Call("GET", f"/orders/{order_id}")
+
+    @staticmethod
+    def consume(order_id: str) -> _Call:
+        return _Call("POST", f"/orders/{order_id}/consume")
+
+    @staticmethod
+    def refund(order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> _Call:
+        body = {"idempotency_key": idempotency_key, "reason": reason, **({"amount": amount} if amount is not None else {})}
+        return _Call("POST", f"/orders/{order_id}/refund", json=body)
 
     @staticmethod
     def app() -> _Call:
@@ -231,6 +319,18 @@ class MinisClient(_Base):
     def user_info(self, user_access_token: str) -> dict:
         return self._run(_Calls.user_info(user_access_token))
 
+    def create_order(self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = "") -> dict:
+        return self._run(_Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload))
+
+    def get_order(self, order_id: str) -> dict:
+        return self._run(_Calls.get_order(order_id))
+
+    def consume(self, order_id: str) -> dict:
+        return self._run(_Calls.consume(order_id))
+
+    def refund(self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> dict:
+        return self._run(_Calls.refund(order_id, idempotency_key=idempotency_key, amount=amount, reason=reason))
+
     def app(self) -> dict:
         return self._run(_Calls.app())
 
@@ -239,6 +339,10 @@ class MinisClient(_Base):
 
     def launches(self, cursor: str | None = None, limit: int = 50) -> dict:
         return self._run(_Calls.launches(cursor, limit))
+
+    def reward_keys(self) -> dict:
+        """The platform's public reward-signing keys (no authentication): pass to ``verify_reward``."""
+        return _result(self.http.get(f"{self.base_url}/.well-known/reward-keys"))
 
 
 class AsyncMinisClient(_Base):
@@ -268,6 +372,18 @@ class AsyncMinisClient(_Base):
     async def user_info(self, user_access_token: str) -> dict:
         return await self._run(_Calls.user_info(user_access_token))
 
+    async def create_order(self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = "") -> dict:
+        return await self._run(_Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload))
+
+    async def get_order(self, order_id: str) -> dict:
+        return await self._run(_Calls.get_order(order_id))
+
+    async def consume(self, order_id: str) -> dict:
+        return await self._run(_Calls.consume(order_id))
+
+    async def refund(self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> dict:
+        return await self._run(_Calls.refund(order_id, idempotency_key=idempotency_key, amount=amount, reason=reason))
+
     async def app(self) -> dict:
         return await self._run(_Calls.app())
 
@@ -276,3 +392,7 @@ class AsyncMinisClient(_Base):
 
     async def launches(self, cursor: str | None = None, limit: int = 50) -> dict:
         return await self._run(_Calls.launches(cursor, limit))
+
+    async def reward_keys(self) -> dict:
+        """The platform's public reward-signing keys (no authentication): pass to ``verify_reward``."""
+        return _result(await self.http.get(f"{self.base_url}/.well-known/reward-keys"))

@@ -87,16 +87,32 @@ class Platform:
 
     @cached_property
     def jobs(self) -> Registry:
+        from openminis.ads import background as ads_jobs
         from openminis.payments import background as payments_jobs
+
+        from openminis.drama import pipeline
+        from openminis.drama.subscriptions import RENEW_JOB, renewer
 
         registry = Registry()
         payments_jobs.register(registry, self)
+        ads_jobs.register(registry, self)
+        pipeline.register(registry, self.db, self.settings.data_dir / "media" / "drama", self.settings.max_episode_seconds)
+        registry.register(RENEW_JOB, renewer(self.secret))
         return registry
+
+    @cached_property
+    def ads(self):
+        """The ad server's long-lived parts: the live-campaign index, creative files, event buffer, clock."""
+        from openminis.ads.serving import AdServer
+
+        return AdServer(self)
 
     def worker(self, **kwargs) -> Worker:
         return Worker(self.db, self.jobs, **kwargs)
 
     def close(self) -> None:
+        if "ads" in self.__dict__:
+            self.ads.events.flush()  # buffered ad events reach the store before it closes
         if "events" in self.__dict__:
             self.events.close()
         if "http" in self.__dict__:

@@ -38,3 +38,4 @@ class RequestLog:
         finally:
             # The path only: query strings can carry tokens (sign-in links), and bodies carry secrets.
             log.info("%s %s %s %d %.1fms", request_id, scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000)
+

@@ -43,8 +43,13 @@ class Settings(BaseSettings):
 
     # Payments: the sandbox provider is always there; Stripe when both of its keys are set.
     payment_provider: str = "sandbox"
+    default_market: str = "US"  # which coin-pack prices the host shows
     stripe_api_key: str = ""
     stripe_webhook_secret: str = ""
+    # Short dramas: upload and length limits of an episode.
+    max_episode_upload_bytes: int = 500 * 1024 * 1024
+    max_episode_seconds: float = 300
+
     # Run the job worker inside ``minis serve`` (the embedded default); off when ``minis worker`` runs.
     embedded_worker: bool = True
 
@@ -52,6 +57,20 @@ class Settings(BaseSettings):
     rate_per_ip: str = "1200/minute"
     rate_per_app: str = "3000/minute"
     rate_failures: str = "10/minute"
+
+    # Ads. Money is micros of USD (a $5.00 CPM is 5_000_000; see docs/ads.md). The app's share of
+    # its ad revenue unless set per app; how stale the auction's campaign index may get (changes
+    # made in this process apply at once); how long a decision may wait for its impression; how
+    # far the host's reported watch time may run ahead of the server's clock (network delay); how
+    # long a retired reward-signing key stays listed; where creatives are served from (empty: the
+    # host's /media/ads/).
+    ads_developer_share_bps: int = 7000
+    ads_index_refresh_seconds: float = 5.0
+    ads_decision_ttl_seconds: int = 600
+    ads_clock_grace_ms: int = 500
+    ads_key_retention_days: int = 30
+    ads_max_creative_bytes: int = 50 * 1024 * 1024
+    ads_media_url: str = ""
 
     @cached_property
     def database(self) -> str:
@@ -64,6 +83,10 @@ class Settings(BaseSettings):
     @cached_property
     def packages_dir(self) -> Path:
         return self.data_dir / "packages"
+
+    @cached_property
+    def ads_media_dir(self) -> Path:
+        return self.data_dir / "ads"
 
     @cached_property
     def host_origin(self) -> str:

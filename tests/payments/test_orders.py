@@ -84,19 +84,29 @@ def test_a_permanent_product_is_restored_and_cannot_be_bought_twice(client, shop
 
 def test_a_backend_created_order_is_paid_by_the_person_and_caught_up_by_get(client, shop, player):
     top_up(player)
-    openid = shop.backend(client).code2session(login_code(player, shop.app_id))["openid"]
-    created = client.post("/openapi/v1/orders", json={"openid": openid, "product_id": "extra-life", "quantity": 2, "payload": "server-ref-9", "idempotency_key": "srv-1"}, headers=bearer(client, shop))
-    assert created.status_code == 201, created.text
-    order_id = created.json()["id"]
-    assert created.json()["status"] == "created"
-    paid = player.post(f"/api/apps/{shop.app_id}/orders/{order_id}/pay", headers=csrf_of(player)).json()
+    backend = shop.backend(client)
+    openid = backend.code2session(login_code(player, shop.app_id))["openid"]
+    created = backend.create_order(openid, "extra-life", quantity=2, payload="server-ref-9", idempotency_key="srv-1")
+    assert created["status"] == "created" and created["amount"] == 200
+    paid = player.post(f"/api/apps/{shop.app_id}/orders/{created['id']}/pay", headers=csrf_of(player)).json()
     assert paid["status"] == "paid" and balance(player) == 1000
-    caught_up = client.get(f"/openapi/v1/orders/{order_id}", headers=bearer(client, shop)).json()
+    caught_up = backend.get_order(created["id"])
     assert [event["status"] for event in caught_up["history"]] == ["created", "paid"]
     assert caught_up["openid"] == openid
-    consumed = client.post(f"/openapi/v1/orders/{order_id}/consume", headers=bearer(client, shop)).json()
-    assert consumed["status"] == "consumed"
-    assert client.post(f"/openapi/v1/orders/{order_id}/consume", headers=bearer(client, shop)).json()["status"] == "consumed"
+    assert backend.consume(created["id"])["status"] == "consumed"
+    assert backend.consume(created["id"])["status"] == "consumed"
+    refunded = backend.refund(created["id"], idempotency_key="r-1", amount=50, reason="half")
+    assert (refunded["status"], refunded["refunded"]) == ("partially_refunded", 50)
+
+
+def test_someone_elses_order_looks_like_no_order(client, shop, player):
+    top_up(player)
+    order = buy(player, shop.app_id, "extra-life", "k1").json()
+    from tests.studio import browser
+
+    stranger = browser(client)
+    assert stranger.get(f"/api/apps/{shop.app_id}/orders/{order['id']}").status_code == 404
+    assert stranger.get(f"/api/apps/{shop.app_id}/orders/ord_missing").status_code == 404
 
 
 def test_an_order_for_an_unknown_openid_is_refused(client, shop):

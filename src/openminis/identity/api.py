@@ -4,6 +4,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from openminis.catalog import service as catalog
+from openminis.feed import service as feed
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
 from openminis.identity.models import User
@@ -113,9 +115,15 @@ def profile_consent(app_id: str = AppId, visitor: Visitor = Depends(changing_vis
 
 
 @router.get("/authorizations", response_model=AuthorizationList)
-def list_authorizations(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> AuthorizationList:
-    grants = app_identity.authorizations(session, visitor.user.id)
-    return AuthorizationList(items=[AuthorizationOut(app_id=g.app_id, profile=g.profile, granted_at=g.granted_at) for g in grants])
+def list_authorizations(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> AuthorizationList:
+    items = []
+    for grant in app_identity.authorizations(session, visitor.user.id):
+        app = catalog.get_app(session, grant.app_id)
+        icon = None
+        if app.latest_version:
+            icon = feed.card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
+        items.append(AuthorizationOut(app_id=app.id, name=app.name, icon_url=icon, profile=grant.profile, granted_at=grant.granted_at))
+    return AuthorizationList(items=items)
 
 
 @router.delete("/authorizations/{app_id}", response_model=Ok)

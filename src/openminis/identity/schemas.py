@@ -55,6 +55,8 @@ class ProfileOut(BaseModel):
 
 class AuthorizationOut(BaseModel):
     app_id: str
+    name: str
+    icon_url: str | None
     profile: bool
     granted_at: datetime
 

@@ -15,7 +15,9 @@ from openminis.openapi.schemas import (
     AppOut, CodeIn, ErrorOut, LaunchItem, LaunchPage, RefreshIn, Revoked, RevokeIn, TokenIn, TokenOut, UserInfoOut,
     UserSessionOut, VersionItem, VersionPage,
 )
+from openminis.ads.openapi import router as ads_openapi_router
 from openminis.payments.openapi import router as payments_openapi_router
+from openminis.drama.openapi import router as drama_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
 from openminis.web.dependencies import get_platform, get_session
@@ -106,4 +108,6 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return LaunchPage(items=items, next_cursor=next_cursor)
 
     api.include_router(payments_openapi_router)
+    api.include_router(ads_openapi_router)
+    api.include_router(drama_openapi_router)
     return api

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from openminis.errors import InvalidArgument
+from openminis.errors import NotFound
 from openminis.payments import orders, topups
 from openminis.payments.schemas import (
     CardIn, ChallengeIn, OrderOut, PackList, PackOut, ProductList, ProductOut, PurchaseIn, PurchaseList, PurchaseOut, TopUpIn, TopUpOut,
@@ -31,9 +31,7 @@ def order_out(order) -> OrderOut:
 
 @router.get("/wallet", response_model=WalletOut)
 def wallet(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> WalletOut:
-    account = ledger.wallet(session, visitor.user.id)
-    session.commit()
-    return WalletOut(balance=account.balance)
+    return WalletOut(balance=ledger.wallet_balance(session, visitor.user.id))
 
 
 @router.get("/wallet/packs", response_model=PackList)
@@ -109,7 +107,7 @@ def purchase(
 def get_order(app_id: str = AppId, order_id: str = Path(max_length=32), visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> OrderOut:
     order = orders.get_order(session, app_id, order_id)
     if order.user_id != visitor.user.id:
-        raise InvalidArgument("this order belongs to someone else", field="order_id")
+        raise NotFound(f"no order {order_id!r}")  # the same answer as a missing one: nothing leaks
     return order_out(order)
 
 

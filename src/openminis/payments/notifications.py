@@ -51,15 +51,16 @@ def order_json(secret: str, session: Session, order: Order) -> dict:
 
 
 def enqueue(session: Session, secret: str, order: Order, event_type: str, *, extra: dict | None = None, unique: str = "") -> None:
-    """Queue the notification in the caller's transaction: it exists exactly if the change commits.
-    ``order`` must be current (callers set what they changed with a Core UPDATE on it too)."""
-    event = {
-        "id": "evt_" + secrets.token_hex(12),
-        "type": event_type,
-        "created": int(time.time()),
-        "data": {"order": order_json(secret, session, order), **(extra or {})},
-    }
-    jobs.enqueue(session, JOB, {"app_id": order.app_id, "event": event}, unique_key=f"notify:{order.id}:{event_type}:{unique}")
+    """Queue an order's notification in the caller's transaction: it exists exactly if the change
+    commits. ``order`` must be current (callers set what they changed with a Core UPDATE on it too)."""
+    data = {"order": order_json(secret, session, order), **(extra or {})}
+    enqueue_event(session, order.app_id, event_type, data, unique_key=f"notify:{order.id}:{event_type}:{unique}")
+
+
+def enqueue_event(session: Session, app_id: str, event_type: str, data: dict, *, unique_key: str) -> None:
+    """Queue any server notification (orders, subscription renewals) for the app's backend."""
+    event = {"id": "evt_" + secrets.token_hex(12), "type": event_type, "created": int(time.time()), "data": data}
+    jobs.enqueue(session, JOB, {"app_id": app_id, "event": event}, unique_key=unique_key)
 
 
 def sign(keys: list[str], body: bytes, timestamp: int) -> str:
@@ -78,7 +79,8 @@ def deliverer(http: Callable[[], httpx.Client], clock: Callable[[], float] = tim
             return  # nowhere to deliver, or nothing to sign with: the backend catches up with GET /orders
         body = json.dumps(event, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "Minis-Signature": sign(keys, body, int(clock())), "Minis-Event-Id": event["id"], "User-Agent": "openminis-notify/1"}
-        attempt = NotificationAttempt(app_id=app_id, event_id=event["id"], event_type=event["type"], order_id=event["data"]["order"]["id"], url=settings.notify_url, at=utcnow())
+        order_id = event["data"].get("order", {}).get("id")
+        attempt = NotificationAttempt(app_id=app_id, event_id=event["id"], event_type=event["type"], order_id=order_id, url=settings.notify_url, at=utcnow())
         started = time.perf_counter()
         try:
             response = http().post(settings.notify_url, content=body, headers=headers, timeout=TIMEOUT)

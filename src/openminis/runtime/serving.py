@@ -60,8 +60,10 @@ def content_security_policy(host_origin: str, allowed_domains: list[str], dev_so
             # the script policy, is what keeps an app from the host and from other apps.
             "script-src 'self' 'unsafe-inline' 'unsafe-eval' 'wasm-unsafe-eval' blob:",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
-            "media-src 'self' data: blob:",
+            # The host's own images and media (avatars from getUserProfile, drama episodes for a
+            # custom player) come from the host origin.
+            f"img-src 'self' data: blob: {host_origin}",
+            f"media-src 'self' data: blob: {host_origin}",
             "font-src 'self' data:",
             "worker-src 'self' blob:",
             f"connect-src 'self' {remote}".rstrip(),

@@ -25,7 +25,7 @@ class Account(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32))
     owner_id: Mapped[str] = mapped_column(String(64), default="")
-    currency: Mapped[str] = mapped_column(String(8))
+    currency: Mapped[str] = mapped_column(String(16))  # 16: room for "USD_MICROS" (ads)
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     allow_negative: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -39,7 +39,7 @@ class LedgerTransfer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
-    currency: Mapped[str] = mapped_column(String(8))
+    currency: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)  # the total moved: the sum of the credits
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -92,6 +92,12 @@ def wallet(session: Session, user_id: str) -> Account:
     return account(session, "user_wallet", user_id, COIN)
 
 
+def wallet_balance(session: Session, user_id: str) -> int:
+    """A person's coins, without opening a wallet that does not exist yet (a read stays a read)."""
+    found = session.scalar(select(Account.balance).where(Account.kind == "user_wallet", Account.owner_id == user_id, Account.currency == COIN))
+    return found or 0
+
+
 def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list[Leg], details: dict | None = None) -> Transfer:
     """Move value between accounts, once per ``key``. Does not commit: the caller's transaction does.
 

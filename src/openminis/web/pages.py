@@ -27,6 +27,7 @@ def host_page(request: Request, visitor: Visitor = Depends(current_visitor), pla
         "appsHost": settings.apps_host,
         "sdkVersion": __version__,
         "hostVersion": __version__,
+        "market": settings.default_market,
         "csrfToken": visitor.csrf_token,
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
     }

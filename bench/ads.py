@@ -1,0 +1,147 @@
+"""Ad decisions per second over HTTP with 1,000 live campaigns, on SQLite and on PostgreSQL.
+
+Each run seeds 1,000 campaigns (bids, budgets, category and market targeting, some frequency caps,
+one video creative each) and a rewarded ad unit straight through the ads services into a new data
+dir, starts a real ``minis serve`` on it, then, with the same concurrent clients for the same
+duration, measures:
+
+- bare: ``GET /api/me``, an authenticated endpoint doing no work beyond the session lookup;
+- decisions: ``POST /api/ads/requests``, each one an auction over the live-campaign index
+  (frequency caps checked with the rate limiter), a decision row committed, two analytics events.
+
+It prints both rates and their ratio (target >= 0.5).
+Run: ``python -m bench.ads [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bench.purchase import hammer
+from openminis.liveserver import LiveServer, scratch_postgres
+
+APP_ID = "bench-ads"
+CAMPAIGNS = 1000
+TARGET = 0.5
+MANIFEST = {
+    "id": APP_ID, "name": "Bench Ads", "kind": "game", "version": "1.0.0", "entry": "index.html", "orientation": "portrait",
+    "category": "arcade", "icon": "icon.svg", "description": "Shows rewarded ads, fast.", "allowed_domains": [],
+}
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1024)
+
+
+def write_package(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "minis.json").write_text(json.dumps(MANIFEST))
+    (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
+    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
+    return root
+
+
+def seed(data_dir: Path, env: dict[str, str]) -> str:
+    """Publish the app and create the demand and the unit, before the server starts; returns the unit id."""
+    subprocess.run([sys.executable, "-m", "openminis.cli", "publish", str(write_package(data_dir.parent / "pkg")), "--data-dir", str(data_dir)],
+                   env={**os.environ, **env}, check=True, capture_output=True)
+    from openminis.ads import campaigns, inventory, media
+    from openminis.platform import Platform
+    from openminis.settings import Settings
+
+    platform = Platform(Settings(data_dir=data_dir, database_url=env.get("MINIS_DATABASE_URL", "")))
+    rng = random.Random(7)
+    try:
+        with platform.db.session() as session:
+            file = media.store(platform.ads.media, MP4, platform.settings.ads_max_creative_bytes).name
+            advertisers = [campaigns.create_advertiser(session, name=f"Advertiser {n}").id for n in range(20)]
+            for advertiser in advertisers:
+                campaigns.deposit(session, advertiser, amount=10**12, idempotency_key="seed")
+            for n in range(CAMPAIGNS):
+                # A realistic mix: most untargeted, some for other categories or markets, some capped.
+                categories = rng.choice([[], [], ["arcade"], ["puzzle"], ["drama", "puzzle"]])
+                markets = rng.choice([[], [], ["US"], ["JP", "KR"], ["DE", "FR", "GB"]])
+                capped = rng.random() < 0.3
+                campaign = campaigns.create_campaign(
+                    session, advertiser_id=rng.choice(advertisers), name=f"Campaign {n}", status="active", bid_cpm=rng.randrange(1_000_000, 20_000_000),
+                    total_budget=10**10, daily_budget=10**9, categories=categories, markets=markets,
+                    frequency_count=3 if capped else None, frequency_seconds=3_600 if capped else None,
+                )
+                campaigns.add_creative(session, platform.ads.media, campaign.id, file=file, click_url="https://example.com/", title=f"Ad {n}", width=1080, height=1920, duration_ms=30_000)
+            unit = inventory.create_unit(session, APP_ID, inventory.UnitFields(name="Bench", kind="rewarded", reward_type="coins", reward_amount=1))
+            return unit.id
+    finally:
+        platform.close()
+
+
+async def guest(server: LiveServer) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4), headers={"Accept-Language": "en-US"})
+    client.headers["X-CSRF-Token"] = (await client.get("/api/me")).json()["csrf_token"]
+    return client
+
+
+async def measure(server: LiveServer, unit_id: str, clients_count: int, seconds: float) -> dict:
+    clients = [await guest(server) for _ in range(clients_count)]
+
+    async def bare(client, n):
+        return await client.get("/api/me")
+
+    async def decision(client, n):
+        return await client.post("/api/ads/requests", json={"app_id": APP_ID, "unit_id": unit_id})
+
+    await hammer(clients, 1.0, bare)  # warm-up: connections, caches, the campaign index
+    await hammer(clients, 1.0, decision)
+    rates = {}
+    # bare, decisions, bare: the two bare runs bracket the decisions, so drift shows and averages out.
+    for name, request in (("bare", bare), ("decisions", decision), ("bare2", bare)):
+        ok, failed = await hammer(clients, seconds, request)
+        rates[name] = ok / seconds
+        rates[f"{name}_failed"] = failed
+    for client in clients:
+        await client.aclose()
+    rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    args = parser.parse_args()
+    console = Console()
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    table = Table(title=f"ad decisions per second over {CAMPAIGNS} live campaigns, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
+    for column in ("database", "bare req/s", "decisions/s", "ratio", "target", "failed"):
+        table.add_column(column)
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+            tmp = Path(tmp)
+            env = {"MINIS_RATE_PER_IP": "1000000/minute"}
+            if backend == "postgresql":
+                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
+            (tmp / "data").mkdir()
+            console.print(f"[bold]{backend}[/bold]: seeding {CAMPAIGNS} campaigns, starting the server")
+            unit_id = seed(tmp / "data", env)
+            server = stack.enter_context(LiveServer(tmp / "data", env=env))
+            rates = asyncio.run(measure(server, unit_id, args.clients, args.seconds))
+            ratio = rates["decisions"] / rates["bare"]
+            table.add_row(
+                backend, f"{rates['bare']:.0f}", f"{rates['decisions']:.0f}", f"{ratio:.2f}", f">= {TARGET} {'met' if ratio >= TARGET else 'MISSED'}",
+                str(rates["bare_failed"] + rates["decisions_failed"]),
+            )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

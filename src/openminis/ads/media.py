@@ -1,0 +1,100 @@
+"""Creative files: recognised by their first bytes, stored once under their digest, served immutably.
+
+One interface and a local implementation (the data dir's ``ads/``); at scale the same interface
+fronts object storage behind a CDN. A file's name is its SHA-256 and extension, so a name never
+changes meaning and the files can be cached for a year.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from openminis.errors import PlatformError
+
+FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(mp4|webm|png|jpg|webp)$")
+CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+
+
+class MediaError(PlatformError):
+    status = 422
+    code = "INVALID_MEDIA"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    name: str
+    kind: str  # video | image
+    content_type: str
+    size_bytes: int
+
+
+def sniff(data: bytes) -> str | None:
+    """The extension the bytes really are (whatever the upload claims), or None."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:4] == b"\x1a\x45\xdf\xa3":
+        return "webm"  # EBML: Matroska's header, which WebM shares
+    if data[4:8] == b"ftyp":
+        return "mp4"  # ISO base media: the first box is the file type box
+    return None
+
+
+def check(data: bytes, max_bytes: int) -> tuple[str, str]:
+    """(extension, kind) of an acceptable creative file, or MediaError."""
+    if len(data) > max_bytes:
+        raise MediaError(f"a creative file is at most {max_bytes} bytes", code="MEDIA_TOO_LARGE", status=413)
+    if not data:
+        raise MediaError("the creative file is empty")
+    extension = sniff(data)
+    if extension is None:
+        raise MediaError("a creative file must be an MP4 or WebM video, or a PNG, JPEG or WebP image")
+    return extension, "video" if extension in ("mp4", "webm") else "image"
+
+
+class CreativeStore(Protocol):
+    def put(self, data: bytes, extension: str) -> str:
+        """Store the bytes and return the file's name."""
+
+    def path(self, name: str) -> Path | None:
+        """A local path to serve, or None if there is no such file."""
+
+
+class LocalCreativeStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def put(self, data: bytes, extension: str) -> str:
+        name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
+        final = self.root / name
+        if not final.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            # Written aside and renamed: a reader never sees half a file under the final name.
+            staging = self.root / f".{secrets.token_hex(8)}.part"
+            try:
+                staging.write_bytes(data)
+                os.replace(staging, final)
+            finally:
+                staging.unlink(missing_ok=True)
+        return name
+
+    def path(self, name: str) -> Path | None:
+        if not FILE_NAME.match(name):
+            return None
+        candidate = self.root / name
+        return candidate if candidate.is_file() else None
+
+
+def store(media: CreativeStore, data: bytes, max_bytes: int) -> MediaFile:
+    extension, kind = check(data, max_bytes)
+    name = media.put(data, extension)
+    return MediaFile(name=name, kind=kind, content_type=CONTENT_TYPES[extension], size_bytes=len(data))

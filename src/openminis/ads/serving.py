@@ -1,0 +1,358 @@
+"""Serving an ad, step by step, as the host reports them: request, impression, complete, click, close.
+
+The host asks on the app's behalf (``minis.showRewardedAd()``), draws the ad above the app and
+reports what the person saw. Nothing the client says is enough on its own: the impression is
+billed once per ad, and a reward needs the server's own clock to agree that the ad ran long enough.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from openminis.ads import auction, billing, inventory, rewards
+from openminis.ads import campaigns as demand
+from openminis.ads.auction import LiveCreative, LiveIndex
+from openminis.ads.events import AdEvents
+from openminis.ads.media import LocalCreativeStore
+from openminis.ads.models import AdUnit, Campaign, Creative, Impression, RewardGrant
+from openminis.catalog import service as catalog
+from openminis.db import utcnow
+from openminis.errors import InvalidArgument, NotFound, PlatformError
+from openminis.ratelimit import Rate
+from openminis.wallet.service import InsufficientFunds
+
+# How long an interstitial runs before the host shows its close button.
+INTERSTITIAL_CLOSE_MS = 5_000
+LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
+MARKET = re.compile(r"^[A-Z]{2}$")
+DECIDE = Impression.__table__.insert()
+
+
+class NoFill(PlatformError):
+    status = 404
+    code = "NO_FILL"
+
+
+class FrequencyCapped(PlatformError):
+    status = 409
+    code = "FREQUENCY_CAPPED"
+
+
+class IntervalNotElapsed(PlatformError):
+    status = 409
+    code = "INTERVAL_NOT_ELAPSED"
+
+
+class NotShown(PlatformError):
+    status = 409
+    code = "AD_NOT_SHOWN"
+
+
+@dataclass(frozen=True)
+class LiveUnit:
+    id: str
+    app_id: str
+    category: str
+    kind: str
+    active: bool
+    floor_cpm: int
+    min_watch_ms: int
+    min_interval_seconds: int
+    reward_type: str | None
+    reward_amount: int | None
+
+
+class AdServer:
+    """What serving keeps between requests: the live-campaign index, units, the event buffer, the clock.
+
+    ``clock`` is injectable: tests move time instead of sleeping.
+    """
+
+    def __init__(self, platform):
+        self.platform = platform
+        self.settings = platform.settings
+        self.clock: Callable[[], datetime] = utcnow
+        self.media = LocalCreativeStore(self.settings.ads_media_dir)
+        self.events = AdEvents(lambda: platform.events)
+        self._index: LiveIndex | None = None
+        self._units: dict[str, LiveUnit] = {}
+        self._rebuilding = threading.Lock()
+
+    @property
+    def limiter(self):
+        return self.platform.limiter
+
+    def live(self, session: Session) -> LiveIndex:
+        """The index of live campaigns, rebuilt after a change here or when older than the refresh
+        period (changes made by other processes). One request rebuilds, reading through its own
+        session (on SQLite a second one would wait for the write lock the first holds); the
+        others meanwhile auction over the previous snapshot."""
+        index = self._index
+        if index is not None and not self._stale(index):
+            return index
+        if index is not None and not self._rebuilding.acquire(blocking=False):
+            return index
+        if index is None:
+            self._rebuilding.acquire()
+        try:
+            if self._index is None or self._stale(self._index):
+                generation, today = auction.generation(), self.clock().date()  # read first: a change during the load is not missed
+                campaigns = demand.live_campaigns(session, today)
+                self._units = {}
+                self._index = LiveIndex(campaigns, generation, time.monotonic(), today)
+            return self._index
+        finally:
+            self._rebuilding.release()
+
+    def _stale(self, index: LiveIndex) -> bool:
+        return (
+            index.generation != auction.generation()
+            or time.monotonic() - index.built_at > self.settings.ads_index_refresh_seconds
+            or index.day != self.clock().date()  # a new day: new daily budgets
+        )
+
+    def unit(self, session: Session, unit_id: str) -> LiveUnit | None:
+        found = self._units.get(unit_id)
+        if found is None:
+            unit = session.get(AdUnit, unit_id) if len(unit_id) <= 32 else None
+            if unit is None:
+                return None
+            found = LiveUnit(
+                id=unit.id, app_id=unit.app_id, category=catalog.get_app(session, unit.app_id).category, kind=unit.kind, active=unit.active,
+                floor_cpm=unit.floor_cpm, min_watch_ms=(unit.min_watch_seconds or 0) * 1000, min_interval_seconds=unit.min_interval_seconds or 0,
+                reward_type=unit.reward_type, reward_amount=unit.reward_amount,
+            )
+            self._units[unit_id] = found
+        return found
+
+    def media_url(self, file: str) -> str:
+        return f"{self.settings.ads_media_url or self.settings.host_origin + '/media/ads'}/{file}"
+
+
+def frequency_key(campaign_id: str, user_id: str) -> str:
+    return f"ads:freq:{campaign_id}:{user_id}"
+
+
+def interval_key(app_id: str, user_id: str) -> str:
+    return f"ads:interval:{app_id}:{user_id}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    ad_id: str
+    format: str
+    min_watch_ms: int
+    creative: LiveCreative
+    advertiser: str
+    reward: tuple[str, int] | None
+
+
+def request_ad(session: Session, server: AdServer, *, user_id: str, app_id: str, unit_id: str, launch_id: str | None = None, market: str | None = None) -> Decision:
+    """Run the auction for one of the app's units and keep the decision (not yet billed)."""
+    if launch_id is not None and not LAUNCH_ID.match(launch_id):
+        raise InvalidArgument("launch_id must be 32 lowercase hex characters", field="launch_id")
+    if market is not None and not MARKET.match(market):
+        raise InvalidArgument("market is a two-letter country code like 'US'", field="market")
+    index = server.live(session)
+    unit = server.unit(session, unit_id)
+    if unit is None or unit.app_id != app_id:
+        raise InvalidArgument(f"app {app_id!r} has no ad unit {unit_id!r}", field="unit_id")
+    limiter = server.limiter
+    if unit.kind == "interstitial" and unit.min_interval_seconds:
+        wait = limiter.peek(interval_key(app_id, user_id), Rate(1, float(unit.min_interval_seconds)))
+        if not wait.allowed:
+            raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago; retry after {wait.retry_after:.0f} s")
+    now = server.clock()
+    server.events.record("ad_request", app_id=app_id, user_id=user_id, unit_id=unit.id, launch_id=launch_id, at=now)
+    if not unit.active:
+        raise NoFill("this ad unit is paused")
+
+    def allowed(campaign) -> bool:
+        return campaign.frequency is None or limiter.peek(frequency_key(campaign.id, user_id), campaign.frequency).allowed
+
+    outcome = index.auction(unit.kind, unit.category, market, unit.floor_cpm, allowed)
+    if outcome.campaign is None:
+        if outcome.capped:
+            raise FrequencyCapped("every ad that could fill this request was already shown to this person as often as its campaign allows")
+        raise NoFill("no ad is available for this request")
+    campaign = outcome.campaign
+    creative = random.choice(campaign.creatives(unit.kind))
+    rewarded = unit.kind == "rewarded"
+    # A creative shorter than the unit's minimum counts when watched to its end.
+    min_watch_ms = min(unit.min_watch_ms if rewarded else INTERSTITIAL_CLOSE_MS, creative.duration_ms)
+    ad_id = "ad_" + secrets.token_hex(12)
+    # The table's own INSERT, compiled once: this is the hot path, and nothing reads the row back.
+    session.execute(
+        DECIDE,
+        {
+            "id": ad_id, "app_id": app_id, "unit_id": unit.id, "campaign_id": campaign.id, "creative_id": creative.id, "user_id": user_id,
+            "launch_id": launch_id, "format": unit.kind, "house": campaign.house, "price_cpm": outcome.price_cpm, "price": outcome.price,
+            "developer_share": 0, "platform_share": 0, "min_watch_ms": min_watch_ms, "status": "decided", "decided_at": now, "rewarded": False,
+        },
+    )
+    session.commit()
+    server.events.record("ad_fill", app_id=app_id, user_id=user_id, unit_id=unit.id, ad_id=ad_id, campaign_id=campaign.id, launch_id=launch_id, at=now)
+    return Decision(ad_id, unit.kind, min_watch_ms, creative, campaign.advertiser, (unit.reward_type, unit.reward_amount) if rewarded else None)
+
+
+def _own(session: Session, ad_id: str, user_id: str) -> Impression:
+    impression = session.get(Impression, ad_id) if len(ad_id) <= 32 else None
+    if impression is None or impression.user_id != user_id:
+        raise NotFound(f"no ad {ad_id!r} was served to this person", field="ad_id")
+    return impression
+
+
+def _refuse(session: Session, impression: Impression, now: datetime) -> None:
+    session.execute(update(Impression).where(Impression.id == impression.id, Impression.status == "decided").values(status="refused", ended_at=now))
+    session.commit()
+
+
+def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> Impression:
+    """The host started showing the ad: bill it, once. If its budget (or the advertiser's funds)
+    ran out since the decision, nothing is billed and the answer is NO_FILL: the host closes it."""
+    impression = _own(session, ad_id, user_id)
+    if impression.status != "decided":
+        if impression.shown_at is None:
+            raise NoFill("this ad can no longer be shown")
+        return impression  # shown before: a retry bills nothing more
+    now = server.clock()
+    if now - impression.decided_at > timedelta(seconds=server.settings.ads_decision_ttl_seconds):
+        _refuse(session, impression, now)
+        raise NoFill("this ad was decided too long ago; request another")
+    campaign = session.get(Campaign, impression.campaign_id)
+    limiter = server.limiter
+    # Counted at the impression, not at the request: only what the person saw counts toward a cap.
+    if campaign.frequency_count and not limiter.hit(frequency_key(campaign.id, user_id), Rate(campaign.frequency_count, float(campaign.frequency_seconds))).allowed:
+        _refuse(session, impression, now)
+        raise FrequencyCapped("this person already saw this campaign as often as it allows")
+    unit = server.unit(session, impression.unit_id)
+    if impression.format == "interstitial" and unit and unit.min_interval_seconds:
+        if not limiter.hit(interval_key(impression.app_id, user_id), Rate(1, float(unit.min_interval_seconds))).allowed:
+            _refuse(session, impression, now)
+            raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
+    share = inventory.developer_share_bps(session, impression.app_id, server.settings.ads_developer_share_bps)
+    try:
+        developer, platform = billing.claim(session, impression, now=now, developer_share_bps=share)
+        billing.bill(session, impression, campaign, day=now.date(), developer=developer, platform=platform, advertiser_id=campaign.advertiser_id)
+        session.commit()
+    except billing.NotDecided:
+        session.rollback()
+        session.refresh(impression)
+        if impression.shown_at is None:
+            raise NoFill("this ad can no longer be shown") from None
+        return impression
+    except (billing.BudgetExhausted, InsufficientFunds):
+        session.rollback()
+        server.live(session).exhausted(campaign.id)
+        _refuse(session, impression, now)
+        raise NoFill("the ad's budget ran out; close it") from None
+    except BaseException:
+        session.rollback()
+        raise
+    for name, value in (("status", "shown"), ("shown_at", now), ("billed_day", now.date()), ("developer_share", developer), ("platform_share", platform)):
+        set_committed_value(impression, name, value)
+    server.events.record("ad_impression", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=campaign.id, launch_id=impression.launch_id, at=now)
+    return impression
+
+
+@dataclass(frozen=True)
+class Completion:
+    rewarded: bool
+    grant: RewardGrant | None = None
+    reason: str | None = None  # why there is no reward
+
+
+def _earned(impression: Impression, now: datetime, *, watched_ms: int, visible: bool, grace_ms: int) -> str | None:
+    """Why this completion earns no reward, or None if it earns one."""
+    if impression.format != "rewarded":
+        return "not_rewarded"
+    if not visible:
+        return "not_visible"
+    if watched_ms < impression.min_watch_ms:
+        return "watched_too_little"
+    # The host's word is not enough: the server's own clock must agree, up to a network's delay.
+    if now - impression.shown_at < timedelta(milliseconds=impression.min_watch_ms - grace_ms):
+        return "too_soon"
+    return None
+
+
+def complete(session: Session, server: AdServer, *, user_id: str, ad_id: str, watched_ms: int, visible: bool) -> Completion:
+    """The ad ran to its end (or to the minimum watch). Decided once: a retried report returns the
+    first answer, so a reward is granted exactly once."""
+    impression = _own(session, ad_id, user_id)
+    if impression.shown_at is None:
+        raise NotShown("this ad was not shown: report its impression first")
+    if impression.status != "shown":
+        return _completed(session, impression)
+    now = server.clock()
+    reason = _earned(impression, now, watched_ms=watched_ms, visible=visible, grace_ms=server.settings.ads_clock_grace_ms)
+    claimed = session.execute(
+        update(Impression)
+        .where(Impression.id == impression.id, Impression.status == "shown")
+        .values(status="completed", ended_at=now, watched_ms=watched_ms, visible=visible, rewarded=reason is None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        session.refresh(impression)
+        return _completed(session, impression)
+    grant = None
+    try:
+        if reason is None:
+            grant = rewards.grant_reward(session, impression, session.get(AdUnit, impression.unit_id))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    server.events.record(
+        "ad_complete", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=impression.campaign_id,
+        launch_id=impression.launch_id, duration_ms=watched_ms, at=now,
+    )
+    return Completion(rewarded=reason is None, grant=grant, reason=reason)
+
+
+def _completed(session: Session, impression: Impression) -> Completion:
+    if impression.rewarded:
+        grant = session.scalars(select(RewardGrant).where(RewardGrant.ad_id == impression.id)).one()
+        return Completion(rewarded=True, grant=grant)
+    return Completion(rewarded=False, reason="closed" if impression.status == "closed" else "already_reported")
+
+
+def click(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> str:
+    """The person tapped the ad: count the first tap, and give the host the URL to open."""
+    impression = _own(session, ad_id, user_id)
+    if impression.shown_at is None:
+        raise NotShown("this ad was not shown")
+    now = server.clock()
+    first = session.execute(update(Impression).where(Impression.id == impression.id, Impression.clicked_at.is_(None)).values(clicked_at=now)).rowcount
+    url = session.get(Creative, impression.creative_id).click_url
+    session.commit()
+    if first:
+        server.events.record("ad_click", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=impression.campaign_id, launch_id=impression.launch_id, at=now)
+    return url
+
+
+def close(session: Session, server: AdServer, *, user_id: str, ad_id: str, watched_ms: int) -> None:
+    """The person closed the ad before it ended: no reward (a later completion changes nothing)."""
+    impression = _own(session, ad_id, user_id)
+    now = server.clock()
+    closed = session.execute(
+        update(Impression).where(Impression.id == impression.id, Impression.status.in_(("decided", "shown"))).values(status="closed", ended_at=now, watched_ms=watched_ms)
+    ).rowcount
+    session.commit()
+    if closed:
+        server.events.record(
+            "ad_close", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=impression.campaign_id,
+            launch_id=impression.launch_id, duration_ms=watched_ms, at=now,
+        )

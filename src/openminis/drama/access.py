@@ -1,0 +1,191 @@
+"""Who may watch which episode, unlocking it, and the signed URLs its media is fetched with.
+
+An unlock is one row per person per episode (or per series), inserted once: double taps, retries
+and a second device all find the row and pay nothing more. Its coins move in the same
+transaction, with an idempotency key of its own as a second guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openminis.ads import rewards as ads_rewards
+from openminis.db import insert_ignoring_conflicts, utcnow
+from openminis.drama.catalog import episode as ready_episode
+from openminis.drama.catalog import published_series
+from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
+from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.payments.settings_service import get as payment_settings
+from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN, Leg
+
+URL_LIFETIME = timedelta(hours=6)
+
+
+class EpisodeLocked(PlatformError):
+    status = 402
+    code = "EPISODE_LOCKED"
+
+
+def _subscribed(session: Session, user_id: str, series: Series) -> bool:
+    covering = (DramaPass.series_id == series.id) | ((DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id))
+    return session.scalar(
+        select(func.count()).select_from(Subscription).join(DramaPass, DramaPass.id == Subscription.pass_id)
+        .where(Subscription.user_id == user_id, covering, Subscription.current_period_end > utcnow(), Subscription.status.in_(("active", "cancelled")))
+    ) > 0
+
+
+def access(session: Session, user_id: str, series: Series, episode: Episode) -> str | None:
+    """Why the person may watch the episode (free, coins, ad, series, pass), or None."""
+    if episode.number <= series.free_episodes:
+        return "free"
+    unlock = session.get(EpisodeUnlock, (user_id, episode.id))
+    if unlock is not None:
+        return unlock.method
+    if session.get(SeriesUnlock, (user_id, series.id)) is not None:
+        return "series"
+    if _subscribed(session, user_id, series):
+        return "pass"
+    return None
+
+
+def access_map(session: Session, user_id: str, series: Series, episodes: list[Episode]) -> dict[int, str | None]:
+    """``access`` for every episode, in three queries instead of three per episode."""
+    unlocked = dict(session.execute(select(EpisodeUnlock.episode_id, EpisodeUnlock.method).where(EpisodeUnlock.user_id == user_id, EpisodeUnlock.series_id == series.id)).all())
+    whole = "series" if session.get(SeriesUnlock, (user_id, series.id)) else ("pass" if _subscribed(session, user_id, series) else None)
+    return {e.number: ("free" if e.number <= series.free_episodes else unlocked.get(e.id) or whole) for e in episodes}
+
+
+def _charge(session: Session, *, key: str, user_id: str, series: Series, price: int, what: str) -> None:
+    fee = price * payment_settings(session, series.app_id).fee_bps // 10_000
+    ledger.transfer(
+        session, key=key, kind="drama_unlock", currency=COIN,
+        legs=[
+            Leg(ledger.account_id(session, "user_wallet", user_id), -price),
+            Leg(ledger.account_id(session, "app_earnings", series.app_id), price - fee),
+            Leg(ledger.account_id(session, "platform_revenue"), fee),
+        ],
+        details={"series_id": series.id, "what": what, "gross": price, "fee": fee},
+    )
+
+
+def unlock_with_coins(session: Session, *, user_id: str, series_id: str, number: int) -> str:
+    """Unlock one episode for the series' episode price; returns how the person has access now."""
+    series = published_series(session, series_id)
+    episode = ready_episode(session, series.id, number)
+    existing = access(session, user_id, series, episode)
+    if existing:
+        return existing
+    try:
+        if insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "coins", "created_at": utcnow()}):
+            _charge(session, key=f"unlock:{user_id}:{episode.id}", user_id=user_id, series=series, price=series.episode_price, what=f"episode {number}")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return access(session, user_id, series, episode)
+
+
+def unlock_with_ad(session: Session, *, user_id: str, series_id: str, number: int, ad_id: str) -> str:
+    """Unlock one episode with a rewarded ad the person watched to the end, in the series' own app.
+    The ad's id is recorded with the unlock, so the same ad cannot unlock a second episode."""
+    series = published_series(session, series_id)
+    if not series.ad_unlock:
+        raise Conflict("this series cannot be unlocked with ads", code="AD_UNLOCK_DISABLED")
+    episode = ready_episode(session, series.id, number)
+    existing = access(session, user_id, series, episode)
+    if existing:
+        return existing
+    since = utcnow() - timedelta(days=1)
+    today = session.scalar(
+        select(func.count()).select_from(EpisodeUnlock)
+        .where(EpisodeUnlock.user_id == user_id, EpisodeUnlock.series_id == series.id, EpisodeUnlock.method == "ad", EpisodeUnlock.created_at > since)
+    )
+    if today >= series.ad_unlocks_per_day:
+        raise Conflict(f"at most {series.ad_unlocks_per_day} episodes a day can be unlocked with ads", code="AD_UNLOCK_LIMIT")
+    ads_rewards.earned_reward(session, ad_id=ad_id, user_id=user_id, app_id=series.app_id)
+    used = session.scalar(select(EpisodeUnlock.episode_id).where(EpisodeUnlock.ad_id == ad_id))
+    if used is not None:
+        raise Conflict("this ad already unlocked an episode", code="REWARD_USED")
+    try:
+        insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "ad", "ad_id": ad_id, "created_at": utcnow()})
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return access(session, user_id, series, episode)
+
+
+def buy_series(session: Session, *, user_id: str, series_id: str) -> None:
+    series = published_series(session, series_id)
+    if series.series_price is None:
+        raise Conflict("this series is not sold whole", code="NOT_FOR_SALE")
+    try:
+        if insert_ignoring_conflicts(session, SeriesUnlock, {"user_id": user_id, "series_id": series.id, "created_at": utcnow()}):
+            _charge(session, key=f"series:{user_id}:{series.id}", user_id=user_id, series=series, price=series.series_price, what="series")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# Signed media URLs -----------------------------------------------------------------------------
+
+
+def _signature(secret: str, episode_id: str, media_key: str, expires: int) -> str:
+    message = f"drama-media\0{episode_id}\0{media_key}\0{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Playback:
+    expires_at: int
+    urls: dict[str, str]
+
+
+def playback(session: Session, secret: str, *, user_id: str, series_id: str, number: int, base_url: str) -> Playback:
+    """Signed, expiring URLs of an episode's media, for a person who may watch it."""
+    series = published_series(session, series_id)
+    episode = ready_episode(session, series.id, number)
+    if not access(session, user_id, series, episode):
+        raise EpisodeLocked(f"episode {number} is locked", field="number")
+    expires = int(time.time() + URL_LIFETIME.total_seconds())
+    query = f"exp={expires}&sig={_signature(secret, episode.id, episode.media_key, expires)}"
+    root = f"{base_url}/media/drama/{episode.id}/{episode.media_key}"
+    urls = {name: f"{root}/{path}?{query}" for name, path in (("mp4_720", "720p.mp4"), ("mp4_480", "480p.mp4"), ("hls", "master.m3u8"), ("poster", "poster.jpg"))}
+    return Playback(expires_at=expires, urls=urls)
+
+
+def check_media_url(secret: str, episode_id: str, media_key: str, exp: str, sig: str) -> int:
+    """The URL's expiry if its signature holds and it has not expired; raises otherwise."""
+    if not exp.isdigit() or len(exp) > 12:
+        raise EpisodeLocked("this media link is not valid", code="MEDIA_LINK_INVALID")
+    expires = int(exp)
+    if not hmac.compare_digest(_signature(secret, episode_id, media_key, expires), sig or ""):
+        raise EpisodeLocked("this media link is not valid", code="MEDIA_LINK_INVALID")
+    if expires < time.time():
+        raise EpisodeLocked("this media link has expired; ask for a new one", code="MEDIA_LINK_EXPIRED")
+    return expires
+
+
+def save_progress(session: Session, *, user_id: str, series_id: str, number: int, position_ms: int) -> None:
+    published_series(session, series_id)
+    if not 1 <= number <= 10_000 or not 0 <= position_ms <= 24 * 3600 * 1000:
+        raise InvalidArgument("episode number or position out of range")
+    row = session.get(WatchProgress, (user_id, series_id))
+    if row is None:
+        session.add(WatchProgress(user_id=user_id, series_id=series_id, episode_number=number, position_ms=position_ms))
+    else:
+        row.episode_number, row.position_ms, row.updated_at = number, position_ms, utcnow()
+    session.commit()
+
+
+def progress(session: Session, user_id: str, series_id: str) -> WatchProgress | None:
+    return session.get(WatchProgress, (user_id, series_id))

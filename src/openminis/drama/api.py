@@ -1,0 +1,126 @@
+"""Viewer routes: the Dramas hub, a series with what the person may watch, unlocks, playback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path as FilePath
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
+
+from openminis.drama import access, catalog, subscriptions
+from openminis.drama.models import Episode, Series
+from openminis.drama.schemas import (
+    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscriptionOut, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
+)
+from openminis.errors import InvalidArgument, NotFound
+from openminis.platform import Platform
+from openminis.runtime.schemas import Ok
+from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+
+router = APIRouter(tags=["drama"])
+SeriesId = Path(max_length=32)
+Number = Path(ge=1, le=10_000)
+MEDIA_TYPES = {".mp4": "video/mp4", ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg"}
+
+
+def series_out(session: Session, series: Series, base: str, cls=SeriesOut, **extra):
+    ready = catalog.episodes(session, series.id, ready_only=True)
+    cover = f"{base}/media/drama/{ready[0].id}/{ready[0].media_key}/poster.jpg?cover=1" if ready else None
+    fields = {name: getattr(series, name) for name in SeriesOut.model_fields if hasattr(series, name)}
+    return cls(**fields, cover_url=cover, episode_count=len(ready), **extra)
+
+
+@router.get("/api/dramas", response_model=SeriesList)
+def dramas(session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SeriesList:
+    return SeriesList(items=[series_out(session, s, platform.settings.host_origin) for s in catalog.list_series(session)])
+
+
+@router.get("/api/dramas/{series_id}", response_model=ViewerSeriesOut)
+def series_detail(series_id: str = SeriesId, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ViewerSeriesOut:
+    series = catalog.published_series(session, series_id)
+    ready = catalog.episodes(session, series.id, ready_only=True)
+    rights = access.access_map(session, visitor.user.id, series, ready)
+    base = platform.settings.host_origin
+    episodes = [
+        ViewerEpisodeOut(number=e.number, title=e.title, duration_ms=e.duration_ms, access=rights[e.number], thumbnail_url=f"{base}/media/drama/{e.id}/{e.media_key}/thumb-000.jpg?cover=1")
+        for e in ready
+    ]
+    saved = access.progress(session, visitor.user.id, series.id)
+    passes = [PassOut(id=p.id, title=p.title, period_days=p.period_days, price=p.price, series_id=p.series_id) for p in subscriptions.passes_for(session, series)]
+    return series_out(
+        session, series, base, ViewerSeriesOut, episodes=episodes, passes=passes,
+        progress=ProgressOut(episode_number=saved.episode_number, position_ms=saved.position_ms) if saved else None,
+    )
+
+
+@router.post("/api/dramas/{series_id}/episodes/{number}/playback", response_model=PlaybackOut)
+def playback(series_id: str = SeriesId, number: int = Number, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> PlaybackOut:
+    """Signed, expiring media URLs; 402 EPISODE_LOCKED when the person may not watch it."""
+    signed = access.playback(session, platform.secret, user_id=visitor.user.id, series_id=series_id, number=number, base_url=platform.settings.host_origin)
+    return PlaybackOut(expires_at=signed.expires_at, urls=signed.urls)
+
+
+@router.post("/api/dramas/{series_id}/episodes/{number}/unlock", response_model=AccessOut)
+def unlock(
+    body: UnlockIn, series_id: str = SeriesId, number: int = Number, visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> AccessOut:
+    if body.method == "coins":
+        granted = access.unlock_with_coins(session, user_id=visitor.user.id, series_id=series_id, number=number)
+    else:
+        if not body.ad_id:
+            raise InvalidArgument("ad_id is required to unlock with an ad", field="ad_id")
+        granted = access.unlock_with_ad(session, user_id=visitor.user.id, series_id=series_id, number=number, ad_id=body.ad_id)
+    return AccessOut(number=number, access=granted)
+
+
+@router.post("/api/dramas/{series_id}/purchase", response_model=Ok)
+def buy_series(series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
+    access.buy_series(session, user_id=visitor.user.id, series_id=series_id)
+    return Ok()
+
+
+@router.put("/api/dramas/{series_id}/progress", response_model=Ok)
+def save_progress(body: ProgressIn, series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
+    access.save_progress(session, user_id=visitor.user.id, series_id=series_id, number=body.episode_number, position_ms=body.position_ms)
+    return Ok()
+
+
+@router.post("/api/passes/{pass_id}/subscribe", response_model=SubscriptionOut)
+def subscribe(pass_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SubscriptionOut:
+    subscription = subscriptions.subscribe(session, platform.secret, user_id=visitor.user.id, pass_id=pass_id)
+    return SubscriptionOut.model_validate(subscription, from_attributes=True)
+
+
+@router.post("/api/subscriptions/{subscription_id}/cancel", response_model=SubscriptionOut)
+def cancel(subscription_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> SubscriptionOut:
+    return SubscriptionOut.model_validate(subscriptions.cancel(session, user_id=visitor.user.id, subscription_id=subscription_id), from_attributes=True)
+
+
+@router.get("/media/drama/{episode_id}/{media_key}/{path:path}", include_in_schema=False)
+def media(
+    request: Request, episode_id: str = Path(max_length=32), media_key: str = Path(max_length=80), path: str = Path(max_length=80),
+    exp: str = Query(default="", max_length=12), sig: str = Query(default="", max_length=64), cover: str = Query(default=""),
+    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+):
+    """Episode media, only through a signed, unexpired URL. Posters and thumbnails are public
+    (``cover``): they are what a locked episode shows in the list."""
+    public = cover == "1" and (path == "poster.jpg" or (path.startswith("thumb-") and path.endswith(".jpg")))
+    episode = session.get(Episode, episode_id)
+    if episode is None or episode.media_key != media_key or episode.status != "ready":
+        raise NotFound("no such media")
+    if not public:
+        expires = access.check_media_url(platform.secret, episode_id, media_key, exp, sig)
+    folder = platform.settings.data_dir / "media" / "drama" / media_key
+    target = (folder / path).resolve()
+    if folder.resolve() not in target.parents or not target.is_file():
+        raise NotFound("no such media")
+    suffix = FilePath(path).suffix
+    if suffix == ".m3u8":
+        # Each segment and variant must carry the same signature, or the player could not fetch them.
+        lines = [line if not line or line.startswith("#") else f"{line}?exp={exp}&sig={sig}" for line in target.read_text().splitlines()]
+        return Response("\n".join(lines) + "\n", media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "private, no-store"})
+    max_age = 86_400 if public else max(0, expires - int(time.time()))
+    return FileResponse(target, media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"), headers={"Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, immutable"})

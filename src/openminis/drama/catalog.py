@@ -1,0 +1,124 @@
+"""Series and episodes: a producer's drama app creates series, uploads episodes, publishes."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service as catalog
+from openminis.db import utcnow
+from openminis.drama.models import Episode, Series
+from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.jobs import service as jobs
+
+TRANSCODE_JOB = "drama.transcode"
+SERIES_FIELDS = {"title", "synopsis", "genres", "language", "age_rating", "free_episodes", "episode_price", "series_price", "ad_unlock", "ad_unlocks_per_day"}
+
+
+def _check(fields: dict) -> None:
+    if "title" in fields and not 1 <= len(fields["title"].strip()) <= 120:
+        raise InvalidArgument("title is 1-120 characters", field="title")
+    for name in ("free_episodes", "ad_unlocks_per_day"):
+        if name in fields and not 0 <= fields[name] <= 1000:
+            raise InvalidArgument(f"{name} is 0 to 1000", field=name)
+    for name in ("episode_price", "series_price"):
+        if fields.get(name) is not None and not 1 <= fields[name] <= 100_000:
+            raise InvalidArgument(f"{name} is 1 to 100,000 coins", field=name)
+
+
+def create_series(session: Session, app_id: str, **fields) -> Series:
+    app = catalog.get_app(session, app_id)
+    if app.kind != "drama":
+        raise InvalidArgument("series belong to drama apps; register the app with kind 'drama'", field="app_id")
+    unknown = set(fields) - SERIES_FIELDS
+    if unknown:
+        raise InvalidArgument(f"unknown fields: {', '.join(sorted(unknown))}")
+    _check(fields)
+    series = Series(id="ser_" + secrets.token_hex(8), app_id=app_id, **fields)
+    session.add(series)
+    session.commit()
+    return series
+
+
+def update_series(session: Session, app_id: str, series_id: str, **fields) -> Series:
+    series = owned_series(session, app_id, series_id)
+    _check(fields)
+    for name, value in fields.items():
+        if name in SERIES_FIELDS:
+            setattr(series, name, value)
+    session.commit()
+    return series
+
+
+def owned_series(session: Session, app_id: str, series_id: str) -> Series:
+    series = session.get(Series, series_id)
+    if series is None or series.app_id != app_id:
+        raise NotFound(f"no series {series_id!r} in this app")
+    return series
+
+
+def published_series(session: Session, series_id: str) -> Series:
+    series = session.get(Series, series_id)
+    if series is None or series.status != "published":
+        raise NotFound(f"no series {series_id!r}")
+    return series
+
+
+def list_series(session: Session, *, app_id: str | None = None, published: bool = True) -> list[Series]:
+    statement = select(Series)
+    if app_id:
+        statement = statement.where(Series.app_id == app_id)
+    if published:
+        statement = statement.where(Series.status == "published")
+    return list(session.scalars(statement.order_by(Series.published_at.desc(), Series.created_at.desc())))
+
+
+def episodes(session: Session, series_id: str, *, ready_only: bool = False) -> list[Episode]:
+    statement = select(Episode).where(Episode.series_id == series_id)
+    if ready_only:
+        statement = statement.where(Episode.status == "ready")
+    return list(session.scalars(statement.order_by(Episode.number)))
+
+
+def episode(session: Session, series_id: str, number: int) -> Episode:
+    found = session.scalar(select(Episode).where(Episode.series_id == series_id, Episode.number == number, Episode.status == "ready"))
+    if found is None:
+        raise NotFound(f"no episode {number} in this series")
+    return found
+
+
+def accept_upload(session: Session, media_root: Path, app_id: str, series_id: str, number: int, *, title: str, source: Path) -> Episode:
+    """Take an uploaded file for episode ``number`` (moved into the media store) and queue its
+    transcoding. A new upload of a published episode replaces it only once the new one is ready."""
+    series = owned_series(session, app_id, series_id)
+    if not 1 <= number <= 10_000:
+        raise InvalidArgument("episode numbers are 1 to 10,000", field="number")
+    found = session.scalar(select(Episode).where(Episode.series_id == series.id, Episode.number == number))
+    if found is None:
+        found = Episode(id="ep_" + secrets.token_hex(8), series_id=series.id, number=number)
+        session.add(found)
+    elif found.status == "processing":
+        raise Conflict(f"episode {number} is still being processed", code="EPISODE_PROCESSING")
+    found.title = title[:120] if title else f"Episode {number}"
+    found.status, found.progress, found.error, found.updated_at = "processing", 0, None, utcnow()
+    upload = media_root / "uploads" / f"{found.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, upload)
+    jobs.enqueue(session, TRANSCODE_JOB, {"episode_id": found.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}")
+    session.commit()
+    return found
+
+
+def publish(session: Session, app_id: str, series_id: str) -> Series:
+    series = owned_series(session, app_id, series_id)
+    ready = session.scalar(select(func.count()).select_from(Episode).where(Episode.series_id == series.id, Episode.status == "ready"))
+    if not ready:
+        raise Conflict("a series needs at least one ready episode to be published", code="NOTHING_READY")
+    if series.status != "published":
+        series.status, series.published_at = "published", utcnow()
+    session.commit()
+    return series

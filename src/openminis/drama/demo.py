@@ -1,0 +1,77 @@
+"""The demo's short drama, "Night Shift": ten episodes generated on this machine, then put through
+the same upload and transcoding pipeline as a producer's, and published when all are ready."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from openminis.catalog.models import App
+from openminis.developers import service as developers
+from openminis.developers.models import Developer
+from openminis.drama import catalog
+from openminis.drama.models import Series
+from openminis.drama.synth import make_clip
+
+log = logging.getLogger("openminis.demo")
+APP_ID = "demo-dramas"
+TITLE = "Night Shift"
+EPISODES = [
+    ("The First Call", "Mia starts her first night at Saint Clare's."),
+    ("Room 214", "A patient who should not be awake asks for her by name."),
+    ("The Chart", "Someone has changed the medication chart."),
+    ("Dr. Hale", "The new surgeon knows more than he says."),
+    ("Blackout", "The power fails at 3 a.m."),
+    ("The Basement", "Mia follows the sound of a ringing phone."),
+    ("Old Records", "A file from 1998 carries her mother's name."),
+    ("Confession", "Hale tells her why he came back."),
+    ("Code Blue", "Everything happens at once on the fourth floor."),
+    ("Morning", "The night ends. Not everyone is who they seemed."),
+]
+
+
+def seed(platform, *, seconds: float = 20, report=print) -> str | None:
+    """Create the demo series if it is not there yet. Returns its id once published."""
+    media_root = platform.settings.data_dir / "media" / "drama"
+    with platform.db.session() as session:
+        existing = session.scalar(select(Series).where(Series.app_id == APP_ID, Series.title == TITLE))
+        if existing is not None and existing.status == "published":
+            return existing.id
+        if session.get(App, APP_ID) is None:
+            studio = session.get(Developer, "demo-studio") or Developer(id="demo-studio", user_id=None, name="openminis Demo Studio")
+            session.add(studio)
+            session.flush()
+            developers.register_app(session, studio, app_id=APP_ID, name="Demo Dramas", kind="drama")
+        if existing is None:
+            existing = catalog.create_series(
+                session, APP_ID, title=TITLE, synopsis="A nurse's first night shift at an old hospital, and the secret it keeps. A ten-episode mystery.",
+                genres=["mystery", "romance"], free_episodes=3, episode_price=30, series_price=200, ad_unlock=True, ad_unlocks_per_day=5,
+            )
+        series_id = existing.id
+        done = {e.number for e in catalog.episodes(session, series_id) if e.status in ("processing", "ready")}
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, (title, line) in enumerate(EPISODES, start=1):
+            if number in done:
+                continue
+            clip = make_clip(Path(tmp) / f"ep{number}.mp4", seconds=seconds, lines=[TITLE, f"Episode {number}: {title}", line], seed=number)
+            with platform.db.session() as session:
+                catalog.accept_upload(session, media_root, APP_ID, series_id, number, title=title, source=clip)
+            report(f"demo: drama episode {number}/{len(EPISODES)} generated; transcoding")
+    # The job worker transcodes; publish once every episode is ready.
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        with platform.db.session() as session:
+            states = [e.status for e in catalog.episodes(session, series_id)]
+            if states.count("ready") == len(EPISODES):
+                catalog.publish(session, APP_ID, series_id)
+                report(f"demo: drama series '{TITLE}' published ({len(EPISODES)} episodes)")
+                return series_id
+            if "failed" in states:
+                log.error("a demo episode failed to transcode; the series stays unpublished")
+                return None
+        time.sleep(2)
+    return None

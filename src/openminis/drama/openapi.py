@@ -1,0 +1,90 @@
+"""Open API routes for producers: series, episode uploads, publishing, passes."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path as FilePath
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from openminis.drama import catalog, subscriptions
+from openminis.drama.api import series_out
+from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
+from openminis.errors import InvalidArgument, PlatformError
+from openminis.openapi.guards import current_app_id
+from openminis.platform import Platform
+from openminis.web.dependencies import get_platform, get_session
+
+router = APIRouter(tags=["drama"])
+SeriesId = Path(max_length=32)
+UPLOAD_TYPES = {"video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm"}
+
+
+def producer_out(session: Session, platform: Platform, series) -> ProducerSeriesOut:
+    episodes = [EpisodeOut.model_validate(e, from_attributes=True) for e in catalog.episodes(session, series.id)]
+    return series_out(session, series, platform.settings.host_origin, ProducerSeriesOut, episodes=episodes)
+
+
+@router.post("/series", response_model=ProducerSeriesOut, status_code=201)
+def create_series(body: SeriesIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
+    return producer_out(session, platform, catalog.create_series(session, app_id, **body.model_dump()))
+
+
+@router.get("/series", response_model=SeriesList)
+def list_series(app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SeriesList:
+    return SeriesList(items=[series_out(session, s, platform.settings.host_origin) for s in catalog.list_series(session, app_id=app_id, published=False)])
+
+
+@router.get("/series/{series_id}", response_model=ProducerSeriesOut)
+def get_series(series_id: str = SeriesId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
+    """The series with every episode's processing status and progress."""
+    return producer_out(session, platform, catalog.owned_series(session, app_id, series_id))
+
+
+@router.patch("/series/{series_id}", response_model=ProducerSeriesOut)
+def patch_series(body: SeriesPatch, series_id: str = SeriesId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
+    return producer_out(session, platform, catalog.update_series(session, app_id, series_id, **body.model_dump(exclude_none=True)))
+
+
+@router.put("/series/{series_id}/episodes/{number}", response_model=EpisodeOut, status_code=202)
+async def upload_episode(
+    request: Request, series_id: str = SeriesId, number: int = Path(ge=1, le=10_000), title: str = Query(default="", max_length=120),
+    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> EpisodeOut:
+    """Upload an episode's video as the raw body (video/mp4, video/quicktime or video/webm).
+    It is transcoded in the background; poll GET /series/{id} for its progress."""
+    suffix = UPLOAD_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip())
+    if suffix is None:
+        raise InvalidArgument(f"Content-Type must be one of {', '.join(UPLOAD_TYPES)}", field="content-type")
+    limit = platform.settings.max_episode_upload_bytes
+    staging = FilePath(tempfile.mkdtemp(dir=platform.settings.data_dir)) / f"upload-{secrets.token_hex(4)}{suffix}"
+    try:
+        size = 0
+        with staging.open("wb") as file:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
+                file.write(chunk)
+        if size == 0:
+            raise InvalidArgument("the upload is empty")
+        media_root = platform.settings.data_dir / "media" / "drama"
+        episode = await run_in_threadpool(catalog.accept_upload, session, media_root, app_id, series_id, number, title=title, source=staging)
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.parent.rmdir()
+    return EpisodeOut.model_validate(episode, from_attributes=True)
+
+
+@router.post("/series/{series_id}/publish", response_model=ProducerSeriesOut)
+def publish(series_id: str = SeriesId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
+    return producer_out(session, platform, catalog.publish(session, app_id, series_id))
+
+
+@router.post("/passes", response_model=PassOut, status_code=201)
+def create_pass(body: PassIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> PassOut:
+    created = subscriptions.create_pass(session, app_id, title=body.title, period_days=body.period_days, price=body.price, series_id=body.series_id)
+    return PassOut(id=created.id, title=created.title, period_days=created.period_days, price=created.price, series_id=created.series_id)

@@ -1,0 +1,56 @@
+"""The transcoding job: one uploaded episode through the media pipeline, with visible progress."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from openminis.db import Database, utcnow
+from openminis.drama import media
+from openminis.drama.catalog import TRANSCODE_JOB
+from openminis.drama.models import Episode
+from openminis.jobs import service as jobs
+
+log = logging.getLogger("openminis.drama")
+# Transcoding takes minutes on a busy machine; retry a crash soon, but give up within a day.
+POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), give_up_after=timedelta(hours=24))
+
+
+def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float) -> None:
+    def transcode(session: Session, payload: dict) -> None:
+        episode_id, upload = payload["episode_id"], media_root / "uploads" / payload["upload"]
+        if not upload.exists():
+            return  # done before a crash cut the job's bookkeeping short
+        # Hold no transaction while transcoding: on SQLite it would hold the write lock for minutes.
+        session.rollback()
+        key = f"{episode_id}-{secrets.token_hex(4)}"
+
+        def progress(percent: int) -> None:
+            with db.session() as tracker:
+                tracker.execute(update(Episode).where(Episode.id == episode_id).values(progress=percent, updated_at=utcnow()))
+                tracker.commit()
+
+        try:
+            output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
+        except media.MediaRejected as exc:
+            session.execute(update(Episode).where(Episode.id == episode_id).values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow()))
+            session.commit()
+            upload.unlink(missing_ok=True)
+            log.info("episode %s rejected: %s", episode_id, exc.message)
+            return
+        episode = session.get(Episode, episode_id)
+        previous = episode.media_key
+        episode.media_key, episode.status, episode.progress, episode.duration_ms, episode.error = key, "ready", 100, output.duration_ms, None
+        episode.updated_at = utcnow()
+        session.commit()
+        upload.unlink(missing_ok=True)
+        if previous:
+            shutil.rmtree(media_root / previous, ignore_errors=True)
+
+    registry.register(TRANSCODE_JOB, transcode, POLICY)

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SeriesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=120)
+    synopsis: str = Field(default="", max_length=2000)
+    genres: list[str] = Field(default_factory=list, max_length=10)
+    language: str = Field(default="en", max_length=16)
+    age_rating: str = Field(default="12+", max_length=8)
+    free_episodes: int = Field(default=3, ge=0, le=1000)
+    episode_price: int = Field(default=30, ge=1, le=100_000)
+    series_price: int | None = Field(default=None, ge=1, le=100_000)
+    ad_unlock: bool = True
+    ad_unlocks_per_day: int = Field(default=5, ge=0, le=1000)
+
+
+class SeriesPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=120)
+    synopsis: str | None = Field(default=None, max_length=2000)
+    genres: list[str] | None = Field(default=None, max_length=10)
+    free_episodes: int | None = Field(default=None, ge=0, le=1000)
+    episode_price: int | None = Field(default=None, ge=1, le=100_000)
+    series_price: int | None = Field(default=None, ge=1, le=100_000)
+    ad_unlock: bool | None = None
+    ad_unlocks_per_day: int | None = Field(default=None, ge=0, le=1000)
+
+
+class EpisodeOut(BaseModel):
+    number: int
+    title: str
+    status: str
+    progress: int
+    duration_ms: int
+    error: str | None = None
+
+
+class SeriesOut(BaseModel):
+    id: str
+    app_id: str
+    title: str
+    synopsis: str
+    genres: list[str]
+    language: str
+    age_rating: str
+    status: str
+    free_episodes: int
+    episode_price: int
+    series_price: int | None
+    ad_unlock: bool
+    ad_unlocks_per_day: int
+    cover_url: str | None = None
+    episode_count: int = 0
+
+
+class ProducerSeriesOut(SeriesOut):
+    episodes: list[EpisodeOut]
+
+
+class SeriesList(BaseModel):
+    items: list[SeriesOut]
+
+
+class ViewerEpisodeOut(BaseModel):
+    number: int
+    title: str
+    duration_ms: int
+    access: str | None  # free | coins | ad | series | pass, or None when locked
+    thumbnail_url: str | None = None
+
+
+class ProgressOut(BaseModel):
+    episode_number: int
+    position_ms: int
+
+
+class PassOut(BaseModel):
+    id: str
+    title: str
+    period_days: int
+    price: int
+    series_id: str | None
+
+
+class ViewerSeriesOut(SeriesOut):
+    episodes: list[ViewerEpisodeOut]
+    progress: ProgressOut | None
+    passes: list[PassOut]
+
+
+class UnlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["coins", "ad"]
+    ad_id: str | None = Field(default=None, max_length=64, description="the completed rewarded ad, for method 'ad'")
+
+
+class AccessOut(BaseModel):
+    number: int
+    access: str
+
+
+class PlaybackOut(BaseModel):
+    expires_at: int
+    urls: dict[str, str]
+
+
+class ProgressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    episode_number: int = Field(ge=1, le=10_000)
+    position_ms: int = Field(ge=0, le=86_400_000)
+
+
+class PassIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=80)
+    period_days: Literal[7, 30]
+    price: int = Field(ge=1, le=100_000)
+    series_id: str | None = Field(default=None, max_length=32)
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    pass_id: str
+    status: str
+    period: int
+    current_period_end: datetime

@@ -1,0 +1,144 @@
+"""Passes: a week or a month of every episode, paid in coins and renewed from the wallet.
+
+A renewal is a job scheduled at the end of the paid period. It charges the next period (an
+idempotency key per period: a renewal retried after a crash charges once) and schedules the next
+one; if the wallet cannot cover it, the subscription lapses. Renewals and lapses are notified to
+the app's backend like orders.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service as catalog
+from openminis.db import utcnow
+from openminis.drama.models import DramaPass, Series, Subscription
+from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.identity import app_identity
+from openminis.jobs import service as jobs
+from openminis.payments import notifications
+from openminis.payments.settings_service import get as payment_settings
+from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN, InsufficientFunds, Leg
+
+RENEW_JOB = "drama.renew"
+
+
+def create_pass(session: Session, app_id: str, *, title: str, period_days: int, price: int, series_id: str | None) -> DramaPass:
+    if period_days not in (7, 30):
+        raise InvalidArgument("a pass lasts 7 or 30 days", field="period_days")
+    if not 1 <= price <= 100_000:
+        raise InvalidArgument("price is 1 to 100,000 coins", field="price")
+    if series_id is not None:
+        series = session.get(Series, series_id)
+        if series is None or series.app_id != app_id:
+            raise NotFound(f"no series {series_id!r} in this app", field="series_id")
+    drama_pass = DramaPass(id="pass_" + secrets.token_hex(6), app_id=app_id, series_id=series_id, title=title[:80] or "Pass", period_days=period_days, price=price)
+    session.add(drama_pass)
+    session.commit()
+    return drama_pass
+
+
+def passes_for(session: Session, series: Series) -> list[DramaPass]:
+    covering = (DramaPass.series_id == series.id) | ((DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id))
+    return list(session.scalars(select(DramaPass).where(covering, DramaPass.active).order_by(DramaPass.price)))
+
+
+def _charge_period(session: Session, subscription: Subscription, drama_pass: DramaPass, period: int) -> None:
+    fee = drama_pass.price * payment_settings(session, drama_pass.app_id).fee_bps // 10_000
+    ledger.transfer(
+        session, key=f"pass:{subscription.id}:{period}", kind="subscription", currency=COIN,
+        legs=[
+            Leg(ledger.account_id(session, "user_wallet", subscription.user_id), -drama_pass.price),
+            Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), drama_pass.price - fee),
+            Leg(ledger.account_id(session, "platform_revenue"), fee),
+        ],
+        details={"pass_id": drama_pass.id, "subscription_id": subscription.id, "period": period, "gross": drama_pass.price, "fee": fee},
+    )
+
+
+def _notify(session: Session, secret: str, subscription: Subscription, drama_pass: DramaPass, event_type: str) -> None:
+    data = {
+        "subscription": {
+            "id": subscription.id, "pass_id": drama_pass.id, "openid": app_identity.known_openid(session, secret, drama_pass.app_id, subscription.user_id),
+            "status": subscription.status, "period": subscription.period, "price": drama_pass.price,
+            "current_period_end": subscription.current_period_end.isoformat(),
+        }
+    }
+    notifications.enqueue_event(session, drama_pass.app_id, event_type, data, unique_key=f"notify:{subscription.id}:{event_type}:{subscription.period}")
+
+
+def subscribe(session: Session, secret: str, *, user_id: str, pass_id: str) -> Subscription:
+    drama_pass = session.get(DramaPass, pass_id)
+    if drama_pass is None or not drama_pass.active:
+        raise NotFound(f"no pass {pass_id!r}")
+    catalog.get_app(session, drama_pass.app_id)
+    existing = session.scalar(select(Subscription).where(Subscription.user_id == user_id, Subscription.pass_id == pass_id))
+    now = utcnow()
+    if existing is not None and existing.status == "active" and existing.current_period_end > now:
+        return existing
+    if existing is not None and existing.status == "cancelled" and existing.current_period_end > now:
+        existing.status = "active"  # changed their mind before the period ended: renewals resume
+        session.commit()
+        return existing
+    try:
+        subscription = existing or Subscription(id="sub_" + secrets.token_hex(8), user_id=user_id, pass_id=pass_id, period=0, current_period_end=now)
+        if existing is None:
+            session.add(subscription)
+            session.flush()
+        subscription.period += 1
+        subscription.status = "active"
+        subscription.current_period_end = now + timedelta(days=drama_pass.period_days)
+        _charge_period(session, subscription, drama_pass, subscription.period)
+        jobs.enqueue(session, RENEW_JOB, {"subscription_id": subscription.id}, unique_key=f"renew:{subscription.id}:{subscription.period + 1}", run_at=subscription.current_period_end)
+        _notify(session, secret, subscription, drama_pass, "subscription.started")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return subscription
+
+
+def cancel(session: Session, *, user_id: str, subscription_id: str) -> Subscription:
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.user_id != user_id:
+        raise NotFound(f"no subscription {subscription_id!r}")
+    if subscription.status == "lapsed":
+        raise Conflict("this subscription has already ended", code="SUBSCRIPTION_ENDED")
+    subscription.status = "cancelled"  # access lasts until the paid period ends
+    session.commit()
+    return subscription
+
+
+def renewer(secret: str):
+    # The job's run_at is the period's end: the worker runs it when due, by its own clock.
+    def renew(session: Session, payload: dict) -> None:
+        subscription = session.get(Subscription, payload["subscription_id"])
+        if subscription is None or subscription.status != "active":
+            return  # cancelled or lapsed: nothing to renew
+        drama_pass = session.get(DramaPass, subscription.pass_id)
+        period = subscription.period + 1
+        try:
+            _charge_period(session, subscription, drama_pass, period)
+        except InsufficientFunds:
+            session.rollback()
+            subscription = session.get(Subscription, payload["subscription_id"])
+            subscription.status = "lapsed"
+            _notify(session, secret, subscription, drama_pass, "subscription.lapsed")
+            session.commit()
+            return
+        subscription.period = period
+        subscription.current_period_end += timedelta(days=drama_pass.period_days)
+        jobs.enqueue(session, RENEW_JOB, {"subscription_id": subscription.id}, unique_key=f"renew:{subscription.id}:{period + 1}", run_at=subscription.current_period_end)
+        _notify(session, secret, subscription, drama_pass, "subscription.renewed")
+        session.commit()
+
+    return renew
+
+
+def subscriptions_of(session: Session, user_id: str) -> list[Subscription]:
+    return list(session.scalars(select(Subscription).where(Subscription.user_id == user_id).order_by(Subscription.created_at.desc())))

@@ -1,0 +1,158 @@
+"""Free episodes play; the rest unlock once, by coins, the series or a pass; locked media never leaks."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from openminis.db import utcnow
+from openminis.drama import access
+from openminis.wallet import service as ledger
+from tests.concurrency import race
+from tests.studio import balance, csrf_of, top_up
+
+
+def episodes_access(player, series_id) -> dict[int, str | None]:
+    return {e["number"]: e["access"] for e in player.get(f"/api/dramas/{series_id}").json()["episodes"]}
+
+
+def play(player, series_id, number):
+    return player.post(f"/api/dramas/{series_id}/episodes/{number}/playback")
+
+
+def test_the_hub_lists_published_series_and_free_episodes_play(client, series, player):
+    listed = player.get("/api/dramas").json()["items"]
+    assert [(s["title"], s["episode_count"]) for s in listed] == [("Night Shift", 5)]
+    assert episodes_access(player, series["id"]) == {1: "free", 2: "free", 3: None, 4: None, 5: None}
+    urls = play(player, series["id"], 1).json()["urls"]
+    path = urls["mp4_720"].split("localhost:8000", 1)[1]
+    video = player.get(path, headers={"Range": "bytes=0-99"})
+    assert video.status_code == 206 and len(video.content) == 100
+    assert video.headers["content-type"] == "video/mp4" and "max-age=" in video.headers["cache-control"]
+
+
+def test_a_locked_episode_is_refused_whatever_url_is_tried(client, series, player):
+    locked = play(player, series["id"], 3)
+    assert locked.status_code == 402 and locked.json()["code"] == "EPISODE_LOCKED"
+    # Someone else's signed URL of episode 3 does not open episode 4, nor without its signature.
+    owner = client
+    top_up(owner)
+    owner.post(f"/api/dramas/{series['id']}/episodes/3/unlock", json={"method": "coins"}, headers=csrf_of(owner))
+    url = play(owner, series["id"], 3).json()["urls"]["mp4_480"]
+    parts = urlsplit(url)
+    assert player.get(parts.path).status_code == 402  # no signature
+    forged = parts.path.replace("480p.mp4", "720p.mp4") + "?" + parts.query
+    assert player.get(forged).status_code == 200  # same episode, same signature: allowed by design
+    episode_4 = play(owner, series["id"], 4)
+    assert episode_4.status_code == 402
+    other_episode_path = "/".join(parts.path.split("/")[:3]) + "/ep_other/" + "/".join(parts.path.split("/")[4:])
+    assert player.get(other_episode_path + "?" + parts.query).status_code == 404
+    tampered = parts.query.replace("exp=", "exp=9")
+    assert player.get(parts.path + "?" + tampered).json()["code"] == "MEDIA_LINK_INVALID"
+
+
+def test_an_expired_media_url_is_refused(client, series, player, platform):
+    url = play(player, series["id"], 1).json()["urls"]["mp4_480"]
+    parts = urlsplit(url)
+    episode_id, media_key = parts.path.split("/")[3:5]
+    past = int(time.time()) - 10
+    sig = access._signature(platform.secret, episode_id, media_key, past)
+    response = player.get(f"{parts.path}?exp={past}&sig={sig}")
+    assert response.status_code == 402 and response.json()["code"] == "MEDIA_LINK_EXPIRED"
+
+
+def test_the_hls_playlist_carries_the_signature_to_every_segment(client, series, player):
+    url = play(player, series["id"], 1).json()["urls"]["hls"]
+    parts = urlsplit(url)
+    master = player.get(parts.path + "?" + parts.query).text
+    variant_line = next(line for line in master.splitlines() if line.endswith(parts.query))
+    variant_path = parts.path.rsplit("/", 1)[0] + "/" + variant_line
+    variant = player.get(variant_path).text
+    segment = next(line for line in variant.splitlines() if line.startswith("seg-"))
+    assert segment.endswith(parts.query)
+    assert player.get(variant_path.rsplit("/", 1)[0].split("?")[0] + "/" + segment).headers["content-type"] == "video/mp2t"
+
+
+def test_a_coin_unlock_charges_once_under_retries(client, series, player, platform):
+    top_up(player)
+    headers = csrf_of(player)
+    for _ in range(3):
+        response = player.post(f"/api/dramas/{series['id']}/episodes/3/unlock", json={"method": "coins"}, headers=headers)
+        assert response.json() == {"number": 3, "access": "coins"}
+    assert balance(player) == 1200 - 20
+    assert play(player, series["id"], 3).status_code == 200
+
+
+def test_20_concurrent_unlocks_of_one_episode_charge_once(client, series, player, platform):
+    top_up(player)
+    user_id = player.get("/api/me").json()["user"]["id"]
+
+    def unlock(worker: int, n: int) -> str:
+        with platform.db.session() as session:
+            return access.unlock_with_coins(session, user_id=user_id, series_id=series["id"], number=4)
+
+    assert race(workers=20, attempts=1, attempt=unlock) == {"coins": 20}
+    assert balance(player) == 1200 - 20
+    with platform.db.session() as session:
+        check = ledger.verify(session)
+        assert check.ok, check.problems
+
+
+def test_an_unlock_the_wallet_cannot_cover_leaves_the_episode_locked(client, series, player):
+    response = player.post(f"/api/dramas/{series['id']}/episodes/3/unlock", json={"method": "coins"}, headers=csrf_of(player))
+    assert response.status_code == 402 and response.json()["code"] == "INSUFFICIENT_FUNDS"
+    assert episodes_access(player, series["id"])[3] is None
+
+
+def test_buying_the_series_unlocks_every_episode_once(client, series, player):
+    top_up(player)
+    headers = csrf_of(player)
+    assert player.post(f"/api/dramas/{series['id']}/purchase", headers=headers).json() == {"ok": True}
+    assert player.post(f"/api/dramas/{series['id']}/purchase", headers=headers).json() == {"ok": True}
+    assert balance(player) == 1200 - 60
+    assert set(episodes_access(player, series["id"]).values()) == {"free", "series"}
+
+
+def test_progress_resumes_on_another_device_of_the_same_account(client, series, player):
+    from tests.studio import browser, sign_up
+
+    sign_up(player, "viewer@example.com", "a long password")
+    player.put(f"/api/dramas/{series['id']}/progress", json={"episode_number": 2, "position_ms": 41_000}, headers=csrf_of(player))
+    other = browser(client)
+    other.post("/api/account/sign-in", json={"email": "viewer@example.com", "password": "a long password"}, headers=csrf_of(other))
+    assert other.get(f"/api/dramas/{series['id']}").json()["progress"] == {"episode_number": 2, "position_ms": 41_000}
+
+
+def test_a_pass_unlocks_everything_renews_from_the_wallet_and_lapses_when_short(client, series, studio, player, platform):
+    created = client.post("/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 500, "series_id": series["id"]}, headers=studio.headers).json()
+    top_up(player)  # 1200 coins: two weeks, not three
+    subscription = player.post(f"/api/passes/{created['id']}/subscribe", headers=csrf_of(player)).json()
+    assert (subscription["status"], subscription["period"]) == ("active", 1)
+    assert set(episodes_access(player, series["id"]).values()) == {"free", "pass"}
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
+    assert balance(player) == 200
+    platform.worker(clock=lambda: start + timedelta(days=14, minutes=1)).drain()
+    assert balance(player) == 200  # could not cover a third week
+    with platform.db.session() as session:
+        from openminis.drama.models import Subscription
+
+        lapsed = session.get(Subscription, subscription["id"])
+        assert (lapsed.status, lapsed.period) == ("lapsed", 2)
+        check = ledger.verify(session)
+        assert check.ok, check.problems
+
+
+def test_a_cancelled_pass_keeps_access_to_the_end_of_its_period_and_does_not_renew(client, series, studio, player, platform):
+    created = client.post("/openapi/v1/passes", json={"title": "Monthly", "period_days": 30, "price": 300}, headers=studio.headers).json()
+    top_up(player)
+    subscription = player.post(f"/api/passes/{created['id']}/subscribe", headers=csrf_of(player)).json()
+    cancelled = player.post(f"/api/subscriptions/{subscription['id']}/cancel", headers=csrf_of(player)).json()
+    assert cancelled["status"] == "cancelled"
+    assert episodes_access(player, series["id"])[5] == "pass"
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=31)).drain()
+    assert balance(player) == 900

@@ -1,0 +1,66 @@
+"""Uploaded episodes are transcoded into what the player streams; bad files are refused clearly."""
+
+from __future__ import annotations
+
+import av
+
+from tests.drama.conftest import upload
+
+
+def test_an_uploaded_episode_becomes_vertical_renditions_hls_and_a_poster(client, studio, clips, platform):
+    series = client.post("/openapi/v1/series", json={"title": "Pipeline"}, headers=studio.headers).json()
+    accepted = upload(client, studio, series["id"], 1, clips["episode"])
+    assert accepted.status_code == 202 and accepted.json()["status"] == "processing"
+    platform.worker().drain()
+    [episode] = client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"]
+    assert (episode["status"], episode["progress"], episode["duration_ms"]) == ("ready", 100, 3000)
+    folder = next((platform.settings.data_dir / "media" / "drama").glob("ep_*"))
+    for name, size in (("720p", (720, 1280)), ("480p", (480, 854))):
+        with av.open(str(folder / f"{name}.mp4")) as media:
+            video = media.streams.video[0]
+            assert (video.codec_context.name, video.codec_context.width, video.codec_context.height) == ("h264", *size)
+            assert media.streams.audio[0].codec_context.name == "aac"
+        # The index (moov) comes before the media data (mdat): playback starts before the download ends.
+        head = (folder / f"{name}.mp4").read_bytes()[:200_000]
+        assert head.index(b"moov") < head.index(b"mdat")
+        assert (folder / name / "index.m3u8").read_text().count("#EXTINF") >= 1
+    assert "720p/index.m3u8" in (folder / "master.m3u8").read_text()
+    assert (folder / "poster.jpg").read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_publish_nothing(client, studio, clips, platform, tmp_path):
+    series = client.post("/openapi/v1/series", json={"title": "Bad uploads"}, headers=studio.headers).json()
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a video" * 500)
+    platform.settings.max_episode_seconds = 2.5
+    for number, clip in enumerate([corrupt, clips["silent"], clips["landscape"], clips["episode"]], start=1):
+        upload(client, studio, series["id"], number, clip)
+    platform.worker().drain()
+    errors = {e["number"]: (e["status"], e["error"].split(":")[0]) for e in client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"]}
+    assert errors == {1: ("failed", "CORRUPT_MEDIA"), 2: ("failed", "SILENT"), 3: ("failed", "WRONG_SHAPE"), 4: ("failed", "TOO_LONG")}
+    assert not list((platform.settings.data_dir / "media" / "drama").glob("ep_*"))
+    refused = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
+    assert refused.status_code == 409 and refused.json()["code"] == "NOTHING_READY"
+
+
+def test_uploads_of_the_wrong_type_or_for_a_game_app_are_refused(client, studio, clips):
+    series = client.post("/openapi/v1/series", json={"title": "Types"}, headers=studio.headers).json()
+    response = client.put(f"/openapi/v1/series/{series['id']}/episodes/1", content=b"x", headers={**studio.headers, "Content-Type": "image/png"})
+    assert response.status_code == 422 and response.json()["field"] == "content-type"
+
+
+def test_a_job_cut_off_mid_transcode_runs_again_after_a_restart(client, studio, clips, platform):
+    from datetime import timedelta
+
+    from openminis.db import utcnow
+    from openminis.jobs import service as jobs
+
+    series = client.post("/openapi/v1/series", json={"title": "Restart"}, headers=studio.headers).json()
+    upload(client, studio, series["id"], 1, clips["episode"])
+    with platform.db.session() as session:
+        assert jobs.claim(session, utcnow()) is not None  # a worker took it, then the process died
+    platform.worker().drain()
+    assert client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"][0]["status"] == "processing"
+    later = utcnow() + timedelta(minutes=3)
+    platform.worker(clock=lambda: later).drain()
+    assert client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"][0]["status"] == "ready"
