@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -58,6 +59,18 @@ def publish_folder(platform: Platform, path: Path, *, skip_existing: bool = Fals
     return f"{version.app_id} {version.version} ({version.size_bytes:,} bytes, {len(version.files)} files)"
 
 
+def seed_demo_content(platform: Platform) -> None:
+    from openminis.ads import demo as ads_demo
+    from openminis.drama import demo as drama_demo
+
+    try:
+        drama_demo.ensure_app(platform)
+        ads_demo.seed(platform, report=console.print)
+        drama_demo.seed(platform, report=console.print)
+    except Exception:  # the demo's extras must never take the server down
+        logging.getLogger("openminis.demo").exception("demo content could not be made")
+
+
 @app.command()
 def publish(path: Path = typer.Argument(..., help="A package folder or zip with minis.json at its root."), data_dir: Path | None = DataDir):
     """Validate a package and store it as a new immutable version."""
@@ -100,10 +113,8 @@ def serve(
     if worker:
         worker.start()
     if demo:
-        # Generating and transcoding the demo drama takes a minute or two: the host is up meanwhile.
-        from openminis.drama import demo as drama_demo
-
-        threading.Thread(target=drama_demo.seed, args=(platform,), kwargs={"report": console.print}, name="demo-drama", daemon=True).start()
+        # Generating the demo's ads and drama takes a minute or two: the host is up meanwhile.
+        threading.Thread(target=seed_demo_content, args=(platform,), name="demo-content", daemon=True).start()
     console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
     try:
         uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning")

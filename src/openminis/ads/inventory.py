@@ -15,7 +15,7 @@ from openminis.ads import auction
 from openminis.ads.models import AdSettings, AdUnit
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
-from openminis.errors import InvalidArgument, NotFound
+from openminis.errors import Conflict, InvalidArgument, NotFound
 
 KINDS = ("rewarded", "interstitial")
 NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,60}$")
@@ -92,12 +92,22 @@ def _apply(unit: AdUnit, fields: UnitFields) -> None:
     unit.updated_at = utcnow()
 
 
-def create_unit(session: Session, app_id: str, fields: UnitFields) -> AdUnit:
+UNIT_ID = re.compile(r"^au_[a-z0-9_]{3,28}$")
+
+
+def create_unit(session: Session, app_id: str, fields: UnitFields, *, unit_id: str | None = None) -> AdUnit:
+    """A new unit. ``unit_id`` lets a developer choose a stable id to ship inside the package
+    (the unit is made by the backend, the game carries its id); otherwise one is made up."""
     catalog.get_app(session, app_id)
     if len(list_units(session, app_id)) >= MAX_UNITS:
         raise InvalidArgument(f"an app has at most {MAX_UNITS} ad units", field="name")
+    if unit_id is not None:
+        if not UNIT_ID.match(unit_id):
+            raise InvalidArgument("a chosen unit id is 'au_' then 3-28 lowercase letters, digits or '_'", field="id")
+        if session.get(AdUnit, unit_id) is not None:
+            raise Conflict(f"ad unit id {unit_id!r} is taken", code="UNIT_ID_TAKEN", field="id")
     now = utcnow()
-    unit = AdUnit(id="au_" + secrets.token_hex(8), app_id=app_id, kind=None, created_at=now)
+    unit = AdUnit(id=unit_id or "au_" + secrets.token_hex(8), app_id=app_id, kind=None, created_at=now)
     _apply(unit, fields)
     session.add(unit)
     session.commit()

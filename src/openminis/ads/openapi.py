@@ -43,7 +43,7 @@ def unit_fields(body: AdUnitIn) -> inventory.UnitFields:
 @router.post("/ad-units", response_model=AdUnitOut, status_code=201)
 def create_unit(body: AdUnitIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AdUnitOut:
     """A new ad unit; the game shows its ads with ``minis.showRewardedAd({unitId})`` or ``showInterstitialAd``."""
-    return unit_out(inventory.create_unit(session, app_id, unit_fields(body)))
+    return unit_out(inventory.create_unit(session, app_id, unit_fields(body), unit_id=body.id))
 
 
 @router.get("/ad-units", response_model=AdUnitList)

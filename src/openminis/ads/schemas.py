@@ -27,6 +27,7 @@ class Reward(BaseModel):
 
 
 class AdUnitIn(Strict):
+    id: str | None = Field(default=None, pattern=r"^au_[a-z0-9_]{3,28}$", description="optional stable id to ship in the package; made up if absent")
     name: str = Field(min_length=1, max_length=60, pattern=PRINTABLE)
     kind: Literal["rewarded", "interstitial"]
     reward: Reward | None = Field(default=None, description="rewarded units only: what watching earns")

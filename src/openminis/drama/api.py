@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
+from openminis.ads import inventory as ads_inventory
 from openminis.drama import access, catalog, subscriptions
 from openminis.drama.models import Episode, Series
 from openminis.drama.schemas import (
@@ -49,8 +50,9 @@ def series_detail(series_id: str = SeriesId, visitor: Visitor = Depends(current_
     ]
     saved = access.progress(session, visitor.user.id, series.id)
     passes = [PassOut(id=p.id, title=p.title, period_days=p.period_days, price=p.price, series_id=p.series_id) for p in subscriptions.passes_for(session, series)]
+    units = [u for u in ads_inventory.list_units(session, series.app_id) if u.kind == "rewarded" and u.active] if series.ad_unlock else []
     return series_out(
-        session, series, base, ViewerSeriesOut, episodes=episodes, passes=passes,
+        session, series, base, ViewerSeriesOut, episodes=episodes, passes=passes, ad_unit_id=units[0].id if units else None,
         progress=ProgressOut(episode_number=saved.episode_number, position_ms=saved.position_ms) if saved else None,
     )
 

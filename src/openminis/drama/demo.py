@@ -34,18 +34,24 @@ EPISODES = [
 ]
 
 
-def seed(platform, *, seconds: float = 20, report=print) -> str | None:
-    """Create the demo series if it is not there yet. Returns its id once published."""
-    media_root = platform.settings.data_dir / "media" / "drama"
+def ensure_app(platform) -> None:
+    """The demo studio's drama app, which the series (and its ad unit) belong to."""
     with platform.db.session() as session:
-        existing = session.scalar(select(Series).where(Series.app_id == APP_ID, Series.title == TITLE))
-        if existing is not None and existing.status == "published":
-            return existing.id
         if session.get(App, APP_ID) is None:
             studio = session.get(Developer, "demo-studio") or Developer(id="demo-studio", user_id=None, name="openminis Demo Studio")
             session.add(studio)
             session.flush()
             developers.register_app(session, studio, app_id=APP_ID, name="Demo Dramas", kind="drama")
+
+
+def seed(platform, *, seconds: float = 20, report=print) -> str | None:
+    """Create the demo series if it is not there yet. Returns its id once published."""
+    media_root = platform.settings.data_dir / "media" / "drama"
+    ensure_app(platform)
+    with platform.db.session() as session:
+        existing = session.scalar(select(Series).where(Series.app_id == APP_ID, Series.title == TITLE))
+        if existing is not None and existing.status == "published":
+            return existing.id
         if existing is None:
             existing = catalog.create_series(
                 session, APP_ID, title=TITLE, synopsis="A nurse's first night shift at an old hospital, and the secret it keeps. A ten-episode mystery.",

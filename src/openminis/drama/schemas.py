@@ -91,6 +91,8 @@ class PassOut(BaseModel):
 
 
 class ViewerSeriesOut(SeriesOut):
+    # The series' app's rewarded ad unit the player shows for an ad unlock (None: no ad unlocks).
+    ad_unit_id: str | None = None
     episodes: list[ViewerEpisodeOut]
     progress: ProgressOut | None
     passes: list[PassOut]

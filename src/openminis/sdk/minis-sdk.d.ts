@@ -20,6 +20,13 @@ declare namespace minis {
     | "ALREADY_OWNED" // a permanent product the person already owns: restore it with getPurchases()
     | "NOT_FOUND" // no such product (or order) in this app
     | "PAYMENT_DECLINED" // the payment provider declined the person's card (top-ups; the sheet offers another card)
+    | "EPISODE_LOCKED" // drama: the person may not watch this episode yet; offer minis.drama.unlock()
+    | "AD_UNLOCK_LIMIT" // drama: the person unlocked as many episodes of this series with ads today as it allows
+    | "AD_UNLOCK_DISABLED" // drama: this series cannot be unlocked with ads
+    | "NO_FILL" // ads: no ad to show for this unit now (no demand, or the unit is paused); try later
+    | "FREQUENCY_CAPPED" // ads: this person has seen the available ads as often as their advertisers allow
+    | "INTERVAL_NOT_ELAPSED" // ads: an interstitial of your app was shown to this person too recently (the unit's min_interval_seconds)
+    | "NOT_READY" // ads: show() without a loaded ad: call load() and wait for it (each loaded ad shows once)
     | "INTERNAL";
 
   interface MinisError extends Error {
@@ -193,6 +200,144 @@ declare namespace minis {
 
   /** Ask the host to close the app. */
   function exit(): Promise<void>;
+
+  /**
+   * Rewarded and interstitial ads, like WeChat's createRewardedVideoAd and Facebook's
+   * getRewardedVideoAsync. Create ad units in your backend (Open API `POST /openapi/v1/ad-units`,
+   * docs/ads.md); the host runs the auction, plays the ad above your app in its own player and pauses
+   * your app meanwhile (onHide, then onShow when the ad closes). Your app never draws an ad.
+   *
+   *     const ad = minis.ads.createRewarded("au_3f9c0e1d2a4b5c6d");
+   *     ad.load().then(() => showWatchButton(), () => hideWatchButton());
+   *     // on the person's tap:
+   *     const { rewarded } = await ad.show();
+   *     if (rewarded) continueRun(); // and your backend gets a signed reward callback
+   *     ad.load(); // the next one
+   */
+  namespace ads {
+    interface ShowResult {
+      /**
+       * Rewarded ads: true only when the platform granted the reward: the person watched the ad to
+       * its minimum (or its end) while the page stayed visible, and the platform's clock agrees.
+       * Closing early, or hiding the page meanwhile, gives false. Always false for interstitials.
+       */
+      rewarded: boolean;
+      /** With a reward: the id your backend's verified callback carries (`transaction_id`). */
+      transactionId?: string;
+    }
+
+    interface Ad {
+      /**
+       * Asks the platform for an ad of the unit and has the host fetch it. Call it ahead of time,
+       * after onShow (a frame nobody opened gets NOT_ALLOWED).
+       * @throws MinisError NO_FILL, FREQUENCY_CAPPED, INTERVAL_NOT_ELAPSED (interstitials),
+       * INVALID_ARGUMENT (not a unit of your app, or of the other kind), NOT_ALLOWED, NO_HOST.
+       */
+      load(): Promise<void>;
+      /**
+       * Plays the loaded ad above your app and resolves when the person closes it. No timeout short
+       * of 10 minutes: it waits on the person.
+       * @throws MinisError NOT_READY (nothing loaded), NOT_ALLOWED (the app is not on screen, a host
+       * sheet or another ad is open), NO_FILL (the ad could no longer run: try load() again).
+       */
+      show(): Promise<ShowResult>;
+      /** Every failure of load() and show(), as well as their rejections. Returns an unsubscribe function. */
+      onError(callback: (error: MinisError) => void): () => void;
+      /** After each show(), when the ad closed, with the same result. Returns an unsubscribe function. */
+      onClose(callback: (result: ShowResult) => void): () => void;
+    }
+
+    /** A rewarded ad: the person chooses to watch it for something in your app. */
+    function createRewarded(unitId: string): Ad;
+
+    /**
+     * An interstitial: shown at a natural break (between rounds). Its close button appears after a
+     * few seconds. The unit's min_interval_seconds spaces them out (INTERVAL_NOT_ELAPSED).
+     */
+    function createInterstitial(unitId: string): Ad;
+  }
+
+  /**
+   * Short dramas, for drama apps (minis.json `kind: "drama"`) that draw a player of their own. A
+   * producer who needs no custom player publishes series through the Open API and the host's
+   * built-in player shows them; these calls are for the others. An app sees only its own series.
+   */
+  namespace drama {
+    interface Series {
+      id: string;
+      title: string;
+      synopsis: string;
+      genres: string[];
+      language: string;
+      ageRating: string;
+      /** An absolute URL on the host's origin (a JPEG), or null before any episode is ready. */
+      coverUrl: string | null;
+      episodeCount: number;
+      /** Episodes 1 to freeEpisodes are free for everyone. */
+      freeEpisodes: number;
+      /** In coins, per episode. */
+      episodePrice: number;
+      /** In coins, the whole series at once; null when it is not sold whole. */
+      seriesPrice: number | null;
+      /** Whether an episode may be unlocked by watching a rewarded ad. */
+      adUnlock: boolean;
+    }
+
+    /** Why the person may watch an episode, or null while it is locked. */
+    type Access = "free" | "coins" | "ad" | "series" | "pass" | null;
+
+    interface Episode {
+      number: number;
+      title: string;
+      durationMs: number;
+      access: Access;
+      /** A small JPEG on the host's origin, public: show it for locked episodes too. */
+      thumbnailUrl: string | null;
+    }
+
+    interface Playback {
+      /** When the URLs stop working, in milliseconds since the epoch (like Date.now()). Ask again before. */
+      expiresAt: number;
+      /**
+       * Signed URLs on the host's origin (your app's CSP allows media from it). `mp4_720` and
+       * `mp4_480` are H.264/AAC with the index at the front; `hls` is a master playlist for
+       * browsers that play HLS natively; `poster` a 720x1280 JPEG.
+       */
+      urls: { mp4_720: string; mp4_480: string; hls: string; poster: string };
+    }
+
+    interface UnlockResult {
+      number: number;
+      access: Exclude<Access, null>;
+    }
+
+    /** Your app's published series, newest first. */
+    function getSeries(): Promise<Series[]>;
+
+    /** @throws MinisError NOT_FOUND when the series is not one of your app's published series. */
+    function getEpisodes(seriesId: string): Promise<Episode[]>;
+
+    /** Each episode's access, keyed by its number: `{"1": "free", "4": null}`. */
+    function getEntitlements(seriesId: string): Promise<Record<string, Access>>;
+
+    /**
+     * Unlocks an episode for the person. Never silent: "coins" shows the host's paywall (price,
+     * balance, a top-up when short) and charges only when the person confirms there; "ad" plays a
+     * rewarded ad in the host's ad player at once (call it from the person's own "watch an ad"
+     * tap) and unlocks with it if the platform granted the reward. Resolves at once, without a
+     * sheet, when the episode is already watchable. No timeout short of 10 minutes.
+     * @throws MinisError USER_CANCELLED (the sheet closed, or the ad ended without its reward),
+     * INSUFFICIENT_FUNDS, NOT_FOUND, NOT_ALLOWED (another sheet or ad is open, or the app is not on
+     * screen), AD_UNLOCK_LIMIT, AD_UNLOCK_DISABLED, NO_FILL, FREQUENCY_CAPPED, INVALID_ARGUMENT, NO_HOST.
+     */
+    function unlock(seriesId: string, number: number, method?: "coins" | "ad"): Promise<UnlockResult>;
+
+    /**
+     * Signed, expiring media URLs of an episode the person may watch.
+     * @throws MinisError EPISODE_LOCKED (unlock it first), NOT_FOUND, NO_HOST.
+     */
+    function getPlaybackUrl(seriesId: string, number: number): Promise<Playback>;
+  }
 
   /**
    * Cloud save, per person per app, kept by the platform across devices.

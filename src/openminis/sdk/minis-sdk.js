@@ -8,7 +8,7 @@
 (function () {
   "use strict";
 
-  var VERSION = "1.1.0";
+  var VERSION = "1.2.0";
   var TIMEOUT_MS = 10000;
   // Calls that open a host sheet wait on the person, who may take their time (a top-up with a
   // bank approval, say); the cap only stops a promise from hanging forever.
@@ -306,6 +306,109 @@
     return { productId: options.productId, quantity: quantity, payload: payload };
   }
 
+  function checkSeriesId(seriesId) {
+    if (typeof seriesId !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(seriesId)) {
+      throw new MinisError("INVALID_ARGUMENT", "seriesId: a series id from minis.drama.getSeries()");
+    }
+  }
+
+  function checkEpisodeNumber(number) {
+    if (typeof number !== "number" || number % 1 !== 0 || number < 1 || number > 10000) {
+      throw new MinisError("INVALID_ARGUMENT", "number: an episode number from 1 to 10000");
+    }
+  }
+
+  // A drama call: checked here, answered by the host (there are no dramas without one).
+  function dramaCall(method, params, check, timeoutMs) {
+    return validated(check, function () {
+      return hostOnly("drama." + method, function () {
+        return send("drama." + method, params, timeoutMs);
+      });
+    });
+  }
+
+  // An ad object of minis.ads: load() runs the auction and has the host fetch the creative;
+  // show() has the host play it above the app (which gets `hide`, then `show`) and resolves when
+  // it closes. Each loaded ad shows once: load again for the next one.
+  function AdObject(format, unitId) {
+    if (typeof unitId !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(unitId)) {
+      throw new MinisError("INVALID_ARGUMENT", "unitId: an ad unit id of your app (au_...)");
+    }
+    var adId = null;
+    var loading = null;
+    var errorCallbacks = [];
+    var closeCallbacks = [];
+
+    function failed(error) {
+      errorCallbacks.slice().forEach(function (callback) {
+        try {
+          callback(error);
+        } catch (thrown) {
+          setTimeout(function () {
+            throw thrown;
+          });
+        }
+      });
+      throw error;
+    }
+
+    function subscribe(list, callback) {
+      list.push(callback);
+      return function () {
+        var at = list.indexOf(callback);
+        if (at >= 0) list.splice(at, 1);
+      };
+    }
+
+    this.load = function () {
+      if (!loading) {
+        loading = hostOnly("ads", function () {
+          return send("ads.load", { unitId: unitId, format: format });
+        }).then(
+          function (answer) {
+            adId = answer.adId;
+            loading = null;
+          },
+          function (error) {
+            loading = null;
+            return failed(error);
+          }
+        );
+      }
+      return loading;
+    };
+
+    this.show = function () {
+      if (!adId) {
+        return Promise.reject(new MinisError("NOT_READY", "load() the ad, and wait for it, before show()")).catch(failed);
+      }
+      var id = adId;
+      adId = null;
+      return send("ads.show", { adId: id }, PERSON_TIMEOUT_MS).then(function (result) {
+        var outcome = { rewarded: !!(result && result.rewarded) };
+        if (result && result.transactionId) outcome.transactionId = result.transactionId;
+        runCallbacks(
+          closeCallbacks.map(function (callback) {
+            return function () {
+              callback(outcome);
+            };
+          })
+        );
+        return outcome;
+      }, failed);
+    };
+
+    this.onError = function (callback) {
+      return subscribe(errorCallbacks, callback);
+    };
+
+    this.onClose = function (callback) {
+      return subscribe(closeCallbacks, callback);
+    };
+
+    Object.freeze(this);
+  }
+
   function standaloneSystemInfo() {
     return {
       platform: "openminis",
@@ -442,6 +545,54 @@
       });
     },
 
+    ads: {
+      createRewarded: function (unitId) {
+        return new AdObject("rewarded", unitId);
+      },
+      createInterstitial: function (unitId) {
+        return new AdObject("interstitial", unitId);
+      },
+    },
+
+    // Drama apps with a player of their own: their series, what the person may watch, unlocks
+    // (always confirmed on a host sheet) and signed media URLs.
+    drama: {
+      getSeries: function () {
+        return dramaCall("getSeries", {}, function () {});
+      },
+      getEpisodes: function (seriesId) {
+        return dramaCall("getEpisodes", { seriesId: seriesId }, function () {
+          checkSeriesId(seriesId);
+        });
+      },
+      getEntitlements: function (seriesId) {
+        return dramaCall("getEntitlements", { seriesId: seriesId }, function () {
+          checkSeriesId(seriesId);
+        });
+      },
+      unlock: function (seriesId, number, method) {
+        var params = { seriesId: seriesId, number: number, method: method === undefined ? "coins" : method };
+        return dramaCall(
+          "unlock",
+          params,
+          function () {
+            checkSeriesId(seriesId);
+            checkEpisodeNumber(number);
+            if (params.method !== "coins" && params.method !== "ad") {
+              throw new MinisError("INVALID_ARGUMENT", 'method: "coins" or "ad"');
+            }
+          },
+          PERSON_TIMEOUT_MS
+        );
+      },
+      getPlaybackUrl: function (seriesId, number) {
+        return dramaCall("getPlaybackUrl", { seriesId: seriesId, number: number }, function () {
+          checkSeriesId(seriesId);
+          checkEpisodeNumber(number);
+        });
+      },
+    },
+
     storage: {
       get: function (key) {
         return validated(
@@ -488,5 +639,7 @@
   };
 
   Object.freeze(minis.storage);
+  Object.freeze(minis.drama);
+  Object.freeze(minis.ads);
   window.minis = Object.freeze(minis);
 })();

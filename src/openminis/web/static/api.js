@@ -22,7 +22,7 @@ export class Api {
     this.csrfToken = csrfToken;
   }
 
-  async request(method, path, { body, signal } = {}) {
+  async request(method, path, { body, signal, keepalive = false } = {}) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRF-Token"] = this.csrfToken;
@@ -34,6 +34,7 @@ export class Api {
         body: body === undefined ? undefined : JSON.stringify(body),
         credentials: "same-origin",
         signal,
+        keepalive,
       });
     } catch (error) {
       if (error.name === "AbortError") throw error;
@@ -189,6 +190,76 @@ export class Api {
 
   purchases(appId) {
     return this.request("GET", `${this.appPath(appId)}/purchases`);
+  }
+
+  // Short dramas: series, what the person may watch, unlocks and playback (drama/api.py).
+
+  dramas() {
+    return this.request("GET", "/api/dramas");
+  }
+
+  drama(seriesId) {
+    return this.request("GET", this.dramaPath(seriesId));
+  }
+
+  /** Signed, expiring media URLs of an episode; 402 EPISODE_LOCKED when the person may not watch it. */
+  playback(seriesId, number, { signal } = {}) {
+    return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/playback`, { signal });
+  }
+
+  /** `{method: "coins"}` or `{method: "ad", adId}`; answers `{number, access}`. */
+  unlockEpisode(seriesId, number, { method, adId }) {
+    const body = method === "ad" ? { method, ad_id: adId } : { method };
+    return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/unlock`, { body });
+  }
+
+  buySeries(seriesId) {
+    return this.request("POST", `${this.dramaPath(seriesId)}/purchase`);
+  }
+
+  /** `keepalive` lets the last save of a closing page still reach the platform. */
+  saveProgress(seriesId, number, positionMs, { keepalive = false } = {}) {
+    return this.request("PUT", `${this.dramaPath(seriesId)}/progress`, {
+      body: { episode_number: number, position_ms: Math.max(0, Math.round(positionMs)) },
+      keepalive,
+    });
+  }
+
+  subscribe(passId) {
+    return this.request("POST", `/api/passes/${encodeURIComponent(passId)}/subscribe`);
+  }
+
+  dramaPath(seriesId) {
+    return `/api/dramas/${encodeURIComponent(seriesId)}`;
+  }
+
+  // Ads: the host asks for an ad on an app's behalf and reports how it was watched (docs/ads.md).
+
+  /** An auction for one of the app's units; 404 NO_FILL, 409 FREQUENCY_CAPPED or INTERVAL_NOT_ELAPSED. */
+  requestAd({ appId, unitId, launchId, market }) {
+    return this.request("POST", "/api/ads/requests", {
+      body: { app_id: appId, unit_id: unitId, launch_id: launchId || undefined, market: market || undefined },
+    });
+  }
+
+  adImpression(adId) {
+    return this.request("POST", `${this.adPath(adId)}/impression`);
+  }
+
+  adComplete(adId, watchedMs, visible) {
+    return this.request("POST", `${this.adPath(adId)}/complete`, { body: { watched_ms: Math.round(watchedMs), visible } });
+  }
+
+  adClick(adId) {
+    return this.request("POST", `${this.adPath(adId)}/click`);
+  }
+
+  adClose(adId, watchedMs) {
+    return this.request("POST", `${this.adPath(adId)}/close`, { body: { watched_ms: Math.round(watchedMs) } });
+  }
+
+  adPath(adId) {
+    return `/api/ads/${encodeURIComponent(adId)}`;
   }
 
   appPath(appId) {

@@ -1,10 +1,13 @@
 // The Minis hub: Recently played, then Games and Dramas as tabs over a grid of tiles.
+// The Dramas tab lists series (drama-hub.js), which open in the host's drama player.
 
 import { appTile } from "./app-tile.js";
 
 export class Hub {
-  constructor({ root, api, exposure, onLaunch }) {
+  /** @param {DramaShelf} dramas what the Dramas tab shows (drama-hub.js) */
+  constructor({ root, api, exposure, onLaunch, dramas }) {
     this.api = api;
+    this.dramas = dramas;
     this.exposure = exposure;
     this.onLaunch = onLaunch;
     this.recents = root.querySelector("#recents");
@@ -25,7 +28,9 @@ export class Hub {
   /** The hub came on screen: refresh recents, load the grid once per tab. */
   show() {
     this.refreshRecents();
-    if (this.loadedKind !== this.kind) this.loadGrid();
+    // Series are published while the hub is open (their episodes finish transcoding): the
+    // Dramas tab is asked again each time it comes on screen.
+    if (this.loadedKind !== this.kind || this.kind === "drama") this.loadGrid();
   }
 
   async refreshRecents() {
@@ -48,18 +53,11 @@ export class Hub {
     this.requestedKind = kind;
     this.panel.setAttribute("aria-busy", "true");
     try {
-      const { items } = await this.api.hub(kind);
+      const items = kind === "drama" ? await this.dramas.items() : await this.appItems(kind);
       if (this.requestedKind !== kind) return; // the tab changed while this was loading
       this.loadedKind = kind;
-      this.grid.replaceChildren(
-        ...items.map((card) => {
-          const item = document.createElement("li");
-          const tile = appTile(card, "hub", this.onLaunch);
-          item.append(tile);
-          this.exposure.observe(tile, card.app_id, "hub");
-          return item;
-        })
-      );
+      this.grid.classList.toggle("is-dramas", kind === "drama");
+      this.grid.replaceChildren(...items);
       if (items.length === 0) this.grid.append(this.emptyNote(kind));
     } catch (error) {
       console.error("openminis: hub not loaded", error);
@@ -67,6 +65,17 @@ export class Hub {
     } finally {
       if (this.requestedKind === kind) this.panel.setAttribute("aria-busy", "false");
     }
+  }
+
+  async appItems(kind) {
+    const { items } = await this.api.hub(kind);
+    return items.map((card) => {
+      const item = document.createElement("li");
+      const tile = appTile(card, "hub", this.onLaunch);
+      item.append(tile);
+      this.exposure.observe(tile, card.app_id, "hub");
+      return item;
+    });
   }
 
   emptyNote(kind) {

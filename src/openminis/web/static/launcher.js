@@ -11,6 +11,8 @@ import { Bridge, BridgeError } from "./bridge.js";
 import "./bridge-methods.js";
 import "./bridge-identity.js";
 import "./bridge-payments.js";
+import "./bridge-drama.js";
+import "./bridge-ads.js";
 import { appIcon } from "./app-tile.js";
 
 const MAX_PREWARMED = 2;
@@ -62,6 +64,7 @@ class AppSession {
     this.openedAt = null;
     this.recorded = null; // the POST /api/launches of the tap
     this.readyAt = null; // when the app called ready, in the background or not
+    this.covered = false; // an ad plays above the app: it stays hidden until the ad closes
     this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
 
     const hostOrigin = encodeURIComponent(launcher.config.hostOrigin);
@@ -166,6 +169,17 @@ class AppSession {
     if (!this.visible) return;
     this.visible = false;
     this.bridge.emit("hide");
+  }
+
+  /** An ad comes over the app: it pauses (`hide`) until the ad closes. */
+  cover() {
+    this.covered = true;
+    this.hide();
+  }
+
+  uncover() {
+    this.covered = false;
+    if (this.isActive && document.visibilityState === "visible") this.show();
   }
 
   finishLaunch(endAt) {
@@ -315,9 +329,10 @@ export class Launcher {
    * @param {HTMLElement} layer the app layer (#app-layer) from index.html
    * @param {HTMLElement} shell the host page under it, made inert while an app is open
    */
-  constructor({ api, events, config, layer, shell, prewarm, onClose, sheets, wallet, account }) {
+  constructor({ api, events, config, layer, shell, prewarm, onClose, sheets, wallet, account, ads }) {
     this.api = api;
     this.sheets = sheets; // the host's pay and consent sheets, above the app
+    this.ads = ads; // the host's ad player (ad-player.js), above the app too
     this.wallet = wallet;
     this.account = account;
     this.events = events;
@@ -342,7 +357,7 @@ export class Launcher {
     document.addEventListener("visibilitychange", () => {
       if (!this.active) return;
       if (document.visibilityState === "hidden") this.active.hide();
-      else this.active.show();
+      else if (!this.active.covered) this.active.show();
     });
   }
 

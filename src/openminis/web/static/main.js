@@ -1,8 +1,11 @@
 // The host app's entry: reads the server's config, builds the screens, routes between them.
 
 import { Account } from "./account.js";
+import { AdPlayer } from "./ad-player.js";
 import { Api } from "./api.js";
 import { bridgeCounters } from "./bridge.js";
+import { DramaShelf } from "./drama-hub.js";
+import { DramaPlayer } from "./drama-player.js";
 import { EventQueue, ExposureTracker } from "./events.js";
 import { Feed } from "./feed.js";
 import { Hub } from "./hub.js";
@@ -25,14 +28,19 @@ const wallet = new Wallet(api);
 const market = config.market || "US";
 const shell = document.getElementById("shell");
 const appLayer = document.getElementById("app-layer");
+const dramaLayer = document.getElementById("drama-layer");
+const ads = new AdPlayer({ root: document.getElementById("ad-layer"), api, inertRoots: [shell, appLayer, dramaLayer] });
 const sheets = new Sheets({
   layer: document.getElementById("sheet-layer"),
-  inertRoots: [shell, appLayer],
+  inertRoots: [shell, appLayer, dramaLayer],
   toast: document.getElementById("toast"),
 });
 
+const dramaPlayer = new DramaPlayer({ root: dramaLayer, shell, api, wallet, sheets, events, market, ads });
+
 const launcher = new Launcher({
   api,
+  ads,
   events,
   config,
   prewarm,
@@ -70,6 +78,12 @@ const host = {
   get sheetOpen() {
     return sheets.isOpen;
   },
+  get adPlaying() {
+    return ads.isPlaying;
+  },
+  get drama() {
+    return dramaPlayer.state();
+  },
 };
 window.__minisHost = host;
 
@@ -85,7 +99,13 @@ const feed = new Feed({
 });
 
 const minisView = document.getElementById("minis-view");
-const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch });
+const dramas = new DramaShelf({
+  api,
+  exposure,
+  onLaunch: launch,
+  onOpen: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp }),
+});
+const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch, dramas });
 const search = new Search({
   input: document.getElementById("search-input"),
   results: document.getElementById("search-results"),
