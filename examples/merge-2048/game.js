@@ -424,8 +424,11 @@
   }
 
   function restart() {
+    const roundEnded = game.mode === "over" || game.mode === "won";
     newGame();
     game.mode = "play";
+    // A natural break: the new board is ready behind the ad when it closes.
+    if (roundEnded && window.Interstitials) window.Interstitials.atBreak();
   }
 
   function tap(x, y) {
@@ -563,6 +566,7 @@
     draw(); // first frame, drawn synchronously so a hidden prewarmed frame still gets ready()
     P.ready();
     startLoop();
+    window.dispatchEvent(new Event("minis-game-booted"));
   }
 
   boot();

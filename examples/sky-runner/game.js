@@ -30,6 +30,9 @@
   let particles = [];
   let far = null, sea = null, cloudSprites = [], clouds = [];
   let hidden = false, raf = 0, lastT = 0, clock = 0, booted = false;
+  let skin = "default"; // "golden" once the golden bird is bought (shop.js)
+  let continued = false; // a run may be continued once, for coins
+  const REVIVE_RUNWAY = 260; // flat ground, free of crystals, to land on when continuing
   let bestLoad = Promise.resolve(null);
 
   const clamp = (v, a, b) => Math.max(a, Math.min(b, v));
@@ -457,20 +460,44 @@
     if (pl.spin > 0) ctx.rotate((1 - pl.spin) * Math.PI * 2);
     if (pl.dead) ctx.rotate(clock * 8);
     // scarf trailing behind, waving with time
-    ctx.fillStyle = "#ff4d5e";
+    ctx.fillStyle = skin === "golden" ? "#7c4dff" : "#ff4d5e";
     ctx.beginPath();
     ctx.moveTo(-r * 0.5, -r * 0.1);
     for (let i = 0; i <= 6; i++) ctx.lineTo(-r * 0.5 - i * 5 * s, -r * 0.1 + Math.sin(clock * 14 - i * 0.9) * i * 1.1 * s);
     for (let i = 6; i >= 0; i--) ctx.lineTo(-r * 0.5 - i * 5 * s, r * 0.3 + Math.sin(clock * 14 - i * 0.9) * i * 1.1 * s);
     ctx.fill();
+    const gold = skin === "golden";
     const body = ctx.createRadialGradient(-r * 0.35, -r * 0.4, r * 0.2, 0, 0, r);
-    body.addColorStop(0, "#ffd45c");
-    body.addColorStop(1, "#ff9a1f");
+    body.addColorStop(0, gold ? "#fffbe0" : "#ffd45c");
+    body.addColorStop(0.45, gold ? "#ffd94a" : "#ffc24d");
+    body.addColorStop(1, gold ? "#c98a00" : "#ff9a1f");
     ctx.fillStyle = body;
     ctx.beginPath();
     ctx.arc(0, 0, r, 0, Math.PI * 2);
     ctx.fill();
-    ctx.fillStyle = "#ff4d5e"; // scarf knot over the body
+    if (gold) {
+      // a little crown, and a glint that runs around the golden body
+      ctx.fillStyle = "#ffd94a";
+      ctx.strokeStyle = "#b07a0c";
+      ctx.lineWidth = 1.2 * s;
+      ctx.beginPath();
+      ctx.moveTo(-r * 0.45, -r * 0.82);
+      ctx.lineTo(-r * 0.5, -r * 1.35);
+      ctx.lineTo(-r * 0.22, -r * 1.08);
+      ctx.lineTo(0, -r * 1.45);
+      ctx.lineTo(r * 0.22, -r * 1.08);
+      ctx.lineTo(r * 0.5, -r * 1.35);
+      ctx.lineTo(r * 0.45, -r * 0.82);
+      ctx.closePath();
+      ctx.fill();
+      ctx.stroke();
+      ctx.strokeStyle = "rgba(255,255,255,0.85)";
+      ctx.lineWidth = 2 * s;
+      ctx.beginPath();
+      ctx.arc(0, 0, r * 0.78, clock * 3, clock * 3 + 0.7);
+      ctx.stroke();
+    }
+    ctx.fillStyle = gold ? "#7c4dff" : "#ff4d5e"; // scarf knot over the body
     ctx.fillRect(-r * 0.75, r * 0.05, r * 1.3, r * 0.28);
     ctx.fillStyle = "#ffffff";
     ctx.beginPath();
@@ -557,10 +584,12 @@
       roundRect(cx - bw / 2, by - bh / 2, bw, bh, bh / 2);
       ctx.fill();
       text("TAP TO RUN", cx, by, big * 0.36, "#ffffff", "800", false);
+      placeShop(by + bh / 2 + 18, null);
       return;
     }
     text(game.score + " m", cx, H * 0.08, big, "#ffffff");
     if (game.mode === "play") {
+      placeShop(null, null);
       if (game.best > 0) text("Best " + Math.max(game.best, game.score) + " m", cx, H * 0.08 + big * 0.75, big * 0.28, "#ffffff", "700");
       if (game.paused) {
         ctx.fillStyle = "rgba(30,40,90,0.45)";
@@ -573,7 +602,7 @@
       return;
     }
     const a = clamp((clock - game.overAt - 0.35) * 3, 0, 1);
-    if (a <= 0) return;
+    if (a <= 0) return placeShop(null, null);
     ctx.globalAlpha = a;
     const cw = Math.min(W - 40, 340), ch = big * 4.1, x0 = cx - cw / 2, y0 = H * 0.2;
     ctx.fillStyle = "rgba(34,40,110,0.72)";
@@ -585,6 +614,12 @@
     ctx.globalAlpha = a * pulse;
     text("Tap to restart", cx, y0 + big * 3.3, big * 0.36, "#ffffff", "700");
     ctx.globalAlpha = 1;
+    placeShop(null, continued ? null : y0 + ch + 16);
+  }
+
+  // The shop's buttons (shop.js) are HTML over the canvas, so they stay real, focusable buttons.
+  function placeShop(goldenY, reviveY) {
+    if (window.Shop) window.Shop.place(goldenY, reviveY);
   }
 
   function draw() {
@@ -616,7 +651,37 @@
 
   function startRun() {
     resetRun();
+    continued = false;
     game.mode = "play";
+  }
+
+  // A paid continue: back on solid ground at the first spot ahead of the crash with a runway
+  // long enough to get going, crystals there cleared, paused until the next tap.
+  function revive() {
+    if (game.mode !== "over") return;
+    generate();
+    const wx = camX + playerX;
+    let land = null;
+    for (const p of pillars) {
+      const x = Math.max(wx, p.x + 40);
+      if (p.x + p.w - x >= REVIVE_RUNWAY) {
+        land = { p, x };
+        break;
+      }
+    }
+    if (!land) return;
+    const { p, x } = land;
+    p.spikes = p.spikes.filter((sp) => p.x + sp.x > x + REVIVE_RUNWAY + 60 || p.x + sp.x + sp.w < x - PW);
+    const shift = x - wx;
+    camX += shift;
+    dist += shift;
+    Object.assign(pl, { x: playerX, y: topOf(p), vy: 0, grounded: true, jumps: 0, coyote: 0, buffer: 0, spin: 0, squash: 0.3, jumpT: 0, cut: false, dead: false });
+    particles = [];
+    shake = 0;
+    continued = true;
+    game.mode = "play";
+    game.paused = true; // "Tap to continue": the player chooses the moment
+    generate();
   }
 
   canvas.addEventListener("pointerdown", (e) => {
@@ -628,6 +693,7 @@
   window.addEventListener("pointercancel", release);
   const JUMP_KEYS = ["Space", "ArrowUp", "KeyW", "Enter"];
   window.addEventListener("keydown", (e) => {
+    if (e.target.closest && e.target.closest("button")) return; // Enter on a shop button is for the button
     if (!JUMP_KEYS.includes(e.code)) return;
     e.preventDefault();
     if (!e.repeat) press();
@@ -676,7 +742,7 @@
   }
 
   window.__game = {
-    state: () => ({ score: game.score, best: game.best, over: game.mode === "over", started: game.mode !== "title", paused: game.paused || hidden }),
+    state: () => ({ score: game.score, best: game.best, over: game.mode === "over", started: game.mode !== "title", paused: game.paused || hidden, skin, continued }),
   };
 
   async function boot() {
@@ -701,6 +767,15 @@
     draw(); // first frame, drawn synchronously so a hidden prewarmed frame still gets ready()
     P.ready();
     startLoop();
+    if (window.Shop) {
+      window.Shop.start({
+        onGolden: () => {
+          skin = "golden";
+          if (!raf) draw();
+        },
+        onRevive: revive,
+      });
+    }
   }
 
   boot();

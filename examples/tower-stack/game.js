@@ -423,7 +423,9 @@
       roundRect(W / 2 - bw / 2, by - bh / 2, bw, bh, bh / 2);
       ctx.fill();
       text("TAP TO START", W / 2, by, big * 0.34, "#3a3180", { shadow: false });
+      placeSignIn(by + bh / 2 + 16);
     } else if (game.mode === "play") {
+      placeSignIn(null);
       text(String(game.score), W / 2, H * 0.11, big, "#ffffff");
       if (game.paused) {
         ctx.fillStyle = "rgba(20,16,60,0.45)";
@@ -447,7 +449,13 @@
       ctx.globalAlpha = a * pulse;
       text("Tap to restart", W / 2, cy + big * 3.2, big * 0.3, "#ffffff");
       ctx.globalAlpha = 1;
+      placeSignIn(cy + ch + 14); // under the card, next to the best score
     }
+  }
+
+  // The sign-in pill (signin.js) is HTML over the canvas, so it stays a real, focusable button.
+  function placeSignIn(y) {
+    if (window.SignIn) window.SignIn.place(y);
   }
 
   function roundRect(x, y, w, h, r) {
@@ -512,6 +520,7 @@
     press();
   });
   window.addEventListener("keydown", (e) => {
+    if (e.target.closest && e.target.closest("button")) return; // Enter on the sign-in pill is for the pill
     if (e.code === "Space" || e.code === "Enter" || e.code === "ArrowDown") {
       e.preventDefault();
       if (!e.repeat) press();
@@ -546,6 +555,7 @@
     draw(); // first frame, drawn synchronously so a hidden prewarmed frame still gets ready()
     P.ready();
     startLoop();
+    if (window.SignIn) window.SignIn.start();
   }
 
   boot();

@@ -1,8 +1,11 @@
-"""Browser tests: real Chromium through Playwright, against one live ``minis serve --demo``.
+"""Browser tests: real Chromium through Playwright, against one live ``minis serve``.
 
-The server is shared by the whole session (with the demo games and the two test-only packages
-in tests/fixtures/packages); each test gets a fresh browser context, so a new guest with
-empty recents and cloud save. When Chromium or the server cannot start, the tests are skipped
+The server is shared by the whole session: the test-only packages in tests/fixtures/packages, then
+the example games (published last, as ``--demo`` does, so they lead the feed), a small drama
+series (drama_studio.py) and, for the ad tests, a house campaign (ad_studio.py). It runs without
+``--demo``: the demo's drama series keeps the server's one job worker transcoding for minutes,
+which would hold up the jobs the tests wait on (a reward callback, say) behind it. Each test gets
+a fresh browser context, so a new guest with empty recents, cloud save and no coins. When Chromium or the server cannot start, the tests are skipped
 locally and fail in CI (``CI=true``).
 """
 
@@ -16,25 +19,48 @@ import pytest
 from playwright.sync_api import Error, sync_playwright
 
 from openminis.liveserver import LiveServer
+from tests.browser.ad_studio import ADMIN_TOKEN, house_campaign
+from tests.browser.drama_studio import DramaStudio, make_clips
 from tests.browser.host_page import HostPage
 from tests.conftest import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 FIXTURE_PACKAGES = Path(__file__).resolve().parents[1] / "fixtures" / "packages"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     data_dir.mkdir()
-    server = LiveServer(data_dir, demo=True, packages=[FIXTURE_PACKAGES / "hostile", FIXTURE_PACKAGES / "witness"])
+    clips = make_clips(tmp_path_factory.mktemp("clips"))
+    packages = [FIXTURE_PACKAGES / name for name in ("hostile", "witness", "pay-probe")]
+    packages += sorted(path for path in EXAMPLES.iterdir() if (path / "minis.json").is_file())
+    # Games in the tests reach their own backends on loopback (test_identity.py).
+    # The admin token lets the ad tests set up a house campaign as the operator would.
+    env = {"MINIS_DEV_CONNECT_SRC": "http://127.0.0.1:*", "MINIS_ADMIN_TOKEN": ADMIN_TOKEN}
+    server = LiveServer(data_dir, packages=packages, env=env)
     try:
         server.__enter__()
     except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", "") or ""
         unavailable(f"minis serve could not start: {exc} {detail}".strip())
+    # Uploaded at once: the server's worker transcodes them while the first tests run.
+    server.drama_studio = DramaStudio.start(server.url, clips)
     yield server
     server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def drama_series(live_server) -> dict:
+    """The producer's series, published once its episodes are transcoded (see drama_studio.py)."""
+    return live_server.drama_studio.publish()
+
+
+@pytest.fixture(scope="session")
+def house_ads(live_server, tmp_path_factory) -> dict:
+    """The operator's house campaign: a 3 s video that fills every unit without paid demand."""
+    return house_campaign(live_server.url, tmp_path_factory.mktemp("ads"))
 
 
 @pytest.fixture(scope="session")

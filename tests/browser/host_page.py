@@ -7,6 +7,10 @@ a bare expression string with eval when it polls.
 from __future__ import annotations
 
 import base64
+import io
+import json
+import zipfile
+from pathlib import Path
 
 from playwright.sync_api import Frame, Page, expect
 
@@ -42,6 +46,48 @@ class HostPage:
     def go_to_minis(self) -> None:
         self.page.get_by_role("navigation", name="Main").get_by_role("link", name="Minis").click()
         expect(self.page.get_by_role("heading", name="Minis")).to_be_visible()
+
+    def go_to_me(self) -> None:
+        self.page.get_by_role("navigation", name="Main").get_by_role("link", name="Me").click()
+        expect(self.page.get_by_role("heading", name="Me", exact=True)).to_be_visible()
+
+    def launch_from_search(self, query: str, app_id: str) -> dict:
+        """Searches the Minis hub and taps the app's result; waits until the host records the launch."""
+        self.page.get_by_role("searchbox", name="Search minis").fill(query)
+        before = self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).length", app_id)
+        self.page.locator(f'#search-results .app-tile[data-app-id="{app_id}"]').click()
+        return self.wait_for_launch(app_id, count=before + 1)
+
+    @property
+    def sheet(self):
+        """The host's sheet (pay, consent, top-up), drawn above the app and never by it."""
+        return self.page.locator("#sheet-layer .sheet")
+
+    def call_api(self, method: str, path: str, body: object = None) -> dict:
+        """A platform call as the host page makes it: this visitor's cookie and CSRF token."""
+        return self.page.evaluate(
+            """async ([method, path, body]) => {
+                const { csrf_token } = await (await fetch("/api/me")).json();
+                const response = await fetch(path, {
+                    method,
+                    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf_token },
+                    body: body === null ? undefined : JSON.stringify(body),
+                });
+                return { status: response.status, body: await response.json().catch(() => null) };
+            }""",
+            [method, path, body],
+        )
+
+    def top_up(self, pack_id: str = "coins-100") -> int:
+        """Buys a coin pack through the sandbox with the card that succeeds; returns the new balance."""
+        topup = self.call_api("POST", "/api/wallet/topups", {"pack_id": pack_id, "market": "US"})
+        assert topup["status"] == 201, topup
+        paid = self.call_api("POST", f"/api/wallet/topups/{topup['body']['id']}/sandbox/pay", {"card_number": "4242424242424242"})
+        assert paid["body"]["status"] == "succeeded", paid
+        return self.balance()
+
+    def balance(self) -> int:
+        return self.call_api("GET", "/api/wallet")["body"]["balance"]
 
     def hub_tile(self, app_id: str):
         return self.page.locator(f'#hub-grid .app-tile[data-app-id="{app_id}"]')
@@ -99,3 +145,43 @@ class HostPage:
             }""",
             base64.b64encode(png).decode(),
         )
+
+
+def package_zip(folder: Path, *, manifest: dict | None = None, files: dict[str, str] | None = None) -> bytes:
+    """A package folder as the zip a developer uploads: minis.json updated with `manifest`,
+    and the files named in `files` replaced by the text given."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            data = path.read_bytes()
+            if path.name == "minis.json":
+                data = json.dumps({**json.loads(data), **(manifest or {})}).encode()
+            if path.name in (files or {}):
+                data = files[path.name].encode()
+            archive.writestr(path.name, data)
+    return buffer.getvalue()
+
+
+class Developer:
+    """A studio on the developer API: a full account that registers apps and uploads versions."""
+
+    def __init__(self, host: HostPage, email: str):
+        self.host = host
+        host.page.goto(host.server.url + "/?prewarm=0")
+        assert host.call_api("POST", "/api/account/register", {"email": email, "password": "studio-password-1"})["status"] == 200
+        assert host.call_api("POST", "/api/developer", {"name": email.split("@")[0]})["status"] == 200
+
+    def register_app(self, app_id: str, name: str) -> str:
+        """Registers the app id; returns its secret (shown this once)."""
+        created = self.host.call_api("POST", "/api/developer/apps", {"app_id": app_id, "name": name, "kind": "game"})
+        assert created["status"] == 201, created
+        return created["body"]["app_secret"]
+
+    def upload(self, app_id: str, package: bytes) -> None:
+        csrf = self.host.call_api("GET", "/api/me")["body"]["csrf_token"]
+        response = self.host.page.request.post(
+            f"{self.host.server.url}/api/developer/apps/{app_id}/versions",
+            data=package,
+            headers={"Content-Type": "application/zip", "X-CSRF-Token": csrf},
+        )
+        assert response.status == 201, response.text()

@@ -1,0 +1,110 @@
+"""A drama producer on the live server: a published series of short generated episodes.
+
+The demo's own series takes minutes to generate and transcode, so the browser tests make their
+own, small one through the Open API as a producer would. ``DramaStudio.start`` uploads the clips
+as soon as the server is up (its embedded worker transcodes them while the first tests run);
+``publish`` waits until they are ready and publishes the series.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from openminis.client import MinisClient
+from openminis.drama.synth import make_clip
+
+APP_ID = "harbor-dramas"
+TITLE = "Harbor Lights"
+EPISODES = ["The Crossing", "Fog", "Salt", "The Lighthouse", "Low Tide"]
+FREE_EPISODES = 3
+EPISODE_PRICE = 30
+SERIES_PRICE = 90
+PASS = {"title": "Harbor week pass", "period_days": 7, "price": 60}
+
+
+def make_clips(folder: Path, seconds: float = 3) -> list[Path]:
+    return [
+        make_clip(folder / f"episode-{number}.mp4", seconds=seconds, lines=[TITLE, f"Episode {number}", title], width=360, height=640, seed=number)
+        for number, title in enumerate(EPISODES, start=1)
+    ]
+
+
+PASSWORD = "studio-password-1"
+
+
+@dataclass
+class DramaStudio:
+    server_url: str
+    email: str
+    secret: str
+    series_id: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @classmethod
+    def start(cls, server_url: str, clips: list[Path], *, email: str = "harbor@example.com") -> DramaStudio:
+        """Signs up a producer, registers the drama app, creates the series and uploads every clip."""
+        with httpx.Client(base_url=server_url, timeout=30) as browser:
+            headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
+            registered = browser.post("/api/account/register", json={"email": email, "password": PASSWORD}, headers=headers)
+            assert registered.status_code == 200, registered.text
+            headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
+            assert browser.post("/api/developer", json={"name": "Harbor Studio"}, headers=headers).status_code == 200
+            app = browser.post("/api/developer/apps", json={"app_id": APP_ID, "name": "Harbor Dramas", "kind": "drama"}, headers=headers)
+            assert app.status_code == 201, app.text
+            secret = app.json()["app_secret"]
+            token = MinisClient(APP_ID, secret, base_url=server_url).access_token()
+            auth = {"Authorization": f"Bearer {token}"}
+            series = browser.post(
+                "/openapi/v1/series",
+                json={
+                    "title": TITLE, "synopsis": "A ferry captain, a missing keeper and one foggy week on the coast.",
+                    "genres": ["mystery", "romance"], "free_episodes": FREE_EPISODES, "episode_price": EPISODE_PRICE,
+                    "series_price": SERIES_PRICE, "ad_unlock": True,
+                },
+                headers=auth,
+            )
+            assert series.status_code == 201, series.text
+            series_id = series.json()["id"]
+            for number, (clip, title) in enumerate(zip(clips, EPISODES, strict=True), start=1):
+                uploaded = browser.put(
+                    f"/openapi/v1/series/{series_id}/episodes/{number}", params={"title": title}, content=clip.read_bytes(),
+                    headers={**auth, "Content-Type": "video/mp4"},
+                )
+                assert uploaded.status_code == 202, uploaded.text
+        return cls(server_url=server_url, email=email, secret=secret, series_id=series_id, token=token)
+
+    def upload_package(self, package: bytes) -> None:
+        """Ships a version of the drama app (a player of its own), signed in as the producer."""
+        with httpx.Client(base_url=self.server_url, timeout=30) as browser:
+            headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
+            signed_in = browser.post("/api/account/sign-in", json={"email": self.email, "password": PASSWORD}, headers=headers)
+            assert signed_in.status_code == 200, signed_in.text
+            headers = {"X-CSRF-Token": signed_in.json()["csrf_token"], "Content-Type": "application/zip"}
+            uploaded = browser.post(f"/api/developer/apps/{APP_ID}/versions", content=package, headers=headers)
+            assert uploaded.status_code == 201, uploaded.text
+
+    def publish(self, timeout: float = 240) -> dict:
+        """Waits until the server's worker has transcoded every episode, then publishes the series and a pass."""
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=self.server_url, timeout=30, headers=self.headers) as client:
+            while True:
+                series = client.get(f"/openapi/v1/series/{self.series_id}").json()
+                states = [episode["status"] for episode in series["episodes"]]
+                assert "failed" not in states, series
+                if states.count("ready") == len(EPISODES):
+                    break
+                assert time.monotonic() < deadline, f"episodes not transcoded in {timeout} s: {states}"
+                time.sleep(0.25)
+            published = client.post(f"/openapi/v1/series/{self.series_id}/publish")
+            assert published.status_code == 200, published.text
+            created = client.post("/openapi/v1/passes", json={**PASS, "series_id": self.series_id})
+            assert created.status_code == 201, created.text
+            return published.json()

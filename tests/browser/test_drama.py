@@ -1,0 +1,210 @@
+"""Short dramas in the host's own player: watch the free episodes, meet the paywall, unlock, resume."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.drama_studio import APP_ID, EPISODE_PRICE, FREE_EPISODES, SERIES_PRICE, TITLE
+from tests.browser.host_page import package_zip
+
+pytestmark = pytest.mark.browser
+
+DRAMA_PROBE = Path(__file__).resolve().parents[1] / "fixtures" / "packages" / "drama-probe"
+
+CURRENT_VIDEO = '.drama-slide[aria-hidden="false"] video'
+
+
+def open_series(host, drama_series: dict):
+    """From the Minis hub's Dramas tab, taps the series; returns the player dialog."""
+    host.go_to_minis()
+    host.page.get_by_role("tab", name="Dramas").click()
+    host.page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}, drama series, 5 episodes")).click()
+    player = host.page.get_by_role("dialog", name=TITLE)
+    expect(player).to_be_visible()
+    return player
+
+
+def drama_state(host) -> dict:
+    return host.page.evaluate("() => window.__minisHost.drama")
+
+
+def wait_until_playing(host, number: int, past: float = 0.2) -> None:
+    """Episode `number` is on screen and its video's clock has moved past `past` seconds."""
+    host.page.wait_for_function(
+        "([number, past]) => { const d = window.__minisHost.drama; return d.episode === number && d.playing && d.currentTime > past; }",
+        arg=[number, past],
+    )
+
+
+def skip_to_the_end(host) -> None:
+    host.page.evaluate("(selector) => { const v = document.querySelector(selector); v.currentTime = v.duration - 0.25; }", CURRENT_VIDEO)
+
+
+def test_a_viewer_watches_the_free_episodes_meets_the_paywall_tops_up_unlocks_episode_4_and_it_plays(host, drama_series):
+    host.open("?prewarm=0")
+    playback_requests: list[str] = []
+    host.page.on("request", lambda request: playback_requests.append(request.url) if request.url.endswith("/playback") else None)
+    player = open_series(host, drama_series)
+    expect(player.get_by_text("Episode 1 of 5")).to_be_visible()
+
+    # The free episodes, one after another: each plays to its end and the next starts by itself,
+    # already buffered while the one before played.
+    for number in range(1, FREE_EPISODES + 1):
+        wait_until_playing(host, number)
+        expect(player.get_by_text(f"Episode {number} of 5")).to_be_visible()
+        skip_to_the_end(host)
+    host.page.wait_for_function("() => window.__minisHost.drama.episode === 4")
+    timings = {timing["number"]: timing for timing in drama_state(host)["timings"]}
+    assert timings[1]["cause"] == "open" and timings[1]["prefetched"] is False
+    assert [timings[n]["cause"] for n in (2, 3)] == ["autoplay", "autoplay"]
+    assert timings[2]["prefetched"] and timings[3]["prefetched"], timings
+
+    # Episode 4 is locked: the platform refuses its media and the player never asked for it.
+    sheet = host.sheet
+    expect(sheet.get_by_role("heading", name="Unlock episode 4")).to_be_visible()
+    assert not any("/episodes/4/" in url for url in playback_requests), playback_requests
+    expect(host.page.locator('.drama-slide[data-episode="4"] video')).not_to_have_attribute("src", re.compile(".+"))
+    refused = host.call_api("POST", f"/api/dramas/{drama_series['id']}/episodes/4/playback")
+    assert (refused["status"], refused["body"]["code"]) == (402, "EPISODE_LOCKED")
+
+    # The paywall: every way in, with the person's balance.
+    expect(sheet.locator(".paywall-balance")).to_have_text(re.compile(r"Your balance\s*0"))
+    expect(sheet.get_by_role("button", name=f"Unlock all 5 episodes for {SERIES_PRICE} coins")).to_be_visible()
+    expect(sheet.get_by_role("button", name=re.compile(r"^Harbor week pass"))).to_be_visible()
+    expect(sheet.get_by_role("button", name=re.compile(r"^Watch an ad"))).to_be_visible()
+
+    # Short of coins: the unlock leads through the sandbox top-up and back to the paywall.
+    sheet.get_by_role("button", name=f"Unlock episode 4 for {EPISODE_PRICE} coins").click()
+    sheet.get_by_role("button", name=re.compile(r"^100 coins for \$0\.99$")).click()
+    sheet.get_by_role("button", name="4242 4242 4242 4242").click()
+    sheet.get_by_role("button", name="Pay $0.99").click()
+    expect(sheet.get_by_role("heading", name="Unlock episode 4")).to_be_visible()
+    expect(sheet.get_by_text("100 coins added to your balance.")).to_be_visible()
+    expect(sheet.locator(".paywall-balance")).to_have_text(re.compile(r"Your balance\s*100"))
+
+    unlocks: list[str] = []
+    host.page.on("request", lambda request: unlocks.append(request.url) if request.url.endswith("/unlock") else None)
+    sheet.get_by_role("button", name=f"Unlock episode 4 for {EPISODE_PRICE} coins").click()
+    expect(sheet).to_be_hidden()
+    expect(host.page.locator("#toast")).to_have_text("Episode 4 unlocked")
+
+    # Episode 4 plays at once: its video has a source and its clock moves.
+    wait_until_playing(host, 4, past=0.5)
+    expect(host.page.locator('.drama-slide[data-episode="4"] video')).to_have_attribute("src", re.compile(r"/media/drama/.+\.mp4\?exp="))
+    assert len(unlocks) == 1
+    assert host.balance() == 100 - EPISODE_PRICE
+    assert drama_state(host)["locked"] is False
+
+
+def test_a_viewer_who_leaves_mid_episode_resumes_there_after_a_reload(host, drama_series):
+    host.open("?prewarm=0")
+    player = open_series(host, drama_series)
+    wait_until_playing(host, 1)
+
+    # The wheel moves between episodes like a swipe does.
+    host.page.mouse.move(195, 420)
+    host.page.mouse.wheel(0, 300)
+    wait_until_playing(host, 2, past=1.2)
+    assert drama_state(host)["timings"][-1]["cause"] == "swipe"
+    with host.page.expect_request(lambda request: request.url.endswith("/progress") and request.method == "PUT") as saved:
+        player.get_by_role("button", name="Close player").click()
+    expect(player).to_be_hidden()
+    saved_body = saved.value.post_data_json
+    assert saved_body["episode_number"] == 2 and saved_body["position_ms"] >= 1200
+
+    host.page.reload()
+    open_series(host, drama_series)
+    host.page.wait_for_function("() => window.__minisHost.drama.episode === 2 && window.__minisHost.drama.playing")
+    assert drama_state(host)["currentTime"] >= 1.1
+    expect(host.page.get_by_role("dialog", name=TITLE).get_by_text("Episode 2 of 5")).to_be_visible()
+
+    host.page.keyboard.press("PageUp")
+    wait_until_playing(host, 1)
+    # A drag up (a finger's swipe, here with the mouse's pointer) moves on too.
+    host.page.mouse.move(195, 600)
+    host.page.mouse.down()
+    host.page.mouse.move(195, 450, steps=4)
+    host.page.mouse.move(195, 300, steps=4)
+    host.page.mouse.up()
+    wait_until_playing(host, 2)
+    host.page.keyboard.press("Escape")
+    expect(host.page.get_by_role("dialog", name=TITLE)).to_be_hidden()
+    # Focus goes back to the card that opened the player.
+    expect(host.page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}"))).to_be_focused()
+
+
+def test_the_episode_list_shows_locks_and_prices_and_buying_the_series_opens_every_episode(host, drama_series):
+    host.open("?prewarm=0")
+    host.top_up("coins-100")
+    player = open_series(host, drama_series)
+    wait_until_playing(host, 1)
+
+    player.get_by_role("button", name="Episodes").click()
+    sheet = host.sheet
+    episodes = sheet.get_by_role("list", name="Episodes")
+    expect(episodes.get_by_role("button", name="Episode 1, The Crossing: playing")).to_have_attribute("aria-current", "true")
+    expect(episodes.get_by_role("button", name="Episode 3, Salt: Free")).to_be_visible()
+    expect(episodes.get_by_role("button", name=f"Episode 5, Low Tide: locked, {EPISODE_PRICE} coins")).to_contain_text(str(EPISODE_PRICE))
+
+    episodes.get_by_role("button", name=re.compile(r"^Episode 5,")).click()
+    expect(sheet.get_by_role("heading", name="Unlock episode 5")).to_be_visible()
+    sheet.get_by_role("button", name=f"Unlock all 5 episodes for {SERIES_PRICE} coins").click()
+    expect(sheet).to_be_hidden()
+    wait_until_playing(host, 5, past=0.3)
+    assert host.balance() == 100 - SERIES_PRICE
+
+    detail = host.call_api("GET", f"/api/dramas/{drama_series['id']}")["body"]
+    assert [episode["access"] for episode in detail["episodes"]] == ["free", "free", "free", "series", "series"]
+    player.get_by_role("button", name="Episodes").click()
+    expect(sheet.locator(".episode-tile.is-locked")).to_have_count(0)
+
+
+@pytest.fixture(scope="module")
+def drama_app(live_server, drama_series) -> str:
+    """The producer ships a player of their own (the drama probe) as the series' app."""
+    live_server.drama_studio.upload_package(package_zip(DRAMA_PROBE, manifest={"id": APP_ID, "name": "Harbor Dramas"}))
+    return APP_ID
+
+
+def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_and_unlocks_through_the_host(host, drama_series, drama_app):
+    host.open("?prewarm=0")
+    assert host.top_up("coins-100") == 100
+    host.go_to_minis()
+    host.launch_from_search("Harbor Dramas", drama_app)
+    app = host.app_frame(drama_app)
+    app.wait_for_function("() => window.__probe.ready")
+
+    series = app.evaluate("() => window.__probe.series")
+    assert {key: series[key] for key in ("id", "title", "episodeCount", "freeEpisodes", "episodePrice", "seriesPrice")} == {
+        "id": drama_series["id"], "title": TITLE, "episodeCount": 5, "freeEpisodes": FREE_EPISODES, "episodePrice": EPISODE_PRICE, "seriesPrice": SERIES_PRICE,
+    }
+    entitlements = app.evaluate("(id) => minis.drama.getEntitlements(id)", series["id"])
+    assert entitlements == {"1": "free", "2": "free", "3": "free", "4": None, "5": None}
+    # Only the app's own series: any other id is unknown to it.
+    assert app.evaluate("() => minis.drama.getEpisodes('ser_0000000000000000').catch((e) => e.code)") == "NOT_FOUND"
+
+    # A free episode plays in the app's own <video>, from the host's signed URL.
+    source = app.evaluate("() => window.__probe.play(1)")
+    assert source.startswith(f"{host.server.url}/media/drama/") and "/480p.mp4?exp=" in source
+    app.wait_for_function("() => window.__probe.currentTime() > 0.3")
+    assert app.evaluate("() => window.__probe.play(4)") == "EPISODE_LOCKED"
+    # Already watchable: nothing to confirm, nothing charged.
+    assert app.evaluate("(id) => minis.drama.unlock(id, 2, 'coins')", series["id"]) == {"number": 2, "access": "free"}
+
+    # A locked one: the host's paywall, with only the way the app asked for; the person confirms.
+    app.evaluate("() => window.__probe.unlock(4, 'coins')")
+    sheet = host.sheet
+    expect(sheet.get_by_role("heading", name="Unlock episode 4")).to_be_visible()
+    expect(sheet.get_by_text("In Harbor Dramas")).to_be_visible()
+    expect(sheet.locator(".paywall-option")).to_have_count(1)
+    assert app.evaluate("() => window.__probe.outcome") is None and host.balance() == 100
+    sheet.get_by_role("button", name=f"Unlock episode 4 for {EPISODE_PRICE} coins").click()
+    expect(sheet).to_be_hidden()
+    app.wait_for_function("() => window.__probe.outcome !== null")
+    assert app.evaluate("() => window.__probe.outcome") == {"ok": True, "result": {"number": 4, "access": "coins"}}
+    assert host.balance() == 100 - EPISODE_PRICE
+    assert "/480p.mp4?exp=" in app.evaluate("() => window.__probe.play(4)")

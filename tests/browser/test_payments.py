@@ -1,0 +1,176 @@
+"""Paying with coins: the host's pay sheet, a top-up on the way, and an app that cannot pay alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from openminis.client import MinisClient
+from tests.browser.conftest import new_host
+from tests.browser.host_page import Developer, package_zip
+
+pytestmark = pytest.mark.browser
+
+SKY_RUNNER = "sky-runner"
+PROBE = "pay-probe"
+PROBE_PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "packages" / "pay-probe"
+
+
+def test_a_player_short_of_coins_tops_up_on_the_pay_sheet_buys_the_golden_bird_and_keeps_it_after_a_reload(host):
+    host.open("?prewarm=0")
+    assert host.balance() == 0
+    host.go_to_minis()
+    host.launch_from_hub(SKY_RUNNER)
+    game = host.app_frame(SKY_RUNNER)
+    assert game.evaluate("() => window.__game.state().skin") == "default"
+    game.get_by_role("button", name="Golden bird — 300 coins").click()
+
+    # The host's sheet, not the game: the price, the balance and that it falls short.
+    sheet = host.sheet
+    expect(sheet.get_by_role("heading", name="Confirm purchase")).to_be_visible()
+    expect(sheet.locator(".pay-item")).to_have_text(re.compile(r"Golden bird × 1\s*300"))
+    expect(sheet.locator(".pay-balance")).to_have_text(re.compile(r"Your balance\s*0"))
+    expect(sheet.get_by_text("Not enough coins: you need 300 coins more.")).to_be_visible()
+    expect(sheet.get_by_role("button", name="Pay 300 coins")).to_be_disabled()
+
+    sheet.get_by_role("button", name="Top up").click()
+    sheet.get_by_role("button", name=re.compile(r"^550 coins for \$4\.99$")).click()
+    expect(sheet.get_by_text("Sandbox checkout — no real money")).to_be_visible()
+    sheet.get_by_role("button", name="4242 4242 4242 4242").click()
+    expect(sheet.get_by_role("textbox", name="Card number")).to_have_value("4242 4242 4242 4242")
+    sheet.get_by_role("button", name="Pay $4.99").click()
+
+    # Back on the same pay sheet, with the coins that just arrived.
+    expect(sheet.get_by_role("heading", name="Confirm purchase")).to_be_visible()
+    expect(sheet.locator(".pay-balance")).to_have_text(re.compile(r"Your balance\s*550"))
+    expect(sheet.get_by_text("550 coins added to your balance.")).to_be_visible()
+    sheet.get_by_role("button", name="Pay 300 coins").click()
+
+    expect(sheet).to_be_hidden()
+    game.wait_for_function("() => window.__game.state().skin === 'golden'")
+    expect(host.page.locator("#minis-view [data-coin-balance]")).to_have_text("250")
+    assert host.balance() == 250
+
+    # Nothing of it lives in the page: after a reload the game asks getPurchases() and restores it.
+    host.close_app()
+    host.page.reload()
+    host.launch_from_hub(SKY_RUNNER)
+    game = host.app_frame(SKY_RUNNER)
+    game.wait_for_function("() => window.__game.state().skin === 'golden'")
+    expect(game.get_by_role("button", name="Golden bird ✓")).to_be_disabled()
+    assert host.balance() == 250
+
+
+def test_an_app_cannot_answer_its_own_pay_sheet_and_closing_the_sheet_cancels(host):
+    host.open("?prewarm=0")
+    assert host.top_up("coins-100") == 100  # enough to pay: only the person's tap is missing
+    charges: list[str] = []
+    host.page.on("request", lambda request: charges.append(request.url) if request.method == "POST" and "/purchases" in request.url else None)
+    host.go_to_minis()
+    host.launch_from_search("Pay Probe", PROBE)
+    frame_element = host.frame_element(PROBE)
+    probe = host.app_frame(PROBE)
+    probe.wait_for_function("() => window.__probe.ready")
+    # Titles come in the host's language (en-US here: "Gem", not "Gemme").
+    assert probe.evaluate("() => minis.getProducts()") == [{"id": "gem", "type": "consumable", "price": 10, "title": "Gem"}]
+
+    probe.evaluate("() => window.__probe.pay()")
+    sheet = host.sheet
+    expect(sheet.locator(".pay-item")).to_have_text(re.compile(r"Gem × 1\s*10"))
+    assert host.page.evaluate("(frame) => frame.closest('[inert]') !== null", frame_element.element_handle())
+
+    # The app takes focus: the host takes it straight back into the sheet.
+    probe.evaluate("() => window.__probe.grabFocus()")
+    host.page.wait_for_function("() => document.querySelector('#sheet-layer .sheet').contains(document.activeElement)")
+    # The person taps where the app's button is, and presses keys: none of it reaches the app.
+    host.page.mouse.click(195, 120)
+    host.page.keyboard.press("Enter")
+    host.page.keyboard.press("Space")
+    assert probe.evaluate("() => [window.__probe.clicks, window.__probe.keys]") == [0, 0]
+    # One sheet at a time.
+    assert probe.evaluate("() => minis.pay({ productId: 'gem' }).then(() => 'paid', (e) => e.code)") == "NOT_ALLOWED"
+    assert probe.evaluate("() => minis.getUserProfile().then(() => 'shared', (e) => e.code)") == "NOT_ALLOWED"
+    expect(sheet).to_be_visible()
+    assert probe.evaluate("() => window.__probe.outcome") is None
+    assert charges == [] and host.balance() == 100
+
+    host.page.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
+    probe.wait_for_function("() => window.__probe.outcome !== null")
+    assert probe.evaluate("() => window.__probe.outcome") == {"ok": False, "code": "USER_CANCELLED"}
+    assert host.page.evaluate("(frame) => frame.closest('[inert]') === null", frame_element.element_handle())
+    assert charges == [] and host.balance() == 100
+
+    # The person's own tap on Pay is what charges: once.
+    probe.evaluate("() => window.__probe.pay()")
+    sheet.get_by_role("button", name="Pay 10 coins").click()
+    probe.wait_for_function("() => window.__probe.outcome !== null")
+    outcome = probe.evaluate("() => window.__probe.outcome")
+    assert outcome["ok"] is True
+    assert {key: outcome["result"][key] for key in ("productId", "quantity", "status")} == {"productId": "gem", "quantity": 1, "status": "paid"}
+    assert len(charges) == 1 and host.balance() == 90
+
+
+def test_a_declined_card_is_explained_and_another_card_tops_up_from_the_me_screen(host):
+    host.open("?prewarm=0")
+    host.go_to_me()
+    host.page.locator("#me-view").get_by_role("button", name="Top up").click()
+    sheet = host.sheet
+    sheet.get_by_role("button", name=re.compile(r"^100 coins for \$0\.99$")).click()
+    sheet.get_by_role("button", name="4000 0000 0000 0002").click()
+    sheet.get_by_role("button", name="Pay $0.99").click()
+    expect(sheet.get_by_role("alert")).to_have_text("Your card was declined. Try another card.")
+    assert host.balance() == 0
+
+    sheet.get_by_role("button", name="4000 0000 0000 3220").click()
+    sheet.get_by_role("button", name="Pay $0.99").click()
+    expect(sheet.get_by_text("Sandbox checkout — no real money")).to_be_visible()
+    sheet.get_by_role("button", name="Approve").click()
+    expect(sheet.get_by_text("100 coins added")).to_be_visible()
+    sheet.get_by_role("button", name="Done").click()
+    expect(sheet).to_be_hidden()
+    expect(host.page.locator("[data-me-balance]")).to_have_text("100")
+    assert host.balance() == 100
+
+
+def test_an_order_made_by_the_games_backend_is_shown_and_paid_on_the_host_sheet(browser, live_server, host):
+    # A studio ships the probe as `order-demo`, with a backend holding its secret.
+    studio_host, studio_context = new_host(browser, live_server)
+    try:
+        studio = Developer(studio_host, "orders@example.com")
+        secret = studio.register_app("order-demo", "Order Demo")
+        studio.upload("order-demo", package_zip(PROBE_PACKAGE, manifest={"id": "order-demo", "name": "Order Demo"}))
+    finally:
+        studio_context.close()
+
+    host.open("?prewarm=0")
+    assert host.top_up("coins-100") == 100
+    host.go_to_minis()
+    host.launch_from_search("Order Demo", "order-demo")
+    game = host.app_frame("order-demo")
+    game.wait_for_function("() => window.__probe.ready")
+
+    # The backend learns who plays from the login code, and makes them an order of two gems.
+    code = game.evaluate("() => minis.login().then((login) => login.code)")
+    backend = MinisClient("order-demo", secret, base_url=live_server.url)
+    openid = backend.code2session(code)["openid"]
+    made = httpx.post(
+        f"{live_server.url}/openapi/v1/orders",
+        json={"openid": openid, "product_id": "gem", "quantity": 2, "payload": "chest-7", "idempotency_key": "chest-7"},
+        headers={"Authorization": f"Bearer {backend.access_token()}"},
+    )
+    assert made.status_code == 201, made.text
+    order_id = made.json()["id"]
+
+    game.evaluate("(orderId) => { minis.pay({ orderId }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }", order_id)
+    expect(host.sheet.locator(".pay-item")).to_have_text(re.compile(r"Gem × 2\s*20"))
+    host.sheet.get_by_role("button", name="Pay 20 coins").click()
+    game.wait_for_function("() => window.__paid !== undefined")
+    assert game.evaluate("() => window.__paid") == {"orderId": order_id, "productId": "gem", "quantity": 2, "status": "paid"}
+    assert host.balance() == 80
+    # Paid once: the same order cannot be paid again.
+    assert game.evaluate("(orderId) => minis.pay({ orderId }).catch((e) => e.code)", order_id) == "INVALID_ARGUMENT"
