@@ -46,7 +46,10 @@
         // Too soon for the platform (another device, a reload): ask again later, quietly.
         if (code === "INTERVAL_NOT_ELAPSED") notBefore = Date.now() + Math.max(gapMs, 30000);
         else if (code === "NO_FILL" || code === "FREQUENCY_CAPPED") notBefore = Date.now() + 60000;
-        else if (code !== "NOT_ALLOWED") console.warn("[2048] ad not loaded", error);
+        else if (code === "INVALID_ARGUMENT" || code === "NO_HOST") {
+          console.warn("[2048] ads off", error); // a unit this platform does not know
+          ad = null;
+        }
       }
     );
   }

@@ -655,8 +655,8 @@
     game.mode = "play";
   }
 
-  // A paid continue: back on solid ground at the first spot ahead of the crash with a runway
-  // long enough to get going, crystals there cleared, paused until the next tap.
+  // A continue (paid, or for a watched ad): back on solid ground at the first spot ahead of the
+  // crash with a runway long enough to get going, crystals there cleared, paused until the next tap.
   function revive() {
     if (game.mode !== "over") return;
     generate();
@@ -669,7 +669,17 @@
         break;
       }
     }
-    if (!land) return;
+    if (!land) {
+      // No ledge ahead is long enough (a paid or watched continue must never do nothing): stretch
+      // the first one and lay the level out again after it.
+      const index = pillars.findIndex((q) => q.x + q.w > wx);
+      const first = pillars[index];
+      const x = Math.max(wx, first.x + 40);
+      first.w = x - first.x + REVIVE_RUNWAY;
+      pillars.splice(index + 1);
+      generate();
+      land = { p: first, x };
+    }
     const { p, x } = land;
     p.spikes = p.spikes.filter((sp) => p.x + sp.x > x + REVIVE_RUNWAY + 60 || p.x + sp.x + sp.w < x - PW);
     const shift = x - wx;

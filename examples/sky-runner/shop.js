@@ -110,8 +110,13 @@
       },
       (error) => {
         adLoading = false;
+        const code = error && error.code;
+        if (code === "INVALID_ARGUMENT" || code === "NO_HOST") {
+          // A unit this platform does not know (or no host): no ads in this session.
+          console.warn("[sky] ads off", error);
+          continueAd = null;
+        }
         // No ad now (NO_FILL, FREQUENCY_CAPPED) or not open yet: ask again at the next crash.
-        if (error && error.code !== "NOT_ALLOWED" && error.code !== "NO_FILL") console.warn("[sky] ad not loaded", error);
       }
     );
   }

@@ -33,7 +33,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     data_dir.mkdir()
-    clips = make_clips(tmp_path_factory.mktemp("clips"))
     packages = [FIXTURE_PACKAGES / name for name in ("hostile", "witness", "pay-probe")]
     packages += sorted(path for path in EXAMPLES.iterdir() if (path / "minis.json").is_file())
     # Games in the tests reach their own backends on loopback (test_identity.py).
@@ -45,16 +44,22 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
         detail = getattr(exc, "stderr", "") or ""
         unavailable(f"minis serve could not start: {exc} {detail}".strip())
-    # Uploaded at once: the server's worker transcodes them while the first tests run.
-    server.drama_studio = DramaStudio.start(server.url, clips)
     yield server
     server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
-def drama_series(live_server) -> dict:
-    """The producer's series, published once its episodes are transcoded (see drama_studio.py)."""
-    return live_server.drama_studio.publish()
+def drama_studio(live_server, tmp_path_factory) -> DramaStudio:
+    """A producer's drama app with a series of 5 short episodes (drama_studio.py), uploaded when a
+    drama test first needs it: transcoding takes the server's CPU for a few seconds, which must not
+    slow the tests that run meanwhile."""
+    return DramaStudio.start(live_server.url, make_clips(tmp_path_factory.mktemp("clips")))
+
+
+@pytest.fixture(scope="session")
+def drama_series(drama_studio) -> dict:
+    """The producer's series, published once its episodes are transcoded."""
+    return drama_studio.publish()
 
 
 @pytest.fixture(scope="session")

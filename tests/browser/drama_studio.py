@@ -2,8 +2,8 @@
 
 The demo's own series takes minutes to generate and transcode, so the browser tests make their
 own, small one through the Open API as a producer would. ``DramaStudio.start`` uploads the clips
-as soon as the server is up (its embedded worker transcodes them while the first tests run);
-``publish`` waits until they are ready and publishes the series.
+(the server's embedded worker transcodes them); ``publish`` waits until they are ready and
+publishes the series.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from openminis.client import MinisClient
+from tests.browser.ad_studio import AD_TITLE, create_unit
 from tests.browser.drama_studio import APP_ID, EPISODE_PRICE, FREE_EPISODES, SERIES_PRICE, TITLE
 from tests.browser.host_page import package_zip
 
@@ -164,13 +166,13 @@ def test_the_episode_list_shows_locks_and_prices_and_buying_the_series_opens_eve
 
 
 @pytest.fixture(scope="module")
-def drama_app(live_server, drama_series) -> str:
+def drama_app(drama_studio, drama_series) -> str:
     """The producer ships a player of their own (the drama probe) as the series' app."""
-    live_server.drama_studio.upload_package(package_zip(DRAMA_PROBE, manifest={"id": APP_ID, "name": "Harbor Dramas"}))
+    drama_studio.upload_package(package_zip(DRAMA_PROBE, manifest={"id": APP_ID, "name": "Harbor Dramas"}))
     return APP_ID
 
 
-def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_and_unlocks_through_the_host(host, drama_series, drama_app):
+def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_and_unlocks_through_the_host(host, drama_series, drama_app, drama_ad_unit):
     host.open("?prewarm=0")
     assert host.top_up("coins-100") == 100
     host.go_to_minis()
@@ -208,3 +210,40 @@ def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_an
     assert app.evaluate("() => window.__probe.outcome") == {"ok": True, "result": {"number": 4, "access": "coins"}}
     assert host.balance() == 100 - EPISODE_PRICE
     assert "/480p.mp4?exp=" in app.evaluate("() => window.__probe.play(4)")
+
+    # "ad": the app's own button was the person's choice; the host plays the ad above the app.
+    app.evaluate("() => window.__probe.unlock(5, 'ad')")
+    ad = host.page.get_by_role("dialog", name=re.compile(rf"^Ad: {re.escape(AD_TITLE)}"))
+    expect(ad.get_by_text("Reward earned", exact=True)).to_be_visible()
+    assert app.evaluate("() => minis.isVisible()") is False
+    ad.get_by_role("button", name="Close ad").click()
+    app.wait_for_function("() => window.__probe.outcome !== null")
+    assert app.evaluate("() => window.__probe.outcome") == {"ok": True, "result": {"number": 5, "access": "ad"}}
+    assert app.evaluate("() => minis.isVisible()") is True
+
+
+@pytest.fixture(scope="module")
+def drama_ad_unit(live_server, drama_studio, house_ads) -> str:
+    """The producer's rewarded unit: GET /api/dramas/{id} names it as the series' ad unlock unit."""
+    client = MinisClient(APP_ID, drama_studio.secret, base_url=live_server.url)
+    unit = create_unit(client, live_server.url, {"name": "Unlock an episode", "kind": "rewarded", "reward": {"type": "episode", "amount": 1}, "min_watch_seconds": 2})
+    return unit["id"]
+
+
+def test_a_rewarded_ad_watched_on_the_paywall_unlocks_the_episode_and_it_plays(host, drama_series, drama_ad_unit):
+    host.open("?prewarm=0")
+    player = open_series(host, drama_series)
+    wait_until_playing(host, 1)
+    player.get_by_role("button", name="Episodes").click()
+    host.sheet.get_by_role("list", name="Episodes").get_by_role("button", name=re.compile(r"^Episode 5,")).click()
+
+    host.sheet.get_by_role("button", name="Watch an ad to unlock episode 5").click()
+    ad = host.page.get_by_role("dialog", name=re.compile(rf"^Ad: {re.escape(AD_TITLE)}"))
+    expect(ad.get_by_text("Reward earned", exact=True)).to_be_visible()
+    ad.get_by_role("button", name="Close ad").click()
+    expect(ad).to_be_hidden()
+
+    expect(host.sheet).to_be_hidden()
+    wait_until_playing(host, 5, past=0.3)
+    detail = host.call_api("GET", f"/api/dramas/{drama_series['id']}")["body"]
+    assert detail["episodes"][4]["access"] == "ad" and host.balance() == 0

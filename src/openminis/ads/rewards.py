@@ -77,9 +77,14 @@ def verifier(http: Callable[[], httpx.Client], secret: str, clock: Callable[[], 
         body = callback_body(session, secret, grant, int(clock()))
         headers = {"Content-Type": "application/json", signing.HEADER: signing.sign(key, body), "User-Agent": "openminis-rewards/1"}
         attempt = RewardAttempt(app_id=grant.app_id, transaction_id=grant.id, url=unit.verify_url, kid=key.kid, at=utcnow())
+        grant_id, url = grant.id, unit.verify_url
+        # End the transaction before the call: building the body may have written (a remembered
+        # openid, a first signing key), and on SQLite an open write would block every other writer
+        # for as long as the developer's backend takes to answer.
+        session.commit()
         started = time.perf_counter()
         try:
-            response = http().post(unit.verify_url, content=body, headers=headers, timeout=TIMEOUT)
+            response = http().post(url, content=body, headers=headers, timeout=TIMEOUT)
             attempt.status_code = response.status_code
             ok = 200 <= response.status_code < 300
             if not ok:
@@ -89,7 +94,7 @@ def verifier(http: Callable[[], httpx.Client], secret: str, clock: Callable[[], 
         attempt.duration_ms = int((time.perf_counter() - started) * 1000)
         session.add(attempt)
         if ok:
-            session.execute(update(RewardGrant).where(RewardGrant.id == grant.id).values(verified_at=utcnow()))
+            session.execute(update(RewardGrant).where(RewardGrant.id == grant_id).values(verified_at=utcnow()))
         session.commit()  # the attempt is logged whether or not it succeeded
         if not ok:
             raise jobs.Retry(attempt.error or "verification call failed")

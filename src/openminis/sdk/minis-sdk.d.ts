@@ -247,12 +247,16 @@ declare namespace minis {
       onClose(callback: (result: ShowResult) => void): () => void;
     }
 
-    /** A rewarded ad: the person chooses to watch it for something in your app. */
+    /**
+     * A rewarded ad: the person chooses to watch it for something in your app.
+     * @throws MinisError INVALID_ARGUMENT at once when unitId is not shaped like a unit id.
+     */
     function createRewarded(unitId: string): Ad;
 
     /**
      * An interstitial: shown at a natural break (between rounds). Its close button appears after a
      * few seconds. The unit's min_interval_seconds spaces them out (INTERVAL_NOT_ELAPSED).
+     * @throws MinisError INVALID_ARGUMENT at once when unitId is not shaped like a unit id.
      */
     function createInterstitial(unitId: string): Ad;
   }

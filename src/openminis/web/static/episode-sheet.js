@@ -28,8 +28,9 @@ export class EpisodeSheet {
     const { series } = this;
     const free = series.episodes.filter((episode) => episode.access === "free").length;
     const tiles = series.episodes.map((episode) => {
-      const playing = episode.number === this.current;
+      const current = episode.number === this.current;
       const locked = !episode.access;
+      const playing = current && !locked;
       const state = playing ? "playing" : locked ? `locked, ${coinsLabel(series.episode_price)}` : ACCESS_NOTES[episode.access] || "unlocked";
       const tile = el(
         "button",
@@ -38,7 +39,7 @@ export class EpisodeSheet {
           className: `episode-tile${locked ? " is-locked" : ""}`,
           dataset: { episode: String(episode.number) },
           "aria-label": `Episode ${episode.number}${episode.title && episode.title !== `Episode ${episode.number}` ? `, ${episode.title}` : ""}: ${state}`,
-          "aria-current": playing ? "true" : null,
+          "aria-current": current ? "true" : null,
         },
         el("span", { className: "episode-tile-number" }, String(episode.number)),
         locked
