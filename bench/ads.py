@@ -30,7 +30,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.purchase import hammer
+from bench.load import bracketed, hammer
 from openminis.liveserver import LiveServer, scratch_postgres
 
 APP_ID = "bench-ads"
@@ -101,15 +101,9 @@ async def measure(server: LiveServer, unit_id: str, clients_count: int, seconds:
 
     await hammer(clients, 1.0, bare)  # warm-up: connections, caches, the campaign index
     await hammer(clients, 1.0, decision)
-    rates = {}
-    # bare, decisions, bare: the two bare runs bracket the decisions, so drift shows and averages out.
-    for name, request in (("bare", bare), ("decisions", decision), ("bare2", bare)):
-        ok, failed = await hammer(clients, seconds, request)
-        rates[name] = ok / seconds
-        rates[f"{name}_failed"] = failed
+    rates = await bracketed(clients, seconds, bare, decision, "decisions")
     for client in clients:
         await client.aclose()
-    rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
     return rates
 
 

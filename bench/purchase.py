@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from bench.load import bracketed, hammer
 from openminis.liveserver import LiveServer, scratch_postgres
 
 APP_ID = "bench-shop"
@@ -57,25 +56,6 @@ async def fund_player(server: LiveServer) -> httpx.AsyncClient:
     return client
 
 
-async def hammer(clients: list[httpx.AsyncClient], seconds: float, request) -> tuple[int, int]:
-    """Each client sends requests back to back for ``seconds``; returns (successes, failures)."""
-    deadline = time.perf_counter() + seconds
-    counter = itertools.count()
-    ok = failed = 0
-
-    async def loop(client: httpx.AsyncClient) -> None:
-        nonlocal ok, failed
-        while time.perf_counter() < deadline:
-            response = await request(client, next(counter))
-            if response.status_code == 200:
-                ok += 1
-            else:
-                failed += 1
-
-    await asyncio.gather(*(loop(client) for client in clients))
-    return ok, failed
-
-
 async def measure(server: LiveServer, clients_count: int, seconds: float) -> dict:
     clients = [await fund_player(server) for _ in range(clients_count)]
     run = os.urandom(3).hex()
@@ -87,15 +67,9 @@ async def measure(server: LiveServer, clients_count: int, seconds: float) -> dic
         return await client.post(f"/api/apps/{APP_ID}/purchases", json={"product_id": "pebble", "idempotency_key": f"{run}-{n}"})
 
     await hammer(clients, 1.0, bare)  # warm-up: connections, caches
-    rates = {}
-    # bare, purchases, bare: the two bare runs bracket the purchases, so drift shows and averages out.
-    for name, request in (("bare", bare), ("purchases", purchase), ("bare2", bare)):
-        ok, failed = await hammer(clients, seconds, request)
-        rates[name] = ok / seconds
-        rates[f"{name}_failed"] = failed
+    rates = await bracketed(clients, seconds, bare, purchase, "purchases")
     for client in clients:
         await client.aclose()
-    rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
     return rates
 
 

@@ -1,0 +1,40 @@
+"""Load over HTTP for the benchmarks: concurrent clients, back to back, for a fixed time."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import httpx
+
+
+async def hammer(clients: list[httpx.AsyncClient], seconds: float, request) -> tuple[int, int]:
+    """Each client sends requests back to back for ``seconds``; returns (successes, failures)."""
+    deadline = time.perf_counter() + seconds
+    counter = itertools.count()
+    ok = failed = 0
+
+    async def loop(client: httpx.AsyncClient) -> None:
+        nonlocal ok, failed
+        while time.perf_counter() < deadline:
+            response = await request(client, next(counter))
+            if response.status_code == 200:
+                ok += 1
+            else:
+                failed += 1
+
+    await asyncio.gather(*(loop(client) for client in clients))
+    return ok, failed
+
+
+async def bracketed(clients: list[httpx.AsyncClient], seconds: float, bare, work, name: str) -> dict:
+    """Rates of ``bare``, then ``work``, then ``bare`` again, averaging the two bare runs: they
+    bracket the work, so a drift of the machine during the run shows and averages out."""
+    rates = {}
+    for label, request in (("bare", bare), (name, work), ("bare2", bare)):
+        ok, failed = await hammer(clients, seconds, request)
+        rates[label] = ok / seconds
+        rates[f"{label}_failed"] = failed
+    rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
+    return rates
