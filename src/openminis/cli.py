@@ -109,8 +109,8 @@ def serve(
         for folder in folders:
             console.print(f"demo: {publish_folder(platform, folder, skip_existing=True)}")
         console.print(f"demo: admin token for uploads: {settings.admin_token}")
-    worker = platform.worker() if settings.embedded_worker else None
-    if worker:
+    workers = platform.workers() if settings.embedded_worker else []
+    for worker in workers:
         worker.start()
     if demo:
         # Generating the demo's ads and drama takes a minute or two: the host is up meanwhile.
@@ -119,7 +119,7 @@ def serve(
     try:
         uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning")
     finally:
-        if worker:
+        for worker in workers:
             worker.stop()
         platform.close()
 
@@ -128,19 +128,21 @@ def serve(
 def worker(once: bool = typer.Option(False, help="Run the jobs that are due now, then exit."), data_dir: Path | None = DataDir):
     """Run background jobs (notifications, confirmations) from the shared job table."""
     platform = _platform(_settings(data_dir))
-    runner_ = platform.worker()
+    lanes = [platform.worker()] if once else platform.workers()
     try:
         if once:
-            console.print(f"ran {runner_.drain()} jobs")
+            console.print(f"ran {lanes[0].drain()} jobs")
             return
-        runner_.start()
-        console.print(f"{runner_.name} is running; Ctrl-C stops it")
+        for lane in lanes:
+            lane.start()
+        console.print(f"{', '.join(lane.name for lane in lanes)} running; Ctrl-C stops them")
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
-        runner_.stop()
+        for lane in lanes:
+            lane.stop()
         platform.close()
 
 

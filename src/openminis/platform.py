@@ -110,6 +110,14 @@ class Platform:
     def worker(self, **kwargs) -> Worker:
         return Worker(self.db, self.jobs, **kwargs)
 
+    def workers(self) -> list[Worker]:
+        """The embedded workers: one lane for media transcoding, which takes minutes, and one for
+        everything else, so that a notification or a reward callback never waits behind a video."""
+        from openminis.drama.catalog import TRANSCODE_JOB
+
+        slow = frozenset({TRANSCODE_JOB})
+        return [self.worker(only=slow), self.worker(skip=slow)]
+
     def close(self) -> None:
         if "ads" in self.__dict__:
             self.ads.events.flush()  # buffered ad events reach the store before it closes

@@ -137,3 +137,24 @@ def test_an_unknown_job_kind_is_retried_not_lost(platform, registry, clock):
         session.commit()
     jobs.Worker(platform.db, registry, clock=clock).drain()
     assert count(platform, status="queued") == 1
+
+
+def test_a_slow_job_in_its_own_lane_does_not_hold_up_the_others(platform, registry):
+    release, done = threading.Event(), []
+    registry.register("slow", lambda session, payload: release.wait(timeout=30))
+    registry.register("notify", lambda session, payload: done.append(payload["n"]))
+    with platform.db.session() as session:
+        jobs.enqueue(session, "slow", {})
+        jobs.enqueue(session, "notify", {"n": 1})
+        session.commit()
+    slow_lane = jobs.Worker(platform.db, registry, only=frozenset({"slow"}))
+    fast_lane = jobs.Worker(platform.db, registry, skip=frozenset({"slow"}))
+    busy = threading.Thread(target=slow_lane.drain)
+    busy.start()
+    try:
+        assert fast_lane.drain() == 1 and done == [1]  # while the slow job is still running
+        assert busy.is_alive()
+    finally:
+        release.set()
+        busy.join()
+    assert count(platform, status="done") == 2
