@@ -15,7 +15,6 @@ Run: ``python -m bench.ads [--clients 32] [--seconds 8] [--backend sqlite|postgr
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -30,7 +29,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.load import bracketed, hammer
+from bench.load import bracketed, guest, hammer, run_options
 from openminis.liveserver import LiveServer, scratch_postgres
 
 APP_ID = "bench-ads"
@@ -84,14 +83,8 @@ def seed(data_dir: Path, env: dict[str, str]) -> str:
         platform.close()
 
 
-async def guest(server: LiveServer) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4), headers={"Accept-Language": "en-US"})
-    client.headers["X-CSRF-Token"] = (await client.get("/api/me")).json()["csrf_token"]
-    return client
-
-
 async def measure(server: LiveServer, unit_id: str, clients_count: int, seconds: float) -> dict:
-    clients = [await guest(server) for _ in range(clients_count)]
+    clients = [await guest(server, **{"Accept-Language": "en-US"}) for _ in range(clients_count)]
 
     async def bare(client, n):
         return await client.get("/api/me")
@@ -108,13 +101,8 @@ async def measure(server: LiveServer, unit_id: str, clients_count: int, seconds:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
-    args = parser.parse_args()
+    args, backends = run_options(__doc__.splitlines()[0], backend="sqlite")
     console = Console()
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     table = Table(title=f"ad decisions per second over {CAMPAIGNS} live campaigns, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
     for column in ("database", "bare req/s", "decisions/s", "ratio", "target", "failed"):
         table.add_column(column)

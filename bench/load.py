@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import time
@@ -38,3 +39,20 @@ async def bracketed(clients: list[httpx.AsyncClient], seconds: float, bare, work
         rates[f"{label}_failed"] = failed
     rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
     return rates
+
+
+async def guest(server, **headers: str) -> httpx.AsyncClient:
+    """A new visitor's client on the live server, with the CSRF token of its guest session."""
+    client = httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4), headers=headers)
+    client.headers["X-CSRF-Token"] = (await client.get("/api/me")).json()["csrf_token"]
+    return client
+
+
+def run_options(description: str, *, backend: str) -> tuple[argparse.Namespace, list[str]]:
+    """The options every HTTP benchmark takes, and the databases to run on."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default=backend)
+    args = parser.parse_args()
+    return args, ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]

@@ -13,7 +13,6 @@ Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|p
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import subprocess
@@ -26,7 +25,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.load import bracketed, hammer
+from bench.load import bracketed, guest, hammer, run_options
 from openminis.liveserver import LiveServer, scratch_postgres
 
 APP_ID = "bench-shop"
@@ -48,8 +47,7 @@ def write_package(root: Path) -> Path:
 
 
 async def fund_player(server: LiveServer) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4))
-    client.headers["X-CSRF-Token"] = (await client.get("/api/me")).json()["csrf_token"]
+    client = await guest(server)
     topup = (await client.post("/api/wallet/topups", json={"pack_id": "coins-6500"})).json()
     paid = (await client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})).json()
     assert paid["status"] == "succeeded", paid
@@ -74,13 +72,8 @@ async def measure(server: LiveServer, clients_count: int, seconds: float) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    args = parser.parse_args()
+    args, backends = run_options(__doc__.splitlines()[0], backend="both")
     console = Console()
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     table = Table(title=f"paid orders per second, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
     for column in ("database", "bare req/s", "purchases/s", "ratio", "target", "failed", "ledger"):
         table.add_column(column)
