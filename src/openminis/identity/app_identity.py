@@ -90,7 +90,7 @@ def _authorize(session: Session, user_id: str, app_id: str, *, profile: bool = F
 
 
 @dataclass(frozen=True)
-class Session2:
+class UserSession:
     openid: str
     unionid: str
     access_token: str
@@ -100,7 +100,7 @@ class Session2:
     scope: str
 
 
-def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> Session2:
+def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> UserSession:
     """code2session. Each failure has its own code, so a developer can tell a bug from an attack."""
     found = session.get(LoginCode, token_hash(code or ""))
     if found is None:
@@ -121,14 +121,14 @@ def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> S
     return _issue_tokens(session, secret, app_id=app_id, user_id=found.user_id, family=secrets.token_hex(16))
 
 
-def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, family: str) -> Session2:
+def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, family: str) -> UserSession:
     access, refresh = "mut_" + secrets.token_urlsafe(32), "mrt_" + secrets.token_urlsafe(32)
     now = utcnow()
     session.add(UserToken(token_hash=token_hash(access), kind="access", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + ACCESS_TTL))
     session.add(UserToken(token_hash=token_hash(refresh), kind="refresh", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + REFRESH_TTL))
     person = known_openid(session, secret, app_id, user_id)
     session.commit()
-    return Session2(
+    return UserSession(
         openid=person,
         unionid=unionid(secret, developers.developer_id_of(session, app_id), app_id, user_id),
         access_token=access,
@@ -139,7 +139,7 @@ def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, f
     )
 
 
-def refresh(session: Session, secret: str, *, app_id: str, refresh_token: str) -> Session2:
+def refresh(session: Session, secret: str, *, app_id: str, refresh_token: str) -> UserSession:
     """Rotate a refresh token. Presenting a spent one revokes its family: someone copied it."""
     found = session.get(UserToken, token_hash(refresh_token or ""))
     if found is None or found.kind != "refresh" or found.app_id != app_id or found.expires_at <= utcnow():
