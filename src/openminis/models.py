@@ -4,6 +4,7 @@ from openminis.ads.models import (
     Advertiser, AdSettings, AdUnit, Campaign, CampaignDay, Creative, Impression, RewardAttempt, RewardGrant, SigningKey,
 )
 from openminis.catalog.models import App, AppVersion
+from openminis.creators.models import Conversion, Creator, Post
 from openminis.db import Base
 from openminis.developers.models import AppSecret, AppToken, Developer
 from openminis.jobs.models import Job
@@ -20,6 +21,7 @@ __all__ = [
     "DramaPass", "Episode", "EpisodeUnlock", "Series", "SeriesUnlock", "Subscription", "WatchProgress",
     "AppUser", "CoinPack", "Entitlement", "NotificationAttempt", "Order", "OrderEvent", "PaymentSettings", "Product",
     "ProviderEventSeen", "TopUp",
+    "Conversion", "Creator", "Post",
     "Account", "App", "AppSecret", "AppToken", "AppVersion", "AuthSession", "Authorization", "Base", "CloudSave",
     "Developer", "Job", "Launch", "LedgerEntry", "LedgerTransfer", "LoginCode", "SignInLink", "User", "UserToken",
 ]

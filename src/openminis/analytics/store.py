@@ -15,6 +15,10 @@ ADDED = (
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS unit_id VARCHAR",  # ads: which ad unit
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS ad_id VARCHAR",  # ads: which served ad
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS campaign_id VARCHAR",  # ads: whose ad
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS post_id VARCHAR",  # creators: which post (exposure, click, play, complete, launch)
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS creator_id VARCHAR",  # creators: whose post, or the creator a conversion is attributed to
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS revenue BIGINT",  # conversions: gross, in units of currency
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS currency VARCHAR",  # conversions: COIN or USD_MICROS
 )
 
 SCHEMA = """

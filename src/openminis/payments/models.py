@@ -73,6 +73,8 @@ class PaymentSettings(Base):
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
     notify_url: Mapped[str | None] = mapped_column(String(500), default=None)
     fee_bps: Mapped[int] = mapped_column(Integer, default=3000)  # basis points: 3000 = 30 %
+    # The creator's share of the developer's net revenue from conversions attributed to them.
+    creator_commission_bps: Mapped[int] = mapped_column(Integer, default=1000, server_default="1000")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -53,6 +53,9 @@ def order_json(secret: str, session: Session, order: Order) -> dict:
 def enqueue(session: Session, secret: str, order: Order, event_type: str, *, extra: dict | None = None, unique: str = "") -> None:
     """Queue an order's notification in the caller's transaction: it exists exactly if the change
     commits. ``order`` must be current (callers set what they changed with a Core UPDATE on it too)."""
+    settings = session.get(PaymentSettings, order.app_id)
+    if settings is None or not settings.notify_url:
+        return
     data = {"order": order_json(secret, session, order), **(extra or {})}
     enqueue_event(session, order.app_id, event_type, data, unique_key=f"notify:{order.id}:{event_type}:{unique}")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
@@ -12,12 +12,18 @@ class Launch(Base):
     """One opening of an app by a person; recents and, later, attribution are read from these."""
 
     __tablename__ = "launches"
+    __table_args__ = (Index("ix_launches_touches", "user_id", "app_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32))
+    # Where a "post" launch came from (the creator is paid for what it brings), and who shared a
+    # "share" launch's link. Attribution reads these: see creators/attribution.py.
+    post_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    creator_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    sharer_id: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

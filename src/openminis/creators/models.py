@@ -1,0 +1,77 @@
+"""Creators, their posts, and the conversions their posts (and every other launch source) bring."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openminis.db import Base, utcnow
+
+
+class Creator(Base):
+    """A person who publishes posts. Any signed-in person can become one; the row is their profile."""
+
+    __tablename__ = "creators"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    handle: Mapped[str] = mapped_column(String(32), unique=True)  # shown as @handle
+    display_name: Mapped[str] = mapped_column(String(60))
+    bio: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Post(Base):
+    """A short vertical video with a caption and, optionally, an anchor: a link to a mini-program,
+    to a drama series or to one episode of it. Its media goes through the episodes' pipeline."""
+
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_status_published", "status", "published_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # "pst_" + 20 hex
+    creator_id: Mapped[str] = mapped_column(ForeignKey("creators.user_id", ondelete="CASCADE"), index=True)
+    caption: Mapped[str] = mapped_column(String(300), default="")
+    # What the ranking's affinity reads: the anchor app's category, or "general" without an anchor.
+    category: Mapped[str] = mapped_column(String(32), default="general")
+    anchor_kind: Mapped[str | None] = mapped_column(String(16), default=None)  # app | series | episode
+    anchor_app_id: Mapped[str | None] = mapped_column(ForeignKey("apps.id", ondelete="SET NULL"), default=None, index=True)
+    anchor_series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"), default=None)
+    anchor_episode: Mapped[int | None] = mapped_column(Integer, default=None)  # episode number in the series
+    status: Mapped[str] = mapped_column(String(16), default="uploaded")  # uploaded | ready | failed
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    media_key: Mapped[str | None] = mapped_column(String(80), default=None)  # folder of the ready media
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)  # when its media became ready
+
+
+class Conversion(Base):
+    """One paying (or ad-rewarded) moment, with where it came from: the launch it happened in and
+    its source, the creator it is attributed to (last touch) and the first creator who brought the
+    person to the app (first touch, kept for analysis), and the commission paid for it."""
+
+    __tablename__ = "conversions"
+    __table_args__ = (
+        Index("ix_conversions_creator_at", "creator_id", "at"),
+        Index("ix_conversions_app_at", "app_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # purchase | unlock | ad_reward
+    ref: Mapped[str] = mapped_column(String(120), unique=True)  # "order:ord_..", "unlock:..", "reward:.."
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    launch_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    source: Mapped[str | None] = mapped_column(String(32), default=None)  # the launch's source
+    creator_id: Mapped[str | None] = mapped_column(String(32), default=None)  # last touch, within the window
+    post_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    first_creator_id: Mapped[str | None] = mapped_column(String(32), default=None)  # first touch, ever
+    first_post_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    currency: Mapped[str] = mapped_column(String(16))  # COIN, or USD_MICROS for ad revenue
+    revenue: Mapped[int] = mapped_column(BigInteger)  # gross, in the currency's units
+    developer_net: Mapped[int] = mapped_column(BigInteger, default=0)  # what the developer earned before commission
+    commission: Mapped[int] = mapped_column(BigInteger, default=0)  # moved to the creator
+    clawed_back: Mapped[int] = mapped_column(BigInteger, default=0)  # commission taken back by refunds
+    at: Mapped[datetime] = mapped_column(default=utcnow)
