@@ -1,0 +1,81 @@
+"""What the host and the Open API show of creators, posts, conversions and the ranked feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from openminis.catalog.schemas import Card
+
+
+class CreatorOut(BaseModel):
+    user_id: str
+    handle: str
+    display_name: str
+    bio: str = ""
+    avatar_url: str
+
+
+class AnchorOut(BaseModel):
+    """Where a post's chip leads. ``card`` is the app that opens (for a drama anchor, the drama's app)."""
+
+    kind: Literal["app", "series", "episode"]
+    app_id: str
+    series_id: str | None = None
+    episode: int | None = None
+    title: str
+    card: Card
+
+
+class PostOut(BaseModel):
+    id: str
+    creator: CreatorOut
+    caption: str
+    category: str
+    status: str  # uploaded | ready | failed
+    progress: int
+    error: str | None = None
+    duration_ms: int
+    video_url: str | None = None  # 480p MP4, what the feed autoplays
+    video_url_hd: str | None = None  # 720p MP4
+    poster_url: str | None = None
+    anchor: AnchorOut | None = None
+    created_at: datetime
+    published_at: datetime | None = None
+
+
+class FeedItem(BaseModel):
+    """One slot of the feed: a mini-program card or a creator's post."""
+
+    kind: Literal["app", "post"]
+    id: str  # "app:{app_id}" or "post:{post_id}": unique within a feed
+    card: Card | None = None
+    post: PostOut | None = None
+
+
+class FeedPage(BaseModel):
+    items: list[FeedItem]
+    next_cursor: str | None = None
+    snapshot: str  # which ranking snapshot ordered this page (pages of one cursor chain share it)
+
+
+class ConversionOut(BaseModel):
+    kind: str  # purchase | unlock | ad_reward
+    app_id: str
+    source: str | None
+    post_id: str | None
+    currency: str
+    revenue: int
+    commission: int
+    clawed_back: int
+    at: datetime
+
+
+class EarningsOut(BaseModel):
+    """A creator's earnings accounts (by currency) and the conversions behind them, newest first."""
+
+    balances: dict[str, int]  # COIN and USD_MICROS
+    conversions: list[ConversionOut]
+    next_cursor: str | None = None
