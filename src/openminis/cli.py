@@ -29,6 +29,10 @@ drama_app = typer.Typer(help="Short dramas.")
 app.add_typer(drama_app, name="drama")
 ads_app = typer.Typer(help="The ad server.")
 app.add_typer(ads_app, name="ads")
+feed_app = typer.Typer(help="The ranked feed.")
+app.add_typer(feed_app, name="feed")
+report_app = typer.Typer(help="Reports from the analytics store.")
+app.add_typer(report_app, name="report")
 console = Console()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -18,6 +18,7 @@ from openminis.openapi.schemas import (
 from openminis.ads.openapi import router as ads_openapi_router
 from openminis.payments.openapi import router as payments_openapi_router
 from openminis.drama.openapi import router as drama_openapi_router
+from openminis.analytics.openapi import router as reports_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
 from openminis.web.dependencies import get_platform, get_session
@@ -110,4 +111,5 @@ def create_openapi_app(platform: Platform) -> FastAPI:
     api.include_router(payments_openapi_router)
     api.include_router(ads_openapi_router)
     api.include_router(drama_openapi_router)
+    api.include_router(reports_openapi_router)
     return api
