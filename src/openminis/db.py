@@ -122,11 +122,16 @@ def insert_ignoring_conflicts(session: Session, table, values: dict) -> bool:
     One statement where a savepoint, an insert and a rollback would be three: for rows whose
     uniqueness is the idempotency (an event seen, a job queued, an openid remembered).
     """
+    # RETURNING, not rowcount: psycopg reports -1 as the row count of this statement.
+    key = next(iter(table.__table__.primary_key.columns))
+    statement = dialect_insert(session, table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None
+
+
+def dialect_insert(session: Session, table):
+    """An INSERT of the session's dialect, which has ``on_conflict_do_nothing`` (SQLite and PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    # RETURNING, not rowcount: psycopg reports -1 as the row count of this statement.
-    key = next(iter(table.__table__.primary_key.columns))
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
-    return session.execute(statement).first() is not None
+    return insert(table)

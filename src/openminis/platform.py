@@ -42,6 +42,20 @@ class Platform:
         return DuckDBEventStore(self.settings.analytics_path)
 
     @cached_property
+    def ranking(self):
+        """The feed's ranking snapshots, kept in memory and rebuilt from posts and events as they age."""
+        from openminis.feed.ranking import Ranking
+
+        return Ranking(self.events)
+
+    @cached_property
+    def conversions(self):
+        """Conversion events (paid, unlock, rewarded, refund) on their way to the analytics store."""
+        from openminis.analytics.conversions import ConversionEvents
+
+        return ConversionEvents(lambda: self.events)
+
+    @cached_property
     def package_limits(self) -> Limits:
         return Limits.from_settings(self.settings)
 
@@ -90,6 +104,7 @@ class Platform:
         from openminis.ads import background as ads_jobs
         from openminis.payments import background as payments_jobs
 
+        from openminis.creators import pipeline as creators_pipeline
         from openminis.drama import pipeline
         from openminis.drama.subscriptions import RENEW_JOB, renewer
 
@@ -97,6 +112,7 @@ class Platform:
         payments_jobs.register(registry, self)
         ads_jobs.register(registry, self)
         pipeline.register(registry, self.db, self.settings.data_dir / "media" / "drama", self.settings.max_episode_seconds)
+        creators_pipeline.register(registry, self.db, self.settings.data_dir / "media" / "posts", self.settings.max_episode_seconds)
         registry.register(RENEW_JOB, renewer(self.secret))
         return registry
 
@@ -113,14 +129,17 @@ class Platform:
     def workers(self) -> list[Worker]:
         """The embedded workers: one lane for media transcoding, which takes minutes, and one for
         everything else, so that a notification or a reward callback never waits behind a video."""
+        from openminis.creators.service import TRANSCODE_JOB as POST_TRANSCODE_JOB
         from openminis.drama.catalog import TRANSCODE_JOB
 
-        slow = frozenset({TRANSCODE_JOB})
+        slow = frozenset({TRANSCODE_JOB, POST_TRANSCODE_JOB})
         return [self.worker(only=slow), self.worker(skip=slow)]
 
     def close(self) -> None:
         if "ads" in self.__dict__:
             self.ads.events.flush()  # buffered ad events reach the store before it closes
+        if "conversions" in self.__dict__:
+            self.conversions.flush()
         if "events" in self.__dict__:
             self.events.close()
         if "http" in self.__dict__:

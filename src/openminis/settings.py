@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     rate_per_app: str = "3000/minute"
     rate_failures: str = "10/minute"
 
+    # Attribution: a conversion goes to the last creator whose post brought the person to the app
+    # within this many days (last touch; see creators/attribution.py).
+    attribution_window_days: float = 7
+
     # Ads. Money is micros of USD (a $5.00 CPM is 5_000_000; see docs/ads.md). The app's share of
     # its ad revenue unless set per app; how stale the auction's campaign index may get (changes
     # made in this process apply at once); how long a decision may wait for its impression; how
@@ -71,6 +76,10 @@ class Settings(BaseSettings):
     ads_key_retention_days: int = 30
     ads_max_creative_bytes: int = 50 * 1024 * 1024
     ads_media_url: str = ""
+
+    @property
+    def attribution_window(self) -> timedelta:
+        return timedelta(days=self.attribution_window_days)
 
     @cached_property
     def database(self) -> str:

@@ -26,11 +26,15 @@ from openminis.ads.auction import LiveCreative, LiveIndex
 from openminis.ads.events import AdEvents
 from openminis.ads.media import LocalCreativeStore
 from openminis.ads.models import AdUnit, Campaign, Creative, Impression, RewardGrant
+from openminis.ads.money import APP_AD_EARNINGS, USD_MICROS
 from openminis.catalog import service as catalog
+from openminis.creators import attribution
 from openminis.db import utcnow
 from openminis.errors import InvalidArgument, NotFound, PlatformError
 from openminis.ratelimit import Rate
-from openminis.wallet.service import InsufficientFunds
+from openminis.payments.models import PaymentSettings
+from openminis.wallet import service as ledger
+from openminis.wallet.service import InsufficientFunds, Leg
 
 # How long an interstitial runs before the host shows its close button.
 INTERSTITIAL_CLOSE_MS = 5_000
@@ -85,6 +89,7 @@ class AdServer:
         self.clock: Callable[[], datetime] = utcnow
         self.media = LocalCreativeStore(self.settings.ads_media_dir)
         self.events = AdEvents(lambda: platform.events)
+        self.conversions = platform.conversions
         self._index: LiveIndex | None = None
         self._units: dict[str, LiveUnit] = {}
         self._rebuilding = threading.Lock()
@@ -307,10 +312,11 @@ def complete(session: Session, server: AdServer, *, user_id: str, ad_id: str, wa
         session.rollback()
         session.refresh(impression)
         return _completed(session, impression)
-    grant = None
+    grant = touch = None
     try:
         if reason is None:
             grant = rewards.grant_reward(session, impression, session.get(AdUnit, impression.unit_id))
+            touch = _pay_creator(session, impression, now, window=server.settings.attribution_window)
         session.commit()
     except BaseException:
         session.rollback()
@@ -319,7 +325,41 @@ def complete(session: Session, server: AdServer, *, user_id: str, ad_id: str, wa
         "ad_complete", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=impression.campaign_id,
         launch_id=impression.launch_id, duration_ms=watched_ms, at=now,
     )
+    if touch is not None:
+        attribution.report(
+            server.conversions, "rewarded", app_id=impression.app_id, user_id=user_id, touch=touch, revenue=impression.developer_share, currency=USD_MICROS
+        )
     return Completion(rewarded=reason is None, grant=grant, reason=reason)
+
+
+def _pay_creator(session: Session, impression: Impression, now: datetime, *, window: timedelta) -> attribution.Attribution:
+    """A completed rewarded ad is a conversion: kept with its attribution, and the creator who
+    brought the person gets their commission on the app's share of the ad's price, in a transfer
+    of its own (the price itself was moved when the ad was shown)."""
+    try:
+        touch = attribution.attribute(session, user_id=impression.user_id, app_id=impression.app_id, launch_id=impression.launch_id, at=now, window=window)
+    except InvalidArgument:
+        # The host names the launch an ad ran in, unchecked when the ad was requested; a wrong one
+        # loses the source, not the reward.
+        touch = attribution.attribute(session, user_id=impression.user_id, app_id=impression.app_id, launch_id=None, at=now, window=window)
+    settings = session.get(PaymentSettings, impression.app_id)
+    bps = settings.creator_commission_bps if settings is not None else attribution.DEFAULT_COMMISSION_BPS
+    commission = attribution.commission(impression.developer_share, bps, touch)
+    ref = f"ad:{impression.id}"
+    attribution.record(
+        session, kind="ad_reward", ref=ref, app_id=impression.app_id, user_id=impression.user_id, attribution=touch, currency=USD_MICROS,
+        revenue=impression.developer_share, developer_net=impression.developer_share, commission=commission, at=now,
+    )
+    if commission:
+        ledger.transfer(
+            session, key=f"{ref}:commission", kind="creator_commission", currency=USD_MICROS,
+            legs=[
+                Leg(ledger.account_id(session, APP_AD_EARNINGS, impression.app_id, USD_MICROS), -commission),
+                *attribution.creator_leg(session, touch, commission, USD_MICROS),
+            ],
+            details={"ad_id": impression.id, "app_id": impression.app_id, "commission": commission},
+        )
+    return touch
 
 
 def _completed(session: Session, impression: Impression) -> Completion:

@@ -4,7 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EventType = Literal["exposure", "click", "launch", "ready", "session_end"]
+# play / complete: a creator post's video started / was watched to its end (they carry post_id).
+EventType = Literal["exposure", "click", "launch", "ready", "session_end", "play", "complete"]
 
 
 class EventIn(BaseModel):
@@ -20,6 +21,8 @@ class EventIn(BaseModel):
     load_ms: int | None = Field(default=None, ge=0, le=600_000)
     duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
     prewarmed: bool | None = None
+    post_id: str | None = Field(default=None, pattern=r"^pst_[0-9a-f]{20}$")  # the creator post the event is about
+    creator_id: str | None = Field(default=None, max_length=32)
 
 
 class Rejection(BaseModel):

@@ -8,13 +8,15 @@ from datetime import UTC, datetime, timedelta
 from pydantic import ValidationError
 
 from openminis.analytics.schemas import EventIn, IngestOut, Rejection
-from openminis.analytics.store import EventStore
+from openminis.analytics.store import COLUMNS, EventStore
 from openminis.errors import InvalidArgument
 
 # Clients batch and retry, so events arrive late; a clock far ahead of ours is wrong, though.
 MAX_AGE = timedelta(days=7)
 MAX_SKEW = timedelta(minutes=10)
 NEEDS_LAUNCH = {"launch", "ready", "session_end"}
+NEEDS_POST = {"play", "complete"}
+ROW_COLUMNS = (*COLUMNS, "post_id", "creator_id")
 SOURCES = {"feed", "hub", "search", "recents", "share", "post", "direct"}
 
 
@@ -47,8 +49,8 @@ def ingest(
             rejected.append(Rejection(index=index, reason=reason))
             continue
         ts = datetime.fromtimestamp(event.ts / 1000, UTC)
-        rows.append((event.type, event.app_id, user_id, event.launch_id, event.source, ts, now, event.load_ms, event.duration_ms, event.prewarmed))
-    store.append(rows)
+        rows.append((event.type, event.app_id, user_id, event.launch_id, event.source, ts, now, event.load_ms, event.duration_ms, event.prewarmed, event.post_id, event.creator_id))
+    store.append(rows, ROW_COLUMNS)
     return IngestOut(accepted=len(rows), rejected=rejected)
 
 
@@ -65,6 +67,8 @@ def _problem(event: EventIn, now: datetime, app_exists: Callable[[str], bool]) -
         return f"source: must be one of {', '.join(sorted(SOURCES))}"
     if event.type in NEEDS_LAUNCH and event.launch_id is None:
         return f"launch_id: required for {event.type} events"
+    if event.type in NEEDS_POST and event.post_id is None:
+        return f"post_id: required for {event.type} events"
     if event.type == "ready" and event.load_ms is None:
         return "load_ms: required for ready events"
     if event.type == "session_end" and event.duration_ms is None:

@@ -2,6 +2,118 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+import tempfile
+from pathlib import Path as FilePath
 
-router = APIRouter(prefix="/api", tags=["creators"])
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from openminis.creators import service
+from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, PostOut
+from openminis.drama.openapi import UPLOAD_TYPES
+from openminis.errors import InvalidArgument, NotFound, PlatformError
+from openminis.platform import Platform
+from openminis.runtime.schemas import Ok
+from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+
+router = APIRouter(tags=["creators"])
+PostId = Path(max_length=32)
+
+
+def media_root(platform: Platform) -> FilePath:
+    return platform.settings.data_dir / "media" / "posts"
+
+
+@router.post("/api/creator", response_model=CreatorOut)
+def become_creator(body: CreatorIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> CreatorOut:
+    """Become a creator (signed-in accounts only), or edit the creator profile."""
+    creator = service.become_creator(session, visitor.user.id, handle=body.handle, display_name=body.display_name, bio=body.bio)
+    return service.creator_out(creator)
+
+
+@router.get("/api/creator", response_model=CreatorOut)
+def my_creator(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> CreatorOut:
+    return service.creator_out(service.get_creator(session, visitor.user.id))
+
+
+@router.post("/api/creator/posts", response_model=PostOut, status_code=201)
+async def create_post(
+    request: Request,
+    caption: str = Query(default="", max_length=2000),
+    anchor_kind: str | None = Query(default=None, max_length=16),
+    anchor_app_id: str | None = Query(default=None, max_length=40),
+    anchor_series_id: str | None = Query(default=None, max_length=32),
+    anchor_episode: int | None = Query(default=None, ge=1, le=10_000),
+    visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> PostOut:
+    """Post a video, sent as the raw body (video/mp4, video/quicktime or video/webm). It is
+    transcoded in the background and public once ready; GET /api/creator/posts shows the progress."""
+    suffix = UPLOAD_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip())
+    if suffix is None:
+        raise InvalidArgument(f"Content-Type must be one of {', '.join(UPLOAD_TYPES)}", field="content-type")
+    limit = platform.settings.max_episode_upload_bytes
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
+    creator_id = visitor.user.id
+    fields = {"caption": caption, "anchor_kind": anchor_kind, "anchor_app_id": anchor_app_id, "anchor_series_id": anchor_series_id, "anchor_episode": anchor_episode}
+    await run_in_threadpool(service.precheck_post, session, creator_id=creator_id, **fields)
+    staging = FilePath(tempfile.mkdtemp(dir=platform.settings.data_dir)) / f"upload-{secrets.token_hex(4)}{suffix}"
+    try:
+        size = 0
+        with staging.open("wb") as file:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
+                file.write(chunk)
+        if size == 0:
+            raise InvalidArgument("the upload is empty")
+        post = await run_in_threadpool(service.create_post, session, media_root(platform), creator_id=creator_id, source=staging, **fields)
+        return await run_in_threadpool(service.post_out, session, platform.settings, post)
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.parent.rmdir()
+
+
+@router.get("/api/creator/posts", response_model=list[PostOut])
+def my_posts(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> list[PostOut]:
+    """Every post of mine, newest first, with its processing status and progress."""
+    creator = service.get_creator(session, visitor.user.id)
+    return service.post_outs(session, platform.settings, service.list_posts(session, creator.user_id))
+
+
+@router.delete("/api/creator/posts/{post_id}", response_model=Ok)
+def delete_post(post_id: str = PostId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> Ok:
+    service.delete_post(session, media_root(platform), creator_id=visitor.user.id, post_id=post_id)
+    return Ok()
+
+
+@router.get("/api/creator/earnings", response_model=EarningsOut)
+def earnings(
+    cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=20, ge=1, le=100),
+    visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session),
+) -> EarningsOut:
+    """Commission balances (COIN, USD_MICROS) and the conversions behind them, newest first."""
+    return service.earnings(session, visitor.user.id, cursor=cursor, limit=limit)
+
+
+@router.get("/api/posts/{post_id}", response_model=PostOut)
+def post(post_id: str = PostId, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> PostOut:
+    """A published post; its creator also sees it while it is processing or after it failed."""
+    return service.post_out(session, platform.settings, service.get_post(session, post_id, viewer_id=visitor.user.id))
+
+
+@router.get("/media/posts/{media_key}/{file}", include_in_schema=False)
+def media(
+    media_key: str = Path(max_length=80), file: str = Path(max_length=16), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> FileResponse:
+    """A ready post's renditions and poster, public. A media key is new at every transcode, so
+    the files never change under a URL."""
+    post = service.ready_media(session, media_key, file)
+    target = media_root(platform) / post.media_key / file
+    if not target.is_file():
+        raise NotFound("no such media")
+    return FileResponse(target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, max-age=31536000, immutable"})

@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from openminis.catalog.schemas import Card
+
+
+class CreatorIn(BaseModel):
+    """Becoming a creator, or editing the profile. The service checks the rules (handle pattern, lengths)."""
+
+    handle: str = Field(max_length=64)
+    display_name: str = Field(max_length=200)
+    bio: str = Field(default="", max_length=1000)
 
 
 class CreatorOut(BaseModel):

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openminis.ads import rewards as ads_rewards
+from openminis.creators import attribution
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.drama.catalog import episode as ready_episode
 from openminis.drama.catalog import published_series
@@ -63,37 +64,58 @@ def access_map(session: Session, user_id: str, series: Series, episodes: list[Ep
     return {e.number: ("free" if e.number <= series.free_episodes else unlocked.get(e.id) or whole) for e in episodes}
 
 
-def _charge(session: Session, *, key: str, user_id: str, series: Series, price: int, what: str) -> None:
-    fee = price * payment_settings(session, series.app_id).fee_bps // 10_000
+def _charge(session: Session, *, key: str, user_id: str, series: Series, price: int, what: str, touch: attribution.Attribution) -> None:
+    """Coins for an unlock, in one transfer: the app's net (less a creator's commission when a
+    creator's post brought the person), the platform's fee, and the conversion kept with it."""
+    settings = payment_settings(session, series.app_id)
+    fee = price * settings.fee_bps // 10_000
+    commission = attribution.commission(price - fee, settings.creator_commission_bps, touch)
+    attribution.record(
+        session, kind="unlock", ref=key, app_id=series.app_id, user_id=user_id, attribution=touch, currency=COIN, revenue=price,
+        developer_net=price - fee, commission=commission, at=utcnow(),
+    )
     ledger.transfer(
         session, key=key, kind="drama_unlock", currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", user_id), -price),
-            Leg(ledger.account_id(session, "app_earnings", series.app_id), price - fee),
+            Leg(ledger.account_id(session, "app_earnings", series.app_id), price - fee - commission),
             Leg(ledger.account_id(session, "platform_revenue"), fee),
+            *attribution.creator_leg(session, touch, commission, COIN),
         ],
-        details={"series_id": series.id, "what": what, "gross": price, "fee": fee},
+        details={"series_id": series.id, "what": what, "gross": price, "fee": fee, "commission": commission},
     )
 
 
-def unlock_with_coins(session: Session, *, user_id: str, series_id: str, number: int) -> str:
-    """Unlock one episode for the series' episode price; returns how the person has access now."""
+def unlock_with_coins(
+    session: Session, *, user_id: str, series_id: str, number: int, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW,
+    events=None,
+) -> str:
+    """Unlock one episode for the series' episode price; returns how the person has access now.
+    The unlock is a conversion of the launch (``launch_id``) the player was opened in; with
+    ``events`` (``platform.conversions``) its analytics event is recorded after the commit."""
     series = published_series(session, series_id)
     episode = ready_episode(session, series.id, number)
     existing = access(session, user_id, series, episode)
     if existing:
         return existing
+    touch = None
     try:
         if insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "coins", "created_at": utcnow()}):
-            _charge(session, key=f"unlock:{user_id}:{episode.id}", user_id=user_id, series=series, price=series.episode_price, what=f"episode {number}")
+            touch = attribution.attribute(session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window)
+            _charge(session, key=f"unlock:{user_id}:{episode.id}", user_id=user_id, series=series, price=series.episode_price, what=f"episode {number}", touch=touch)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    if touch is not None and events is not None:
+        attribution.report(events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=series.episode_price, currency=COIN)
     return access(session, user_id, series, episode)
 
 
-def unlock_with_ad(session: Session, *, user_id: str, series_id: str, number: int, ad_id: str) -> str:
+def unlock_with_ad(
+    session: Session, *, user_id: str, series_id: str, number: int, ad_id: str, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW,
+    events=None,
+) -> str:
     """Unlock one episode with a rewarded ad the person watched to the end, in the series' own app.
     The ad's id is recorded with the unlock, so the same ad cannot unlock a second episode."""
     series = published_series(session, series_id)
@@ -115,25 +137,36 @@ def unlock_with_ad(session: Session, *, user_id: str, series_id: str, number: in
     if used is not None:
         raise Conflict("this ad already unlocked an episode", code="REWARD_USED")
     try:
-        insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "ad", "ad_id": ad_id, "created_at": utcnow()})
+        added = insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "ad", "ad_id": ad_id, "created_at": utcnow()})
+        touch = attribution.attribute(session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window) if added else None
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    # The ad's revenue (and the creator's commission on it) is the rewarded ad's conversion; the
+    # unlock it paid for is counted with no revenue, so the funnel does not count money twice.
+    if touch is not None and events is not None:
+        attribution.report(events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=0, currency=COIN)
     return access(session, user_id, series, episode)
 
 
-def buy_series(session: Session, *, user_id: str, series_id: str) -> None:
+def buy_series(
+    session: Session, *, user_id: str, series_id: str, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW, events=None
+) -> None:
     series = published_series(session, series_id)
     if series.series_price is None:
         raise Conflict("this series is not sold whole", code="NOT_FOR_SALE")
+    touch = None
     try:
         if insert_ignoring_conflicts(session, SeriesUnlock, {"user_id": user_id, "series_id": series.id, "created_at": utcnow()}):
-            _charge(session, key=f"series:{user_id}:{series.id}", user_id=user_id, series=series, price=series.series_price, what="series")
+            touch = attribution.attribute(session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window)
+            _charge(session, key=f"series:{user_id}:{series.id}", user_id=user_id, series=series, price=series.series_price, what="series", touch=touch)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    if touch is not None and events is not None:
+        attribution.report(events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=series.series_price, currency=COIN)
 
 
 # Signed media URLs -----------------------------------------------------------------------------

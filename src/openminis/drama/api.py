@@ -13,7 +13,7 @@ from openminis.ads import inventory as ads_inventory
 from openminis.drama import access, catalog, subscriptions
 from openminis.drama.models import Episode, Series
 from openminis.drama.schemas import (
-    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscriptionOut, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
+    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscriptionOut, BuySeriesIn, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
 )
 from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
@@ -69,18 +69,25 @@ def unlock(
     body: UnlockIn, series_id: str = SeriesId, number: int = Number, visitor: Visitor = Depends(changing_visitor),
     session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> AccessOut:
+    where = {"launch_id": body.launch_id, "window": platform.settings.attribution_window, "events": platform.conversions}
     if body.method == "coins":
-        granted = access.unlock_with_coins(session, user_id=visitor.user.id, series_id=series_id, number=number)
+        granted = access.unlock_with_coins(session, user_id=visitor.user.id, series_id=series_id, number=number, **where)
     else:
         if not body.ad_id:
             raise InvalidArgument("ad_id is required to unlock with an ad", field="ad_id")
-        granted = access.unlock_with_ad(session, user_id=visitor.user.id, series_id=series_id, number=number, ad_id=body.ad_id)
+        granted = access.unlock_with_ad(session, user_id=visitor.user.id, series_id=series_id, number=number, ad_id=body.ad_id, **where)
     return AccessOut(number=number, access=granted)
 
 
 @router.post("/api/dramas/{series_id}/purchase", response_model=Ok)
-def buy_series(series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
-    access.buy_series(session, user_id=visitor.user.id, series_id=series_id)
+def buy_series(
+    body: BuySeriesIn | None = None, series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> Ok:
+    access.buy_series(
+        session, user_id=visitor.user.id, series_id=series_id, launch_id=body.launch_id if body else None, window=platform.settings.attribution_window,
+        events=platform.conversions,
+    )
     return Ok()
 
 

@@ -103,6 +103,13 @@ class UnlockIn(BaseModel):
 
     method: Literal["coins", "ad"]
     ad_id: str | None = Field(default=None, max_length=64, description="the completed rewarded ad, for method 'ad'")
+    launch_id: str | None = Field(default=None, max_length=32, description="the launch the player was opened in (attribution)")
+
+
+class BuySeriesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    launch_id: str | None = Field(default=None, max_length=32, description="the launch the player was opened in (attribution)")
 
 
 class AccessOut(BaseModel):

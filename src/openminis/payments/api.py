@@ -6,15 +6,17 @@ from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from openminis.creators import attribution
 from openminis.errors import NotFound
 from openminis.payments import orders, topups
 from openminis.payments.schemas import (
-    CardIn, ChallengeIn, OrderOut, PackList, PackOut, ProductList, ProductOut, PurchaseIn, PurchaseList, PurchaseOut, TopUpIn, TopUpOut,
+    CardIn, ChallengeIn, OrderOut, PackList, PayIn, PackOut, ProductList, ProductOut, PurchaseIn, PurchaseList, PurchaseOut, TopUpIn, TopUpOut,
     WalletOut,
 )
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
 from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN
 from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
 
 router = APIRouter(prefix="/api", tags=["payments"])
@@ -96,11 +98,18 @@ def purchase(
     body: PurchaseIn, app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
 ) -> OrderOut:
     """Called by the host's pay sheet after the person confirmed, never by the app itself."""
-    order = orders.purchase(
+    paid = orders.purchase(
         session, app_id=app_id, user_id=visitor.user.id, product_id=body.product_id, quantity=body.quantity, payload=body.payload,
-        idempotency_key=body.idempotency_key, secret=platform.secret,
+        idempotency_key=body.idempotency_key, secret=platform.secret, launch_id=body.launch_id, window=platform.settings.attribution_window,
     )
-    return order_out(order)
+    return _reported(platform, paid)
+
+
+def _reported(platform: Platform, paid: orders.Paid) -> OrderOut:
+    if paid.new:
+        order = paid.order
+        attribution.report(platform.conversions, "paid", app_id=order.app_id, user_id=order.user_id, touch=paid.attribution, revenue=order.amount, currency=COIN)
+    return order_out(paid.order)
 
 
 @router.get("/apps/{app_id}/orders/{order_id}", response_model=OrderOut)
@@ -113,10 +122,14 @@ def get_order(app_id: str = AppId, order_id: str = Path(max_length=32), visitor:
 
 @router.post("/apps/{app_id}/orders/{order_id}/pay", response_model=OrderOut)
 def pay_order(
-    app_id: str = AppId, order_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: PayIn | None = None, app_id: str = AppId, order_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> OrderOut:
     orders.get_order(session, app_id, order_id)
-    return order_out(orders.pay_order(session, order_id, user_id=visitor.user.id, secret=platform.secret))
+    paid = orders.pay_order(
+        session, order_id, user_id=visitor.user.id, secret=platform.secret, launch_id=body.launch_id if body else None, window=platform.settings.attribution_window
+    )
+    return _reported(platform, paid)
 
 
 @router.get("/apps/{app_id}/purchases", response_model=PurchaseList)

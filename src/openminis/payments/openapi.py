@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from openminis.identity import app_identity
 from openminis.openapi.guards import current_app_id
+from openminis.creators import attribution
+from openminis.wallet.service import COIN
 from openminis.payments import notifications, orders, settings_service
 from openminis.payments.api import order_out
 from openminis.payments.schemas import (
@@ -86,8 +88,10 @@ def consume(order_id: str = OrderId, app_id: str = Depends(current_app_id), sess
 
 @router.post("/orders/{order_id}/refund", response_model=OrderOut)
 def refund(body: RefundIn, order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderOut:
-    order = orders.refund(session, app_id, order_id, amount=body.amount, reason=body.reason, idempotency_key=body.idempotency_key, by="developer", secret=platform.secret)
-    return order_out(order)
+    done = orders.refund(session, app_id, order_id, amount=body.amount, reason=body.reason, idempotency_key=body.idempotency_key, by="developer", secret=platform.secret)
+    if done.amount:
+        attribution.report(platform.conversions, "refund", app_id=app_id, user_id=done.order.user_id, touch=done.attribution, revenue=-done.amount, currency=COIN)
+    return order_out(done.order)
 
 
 @router.get("/payment-settings", response_model=PaymentSettingsOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openminis.catalog import service as catalog
+from openminis.creators import attribution
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
 from openminis.pagination import decode_cursor, encode_cursor
@@ -91,39 +92,67 @@ def _event(session: Session, order_id: str, status: str, **details) -> None:
     session.execute(insert(OrderEvent).values(order_id=order_id, status=status, details=details, at=utcnow()))
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """What an app's payment settings say about an order: who gets what, and whether to notify."""
+
+    fee_bps: int
+    commission_bps: int
+    notify: bool
+
+
+def _terms(settings: PaymentSettings | None) -> _Terms:
+    if settings is None:
+        return _Terms(DEFAULT_FEE_BPS, attribution.DEFAULT_COMMISSION_BPS, False)
+    return _Terms(settings.fee_bps, settings.creator_commission_bps, bool(settings.notify_url))
+
+
 def _new_order(
-    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str
-) -> Order:
-    """A new order in state ``created`` (flushed, not committed); the same key returns the first order."""
+    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str,
+    retry: bool, paid: bool = False,
+) -> tuple[Order, _Terms | None]:
+    """A new order (flushed, not committed), ``created``, or already ``paid`` when the person is
+    paying right now; the same key returns the first order (and no terms: nothing is to be done).
+
+    The first try does not look for an earlier order with the key: the unique key refuses a second
+    one at the INSERT, and ``_once`` runs the work again with ``retry``, which does look. A
+    purchase saves a round trip that way; a retried request pays one exception."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
         raise InvalidArgument(f"quantity must be 1 to {MAX_QUANTITY}", field="quantity")
     if len(payload or "") > 1024:
         raise InvalidArgument("payload is at most 1024 characters", field="payload")
-    existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
-    if existing is not None:
-        return _same_order(existing, product_id, quantity, payload)
+    if retry:
+        existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
+        if existing is not None:
+            return _same_order(existing, product_id, quantity, payload), None
     row = session.execute(
-        select(Product, PaymentSettings.fee_bps)
+        select(Product, PaymentSettings)
         .outerjoin(PaymentSettings, PaymentSettings.app_id == Product.app_id)
         .where(Product.app_id == app_id, Product.id == product_id, Product.active)
     ).first()
     if row is None:
         raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
-    product, app_fee_bps = row
+    product, settings = row
+    terms = _terms(settings)
     if product.type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
     amount = product.price * quantity
+    now = utcnow()
     order = Order(
         id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product.id, product_type=product.type,
-        quantity=quantity, amount=amount, fee=amount * (DEFAULT_FEE_BPS if app_fee_bps is None else app_fee_bps) // 10_000, payload=payload or "",
-        idempotency_key=idempotency_key, created_by=created_by, status="created", refunded=0, created_at=utcnow(),
+        quantity=quantity, amount=amount, fee=amount * terms.fee_bps // 10_000, payload=payload or "",
+        idempotency_key=idempotency_key, created_by=created_by, status="paid" if paid else "created", refunded=0, created_at=now,
+        paid_at=now if paid else None,
     )
     session.add(order)
     session.flush()  # a concurrent order with the same key fails here: callers retry (see _once)
-    _event(session, order.id, "created", by=created_by)
-    return order
+    events = [{"order_id": order.id, "status": "created", "details": {"by": created_by}, "at": now}]
+    if paid:
+        events.append({"order_id": order.id, "status": "paid", "details": {"amount": order.amount, "fee": order.fee}, "at": now})
+    session.execute(insert(OrderEvent).values(events))
+    return order, terms
 
 
 def _same_order(order: Order, product_id: str, quantity: int, payload: str) -> Order:
@@ -133,81 +162,112 @@ def _same_order(order: Order, product_id: str, quantity: int, payload: str) -> O
 
 
 def _once(work):
-    """Run ``work(session)`` in a transaction; if a concurrent twin won the unique key, run it again
-    (the second run finds the twin's order and returns it, as a retry would)."""
+    """Run ``work(session, retry=False)`` in a transaction; if a concurrent twin (or an earlier
+    request) holds the unique key, run it again with ``retry=True``, which finds that order and
+    returns it, as a retry would."""
 
     def run(session: Session, *args, **kwargs):
         try:
-            return work(session, *args, **kwargs)
+            return work(session, *args, retry=False, **kwargs)
         except IntegrityError:
             session.rollback()
-            return work(session, *args, **kwargs)
+            return work(session, *args, retry=True, **kwargs)
 
     return run
 
 
 @_once
 def create_order(
-    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str
+    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str,
+    retry: bool,
 ) -> Order:
-    order = _new_order(
-        session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload, idempotency_key=idempotency_key, created_by=created_by
+    order, _terms = _new_order(
+        session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload, idempotency_key=idempotency_key,
+        created_by=created_by, retry=retry,
     )
     session.commit()
     return order
 
 
-def _pay(session: Session, order: Order, *, secret: str) -> None:
-    """Move a created order to paid in the caller's transaction: the order, its coins, the
-    entitlement and the notification commit together or not at all."""
-    now = utcnow()
-    claimed = session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "created").values(status="paid", paid_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        raise _NotCreated()
-    set_committed_value(order, "status", "paid")
-    set_committed_value(order, "paid_at", now)
+@dataclass(frozen=True)
+class Paid:
+    """A paid order and where its money went: what the route reports to analytics after the commit."""
+
+    order: Order
+    attribution: attribution.Attribution
+    commission: int
+    new: bool  # False when this was a retry of a payment already made
+
+
+def _pay_legs(session: Session, order: Order, terms: _Terms, touch: attribution.Attribution) -> tuple[list[Leg], int]:
+    net = order.amount - order.fee
+    commission = attribution.commission(net, terms.commission_bps, touch)
+    legs = [
+        Leg(ledger.account_id(session, "user_wallet", order.user_id), -order.amount),
+        Leg(ledger.account_id(session, "app_earnings", order.app_id), net - commission),
+        Leg(ledger.account_id(session, "platform_revenue"), order.fee),
+        *attribution.creator_leg(session, touch, commission, COIN),
+    ]
+    return legs, commission
+
+
+def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.Attribution, *, secret: str) -> int:
+    """Everything a paid order brings, in the caller's transaction: the entitlement, the
+    conversion, the notification and the one ledger transfer. Returns the creator's commission."""
     if order.product_type == "permanent":
         _grant(session, order)
-    _event(session, order.id, "paid", amount=order.amount, fee=order.fee)
-    notifications.enqueue(session, secret, order, "order.paid")
+    legs, commission = _pay_legs(session, order, terms, touch)
+    attribution.record(
+        session, kind="purchase", ref=f"order:{order.id}", app_id=order.app_id, user_id=order.user_id, attribution=touch, currency=COIN,
+        revenue=order.amount, developer_net=order.amount - order.fee, commission=commission, at=order.paid_at,
+    )
+    if terms.notify:
+        notifications.enqueue(session, secret, order, "order.paid")
     # The transfer last: it takes the app's and the platform's shared account rows, which every
     # purchase of the app waits for, so it should hold them only until the commit that follows.
+    # Not nested: on any error the caller rolls the whole purchase back.
     ledger.transfer(
-        session, key=f"order:{order.id}:pay", kind="purchase", currency=COIN,
-        legs=[
-            Leg(ledger.account_id(session, "user_wallet", order.user_id), -order.amount),
-            Leg(ledger.account_id(session, "app_earnings", order.app_id), order.amount - order.fee),
-            Leg(ledger.account_id(session, "platform_revenue"), order.fee),
-        ],
-        details={"order_id": order.id, "app_id": order.app_id, "gross": order.amount, "fee": order.fee},
+        session, key=f"order:{order.id}:pay", kind="purchase", currency=COIN, legs=legs, nested=False,
+        details={"order_id": order.id, "app_id": order.app_id, "gross": order.amount, "fee": order.fee, "commission": commission},
     )
+    return commission
 
 
 class _NotCreated(Exception):
     pass
 
 
-def pay_order(session: Session, order_id: str, *, user_id: str, secret: str) -> Order:
-    """Pay a created order from the person's wallet. Paying a paid order returns it unchanged
-    (a retried tap charges once)."""
+def pay_order(
+    session: Session, order_id: str, *, user_id: str, secret: str, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW
+) -> Paid:
+    """Pay a created order (made by the developer's backend) from the person's wallet. Paying a
+    paid order returns it unchanged (a retried tap charges once)."""
     order = session.get(Order, order_id)
     if order is None or order.user_id != user_id:
         raise NotFound(f"no order {order_id!r}")
     try:
-        _pay(session, order, secret=secret)
+        now = utcnow()
+        claimed = session.execute(
+            update(Order).where(Order.id == order.id, Order.status == "created").values(status="paid", paid_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            raise _NotCreated()
+        set_committed_value(order, "status", "paid")
+        set_committed_value(order, "paid_at", now)
+        _event(session, order.id, "paid", amount=order.amount, fee=order.fee)
+        touch = attribution.attribute(session, user_id=user_id, app_id=order.app_id, launch_id=launch_id, at=now, window=window)
+        commission = _settle(session, order, _terms(session.get(PaymentSettings, order.app_id)), touch, secret=secret)
         session.commit()
     except _NotCreated:
         session.rollback()
         session.refresh(order)
         if order.status in ("paid", "consumed", "refunded", "partially_refunded"):
-            return order
+            return Paid(order, attribution.NONE, 0, new=False)
         raise OrderStateError(f"order {order.id} is {order.status} and cannot be paid") from None
     except BaseException:
         session.rollback()
         raise
-    return order
+    return Paid(order, touch, commission, new=True)
 
 
 def _grant(session: Session, order: Order) -> None:
@@ -222,20 +282,29 @@ def _grant(session: Session, order: Order) -> None:
 
 
 @_once
-def purchase(session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, secret: str) -> Order:
-    """``minis.pay`` after the person confirmed on the host's sheet: create and pay in one transaction."""
-    order = _new_order(
-        session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload, idempotency_key=idempotency_key, created_by="sdk"
-    )
-    if order.status != "created":
-        return order  # a retry of a purchase that went through
+def purchase(
+    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, secret: str,
+    launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW, retry: bool,
+) -> Paid:
+    """``minis.pay`` after the person confirmed on the host's sheet: the order is made paid, with
+    its coins moved, in one transaction."""
     try:
-        _pay(session, order, secret=secret)
+        order, terms = _new_order(
+            session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload,
+            idempotency_key=idempotency_key, created_by="sdk", retry=retry, paid=True,
+        )
+        if terms is None:
+            session.rollback()
+            return Paid(order, attribution.NONE, 0, new=False)  # a retry of a purchase that went through
+        touch = attribution.attribute(session, user_id=user_id, app_id=app_id, launch_id=launch_id, at=order.paid_at, window=window)
+        commission = _settle(session, order, terms, touch, secret=secret)
         session.commit()
+    except IntegrityError:
+        raise  # a twin holds the key: _once rolls back and runs the work again
     except BaseException:
         session.rollback()
         raise
-    return order
+    return Paid(order, touch, commission, new=True)
 
 
 def get_order(session: Session, app_id: str, order_id: str) -> Order:
@@ -268,7 +337,14 @@ def consume(session: Session, app_id: str, order_id: str) -> Order:
     return order
 
 
-def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, reason: str, idempotency_key: str, by: str, secret: str) -> Order:
+@dataclass(frozen=True)
+class Refunded:
+    order: Order
+    amount: int  # coins given back by this refund (0 for a repeated key)
+    attribution: attribution.Attribution
+
+
+def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, reason: str, idempotency_key: str, by: str, secret: str) -> Refunded:
     """Give coins back, in full or in part. Developer and platform give back their parts in
     proportion; a full refund takes back a permanent product. A repeated key refunds once."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
@@ -276,7 +352,7 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     order = get_order(session, app_id, order_id)
     key = f"order:{order.id}:refund:{idempotency_key}"
     if ledger.transfer_exists(session, key):
-        return order
+        return Refunded(order, 0, attribution.NONE)
     if order.status not in ("paid", "consumed", "partially_refunded"):
         raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are refunded")
     amount = order.amount - order.refunded if amount is None else amount
@@ -294,14 +370,19 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     before = order.refunded - amount
     # Fee parts by cumulative rounding: however a refund is split, the parts add up to the fee.
     fee_part = order.fee * order.refunded // order.amount - order.fee * before // order.amount
+    # The creator gives back their part of the commission the same way.
+    conversion = attribution.find(session, f"order:{order.id}")
+    clawed = attribution.claw_back(session, conversion, before, order.refunded, order.amount) if conversion is not None and conversion.commission else 0
+    creator_legs = [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)] if clawed else []
     ledger.transfer(
         session, key=key, kind="refund", currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", order.user_id), amount),
-            Leg(ledger.account_id(session, "app_earnings", order.app_id), -(amount - fee_part)),
+            Leg(ledger.account_id(session, "app_earnings", order.app_id), -(amount - fee_part - clawed)),
             Leg(ledger.account_id(session, "platform_revenue"), -fee_part),
+            *creator_legs,
         ],
-        details={"order_id": order.id, "app_id": order.app_id, "amount": amount, "fee": fee_part},
+        details={"order_id": order.id, "app_id": order.app_id, "amount": amount, "fee": fee_part, "commission": clawed},
     )
     full = order.refunded == order.amount
     order.status = "refunded" if full else "partially_refunded"
@@ -310,9 +391,10 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
         if owned is not None and owned.order_id == order.id:
             owned.revoked_at = utcnow()
     _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
-    notifications.enqueue(session, secret, order, "order.refunded", extra={"refund": {"amount": amount, "reason": reason[:200]}}, unique=idempotency_key)
+    if session.get(PaymentSettings, order.app_id) is not None and session.get(PaymentSettings, order.app_id).notify_url:
+        notifications.enqueue(session, secret, order, "order.refunded", extra={"refund": {"amount": amount, "reason": reason[:200]}}, unique=idempotency_key)
     session.commit()
-    return order
+    return Refunded(order, amount, attribution.of(conversion))
 
 
 def purchases(session: Session, *, app_id: str, user_id: str) -> list[Entitlement]:

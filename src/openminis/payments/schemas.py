@@ -68,14 +68,23 @@ class ProductList(BaseModel):
     items: list[ProductOut]
 
 
-class PurchaseIn(Strict):
+class _OrderFields(Strict):
     product_id: str = Field(max_length=64)
     quantity: int = Field(default=1, ge=1, le=99)
     payload: str = Field(default="", max_length=1024)
     idempotency_key: str = Field(min_length=1, max_length=128)
 
 
-class OrderIn(PurchaseIn):
+class PurchaseIn(_OrderFields):
+    # The launch the app asked from: the purchase is attributed to its source (and creator).
+    launch_id: str | None = Field(default=None, max_length=32)
+
+
+class PayIn(Strict):
+    launch_id: str | None = Field(default=None, max_length=32)
+
+
+class OrderIn(_OrderFields):
     openid: str = Field(max_length=64)
 
 

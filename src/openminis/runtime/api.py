@@ -20,7 +20,10 @@ Key = Path(max_length=200)
 def launch(
     body: LaunchIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
 ) -> LaunchOut:
-    record = service.record_launch(session, user_id=visitor.user.id, app_id=body.app_id, launch_id=body.launch_id, source=body.source)
+    record = service.record_launch(
+        session, user_id=visitor.user.id, app_id=body.app_id, launch_id=body.launch_id, source=body.source, post_id=body.post_id, share=body.share,
+        secret=platform.secret,
+    )
     init_data = service.signed_launch_data(session, platform.secret, record)
     return LaunchOut(launch_id=record.id, app_id=record.app_id, version=record.version, init_data=init_data)
 

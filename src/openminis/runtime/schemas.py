@@ -9,6 +9,8 @@ class LaunchIn(BaseModel):
     launch_id: str = Field(max_length=64)
     app_id: str = Field(max_length=40)
     source: str = Field(max_length=32)
+    post_id: str | None = Field(default=None, max_length=32)  # source "post": which creator post
+    share: str | None = Field(default=None, max_length=200)  # source "share": the link's code
 
 
 class LaunchOut(BaseModel):

@@ -29,9 +29,13 @@ class QuotaExceeded(PlatformError):
     code = "STORAGE_QUOTA_EXCEEDED"
 
 
-def record_launch(session: Session, *, user_id: str, app_id: str, launch_id: str, source: str) -> Launch:
+def record_launch(
+    session: Session, *, user_id: str, app_id: str, launch_id: str, source: str, post_id: str | None = None, share: str | None = None, secret: str = ""
+) -> Launch:
     """Record an opening. The client mints the id (a prewarmed frame carries it before the tap);
-    sending the same launch again returns the first record."""
+    sending the same launch again returns the first record. A launch from a creator's post names
+    the post (the platform looks up its creator: attribution pays them); one from a share link
+    carries the link's signed code (the platform reads the sharer, and a shared post's creator)."""
     if not LAUNCH_ID.match(launch_id):
         raise InvalidArgument("launch_id must be 32 lowercase hex characters", field="launch_id")
     if source not in LAUNCH_SOURCES:
@@ -43,13 +47,38 @@ def record_launch(session: Session, *, user_id: str, app_id: str, launch_id: str
         return existing
     app = catalog.get_app(session, app_id)
     launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=app.latest_version, source=source)
+    _where_from(session, launch, post_id=post_id, share=share, secret=secret)
     session.add(launch)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
-        return record_launch(session, user_id=user_id, app_id=app_id, launch_id=launch_id, source=source)
+        return record_launch(session, user_id=user_id, app_id=app_id, launch_id=launch_id, source=source, post_id=post_id, share=share, secret=secret)
     return launch
+
+
+def _where_from(session: Session, launch: Launch, *, post_id: str | None, share: str | None, secret: str) -> None:
+    from openminis.creators import sharing
+    from openminis.creators.models import Post
+
+    if launch.source == "post":
+        post = session.get(Post, post_id) if post_id else None
+        if post is None or post.status != "ready":
+            raise InvalidArgument("a launch from a post names a published post", field="post_id")
+        if post.anchor_app_id != launch.app_id:
+            raise InvalidArgument("this post does not link to this app", field="post_id")
+        launch.post_id, launch.creator_id = post.id, post.creator_id
+    elif post_id is not None:
+        raise InvalidArgument("post_id goes with source 'post'", field="post_id")
+    if launch.source == "share":
+        if not share:
+            raise InvalidArgument("a launch from a share link carries its code", field="share")
+        shared = sharing.resolve(session, secret, share)
+        if shared.app_id != launch.app_id:
+            raise InvalidArgument("this share link does not open this app", field="share")
+        launch.sharer_id, launch.post_id, launch.creator_id = shared.sharer_id, shared.post_id, shared.creator_id
+    elif share is not None:
+        raise InvalidArgument("share goes with source 'share'", field="share")
 
 
 def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | None:

@@ -14,10 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, event, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openminis.db import insert_ignoring_conflicts
+from openminis.db import dialect_insert, insert_ignoring_conflicts
 from openminis.errors import Conflict, InvalidArgument, PlatformError
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
@@ -98,11 +97,16 @@ def wallet_balance(session: Session, user_id: str) -> int:
     return found or 0
 
 
-def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list[Leg], details: dict | None = None) -> Transfer:
+def transfer(
+    session: Session, *, key: str, kind: str, currency: str, legs: list[Leg], details: dict | None = None, nested: bool = True
+) -> Transfer:
     """Move value between accounts, once per ``key``. Does not commit: the caller's transaction does.
 
     A repeated key returns the first transfer (if its legs are the same; otherwise it is a conflict).
-    Raises InsufficientFunds, leaving nothing written, if an account that may not go negative would.
+    Raises InsufficientFunds if an account that may not go negative would. With ``nested`` (the
+    default) the transfer runs in a savepoint, so that failure leaves nothing of it written and the
+    caller may go on; ``nested=False`` saves the savepoint's two round trips for callers that roll
+    back their whole transaction on any error (a purchase does).
     """
     if not key or len(key) > 200:
         raise InvalidArgument("idempotency key must be 1-200 characters", field="idempotency_key")
@@ -116,14 +120,20 @@ def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list
         raise InvalidArgument("a transfer needs two or more accounts and its entries must sum to zero")
 
     shared = _shared_accounts(session, [leg.account_id for leg in legs])
-    savepoint = session.begin_nested()
+    savepoint = session.begin_nested() if nested else None
     try:
-        # The transfer row first: a repeated key fails here, before any balance is touched.
+        # The transfer row first: a repeated key inserts nothing here, before any balance is touched.
         transfer_id = session.execute(
-            insert(LedgerTransfer)
+            dialect_insert(session, LedgerTransfer)
             .values(idempotency_key=key, kind=kind, currency=currency, amount=sum(leg.amount for leg in legs if leg.amount > 0), details=details or {})
+            .on_conflict_do_nothing()
             .returning(LedgerTransfer.id)
-        ).scalar_one()
+        ).scalar()
+        if transfer_id is None:
+            if savepoint is not None:
+                savepoint.commit()
+            existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
+            return _same_or_conflict(session, existing, legs)
         session.execute(insert(LedgerEntry), [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs])
         # One conditional UPDATE per account: the database checks the balance and changes it in one
         # step, so concurrent spenders cannot both pass a check only one of them should. Order:
@@ -139,15 +149,11 @@ def transfer(session: Session, *, key: str, kind: str, currency: str, legs: list
             ).rowcount
             if changed != 1:
                 raise InsufficientFunds("not enough balance for this transfer")
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
-        if existing is None:
-            raise
-        return _same_or_conflict(session, existing, legs)
+        if savepoint is not None:
+            savepoint.commit()
     except BaseException:
-        savepoint.rollback()
+        if savepoint is not None and savepoint.is_active:
+            savepoint.rollback()
         raise
     return Transfer(id=transfer_id, idempotency_key=key)
 

@@ -3,24 +3,48 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path as FilePath
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from openminis import __version__
+from openminis.creators import sharing
+from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.serving import SDK_DIR, TYPES
-from openminis.web.dependencies import Visitor, current_visitor, get_platform, set_session_cookie
+from openminis.web.dependencies import Visitor, current_visitor, get_platform, get_session, set_session_cookie
 
-WEB_DIR = Path(__file__).resolve().parent
+WEB_DIR = FilePath(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
 def host_page(request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)):
+    return _host_page(request, visitor, platform)
+
+
+@router.get("/s/{code}", response_class=HTMLResponse)
+def share_page(
+    request: Request, code: str = Path(max_length=200), visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+):
+    """A share link: the host page, told to open what was shared at once. A link that is forged
+    or whose target is gone opens the feed (a person following a link gets somewhere, not an error)."""
+    try:
+        shared = sharing.resolve(session, platform.secret, code)
+    except NotFound:
+        shared = None
+    share = None
+    if shared is not None:
+        share = {"code": shared.code, "kind": shared.kind, "app_id": shared.app_id, "series_id": shared.series_id, "episode": shared.episode, "post_id": shared.post_id}
+    return _host_page(request, visitor, platform, share=share)
+
+
+def _host_page(request: Request, visitor: Visitor, platform: Platform, *, share: dict | None = None):
     settings = platform.settings
     config = {
         "hostOrigin": settings.host_origin,
@@ -30,6 +54,7 @@ def host_page(request: Request, visitor: Visitor = Depends(current_visitor), pla
         "market": settings.default_market,
         "csrfToken": visitor.csrf_token,
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
+        "share": share,
     }
     # "</" must not appear inside the inline JSON, or a name could close the script element.
     config_json = json.dumps(config).replace("</", "<\\/")

@@ -1,0 +1,129 @@
+"""Attribution: which launch, source and creator a conversion (a purchase, an episode unlock, a
+completed rewarded ad) belongs to, and the creator's commission for it.
+
+The rule, last touch within a window:
+- A conversion's *source* is the source of the launch it happened in (feed, hub, search, recents,
+  share, post, direct); with no launch named, it has none.
+- Its *creator* is the creator of the most recent launch from one of their posts (source "post",
+  or a shared post) by the same person into the same app, at most ``window`` (default 7 days)
+  before the conversion. Launches from other sources do not take the credit away: the hub earns
+  no commission, and a person who found the game through a creator and comes back through the
+  hub the next day was still brought by that creator.
+- The *first touch* (the earliest creator launch into the app, at any age) is kept beside it.
+- No commission when the person is the creator (nobody earns from their own purchases).
+
+The commission is ``creator_commission_bps`` (default 10 %, per app) of the developer's net
+revenue of the conversion, moved to the creator's ``creator_earnings`` account in the payment's
+own ledger transfer (or, for ad revenue, a transfer of its own); refunds take back their part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import literal, select, union_all, update
+from sqlalchemy.orm import Session
+
+from openminis.creators.models import Conversion
+from openminis.errors import InvalidArgument
+from openminis.runtime.models import Launch
+from openminis.wallet import service as ledger
+from openminis.wallet.service import Leg
+
+CREATOR_EARNINGS = "creator_earnings"
+DEFAULT_WINDOW = timedelta(days=7)
+DEFAULT_COMMISSION_BPS = 1000
+
+
+@dataclass(frozen=True)
+class Attribution:
+    launch_id: str | None = None
+    source: str | None = None
+    creator_id: str | None = None
+    post_id: str | None = None
+    first_creator_id: str | None = None
+    first_post_id: str | None = None
+
+
+NONE = Attribution()
+
+
+def attribute(session: Session, *, user_id: str, app_id: str, launch_id: str | None, at: datetime, window: timedelta = DEFAULT_WINDOW) -> Attribution:
+    """Where a conversion by ``user_id`` in ``app_id`` at ``at`` came from (the rule above).
+    A named launch must be this person's launch of this app."""
+    source = None
+    if launch_id is not None:
+        launch = session.get(Launch, launch_id)
+        if launch is None or launch.user_id != user_id or launch.app_id != app_id:
+            raise InvalidArgument("launch_id is not a launch of this app by this person", field="launch_id")
+        source = launch.source
+    # Both touches in one round trip: the last within the window and the first ever.
+    touches = select(Launch.creator_id, Launch.post_id).where(Launch.user_id == user_id, Launch.app_id == app_id, Launch.creator_id.is_not(None), Launch.created_at <= at)
+    last = touches.where(Launch.created_at >= at - window).order_by(Launch.created_at.desc(), Launch.id.desc()).limit(1).add_columns(literal("last").label("touch"))
+    first = touches.order_by(Launch.created_at, Launch.id).limit(1).add_columns(literal("first").label("touch"))
+    found = {touch: (creator, post) for creator, post, touch in session.execute(union_all(select(last.subquery()), select(first.subquery()))).all()}
+    (creator_id, post_id), (first_creator_id, first_post_id) = found.get("last", (None, None)), found.get("first", (None, None))
+    if creator_id == user_id:
+        creator_id = post_id = None  # a creator's own purchases earn them nothing
+    return Attribution(launch_id=launch_id, source=source, creator_id=creator_id, post_id=post_id, first_creator_id=first_creator_id, first_post_id=first_post_id)
+
+
+def commission(developer_net: int, bps: int, attribution: Attribution) -> int:
+    return developer_net * bps // 10_000 if attribution.creator_id and developer_net > 0 else 0
+
+
+def creator_leg(session: Session, attribution: Attribution, amount: int, currency: str) -> list[Leg]:
+    """The creator's leg of a payment's transfer (none when there is no commission)."""
+    if not amount:
+        return []
+    return [Leg(ledger.account_id(session, CREATOR_EARNINGS, attribution.creator_id, currency), amount)]
+
+
+def record(
+    session: Session, *, kind: str, ref: str, app_id: str, user_id: str, attribution: Attribution, currency: str, revenue: int,
+    developer_net: int, commission: int, at: datetime,
+) -> None:
+    """Keep the conversion (in the caller's transaction): what creators' earnings and the
+    developer's questions ("which exposure led to which payment") are answered from."""
+    session.add(
+        Conversion(
+            kind=kind, ref=ref, app_id=app_id, user_id=user_id, launch_id=attribution.launch_id, source=attribution.source,
+            creator_id=attribution.creator_id, post_id=attribution.post_id,
+            first_creator_id=attribution.first_creator_id, first_post_id=attribution.first_post_id,
+            currency=currency, revenue=revenue, developer_net=developer_net, commission=commission, clawed_back=0, at=at,
+        )
+    )
+
+
+def find(session: Session, ref: str) -> Conversion | None:
+    return session.scalar(select(Conversion).where(Conversion.ref == ref))
+
+
+def claw_back(session: Session, conversion: Conversion, refunded_before: int, refunded_after: int, gross: int) -> int:
+    """The part of the commission a refund takes back, by cumulative rounding (however a refund is
+    split, the parts add up to the commission), recorded on the conversion. Returns the part."""
+    part = conversion.commission * refunded_after // gross - conversion.commission * refunded_before // gross
+    if part:
+        session.execute(
+            update(Conversion).where(Conversion.id == conversion.id).values(clawed_back=Conversion.clawed_back + part).execution_options(synchronize_session=False)
+        )
+    return part
+
+
+def of(conversion: Conversion | None) -> Attribution:
+    """The attribution a kept conversion was given (for its refund's analytics event)."""
+    if conversion is None:
+        return NONE
+    return Attribution(
+        launch_id=conversion.launch_id, source=conversion.source, creator_id=conversion.creator_id, post_id=conversion.post_id,
+        first_creator_id=conversion.first_creator_id, first_post_id=conversion.first_post_id,
+    )
+
+
+def report(events, type: str, *, app_id: str, user_id: str, touch: Attribution, revenue: int, currency: str) -> None:
+    """The conversion's analytics event (``platform.conversions``), after its transaction committed."""
+    events.record(
+        type, app_id=app_id, user_id=user_id, launch_id=touch.launch_id, source=touch.source, post_id=touch.post_id, creator_id=touch.creator_id,
+        revenue=revenue, currency=currency,
+    )

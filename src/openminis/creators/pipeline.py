@@ -1,0 +1,69 @@
+"""The transcoding job of a post: the episodes' media pipeline, with visible progress; the post is
+published (``ready``) the moment its media is."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from openminis.creators.models import Post
+from openminis.creators.service import TRANSCODE_JOB
+from openminis.db import Database, utcnow
+from openminis.drama import media
+from openminis.jobs import service as jobs
+
+log = logging.getLogger("openminis.creators")
+# Posts are short videos: a cap of their own, below the episodes' when an operator lowers that.
+MAX_POST_SECONDS = 180.0
+POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), give_up_after=timedelta(hours=24))
+
+
+def transcoder(db: Database, media_root: Path, max_seconds: float):
+    """The job handler: ``media_root/uploads/{upload}`` becomes ``media_root/{media_key}``."""
+
+    def transcode(session: Session, payload: dict) -> None:
+        post_id, upload = payload["post_id"], media_root / "uploads" / payload["upload"]
+        if not upload.exists():
+            return  # done before a crash cut the job's bookkeeping short
+        found = session.get(Post, post_id)
+        if found is None or found.status == "ready":
+            # Deleted by its creator before its turn came, or published before a crash left the upload.
+            upload.unlink()
+            return
+        # Hold no transaction while transcoding: on SQLite it would hold the write lock for minutes.
+        session.rollback()
+        key = f"{post_id}-{secrets.token_hex(4)}"
+
+        def progress(percent: int) -> None:
+            with db.session() as tracker:
+                tracker.execute(update(Post).where(Post.id == post_id).values(progress=percent))
+                tracker.commit()
+
+        try:
+            output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
+        except media.MediaRejected as exc:
+            session.execute(update(Post).where(Post.id == post_id).values(status="failed", error=f"{exc.code}: {exc.message}"))
+            session.commit()
+            upload.unlink(missing_ok=True)
+            log.info("post %s rejected: %s", post_id, exc.message)
+            return
+        post = session.get(Post, post_id)
+        if post is None:  # deleted while it was being transcoded
+            shutil.rmtree(media_root / key, ignore_errors=True)
+        else:
+            post.media_key, post.status, post.progress, post.duration_ms, post.error = key, "ready", 100, output.duration_ms, None
+            post.published_at = utcnow()
+            session.commit()
+        upload.unlink(missing_ok=True)
+
+    return transcode
+
+
+def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float) -> None:
+    registry.register(TRANSCODE_JOB, transcoder(db, media_root, min(max_seconds, MAX_POST_SECONDS)), POLICY)

@@ -1,0 +1,339 @@
+"""Creators and their posts: becoming one, posting a video with an anchor, what the host shows of them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openminis.catalog.models import App, AppVersion
+from openminis.creators.models import Conversion, Creator, Post
+from openminis.catalog.schemas import Card
+from openminis.creators.schemas import AnchorOut, ConversionOut, CreatorOut, EarningsOut, PostOut
+from openminis.drama.models import Episode, Series
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from openminis.feed.service import card
+from openminis.identity.models import User
+from openminis.jobs import service as jobs
+from openminis.pagination import decode_cursor, encode_cursor
+from openminis.settings import Settings
+from openminis.wallet.models import Account
+
+TRANSCODE_JOB = "creators.transcode"
+HANDLE = re.compile(r"^[a-z0-9_]{3,32}$")
+ANCHOR_KINDS = ("app", "series", "episode")
+EARNINGS_ACCOUNT = "creator_earnings"
+EARNINGS_CURRENCIES = ("COIN", "USD_MICROS")
+# The files of a ready post that are served; the pipeline writes more (HLS, thumbnails) that posts do not use.
+MEDIA_FILES = {"480p.mp4": "video/mp4", "720p.mp4": "video/mp4", "poster.jpg": "image/jpeg"}
+
+
+def _text(value: str, *, field: str, limit: int, required: bool = False) -> str:
+    """Trimmed text of at most ``limit`` characters. Line breaks may stay; other control
+    characters (and bidi overrides, which could disguise a caption) may not."""
+    value = value.strip()
+    if required and not value:
+        raise InvalidArgument(f"{field} is required", field=field)
+    if len(value) > limit:
+        raise InvalidArgument(f"{field} is at most {limit} characters", field=field)
+    if any(ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs") or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" for ch in value):
+        raise InvalidArgument(f"{field} may not contain control characters", field=field)
+    return value
+
+
+# Creators ---------------------------------------------------------------------------------------
+
+
+def become_creator(session: Session, user_id: str, *, handle: str, display_name: str, bio: str = "") -> Creator:
+    """Make the person a creator, or update their creator profile if they are one already."""
+    user = session.get(User, user_id)
+    if user is None or user.kind == "guest":
+        raise Forbidden("sign in (or create an account) to become a creator", code="SIGN_IN_REQUIRED")
+    handle = handle.strip().removeprefix("@").lower()
+    if not HANDLE.match(handle):
+        raise InvalidArgument("a handle is 3 to 32 lowercase letters, digits or underscores", field="handle")
+    display_name = " ".join(_text(display_name, field="display_name", limit=60, required=True).split())
+    bio = _text(bio, field="bio", limit=200)
+    taken = session.scalar(select(Creator.user_id).where(Creator.handle == handle))
+    if taken is not None and taken != user_id:
+        raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle")
+    creator = session.get(Creator, user_id)
+    if creator is None:
+        creator = Creator(user_id=user_id, handle=handle, display_name=display_name, bio=bio)
+        session.add(creator)
+    else:
+        creator.handle, creator.display_name, creator.bio = handle, display_name, bio
+    try:
+        session.commit()
+    except IntegrityError:  # someone took the handle between the check and the commit
+        session.rollback()
+        raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle") from None
+    return creator
+
+
+def get_creator(session: Session, user_id: str) -> Creator:
+    creator = session.get(Creator, user_id)
+    if creator is None:
+        raise NotFound("you are not a creator yet", code="NOT_A_CREATOR")
+    return creator
+
+
+def creator_by_handle(session: Session, handle: str) -> Creator | None:
+    return session.scalar(select(Creator).where(Creator.handle == handle))
+
+
+def creator_out(creator: Creator) -> CreatorOut:
+    return CreatorOut(user_id=creator.user_id, handle=creator.handle, display_name=creator.display_name, bio=creator.bio, avatar_url=f"/api/avatars/{creator.user_id}.svg")
+
+
+# Posts ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anchor:
+    kind: str | None = None
+    app_id: str | None = None
+    series_id: str | None = None
+    episode: int | None = None
+    category: str = "general"
+
+
+def check_anchor(session: Session, kind: str | None, *, app_id: str | None = None, series_id: str | None = None, episode: int | None = None) -> Anchor:
+    """Resolve what a post links to; refuse a link to something a viewer could not open."""
+    if not kind:
+        if app_id or series_id or episode is not None:
+            raise InvalidArgument("anchor_kind is required with an anchor", field="anchor_kind")
+        return Anchor()
+    if kind not in ANCHOR_KINDS:
+        raise InvalidArgument(f"anchor_kind is one of {', '.join(ANCHOR_KINDS)}", field="anchor_kind")
+    if kind == "app":
+        if series_id or episode is not None:
+            raise InvalidArgument("an app anchor names only anchor_app_id", field="anchor_kind")
+        app = session.get(App, app_id) if app_id else None
+        if app is None or app.latest_version is None:
+            raise InvalidArgument(f"no published app {app_id!r}", field="anchor_app_id")
+        return Anchor(kind="app", app_id=app.id, category=app.category or app.kind)
+    series = session.get(Series, series_id) if series_id else None
+    if series is None or series.status != "published":
+        raise InvalidArgument(f"no published series {series_id!r}", field="anchor_series_id")
+    if app_id and app_id != series.app_id:
+        raise InvalidArgument("anchor_app_id is not the series' app", field="anchor_app_id")
+    if kind == "series":
+        if episode is not None:
+            raise InvalidArgument("a series anchor names no episode; use anchor_kind 'episode'", field="anchor_episode")
+        number = None
+    else:
+        if episode is None:
+            raise InvalidArgument("an episode anchor needs anchor_episode", field="anchor_episode")
+        ready = session.scalar(select(Episode.id).where(Episode.series_id == series.id, Episode.number == episode, Episode.status == "ready"))
+        if ready is None:
+            raise InvalidArgument(f"the series has no episode {episode}", field="anchor_episode")
+        number = episode
+    app = session.get(App, series.app_id)
+    return Anchor(kind=kind, app_id=series.app_id, series_id=series.id, episode=number, category=app.category or app.kind)
+
+
+def _check_post(session: Session, *, caption: str, anchor_kind: str | None, anchor_app_id: str | None, anchor_series_id: str | None, anchor_episode: int | None) -> tuple[str, Anchor]:
+    return _text(caption, field="caption", limit=300), check_anchor(session, anchor_kind, app_id=anchor_app_id, series_id=anchor_series_id, episode=anchor_episode)
+
+
+def precheck_post(session: Session, *, creator_id: str, **fields) -> None:
+    """Refuse a post before its upload is read (a video may be hundreds of megabytes); create_post
+    checks again. Ends the read: on SQLite an open transaction would hold the write lock meanwhile."""
+    try:
+        get_creator(session, creator_id)
+        _check_post(session, **fields)
+    finally:
+        session.commit()
+
+
+def create_post(
+    session: Session, media_root: Path, *, creator_id: str, caption: str, source: Path,
+    anchor_kind: str | None = None, anchor_app_id: str | None = None, anchor_series_id: str | None = None, anchor_episode: int | None = None,
+) -> Post:
+    """Take an uploaded video (moved into the media store) and queue its transcoding; the post is
+    public once its media is ready. Nothing is written when the caption or the anchor is refused."""
+    get_creator(session, creator_id)
+    caption, anchor = _check_post(session, caption=caption, anchor_kind=anchor_kind, anchor_app_id=anchor_app_id, anchor_series_id=anchor_series_id, anchor_episode=anchor_episode)
+    post = Post(
+        id="pst_" + secrets.token_hex(10), creator_id=creator_id, caption=caption, category=anchor.category, anchor_kind=anchor.kind,
+        anchor_app_id=anchor.app_id, anchor_series_id=anchor.series_id, anchor_episode=anchor.episode, status="uploaded", progress=0,
+    )
+    session.add(post)
+    upload = media_root / "uploads" / f"{post.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
+    upload.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, upload)
+    try:
+        jobs.enqueue(session, TRANSCODE_JOB, {"post_id": post.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        upload.unlink(missing_ok=True)
+        raise
+    return post
+
+
+def get_post(session: Session, post_id: str, *, viewer_id: str | None = None) -> Post:
+    """A post anyone may see once ready; its creator sees it at every stage."""
+    post = session.get(Post, post_id)
+    if post is None or (post.status != "ready" and post.creator_id != viewer_id):
+        raise NotFound(f"no post {post_id!r}")
+    return post
+
+
+def list_posts(session: Session, creator_id: str) -> list[Post]:
+    """Every post of a creator, newest first, whatever its stage."""
+    return list(session.scalars(select(Post).where(Post.creator_id == creator_id).order_by(Post.created_at.desc(), Post.id.desc())))
+
+
+def delete_post(session: Session, media_root: Path, *, creator_id: str, post_id: str) -> None:
+    post = session.get(Post, post_id)
+    if post is None or post.creator_id != creator_id:
+        raise NotFound(f"no post {post_id!r} of yours")
+    media_key = post.media_key
+    session.delete(post)
+    session.commit()
+    # A queued transcode finds the post gone and drops its upload; a running one drops its output.
+    if media_key:
+        shutil.rmtree(media_root / media_key, ignore_errors=True)
+
+
+def ready_posts_statement() -> Select:
+    """Published posts, newest first: the base of the feed's candidate queries."""
+    return select(Post).where(Post.status == "ready").order_by(Post.published_at.desc(), Post.id.desc())
+
+
+def ready_posts(session: Session, *, limit: int = 200, creator_id: str | None = None, app_id: str | None = None) -> list[Post]:
+    statement = ready_posts_statement()
+    if creator_id:
+        statement = statement.where(Post.creator_id == creator_id)
+    if app_id:
+        statement = statement.where(Post.anchor_app_id == app_id)
+    return list(session.scalars(statement.limit(limit)))
+
+
+def posts_by_id(session: Session, post_ids: list[str], *, ready_only: bool = True) -> list[Post]:
+    """The posts with these ids, in the given order (missing and, by default, unready ones left out)."""
+    if not post_ids:
+        return []
+    statement = select(Post).where(Post.id.in_(set(post_ids)))
+    if ready_only:
+        statement = statement.where(Post.status == "ready")
+    found = {post.id: post for post in session.scalars(statement)}
+    return [found[post_id] for post_id in post_ids if post_id in found]
+
+
+def ready_media(session: Session, media_key: str, file: str) -> Post:
+    """The ready post whose media folder is ``media_key``, if ``file`` is one a post serves."""
+    # A media key starts with its post's id, so the lookup is by primary key, not a scan.
+    post = session.get(Post, media_key.split("-", 1)[0]) if file in MEDIA_FILES else None
+    found = post is not None and post.status == "ready" and post.media_key == media_key
+    # End the read now: the file that follows may stream for minutes, and an open transaction on
+    # SQLite holds the write lock.
+    session.commit()
+    if not found:
+        raise NotFound("no such media")
+    return post
+
+
+# What the host shows ----------------------------------------------------------------------------
+
+
+def post_out(session: Session, settings: Settings, post: Post) -> PostOut:
+    return post_outs(session, settings, [post])[0]
+
+
+def post_outs(session: Session, settings: Settings, posts: list[Post]) -> list[PostOut]:
+    """PostOuts for a page of posts in a fixed number of queries, whatever the page's length."""
+    if not posts:
+        return []
+    creator_ids = {p.creator_id for p in posts}
+    creators = {c.user_id: c for c in session.scalars(select(Creator).where(Creator.user_id.in_(creator_ids)))}
+    app_ids = {p.anchor_app_id for p in posts if p.anchor_kind and p.anchor_app_id}
+    series_ids = {p.anchor_series_id for p in posts if p.anchor_kind in ("series", "episode") and p.anchor_series_id}
+    apps = {a.id: a for a in session.scalars(select(App).where(App.id.in_(app_ids)))} if app_ids else {}
+    versions = {}
+    if app_ids:
+        latest = select(AppVersion).join(App, (App.id == AppVersion.app_id) & (AppVersion.version == App.latest_version)).where(App.id.in_(app_ids))
+        versions = {v.app_id: v for v in session.scalars(latest)}
+    series = {s.id: s for s in session.scalars(select(Series).where(Series.id.in_(series_ids)))} if series_ids else {}
+    covers: dict[str, str] = {}
+    if series_ids:
+        # A drama app without a package of its own has no icon: its series' cover stands in.
+        ready = select(Episode.series_id, Episode.id, Episode.media_key).where(Episode.series_id.in_(series_ids), Episode.status == "ready").order_by(Episode.number)
+        for series_id, episode_id, media_key in session.execute(ready):
+            covers.setdefault(series_id, f"{settings.host_origin}/media/drama/{episode_id}/{media_key}/poster.jpg?cover=1")
+    base = settings.public_url.rstrip("/")
+    outs = []
+    for post in posts:
+        ready = post.status == "ready" and post.media_key
+        media = f"{base}/media/posts/{post.media_key}" if ready else None
+        outs.append(
+            PostOut(
+                id=post.id, creator=creator_out(creators[post.creator_id]), caption=post.caption, category=post.category, status=post.status,
+                progress=post.progress, error=post.error, duration_ms=post.duration_ms,
+                video_url=f"{media}/480p.mp4" if media else None, video_url_hd=f"{media}/720p.mp4" if media else None, poster_url=f"{media}/poster.jpg" if media else None,
+                anchor=_anchor_out(settings, post, apps, versions, series, covers), created_at=post.created_at, published_at=post.published_at,
+            )
+        )
+    return outs
+
+
+def _anchor_out(settings: Settings, post: Post, apps: dict, versions: dict, series: dict, covers: dict) -> AnchorOut | None:
+    """The post's chip; none when what it linked to is gone (apps and series are deleted with SET NULL)."""
+    app = apps.get(post.anchor_app_id)
+    if post.anchor_kind is None or app is None:
+        return None
+    if post.anchor_kind == "app":
+        title = app.name
+        cover = None
+    else:
+        linked = series.get(post.anchor_series_id)
+        if linked is None:
+            return None
+        title = linked.title if post.anchor_kind == "series" else f"Ep {post.anchor_episode} · {linked.title}"
+        cover = covers.get(linked.id)
+    version = versions.get(app.id)
+    chip = card(settings, app, version) if version is not None else _unpackaged_card(settings, app, cover)
+    return AnchorOut(kind=post.anchor_kind, app_id=app.id, series_id=post.anchor_series_id if post.anchor_kind != "app" else None, episode=post.anchor_episode, title=title, card=chip)
+
+
+def _unpackaged_card(settings: Settings, app: App, cover: str | None) -> Card:
+    """A drama app that ships no package (its series play in the host's player) has no version
+    to build a card from: its entry_url is empty, the host opens the series instead."""
+    return Card(
+        app_id=app.id, name=app.name, kind=app.kind, category=app.category or app.kind, description=app.description, version="",
+        icon_url=cover or "", origin=settings.app_origin(app.id), entry_url="", orientation="portrait",
+    )
+
+
+# Earnings ---------------------------------------------------------------------------------------
+
+
+def earnings(session: Session, user_id: str, *, cursor: str | None = None, limit: int = 20) -> EarningsOut:
+    """The creator's commission balances and the conversions behind them, newest first. Reads only:
+    an account nobody has paid into yet is not opened, it shows 0."""
+    rows = session.execute(
+        select(Account.currency, Account.balance).where(Account.kind == EARNINGS_ACCOUNT, Account.owner_id == user_id, Account.currency.in_(EARNINGS_CURRENCIES))
+    )
+    balances = dict.fromkeys(EARNINGS_CURRENCIES, 0) | {currency: balance for currency, balance in rows}
+    statement = select(Conversion).where(Conversion.creator_id == user_id)
+    if cursor:
+        at, conversion_id = decode_cursor(cursor)
+        if not isinstance(conversion_id, int):
+            raise InvalidArgument("cursor is not one this server issued", field="cursor")
+        statement = statement.where((Conversion.at < at) | ((Conversion.at == at) & (Conversion.id < conversion_id)))
+    found = list(session.scalars(statement.order_by(Conversion.at.desc(), Conversion.id.desc()).limit(limit + 1)))
+    page = found[:limit]
+    return EarningsOut(
+        balances=balances,
+        conversions=[ConversionOut.model_validate(c, from_attributes=True) for c in page],
+        next_cursor=encode_cursor(page[-1].at, page[-1].id) if len(found) > limit else None,
+    )
