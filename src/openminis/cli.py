@@ -7,6 +7,7 @@ import os
 import secrets
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -65,12 +66,15 @@ def publish_folder(platform: Platform, path: Path, *, skip_existing: bool = Fals
 
 def seed_demo_content(platform: Platform) -> None:
     from openminis.ads import demo as ads_demo
+    from openminis.creators import demo as creators_demo
     from openminis.drama import demo as drama_demo
 
     try:
         drama_demo.ensure_app(platform)
         ads_demo.seed(platform, report=console.print)
         drama_demo.seed(platform, report=console.print)
+        # After the drama: the creators' posts anchor to its series and episodes.
+        creators_demo.seed_demo_creators(platform, report=console.print)
     except Exception:  # the demo's extras must never take the server down
         logging.getLogger("openminis.demo").exception("demo content could not be made")
 
@@ -237,6 +241,38 @@ def ads_rotate_key(data_dir: Path | None = DataDir):
     platform.close()
 
 
+@feed_app.command("explain")
+def feed_explain(
+    user: str = typer.Option(..., "--user", help="The person: a user id or an email."),
+    limit: int = typer.Option(20, help="How many slots from the top."),
+    data_dir: Path | None = DataDir,
+):
+    """Show the top of a person's feed in a new ranking snapshot, with each item's score parts."""
+    import duckdb
+
+    from openminis.feed import service as feed
+
+    platform = _platform(_settings(data_dir))
+    try:
+        with platform.db.session() as session:
+            explanation = feed.explain(session, platform.ranking, person=user, limit=limit, fresh=True)
+    except PlatformError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.message}")
+        raise typer.Exit(1) from None
+    except duckdb.IOException:
+        # DuckDB lets one process at a time open the events file: a running server has it.
+        console.print("[red]the events store is in use by a running server[/red]: ask it instead, GET /api/admin/feed/explain?user_id=...")
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    table = Table("#", "item", "category", "shown", "fresh", "ctr", "completion", "affinity", "explore", "total",
+                  title=f"feed of {explanation.user_id}, snapshot {explanation.snapshot}")
+    for row in explanation.items:
+        parts = (row.freshness, row.ctr, row.completion, row.affinity, row.exploration, row.total)
+        table.add_row(str(row.position + 1), row.id, row.category, str(row.exposures), *(f"{part:.3f}" for part in parts))
+    console.print(table)
+
+
 @ledger_app.command("verify")
 def ledger_verify(data_dir: Path | None = DataDir):
     """Check that every transfer balances, every balance equals its entries and each currency sums to zero."""
@@ -251,6 +287,66 @@ def ledger_verify(data_dir: Path | None = DataDir):
     if not check.ok:
         raise typer.Exit(1)
     console.print(f"ledger verifies: {check.accounts} accounts, {check.transfers} transfers, every currency sums to zero")
+
+
+@report_app.command("funnel")
+def report_funnel(
+    app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
+    by: str = typer.Option("source", "--by", help="Group by source, app, creator, or none (the total alone)."),
+    first: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: a week up to --to)."),
+    last: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    data_dir: Path | None = DataDir,
+):
+    """Exposure -> click -> launch -> ready -> paid or rewarded: rates, revenue, ARPU and ARPPU."""
+    import dataclasses
+    import json
+    from datetime import timedelta
+
+    from rich.markup import escape
+    from rich.measure import Measurement
+
+    from openminis.analytics import funnel as funnels
+
+    platform = _platform(_settings(data_dir))
+    try:
+        with platform.db.session() as session:
+            result = funnels.report(
+                session, platform.events, app_id=app_id, first=first and first.date(), last=last and last.date(), by=by, pending=platform.conversions
+            )
+    except PlatformError as exc:
+        where = escape(f" [{exc.field}]") if exc.field else ""
+        console.print(f"[red]{exc.code}[/red]{where}: {escape(exc.message)}")
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(result), default=datetime.isoformat, indent=2))
+        return
+
+    def step(count: int, rate: float | None) -> str:
+        return f"{count:,}\n{rate:.1%}" if rate is not None else f"{count:,}\n-"
+
+    def money(value: float | None) -> str:
+        return f"{value:,.2f}" if value is not None else "-"
+
+    days = f"{result.start:%Y-%m-%d} to {result.end - timedelta(days=1):%Y-%m-%d}"
+    table = Table(title=f"funnel of {app_id or 'every app'}, {days} (UTC)")
+    table.add_column(result.by or "")
+    for column in ("exposure", "click", "launch", "ready", "paid or\nrewarded", "paid", "rewarded", "active\npersons", "paying\npersons",
+                   "coins", "ad USD", "ARPU", "ARPPU"):
+        table.add_column(column, justify="right")
+    for line in [*result.lines, result.total]:
+        name = "total" if line is result.total else escape(line.key or "(none)")
+        table.add_row(
+            name, f"{line.exposure:,}", step(line.click, line.click_rate), step(line.launch, line.launch_rate), step(line.ready, line.ready_rate),
+            step(line.converted, line.conversion_rate), f"{line.paid:,}", f"{line.rewarded:,}", f"{line.active_persons:,}",
+            f"{line.paying_persons:,}", f"{line.revenue_coins:,}", money(line.ad_revenue_usd_micros / 1_000_000), money(line.arpu), money(line.arppu),
+            end_section=bool(result.lines) and line is result.lines[-1],
+        )
+    # Wider than the terminal rather than numbers cut to "1…": a report is read for its digits.
+    wide = Measurement.get(console, console.options.update_width(1_000), table).maximum
+    (console if console.width >= wide else Console(width=wide)).print(table)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ def catalog(platform):
 
 
 def test_a_card_carries_everything_a_launch_needs(client, catalog):
-    card = client.get("/api/feed?limit=1").json()["items"][0]
+    item = client.get("/api/feed?limit=1").json()["items"][0]
+    card = item["card"]
+    assert item == {"kind": "app", "id": f"app:{card['app_id']}", "card": card, "post": None}
     assert card["origin"] == f"http://{card['app_id']}.apps.localhost:8000"
     assert card["entry_url"] == f"{card['origin']}/v/1.0.0/index.html"
     assert card["icon_url"] == f"{card['origin']}/v/1.0.0/icon.svg"
@@ -27,7 +29,7 @@ def test_paging_the_feed_returns_every_app_once(client, catalog):
     seen, cursor = [], None
     while True:
         page = client.get("/api/feed", params={"limit": 3, **({"cursor": cursor} if cursor else {})}).json()
-        seen += [item["app_id"] for item in page["items"]]
+        seen += [item["card"]["app_id"] for item in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
             break

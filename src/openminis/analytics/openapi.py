@@ -2,6 +2,65 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date, datetime
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from openminis.analytics import funnel
+from openminis.openapi.guards import current_app_id
+from openminis.platform import Platform
+from openminis.web.dependencies import get_platform, get_session
 
 router = APIRouter(tags=["reports"])
+
+By = Query(default="source", max_length=16, description="source, app, creator, or none for the total alone")
+From = Query(default=None, alias="from", description="first UTC day (default: six days before `to`)")
+To = Query(default=None, alias="to", description="last UTC day, included (default: today)")
+
+
+class FunnelLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str | None = Field(description="the source, app or creator (null: events without one, or the total)")
+    exposure: int
+    click: int
+    launch: int
+    ready: int
+    converted: int = Field(description="paid + rewarded")
+    paid: int
+    rewarded: int
+    click_rate: float | None = Field(description="click / exposure; null when there was no exposure")
+    launch_rate: float | None = Field(description="launch / click (above 1 when people launch without a click)")
+    ready_rate: float | None = Field(description="ready / launch")
+    conversion_rate: float | None = Field(description="converted / ready")
+    active_persons: int = Field(description="distinct people who launched")
+    converted_persons: int
+    paying_persons: int = Field(description="distinct people who paid or unlocked with coins")
+    revenue_coins: int = Field(description="purchases and coin unlocks less refunds, in coins")
+    ad_revenue_usd_micros: int = Field(description="the developer's share of rewarded ads, micros of USD")
+    arpu: float | None = Field(description="revenue_coins per active person")
+    arppu: float | None = Field(description="revenue_coins per paying person")
+
+
+class FunnelOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    app_id: str | None = Field(description="null: every app")
+    by: str | None
+    start: datetime
+    end: datetime = Field(description="excluded")
+    lines: list[FunnelLineOut] = Field(description="one per group, most exposures first")
+    total: FunnelLineOut = Field(description="all the groups together (persons counted once)")
+
+
+@router.get("/reports/funnel", response_model=FunnelOut)
+def funnel_report(
+    by: str = By, first: date | None = From, last: date | None = To,
+    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> FunnelOut:
+    """The app's funnel, exposure -> click -> launch -> ready -> paid or rewarded, per group, with
+    revenue, ARPU and ARPPU, over whole UTC days (at most 366)."""
+    result = funnel.report(session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions)
+    return FunnelOut.model_validate(result)

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
 
-router = APIRouter(prefix="/api/admin/reports", tags=["reports"])
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from openminis.analytics import funnel
+from openminis.analytics.openapi import By, From, FunnelOut, To
+from openminis.catalog.api import require_admin
+from openminis.platform import Platform
+from openminis.web.dependencies import get_platform, get_session
+
+router = APIRouter(prefix="/api/admin/reports", tags=["reports"], dependencies=[Depends(require_admin)])
+
+
+@router.get("/funnel", response_model=FunnelOut)
+def funnel_report(
+    app_id: str | None = Query(default=None, max_length=40, description="one app (default: every app)"),
+    by: str = By, first: date | None = From, last: date | None = To,
+    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> FunnelOut:
+    """The funnel of one app or of every app (``by=app`` compares them), over whole UTC days."""
+    result = funnel.report(session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions)
+    return FunnelOut.model_validate(result)

@@ -22,7 +22,7 @@ def require_admin(request: Request, platform: Platform = Depends(get_platform)) 
     expected = platform.settings.admin_token
     presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not expected or not hmac.compare_digest(expected, presented):
-        raise Forbidden("an admin token is required to upload packages", code="UNAUTHORIZED", status=401)
+        raise Forbidden("an admin token is required", code="UNAUTHORIZED", status=401)
 
 
 async def read_upload(request: Request, platform: Platform) -> Package:

@@ -5,22 +5,37 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
+from openminis.catalog.api import require_admin
 from openminis.catalog.schemas import CardList
+from openminis.creators.schemas import FeedPage
 from openminis.feed import service
+from openminis.feed.schemas import FeedExplanation
 from openminis.platform import Platform
 from openminis.web.dependencies import Visitor, current_visitor, get_platform, get_session
 
 router = APIRouter(prefix="/api", tags=["feed"])
 
 
-@router.get("/feed", response_model=CardList)
+@router.get("/feed", response_model=FeedPage)
 def feed(
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=10, ge=1, le=50),
+    visitor: Visitor = Depends(current_visitor),
     session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
-) -> CardList:
-    return service.feed_page(session, platform.settings, cursor=cursor, limit=limit)
+) -> FeedPage:
+    return service.feed_page(session, platform.settings, platform.ranking, user_id=visitor.user.id, cursor=cursor, limit=limit)
+
+
+@router.get("/admin/feed/explain", response_model=FeedExplanation, dependencies=[Depends(require_admin)])
+def explain_feed(
+    user_id: str = Query(min_length=1, max_length=254, description="A user id or an email."),
+    limit: int = Query(default=20, ge=1, le=500),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> FeedExplanation:
+    """The top of a person's feed in the newest ranking snapshot, with each item's score parts."""
+    return service.explain(session, platform.ranking, person=user_id, limit=limit)
 
 
 @router.get("/hub", response_model=CardList)

@@ -1,14 +1,26 @@
-"""What the host lists: the feed, the hub by kind, search results and recently played."""
+"""What the host lists: the ranked feed, the hub by kind, search results and recently played."""
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.catalog.models import App, AppVersion
 from openminis.catalog.schemas import Card, CardList
+from openminis.creators.schemas import FeedItem, FeedPage
+from openminis.errors import InvalidArgument, NotFound
+from openminis.feed.ranking import Ranked, Ranking, RankingSnapshot
+from openminis.feed.schemas import ExplainedItem, FeedExplanation
 from openminis.runtime import service as runtime
 from openminis.settings import Settings
+
+SNAPSHOT_ID = re.compile(r"^[0-9a-f]{12}$")
+MAX_POSITION = 10_000_000
 
 
 def card(settings: Settings, app: App, version: AppVersion) -> Card:
@@ -28,10 +40,94 @@ def card(settings: Settings, app: App, version: AppVersion) -> Card:
     )
 
 
-def feed_page(session: Session, settings: Settings, *, cursor: str | None, limit: int) -> CardList:
-    # Newest first for now; ranking by engagement and affinity replaces this order later.
-    page = catalog.list_apps(session, cursor=cursor, limit=limit)
-    return CardList(items=[card(settings, app, version) for app, version in page.apps], next_cursor=page.next_cursor)
+def feed_page(session: Session, settings: Settings, ranking: Ranking, *, user_id: str, cursor: str | None, limit: int) -> FeedPage:
+    """Positions [p, p + limit) of the person's order in one snapshot: a cursor carries the snapshot
+    and p, so the pages of one chain neither repeat nor skip an item.
+
+    A cursor whose snapshot is no longer kept (after KEPT rebuilds, a restart, or another worker
+    process) continues from the same position in the newest snapshot. Which items an earlier page
+    showed is not in the cursor, so across that switch an item may repeat or be skipped; the page
+    says which snapshot it came from.
+    """
+    if cursor is None:
+        snapshot, position = ranking.current(session), 0
+    else:
+        snapshot_id, position = decode_cursor(cursor)
+        snapshot = ranking.find(snapshot_id) or ranking.current(session)
+    slots = snapshot.slots(ranking.affinity(snapshot, user_id), position, position + limit)
+    end = position + len(slots)
+    return FeedPage(items=_items(session, settings, slots), next_cursor=encode_cursor(snapshot.id, end) if end < snapshot.size else None, snapshot=snapshot.id)
+
+
+def _items(session: Session, settings: Settings, slots: list[tuple[Ranked, int]]) -> list[FeedItem]:
+    """The page's items in slot order; one deleted or unpublished since the snapshot is left out."""
+    from openminis.creators import service as creators  # it imports this module's card()
+
+    post_ids = [items.ids[i] for items, i in slots if items.kind == "post"]
+    ready = creators.posts_by_id(session, post_ids)
+    posts = {out.id: out for out in creators.post_outs(session, settings, ready)}
+    cards = _cards(session, settings, [items.ids[i] for items, i in slots if items.kind == "app"])
+    result = []
+    for items, i in slots:
+        item_id = items.ids[i]
+        if items.kind == "post" and item_id in posts:
+            result.append(FeedItem(kind="post", id=f"post:{item_id}", post=posts[item_id]))
+        elif items.kind == "app" and item_id in cards:
+            result.append(FeedItem(kind="app", id=f"app:{item_id}", card=cards[item_id]))
+    return result
+
+
+def _cards(session: Session, settings: Settings, app_ids: list[str]) -> dict[str, Card]:
+    """The cards of a page's apps at their latest versions, in one query."""
+    if not app_ids:
+        return {}
+    latest = select(App, AppVersion).join(AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version))
+    return {app.id: card(settings, app, version) for app, version in session.execute(latest.where(App.id.in_(app_ids)))}
+
+
+def encode_cursor(snapshot_id: str, position: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([snapshot_id, position]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        snapshot_id, position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise InvalidArgument("cursor is not one this server issued", field="cursor") from exc
+    if not (isinstance(snapshot_id, str) and SNAPSHOT_ID.match(snapshot_id) and type(position) is int and 0 <= position <= MAX_POSITION):
+        raise InvalidArgument("cursor is not one this server issued", field="cursor")
+    return snapshot_id, position
+
+
+def explain(session: Session, ranking: Ranking, *, person: str, limit: int, fresh: bool = False) -> FeedExplanation:
+    """The top of a person's feed with each score part, from the newest snapshot (a new one if
+    ``fresh``). ``person`` is a user id or an email."""
+    if not 1 <= limit <= 500:
+        raise InvalidArgument("limit is 1 to 500", field="limit")
+    user_id = _person(session, person)
+    snapshot: RankingSnapshot = ranking.rebuild(session) if fresh else ranking.current(session)
+    rows = snapshot.explain(ranking.affinity(snapshot, user_id), limit)
+    return FeedExplanation(snapshot=snapshot.id, built_at=snapshot.built_at, user_id=user_id, items=[ExplainedItem.model_validate(row, from_attributes=True) for row in rows])
+
+
+def _person(session: Session, person: str) -> str:
+    from openminis.identity.accounts import normalize_email
+    from openminis.identity.models import User
+
+    person = person.strip()
+    if not person or len(person) > 254:
+        raise InvalidArgument("name a person by user id or email", field="user_id")
+    if "@" in person:
+        try:
+            email = normalize_email(person)
+        except InvalidArgument as exc:
+            raise InvalidArgument(exc.message, field="user_id") from None
+        user_id = session.scalar(select(User.id).where(User.email == email))
+    else:
+        user_id = session.scalar(select(User.id).where(User.id == person))
+    if user_id is None:
+        raise NotFound(f"no person {person!r}", field="user_id")
+    return user_id
 
 
 def hub(session: Session, settings: Settings, *, kind: str, limit: int = 60) -> CardList:

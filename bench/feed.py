@@ -1,0 +1,203 @@
+"""Ranked feed pages per second over 100,000 posts and 1,000,000 events, on SQLite and on PostgreSQL.
+
+Each run makes a new data dir and, before the server starts, seeds it: a few apps and creators,
+100,000 ready posts (rows inserted in bulk: the feed's JSON needs no media files), the benchmark's
+people (guest sessions, one per client), and 1,000,000 analytics events written into the DuckDB
+file in one INSERT ... SELECT: exposures, clicks and completions spread over the posts (popular
+ones more), some of them the benchmark people's own clicks on their favourite category, so every
+person has a history and so an affinity to compute. Then it starts a real ``minis serve`` and,
+with the same concurrent clients for the same duration, measures:
+
+- bare: ``GET /api/me``, an authenticated endpoint doing no work beyond the session lookup;
+- feed: ``GET /api/feed?limit=10``, each client following ``next_cursor`` for a few pages, then
+  starting over: ranking 100,000 posts for the person in a snapshot, and the page's posts, creators,
+  anchors and cards from the database.
+
+It prints both rates and their ratio (target >= 0.3). The snapshot is built once before the
+measurement (the server's readiness check asks for the feed); each person's affinity, once per
+snapshot. Then, if ``bench/funnel.py`` is there, its report.
+Run: ``python -m bench.feed [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import tempfile
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bench.load import bracketed, hammer, run_options
+from openminis.liveserver import LiveServer, scratch_postgres
+
+POSTS = 100_000
+EVENTS = 1_000_000
+PAGES = 5  # pages a client scrolls through before starting over
+LIMIT = 10
+TARGET = 0.3
+CATEGORIES = ("puzzle", "arcade", "racing", "comedy", "dance", "cooking", "romance", "pets")
+APPS = [(f"bench-{category}", category) for category in CATEGORIES[:6]]
+CREATORS = 20
+# Post n is "pst_" + n in hex, of category n % 8, anchored to an app when its category has one:
+# the events can name posts of a category without asking the database.
+
+
+def write_package(root: Path, app_id: str, category: str) -> Path:
+    root.mkdir(parents=True)
+    manifest = {
+        "id": app_id, "name": app_id.replace("-", " ").title(), "kind": "game", "version": "1.0.0", "entry": "index.html",
+        "orientation": "portrait", "category": category, "icon": "icon.svg", "description": "A benchmark game.", "allowed_domains": [],
+    }
+    (root / "minis.json").write_text(json.dumps(manifest))
+    (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
+    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
+    return root
+
+
+def seed(data_dir: Path, database_url: str, people: int) -> list[tuple[str, str]]:
+    """Apps, creators, posts and the benchmark's people in the database; returns (user id, session token) per person."""
+    from sqlalchemy import insert
+
+    from openminis.cli import publish_folder
+    from openminis.creators.models import Creator, Post
+    from openminis.db import utcnow
+    from openminis.identity import service as identity
+    from openminis.identity.models import User
+    from openminis.migrations import upgrade
+    from openminis.platform import Platform
+    from openminis.settings import Settings
+
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+    platform = Platform(settings)
+    upgrade(settings.database)
+    try:
+        for app_id, category in APPS:
+            publish_folder(platform, write_package(data_dir.parent / app_id, app_id, category))
+        anchors = {category: app_id for app_id, category in APPS}
+        now = utcnow()
+        with platform.db.session() as session:
+            session.execute(insert(User), [{"id": f"creator{n:04d}", "kind": "full", "display_name": f"Creator {n}"} for n in range(CREATORS)])
+            session.execute(insert(Creator), [{"user_id": f"creator{n:04d}", "handle": f"creator{n:04d}", "display_name": f"Creator {n}"} for n in range(CREATORS)])
+            for start in range(0, POSTS, 10_000):
+                rows = []
+                for n in range(start, start + 10_000):
+                    category = CATEGORIES[n % len(CATEGORIES)]
+                    anchor = anchors.get(category)
+                    published = now - timedelta(seconds=(n * 7919) % (7 * 86_400))  # spread over a week
+                    rows.append({
+                        "id": f"pst_{n:020x}", "creator_id": f"creator{n % CREATORS:04d}", "caption": f"Post {n} #{category}", "category": category,
+                        "anchor_kind": "app" if anchor else None, "anchor_app_id": anchor, "status": "ready", "progress": 100,
+                        "media_key": f"pst_{n:020x}-m", "duration_ms": 15_000, "created_at": published, "published_at": published,
+                    })  # fmt: skip
+                session.execute(insert(Post), rows)
+            persons = [identity.start_guest(session) for _ in range(people)]
+            session.commit()
+            return [(user.id, token) for user, token in persons]
+    finally:
+        platform.close()
+
+
+def write_events(data_dir: Path, people: list[str]) -> None:
+    """1,000,000 events in one statement; a tenth of them the benchmark people's history."""
+    from openminis.analytics.store import DuckDBEventStore
+
+    path = data_dir / "events.duckdb"
+    DuckDBEventStore(path).close()  # the schema, with every added column
+    categories = len(CATEGORIES)
+    connection = duckdb.connect(str(path))
+    try:
+        connection.execute("CREATE TEMP TABLE people AS SELECT * FROM (VALUES " + ", ".join(f"({i}, '{user_id}')" for i, user_id in enumerate(people)) + ") AS t(i, user_id)")
+        connection.execute(f"""
+            INSERT INTO events (type, app_id, user_id, launch_id, source, ts, received_at, post_id)
+            WITH raw AS (
+                SELECT i, random() AS r, random() AS pick, random() AS who, now() - to_seconds(CAST(random() * 6 * 86400 AS BIGINT)) AS moment
+                FROM range({EVENTS}) AS t(i)
+            ), shaped AS (
+                SELECT *,
+                    -- the benchmark people: a tenth of the events, clicks on their favourite category
+                    CASE WHEN i % 10 = 0 THEN CAST(floor(who * {len(people)}) AS BIGINT) END AS person,
+                    -- skewed toward low numbers, so that some posts are popular and many barely seen
+                    CAST(floor(pick * pick * {POSTS}) AS BIGINT) AS post
+                FROM raw
+            )
+            SELECT
+                CASE WHEN person IS NOT NULL THEN 'click' WHEN r < 0.7 THEN 'exposure' WHEN r < 0.8 THEN 'click' ELSE 'complete' END,
+                'bench-puzzle',
+                coalesce(people.user_id, 'visitor' || CAST(floor(who * 50000) AS BIGINT)),
+                NULL, 'feed', moment, moment,
+                printf('pst_%020x', CASE WHEN person IS NULL THEN post ELSE (post - post % {categories} + person % {categories}) % {POSTS} END)
+            FROM shaped LEFT JOIN people ON people.i = shaped.person
+        """)
+    finally:
+        connection.close()
+
+
+async def person(server: LiveServer, token: str) -> httpx.AsyncClient:
+    """A benchmark person's client: their guest session (made in the seed) and its CSRF token."""
+    client = httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4), cookies={"minis_session": token})
+    client.headers["X-CSRF-Token"] = (await client.get("/api/me")).json()["csrf_token"]
+    return client
+
+
+async def measure(server: LiveServer, tokens: list[str], seconds: float) -> dict:
+    clients = [await person(server, token) for token in tokens]
+    cursors: dict[int, tuple[str | None, int]] = {}
+
+    async def bare(client, n):
+        return await client.get("/api/me")
+
+    async def page(client, n):
+        cursor, depth = cursors.get(id(client), (None, 0))
+        response = await client.get("/api/feed", params={"limit": LIMIT, **({"cursor": cursor} if cursor else {})})
+        following = response.json().get("next_cursor") if response.status_code == 200 else None
+        cursors[id(client)] = (following, depth + 1) if following and depth + 1 < PAGES else (None, 0)
+        return response
+
+    await hammer(clients, 1.0, bare)  # warm-up: connections, each person's affinity in the snapshot
+    await hammer(clients, 1.0, page)
+    rates = await bracketed(clients, seconds, bare, page, "feed")
+    for client in clients:
+        await client.aclose()
+    return rates
+
+
+def main() -> None:
+    args, backends = run_options(__doc__.splitlines()[0], backend="sqlite")
+    console = Console()
+    table = Table(title=f"feed pages per second, {POSTS:,} posts, {EVENTS:,} events, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
+    for column in ("database", "bare req/s", "feed pages/s", "ratio", "target", "failed"):
+        table.add_column(column)
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+            tmp = Path(tmp)
+            env = {"MINIS_RATE_PER_IP": "1000000/minute"}
+            if backend == "postgresql":
+                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
+            (tmp / "data").mkdir()
+            console.print(f"[bold]{backend}[/bold]: seeding {POSTS:,} posts and {EVENTS:,} events, starting the server")
+            people = seed(tmp / "data", env.get("MINIS_DATABASE_URL", ""), args.clients)
+            write_events(tmp / "data", [user_id for user_id, _token in people])
+            server = stack.enter_context(LiveServer(tmp / "data", env=env))
+            rates = asyncio.run(measure(server, [token for _user_id, token in people], args.seconds))
+            ratio = rates["feed"] / rates["bare"]
+            table.add_row(
+                backend, f"{rates['bare']:.0f}", f"{rates['feed']:.0f}", f"{ratio:.2f}", f">= {TARGET} {'met' if ratio >= TARGET else 'MISSED'}",
+                str(rates["bare_failed"] + rates["feed_failed"]),
+            )
+    console.print(table)
+    if importlib.util.find_spec("bench.funnel") is not None:
+        from bench import funnel
+
+        if hasattr(funnel, "main_part"):
+            funnel.main_part(console)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,384 @@
+"""The ranked feed's order: every published app and every ready post, scored from the events
+already collected, in snapshots that give each person one stable order to page through.
+
+A snapshot holds, per kind (apps, posts), the items sorted by id and their person-independent
+score parts as NumPy arrays. A person's order adds their category affinity (one small DuckDB
+query, cached per snapshot) by category index; since that adds one constant per category, a page
+needs only the best few of each category, presorted, so ranking 100,000 posts for a page costs
+a fraction of a millisecond. Scores tie-break by id: the order is total, hence the same for the
+same snapshot and person.
+
+Every part but freshness is squashed the same way, ``lift / (1 + lift)`` where the lift is the
+item's rate over the average: 0.5 is average, a new item starts there, and no part can run away
+with the sum. The weights below are what a person sees of that sum.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import math
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openminis.analytics.store import EventStore
+from openminis.catalog import service as catalog
+from openminis.creators.models import Post
+from openminis.db import utcnow
+
+# Freshness halves every two days: a post's audience is mostly in its first days, and two days
+# keeps yesterday's hit above this morning's unknown without burying last week entirely.
+HALF_LIFE = timedelta(days=2)
+W_FRESH = 1.0
+# Clicks are the strongest signal we collect that an item was wanted.
+W_CTR = 1.0
+# Watched to the end (posts) or loaded to ready (apps): weaker, since it also measures length
+# and load time, not only interest.
+W_COMPLETION = 0.5
+# What this person chooses is worth up to about a day and a half of freshness: a devoted puzzle
+# player's two-day-old puzzle beats today's racing game, a week-old one does not.
+W_AFFINITY = 1.0
+# Beta priors worth 20 exposures (or launches) at the kind's average rate: an item needs a few
+# dozen showings before its own rate moves it far, and a new one starts at the average, not 0 or 1.
+PRIOR_STRENGTH = 20.0
+# A person's history is pulled toward "likes everything equally" by 5 pseudo-clicks, so that one
+# stray click does not turn the feed into one category.
+AFFINITY_PRIOR = 5.0
+# Exploration: a UCB-style bonus c * sqrt(ln(N + 1) / (n + 1)) for an item shown n times out of
+# the kind's N exposures, capped so that an unseen item gets traffic without outranking a fresh
+# item that people demonstrably like.
+EXPLORE_C = 0.1
+EXPLORE_CAP = 0.3
+# Every fourth slot is a mini-program card (while both kinds last): posts are the feed's fabric,
+# cards the thing to play, and a fixed rhythm keeps either from crowding the other out.
+APP_EVERY = 4
+# How long a snapshot serves new feed sessions, and how many stay to serve cursor chains that
+# began in them (at least KEPT * TTL of scrolling).
+TTL = timedelta(seconds=60)
+KEPT = 4
+# Affinities cached per (snapshot, person), most recent first.
+AFFINITY_CACHE = 10_000
+# Past this many candidates (page depth times categories) a page scores the whole kind instead.
+HEADS_MAX = 4096
+# Far above float64 rounding of scores of a few units, far below any difference that means something.
+TIE_TOLERANCE = 1e-9
+
+KINDS = ("app", "post")
+ENGAGEMENT = """
+SELECT post_id IS NOT NULL AS is_post, coalesce(post_id, app_id) AS item,
+       count(*) FILTER (WHERE type = 'exposure'),
+       count(*) FILTER (WHERE type = 'click'),
+       count(*) FILTER (WHERE type = 'complete'),
+       count(*) FILTER (WHERE type = 'launch'),
+       count(*) FILTER (WHERE type = 'ready')
+FROM events
+WHERE type IN ('exposure', 'click', 'complete', 'launch', 'ready') AND received_at <= ?
+GROUP BY ALL
+"""
+# Launches and clicks are what a person chose; an exposure is what we chose for them.
+HISTORY = """
+SELECT post_id IS NOT NULL, coalesce(post_id, app_id), count(*)
+FROM events
+WHERE user_id = ? AND type IN ('click', 'launch') AND received_at <= ?
+GROUP BY ALL
+"""
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One kind's items, sorted by id, with their person-independent score parts (weighted), so
+    that ``freshness + ctr + completion + exploration == base`` for every index."""
+
+    kind: str
+    ids: list[str]
+    category: np.ndarray  # index into the snapshot's categories
+    exposures: np.ndarray
+    clicks: np.ndarray
+    completions: np.ndarray
+    freshness: np.ndarray
+    ctr: np.ndarray
+    completion: np.ndarray
+    exploration: np.ndarray
+    base: np.ndarray
+    # The indexes by category, best base score first (then by id), category c at order[bounds[c]:
+    # bounds[c + 1]], and their base scores negated (ascending, for searchsorted).
+    order: np.ndarray
+    bounds: np.ndarray
+    sorted_negative_base: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def index(self, item_id: str) -> int | None:
+        at = bisect.bisect_left(self.ids, item_id)
+        return at if at < len(self.ids) and self.ids[at] == item_id else None
+
+    def top(self, affinity: np.ndarray, k: int) -> np.ndarray:
+        """Indexes of the k best items for a person (score = base + affinity of the category), best
+        first, ties by id.
+
+        A person's affinity adds one constant per category, which leaves each category's order as
+        it is: the k best overall are among the k best of each category. So only those, a few
+        dozen items for a page, are scored and sorted, not the whole kind.
+        """
+        k = min(k, self.size)
+        if k <= 0:
+            return np.empty(0, dtype=np.int64)
+        if k * (len(self.bounds) - 1) > HEADS_MAX:
+            return self._top_of_all(affinity, k)
+        heads = []
+        for c in range(len(self.bounds) - 1):
+            start, stop = int(self.bounds[c]), int(self.bounds[c + 1])
+            end = min(stop, start + k)
+            if end < stop:
+                # Also every item within rounding of the k-th's base score: adding the affinity may
+                # round them to equal scores, which the id then orders.
+                within = self.sorted_negative_base[end - 1] + TIE_TOLERANCE
+                end = start + int(np.searchsorted(self.sorted_negative_base[start:stop], within, side="right"))
+            heads.append(self.order[start:end])
+        candidates = np.concatenate(heads)
+        scores = self.base[candidates] + affinity[self.category[candidates]]
+        return candidates[np.lexsort((candidates, -scores))[:k]]
+
+    def _top_of_all(self, affinity: np.ndarray, k: int) -> np.ndarray:
+        """The same, for a page deep enough that scoring everything is cheaper (a few milliseconds)."""
+        scores = self.base + affinity[self.category]
+        if k < self.size:
+            # Everything at least as good as the k-th score, ties included; then a total order on those.
+            candidates = np.flatnonzero(scores >= np.partition(scores, self.size - k)[self.size - k])
+        else:
+            candidates = np.arange(self.size)
+        return candidates[np.lexsort((candidates, -scores[candidates]))[:k]]
+
+
+@dataclass(frozen=True)
+class Explained:
+    """One slot of a person's feed with the parts of its score; the parts sum to ``total``."""
+
+    position: int
+    id: str  # "app:{app_id}" or "post:{post_id}"
+    kind: str
+    category: str
+    exposures: int
+    clicks: int
+    completions: int
+    freshness: float
+    ctr: float
+    completion: float
+    affinity: float
+    exploration: float
+    total: float
+
+
+@dataclass(frozen=True)
+class RankingSnapshot:
+    id: str
+    built_at: datetime
+    categories: tuple[str, ...]
+    apps: Ranked
+    posts: Ranked
+
+    @property
+    def size(self) -> int:
+        return self.apps.size + self.posts.size
+
+    def _apps_before(self, position: int) -> int:
+        """How many of the first ``position`` slots are app cards: every APP_EVERY-th, until one
+        kind runs out and the other fills the rest."""
+        return min(self.apps.size, max(position // APP_EVERY, position - self.posts.size))
+
+    def slots(self, affinity: np.ndarray, start: int, stop: int) -> list[tuple[Ranked, int]]:
+        """Positions [start, stop) of a person's feed, as (kind's items, index) pairs."""
+        stop = min(stop, self.size)
+        start = min(start, stop)
+        apps_from, apps_to = self._apps_before(start), self._apps_before(stop)
+        apps = iter(self.apps.top(affinity, apps_to)[apps_from:].tolist())
+        posts = iter(self.posts.top(affinity, stop - apps_to)[start - apps_from :].tolist())
+        return [
+            (self.apps, next(apps)) if self._apps_before(position + 1) > self._apps_before(position) else (self.posts, next(posts))
+            for position in range(start, stop)
+        ]
+
+    def explain(self, affinity: np.ndarray, limit: int) -> list[Explained]:
+        rows = []
+        for position, (items, i) in enumerate(self.slots(affinity, 0, limit)):
+            category = int(items.category[i])
+            parts = (float(items.freshness[i]), float(items.ctr[i]), float(items.completion[i]), float(affinity[category]), float(items.exploration[i]))
+            rows.append(Explained(
+                position=position, id=f"{items.kind}:{items.ids[i]}", kind=items.kind, category=self.categories[category],
+                exposures=int(items.exposures[i]), clicks=int(items.clicks[i]), completions=int(items.completions[i]),
+                freshness=parts[0], ctr=parts[1], completion=parts[2], affinity=parts[3], exploration=parts[4], total=math.fsum(parts),
+            ))  # fmt: skip
+        return rows
+
+
+class Ranking:
+    """The snapshots a process serves: the newest for new feed sessions, the KEPT - 1 before it
+    for cursor chains that began in them. ``clock`` is injectable: tests move time, not sleep."""
+
+    def __init__(self, events: EventStore):
+        self.events = events
+        self.clock: Callable[[], datetime] = utcnow
+        self._snapshots: deque[RankingSnapshot] = deque(maxlen=KEPT)
+        self._builds = itertools.count(1)
+        self._rebuilding = threading.Lock()
+        self._affinities: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._affinities_lock = threading.Lock()
+
+    def current(self, session: Session) -> RankingSnapshot:
+        """The newest snapshot, rebuilt first when older than TTL. One request rebuilds, through its
+        own session (on SQLite a second one would wait for the write lock the first holds); the
+        others meanwhile rank with the previous snapshot."""
+        newest = self.newest()
+        if newest is not None and not self._stale(newest):
+            return newest
+        if newest is not None and not self._rebuilding.acquire(blocking=False):
+            return newest
+        if newest is None:
+            self._rebuilding.acquire()
+        try:
+            newest = self.newest()
+            if newest is None or self._stale(newest):
+                newest = self._build(session, self.clock())
+            return newest
+        finally:
+            self._rebuilding.release()
+
+    def rebuild(self, session: Session, now: datetime | None = None) -> RankingSnapshot:
+        with self._rebuilding:
+            return self._build(session, now or self.clock())
+
+    def newest(self) -> RankingSnapshot | None:
+        return self._snapshots[-1] if self._snapshots else None
+
+    def find(self, snapshot_id: str) -> RankingSnapshot | None:
+        kept = list(self._snapshots)  # a copy: a rebuild may append meanwhile
+        return next((snapshot for snapshot in reversed(kept) if snapshot.id == snapshot_id), None)
+
+    def affinity(self, snapshot: RankingSnapshot, user_id: str | None) -> np.ndarray:
+        """The person's weighted affinity part per category of the snapshot. Only events received
+        before the snapshot count, so it is the same whenever it is computed for this snapshot."""
+        key = (snapshot.id, user_id or "")
+        with self._affinities_lock:
+            if key in self._affinities:
+                self._affinities.move_to_end(key)
+                return self._affinities[key]
+        history = self.events.query(HISTORY, [user_id, snapshot.built_at]) if user_id else []
+        vector = person_affinity(snapshot, history)
+        with self._affinities_lock:
+            self._affinities[key] = vector
+            while len(self._affinities) > AFFINITY_CACHE:
+                self._affinities.popitem(last=False)
+        return vector
+
+    def _stale(self, snapshot: RankingSnapshot) -> bool:
+        return self.clock() - snapshot.built_at >= TTL
+
+    def _build(self, session: Session, now: datetime) -> RankingSnapshot:
+        snapshot = build_snapshot(session, self.events, now, build=next(self._builds))
+        self._snapshots.append(snapshot)
+        return snapshot
+
+
+def build_snapshot(session: Session, events: EventStore, now: datetime, *, build: int = 0) -> RankingSnapshot:
+    apps: list[tuple[str, str, datetime]] = []
+    cursor = None
+    while True:
+        page = catalog.list_apps(session, cursor=cursor, limit=500)
+        apps += [(app.id, app.category, app.updated_at) for app, _version in page.apps]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    # The columns the ranking needs, not whole rows: there may be hundreds of thousands. Readiness
+    # is checked here: when nearly every post is ready, SQLite's walk through the status index
+    # takes twice as long as reading the table.
+    statement = select(Post.id, Post.category, func.coalesce(Post.published_at, Post.created_at), Post.status)
+    posts = [(post_id, category, at) for post_id, category, at, status in session.execute(statement) if status == "ready"]
+    # Done with the database: end the read, which on SQLite holds the write lock every other
+    # request waits for, before the slower part.
+    session.commit()
+    categories = tuple(sorted({row[1] for row in apps} | {row[1] for row in posts}))
+    category_index = {category: i for i, category in enumerate(categories)}
+    counts: dict[str, dict[str, tuple]] = {kind: {} for kind in KINDS}
+    for is_post, item, *stats in events.query(ENGAGEMENT, [now]):
+        counts["post" if is_post else "app"][item] = stats
+    ranked = {kind: _rank(kind, sorted(rows), counts[kind], category_index, now) for kind, rows in (("app", apps), ("post", posts))}
+    seen = sum(int(items.exposures.sum()) for items in ranked.values())
+    fingerprint = f"{build}|{now.isoformat()}|{ranked['app'].size}|{ranked['post'].size}|{seen}"
+    return RankingSnapshot(
+        id=hashlib.sha256(fingerprint.encode()).hexdigest()[:12], built_at=now, categories=categories, apps=ranked["app"], posts=ranked["post"]
+    )
+
+
+def _rank(kind: str, rows: list[tuple[str, str, datetime]], counts: dict[str, tuple], category_index: dict[str, int], now: datetime) -> Ranked:
+    size = len(rows)
+    ids = [row[0] for row in rows]
+    position = dict(zip(ids, range(size)))
+    stats = np.zeros((size, 5), dtype=np.int64)  # exposures, clicks, completes, launches, readies
+    found = [(position[item], values) for item, values in counts.items() if item in position]
+    if found:
+        stats[[i for i, _values in found]] = [values for _i, values in found]
+    exposures, clicks, completes, launches, readies = stats.T
+    ages = now.timestamp() - np.fromiter((at.timestamp() for _id, _category, at in rows), dtype=np.float64, count=size)
+    freshness = W_FRESH * np.power(0.5, np.maximum(ages, 0) / HALF_LIFE.total_seconds())
+    ctr = W_CTR * engagement(clicks, exposures)
+    # A post completes when watched to the end (of the times it was shown: it autoplays); an app
+    # when a launch reaches ready (events counted, not launch ids: a retried event is rare, and
+    # the rate is clipped at 1).
+    completions, trials = (completes, exposures) if kind == "post" else (readies, launches)
+    completion = W_COMPLETION * engagement(completions, trials)
+    exploration = np.minimum(EXPLORE_CAP, EXPLORE_C * np.sqrt(math.log(exposures.sum() + 1) / (exposures + 1)))
+    category = np.fromiter((category_index[row[1]] for row in rows), dtype=np.int64, count=size)
+    base = freshness + ctr + completion + exploration
+    order = np.lexsort((np.arange(size), -base, category))
+    return Ranked(
+        kind=kind,
+        ids=ids,
+        category=category,
+        exposures=exposures,
+        clicks=clicks,
+        completions=np.minimum(completions, trials),
+        freshness=freshness,
+        ctr=ctr,
+        completion=completion,
+        exploration=exploration,
+        base=base,
+        order=order,
+        bounds=np.searchsorted(category[order], np.arange(len(category_index) + 1)),
+        sorted_negative_base=-base[order],
+    )
+
+
+def engagement(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
+    """A rate smoothed by a Beta prior at the kind's mean, as ``lift / (1 + lift)``: 0.5 is average."""
+    successes = np.minimum(successes, trials)  # a late or duplicated event may not lift a rate over 1
+    # Laplace-smoothed so that the mean is never 0 (no lift to divide by) or 1.
+    mean = (successes.sum() + 1) / (trials.sum() + 2)
+    lift = (successes + PRIOR_STRENGTH * mean) / (trials + PRIOR_STRENGTH) / mean
+    return lift / (1 + lift)
+
+
+def person_affinity(snapshot: RankingSnapshot, history: list[tuple]) -> np.ndarray:
+    """W_AFFINITY times ``lift / (1 + lift)`` of the person's share of choices per category over
+    the uniform share, the share smoothed toward uniform; no history is 0.5 everywhere."""
+    count = len(snapshot.categories)
+    if count == 0:
+        return np.zeros(0)
+    choices = np.zeros(count)
+    for is_post, item_id, times in history:
+        items = snapshot.posts if is_post else snapshot.apps
+        i = items.index(item_id)
+        if i is not None:  # an item gone since (a deleted post) tells nothing about the rest
+            choices[items.category[i]] += times
+    share = (choices + AFFINITY_PRIOR / count) / (choices.sum() + AFFINITY_PRIOR)
+    lift = share * count
+    return W_AFFINITY * lift / (1 + lift)
