@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import secrets
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
+from openminis.creators.models import Post
+from openminis.db import utcnow
 from openminis.drama.synth import make_clip
+from openminis.wallet import service as ledger
 from tests.drama.conftest import drama_app, upload
 from tests.factories import publish
-from tests.studio import browser, sign_up
+from tests.studio import browser, csrf_of, sign_up
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +68,28 @@ def drama(client, platform, clips) -> dict:
     platform.worker().drain()
     assert client.post(f"/openapi/v1/series/{published['id']}/publish", headers=studio.headers).status_code == 200
     return {"app_id": studio.app.app_id, "series_id": published["id"], "draft_id": draft["id"]}
+
+
+def ready_post(platform, creator_id: str, app_id: str) -> str:
+    """A published post linking to the app. Its video is beside the point here (test_posts.py
+    covers the pipeline), so the row is written as the pipeline leaves it."""
+    post_id = "pst_" + secrets.token_hex(10)
+    with platform.db.session() as session:
+        session.add(Post(id=post_id, creator_id=creator_id, caption="Try this", category="puzzle", anchor_kind="app", anchor_app_id=app_id,
+                         status="ready", progress=100, media_key=f"{post_id}-media", duration_ms=8000, published_at=utcnow()))
+        session.commit()
+    return post_id
+
+
+def launch(player, app_id: str, source: str, **where) -> str:
+    launch_id = secrets.token_hex(16)
+    response = player.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": source, **where}, headers=csrf_of(player))
+    assert response.status_code == 200, response.text
+    return launch_id
+
+
+def verifies(platform) -> bool:
+    with platform.db.session() as session:
+        result = ledger.verify(session)
+        assert result.ok, result.problems
+        return True

@@ -17,29 +17,11 @@ from openminis.drama.models import Series
 from openminis.runtime.models import Launch
 from openminis.wallet import service as ledger
 from openminis.wallet.models import Account
-from tests.creators.conftest import make_creator
+from tests.creators.conftest import launch, make_creator, ready_post, verifies
 from tests.studio import browser, csrf_of, put_product, top_up
 
 GEM_PRICE = 100  # coins; the platform keeps 30 %, the developer 70, and a creator gets 10 % of those 70
 COMMISSION = 7
-
-
-def ready_post(platform, creator_id: str, app_id: str) -> str:
-    """A published post linking to the app. Its video is beside the point here (test_posts.py
-    covers the pipeline), so the row is written as the pipeline leaves it."""
-    post_id = "pst_" + secrets.token_hex(10)
-    with platform.db.session() as session:
-        session.add(Post(id=post_id, creator_id=creator_id, caption="Try this", category="puzzle", anchor_kind="app", anchor_app_id=app_id,
-                         status="ready", progress=100, media_key=f"{post_id}-media", duration_ms=8000, published_at=utcnow()))
-        session.commit()
-    return post_id
-
-
-def launch(player, app_id: str, source: str, **where) -> str:
-    launch_id = secrets.token_hex(16)
-    response = player.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": source, **where}, headers=csrf_of(player))
-    assert response.status_code == 200, response.text
-    return launch_id
 
 
 def pay(player, app_id: str, key: str, launch_id: str | None):
@@ -51,13 +33,6 @@ def earnings(platform, creator_id: str) -> int:
     with platform.db.session() as session:
         found = session.scalar(select(Account.balance).where(Account.kind == "creator_earnings", Account.owner_id == creator_id, Account.currency == "COIN"))
         return found or 0
-
-
-def verifies(platform) -> bool:
-    with platform.db.session() as session:
-        result = ledger.verify(session)
-        assert result.ok, result.problems
-        return True
 
 
 @pytest.fixture

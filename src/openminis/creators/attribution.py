@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import literal, select, union_all, update
+from sqlalchemy import insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from openminis.creators.models import Conversion
@@ -86,8 +86,8 @@ def record(
 ) -> None:
     """Keep the conversion (in the caller's transaction): what creators' earnings and the
     developer's questions ("which exposure led to which payment") are answered from."""
-    session.add(
-        Conversion(
+    session.execute(
+        insert(Conversion).values(
             kind=kind, ref=ref, app_id=app_id, user_id=user_id, launch_id=attribution.launch_id, source=attribution.source,
             creator_id=attribution.creator_id, post_id=attribution.post_id,
             first_creator_id=attribution.first_creator_id, first_post_id=attribution.first_post_id,

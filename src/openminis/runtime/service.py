@@ -46,13 +46,17 @@ def record_launch(
             raise Conflict("launch_id is already used", field="launch_id")
         return existing
     app = catalog.get_app(session, app_id)
-    launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=app.latest_version, source=source)
+    # A drama's app has no package: its launches open the built-in player, at no version.
+    launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=app.latest_version or "", source=source)
     _where_from(session, launch, post_id=post_id, share=share, secret=secret)
     session.add(launch)
     try:
         session.commit()
     except IntegrityError:
+        # The same launch recorded concurrently (a prewarmed frame and its tap): the first one stands.
         session.rollback()
+        if session.get(Launch, launch_id) is None:
+            raise
         return record_launch(session, user_id=user_id, app_id=app_id, launch_id=launch_id, source=source, post_id=post_id, share=share, secret=secret)
     return launch
 

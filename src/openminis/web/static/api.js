@@ -70,10 +70,20 @@ export class Api {
     return this.request("GET", "/api/recents");
   }
 
-  recordLaunch(launchId, appId, source) {
-    return this.request("POST", "/api/launches", {
-      body: { launch_id: launchId, app_id: appId, source },
-    });
+  /**
+   * `via` says more about the source: `{post_id}` for a creator's post (the platform finds the
+   * creator from it), `{share}` for a share link's code. Other fields of `via` stay in the page.
+   */
+  recordLaunch(launchId, appId, source, via = {}) {
+    const body = { launch_id: launchId, app_id: appId, source };
+    if (via.post_id) body.post_id = via.post_id;
+    if (via.share) body.share = via.share;
+    return this.request("POST", "/api/launches", { body });
+  }
+
+  /** A link to an app, a series, an episode or a post: `{kind, app_id?, series_id?, episode?, post_id?}`; answers `{code, url}`. */
+  share(target) {
+    return this.request("POST", "/api/share", { body: target });
   }
 
   storagePath(appId, key) {
@@ -174,9 +184,11 @@ export class Api {
     return this.request("GET", `${this.appPath(appId)}/products`);
   }
 
-  purchase(appId, { productId, quantity, payload, idempotencyKey }) {
+  // `launchId`: the launch the person is buying in, so the platform credits where they came from.
+
+  purchase(appId, { productId, quantity, payload, idempotencyKey, launchId }) {
     return this.request("POST", `${this.appPath(appId)}/purchases`, {
-      body: { product_id: productId, quantity, payload, idempotency_key: idempotencyKey },
+      body: { product_id: productId, quantity, payload, idempotency_key: idempotencyKey, launch_id: launchId || undefined },
     });
   }
 
@@ -184,8 +196,10 @@ export class Api {
     return this.request("GET", `${this.appPath(appId)}/orders/${encodeURIComponent(orderId)}`);
   }
 
-  payOrder(appId, orderId) {
-    return this.request("POST", `${this.appPath(appId)}/orders/${encodeURIComponent(orderId)}/pay`);
+  payOrder(appId, orderId, { launchId } = {}) {
+    return this.request("POST", `${this.appPath(appId)}/orders/${encodeURIComponent(orderId)}/pay`, {
+      body: launchId ? { launch_id: launchId } : undefined,
+    });
   }
 
   purchases(appId) {
@@ -207,14 +221,17 @@ export class Api {
     return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/playback`, { signal });
   }
 
-  /** `{method: "coins"}` or `{method: "ad", adId}`; answers `{number, access}`. */
-  unlockEpisode(seriesId, number, { method, adId }) {
+  /** `{method: "coins"}` or `{method: "ad", adId}`, and the launch it happens in; answers `{number, access}`. */
+  unlockEpisode(seriesId, number, { method, adId, launchId }) {
     const body = method === "ad" ? { method, ad_id: adId } : { method };
+    if (launchId) body.launch_id = launchId;
     return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/unlock`, { body });
   }
 
-  buySeries(seriesId) {
-    return this.request("POST", `${this.dramaPath(seriesId)}/purchase`);
+  buySeries(seriesId, { launchId } = {}) {
+    return this.request("POST", `${this.dramaPath(seriesId)}/purchase`, {
+      body: launchId ? { launch_id: launchId } : undefined,
+    });
   }
 
   /** `keepalive` lets the last save of a closing page still reach the platform. */
@@ -225,8 +242,10 @@ export class Api {
     });
   }
 
-  subscribe(passId) {
-    return this.request("POST", `/api/passes/${encodeURIComponent(passId)}/subscribe`);
+  subscribe(passId, { launchId } = {}) {
+    return this.request("POST", `/api/passes/${encodeURIComponent(passId)}/subscribe`, {
+      body: launchId ? { launch_id: launchId } : undefined,
+    });
   }
 
   dramaPath(seriesId) {
@@ -264,6 +283,69 @@ export class Api {
 
   appPath(appId) {
     return `/api/apps/${encodeURIComponent(appId)}`;
+  }
+
+  // Creators: their profile, their posts and what the posts earned (creators/api.py).
+
+  /** The signed-in person's creator profile; 404 NOT_FOUND when they are not a creator. */
+  creator() {
+    return this.request("GET", "/api/creator");
+  }
+
+  becomeCreator({ handle, displayName, bio }) {
+    return this.request("POST", "/api/creator", { body: { handle, display_name: displayName, bio } });
+  }
+
+  creatorPosts() {
+    return this.request("GET", "/api/creator/posts");
+  }
+
+  deletePost(postId) {
+    return this.request("DELETE", `/api/creator/posts/${encodeURIComponent(postId)}`);
+  }
+
+  earnings(cursor) {
+    return this.request("GET", `/api/creator/earnings${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+  }
+
+  /** A published post (PostOut), as the feed shows it: what a share link to a post opens. */
+  post(postId) {
+    return this.request("GET", `/api/posts/${encodeURIComponent(postId)}`);
+  }
+
+  /**
+   * Uploads a post's video as the raw request body, its caption and anchor in the query.
+   * XMLHttpRequest, not fetch: only it reports upload progress (`onProgress(0..1)`).
+   * `anchor`: null, or `{kind, app_id, series_id?, episode?}`.
+   */
+  uploadPost(file, { caption, anchor }, { onProgress = () => {}, signal } = {}) {
+    const query = new URLSearchParams({ caption });
+    if (anchor) {
+      query.set("anchor_kind", anchor.kind);
+      query.set("anchor_app_id", anchor.app_id);
+      if (anchor.series_id) query.set("anchor_series_id", anchor.series_id);
+      if (anchor.episode) query.set("anchor_episode", String(anchor.episode));
+    }
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", `/api/creator/posts?${query}`);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("Content-Type", file.type || "video/mp4");
+      xhr.setRequestHeader("X-CSRF-Token", this.csrfToken);
+      xhr.responseType = "json";
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      xhr.addEventListener("load", () => {
+        const payload = xhr.response;
+        if (xhr.status >= 200 && xhr.status < 300) resolve(payload);
+        else reject(new ApiError(xhr.status, payload?.code || "INTERNAL", payload?.message || `HTTP ${xhr.status}`, payload?.field));
+      });
+      xhr.addEventListener("error", () => reject(new ApiError(0, "NETWORK_ERROR", "the platform could not be reached")));
+      xhr.addEventListener("abort", () => reject(new DOMException("upload aborted", "AbortError")));
+      signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+      xhr.send(file);
+    });
   }
 
   // Events need no CSRF token, so the same body also goes out through sendBeacon on pagehide.

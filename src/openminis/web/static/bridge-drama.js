@@ -89,7 +89,7 @@ async function unlockWithAd(session, series, number) {
     session.uncover();
   }
   if (!outcome.rewarded) throw new BridgeError("USER_CANCELLED", `the ad ended without its reward (${outcome.reason || "closed"})`);
-  const { access } = await session.api.unlockEpisode(series.id, number, { method: "ad", adId: decision.ad_id });
+  const { access } = await session.api.unlockEpisode(series.id, number, { method: "ad", adId: decision.ad_id, launchId: session.recordedLaunchId });
   session.launcher.sheets.notify(`Episode ${number} unlocked`);
   return { number, access };
 }
@@ -152,6 +152,7 @@ registerMethod("drama.unlock", {
       methods: [params.method],
       app: session.card,
       owner: session,
+      launchId: session.recordedLaunchId,
     }).run();
   },
 });

@@ -11,12 +11,17 @@
 // Where the person is in the series is saved on the platform: on every new episode, every few
 // seconds while playing, on pause and when the player or the page goes away. Reopening the series
 // resumes there.
+//
+// Opening a series is a launch of the series' app, recorded with where it was opened from (the
+// hub, a creator's post, a share link): unlocks in the player carry that launch, so the platform
+// credits its source.
 
 import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
 import { episodeCount } from "./drama-hub.js";
 import { EpisodeSheet } from "./episode-sheet.js";
 import { icon } from "./icons.js";
+import { mintLaunchId, viaFields } from "./launcher.js";
 import { PaywallSheet, episodeLabel } from "./paywall-sheet.js";
 import { coinsLabel } from "./wallet.js";
 
@@ -30,6 +35,9 @@ const URL_MARGIN_MS = 2 * 60 * 1000; // signed URLs are asked again this long be
 const SEEK_STEP_S = 5;
 const RESUME_TAIL_MS = 1500; // a saved position this close to the end starts the episode over
 const H264 = 'video/mp4; codecs="avc1.640028, mp4a.40.2"';
+// How long the paywall waits for the platform to record the opening, so its unlock can name it;
+// past that it opens anyway, and the unlock is credited to no source.
+const LAUNCH_WAIT_MS = 1000;
 
 function formatTime(seconds) {
   const whole = Math.max(0, Math.floor(seconds || 0));
@@ -183,7 +191,8 @@ export class DramaPlayer {
    * @param {HTMLElement} root the drama layer (#drama-layer) from index.html
    * @param {HTMLElement} shell the host page under it, made inert while the player is open
    */
-  constructor({ root, shell, api, wallet, sheets, events, market, ads }) {
+  /** @param {() => void} onClose called once the player has closed (the feed resumes its video) */
+  constructor({ root, shell, api, wallet, sheets, events, market, ads, onClose = () => {} }) {
     this.root = root;
     this.shell = shell;
     this.api = api;
@@ -192,6 +201,7 @@ export class DramaPlayer {
     this.events = events;
     this.market = market;
     this.ads = ads;
+    this.onClose = onClose;
     this.player = root.querySelector(".drama-player");
     this.reel = root.querySelector(".drama-reel");
     this.backdrop = root.querySelector(".drama-backdrop");
@@ -222,6 +232,7 @@ export class DramaPlayer {
     this.timings = []; // time to first frame per episode shown, for tests and bench/drama.py
     this.timing = null;
     this.returnFocus = null;
+    this.launch = null; // {id, appId, source, via, openedAt, recorded}: this opening, on record
 
     root.querySelector(".drama-close").addEventListener("click", () => this.close());
     root.querySelector(".drama-episodes").addEventListener("click", () => this.openEpisodes());
@@ -246,6 +257,13 @@ export class DramaPlayer {
     return {
       open: this.isOpen,
       seriesId: this.detail?.id ?? null,
+      launch: this.launch && {
+        launchId: this.launch.id,
+        appId: this.launch.appId,
+        source: this.launch.source,
+        postId: this.launch.via.post_id ?? null,
+        share: this.launch.via.share ?? null,
+      },
       episode: this.current?.number ?? null,
       locked: this.current?.locked ?? null,
       playing: Boolean(video && !video.paused && !video.ended),
@@ -255,46 +273,88 @@ export class DramaPlayer {
   }
 
   /**
-   * Opens a series (a card from GET /api/dramas) where the person left off.
-   * `tapAt` is the click's timeStamp: time to first frame is measured from it.
+   * Opens a series (a card from GET /api/dramas, or just `{id, app_id}`) where the person left
+   * off, or at `episode` (a post or a link to one episode). `tapAt` is the click's timeStamp:
+   * time to first frame is measured from it. `source` and `via` say where it was opened from:
+   * "hub", "feed", "search", "recents", "post" with `{post_id, creator_id}`, "share" with `{share}`.
    */
-  async open(series, { tapAt = performance.now() } = {}) {
+  async open(series, { tapAt = performance.now(), source = "hub", via = {}, episode = null } = {}) {
     if (this.isOpen) return;
     this.returnFocus = document.activeElement;
     this.detail = null;
-    this.title.textContent = series.title;
-    this.position.textContent = episodeCount(series.episode_count);
+    this.title.textContent = series.title || "";
+    this.position.textContent = series.episode_count ? episodeCount(series.episode_count) : "";
     this.episodeTitle.textContent = "";
     this.setBackdrop(series.cover_url);
     this.updateTime(0, 0);
     this.root.hidden = false;
     this.shell.inert = true;
     this.player.focus({ preventScroll: true });
-    this.events.track("click", series.app_id, { source: "hub" });
-    await this.load(series, tapAt);
+    this.recordLaunch(series.app_id, source, via);
+    await this.load(series, tapAt, episode);
   }
 
-  async load(series, tapAt) {
+  // Never waited for: the episode starts at once, and a launch that failed to record only
+  // means its unlocks are credited to no source.
+  recordLaunch(appId, source, via) {
+    if (!appId) return;
+    const launch = { id: mintLaunchId(), appId, source, via, openedAt: performance.now() };
+    this.launch = launch;
+    const fields = { source, ...viaFields(via) };
+    this.events.track("click", appId, fields);
+    this.events.track("launch", appId, { launch_id: launch.id, prewarmed: false, ...fields });
+    launch.recorded = this.api.recordLaunch(launch.id, appId, source, via).then(
+      () => launch.id,
+      (error) => {
+        console.warn("openminis: drama launch not recorded", error);
+        return null;
+      }
+    );
+  }
+
+  /** The launch an unlock names, once the platform has it (it refuses one it does not know). */
+  recordedLaunchId() {
+    const recorded = this.launch?.recorded;
+    if (!recorded) return Promise.resolve(null);
+    return Promise.race([recorded, new Promise((resolve) => setTimeout(() => resolve(null), LAUNCH_WAIT_MS))]);
+  }
+
+  endLaunch() {
+    const launch = this.launch;
+    if (!launch) return;
+    this.launch = null;
+    this.events.track("session_end", launch.appId, {
+      launch_id: launch.id,
+      source: launch.source,
+      duration_ms: Math.round(performance.now() - launch.openedAt),
+      ...viaFields(launch.via),
+    });
+  }
+
+  async load(series, tapAt, episode = null) {
     this.showStatus("loading");
     let detail;
     try {
       detail = await this.api.drama(series.id);
     } catch (error) {
-      if (this.isOpen) this.showStatus("failed", errorMessage(error), () => this.load(series, performance.now()));
+      if (this.isOpen) this.showStatus("failed", errorMessage(error), () => this.load(series, performance.now(), episode));
       return;
     }
     if (!this.isOpen) return;
     this.showStatus(null);
     this.detail = detail;
+    this.title.textContent = detail.title; // opened from a link, only the id was known
     const { progress } = detail;
-    const saved = progress && this.episode(progress.episode_number);
-    const start = saved || detail.episodes[0];
+    // An episode asked for (a post about it, a link to it) starts from its beginning.
+    const asked = episode ? this.episode(episode) : null;
+    const saved = !asked && progress ? this.episode(progress.episode_number) : null;
+    const start = asked || saved || detail.episodes[0];
     if (!start) {
       this.showStatus("failed", "This series has no episodes yet.");
       return;
     }
     const near = saved && progress.position_ms >= saved.duration_ms - RESUME_TAIL_MS;
-    this.swiped = Boolean(saved); // someone coming back knows how the player works
+    this.swiped = Boolean(progress); // someone coming back knows how the player works
     this.goTo(start.number, { position: saved && !near ? progress.position_ms : 0, cause: "open", at: tapAt });
   }
 
@@ -308,7 +368,9 @@ export class DramaPlayer {
     this.landing += 1;
     this.root.hidden = true;
     this.shell.inert = false;
+    this.endLaunch();
     this.returnFocus?.focus({ preventScroll: true });
+    this.onClose();
   }
 
   episode(number) {
@@ -710,6 +772,8 @@ export class DramaPlayer {
   /** The paywall for a locked episode; once it is unlocked, it plays at once if still on screen. */
   async offerUnlock(slide) {
     if (this.paywall || this.sheets.isOpen) return;
+    const launchId = await this.recordedLaunchId();
+    if (this.paywall || this.sheets.isOpen || slide !== this.current) return; // things moved on meanwhile
     this.paywall = new PaywallSheet({
       sheets: this.sheets,
       api: this.api,
@@ -719,6 +783,7 @@ export class DramaPlayer {
       episode: slide.episode,
       ads: this.ads,
       owner: this,
+      launchId,
     });
     let result;
     try {

@@ -1,4 +1,5 @@
-// Analytics events from the host: exposure, click, launch, ready, session_end.
+// Analytics events from the host: exposure, click, launch, ready, session_end, and for creator
+// posts play (the video started) and complete (it was watched to its end).
 // Batched to POST /api/events: every 5 s, at 20 events, and when the page goes away.
 
 const FLUSH_INTERVAL_MS = 5000;
@@ -36,20 +37,25 @@ export class EventQueue {
 }
 
 // Reports a card once per page view when at least half of it stays on screen for a second.
+// A creator's post is reported once per post: several posts may link to the same app.
 export class ExposureTracker {
   constructor(events) {
     this.events = events;
     this.reported = new Set();
     this.timers = new Map(); // element -> timeout id
+    this.watched = new WeakMap(); // element -> {key, appId, source, fields}
     this.observer = new IntersectionObserver((entries) => this.onChange(entries), {
       threshold: [EXPOSURE_RATIO],
     });
   }
 
-  observe(element, appId, source) {
-    if (this.reported.has(`${source}:${appId}`)) return;
+  /** `fields`: what else the exposure says, `{post_id, creator_id}` for a post. */
+  observe(element, appId, source, fields = {}) {
+    const key = fields.post_id ? `${source}:${appId}:${fields.post_id}` : `${source}:${appId}`;
+    if (this.reported.has(key)) return;
     element.dataset.exposureApp = appId;
     element.dataset.exposureSource = source;
+    this.watched.set(element, { key, appId, source, fields });
     this.observer.observe(element);
   }
 
@@ -71,10 +77,9 @@ export class ExposureTracker {
     this.timers.delete(element);
     this.observer.unobserve(element);
     if (!element.isConnected) return; // re-rendered away while the second ran
-    const { exposureApp: appId, exposureSource: source } = element.dataset;
-    const key = `${source}:${appId}`;
+    const { key, appId, source, fields } = this.watched.get(element);
     if (this.reported.has(key)) return;
     this.reported.add(key);
-    this.events.track("exposure", appId, { source });
+    this.events.track("exposure", appId, { source, ...fields });
   }
 }

@@ -1,45 +1,73 @@
-// The feed: one full-screen card per mini-program, snap-scrolled vertically.
-// The card that stays in view for SETTLE_MS is prewarmed, so tapping it opens instantly.
+// The feed: full-screen items, snap-scrolled vertically: mini-program cards and creators' posts
+// (post-card.js), in the order the platform's ranking gives.
+// The item that stays in view for SETTLE_MS is prewarmed (a card's app, or the app a post's chip
+// opens), so tapping it opens instantly. A post's video plays while the post is in view.
 
 import { appHue, appIcon, categoryLabel, kindLabel } from "./app-tile.js";
 import { icon } from "./icons.js";
+import { PostCard } from "./post-card.js";
 
 const PAGE_SIZE = 10;
 const SETTLE_MS = 300;
 const IN_VIEW_RATIO = 0.6;
-const LOAD_MORE_WITHIN = 3; // cards from the end
+const LOAD_MORE_WITHIN = 3; // items from the end
+const VIDEO_AHEAD = 2; // posts this many items after the one in view already hold their video
+const VIDEO_BEHIND = 1;
 
 export class Feed {
-  constructor({ root, api, exposure, launcher, onLaunch, onSettle }) {
+  /**
+   * @param {(card, source, event, via) => void} onLaunch opens an app (launcher.js)
+   * @param {(series, options) => void} onOpenSeries opens a series in the drama player
+   * @param {(post) => void} onShare shares a post (share-sheet.js)
+   * @param {() => boolean} isCovered whether an app or the drama player is over the feed
+   */
+  constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onSettle, isCovered = () => false }) {
     this.root = root;
     this.api = api;
+    this.events = events;
     this.exposure = exposure;
     this.launcher = launcher;
     this.onLaunch = onLaunch;
+    this.onOpenSeries = onOpenSeries;
+    this.onShare = onShare;
     this.onSettle = onSettle;
-    this.cards = []; // {card, element} in feed order
+    this.isCovered = isCovered;
+    this.items = []; // {id, kind, card, post, appId, element} in feed order
+    this.ids = new Set(); // a shared post shown first must not come again with its page
     this.cursor = null;
     this.hasMore = true;
     this.loading = false;
     this.current = null;
     this.settleTimer = null;
     this.active = true;
+    this.muted = true; // posts start muted: browsers allow only muted autoplay
     this.observer = new IntersectionObserver((entries) => this.onIntersect(entries), {
       root,
       threshold: [IN_VIEW_RATIO],
     });
     root.addEventListener("keydown", (event) => this.onKey(event));
+    document.addEventListener("visibilitychange", () => this.updatePlayback());
   }
 
-  // The ARIA feed pattern: Page Down and Page Up move focus (and the view) card by card.
+  // The ARIA feed pattern: Page Down and Page Up move focus (and the view) item by item.
   onKey(event) {
+    const from = this.indexOf(event.target.closest(".feed-item"));
+    if (event.key === "m" && this.items[from]?.view && !event.target.closest("input, textarea")) {
+      this.setMuted(!this.muted);
+      return;
+    }
     const step = { PageDown: 1, PageUp: -1 }[event.key];
     if (!step) return;
-    const from = this.indexOf(event.target.closest(".feed-card"));
-    const next = this.cards[from + step];
+    const next = this.items[from + step];
     if (!next) return;
     event.preventDefault();
     next.element.focus();
+  }
+
+  /** Shows `item` (a FeedItem: a shared post) first, then the ranked feed after it. */
+  start({ first = null } = {}) {
+    if (first) this.append(first);
+    return this.loadMore();
   }
 
   async loadMore() {
@@ -50,11 +78,11 @@ export class Feed {
       const page = await this.api.feed(this.cursor, PAGE_SIZE);
       this.cursor = page.next_cursor;
       this.hasMore = Boolean(page.next_cursor);
-      for (const card of page.items) this.append(card);
-      if (this.cards.length === 0) this.showMessage("Nothing to play yet. Publish a mini-program and it shows up here.");
+      for (const item of page.items) this.append(item);
+      if (this.items.length === 0) this.showMessage("Nothing to play yet. Publish a mini-program and it shows up here.");
     } catch (error) {
       console.error("openminis: feed not loaded", error);
-      if (this.cards.length === 0) this.showMessage("The feed could not be loaded.", () => this.loadMore());
+      if (this.items.length === 0) this.showMessage("The feed could not be loaded.", () => this.loadMore());
     } finally {
       this.loading = false;
       this.root.setAttribute("aria-busy", "false");
@@ -82,23 +110,39 @@ export class Feed {
     this.root.replaceChildren(message);
   }
 
-  append(card) {
-    const element = this.renderCard(card, this.cards.length);
-    this.cards.push({ card, element });
-    this.root.append(element);
-    this.observer.observe(element);
-    this.exposure.observe(element, card.app_id, "feed");
+  /** One FeedItem: `{kind: "app", card}` or `{kind: "post", post}`. Unknown kinds are skipped. */
+  append(item) {
+    if (this.ids.has(item.id)) return;
+    const index = this.items.length;
+    let entry;
+    if (item.kind === "app" && item.card) {
+      const { card } = item;
+      entry = { id: item.id, kind: "app", card, appId: card.app_id, element: this.renderCard(card, index, item.id) };
+      this.exposure.observe(entry.element, card.app_id, "feed");
+    } else if (item.kind === "post" && item.post?.video_url) {
+      const view = new PostCard(item.post, index, this);
+      entry = { id: item.id, kind: "post", post: item.post, view, appId: view.appId, element: view.element };
+      // The event schema needs an app: a post without an anchor is not counted as an exposure.
+      if (view.appId) this.exposure.observe(view.element, view.appId, "post", view.via);
+    } else {
+      return;
+    }
+    this.ids.add(item.id);
+    this.items.push(entry);
+    this.root.append(entry.element);
+    this.observer.observe(entry.element);
   }
 
   updateSetSize() {
-    const size = this.hasMore ? -1 : this.cards.length; // -1: the end is not known yet
-    for (const { element } of this.cards) element.setAttribute("aria-setsize", String(size));
+    const size = this.hasMore ? -1 : this.items.length; // -1: the end is not known yet
+    for (const { element } of this.items) element.setAttribute("aria-setsize", String(size));
   }
 
-  renderCard(card, index) {
+  renderCard(card, index, itemId) {
     const article = document.createElement("article");
-    article.className = "feed-card";
+    article.className = "feed-item feed-card";
     article.dataset.appId = card.app_id;
+    article.dataset.itemId = itemId;
     article.tabIndex = -1; // focusable by Page Down/Up, not a Tab stop of its own
     article.style.setProperty("--hue", appHue(card.app_id));
     article.setAttribute("aria-posinset", String(index + 1));
@@ -154,6 +198,52 @@ export class Feed {
     return hint;
   }
 
+  // Posts (post-card.js) -------------------------------------------------------------------------
+
+  /** The chip of a post: its app opens in the launcher, a series or episode in the drama player. */
+  openAnchor(view, event) {
+    const { anchor } = view;
+    const via = view.via;
+    if (anchor.kind === "app") {
+      this.onLaunch(anchor.card, "post", event, via);
+      return;
+    }
+    const series = { id: anchor.series_id, app_id: anchor.app_id, title: anchor.title };
+    this.onOpenSeries(series, { tapAt: event.timeStamp, source: "post", via, episode: anchor.kind === "episode" ? anchor.episode : null });
+  }
+
+  share(post) {
+    this.onShare(post);
+  }
+
+  /** Sound on or off for every post: a person who turned it on keeps it for the next ones. */
+  setMuted(muted) {
+    this.muted = muted;
+    for (const { view } of this.items) view?.renderSound();
+    // The tap that turned the sound on is the gesture the browser needs to play it.
+    if (!muted) this.updatePlayback();
+  }
+
+  /** Plays the post in view when nothing covers the feed; pauses it otherwise. */
+  updatePlayback() {
+    const entry = this.items[this.indexOf(this.current)];
+    if (!entry?.view) return;
+    const visible = this.active && document.visibilityState === "visible" && !this.isCovered();
+    if (visible) entry.view.play();
+    else entry.view.pause();
+  }
+
+  /** Only posts near the one in view keep a video source (see post-card.js). */
+  loadVideosNear(index) {
+    this.items.forEach(({ view }, at) => {
+      if (!view) return;
+      if (at >= index - VIDEO_BEHIND && at <= index + VIDEO_AHEAD) view.load();
+      else if (at < index - VIDEO_BEHIND - 1 || at > index + VIDEO_AHEAD + 1) view.unload();
+    });
+  }
+
+  // Which item is in view ------------------------------------------------------------------------
+
   onIntersect(entries) {
     for (const entry of entries) {
       if (entry.isIntersecting && entry.intersectionRatio >= IN_VIEW_RATIO) this.setCurrent(entry.target);
@@ -162,12 +252,16 @@ export class Feed {
 
   setCurrent(element) {
     if (this.current === element) return;
+    const previous = this.items[this.indexOf(this.current)];
+    previous?.view?.leave();
     this.current?.removeAttribute("data-current");
     this.current = element;
     element.dataset.current = "";
-    this.scheduleSettle();
     const index = this.indexOf(element);
-    if (index >= this.cards.length - LOAD_MORE_WITHIN) this.loadMore();
+    this.loadVideosNear(index);
+    this.updatePlayback();
+    this.scheduleSettle();
+    if (index >= this.items.length - LOAD_MORE_WITHIN) this.loadMore();
   }
 
   scheduleSettle() {
@@ -176,25 +270,29 @@ export class Feed {
     this.settleTimer = setTimeout(() => this.settle(), SETTLE_MS);
   }
 
-  // The card has stayed in view: prewarm it, keep its neighbours' frames, drop the rest.
+  // The item has stayed in view: prewarm its app, keep its neighbours' frames, drop the rest.
+  // For a post that is the app of its chip; a drama's chip opens the host's player, no frame.
   settle() {
     if (!this.active || document.visibilityState !== "visible") return;
     const index = this.indexOf(this.current);
-    const near = this.cards.slice(Math.max(0, index - 1), index + 2).map(({ card }) => card.app_id);
-    const { card } = this.cards[index];
+    const entry = this.items[index];
+    if (!entry) return;
+    const near = this.items.slice(Math.max(0, index - 1), index + 2).map((item) => item.appId).filter(Boolean);
     this.launcher.keepPrewarmed(new Set(near));
-    this.launcher.prewarm(card, "feed");
-    this.onSettle?.(card);
+    if (entry.kind === "app") this.launcher.prewarm(entry.card, "feed");
+    else if (entry.view.anchor?.kind === "app") this.launcher.prewarm(entry.view.anchor.card, "post", entry.view.via);
+    this.onSettle?.(entry);
   }
 
   indexOf(element) {
-    return this.cards.findIndex((entry) => entry.element === element);
+    return this.items.findIndex((entry) => entry.element === element);
   }
 
-  /** The feed is on screen (or not): only then does a card in view get prewarmed. */
+  /** The feed is on screen (or not): only then does an item in view get prewarmed, or play. */
   setActive(active) {
     this.active = active;
     if (active) this.scheduleSettle();
     else clearTimeout(this.settleTimer);
+    this.updatePlayback();
   }
 }

@@ -29,9 +29,20 @@ function settleWithin(promise, ms) {
   return Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms))]);
 }
 
-function mintLaunchId() {
+export function mintLaunchId() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * What an event may say about a launch's source beyond its name: the creator's post and its
+ * creator. A share code stays out of events (the platform keeps it with the launch).
+ */
+export function viaFields(via = {}) {
+  const fields = {};
+  if (via.post_id) fields.post_id = via.post_id;
+  if (via.creator_id) fields.creator_id = via.creator_id;
+  return fields;
 }
 
 // A card must point at its own app origin under the apps domain; anything else is not framed.
@@ -46,7 +57,7 @@ function isAppCard(card, appsHost) {
 
 /** One app frame and its bridge, from creation (prewarmed or at the tap) to close. */
 class AppSession {
-  constructor(launcher, card, { prewarmed, source }) {
+  constructor(launcher, card, { prewarmed, source, via = {} }) {
     this.launcher = launcher;
     this.api = launcher.api;
     this.card = card;
@@ -54,6 +65,7 @@ class AppSession {
     this.launchId = mintLaunchId();
     this.prewarmed = prewarmed;
     this.source = source;
+    this.via = via; // {post_id, creator_id} or {share}: more about the source
     this.visible = !prewarmed;
     this.sdkVersion = "";
     this.launchInfo = null; // answered to the first init, and to any later one
@@ -63,6 +75,7 @@ class AppSession {
     this.tapAt = null;
     this.openedAt = null;
     this.recorded = null; // the POST /api/launches of the tap
+    this.launchRecorded = false; // the platform has it: purchases may name it
     this.readyAt = null; // when the app called ready, in the background or not
     this.covered = false; // an ad plays above the app: it stays hidden until the ad closes
     this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
@@ -78,6 +91,14 @@ class AppSession {
     if (prewarmed) this.conceal();
     this.bridge = new Bridge(this.iframe, card.origin, this);
     this.iframe.src = `${card.entry_url}#minis-host=${hostOrigin}&minis-launch=${this.launchId}`;
+  }
+
+  /**
+   * The launch id a purchase or unlock names, so the platform credits the launch's source; none
+   * while the platform has no record of it (the platform refuses a launch it does not know).
+   */
+  get recordedLaunchId() {
+    return this.launchRecorded ? this.launchId : null;
   }
 
   get isActive() {
@@ -114,13 +135,15 @@ class AppSession {
   }
 
   /** The tap: from here the launch is timed, to `ready` (cold) or to the first frame shown. */
-  open(source, tapAt) {
+  open(source, tapAt, via = {}) {
     this.source = source;
+    this.via = via;
     this.tapAt = tapAt;
     this.openedAt = performance.now();
     // Settles either way; whoever lists recents after a close waits for it.
-    this.recorded = this.api.recordLaunch(this.launchId, this.appId, source).then(
+    this.recorded = this.api.recordLaunch(this.launchId, this.appId, source, via).then(
       (answer) => {
+        this.launchRecorded = true;
         this.initData = answer.init_data ?? null;
         this.deliverLaunch();
       },
@@ -133,6 +156,7 @@ class AppSession {
       launch_id: this.launchId,
       source,
       prewarmed: this.prewarmed,
+      ...viaFields(via),
     });
     this.reveal();
     if (this.prewarmed) {
@@ -189,6 +213,8 @@ class AppSession {
       appId: this.appId,
       launchId: this.launchId,
       source: this.source,
+      postId: this.via.post_id ?? null,
+      share: this.via.share ?? null,
       prewarmed: this.prewarmed,
       tapAt: this.tapAt,
       readyAt: endAt,
@@ -361,12 +387,15 @@ export class Launcher {
     });
   }
 
-  /** Loads an app hidden, ahead of a likely tap. At most MAX_PREWARMED stay alive. */
-  prewarm(card, source) {
+  /**
+   * Loads an app hidden, ahead of a likely tap. At most MAX_PREWARMED stay alive. `via` is what
+   * the app is told of its source until the tap says otherwise (a post's chip: `{post_id}`).
+   */
+  prewarm(card, source, via = {}) {
     if (!this.prewarmEnabled || this.active || !isAppCard(card, this.config.appsHost)) return;
     const existing = this.sessions.get(card.app_id);
     this.sessions.delete(card.app_id);
-    this.sessions.set(card.app_id, existing || this.createSession(card, { prewarmed: true, source }));
+    this.sessions.set(card.app_id, existing || this.createSession(card, { prewarmed: true, source, via }));
     const pooled = [...this.sessions.values()].filter((session) => !session.isActive);
     while (pooled.length > MAX_PREWARMED) this.discard(pooled.shift());
   }
@@ -382,12 +411,15 @@ export class Launcher {
     return [...this.sessions.values()].filter((session) => !session.isActive).map((s) => s.appId);
   }
 
-  /** The tap. `tapAt` is the click event's timeStamp, on the performance.now() clock. */
-  launch(card, source, tapAt) {
+  /**
+   * The tap. `tapAt` is the click event's timeStamp, on the performance.now() clock. `via`:
+   * `{post_id, creator_id}` for a creator post's chip, `{share}` for a share link.
+   */
+  launch(card, source, tapAt, via = {}) {
     if (this.active || !isAppCard(card, this.config.appsHost)) return;
-    this.events.track("click", card.app_id, { source });
+    this.events.track("click", card.app_id, { source, ...viaFields(via) });
     const session =
-      this.sessions.get(card.app_id) || this.createSession(card, { prewarmed: false, source });
+      this.sessions.get(card.app_id) || this.createSession(card, { prewarmed: false, source, via });
     this.active = session;
     this.returnFocus = document.activeElement;
     this.shell.inert = true;
@@ -397,7 +429,7 @@ export class Launcher {
     this.layer.removeAttribute("aria-hidden");
     if (session.readyAt === null) this.loading.present(card, session.progress);
     else this.loading.clear();
-    session.open(source, tapAt);
+    session.open(source, tapAt, via);
     session.iframe.focus();
   }
 

@@ -1,9 +1,11 @@
 // The host app's entry: reads the server's config, builds the screens, routes between them.
+// A share link (/s/{code}) serves the same page with `config.share`: its target opens at once.
 
 import { Account } from "./account.js";
 import { AdPlayer } from "./ad-player.js";
 import { Api } from "./api.js";
 import { bridgeCounters } from "./bridge.js";
+import { CreatorStudio } from "./creator-studio.js";
 import { DramaShelf } from "./drama-hub.js";
 import { DramaPlayer } from "./drama-player.js";
 import { EventQueue, ExposureTracker } from "./events.js";
@@ -13,6 +15,7 @@ import { icon } from "./icons.js";
 import { Launcher } from "./launcher.js";
 import { MeScreen } from "./me.js";
 import { Search } from "./search.js";
+import { ShareSheet } from "./share-sheet.js";
 import { Sheets } from "./sheets.js";
 import { Wallet } from "./wallet.js";
 
@@ -36,7 +39,17 @@ const sheets = new Sheets({
   toast: document.getElementById("toast"),
 });
 
-const dramaPlayer = new DramaPlayer({ root: dramaLayer, shell, api, wallet, sheets, events, market, ads });
+const dramaPlayer = new DramaPlayer({
+  root: dramaLayer,
+  shell,
+  api,
+  wallet,
+  sheets,
+  events,
+  market,
+  ads,
+  onClose: () => feed.updatePlayback(),
+});
 
 const launcher = new Launcher({
   api,
@@ -53,11 +66,13 @@ const launcher = new Launcher({
     // The app just played now leads Recently played, once its launch is on record.
     if (route() === "minis") session.recorded.then(() => hub.show());
     feed.scheduleSettle(); // the card under the closed app is the likeliest next tap
+    feed.updatePlayback();
   },
 });
 
-function launch(card, source, event) {
-  launcher.launch(card, source, event.timeStamp);
+/** `via`: `{post_id, creator_id}` from a post's chip, `{share}` from a share link. */
+function launch(card, source, event, via = {}) {
+  launcher.launch(card, source, event.timeStamp, via);
 }
 
 // Tests and benchmarks read the host's state here; nothing in the app depends on it.
@@ -66,6 +81,8 @@ const host = {
   bridge: bridgeCounters,
   prewarm,
   settledAppId: null,
+  settledItemId: null,
+  shared: null, // what a share link opened: "launched", "opened", "shown" or "missing"
   get prewarmed() {
     return launcher.prewarmedAppIds();
   },
@@ -90,12 +107,17 @@ window.__minisHost = host;
 const feed = new Feed({
   root: document.getElementById("feed"),
   api,
+  events,
   exposure,
   launcher,
   onLaunch: launch,
-  onSettle: (card) => {
-    host.settledAppId = card.app_id;
+  onOpenSeries: (series, options) => dramaPlayer.open(series, options),
+  onShare: (post) => new ShareSheet({ sheets, api, target: { kind: "post", post_id: post.id }, title: `@${post.creator.handle}’s post` }).open(),
+  onSettle: (item) => {
+    host.settledAppId = item.appId;
+    host.settledItemId = item.id;
   },
+  isCovered: () => launcher.active !== null || dramaPlayer.isOpen,
 });
 
 const minisView = document.getElementById("minis-view");
@@ -116,7 +138,8 @@ const search = new Search({
   onLaunch: launch,
 });
 
-const me = new MeScreen({ root: document.getElementById("me-view"), api, account, wallet, sheets, market });
+const studio = new CreatorStudio({ api, account });
+const me = new MeScreen({ root: document.getElementById("me-view"), api, account, wallet, sheets, market, sections: [studio.root], onShow: () => studio.show() });
 
 account.watch((user, { switched } = {}) => {
   for (const element of document.querySelectorAll("[data-user-name]")) element.textContent = user.display_name;
@@ -158,6 +181,50 @@ function showRoute() {
   if (location.hash === "#/search") search.focus();
 }
 
+// A share link's target: the card of the app it names, from the server's config when it sends
+// one, or else from the hub's lists.
+async function sharedCard(share) {
+  if (share.card) return share.card;
+  const lists = await Promise.all(["game", "drama"].map((kind) => api.hub(kind).catch(() => ({ items: [] }))));
+  return lists.flatMap(({ items }) => items).find((card) => card.app_id === share.app_id) || null;
+}
+
+// A post's link shows the post first, then the feed after it.
+async function openShared(share) {
+  const via = { share: share.code };
+  if (share.kind === "post") {
+    let post = share.post || null;
+    if (!post) post = await api.post(share.post_id).catch(() => null);
+    if (post?.video_url) {
+      await feed.start({ first: { kind: "post", id: `post:${post.id}`, post } });
+      host.shared = "shown";
+    } else {
+      sheets.notify("That post is no longer available.");
+      host.shared = "missing";
+      await feed.start();
+    }
+    return;
+  }
+  feed.start();
+  if (share.kind === "series" || share.kind === "episode") {
+    dramaPlayer.open(
+      { id: share.series_id, app_id: share.app_id, title: share.title || "" },
+      { source: "share", via, episode: share.kind === "episode" ? share.episode : null }
+    );
+    host.shared = "opened";
+    return;
+  }
+  const card = await sharedCard(share);
+  if (!card) {
+    sheets.notify("That mini-program is no longer available.");
+    host.shared = "missing";
+    return;
+  }
+  launcher.launch(card, "share", performance.now(), via);
+  host.shared = "launched";
+}
+
 addEventListener("hashchange", showRoute);
 showRoute();
-feed.loadMore();
+if (config.share) openShared(config.share).catch((error) => console.error("openminis: shared link not opened", error));
+else feed.start();

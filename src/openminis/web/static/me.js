@@ -1,5 +1,6 @@
 // The Me screen: the person's profile (name, picture), their coins, their account (sign up,
-// sign in, sign-in link, sign out) and the apps they let in, each revocable.
+// sign in, sign-in link, sign out), what else the host adds (the creator studio) and the apps
+// they let in, each revocable.
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
@@ -27,13 +28,18 @@ function formError(id) {
 }
 
 export class MeScreen {
-  constructor({ root, api, account, wallet, sheets, market }) {
+  /**
+   * @param {HTMLElement[]} sections more of the screen, after the account (creator-studio.js)
+   * @param {() => void} onShow called each time the screen comes on screen
+   */
+  constructor({ root, api, account, wallet, sheets, market, sections = [], onShow = () => {} }) {
     this.root = root;
     this.api = api;
     this.account = account;
     this.wallet = wallet;
     this.sheets = sheets;
     this.market = market;
+    this.onShow = onShow;
     this.content = root.querySelector("#me-content");
     this.editing = false;
     this.mode = "register"; // the guest's account form: "register" or "sign-in"
@@ -45,8 +51,9 @@ export class MeScreen {
     this.coins = el("section", { className: "card coins-card", "aria-labelledby": "coins-title" });
     this.accountCard = el("section", { className: "card", "aria-labelledby": "account-title" });
     this.access = el("section", { className: "access", "aria-labelledby": "access-title" });
-    this.content.replaceChildren(this.profile, this.coins, this.accountCard, this.access);
+    this.content.replaceChildren(this.profile, this.coins, this.accountCard, ...sections, this.access);
 
+    this.accountShown = null; // who the account card was drawn for
     account.watch((user, { switched } = {}) => {
       if (switched) this.grants = null; // the previous person's grants are not this one's
       this.render();
@@ -60,12 +67,17 @@ export class MeScreen {
     this.account.load().catch((error) => console.error("openminis: profile not loaded", error));
     this.wallet.refresh().catch((error) => console.error("openminis: balance not loaded", error));
     this.loadGrants();
+    this.onShow();
   }
 
   render() {
     this.renderProfile();
     this.renderCoins();
-    this.renderAccount();
+    // The account card only when it would say something else: the profile refreshed by show()
+    // must not wipe an email someone is typing into the guest's form.
+    const { user } = this.account;
+    const shown = `${user.id}:${user.kind}:${user.email}`;
+    if (shown !== this.accountShown) this.renderAccount();
     this.renderAccess();
   }
 
@@ -148,6 +160,8 @@ export class MeScreen {
   }
 
   renderAccount() {
+    const { user } = this.account;
+    this.accountShown = `${user.id}:${user.kind}:${user.email}`;
     const title = el("h2", { className: "card-title", id: "account-title" }, "Account");
     if (!this.account.isGuest) {
       const signOut = el("button", { type: "button", className: "button-secondary" }, "Sign out");

@@ -203,12 +203,13 @@ export class PaySheet {
   }
 
   async confirm(error) {
-    const { appId, card } = this.session;
+    // The launch the person is buying in: the platform credits its source (a creator's post...).
+    const { appId, card, recordedLaunchId: launchId } = this.session;
     let order;
     try {
       order = this.request.orderId
-        ? await this.api.payOrder(appId, this.request.orderId)
-        : await this.api.purchase(appId, { ...this.request, idempotencyKey: this.idempotencyKey });
+        ? await this.api.payOrder(appId, this.request.orderId, { launchId })
+        : await this.api.purchase(appId, { ...this.request, idempotencyKey: this.idempotencyKey, launchId });
     } catch (failure) {
       if (failure.code === "INSUFFICIENT_FUNDS") {
         // The balance changed while the sheet was open: show it, and offer the top-up again.

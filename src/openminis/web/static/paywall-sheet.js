@@ -44,8 +44,10 @@ export class PaywallSheet {
    * @param {object|null} app the card of the app asking, shown when a drama app opened the sheet
    * @param {object|null} ads the host's ad player (ad-player.js); null until ads exist
    * @param {*} owner who the sheet belongs to: closing the owner dismisses it (sheets.js)
+   * @param {string|null} launchId the launch the person watches in (the drama player's, or the
+   *   drama app's): an unlock carries it, so the platform credits where the person came from
    */
-  constructor({ sheets, api, wallet, market, series, episode, methods = UNLOCK_METHODS, app = null, ads = null, owner = null }) {
+  constructor({ sheets, api, wallet, market, series, episode, methods = UNLOCK_METHODS, app = null, ads = null, owner = null, launchId = null }) {
     this.sheets = sheets;
     this.api = api;
     this.wallet = wallet;
@@ -56,6 +58,7 @@ export class PaywallSheet {
     this.app = app;
     this.ads = ads;
     this.owner = owner;
+    this.launchId = launchId;
     this.busy = false;
     this.notice = "";
     this.error = "";
@@ -244,7 +247,7 @@ export class PaywallSheet {
   async unlockWithAd() {
     let decision;
     try {
-      decision = await this.ads.load({ appId: this.series.app_id, unitId: this.adUnit, format: "rewarded" });
+      decision = await this.ads.load({ appId: this.series.app_id, unitId: this.adUnit, launchId: this.launchId, format: "rewarded" });
     } catch (error) {
       throw new BridgeError(error.code, adMessage(error));
     }
@@ -261,7 +264,11 @@ export class PaywallSheet {
       return;
     }
     try {
-      const { number, access } = await this.api.unlockEpisode(this.series.id, this.episode.number, { method: "ad", adId: decision.ad_id });
+      const { number, access } = await this.api.unlockEpisode(this.series.id, this.episode.number, {
+        method: "ad",
+        adId: decision.ad_id,
+        launchId: this.launchId,
+      });
       this.sheets.notify(`Episode ${number} unlocked`);
       this.resolve({ number, access });
     } catch (failure) {
@@ -315,17 +322,17 @@ export class PaywallSheet {
   }
 
   async unlockWithCoins() {
-    const { number, access } = await this.api.unlockEpisode(this.series.id, this.episode.number, { method: "coins" });
+    const { number, access } = await this.api.unlockEpisode(this.series.id, this.episode.number, { method: "coins", launchId: this.launchId });
     this.done({ number, access }, `Episode ${number} unlocked`);
   }
 
   async buySeries() {
-    await this.api.buySeries(this.series.id);
+    await this.api.buySeries(this.series.id, { launchId: this.launchId });
     this.done({ number: this.episode.number, access: "series" }, `All of ${this.series.title} unlocked`);
   }
 
   async subscribe(pass) {
-    await this.api.subscribe(pass.id);
+    await this.api.subscribe(pass.id, { launchId: this.launchId });
     this.done({ number: this.episode.number, access: "pass" }, `${pass.title} is active`);
   }
 
