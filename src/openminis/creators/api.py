@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import tempfile
 from pathlib import Path as FilePath
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -13,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from openminis.creators import service
 from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, PostOut
-from openminis.drama.openapi import UPLOAD_TYPES
-from openminis.errors import InvalidArgument, NotFound, PlatformError
+from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
+from openminis.web.uploads import check_declared_size, staged_video, video_suffix
 from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
 
 router = APIRouter(tags=["creators"])
@@ -51,31 +49,15 @@ async def create_post(
 ) -> PostOut:
     """Post a video, sent as the raw body (video/mp4, video/quicktime or video/webm). It is
     transcoded in the background and public once ready; GET /api/creator/posts shows the progress."""
-    suffix = UPLOAD_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip())
-    if suffix is None:
-        raise InvalidArgument(f"Content-Type must be one of {', '.join(UPLOAD_TYPES)}", field="content-type")
+    video_suffix(request)
     limit = platform.settings.max_episode_upload_bytes
-    if int(request.headers.get("content-length") or 0) > limit:
-        raise PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
+    check_declared_size(request, limit)
     creator_id = visitor.user.id
     fields = {"caption": caption, "anchor_kind": anchor_kind, "anchor_app_id": anchor_app_id, "anchor_series_id": anchor_series_id, "anchor_episode": anchor_episode}
     await run_in_threadpool(service.precheck_post, session, creator_id=creator_id, **fields)
-    staging = FilePath(tempfile.mkdtemp(dir=platform.settings.data_dir)) / f"upload-{secrets.token_hex(4)}{suffix}"
-    try:
-        size = 0
-        with staging.open("wb") as file:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
-                file.write(chunk)
-        if size == 0:
-            raise InvalidArgument("the upload is empty")
+    async with staged_video(request, platform.settings.data_dir, limit) as staging:
         post = await run_in_threadpool(service.create_post, session, media_root(platform), creator_id=creator_id, source=staging, **fields)
         return await run_in_threadpool(service.post_out, session, platform.settings, post)
-    finally:
-        staging.unlink(missing_ok=True)
-        staging.parent.rmdir()
 
 
 @router.get("/api/creator/posts", response_model=list[PostOut])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import tempfile
-from pathlib import Path as FilePath
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
@@ -13,14 +10,13 @@ from starlette.concurrency import run_in_threadpool
 from openminis.drama import catalog, subscriptions
 from openminis.drama.api import series_out
 from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
-from openminis.errors import InvalidArgument, PlatformError
 from openminis.openapi.guards import current_app_id
 from openminis.platform import Platform
 from openminis.web.dependencies import get_platform, get_session
+from openminis.web.uploads import staged_video
 
 router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
-UPLOAD_TYPES = {"video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm"}
 
 
 def producer_out(session: Session, platform: Platform, series) -> ProducerSeriesOut:
@@ -56,26 +52,9 @@ async def upload_episode(
 ) -> EpisodeOut:
     """Upload an episode's video as the raw body (video/mp4, video/quicktime or video/webm).
     It is transcoded in the background; poll GET /series/{id} for its progress."""
-    suffix = UPLOAD_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip())
-    if suffix is None:
-        raise InvalidArgument(f"Content-Type must be one of {', '.join(UPLOAD_TYPES)}", field="content-type")
-    limit = platform.settings.max_episode_upload_bytes
-    staging = FilePath(tempfile.mkdtemp(dir=platform.settings.data_dir)) / f"upload-{secrets.token_hex(4)}{suffix}"
-    try:
-        size = 0
-        with staging.open("wb") as file:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
-                file.write(chunk)
-        if size == 0:
-            raise InvalidArgument("the upload is empty")
-        media_root = platform.settings.data_dir / "media" / "drama"
+    media_root = platform.settings.data_dir / "media" / "drama"
+    async with staged_video(request, platform.settings.data_dir, platform.settings.max_episode_upload_bytes) as staging:
         episode = await run_in_threadpool(catalog.accept_upload, session, media_root, app_id, series_id, number, title=title, source=staging)
-    finally:
-        staging.unlink(missing_ok=True)
-        staging.parent.rmdir()
     return EpisodeOut.model_validate(episode, from_attributes=True)
 
 

@@ -1,0 +1,56 @@
+"""Video uploads sent as a raw request body (episodes, creators' posts): checked, streamed to a
+staging file under a size limit, and removed however the request ends."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Request
+
+from openminis.errors import InvalidArgument, PlatformError
+
+VIDEO_TYPES = {"video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm"}
+
+
+def video_suffix(request: Request) -> str:
+    """The staging file's suffix for the body's Content-Type; refuses any other type."""
+    suffix = VIDEO_TYPES.get(request.headers.get("content-type", "").split(";")[0].strip())
+    if suffix is None:
+        raise InvalidArgument(f"Content-Type must be one of {', '.join(VIDEO_TYPES)}", field="content-type")
+    return suffix
+
+
+def check_declared_size(request: Request, limit: int) -> None:
+    """Refuse, before reading a byte, a body whose declared length is over the limit."""
+    if int(request.headers.get("content-length") or 0) > limit:
+        raise _too_large(limit)
+
+
+@asynccontextmanager
+async def staged_video(request: Request, staging_root: Path, limit: int) -> AsyncIterator[Path]:
+    """The body, written to a staging file (counted as it streams: a lying Content-Length does not
+    get past the limit); the file and its folder are gone when the block ends."""
+    suffix = video_suffix(request)
+    staging = Path(tempfile.mkdtemp(dir=staging_root)) / f"upload-{secrets.token_hex(4)}{suffix}"
+    try:
+        size = 0
+        with staging.open("wb") as file:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                file.write(chunk)
+        if size == 0:
+            raise InvalidArgument("the upload is empty")
+        yield staging
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.parent.rmdir()
+
+
+def _too_large(limit: int) -> PlatformError:
+    return PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
