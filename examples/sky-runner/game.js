@@ -731,7 +731,7 @@
   }
 
   function startLoop() {
-    if (raf || hidden) return;
+    if (raf || hidden || !booted) return; // before boot there is no level to run: boot() starts the loop
     lastT = 0;
     raf = requestAnimationFrame(frame);
   }

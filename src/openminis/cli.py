@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from openminis.catalog import service as catalog
@@ -38,6 +39,12 @@ console = Console()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DataDir = typer.Option(None, "--data-dir", help="Where the database, packages and events live (MINIS_DATA_DIR).")
+
+
+def print_whole(table: Table) -> None:
+    """Wider than the terminal rather than numbers cut to "1…": a report is read for its digits."""
+    wide = Measurement.get(console, console.options.update_width(1_000), table).maximum
+    (console if console.width >= wide else Console(width=wide)).print(table)
 
 
 def _settings(data_dir: Path | None, **overrides) -> Settings:
@@ -270,7 +277,7 @@ def feed_explain(
     for row in explanation.items:
         parts = (row.freshness, row.ctr, row.completion, row.affinity, row.exploration, row.total)
         table.add_row(str(row.position + 1), row.id, row.category, str(row.exposures), *(f"{part:.3f}" for part in parts))
-    console.print(table)
+    print_whole(table)
 
 
 @ledger_app.command("verify")
@@ -304,7 +311,6 @@ def report_funnel(
     from datetime import timedelta
 
     from rich.markup import escape
-    from rich.measure import Measurement
 
     from openminis.analytics import funnel as funnels
 
@@ -344,9 +350,7 @@ def report_funnel(
             f"{line.paying_persons:,}", f"{line.revenue_coins:,}", money(line.ad_revenue_usd_micros / 1_000_000), money(line.arpu), money(line.arppu),
             end_section=bool(result.lines) and line is result.lines[-1],
         )
-    # Wider than the terminal rather than numbers cut to "1…": a report is read for its digits.
-    wide = Measurement.get(console, console.options.update_width(1_000), table).maximum
-    (console if console.width >= wide else Console(width=wide)).print(table)
+    print_whole(table)
 
 
 if __name__ == "__main__":

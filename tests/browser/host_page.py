@@ -26,18 +26,68 @@ class HostPage:
 
     def open(self, query: str = "") -> HostPage:
         self.page.goto(f"{self.server.url}/{query}")
-        expect(self.feed_cards.first).to_be_visible()
+        expect(self.feed_items.first).to_be_visible()
         return self
+
+    @property
+    def feed_items(self):
+        """Everything in the feed, in order: mini-program cards and creators' posts."""
+        return self.page.locator(".feed-item")
+
+    @property
+    def current_item(self):
+        return self.page.locator(".feed-item[data-current]")
 
     @property
     def feed_cards(self):
         return self.page.locator(".feed-card")
 
     def feed_card(self, app_id: str):
-        return self.page.locator(f'.feed-card[data-app-id="{app_id}"]')
+        """The app's card in the feed. Creators' posts fill three slots in four, so the card may be
+        on a later page than the first: when it is not loaded yet, the feed is swiped down to it."""
+        card = self.page.locator(f'.feed-card[data-app-id="{app_id}"]')
+        if card.count() == 0 and self.feed_items.count() > 0:
+            self.scroll_feed_to(f'.feed-card[data-app-id="{app_id}"]')
+        return card
+
+    def feed_post(self, post_id: str):
+        return self.page.locator(f'.feed-post[data-post-id="{post_id}"]')
 
     def current_card_app_id(self) -> str:
         return self.page.locator(".feed-card[data-current]").get_attribute("data-app-id")
+
+    def swipe_up(self) -> None:
+        """One swipe: the feed snaps to the next item."""
+        before = self.current_item.get_attribute("data-item-id")
+        self.page.mouse.move(195, 400)
+        self.page.mouse.wheel(0, 844)
+        expect(self.current_item).not_to_have_attribute("data-item-id", before)
+
+    def at_feed_end(self) -> bool:
+        """The item in view is the last one, and the platform has no more."""
+        return self.page.evaluate(
+            """() => {
+                const current = document.querySelector(".feed-item[data-current]");
+                return current.getAttribute("aria-setsize") === current.getAttribute("aria-posinset");
+            }"""
+        )
+
+    def scroll_feed_to(self, selector: str, limit: int = 80) -> bool:
+        """Swipes down the feed until an item matching `selector` is the one in view; False if the
+        feed ended first. (Posts come three in four slots: cards are found within a few swipes.)"""
+        target = self.page.locator(f".feed-item[data-current]{selector}")
+        for _ in range(limit):
+            if target.count() == 1:
+                return True
+            if self.at_feed_end():
+                return False
+            self.swipe_up()
+        return target.count() == 1
+
+    def scroll_to_app_card(self) -> str:
+        """Swipes to the first mini-program card (posts may come before it); returns its app id."""
+        assert self.scroll_feed_to(".feed-card"), "no mini-program card in the feed"
+        return self.current_card_app_id()
 
     def wait_until_settled_on(self, app_id: str) -> None:
         """The feed has kept this card in view long enough to act on it (prewarm or not)."""

@@ -230,3 +230,10 @@ def test_minis_feed_explain_prints_each_items_score_parts(tmp_path):
     assert f"post:{post_id}" in result.output and "comedy" in result.output
     missing = runner.invoke(cli, ["feed", "explain", "--user", "ghost@example.com", "--data-dir", str(data)])
     assert missing.exit_code == 1 and "NOT_FOUND" in missing.output
+
+
+def test_an_app_published_since_the_snapshot_is_in_the_next_feed_request(client, platform):
+    first = client.get("/api/feed").json()
+    publish(platform, id="brand-new", name="Brand New")
+    ids = [item["id"] for item in client.get("/api/feed", params={"limit": 50}).json()["items"]]
+    assert "app:brand-new" in ids and "app:brand-new" not in [item["id"] for item in first["items"]]

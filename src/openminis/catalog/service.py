@@ -13,6 +13,7 @@ from openminis.catalog.package import Package, PackageError
 from openminis.catalog.store import PackageStore
 from openminis.db import utcnow
 from openminis.errors import Conflict, NotFound
+from openminis.feed import changes
 from openminis.pagination import decode_cursor, encode_cursor
 
 
@@ -56,6 +57,7 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
         )
         session.add(version)
         session.commit()
+        changes.listed()
     except IntegrityError:
         session.rollback()
         store.delete(storage_key)

@@ -16,6 +16,7 @@ from openminis.creators.models import Post
 from openminis.creators.service import TRANSCODE_JOB
 from openminis.db import Database, utcnow
 from openminis.drama import media
+from openminis.feed import changes
 from openminis.jobs import service as jobs
 
 log = logging.getLogger("openminis.creators")
@@ -60,6 +61,7 @@ def transcoder(db: Database, media_root: Path, max_seconds: float):
             post.media_key, post.status, post.progress, post.duration_ms, post.error = key, "ready", 100, output.duration_ms, None
             post.published_at = utcnow()
             session.commit()
+            changes.listed()
         upload.unlink(missing_ok=True)
 
     return transcode

@@ -33,6 +33,7 @@ from openminis.analytics.store import EventStore
 from openminis.catalog import service as catalog
 from openminis.creators.models import Post
 from openminis.db import utcnow
+from openminis.feed import changes
 
 # Freshness halves every two days: a post's audience is mostly in its first days, and two days
 # keeps yesterday's hit above this morning's unknown without burying last week entirely.
@@ -229,6 +230,7 @@ class Ranking:
         self.events = events
         self.clock: Callable[[], datetime] = utcnow
         self._snapshots: deque[RankingSnapshot] = deque(maxlen=KEPT)
+        self._generations: dict[str, int] = {}  # snapshot id -> the listing's generation it was built at
         self._builds = itertools.count(1)
         self._rebuilding = threading.Lock()
         self._affinities: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
@@ -281,10 +283,12 @@ class Ranking:
         return vector
 
     def _stale(self, snapshot: RankingSnapshot) -> bool:
-        return self.clock() - snapshot.built_at >= TTL
+        return self.clock() - snapshot.built_at >= TTL or self._generations.get(snapshot.id) != changes.generation
 
     def _build(self, session: Session, now: datetime) -> RankingSnapshot:
+        generation = changes.generation  # read first: a change during the build makes it stale again
         snapshot = build_snapshot(session, self.events, now, build=next(self._builds))
+        self._generations = {kept.id: self._generations.get(kept.id) for kept in self._snapshots} | {snapshot.id: generation}
         self._snapshots.append(snapshot)
         return snapshot
 

@@ -145,6 +145,9 @@ def search(session: Session, settings: Settings, *, query: str, limit: int = 30)
 def recents(session: Session, settings: Settings, *, user_id: str) -> CardList:
     cards = []
     for app_id in runtime.recent_app_ids(session, user_id):
-        version = catalog.get_version(session, app_id)
+        try:
+            version = catalog.get_version(session, app_id)
+        except NotFound:
+            continue  # a drama's app has no package: its series play in the host's player
         cards.append(card(settings, catalog.get_app(session, app_id), version))
     return CardList(items=cards)

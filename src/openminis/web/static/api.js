@@ -72,12 +72,13 @@ export class Api {
 
   /**
    * `via` says more about the source: `{post_id}` for a creator's post (the platform finds the
-   * creator from it), `{share}` for a share link's code. Other fields of `via` stay in the page.
+   * creator from it), `{share}` for a share link's code (the platform reads the sharer, and a
+   * shared post and its creator, from it). Other fields of `via` stay in the page.
    */
   recordLaunch(launchId, appId, source, via = {}) {
     const body = { launch_id: launchId, app_id: appId, source };
-    if (via.post_id) body.post_id = via.post_id;
-    if (via.share) body.share = via.share;
+    if (source === "post" && via.post_id) body.post_id = via.post_id;
+    if (source === "share" && via.share) body.share = via.share;
     return this.request("POST", "/api/launches", { body });
   }
 

@@ -289,7 +289,8 @@ export class CreatorStudio {
   conversionItem(conversion) {
     const app = this.targets?.names.get(conversion.app_id) || conversion.app_id;
     const post = conversion.post_id && this.posts?.find((item) => item.id === conversion.post_id);
-    const from = post ? `your post “${post.caption || "untitled"}”` : SOURCES[conversion.source] || "elsewhere";
+    const named = post && `your post “${post.caption || "untitled"}”`;
+    const from = named && conversion.source === "share" ? `a shared link to ${named}` : named || SOURCES[conversion.source] || "elsewhere";
     const what = `${CONVERSION_KINDS[conversion.kind] || conversion.kind} in ${app}`;
     const clawed = conversion.clawed_back > 0 ? el("span", { className: "conversion-clawed" }, "Refunded: −", amount(conversion.clawed_back, conversion.currency)) : null;
     const dataset = { kind: conversion.kind, appId: conversion.app_id };

@@ -64,7 +64,7 @@ export class Feed {
     next.element.focus();
   }
 
-  /** Shows `item` (a FeedItem: a shared post) first, then the ranked feed after it. */
+  /** Shows `first` (a FeedItem: a shared post, with the link's `share` code) first, then the ranked feed after it. */
   start({ first = null } = {}) {
     if (first) this.append(first);
     return this.loadMore();
@@ -120,10 +120,10 @@ export class Feed {
       entry = { id: item.id, kind: "app", card, appId: card.app_id, element: this.renderCard(card, index, item.id) };
       this.exposure.observe(entry.element, card.app_id, "feed");
     } else if (item.kind === "post" && item.post?.video_url) {
-      const view = new PostCard(item.post, index, this);
+      const view = new PostCard(item.post, index, this, item.share ?? null);
       entry = { id: item.id, kind: "post", post: item.post, view, appId: view.appId, element: view.element };
       // The event schema needs an app: a post without an anchor is not counted as an exposure.
-      if (view.appId) this.exposure.observe(view.element, view.appId, "post", view.via);
+      if (view.appId) this.exposure.observe(view.element, view.appId, view.source, view.eventFields);
     } else {
       return;
     }
@@ -202,14 +202,13 @@ export class Feed {
 
   /** The chip of a post: its app opens in the launcher, a series or episode in the drama player. */
   openAnchor(view, event) {
-    const { anchor } = view;
-    const via = view.via;
+    const { anchor, source, via } = view;
     if (anchor.kind === "app") {
-      this.onLaunch(anchor.card, "post", event, via);
+      this.onLaunch(anchor.card, source, event, via);
       return;
     }
     const series = { id: anchor.series_id, app_id: anchor.app_id, title: anchor.title };
-    this.onOpenSeries(series, { tapAt: event.timeStamp, source: "post", via, episode: anchor.kind === "episode" ? anchor.episode : null });
+    this.onOpenSeries(series, { tapAt: event.timeStamp, source, via, episode: anchor.kind === "episode" ? anchor.episode : null });
   }
 
   share(post) {
@@ -280,7 +279,7 @@ export class Feed {
     const near = this.items.slice(Math.max(0, index - 1), index + 2).map((item) => item.appId).filter(Boolean);
     this.launcher.keepPrewarmed(new Set(near));
     if (entry.kind === "app") this.launcher.prewarm(entry.card, "feed");
-    else if (entry.view.anchor?.kind === "app") this.launcher.prewarm(entry.view.anchor.card, "post", entry.view.via);
+    else if (entry.view.anchor?.kind === "app") this.launcher.prewarm(entry.view.anchor.card, entry.view.source, entry.view.via);
     this.onSettle?.(entry);
   }
 

@@ -196,7 +196,7 @@ async function openShared(share) {
     let post = share.post || null;
     if (!post) post = await api.post(share.post_id).catch(() => null);
     if (post?.video_url) {
-      await feed.start({ first: { kind: "post", id: `post:${post.id}`, post } });
+      await feed.start({ first: { kind: "post", id: `post:${post.id}`, post, share: share.code } });
       host.shared = "shown";
     } else {
       sheets.notify("That post is no longer available.");

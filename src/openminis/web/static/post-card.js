@@ -23,9 +23,12 @@ export class PostCard {
    * @param {object} post a PostOut from the feed
    * @param {number} index its place in the feed, for aria-posinset and element ids
    * @param {object} feed the feed: `muted`, `setMuted(muted)`, `events`, `openAnchor(post, event)`, `share(post)`
+   * @param {string|null} shareCode the share link this post was opened from, if it was: its chip
+   *   launches then come from the link (the sharer), and the post's creator is credited through it
    */
-  constructor(post, index, feed) {
+  constructor(post, index, feed, shareCode = null) {
     this.post = post;
+    this.shareCode = shareCode;
     this.feed = feed;
     this.anchor = post.anchor;
     this.current = false; // the feed's post in view: it may play
@@ -40,9 +43,19 @@ export class PostCard {
     return this.anchor?.app_id ?? null;
   }
 
-  /** What the post's launches and events say about their source. */
-  get via() {
+  /** Where the chip's launches come from: the post, or the share link that showed it. */
+  get source() {
+    return this.shareCode ? "share" : "post";
+  }
+
+  /** What the post's events say about it (a share code is not an event field). */
+  get eventFields() {
     return { post_id: this.post.id, creator_id: this.post.creator.user_id };
+  }
+
+  /** What the chip's launches say about their source. */
+  get via() {
+    return this.shareCode ? { ...this.eventFields, share: this.shareCode } : this.eventFields;
   }
 
   render(index) {
@@ -207,6 +220,6 @@ export class PostCard {
   // Events name an app (the schema requires it): a post without an anchor sends none.
   track(type) {
     if (!this.appId) return;
-    this.feed.events.track(type, this.appId, { source: "post", ...this.via });
+    this.feed.events.track(type, this.appId, { source: this.source, ...this.eventFields });
   }
 }

@@ -1,0 +1,295 @@
+"""Creators' posts: a viewer scrolls to a creator's post, taps its anchor, buys in the game, and the
+creator sees the commission; share links open what they name directly, for a brand-new visitor.
+
+The creator and their post are set up over HTTP, as the creator's browser would: a full account,
+the creator profile, and a short vertical clip anchored to Sky Runner, transcoded by the server's
+job worker. A new post reaches the feed with the next ranking snapshot (at most a minute), so the
+viewer reloads until it is there.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from openminis.drama.synth import make_clip
+from tests.browser.conftest import new_host
+from tests.browser.drama_studio import TITLE as DRAMA_TITLE
+from tests.browser.host_page import HostPage
+
+pytestmark = pytest.mark.browser
+
+SKY_RUNNER = "sky-runner"
+PASSWORD = "creator-password-1"
+CAPTION = "Golden bird, first try. Can you beat 40?"
+
+
+@dataclass
+class Creator:
+    email: str
+    handle: str
+    post_id: str
+
+
+def become_creator(server_url: str, email: str, handle: str) -> httpx.Client:
+    """A full account that is a creator; the client keeps its cookie (close it when done)."""
+    client = httpx.Client(base_url=server_url, timeout=60)
+    headers = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
+    registered = client.post("/api/account/register", json={"email": email, "password": PASSWORD}, headers=headers)
+    assert registered.status_code == 200, registered.text
+    headers = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
+    created = client.post("/api/creator", json={"handle": handle, "display_name": handle.title(), "bio": "Speedruns, mostly."}, headers=headers)
+    assert created.status_code == 200, created.text
+    return client
+
+
+def post_video(client: httpx.Client, clip: Path, *, caption: str, anchor: dict[str, str]) -> str:
+    """Uploads the clip as the creator's post (the raw body, as the studio sends it); returns its id."""
+    headers = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"], "Content-Type": "video/mp4"}
+    uploaded = client.post("/api/creator/posts", params={"caption": caption, **anchor}, content=clip.read_bytes(), headers=headers)
+    assert uploaded.status_code == 201, uploaded.text
+    return uploaded.json()["id"]
+
+
+def wait_until_ready(client: httpx.Client, post_id: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        posts = {post["id"]: post for post in client.get("/api/creator/posts").json()}
+        post = posts[post_id]
+        assert post["status"] != "failed", post
+        if post["status"] == "ready":
+            return post
+        assert time.monotonic() < deadline, f"post not transcoded in {timeout} s: {post}"
+        time.sleep(0.25)
+
+
+@pytest.fixture(scope="module")
+def creator(live_server, tmp_path_factory) -> Creator:
+    """A creator with one ready post anchored to Sky Runner."""
+    clip = make_clip(tmp_path_factory.mktemp("posts") / "post.mp4", seconds=3, lines=["Sky Runner", "Golden bird run"], width=360, height=640, seed=7)
+    client = become_creator(live_server.url, "skyfan@example.com", "skyfan")
+    try:
+        post_id = post_video(client, clip, caption=CAPTION, anchor={"anchor_kind": "app", "anchor_app_id": SKY_RUNNER})
+        wait_until_ready(client, post_id)
+    finally:
+        client.close()
+    return Creator(email="skyfan@example.com", handle="skyfan", post_id=post_id)
+
+
+def find_post(host: HostPage, post_id: str, query: str = "", timeout: float = 150):
+    """Opens the host and swipes down the feed to the post. A post made moments ago enters the
+    feed with the next ranking snapshot: until then the feed ends without it, and the page is
+    opened again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        host.open(query)
+        if host.scroll_feed_to(f'[data-post-id="{post_id}"]'):
+            return host.feed_post(post_id)
+        assert time.monotonic() < deadline, f"post {post_id} did not reach the feed in {timeout} s"
+        host.page.wait_for_timeout(2000)
+
+
+def signed_in_host(browser, live_server, email: str) -> tuple[HostPage, object]:
+    """A second browser, signed in to the account, on the host page."""
+    host, context = new_host(browser, live_server)
+    host.page.goto(f"{live_server.url}/?prewarm=0")
+    signed_in = host.call_api("POST", "/api/account/sign-in", {"email": email, "password": PASSWORD})
+    assert signed_in["status"] == 200, signed_in
+    host.page.reload()  # the page's CSRF token belongs to the new session
+    return host, context
+
+
+def test_a_viewer_taps_a_creators_post_anchor_buys_the_golden_bird_and_the_creators_earnings_grow(browser, live_server, host, creator):
+    # The creator watches their earnings on the Me screen: nothing earned yet.
+    studio, studio_context = signed_in_host(browser, live_server, creator.email)
+    try:
+        studio.go_to_me()
+        earnings = studio.page.get_by_role("region", name="Earnings")
+        coins = earnings.locator("[data-earnings-coins]")
+        expect(coins).to_have_attribute("data-earnings-coins", "0")
+        my_post = studio.page.locator(f'.post-item[data-post-id="{creator.post_id}"]')
+        expect(my_post).to_contain_text("Live in the feed")
+
+        # A new viewer, with coins, scrolls the feed to the post: it plays, muted, on its own.
+        post = find_post(host, creator.post_id)
+        assert host.top_up("coins-550") == 550
+        expect(post).to_contain_text(f"@{creator.handle}")
+        expect(post).to_contain_text(CAPTION)
+        video = post.locator("video")
+        host.page.wait_for_function("(video) => !video.paused && video.currentTime > 0", arg=video.element_handle())
+        sound = post.get_by_role("button", name="Turn sound on")
+        expect(sound).to_have_attribute("aria-pressed", "true")
+        assert video.evaluate("(video) => video.muted") is True
+        sound.click()
+        expect(post.get_by_role("button", name="Mute")).to_have_attribute("aria-pressed", "false")
+        assert video.evaluate("(video) => video.muted") is False
+
+        # Settled on the post, its anchor's game is loaded ahead, hidden: the chip opens it at once.
+        host.wait_until_settled_on(SKY_RUNNER)
+        expect(host.page.locator(f'iframe.app-frame[data-app-id="{SKY_RUNNER}"][data-prewarmed][data-ready]:not(.is-active)')).to_have_count(1)
+        chip = post.get_by_role("button", name="Play Sky Runner")
+        with host.page.expect_response("**/api/launches") as recorded:
+            chip.click()
+        assert recorded.value.ok, recorded.value.text()
+        assert recorded.value.request.post_data_json["source"] == "post"
+        assert recorded.value.request.post_data_json["post_id"] == creator.post_id
+        launch = host.wait_for_launch(SKY_RUNNER)
+        assert launch["source"] == "post" and launch["postId"] == creator.post_id and launch["prewarmed"] is True
+        assert video.evaluate("(video) => video.paused") is True  # the game has the screen, and the sound
+
+        # The Golden bird, paid on the host's sheet: the purchase names the launch from the post.
+        game = host.app_frame(SKY_RUNNER)
+        game.get_by_role("button", name="Golden bird — 300 coins").click()
+        sheet = host.sheet
+        expect(sheet.get_by_role("heading", name="Confirm purchase")).to_be_visible()
+        with host.page.expect_request("**/api/apps/sky-runner/purchases") as purchase:
+            sheet.get_by_role("button", name="Pay 300 coins").click()
+        assert purchase.value.post_data_json["launch_id"] == launch["launchId"]
+        expect(sheet).to_be_hidden()
+        game.wait_for_function("() => window.__game.state().skin === 'golden'")
+        assert host.balance() == 250
+
+        # Back in the feed the post plays again.
+        host.close_app()
+        host.page.wait_for_function("(video) => !video.paused", arg=video.element_handle())
+
+        # The creator's earnings: the commission, and the purchase from the post behind it.
+        earnings.get_by_role("button", name="Refresh earnings").click()
+        expect(coins).not_to_have_attribute("data-earnings-coins", "0")
+        assert int(coins.get_attribute("data-earnings-coins")) > 0
+        conversion = earnings.locator(f'.conversion[data-post-id="{creator.post_id}"][data-kind="purchase"]')
+        expect(conversion).to_be_visible()
+        expect(conversion).to_contain_text("Purchase in Sky Runner")
+        expect(conversion).to_contain_text(CAPTION)
+    finally:
+        studio_context.close()
+
+
+def test_a_share_link_opened_by_a_new_visitor_launches_the_game_directly_with_the_sharer_as_source(browser, live_server, host):
+    host.open("?prewarm=0")
+    made = host.call_api("POST", "/api/share", {"kind": "app", "app_id": SKY_RUNNER})
+    assert made["status"] == 200, made
+    code, url = made["body"]["code"], made["body"]["url"]
+    assert url.endswith(f"/s/{code}")
+
+    visitor, context = new_host(browser, live_server)
+    try:
+        with visitor.page.expect_response("**/api/launches") as recorded:
+            visitor.page.goto(url)
+        assert recorded.value.ok, recorded.value.text()
+        sent = recorded.value.request.post_data_json
+        assert (sent["app_id"], sent["source"], sent["share"]) == (SKY_RUNNER, "share", code)
+        expect(visitor.overlay).to_be_visible()
+        launch = visitor.wait_for_launch(SKY_RUNNER)
+        assert launch["source"] == "share" and launch["share"] == code
+        expect(visitor.app_frame(SKY_RUNNER).get_by_role("button", name="Golden bird — 300 coins")).to_be_attached()
+
+        # Closing the game leaves the visitor in the feed, like anyone else.
+        visitor.close_app()
+        expect(visitor.feed_items.first).to_be_visible()
+        assert visitor.errors == []
+    finally:
+        context.close()
+
+
+def test_a_post_shared_from_its_share_button_opens_first_for_a_new_visitor_and_its_chip_launches_from_the_link(browser, live_server, host, creator):
+    post = find_post(host, creator.post_id, "?prewarm=0")
+    post.get_by_role("button", name=f"Share @{creator.handle}’s post").click()
+    sheet = host.sheet
+    expect(sheet.get_by_role("heading", name="Share")).to_be_visible()
+    link = sheet.get_by_role("textbox", name="Link")
+    expect(link).to_have_value(re.compile(r"/s/"))
+    url = link.input_value()
+    code = url.rsplit("/s/", 1)[1]
+    sheet.get_by_role("button", name="Close").click()
+
+    visitor, context = new_host(browser, live_server)
+    try:
+        visitor.page.goto(url)  # prewarming on, as for anyone following a link
+        first = visitor.feed_items.first
+        expect(first).to_have_attribute("data-post-id", creator.post_id)
+        expect(first).to_have_attribute("data-current", "")
+        visitor.page.wait_for_function("(video) => !video.paused", arg=first.locator("video").element_handle())
+        # The shared post is the one in view, so its game is loaded ahead for this visitor too.
+        expect(visitor.page.locator(f'iframe.app-frame[data-app-id="{SKY_RUNNER}"][data-prewarmed][data-ready]')).to_have_count(1)
+        # The launch comes from the link: the platform credits the sharer, and the post's creator.
+        with visitor.page.expect_response("**/api/launches") as recorded:
+            first.get_by_role("button", name="Play Sky Runner").click()
+        assert recorded.value.ok, recorded.value.text()
+        sent = recorded.value.request.post_data_json
+        assert (sent["source"], sent["share"], sent.get("post_id")) == ("share", code, None)
+        launch = visitor.wait_for_launch(SKY_RUNNER)
+        assert launch["source"] == "share" and launch["share"] == code and launch["postId"] == creator.post_id and launch["prewarmed"] is True
+        assert visitor.errors == []
+    finally:
+        context.close()
+
+
+def test_a_guest_is_asked_to_sign_in_then_becomes_a_creator_and_posts_a_video_that_goes_live(host, tmp_path):
+    host.open("?prewarm=0")
+    host.go_to_me()
+    studio = host.page.get_by_role("region", name="Creator studio")
+    expect(studio.get_by_text("Sign in to become a creator")).to_be_visible()
+
+    # An account, made on the same screen, and then the creator profile.
+    account = host.page.get_by_role("form", name="Create account")
+    account.get_by_role("textbox", name="Email").fill("newcreator@example.com")
+    account.get_by_label("Password").fill(PASSWORD)
+    account.get_by_role("button", name="Create account").click()
+    join = studio.get_by_role("form", name="Become a creator")
+    join.get_by_role("textbox", name="Handle").fill("new_creator")
+    join.get_by_role("button", name="Become a creator").click()
+    expect(studio.get_by_text("@new_creator")).to_be_visible()
+    expect(studio.get_by_role("region", name="Earnings").locator("[data-earnings-coins]")).to_have_attribute("data-earnings-coins", "0")
+
+    # A post: a vertical clip, a caption, and a link to Tower Stack.
+    clip = make_clip(tmp_path / "mine.mp4", seconds=2, lines=["Tower Stack", "Twelve floors"], width=360, height=640, seed=11)
+    compose = studio.get_by_role("form", name="New post")
+    compose.get_by_label("Video").set_input_files(clip)
+    compose.get_by_role("textbox", name="Caption").fill("Twelve floors without a wobble")
+    compose.get_by_role("combobox", name="Link to").select_option(label="Tower Stack")
+    compose.get_by_role("button", name="Post").click()
+
+    item = studio.locator(".post-item").filter(has_text="Twelve floors without a wobble")
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("Tower Stack")
+    expect(item).to_contain_text("Live in the feed", timeout=120_000)  # converted by the server's worker
+
+
+def test_a_post_linked_to_a_drama_episode_opens_the_host_player_at_that_episode_as_a_launch_from_the_post(browser, live_server, host, creator, drama_series, tmp_path):
+    # The creator posts from the studio, linking one episode of the series.
+    studio, studio_context = signed_in_host(browser, live_server, creator.email)
+    try:
+        studio.go_to_me()
+        compose = studio.page.get_by_role("form", name="New post")
+        clip = make_clip(tmp_path / "harbor.mp4", seconds=2, lines=[DRAMA_TITLE, "Episode 2 reaction"], width=360, height=640, seed=5)
+        compose.get_by_label("Video").set_input_files(clip)
+        compose.get_by_role("textbox", name="Caption").fill("Did NOT see that fog coming")
+        compose.get_by_role("combobox", name="Link to").select_option(label=DRAMA_TITLE)
+        compose.get_by_role("combobox", name="Episode").select_option(label="Episode 2")
+        compose.get_by_role("button", name="Post").click()
+        item = studio.page.locator(".post-item").filter(has_text="Did NOT see that fog coming")
+        expect(item).to_contain_text(f"Ep 2 · {DRAMA_TITLE}")
+        expect(item).to_contain_text("Live in the feed", timeout=120_000)
+        post_id = item.get_attribute("data-post-id")
+    finally:
+        studio_context.close()
+
+    post = find_post(host, post_id, "?prewarm=0")
+    chip = post.get_by_role("button", name=f"Watch Ep 2 · {DRAMA_TITLE}")
+    with host.page.expect_request("**/api/launches") as recorded:
+        chip.click()
+    sent = recorded.value.post_data_json
+    assert (sent["app_id"], sent["source"], sent["post_id"]) == (drama_series["app_id"], "post", post_id)
+    player = host.page.get_by_role("dialog", name=DRAMA_TITLE)
+    expect(player).to_be_visible()
+    expect(player.get_by_text("Episode 2 of 5")).to_be_visible()
+    state = host.page.evaluate("() => window.__minisHost.drama")
+    assert state["launch"]["source"] == "post" and state["launch"]["postId"] == post_id
+    assert recorded.value.response().ok, recorded.value.response().text()
