@@ -14,7 +14,7 @@ LAUNCH = "c0ffee" * 5 + "00"
 
 
 def launch(player, app_id: str, launch_id: str = LAUNCH) -> str:
-    response = player.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "post"}, headers=csrf_of(player))
+    response = player.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "search"}, headers=csrf_of(player))
     return response.json()["init_data"]
 
 
@@ -26,7 +26,7 @@ def reason(init_data: str, secret: str, **kwargs) -> str:
 
 def test_a_backend_verifies_launch_data_and_gets_the_same_openid_as_code2session(client, studio, player):
     fields = verify_init_data(launch(player, studio.app_id), studio.secret)
-    assert (fields["app_id"], fields["launch_id"], fields["source"]) == (studio.app_id, LAUNCH, "post")
+    assert (fields["app_id"], fields["launch_id"], fields["source"]) == (studio.app_id, LAUNCH, "search")
     assert fields["openid"] == studio.backend(client).code2session(login_code(player, studio.app_id))["openid"]
 
 
