@@ -393,7 +393,7 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
         if owned is not None and owned.order_id == order.id:
             owned.revoked_at = utcnow()
     _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
-    if session.get(PaymentSettings, order.app_id) is not None and session.get(PaymentSettings, order.app_id).notify_url:
+    if _terms(session.get(PaymentSettings, order.app_id)).notify:
         notifications.enqueue(session, secret, order, "order.refunded", extra={"refund": {"amount": amount, "reason": reason[:200]}}, unique=idempotency_key)
     session.commit()
     return Refunded(order, amount, attribution.of(conversion))
