@@ -23,6 +23,7 @@ class EventBuffer:
         self.store, self.columns, self.batch, self.max_wait = store, columns, batch, max_wait
         self._rows: list[tuple] = []
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
 
     def add(self, row: tuple) -> None:
         with self._lock:
@@ -37,11 +38,14 @@ class EventBuffer:
             threading.Timer(self.max_wait, self.flush).start()
 
     def flush(self) -> None:
-        with self._lock:
-            rows, self._rows = self._rows, []
-        if not rows:
-            return
-        try:
-            self.store().append(rows, self.columns)
-        except Exception as exc:  # e.g. the store closed while the platform shut down
-            log.warning("could not write %d events to the analytics store: %s", len(rows), exc)
+        # One flush at a time, so that a reader's flush returns only after a batch the timer took
+        # a moment earlier is in the store too (it would otherwise read without it).
+        with self._writing:
+            with self._lock:
+                rows, self._rows = self._rows, []
+            if not rows:
+                return
+            try:
+                self.store().append(rows, self.columns)
+            except Exception as exc:  # e.g. the store closed while the platform shut down
+                log.warning("could not write %d events to the analytics store: %s", len(rows), exc)
