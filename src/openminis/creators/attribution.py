@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, literal, select, union_all, update
+from sqlalchemy import bindparam, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from openminis.creators.models import Conversion
@@ -49,6 +49,24 @@ class Attribution:
 NONE = Attribution()
 
 
+def _touches_statement():
+    """Both touches in one round trip: the last creator launch within the window and the first ever.
+    Built once (every purchase runs it); the person, app and times are parameters."""
+    launches = Launch.__table__.c
+    touches = select(launches.creator_id, launches.post_id).where(
+        launches.user_id == bindparam("user_id"), launches.app_id == bindparam("app_id"), launches.creator_id.is_not(None), launches.created_at <= bindparam("at")
+    )
+    last = touches.where(launches.created_at >= bindparam("since")).order_by(launches.created_at.desc(), launches.id.desc()).limit(1)
+    first = touches.order_by(launches.created_at, launches.id).limit(1)
+    return union_all(
+        select(last.add_columns(literal("last").label("touch")).subquery()), select(first.add_columns(literal("first").label("touch")).subquery())
+    )
+
+
+_TOUCHES = _touches_statement()
+_INSERT_CONVERSION = insert(Conversion.__table__)
+
+
 def attribute(session: Session, *, user_id: str, app_id: str, launch_id: str | None, at: datetime, window: timedelta = DEFAULT_WINDOW) -> Attribution:
     """Where a conversion by ``user_id`` in ``app_id`` at ``at`` came from (the rule above).
     A named launch must be this person's launch of this app."""
@@ -58,11 +76,8 @@ def attribute(session: Session, *, user_id: str, app_id: str, launch_id: str | N
         if launch is None or launch.user_id != user_id or launch.app_id != app_id:
             raise InvalidArgument("launch_id is not a launch of this app by this person", field="launch_id")
         source = launch.source
-    # Both touches in one round trip: the last within the window and the first ever.
-    touches = select(Launch.creator_id, Launch.post_id).where(Launch.user_id == user_id, Launch.app_id == app_id, Launch.creator_id.is_not(None), Launch.created_at <= at)
-    last = touches.where(Launch.created_at >= at - window).order_by(Launch.created_at.desc(), Launch.id.desc()).limit(1).add_columns(literal("last").label("touch"))
-    first = touches.order_by(Launch.created_at, Launch.id).limit(1).add_columns(literal("first").label("touch"))
-    found = {touch: (creator, post) for creator, post, touch in session.execute(union_all(select(last.subquery()), select(first.subquery()))).all()}
+    touches = session.execute(_TOUCHES, {"user_id": user_id, "app_id": app_id, "at": at, "since": at - window}).all()
+    found = {touch: (creator, post) for creator, post, touch in touches}
     (creator_id, post_id), (first_creator_id, first_post_id) = found.get("last", (None, None)), found.get("first", (None, None))
     if creator_id == user_id:
         creator_id = post_id = None  # a creator's own purchases earn them nothing
@@ -87,12 +102,13 @@ def record(
     """Keep the conversion (in the caller's transaction): what creators' earnings and the
     developer's questions ("which exposure led to which payment") are answered from."""
     session.execute(
-        insert(Conversion).values(
+        _INSERT_CONVERSION,
+        dict(
             kind=kind, ref=ref, app_id=app_id, user_id=user_id, launch_id=attribution.launch_id, source=attribution.source,
             creator_id=attribution.creator_id, post_id=attribution.post_id,
             first_creator_id=attribution.first_creator_id, first_post_id=attribution.first_post_id,
             currency=currency, revenue=revenue, developer_net=developer_net, commission=commission, clawed_back=0, at=at,
-        )
+        ),
     )
 
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -87,8 +87,20 @@ def retire_product(session: Session, app_id: str, product_id: str) -> None:
 # Orders ---------------------------------------------------------------------------------------
 
 
+# A purchase's statements, built once: building an SQLAlchemy statement and its cache key costs
+# several times what running it does, and every purchase runs them. Values travel as parameters.
+_INSERT_ORDER = insert(Order.__table__)
+_INSERT_EVENTS = insert(OrderEvent.__table__)
+_products, _settings = Product.__table__, PaymentSettings.__table__
+_PRODUCT_AND_TERMS = (
+    select(_products.c.type, _products.c.price, _settings.c.fee_bps, _settings.c.creator_commission_bps, _settings.c.notify_url)
+    .outerjoin(_settings, _settings.c.app_id == _products.c.app_id)
+    .where(_products.c.app_id == bindparam("app_id"), _products.c.id == bindparam("product_id"), _products.c.active)
+)
+
+
 def _event(session: Session, order_id: str, status: str, **details) -> None:
-    session.execute(insert(OrderEvent).values(order_id=order_id, status=status, details=details, at=utcnow()))
+    session.execute(_INSERT_EVENTS, {"order_id": order_id, "status": status, "details": details, "at": utcnow()})
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,13 @@ def _terms(settings: PaymentSettings | None) -> _Terms:
     if settings is None:
         return _Terms(DEFAULT_FEE_BPS, attribution.DEFAULT_COMMISSION_BPS, False)
     return _Terms(settings.fee_bps, settings.creator_commission_bps, bool(settings.notify_url))
+
+
+def _terms_of(fee_bps: int | None, commission_bps: int | None, notify_url: str | None) -> _Terms:
+    """The terms from an outer join with the settings (all None when the app has none)."""
+    if fee_bps is None:
+        return _terms(None)
+    return _Terms(fee_bps, commission_bps, bool(notify_url))
 
 
 def _new_order(
@@ -126,21 +145,17 @@ def _new_order(
         existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
         if existing is not None:
             return _same_order(existing, product_id, quantity, payload), None
-    row = session.execute(
-        select(Product, PaymentSettings)
-        .outerjoin(PaymentSettings, PaymentSettings.app_id == Product.app_id)
-        .where(Product.app_id == app_id, Product.id == product_id, Product.active)
-    ).first()
+    row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id}).first()
     if row is None:
         raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
-    product, settings = row
-    terms = _terms(settings)
-    if product.type == "permanent" and quantity != 1:
+    product_type, price, *settings = row
+    terms = _terms_of(*settings)
+    if product_type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
-    amount = product.price * quantity
+    amount = price * quantity
     now = utcnow()
     values = dict(
-        id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product.id, product_type=product.type,
+        id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product_id, product_type=product_type,
         quantity=quantity, amount=amount, fee=amount * terms.fee_bps // 10_000, payload=payload or "",
         idempotency_key=idempotency_key, created_by=created_by, status="paid" if paid else "created", refunded=0, created_at=now,
         paid_at=now if paid else None,
@@ -148,12 +163,12 @@ def _new_order(
     # A Core INSERT, not the ORM's flush: it is the hot path of every purchase, and the unit of
     # work costs more than the statement. A concurrent order with the same key fails here:
     # callers retry (see _once). The object returned is the row's values, outside the session.
-    session.execute(insert(Order).values(values))
+    session.execute(_INSERT_ORDER, values)
     order = Order(**values)
     events = [{"order_id": order.id, "status": "created", "details": {"by": created_by}, "at": now}]
     if paid:
         events.append({"order_id": order.id, "status": "paid", "details": {"amount": order.amount, "fee": order.fee}, "at": now})
-    session.execute(insert(OrderEvent).values(events))
+    session.execute(_INSERT_EVENTS, events)
     return order, terms
 
 

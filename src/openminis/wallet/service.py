@@ -13,10 +13,11 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, event, func, insert, select, update
+from sqlalchemy import Engine, bindparam, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from openminis.db import dialect_insert, insert_ignoring_conflicts
+from openminis.db import insert_ignoring_conflicts
 from openminis.errors import Conflict, InvalidArgument, PlatformError
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
@@ -35,6 +36,23 @@ class InsufficientFunds(PlatformError):
 class Leg:
     account_id: int
     amount: int  # + credits the account, - debits it
+
+
+# A transfer's statements, built once: every purchase runs them, and building an SQLAlchemy
+# statement (and its cache key) costs several times what running it does. Values travel as
+# parameters. The transfer row's INSERT is the dialect's own, for ON CONFLICT DO NOTHING.
+_RECORD_TRANSFER = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(LedgerTransfer.__table__).on_conflict_do_nothing().returning(LedgerTransfer.__table__.c.id)
+    for dialect in (postgresql, sqlite)
+}
+_WRITE_ENTRIES = insert(LedgerEntry.__table__)
+_accounts = Account.__table__
+# One conditional UPDATE per account: the database checks the balance and changes it in one step.
+_MOVE = (
+    update(_accounts)
+    .where(_accounts.c.id == bindparam("account"), _accounts.c.currency == bindparam("in_currency"), _accounts.c.allow_negative | (_accounts.c.balance + bindparam("delta") >= 0))
+    .values(balance=_accounts.c.balance + bindparam("delta"))
+)
 
 
 @dataclass(frozen=True)
@@ -124,30 +142,21 @@ def transfer(
     try:
         # The transfer row first: a repeated key inserts nothing here, before any balance is touched.
         transfer_id = session.execute(
-            dialect_insert(session, LedgerTransfer)
-            .values(idempotency_key=key, kind=kind, currency=currency, amount=sum(leg.amount for leg in legs if leg.amount > 0), details=details or {})
-            .on_conflict_do_nothing()
-            .returning(LedgerTransfer.id)
+            _RECORD_TRANSFER[session.get_bind().dialect.name],
+            {"idempotency_key": key, "kind": kind, "currency": currency, "amount": sum(leg.amount for leg in legs if leg.amount > 0), "details": details or {}},
         ).scalar()
         if transfer_id is None:
             if savepoint is not None:
                 savepoint.commit()
             existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
             return _same_or_conflict(session, existing, legs)
-        session.execute(insert(LedgerEntry), [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs])
-        # One conditional UPDATE per account: the database checks the balance and changes it in one
-        # step, so concurrent spenders cannot both pass a check only one of them should. Order:
+        session.execute(_WRITE_ENTRIES, [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs])
+        # Concurrent spenders cannot both pass a check only one of them should (see _MOVE). Order:
         # people's accounts, then shared ones (an app's earnings, platform revenue), each by id.
         # One global order means no deadlocks; shared rows last means every purchase holds their
         # row locks only for the last statements before its commit, not for the whole transaction.
         for leg in sorted(legs, key=lambda leg: (leg.account_id in shared, leg.account_id)):
-            changed = session.execute(
-                update(Account)
-                .where(Account.id == leg.account_id, Account.currency == currency, Account.allow_negative | (Account.balance + leg.amount >= 0))
-                .values(balance=Account.balance + leg.amount)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if changed != 1:
+            if session.execute(_MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}).rowcount != 1:
                 raise InsufficientFunds("not enough balance for this transfer")
         if savepoint is not None:
             savepoint.commit()
