@@ -16,43 +16,27 @@ Run: ``python -m bench.ads [--clients 32] [--seconds 8] [--backend sqlite|postgr
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import subprocess
 import sys
-import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 from rich.console import Console
-from rich.table import Table
 
-from bench.load import bracketed, guest, hammer, run_options
-from openminis.liveserver import LiveServer, scratch_postgres
+from bench.load import Scratch, bracketed, compare, guest, hammer, run_options, write_package
+from openminis.liveserver import LiveServer
 
 APP_ID = "bench-ads"
 CAMPAIGNS = 1000
 TARGET = 0.5
-MANIFEST = {
-    "id": APP_ID, "name": "Bench Ads", "kind": "game", "version": "1.0.0", "entry": "index.html", "orientation": "portrait",
-    "category": "arcade", "icon": "icon.svg", "description": "Shows rewarded ads, fast.", "allowed_domains": [],
-}
+MANIFEST = {"id": APP_ID, "name": "Bench Ads", "category": "arcade", "description": "Shows rewarded ads, fast."}
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1024)
-
-
-def write_package(root: Path) -> Path:
-    root.mkdir(parents=True)
-    (root / "minis.json").write_text(json.dumps(MANIFEST))
-    (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
-    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
-    return root
 
 
 def seed(data_dir: Path, env: dict[str, str]) -> str:
     """Publish the app and create the demand and the unit, before the server starts; returns the unit id."""
-    subprocess.run([sys.executable, "-m", "openminis.cli", "publish", str(write_package(data_dir.parent / "pkg")), "--data-dir", str(data_dir)],
+    subprocess.run([sys.executable, "-m", "openminis.cli", "publish", str(write_package(data_dir.parent / "pkg", **MANIFEST)), "--data-dir", str(data_dir)],
                    env={**os.environ, **env}, check=True, capture_output=True)
     from openminis.ads import campaigns, inventory, media
     from openminis.platform import Platform
@@ -103,26 +87,14 @@ async def measure(server: LiveServer, unit_id: str, clients_count: int, seconds:
 def main() -> None:
     args, backends = run_options(__doc__.splitlines()[0], backend="sqlite")
     console = Console()
-    table = Table(title=f"ad decisions per second over {CAMPAIGNS} live campaigns, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
-    for column in ("database", "bare req/s", "decisions/s", "ratio", "target", "failed"):
-        table.add_column(column)
-    for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-            tmp = Path(tmp)
-            env = {"MINIS_RATE_PER_IP": "1000000/minute"}
-            if backend == "postgresql":
-                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
-            (tmp / "data").mkdir()
-            console.print(f"[bold]{backend}[/bold]: seeding {CAMPAIGNS} campaigns, starting the server")
-            unit_id = seed(tmp / "data", env)
-            server = stack.enter_context(LiveServer(tmp / "data", env=env))
-            rates = asyncio.run(measure(server, unit_id, args.clients, args.seconds))
-            ratio = rates["decisions"] / rates["bare"]
-            table.add_row(
-                backend, f"{rates['bare']:.0f}", f"{rates['decisions']:.0f}", f"{ratio:.2f}", f">= {TARGET} {'met' if ratio >= TARGET else 'MISSED'}",
-                str(rates["bare_failed"] + rates["decisions_failed"]),
-            )
-    console.print(table)
+
+    def run(scratch: Scratch) -> dict:
+        console.print(f"[bold]{scratch.backend}[/bold]: seeding {CAMPAIGNS} campaigns, starting the server")
+        unit_id = seed(scratch.data, scratch.env)
+        return asyncio.run(measure(scratch.serve(), unit_id, args.clients, args.seconds))
+
+    title = f"ad decisions per second over {CAMPAIGNS} live campaigns, {args.clients} concurrent clients, {args.seconds:.0f} s per phase"
+    compare(console, backends, title=title, work="decisions", target=TARGET, measure=run)
 
 
 if __name__ == "__main__":

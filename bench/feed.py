@@ -23,19 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
-import tempfile
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import httpx
 from rich.console import Console
-from rich.table import Table
 
-from bench.load import bracketed, hammer, run_options
-from openminis.liveserver import LiveServer, scratch_postgres
+from bench.load import Scratch, bracketed, compare, hammer, run_options, write_package
+from openminis.liveserver import LiveServer
 
 POSTS = 100_000
 EVENTS = 1_000_000
@@ -47,18 +43,6 @@ APPS = [(f"bench-{category}", category) for category in CATEGORIES[:6]]
 CREATORS = 20
 # Post n is "pst_" + n in hex, of category n % 8, anchored to an app when its category has one:
 # the events can name posts of a category without asking the database.
-
-
-def write_package(root: Path, app_id: str, category: str) -> Path:
-    root.mkdir(parents=True)
-    manifest = {
-        "id": app_id, "name": app_id.replace("-", " ").title(), "kind": "game", "version": "1.0.0", "entry": "index.html",
-        "orientation": "portrait", "category": category, "icon": "icon.svg", "description": "A benchmark game.", "allowed_domains": [],
-    }
-    (root / "minis.json").write_text(json.dumps(manifest))
-    (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
-    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
-    return root
 
 
 def seed(data_dir: Path, database_url: str, people: int) -> list[tuple[str, str]]:
@@ -79,7 +63,7 @@ def seed(data_dir: Path, database_url: str, people: int) -> list[tuple[str, str]
     upgrade(settings.database)
     try:
         for app_id, category in APPS:
-            publish_folder(platform, write_package(data_dir.parent / app_id, app_id, category))
+            publish_folder(platform, write_package(data_dir.parent / app_id, id=app_id, name=app_id.replace("-", " ").title(), category=category, description="A benchmark game."))
         anchors = {category: app_id for app_id, category in APPS}
         now = utcnow()
         with platform.db.session() as session:
@@ -171,27 +155,15 @@ async def measure(server: LiveServer, tokens: list[str], seconds: float) -> dict
 def main() -> None:
     args, backends = run_options(__doc__.splitlines()[0], backend="sqlite")
     console = Console()
-    table = Table(title=f"feed pages per second, {POSTS:,} posts, {EVENTS:,} events, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
-    for column in ("database", "bare req/s", "feed pages/s", "ratio", "target", "failed"):
-        table.add_column(column)
-    for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-            tmp = Path(tmp)
-            env = {"MINIS_RATE_PER_IP": "1000000/minute"}
-            if backend == "postgresql":
-                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
-            (tmp / "data").mkdir()
-            console.print(f"[bold]{backend}[/bold]: seeding {POSTS:,} posts and {EVENTS:,} events, starting the server")
-            people = seed(tmp / "data", env.get("MINIS_DATABASE_URL", ""), args.clients)
-            write_events(tmp / "data", [user_id for user_id, _token in people])
-            server = stack.enter_context(LiveServer(tmp / "data", env=env))
-            rates = asyncio.run(measure(server, [token for _user_id, token in people], args.seconds))
-            ratio = rates["feed"] / rates["bare"]
-            table.add_row(
-                backend, f"{rates['bare']:.0f}", f"{rates['feed']:.0f}", f"{ratio:.2f}", f">= {TARGET} {'met' if ratio >= TARGET else 'MISSED'}",
-                str(rates["bare_failed"] + rates["feed_failed"]),
-            )
-    console.print(table)
+
+    def run(scratch: Scratch) -> dict:
+        console.print(f"[bold]{scratch.backend}[/bold]: seeding {POSTS:,} posts and {EVENTS:,} events, starting the server")
+        people = seed(scratch.data, scratch.env.get("MINIS_DATABASE_URL", ""), args.clients)
+        write_events(scratch.data, [user_id for user_id, _token in people])
+        return asyncio.run(measure(scratch.serve(), [token for _user_id, token in people], args.seconds))
+
+    title = f"feed pages per second, {POSTS:,} posts, {EVENTS:,} events, {args.clients} concurrent clients, {args.seconds:.0f} s per phase"
+    compare(console, backends, title=title, work="feed", unit="feed pages", target=TARGET, measure=run)
     if importlib.util.find_spec("bench.funnel") is not None:
         from bench import funnel
 

@@ -5,9 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
+import tempfile
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
+from rich.console import Console
+from rich.table import Table
+
+from openminis.liveserver import LiveServer, scratch_postgres
+
+# The load comes from one address: the per-IP rate limit would measure itself.
+SERVER_ENV = {"MINIS_RATE_PER_IP": "1000000/minute"}
 
 
 async def hammer(clients: list[httpx.AsyncClient], seconds: float, request) -> tuple[int, int]:
@@ -56,3 +69,54 @@ def run_options(description: str, *, backend: str) -> tuple[argparse.Namespace, 
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default=backend)
     args = parser.parse_args()
     return args, ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+
+
+def write_package(root: Path, **manifest) -> Path:
+    """A minimal game package (an entry page and an icon) with these manifest fields."""
+    root.mkdir(parents=True)
+    defaults = {"version": "1.0.0", "entry": "index.html", "orientation": "portrait", "icon": "icon.svg", "kind": "game", "allowed_domains": []}
+    (root / "minis.json").write_text(json.dumps(defaults | manifest))
+    (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
+    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
+    return root
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """One database's run: a new data directory, the server's environment (with the scratch
+    PostgreSQL database's URL when the backend is PostgreSQL), and the stack that closes both."""
+
+    backend: str
+    data: Path
+    env: dict[str, str]
+    stack: ExitStack
+
+    def serve(self, **options) -> LiveServer:
+        """A real ``minis serve`` on this run's data, stopped when the run ends."""
+        return self.stack.enter_context(LiveServer(self.data, env=self.env, **options))
+
+
+def compare(
+    console: Console, backends: list[str], *, title: str, work: str, target: float, measure: Callable[[Scratch], dict], extra: tuple[str, ...] = (),
+    unit: str | None = None,
+) -> None:
+    """Per database, ``measure`` a new scratch run (its rates, as ``bracketed`` returns them, named
+    ``work``), then print one table: bare and work rates (per ``unit``, by default ``work``), their
+    ratio against ``target``, failed requests, and the ``extra`` columns ``measure`` filled in."""
+    table = Table(title=title)
+    for column in ("database", "bare req/s", f"{unit or work}/s", "ratio", "target", "failed", *extra):
+        table.add_column(column)
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+            env = dict(SERVER_ENV)
+            if backend == "postgresql":
+                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
+            data = Path(tmp) / "data"
+            data.mkdir()
+            rates = measure(Scratch(backend, data, env, stack))
+        ratio = rates[work] / rates["bare"]
+        table.add_row(
+            backend, f"{rates['bare']:.0f}", f"{rates[work]:.0f}", f"{ratio:.2f}", f">= {target} {'met' if ratio >= target else 'MISSED'}",
+            str(rates["bare_failed"] + rates[f"{work}_failed"]), *(str(rates[column]) for column in extra),
+        )
+    console.print(table)

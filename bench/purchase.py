@@ -17,33 +17,19 @@ import asyncio
 import os
 import subprocess
 import sys
-import tempfile
-from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
-from bench.load import bracketed, guest, hammer, run_options
-from openminis.liveserver import LiveServer, scratch_postgres
+from bench.load import Scratch, bracketed, compare, guest, hammer, run_options, write_package
+from openminis.liveserver import LiveServer
 
 APP_ID = "bench-shop"
+TARGET = 0.35
 MANIFEST = {
-    "id": APP_ID, "name": "Bench Shop", "kind": "game", "version": "1.0.0", "entry": "index.html", "orientation": "portrait",
-    "category": "benchmark", "icon": "icon.svg", "description": "Sells one-coin items, fast.", "allowed_domains": [],
+    "id": APP_ID, "name": "Bench Shop", "category": "benchmark", "description": "Sells one-coin items, fast.",
     "products": [{"id": "pebble", "type": "consumable", "price": 1, "title": {"en": "Pebble"}}],
 }
-
-
-def write_package(root: Path) -> Path:
-    import json
-
-    root.mkdir(parents=True)
-    (root / "minis.json").write_text(json.dumps(MANIFEST))
-    (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
-    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
-    return root
 
 
 async def fund_player(server: LiveServer) -> httpx.AsyncClient:
@@ -74,29 +60,18 @@ async def measure(server: LiveServer, clients_count: int, seconds: float) -> dic
 def main() -> None:
     args, backends = run_options(__doc__.splitlines()[0], backend="both")
     console = Console()
-    table = Table(title=f"paid orders per second, {args.clients} concurrent clients, {args.seconds:.0f} s per phase")
-    for column in ("database", "bare req/s", "purchases/s", "ratio", "target", "failed", "ledger"):
-        table.add_column(column)
-    for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-            tmp = Path(tmp)
-            env = {"MINIS_RATE_PER_IP": "1000000/minute"}
-            if backend == "postgresql":
-                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
-            (tmp / "data").mkdir()
-            console.print(f"[bold]{backend}[/bold]: starting the server and funding {args.clients} players")
-            server = stack.enter_context(LiveServer(tmp / "data", packages=[write_package(tmp / "pkg")], env=env))
-            rates = asyncio.run(measure(server, args.clients, args.seconds))
-            verify = subprocess.run(
-                [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(tmp / "data")],
-                env={**os.environ, **env}, capture_output=True, text=True,
-            )
-            ratio = rates["purchases"] / rates["bare"]
-            table.add_row(
-                backend, f"{rates['bare']:.0f}", f"{rates['purchases']:.0f}", f"{ratio:.2f}", f">= 0.35 {'met' if ratio >= 0.35 else 'MISSED'}",
-                str(rates["bare_failed"] + rates["purchases_failed"]), "verifies" if verify.returncode == 0 else "BROKEN",
-            )
-    console.print(table)
+
+    def run(scratch: Scratch) -> dict:
+        console.print(f"[bold]{scratch.backend}[/bold]: starting the server and funding {args.clients} players")
+        server = scratch.serve(packages=[write_package(scratch.data.parent / "pkg", **MANIFEST)])
+        rates = asyncio.run(measure(server, args.clients, args.seconds))
+        verify = subprocess.run(
+            [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(scratch.data)], env={**os.environ, **scratch.env}, capture_output=True, text=True
+        )
+        return rates | {"ledger": "verifies" if verify.returncode == 0 else "BROKEN"}
+
+    title = f"paid orders per second, {args.clients} concurrent clients, {args.seconds:.0f} s per phase"
+    compare(console, backends, title=title, work="purchases", target=TARGET, measure=run, extra=("ledger",))
 
 
 if __name__ == "__main__":
