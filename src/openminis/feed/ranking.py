@@ -172,6 +172,7 @@ class Explained:
     exposures: int
     clicks: int
     completions: int
+    # The weighted parts of the score.
     freshness: float
     ctr: float
     completion: float

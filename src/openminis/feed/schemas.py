@@ -6,26 +6,11 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-
-class ExplainedItem(BaseModel):
-    position: int
-    id: str  # "app:{app_id}" or "post:{post_id}"
-    kind: str  # app | post
-    category: str
-    exposures: int
-    clicks: int
-    completions: int
-    # The weighted parts of the score; they sum to total.
-    freshness: float
-    ctr: float
-    completion: float
-    affinity: float
-    exploration: float
-    total: float
+from openminis.feed.ranking import Explained
 
 
 class FeedExplanation(BaseModel):
     snapshot: str
     built_at: datetime
     user_id: str
-    items: list[ExplainedItem]
+    items: list[Explained]  # the ranking's own rows: pydantic validates and serializes the dataclass

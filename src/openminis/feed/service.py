@@ -15,7 +15,7 @@ from openminis.catalog.schemas import Card, CardList
 from openminis.creators.schemas import FeedItem, FeedPage
 from openminis.errors import InvalidArgument, NotFound
 from openminis.feed.ranking import Ranked, Ranking, RankingSnapshot
-from openminis.feed.schemas import ExplainedItem, FeedExplanation
+from openminis.feed.schemas import FeedExplanation
 from openminis.runtime import service as runtime
 from openminis.settings import Settings
 
@@ -107,7 +107,7 @@ def explain(session: Session, ranking: Ranking, *, person: str, limit: int, fres
     user_id = _person(session, person)
     snapshot: RankingSnapshot = ranking.rebuild(session) if fresh else ranking.current(session)
     rows = snapshot.explain(ranking.affinity(snapshot, user_id), limit)
-    return FeedExplanation(snapshot=snapshot.id, built_at=snapshot.built_at, user_id=user_id, items=[ExplainedItem.model_validate(row, from_attributes=True) for row in rows])
+    return FeedExplanation(snapshot=snapshot.id, built_at=snapshot.built_at, user_id=user_id, items=rows)
 
 
 def _person(session: Session, person: str) -> str:
