@@ -132,7 +132,7 @@ def serve(
         threading.Thread(target=seed_demo_content, args=(platform,), name="demo-content", daemon=True).start()
     console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
     try:
-        uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning", proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
     finally:
         for worker in workers:
             worker.stop()

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     rate_per_ip: str = "1200/minute"
     rate_per_app: str = "3000/minute"
     rate_failures: str = "10/minute"
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (uvicorn's
+    # forwarded_allow_ips: comma-separated addresses or networks, or "*"). The per-IP limits key on
+    # the address this yields: behind a load balancer, list its addresses, or every person would
+    # share the balancer's one limit; anyone else who sends the header is not believed.
+    trusted_proxies: str = "127.0.0.1"
 
     # Attribution: a conversion goes to the last creator whose post brought the person to the app
     # within this many days (last touch; see creators/attribution.py).

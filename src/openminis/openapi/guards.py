@@ -21,7 +21,8 @@ class RateLimited(PlatformError):
 
 
 def client_ip(request: Request) -> str:
-    # Behind a load balancer the operator sets MINIS_TRUSTED_PROXY... until then the peer address.
+    # The peer's address, or the one a trusted proxy forwarded: uvicorn has already put it in
+    # request.client when the peer is one of MINIS_TRUSTED_PROXIES.
     return request.client.host if request.client else "unknown"
 
 
