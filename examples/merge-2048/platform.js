@@ -114,6 +114,38 @@
       }
     },
 
+    // The LaunchInfo as it is now: for a prewarmed app the host fills in initData at the tap.
+    launchInfo() {
+      try {
+        return (sdk && sdk.getLaunchInfo && sdk.getLaunchInfo()) || this.launch;
+      } catch (e) {
+        return this.launch;
+      }
+    },
+
+    // Whether the host is there to sign in and take payments (not when opened directly).
+    async inHost() {
+      if (!sdk || !sdk.login) return false;
+      try {
+        return (await sdk.getSystemInfo()).environment === "host";
+      } catch (e) {
+        return false;
+      }
+    },
+
+    // Host calls whose failure the game handles itself (a cancelled payment, a denied
+    // profile): they reject with the SDK's MinisError, or NO_HOST without an SDK.
+    request(method, ...args) {
+      if (!sdk || typeof sdk[method] !== "function") {
+        return Promise.reject(Object.assign(new Error("the openminis SDK is not loaded"), { code: "NO_HOST" }));
+      }
+      try {
+        return Promise.resolve(sdk[method](...args));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+
     // Sizes the canvas backing store to the window at the device pixel ratio and
     // returns the size in CSS pixels; draw in CSS pixels afterwards.
     fitCanvas(canvas, ctx) {

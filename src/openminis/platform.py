@@ -69,6 +69,12 @@ class Platform:
         return rate_limiter_from_url(self.settings.redis_url)
 
     @cached_property
+    def mailbox(self):
+        from openminis.identity.mail import Mailbox
+
+        return Mailbox(self.settings.smtp_url, self.settings.mail_from)
+
+    @cached_property
     def rates(self) -> Rates:
         s = self.settings
         return Rates(per_ip=Rate.parse(s.rate_per_ip), per_app=Rate.parse(s.rate_per_app), failures=Rate.parse(s.rate_failures))

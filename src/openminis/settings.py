@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     secret_key: str = ""
     admin_token: str = ""
     redis_url: str = ""
+    # Email (sign-in links): an SMTP server (identity/mail.py says the URL's forms); empty means the
+    # server's log is the mailbox, for development.
+    smtp_url: str = ""
+    mail_from: str = "openminis <no-reply@localhost>"
     # Extra sources every app may connect to, for developing against a backend on this machine
     # (e.g. "http://127.0.0.1:*"). Empty in production: apps reach only their declared domains.
     dev_connect_src: str = ""
@@ -85,6 +89,15 @@ class Settings(BaseSettings):
     @property
     def attribution_window(self) -> timedelta:
         return timedelta(days=self.attribution_window_days)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_names_a_server(cls, url: str) -> str:
+        if url:
+            from openminis.identity.mail import SmtpServer
+
+            SmtpServer.parse(url)  # a wrong URL stops the start with its reason, not the first sign-in
+        return url
 
     @cached_property
     def database(self) -> str:

@@ -58,8 +58,8 @@ def test_a_one_time_link_signs_in_once(client, caplog):
     sign_up(client, "ada@example.com")
     account = client.get("/api/me").json()["user"]["id"]
     other = browser(client)
-    with caplog.at_level(logging.WARNING, logger="openminis.identity"):
-        assert other.post("/api/account/link", json={"email": "ada@example.com"}, headers=csrf_of(other)).json() == {"ok": True}
+    with caplog.at_level(logging.WARNING, logger="openminis.mail"):
+        assert other.post("/api/account/link", json={"email": "ada@example.com"}, headers=csrf_of(other)).json() == {"ok": True, "delivery": "log"}
     link = re.search(r"http://\S+/account/link\?token=\S+", caplog.text).group(0)
     path = link.split("localhost:8000", 1)[1]
     assert other.get(path, follow_redirects=False).status_code == 303
@@ -70,7 +70,7 @@ def test_a_one_time_link_signs_in_once(client, caplog):
 
 def test_a_link_to_a_new_email_upgrades_the_guest_who_asked(client, caplog):
     guest = client.get("/api/me").json()["user"]["id"]
-    with caplog.at_level(logging.WARNING, logger="openminis.identity"):
+    with caplog.at_level(logging.WARNING, logger="openminis.mail"):
         client.post("/api/account/link", json={"email": "new@example.com"}, headers=csrf_of(client))
     path = re.search(r"/account/link\?token=\S+", caplog.text).group(0)
     client.get(path, follow_redirects=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import timedelta
 
@@ -15,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.identity.mail import Mailbox
 from openminis.identity.models import AuthSession, SignInLink, User
 from openminis.identity.service import new_session, new_user, token_hash
 
-log = logging.getLogger("openminis.identity")
 hasher = PasswordHasher()
 LINK_TTL = timedelta(minutes=15)
 MIN_PASSWORD = 8
@@ -75,15 +74,27 @@ def sign_in_with_password(session: Session, *, email: str, password: str) -> tup
     return user, new_session(session, user)
 
 
-def request_sign_in_link(session: Session, *, email: str, guest: User | None, public_url: str) -> str:
-    """Make a one-time link and deliver it. Delivery is the log until an email sender is configured."""
+def request_sign_in_link(session: Session, mailbox: Mailbox, *, email: str, guest: User | None, public_url: str) -> str:
+    """Make a one-time link and email it. The link is kept only if the email went: a failure
+    (MailUnavailable) leaves nothing behind, and the person asks again."""
     email = normalize_email(email)
     token = secrets.token_urlsafe(32)
     session.add(SignInLink(token_hash=token_hash(token), email=email, guest_id=guest.id if guest and guest.kind == "guest" else None, expires_at=utcnow() + LINK_TTL))
-    session.commit()
+    session.flush()
     link = f"{public_url}/account/link?token={token}"
-    # The console is the development mailbox; a production deployment wires an email sender here.
-    log.warning("sign-in link for %s: %s", email, link)
+    minutes = int(LINK_TTL.total_seconds() // 60)
+    try:
+        mailbox.send(
+            to=email, subject="Your openminis sign-in link",
+            text=(
+                f"Hello,\n\nOpen this link to sign in to openminis as {email}:\n\n{link}\n\n"
+                f"It works once, within {minutes} minutes. If you did not ask for it, ignore this email: nothing changes without the link.\n"
+            ),
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
     return link
 
 

@@ -11,7 +11,7 @@ from openminis.identity.avatar import avatar_svg
 from openminis.identity.models import User
 from openminis.identity.service import csrf_token
 from openminis.identity.schemas import (
-    AuthorizationList, AuthorizationOut, LinkIn, LoginCodeOut, MeOut, ProfileOut, RegisterIn, RenameIn, SignInIn, UserOut,
+    AuthorizationList, AuthorizationOut, LinkIn, LinkSent, LoginCodeOut, MeOut, ProfileOut, RegisterIn, RenameIn, SignInIn, UserOut,
 )
 from openminis.openapi.guards import BruteForceGuard, client_ip
 from openminis.platform import Platform
@@ -68,16 +68,16 @@ def sign_in(
     return MeOut(user=user_out(user), csrf_token=csrf_token(platform.secret, token))
 
 
-@router.post("/account/link", response_model=Ok)
+@router.post("/account/link", response_model=LinkSent)
 def request_link(
     body: LinkIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
-) -> Ok:
-    """Send a one-time sign-in link (in development it is printed on the server's console)."""
+) -> LinkSent:
+    """Email a one-time sign-in link (without MINIS_SMTP_URL, the server's log is the mailbox)."""
     guard = BruteForceGuard(platform, f"link:{body.email.strip().lower()}", platform.rates.failures)
     guard.check()
     guard.failed()  # every link sent counts: this is what limits mail-bombing an address
-    accounts.request_sign_in_link(session, email=body.email, guest=visitor.user, public_url=platform.settings.public_url)
-    return Ok()
+    accounts.request_sign_in_link(session, platform.mailbox, email=body.email, guest=visitor.user, public_url=platform.settings.public_url)
+    return LinkSent(delivery=platform.mailbox.delivery)
 
 
 @router.post("/account/sign-out", response_model=Ok)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +34,13 @@ class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=254)
+
+
+class LinkSent(BaseModel):
+    ok: bool = True
+    # "email": sent through the SMTP server; "log": no mail server (development), the link is in
+    # the server's log.
+    delivery: Literal["email", "log"]
 
 
 class RenameIn(BaseModel):

@@ -259,9 +259,10 @@ export class MeScreen {
       }
       whileBusy(link, async () => {
         try {
-          await this.account.requestSignInLink(email.value);
+          const { delivery } = await this.account.requestSignInLink(email.value);
           showError(form, message, null);
           this.notice = `We sent a sign-in link to ${email.value.trim()}. It works once, for 15 minutes.`;
+          if (delivery === "log") this.notice += " In development there is no mail server: the link is printed in the server’s log.";
           linkNote.textContent = this.notice;
         } catch (error) {
           showError(form, message, error);
@@ -276,7 +277,6 @@ export class MeScreen {
       el("div", { className: "divider" }, el("span", {}, "or")),
       link,
       linkNote,
-      el("p", { className: "field-hint" }, "In development there is no mail server: the link is printed in the server’s log."),
     ];
   }
 
