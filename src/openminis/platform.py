@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from openminis.analytics.store import DuckDBEventStore, EventStore
+from openminis.analytics.store import EventStore, open_store
 from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
 import httpx
@@ -39,7 +39,7 @@ class Platform:
 
     @cached_property
     def events(self) -> EventStore:
-        return DuckDBEventStore(self.settings.analytics_path)
+        return open_store(self.settings.analytics_url, self.settings.analytics_path)
 
     @cached_property
     def ranking(self):

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     admin_token: str = ""
     redis_url: str = ""
+    # Analytics events: empty means the DuckDB file in the data dir; a postgresql:// URL, a table
+    # partitioned by month there (the scale form; it may be the platform's own database).
+    analytics_url: str = ""
     # Email (sign-in links): an SMTP server (identity/mail.py says the URL's forms); empty means the
     # server's log is the mailbox, for development.
     smtp_url: str = ""

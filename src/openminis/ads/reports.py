@@ -56,7 +56,7 @@ def report(session: Session, store: EventStore, events: AdEvents, app_id: str, s
     until = datetime.combine(end + timedelta(days=1), time.min, UTC)
     # Days by epoch seconds, so that the server's time zone setting cannot move an event's day.
     counts = store.query(
-        "SELECT unit_id, CAST(floor(epoch(ts) / 86400) AS BIGINT), type, count(*) FROM events "
+        "SELECT unit_id, CAST(floor(extract(epoch FROM ts) / 86400) AS BIGINT), type, count(*) FROM events "
         "WHERE app_id = ? AND unit_id IS NOT NULL AND type IN ('ad_request', 'ad_fill', 'ad_complete', 'ad_click') AND ts >= ? AND ts < ? "
         "GROUP BY 1, 2, 3",
         [app_id, since, until],

@@ -1,13 +1,20 @@
-"""Where analytics events are kept: an embedded DuckDB file by default."""
+"""Where analytics events are kept: an embedded DuckDB file by default; at scale, a PostgreSQL
+table partitioned by month (``MINIS_ANALYTICS_URL``).
+
+Both take the same SQL: queries are written in the part of SQL the two share (``count(*) FILTER``,
+``GROUPING SETS``, ``extract(epoch FROM ts)``, ``?`` placeholders), so every report runs on either.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import duckdb
+from sqlalchemy import create_engine
 
 COLUMNS = ("type", "app_id", "user_id", "launch_id", "source", "ts", "received_at", "load_ms", "duration_ms", "prewarmed")
 # Added after the first release, so ALTER ... IF NOT EXISTS: files made before get them on open.
@@ -104,3 +111,126 @@ def _literal(value: object) -> str:
     if isinstance(value, str):
         return "'" + value.replace("\x00", "\ufffd").replace("'", "''") + "'"
     raise TypeError(f"an event value cannot be a {type(value).__name__}")
+
+
+# The PostgreSQL form ----------------------------------------------------------------------------
+
+PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    type        text NOT NULL,
+    app_id      text NOT NULL,
+    user_id     text,
+    launch_id   text,
+    source      text,
+    ts          timestamptz NOT NULL,
+    received_at timestamptz NOT NULL,
+    load_ms     integer,
+    duration_ms bigint,
+    prewarmed   boolean,
+    unit_id     text,
+    ad_id       text,
+    campaign_id text,
+    post_id     text,
+    creator_id  text,
+    revenue     bigint,
+    currency    text
+) PARTITION BY RANGE (ts);
+CREATE INDEX IF NOT EXISTS events_app_ts ON events (app_id, ts);
+CREATE INDEX IF NOT EXISTS events_user_received ON events (user_id, received_at);
+"""
+# Taken while a month's partition is made, so that two processes do not both try.
+PARTITION_LOCK = 0x6D696E6973  # "minis"
+_QUOTED_OR_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
+
+
+class PostgresEventStore:
+    """Events in a PostgreSQL table partitioned by month of ``ts``: reports read only the months
+    they cover, and old months can be detached or dropped whole. A month's partition is made by
+    the first append with an event in it. Appends are one COPY in one transaction (all or none);
+    connections come from a pool, so reports and appends from many threads run side by side."""
+
+    def __init__(self, url: str):
+        self._engine = create_engine(_psycopg_url(url), pool_pre_ping=True, pool_size=4, max_overflow=8)
+        self._months: set[tuple[int, int]] = set()
+        self._months_lock = threading.Lock()
+        with self._engine.begin() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PARTITION_LOCK})")
+            for statement in PG_SCHEMA.split(";"):
+                if statement.strip():
+                    connection.exec_driver_sql(statement)
+
+    def append(self, rows: list[tuple], columns: tuple[str, ...] = COLUMNS) -> None:
+        if not rows:
+            return
+        at = columns.index("ts")
+        self._partitions({(row[at].astimezone(UTC).year, row[at].astimezone(UTC).month) for row in rows})
+        connection = self._engine.raw_connection()
+        try:
+            with connection.cursor() as cursor, cursor.copy(f"COPY events ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            connection.close()
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        connection = self._engine.raw_connection()
+        try:
+            with connection.cursor() as cursor:
+                # psycopg reads placeholders only when given parameters.
+                cursor.execute(_pyformat(sql), tuple(params)) if params else cursor.execute(sql)
+                rows = cursor.fetchall()
+            connection.rollback()  # a read: end the transaction psycopg opened
+            return rows
+        finally:
+            connection.close()
+
+    def truncate(self) -> None:
+        """Remove every event (tests)."""
+        with self._engine.begin() as connection:
+            connection.exec_driver_sql("TRUNCATE events")
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _partitions(self, months: set[tuple[int, int]]) -> None:
+        with self._months_lock:
+            missing = months - self._months
+        if not missing:
+            return
+        with self._engine.begin() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PARTITION_LOCK})")
+            for year, month in sorted(missing):
+                following = (year + month // 12, month % 12 + 1)
+                connection.exec_driver_sql(
+                    f"CREATE TABLE IF NOT EXISTS events_{year:04d}_{month:02d} PARTITION OF events "
+                    f"FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00:00+00') TO ('{following[0]:04d}-{following[1]:02d}-01 00:00:00+00')"
+                )
+        with self._months_lock:
+            self._months |= missing
+
+
+def _psycopg_url(url: str) -> str:
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    raise ValueError("MINIS_ANALYTICS_URL must be a postgresql:// URL (or empty, for the DuckDB file in the data dir)")
+
+
+def _pyformat(sql: str) -> str:
+    """The shared SQL's ``?`` placeholders as psycopg's ``%s``. psycopg reads ``%`` everywhere,
+    quotes included, so every literal ``%`` is doubled; a ``?`` in quotes stays a question mark."""
+
+    def swap(match: re.Match) -> str:
+        text = match.group(0)
+        return "%s" if text == "?" else text.replace("%", "%%")
+
+    return _QUOTED_OR_PLACEHOLDER.sub(swap, sql)
+
+
+def open_store(url: str, path: Path) -> EventStore:
+    """The store ``MINIS_ANALYTICS_URL`` names, or the DuckDB file at ``path`` when it is empty."""
+    return PostgresEventStore(url) if url else DuckDBEventStore(path)

@@ -82,14 +82,14 @@ SELECT post_id IS NOT NULL AS is_post, coalesce(post_id, app_id) AS item,
        count(*) FILTER (WHERE type = 'ready')
 FROM events
 WHERE type IN ('exposure', 'click', 'complete', 'launch', 'ready') AND received_at <= ?
-GROUP BY ALL
+GROUP BY 1, 2
 """
 # Launches and clicks are what a person chose; an exposure is what we chose for them.
 HISTORY = """
 SELECT post_id IS NOT NULL, coalesce(post_id, app_id), count(*)
 FROM events
 WHERE user_id = ? AND type IN ('click', 'launch') AND received_at <= ?
-GROUP BY ALL
+GROUP BY 1, 2
 """
 
 
