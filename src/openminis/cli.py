@@ -296,6 +296,22 @@ def ledger_verify(data_dir: Path | None = DataDir):
     console.print(f"ledger verifies: {check.accounts} accounts, {check.transfers} transfers, every currency sums to zero")
 
 
+def _report(data_dir: Path | None, make):
+    """``make(session, platform)``'s report; a refusal is printed with its code and exits 1."""
+    from rich.markup import escape
+
+    platform = _platform(_settings(data_dir))
+    try:
+        with platform.db.session() as session:
+            return make(session, platform)
+    except PlatformError as exc:
+        where = escape(f" [{exc.field}]") if exc.field else ""
+        console.print(f"[red]{exc.code}[/red]{where}: {escape(exc.message)}")
+        raise typer.Exit(1) from None
+    finally:
+        platform.close()
+
+
 @report_app.command("funnel")
 def report_funnel(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
@@ -314,18 +330,12 @@ def report_funnel(
 
     from openminis.analytics import funnel as funnels
 
-    platform = _platform(_settings(data_dir))
-    try:
-        with platform.db.session() as session:
-            result = funnels.report(
-                session, platform.events, app_id=app_id, first=first and first.date(), last=last and last.date(), by=by, pending=platform.conversions
-            )
-    except PlatformError as exc:
-        where = escape(f" [{exc.field}]") if exc.field else ""
-        console.print(f"[red]{exc.code}[/red]{where}: {escape(exc.message)}")
-        raise typer.Exit(1) from None
-    finally:
-        platform.close()
+    result = _report(
+        data_dir,
+        lambda session, platform: funnels.report(
+            session, platform.events, app_id=app_id, first=first and first.date(), last=last and last.date(), by=by, pending=platform.conversions
+        ),
+    )
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(result), default=datetime.isoformat, indent=2))
         return
@@ -349,6 +359,41 @@ def report_funnel(
             step(line.converted, line.conversion_rate), f"{line.paid:,}", f"{line.rewarded:,}", f"{line.active_persons:,}",
             f"{line.paying_persons:,}", f"{line.revenue_coins:,}", money(line.ad_revenue_usd_micros / 1_000_000), money(line.arpu), money(line.arppu),
             end_section=bool(result.lines) and line is result.lines[-1],
+        )
+    print_whole(table)
+
+
+
+@report_app.command("activity")
+def report_activity(
+    app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
+    first: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."),
+    last: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    data_dir: Path | None = DataDir,
+):
+    """Daily active, new and returning people (DAU), and D1, D7 and D30 retention of each day's new people."""
+    import dataclasses
+    import json
+    from datetime import date
+
+    from openminis.analytics import activity
+
+    result = _report(data_dir, lambda session, platform: activity.report(session, platform.events, app_id=app_id, first=first and first.date(), last=last and last.date()))
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(result), default=date.isoformat, indent=2))
+        return
+
+    def share(count: int | None, rate: float | None) -> str:
+        return "-" if count is None else f"{count:,} ({rate:.0%})" if rate is not None else f"{count:,}"
+
+    table = Table(title=f"activity of {app_id or 'every app'}, {result.first} to {result.last} (UTC), average {result.average_active:,.1f} active a day")
+    for column in ("day", "active", "new", "returning", "cohort", "D1", "D7", "D30"):
+        table.add_column(column, justify="left" if column == "day" else "right")
+    for day, cohort in zip(result.days, result.cohorts):
+        table.add_row(
+            f"{day.day}", f"{day.active:,}", f"{day.new:,}", f"{day.returning:,}", f"{cohort.size:,}",
+            share(cohort.d1, cohort.d1_rate), share(cohort.d7, cohort.d7_rate), share(cohort.d30, cohort.d30_rate),
         )
     print_whole(table)
 

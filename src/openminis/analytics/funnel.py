@@ -14,11 +14,12 @@ stages and roughly double the query's time. Events without a person (guests) cou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from openminis.analytics.buffer import EventBuffer
+from openminis.analytics.periods import MAX_DAYS, period
 from openminis.analytics.store import EventStore
 from openminis.catalog import service as catalog
 from openminis.errors import InvalidArgument, NotFound
@@ -26,7 +27,6 @@ from openminis.errors import InvalidArgument, NotFound
 # The dimensions a funnel is grouped by, and their columns: the only text ever put into the SQL.
 DIMENSIONS = {"source": "source", "app": "app_id", "creator": "creator_id"}
 NO_DIMENSION = "none"  # how the CLI and the APIs ask for the total alone
-MAX_DAYS = 366
 DEFAULT_DAYS = 7
 
 # Ad-server and session events share the table; the scan skips them early.
@@ -120,22 +120,11 @@ def funnel(store: EventStore, *, app_id: str | None, start: datetime, end: datet
     if end <= start:
         raise InvalidArgument("the period must end after it starts", field="to")
     if end - start > timedelta(days=MAX_DAYS):
-        raise InvalidArgument(f"a funnel covers at most {MAX_DAYS} days", field="to")
+        raise InvalidArgument(f"a report covers at most {MAX_DAYS} days", field="to")
     params: list = [start, end] + ([app_id] if app_id is not None else [])
     rows = store.query(query(by=by, one_app=app_id is not None), params)
     lines = [FunnelLine.from_row(row[1], row[2:]) for row in rows if not row[0]]
     return Funnel(app_id=app_id, by=by, start=start, end=end, lines=lines, total=FunnelLine.from_row(None, rows[-1][2:]))
-
-
-def period(first: date, last: date) -> tuple[datetime, datetime]:
-    """Whole UTC days from ``first`` to ``last``, both included, as [start, end)."""
-    if last < first:
-        raise InvalidArgument("to must not be before from", field="to")
-    if (last - first).days >= MAX_DAYS:
-        raise InvalidArgument(f"a funnel covers at most {MAX_DAYS} days", field="to")
-    if last >= date.max:
-        raise InvalidArgument("to is past the last day there is", field="to")
-    return datetime.combine(first, time.min, UTC), datetime.combine(last + timedelta(days=1), time.min, UTC)
 
 
 def report(

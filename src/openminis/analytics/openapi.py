@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from openminis.analytics import funnel
+from openminis.analytics import activity, funnel
 from openminis.openapi.guards import current_app_id
 from openminis.platform import Platform
 from openminis.web.dependencies import get_platform, get_session
@@ -18,6 +18,7 @@ router = APIRouter(tags=["reports"])
 By = Query(default="source", max_length=16, description="source, app, creator, or none for the total alone")
 From = Query(default=None, alias="from", description="first UTC day (default: six days before `to`)")
 To = Query(default=None, alias="to", description="last UTC day, included (default: today)")
+ActivityFrom = Query(default=None, alias="from", description="first UTC day (default: 29 days before `to`)")
 
 
 class FunnelLineOut(BaseModel):
@@ -64,3 +65,46 @@ def funnel_report(
     revenue, ARPU and ARPPU, over whole UTC days (at most 366)."""
     result = funnel.report(session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions)
     return FunnelOut.model_validate(result)
+
+
+class ActiveDayOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    day: date
+    active: int = Field(description="distinct people who launched that day (DAU)")
+    new: int = Field(description="of them, people launching for the first time ever")
+    returning: int = Field(description="active - new")
+
+
+class CohortOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    day: date = Field(description="the day the cohort's people first launched")
+    size: int
+    d1: int | None = Field(description="of them, active again 1 day later; null until that day begins")
+    d7: int | None = Field(description="active again 7 days later")
+    d30: int | None = Field(description="active again 30 days later")
+    d1_rate: float | None = Field(description="d1 / size; null when unknown or the cohort is empty")
+    d7_rate: float | None
+    d30_rate: float | None
+
+
+class ActivityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    app_id: str | None = Field(description="null: every app")
+    first: date
+    last: date = Field(description="included")
+    days: list[ActiveDayOut] = Field(description="every day of the period, oldest first")
+    cohorts: list[CohortOut] = Field(description="one per day of the period, oldest first")
+    average_active: float = Field(description="mean daily active people over the period")
+
+
+@router.get("/reports/activity", response_model=ActivityOut)
+def activity_report(
+    first: date | None = ActivityFrom, last: date | None = To,
+    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> ActivityOut:
+    """The app's daily active, new and returning people, and D1, D7 and D30 retention of each
+    day's new people, over whole UTC days (at most 366)."""
+    return ActivityOut.model_validate(activity.report(session, platform.events, app_id=app_id, first=first, last=last))

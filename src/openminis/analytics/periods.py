@@ -1,0 +1,20 @@
+"""The periods reports cover: whole UTC days, both ends included, at most a year and a day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from openminis.errors import InvalidArgument
+
+MAX_DAYS = 366
+
+
+def period(first: date, last: date) -> tuple[datetime, datetime]:
+    """Whole UTC days from ``first`` to ``last``, both included, as [start, end)."""
+    if last < first:
+        raise InvalidArgument("to must not be before from", field="to")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidArgument(f"a report covers at most {MAX_DAYS} days", field="to")
+    if last >= date.max:
+        raise InvalidArgument("to is past the last day there is", field="to")
+    return datetime.combine(first, time.min, UTC), datetime.combine(last + timedelta(days=1), time.min, UTC)
