@@ -4,8 +4,10 @@ Each run starts a real ``minis serve``, funds a few dozen players through the sa
 then, with the same concurrent clients and the same duration, measures:
 
 - bare: ``GET /api/me``, an authenticated endpoint doing no work beyond the session lookup;
-- purchases: ``POST /api/apps/{app}/purchases``, each one an order, a ledger transfer, an
-  entitlement check and a queued notification, committed together.
+- purchases: ``POST /api/apps/{app}/purchases``, each one an order with its events, the
+  attribution lookup (launch source, creator touches), a conversion row and a ledger transfer,
+  committed together, then a conversion event for analytics. (The bench app has no notify URL, so
+  no notification job is queued: an app without a backend gets none.)
 
 It prints both rates and their ratio (target >= 0.35), then runs ``minis ledger verify``.
 Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
