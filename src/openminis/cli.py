@@ -35,6 +35,8 @@ feed_app = typer.Typer(help="The ranked feed.")
 app.add_typer(feed_app, name="feed")
 report_app = typer.Typer(help="Reports from the analytics store.")
 app.add_typer(report_app, name="report")
+analytics_app = typer.Typer(help="The analytics store.")
+app.add_typer(analytics_app, name="analytics")
 console = Console()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -396,6 +398,28 @@ def report_activity(
             share(cohort.d1, cohort.d1_rate), share(cohort.d7, cohort.d7_rate), share(cohort.d30, cohort.d30_rate),
         )
     print_whole(table)
+
+
+
+@analytics_app.command("prune")
+def analytics_prune(
+    before: datetime = typer.Option(..., "--before", formats=["%Y-%m-%d"], help="Remove the events from before this UTC day."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    data_dir: Path | None = DataDir,
+):
+    """Remove old analytics events (on PostgreSQL, whole months go with their partitions). Reports
+    of the removed days count nothing afterwards; the platform's own data is not touched."""
+    from datetime import UTC
+
+    cutoff = before.replace(tzinfo=UTC)
+    if not yes and not typer.confirm(f"Remove every analytics event from before {cutoff:%Y-%m-%d} (UTC)?"):
+        raise typer.Exit(1)
+    platform = _platform(_settings(data_dir))
+    try:
+        removed = platform.events.prune(cutoff)
+    finally:
+        platform.close()
+    console.print(f"removed {removed:,} events from before {cutoff:%Y-%m-%d}")
 
 
 if __name__ == "__main__":

@@ -75,3 +75,49 @@ def test_the_columns_of_both_forms_agree(platform):
     names = [row[0] for row in platform.events.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position")]
     assert names[: len(COLUMNS)] == list(COLUMNS)
     assert {"unit_id", "ad_id", "campaign_id", "post_id", "creator_id", "revenue", "currency"} <= set(names)
+
+
+def test_pruning_removes_the_events_before_a_day_and_keeps_the_rest(platform):
+    store = platform.events
+    store.append([event(ts=datetime(2026, month, day, tzinfo=UTC)) for month, day in ((1, 10), (2, 5), (3, 1), (3, 20), (4, 2))])
+    assert store.prune(datetime(2026, 3, 15, tzinfo=UTC)) == 3
+    assert store.query("SELECT count(*) FROM events") == [(2,)]
+    assert store.prune(datetime(2026, 3, 15, tzinfo=UTC)) == 0  # again: nothing left to remove
+    store.append([event(ts=datetime(2026, 1, 3, tzinfo=UTC))])  # a pruned month takes events again
+    assert store.query("SELECT count(*) FROM events WHERE ts < ?", [datetime(2026, 2, 1, tzinfo=UTC)]) == [(1,)]
+
+
+@pytest.mark.postgres
+def test_pruning_on_postgresql_drops_whole_months_with_their_partitions(postgres_url):
+    store = PostgresEventStore(postgres_url)
+    store.truncate()
+    try:
+        store.append([event(ts=datetime(2025, 12, 31, tzinfo=UTC)), event(ts=datetime(2026, 1, 31, tzinfo=UTC)), event(ts=datetime(2026, 2, 10, tzinfo=UTC))])
+        assert store.prune(datetime(2026, 2, 1, tzinfo=UTC)) == 2
+        partitions = {row[0] for row in store.query("SELECT relname FROM pg_class WHERE relname LIKE 'events\\_20%' AND relkind = 'r'")}
+        assert "events_2025_12" not in partitions and "events_2026_01" not in partitions and "events_2026_02" in partitions
+    finally:
+        store.truncate()
+        store.close()
+
+
+def test_the_cli_prunes_after_asking(tmp_path):
+    from typer.testing import CliRunner
+
+    from openminis.cli import app as cli
+    from openminis.platform import Platform
+    from openminis.settings import Settings
+
+    data = tmp_path / "data"
+    platform = Platform(Settings(data_dir=data))
+    platform.events.append([event(ts=datetime(2026, 1, 10, tzinfo=UTC)), event(ts=datetime(2026, 3, 10, tzinfo=UTC))])
+    platform.close()
+    runner = CliRunner()
+    declined = runner.invoke(cli, ["analytics", "prune", "--before", "2026-02-01", "--data-dir", str(data)], input="n\n")
+    assert declined.exit_code == 1
+    done = runner.invoke(cli, ["analytics", "prune", "--before", "2026-02-01", "--data-dir", str(data)], input="y\n")
+    assert done.exit_code == 0, done.output
+    assert "removed 1 events from before 2026-02-01" in done.output
+    platform = Platform(Settings(data_dir=data))
+    assert platform.events.query("SELECT count(*) FROM events") == [(1,)]
+    platform.close()

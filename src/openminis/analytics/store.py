@@ -50,6 +50,9 @@ class EventStore(Protocol):
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]: ...
 
+    def prune(self, before: datetime) -> int:
+        """Remove the events from before ``before`` (their ``ts``); returns how many went."""
+
     def close(self) -> None: ...
 
 
@@ -88,6 +91,14 @@ class DuckDBEventStore:
             cursor = self._connection.cursor()
             try:
                 return cursor.execute(sql, params or []).fetchall()
+            finally:
+                cursor.close()
+
+    def prune(self, before: datetime) -> int:
+        with self._lock:
+            cursor = self._connection.cursor()
+            try:
+                return cursor.execute("DELETE FROM events WHERE ts < ?", [_aware(before)]).fetchone()[0]
             finally:
                 cursor.close()
 
@@ -140,6 +151,7 @@ CREATE INDEX IF NOT EXISTS events_user_received ON events (user_id, received_at)
 """
 # Taken while a month's partition is made, so that two processes do not both try.
 PARTITION_LOCK = 0x6D696E6973  # "minis"
+_PARTITION = re.compile(r"events_(\d{4})_(\d{2})")
 _QUOTED_OR_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
 
 
@@ -188,6 +200,28 @@ class PostgresEventStore:
         finally:
             connection.close()
 
+    def prune(self, before: datetime) -> int:
+        """Months wholly before ``before`` are dropped, partition and all (no row-by-row delete, no
+        bloat left behind); in the month ``before`` falls in, the older rows are deleted."""
+        before = _aware(before).astimezone(UTC)
+        removed = 0
+        with self._engine.begin() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PARTITION_LOCK})")
+            partitions = connection.exec_driver_sql(
+                "SELECT child.relname FROM pg_inherits JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
+                "JOIN pg_class parent ON parent.oid = pg_inherits.inhparent WHERE parent.relname = 'events'"
+            ).scalars()
+            for name in sorted(partitions):
+                month = _PARTITION.fullmatch(name)
+                year, number = int(month.group(1)), int(month.group(2))
+                if datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC) <= before:  # the month ends by then
+                    removed += connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar()
+                    connection.exec_driver_sql(f"DROP TABLE {name}")
+                    with self._months_lock:
+                        self._months.discard((year, number))
+            removed += connection.exec_driver_sql("DELETE FROM events WHERE ts < %(before)s", {"before": before}).rowcount
+        return removed
+
     def truncate(self) -> None:
         """Remove every event (tests)."""
         with self._engine.begin() as connection:
@@ -211,6 +245,12 @@ class PostgresEventStore:
                 )
         with self._months_lock:
             self._months |= missing
+
+
+def _aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("event times must be timezone-aware")
+    return moment
 
 
 def _psycopg_url(url: str) -> str:
