@@ -247,3 +247,20 @@ def test_a_rewarded_ad_watched_on_the_paywall_unlocks_the_episode_and_it_plays(h
     wait_until_playing(host, 5, past=0.3)
     detail = host.call_api("GET", f"/api/dramas/{drama_series['id']}")["body"]
     assert detail["episodes"][4]["access"] == "ad" and host.balance() == 0
+
+
+def test_a_viewer_finds_their_drama_pass_on_the_me_screen_and_cancels_it(host, drama_series):
+    host.open("?prewarm=0")
+    series = host.call_api("GET", f"/api/dramas/{drama_series['id']}")["body"]
+    [week] = [item for item in series["passes"] if item["title"] == "Harbor week pass"]
+    host.top_up()
+    subscribed = host.call_api("POST", f"/api/passes/{week['id']}/subscribe")
+    assert subscribed["status"] == 200, subscribed
+
+    host.go_to_me()
+    item = host.page.get_by_role("region", name="Drama passes").get_by_role("listitem").filter(has_text="Harbor week pass")
+    expect(item).to_contain_text("60 coins every 7 days · Renews on")
+    item.get_by_role("button", name="Cancel Harbor week pass").click()
+    expect(item).to_contain_text("Cancelled · watch until")
+    expect(item.get_by_role("button")).to_have_count(0)  # nothing left to cancel
+    assert host.call_api("GET", "/api/subscriptions")["body"]["items"][0]["status"] == "cancelled"

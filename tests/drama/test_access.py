@@ -156,3 +156,21 @@ def test_a_cancelled_pass_keeps_access_to_the_end_of_its_period_and_does_not_ren
     start = utcnow()
     platform.worker(clock=lambda: start + timedelta(days=31)).drain()
     assert balance(player) == 900
+
+
+def test_a_person_sees_their_passes_with_what_each_is_for_and_only_their_own(client, series, studio, player):
+    weekly = client.post("/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 200, "series_id": series["id"]}, headers=studio.headers).json()
+    monthly = client.post("/openapi/v1/passes", json={"title": "All series, monthly", "period_days": 30, "price": 300}, headers=studio.headers).json()
+    top_up(player)
+    first = player.post(f"/api/passes/{weekly['id']}/subscribe", headers=csrf_of(player)).json()
+    second = player.post(f"/api/passes/{monthly['id']}/subscribe", headers=csrf_of(player)).json()
+    player.post(f"/api/subscriptions/{first['id']}/cancel", headers=csrf_of(player))
+    items = player.get("/api/subscriptions").json()["items"]
+    assert [(item["id"], item["title"], item["status"], item["price"], item["period_days"], item["series_id"]) for item in items] == [
+        (second["id"], "All series, monthly", "active", 300, 30, None),  # newest first
+        (first["id"], "Weekly", "cancelled", 200, 7, series["id"]),  # cancelled ones stay listed until they end
+    ]
+    assert {item["app_id"] for item in items} == {series["app_id"]}
+    from tests.studio import browser
+
+    assert browser(client).get("/api/subscriptions").json() == {"items": []}  # another person sees none of them

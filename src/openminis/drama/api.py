@@ -13,7 +13,7 @@ from openminis.ads import inventory as ads_inventory
 from openminis.drama import access, catalog, subscriptions
 from openminis.drama.models import Episode, Series
 from openminis.drama.schemas import (
-    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscriptionOut, BuySeriesIn, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
+    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscriptionItem, SubscriptionList, SubscriptionOut, BuySeriesIn, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
 )
 from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
@@ -101,6 +101,20 @@ def save_progress(body: ProgressIn, series_id: str = SeriesId, visitor: Visitor 
 def subscribe(pass_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SubscriptionOut:
     subscription = subscriptions.subscribe(session, platform.secret, user_id=visitor.user.id, pass_id=pass_id)
     return SubscriptionOut.model_validate(subscription, from_attributes=True)
+
+
+@router.get("/api/subscriptions", response_model=SubscriptionList)
+def my_subscriptions(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> SubscriptionList:
+    """The person's drama passes: active (renewing), cancelled (running to the period's end) or lapsed."""
+    items = [
+        SubscriptionItem(
+            id=subscription.id, pass_id=subscription.pass_id, status=subscription.status, period=subscription.period,
+            current_period_end=subscription.current_period_end, title=drama_pass.title, app_id=drama_pass.app_id, series_id=drama_pass.series_id,
+            price=drama_pass.price, period_days=drama_pass.period_days,
+        )
+        for subscription, drama_pass in subscriptions.subscriptions_of(session, visitor.user.id)
+    ]
+    return SubscriptionList(items=items)
 
 
 @router.post("/api/subscriptions/{subscription_id}/cancel", response_model=SubscriptionOut)

@@ -144,3 +144,17 @@ class SubscriptionOut(BaseModel):
     status: str
     period: int
     current_period_end: datetime
+
+
+class SubscriptionItem(SubscriptionOut):
+    """A subscription as the person's list shows it, with what it is for."""
+
+    title: str
+    app_id: str
+    series_id: str | None  # None: every series of the app
+    price: int  # coins per period
+    period_days: int
+
+
+class SubscriptionList(BaseModel):
+    items: list[SubscriptionItem]

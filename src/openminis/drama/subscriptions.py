@@ -140,5 +140,11 @@ def renewer(secret: str):
     return renew
 
 
-def subscriptions_of(session: Session, user_id: str) -> list[Subscription]:
-    return list(session.scalars(select(Subscription).where(Subscription.user_id == user_id).order_by(Subscription.created_at.desc())))
+def subscriptions_of(session: Session, user_id: str) -> list[tuple[Subscription, DramaPass]]:
+    """The person's subscriptions with their passes, newest first (ended ones too: a person looks
+    for what they paid for)."""
+    statement = (
+        select(Subscription, DramaPass).join(DramaPass, DramaPass.id == Subscription.pass_id)
+        .where(Subscription.user_id == user_id).order_by(Subscription.created_at.desc(), Subscription.id)
+    )
+    return [(subscription, drama_pass) for subscription, drama_pass in session.execute(statement)]

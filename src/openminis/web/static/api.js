@@ -243,6 +243,16 @@ export class Api {
     });
   }
 
+  /** The person's drama passes, newest first, with what each is for. */
+  subscriptions() {
+    return this.request("GET", "/api/subscriptions");
+  }
+
+  /** Stops renewal; the paid period runs to its end. */
+  cancelSubscription(subscriptionId) {
+    return this.request("POST", `/api/subscriptions/${encodeURIComponent(subscriptionId)}/cancel`);
+  }
+
   subscribe(passId, { launchId } = {}) {
     return this.request("POST", `/api/passes/${encodeURIComponent(passId)}/subscribe`, {
       body: launchId ? { launch_id: launchId } : undefined,

@@ -1,6 +1,6 @@
 // The Me screen: the person's profile (name, picture), their coins, their account (sign up,
-// sign in, sign-in link, sign out), what else the host adds (the creator studio) and the apps
-// they let in, each revocable.
+// sign in, sign-in link, sign out), what else the host adds (the creator studio), their drama
+// passes (each cancellable) and the apps they let in, each revocable.
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
@@ -8,7 +8,7 @@ import { el } from "./dom.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
 import { openTopUpSheet } from "./topup.js";
-import { coinAmount } from "./wallet.js";
+import { coinAmount, coinsLabel } from "./wallet.js";
 
 const grantedDate = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
 
@@ -46,18 +46,23 @@ export class MeScreen {
     this.notice = ""; // what the account card says after an action (a link was sent)
     this.apps = null; // app id -> card, for the names and icons of "Apps with access"
     this.grants = null;
+    this.subscriptions = null; // the person's drama passes, once loaded
 
     this.profile = el("section", { className: "card profile", "aria-label": "Profile" });
     this.coins = el("section", { className: "card coins-card", "aria-labelledby": "coins-title" });
     this.accountCard = el("section", { className: "card", "aria-labelledby": "account-title" });
+    this.passes = el("section", { className: "access", "aria-labelledby": "passes-title", hidden: true });
     this.access = el("section", { className: "access", "aria-labelledby": "access-title" });
-    this.content.replaceChildren(this.profile, this.coins, this.accountCard, ...sections, this.access);
+    this.content.replaceChildren(this.profile, this.coins, this.accountCard, ...sections, this.passes, this.access);
 
     this.accountShown = null; // who the account card was drawn for
     account.watch((user, { switched } = {}) => {
-      if (switched) this.grants = null; // the previous person's grants are not this one's
+      if (switched) [this.grants, this.subscriptions] = [null, null]; // the previous person's are not this one's
       this.render();
-      if (switched) this.loadGrants();
+      if (switched) {
+        this.loadGrants();
+        this.loadSubscriptions();
+      }
     });
     wallet.watch(() => this.renderCoins());
   }
@@ -67,6 +72,7 @@ export class MeScreen {
     this.account.load().catch((error) => console.error("openminis: profile not loaded", error));
     this.wallet.refresh().catch((error) => console.error("openminis: balance not loaded", error));
     this.loadGrants();
+    this.loadSubscriptions();
     this.onShow();
   }
 
@@ -289,6 +295,51 @@ export class MeScreen {
       this.grants = this.grants ?? [];
     }
     this.renderAccess();
+  }
+
+  async loadSubscriptions() {
+    try {
+      this.subscriptions = (await this.api.subscriptions()).items;
+    } catch (error) {
+      console.error("openminis: subscriptions not loaded", error);
+      this.subscriptions = this.subscriptions ?? [];
+    }
+    this.renderPasses();
+  }
+
+  // Shown only to people who ever subscribed: most never do, and an empty section is noise.
+  renderPasses() {
+    const items = this.subscriptions || [];
+    this.passes.hidden = items.length === 0;
+    const title = el("h2", { className: "section-title", id: "passes-title", tabindex: "-1" }, "Drama passes");
+    this.passes.replaceChildren(title, el("ul", { className: "access-list" }, items.map((item) => this.passItem(item))));
+  }
+
+  passItem(item) {
+    const ends = grantedDate.format(new Date(item.current_period_end));
+    const state = { active: `Renews on ${ends}`, cancelled: `Cancelled · watch until ${ends}`, lapsed: `Ended on ${ends}` }[item.status] || item.status;
+    const detail = `${coinsLabel(item.price)} every ${item.period_days} days · ${state}`;
+    const message = el("p", { className: "form-error", role: "alert" });
+    const children = [
+      el("div", { className: "access-text" }, el("p", { className: "access-name" }, item.title), el("p", { className: "access-detail" }, detail), message),
+    ];
+    if (item.status === "active") {
+      const cancel = el("button", { type: "button", className: "button-secondary button-small", "aria-label": `Cancel ${item.title}` }, "Cancel");
+      cancel.addEventListener("click", () =>
+        whileBusy(cancel, async () => {
+          try {
+            const cancelled = await this.api.cancelSubscription(item.id);
+            this.subscriptions = this.subscriptions.map((each) => (each === item ? { ...item, ...cancelled } : each));
+            this.renderPasses();
+            this.passes.querySelector(".section-title").focus(); // the button is gone: keep focus nearby
+          } catch (error) {
+            message.textContent = errorMessage(error);
+          }
+        })
+      );
+      children.push(cancel);
+    }
+    return el("li", { className: "access-item", dataset: { subscriptionId: item.id } }, ...children);
   }
 
   // Grants name only app ids; the hub's lists give their names and icons.
