@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from openminis import __version__
 from openminis.ads.api import router as ads_router
 from openminis.analytics.api import router as analytics_router
+from openminis.analytics.console_api import router as console_reports_router
 from openminis.analytics.reports_api import router as reports_router
 from openminis.catalog.api import router as catalog_router
 from openminis.creators.api import router as creators_router
@@ -105,7 +106,7 @@ def create_host_app(platform: Platform) -> FastAPI:
     host.state.platform = platform
 
     install_error_handlers(host)
-    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router, payments_router, ads_router, creators_router, share_router, reports_router):
+    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router, payments_router, ads_router, creators_router, share_router, reports_router, console_reports_router):
         host.include_router(router)
     host.include_router(drama_router)
     openapi = create_openapi_app(platform)

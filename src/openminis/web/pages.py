@@ -44,6 +44,13 @@ def share_page(
     return _host_page(request, visitor, platform, share=share)
 
 
+@router.get("/console", response_class=HTMLResponse)
+def console_page(request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)):
+    """The developer console: a developer's apps and their numbers, on the person's own session."""
+    config = {"csrfToken": visitor.csrf_token, "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind}}
+    return _page(request, visitor, platform, "console.html", config)
+
+
 def _host_page(request: Request, visitor: Visitor, platform: Platform, *, share: dict | None = None):
     settings = platform.settings
     config = {
@@ -56,9 +63,14 @@ def _host_page(request: Request, visitor: Visitor, platform: Platform, *, share:
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
         "share": share,
     }
+    return _page(request, visitor, platform, "index.html", config)
+
+
+def _page(request: Request, visitor: Visitor, platform: Platform, template: str, config: dict):
+    settings = platform.settings
     # "</" must not appear inside the inline JSON, or a name could close the script element.
     config_json = json.dumps(config).replace("</", "<\\/")
-    response = templates.TemplateResponse(request, "index.html", {"config_json": config_json})
+    response = templates.TemplateResponse(request, template, {"config_json": config_json})
     if visitor.new:
         set_session_cookie(response, platform, visitor.session_token)
     response.headers["Cache-Control"] = "no-store"

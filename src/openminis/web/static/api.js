@@ -243,6 +243,28 @@ export class Api {
     });
   }
 
+  // The developer console ------------------------------------------------------------------
+
+  developerApps() {
+    return this.request("GET", "/api/developer/apps");
+  }
+
+  becomeDeveloper(name) {
+    return this.request("POST", "/api/developer", { body: { name } });
+  }
+
+  /** Daily active, new and returning people and cohort retention of one of the developer's apps. */
+  appActivity(appId, { from, to } = {}) {
+    const query = new URLSearchParams(Object.entries({ from, to }).filter(([, value]) => value));
+    return this.request("GET", `/api/developer/apps/${encodeURIComponent(appId)}/reports/activity?${query}`);
+  }
+
+  /** Exposure -> click -> launch -> ready -> paid or rewarded, by source, app or creator. */
+  appFunnel(appId, { by = "source", from, to } = {}) {
+    const query = new URLSearchParams(Object.entries({ by, from, to }).filter(([, value]) => value));
+    return this.request("GET", `/api/developer/apps/${encodeURIComponent(appId)}/reports/funnel?${query}`);
+  }
+
   /** The person's drama passes, newest first, with what each is for. */
   subscriptions() {
     return this.request("GET", "/api/subscriptions");

@@ -182,6 +182,8 @@ export class MeScreen {
       this.accountCard.replaceChildren(
         title,
         el("p", { className: "account-email" }, "Signed in as ", el("strong", {}, this.account.user.email)),
+        // Developers publish from here too: the console opens on this same account.
+        el("p", { className: "card-note" }, "Make mini-programs? ", el("a", { href: "/console", target: "_blank" }, "Open the developer console")),
         message,
         signOut
       );
