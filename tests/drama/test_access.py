@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
-
-import pytest
+from urllib.parse import urlsplit
 
 from openminis.db import utcnow
 from openminis.drama import access
