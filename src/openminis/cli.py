@@ -401,6 +401,41 @@ def report_activity(
 
 
 
+@report_app.command("episodes")
+def report_episodes(
+    app_id: str = typer.Option(..., "--app", help="The series' app."),
+    series_id: str = typer.Option(..., "--series", help="The series."),
+    first: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."),
+    last: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    data_dir: Path | None = DataDir,
+):
+    """How far people watch a drama series: per episode, plays, viewers, completion and reach."""
+    import dataclasses
+    import json
+    from datetime import date
+
+    from openminis.analytics import episodes
+
+    result = _report(
+        data_dir, lambda session, platform: episodes.report(session, platform.events, app_id=app_id, series_id=series_id, first=first and first.date(), last=last and last.date())
+    )
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(result), default=date.isoformat, indent=2))
+        return
+
+    def share(rate: float | None) -> str:
+        return "-" if rate is None else f"{rate:.0%}"
+
+    table = Table(title=f"{result.title}, {result.first} to {result.last} (UTC)", caption=f"episodes after {result.free_episodes} are paid (below the line)")
+    for column in ("episode", "plays", "viewers", "completes", "completion", "reach"):
+        table.add_column(column, justify="right")
+    for line in result.episodes:
+        table.add_row(str(line.number), f"{line.plays:,}", f"{line.viewers:,}", f"{line.completes:,}", share(line.completion), share(line.reach),
+                      end_section=line.number == result.free_episodes)
+    print_whole(table)
+
+
 @analytics_app.command("prune")
 def analytics_prune(
     before: datetime = typer.Option(..., "--before", formats=["%Y-%m-%d"], help="Remove the events from before this UTC day."),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -264,3 +266,26 @@ def test_a_viewer_finds_their_drama_pass_on_the_me_screen_and_cancels_it(host, d
     expect(item).to_contain_text("Cancelled · watch until")
     expect(item.get_by_role("button")).to_have_count(0)  # nothing left to cancel
     assert host.call_api("GET", "/api/subscriptions")["body"]["items"][0]["status"] == "cancelled"
+
+
+def watching(drama_studio, series_id: str) -> dict[int, tuple[int, int]]:
+    """Per episode, (plays, completes) as the producer's report has them."""
+    response = httpx.get(f"{drama_studio.server_url}/openapi/v1/reports/episodes", params={"series_id": series_id}, headers=drama_studio.headers, timeout=10)
+    assert response.status_code == 200, response.text
+    return {line["number"]: (line["plays"], line["completes"]) for line in response.json()["episodes"]}
+
+
+def test_the_player_reports_each_episode_started_and_finished_for_the_producers_drop_off(host, drama_series, drama_studio):
+    before = watching(drama_studio, drama_series["id"])
+    host.open("?prewarm=0")
+    open_series(host, drama_series)
+    wait_until_playing(host, 1)
+    skip_to_the_end(host)
+    wait_until_playing(host, 2)
+    deadline = time.monotonic() + 20  # the host sends its events every 5 s
+    while True:
+        after = watching(drama_studio, drama_series["id"])
+        if (after[1][0] - before[1][0], after[1][1] - before[1][1], after[2][0] - before[2][0]) == (1, 1, 1):
+            break
+        assert time.monotonic() < deadline, (before, after)
+        time.sleep(0.5)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from openminis.analytics import activity, funnel
+from openminis.analytics import activity, episodes, funnel
 from openminis.openapi.guards import current_app_id
 from openminis.platform import Platform
 from openminis.web.dependencies import get_platform, get_session
@@ -108,3 +108,35 @@ def activity_report(
     """The app's daily active, new and returning people, and D1, D7 and D30 retention of each
     day's new people, over whole UTC days (at most 366)."""
     return ActivityOut.model_validate(activity.report(session, platform.events, app_id=app_id, first=first, last=last))
+
+
+class EpisodeLineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    plays: int = Field(description="starts of the episode in the host's player, rewatches included")
+    viewers: int = Field(description="distinct people who started it")
+    completes: int = Field(description="times it was watched to its end")
+    completion: float | None = Field(description="completes / plays")
+    reach: float | None = Field(description="viewers / viewers of episode 1: the share of the audience still watching")
+
+
+class WatchingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    series_id: str
+    title: str
+    first: date
+    last: date = Field(description="included")
+    free_episodes: int = Field(description="episodes before the paywall")
+    episodes: list[EpisodeLineOut] = Field(description="every episode of the series, in order")
+
+
+@router.get("/reports/episodes", response_model=WatchingOut)
+def episodes_report(
+    series_id: str = Query(max_length=32, description="one of the app's series"), first: date | None = ActivityFrom, last: date | None = To,
+    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> WatchingOut:
+    """How far people watch one of the app's drama series in the host's player: per episode, plays,
+    viewers, completion and reach (the drop-off curve), over whole UTC days (at most 366)."""
+    return WatchingOut.model_validate(episodes.report(session, platform.events, app_id=app_id, series_id=series_id, first=first, last=last))

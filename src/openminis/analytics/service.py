@@ -16,7 +16,8 @@ MAX_AGE = timedelta(days=7)
 MAX_SKEW = timedelta(minutes=10)
 NEEDS_LAUNCH = {"launch", "ready", "session_end"}
 NEEDS_POST = {"play", "complete"}
-ROW_COLUMNS = (*COLUMNS, "post_id", "creator_id")
+NEEDS_EPISODE = {"episode_play", "episode_complete"}
+ROW_COLUMNS = (*COLUMNS, "post_id", "creator_id", "series_id", "episode")
 SOURCES = {"feed", "hub", "search", "recents", "share", "post", "direct"}
 
 
@@ -49,7 +50,10 @@ def ingest(
             rejected.append(Rejection(index=index, reason=reason))
             continue
         ts = datetime.fromtimestamp(event.ts / 1000, UTC)
-        rows.append((event.type, event.app_id, user_id, event.launch_id, event.source, ts, now, event.load_ms, event.duration_ms, event.prewarmed, event.post_id, event.creator_id))
+        rows.append((
+            event.type, event.app_id, user_id, event.launch_id, event.source, ts, now, event.load_ms, event.duration_ms, event.prewarmed,
+            event.post_id, event.creator_id, event.series_id, event.episode,
+        ))
     store.append(rows, ROW_COLUMNS)
     return IngestOut(accepted=len(rows), rejected=rejected)
 
@@ -69,6 +73,8 @@ def _problem(event: EventIn, now: datetime, app_exists: Callable[[str], bool]) -
         return f"launch_id: required for {event.type} events"
     if event.type in NEEDS_POST and event.post_id is None:
         return f"post_id: required for {event.type} events"
+    if event.type in NEEDS_EPISODE and (event.series_id is None or event.episode is None):
+        return f"series_id and episode: required for {event.type} events"
     if event.type == "ready" and event.load_ms is None:
         return "load_ms: required for ready events"
     if event.type == "session_end" and event.duration_ms is None:

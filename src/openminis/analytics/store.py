@@ -26,6 +26,8 @@ ADDED = (
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS creator_id VARCHAR",  # creators: whose post, or the creator a conversion is attributed to
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS revenue BIGINT",  # conversions: gross, in units of currency
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS currency VARCHAR",  # conversions: COIN or USD_MICROS
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS series_id VARCHAR",  # dramas: which series (episode_play, episode_complete)
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS episode INTEGER",  # dramas: which episode of it
 )
 
 SCHEMA = """
@@ -144,8 +146,12 @@ CREATE TABLE IF NOT EXISTS events (
     post_id     text,
     creator_id  text,
     revenue     bigint,
-    currency    text
+    currency    text,
+    series_id   text,
+    episode     integer
 ) PARTITION BY RANGE (ts);
+ALTER TABLE events ADD COLUMN IF NOT EXISTS series_id text;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS episode integer;
 CREATE INDEX IF NOT EXISTS events_app_ts ON events (app_id, ts);
 CREATE INDEX IF NOT EXISTS events_user_received ON events (user_id, received_at);
 """

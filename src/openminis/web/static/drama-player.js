@@ -14,7 +14,8 @@
 //
 // Opening a series is a launch of the series' app, recorded with where it was opened from (the
 // hub, a creator's post, a share link): unlocks in the player carry that launch, so the platform
-// credits its source.
+// credits its source. Each episode started and each one watched to its end is an analytics event
+// (episode_play, episode_complete; once each per opening), for the producer's drop-off curve.
 
 import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
@@ -343,6 +344,7 @@ export class DramaPlayer {
     if (!this.isOpen) return;
     this.showStatus(null);
     this.detail = detail;
+    this.watched = { play: new Set(), complete: new Set() }; // episodes reported in this opening
     this.title.textContent = detail.title; // opened from a link, only the id was known
     const { progress } = detail;
     // An episode asked for (a post about it, a link to it) starts from its beginning.
@@ -597,7 +599,10 @@ export class DramaPlayer {
       case "canplay":
         slide.element.classList.remove("is-buffering");
         this.player.classList.remove("is-paused");
-        if (event.type === "playing") this.startClock();
+        if (event.type === "playing") {
+          this.startClock();
+          this.reportWatching("play", slide.number);
+        }
         break;
       case "waiting":
         slide.element.classList.add("is-buffering");
@@ -607,12 +612,22 @@ export class DramaPlayer {
         if (!video.ended) this.save();
         break;
       case "ended":
+        this.reportWatching("complete", slide.number);
         this.next("autoplay", event.timeStamp);
         break;
       case "error":
         this.onMediaError(slide);
         break;
     }
+  }
+
+  reportWatching(what, number) {
+    const seen = this.watched?.[what];
+    if (!seen || seen.has(number) || !this.detail) return;
+    seen.add(number);
+    const fields = { series_id: this.detail.id, episode: number, source: this.launch?.source };
+    if (this.launch) fields.launch_id = this.launch.id;
+    this.events.track(`episode_${what}`, this.detail.app_id, fields);
   }
 
   // The signed link may have expired while the page slept: ask for a new one, once.

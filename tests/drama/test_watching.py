@@ -1,0 +1,95 @@
+"""How far people watch a series: the host player's episode_play and episode_complete events, and
+the per-episode report a producer reads (plays, viewers, completion, reach), through the Open API
+and on the command line; on both event stores."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from openminis.cli import app as cli
+from tests.drama.conftest import drama_app
+from tests.studio import browser
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def watch(person, app_id: str, series_id: str, started: list[int], finished: list[int]) -> dict:
+    """The events the player sends for one opening of the series (as a guest, with a session)."""
+    person.get("/api/me")
+    events = [{"type": "episode_play", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n, "source": "hub"} for n in started]
+    events += [{"type": "episode_complete", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n} for n in finished]
+    return person.post("/api/events", json={"events": events}).json()
+
+
+@pytest.fixture
+def watched(client, series, studio):
+    """Three people: one watches all five, one gives up during episode 2, one watches 1 twice."""
+    app_id, series_id = studio.app.app_id, series["id"]
+    first, second, third = browser(client), browser(client), browser(client)
+    assert watch(first, app_id, series_id, [1, 2, 3, 4, 5], [1, 2, 3, 4, 5])["accepted"] == 10
+    watch(second, app_id, series_id, [1, 2], [1])
+    watch(third, app_id, series_id, [1], [1])
+    watch(third, app_id, series_id, [1], [])  # opened again, started episode 1 and left
+    return series
+
+
+def test_episode_events_need_their_series_and_episode(client, series, studio):
+    result = client.post(
+        "/api/events",
+        json={"events": [
+            {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": series["id"]},
+            {"type": "episode_complete", "app_id": studio.app.app_id, "ts": now_ms(), "episode": 2},
+            {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": "bad id!", "episode": 1},
+            {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": series["id"], "episode": 0},
+        ]},
+    ).json()
+    assert result["accepted"] == 0
+    reasons = [rejection["reason"] for rejection in result["rejected"]]
+    assert reasons[:2] == ["series_id and episode: required for episode_play events", "series_id and episode: required for episode_complete events"]
+    assert reasons[2].startswith("series_id:") and reasons[3].startswith("episode:")
+
+
+def test_each_episode_has_its_plays_viewers_completion_and_reach(client, studio, watched):
+    response = client.get("/openapi/v1/reports/episodes", params={"series_id": watched["id"]}, headers=studio.headers)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["series_id"], report["title"], report["free_episodes"]) == (watched["id"], "Night Shift", 2)
+    lines = [(e["number"], e["plays"], e["viewers"], e["completes"], e["completion"], e["reach"]) for e in report["episodes"]]
+    assert lines == [
+        (1, 4, 3, 3, 0.75, 1.0),  # the third person started it twice
+        (2, 2, 2, 1, 0.5, pytest.approx(2 / 3)),
+        (3, 1, 1, 1, 1.0, pytest.approx(1 / 3)),
+        (4, 1, 1, 1, 1.0, pytest.approx(1 / 3)),
+        (5, 1, 1, 1, 1.0, pytest.approx(1 / 3)),
+    ]
+
+
+def test_a_series_of_another_app_is_not_found(client, watched):
+    rival = drama_app(client, "rival-dramas")
+    response = client.get("/openapi/v1/reports/episodes", params={"series_id": watched["id"]}, headers=rival.headers)
+    assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
+
+
+def test_a_series_nobody_watched_has_every_episode_at_zero(client, series, studio):
+    report = client.get("/openapi/v1/reports/episodes", params={"series_id": series["id"]}, headers=studio.headers).json()
+    assert [(e["plays"], e["completion"], e["reach"]) for e in report["episodes"]] == [(0, None, None)] * 5
+
+
+def test_the_cli_prints_the_drop_off_as_a_table_and_as_json(client, studio, watched, settings):
+    runner = CliRunner()
+    env = {"MINIS_DATABASE_URL": settings.database_url, "MINIS_ANALYTICS_URL": settings.analytics_url}
+    arguments = ["report", "episodes", "--app", studio.app.app_id, "--series", watched["id"], "--data-dir", str(settings.data_dir)]
+    table = runner.invoke(cli, arguments, env=env)
+    assert table.exit_code == 0, table.output
+    words = " ".join(table.output.split())
+    assert "Night Shift" in words and "episodes after 2 are paid" in words
+    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]] for line in table.output.splitlines() if line.count("│") > 5}
+    assert rows["2"] == ["2", "2", "1", "50%", "67%"]
+    report = json.loads(runner.invoke(cli, [*arguments, "--json"], env=env).output)
+    assert [episode["viewers"] for episode in report["episodes"]] == [3, 2, 1, 1, 1]
