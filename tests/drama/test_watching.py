@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from openminis.cli import app as cli
-from tests.drama.conftest import drama_app
+from tests.drama.conftest import drama_app, upload
 from tests.studio import browser
 
 
@@ -25,6 +25,19 @@ def watch(person, app_id: str, series_id: str, started: list[int], finished: lis
     events = [{"type": "episode_play", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n, "source": "hub"} for n in started]
     events += [{"type": "episode_complete", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n} for n in finished]
     return person.post("/api/events", json={"events": events}).json()
+
+
+@pytest.fixture
+def series(client, studio, clips) -> dict:
+    """Night Shift's five episodes, uploaded and not transcoded: the report reads only the series
+    and its episode numbers, and transcoding would cost these tests most of their time."""
+    created = client.post(
+        "/openapi/v1/series", json={"title": "Night Shift", "synopsis": "Doctors, secrets, one long night.", "genres": ["romance"], "free_episodes": 2, "episode_price": 20},
+        headers=studio.headers,
+    ).json()
+    for number in range(1, 6):
+        assert upload(client, studio, created["id"], number, clips["episode"]).status_code == 202
+    return created
 
 
 @pytest.fixture
