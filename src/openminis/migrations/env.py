@@ -1,7 +1,7 @@
 from alembic import context
-from sqlalchemy import pool
 
 from openminis.db import make_engine
+from openminis.migrations import platform_object
 from openminis.models import Base
 
 config = context.config
@@ -15,6 +15,7 @@ def run_migrations() -> None:
             connection=connection,
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=platform_object,
         )
         with context.begin_transaction():
             context.run_migrations()
