@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from openminis.analytics.funnel import ratio
-from openminis.analytics.periods import period
+from openminis.analytics.periods import days_asked, period
 from openminis.analytics.store import EventStore
 from openminis.catalog import service as catalog
 from openminis.errors import NotFound
@@ -116,6 +116,5 @@ def report(session: Session, store: EventStore, *, app_id: str | None, first: da
     if app_id is not None and not catalog.app_exists(session, app_id):
         raise NotFound(f"no app {app_id!r}", field="app_id")
     today = today or datetime.now(UTC).date()
-    last = last or today
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    first, last = days_asked(first, last, default_days=DEFAULT_DAYS, today=today)
     return activity(store, app_id=app_id, first=first, last=last, today=today)

@@ -11,12 +11,12 @@ from the host player's ``episode_play`` and ``episode_complete`` events.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
 from openminis.analytics.funnel import ratio
-from openminis.analytics.periods import period
+from openminis.analytics.periods import days_asked, period
 from openminis.analytics.store import EventStore
 from openminis.drama import catalog as dramas
 
@@ -57,8 +57,7 @@ def report(session: Session, store: EventStore, *, app_id: str, series_id: str, 
     30 days); the series must be the app's."""
     series = dramas.owned_series(session, app_id, series_id)
     numbers = [episode.number for episode in dramas.episodes(session, series_id)]
-    last = last or datetime.now(UTC).date()
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    first, last = days_asked(first, last, default_days=DEFAULT_DAYS, today=datetime.now(UTC).date())
     start, end = period(first, last)
     counts = {int(number): (int(plays), int(viewers), int(completes)) for number, plays, viewers, completes in store.query(QUERY, [app_id, series_id, start, end])}
     audience = counts.get(numbers[0], (0, 0, 0))[1] if numbers else 0

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from openminis.analytics.buffer import EventBuffer
-from openminis.analytics.periods import MAX_DAYS, period
+from openminis.analytics.periods import MAX_DAYS, days_asked, period
 from openminis.analytics.store import EventStore
 from openminis.catalog import service as catalog
 from openminis.errors import InvalidArgument, NotFound
@@ -138,8 +138,7 @@ def report(
         raise InvalidArgument(f"by must be one of {', '.join((*DIMENSIONS, NO_DIMENSION))}", field="by")
     if app_id is not None and not catalog.app_exists(session, app_id):
         raise NotFound(f"no app {app_id!r}", field="app_id")
-    last = last or datetime.now(UTC).date()
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    first, last = days_asked(first, last, default_days=DEFAULT_DAYS, today=datetime.now(UTC).date())
     start, end = period(first, last)
     if pending is not None:
         pending.flush()

@@ -18,3 +18,10 @@ def period(first: date, last: date) -> tuple[datetime, datetime]:
     if last >= date.max:
         raise InvalidArgument("to is past the last day there is", field="to")
     return datetime.combine(first, time.min, UTC), datetime.combine(last + timedelta(days=1), time.min, UTC)
+
+
+def days_asked(first: date | None, last: date | None, *, default_days: int, today: date) -> tuple[date, date]:
+    """The days a report was asked for: ``last`` by default today, ``first`` by default making
+    the period ``default_days`` long."""
+    last = last or today
+    return first or last - timedelta(days=default_days - 1), last
