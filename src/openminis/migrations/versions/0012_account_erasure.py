@@ -1,0 +1,23 @@
+"""people's data: viewer-bound media, account deletion
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-02 12:30:00
+"""
+from alembic import op
+import sqlalchemy as sa
+import openminis.db
+
+
+revision = '0012'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
