@@ -29,6 +29,7 @@ from openminis.openapi.api import create_openapi_app
 from openminis.payments.api import router as payments_router
 from openminis.drama.api import router as drama_router
 from openminis.platform import Platform
+from openminis.ratelimit import retry_after_header
 from openminis.requestlog import RequestLog
 from openminis.web.nul_guard import RefuseNul
 from openminis.runtime.api import router as runtime_router
@@ -75,14 +76,17 @@ def _request_id(request: Request) -> str:
     return getattr(request.state, "request_id", "")
 
 
-def _error(status: int, body: dict, request: Request, headers: dict | None = None) -> JSONResponse:
+def _error(status: int, body: dict, request: Request, headers: dict | None = None, retry_after: float | None = None) -> JSONResponse:
+    if status in (429, 503) and not any(name.lower() == "retry-after" for name in headers or {}):
+        # Every "too many" and "not now" says when to come back, so clients back off instead of hammering.
+        headers = {**(headers or {}), "Retry-After": retry_after_header(retry_after)}
     return JSONResponse({**body, "request_id": _request_id(request)}, status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError):
-        return _error(exc.status, exc.body(), request)
+        return _error(exc.status, exc.body(), request, retry_after=exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

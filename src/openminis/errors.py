@@ -8,6 +8,8 @@ class PlatformError(Exception):
 
     status = 400
     code = "BAD_REQUEST"
+    # Seconds after which a retry may succeed: sent as Retry-After (every 429 and 503 carries one).
+    retry_after: float | None = None
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None, status: int | None = None):
         super().__init__(message)

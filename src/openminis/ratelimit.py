@@ -31,6 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 import redis
 import redis.exceptions
 
+from openminis.errors import PlatformError
+
 log = logging.getLogger("openminis.ratelimit")
 
 MICROS = 1_000_000
@@ -283,3 +285,28 @@ class RedisRateLimiter:
 def rate_limiter_from_url(redis_url: str | None) -> RateLimiter:
     """Redis when ``MINIS_REDIS_URL`` is set, otherwise in-process."""
     return RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
+
+
+class RateLimited(PlatformError):
+    """Too many requests: 429 with the seconds to wait, which the web edge sends as Retry-After."""
+
+    status = 429
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: float, code: str | None = None, field: str | None = None):
+        super().__init__(message, code=code, field=field)
+        self.retry_after = retry_after
+
+
+def retry_after_header(seconds: float | None) -> str:
+    """Retry-After in whole seconds (RFC 9110), rounded up and at least 1: a 0 would invite a
+    retry that is refused again."""
+    return str(max(1, math.ceil(seconds or 0)))
+
+
+def enforce(limiter: RateLimiter, key: str, rate: Rate, cost: int = 1, *, what: str = "requests") -> None:
+    """Count ``cost`` hits on ``key``; raise RateLimited (with the wait) when over the rate.
+    A cost above the rate's limit counts as the whole limit (a batch can never pass alone otherwise)."""
+    decision = limiter.hit(key, rate, min(max(cost, 1), rate.limit))
+    if not decision.allowed:
+        raise RateLimited(f"too many {what}; retry after {decision.retry_after:.1f} s", retry_after=decision.retry_after)
