@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +35,7 @@ from openminis.web.nul_guard import RefuseNul
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
+from openminis.web.dependencies import limit_changes_by_ip
 from openminis.web.pages import WEB_DIR
 from openminis.web.pages import router as pages_router
 
@@ -106,7 +107,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def create_host_app(platform: Platform) -> FastAPI:
-    host = FastAPI(title="openminis", version=__version__)
+    # Every state-changing host route is rate limited per address here, in one place (web/limits.py).
+    host = FastAPI(title="openminis", version=__version__, dependencies=[Depends(limit_changes_by_ip)])
     host.state.platform = platform
 
     install_error_handlers(host)

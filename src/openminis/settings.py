@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     rate_per_ip: str = "1200/minute"
     rate_per_app: str = "3000/minute"
     rate_failures: str = "10/minute"
+    # Host limits (web/limits.py). Guests made per IP (each cookie-less request would make one);
+    # every state-changing host request per IP, and per person per route (high enough for a burst
+    # of real taps, low enough that a script's repeats wait); analytics batches per person and
+    # events per app; billed ad impressions per person and per IP (an ad's token bills once, these
+    # cap how many tokens a script or a farm behind one address can turn into money).
+    rate_guests_per_ip: str = "60/minute"
+    rate_changes_per_ip: str = "1200/minute"
+    rate_changes_per_person: str = "240/minute"
+    rate_event_batches_per_person: str = "60/minute"
+    rate_events_per_app: str = "60000/minute"
+    rate_ad_impressions_per_person: str = "120/hour"
+    rate_ad_impressions_per_ip: str = "600/hour"
     # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (uvicorn's
     # forwarded_allow_ips: comma-separated addresses or networks, or "*"). The per-IP limits key on
     # the address this yields: behind a load balancer, list its addresses, or every person would
@@ -84,6 +96,9 @@ class Settings(BaseSettings):
     ads_developer_share_bps: int = 7000
     ads_index_refresh_seconds: float = 5.0
     ads_decision_ttl_seconds: int = 600
+    # How long the show token the host's ad player gets when a creative is on screen stays good
+    # for billing that impression (ads/show_tokens.py).
+    ads_show_token_ttl_seconds: int = 120
     ads_clock_grace_ms: int = 500
     ads_key_retention_days: int = 30
     ads_max_creative_bytes: int = 50 * 1024 * 1024

@@ -7,29 +7,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from openminis.developers import service as developers
-from openminis.errors import PlatformError
+from openminis import ratelimit
 from openminis.platform import Platform
-from openminis.ratelimit import Rate
-from openminis.web.dependencies import get_platform, get_session
+from openminis.ratelimit import Rate, RateLimited
+from openminis.web.dependencies import client_ip, get_platform, get_session
 
 bearer = HTTPBearer(auto_error=False, description="an app access token from POST /auth/token, or a user access token where noted")
 
 
-class RateLimited(PlatformError):
-    status = 429
-    code = "RATE_LIMITED"
-
-
-def client_ip(request: Request) -> str:
-    # The peer's address, or the one a trusted proxy forwarded: uvicorn has already put it in
-    # request.client when the peer is one of MINIS_TRUSTED_PROXIES.
-    return request.client.host if request.client else "unknown"
-
-
 def enforce(platform: Platform, key: str, rate: Rate) -> None:
-    decision = platform.limiter.hit(key, rate)
-    if not decision.allowed:
-        raise RateLimited(f"too many requests; retry after {decision.retry_after:.1f} s")
+    ratelimit.enforce(platform.limiter, key, rate)
 
 
 def limit_ip(request: Request, platform: Platform = Depends(get_platform)) -> None:
@@ -60,7 +47,7 @@ class BruteForceGuard:
     def check(self) -> None:
         decision = self.platform.limiter.peek(self.key, self.rate)
         if not decision.allowed:
-            raise RateLimited(f"too many failed attempts; retry after {decision.retry_after:.1f} s")
+            raise RateLimited(f"too many failed attempts; retry after {decision.retry_after:.1f} s", retry_after=decision.retry_after)
 
     def failed(self) -> None:
         self.platform.limiter.hit(self.key, self.rate)

@@ -12,6 +12,9 @@ from openminis.errors import Forbidden
 from openminis.identity import service as identity
 from openminis.identity.models import User
 from openminis.platform import Platform
+from openminis.ratelimit import enforce
+from openminis.web import limits
+from openminis.web.limits import client_ip as client_ip  # re-exported: the Open API's guards read it here
 
 SESSION_COOKIE = "minis_session"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
@@ -45,6 +48,8 @@ def current_visitor(
     user = identity.user_for_token(session, token)
     new = user is None
     if new:
+        # Each cookie-less request would make a row: a burst from one address waits (429) instead.
+        enforce(platform.limiter, limits.guest_key(client_ip(request)), limits.rate(platform.settings.rate_guests_per_ip), what="new guests from this address")
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
     return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)
@@ -78,4 +83,15 @@ def changing_visitor(
     """The visitor of a state-changing request, which must carry the session's CSRF token."""
     if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
         raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+    # Per person per route, so routers need no limits of their own (the per-IP one is app-wide:
+    # limit_changes_by_ip).
+    route = limits.route_name(request)
+    enforce(platform.limiter, limits.changes_by_person_key(visitor.user.id, route), limits.rate(platform.settings.rate_changes_per_person), what=f"{route} requests")
     return visitor
+
+
+async def limit_changes_by_ip(request: Request, platform: Platform = Depends(get_platform)) -> None:
+    """Every state-changing host request, whoever sends it (signed in or not, with or without a
+    CSRF token), counts against its address's limit."""
+    if request.method not in limits.SAFE_METHODS:
+        await limits.hit(platform.limiter, limits.changes_by_ip_key(client_ip(request)), platform.settings.rate_changes_per_ip, what="requests from this address")
