@@ -41,15 +41,19 @@ def test_a_locked_episode_is_refused_whatever_url_is_tried(client, series, playe
     owner.post(f"/api/dramas/{series['id']}/episodes/3/unlock", json={"method": "coins"}, headers=csrf_of(owner))
     url = play(owner, series["id"], 3).json()["urls"]["mp4_480"]
     parts = urlsplit(url)
-    assert player.get(parts.path).status_code == 402  # no signature
+    assert player.get(parts.path).status_code == 403  # no signature
+    # Another file of the same episode with the owner's signature: allowed by design, to the owner only.
     forged = parts.path.replace("480p.mp4", "720p.mp4") + "?" + parts.query
-    assert player.get(forged).status_code == 200  # same episode, same signature: allowed by design
+    assert owner.get(forged).status_code == 200
+    assert player.get(forged).json()["code"] == "MEDIA_LINK_NOT_YOURS"
     episode_4 = play(owner, series["id"], 4)
     assert episode_4.status_code == 402
     other_episode_path = "/".join(parts.path.split("/")[:3]) + "/ep_other/" + "/".join(parts.path.split("/")[4:])
     assert player.get(other_episode_path + "?" + parts.query).status_code == 404
     tampered = parts.query.replace("exp=", "exp=9")
-    assert player.get(parts.path + "?" + tampered).json()["code"] == "MEDIA_LINK_INVALID"
+    assert owner.get(parts.path + "?" + tampered).json()["code"] == "MEDIA_LINK_NOT_YOURS"
+    free = urlsplit(play(owner, series["id"], 1).json()["urls"]["mp4_480"])
+    assert player.get(free.path + "?" + free.query.replace("exp=", "exp=9")).json()["code"] == "MEDIA_LINK_INVALID"
 
 
 def test_an_expired_media_url_is_refused(client, series, player, platform):
@@ -59,7 +63,7 @@ def test_an_expired_media_url_is_refused(client, series, player, platform):
     past = int(time.time()) - 10
     sig = access._signature(platform.secret, episode_id, media_key, past)
     response = player.get(f"{parts.path}?exp={past}&sig={sig}")
-    assert response.status_code == 402 and response.json()["code"] == "MEDIA_LINK_EXPIRED"
+    assert response.status_code == 403 and response.json()["code"] == "MEDIA_LINK_EXPIRED"
 
 
 def test_the_hls_playlist_carries_the_signature_to_every_segment(client, series, player):

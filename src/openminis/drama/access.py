@@ -23,12 +23,10 @@ from openminis.drama.catalog import episode as ready_episode
 from openminis.drama.catalog import published_series
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
 from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.identity import service as identity
 from openminis.payments.settings_service import get as payment_settings
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
-
-URL_LIFETIME = timedelta(hours=6)
-
 
 class EpisodeLocked(PlatformError):
     status = 402
@@ -171,10 +169,27 @@ def buy_series(
 
 # Signed media URLs -----------------------------------------------------------------------------
 
+# A free episode's URL is a plain bearer link: anyone may watch it anyway. A paid episode's URL is
+# bound to the viewer's sign-in session (its token's hash is part of the signature) and lives for
+# minutes: copied to another browser it fails at once, and it stops working soon after.
+FREE_URL_LIFETIME = timedelta(hours=6)
+PAID_URL_LIFETIME = timedelta(minutes=5)
 
-def _signature(secret: str, episode_id: str, media_key: str, expires: int) -> str:
-    message = f"drama-media\0{episode_id}\0{media_key}\0{expires}".encode()
+
+class MediaRefused(PlatformError):
+    status = 403
+    code = "MEDIA_LINK_INVALID"
+
+
+def _signature(secret: str, episode_id: str, media_key: str, expires: int, viewer: str = "") -> str:
+    message = f"drama-media\0{episode_id}\0{media_key}\0{expires}\0{viewer}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def media_query(secret: str, episode: Episode, expires: int, viewer: str = "") -> str:
+    """The query string that opens an episode's media until ``expires``, for ``viewer`` (a session
+    token's hash) or, when empty, for anyone."""
+    return f"exp={expires}&sig={_signature(secret, episode.id, episode.media_key or '', expires, viewer)}"
 
 
 @dataclass(frozen=True)
@@ -183,29 +198,52 @@ class Playback:
     urls: dict[str, str]
 
 
-def playback(session: Session, secret: str, *, user_id: str, series_id: str, number: int, base_url: str) -> Playback:
-    """Signed, expiring URLs of an episode's media, for a person who may watch it."""
+def playback(session: Session, secret: str, *, user_id: str, viewer: str, series_id: str, number: int, base_url: str) -> Playback:
+    """Signed, expiring URLs of an episode's media, for a person who may watch it; a paid episode's
+    are bound to ``viewer``, the hash of the session token the request came with."""
     series = published_series(session, series_id)
     episode = ready_episode(session, series.id, number)
-    if not access(session, user_id, series, episode):
+    why = access(session, user_id, series, episode)
+    if not why:
         raise EpisodeLocked(f"episode {number} is locked", field="number")
-    expires = int(time.time() + URL_LIFETIME.total_seconds())
-    query = f"exp={expires}&sig={_signature(secret, episode.id, episode.media_key, expires)}"
+    free = why == "free"
+    expires = int(time.time() + (FREE_URL_LIFETIME if free else PAID_URL_LIFETIME).total_seconds())
+    query = media_query(secret, episode, expires, "" if free else viewer)
     root = f"{base_url}/media/drama/{episode.id}/{episode.media_key}"
     urls = {name: f"{root}/{path}?{query}" for name, path in (("mp4_720", "720p.mp4"), ("mp4_480", "480p.mp4"), ("hls", "master.m3u8"), ("poster", "poster.jpg"))}
     return Playback(expires_at=expires, urls=urls)
 
 
-def check_media_url(secret: str, episode_id: str, media_key: str, exp: str, sig: str) -> int:
-    """The URL's expiry if its signature holds and it has not expired; raises otherwise."""
+def check_media_url(session: Session, secret: str, episode: Episode, exp: str, sig: str, session_token: str | None) -> str:
+    """Whom the URL was made for ("" for anyone: a free episode) if its signature holds for this
+    request and it has not expired; raises 403 otherwise. A paid episode's URL holds only with the
+    cookie of the session it was made for, while that session is still signed in."""
     if not exp.isdigit() or len(exp) > 12:
-        raise EpisodeLocked("this media link is not valid", code="MEDIA_LINK_INVALID")
+        raise MediaRefused("this media link is not valid")
     expires = int(exp)
-    if not hmac.compare_digest(_signature(secret, episode_id, media_key, expires), sig or ""):
-        raise EpisodeLocked("this media link is not valid", code="MEDIA_LINK_INVALID")
+    series = session.get(Series, episode.series_id)
+    viewer = ""
+    if series is None or episode.number > series.free_episodes:
+        viewer = identity.token_hash(session_token) if identity.user_for_token(session, session_token) else ""
+        if not viewer:
+            raise MediaRefused("this media link is for another viewer; open the episode in the player", code="MEDIA_LINK_NOT_YOURS")
+    if not hmac.compare_digest(_signature(secret, episode.id, episode.media_key or "", expires, viewer), sig or ""):
+        if viewer:
+            raise MediaRefused("this media link is for another viewer; open the episode in the player", code="MEDIA_LINK_NOT_YOURS")
+        raise MediaRefused("this media link is not valid")
     if expires < time.time():
-        raise EpisodeLocked("this media link has expired; ask for a new one", code="MEDIA_LINK_EXPIRED")
-    return expires
+        raise MediaRefused("this media link has expired; ask for a new one", code="MEDIA_LINK_EXPIRED")
+    return viewer
+
+
+def playlist_query(secret: str, episode: Episode, exp: str, sig: str, viewer: str) -> str:
+    """The query the lines of an HLS playlist carry. A paid episode's segments are fetched as the
+    episode plays, long after the playlist: they get a signature (bound to the same session, so
+    still useless to anyone else) that lasts the episode's length beyond the link's own minutes."""
+    if not viewer:
+        return f"exp={exp}&sig={sig}"
+    lasts = PAID_URL_LIFETIME.total_seconds() + episode.duration_ms / 1000
+    return media_query(secret, episode, max(int(exp), int(time.time() + lasts)), viewer)
 
 
 def save_progress(session: Session, *, user_id: str, series_id: str, number: int, position_ms: int) -> None:

@@ -18,7 +18,8 @@ from openminis.drama.schemas import (
 from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+from openminis.identity.service import token_hash
+from openminis.web.dependencies import SESSION_COOKIE, Visitor, changing_visitor, current_visitor, get_platform, get_session
 
 router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
@@ -60,7 +61,10 @@ def series_detail(series_id: str = SeriesId, visitor: Visitor = Depends(current_
 @router.post("/api/dramas/{series_id}/episodes/{number}/playback", response_model=PlaybackOut)
 def playback(series_id: str = SeriesId, number: int = Number, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> PlaybackOut:
     """Signed, expiring media URLs; 402 EPISODE_LOCKED when the person may not watch it."""
-    signed = access.playback(session, platform.secret, user_id=visitor.user.id, series_id=series_id, number=number, base_url=platform.settings.host_origin)
+    signed = access.playback(
+        session, platform.secret, user_id=visitor.user.id, viewer=token_hash(visitor.session_token), series_id=series_id, number=number,
+        base_url=platform.settings.host_origin,
+    )
     return PlaybackOut(expires_at=signed.expires_at, urls=signed.urls)
 
 
@@ -128,22 +132,26 @@ def media(
     exp: str = Query(default="", max_length=12), sig: str = Query(default="", max_length=64), cover: str = Query(default=""),
     session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ):
-    """Episode media, only through a signed, unexpired URL. Posters and thumbnails are public
-    (``cover``): they are what a locked episode shows in the list."""
+    """Episode media, only through a signed, unexpired URL; a paid episode's only with the cookie of
+    the session it was signed for (the media origin is the host's own, so the player's requests
+    carry it). Posters and thumbnails are public (``cover``): they are what a locked episode shows
+    in the list."""
     public = cover == "1" and (path == "poster.jpg" or (path.startswith("thumb-") and path.endswith(".jpg")))
     episode = session.get(Episode, episode_id)
     if episode is None or episode.media_key != media_key or episode.status != "ready":
         raise NotFound("no such media")
+    viewer = ""
     if not public:
-        expires = access.check_media_url(platform.secret, episode_id, media_key, exp, sig)
+        viewer = access.check_media_url(session, platform.secret, episode, exp, sig, request.cookies.get(SESSION_COOKIE))
     folder = platform.settings.data_dir / "media" / "drama" / media_key
     target = (folder / path).resolve()
     if folder.resolve() not in target.parents or not target.is_file():
         raise NotFound("no such media")
     suffix = FilePath(path).suffix
     if suffix == ".m3u8":
-        # Each segment and variant must carry the same signature, or the player could not fetch them.
-        lines = [line if not line or line.startswith("#") else f"{line}?exp={exp}&sig={sig}" for line in target.read_text().splitlines()]
+        # Each segment and variant must carry a signature, or the player could not fetch them.
+        query = access.playlist_query(platform.secret, episode, exp, sig, viewer)
+        lines = [line if not line or line.startswith("#") else f"{line}?{query}" for line in target.read_text().splitlines()]
         return Response("\n".join(lines) + "\n", media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "private, no-store"})
-    max_age = 86_400 if public else max(0, expires - int(time.time()))
+    max_age = 86_400 if public else max(0, int(exp) - int(time.time()))
     return FileResponse(target, media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"), headers={"Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, immutable"})

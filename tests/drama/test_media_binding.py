@@ -1,0 +1,107 @@
+"""A paid episode's media URL plays only in the browser session it was made for, for minutes;
+a free episode's URL is a public link."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+from openminis.db import utcnow
+from openminis.drama import access
+from openminis.drama.models import Episode, EpisodeUnlock
+from openminis.identity.service import token_hash
+from tests.studio import browser, csrf_of
+
+
+def user_id_of(player) -> str:
+    return player.get("/api/me").json()["user"]["id"]
+
+
+def grant(platform, player, series_id: str, number: int) -> None:
+    """The person may watch the episode (as after a coin unlock; unlocking has tests of its own)."""
+    user_id = user_id_of(player)
+    with platform.db.session() as session:
+        episode = session.query(Episode).filter_by(series_id=series_id, number=number).one()
+        session.add(EpisodeUnlock(user_id=user_id, episode_id=episode.id, series_id=series_id, method="coins", created_at=utcnow()))
+        session.commit()
+
+
+def urls_of(player, series_id: str, number: int) -> dict:
+    response = player.post(f"/api/dramas/{series_id}/episodes/{number}/playback")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_a_paid_episode_url_copied_to_another_session_is_refused(client, series, player, platform):
+    grant(platform, player, series["id"], 3)
+    url = local(urls_of(player, series["id"], 3)["urls"]["mp4_480"])
+    assert player.get(url, headers={"Range": "bytes=0-99"}).status_code == 206
+    thief = browser(client)
+    thief.get("/api/me")  # a session of its own
+    copied = thief.get(url, headers={"Range": "bytes=0-99"})
+    assert copied.status_code == 403 and copied.json()["code"] == "MEDIA_LINK_NOT_YOURS"
+    # Nor with no cookie at all (a download tool, a shared link).
+    anonymous = browser(client).get(url)
+    assert anonymous.status_code == 403 and anonymous.json()["code"] == "MEDIA_LINK_NOT_YOURS"
+
+
+def test_a_paid_episode_url_lives_minutes_and_is_refused_once_expired(client, series, player, platform):
+    grant(platform, player, series["id"], 3)
+    signed = urls_of(player, series["id"], 3)
+    assert signed["expires_at"] - time.time() <= access.PAID_URL_LIFETIME.total_seconds() <= 10 * 60
+    parts = urlsplit(signed["urls"]["mp4_720"])
+    episode_id, media_key = parts.path.split("/")[3:5]
+    viewer = token_hash(player.cookies["minis_session"])
+    past = int(time.time()) - 1
+    # Signed for this very session, but expired: refused even to its owner, who asks for a new one.
+    expired = player.get(f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, viewer)}")
+    assert expired.status_code == 403 and expired.json()["code"] == "MEDIA_LINK_EXPIRED"
+    assert player.get(local(urls_of(player, series["id"], 3)["urls"]["mp4_720"]), headers={"Range": "bytes=0-9"}).status_code == 206
+
+
+def test_a_paid_episode_url_stops_when_its_session_signs_out(client, series, player, platform):
+    grant(platform, player, series["id"], 3)
+    url = local(urls_of(player, series["id"], 3)["urls"]["poster"])
+    cookie = player.cookies["minis_session"]
+    assert player.get(url).status_code == 200
+    assert player.post("/api/account/sign-out", headers=csrf_of(player)).status_code == 200
+    stale = browser(client)
+    stale.cookies.set("minis_session", cookie)  # the old cookie, kept after signing out
+    assert stale.get(url).status_code == 403
+
+
+def test_a_free_episode_url_is_public_for_hours(client, series, player):
+    signed = urls_of(player, series["id"], 1)
+    assert signed["expires_at"] - time.time() > 60 * 60
+    stranger = browser(client)
+    video = stranger.get(local(signed["urls"]["mp4_480"]), headers={"Range": "bytes=0-99"})
+    assert video.status_code == 206 and len(video.content) == 100
+
+
+def test_a_paid_episode_hls_segments_play_in_its_session_beyond_the_links_minutes_and_nowhere_else(client, series, player, platform):
+    grant(platform, player, series["id"], 4)
+    hls = urlsplit(urls_of(player, series["id"], 4)["urls"]["hls"])
+    folder = hls.path.rsplit("/", 1)[0]
+    master = player.get(f"{hls.path}?{hls.query}")
+    assert master.status_code == 200
+    variant_line = next(line for line in master.text.splitlines() if line and not line.startswith("#"))
+    variant = player.get(f"{folder}/{variant_line}")
+    assert variant.status_code == 200
+    variant_folder = f"{folder}/{variant_line.split('?')[0]}".rsplit("/", 1)[0]
+    segment = next(line for line in variant.text.splitlines() if line.startswith("seg-"))
+    # A segment is fetched as the episode plays: its signature lasts the episode's length beyond the link's.
+    link_expiry = int(parse_qs(hls.query)["exp"][0])
+    with platform.db.session() as session:
+        duration = session.get(Episode, urlsplit(variant_folder).path.split("/")[3]).duration_ms / 1000
+    assert int(parse_qs(segment.split("?", 1)[1])["exp"][0]) >= link_expiry + int(duration) - 1
+    assert player.get(f"{variant_folder}/{segment}").headers["content-type"] == "video/mp2t"
+    # The same segment URL, copied, plays nowhere else.
+    thief = browser(client)
+    thief.get("/api/me")
+    assert thief.get(f"{variant_folder}/{segment}").status_code == 403
+    assert thief.get(f"{hls.path}?{hls.query}").status_code == 403
