@@ -20,6 +20,9 @@ def game(platform):
     publish(platform)
 
 
+HOST = {"Origin": "http://localhost:8000"}  # what a browser on the host page sends
+
+
 def stored(platform) -> list[tuple]:
     return platform.events.query("SELECT type, app_id, user_id, launch_id, load_ms, duration_ms, prewarmed FROM events ORDER BY type")
 
@@ -39,7 +42,7 @@ def test_a_batch_keeps_its_good_events_and_names_why_each_bad_one_failed(client,
         {"type": "click", "app_id": "test-game", "ts": now_ms(), "source": "radio"},
         {"type": "click", "app_id": "test-game", "ts": now_ms(), "extra": 1},
     ]
-    body = client.post("/api/events", json={"events": events}).json()
+    body = client.post("/api/events", json={"events": events}, headers=HOST).json()
     assert body["accepted"] == 2
     reasons = {item["index"]: item["reason"] for item in body["rejected"]}
     assert sorted(reasons) == [2, 3, 4, 5, 6, 7, 8, 9, 10]
@@ -58,8 +61,9 @@ def test_a_batch_keeps_its_good_events_and_names_why_each_bad_one_failed(client,
 
 
 def test_a_batch_over_the_limit_is_refused_whole(client, game, platform):
+    client.get("/api/me")
     events = [{"type": "click", "app_id": "test-game", "ts": now_ms()}] * (platform.settings.events_batch_max + 1)
-    response = client.post("/api/events", json={"events": events})
+    response = client.post("/api/events", json={"events": events}, headers=HOST)
     assert response.status_code == 422
     assert stored(platform) == []
 
@@ -74,6 +78,39 @@ def test_events_from_another_origin_are_refused(client, game, platform):
     assert stored(platform) == []
 
 
-def test_events_without_a_session_are_kept_without_a_user(client, game, platform):
-    client.post("/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]})
-    assert stored(platform)[0][2] is None
+def test_events_without_a_session_are_refused(client, game, platform):
+    response = client.post("/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]}, headers=HOST)
+    assert (response.status_code, response.json()["code"]) == (401, "SESSION_REQUIRED")
+    assert stored(platform) == []
+
+
+def test_events_without_an_origin_are_refused_even_with_a_session(client, game, platform):
+    client.get("/api/me")
+    response = client.post("/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]})
+    assert (response.status_code, response.json()["code"]) == (403, "BAD_ORIGIN")
+    assert stored(platform) == []
+
+
+def test_a_persons_event_batches_are_rate_limited_with_retry_after(client, game, platform):
+    platform.settings.rate_event_batches_per_person = "3/minute"
+    client.get("/api/me")
+    answers = [client.post("/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]}, headers=HOST) for _ in range(5)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
+    assert answers[3].json()["code"] == "RATE_LIMITED"
+    assert 1 <= int(answers[3].headers["Retry-After"]) <= 20
+    assert len(stored(platform)) == 3
+
+
+def test_an_apps_events_beyond_its_rate_are_rejected_and_other_apps_events_kept(client, platform):
+    publish(platform)
+    publish(platform, id="other-game", name="Other Game")
+    platform.settings.rate_events_per_app = "4/minute"
+    client.get("/api/me")
+    game, other = ({"type": "exposure", "app_id": app_id, "ts": now_ms(), "source": "feed"} for app_id in ("test-game", "other-game"))
+    first = client.post("/api/events", json={"events": [game, game, game, other]}, headers=HOST).json()
+    assert first["accepted"] == 4 and first["rejected"] == []
+    # test-game has 1 of its 4 left, other-game 3: test-game's two are rejected, other-game's kept.
+    second = client.post("/api/events", json={"events": [game, other, game, other]}, headers=HOST).json()
+    assert second["accepted"] == 2
+    assert second["rejected"] == [{"index": i, "reason": "app_id: too many events for this app; retry later"} for i in (0, 2)]
+    assert sorted(row[1] for row in stored(platform)) == ["other-game"] * 3 + ["test-game"] * 3

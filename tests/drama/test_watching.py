@@ -24,7 +24,7 @@ def watch(person, app_id: str, series_id: str, started: list[int], finished: lis
     person.get("/api/me")
     events = [{"type": "episode_play", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n, "source": "hub"} for n in started]
     events += [{"type": "episode_complete", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n} for n in finished]
-    return person.post("/api/events", json={"events": events}).json()
+    return person.post("/api/events", json={"events": events}, headers={"Origin": "http://localhost:8000"}).json()
 
 
 @pytest.fixture
@@ -53,6 +53,7 @@ def watched(client, series, studio):
 
 
 def test_episode_events_need_their_series_and_episode(client, series, studio):
+    client.get("/api/me")
     result = client.post(
         "/api/events",
         json={"events": [
@@ -61,6 +62,7 @@ def test_episode_events_need_their_series_and_episode(client, series, studio):
             {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": "bad id!", "episode": 1},
             {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": series["id"], "episode": 0},
         ]},
+        headers={"Origin": "http://localhost:8000"},
     ).json()
     assert result["accepted"] == 0
     reasons = [rejection["reason"] for rejection in result["rejected"]]

@@ -46,8 +46,10 @@ class Feed:
         return post_id
 
     def events(self, type: str, post_id: str, times: int, *, user_id: str | None = None) -> None:
+        """``times`` events about the post: from one person when ``user_id`` is given, else from
+        ``times`` different people (a person counts once per item per day)."""
         at = self.now - timedelta(minutes=5)
-        rows = [(type, "any-app", user_id, None, "feed", at, at, post_id)] * times
+        rows = [(type, "any-app", user_id or f"viewer-{n}", None, "feed", at, at, post_id) for n in range(times)]
         self.platform.events.append(rows, EVENT_COLUMNS)
 
     def engagement(self, post_id: str, *, exposures: int, clicks: int, completes: int) -> None:
@@ -119,8 +121,11 @@ def test_an_unseen_item_starts_at_the_average_rate_not_at_zero(feed):
 def test_a_person_who_plays_puzzle_games_sees_puzzle_items_higher_than_another_person(feed):
     puzzles = [feed.post("puzzle", age=timedelta(hours=n)) for n in range(10)]
     racing = [feed.post("racing", age=timedelta(hours=n)) for n in range(10)]
-    feed.events("click", puzzles[0], 4, user_id="puzzler")
-    feed.events("launch", puzzles[1], 3, user_id="puzzler")
+    # Seven puzzle choices to one racing one (each item counts once a day: repeats add nothing).
+    for post_id in puzzles[:4]:
+        feed.events("click", post_id, 3, user_id="puzzler")
+    for post_id in puzzles[4:7]:
+        feed.events("launch", post_id, 2, user_id="puzzler")
     feed.events("click", racing[0], 1, user_id="puzzler")
     order = feed.order("puzzler")
     assert set(order[:10]) == {f"post:{post_id}" for post_id in puzzles}

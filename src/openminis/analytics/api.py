@@ -8,22 +8,40 @@ from sqlalchemy.orm import Session
 from openminis.analytics import service
 from openminis.analytics.schemas import IngestOut
 from openminis.catalog import service as catalog
+from openminis.errors import Forbidden, PlatformError
 from openminis.identity import service as identity
 from openminis.platform import Platform
-from openminis.web.dependencies import SESSION_COOKIE, check_origin, get_platform, get_session
+from openminis.ratelimit import enforce
+from openminis.web import limits
+from openminis.web.dependencies import SESSION_COOKIE, get_platform, get_session
 
 router = APIRouter(prefix="/api", tags=["analytics"])
 
 
-@router.post("/events", response_model=IngestOut, dependencies=[Depends(check_origin)])
+class SessionRequired(PlatformError):
+    status = 401
+    code = "SESSION_REQUIRED"
+
+
+@router.post("/events", response_model=IngestOut)
 def ingest_events(
     request: Request,
     events: Any = Body(embed=True),
     session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> IngestOut:
-    # sendBeacon cannot send a CSRF header, and an event spends nothing: the Origin check suffices.
+    """The host's events. What ranks the feed and fills the funnel must come from a person's browser
+    on the host page: the Origin must be the host's (browsers send it on every POST, sendBeacon too,
+    and a script cannot make a browser lie about it), and the session cookie must name a person, whose
+    batches are rate limited. sendBeacon cannot send a CSRF header, and an event spends nothing: the
+    Origin and the session suffice."""
+    if request.headers.get("origin") != platform.settings.host_origin:
+        raise Forbidden("events are accepted from the host page only (its Origin header)", code="BAD_ORIGIN")
     user = identity.user_for_token(session, request.cookies.get(SESSION_COOKIE))
+    if user is None:
+        raise SessionRequired("events need the person's session cookie")
+    settings = platform.settings
+    enforce(platform.limiter, f"events:person:{user.id}", limits.rate(settings.rate_event_batches_per_person), what="event batches")
     known: dict[str, bool] = {}
 
     def app_exists(app_id: str) -> bool:
@@ -31,10 +49,16 @@ def ingest_events(
             known[app_id] = catalog.app_exists(session, app_id)
         return known[app_id]
 
+    per_app = limits.rate(settings.rate_events_per_app)
+
+    def within_app_rate(app_id: str, count: int) -> bool:
+        return platform.limiter.hit(f"events:app:{app_id}", per_app, min(count, per_app.limit)).allowed
+
     return service.ingest(
         platform.events,
         events,
-        user_id=user.id if user else None,
+        user_id=user.id,
         app_exists=app_exists,
-        max_batch=platform.settings.events_batch_max,
+        within_app_rate=within_app_rate,
+        max_batch=settings.events_batch_max,
     )

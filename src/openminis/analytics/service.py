@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -29,13 +30,17 @@ def ingest(
     app_exists: Callable[[str], bool],
     max_batch: int,
     now: datetime | None = None,
+    within_app_rate: Callable[[str, int], bool] | None = None,
 ) -> IngestOut:
+    """Keep the good events of a batch. ``within_app_rate(app_id, count)`` counts an app's events
+    against its rate: when it says no, that app's events of the batch are rejected (the others kept)."""
     if not isinstance(raw_events, list):
         raise InvalidArgument("events must be a list", field="events")
     if len(raw_events) > max_batch:
         raise InvalidArgument(f"at most {max_batch} events per batch", field="events")
     now = now or datetime.now(UTC)
     rows: list[tuple] = []
+    indexes: list[int] = []
     rejected: list[Rejection] = []
     for index, raw in enumerate(raw_events):
         reason = None
@@ -54,6 +59,14 @@ def ingest(
             event.type, event.app_id, user_id, event.launch_id, event.source, ts, now, event.load_ms, event.duration_ms, event.prewarmed,
             event.post_id, event.creator_id, event.series_id, event.episode,
         ))
+        indexes.append(index)
+    if within_app_rate is not None and rows:
+        counts = Counter(row[1] for row in rows)
+        over = {app_id for app_id, count in counts.items() if not within_app_rate(app_id, count)}
+        if over:
+            rejected += [Rejection(index=i, reason="app_id: too many events for this app; retry later") for i, row in zip(indexes, rows) if row[1] in over]
+            rejected.sort(key=lambda rejection: rejection.index)
+            rows = [row for row in rows if row[1] not in over]
     store.append(rows, ROW_COLUMNS)
     return IngestOut(accepted=len(rows), rejected=rejected)
 
