@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -20,10 +21,21 @@ def csrf_of(browser: TestClient) -> dict[str, str]:
     return {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
 
 
+def mailed_code(browser: TestClient, email: str) -> str:
+    """The verification code last mailed to ``email`` (the log mailbox keeps its messages)."""
+    for message in reversed(browser.app.platform.mailbox.outbox):
+        if message["To"] == email.lower() and (found := re.search(r"verification code is (\d{6})", message.get_content())):
+            return found.group(1)
+    raise AssertionError(f"no verification code was mailed to {email}")
+
+
 def sign_up(browser: TestClient, email: str, password: str = "correct horse battery") -> dict[str, str]:
+    """A full account: register, then the code from the mailbox proves the email."""
     headers = csrf_of(browser)
     response = browser.post("/api/account/register", json={"email": email, "password": password}, headers=headers)
     assert response.status_code == 200, response.text
+    verified = browser.post("/api/account/verify", json={"code": mailed_code(browser, email)}, headers=headers)
+    assert verified.status_code == 200, verified.text
     return headers
 
 
@@ -74,10 +86,16 @@ def login_code(player: TestClient, app_id: str) -> str:
 TEST_CARD = "4242 4242 4242 4242"
 
 
+def shown_pack(player: TestClient, pack_id: str, market: str = "US") -> dict:
+    """The top-up the host's sheet sends for a pack: at the price and for the coins it shows."""
+    pack = next(p for p in player.get(f"/api/wallet/packs?market={market}").json()["items"] if p["id"] == pack_id)
+    return {"pack_id": pack_id, "market": market, "amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]}
+
+
 def top_up(player: TestClient, pack_id: str = "coins-1200", card: str = TEST_CARD) -> dict:
     """Buy a coin pack through the sandbox checkout, as the host's sheet does."""
     headers = csrf_of(player)
-    topup = player.post("/api/wallet/topups", json={"pack_id": pack_id, "market": "US"}, headers=headers)
+    topup = player.post("/api/wallet/topups", json=shown_pack(player, pack_id), headers=headers)
     assert topup.status_code == 201, topup.text
     return player.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": card}, headers=headers).json()
 
@@ -95,6 +113,14 @@ def put_product(client: TestClient, app: DevApp, product_id: str, *, type: str =
     assert response.status_code == 200, response.text
 
 
-def buy(player: TestClient, app_id: str, product_id: str, key: str, quantity: int = 1):
-    body = {"product_id": product_id, "quantity": quantity, "payload": f"for {key}", "idempotency_key": key}
+def shown_price(player: TestClient, app_id: str, product_id: str) -> int:
+    """A product's price as the host's pay sheet shows it."""
+    return next(p["price"] for p in player.get(f"/api/apps/{app_id}/products").json()["items"] if p["id"] == product_id)
+
+
+def buy(player: TestClient, app_id: str, product_id: str, key: str, quantity: int = 1, amount: int | None = None):
+    """A purchase confirmed on the pay sheet at ``amount`` (by default the price it shows now)."""
+    if amount is None:
+        amount = shown_price(player, app_id, product_id) * quantity
+    body = {"product_id": product_id, "quantity": quantity, "payload": f"for {key}", "idempotency_key": key, "amount": amount, "currency": "COIN"}
     return player.post(f"/api/apps/{app_id}/purchases", json=body, headers=csrf_of(player))

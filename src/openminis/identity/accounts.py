@@ -1,25 +1,40 @@
-"""Full accounts: a guest adds an email (and a password, or signs in by one-time link) and keeps everything."""
+"""Full accounts: a guest adds an email (and a password, or signs in by one-time link) and keeps everything.
+
+Two rules keep one person out of another's account:
+
+- An email is an account's only once its owner proved it: by the code mailed to it
+  (registration) or by confirming a sign-in link mailed to it. Until then anyone may ask for any
+  address; whoever proves it first gets it, and the others' unproved claims go.
+- A sign-in link signs in only when a person confirms it on the host's page (a POST with the
+  session's CSRF token), never on opening it: an <img> or a redirect to the link changes nothing.
+  It upgrades the guest who asked for it only when that guest's own browser confirms it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, PlatformError
 from openminis.identity.mail import Mailbox
-from openminis.identity.models import AuthSession, SignInLink, User
+from openminis.identity.models import AuthSession, EmailVerification, SignInLink, User
 from openminis.identity.service import new_session, new_user, token_hash
 
 hasher = PasswordHasher()
 LINK_TTL = timedelta(minutes=15)
+CODE_TTL = timedelta(minutes=15)
+CODE_ATTEMPTS = 5  # then the code is void: 5 guesses in a million, and a new code costs a new email
 MIN_PASSWORD = 8
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
@@ -28,6 +43,16 @@ _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
 class SignInFailed(PlatformError):
     status = 401
     code = "SIGN_IN_FAILED"
+
+
+class LinkInvalid(PlatformError):
+    status = 410
+    code = "LINK_INVALID"
+
+
+class CodeInvalid(PlatformError):
+    status = 422
+    code = "CODE_INVALID"
 
 
 def normalize_email(email: str) -> str:
@@ -42,21 +67,126 @@ def _check_password(password: str) -> None:
         raise InvalidArgument(f"password must be {MIN_PASSWORD} to 256 characters", field="password")
 
 
+def _email_taken() -> Conflict:
+    return Conflict("an account with this email exists; sign in instead", code="EMAIL_TAKEN", field="email")
+
+
+def _verified_owner(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email, User.email_verified_at.is_not(None)))
+
+
+def _take_email(session: Session, user: User, email: str, *, password_hash: str | None = None) -> User:
+    """The email is proved to be this person's: it becomes ``user``'s, verified. Every other claim
+    on it goes: registrations waiting for a code, and an account that registered it before
+    verification existed (it keeps its coins as a guest of the browsers signed in to it, but
+    neither the email nor its password sign anyone in to it any more)."""
+    session.execute(delete(EmailVerification).where(EmailVerification.email == email))
+    for squatter in session.scalars(select(User).where(User.email == email, User.id != user.id, User.email_verified_at.is_(None))):
+        squatter.email, squatter.password_hash, squatter.kind = None, None, "guest"
+    session.flush()
+    user.email, user.kind, user.email_verified_at = email, "full", utcnow()
+    if password_hash is not None:
+        user.password_hash = password_hash
+    try:
+        session.flush()
+    except IntegrityError:  # a verified owner got there first, in a concurrent request
+        session.rollback()
+        raise _email_taken() from None
+    return user
+
+
 def register(session: Session, user: User, *, email: str, password: str) -> User:
-    """Upgrade the current guest to a full account in place: coins, saves and purchases stay."""
+    """A full account for an email the platform itself vouches for (the demo's creators); people
+    register with ``start_registration`` and prove their email with the code."""
     if user.kind != "guest":
         raise Conflict("this browser is already signed in to an account; sign out first", code="ALREADY_REGISTERED")
     email = normalize_email(email)
     _check_password(password)
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("an account with this email exists; sign in instead", code="EMAIL_TAKEN", field="email")
-    user.email, user.password_hash, user.kind = email, hasher.hash(password), "full"
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("an account with this email exists; sign in instead", code="EMAIL_TAKEN", field="email") from None
+    if _verified_owner(session, email) is not None:
+        raise _email_taken()
+    _take_email(session, user, email, password_hash=hasher.hash(password))
+    session.commit()
     return user
+
+
+def _code_hash(user_id: str, email: str, code: str) -> str:
+    return hashlib.sha256(f"{user_id}:{email}:{code}".encode()).hexdigest()
+
+
+def _mail_code(session: Session, mailbox: Mailbox, user: User, email: str, password_hash: str | None) -> EmailVerification:
+    """A new code for ``email``, replacing any the person was sent before, mailed now."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
+    pending = EmailVerification(
+        user_id=user.id, email=email, password_hash=password_hash, code_hash=_code_hash(user.id, email, code), expires_at=utcnow() + CODE_TTL
+    )
+    session.add(pending)
+    session.flush()
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    mailbox.send(
+        to=email, subject="Your openminis verification code",
+        text=(
+            f"Hello,\n\nYour openminis verification code is {code}\n\n"
+            f"Enter it where you signed up, within {minutes} minutes. If you did not sign up, ignore this email: "
+            "no account gets this address without the code.\n"
+        ),
+    )
+    return pending
+
+
+def start_registration(session: Session, mailbox: Mailbox, user: User, *, email: str, password: str) -> EmailVerification:
+    """The guest asks for an account: nothing is theirs yet, a code goes to the email. The guest
+    becomes a full account, keeping everything, when the code comes back (``confirm_email``)."""
+    if user.kind != "guest":
+        raise Conflict("this browser is already signed in to an account; sign out first", code="ALREADY_REGISTERED")
+    email = normalize_email(email)
+    _check_password(password)
+    if _verified_owner(session, email) is not None:
+        raise _email_taken()
+    return _mail_code(session, mailbox, user, email, hasher.hash(password))
+
+
+def resend_code(session: Session, mailbox: Mailbox, user: User) -> EmailVerification:
+    """Another code: for the registration waiting for one, or for an account made before
+    verification existed, which proves the email it has."""
+    pending = session.get(EmailVerification, user.id)
+    if pending is not None:
+        return _mail_code(session, mailbox, user, pending.email, pending.password_hash)
+    if user.kind == "full" and user.email and user.email_verified_at is None:
+        return _mail_code(session, mailbox, user, user.email, None)
+    raise Conflict("there is no email waiting for a code; sign up first", code="NOTHING_TO_VERIFY")
+
+
+def pending_email(session: Session, user: User) -> str | None:
+    """The email this person asked to register and has not proved yet."""
+    pending = session.get(EmailVerification, user.id)
+    return pending.email if pending is not None else None
+
+
+def confirm_email(session: Session, user: User, code: str) -> User:
+    """The code from the mailbox: the email is proved, the person's account is full."""
+    # The attempt counts before the code is compared, and is committed even when the answer is
+    # an error: concurrent guesses cannot share one count, and a failed guess is not rolled back.
+    counted = session.execute(
+        update(EmailVerification)
+        .where(EmailVerification.user_id == user.id, EmailVerification.attempts < CODE_ATTEMPTS, EmailVerification.expires_at > utcnow())
+        .values(attempts=EmailVerification.attempts + 1)
+    ).rowcount
+    session.commit()
+    pending = session.get(EmailVerification, user.id)
+    if pending is None:
+        raise Conflict("there is no email waiting for a code; sign up first", code="NOTHING_TO_VERIFY")
+    if not counted:
+        raise CodeInvalid("this code is not valid any more; ask for a new one", code="CODE_EXPIRED", field="code")
+    presented = "".join(code.split())
+    if not hmac.compare_digest(pending.code_hash, _code_hash(user.id, pending.email, presented)):
+        left = CODE_ATTEMPTS - pending.attempts
+        raise CodeInvalid(f"wrong code; {left} more tries" if left else "wrong code; ask for a new one", field="code")
+    if user.kind == "full" and user.email not in (None, pending.email):
+        raise Conflict("this account has another email", code="ALREADY_REGISTERED")
+    if _verified_owner(session, pending.email) not in (None, user):
+        raise _email_taken()
+    return _take_email(session, user, pending.email, password_hash=pending.password_hash)
 
 
 def sign_in_with_password(session: Session, *, email: str, password: str) -> tuple[User, str]:
@@ -74,12 +204,14 @@ def sign_in_with_password(session: Session, *, email: str, password: str) -> tup
     return user, new_session(session, user)
 
 
-def request_sign_in_link(session: Session, mailbox: Mailbox, *, email: str, guest: User | None, public_url: str) -> str:
-    """Make a one-time link and email it. The link is kept only if the email went: a failure
-    (MailUnavailable) leaves nothing behind, and the person asks again."""
+def request_sign_in_link(session: Session, mailbox: Mailbox, *, email: str, requester: User | None, browser: str, public_url: str) -> str:
+    """Make a one-time link and email it. ``browser`` is the nonce of the asking browser's link
+    cookie: the link knows where it was asked for. The link is kept only if the email went: a
+    failure (MailUnavailable) leaves nothing behind, and the person asks again."""
     email = normalize_email(email)
     token = secrets.token_urlsafe(32)
-    session.add(SignInLink(token_hash=token_hash(token), email=email, guest_id=guest.id if guest and guest.kind == "guest" else None, expires_at=utcnow() + LINK_TTL))
+    guest_id = requester.id if requester is not None and requester.kind == "guest" else None
+    session.add(SignInLink(token_hash=token_hash(token), email=email, guest_id=guest_id, browser_hash=token_hash(browser), expires_at=utcnow() + LINK_TTL))
     session.flush()
     link = f"{public_url}/account/link?token={token}"
     minutes = int(LINK_TTL.total_seconds() // 60)
@@ -98,20 +230,55 @@ def request_sign_in_link(session: Session, mailbox: Mailbox, *, email: str, gues
     return link
 
 
-def redeem_sign_in_link(session: Session, token: str) -> tuple[User, str]:
+@dataclass(frozen=True)
+class LinkOffer:
+    """What confirming a sign-in link would do, for the page that asks."""
+
+    email: str
+    account_exists: bool  # signs in to the account with this email; otherwise makes one
+    same_browser: bool  # opened in the browser that asked for it
+    keeps_guest: bool  # this browser's guest may become the account, with what it has
+    guest_id: str | None  # the guest the offer would keep
+
+
+def _open_link(session: Session, token: str) -> SignInLink:
     link = session.get(SignInLink, token_hash(token)) if token else None
     if link is None or link.used_at is not None or link.expires_at < utcnow():
-        raise SignInFailed("this sign-in link is not valid any more; ask for a new one", code="LINK_INVALID")
-    link.used_at = utcnow()
-    user = session.scalar(select(User).where(User.email == link.email))
+        raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")
+    return link
+
+
+def offer_for_link(session: Session, token: str, *, visitor: User, browser: str | None) -> LinkOffer:
+    """What the link would do if this visitor, in this browser, confirmed it. Changes nothing."""
+    link = _open_link(session, token)
+    same_browser = bool(browser) and link.browser_hash is not None and hmac.compare_digest(link.browser_hash, token_hash(browser or ""))
+    account_exists = _verified_owner(session, link.email) is not None
+    # Only the guest that asked, in the browser that asked: a link opened anywhere else never
+    # hands that guest's identity (or this browser's) to the email's account.
+    keeps_guest = not account_exists and same_browser and visitor.kind == "guest" and link.guest_id == visitor.id
+    return LinkOffer(email=link.email, account_exists=account_exists, same_browser=same_browser, keeps_guest=keeps_guest, guest_id=visitor.id if keeps_guest else None)
+
+
+def confirm_sign_in_link(session: Session, token: str, *, visitor: User, browser: str | None, keep_guest: bool) -> tuple[User, str]:
+    """The person confirmed the link on the host's page: sign this browser in to the email's
+    account, making it if there is none (from this browser's guest only if it is the guest that
+    asked, in its own browser, and the person chose to keep it)."""
+    offer = offer_for_link(session, token, visitor=visitor, browser=browser)
+    # One use, even when two confirmations race: only the update that finds the link unused wins.
+    used = session.execute(
+        update(SignInLink).where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None)).values(used_at=utcnow())
+    ).rowcount
+    if not used:
+        raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")
+    user = _verified_owner(session, offer.email)
     if user is None:
-        guest = session.get(User, link.guest_id) if link.guest_id else None
-        if guest is not None and guest.kind == "guest":
-            user = guest
-            user.email, user.kind = link.email, "full"
+        if keep_guest and offer.keeps_guest:
+            user = visitor
         else:
-            user = new_user(session, kind="full", email=link.email)
-    session.commit()
+            user = new_user(session, kind="full")
+        session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
+        _take_email(session, user, offer.email)
+    session.flush()
     return user, new_session(session, user)
 
 

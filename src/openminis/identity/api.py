@@ -1,35 +1,46 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request, Response
-from fastapi.responses import RedirectResponse
+import secrets
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
+from openminis.errors import Forbidden
 from openminis.feed import service as feed
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
 from openminis.identity.models import User
 from openminis.identity.service import csrf_token
 from openminis.identity.schemas import (
-    AuthorizationList, AuthorizationOut, LinkIn, LinkSent, LoginCodeOut, MeOut, ProfileOut, RegisterIn, RenameIn, SignInIn, UserOut,
+    AuthorizationList, AuthorizationOut, CodeSent, ConfirmLinkIn, LinkIn, LinkSent, LoginCodeOut, MeOut, ProfileOut, RegisterIn, RenameIn,
+    SignInIn, UserOut, VerifyIn,
 )
 from openminis.openapi.guards import BruteForceGuard, client_ip
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session, set_session_cookie
+from openminis.wallet import service as wallet
+from openminis.web.dependencies import (
+    Visitor, changing_visitor, clear_session_cookie, cookie_name, current_visitor, get_platform, get_session, set_session_cookie,
+)
+from openminis.web.pages import _page as host_page
 
 router = APIRouter(prefix="/api", tags=["identity"])
 pages = APIRouter(include_in_schema=False)
 AppId = Path(max_length=40)
+LINK_COOKIE = "minis_link"  # the nonce that tells a sign-in link it is opened where it was asked for
 
 
-def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, display_name=user.display_name, kind=user.kind, email=user.email, avatar_url=f"/api/avatars/{user.id}.svg")
+def user_out(user: User, pending_email: str | None = None) -> UserOut:
+    return UserOut(
+        id=user.id, display_name=user.display_name, kind=user.kind, email=user.email, avatar_url=f"/api/avatars/{user.id}.svg",
+        email_verified=user.email_verified_at is not None, pending_email=pending_email,
+    )
 
 
 @router.get("/me", response_model=MeOut)
-def me(visitor: Visitor = Depends(current_visitor)) -> MeOut:
-    return MeOut(user=user_out(visitor.user), csrf_token=visitor.csrf_token)
+def me(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> MeOut:
+    return MeOut(user=user_out(visitor.user, accounts.pending_email(session, visitor.user)), csrf_token=visitor.csrf_token)
 
 
 @router.patch("/me", response_model=UserOut)
@@ -37,10 +48,41 @@ def rename(body: RenameIn, visitor: Visitor = Depends(changing_visitor), session
     return user_out(accounts.rename(session, visitor.user, body.display_name))
 
 
-@router.post("/account/register", response_model=UserOut)
-def register(body: RegisterIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> UserOut:
-    """Turn this browser's guest into a full account; everything the guest had stays."""
-    return user_out(accounts.register(session, visitor.user, email=body.email, password=body.password))
+def _mail_guard(platform: Platform, email: str) -> None:
+    """Every email sent to an address counts: this is what limits mail-bombing it."""
+    guard = BruteForceGuard(platform, f"link:{email.strip().lower()}", platform.rates.failures)
+    guard.check()
+    guard.failed()
+
+
+@router.post("/account/register", response_model=CodeSent)
+def register(
+    body: RegisterIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> CodeSent:
+    """Ask for an account for this browser's guest: a code goes to the email, and the guest becomes
+    the account, keeping everything it had, when the code comes back (POST /api/account/verify)."""
+    _mail_guard(platform, body.email)
+    pending = accounts.start_registration(session, platform.mailbox, visitor.user, email=body.email, password=body.password)
+    session.commit()
+    return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
+
+
+@router.post("/account/verification", response_model=CodeSent)
+def resend_code(visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CodeSent:
+    """Another code, for the email waiting for one (or the unproved email of an older account)."""
+    email = accounts.pending_email(session, visitor.user) or visitor.user.email or ""
+    _mail_guard(platform, email)
+    pending = accounts.resend_code(session, platform.mailbox, visitor.user)
+    session.commit()
+    return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
+
+
+@router.post("/account/verify", response_model=UserOut)
+def verify(body: VerifyIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> UserOut:
+    """The code from the email: the email is proved, and this browser's guest is now the account."""
+    user = accounts.confirm_email(session, visitor.user, body.code)
+    session.commit()
+    return user_out(user)
 
 
 @router.post("/account/sign-in", response_model=MeOut)
@@ -70,28 +112,83 @@ def sign_in(
 
 @router.post("/account/link", response_model=LinkSent)
 def request_link(
-    body: LinkIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: LinkIn,
+    request: Request,
+    response: Response,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> LinkSent:
-    """Email a one-time sign-in link (without MINIS_SMTP_URL, the server's log is the mailbox)."""
-    guard = BruteForceGuard(platform, f"link:{body.email.strip().lower()}", platform.rates.failures)
-    guard.check()
-    guard.failed()  # every link sent counts: this is what limits mail-bombing an address
-    accounts.request_sign_in_link(session, platform.mailbox, email=body.email, guest=visitor.user, public_url=platform.settings.public_url)
+    """Email a one-time sign-in link (without MINIS_SMTP_URL, the server's log is the mailbox).
+    The browser gets a cookie that lets the link recognise it when it is opened here."""
+    _mail_guard(platform, body.email)
+    name = cookie_name(platform, LINK_COOKIE)
+    browser = request.cookies.get(name, "")
+    if not 20 <= len(browser) <= 64:
+        browser = secrets.token_urlsafe(24)
+    accounts.request_sign_in_link(
+        session, platform.mailbox, email=body.email, requester=visitor.user, browser=browser, public_url=platform.settings.public_url
+    )
+    https = platform.settings.public_url.startswith("https")
+    ttl = int(accounts.LINK_TTL.total_seconds())
+    response.set_cookie(name, browser, max_age=ttl, httponly=True, samesite="lax", secure=https, path="/")
     return LinkSent(delivery=platform.mailbox.delivery)
 
 
+@router.post("/account/link/confirm", response_model=MeOut)
+def confirm_link(
+    body: ConfirmLinkIn,
+    request: Request,
+    response: Response,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> MeOut:
+    """The person pressed Sign in on the link's page (GET /account/link): only this signs in."""
+    # Browsers send Origin on every POST; a sign-in without one did not come from the host's page.
+    if request.headers.get("origin") != platform.settings.host_origin:
+        raise Forbidden("a sign-in link is confirmed only from the host's own page", code="BAD_ORIGIN")
+    user, token = accounts.confirm_sign_in_link(
+        session, body.token, visitor=visitor.user, browser=request.cookies.get(cookie_name(platform, LINK_COOKIE)), keep_guest=body.keep_guest
+    )
+    set_session_cookie(response, platform, token)
+    return MeOut(user=user_out(user), csrf_token=csrf_token(platform.secret, token))
+
+
 @router.post("/account/sign-out", response_model=Ok)
-def sign_out(response: Response, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
+def sign_out(
+    response: Response, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> Ok:
     accounts.sign_out(session, visitor.session_token)
-    response.delete_cookie("minis_session", path="/")
+    clear_session_cookie(response, platform)
     return Ok()
 
 
 @pages.get("/account/link")
-def redeem_link(token: str = "", session: Session = Depends(get_session), platform: Platform = Depends(get_platform)):
-    _user, session_token = accounts.redeem_sign_in_link(session, token[:100])
-    response = RedirectResponse("/", status_code=303)
-    set_session_cookie(response, platform, session_token)
+def link_page(
+    request: Request,
+    token: str = Query("", max_length=100),
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+):
+    """The page a sign-in link opens: it says what confirming would do and asks. Opening it (or
+    loading it as an image, or being redirected to it) signs no one in."""
+    config = {"csrfToken": visitor.csrf_token, "token": token}
+    context: dict = {"invalid": False}
+    try:
+        offer = accounts.offer_for_link(session, token, visitor=visitor.user, browser=request.cookies.get(cookie_name(platform, LINK_COOKIE)))
+    except accounts.LinkInvalid as exc:
+        context = {"invalid": True, "message": exc.message}
+    else:
+        user = visitor.user
+        context = {
+            "invalid": False, "offer": offer, "visitor_email": user.email if user.kind == "full" else None,
+            "coins": wallet.wallet_balance(session, user.id) if user.kind == "guest" else 0,
+        }
+    response = host_page(request, visitor, platform, "sign-in-link.html", config, context)
+    if context["invalid"]:
+        response.status_code = 410
     return response
 
 

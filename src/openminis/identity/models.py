@@ -12,7 +12,9 @@ class User(Base):
     """A person. Everyone starts as a guest on the first visit; nothing is asked before playing.
 
     Upgrading to a full account sets an email (and perhaps a password) on the same row, so coins,
-    saves and purchases stay where they are.
+    saves and purchases stay where they are. An email is set only once its owner proved it (a code
+    or a link that came back from the mailbox); accounts made before verification existed have
+    ``email_verified_at`` empty and give the email up when its owner proves it.
     """
 
     __tablename__ = "users"
@@ -22,7 +24,24 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(254), unique=True, default=None)
     password_hash: Mapped[str | None] = mapped_column(Text, default=None)
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmailVerification(Base):
+    """A registration waiting for the code mailed to its address. Until the code comes back the
+    email is not the guest's: anyone may ask for any address, and the one who proves it wins."""
+
+    __tablename__ = "email_verifications"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    # None when a full account made before verification existed proves the email it already has.
+    password_hash: Mapped[str | None] = mapped_column(Text, default=None)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
 
 
 class AuthSession(Base):
@@ -37,14 +56,18 @@ class AuthSession(Base):
 
 
 class SignInLink(Base):
-    """A one-time sign-in link sent to an email address."""
+    """A one-time sign-in link sent to an email address. Opening it only shows a page that asks;
+    the sign-in is the POST from that page."""
 
     __tablename__ = "sign_in_links"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    # The guest who asked: a first sign-in upgrades this guest instead of making a new account.
+    # The guest who asked. A first sign-in may upgrade this guest instead of making a new account,
+    # but only when that guest's own browser confirms the link, and says yes to it.
     guest_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    # The hash of the nonce in the asking browser's link cookie: who opens the link where it was asked for.
+    browser_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -12,6 +12,10 @@ class UserOut(BaseModel):
     kind: str
     email: str | None = None
     avatar_url: str
+    # False for an account made before emails were verified: it is asked to prove its email.
+    email_verified: bool = False
+    # The email a guest asked to register, waiting for the code mailed to it.
+    pending_email: str | None = None
 
 
 class MeOut(BaseModel):
@@ -28,6 +32,29 @@ class RegisterIn(BaseModel):
 
 class SignInIn(RegisterIn):
     pass
+
+
+class VerifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=20)
+
+
+class CodeSent(BaseModel):
+    """A verification code went to ``email``; the account is the guest's once the code comes back."""
+
+    ok: bool = True
+    email: str
+    delivery: Literal["email", "log"]
+
+
+class ConfirmLinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(max_length=100)
+    # Make the account from this browser's guest, with its coins and progress (only offered to the
+    # guest that asked for the link, in its own browser).
+    keep_guest: bool = False
 
 
 class LinkIn(BaseModel):

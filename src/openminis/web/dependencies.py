@@ -14,10 +14,24 @@ from openminis.identity.models import User
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
 from openminis.web import limits
+from openminis.web.admission import request_session
 from openminis.web.limits import client_ip as client_ip  # re-exported: the Open API's guards read it here
 
 SESSION_COOKIE = "minis_session"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
+
+
+def cookie_name(platform: Platform, name: str) -> str:
+    """A host cookie's name. On https it carries the __Host- prefix: browsers then take it only
+    with Secure, Path=/ and no Domain, so a sibling subdomain (an app's origin under the host's
+    domain) can neither set nor shadow it ("cookie tossing"). Plain http (localhost) cannot
+    have Secure cookies everywhere, so it keeps the bare name."""
+    return f"__Host-{name}" if platform.settings.public_url.startswith("https://") else name
+
+
+def session_token(request: Request, platform: Platform) -> str | None:
+    """The session token this browser presents (under the one cookie name this deployment uses)."""
+    return request.cookies.get(cookie_name(platform, SESSION_COOKIE))
 
 
 # Dependencies that do no I/O are async: a sync one costs a trip through the thread pool.
@@ -25,9 +39,10 @@ async def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
-def get_session(platform: Platform = Depends(get_platform)) -> Iterator[Session]:
-    with platform.db.session() as session:
-        yield session
+async def get_session(request: Request, platform: Platform = Depends(get_platform)) -> Session:
+    """The request's session once the admission gate lets it in (web/admission.py): a read
+    session for GET and HEAD, one that may write otherwise; closed when the route returns."""
+    return await request_session(request, platform.admission)
 
 
 @dataclass(frozen=True)
@@ -44,7 +59,7 @@ def current_visitor(
     request: Request, response: Response, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)
 ) -> Visitor:
     """The person behind this request, made a guest on the spot if the browser has no session yet."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token(request, platform)
     user = identity.user_for_token(session, token)
     new = user is None
     if new:
@@ -56,8 +71,9 @@ def current_visitor(
 
 
 def set_session_cookie(response: Response, platform: Platform, token: str) -> None:
+    # No Domain, ever: the cookie stays on the host's own name, out of every app's reach.
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(platform, SESSION_COOKIE),
         token,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
@@ -65,6 +81,11 @@ def set_session_cookie(response: Response, platform: Platform, token: str) -> No
         secure=platform.settings.public_url.startswith("https"),
         path="/",
     )
+
+
+def clear_session_cookie(response: Response, platform: Platform) -> None:
+    secure = platform.settings.public_url.startswith("https")
+    response.delete_cookie(cookie_name(platform, SESSION_COOKIE), path="/", secure=secure, httponly=True, samesite="lax")
 
 
 async def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:

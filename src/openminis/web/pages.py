@@ -66,11 +66,11 @@ def _host_page(request: Request, visitor: Visitor, platform: Platform, *, share:
     return _page(request, visitor, platform, "index.html", config)
 
 
-def _page(request: Request, visitor: Visitor, platform: Platform, template: str, config: dict):
+def _page(request: Request, visitor: Visitor, platform: Platform, template: str, config: dict, context: dict | None = None):
     settings = platform.settings
     # "</" must not appear inside the inline JSON, or a name could close the script element.
     config_json = json.dumps(config).replace("</", "<\\/")
-    response = templates.TemplateResponse(request, template, {"config_json": config_json})
+    response = templates.TemplateResponse(request, template, {**(context or {}), "config_json": config_json})
     if visitor.new:
         set_session_cookie(response, platform, visitor.session_token)
     response.headers["Cache-Control"] = "no-store"
