@@ -49,9 +49,11 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return TokenOut(access_token=access, expires_in=ttl)
 
     @api.post("/auth/code2session", response_model=UserSessionOut, tags=["auth"])
-    def code2session(body: CodeIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> UserSessionOut:
+    def code2session(body: CodeIn, request: Request, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> UserSessionOut:
         """Exchange a code from ``minis.login()`` for the person's openid, unionid and tokens."""
-        guard = BruteForceGuard(platform, f"code:{app_id}", platform.rates.failures)
+        # Failures count per source (address and app), not per app: counted per app, anyone
+        # failing one exchange every few seconds would shut out every genuine login of the app.
+        guard = BruteForceGuard(platform, f"code:{app_id}:{client_ip(request)}", platform.rates.failures)
         guard.check()
         try:
             result = app_identity.exchange_code(session, platform.secret, app_id=app_id, code=body.code)
