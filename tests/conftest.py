@@ -87,6 +87,8 @@ def settings(tmp_path, database_url) -> Settings:
         public_url="http://localhost:8000",
         secret_key="test-secret",
         admin_token="test-admin-token",
+        sandbox_payments=True,  # test cards pay for the tests' coins (off in production)
+        egress_allow_loopback=True,  # the tests' developer backends listen on loopback (off in production)
     )
 
 

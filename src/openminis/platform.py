@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from openminis.analytics.store import EventStore, open_store
@@ -102,8 +103,9 @@ class Platform:
 
     @cached_property
     def http(self) -> httpx.Client:
-        """Outbound HTTP (notifications, providers). Tests replace it to reach a local backend."""
-        return httpx.Client(timeout=10, follow_redirects=False)
+        """Outbound HTTP (notifications, providers), every connection checked by the egress policy.
+        Tests replace it to reach a local backend."""
+        return self.egress.client()
 
     @cached_property
     def jobs(self) -> Registry:
@@ -114,7 +116,10 @@ class Platform:
         from openminis.drama import pipeline
         from openminis.drama.subscriptions import RENEW_JOB, renewer
 
-        registry = Registry()
+        from openminis.jobs.circuits import Lanes
+
+        s = self.settings
+        registry = Registry(lanes=Lanes(s.delivery_per_app, s.delivery_breaker_failures, timedelta(seconds=s.delivery_breaker_cooldown_seconds)))
         payments_jobs.register(registry, self)
         ads_jobs.register(registry, self)
         pipeline.register(registry, self.db, self.settings.data_dir / "media" / "drama", self.settings.max_episode_seconds)
@@ -123,6 +128,24 @@ class Platform:
         return registry
 
     @cached_property
+    def topup_provider(self, asked: str | None = None):
+        """The provider a person's top-up goes through: only the one the platform offers. A client
+        naming another one (the sandbox, where Stripe takes real cards) is refused."""
+        offered = self.offered_provider
+        if offered is None:
+            raise NotFound("no payment provider is configured here", code="PROVIDER_UNAVAILABLE")
+        if asked is not None and asked != offered:
+            raise NotFound(f"payment provider {asked!r} is not offered here", code="PROVIDER_UNAVAILABLE", field="provider")
+        return self.providers[offered]
+
+    @cached_property
+    def egress(self):
+        """Where the platform may send requests for a developer (egress.py)."""
+        from openminis.egress import EgressPolicy
+
+        s = self.settings
+        return EgressPolicy(allow_loopback=s.egress_allow_loopback, connect_timeout=s.delivery_connect_timeout_seconds, read_timeout=s.delivery_timeout_seconds)
+
     def ads(self):
         """The ad server's long-lived parts: the live-campaign index, creative files, event buffer, clock."""
         from openminis.ads.serving import AdServer
@@ -139,7 +162,8 @@ class Platform:
         from openminis.drama.catalog import TRANSCODE_JOB
 
         slow = frozenset({TRANSCODE_JOB, POST_TRANSCODE_JOB})
-        return [self.worker(only=slow), self.worker(skip=slow)]
+        deliveries = DeliveryPool(self.db, self.jobs, threads=self.settings.delivery_threads)
+        return [self.worker(only=slow), self.worker(skip=slow | self.jobs.call_kinds), deliveries]
 
     def close(self) -> None:
         if "ads" in self.__dict__:
@@ -151,3 +175,4 @@ class Platform:
         if "http" in self.__dict__:
             self.http.close()
         self.db.dispose()
+        from openminis.jobs.deliveries import DeliveryPool

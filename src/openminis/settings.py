@@ -69,6 +69,32 @@ class Settings(BaseSettings):
     # every state-changing host request per IP, and per person per route (high enough for a burst
     # of real taps, low enough that a script's repeats wait); analytics batches per person and
     # events per app; billed ad impressions per person and per IP (an ad's token bills once, these
+    # Admission to the database (web/admission.py). At most db_requests requests hold a database
+    # session at once, and on SQLite at most db_sqlite_writers of them write (SQLite has one
+    # writer at a time: the rest wait in the event loop, on no thread); a request waits at most
+    # db_wait_seconds for its turn, a pooled connection or the write lock, and is answered 503
+    # with Retry-After after that, or at once when db_queue requests are already waiting.
+    # db_requests stays below threads (the thread pool of sync routes) and below the connection
+    # pool, which has db_requests + db_pool_reserve connections (the reserve: jobs, the apps'
+    # origins, a request's own second unit of work).
+    db_requests: int = 24
+    db_sqlite_writers: int = 2
+    db_wait_seconds: float = 5.0
+    db_queue: int = 2000
+    db_pool_reserve: int = 8
+    threads: int = 40
+
+    # Calls to developers' backends (notifications, reward callbacks; see egress.py and
+    # jobs/circuits.py). Loopback addresses and plain http to them are refused unless
+    # egress_allow_loopback is on: for a backend on this machine in development, and the tests.
+    egress_allow_loopback: bool = False
+    delivery_threads: int = 8  # threads calling backends, shared by every app
+    delivery_per_app: int = 2  # of which one app may hold at most this many at once
+    delivery_connect_timeout_seconds: float = 5.0
+    delivery_timeout_seconds: float = 10.0  # for each read; a whole call ends within connect + this
+    delivery_breaker_failures: int = 5  # consecutive failed calls that open an app's circuit
+    delivery_breaker_cooldown_seconds: float = 60.0  # until one call probes the backend again
+
     # cap how many tokens a script or a farm behind one address can turn into money).
     rate_guests_per_ip: str = "60/minute"
     rate_changes_per_ip: str = "1200/minute"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,12 +14,13 @@ from openminis.ads import auction
 from openminis.ads.models import AdSettings, AdUnit
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
+from openminis.egress import EgressPolicy
 from openminis.errors import Conflict, InvalidArgument, NotFound
 
 KINDS = ("rewarded", "interstitial")
 NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,60}$")
 REWARD_TYPE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+PRODUCTION = EgressPolicy()
 MAX_UNITS = 100
 DEFAULT_MIN_WATCH_SECONDS = 15
 DEFAULT_MIN_INTERVAL_SECONDS = 60
@@ -42,17 +42,9 @@ class UnitFields:
     active: bool = True
 
 
-def check_verify_url(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise InvalidArgument("verify_url is not a URL", field="verify_url") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname or any(ord(c) < 33 for c in url):
-        raise InvalidArgument("verify_url must be an absolute https URL", field="verify_url")
-    # Plain http only to this machine, for a backend under development (as notify URLs).
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
-        raise InvalidArgument("verify_url must use https (http is accepted only for localhost)", field="verify_url")
-    return url
+def check_verify_url(url: str, egress: EgressPolicy = PRODUCTION) -> str:
+    """https, to a public address (egress.py); checked again, resolved, at every call."""
+    return egress.check_url(url, field="verify_url")
 
 
 def _int(value, field: str, low: int, high: int, what: str) -> int:
@@ -61,7 +53,7 @@ def _int(value, field: str, low: int, high: int, what: str) -> int:
     return value
 
 
-def _apply(unit: AdUnit, fields: UnitFields) -> None:
+def _apply(unit: AdUnit, fields: UnitFields, egress: EgressPolicy) -> None:
     if fields.kind not in KINDS:
         raise InvalidArgument("kind must be rewarded or interstitial", field="kind")
     if unit.kind is not None and unit.kind != fields.kind:
@@ -86,7 +78,7 @@ def _apply(unit: AdUnit, fields: UnitFields) -> None:
         reward_type = reward_amount = min_watch = None
         interval = _int(DEFAULT_MIN_INTERVAL_SECONDS if fields.min_interval_seconds is None else fields.min_interval_seconds, "min_interval_seconds", 0, 86_400, "seconds")
     unit.name, unit.kind, unit.reward_type, unit.reward_amount = name, fields.kind, reward_type, reward_amount
-    unit.verify_url = check_verify_url(fields.verify_url) if fields.verify_url else None
+    unit.verify_url = check_verify_url(fields.verify_url, egress) if fields.verify_url else None
     unit.floor_cpm = _int(fields.floor_cpm, "floor_cpm", 0, MAX_FLOOR_CPM, "micros of USD per thousand impressions")
     unit.min_watch_seconds, unit.min_interval_seconds, unit.active = min_watch, interval, bool(fields.active)
     unit.updated_at = utcnow()
@@ -95,7 +87,7 @@ def _apply(unit: AdUnit, fields: UnitFields) -> None:
 UNIT_ID = re.compile(r"^au_[a-z0-9_]{3,28}$")
 
 
-def create_unit(session: Session, app_id: str, fields: UnitFields, *, unit_id: str | None = None) -> AdUnit:
+def create_unit(session: Session, app_id: str, fields: UnitFields, *, unit_id: str | None = None, egress: EgressPolicy = PRODUCTION) -> AdUnit:
     """A new unit. ``unit_id`` lets a developer choose a stable id to ship inside the package
     (the unit is made by the backend, the game carries its id); otherwise one is made up."""
     catalog.get_app(session, app_id)
@@ -108,16 +100,16 @@ def create_unit(session: Session, app_id: str, fields: UnitFields, *, unit_id: s
             raise Conflict(f"ad unit id {unit_id!r} is taken", code="UNIT_ID_TAKEN", field="id")
     now = utcnow()
     unit = AdUnit(id=unit_id or "au_" + secrets.token_hex(8), app_id=app_id, kind=None, created_at=now)
-    _apply(unit, fields)
+    _apply(unit, fields, egress)
     session.add(unit)
     session.commit()
     auction.changed()
     return unit
 
 
-def update_unit(session: Session, app_id: str, unit_id: str, fields: UnitFields) -> AdUnit:
+def update_unit(session: Session, app_id: str, unit_id: str, fields: UnitFields, *, egress: EgressPolicy = PRODUCTION) -> AdUnit:
     unit = get_unit(session, app_id, unit_id)
-    _apply(unit, fields)
+    _apply(unit, fields, egress)
     session.commit()
     auction.changed()
     return unit

@@ -188,3 +188,6 @@ class SigningKey(Base):
     public_key_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Which try this was (1 is the first), and when the next one is due: None once delivered or given up.
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -41,9 +41,11 @@ def unit_fields(body: AdUnitIn) -> inventory.UnitFields:
 
 
 @router.post("/ad-units", response_model=AdUnitOut, status_code=201)
-def create_unit(body: AdUnitIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AdUnitOut:
+def create_unit(
+    body: AdUnitIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> AdUnitOut:
     """A new ad unit; the game shows its ads with ``minis.showRewardedAd({unitId})`` or ``showInterstitialAd``."""
-    return unit_out(inventory.create_unit(session, app_id, unit_fields(body), unit_id=body.id))
+    return unit_out(inventory.create_unit(session, app_id, unit_fields(body), unit_id=body.id, egress=platform.egress))
 
 
 @router.get("/ad-units", response_model=AdUnitList)
@@ -57,9 +59,12 @@ def get_unit(unit_id: str = UnitId, app_id: str = Depends(current_app_id), sessi
 
 
 @router.put("/ad-units/{unit_id}", response_model=AdUnitOut)
-def put_unit(body: AdUnitIn, unit_id: str = UnitId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AdUnitOut:
+def put_unit(
+    body: AdUnitIn, unit_id: str = UnitId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> AdUnitOut:
     """Change a unit (its kind stays); ``active: false`` pauses it."""
-    return unit_out(inventory.update_unit(session, app_id, unit_id, unit_fields(body)))
+    return unit_out(inventory.update_unit(session, app_id, unit_id, unit_fields(body), egress=platform.egress))
 
 
 @router.get("/ads/report", response_model=ReportOut)

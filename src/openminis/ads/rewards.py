@@ -1,9 +1,11 @@
 """Verified rewards: each reward earned is a grant with its own transaction id, and the unit's
 verification URL is called with it, signed, until the developer's backend answers 2xx.
 
-The call is a durable job, like payment notifications: it survives restarts and retries with
-exponential backoff (10 s doubling to 1 h) for 48 hours; every attempt is logged for the
-developer. The body is JSON::
+The call is a durable job on the delivery lanes, like payment notifications: it survives restarts,
+no transaction is open while the backend is called, the URL passes the egress policy, and it is
+retried on the notifications' schedule (the last try about 76 hours after the first); every
+attempt is logged for the developer with its status and time, never the reply's body. The body
+is JSON::
 
     {"transaction_id", "app_id", "unit_id", "openid", "reward": {"type", "amount"}, "ad_id", "timestamp"}
 
@@ -18,7 +20,8 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import or_, select, update
@@ -27,14 +30,19 @@ from sqlalchemy.orm import Session
 from openminis.ads import signing
 from openminis.ads.models import AdUnit, Impression, RewardAttempt, RewardGrant
 from openminis.db import utcnow
+from openminis.egress import EgressPolicy, Outcome
 from openminis.errors import InvalidArgument, PlatformError
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
 from openminis.pagination import decode_cursor, encode_cursor
 
 JOB = "ads.verify_reward"
-POLICY = jobs.Policy(first=timedelta(seconds=10), cap=timedelta(hours=1), give_up_after=timedelta(hours=48))
-TIMEOUT = 10.0
+# The notifications' schedule (payments/notifications.py): the last try 76 h after the first.
+SCHEDULE = tuple(
+    timedelta(seconds=s)
+    for s in (10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 24 * 3600, 24 * 3600)
+)
+POLICY = jobs.Policy(schedule=SCHEDULE)
 
 
 def grant_reward(session: Session, impression: Impression, unit: AdUnit) -> RewardGrant:
@@ -47,7 +55,7 @@ def grant_reward(session: Session, impression: Impression, unit: AdUnit) -> Rewa
     session.add(grant)
     session.flush()
     if unit.verify_url:
-        jobs.enqueue(session, JOB, {"transaction_id": grant.id}, unique_key=f"reward:{grant.id}")
+        jobs.enqueue(session, JOB, {"transaction_id": grant.id}, unique_key=f"reward:{grant.id}", lane=grant.app_id, ref=grant.id)
     return grant
 
 
@@ -64,42 +72,47 @@ def callback_body(session: Session, secret: str, grant: RewardGrant, timestamp: 
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def verifier(http: Callable[[], httpx.Client], secret: str, clock: Callable[[], float] = time.time) -> jobs.Handler:
-    """The job handler, with the HTTP client it posts through (tests route it to a local backend)."""
+@dataclass(frozen=True)
+class Callback:
+    """One signed verification call, ready to go (built in a short transaction, sent after it)."""
 
-    def verify(session: Session, payload: dict) -> None:
+    grant_id: str
+    app_id: str
+    url: str
+    kid: str
+    body: bytes
+    headers: dict[str, str]
+    at: datetime
+
+
+class Verifier:
+    """The verification job (a ``jobs.Call``), with the HTTP client it posts through (tests route
+    it to a local backend) and the egress policy the URL must pass."""
+
+    def __init__(self, http: Callable[[], httpx.Client], egress: EgressPolicy, secret: str, clock: Callable[[], float] = time.time):
+        self.http, self.egress, self.secret, self.clock = http, egress, secret, clock
+
+    def prepare(self, session: Session, payload: dict) -> Callback | None:
         grant = session.get(RewardGrant, payload["transaction_id"])
         unit = session.get(AdUnit, grant.unit_id) if grant else None
         if grant is None or unit is None or not unit.verify_url or grant.verified_at is not None:
-            return  # the URL was removed since (the backend catches up with GET /ads/rewards), or done
+            return None  # the URL was removed since (the backend catches up with GET /ads/rewards), or done
         key = signing.current_key(session)
         # Signed when sent, not when earned: a retry an hour later is fresh, and its timestamp says so.
-        body = callback_body(session, secret, grant, int(clock()))
+        body = callback_body(session, self.secret, grant, int(self.clock()))
         headers = {"Content-Type": "application/json", signing.HEADER: signing.sign(key, body), "User-Agent": "openminis-rewards/1"}
-        attempt = RewardAttempt(app_id=grant.app_id, transaction_id=grant.id, url=unit.verify_url, kid=key.kid, at=utcnow())
-        grant_id, url = grant.id, unit.verify_url
-        # End the transaction before the call: building the body may have written (a remembered
-        # openid, a first signing key), and on SQLite an open write would block every other writer
-        # for as long as the developer's backend takes to answer.
-        session.commit()
-        started = time.perf_counter()
-        try:
-            response = http().post(url, content=body, headers=headers, timeout=TIMEOUT)
-            attempt.status_code = response.status_code
-            ok = 200 <= response.status_code < 300
-            if not ok:
-                attempt.error = f"HTTP {response.status_code}: {response.text[:200]}"
-        except httpx.HTTPError as exc:
-            ok, attempt.error = False, f"{type(exc).__name__}: {exc}"[:500]
-        attempt.duration_ms = int((time.perf_counter() - started) * 1000)
-        session.add(attempt)
-        if ok:
-            session.execute(update(RewardGrant).where(RewardGrant.id == grant_id).values(verified_at=utcnow()))
-        session.commit()  # the attempt is logged whether or not it succeeded
-        if not ok:
-            raise jobs.Retry(attempt.error or "verification call failed")
+        return Callback(grant.id, grant.app_id, unit.verify_url, key.kid, body, headers, utcnow())
 
-    return verify
+    def send(self, callback: Callback) -> Outcome:
+        return self.egress.post(self.http(), callback.url, content=callback.body, headers=callback.headers, field="verify_url")
+
+    def record(self, session: Session, payload: dict, callback: Callback, outcome: Outcome, *, attempt: int, next_attempt: datetime | None) -> None:
+        session.add(RewardAttempt(
+            app_id=callback.app_id, transaction_id=callback.grant_id, url=callback.url, kid=callback.kid, status_code=outcome.status_code,
+            error=outcome.error, duration_ms=outcome.duration_ms, at=callback.at, attempt=attempt, next_attempt_at=next_attempt,
+        ))
+        if outcome.ok:
+            session.execute(update(RewardGrant).where(RewardGrant.id == callback.grant_id).values(verified_at=utcnow()))
 
 
 def attempts(session: Session, app_id: str, *, transaction_id: str | None = None, limit: int = 100) -> list[RewardAttempt]:

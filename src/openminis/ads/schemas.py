@@ -32,7 +32,7 @@ class AdUnitIn(Strict):
     kind: Literal["rewarded", "interstitial"]
     reward: Reward | None = Field(default=None, description="rewarded units only: what watching earns")
     verify_url: str | None = Field(
-        default=None, max_length=500, description="called, signed, for every reward earned: https (http only for localhost)"
+        default=None, max_length=500, description="called, signed, for every reward earned: https to a public address (loopback and http only where the platform allows them, in development)"
     )
     floor_cpm: int = Field(default=0, ge=0, le=MAX_CPM, description="the lowest price per thousand impressions, micros of USD")
     min_watch_seconds: int | None = Field(default=None, ge=1, le=300, description="rewarded only; default 15 (or the whole ad if shorter)")
@@ -102,6 +102,8 @@ class RewardAttemptOut(BaseModel):
     error: str | None
     duration_ms: int
     at: datetime
+    attempt: int
+    next_attempt_at: datetime | None
 
 
 class RewardAttemptList(BaseModel):

@@ -23,6 +23,11 @@ class Job(Base):
     payload: Mapped[dict] = mapped_column(JSON)
     # Enqueuing the same unique key twice makes one job (a retried request enqueues nothing more).
     unique_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    # Calls to a developer's backend run on delivery lanes: ``lane`` is whose backend (the app id),
+    # so that one app's calls are limited and broken off without holding up another's; ``ref`` is
+    # what the job is about (a notification's event id), to find it again for a resend.
+    lane: Mapped[str | None] = mapped_column(String(64), default=None)
+    ref: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -30,3 +35,16 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Circuit(Base):
+    """A lane's circuit breaker: after ``failures`` consecutive failed calls it opens, and no call
+    goes to that backend until ``open_until``; then one call probes it (half-open), and its outcome
+    closes the circuit or opens it again."""
+
+    __tablename__ = "circuits"
+
+    lane: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    open_until: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,11 @@
 
 The embedded default runs a worker thread inside ``minis serve``; at scale ``minis worker``
 processes share the same table, PostgreSQL handing each job to one of them (``SKIP LOCKED``).
+
+A job kind that calls a developer's backend is a ``Call``, run in three steps so that no database
+transaction (on SQLite, the one write lock) is held while the backend takes its time: ``prepare``
+in one short transaction, ``send`` with no session open, ``record`` the outcome in another short
+transaction with the job's next attempt. Such jobs run on delivery lanes (``circuits.py``).
 """
 
 from __future__ import annotations
@@ -10,13 +15,17 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from openminis.db import Database, insert_ignoring_conflicts, utcnow
+from openminis.egress import Outcome
+from openminis.jobs import circuits
+from openminis.jobs.circuits import Lanes
 from openminis.jobs.models import Job
 
 log = logging.getLogger("openminis.jobs")
@@ -33,53 +42,99 @@ class Retry(Exception):
 
 @dataclass(frozen=True)
 class Policy:
-    """How a kind of job retries: exponential backoff from ``first`` up to ``cap``, for ``give_up_after``."""
+    """How a kind of job retries: exponential backoff from ``first`` up to ``cap``, for
+    ``give_up_after``; or, when ``schedule`` is given, after each failed attempt the next delay in
+    it, giving up when it runs out (a schedule a developer can read in the docs)."""
 
     first: timedelta = timedelta(seconds=10)
     cap: timedelta = timedelta(hours=1)
     give_up_after: timedelta = timedelta(hours=48)
+    schedule: tuple[timedelta, ...] = ()
 
     def delay(self, attempts: int) -> timedelta:
+        if self.schedule:
+            return self.schedule[min(max(attempts, 1), len(self.schedule)) - 1]
         return min(self.first * (2 ** max(attempts - 1, 0)), self.cap)
+
+    def next_run(self, attempts: int, now: datetime, created_at: datetime, after: timedelta | None = None) -> datetime | None:
+        """When to try again after failed attempt number ``attempts``, or None to give up."""
+        if self.schedule:
+            return None if attempts > len(self.schedule) else now + (after or self.delay(attempts))
+        after = after or self.delay(attempts)
+        return None if now + after > created_at + self.give_up_after else now + after
 
 
 Handler = Callable[[Session, dict], None]
 
 
+class Call(Protocol):
+    """A job kind that calls a developer's backend, in three steps (see the module's docstring)."""
+
+    def prepare(self, session: Session, payload: dict) -> Any | None:
+        """What to send (None: nothing to send any more, the job is done). May write; committed before the call."""
+
+    def send(self, prepared: Any) -> Outcome:
+        """Make the call. No session is open."""
+
+    def record(self, session: Session, payload: dict, prepared: Any, outcome: Outcome, *, attempt: int, next_attempt: datetime | None) -> None:
+        """Log the attempt for the developer, in the transaction that also finishes the job."""
+
+
 @dataclass
 class Kind:
-    handler: Handler
+    handler: Handler | None
     policy: Policy
+    call: Call | None = None
 
 
+@dataclass
 class Registry:
     """What each job kind does. Domains register their handlers when the platform starts."""
 
-    def __init__(self):
-        self.kinds: dict[str, Kind] = {}
+    lanes: Lanes = field(default_factory=Lanes)
+    kinds: dict[str, Kind] = field(default_factory=dict)
 
     def register(self, kind: str, handler: Handler, policy: Policy | None = None) -> None:
         self.kinds[kind] = Kind(handler, policy or Policy())
 
+    def register_call(self, kind: str, call: Call, policy: Policy | None = None) -> None:
+        self.kinds[kind] = Kind(None, policy or Policy(), call)
 
-def enqueue(session: Session, kind: str, payload: dict, *, unique_key: str | None = None, run_at: datetime | None = None) -> bool:
+    @property
+    def call_kinds(self) -> frozenset[str]:
+        return frozenset(name for name, kind in self.kinds.items() if kind.call is not None)
+
+
+def enqueue(
+    session: Session, kind: str, payload: dict, *, unique_key: str | None = None, run_at: datetime | None = None, lane: str | None = None,
+    ref: str | None = None,
+) -> bool:
     """Add a job in the caller's transaction: it exists only if the caller's work commits.
     Returns False when a job with the same unique key already exists (nothing is added)."""
     now = utcnow()
     return insert_ignoring_conflicts(
-        session, Job, {"kind": kind, "payload": payload, "unique_key": unique_key, "status": "queued", "attempts": 0, "run_at": run_at or now, "created_at": now}
+        session, Job, {
+            "kind": kind, "payload": payload, "unique_key": unique_key, "status": "queued", "attempts": 0, "run_at": run_at or now, "created_at": now,
+            "lane": lane, "ref": ref,
+        }
     )
 
 
-def claim(session: Session, now: datetime, *, only: frozenset[str] | None = None, skip: frozenset[str] = frozenset()) -> Job | None:
+def claim(
+    session: Session, now: datetime, *, only: frozenset[str] | None = None, skip: frozenset[str] = frozenset(), lanes: Lanes | None = None,
+) -> Job | None:
     """Lease the next due job (queued and due, or running with a lapsed lease) and commit the lease.
-    ``only`` and ``skip`` restrict the kinds, so that slow work can have a lane of its own."""
+    ``only`` and ``skip`` restrict the kinds, so that slow work can have a lane of its own. With
+    ``lanes``, a job of a lane that is full or whose circuit is open is left for later."""
     due = or_((Job.status == "queued") & (Job.run_at <= now), (Job.status == "running") & (Job.locked_until < now))
     statement = select(Job).where(due).order_by(Job.run_at, Job.id).limit(1)
     if only is not None:
         statement = statement.where(Job.kind.in_(only))
     if skip:
         statement = statement.where(Job.kind.not_in(skip))
+    if lanes is not None:
+        circuits.lock_claims(session)
+        statement = circuits.claimable(statement, now, lanes)
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
     job = session.scalar(statement)
@@ -87,8 +142,49 @@ def claim(session: Session, now: datetime, *, only: frozenset[str] | None = None
         session.rollback()
         return None
     job.status, job.locked_until, job.attempts = "running", now + LEASE, job.attempts + 1
+    if lanes is not None and job.lane is not None:
+        circuits.claimed(session, job.lane, now, LEASE, lanes)
     session.commit()
     return job
+
+
+def finish(session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None, now: datetime) -> None:
+    values: dict = {"status": status, "locked_until": None, "last_error": error}
+    if run_at is not None:
+        values["run_at"] = run_at
+    if status in ("done", "dead"):
+        values["finished_at"] = now
+    session.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def run_again(session: Session, kind: str, *, ref: str, lane: str, now: datetime) -> Job | None:
+    """Run the newest job of ``kind`` about ``ref`` in ``lane`` again, now: due at once if it is
+    waiting for a retry, a fresh copy (with its own retries) if it was done or given up. The
+    lane's open circuit lets it through as a probe. None when there is no such job."""
+    job = session.scalar(select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1))
+    if job is None:
+        return None
+    circuits.half_open(session, lane, now)
+    if job.status == "queued":
+        job.run_at = now
+    elif job.status in ("done", "dead"):
+        enqueue(session, kind, dict(job.payload), unique_key=f"{ref}:again:{secrets.token_hex(6)}", run_at=now, lane=lane, ref=ref)
+        session.flush()
+        job = session.scalar(select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1))
+    session.flush()
+    return job
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A leased job, read out of its claiming transaction (which is over)."""
+
+    id: int
+    kind: str
+    payload: dict
+    attempts: int
+    created_at: datetime
+    lane: str | None
 
 
 class Worker:
@@ -104,16 +200,33 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def claim_next(self) -> Claimed | None:
+        """Lease the next due job this worker runs, in one short transaction."""
+        calls = self.registry.call_kinds
+        runs_calls = (self.only is None or bool(self.only & calls)) and not calls <= self.skip
+        with self.db.session() as session:
+            job = claim(session, self.clock(), only=self.only, skip=self.skip, lanes=self.registry.lanes if runs_calls else None)
+            if job is None:
+                return None
+            return Claimed(job.id, job.kind, dict(job.payload), job.attempts, job.created_at, job.lane)
+
     def run_once(self) -> bool:
         """Run one due job, if any. Returns whether one ran."""
+        job = self.claim_next()
+        if job is None:
+            return False
+        self.run(job)
+        return True
+
+    def run(self, job: Claimed) -> None:
+        kind = self.registry.kinds.get(job.kind)
+        if kind is not None and kind.call is not None:
+            self._call(job, kind)
+            return
         now = self.clock()
         with self.db.session() as session:
-            job = claim(session, now, only=self.only, skip=self.skip)
-            if job is None:
-                return False
-            kind = self.registry.kinds.get(job.kind)
             try:
-                if kind is None:
+                if kind is None or kind.handler is None:
                     raise RuntimeError(f"no handler for job kind {job.kind!r}")
                 kind.handler(session, dict(job.payload))
                 session.commit()
@@ -121,20 +234,39 @@ class Worker:
             except Exception as exc:  # a handler failure must never stop the worker
                 session.rollback()
                 policy = kind.policy if kind else Policy()
-                after = exc.after if isinstance(exc, Retry) and exc.after else policy.delay(job.attempts)
-                give_up = now + after > job.created_at + policy.give_up_after
+                run_at = policy.next_run(job.attempts, now, job.created_at, exc.after if isinstance(exc, Retry) else None)
                 if not isinstance(exc, Retry):
                     log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
-                self._finish(session, job.id, status="dead" if give_up else "queued", error=str(exc)[:2000], run_at=None if give_up else now + after)
-            return True
+                self._finish(session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at)
+
+    def _call(self, job: Claimed, kind: Kind) -> None:
+        """Prepare in one transaction, call with none open, record the outcome in another."""
+        call = kind.call
+        try:
+            with self.db.session() as session:
+                prepared = call.prepare(session, job.payload)
+                session.commit()
+            outcome = None if prepared is None else call.send(prepared)
+        except Exception as exc:  # a bug, not the backend's answer: retried, and not held against the backend
+            log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
+            with self.db.session() as session:
+                run_at = kind.policy.next_run(job.attempts, self.clock(), job.created_at)
+                self._finish(session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at)
+            return
+        now = self.clock()
+        with self.db.session() as session:
+            if outcome is None:
+                self._finish(session, job.id, status="done", error=None, run_at=None)
+                return
+            run_at = None if outcome.ok else kind.policy.next_run(job.attempts, now, job.created_at)
+            call.record(session, job.payload, prepared, outcome, attempt=job.attempts, next_attempt=run_at)
+            if job.lane is not None:
+                circuits.record(session, job.lane, outcome.ok, now, self.registry.lanes)
+            status = "done" if outcome.ok else ("queued" if run_at else "dead")
+            self._finish(session, job.id, status=status, error=outcome.error, run_at=run_at)
 
     def _finish(self, session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None) -> None:
-        values = {"status": status, "locked_until": None, "last_error": error}
-        if run_at is not None:
-            values["run_at"] = run_at
-        if status in ("done", "dead"):
-            values["finished_at"] = self.clock()
-        session.execute(update(Job).where(Job.id == job_id).values(**values))
+        finish(session, job_id, status=status, error=error, run_at=run_at, now=self.clock())
         session.commit()
 
     def drain(self, limit: int = 10_000) -> int:

@@ -15,7 +15,7 @@ SANDBOX_DELAY = timedelta(seconds=5)
 
 
 def register(registry: jobs.Registry, platform) -> None:
-    registry.register(notifications.JOB, notifications.deliverer(lambda: platform.http), notifications.POLICY)
+    registry.register_call(notifications.JOB, notifications.Deliverer(lambda: platform.http, platform.egress), notifications.POLICY)
 
     def sandbox_confirm(session: Session, payload: dict) -> None:
         # Signed when sent, not when queued, like a provider's webhook: a late job is not stale.

@@ -143,3 +143,6 @@ class NotificationAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Which try this was (1 is the first), and when the next one is due: None once delivered or given up.
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,11 +1,17 @@
-"""Server notifications to a developer's backend: signed, durable, retried for two days.
+"""Server notifications to a developer's backend: signed, durable, retried for three days.
 
 Each paid or refunded order is POSTed as JSON to the app's notify URL with the header
 ``Minis-Signature: t=<unix time>,v1=<hex>``: HMAC-SHA256, keyed with HMAC-SHA256(app_secret,
 "minis-notify"), over ``f"{t}.{body}"`` (Stripe's scheme). During a secret rotation there is one
 ``v1`` per live secret. ``openminis.client.verify_notification`` checks it, with a 5-minute
-tolerance and replay detection. Delivery is a job: it survives restarts, and retries with
-exponential backoff (10 s doubling to 1 h) until the backend answers 2xx, for 48 hours.
+tolerance and replay detection.
+
+Delivery is a job on the delivery lanes (``jobs/circuits.py``): no transaction is open while the
+backend is called, each call has connect and read timeouts, an app has at most a few calls in
+flight and a circuit breaker, and the URL passes the egress policy (``egress.py``). A delivery is
+retried until the backend answers 2xx, on ``SCHEDULE`` (the last try about 76 hours after the
+first, like Stripe's three days); every attempt is logged with its status, time and next attempt,
+never the reply's body. ``resend`` sends an event again on the developer's request.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import select
@@ -24,13 +31,22 @@ from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
 from openminis.developers import service as developers
+from openminis.egress import EgressPolicy, Outcome
+from openminis.errors import NotFound
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
+from openminis.jobs.models import Job
 from openminis.payments.models import NotificationAttempt, Order, PaymentSettings
 
 JOB = "payments.notify"
-POLICY = jobs.Policy(first=timedelta(seconds=10), cap=timedelta(hours=1), give_up_after=timedelta(hours=48))
-TIMEOUT = 10.0
+# The wait after each failed attempt: quick at first (a blip), then hours (an outage), the last
+# attempt 76 h 8 min after the first; 16 attempts in all. Stripe retries for 3 days, Apple at
+# 1, 12, 24, 48 and 72 hours.
+SCHEDULE = tuple(
+    timedelta(seconds=s)
+    for s in (10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 24 * 3600, 24 * 3600)
+)
+POLICY = jobs.Policy(schedule=SCHEDULE)
 
 
 def order_json(secret: str, session: Session, order: Order) -> dict:
@@ -63,7 +79,7 @@ def enqueue(session: Session, secret: str, order: Order, event_type: str, *, ext
 def enqueue_event(session: Session, app_id: str, event_type: str, data: dict, *, unique_key: str) -> None:
     """Queue any server notification (orders, subscription renewals) for the app's backend."""
     event = {"id": "evt_" + secrets.token_hex(12), "type": event_type, "created": int(time.time()), "data": data}
-    jobs.enqueue(session, JOB, {"app_id": app_id, "event": event}, unique_key=unique_key)
+    jobs.enqueue(session, JOB, {"app_id": app_id, "event": event}, unique_key=unique_key, lane=app_id, ref=event["id"])
 
 
 def sign(keys: list[str], body: bytes, timestamp: int) -> str:
@@ -71,35 +87,51 @@ def sign(keys: list[str], body: bytes, timestamp: int) -> str:
     return ",".join([f"t={timestamp}", *(f"v1={hmac.new(bytes.fromhex(k), signed, hashlib.sha256).hexdigest()}" for k in keys)])
 
 
-def deliverer(http: Callable[[], httpx.Client], clock: Callable[[], float] = time.time) -> jobs.Handler:
-    """The job handler, with the HTTP client it posts through (tests route it to a local backend)."""
+@dataclass(frozen=True)
+class Delivery:
+    """One signed POST, ready to go (built in a short transaction, sent after it)."""
 
-    def deliver(session: Session, payload: dict) -> None:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    at: datetime
+
+
+class Deliverer:
+    """The notification job (a ``jobs.Call``), with the HTTP client it posts through (tests route
+    it to a local backend) and the egress policy the URL must pass."""
+
+    def __init__(self, http: Callable[[], httpx.Client], egress: EgressPolicy, clock: Callable[[], float] = time.time):
+        self.http, self.egress, self.clock = http, egress, clock
+
+    def prepare(self, session: Session, payload: dict) -> Delivery | None:
         app_id, event = payload["app_id"], payload["event"]
         settings = session.get(PaymentSettings, app_id)
         keys = developers.notify_keys(session, app_id)
         if settings is None or not settings.notify_url or not keys:
-            return  # nowhere to deliver, or nothing to sign with: the backend catches up with GET /orders
+            return None  # nowhere to deliver, or nothing to sign with: the backend catches up with GET /orders
         body = json.dumps(event, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "Minis-Signature": sign(keys, body, int(clock())), "Minis-Event-Id": event["id"], "User-Agent": "openminis-notify/1"}
-        order_id = event["data"].get("order", {}).get("id")
-        attempt = NotificationAttempt(app_id=app_id, event_id=event["id"], event_type=event["type"], order_id=order_id, url=settings.notify_url, at=utcnow())
-        started = time.perf_counter()
-        try:
-            response = http().post(settings.notify_url, content=body, headers=headers, timeout=TIMEOUT)
-            attempt.status_code = response.status_code
-            ok = 200 <= response.status_code < 300
-            if not ok:
-                attempt.error = f"HTTP {response.status_code}: {response.text[:200]}"
-        except httpx.HTTPError as exc:
-            ok, attempt.error = False, f"{type(exc).__name__}: {exc}"[:500]
-        attempt.duration_ms = int((time.perf_counter() - started) * 1000)
-        session.add(attempt)
-        session.commit()  # the attempt is logged whether or not it succeeded
-        if not ok:
-            raise jobs.Retry(attempt.error or "delivery failed")
+        headers = {"Content-Type": "application/json", "Minis-Signature": sign(keys, body, int(self.clock())), "Minis-Event-Id": event["id"], "User-Agent": "openminis-notify/1"}
+        return Delivery(settings.notify_url, body, headers, utcnow())
 
-    return deliver
+    def send(self, delivery: Delivery) -> Outcome:
+        return self.egress.post(self.http(), delivery.url, content=delivery.body, headers=delivery.headers, field="notify_url")
+
+    def record(self, session: Session, payload: dict, delivery: Delivery, outcome: Outcome, *, attempt: int, next_attempt: datetime | None) -> None:
+        app_id, event = payload["app_id"], payload["event"]
+        session.add(NotificationAttempt(
+            app_id=app_id, event_id=event["id"], event_type=event["type"], order_id=event["data"].get("order", {}).get("id"), url=delivery.url,
+            status_code=outcome.status_code, error=outcome.error, duration_ms=outcome.duration_ms, at=delivery.at, attempt=attempt, next_attempt_at=next_attempt,
+        ))
+
+
+def resend(session: Session, app_id: str, event_id: str) -> Job:
+    """Send one of the app's notifications again now (its own retries follow if it fails). Flushes;
+    the caller commits."""
+    job = jobs.run_again(session, JOB, ref=event_id, lane=app_id, now=utcnow())
+    if job is None:
+        raise NotFound("no notification of this app has this event id", code="EVENT_NOT_FOUND", field="event_id")
+    return job
 
 
 def attempts(session: Session, app_id: str, *, limit: int = 100, order_id: str | None = None) -> list[NotificationAttempt]:

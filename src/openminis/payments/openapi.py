@@ -18,7 +18,7 @@ from openminis.payments import notifications, orders, settings_service
 from openminis.payments.api import order_out
 from openminis.payments.schemas import (
     AttemptList, AttemptOut, OrderDetailOut, OrderEventOut, OrderIn, OrderOut, OrderPage, PaymentSettingsIn, PaymentSettingsOut, ProductIn,
-    ProductList, ProductOut, RefundIn, StatementLineOut, StatementOut,
+    ProductList, ProductOut, RefundIn, ResendOut, StatementLineOut, StatementOut,
 )
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
@@ -102,14 +102,18 @@ def get_settings(app_id: str = Depends(current_app_id), session: Session = Depen
 
 
 @router.put("/payment-settings", response_model=PaymentSettingsOut)
-def put_settings(body: PaymentSettingsIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> PaymentSettingsOut:
-    settings = settings_service.set_notify_url(session, app_id, body.notify_url)
+def put_settings(
+    body: PaymentSettingsIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> PaymentSettingsOut:
+    """Where notifications go: https to a public address, checked now and again at every delivery."""
+    settings = settings_service.set_notify_url(session, app_id, body.notify_url, egress=platform.egress)
     return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=settings.fee_bps)
 
 
 @router.get("/notifications", response_model=AttemptList)
 def delivery_log(order_id: str | None = Query(default=None, max_length=32), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AttemptList:
-    """Every delivery attempt of the app's notifications, newest first."""
+    """Every delivery attempt of the app's notifications, newest first: its try number, status,
+    duration and when the next try is due (never the reply's body)."""
     rows = notifications.attempts(session, app_id, order_id=order_id)
     return AttemptList(items=[AttemptOut.model_validate(a, from_attributes=True) for a in rows])
 
@@ -133,3 +137,12 @@ def get_statement(
 ):
     """Gross, platform fee, refunds and net for the period [start, end), in coins."""
     return statement_response(orders.statement(session, [app_id], start, end), start, end, format)
+
+
+@router.post("/notifications/{event_id}/resend", response_model=ResendOut, status_code=202)
+def resend_notification(event_id: str = Path(max_length=40, pattern=r"^evt_[0-9a-f]{1,36}$"), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> ResendOut:
+    """Send a notification again now, delivered or not (its retries follow if this try fails); an
+    open circuit lets it through as the probe."""
+    job = notifications.resend(session, app_id, event_id)
+    session.commit()
+    return ResendOut(event_id=event_id, status=job.status, next_attempt_at=job.run_at)

@@ -135,7 +135,7 @@ class PurchaseList(BaseModel):
 
 
 class PaymentSettingsIn(Strict):
-    notify_url: str | None = Field(default=None, max_length=500, description="https URL (http allowed for loopback in development)")
+    notify_url: str | None = Field(default=None, max_length=500, description="https URL to a public address (loopback and http only where the platform allows them, in development)")
 
 
 class PaymentSettingsOut(BaseModel):
@@ -149,7 +149,7 @@ class AttemptOut(BaseModel):
     order_id: str | None
     url: str
     status_code: int | None
-    error: str | None
+    error: str | None = Field(description="why it failed: the HTTP status or the connection's error, never the reply's body")
     duration_ms: int
     at: datetime
 
@@ -168,8 +168,16 @@ class StatementLineOut(BaseModel):
     net: int
 
 
+    attempt: int = Field(description="which try this was, 1 the first")
+    next_attempt_at: datetime | None = Field(description="when the next try is due; null once delivered or given up")
 class StatementOut(BaseModel):
     currency: Literal["COIN"] = "COIN"
     start: datetime
     end: datetime
     lines: list[StatementLineOut]
+class ResendOut(BaseModel):
+    event_id: str
+    status: str = Field(description="queued: it goes out now; running: a try is in flight")
+    next_attempt_at: datetime
+
+

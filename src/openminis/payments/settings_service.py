@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
+from openminis.egress import EgressPolicy
 from openminis.errors import InvalidArgument
 from openminis.payments.models import PaymentSettings
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+PRODUCTION = EgressPolicy()
 
 
-def check_notify_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InvalidArgument("notify_url must be an absolute https URL", field="notify_url")
-    # Plain http only to this machine, for a backend under development.
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
-        raise InvalidArgument("notify_url must use https (http is accepted only for localhost)", field="notify_url")
-    return url
+def check_notify_url(url: str, egress: EgressPolicy = PRODUCTION) -> str:
+    """https, to a public address (egress.py); checked again, resolved, at every delivery."""
+    return egress.check_url(url, field="notify_url")
 
 
 def get(session: Session, app_id: str) -> PaymentSettings:
@@ -32,9 +26,10 @@ def get(session: Session, app_id: str) -> PaymentSettings:
     return settings
 
 
-def set_notify_url(session: Session, app_id: str, url: str | None) -> PaymentSettings:
+def set_notify_url(session: Session, app_id: str, url: str | None, *, egress: EgressPolicy = PRODUCTION) -> PaymentSettings:
+    notify_url = check_notify_url(url, egress) if url else None
     settings = get(session, app_id)
-    settings.notify_url = check_notify_url(url) if url else None
+    settings.notify_url = notify_url
     settings.updated_at = utcnow()
     session.commit()
     return settings
