@@ -286,6 +286,36 @@ def feed_explain(
 def ledger_verify(data_dir: Path | None = DataDir):
     """Check that every transfer balances, every balance equals its entries and each currency sums to zero."""
     from openminis.wallet import service as ledger
+@app.command("backup")
+def backup_command(folder: Path = typer.Argument(..., help="A new or empty folder for the backup."), data_dir: Path | None = DataDir):
+    """Copy the database, the analytics events and the files (packages, media) while the platform serves."""
+    from openminis import backup
+
+    try:
+        report = backup.backup(_settings(data_dir), folder)
+    except PlatformError as error:
+        console.print(f"[red]{error.code}[/red] {error.message}")
+        raise typer.Exit(1) from None
+    console.print(f"backed up {report.database} (revision {report.revision}) to {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}")
+
+
+@app.command("restore")
+def restore_command(
+    folder: Path = typer.Argument(..., help="A folder made by minis backup."),
+    force: bool = typer.Option(False, help="Overwrite a database that already holds platform data."),
+    data_dir: Path | None = DataDir,
+):
+    """Put a backup into the data dir and database (MINIS_DATA_DIR, MINIS_DATABASE_URL), then migrate it."""
+    from openminis import backup
+
+    try:
+        report = backup.restore(_settings(data_dir), folder, force=force)
+    except PlatformError as error:
+        console.print(f"[red]{error.code}[/red] {error.message}")
+        raise typer.Exit(1) from None
+    console.print(f"restored {report.database} (revision {report.revision}) from {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}")
+
+
 
     platform = _platform(_settings(data_dir))
     with platform.db.session() as session:
