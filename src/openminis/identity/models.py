@@ -26,6 +26,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(Text, default=None)
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the person deleted their account: the row stays, with no personal data, so the money
+    # records that name its id (ledger, orders, unlocks) still add up (identity/erasure.py).
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class EmailVerification(Base):
