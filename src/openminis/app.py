@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,6 +22,7 @@ from openminis.catalog.api import router as catalog_router
 from openminis.creators.api import router as creators_router
 from openminis.creators.share_api import router as share_router
 from openminis.developers.api import router as developers_router
+from openminis.db import busy as database_busy
 from openminis.errors import PlatformError
 from openminis.feed.api import router as feed_router
 from openminis.identity.api import pages as identity_pages
@@ -104,6 +106,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error (request %s)", _request_id(request))
         return _error(500, {"code": "INTERNAL", "message": "internal error"}, request)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError):
+        # A pool or lock timeout is "not now" (503, Retry-After), nothing done; anything else a bug.
+        busy = database_busy(exc)
+        if busy is None:
+            return await unexpected(request, exc)
+        return _error(busy.status, busy.body(), request, retry_after=busy.retry_after)
 
 
 def create_host_app(platform: Platform) -> FastAPI:

@@ -11,6 +11,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from openminis.errors import PlatformError
+
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on SQLite too (which stores naive text)."""
@@ -47,9 +49,48 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
+class DatabaseBusy(PlatformError):
+    """The database could not be had in time (the write lock, a pooled connection): nothing was
+    done, and the same request may succeed in a moment."""
+
+    status = 503
+    code = "DATABASE_BUSY"
+    retry_after = 1.0
+
+
+def busy(exc: BaseException) -> DatabaseBusy | None:
+    """The DatabaseBusy that a driver's or the pool's error means, if it means "not now": a pool
+    checkout that timed out, SQLite's busy or locked, PostgreSQL unreachable or a lock timeout."""
+    from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return DatabaseBusy("no database connection was free in time")
+    if isinstance(exc, OperationalError):
+        name = getattr(exc.orig, "sqlite_errorname", "")
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or type(exc.orig).__module__.startswith("psycopg"):
+            return DatabaseBusy("the database is busy")
+    return None
+
+
+# Statements that change the database: in a read session on SQLite they first take the write turn.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+# Sessions of web requests say so in their engine's execution options (see Database.web_session):
+# how long they may wait for the write lock, and whether they only read.
+READS = "minis_reads"
+LOCK_WAIT = "minis_lock_wait"
+
+
+def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wait: float = 30) -> Engine:
+    """The engine for ``url``: ``pool_size`` connections at most, each checkout waiting at most
+    ``pool_wait`` seconds; on SQLite, a writer waits at most ``lock_wait`` seconds for its turn
+    (a session can ask for less through the LOCK_WAIT execution option)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A fixed pool as large as PostgreSQL's: requests are admitted up to that many at once
+        # (web/admission.py), so a checkout never waits behind a burst.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": lock_wait}, pool_size=pool_size, max_overflow=0, pool_timeout=pool_wait
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -59,30 +100,51 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(lock_wait * 1000)}")
             cursor.close()
 
-        # SQLite has one writer at a time. Transactions begin IMMEDIATE, taking the write lock up
-        # front, so one that reads then writes waits its turn instead of failing with SQLITE_BUSY
+        # SQLite has one writer at a time. Write transactions begin IMMEDIATE, taking the write lock
+        # up front, so one that reads then writes waits its turn instead of failing with SQLITE_BUSY
         # when another writer committed in between. Within this process they queue on a Python
         # lock first: SQLite's own busy handler waits by sleeping (up to 100 ms a step), which
         # leaves the lock idle while every waiter sleeps. Other processes still meet busy_timeout.
+        # Read sessions (GET requests) begin DEFERRED and take no turn: WAL readers run beside the
+        # writer and each other.
         turn = threading.Lock()
+
+        def _take_turn(connection) -> None:
+            wait = connection.get_execution_options().get(LOCK_WAIT, lock_wait)
+            if not turn.acquire(timeout=wait):
+                raise DatabaseBusy(f"waited {wait:g} s for the SQLite write lock")
+            connection.info["minis_turn"] = True
 
         def _release(connection) -> None:
             if connection.info.pop("minis_turn", False):
                 turn.release()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection):
-            if not turn.acquire(timeout=30):
-                raise TimeoutError("waited 30 s for the SQLite write lock")
-            connection.info["minis_turn"] = True
+        def _begin(connection):
+            if connection.get_execution_options().get(READS):
+                connection.exec_driver_sql("BEGIN")
+                return
+            _take_turn(connection)
             try:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
                 _release(connection)
                 raise
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _read_session_writes(connection, cursor, statement, parameters, context, executemany):
+            # A read session may still write (a GET that makes a guest, a touch): it takes the turn
+            # like any writer. When the write comes first in its transaction it always succeeds;
+            # after reads, SQLite refuses it if another writer committed since (SQLITE_BUSY_SNAPSHOT),
+            # which the web edge answers 503 with Retry-After. Routes that write mark themselves
+            # (web/admission.py: writes) and get a write session instead.
+            if connection.info.get("minis_turn") or not connection.get_execution_options().get(READS):
+                return
+            if statement.lstrip()[:7].upper().startswith(_WRITES):
+                _take_turn(connection)
 
         event.listen(engine, "commit", _release)
         event.listen(engine, "rollback", _release)
@@ -96,21 +158,40 @@ def make_engine(url: str) -> Engine:
                 turn.release()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    overflow = pool_size // 3  # for the jobs' and commands' own sessions beside the admitted requests
+    return create_engine(url, pool_size=pool_size - overflow, max_overflow=overflow, pool_timeout=pool_wait, pool_pre_ping=True)
 
 
 class Database:
-    """The engine and a session factory; services receive sessions, never the engine."""
+    """The engine and the session factories; services receive sessions, never the engine.
 
-    def __init__(self, url: str):
+    ``session()`` is a unit that may write (jobs, commands, state-changing requests); on SQLite it
+    takes the write lock at its first statement. ``read_session()`` only reads, and on SQLite
+    takes no lock. Web requests get theirs from ``web_session`` through the admission gate
+    (web/admission.py), which waits at most ``wait`` seconds for anything.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 30, wait: float = 5.0):
         self.url = url
-        self.engine = make_engine(url)
+        self.wait = wait
+        self.engine = make_engine(url, pool_size=pool_size, pool_wait=wait)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.readers = sessionmaker(self.engine.execution_options(**{READS: True, LOCK_WAIT: wait}), expire_on_commit=False)
+        self.request_writers = sessionmaker(self.engine.execution_options(**{LOCK_WAIT: wait}), expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self.sessions() as session:
             yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        with self.readers() as session:
+            yield session
+
+    def web_session(self, *, reads: bool) -> Session:
+        """A request's session, which waits for the write lock no longer than the request may."""
+        return self.readers() if reads else self.request_writers()
 
     def dispose(self) -> None:
         self.engine.dispose()

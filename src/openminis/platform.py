@@ -31,8 +31,17 @@ class Platform:
     def __init__(self, settings: Settings):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = Database(settings.database)
+        self.db = Database(settings.database, pool_size=settings.db_requests + settings.db_pool_reserve, wait=settings.db_wait_seconds)
         self.secret = settings.resolved_secret()
+
+    @cached_property
+    def admission(self):
+        """The web requests' turns at the database (web/admission.py)."""
+        from openminis.web.admission import Admission
+
+        s = self.settings
+        writers = s.db_sqlite_writers if self.db.engine.dialect.name == "sqlite" else None
+        return Admission(self.db, requests=s.db_requests, writers=writers, wait=s.db_wait_seconds, queue=s.db_queue, threads=s.threads)
 
     @cached_property
     def packages(self) -> PackageStore:

@@ -61,6 +61,21 @@ class Settings(BaseSettings):
     # Run the job worker inside ``minis serve`` (the embedded default); off when ``minis worker`` runs.
     embedded_worker: bool = True
 
+    # Admission to the database (web/admission.py). At most db_requests requests hold a database
+    # session at once, and on SQLite at most db_sqlite_writers of them write (SQLite has one
+    # writer at a time: the rest wait in the event loop, on no thread); a request waits at most
+    # db_wait_seconds for its turn, a pooled connection or the write lock, and is answered 503
+    # with Retry-After after that, or at once when db_queue requests are already waiting.
+    # db_requests stays below threads (the thread pool of sync routes) and below the connection
+    # pool, which has db_requests + db_pool_reserve connections (the reserve: jobs, the apps'
+    # origins, a request's own second unit of work).
+    db_requests: int = 24
+    db_sqlite_writers: int = 2
+    db_wait_seconds: float = 5.0
+    db_queue: int = 2000
+    db_pool_reserve: int = 8
+    threads: int = 40
+
     # Rate limits ("N/second", "N/minute", "N/hour"): in-process, or shared through Redis.
     rate_per_ip: str = "1200/minute"
     rate_per_app: str = "3000/minute"

@@ -54,6 +54,9 @@ def user_for_token(session: Session, token: str | None) -> User | None:
     now = utcnow()
     # Touch at most hourly: a write per request would serialize every reader on SQLite.
     if (now - auth.last_seen_at).total_seconds() > 3600:
+        # The read ends first: in a GET's read session on SQLite the touch must be the first
+        # statement of its transaction, or a writer's commit in between would refuse it (db.py).
+        session.commit()
         auth.last_seen_at = now
         session.commit()
     return session.get(User, auth.user_id)

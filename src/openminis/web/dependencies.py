@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi import Depends, Request, Response
@@ -65,6 +64,7 @@ def current_visitor(
     if new:
         # Each cookie-less request would make a row: a burst from one address waits (429) instead.
         enforce(platform.limiter, limits.guest_key(client_ip(request)), limits.rate(platform.settings.rate_guests_per_ip), what="new guests from this address")
+        session.commit()  # ends this request's reads: on SQLite a GET's write must come first in its transaction (db.py)
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
     return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)

@@ -1,0 +1,155 @@
+"""Admission to the database: how many requests hold a session at once, and how long one waits.
+
+A request's session runs its statements on the thread pool (sync routes and dependencies). If
+every request took a session on arrival, a burst would fill the pool's threads with requests
+waiting for the SQLite write lock or a pooled connection, while the requests that held them
+waited for a thread to finish on: a convoy that ended in timeouts and 500s (issue 12, item 7).
+
+So a request waits for its turn here, in the event loop, before it takes a thread or a connection:
+at most ``requests`` hold a session at once (fewer than the thread pool has threads and the
+connection pool has connections, so a request holding a connection always gets a thread), and on
+SQLite at most ``writers`` of them write (one writer at a time anyway: the others queue here, not
+on a thread). A request that waited ``wait`` seconds, or that finds ``queue`` others already
+waiting, is answered 503 with Retry-After, having done nothing.
+
+GET and HEAD requests get a read session (no write lock on SQLite); everything else, and a GET
+route marked with ``writes``, a write session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from openminis.db import Database
+from openminis.errors import PlatformError
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Overloaded(PlatformError):
+    status = 503
+    code = "OVERLOADED"
+    retry_after = 1.0
+
+
+def writes(endpoint: Callable) -> Callable:
+    """Marks a GET route that writes (it makes or remembers a row): its request gets a write
+    session, admitted as a writer, rather than a read session."""
+    endpoint.minis_writes = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def reads_only(request: Request) -> bool:
+    return request.method in READ_METHODS and not getattr(request.scope.get("endpoint"), "minis_writes", False)
+
+
+class Gate:
+    """A counting semaphore of the event loop whose waiters give up at a deadline.
+
+    Not asyncio.Semaphore: that one binds itself to the first loop it waits on, and tests run
+    one platform under several loops, one after the other."""
+
+    def __init__(self, slots: int):
+        self.free = slots
+        self.waiters: deque[asyncio.Future] = deque()
+
+    async def enter(self, deadline: float) -> None:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiters.append(turn)
+        try:
+            async with asyncio.timeout_at(deadline):
+                await turn
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self.leave()  # the slot came just as time ran out: pass it on
+            else:
+                turn.cancel()
+                self.waiters.remove(turn)
+            raise
+
+    def leave(self) -> None:
+        while self.waiters:
+            turn = self.waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the slot goes straight to the next waiter
+                return
+        self.free += 1
+
+
+class Admission:
+    def __init__(self, db: Database, *, requests: int, writers: int | None, wait: float, queue: int, threads: int):
+        self.db = db
+        # A request holding a session may need one more thread to finish; keep some for that and
+        # for requests that need no database (files, the SDK).
+        self.slots = max(1, min(requests, threads - 4))
+        self.requests = Gate(self.slots)
+        self.writers = Gate(writers) if writers else None
+        self.wait = wait
+        self.queue = queue
+        self.threads = threads
+        self.waiting = 0
+        self._closers: anyio.CapacityLimiter | None = None
+
+    @asynccontextmanager
+    async def session(self, *, reads: bool) -> AsyncIterator[Session]:
+        """A session once this request's turn comes; Overloaded (503) when it does not come in time."""
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        if limiter.total_tokens != self.threads:
+            limiter.total_tokens = self.threads
+        gates = [self.requests] if reads or self.writers is None else [self.writers, self.requests]
+        await self._enter(gates)
+        try:
+            session = self.db.web_session(reads=reads)
+            try:
+                yield session
+            finally:
+                # Closing rolls back on the connection: I/O, so on a thread, but on threads of its
+                # own: a request giving its connection back must never wait behind requests.
+                if self._closers is None:
+                    self._closers = anyio.CapacityLimiter(self.slots)
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(session.close, limiter=self._closers)
+        finally:
+            for gate in reversed(gates):
+                gate.leave()
+
+    async def _enter(self, gates: list[Gate]) -> None:
+        if self.waiting >= self.queue and any(gate.free == 0 for gate in gates):
+            raise Overloaded(f"{self.waiting} requests are already waiting for the database; retry in a moment")
+        deadline = asyncio.get_running_loop().time() + self.wait
+        entered: list[Gate] = []
+        self.waiting += 1
+        try:
+            for gate in gates:
+                await gate.enter(deadline)
+                entered.append(gate)
+        except TimeoutError:
+            for gate in reversed(entered):
+                gate.leave()
+            raise Overloaded(f"the database is busy: no turn came within {self.wait:g} s; retry in a moment") from None
+        except BaseException:
+            for gate in reversed(entered):
+                gate.leave()
+            raise
+        finally:
+            self.waiting -= 1
+
+
+async def request_session(request: Request, admission: Admission) -> Session:
+    """The request's session, held until its route has returned (before the response is sent, so
+    a slow client or a long file download holds no connection), then closed."""
+    scope = request.scope
+    # FastAPI's exit stack for dependencies of scope "function": it closes after the endpoint and
+    # the response's serialization, before sending. Outside a route (none), the request's own.
+    stack = scope.get("fastapi_function_astack") or scope["fastapi_inner_astack"]
+    return await stack.enter_async_context(admission.session(reads=reads_only(request)))
