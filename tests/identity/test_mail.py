@@ -17,7 +17,8 @@ from openminis.identity.mail import SmtpServer
 from openminis.identity.models import SignInLink
 from openminis.liveserver import free_port
 from openminis.settings import Settings
-from tests.studio import browser, csrf_of, sign_up
+from tests.identity.links import confirm
+from tests.studio import browser, csrf_of
 
 
 class Inbox:
@@ -55,17 +56,27 @@ def links(platform) -> int:
         return session.scalar(select(func.count()).select_from(SignInLink))
 
 
-def test_a_sign_in_link_arrives_by_email_and_signs_in(client, smtp):
-    sign_up(client, "ada@example.com")
+def body(message: Message) -> str:
+    return message.get_payload(decode=True).decode()
+
+
+def test_a_verification_code_and_a_sign_in_link_arrive_by_email_and_sign_in(client, smtp):
+    client.post("/api/account/register", json={"email": "ada@example.com", "password": "a long password"}, headers=csrf_of(client))
+    [verification] = smtp.messages
+    assert verification["Subject"] == "Your openminis verification code"
+    code = re.search(r"verification code is (\d{6})", body(verification)).group(1)
+    verified = client.post("/api/account/verify", json={"code": code}, headers=csrf_of(client))
+    assert (verified.json()["email"], verified.json()["kind"]) == ("ada@example.com", "full")
     account = client.get("/api/me").json()["user"]["id"]
+
     other = browser(client)
     response = other.post("/api/account/link", json={"email": "Ada@Example.com"}, headers=csrf_of(other))
     assert response.json() == {"ok": True, "delivery": "email"}
-    [message] = smtp.messages
-    assert smtp.recipients == [["ada@example.com"]]
+    message = smtp.messages[-1]
+    assert smtp.recipients == [["ada@example.com"], ["ada@example.com"]]
     assert (message["From"], message["To"], message["Subject"]) == ("Openminis <signin@minis.test>", "ada@example.com", "Your openminis sign-in link")
-    path = re.search(r"/account/link\?token=\S+", message.get_payload(decode=True).decode()).group(0)
-    assert other.get(path, follow_redirects=False).status_code == 303
+    token = re.search(r"/account/link\?token=(\S+)", body(message)).group(1)
+    assert confirm(other, token).status_code == 200
     assert other.get("/api/me").json()["user"]["id"] == account
 
 
