@@ -27,6 +27,7 @@ from openminis.errors import PlatformError
 from openminis.feed.api import router as feed_router
 from openminis.identity.api import pages as identity_pages
 from openminis.identity.api import router as identity_router
+from openminis.identity.data_api import router as person_data_router
 from openminis.openapi.api import create_openapi_app
 from openminis.payments.api import router as payments_router
 from openminis.drama.api import router as drama_router
@@ -126,6 +127,7 @@ def create_host_app(platform: Platform) -> FastAPI:
         host.include_router(router)
     host.include_router(drama_router)
     openapi = create_openapi_app(platform)
+    host.include_router(person_data_router)
     install_error_handlers(openapi)
     host.mount("/openapi/v1", openapi)
     host.mount("/static", StaticFiles(directory=Path(WEB_DIR) / "static"), name="static")

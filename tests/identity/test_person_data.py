@@ -1,0 +1,102 @@
+"""A person downloads everything kept about them, and nobody else's; deleting the account erases
+who they were, keeps the money records (the ledger still verifies) and signs them out."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from openminis.identity import erasure
+from openminis.identity.models import AppUser, AuthSession, User
+from openminis.jobs.models import Job
+from openminis.payments.models import Order
+from openminis.runtime.models import CloudSave
+from openminis.wallet import service as ledger
+from tests.studio import balance, browser, buy, csrf_of, login_code, put_product, sign_up, top_up
+
+
+def a_customer(client, studio, player, email: str, save: str) -> dict:
+    """A signed-up person with coins, a purchase, a cloud save and an openid in the studio's app."""
+    headers = sign_up(player, email)
+    top_up(player)
+    bought = buy(player, studio.app_id, "gem", f"{email.split('@')[0]}-1")
+    assert bought.status_code == 200, bought.text
+    assert player.put(f"/api/apps/{studio.app_id}/storage/progress", json={"value": {"level": save}}, headers=headers).status_code == 200
+    openid = studio.backend(client).code2session(login_code(player, studio.app_id))["openid"]
+    return {"id": player.get("/api/me").json()["user"]["id"], "openid": openid, "save": save, "email": email}
+
+
+def download(player) -> dict:
+    response = player.get("/api/me/data")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"].startswith("attachment;")
+    return response.json()
+
+
+def test_the_download_holds_the_persons_data_and_nobody_elses(client, studio, player):
+    put_product(client, studio, "gem", price=10)
+    me = a_customer(client, studio, player, "ada@example.com", "level-ada-7")
+    other = browser(client)
+    them = a_customer(client, studio, other, "bob@example.com", "level-bob-3")
+
+    data = download(player)
+    assert data["account"]["id"] == me["id"] and data["account"]["email"] == me["email"]
+    assert "password_hash" not in data["account"] and data["account"]["has_password"] is True
+    assert data["wallet"] == [{"kind": "user_wallet", "currency": "COIN", "balance": balance(player)}]
+    assert sorted(line["kind"] for line in data["ledger"]) == ["purchase", "topup"]
+    assert sum(line["amount"] for line in data["ledger"]) == balance(player)
+    assert [(o["user_id"], o["app_id"], o["status"]) for o in data["orders"]] == [(me["id"], studio.app_id, "paid")]
+    assert [json.loads(save["value"]) for save in data["cloud_saves"]] == [{"level": me["save"]}]
+    assert [row["openid"] for row in data["app_openids"]] == [me["openid"]]
+    assert {"topups", "episode_unlocks", "series_unlocks", "subscriptions", "posts", "events", "launches"} <= set(data)
+    text = json.dumps(data)
+    for theirs in (them["id"], them["openid"], them["save"], them["email"]):
+        assert theirs not in text
+
+
+def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_and_signs_out(client, studio, player, platform):
+    put_product(client, studio, "gem", price=10)
+    me = a_customer(client, studio, player, "cleo@example.com", "level-cleo-9")
+    coins = balance(player)
+    headers = csrf_of(player)
+    old_cookie = player.cookies["minis_session"]
+
+    unconfirmed = player.post("/api/me/delete", json={"confirm": "yes"}, headers=headers)
+    assert unconfirmed.status_code == 422 and unconfirmed.json()["code"] == "CONFIRMATION_REQUIRED"
+    deleted = player.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers)
+    assert deleted.status_code == 200, deleted.text
+    assert "minis_session" not in player.cookies  # signed out: the cookie is cleared
+
+    with platform.db.session() as session:
+        user = session.get(User, me["id"])
+        assert (user.email, user.password_hash, user.display_name, user.kind) == (None, None, erasure.ERASED_NAME, "erased")
+        assert user.erased_at is not None
+        for table in (AuthSession, CloudSave, AppUser):
+            assert session.scalar(select(func.count()).select_from(table).where(table.user_id == me["id"])) == 0
+        # The money records stay, under the same id, and still add up.
+        assert session.scalar(select(func.count()).select_from(Order).where(Order.user_id == me["id"], Order.status == "paid")) == 1
+        assert ledger.wallet_balance(session, me["id"]) == coins
+        assert ledger.verify(session).ok
+        # The app that knew the person by an openid is told.
+        told = [job.payload["event"] for job in session.scalars(select(Job).where(Job.lane == studio.app_id))]
+        assert [event["data"]["openid"] for event in told if event["type"] == "account.deleted"] == [me["openid"]]
+
+    # The old cookie signs nobody in; the email and password no longer open anything.
+    stale = browser(client)
+    stale.cookies.set("minis_session", old_cookie)
+    assert stale.get("/api/me").json()["user"]["id"] != me["id"]
+    signed_in = stale.post("/api/account/sign-in", json={"email": me["email"], "password": "correct horse battery"}, headers=csrf_of(stale))
+    assert 400 <= signed_in.status_code < 500
+    # A second deletion (the same request replayed with the old cookie) is refused with a 4xx.
+    again = browser(client)
+    again.cookies.set("minis_session", old_cookie)
+    replayed = again.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers)
+    assert 400 <= replayed.status_code < 500
+    with platform.db.session() as session:
+        try:
+            erasure.erase(session, user_id=me["id"], confirmation="DELETE", media_root=platform.settings.data_dir / "media")
+        except erasure.AccountDeleted as refused:
+            assert refused.status == 410
+        else:
+            raise AssertionError("a deleted account was deleted twice")
