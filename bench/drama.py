@@ -56,6 +56,8 @@ def publish_series(server: LiveServer, folder: Path) -> str:
     with httpx.Client(base_url=server.url, timeout=60) as browser:
         headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
         browser.post("/api/account/register", json={"email": "bench@example.com", "password": "bench-password-1"}, headers=headers).raise_for_status()
+        code = server.mailed("bench@example.com", r"verification code is (\d{6})")
+        browser.post("/api/account/verify", json={"code": code}, headers=headers).raise_for_status()
         headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
         browser.post("/api/developer", json={"name": "Bench Studio"}, headers=headers).raise_for_status()
         app = browser.post("/api/developer/apps", json={"app_id": APP_ID, "name": "Bench Dramas", "kind": "drama"}, headers=headers)

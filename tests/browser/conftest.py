@@ -53,7 +53,7 @@ def drama_studio(live_server, tmp_path_factory) -> DramaStudio:
     """A producer's drama app with a series of 5 short episodes (drama_studio.py), uploaded when a
     drama test first needs it: transcoding takes the server's CPU for a few seconds, which must not
     slow the tests that run meanwhile."""
-    return DramaStudio.start(live_server.url, make_clips(tmp_path_factory.mktemp("clips")))
+    return DramaStudio.start(live_server, make_clips(tmp_path_factory.mktemp("clips")))
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import httpx
 
 from openminis.client import MinisClient
 from openminis.drama.synth import make_clip
+from openminis.liveserver import LiveServer
 
 APP_ID = "harbor-dramas"
 TITLE = "Harbor Lights"
@@ -49,12 +50,15 @@ class DramaStudio:
         return {"Authorization": f"Bearer {self.token}"}
 
     @classmethod
-    def start(cls, server_url: str, clips: list[Path], *, email: str = "harbor@example.com") -> DramaStudio:
+    def start(cls, server: LiveServer, clips: list[Path], *, email: str = "harbor@example.com") -> DramaStudio:
         """Signs up a producer, registers the drama app, creates the series and uploads every clip."""
+        server_url = server.url
         with httpx.Client(base_url=server_url, timeout=30) as browser:
             headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
             registered = browser.post("/api/account/register", json={"email": email, "password": PASSWORD}, headers=headers)
             assert registered.status_code == 200, registered.text
+            code = server.mailed(email, r"verification code is (\d{6})")
+            assert browser.post("/api/account/verify", json={"code": code}, headers=headers).status_code == 200
             headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
             assert browser.post("/api/developer", json={"name": "Harbor Studio"}, headers=headers).status_code == 200
             app = browser.post("/api/developer/apps", json={"app_id": APP_ID, "name": "Harbor Dramas", "kind": "drama"}, headers=headers)

@@ -219,6 +219,8 @@ class Developer:
         self.host = host
         host.page.goto(host.server.url + "/?prewarm=0")
         assert host.call_api("POST", "/api/account/register", {"email": email, "password": "studio-password-1"})["status"] == 200
+        code = host.server.mailed(email, r"verification code is (\d{6})")
+        assert host.call_api("POST", "/api/account/verify", {"code": code})["status"] == 200
         assert host.call_api("POST", "/api/developer", {"name": email.split("@")[0]})["status"] == 200
 
     def register_app(self, app_id: str, name: str) -> str:

@@ -37,9 +37,23 @@ export class Account {
     this.set(await this.api.rename(displayName));
   }
 
-  /** The guest becomes a full account; everything they had (coins, saves, purchases) stays. */
+  /** Asks for an account: a code goes to the email, and the person stays a guest until it comes back. */
   async register(email, password) {
-    this.set(await this.api.register(email, password));
+    const sent = await this.api.register(email, password);
+    this.set({ ...this.user, pending_email: sent.email });
+    return sent;
+  }
+
+  /** The code from the email: the guest becomes a full account; everything they had (coins, saves, purchases) stays. */
+  async verifyEmail(code) {
+    this.set(await this.api.verifyEmail(code));
+  }
+
+  /** Another code to the email waiting for one (or to an older account's unproved email). */
+  async resendCode() {
+    const sent = await this.api.resendCode();
+    if (this.isGuest) this.set({ ...this.user, pending_email: sent.email });
+    return sent;
   }
 
   /** Switches this browser to the account: a new session, so a new CSRF token (api.js keeps it). */

@@ -114,8 +114,17 @@ export class Api {
     return this.request("PATCH", "/api/me", { body: { display_name: displayName } });
   }
 
+  /** Asks for an account: answers `{email, delivery}`; the code mailed there finishes it (verifyEmail). */
   register(email, password) {
     return this.request("POST", "/api/account/register", { body: { email, password } });
+  }
+
+  verifyEmail(code) {
+    return this.request("POST", "/api/account/verify", { body: { code } });
+  }
+
+  resendCode() {
+    return this.request("POST", "/api/account/verification");
   }
 
   /** Signs this browser in to another account; the CSRF token changes with the session. */

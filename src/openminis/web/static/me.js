@@ -11,6 +11,7 @@ import { openTopUpSheet } from "./topup.js";
 import { coinAmount, coinsLabel } from "./wallet.js";
 
 const grantedDate = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
+const LOG_MAILBOX = " In development there is no mail server: it is printed in the server’s log.";
 
 /** An inline error under a form, from the platform's error envelope; marks the field it names. */
 function showError(form, message, error) {
@@ -21,6 +22,11 @@ function showError(form, message, error) {
     field.setAttribute("aria-invalid", "true");
     field.focus();
   }
+}
+
+/** What the account card shows depends on: redrawn only when this changes (see render). */
+function accountKey(user) {
+  return [user.id, user.kind, user.email, user.pending_email ?? "", user.kind === "full" ? user.email_verified : ""].join(":");
 }
 
 function formError(id) {
@@ -82,8 +88,7 @@ export class MeScreen {
     // The account card only when it would say something else: the profile refreshed by show()
     // must not wipe an email someone is typing into the guest's form.
     const { user } = this.account;
-    const shown = `${user.id}:${user.kind}:${user.email}`;
-    if (shown !== this.accountShown) this.renderAccount();
+    if (accountKey(user) !== this.accountShown) this.renderAccount();
     this.renderAccess();
   }
 
@@ -167,8 +172,12 @@ export class MeScreen {
 
   renderAccount() {
     const { user } = this.account;
-    this.accountShown = `${user.id}:${user.kind}:${user.email}`;
+    this.accountShown = accountKey(user);
     const title = el("h2", { className: "card-title", id: "account-title" }, "Account");
+    if (this.account.isGuest && user.pending_email) {
+      this.accountCard.replaceChildren(title, ...this.codeForm(user.pending_email));
+      return;
+    }
     if (!this.account.isGuest) {
       const signOut = el("button", { type: "button", className: "button-secondary" }, "Sign out");
       const message = formError("sign-out-error");
@@ -179,14 +188,31 @@ export class MeScreen {
           })
         )
       );
-      this.accountCard.replaceChildren(
+      // Accounts made before emails were verified prove theirs, or its owner may claim it.
+      const unverified = user.email_verified === false;
+      const verify = unverified ? el("button", { type: "button", className: "button-secondary" }, "Verify my email") : null;
+      verify?.addEventListener("click", () =>
+        whileBusy(verify, async () => {
+          try {
+            const { delivery } = await this.account.resendCode();
+            this.notice = `We sent a code to ${user.email}.` + (delivery === "log" ? LOG_MAILBOX : "");
+            this.accountCard.replaceChildren(title, ...this.codeForm(user.email));
+          } catch (error) {
+            message.textContent = errorMessage(error);
+          }
+        })
+      );
+      const parts = [
         title,
         el("p", { className: "account-email" }, "Signed in as ", el("strong", {}, this.account.user.email)),
+        unverified ? el("p", { className: "card-note" }, "Your email isn’t verified yet: until it is, its owner can claim it.") : null,
+        verify,
         // Developers publish from here too: the console opens on this same account.
         el("p", { className: "card-note" }, "Make mini-programs? ", el("a", { href: "/console", target: "_blank" }, "Open the developer console")),
         message,
-        signOut
-      );
+        signOut,
+      ];
+      this.accountCard.replaceChildren(...parts.filter(Boolean));
       return;
     }
     this.accountCard.replaceChildren(title, ...this.guestForms());
@@ -250,8 +276,12 @@ export class MeScreen {
       event.preventDefault();
       whileBusy(submit, async () => {
         try {
-          if (registering) await this.account.register(email.value, password.value);
-          else await this.account.signIn(email.value, password.value);
+          if (registering) {
+            const { email: sentTo, delivery } = await this.account.register(email.value, password.value);
+            this.notice = `We sent a 6-digit code to ${sentTo}. It works for 15 minutes.` + (delivery === "log" ? LOG_MAILBOX : "");
+            this.renderAccount();
+            this.accountCard.querySelector("#account-code")?.focus();
+          } else await this.account.signIn(email.value, password.value);
         } catch (error) {
           showError(form, message, error);
         }
@@ -269,7 +299,7 @@ export class MeScreen {
         try {
           const { delivery } = await this.account.requestSignInLink(email.value);
           showError(form, message, null);
-          this.notice = `We sent a sign-in link to ${email.value.trim()}. It works once, for 15 minutes.`;
+          this.notice = `We sent a sign-in link to ${email.value.trim()}. It works once, for 15 minutes, and asks before it signs you in.`;
           if (delivery === "log") this.notice += " In development there is no mail server: the link is printed in the server’s log.";
           linkNote.textContent = this.notice;
         } catch (error) {
@@ -286,6 +316,66 @@ export class MeScreen {
       link,
       linkNote,
     ];
+  }
+
+  /** The code mailed to `email`: the last step of creating an account (or of proving an older one's email). */
+  codeForm(email) {
+    const code = el("input", {
+      id: "account-code",
+      name: "code",
+      className: "text-field",
+      inputmode: "numeric",
+      autocomplete: "one-time-code",
+      maxlength: "6",
+      required: true,
+      "aria-describedby": "code-error",
+    });
+    const message = formError("code-error");
+    const submit = el("button", { type: "submit", className: "button-primary" }, "Verify");
+    const form = el(
+      "form",
+      { className: "account-form", novalidate: true, "aria-label": "Verify email" },
+      el("p", { className: "card-note" }, "Enter the code we emailed to ", el("strong", {}, email), ". The account is yours once the code comes back."),
+      el("div", { className: "field" }, el("label", { for: "account-code" }, "Verification code"), code),
+      message,
+      submit
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      whileBusy(submit, async () => {
+        try {
+          this.notice = "";
+          await this.account.verifyEmail(code.value);
+        } catch (error) {
+          showError(form, message, error);
+        }
+      });
+    });
+    const note = el("p", { className: "card-note", role: "status" }, this.notice);
+    const resend = el("button", { type: "button", className: "button-secondary" }, "Send a new code");
+    resend.addEventListener("click", () =>
+      whileBusy(resend, async () => {
+        try {
+          const { delivery } = await this.account.resendCode();
+          showError(form, message, null);
+          this.notice = `We sent a new code to ${email}.` + (delivery === "log" ? LOG_MAILBOX : "");
+          note.textContent = this.notice;
+        } catch (error) {
+          showError(form, message, error);
+        }
+      })
+    );
+    const children = [form, resend, note];
+    if (this.account.isGuest) {
+      const other = el("button", { type: "button", className: "button-secondary" }, "Use another email");
+      other.addEventListener("click", () => {
+        this.notice = "";
+        this.mode = "register";
+        this.account.set({ ...this.account.user, pending_email: null });
+      });
+      children.push(other);
+    }
+    return children;
   }
 
   async loadGrants() {
