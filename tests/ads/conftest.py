@@ -90,7 +90,14 @@ class Ads:
         return response.json()
 
     def step(self, player: TestClient, ad_id: str, step: str, **body):
+        if step == "impression" and "show_token" not in body:
+            # As the host's ad player does: the show token when the creative is on screen, then the impression.
+            body["show_token"] = self.show_token(player, ad_id)
         return player.post(f"/api/ads/{ad_id}/{step}", json=body or None, headers=csrf_of(player))
+
+    def show_token(self, player: TestClient, ad_id: str) -> str | None:
+        shown = player.post(f"/api/ads/{ad_id}/shown", headers=csrf_of(player))
+        return shown.json()["show_token"] if shown.status_code == 200 else None
 
     def show(self, player: TestClient, unit_id: str, **body) -> dict:
         """Request an ad and start showing it."""

@@ -47,7 +47,8 @@ def show_all_at_once(platform, pairs: list[tuple[str, str]]) -> list[str]:
         barrier.wait()
         with platform.db.session() as session:
             try:
-                serving.start_impression(session, platform.ads, user_id=user_id, ad_id=ad_id)
+                token = serving.show(session, platform.ads, user_id=user_id, ad_id=ad_id)
+                serving.start_impression(session, platform.ads, user_id=user_id, ad_id=ad_id, show_token=token)
                 result = "shown"
             except PlatformError as exc:
                 result = exc.code
@@ -109,7 +110,8 @@ def test_a_daily_budget_is_never_overspent_under_100_concurrent_impressions(ads,
     clock.advance(days=1)  # a new day, a new daily budget
     with platform.db.session() as session:
         fresh = serving.request_ad(session, platform.ads, user_id=users[0], app_id=studio.app_id, unit_id=unit).ad_id
-        assert serving.start_impression(session, platform.ads, user_id=users[0], ad_id=fresh).campaign_id == campaign
+        token = serving.show(session, platform.ads, user_id=users[0], ad_id=fresh)
+        assert serving.start_impression(session, platform.ads, user_id=users[0], ad_id=fresh, show_token=token).campaign_id == campaign
     assert spent(platform, campaign)[0] == 21 * PRICE
     verified(platform)
 

@@ -31,8 +31,9 @@ def test_an_impression_bills_the_advertiser_once_split_between_the_app_and_the_p
     campaign = ads.campaign(advertiser, bid_cpm=4_000_000)
     unit = ads.unit()
     decision = ads.decide(player, unit)
-    for _ in range(3):  # a retried impression bills nothing more
-        shown = ads.step(player, decision["ad_id"], "impression")
+    token = ads.show_token(player, decision["ad_id"])
+    for _ in range(3):  # a retried impression (the player retries with its token) bills nothing more
+        shown = ads.step(player, decision["ad_id"], "impression", show_token=token)
         assert shown.status_code == 200 and shown.json()["status"] == "shown"
     with platform.db.session() as session:
         # The only bidder pays the platform's reserve ($0.001 CPM): a micro an impression.

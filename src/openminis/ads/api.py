@@ -11,17 +11,19 @@ from sqlalchemy.orm import Session
 
 from openminis.ads import serving
 from openminis.ads.admin import router as admin_router
+from openminis.ads.invalid_traffic_api import router as invalid_traffic_router
 from openminis.ads.media import CONTENT_TYPES
 from openminis.ads.schemas import (
-    ID, AdRequestIn, ClickOut, CloseIn, CompleteIn, CompletionOut, CreativeOut, DecisionOut, ImpressionOut, Reward,
+    ID, AdRequestIn, ClickOut, CloseIn, CompleteIn, CompletionOut, CreativeOut, DecisionOut, ImpressionIn, ImpressionOut, Reward, ShowOut,
 )
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import Visitor, changing_visitor, get_platform, get_session
+from openminis.web.dependencies import Visitor, changing_visitor, client_ip, get_platform, get_session
 
 router = APIRouter(tags=["ads"])
 router.include_router(admin_router)
+router.include_router(invalid_traffic_router)
 AdId = Path(max_length=32, pattern=ID)
 IMMUTABLE = "public, max-age=31536000, immutable"
 REGION = re.compile(r"^[a-z]{2,3}-([A-Za-z]{2})\b")
@@ -44,7 +46,8 @@ def request_ad(
     INTERVAL_NOT_ELAPSED (409) mean there is no ad to show now."""
     server = platform.ads
     decision = serving.request_ad(
-        session, server, user_id=visitor.user.id, app_id=body.app_id, unit_id=body.unit_id, launch_id=body.launch_id, market=market_of(request, body.market)
+        session, server, user_id=visitor.user.id, app_id=body.app_id, unit_id=body.unit_id, launch_id=body.launch_id, market=market_of(request, body.market),
+        ip=client_ip(request),
     )
     creative = decision.creative
     return DecisionOut(
@@ -57,10 +60,24 @@ def request_ad(
     )
 
 
+@router.post("/api/ads/{ad_id}/shown", response_model=ShowOut)
+def shown(ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ShowOut:
+    """The host's ad player has the creative on screen: the show token its impression needs."""
+    token = serving.show(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id)
+    return ShowOut(show_token=token, expires_in=platform.settings.ads_show_token_ttl_seconds)
+
+
 @router.post("/api/ads/{ad_id}/impression", response_model=ImpressionOut)
-def impression(ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ImpressionOut:
-    """The ad started playing: bill it (once). NO_FILL means its budget ran out meanwhile: close it."""
-    shown = serving.start_impression(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id)
+def impression(
+    request: Request, body: ImpressionIn | None = None, ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ImpressionOut:
+    """The ad started playing: bill it (once), given the show token from ``/shown``
+    (SHOW_TOKEN_INVALID without one). NO_FILL means its budget ran out meanwhile: close it;
+    FREQUENCY_CAPPED (429), that the person or their address saw as many ads as allowed for now."""
+    shown = serving.start_impression(
+        session, platform.ads, user_id=visitor.user.id, ad_id=ad_id, show_token=body.show_token if body else None, ip=client_ip(request)
+    )
     return ImpressionOut(ad_id=shown.id, status=shown.status)
 
 

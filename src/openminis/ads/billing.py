@@ -32,13 +32,14 @@ class BudgetExhausted(Exception):
     pass
 
 
-def claim(session: Session, impression: Impression, *, now: datetime, developer_share_bps: int) -> tuple[int, int]:
-    """Mark a decided impression shown, in the caller's transaction; (developer, platform) parts."""
+def claim(session: Session, impression: Impression, *, now: datetime, developer_share_bps: int, show_token: str | None = None) -> tuple[int, int]:
+    """Mark a decided impression shown (by the show token that proved it), in the caller's
+    transaction; (developer, platform) parts."""
     developer, platform = split(impression.price, developer_share_bps)
     claimed = session.execute(
         update(Impression)
         .where(Impression.id == impression.id, Impression.status == "decided")
-        .values(status="shown", shown_at=now, billed_day=now.date(), developer_share=developer, platform_share=platform)
+        .values(status="shown", shown_at=now, billed_day=now.date(), developer_share=developer, platform_share=platform, show_token=show_token)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:

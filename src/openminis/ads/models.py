@@ -143,6 +143,23 @@ class Impression(Base):
     visible: Mapped[bool | None] = mapped_column(default=None)
     rewarded: Mapped[bool] = mapped_column(default=False)
     billed_day: Mapped[date | None] = mapped_column(Date, default=None)
+    # The show token (its nonce) that billed this impression: the host's ad player got it when the
+    # creative was on screen (ads/show_tokens.py); a second use of it bills nothing.
+    show_token: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class InvalidTraffic(Base):
+    """Impressions refused, and why, per campaign, app and UTC day: what an advertiser was not
+    charged for (no show token, a forged or expired one, a reused one, a person or address over
+    its cap). Counts, not rows: a flood of refusals must not become a flood of rows."""
+
+    __tablename__ = "ad_invalid_traffic"
+
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class RewardGrant(Base):
@@ -176,6 +193,9 @@ class RewardAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Which try this was (1 is the first), and when the next one is due: None once delivered or given up.
+    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class SigningKey(Base):
@@ -188,6 +208,3 @@ class SigningKey(Base):
     public_key_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
-    # Which try this was (1 is the first), and when the next one is due: None once delivered or given up.
-    attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -289,3 +289,36 @@ class ShareIn(Strict):
 class ShareOut(BaseModel):
     app_id: str
     developer_share_bps: int
+
+
+# Counted traffic: show tokens and the invalid-traffic report -------------------------------------
+
+
+class ShowOut(BaseModel):
+    show_token: str = Field(description="give it to the impression: only an impression with it is billed, once")
+    expires_in: int = Field(description="seconds the token stays good")
+
+
+class ImpressionIn(Strict):
+    show_token: str | None = Field(default=None, max_length=100)
+
+
+class InvalidTrafficLineOut(BaseModel):
+    campaign_id: str
+    app_id: str
+    day: date
+    reason: str
+    count: int
+
+
+class InvalidTrafficOut(BaseModel):
+    """Impressions reported to the platform and refused, so never charged: without the show token
+    of the host's ad player (``no_token``), with a forged one or one for another ad or person
+    (``bad_token``), an expired one (``expired_token``), a used one (``reused_token``), from a person
+    or an address over its cap of billed impressions (``person_cap``, ``ip_cap``)."""
+
+    start: date
+    end: date
+    billed: int = Field(description="impressions billed in the same days and campaigns")
+    refused: dict[str, int] = Field(description="refused impressions by reason")
+    lines: list[InvalidTrafficLineOut]

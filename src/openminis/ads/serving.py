@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from openminis.ads import auction, billing, inventory, rewards
+from openminis.ads import auction, billing, invalid_traffic, inventory, rewards, show_tokens
 from openminis.ads import campaigns as demand
 from openminis.ads.auction import LiveCreative, LiveIndex
 from openminis.ads.events import AdEvents
@@ -61,6 +61,25 @@ class IntervalNotElapsed(PlatformError):
 class NotShown(PlatformError):
     status = 409
     code = "AD_NOT_SHOWN"
+
+
+class ImpressionsCapped(PlatformError):
+    """This person, or this address, was shown as many billed ads as the platform allows for now."""
+
+    status = 429
+    code = "FREQUENCY_CAPPED"
+
+    def __init__(self, message: str, *, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ShowTokenRefused(PlatformError):
+    """The impression came without a good show token: nothing billed (the ad may still be shown
+    with a token from the host's ad player)."""
+
+    status = 403
+    code = "SHOW_TOKEN_INVALID"
 
 
 @dataclass(frozen=True)
@@ -153,6 +172,23 @@ def interval_key(app_id: str, user_id: str) -> str:
     return f"ads:interval:{app_id}:{user_id}"
 
 
+def billed_by_person_key(user_id: str) -> str:
+    return f"ads:billed:person:{user_id}"
+
+
+def billed_by_ip_key(ip: str) -> str:
+    return f"ads:billed:ip:{ip}"
+
+
+def _caps(server: AdServer, user_id: str, ip: str | None) -> list[tuple[str, str, Rate]]:
+    """(reason, limiter key, rate) of the caps on billed impressions that apply to this request."""
+    settings = server.settings
+    caps = [(invalid_traffic.PERSON_CAP, billed_by_person_key(user_id), Rate.parse(settings.rate_ad_impressions_per_person))]
+    if ip is not None:
+        caps.append((invalid_traffic.IP_CAP, billed_by_ip_key(ip), Rate.parse(settings.rate_ad_impressions_per_ip)))
+    return caps
+
+
 @dataclass(frozen=True)
 class Decision:
     ad_id: str
@@ -163,8 +199,11 @@ class Decision:
     reward: tuple[str, int] | None
 
 
-def request_ad(session: Session, server: AdServer, *, user_id: str, app_id: str, unit_id: str, launch_id: str | None = None, market: str | None = None) -> Decision:
-    """Run the auction for one of the app's units and keep the decision (not yet billed)."""
+def request_ad(
+    session: Session, server: AdServer, *, user_id: str, app_id: str, unit_id: str, launch_id: str | None = None, market: str | None = None, ip: str | None = None,
+) -> Decision:
+    """Run the auction for one of the app's units and keep the decision (not yet billed). A person
+    or address already at its cap of billed impressions gets no decision (FREQUENCY_CAPPED, 429)."""
     if launch_id is not None and not LAUNCH_ID.match(launch_id):
         raise InvalidArgument("launch_id must be 32 lowercase hex characters", field="launch_id")
     if market is not None and not MARKET.match(market):
@@ -174,6 +213,10 @@ def request_ad(session: Session, server: AdServer, *, user_id: str, app_id: str,
     if unit is None or unit.app_id != app_id:
         raise InvalidArgument(f"app {app_id!r} has no ad unit {unit_id!r}", field="unit_id")
     limiter = server.limiter
+    for _reason, key, rate in _caps(server, user_id, ip):
+        capped = limiter.peek(key, rate)
+        if not capped.allowed:
+            raise ImpressionsCapped(f"no more ads for now; retry after {capped.retry_after:.0f} s", retry_after=capped.retry_after)
     if unit.kind == "interstitial" and unit.min_interval_seconds:
         wait = limiter.peek(interval_key(app_id, user_id), Rate(1, float(unit.min_interval_seconds)))
         if not wait.allowed:
@@ -223,21 +266,59 @@ def _refuse(session: Session, impression: Impression, now: datetime) -> None:
     session.commit()
 
 
-def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> Impression:
-    """The host started showing the ad: bill it, once. If its budget (or the advertiser's funds)
-    ran out since the decision, nothing is billed and the answer is NO_FILL: the host closes it."""
+def show(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> str:
+    """The host's ad player has the ad's creative on screen: a show token, which the impression
+    needs to be billed (ads/show_tokens.py). Writes nothing."""
     impression = _own(session, ad_id, user_id)
     if impression.status != "decided":
         if impression.shown_at is None:
             raise NoFill("this ad can no longer be shown")
-        return impression  # shown before: a retry bills nothing more
+        raise NotShown("this ad's impression was already reported")
+    return show_tokens.issue(server.platform.secret, ad_id=impression.id, user_id=user_id, now=server.clock())
+
+
+def _invalid(session: Session, impression: Impression, reason: str, now: datetime) -> None:
+    """Count a refused impression for the advertiser's invalid-traffic report."""
+    try:
+        invalid_traffic.record(session, impression, reason, now.date())
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id: str, show_token: str | None = None, ip: str | None = None) -> Impression:
+    """The host started showing the ad: bill it, once, if the host's ad player showed it (its show
+    token) and neither the person nor their address is over its cap of billed impressions. If the
+    budget (or the advertiser's funds) ran out since the decision, nothing is billed and the answer
+    is NO_FILL: the host closes it. Every refusal is counted in the invalid-traffic report."""
+    impression = _own(session, ad_id, user_id)
     now = server.clock()
+    token = show_tokens.check(
+        server.platform.secret, show_token, ad_id=impression.id, user_id=user_id, now=now, ttl=timedelta(seconds=server.settings.ads_show_token_ttl_seconds)
+    )
+    if isinstance(token, str):
+        if impression.status in ("decided", "shown"):
+            _invalid(session, impression, token, now)
+        raise ShowTokenRefused(f"the impression needs the show token the host's ad player got for this ad ({token})")
+    if impression.status != "decided":
+        if impression.shown_at is None:
+            raise NoFill("this ad can no longer be shown")
+        # Shown before: a retry (or a replay) bills nothing more.
+        _invalid(session, impression, show_tokens.REUSED_TOKEN, now)
+        return impression
     if now - impression.decided_at > timedelta(seconds=server.settings.ads_decision_ttl_seconds):
         _refuse(session, impression, now)
         raise NoFill("this ad was decided too long ago; request another")
     campaign = session.get(Campaign, impression.campaign_id)
     limiter = server.limiter
     # Counted at the impression, not at the request: only what the person saw counts toward a cap.
+    for reason, key, rate in _caps(server, user_id, ip):
+        capped = limiter.hit(key, rate)
+        if not capped.allowed:
+            _refuse(session, impression, now)
+            _invalid(session, impression, reason, now)
+            raise ImpressionsCapped(f"no more ads for now; retry after {capped.retry_after:.0f} s", retry_after=capped.retry_after)
     if campaign.frequency_count and not limiter.hit(frequency_key(campaign.id, user_id), Rate(campaign.frequency_count, float(campaign.frequency_seconds))).allowed:
         _refuse(session, impression, now)
         raise FrequencyCapped("this person already saw this campaign as often as it allows")
@@ -248,7 +329,7 @@ def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id:
             raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
     share = inventory.developer_share_bps(session, impression.app_id, server.settings.ads_developer_share_bps)
     try:
-        developer, platform = billing.claim(session, impression, now=now, developer_share_bps=share)
+        developer, platform = billing.claim(session, impression, now=now, developer_share_bps=share, show_token=token.nonce)
         billing.bill(session, impression, campaign, day=now.date(), developer=developer, platform=platform, advertiser_id=campaign.advertiser_id)
         session.commit()
     except billing.NotDecided:
@@ -265,7 +346,7 @@ def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id:
     except BaseException:
         session.rollback()
         raise
-    for name, value in (("status", "shown"), ("shown_at", now), ("billed_day", now.date()), ("developer_share", developer), ("platform_share", platform)):
+    for name, value in (("status", "shown"), ("shown_at", now), ("billed_day", now.date()), ("developer_share", developer), ("platform_share", platform), ("show_token", token.nonce)):
         set_committed_value(impression, name, value)
     server.events.record("ad_impression", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=campaign.id, launch_id=impression.launch_id, at=now)
     return impression

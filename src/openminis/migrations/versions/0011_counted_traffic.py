@@ -16,8 +16,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('ad_invalid_traffic',
+    sa.Column('campaign_id', sa.String(length=32), nullable=False),
+    sa.Column('app_id', sa.String(length=40), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('reason', sa.String(length=24), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['app_id'], ['apps.id'], name=op.f('fk_ad_invalid_traffic_app_id_apps'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_ad_invalid_traffic_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('campaign_id', 'app_id', 'day', 'reason', name=op.f('pk_ad_invalid_traffic'))
+    )
+    with op.batch_alter_table('impressions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('show_token', sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('impressions', schema=None) as batch_op:
+        batch_op.drop_column('show_token')
+
+    op.drop_table('ad_invalid_traffic')
