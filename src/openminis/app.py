@@ -34,7 +34,8 @@ from openminis.drama.api import router as drama_router
 from openminis.platform import Platform
 from openminis.ratelimit import retry_after_header
 from openminis.requestlog import RequestLog
-from openminis.web.nul_guard import RefuseNul
+from openminis.web.body_limit import LimitBody
+from openminis.web.text_guard import RefuseInvalidText
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
@@ -139,6 +140,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     host = create_host_app(platform)
     apps = create_apps_app(platform)
     install_error_handlers(apps)
-    router = RequestLog(RefuseNul(OriginRouter(host, apps, platform.settings.apps_host)))
+    # The body limit comes first: the text guard buffers JSON and form bodies to check them.
+    guarded = LimitBody(RefuseInvalidText(OriginRouter(host, apps, platform.settings.apps_host)), platform.settings.max_body_bytes)
+    router = RequestLog(guarded)
     router.platform = platform
     return router

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # (e.g. "http://127.0.0.1:*"). Empty in production: apps reach only their declared domains.
     dev_connect_src: str = ""
 
+    # Every request body but an upload's (JSON, forms, webhooks): refused with 413 past this size,
+    # before it is read (web/body_limit.py). Uploads have their own limits below.
+    max_body_bytes: int = 1024 * 1024
+
     # Package limits: checked on every upload, before anything is stored.
     max_package_bytes: int = 50 * 1024 * 1024
     max_uncompressed_bytes: int = 100 * 1024 * 1024

@@ -15,6 +15,7 @@ from openminis.ads.schemas import (
 )
 from openminis.catalog.api import require_admin
 from openminis.platform import Platform
+from openminis.web import body_limit
 from openminis.web.dependencies import get_platform, get_session
 
 # One Path() per parameter name: FastAPI names a shared one after the first parameter it meets.
@@ -101,6 +102,7 @@ async def upload_media(request: Request, platform: Platform = Depends(get_platfo
     """Upload a creative file as the raw request body: MP4 or WebM video, PNG, JPEG or WebP image
     (recognised by its bytes, whatever the Content-Type says)."""
     limit = platform.settings.ads_max_creative_bytes
+    body_limit.allow(request, limit, code="MEDIA_TOO_LARGE")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise media.MediaError(f"a creative file is at most {limit} bytes", code="MEDIA_TOO_LARGE", status=413)

@@ -12,6 +12,7 @@ from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.catalog.schemas import VersionOut
 from openminis.errors import Forbidden
 from openminis.platform import Platform
+from openminis.web import body_limit
 from openminis.web.dependencies import get_platform, get_session
 
 router = APIRouter(prefix="/api/admin", tags=["catalog"])
@@ -28,6 +29,7 @@ def require_admin(request: Request, platform: Platform = Depends(get_platform)) 
 async def read_upload(request: Request, platform: Platform) -> Package:
     """A zip from the raw request body, refused as soon as it passes the size limit."""
     limit = platform.settings.max_package_bytes
+    body_limit.allow(request, limit, code="PACKAGE_TOO_LARGE")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PackageError(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE", status=413)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from openminis import text
 from openminis.catalog.manifest import Manifest, describe
 from openminis.errors import PlatformError
 
@@ -207,6 +208,9 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
         raise PackageError(f"{MANIFEST} is not valid JSON: {exc}", code="INVALID_MANIFEST", field=MANIFEST) from None
     if not isinstance(document, dict):
         raise PackageError(f"{MANIFEST} must be a JSON object", code="INVALID_MANIFEST", field=MANIFEST)
+    if not text.is_valid_json_text(raw):
+        # The edge guard never sees inside a zip: a "\ud800" here would be stored and break every answer carrying it.
+        raise PackageError(f"{MANIFEST} contains invalid text (a lone surrogate or a NUL)", code="INVALID_MANIFEST", field=MANIFEST)
     try:
         manifest = Manifest.model_validate(document)
     except ValidationError as exc:

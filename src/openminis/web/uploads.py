@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import Request
 
 from openminis.errors import InvalidArgument, PlatformError
+from openminis.web import body_limit
 
 VIDEO_TYPES = {"video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm"}
 
@@ -35,6 +36,7 @@ async def staged_video(request: Request, staging_root: Path, limit: int) -> Asyn
     """The body, written to a staging file (counted as it streams: a lying Content-Length does not
     get past the limit); the file and its folder are gone when the block ends."""
     suffix = video_suffix(request)
+    body_limit.allow(request, limit, code="UPLOAD_TOO_LARGE")
     staging = Path(tempfile.mkdtemp(dir=staging_root)) / f"upload-{secrets.token_hex(4)}{suffix}"
     try:
         size = 0

@@ -1,0 +1,42 @@
+"""Valid text: what may be stored, compared and sent on as text.
+
+Python strings can hold what no database or JSON encoder accepts: lone surrogates (from a
+``\\ud800`` escape in JSON, which Python's decoder lets through) and NUL (refused by PostgreSQL's
+text columns). Both are refused where input arrives, so they never reach a query as a server error.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A JSON escape: a surrogate pair (fine), a lone surrogate or NUL (group 1), or any other escape
+# (consumed whole, so an escaped backslash followed by "ud800" is not read as an escape).
+_JSON_ESCAPE = re.compile(rb"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u([dD][89a-fA-F][0-9a-fA-F]{2}|0000)|.)", re.S)
+
+
+def is_valid(value: str) -> bool:
+    """No NUL and no lone surrogate."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def is_valid_utf8(data: bytes) -> bool:
+    """UTF-8 (which excludes encoded surrogates) with no NUL."""
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def is_valid_json_text(body: bytes) -> bool:
+    """A JSON document's bytes whose strings all decode to valid text: UTF-8, and no escape that
+    decodes to a lone surrogate or NUL. Checked on the bytes, without parsing the document."""
+    return is_valid_utf8(body) and not any(match.group(1) for match in _JSON_ESCAPE.finditer(body))
