@@ -117,7 +117,7 @@ def list_apps(session: Session, *, kind: str | None = None, query: str | None = 
             )
         )
     if cursor:
-        created, app_id = decode_cursor(cursor)
+        created, app_id = decode_cursor(cursor, str)
         statement = statement.where(or_(App.created_at < created, (App.created_at == created) & (App.id > app_id)))
     rows = session.execute(statement.order_by(App.created_at.desc(), App.id).limit(limit + 1)).all()
     apps = [(row[0], row[1]) for row in rows[:limit]]
@@ -133,8 +133,8 @@ def list_versions(session: Session, app_id: str, *, cursor: str | None = None, l
     """An app's versions, newest upload first."""
     statement = select(AppVersion).where(AppVersion.app_id == app_id)
     if cursor:
-        created, version_id = decode_cursor(cursor)
-        statement = statement.where(or_(AppVersion.created_at < created, (AppVersion.created_at == created) & (AppVersion.id < int(version_id))))
+        created, version_id = decode_cursor(cursor, int)
+        statement = statement.where(or_(AppVersion.created_at < created, (AppVersion.created_at == created) & (AppVersion.id < version_id)))
     rows = list(session.scalars(statement.order_by(AppVersion.created_at.desc(), AppVersion.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)

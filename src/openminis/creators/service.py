@@ -326,9 +326,7 @@ def earnings(session: Session, user_id: str, *, cursor: str | None = None, limit
     balances = dict.fromkeys(EARNINGS_CURRENCIES, 0) | {currency: balance for currency, balance in rows}
     statement = select(Conversion).where(Conversion.creator_id == user_id)
     if cursor:
-        at, conversion_id = decode_cursor(cursor)
-        if not isinstance(conversion_id, int):
-            raise InvalidArgument("cursor is not one this server issued", field="cursor")
+        at, conversion_id = decode_cursor(cursor, int)
         statement = statement.where((Conversion.at < at) | ((Conversion.at == at) & (Conversion.id < conversion_id)))
     found = list(session.scalars(statement.order_by(Conversion.at.desc(), Conversion.id.desc()).limit(limit + 1)))
     page = found[:limit]

@@ -14,6 +14,7 @@ from openminis.identity import app_identity
 from openminis.openapi.guards import current_app_id
 from openminis.creators import attribution
 from openminis.wallet.service import COIN
+from openminis.web.dates import UtcDateTime
 from openminis.payments import notifications, orders, settings_service
 from openminis.payments.api import order_out
 from openminis.payments.schemas import (
@@ -132,10 +133,11 @@ def statement_response(lines, start: datetime, end: datetime, format: str):
 
 @router.get("/statements", response_model=StatementOut, responses={200: {"content": {"text/csv": {}}}})
 def get_statement(
-    start: datetime, end: datetime, format: str = Query(default="json", pattern="^(json|csv)$"),
+    start: UtcDateTime, end: UtcDateTime, format: str = Query(default="json", pattern="^(json|csv)$"),
     app_id: str = Depends(current_app_id), session: Session = Depends(get_session),
 ):
-    """Gross, platform fee, refunds and net for the period [start, end), in coins."""
+    """Gross, platform fee, refunds and net for the period [start, end), in coins. Times are ISO 8601,
+    with an offset or without one (then UTC)."""
     return statement_response(orders.statement(session, [app_id], start, end), start, end, format)
 
 

@@ -423,8 +423,8 @@ def purchases(session: Session, *, app_id: str, user_id: str) -> list[Entitlemen
 def list_orders(session: Session, app_id: str, *, cursor: str | None, limit: int) -> tuple[list[Order], str | None]:
     statement = select(Order).where(Order.app_id == app_id)
     if cursor:
-        created, order_id = decode_cursor(cursor)
-        statement = statement.where(or_(Order.created_at < created, (Order.created_at == created) & (Order.id < str(order_id))))
+        created, order_id = decode_cursor(cursor, str)
+        statement = statement.where(or_(Order.created_at < created, (Order.created_at == created) & (Order.id < order_id)))
     rows = list(session.scalars(statement.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)

@@ -175,8 +175,8 @@ def list_launches(session: Session, app_id: str, *, cursor: str | None = None, l
     """An app's launches, newest first."""
     statement = select(Launch).where(Launch.app_id == app_id)
     if cursor:
-        created, launch_id = decode_cursor(cursor)
-        statement = statement.where(or_(Launch.created_at < created, (Launch.created_at == created) & (Launch.id < str(launch_id))))
+        created, launch_id = decode_cursor(cursor, str)
+        statement = statement.where(or_(Launch.created_at < created, (Launch.created_at == created) & (Launch.id < launch_id)))
     rows = list(session.scalars(statement.order_by(Launch.created_at.desc(), Launch.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
