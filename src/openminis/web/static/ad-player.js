@@ -2,7 +2,8 @@
 // drama player), drawn by the host and never by the app (DESIGN.md), so an app can neither fake
 // a view nor skip the person's choice to close.
 //
-// It tells the platform what happened (docs/ads.md): the impression when the ad starts, the
+// It tells the platform what happened (docs/ads.md): the impression when the ad starts (with the
+// show token the platform issues once the creative is on screen: nothing else is billed), the
 // completion once it was watched long enough, a click, or an early close. Only watched time
 // counts: time while the page is hidden never does (the ad pauses), and a page hidden during the
 // ad was not "on screen the whole time", so the completion says so and the platform grants no
@@ -274,13 +275,17 @@ class AdShowing {
     });
   }
 
-  /** The first frame is on screen: report the impression (it bills the advertiser, once). */
+  /**
+   * The first frame is on screen: the platform's show token for it, then the impression with
+   * that token (it bills the advertiser, once; without a token nothing is billed).
+   */
   async began() {
     if (this.finished) return;
     this.lastTick = performance.now();
     this.frame = requestAnimationFrame((now) => this.tick(now));
     try {
-      await withRetries(() => this.api.adImpression(this.decision.ad_id));
+      this.showToken ??= (await withRetries(() => this.api.adShown(this.decision.ad_id))).show_token;
+      await withRetries(() => this.api.adImpression(this.decision.ad_id, this.showToken));
       this.started = true;
       if (this.ended) this.complete(); // a very short creative ended while the impression was on its way
     } catch (error) {

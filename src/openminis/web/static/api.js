@@ -303,8 +303,13 @@ export class Api {
     });
   }
 
-  adImpression(adId) {
-    return this.request("POST", `${this.adPath(adId)}/impression`);
+  /** The creative is on screen: the signed show token that lets its impression be billed (once). */
+  adShown(adId) {
+    return this.request("POST", `${this.adPath(adId)}/shown`);
+  }
+
+  adImpression(adId, showToken) {
+    return this.request("POST", `${this.adPath(adId)}/impression`, { body: { show_token: showToken } });
   }
 
   adComplete(adId, watchedMs, visible) {
