@@ -35,6 +35,15 @@ def test_an_account_signed_up_on_one_browser_signs_in_on_another_with_its_name_a
         signup.get_by_role("textbox", name="Email").fill(email)
         signup.get_by_label("Password").fill(PASSWORD)
         signup.get_by_role("button", name="Create account").click()
+        # The account is not made yet: the code mailed to the address makes it.
+        verify = me.get_by_role("form", name="Verify email")
+        expect(verify).to_contain_text(f"Enter the code we emailed to {email}")
+        expect(me.get_by_text("the server’s log", exact=False)).to_be_visible()
+        verify.get_by_role("textbox", name="Verification code").fill("000000")
+        verify.get_by_role("button", name="Verify").click()
+        expect(me.get_by_text("wrong code", exact=False)).to_be_visible()
+        verify.get_by_role("textbox", name="Verification code").fill(live_server.mailed(email, r"verification code is (\d{6})"))
+        verify.get_by_role("button", name="Verify").click()
         expect(me.get_by_text(f"Signed in as {email}")).to_be_visible()
         expect(me.locator("[data-me-balance]")).to_have_text("100")
 
@@ -83,13 +92,26 @@ def test_an_account_signed_up_on_one_browser_signs_in_on_another_with_its_name_a
     assert first.errors == [] and second.errors == []
 
 
-def test_a_guest_asks_for_a_sign_in_link_and_is_told_where_it_went(host):
+def test_a_guest_asks_for_a_sign_in_link_and_confirms_it_on_the_page_it_opens(host, live_server):
+    email = f"grace-{secrets.token_hex(4)}@example.com"
     host.open("?prewarm=0")
+    guest = host.call_api("GET", "/api/me")["body"]["user"]["id"]
     host.go_to_me()
     me = host.page.locator("#me-view")
     me.get_by_role("button", name="Email me a sign-in link").click()
     expect(me.get_by_text("Enter your email first.")).to_be_visible()
-    me.get_by_role("textbox", name="Email").fill("grace@example.com")
+    me.get_by_role("textbox", name="Email").fill(email)
     me.get_by_role("button", name="Email me a sign-in link").click()
-    expect(me.get_by_text("We sent a sign-in link to grace@example.com.", exact=False)).to_be_visible()
+    expect(me.get_by_text(f"We sent a sign-in link to {email}.", exact=False)).to_be_visible()
     expect(me.get_by_text("the link is printed in the server’s log", exact=False)).to_be_visible()
+
+    # Opening the link signs nobody in: its page says what would happen, and asks.
+    host.page.goto(live_server.mailed(email, r"(http://\S+/account/link\?token=\S+)"))
+    form = host.page.get_by_role("form", name=f"Sign in as {email}?")
+    expect(form.get_by_role("list", name="What the account keeps")).to_contain_text("0 coins")
+    expect(form.get_by_role("checkbox", name="Keep these in the new account")).to_be_checked()
+    assert host.call_api("GET", "/api/me")["body"]["user"]["kind"] == "guest"
+    form.get_by_role("button", name="Create account and sign in").click()
+
+    expect(host.page.locator("#me-view").get_by_text(f"Signed in as {email}")).to_be_visible()
+    assert host.call_api("GET", "/api/me")["body"]["user"]["id"] == guest  # the guest became the account
