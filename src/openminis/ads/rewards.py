@@ -126,7 +126,7 @@ def list_grants(session: Session, app_id: str, *, cursor: str | None, limit: int
     """The app's rewards, newest first: how a backend that missed callbacks catches up."""
     statement = select(RewardGrant).where(RewardGrant.app_id == app_id)
     if cursor:
-        created, grant_id = decode_cursor(cursor)
+        created, grant_id = decode_cursor(cursor, str)
         if created.tzinfo is None or not isinstance(grant_id, str) or not grant_id.isascii() or not grant_id.replace("_", "").isalnum():
             raise InvalidArgument("cursor is not one this server issued", field="cursor")
         statement = statement.where(or_(RewardGrant.created_at < created, (RewardGrant.created_at == created) & (RewardGrant.id < str(grant_id))))
