@@ -120,6 +120,8 @@ def serve(
     if demo and "MINIS_ADMIN_TOKEN" not in os.environ:
         overrides["admin_token"] = secrets.token_urlsafe(24)
     settings = _settings(data_dir, **overrides)
+    for warning in settings.cookie_warnings():
+        console.print(f"[yellow]warning[/yellow]: {warning} (docs/accounts.md)")
     platform = _platform(settings)
     if demo:
         folders = sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()) if EXAMPLES.is_dir() else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from datetime import timedelta
@@ -190,6 +191,27 @@ class Settings(BaseSettings):
             return self.apps_domain.lower()
         return f"apps.{urlsplit(self.public_url).hostname}"
 
+    def cookie_warnings(self) -> list[str]:
+        """What in this deployment lets an app reach the host's sessions, for ``minis serve`` to say.
+
+        Apps must live on a registrable domain of their own (as Facebook serves Instant Games from
+        fbsbx.com): under the host's, an app is same-site with it, sends the host's cookies with
+        its requests and can set cookies for the shared parent domain. Localhost is exempt: to
+        browsers ``apps.localhost`` is a site apart from ``localhost``.
+        """
+        host = (urlsplit(self.public_url).hostname or "").lower()
+        if _is_local(host):
+            return []
+        warnings = []
+        if registrable_domain(self.apps_host) == registrable_domain(host):
+            warnings.append(
+                f"apps are served under {self.apps_host}, on the same registrable domain as the host {host}: a hostile app could "
+                "send the host's cookies or toss its own. Set MINIS_APPS_DOMAIN to a domain of its own (e.g. example-apps.com for example.com)."
+            )
+        if not self.public_url.startswith("https://"):
+            warnings.append(f"MINIS_PUBLIC_URL {self.public_url} is not https: session cookies are sent in the clear and cannot be __Host- cookies.")
+        return warnings
+
     def app_origin(self, app_id: str) -> str:
         parts = urlsplit(self.public_url)
         port = f":{parts.port}" if parts.port else ""
@@ -205,6 +227,28 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+# Second-level labels under which country codes register names (example.co.uk, example.com.au).
+# A close reading of the public suffix list without shipping it: a miss only warns too often.
+_SECOND_LEVELS = {"ac", "co", "com", "edu", "gov", "go", "ne", "net", "or", "org"}
+
+
+def registrable_domain(hostname: str) -> str:
+    """The part of a host name that is registered (``example.com`` of ``apps.example.com``)."""
+    labels = hostname.lower().rstrip(".").split(".")
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVELS:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _is_local(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def load_settings(**overrides) -> Settings:
