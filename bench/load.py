@@ -20,7 +20,7 @@ from rich.table import Table
 from openminis.liveserver import LiveServer, scratch_postgres
 
 # The load comes from one address: the per-IP rate limit would measure itself.
-SERVER_ENV = {"MINIS_RATE_PER_IP": "1000000/minute"}
+SERVER_ENV = {"MINIS_RATE_PER_IP": "1000000/minute", "MINIS_SANDBOX_PAYMENTS": "true"}  # players are funded with test cards
 
 
 async def hammer(clients: list[httpx.AsyncClient], seconds: float, request) -> tuple[int, int]:

@@ -119,9 +119,13 @@ def serve(
         overrides["public_url"] = f"http://localhost:{port}"
     if demo and "MINIS_ADMIN_TOKEN" not in os.environ:
         overrides["admin_token"] = secrets.token_urlsafe(24)
+    if demo and "MINIS_SANDBOX_PAYMENTS" not in os.environ:
+        overrides["sandbox_payments"] = True  # the demo's coins come from test cards
     settings = _settings(data_dir, **overrides)
     for warning in settings.cookie_warnings():
         console.print(f"[yellow]warning[/yellow]: {warning} (docs/accounts.md)")
+    if settings.sandbox_payments:
+        console.print("[yellow]sandbox payments are on[/yellow]: test cards top up coins for nothing (MINIS_SANDBOX_PAYMENTS)")
     platform = _platform(settings)
     if demo:
         folders = sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()) if EXAMPLES.is_dir() else []
@@ -284,10 +288,6 @@ def feed_explain(
     print_whole(table)
 
 
-@ledger_app.command("verify")
-def ledger_verify(data_dir: Path | None = DataDir):
-    """Check that every transfer balances, every balance equals its entries and each currency sums to zero."""
-    from openminis.wallet import service as ledger
 @app.command("backup")
 def backup_command(folder: Path = typer.Argument(..., help="A new or empty folder for the backup."), data_dir: Path | None = DataDir):
     """Copy the database, the analytics events and the files (packages, media) while the platform serves."""
@@ -318,16 +318,31 @@ def restore_command(
     console.print(f"restored {report.database} (revision {report.revision}) from {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}")
 
 
+@ledger_app.command("verify")
+def ledger_verify(data_dir: Path | None = DataDir):
+    """Check that every transfer balances, every balance equals its entries and each currency sums
+    to zero; and that orders, top-ups, episode unlocks, series purchases and passes are exactly
+    their transfers."""
+    from rich.markup import escape
+
+    from openminis.drama import reconciliation as drama_records
+    from openminis.payments import reconciliation as payment_records
+    from openminis.wallet import service as ledger
 
     platform = _platform(_settings(data_dir))
     with platform.db.session() as session:
         check = ledger.verify(session)
+        # The ledger knows transfers, not what they were for: each domain checks its own records.
+        problems = check.problems + payment_records.verify(session) + drama_records.verify(session)
     platform.close()
-    for problem in check.problems:
-        console.print(f"[red]problem[/red] {problem}")
-    if not check.ok:
+    for problem in problems:
+        console.print(f"[red]problem[/red] {escape(problem)}")
+    if problems:
         raise typer.Exit(1)
-    console.print(f"ledger verifies: {check.accounts} accounts, {check.transfers} transfers, every currency sums to zero")
+    console.print(
+        f"ledger verifies: {check.accounts} accounts, {check.transfers} transfers, every currency sums to zero; "
+        "orders, top-ups, unlocks and passes match their transfers"
+    )
 
 
 def _report(data_dir: Path | None, make):

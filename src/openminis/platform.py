@@ -91,24 +91,56 @@ class Platform:
 
     @cached_property
     def sandbox(self):
+        """The sandbox provider, or refused when it is off: its test cards mint coins for nothing,
+        so in production (sandbox_payments off, the default) it does not exist at all."""
         from openminis.payments.providers.sandbox import SandboxProvider
 
+        if not self.settings.sandbox_payments:
+            raise NotFound("sandbox payments are off here (MINIS_SANDBOX_PAYMENTS)", code="PROVIDER_UNAVAILABLE")
         return SandboxProvider(self.secret)
 
     @cached_property
     def providers(self) -> dict:
-        providers = {"sandbox": self.sandbox}
+        providers = {}
+        if self.settings.sandbox_payments:
+            providers["sandbox"] = self.sandbox
         if self.settings.stripe_api_key and self.settings.stripe_webhook_secret:
             from openminis.payments.providers.stripe import StripeProvider
 
             providers["stripe"] = StripeProvider(self.settings.stripe_api_key, self.settings.stripe_webhook_secret, http=self.http)
         return providers
 
+    @property
+    def offered_provider(self) -> str | None:
+        """The one provider top-ups go through: the configured one, else Stripe when its keys are
+        set, else the sandbox when it is on; None when there is none."""
+        name = self.settings.payment_provider or ("stripe" if "stripe" in self.providers else "sandbox")
+        return name if name in self.providers else None
+
     def payment_provider(self, name: str | None = None):
-        name = name or self.settings.payment_provider
+        """A configured provider (a webhook names its own), refused when it is not configured here."""
+        name = name or self.offered_provider
         if name not in self.providers:
             raise NotFound(f"payment provider {name!r} is not configured here", code="PROVIDER_UNAVAILABLE")
         return self.providers[name]
+
+    def topup_provider(self, asked: str | None = None):
+        """The provider a person's top-up goes through: only the one the platform offers. A client
+        naming another one (the sandbox, where Stripe takes real cards) is refused."""
+        offered = self.offered_provider
+        if offered is None:
+            raise NotFound("no payment provider is configured here", code="PROVIDER_UNAVAILABLE")
+        if asked is not None and asked != offered:
+            raise NotFound(f"payment provider {asked!r} is not offered here", code="PROVIDER_UNAVAILABLE", field="provider")
+        return self.providers[offered]
+
+    @cached_property
+    def egress(self):
+        """Where the platform may send requests for a developer (egress.py)."""
+        from openminis.egress import EgressPolicy
+
+        s = self.settings
+        return EgressPolicy(allow_loopback=s.egress_allow_loopback, connect_timeout=s.delivery_connect_timeout_seconds, read_timeout=s.delivery_timeout_seconds)
 
     @cached_property
     def http(self) -> httpx.Client:
@@ -137,24 +169,6 @@ class Platform:
         return registry
 
     @cached_property
-    def topup_provider(self, asked: str | None = None):
-        """The provider a person's top-up goes through: only the one the platform offers. A client
-        naming another one (the sandbox, where Stripe takes real cards) is refused."""
-        offered = self.offered_provider
-        if offered is None:
-            raise NotFound("no payment provider is configured here", code="PROVIDER_UNAVAILABLE")
-        if asked is not None and asked != offered:
-            raise NotFound(f"payment provider {asked!r} is not offered here", code="PROVIDER_UNAVAILABLE", field="provider")
-        return self.providers[offered]
-
-    @cached_property
-    def egress(self):
-        """Where the platform may send requests for a developer (egress.py)."""
-        from openminis.egress import EgressPolicy
-
-        s = self.settings
-        return EgressPolicy(allow_loopback=s.egress_allow_loopback, connect_timeout=s.delivery_connect_timeout_seconds, read_timeout=s.delivery_timeout_seconds)
-
     def ads(self):
         """The ad server's long-lived parts: the live-campaign index, creative files, event buffer, clock."""
         from openminis.ads.serving import AdServer
@@ -164,11 +178,13 @@ class Platform:
     def worker(self, **kwargs) -> Worker:
         return Worker(self.db, self.jobs, **kwargs)
 
-    def workers(self) -> list[Worker]:
-        """The embedded workers: one lane for media transcoding, which takes minutes, and one for
-        everything else, so that a notification or a reward callback never waits behind a video."""
+    def workers(self) -> list:
+        """The embedded workers: one lane for media transcoding, which takes minutes, one for
+        everything else, and the delivery pool for calls to developers' backends, so that neither
+        a video nor a slow backend holds up anything else."""
         from openminis.creators.service import TRANSCODE_JOB as POST_TRANSCODE_JOB
         from openminis.drama.catalog import TRANSCODE_JOB
+        from openminis.jobs.deliveries import DeliveryPool
 
         slow = frozenset({TRANSCODE_JOB, POST_TRANSCODE_JOB})
         deliveries = DeliveryPool(self.db, self.jobs, threads=self.settings.delivery_threads)
@@ -184,4 +200,3 @@ class Platform:
         if "http" in self.__dict__:
             self.http.close()
         self.db.dispose()
-        from openminis.jobs.deliveries import DeliveryPool

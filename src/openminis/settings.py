@@ -54,8 +54,12 @@ class Settings(BaseSettings):
 
     events_batch_max: int = 500
 
-    # Payments: the sandbox provider is always there; Stripe when both of its keys are set.
-    payment_provider: str = "sandbox"
+    # Payments: Stripe when both of its keys are set. The sandbox provider (test cards that mint
+    # coins for nothing) exists only when sandbox_payments is on: `minis serve --demo` and the
+    # tests turn it on; anything else is production, where it does not exist. payment_provider
+    # names the one provider top-ups use; empty: Stripe when configured, else the sandbox.
+    sandbox_payments: bool = False
+    payment_provider: str = ""
     default_market: str = "US"  # which coin-pack prices the host shows
     stripe_api_key: str = ""
     stripe_webhook_secret: str = ""
@@ -66,29 +70,6 @@ class Settings(BaseSettings):
     # Run the job worker inside ``minis serve`` (the embedded default); off when ``minis worker`` runs.
     embedded_worker: bool = True
 
-    # Admission to the database (web/admission.py). At most db_requests requests hold a database
-    # session at once, and on SQLite at most db_sqlite_writers of them write (SQLite has one
-    # writer at a time: the rest wait in the event loop, on no thread); a request waits at most
-    # db_wait_seconds for its turn, a pooled connection or the write lock, and is answered 503
-    # with Retry-After after that, or at once when db_queue requests are already waiting.
-    # db_requests stays below threads (the thread pool of sync routes) and below the connection
-    # pool, which has db_requests + db_pool_reserve connections (the reserve: jobs, the apps'
-    # origins, a request's own second unit of work).
-    db_requests: int = 24
-    db_sqlite_writers: int = 2
-    db_wait_seconds: float = 5.0
-    db_queue: int = 2000
-    db_pool_reserve: int = 8
-    threads: int = 40
-
-    # Rate limits ("N/second", "N/minute", "N/hour"): in-process, or shared through Redis.
-    rate_per_ip: str = "1200/minute"
-    rate_per_app: str = "3000/minute"
-    rate_failures: str = "10/minute"
-    # Host limits (web/limits.py). Guests made per IP (each cookie-less request would make one);
-    # every state-changing host request per IP, and per person per route (high enough for a burst
-    # of real taps, low enough that a script's repeats wait); analytics batches per person and
-    # events per app; billed ad impressions per person and per IP (an ad's token bills once, these
     # Admission to the database (web/admission.py). At most db_requests requests hold a database
     # session at once, and on SQLite at most db_sqlite_writers of them write (SQLite has one
     # writer at a time: the rest wait in the event loop, on no thread); a request waits at most
@@ -115,6 +96,14 @@ class Settings(BaseSettings):
     delivery_breaker_failures: int = 5  # consecutive failed calls that open an app's circuit
     delivery_breaker_cooldown_seconds: float = 60.0  # until one call probes the backend again
 
+    # Rate limits ("N/second", "N/minute", "N/hour"): in-process, or shared through Redis.
+    rate_per_ip: str = "1200/minute"
+    rate_per_app: str = "3000/minute"
+    rate_failures: str = "10/minute"
+    # Host limits (web/limits.py). Guests made per IP (each cookie-less request would make one);
+    # every state-changing host request per IP, and per person per route (high enough for a burst
+    # of real taps, low enough that a script's repeats wait); analytics batches per person and
+    # events per app; billed ad impressions per person and per IP (an ad's token bills once, these
     # cap how many tokens a script or a farm behind one address can turn into money).
     rate_guests_per_ip: str = "60/minute"
     rate_changes_per_ip: str = "1200/minute"

@@ -37,7 +37,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     packages += sorted(path for path in EXAMPLES.iterdir() if (path / "minis.json").is_file())
     # Games in the tests reach their own backends on loopback (test_identity.py).
     # The admin token lets the ad tests set up a house campaign as the operator would.
-    env = {"MINIS_DEV_CONNECT_SRC": "http://127.0.0.1:*", "MINIS_ADMIN_TOKEN": ADMIN_TOKEN}
+    env = {"MINIS_DEV_CONNECT_SRC": "http://127.0.0.1:*", "MINIS_ADMIN_TOKEN": ADMIN_TOKEN, "MINIS_SANDBOX_PAYMENTS": "true", "MINIS_EGRESS_ALLOW_LOOPBACK": "true"}
     server = LiveServer(data_dir, packages=packages, env=env)
     try:
         server.__enter__()

@@ -25,7 +25,7 @@ COMMISSION = 7
 
 
 def pay(player, app_id: str, key: str, launch_id: str | None):
-    body = {"product_id": "gem", "idempotency_key": key, "launch_id": launch_id}
+    body = {"product_id": "gem", "idempotency_key": key, "launch_id": launch_id, "amount": GEM_PRICE, "currency": "COIN"}
     return player.post(f"/api/apps/{app_id}/purchases", json=body, headers=csrf_of(player))
 
 
@@ -186,7 +186,7 @@ def test_an_episode_unlocked_after_a_post_about_the_drama_pays_its_creator(clien
         session.execute(update(Series).where(Series.id == drama["series_id"]).values(free_episodes=1, episode_price=50))
         session.commit()
     launch_id = launch(player, drama["app_id"], "post", post_id=post_id)
-    unlocked = player.post(f"/api/dramas/{drama['series_id']}/episodes/2/unlock", json={"method": "coins", "launch_id": launch_id}, headers=csrf_of(player))
+    unlocked = player.post(f"/api/dramas/{drama['series_id']}/episodes/2/unlock", json={"method": "coins", "launch_id": launch_id, "amount": 50, "currency": "COIN"}, headers=csrf_of(player))
     assert unlocked.status_code == 200, unlocked.text
     assert earnings(platform, creator.user_id) == (50 - 50 * 3000 // 10_000) * 1000 // 10_000
     assert verifies(platform)

@@ -88,7 +88,7 @@ def test_a_backend_created_order_is_paid_by_the_person_and_caught_up_by_get(clie
     openid = backend.code2session(login_code(player, shop.app_id))["openid"]
     created = backend.create_order(openid, "extra-life", quantity=2, payload="server-ref-9", idempotency_key="srv-1")
     assert created["status"] == "created" and created["amount"] == 200
-    paid = player.post(f"/api/apps/{shop.app_id}/orders/{created['id']}/pay", headers=csrf_of(player)).json()
+    paid = player.post(f"/api/apps/{shop.app_id}/orders/{created['id']}/pay", json={"amount": 200, "currency": "COIN"}, headers=csrf_of(player)).json()
     assert paid["status"] == "paid" and balance(player) == 1000
     caught_up = backend.get_order(created["id"])
     assert [event["status"] for event in caught_up["history"]] == ["created", "paid"]
@@ -167,7 +167,10 @@ def test_200_concurrent_purchases_against_a_wallet_that_covers_100_pay_exactly_1
     def buy_one(worker: int, n: int) -> str:
         with platform.db.session() as session:
             try:
-                orders.purchase(session, app_id=shop.app_id, user_id=user_id, product_id="extra-life", quantity=1, payload="", idempotency_key=f"c-{worker}-{n}", secret=platform.secret)
+                orders.purchase(
+                    session, app_id=shop.app_id, user_id=user_id, product_id="extra-life", quantity=1, payload="", idempotency_key=f"c-{worker}-{n}", secret=platform.secret,
+                    amount=100, currency="COIN",
+                )
                 return "paid"
             except InsufficientFunds:
                 return "refused"

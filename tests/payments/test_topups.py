@@ -14,7 +14,7 @@ import pytest
 from openminis.db import utcnow
 from openminis.payments.providers.stripe import StripeProvider
 from openminis.wallet import service as ledger
-from tests.studio import balance, csrf_of, top_up
+from tests.studio import balance, csrf_of, shown_pack, top_up
 
 
 def verified(platform) -> None:
@@ -42,7 +42,7 @@ def test_a_sandbox_card_that_succeeds_credits_the_coins_once(client, player, pla
 
 def test_a_declined_card_credits_nothing(client, player, platform):
     headers = csrf_of(player)
-    topup = player.post("/api/wallet/topups", json={"pack_id": "coins-100"}, headers=headers).json()
+    topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100"), headers=headers).json()
     response = player.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4000 0000 0000 0002"}, headers=headers)
     assert response.status_code == 402 and response.json()["code"] == "PAYMENT_DECLINED"
     assert player.get(f"/api/wallet/topups/{topup['id']}").json()["status"] == "failed"
@@ -52,7 +52,7 @@ def test_a_declined_card_credits_nothing(client, player, platform):
 @pytest.mark.parametrize(("approve", "status", "coins"), [(True, "succeeded", 100), (False, "failed", 0)])
 def test_a_challenged_card_waits_for_the_person(client, player, approve, status, coins):
     headers = csrf_of(player)
-    topup = player.post("/api/wallet/topups", json={"pack_id": "coins-100"}, headers=headers).json()
+    topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100"), headers=headers).json()
     challenged = player.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4000000000003220"}, headers=headers).json()
     assert challenged["status"] == "requires_action" and balance(player) == 0
     answered = player.post(f"/api/wallet/topups/{topup['id']}/sandbox/challenge", json={"approve": approve}, headers=headers).json()
@@ -102,7 +102,7 @@ def completed_event(topup: dict, *, event_id: str = "evt_1", amount: int | None 
 
 
 def test_a_stripe_webhook_delivered_twice_credits_once(client, player, platform, stripe):
-    topup = player.post("/api/wallet/topups", json={"pack_id": "coins-550", "provider": "stripe"}, headers=csrf_of(player)).json()
+    topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)).json()
     assert topup["redirect_url"].startswith("https://checkout.stripe.test/")
     body, headers = stripe_signed(completed_event(topup))
     for _ in range(2):
@@ -112,7 +112,7 @@ def test_a_stripe_webhook_delivered_twice_credits_once(client, player, platform,
 
 
 def test_a_forged_or_mismatched_stripe_webhook_credits_nothing(client, player, platform, stripe):
-    topup = player.post("/api/wallet/topups", json={"pack_id": "coins-550", "provider": "stripe"}, headers=csrf_of(player)).json()
+    topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)).json()
     body, headers = stripe_signed(completed_event(topup), secret="whsec_attacker")
     forged = client.post("/api/payments/webhooks/stripe", content=body, headers=headers)
     assert forged.status_code == 400 and forged.json()["code"] == "WEBHOOK_REJECTED"
@@ -126,5 +126,5 @@ def test_a_forged_or_mismatched_stripe_webhook_credits_nothing(client, player, p
 
 
 def test_an_unconfigured_provider_is_refused(client, player):
-    response = player.post("/api/wallet/topups", json={"pack_id": "coins-100", "provider": "stripe"}, headers=csrf_of(player))
+    response = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100") | {"provider": "stripe"}, headers=csrf_of(player))
     assert response.status_code == 404 and response.json()["code"] == "PROVIDER_UNAVAILABLE"

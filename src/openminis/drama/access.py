@@ -24,6 +24,7 @@ from openminis.drama.catalog import published_series
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
 from openminis.errors import Conflict, InvalidArgument, PlatformError
 from openminis.identity import service as identity
+from openminis.payments import prices
 from openminis.payments.settings_service import get as payment_settings
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
@@ -85,17 +86,20 @@ def _charge(session: Session, *, key: str, user_id: str, series: Series, price: 
 
 
 def unlock_with_coins(
-    session: Session, *, user_id: str, series_id: str, number: int, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW,
-    events=None,
+    session: Session, *, user_id: str, series_id: str, number: int, amount: int | None, currency: str | None, launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW, events=None,
 ) -> str:
-    """Unlock one episode for the series' episode price; returns how the person has access now.
+    """Unlock one episode for the series' episode price, which must be the ``amount`` (in
+    ``currency``) the person confirmed, else PRICE_CHANGED; returns how the person has access now.
     The unlock is a conversion of the launch (``launch_id``) the player was opened in; with
     ``events`` (``platform.conversions``) its analytics event is recorded after the commit."""
     series = published_series(session, series_id)
     episode = ready_episode(session, series.id, number)
     existing = access(session, user_id, series, episode)
     if existing:
-        return existing
+        return existing  # nothing is charged, so there is no price to confirm
+    # The price read here is the one charged: a change after this read reaches the next unlock.
+    prices.confirm(prices.coins(series.episode_price), amount=amount, currency=currency, what=f"episode {number}")
     touch = None
     try:
         if insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "coins", "created_at": utcnow()}):
@@ -149,11 +153,17 @@ def unlock_with_ad(
 
 
 def buy_series(
-    session: Session, *, user_id: str, series_id: str, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW, events=None
+    session: Session, *, user_id: str, series_id: str, amount: int | None, currency: str | None, launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW, events=None,
 ) -> None:
+    """Every episode of the series for its series price, which must be the ``amount`` (in
+    ``currency``) the person confirmed, else PRICE_CHANGED. Buying it twice charges once."""
     series = published_series(session, series_id)
     if series.series_price is None:
         raise Conflict("this series is not sold whole", code="NOT_FOR_SALE")
+    if session.get(SeriesUnlock, (user_id, series.id)) is not None:
+        return  # already bought: nothing is charged, so there is no price to confirm
+    prices.confirm(prices.coins(series.series_price), amount=amount, currency=currency, what="the whole series")
     touch = None
     try:
         if insert_ignoring_conflicts(session, SeriesUnlock, {"user_id": user_id, "series_id": series.id, "created_at": utcnow()}):

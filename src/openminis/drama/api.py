@@ -13,7 +13,7 @@ from openminis.ads import inventory as ads_inventory
 from openminis.drama import access, catalog, subscriptions
 from openminis.drama.models import Episode, Series
 from openminis.drama.schemas import (
-    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscriptionItem, SubscriptionList, SubscriptionOut, BuySeriesIn, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
+    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscribeIn, SubscriptionItem, SubscriptionList, SubscriptionOut, BuySeriesIn, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
 )
 from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
@@ -75,7 +75,7 @@ def unlock(
 ) -> AccessOut:
     where = {"launch_id": body.launch_id, "window": platform.settings.attribution_window, "events": platform.conversions}
     if body.method == "coins":
-        granted = access.unlock_with_coins(session, user_id=visitor.user.id, series_id=series_id, number=number, **where)
+        granted = access.unlock_with_coins(session, user_id=visitor.user.id, series_id=series_id, number=number, amount=body.amount, currency=body.currency, **where)
     else:
         if not body.ad_id:
             raise InvalidArgument("ad_id is required to unlock with an ad", field="ad_id")
@@ -85,12 +85,12 @@ def unlock(
 
 @router.post("/api/dramas/{series_id}/purchase", response_model=Ok)
 def buy_series(
-    body: BuySeriesIn | None = None, series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    body: BuySeriesIn, series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> Ok:
     access.buy_series(
-        session, user_id=visitor.user.id, series_id=series_id, launch_id=body.launch_id if body else None, window=platform.settings.attribution_window,
-        events=platform.conversions,
+        session, user_id=visitor.user.id, series_id=series_id, amount=body.amount, currency=body.currency, launch_id=body.launch_id,
+        window=platform.settings.attribution_window, events=platform.conversions,
     )
     return Ok()
 
@@ -102,8 +102,11 @@ def save_progress(body: ProgressIn, series_id: str = SeriesId, visitor: Visitor 
 
 
 @router.post("/api/passes/{pass_id}/subscribe", response_model=SubscriptionOut)
-def subscribe(pass_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SubscriptionOut:
-    subscription = subscriptions.subscribe(session, platform.secret, user_id=visitor.user.id, pass_id=pass_id)
+def subscribe(
+    body: SubscribeIn, pass_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> SubscriptionOut:
+    subscription = subscriptions.subscribe(session, platform.secret, user_id=visitor.user.id, pass_id=pass_id, amount=body.amount, currency=body.currency)
     return SubscriptionOut.model_validate(subscription, from_attributes=True)
 
 
@@ -114,7 +117,7 @@ def my_subscriptions(visitor: Visitor = Depends(current_visitor), session: Sessi
         SubscriptionItem(
             id=subscription.id, pass_id=subscription.pass_id, status=subscription.status, period=subscription.period,
             current_period_end=subscription.current_period_end, title=drama_pass.title, app_id=drama_pass.app_id, series_id=drama_pass.series_id,
-            price=drama_pass.price, period_days=drama_pass.period_days,
+            price=subscription.price, period_days=drama_pass.period_days,
         )
         for subscription, drama_pass in subscriptions.subscriptions_of(session, visitor.user.id)
     ]

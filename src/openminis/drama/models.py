@@ -97,6 +97,9 @@ class Subscription(Base):
     # active (renews) | cancelled (runs to its period end, then stops) | lapsed (a renewal failed)
     status: Mapped[str] = mapped_column(String(16), default="active")
     period: Mapped[int] = mapped_column(Integer, default=1)  # which period is paid for
+    # Coins per period, as the person confirmed them: renewals charge this, not the pass's price
+    # now (a price change reaches people who subscribe after it, or who confirm it again).
+    price: Mapped[int] = mapped_column(Integer)
     current_period_end: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -103,13 +103,27 @@ class UnlockIn(BaseModel):
 
     method: Literal["coins", "ad"]
     ad_id: str | None = Field(default=None, max_length=64, description="the completed rewarded ad, for method 'ad'")
+    # For method "coins": the episode price the person confirmed; any other price answers 409
+    # PRICE_CHANGED with the price now, and charges nothing (payments/prices.py).
+    amount: int | None = Field(default=None, ge=0, le=100_000_000, description="the price the person confirmed, for method 'coins'")
+    currency: str | None = Field(default=None, min_length=3, max_length=4, description="COIN, for method 'coins'")
     launch_id: str | None = Field(default=None, max_length=32, description="the launch the player was opened in (attribution)")
 
 
 class BuySeriesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    amount: int = Field(ge=0, le=100_000_000, description="the series price the person confirmed")
+    currency: str = Field(min_length=3, max_length=4, description="COIN")
     launch_id: str | None = Field(default=None, max_length=32, description="the launch the player was opened in (attribution)")
+
+
+class SubscribeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int = Field(ge=0, le=100_000_000, description="the pass's price per period the person confirmed")
+    currency: str = Field(min_length=3, max_length=4, description="COIN")
+    launch_id: str | None = Field(default=None, max_length=32, description="the launch the player was opened in")
 
 
 class AccessOut(BaseModel):

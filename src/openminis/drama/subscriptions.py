@@ -20,7 +20,7 @@ from openminis.drama.models import DramaPass, Series, Subscription
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
-from openminis.payments import notifications
+from openminis.payments import notifications, prices
 from openminis.payments.settings_service import get as payment_settings
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, InsufficientFunds, Leg
@@ -49,15 +49,17 @@ def passes_for(session: Session, series: Series) -> list[DramaPass]:
 
 
 def _charge_period(session: Session, subscription: Subscription, drama_pass: DramaPass, period: int) -> None:
-    fee = drama_pass.price * payment_settings(session, drama_pass.app_id).fee_bps // 10_000
+    """One period at the subscription's own price: the one the person confirmed."""
+    price = subscription.price
+    fee = price * payment_settings(session, drama_pass.app_id).fee_bps // 10_000
     ledger.transfer(
         session, key=f"pass:{subscription.id}:{period}", kind="subscription", currency=COIN,
         legs=[
-            Leg(ledger.account_id(session, "user_wallet", subscription.user_id), -drama_pass.price),
-            Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), drama_pass.price - fee),
+            Leg(ledger.account_id(session, "user_wallet", subscription.user_id), -price),
+            Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), price - fee),
             Leg(ledger.account_id(session, "platform_revenue"), fee),
         ],
-        details={"pass_id": drama_pass.id, "subscription_id": subscription.id, "period": period, "gross": drama_pass.price, "fee": fee},
+        details={"pass_id": drama_pass.id, "subscription_id": subscription.id, "period": period, "gross": price, "fee": fee},
     )
 
 
@@ -65,14 +67,16 @@ def _notify(session: Session, secret: str, subscription: Subscription, drama_pas
     data = {
         "subscription": {
             "id": subscription.id, "pass_id": drama_pass.id, "openid": app_identity.known_openid(session, secret, drama_pass.app_id, subscription.user_id),
-            "status": subscription.status, "period": subscription.period, "price": drama_pass.price,
+            "status": subscription.status, "period": subscription.period, "price": subscription.price,
             "current_period_end": subscription.current_period_end.isoformat(),
         }
     }
     notifications.enqueue_event(session, drama_pass.app_id, event_type, data, unique_key=f"notify:{subscription.id}:{event_type}:{subscription.period}")
 
 
-def subscribe(session: Session, secret: str, *, user_id: str, pass_id: str) -> Subscription:
+def subscribe(session: Session, secret: str, *, user_id: str, pass_id: str, amount: int | None, currency: str | None) -> Subscription:
+    """Start (or resume) a pass at its price, which must be the ``amount`` (in ``currency``) the
+    person confirmed, else PRICE_CHANGED. The subscription keeps that price for its renewals."""
     drama_pass = session.get(DramaPass, pass_id)
     if drama_pass is None or not drama_pass.active:
         raise NotFound(f"no pass {pass_id!r}")
@@ -80,16 +84,19 @@ def subscribe(session: Session, secret: str, *, user_id: str, pass_id: str) -> S
     existing = session.scalar(select(Subscription).where(Subscription.user_id == user_id, Subscription.pass_id == pass_id))
     now = utcnow()
     if existing is not None and existing.status == "active" and existing.current_period_end > now:
-        return existing
+        return existing  # nothing is charged, nothing changes: no price to confirm
+    price = prices.confirm(prices.coins(drama_pass.price), amount=amount, currency=currency, what=drama_pass.title)
     if existing is not None and existing.status == "cancelled" and existing.current_period_end > now:
-        existing.status = "active"  # changed their mind before the period ended: renewals resume
+        # Changed their mind before the period ended: renewals resume, at the price just confirmed.
+        existing.status, existing.price = "active", price
         session.commit()
         return existing
     try:
-        subscription = existing or Subscription(id="sub_" + secrets.token_hex(8), user_id=user_id, pass_id=pass_id, period=0, current_period_end=now)
+        subscription = existing or Subscription(id="sub_" + secrets.token_hex(8), user_id=user_id, pass_id=pass_id, period=0, current_period_end=now, price=price)
         if existing is None:
             session.add(subscription)
             session.flush()
+        subscription.price = price
         subscription.period += 1
         subscription.status = "active"
         subscription.current_period_end = now + timedelta(days=drama_pass.period_days)

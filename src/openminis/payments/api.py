@@ -37,19 +37,22 @@ def wallet(visitor: Visitor = Depends(current_visitor), session: Session = Depen
 
 
 @router.get("/wallet/packs", response_model=PackList)
-def coin_packs(market: str = "US", session: Session = Depends(get_session)) -> PackList:
+def coin_packs(market: str = "US", session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> PackList:
     items = [
         PackOut(id=p.id, coins=p.coins, bonus_coins=p.bonus_coins, currency=p.prices[market]["currency"], amount=p.prices[market]["amount"])
         for p in topups.packs(session)
         if market in p.prices
     ]
-    return PackList(market=market, items=items)
+    return PackList(market=market, provider=platform.offered_provider, items=items)
 
 
 @router.post("/wallet/topups", response_model=TopUpOut, status_code=201)
 def start_topup(body: TopUpIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> TopUpOut:
-    provider = platform.payment_provider(body.provider)
-    topup, redirect = topups.start_topup(session, provider, user_id=visitor.user.id, pack_id=body.pack_id, market=body.market, return_url=platform.settings.public_url + "/")
+    provider = platform.topup_provider(body.provider)
+    topup, redirect = topups.start_topup(
+        session, provider, user_id=visitor.user.id, pack_id=body.pack_id, market=body.market, amount=body.amount, currency=body.currency, coins=body.coins,
+        return_url=platform.settings.public_url + "/",
+    )
     return topup_out(topup, redirect)
 
 
@@ -100,7 +103,8 @@ def purchase(
     """Called by the host's pay sheet after the person confirmed, never by the app itself."""
     paid = orders.purchase(
         session, app_id=app_id, user_id=visitor.user.id, product_id=body.product_id, quantity=body.quantity, payload=body.payload,
-        idempotency_key=body.idempotency_key, secret=platform.secret, launch_id=body.launch_id, window=platform.settings.attribution_window,
+        idempotency_key=body.idempotency_key, secret=platform.secret, amount=body.amount, currency=body.currency, launch_id=body.launch_id,
+        window=platform.settings.attribution_window,
     )
     return _reported(platform, paid)
 
@@ -122,12 +126,13 @@ def get_order(app_id: str = AppId, order_id: str = Path(max_length=32), visitor:
 
 @router.post("/apps/{app_id}/orders/{order_id}/pay", response_model=OrderOut)
 def pay_order(
-    body: PayIn | None = None, app_id: str = AppId, order_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor),
+    body: PayIn, app_id: str = AppId, order_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor),
     session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> OrderOut:
     orders.get_order(session, app_id, order_id)
     paid = orders.pay_order(
-        session, order_id, user_id=visitor.user.id, secret=platform.secret, launch_id=body.launch_id if body else None, window=platform.settings.attribution_window
+        session, order_id, user_id=visitor.user.id, secret=platform.secret, amount=body.amount, currency=body.currency, launch_id=body.launch_id,
+        window=platform.settings.attribution_window,
     )
     return _reported(platform, paid)
 

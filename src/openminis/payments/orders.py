@@ -16,7 +16,7 @@ from openminis.creators import attribution
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
 from openminis.pagination import decode_cursor, encode_cursor
-from openminis.payments import notifications
+from openminis.payments import notifications, prices
 from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
@@ -127,10 +127,12 @@ def _terms_of(fee_bps: int | None, commission_bps: int | None, notify_url: str |
 
 def _new_order(
     session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str,
-    retry: bool, paid: bool = False,
+    retry: bool, paid: bool = False, confirmed: tuple[int | None, str | None] | None = None,
 ) -> tuple[Order, _Terms | None]:
     """A new order (flushed, not committed), ``created``, or already ``paid`` when the person is
     paying right now; the same key returns the first order (and no terms: nothing is to be done).
+    A person paying sends the price they ``confirmed`` (amount, currency): at any other price the
+    order is refused with PRICE_CHANGED before anything is written.
 
     The first try does not look for an earlier order with the key: the unique key refuses a second
     one at the INSERT, and ``_once`` runs the work again with ``retry``, which does look. A
@@ -142,9 +144,9 @@ def _new_order(
     if len(payload or "") > 1024:
         raise InvalidArgument("payload is at most 1024 characters", field="payload")
     if retry:
-        existing = session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
+        existing = _keyed_order(session, app_id, user_id, idempotency_key)
         if existing is not None:
-            return _same_order(existing, product_id, quantity, payload), None
+            return _same_order(existing, product_id, quantity, payload, confirmed), None
     row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id}).first()
     if row is None:
         raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
@@ -153,6 +155,17 @@ def _new_order(
     if product_type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
     amount = price * quantity
+    if confirmed is not None:
+        # The price read here is the one charged, so a change committed after this read does not
+        # reach this order (an order keeps its price), and one committed before it is refused.
+        try:
+            prices.confirm(prices.coins(amount), amount=confirmed[0], currency=confirmed[1], what=f"{quantity} × {product_id}")
+        except prices.PriceChanged:
+            # A retried tap whose first try went through at the old price gets that order back.
+            existing = None if retry else _keyed_order(session, app_id, user_id, idempotency_key)
+            if existing is None:
+                raise
+            return _same_order(existing, product_id, quantity, payload, confirmed), None
     now = utcnow()
     values = dict(
         id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product_id, product_type=product_type,
@@ -172,9 +185,15 @@ def _new_order(
     return order, terms
 
 
-def _same_order(order: Order, product_id: str, quantity: int, payload: str) -> Order:
+def _keyed_order(session: Session, app_id: str, user_id: str, idempotency_key: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
+
+
+def _same_order(order: Order, product_id: str, quantity: int, payload: str, confirmed: tuple[int | None, str | None] | None = None) -> Order:
     if (order.product_id, order.quantity, order.payload) != (product_id, quantity, payload or ""):
         raise Conflict("this idempotency key was used for a different order", code="IDEMPOTENCY_CONFLICT", field="idempotency_key")
+    if confirmed is not None and confirmed[0] != order.amount:
+        raise Conflict(f"this idempotency key's order was paid at {order.amount} coins, not {confirmed[0]}", code="IDEMPOTENCY_CONFLICT", field="idempotency_key")
     return order
 
 
@@ -255,13 +274,17 @@ class _NotCreated(Exception):
 
 
 def pay_order(
-    session: Session, order_id: str, *, user_id: str, secret: str, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW
+    session: Session, order_id: str, *, user_id: str, secret: str, amount: int | None, currency: str | None, launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW,
 ) -> Paid:
-    """Pay a created order (made by the developer's backend) from the person's wallet. Paying a
-    paid order returns it unchanged (a retried tap charges once)."""
+    """Pay a created order (made by the developer's backend) from the person's wallet, at the
+    order's own price (a later price change does not reach it), which must be the ``amount`` and
+    ``currency`` the person confirmed. Paying a paid order returns it unchanged (a retried tap
+    charges once)."""
     order = session.get(Order, order_id)
     if order is None or order.user_id != user_id:
         raise NotFound(f"no order {order_id!r}")
+    prices.confirm(prices.coins(order.amount), amount=amount, currency=currency, what=f"order {order.id}")
     try:
         now = utcnow()
         claimed = session.execute(
@@ -301,14 +324,15 @@ def _grant(session: Session, order: Order) -> None:
 @_once
 def purchase(
     session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, secret: str,
-    launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW, retry: bool,
+    amount: int | None, currency: str | None, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW, retry: bool,
 ) -> Paid:
-    """``minis.pay`` after the person confirmed on the host's sheet: the order is made paid, with
-    its coins moved, in one transaction."""
+    """``minis.pay`` after the person confirmed ``amount`` (in ``currency``) on the host's sheet:
+    the order is made paid at that price, with its coins moved, in one transaction; at any other
+    price nothing happens but PRICE_CHANGED."""
     try:
         order, terms = _new_order(
             session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload,
-            idempotency_key=idempotency_key, created_by="sdk", retry=retry, paid=True,
+            idempotency_key=idempotency_key, created_by="sdk", retry=retry, paid=True, confirmed=(amount, currency),
         )
         if terms is None:
             session.rollback()
@@ -366,23 +390,34 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     proportion; a full refund takes back a permanent product. A repeated key refunds once."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
-    order = get_order(session, app_id, order_id)
+    get_order(session, app_id, order_id)
+    # Refunds of one order take turns on its row: the key's transfer is looked for, and the
+    # refunded total read, only once the row is ours. Without the lock, concurrent retries of
+    # one key each found no transfer yet and each added their amount to the order, while the
+    # ledger (whose key is unique) moved the coins once (issue 12: refunded 100, paid back 10).
+    # SQLite's transactions already take turns (db.py: BEGIN IMMEDIATE).
+    order = session.scalars(select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)).one()
     key = f"order:{order.id}:refund:{idempotency_key}"
     if ledger.transfer_exists(session, key):
+        session.commit()  # nothing written: ends the transaction, and with it the row's lock
         return Refunded(order, 0, attribution.NONE)
     if order.status not in ("paid", "consumed", "partially_refunded"):
-        raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are refunded")
+        refused = OrderStateError(f"order {order.id} is {order.status}; only paid orders are refunded")
+        session.rollback()
+        raise refused
     amount = order.amount - order.refunded if amount is None else amount
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
+        session.rollback()
         raise InvalidArgument("amount is a whole number of coins, at least 1", field="amount")
-    # The refunded total only grows by a conditional update, so two concurrent refunds cannot
-    # together give back more than was paid.
+    # The refunded total only grows by a conditional update too: a second guard, in the database,
+    # that refunds never give back more than was paid.
     claimed = session.execute(
         update(Order).where(Order.id == order.id, Order.refunded + amount <= Order.amount).values(refunded=Order.refunded + amount).execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
+        left = order.amount - order.refunded
         session.rollback()
-        raise InvalidArgument(f"at most {order.amount - order.refunded} coins of this order are left to refund", field="amount")
+        raise InvalidArgument(f"at most {left} coins of this order are left to refund", field="amount")
     session.refresh(order)
     before = order.refunded - amount
     # Fee parts by cumulative rounding: however a refund is split, the parts add up to the fee.

@@ -24,12 +24,24 @@ class PackOut(BaseModel):
 
 class PackList(BaseModel):
     market: str
+    # The provider top-ups go through here (None: none is configured, top-ups are refused).
+    provider: str | None = None
     items: list[PackOut]
+
+
+# The price the person confirmed, sent with every paying request: at any other price the platform
+# answers 409 PRICE_CHANGED with the price now, and charges nothing (payments/prices.py).
+ConfirmedAmount = Field(ge=0, le=100_000_000, description="the price the person confirmed, in minor units (whole coins for COIN)")
+ConfirmedCurrency = Field(min_length=3, max_length=4, description="the currency of that price: COIN, or ISO 4217 for a top-up")
 
 
 class TopUpIn(Strict):
     pack_id: str = Field(max_length=32)
     market: str = Field(default="US", max_length=8)
+    amount: int = ConfirmedAmount
+    currency: str = ConfirmedCurrency
+    coins: int | None = Field(default=None, ge=1, description="the coins the pack showed (checked when sent)")
+    # Only the provider the platform offers (PackList.provider) is accepted.
     provider: Literal["sandbox", "stripe"] | None = None
 
 
@@ -76,11 +88,15 @@ class _OrderFields(Strict):
 
 
 class PurchaseIn(_OrderFields):
+    amount: int = ConfirmedAmount  # price × quantity, as the pay sheet showed it
+    currency: str = ConfirmedCurrency
     # The launch the app asked from: the purchase is attributed to its source (and creator).
     launch_id: str | None = Field(default=None, max_length=32)
 
 
 class PayIn(Strict):
+    amount: int = ConfirmedAmount  # the order's amount, as the pay sheet showed it
+    currency: str = ConfirmedCurrency
     launch_id: str | None = Field(default=None, max_length=32)
 
 
@@ -152,10 +168,18 @@ class AttemptOut(BaseModel):
     error: str | None = Field(description="why it failed: the HTTP status or the connection's error, never the reply's body")
     duration_ms: int
     at: datetime
+    attempt: int = Field(description="which try this was, 1 the first")
+    next_attempt_at: datetime | None = Field(description="when the next try is due; null once delivered or given up")
 
 
 class AttemptList(BaseModel):
     items: list[AttemptOut]
+
+
+class ResendOut(BaseModel):
+    event_id: str
+    status: str = Field(description="queued: it goes out now; running: a try is in flight")
+    next_attempt_at: datetime
 
 
 class StatementLineOut(BaseModel):
@@ -168,16 +192,8 @@ class StatementLineOut(BaseModel):
     net: int
 
 
-    attempt: int = Field(description="which try this was, 1 the first")
-    next_attempt_at: datetime | None = Field(description="when the next try is due; null once delivered or given up")
 class StatementOut(BaseModel):
     currency: Literal["COIN"] = "COIN"
     start: datetime
     end: datetime
     lines: list[StatementLineOut]
-class ResendOut(BaseModel):
-    event_id: str
-    status: str = Field(description="queued: it goes out now; running: a try is in flight")
-    next_attempt_at: datetime
-
-

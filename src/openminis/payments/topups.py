@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
 from openminis.jobs import service as jobs
+from openminis.payments import prices
 from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
 from openminis.payments.providers import CheckoutRequest, PaymentProvider, ProviderEvent, WebhookRejected
 from openminis.wallet import service as ledger
@@ -51,8 +52,12 @@ def packs(session: Session) -> list[CoinPack]:
     return list(session.scalars(select(CoinPack).where(CoinPack.active).order_by(CoinPack.sort)))
 
 
-def start_topup(session: Session, provider: PaymentProvider, *, user_id: str, pack_id: str, market: str, return_url: str) -> tuple[TopUp, str | None]:
-    """Create a top-up and its checkout at the provider; returns it and where to pay (None: the host draws it)."""
+def start_topup(
+    session: Session, provider: PaymentProvider, *, user_id: str, pack_id: str, market: str, amount: int | None, currency: str | None,
+    coins: int | None = None, return_url: str,
+) -> tuple[TopUp, str | None]:
+    """Create a top-up and its checkout at the provider, at the price (and for the coins) the person
+    confirmed, else PRICE_CHANGED; returns it and where to pay (None: the host draws it)."""
     ensure_default_packs(session)
     pack = session.get(CoinPack, pack_id)
     if pack is None or not pack.active:
@@ -60,9 +65,11 @@ def start_topup(session: Session, provider: PaymentProvider, *, user_id: str, pa
     price = pack.prices.get(market)
     if price is None:
         raise InvalidArgument(f"pack {pack_id} is not sold in market {market!r}", field="market")
+    now = prices.Price(price["amount"], price["currency"], coins=pack.coins + pack.bonus_coins)
+    prices.confirm(now, amount=amount, currency=currency, coins=coins, what=f"{now.coins} coins")
     topup = TopUp(
-        id="top_" + secrets.token_hex(10), user_id=user_id, pack_id=pack.id, coins=pack.coins + pack.bonus_coins,
-        amount=price["amount"], currency=price["currency"], market=market, provider=provider.name,
+        id="top_" + secrets.token_hex(10), user_id=user_id, pack_id=pack.id, coins=now.coins,
+        amount=now.amount, currency=now.currency, market=market, provider=provider.name,
     )
     session.add(topup)
     session.flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, event, func, insert, select, update
@@ -186,6 +187,28 @@ def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg
 
 def transfer_exists(session: Session, key: str) -> bool:
     return session.scalar(select(LedgerTransfer.id).where(LedgerTransfer.idempotency_key == key)) is not None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A transfer as the domains that reconcile against the ledger see it."""
+
+    key: str
+    kind: str
+    currency: str
+    amount: int  # what moved: the sum of its credits
+
+
+def transfers_keyed(session: Session, prefix: str) -> Iterator[Recorded]:
+    """Every transfer whose idempotency key starts with ``prefix``, by key: what payments and drama
+    check their own records against (the ledger knows nothing of orders or unlocks)."""
+    statement = (
+        select(LedgerTransfer.idempotency_key, LedgerTransfer.kind, LedgerTransfer.currency, LedgerTransfer.amount)
+        .where(LedgerTransfer.idempotency_key.startswith(prefix, autoescape=True))
+        .order_by(LedgerTransfer.idempotency_key)
+    )
+    for key, kind, currency, amount in session.execute(statement.execution_options(yield_per=2000)):
+        yield Recorded(key, kind, currency, int(amount))
 
 
 def balance(session: Session, account_id: int) -> int:

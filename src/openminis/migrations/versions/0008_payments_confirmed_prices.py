@@ -16,8 +16,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # A subscription keeps the price its person confirmed: renewals charge it, not the pass's
+    # price of the day. Subscriptions made before keep the price their pass has now.
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('price', sa.Integer(), nullable=True))
+    op.execute("UPDATE subscriptions SET price = (SELECT price FROM drama_passes WHERE drama_passes.id = subscriptions.pass_id)")
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.alter_column('price', existing_type=sa.Integer(), nullable=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_column('price')

@@ -1,0 +1,59 @@
+"""The price a person confirmed: every paying request carries it, and nothing is charged unless it
+is the price in effect.
+
+A developer may change a price while a person's sheet is open (issue 12: shown 1, charged 90). The
+sheet sends the amount and currency it showed; when the platform's price differs, the request is
+refused with PRICE_CHANGED and the new price, nothing is charged, and the sheet asks again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openminis.errors import InvalidArgument, PlatformError
+from openminis.wallet.service import COIN
+
+
+@dataclass(frozen=True)
+class Price:
+    amount: int  # minor units: whole coins, or cents (the currency's own minor unit)
+    currency: str  # "COIN", or ISO 4217 for money
+    coins: int | None = None  # what a top-up buys, when the price is a coin pack's
+
+    def out(self) -> dict:
+        shown = {"amount": self.amount, "currency": self.currency}
+        if self.coins is not None:
+            shown["coins"] = self.coins
+        return shown
+
+
+class PriceChanged(PlatformError):
+    """The price is no longer the one the person confirmed: nothing was charged. The body carries
+    the price now in effect, for the sheet to show and the person to confirm again."""
+
+    status = 409
+    code = "PRICE_CHANGED"
+
+    def __init__(self, price: Price, what: str):
+        super().__init__(f"the price of {what} is now {price.amount} {price.currency}; nothing was charged: confirm the new price")
+        self.price = price
+
+    def body(self) -> dict:
+        return {**super().body(), "price": self.price.out()}
+
+
+def confirm(now: Price, *, amount: int | None, currency: str | None, coins: int | None = None, what: str) -> int:
+    """The amount to charge: ``now.amount``, if it is what the person confirmed (``amount`` in
+    ``currency``, and for a coin pack the ``coins`` when the sheet sent them). Raises otherwise."""
+    if amount is None or currency is None:
+        # Clients from before prices were confirmed: refused, never charged at a price they did not send.
+        raise InvalidArgument("amount and currency are required: the price the person confirmed", field="amount")
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise InvalidArgument("amount is a whole number in minor units", field="amount")
+    if (amount, currency.upper()) != (now.amount, now.currency) or (coins is not None and now.coins is not None and coins != now.coins):
+        raise PriceChanged(now, what)
+    return now.amount
+
+
+def coins(amount: int) -> Price:
+    return Price(amount, COIN)

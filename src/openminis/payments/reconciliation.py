@@ -1,0 +1,92 @@
+"""Payments' records against the ledger: every order and top-up says what its transfers moved.
+
+The ledger checks itself (wallet.service.verify): balanced transfers, balances equal to entries.
+It cannot see an order marked refunded 100 whose refund transfers gave back 10 (issue 12), so
+``minis ledger verify`` also runs this: each order's payment and refunds, and each top-up's
+coins and money, must be exactly its transfers, and no such transfer may lack its record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openminis.payments.models import Order, OrderEvent, TopUp
+from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN
+
+PAID = ("paid", "consumed", "partially_refunded", "refunded")
+REFUND_EVENTS = ("partially_refunded", "refunded")
+
+
+def verify(session: Session) -> list[str]:
+    """Every disagreement between payments' records and the ledger, in words; empty when none."""
+    return _orders(session) + _topups(session)
+
+
+def _orders(session: Session) -> list[str]:
+    problems: list[str] = []
+    payments: dict[str, ledger.Recorded] = {}
+    refunds: dict[str, list[int]] = defaultdict(list)
+    for transfer in ledger.transfers_keyed(session, "order:"):
+        _, order_id, what = transfer.key.split(":", 2)
+        if what == "pay":
+            payments[order_id] = transfer
+        elif what.startswith("refund:"):
+            refunds[order_id].append(transfer.amount)
+    events = dict(
+        session.execute(select(OrderEvent.order_id, func.count()).where(OrderEvent.status.in_(REFUND_EVENTS)).group_by(OrderEvent.order_id)).all()
+    )
+    rows = session.execute(select(Order.id, Order.status, Order.amount, Order.refunded).order_by(Order.id).execution_options(yield_per=2000))
+    for order_id, status, amount, refunded in rows:
+        payment = payments.pop(order_id, None)
+        if status in PAID:
+            if payment is None:
+                problems.append(f"order {order_id} is {status} but no transfer paid for it")
+            elif (payment.amount, payment.currency) != (amount, COIN):
+                problems.append(f"order {order_id} is for {amount} coins but its payment moved {payment.amount} {payment.currency}")
+        elif payment is not None:
+            problems.append(f"order {order_id} is {status} but a transfer paid {payment.amount} for it")
+        given_back = refunds.pop(order_id, [])
+        if refunded != sum(given_back):
+            problems.append(f"order {order_id} is marked refunded {refunded} but its {len(given_back)} refund transfers gave back {sum(given_back)}")
+        if not 0 <= refunded <= amount:
+            problems.append(f"order {order_id} is marked refunded {refunded} of {amount}")
+        if events.get(order_id, 0) != len(given_back):
+            problems.append(f"order {order_id} has {events.get(order_id, 0)} refund events for {len(given_back)} refund transfers")
+        expected = "refunded" if refunded and refunded == amount else "partially_refunded" if refunded else None
+        if expected is not None and status != expected:
+            problems.append(f"order {order_id} is {status} but {refunded} of its {amount} coins were refunded")
+        if expected is None and status in REFUND_EVENTS:
+            problems.append(f"order {order_id} is {status} but nothing of it was refunded")
+    problems += [f"transfer {payment.key} paid for an order that does not exist" for payment in payments.values()]
+    problems += [f"{len(amounts)} refund transfers of order {order_id}, which does not exist" for order_id, amounts in refunds.items()]
+    return problems
+
+
+def _topups(session: Session) -> list[str]:
+    problems: list[str] = []
+    moved: dict[str, dict[str, ledger.Recorded]] = defaultdict(dict)
+    for transfer in ledger.transfers_keyed(session, "topup:"):
+        _, topup_id, what = transfer.key.split(":", 2)
+        moved[topup_id][what] = transfer
+    rows = session.execute(select(TopUp.id, TopUp.status, TopUp.coins, TopUp.amount, TopUp.currency).order_by(TopUp.id).execution_options(yield_per=2000))
+    for topup_id, status, coins, amount, currency in rows:
+        transfers = moved.pop(topup_id, {})
+        if status != "succeeded":
+            if transfers:
+                problems.append(f"top-up {topup_id} is {status} but transfers {sorted(transfers)} moved value for it")
+            continue
+        credited, paid = transfers.get("coins"), transfers.get("money")
+        if credited is None or (credited.amount, credited.currency) != (coins, COIN):
+            problems.append(f"top-up {topup_id} succeeded for {coins} coins but its coin transfer moved {_said(credited)}")
+        if paid is None or (paid.amount, paid.currency) != (amount, currency):
+            problems.append(f"top-up {topup_id} succeeded for {amount} {currency} but its money transfer moved {_said(paid)}")
+    problems += [f"transfers {sorted(t.key for t in transfers.values())} are for a top-up that does not exist" for transfers in moved.values()]
+    return problems
+
+
+def _said(transfer: ledger.Recorded | None) -> str:
+    return "nothing (there is none)" if transfer is None else f"{transfer.amount} {transfer.currency}"
