@@ -31,11 +31,12 @@ def feed(
 def explain_feed(
     user_id: str = Query(min_length=1, max_length=254, description="A user id or an email."),
     limit: int = Query(default=20, ge=1, le=500),
+    fresh: bool = Query(default=False, description="rank anew from the events received until now, instead of the newest snapshot"),
     session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> FeedExplanation:
     """The top of a person's feed in the newest ranking snapshot, with each item's score parts."""
-    return service.explain(session, platform.ranking, person=user_id, limit=limit)
+    return service.explain(session, platform.ranking, person=user_id, limit=limit, fresh=fresh)
 
 
 @router.get("/hub", response_model=CardList)

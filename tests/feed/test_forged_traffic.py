@@ -1,0 +1,137 @@
+"""Forged traffic against a real ``minis serve``: the feed's ranking moves only with what people did.
+
+Issue 12, item 9: 5,000 forged ``POST /api/events`` with no session and no Origin moved a rival app
+from rank 1 to 28 of 28. Here real people (guests on the host page: their session cookie, the
+host's Origin) make one app the feed's first card; then the same forgery, bounded and local, and
+a person with a session who repeats their events thousands of times; the ranking, rebuilt from
+every event received, does not move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.load import write_package
+from openminis.liveserver import LiveServer
+from tests.conftest import postgres_database
+
+ADMIN_TOKEN = "forged-traffic-admin"
+APPS = 6
+FORGED = 5_000
+# Every request reaches the rules under test: the address limits would otherwise answer most of
+# this (one address sends everything here) with 429 before the session and Origin are looked at.
+UNLIMITED = {"MINIS_RATE_CHANGES_PER_IP": "1000000/minute", "MINIS_RATE_GUESTS_PER_IP": "1000000/minute"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def live(request, tmp_path: Path) -> Iterator[tuple[LiveServer, list[str]]]:
+    run = secrets.token_hex(3)
+    apps = [f"game-{run}-{n}" for n in range(APPS)]
+    packages = [
+        write_package(tmp_path / app_id, id=app_id, name=f"Game {n}", category="arcade", description="A game.") for n, app_id in enumerate(apps)
+    ]
+    env = {**UNLIMITED, "MINIS_ADMIN_TOKEN": ADMIN_TOKEN}
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            url = stack.enter_context(postgres_database())
+            env |= {"MINIS_DATABASE_URL": url, "MINIS_ANALYTICS_URL": url}
+        data = tmp_path / "data"
+        data.mkdir()
+        yield stack.enter_context(LiveServer(data, packages=packages, env=env)), apps
+
+
+def event(type: str, app_id: str) -> dict:
+    return {"type": type, "app_id": app_id, "ts": int(time.time() * 1000), "source": "feed"}
+
+
+@contextmanager
+def person(server: LiveServer) -> Iterator[httpx.Client]:
+    """A guest on the host page: its session cookie, and the Origin its browser sends."""
+    with httpx.Client(base_url=server.url, timeout=30, headers={"Origin": server.url}) as client:
+        assert client.get("/api/me").status_code == 200
+        yield client
+
+
+def ranked(server: LiveServer) -> list[tuple[str, int, int]]:
+    """The apps in feed order, ranked anew from every event received: (id, exposures, clicks)."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        me = client.get("/api/me").json()["user"]["id"]
+        answer = client.get(
+            "/api/admin/feed/explain", params={"user_id": me, "limit": 50, "fresh": "true"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+    assert answer.status_code == 200, answer.text
+    return [(row["id"], row["exposures"], row["clicks"]) for row in answer.json()["items"] if row["kind"] == "app"]
+
+
+def people_prefer(server: LiveServer, favourite: str, apps: list[str]) -> None:
+    """Twelve people see every card; eight click the favourite, each clicks one other."""
+    for n in range(12):
+        with person(server) as client:
+            events = [event("exposure", app_id) for app_id in apps] + [event("click", apps[1 + n % (len(apps) - 1)])]
+            if n < 8:
+                events.append(event("click", favourite))
+            answer = client.post("/api/events", json={"events": events})
+            assert answer.status_code == 200 and answer.json()["rejected"] == [], answer.text
+
+
+async def forge(server: LiveServer, count: int, events: list[dict]) -> Counter:
+    """``count`` posts of the events as a script sends them: no cookie; half claim the host's Origin
+    (a script can send any header), half send none. The statuses answered, counted."""
+    limits = httpx.Limits(max_connections=32)
+    async with httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits) as client:
+        gate = asyncio.Semaphore(32)
+
+        async def one(n: int) -> int:
+            async with gate:
+                headers = {"Origin": server.url} if n % 2 else {}
+                return (await client.post("/api/events", json={"events": events}, headers=headers)).status_code
+
+        return Counter(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+@pytest.mark.slow
+def test_5000_forged_events_without_a_session_change_nothing_in_the_feeds_ranking(live):
+    server, apps = live
+    rival = apps[0]
+    people_prefer(server, rival, apps)
+    before = ranked(server)
+    assert before[0][0] == f"app:{rival}"
+
+    # What moved the rival from first to last: exposures without clicks for it, clicks for the rest.
+    forged = [event("exposure", rival)] * 10 + [event("click", app_id) for app_id in apps[1:]]
+    statuses = asyncio.run(forge(server, FORGED, forged))
+    # Without an Origin: 403 BAD_ORIGIN; with a forged one but no session: 401 SESSION_REQUIRED.
+    assert statuses == {403: FORGED // 2, 401: FORGED // 2}
+
+    assert ranked(server) == before
+
+
+@pytest.mark.slow
+def test_a_person_repeating_events_thousands_of_times_counts_once_per_item(live):
+    server, apps = live
+    rival, last = apps[0], apps[-1]
+    people_prefer(server, rival, apps)
+    before = {item: (exposures, clicks) for item, exposures, clicks in ranked(server)}
+
+    # One real session with the host's Origin: 5,000 exposures of the rival without a click, and
+    # 5,000 clicks on the last app, in batches of 500.
+    with person(server) as client:
+        for _ in range(10):
+            answer = client.post("/api/events", json={"events": [event("exposure", rival)] * 250 + [event("click", last)] * 250})
+            assert answer.status_code == 200 and answer.json()["accepted"] == 500, answer.text
+
+    after = ranked(server)
+    assert after[0][0] == f"app:{rival}"
+    counts = {item: (exposures, clicks) for item, exposures, clicks in after}
+    # The person counted once for each: one more exposure of the rival, one more click on the last.
+    assert counts[f"app:{rival}"] == (before[f"app:{rival}"][0] + 1, before[f"app:{rival}"][1])
+    assert counts[f"app:{last}"] == (before[f"app:{last}"][0], before[f"app:{last}"][1] + 1)
