@@ -19,7 +19,7 @@ from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
 from openminis.identity.service import token_hash
-from openminis.web.dependencies import SESSION_COOKIE, Visitor, changing_visitor, current_visitor, get_platform, get_session
+from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session, session_token
 
 router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
@@ -145,7 +145,7 @@ def media(
         raise NotFound("no such media")
     viewer = ""
     if not public:
-        viewer = access.check_media_url(session, platform.secret, episode, exp, sig, request.cookies.get(SESSION_COOKIE))
+        viewer = access.check_media_url(session, platform.secret, episode, exp, sig, session_token(request, platform))
     folder = platform.settings.data_dir / "media" / "drama" / media_key
     target = (folder / path).resolve()
     if folder.resolve() not in target.parents or not target.is_file():

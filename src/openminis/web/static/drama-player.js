@@ -6,7 +6,9 @@
 // loaded ahead: its signed URLs are asked for and its <video preload="auto"> starts buffering the
 // MP4 (faststart: the index is at the front), so a swipe, or the end of an episode, plays the
 // next from memory. A locked episode gets no media at all (the platform refuses its URLs): its
-// slide shows the poster and a lock, and the paywall opens above it.
+// slide shows the poster and a lock, and the paywall opens above it. A paid episode's URLs work
+// only with this browser's session cookie and for minutes: they are asked again near their expiry,
+// and when a fetch mid-episode fails on an expired one (onMediaError).
 //
 // Where the person is in the series is saved on the platform: on every new episode, every few
 // seconds while playing, on pause and when the player or the page goes away. Reopening the series
@@ -600,6 +602,7 @@ export class DramaPlayer {
         slide.element.classList.remove("is-buffering");
         this.player.classList.remove("is-paused");
         if (event.type === "playing") {
+          slide.retried = false; // playing again after new links: a later expiry may ask again
           this.startClock();
           this.reportWatching("play", slide.number);
         }
@@ -630,7 +633,9 @@ export class DramaPlayer {
     this.events.track(`episode_${what}`, this.detail.app_id, fields);
   }
 
-  // The signed link may have expired while the page slept: ask for a new one, once.
+  // The signed link may have expired: a paid episode's lives minutes (and only in this session),
+  // so a long episode, or one paused a while, needs more bytes after it. Ask for new links and go
+  // on from the same moment; once per failure, so a link that keeps failing shows the failure.
   onMediaError(slide) {
     if (!slide.hasSource) return;
     if (slide.retried) {
@@ -804,7 +809,7 @@ export class DramaPlayer {
     try {
       result = await this.paywall.run();
     } catch (error) {
-      if (error.code !== "USER_CANCELLED" && error.code !== "INSUFFICIENT_FUNDS") console.error("openminis: unlock failed", error);
+      if (!["USER_CANCELLED", "INSUFFICIENT_FUNDS", "PRICE_CHANGED"].includes(error.code)) console.error("openminis: unlock failed", error);
       return;
     } finally {
       this.paywall = null;
