@@ -14,6 +14,7 @@ import { Hub } from "./hub.js";
 import { icon } from "./icons.js";
 import { Launcher } from "./launcher.js";
 import { MeScreen } from "./me.js";
+import { MyData } from "./my-data.js";
 import { Search } from "./search.js";
 import { ShareSheet } from "./share-sheet.js";
 import { Sheets } from "./sheets.js";
@@ -139,7 +140,8 @@ const search = new Search({
 });
 
 const studio = new CreatorStudio({ api, account });
-const me = new MeScreen({ root: document.getElementById("me-view"), api, account, wallet, sheets, market, sections: [studio.root], onShow: () => studio.show() });
+const myData = new MyData({ api });
+const me = new MeScreen({ root: document.getElementById("me-view"), api, account, wallet, sheets, market, sections: [studio.root, myData.root], onShow: () => studio.show() });
 
 account.watch((user, { switched } = {}) => {
   for (const element of document.querySelectorAll("[data-user-name]")) element.textContent = user.display_name;
