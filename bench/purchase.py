@@ -36,7 +36,7 @@ MANIFEST = {
 
 async def fund_player(server: LiveServer) -> httpx.AsyncClient:
     client = await guest(server)
-    topup = (await client.post("/api/wallet/topups", json={"pack_id": "coins-6500"})).json()
+    topup = (await client.post("/api/wallet/topups", json={"pack_id": "coins-6500", "amount": 4999, "currency": "USD"})).json()
     paid = (await client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})).json()
     assert paid["status"] == "succeeded", paid
     return client
@@ -50,7 +50,7 @@ async def measure(server: LiveServer, clients_count: int, seconds: float) -> dic
         return await client.get("/api/me")
 
     async def purchase(client, n):
-        return await client.post(f"/api/apps/{APP_ID}/purchases", json={"product_id": "pebble", "idempotency_key": f"{run}-{n}"})
+        return await client.post(f"/api/apps/{APP_ID}/purchases", json={"product_id": "pebble", "idempotency_key": f"{run}-{n}", "amount": 1, "currency": "COIN"})
 
     await hammer(clients, 1.0, bare)  # warm-up: connections, caches
     rates = await bracketed(clients, seconds, bare, purchase, "purchases")

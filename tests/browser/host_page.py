@@ -130,7 +130,9 @@ class HostPage:
 
     def top_up(self, pack_id: str = "coins-100") -> int:
         """Buys a coin pack through the sandbox with the card that succeeds; returns the new balance."""
-        topup = self.call_api("POST", "/api/wallet/topups", {"pack_id": pack_id, "market": "US"})
+        pack = next(p for p in self.call_api("GET", "/api/wallet/packs?market=US")["body"]["items"] if p["id"] == pack_id)
+        shown = {"amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]}
+        topup = self.call_api("POST", "/api/wallet/topups", {"pack_id": pack_id, "market": "US", **shown})
         assert topup["status"] == 201, topup
         paid = self.call_api("POST", f"/api/wallet/topups/{topup['body']['id']}/sandbox/pay", {"card_number": "4242424242424242"})
         assert paid["body"]["status"] == "succeeded", paid

@@ -256,7 +256,7 @@ def test_a_viewer_finds_their_drama_pass_on_the_me_screen_and_cancels_it(host, d
     series = host.call_api("GET", f"/api/dramas/{drama_series['id']}")["body"]
     [week] = [item for item in series["passes"] if item["title"] == "Harbor week pass"]
     host.top_up()
-    subscribed = host.call_api("POST", f"/api/passes/{week['id']}/subscribe")
+    subscribed = host.call_api("POST", f"/api/passes/{week['id']}/subscribe", {"amount": week["price"], "currency": "COIN"})
     assert subscribed["status"] == 200, subscribed
 
     host.go_to_me()

@@ -174,3 +174,52 @@ def test_an_order_made_by_the_games_backend_is_shown_and_paid_on_the_host_sheet(
     assert host.balance() == 80
     # Paid once: the same order cannot be paid again.
     assert game.evaluate("(orderId) => minis.pay({ orderId }).catch((e) => e.code)", order_id) == "INVALID_ARGUMENT"
+
+
+def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothing_until_confirmed_again(browser, live_server, host):
+    """Issue 12, item 1: the sheet said "Pay 1 coins", the developer changed the price to 90, the
+    tap charged 90. Now the tap carries the price shown; the platform refuses the other one, and the
+    sheet shows the new price for a new confirmation."""
+    studio_host, studio_context = new_host(browser, live_server)
+    try:
+        studio = Developer(studio_host, "prices@example.com")
+        secret = studio.register_app("price-demo", "Price Demo")
+        studio.upload("price-demo", package_zip(PROBE_PACKAGE, manifest={"id": "price-demo", "name": "Price Demo"}))
+    finally:
+        studio_context.close()
+    backend = MinisClient("price-demo", secret, base_url=live_server.url)
+
+    host.open("?prewarm=0")
+    assert host.top_up("coins-100") == 100
+    host.go_to_minis()
+    host.launch_from_search("Price Demo", "price-demo")
+    game = host.app_frame("price-demo")
+    game.wait_for_function("() => window.__probe.ready")
+    charges: list[dict] = []
+    host.page.on("request", lambda request: charges.append(request.post_data_json) if request.method == "POST" and "/purchases" in request.url else None)
+
+    game.evaluate("() => { minis.pay({ productId: 'gem' }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }")
+    sheet = host.sheet
+    expect(sheet.get_by_role("button", name="Pay 10 coins")).to_be_enabled()
+    # The developer raises the price while the sheet is open.
+    repriced = httpx.put(
+        f"{live_server.url}/openapi/v1/products/gem", json={"type": "consumable", "price": 90, "title": {"en": "Gem"}},
+        headers={"Authorization": f"Bearer {backend.access_token()}"},
+    )
+    assert repriced.status_code == 200, repriced.text
+
+    sheet.get_by_role("button", name="Pay 10 coins").click()
+    expect(sheet.get_by_text("The price changed from 10 coins to 90 coins. Nothing was charged")).to_be_visible()
+    expect(sheet.locator(".pay-item")).to_have_text(re.compile(r"Gem × 1\s*90"))
+    expect(sheet.get_by_role("button", name="Pay 90 coins")).to_be_visible()
+    assert host.balance() == 100  # nothing charged
+    assert game.evaluate("() => window.__paid") is None  # the app has no answer yet: the person decides
+    assert [(charge["amount"], charge["currency"]) for charge in charges] == [(10, "COIN")]
+
+    sheet.get_by_role("button", name="Pay 90 coins").click()
+    game.wait_for_function("() => window.__paid !== undefined")
+    assert game.evaluate("() => window.__paid.status") == "paid"
+    assert host.balance() == 10
+    assert [charge["amount"] for charge in charges] == [10, 90]
+    # One key for the one pay() call: the refused try made no order, the confirmed one made one.
+    assert len({charge["idempotency_key"] for charge in charges}) == 1

@@ -26,7 +26,7 @@ def player(server: LiveServer) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=10)
     token = client.get("/api/me").json()["csrf_token"]
     client.headers["X-CSRF-Token"] = token
-    topup = client.post("/api/wallet/topups", json={"pack_id": "coins-550"}).json()
+    topup = client.post("/api/wallet/topups", json={"pack_id": "coins-550", "amount": 499, "currency": "USD"}).json()
     assert client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"}).json()["status"] == "succeeded"
     return client
 
@@ -35,7 +35,7 @@ def shop_until_killed(client: httpx.Client, worker: int, results: dict, stop: th
     n = 0
     while not stop.is_set():
         try:
-            response = client.post("/api/apps/crash-shop/purchases", json={"product_id": "spark", "idempotency_key": f"w{worker}-{n}"})
+            response = client.post("/api/apps/crash-shop/purchases", json={"product_id": "spark", "idempotency_key": f"w{worker}-{n}", "amount": PRODUCT["price"], "currency": "COIN"})
             results.setdefault(response.status_code, 0)
             results[response.status_code] += 1
         except httpx.HTTPError:
@@ -62,7 +62,7 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
     package = write_folder(tmp_path / "pkg", package_files(id="crash-shop", products=[PRODUCT]))
     data = tmp_path / "data"
     data.mkdir()
-    env = {**server_env, "MINIS_EMBEDDED_WORKER": "true"}
+    env = {**server_env, "MINIS_EMBEDDED_WORKER": "true", "MINIS_SANDBOX_PAYMENTS": "true"}
     server = LiveServer(data, packages=[package], env=env)
     server.__enter__()
     try:

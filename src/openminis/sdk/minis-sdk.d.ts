@@ -17,6 +17,7 @@ declare namespace minis {
     | "USER_CANCELLED" // the person closed the host's sheet (the close button, Escape) without confirming
     | "USER_DENIED" // the person tapped "Don't allow" on the host's consent sheet
     | "INSUFFICIENT_FUNDS" // the platform refused the payment for lack of coins and the person then closed the sheet
+    | "PRICE_CHANGED" // the price changed while the sheet was open; nothing was charged, and the person closed the sheet instead of paying the new price
     | "ALREADY_OWNED" // a permanent product the person already owns: restore it with getPurchases()
     | "NOT_FOUND" // no such product (or order) in this app
     | "PAYMENT_DECLINED" // the payment provider declined the person's card (top-ups; the sheet offers another card)
@@ -190,7 +191,9 @@ declare namespace minis {
    * While the sheet is open your frame is inert. No timeout short of 10 minutes.
    * A consumable is yours to grant when this resolves (and your backend gets a signed
    * `order.paid` notification); a permanent product is also listed by getPurchases().
-   * @throws MinisError USER_CANCELLED, INSUFFICIENT_FUNDS, ALREADY_OWNED, NOT_FOUND,
+   * The person pays exactly the price the sheet shows: a price you change while it is open is
+   * shown to them as the new price, and charged only if they tap Pay again.
+   * @throws MinisError USER_CANCELLED, INSUFFICIENT_FUNDS, PRICE_CHANGED, ALREADY_OWNED, NOT_FOUND,
    * INVALID_ARGUMENT, NOT_ALLOWED (another sheet is open, or the app is not on screen), NO_HOST.
    */
   function pay(options: PayOptions): Promise<PayResult>;
@@ -331,7 +334,7 @@ declare namespace minis {
      * tap) and unlocks with it if the platform granted the reward. Resolves at once, without a
      * sheet, when the episode is already watchable. No timeout short of 10 minutes.
      * @throws MinisError USER_CANCELLED (the sheet closed, or the ad ended without its reward),
-     * INSUFFICIENT_FUNDS, NOT_FOUND, NOT_ALLOWED (another sheet or ad is open, or the app is not on
+     * INSUFFICIENT_FUNDS, PRICE_CHANGED, NOT_FOUND, NOT_ALLOWED (another sheet or ad is open, or the app is not on
      * screen), AD_UNLOCK_LIMIT, AD_UNLOCK_DISABLED, NO_FILL, FREQUENCY_CAPPED, INVALID_ARGUMENT, NO_HOST.
      */
     function unlock(seriesId: string, number: number, method?: "coins" | "ad"): Promise<UnlockResult>;

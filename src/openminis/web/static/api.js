@@ -42,12 +42,15 @@ export class Api {
     }
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
-      throw new ApiError(
+      const error = new ApiError(
         response.status,
         payload?.code || "INTERNAL",
         payload?.message || `HTTP ${response.status}`,
         payload?.field
       );
+      // PRICE_CHANGED says the price now in effect ({amount, currency, coins?}), for a new confirmation.
+      if (payload?.price) error.price = payload.price;
+      throw error;
     }
     return payload;
   }
@@ -168,8 +171,10 @@ export class Api {
     return this.request("GET", `/api/wallet/packs?market=${encodeURIComponent(market)}`);
   }
 
-  startTopUp(packId, market) {
-    return this.request("POST", "/api/wallet/topups", { body: { pack_id: packId, market } });
+  /** At the price and for the coins the person saw: `pack` as coinPacks() listed it. */
+  startTopUp(pack, market) {
+    const body = { pack_id: pack.id, market, amount: pack.amount, currency: pack.currency, coins: pack.coins + pack.bonus_coins };
+    return this.request("POST", "/api/wallet/topups", { body });
   }
 
   topUp(topUpId, { signal } = {}) {
@@ -195,10 +200,12 @@ export class Api {
   }
 
   // `launchId`: the launch the person is buying in, so the platform credits where they came from.
+  // `amount`: the coins the person confirmed; at any other price the platform answers 409
+  // PRICE_CHANGED (error.price is the price now) and charges nothing.
 
-  purchase(appId, { productId, quantity, payload, idempotencyKey, launchId }) {
+  purchase(appId, { productId, quantity, payload, idempotencyKey, launchId, amount }) {
     return this.request("POST", `${this.appPath(appId)}/purchases`, {
-      body: { product_id: productId, quantity, payload, idempotency_key: idempotencyKey, launch_id: launchId || undefined },
+      body: { product_id: productId, quantity, payload, idempotency_key: idempotencyKey, amount, currency: "COIN", launch_id: launchId || undefined },
     });
   }
 
@@ -206,9 +213,9 @@ export class Api {
     return this.request("GET", `${this.appPath(appId)}/orders/${encodeURIComponent(orderId)}`);
   }
 
-  payOrder(appId, orderId, { launchId } = {}) {
+  payOrder(appId, orderId, { launchId, amount }) {
     return this.request("POST", `${this.appPath(appId)}/orders/${encodeURIComponent(orderId)}/pay`, {
-      body: launchId ? { launch_id: launchId } : undefined,
+      body: { amount, currency: "COIN", launch_id: launchId || undefined },
     });
   }
 
@@ -231,16 +238,16 @@ export class Api {
     return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/playback`, { signal });
   }
 
-  /** `{method: "coins"}` or `{method: "ad", adId}`, and the launch it happens in; answers `{number, access}`. */
-  unlockEpisode(seriesId, number, { method, adId, launchId }) {
-    const body = method === "ad" ? { method, ad_id: adId } : { method };
+  /** `{method: "coins", amount}` (the price confirmed) or `{method: "ad", adId}`, and the launch it happens in; answers `{number, access}`. */
+  unlockEpisode(seriesId, number, { method, adId, launchId, amount }) {
+    const body = method === "ad" ? { method, ad_id: adId } : { method, amount, currency: "COIN" };
     if (launchId) body.launch_id = launchId;
     return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/unlock`, { body });
   }
 
-  buySeries(seriesId, { launchId } = {}) {
+  buySeries(seriesId, { launchId, amount }) {
     return this.request("POST", `${this.dramaPath(seriesId)}/purchase`, {
-      body: launchId ? { launch_id: launchId } : undefined,
+      body: { amount, currency: "COIN", launch_id: launchId || undefined },
     });
   }
 
@@ -284,9 +291,9 @@ export class Api {
     return this.request("POST", `/api/subscriptions/${encodeURIComponent(subscriptionId)}/cancel`);
   }
 
-  subscribe(passId, { launchId } = {}) {
+  subscribe(passId, { launchId, amount }) {
     return this.request("POST", `/api/passes/${encodeURIComponent(passId)}/subscribe`, {
-      body: launchId ? { launch_id: launchId } : undefined,
+      body: { amount, currency: "COIN", launch_id: launchId || undefined },
     });
   }
 

@@ -4,6 +4,10 @@
 //
 // One pay() call is one idempotency key: if the confirm is retried after a network error, the
 // platform returns the same order instead of charging twice.
+//
+// The confirm carries the amount the sheet showed. If the developer changed the price while the
+// sheet was open, the platform answers PRICE_CHANGED with the new price and charges nothing; the
+// sheet then shows the new price, and only a new tap on it pays.
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
@@ -16,7 +20,7 @@ import { coinAmount, coinsLabel, formatCoins } from "./wallet.js";
 const PRODUCT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const ORDER_ID = /^[A-Za-z0-9_-]{1,32}$/;
 // Refusals the app may branch on; anything else the platform says becomes INTERNAL.
-const REFUSALS = new Set(["NOT_FOUND", "INVALID_ARGUMENT", "ALREADY_OWNED", "INSUFFICIENT_FUNDS", "NETWORK_ERROR"]);
+const REFUSALS = new Set(["NOT_FOUND", "INVALID_ARGUMENT", "ALREADY_OWNED", "INSUFFICIENT_FUNDS", "PRICE_CHANGED", "NETWORK_ERROR"]);
 
 function mintKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -205,13 +209,22 @@ export class PaySheet {
   async confirm(error) {
     // The launch the person is buying in: the platform credits its source (a creator's post...).
     const { appId, card, recordedLaunchId: launchId } = this.session;
+    const { amount } = this.item; // what the person just confirmed
     let order;
     try {
       order = this.request.orderId
-        ? await this.api.payOrder(appId, this.request.orderId, { launchId })
-        : await this.api.purchase(appId, { ...this.request, idempotencyKey: this.idempotencyKey, launchId });
+        ? await this.api.payOrder(appId, this.request.orderId, { launchId, amount })
+        : await this.api.purchase(appId, { ...this.request, idempotencyKey: this.idempotencyKey, launchId, amount });
     } catch (failure) {
-      if (failure.code === "INSUFFICIENT_FUNDS") {
+      if (failure.code === "PRICE_CHANGED" && failure.price) {
+        // Nothing was charged: show the price now, for a new confirmation (armLater keeps the
+        // tap that was meant for the old price from landing on the new button).
+        this.refused = "PRICE_CHANGED";
+        this.item = { ...this.item, amount: failure.price.amount };
+        this.notice = `The price changed from ${coinsLabel(amount)} to ${coinsLabel(failure.price.amount)}. Nothing was charged: pay the new price, or close.`;
+        await this.wallet.refresh().catch(() => {});
+        this.showPay();
+      } else if (failure.code === "INSUFFICIENT_FUNDS") {
         // The balance changed while the sheet was open: show it, and offer the top-up again.
         this.refused = "INSUFFICIENT_FUNDS";
         await this.wallet.refresh().catch(() => {});

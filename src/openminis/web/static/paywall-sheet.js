@@ -121,7 +121,10 @@ export class PaywallSheet {
           price,
           name: `Unlock episode ${episode.number} for ${coinsLabel(price)}`,
           primary: true,
-          action: () => this.unlockWithCoins(),
+          action: () => this.unlockWithCoins(price),
+          reprice: (amount) => {
+            series.episode_price = amount;
+          },
         })
       );
     }
@@ -139,7 +142,10 @@ export class PaywallSheet {
           note: saving > 0 ? `Save ${coinsLabel(saving)}` : "The whole series, for good",
           price: series.series_price,
           name: `Unlock all ${series.episode_count} episodes for ${coinsLabel(series.series_price)}`,
-          action: () => this.buySeries(),
+          action: () => this.buySeries(series.series_price),
+          reprice: (amount) => {
+            series.series_price = amount;
+          },
         })
       );
     }
@@ -156,6 +162,9 @@ export class PaywallSheet {
             price: pass.price,
             name: `${pass.title}: every episode of ${scope} for a ${period}, ${coinsLabel(pass.price)}`,
             action: () => this.subscribe(pass),
+            reprice: (amount) => {
+              pass.price = amount;
+            },
             dataset: { passId: pass.id },
           })
         );
@@ -198,7 +207,7 @@ export class PaywallSheet {
   }
 
   /** One way in: a row with its icon, what it gives and its price. */
-  option({ method, glyph, label, note, price, name, primary = false, action, dataset = {} }) {
+  option({ method, glyph, label, note, price, name, primary = false, action, reprice = null, dataset = {} }) {
     const button = el(
       "button",
       { type: "button", className: `paywall-option${primary ? " is-primary" : ""}`, "aria-label": name, dataset: { method, ...dataset } },
@@ -207,7 +216,7 @@ export class PaywallSheet {
       price === null ? null : coinAmount(price, "coin-amount paywall-price")
     );
     armLater(button);
-    button.addEventListener("click", () => this.attempt(button, price, action));
+    button.addEventListener("click", () => this.attempt(button, price, action, reprice));
     this.buttons.push(button);
     return button;
   }
@@ -290,8 +299,12 @@ export class PaywallSheet {
     this.show();
   }
 
-  /** Runs one option's request, once: every option is disabled until it answers. */
-  async attempt(button, price, action) {
+  /**
+   * Runs one option's request, once: every option is disabled until it answers. A price changed
+   * since the sheet was drawn comes back as PRICE_CHANGED, nothing charged: `reprice` puts the new
+   * price on the option and the sheet is drawn again for a new confirmation.
+   */
+  async attempt(button, price, action, reprice = null) {
     if (this.busy) return;
     if (price !== null && price > this.balance) {
       this.topUp(`You need ${coinsLabel(price - this.balance)} more for this.`);
@@ -307,7 +320,12 @@ export class PaywallSheet {
       await action();
     } catch (failure) {
       if (this.sheet.closed) return; // the person closed it meanwhile, or an ad took over
-      if (failure.code === "INSUFFICIENT_FUNDS") {
+      if (failure.code === "PRICE_CHANGED" && failure.price && reprice) {
+        this.refused = "PRICE_CHANGED";
+        reprice(failure.price.amount);
+        this.notice = `The price changed from ${coinsLabel(price)} to ${coinsLabel(failure.price.amount)}. Nothing was charged: tap again to pay the new price.`;
+        await this.wallet.refresh().catch(() => {});
+      } else if (failure.code === "INSUFFICIENT_FUNDS") {
         // The balance changed under the open sheet: show the new one, and the top-up with it.
         this.refused = "INSUFFICIENT_FUNDS";
         await this.wallet.refresh().catch(() => {});
@@ -321,18 +339,20 @@ export class PaywallSheet {
     }
   }
 
-  async unlockWithCoins() {
-    const { number, access } = await this.api.unlockEpisode(this.series.id, this.episode.number, { method: "coins", launchId: this.launchId });
+  // Each carries the price the option showed: the platform charges that, or nothing.
+
+  async unlockWithCoins(amount) {
+    const { number, access } = await this.api.unlockEpisode(this.series.id, this.episode.number, { method: "coins", launchId: this.launchId, amount });
     this.done({ number, access }, `Episode ${number} unlocked`);
   }
 
-  async buySeries() {
-    await this.api.buySeries(this.series.id, { launchId: this.launchId });
+  async buySeries(amount) {
+    await this.api.buySeries(this.series.id, { launchId: this.launchId, amount });
     this.done({ number: this.episode.number, access: "series" }, `All of ${this.series.title} unlocked`);
   }
 
   async subscribe(pass) {
-    await this.api.subscribe(pass.id, { launchId: this.launchId });
+    await this.api.subscribe(pass.id, { launchId: this.launchId, amount: pass.price });
     this.done({ number: this.episode.number, access: "pass" }, `${pass.title} is active`);
   }
 

@@ -56,6 +56,7 @@ export class TopUpFlow {
     this.onDone = onDone;
     this.onBack = onBack;
     this.packs = null;
+    this.notice = ""; // said above the packs once, e.g. that a price changed
   }
 
   async start() {
@@ -74,7 +75,9 @@ export class TopUpFlow {
 
   packsBody(list) {
     const balance = el("p", { className: "sheet-balance" }, "Balance ", coinAmount(this.wallet.balance ?? 0));
-    return el("div", { className: "sheet-stack" }, balance, list);
+    const notice = this.notice ? el("p", { className: "pay-notice", role: "status" }, this.notice) : null;
+    this.notice = "";
+    return el("div", { className: "sheet-stack" }, balance, notice, list);
   }
 
   packButton(pack) {
@@ -94,8 +97,16 @@ export class TopUpFlow {
   async choose(pack) {
     let topUp;
     try {
-      topUp = await this.api.startTopUp(pack.id, this.market);
+      topUp = await this.api.startTopUp(pack, this.market);
     } catch (error) {
+      if (error.code === "PRICE_CHANGED") {
+        // The pack was repriced while the list was open: nothing was charged; list the packs as
+        // they are now, for the person to choose again.
+        this.packs = null;
+        this.notice = "The price of that pack changed. Nothing was charged: check the new prices and choose again.";
+        this.start();
+        return;
+      }
       this.sheet.show({ title: "Top up coins", body: this.failure(errorMessage(error)), back: () => this.start() });
       return;
     }
@@ -173,7 +184,7 @@ export class TopUpFlow {
     const retry = (error) => this.checkout(pack, topUp, { error, card: cardGroups(digits) });
     try {
       // A declined or refused top-up is over: another card needs a new one.
-      if (topUp.status === "failed") topUp = await this.api.startTopUp(pack.id, this.market);
+      if (topUp.status === "failed") topUp = await this.api.startTopUp(pack, this.market);
       topUp = await this.api.sandboxPay(topUp.id, digits);
     } catch (error) {
       if (error.code === "PAYMENT_DECLINED") {
