@@ -74,7 +74,8 @@ class Gate:
                 self.leave()  # the slot came just as time ran out: pass it on
             else:
                 turn.cancel()
-                self.waiters.remove(turn)
+                if turn in self.waiters:  # leave() may have passed over it already, cancelled
+                    self.waiters.remove(turn)
             raise
 
     def leave(self) -> None:
