@@ -90,3 +90,23 @@ def test_with_the_sandbox_on_and_stripe_configured_only_stripe_is_offered(settin
         named = client.post("/api/wallet/topups", json=shown_pack(client, "coins-100") | {"provider": "sandbox"}, headers=csrf_of(client))
         assert named.status_code == 404 and named.json()["code"] == "PROVIDER_UNAVAILABLE"
         assert balance(client) == 0
+
+
+def test_minis_serve_demo_turns_the_sandbox_on_and_plain_serve_does_not(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from openminis import cli
+
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(app.platform.settings.sandbox_payments))
+    monkeypatch.setattr(cli, "EXAMPLES", tmp_path / "no-examples")  # nothing to publish
+    monkeypatch.setattr(cli, "seed_demo_content", lambda platform: None)
+    monkeypatch.setenv("MINIS_EMBEDDED_WORKER", "false")
+    monkeypatch.delenv("MINIS_SANDBOX_PAYMENTS", raising=False)
+    runner = CliRunner()
+    demo = runner.invoke(cli.app, ["serve", "--demo", "--data-dir", str(tmp_path / "demo")])
+    plain = runner.invoke(cli.app, ["serve", "--data-dir", str(tmp_path / "plain")])
+    assert (demo.exit_code, plain.exit_code) == (0, 0), demo.output + plain.output
+    assert served == [True, False]
+    assert "sandbox payments are on" in demo.output and "sandbox payments are on" not in plain.output
