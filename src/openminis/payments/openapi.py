@@ -23,6 +23,7 @@ from openminis.payments.schemas import (
 )
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
+from openminis.web.admission import writes
 from openminis.web.dependencies import get_platform, get_session
 
 router = APIRouter(tags=["payments"])
@@ -77,6 +78,7 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetailOut)
+@writes  # remembers the person's openid for the app (detail): a write session
 def get_order(order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderDetailOut:
     """An order with its whole history: how a backend that missed a notification catches up."""
     return detail(session, platform, orders.get_order(session, app_id, order_id))
@@ -96,6 +98,7 @@ def refund(body: RefundIn, order_id: str = OrderId, app_id: str = Depends(curren
 
 
 @router.get("/payment-settings", response_model=PaymentSettingsOut)
+@writes  # makes the app's default settings on first read: a write session
 def get_settings(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> PaymentSettingsOut:
     settings = settings_service.get(session, app_id)
     session.commit()

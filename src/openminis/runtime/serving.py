@@ -85,7 +85,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
     @lru_cache(maxsize=1024)
     def resolve(app_id: str, version: str) -> tuple[str, dict, str, tuple[str, ...]]:
         # Versions are immutable, so what a (app, version) pair resolves to never changes.
-        with platform.db.session() as session:
+        with platform.db.read_session() as session:
             found = catalog.get_version(session, app_id, version)
             policy = content_security_policy(settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src)
             return found.storage_key, found.files, policy, tuple(found.files)
@@ -97,7 +97,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
     @apps.get("/")
     def latest(request: Request) -> Response:
         app_id = request.scope["minis.app_id"]
-        with platform.db.session() as session:
+        with platform.db.read_session() as session:
             version = catalog.get_version(session, app_id)
             return RedirectResponse(f"/v/{version.version}/{version.manifest['entry']}", status_code=302)
 
