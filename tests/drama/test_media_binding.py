@@ -1,5 +1,6 @@
-"""A paid episode's media URL plays only in the browser session it was made for, for minutes;
-a free episode's URL is a public link."""
+"""A paid episode's media URL plays only in the browser session it was made for, for minutes (or,
+made for a drama app's own player, only for minutes and while its person may watch); a free
+episode's URL is a public link."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 from openminis.db import utcnow
 from openminis.drama import access
 from openminis.drama.models import Episode, EpisodeUnlock
-from openminis.identity.service import token_hash
 from tests.studio import browser, csrf_of
 
 
@@ -56,7 +56,7 @@ def test_a_paid_episode_url_lives_minutes_and_is_refused_once_expired(client, se
     assert signed["expires_at"] - time.time() <= access.PAID_URL_LIFETIME.total_seconds() <= 10 * 60
     parts = urlsplit(signed["urls"]["mp4_720"])
     episode_id, media_key = parts.path.split("/")[3:5]
-    viewer = token_hash(player.cookies["minis_session"])
+    viewer = access.session_viewer(player.cookies["minis_session"]).key
     past = int(time.time()) - 1
     # Signed for this very session, but expired: refused even to its owner, who asks for a new one.
     expired = player.get(f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, viewer)}")
@@ -105,3 +105,29 @@ def test_a_paid_episode_hls_segments_play_in_its_session_beyond_the_links_minute
     thief.get("/api/me")
     assert thief.get(f"{variant_folder}/{segment}").status_code == 403
     assert thief.get(f"{hls.path}?{hls.query}").status_code == 403
+
+
+def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_good_for_minutes_and_while_the_person_may_watch(client, series, player, platform):
+    grant(platform, player, series["id"], 3)
+    response = player.post(f"/api/dramas/{series['id']}/episodes/3/playback", params={"bound": "person"})
+    assert response.status_code == 200, response.text
+    signed = response.json()
+    assert signed["expires_at"] - time.time() <= access.PAID_URL_LIFETIME.total_seconds()
+    url = local(signed["urls"]["mp4_480"])
+    # The app's origin sends no host cookie: the token in the URL is what opens it.
+    assert browser(client).get(url, headers={"Range": "bytes=0-9"}).status_code == 206
+    # Naming another person, or another episode's signature, opens nothing.
+    other = user_id_of(browser(client))
+    forged = url.replace(f"u={user_id_of(player)}", f"u={other}")
+    assert browser(client).get(forged).json()["code"] == "MEDIA_LINK_NOT_YOURS"
+    parts = urlsplit(signed["urls"]["mp4_480"])
+    episode_id, media_key = parts.path.split("/")[3:5]
+    past = int(time.time()) - 1
+    key = access.person_viewer(user_id_of(player)).key
+    expired = browser(client).get(f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, key)}&u={user_id_of(player)}")
+    assert expired.status_code == 403 and expired.json()["code"] == "MEDIA_LINK_EXPIRED"
+    # Checked against the person's access on every request: once it is gone, so is the media.
+    with platform.db.session() as session:
+        session.query(EpisodeUnlock).filter_by(episode_id=episode_id).delete()
+        session.commit()
+    assert browser(client).get(url).status_code == 403

@@ -179,9 +179,15 @@ def buy_series(
 
 # Signed media URLs -----------------------------------------------------------------------------
 
-# A free episode's URL is a plain bearer link: anyone may watch it anyway. A paid episode's URL is
-# bound to the viewer's sign-in session (its token's hash is part of the signature) and lives for
-# minutes: copied to another browser it fails at once, and it stops working soon after.
+# A free episode's URL is a plain bearer link: anyone may watch it anyway. A paid episode's URL lives
+# for minutes and is bound to its viewer, one of two ways:
+# - the host's own player: to the sign-in session (its token's hash is part of the signature; the
+#   media is on the host's origin, so the player's requests carry the cookie). Copied to another
+#   browser it fails at once.
+# - a drama app's own player (minis.drama.getPlayback), on the app's origin, which is another site
+#   and never sends the host's cookie: a per-viewer token, the person's id signed into the URL, which
+#   the media route checks along with the person's access on every request. Copied, it plays only
+#   until it expires, minutes later.
 FREE_URL_LIFETIME = timedelta(hours=6)
 PAID_URL_LIFETIME = timedelta(minutes=5)
 
@@ -191,15 +197,35 @@ class MediaRefused(PlatformError):
     code = "MEDIA_LINK_INVALID"
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Whom a media URL is for: nobody in particular (``key`` empty, a free episode), a session
+    (``key`` "session:" and its token's hash) or a person (``person`` set, carried in the URL)."""
+
+    key: str = ""
+    person: str | None = None
+
+
+ANYONE = Viewer()
+
+
+def session_viewer(session_token: str) -> Viewer:
+    return Viewer(key=f"session:{identity.token_hash(session_token)}")
+
+
+def person_viewer(user_id: str) -> Viewer:
+    return Viewer(key=f"person:{user_id}", person=user_id)
+
+
 def _signature(secret: str, episode_id: str, media_key: str, expires: int, viewer: str = "") -> str:
     message = f"drama-media\0{episode_id}\0{media_key}\0{expires}\0{viewer}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
 
 
-def media_query(secret: str, episode: Episode, expires: int, viewer: str = "") -> str:
-    """The query string that opens an episode's media until ``expires``, for ``viewer`` (a session
-    token's hash) or, when empty, for anyone."""
-    return f"exp={expires}&sig={_signature(secret, episode.id, episode.media_key or '', expires, viewer)}"
+def media_query(secret: str, episode: Episode, expires: int, viewer: Viewer = ANYONE) -> str:
+    """The query string that opens an episode's media until ``expires``, for ``viewer``."""
+    query = f"exp={expires}&sig={_signature(secret, episode.id, episode.media_key or '', expires, viewer.key)}"
+    return f"{query}&u={viewer.person}" if viewer.person else query
 
 
 @dataclass(frozen=True)
@@ -208,9 +234,9 @@ class Playback:
     urls: dict[str, str]
 
 
-def playback(session: Session, secret: str, *, user_id: str, viewer: str, series_id: str, number: int, base_url: str) -> Playback:
+def playback(session: Session, secret: str, *, user_id: str, viewer: Viewer, series_id: str, number: int, base_url: str) -> Playback:
     """Signed, expiring URLs of an episode's media, for a person who may watch it; a paid episode's
-    are bound to ``viewer``, the hash of the session token the request came with."""
+    are bound to ``viewer`` (``session_viewer`` or ``person_viewer``)."""
     series = published_series(session, series_id)
     episode = ready_episode(session, series.id, number)
     why = access(session, user_id, series, episode)
@@ -218,39 +244,46 @@ def playback(session: Session, secret: str, *, user_id: str, viewer: str, series
         raise EpisodeLocked(f"episode {number} is locked", field="number")
     free = why == "free"
     expires = int(time.time() + (FREE_URL_LIFETIME if free else PAID_URL_LIFETIME).total_seconds())
-    query = media_query(secret, episode, expires, "" if free else viewer)
+    query = media_query(secret, episode, expires, ANYONE if free else viewer)
     root = f"{base_url}/media/drama/{episode.id}/{episode.media_key}"
     urls = {name: f"{root}/{path}?{query}" for name, path in (("mp4_720", "720p.mp4"), ("mp4_480", "480p.mp4"), ("hls", "master.m3u8"), ("poster", "poster.jpg"))}
     return Playback(expires_at=expires, urls=urls)
 
 
-def check_media_url(session: Session, secret: str, episode: Episode, exp: str, sig: str, session_token: str | None) -> str:
-    """Whom the URL was made for ("" for anyone: a free episode) if its signature holds for this
-    request and it has not expired; raises 403 otherwise. A paid episode's URL holds only with the
-    cookie of the session it was made for, while that session is still signed in."""
+NOT_YOURS = "this media link is for another viewer; open the episode in the player"
+
+
+def check_media_url(session: Session, secret: str, episode: Episode, *, exp: str, sig: str, person: str, session_token: str | None) -> Viewer:
+    """Whom the URL was made for, if its signature holds for this request and it has not expired;
+    raises 403 otherwise. A paid episode's URL holds only with the cookie of the session it was
+    made for while that session is signed in, or, made for a person (``person``, the URL's ``u``),
+    while that person may still watch the episode."""
     if not exp.isdigit() or len(exp) > 12:
         raise MediaRefused("this media link is not valid")
     expires = int(exp)
     series = session.get(Series, episode.series_id)
-    viewer = ""
+    viewer = ANYONE
     if series is None or episode.number > series.free_episodes:
-        viewer = identity.token_hash(session_token) if identity.user_for_token(session, session_token) else ""
-        if not viewer:
-            raise MediaRefused("this media link is for another viewer; open the episode in the player", code="MEDIA_LINK_NOT_YOURS")
-    if not hmac.compare_digest(_signature(secret, episode.id, episode.media_key or "", expires, viewer), sig or ""):
-        if viewer:
-            raise MediaRefused("this media link is for another viewer; open the episode in the player", code="MEDIA_LINK_NOT_YOURS")
-        raise MediaRefused("this media link is not valid")
+        if person:
+            viewer = person_viewer(person)
+        elif session_token and identity.user_for_token(session, session_token):
+            viewer = session_viewer(session_token)
+        else:
+            raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS")
+    if not hmac.compare_digest(_signature(secret, episode.id, episode.media_key or "", expires, viewer.key), sig or ""):
+        raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS") if viewer.key else MediaRefused("this media link is not valid")
     if expires < time.time():
         raise MediaRefused("this media link has expired; ask for a new one", code="MEDIA_LINK_EXPIRED")
+    if viewer.person and (series is None or not access(session, viewer.person, series, episode)):
+        raise MediaRefused("this episode is no longer open to the person this link was made for", code="MEDIA_LINK_NOT_YOURS")
     return viewer
 
 
-def playlist_query(secret: str, episode: Episode, exp: str, sig: str, viewer: str) -> str:
+def playlist_query(secret: str, episode: Episode, exp: str, sig: str, viewer: Viewer) -> str:
     """The query the lines of an HLS playlist carry. A paid episode's segments are fetched as the
-    episode plays, long after the playlist: they get a signature (bound to the same session, so
-    still useless to anyone else) that lasts the episode's length beyond the link's own minutes."""
-    if not viewer:
+    episode plays, long after the playlist: they get a signature, bound to the same viewer, that
+    lasts the episode's length (minutes: see max_episode_seconds) beyond the link's own minutes."""
+    if not viewer.key:
         return f"exp={exp}&sig={sig}"
     lasts = PAID_URL_LIFETIME.total_seconds() + episode.duration_ms / 1000
     return media_query(secret, episode, max(int(exp), int(time.time() + lasts)), viewer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path as FilePath
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response
@@ -18,7 +19,6 @@ from openminis.drama.schemas import (
 from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.identity.service import token_hash
 from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session, session_token
 
 router = APIRouter(tags=["drama"])
@@ -59,12 +59,15 @@ def series_detail(series_id: str = SeriesId, visitor: Visitor = Depends(current_
 
 
 @router.post("/api/dramas/{series_id}/episodes/{number}/playback", response_model=PlaybackOut)
-def playback(series_id: str = SeriesId, number: int = Number, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> PlaybackOut:
-    """Signed, expiring media URLs; 402 EPISODE_LOCKED when the person may not watch it."""
-    signed = access.playback(
-        session, platform.secret, user_id=visitor.user.id, viewer=token_hash(visitor.session_token), series_id=series_id, number=number,
-        base_url=platform.settings.host_origin,
-    )
+def playback(
+    series_id: str = SeriesId, number: int = Number, bound: Literal["session", "person"] = Query(default="session"),
+    visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+) -> PlaybackOut:
+    """Signed, expiring media URLs; 402 EPISODE_LOCKED when the person may not watch it. A paid
+    episode's are bound to this browser's session, or (``bound=person``, for a drama app's own
+    player on its own origin, which the session cookie never reaches) carry a per-viewer token."""
+    viewer = access.person_viewer(visitor.user.id) if bound == "person" else access.session_viewer(visitor.session_token)
+    signed = access.playback(session, platform.secret, user_id=visitor.user.id, viewer=viewer, series_id=series_id, number=number, base_url=platform.settings.host_origin)
     return PlaybackOut(expires_at=signed.expires_at, urls=signed.urls)
 
 
@@ -132,7 +135,8 @@ def cancel(subscription_id: str = Path(max_length=32), visitor: Visitor = Depend
 @router.get("/media/drama/{episode_id}/{media_key}/{path:path}", include_in_schema=False)
 def media(
     request: Request, episode_id: str = Path(max_length=32), media_key: str = Path(max_length=80), path: str = Path(max_length=80),
-    exp: str = Query(default="", max_length=12), sig: str = Query(default="", max_length=64), cover: str = Query(default=""),
+    exp: str = Query(default="", max_length=12), sig: str = Query(default="", max_length=64), u: str = Query(default="", max_length=32),
+    cover: str = Query(default="", max_length=4),
     session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ):
     """Episode media, only through a signed, unexpired URL; a paid episode's only with the cookie of
@@ -143,9 +147,9 @@ def media(
     episode = session.get(Episode, episode_id)
     if episode is None or episode.media_key != media_key or episode.status != "ready":
         raise NotFound("no such media")
-    viewer = ""
+    viewer = access.ANYONE
     if not public:
-        viewer = access.check_media_url(session, platform.secret, episode, exp, sig, session_token(request, platform))
+        viewer = access.check_media_url(session, platform.secret, episode, exp=exp, sig=sig, person=u, session_token=session_token(request, platform))
     folder = platform.settings.data_dir / "media" / "drama" / media_key
     target = (folder / path).resolve()
     if folder.resolve() not in target.parents or not target.is_file():

@@ -234,8 +234,10 @@ export class Api {
   }
 
   /** Signed, expiring media URLs of an episode; 402 EPISODE_LOCKED when the person may not watch it. */
-  playback(seriesId, number, { signal } = {}) {
-    return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/playback`, { signal });
+  /** `bound: "person"` for a drama app's own player (its origin never gets the host's session cookie). */
+  playback(seriesId, number, { signal, bound = "session" } = {}) {
+    const query = bound === "session" ? "" : `?bound=${bound}`;
+    return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/playback${query}`, { signal });
   }
 
   /** `{method: "coins", amount}` (the price confirmed) or `{method: "ad", adId}`, and the launch it happens in; answers `{number, access}`. */

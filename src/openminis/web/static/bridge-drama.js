@@ -121,7 +121,9 @@ registerMethod("drama.getPlaybackUrl", {
     const id = seriesId(params);
     const number = episodeNumber(params);
     await ownSeries(session, id);
-    const { expires_at: expiresAt, urls } = await session.api.playback(id, number);
+    // The app's player is on the app's origin, which never sends the host's session cookie: its
+    // URLs carry a per-viewer token instead, checked on every request, good for minutes.
+    const { expires_at: expiresAt, urls } = await session.api.playback(id, number, { bound: "person" });
     return { expiresAt: expiresAt * 1000, urls: { mp4_720: urls.mp4_720, mp4_480: urls.mp4_480, hls: urls.hls, poster: urls.poster } };
   },
 });
