@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 import pytest
