@@ -10,7 +10,6 @@ every event received, does not move.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,9 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.load import write_package
 from openminis.liveserver import LiveServer
+from openminis.migrations import upgrade
+from openminis.platform import Platform
+from openminis.settings import Settings
 from tests.conftest import postgres_database
+from tests.factories import publish
 
 ADMIN_TOKEN = "forged-traffic-admin"
 APPS = 6
@@ -34,19 +36,23 @@ UNLIMITED = {"MINIS_RATE_CHANGES_PER_IP": "1000000/minute", "MINIS_RATE_GUESTS_P
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def live(request, tmp_path: Path) -> Iterator[tuple[LiveServer, list[str]]]:
-    run = secrets.token_hex(3)
-    apps = [f"game-{run}-{n}" for n in range(APPS)]
-    packages = [
-        write_package(tmp_path / app_id, id=app_id, name=f"Game {n}", category="arcade", description="A game.") for n, app_id in enumerate(apps)
-    ]
+    apps = [f"game-{n}" for n in range(APPS)]
     env = {**UNLIMITED, "MINIS_ADMIN_TOKEN": ADMIN_TOKEN}
     with ExitStack() as stack:
-        if request.param == "postgresql":
-            url = stack.enter_context(postgres_database())
+        url = stack.enter_context(postgres_database()) if request.param == "postgresql" else ""
+        if url:
             env |= {"MINIS_DATABASE_URL": url, "MINIS_ANALYTICS_URL": url}
         data = tmp_path / "data"
-        data.mkdir()
-        yield stack.enter_context(LiveServer(data, packages=packages, env=env)), apps
+        # Published before the server starts, in this process (a `minis publish` each would cost seconds).
+        platform = Platform(Settings(data_dir=data, database_url=url, analytics_url=url))
+        try:
+            if not url:
+                upgrade(platform.settings.database)
+            for n, app_id in enumerate(apps):
+                publish(platform, id=app_id, name=f"Game {n}", category="arcade")
+        finally:
+            platform.close()
+        yield stack.enter_context(LiveServer(data, env=env)), apps
 
 
 def event(type: str, app_id: str) -> dict:

@@ -13,7 +13,7 @@ from openminis.identity import service as identity
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
 from openminis.web import limits
-from openminis.web.dependencies import SESSION_COOKIE, get_platform, get_session
+from openminis.web.dependencies import get_platform, get_session, session_token
 
 router = APIRouter(prefix="/api", tags=["analytics"])
 
@@ -23,9 +23,20 @@ class SessionRequired(PlatformError):
     code = "SESSION_REQUIRED"
 
 
+async def from_the_host_page(request: Request, platform: Platform = Depends(get_platform)) -> str:
+    """The session token of a request from the host page, checked before any database work: a
+    flood without an Origin or a cookie costs the database nothing."""
+    if request.headers.get("origin") != platform.settings.host_origin:
+        raise Forbidden("events are accepted from the host page only (its Origin header)", code="BAD_ORIGIN")
+    token = session_token(request, platform)
+    if not token:
+        raise SessionRequired("events need the person's session cookie")
+    return token
+
+
 @router.post("/events", response_model=IngestOut)
 def ingest_events(
-    request: Request,
+    token: str = Depends(from_the_host_page),  # first: solved before the session is
     events: Any = Body(embed=True),
     session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
@@ -35,9 +46,7 @@ def ingest_events(
     and a script cannot make a browser lie about it), and the session cookie must name a person, whose
     batches are rate limited. sendBeacon cannot send a CSRF header, and an event spends nothing: the
     Origin and the session suffice."""
-    if request.headers.get("origin") != platform.settings.host_origin:
-        raise Forbidden("events are accepted from the host page only (its Origin header)", code="BAD_ORIGIN")
-    user = identity.user_for_token(session, request.cookies.get(SESSION_COOKIE))
+    user = identity.user_for_token(session, token)
     if user is None:
         raise SessionRequired("events need the person's session cookie")
     settings = platform.settings
