@@ -29,6 +29,7 @@ from openminis.identity.api import pages as identity_pages
 from openminis.identity.api import router as identity_router
 from openminis.identity.data_api import router as person_data_router
 from openminis.openapi.api import create_openapi_app
+from openminis.openapi.schemas import ErrorOut
 from openminis.payments.api import router as payments_router
 from openminis.drama.api import router as drama_router
 from openminis.platform import Platform
@@ -118,9 +119,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(busy.status, busy.body(), request, retry_after=busy.retry_after)
 
 
+# What any host route may answer besides its success, all in the one error envelope: bad input
+# (400, 413, 422), no or the wrong session, CSRF token or origin (401, 403), not there (404), a
+# conflict or too few coins (409, 402), too many requests or too busy (429, 503, with Retry-After).
+HOST_ERRORS: dict[int | str, dict] = {status: {"model": ErrorOut} for status in (400, 401, 402, 403, 404, 409, 413, 422, 429, 503)}
+
+
 def create_host_app(platform: Platform) -> FastAPI:
     # Every state-changing host route is rate limited per address here, in one place (web/limits.py).
-    host = FastAPI(title="openminis", version=__version__, dependencies=[Depends(limit_changes_by_ip)])
+    host = FastAPI(title="openminis", version=__version__, dependencies=[Depends(limit_changes_by_ip)], responses=HOST_ERRORS)
     host.state.platform = platform
 
     install_error_handlers(host)

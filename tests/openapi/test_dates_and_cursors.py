@@ -99,7 +99,7 @@ def refusals(get, routes: list[str]) -> dict[str, list[str]]:
 
 def test_a_cursor_this_server_never_issued_is_refused_with_422_by_the_open_api(quiet, bearer):
     get = lambda route, cursor: quiet.get(f"/openapi/v1{route}", params={"cursor": cursor}, headers=bearer)  # noqa: E731
-    assert refusals(get, ["/app/versions", "/launches", "/orders"]) == {}
+    assert refusals(get, ["/app/versions", "/launches", "/orders", "/ads/rewards"]) == {}
 
 
 def test_a_cursor_this_server_never_issued_is_refused_with_422_by_the_host(quiet):

@@ -23,7 +23,7 @@ from openminis.platform import Platform
 from openminis.runtime import service as runtime
 from openminis.web.dependencies import get_platform, get_session
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
 
 
 def create_openapi_app(platform: Platform) -> FastAPI:
