@@ -1,12 +1,19 @@
-"""The admission gate's turns (web/admission.py): no slot lost or doubled, whatever waiters do."""
+"""Admission to the database (web/admission.py, db.py): the gate's turns lose no slot whatever
+waiters do; reads need no write lock; a lock or connection not had in time is 503, never a hang."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import text
+from starlette.testclient import TestClient
 
+from openminis.app import create_app
+from openminis.platform import Platform
 from openminis.web.admission import Gate
 
 
@@ -76,3 +83,62 @@ def test_a_waiter_past_its_deadline_gets_timeout_error():
         assert (gate.free, len(gate.waiters)) == (1, 0)
 
     asyncio.run(scenario())
+
+
+# The database side of a request, in process, on SQLite and PostgreSQL --------------------------
+
+
+@pytest.fixture
+def quick(settings) -> Iterator[tuple[Platform, TestClient]]:
+    """A platform whose requests wait at most 0.3 s for anything at the database."""
+    settings.db_wait_seconds = 0.3
+    settings.db_requests = 4
+    settings.db_pool_reserve = 2
+    platform = Platform(settings)
+    with TestClient(create_app(platform=platform), base_url="http://localhost:8000") as client:
+        yield platform, client
+    platform.close()
+
+
+@contextmanager
+def writer_holding_the_lock(platform: Platform) -> Iterator[None]:
+    """A job's write unit that has begun (on SQLite: the write lock taken) and not yet committed."""
+    with platform.db.session() as unit:
+        unit.execute(text("SELECT 1"))
+        yield
+
+
+def test_reads_are_answered_while_a_writer_holds_the_sqlite_write_lock(quick):
+    platform, client = quick
+    client.get("/api/me")  # a guest, made before the writer begins
+    with writer_holding_the_lock(platform):
+        # The writer keeps the lock for the whole block: a read that waited for it would be
+        # answered 503 DATABASE_BUSY after 0.3 s.
+        assert client.get("/api/wallet").json() == {"balance": 0}
+        assert client.get("/api/me").status_code == 200
+
+
+def test_a_write_that_cannot_have_the_lock_in_time_is_503_with_retry_after_and_leaves_nothing(quick):
+    platform, client = quick
+    if platform.db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    with writer_holding_the_lock(platform):
+        first_visit = client.get("/api/me")  # makes a guest: a write
+    assert first_visit.status_code == 503, first_visit.text
+    assert first_visit.json()["code"] == "DATABASE_BUSY" and int(first_visit.headers["retry-after"]) >= 1
+    assert "set-cookie" not in first_visit.headers
+    assert client.get("/api/me").status_code == 200  # and once the writer is done, it goes through
+
+
+def test_a_request_that_finds_no_free_connection_in_time_is_503_with_retry_after(quick):
+    platform, client = quick
+    client.get("/api/me")
+    held = [platform.db.engine.connect() for _ in range(platform.settings.db_requests + platform.settings.db_pool_reserve)]
+    try:
+        response = client.get("/api/wallet")
+    finally:
+        for connection in held:
+            connection.close()
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "DATABASE_BUSY" and int(response.headers["retry-after"]) >= 1
+    assert client.get("/api/wallet").status_code == 200
