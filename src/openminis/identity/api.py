@@ -175,11 +175,10 @@ def link_page(
     """The page a sign-in link opens: it says what confirming would do and asks. Opening it (or
     loading it as an image, or being redirected to it) signs no one in."""
     config = {"csrfToken": visitor.csrf_token, "token": token}
-    context: dict = {"invalid": False}
     try:
         offer = accounts.offer_for_link(session, token, visitor=visitor.user, browser=request.cookies.get(cookie_name(platform, LINK_COOKIE)))
-    except accounts.LinkInvalid as exc:
-        context = {"invalid": True, "message": exc.message}
+    except accounts.LinkInvalid:
+        context = {"invalid": True}
     else:
         user = visitor.user
         context = {
