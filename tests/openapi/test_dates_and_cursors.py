@@ -123,3 +123,25 @@ def test_issued_version_cursors_still_page_through_every_version(quiet, studio, 
         if cursor is None:
             break
     assert seen == ["1.0.2", "1.0.1", "1.0.0"]
+
+
+def days_of(quiet, bearer, **params) -> tuple[int, dict]:
+    response = quiet.get("/openapi/v1/reports/activity", params=params, headers=bearer)
+    return response.status_code, response.json()
+
+
+def test_report_days_are_a_day_or_any_iso_8601_time_naming_its_utc_day(quiet, bearer):
+    status, body = days_of(quiet, bearer, **{"from": "2024-01-01T10:00:00+08:00", "to": "2024-01-07T23:30:00-05:00"})
+    assert status == 200 and (body["first"], body["last"]) == ("2024-01-01", "2024-01-08"), body
+    status, body = days_of(quiet, bearer, **{"from": "2024-01-01T00:30:00+08:00", "to": "2024-01-07T12:00:00"})
+    assert status == 200 and (body["first"], body["last"]) == ("2023-12-31", "2024-01-07"), body
+    status, body = days_of(quiet, bearer, **{"from": "2024-01-01", "to": "2024-01-07Z"})
+    assert status == 422, body
+
+
+def test_report_days_at_the_ends_of_the_calendar_are_a_short_report_or_a_422_never_a_500(quiet, bearer):
+    status, body = days_of(quiet, bearer, to="0001-01-03")
+    assert status == 200 and (body["first"], body["last"]) == ("0001-01-01", "0001-01-03"), body
+    for params in ({"from": "9999-12-31"}, {"to": "9999-12-31"}, {"to": "2024-02-30"}, {"from": "0001-01-01T00:00:00+08:00"}):
+        status, body = days_of(quiet, bearer, **params)
+        assert status == 422 and body["code"] == "INVALID_ARGUMENT", (params, body)

@@ -3,8 +3,6 @@ for the signed-in developer's own apps (their session, not an app token)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Path
 from sqlalchemy.orm import Session
 
@@ -12,6 +10,7 @@ from openminis.analytics import activity, funnel
 from openminis.analytics.openapi import ActivityFrom, ActivityOut, By, From, FunnelOut, To
 from openminis.developers import service as developers
 from openminis.platform import Platform
+from openminis.web.dates import UtcDay
 from openminis.web.dependencies import Visitor, current_visitor, get_platform, get_session
 
 router = APIRouter(prefix="/api/developer/apps/{app_id}/reports", tags=["developers"])
@@ -26,7 +25,7 @@ def own_app(app_id: str = AppId, visitor: Visitor = Depends(current_visitor), se
 
 @router.get("/activity", response_model=ActivityOut)
 def activity_report(
-    first: date | None = ActivityFrom, last: date | None = To, app_id: str = Depends(own_app),
+    first: UtcDay | None = ActivityFrom, last: UtcDay | None = To, app_id: str = Depends(own_app),
     session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> ActivityOut:
     return ActivityOut.model_validate(activity.report(session, platform.events, app_id=app_id, first=first, last=last))
@@ -34,7 +33,7 @@ def activity_report(
 
 @router.get("/funnel", response_model=FunnelOut)
 def funnel_report(
-    by: str = By, first: date | None = From, last: date | None = To, app_id: str = Depends(own_app),
+    by: str = By, first: UtcDay | None = From, last: UtcDay | None = To, app_id: str = Depends(own_app),
     session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> FunnelOut:
     return FunnelOut.model_validate(funnel.report(session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions))

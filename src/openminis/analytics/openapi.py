@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from openminis.analytics import activity, episodes, funnel
 from openminis.openapi.guards import current_app_id
 from openminis.platform import Platform
+from openminis.web.dates import UtcDay
 from openminis.web.dependencies import get_platform, get_session
 
 router = APIRouter(tags=["reports"])
@@ -58,7 +59,7 @@ class FunnelOut(BaseModel):
 
 @router.get("/reports/funnel", response_model=FunnelOut)
 def funnel_report(
-    by: str = By, first: date | None = From, last: date | None = To,
+    by: str = By, first: UtcDay | None = From, last: UtcDay | None = To,
     app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> FunnelOut:
     """The app's funnel, exposure -> click -> launch -> ready -> paid or rewarded, per group, with
@@ -102,7 +103,7 @@ class ActivityOut(BaseModel):
 
 @router.get("/reports/activity", response_model=ActivityOut)
 def activity_report(
-    first: date | None = ActivityFrom, last: date | None = To,
+    first: UtcDay | None = ActivityFrom, last: UtcDay | None = To,
     app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> ActivityOut:
     """The app's daily active, new and returning people, and D1, D7 and D30 retention of each
@@ -134,7 +135,7 @@ class WatchingOut(BaseModel):
 
 @router.get("/reports/episodes", response_model=WatchingOut)
 def episodes_report(
-    series_id: str = Query(max_length=32, description="one of the app's series"), first: date | None = ActivityFrom, last: date | None = To,
+    series_id: str = Query(max_length=32, description="one of the app's series"), first: UtcDay | None = ActivityFrom, last: UtcDay | None = To,
     app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ) -> WatchingOut:
     """How far people watch one of the app's drama series in the host's player: per episode, plays,

@@ -24,4 +24,7 @@ def days_asked(first: date | None, last: date | None, *, default_days: int, toda
     """The days a report was asked for: ``last`` by default today, ``first`` by default making
     the period ``default_days`` long."""
     last = last or today
-    return first or last - timedelta(days=default_days - 1), last
+    if first is None:
+        # Near the first day there is, the default period is shorter rather than an overflow.
+        first = last - timedelta(days=min(default_days - 1, (last - date.min).days))
+    return first, last

@@ -7,10 +7,10 @@ as if it were UTC. Malformed or out-of-range values are a 422 like any invalid p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, TypeAdapter
 
 
 def as_utc(value: datetime) -> datetime:
@@ -23,3 +23,18 @@ def as_utc(value: datetime) -> datetime:
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
+
+
+_DATETIME = TypeAdapter(datetime)
+
+
+def _utc_day_of(value: object) -> object:
+    """A full date-time names its UTC day (naive: UTC); a plain day is left to the date parser."""
+    if isinstance(value, str) and len(value) > len("2026-01-01"):
+        return as_utc(_DATETIME.validate_python(value)).date()
+    return value
+
+
+# A report's day: ``2026-01-01``, or any ISO 8601 time of it (``2026-01-01T08:00:00+08:00`` is
+# 2026-01-01 in UTC).
+UtcDay = Annotated[date, BeforeValidator(_utc_day_of)]
