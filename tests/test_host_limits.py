@@ -114,3 +114,31 @@ def test_a_forwarded_address_from_an_untrusted_peer_does_not_escape_the_guest_li
     passed = statuses.count(200)
     assert 1 <= passed <= 4 and statuses == [200] * passed + [429] * (8 - passed)
     assert all(int(answer.headers["Retry-After"]) >= 1 for answer in answers[passed:])
+
+
+def test_every_429_and_503_carries_retry_after_whatever_raised_it():
+    from fastapi import FastAPI
+    from starlette.exceptions import HTTPException
+
+    from openminis.app import install_error_handlers
+    from openminis.errors import PlatformError
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/busy")
+    def busy():
+        raise PlatformError("busy", code="OVERLOADED", status=503)
+
+    @app.get("/slow-down")
+    def slow_down():
+        raise HTTPException(429, "slow down")
+
+    @app.get("/later")
+    def later():
+        error = PlatformError("later", code="RATE_LIMITED", status=429)
+        error.retry_after = 41.2
+        raise error
+
+    with TestClient(app) as plain:
+        assert [plain.get(path).headers.get("Retry-After") for path in ("/busy", "/slow-down", "/later")] == ["1", "1", "42"]

@@ -16,9 +16,12 @@ from openminis.ratelimit import (
     Decision,
     InProcessRateLimiter,
     Rate,
+    RateLimited,
     RedisRateLimiter,
+    enforce,
     rate_limiter_from_url,
     redacted,
+    retry_after_header,
 )
 from tests.conftest import unavailable
 
@@ -277,3 +280,23 @@ def test_peek_tells_whether_one_more_hit_would_pass_without_counting_it(limiter,
     clock.advance(20)
     assert limiter.peek("guess", rate).allowed
     assert limiter.hit("guess", rate).allowed
+
+
+def test_enforce_raises_rate_limited_with_the_wait_until_the_next_cell(limiter):
+    for _ in range(5):
+        enforce(limiter, "person:1", FIVE_PER_TEN_SECONDS)
+    with pytest.raises(RateLimited) as refused:
+        enforce(limiter, "person:1", FIVE_PER_TEN_SECONDS, what="renames")
+    assert (refused.value.status, refused.value.code, refused.value.retry_after) == (429, "RATE_LIMITED", 2.0)
+    assert "too many renames" in refused.value.message
+
+
+def test_enforce_counts_a_cost_above_the_limit_as_the_whole_limit(limiter):
+    enforce(limiter, "batch", FIVE_PER_TEN_SECONDS, cost=500)  # a batch bigger than the rate passes alone...
+    with pytest.raises(RateLimited):
+        enforce(limiter, "batch", FIVE_PER_TEN_SECONDS)  # ...and spends the whole burst
+
+
+@pytest.mark.parametrize(("seconds", "header"), [(None, "1"), (0, "1"), (0.2, "1"), (1.0, "1"), (1.01, "2"), (59.5, "60")])
+def test_retry_after_is_whole_seconds_rounded_up_and_at_least_one(seconds, header):
+    assert retry_after_header(seconds) == header
