@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # Short dramas: upload and length limits of an episode.
     max_episode_upload_bytes: int = 500 * 1024 * 1024
     max_episode_seconds: float = 300
+    # How long a paid episode's media URLs play (drama/access.py), bound to the viewer; free ones, 6 hours.
+    paid_media_url_seconds: int = 300
 
     # Run the job worker inside ``minis serve`` (the embedded default); off when ``minis worker`` runs.
     embedded_worker: bool = True

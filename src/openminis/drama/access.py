@@ -234,16 +234,18 @@ class Playback:
     urls: dict[str, str]
 
 
-def playback(session: Session, secret: str, *, user_id: str, viewer: Viewer, series_id: str, number: int, base_url: str) -> Playback:
+def playback(
+    session: Session, secret: str, *, user_id: str, viewer: Viewer, series_id: str, number: int, base_url: str, paid_lifetime: timedelta = PAID_URL_LIFETIME
+) -> Playback:
     """Signed, expiring URLs of an episode's media, for a person who may watch it; a paid episode's
-    are bound to ``viewer`` (``session_viewer`` or ``person_viewer``)."""
+    are bound to ``viewer`` (``session_viewer`` or ``person_viewer``) and last ``paid_lifetime``."""
     series = published_series(session, series_id)
     episode = ready_episode(session, series.id, number)
     why = access(session, user_id, series, episode)
     if not why:
         raise EpisodeLocked(f"episode {number} is locked", field="number")
     free = why == "free"
-    expires = int(time.time() + (FREE_URL_LIFETIME if free else PAID_URL_LIFETIME).total_seconds())
+    expires = int(time.time() + (FREE_URL_LIFETIME if free else paid_lifetime).total_seconds())
     query = media_query(secret, episode, expires, ANYONE if free else viewer)
     root = f"{base_url}/media/drama/{episode.id}/{episode.media_key}"
     urls = {name: f"{root}/{path}?{query}" for name, path in (("mp4_720", "720p.mp4"), ("mp4_480", "480p.mp4"), ("hls", "master.m3u8"), ("poster", "poster.jpg"))}

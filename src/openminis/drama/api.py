@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path as FilePath
 from typing import Literal
 
@@ -67,7 +68,10 @@ def playback(
     episode's are bound to this browser's session, or (``bound=person``, for a drama app's own
     player on its own origin, which the session cookie never reaches) carry a per-viewer token."""
     viewer = access.person_viewer(visitor.user.id) if bound == "person" else access.session_viewer(visitor.session_token)
-    signed = access.playback(session, platform.secret, user_id=visitor.user.id, viewer=viewer, series_id=series_id, number=number, base_url=platform.settings.host_origin)
+    signed = access.playback(
+        session, platform.secret, user_id=visitor.user.id, viewer=viewer, series_id=series_id, number=number, base_url=platform.settings.host_origin,
+        paid_lifetime=timedelta(seconds=platform.settings.paid_media_url_seconds),
+    )
     return PlaybackOut(expires_at=signed.expires_at, urls=signed.urls)
 
 

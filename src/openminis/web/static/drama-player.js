@@ -72,6 +72,8 @@ class EpisodeSlide {
     this.number = episode.number;
     this.urls = null;
     this.expiresAt = 0;
+    this.issuedAt = 0;
+    this.position = 0; // the last moment played: where a refresh of expired links goes on from
     this.preparing = null;
 
     this.video = el("video", { className: "drama-video", playsInline: true, preload: "auto", disableRemotePlayback: true });
@@ -147,11 +149,14 @@ class EpisodeSlide {
   /** Asks for the episode's signed URLs (again when they are about to expire) and loads its video. */
   prepare() {
     if (this.locked) return Promise.resolve(false);
-    if (this.hasSource && Date.now() < this.expiresAt - URL_MARGIN_MS) return Promise.resolve(true);
+    // A link that lives minutes is asked again in its last quarter at most (2 minutes at most).
+    const margin = Math.min(URL_MARGIN_MS, (this.expiresAt - this.issuedAt) / 4);
+    if (this.hasSource && Date.now() < this.expiresAt - margin) return Promise.resolve(true);
     this.preparing ??= this.player.api
       .playback(this.player.detail.id, this.number)
       .then(({ urls, expires_at: expiresAt }) => {
         this.urls = urls;
+        this.issuedAt = Date.now();
         this.expiresAt = expiresAt * 1000;
         if (urls.poster) this.video.poster = urls.poster;
         this.video.src = pickSource(urls);
@@ -593,6 +598,7 @@ export class DramaPlayer {
     switch (event.type) {
       case "timeupdate":
       case "durationchange":
+        if (video.currentTime > 0) slide.position = video.currentTime;
         this.updateTime(video.currentTime, video.duration);
         if (!video.paused && performance.now() - this.savedAt >= SAVE_EVERY_MS) this.save();
         break;
@@ -643,7 +649,7 @@ export class DramaPlayer {
       return;
     }
     slide.retried = true;
-    const at = slide.video.currentTime;
+    const at = slide.video.currentTime || slide.position;
     slide.reset();
     slide.prepare().then(
       () => {
