@@ -242,3 +242,19 @@ def test_an_app_published_since_the_snapshot_is_in_the_next_feed_request(client,
     publish(platform, id="brand-new", name="Brand New")
     ids = [item["id"] for item in client.get("/api/feed", params={"limit": 50}).json()["items"]]
     assert "app:brand-new" in ids and "app:brand-new" not in [item["id"] for item in first["items"]]
+
+
+def test_a_persons_repeated_events_count_once_per_item_per_day(platform, feed):
+    post, other = feed.post("comedy"), feed.post("comedy")
+    feed.events("exposure", post, 50, user_id="fan")
+    feed.events("click", post, 50, user_id="fan")
+    feed.events("exposure", other, 3)  # three people, once each
+    yesterday = feed.now - timedelta(days=1, minutes=5)  # the day before the others (they are 5 minutes old)
+    platform.events.append([("exposure", "any-app", "fan", None, "feed", yesterday, yesterday, post)] * 20, EVENT_COLUMNS)
+    # Events from before sessions were required carry no person: they count for nothing.
+    platform.events.append([("click", "any-app", None, None, "feed", yesterday, yesterday, other)] * 20, EVENT_COLUMNS)
+    with platform.db.session() as session:
+        snapshot = platform.ranking.rebuild(session)
+    counts = {row.id: (row.exposures, row.clicks) for row in snapshot.explain(platform.ranking.affinity(snapshot, None), 10)}
+    assert counts[f"post:{post}"] == (2, 1)  # yesterday's exposure and today's, today's click
+    assert counts[f"post:{other}"] == (3, 0)
