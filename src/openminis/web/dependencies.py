@@ -67,6 +67,10 @@ def current_visitor(
         session.commit()  # ends this request's reads: on SQLite a GET's write must come first in its transaction (db.py)
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
+    # The lookups end here: a write request's transaction (on SQLite, the write lock) then begins
+    # with its route, instead of being held across the trips of the other dependencies through
+    # the thread pool.
+    session.commit()
     return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)
 
 
@@ -95,7 +99,7 @@ async def check_origin(request: Request, platform: Platform = Depends(get_platfo
         raise Forbidden("cross-origin requests may not change state", code="BAD_ORIGIN")
 
 
-def changing_visitor(
+async def changing_visitor(
     request: Request,
     visitor: Visitor = Depends(current_visitor),
     platform: Platform = Depends(get_platform),
@@ -107,7 +111,7 @@ def changing_visitor(
     # Per person per route, so routers need no limits of their own (the per-IP one is app-wide:
     # limit_changes_by_ip).
     route = limits.route_name(request)
-    enforce(platform.limiter, limits.changes_by_person_key(visitor.user.id, route), limits.rate(platform.settings.rate_changes_per_person), what=f"{route} requests")
+    await limits.hit(platform.limiter, limits.changes_by_person_key(visitor.user.id, route), platform.settings.rate_changes_per_person, what=f"{route} requests")
     return visitor
 
 
