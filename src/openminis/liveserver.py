@@ -56,17 +56,22 @@ class LiveServer:
     def app_origin(self, app_id: str) -> str:
         return f"http://{app_id}.apps.localhost:{self.port}"
 
-    def mailed(self, to: str, pattern: str) -> str:
+    def mailed(self, to: str, pattern: str, wait: float = 10) -> str:
         """The first group of ``pattern`` in the last email the server sent to ``to``: without
-        MINIS_SMTP_URL its log is the mailbox (a verification code, a sign-in link)."""
+        MINIS_SMTP_URL its log is the mailbox (a verification code, a sign-in link). Waits up to
+        ``wait`` seconds for it, as a person waits for their mail after pressing a button."""
         import re
 
-        log = Path(self.log.name).read_text()
-        start = log.rfind(f"mail to {to} (")
-        found = re.search(pattern, log[start:]) if start >= 0 else None
-        if found is None:
-            raise LookupError(f"no email to {to} matching {pattern!r} in the server's log")
-        return found.group(1)
+        deadline = time.monotonic() + wait
+        while True:
+            log = Path(self.log.name).read_text()
+            start = log.rfind(f"mail to {to} (")
+            found = re.search(pattern, log[start:]) if start >= 0 else None
+            if found is not None:
+                return found.group(1)
+            if time.monotonic() > deadline:
+                raise LookupError(f"no email to {to} matching {pattern!r} in the server's log")
+            time.sleep(0.1)
 
     def minis(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "openminis.cli", *args], env=self.env, capture_output=True, text=True, check=True)

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.browser
 
 def test_a_developer_registers_and_sees_their_apps_people_and_funnel(host):
     host.open("?prewarm=0")
-    registered = host.call_api("POST", "/api/account/register", {"email": f"console-{secrets.token_hex(3)}@example.com", "password": "a long password"})
+    email = f"console-{secrets.token_hex(3)}@example.com"
+    registered = host.call_api("POST", "/api/account/register", {"email": email, "password": "a long password"})
     assert registered["status"] == 200, registered
+    verified = host.call_api("POST", "/api/account/verify", {"code": host.server.mailed(email, r"verification code is (\d{6})")})
+    assert verified["status"] == 200, verified
     page = host.page
     page.goto(f"{host.server.url}/console")
     expect(page.get_by_role("heading", name="Become a developer")).to_be_visible()
@@ -55,7 +58,9 @@ def test_a_developer_registers_and_sees_their_apps_people_and_funnel(host):
 
 def test_a_signed_in_person_finds_the_console_on_me(host):
     host.open("?prewarm=0")
-    host.call_api("POST", "/api/account/register", {"email": f"me-{secrets.token_hex(3)}@example.com", "password": "a long password"})
+    email = f"me-{secrets.token_hex(3)}@example.com"
+    host.call_api("POST", "/api/account/register", {"email": email, "password": "a long password"})
+    assert host.call_api("POST", "/api/account/verify", {"code": host.server.mailed(email, r"verification code is (\d{6})")})["status"] == 200
     host.page.reload()
     host.go_to_me()
     expect(host.page.get_by_role("link", name="Open the developer console")).to_have_attribute("href", "/console")

@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from openminis.drama.synth import make_clip
+from openminis.liveserver import LiveServer
 from tests.browser.conftest import new_host
 from tests.browser.drama_studio import TITLE as DRAMA_TITLE
 from tests.browser.host_page import HostPage
@@ -37,12 +38,14 @@ class Creator:
     post_id: str
 
 
-def become_creator(server_url: str, email: str, handle: str) -> httpx.Client:
+def become_creator(server: LiveServer, email: str, handle: str) -> httpx.Client:
     """A full account that is a creator; the client keeps its cookie (close it when done)."""
-    client = httpx.Client(base_url=server_url, timeout=60)
+    client = httpx.Client(base_url=server.url, timeout=60)
     headers = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
     registered = client.post("/api/account/register", json={"email": email, "password": PASSWORD}, headers=headers)
     assert registered.status_code == 200, registered.text
+    code = server.mailed(email, r"verification code is (\d{6})")
+    assert client.post("/api/account/verify", json={"code": code}, headers=headers).status_code == 200
     headers = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
     created = client.post("/api/creator", json={"handle": handle, "display_name": handle.title(), "bio": "Speedruns, mostly."}, headers=headers)
     assert created.status_code == 200, created.text
@@ -73,7 +76,7 @@ def wait_until_ready(client: httpx.Client, post_id: str, timeout: float = 240) -
 def creator(live_server, tmp_path_factory) -> Creator:
     """A creator with one ready post anchored to Sky Runner."""
     clip = make_clip(tmp_path_factory.mktemp("posts") / "post.mp4", seconds=3, lines=["Sky Runner", "Golden bird run"], width=360, height=640, seed=7)
-    client = become_creator(live_server.url, "skyfan@example.com", "skyfan")
+    client = become_creator(live_server, "skyfan@example.com", "skyfan")
     try:
         post_id = post_video(client, clip, caption=CAPTION, anchor={"anchor_kind": "app", "anchor_app_id": SKY_RUNNER})
         wait_until_ready(client, post_id)
@@ -242,6 +245,9 @@ def test_a_guest_is_asked_to_sign_in_then_becomes_a_creator_and_posts_a_video_th
     account.get_by_role("textbox", name="Email").fill("newcreator@example.com")
     account.get_by_label("Password").fill(PASSWORD)
     account.get_by_role("button", name="Create account").click()
+    verify = host.page.get_by_role("form", name="Verify email")
+    verify.get_by_role("textbox", name="Verification code").fill(host.server.mailed("newcreator@example.com", r"verification code is (\d{6})"))
+    verify.get_by_role("button", name="Verify").click()
     join = studio.get_by_role("form", name="Become a creator")
     join.get_by_role("textbox", name="Handle").fill("new_creator")
     join.get_by_role("button", name="Become a creator").click()
