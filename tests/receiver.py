@@ -4,6 +4,7 @@ or answers with a body that must never reach the delivery log. Each path picks a
 from __future__ import annotations
 
 import http.server
+import ssl
 import threading
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ class Receiver:
     ``hang_seconds``), then 204; ``/leak/...`` answers 500 with an internal service's secret."""
 
     hang_seconds: float = 30.0
+    tls: ssl.SSLContext | None = None  # serve https with this server context
     hits: list[Hit] = field(default_factory=list)
     in_flight: dict[str, int] = field(default_factory=dict)
     most_in_flight: dict[str, int] = field(default_factory=dict)
@@ -65,6 +67,8 @@ class Receiver:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -4,7 +4,9 @@ item 8: notify and ad-verification URLs reached private, link-local and loopback
 
 from __future__ import annotations
 
+import datetime
 import socket
+import ssl
 
 import httpx
 import pytest
@@ -145,6 +147,44 @@ def test_the_connection_goes_to_the_address_checked_not_to_a_second_answer(monke
         assert outcome.status_code == 204, outcome
     assert looked_up == ["rebind.localhost"]  # one lookup for the connection: nothing left to rebind
     assert [(h.path, h.host) for h in receiver.hits] == [("/ok/hook", f"rebind.localhost:{receiver.port}")]
+
+
+def certificate(tmp_path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A self-signed certificate for ``name`` only: (the server's context, a client's that trusts it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return server, ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+
+
+def test_over_https_the_checked_address_is_called_with_the_names_sni_and_certificate(tmp_path, monkeypatch):
+    """The connection goes to the address checked, yet TLS sends SNI for the URL's host name and
+    verifies the certificate against that name (one made out for the name only, not the address)."""
+    server_tls, trusted = certificate(tmp_path, "backend.example.test")
+    seen_sni: list[str | None] = []
+    server_tls.sni_callback = lambda sock, name, context: seen_sni.append(name)
+    looked_up = resolving(monkeypatch, {"backend.example.test": ["127.0.0.1"]})
+    with Receiver(tls=server_tls) as receiver:
+        outcome = DEVELOPMENT.post(DEVELOPMENT.client(trusted), f"https://backend.example.test:{receiver.port}/ok/hook", content=b"{}", headers={})
+        assert outcome.status_code == 204, outcome
+    assert looked_up == ["backend.example.test"] and seen_sni == ["backend.example.test"]
+    assert [(h.path, h.host) for h in receiver.hits] == [("/ok/hook", f"backend.example.test:{receiver.port}")]
 
 
 def test_plain_http_to_a_public_name_is_refused_before_any_lookup(monkeypatch):

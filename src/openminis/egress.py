@@ -178,11 +178,12 @@ class EgressPolicy:
                 raise httpcore.ConnectError(f"refused by the egress policy: {host} resolves to {address}, {reason}")
         return addresses
 
-    def client(self) -> httpx.Client:
+    def client(self, ssl_context: ssl.SSLContext | None = None) -> httpx.Client:
         """An HTTP client whose every connection goes through this policy: no proxies from the
-        environment (they would connect for us, unchecked), no redirects."""
+        environment (they would connect for us, unchecked), no redirects. ``ssl_context``: the
+        certificates to trust (default: the public CAs)."""
         timeout = httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
-        return httpx.Client(transport=GuardedTransport(self), timeout=timeout, follow_redirects=False, trust_env=False)
+        return httpx.Client(transport=GuardedTransport(self, ssl_context), timeout=timeout, follow_redirects=False, trust_env=False)
 
     def post(self, http: httpx.Client, url: str, *, content: bytes, headers: dict[str, str], field: str = "url") -> Outcome:
         """POST to a developer's URL and keep only the status: the body is never read, so whatever
@@ -265,7 +266,10 @@ class DeadlineStream(httpcore.NetworkStream):
 class GuardedTransport(httpx.HTTPTransport):
     """httpx's own transport (request mapping, errors, TLS), over the guarded network backend."""
 
-    def __init__(self, policy: EgressPolicy):
+    def __init__(self, policy: EgressPolicy, ssl_context: ssl.SSLContext | None = None):
         super().__init__(trust_env=False)
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=GuardedNetwork(policy), max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False), network_backend=GuardedNetwork(policy),
+            max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
+        )
 
