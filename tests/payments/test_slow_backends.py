@@ -26,8 +26,9 @@ from openminis.settings import Settings
 from tests.conftest import postgres_database
 from tests.receiver import Receiver
 
-# Generous against the 50 ms (a shared CI machine); bench/slow_backend.py measures it.
-SLOWER_ALLOWED = 0.5
+# Generous against the 50 ms (a shared, busy CI machine; before the fix a GET waited ~10 s on
+# SQLite): bench/slow_backend.py measures the real rise.
+SLOWER_ALLOWED = 1.0
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
