@@ -7,12 +7,15 @@ import json
 
 from sqlalchemy import func, select
 
+from openminis.creators.models import Creator, Post
+from openminis.db import utcnow
 from openminis.identity import erasure
 from openminis.identity.models import AppUser, AuthSession, User
 from openminis.jobs.models import Job
 from openminis.payments.models import Order
 from openminis.runtime.models import CloudSave
 from openminis.wallet import service as ledger
+from tests.creators.conftest import make_creator, ready_post
 from tests.studio import balance, browser, buy, csrf_of, login_code, put_product, sign_up, top_up
 
 
@@ -40,7 +43,13 @@ def test_the_download_holds_the_persons_data_and_nobody_elses(client, studio, pl
     other = browser(client)
     them = a_customer(client, studio, other, "bob@example.com", "level-bob-3")
 
+    now = utcnow()
+    columns = ("type", "app_id", "user_id", "ts", "received_at")
+    client.app.platform.events.append([("launch", studio.app_id, me["id"], now, now), ("launch", studio.app_id, them["id"], now, now)], columns)
+
     data = download(player)
+    # Their own launch and their purchase's conversion; the other person's launch is not there (below).
+    assert sorted(event["type"] for event in data["events"]) == ["launch", "paid"]
     assert data["account"]["id"] == me["id"] and data["account"]["email"] == me["email"]
     assert "password_hash" not in data["account"] and data["account"]["has_password"] is True
     assert data["wallet"] == [{"kind": "user_wallet", "currency": "COIN", "balance": balance(player)}]
@@ -100,3 +109,21 @@ def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_a
             assert refused.status == 410
         else:
             raise AssertionError("a deleted account was deleted twice")
+
+
+def test_deleting_a_creators_account_erases_their_posts_and_the_posts_media(client, studio, platform):
+    creator = make_creator(client, "maker")
+    post_id = ready_post(platform, creator.user_id, studio.app_id)
+    with platform.db.session() as session:
+        media = platform.settings.data_dir / "media" / "posts" / session.get(Post, post_id).media_key
+    media.mkdir(parents=True)
+    (media / "720p.mp4").write_bytes(b"a face and a voice")
+    assert [post["id"] for post in download(creator.browser)["posts"]] == [post_id]
+
+    assert creator.browser.post("/api/me/delete", json={"confirm": "DELETE"}, headers=creator.headers).status_code == 200
+    assert not media.exists()
+    with platform.db.session() as session:
+        post = session.get(Post, post_id)
+        assert (post.caption, post.media_key, post.status) == ("", None, "removed")
+        assert session.get(Creator, creator.user_id).display_name == erasure.ERASED_NAME
+    assert post_id not in client.get("/api/feed?limit=50").text

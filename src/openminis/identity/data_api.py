@@ -24,6 +24,7 @@ class DeleteAccountIn(BaseModel):
 
 @router.get("/data", response_class=Response, responses={200: {"content": {"application/json": {}}, "description": "everything kept about the person"}})
 def download(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> Response:
+    platform.conversions.flush()  # conversions still buffered in this process are the person's too
     data = erasure.export(session, platform.events, visitor.user.id)
     body = json.dumps(data, ensure_ascii=False, indent=1, default=str)
     filename = f"openminis-data-{visitor.user.id}.json"
