@@ -10,12 +10,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
 from openminis.client import MinisClient
 from tests.browser.ad_studio import AD_TITLE, RewardsBackend, create_unit
-from tests.browser.conftest import new_host
+from tests.browser.conftest import ADMIN_TOKEN, new_host
 from tests.browser.host_page import Developer, package_zip
 
 pytestmark = pytest.mark.browser
@@ -62,7 +63,7 @@ def the_ad(host):
     return ad
 
 
-def test_an_ad_watched_to_its_end_continues_the_run_and_the_studio_backend_gets_a_verified_reward(host, sky_ads):
+def test_an_ad_watched_to_its_end_continues_the_run_and_the_studio_backend_gets_a_verified_reward(host, sky_ads, house_ads):
     unit_id, backend = sky_ads
     before = len(backend.verified)
     game = crash_a_run(host)
@@ -86,6 +87,13 @@ def test_an_ad_watched_to_its_end_continues_the_run_and_the_studio_backend_gets_
     reward = backend.verified[-1]
     assert (reward["app_id"], reward["unit_id"], reward["reward"]) == (APP_ID, unit_id, {"type": "continue", "amount": 1})
     assert reward["transaction_id"].startswith("rwd_") and reward["openid"]
+    # The player showed the ad: its impression came with the show token, so none was refused.
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    report = httpx.get(
+        f"{host.server.url}/api/admin/ads/invalid-traffic", params={"start": today, "end": today, "campaign_id": house_ads["id"]},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30,
+    ).json()
+    assert report["billed"] >= 1 and not any(report["refused"].values()), report
 
 
 def test_closing_the_ad_early_gives_no_reward_and_the_run_stays_over(host, sky_ads):
