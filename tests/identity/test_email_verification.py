@@ -132,3 +132,19 @@ def test_a_code_is_void_after_five_wrong_tries_even_when_guessed_at_once(client)
     # A new code (a new email) starts again.
     assert client.post("/api/account/verification", headers=headers).status_code == 200
     assert verify(client, mailed_code(client, "ada@example.com")).status_code == 200
+
+
+def test_an_account_registered_before_verification_proves_its_email_by_a_link_it_asked_for_itself(client, platform):
+    with platform.db.session() as session:
+        old = new_user(session, kind="full", email="old@example.com")
+        old.password_hash = hasher.hash("an old password")
+        old_id = old.id
+        session.commit()
+    password_sign_in(client, "old@example.com", "an old password")
+
+    token = ask_for_link(client, "old@example.com")
+    assert "your account stays as it is" in client.get(f"/account/link?token={token}").text
+    signed_in = confirm(client, token)
+
+    assert (signed_in.json()["user"]["id"], signed_in.json()["user"]["email_verified"]) == (old_id, True)
+    assert password_sign_in(browser(client), "old@example.com", "an old password").json()["user"]["id"] == old_id

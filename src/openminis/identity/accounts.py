@@ -239,6 +239,7 @@ class LinkOffer:
     same_browser: bool  # opened in the browser that asked for it
     keeps_guest: bool  # this browser's guest may become the account, with what it has
     guest_id: str | None  # the guest the offer would keep
+    proves_own: bool = False  # this browser's account, made before verification, proves its own email
 
 
 def _open_link(session: Session, token: str) -> SignInLink:
@@ -256,7 +257,11 @@ def offer_for_link(session: Session, token: str, *, visitor: User, browser: str 
     # Only the guest that asked, in the browser that asked: a link opened anywhere else never
     # hands that guest's identity (or this browser's) to the email's account.
     keeps_guest = not account_exists and same_browser and visitor.kind == "guest" and link.guest_id == visitor.id
-    return LinkOffer(email=link.email, account_exists=account_exists, same_browser=same_browser, keeps_guest=keeps_guest, guest_id=visitor.id if keeps_guest else None)
+    proves_own = not account_exists and same_browser and visitor.kind == "full" and visitor.email == link.email
+    return LinkOffer(
+        email=link.email, account_exists=account_exists, same_browser=same_browser, keeps_guest=keeps_guest,
+        guest_id=visitor.id if keeps_guest else None, proves_own=proves_own,
+    )
 
 
 def confirm_sign_in_link(session: Session, token: str, *, visitor: User, browser: str | None, keep_guest: bool) -> tuple[User, str]:
@@ -272,7 +277,7 @@ def confirm_sign_in_link(session: Session, token: str, *, visitor: User, browser
         raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")
     user = _verified_owner(session, offer.email)
     if user is None:
-        if keep_guest and offer.keeps_guest:
+        if (keep_guest and offer.keeps_guest) or offer.proves_own:
             user = visitor
         else:
             user = new_user(session, kind="full")
