@@ -96,7 +96,7 @@ def test_a_hanging_backend_slows_neither_public_pages_nor_other_apps_notificatio
             notify(platform, "quick-game", 1)
             during = latencies(server, 100)
             delivered_elsewhere = receiver.wait_for(lambda hits: any(h.path.startswith("/ok") for h in hits), timeout=5)
-            assert time.monotonic() - hung_at < 30  # all of this happened while the backend hung
+            measured_within = time.monotonic() - hung_at
         finally:
             platform.close()
         receiver.release.set()
@@ -104,3 +104,4 @@ def test_a_hanging_backend_slows_neither_public_pages_nor_other_apps_notificatio
     assert slower < SLOWER_ALLOWED, f"p99 {p99(before) * 1000:.0f} ms before, {p99(during) * 1000:.0f} ms while a backend hung"
     assert delivered_elsewhere, "another app's notification waited behind the hanging backend"
     assert receiver.most_in_flight["hang"] <= 2  # one app holds at most its share of the delivery threads
+    assert measured_within < 30  # all of this happened while the backend hung
