@@ -85,3 +85,13 @@ def test_invalid_text_in_a_form_field_is_refused(quiet, csrf, form):
 def test_valid_text_in_queries_and_paths_passes(client):
     assert client.get("/api/search?q=%E4%BD%A0%E5%A5%BD+caf%C3%A9").status_code == 200
     assert client.get("/api/apps/%E4%BD%A0/products").status_code != 422
+
+
+def test_credentials_with_non_ascii_characters_are_refused_not_a_server_error(quiet):
+    # Header values are Latin-1: a token, CSRF token or signature with "é" in it matches nothing.
+    latin = lambda value: value.encode("latin-1")  # noqa: E731
+    assert quiet.post("/api/admin/packages", content=b"x", headers={"Authorization": latin("Bearer caf\xe9")}).status_code == 401
+    response = quiet.post("/api/launches", content=b"{}", headers={"X-CSRF-Token": latin("caf\xe9"), "Content-Type": "application/json"})
+    assert (response.status_code, response.json()["code"]) == (403, "CSRF_FAILED")
+    response = quiet.post("/api/payments/webhooks/sandbox", content=b"{}", headers={"Minis-Sandbox-Signature": latin("t=1,v1=caf\xe9")})
+    assert 400 <= response.status_code < 500, response.text

@@ -22,7 +22,7 @@ def require_admin(request: Request, platform: Platform = Depends(get_platform)) 
     # Operators upload with a token; developers upload through /api/developer with their account.
     expected = platform.settings.admin_token
     presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(expected, presented):
+    if not expected or not hmac.compare_digest(expected.encode(), presented.encode()):  # bytes: a header may hold non-ASCII
         raise Forbidden("an admin token is required", code="UNAUTHORIZED", status=401)
 
 

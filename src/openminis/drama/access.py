@@ -272,7 +272,7 @@ def check_media_url(session: Session, secret: str, episode: Episode, *, exp: str
             viewer = session_viewer(session_token)
         else:
             raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS")
-    if not hmac.compare_digest(_signature(secret, episode.id, episode.media_key or "", expires, viewer.key), sig or ""):
+    if not hmac.compare_digest(_signature(secret, episode.id, episode.media_key or "", expires, viewer.key).encode(), (sig or "").encode()):
         raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS") if viewer.key else MediaRefused("this media link is not valid")
     if expires < time.time():
         raise MediaRefused("this media link has expired; ask for a new one", code="MEDIA_LINK_EXPIRED")

@@ -68,4 +68,5 @@ def csrf_token(secret: str, session_token: str) -> str:
 
 
 def csrf_valid(secret: str, session_token: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(csrf_token(secret, session_token), presented)
+    # Bytes: compare_digest refuses a str with non-ASCII characters (a header may hold them) with a TypeError.
+    return bool(presented) and hmac.compare_digest(csrf_token(secret, session_token).encode(), presented.encode())

@@ -56,7 +56,7 @@ class SandboxProvider:
         if not stamp.isdigit() or not signature:
             raise WebhookRejected("missing or malformed sandbox signature")
         expected = hmac.new(self._key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, signature):
+        if not hmac.compare_digest(expected.encode(), signature.encode()):  # bytes: a header may hold non-ASCII
             raise WebhookRejected("sandbox signature does not match")
         if abs(time.time() - int(stamp)) > self.tolerance:
             raise WebhookRejected("sandbox event is too old")
