@@ -23,6 +23,8 @@ from bench.burst import APP_ID, PRODUCT, UNLIMITED, burst, funded_person, purcha
 from openminis.liveserver import LiveServer
 from openminis.models import Base
 
+pytestmark = pytest.mark.slow  # a real server and a burst of 200 requests each
+
 # Generous: the target is 2 s for every answer; bench/burst.py measures the real figure.
 SLOWEST_ALLOWED = 10.0
 
