@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     db_sqlite_writers: int = 2
     db_wait_seconds: float = 5.0
     db_queue: int = 2000
-    db_pool_reserve: int = 8
+    db_pool_reserve: int = 12
     threads: int = 40
 
     # Calls to developers' backends (notifications, reward callbacks; see egress.py and
