@@ -93,9 +93,31 @@ def databases(request):
         yield {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}, {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}
 
 
+@pytest.fixture
+def two_postgres_databases():
+    with ExitStack() as stack:
+        yield {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}, {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}
+
+
 @pytest.mark.slow
 def test_a_backup_taken_while_serving_purchases_restores_into_a_fresh_data_dir_with_the_ledger_verified_and_every_balance_equal(tmp_path, databases):
-    source_env, target_env = databases
+    round_trip(tmp_path, *databases)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_without_pg_dump_a_postgresql_backup_is_one_repeatable_read_snapshot_and_restores_the_same(tmp_path, two_postgres_databases):
+    source_env, target_env = two_postgres_databases
+    # No PATH: no pg_dump nor pg_restore to find (the commands run by absolute path).
+    parts = round_trip(tmp_path, source_env, target_env, tools={"PATH": str(tmp_path / "no-tools")})
+    assert (tmp_path / "backup" / "snapshot" / "ledger_entries.jsonl").exists() and not (tmp_path / "backup" / "database.dump").exists()
+    assert "snapshot" in parts
+
+
+def round_trip(tmp_path, source_env: dict, target_env: dict, tools: dict | None = None) -> str:
+    """Serve and sell, back up meanwhile, restore into a fresh data dir and database, check it all;
+    returns what the backup command said it took."""
+    tools = tools or {}
     data, fresh, folder = tmp_path / "data", tmp_path / "fresh", tmp_path / "backup"
     data.mkdir()
     package = write_package(tmp_path / "pkg", id="marble-shop", name="Marble Shop", category="benchmark", description="Sells marbles.", products=[PRODUCT])
@@ -110,7 +132,7 @@ def test_a_backup_taken_while_serving_purchases_restores_into_a_fresh_data_dir_w
             while len(paid) < 20:
                 time.sleep(0.05)
             before = len(paid)
-            taken = minis({**env, "MINIS_DATA_DIR": str(data)}, "backup", str(folder))
+            taken = minis({**env, **tools, "MINIS_DATA_DIR": str(data)}, "backup", str(folder))
             during = len(paid) - before
         finally:
             stop.set()
@@ -121,7 +143,7 @@ def test_a_backup_taken_while_serving_purchases_restores_into_a_fresh_data_dir_w
     assert during > 0, "no purchase was made while the backup ran"
     assert minis({**env, "MINIS_DATA_DIR": str(data)}, "backup", str(folder)).returncode == 1  # never over an old backup
 
-    restored = minis({**OPEN, **target_env, "MINIS_DATA_DIR": str(fresh)}, "restore", str(folder))
+    restored = minis({**OPEN, **target_env, **tools, "MINIS_DATA_DIR": str(fresh)}, "restore", str(folder))
     assert restored.returncode == 0, restored.stdout + restored.stderr
     verified = minis({**OPEN, **target_env}, "ledger", "verify", "--data-dir", str(fresh))
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -146,3 +168,4 @@ def test_a_backup_taken_while_serving_purchases_restores_into_a_fresh_data_dir_w
             with httpx.Client(base_url=again.url, cookies=jar, timeout=30) as client:
                 me = client.get("/api/me").json()["user"]["id"]
                 assert client.get("/api/wallet").json()["balance"] == wallets[me]
+    return taken.stdout

@@ -4,7 +4,8 @@ A backup folder holds:
 
 - ``minis.db`` (SQLite, through SQLite's online backup API: one consistent snapshot, while other
   connections go on writing) or ``database.dump`` (PostgreSQL, ``pg_dump -Fc``, which reads in one
-  snapshot transaction);
+  snapshot transaction), or, where ``pg_dump`` is not installed, ``snapshot/``: every platform
+  table read in one REPEATABLE READ transaction, one JSON line per row;
 - ``analytics.dump`` when analytics events live in a PostgreSQL database of their own, or
   ``events.duckdb`` (a copy of the DuckDB file, checked by opening it: a serving process holds
   DuckDB's lock, so the file is copied, not read through DuckDB);
@@ -24,9 +25,10 @@ import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Date, DateTime, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from openminis.db import utcnow
@@ -39,6 +41,7 @@ FORMAT = 1
 # The data dir's folders that hold what the database refers to, and the secret that signs sessions,
 # CSRF tokens and media links (without it every signed-in person would be signed out).
 FOLDERS = ("packages", "media", "ads")
+SNAPSHOT = "snapshot"
 SECRET = "secret.key"
 # Tables whose rows make a database "in use": restore refuses to overwrite them.
 IN_USE = ("users", "ledger_transfers", "apps")
@@ -140,6 +143,70 @@ def _copy_duckdb(source: Path, target: Path, attempts: int = 5) -> None:
     raise BackupFailed(f"could not take a readable copy of {source}")
 
 
+def _tables():
+    from openminis.models import Base  # every domain's tables
+
+    return Base.metadata.sorted_tables  # parents before children: the order rows can be loaded in
+
+
+def _snapshot(url: str, folder: Path) -> None:
+    """Every platform table as of one moment: one REPEATABLE READ, read-only transaction sees one
+    snapshot of the whole database however many rows commit meanwhile (where pg_dump is missing)."""
+    folder.mkdir()
+    engine = create_engine(url)
+    try:
+        with engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, connection.begin():
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+            for table in _tables():
+                with (folder / f"{table.name}.jsonl").open("w") as out:
+                    for row in connection.execute(table.select()).mappings():
+                        out.write(json.dumps(dict(row), default=_plain, separators=(",", ":")) + "\n")
+    finally:
+        engine.dispose()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot go into a snapshot")
+
+
+def _load_snapshot(url: str, folder: Path, revision: str | None) -> None:
+    """A snapshot's rows into a database migrated to the snapshot's revision, in one transaction;
+    then each table's id sequence is moved past its rows (PostgreSQL)."""
+    upgrade(url, revision or "head")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for table in reversed(_tables()):  # rows the migrations seeded (coin packs) make way, children first
+                connection.execute(table.delete())
+            for table in _tables():
+                path = folder / f"{table.name}.jsonl"
+                if not path.exists():
+                    continue
+                when = {column.name: column.type for column in table.columns if isinstance(column.type, DateTime | Date) or isinstance(getattr(column.type, "impl", None), DateTime)}
+                rows = [_typed(json.loads(line), when) for line in path.read_text().splitlines() if line]
+                for start in range(0, len(rows), 1000):
+                    connection.execute(table.insert(), rows[start : start + 1000])
+            if connection.dialect.name == "postgresql":
+                for table in _tables():
+                    column = table.autoincrement_column
+                    if column is not None:
+                        connection.exec_driver_sql(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), coalesce(max({column.name}), 1), max({column.name}) IS NOT NULL) FROM {table.name}"
+                        )
+    finally:
+        engine.dispose()
+
+
+def _typed(row: dict, when: dict) -> dict:
+    for name, kind in when.items():
+        value = row.get(name)
+        if isinstance(value, str):
+            row[name] = date.fromisoformat(value) if isinstance(kind, Date) else datetime.fromisoformat(value)
+    return row
+
+
 def backup(settings: Settings, folder: Path) -> Report:
     """Everything the platform keeps, into ``folder`` (new or empty), while it serves."""
     started = time.monotonic()
@@ -159,6 +226,9 @@ def backup(settings: Settings, folder: Path) -> Report:
             target.close()
             source.close()
         report.parts.append("minis.db")
+    elif shutil.which("pg_dump") is None:
+        _snapshot(url, folder / SNAPSHOT)
+        report.parts.append(SNAPSHOT)
     else:
         dsn, env = _libpq(url)
         _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={folder / 'database.dump'}", f"--dbname={dsn}"], env)
@@ -223,6 +293,9 @@ def restore(settings: Settings, folder: Path, *, force: bool = False) -> Report:
             target.close()
             source.close()
         report.parts.append("minis.db")
+    elif (folder / SNAPSHOT).is_dir():
+        _load_snapshot(url, folder / SNAPSHOT, manifest.get("revision"))
+        report.parts.append(SNAPSHOT)
     else:
         dsn, env = _libpq(url)
         _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", f"--dbname={dsn}", str(folder / "database.dump")], env)
