@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from openminis.identity import erasure
+from openminis.openapi.schemas import ErrorOut
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import Visitor, changing_visitor, clear_session_cookie, current_visitor, get_platform, get_session
@@ -31,7 +32,7 @@ def download(visitor: Visitor = Depends(current_visitor), session: Session = Dep
     return Response(body, media_type="application/json", headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
 
 
-@router.post("/delete", response_model=Ok)
+@router.post("/delete", response_model=Ok, responses={410: {"model": ErrorOut, "description": "the account was already deleted"}})
 def delete_account(
     body: DeleteAccountIn, response: Response, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
