@@ -19,6 +19,7 @@ route marked with ``writes``, a write session.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -53,19 +54,22 @@ def reads_only(request: Request) -> bool:
 class Gate:
     """A counting semaphore of the event loop whose waiters give up at a deadline.
 
-    Not asyncio.Semaphore: that one binds itself to the first loop it waits on, and tests run
-    one platform under several loops, one after the other."""
+    Not asyncio.Semaphore: that one binds itself to the first loop it waits on, and one platform
+    may serve several loops at once (uvicorn has one; tests' clients run one per thread). So the
+    state is guarded by a thread lock, and a turn is handed to a waiter through its own loop."""
 
     def __init__(self, slots: int):
         self.free = slots
         self.waiters: deque[asyncio.Future] = deque()
+        self.lock = threading.Lock()
 
     async def enter(self, deadline: float) -> None:
-        if self.free > 0 and not self.waiters:
-            self.free -= 1
-            return
-        turn = asyncio.get_running_loop().create_future()
-        self.waiters.append(turn)
+        with self.lock:
+            if self.free > 0 and not self.waiters:
+                self.free -= 1
+                return
+            turn = asyncio.get_running_loop().create_future()
+            self.waiters.append(turn)
         try:
             async with asyncio.timeout_at(deadline):
                 await turn
@@ -74,17 +78,27 @@ class Gate:
                 self.leave()  # the slot came just as time ran out: pass it on
             else:
                 turn.cancel()
-                if turn in self.waiters:  # leave() may have passed over it already, cancelled
-                    self.waiters.remove(turn)
+                with self.lock:
+                    if turn in self.waiters:
+                        self.waiters.remove(turn)
+                # Not among the waiters: leave() has already handed it the slot, and _hand()
+                # will find it cancelled and pass the slot on.
             raise
 
     def leave(self) -> None:
-        while self.waiters:
-            turn = self.waiters.popleft()
-            if not turn.done():
-                turn.set_result(None)  # the slot goes straight to the next waiter
+        with self.lock:
+            if not self.waiters:
+                self.free += 1
                 return
-        self.free += 1
+            turn = self.waiters.popleft()
+        # The slot goes straight to the next waiter, woken in its own loop (maybe another thread's).
+        turn.get_loop().call_soon_threadsafe(self._hand, turn)
+
+    def _hand(self, turn: asyncio.Future) -> None:
+        if turn.done():  # it gave up meanwhile
+            self.leave()
+        else:
+            turn.set_result(None)
 
 
 class Admission:
