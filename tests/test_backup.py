@@ -145,6 +145,8 @@ def round_trip(tmp_path, source_env: dict, target_env: dict, tools: dict | None 
 
     restored = minis({**OPEN, **target_env, **tools, "MINIS_DATA_DIR": str(fresh)}, "restore", str(folder))
     assert restored.returncode == 0, restored.stdout + restored.stderr
+    again = minis({**OPEN, **target_env, **tools, "MINIS_DATA_DIR": str(fresh)}, "restore", str(folder))
+    assert again.returncode == 1 and "RESTORE_TARGET_IN_USE" in again.stdout  # never over data without --force
     verified = minis({**OPEN, **target_env}, "ledger", "verify", "--data-dir", str(fresh))
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
