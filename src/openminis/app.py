@@ -134,8 +134,8 @@ def create_host_app(platform: Platform) -> FastAPI:
     for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router, payments_router, ads_router, creators_router, share_router, reports_router, console_reports_router):
         host.include_router(router)
     host.include_router(drama_router)
-    openapi = create_openapi_app(platform)
     host.include_router(person_data_router)
+    openapi = create_openapi_app(platform)
     install_error_handlers(openapi)
     host.mount("/openapi/v1", openapi)
     host.mount("/static", StaticFiles(directory=Path(WEB_DIR) / "static"), name="static")
