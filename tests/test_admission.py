@@ -118,10 +118,10 @@ def test_reads_are_answered_while_a_writer_holds_the_sqlite_write_lock(quick):
         assert client.get("/api/me").status_code == 200
 
 
+# SQLite only: PostgreSQL has no database-wide write lock to wait for.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_write_that_cannot_have_the_lock_in_time_is_503_with_retry_after_and_leaves_nothing(quick):
     platform, client = quick
-    if platform.db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL has no database-wide write lock")
     with writer_holding_the_lock(platform):
         first_visit = client.get("/api/me")  # makes a guest: a write
     assert first_visit.status_code == 503, first_visit.text
