@@ -3,21 +3,24 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.errors import Forbidden
+from openminis.db import utcnow
+from openminis.errors import Forbidden, InvalidArgument
 from openminis.feed import service as feed
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
-from openminis.identity.models import User
-from openminis.identity.service import csrf_token
+from openminis.identity.models import SignInLink, User
+from openminis.identity.service import csrf_token, token_hash
 from openminis.identity.schemas import (
     AuthorizationList, AuthorizationOut, CodeSent, ConfirmLinkIn, LinkIn, LinkSent, LoginCodeOut, MeOut, ProfileOut, RegisterIn, RenameIn,
     SignInIn, UserOut, VerifyIn,
 )
 from openminis.openapi.guards import BruteForceGuard, client_ip
 from openminis.platform import Platform
+from openminis.ratelimit import Rate
 from openminis.runtime.schemas import Ok
 from openminis.wallet import service as wallet
 from openminis.web.dependencies import (
@@ -48,30 +51,65 @@ def rename(body: RenameIn, visitor: Visitor = Depends(changing_visitor), session
     return user_out(accounts.rename(session, visitor.user, body.display_name))
 
 
-def _mail_guard(platform: Platform, email: str) -> None:
-    """Every email sent to an address counts: this is what limits mail-bombing it."""
-    guard = BruteForceGuard(platform, f"link:{email.strip().lower()}", platform.rates.failures)
-    guard.check()
-    guard.failed()
+MAIL_PER_ADDRESS = Rate(30, 3600)  # every requester together, to one address: what stops mail-bombing it
+
+
+def _mail_guard(platform: Platform, request: Request, session: Session, visitor: User, email: str) -> None:
+    """Every email sent counts three ways: per (address, requester), per requester, and per address
+    from anyone. The last one (mail-bombing) does not stop the address's own holder (a browser
+    with a pending link or code for it): otherwise a stranger's requests would lock them out."""
+    try:
+        email = accounts.normalize_email(email)
+    except InvalidArgument:
+        email = email.strip().lower()  # the service refuses it with its own error
+    ip = client_ip(request)
+    failures = platform.rates.failures
+    guards = [
+        BruteForceGuard(platform, f"link:{email}:{ip}", failures),
+        BruteForceGuard(platform, f"link-ip:{ip}", Rate(failures.limit * 3, failures.period)),
+    ]
+    to_address = BruteForceGuard(platform, f"link:{email}", MAIL_PER_ADDRESS)
+    if not _holds_address(session, request, platform, visitor, email):
+        guards.append(to_address)
+    for guard in guards:
+        guard.check()
+    for guard in guards if to_address in guards else [*guards, to_address]:
+        guard.failed()
+
+
+def _holds_address(session: Session, request: Request, platform: Platform, visitor: User, email: str) -> bool:
+    """Whether this browser already waits on a mail to ``email``: a code for it, or a sign-in link
+    asked for with this browser's link cookie."""
+    if accounts.pending_email(session, visitor) == email:
+        return True
+    browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
+    if not 20 <= len(browser) <= 64:
+        return False
+    found = session.scalar(
+        select(SignInLink.token_hash).where(
+            SignInLink.email == email, SignInLink.browser_hash == token_hash(browser), SignInLink.used_at.is_(None), SignInLink.expires_at > utcnow()
+        ).limit(1)
+    )
+    return found is not None
 
 
 @router.post("/account/register", response_model=CodeSent)
 def register(
-    body: RegisterIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: RegisterIn, request: Request, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
 ) -> CodeSent:
     """Ask for an account for this browser's guest: a code goes to the email, and the guest becomes
     the account, keeping everything it had, when the code comes back (POST /api/account/verify)."""
-    _mail_guard(platform, body.email)
+    _mail_guard(platform, request, session, visitor.user, body.email)
     pending = accounts.start_registration(session, platform.mailbox, visitor.user, email=body.email, password=body.password)
     session.commit()
     return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
 
 
 @router.post("/account/verification", response_model=CodeSent)
-def resend_code(visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CodeSent:
+def resend_code(request: Request, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CodeSent:
     """Another code, for the email waiting for one (or the unproved email of an older account)."""
     email = accounts.pending_email(session, visitor.user) or visitor.user.email or ""
-    _mail_guard(platform, email)
+    _mail_guard(platform, request, session, visitor.user, email)
     pending = accounts.resend_code(session, platform.mailbox, visitor.user)
     session.commit()
     return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
@@ -121,7 +159,7 @@ def request_link(
 ) -> LinkSent:
     """Email a one-time sign-in link (without MINIS_SMTP_URL, the server's log is the mailbox).
     The browser gets a cookie that lets the link recognise it when it is opened here."""
-    _mail_guard(platform, body.email)
+    _mail_guard(platform, request, session, visitor.user, body.email)
     name = cookie_name(platform, LINK_COOKIE)
     browser = request.cookies.get(name, "")
     if not 20 <= len(browser) <= 64:

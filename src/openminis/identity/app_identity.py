@@ -51,13 +51,18 @@ def openid(secret: str, app_id: str, user_id: str) -> str:
 def known_openid(session: Session, secret: str, app_id: str, user_id: str) -> str:
     """The person's openid in the app, remembered so that the app's backend can name them later."""
     value = openid(secret, app_id, user_id)
+    person = session.get(User, user_id)
+    if person is not None and person.erased_at is not None:
+        # Old orders still name a deleted account by its openid, but the map back to it stays gone.
+        return value
     insert_ignoring_conflicts(session, AppUser, {"app_id": app_id, "openid": value, "user_id": user_id, "first_seen_at": utcnow()})
     return value
 
 
 def user_for_openid(session: Session, app_id: str, value: str) -> str:
     found = session.get(AppUser, (app_id, value or ""))
-    if found is None:
+    person = session.get(User, found.user_id) if found is not None else None
+    if person is None or person.erased_at is not None:
         raise NotFound("no person with this openid in this app (they must have launched or logged in first)", code="UNKNOWN_OPENID", field="openid")
     return found.user_id
 

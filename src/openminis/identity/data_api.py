@@ -39,7 +39,7 @@ def delete_account(
 ) -> Ok:
     """Erase the person's personal data, keep their money records pseudonymised, sign this browser out."""
     try:
-        erasure.erase(session, user_id=visitor.user.id, confirmation=body.confirm, media_root=platform.settings.data_dir / "media")
+        erasure.erase(session, user_id=visitor.user.id, confirmation=body.confirm, media_root=platform.settings.data_dir / "media", mailbox=platform.mailbox)
         session.commit()
     except BaseException:
         session.rollback()

@@ -27,6 +27,7 @@ from openminis.db import Base, utcnow
 from openminis.developers.models import Developer
 from openminis.drama.models import EpisodeUnlock, SeriesUnlock, Subscription, WatchProgress
 from openminis.errors import Conflict, InvalidArgument
+from openminis.identity.mail import Mailbox
 from openminis.identity.models import AppUser, AuthSession, Authorization, EmailVerification, LoginCode, SignInLink, User, UserToken
 from openminis.payments import notifications
 from openminis.payments.models import Entitlement, Order, OrderEvent, TopUp
@@ -115,11 +116,12 @@ def _has_column(events: EventStore, column: str) -> bool:
     return True
 
 
-def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path) -> list[str]:
+def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path, mailbox: Mailbox | None = None) -> list[str]:
     """Delete the person's account (``confirmation`` must be "DELETE"): personal data erased, money
     records kept under the pseudonymous id, apps told. Returns the apps notified. Flushes only:
     the caller commits, then removes nothing more (post media goes here, before the commit, since
-    a post without its media is harmless while the reverse is not)."""
+    a post without its media is harmless while the reverse is not). ``mailbox``: the development
+    mailbox, whose kept messages to the person's addresses go too."""
     if confirmation != CONFIRMATION:
         raise InvalidArgument(f'type {CONFIRMATION} to confirm: deleting an account cannot be undone', field="confirm", code="CONFIRMATION_REQUIRED")
     user = session.get(User, user_id, with_for_update=True)
@@ -135,11 +137,18 @@ def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path
         )
         told.append(app_user.app_id)
 
-    if user.email:
-        session.execute(delete(SignInLink).where(SignInLink.email == user.email))
+    # Every address the person used or asked a mail for: the account's, the ones waiting for a code,
+    # and those of the sign-in links this person asked for (their rows go, not just their guest id).
+    emails = {user.email} if user.email else set()
+    emails |= set(session.scalars(select(EmailVerification.email).where(EmailVerification.user_id == user_id)))
+    emails |= set(session.scalars(select(SignInLink.email).where(SignInLink.guest_id == user_id)))
+    session.execute(delete(SignInLink).where(SignInLink.guest_id == user_id))
+    if emails:
+        session.execute(delete(SignInLink).where(SignInLink.email.in_(emails)))
+    if mailbox is not None:
+        mailbox.forget(emails)
     for table in (AuthSession, EmailVerification, LoginCode, UserToken, Authorization, AppUser, CloudSave, WatchProgress):
         session.execute(delete(table).where(table.user_id == user_id))
-    session.execute(update(SignInLink).where(SignInLink.guest_id == user_id).values(guest_id=None))
     # A pass would renew from the wallet of nobody: it runs to its period's end and stops.
     session.execute(update(Subscription).where(Subscription.user_id == user_id, Subscription.status == "active").values(status="cancelled"))
     session.execute(update(Developer).where(Developer.user_id == user_id).values(user_id=None))

@@ -84,6 +84,13 @@ class Mailbox:
         """Where a message goes: "email", or "log" (the development mailbox)."""
         return "email" if self.server else "log"
 
+    def forget(self, addresses: set[str]) -> None:
+        """Drop the kept messages to these addresses (an account's deletion: they hold its codes)."""
+        wanted = {address.lower() for address in addresses}
+        kept = [message for message in self.outbox if str(message["To"]).lower() not in wanted]
+        self.outbox.clear()
+        self.outbox.extend(kept)
+
     def send(self, *, to: str, subject: str, text: str) -> None:
         """Send now; MailUnavailable if the server cannot be reached or refuses the message."""
         message = EmailMessage()
