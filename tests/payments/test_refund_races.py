@@ -83,3 +83,22 @@ def test_20_concurrent_refunds_with_different_keys_never_give_back_more_than_was
     with platform.db.session() as session:
         assert session.get(Order, paid_order["id"]).status == "refunded"
     everything_verifies(platform)
+
+
+def test_a_refund_retried_with_its_key_but_another_amount_or_reason_is_refused_as_a_conflict(client, studio, player, paid_order, platform):
+    headers = {"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    url = f"/openapi/v1/orders/{paid_order['id']}/refund"
+    first = client.post(url, json={"amount": 10, "reason": "late delivery", "idempotency_key": "k1"}, headers=headers)
+    assert first.status_code == 200 and first.json()["refunded"] == 10
+
+    for other in ({"amount": 50, "reason": "late delivery"}, {"amount": 10, "reason": "something else"}):
+        retried = client.post(url, json={**other, "idempotency_key": "k1"}, headers=headers)
+        assert (retried.status_code, retried.json()["code"]) == (409, "IDEMPOTENCY_CONFLICT"), retried.text
+    # The same request, or one that leaves out what it retries (no amount: "the rest" the key refunded).
+    for same in ({"amount": 10, "reason": "late delivery"}, {"amount": 10}, {"reason": "late delivery"}):
+        assert client.post(url, json={**same, "idempotency_key": "k1"}, headers=headers).json()["refunded"] == 10
+
+    refunded, transfers, events = refund_trail(platform, paid_order["id"])
+    assert (refunded, transfers, events) == (10, [10], 1)
+    assert balance(player) == 1110
+    everything_verifies(platform)

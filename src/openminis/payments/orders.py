@@ -19,6 +19,7 @@ from openminis.pagination import decode_cursor, encode_cursor
 from openminis.payments import notifications, prices
 from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
 from openminis.wallet import service as ledger
+from openminis.wallet.models import LedgerTransfer
 from openminis.wallet.service import COIN, Leg
 
 PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -398,7 +399,18 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     # SQLite's transactions already take turns (db.py: BEGIN IMMEDIATE).
     order = session.scalars(select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)).one()
     key = f"order:{order.id}:refund:{idempotency_key}"
-    if ledger.transfer_exists(session, key):
+    done = session.scalar(select(LedgerTransfer.details).where(LedgerTransfer.idempotency_key == key))
+    if done is not None:
+        # A retry is the same request: one that states another amount or reason than the key's
+        # refund recorded would otherwise answer 200 and refund nothing (what it leaves out, e.g.
+        # no amount for "the rest", does not contradict it). Older refunds recorded no reason.
+        recorded_reason = done.get("reason")
+        if (amount is not None and amount != done.get("amount")) or (reason and recorded_reason is not None and reason[:200] != recorded_reason):
+            session.rollback()
+            raise Conflict(
+                f"this idempotency key refunded {done.get('amount')} coins (reason {recorded_reason!r}); a retry must ask the same",
+                code="IDEMPOTENCY_CONFLICT", field="idempotency_key",
+            )
         session.commit()  # nothing written: ends the transaction, and with it the row's lock
         return Refunded(order, 0, attribution.NONE)
     if order.status not in ("paid", "consumed", "partially_refunded"):
@@ -434,7 +446,7 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
             Leg(ledger.account_id(session, "platform_revenue"), -fee_part),
             *creator_legs,
         ],
-        details={"order_id": order.id, "app_id": order.app_id, "amount": amount, "fee": fee_part, "commission": clawed},
+        details={"order_id": order.id, "app_id": order.app_id, "amount": amount, "fee": fee_part, "commission": clawed, "reason": reason[:200]},
     )
     full = order.refunded == order.amount
     order.status = "refunded" if full else "partially_refunded"
