@@ -5,6 +5,7 @@ episode's URL is a public link."""
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 from openminis.db import utcnow
@@ -131,3 +132,91 @@ def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_go
         session.query(EpisodeUnlock).filter_by(episode_id=episode_id).delete()
         session.commit()
     assert browser(client).get(url).status_code == 403
+
+
+def person_bound_hls(player, series_id: str, number: int):
+    response = player.post(f"/api/dramas/{series_id}/episodes/{number}/playback", params={"bound": "person"})
+    assert response.status_code == 200, response.text
+    return urlsplit(response.json()["urls"]["hls"])
+
+
+def first_line(playlist) -> str:
+    assert playlist.status_code == 200, playlist.text
+    return next(line for line in playlist.text.splitlines() if line and not line.startswith("#"))
+
+
+def later(monkeypatch, seconds: float) -> None:
+    """The media links' clock (only theirs) moves ``seconds`` ahead of the real one."""
+    real = time.time
+    monkeypatch.setattr(access, "time", SimpleNamespace(time=lambda: real() + seconds))
+
+
+def test_a_paid_episode_playlist_line_opens_only_segments_and_variant_playlists_never_the_master_or_a_whole_file(client, series, player, platform):
+    grant(platform, player, series["id"], 4)
+    hls = person_bound_hls(player, series["id"], 4)
+    folder = hls.path.rsplit("/", 1)[0]
+    stranger = browser(client)  # the link alone, as anyone holding it has it
+    variant_line = first_line(stranger.get(f"{hls.path}?{hls.query}"))
+    renewed = variant_line.split("?", 1)[1]
+    assert first_line(stranger.get(f"{folder}/{variant_line}")).startswith("seg-")
+    variant_folder = variant_line.split("?", 1)[0].rsplit("/", 1)[0]
+    assert stranger.get(f"{folder}/{variant_folder}/seg-000.ts?{renewed}").status_code == 200
+    for path in ("master.m3u8", "720p.mp4", "480p.mp4", "poster.jpg", f"{variant_folder}/../master.m3u8"):
+        refused = stranger.get(f"{folder}/{path}?{renewed}", headers={"Range": "bytes=0-9"})
+        assert refused.status_code == 403, (path, refused.status_code)
+    # Nor does dropping the line's "o" turn it into an entry link: the signatures differ.
+    entry_like = "&".join(part for part in renewed.split("&") if not part.startswith("o="))
+    assert stranger.get(f"{folder}/master.m3u8?{entry_like}").status_code == 403
+
+
+def test_a_paid_episode_playlist_never_renews_its_lines_beyond_the_first_links_expiry_plus_the_episodes_length(client, series, player, platform, monkeypatch):
+    grant(platform, player, series["id"], 4)
+    hls = person_bound_hls(player, series["id"], 4)
+    folder = hls.path.rsplit("/", 1)[0]
+    first_expiry = int(parse_qs(hls.query)["exp"][0])
+    with platform.db.session() as session:
+        last = int(first_expiry + session.get(Episode, hls.path.split("/")[3]).duration_ms / 1000)
+    stranger = browser(client)
+    variant_line = first_line(stranger.get(f"{hls.path}?{hls.query}"))
+    variant, renewed = variant_line.split("?", 1)
+    variant_folder = variant.rsplit("/", 1)[0]
+    assert int(parse_qs(renewed)["exp"][0]) == last
+    # The first link has expired: the master playlist (which signs its lines) is closed with it.
+    later(monkeypatch, first_expiry + 1 - time.time())
+    assert stranger.get(f"{hls.path}?{hls.query}").json()["code"] == "MEDIA_LINK_EXPIRED"
+    assert stranger.get(f"{hls.path}?{renewed}").status_code == 403
+    # The variant playlist, fetched again and again just before its lines run out, signs them no further.
+    later(monkeypatch, last - 5 - time.time())
+    segment_line = first_line(stranger.get(f"{folder}/{variant_line}"))
+    assert int(parse_qs(segment_line.split("?", 1)[1])["exp"][0]) == last
+    assert int(parse_qs(first_line(stranger.get(f"{folder}/{variant_folder}/index.m3u8?{segment_line.split('?', 1)[1]}")).split("?", 1)[1])["exp"][0]) == last
+    assert stranger.get(f"{folder}/{variant_folder}/{segment_line}").status_code == 200
+    later(monkeypatch, last + 1 - time.time())
+    assert stranger.get(f"{folder}/{variant_folder}/{segment_line}").json()["code"] == "MEDIA_LINK_EXPIRED"
+    assert stranger.get(f"{folder}/{variant_line}").json()["code"] == "MEDIA_LINK_EXPIRED"
+
+
+def test_a_paid_episode_links_live_the_configured_minutes(client, series, player, platform, monkeypatch):
+    grant(platform, player, series["id"], 4)
+    monkeypatch.setattr(platform.settings, "paid_media_url_seconds", 30)
+    hls = person_bound_hls(player, series["id"], 4)
+    first_expiry = int(parse_qs(hls.query)["exp"][0])
+    assert first_expiry <= time.time() + 30
+    with platform.db.session() as session:
+        length = session.get(Episode, hls.path.split("/")[3]).duration_ms / 1000
+    line = first_line(browser(client).get(f"{hls.path}?{hls.query}"))
+    assert int(parse_qs(line.split("?", 1)[1])["exp"][0]) == int(first_expiry + length) < time.time() + 30 + length + 1
+
+
+def test_a_session_bound_paid_episode_url_is_refused_once_its_person_may_no_longer_watch(client, series, player, platform):
+    grant(platform, player, series["id"], 4)
+    hls = urlsplit(urls_of(player, series["id"], 4)["urls"]["hls"])
+    folder = hls.path.rsplit("/", 1)[0]
+    variant_line = first_line(player.get(f"{hls.path}?{hls.query}"))
+    with platform.db.session() as session:  # access is gone (a refund, a revoked unlock)
+        session.query(EpisodeUnlock).filter_by(user_id=user_id_of(player)).delete()
+        session.commit()
+    assert player.post(f"/api/dramas/{series['id']}/episodes/4/playback").status_code == 402
+    for url in (f"{hls.path}?{hls.query}", f"{folder}/{variant_line}", f"{folder}/720p.mp4?{hls.query}"):
+        refused = player.get(url, headers={"Range": "bytes=0-9"})
+        assert refused.status_code == 403 and refused.json()["code"] == "MEDIA_LINK_NOT_YOURS", url

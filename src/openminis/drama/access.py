@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import posixpath
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -217,14 +218,22 @@ def person_viewer(user_id: str) -> Viewer:
     return Viewer(key=f"person:{user_id}", person=user_id)
 
 
-def _signature(secret: str, episode_id: str, media_key: str, expires: int, viewer: str = "") -> str:
-    message = f"drama-media\0{episode_id}\0{media_key}\0{expires}\0{viewer}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+def _signature(secret: str, episode_id: str, media_key: str, expires: int, viewer: str = "", origin: int | None = None) -> str:
+    """An entry link's signature (``origin`` None: it opens any of the episode's files), or a
+    playlist line's (``origin``, the entry link's own expiry: it opens only segments and variant
+    playlists). The two messages differ from their first field, so one never passes for the other."""
+    if origin is None:
+        message = f"drama-media\0{episode_id}\0{media_key}\0{expires}\0{viewer}"
+    else:
+        message = f"drama-media-segments\0{episode_id}\0{media_key}\0{expires}\0{origin}\0{viewer}"
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def media_query(secret: str, episode: Episode, expires: int, viewer: Viewer = ANYONE) -> str:
-    """The query string that opens an episode's media until ``expires``, for ``viewer``."""
-    query = f"exp={expires}&sig={_signature(secret, episode.id, episode.media_key or '', expires, viewer.key)}"
+def media_query(secret: str, episode: Episode, expires: int, viewer: Viewer = ANYONE, origin: int | None = None) -> str:
+    """The query string that opens an episode's media until ``expires``, for ``viewer``; with
+    ``origin`` (the entry link's expiry, carried as ``o``) only its segments and variant playlists."""
+    carried = f"&o={origin}" if origin is not None else ""
+    query = f"exp={expires}{carried}&sig={_signature(secret, episode.id, episode.media_key or '', expires, viewer.key, origin)}"
     return f"{query}&u={viewer.person}" if viewer.person else query
 
 
@@ -253,42 +262,60 @@ def playback(
 
 
 NOT_YOURS = "this media link is for another viewer; open the episode in the player"
+ENTRY_FILES = ("master.m3u8",)
 
 
-def check_media_url(session: Session, secret: str, episode: Episode, *, exp: str, sig: str, person: str, session_token: str | None) -> Viewer:
+def _segment_file(path: str) -> bool:
+    """What a playlist line may open: a segment or a variant playlist, which live in the variants'
+    folders; never the master playlist beside them (fetching it again would sign its lines anew)
+    nor a whole file (.mp4) or a picture."""
+    normal = posixpath.normpath(path)
+    return "/" in normal and not normal.startswith(("/", "..")) and normal.endswith((".ts", ".m3u8")) and posixpath.basename(normal) not in ENTRY_FILES
+
+
+def check_media_url(
+    session: Session, secret: str, episode: Episode, *, exp: str, sig: str, person: str, session_token: str | None, path: str = "", origin: str = "",
+) -> Viewer:
     """Whom the URL was made for, if its signature holds for this request and it has not expired;
     raises 403 otherwise. A paid episode's URL holds only with the cookie of the session it was
-    made for while that session is signed in, or, made for a person (``person``, the URL's ``u``),
-    while that person may still watch the episode."""
-    if not exp.isdigit() or len(exp) > 12:
+    made for while that session is signed in, or, made for a person (``person``, the URL's ``u``);
+    either way only while that person may still watch the episode. A playlist line's URL
+    (``origin``, its ``o``) opens only segments and variant playlists (``path``)."""
+    if not exp.isdigit() or len(exp) > 12 or (origin and (not origin.isdigit() or len(origin) > 12)):
         raise MediaRefused("this media link is not valid")
     expires = int(exp)
     series = session.get(Series, episode.series_id)
     viewer = ANYONE
+    user_id = None
     if series is None or episode.number > series.free_episodes:
         if person:
-            viewer = person_viewer(person)
-        elif session_token and identity.user_for_token(session, session_token):
-            viewer = session_viewer(session_token)
+            viewer, user_id = person_viewer(person), person
+        elif session_token and (user := identity.user_for_token(session, session_token)):
+            viewer, user_id = session_viewer(session_token), user.id
         else:
             raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS")
-    if not hmac.compare_digest(_signature(secret, episode.id, episode.media_key or "", expires, viewer.key).encode(), (sig or "").encode()):
+    expected = _signature(secret, episode.id, episode.media_key or "", expires, viewer.key, int(origin) if origin else None)
+    if not hmac.compare_digest(expected.encode(), (sig or "").encode()):
         raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS") if viewer.key else MediaRefused("this media link is not valid")
+    if origin and not _segment_file(path):
+        raise MediaRefused("a playlist's link opens only the playlist's own segments; open the episode in the player", code="MEDIA_LINK_NOT_YOURS")
     if expires < time.time():
         raise MediaRefused("this media link has expired; ask for a new one", code="MEDIA_LINK_EXPIRED")
-    if viewer.person and (series is None or not access(session, viewer.person, series, episode)):
+    if user_id is not None and (series is None or not access(session, user_id, series, episode)):
         raise MediaRefused("this episode is no longer open to the person this link was made for", code="MEDIA_LINK_NOT_YOURS")
     return viewer
 
 
-def playlist_query(secret: str, episode: Episode, exp: str, sig: str, viewer: Viewer) -> str:
+def playlist_query(secret: str, episode: Episode, exp: str, sig: str, viewer: Viewer, origin: str = "") -> str:
     """The query the lines of an HLS playlist carry. A paid episode's segments are fetched as the
-    episode plays, long after the playlist: they get a signature, bound to the same viewer, that
-    lasts the episode's length (minutes: see max_episode_seconds) beyond the link's own minutes."""
+    episode plays, after the entry link expired: they get a signature, bound to the same viewer,
+    that opens only segments and variant playlists until the entry link's own expiry (``exp``, or
+    the ``origin`` a line's query carries) plus the episode's length. Counted from that expiry,
+    never from now, so fetching a playlist again never pushes it further."""
     if not viewer.key:
         return f"exp={exp}&sig={sig}"
-    lasts = PAID_URL_LIFETIME.total_seconds() + episode.duration_ms / 1000
-    return media_query(secret, episode, max(int(exp), int(time.time() + lasts)), viewer)
+    first = int(origin or exp)
+    return media_query(secret, episode, int(first + episode.duration_ms / 1000), viewer, origin=first)
 
 
 def save_progress(session: Session, *, user_id: str, series_id: str, number: int, position_ms: int) -> None:

@@ -140,7 +140,7 @@ def cancel(subscription_id: str = Path(max_length=32), visitor: Visitor = Depend
 def media(
     request: Request, episode_id: str = Path(max_length=32), media_key: str = Path(max_length=80), path: str = Path(max_length=80),
     exp: str = Query(default="", max_length=12), sig: str = Query(default="", max_length=64), u: str = Query(default="", max_length=32),
-    cover: str = Query(default="", max_length=4),
+    o: str = Query(default="", max_length=12), cover: str = Query(default="", max_length=4),
     session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
 ):
     """Episode media, only through a signed, unexpired URL; a paid episode's only with the cookie of
@@ -153,7 +153,9 @@ def media(
         raise NotFound("no such media")
     viewer = access.ANYONE
     if not public:
-        viewer = access.check_media_url(session, platform.secret, episode, exp=exp, sig=sig, person=u, session_token=session_token(request, platform))
+        viewer = access.check_media_url(
+            session, platform.secret, episode, exp=exp, sig=sig, person=u, session_token=session_token(request, platform), path=path, origin=o,
+        )
     folder = platform.settings.data_dir / "media" / "drama" / media_key
     target = (folder / path).resolve()
     if folder.resolve() not in target.parents or not target.is_file():
@@ -161,7 +163,7 @@ def media(
     suffix = FilePath(path).suffix
     if suffix == ".m3u8":
         # Each segment and variant must carry a signature, or the player could not fetch them.
-        query = access.playlist_query(platform.secret, episode, exp, sig, viewer)
+        query = access.playlist_query(platform.secret, episode, exp, sig, viewer, origin=o)
         lines = [line if not line or line.startswith("#") else f"{line}?{query}" for line in target.read_text().splitlines()]
         return Response("\n".join(lines) + "\n", media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "private, no-store"})
     max_age = 86_400 if public else max(0, int(exp) - int(time.time()))
