@@ -100,3 +100,21 @@ def test_the_async_client_fetches_the_keys(client, studio, key):
             return await AsyncMinisClient(studio.app_id, studio.secret, http=http).reward_keys()
 
     assert [k["kid"] for k in asyncio.run(fetch())["keys"]] == [key.kid]
+
+
+def test_the_first_reward_key_is_made_in_a_read_session_though_another_request_wrote_after_its_read(platform, monkeypatch):
+    # GET /openapi/v1/.well-known/reward-keys runs in a read session; on SQLite its first write,
+    # after another request's commit, failed with SQLITE_BUSY_SNAPSHOT (a 503).
+    made = signing._new_key
+
+    def another_request_commits_first(now):
+        with platform.db.session() as other:
+            other.add(made(now))
+            other.commit()
+        return made(now)
+
+    monkeypatch.setattr(signing, "_new_key", another_request_commits_first)
+    with platform.db.read_session() as session:
+        key = signing.current_key(session)
+        listed = [k.kid for k in signing.public_keys(session, timedelta(days=1))]
+    assert key.kid in listed and len(listed) == 2  # both first users' keys are listed; the newer signs

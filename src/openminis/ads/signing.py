@@ -45,6 +45,9 @@ def current_key(session: Session) -> SigningKey:
     key = session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc(), SigningKey.kid.desc()).limit(1))
     if key is None:
         # Two first users may each make one; both are listed, the newer signs. Harmless.
+        # End the read first: in a GET's read session on SQLite, a write after another request's
+        # commit fails (SQLITE_BUSY_SNAPSHOT) unless it opens its own transaction (db.py).
+        session.commit()
         key = _new_key(utcnow())
         session.add(key)
         session.commit()
