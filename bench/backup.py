@@ -49,7 +49,7 @@ def shopper(server: LiveServer) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=30)
     client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
     pack = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == "coins-6500")
-    topup = client.post("/api/wallet/topups", json={"pack_id": pack["id"], "amount": pack["amount"], "currency": pack["currency"]}).json()
+    topup = client.post("/api/wallet/topups", json={"pack_id": pack["id"], "amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]}).json()
     client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
     return client
 

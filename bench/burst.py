@@ -58,6 +58,8 @@ def funded_person(server: LiveServer, pack: str = "coins-100") -> dict:
         client.headers["X-CSRF-Token"] = csrf
         shown = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == pack)
         body = {"pack_id": pack} | {field: shown[field] for field in ("amount", "currency") if field in _topup_fields()}
+        if "coins" in _topup_fields():
+            body["coins"] = shown["coins"] + shown["bonus_coins"]
         topup = client.post("/api/wallet/topups", json=body)
         assert topup.status_code in (200, 201), topup.text
         paid = client.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"})

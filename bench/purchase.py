@@ -36,7 +36,7 @@ MANIFEST = {
 
 async def fund_player(server: LiveServer) -> httpx.AsyncClient:
     client = await guest(server)
-    topup = (await client.post("/api/wallet/topups", json={"pack_id": "coins-6500", "amount": 4999, "currency": "USD"})).json()
+    topup = (await client.post("/api/wallet/topups", json={"pack_id": "coins-6500", "amount": 4999, "currency": "USD", "coins": 6500})).json()
     paid = (await client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})).json()
     assert paid["status"] == "succeeded", paid
     return client

@@ -38,7 +38,7 @@ def shopper(server: LiveServer) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=30)
     client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
     pack = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == "coins-550")
-    topup = client.post("/api/wallet/topups", json={"pack_id": pack["id"], "amount": pack["amount"], "currency": pack["currency"]})
+    topup = client.post("/api/wallet/topups", json={"pack_id": pack["id"], "amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]})
     assert topup.status_code == 201, topup.text
     paid = client.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
     assert paid.json()["status"] == "succeeded", paid.text

@@ -125,3 +125,13 @@ def test_a_top_up_whose_pack_price_changed_is_refused_and_goes_through_at_the_ne
     paid = player.post(f"/api/wallet/topups/{started.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"}, headers=csrf_of(player))
     assert paid.json()["status"] == "succeeded" and balance(player) == 550
     verified(platform)
+
+
+def test_a_top_up_must_say_the_coins_the_person_saw_or_is_refused_before_anything_is_charged(client, player, platform):
+    # Without the coins, a pack that now gives fewer coins at the same price was bought unnoticed.
+    shown = shown_pack(player, "coins-550")
+    without_coins = {field: value for field, value in shown.items() if field != "coins"}
+    refused = player.post("/api/wallet/topups", json=without_coins, headers=csrf_of(player))
+    assert refused.status_code == 422 and "coins" in refused.text
+    assert rows(platform, TopUp) == 0
+    assert player.post("/api/wallet/topups", json=shown, headers=csrf_of(player)).status_code == 201

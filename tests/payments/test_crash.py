@@ -26,7 +26,7 @@ def player(server: LiveServer) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=10)
     token = client.get("/api/me").json()["csrf_token"]
     client.headers["X-CSRF-Token"] = token
-    topup = client.post("/api/wallet/topups", json={"pack_id": "coins-550", "amount": 499, "currency": "USD"}).json()
+    topup = client.post("/api/wallet/topups", json={"pack_id": "coins-550", "amount": 499, "currency": "USD", "coins": 550}).json()
     assert client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"}).json()["status"] == "succeeded"
     return client
 

@@ -44,13 +44,16 @@ class PriceChanged(PlatformError):
 
 def confirm(now: Price, *, amount: int | None, currency: str | None, coins: int | None = None, what: str) -> int:
     """The amount to charge: ``now.amount``, if it is what the person confirmed (``amount`` in
-    ``currency``, and for a coin pack the ``coins`` when the sheet sent them). Raises otherwise."""
+    ``currency``, and for a coin pack the ``coins`` too). Raises otherwise."""
     if amount is None or currency is None:
         # Clients from before prices were confirmed: refused, never charged at a price they did not send.
         raise InvalidArgument("amount and currency are required: the price the person confirmed", field="amount")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
         raise InvalidArgument("amount is a whole number in minor units", field="amount")
-    if (amount, currency.upper()) != (now.amount, now.currency) or (coins is not None and now.coins is not None and coins != now.coins):
+    if now.coins is not None and coins is None:
+        # Without them, a pack that now gives fewer coins for the same price is bought unnoticed.
+        raise InvalidArgument("coins is required: the coins the pack showed", field="coins")
+    if (amount, currency.upper()) != (now.amount, now.currency) or (now.coins is not None and coins != now.coins):
         raise PriceChanged(now, what)
     return now.amount
 

@@ -40,7 +40,8 @@ class TopUpIn(Strict):
     market: str = Field(default="US", max_length=8)
     amount: int = ConfirmedAmount
     currency: str = ConfirmedCurrency
-    coins: int | None = Field(default=None, ge=1, description="the coins the pack showed (checked when sent)")
+    # Required: without it a pack that now gives fewer coins for the same price was bought unnoticed.
+    coins: int = Field(ge=1, le=100_000_000, description="the coins the pack showed (its coins and bonus coins)")
     # Only the provider the platform offers (PackList.provider) is accepted.
     provider: Literal["sandbox", "stripe"] | None = None
 
