@@ -4,7 +4,6 @@ memory read from /proc), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import select
 import socket
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.concurrency import run_async
 from openminis.liveserver import LiveServer
 from openminis.web.body_limit import LimitBody
 from tests.conftest import unavailable
@@ -162,6 +162,6 @@ def test_a_body_longer_than_its_content_length_is_counted_and_refused_at_the_lim
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": [(b"content-length", b"1000")], "state": {}}
-    asyncio.run(LimitBody(app, MB)(scope, receive, send))
+    run_async(LimitBody(app, MB)(scope, receive, send))
     assert sent[0]["status"] == 413 and json.loads(sent[1]["body"])["code"] == "BODY_TOO_LARGE"
     assert pulled <= MB + CHUNK

@@ -21,7 +21,7 @@ from openminis.drama.openapi import router as drama_openapi_router
 from openminis.analytics.openapi import router as reports_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
-from openminis.web.dependencies import get_platform, get_session
+from openminis.web.dependencies import get_session
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
 

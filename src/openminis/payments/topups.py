@@ -41,8 +41,8 @@ def ensure_default_packs(session: Session) -> None:
         return
     # End the read first: in a GET's read session on SQLite a write must open its transaction (db.py).
     session.commit()
-    for sort, (pack_id, coins, bonus, prices) in enumerate(DEFAULT_PACKS):
-        session.add(CoinPack(id=pack_id, coins=coins, bonus_coins=bonus, sort=sort, prices={m: {"currency": c, "amount": a} for m, (c, a) in prices.items()}))
+    for sort, (pack_id, coins, bonus, pack_prices) in enumerate(DEFAULT_PACKS):
+        session.add(CoinPack(id=pack_id, coins=coins, bonus_coins=bonus, sort=sort, prices={m: {"currency": c, "amount": a} for m, (c, a) in pack_prices.items()}))
     try:
         session.commit()
     except IntegrityError:
