@@ -28,4 +28,6 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 
-exec .venv/bin/pytest -p no:cacheprovider "$@"
+# Two workers (this machine has two cores); a test file stays on one worker, so its module and
+# session fixtures (a live server, a browser) are made once. Each worker has its own databases.
+exec .venv/bin/pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
