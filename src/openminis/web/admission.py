@@ -30,8 +30,7 @@ from starlette.requests import Request
 
 from openminis.db import Database
 from openminis.errors import PlatformError
-
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+from openminis.web.limits import SAFE_METHODS
 
 
 class Overloaded(PlatformError):
@@ -48,7 +47,7 @@ def writes(endpoint: Callable) -> Callable:
 
 
 def reads_only(request: Request) -> bool:
-    return request.method in READ_METHODS and not getattr(request.scope.get("endpoint"), "minis_writes", False)
+    return request.method in SAFE_METHODS and not getattr(request.scope.get("endpoint"), "minis_writes", False)
 
 
 class Gate:
