@@ -26,6 +26,16 @@ def password_sign_in(browser_, email: str, password: str = "correct horse batter
     return browser_.post("/api/account/sign-in", json={"email": email, "password": password}, headers=csrf_of(browser_))
 
 
+def unproved_account(platform, email: str, password: str) -> str:
+    """A row as the old code left it: an email and a password, never proved."""
+    with platform.db.session() as session:
+        user = new_user(session, kind="full", email=email)
+        user.password_hash = hasher.hash(password)
+        user_id = user.id
+        session.commit()
+    return user_id
+
+
 def test_registering_gives_the_email_only_when_the_mailed_code_comes_back(client):
     guest = who(client)["id"]
     sent = register(client, "Ada@Example.com")
@@ -86,12 +96,7 @@ def test_the_owners_sign_in_link_does_not_land_in_a_squatters_waiting_registrati
 
 
 def test_an_account_registered_before_verification_gives_up_the_email_when_its_owner_proves_it(client, platform):
-    # A row as the old code left it: an email and a password, never proved.
-    with platform.db.session() as session:
-        squatter = new_user(session, kind="full", email="victim@example.com")
-        squatter.password_hash = hasher.hash("mallory's password")
-        squatter_id = squatter.id
-        session.commit()
+    squatter_id = unproved_account(platform, "victim@example.com", "mallory's password")
     assert password_sign_in(browser(client), "victim@example.com", "mallory's password").status_code == 200
 
     victim = client
@@ -104,10 +109,7 @@ def test_an_account_registered_before_verification_gives_up_the_email_when_its_o
 
 
 def test_an_account_registered_before_verification_can_prove_its_own_email(client, platform):
-    with platform.db.session() as session:
-        old = new_user(session, kind="full", email="old@example.com")
-        old.password_hash = hasher.hash("an old password")
-        session.commit()
+    unproved_account(platform, "old@example.com", "an old password")
     password_sign_in(client, "old@example.com", "an old password")
     assert who(client)["email_verified"] is False
 
@@ -135,11 +137,7 @@ def test_a_code_is_void_after_five_wrong_tries_even_when_guessed_at_once(client)
 
 
 def test_an_account_registered_before_verification_proves_its_email_by_a_link_it_asked_for_itself(client, platform):
-    with platform.db.session() as session:
-        old = new_user(session, kind="full", email="old@example.com")
-        old.password_hash = hasher.hash("an old password")
-        old_id = old.id
-        session.commit()
+    old_id = unproved_account(platform, "old@example.com", "an old password")
     password_sign_in(client, "old@example.com", "an old password")
 
     token = ask_for_link(client, "old@example.com")
