@@ -35,13 +35,11 @@ from openminis.errors import InvalidArgument, PlatformError
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
 from openminis.pagination import decode_cursor, encode_cursor
+from openminis.payments import notifications
 
 JOB = "ads.verify_reward"
-# The notifications' schedule (payments/notifications.py): the last try 76 h after the first.
-SCHEDULE = tuple(
-    timedelta(seconds=s)
-    for s in (10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 24 * 3600, 24 * 3600)
-)
+# The notifications' schedule, not a copy of it: the last try 76 h after the first.
+SCHEDULE = notifications.SCHEDULE
 POLICY = jobs.Policy(schedule=SCHEDULE)
 
 
