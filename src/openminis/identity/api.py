@@ -24,7 +24,8 @@ from openminis.ratelimit import Rate
 from openminis.runtime.schemas import Ok
 from openminis.wallet import service as wallet
 from openminis.web.dependencies import (
-    Visitor, changing_visitor, clear_session_cookie, cookie_name, current_visitor, get_platform, get_session, set_session_cookie,
+    Visitor, changing_visitor, clear_session_cookie, cookie_name, current_visitor, get_platform, get_session, set_host_cookie,
+    set_session_cookie,
 )
 from openminis.web.pages import _page as host_page
 
@@ -160,16 +161,13 @@ def request_link(
     """Email a one-time sign-in link (without MINIS_SMTP_URL, the server's log is the mailbox).
     The browser gets a cookie that lets the link recognise it when it is opened here."""
     _mail_guard(platform, request, session, visitor.user, body.email)
-    name = cookie_name(platform, LINK_COOKIE)
-    browser = request.cookies.get(name, "")
+    browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
     if not 20 <= len(browser) <= 64:
         browser = secrets.token_urlsafe(24)
     accounts.request_sign_in_link(
         session, platform.mailbox, email=body.email, requester=visitor.user, browser=browser, public_url=platform.settings.public_url
     )
-    https = platform.settings.public_url.startswith("https")
-    ttl = int(accounts.LINK_TTL.total_seconds())
-    response.set_cookie(name, browser, max_age=ttl, httponly=True, samesite="lax", secure=https, path="/")
+    set_host_cookie(response, platform, LINK_COOKIE, browser, max_age=int(accounts.LINK_TTL.total_seconds()))
     return LinkSent(delivery=platform.mailbox.delivery)
 
 

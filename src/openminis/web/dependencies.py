@@ -25,7 +25,7 @@ def cookie_name(platform: Platform, name: str) -> str:
     with Secure, Path=/ and no Domain, so a sibling subdomain (an app's origin under the host's
     domain) can neither set nor shadow it ("cookie tossing"). Plain http (localhost) cannot
     have Secure cookies everywhere, so it keeps the bare name."""
-    return f"__Host-{name}" if platform.settings.public_url.startswith("https://") else name
+    return f"__Host-{name}" if _secure(platform) else name
 
 
 def session_token(request: Request, platform: Platform) -> str | None:
@@ -74,22 +74,22 @@ def current_visitor(
     return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)
 
 
+def _secure(platform: Platform) -> bool:
+    return platform.settings.public_url.startswith("https://")
+
+
+def set_host_cookie(response: Response, platform: Platform, name: str, value: str, *, max_age: int) -> None:
+    """A host cookie under this deployment's name for it (cookie_name). No Domain, ever: the
+    cookie stays on the host's own name, out of every app's reach."""
+    response.set_cookie(cookie_name(platform, name), value, max_age=max_age, httponly=True, samesite="lax", secure=_secure(platform), path="/")
+
+
 def set_session_cookie(response: Response, platform: Platform, token: str) -> None:
-    # No Domain, ever: the cookie stays on the host's own name, out of every app's reach.
-    response.set_cookie(
-        cookie_name(platform, SESSION_COOKIE),
-        token,
-        max_age=COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=platform.settings.public_url.startswith("https"),
-        path="/",
-    )
+    set_host_cookie(response, platform, SESSION_COOKIE, token, max_age=COOKIE_MAX_AGE)
 
 
 def clear_session_cookie(response: Response, platform: Platform) -> None:
-    secure = platform.settings.public_url.startswith("https")
-    response.delete_cookie(cookie_name(platform, SESSION_COOKIE), path="/", secure=secure, httponly=True, samesite="lax")
+    response.delete_cookie(cookie_name(platform, SESSION_COOKIE), path="/", secure=_secure(platform), httponly=True, samesite="lax")
 
 
 async def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:
