@@ -19,7 +19,6 @@ from openminis.pagination import decode_cursor, encode_cursor
 from openminis.payments import notifications, prices
 from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
 from openminis.wallet import service as ledger
-from openminis.wallet.models import LedgerTransfer
 from openminis.wallet.service import COIN, Leg
 
 PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -399,7 +398,7 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     # SQLite's transactions already take turns (db.py: BEGIN IMMEDIATE).
     order = session.scalars(select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)).one()
     key = f"order:{order.id}:refund:{idempotency_key}"
-    done = session.scalar(select(LedgerTransfer.details).where(LedgerTransfer.idempotency_key == key))
+    done = ledger.transfer_details(session, key)
     if done is not None:
         # A retry is the same request: one that states another amount or reason than the key's
         # refund recorded would otherwise answer 200 and refund nothing (what it leaves out, e.g.

@@ -185,8 +185,9 @@ def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg
     return Transfer(id=existing.id, idempotency_key=existing.idempotency_key)
 
 
-def transfer_exists(session: Session, key: str) -> bool:
-    return session.scalar(select(LedgerTransfer.id).where(LedgerTransfer.idempotency_key == key)) is not None
+def transfer_details(session: Session, key: str) -> dict | None:
+    """The details recorded with the transfer of this idempotency key; None when there is none."""
+    return session.scalar(select(LedgerTransfer.details).where(LedgerTransfer.idempotency_key == key))
 
 
 @dataclass(frozen=True)
