@@ -20,6 +20,18 @@ PROBE = "pay-probe"
 PROBE_PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "packages" / "pay-probe"
 
 
+def ship_probe(browser, live_server, email: str, app_id: str, name: str) -> str:
+    """A studio (signed in as ``email``) registers ``app_id`` and uploads the probe as it; the app's secret."""
+    studio_host, studio_context = new_host(browser, live_server)
+    try:
+        studio = Developer(studio_host, email)
+        secret = studio.register_app(app_id, name)
+        studio.upload(app_id, package_zip(PROBE_PACKAGE, manifest={"id": app_id, "name": name}))
+    finally:
+        studio_context.close()
+    return secret
+
+
 def test_a_player_short_of_coins_tops_up_on_the_pay_sheet_buys_the_golden_bird_and_keeps_it_after_a_reload(host):
     host.open("?prewarm=0")
     assert host.balance() == 0
@@ -139,13 +151,7 @@ def test_a_declined_card_is_explained_and_another_card_tops_up_from_the_me_scree
 
 def test_an_order_made_by_the_games_backend_is_shown_and_paid_on_the_host_sheet(browser, live_server, host):
     # A studio ships the probe as `order-demo`, with a backend holding its secret.
-    studio_host, studio_context = new_host(browser, live_server)
-    try:
-        studio = Developer(studio_host, "orders@example.com")
-        secret = studio.register_app("order-demo", "Order Demo")
-        studio.upload("order-demo", package_zip(PROBE_PACKAGE, manifest={"id": "order-demo", "name": "Order Demo"}))
-    finally:
-        studio_context.close()
+    secret = ship_probe(browser, live_server, "orders@example.com", "order-demo", "Order Demo")
 
     host.open("?prewarm=0")
     assert host.top_up("coins-100") == 100
@@ -180,13 +186,7 @@ def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothin
     """Issue 12, item 1: the sheet said "Pay 1 coins", the developer changed the price to 90, the
     tap charged 90. Now the tap carries the price shown; the platform refuses the other one, and the
     sheet shows the new price for a new confirmation."""
-    studio_host, studio_context = new_host(browser, live_server)
-    try:
-        studio = Developer(studio_host, "prices@example.com")
-        secret = studio.register_app("price-demo", "Price Demo")
-        studio.upload("price-demo", package_zip(PROBE_PACKAGE, manifest={"id": "price-demo", "name": "Price Demo"}))
-    finally:
-        studio_context.close()
+    secret = ship_probe(browser, live_server, "prices@example.com", "price-demo", "Price Demo")
     backend = MinisClient("price-demo", secret, base_url=live_server.url)
 
     host.open("?prewarm=0")
