@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.load import SERVER_ENV, write_package
-from openminis.liveserver import LiveServer, scratch_postgres
+from openminis.liveserver import LiveServer, run_apart, scratch_postgres
 
 APP_ID = "burst-shop"
 PRODUCT = {"id": "pebble", "type": "consumable", "price": 1, "title": {"en": "Pebble"}}
@@ -110,7 +110,7 @@ async def _burst(server: LiveServer, person: dict, method: str, path: str, bodie
 
 def burst(server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]) -> list[tuple[int, float, dict, dict]]:
     """Every request sent at once, each on its own connection: (status, seconds, json, headers) of each."""
-    return asyncio.run(_burst(server, person, method, path, bodies))
+    return run_apart(_burst(server, person, method, path, bodies))
 
 
 async def _raw_burst(server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]) -> list[tuple[int, float, dict, dict]]:
@@ -153,7 +153,7 @@ def raw_burst(server: LiveServer, person: dict, method: str, path: str, bodies: 
     """``burst`` with a client that costs next to nothing: each request written whole on a new
     connection (opened in the burst), its answer read by Content-Length. httpx's own parsing of
     200 exchanges takes more CPU than the server's work, on the same two cores."""
-    return asyncio.run(_raw_burst(server, person, method, path, bodies))
+    return run_apart(_raw_burst(server, person, method, path, bodies))
 
 
 def percentile(values: list[float], q: float) -> float:

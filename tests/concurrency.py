@@ -34,12 +34,3 @@ def race(workers: int, attempts: int, attempt: Callable[[int, int], str]) -> Cou
         raise errors[0]
     return outcomes
 
-
-def run_async(coroutine):
-    """``asyncio.run`` on a thread of its own: the browser tests' Playwright keeps an event loop
-    running on the main thread for the whole session, where ``asyncio.run`` refuses to start."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from tests.concurrency import run_async
+from openminis.liveserver import run_apart
 from openminis.app import create_app
 from openminis.platform import Platform
 from openminis.web.admission import Gate
@@ -46,7 +46,7 @@ def test_a_gate_gives_back_every_slot_when_waiters_time_out_are_cancelled_or_ser
         assert errors == []
         return gate.free, len(gate.waiters), most_inside
 
-    free, waiting, most_inside = run_async(scenario())
+    free, waiting, most_inside = run_apart(scenario())
     assert (free, waiting) == (3, 0)
     assert most_inside == 3
 
@@ -70,7 +70,7 @@ def test_a_slot_freed_goes_to_the_longest_waiter_before_a_newcomer():
         await asyncio.gather(first, second)
         return order
 
-    assert run_async(scenario()) == ["first", "newcomer"]
+    assert run_apart(scenario()) == ["first", "newcomer"]
 
 
 def test_a_waiter_past_its_deadline_gets_timeout_error():
@@ -83,7 +83,7 @@ def test_a_waiter_past_its_deadline_gets_timeout_error():
         gate.leave()
         assert (gate.free, len(gate.waiters)) == (1, 0)
 
-    run_async(scenario())
+    run_apart(scenario())
 
 
 # The database side of a request, in process, on SQLite and PostgreSQL --------------------------

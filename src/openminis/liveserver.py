@@ -37,6 +37,17 @@ def scratch_postgres() -> Iterator[str]:
         admin.close()
 
 
+def run_apart(coroutine):
+    """``asyncio.run`` on a thread of its own, for a client driving a live server: the caller's
+    thread may already run a loop (Playwright's sync API keeps one on the test session's main
+    thread), where ``asyncio.run`` refuses to start."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

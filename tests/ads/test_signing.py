@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.concurrency import run_async
+from openminis.liveserver import run_apart
 from openminis.ads import signing
 from openminis.client import AsyncMinisClient, InvalidReward, SeenEvents, verify_reward
 
@@ -99,7 +99,7 @@ def test_the_async_client_fetches_the_keys(client, studio, key):
         async with httpx.AsyncClient(transport=transport) as http:
             return await AsyncMinisClient(studio.app_id, studio.secret, http=http).reward_keys()
 
-    assert [k["kid"] for k in run_async(fetch())["keys"]] == [key.kid]
+    assert [k["kid"] for k in run_apart(fetch())["keys"]] == [key.kid]
 
 
 def test_the_first_reward_key_is_made_in_a_read_session_though_another_request_wrote_after_its_read(platform, monkeypatch):

@@ -19,8 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.concurrency import run_async
-from openminis.liveserver import LiveServer
+from openminis.liveserver import LiveServer, run_apart
 from openminis.migrations import upgrade
 from openminis.platform import Platform
 from openminis.settings import Settings
@@ -115,7 +114,7 @@ def test_5000_forged_events_without_a_session_change_nothing_in_the_feeds_rankin
 
     # What moved the rival from first to last: exposures without clicks for it, clicks for the rest.
     forged = [event("exposure", rival)] * 10 + [event("click", app_id) for app_id in apps[1:]]
-    statuses = run_async(forge(server, FORGED, forged))
+    statuses = run_apart(forge(server, FORGED, forged))
     # Without an Origin: 403 BAD_ORIGIN; with a forged one but no session: 401 SESSION_REQUIRED.
     assert statuses == {403: FORGED // 2, 401: FORGED // 2}
 

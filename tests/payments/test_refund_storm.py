@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from bench.burst import APP_ID, funded_person
+from openminis.liveserver import run_apart
 from openminis.developers import service as developers
 from openminis.developers.models import AppSecret
 from openminis.platform import Platform
 from openminis.settings import Settings
-from tests.concurrency import run_async
 from tests.test_bursts import balance, ledger_verifies, serve
 
 pytestmark = pytest.mark.slow  # a real server and 200 requests at once
@@ -81,7 +81,7 @@ def test_200_concurrent_refunds_of_one_order_refund_exactly_what_was_paid_once_p
         ).json()["access_token"]
 
         keys = ["one-key"] * 100 + [f"own-{n}" for n in range(100)]
-        answers = run_async(storm(server, token, order["id"], keys))
+        answers = run_apart(storm(server, token, order["id"], keys))
 
         assert not [status for status, _, _ in answers if status >= 500], [body for status, _, body in answers if status >= 500][:3]
         one_key = Counter(status for status, key, _ in answers if key == "one-key")

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.concurrency import run_async
-from openminis.liveserver import LiveServer
+from openminis.liveserver import LiveServer, run_apart
 from openminis.web.body_limit import LimitBody
 from tests.conftest import unavailable
 from tests.factories import package_files, zip_bytes
@@ -162,6 +161,6 @@ def test_a_body_longer_than_its_content_length_is_counted_and_refused_at_the_lim
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/", "headers": [(b"content-length", b"1000")], "state": {}}
-    run_async(LimitBody(app, MB)(scope, receive, send))
+    run_apart(LimitBody(app, MB)(scope, receive, send))
     assert sent[0]["status"] == 413 and json.loads(sent[1]["body"])["code"] == "BODY_TOO_LARGE"
     assert pulled <= MB + CHUNK
