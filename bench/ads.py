@@ -36,8 +36,20 @@ MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1024)
 
 def seed(data_dir: Path, env: dict[str, str]) -> str:
     """Publish the app and create the demand and the unit, before the server starts; returns the unit id."""
-    subprocess.run([sys.executable, "-m", "openminis.cli", "publish", str(write_package(data_dir.parent / "pkg", **MANIFEST)), "--data-dir", str(data_dir)],
-                   env={**os.environ, **env}, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openminis.cli",
+            "publish",
+            str(write_package(data_dir.parent / "pkg", **MANIFEST)),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
     from openminis.ads import campaigns, inventory, media
     from openminis.platform import Platform
     from openminis.settings import Settings
@@ -56,12 +68,34 @@ def seed(data_dir: Path, env: dict[str, str]) -> str:
                 markets = rng.choice([[], [], ["US"], ["JP", "KR"], ["DE", "FR", "GB"]])
                 capped = rng.random() < 0.3
                 campaign = campaigns.create_campaign(
-                    session, advertiser_id=rng.choice(advertisers), name=f"Campaign {n}", status="active", bid_cpm=rng.randrange(1_000_000, 20_000_000),
-                    total_budget=10**10, daily_budget=10**9, categories=categories, markets=markets,
-                    frequency_count=3 if capped else None, frequency_seconds=3_600 if capped else None,
+                    session,
+                    advertiser_id=rng.choice(advertisers),
+                    name=f"Campaign {n}",
+                    status="active",
+                    bid_cpm=rng.randrange(1_000_000, 20_000_000),
+                    total_budget=10**10,
+                    daily_budget=10**9,
+                    categories=categories,
+                    markets=markets,
+                    frequency_count=3 if capped else None,
+                    frequency_seconds=3_600 if capped else None,
                 )
-                campaigns.add_creative(session, platform.ads.media, campaign.id, file=file, click_url="https://example.com/", title=f"Ad {n}", width=1080, height=1920, duration_ms=30_000)
-            unit = inventory.create_unit(session, APP_ID, inventory.UnitFields(name="Bench", kind="rewarded", reward_type="coins", reward_amount=1))
+                campaigns.add_creative(
+                    session,
+                    platform.ads.media,
+                    campaign.id,
+                    file=file,
+                    click_url="https://example.com/",
+                    title=f"Ad {n}",
+                    width=1080,
+                    height=1920,
+                    duration_ms=30_000,
+                )
+            unit = inventory.create_unit(
+                session,
+                APP_ID,
+                inventory.UnitFields(name="Bench", kind="rewarded", reward_type="coins", reward_amount=1),
+            )
             return unit.id
     finally:
         platform.close()

@@ -42,14 +42,24 @@ OPEN = {
 
 
 def minis(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "openminis.cli", *args], env={**os.environ, **env}, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "openminis.cli", *args], env={**os.environ, **env}, capture_output=True, text=True
+    )
 
 
 def shopper(server: LiveServer) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=30)
     client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
     pack = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == "coins-6500")
-    topup = client.post("/api/wallet/topups", json={"pack_id": pack["id"], "amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]}).json()
+    topup = client.post(
+        "/api/wallet/topups",
+        json={
+            "pack_id": pack["id"],
+            "amount": pack["amount"],
+            "currency": pack["currency"],
+            "coins": pack["coins"] + pack["bonus_coins"],
+        },
+    ).json()
     client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
     return client
 
@@ -65,7 +75,12 @@ class Shoppers:
         key = 0
         while not self.stop.is_set():
             began = time.perf_counter()
-            body = {"product_id": PRODUCT["id"], "idempotency_key": f"p{n}-{key}", "amount": PRODUCT["price"], "currency": "COIN"}
+            body = {
+                "product_id": PRODUCT["id"],
+                "idempotency_key": f"p{n}-{key}",
+                "amount": PRODUCT["price"],
+                "currency": "COIN",
+            }
             status = client.post("/api/apps/marble-shop/purchases", json=body).status_code
             self.answers.append((time.perf_counter(), time.perf_counter() - began, status))
             key += 1
@@ -86,7 +101,14 @@ def run(backend: str, seconds: float) -> dict:
             target["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
         root = Path(tmp)
         (root / "data").mkdir()
-        package = write_package(root / "pkg", id="marble-shop", name="Marble Shop", category="benchmark", description="Sells marbles.", products=[PRODUCT])
+        package = write_package(
+            root / "pkg",
+            id="marble-shop",
+            name="Marble Shop",
+            category="benchmark",
+            description="Sells marbles.",
+            products=[PRODUCT],
+        )
         server = stack.enter_context(LiveServer(root / "data", packages=[package], env=env))
         shoppers = Shoppers([shopper(server) for _ in range(4)])
         for thread in shoppers.threads:
@@ -108,8 +130,13 @@ def run(backend: str, seconds: float) -> dict:
         verified = minis(target, "ledger", "verify", "--data-dir", str(root / "fresh")).returncode == 0
         alone = shoppers.between(alone_start, alone_end)
         during = shoppers.between(backup_start, backup_end)
-        return {"backup_s": backup_end - backup_start, "alone": alone, "during": during, "verified": verified,
-                "made_during": round(during[0] * (backup_end - backup_start))}
+        return {
+            "backup_s": backup_end - backup_start,
+            "alone": alone,
+            "during": during,
+            "verified": verified,
+            "made_during": round(during[0] * (backup_end - backup_start)),
+        }
 
 
 def main() -> None:
@@ -119,14 +146,33 @@ def main() -> None:
     options = parser.parse_args()
     backends = ["sqlite", "postgresql"] if options.backend == "both" else [options.backend]
     table = Table(title="minis backup while serving purchases")
-    for column in ("database", "backup s", "purchases/s alone", "during backup", "ratio", "p99 alone", "p99 during", "failed", "made during", "restored ledger"):
+    for column in (
+        "database",
+        "backup s",
+        "purchases/s alone",
+        "during backup",
+        "ratio",
+        "p99 alone",
+        "p99 during",
+        "failed",
+        "made during",
+        "restored ledger",
+    ):
         table.add_column(column)
     for backend in backends:
         result = run(backend, options.seconds)
         (rate, p99, failed), (rate_during, p99_during, failed_during) = result["alone"], result["during"]
         table.add_row(
-            backend, f"{result['backup_s']:.2f}", f"{rate:.0f}", f"{rate_during:.0f}", f"{rate_during / rate:.2f}", f"{p99 * 1000:.0f} ms",
-            f"{p99_during * 1000:.0f} ms", str(failed + failed_during), str(result["made_during"]), "verifies" if result["verified"] else "FAILS",
+            backend,
+            f"{result['backup_s']:.2f}",
+            f"{rate:.0f}",
+            f"{rate_during:.0f}",
+            f"{rate_during / rate:.2f}",
+            f"{p99 * 1000:.0f} ms",
+            f"{p99_during * 1000:.0f} ms",
+            str(failed + failed_during),
+            str(result["made_during"]),
+            "verifies" if result["verified"] else "FAILS",
         )
     Console(width=200).print(table)  # every digit, whatever the terminal
 

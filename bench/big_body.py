@@ -36,7 +36,11 @@ WAYS = {
 
 
 def rss(server: LiveServer) -> int:
-    line = next(line for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines() if line.startswith("VmRSS:"))
+    line = next(
+        line
+        for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines()
+        if line.startswith("VmRSS:")
+    )
     return int(line.split()[1]) * 1024
 
 
@@ -50,7 +54,11 @@ def blocks(chunked: bool) -> Iterator[bytes]:
 
 def offer(server: LiveServer, headers: dict[str, str]) -> tuple[int, str, int, float]:
     """Status, error code, bytes sent before the answer, seconds to the answer."""
-    head = f"POST /api/events HTTP/1.1\r\nHost: localhost:{server.port}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    head = (
+        f"POST /api/events HTTP/1.1\r\nHost: localhost:{server.port}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        + "\r\n"
+    )
     started = time.perf_counter()
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
         sock.sendall(head.encode())
@@ -70,7 +78,14 @@ def offer(server: LiveServer, headers: dict[str, str]) -> tuple[int, str, int, f
         while b"\r\n\r\n" not in data:
             data += sock.recv(65536) or b"\r\n\r\n"
         head_text, body = data.split(b"\r\n\r\n", 1)
-        length = next((int(line.split(b":")[1]) for line in head_text.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+        length = next(
+            (
+                int(line.split(b":")[1])
+                for line in head_text.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            ),
+            0,
+        )
         while len(body) < length and (piece := sock.recv(65536)):
             body += piece
     status = int(head_text.split()[1]) if head_text else 0
@@ -82,7 +97,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
-    table = Table(title="a 100 MB body to a JSON route, no session: the answer, MB sent before it, ms to it, server RSS growth over the run")
+    table = Table(
+        title="a 100 MB body to a JSON route, no session: the answer, MB sent before it, ms to it, server RSS growth over the run"
+    )
     for column in ("database", "sent as", "answer", "MB sent", "ms", "RSS growth MB"):
         table.add_column(column)
     for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
@@ -95,7 +112,9 @@ def main() -> None:
             rows = [(way, offer(server, headers)) for way, headers in WAYS.items()]
             growth = (rss(server) - baseline) / MB
             for way, (status, code, sent, seconds) in rows:
-                table.add_row(backend, way, f"{status} {code}", f"{sent / MB:.1f}", f"{seconds * 1000:.0f}", f"{growth:.1f}")
+                table.add_row(
+                    backend, way, f"{status} {code}", f"{sent / MB:.1f}", f"{seconds * 1000:.0f}", f"{growth:.1f}"
+                )
     Console().print(table)
 
 

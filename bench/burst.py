@@ -48,7 +48,9 @@ UNLIMITED = {
 
 
 def shop_package(root: Path) -> Path:
-    return write_package(root, id=APP_ID, name="Burst Shop", category="benchmark", description="Sells pebbles.", products=[PRODUCT])
+    return write_package(
+        root, id=APP_ID, name="Burst Shop", category="benchmark", description="Sells pebbles.", products=[PRODUCT]
+    )
 
 
 def funded_person(server: LiveServer, pack: str = "coins-100") -> dict:
@@ -62,7 +64,9 @@ def funded_person(server: LiveServer, pack: str = "coins-100") -> dict:
             body["coins"] = shown["coins"] + shown["bonus_coins"]
         topup = client.post("/api/wallet/topups", json=body)
         assert topup.status_code in (200, 201), topup.text
-        paid = client.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
+        paid = client.post(
+            f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"}
+        )
         assert paid.json()["status"] == "succeeded", paid.text
         return {"cookies": dict(client.cookies), "csrf": csrf}
 
@@ -85,10 +89,14 @@ def purchase_body(key: str) -> dict:
     return body
 
 
-async def _burst(server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]) -> list[tuple[int, float, dict, dict]]:
+async def _burst(
+    server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]
+) -> list[tuple[int, float, dict, dict]]:
     limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=len(bodies))
     headers = {"X-CSRF-Token": person["csrf"]}
-    async with httpx.AsyncClient(base_url=server.url, cookies=person["cookies"], headers=headers, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=server.url, cookies=person["cookies"], headers=headers, limits=limits, timeout=60
+    ) as client:
         # No connection is opened ahead: 200 new connections at once are part of a real burst (and
         # one opened ahead could sit past the server's keep-alive timeout on a busy machine).
         start = asyncio.Event()
@@ -99,7 +107,12 @@ async def _burst(server: LiveServer, person: dict, method: str, path: str, bodie
             try:
                 response = await client.request(method, path, json=body)
             except httpx.TimeoutException:
-                return 0, time.perf_counter() - began, {"code": "CLIENT_TIMEOUT"}, {}  # no answer within a minute: a hang
+                return (
+                    0,
+                    time.perf_counter() - began,
+                    {"code": "CLIENT_TIMEOUT"},
+                    {},
+                )  # no answer within a minute: a hang
             return response.status_code, time.perf_counter() - began, response.json(), dict(response.headers)
 
         tasks = [asyncio.create_task(one(body)) for body in bodies]
@@ -108,12 +121,16 @@ async def _burst(server: LiveServer, person: dict, method: str, path: str, bodie
         return await asyncio.gather(*tasks)
 
 
-def burst(server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]) -> list[tuple[int, float, dict, dict]]:
+def burst(
+    server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]
+) -> list[tuple[int, float, dict, dict]]:
     """Every request sent at once, each on its own connection: (status, seconds, json, headers) of each."""
     return run_apart(_burst(server, person, method, path, bodies))
 
 
-async def _raw_burst(server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]) -> list[tuple[int, float, dict, dict]]:
+async def _raw_burst(
+    server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]
+) -> list[tuple[int, float, dict, dict]]:
     cookie = "; ".join(f"{name}={value}" for name, value in person["cookies"].items())
     host = server.url.split("//", 1)[1]
     start = asyncio.Event()
@@ -128,7 +145,10 @@ async def _raw_burst(server: LiveServer, person: dict, method: str, path: str, b
         try:
             writer.write(head.encode() + content)
             lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:] if line)}
+            headers = {
+                name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(":") for line in lines[1:] if line)
+            }
             payload = await reader.readexactly(int(headers.get("content-length", "0")))
             return int(lines[0].split()[1]), json.loads(payload or b"{}"), headers
         finally:
@@ -149,7 +169,9 @@ async def _raw_burst(server: LiveServer, person: dict, method: str, path: str, b
     return await asyncio.gather(*tasks)
 
 
-def raw_burst(server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]) -> list[tuple[int, float, dict, dict]]:
+def raw_burst(
+    server: LiveServer, person: dict, method: str, path: str, bodies: list[dict | None]
+) -> list[tuple[int, float, dict, dict]]:
     """``burst`` with a client that costs next to nothing: each request written whole on a new
     connection (opened in the burst), its answer read by Content-Length. httpx's own parsing of
     200 exchanges takes more CPU than the server's work, on the same two cores."""
@@ -177,7 +199,12 @@ def run(backend: str, requests: int) -> list[tuple]:
         server = stack.enter_context(LiveServer(data, packages=[shop_package(Path(tmp) / "pkg")], env=env))
         run_id = secrets.token_hex(3)
         for label, method, path, bodies in (
-            (f"{requests} purchases, wallet of 100", "POST", f"/api/apps/{APP_ID}/purchases", [purchase_body(f"{run_id}-{n}") for n in range(requests)]),
+            (
+                f"{requests} purchases, wallet of 100",
+                "POST",
+                f"/api/apps/{APP_ID}/purchases",
+                [purchase_body(f"{run_id}-{n}") for n in range(requests)],
+            ),
             (f"{requests} reads of the wallet", "GET", "/api/wallet", [None] * requests),
             ("50 purchases, one key", "POST", f"/api/apps/{APP_ID}/purchases", [purchase_body(f"{run_id}-same")] * 50),
         ):
@@ -188,7 +215,18 @@ def run(backend: str, requests: int) -> list[tuple]:
             seconds = [s for _, s, *_ in answers]
             statuses = Counter(status for status, *_ in answers)
             orders = len({body.get("id") for status, _, body, _ in answers if status == 200 and method == "POST"})
-            rows.append((backend, label, dict(sorted(statuses.items())), orders, percentile(seconds, 0.5), percentile(seconds, 0.99), max(seconds), cpu))
+            rows.append(
+                (
+                    backend,
+                    label,
+                    dict(sorted(statuses.items())),
+                    orders,
+                    percentile(seconds, 0.5),
+                    percentile(seconds, 0.99),
+                    max(seconds),
+                    cpu,
+                )
+            )
     return rows
 
 
@@ -199,14 +237,18 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    table = Table(title=f"bursts over HTTP, each request on its own connection (target: every answer within {TARGET_SECONDS:g} s); load average {os.getloadavg()[0]:.1f} at start")
+    table = Table(
+        title=f"bursts over HTTP, each request on its own connection (target: every answer within {TARGET_SECONDS:g} s); load average {os.getloadavg()[0]:.1f} at start"
+    )
     for column in ("database", "burst", "statuses", "orders", "p50 s", "p99 s", "p100 s", "target", "server CPU s"):
         table.add_column(column)
     for _ in range(args.runs):
         for backend in backends:
             for db, label, statuses, orders, p50, p99, p100, cpu in run(backend, args.requests):
                 met = "met" if p100 <= TARGET_SECONDS else "MISSED"
-                table.add_row(db, label, str(statuses), str(orders), f"{p50:.2f}", f"{p99:.2f}", f"{p100:.2f}", met, f"{cpu:.2f}")
+                table.add_row(
+                    db, label, str(statuses), str(orders), f"{p50:.2f}", f"{p99:.2f}", f"{p100:.2f}", met, f"{cpu:.2f}"
+                )
     Console(width=200).print(table)
 
 

@@ -38,7 +38,9 @@ from openminis.drama import media
 from openminis.drama.synth import make_clip
 from openminis.liveserver import LiveServer
 
-CHROMIUM = dict(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-background-networking"])
+CHROMIUM = dict(
+    executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-background-networking"]
+)
 VIEWPORT = {"width": 390, "height": 844}
 APP_ID = "bench-dramas"
 TITLE = "Bench Nights"
@@ -50,28 +52,43 @@ TARGET = 0.3
 def publish_series(server: LiveServer, folder: Path) -> str:
     """A producer's series of free episodes, uploaded, transcoded by the server's worker, published."""
     clips = [
-        make_clip(folder / f"{n}.mp4", seconds=EPISODE_SECONDS, lines=[TITLE, f"Episode {n}"], width=540, height=960, seed=n)
+        make_clip(
+            folder / f"{n}.mp4", seconds=EPISODE_SECONDS, lines=[TITLE, f"Episode {n}"], width=540, height=960, seed=n
+        )
         for n in range(1, EPISODES + 1)
     ]
     with httpx.Client(base_url=server.url, timeout=60) as browser:
         headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
-        browser.post("/api/account/register", json={"email": "bench@example.com", "password": "bench-password-1"}, headers=headers).raise_for_status()
+        browser.post(
+            "/api/account/register",
+            json={"email": "bench@example.com", "password": "bench-password-1"},
+            headers=headers,
+        ).raise_for_status()
         code = server.mailed("bench@example.com", r"verification code is (\d{6})")
         browser.post("/api/account/verify", json={"code": code}, headers=headers).raise_for_status()
         headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
         browser.post("/api/developer", json={"name": "Bench Studio"}, headers=headers).raise_for_status()
-        app = browser.post("/api/developer/apps", json={"app_id": APP_ID, "name": "Bench Dramas", "kind": "drama"}, headers=headers)
+        app = browser.post(
+            "/api/developer/apps", json={"app_id": APP_ID, "name": "Bench Dramas", "kind": "drama"}, headers=headers
+        )
         app.raise_for_status()
-        auth = {"Authorization": f"Bearer {MinisClient(APP_ID, app.json()['app_secret'], base_url=server.url).access_token()}"}
+        auth = {
+            "Authorization": f"Bearer {MinisClient(APP_ID, app.json()['app_secret'], base_url=server.url).access_token()}"
+        }
         series = browser.post("/openapi/v1/series", json={"title": TITLE, "free_episodes": EPISODES}, headers=auth)
         series.raise_for_status()
         series_id = series.json()["id"]
         for number, clip in enumerate(clips, start=1):
             browser.put(
-                f"/openapi/v1/series/{series_id}/episodes/{number}", content=clip.read_bytes(), headers={**auth, "Content-Type": "video/mp4"}
+                f"/openapi/v1/series/{series_id}/episodes/{number}",
+                content=clip.read_bytes(),
+                headers={**auth, "Content-Type": "video/mp4"},
             ).raise_for_status()
         while True:
-            states = [episode["status"] for episode in browser.get(f"/openapi/v1/series/{series_id}", headers=auth).json()["episodes"]]
+            states = [
+                episode["status"]
+                for episode in browser.get(f"/openapi/v1/series/{series_id}", headers=auth).json()["episodes"]
+            ]
             if "failed" in states:
                 raise RuntimeError(f"an episode failed to transcode: {states}")
             if states.count("ready") == EPISODES:
@@ -97,7 +114,8 @@ def measure(browser, server: LiveServer) -> tuple[dict, dict]:
     )
     page.keyboard.press("PageDown")
     page.wait_for_function(
-        "() => { const t = window.__minisHost.drama.timings; return t.length === 2 && t.every((x) => x.frameMs !== null); }", timeout=30_000
+        "() => { const t = window.__minisHost.drama.timings; return t.length === 2 && t.every((x) => x.frameMs !== null); }",
+        timeout=30_000,
     )
     first, second = page.evaluate("() => window.__minisHost.drama.timings")
     context.close()
@@ -108,7 +126,9 @@ def measure(browser, server: LiveServer) -> tuple[dict, dict]:
 
 def transcode_speed(folder: Path, runs: int) -> tuple[float, float]:
     """(clip seconds, median transcode seconds) of a 20 s 540x960 clip."""
-    clip = make_clip(folder / "transcode-source.mp4", seconds=20, lines=["Transcoding", "20 seconds"], width=540, height=960)
+    clip = make_clip(
+        folder / "transcode-source.mp4", seconds=20, lines=["Transcoding", "20 seconds"], width=540, height=960
+    )
     took = []
     for run in range(runs):
         started = time.perf_counter()
@@ -130,8 +150,13 @@ def main() -> None:
             console.print("publishing a series of generated episodes (the server transcodes them)")
             publish_series(server, tmp)
             browser = playwright.chromium.launch(**CHROMIUM)
-            measure(browser, server)  # warm-up: the server's and the browser's first-start costs are not what we measure
-            runs = [measure(browser, server) for _ in track(range(args.runs), description="opening episodes", console=console)]
+            measure(
+                browser, server
+            )  # warm-up: the server's and the browser's first-start costs are not what we measure
+            runs = [
+                measure(browser, server)
+                for _ in track(range(args.runs), description="opening episodes", console=console)
+            ]
             browser.close()
         # After the server and the browser are gone, so the transcode has the machine to itself.
         console.print("transcoding a 20 s 540x960 clip")
@@ -145,13 +170,33 @@ def main() -> None:
         following = [second[key] for _, second in runs]
         ratio = statistics.median(following) / statistics.median(cold)
         target = f"<= {TARGET} {'met' if ratio <= TARGET else 'MISSED'}" if key == "ms" else ""
-        table.add_row("1, opened cold", measure_name, f"{statistics.median(cold):.1f}", f"{min(cold):.1f}", f"{max(cold):.1f}", "1.00", "")
-        table.add_row("2, loaded ahead", measure_name, f"{statistics.median(following):.1f}", f"{min(following):.1f}", f"{max(following):.1f}", f"{ratio:.2f}", target)
+        table.add_row(
+            "1, opened cold",
+            measure_name,
+            f"{statistics.median(cold):.1f}",
+            f"{min(cold):.1f}",
+            f"{max(cold):.1f}",
+            "1.00",
+            "",
+        )
+        table.add_row(
+            "2, loaded ahead",
+            measure_name,
+            f"{statistics.median(following):.1f}",
+            f"{min(following):.1f}",
+            f"{max(following):.1f}",
+            f"{ratio:.2f}",
+            target,
+        )
     console.print(table)
     speed = Table(title="episode transcoding (2 MP4 renditions, HLS, poster, thumbnails)")
     for column in ("clip", "transcode s", "speed (clip s / transcode s)"):
         speed.add_column(column)
-    speed.add_row(f"{clip_seconds:.0f} s, 540x960", f"{transcode_seconds:.1f}", f"{clip_seconds / transcode_seconds:.2f}x real time")
+    speed.add_row(
+        f"{clip_seconds:.0f} s, 540x960",
+        f"{transcode_seconds:.1f}",
+        f"{clip_seconds / transcode_seconds:.2f}x real time",
+    )
     console.print(speed)
 
 

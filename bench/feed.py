@@ -63,12 +63,30 @@ def seed(data_dir: Path, database_url: str, people: int) -> list[tuple[str, str]
     upgrade(settings.database)
     try:
         for app_id, category in APPS:
-            publish_folder(platform, write_package(data_dir.parent / app_id, id=app_id, name=app_id.replace("-", " ").title(), category=category, description="A benchmark game."))
+            publish_folder(
+                platform,
+                write_package(
+                    data_dir.parent / app_id,
+                    id=app_id,
+                    name=app_id.replace("-", " ").title(),
+                    category=category,
+                    description="A benchmark game.",
+                ),
+            )
         anchors = {category: app_id for app_id, category in APPS}
         now = utcnow()
         with platform.db.session() as session:
-            session.execute(insert(User), [{"id": f"creator{n:04d}", "kind": "full", "display_name": f"Creator {n}"} for n in range(CREATORS)])
-            session.execute(insert(Creator), [{"user_id": f"creator{n:04d}", "handle": f"creator{n:04d}", "display_name": f"Creator {n}"} for n in range(CREATORS)])
+            session.execute(
+                insert(User),
+                [{"id": f"creator{n:04d}", "kind": "full", "display_name": f"Creator {n}"} for n in range(CREATORS)],
+            )
+            session.execute(
+                insert(Creator),
+                [
+                    {"user_id": f"creator{n:04d}", "handle": f"creator{n:04d}", "display_name": f"Creator {n}"}
+                    for n in range(CREATORS)
+                ],
+            )
             for start in range(0, POSTS, 10_000):
                 rows = []
                 for n in range(start, start + 10_000):
@@ -97,7 +115,11 @@ def write_events(data_dir: Path, people: list[str]) -> None:
     categories = len(CATEGORIES)
     connection = duckdb.connect(str(path))
     try:
-        connection.execute("CREATE TEMP TABLE people AS SELECT * FROM (VALUES " + ", ".join(f"({i}, '{user_id}')" for i, user_id in enumerate(people)) + ") AS t(i, user_id)")
+        connection.execute(
+            "CREATE TEMP TABLE people AS SELECT * FROM (VALUES "
+            + ", ".join(f"({i}, '{user_id}')" for i, user_id in enumerate(people))
+            + ") AS t(i, user_id)"
+        )
         connection.execute(f"""
             INSERT INTO events (type, app_id, user_id, launch_id, source, ts, received_at, post_id)
             WITH raw AS (
@@ -125,7 +147,9 @@ def write_events(data_dir: Path, people: list[str]) -> None:
 
 async def person(server: LiveServer, token: str) -> httpx.AsyncClient:
     """A benchmark person's client: their guest session (made in the seed) and its CSRF token."""
-    client = httpx.AsyncClient(base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4), cookies={"minis_session": token})
+    client = httpx.AsyncClient(
+        base_url=server.url, timeout=30, limits=httpx.Limits(max_connections=4), cookies={"minis_session": token}
+    )
     client.headers["X-CSRF-Token"] = (await client.get("/api/me")).json()["csrf_token"]
     return client
 
@@ -157,7 +181,9 @@ def main() -> None:
     console = Console()
 
     def run(scratch: Scratch) -> dict:
-        console.print(f"[bold]{scratch.backend}[/bold]: seeding {POSTS:,} posts and {EVENTS:,} events, starting the server")
+        console.print(
+            f"[bold]{scratch.backend}[/bold]: seeding {POSTS:,} posts and {EVENTS:,} events, starting the server"
+        )
         people = seed(scratch.data, scratch.env.get("MINIS_DATABASE_URL", ""), args.clients)
         write_events(scratch.data, [user_id for user_id, _token in people])
         return asyncio.run(measure(scratch.serve(), [token for _user_id, token in people], args.seconds))

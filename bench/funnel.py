@@ -87,7 +87,9 @@ def timed(call) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def measure(store: DuckDBEventStore, raw: duckdb.DuckDBPyConnection, app_id: str | None, by: str, runs: int) -> tuple[list[float], list[float]]:
+def measure(
+    store: DuckDBEventStore, raw: duckdb.DuckDBPyConnection, app_id: str | None, by: str, runs: int
+) -> tuple[list[float], list[float]]:
     """Seconds of each run of the report and of the raw query, alternating; checks they agree."""
     start, end = START, START + timedelta(days=DAYS)
     sql = query(by=by, one_app=app_id is not None)
@@ -118,7 +120,9 @@ def main_part(console: Console, *, events: int = EVENTS, runs: int = RUNS) -> No
         console.print(f"funnel: writing {events:,} events")
         took = build(path, events)
         size = path.stat().st_size
-        console.print(f"funnel: {events:,} events written in {took:.1f} s ({size / 1e6:,.0f} MB); timing {len(SHAPES)} report shapes, {runs} runs each")
+        console.print(
+            f"funnel: {events:,} events written in {took:.1f} s ({size / 1e6:,.0f} MB); timing {len(SHAPES)} report shapes, {runs} runs each"
+        )
         store = DuckDBEventStore(path)
         raw = duckdb.connect(str(path))
         try:
@@ -126,13 +130,21 @@ def main_part(console: Console, *, events: int = EVENTS, runs: int = RUNS) -> No
         finally:
             raw.close()
             store.close()
-    table = Table(title=f"funnel report over {events:,} events (30 days) vs the same SQL on a raw DuckDB connection, {runs} runs (median)")
+    table = Table(
+        title=f"funnel report over {events:,} events (30 days) vs the same SQL on a raw DuckDB connection, {runs} runs (median)"
+    )
     for column in ("report", "funnel() ms", "raw DuckDB ms", "ratio", "target"):
         table.add_column(column, justify="left" if column in ("report", "target") else "right")
     for label, (ours, theirs) in samples.items():
         ratio = statistics.median(ours) / statistics.median(theirs)
         verdict = f"<= {TARGET} {'met' if ratio <= TARGET else 'MISSED'}"
-        table.add_row(label, f"{statistics.median(ours) * 1000:,.0f}", f"{statistics.median(theirs) * 1000:,.0f}", f"{ratio:.2f}", verdict)
+        table.add_row(
+            label,
+            f"{statistics.median(ours) * 1000:,.0f}",
+            f"{statistics.median(theirs) * 1000:,.0f}",
+            f"{ratio:.2f}",
+            verdict,
+        )
     console.print(table)
 
 

@@ -26,7 +26,9 @@ from bench import launch_package
 from openminis.liveserver import LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = dict(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-background-networking"])
+CHROMIUM = dict(
+    executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-background-networking"]
+)
 VIEWPORT = {"width": 390, "height": 844}
 CARD = '[data-app-id="{app}"]'
 TARGETS = {"feed, prewarmed": 0.3, "feed, cold": 1.3}
@@ -70,7 +72,9 @@ def measure_feed(browser, server: LiveServer, *, prewarm: bool) -> float:
     load_ms, prewarmed = _tap_card(page)
     context.close()
     if prewarmed != prewarm:
-        raise RuntimeError(f"expected a {'prewarmed' if prewarm else 'cold'} launch, the host reports prewarmed={prewarmed}")
+        raise RuntimeError(
+            f"expected a {'prewarmed' if prewarm else 'cold'} launch, the host reports prewarmed={prewarmed}"
+        )
     return load_ms
 
 
@@ -109,7 +113,9 @@ def main() -> None:
         median = statistics.median(values)
         target = TARGETS.get(mode)
         verdict = "" if target is None else f"<= {target} {'met' if median / direct <= target else 'MISSED'}"
-        table.add_row(mode, f"{median:.1f}", f"{min(values):.1f}", f"{max(values):.1f}", f"{median / direct:.2f}", verdict)
+        table.add_row(
+            mode, f"{median:.1f}", f"{min(values):.1f}", f"{max(values):.1f}", f"{median / direct:.2f}", verdict
+        )
     console.print(table)
 
 

@@ -17,12 +17,21 @@ def write(root: Path, *, js_bytes: int = 700_000, asset_bytes: int = 300_000) ->
     root.mkdir(parents=True, exist_ok=True)
     rng = random.Random(7)
     manifest = {
-        "id": APP_ID, "name": "Launch Bench", "kind": "game", "version": "1.0.0", "entry": "index.html",
-        "orientation": "portrait", "category": "benchmark", "icon": "icon.svg",
-        "description": "A one-megabyte package for timing launches.", "allowed_domains": [],
+        "id": APP_ID,
+        "name": "Launch Bench",
+        "kind": "game",
+        "version": "1.0.0",
+        "entry": "index.html",
+        "orientation": "portrait",
+        "category": "benchmark",
+        "icon": "icon.svg",
+        "description": "A one-megabyte package for timing launches.",
+        "allowed_domains": [],
     }
     (root / "minis.json").write_text(json.dumps(manifest))
-    (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#e84"/></svg>')
+    (root / "icon.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#e84"/></svg>'
+    )
     levels, size, n = [], 0, 0
     while size < js_bytes:
         tiles = ",".join(str(rng.randrange(16)) for _ in range(200))
@@ -35,7 +44,7 @@ def write(root: Path, *, js_bytes: int = 700_000, asset_bytes: int = 300_000) ->
     (root / "game.js").write_text(GAME_JS)
     (root / "index.html").write_text(
         '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        '<style>html,body{margin:0;height:100%;background:#123}canvas{display:block;width:100%;height:100%}</style></head>'
+        "<style>html,body{margin:0;height:100%;background:#123}canvas{display:block;width:100%;height:100%}</style></head>"
         '<body><canvas id="c"></canvas><script src="/minis-sdk.js"></script><script src="levels.js"></script>'
         '<script src="game.js"></script></body></html>'
     )

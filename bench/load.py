@@ -20,12 +20,19 @@ from rich.table import Table
 from openminis.liveserver import LiveServer, scratch_postgres
 
 # The load comes from one address: the per-IP rate limit would measure itself.
-SERVER_ENV = {"MINIS_RATE_PER_IP": "1000000/minute", "MINIS_SANDBOX_PAYMENTS": "true"}  # players are funded with test cards
+SERVER_ENV = {
+    "MINIS_RATE_PER_IP": "1000000/minute",
+    "MINIS_SANDBOX_PAYMENTS": "true",
+}  # players are funded with test cards
 # Every benchmark client is one address and a few people hammering one route: the host's limits
 # (web/limits.py) would measure themselves, not the work.
 SERVER_ENV |= {
-    "MINIS_RATE_GUESTS_PER_IP": "1000000/minute", "MINIS_RATE_CHANGES_PER_IP": "1000000/minute", "MINIS_RATE_CHANGES_PER_PERSON": "1000000/minute",
-    "MINIS_RATE_EVENT_BATCHES_PER_PERSON": "1000000/minute", "MINIS_RATE_AD_IMPRESSIONS_PER_PERSON": "1000000/hour", "MINIS_RATE_AD_IMPRESSIONS_PER_IP": "1000000/hour",
+    "MINIS_RATE_GUESTS_PER_IP": "1000000/minute",
+    "MINIS_RATE_CHANGES_PER_IP": "1000000/minute",
+    "MINIS_RATE_CHANGES_PER_PERSON": "1000000/minute",
+    "MINIS_RATE_EVENT_BATCHES_PER_PERSON": "1000000/minute",
+    "MINIS_RATE_AD_IMPRESSIONS_PER_PERSON": "1000000/hour",
+    "MINIS_RATE_AD_IMPRESSIONS_PER_IP": "1000000/hour",
 }
 
 
@@ -80,7 +87,14 @@ def run_options(description: str, *, backend: str) -> tuple[argparse.Namespace, 
 def write_package(root: Path, **manifest) -> Path:
     """A minimal game package (an entry page and an icon) with these manifest fields."""
     root.mkdir(parents=True)
-    defaults = {"version": "1.0.0", "entry": "index.html", "orientation": "portrait", "icon": "icon.svg", "kind": "game", "allowed_domains": []}
+    defaults = {
+        "version": "1.0.0",
+        "entry": "index.html",
+        "orientation": "portrait",
+        "icon": "icon.svg",
+        "kind": "game",
+        "allowed_domains": [],
+    }
     (root / "minis.json").write_text(json.dumps(defaults | manifest))
     (root / "index.html").write_text('<!doctype html><script src="/minis-sdk.js"></script>')
     (root / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
@@ -103,7 +117,14 @@ class Scratch:
 
 
 def compare(
-    console: Console, backends: list[str], *, title: str, work: str, target: float, measure: Callable[[Scratch], dict], extra: tuple[str, ...] = (),
+    console: Console,
+    backends: list[str],
+    *,
+    title: str,
+    work: str,
+    target: float,
+    measure: Callable[[Scratch], dict],
+    extra: tuple[str, ...] = (),
     unit: str | None = None,
 ) -> None:
     """Per database, ``measure`` a new scratch run (its rates, as ``bracketed`` returns them, named
@@ -122,7 +143,12 @@ def compare(
             rates = measure(Scratch(backend, data, env, stack))
         ratio = rates[work] / rates["bare"]
         table.add_row(
-            backend, f"{rates['bare']:.0f}", f"{rates[work]:.0f}", f"{ratio:.2f}", f">= {target} {'met' if ratio >= target else 'MISSED'}",
-            str(rates["bare_failed"] + rates[f"{work}_failed"]), *(str(rates[column]) for column in extra),
+            backend,
+            f"{rates['bare']:.0f}",
+            f"{rates[work]:.0f}",
+            f"{ratio:.2f}",
+            f">= {target} {'met' if ratio >= target else 'MISSED'}",
+            str(rates["bare_failed"] + rates[f"{work}_failed"]),
+            *(str(rates[column]) for column in extra),
         )
     console.print(table)

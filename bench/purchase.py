@@ -29,15 +29,24 @@ from openminis.liveserver import LiveServer
 APP_ID = "bench-shop"
 TARGET = 0.35
 MANIFEST = {
-    "id": APP_ID, "name": "Bench Shop", "category": "benchmark", "description": "Sells one-coin items, fast.",
+    "id": APP_ID,
+    "name": "Bench Shop",
+    "category": "benchmark",
+    "description": "Sells one-coin items, fast.",
     "products": [{"id": "pebble", "type": "consumable", "price": 1, "title": {"en": "Pebble"}}],
 }
 
 
 async def fund_player(server: LiveServer) -> httpx.AsyncClient:
     client = await guest(server)
-    topup = (await client.post("/api/wallet/topups", json={"pack_id": "coins-6500", "amount": 4999, "currency": "USD", "coins": 6500})).json()
-    paid = (await client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})).json()
+    topup = (
+        await client.post(
+            "/api/wallet/topups", json={"pack_id": "coins-6500", "amount": 4999, "currency": "USD", "coins": 6500}
+        )
+    ).json()
+    paid = (
+        await client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
+    ).json()
     assert paid["status"] == "succeeded", paid
     return client
 
@@ -50,7 +59,10 @@ async def measure(server: LiveServer, clients_count: int, seconds: float) -> dic
         return await client.get("/api/me")
 
     async def purchase(client, n):
-        return await client.post(f"/api/apps/{APP_ID}/purchases", json={"product_id": "pebble", "idempotency_key": f"{run}-{n}", "amount": 1, "currency": "COIN"})
+        return await client.post(
+            f"/api/apps/{APP_ID}/purchases",
+            json={"product_id": "pebble", "idempotency_key": f"{run}-{n}", "amount": 1, "currency": "COIN"},
+        )
 
     await hammer(clients, 1.0, bare)  # warm-up: connections, caches
     rates = await bracketed(clients, seconds, bare, purchase, "purchases")
@@ -68,7 +80,10 @@ def main() -> None:
         server = scratch.serve(packages=[write_package(scratch.data.parent / "pkg", **MANIFEST)])
         rates = asyncio.run(measure(server, args.clients, args.seconds))
         verify = subprocess.run(
-            [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(scratch.data)], env={**os.environ, **scratch.env}, capture_output=True, text=True
+            [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(scratch.data)],
+            env={**os.environ, **scratch.env},
+            capture_output=True,
+            text=True,
         )
         return rates | {"ledger": "verifies" if verify.returncode == 0 else "BROKEN"}
 

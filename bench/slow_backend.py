@@ -76,7 +76,14 @@ class Backends:
 def add_backend(platform: Platform, app_id: str, url: str) -> None:
     secret = "ms_" + secrets.token_urlsafe(32)
     with platform.db.session() as session:
-        session.add(AppSecret(app_id=app_id, secret_hash=hashlib.sha256(secret.encode()).hexdigest(), init_key=developers.init_key_for(secret), notify_key=developers.notify_key_for(secret)))
+        session.add(
+            AppSecret(
+                app_id=app_id,
+                secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
+                init_key=developers.init_key_for(secret),
+                notify_key=developers.notify_key_for(secret),
+            )
+        )
         session.flush()
         settings_service.set_notify_url(session, app_id, url, egress=EgressPolicy(allow_loopback=True))
         session.commit()
@@ -110,7 +117,10 @@ def run(backend: str, requests: int) -> dict:
             env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
         data = Path(tmp) / "data"
         data.mkdir()
-        packages = [write_package(Path(tmp) / app, id=app, name=app.title(), category="benchmark", description="A game.") for app in ("hangs-game", "quick-game")]
+        packages = [
+            write_package(Path(tmp) / app, id=app, name=app.title(), category="benchmark", description="A game.")
+            for app in ("hangs-game", "quick-game")
+        ]
         backends = Backends()
         stack.callback(backends.close)
         server = stack.enter_context(LiveServer(data, packages=packages, env=env))
@@ -136,14 +146,29 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     table = Table(title="GET /api/hub while a developer's backend hangs (ms)")
-    for column in ("database", "p50 before", "p99 before", "max before", "p50 during", "p99 during", "max during", "p99 rise", "target", "other app notified after"):
+    for column in (
+        "database",
+        "p50 before",
+        "p99 before",
+        "max before",
+        "p50 during",
+        "p99 during",
+        "max during",
+        "p99 rise",
+        "target",
+        "other app notified after",
+    ):
         table.add_column(column)
-    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         result = run(backend, args.requests)
         rise = result["during"][1] - result["before"][1]
         table.add_row(
-            backend, *(f"{v:.1f}" for v in result["before"]), *(f"{v:.1f}" for v in result["during"]), f"{rise:+.1f}",
-            f"< {TARGET_MS} {'met' if rise < TARGET_MS else 'MISSED'}", f"{result['other_ms']:.0f}",
+            backend,
+            *(f"{v:.1f}" for v in result["before"]),
+            *(f"{v:.1f}" for v in result["during"]),
+            f"{rise:+.1f}",
+            f"< {TARGET_MS} {'met' if rise < TARGET_MS else 'MISSED'}",
+            f"{result['other_ms']:.0f}",
         )
     Console().print(table)
 

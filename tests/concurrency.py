@@ -33,4 +33,3 @@ def race(workers: int, attempts: int, attempt: Callable[[int, int], str]) -> Cou
     if errors:
         raise errors[0]
     return outcomes
-

@@ -11,7 +11,13 @@ from openminis.catalog.package import Limits, read_package
 from openminis.platform import Platform
 
 ICON = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>'
-LIMITS = Limits(max_package_bytes=5_000_000, max_uncompressed_bytes=10_000_000, max_file_bytes=4_000_000, max_files=50, max_compression_ratio=100)
+LIMITS = Limits(
+    max_package_bytes=5_000_000,
+    max_uncompressed_bytes=10_000_000,
+    max_file_bytes=4_000_000,
+    max_files=50,
+    max_compression_ratio=100,
+)
 
 
 def manifest(**overrides) -> dict:

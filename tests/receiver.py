@@ -40,7 +40,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 kind = self.path.strip("/").split("/")[0]
                 with receiver.arrived:
-                    receiver.hits.append(Hit(self.path, self.headers.get("Host", ""), self.headers.get("Minis-Event-Id"), body))
+                    receiver.hits.append(
+                        Hit(self.path, self.headers.get("Host", ""), self.headers.get("Minis-Event-Id"), body)
+                    )
                     receiver.in_flight[kind] = receiver.in_flight.get(kind, 0) + 1
                     receiver.most_in_flight[kind] = max(receiver.most_in_flight.get(kind, 0), receiver.in_flight[kind])
                     receiver.arrived.notify_all()

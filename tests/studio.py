@@ -24,7 +24,9 @@ def csrf_of(browser: TestClient) -> dict[str, str]:
 def mailed_code(browser: TestClient, email: str) -> str:
     """The verification code last mailed to ``email`` (the log mailbox keeps its messages)."""
     for message in reversed(browser.app.platform.mailbox.outbox):
-        if message["To"] == email.lower() and (found := re.search(r"verification code is (\d{6})", message.get_content())):
+        if message["To"] == email.lower() and (
+            found := re.search(r"verification code is (\d{6})", message.get_content())
+        ):
             return found.group(1)
     raise AssertionError(f"no verification code was mailed to {email}")
 
@@ -51,7 +53,9 @@ class DevApp:
 
 
 def register_app(developer: TestClient, headers: dict[str, str], app_id: str) -> DevApp:
-    created = developer.post("/api/developer/apps", json={"app_id": app_id, "name": app_id.title(), "kind": "game"}, headers=headers)
+    created = developer.post(
+        "/api/developer/apps", json={"app_id": app_id, "name": app_id.title(), "kind": "game"}, headers=headers
+    )
     assert created.status_code == 201, created.text
     upload = developer.post(
         f"/api/developer/apps/{app_id}/versions",
@@ -89,7 +93,13 @@ TEST_CARD = "4242 4242 4242 4242"
 def shown_pack(player: TestClient, pack_id: str, market: str = "US") -> dict:
     """The top-up the host's sheet sends for a pack: at the price and for the coins it shows."""
     pack = next(p for p in player.get(f"/api/wallet/packs?market={market}").json()["items"] if p["id"] == pack_id)
-    return {"pack_id": pack_id, "market": market, "amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]}
+    return {
+        "pack_id": pack_id,
+        "market": market,
+        "amount": pack["amount"],
+        "currency": pack["currency"],
+        "coins": pack["coins"] + pack["bonus_coins"],
+    }
 
 
 def top_up(player: TestClient, pack_id: str = "coins-1200", card: str = TEST_CARD) -> dict:
@@ -97,17 +107,22 @@ def top_up(player: TestClient, pack_id: str = "coins-1200", card: str = TEST_CAR
     headers = csrf_of(player)
     topup = player.post("/api/wallet/topups", json=shown_pack(player, pack_id), headers=headers)
     assert topup.status_code == 201, topup.text
-    return player.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": card}, headers=headers).json()
+    return player.post(
+        f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": card}, headers=headers
+    ).json()
 
 
 def balance(player: TestClient) -> int:
     return player.get("/api/wallet").json()["balance"]
 
 
-def put_product(client: TestClient, app: DevApp, product_id: str, *, type: str = "consumable", price: int = 100) -> None:
+def put_product(
+    client: TestClient, app: DevApp, product_id: str, *, type: str = "consumable", price: int = 100
+) -> None:
     token = app.backend(client).access_token()
     response = client.put(
-        f"/openapi/v1/products/{product_id}", json={"type": type, "price": price, "title": {"en": product_id.replace("-", " ").title()}},
+        f"/openapi/v1/products/{product_id}",
+        json={"type": type, "price": price, "title": {"en": product_id.replace("-", " ").title()}},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200, response.text
@@ -122,5 +137,12 @@ def buy(player: TestClient, app_id: str, product_id: str, key: str, quantity: in
     """A purchase confirmed on the pay sheet at ``amount`` (by default the price it shows now)."""
     if amount is None:
         amount = shown_price(player, app_id, product_id) * quantity
-    body = {"product_id": product_id, "quantity": quantity, "payload": f"for {key}", "idempotency_key": key, "amount": amount, "currency": "COIN"}
+    body = {
+        "product_id": product_id,
+        "quantity": quantity,
+        "payload": f"for {key}",
+        "idempotency_key": key,
+        "amount": amount,
+        "currency": "COIN",
+    }
     return player.post(f"/api/apps/{app_id}/purchases", json=body, headers=csrf_of(player))

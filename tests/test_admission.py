@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from openminis.liveserver import run_apart
 from openminis.app import create_app
+from openminis.liveserver import run_apart
 from openminis.platform import Platform
 from openminis.web.admission import Gate
 
@@ -134,7 +134,9 @@ def test_a_write_that_cannot_have_the_lock_in_time_is_503_with_retry_after_and_l
 def test_a_request_that_finds_no_free_connection_in_time_is_503_with_retry_after(quick):
     platform, client = quick
     client.get("/api/me")
-    held = [platform.db.engine.connect() for _ in range(platform.settings.db_requests + platform.settings.db_pool_reserve)]
+    held = [
+        platform.db.engine.connect() for _ in range(platform.settings.db_requests + platform.settings.db_pool_reserve)
+    ]
     try:
         response = client.get("/api/wallet")
     finally:

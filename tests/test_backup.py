@@ -31,14 +31,24 @@ OPEN = {
 
 
 def minis(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "openminis.cli", *args], env={**os.environ, **env}, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "openminis.cli", *args], env={**os.environ, **env}, capture_output=True, text=True
+    )
 
 
 def shopper(server: LiveServer) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=30)
     client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
     pack = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == "coins-550")
-    topup = client.post("/api/wallet/topups", json={"pack_id": pack["id"], "amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]})
+    topup = client.post(
+        "/api/wallet/topups",
+        json={
+            "pack_id": pack["id"],
+            "amount": pack["amount"],
+            "currency": pack["currency"],
+            "coins": pack["coins"] + pack["bonus_coins"],
+        },
+    )
     assert topup.status_code == 201, topup.text
     paid = client.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
     assert paid.json()["status"] == "succeeded", paid.text
@@ -48,7 +58,12 @@ def shopper(server: LiveServer) -> httpx.Client:
 def shop(client: httpx.Client, name: str, stop: threading.Event, paid: list) -> None:
     n = 0
     while not stop.is_set():
-        body = {"product_id": PRODUCT["id"], "idempotency_key": f"{name}-{n}", "amount": PRODUCT["price"], "currency": "COIN"}
+        body = {
+            "product_id": PRODUCT["id"],
+            "idempotency_key": f"{name}-{n}",
+            "amount": PRODUCT["price"],
+            "currency": "COIN",
+        }
         if client.post("/api/apps/marble-shop/purchases", json=body).status_code == 200:
             paid.append(name)
         n += 1
@@ -90,27 +105,39 @@ def databases(request):
         yield {}, {}
         return
     with ExitStack() as stack:
-        yield {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}, {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}
+        yield (
+            {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())},
+            {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())},
+        )
 
 
 @pytest.fixture
 def two_postgres_databases():
     with ExitStack() as stack:
-        yield {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}, {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())}
+        yield (
+            {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())},
+            {"MINIS_DATABASE_URL": stack.enter_context(postgres_database())},
+        )
 
 
 @pytest.mark.slow
-def test_a_backup_taken_while_serving_purchases_restores_into_a_fresh_data_dir_with_the_ledger_verified_and_every_balance_equal(tmp_path, databases):
+def test_a_backup_taken_while_serving_purchases_restores_into_a_fresh_data_dir_with_the_ledger_verified_and_every_balance_equal(
+    tmp_path, databases
+):
     round_trip(tmp_path, *databases)
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_without_pg_dump_a_postgresql_backup_is_one_repeatable_read_snapshot_and_restores_the_same(tmp_path, two_postgres_databases):
+def test_without_pg_dump_a_postgresql_backup_is_one_repeatable_read_snapshot_and_restores_the_same(
+    tmp_path, two_postgres_databases
+):
     source_env, target_env = two_postgres_databases
     # No PATH: no pg_dump nor pg_restore to find (the commands run by absolute path).
     parts = round_trip(tmp_path, source_env, target_env, tools={"PATH": str(tmp_path / "no-tools")})
-    assert (tmp_path / "backup" / "snapshot" / "ledger_entries.jsonl").exists() and not (tmp_path / "backup" / "database.dump").exists()
+    assert (tmp_path / "backup" / "snapshot" / "ledger_entries.jsonl").exists() and not (
+        tmp_path / "backup" / "database.dump"
+    ).exists()
     assert "snapshot" in parts
 
 
@@ -120,12 +147,21 @@ def round_trip(tmp_path, source_env: dict, target_env: dict, tools: dict | None 
     tools = tools or {}
     data, fresh, folder = tmp_path / "data", tmp_path / "fresh", tmp_path / "backup"
     data.mkdir()
-    package = write_package(tmp_path / "pkg", id="marble-shop", name="Marble Shop", category="benchmark", description="Sells marbles.", products=[PRODUCT])
+    package = write_package(
+        tmp_path / "pkg",
+        id="marble-shop",
+        name="Marble Shop",
+        category="benchmark",
+        description="Sells marbles.",
+        products=[PRODUCT],
+    )
     env = {**OPEN, **source_env}
     with LiveServer(data, packages=[package], env=env) as server:
         clients = [shopper(server) for _ in range(4)]
         stop, paid = threading.Event(), []
-        threads = [threading.Thread(target=shop, args=(client, f"s{i}", stop, paid)) for i, client in enumerate(clients)]
+        threads = [
+            threading.Thread(target=shop, args=(client, f"s{i}", stop, paid)) for i, client in enumerate(clients)
+        ]
         for thread in threads:
             thread.start()
         try:
@@ -141,7 +177,9 @@ def round_trip(tmp_path, source_env: dict, target_env: dict, tools: dict | None 
         cookies = [dict(client.cookies) for client in clients]
     assert taken.returncode == 0, taken.stdout + taken.stderr
     assert during > 0, "no purchase was made while the backup ran"
-    assert minis({**env, "MINIS_DATA_DIR": str(data)}, "backup", str(folder)).returncode == 1  # never over an old backup
+    assert (
+        minis({**env, "MINIS_DATA_DIR": str(data)}, "backup", str(folder)).returncode == 1
+    )  # never over an old backup
 
     restored = minis({**OPEN, **target_env, **tools, "MINIS_DATA_DIR": str(fresh)}, "restore", str(folder))
     assert restored.returncode == 0, restored.stdout + restored.stderr
@@ -156,15 +194,25 @@ def round_trip(tmp_path, source_env: dict, target_env: dict, tools: dict | None 
     kept = transfer_ids(restored_url)
     later = entries_after(original_url, kept)
     assert kept <= transfer_ids(original_url) and len(kept) >= 4 + 20
-    assert balances(restored_url) == {account: balance - later.get(account, 0) for account, balance in balances(original_url).items() if account in balances(restored_url)}
-    assert set(balances(original_url)) - set(balances(restored_url)) <= set(later)  # only accounts first used after the backup are missing
+    assert balances(restored_url) == {
+        account: balance - later.get(account, 0)
+        for account, balance in balances(original_url).items()
+        if account in balances(restored_url)
+    }
+    assert set(balances(original_url)) - set(balances(restored_url)) <= set(
+        later
+    )  # only accounts first used after the backup are missing
 
     # The restored platform serves: the package, and the same people, still signed in, with their restored coins.
-    assert sorted(p.name for p in (fresh / "packages").iterdir()) == sorted(p.name for p in (data / "packages").iterdir())
+    assert sorted(p.name for p in (fresh / "packages").iterdir()) == sorted(
+        p.name for p in (data / "packages").iterdir()
+    )
     with LiveServer(fresh, env={**OPEN, **target_env}) as again:
         engine = create_engine(restored_url)
         with engine.connect() as connection:
-            wallets = dict(connection.execute(text("SELECT owner_id, balance FROM accounts WHERE kind = 'user_wallet'")).all())
+            wallets = dict(
+                connection.execute(text("SELECT owner_id, balance FROM accounts WHERE kind = 'user_wallet'")).all()
+            )
         engine.dispose()
         for jar in cookies:
             with httpx.Client(base_url=again.url, cookies=jar, timeout=30) as client:

@@ -45,7 +45,9 @@ def serve(tmp_path: Path, database_url: str, **env: str) -> LiveServer:
     data = tmp_path / "data"
     data.mkdir()
     _emptied(database_url)
-    return LiveServer(data, packages=[shop_package(tmp_path / "pkg")], env={**UNLIMITED, "MINIS_DATABASE_URL": database_url, **env})
+    return LiveServer(
+        data, packages=[shop_package(tmp_path / "pkg")], env={**UNLIMITED, "MINIS_DATABASE_URL": database_url, **env}
+    )
 
 
 def purchases(server: LiveServer, person: dict, keys: list[str]) -> list[tuple[int, float, dict, dict]]:
@@ -58,7 +60,10 @@ def balance(server: LiveServer, person: dict) -> int:
 
 def ledger_verifies(server: LiveServer) -> bool:
     result = subprocess.run(
-        [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(server.data_dir)], env=server.env, capture_output=True, text=True
+        [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(server.data_dir)],
+        env=server.env,
+        capture_output=True,
+        text=True,
     )
     return result.returncode == 0
 
@@ -94,7 +99,9 @@ def test_50_concurrent_purchases_with_one_idempotency_key_make_one_order_and_one
     assert ledger_verifies(shop)
 
 
-def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_only_what_it_confirmed(tmp_path, database_url):
+def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_only_what_it_confirmed(
+    tmp_path, database_url
+):
     # One request at a time at the database, and a wait of 50 ms for a turn: most of a burst of 200
     # cannot be served in time.
     tiny = {"MINIS_DB_REQUESTS": "1", "MINIS_DB_SQLITE_WRITERS": "1", "MINIS_DB_WAIT_SECONDS": "0.05"}
@@ -105,7 +112,9 @@ def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_o
 
         statuses = Counter(status for status, *_ in answers)
         refused = [(key, body, headers) for key, (status, _, body, headers) in zip(keys, answers) if status == 503]
-        print(f"\n200 purchases at a tiny gate: {dict(statuses)}, slowest answer {max(s for _, s, *_ in answers):.2f} s")
+        print(
+            f"\n200 purchases at a tiny gate: {dict(statuses)}, slowest answer {max(s for _, s, *_ in answers):.2f} s"
+        )
         assert set(statuses) <= {200, 402, 503} and refused, dict(statuses)
         assert {body["code"] for _, body, _ in refused} == {"OVERLOADED"}
         assert all(int(headers["retry-after"]) >= 1 for _, _, headers in refused)
@@ -116,9 +125,13 @@ def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_o
 
         # Retried one by one with the same keys, as Retry-After says: each paid key gets its order
         # back, each refused one is paid now while coins last, and no key is charged twice.
-        with httpx.Client(base_url=server.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30) as client:
+        with httpx.Client(
+            base_url=server.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30
+        ) as client:
             retried = {key: client.post(f"/api/apps/{APP_ID}/purchases", json=purchase_body(key)) for key in keys}
-        assert all(retried[key].status_code == 200 and retried[key].json()["id"] == order for key, order in confirmed.items())
+        assert all(
+            retried[key].status_code == 200 and retried[key].json()["id"] == order for key, order in confirmed.items()
+        )
         assert Counter(r.status_code for r in retried.values()) == {200: 100, 402: 100}
         assert balance(server, person) == 0
         assert ledger_verifies(server)

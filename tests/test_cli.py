@@ -40,7 +40,13 @@ def test_ledger_verify_passes_on_a_sound_ledger_and_fails_on_a_broken_one(tmp_pa
     platform = Platform(Settings(data_dir=data))
     with platform.db.session() as session:
         issuance, wallet = ledger.account(session, "coin_issuance"), ledger.account(session, "user_wallet", "someone")
-        ledger.transfer(session, key="grant", kind="grant", currency="COIN", legs=[ledger.Leg(issuance.id, -5), ledger.Leg(wallet.id, 5)])
+        ledger.transfer(
+            session,
+            key="grant",
+            kind="grant",
+            currency="COIN",
+            legs=[ledger.Leg(issuance.id, -5), ledger.Leg(wallet.id, 5)],
+        )
         session.commit()
     sound = runner.invoke(app, ["ledger", "verify", "--data-dir", str(data)])
     assert sound.exit_code == 0 and "ledger verifies: 2 accounts, 1 transfers" in sound.output

@@ -67,7 +67,9 @@ INSIDE = {
 def test_every_spelling_of_an_inside_address_is_refused_when_saved(url):
     with pytest.raises(EgressRefused) as refused:
         PRODUCTION.check_url(url, field="notify_url")
-    assert refused.value.status == 422 and refused.value.code == "URL_NOT_ALLOWED" and refused.value.field == "notify_url"
+    assert (
+        refused.value.status == 422 and refused.value.code == "URL_NOT_ALLOWED" and refused.value.field == "notify_url"
+    )
 
 
 def test_the_resolver_reads_every_loopback_spelling_as_loopback():
@@ -76,19 +78,39 @@ def test_the_resolver_reads_every_loopback_spelling_as_loopback():
         assert {info[4][0] for info in socket.getaddrinfo(host, 443)} == {"127.0.0.1"}
 
 
-@pytest.mark.parametrize("url", ["http://example.com/hook", "ftp://example.com/hook", "https:///hook", "https://exa mple.com/", "https://user:pw@example.com/", "//example.com/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hook",
+        "ftp://example.com/hook",
+        "https:///hook",
+        "https://exa mple.com/",
+        "https://user:pw@example.com/",
+        "//example.com/",
+    ],
+)
 def test_a_url_must_be_absolute_https_without_credentials(url):
     with pytest.raises(EgressRefused):
         PRODUCTION.check_url(url)
 
 
 def test_public_https_urls_are_accepted():
-    for url in ("https://api.example.com/minis/notify", "https://8.8.8.8:8443/hook", "https://[2606:4700::1111]/hook", "https://bücher.example/hook"):
+    for url in (
+        "https://api.example.com/minis/notify",
+        "https://8.8.8.8:8443/hook",
+        "https://[2606:4700::1111]/hook",
+        "https://bücher.example/hook",
+    ):
         assert PRODUCTION.check_url(url) == url
 
 
 def test_the_development_setting_allows_loopback_and_plain_http_to_it_only():
-    for url in ("http://127.0.0.1:9/notify", "http://localhost:3000/rewards", "https://[::1]:8443/", "http://127.1:8000/"):
+    for url in (
+        "http://127.0.0.1:9/notify",
+        "http://localhost:3000/rewards",
+        "https://[::1]:8443/",
+        "http://127.1:8000/",
+    ):
         assert DEVELOPMENT.check_url(url) == url
     for url in ("http://example.com/hook", "https://10.0.0.7/", "https://169.254.169.254/", "https://100.64.0.1/"):
         with pytest.raises(EgressRefused):
@@ -106,14 +128,25 @@ def resolving(monkeypatch, answers: dict[str, list[str]]) -> list[str]:
             looked_up.append(host)
             address = answers[host].pop(0) if len(answers[host]) > 1 else answers[host][0]
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            return [(family, socket.SOCK_STREAM, 6, "", (address, port) if family == socket.AF_INET else (address, port, 0, 0))]
+            return [
+                (
+                    family,
+                    socket.SOCK_STREAM,
+                    6,
+                    "",
+                    (address, port) if family == socket.AF_INET else (address, port, 0, 0),
+                )
+            ]
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return looked_up
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.0.0.7", "169.254.169.254", "::1", "::ffff:127.0.0.1", "100.64.0.1", "fe80::1", "0.0.0.0"])
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1", "10.0.0.7", "169.254.169.254", "::1", "::ffff:127.0.0.1", "100.64.0.1", "fe80::1", "0.0.0.0"],
+)
 def test_a_name_that_resolves_inside_is_refused_when_connecting_though_it_passed_when_saved(monkeypatch, address):
     url = "https://backend.example.test/hook"
     assert PRODUCTION.check_url(url) == url  # a name: nothing to refuse yet
@@ -130,7 +163,10 @@ def test_one_inside_address_among_public_ones_refuses_the_name(monkeypatch):
 
     def getaddrinfo(host, port, *args, **kwargs):
         if host == "mixed.example.test" and not kwargs.get("flags", 0) & socket.AI_NUMERICHOST:
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)), (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port)),
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port)),
+            ]
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
@@ -143,7 +179,9 @@ def test_the_connection_goes_to_the_address_checked_not_to_a_second_answer(monke
     looks the name up once and connects to that checked address, sending the original Host."""
     with Receiver() as receiver:
         looked_up = resolving(monkeypatch, {"rebind.localhost": ["127.0.0.1", "10.0.0.7"]})
-        outcome = DEVELOPMENT.post(DEVELOPMENT.client(), f"http://rebind.localhost:{receiver.port}/ok/hook", content=b"{}", headers={})
+        outcome = DEVELOPMENT.post(
+            DEVELOPMENT.client(), f"http://rebind.localhost:{receiver.port}/ok/hook", content=b"{}", headers={}
+        )
         assert outcome.status_code == 204, outcome
     assert looked_up == ["rebind.localhost"]  # one lookup for the connection: nothing left to rebind
     assert [(h.path, h.host) for h in receiver.hits] == [("/ok/hook", f"rebind.localhost:{receiver.port}")]
@@ -160,14 +198,21 @@ def certificate(tmp_path, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(now + datetime.timedelta(hours=1))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
     return server, ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
@@ -181,7 +226,12 @@ def test_over_https_the_checked_address_is_called_with_the_names_sni_and_certifi
     server_tls.sni_callback = lambda sock, name, context: seen_sni.append(name)
     looked_up = resolving(monkeypatch, {"backend.example.test": ["127.0.0.1"]})
     with Receiver(tls=server_tls) as receiver:
-        outcome = DEVELOPMENT.post(DEVELOPMENT.client(trusted), f"https://backend.example.test:{receiver.port}/ok/hook", content=b"{}", headers={})
+        outcome = DEVELOPMENT.post(
+            DEVELOPMENT.client(trusted),
+            f"https://backend.example.test:{receiver.port}/ok/hook",
+            content=b"{}",
+            headers={},
+        )
         assert outcome.status_code == 204, outcome
     assert looked_up == ["backend.example.test"] and seen_sni == ["backend.example.test"]
     assert [(h.path, h.host) for h in receiver.hits] == [("/ok/hook", f"backend.example.test:{receiver.port}")]
@@ -202,7 +252,9 @@ def test_no_redirect_is_followed_and_no_body_is_read(monkeypatch):
     def redirect(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
 
-    outcome = DEVELOPMENT.post(httpx.Client(transport=httpx.MockTransport(redirect)), "https://api.example.com/hook", content=b"{}", headers={})
+    outcome = DEVELOPMENT.post(
+        httpx.Client(transport=httpx.MockTransport(redirect)), "https://api.example.com/hook", content=b"{}", headers={}
+    )
     assert (outcome.status_code, outcome.error) == (302, "HTTP 302")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 GAMES = sorted(path for path in EXAMPLES.iterdir() if (path / "minis.json").is_file())
 

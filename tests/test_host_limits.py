@@ -51,7 +51,12 @@ def test_a_cookieless_burst_from_one_address_gets_429_with_retry_after_not_a_gue
     # Another address, and a visitor who already has a session, are not held up.
     assert visitor(client, "198.51.100.20").get("/api/me").status_code == 200
     returning = answers[0].cookies
-    assert TestClient(client.app, base_url="http://localhost:8000", client=("203.0.113.5", 50000), cookies=returning).get("/api/me").status_code == 200
+    assert (
+        TestClient(client.app, base_url="http://localhost:8000", client=("203.0.113.5", 50000), cookies=returning)
+        .get("/api/me")
+        .status_code
+        == 200
+    )
 
 
 def test_state_changing_requests_from_one_address_are_limited_whatever_the_route(client, limited):
@@ -91,7 +96,12 @@ def test_every_state_changing_host_route_counts_against_the_address_limit(client
     """Every route of the host's API that is not a read, called from an address whose allowance is
     spent, answers 429 before anything else is looked at (one app-wide dependency does it)."""
     paths = client.get("/openapi.json").json()["paths"]
-    changing = [(method.upper(), path.replace("{", "").replace("}", "")) for path, item in paths.items() for method in item if method in ("post", "put", "patch", "delete")]
+    changing = [
+        (method.upper(), path.replace("{", "").replace("}", ""))
+        for path, item in paths.items()
+        for method in item
+        if method in ("post", "put", "patch", "delete")
+    ]
     assert len(changing) > 40
     platform.settings.rate_changes_per_ip = "1/hour"
     spent = visitor(client, "203.0.113.77")
@@ -109,7 +119,9 @@ def test_a_forwarded_address_from_an_untrusted_peer_does_not_escape_the_guest_li
     with LiveServer(data, env=env) as server:
         # The readiness probe made a guest or two already: at most four more pass, then 429 for
         # every one, whatever address each claims to be forwarding for.
-        answers = [httpx.get(f"{server.url}/api/me", headers={"X-Forwarded-For": f"192.0.2.{n}"}, timeout=30) for n in range(8)]
+        answers = [
+            httpx.get(f"{server.url}/api/me", headers={"X-Forwarded-For": f"192.0.2.{n}"}, timeout=30) for n in range(8)
+        ]
     statuses = [answer.status_code for answer in answers]
     passed = statuses.count(200)
     assert 1 <= passed <= 4 and statuses == [200] * passed + [429] * (8 - passed)
@@ -141,4 +153,8 @@ def test_every_429_and_503_carries_retry_after_whatever_raised_it():
         raise error
 
     with TestClient(app) as plain:
-        assert [plain.get(path).headers.get("Retry-After") for path in ("/busy", "/slow-down", "/later")] == ["1", "1", "42"]
+        assert [plain.get(path).headers.get("Retry-After") for path in ("/busy", "/slow-down", "/later")] == [
+            "1",
+            "1",
+            "42",
+        ]

@@ -10,7 +10,9 @@ from openminis.models import Base
 
 
 def test_migrations_match_the_models(platform):
-    platform.events.query("SELECT count(*) FROM events")  # the analytics store's tables too, where it shares the database
+    platform.events.query(
+        "SELECT count(*) FROM events"
+    )  # the analytics store's tables too, where it shares the database
     with platform.db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": platform_object})
         assert compare_metadata(context, Base.metadata) == []

@@ -177,7 +177,21 @@ def test_rate_parse_accepts_count_per_unit_or_per_n_units(text, rate):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "100", "100/", "/second", "ten/second", "100/fortnight", "0/second", "-1/second", "5/0s", "5/10", "5/s/s", "1e3/hour", "5/１s"],
+    [
+        "",
+        "100",
+        "100/",
+        "/second",
+        "ten/second",
+        "100/fortnight",
+        "0/second",
+        "-1/second",
+        "5/0s",
+        "5/10",
+        "5/s/s",
+        "1e3/hour",
+        "5/１s",
+    ],
 )
 def test_rate_parse_rejects_anything_else_with_a_value_error(text):
     with pytest.raises(ValueError, match="rate"):
@@ -297,6 +311,8 @@ def test_enforce_counts_a_cost_above_the_limit_as_the_whole_limit(limiter):
         enforce(limiter, "batch", FIVE_PER_TEN_SECONDS)  # ...and spends the whole burst
 
 
-@pytest.mark.parametrize(("seconds", "header"), [(None, "1"), (0, "1"), (0.2, "1"), (1.0, "1"), (1.01, "2"), (59.5, "60")])
+@pytest.mark.parametrize(
+    ("seconds", "header"), [(None, "1"), (0, "1"), (0.2, "1"), (1.0, "1"), (1.01, "2"), (59.5, "60")]
+)
 def test_retry_after_is_whole_seconds_rounded_up_and_at_least_one(seconds, header):
     assert retry_after_header(seconds) == header

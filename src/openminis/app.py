@@ -21,8 +21,9 @@ from openminis.analytics.reports_api import router as reports_router
 from openminis.catalog.api import router as catalog_router
 from openminis.creators.api import router as creators_router
 from openminis.creators.share_api import router as share_router
-from openminis.developers.api import router as developers_router
 from openminis.db import busy as database_busy
+from openminis.developers.api import router as developers_router
+from openminis.drama.api import router as drama_router
 from openminis.errors import PlatformError
 from openminis.feed.api import router as feed_router
 from openminis.identity.api import pages as identity_pages
@@ -31,18 +32,17 @@ from openminis.identity.data_api import router as person_data_router
 from openminis.openapi.api import create_openapi_app
 from openminis.openapi.schemas import ErrorOut
 from openminis.payments.api import router as payments_router
-from openminis.drama.api import router as drama_router
 from openminis.platform import Platform
 from openminis.ratelimit import retry_after_header
 from openminis.requestlog import RequestLog
-from openminis.web.body_limit import LimitBody
-from openminis.web.text_guard import RefuseInvalidText
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
+from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
 from openminis.web.pages import WEB_DIR
 from openminis.web.pages import router as pages_router
+from openminis.web.text_guard import RefuseInvalidText
 
 log = logging.getLogger("openminis")
 
@@ -82,7 +82,9 @@ def _request_id(request: Request) -> str:
     return getattr(request.state, "request_id", "")
 
 
-def _error(status: int, body: dict, request: Request, headers: dict | None = None, retry_after: float | None = None) -> JSONResponse:
+def _error(
+    status: int, body: dict, request: Request, headers: dict | None = None, retry_after: float | None = None
+) -> JSONResponse:
     if status in (429, 503) and not any(name.lower() == "retry-after" for name in headers or {}):
         # Every "too many" and "not now" says when to come back, so clients back off instead of hammering.
         headers = {**(headers or {}), "Retry-After": retry_after_header(retry_after)}
@@ -98,7 +100,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
-        return _error(422, {"code": "INVALID_ARGUMENT", "message": f"{field or 'request'}: {first['msg']}", "field": field or None}, request)
+        return _error(
+            422,
+            {"code": "INVALID_ARGUMENT", "message": f"{field or 'request'}: {first['msg']}", "field": field or None},
+            request,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -122,16 +128,35 @@ def install_error_handlers(app: FastAPI) -> None:
 # What any host route may answer besides its success, all in the one error envelope: bad input
 # (400, 413, 422), no or the wrong session, CSRF token or origin (401, 403), not there (404), a
 # conflict or too few coins (409, 402), too many requests or too busy (429, 503, with Retry-After).
-HOST_ERRORS: dict[int | str, dict] = {status: {"model": ErrorOut} for status in (400, 401, 402, 403, 404, 409, 413, 422, 429, 503)}
+HOST_ERRORS: dict[int | str, dict] = {
+    status: {"model": ErrorOut} for status in (400, 401, 402, 403, 404, 409, 413, 422, 429, 503)
+}
 
 
 def create_host_app(platform: Platform) -> FastAPI:
     # Every state-changing host route is rate limited per address here, in one place (web/limits.py).
-    host = FastAPI(title="openminis", version=__version__, dependencies=[Depends(limit_changes_by_ip)], responses=HOST_ERRORS)
+    host = FastAPI(
+        title="openminis", version=__version__, dependencies=[Depends(limit_changes_by_ip)], responses=HOST_ERRORS
+    )
     host.state.platform = platform
 
     install_error_handlers(host)
-    for router in (pages_router, identity_pages, identity_router, feed_router, runtime_router, analytics_router, catalog_router, developers_router, payments_router, ads_router, creators_router, share_router, reports_router, console_reports_router):
+    for router in (
+        pages_router,
+        identity_pages,
+        identity_router,
+        feed_router,
+        runtime_router,
+        analytics_router,
+        catalog_router,
+        developers_router,
+        payments_router,
+        ads_router,
+        creators_router,
+        share_router,
+        reports_router,
+        console_reports_router,
+    ):
         host.include_router(router)
     host.include_router(drama_router)
     host.include_router(person_data_router)
@@ -148,7 +173,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     apps = create_apps_app(platform)
     install_error_handlers(apps)
     # The body limit comes first: the text guard buffers JSON and form bodies to check them.
-    guarded = LimitBody(RefuseInvalidText(OriginRouter(host, apps, platform.settings.apps_host)), platform.settings.max_body_bytes)
+    guarded = LimitBody(
+        RefuseInvalidText(OriginRouter(host, apps, platform.settings.apps_host)), platform.settings.max_body_bytes
+    )
     router = RequestLog(guarded)
     router.platform = platform
     return router

@@ -86,7 +86,10 @@ def _where(url: str) -> tuple:
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupFailed(f"{name} is not installed: install the PostgreSQL client (Debian: apt-get install postgresql-client)", code="PG_TOOLS_MISSING")
+        raise BackupFailed(
+            f"{name} is not installed: install the PostgreSQL client (Debian: apt-get install postgresql-client)",
+            code="PG_TOOLS_MISSING",
+        )
     return found
 
 
@@ -112,7 +115,9 @@ def _in_use(url: str) -> bool:
     try:
         with engine.connect() as connection:
             tables = set(inspect(connection).get_table_names())
-            return any(connection.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() for name in IN_USE if name in tables)
+            return any(
+                connection.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() for name in IN_USE if name in tables
+            )
     finally:
         engine.dispose()
 
@@ -184,7 +189,12 @@ def _load_snapshot(url: str, folder: Path, revision: str | None) -> None:
                 path = folder / f"{table.name}.jsonl"
                 if not path.exists():
                     continue
-                when = {column.name: column.type for column in table.columns if isinstance(column.type, DateTime | Date) or isinstance(getattr(column.type, "impl", None), DateTime)}
+                when = {
+                    column.name: column.type
+                    for column in table.columns
+                    if isinstance(column.type, DateTime | Date)
+                    or isinstance(getattr(column.type, "impl", None), DateTime)
+                }
                 rows = [_typed(json.loads(line), when) for line in path.read_text().splitlines() if line]
                 for start in range(0, len(rows), 1000):
                     connection.execute(table.insert(), rows[start : start + 1000])
@@ -231,14 +241,34 @@ def backup(settings: Settings, folder: Path) -> Report:
         report.parts.append(SNAPSHOT)
     else:
         dsn, env = _libpq(url)
-        _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={folder / 'database.dump'}", f"--dbname={dsn}"], env)
+        _run(
+            [
+                _tool("pg_dump"),
+                "--format=custom",
+                "--no-owner",
+                "--no-privileges",
+                f"--file={folder / 'database.dump'}",
+                f"--dbname={dsn}",
+            ],
+            env,
+        )
         report.parts.append("database.dump")
 
     analytics = settings.analytics_url
     if analytics.startswith("postgresql"):
         if report.database != "postgresql" or _where(analytics) != _where(url):  # else in database.dump already
             dsn, env = _libpq(analytics)
-            _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={folder / 'analytics.dump'}", f"--dbname={dsn}"], env)
+            _run(
+                [
+                    _tool("pg_dump"),
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--file={folder / 'analytics.dump'}",
+                    f"--dbname={dsn}",
+                ],
+                env,
+            )
             report.parts.append("analytics.dump")
     elif settings.analytics_path.exists():
         _copy_duckdb(settings.analytics_path, folder / "events.duckdb")
@@ -255,7 +285,13 @@ def backup(settings: Settings, folder: Path) -> Report:
         report.parts.append(f"files/{SECRET}")
 
     report.seconds = time.monotonic() - started
-    manifest = {"format": FORMAT, "taken_at": utcnow().isoformat(), "database": report.database, "revision": report.revision, "parts": report.parts}
+    manifest = {
+        "format": FORMAT,
+        "taken_at": utcnow().isoformat(),
+        "database": report.database,
+        "revision": report.revision,
+        "parts": report.parts,
+    }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return report
 
@@ -279,7 +315,10 @@ def restore(settings: Settings, folder: Path, *, force: bool = False) -> Report:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     fresh = kind == "sqlite" and not _sqlite_path(url).exists()
     if not fresh and not force and _in_use(url):
-        raise Conflict("the target database already holds platform data: restore into a new one, or pass --force", code="RESTORE_TARGET_IN_USE")
+        raise Conflict(
+            "the target database already holds platform data: restore into a new one, or pass --force",
+            code="RESTORE_TARGET_IN_USE",
+        )
     report = Report(folder=folder, database=kind, revision=manifest.get("revision"))
 
     if kind == "sqlite":
@@ -298,14 +337,41 @@ def restore(settings: Settings, folder: Path, *, force: bool = False) -> Report:
         report.parts.append(SNAPSHOT)
     else:
         dsn, env = _libpq(url)
-        _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", f"--dbname={dsn}", str(folder / "database.dump")], env)
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                f"--dbname={dsn}",
+                str(folder / "database.dump"),
+            ],
+            env,
+        )
         report.parts.append("database.dump")
 
     if (folder / "analytics.dump").exists():
         if not settings.analytics_url.startswith("postgresql"):
-            raise BackupFailed("this backup's analytics events are in PostgreSQL: set MINIS_ANALYTICS_URL to a PostgreSQL database", code="BACKUP_KIND_MISMATCH")
+            raise BackupFailed(
+                "this backup's analytics events are in PostgreSQL: set MINIS_ANALYTICS_URL to a PostgreSQL database",
+                code="BACKUP_KIND_MISMATCH",
+            )
         dsn, env = _libpq(settings.analytics_url)
-        _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", f"--dbname={dsn}", str(folder / "analytics.dump")], env)
+        _run(
+            [
+                _tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                f"--dbname={dsn}",
+                str(folder / "analytics.dump"),
+            ],
+            env,
+        )
         report.parts.append("analytics.dump")
     elif (folder / "events.duckdb").exists():
         target = settings.analytics_path

@@ -89,7 +89,10 @@ def seed_demo_content(platform: Platform) -> None:
 
 
 @app.command()
-def publish(path: Path = typer.Argument(..., help="A package folder or zip with minis.json at its root."), data_dir: Path | None = DataDir):
+def publish(
+    path: Path = typer.Argument(..., help="A package folder or zip with minis.json at its root."),
+    data_dir: Path | None = DataDir,
+):
     """Validate a package and store it as a new immutable version."""
     platform = _platform(_settings(data_dir))
     try:
@@ -125,7 +128,9 @@ def serve(
     for warning in settings.cookie_warnings():
         console.print(f"[yellow]warning[/yellow]: {warning} (docs/accounts.md)")
     if settings.sandbox_payments:
-        console.print("[yellow]sandbox payments are on[/yellow]: test cards top up coins for nothing (MINIS_SANDBOX_PAYMENTS)")
+        console.print(
+            "[yellow]sandbox payments are on[/yellow]: test cards top up coins for nothing (MINIS_SANDBOX_PAYMENTS)"
+        )
     platform = _platform(settings)
     if demo:
         folders = sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()) if EXAMPLES.is_dir() else []
@@ -140,7 +145,14 @@ def serve(
         threading.Thread(target=seed_demo_content, args=(platform,), name="demo-content", daemon=True).start()
     console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
     try:
-        uvicorn.run(create_app(platform=platform), host=host, port=port, log_level="warning", proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
+        uvicorn.run(
+            create_app(platform=platform),
+            host=host,
+            port=port,
+            log_level="warning",
+            proxy_headers=True,
+            forwarded_allow_ips=settings.trusted_proxies,
+        )
     finally:
         for worker in workers:
             worker.stop()
@@ -148,7 +160,9 @@ def serve(
 
 
 @app.command()
-def worker(once: bool = typer.Option(False, help="Run the jobs that are due now, then exit."), data_dir: Path | None = DataDir):
+def worker(
+    once: bool = typer.Option(False, help="Run the jobs that are due now, then exit."), data_dir: Path | None = DataDir
+):
     """Run background jobs (notifications, confirmations) from the shared job table."""
     platform = _platform(_settings(data_dir))
     lanes = [platform.worker()] if once else platform.workers()
@@ -212,7 +226,9 @@ def drama_upload(
     media_root = platform.settings.data_dir / "media" / "drama"
     worker = platform.worker()
     failed = 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=console
+    ) as progress:
         for offset, file in enumerate(files):
             number = first + offset
             task = progress.add_task(f"episode {number} ({file.name})", total=100)
@@ -221,7 +237,9 @@ def drama_upload(
             copy.write_bytes(file.read_bytes())
             try:
                 with platform.db.session() as session:
-                    episode_id = drama_catalog.accept_upload(session, media_root, app_id, series_id, number, title=file.stem, source=copy).id
+                    episode_id = drama_catalog.accept_upload(
+                        session, media_root, app_id, series_id, number, title=file.stem, source=copy
+                    ).id
             except PlatformError as exc:
                 progress.update(task, description=f"episode {number}: [red]{exc.code}[/red] {exc.message}")
                 failed += 1
@@ -235,7 +253,9 @@ def drama_upload(
             with platform.db.session() as session:
                 episode = session.get(Episode, episode_id)
                 if episode.status == "ready":
-                    progress.update(task, completed=100, description=f"episode {number}: ready ({episode.duration_ms / 1000:.0f} s)")
+                    progress.update(
+                        task, completed=100, description=f"episode {number}: ready ({episode.duration_ms / 1000:.0f} s)"
+                    )
                 else:
                     progress.update(task, description=f"episode {number}: [red]failed[/red] {episode.error}")
                     failed += 1
@@ -276,20 +296,37 @@ def feed_explain(
         raise typer.Exit(1) from None
     except duckdb.IOException:
         # DuckDB lets one process at a time open the events file: a running server has it.
-        console.print("[red]the events store is in use by a running server[/red]: ask it instead, GET /api/admin/feed/explain?user_id=...")
+        console.print(
+            "[red]the events store is in use by a running server[/red]: ask it instead, GET /api/admin/feed/explain?user_id=..."
+        )
         raise typer.Exit(1) from None
     finally:
         platform.close()
-    table = Table("#", "item", "category", "shown", "fresh", "ctr", "completion", "affinity", "explore", "total",
-                  title=f"feed of {explanation.user_id}, snapshot {explanation.snapshot}")
+    table = Table(
+        "#",
+        "item",
+        "category",
+        "shown",
+        "fresh",
+        "ctr",
+        "completion",
+        "affinity",
+        "explore",
+        "total",
+        title=f"feed of {explanation.user_id}, snapshot {explanation.snapshot}",
+    )
     for row in explanation.items:
         parts = (row.freshness, row.ctr, row.completion, row.affinity, row.exploration, row.total)
-        table.add_row(str(row.position + 1), row.id, row.category, str(row.exposures), *(f"{part:.3f}" for part in parts))
+        table.add_row(
+            str(row.position + 1), row.id, row.category, str(row.exposures), *(f"{part:.3f}" for part in parts)
+        )
     print_whole(table)
 
 
 @app.command("backup")
-def backup_command(folder: Path = typer.Argument(..., help="A new or empty folder for the backup."), data_dir: Path | None = DataDir):
+def backup_command(
+    folder: Path = typer.Argument(..., help="A new or empty folder for the backup."), data_dir: Path | None = DataDir
+):
     """Copy the database, the analytics events and the files (packages, media) while the platform serves."""
     from openminis import backup
 
@@ -298,7 +335,9 @@ def backup_command(folder: Path = typer.Argument(..., help="A new or empty folde
     except PlatformError as error:
         console.print(f"[red]{error.code}[/red] {error.message}")
         raise typer.Exit(1) from None
-    console.print(f"backed up {report.database} (revision {report.revision}) to {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}")
+    console.print(
+        f"backed up {report.database} (revision {report.revision}) to {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}"
+    )
 
 
 @app.command("restore")
@@ -315,7 +354,9 @@ def restore_command(
     except PlatformError as error:
         console.print(f"[red]{error.code}[/red] {error.message}")
         raise typer.Exit(1) from None
-    console.print(f"restored {report.database} (revision {report.revision}) from {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}")
+    console.print(
+        f"restored {report.database} (revision {report.revision}) from {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}"
+    )
 
 
 @ledger_app.command("verify")
@@ -365,8 +406,12 @@ def _report(data_dir: Path | None, make):
 def report_funnel(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
     by: str = typer.Option("source", "--by", help="Group by source, app, creator, or none (the total alone)."),
-    first: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: a week up to --to)."),
-    last: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."),
+    first: datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: a week up to --to)."
+    ),
+    last: datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     data_dir: Path | None = DataDir,
 ):
@@ -382,7 +427,13 @@ def report_funnel(
     result = _report(
         data_dir,
         lambda session, platform: funnels.report(
-            session, platform.events, app_id=app_id, first=first and first.date(), last=last and last.date(), by=by, pending=platform.conversions
+            session,
+            platform.events,
+            app_id=app_id,
+            first=first and first.date(),
+            last=last and last.date(),
+            by=by,
+            pending=platform.conversions,
         ),
     )
     if as_json:
@@ -398,26 +449,53 @@ def report_funnel(
     days = f"{result.start:%Y-%m-%d} to {result.end - timedelta(days=1):%Y-%m-%d}"
     table = Table(title=f"funnel of {app_id or 'every app'}, {days} (UTC)")
     table.add_column(result.by or "")
-    for column in ("exposure", "click", "launch", "ready", "paid or\nrewarded", "paid", "rewarded", "active\npersons", "paying\npersons",
-                   "coins", "ad USD", "ARPU", "ARPPU"):
+    for column in (
+        "exposure",
+        "click",
+        "launch",
+        "ready",
+        "paid or\nrewarded",
+        "paid",
+        "rewarded",
+        "active\npersons",
+        "paying\npersons",
+        "coins",
+        "ad USD",
+        "ARPU",
+        "ARPPU",
+    ):
         table.add_column(column, justify="right")
     for line in [*result.lines, result.total]:
         name = "total" if line is result.total else escape(line.key or "(none)")
         table.add_row(
-            name, f"{line.exposure:,}", step(line.click, line.click_rate), step(line.launch, line.launch_rate), step(line.ready, line.ready_rate),
-            step(line.converted, line.conversion_rate), f"{line.paid:,}", f"{line.rewarded:,}", f"{line.active_persons:,}",
-            f"{line.paying_persons:,}", f"{line.revenue_coins:,}", money(line.ad_revenue_usd_micros / 1_000_000), money(line.arpu), money(line.arppu),
+            name,
+            f"{line.exposure:,}",
+            step(line.click, line.click_rate),
+            step(line.launch, line.launch_rate),
+            step(line.ready, line.ready_rate),
+            step(line.converted, line.conversion_rate),
+            f"{line.paid:,}",
+            f"{line.rewarded:,}",
+            f"{line.active_persons:,}",
+            f"{line.paying_persons:,}",
+            f"{line.revenue_coins:,}",
+            money(line.ad_revenue_usd_micros / 1_000_000),
+            money(line.arpu),
+            money(line.arppu),
             end_section=bool(result.lines) and line is result.lines[-1],
         )
     print_whole(table)
 
 
-
 @report_app.command("activity")
 def report_activity(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
-    first: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."),
-    last: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."),
+    first: datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."
+    ),
+    last: datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     data_dir: Path | None = DataDir,
 ):
@@ -428,7 +506,12 @@ def report_activity(
 
     from openminis.analytics import activity
 
-    result = _report(data_dir, lambda session, platform: activity.report(session, platform.events, app_id=app_id, first=first and first.date(), last=last and last.date()))
+    result = _report(
+        data_dir,
+        lambda session, platform: activity.report(
+            session, platform.events, app_id=app_id, first=first and first.date(), last=last and last.date()
+        ),
+    )
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(result), default=date.isoformat, indent=2))
         return
@@ -436,24 +519,35 @@ def report_activity(
     def share(count: int | None, rate: float | None) -> str:
         return "-" if count is None else f"{count:,} ({rate:.0%})" if rate is not None else f"{count:,}"
 
-    table = Table(title=f"activity of {app_id or 'every app'}, {result.first} to {result.last} (UTC), average {result.average_active:,.1f} active a day")
+    table = Table(
+        title=f"activity of {app_id or 'every app'}, {result.first} to {result.last} (UTC), average {result.average_active:,.1f} active a day"
+    )
     for column in ("day", "active", "new", "returning", "cohort", "D1", "D7", "D30"):
         table.add_column(column, justify="left" if column == "day" else "right")
     for day, cohort in zip(result.days, result.cohorts):
         table.add_row(
-            f"{day.day}", f"{day.active:,}", f"{day.new:,}", f"{day.returning:,}", f"{cohort.size:,}",
-            share(cohort.d1, cohort.d1_rate), share(cohort.d7, cohort.d7_rate), share(cohort.d30, cohort.d30_rate),
+            f"{day.day}",
+            f"{day.active:,}",
+            f"{day.new:,}",
+            f"{day.returning:,}",
+            f"{cohort.size:,}",
+            share(cohort.d1, cohort.d1_rate),
+            share(cohort.d7, cohort.d7_rate),
+            share(cohort.d30, cohort.d30_rate),
         )
     print_whole(table)
-
 
 
 @report_app.command("episodes")
 def report_episodes(
     app_id: str = typer.Option(..., "--app", help="The series' app."),
     series_id: str = typer.Option(..., "--series", help="The series."),
-    first: datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."),
-    last: datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."),
+    first: datetime | None = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."
+    ),
+    last: datetime | None = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     data_dir: Path | None = DataDir,
 ):
@@ -465,7 +559,15 @@ def report_episodes(
     from openminis.analytics import episodes
 
     result = _report(
-        data_dir, lambda session, platform: episodes.report(session, platform.events, app_id=app_id, series_id=series_id, first=first and first.date(), last=last and last.date())
+        data_dir,
+        lambda session, platform: episodes.report(
+            session,
+            platform.events,
+            app_id=app_id,
+            series_id=series_id,
+            first=first and first.date(),
+            last=last and last.date(),
+        ),
     )
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(result), default=date.isoformat, indent=2))
@@ -474,18 +576,30 @@ def report_episodes(
     def share(rate: float | None) -> str:
         return "-" if rate is None else f"{rate:.0%}"
 
-    table = Table(title=f"{result.title}, {result.first} to {result.last} (UTC)", caption=f"episodes after {result.free_episodes} are paid (below the line)")
+    table = Table(
+        title=f"{result.title}, {result.first} to {result.last} (UTC)",
+        caption=f"episodes after {result.free_episodes} are paid (below the line)",
+    )
     for column in ("episode", "plays", "viewers", "completes", "completion", "reach"):
         table.add_column(column, justify="right")
     for line in result.episodes:
-        table.add_row(str(line.number), f"{line.plays:,}", f"{line.viewers:,}", f"{line.completes:,}", share(line.completion), share(line.reach),
-                      end_section=line.number == result.free_episodes)
+        table.add_row(
+            str(line.number),
+            f"{line.plays:,}",
+            f"{line.viewers:,}",
+            f"{line.completes:,}",
+            share(line.completion),
+            share(line.reach),
+            end_section=line.number == result.free_episodes,
+        )
     print_whole(table)
 
 
 @analytics_app.command("prune")
 def analytics_prune(
-    before: datetime = typer.Option(..., "--before", formats=["%Y-%m-%d"], help="Remove the events from before this UTC day."),
+    before: datetime = typer.Option(
+        ..., "--before", formats=["%Y-%m-%d"], help="Remove the events from before this UTC day."
+    ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
     data_dir: Path | None = DataDir,
 ):

@@ -55,7 +55,9 @@ def init_data_key(app_secret: str) -> bytes:
     return hmac.new(app_secret.encode(), INIT_DATA_LABEL, hashlib.sha256).digest()
 
 
-def verify_init_data(init_data: str, app_secret: str, *, max_age: int = DEFAULT_MAX_AGE, now: float | None = None) -> dict[str, str]:
+def verify_init_data(
+    init_data: str, app_secret: str, *, max_age: int = DEFAULT_MAX_AGE, now: float | None = None
+) -> dict[str, str]:
     """Check the launch data a mini-program sent to its backend; return its fields if genuine and fresh."""
     try:
         fields = dict(parse_qsl(init_data, keep_blank_values=True, strict_parsing=True))
@@ -64,7 +66,9 @@ def verify_init_data(init_data: str, app_secret: str, *, max_age: int = DEFAULT_
     required = {"app_id", "openid", "launch_id", "source", "issued_at", "nonce", "signature"}
     if not required <= fields.keys() or not fields["issued_at"].isdigit():
         raise InvalidInitData("malformed", f"initData lacks one of {sorted(required)}")
-    check = "\n".join(f"{key}={fields[key]}" for key in sorted(fields) if key not in ("signature", "signature_prev")).encode()
+    check = "\n".join(
+        f"{key}={fields[key]}" for key in sorted(fields) if key not in ("signature", "signature_prev")
+    ).encode()
     expected = hmac.new(init_data_key(app_secret), check, hashlib.sha256).hexdigest()
     # During a secret rotation the platform signs under both secrets; either may be ours.
     presented = [fields["signature"], fields.get("signature_prev", "")]
@@ -109,7 +113,13 @@ class SeenEvents:
 
 
 def verify_notification(
-    body: bytes, signature_header: str, app_secret: str, *, seen: SeenEvents | None = None, tolerance: int = NOTIFY_TOLERANCE, now: float | None = None
+    body: bytes,
+    signature_header: str,
+    app_secret: str,
+    *,
+    seen: SeenEvents | None = None,
+    tolerance: int = NOTIFY_TOLERANCE,
+    now: float | None = None,
 ) -> dict:
     """Check a server notification (``Minis-Signature`` header and raw body); return the event."""
     parts = [part.split("=", 1) for part in (signature_header or "").split(",") if "=" in part]
@@ -124,7 +134,9 @@ def verify_notification(
         raise InvalidNotification("signature", "notification signature does not match this app secret")
     current = now if now is not None else time.time()
     if abs(current - stamp) > tolerance:
-        raise InvalidNotification("stale", f"notification timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance")
+        raise InvalidNotification(
+            "stale", f"notification timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance"
+        )
     try:
         event = json.loads(body)
         event_id = event["id"]
@@ -156,7 +168,12 @@ def _public_keys(keys: dict[str, str] | list[dict] | dict) -> dict[str, str]:
 
 
 def verify_reward(
-    body: bytes, header: str, keys: dict[str, str] | list[dict], *, seen: SeenEvents | None = None, tolerance: int = NOTIFY_TOLERANCE,
+    body: bytes,
+    header: str,
+    keys: dict[str, str] | list[dict],
+    *,
+    seen: SeenEvents | None = None,
+    tolerance: int = NOTIFY_TOLERANCE,
     now: float | None = None,
 ) -> dict:
     """Check a reward verification callback (raw body and ``Minis-Reward-Signature`` header) against
@@ -171,7 +188,10 @@ def verify_reward(
         raise InvalidReward("malformed", "Minis-Reward-Signature must be kid=<key id>,sig=<base64url signature>")
     pem = _public_keys(keys).get(kid)
     if pem is None:
-        raise InvalidReward("unknown_key", f"no public key {kid!r}: fetch the reward keys again, or the callback is not from the platform")
+        raise InvalidReward(
+            "unknown_key",
+            f"no public key {kid!r}: fetch the reward keys again, or the callback is not from the platform",
+        )
     try:
         signature = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         public_key = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
@@ -193,7 +213,9 @@ def verify_reward(
         raise InvalidReward("malformed", f"reward body lacks one of {list(REWARD_FIELDS)}")
     current = now if now is not None else time.time()
     if abs(current - stamp) > tolerance:
-        raise InvalidReward("stale", f"reward timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance")
+        raise InvalidReward(
+            "stale", f"reward timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance"
+        )
     if seen is not None and not seen.add(str(reward["transaction_id"]), stamp + tolerance):
         raise InvalidReward("replayed", f"reward {reward['transaction_id']} was already received")
     return reward
@@ -215,7 +237,12 @@ def _result(response: httpx.Response) -> Any:
         body = response.json()
     except ValueError:
         body = {}
-    raise MinisAPIError(response.status_code, body.get("code", "HTTP_ERROR"), body.get("message", response.text[:200]), body.get("request_id", ""))
+    raise MinisAPIError(
+        response.status_code,
+        body.get("code", "HTTP_ERROR"),
+        body.get("message", response.text[:200]),
+        body.get("request_id", ""),
+    )
 
 
 class _Calls:
@@ -238,8 +265,16 @@ class _Calls:
         return _Call("GET", "/user/info", bearer=user_access_token)
 
     @staticmethod
-    def create_order(openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = "") -> _Call:
-        body = {"openid": openid, "product_id": product_id, "quantity": quantity, "payload": payload, "idempotency_key": idempotency_key}
+    def create_order(
+        openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = ""
+    ) -> _Call:
+        body = {
+            "openid": openid,
+            "product_id": product_id,
+            "quantity": quantity,
+            "payload": payload,
+            "idempotency_key": idempotency_key,
+        }
         return _Call("POST", "/orders", json=body)
 
     @staticmethod
@@ -252,7 +287,11 @@ class _Calls:
 
     @staticmethod
     def refund(order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> _Call:
-        body = {"idempotency_key": idempotency_key, "reason": reason, **({"amount": amount} if amount is not None else {})}
+        body = {
+            "idempotency_key": idempotency_key,
+            "reason": reason,
+            **({"amount": amount} if amount is not None else {}),
+        }
         return _Call("POST", f"/orders/{order_id}/refund", json=body)
 
     @staticmethod
@@ -291,7 +330,15 @@ class _Base:
 
 
 class MinisClient(_Base):
-    def __init__(self, app_id: str, app_secret: str, base_url: str = "http://localhost:8000", *, http: httpx.Client | None = None, timeout: float = 10):
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        base_url: str = "http://localhost:8000",
+        *,
+        http: httpx.Client | None = None,
+        timeout: float = 10,
+    ):
         super().__init__(app_id, app_secret, base_url)
         self.http = http or httpx.Client(timeout=timeout)
         self._lock = threading.Lock()
@@ -304,7 +351,13 @@ class MinisClient(_Base):
 
     def _run(self, call: _Call) -> Any:
         token = call.bearer or self.access_token()
-        response = self.http.request(call.method, self.base_url + call.path, json=call.json, params=call.params, headers={"Authorization": f"Bearer {token}"})
+        response = self.http.request(
+            call.method,
+            self.base_url + call.path,
+            json=call.json,
+            params=call.params,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         return _result(response)
 
     def code2session(self, code: str) -> dict:
@@ -319,8 +372,12 @@ class MinisClient(_Base):
     def user_info(self, user_access_token: str) -> dict:
         return self._run(_Calls.user_info(user_access_token))
 
-    def create_order(self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = "") -> dict:
-        return self._run(_Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload))
+    def create_order(
+        self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = ""
+    ) -> dict:
+        return self._run(
+            _Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload)
+        )
 
     def get_order(self, order_id: str) -> dict:
         return self._run(_Calls.get_order(order_id))
@@ -346,7 +403,15 @@ class MinisClient(_Base):
 
 
 class AsyncMinisClient(_Base):
-    def __init__(self, app_id: str, app_secret: str, base_url: str = "http://localhost:8000", *, http: httpx.AsyncClient | None = None, timeout: float = 10):
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        base_url: str = "http://localhost:8000",
+        *,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = 10,
+    ):
         super().__init__(app_id, app_secret, base_url)
         self.http = http or httpx.AsyncClient(timeout=timeout)
 
@@ -357,7 +422,13 @@ class AsyncMinisClient(_Base):
 
     async def _run(self, call: _Call) -> Any:
         token = call.bearer or await self.access_token()
-        response = await self.http.request(call.method, self.base_url + call.path, json=call.json, params=call.params, headers={"Authorization": f"Bearer {token}"})
+        response = await self.http.request(
+            call.method,
+            self.base_url + call.path,
+            json=call.json,
+            params=call.params,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         return _result(response)
 
     async def code2session(self, code: str) -> dict:
@@ -372,8 +443,12 @@ class AsyncMinisClient(_Base):
     async def user_info(self, user_access_token: str) -> dict:
         return await self._run(_Calls.user_info(user_access_token))
 
-    async def create_order(self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = "") -> dict:
-        return await self._run(_Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload))
+    async def create_order(
+        self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = ""
+    ) -> dict:
+        return await self._run(
+            _Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload)
+        )
 
     async def get_order(self, order_id: str) -> dict:
         return await self._run(_Calls.get_order(order_id))

@@ -61,7 +61,8 @@ class DatabaseBusy(PlatformError):
 def busy(exc: BaseException) -> DatabaseBusy | None:
     """The DatabaseBusy that a driver's or the pool's error means, if it means "not now": a pool
     checkout that timed out, SQLite's busy or locked, PostgreSQL unreachable or a lock timeout."""
-    from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     if isinstance(exc, PoolTimeout):
         return DatabaseBusy("no database connection was free in time")
@@ -89,7 +90,11 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
         # A fixed pool as large as PostgreSQL's: requests are admitted up to that many at once
         # (web/admission.py), so a checkout never waits behind a burst.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": lock_wait}, pool_size=pool_size, max_overflow=0, pool_timeout=pool_wait
+            url,
+            connect_args={"check_same_thread": False, "timeout": lock_wait},
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=pool_wait,
         )
 
         @event.listens_for(engine, "connect")
@@ -159,7 +164,9 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
 
         return engine
     overflow = pool_size // 3  # for the jobs' and commands' own sessions beside the admitted requests
-    return create_engine(url, pool_size=pool_size - overflow, max_overflow=overflow, pool_timeout=pool_wait, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=pool_size - overflow, max_overflow=overflow, pool_timeout=pool_wait, pool_pre_ping=True
+    )
 
 
 class Database:
@@ -176,7 +183,9 @@ class Database:
         self.wait = wait
         self.engine = make_engine(url, pool_size=pool_size, pool_wait=wait)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.readers = sessionmaker(self.engine.execution_options(**{READS: True, LOCK_WAIT: wait}), expire_on_commit=False)
+        self.readers = sessionmaker(
+            self.engine.execution_options(**{READS: True, LOCK_WAIT: wait}), expire_on_commit=False
+        )
         self.request_writers = sessionmaker(self.engine.execution_options(**{LOCK_WAIT: wait}), expire_on_commit=False)
 
     @contextmanager

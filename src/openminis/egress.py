@@ -38,7 +38,9 @@ Address = IPv4Address | IPv6Address
 CGNAT = ip_network("100.64.0.0/10")
 # Addresses of cloud metadata and control services that are not in a private range anyway
 # (169.254.169.254 and fd00:ec2::254 are, and are named here for the message).
-METADATA = {ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "168.63.129.16", "100.100.100.200", "192.0.0.192")}
+METADATA = {
+    ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "168.63.129.16", "100.100.100.200", "192.0.0.192")
+}
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052 and RFC 8215;
 # IPv4-compatible, deprecated but still routed by some stacks).
 EMBEDDING_V4 = [ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"), ip_network("::/96")]
@@ -116,6 +118,7 @@ class EgressPolicy:
 
     def check_url(self, url: str, *, field: str = "url") -> str:
         """The URL, if the platform may call it; otherwise EgressRefused naming ``field``."""
+
         def refuse(why: str) -> EgressRefused:
             return EgressRefused(f"{field} {why}", field=field)
 
@@ -135,7 +138,14 @@ class EgressPolicy:
         host = parsed.raw_host.decode("ascii").lower()
         loopback = self._check_host(host, refuse)
         if parsed.scheme == "http" and not (self.allow_loopback and loopback):
-            raise refuse("must use https" + (" (http is accepted only for loopback, with MINIS_EGRESS_ALLOW_LOOPBACK)" if self.allow_loopback else ""))
+            raise refuse(
+                "must use https"
+                + (
+                    " (http is accepted only for loopback, with MINIS_EGRESS_ALLOW_LOOPBACK)"
+                    if self.allow_loopback
+                    else ""
+                )
+            )
         return url
 
     def _check_host(self, host: str, refuse) -> bool:
@@ -183,9 +193,13 @@ class EgressPolicy:
         environment (they would connect for us, unchecked), no redirects. ``ssl_context``: the
         certificates to trust (default: the public CAs)."""
         timeout = httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
-        return httpx.Client(transport=GuardedTransport(self, ssl_context), timeout=timeout, follow_redirects=False, trust_env=False)
+        return httpx.Client(
+            transport=GuardedTransport(self, ssl_context), timeout=timeout, follow_redirects=False, trust_env=False
+        )
 
-    def post(self, http: httpx.Client, url: str, *, content: bytes, headers: dict[str, str], field: str = "url") -> Outcome:
+    def post(
+        self, http: httpx.Client, url: str, *, content: bytes, headers: dict[str, str], field: str = "url"
+    ) -> Outcome:
         """POST to a developer's URL and keep only the status: the body is never read, so whatever
         answers (it may not be the developer's) cannot show us anything through the delivery log."""
         started = time.perf_counter()
@@ -196,7 +210,9 @@ class EgressPolicy:
         token = _deadline.set(time.monotonic() + self.connect_timeout + self.read_timeout)
         try:
             timeout = httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
-            with http.stream("POST", url, content=content, headers=headers, timeout=timeout, follow_redirects=False) as response:
+            with http.stream(
+                "POST", url, content=content, headers=headers, timeout=timeout, follow_redirects=False
+            ) as response:
                 status, error = response.status_code, None
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
@@ -215,16 +231,28 @@ class GuardedNetwork(httpcore.NetworkBackend):
         self.policy = policy
         self.inner = httpcore.SyncBackend()
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options=None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options=None
+    ) -> httpcore.NetworkStream:
         error: Exception | None = None
         for address in self.policy.resolve(host, port):
             try:
-                return DeadlineStream(self.inner.connect_tcp(address, port, timeout=_bounded(timeout), local_address=local_address, socket_options=socket_options))
+                return DeadlineStream(
+                    self.inner.connect_tcp(
+                        address,
+                        port,
+                        timeout=_bounded(timeout),
+                        local_address=local_address,
+                        socket_options=socket_options,
+                    )
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         raise error or httpcore.ConnectError(f"no address for {host}")
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options=None) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options=None
+    ) -> httpcore.NetworkStream:
         raise httpcore.ConnectError("unix sockets are outside the egress policy")
 
     def sleep(self, seconds: float) -> None:
@@ -256,8 +284,12 @@ class DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self.stream.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None) -> httpcore.NetworkStream:
-        return DeadlineStream(self.stream.start_tls(ssl_context, server_hostname=server_hostname, timeout=_bounded(timeout)))
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return DeadlineStream(
+            self.stream.start_tls(ssl_context, server_hostname=server_hostname, timeout=_bounded(timeout))
+        )
 
     def get_extra_info(self, info: str):
         return self.stream.get_extra_info(info)
@@ -269,7 +301,9 @@ class GuardedTransport(httpx.HTTPTransport):
     def __init__(self, policy: EgressPolicy, ssl_context: ssl.SSLContext | None = None):
         super().__init__(trust_env=False)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False), network_backend=GuardedNetwork(policy),
-            max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
+            network_backend=GuardedNetwork(policy),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
         )
-

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 
-
 PG_ADMIN = os.environ.get("MINIS_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -55,7 +54,9 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, *, demo: bool = False, packages: list[Path] = (), env: dict[str, str] | None = None):
+    def __init__(
+        self, data_dir: Path, *, demo: bool = False, packages: list[Path] = (), env: dict[str, str] | None = None
+    ):
         self.data_dir = Path(data_dir)
         self.demo = demo
         self.packages = list(packages)
@@ -85,12 +86,23 @@ class LiveServer:
             time.sleep(0.1)
 
     def minis(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "openminis.cli", *args], env=self.env, capture_output=True, text=True, check=True)
+        return subprocess.run(
+            [sys.executable, "-m", "openminis.cli", *args], env=self.env, capture_output=True, text=True, check=True
+        )
 
     def __enter__(self) -> LiveServer:
         for package in self.packages:
             self.minis("publish", str(package), "--data-dir", str(self.data_dir))
-        command = [sys.executable, "-m", "openminis.cli", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        command = [
+            sys.executable,
+            "-m",
+            "openminis.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
         if self.demo:
             command.append("--demo")
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "w")
@@ -98,7 +110,9 @@ class LiveServer:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"minis serve exited with {self.process.returncode}: {Path(self.log.name).read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"minis serve exited with {self.process.returncode}: {Path(self.log.name).read_text()[-2000:]}"
+                )
             try:
                 if httpx.get(f"http://127.0.0.1:{self.port}/api/feed?limit=1", timeout=1).status_code == 200:
                     return self

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
+import httpx
+
 from openminis.analytics.store import EventStore, open_store
 from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
-import httpx
-
 from openminis.db import Database
 from openminis.errors import NotFound
 from openminis.jobs.service import Registry, Worker
@@ -31,7 +31,9 @@ class Platform:
     def __init__(self, settings: Settings):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = Database(settings.database, pool_size=settings.db_requests + settings.db_pool_reserve, wait=settings.db_wait_seconds)
+        self.db = Database(
+            settings.database, pool_size=settings.db_requests + settings.db_pool_reserve, wait=settings.db_wait_seconds
+        )
         self.secret = settings.resolved_secret()
 
     @cached_property
@@ -41,7 +43,14 @@ class Platform:
 
         s = self.settings
         writers = s.db_sqlite_writers if self.db.engine.dialect.name == "sqlite" else None
-        return Admission(self.db, requests=s.db_requests, writers=writers, wait=s.db_wait_seconds, queue=s.db_queue, threads=s.threads)
+        return Admission(
+            self.db,
+            requests=s.db_requests,
+            writers=writers,
+            wait=s.db_wait_seconds,
+            queue=s.db_queue,
+            threads=s.threads,
+        )
 
     @cached_property
     def packages(self) -> PackageStore:
@@ -72,7 +81,9 @@ class Platform:
     @cached_property
     def storage_limits(self) -> StorageLimits:
         s = self.settings
-        return StorageLimits(quota_bytes=s.storage_quota_bytes, value_bytes=s.storage_value_bytes, max_keys=s.storage_max_keys)
+        return StorageLimits(
+            quota_bytes=s.storage_quota_bytes, value_bytes=s.storage_value_bytes, max_keys=s.storage_max_keys
+        )
 
     @cached_property
     def limiter(self) -> RateLimiter:
@@ -87,7 +98,9 @@ class Platform:
     @cached_property
     def rates(self) -> Rates:
         s = self.settings
-        return Rates(per_ip=Rate.parse(s.rate_per_ip), per_app=Rate.parse(s.rate_per_app), failures=Rate.parse(s.rate_failures))
+        return Rates(
+            per_ip=Rate.parse(s.rate_per_ip), per_app=Rate.parse(s.rate_per_app), failures=Rate.parse(s.rate_failures)
+        )
 
     @cached_property
     def sandbox(self):
@@ -107,7 +120,9 @@ class Platform:
         if self.settings.stripe_api_key and self.settings.stripe_webhook_secret:
             from openminis.payments.providers.stripe import StripeProvider
 
-            providers["stripe"] = StripeProvider(self.settings.stripe_api_key, self.settings.stripe_webhook_secret, http=self.http)
+            providers["stripe"] = StripeProvider(
+                self.settings.stripe_api_key, self.settings.stripe_webhook_secret, http=self.http
+            )
         return providers
 
     @property
@@ -131,7 +146,9 @@ class Platform:
         if offered is None:
             raise NotFound("no payment provider is configured here", code="PROVIDER_UNAVAILABLE")
         if asked is not None and asked != offered:
-            raise NotFound(f"payment provider {asked!r} is not offered here", code="PROVIDER_UNAVAILABLE", field="provider")
+            raise NotFound(
+                f"payment provider {asked!r} is not offered here", code="PROVIDER_UNAVAILABLE", field="provider"
+            )
         return self.providers[offered]
 
     @cached_property
@@ -140,7 +157,11 @@ class Platform:
         from openminis.egress import EgressPolicy
 
         s = self.settings
-        return EgressPolicy(allow_loopback=s.egress_allow_loopback, connect_timeout=s.delivery_connect_timeout_seconds, read_timeout=s.delivery_timeout_seconds)
+        return EgressPolicy(
+            allow_loopback=s.egress_allow_loopback,
+            connect_timeout=s.delivery_connect_timeout_seconds,
+            read_timeout=s.delivery_timeout_seconds,
+        )
 
     @cached_property
     def http(self) -> httpx.Client:
@@ -151,20 +172,26 @@ class Platform:
     @cached_property
     def jobs(self) -> Registry:
         from openminis.ads import background as ads_jobs
-        from openminis.payments import background as payments_jobs
-
         from openminis.creators import pipeline as creators_pipeline
         from openminis.drama import pipeline
         from openminis.drama.subscriptions import RENEW_JOB, renewer
-
         from openminis.jobs.circuits import Lanes
+        from openminis.payments import background as payments_jobs
 
         s = self.settings
-        registry = Registry(lanes=Lanes(s.delivery_per_app, s.delivery_breaker_failures, timedelta(seconds=s.delivery_breaker_cooldown_seconds)))
+        registry = Registry(
+            lanes=Lanes(
+                s.delivery_per_app, s.delivery_breaker_failures, timedelta(seconds=s.delivery_breaker_cooldown_seconds)
+            )
+        )
         payments_jobs.register(registry, self)
         ads_jobs.register(registry, self)
-        pipeline.register(registry, self.db, self.settings.data_dir / "media" / "drama", self.settings.max_episode_seconds)
-        creators_pipeline.register(registry, self.db, self.settings.data_dir / "media" / "posts", self.settings.max_episode_seconds)
+        pipeline.register(
+            registry, self.db, self.settings.data_dir / "media" / "drama", self.settings.max_episode_seconds
+        )
+        creators_pipeline.register(
+            registry, self.db, self.settings.data_dir / "media" / "posts", self.settings.max_episode_seconds
+        )
         registry.register(RENEW_JOB, renewer(self.secret))
         return registry
 

@@ -38,10 +38,23 @@ log = logging.getLogger("openminis.ratelimit")
 MICROS = 1_000_000
 
 _UNITS = {
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600,
-    "d": 86400, "day": 86400, "days": 86400,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
 }
 _RATE = re.compile(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*([a-z]+)\s*", re.IGNORECASE | re.ASCII)
 
@@ -278,7 +291,10 @@ class RedisRateLimiter:
             reason = reason.replace(secret, "***")
         log.warning(
             "Redis at %s is unreachable (%s: %s); using in-process rate limits for %.0f s",
-            redacted(self._url), type(exc).__name__, reason, self.retry_interval,
+            redacted(self._url),
+            type(exc).__name__,
+            reason,
+            self.retry_interval,
         )
 
 
@@ -309,4 +325,6 @@ def enforce(limiter: RateLimiter, key: str, rate: Rate, cost: int = 1, *, what: 
     A cost above the rate's limit counts as the whole limit (a batch can never pass alone otherwise)."""
     decision = limiter.hit(key, rate, min(max(cost, 1), rate.limit))
     if not decision.allowed:
-        raise RateLimited(f"too many {what}; retry after {decision.retry_after:.1f} s", retry_after=decision.retry_after)
+        raise RateLimited(
+            f"too many {what}; retry after {decision.retry_after:.1f} s", retry_after=decision.retry_after
+        )

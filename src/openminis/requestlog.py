@@ -37,5 +37,11 @@ class RequestLog:
             await self.app(scope, receive, send_with_id)
         finally:
             # The path only: query strings can carry tokens (sign-in links), and bodies carry secrets.
-            log.info("%s %s %s %d %.1fms", request_id, scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000)
-
+            log.info(
+                "%s %s %s %d %.1fms",
+                request_id,
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-from functools import cached_property
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -200,7 +200,9 @@ class Settings(BaseSettings):
                 "send the host's cookies or toss its own. Set MINIS_APPS_DOMAIN to a domain of its own (e.g. example-apps.com for example.com)."
             )
         if not self.public_url.startswith("https://"):
-            warnings.append(f"MINIS_PUBLIC_URL {self.public_url} is not https: session cookies are sent in the clear and cannot be __Host- cookies.")
+            warnings.append(
+                f"MINIS_PUBLIC_URL {self.public_url} is not https: session cookies are sent in the clear and cannot be __Host- cookies."
+            )
         return warnings
 
     def app_origin(self, app_id: str) -> str:

@@ -11,7 +11,9 @@ import re
 
 # A JSON escape: a surrogate pair (fine), a lone surrogate or NUL (group 1), or any other escape
 # (consumed whole, so an escaped backslash followed by "ud800" is not read as an escape).
-_JSON_ESCAPE = re.compile(rb"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u([dD][89a-fA-F][0-9a-fA-F]{2}|0000)|.)", re.S)
+_JSON_ESCAPE = re.compile(
+    rb"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u([dD][89a-fA-F][0-9a-fA-F]{2}|0000)|.)", re.S
+)
 
 
 def is_valid(value: str) -> bool:

@@ -49,7 +49,11 @@ class Ads:
         created = self.admin("POST", "/advertisers", json={"name": name})
         assert created.status_code == 201, created.text
         if funds:
-            deposited = self.admin("POST", f"/advertisers/{created.json()['id']}/deposits", json={"amount": funds, "idempotency_key": "first"})
+            deposited = self.admin(
+                "POST",
+                f"/advertisers/{created.json()['id']}/deposits",
+                json={"amount": funds, "idempotency_key": "first"},
+            )
             assert deposited.status_code == 200, deposited.text
         return created.json()["id"]
 
@@ -58,18 +62,36 @@ class Ads:
         assert uploaded.status_code == 201, uploaded.text
         return uploaded.json()
 
-    def campaign(self, advertiser_id: str, *, bid_cpm: int = 5_000_000, total_budget: int | None = 50_000_000, house: bool = False,
-                 file: bytes = MP4, duration_ms: int = 30_000, title: str = "Ad", **fields) -> str:
+    def campaign(
+        self,
+        advertiser_id: str,
+        *,
+        bid_cpm: int = 5_000_000,
+        total_budget: int | None = 50_000_000,
+        house: bool = False,
+        file: bytes = MP4,
+        duration_ms: int = 30_000,
+        title: str = "Ad",
+        **fields,
+    ) -> str:
         body = {"advertiser_id": advertiser_id, "name": title, "house": house, **fields}
         if not house:
             body |= {"bid_cpm": bid_cpm, "total_budget": total_budget}
         created = self.admin("POST", "/campaigns", json=body)
         assert created.status_code == 201, created.text
         campaign_id = created.json()["id"]
-        creative = self.admin("POST", f"/campaigns/{campaign_id}/creatives", json={
-            "file": self.upload(file)["file"], "click_url": f"https://example.com/{campaign_id}", "title": title, "width": 1080, "height": 1920,
-            "duration_ms": duration_ms,
-        })
+        creative = self.admin(
+            "POST",
+            f"/campaigns/{campaign_id}/creatives",
+            json={
+                "file": self.upload(file)["file"],
+                "click_url": f"https://example.com/{campaign_id}",
+                "title": title,
+                "width": 1080,
+                "height": 1920,
+                "duration_ms": duration_ms,
+            },
+        )
         assert creative.status_code == 201, creative.text
         return campaign_id
 
@@ -82,7 +104,11 @@ class Ads:
         return created.json()["id"]
 
     def request(self, player: TestClient, unit_id: str, **body):
-        return player.post("/api/ads/requests", json={"app_id": self.studio.app_id, "unit_id": unit_id, **body}, headers=csrf_of(player))
+        return player.post(
+            "/api/ads/requests",
+            json={"app_id": self.studio.app_id, "unit_id": unit_id, **body},
+            headers=csrf_of(player),
+        )
 
     def decide(self, player: TestClient, unit_id: str, **body) -> dict:
         response = self.request(player, unit_id, **body)

@@ -11,11 +11,30 @@ from tests.ads.conftest import PNG
 from tests.studio import browser, register_app
 
 
-def live(id: str, bid: int, *, house: bool = False, categories=(), markets=(), remaining: int | None = 10**9) -> LiveCampaign:
-    video = LiveCreative(id=f"cr_{id}", kind="video", file="f.mp4", duration_ms=30_000, width=1, height=1, click_url="https://e.com", title=id)
+def live(
+    id: str, bid: int, *, house: bool = False, categories=(), markets=(), remaining: int | None = 10**9
+) -> LiveCampaign:
+    video = LiveCreative(
+        id=f"cr_{id}",
+        kind="video",
+        file="f.mp4",
+        duration_ms=30_000,
+        width=1,
+        height=1,
+        click_url="https://e.com",
+        title=id,
+    )
     return LiveCampaign(
-        id=id, advertiser="a", house=house, bid_cpm=bid, categories=frozenset(categories), markets=frozenset(markets), frequency=None,
-        videos=(video,), images=(), remaining=None if house else remaining,
+        id=id,
+        advertiser="a",
+        house=house,
+        bid_cpm=bid,
+        categories=frozenset(categories),
+        markets=frozenset(markets),
+        frequency=None,
+        videos=(video,),
+        images=(),
+        remaining=None if house else remaining,
     )
 
 
@@ -31,12 +50,16 @@ def test_the_highest_eligible_bid_wins_and_pays_the_second_highest():
 def test_the_winner_pays_the_floor_when_the_second_bid_is_below_it_and_bids_below_the_floor_never_win():
     assert run([live("c", 9_000_000), live("b", 2_000_000)], [], 4_000_000, everyone).price_cpm == 4_000_000
     assert run([live("b", 3_000_000)], [], 4_000_000, everyone).campaign is None
-    assert run([live("c", 9_000_000)], [], 0, everyone).price_cpm == 1_000  # alone above no floor: the platform's reserve
+    assert (
+        run([live("c", 9_000_000)], [], 0, everyone).price_cpm == 1_000
+    )  # alone above no floor: the platform's reserve
 
 
 def test_an_ineligible_campaign_neither_wins_nor_sets_the_price():
     capped = {"c"}
-    outcome = run([live("c", 9_000_000), live("b", 5_000_000), live("a", 2_000_000)], [], 0, lambda c: c.id not in capped)
+    outcome = run(
+        [live("c", 9_000_000), live("b", 5_000_000), live("a", 2_000_000)], [], 0, lambda c: c.id not in capped
+    )
     assert (outcome.campaign.id, outcome.price_cpm) == ("b", 2_000_000)
 
 
@@ -54,12 +77,20 @@ def test_house_ads_fill_only_what_paid_demand_leaves():
 
 def test_targeting_by_category_and_market_in_the_index():
     index = LiveIndex(
-        [live("puzzles", 9_000_000, categories=["puzzle"]), live("japan", 8_000_000, markets=["JP"]), live("anyone", 1_000_000)], generation=0, built_at=0
+        [
+            live("puzzles", 9_000_000, categories=["puzzle"]),
+            live("japan", 8_000_000, markets=["JP"]),
+            live("anyone", 1_000_000),
+        ],
+        generation=0,
+        built_at=0,
     )
     assert index.auction("rewarded", "puzzle", "US", 0, everyone).campaign.id == "puzzles"
     assert index.auction("rewarded", "arcade", "JP", 0, everyone).campaign.id == "japan"
     assert index.auction("rewarded", "arcade", "US", 0, everyone).campaign.id == "anyone"
-    assert index.auction("rewarded", "arcade", None, 0, everyone).campaign.id == "anyone"  # an unknown market meets only untargeted campaigns
+    assert (
+        index.auction("rewarded", "arcade", None, 0, everyone).campaign.id == "anyone"
+    )  # an unknown market meets only untargeted campaigns
 
 
 def test_an_auction_over_1000_campaigns_asks_about_caps_only_for_the_few_it_needs():
@@ -99,7 +130,12 @@ def test_a_house_ad_fills_when_no_paid_demand_is_eligible_and_bills_nothing(ads,
     assert decision["creative"]["title"] == "Play our other game"
     with platform.db.session() as session:
         impression = session.get(Impression, decision["ad_id"])
-        assert (impression.campaign_id, impression.house, impression.price, impression.status) == (house, True, 0, "shown")
+        assert (impression.campaign_id, impression.house, impression.price, impression.status) == (
+            house,
+            True,
+            0,
+            "shown",
+        )
 
 
 def test_campaigns_target_app_categories_and_markets(ads, player, client):
@@ -134,7 +170,11 @@ def test_a_unit_serves_only_its_own_app(ads, player, client, studio):
     other = register_app(studio.developer, studio.headers, "other-game")
     ads.campaign(ads.advertiser())
     unit = ads.unit()
-    response = player.post("/api/ads/requests", json={"app_id": other.app_id, "unit_id": unit}, headers={"X-CSRF-Token": player.get("/api/me").json()["csrf_token"]})
+    response = player.post(
+        "/api/ads/requests",
+        json={"app_id": other.app_id, "unit_id": unit},
+        headers={"X-CSRF-Token": player.get("/api/me").json()["csrf_token"]},
+    )
     assert response.status_code == 422 and response.json()["field"] == "unit_id"
 
 

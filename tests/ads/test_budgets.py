@@ -33,7 +33,9 @@ def decisions(platform, studio, unit: str, user_ids: list[str]) -> list[str]:
     ad_ids = []
     for user_id in user_ids:
         with platform.db.session() as session:
-            ad_ids.append(serving.request_ad(session, platform.ads, user_id=user_id, app_id=studio.app_id, unit_id=unit).ad_id)
+            ad_ids.append(
+                serving.request_ad(session, platform.ads, user_id=user_id, app_id=studio.app_id, unit_id=unit).ad_id
+            )
     return ad_ids
 
 
@@ -67,8 +69,14 @@ def spent(platform, campaign_id: str) -> tuple[int, int, int]:
     """(campaign.spent, today's spent, billed impressions)."""
     with platform.db.session() as session:
         total = session.get(Campaign, campaign_id).spent
-        today = session.scalar(select(func.coalesce(func.sum(CampaignDay.spent), 0)).where(CampaignDay.campaign_id == campaign_id))
-        billed = session.scalar(select(func.count()).select_from(Impression).where(Impression.campaign_id == campaign_id, Impression.shown_at.is_not(None)))
+        today = session.scalar(
+            select(func.coalesce(func.sum(CampaignDay.spent), 0)).where(CampaignDay.campaign_id == campaign_id)
+        )
+        billed = session.scalar(
+            select(func.count())
+            .select_from(Impression)
+            .where(Impression.campaign_id == campaign_id, Impression.shown_at.is_not(None))
+        )
         return total, today, billed
 
 
@@ -81,7 +89,9 @@ def verified(platform) -> None:
 @pytest.mark.slow
 def test_a_budget_is_never_overspent_under_100_concurrent_impressions(ads, platform, studio):
     advertiser = ads.advertiser(funds=10_000_000)
-    campaign = ads.campaign(advertiser, bid_cpm=9_000_000, total_budget=37 * PRICE + PRICE - 1, daily_budget=1_000 * PRICE)
+    campaign = ads.campaign(
+        advertiser, bid_cpm=9_000_000, total_budget=37 * PRICE + PRICE - 1, daily_budget=1_000 * PRICE
+    )
     ads.campaign(advertiser, bid_cpm=5_000_000, total_budget=1_000 * PRICE, title="Runner-up")
     unit = ads.unit()
     users = people(platform, 100)
@@ -111,7 +121,10 @@ def test_a_daily_budget_is_never_overspent_under_100_concurrent_impressions(ads,
     with platform.db.session() as session:
         fresh = serving.request_ad(session, platform.ads, user_id=users[0], app_id=studio.app_id, unit_id=unit).ad_id
         token = serving.show(session, platform.ads, user_id=users[0], ad_id=fresh)
-        assert serving.start_impression(session, platform.ads, user_id=users[0], ad_id=fresh, show_token=token).campaign_id == campaign
+        assert (
+            serving.start_impression(session, platform.ads, user_id=users[0], ad_id=fresh, show_token=token).campaign_id
+            == campaign
+        )
     assert spent(platform, campaign)[0] == 21 * PRICE
     verified(platform)
 
@@ -120,7 +133,9 @@ def test_a_daily_budget_is_never_overspent_under_100_concurrent_impressions(ads,
 def test_an_advertiser_never_spends_more_than_its_funds_under_100_concurrent_impressions(ads, platform, studio):
     advertiser = ads.advertiser(funds=25 * PRICE)
     campaign = ads.campaign(advertiser, bid_cpm=9_000_000, total_budget=1_000 * PRICE)
-    ads.campaign(ads.advertiser("Other", funds=10_000_000), bid_cpm=5_000_000, total_budget=1_000 * PRICE, title="Runner-up")
+    ads.campaign(
+        ads.advertiser("Other", funds=10_000_000), bid_cpm=5_000_000, total_budget=1_000 * PRICE, title="Runner-up"
+    )
     unit = ads.unit()
     users = people(platform, 100)
     outcomes = show_all_at_once(platform, list(zip(users, decisions(platform, studio, unit, users))))

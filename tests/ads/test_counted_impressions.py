@@ -22,7 +22,11 @@ from tests.studio import csrf_of
 def billed(platform, campaign_id: str) -> tuple[int, int]:
     """(billed impressions, the campaign's spent) of a campaign."""
     with platform.db.session() as session:
-        count = session.scalar(select(func.count()).select_from(Impression).where(Impression.campaign_id == campaign_id, Impression.shown_at.is_not(None)))
+        count = session.scalar(
+            select(func.count())
+            .select_from(Impression)
+            .where(Impression.campaign_id == campaign_id, Impression.shown_at.is_not(None))
+        )
         return count, session.get(Campaign, campaign_id).spent
 
 
@@ -56,7 +60,9 @@ def test_scripted_guests_who_never_show_the_ad_bill_nothing(ads, client, platfor
     report = refused(ads, advertiser_id=advertiser)
     assert report["billed"] == 0
     assert report["refused"]["no_token"] == 60
-    assert [(line["campaign_id"], line["reason"], line["count"]) for line in report["lines"]] == [(campaign, "no_token", 60)]
+    assert [(line["campaign_id"], line["reason"], line["count"]) for line in report["lines"]] == [
+        (campaign, "no_token", 60)
+    ]
 
 
 def test_a_show_token_bills_its_ad_once_and_no_other(ads, client, player, platform, clock):
@@ -70,8 +76,18 @@ def test_a_show_token_bills_its_ad_once_and_no_other(ads, client, player, platfo
     assert ads.step(player, second["ad_id"], "impression", show_token=token).json()["code"] == "SHOW_TOKEN_INVALID"
     stranger = guest(client)
     theirs = ads.decide(stranger, unit)
-    assert ads.step(player, second["ad_id"], "impression", show_token=ads.show_token(stranger, theirs["ad_id"])).status_code == 403
-    assert ads.step(player, second["ad_id"], "impression", show_token=token[:-1] + ("0" if token[-1] != "0" else "1")).status_code == 403
+    assert (
+        ads.step(
+            player, second["ad_id"], "impression", show_token=ads.show_token(stranger, theirs["ad_id"])
+        ).status_code
+        == 403
+    )
+    assert (
+        ads.step(
+            player, second["ad_id"], "impression", show_token=token[:-1] + ("0" if token[-1] != "0" else "1")
+        ).status_code
+        == 403
+    )
     assert billed(platform, campaign) == (0, 0)
 
     # Its own ad: billed once; the same token again (a retry, or a replay) bills nothing more.
@@ -88,7 +104,11 @@ def test_a_show_token_bills_its_ad_once_and_no_other(ads, client, player, platfo
 
     report = refused(ads, campaign_id=campaign)
     assert report["billed"] == 1
-    assert {reason: count for reason, count in report["refused"].items() if count} == {"bad_token": 3, "reused_token": 2, "expired_token": 1}
+    assert {reason: count for reason, count in report["refused"].items() if count} == {
+        "bad_token": 3,
+        "reused_token": 2,
+        "expired_token": 1,
+    }
 
 
 def test_a_persons_billed_impressions_hold_to_their_cap_under_concurrent_reports(ads, player, platform):
@@ -103,7 +123,14 @@ def test_a_persons_billed_impressions_hold_to_their_cap_under_concurrent_reports
         # Each in its own thread and transaction, as concurrent requests are.
         with platform.db.session() as session:
             try:
-                serving.start_impression(session, platform.ads, user_id=user_id, ad_id=decided[worker], show_token=tokens[worker], ip="testclient")
+                serving.start_impression(
+                    session,
+                    platform.ads,
+                    user_id=user_id,
+                    ad_id=decided[worker],
+                    show_token=tokens[worker],
+                    ip="testclient",
+                )
             except PlatformError as exc:
                 return exc.code
             return "shown"
@@ -149,4 +176,7 @@ def test_refusals_are_reported_per_advertiser(ads, player, platform, clock):
     yesterday = (clock.now - timedelta(days=1)).date().isoformat()
     assert ads.admin("GET", "/invalid-traffic", params={"start": yesterday, "end": yesterday}).json()["lines"] == []
     # The operator's report (advertisers are served through the operator): the admin token only.
-    assert ads.client.get("/api/admin/ads/invalid-traffic", params={"start": yesterday, "end": yesterday}).status_code == 401
+    assert (
+        ads.client.get("/api/admin/ads/invalid-traffic", params={"start": yesterday, "end": yesterday}).status_code
+        == 401
+    )

@@ -22,9 +22,19 @@ def test_the_demo_seeds_advertisers_creatives_and_stable_units_once(platform):
 
 
 def test_a_developer_may_choose_a_units_id_once(ads):
-    first = ads.client.post("/openapi/v1/ad-units", json={"id": "au_my_continue", "name": "Continue", "kind": "interstitial"}, headers=ads.bearer())
+    first = ads.client.post(
+        "/openapi/v1/ad-units",
+        json={"id": "au_my_continue", "name": "Continue", "kind": "interstitial"},
+        headers=ads.bearer(),
+    )
     assert first.status_code == 201 and first.json()["id"] == "au_my_continue"
-    again = ads.client.post("/openapi/v1/ad-units", json={"id": "au_my_continue", "name": "Again", "kind": "interstitial"}, headers=ads.bearer())
+    again = ads.client.post(
+        "/openapi/v1/ad-units",
+        json={"id": "au_my_continue", "name": "Again", "kind": "interstitial"},
+        headers=ads.bearer(),
+    )
     assert again.status_code == 409 and again.json()["code"] == "UNIT_ID_TAKEN"
-    bad = ads.client.post("/openapi/v1/ad-units", json={"id": "NotAnId", "name": "Bad", "kind": "interstitial"}, headers=ads.bearer())
+    bad = ads.client.post(
+        "/openapi/v1/ad-units", json={"id": "NotAnId", "name": "Bad", "kind": "interstitial"}, headers=ads.bearer()
+    )
     assert bad.status_code == 422

@@ -26,15 +26,26 @@ def test_the_report_counts_the_funnel_and_the_revenue_per_unit_per_day(ads, play
         ads.step(player, decision["ad_id"], "complete", watched_ms=20_000, visible=True)
     ads.show(browser(client), interstitial)
     today = clock.now.date()
-    report = client.get(f"/openapi/v1/ads/report?start={today - timedelta(days=1)}&end={today}", headers=ads.bearer()).json()
+    report = client.get(
+        f"/openapi/v1/ads/report?start={today - timedelta(days=1)}&end={today}", headers=ads.bearer()
+    ).json()
     assert report["currency"] == "USD_MICROS"
     lines = {line["unit_id"]: line for line in report["lines"]}
     assert set(lines) == {rewarded, interstitial}
     line = lines[rewarded]
     # 8,000 + 2,000 + 1 micros billed; the app keeps 70 %, rounded down per impression.
     revenue = 5_600 + 1_400 + 0
-    assert {k: line[k] for k in ("day", "requests", "fills", "impressions", "completions", "clicks", "revenue", "ecpm")} == {
-        "day": today.isoformat(), "requests": 5, "fills": 4, "impressions": 3, "completions": 2, "clicks": 1, "revenue": revenue, "ecpm": revenue * 1000 // 3,
+    assert {
+        k: line[k] for k in ("day", "requests", "fills", "impressions", "completions", "clicks", "revenue", "ecpm")
+    } == {
+        "day": today.isoformat(),
+        "requests": 5,
+        "fills": 4,
+        "impressions": 3,
+        "completions": 2,
+        "clicks": 1,
+        "revenue": revenue,
+        "ecpm": revenue * 1000 // 3,
     }
     assert line["fill_rate"] == 0.8
     assert (lines[interstitial]["impressions"], lines[interstitial]["revenue"]) == (1, 5_600)
@@ -44,7 +55,11 @@ def test_a_report_of_days_without_ads_is_empty_and_its_period_is_checked(ads, cl
     today = clock.now.date()
     empty = client.get(f"/openapi/v1/ads/report?start={today}&end={today}", headers=ads.bearer())
     assert empty.status_code == 200 and empty.json()["lines"] == []
-    backwards = client.get(f"/openapi/v1/ads/report?start={today}&end={today - timedelta(days=1)}", headers=ads.bearer())
+    backwards = client.get(
+        f"/openapi/v1/ads/report?start={today}&end={today - timedelta(days=1)}", headers=ads.bearer()
+    )
     assert backwards.status_code == 422 and backwards.json()["field"] == "end"
-    too_long = client.get(f"/openapi/v1/ads/report?start={today - timedelta(days=400)}&end={today}", headers=ads.bearer())
+    too_long = client.get(
+        f"/openapi/v1/ads/report?start={today - timedelta(days=400)}&end={today}", headers=ads.bearer()
+    )
     assert too_long.status_code == 422

@@ -4,6 +4,7 @@ verified with the developer's backend, which gets every one however long it was 
 from __future__ import annotations
 
 import threading
+
 import pytest
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import func, select
@@ -97,14 +98,20 @@ def test_a_reward_is_granted_once_however_often_complete_is_retried(ads, player,
     ads.campaign(ads.advertiser())
     decision = ads.show(player, ads.unit())
     clock.advance(seconds=20)
-    answers = [ads.step(player, decision["ad_id"], "complete", watched_ms=20_000, visible=True).json() for _ in range(3)]
+    answers = [
+        ads.step(player, decision["ad_id"], "complete", watched_ms=20_000, visible=True).json() for _ in range(3)
+    ]
     # ... and at the same moment, from several connections
     results = []
     headers = {"X-CSRF-Token": player.get("/api/me").json()["csrf_token"]}
 
     def retry():
         twin = TestClient(client.app, base_url="http://localhost:8000", cookies=player.cookies)
-        results.append(twin.post(f"/api/ads/{decision['ad_id']}/complete", json={"watched_ms": 20_000, "visible": True}, headers=headers).json())
+        results.append(
+            twin.post(
+                f"/api/ads/{decision['ad_id']}/complete", json={"watched_ms": 20_000, "visible": True}, headers=headers
+            ).json()
+        )
 
     threads = [threading.Thread(target=retry) for _ in range(8)]
     for thread in threads:
@@ -133,7 +140,9 @@ class Backend:
             body = await request.body()
             self.raw.append((body, request.headers["minis-reward-signature"]))
             try:
-                self.granted.append(verify_reward(body, request.headers["minis-reward-signature"], self.keys, seen=self.seen))
+                self.granted.append(
+                    verify_reward(body, request.headers["minis-reward-signature"], self.keys, seen=self.seen)
+                )
             except InvalidReward as exc:
                 return Response(status_code=200 if exc.reason == "replayed" else 400)
             return Response(status_code=204)
@@ -155,12 +164,19 @@ def test_the_verification_callback_reaches_the_backend_signed(ads, player, platf
     platform.worker().drain()
     [reward] = backend.granted
     assert reward["transaction_id"] == done["transaction_id"]
-    assert (reward["app_id"], reward["unit_id"], reward["ad_id"], reward["reward"]) == (studio.app_id, unit, decision["ad_id"], {"type": "gems", "amount": 3})
+    assert (reward["app_id"], reward["unit_id"], reward["ad_id"], reward["reward"]) == (
+        studio.app_id,
+        unit,
+        decision["ad_id"],
+        {"type": "gems", "amount": 3},
+    )
     assert reward["openid"].startswith("o_")
     log = client.get("/openapi/v1/ads/verifications", headers=ads.bearer()).json()["items"]
     assert [(a["transaction_id"], a["status_code"]) for a in log] == [(done["transaction_id"], 204)]
     listed = client.get("/openapi/v1/ads/rewards", headers=ads.bearer()).json()["items"]
-    assert [(g["transaction_id"], g["openid"], g["verified_at"] is not None) for g in listed] == [(done["transaction_id"], reward["openid"], True)]
+    assert [(g["transaction_id"], g["openid"], g["verified_at"] is not None) for g in listed] == [
+        (done["transaction_id"], reward["openid"], True)
+    ]
 
 
 def test_the_verification_callback_is_retried_while_the_backend_is_down(ads, player, platform, backend, clock, client):
@@ -170,7 +186,9 @@ def test_the_verification_callback_is_retried_while_the_backend_is_down(ads, pla
     for _ in range(3):
         decision = ads.show(player, unit)
         clock.advance(seconds=15)
-        ids.append(ads.step(player, decision["ad_id"], "complete", watched_ms=15_000, visible=True).json()["transaction_id"])
+        ids.append(
+            ads.step(player, decision["ad_id"], "complete", watched_ms=15_000, visible=True).json()["transaction_id"]
+        )
     backend.up = False
     jobs_clock = Clock()
     worker = platform.worker(clock=jobs_clock)

@@ -21,7 +21,12 @@ def test_a_decision_names_the_creative_the_minimum_watch_and_the_reward(ads, pla
     assert decision["min_watch_ms"] == 15_000
     assert decision["reward"] == {"type": "coins_ingame", "amount": 25}
     creative = decision["creative"]
-    assert (creative["kind"], creative["title"], creative["advertiser"], creative["duration_ms"]) == ("video", "Space Jam", "Acme", 30_000)
+    assert (creative["kind"], creative["title"], creative["advertiser"], creative["duration_ms"]) == (
+        "video",
+        "Space Jam",
+        "Acme",
+        30_000,
+    )
     media = player.get(creative["url"].removeprefix("http://localhost:8000"))
     assert media.status_code == 200 and media.headers["content-type"] == "video/mp4"
 
@@ -103,7 +108,9 @@ def test_every_step_is_an_analytics_event(ads, player, platform, clock):
     clock.advance(seconds=16)
     ads.step(player, decision["ad_id"], "complete", watched_ms=16_000, visible=True)
     platform.ads.events.flush()
-    rows = platform.events.query("SELECT type, unit_id, ad_id, duration_ms FROM events WHERE unit_id = ? ORDER BY ts, type", [unit])
+    rows = platform.events.query(
+        "SELECT type, unit_id, ad_id, duration_ms FROM events WHERE unit_id = ? ORDER BY ts, type", [unit]
+    )
     assert sorted(row[0] for row in rows) == ["ad_click", "ad_complete", "ad_fill", "ad_impression", "ad_request"]
     assert all(row[1] == unit for row in rows)
     assert {row[2] for row in rows if row[0] != "ad_request"} == {decision["ad_id"]}

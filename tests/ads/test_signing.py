@@ -10,15 +10,20 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from openminis.liveserver import run_apart
 from openminis.ads import signing
 from openminis.client import AsyncMinisClient, InvalidReward, SeenEvents, verify_reward
+from openminis.liveserver import run_apart
 
 
 def body(**overrides) -> bytes:
     reward = {
-        "transaction_id": "rwd_1", "app_id": "dev-game", "unit_id": "au_1", "openid": "o_x", "reward": {"type": "coins_ingame", "amount": 10},
-        "ad_id": "ad_1", "timestamp": int(time.time()),
+        "transaction_id": "rwd_1",
+        "app_id": "dev-game",
+        "unit_id": "au_1",
+        "openid": "o_x",
+        "reward": {"type": "coins_ingame", "amount": 10},
+        "ad_id": "ad_1",
+        "timestamp": int(time.time()),
     }
     return json.dumps(reward | overrides, separators=(",", ":")).encode()
 
@@ -62,7 +67,12 @@ def test_the_signature_helper_rejects_a_tampered_body_an_unknown_key_a_replay_an
             call()
         reasons[name] = caught.value.reason
     assert reasons == {
-        "tampered": "signature", "unknown kid": "unknown_key", "replayed": "replayed", "stale": "stale", "late": "stale", "malformed": "malformed",
+        "tampered": "signature",
+        "unknown kid": "unknown_key",
+        "replayed": "replayed",
+        "stale": "stale",
+        "late": "stale",
+        "malformed": "malformed",
         "not a signature": "signature",
     }
 
@@ -102,7 +112,9 @@ def test_the_async_client_fetches_the_keys(client, studio, key):
     assert [k["kid"] for k in run_apart(fetch())["keys"]] == [key.kid]
 
 
-def test_the_first_reward_key_is_made_in_a_read_session_though_another_request_wrote_after_its_read(platform, monkeypatch):
+def test_the_first_reward_key_is_made_in_a_read_session_though_another_request_wrote_after_its_read(
+    platform, monkeypatch
+):
     # GET /openapi/v1/.well-known/reward-keys runs in a read session; on SQLite its first write,
     # after another request's commit, failed with SQLITE_BUSY_SNAPSHOT (a 503).
     made = signing._new_key

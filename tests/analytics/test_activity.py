@@ -62,12 +62,23 @@ def by_day(report) -> dict[int, tuple]:
 def test_each_day_counts_its_active_new_and_returning_people(stored):
     report = activity(stored, app_id="dev-game", first=FIRST, last=LAST, today=TODAY)
     assert [line.day for line in report.days] == [date(2026, 11, n) for n in range(1, 8)]  # empty days included
-    assert by_day(report) == {1: (3, 2, 1), 2: (1, 0, 1), 3: (1, 1, 0), 4: (1, 0, 1), 5: (0, 0, 0), 6: (0, 0, 0), 7: (0, 0, 0)}
+    assert by_day(report) == {
+        1: (3, 2, 1),
+        2: (1, 0, 1),
+        3: (1, 1, 0),
+        4: (1, 0, 1),
+        5: (0, 0, 0),
+        6: (0, 0, 0),
+        7: (0, 0, 0),
+    }
     assert report.average_active == pytest.approx(6 / 7)
 
 
 def test_a_cohort_counts_who_came_back_1_7_and_30_days_later_and_leaves_the_future_unknown(stored):
-    cohorts = {cohort.day.day: cohort for cohort in activity(stored, app_id="dev-game", first=FIRST, last=LAST, today=TODAY).cohorts}
+    cohorts = {
+        cohort.day.day: cohort
+        for cohort in activity(stored, app_id="dev-game", first=FIRST, last=LAST, today=TODAY).cohorts
+    }
     first = cohorts[1]  # u1 and u2; u1 came back on the 2nd and the 8th; the 31st of November is not here yet
     assert (first.size, first.d1, first.d7, first.d30) == (2, 1, 1, None)
     assert (first.d1_rate, first.d7_rate, first.d30_rate) == (0.5, 0.5, None)
@@ -80,7 +91,15 @@ def test_a_cohort_counts_who_came_back_1_7_and_30_days_later_and_leaves_the_futu
 def test_every_app_counts_a_person_once_a_day_across_apps(stored):
     report = activity(stored, app_id=None, first=FIRST, last=LAST, today=TODAY)
     # u4 is new on the 2nd (in the other game); u1 is back on the 5th in the other game.
-    assert by_day(report) == {1: (3, 2, 1), 2: (2, 1, 1), 3: (1, 1, 0), 4: (1, 0, 1), 5: (1, 0, 1), 6: (0, 0, 0), 7: (0, 0, 0)}
+    assert by_day(report) == {
+        1: (3, 2, 1),
+        2: (2, 1, 1),
+        3: (1, 1, 0),
+        4: (1, 0, 1),
+        5: (1, 0, 1),
+        6: (0, 0, 0),
+        7: (0, 0, 0),
+    }
     assert {cohort.day.day: cohort.size for cohort in report.cohorts if cohort.size} == {1: 2, 2: 1, 3: 1}
 
 
@@ -117,17 +136,34 @@ def test_the_open_api_reports_the_calling_apps_activity(client, studio, january)
     response = client.get(f"/openapi/v1/reports/activity?{PERIOD}", headers=bearer(client, studio))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["app_id"], body["first"], body["last"], len(body["days"])) == (studio.app_id, "2026-01-01", "2026-01-07", 7)
+    assert (body["app_id"], body["first"], body["last"], len(body["days"])) == (
+        studio.app_id,
+        "2026-01-01",
+        "2026-01-07",
+        7,
+    )
     assert body["days"][:3] == [
         {"day": "2026-01-01", "active": 2, "new": 2, "returning": 0},
         {"day": "2026-01-02", "active": 1, "new": 0, "returning": 1},
         {"day": "2026-01-03", "active": 0, "new": 0, "returning": 0},  # c played another app
     ]
-    assert body["cohorts"][0] == {"day": "2026-01-01", "size": 2, "d1": 1, "d7": 0, "d30": 0, "d1_rate": 0.5, "d7_rate": 0.0, "d30_rate": 0.0}
+    assert body["cohorts"][0] == {
+        "day": "2026-01-01",
+        "size": 2,
+        "d1": 1,
+        "d7": 0,
+        "d30": 0,
+        "d1_rate": 0.5,
+        "d7_rate": 0.0,
+        "d30_rate": 0.0,
+    }
     assert body["average_active"] == pytest.approx(3 / 7)
 
 
-@pytest.mark.parametrize(("query", "field"), [("from=yesterday", "from"), ("from=2026-01-07&to=2026-01-01", "to"), ("from=2024-01-01&to=2026-01-07", "to")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("from=yesterday", "from"), ("from=2026-01-07&to=2026-01-01", "to"), ("from=2024-01-01&to=2026-01-07", "to")],
+)
 def test_the_open_api_refuses_a_bad_period_naming_the_field(client, studio, query, field):
     response = client.get(f"/openapi/v1/reports/activity?{query}", headers=bearer(client, studio))
     assert response.status_code == 422
@@ -139,6 +175,7 @@ def test_the_open_api_activity_needs_the_apps_token(client):
 
 
 # Admin API: the operator ------------------------------------------------------------------------------
+
 
 def test_the_admin_sees_every_app_or_one_and_needs_the_token(client, studio, january):
     every = client.get(f"/api/admin/reports/activity?{PERIOD}", headers=ADMIN)
@@ -160,13 +197,19 @@ def test_the_cli_prints_activity_as_a_table_and_as_json(tmp_path):
     assert runner.invoke(cli, ["db", "upgrade", "--data-dir", str(data)]).exit_code == 0
     platform = Platform(Settings(data_dir=data))
     publish(platform)  # test-game
-    platform.events.append([launch("test-game", "a", date(2026, 1, 1)), launch("test-game", "a", date(2026, 1, 2))], COLUMNS)
+    platform.events.append(
+        [launch("test-game", "a", date(2026, 1, 1)), launch("test-game", "a", date(2026, 1, 2))], COLUMNS
+    )
     platform.close()
     period = ["--from", "2026-01-01", "--to", "2026-01-07", "--data-dir", str(data)]
     table = runner.invoke(cli, ["report", "activity", "--app", "test-game", *period])
     assert table.exit_code == 0, table.output
     assert "activity of test-game, 2026-01-01 to 2026-01-07 (UTC), average 0.3 active a day" in table.output
-    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]] for line in table.output.splitlines() if line.count("│") > 7}
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in table.output.splitlines()
+        if line.count("│") > 7
+    }
     # active, new, returning, cohort, D1, D7, D30
     assert rows["2026-01-01"] == ["1", "1", "0", "1", "1 (100%)", "0 (0%)", "0 (0%)"]
     assert rows["2026-01-02"] == ["1", "0", "1", "0", "0", "0", "0"]

@@ -55,7 +55,9 @@ def test_a_person_who_is_not_a_developer_is_told_to_register(client, studio):
 
 
 def test_a_bad_period_is_refused_naming_the_field(studio):
-    response = studio.developer.get(f"/api/developer/apps/{studio.app_id}/reports/activity?from=2026-01-07&to=2026-01-01")
+    response = studio.developer.get(
+        f"/api/developer/apps/{studio.app_id}/reports/activity?from=2026-01-07&to=2026-01-01"
+    )
     assert (response.status_code, response.json()["field"]) == (422, "to")
 
 

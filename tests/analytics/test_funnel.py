@@ -72,36 +72,111 @@ def week_of_events(app: str, other: str) -> list[tuple]:
 
 
 FEED = {
-    "key": "feed", "exposure": 10, "click": 4, "launch": 3, "ready": 2, "converted": 2, "paid": 1, "rewarded": 1,
-    "click_rate": 0.4, "launch_rate": 0.75, "ready_rate": 2 / 3, "conversion_rate": 1.0,
-    "active_persons": 3, "converted_persons": 2, "paying_persons": 2,  # u1 paid, u3 unlocked with coins
-    "revenue_coins": 150, "ad_revenue_usd_micros": 7_000, "arpu": 50.0, "arppu": 75.0,
+    "key": "feed",
+    "exposure": 10,
+    "click": 4,
+    "launch": 3,
+    "ready": 2,
+    "converted": 2,
+    "paid": 1,
+    "rewarded": 1,
+    "click_rate": 0.4,
+    "launch_rate": 0.75,
+    "ready_rate": 2 / 3,
+    "conversion_rate": 1.0,
+    "active_persons": 3,
+    "converted_persons": 2,
+    "paying_persons": 2,  # u1 paid, u3 unlocked with coins
+    "revenue_coins": 150,
+    "ad_revenue_usd_micros": 7_000,
+    "arpu": 50.0,
+    "arppu": 75.0,
 }
 SEARCH = {
-    "key": "search", "exposure": 5, "click": 2, "launch": 2, "ready": 2, "converted": 2, "paid": 2, "rewarded": 0,
-    "click_rate": 0.4, "launch_rate": 1.0, "ready_rate": 1.0, "conversion_rate": 1.0,
-    "active_persons": 2, "converted_persons": 1, "paying_persons": 1,
-    "revenue_coins": 50, "ad_revenue_usd_micros": 0, "arpu": 25.0, "arppu": 50.0,
+    "key": "search",
+    "exposure": 5,
+    "click": 2,
+    "launch": 2,
+    "ready": 2,
+    "converted": 2,
+    "paid": 2,
+    "rewarded": 0,
+    "click_rate": 0.4,
+    "launch_rate": 1.0,
+    "ready_rate": 1.0,
+    "conversion_rate": 1.0,
+    "active_persons": 2,
+    "converted_persons": 1,
+    "paying_persons": 1,
+    "revenue_coins": 50,
+    "ad_revenue_usd_micros": 0,
+    "arpu": 25.0,
+    "arppu": 50.0,
 }
 # u1 launched from both sources: one active person, not two.
 APP_TOTAL = {
-    "key": None, "exposure": 15, "click": 6, "launch": 5, "ready": 4, "converted": 4, "paid": 3, "rewarded": 1,
-    "click_rate": 0.4, "launch_rate": 5 / 6, "ready_rate": 0.8, "conversion_rate": 1.0,
-    "active_persons": 4, "converted_persons": 3, "paying_persons": 3,
-    "revenue_coins": 200, "ad_revenue_usd_micros": 7_000, "arpu": 50.0, "arppu": 200 / 3,
+    "key": None,
+    "exposure": 15,
+    "click": 6,
+    "launch": 5,
+    "ready": 4,
+    "converted": 4,
+    "paid": 3,
+    "rewarded": 1,
+    "click_rate": 0.4,
+    "launch_rate": 5 / 6,
+    "ready_rate": 0.8,
+    "conversion_rate": 1.0,
+    "active_persons": 4,
+    "converted_persons": 3,
+    "paying_persons": 3,
+    "revenue_coins": 200,
+    "ad_revenue_usd_micros": 7_000,
+    "arpu": 50.0,
+    "arppu": 200 / 3,
 }
 OTHER = {
-    "key": "other-game", "exposure": 3, "click": 1, "launch": 1, "ready": 1, "converted": 1, "paid": 1, "rewarded": 0,
-    "click_rate": 1 / 3, "launch_rate": 1.0, "ready_rate": 1.0, "conversion_rate": 1.0,
-    "active_persons": 1, "converted_persons": 1, "paying_persons": 1,
-    "revenue_coins": 500, "ad_revenue_usd_micros": 0, "arpu": 500.0, "arppu": 500.0,
+    "key": "other-game",
+    "exposure": 3,
+    "click": 1,
+    "launch": 1,
+    "ready": 1,
+    "converted": 1,
+    "paid": 1,
+    "rewarded": 0,
+    "click_rate": 1 / 3,
+    "launch_rate": 1.0,
+    "ready_rate": 1.0,
+    "conversion_rate": 1.0,
+    "active_persons": 1,
+    "converted_persons": 1,
+    "paying_persons": 1,
+    "revenue_coins": 500,
+    "ad_revenue_usd_micros": 0,
+    "arpu": 500.0,
+    "arppu": 500.0,
 }
 # Across apps u1 paid in both: still one converted and one paying person.
 ALL_TOTAL = {
-    "key": None, "exposure": 18, "click": 7, "launch": 6, "ready": 5, "converted": 5, "paid": 4, "rewarded": 1,
-    "click_rate": 7 / 18, "launch_rate": 6 / 7, "ready_rate": 5 / 6, "conversion_rate": 1.0,
-    "active_persons": 5, "converted_persons": 3, "paying_persons": 3,
-    "revenue_coins": 700, "ad_revenue_usd_micros": 7_000, "arpu": 140.0, "arppu": 700 / 3,
+    "key": None,
+    "exposure": 18,
+    "click": 7,
+    "launch": 6,
+    "ready": 5,
+    "converted": 5,
+    "paid": 4,
+    "rewarded": 1,
+    "click_rate": 7 / 18,
+    "launch_rate": 6 / 7,
+    "ready_rate": 5 / 6,
+    "conversion_rate": 1.0,
+    "active_persons": 5,
+    "converted_persons": 3,
+    "paying_persons": 3,
+    "revenue_coins": 700,
+    "ad_revenue_usd_micros": 7_000,
+    "arpu": 140.0,
+    "arppu": 700 / 3,
 }
 
 
@@ -129,6 +204,7 @@ def bearer(client, studio) -> dict[str, str]:
 
 # The report itself ---------------------------------------------------------------------------------
 
+
 def test_each_source_has_its_stage_counts_rates_revenue_arpu_and_arppu_and_the_total_counts_persons_once(store):
     report = funnel(store, app_id="dev-game", start=START, end=END, by="source")
     assert [asdict(line) for line in report.lines] == [approx(FEED), approx(SEARCH)]  # most exposures first
@@ -143,11 +219,19 @@ def test_events_outside_the_period_are_not_counted(store):
 
 
 def test_an_empty_period_has_zero_counts_and_no_rates_instead_of_a_division_by_zero(store):
-    report = funnel(store, app_id="dev-game", start=datetime(2025, 1, 1, tzinfo=UTC), end=datetime(2025, 1, 2, tzinfo=UTC), by="source")
+    report = funnel(
+        store,
+        app_id="dev-game",
+        start=datetime(2025, 1, 1, tzinfo=UTC),
+        end=datetime(2025, 1, 2, tzinfo=UTC),
+        by="source",
+    )
     assert report.lines == []
     total = report.total
     assert (total.exposure, total.converted, total.revenue_coins, total.active_persons) == (0, 0, 0, 0)
-    assert (total.click_rate, total.launch_rate, total.ready_rate, total.conversion_rate, total.arpu, total.arppu) == (None,) * 6
+    assert (total.click_rate, total.launch_rate, total.ready_rate, total.conversion_rate, total.arpu, total.arppu) == (
+        None,
+    ) * 6
 
 
 def test_every_app_by_app_compares_the_apps_and_counts_a_person_once_in_the_total(store):
@@ -159,7 +243,9 @@ def test_every_app_by_app_compares_the_apps_and_counts_a_person_once_in_the_tota
 
 def test_by_creator_credits_conversions_to_the_creator_they_are_attributed_to(store):
     report = funnel(store, app_id=None, start=START, end=END, by="creator")
-    credited = {line.key: (line.converted, line.paying_persons, line.revenue_coins) for line in report.lines if line.key}
+    credited = {
+        line.key: (line.converted, line.paying_persons, line.revenue_coins) for line in report.lines if line.key
+    }
     assert credited == {"cr_1": (1, 2, 150), "cr_2": (1, 1, 500)}
 
 
@@ -174,11 +260,17 @@ def test_a_dimension_outside_the_fixed_list_is_refused_before_any_sql(store):
 
 # Open API: the developer's own app ------------------------------------------------------------------
 
+
 def test_the_open_api_reports_only_the_calling_apps_funnel(client, studio, stored):
     response = client.get(f"/openapi/v1/reports/funnel?{PERIOD}&by=source", headers=bearer(client, studio))
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["app_id"], body["by"], body["start"], body["end"]) == ("dev-game", "source", "2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z")
+    assert (body["app_id"], body["by"], body["start"], body["end"]) == (
+        "dev-game",
+        "source",
+        "2026-11-01T00:00:00Z",
+        "2026-11-08T00:00:00Z",
+    )
     assert body["lines"] == [approx(FEED), approx(SEARCH)]
     assert body["total"] == approx(APP_TOTAL)
     by_app = client.get(f"/openapi/v1/reports/funnel?{PERIOD}&by=app", headers=bearer(client, studio)).json()
@@ -208,6 +300,7 @@ def test_the_open_api_report_needs_the_apps_token(client):
 
 # Admin API: the operator, across apps ----------------------------------------------------------------
 
+
 def test_the_admin_report_compares_every_app_or_narrows_to_one(client, studio, stored):
     every = client.get(f"/api/admin/reports/funnel?{PERIOD}&by=app", headers=ADMIN)
     assert every.status_code == 200, every.text
@@ -220,7 +313,9 @@ def test_the_admin_report_compares_every_app_or_narrows_to_one(client, studio, s
 
 def test_the_admin_report_needs_the_admin_token_and_a_known_app(client, studio, stored):
     assert client.get(f"/api/admin/reports/funnel?{PERIOD}").status_code == 401
-    assert client.get(f"/api/admin/reports/funnel?{PERIOD}", headers={"Authorization": "Bearer guess"}).status_code == 401
+    assert (
+        client.get(f"/api/admin/reports/funnel?{PERIOD}", headers={"Authorization": "Bearer guess"}).status_code == 401
+    )
     # A developer's app token is not the operator's.
     assert client.get(f"/api/admin/reports/funnel?{PERIOD}", headers=bearer(client, studio)).status_code == 401
     unknown = client.get(f"/api/admin/reports/funnel?{PERIOD}&app_id=no-such-app", headers=ADMIN)
@@ -245,11 +340,29 @@ def data_dir(tmp_path):
 
 def test_the_cli_prints_the_funnel_of_an_app_by_source_as_a_table(data_dir):
     result = runner.invoke(
-        cli, ["report", "funnel", "--app", "test-game", "--by", "source", "--from", "2026-11-01", "--to", "2026-11-07", "--data-dir", data_dir]
+        cli,
+        [
+            "report",
+            "funnel",
+            "--app",
+            "test-game",
+            "--by",
+            "source",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-07",
+            "--data-dir",
+            data_dir,
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "funnel of test-game, 2026-11-01 to 2026-11-07 (UTC)" in result.output
-    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]] for line in result.output.splitlines() if line.count("│") > 10}
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in result.output.splitlines()
+        if line.count("│") > 10
+    }
     # exposure, click, launch, ready, paid or rewarded, paid, rewarded, active, paying, coins, ad USD, ARPU, ARPPU
     assert rows["feed"] == ["10", "4", "3", "2", "2", "1", "1", "3", "2", "150", "0.01", "50.00", "75.00"]
     assert rows["total"] == ["15", "6", "5", "4", "4", "3", "1", "4", "3", "200", "0.01", "50.00", "66.67"]
@@ -258,7 +371,22 @@ def test_the_cli_prints_the_funnel_of_an_app_by_source_as_a_table(data_dir):
 
 
 def test_the_cli_prints_json_for_every_app_and_refuses_an_unknown_one(data_dir):
-    result = runner.invoke(cli, ["report", "funnel", "--by", "app", "--from", "2026-11-01", "--to", "2026-11-07", "--json", "--data-dir", data_dir])
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            "funnel",
+            "--by",
+            "app",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-07",
+            "--json",
+            "--data-dir",
+            data_dir,
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert [line["key"] for line in report["lines"]] == ["test-game", "other-game"]

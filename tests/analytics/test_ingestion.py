@@ -24,14 +24,23 @@ HOST = {"Origin": "http://localhost:8000"}  # what a browser on the host page se
 
 
 def stored(platform) -> list[tuple]:
-    return platform.events.query("SELECT type, app_id, user_id, launch_id, load_ms, duration_ms, prewarmed FROM events ORDER BY type")
+    return platform.events.query(
+        "SELECT type, app_id, user_id, launch_id, load_ms, duration_ms, prewarmed FROM events ORDER BY type"
+    )
 
 
 def test_a_batch_keeps_its_good_events_and_names_why_each_bad_one_failed(client, game, platform):
     user_id = client.get("/api/me").json()["user"]["id"]
     events = [
         {"type": "exposure", "app_id": "test-game", "ts": now_ms(), "source": "feed"},
-        {"type": "ready", "app_id": "test-game", "ts": now_ms(), "launch_id": LAUNCH, "load_ms": 180, "prewarmed": True},
+        {
+            "type": "ready",
+            "app_id": "test-game",
+            "ts": now_ms(),
+            "launch_id": LAUNCH,
+            "load_ms": 180,
+            "prewarmed": True,
+        },
         {"type": "ready", "app_id": "test-game", "ts": now_ms(), "launch_id": LAUNCH},
         {"type": "teleport", "app_id": "test-game", "ts": now_ms()},
         {"type": "click", "app_id": "no-such-app", "ts": now_ms()},
@@ -79,7 +88,9 @@ def test_events_from_another_origin_are_refused(client, game, platform):
 
 
 def test_events_without_a_session_are_refused(client, game, platform):
-    response = client.post("/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]}, headers=HOST)
+    response = client.post(
+        "/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]}, headers=HOST
+    )
     assert (response.status_code, response.json()["code"]) == (401, "SESSION_REQUIRED")
     assert stored(platform) == []
 
@@ -94,7 +105,12 @@ def test_events_without_an_origin_are_refused_even_with_a_session(client, game, 
 def test_a_persons_event_batches_are_rate_limited_with_retry_after(client, game, platform):
     platform.settings.rate_event_batches_per_person = "3/minute"
     client.get("/api/me")
-    answers = [client.post("/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]}, headers=HOST) for _ in range(5)]
+    answers = [
+        client.post(
+            "/api/events", json={"events": [{"type": "click", "app_id": "test-game", "ts": now_ms()}]}, headers=HOST
+        )
+        for _ in range(5)
+    ]
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
     assert answers[3].json()["code"] == "RATE_LIMITED"
     assert 1 <= int(answers[3].headers["Retry-After"]) <= 20
@@ -106,11 +122,16 @@ def test_an_apps_events_beyond_its_rate_are_rejected_and_other_apps_events_kept(
     publish(platform, id="other-game", name="Other Game")
     platform.settings.rate_events_per_app = "4/minute"
     client.get("/api/me")
-    game, other = ({"type": "exposure", "app_id": app_id, "ts": now_ms(), "source": "feed"} for app_id in ("test-game", "other-game"))
+    game, other = (
+        {"type": "exposure", "app_id": app_id, "ts": now_ms(), "source": "feed"}
+        for app_id in ("test-game", "other-game")
+    )
     first = client.post("/api/events", json={"events": [game, game, game, other]}, headers=HOST).json()
     assert first["accepted"] == 4 and first["rejected"] == []
     # test-game has 1 of its 4 left, other-game 3: test-game's two are rejected, other-game's kept.
     second = client.post("/api/events", json={"events": [game, other, game, other]}, headers=HOST).json()
     assert second["accepted"] == 2
-    assert second["rejected"] == [{"index": i, "reason": "app_id: too many events for this app; retry later"} for i in (0, 2)]
+    assert second["rejected"] == [
+        {"index": i, "reason": "app_id: too many events for this app; retry later"} for i in (0, 2)
+    ]
     assert sorted(row[1] for row in stored(platform)) == ["other-game"] * 3 + ["test-game"] * 3

@@ -7,6 +7,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
+
 from openminis.analytics.store import COLUMNS, PostgresEventStore, _pyformat, open_store
 
 T = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -19,7 +20,10 @@ def event(type: str = "click", app_id: str = "game", *, ts: datetime = T, user_i
 def test_events_come_back_as_they_went_in_through_the_shared_sql(platform):
     store = platform.events
     store.append([event("click", ts=T), event("exposure", ts=T), event("click", app_id="other", ts=T, user_id=None)])
-    rows = store.query("SELECT app_id, count(*) FILTER (WHERE type = ?), extract(epoch FROM min(ts)) FROM events WHERE app_id LIKE 'g%' GROUP BY 1", ["click"])
+    rows = store.query(
+        "SELECT app_id, count(*) FILTER (WHERE type = ?), extract(epoch FROM min(ts)) FROM events WHERE app_id LIKE 'g%' GROUP BY 1",
+        ["click"],
+    )
     assert [(app, count, float(epoch)) for app, count, epoch in rows] == [("game", 1, T.timestamp())]
 
 
@@ -52,9 +56,18 @@ def test_a_month_gets_its_own_partition_on_postgresql(postgres_url):
     store.truncate()
     try:
         store.append([event(ts=datetime(2026, 1, 31, 23, 59, tzinfo=UTC)), event(ts=datetime(2026, 2, 1, tzinfo=UTC))])
-        assert dict(store.query("SELECT tableoid::regclass::text, count(*) FROM events GROUP BY 1")) == {"events_2026_01": 1, "events_2026_02": 1}
+        assert dict(store.query("SELECT tableoid::regclass::text, count(*) FROM events GROUP BY 1")) == {
+            "events_2026_01": 1,
+            "events_2026_02": 1,
+        }
         # A report of one month reads that month's partition only.
-        plan = "\n".join(row[0] for row in store.query("EXPLAIN SELECT count(*) FROM events WHERE ts >= ? AND ts < ?", [datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)]))
+        plan = "\n".join(
+            row[0]
+            for row in store.query(
+                "EXPLAIN SELECT count(*) FROM events WHERE ts >= ? AND ts < ?",
+                [datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)],
+            )
+        )
         assert "events_2026_02" in plan and "events_2026_01" not in plan
     finally:
         store.truncate()
@@ -62,7 +75,10 @@ def test_a_month_gets_its_own_partition_on_postgresql(postgres_url):
 
 
 def test_placeholders_become_psycopgs_and_quoted_text_stays():
-    assert _pyformat("SELECT '?', '50%' FROM events WHERE a = ? AND b LIKE 'x%'") == "SELECT '?', '50%%' FROM events WHERE a = %s AND b LIKE 'x%%'"
+    assert (
+        _pyformat("SELECT '?', '50%' FROM events WHERE a = ? AND b LIKE 'x%'")
+        == "SELECT '?', '50%%' FROM events WHERE a = %s AND b LIKE 'x%%'"
+    )
     assert _pyformat("SELECT 'it''s ?' WHERE a = ?") == "SELECT 'it''s ?' WHERE a = %s"
 
 
@@ -72,14 +88,21 @@ def test_the_analytics_url_must_be_postgresql(tmp_path):
 
 
 def test_the_columns_of_both_forms_agree(platform):
-    names = [row[0] for row in platform.events.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position")]
+    names = [
+        row[0]
+        for row in platform.events.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events' ORDER BY ordinal_position"
+        )
+    ]
     assert names[: len(COLUMNS)] == list(COLUMNS)
     assert {"unit_id", "ad_id", "campaign_id", "post_id", "creator_id", "revenue", "currency"} <= set(names)
 
 
 def test_pruning_removes_the_events_before_a_day_and_keeps_the_rest(platform):
     store = platform.events
-    store.append([event(ts=datetime(2026, month, day, tzinfo=UTC)) for month, day in ((1, 10), (2, 5), (3, 1), (3, 20), (4, 2))])
+    store.append(
+        [event(ts=datetime(2026, month, day, tzinfo=UTC)) for month, day in ((1, 10), (2, 5), (3, 1), (3, 20), (4, 2))]
+    )
     assert store.prune(datetime(2026, 3, 15, tzinfo=UTC)) == 3
     assert store.query("SELECT count(*) FROM events") == [(2,)]
     assert store.prune(datetime(2026, 3, 15, tzinfo=UTC)) == 0  # again: nothing left to remove
@@ -92,10 +115,21 @@ def test_pruning_on_postgresql_drops_whole_months_with_their_partitions(postgres
     store = PostgresEventStore(postgres_url)
     store.truncate()
     try:
-        store.append([event(ts=datetime(2025, 12, 31, tzinfo=UTC)), event(ts=datetime(2026, 1, 31, tzinfo=UTC)), event(ts=datetime(2026, 2, 10, tzinfo=UTC))])
+        store.append(
+            [
+                event(ts=datetime(2025, 12, 31, tzinfo=UTC)),
+                event(ts=datetime(2026, 1, 31, tzinfo=UTC)),
+                event(ts=datetime(2026, 2, 10, tzinfo=UTC)),
+            ]
+        )
         assert store.prune(datetime(2026, 2, 1, tzinfo=UTC)) == 2
-        partitions = {row[0] for row in store.query("SELECT relname FROM pg_class WHERE relname LIKE 'events\\_20%' AND relkind = 'r'")}
-        assert "events_2025_12" not in partitions and "events_2026_01" not in partitions and "events_2026_02" in partitions
+        partitions = {
+            row[0]
+            for row in store.query("SELECT relname FROM pg_class WHERE relname LIKE 'events\\_20%' AND relkind = 'r'")
+        }
+        assert (
+            "events_2025_12" not in partitions and "events_2026_01" not in partitions and "events_2026_02" in partitions
+        )
     finally:
         store.truncate()
         store.close()
@@ -113,7 +147,9 @@ def test_the_cli_prunes_after_asking(tmp_path):
     platform.events.append([event(ts=datetime(2026, 1, 10, tzinfo=UTC)), event(ts=datetime(2026, 3, 10, tzinfo=UTC))])
     platform.close()
     runner = CliRunner()
-    declined = runner.invoke(cli, ["analytics", "prune", "--before", "2026-02-01", "--data-dir", str(data)], input="n\n")
+    declined = runner.invoke(
+        cli, ["analytics", "prune", "--before", "2026-02-01", "--data-dir", str(data)], input="n\n"
+    )
     assert declined.exit_code == 1
     done = runner.invoke(cli, ["analytics", "prune", "--before", "2026-02-01", "--data-dir", str(data)], input="y\n")
     assert done.exit_code == 0, done.output

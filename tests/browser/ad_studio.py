@@ -24,17 +24,35 @@ AD_TITLE = "Harbor Lights: now streaming"
 
 def house_campaign(server_url: str, folder: Path) -> dict:
     """An advertiser's house campaign (never billed) with one 3 s vertical video creative."""
-    clip = make_clip(folder / "house-ad.mp4", seconds=AD_SECONDS, lines=["Harbor Lights", "Now streaming"], width=360, height=640, seed=7)
-    with httpx.Client(base_url=f"{server_url}/api/admin/ads", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30) as admin:
+    clip = make_clip(
+        folder / "house-ad.mp4",
+        seconds=AD_SECONDS,
+        lines=["Harbor Lights", "Now streaming"],
+        width=360,
+        height=640,
+        seed=7,
+    )
+    with httpx.Client(
+        base_url=f"{server_url}/api/admin/ads", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+    ) as admin:
         advertiser = admin.post("/advertisers", json={"name": "openminis Studios"})
         assert advertiser.status_code == 201, advertiser.text
-        campaign = admin.post("/campaigns", json={"advertiser_id": advertiser.json()["id"], "name": "House: dramas", "house": True})
+        campaign = admin.post(
+            "/campaigns", json={"advertiser_id": advertiser.json()["id"], "name": "House: dramas", "house": True}
+        )
         assert campaign.status_code == 201, campaign.text
         media = admin.post("/media", content=clip.read_bytes())
         assert media.status_code == 201, media.text
         creative = admin.post(
             f"/campaigns/{campaign.json()['id']}/creatives",
-            json={"file": media.json()["file"], "click_url": "https://example.com/harbor-lights", "title": AD_TITLE, "width": 360, "height": 640, "duration_ms": AD_SECONDS * 1000},
+            json={
+                "file": media.json()["file"],
+                "click_url": "https://example.com/harbor-lights",
+                "title": AD_TITLE,
+                "width": 360,
+                "height": 640,
+                "duration_ms": AD_SECONDS * 1000,
+            },
         )
         assert creative.status_code == 201, creative.text
         return campaign.json()
@@ -56,7 +74,7 @@ class RewardsBackend:
         self.keys = self.client.reward_keys()
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 header = self.headers.get("minis-reward-signature", "")
                 try:
@@ -90,6 +108,11 @@ class RewardsBackend:
 
 
 def create_unit(client: MinisClient, server_url: str, body: dict) -> dict:
-    response = httpx.post(f"{server_url}/openapi/v1/ad-units", json=body, headers={"Authorization": f"Bearer {client.access_token()}"}, timeout=30)
+    response = httpx.post(
+        f"{server_url}/openapi/v1/ad-units",
+        json=body,
+        headers={"Authorization": f"Bearer {client.access_token()}"},
+        timeout=30,
+    )
     assert response.status_code == 201, response.text
     return response.json()

@@ -37,7 +37,12 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     packages += sorted(path for path in EXAMPLES.iterdir() if (path / "minis.json").is_file())
     # Games in the tests reach their own backends on loopback (test_identity.py).
     # The admin token lets the ad tests set up a house campaign as the operator would.
-    env = {"MINIS_DEV_CONNECT_SRC": "http://127.0.0.1:*", "MINIS_ADMIN_TOKEN": ADMIN_TOKEN, "MINIS_SANDBOX_PAYMENTS": "true", "MINIS_EGRESS_ALLOW_LOOPBACK": "true"}
+    env = {
+        "MINIS_DEV_CONNECT_SRC": "http://127.0.0.1:*",
+        "MINIS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MINIS_SANDBOX_PAYMENTS": "true",
+        "MINIS_EGRESS_ALLOW_LOOPBACK": "true",
+    }
     # Every test's browser is a new person, and all of them come from 127.0.0.1, for the whole session.
     env |= {"MINIS_RATE_GUESTS_PER_IP": "6000/minute", "MINIS_RATE_CHANGES_PER_IP": "60000/minute"}
     server = LiveServer(data_dir, packages=packages, env=env)

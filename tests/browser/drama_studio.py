@@ -29,7 +29,14 @@ PASS = {"title": "Harbor week pass", "period_days": 7, "price": 60}
 
 def make_clips(folder: Path, seconds: float = 3) -> list[Path]:
     return [
-        make_clip(folder / f"episode-{number}.mp4", seconds=seconds, lines=[TITLE, f"Episode {number}", title], width=360, height=640, seed=number)
+        make_clip(
+            folder / f"episode-{number}.mp4",
+            seconds=seconds,
+            lines=[TITLE, f"Episode {number}", title],
+            width=360,
+            height=640,
+            seed=number,
+        )
         for number, title in enumerate(EPISODES, start=1)
     ]
 
@@ -55,13 +62,19 @@ class DramaStudio:
         server_url = server.url
         with httpx.Client(base_url=server_url, timeout=30) as browser:
             headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
-            registered = browser.post("/api/account/register", json={"email": email, "password": PASSWORD}, headers=headers)
+            registered = browser.post(
+                "/api/account/register", json={"email": email, "password": PASSWORD}, headers=headers
+            )
             assert registered.status_code == 200, registered.text
             code = server.mailed(email, r"verification code is (\d{6})")
             assert browser.post("/api/account/verify", json={"code": code}, headers=headers).status_code == 200
             headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
             assert browser.post("/api/developer", json={"name": "Harbor Studio"}, headers=headers).status_code == 200
-            app = browser.post("/api/developer/apps", json={"app_id": APP_ID, "name": "Harbor Dramas", "kind": "drama"}, headers=headers)
+            app = browser.post(
+                "/api/developer/apps",
+                json={"app_id": APP_ID, "name": "Harbor Dramas", "kind": "drama"},
+                headers=headers,
+            )
             assert app.status_code == 201, app.text
             secret = app.json()["app_secret"]
             token = MinisClient(APP_ID, secret, base_url=server_url).access_token()
@@ -69,9 +82,13 @@ class DramaStudio:
             series = browser.post(
                 "/openapi/v1/series",
                 json={
-                    "title": TITLE, "synopsis": "A ferry captain, a missing keeper and one foggy week on the coast.",
-                    "genres": ["mystery", "romance"], "free_episodes": FREE_EPISODES, "episode_price": EPISODE_PRICE,
-                    "series_price": SERIES_PRICE, "ad_unlock": True,
+                    "title": TITLE,
+                    "synopsis": "A ferry captain, a missing keeper and one foggy week on the coast.",
+                    "genres": ["mystery", "romance"],
+                    "free_episodes": FREE_EPISODES,
+                    "episode_price": EPISODE_PRICE,
+                    "series_price": SERIES_PRICE,
+                    "ad_unlock": True,
                 },
                 headers=auth,
             )
@@ -79,7 +96,9 @@ class DramaStudio:
             series_id = series.json()["id"]
             for number, (clip, title) in enumerate(zip(clips, EPISODES, strict=True), start=1):
                 uploaded = browser.put(
-                    f"/openapi/v1/series/{series_id}/episodes/{number}", params={"title": title}, content=clip.read_bytes(),
+                    f"/openapi/v1/series/{series_id}/episodes/{number}",
+                    params={"title": title},
+                    content=clip.read_bytes(),
                     headers={**auth, "Content-Type": "video/mp4"},
                 )
                 assert uploaded.status_code == 202, uploaded.text
@@ -89,7 +108,9 @@ class DramaStudio:
         """Ships a version of the drama app (a player of its own), signed in as the producer."""
         with httpx.Client(base_url=self.server_url, timeout=30) as browser:
             headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
-            signed_in = browser.post("/api/account/sign-in", json={"email": self.email, "password": PASSWORD}, headers=headers)
+            signed_in = browser.post(
+                "/api/account/sign-in", json={"email": self.email, "password": PASSWORD}, headers=headers
+            )
             assert signed_in.status_code == 200, signed_in.text
             headers = {"X-CSRF-Token": signed_in.json()["csrf_token"], "Content-Type": "application/zip"}
             uploaded = browser.post(f"/api/developer/apps/{APP_ID}/versions", content=package, headers=headers)

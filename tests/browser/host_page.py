@@ -130,11 +130,15 @@ class HostPage:
 
     def top_up(self, pack_id: str = "coins-100") -> int:
         """Buys a coin pack through the sandbox with the card that succeeds; returns the new balance."""
-        pack = next(p for p in self.call_api("GET", "/api/wallet/packs?market=US")["body"]["items"] if p["id"] == pack_id)
+        pack = next(
+            p for p in self.call_api("GET", "/api/wallet/packs?market=US")["body"]["items"] if p["id"] == pack_id
+        )
         shown = {"amount": pack["amount"], "currency": pack["currency"], "coins": pack["coins"] + pack["bonus_coins"]}
         topup = self.call_api("POST", "/api/wallet/topups", {"pack_id": pack_id, "market": "US", **shown})
         assert topup["status"] == 201, topup
-        paid = self.call_api("POST", f"/api/wallet/topups/{topup['body']['id']}/sandbox/pay", {"card_number": "4242424242424242"})
+        paid = self.call_api(
+            "POST", f"/api/wallet/topups/{topup['body']['id']}/sandbox/pay", {"card_number": "4242424242424242"}
+        )
         assert paid["body"]["status"] == "succeeded", paid
         return self.balance()
 
@@ -220,7 +224,10 @@ class Developer:
     def __init__(self, host: HostPage, email: str):
         self.host = host
         host.page.goto(host.server.url + "/?prewarm=0")
-        assert host.call_api("POST", "/api/account/register", {"email": email, "password": "studio-password-1"})["status"] == 200
+        assert (
+            host.call_api("POST", "/api/account/register", {"email": email, "password": "studio-password-1"})["status"]
+            == 200
+        )
         code = host.server.mailed(email, r"verification code is (\d{6})")
         assert host.call_api("POST", "/api/account/verify", {"code": code})["status"] == 200
         assert host.call_api("POST", "/api/developer", {"name": email.split("@")[0]})["status"] == 200

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.browser
 PASSWORD = "analytical-engine-1843"
 
 
-def test_an_account_signed_up_on_one_browser_signs_in_on_another_with_its_name_and_coins_and_revokes_an_app(browser, live_server):
+def test_an_account_signed_up_on_one_browser_signs_in_on_another_with_its_name_and_coins_and_revokes_an_app(
+    browser, live_server
+):
     email = f"ada-{secrets.token_hex(4)}@example.com"
     first, first_context = new_host(browser, live_server)
     second, second_context = new_host(browser, live_server)
@@ -42,7 +44,9 @@ def test_an_account_signed_up_on_one_browser_signs_in_on_another_with_its_name_a
         verify.get_by_role("textbox", name="Verification code").fill("000000")
         verify.get_by_role("button", name="Verify").click()
         expect(me.get_by_text("wrong code", exact=False)).to_be_visible()
-        verify.get_by_role("textbox", name="Verification code").fill(live_server.mailed(email, r"verification code is (\d{6})"))
+        verify.get_by_role("textbox", name="Verification code").fill(
+            live_server.mailed(email, r"verification code is (\d{6})")
+        )
         verify.get_by_role("button", name="Verify").click()
         expect(me.get_by_text(f"Signed in as {email}")).to_be_visible()
         expect(me.locator("[data-me-balance]")).to_have_text("100")

@@ -35,11 +35,23 @@ def sky_ads(browser, live_server, house_ads) -> Iterator[tuple[str, RewardsBacke
     client = MinisClient(APP_ID, secret, base_url=live_server.url)
     backend = RewardsBackend(client)
     unit = create_unit(
-        client, live_server.url,
-        {"name": "Continue a run", "kind": "rewarded", "reward": {"type": "continue", "amount": 1}, "verify_url": backend.url, "min_watch_seconds": 2},
+        client,
+        live_server.url,
+        {
+            "name": "Continue a run",
+            "kind": "rewarded",
+            "reward": {"type": "continue", "amount": 1},
+            "verify_url": backend.url,
+            "min_watch_seconds": 2,
+        },
     )
     config = f"window.SKY_RUNNER_AD_UNITS = {json.dumps({'continue': unit['id']})};\n"
-    studio.upload(APP_ID, package_zip(EXAMPLES / "sky-runner", manifest={"id": APP_ID, "name": "Sky Ads"}, files={"ads-config.js": config}))
+    studio.upload(
+        APP_ID,
+        package_zip(
+            EXAMPLES / "sky-runner", manifest={"id": APP_ID, "name": "Sky Ads"}, files={"ads-config.js": config}
+        ),
+    )
     context.close()
     yield unit["id"], backend
     backend.close()
@@ -63,7 +75,9 @@ def the_ad(host):
     return ad
 
 
-def test_an_ad_watched_to_its_end_continues_the_run_and_the_studio_backend_gets_a_verified_reward(host, sky_ads, house_ads):
+def test_an_ad_watched_to_its_end_continues_the_run_and_the_studio_backend_gets_a_verified_reward(
+    host, sky_ads, house_ads
+):
     unit_id, backend = sky_ads
     before = len(backend.verified)
     game = crash_a_run(host)
@@ -85,13 +99,19 @@ def test_an_ad_watched_to_its_end_continues_the_run_and_the_studio_backend_gets_
         assert time.monotonic() < deadline, f"no verified reward reached the backend (refused: {backend.refused})"
         time.sleep(0.1)
     reward = backend.verified[-1]
-    assert (reward["app_id"], reward["unit_id"], reward["reward"]) == (APP_ID, unit_id, {"type": "continue", "amount": 1})
+    assert (reward["app_id"], reward["unit_id"], reward["reward"]) == (
+        APP_ID,
+        unit_id,
+        {"type": "continue", "amount": 1},
+    )
     assert reward["transaction_id"].startswith("rwd_") and reward["openid"]
     # The player showed the ad: its impression came with the show token, so none was refused.
     today = time.strftime("%Y-%m-%d", time.gmtime())
     report = httpx.get(
-        f"{host.server.url}/api/admin/ads/invalid-traffic", params={"start": today, "end": today, "campaign_id": house_ads["id"]},
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30,
+        f"{host.server.url}/api/admin/ads/invalid-traffic",
+        params={"start": today, "end": today, "campaign_id": house_ads["id"]},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=30,
     ).json()
     assert report["billed"] >= 1 and not any(report["refused"].values()), report
 

@@ -37,7 +37,9 @@ def test_values_over_the_quota_are_refused_with_storage_quota_exceeded(host):
     host.go_to_minis()
     witness = launch_witness(host)
     # One value over 64 KiB: the SDK refuses it before sending anything.
-    too_big = witness.evaluate("() => minis.storage.set('huge', 'x'.repeat(65 * 1024)).then(() => 'saved', (e) => e.code)")
+    too_big = witness.evaluate(
+        "() => minis.storage.set('huge', 'x'.repeat(65 * 1024)).then(() => 'saved', (e) => e.code)"
+    )
     assert too_big == "STORAGE_QUOTA_EXCEEDED"
 
     # Many values under 64 KiB each, over 1 MiB together: the platform refuses the one past it.

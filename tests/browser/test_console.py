@@ -17,7 +17,9 @@ def test_a_developer_registers_and_sees_their_apps_people_and_funnel(host):
     email = f"console-{secrets.token_hex(3)}@example.com"
     registered = host.call_api("POST", "/api/account/register", {"email": email, "password": "a long password"})
     assert registered["status"] == 200, registered
-    verified = host.call_api("POST", "/api/account/verify", {"code": host.server.mailed(email, r"verification code is (\d{6})")})
+    verified = host.call_api(
+        "POST", "/api/account/verify", {"code": host.server.mailed(email, r"verification code is (\d{6})")}
+    )
     assert verified["status"] == 200, verified
     page = host.page
     page.goto(f"{host.server.url}/console")
@@ -32,12 +34,15 @@ def test_a_developer_registers_and_sees_their_apps_people_and_funnel(host):
     now = int(time.time() * 1000)
     launch = secrets.token_hex(16)
     sent = host.call_api(
-        "POST", "/api/events",
-        {"events": [
-            {"type": "exposure", "app_id": app_id, "ts": now, "source": "feed"},
-            {"type": "click", "app_id": app_id, "ts": now, "source": "feed"},
-            {"type": "launch", "app_id": app_id, "ts": now, "source": "feed", "launch_id": launch},
-        ]},
+        "POST",
+        "/api/events",
+        {
+            "events": [
+                {"type": "exposure", "app_id": app_id, "ts": now, "source": "feed"},
+                {"type": "click", "app_id": app_id, "ts": now, "source": "feed"},
+                {"type": "launch", "app_id": app_id, "ts": now, "source": "feed", "launch_id": launch},
+            ]
+        },
     )
     assert sent["body"]["accepted"] == 3, sent
 
@@ -47,7 +52,9 @@ def test_a_developer_registers_and_sees_their_apps_people_and_funnel(host):
     expect(summary.get_by_text("active today")).to_be_visible()
     expect(summary.locator(".stat").first).to_contain_text("1")
     chart = page.get_by_role("img", name="Daily active people", exact=False)
-    expect(chart).to_have_attribute("aria-label", "Daily active people: active from 0 to 1, peak 1; new from 0 to 1, peak 1")
+    expect(chart).to_have_attribute(
+        "aria-label", "Daily active people: active from 0 to 1, peak 1; new from 0 to 1, peak 1"
+    )
     expect(chart.locator('[data-series="active"] circle')).to_have_count(30)  # one point a day
     funnel = page.locator(".funnel-bars")
     expect(funnel.locator('[data-stage="launch"]')).to_contain_text("1 · 100%")
@@ -60,7 +67,12 @@ def test_a_signed_in_person_finds_the_console_on_me(host):
     host.open("?prewarm=0")
     email = f"me-{secrets.token_hex(3)}@example.com"
     host.call_api("POST", "/api/account/register", {"email": email, "password": "a long password"})
-    assert host.call_api("POST", "/api/account/verify", {"code": host.server.mailed(email, r"verification code is (\d{6})")})["status"] == 200
+    assert (
+        host.call_api(
+            "POST", "/api/account/verify", {"code": host.server.mailed(email, r"verification code is (\d{6})")}
+        )["status"]
+        == 200
+    )
     host.page.reload()
     host.go_to_me()
     expect(host.page.get_by_role("link", name="Open the developer console")).to_have_attribute("href", "/console")

@@ -47,7 +47,11 @@ def become_creator(server: LiveServer, email: str, handle: str) -> httpx.Client:
     code = server.mailed(email, r"verification code is (\d{6})")
     assert client.post("/api/account/verify", json={"code": code}, headers=headers).status_code == 200
     headers = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
-    created = client.post("/api/creator", json={"handle": handle, "display_name": handle.title(), "bio": "Speedruns, mostly."}, headers=headers)
+    created = client.post(
+        "/api/creator",
+        json={"handle": handle, "display_name": handle.title(), "bio": "Speedruns, mostly."},
+        headers=headers,
+    )
     assert created.status_code == 200, created.text
     return client
 
@@ -55,7 +59,9 @@ def become_creator(server: LiveServer, email: str, handle: str) -> httpx.Client:
 def post_video(client: httpx.Client, clip: Path, *, caption: str, anchor: dict[str, str]) -> str:
     """Uploads the clip as the creator's post (the raw body, as the studio sends it); returns its id."""
     headers = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"], "Content-Type": "video/mp4"}
-    uploaded = client.post("/api/creator/posts", params={"caption": caption, **anchor}, content=clip.read_bytes(), headers=headers)
+    uploaded = client.post(
+        "/api/creator/posts", params={"caption": caption, **anchor}, content=clip.read_bytes(), headers=headers
+    )
     assert uploaded.status_code == 201, uploaded.text
     return uploaded.json()["id"]
 
@@ -75,7 +81,14 @@ def wait_until_ready(client: httpx.Client, post_id: str, timeout: float = 240) -
 @pytest.fixture(scope="module")
 def creator(live_server, tmp_path_factory) -> Creator:
     """A creator with one ready post anchored to Sky Runner."""
-    clip = make_clip(tmp_path_factory.mktemp("posts") / "post.mp4", seconds=3, lines=["Sky Runner", "Golden bird run"], width=360, height=640, seed=7)
+    clip = make_clip(
+        tmp_path_factory.mktemp("posts") / "post.mp4",
+        seconds=3,
+        lines=["Sky Runner", "Golden bird run"],
+        width=360,
+        height=640,
+        seed=7,
+    )
     client = become_creator(live_server, "skyfan@example.com", "skyfan")
     try:
         post_id = post_video(client, clip, caption=CAPTION, anchor={"anchor_kind": "app", "anchor_app_id": SKY_RUNNER})
@@ -108,7 +121,9 @@ def signed_in_host(browser, live_server, email: str) -> tuple[HostPage, object]:
     return host, context
 
 
-def test_a_viewer_taps_a_creators_post_anchor_buys_the_golden_bird_and_the_creators_earnings_grow(browser, live_server, host, creator):
+def test_a_viewer_taps_a_creators_post_anchor_buys_the_golden_bird_and_the_creators_earnings_grow(
+    browser, live_server, host, creator
+):
     # The creator watches their earnings on the Me screen: nothing earned yet.
     studio, studio_context = signed_in_host(browser, live_server, creator.email)
     try:
@@ -135,7 +150,11 @@ def test_a_viewer_taps_a_creators_post_anchor_buys_the_golden_bird_and_the_creat
 
         # Settled on the post, its anchor's game is loaded ahead, hidden: the chip opens it at once.
         host.wait_until_settled_on(SKY_RUNNER)
-        expect(host.page.locator(f'iframe.app-frame[data-app-id="{SKY_RUNNER}"][data-prewarmed][data-ready]:not(.is-active)')).to_have_count(1)
+        expect(
+            host.page.locator(
+                f'iframe.app-frame[data-app-id="{SKY_RUNNER}"][data-prewarmed][data-ready]:not(.is-active)'
+            )
+        ).to_have_count(1)
         chip = post.get_by_role("button", name="Play Sky Runner")
         with host.page.expect_response("**/api/launches") as recorded:
             chip.click()
@@ -174,7 +193,9 @@ def test_a_viewer_taps_a_creators_post_anchor_buys_the_golden_bird_and_the_creat
         studio_context.close()
 
 
-def test_a_share_link_opened_by_a_new_visitor_launches_the_game_directly_with_the_sharer_as_source(browser, live_server, host):
+def test_a_share_link_opened_by_a_new_visitor_launches_the_game_directly_with_the_sharer_as_source(
+    browser, live_server, host
+):
     host.open("?prewarm=0")
     made = host.call_api("POST", "/api/share", {"kind": "app", "app_id": SKY_RUNNER})
     assert made["status"] == 200, made
@@ -201,7 +222,9 @@ def test_a_share_link_opened_by_a_new_visitor_launches_the_game_directly_with_th
         context.close()
 
 
-def test_a_post_shared_from_its_share_button_opens_first_for_a_new_visitor_and_its_chip_launches_from_the_link(browser, live_server, host, creator):
+def test_a_post_shared_from_its_share_button_opens_first_for_a_new_visitor_and_its_chip_launches_from_the_link(
+    browser, live_server, host, creator
+):
     post = find_post(host, creator.post_id, "?prewarm=0")
     post.get_by_role("button", name=f"Share @{creator.handle}’s post").click()
     sheet = host.sheet
@@ -220,7 +243,9 @@ def test_a_post_shared_from_its_share_button_opens_first_for_a_new_visitor_and_i
         expect(first).to_have_attribute("data-current", "")
         visitor.page.wait_for_function("(video) => !video.paused", arg=first.locator("video").element_handle())
         # The shared post is the one in view, so its game is loaded ahead for this visitor too.
-        expect(visitor.page.locator(f'iframe.app-frame[data-app-id="{SKY_RUNNER}"][data-prewarmed][data-ready]')).to_have_count(1)
+        expect(
+            visitor.page.locator(f'iframe.app-frame[data-app-id="{SKY_RUNNER}"][data-prewarmed][data-ready]')
+        ).to_have_count(1)
         # The launch comes from the link: the platform credits the sharer, and the post's creator.
         with visitor.page.expect_response("**/api/launches") as recorded:
             first.get_by_role("button", name="Play Sky Runner").click()
@@ -228,7 +253,12 @@ def test_a_post_shared_from_its_share_button_opens_first_for_a_new_visitor_and_i
         sent = recorded.value.request.post_data_json
         assert (sent["source"], sent["share"], sent.get("post_id")) == ("share", code, None)
         launch = visitor.wait_for_launch(SKY_RUNNER)
-        assert launch["source"] == "share" and launch["share"] == code and launch["postId"] == creator.post_id and launch["prewarmed"] is True
+        assert (
+            launch["source"] == "share"
+            and launch["share"] == code
+            and launch["postId"] == creator.post_id
+            and launch["prewarmed"] is True
+        )
         assert visitor.errors == []
     finally:
         context.close()
@@ -246,16 +276,22 @@ def test_a_guest_is_asked_to_sign_in_then_becomes_a_creator_and_posts_a_video_th
     account.get_by_label("Password").fill(PASSWORD)
     account.get_by_role("button", name="Create account").click()
     verify = host.page.get_by_role("form", name="Verify email")
-    verify.get_by_role("textbox", name="Verification code").fill(host.server.mailed("newcreator@example.com", r"verification code is (\d{6})"))
+    verify.get_by_role("textbox", name="Verification code").fill(
+        host.server.mailed("newcreator@example.com", r"verification code is (\d{6})")
+    )
     verify.get_by_role("button", name="Verify").click()
     join = studio.get_by_role("form", name="Become a creator")
     join.get_by_role("textbox", name="Handle").fill("new_creator")
     join.get_by_role("button", name="Become a creator").click()
     expect(studio.get_by_text("@new_creator")).to_be_visible()
-    expect(studio.get_by_role("region", name="Earnings").locator("[data-earnings-coins]")).to_have_attribute("data-earnings-coins", "0")
+    expect(studio.get_by_role("region", name="Earnings").locator("[data-earnings-coins]")).to_have_attribute(
+        "data-earnings-coins", "0"
+    )
 
     # A post: a vertical clip, a caption, and a link to Tower Stack.
-    clip = make_clip(tmp_path / "mine.mp4", seconds=2, lines=["Tower Stack", "Twelve floors"], width=360, height=640, seed=11)
+    clip = make_clip(
+        tmp_path / "mine.mp4", seconds=2, lines=["Tower Stack", "Twelve floors"], width=360, height=640, seed=11
+    )
     compose = studio.get_by_role("form", name="New post")
     compose.get_by_label("Video").set_input_files(clip)
     compose.get_by_role("textbox", name="Caption").fill("Twelve floors without a wobble")
@@ -268,13 +304,17 @@ def test_a_guest_is_asked_to_sign_in_then_becomes_a_creator_and_posts_a_video_th
     expect(item).to_contain_text("Live in the feed", timeout=120_000)  # converted by the server's worker
 
 
-def test_a_post_linked_to_a_drama_episode_opens_the_host_player_at_that_episode_as_a_launch_from_the_post(browser, live_server, host, creator, drama_series, tmp_path):
+def test_a_post_linked_to_a_drama_episode_opens_the_host_player_at_that_episode_as_a_launch_from_the_post(
+    browser, live_server, host, creator, drama_series, tmp_path
+):
     # The creator posts from the studio, linking one episode of the series.
     studio, studio_context = signed_in_host(browser, live_server, creator.email)
     try:
         studio.go_to_me()
         compose = studio.page.get_by_role("form", name="New post")
-        clip = make_clip(tmp_path / "harbor.mp4", seconds=2, lines=[DRAMA_TITLE, "Episode 2 reaction"], width=360, height=640, seed=5)
+        clip = make_clip(
+            tmp_path / "harbor.mp4", seconds=2, lines=[DRAMA_TITLE, "Episode 2 reaction"], width=360, height=640, seed=5
+        )
         compose.get_by_label("Video").set_input_files(clip)
         compose.get_by_role("textbox", name="Caption").fill("Did NOT see that fog coming")
         compose.get_by_role("combobox", name="Link to").select_option(label=DRAMA_TITLE)

@@ -45,13 +45,20 @@ def wait_until_playing(host, number: int, past: float = 0.2) -> None:
 
 
 def skip_to_the_end(host) -> None:
-    host.page.evaluate("(selector) => { const v = document.querySelector(selector); v.currentTime = v.duration - 0.25; }", CURRENT_VIDEO)
+    host.page.evaluate(
+        "(selector) => { const v = document.querySelector(selector); v.currentTime = v.duration - 0.25; }",
+        CURRENT_VIDEO,
+    )
 
 
-def test_a_viewer_watches_the_free_episodes_meets_the_paywall_tops_up_unlocks_episode_4_and_it_plays(host, drama_series):
+def test_a_viewer_watches_the_free_episodes_meets_the_paywall_tops_up_unlocks_episode_4_and_it_plays(
+    host, drama_series
+):
     host.open("?prewarm=0")
     playback_requests: list[str] = []
-    host.page.on("request", lambda request: playback_requests.append(request.url) if request.url.endswith("/playback") else None)
+    host.page.on(
+        "request", lambda request: playback_requests.append(request.url) if request.url.endswith("/playback") else None
+    )
     player = open_series(host, drama_series)
     expect(player.get_by_text("Episode 1 of 5")).to_be_visible()
 
@@ -98,7 +105,9 @@ def test_a_viewer_watches_the_free_episodes_meets_the_paywall_tops_up_unlocks_ep
 
     # Episode 4 plays at once: its video has a source and its clock moves.
     wait_until_playing(host, 4, past=0.5)
-    expect(host.page.locator('.drama-slide[data-episode="4"] video')).to_have_attribute("src", re.compile(r"/media/drama/.+\.mp4\?exp="))
+    expect(host.page.locator('.drama-slide[data-episode="4"] video')).to_have_attribute(
+        "src", re.compile(r"/media/drama/.+\.mp4\?exp=")
+    )
     assert len(unlocks) == 1
     assert host.balance() == 100 - EPISODE_PRICE
     assert drama_state(host)["locked"] is False
@@ -114,7 +123,9 @@ def test_a_viewer_who_leaves_mid_episode_resumes_there_after_a_reload(host, dram
     host.page.mouse.wheel(0, 300)
     wait_until_playing(host, 2, past=1.2)
     assert drama_state(host)["timings"][-1]["cause"] == "swipe"
-    with host.page.expect_request(lambda request: request.url.endswith("/progress") and request.method == "PUT") as saved:
+    with host.page.expect_request(
+        lambda request: request.url.endswith("/progress") and request.method == "PUT"
+    ) as saved:
         player.get_by_role("button", name="Close player").click()
     expect(player).to_be_hidden()
     saved_body = saved.value.post_data_json
@@ -150,9 +161,13 @@ def test_the_episode_list_shows_locks_and_prices_and_buying_the_series_opens_eve
     player.get_by_role("button", name="Episodes").click()
     sheet = host.sheet
     episodes = sheet.get_by_role("list", name="Episodes")
-    expect(episodes.get_by_role("button", name="Episode 1, The Crossing: playing")).to_have_attribute("aria-current", "true")
+    expect(episodes.get_by_role("button", name="Episode 1, The Crossing: playing")).to_have_attribute(
+        "aria-current", "true"
+    )
     expect(episodes.get_by_role("button", name="Episode 3, Salt: Free")).to_be_visible()
-    expect(episodes.get_by_role("button", name=f"Episode 5, Low Tide: locked, {EPISODE_PRICE} coins")).to_contain_text(str(EPISODE_PRICE))
+    expect(episodes.get_by_role("button", name=f"Episode 5, Low Tide: locked, {EPISODE_PRICE} coins")).to_contain_text(
+        str(EPISODE_PRICE)
+    )
 
     episodes.get_by_role("button", name=re.compile(r"^Episode 5,")).click()
     expect(sheet.get_by_role("heading", name="Unlock episode 5")).to_be_visible()
@@ -174,7 +189,9 @@ def drama_app(drama_studio, drama_series) -> str:
     return APP_ID
 
 
-def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_and_unlocks_through_the_host(host, drama_series, drama_app, drama_ad_unit):
+def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_and_unlocks_through_the_host(
+    host, drama_series, drama_app, drama_ad_unit
+):
     host.open("?prewarm=0")
     assert host.top_up("coins-100") == 100
     host.go_to_minis()
@@ -183,8 +200,15 @@ def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_an
     app.wait_for_function("() => window.__probe.ready")
 
     series = app.evaluate("() => window.__probe.series")
-    assert {key: series[key] for key in ("id", "title", "episodeCount", "freeEpisodes", "episodePrice", "seriesPrice")} == {
-        "id": drama_series["id"], "title": TITLE, "episodeCount": 5, "freeEpisodes": FREE_EPISODES, "episodePrice": EPISODE_PRICE, "seriesPrice": SERIES_PRICE,
+    assert {
+        key: series[key] for key in ("id", "title", "episodeCount", "freeEpisodes", "episodePrice", "seriesPrice")
+    } == {
+        "id": drama_series["id"],
+        "title": TITLE,
+        "episodeCount": 5,
+        "freeEpisodes": FREE_EPISODES,
+        "episodePrice": EPISODE_PRICE,
+        "seriesPrice": SERIES_PRICE,
     }
     entitlements = app.evaluate("(id) => minis.drama.getEntitlements(id)", series["id"])
     assert entitlements == {"1": "free", "2": "free", "3": "free", "4": None, "5": None}
@@ -228,7 +252,16 @@ def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_an
 def drama_ad_unit(live_server, drama_studio, house_ads) -> str:
     """The producer's rewarded unit: GET /api/dramas/{id} names it as the series' ad unlock unit."""
     client = MinisClient(APP_ID, drama_studio.secret, base_url=live_server.url)
-    unit = create_unit(client, live_server.url, {"name": "Unlock an episode", "kind": "rewarded", "reward": {"type": "episode", "amount": 1}, "min_watch_seconds": 2})
+    unit = create_unit(
+        client,
+        live_server.url,
+        {
+            "name": "Unlock an episode",
+            "kind": "rewarded",
+            "reward": {"type": "episode", "amount": 1},
+            "min_watch_seconds": 2,
+        },
+    )
     return unit["id"]
 
 
@@ -256,11 +289,15 @@ def test_a_viewer_finds_their_drama_pass_on_the_me_screen_and_cancels_it(host, d
     series = host.call_api("GET", f"/api/dramas/{drama_series['id']}")["body"]
     [week] = [item for item in series["passes"] if item["title"] == "Harbor week pass"]
     host.top_up()
-    subscribed = host.call_api("POST", f"/api/passes/{week['id']}/subscribe", {"amount": week["price"], "currency": "COIN"})
+    subscribed = host.call_api(
+        "POST", f"/api/passes/{week['id']}/subscribe", {"amount": week["price"], "currency": "COIN"}
+    )
     assert subscribed["status"] == 200, subscribed
 
     host.go_to_me()
-    item = host.page.get_by_role("region", name="Drama passes").get_by_role("listitem").filter(has_text="Harbor week pass")
+    item = (
+        host.page.get_by_role("region", name="Drama passes").get_by_role("listitem").filter(has_text="Harbor week pass")
+    )
     expect(item).to_contain_text("60 coins every 7 days · Renews on")
     item.get_by_role("button", name="Cancel Harbor week pass").click()
     expect(item).to_contain_text("Cancelled · watch until")
@@ -270,12 +307,19 @@ def test_a_viewer_finds_their_drama_pass_on_the_me_screen_and_cancels_it(host, d
 
 def watching(drama_studio, series_id: str) -> dict[int, tuple[int, int]]:
     """Per episode, (plays, completes) as the producer's report has them."""
-    response = httpx.get(f"{drama_studio.server_url}/openapi/v1/reports/episodes", params={"series_id": series_id}, headers=drama_studio.headers, timeout=10)
+    response = httpx.get(
+        f"{drama_studio.server_url}/openapi/v1/reports/episodes",
+        params={"series_id": series_id},
+        headers=drama_studio.headers,
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     return {line["number"]: (line["plays"], line["completes"]) for line in response.json()["episodes"]}
 
 
-def test_the_player_reports_each_episode_started_and_finished_for_the_producers_drop_off(host, drama_series, drama_studio):
+def test_the_player_reports_each_episode_started_and_finished_for_the_producers_drop_off(
+    host, drama_series, drama_studio
+):
     before = watching(drama_studio, drama_series["id"])
     host.open("?prewarm=0")
     open_series(host, drama_series)

@@ -46,12 +46,21 @@ def test_a_paid_episode_plays_on_through_expired_links_in_chromium(browser, shor
     try:
         host.open("?prewarm=0")
         assert host.top_up("coins-100") == 100
-        bought = host.call_api("POST", f"/api/dramas/{series['id']}/purchase", {"amount": SERIES_PRICE, "currency": "COIN"})
+        bought = host.call_api(
+            "POST", f"/api/dramas/{series['id']}/purchase", {"amount": SERIES_PRICE, "currency": "COIN"}
+        )
         assert bought["status"] == 200, bought
         refused: list[str] = []
-        host.page.on("response", lambda response: refused.append(response.url) if "/media/drama/" in response.url and response.status == 403 else None)
+        host.page.on(
+            "response",
+            lambda response: (
+                refused.append(response.url) if "/media/drama/" in response.url and response.status == 403 else None
+            ),
+        )
         asked: list[str] = []
-        host.page.on("request", lambda request: asked.append(request.url) if request.url.endswith("/playback") else None)
+        host.page.on(
+            "request", lambda request: asked.append(request.url) if request.url.endswith("/playback") else None
+        )
 
         host.go_to_minis()
         host.page.get_by_role("tab", name="Dramas").click()
@@ -71,15 +80,22 @@ def test_a_paid_episode_plays_on_through_expired_links_in_chromium(browser, shor
         at = host.page.evaluate("(s) => document.querySelector(s).currentTime", CURRENT_VIDEO)
         time.sleep(LINK_SECONDS + 1)
         asked_before = sum("/episodes/4/" in url for url in asked)
-        host.page.evaluate("(s) => { const v = document.querySelector(s); const t = v.currentTime; v.src = v.src + '&again=1'; v.currentTime = t; v.play().catch(() => {}); }", CURRENT_VIDEO)
+        host.page.evaluate(
+            "(s) => { const v = document.querySelector(s); const t = v.currentTime; v.src = v.src + '&again=1'; v.currentTime = t; v.play().catch(() => {}); }",
+            CURRENT_VIDEO,
+        )
         playing(host, 4, at + 0.3)
         assert any("/media/drama/" in url for url in refused), "the expired link was not refused"
         assert sum("/episodes/4/" in url for url in asked) > asked_before
-        assert host.page.evaluate("(s) => document.querySelector(s).currentTime", CURRENT_VIDEO) >= at  # from the same moment, not the start
+        assert (
+            host.page.evaluate("(s) => document.querySelector(s).currentTime", CURRENT_VIDEO) >= at
+        )  # from the same moment, not the start
         expect(player.get_by_text("This episode could not be played")).to_have_count(0)
 
         # Episode 5 was loaded ahead while 4 played, and its links expired meanwhile: it asks again and plays.
-        host.page.evaluate("(s) => { const v = document.querySelector(s); v.currentTime = v.duration - 0.25; }", CURRENT_VIDEO)
+        host.page.evaluate(
+            "(s) => { const v = document.querySelector(s); v.currentTime = v.duration - 0.25; }", CURRENT_VIDEO
+        )
         playing(host, 5, 0.5)
         assert sum("/episodes/5/" in url for url in asked) >= 2
         expect(player.get_by_text("This episode could not be played")).to_have_count(0)

@@ -57,7 +57,10 @@ def test_a_hostile_app_can_neither_navigate_the_hosts_tab_nor_open_a_popup(probe
     assert page.url.startswith(f"{probe.host.server.url}/") and "hijacked" not in page.url
     assert page.evaluate("() => window.__minisHost.launches.length") >= 1  # the same host document
     assert probe.results["popup"] in ({"threw": False, "value": False}, {"threw": True, "error": "SecurityError"})
-    assert probe.results["topNavigationByOpen"] in ({"threw": False, "value": False}, {"threw": True, "error": "SecurityError"})
+    assert probe.results["topNavigationByOpen"] in (
+        {"threw": False, "value": False},
+        {"threw": True, "error": "SecurityError"},
+    )
     assert probe.results["topNavigation"]["threw"] is True
     assert len(probe.host.page.context.pages) == 1
 

@@ -81,7 +81,9 @@ def login_demo(developer_app, backend) -> str:
     return backend
 
 
-def test_a_game_signs_the_player_in_shows_their_name_after_consent_and_its_backend_verifies_them(browser, live_server, login_demo):
+def test_a_game_signs_the_player_in_shows_their_name_after_consent_and_its_backend_verifies_them(
+    browser, live_server, login_demo
+):
     player, context = new_host(browser, live_server)
     try:
         player.open("?prewarm=0")

@@ -26,7 +26,9 @@ def test_a_person_downloads_their_data_and_deletes_their_account_from_me(host, l
     signup.get_by_role("button", name="Create account").click()
     verify = me.get_by_role("form", name="Verify email")
     expect(verify).to_contain_text(f"Enter the code we emailed to {email}")  # the code is mailed by now
-    verify.get_by_role("textbox", name="Verification code").fill(live_server.mailed(email, r"verification code is (\d{6})"))
+    verify.get_by_role("textbox", name="Verification code").fill(
+        live_server.mailed(email, r"verification code is (\d{6})")
+    )
     verify.get_by_role("button", name="Verify").click()
     expect(me.get_by_text(f"Signed in as {email}")).to_be_visible()
     user_id = host.call_api("GET", "/api/me")["body"]["user"]["id"]

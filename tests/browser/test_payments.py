@@ -81,14 +81,21 @@ def test_an_app_cannot_answer_its_own_pay_sheet_and_closing_the_sheet_cancels(ho
     host.open("?prewarm=0")
     assert host.top_up("coins-100") == 100  # enough to pay: only the person's tap is missing
     charges: list[str] = []
-    host.page.on("request", lambda request: charges.append(request.url) if request.method == "POST" and "/purchases" in request.url else None)
+    host.page.on(
+        "request",
+        lambda request: (
+            charges.append(request.url) if request.method == "POST" and "/purchases" in request.url else None
+        ),
+    )
     host.go_to_minis()
     host.launch_from_search("Pay Probe", PROBE)
     frame_element = host.frame_element(PROBE)
     probe = host.app_frame(PROBE)
     probe.wait_for_function("() => window.__probe.ready")
     # Titles come in the host's language (en-US here: "Gem", not "Gemme").
-    assert probe.evaluate("() => minis.getProducts()") == [{"id": "gem", "type": "consumable", "price": 10, "title": "Gem"}]
+    assert probe.evaluate("() => minis.getProducts()") == [
+        {"id": "gem", "type": "consumable", "price": 10, "title": "Gem"}
+    ]
 
     probe.evaluate("() => window.__probe.pay()")
     sheet = host.sheet
@@ -123,7 +130,11 @@ def test_an_app_cannot_answer_its_own_pay_sheet_and_closing_the_sheet_cancels(ho
     probe.wait_for_function("() => window.__probe.outcome !== null")
     outcome = probe.evaluate("() => window.__probe.outcome")
     assert outcome["ok"] is True
-    assert {key: outcome["result"][key] for key in ("productId", "quantity", "status")} == {"productId": "gem", "quantity": 1, "status": "paid"}
+    assert {key: outcome["result"][key] for key in ("productId", "quantity", "status")} == {
+        "productId": "gem",
+        "quantity": 1,
+        "status": "paid",
+    }
     assert len(charges) == 1 and host.balance() == 90
 
 
@@ -172,17 +183,27 @@ def test_an_order_made_by_the_games_backend_is_shown_and_paid_on_the_host_sheet(
     assert made.status_code == 201, made.text
     order_id = made.json()["id"]
 
-    game.evaluate("(orderId) => { minis.pay({ orderId }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }", order_id)
+    game.evaluate(
+        "(orderId) => { minis.pay({ orderId }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }",
+        order_id,
+    )
     expect(host.sheet.locator(".pay-item")).to_have_text(re.compile(r"Gem × 2\s*20"))
     host.sheet.get_by_role("button", name="Pay 20 coins").click()
     game.wait_for_function("() => window.__paid !== undefined")
-    assert game.evaluate("() => window.__paid") == {"orderId": order_id, "productId": "gem", "quantity": 2, "status": "paid"}
+    assert game.evaluate("() => window.__paid") == {
+        "orderId": order_id,
+        "productId": "gem",
+        "quantity": 2,
+        "status": "paid",
+    }
     assert host.balance() == 80
     # Paid once: the same order cannot be paid again.
     assert game.evaluate("(orderId) => minis.pay({ orderId }).catch((e) => e.code)", order_id) == "INVALID_ARGUMENT"
 
 
-def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothing_until_confirmed_again(browser, live_server, host):
+def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothing_until_confirmed_again(
+    browser, live_server, host
+):
     """Issue 12, item 1: the sheet said "Pay 1 coins", the developer changed the price to 90, the
     tap charged 90. Now the tap carries the price shown; the platform refuses the other one, and the
     sheet shows the new price for a new confirmation."""
@@ -196,14 +217,22 @@ def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothin
     game = host.app_frame("price-demo")
     game.wait_for_function("() => window.__probe.ready")
     charges: list[dict] = []
-    host.page.on("request", lambda request: charges.append(request.post_data_json) if request.method == "POST" and "/purchases" in request.url else None)
+    host.page.on(
+        "request",
+        lambda request: (
+            charges.append(request.post_data_json) if request.method == "POST" and "/purchases" in request.url else None
+        ),
+    )
 
-    game.evaluate("() => { minis.pay({ productId: 'gem' }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }")
+    game.evaluate(
+        "() => { minis.pay({ productId: 'gem' }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }"
+    )
     sheet = host.sheet
     expect(sheet.get_by_role("button", name="Pay 10 coins")).to_be_enabled()
     # The developer raises the price while the sheet is open.
     repriced = httpx.put(
-        f"{live_server.url}/openapi/v1/products/gem", json={"type": "consumable", "price": 90, "title": {"en": "Gem"}},
+        f"{live_server.url}/openapi/v1/products/gem",
+        json={"type": "consumable", "price": 90, "title": {"en": "Gem"}},
         headers={"Authorization": f"Bearer {backend.access_token()}"},
     )
     assert repriced.status_code == 200, repriced.text

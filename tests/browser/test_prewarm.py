@@ -22,7 +22,7 @@ def test_the_card_in_view_is_prewarmed_hidden_and_a_tap_reveals_the_same_frame_w
     host.feed_card(app_id).get_by_role("button", name="Play").click()
     launch = host.wait_for_launch(app_id)
     assert launch["prewarmed"] is True and launch["source"] == "feed"
-    assert 0 < launch["loadMs"] and launch["readyAt"] > launch["tapAt"]
+    assert launch["loadMs"] > 0 and launch["readyAt"] > launch["tapAt"]
     expect(host.frame_element(app_id)).to_have_count(1)
     expect(host.page.locator(f'iframe.app-frame.is-active[data-app-id="{app_id}"]')).to_be_visible()
     assert frame.evaluate("() => window.__sameDocument") is True, "the prewarmed frame was reloaded"

@@ -54,7 +54,9 @@ def attacker_link(server: LiveServer, email: str) -> str:
     return server.mailed(email, LINK)
 
 
-def test_a_hostile_apps_image_and_top_level_navigation_to_a_sign_in_link_do_not_change_who_the_person_is(browser, same_site_server):
+def test_a_hostile_apps_image_and_top_level_navigation_to_a_sign_in_link_do_not_change_who_the_person_is(
+    browser, same_site_server
+):
     server = same_site_server
     mallory = f"mallory-{secrets.token_hex(3)}@example.com"
     link = attacker_link(server, mallory)
@@ -64,7 +66,10 @@ def test_a_hostile_apps_image_and_top_level_navigation_to_a_sign_in_link_do_not_
         host = HostPage(context.new_page(), server)
         host.page.goto(f"{server.url}/?prewarm=0")
         ada = f"ada-{secrets.token_hex(3)}@example.com"
-        assert host.call_api("POST", "/api/account/register", {"email": ada, "password": "analytical-engine"})["status"] == 200
+        assert (
+            host.call_api("POST", "/api/account/register", {"email": ada, "password": "analytical-engine"})["status"]
+            == 200
+        )
         verified = host.call_api("POST", "/api/account/verify", {"code": server.mailed(ada, CODE)})
         assert verified["status"] == 200
         person = verified["body"]["id"]
@@ -102,16 +107,27 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "minis.localhost")])
     now = datetime.datetime.now(datetime.UTC)
-    names = [x509.DNSName("minis.localhost"), x509.DNSName("*.apps.minis.localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    names = [
+        x509.DNSName("minis.localhost"),
+        x509.DNSName("*.apps.minis.localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+    ]
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert, private = folder / "cert.pem", folder / "key.pem"
     cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert, private
 
 
@@ -130,7 +146,14 @@ def https_server(tmp_path_factory) -> Iterator[str]:
     platform = _platform(Settings(data_dir=folder / "data", public_url=url, secret_key=secrets.token_hex(16)))
     publish_folder(platform, ATTACKER_APP)
     cert, key = self_signed(folder)
-    config = uvicorn.Config(create_app(platform=platform), host="127.0.0.1", port=port, log_level="warning", ssl_certfile=str(cert), ssl_keyfile=str(key))
+    config = uvicorn.Config(
+        create_app(platform=platform),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="https-server", daemon=True)
     thread.start()
@@ -160,9 +183,16 @@ def test_on_https_an_app_on_a_sibling_subdomain_cannot_toss_a_session_cookie_to_
 
         person = who()
         [session] = [cookie for cookie in context.cookies() if cookie["name"].endswith("minis_session")]
-        assert (session["name"], session["domain"], session["path"], session["secure"]) == ("__Host-minis_session", "minis.localhost", "/", True)
+        assert (session["name"], session["domain"], session["path"], session["secure"]) == (
+            "__Host-minis_session",
+            "minis.localhost",
+            "/",
+            True,
+        )
 
-        page.goto(f"https://sign-in-attacker.apps.minis.localhost:{port}/#toss={attackers_token}&domain=minis.localhost")
+        page.goto(
+            f"https://sign-in-attacker.apps.minis.localhost:{port}/#toss={attackers_token}&domain=minis.localhost"
+        )
         page.wait_for_function("() => window.__attack && window.__attack.done")
 
         tossed = [cookie for cookie in context.cookies() if cookie["domain"] == ".minis.localhost"]

@@ -75,7 +75,19 @@ def test_a_missing_or_broken_manifest_is_rejected():
     assert "JSON object" in rejection(zip_bytes(files)).message
 
 
-@pytest.mark.parametrize("name", ["../escape.js", "a/../../escape.js", "/etc/passwd", "C:/windows.js", "dir\\file.js", "a//b.js", "./a.js", "bad\x01name.js"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../escape.js",
+        "a/../../escape.js",
+        "/etc/passwd",
+        "C:/windows.js",
+        "dir\\file.js",
+        "a//b.js",
+        "./a.js",
+        "bad\x01name.js",
+    ],
+)
 def test_paths_that_could_escape_the_root_are_rejected(name):
     files = package_files()
     files[name] = b"x"

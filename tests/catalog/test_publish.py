@@ -89,7 +89,9 @@ def test_upload_endpoint_rejects_with_a_clear_error_and_stores_nothing(client, p
 
 
 def test_upload_endpoint_needs_the_admin_token(client):
-    response = client.post("/api/admin/packages", content=zip_bytes(package_files()), headers={"Authorization": "Bearer wrong"})
+    response = client.post(
+        "/api/admin/packages", content=zip_bytes(package_files()), headers={"Authorization": "Bearer wrong"}
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,12 @@ class Creator:
     user_id: str
 
     def post(self, clip: Path, **params):
-        return self.browser.post("/api/creator/posts", params=params, content=clip.read_bytes(), headers={**self.headers, "Content-Type": "video/mp4"})
+        return self.browser.post(
+            "/api/creator/posts",
+            params=params,
+            content=clip.read_bytes(),
+            headers={**self.headers, "Content-Type": "video/mp4"},
+        )
 
 
 def make_creator(client, handle: str) -> Creator:
@@ -75,15 +80,32 @@ def ready_post(platform, creator_id: str, app_id: str) -> str:
     covers the pipeline), so the row is written as the pipeline leaves it."""
     post_id = "pst_" + secrets.token_hex(10)
     with platform.db.session() as session:
-        session.add(Post(id=post_id, creator_id=creator_id, caption="Try this", category="puzzle", anchor_kind="app", anchor_app_id=app_id,
-                         status="ready", progress=100, media_key=f"{post_id}-media", duration_ms=8000, published_at=utcnow()))
+        session.add(
+            Post(
+                id=post_id,
+                creator_id=creator_id,
+                caption="Try this",
+                category="puzzle",
+                anchor_kind="app",
+                anchor_app_id=app_id,
+                status="ready",
+                progress=100,
+                media_key=f"{post_id}-media",
+                duration_ms=8000,
+                published_at=utcnow(),
+            )
+        )
         session.commit()
     return post_id
 
 
 def launch(player, app_id: str, source: str, **where) -> str:
     launch_id = secrets.token_hex(16)
-    response = player.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": source, **where}, headers=csrf_of(player))
+    response = player.post(
+        "/api/launches",
+        json={"launch_id": launch_id, "app_id": app_id, "source": source, **where},
+        headers=csrf_of(player),
+    )
     assert response.status_code == 200, response.text
     return launch_id
 

@@ -13,7 +13,9 @@ from tests.creators.conftest import launch, make_creator, ready_post, verifies
 
 def test_a_rewarded_ad_after_a_post_launch_pays_the_creator_in_usd_micros(client, platform, ads, player, clock):
     creator = make_creator(client, "adcreator")
-    launch_id = launch(player, ads.studio.app_id, "post", post_id=ready_post(platform, creator.user_id, ads.studio.app_id))
+    launch_id = launch(
+        player, ads.studio.app_id, "post", post_id=ready_post(platform, creator.user_id, ads.studio.app_id)
+    )
     # Two bidders, so the second price is a real price (a lone bidder pays the floor).
     ads.campaign(ads.advertiser("Acme"), bid_cpm=5_000_000)
     ads.campaign(ads.advertiser("Brightside"), bid_cpm=4_000_000)
@@ -24,13 +26,34 @@ def test_a_rewarded_ad_after_a_post_launch_pays_the_creator_in_usd_micros(client
 
     with platform.db.session() as session:
         conversion = session.scalars(select(Conversion).where(Conversion.kind == "ad_reward")).one()
-        earned = session.scalar(select(Account.balance).where(Account.kind == "creator_earnings", Account.owner_id == creator.user_id, Account.currency == "USD_MICROS"))
-    assert conversion.developer_net > 0 and (conversion.source, conversion.creator_id, conversion.currency) == ("post", creator.user_id, "USD_MICROS")
+        earned = session.scalar(
+            select(Account.balance).where(
+                Account.kind == "creator_earnings",
+                Account.owner_id == creator.user_id,
+                Account.currency == "USD_MICROS",
+            )
+        )
+    assert conversion.developer_net > 0 and (conversion.source, conversion.creator_id, conversion.currency) == (
+        "post",
+        creator.user_id,
+        "USD_MICROS",
+    )
     assert earned == conversion.commission == conversion.developer_net * 1000 // 10_000
     # Reporting the completion again changes nothing: one reward, one commission.
     ads.step(player, decision["ad_id"], "complete", watched_ms=30_000, visible=True)
     with platform.db.session() as session:
-        assert session.scalar(select(Account.balance).where(Account.kind == "creator_earnings", Account.owner_id == creator.user_id, Account.currency == "USD_MICROS")) == earned
+        assert (
+            session.scalar(
+                select(Account.balance).where(
+                    Account.kind == "creator_earnings",
+                    Account.owner_id == creator.user_id,
+                    Account.currency == "USD_MICROS",
+                )
+            )
+            == earned
+        )
     assert verifies(platform)
     platform.conversions.flush()
-    assert platform.events.query("SELECT type, source, creator_id, currency FROM events WHERE type = 'rewarded'") == [("rewarded", "post", creator.user_id, "USD_MICROS")]
+    assert platform.events.query("SELECT type, source, creator_id, currency FROM events WHERE type = 'rewarded'") == [
+        ("rewarded", "post", creator.user_id, "USD_MICROS")
+    ]

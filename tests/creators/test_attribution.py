@@ -25,13 +25,23 @@ COMMISSION = 7
 
 
 def pay(player, app_id: str, key: str, launch_id: str | None):
-    body = {"product_id": "gem", "idempotency_key": key, "launch_id": launch_id, "amount": GEM_PRICE, "currency": "COIN"}
+    body = {
+        "product_id": "gem",
+        "idempotency_key": key,
+        "launch_id": launch_id,
+        "amount": GEM_PRICE,
+        "currency": "COIN",
+    }
     return player.post(f"/api/apps/{app_id}/purchases", json=body, headers=csrf_of(player))
 
 
 def earnings(platform, creator_id: str) -> int:
     with platform.db.session() as session:
-        found = session.scalar(select(Account.balance).where(Account.kind == "creator_earnings", Account.owner_id == creator_id, Account.currency == "COIN"))
+        found = session.scalar(
+            select(Account.balance).where(
+                Account.kind == "creator_earnings", Account.owner_id == creator_id, Account.currency == "COIN"
+            )
+        )
         return found or 0
 
 
@@ -48,7 +58,9 @@ def player(client):
     return person
 
 
-def test_a_purchase_after_a_launch_from_a_post_pays_its_creator_once_and_a_refund_claws_it_back(client, platform, studio, shop, player):
+def test_a_purchase_after_a_launch_from_a_post_pays_its_creator_once_and_a_refund_claws_it_back(
+    client, platform, studio, shop, player
+):
     creator = make_creator(client, "skyjumper")
     post = ready_post(platform, creator.user_id, shop)
     launch_id = launch(player, shop, "post", post_id=post)
@@ -59,9 +71,14 @@ def test_a_purchase_after_a_launch_from_a_post_pays_its_creator_once_and_a_refun
     assert earnings(platform, creator.user_id) == COMMISSION
     with platform.db.session() as session:
         conversion = session.scalars(select(Conversion).where(Conversion.ref == f"order:{first.json()['id']}")).one()
-        assert (conversion.source, conversion.creator_id, conversion.post_id, conversion.revenue, conversion.developer_net, conversion.commission) == (
-            "post", creator.user_id, post, GEM_PRICE, 70, COMMISSION
-        )
+        assert (
+            conversion.source,
+            conversion.creator_id,
+            conversion.post_id,
+            conversion.revenue,
+            conversion.developer_net,
+            conversion.commission,
+        ) == ("post", creator.user_id, post, GEM_PRICE, 70, COMMISSION)
         app_earnings = ledger.balance(session, ledger.account_id(session, "app_earnings", shop))
     assert app_earnings == 70 - COMMISSION
     seen = creator.browser.get("/api/creator/earnings").json()
@@ -74,7 +91,10 @@ def test_a_purchase_after_a_launch_from_a_post_pays_its_creator_once_and_a_refun
     backend.refund(first.json()["id"], amount=60, reason="rest", idempotency_key="r2")  # repeated: refunds once
     assert earnings(platform, creator.user_id) == 0
     with platform.db.session() as session:
-        assert session.scalar(select(Conversion.clawed_back).where(Conversion.ref == f"order:{first.json()['id']}")) == COMMISSION
+        assert (
+            session.scalar(select(Conversion.clawed_back).where(Conversion.ref == f"order:{first.json()['id']}"))
+            == COMMISSION
+        )
     assert verifies(platform)
 
 
@@ -87,7 +107,11 @@ def test_the_last_creator_within_the_window_is_paid_and_the_first_is_kept(client
     assert (earnings(platform, first_creator.user_id), earnings(platform, last_creator.user_id)) == (0, COMMISSION)
     with platform.db.session() as session:
         conversion = session.scalars(select(Conversion).where(Conversion.ref == f"order:{order['id']}")).one()
-    assert (conversion.source, conversion.creator_id, conversion.first_creator_id) == ("hub", last_creator.user_id, first_creator.user_id)
+    assert (conversion.source, conversion.creator_id, conversion.first_creator_id) == (
+        "hub",
+        last_creator.user_id,
+        first_creator.user_id,
+    )
     assert verifies(platform)
 
 
@@ -96,14 +120,18 @@ def test_a_creator_is_paid_for_later_purchases_only_within_seven_days(client, pl
     creator = make_creator(client, "nightshiftfan")
     touched = launch(player, shop, "post", post_id=ready_post(platform, creator.user_id, shop))
     with platform.db.session() as session:
-        session.execute(update(Launch).where(Launch.id == touched).values(created_at=utcnow() - timedelta(days=days_ago)))
+        session.execute(
+            update(Launch).where(Launch.id == touched).values(created_at=utcnow() - timedelta(days=days_ago))
+        )
         session.commit()
     assert pay(player, shop, "later", None).status_code == 200
     assert earnings(platform, creator.user_id) == (COMMISSION if paid else 0)
     with platform.db.session() as session:
         conversion = session.scalars(select(Conversion)).one()
     # Out of the window the purchase is nobody's, but the first touch is still on record.
-    assert conversion.creator_id == (creator.user_id if paid else None) and conversion.first_creator_id == creator.user_id
+    assert (
+        conversion.creator_id == (creator.user_id if paid else None) and conversion.first_creator_id == creator.user_id
+    )
 
 
 def test_no_commission_on_a_purchase_no_creator_brought_or_on_a_creators_own(client, platform, shop, player):
@@ -114,7 +142,9 @@ def test_no_commission_on_a_purchase_no_creator_brought_or_on_a_creators_own(cli
     assert pay(creator.browser, shop, "my-own", own).status_code == 200
     assert earnings(platform, creator.user_id) == 0
     with platform.db.session() as session:
-        assert [(c.source, c.creator_id, c.commission) for c in session.scalars(select(Conversion).order_by(Conversion.id))] == [("feed", None, 0), ("post", None, 0)]
+        assert [
+            (c.source, c.creator_id, c.commission) for c in session.scalars(select(Conversion).order_by(Conversion.id))
+        ] == [("feed", None, 0), ("post", None, 0)]
     assert verifies(platform)
 
 
@@ -129,8 +159,13 @@ def test_a_purchase_names_only_its_own_launch(client, platform, shop, player):
 def test_a_launch_from_a_post_must_name_a_published_post_that_links_to_that_app(client, platform, shop, player, game):
     creator = make_creator(client, "poster")
     elsewhere = ready_post(platform, creator.user_id, game)
-    cases = [({"source": "post"}, "post_id"), ({"source": "post", "post_id": "pst_" + "0" * 20}, "post_id"), ({"source": "post", "post_id": elsewhere}, "post_id"),
-             ({"source": "feed", "post_id": elsewhere}, "post_id"), ({"source": "share"}, "share")]
+    cases = [
+        ({"source": "post"}, "post_id"),
+        ({"source": "post", "post_id": "pst_" + "0" * 20}, "post_id"),
+        ({"source": "post", "post_id": elsewhere}, "post_id"),
+        ({"source": "feed", "post_id": elsewhere}, "post_id"),
+        ({"source": "share"}, "share"),
+    ]
     for where, field in cases:
         body = {"launch_id": secrets.token_hex(16), "app_id": shop, **where}
         response = player.post("/api/launches", json=body, headers=csrf_of(player))
@@ -155,7 +190,11 @@ def test_a_share_link_opens_the_target_for_a_new_visitor_and_names_the_sharer(cl
         assert (record.source, record.sharer_id, record.creator_id) == ("share", me, None)
 
     forged = code[:-4] + ("AAAA" if not code.endswith("AAAA") else "BBBB")
-    refused = visitor.post("/api/launches", json={"launch_id": secrets.token_hex(16), "app_id": shop, "source": "share", "share": forged}, headers=csrf_of(visitor))
+    refused = visitor.post(
+        "/api/launches",
+        json={"launch_id": secrets.token_hex(16), "app_id": shop, "source": "share", "share": forged},
+        headers=csrf_of(visitor),
+    )
     assert refused.status_code == 404 and refused.json()["field"] == "share"
     assert '"share": null' in visitor.get(f"/s/{forged}").text  # a bad link opens the feed, not an error page
     bad = player.post("/api/share", json={"kind": "app", "app_id": "no-such-app"}, headers=csrf_of(player))
@@ -181,12 +220,29 @@ def test_an_episode_unlocked_after_a_post_about_the_drama_pays_its_creator(clien
     creator = make_creator(client, "dramafan")
     post_id = "pst_" + secrets.token_hex(10)
     with platform.db.session() as session:
-        session.add(Post(id=post_id, creator_id=creator.user_id, caption="Episode 2!", category="drama", anchor_kind="episode", anchor_app_id=drama["app_id"],
-                         anchor_series_id=drama["series_id"], anchor_episode=2, status="ready", media_key="m", published_at=utcnow()))
+        session.add(
+            Post(
+                id=post_id,
+                creator_id=creator.user_id,
+                caption="Episode 2!",
+                category="drama",
+                anchor_kind="episode",
+                anchor_app_id=drama["app_id"],
+                anchor_series_id=drama["series_id"],
+                anchor_episode=2,
+                status="ready",
+                media_key="m",
+                published_at=utcnow(),
+            )
+        )
         session.execute(update(Series).where(Series.id == drama["series_id"]).values(free_episodes=1, episode_price=50))
         session.commit()
     launch_id = launch(player, drama["app_id"], "post", post_id=post_id)
-    unlocked = player.post(f"/api/dramas/{drama['series_id']}/episodes/2/unlock", json={"method": "coins", "launch_id": launch_id, "amount": 50, "currency": "COIN"}, headers=csrf_of(player))
+    unlocked = player.post(
+        f"/api/dramas/{drama['series_id']}/episodes/2/unlock",
+        json={"method": "coins", "launch_id": launch_id, "amount": 50, "currency": "COIN"},
+        headers=csrf_of(player),
+    )
     assert unlocked.status_code == 200, unlocked.text
     assert earnings(platform, creator.user_id) == (50 - 50 * 3000 // 10_000) * 1000 // 10_000
     assert verifies(platform)

@@ -18,11 +18,23 @@ def test_a_signed_in_person_becomes_a_creator_and_edits_the_profile_later(client
     person = browser(client)
     headers = sign_up(person, "maker@example.com")
     assert person.get("/api/creator").status_code == 404
-    made = person.post("/api/creator", json={"handle": "Maker_1", "display_name": "  The   Maker ", "bio": "I make things."}, headers=headers)
+    made = person.post(
+        "/api/creator",
+        json={"handle": "Maker_1", "display_name": "  The   Maker ", "bio": "I make things."},
+        headers=headers,
+    )
     assert made.status_code == 200, made.text
     me = person.get("/api/me").json()["user"]
-    assert made.json() == {"user_id": me["id"], "handle": "maker_1", "display_name": "The Maker", "bio": "I make things.", "avatar_url": f"/api/avatars/{me['id']}.svg"}
-    edited = person.post("/api/creator", json={"handle": "maker_1", "display_name": "Maker", "bio": ""}, headers=headers)
+    assert made.json() == {
+        "user_id": me["id"],
+        "handle": "maker_1",
+        "display_name": "The Maker",
+        "bio": "I make things.",
+        "avatar_url": f"/api/avatars/{me['id']}.svg",
+    }
+    edited = person.post(
+        "/api/creator", json={"handle": "maker_1", "display_name": "Maker", "bio": ""}, headers=headers
+    )
     assert (edited.json()["display_name"], edited.json()["bio"]) == ("Maker", "")
     assert person.get("/api/creator").json() == edited.json()
 

@@ -23,7 +23,9 @@ def _publish_demo_drama(platform, clip, tmp_path) -> str:
         series_id = drama_catalog.create_series(session, drama_demo.APP_ID, title=drama_demo.TITLE).id
         for number in range(1, 6):
             copy = shutil.copy(clip, tmp_path / f"ep{number}.mp4")
-            drama_catalog.accept_upload(session, media_root, drama_demo.APP_ID, series_id, number, title=f"Episode {number}", source=copy)
+            drama_catalog.accept_upload(
+                session, media_root, drama_demo.APP_ID, series_id, number, title=f"Episode {number}", source=copy
+            )
     platform.worker().drain()
     with platform.db.session() as session:
         drama_catalog.publish(session, drama_demo.APP_ID, series_id)
@@ -49,12 +51,19 @@ def test_demo_creators_post_to_the_demo_games_and_drama_once(platform, clips, tm
         assert len(posts) == 10 and {p.status for p in posts} == {"ready"}
         anchors = {(p.anchor_kind, p.anchor_app_id, p.anchor_series_id, p.anchor_episode) for p in posts}
         assert anchors == {
-            (None, None, None, None), ("app", "sky-runner", None, None), ("app", "merge-2048", None, None), ("app", "tower-stack", None, None),
-            ("series", drama_demo.APP_ID, series_id, None), ("episode", drama_demo.APP_ID, series_id, 1), ("episode", drama_demo.APP_ID, series_id, 5),
+            (None, None, None, None),
+            ("app", "sky-runner", None, None),
+            ("app", "merge-2048", None, None),
+            ("app", "tower-stack", None, None),
+            ("series", drama_demo.APP_ID, series_id, None),
+            ("episode", drama_demo.APP_ID, series_id, 1),
+            ("episode", drama_demo.APP_ID, series_id, 5),
         }
         assert len({p.caption for p in posts}) == 10
         outs = service.post_outs(session, platform.settings, posts)
         assert all(o.video_url and o.poster_url for o in outs)
         # Full accounts, which the demo's operator can sign in to.
-        user, _ = accounts.sign_in_with_password(session, email="mergequeen@example.com", password=demo.password_for(platform, "mergequeen"))
+        user, _ = accounts.sign_in_with_password(
+            session, email="mergequeen@example.com", password=demo.password_for(platform, "mergequeen")
+        )
         assert (user.id, user.kind, user.display_name) == (creators["mergequeen"].user_id, "full", "Merge Queen")

@@ -21,8 +21,17 @@ def test_an_uploaded_post_is_transcoded_then_public_with_its_media(client, platf
     accepted = creator.post(clips["post"], caption="My first run 🎮\nso close!", anchor_kind="app", anchor_app_id=game)
     assert accepted.status_code == 201, accepted.text
     post = accepted.json()
-    assert (post["status"], post["video_url"], post["poster_url"], post["category"]) == ("uploaded", None, None, "puzzle")
-    assert post["anchor"]["kind"] == "app" and post["anchor"]["title"] == "Tile Game" and post["anchor"]["card"]["app_id"] == game
+    assert (post["status"], post["video_url"], post["poster_url"], post["category"]) == (
+        "uploaded",
+        None,
+        None,
+        "puzzle",
+    )
+    assert (
+        post["anchor"]["kind"] == "app"
+        and post["anchor"]["title"] == "Tile Game"
+        and post["anchor"]["card"]["app_id"] == game
+    )
     viewer = browser(client)
     assert viewer.get(f"/api/posts/{post['id']}").status_code == 404  # not public before it is ready
     assert creator.browser.get(f"/api/posts/{post['id']}").json()["status"] == "uploaded"  # but its creator sees it
@@ -32,10 +41,16 @@ def test_an_uploaded_post_is_transcoded_then_public_with_its_media(client, platf
     public = viewer.get(f"/api/posts/{post['id']}").json()
     assert (public["status"], public["progress"], public["duration_ms"], public["error"]) == ("ready", 100, 2000, None)
     assert public["published_at"] is not None and public["creator"]["handle"] == "tester"
-    assert public["video_url"].startswith("http://localhost:8000/media/posts/") and public["video_url"].endswith("/480p.mp4")
+    assert public["video_url"].startswith("http://localhost:8000/media/posts/") and public["video_url"].endswith(
+        "/480p.mp4"
+    )
     assert public["video_url_hd"].endswith("/720p.mp4") and public["poster_url"].endswith("/poster.jpg")
     video = viewer.get(public["video_url"])
-    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4" and "immutable" in video.headers["cache-control"]
+    assert (
+        video.status_code == 200
+        and video.headers["content-type"] == "video/mp4"
+        and "immutable" in video.headers["cache-control"]
+    )
     part = viewer.get(public["video_url_hd"], headers={"Range": "bytes=0-99"})
     assert part.status_code == 206 and len(part.content) == 100
     assert viewer.get(public["poster_url"]).content[:2] == b"\xff\xd8"
@@ -70,7 +85,9 @@ def test_a_post_without_an_anchor_is_general_and_its_caption_is_checked(platform
     assert _count(platform, Post) == 1
 
 
-def test_an_anchor_must_lead_to_a_published_app_series_or_episode_or_nothing_is_written(platform, creator, clips, game, drama):
+def test_an_anchor_must_lead_to_a_published_app_series_or_episode_or_nothing_is_written(
+    platform, creator, clips, game, drama
+):
     refusals = [
         ({"anchor_kind": "app", "anchor_app_id": "no-such-game"}, "anchor_app_id"),
         ({"anchor_kind": "app"}, "anchor_app_id"),
@@ -91,26 +108,46 @@ def test_an_anchor_must_lead_to_a_published_app_series_or_episode_or_nothing_is_
 
 
 def test_drama_anchors_open_the_series_or_one_episode_of_it(creator, clips, drama):
-    series = creator.post(clips["post"], caption="binge this", anchor_kind="series", anchor_series_id=drama["series_id"]).json()
-    episode = creator.post(clips["post"], caption="ep 2!", anchor_kind="episode", anchor_series_id=drama["series_id"], anchor_episode=2).json()
+    series = creator.post(
+        clips["post"], caption="binge this", anchor_kind="series", anchor_series_id=drama["series_id"]
+    ).json()
+    episode = creator.post(
+        clips["post"], caption="ep 2!", anchor_kind="episode", anchor_series_id=drama["series_id"], anchor_episode=2
+    ).json()
     assert series["anchor"]["title"] == "Night Shift" and series["anchor"]["episode"] is None
-    assert (episode["anchor"]["title"], episode["anchor"]["episode"], episode["anchor"]["series_id"]) == ("Ep 2 · Night Shift", 2, drama["series_id"])
+    assert (episode["anchor"]["title"], episode["anchor"]["episode"], episode["anchor"]["series_id"]) == (
+        "Ep 2 · Night Shift",
+        2,
+        drama["series_id"],
+    )
     for post in (series, episode):
         assert post["anchor"]["app_id"] == drama["app_id"] and post["category"] == "drama"
         # A drama app without a package of its own: the host opens the series, the card shows its cover.
         card = post["anchor"]["card"]
-        assert card["app_id"] == drama["app_id"] and card["entry_url"] == "" and card["icon_url"].endswith("/poster.jpg?cover=1")
+        assert (
+            card["app_id"] == drama["app_id"]
+            and card["entry_url"] == ""
+            and card["icon_url"].endswith("/poster.jpg?cover=1")
+        )
 
 
 def test_only_creators_post_and_only_videos_are_taken(client, clips, csrf):
-    refused = client.post("/api/creator/posts", content=clips["post"].read_bytes(), headers={**csrf, "Content-Type": "video/mp4"})
+    refused = client.post(
+        "/api/creator/posts", content=clips["post"].read_bytes(), headers={**csrf, "Content-Type": "video/mp4"}
+    )
     assert refused.status_code == 404 and refused.json()["code"] == "NOT_A_CREATOR"
     creator = make_creator(client, "typed")
-    wrong = creator.browser.post("/api/creator/posts", content=b"<svg/>", headers={**creator.headers, "Content-Type": "image/svg+xml"})
+    wrong = creator.browser.post(
+        "/api/creator/posts", content=b"<svg/>", headers={**creator.headers, "Content-Type": "image/svg+xml"}
+    )
     assert wrong.status_code == 422 and wrong.json()["field"] == "content-type"
-    empty = creator.browser.post("/api/creator/posts", content=b"", headers={**creator.headers, "Content-Type": "video/mp4"})
+    empty = creator.browser.post(
+        "/api/creator/posts", content=b"", headers={**creator.headers, "Content-Type": "video/mp4"}
+    )
     assert empty.status_code == 422
-    no_csrf = creator.browser.post("/api/creator/posts", content=clips["post"].read_bytes(), headers={"Content-Type": "video/mp4"})
+    no_csrf = creator.browser.post(
+        "/api/creator/posts", content=clips["post"].read_bytes(), headers={"Content-Type": "video/mp4"}
+    )
     assert no_csrf.status_code == 403
 
 
@@ -134,12 +171,22 @@ def test_a_post_deleted_before_its_transcode_leaves_nothing_behind(platform, cre
     assert [p.name for p in media.iterdir()] == ["uploads"] and not list((media / "uploads").iterdir())
 
 
-def test_a_page_of_posts_is_shown_in_the_same_number_of_queries_whatever_its_length(client, platform, creator, clips, game, drama):
+def test_a_page_of_posts_is_shown_in_the_same_number_of_queries_whatever_its_length(
+    client, platform, creator, clips, game, drama
+):
     other = make_creator(client, "other_one")
     for round in (1, 2):
         creator.post(clips["post"], caption=f"{round} app", anchor_kind="app", anchor_app_id=game)
-        creator.post(clips["post"], caption=f"{round} series", anchor_kind="series", anchor_series_id=drama["series_id"])
-        other.post(clips["post"], caption=f"{round} episode", anchor_kind="episode", anchor_series_id=drama["series_id"], anchor_episode=1)
+        creator.post(
+            clips["post"], caption=f"{round} series", anchor_kind="series", anchor_series_id=drama["series_id"]
+        )
+        other.post(
+            clips["post"],
+            caption=f"{round} episode",
+            anchor_kind="episode",
+            anchor_series_id=drama["series_id"],
+            anchor_episode=1,
+        )
         other.post(clips["post"], caption=f"{round} plain")
     with platform.db.session() as session:
         posts = list(session.scalars(select(Post).order_by(Post.caption)))
@@ -154,5 +201,14 @@ def test_a_page_of_posts_is_shown_in_the_same_number_of_queries_whatever_its_len
         finally:
             event.remove(platform.db.engine, "before_cursor_execute", listener)
     assert len(queries) == half
-    assert [o.caption for o in outs] == ["1 app", "1 episode", "1 plain", "1 series", "2 app", "2 episode", "2 plain", "2 series"]
+    assert [o.caption for o in outs] == [
+        "1 app",
+        "1 episode",
+        "1 plain",
+        "1 series",
+        "2 app",
+        "2 episode",
+        "2 plain",
+        "2 series",
+    ]
     assert [o.creator.handle for o in outs[:4]] == ["tester", "other_one", "other_one", "tester"]

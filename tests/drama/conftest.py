@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from openminis.drama.synth import make_clip
-from tests.studio import DevApp, browser, csrf_of, register_app, sign_up
+from tests.studio import DevApp, browser, sign_up
 
 
 @pytest.fixture(scope="session")
@@ -36,14 +36,18 @@ def drama_app(client, app_id: str = "night-dramas") -> Studio:
     developer = browser(client)
     headers = sign_up(developer, f"producer-{app_id}@example.com")
     developer.post("/api/developer", json={"name": "Night Studio"}, headers=headers)
-    created = developer.post("/api/developer/apps", json={"app_id": app_id, "name": "Night Dramas", "kind": "drama"}, headers=headers).json()
+    created = developer.post(
+        "/api/developer/apps", json={"app_id": app_id, "name": "Night Dramas", "kind": "drama"}, headers=headers
+    ).json()
     app = DevApp(app_id=app_id, secret=created["app_secret"], developer=developer, headers=headers)
     return Studio(app=app, token=app.backend(client).access_token())
 
 
 def upload(client, studio: Studio, series_id: str, number: int, clip: Path):
     return client.put(
-        f"/openapi/v1/series/{series_id}/episodes/{number}", params={"title": f"Episode {number}"}, content=clip.read_bytes(),
+        f"/openapi/v1/series/{series_id}/episodes/{number}",
+        params={"title": f"Episode {number}"},
+        content=clip.read_bytes(),
         headers={**studio.headers, "Content-Type": "video/mp4"},
     )
 
@@ -57,7 +61,15 @@ def studio(client) -> Studio:
 def series(client, studio, clips, platform) -> dict:
     """A published series of 5 episodes: 2 free, then 20 coins each, or 60 for the series."""
     created = client.post(
-        "/openapi/v1/series", json={"title": "Night Shift", "synopsis": "Doctors, secrets, one long night.", "genres": ["romance"], "free_episodes": 2, "episode_price": 20, "series_price": 60},
+        "/openapi/v1/series",
+        json={
+            "title": "Night Shift",
+            "synopsis": "Doctors, secrets, one long night.",
+            "genres": ["romance"],
+            "free_episodes": 2,
+            "episode_price": 20,
+            "series_price": 60,
+        },
         headers=studio.headers,
     ).json()
     for number in range(1, 6):

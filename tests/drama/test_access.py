@@ -38,7 +38,11 @@ def test_a_locked_episode_is_refused_whatever_url_is_tried(client, series, playe
     # Someone else's signed URL of episode 3 does not open episode 4, nor without its signature.
     owner = client
     top_up(owner)
-    owner.post(f"/api/dramas/{series['id']}/episodes/3/unlock", json={"method": "coins", "amount": 20, "currency": "COIN"}, headers=csrf_of(owner))
+    owner.post(
+        f"/api/dramas/{series['id']}/episodes/3/unlock",
+        json={"method": "coins", "amount": 20, "currency": "COIN"},
+        headers=csrf_of(owner),
+    )
     url = play(owner, series["id"], 3).json()["urls"]["mp4_480"]
     parts = urlsplit(url)
     assert player.get(parts.path).status_code == 403  # no signature
@@ -75,14 +79,20 @@ def test_the_hls_playlist_carries_the_signature_to_every_segment(client, series,
     variant = player.get(variant_path).text
     segment = next(line for line in variant.splitlines() if line.startswith("seg-"))
     assert segment.endswith(parts.query)
-    assert player.get(variant_path.rsplit("/", 1)[0].split("?")[0] + "/" + segment).headers["content-type"] == "video/mp2t"
+    assert (
+        player.get(variant_path.rsplit("/", 1)[0].split("?")[0] + "/" + segment).headers["content-type"] == "video/mp2t"
+    )
 
 
 def test_a_coin_unlock_charges_once_under_retries(client, series, player, platform):
     top_up(player)
     headers = csrf_of(player)
     for _ in range(3):
-        response = player.post(f"/api/dramas/{series['id']}/episodes/3/unlock", json={"method": "coins", "amount": 20, "currency": "COIN"}, headers=headers)
+        response = player.post(
+            f"/api/dramas/{series['id']}/episodes/3/unlock",
+            json={"method": "coins", "amount": 20, "currency": "COIN"},
+            headers=headers,
+        )
         assert response.json() == {"number": 3, "access": "coins"}
     assert balance(player) == 1200 - 20
     assert play(player, series["id"], 3).status_code == 200
@@ -94,7 +104,9 @@ def test_20_concurrent_unlocks_of_one_episode_charge_once(client, series, player
 
     def unlock(worker: int, n: int) -> str:
         with platform.db.session() as session:
-            return access.unlock_with_coins(session, user_id=user_id, series_id=series["id"], number=4, amount=20, currency="COIN")
+            return access.unlock_with_coins(
+                session, user_id=user_id, series_id=series["id"], number=4, amount=20, currency="COIN"
+            )
 
     assert race(workers=20, attempts=1, attempt=unlock) == {"coins": 20}
     assert balance(player) == 1200 - 20
@@ -104,7 +116,11 @@ def test_20_concurrent_unlocks_of_one_episode_charge_once(client, series, player
 
 
 def test_an_unlock_the_wallet_cannot_cover_leaves_the_episode_locked(client, series, player):
-    response = player.post(f"/api/dramas/{series['id']}/episodes/3/unlock", json={"method": "coins", "amount": 20, "currency": "COIN"}, headers=csrf_of(player))
+    response = player.post(
+        f"/api/dramas/{series['id']}/episodes/3/unlock",
+        json={"method": "coins", "amount": 20, "currency": "COIN"},
+        headers=csrf_of(player),
+    )
     assert response.status_code == 402 and response.json()["code"] == "INSUFFICIENT_FUNDS"
     assert episodes_access(player, series["id"])[3] is None
 
@@ -112,8 +128,12 @@ def test_an_unlock_the_wallet_cannot_cover_leaves_the_episode_locked(client, ser
 def test_buying_the_series_unlocks_every_episode_once(client, series, player):
     top_up(player)
     headers = csrf_of(player)
-    assert player.post(f"/api/dramas/{series['id']}/purchase", json={"amount": 60, "currency": "COIN"}, headers=headers).json() == {"ok": True}
-    assert player.post(f"/api/dramas/{series['id']}/purchase", json={"amount": 60, "currency": "COIN"}, headers=headers).json() == {"ok": True}
+    assert player.post(
+        f"/api/dramas/{series['id']}/purchase", json={"amount": 60, "currency": "COIN"}, headers=headers
+    ).json() == {"ok": True}
+    assert player.post(
+        f"/api/dramas/{series['id']}/purchase", json={"amount": 60, "currency": "COIN"}, headers=headers
+    ).json() == {"ok": True}
     assert balance(player) == 1200 - 60
     assert set(episodes_access(player, series["id"]).values()) == {"free", "series"}
 
@@ -122,16 +142,34 @@ def test_progress_resumes_on_another_device_of_the_same_account(client, series, 
     from tests.studio import browser, sign_up
 
     sign_up(player, "viewer@example.com", "a long password")
-    player.put(f"/api/dramas/{series['id']}/progress", json={"episode_number": 2, "position_ms": 41_000}, headers=csrf_of(player))
+    player.put(
+        f"/api/dramas/{series['id']}/progress",
+        json={"episode_number": 2, "position_ms": 41_000},
+        headers=csrf_of(player),
+    )
     other = browser(client)
-    other.post("/api/account/sign-in", json={"email": "viewer@example.com", "password": "a long password"}, headers=csrf_of(other))
+    other.post(
+        "/api/account/sign-in",
+        json={"email": "viewer@example.com", "password": "a long password"},
+        headers=csrf_of(other),
+    )
     assert other.get(f"/api/dramas/{series['id']}").json()["progress"] == {"episode_number": 2, "position_ms": 41_000}
 
 
-def test_a_pass_unlocks_everything_renews_from_the_wallet_and_lapses_when_short(client, series, studio, player, platform):
-    created = client.post("/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 500, "series_id": series["id"]}, headers=studio.headers).json()
+def test_a_pass_unlocks_everything_renews_from_the_wallet_and_lapses_when_short(
+    client, series, studio, player, platform
+):
+    created = client.post(
+        "/openapi/v1/passes",
+        json={"title": "Weekly", "period_days": 7, "price": 500, "series_id": series["id"]},
+        headers=studio.headers,
+    ).json()
     top_up(player)  # 1200 coins: two weeks, not three
-    subscription = player.post(f"/api/passes/{created['id']}/subscribe", json={"amount": created["price"], "currency": "COIN"}, headers=csrf_of(player)).json()
+    subscription = player.post(
+        f"/api/passes/{created['id']}/subscribe",
+        json={"amount": created["price"], "currency": "COIN"},
+        headers=csrf_of(player),
+    ).json()
     assert (subscription["status"], subscription["period"]) == ("active", 1)
     assert set(episodes_access(player, series["id"]).values()) == {"free", "pass"}
     start = utcnow()
@@ -148,10 +186,18 @@ def test_a_pass_unlocks_everything_renews_from_the_wallet_and_lapses_when_short(
         assert check.ok, check.problems
 
 
-def test_a_cancelled_pass_keeps_access_to_the_end_of_its_period_and_does_not_renew(client, series, studio, player, platform):
-    created = client.post("/openapi/v1/passes", json={"title": "Monthly", "period_days": 30, "price": 300}, headers=studio.headers).json()
+def test_a_cancelled_pass_keeps_access_to_the_end_of_its_period_and_does_not_renew(
+    client, series, studio, player, platform
+):
+    created = client.post(
+        "/openapi/v1/passes", json={"title": "Monthly", "period_days": 30, "price": 300}, headers=studio.headers
+    ).json()
     top_up(player)
-    subscription = player.post(f"/api/passes/{created['id']}/subscribe", json={"amount": created["price"], "currency": "COIN"}, headers=csrf_of(player)).json()
+    subscription = player.post(
+        f"/api/passes/{created['id']}/subscribe",
+        json={"amount": created["price"], "currency": "COIN"},
+        headers=csrf_of(player),
+    ).json()
     cancelled = player.post(f"/api/subscriptions/{subscription['id']}/cancel", headers=csrf_of(player)).json()
     assert cancelled["status"] == "cancelled"
     assert episodes_access(player, series["id"])[5] == "pass"
@@ -161,14 +207,29 @@ def test_a_cancelled_pass_keeps_access_to_the_end_of_its_period_and_does_not_ren
 
 
 def test_a_person_sees_their_passes_with_what_each_is_for_and_only_their_own(client, series, studio, player):
-    weekly = client.post("/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 200, "series_id": series["id"]}, headers=studio.headers).json()
-    monthly = client.post("/openapi/v1/passes", json={"title": "All series, monthly", "period_days": 30, "price": 300}, headers=studio.headers).json()
+    weekly = client.post(
+        "/openapi/v1/passes",
+        json={"title": "Weekly", "period_days": 7, "price": 200, "series_id": series["id"]},
+        headers=studio.headers,
+    ).json()
+    monthly = client.post(
+        "/openapi/v1/passes",
+        json={"title": "All series, monthly", "period_days": 30, "price": 300},
+        headers=studio.headers,
+    ).json()
     top_up(player)
-    first = player.post(f"/api/passes/{weekly['id']}/subscribe", json={"amount": 200, "currency": "COIN"}, headers=csrf_of(player)).json()
-    second = player.post(f"/api/passes/{monthly['id']}/subscribe", json={"amount": 300, "currency": "COIN"}, headers=csrf_of(player)).json()
+    first = player.post(
+        f"/api/passes/{weekly['id']}/subscribe", json={"amount": 200, "currency": "COIN"}, headers=csrf_of(player)
+    ).json()
+    second = player.post(
+        f"/api/passes/{monthly['id']}/subscribe", json={"amount": 300, "currency": "COIN"}, headers=csrf_of(player)
+    ).json()
     player.post(f"/api/subscriptions/{first['id']}/cancel", headers=csrf_of(player))
     items = player.get("/api/subscriptions").json()["items"]
-    assert [(item["id"], item["title"], item["status"], item["price"], item["period_days"], item["series_id"]) for item in items] == [
+    assert [
+        (item["id"], item["title"], item["status"], item["price"], item["period_days"], item["series_id"])
+        for item in items
+    ] == [
         (second["id"], "All series, monthly", "active", 300, 30, None),  # newest first
         (first["id"], "Weekly", "cancelled", 200, 7, series["id"]),  # cancelled ones stay listed until they end
     ]

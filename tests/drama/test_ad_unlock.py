@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from tests.ads.conftest import Ads, Clock
@@ -28,7 +26,11 @@ def watched_ad(player, drama_ads, *, seconds: int = 15, visible: bool = True) ->
 
 
 def unlock(player, series_id: str, number: int, ad_id: str):
-    return player.post(f"/api/dramas/{series_id}/episodes/{number}/unlock", json={"method": "ad", "ad_id": ad_id}, headers=csrf_of(player))
+    return player.post(
+        f"/api/dramas/{series_id}/episodes/{number}/unlock",
+        json={"method": "ad", "ad_id": ad_id},
+        headers=csrf_of(player),
+    )
 
 
 def test_an_ad_watched_to_the_end_unlocks_one_episode_once(client, series, player, drama_ads):

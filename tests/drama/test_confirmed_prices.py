@@ -18,7 +18,9 @@ from tests.studio import balance, csrf_of, top_up
 
 
 def unlock(player, series_id: str, number: int, **price):
-    return player.post(f"/api/dramas/{series_id}/episodes/{number}/unlock", json={"method": "coins", **price}, headers=csrf_of(player))
+    return player.post(
+        f"/api/dramas/{series_id}/episodes/{number}/unlock", json={"method": "coins", **price}, headers=csrf_of(player)
+    )
 
 
 def all_verified(platform) -> None:
@@ -27,16 +29,22 @@ def all_verified(platform) -> None:
     assert problems == []
 
 
-def test_episode_and_series_prices_changed_under_the_paywall_are_refused_and_charge_nothing_until_confirmed(client, series, studio, player, platform):
+def test_episode_and_series_prices_changed_under_the_paywall_are_refused_and_charge_nothing_until_confirmed(
+    client, series, studio, player, platform
+):
     top_up(player)
     # The paywall shows episode 3 at 20 and the series at 60; the producer raises both meanwhile.
-    patched = client.patch(f"/openapi/v1/series/{series['id']}", json={"episode_price": 77, "series_price": 200}, headers=studio.headers)
+    patched = client.patch(
+        f"/openapi/v1/series/{series['id']}", json={"episode_price": 77, "series_price": 200}, headers=studio.headers
+    )
     assert patched.status_code == 200, patched.text
 
     episode = unlock(player, series["id"], 3, amount=20, currency="COIN")
     assert episode.status_code == 409 and episode.json()["code"] == "PRICE_CHANGED"
     assert episode.json()["price"] == {"amount": 77, "currency": "COIN"}
-    whole = player.post(f"/api/dramas/{series['id']}/purchase", json={"amount": 60, "currency": "COIN"}, headers=csrf_of(player))
+    whole = player.post(
+        f"/api/dramas/{series['id']}/purchase", json={"amount": 60, "currency": "COIN"}, headers=csrf_of(player)
+    )
     assert whole.status_code == 409 and whole.json()["price"] == {"amount": 200, "currency": "COIN"}
     assert balance(player) == 1200
     assert player.post(f"/api/dramas/{series['id']}/episodes/3/playback").status_code == 402
@@ -49,7 +57,9 @@ def test_episode_and_series_prices_changed_under_the_paywall_are_refused_and_cha
     confirmed = unlock(player, series["id"], 3, amount=77, currency="COIN")
     assert confirmed.status_code == 200 and confirmed.json()["access"] == "coins"
     assert balance(player) == 1200 - 77
-    bought = player.post(f"/api/dramas/{series['id']}/purchase", json={"amount": 200, "currency": "COIN"}, headers=csrf_of(player))
+    bought = player.post(
+        f"/api/dramas/{series['id']}/purchase", json={"amount": 200, "currency": "COIN"}, headers=csrf_of(player)
+    )
     assert bought.status_code == 200
     assert balance(player) == 1200 - 77 - 200
     # Unlocked already: a tap at a stale price charges nothing and needs no confirmation.
@@ -58,8 +68,14 @@ def test_episode_and_series_prices_changed_under_the_paywall_are_refused_and_cha
     all_verified(platform)
 
 
-def test_a_pass_is_bought_at_the_price_shown_and_renews_at_it_whatever_the_pass_costs_later(client, series, studio, player, platform):
-    weekly = client.post("/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 100, "series_id": series["id"]}, headers=studio.headers).json()
+def test_a_pass_is_bought_at_the_price_shown_and_renews_at_it_whatever_the_pass_costs_later(
+    client, series, studio, player, platform
+):
+    weekly = client.post(
+        "/openapi/v1/passes",
+        json={"title": "Weekly", "period_days": 7, "price": 100, "series_id": series["id"]},
+        headers=studio.headers,
+    ).json()
     top_up(player)
     with platform.db.session() as session:  # repriced while the paywall shows 100
         session.execute(update(DramaPass).where(DramaPass.id == weekly["id"]).values(price=150))
@@ -87,17 +103,27 @@ def test_a_pass_is_bought_at_the_price_shown_and_renews_at_it_whatever_the_pass_
     all_verified(platform)
 
 
-def test_ledger_verification_catches_an_unlock_or_a_pass_period_nobody_paid_for(client, series, studio, player, platform):
-    weekly = client.post("/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 100}, headers=studio.headers).json()
+def test_ledger_verification_catches_an_unlock_or_a_pass_period_nobody_paid_for(
+    client, series, studio, player, platform
+):
+    weekly = client.post(
+        "/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 100}, headers=studio.headers
+    ).json()
     top_up(player)
     assert unlock(player, series["id"], 3, amount=20, currency="COIN").status_code == 200
-    subscription = player.post(f"/api/passes/{weekly['id']}/subscribe", json={"amount": 100, "currency": "COIN"}, headers=csrf_of(player)).json()
+    subscription = player.post(
+        f"/api/passes/{weekly['id']}/subscribe", json={"amount": 100, "currency": "COIN"}, headers=csrf_of(player)
+    ).json()
     all_verified(platform)
 
     user_id = player.get("/api/me").json()["user"]["id"]
     with platform.db.session() as session:
         episode_4 = session.scalar(select(Episode.id).where(Episode.series_id == series["id"], Episode.number == 4))
-        session.add(EpisodeUnlock(user_id=user_id, episode_id=episode_4, series_id=series["id"], method="coins", created_at=utcnow()))
+        session.add(
+            EpisodeUnlock(
+                user_id=user_id, episode_id=episode_4, series_id=series["id"], method="coins", created_at=utcnow()
+            )
+        )
         session.execute(update(Subscription).where(Subscription.id == subscription["id"]).values(period=2))
         session.commit()
         problems = drama_records.verify(session)

@@ -51,7 +51,9 @@ def test_minis_drama_upload_transcodes_a_folder_with_progress_and_reports_bad_fi
     folder.mkdir()
     shutil.copy(clips["episode"], folder / "01.mp4")
     shutil.copy(clips["landscape"], folder / "02.mp4")
-    result = CliRunner().invoke(cli, ["drama", "upload", str(folder), "--app", "cli-dramas", "--series", series_id, "--data-dir", str(data)])
+    result = CliRunner().invoke(
+        cli, ["drama", "upload", str(folder), "--app", "cli-dramas", "--series", series_id, "--data-dir", str(data)]
+    )
     assert result.exit_code == 1, result.output
     assert "episode 1: ready (3 s)" in result.output
     assert "episode 2: failed WRONG_SHAPE" in result.output

@@ -23,7 +23,11 @@ def grant(platform, player, series_id: str, number: int) -> None:
     user_id = user_id_of(player)
     with platform.db.session() as session:
         episode = session.query(Episode).filter_by(series_id=series_id, number=number).one()
-        session.add(EpisodeUnlock(user_id=user_id, episode_id=episode.id, series_id=series_id, method="coins", created_at=utcnow()))
+        session.add(
+            EpisodeUnlock(
+                user_id=user_id, episode_id=episode.id, series_id=series_id, method="coins", created_at=utcnow()
+            )
+        )
         session.commit()
 
 
@@ -60,9 +64,16 @@ def test_a_paid_episode_url_lives_minutes_and_is_refused_once_expired(client, se
     viewer = access.session_viewer(player.cookies["minis_session"]).key
     past = int(time.time()) - 1
     # Signed for this very session, but expired: refused even to its owner, who asks for a new one.
-    expired = player.get(f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, viewer)}")
+    expired = player.get(
+        f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, viewer)}"
+    )
     assert expired.status_code == 403 and expired.json()["code"] == "MEDIA_LINK_EXPIRED"
-    assert player.get(local(urls_of(player, series["id"], 3)["urls"]["mp4_720"]), headers={"Range": "bytes=0-9"}).status_code == 206
+    assert (
+        player.get(
+            local(urls_of(player, series["id"], 3)["urls"]["mp4_720"]), headers={"Range": "bytes=0-9"}
+        ).status_code
+        == 206
+    )
 
 
 def test_a_paid_episode_url_stops_when_its_session_signs_out(client, series, player, platform):
@@ -84,7 +95,9 @@ def test_a_free_episode_url_is_public_for_hours(client, series, player):
     assert video.status_code == 206 and len(video.content) == 100
 
 
-def test_a_paid_episode_hls_segments_play_in_its_session_beyond_the_links_minutes_and_nowhere_else(client, series, player, platform):
+def test_a_paid_episode_hls_segments_play_in_its_session_beyond_the_links_minutes_and_nowhere_else(
+    client, series, player, platform
+):
     grant(platform, player, series["id"], 4)
     hls = urlsplit(urls_of(player, series["id"], 4)["urls"]["hls"])
     folder = hls.path.rsplit("/", 1)[0]
@@ -108,7 +121,9 @@ def test_a_paid_episode_hls_segments_play_in_its_session_beyond_the_links_minute
     assert thief.get(f"{hls.path}?{hls.query}").status_code == 403
 
 
-def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_good_for_minutes_and_while_the_person_may_watch(client, series, player, platform):
+def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_good_for_minutes_and_while_the_person_may_watch(
+    client, series, player, platform
+):
     grant(platform, player, series["id"], 3)
     response = player.post(f"/api/dramas/{series['id']}/episodes/3/playback", params={"bound": "person"})
     assert response.status_code == 200, response.text
@@ -125,7 +140,9 @@ def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_go
     episode_id, media_key = parts.path.split("/")[3:5]
     past = int(time.time()) - 1
     key = access.person_viewer(user_id_of(player)).key
-    expired = browser(client).get(f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, key)}&u={user_id_of(player)}")
+    expired = browser(client).get(
+        f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, key)}&u={user_id_of(player)}"
+    )
     assert expired.status_code == 403 and expired.json()["code"] == "MEDIA_LINK_EXPIRED"
     # Checked against the person's access on every request: once it is gone, so is the media.
     with platform.db.session() as session:
@@ -151,7 +168,9 @@ def later(monkeypatch, seconds: float) -> None:
     monkeypatch.setattr(access, "time", SimpleNamespace(time=lambda: real() + seconds))
 
 
-def test_a_paid_episode_playlist_line_opens_only_segments_and_variant_playlists_never_the_master_or_a_whole_file(client, series, player, platform):
+def test_a_paid_episode_playlist_line_opens_only_segments_and_variant_playlists_never_the_master_or_a_whole_file(
+    client, series, player, platform
+):
     grant(platform, player, series["id"], 4)
     hls = person_bound_hls(player, series["id"], 4)
     folder = hls.path.rsplit("/", 1)[0]
@@ -169,7 +188,9 @@ def test_a_paid_episode_playlist_line_opens_only_segments_and_variant_playlists_
     assert stranger.get(f"{folder}/master.m3u8?{entry_like}").status_code == 403
 
 
-def test_a_paid_episode_playlist_never_renews_its_lines_beyond_the_first_links_expiry_plus_the_episodes_length(client, series, player, platform, monkeypatch):
+def test_a_paid_episode_playlist_never_renews_its_lines_beyond_the_first_links_expiry_plus_the_episodes_length(
+    client, series, player, platform, monkeypatch
+):
     grant(platform, player, series["id"], 4)
     hls = person_bound_hls(player, series["id"], 4)
     folder = hls.path.rsplit("/", 1)[0]
@@ -189,7 +210,16 @@ def test_a_paid_episode_playlist_never_renews_its_lines_beyond_the_first_links_e
     later(monkeypatch, last - 5 - time.time())
     segment_line = first_line(stranger.get(f"{folder}/{variant_line}"))
     assert int(parse_qs(segment_line.split("?", 1)[1])["exp"][0]) == last
-    assert int(parse_qs(first_line(stranger.get(f"{folder}/{variant_folder}/index.m3u8?{segment_line.split('?', 1)[1]}")).split("?", 1)[1])["exp"][0]) == last
+    assert (
+        int(
+            parse_qs(
+                first_line(stranger.get(f"{folder}/{variant_folder}/index.m3u8?{segment_line.split('?', 1)[1]}")).split(
+                    "?", 1
+                )[1]
+            )["exp"][0]
+        )
+        == last
+    )
     assert stranger.get(f"{folder}/{variant_folder}/{segment_line}").status_code == 200
     later(monkeypatch, last + 1 - time.time())
     assert stranger.get(f"{folder}/{variant_folder}/{segment_line}").json()["code"] == "MEDIA_LINK_EXPIRED"
@@ -208,7 +238,9 @@ def test_a_paid_episode_links_live_the_configured_minutes(client, series, player
     assert int(parse_qs(line.split("?", 1)[1])["exp"][0]) == int(first_expiry + length) < time.time() + 30 + length + 1
 
 
-def test_a_session_bound_paid_episode_url_is_refused_once_its_person_may_no_longer_watch(client, series, player, platform):
+def test_a_session_bound_paid_episode_url_is_refused_once_its_person_may_no_longer_watch(
+    client, series, player, platform
+):
     grant(platform, player, series["id"], 4)
     hls = urlsplit(urls_of(player, series["id"], 4)["urls"]["hls"])
     folder = hls.path.rsplit("/", 1)[0]

@@ -28,7 +28,9 @@ def test_an_uploaded_episode_becomes_vertical_renditions_hls_and_a_poster(client
     assert (folder / "poster.jpg").read_bytes()[:2] == b"\xff\xd8"
 
 
-def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_publish_nothing(client, studio, clips, platform, tmp_path):
+def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_publish_nothing(
+    client, studio, clips, platform, tmp_path
+):
     series = client.post("/openapi/v1/series", json={"title": "Bad uploads"}, headers=studio.headers).json()
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a video" * 500)
@@ -36,8 +38,16 @@ def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_pub
     for number, clip in enumerate([corrupt, clips["silent"], clips["landscape"], clips["episode"]], start=1):
         upload(client, studio, series["id"], number, clip)
     platform.worker().drain()
-    errors = {e["number"]: (e["status"], e["error"].split(":")[0]) for e in client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"]}
-    assert errors == {1: ("failed", "CORRUPT_MEDIA"), 2: ("failed", "SILENT"), 3: ("failed", "WRONG_SHAPE"), 4: ("failed", "TOO_LONG")}
+    errors = {
+        e["number"]: (e["status"], e["error"].split(":")[0])
+        for e in client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"]
+    }
+    assert errors == {
+        1: ("failed", "CORRUPT_MEDIA"),
+        2: ("failed", "SILENT"),
+        3: ("failed", "WRONG_SHAPE"),
+        4: ("failed", "TOO_LONG"),
+    }
     assert not list((platform.settings.data_dir / "media" / "drama").glob("ep_*"))
     refused = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
     assert refused.status_code == 409 and refused.json()["code"] == "NOTHING_READY"
@@ -45,7 +55,11 @@ def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_pub
 
 def test_uploads_of_the_wrong_type_or_for_a_game_app_are_refused(client, studio, clips):
     series = client.post("/openapi/v1/series", json={"title": "Types"}, headers=studio.headers).json()
-    response = client.put(f"/openapi/v1/series/{series['id']}/episodes/1", content=b"x", headers={**studio.headers, "Content-Type": "image/png"})
+    response = client.put(
+        f"/openapi/v1/series/{series['id']}/episodes/1",
+        content=b"x",
+        headers={**studio.headers, "Content-Type": "image/png"},
+    )
     assert response.status_code == 422 and response.json()["field"] == "content-type"
 
 
@@ -60,7 +74,13 @@ def test_a_job_cut_off_mid_transcode_runs_again_after_a_restart(client, studio, 
     with platform.db.session() as session:
         assert jobs.claim(session, utcnow()) is not None  # a worker took it, then the process died
     platform.worker().drain()
-    assert client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"][0]["status"] == "processing"
+    assert (
+        client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"][0]["status"]
+        == "processing"
+    )
     later = utcnow() + timedelta(minutes=3)
     platform.worker(clock=lambda: later).drain()
-    assert client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"][0]["status"] == "ready"
+    assert (
+        client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"][0]["status"]
+        == "ready"
+    )

@@ -22,8 +22,21 @@ def now_ms() -> int:
 def watch(person, app_id: str, series_id: str, started: list[int], finished: list[int]) -> dict:
     """The events the player sends for one opening of the series (as a guest, with a session)."""
     person.get("/api/me")
-    events = [{"type": "episode_play", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n, "source": "hub"} for n in started]
-    events += [{"type": "episode_complete", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n} for n in finished]
+    events = [
+        {
+            "type": "episode_play",
+            "app_id": app_id,
+            "ts": now_ms(),
+            "series_id": series_id,
+            "episode": n,
+            "source": "hub",
+        }
+        for n in started
+    ]
+    events += [
+        {"type": "episode_complete", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n}
+        for n in finished
+    ]
     return person.post("/api/events", json={"events": events}, headers={"Origin": "http://localhost:8000"}).json()
 
 
@@ -32,7 +45,14 @@ def series(client, studio, clips) -> dict:
     """Night Shift's five episodes, uploaded and not transcoded: the report reads only the series
     and its episode numbers, and transcoding would cost these tests most of their time."""
     created = client.post(
-        "/openapi/v1/series", json={"title": "Night Shift", "synopsis": "Doctors, secrets, one long night.", "genres": ["romance"], "free_episodes": 2, "episode_price": 20},
+        "/openapi/v1/series",
+        json={
+            "title": "Night Shift",
+            "synopsis": "Doctors, secrets, one long night.",
+            "genres": ["romance"],
+            "free_episodes": 2,
+            "episode_price": 20,
+        },
         headers=studio.headers,
     ).json()
     for number in range(1, 6):
@@ -56,17 +76,34 @@ def test_episode_events_need_their_series_and_episode(client, series, studio):
     client.get("/api/me")
     result = client.post(
         "/api/events",
-        json={"events": [
-            {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": series["id"]},
-            {"type": "episode_complete", "app_id": studio.app.app_id, "ts": now_ms(), "episode": 2},
-            {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": "bad id!", "episode": 1},
-            {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": series["id"], "episode": 0},
-        ]},
+        json={
+            "events": [
+                {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": series["id"]},
+                {"type": "episode_complete", "app_id": studio.app.app_id, "ts": now_ms(), "episode": 2},
+                {
+                    "type": "episode_play",
+                    "app_id": studio.app.app_id,
+                    "ts": now_ms(),
+                    "series_id": "bad id!",
+                    "episode": 1,
+                },
+                {
+                    "type": "episode_play",
+                    "app_id": studio.app.app_id,
+                    "ts": now_ms(),
+                    "series_id": series["id"],
+                    "episode": 0,
+                },
+            ]
+        },
         headers={"Origin": "http://localhost:8000"},
     ).json()
     assert result["accepted"] == 0
     reasons = [rejection["reason"] for rejection in result["rejected"]]
-    assert reasons[:2] == ["series_id and episode: required for episode_play events", "series_id and episode: required for episode_complete events"]
+    assert reasons[:2] == [
+        "series_id and episode: required for episode_play events",
+        "series_id and episode: required for episode_complete events",
+    ]
     assert reasons[2].startswith("series_id:") and reasons[3].startswith("episode:")
 
 
@@ -75,7 +112,9 @@ def test_each_episode_has_its_plays_viewers_completion_and_reach(client, studio,
     assert response.status_code == 200, response.text
     report = response.json()
     assert (report["series_id"], report["title"], report["free_episodes"]) == (watched["id"], "Night Shift", 2)
-    lines = [(e["number"], e["plays"], e["viewers"], e["completes"], e["completion"], e["reach"]) for e in report["episodes"]]
+    lines = [
+        (e["number"], e["plays"], e["viewers"], e["completes"], e["completion"], e["reach"]) for e in report["episodes"]
+    ]
     assert lines == [
         (1, 4, 3, 3, 0.75, 1.0),  # the third person started it twice
         (2, 2, 2, 1, 0.5, pytest.approx(2 / 3)),
@@ -92,19 +131,34 @@ def test_a_series_of_another_app_is_not_found(client, watched):
 
 
 def test_a_series_nobody_watched_has_every_episode_at_zero(client, series, studio):
-    report = client.get("/openapi/v1/reports/episodes", params={"series_id": series["id"]}, headers=studio.headers).json()
+    report = client.get(
+        "/openapi/v1/reports/episodes", params={"series_id": series["id"]}, headers=studio.headers
+    ).json()
     assert [(e["plays"], e["completion"], e["reach"]) for e in report["episodes"]] == [(0, None, None)] * 5
 
 
 def test_the_cli_prints_the_drop_off_as_a_table_and_as_json(client, studio, watched, settings):
     runner = CliRunner()
     env = {"MINIS_DATABASE_URL": settings.database_url, "MINIS_ANALYTICS_URL": settings.analytics_url}
-    arguments = ["report", "episodes", "--app", studio.app.app_id, "--series", watched["id"], "--data-dir", str(settings.data_dir)]
+    arguments = [
+        "report",
+        "episodes",
+        "--app",
+        studio.app.app_id,
+        "--series",
+        watched["id"],
+        "--data-dir",
+        str(settings.data_dir),
+    ]
     table = runner.invoke(cli, arguments, env=env)
     assert table.exit_code == 0, table.output
     words = " ".join(table.output.split())
     assert "Night Shift" in words and "episodes after 2 are paid" in words
-    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]] for line in table.output.splitlines() if line.count("│") > 5}
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in table.output.splitlines()
+        if line.count("│") > 5
+    }
     assert rows["2"] == ["2", "2", "1", "50%", "67%"]
     report = json.loads(runner.invoke(cli, [*arguments, "--json"], env=env).output)
     assert [episode["viewers"] for episode in report["episodes"]] == [3, 2, 1, 1, 1]

@@ -72,7 +72,9 @@ def ranked(server: LiveServer) -> list[tuple[str, int, int]]:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         me = client.get("/api/me").json()["user"]["id"]
         answer = client.get(
-            "/api/admin/feed/explain", params={"user_id": me, "limit": 50, "fresh": "true"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+            "/api/admin/feed/explain",
+            params={"user_id": me, "limit": 50, "fresh": "true"},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         )
     assert answer.status_code == 200, answer.text
     return [(row["id"], row["exposures"], row["clicks"]) for row in answer.json()["items"] if row["kind"] == "app"]
@@ -132,7 +134,9 @@ def test_a_person_repeating_events_thousands_of_times_counts_once_per_item(live)
     # 5,000 clicks on the last app, in batches of 500.
     with person(server) as client:
         for _ in range(10):
-            answer = client.post("/api/events", json={"events": [event("exposure", rival)] * 250 + [event("click", last)] * 250})
+            answer = client.post(
+                "/api/events", json={"events": [event("exposure", rival)] * 250 + [event("click", last)] * 250}
+            )
             assert answer.status_code == 200 and answer.json()["accepted"] == 500, answer.text
 
     after = ranked(server)

@@ -13,7 +13,14 @@ LAUNCH = "0123456789abcdef" * 2
 def catalog(platform):
     for n in range(7):
         publish(platform, id=f"game-{n}", name=f"Game {n}", category="puzzle" if n % 2 else "arcade")
-    publish(platform, id="night-drama", name="Night Shift", kind="drama", category="romance", description="A hospital romance")
+    publish(
+        platform,
+        id="night-drama",
+        name="Night Shift",
+        kind="drama",
+        category="romance",
+        description="A hospital romance",
+    )
 
 
 def test_a_card_carries_everything_a_launch_needs(client, catalog):
@@ -61,7 +68,9 @@ def test_search_matches_name_category_and_description_and_treats_wildcards_liter
 def test_recently_played_lists_launched_apps_most_recent_first(client, csrf, catalog):
     for n, app_id in enumerate(["game-1", "game-2", "game-1"]):
         launch_id = f"{n:032x}"
-        response = client.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "feed"}, headers=csrf)
+        response = client.post(
+            "/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "feed"}, headers=csrf
+        )
         assert response.json() == {"launch_id": launch_id, "app_id": app_id, "version": "1.0.0", "init_data": None}
     assert [c["app_id"] for c in client.get("/api/recents").json()["items"]] == ["game-1", "game-2"]
 
@@ -91,5 +100,7 @@ def test_a_bad_launch_is_an_invalid_argument(client, csrf, catalog, body, field)
 
 
 def test_launching_an_unknown_app_is_not_found(client, csrf, catalog):
-    response = client.post("/api/launches", json={"launch_id": LAUNCH, "app_id": "ghost-app", "source": "feed"}, headers=csrf)
+    response = client.post(
+        "/api/launches", json={"launch_id": LAUNCH, "app_id": "ghost-app", "source": "feed"}, headers=csrf
+    )
     assert response.status_code == 404

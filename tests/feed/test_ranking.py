@@ -41,7 +41,16 @@ class Feed:
         self.posts += 1
         post_id = f"pst_{self.posts:020x}"
         with self.platform.db.session() as session:
-            session.add(Post(id=post_id, creator_id="maker", caption=f"Post {self.posts}", category=category, status="ready", published_at=self.now - age))
+            session.add(
+                Post(
+                    id=post_id,
+                    creator_id="maker",
+                    caption=f"Post {self.posts}",
+                    category=category,
+                    status="ready",
+                    published_at=self.now - age,
+                )
+            )
             session.commit()
         return post_id
 
@@ -60,7 +69,10 @@ class Feed:
         ranking = self.platform.ranking
         with self.platform.db.session() as session:
             snapshot = ranking.rebuild(session) if rebuild else ranking.newest()
-        return [f"{items.kind}:{items.ids[i]}" for items, i in snapshot.slots(ranking.affinity(snapshot, user_id), 0, snapshot.size)]
+        return [
+            f"{items.kind}:{items.ids[i]}"
+            for items, i in snapshot.slots(ranking.affinity(snapshot, user_id), 0, snapshot.size)
+        ]
 
 
 @pytest.fixture
@@ -89,14 +101,26 @@ def test_paging_returns_each_post_and_card_exactly_once_interleaved(client, plat
     assert set(ids) == posts | {f"app:game-{n}" for n in range(8)}
     assert len(got) == 9 and {page["snapshot"] for page in got} == {got[0]["snapshot"]}
     # Every fourth slot is a mini-program card while both kinds last.
-    assert [position for position, item_id in enumerate(ids) if item_id.startswith("app:")] == [3, 7, 11, 15, 19, 23, 27, 31]
+    assert [position for position, item_id in enumerate(ids) if item_id.startswith("app:")] == [
+        3,
+        7,
+        11,
+        15,
+        19,
+        23,
+        27,
+        31,
+    ]
     first = got[0]["items"]
     assert first[3]["card"]["app_id"].startswith("game-") and first[3]["post"] is None
     assert first[0]["kind"] == "post" and first[0]["post"]["creator"]["handle"] == "maker" and first[0]["card"] is None
 
 
 def test_an_item_with_a_far_better_engagement_rate_ranks_above_an_otherwise_equal_one(feed):
-    ignored, liked = feed.post("comedy", age=timedelta(days=1)), feed.post("comedy", age=timedelta(days=1))  # by id alone, ignored would lead
+    ignored, liked = (
+        feed.post("comedy", age=timedelta(days=1)),
+        feed.post("comedy", age=timedelta(days=1)),
+    )  # by id alone, ignored would lead
     for _ in range(6):
         feed.engagement(feed.post("comedy", age=timedelta(days=1)), exposures=200, clicks=20, completes=60)
     feed.engagement(liked, exposures=200, clicks=90, completes=160)
@@ -113,7 +137,12 @@ def test_an_unseen_item_starts_at_the_average_rate_not_at_zero(feed):
         feed.engagement(feed.post("comedy", age=timedelta(days=1)), exposures=200, clicks=20, completes=60)
     feed.engagement(poor, exposures=200, clicks=1, completes=5)
     with feed.platform.db.session() as session:
-        explanation = {row.id: row for row in feed.platform.ranking.rebuild(session).explain(feed.platform.ranking.affinity(feed.platform.ranking.newest(), None), 10)}
+        explanation = {
+            row.id: row
+            for row in feed.platform.ranking.rebuild(session).explain(
+                feed.platform.ranking.affinity(feed.platform.ranking.newest(), None), 10
+            )
+        }
     assert explanation[f"post:{unseen}"].ctr == pytest.approx(0.5, abs=0.01)
     assert explanation[f"post:{poor}"].ctr < 0.2
 
@@ -187,7 +216,16 @@ def _cursor(value) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("cursor", ["bm90IGpzb24", _cursor(["zzzz", 3]), _cursor(["0123456789ab", -1]), _cursor(["0123456789ab", "7"]), _cursor({"a": 1})])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "bm90IGpzb24",
+        _cursor(["zzzz", 3]),
+        _cursor(["0123456789ab", -1]),
+        _cursor(["0123456789ab", "7"]),
+        _cursor({"a": 1}),
+    ],
+)
 def test_a_forged_cursor_is_an_invalid_argument(client, feed, cursor):
     response = client.get("/api/feed", params={"cursor": cursor})
     assert response.status_code == 422
@@ -197,7 +235,9 @@ def test_a_forged_cursor_is_an_invalid_argument(client, feed, cursor):
 def test_the_admin_explanation_shows_parts_that_sum_to_each_total(client, feed):
     publish(feed.platform, id="tile-game", name="Tile Game", category="puzzle")
     for n in range(6):
-        feed.engagement(feed.post("puzzle" if n % 2 else "comedy", age=timedelta(days=n)), exposures=50, clicks=n, completes=3 * n)
+        feed.engagement(
+            feed.post("puzzle" if n % 2 else "comedy", age=timedelta(days=n)), exposures=50, clicks=n, completes=3 * n
+        )
     me = client.get("/api/me").json()["user"]["id"]
     feed.events("click", f"pst_{1:020x}", 3, user_id=me)
     assert client.get("/api/admin/feed/explain", params={"user_id": me}).status_code == 401
@@ -207,7 +247,9 @@ def test_the_admin_explanation_shows_parts_that_sum_to_each_total(client, feed):
     rows = explanation["items"]
     assert [row["position"] for row in rows] == [0, 1, 2, 3, 4] and rows[3]["kind"] == "app"
     for row in rows:
-        assert row["freshness"] + row["ctr"] + row["completion"] + row["affinity"] + row["exploration"] == pytest.approx(row["total"])
+        assert row["freshness"] + row["ctr"] + row["completion"] + row["affinity"] + row[
+            "exploration"
+        ] == pytest.approx(row["total"])
     posts = [row["total"] for row in rows if row["kind"] == "post"]
     assert posts == sorted(posts, reverse=True)
     # The feed the person gets is the order explained.
@@ -228,7 +270,9 @@ def test_minis_feed_explain_prints_each_items_score_parts(tmp_path):
         session.add(User(id="viewer", kind="full", display_name="Viewer", email="viewer@example.com"))
         session.commit()
     platform.close()
-    result = runner.invoke(cli, ["feed", "explain", "--user", "viewer@example.com", "--data-dir", str(data)], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        cli, ["feed", "explain", "--user", "viewer@example.com", "--data-dir", str(data)], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     for heading in ("item", "category", "fresh", "ctr", "completion", "affinity", "explore", "total"):
         assert heading in result.output
@@ -250,11 +294,15 @@ def test_a_persons_repeated_events_count_once_per_item_per_day(platform, feed):
     feed.events("click", post, 50, user_id="fan")
     feed.events("exposure", other, 3)  # three people, once each
     yesterday = feed.now - timedelta(days=1, minutes=5)  # the day before the others (they are 5 minutes old)
-    platform.events.append([("exposure", "any-app", "fan", None, "feed", yesterday, yesterday, post)] * 20, EVENT_COLUMNS)
+    platform.events.append(
+        [("exposure", "any-app", "fan", None, "feed", yesterday, yesterday, post)] * 20, EVENT_COLUMNS
+    )
     # Events from before sessions were required carry no person: they count for nothing.
     platform.events.append([("click", "any-app", None, None, "feed", yesterday, yesterday, other)] * 20, EVENT_COLUMNS)
     with platform.db.session() as session:
         snapshot = platform.ranking.rebuild(session)
-    counts = {row.id: (row.exposures, row.clicks) for row in snapshot.explain(platform.ranking.affinity(snapshot, None), 10)}
+    counts = {
+        row.id: (row.exposures, row.clicks) for row in snapshot.explain(platform.ranking.affinity(snapshot, None), 10)
+    }
     assert counts[f"post:{post}"] == (2, 1)  # yesterday's exposure and today's, today's click
     assert counts[f"post:{other}"] == (3, 0)

@@ -25,7 +25,9 @@ def test_signing_in_on_another_browser_reaches_the_same_account(client):
     sign_up(client, "ada@example.com", "a long password")
     account = client.get("/api/me").json()["user"]["id"]
     other = browser(client)
-    response = other.post("/api/account/sign-in", json={"email": "ada@example.com", "password": "a long password"}, headers=csrf_of(other))
+    response = other.post(
+        "/api/account/sign-in", json={"email": "ada@example.com", "password": "a long password"}, headers=csrf_of(other)
+    )
     assert response.status_code == 200
     assert other.get("/api/me").json()["user"]["id"] == account
 
@@ -34,8 +36,12 @@ def test_a_wrong_password_and_an_unknown_email_fail_alike(client):
     sign_up(client, "ada@example.com", "a long password")
     other = browser(client)
     headers = csrf_of(other)
-    wrong = other.post("/api/account/sign-in", json={"email": "ada@example.com", "password": "not the password"}, headers=headers)
-    unknown = other.post("/api/account/sign-in", json={"email": "bob@example.com", "password": "not the password"}, headers=headers)
+    wrong = other.post(
+        "/api/account/sign-in", json={"email": "ada@example.com", "password": "not the password"}, headers=headers
+    )
+    unknown = other.post(
+        "/api/account/sign-in", json={"email": "bob@example.com", "password": "not the password"}, headers=headers
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json()["message"] == unknown.json()["message"]
 
@@ -45,13 +51,17 @@ def test_brute_forcing_a_password_hits_the_rate_limit(client, platform):
     attacker = browser(client)
     headers = csrf_of(attacker)
     statuses = [
-        attacker.post("/api/account/sign-in", json={"email": "ada@example.com", "password": f"guess-{n:04d}"}, headers=headers).status_code
+        attacker.post(
+            "/api/account/sign-in", json={"email": "ada@example.com", "password": f"guess-{n:04d}"}, headers=headers
+        ).status_code
         for n in range(platform.rates.failures.limit + 2)
     ]
     assert statuses[: platform.rates.failures.limit] == [401] * platform.rates.failures.limit
     assert statuses[-1] == 429
     # Even the right password is refused while the door is shut.
-    right = attacker.post("/api/account/sign-in", json={"email": "ada@example.com", "password": "a long password"}, headers=headers)
+    right = attacker.post(
+        "/api/account/sign-in", json={"email": "ada@example.com", "password": "a long password"}, headers=headers
+    )
     assert right.status_code == 429
 
 
@@ -60,7 +70,10 @@ def test_a_one_time_link_signs_in_once(client, caplog):
     account = client.get("/api/me").json()["user"]["id"]
     other = browser(client)
     with caplog.at_level(logging.WARNING, logger="openminis.mail"):
-        assert other.post("/api/account/link", json={"email": "ada@example.com"}, headers=csrf_of(other)).json() == {"ok": True, "delivery": "log"}
+        assert other.post("/api/account/link", json={"email": "ada@example.com"}, headers=csrf_of(other)).json() == {
+            "ok": True,
+            "delivery": "log",
+        }
     token = re.search(r"http://localhost:8000/account/link\?token=(\S+)", caplog.text).group(1)
     assert confirm(other, token).status_code == 200
     assert other.get("/api/me").json()["user"]["id"] == account
@@ -83,7 +96,9 @@ def test_signing_out_ends_the_session(client):
 
 def test_bad_emails_and_short_passwords_are_invalid_arguments(client):
     headers = csrf_of(client)
-    bad_email = client.post("/api/account/register", json={"email": "not-an-email", "password": "long enough"}, headers=headers)
+    bad_email = client.post(
+        "/api/account/register", json={"email": "not-an-email", "password": "long enough"}, headers=headers
+    )
     short = client.post("/api/account/register", json={"email": "a@example.com", "password": "short"}, headers=headers)
     assert (bad_email.status_code, bad_email.json()["field"]) == (422, "email")
     assert (short.status_code, short.json()["field"]) == (422, "password")
@@ -92,7 +107,11 @@ def test_bad_emails_and_short_passwords_are_invalid_arguments(client):
 def test_an_email_can_belong_to_one_account_only(client):
     sign_up(client, "ada@example.com")
     other = browser(client)
-    response = other.post("/api/account/register", json={"email": "ADA@example.com", "password": "another password"}, headers=csrf_of(other))
+    response = other.post(
+        "/api/account/register",
+        json={"email": "ADA@example.com", "password": "another password"},
+        headers=csrf_of(other),
+    )
     assert response.status_code == 409 and response.json()["code"] == "EMAIL_TAKEN"
 
 

@@ -28,7 +28,9 @@ def test_the_secret_is_stored_only_as_a_hash(studio, platform):
 
 
 def test_a_rotated_secret_works_in_the_grace_period_and_not_after(client, studio, platform):
-    rotated = studio.developer.post(f"/api/developer/apps/{studio.app_id}/secret", json={"grace_seconds": 3600}, headers=studio.headers)
+    rotated = studio.developer.post(
+        f"/api/developer/apps/{studio.app_id}/secret", json={"grace_seconds": 3600}, headers=studio.headers
+    )
     new_secret = rotated.json()["app_secret"]
     assert new_secret != studio.secret
     assert token_status(client, studio.app_id, studio.secret) == 200
@@ -37,7 +39,11 @@ def test_a_rotated_secret_works_in_the_grace_period_and_not_after(client, studio
     old_backend.access_token()
 
     with platform.db.session() as session:  # the grace period passes
-        session.execute(update(AppSecret).where(AppSecret.expires_at.is_not(None)).values(expires_at=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(AppSecret)
+            .where(AppSecret.expires_at.is_not(None))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
         session.commit()
     assert token_status(client, studio.app_id, studio.secret) == 401
     assert token_status(client, studio.app_id, new_secret) == 200
@@ -55,7 +61,10 @@ def test_only_the_owner_can_rotate(client, studio, player):
 
 def test_wrong_credentials_get_one_answer_that_repeats_nothing_given(client, studio):
     for app_id, secret in [(studio.app_id, "ms_wrong"), ("other-app", studio.secret), ("", "")]:
-        response = client.post("/openapi/v1/auth/token", json={"grant_type": "client_credentials", "client_id": app_id or "x", "client_secret": secret or "x"})
+        response = client.post(
+            "/openapi/v1/auth/token",
+            json={"grant_type": "client_credentials", "client_id": app_id or "x", "client_secret": secret or "x"},
+        )
         assert response.status_code == 401
         assert response.json()["code"] == "INVALID_CLIENT"
         assert studio.secret not in response.text
@@ -67,9 +76,18 @@ def test_secrets_never_appear_in_logs_responses_or_error_pages(client, studio, p
         tokens = backend.code2session(login_code(player, studio.app_id))
         backend.user_info(tokens["access_token"])
         listing = studio.developer.get("/api/developer/apps")
-        bad = client.post("/openapi/v1/auth/token", json={"grant_type": "client_credentials", "client_id": studio.app_id, "client_secret": studio.secret + "x"})
-        broken = client.post("/openapi/v1/auth/token", content=b"client_secret=" + studio.secret.encode(), headers={"Content-Type": "application/json"})
-        rotated = studio.developer.post(f"/api/developer/apps/{studio.app_id}/secret", json={}, headers=studio.headers).json()["app_secret"]
+        bad = client.post(
+            "/openapi/v1/auth/token",
+            json={"grant_type": "client_credentials", "client_id": studio.app_id, "client_secret": studio.secret + "x"},
+        )
+        broken = client.post(
+            "/openapi/v1/auth/token",
+            content=b"client_secret=" + studio.secret.encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        rotated = studio.developer.post(
+            f"/api/developer/apps/{studio.app_id}/secret", json={}, headers=studio.headers
+        ).json()["app_secret"]
     secrets = [studio.secret, rotated, tokens["access_token"], tokens["refresh_token"], backend._token]
     logged = caplog.text + "".join(str(record.args) for record in caplog.records)
     for secret in secrets:

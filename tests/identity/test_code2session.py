@@ -36,7 +36,9 @@ def test_used_expired_and_foreign_codes_fail_with_distinct_errors(client, studio
 
     stale = login_code(player, studio.app_id)
     with platform.db.session() as session:
-        session.execute(update(LoginCode).values(expires_at=utcnow() - timedelta(seconds=1)).where(LoginCode.used_at.is_(None)))
+        session.execute(
+            update(LoginCode).values(expires_at=utcnow() - timedelta(seconds=1)).where(LoginCode.used_at.is_(None))
+        )
         session.commit()
     assert api_error(lambda: backend.code2session(stale)).code == "CODE_EXPIRED"
 
@@ -60,7 +62,9 @@ def test_openid_differs_across_apps_and_unionid_is_shared_within_a_developer(cli
 
 def test_guessing_codes_hits_the_rate_limit(client, studio, platform):
     backend = studio.backend(client)
-    codes = [api_error(lambda n=n: backend.code2session(f"guess-{n}")).code for n in range(platform.rates.failures.limit + 1)]
+    codes = [
+        api_error(lambda n=n: backend.code2session(f"guess-{n}")).code for n in range(platform.rates.failures.limit + 1)
+    ]
     assert codes[:-1] == ["CODE_INVALID"] * platform.rates.failures.limit
     assert codes[-1] == "RATE_LIMITED"
 
@@ -110,8 +114,12 @@ def test_an_app_cannot_reach_the_open_api_without_a_valid_token(client, studio):
 def test_app_data_is_scoped_to_the_calling_app(client, studio, player):
     other = register_app(studio.developer, studio.headers, "other-game")
     headers = csrf_of(player)
-    player.post("/api/launches", json={"launch_id": "1" * 32, "app_id": studio.app_id, "source": "feed"}, headers=headers)
-    player.post("/api/launches", json={"launch_id": "2" * 32, "app_id": other.app_id, "source": "feed"}, headers=headers)
+    player.post(
+        "/api/launches", json={"launch_id": "1" * 32, "app_id": studio.app_id, "source": "feed"}, headers=headers
+    )
+    player.post(
+        "/api/launches", json={"launch_id": "2" * 32, "app_id": other.app_id, "source": "feed"}, headers=headers
+    )
     mine = studio.backend(client).launches()["items"]
     assert [item["launch_id"] for item in mine] == ["1" * 32]
     assert studio.backend(client).app()["app_id"] == studio.app_id

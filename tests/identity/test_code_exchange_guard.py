@@ -22,9 +22,13 @@ def failure_code(call) -> str:
     return caught.value.code
 
 
-def test_failed_exchanges_from_one_address_do_not_lock_out_a_genuine_exchange_from_another(client, studio, player, platform):
+def test_failed_exchanges_from_one_address_do_not_lock_out_a_genuine_exchange_from_another(
+    client, studio, player, platform
+):
     attacker = studio.backend(from_address(client, ATTACKER))
-    guesses = [failure_code(lambda n=n: attacker.code2session(f"guess-{n}")) for n in range(platform.rates.failures.limit + 1)]
+    guesses = [
+        failure_code(lambda n=n: attacker.code2session(f"guess-{n}")) for n in range(platform.rates.failures.limit + 1)
+    ]
     assert guesses == ["CODE_INVALID"] * platform.rates.failures.limit + ["RATE_LIMITED"]
 
     genuine = studio.backend(from_address(client, BACKEND)).code2session(login_code(player, studio.app_id))

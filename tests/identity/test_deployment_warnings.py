@@ -38,4 +38,7 @@ def test_minis_serve_warns_when_apps_share_the_hosts_registrable_domain(tmp_path
     data_dir.mkdir()
     with LiveServer(data_dir, env={"MINIS_PUBLIC_URL": "https://minis.example.com"}) as server:
         output = Path(server.log.name).read_text()
-    assert "warning: apps are served under apps.minis.example.com, on the same registrable domain as the host" in " ".join(output.split())
+    assert (
+        "warning: apps are served under apps.minis.example.com, on the same registrable domain as the host"
+        in " ".join(output.split())
+    )

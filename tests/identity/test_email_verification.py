@@ -15,7 +15,9 @@ from tests.studio import browser, csrf_of, mailed_code, sign_up
 
 
 def register(browser_, email: str, password: str = "correct horse battery"):
-    return browser_.post("/api/account/register", json={"email": email, "password": password}, headers=csrf_of(browser_))
+    return browser_.post(
+        "/api/account/register", json={"email": email, "password": password}, headers=csrf_of(browser_)
+    )
 
 
 def verify(browser_, code: str):
@@ -49,7 +51,13 @@ def test_registering_gives_the_email_only_when_the_mailed_code_comes_back(client
     assert verify(client, mailed_code(client, "ada@example.com")).status_code == 200
 
     me = who(client)
-    assert (me["id"], me["kind"], me["email"], me["email_verified"], me["pending_email"]) == (guest, "full", "ada@example.com", True, None)
+    assert (me["id"], me["kind"], me["email"], me["email_verified"], me["pending_email"]) == (
+        guest,
+        "full",
+        "ada@example.com",
+        True,
+        None,
+    )
     assert password_sign_in(browser(client), "ada@example.com").json()["user"]["id"] == guest
 
 
@@ -124,7 +132,9 @@ def test_a_code_is_void_after_five_wrong_tries_even_when_guessed_at_once(client)
     headers = csrf_of(client)
 
     def guess(worker: int, _n: int) -> str:
-        return answered(lambda: client.post("/api/account/verify", json={"code": wrong[worker]}, headers=headers)).json()["code"]
+        return answered(
+            lambda: client.post("/api/account/verify", json={"code": wrong[worker]}, headers=headers)
+        ).json()["code"]
 
     outcomes = race(12, 1, guess)
 

@@ -33,14 +33,20 @@ def test_a_deleted_persons_openid_never_maps_back_to_them(client, studio, player
         assert session.scalar(select(func.count()).select_from(AppUser).where(AppUser.user_id == me["id"])) == 0
     # ...but the openid no longer reaches the person: no new order can be made for them.
     made = client.post(
-        "/openapi/v1/orders", json={"openid": me["openid"], "product_id": "gem", "quantity": 1, "idempotency_key": "after-delete"}, headers=backend
+        "/openapi/v1/orders",
+        json={"openid": me["openid"], "product_id": "gem", "quantity": 1, "idempotency_key": "after-delete"},
+        headers=backend,
     )
     assert made.status_code == 404 and made.json()["code"] == "UNKNOWN_OPENID"
 
 
 def test_deleting_an_account_erases_its_sign_in_links_pending_codes_and_kept_mail(client, player, platform):
     ask_for_link(player, "dora.person@example.com")
-    registered = player.post("/api/account/register", json={"email": "dora.other@example.com", "password": "longpassword1"}, headers=csrf_of(player))
+    registered = player.post(
+        "/api/account/register",
+        json={"email": "dora.other@example.com", "password": "longpassword1"},
+        headers=csrf_of(player),
+    )
     assert registered.status_code == 200, registered.text
     someone = browser(client)
     ask_for_link(someone, "someone@example.com")

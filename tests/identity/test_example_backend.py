@@ -23,7 +23,9 @@ def example_backend(client, studio, monkeypatch):
 
 
 def launch_data(player, app_id: str, launch_id: str) -> str:
-    response = player.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "feed"}, headers=csrf_of(player))
+    response = player.post(
+        "/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "feed"}, headers=csrf_of(player)
+    )
     return response.json()["init_data"]
 
 

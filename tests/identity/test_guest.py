@@ -36,7 +36,11 @@ def test_csrf_token_of_one_session_does_not_work_for_another(client):
     token = client.get("/api/me").json()["csrf_token"]
     client.cookies.clear()
     client.get("/api/me")
-    response = client.post("/api/launches", json={"launch_id": "a" * 32, "app_id": "x-app", "source": "feed"}, headers={"X-CSRF-Token": token})
+    response = client.post(
+        "/api/launches",
+        json={"launch_id": "a" * 32, "app_id": "x-app", "source": "feed"},
+        headers={"X-CSRF-Token": token},
+    )
     assert response.json()["code"] == "CSRF_FAILED"
 
 
@@ -51,6 +55,15 @@ def test_errors_have_one_envelope_with_a_request_id(client):
 def test_a_nul_byte_anywhere_in_a_request_is_refused_cleanly(client):
     csrf = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
     assert client.get("/api/search?q=%00").status_code == 422
-    body = client.post("/api/launches", content=b'{"launch_id": "a\\u0000", "app_id": "x", "source": "feed"}', headers={**csrf, "Content-Type": "application/json"})
+    body = client.post(
+        "/api/launches",
+        content=b'{"launch_id": "a\\u0000", "app_id": "x", "source": "feed"}',
+        headers={**csrf, "Content-Type": "application/json"},
+    )
     assert body.status_code == 422 and body.json()["code"] == "INVALID_TEXT"
-    assert client.post("/api/launches", json={"launch_id": "0a" * 16, "app_id": "none-app", "source": "feed"}, headers=csrf).status_code == 404
+    assert (
+        client.post(
+            "/api/launches", json={"launch_id": "0a" * 16, "app_id": "none-app", "source": "feed"}, headers=csrf
+        ).status_code
+        == 404
+    )

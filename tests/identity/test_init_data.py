@@ -14,7 +14,9 @@ LAUNCH = "c0ffee" * 5 + "00"
 
 
 def launch(player, app_id: str, launch_id: str = LAUNCH) -> str:
-    response = player.post("/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "search"}, headers=csrf_of(player))
+    response = player.post(
+        "/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "search"}, headers=csrf_of(player)
+    )
     return response.json()["init_data"]
 
 
@@ -48,7 +50,9 @@ def test_stale_launch_data_fails_after_24_hours_by_default(studio, player):
 
 
 def test_during_a_rotation_launch_data_verifies_with_the_old_or_the_new_secret(studio, player):
-    new_secret = studio.developer.post(f"/api/developer/apps/{studio.app_id}/secret", json={"grace_seconds": 600}, headers=studio.headers).json()["app_secret"]
+    new_secret = studio.developer.post(
+        f"/api/developer/apps/{studio.app_id}/secret", json={"grace_seconds": 600}, headers=studio.headers
+    ).json()["app_secret"]
     data = launch(player, studio.app_id)
     assert verify_init_data(data, new_secret)["app_id"] == studio.app_id
     assert verify_init_data(data, studio.secret)["app_id"] == studio.app_id

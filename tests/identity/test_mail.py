@@ -35,7 +35,10 @@ class Inbox:
 
 
 def only_account(server, session, envelope, mechanism, auth_data):
-    return AuthResult(success=isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"minis", b"s3cret p@ss"))
+    return AuthResult(
+        success=isinstance(auth_data, LoginPassword)
+        and (auth_data.login, auth_data.password) == (b"minis", b"s3cret p@ss")
+    )
 
 
 @pytest.fixture
@@ -61,7 +64,11 @@ def body(message: Message) -> str:
 
 
 def test_a_verification_code_and_a_sign_in_link_arrive_by_email_and_sign_in(client, smtp):
-    client.post("/api/account/register", json={"email": "ada@example.com", "password": "a long password"}, headers=csrf_of(client))
+    client.post(
+        "/api/account/register",
+        json={"email": "ada@example.com", "password": "a long password"},
+        headers=csrf_of(client),
+    )
     [verification] = smtp.messages
     assert verification["Subject"] == "Your openminis verification code"
     code = re.search(r"verification code is (\d{6})", body(verification)).group(1)
@@ -74,7 +81,11 @@ def test_a_verification_code_and_a_sign_in_link_arrive_by_email_and_sign_in(clie
     assert response.json() == {"ok": True, "delivery": "email"}
     message = smtp.messages[-1]
     assert smtp.recipients == [["ada@example.com"], ["ada@example.com"]]
-    assert (message["From"], message["To"], message["Subject"]) == ("Openminis <signin@minis.test>", "ada@example.com", "Your openminis sign-in link")
+    assert (message["From"], message["To"], message["Subject"]) == (
+        "Openminis <signin@minis.test>",
+        "ada@example.com",
+        "Your openminis sign-in link",
+    )
     token = re.search(r"/account/link\?token=(\S+)", body(message)).group(1)
     assert confirm(other, token).status_code == 200
     assert other.get("/api/me").json()["user"]["id"] == account
@@ -82,7 +93,14 @@ def test_a_verification_code_and_a_sign_in_link_arrive_by_email_and_sign_in(clie
 
 def test_the_smtp_server_may_require_a_login(client, platform):
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=only_account, auth_required=True, auth_require_tls=False)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=only_account,
+        auth_required=True,
+        auth_require_tls=False,
+    )
     controller.start()
     try:
         for password, status in (("wrong", 503), ("s3cret%20p%40ss", 200)):
@@ -115,7 +133,10 @@ def test_without_a_mail_server_the_link_goes_to_the_log(client):
     ("url", "expected"),
     [
         ("smtp://mail.example.com", SmtpServer("smtp", "mail.example.com", 25)),
-        ("smtp+starttls://me%40corp:p%3Ass@mail.example.com", SmtpServer("smtp+starttls", "mail.example.com", 587, "me@corp", "p:ss")),
+        (
+            "smtp+starttls://me%40corp:p%3Ass@mail.example.com",
+            SmtpServer("smtp+starttls", "mail.example.com", 587, "me@corp", "p:ss"),
+        ),
         ("smtps://mail.example.com:2465", SmtpServer("smtps", "mail.example.com", 2465)),
     ],
 )
@@ -123,7 +144,10 @@ def test_smtp_urls(url, expected):
     assert SmtpServer.parse(url) == expected
 
 
-@pytest.mark.parametrize(("url", "reason"), [("http://mail.example.com", "must start with"), ("smtp://", "no host"), ("smtp://mail:99999", "port")])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("http://mail.example.com", "must start with"), ("smtp://", "no host"), ("smtp://mail:99999", "port")],
+)
 def test_a_wrong_smtp_url_stops_the_start_with_its_reason(url, reason):
     with pytest.raises(ValidationError, match=reason):
         Settings(smtp_url=url)

@@ -27,7 +27,11 @@ def test_a_stranger_asking_for_mail_to_an_address_does_not_block_its_owner_elsew
     assert answers[:10] == [200] * 10 and answers[10] == 429  # the attacker's own limit
 
     victim = from_address(client, "198.51.100.2")
-    registered = victim.post("/api/account/register", json={"email": "victim@example.com", "password": "longpassword1"}, headers=csrf_of(victim))
+    registered = victim.post(
+        "/api/account/register",
+        json={"email": "victim@example.com", "password": "longpassword1"},
+        headers=csrf_of(victim),
+    )
     assert registered.status_code == 200, registered.text
     assert ask(victim, "victim@example.com") == 200
 

@@ -25,7 +25,12 @@ def a_customer(client, studio, player, email: str, save: str) -> dict:
     top_up(player)
     bought = buy(player, studio.app_id, "gem", f"{email.split('@')[0]}-1")
     assert bought.status_code == 200, bought.text
-    assert player.put(f"/api/apps/{studio.app_id}/storage/progress", json={"value": {"level": save}}, headers=headers).status_code == 200
+    assert (
+        player.put(
+            f"/api/apps/{studio.app_id}/storage/progress", json={"value": {"level": save}}, headers=headers
+        ).status_code
+        == 200
+    )
     openid = studio.backend(client).code2session(login_code(player, studio.app_id))["openid"]
     return {"id": player.get("/api/me").json()["user"]["id"], "openid": openid, "save": save, "email": email}
 
@@ -45,7 +50,9 @@ def test_the_download_holds_the_persons_data_and_nobody_elses(client, studio, pl
 
     now = utcnow()
     columns = ("type", "app_id", "user_id", "ts", "received_at")
-    client.app.platform.events.append([("launch", studio.app_id, me["id"], now, now), ("launch", studio.app_id, them["id"], now, now)], columns)
+    client.app.platform.events.append(
+        [("launch", studio.app_id, me["id"], now, now), ("launch", studio.app_id, them["id"], now, now)], columns
+    )
 
     data = download(player)
     # Their own launch and their purchase's conversion; the other person's launch is not there (below).
@@ -64,7 +71,9 @@ def test_the_download_holds_the_persons_data_and_nobody_elses(client, studio, pl
         assert theirs not in text
 
 
-def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_and_signs_out(client, studio, player, platform):
+def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_and_signs_out(
+    client, studio, player, platform
+):
     put_product(client, studio, "gem", price=10)
     me = a_customer(client, studio, player, "cleo@example.com", "level-cleo-9")
     coins = balance(player)
@@ -79,12 +88,22 @@ def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_a
 
     with platform.db.session() as session:
         user = session.get(User, me["id"])
-        assert (user.email, user.password_hash, user.display_name, user.kind) == (None, None, erasure.ERASED_NAME, "erased")
+        assert (user.email, user.password_hash, user.display_name, user.kind) == (
+            None,
+            None,
+            erasure.ERASED_NAME,
+            "erased",
+        )
         assert user.erased_at is not None
         for table in (AuthSession, CloudSave, AppUser):
             assert session.scalar(select(func.count()).select_from(table).where(table.user_id == me["id"])) == 0
         # The money records stay, under the same id, and still add up.
-        assert session.scalar(select(func.count()).select_from(Order).where(Order.user_id == me["id"], Order.status == "paid")) == 1
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Order).where(Order.user_id == me["id"], Order.status == "paid")
+            )
+            == 1
+        )
         assert ledger.wallet_balance(session, me["id"]) == coins
         assert ledger.verify(session).ok
         # The app that knew the person by an openid is told.
@@ -95,7 +114,9 @@ def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_a
     stale = browser(client)
     stale.cookies.set("minis_session", old_cookie)
     assert stale.get("/api/me").json()["user"]["id"] != me["id"]
-    signed_in = stale.post("/api/account/sign-in", json={"email": me["email"], "password": "correct horse battery"}, headers=csrf_of(stale))
+    signed_in = stale.post(
+        "/api/account/sign-in", json={"email": me["email"], "password": "correct horse battery"}, headers=csrf_of(stale)
+    )
     assert 400 <= signed_in.status_code < 500
     # A second deletion (the same request replayed with the old cookie) is refused with a 4xx.
     again = browser(client)
@@ -104,7 +125,9 @@ def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_a
     assert 400 <= replayed.status_code < 500
     with platform.db.session() as session:
         try:
-            erasure.erase(session, user_id=me["id"], confirmation="DELETE", media_root=platform.settings.data_dir / "media")
+            erasure.erase(
+                session, user_id=me["id"], confirmation="DELETE", media_root=platform.settings.data_dir / "media"
+            )
         except erasure.AccountDeleted as refused:
             assert refused.status == 410
         else:
@@ -120,7 +143,9 @@ def test_deleting_a_creators_account_erases_their_posts_and_the_posts_media(clie
     (media / "720p.mp4").write_bytes(b"a face and a voice")
     assert [post["id"] for post in download(creator.browser)["posts"]] == [post_id]
 
-    assert creator.browser.post("/api/me/delete", json={"confirm": "DELETE"}, headers=creator.headers).status_code == 200
+    assert (
+        creator.browser.post("/api/me/delete", json={"confirm": "DELETE"}, headers=creator.headers).status_code == 200
+    )
     assert not media.exists()
     with platform.db.session() as session:
         post = session.get(Post, post_id)

@@ -56,7 +56,9 @@ def test_on_https_a_tossed_plain_session_cookie_is_not_read(https_client):
 def test_on_https_signing_in_by_link_and_out_uses_the_prefixed_cookie(https_client):
     csrf = {"X-CSRF-Token": https_client.get("/api/me").json()["csrf_token"]}
     asked = https_client.post("/api/account/link", json={"email": "ada@example.com"}, headers=csrf)
-    assert asked.headers["set-cookie"].startswith("__Host-minis_link=") and "domain" not in attributes(asked.headers["set-cookie"])
+    assert asked.headers["set-cookie"].startswith("__Host-minis_link=") and "domain" not in attributes(
+        asked.headers["set-cookie"]
+    )
 
     signed_in = confirm(https_client, mailed_link_token(https_client, "ada@example.com"), origin=HTTPS_HOST)
     assert signed_in.status_code == 200, signed_in.text
@@ -64,7 +66,11 @@ def test_on_https_signing_in_by_link_and_out_uses_the_prefixed_cookie(https_clie
 
     out = https_client.post("/api/account/sign-out", headers={"X-CSRF-Token": signed_in.json()["csrf_token"]})
     cleared = attributes(out.headers["set-cookie"])
-    assert out.headers["set-cookie"].startswith('__Host-minis_session=""') and "secure" in cleared and cleared["max-age"] == "0"
+    assert (
+        out.headers["set-cookie"].startswith('__Host-minis_session=""')
+        and "secure" in cleared
+        and cleared["max-age"] == "0"
+    )
 
 
 def test_on_plain_http_localhost_the_cookie_keeps_its_plain_name(client):

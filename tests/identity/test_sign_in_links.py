@@ -26,13 +26,18 @@ def test_opening_a_sign_in_link_signs_nobody_in(client):
     ada = who(client)["id"]
 
     page = client.get(f"/account/link?token={token}", follow_redirects=False)
-    as_image = client.get(f"/account/link?token={token}", headers={"Accept": "image/avif,image/webp,*/*", "Sec-Fetch-Dest": "image"})
+    as_image = client.get(
+        f"/account/link?token={token}", headers={"Accept": "image/avif,image/webp,*/*", "Sec-Fetch-Dest": "image"}
+    )
 
     assert page.status_code == as_image.status_code == 200
     assert "Sign in as mallory@example.com?" in page.text
     assert "minis_session" not in page.headers.get("set-cookie", "")
     assert who(client)["id"] == ada
-    assert page.headers["cache-control"] == "no-store" and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert (
+        page.headers["cache-control"] == "no-store"
+        and "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    )
 
 
 def test_confirming_without_the_csrf_token_or_from_another_origin_is_refused(client):

@@ -56,15 +56,23 @@ class Backends:
         pass
 
 
-def registry(backends: Backends, lanes: Lanes = Lanes(per_lane=2, breaker_failures=3, breaker_cooldown=timedelta(seconds=60))) -> jobs.Registry:
+def registry(
+    backends: Backends, lanes: Lanes = Lanes(per_lane=2, breaker_failures=3, breaker_cooldown=timedelta(seconds=60))
+) -> jobs.Registry:
     registry = jobs.Registry(lanes=lanes)
-    registry.register_call(KIND, backends, jobs.Policy(first=timedelta(seconds=1), cap=timedelta(seconds=1), give_up_after=timedelta(days=1)))
+    registry.register_call(
+        KIND,
+        backends,
+        jobs.Policy(first=timedelta(seconds=1), cap=timedelta(seconds=1), give_up_after=timedelta(days=1)),
+    )
     return registry
 
 
 def enqueue(platform, lane: str, n: int, clock=None) -> None:
     with platform.db.session() as session:
-        jobs.enqueue(session, KIND, {"lane": lane, "n": n}, lane=lane, ref=f"{lane}-{n}", run_at=clock() if clock else None)
+        jobs.enqueue(
+            session, KIND, {"lane": lane, "n": n}, lane=lane, ref=f"{lane}-{n}", run_at=clock() if clock else None
+        )
         session.commit()
 
 

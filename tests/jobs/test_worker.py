@@ -81,7 +81,11 @@ def test_a_failing_job_retries_with_exponential_backoff_until_it_succeeds(platfo
 
 
 def test_a_job_past_its_give_up_time_is_marked_dead(platform, registry, clock):
-    registry.register("notify", lambda s, p: (_ for _ in ()).throw(RuntimeError("always fails")), jobs.Policy(first=timedelta(hours=1), cap=timedelta(hours=1), give_up_after=timedelta(hours=3)))
+    registry.register(
+        "notify",
+        lambda s, p: (_ for _ in ()).throw(RuntimeError("always fails")),
+        jobs.Policy(first=timedelta(hours=1), cap=timedelta(hours=1), give_up_after=timedelta(hours=3)),
+    )
     with platform.db.session() as session:
         jobs.enqueue(session, "notify", {}, run_at=clock())
         session.commit()

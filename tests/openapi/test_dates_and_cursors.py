@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from starlette.testclient import TestClient
@@ -44,21 +44,40 @@ def orders_in(quiet, bearer, start: str, end: str) -> int:
 
 def test_statement_times_with_any_offset_or_none_select_the_same_instant(quiet, bearer, paid_at):
     before, after = paid_at - timedelta(minutes=1), paid_at + timedelta(minutes=1)
-    for zone in (EAST, WEST, timezone.utc):
+    for zone in (EAST, WEST, UTC):
         assert orders_in(quiet, bearer, before.astimezone(zone).isoformat(), after.astimezone(zone).isoformat()) == 1
         # The same window moved past the payment, in that zone's local time, holds nothing.
-        assert orders_in(quiet, bearer, after.astimezone(zone).isoformat(), (after + timedelta(hours=9)).astimezone(zone).isoformat()) == 0
-    naive = lambda moment: moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat()  # noqa: E731
+        assert (
+            orders_in(
+                quiet,
+                bearer,
+                after.astimezone(zone).isoformat(),
+                (after + timedelta(hours=9)).astimezone(zone).isoformat(),
+            )
+            == 0
+        )
+    naive = lambda moment: moment.astimezone(UTC).replace(tzinfo=None).isoformat()  # noqa: E731
     assert orders_in(quiet, bearer, naive(before), naive(after)) == 1
-    assert orders_in(quiet, bearer, before.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), after.strftime("%Y-%m-%dT%H:%M:%S.%fZ")) == 1
+    assert (
+        orders_in(quiet, bearer, before.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), after.strftime("%Y-%m-%dT%H:%M:%S.%fZ")) == 1
+    )
 
 
-MALFORMED_TIMES = ["yesterday", "2024-13-01T00:00:00", "2024-01-01T25:00:00", "2024-01-01T00:00:00+25:00", "0001-01-01T00:00:00+08:00", ""]
+MALFORMED_TIMES = [
+    "yesterday",
+    "2024-13-01T00:00:00",
+    "2024-01-01T25:00:00",
+    "2024-01-01T00:00:00+25:00",
+    "0001-01-01T00:00:00+08:00",
+    "",
+]
 
 
 def test_a_malformed_statement_time_is_refused_with_422(quiet, bearer):
     for start in MALFORMED_TIMES:
-        response = quiet.get("/openapi/v1/statements", params={"start": start, "end": "2030-01-01T00:00:00"}, headers=bearer)
+        response = quiet.get(
+            "/openapi/v1/statements", params={"start": start, "end": "2030-01-01T00:00:00"}, headers=bearer
+        )
         assert response.status_code == 422 and response.json()["code"] == "INVALID_ARGUMENT", (start, response.text)
 
 
@@ -117,7 +136,9 @@ def test_issued_version_cursors_still_page_through_every_version(quiet, studio, 
         assert upload.status_code == 201, upload.text
     seen, cursor = [], None
     while True:
-        page = quiet.get("/openapi/v1/app/versions", params={"limit": 1, **({"cursor": cursor} if cursor else {})}, headers=bearer).json()
+        page = quiet.get(
+            "/openapi/v1/app/versions", params={"limit": 1, **({"cursor": cursor} if cursor else {})}, headers=bearer
+        ).json()
         seen += [item["version"] for item in page["items"]]
         cursor = page["next_cursor"]
         if cursor is None:
@@ -142,6 +163,11 @@ def test_report_days_are_a_day_or_any_iso_8601_time_naming_its_utc_day(quiet, be
 def test_report_days_at_the_ends_of_the_calendar_are_a_short_report_or_a_422_never_a_500(quiet, bearer):
     status, body = days_of(quiet, bearer, to="0001-01-03")
     assert status == 200 and (body["first"], body["last"]) == ("0001-01-01", "0001-01-03"), body
-    for params in ({"from": "9999-12-31"}, {"to": "9999-12-31"}, {"to": "2024-02-30"}, {"from": "0001-01-01T00:00:00+08:00"}):
+    for params in (
+        {"from": "9999-12-31"},
+        {"to": "9999-12-31"},
+        {"to": "2024-02-30"},
+        {"from": "0001-01-01T00:00:00+08:00"},
+    ):
         status, body = days_of(quiet, bearer, **params)
         assert status == 422 and body["code"] == "INVALID_ARGUMENT", (params, body)

@@ -67,5 +67,7 @@ def test_a_forwarded_address_from_an_untrusted_peer_is_not_believed(tmp_path):
     """With MINIS_TRUSTED_PROXIES naming another machine, a client on loopback cannot pose as many
     people by sending X-Forwarded-For: its requests all count against its own address."""
     (tmp_path / "data").mkdir()
-    with LiveServer(tmp_path / "data", env={"MINIS_RATE_PER_IP": "2/minute", "MINIS_TRUSTED_PROXIES": "192.0.2.10"}) as server:
+    with LiveServer(
+        tmp_path / "data", env={"MINIS_RATE_PER_IP": "2/minute", "MINIS_TRUSTED_PROXIES": "192.0.2.10"}
+    ) as server:
         assert forwarded_statuses(server, ["198.51.100.1", "198.51.100.2", "198.51.100.3"]) == [401, 401, 429]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from starlette.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -17,11 +16,21 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
     unsupported_method,
 )
+from starlette.testclient import TestClient
 
 from tests.studio import csrf_of, login_code
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance, unsupported_method]
-BOUNDED = settings(max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    unsupported_method,
+]
+BOUNDED = settings(
+    max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 STATEFUL = settings(BOUNDED, max_examples=20, stateful_step_count=8)
 # Signing out or deleting the account would leave every later call without its session.
 ENDS_THE_SESSION = r"^/api/(account/sign-out|me/delete)$"
@@ -52,14 +61,25 @@ def host_headers(studio, platform) -> dict[str, str]:
     """A signed-in developer with an app (their session cookie and its CSRF token) who is also the
     operator (the admin token), so that every host route has someone allowed to call it."""
     cookies = "; ".join(f"{name}={value}" for name, value in studio.developer.cookies.items())
-    headers = {"Cookie": cookies, **csrf_of(studio.developer), "Authorization": f"Bearer {platform.settings.admin_token}"}
-    assert studio.developer.get("/api/me").json() == TestClient(studio.developer.app).get("/api/me", headers=headers).json()
+    headers = {
+        "Cookie": cookies,
+        **csrf_of(studio.developer),
+        "Authorization": f"Bearer {platform.settings.admin_token}",
+    }
+    assert (
+        studio.developer.get("/api/me").json()
+        == TestClient(studio.developer.app).get("/api/me", headers=headers).json()
+    )
     return headers
 
 
 @pytest.fixture
 def host_api(client, studio):
-    return schemathesis.openapi.from_asgi("/openapi.json", client.app).include(path_regex="^/api/").exclude(path_regex=ENDS_THE_SESSION)
+    return (
+        schemathesis.openapi.from_asgi("/openapi.json", client.app)
+        .include(path_regex="^/api/")
+        .exclude(path_regex=ENDS_THE_SESSION)
+    )
 
 
 open_schema = schemathesis.pytest.from_fixture("open_api")

@@ -20,7 +20,9 @@ def rows(platform, table) -> int:
         return session.scalar(select(func.count()).select_from(table))
 
 
-def test_a_price_raised_while_the_pay_sheet_is_open_is_refused_and_charges_nothing_until_confirmed_again(client, studio, player, platform):
+def test_a_price_raised_while_the_pay_sheet_is_open_is_refused_and_charges_nothing_until_confirmed_again(
+    client, studio, player, platform
+):
     put_product(client, studio, "gem", price=1)
     top_up(player)
     shown = 1  # the sheet opens: "Pay 1 coins"
@@ -63,7 +65,11 @@ def test_a_purchase_in_another_currency_is_refused(client, studio, player):
 def test_a_client_that_sends_no_price_is_refused_with_a_4xx_and_charged_nothing(client, studio, player):
     put_product(client, studio, "gem", price=5)
     top_up(player)
-    old = player.post(f"/api/apps/{studio.app_id}/purchases", json={"product_id": "gem", "idempotency_key": "old"}, headers=csrf_of(player))
+    old = player.post(
+        f"/api/apps/{studio.app_id}/purchases",
+        json={"product_id": "gem", "idempotency_key": "old"},
+        headers=csrf_of(player),
+    )
     assert old.status_code == 422 and old.json()["field"] == "amount"
     assert balance(player) == 1200
 
@@ -107,7 +113,11 @@ def test_a_top_up_whose_pack_price_changed_is_refused_and_goes_through_at_the_ne
     assert (shown["amount"], shown["currency"], shown["coins"]) == (499, "USD", 550)
     with platform.db.session() as session:  # the operator reprices the pack while the sheet is open
         pack = session.get(CoinPack, "coins-550")
-        session.execute(update(CoinPack).where(CoinPack.id == "coins-550").values(prices={**pack.prices, "US": {"currency": "USD", "amount": 599}}))
+        session.execute(
+            update(CoinPack)
+            .where(CoinPack.id == "coins-550")
+            .values(prices={**pack.prices, "US": {"currency": "USD", "amount": 599}})
+        )
         session.commit()
 
     refused = player.post("/api/wallet/topups", json=shown, headers=csrf_of(player))
@@ -117,12 +127,18 @@ def test_a_top_up_whose_pack_price_changed_is_refused_and_goes_through_at_the_ne
 
     fewer_coins = player.post("/api/wallet/topups", json=shown | {"amount": 599, "coins": 600}, headers=csrf_of(player))
     assert fewer_coins.status_code == 409  # the coins the sheet showed are checked too
-    old_client = player.post("/api/wallet/topups", json={"pack_id": "coins-550", "market": "US"}, headers=csrf_of(player))
+    old_client = player.post(
+        "/api/wallet/topups", json={"pack_id": "coins-550", "market": "US"}, headers=csrf_of(player)
+    )
     assert old_client.status_code == 422
 
     started = player.post("/api/wallet/topups", json=shown | {"amount": 599}, headers=csrf_of(player))
     assert started.status_code == 201 and started.json()["amount"] == 599
-    paid = player.post(f"/api/wallet/topups/{started.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"}, headers=csrf_of(player))
+    paid = player.post(
+        f"/api/wallet/topups/{started.json()['id']}/sandbox/pay",
+        json={"card_number": "4242424242424242"},
+        headers=csrf_of(player),
+    )
     assert paid.json()["status"] == "succeeded" and balance(player) == 550
     verified(platform)
 

@@ -26,8 +26,15 @@ def player(server: LiveServer) -> httpx.Client:
     client = httpx.Client(base_url=server.url, timeout=10)
     token = client.get("/api/me").json()["csrf_token"]
     client.headers["X-CSRF-Token"] = token
-    topup = client.post("/api/wallet/topups", json={"pack_id": "coins-550", "amount": 499, "currency": "USD", "coins": 550}).json()
-    assert client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"}).json()["status"] == "succeeded"
+    topup = client.post(
+        "/api/wallet/topups", json={"pack_id": "coins-550", "amount": 499, "currency": "USD", "coins": 550}
+    ).json()
+    assert (
+        client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"}).json()[
+            "status"
+        ]
+        == "succeeded"
+    )
     return client
 
 
@@ -35,7 +42,15 @@ def shop_until_killed(client: httpx.Client, worker: int, results: dict, stop: th
     n = 0
     while not stop.is_set():
         try:
-            response = client.post("/api/apps/crash-shop/purchases", json={"product_id": "spark", "idempotency_key": f"w{worker}-{n}", "amount": PRODUCT["price"], "currency": "COIN"})
+            response = client.post(
+                "/api/apps/crash-shop/purchases",
+                json={
+                    "product_id": "spark",
+                    "idempotency_key": f"w{worker}-{n}",
+                    "amount": PRODUCT["price"],
+                    "currency": "COIN",
+                },
+            )
             results.setdefault(response.status_code, 0)
             results[response.status_code] += 1
         except httpx.HTTPError:
@@ -69,7 +84,9 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
         clients = [player(server) for _ in range(6)]
         results: dict = {}
         stop = threading.Event()
-        threads = [threading.Thread(target=shop_until_killed, args=(c, w, results, stop)) for w, c in enumerate(clients)]
+        threads = [
+            threading.Thread(target=shop_until_killed, args=(c, w, results, stop)) for w, c in enumerate(clients)
+        ]
         for thread in threads:
             thread.start()
         time.sleep(1.5)  # purchases in full flow
@@ -82,19 +99,28 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
         server.__exit__(None, None, None)
     assert results.get(200, 0) > 10, results  # the kill landed in the middle of real work
 
-    verify = subprocess.run([sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(data)], env={**os.environ, **server_env}, capture_output=True, text=True)
+    verify = subprocess.run(
+        [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(data)],
+        env={**os.environ, **server_env},
+        capture_output=True,
+        text=True,
+    )
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
     engine = create_engine(database_url(server_env, data))
     with engine.connect() as connection:
-        paid_without_transfer = connection.execute(text(
-            "SELECT count(*) FROM orders o WHERE o.status = 'paid' AND NOT EXISTS "
-            "(SELECT 1 FROM ledger_transfers t WHERE t.idempotency_key = 'order:' || o.id || '\\:pay')"
-        )).scalar()
-        transfer_without_paid = connection.execute(text(
-            "SELECT count(*) FROM ledger_transfers t WHERE t.kind = 'purchase' AND NOT EXISTS "
-            "(SELECT 1 FROM orders o WHERE t.idempotency_key = 'order:' || o.id || '\\:pay' AND o.status = 'paid')"
-        )).scalar()
+        paid_without_transfer = connection.execute(
+            text(
+                "SELECT count(*) FROM orders o WHERE o.status = 'paid' AND NOT EXISTS "
+                "(SELECT 1 FROM ledger_transfers t WHERE t.idempotency_key = 'order:' || o.id || '\\:pay')"
+            )
+        ).scalar()
+        transfer_without_paid = connection.execute(
+            text(
+                "SELECT count(*) FROM ledger_transfers t WHERE t.kind = 'purchase' AND NOT EXISTS "
+                "(SELECT 1 FROM orders o WHERE t.idempotency_key = 'order:' || o.id || '\\:pay' AND o.status = 'paid')"
+            )
+        ).scalar()
         paid = connection.execute(text("SELECT count(*) FROM orders WHERE status = 'paid'")).scalar()
     engine.dispose()
     assert (paid_without_transfer, transfer_without_paid) == (0, 0)
@@ -104,5 +130,10 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
     with LiveServer(data, env=env) as again:
         client = httpx.Client(base_url=again.url, timeout=10)
         assert client.get("/api/feed").status_code == 200
-    verify = subprocess.run([sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(data)], env={**os.environ, **server_env}, capture_output=True, text=True)
+    verify = subprocess.run(
+        [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(data)],
+        env={**os.environ, **server_env},
+        capture_output=True,
+        text=True,
+    )
     assert verify.returncode == 0, verify.stdout

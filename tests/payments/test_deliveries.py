@@ -14,10 +14,10 @@ from openminis.egress import EgressPolicy
 from openminis.jobs.models import Job
 from openminis.payments import notifications
 from openminis.payments.models import PaymentSettings
+from tests.jobs.test_worker import Clock
 from tests.receiver import Receiver
 from tests.studio import register_app
 from tests.test_egress import INSIDE
-from tests.jobs.test_worker import Clock
 
 
 def bearer(client, studio) -> dict[str, str]:
@@ -53,14 +53,24 @@ def test_every_inside_address_is_refused_as_a_notify_url_and_as_a_verify_url(cli
     headers = bearer(client, studio)
     for url in INSIDE:
         response = client.put("/openapi/v1/payment-settings", json={"notify_url": url}, headers=headers)
-        assert (response.status_code, response.json()["code"], response.json().get("field")) == (422, "URL_NOT_ALLOWED", "notify_url"), url
+        assert (response.status_code, response.json()["code"], response.json().get("field")) == (
+            422,
+            "URL_NOT_ALLOWED",
+            "notify_url",
+        ), url
         unit = {"name": "Extra life", "kind": "rewarded", "reward": {"type": "lives", "amount": 1}, "verify_url": url}
         response = client.post("/openapi/v1/ad-units", json=unit, headers=headers)
-        assert (response.status_code, response.json()["code"], response.json().get("field")) == (422, "URL_NOT_ALLOWED", "verify_url"), url
+        assert (response.status_code, response.json()["code"], response.json().get("field")) == (
+            422,
+            "URL_NOT_ALLOWED",
+            "verify_url",
+        ), url
     assert set_notify_url(client, studio, "https://backend.example.com/minis/notify").status_code == 200
 
 
-def test_a_saved_name_that_resolves_to_loopback_is_refused_when_the_notification_is_sent(client, studio, platform, monkeypatch):
+def test_a_saved_name_that_resolves_to_loopback_is_refused_when_the_notification_is_sent(
+    client, studio, platform, monkeypatch
+):
     in_production(platform)
     with Receiver() as receiver:
         url = f"https://backend.example.test:{receiver.port}/ok/notify"
@@ -77,7 +87,11 @@ def test_a_saved_name_that_resolves_to_loopback_is_refused_when_the_notification
         platform.worker().drain()
     assert receiver.hits == []
     [attempt] = log(client, studio)
-    assert attempt["status_code"] is None and "refused by the egress policy" in attempt["error"] and "127.0.0.1" in attempt["error"]
+    assert (
+        attempt["status_code"] is None
+        and "refused by the egress policy" in attempt["error"]
+        and "127.0.0.1" in attempt["error"]
+    )
     assert attempt["next_attempt_at"] is not None  # retried: the developer may fix the URL meanwhile
 
 
@@ -89,7 +103,10 @@ def test_a_url_saved_before_the_policy_is_refused_when_called(client, studio, pl
     ping(platform, studio.app_id)
     platform.worker().drain()
     [attempt] = log(client, studio)
-    assert attempt["error"] == "refused by the egress policy: notify_url points at a cloud metadata address" and attempt["duration_ms"] == 0
+    assert (
+        attempt["error"] == "refused by the egress policy: notify_url points at a cloud metadata address"
+        and attempt["duration_ms"] == 0
+    )
 
 
 def test_the_delivery_log_shows_the_status_and_timing_never_the_reply(client, studio, platform):
@@ -101,7 +118,12 @@ def test_the_delivery_log_shows_the_status_and_timing_never_the_reply(client, st
     response = client.get("/openapi/v1/notifications", headers=bearer(client, studio))
     assert "hunter2" not in response.text and "db_password" not in response.text
     [attempt] = response.json()["items"]
-    assert (attempt["status_code"], attempt["error"], attempt["attempt"], attempt["event_id"]) == (500, "HTTP 500", 1, hit.event_id)
+    assert (attempt["status_code"], attempt["error"], attempt["attempt"], attempt["event_id"]) == (
+        500,
+        "HTTP 500",
+        1,
+        hit.event_id,
+    )
     assert attempt["duration_ms"] >= 0 and attempt["next_attempt_at"] is not None
 
 
@@ -130,11 +152,20 @@ def test_retries_reach_three_days_in_the_log_then_a_resend_delivers(client, stud
         # The developer fixes their backend and asks for the notification again.
         assert set_notify_url(client, studio, receiver.url("/ok/notify")).status_code == 200
         response = client.post(f"/openapi/v1/notifications/{event_id}/resend", headers=bearer(client, studio))
-        assert response.status_code == 202 and response.json()["event_id"] == event_id and response.json()["status"] == "queued"
+        assert (
+            response.status_code == 202
+            and response.json()["event_id"] == event_id
+            and response.json()["status"] == "queued"
+        )
         platform.worker().drain()  # the circuit opened during the outage; the resend is its probe
         assert [h.path for h in receiver.hits][-1] == "/ok/notify" and receiver.hits[-1].event_id == event_id
     newest = log(client, studio)[0]
-    assert (newest["event_id"], newest["status_code"], newest["attempt"], newest["next_attempt_at"]) == (event_id, 204, 1, None)
+    assert (newest["event_id"], newest["status_code"], newest["attempt"], newest["next_attempt_at"]) == (
+        event_id,
+        204,
+        1,
+        None,
+    )
 
 
 def test_a_delivered_notification_can_be_resent_and_arrives_again(client, studio, platform):
@@ -152,7 +183,11 @@ def test_a_delivered_notification_can_be_resent_and_arrives_again(client, studio
 @pytest.mark.parametrize("event_id", ["evt_000000000000000000000000", "not-an-event"])
 def test_resending_an_unknown_event_is_a_clear_4xx(client, studio, event_id):
     response = client.post(f"/openapi/v1/notifications/{event_id}/resend", headers=bearer(client, studio))
-    assert response.status_code in (404, 422) and response.json()["code"] in ("EVENT_NOT_FOUND", "INVALID_ARGUMENT", "VALIDATION_ERROR")
+    assert response.status_code in (404, 422) and response.json()["code"] in (
+        "EVENT_NOT_FOUND",
+        "INVALID_ARGUMENT",
+        "VALIDATION_ERROR",
+    )
 
 
 def test_an_app_cannot_resend_another_apps_notification(client, studio, platform):

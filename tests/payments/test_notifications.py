@@ -45,7 +45,9 @@ def backend(client, studio, platform):
     backend = Backend(studio.secret)
     platform.__dict__["http"] = TestClient(backend.app)
     token = studio.backend(client).access_token()
-    response = client.put("/openapi/v1/payment-settings", json={"notify_url": NOTIFY_URL}, headers={"Authorization": f"Bearer {token}"})
+    response = client.put(
+        "/openapi/v1/payment-settings", json={"notify_url": NOTIFY_URL}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200, response.text
     put_product(client, studio, "extra-life", price=100)
     return backend
@@ -65,9 +67,15 @@ def test_a_paid_order_is_notified_with_a_verifiable_signature_and_logged(client,
     platform.worker().drain()
     [event] = backend.events
     assert event["type"] == "order.paid"
-    assert (event["data"]["order"]["id"], event["data"]["order"]["status"], event["data"]["order"]["payload"]) == (order["id"], "paid", "for k1")
+    assert (event["data"]["order"]["id"], event["data"]["order"]["status"], event["data"]["order"]["payload"]) == (
+        order["id"],
+        "paid",
+        "for k1",
+    )
     assert event["data"]["order"]["openid"].startswith("o_")
-    log = client.get("/openapi/v1/notifications", headers={"Authorization": f"Bearer {studio.backend(client).access_token()}"}).json()["items"]
+    log = client.get(
+        "/openapi/v1/notifications", headers={"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    ).json()["items"]
     assert [(a["event_type"], a["status_code"]) for a in log] == [("order.paid", 204)]
 
 
@@ -86,7 +94,9 @@ def test_a_backend_down_for_an_hour_gets_every_notification_afterwards(client, s
         worker.drain()
         clock.now += timedelta(minutes=1)
     assert sorted(e["data"]["order"]["id"] for e in backend.events) == sorted(ids)
-    log = client.get("/openapi/v1/notifications", headers={"Authorization": f"Bearer {studio.backend(client).access_token()}"}).json()["items"]
+    log = client.get(
+        "/openapi/v1/notifications", headers={"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    ).json()["items"]
     failures = [a for a in log if a["status_code"] == 503]
     assert len(failures) >= 3 * 6  # 10 s, 20 s, ... doubling: several tries each within the hour
     assert all("503" in a["error"] for a in failures)
@@ -96,7 +106,11 @@ def test_a_refund_is_notified(client, studio, player, platform, backend):
     top_up(player)
     order = buy(player, studio.app_id, "extra-life", "k1").json()
     token = studio.backend(client).access_token()
-    client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"idempotency_key": "r1", "reason": "changed mind"}, headers={"Authorization": f"Bearer {token}"})
+    client.post(
+        f"/openapi/v1/orders/{order['id']}/refund",
+        json={"idempotency_key": "r1", "reason": "changed mind"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     platform.worker().drain()
     assert [e["type"] for e in backend.events] == ["order.paid", "order.refunded"]
     assert backend.events[1]["data"]["refund"] == {"amount": 100, "reason": "changed mind"}
@@ -120,10 +134,20 @@ def test_the_client_helper_rejects_tampered_replayed_and_stale_notifications(cli
         with pytest.raises(InvalidNotification) as caught:
             call()
         reasons[name] = caught.value.reason
-    assert reasons == {"tampered": "signature", "wrong secret": "signature", "replayed": "replayed", "stale": "stale", "malformed": "malformed"}
+    assert reasons == {
+        "tampered": "signature",
+        "wrong secret": "signature",
+        "replayed": "replayed",
+        "stale": "stale",
+        "malformed": "malformed",
+    }
 
 
 def test_a_notify_url_must_be_https_except_on_this_machine(client, studio):
     token = studio.backend(client).access_token()
-    response = client.put("/openapi/v1/payment-settings", json={"notify_url": "http://example.com/hook"}, headers={"Authorization": f"Bearer {token}"})
+    response = client.put(
+        "/openapi/v1/payment-settings",
+        json={"notify_url": "http://example.com/hook"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 422 and response.json()["field"] == "notify_url"

@@ -88,7 +88,11 @@ def test_a_backend_created_order_is_paid_by_the_person_and_caught_up_by_get(clie
     openid = backend.code2session(login_code(player, shop.app_id))["openid"]
     created = backend.create_order(openid, "extra-life", quantity=2, payload="server-ref-9", idempotency_key="srv-1")
     assert created["status"] == "created" and created["amount"] == 200
-    paid = player.post(f"/api/apps/{shop.app_id}/orders/{created['id']}/pay", json={"amount": 200, "currency": "COIN"}, headers=csrf_of(player)).json()
+    paid = player.post(
+        f"/api/apps/{shop.app_id}/orders/{created['id']}/pay",
+        json={"amount": 200, "currency": "COIN"},
+        headers=csrf_of(player),
+    ).json()
     assert paid["status"] == "paid" and balance(player) == 1000
     caught_up = backend.get_order(created["id"])
     assert [event["status"] for event in caught_up["history"]] == ["created", "paid"]
@@ -110,7 +114,11 @@ def test_someone_elses_order_looks_like_no_order(client, shop, player):
 
 
 def test_an_order_for_an_unknown_openid_is_refused(client, shop):
-    response = client.post("/openapi/v1/orders", json={"openid": "o_nobody", "product_id": "extra-life", "idempotency_key": "x"}, headers=bearer(client, shop))
+    response = client.post(
+        "/openapi/v1/orders",
+        json={"openid": "o_nobody", "product_id": "extra-life", "idempotency_key": "x"},
+        headers=bearer(client, shop),
+    )
     assert response.status_code == 404 and response.json()["code"] == "UNKNOWN_OPENID"
 
 
@@ -118,12 +126,25 @@ def test_refunds_give_back_in_proportion_and_a_full_refund_takes_back_the_produc
     top_up(player)
     order = buy(player, shop.app_id, "no-ads", "k1").json()
     headers = bearer(client, shop)
-    partial = client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 100, "reason": "bug", "idempotency_key": "r1"}, headers=headers).json()
+    partial = client.post(
+        f"/openapi/v1/orders/{order['id']}/refund",
+        json={"amount": 100, "reason": "bug", "idempotency_key": "r1"},
+        headers=headers,
+    ).json()
     assert (partial["status"], partial["refunded"]) == ("partially_refunded", 100)
-    assert client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 100, "idempotency_key": "r1"}, headers=headers).json()["refunded"] == 100
-    too_much = client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 201, "idempotency_key": "r2"}, headers=headers)
+    assert (
+        client.post(
+            f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 100, "idempotency_key": "r1"}, headers=headers
+        ).json()["refunded"]
+        == 100
+    )
+    too_much = client.post(
+        f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 201, "idempotency_key": "r2"}, headers=headers
+    )
     assert too_much.status_code == 422
-    full = client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"idempotency_key": "r3"}, headers=headers).json()
+    full = client.post(
+        f"/openapi/v1/orders/{order['id']}/refund", json={"idempotency_key": "r3"}, headers=headers
+    ).json()
     assert (full["status"], full["refunded"]) == ("refunded", 300)
     assert balance(player) == 1200
     assert accounts(platform, shop.app_id) == (0, 0)  # 30 % fee of 300 = 90, given back 30 + 60
@@ -136,7 +157,9 @@ def test_statements_sum_gross_fee_refunds_and_net_and_export_csv(client, shop, p
     buy(player, shop.app_id, "extra-life", "a", quantity=2)
     order = buy(player, shop.app_id, "no-ads", "b").json()
     headers = bearer(client, shop)
-    client.post(f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 150, "idempotency_key": "r"}, headers=headers)
+    client.post(
+        f"/openapi/v1/orders/{order['id']}/refund", json={"amount": 150, "idempotency_key": "r"}, headers=headers
+    )
     start, end = (utcnow() - timedelta(hours=1)).isoformat(), (utcnow() + timedelta(hours=1)).isoformat()
     line = client.get("/openapi/v1/statements", params={"start": start, "end": end}, headers=headers).json()["lines"][0]
     assert (line["orders"], line["gross"], line["fee"], line["refunds"], line["refunded_fee"]) == (2, 500, 150, 150, 45)
@@ -149,7 +172,10 @@ def test_statements_sum_gross_fee_refunds_and_net_and_export_csv(client, shop, p
 def test_products_declared_in_the_manifest_are_sold(client, platform, player):
     from tests.factories import publish
 
-    publish(platform, products=[{"id": "gem-pack", "type": "consumable", "price": 40, "title": {"en": "Gem pack", "fr": "Gemmes"}}])
+    publish(
+        platform,
+        products=[{"id": "gem-pack", "type": "consumable", "price": 40, "title": {"en": "Gem pack", "fr": "Gemmes"}}],
+    )
     assert [p["id"] for p in client.get("/api/apps/test-game/products").json()["items"]] == ["gem-pack"]
     top_up(player, "coins-100")
     assert buy(player, "test-game", "gem-pack", "k").json()["status"] == "paid"
@@ -162,14 +188,29 @@ def test_200_concurrent_purchases_against_a_wallet_that_covers_100_pay_exactly_1
     with platform.db.session() as session:
         user_id = new_user(session).id
         issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, user_id)
-        ledger.transfer(session, key="grant", kind="grant", currency=COIN, legs=[Leg(issuance.id, -100 * 100), Leg(wallet.id, 100 * 100)])
+        ledger.transfer(
+            session,
+            key="grant",
+            kind="grant",
+            currency=COIN,
+            legs=[Leg(issuance.id, -100 * 100), Leg(wallet.id, 100 * 100)],
+        )
         session.commit()
+
     def buy_one(worker: int, n: int) -> str:
         with platform.db.session() as session:
             try:
                 orders.purchase(
-                    session, app_id=shop.app_id, user_id=user_id, product_id="extra-life", quantity=1, payload="", idempotency_key=f"c-{worker}-{n}", secret=platform.secret,
-                    amount=100, currency="COIN",
+                    session,
+                    app_id=shop.app_id,
+                    user_id=user_id,
+                    product_id="extra-life",
+                    quantity=1,
+                    payload="",
+                    idempotency_key=f"c-{worker}-{n}",
+                    secret=platform.secret,
+                    amount=100,
+                    currency="COIN",
                 )
                 return "paid"
             except InsufficientFunds:

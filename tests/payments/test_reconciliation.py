@@ -17,11 +17,15 @@ runner = CliRunner()
 
 def ledger_verify(settings, database_url: str) -> tuple[int, str]:
     """The command's exit code and what it printed, unwrapped (the console wraps long lines)."""
-    result = runner.invoke(cli, ["ledger", "verify", "--data-dir", str(settings.data_dir)], env={"MINIS_DATABASE_URL": database_url})
+    result = runner.invoke(
+        cli, ["ledger", "verify", "--data-dir", str(settings.data_dir)], env={"MINIS_DATABASE_URL": database_url}
+    )
     return result.exit_code, " ".join(result.output.split())
 
 
-def test_ledger_verify_passes_sound_orders_and_top_ups_and_fails_on_an_order_refunded_beyond_its_transfers(client, studio, player, platform, settings, database_url):
+def test_ledger_verify_passes_sound_orders_and_top_ups_and_fails_on_an_order_refunded_beyond_its_transfers(
+    client, studio, player, platform, settings, database_url
+):
     put_product(client, studio, "chest", price=100)
     top_up(player)
     order = buy(player, studio.app_id, "chest", "k1").json()
@@ -34,7 +38,9 @@ def test_ledger_verify_passes_sound_orders_and_top_ups_and_fails_on_an_order_ref
     # What the refund race left behind: marked refunded 100, with ten events, for one transfer of 10.
     with platform.db.session() as session:
         session.execute(update(Order).where(Order.id == order["id"]).values(refunded=100, status="refunded"))
-        session.add_all(OrderEvent(order_id=order["id"], status="refunded", details={"amount": 10}, at=utcnow()) for _ in range(9))
+        session.add_all(
+            OrderEvent(order_id=order["id"], status="refunded", details={"amount": 10}, at=utcnow()) for _ in range(9)
+        )
         session.commit()
     code, said = ledger_verify(settings, database_url)
     assert code == 1
@@ -42,16 +48,44 @@ def test_ledger_verify_passes_sound_orders_and_top_ups_and_fails_on_an_order_ref
     assert f"order {order['id']} has 10 refund events for 1 refund transfers" in said
 
 
-def test_ledger_verify_fails_on_a_paid_order_without_its_payment_and_a_top_up_credited_without_coins(client, studio, player, platform, settings, database_url):
+def test_ledger_verify_fails_on_a_paid_order_without_its_payment_and_a_top_up_credited_without_coins(
+    client, studio, player, platform, settings, database_url
+):
     put_product(client, studio, "chest", price=100)
     top_up(player)
     with platform.db.session() as session:
-        session.add(Order(
-            id="ord_unpaid", app_id=studio.app_id, user_id=session.get(TopUp, top_up(player, "coins-100")["id"]).user_id, product_id="chest",
-            product_type="consumable", quantity=1, amount=100, fee=30, payload="", idempotency_key="forged", created_by="sdk", status="paid", refunded=0,
-            created_at=utcnow(), paid_at=utcnow(),
-        ))
-        session.add(TopUp(id="top_free", user_id=session.get(Order, "ord_unpaid").user_id, pack_id="coins-100", coins=100, amount=99, currency="USD", market="US", provider="sandbox", status="succeeded"))
+        session.add(
+            Order(
+                id="ord_unpaid",
+                app_id=studio.app_id,
+                user_id=session.get(TopUp, top_up(player, "coins-100")["id"]).user_id,
+                product_id="chest",
+                product_type="consumable",
+                quantity=1,
+                amount=100,
+                fee=30,
+                payload="",
+                idempotency_key="forged",
+                created_by="sdk",
+                status="paid",
+                refunded=0,
+                created_at=utcnow(),
+                paid_at=utcnow(),
+            )
+        )
+        session.add(
+            TopUp(
+                id="top_free",
+                user_id=session.get(Order, "ord_unpaid").user_id,
+                pack_id="coins-100",
+                coins=100,
+                amount=99,
+                currency="USD",
+                market="US",
+                provider="sandbox",
+                status="succeeded",
+            )
+        )
         session.commit()
     code, said = ledger_verify(settings, database_url)
     assert code == 1

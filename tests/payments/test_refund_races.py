@@ -36,7 +36,14 @@ def refund_race(platform, order: dict, key_of) -> dict:
         with platform.db.session() as session:
             try:
                 refunded = orders.refund(
-                    session, order["app_id"], order["id"], amount=10, reason="race", idempotency_key=key_of(worker), by="test", secret=platform.secret
+                    session,
+                    order["app_id"],
+                    order["id"],
+                    amount=10,
+                    reason="race",
+                    idempotency_key=key_of(worker),
+                    by="test",
+                    secret=platform.secret,
                 )
             except PlatformError as refused:
                 return refused.code
@@ -50,7 +57,11 @@ def refund_trail(platform, order_id: str) -> tuple[int, list[int], int]:
     with platform.db.session() as session:
         refunded = session.get(Order, order_id).refunded
         transfers = [t.amount for t in ledger.transfers_keyed(session, f"order:{order_id}:refund:")]
-        events = session.scalar(select(func.count()).select_from(OrderEvent).where(OrderEvent.order_id == order_id, OrderEvent.status.in_(("refunded", "partially_refunded"))))
+        events = session.scalar(
+            select(func.count())
+            .select_from(OrderEvent)
+            .where(OrderEvent.order_id == order_id, OrderEvent.status.in_(("refunded", "partially_refunded")))
+        )
     return refunded, transfers, events
 
 
@@ -71,7 +82,9 @@ def test_20_concurrent_retries_of_one_partial_refund_refund_it_once(client, play
     everything_verifies(platform)
 
 
-def test_20_concurrent_refunds_with_different_keys_never_give_back_more_than_was_paid(client, player, paid_order, platform):
+def test_20_concurrent_refunds_with_different_keys_never_give_back_more_than_was_paid(
+    client, player, paid_order, platform
+):
     outcomes = refund_race(platform, paid_order, key_of=lambda worker: f"refund-{worker}")
 
     # 100 paid, 10 a refund: ten go through; the rest find nothing left (or the order refunded).
@@ -85,7 +98,9 @@ def test_20_concurrent_refunds_with_different_keys_never_give_back_more_than_was
     everything_verifies(platform)
 
 
-def test_a_refund_retried_with_its_key_but_another_amount_or_reason_is_refused_as_a_conflict(client, studio, player, paid_order, platform):
+def test_a_refund_retried_with_its_key_but_another_amount_or_reason_is_refused_as_a_conflict(
+    client, studio, player, paid_order, platform
+):
     headers = {"Authorization": f"Bearer {studio.backend(client).access_token()}"}
     url = f"/openapi/v1/orders/{paid_order['id']}/refund"
     first = client.post(url, json={"amount": 10, "reason": "late delivery", "idempotency_key": "k1"}, headers=headers)

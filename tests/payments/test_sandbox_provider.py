@@ -29,9 +29,18 @@ def serve(settings: Settings, **changes) -> Iterator[TestClient]:
         _truncate(platform)
 
     def stripe_api(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"id": "cs_test_1", "object": "checkout.session", "url": "https://checkout.stripe.test/c/pay/cs_test_1"})
+        return httpx.Response(
+            200,
+            json={
+                "id": "cs_test_1",
+                "object": "checkout.session",
+                "url": "https://checkout.stripe.test/c/pay/cs_test_1",
+            },
+        )
 
-    platform.__dict__["http"] = httpx.Client(transport=httpx.MockTransport(stripe_api))  # no network: Stripe answers here
+    platform.__dict__["http"] = httpx.Client(
+        transport=httpx.MockTransport(stripe_api)
+    )  # no network: Stripe answers here
     try:
         with TestClient(create_app(platform=platform), base_url="http://localhost:8000") as client:
             yield client
@@ -73,11 +82,21 @@ def test_with_stripe_configured_a_top_up_naming_the_sandbox_is_refused_and_mints
     headers = csrf_of(with_stripe)
     assert with_stripe.get("/api/wallet/packs").json()["provider"] == "stripe"
     # The attack of the issue: name the sandbox, pay with 4242.
-    named = with_stripe.post("/api/wallet/topups", json=shown_pack(with_stripe, "coins-6500") | {"provider": "sandbox"}, headers=headers)
-    assert named.status_code == 404 and named.json()["code"] == "PROVIDER_UNAVAILABLE" and named.json()["field"] == "provider"
+    named = with_stripe.post(
+        "/api/wallet/topups", json=shown_pack(with_stripe, "coins-6500") | {"provider": "sandbox"}, headers=headers
+    )
+    assert (
+        named.status_code == 404
+        and named.json()["code"] == "PROVIDER_UNAVAILABLE"
+        and named.json()["field"] == "provider"
+    )
     # Through Stripe, the offered provider, the top-up waits for Stripe; a test card cannot settle it.
     real = with_stripe.post("/api/wallet/topups", json=shown_pack(with_stripe, "coins-6500"), headers=headers)
-    assert real.status_code == 201 and real.json()["provider"] == "stripe" and real.json()["redirect_url"].startswith("https://checkout.stripe.test/")
+    assert (
+        real.status_code == 201
+        and real.json()["provider"] == "stripe"
+        and real.json()["redirect_url"].startswith("https://checkout.stripe.test/")
+    )
     card = with_stripe.post(f"/api/wallet/topups/{real.json()['id']}/sandbox/pay", json=TEST_CARD, headers=headers)
     assert card.status_code == 404 and card.json()["code"] == "PROVIDER_UNAVAILABLE"
     assert with_stripe.post("/api/payments/webhooks/sandbox", content=b"{}").status_code == 404
@@ -86,8 +105,14 @@ def test_with_stripe_configured_a_top_up_naming_the_sandbox_is_refused_and_mints
 
 
 def test_with_the_sandbox_on_and_stripe_configured_only_stripe_is_offered(settings):
-    for client in serve(settings, sandbox_payments=True, stripe_api_key="sk_test_key", stripe_webhook_secret="whsec_test"):
-        named = client.post("/api/wallet/topups", json=shown_pack(client, "coins-100") | {"provider": "sandbox"}, headers=csrf_of(client))
+    for client in serve(
+        settings, sandbox_payments=True, stripe_api_key="sk_test_key", stripe_webhook_secret="whsec_test"
+    ):
+        named = client.post(
+            "/api/wallet/topups",
+            json=shown_pack(client, "coins-100") | {"provider": "sandbox"},
+            headers=csrf_of(client),
+        )
         assert named.status_code == 404 and named.json()["code"] == "PROVIDER_UNAVAILABLE"
         assert balance(client) == 0
 

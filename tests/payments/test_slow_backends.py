@@ -44,10 +44,14 @@ def add_backend(platform: Platform, app_id: str, notify_url: str) -> None:
     """What registering the app and saving its notify URL leaves in the database."""
     secret = "ms_" + secrets.token_urlsafe(32)
     with platform.db.session() as session:
-        session.add(AppSecret(
-            app_id=app_id, secret_hash=hashlib.sha256(secret.encode()).hexdigest(), init_key=developers.init_key_for(secret),
-            notify_key=developers.notify_key_for(secret),
-        ))
+        session.add(
+            AppSecret(
+                app_id=app_id,
+                secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
+                init_key=developers.init_key_for(secret),
+                notify_key=developers.notify_key_for(secret),
+            )
+        )
         session.flush()
         settings_service.set_notify_url(session, app_id, notify_url, egress=EgressPolicy(allow_loopback=True))
         session.commit()
@@ -79,9 +83,17 @@ def p99(seconds: list[float]) -> float:
 def test_a_hanging_backend_slows_neither_public_pages_nor_other_apps_notifications(tmp_path: Path, database_env):
     data = tmp_path / "data"
     data.mkdir()
-    packages = [write_package(tmp_path / app, id=app, name=app.title(), category="arcade", description="A game.") for app in ("hangs-game", "quick-game")]
+    packages = [
+        write_package(tmp_path / app, id=app, name=app.title(), category="arcade", description="A game.")
+        for app in ("hangs-game", "quick-game")
+    ]
     # The platform waits as long as the backend hangs (its read timeout is 30 s here, 10 s by default).
-    env = {**database_env, "MINIS_EGRESS_ALLOW_LOOPBACK": "true", "MINIS_DELIVERY_TIMEOUT_SECONDS": "30", "MINIS_RATE_PER_IP": "1000000/minute"}
+    env = {
+        **database_env,
+        "MINIS_EGRESS_ALLOW_LOOPBACK": "true",
+        "MINIS_DELIVERY_TIMEOUT_SECONDS": "30",
+        "MINIS_RATE_PER_IP": "1000000/minute",
+    }
     with Receiver(hang_seconds=30) as receiver, LiveServer(data, packages=packages, env=env) as server:
         platform = Platform(Settings(data_dir=data, database_url=database_env.get("MINIS_DATABASE_URL", "")))
         try:
@@ -91,7 +103,9 @@ def test_a_hanging_backend_slows_neither_public_pages_nor_other_apps_notificatio
 
             for n in range(6):  # more than its share of the delivery threads, if it could take them
                 notify(platform, "hangs-game", n)
-            assert receiver.wait_for(lambda hits: any(h.path.startswith("/hang") for h in hits), timeout=10), "the hanging backend was never called"
+            assert receiver.wait_for(lambda hits: any(h.path.startswith("/hang") for h in hits), timeout=10), (
+                "the hanging backend was never called"
+            )
             hung_at = time.monotonic()
             notify(platform, "quick-game", 1)
             during = latencies(server, 100)
@@ -101,7 +115,9 @@ def test_a_hanging_backend_slows_neither_public_pages_nor_other_apps_notificatio
             platform.close()
         receiver.release.set()
     slower = p99(during) - p99(before)
-    assert slower < SLOWER_ALLOWED, f"p99 {p99(before) * 1000:.0f} ms before, {p99(during) * 1000:.0f} ms while a backend hung"
+    assert slower < SLOWER_ALLOWED, (
+        f"p99 {p99(before) * 1000:.0f} ms before, {p99(during) * 1000:.0f} ms while a backend hung"
+    )
     assert delivered_elsewhere, "another app's notification waited behind the hanging backend"
     assert receiver.most_in_flight["hang"] <= 2  # one app holds at most its share of the delivery threads
     assert measured_within < 30  # all of this happened while the backend hung

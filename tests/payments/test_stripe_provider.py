@@ -68,7 +68,9 @@ def test_checkout_session_is_created_form_encoded_with_key_version_and_idempoten
 
     def stripe_api(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, content=payload("checkout_session_created.json"), headers={"Content-Type": "application/json"})
+        return httpx.Response(
+            200, content=payload("checkout_session_created.json"), headers={"Content-Type": "application/json"}
+        )
 
     checkout = provider(stripe_api).start_checkout(topup())
 
@@ -97,7 +99,9 @@ def test_checkout_session_is_created_form_encoded_with_key_version_and_idempoten
     assert request.extensions["timeout"]["read"] is not None  # never waits forever on Stripe
 
     assert checkout.provider_ref == "cs_test_a1Qm7RvT3kLpX9cWn2YbZe4HsJd8FgUoNiV6tKrA0yMxCwPq5lBe3zS1hT"
-    assert checkout.redirect_url.startswith("https://checkout.stripe.com/c/pay/cs_test_a1Qm7RvT3kLpX9cWn2YbZe4HsJd8FgUoNiV6tKrA0yMxCwPq5lBe3zS1hT#")
+    assert checkout.redirect_url.startswith(
+        "https://checkout.stripe.com/c/pay/cs_test_a1Qm7RvT3kLpX9cWn2YbZe4HsJd8FgUoNiV6tKrA0yMxCwPq5lBe3zS1hT#"
+    )
 
 
 def test_a_retried_start_sends_the_same_idempotency_key():
@@ -145,7 +149,9 @@ def test_a_rejected_api_key_never_appears_in_the_error():
 
 def test_an_error_message_echoing_the_key_is_redacted():
     def echoing(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(401, json={"error": {"type": "invalid_request_error", "message": f"Invalid API Key provided: {API_KEY}"}})
+        return httpx.Response(
+            401, json={"error": {"type": "invalid_request_error", "message": f"Invalid API Key provided: {API_KEY}"}}
+        )
 
     with pytest.raises(ProviderError) as caught:
         provider(echoing).start_checkout(topup())
@@ -202,14 +208,23 @@ def test_an_unpaid_completed_session_is_pending_until_the_async_payment_settles(
 def test_an_async_payment_success_is_a_payment_success():
     body = payload("event_checkout_session_async_payment_succeeded.json")
     event = provider().parse_webhook(body, signature_header(body))
-    assert (event.kind, event.event_id, event.topup_id, event.amount) == ("payment_succeeded", "evt_1PfK2aK8vWq3LmZtW8cN4pHe", "tu_9e1d44", 1999)
+    assert (event.kind, event.event_id, event.topup_id, event.amount) == (
+        "payment_succeeded",
+        "evt_1PfK2aK8vWq3LmZtW8cN4pHe",
+        "tu_9e1d44",
+        1999,
+    )
     assert event.provider_ref == "cs_test_b1Hn4WxK8pQe2ZrLv7TdYc3MsFa9GjUoBiX6uNtR0wEyPq5lKe3zD1hJ"
 
 
 def test_an_async_payment_failure_is_a_payment_failure():
     body = payload("event_checkout_session_async_payment_failed.json")
     event = provider().parse_webhook(body, signature_header(body))
-    assert (event.kind, event.topup_id, event.raw_type) == ("payment_failed", "tu_9e1d44", "checkout.session.async_payment_failed")
+    assert (event.kind, event.topup_id, event.raw_type) == (
+        "payment_failed",
+        "tu_9e1d44",
+        "checkout.session.async_payment_failed",
+    )
 
 
 def test_an_expired_session_expires_the_checkout():
@@ -222,7 +237,11 @@ def test_an_expired_session_expires_the_checkout():
 def test_any_other_event_type_is_ignored_but_keeps_its_id_and_type():
     body = payload("event_payment_intent_succeeded.json")
     event = provider().parse_webhook(body, signature_header(body))
-    assert (event.kind, event.event_id, event.raw_type) == ("ignored", "evt_3PeH8kK8vWq3LmZt0aB1cD2E", "payment_intent.succeeded")
+    assert (event.kind, event.event_id, event.raw_type) == (
+        "ignored",
+        "evt_3PeH8kK8vWq3LmZt0aB1cD2E",
+        "payment_intent.succeeded",
+    )
     assert event.topup_id is None and event.amount is None
 
 

@@ -26,7 +26,10 @@ def verified(platform) -> None:
 def test_coin_packs_are_priced_per_market(client):
     us = client.get("/api/wallet/packs?market=US").json()["items"]
     jp = client.get("/api/wallet/packs?market=JP").json()["items"]
-    assert [(p["id"], p["coins"] + p["bonus_coins"], p["currency"], p["amount"]) for p in us][:2] == [("coins-100", 100, "USD", 99), ("coins-550", 550, "USD", 499)]
+    assert [(p["id"], p["coins"] + p["bonus_coins"], p["currency"], p["amount"]) for p in us][:2] == [
+        ("coins-100", 100, "USD", 99),
+        ("coins-550", 550, "USD", 499),
+    ]
     assert jp[0]["currency"] == "JPY" and jp[0]["amount"] == 160
 
 
@@ -34,7 +37,11 @@ def test_a_sandbox_card_that_succeeds_credits_the_coins_once(client, player, pla
     result = top_up(player)
     assert result["status"] == "succeeded" and result["coins"] == 1200
     assert balance(player) == 1200
-    again = player.post(f"/api/wallet/topups/{result['id']}/sandbox/pay", json={"card_number": "4242424242424242"}, headers=csrf_of(player))
+    again = player.post(
+        f"/api/wallet/topups/{result['id']}/sandbox/pay",
+        json={"card_number": "4242424242424242"},
+        headers=csrf_of(player),
+    )
     assert again.json()["status"] == "succeeded"
     assert balance(player) == 1200
     verified(platform)
@@ -43,7 +50,9 @@ def test_a_sandbox_card_that_succeeds_credits_the_coins_once(client, player, pla
 def test_a_declined_card_credits_nothing(client, player, platform):
     headers = csrf_of(player)
     topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100"), headers=headers).json()
-    response = player.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4000 0000 0000 0002"}, headers=headers)
+    response = player.post(
+        f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4000 0000 0000 0002"}, headers=headers
+    )
     assert response.status_code == 402 and response.json()["code"] == "PAYMENT_DECLINED"
     assert player.get(f"/api/wallet/topups/{topup['id']}").json()["status"] == "failed"
     assert balance(player) == 0
@@ -53,9 +62,13 @@ def test_a_declined_card_credits_nothing(client, player, platform):
 def test_a_challenged_card_waits_for_the_person(client, player, approve, status, coins):
     headers = csrf_of(player)
     topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100"), headers=headers).json()
-    challenged = player.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4000000000003220"}, headers=headers).json()
+    challenged = player.post(
+        f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4000000000003220"}, headers=headers
+    ).json()
     assert challenged["status"] == "requires_action" and balance(player) == 0
-    answered = player.post(f"/api/wallet/topups/{topup['id']}/sandbox/challenge", json={"approve": approve}, headers=headers).json()
+    answered = player.post(
+        f"/api/wallet/topups/{topup['id']}/sandbox/challenge", json={"approve": approve}, headers=headers
+    ).json()
     assert answered["status"] == status and balance(player) == coins
 
 
@@ -84,7 +97,14 @@ def stripe_signed(event: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, dic
 @pytest.fixture
 def stripe(platform):
     def api(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"id": "cs_test_abc123", "object": "checkout.session", "url": "https://checkout.stripe.test/c/pay/cs_test_abc123"})
+        return httpx.Response(
+            200,
+            json={
+                "id": "cs_test_abc123",
+                "object": "checkout.session",
+                "url": "https://checkout.stripe.test/c/pay/cs_test_abc123",
+            },
+        )
 
     provider = StripeProvider("sk_test_key", WEBHOOK_SECRET, http=httpx.Client(transport=httpx.MockTransport(api)))
     platform.providers["stripe"] = provider
@@ -93,16 +113,30 @@ def stripe(platform):
 
 def completed_event(topup: dict, *, event_id: str = "evt_1", amount: int | None = None) -> dict:
     return {
-        "id": event_id, "object": "event", "type": "checkout.session.completed", "api_version": "2024-06-20", "created": int(time.time()), "livemode": False,
-        "data": {"object": {
-            "id": "cs_test_abc123", "object": "checkout.session", "payment_status": "paid", "amount_total": amount or topup["amount"],
-            "currency": topup["currency"].lower(), "client_reference_id": topup["id"], "metadata": {"topup_id": topup["id"]},
-        }},
+        "id": event_id,
+        "object": "event",
+        "type": "checkout.session.completed",
+        "api_version": "2024-06-20",
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": "cs_test_abc123",
+                "object": "checkout.session",
+                "payment_status": "paid",
+                "amount_total": amount or topup["amount"],
+                "currency": topup["currency"].lower(),
+                "client_reference_id": topup["id"],
+                "metadata": {"topup_id": topup["id"]},
+            }
+        },
     }
 
 
 def test_a_stripe_webhook_delivered_twice_credits_once(client, player, platform, stripe):
-    topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)).json()
+    topup = player.post(
+        "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
+    ).json()
     assert topup["redirect_url"].startswith("https://checkout.stripe.test/")
     body, headers = stripe_signed(completed_event(topup))
     for _ in range(2):
@@ -112,7 +146,9 @@ def test_a_stripe_webhook_delivered_twice_credits_once(client, player, platform,
 
 
 def test_a_forged_or_mismatched_stripe_webhook_credits_nothing(client, player, platform, stripe):
-    topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)).json()
+    topup = player.post(
+        "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
+    ).json()
     body, headers = stripe_signed(completed_event(topup), secret="whsec_attacker")
     forged = client.post("/api/payments/webhooks/stripe", content=body, headers=headers)
     assert forged.status_code == 400 and forged.json()["code"] == "WEBHOOK_REJECTED"
@@ -126,5 +162,7 @@ def test_a_forged_or_mismatched_stripe_webhook_credits_nothing(client, player, p
 
 
 def test_an_unconfigured_provider_is_refused(client, player):
-    response = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100") | {"provider": "stripe"}, headers=csrf_of(player))
+    response = player.post(
+        "/api/wallet/topups", json=shown_pack(player, "coins-100") | {"provider": "stripe"}, headers=csrf_of(player)
+    )
     assert response.status_code == 404 and response.json()["code"] == "PROVIDER_UNAVAILABLE"

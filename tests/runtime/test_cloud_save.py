@@ -16,7 +16,9 @@ def game(platform):
 
 
 def test_a_value_saved_is_read_back_by_the_same_person(client, csrf, game):
-    assert client.put(f"{URL}/best", json={"value": {"score": 42, "level": [1, 2]}}, headers=csrf).json() == {"ok": True}
+    assert client.put(f"{URL}/best", json={"value": {"score": 42, "level": [1, 2]}}, headers=csrf).json() == {
+        "ok": True
+    }
     assert client.get(f"{URL}/best").json() == {"value": {"score": 42, "level": [1, 2]}}
 
 
@@ -67,7 +69,9 @@ def test_bad_keys_are_invalid_arguments(client, csrf, game, key):
 
 def test_saving_needs_the_csrf_token_and_the_host_origin(client, csrf, game):
     assert client.put(f"{URL}/best", json={"value": 1}).json()["code"] == "CSRF_FAILED"
-    from_app = client.put(f"{URL}/best", json={"value": 1}, headers={**csrf, "Origin": "http://test-game.apps.localhost:8000"})
+    from_app = client.put(
+        f"{URL}/best", json={"value": 1}, headers={**csrf, "Origin": "http://test-game.apps.localhost:8000"}
+    )
     assert from_app.status_code == 403 and from_app.json()["code"] == "BAD_ORIGIN"
     assert client.get(f"{URL}/best").json() == {"value": None}
 

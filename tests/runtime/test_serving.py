@@ -23,7 +23,10 @@ def test_the_csp_lets_only_the_host_frame_the_app_and_only_declared_domains_be_r
     policy = app_client(client, "test-game").get("/v/1.0.0/index.html").headers["content-security-policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
     assert directives["frame-ancestors"] == "http://localhost:8000"
-    assert directives["connect-src"] == "'self' https://api.example.com wss://api.example.com https://*.cdn.example.org wss://*.cdn.example.org"
+    assert (
+        directives["connect-src"]
+        == "'self' https://api.example.com wss://api.example.com https://*.cdn.example.org wss://*.cdn.example.org"
+    )
     assert directives["object-src"] == "'none'"
 
 

@@ -17,7 +17,13 @@ def fund(platform, user_id: str, coins: int) -> int:
     with platform.db.session() as session:
         issuance = ledger.account(session, "coin_issuance")
         wallet = ledger.wallet(session, user_id)
-        ledger.transfer(session, key=f"fund:{user_id}:{coins}", kind="grant", currency=COIN, legs=[Leg(issuance.id, -coins), Leg(wallet.id, coins)])
+        ledger.transfer(
+            session,
+            key=f"fund:{user_id}:{coins}",
+            kind="grant",
+            currency=COIN,
+            legs=[Leg(issuance.id, -coins), Leg(wallet.id, coins)],
+        )
         session.commit()
         return wallet.id
 
@@ -34,7 +40,9 @@ def test_a_transfer_moves_value_and_the_ledger_verifies(platform, people):
     wallet_id = fund(platform, people[0], 500)
     with platform.db.session() as session:
         earnings = ledger.account(session, "developer_earnings", "dev-1")
-        ledger.transfer(session, key="buy:1", kind="purchase", currency=COIN, legs=[Leg(wallet_id, -120), Leg(earnings.id, 120)])
+        ledger.transfer(
+            session, key="buy:1", kind="purchase", currency=COIN, legs=[Leg(wallet_id, -120), Leg(earnings.id, 120)]
+        )
         session.commit()
         assert ledger.balance(session, wallet_id) == 380
         assert ledger.balance(session, earnings.id) == 120
@@ -55,7 +63,13 @@ def test_a_repeated_key_returns_the_first_transfer_and_moves_nothing_more(platfo
         assert again.id == first.id
         assert ledger.balance(session, wallet_id) == 70
         with pytest.raises(Conflict):
-            ledger.transfer(session, key="buy:same", kind="purchase", currency=COIN, legs=[Leg(wallet_id, -31), Leg(earnings.id, 31)])
+            ledger.transfer(
+                session,
+                key="buy:same",
+                kind="purchase",
+                currency=COIN,
+                legs=[Leg(wallet_id, -31), Leg(earnings.id, 31)],
+            )
 
 
 def test_a_wallet_never_goes_below_zero_and_a_refused_transfer_writes_nothing(platform, people):
@@ -63,7 +77,13 @@ def test_a_wallet_never_goes_below_zero_and_a_refused_transfer_writes_nothing(pl
     with platform.db.session() as session:
         earnings = ledger.account(session, "developer_earnings", "dev-1")
         with pytest.raises(InsufficientFunds):
-            ledger.transfer(session, key="too-much", kind="purchase", currency=COIN, legs=[Leg(wallet_id, -51), Leg(earnings.id, 51)])
+            ledger.transfer(
+                session,
+                key="too-much",
+                kind="purchase",
+                currency=COIN,
+                legs=[Leg(wallet_id, -51), Leg(earnings.id, 51)],
+            )
         session.commit()
         assert ledger.balance(session, wallet_id) == 50
         assert ledger.balance(session, earnings.id) == 0
@@ -104,11 +124,15 @@ def test_200_concurrent_spends_against_a_wallet_that_covers_100_pay_exactly_100(
         earnings_id = ledger.account(session, "developer_earnings", "dev-1").id
         fee_id = ledger.account(session, "platform_revenue").id
         session.commit()
+
     def spend(worker: int, n: int) -> str:
         with platform.db.session() as session:
             try:
                 ledger.transfer(
-                    session, key=f"spend:{worker}:{n}", kind="purchase", currency=COIN,
+                    session,
+                    key=f"spend:{worker}:{n}",
+                    kind="purchase",
+                    currency=COIN,
                     legs=[Leg(wallet_id, -7), Leg(earnings_id, 5), Leg(fee_id, 2)],
                 )
                 session.commit()

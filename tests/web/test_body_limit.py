@@ -28,7 +28,11 @@ PACKAGE_LIMIT = 4 * MB
 def server(tmp_path, database_url) -> Iterator[LiveServer]:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    env = {"MINIS_DATABASE_URL": database_url, "MINIS_ADMIN_TOKEN": ADMIN_TOKEN, "MINIS_MAX_PACKAGE_BYTES": str(PACKAGE_LIMIT)}
+    env = {
+        "MINIS_DATABASE_URL": database_url,
+        "MINIS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MINIS_MAX_PACKAGE_BYTES": str(PACKAGE_LIMIT),
+    }
     if database_url.startswith("postgresql"):
         env["MINIS_ANALYTICS_URL"] = database_url
     live = LiveServer(data_dir, env=env)
@@ -62,7 +66,11 @@ def chunked(blocks: Iterator[bytes]) -> Iterator[bytes]:
 def offer(server: LiveServer, path: str, headers: dict[str, str], blocks: Iterator[bytes]) -> tuple[int, dict, int]:
     """Send a request whose body is ``blocks``, as a client that stops sending as soon as the server
     answers (or stops reading). Returns the status, the JSON answer and how many body bytes went out."""
-    head = f"POST {path} HTTP/1.1\r\nHost: localhost:{server.port}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: localhost:{server.port}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        + "\r\n"
+    )
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
         sock.sendall(head.encode())
         sock.setblocking(False)
@@ -109,11 +117,25 @@ JSON_ROUTE = "/api/events"
 @pytest.mark.slow
 def test_a_100_mb_body_is_refused_with_413_before_it_is_read_however_it_is_sent(server):
     baseline = rss_bytes(server)
-    declared = offer(server, JSON_ROUTE, {"Content-Type": "application/json", "Content-Length": str(HUNDRED_MB)}, zeros(HUNDRED_MB))
-    streamed = offer(server, JSON_ROUTE, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}, chunked(zeros(HUNDRED_MB)))
+    declared = offer(
+        server, JSON_ROUTE, {"Content-Type": "application/json", "Content-Length": str(HUNDRED_MB)}, zeros(HUNDRED_MB)
+    )
+    streamed = offer(
+        server,
+        JSON_ROUTE,
+        {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        chunked(zeros(HUNDRED_MB)),
+    )
     # Not JSON by its type, so not buffered by the text guard: the route reads it itself.
-    plain = offer(server, JSON_ROUTE, {"Content-Type": "text/plain", "Transfer-Encoding": "chunked"}, chunked(zeros(HUNDRED_MB)))
-    unrouted = offer(server, "/no/such/route", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}, chunked(zeros(HUNDRED_MB)))
+    plain = offer(
+        server, JSON_ROUTE, {"Content-Type": "text/plain", "Transfer-Encoding": "chunked"}, chunked(zeros(HUNDRED_MB))
+    )
+    unrouted = offer(
+        server,
+        "/no/such/route",
+        {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        chunked(zeros(HUNDRED_MB)),
+    )
     for status, body, sent in (declared, streamed, plain, unrouted):
         assert (status, body["code"]) == (413, "BODY_TOO_LARGE") or (status, body["code"]) == (404, "NOT_FOUND"), body
         assert sent < 20 * MB  # the answer came long before the body's end
@@ -126,16 +148,32 @@ def test_package_uploads_have_the_package_limit_and_an_unauthenticated_upload_is
     zip_type = {"Content-Type": "application/zip", "Transfer-Encoding": "chunked"}
     baseline = rss_bytes(server)
     # Over the JSON limit, under the package limit: the package route reads it (then finds no zip).
-    status, body, _ = offer(server, "/api/admin/packages", {**zip_type, "Authorization": f"Bearer {ADMIN_TOKEN}"}, chunked(zeros(2 * MB)))
+    status, body, _ = offer(
+        server, "/api/admin/packages", {**zip_type, "Authorization": f"Bearer {ADMIN_TOKEN}"}, chunked(zeros(2 * MB))
+    )
     assert (status, body["code"]) == (422, "NOT_A_ZIP"), body
-    status, body, _ = offer(server, "/api/admin/packages", {**zip_type, "Authorization": f"Bearer {ADMIN_TOKEN}"}, chunked(zeros(HUNDRED_MB)))
+    status, body, _ = offer(
+        server,
+        "/api/admin/packages",
+        {**zip_type, "Authorization": f"Bearer {ADMIN_TOKEN}"},
+        chunked(zeros(HUNDRED_MB)),
+    )
     assert (status, body["code"]) == (413, "PACKAGE_TOO_LARGE"), body
     status, body, sent = offer(server, "/api/admin/packages", zip_type, chunked(zeros(HUNDRED_MB)))
     assert (status, body["code"]) == (401, "UNAUTHORIZED") and sent < 20 * MB
     assert rss_bytes(server) - baseline < PACKAGE_LIMIT + 40 * MB
     # A real package under the limit still publishes.
     package = zip_bytes(package_files())
-    status, body, _ = offer(server, "/api/admin/packages", {"Content-Type": "application/zip", "Content-Length": str(len(package)), "Authorization": f"Bearer {ADMIN_TOKEN}"}, iter([package]))
+    status, body, _ = offer(
+        server,
+        "/api/admin/packages",
+        {
+            "Content-Type": "application/zip",
+            "Content-Length": str(len(package)),
+            "Authorization": f"Bearer {ADMIN_TOKEN}",
+        },
+        iter([package]),
+    )
     assert status == 201, body
 
 

@@ -46,13 +46,17 @@ def test_surrogate_pairs_and_escaped_backslashes_are_valid_text_and_round_trip(c
     # An emoji written as a surrogate-pair escape, and a backslash followed by "ud800" (not an escape).
     body = b'{"value": {"emoji": "\\ud83d\\ude00", "literal": "\\\\ud800", "nul": "\\\\u0000"}}'
     assert client.put(f"{SAVE}/slot", content=body, headers={**csrf, **JSON}).status_code == 200
-    assert client.get(f"{SAVE}/slot").json() == {"value": {"emoji": "\U0001f600", "literal": "\\ud800", "nul": "\\u0000"}}
+    assert client.get(f"{SAVE}/slot").json() == {
+        "value": {"emoji": "\U0001f600", "literal": "\\ud800", "nul": "\\u0000"}
+    }
 
 
 def test_a_product_title_with_a_lone_surrogate_is_refused_by_the_open_api(quiet, studio):
     token = studio.backend(quiet).access_token()
     body = b'{"type": "consumable", "price": 5, "title": {"en": "Extra life \\ud800"}}'
-    response = quiet.put("/openapi/v1/products/life", content=body, headers={"Authorization": f"Bearer {token}", **JSON})
+    response = quiet.put(
+        "/openapi/v1/products/life", content=body, headers={"Authorization": f"Bearer {token}", **JSON}
+    )
     assert refused(response), response.text
     put_product(quiet, studio, "life")  # the same product with a valid title is fine
     titles = quiet.get(f"/api/apps/{studio.app_id}/products").json()["items"]
@@ -63,7 +67,9 @@ def test_a_product_title_with_a_lone_surrogate_in_a_package_manifest_is_refused(
     manifest = json.loads(package_files()["minis.json"])
     manifest["products"] = [{"id": "life", "type": "consumable", "price": 5, "title": {"en": "PLACEHOLDER"}}]
     raw = json.dumps(manifest).replace("PLACEHOLDER", "Extra life \\ud800").encode()
-    response = quiet.post("/api/admin/packages", content=zip_bytes({**package_files(), "minis.json": raw}), headers=ADMIN)
+    response = quiet.post(
+        "/api/admin/packages", content=zip_bytes({**package_files(), "minis.json": raw}), headers=ADMIN
+    )
     assert response.status_code == 422 and response.json()["code"] == "INVALID_MANIFEST", response.text
 
 
@@ -78,7 +84,9 @@ def test_invalid_text_in_a_path_is_refused(quiet):
 
 @pytest.mark.parametrize("form", [b"q=%ED%A0%80", b"q=a%00", b"q=\xff"])
 def test_invalid_text_in_a_form_field_is_refused(quiet, csrf, form):
-    response = quiet.post("/api/launches", content=form, headers={**csrf, "Content-Type": "application/x-www-form-urlencoded"})
+    response = quiet.post(
+        "/api/launches", content=form, headers={**csrf, "Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert refused(response)
 
 
@@ -90,8 +98,15 @@ def test_valid_text_in_queries_and_paths_passes(client):
 def test_credentials_with_non_ascii_characters_are_refused_not_a_server_error(quiet):
     # Header values are Latin-1: a token, CSRF token or signature with "é" in it matches nothing.
     latin = lambda value: value.encode("latin-1")  # noqa: E731
-    assert quiet.post("/api/admin/packages", content=b"x", headers={"Authorization": latin("Bearer caf\xe9")}).status_code == 401
-    response = quiet.post("/api/launches", content=b"{}", headers={"X-CSRF-Token": latin("caf\xe9"), "Content-Type": "application/json"})
+    assert (
+        quiet.post("/api/admin/packages", content=b"x", headers={"Authorization": latin("Bearer caf\xe9")}).status_code
+        == 401
+    )
+    response = quiet.post(
+        "/api/launches", content=b"{}", headers={"X-CSRF-Token": latin("caf\xe9"), "Content-Type": "application/json"}
+    )
     assert (response.status_code, response.json()["code"]) == (403, "CSRF_FAILED")
-    response = quiet.post("/api/payments/webhooks/sandbox", content=b"{}", headers={"Minis-Sandbox-Signature": latin("t=1,v1=caf\xe9")})
+    response = quiet.post(
+        "/api/payments/webhooks/sandbox", content=b"{}", headers={"Minis-Sandbox-Signature": latin("t=1,v1=caf\xe9")}
+    )
     assert 400 <= response.status_code < 500, response.text

@@ -10,8 +10,24 @@ from starlette.concurrency import run_in_threadpool
 from openminis.ads import campaigns, inventory, media, signing
 from openminis.ads.models import Campaign, Creative
 from openminis.ads.schemas import (
-    ID, AdvertiserIn, AdvertiserList, AdvertiserOut, CampaignFields, CampaignIn, CampaignList, CampaignOut, CreativeAdminOut, CreativeIn,
-    CreativeList, CreativeStateIn, DepositIn, FrequencyCap, MediaOut, RewardKeyOut, ShareIn, ShareOut,
+    ID,
+    AdvertiserIn,
+    AdvertiserList,
+    AdvertiserOut,
+    CampaignFields,
+    CampaignIn,
+    CampaignList,
+    CampaignOut,
+    CreativeAdminOut,
+    CreativeIn,
+    CreativeList,
+    CreativeStateIn,
+    DepositIn,
+    FrequencyCap,
+    MediaOut,
+    RewardKeyOut,
+    ShareIn,
+    ShareOut,
 )
 from openminis.catalog.api import require_admin
 from openminis.platform import Platform
@@ -26,32 +42,68 @@ CreativeId = Path(max_length=32, pattern=ID)
 
 
 def advertiser_out(session: Session, advertiser) -> AdvertiserOut:
-    return AdvertiserOut(id=advertiser.id, name=advertiser.name, funds=campaigns.funds(session, advertiser.id), created_at=advertiser.created_at)
+    return AdvertiserOut(
+        id=advertiser.id,
+        name=advertiser.name,
+        funds=campaigns.funds(session, advertiser.id),
+        created_at=advertiser.created_at,
+    )
 
 
 def campaign_out(session: Session, platform: Platform, campaign: Campaign) -> CampaignOut:
-    cap = FrequencyCap(count=campaign.frequency_count, period_seconds=campaign.frequency_seconds) if campaign.frequency_count else None
+    cap = (
+        FrequencyCap(count=campaign.frequency_count, period_seconds=campaign.frequency_seconds)
+        if campaign.frequency_count
+        else None
+    )
     return CampaignOut(
-        id=campaign.id, advertiser_id=campaign.advertiser_id, name=campaign.name, status=campaign.status, house=campaign.house, bid_cpm=campaign.bid_cpm,
-        total_budget=campaign.total_budget, daily_budget=campaign.daily_budget, spent=campaign.spent,
-        spent_today=campaigns.spent_today(session, campaign.id, platform.ads.clock().date()), categories=campaign.categories, markets=campaign.markets,
-        frequency_cap=cap, created_at=campaign.created_at, updated_at=campaign.updated_at,
+        id=campaign.id,
+        advertiser_id=campaign.advertiser_id,
+        name=campaign.name,
+        status=campaign.status,
+        house=campaign.house,
+        bid_cpm=campaign.bid_cpm,
+        total_budget=campaign.total_budget,
+        daily_budget=campaign.daily_budget,
+        spent=campaign.spent,
+        spent_today=campaigns.spent_today(session, campaign.id, platform.ads.clock().date()),
+        categories=campaign.categories,
+        markets=campaign.markets,
+        frequency_cap=cap,
+        created_at=campaign.created_at,
+        updated_at=campaign.updated_at,
     )
 
 
 def creative_out(platform: Platform, creative: Creative) -> CreativeAdminOut:
     return CreativeAdminOut(
-        id=creative.id, campaign_id=creative.campaign_id, kind=creative.kind, file=creative.file, url=platform.ads.media_url(creative.file),
-        content_type=creative.content_type, size_bytes=creative.size_bytes, duration_ms=creative.duration_ms, width=creative.width,
-        height=creative.height, click_url=creative.click_url, title=creative.title, active=creative.active,
+        id=creative.id,
+        campaign_id=creative.campaign_id,
+        kind=creative.kind,
+        file=creative.file,
+        url=platform.ads.media_url(creative.file),
+        content_type=creative.content_type,
+        size_bytes=creative.size_bytes,
+        duration_ms=creative.duration_ms,
+        width=creative.width,
+        height=creative.height,
+        click_url=creative.click_url,
+        title=creative.title,
+        active=creative.active,
     )
 
 
 def campaign_fields(body: CampaignFields) -> dict:
     cap = body.frequency_cap
     return {
-        "name": body.name, "status": body.status, "bid_cpm": body.bid_cpm, "total_budget": body.total_budget, "daily_budget": body.daily_budget,
-        "categories": body.categories, "markets": body.markets, "frequency_count": cap.count if cap else None,
+        "name": body.name,
+        "status": body.status,
+        "bid_cpm": body.bid_cpm,
+        "total_budget": body.total_budget,
+        "daily_budget": body.daily_budget,
+        "categories": body.categories,
+        "markets": body.markets,
+        "frequency_count": cap.count if cap else None,
         "frequency_seconds": cap.period_seconds if cap else None,
     }
 
@@ -67,32 +119,49 @@ def list_advertisers(session: Session = Depends(get_session)) -> AdvertiserList:
 
 
 @router.post("/advertisers/{advertiser_id}/deposits", response_model=AdvertiserOut)
-def deposit(body: DepositIn, advertiser_id: str = AdvertiserId, session: Session = Depends(get_session)) -> AdvertiserOut:
+def deposit(
+    body: DepositIn, advertiser_id: str = AdvertiserId, session: Session = Depends(get_session)
+) -> AdvertiserOut:
     """Credit money received from the advertiser (micros of USD); the same key deposits once."""
     campaigns.deposit(session, advertiser_id, amount=body.amount, idempotency_key=body.idempotency_key)
     return advertiser_out(session, campaigns.get_advertiser(session, advertiser_id))
 
 
 @router.post("/campaigns", response_model=CampaignOut, status_code=201)
-def create_campaign(body: CampaignIn, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CampaignOut:
-    campaign = campaigns.create_campaign(session, advertiser_id=body.advertiser_id, house=body.house, **campaign_fields(body))
+def create_campaign(
+    body: CampaignIn, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> CampaignOut:
+    campaign = campaigns.create_campaign(
+        session, advertiser_id=body.advertiser_id, house=body.house, **campaign_fields(body)
+    )
     return campaign_out(session, platform, campaign)
 
 
 @router.get("/campaigns", response_model=CampaignList)
 def list_campaigns(
-    advertiser_id: str | None = Query(default=None, max_length=32, pattern=ID), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    advertiser_id: str | None = Query(default=None, max_length=32, pattern=ID),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> CampaignList:
-    return CampaignList(items=[campaign_out(session, platform, c) for c in campaigns.list_campaigns(session, advertiser_id)])
+    return CampaignList(
+        items=[campaign_out(session, platform, c) for c in campaigns.list_campaigns(session, advertiser_id)]
+    )
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
-def get_campaign(campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CampaignOut:
+def get_campaign(
+    campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> CampaignOut:
     return campaign_out(session, platform, campaigns.get_campaign(session, campaign_id))
 
 
 @router.put("/campaigns/{campaign_id}", response_model=CampaignOut)
-def put_campaign(body: CampaignFields, campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CampaignOut:
+def put_campaign(
+    body: CampaignFields,
+    campaign_id: str = CampaignId,
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CampaignOut:
     """Change bids, budgets, targeting, cap or status (not the advertiser, nor whether it is a house campaign)."""
     return campaign_out(session, platform, campaigns.update_campaign(session, campaign_id, **campaign_fields(body)))
 
@@ -112,31 +181,58 @@ async def upload_media(request: Request, platform: Platform = Depends(get_platfo
         if len(body) > limit:
             raise media.MediaError(f"a creative file is at most {limit} bytes", code="MEDIA_TOO_LARGE", status=413)
     stored = await run_in_threadpool(media.store, platform.ads.media, bytes(body), limit)
-    return MediaOut(file=stored.name, url=platform.ads.media_url(stored.name), kind=stored.kind, content_type=stored.content_type, size_bytes=stored.size_bytes)
+    return MediaOut(
+        file=stored.name,
+        url=platform.ads.media_url(stored.name),
+        kind=stored.kind,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+    )
 
 
 @router.post("/campaigns/{campaign_id}/creatives", response_model=CreativeAdminOut, status_code=201)
-def add_creative(body: CreativeIn, campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CreativeAdminOut:
+def add_creative(
+    body: CreativeIn,
+    campaign_id: str = CampaignId,
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CreativeAdminOut:
     creative = campaigns.add_creative(
-        session, platform.ads.media, campaign_id, file=body.file, click_url=body.click_url, title=body.title, width=body.width, height=body.height,
+        session,
+        platform.ads.media,
+        campaign_id,
+        file=body.file,
+        click_url=body.click_url,
+        title=body.title,
+        width=body.width,
+        height=body.height,
         duration_ms=body.duration_ms,
     )
     return creative_out(platform, creative)
 
 
 @router.get("/campaigns/{campaign_id}/creatives", response_model=CreativeList)
-def list_creatives(campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CreativeList:
+def list_creatives(
+    campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> CreativeList:
     return CreativeList(items=[creative_out(platform, c) for c in campaigns.list_creatives(session, campaign_id)])
 
 
 @router.put("/creatives/{creative_id}", response_model=CreativeAdminOut)
-def set_creative_state(body: CreativeStateIn, creative_id: str = CreativeId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CreativeAdminOut:
+def set_creative_state(
+    body: CreativeStateIn,
+    creative_id: str = CreativeId,
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CreativeAdminOut:
     """Stop (or resume) showing a creative."""
     return creative_out(platform, campaigns.set_creative_active(session, creative_id, body.active))
 
 
 @router.put("/apps/{app_id}/share", response_model=ShareOut)
-def set_share(body: ShareIn, app_id: str = Path(max_length=40, pattern=ID), session: Session = Depends(get_session)) -> ShareOut:
+def set_share(
+    body: ShareIn, app_id: str = Path(max_length=40, pattern=ID), session: Session = Depends(get_session)
+) -> ShareOut:
     """The app's part of what its ads earn (the platform's default is ``MINIS_ADS_DEVELOPER_SHARE_BPS``)."""
     settings = inventory.set_developer_share(session, app_id, body.developer_share_bps)
     return ShareOut(app_id=settings.app_id, developer_share_bps=settings.developer_share_bps)

@@ -14,7 +14,18 @@ from openminis.ads.admin import router as admin_router
 from openminis.ads.invalid_traffic_api import router as invalid_traffic_router
 from openminis.ads.media import CONTENT_TYPES
 from openminis.ads.schemas import (
-    ID, AdRequestIn, ClickOut, CloseIn, CompleteIn, CompletionOut, CreativeOut, DecisionOut, ImpressionIn, ImpressionOut, Reward, ShowOut,
+    ID,
+    AdRequestIn,
+    ClickOut,
+    CloseIn,
+    CompleteIn,
+    CompletionOut,
+    CreativeOut,
+    DecisionOut,
+    ImpressionIn,
+    ImpressionOut,
+    Reward,
+    ShowOut,
 )
 from openminis.errors import NotFound
 from openminis.platform import Platform
@@ -39,29 +50,51 @@ def market_of(request: Request, given: str | None) -> str | None:
 
 @router.post("/api/ads/requests", response_model=DecisionOut)
 def request_ad(
-    body: AdRequestIn, request: Request, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    body: AdRequestIn,
+    request: Request,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> DecisionOut:
     """Run an auction for one of the app's units. NO_FILL (404), FREQUENCY_CAPPED and
     INTERVAL_NOT_ELAPSED (409) mean there is no ad to show now."""
     server = platform.ads
     decision = serving.request_ad(
-        session, server, user_id=visitor.user.id, app_id=body.app_id, unit_id=body.unit_id, launch_id=body.launch_id, market=market_of(request, body.market),
+        session,
+        server,
+        user_id=visitor.user.id,
+        app_id=body.app_id,
+        unit_id=body.unit_id,
+        launch_id=body.launch_id,
+        market=market_of(request, body.market),
         ip=client_ip(request),
     )
     creative = decision.creative
     return DecisionOut(
-        ad_id=decision.ad_id, format=decision.format, min_watch_ms=decision.min_watch_ms,
+        ad_id=decision.ad_id,
+        format=decision.format,
+        min_watch_ms=decision.min_watch_ms,
         creative=CreativeOut(
-            kind=creative.kind, url=server.media_url(creative.file), duration_ms=creative.duration_ms, width=creative.width, height=creative.height,
-            click_url=creative.click_url, title=creative.title, advertiser=decision.advertiser,
+            kind=creative.kind,
+            url=server.media_url(creative.file),
+            duration_ms=creative.duration_ms,
+            width=creative.width,
+            height=creative.height,
+            click_url=creative.click_url,
+            title=creative.title,
+            advertiser=decision.advertiser,
         ),
         reward=Reward(type=decision.reward[0], amount=decision.reward[1]) if decision.reward else None,
     )
 
 
 @router.post("/api/ads/{ad_id}/shown", response_model=ShowOut)
-def shown(ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ShowOut:
+def shown(
+    ad_id: str = AdId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ShowOut:
     """The host's ad player has the creative on screen: the show token its impression needs."""
     token = serving.show(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id)
     return ShowOut(show_token=token, expires_in=platform.settings.ads_show_token_ttl_seconds)
@@ -69,41 +102,67 @@ def shown(ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), sessi
 
 @router.post("/api/ads/{ad_id}/impression", response_model=ImpressionOut)
 def impression(
-    request: Request, body: ImpressionIn | None = None, ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    request: Request,
+    body: ImpressionIn | None = None,
+    ad_id: str = AdId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> ImpressionOut:
     """The ad started playing: bill it (once), given the show token from ``/shown``
     (SHOW_TOKEN_INVALID without one). NO_FILL means its budget ran out meanwhile: close it;
     FREQUENCY_CAPPED (429), that the person or their address saw as many ads as allowed for now."""
     shown = serving.start_impression(
-        session, platform.ads, user_id=visitor.user.id, ad_id=ad_id, show_token=body.show_token if body else None, ip=client_ip(request)
+        session,
+        platform.ads,
+        user_id=visitor.user.id,
+        ad_id=ad_id,
+        show_token=body.show_token if body else None,
+        ip=client_ip(request),
     )
     return ImpressionOut(ad_id=shown.id, status=shown.status)
 
 
 @router.post("/api/ads/{ad_id}/complete", response_model=CompletionOut)
 def complete(
-    body: CompleteIn, ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: CompleteIn,
+    ad_id: str = AdId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> CompletionOut:
     """The ad played to its end or to its minimum: a rewarded ad earns its reward if the person saw
     it and the server's clock agrees. Retrying returns the first answer."""
-    done = serving.complete(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id, watched_ms=body.watched_ms, visible=body.visible)
+    done = serving.complete(
+        session, platform.ads, user_id=visitor.user.id, ad_id=ad_id, watched_ms=body.watched_ms, visible=body.visible
+    )
     grant = done.grant
     return CompletionOut(
-        rewarded=done.rewarded, reason=done.reason, transaction_id=grant.id if grant else None,
+        rewarded=done.rewarded,
+        reason=done.reason,
+        transaction_id=grant.id if grant else None,
         reward=Reward(type=grant.reward_type, amount=grant.reward_amount) if grant else None,
     )
 
 
 @router.post("/api/ads/{ad_id}/click", response_model=ClickOut)
-def click(ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ClickOut:
+def click(
+    ad_id: str = AdId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ClickOut:
     """The person tapped the ad; the host opens the returned URL in a new tab."""
     return ClickOut(click_url=serving.click(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id))
 
 
 @router.post("/api/ads/{ad_id}/close", response_model=Ok)
 def close(
-    body: CloseIn, ad_id: str = AdId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: CloseIn,
+    ad_id: str = AdId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> Ok:
     """The person closed the ad early: no reward."""
     serving.close(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id, watched_ms=body.watched_ms)

@@ -90,9 +90,13 @@ class LiveIndex:
     campaigns: list[LiveCampaign]
     generation: int
     built_at: float
-    day: date | None = None  # the UTC day whose budgets ``remaining`` counts    _paid: dict[str, list[LiveCampaign]] = field(init=False)
+    day: date | None = (
+        None  # the UTC day whose budgets ``remaining`` counts    _paid: dict[str, list[LiveCampaign]] = field(init=False)
+    )
     _house: dict[str, list[LiveCampaign]] = field(init=False)
-    _targeted: dict[tuple[str, str, str | None], tuple[list[LiveCampaign], list[LiveCampaign]]] = field(init=False, default_factory=dict)
+    _targeted: dict[tuple[str, str, str | None], tuple[list[LiveCampaign], list[LiveCampaign]]] = field(
+        init=False, default_factory=dict
+    )
     _exhausted: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
@@ -105,13 +109,18 @@ class LiveIndex:
     def __len__(self) -> int:
         return len(self.campaigns)
 
-    def candidates(self, format: str, category: str, market: str | None) -> tuple[list[LiveCampaign], list[LiveCampaign]]:
+    def candidates(
+        self, format: str, category: str, market: str | None
+    ) -> tuple[list[LiveCampaign], list[LiveCampaign]]:
         """(paid by bid, house) campaigns that may serve this format in this category and market."""
         key = (format, category, market)
         found = self._targeted.get(key)
         if found is None:
             # Racing threads may both compute it; they compute the same lists.
-            found = ([c for c in self._paid[format] if c.targets(category, market)], [c for c in self._house[format] if c.targets(category, market)])
+            found = (
+                [c for c in self._paid[format] if c.targets(category, market)],
+                [c for c in self._house[format] if c.targets(category, market)],
+            )
             self._targeted[key] = found
         return found
 
@@ -119,12 +128,16 @@ class LiveIndex:
         """The database refused to bill this campaign: stop serving it until the next snapshot."""
         self._exhausted.add(campaign_id)
 
-    def auction(self, format: str, category: str, market: str | None, floor_cpm: int, allowed: Callable[[LiveCampaign], bool]) -> Outcome:
+    def auction(
+        self, format: str, category: str, market: str | None, floor_cpm: int, allowed: Callable[[LiveCampaign], bool]
+    ) -> Outcome:
         paid, house = self.candidates(format, category, market)
         return run(paid, house, floor_cpm, lambda c: c.id not in self._exhausted and allowed(c))
 
 
-def run(paid: Iterable[LiveCampaign], house: Iterable[LiveCampaign], floor_cpm: int, allowed: Callable[[LiveCampaign], bool]) -> Outcome:
+def run(
+    paid: Iterable[LiveCampaign], house: Iterable[LiveCampaign], floor_cpm: int, allowed: Callable[[LiveCampaign], bool]
+) -> Outcome:
     """Second price: the highest eligible bid at or above the floor wins and pays the larger of
     the second-highest eligible bid and the floor (and of the platform's reserve). ``paid`` is
     sorted by bid, highest first. Without paid demand, an eligible house ad fills, for nothing.

@@ -7,4 +7,6 @@ from openminis.jobs import service as jobs
 
 
 def register(registry: jobs.Registry, platform) -> None:
-    registry.register_call(rewards.JOB, rewards.Verifier(lambda: platform.http, platform.egress, platform.secret), rewards.POLICY)
+    registry.register_call(
+        rewards.JOB, rewards.Verifier(lambda: platform.http, platform.egress, platform.secret), rewards.POLICY
+    )

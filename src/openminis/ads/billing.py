@@ -32,14 +32,23 @@ class BudgetExhausted(Exception):
     pass
 
 
-def claim(session: Session, impression: Impression, *, now: datetime, developer_share_bps: int, show_token: str | None = None) -> tuple[int, int]:
+def claim(
+    session: Session, impression: Impression, *, now: datetime, developer_share_bps: int, show_token: str | None = None
+) -> tuple[int, int]:
     """Mark a decided impression shown (by the show token that proved it), in the caller's
     transaction; (developer, platform) parts."""
     developer, platform = split(impression.price, developer_share_bps)
     claimed = session.execute(
         update(Impression)
         .where(Impression.id == impression.id, Impression.status == "decided")
-        .values(status="shown", shown_at=now, billed_day=now.date(), developer_share=developer, platform_share=platform, show_token=show_token)
+        .values(
+            status="shown",
+            shown_at=now,
+            billed_day=now.date(),
+            developer_share=developer,
+            platform_share=platform,
+            show_token=show_token,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -47,7 +56,16 @@ def claim(session: Session, impression: Impression, *, now: datetime, developer_
     return developer, platform
 
 
-def bill(session: Session, impression: Impression, campaign: Campaign, *, day: date, developer: int, platform: int, advertiser_id: str) -> None:
+def bill(
+    session: Session,
+    impression: Impression,
+    campaign: Campaign,
+    *,
+    day: date,
+    developer: int,
+    platform: int,
+    advertiser_id: str,
+) -> None:
     """Spend the impression's price from the campaign's budgets and move it on the ledger.
     Raises BudgetExhausted or InsufficientFunds; the caller then rolls everything back."""
     price = impression.price
@@ -73,11 +91,20 @@ def bill(session: Session, impression: Impression, campaign: Campaign, *, day: d
     if spent_today != 1:
         raise BudgetExhausted("the campaign's daily budget ran out")
     ledger.transfer(
-        session, key=f"ad:{impression.id}:bill", kind="ad_impression", currency=USD_MICROS,
+        session,
+        key=f"ad:{impression.id}:bill",
+        kind="ad_impression",
+        currency=USD_MICROS,
         legs=[
             Leg(ledger.account_id(session, ADVERTISER_FUNDS, advertiser_id, USD_MICROS), -price),
             Leg(ledger.account_id(session, APP_AD_EARNINGS, impression.app_id, USD_MICROS), developer),
             Leg(ledger.account_id(session, PLATFORM_AD_REVENUE, "", USD_MICROS), platform),
         ],
-        details={"ad_id": impression.id, "campaign_id": campaign.id, "app_id": impression.app_id, "price": price, "developer": developer},
+        details={
+            "ad_id": impression.id,
+            "campaign_id": campaign.id,
+            "app_id": impression.app_id,
+            "price": price,
+            "developer": developer,
+        },
     )

@@ -74,9 +74,14 @@ def deposit(session: Session, advertiser_id: str, *, amount: int, idempotency_ke
     if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= MAX_AMOUNT:
         raise InvalidArgument("amount is a whole number of micros of USD, at least 1", field="amount")
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
+        raise InvalidArgument(
+            "idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key"
+        )
     ledger.transfer(
-        session, key=f"ads:deposit:{advertiser_id}:{idempotency_key}", kind="ad_deposit", currency=USD_MICROS,
+        session,
+        key=f"ads:deposit:{advertiser_id}:{idempotency_key}",
+        kind="ad_deposit",
+        currency=USD_MICROS,
         legs=[
             Leg(ledger.account_id(session, ADVERTISER_FUNDING, "", USD_MICROS), -amount),
             Leg(ledger.account_id(session, ADVERTISER_FUNDS, advertiser_id, USD_MICROS), amount),
@@ -107,7 +112,19 @@ def _targets(values: list[str] | None, pattern: re.Pattern, field: str, what: st
     return values
 
 
-def _apply(campaign: Campaign, *, name, status, bid_cpm, total_budget, daily_budget, categories, markets, frequency_count, frequency_seconds) -> None:
+def _apply(
+    campaign: Campaign,
+    *,
+    name,
+    status,
+    bid_cpm,
+    total_budget,
+    daily_budget,
+    categories,
+    markets,
+    frequency_count,
+    frequency_seconds,
+) -> None:
     if status not in STATUSES:
         raise InvalidArgument("status must be active or paused", field="status")
     if campaign.house:
@@ -115,11 +132,15 @@ def _apply(campaign: Campaign, *, name, status, bid_cpm, total_budget, daily_bud
             raise InvalidArgument("a house campaign has no bid and no budget", field="bid_cpm")
     else:
         if isinstance(bid_cpm, bool) or not isinstance(bid_cpm, int) or not MIN_PAID_CPM <= bid_cpm <= MAX_CPM:
-            raise InvalidArgument(f"bid_cpm is micros of USD per thousand impressions, from {MIN_PAID_CPM} to {MAX_CPM}", field="bid_cpm")
+            raise InvalidArgument(
+                f"bid_cpm is micros of USD per thousand impressions, from {MIN_PAID_CPM} to {MAX_CPM}", field="bid_cpm"
+            )
         total_budget = _amount(total_budget, "total_budget", required=True)
         daily_budget = _amount(daily_budget, "daily_budget", required=False)
         if total_budget < (campaign.spent or 0):
-            raise InvalidArgument(f"total_budget cannot be below what the campaign already spent ({campaign.spent})", field="total_budget")
+            raise InvalidArgument(
+                f"total_budget cannot be below what the campaign already spent ({campaign.spent})", field="total_budget"
+            )
     if (frequency_count is None) != (frequency_seconds is None):
         raise InvalidArgument("a frequency cap needs both a count and a period", field="frequency_cap")
     if frequency_count is not None and not (1 <= frequency_count <= 1000 and 60 <= frequency_seconds <= 30 * 86400):
@@ -136,7 +157,9 @@ def _apply(campaign: Campaign, *, name, status, bid_cpm, total_budget, daily_bud
 def create_campaign(session: Session, *, advertiser_id: str, house: bool = False, **fields) -> Campaign:
     get_advertiser(session, advertiser_id)
     now = utcnow()
-    campaign = Campaign(id="cmp_" + secrets.token_hex(8), advertiser_id=advertiser_id, house=bool(house), spent=0, created_at=now)
+    campaign = Campaign(
+        id="cmp_" + secrets.token_hex(8), advertiser_id=advertiser_id, house=bool(house), spent=0, created_at=now
+    )
     _apply(campaign, **fields)
     session.add(campaign)
     session.commit()
@@ -167,7 +190,12 @@ def list_campaigns(session: Session, advertiser_id: str | None = None) -> list[C
 
 
 def spent_today(session: Session, campaign_id: str, today: date) -> int:
-    return session.scalar(select(CampaignDay.spent).where(CampaignDay.campaign_id == campaign_id, CampaignDay.day == today)) or 0
+    return (
+        session.scalar(
+            select(CampaignDay.spent).where(CampaignDay.campaign_id == campaign_id, CampaignDay.day == today)
+        )
+        or 0
+    )
 
 
 # Creatives --------------------------------------------------------------------------------------
@@ -184,7 +212,16 @@ def _click_url(url: str) -> str:
 
 
 def add_creative(
-    session: Session, media: CreativeStore, campaign_id: str, *, file: str, click_url: str, title: str, width: int, height: int, duration_ms: int | None
+    session: Session,
+    media: CreativeStore,
+    campaign_id: str,
+    *,
+    file: str,
+    click_url: str,
+    title: str,
+    width: int,
+    height: int,
+    duration_ms: int | None,
 ) -> Creative:
     """A creative from an uploaded file (``POST /api/admin/ads/media`` gives its name)."""
     get_campaign(session, campaign_id)
@@ -201,9 +238,19 @@ def add_creative(
     if isinstance(duration_ms, bool) or not isinstance(duration_ms, int) or not 1_000 <= duration_ms <= 600_000:
         raise InvalidArgument("duration_ms is 1,000 to 600,000 (a video's length must be given)", field="duration_ms")
     creative = Creative(
-        id="cr_" + secrets.token_hex(8), campaign_id=campaign_id, kind=kind, file=file, content_type=CONTENT_TYPES[extension],
-        size_bytes=path.stat().st_size, duration_ms=duration_ms, width=width, height=height, click_url=_click_url(click_url),
-        title=_name(title, "title"), active=True, created_at=utcnow(),
+        id="cr_" + secrets.token_hex(8),
+        campaign_id=campaign_id,
+        kind=kind,
+        file=file,
+        content_type=CONTENT_TYPES[extension],
+        size_bytes=path.stat().st_size,
+        duration_ms=duration_ms,
+        width=width,
+        height=height,
+        click_url=_click_url(click_url),
+        title=_name(title, "title"),
+        active=True,
+        created_at=utcnow(),
     )
     session.add(creative)
     session.commit()
@@ -213,7 +260,11 @@ def add_creative(
 
 def list_creatives(session: Session, campaign_id: str) -> list[Creative]:
     get_campaign(session, campaign_id)
-    return list(session.scalars(select(Creative).where(Creative.campaign_id == campaign_id).order_by(Creative.created_at, Creative.id)))
+    return list(
+        session.scalars(
+            select(Creative).where(Creative.campaign_id == campaign_id).order_by(Creative.created_at, Creative.id)
+        )
+    )
 
 
 def set_creative_active(session: Session, creative_id: str, active: bool) -> Creative:
@@ -231,11 +282,22 @@ def set_creative_active(session: Session, creative_id: str, active: bool) -> Cre
 
 def live_campaigns(session: Session, today: date) -> list[LiveCampaign]:
     """Every active campaign with a creative, with what it may still spend today (four queries)."""
-    rows = session.execute(select(Campaign, Advertiser.name).join(Advertiser, Advertiser.id == Campaign.advertiser_id).where(Campaign.status == "active")).all()
+    rows = session.execute(
+        select(Campaign, Advertiser.name)
+        .join(Advertiser, Advertiser.id == Campaign.advertiser_id)
+        .where(Campaign.status == "active")
+    ).all()
     creatives: dict[str, list[Creative]] = {}
-    for creative in session.scalars(select(Creative).join(Campaign, Campaign.id == Creative.campaign_id).where(Creative.active, Campaign.status == "active").order_by(Creative.id)):
+    for creative in session.scalars(
+        select(Creative)
+        .join(Campaign, Campaign.id == Creative.campaign_id)
+        .where(Creative.active, Campaign.status == "active")
+        .order_by(Creative.id)
+    ):
         creatives.setdefault(creative.campaign_id, []).append(creative)
-    day_spent = dict(session.execute(select(CampaignDay.campaign_id, CampaignDay.spent).where(CampaignDay.day == today)).all())
+    day_spent = dict(
+        session.execute(select(CampaignDay.campaign_id, CampaignDay.spent).where(CampaignDay.day == today)).all()
+    )
     live = []
     for campaign, advertiser in rows:
         mine = creatives.get(campaign.id, [])
@@ -246,12 +308,20 @@ def live_campaigns(session: Session, today: date) -> list[LiveCampaign]:
             remaining = campaign.total_budget - campaign.spent
             if campaign.daily_budget is not None:
                 remaining = min(remaining, campaign.daily_budget - day_spent.get(campaign.id, 0))
-        frequency = Rate(campaign.frequency_count, float(campaign.frequency_seconds)) if campaign.frequency_count else None
+        frequency = (
+            Rate(campaign.frequency_count, float(campaign.frequency_seconds)) if campaign.frequency_count else None
+        )
         live.append(
             LiveCampaign(
-                id=campaign.id, advertiser=advertiser, house=campaign.house, bid_cpm=campaign.bid_cpm,
-                categories=frozenset(campaign.categories or ()), markets=frozenset(campaign.markets or ()), frequency=frequency,
-                videos=tuple(_live(c) for c in mine if c.kind == "video"), images=tuple(_live(c) for c in mine if c.kind == "image"),
+                id=campaign.id,
+                advertiser=advertiser,
+                house=campaign.house,
+                bid_cpm=campaign.bid_cpm,
+                categories=frozenset(campaign.categories or ()),
+                markets=frozenset(campaign.markets or ()),
+                frequency=frequency,
+                videos=tuple(_live(c) for c in mine if c.kind == "video"),
+                images=tuple(_live(c) for c in mine if c.kind == "image"),
                 remaining=remaining,
             )
         )
@@ -260,6 +330,12 @@ def live_campaigns(session: Session, today: date) -> list[LiveCampaign]:
 
 def _live(creative: Creative) -> LiveCreative:
     return LiveCreative(
-        id=creative.id, kind=creative.kind, file=creative.file, duration_ms=creative.duration_ms, width=creative.width, height=creative.height,
-        click_url=creative.click_url, title=creative.title,
+        id=creative.id,
+        kind=creative.kind,
+        file=creative.file,
+        duration_ms=creative.duration_ms,
+        width=creative.width,
+        height=creative.height,
+        click_url=creative.click_url,
+        title=creative.title,
     )

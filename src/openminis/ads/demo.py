@@ -18,15 +18,52 @@ from openminis.drama.synth import make_clip
 
 UNITS = [
     # (app, stable unit id, fields)
-    ("sky-runner", "au_sky_continue", inventory.UnitFields(name="Continue the run", kind="rewarded", reward_type="continue", reward_amount=1, min_watch_seconds=10)),
-    ("merge-2048", "au_merge_between_rounds", inventory.UnitFields(name="Between rounds", kind="interstitial", min_interval_seconds=60)),
-    ("demo-dramas", "au_drama_unlock", inventory.UnitFields(name="Unlock an episode", kind="rewarded", reward_type="episode", reward_amount=1, min_watch_seconds=10)),
+    (
+        "sky-runner",
+        "au_sky_continue",
+        inventory.UnitFields(
+            name="Continue the run", kind="rewarded", reward_type="continue", reward_amount=1, min_watch_seconds=10
+        ),
+    ),
+    (
+        "merge-2048",
+        "au_merge_between_rounds",
+        inventory.UnitFields(name="Between rounds", kind="interstitial", min_interval_seconds=60),
+    ),
+    (
+        "demo-dramas",
+        "au_drama_unlock",
+        inventory.UnitFields(
+            name="Unlock an episode", kind="rewarded", reward_type="episode", reward_amount=1, min_watch_seconds=10
+        ),
+    ),
 ]
 # (advertiser, is house, bid CPM in USD micros, what it says, colour seed, click-through)
 CAMPAIGNS = [
-    ("Lumen Tea", False, 6_000_000, ["Lumen Tea", "Calm in every cup", "Try the winter blend"], 3, "https://example.com/lumen-tea"),
-    ("Orbit Runners", False, 4_500_000, ["Orbit Runners", "Shoes that keep up", "Run the night city"], 5, "https://example.com/orbit-runners"),
-    ("openminis", True, 0, ["Night Shift", "A new short drama", "Three episodes free"], 7, "https://example.com/night-shift"),
+    (
+        "Lumen Tea",
+        False,
+        6_000_000,
+        ["Lumen Tea", "Calm in every cup", "Try the winter blend"],
+        3,
+        "https://example.com/lumen-tea",
+    ),
+    (
+        "Orbit Runners",
+        False,
+        4_500_000,
+        ["Orbit Runners", "Shoes that keep up", "Run the night city"],
+        5,
+        "https://example.com/orbit-runners",
+    ),
+    (
+        "openminis",
+        True,
+        0,
+        ["Night Shift", "A new short drama", "Three episodes free"],
+        7,
+        "https://example.com/night-shift",
+    ),
 ]
 
 
@@ -53,20 +90,46 @@ def seed(platform, *, seconds: float = 15, report=print) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 for name, house, bid, lines, colour, click in CAMPAIGNS:
                     advertiser = campaigns.create_advertiser(session, name=name)
-                    common = dict(status="active", categories=None, markets=None, frequency_count=None, frequency_seconds=None)
+                    common = dict(
+                        status="active", categories=None, markets=None, frequency_count=None, frequency_seconds=None
+                    )
                     if house:
-                        campaign = campaigns.create_campaign(session, advertiser_id=advertiser.id, house=True, name=f"{name} house", bid_cpm=0, total_budget=None, daily_budget=None, **common)
+                        campaign = campaigns.create_campaign(
+                            session,
+                            advertiser_id=advertiser.id,
+                            house=True,
+                            name=f"{name} house",
+                            bid_cpm=0,
+                            total_budget=None,
+                            daily_budget=None,
+                            **common,
+                        )
                     else:
                         campaigns.deposit(session, advertiser.id, amount=50_000_000, idempotency_key="demo-funding")
                         campaign = campaigns.create_campaign(
-                            session, advertiser_id=advertiser.id, name=f"{name} launch", bid_cpm=bid, total_budget=20_000_000, daily_budget=5_000_000,
+                            session,
+                            advertiser_id=advertiser.id,
+                            name=f"{name} launch",
+                            bid_cpm=bid,
+                            total_budget=20_000_000,
+                            daily_budget=5_000_000,
                             **{**common, "frequency_count": 5, "frequency_seconds": 3600},
                         )
                     video = make_clip(Path(tmp) / f"{colour}.mp4", seconds=seconds, lines=lines, seed=colour)
                     for data, duration in ((video.read_bytes(), int(seconds * 1000)), (_poster(lines, colour), None)):
                         stored = media.store(server.media, data, limit)
                         size = (540, 960) if stored.kind == "video" else (720, 1280)
-                        campaigns.add_creative(session, server.media, campaign.id, file=stored.name, click_url=click, title=lines[0], width=size[0], height=size[1], duration_ms=duration)
+                        campaigns.add_creative(
+                            session,
+                            server.media,
+                            campaign.id,
+                            file=stored.name,
+                            click_url=click,
+                            title=lines[0],
+                            width=size[0],
+                            height=size[1],
+                            duration_ms=duration,
+                        )
                     report(f"demo: ads for {name} ready")
         for app_id, unit_id, fields in UNITS:
             if session.get(App, app_id) is not None and session.get(AdUnit, unit_id) is None:

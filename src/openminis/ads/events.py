@@ -15,7 +15,18 @@ from datetime import datetime
 from openminis.analytics.buffer import EventBuffer
 from openminis.analytics.store import EventStore
 
-COLUMNS = ("type", "app_id", "user_id", "launch_id", "ts", "received_at", "duration_ms", "unit_id", "ad_id", "campaign_id")
+COLUMNS = (
+    "type",
+    "app_id",
+    "user_id",
+    "launch_id",
+    "ts",
+    "received_at",
+    "duration_ms",
+    "unit_id",
+    "ad_id",
+    "campaign_id",
+)
 TYPES = ("ad_request", "ad_fill", "ad_impression", "ad_complete", "ad_click", "ad_close")
 
 
@@ -24,7 +35,16 @@ class AdEvents(EventBuffer):
         super().__init__(store, COLUMNS, batch=batch, max_wait=max_wait)
 
     def record(
-        self, type: str, *, app_id: str, user_id: str | None, unit_id: str, at: datetime,
-        ad_id: str | None = None, campaign_id: str | None = None, launch_id: str | None = None, duration_ms: int | None = None,
+        self,
+        type: str,
+        *,
+        app_id: str,
+        user_id: str | None,
+        unit_id: str,
+        at: datetime,
+        ad_id: str | None = None,
+        campaign_id: str | None = None,
+        launch_id: str | None = None,
+        duration_ms: int | None = None,
     ) -> None:
         self.add((type, app_id, user_id, launch_id, at, at, duration_ms, unit_id, ad_id, campaign_id))

@@ -53,7 +53,9 @@ class Report:
     lines: list[Line]
 
 
-def report(session: Session, *, start: date, end: date, advertiser_id: str | None = None, campaign_id: str | None = None) -> Report:
+def report(
+    session: Session, *, start: date, end: date, advertiser_id: str | None = None, campaign_id: str | None = None
+) -> Report:
     """Refused impressions of the days from ``start`` to ``end`` (both included), for one advertiser's
     campaigns, one campaign, or all."""
     if end < start:
@@ -66,7 +68,13 @@ def report(session: Session, *, start: date, end: date, advertiser_id: str | Non
     if campaign_id is not None:
         campaigns = campaigns.where(Campaign.id == campaign_id)
     rows = session.execute(
-        select(InvalidTraffic.campaign_id, InvalidTraffic.app_id, InvalidTraffic.day, InvalidTraffic.reason, InvalidTraffic.count)
+        select(
+            InvalidTraffic.campaign_id,
+            InvalidTraffic.app_id,
+            InvalidTraffic.day,
+            InvalidTraffic.reason,
+            InvalidTraffic.count,
+        )
         .where(InvalidTraffic.campaign_id.in_(campaigns), InvalidTraffic.day >= start, InvalidTraffic.day <= end)
         .order_by(InvalidTraffic.day, InvalidTraffic.campaign_id, InvalidTraffic.app_id, InvalidTraffic.reason)
     ).all()
@@ -75,6 +83,8 @@ def report(session: Session, *, start: date, end: date, advertiser_id: str | Non
     for line in lines:
         refused[line.reason] = refused.get(line.reason, 0) + line.count
     billed = session.scalar(
-        select(func.count()).select_from(Impression).where(Impression.campaign_id.in_(campaigns), Impression.billed_day >= start, Impression.billed_day <= end)
+        select(func.count())
+        .select_from(Impression)
+        .where(Impression.campaign_id.in_(campaigns), Impression.billed_day >= start, Impression.billed_day <= end)
     )
     return Report(billed=int(billed or 0), refused=refused, lines=lines)

@@ -28,5 +28,9 @@ def invalid_traffic_report(
     included), for one advertiser, one campaign, or all; with the billed impressions beside them."""
     found = invalid_traffic.report(session, start=start, end=end, advertiser_id=advertiser_id, campaign_id=campaign_id)
     return InvalidTrafficOut(
-        start=start, end=end, billed=found.billed, refused=found.refused, lines=[InvalidTrafficLineOut(**line.__dict__) for line in found.lines]
+        start=start,
+        end=end,
+        billed=found.billed,
+        refused=found.refused,
+        lines=[InvalidTrafficLineOut(**line.__dict__) for line in found.lines],
     )

@@ -63,12 +63,21 @@ def _apply(unit: AdUnit, fields: UnitFields, egress: EgressPolicy) -> None:
         raise InvalidArgument("name must be 1 to 60 printable characters", field="name")
     if fields.kind == "rewarded":
         if fields.reward_type is None or not REWARD_TYPE.match(fields.reward_type):
-            raise InvalidArgument("a rewarded unit names its reward type: 1-32 letters, digits, '_', '.' or '-' (like 'coins_ingame')", field="reward_type")
+            raise InvalidArgument(
+                "a rewarded unit names its reward type: 1-32 letters, digits, '_', '.' or '-' (like 'coins_ingame')",
+                field="reward_type",
+            )
         if fields.min_interval_seconds is not None:
             raise InvalidArgument("only interstitial units have a minimum interval", field="min_interval_seconds")
         reward_type = fields.reward_type
         reward_amount = _int(fields.reward_amount, "reward_amount", 1, 1_000_000_000, "a whole number")
-        min_watch = _int(DEFAULT_MIN_WATCH_SECONDS if fields.min_watch_seconds is None else fields.min_watch_seconds, "min_watch_seconds", 1, 300, "seconds")
+        min_watch = _int(
+            DEFAULT_MIN_WATCH_SECONDS if fields.min_watch_seconds is None else fields.min_watch_seconds,
+            "min_watch_seconds",
+            1,
+            300,
+            "seconds",
+        )
         interval = None
     else:
         if fields.reward_type is not None or fields.reward_amount is not None:
@@ -76,7 +85,13 @@ def _apply(unit: AdUnit, fields: UnitFields, egress: EgressPolicy) -> None:
         if fields.min_watch_seconds is not None:
             raise InvalidArgument("only rewarded units have a minimum watch time", field="min_watch_seconds")
         reward_type = reward_amount = min_watch = None
-        interval = _int(DEFAULT_MIN_INTERVAL_SECONDS if fields.min_interval_seconds is None else fields.min_interval_seconds, "min_interval_seconds", 0, 86_400, "seconds")
+        interval = _int(
+            DEFAULT_MIN_INTERVAL_SECONDS if fields.min_interval_seconds is None else fields.min_interval_seconds,
+            "min_interval_seconds",
+            0,
+            86_400,
+            "seconds",
+        )
     unit.name, unit.kind, unit.reward_type, unit.reward_amount = name, fields.kind, reward_type, reward_amount
     unit.verify_url = check_verify_url(fields.verify_url, egress) if fields.verify_url else None
     unit.floor_cpm = _int(fields.floor_cpm, "floor_cpm", 0, MAX_FLOOR_CPM, "micros of USD per thousand impressions")
@@ -87,7 +102,9 @@ def _apply(unit: AdUnit, fields: UnitFields, egress: EgressPolicy) -> None:
 UNIT_ID = re.compile(r"^au_[a-z0-9_]{3,28}$")
 
 
-def create_unit(session: Session, app_id: str, fields: UnitFields, *, unit_id: str | None = None, egress: EgressPolicy = PRODUCTION) -> AdUnit:
+def create_unit(
+    session: Session, app_id: str, fields: UnitFields, *, unit_id: str | None = None, egress: EgressPolicy = PRODUCTION
+) -> AdUnit:
     """A new unit. ``unit_id`` lets a developer choose a stable id to ship inside the package
     (the unit is made by the backend, the game carries its id); otherwise one is made up."""
     catalog.get_app(session, app_id)
@@ -107,7 +124,9 @@ def create_unit(session: Session, app_id: str, fields: UnitFields, *, unit_id: s
     return unit
 
 
-def update_unit(session: Session, app_id: str, unit_id: str, fields: UnitFields, *, egress: EgressPolicy = PRODUCTION) -> AdUnit:
+def update_unit(
+    session: Session, app_id: str, unit_id: str, fields: UnitFields, *, egress: EgressPolicy = PRODUCTION
+) -> AdUnit:
     unit = get_unit(session, app_id, unit_id)
     _apply(unit, fields, egress)
     session.commit()

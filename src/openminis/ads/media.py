@@ -18,7 +18,13 @@ from typing import Protocol
 from openminis.errors import PlatformError
 
 FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(mp4|webm|png|jpg|webp)$")
-CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "webp": "image/webp",
+}
 
 
 class MediaError(PlatformError):

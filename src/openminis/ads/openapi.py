@@ -11,8 +11,19 @@ from sqlalchemy.orm import Session
 from openminis.ads import inventory, reports, rewards, signing
 from openminis.ads.models import AdUnit
 from openminis.ads.schemas import (
-    ID, AdUnitIn, AdUnitList, AdUnitOut, ReportLineOut, ReportOut, Reward, RewardAttemptList, RewardAttemptOut, RewardGrantOut, RewardGrantPage,
-    RewardKeyOut, RewardKeysOut,
+    ID,
+    AdUnitIn,
+    AdUnitList,
+    AdUnitOut,
+    ReportLineOut,
+    ReportOut,
+    Reward,
+    RewardAttemptList,
+    RewardAttemptOut,
+    RewardGrantOut,
+    RewardGrantPage,
+    RewardKeyOut,
+    RewardKeysOut,
 )
 from openminis.identity import app_identity
 from openminis.openapi.guards import current_app_id
@@ -26,23 +37,41 @@ UnitId = Path(max_length=32, pattern=ID)
 def unit_out(unit: AdUnit) -> AdUnitOut:
     reward = Reward(type=unit.reward_type, amount=unit.reward_amount) if unit.reward_type else None
     return AdUnitOut(
-        id=unit.id, app_id=unit.app_id, name=unit.name, kind=unit.kind, reward=reward, verify_url=unit.verify_url, floor_cpm=unit.floor_cpm,
-        min_watch_seconds=unit.min_watch_seconds, min_interval_seconds=unit.min_interval_seconds, active=unit.active, created_at=unit.created_at,
+        id=unit.id,
+        app_id=unit.app_id,
+        name=unit.name,
+        kind=unit.kind,
+        reward=reward,
+        verify_url=unit.verify_url,
+        floor_cpm=unit.floor_cpm,
+        min_watch_seconds=unit.min_watch_seconds,
+        min_interval_seconds=unit.min_interval_seconds,
+        active=unit.active,
+        created_at=unit.created_at,
         updated_at=unit.updated_at,
     )
 
 
 def unit_fields(body: AdUnitIn) -> inventory.UnitFields:
     return inventory.UnitFields(
-        name=body.name, kind=body.kind, reward_type=body.reward.type if body.reward else None, reward_amount=body.reward.amount if body.reward else None,
-        verify_url=body.verify_url, floor_cpm=body.floor_cpm, min_watch_seconds=body.min_watch_seconds, min_interval_seconds=body.min_interval_seconds,
+        name=body.name,
+        kind=body.kind,
+        reward_type=body.reward.type if body.reward else None,
+        reward_amount=body.reward.amount if body.reward else None,
+        verify_url=body.verify_url,
+        floor_cpm=body.floor_cpm,
+        min_watch_seconds=body.min_watch_seconds,
+        min_interval_seconds=body.min_interval_seconds,
         active=body.active,
     )
 
 
 @router.post("/ad-units", response_model=AdUnitOut, status_code=201)
 def create_unit(
-    body: AdUnitIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: AdUnitIn,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> AdUnitOut:
     """A new ad unit; the game shows its ads with ``minis.showRewardedAd({unitId})`` or ``showInterstitialAd``."""
     return unit_out(inventory.create_unit(session, app_id, unit_fields(body), unit_id=body.id, egress=platform.egress))
@@ -54,13 +83,18 @@ def list_units(app_id: str = Depends(current_app_id), session: Session = Depends
 
 
 @router.get("/ad-units/{unit_id}", response_model=AdUnitOut)
-def get_unit(unit_id: str = UnitId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AdUnitOut:
+def get_unit(
+    unit_id: str = UnitId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
+) -> AdUnitOut:
     return unit_out(inventory.get_unit(session, app_id, unit_id))
 
 
 @router.put("/ad-units/{unit_id}", response_model=AdUnitOut)
 def put_unit(
-    body: AdUnitIn, unit_id: str = UnitId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session),
+    body: AdUnitIn,
+    unit_id: str = UnitId,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> AdUnitOut:
     """Change a unit (its kind stays); ``active: false`` pauses it."""
@@ -69,25 +103,41 @@ def put_unit(
 
 @router.get("/ads/report", response_model=ReportOut)
 def ad_report(
-    start: date, end: date, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    start: date,
+    end: date,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> ReportOut:
     """Per unit per UTC day from ``start`` to ``end`` (both included): the funnel, the developer's
     revenue and eCPM, in micros of USD."""
     lines = reports.report(session, platform.events, platform.ads.events, app_id, start, end)
-    return ReportOut(start=start, end=end, lines=[ReportLineOut(**line.__dict__, fill_rate=line.fill_rate, ecpm=line.ecpm) for line in lines])
+    return ReportOut(
+        start=start,
+        end=end,
+        lines=[ReportLineOut(**line.__dict__, fill_rate=line.fill_rate, ecpm=line.ecpm) for line in lines],
+    )
 
 
 @router.get("/ads/rewards", response_model=RewardGrantPage)
 def list_rewards(
-    cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=50, ge=1, le=200),
-    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=50, ge=1, le=200),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> RewardGrantPage:
     """Every reward earned in the app, newest first: how a backend that missed callbacks catches up."""
     rows, next_cursor = rewards.list_grants(session, app_id, cursor=cursor, limit=limit)
     items = [
         RewardGrantOut(
-            transaction_id=g.id, ad_id=g.ad_id, unit_id=g.unit_id, openid=app_identity.openid(platform.secret, g.app_id, g.user_id),
-            reward=Reward(type=g.reward_type, amount=g.reward_amount), created_at=g.created_at, verified_at=g.verified_at,
+            transaction_id=g.id,
+            ad_id=g.ad_id,
+            unit_id=g.unit_id,
+            openid=app_identity.openid(platform.secret, g.app_id, g.user_id),
+            reward=Reward(type=g.reward_type, amount=g.reward_amount),
+            created_at=g.created_at,
+            verified_at=g.verified_at,
         )
         for g in rows
     ]
@@ -96,7 +146,9 @@ def list_rewards(
 
 @router.get("/ads/verifications", response_model=RewardAttemptList)
 def verification_log(
-    transaction_id: str | None = Query(default=None, max_length=32, pattern=ID), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
+    transaction_id: str | None = Query(default=None, max_length=32, pattern=ID),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
 ) -> RewardAttemptList:
     """Every call of the app's verification URLs, newest first."""
     rows = rewards.attempts(session, app_id, transaction_id=transaction_id)
@@ -104,9 +156,13 @@ def verification_log(
 
 
 @router.get("/.well-known/reward-keys", response_model=RewardKeysOut, openapi_extra={"security": []})
-def reward_keys(response: Response, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> RewardKeysOut:
+def reward_keys(
+    response: Response, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> RewardKeysOut:
     """The public keys reward callbacks are signed with (no authentication). Keep them cached for a
     few minutes; fetch again when a callback names a key you do not know."""
     keys = signing.public_keys(session, timedelta(days=platform.settings.ads_key_retention_days))
     response.headers["Cache-Control"] = "public, max-age=300"
-    return RewardKeysOut(keys=[RewardKeyOut(kid=k.kid, public_key_pem=k.public_key_pem, created_at=k.created_at) for k in keys])
+    return RewardKeysOut(
+        keys=[RewardKeyOut(kid=k.kid, public_key_pem=k.public_key_pem, created_at=k.created_at) for k in keys]
+    )

@@ -40,7 +40,9 @@ class ReportLine:
         return self.revenue * 1000 // self.impressions if self.impressions else 0
 
 
-def report(session: Session, store: EventStore, events: AdEvents, app_id: str, start: date, end: date) -> list[ReportLine]:
+def report(
+    session: Session, store: EventStore, events: AdEvents, app_id: str, start: date, end: date
+) -> list[ReportLine]:
     """Lines for the days from ``start`` to ``end``, both included, that had any ad activity."""
     if end < start:
         raise InvalidArgument("end must not be before start", field="end")
@@ -65,7 +67,12 @@ def report(session: Session, store: EventStore, events: AdEvents, app_id: str, s
         entry = line(unit_id, EPOCH + timedelta(days=int(day_number)))
         setattr(entry, COUNTED[type], int(count))
     billed = session.execute(
-        select(Impression.unit_id, Impression.billed_day, func.count(), func.coalesce(func.sum(Impression.developer_share), 0))
+        select(
+            Impression.unit_id,
+            Impression.billed_day,
+            func.count(),
+            func.coalesce(func.sum(Impression.developer_share), 0),
+        )
         .where(Impression.app_id == app_id, Impression.billed_day >= start, Impression.billed_day <= end)
         .group_by(Impression.unit_id, Impression.billed_day)
     ).all()

@@ -27,16 +27,28 @@ class Reward(BaseModel):
 
 
 class AdUnitIn(Strict):
-    id: str | None = Field(default=None, pattern=r"^au_[a-z0-9_]{3,28}$", description="optional stable id to ship in the package; made up if absent")
+    id: str | None = Field(
+        default=None,
+        pattern=r"^au_[a-z0-9_]{3,28}$",
+        description="optional stable id to ship in the package; made up if absent",
+    )
     name: str = Field(min_length=1, max_length=60, pattern=PRINTABLE)
     kind: Literal["rewarded", "interstitial"]
     reward: Reward | None = Field(default=None, description="rewarded units only: what watching earns")
     verify_url: str | None = Field(
-        default=None, max_length=500, description="called, signed, for every reward earned: https to a public address (loopback and http only where the platform allows them, in development)"
+        default=None,
+        max_length=500,
+        description="called, signed, for every reward earned: https to a public address (loopback and http only where the platform allows them, in development)",
     )
-    floor_cpm: int = Field(default=0, ge=0, le=MAX_CPM, description="the lowest price per thousand impressions, micros of USD")
-    min_watch_seconds: int | None = Field(default=None, ge=1, le=300, description="rewarded only; default 15 (or the whole ad if shorter)")
-    min_interval_seconds: int | None = Field(default=None, ge=0, le=86_400, description="interstitial only: per person in this app; default 60")
+    floor_cpm: int = Field(
+        default=0, ge=0, le=MAX_CPM, description="the lowest price per thousand impressions, micros of USD"
+    )
+    min_watch_seconds: int | None = Field(
+        default=None, ge=1, le=300, description="rewarded only; default 15 (or the whole ad if shorter)"
+    )
+    min_interval_seconds: int | None = Field(
+        default=None, ge=0, le=86_400, description="interstitial only: per person in this app; default 60"
+    )
     active: bool = True
 
 
@@ -128,7 +140,9 @@ class AdRequestIn(Strict):
     app_id: str = Field(max_length=40, pattern=ID)
     unit_id: str = Field(max_length=32, pattern=ID)
     launch_id: str | None = Field(default=None, max_length=32)
-    market: str | None = Field(default=None, max_length=2, description="the person's country; by default from Accept-Language")
+    market: str | None = Field(
+        default=None, max_length=2, description="the person's country; by default from Accept-Language"
+    )
 
 
 class CreativeOut(BaseModel):
@@ -206,7 +220,9 @@ class FrequencyCap(BaseModel):
 class CampaignFields(Strict):
     name: str = Field(min_length=1, max_length=80)
     status: Literal["active", "paused"] = "active"
-    bid_cpm: int = Field(default=0, ge=0, le=MAX_CPM, description="micros of USD per thousand impressions; a $5.00 CPM is 5000000")
+    bid_cpm: int = Field(
+        default=0, ge=0, le=MAX_CPM, description="micros of USD per thousand impressions; a $5.00 CPM is 5000000"
+    )
     total_budget: int | None = Field(default=None, ge=1, le=MAX_MICROS)
     daily_budget: int | None = Field(default=None, ge=1, le=MAX_MICROS)
     categories: list[str] = Field(default_factory=list, max_length=250)
@@ -255,7 +271,9 @@ class CreativeIn(Strict):
     title: str = Field(min_length=1, max_length=80)
     width: int = Field(ge=1, le=10_000)
     height: int = Field(ge=1, le=10_000)
-    duration_ms: int | None = Field(default=None, ge=1_000, le=600_000, description="required for videos; images default to 5000")
+    duration_ms: int | None = Field(
+        default=None, ge=1_000, le=600_000, description="required for videos; images default to 5000"
+    )
 
 
 class CreativeAdminOut(BaseModel):

@@ -31,8 +31,8 @@ from openminis.catalog import service as catalog
 from openminis.creators import attribution
 from openminis.db import utcnow
 from openminis.errors import InvalidArgument, NotFound, PlatformError
-from openminis.ratelimit import Rate
 from openminis.payments.models import PaymentSettings
+from openminis.ratelimit import Rate
 from openminis.wallet import service as ledger
 from openminis.wallet.service import InsufficientFunds, Leg
 
@@ -131,7 +131,10 @@ class AdServer:
             self._rebuilding.acquire()
         try:
             if self._index is None or self._stale(self._index):
-                generation, today = auction.generation(), self.clock().date()  # read first: a change during the load is not missed
+                generation, today = (
+                    auction.generation(),
+                    self.clock().date(),
+                )  # read first: a change during the load is not missed
                 campaigns = demand.live_campaigns(session, today)
                 self._units = {}
                 self._index = LiveIndex(campaigns, generation, time.monotonic(), today)
@@ -153,9 +156,16 @@ class AdServer:
             if unit is None:
                 return None
             found = LiveUnit(
-                id=unit.id, app_id=unit.app_id, category=catalog.get_app(session, unit.app_id).category, kind=unit.kind, active=unit.active,
-                floor_cpm=unit.floor_cpm, min_watch_ms=(unit.min_watch_seconds or 0) * 1000, min_interval_seconds=unit.min_interval_seconds or 0,
-                reward_type=unit.reward_type, reward_amount=unit.reward_amount,
+                id=unit.id,
+                app_id=unit.app_id,
+                category=catalog.get_app(session, unit.app_id).category,
+                kind=unit.kind,
+                active=unit.active,
+                floor_cpm=unit.floor_cpm,
+                min_watch_ms=(unit.min_watch_seconds or 0) * 1000,
+                min_interval_seconds=unit.min_interval_seconds or 0,
+                reward_type=unit.reward_type,
+                reward_amount=unit.reward_amount,
             )
             self._units[unit_id] = found
         return found
@@ -183,7 +193,9 @@ def billed_by_ip_key(ip: str) -> str:
 def _caps(server: AdServer, user_id: str, ip: str | None) -> list[tuple[str, str, Rate]]:
     """(reason, limiter key, rate) of the caps on billed impressions that apply to this request."""
     settings = server.settings
-    caps = [(invalid_traffic.PERSON_CAP, billed_by_person_key(user_id), Rate.parse(settings.rate_ad_impressions_per_person))]
+    caps = [
+        (invalid_traffic.PERSON_CAP, billed_by_person_key(user_id), Rate.parse(settings.rate_ad_impressions_per_person))
+    ]
     if ip is not None:
         caps.append((invalid_traffic.IP_CAP, billed_by_ip_key(ip), Rate.parse(settings.rate_ad_impressions_per_ip)))
     return caps
@@ -200,7 +212,15 @@ class Decision:
 
 
 def request_ad(
-    session: Session, server: AdServer, *, user_id: str, app_id: str, unit_id: str, launch_id: str | None = None, market: str | None = None, ip: str | None = None,
+    session: Session,
+    server: AdServer,
+    *,
+    user_id: str,
+    app_id: str,
+    unit_id: str,
+    launch_id: str | None = None,
+    market: str | None = None,
+    ip: str | None = None,
 ) -> Decision:
     """Run the auction for one of the app's units and keep the decision (not yet billed). A person
     or address already at its cap of billed impressions gets no decision (FREQUENCY_CAPPED, 429)."""
@@ -216,23 +236,31 @@ def request_ad(
     for _reason, key, rate in _caps(server, user_id, ip):
         capped = limiter.peek(key, rate)
         if not capped.allowed:
-            raise ImpressionsCapped(f"no more ads for now; retry after {capped.retry_after:.0f} s", retry_after=capped.retry_after)
+            raise ImpressionsCapped(
+                f"no more ads for now; retry after {capped.retry_after:.0f} s", retry_after=capped.retry_after
+            )
     if unit.kind == "interstitial" and unit.min_interval_seconds:
         wait = limiter.peek(interval_key(app_id, user_id), Rate(1, float(unit.min_interval_seconds)))
         if not wait.allowed:
-            raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago; retry after {wait.retry_after:.0f} s")
+            raise IntervalNotElapsed(
+                f"this app showed an interstitial less than {unit.min_interval_seconds} s ago; retry after {wait.retry_after:.0f} s"
+            )
     now = server.clock()
     server.events.record("ad_request", app_id=app_id, user_id=user_id, unit_id=unit.id, launch_id=launch_id, at=now)
     if not unit.active:
         raise NoFill("this ad unit is paused")
 
     def allowed(campaign) -> bool:
-        return campaign.frequency is None or limiter.peek(frequency_key(campaign.id, user_id), campaign.frequency).allowed
+        return (
+            campaign.frequency is None or limiter.peek(frequency_key(campaign.id, user_id), campaign.frequency).allowed
+        )
 
     outcome = index.auction(unit.kind, unit.category, market, unit.floor_cpm, allowed)
     if outcome.campaign is None:
         if outcome.capped:
-            raise FrequencyCapped("every ad that could fill this request was already shown to this person as often as its campaign allows")
+            raise FrequencyCapped(
+                "every ad that could fill this request was already shown to this person as often as its campaign allows"
+            )
         raise NoFill("no ad is available for this request")
     campaign = outcome.campaign
     creative = random.choice(campaign.creatives(unit.kind))
@@ -244,14 +272,44 @@ def request_ad(
     session.execute(
         DECIDE,
         {
-            "id": ad_id, "app_id": app_id, "unit_id": unit.id, "campaign_id": campaign.id, "creative_id": creative.id, "user_id": user_id,
-            "launch_id": launch_id, "format": unit.kind, "house": campaign.house, "price_cpm": outcome.price_cpm, "price": outcome.price,
-            "developer_share": 0, "platform_share": 0, "min_watch_ms": min_watch_ms, "status": "decided", "decided_at": now, "rewarded": False,
+            "id": ad_id,
+            "app_id": app_id,
+            "unit_id": unit.id,
+            "campaign_id": campaign.id,
+            "creative_id": creative.id,
+            "user_id": user_id,
+            "launch_id": launch_id,
+            "format": unit.kind,
+            "house": campaign.house,
+            "price_cpm": outcome.price_cpm,
+            "price": outcome.price,
+            "developer_share": 0,
+            "platform_share": 0,
+            "min_watch_ms": min_watch_ms,
+            "status": "decided",
+            "decided_at": now,
+            "rewarded": False,
         },
     )
     session.commit()
-    server.events.record("ad_fill", app_id=app_id, user_id=user_id, unit_id=unit.id, ad_id=ad_id, campaign_id=campaign.id, launch_id=launch_id, at=now)
-    return Decision(ad_id, unit.kind, min_watch_ms, creative, campaign.advertiser, (unit.reward_type, unit.reward_amount) if rewarded else None)
+    server.events.record(
+        "ad_fill",
+        app_id=app_id,
+        user_id=user_id,
+        unit_id=unit.id,
+        ad_id=ad_id,
+        campaign_id=campaign.id,
+        launch_id=launch_id,
+        at=now,
+    )
+    return Decision(
+        ad_id,
+        unit.kind,
+        min_watch_ms,
+        creative,
+        campaign.advertiser,
+        (unit.reward_type, unit.reward_amount) if rewarded else None,
+    )
 
 
 def _own(session: Session, ad_id: str, user_id: str) -> Impression:
@@ -262,7 +320,11 @@ def _own(session: Session, ad_id: str, user_id: str) -> Impression:
 
 
 def _refuse(session: Session, impression: Impression, now: datetime) -> None:
-    session.execute(update(Impression).where(Impression.id == impression.id, Impression.status == "decided").values(status="refused", ended_at=now))
+    session.execute(
+        update(Impression)
+        .where(Impression.id == impression.id, Impression.status == "decided")
+        .values(status="refused", ended_at=now)
+    )
     session.commit()
 
 
@@ -287,7 +349,15 @@ def _invalid(session: Session, impression: Impression, reason: str, now: datetim
         raise
 
 
-def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id: str, show_token: str | None = None, ip: str | None = None) -> Impression:
+def start_impression(
+    session: Session,
+    server: AdServer,
+    *,
+    user_id: str,
+    ad_id: str,
+    show_token: str | None = None,
+    ip: str | None = None,
+) -> Impression:
     """The host started showing the ad: bill it, once, if the host's ad player showed it (its show
     token) and neither the person nor their address is over its cap of billed impressions. If the
     budget (or the advertiser's funds) ran out since the decision, nothing is billed and the answer
@@ -295,7 +365,12 @@ def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id:
     impression = _own(session, ad_id, user_id)
     now = server.clock()
     token = show_tokens.check(
-        server.platform.secret, show_token, ad_id=impression.id, user_id=user_id, now=now, ttl=timedelta(seconds=server.settings.ads_show_token_ttl_seconds)
+        server.platform.secret,
+        show_token,
+        ad_id=impression.id,
+        user_id=user_id,
+        now=now,
+        ttl=timedelta(seconds=server.settings.ads_show_token_ttl_seconds),
     )
     if isinstance(token, str):
         if impression.status in ("decided", "shown"):
@@ -318,8 +393,15 @@ def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id:
         if not capped.allowed:
             _refuse(session, impression, now)
             _invalid(session, impression, reason, now)
-            raise ImpressionsCapped(f"no more ads for now; retry after {capped.retry_after:.0f} s", retry_after=capped.retry_after)
-    if campaign.frequency_count and not limiter.hit(frequency_key(campaign.id, user_id), Rate(campaign.frequency_count, float(campaign.frequency_seconds))).allowed:
+            raise ImpressionsCapped(
+                f"no more ads for now; retry after {capped.retry_after:.0f} s", retry_after=capped.retry_after
+            )
+    if (
+        campaign.frequency_count
+        and not limiter.hit(
+            frequency_key(campaign.id, user_id), Rate(campaign.frequency_count, float(campaign.frequency_seconds))
+        ).allowed
+    ):
         _refuse(session, impression, now)
         raise FrequencyCapped("this person already saw this campaign as often as it allows")
     unit = server.unit(session, impression.unit_id)
@@ -329,8 +411,18 @@ def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id:
             raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
     share = inventory.developer_share_bps(session, impression.app_id, server.settings.ads_developer_share_bps)
     try:
-        developer, platform = billing.claim(session, impression, now=now, developer_share_bps=share, show_token=token.nonce)
-        billing.bill(session, impression, campaign, day=now.date(), developer=developer, platform=platform, advertiser_id=campaign.advertiser_id)
+        developer, platform = billing.claim(
+            session, impression, now=now, developer_share_bps=share, show_token=token.nonce
+        )
+        billing.bill(
+            session,
+            impression,
+            campaign,
+            day=now.date(),
+            developer=developer,
+            platform=platform,
+            advertiser_id=campaign.advertiser_id,
+        )
         session.commit()
     except billing.NotDecided:
         session.rollback()
@@ -346,9 +438,25 @@ def start_impression(session: Session, server: AdServer, *, user_id: str, ad_id:
     except BaseException:
         session.rollback()
         raise
-    for name, value in (("status", "shown"), ("shown_at", now), ("billed_day", now.date()), ("developer_share", developer), ("platform_share", platform), ("show_token", token.nonce)):
+    for name, value in (
+        ("status", "shown"),
+        ("shown_at", now),
+        ("billed_day", now.date()),
+        ("developer_share", developer),
+        ("platform_share", platform),
+        ("show_token", token.nonce),
+    ):
         set_committed_value(impression, name, value)
-    server.events.record("ad_impression", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=campaign.id, launch_id=impression.launch_id, at=now)
+    server.events.record(
+        "ad_impression",
+        app_id=impression.app_id,
+        user_id=user_id,
+        unit_id=impression.unit_id,
+        ad_id=impression.id,
+        campaign_id=campaign.id,
+        launch_id=impression.launch_id,
+        at=now,
+    )
     return impression
 
 
@@ -373,7 +481,9 @@ def _earned(impression: Impression, now: datetime, *, watched_ms: int, visible: 
     return None
 
 
-def complete(session: Session, server: AdServer, *, user_id: str, ad_id: str, watched_ms: int, visible: bool) -> Completion:
+def complete(
+    session: Session, server: AdServer, *, user_id: str, ad_id: str, watched_ms: int, visible: bool
+) -> Completion:
     """The ad ran to its end (or to the minimum watch). Decided once: a retried report returns the
     first answer, so a reward is granted exactly once."""
     impression = _own(session, ad_id, user_id)
@@ -382,7 +492,9 @@ def complete(session: Session, server: AdServer, *, user_id: str, ad_id: str, wa
     if impression.status != "shown":
         return _completed(session, impression)
     now = server.clock()
-    reason = _earned(impression, now, watched_ms=watched_ms, visible=visible, grace_ms=server.settings.ads_clock_grace_ms)
+    reason = _earned(
+        impression, now, watched_ms=watched_ms, visible=visible, grace_ms=server.settings.ads_clock_grace_ms
+    )
     claimed = session.execute(
         update(Impression)
         .where(Impression.id == impression.id, Impression.status == "shown")
@@ -403,37 +515,73 @@ def complete(session: Session, server: AdServer, *, user_id: str, ad_id: str, wa
         session.rollback()
         raise
     server.events.record(
-        "ad_complete", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=impression.campaign_id,
-        launch_id=impression.launch_id, duration_ms=watched_ms, at=now,
+        "ad_complete",
+        app_id=impression.app_id,
+        user_id=user_id,
+        unit_id=impression.unit_id,
+        ad_id=impression.id,
+        campaign_id=impression.campaign_id,
+        launch_id=impression.launch_id,
+        duration_ms=watched_ms,
+        at=now,
     )
     if touch is not None:
         attribution.report(
-            server.conversions, "rewarded", app_id=impression.app_id, user_id=user_id, touch=touch, revenue=impression.developer_share, currency=USD_MICROS
+            server.conversions,
+            "rewarded",
+            app_id=impression.app_id,
+            user_id=user_id,
+            touch=touch,
+            revenue=impression.developer_share,
+            currency=USD_MICROS,
         )
     return Completion(rewarded=reason is None, grant=grant, reason=reason)
 
 
-def _pay_creator(session: Session, impression: Impression, now: datetime, *, window: timedelta) -> attribution.Attribution:
+def _pay_creator(
+    session: Session, impression: Impression, now: datetime, *, window: timedelta
+) -> attribution.Attribution:
     """A completed rewarded ad is a conversion: kept with its attribution, and the creator who
     brought the person gets their commission on the app's share of the ad's price, in a transfer
     of its own (the price itself was moved when the ad was shown)."""
     try:
-        touch = attribution.attribute(session, user_id=impression.user_id, app_id=impression.app_id, launch_id=impression.launch_id, at=now, window=window)
+        touch = attribution.attribute(
+            session,
+            user_id=impression.user_id,
+            app_id=impression.app_id,
+            launch_id=impression.launch_id,
+            at=now,
+            window=window,
+        )
     except InvalidArgument:
         # The host names the launch an ad ran in, unchecked when the ad was requested; a wrong one
         # loses the source, not the reward.
-        touch = attribution.attribute(session, user_id=impression.user_id, app_id=impression.app_id, launch_id=None, at=now, window=window)
+        touch = attribution.attribute(
+            session, user_id=impression.user_id, app_id=impression.app_id, launch_id=None, at=now, window=window
+        )
     settings = session.get(PaymentSettings, impression.app_id)
     bps = settings.creator_commission_bps if settings is not None else attribution.DEFAULT_COMMISSION_BPS
     commission = attribution.commission(impression.developer_share, bps, touch)
     ref = f"ad:{impression.id}"
     attribution.record(
-        session, kind="ad_reward", ref=ref, app_id=impression.app_id, user_id=impression.user_id, attribution=touch, currency=USD_MICROS,
-        revenue=impression.developer_share, developer_net=impression.developer_share, commission=commission, at=now,
+        session,
+        kind="ad_reward",
+        ref=ref,
+        app_id=impression.app_id,
+        user_id=impression.user_id,
+        attribution=touch,
+        currency=USD_MICROS,
+        revenue=impression.developer_share,
+        developer_net=impression.developer_share,
+        commission=commission,
+        at=now,
     )
     if commission:
         ledger.transfer(
-            session, key=f"{ref}:commission", kind="creator_commission", currency=USD_MICROS,
+            session,
+            key=f"{ref}:commission",
+            kind="creator_commission",
+            currency=USD_MICROS,
             legs=[
                 Leg(ledger.account_id(session, APP_AD_EARNINGS, impression.app_id, USD_MICROS), -commission),
                 *attribution.creator_leg(session, touch, commission, USD_MICROS),
@@ -456,11 +604,22 @@ def click(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> st
     if impression.shown_at is None:
         raise NotShown("this ad was not shown")
     now = server.clock()
-    first = session.execute(update(Impression).where(Impression.id == impression.id, Impression.clicked_at.is_(None)).values(clicked_at=now)).rowcount
+    first = session.execute(
+        update(Impression).where(Impression.id == impression.id, Impression.clicked_at.is_(None)).values(clicked_at=now)
+    ).rowcount
     url = session.get(Creative, impression.creative_id).click_url
     session.commit()
     if first:
-        server.events.record("ad_click", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=impression.campaign_id, launch_id=impression.launch_id, at=now)
+        server.events.record(
+            "ad_click",
+            app_id=impression.app_id,
+            user_id=user_id,
+            unit_id=impression.unit_id,
+            ad_id=impression.id,
+            campaign_id=impression.campaign_id,
+            launch_id=impression.launch_id,
+            at=now,
+        )
     return url
 
 
@@ -469,11 +628,20 @@ def close(session: Session, server: AdServer, *, user_id: str, ad_id: str, watch
     impression = _own(session, ad_id, user_id)
     now = server.clock()
     closed = session.execute(
-        update(Impression).where(Impression.id == impression.id, Impression.status.in_(("decided", "shown"))).values(status="closed", ended_at=now, watched_ms=watched_ms)
+        update(Impression)
+        .where(Impression.id == impression.id, Impression.status.in_(("decided", "shown")))
+        .values(status="closed", ended_at=now, watched_ms=watched_ms)
     ).rowcount
     session.commit()
     if closed:
         server.events.record(
-            "ad_close", app_id=impression.app_id, user_id=user_id, unit_id=impression.unit_id, ad_id=impression.id, campaign_id=impression.campaign_id,
-            launch_id=impression.launch_id, duration_ms=watched_ms, at=now,
+            "ad_close",
+            app_id=impression.app_id,
+            user_id=user_id,
+            unit_id=impression.unit_id,
+            ad_id=impression.id,
+            campaign_id=impression.campaign_id,
+            launch_id=impression.launch_id,
+            duration_ms=watched_ms,
+            at=now,
         )

@@ -44,7 +44,9 @@ def issue(secret: str, *, ad_id: str, user_id: str, now: datetime) -> str:
     return f"{issued_ms}.{nonce}.{_mac(secret, ad_id, user_id, issued_ms, nonce)}"
 
 
-def check(secret: str, token: str | None, *, ad_id: str, user_id: str, now: datetime, ttl: timedelta) -> ShowToken | str:
+def check(
+    secret: str, token: str | None, *, ad_id: str, user_id: str, now: datetime, ttl: timedelta
+) -> ShowToken | str:
     """The token when it is good for this ad and person now; else why not (NO_TOKEN, BAD_TOKEN, EXPIRED_TOKEN)."""
     if not token:
         return NO_TOKEN

@@ -34,15 +34,24 @@ def _new_key(now: datetime) -> SigningKey:
     private = ec.generate_private_key(ec.SECP256R1())
     return SigningKey(
         kid="rk_" + secrets.token_hex(8),
-        private_key_pem=private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode(),
-        public_key_pem=private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
+        private_key_pem=private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode(),
+        public_key_pem=private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),
         created_at=now,
     )
 
 
 def current_key(session: Session) -> SigningKey:
     """The key that signs now, made on first use (in its own commit, before the caller's work)."""
-    key = session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)).order_by(SigningKey.created_at.desc(), SigningKey.kid.desc()).limit(1))
+    key = session.scalar(
+        select(SigningKey)
+        .where(SigningKey.retired_at.is_(None))
+        .order_by(SigningKey.created_at.desc(), SigningKey.kid.desc())
+        .limit(1)
+    )
     if key is None:
         # Two first users may each make one; both are listed, the newer signs. Harmless.
         # End the read first: in a GET's read session on SQLite, a write after another request's
@@ -69,7 +78,13 @@ def public_keys(session: Session, retention: timedelta) -> list[SigningKey]:
     """The keys a verifier should accept: the current one and those retired within ``retention``."""
     current_key(session)
     since = utcnow() - retention
-    return list(session.scalars(select(SigningKey).where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > since)).order_by(SigningKey.created_at.desc(), SigningKey.kid)))
+    return list(
+        session.scalars(
+            select(SigningKey)
+            .where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > since))
+            .order_by(SigningKey.created_at.desc(), SigningKey.kid)
+        )
+    )
 
 
 def _private(key: SigningKey) -> ec.EllipticCurvePrivateKey:

@@ -95,9 +95,14 @@ def activity(store: EventStore, *, app_id: str | None, first: date, last: date, 
     first_day, end_day = (start.date() - EPOCH).days, (end.date() - EPOCH).days
     app = [app_id] if app_id is not None else []
     active_sql, cohorts_sql = queries(one_app=app_id is not None)
-    active = {int(day): (int(count), int(new)) for day, count, new in store.query(active_sql, [end, *app, first_day, end_day])}
+    active = {
+        int(day): (int(count), int(new)) for day, count, new in store.query(active_sql, [end, *app, first_day, end_day])
+    }
     # A cohort's returns are read up to the last horizon after the period.
-    returns = {int(row[0]): [int(value) for value in row[1:]] for row in store.query(cohorts_sql, [end + timedelta(days=max(HORIZONS)), *app, first_day, end_day])}
+    returns = {
+        int(row[0]): [int(value) for value in row[1:]]
+        for row in store.query(cohorts_sql, [end + timedelta(days=max(HORIZONS)), *app, first_day, end_day])
+    }
     days, cohorts = [], []
     for number in range(first_day, end_day):
         day = EPOCH + timedelta(days=number)
@@ -107,10 +112,25 @@ def activity(store: EventStore, *, app_id: str | None, first: date, last: date, 
         known = [value if day + timedelta(days=n) <= today else None for n, value in zip(HORIZONS, came_back)]
         rates = [ratio(value, size) if value is not None else None for value in known]
         cohorts.append(Cohort(day, size, *known, *rates))
-    return Activity(app_id=app_id, first=first, last=last, days=days, cohorts=cohorts, average_active=sum(d.active for d in days) / len(days))
+    return Activity(
+        app_id=app_id,
+        first=first,
+        last=last,
+        days=days,
+        cohorts=cohorts,
+        average_active=sum(d.active for d in days) / len(days),
+    )
 
 
-def report(session: Session, store: EventStore, *, app_id: str | None, first: date | None, last: date | None, today: date | None = None) -> Activity:
+def report(
+    session: Session,
+    store: EventStore,
+    *,
+    app_id: str | None,
+    first: date | None,
+    last: date | None,
+    today: date | None = None,
+) -> Activity:
     """Activity as the CLI and the APIs ask for it: UTC days both included (``last`` by default
     today, ``first`` by default making it 30 days), the app checked."""
     if app_id is not None and not catalog.app_exists(session, app_id):

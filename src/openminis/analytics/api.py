@@ -50,7 +50,12 @@ def ingest_events(
     if user is None:
         raise SessionRequired("events need the person's session cookie")
     settings = platform.settings
-    enforce(platform.limiter, f"events:person:{user.id}", limits.rate(settings.rate_event_batches_per_person), what="event batches")
+    enforce(
+        platform.limiter,
+        f"events:person:{user.id}",
+        limits.rate(settings.rate_event_batches_per_person),
+        what="event batches",
+    )
     known: dict[str, bool] = {}
 
     def app_exists(app_id: str) -> bool:

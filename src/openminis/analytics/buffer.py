@@ -19,7 +19,9 @@ log = logging.getLogger("openminis.analytics")
 
 
 class EventBuffer:
-    def __init__(self, store: Callable[[], EventStore], columns: tuple[str, ...], *, batch: int = 5_000, max_wait: float = 0.5):
+    def __init__(
+        self, store: Callable[[], EventStore], columns: tuple[str, ...], *, batch: int = 5_000, max_wait: float = 0.5
+    ):
         self.store, self.columns, self.batch, self.max_wait = store, columns, batch, max_wait
         self._rows: list[tuple] = []
         self._lock = threading.Lock()

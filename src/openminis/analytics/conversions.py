@@ -16,7 +16,19 @@ from openminis.analytics.buffer import EventBuffer
 from openminis.analytics.store import EventStore
 
 CONVERSION_TYPES = ("paid", "unlock", "rewarded", "refund")
-COLUMNS = ("type", "app_id", "user_id", "launch_id", "source", "ts", "received_at", "post_id", "creator_id", "revenue", "currency")
+COLUMNS = (
+    "type",
+    "app_id",
+    "user_id",
+    "launch_id",
+    "source",
+    "ts",
+    "received_at",
+    "post_id",
+    "creator_id",
+    "revenue",
+    "currency",
+)
 
 
 class ConversionEvents(EventBuffer):
@@ -24,8 +36,18 @@ class ConversionEvents(EventBuffer):
         super().__init__(store, COLUMNS, batch=batch, max_wait=max_wait)
 
     def record(
-        self, type: str, *, app_id: str, user_id: str, launch_id: str | None, source: str | None, post_id: str | None,
-        creator_id: str | None, revenue: int, currency: str, at: datetime | None = None,
+        self,
+        type: str,
+        *,
+        app_id: str,
+        user_id: str,
+        launch_id: str | None,
+        source: str | None,
+        post_id: str | None,
+        creator_id: str | None,
+        revenue: int,
+        currency: str,
+        at: datetime | None = None,
     ) -> None:
         if type not in CONVERSION_TYPES:
             raise ValueError(f"a conversion event is one of {CONVERSION_TYPES}")

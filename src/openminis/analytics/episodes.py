@@ -52,17 +52,29 @@ class Watching:
     episodes: list[EpisodeLine]  # every episode of the series, in order
 
 
-def report(session: Session, store: EventStore, *, app_id: str, series_id: str, first: date | None, last: date | None) -> Watching:
+def report(
+    session: Session, store: EventStore, *, app_id: str, series_id: str, first: date | None, last: date | None
+) -> Watching:
     """The series' episodes over whole UTC days (``last`` by default today, ``first`` making it
     30 days); the series must be the app's."""
     series = dramas.owned_series(session, app_id, series_id)
     numbers = [episode.number for episode in dramas.episodes(session, series_id)]
     first, last = days_asked(first, last, default_days=DEFAULT_DAYS, today=datetime.now(UTC).date())
     start, end = period(first, last)
-    counts = {int(number): (int(plays), int(viewers), int(completes)) for number, plays, viewers, completes in store.query(QUERY, [app_id, series_id, start, end])}
+    counts = {
+        int(number): (int(plays), int(viewers), int(completes))
+        for number, plays, viewers, completes in store.query(QUERY, [app_id, series_id, start, end])
+    }
     audience = counts.get(numbers[0], (0, 0, 0))[1] if numbers else 0
     lines = []
     for number in numbers:
         plays, viewers, completes = counts.get(number, (0, 0, 0))
         lines.append(EpisodeLine(number, plays, viewers, completes, ratio(completes, plays), ratio(viewers, audience)))
-    return Watching(series_id=series.id, title=series.title, first=first, last=last, free_episodes=series.free_episodes, episodes=lines)
+    return Watching(
+        series_id=series.id,
+        title=series.title,
+        first=first,
+        last=last,
+        free_episodes=series.free_episodes,
+        episodes=lines,
+    )

@@ -74,13 +74,30 @@ class FunnelLine:
 
     @classmethod
     def from_row(cls, key: str | None, row: tuple) -> FunnelLine:
-        exposure, click, launch, ready, paid, rewarded, active, converted_persons, paying, coins, micros = (int(value) for value in row)
+        exposure, click, launch, ready, paid, rewarded, active, converted_persons, paying, coins, micros = (
+            int(value) for value in row
+        )
         converted = paid + rewarded
         return cls(
-            key=key, exposure=exposure, click=click, launch=launch, ready=ready, converted=converted, paid=paid, rewarded=rewarded,
-            click_rate=ratio(click, exposure), launch_rate=ratio(launch, click), ready_rate=ratio(ready, launch),
-            conversion_rate=ratio(converted, ready), active_persons=active, converted_persons=converted_persons, paying_persons=paying,
-            revenue_coins=coins, ad_revenue_usd_micros=micros, arpu=ratio(coins, active), arppu=ratio(coins, paying),
+            key=key,
+            exposure=exposure,
+            click=click,
+            launch=launch,
+            ready=ready,
+            converted=converted,
+            paid=paid,
+            rewarded=rewarded,
+            click_rate=ratio(click, exposure),
+            launch_rate=ratio(launch, click),
+            ready_rate=ratio(ready, launch),
+            conversion_rate=ratio(converted, ready),
+            active_persons=active,
+            converted_persons=converted_persons,
+            paying_persons=paying,
+            revenue_coins=coins,
+            ad_revenue_usd_micros=micros,
+            arpu=ratio(coins, active),
+            arppu=ratio(coins, paying),
         )
 
 
@@ -124,11 +141,19 @@ def funnel(store: EventStore, *, app_id: str | None, start: datetime, end: datet
     params: list = [start, end] + ([app_id] if app_id is not None else [])
     rows = store.query(query(by=by, one_app=app_id is not None), params)
     lines = [FunnelLine.from_row(row[1], row[2:]) for row in rows if not row[0]]
-    return Funnel(app_id=app_id, by=by, start=start, end=end, lines=lines, total=FunnelLine.from_row(None, rows[-1][2:]))
+    return Funnel(
+        app_id=app_id, by=by, start=start, end=end, lines=lines, total=FunnelLine.from_row(None, rows[-1][2:])
+    )
 
 
 def report(
-    session: Session, store: EventStore, *, app_id: str | None, first: date | None, last: date | None, by: str = "source",
+    session: Session,
+    store: EventStore,
+    *,
+    app_id: str | None,
+    first: date | None,
+    last: date | None,
+    by: str = "source",
     pending: EventBuffer | None = None,
 ) -> Funnel:
     """The funnel as the CLI and the APIs ask for it: UTC days both included (``last`` by default

@@ -59,12 +59,18 @@ class FunnelOut(BaseModel):
 
 @router.get("/reports/funnel", response_model=FunnelOut)
 def funnel_report(
-    by: str = By, first: UtcDay | None = From, last: UtcDay | None = To,
-    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    by: str = By,
+    first: UtcDay | None = From,
+    last: UtcDay | None = To,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> FunnelOut:
     """The app's funnel, exposure -> click -> launch -> ready -> paid or rewarded, per group, with
     revenue, ARPU and ARPPU, over whole UTC days (at most 366)."""
-    result = funnel.report(session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions)
+    result = funnel.report(
+        session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions
+    )
     return FunnelOut.model_validate(result)
 
 
@@ -103,8 +109,11 @@ class ActivityOut(BaseModel):
 
 @router.get("/reports/activity", response_model=ActivityOut)
 def activity_report(
-    first: UtcDay | None = ActivityFrom, last: UtcDay | None = To,
-    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    first: UtcDay | None = ActivityFrom,
+    last: UtcDay | None = To,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> ActivityOut:
     """The app's daily active, new and returning people, and D1, D7 and D30 retention of each
     day's new people, over whole UTC days (at most 366)."""
@@ -135,9 +144,15 @@ class WatchingOut(BaseModel):
 
 @router.get("/reports/episodes", response_model=WatchingOut)
 def episodes_report(
-    series_id: str = Query(max_length=32, description="one of the app's series"), first: UtcDay | None = ActivityFrom, last: UtcDay | None = To,
-    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    series_id: str = Query(max_length=32, description="one of the app's series"),
+    first: UtcDay | None = ActivityFrom,
+    last: UtcDay | None = To,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> WatchingOut:
     """How far people watch one of the app's drama series in the host's player: per episode, plays,
     viewers, completion and reach (the drop-off curve), over whole UTC days (at most 366)."""
-    return WatchingOut.model_validate(episodes.report(session, platform.events, app_id=app_id, series_id=series_id, first=first, last=last))
+    return WatchingOut.model_validate(
+        episodes.report(session, platform.events, app_id=app_id, series_id=series_id, first=first, last=last)
+    )

@@ -20,18 +20,26 @@ AnyApp = Query(default=None, max_length=40, description="one app (default: every
 @router.get("/funnel", response_model=FunnelOut)
 def funnel_report(
     app_id: str | None = AnyApp,
-    by: str = By, first: date | None = From, last: date | None = To,
-    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    by: str = By,
+    first: date | None = From,
+    last: date | None = To,
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> FunnelOut:
     """The funnel of one app or of every app (``by=app`` compares them), over whole UTC days."""
-    result = funnel.report(session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions)
+    result = funnel.report(
+        session, platform.events, app_id=app_id, first=first, last=last, by=by, pending=platform.conversions
+    )
     return FunnelOut.model_validate(result)
 
 
 @router.get("/activity", response_model=ActivityOut)
 def activity_report(
-    app_id: str | None = AnyApp, first: date | None = ActivityFrom, last: date | None = To,
-    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    app_id: str | None = AnyApp,
+    first: date | None = ActivityFrom,
+    last: date | None = To,
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> ActivityOut:
     """Daily active, new and returning people and cohort retention, of one app or of every app."""
     return ActivityOut.model_validate(activity.report(session, platform.events, app_id=app_id, first=first, last=last))

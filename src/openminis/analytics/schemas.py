@@ -7,7 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 # play / complete: a creator post's video started / was watched to its end (they carry post_id).
 # episode_play / episode_complete: the same for a drama episode in the host's player (series_id
 # and episode).
-EventType = Literal["exposure", "click", "launch", "ready", "session_end", "play", "complete", "episode_play", "episode_complete"]
+EventType = Literal[
+    "exposure", "click", "launch", "ready", "session_end", "play", "complete", "episode_play", "episode_complete"
+]
 
 
 class EventIn(BaseModel):
@@ -25,7 +27,9 @@ class EventIn(BaseModel):
     prewarmed: bool | None = None
     post_id: str | None = Field(default=None, pattern=r"^pst_[0-9a-f]{20}$")  # the creator post the event is about
     creator_id: str | None = Field(default=None, max_length=32)
-    series_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$")  # the drama series an episode event is about
+    series_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$"
+    )  # the drama series an episode event is about
     episode: int | None = Field(default=None, ge=1, le=10_000)  # its episode number
 
 

@@ -55,16 +55,34 @@ def ingest(
             rejected.append(Rejection(index=index, reason=reason))
             continue
         ts = datetime.fromtimestamp(event.ts / 1000, UTC)
-        rows.append((
-            event.type, event.app_id, user_id, event.launch_id, event.source, ts, now, event.load_ms, event.duration_ms, event.prewarmed,
-            event.post_id, event.creator_id, event.series_id, event.episode,
-        ))
+        rows.append(
+            (
+                event.type,
+                event.app_id,
+                user_id,
+                event.launch_id,
+                event.source,
+                ts,
+                now,
+                event.load_ms,
+                event.duration_ms,
+                event.prewarmed,
+                event.post_id,
+                event.creator_id,
+                event.series_id,
+                event.episode,
+            )
+        )
         indexes.append(index)
     if within_app_rate is not None and rows:
         counts = Counter(row[1] for row in rows)
         over = {app_id for app_id, count in counts.items() if not within_app_rate(app_id, count)}
         if over:
-            rejected += [Rejection(index=i, reason="app_id: too many events for this app; retry later") for i, row in zip(indexes, rows) if row[1] in over]
+            rejected += [
+                Rejection(index=i, reason="app_id: too many events for this app; retry later")
+                for i, row in zip(indexes, rows)
+                if row[1] in over
+            ]
             rejected.sort(key=lambda rejection: rejection.index)
             rows = [row for row in rows if row[1] not in over]
     store.append(rows, ROW_COLUMNS)

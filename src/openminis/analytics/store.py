@@ -16,7 +16,18 @@ from typing import Protocol
 import duckdb
 from sqlalchemy import create_engine
 
-COLUMNS = ("type", "app_id", "user_id", "launch_id", "source", "ts", "received_at", "load_ms", "duration_ms", "prewarmed")
+COLUMNS = (
+    "type",
+    "app_id",
+    "user_id",
+    "launch_id",
+    "source",
+    "ts",
+    "received_at",
+    "load_ms",
+    "duration_ms",
+    "prewarmed",
+)
 # Added after the first release, so ALTER ... IF NOT EXISTS: files made before get them on open.
 ADDED = (
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS unit_id VARCHAR",  # ads: which ad unit
@@ -225,7 +236,9 @@ class PostgresEventStore:
                     connection.exec_driver_sql(f"DROP TABLE {name}")
                     with self._months_lock:
                         self._months.discard((year, number))
-            removed += connection.exec_driver_sql("DELETE FROM events WHERE ts < %(before)s", {"before": before}).rowcount
+            removed += connection.exec_driver_sql(
+                "DELETE FROM events WHERE ts < %(before)s", {"before": before}
+            ).rowcount
         return removed
 
     def truncate(self) -> None:
@@ -262,7 +275,7 @@ def _aware(moment: datetime) -> datetime:
 def _psycopg_url(url: str) -> str:
     for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     raise ValueError("MINIS_ANALYTICS_URL must be a postgresql:// URL (or empty, for the DuckDB file in the data dir)")
 
 

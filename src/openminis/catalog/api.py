@@ -22,7 +22,9 @@ def require_admin(request: Request, platform: Platform = Depends(get_platform)) 
     # Operators upload with a token; developers upload through /api/developer with their account.
     expected = platform.settings.admin_token
     presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(expected.encode(), presented.encode()):  # bytes: a header may hold non-ASCII
+    if not expected or not hmac.compare_digest(
+        expected.encode(), presented.encode()
+    ):  # bytes: a header may hold non-ASCII
         raise Forbidden("an admin token is required", code="UNAUTHORIZED", status=401)
 
 
@@ -53,7 +55,9 @@ def version_out(platform: Platform, version: AppVersion, package: Package) -> Ve
 
 
 @router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[Depends(require_admin)])
-async def upload_package(request: Request, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)) -> VersionOut:
+async def upload_package(
+    request: Request, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)
+) -> VersionOut:
     """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
     package = await read_upload(request, platform)
     version = await run_in_threadpool(service.publish_version, session, platform.packages, package)

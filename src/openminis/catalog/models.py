@@ -20,7 +20,9 @@ class App(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # None until the first version is published (an app registered by a developer has none yet).
     latest_version: Mapped[str | None] = mapped_column(String(64), default=None)
-    developer_id: Mapped[str | None] = mapped_column(ForeignKey("developers.id", ondelete="SET NULL"), default=None, index=True)
+    developer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("developers.id", ondelete="SET NULL"), default=None, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

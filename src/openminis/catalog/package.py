@@ -61,7 +61,10 @@ class Package:
         return sum(len(data) for data in self.files.values())
 
     def file_index(self) -> dict[str, dict]:
-        return {path: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()} for path, data in sorted(self.files.items())}
+        return {
+            path: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for path, data in sorted(self.files.items())
+        }
 
     def digest(self) -> str:
         """One hash over every path and content, the package's identity."""
@@ -101,14 +104,20 @@ class _Budget:
         if self.files > self.limits.max_files:
             raise PackageError(f"more than {self.limits.max_files} files", code="TOO_MANY_FILES")
         if size > self.limits.max_file_bytes:
-            raise PackageError(f"{path} is {size} bytes, over the {self.limits.max_file_bytes}-byte file limit", code="FILE_TOO_LARGE")
+            raise PackageError(
+                f"{path} is {size} bytes, over the {self.limits.max_file_bytes}-byte file limit", code="FILE_TOO_LARGE"
+            )
         if self.bytes > self.limits.max_uncompressed_bytes:
-            raise PackageError(f"package unpacks to more than {self.limits.max_uncompressed_bytes} bytes", code="PACKAGE_TOO_LARGE")
+            raise PackageError(
+                f"package unpacks to more than {self.limits.max_uncompressed_bytes} bytes", code="PACKAGE_TOO_LARGE"
+            )
 
 
 def read_zip(data: bytes, limits: Limits) -> Package:
     if len(data) > limits.max_package_bytes:
-        raise PackageError(f"package is {len(data)} bytes, over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE")
+        raise PackageError(
+            f"package is {len(data)} bytes, over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE"
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
@@ -130,8 +139,12 @@ def read_zip(data: bytes, limits: Limits) -> Package:
                 raise PackageError(f"{path} is a symbolic link; packages may not contain links", code="SYMLINK")
             if info.flag_bits & 0x1:
                 raise PackageError(f"{path} is encrypted", code="UNSAFE_PATH")
-            if info.file_size > RATIO_CHECK_FLOOR and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1):
-                raise PackageError(f"{path} has a compression ratio over {limits.max_compression_ratio} (zip bomb?)", code="ZIP_BOMB")
+            if info.file_size > RATIO_CHECK_FLOOR and info.file_size > limits.max_compression_ratio * max(
+                info.compress_size, 1
+            ):
+                raise PackageError(
+                    f"{path} has a compression ratio over {limits.max_compression_ratio} (zip bomb?)", code="ZIP_BOMB"
+                )
             budget.add(path, info.file_size)
             if path in files:
                 raise PackageError(f"{path} appears twice in the archive", code="UNSAFE_PATH")
@@ -142,7 +155,9 @@ def read_zip(data: bytes, limits: Limits) -> Package:
             except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as exc:
                 raise PackageError(f"{path} cannot be read: {exc}", code="NOT_A_ZIP") from None
             if len(content) != info.file_size:
-                raise PackageError(f"{path} does not unpack to the size its header declares (zip bomb?)", code="ZIP_BOMB")
+                raise PackageError(
+                    f"{path} does not unpack to the size its header declares (zip bomb?)", code="ZIP_BOMB"
+                )
             files[path] = content
     return _with_manifest(_strip_single_root(files))
 
@@ -210,7 +225,9 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
         raise PackageError(f"{MANIFEST} must be a JSON object", code="INVALID_MANIFEST", field=MANIFEST)
     if not text.is_valid_json_text(raw):
         # The edge guard never sees inside a zip: a "\ud800" here would be stored and break every answer carrying it.
-        raise PackageError(f"{MANIFEST} contains invalid text (a lone surrogate or a NUL)", code="INVALID_MANIFEST", field=MANIFEST)
+        raise PackageError(
+            f"{MANIFEST} contains invalid text (a lone surrogate or a NUL)", code="INVALID_MANIFEST", field=MANIFEST
+        )
     try:
         manifest = Manifest.model_validate(document)
     except ValidationError as exc:
@@ -223,5 +240,7 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
         except PackageError as exc:
             raise PackageError(f"{MANIFEST}: {field}: {exc.message}", code="INVALID_MANIFEST", field=field) from None
         if path not in files:
-            raise PackageError(f"{MANIFEST}: {field}: {path} is not in the package", code="INVALID_MANIFEST", field=field)
+            raise PackageError(
+                f"{MANIFEST}: {field}: {path} is not in the package", code="INVALID_MANIFEST", field=field
+            )
     return Package(manifest=manifest, files=files)

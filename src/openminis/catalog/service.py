@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import semver
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +23,16 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
     manifest = package.manifest
     app = session.get(App, manifest.id)
     if app is not None and app.kind != manifest.kind:
-        raise PackageError(f"{manifest.id} is a {app.kind}; a version cannot change it to {manifest.kind}", code="INVALID_MANIFEST", field="kind")
+        raise PackageError(
+            f"{manifest.id} is a {app.kind}; a version cannot change it to {manifest.kind}",
+            code="INVALID_MANIFEST",
+            field="kind",
+        )
     if _version_exists(session, manifest.id, manifest.version):
-        raise Conflict(f"{manifest.id} {manifest.version} already exists; versions are immutable, bump the version", code="VERSION_EXISTS")
+        raise Conflict(
+            f"{manifest.id} {manifest.version} already exists; versions are immutable, bump the version",
+            code="VERSION_EXISTS",
+        )
 
     # Files first, row second: a crash in between leaves only unreferenced files, never a row without files.
     storage_key = store.put(manifest.id, manifest.version, package.files)
@@ -33,7 +41,9 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
         if app is None:
             app = App(id=manifest.id, kind=manifest.kind, created_at=now)
             session.add(app)
-        if app.latest_version is None or semver.Version.parse(manifest.version) > semver.Version.parse(app.latest_version):
+        if app.latest_version is None or semver.Version.parse(manifest.version) > semver.Version.parse(
+            app.latest_version
+        ):
             app.latest_version = manifest.version
             app.name = manifest.name
             app.category = manifest.category
@@ -61,7 +71,10 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
     except IntegrityError:
         session.rollback()
         store.delete(storage_key)
-        raise Conflict(f"{manifest.id} {manifest.version} already exists; versions are immutable, bump the version", code="VERSION_EXISTS") from None
+        raise Conflict(
+            f"{manifest.id} {manifest.version} already exists; versions are immutable, bump the version",
+            code="VERSION_EXISTS",
+        ) from None
     except BaseException:
         session.rollback()
         store.delete(storage_key)
@@ -102,9 +115,13 @@ class Page:
     next_cursor: str | None
 
 
-def list_apps(session: Session, *, kind: str | None = None, query: str | None = None, cursor: str | None = None, limit: int = 20) -> Page:
+def list_apps(
+    session: Session, *, kind: str | None = None, query: str | None = None, cursor: str | None = None, limit: int = 20
+) -> Page:
     """Apps newest first, with their latest version, paginated by an opaque keyset cursor."""
-    statement = select(App, AppVersion).join(AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version))
+    statement = select(App, AppVersion).join(
+        AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version)
+    )
     if kind:
         statement = statement.where(App.kind == kind)
     if query:
@@ -129,12 +146,18 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_versions(session: Session, app_id: str, *, cursor: str | None = None, limit: int = 20) -> tuple[list[AppVersion], str | None]:
+def list_versions(
+    session: Session, app_id: str, *, cursor: str | None = None, limit: int = 20
+) -> tuple[list[AppVersion], str | None]:
     """An app's versions, newest upload first."""
     statement = select(AppVersion).where(AppVersion.app_id == app_id)
     if cursor:
         created, version_id = decode_cursor(cursor, int)
-        statement = statement.where(or_(AppVersion.created_at < created, (AppVersion.created_at == created) & (AppVersion.id < version_id)))
-    rows = list(session.scalars(statement.order_by(AppVersion.created_at.desc(), AppVersion.id.desc()).limit(limit + 1)))
+        statement = statement.where(
+            or_(AppVersion.created_at < created, (AppVersion.created_at == created) & (AppVersion.id < version_id))
+        )
+    rows = list(
+        session.scalars(statement.order_by(AppVersion.created_at.desc(), AppVersion.id.desc()).limit(limit + 1))
+    )
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)

@@ -14,8 +14,8 @@ from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, PostO
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.uploads import check_declared_size, staged_video, video_suffix
 from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+from openminis.web.uploads import check_declared_size, staged_video, video_suffix
 
 router = APIRouter(tags=["creators"])
 PostId = Path(max_length=32)
@@ -26,9 +26,13 @@ def media_root(platform: Platform) -> FilePath:
 
 
 @router.post("/api/creator", response_model=CreatorOut)
-def become_creator(body: CreatorIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> CreatorOut:
+def become_creator(
+    body: CreatorIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> CreatorOut:
     """Become a creator (signed-in accounts only), or edit the creator profile."""
-    creator = service.become_creator(session, visitor.user.id, handle=body.handle, display_name=body.display_name, bio=body.bio)
+    creator = service.become_creator(
+        session, visitor.user.id, handle=body.handle, display_name=body.display_name, bio=body.bio
+    )
     return service.creator_out(creator)
 
 
@@ -45,7 +49,9 @@ async def create_post(
     anchor_app_id: str | None = Query(default=None, max_length=40),
     anchor_series_id: str | None = Query(default=None, max_length=32),
     anchor_episode: int | None = Query(default=None, ge=1, le=10_000),
-    visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> PostOut:
     """Post a video, sent as the raw body (video/mp4, video/quicktime or video/webm). It is
     transcoded in the background and public once ready; GET /api/creator/posts shows the progress."""
@@ -53,44 +59,71 @@ async def create_post(
     limit = platform.settings.max_episode_upload_bytes
     check_declared_size(request, limit)
     creator_id = visitor.user.id
-    fields = {"caption": caption, "anchor_kind": anchor_kind, "anchor_app_id": anchor_app_id, "anchor_series_id": anchor_series_id, "anchor_episode": anchor_episode}
+    fields = {
+        "caption": caption,
+        "anchor_kind": anchor_kind,
+        "anchor_app_id": anchor_app_id,
+        "anchor_series_id": anchor_series_id,
+        "anchor_episode": anchor_episode,
+    }
     await run_in_threadpool(service.precheck_post, session, creator_id=creator_id, **fields)
     async with staged_video(request, platform.settings.data_dir, limit) as staging:
-        post = await run_in_threadpool(service.create_post, session, media_root(platform), creator_id=creator_id, source=staging, **fields)
+        post = await run_in_threadpool(
+            service.create_post, session, media_root(platform), creator_id=creator_id, source=staging, **fields
+        )
         return await run_in_threadpool(service.post_out, session, platform.settings, post)
 
 
 @router.get("/api/creator/posts", response_model=list[PostOut])
-def my_posts(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> list[PostOut]:
+def my_posts(
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> list[PostOut]:
     """Every post of mine, newest first, with its processing status and progress."""
     creator = service.get_creator(session, visitor.user.id)
     return service.post_outs(session, platform.settings, service.list_posts(session, creator.user_id))
 
 
 @router.delete("/api/creator/posts/{post_id}", response_model=Ok)
-def delete_post(post_id: str = PostId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> Ok:
+def delete_post(
+    post_id: str = PostId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> Ok:
     service.delete_post(session, media_root(platform), creator_id=visitor.user.id, post_id=post_id)
     return Ok()
 
 
 @router.get("/api/creator/earnings", response_model=EarningsOut)
 def earnings(
-    cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=20, ge=1, le=100),
-    visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session),
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=20, ge=1, le=100),
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
 ) -> EarningsOut:
     """Commission balances (COIN, USD_MICROS) and the conversions behind them, newest first."""
     return service.earnings(session, visitor.user.id, cursor=cursor, limit=limit)
 
 
 @router.get("/api/posts/{post_id}", response_model=PostOut)
-def post(post_id: str = PostId, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> PostOut:
+def post(
+    post_id: str = PostId,
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> PostOut:
     """A published post; its creator also sees it while it is processing or after it failed."""
     return service.post_out(session, platform.settings, service.get_post(session, post_id, viewer_id=visitor.user.id))
 
 
 @router.get("/media/posts/{media_key}/{file}", include_in_schema=False)
 def media(
-    media_key: str = Path(max_length=80), file: str = Path(max_length=16), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    media_key: str = Path(max_length=80),
+    file: str = Path(max_length=16),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> FileResponse:
     """A ready post's renditions and poster, public. A media key is new at every transcode, so
     the files never change under a URL."""
@@ -98,4 +131,6 @@ def media(
     target = media_root(platform) / post.media_key / file
     if not target.is_file():
         raise NotFound("no such media")
-    return FileResponse(target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, max-age=31536000, immutable"})
+    return FileResponse(
+        target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, max-age=31536000, immutable"}
+    )

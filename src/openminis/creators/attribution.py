@@ -54,12 +54,20 @@ def _touches_statement():
     Built once (every purchase runs it); the person, app and times are parameters."""
     launches = Launch.__table__.c
     touches = select(launches.creator_id, launches.post_id).where(
-        launches.user_id == bindparam("user_id"), launches.app_id == bindparam("app_id"), launches.creator_id.is_not(None), launches.created_at <= bindparam("at")
+        launches.user_id == bindparam("user_id"),
+        launches.app_id == bindparam("app_id"),
+        launches.creator_id.is_not(None),
+        launches.created_at <= bindparam("at"),
     )
-    last = touches.where(launches.created_at >= bindparam("since")).order_by(launches.created_at.desc(), launches.id.desc()).limit(1)
+    last = (
+        touches.where(launches.created_at >= bindparam("since"))
+        .order_by(launches.created_at.desc(), launches.id.desc())
+        .limit(1)
+    )
     first = touches.order_by(launches.created_at, launches.id).limit(1)
     return union_all(
-        select(last.add_columns(literal("last").label("touch")).subquery()), select(first.add_columns(literal("first").label("touch")).subquery())
+        select(last.add_columns(literal("last").label("touch")).subquery()),
+        select(first.add_columns(literal("first").label("touch")).subquery()),
     )
 
 
@@ -67,7 +75,15 @@ _TOUCHES = _touches_statement()
 _INSERT_CONVERSION = insert(Conversion.__table__)
 
 
-def attribute(session: Session, *, user_id: str, app_id: str, launch_id: str | None, at: datetime, window: timedelta = DEFAULT_WINDOW) -> Attribution:
+def attribute(
+    session: Session,
+    *,
+    user_id: str,
+    app_id: str,
+    launch_id: str | None,
+    at: datetime,
+    window: timedelta = DEFAULT_WINDOW,
+) -> Attribution:
     """Where a conversion by ``user_id`` in ``app_id`` at ``at`` came from (the rule above).
     A named launch must be this person's launch of this app."""
     source = None
@@ -78,10 +94,20 @@ def attribute(session: Session, *, user_id: str, app_id: str, launch_id: str | N
         source = launch.source
     touches = session.execute(_TOUCHES, {"user_id": user_id, "app_id": app_id, "at": at, "since": at - window}).all()
     found = {touch: (creator, post) for creator, post, touch in touches}
-    (creator_id, post_id), (first_creator_id, first_post_id) = found.get("last", (None, None)), found.get("first", (None, None))
+    (creator_id, post_id), (first_creator_id, first_post_id) = (
+        found.get("last", (None, None)),
+        found.get("first", (None, None)),
+    )
     if creator_id == user_id:
         creator_id = post_id = None  # a creator's own purchases earn them nothing
-    return Attribution(launch_id=launch_id, source=source, creator_id=creator_id, post_id=post_id, first_creator_id=first_creator_id, first_post_id=first_post_id)
+    return Attribution(
+        launch_id=launch_id,
+        source=source,
+        creator_id=creator_id,
+        post_id=post_id,
+        first_creator_id=first_creator_id,
+        first_post_id=first_post_id,
+    )
 
 
 def commission(developer_net: int, bps: int, attribution: Attribution) -> int:
@@ -96,18 +122,40 @@ def creator_leg(session: Session, attribution: Attribution, amount: int, currenc
 
 
 def record(
-    session: Session, *, kind: str, ref: str, app_id: str, user_id: str, attribution: Attribution, currency: str, revenue: int,
-    developer_net: int, commission: int, at: datetime,
+    session: Session,
+    *,
+    kind: str,
+    ref: str,
+    app_id: str,
+    user_id: str,
+    attribution: Attribution,
+    currency: str,
+    revenue: int,
+    developer_net: int,
+    commission: int,
+    at: datetime,
 ) -> None:
     """Keep the conversion (in the caller's transaction): what creators' earnings and the
     developer's questions ("which exposure led to which payment") are answered from."""
     session.execute(
         _INSERT_CONVERSION,
         dict(
-            kind=kind, ref=ref, app_id=app_id, user_id=user_id, launch_id=attribution.launch_id, source=attribution.source,
-            creator_id=attribution.creator_id, post_id=attribution.post_id,
-            first_creator_id=attribution.first_creator_id, first_post_id=attribution.first_post_id,
-            currency=currency, revenue=revenue, developer_net=developer_net, commission=commission, clawed_back=0, at=at,
+            kind=kind,
+            ref=ref,
+            app_id=app_id,
+            user_id=user_id,
+            launch_id=attribution.launch_id,
+            source=attribution.source,
+            creator_id=attribution.creator_id,
+            post_id=attribution.post_id,
+            first_creator_id=attribution.first_creator_id,
+            first_post_id=attribution.first_post_id,
+            currency=currency,
+            revenue=revenue,
+            developer_net=developer_net,
+            commission=commission,
+            clawed_back=0,
+            at=at,
         ),
     )
 
@@ -122,7 +170,10 @@ def claw_back(session: Session, conversion: Conversion, refunded_before: int, re
     part = conversion.commission * refunded_after // gross - conversion.commission * refunded_before // gross
     if part:
         session.execute(
-            update(Conversion).where(Conversion.id == conversion.id).values(clawed_back=Conversion.clawed_back + part).execution_options(synchronize_session=False)
+            update(Conversion)
+            .where(Conversion.id == conversion.id)
+            .values(clawed_back=Conversion.clawed_back + part)
+            .execution_options(synchronize_session=False)
         )
     return part
 
@@ -132,14 +183,25 @@ def of(conversion: Conversion | None) -> Attribution:
     if conversion is None:
         return NONE
     return Attribution(
-        launch_id=conversion.launch_id, source=conversion.source, creator_id=conversion.creator_id, post_id=conversion.post_id,
-        first_creator_id=conversion.first_creator_id, first_post_id=conversion.first_post_id,
+        launch_id=conversion.launch_id,
+        source=conversion.source,
+        creator_id=conversion.creator_id,
+        post_id=conversion.post_id,
+        first_creator_id=conversion.first_creator_id,
+        first_post_id=conversion.first_post_id,
     )
 
 
 def report(events, type: str, *, app_id: str, user_id: str, touch: Attribution, revenue: int, currency: str) -> None:
     """The conversion's analytics event (``platform.conversions``), after its transaction committed."""
     events.record(
-        type, app_id=app_id, user_id=user_id, launch_id=touch.launch_id, source=touch.source, post_id=touch.post_id, creator_id=touch.creator_id,
-        revenue=revenue, currency=currency,
+        type,
+        app_id=app_id,
+        user_id=user_id,
+        launch_id=touch.launch_id,
+        source=touch.source,
+        post_id=touch.post_id,
+        creator_id=touch.creator_id,
+        revenue=revenue,
+        currency=currency,
     )

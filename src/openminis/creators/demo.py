@@ -41,24 +41,76 @@ class DemoCreator:
 
 
 CREATORS = (
-    DemoCreator("skyjumper", "Sky Jumper", "Running above the clouds since patch 1.0. Daily high-score attempts.", (
-        DemoPost("Forty pillars, zero revives. The trick: jump on the beat, not on the gap.", ("app", "sky-runner"), ("40 pillars", "zero revives")),
-        DemoPost("Is the golden bird worth 300 coins? I flew it for a week. Verdict inside.", ("app", "sky-runner"), ("Golden bird", "worth it?")),
-        DemoPost("POV: you said 'one more run' at 2 a.m.", None, ("One more run", "it's 2 a.m.")),
-    )),
-    DemoCreator("mergequeen", "Merge Queen", "Tiles, corners and patience. 2048 in under six minutes.", (
-        DemoPost("Corner strategy in 30 seconds: pick a corner, never swipe up, let the big tile sit.", ("app", "merge-2048"), ("Corner strategy", "never swipe up")),
-        DemoPost("The 1024 + 1024 moment never gets old.", ("app", "merge-2048"), ("1024 + 1024", "= 2048")),
-    )),
-    DemoCreator("stackmaster", "Stack Master", "Perfect drops only. Tower reviews every Friday.", (
-        DemoPost("25 perfect drops in a row. Watch the shadow, not the block.", ("app", "tower-stack"), ("25 perfect drops", "watch the shadow")),
-        DemoPost("Rating this week's towers from wobbly to skyscraper.", ("app", "tower-stack"), ("Tower review", "wobbly to sky")),
-    )),
-    DemoCreator("nightshiftfan", "Night Shift Fan", "Recaps, theories and zero spoilers past the episode I link.", (
-        DemoPost("Episode 1 had me in 90 seconds. Who asks for a nurse by name at 3 a.m.?", ("episode", 1), ("Night Shift", "ep 1 reaction")),
-        DemoPost("My Dr. Hale theory, spoiler-free. Start the series and tell me I'm wrong.", ("series", None), ("Dr. Hale", "a theory")),
-        DemoPost("The blackout episode. I rewatched the stairwell scene three times.", ("episode", 5), ("Blackout", "ep 5")),
-    )),
+    DemoCreator(
+        "skyjumper",
+        "Sky Jumper",
+        "Running above the clouds since patch 1.0. Daily high-score attempts.",
+        (
+            DemoPost(
+                "Forty pillars, zero revives. The trick: jump on the beat, not on the gap.",
+                ("app", "sky-runner"),
+                ("40 pillars", "zero revives"),
+            ),
+            DemoPost(
+                "Is the golden bird worth 300 coins? I flew it for a week. Verdict inside.",
+                ("app", "sky-runner"),
+                ("Golden bird", "worth it?"),
+            ),
+            DemoPost("POV: you said 'one more run' at 2 a.m.", None, ("One more run", "it's 2 a.m.")),
+        ),
+    ),
+    DemoCreator(
+        "mergequeen",
+        "Merge Queen",
+        "Tiles, corners and patience. 2048 in under six minutes.",
+        (
+            DemoPost(
+                "Corner strategy in 30 seconds: pick a corner, never swipe up, let the big tile sit.",
+                ("app", "merge-2048"),
+                ("Corner strategy", "never swipe up"),
+            ),
+            DemoPost("The 1024 + 1024 moment never gets old.", ("app", "merge-2048"), ("1024 + 1024", "= 2048")),
+        ),
+    ),
+    DemoCreator(
+        "stackmaster",
+        "Stack Master",
+        "Perfect drops only. Tower reviews every Friday.",
+        (
+            DemoPost(
+                "25 perfect drops in a row. Watch the shadow, not the block.",
+                ("app", "tower-stack"),
+                ("25 perfect drops", "watch the shadow"),
+            ),
+            DemoPost(
+                "Rating this week's towers from wobbly to skyscraper.",
+                ("app", "tower-stack"),
+                ("Tower review", "wobbly to sky"),
+            ),
+        ),
+    ),
+    DemoCreator(
+        "nightshiftfan",
+        "Night Shift Fan",
+        "Recaps, theories and zero spoilers past the episode I link.",
+        (
+            DemoPost(
+                "Episode 1 had me in 90 seconds. Who asks for a nurse by name at 3 a.m.?",
+                ("episode", 1),
+                ("Night Shift", "ep 1 reaction"),
+            ),
+            DemoPost(
+                "My Dr. Hale theory, spoiler-free. Start the series and tell me I'm wrong.",
+                ("series", None),
+                ("Dr. Hale", "a theory"),
+            ),
+            DemoPost(
+                "The blackout episode. I rewatched the stairwell scene three times.",
+                ("episode", 5),
+                ("Blackout", "ep 5"),
+            ),
+        ),
+    ),
 )
 
 
@@ -87,12 +139,22 @@ def _anchor(session, anchor: tuple | None) -> dict | None:
     if kind == "app":
         fields["anchor_app_id"] = target
     else:
-        series_id = session.scalar(select(Series.id).where(Series.app_id == drama_demo.APP_ID, Series.title == drama_demo.TITLE, Series.status == "published"))
+        series_id = session.scalar(
+            select(Series.id).where(
+                Series.app_id == drama_demo.APP_ID, Series.title == drama_demo.TITLE, Series.status == "published"
+            )
+        )
         fields["anchor_series_id"] = series_id
         if kind == "episode":
             fields["anchor_episode"] = target
     try:
-        service.check_anchor(session, kind, app_id=fields.get("anchor_app_id"), series_id=fields.get("anchor_series_id"), episode=fields.get("anchor_episode"))
+        service.check_anchor(
+            session,
+            kind,
+            app_id=fields.get("anchor_app_id"),
+            series_id=fields.get("anchor_series_id"),
+            episode=fields.get("anchor_episode"),
+        )
     except InvalidArgument:
         return None
     finally:
@@ -120,13 +182,24 @@ def seed_demo_creators(platform, *, seconds: float = 8, process_now: bool = Fals
                         continue
                     anchor = _anchor(session, item.anchor)
                     if anchor is None:
-                        log.warning("demo: @%s's post skipped, its anchor %s is not published", spec.handle, item.anchor)
+                        log.warning(
+                            "demo: @%s's post skipped, its anchor %s is not published", spec.handle, item.anchor
+                        )
                         continue
-                    clip = make_clip(Path(tmp) / f"{spec.handle}-{number}.mp4", seconds=seconds, lines=[f"@{spec.handle}", *item.lines], seed=11 + 7 * index + number)
-                    service.create_post(session, media_root, creator_id=creator.user_id, caption=item.caption, source=clip, **anchor)
+                    clip = make_clip(
+                        Path(tmp) / f"{spec.handle}-{number}.mp4",
+                        seconds=seconds,
+                        lines=[f"@{spec.handle}", *item.lines],
+                        seed=11 + 7 * index + number,
+                    )
+                    service.create_post(
+                        session, media_root, creator_id=creator.user_id, caption=item.caption, source=clip, **anchor
+                    )
                     added += 1
             if added > before:
-                report(f"demo: creator @{spec.handle} posted (sign in as {spec.handle}@{EMAIL_DOMAIN} / {password_for(platform, spec.handle)})")
+                report(
+                    f"demo: creator @{spec.handle} posted (sign in as {spec.handle}@{EMAIL_DOMAIN} / {password_for(platform, spec.handle)})"
+                )
     if process_now:
         platform.worker(only=frozenset({service.TRANSCODE_JOB})).drain()
     return added

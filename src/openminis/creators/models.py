@@ -35,7 +35,9 @@ class Post(Base):
     # What the ranking's affinity reads: the anchor app's category, or "general" without an anchor.
     category: Mapped[str] = mapped_column(String(32), default="general")
     anchor_kind: Mapped[str | None] = mapped_column(String(16), default=None)  # app | series | episode
-    anchor_app_id: Mapped[str | None] = mapped_column(ForeignKey("apps.id", ondelete="SET NULL"), default=None, index=True)
+    anchor_app_id: Mapped[str | None] = mapped_column(
+        ForeignKey("apps.id", ondelete="SET NULL"), default=None, index=True
+    )
     anchor_series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"), default=None)
     anchor_episode: Mapped[int | None] = mapped_column(Integer, default=None)  # episode number in the series
     status: Mapped[str] = mapped_column(String(16), default="uploaded")  # uploaded | ready | failed

@@ -49,7 +49,9 @@ def transcoder(db: Database, media_root: Path, max_seconds: float):
         try:
             output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
         except media.MediaRejected as exc:
-            session.execute(update(Post).where(Post.id == post_id).values(status="failed", error=f"{exc.code}: {exc.message}"))
+            session.execute(
+                update(Post).where(Post.id == post_id).values(status="failed", error=f"{exc.code}: {exc.message}")
+            )
             session.commit()
             upload.unlink(missing_ok=True)
             log.info("post %s rejected: %s", post_id, exc.message)
@@ -58,7 +60,13 @@ def transcoder(db: Database, media_root: Path, max_seconds: float):
         if post is None:  # deleted while it was being transcoded
             shutil.rmtree(media_root / key, ignore_errors=True)
         else:
-            post.media_key, post.status, post.progress, post.duration_ms, post.error = key, "ready", 100, output.duration_ms, None
+            post.media_key, post.status, post.progress, post.duration_ms, post.error = (
+                key,
+                "ready",
+                100,
+                output.duration_ms,
+                None,
+            )
             post.published_at = utcnow()
             session.commit()
             changes.listed()

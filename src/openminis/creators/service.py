@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.catalog.models import App, AppVersion
-from openminis.creators.models import Conversion, Creator, Post
 from openminis.catalog.schemas import Card
+from openminis.creators.models import Conversion, Creator, Post
 from openminis.creators.schemas import AnchorOut, ConversionOut, CreatorOut, EarningsOut, PostOut
 from openminis.drama.models import Episode, Series
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
@@ -43,7 +43,13 @@ def _text(value: str, *, field: str, limit: int, required: bool = False) -> str:
         raise InvalidArgument(f"{field} is required", field=field)
     if len(value) > limit:
         raise InvalidArgument(f"{field} is at most {limit} characters", field=field)
-    if any(ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs") or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" for ch in value):
+    if any(
+        (ch != "\n"
+        and unicodedata.category(ch) in ("Cc", "Cs"))
+        or "\u202a" <= ch <= "\u202e"
+        or "\u2066" <= ch <= "\u2069"
+        for ch in value
+    ):
         raise InvalidArgument(f"{field} may not contain control characters", field=field)
     return value
 
@@ -90,7 +96,13 @@ def creator_by_handle(session: Session, handle: str) -> Creator | None:
 
 
 def creator_out(creator: Creator) -> CreatorOut:
-    return CreatorOut(user_id=creator.user_id, handle=creator.handle, display_name=creator.display_name, bio=creator.bio, avatar_url=f"/api/avatars/{creator.user_id}.svg")
+    return CreatorOut(
+        user_id=creator.user_id,
+        handle=creator.handle,
+        display_name=creator.display_name,
+        bio=creator.bio,
+        avatar_url=f"/api/avatars/{creator.user_id}.svg",
+    )
 
 
 # Posts ------------------------------------------------------------------------------------------
@@ -105,7 +117,14 @@ class Anchor:
     category: str = "general"
 
 
-def check_anchor(session: Session, kind: str | None, *, app_id: str | None = None, series_id: str | None = None, episode: int | None = None) -> Anchor:
+def check_anchor(
+    session: Session,
+    kind: str | None,
+    *,
+    app_id: str | None = None,
+    series_id: str | None = None,
+    episode: int | None = None,
+) -> Anchor:
     """Resolve what a post links to; refuse a link to something a viewer could not open."""
     if not kind:
         if app_id or series_id or episode is not None:
@@ -132,16 +151,32 @@ def check_anchor(session: Session, kind: str | None, *, app_id: str | None = Non
     else:
         if episode is None:
             raise InvalidArgument("an episode anchor needs anchor_episode", field="anchor_episode")
-        ready = session.scalar(select(Episode.id).where(Episode.series_id == series.id, Episode.number == episode, Episode.status == "ready"))
+        ready = session.scalar(
+            select(Episode.id).where(
+                Episode.series_id == series.id, Episode.number == episode, Episode.status == "ready"
+            )
+        )
         if ready is None:
             raise InvalidArgument(f"the series has no episode {episode}", field="anchor_episode")
         number = episode
     app = session.get(App, series.app_id)
-    return Anchor(kind=kind, app_id=series.app_id, series_id=series.id, episode=number, category=app.category or app.kind)
+    return Anchor(
+        kind=kind, app_id=series.app_id, series_id=series.id, episode=number, category=app.category or app.kind
+    )
 
 
-def _check_post(session: Session, *, caption: str, anchor_kind: str | None, anchor_app_id: str | None, anchor_series_id: str | None, anchor_episode: int | None) -> tuple[str, Anchor]:
-    return _text(caption, field="caption", limit=300), check_anchor(session, anchor_kind, app_id=anchor_app_id, series_id=anchor_series_id, episode=anchor_episode)
+def _check_post(
+    session: Session,
+    *,
+    caption: str,
+    anchor_kind: str | None,
+    anchor_app_id: str | None,
+    anchor_series_id: str | None,
+    anchor_episode: int | None,
+) -> tuple[str, Anchor]:
+    return _text(caption, field="caption", limit=300), check_anchor(
+        session, anchor_kind, app_id=anchor_app_id, series_id=anchor_series_id, episode=anchor_episode
+    )
 
 
 def precheck_post(session: Session, *, creator_id: str, **fields) -> None:
@@ -155,23 +190,48 @@ def precheck_post(session: Session, *, creator_id: str, **fields) -> None:
 
 
 def create_post(
-    session: Session, media_root: Path, *, creator_id: str, caption: str, source: Path,
-    anchor_kind: str | None = None, anchor_app_id: str | None = None, anchor_series_id: str | None = None, anchor_episode: int | None = None,
+    session: Session,
+    media_root: Path,
+    *,
+    creator_id: str,
+    caption: str,
+    source: Path,
+    anchor_kind: str | None = None,
+    anchor_app_id: str | None = None,
+    anchor_series_id: str | None = None,
+    anchor_episode: int | None = None,
 ) -> Post:
     """Take an uploaded video (moved into the media store) and queue its transcoding; the post is
     public once its media is ready. Nothing is written when the caption or the anchor is refused."""
     get_creator(session, creator_id)
-    caption, anchor = _check_post(session, caption=caption, anchor_kind=anchor_kind, anchor_app_id=anchor_app_id, anchor_series_id=anchor_series_id, anchor_episode=anchor_episode)
+    caption, anchor = _check_post(
+        session,
+        caption=caption,
+        anchor_kind=anchor_kind,
+        anchor_app_id=anchor_app_id,
+        anchor_series_id=anchor_series_id,
+        anchor_episode=anchor_episode,
+    )
     post = Post(
-        id="pst_" + secrets.token_hex(10), creator_id=creator_id, caption=caption, category=anchor.category, anchor_kind=anchor.kind,
-        anchor_app_id=anchor.app_id, anchor_series_id=anchor.series_id, anchor_episode=anchor.episode, status="uploaded", progress=0,
+        id="pst_" + secrets.token_hex(10),
+        creator_id=creator_id,
+        caption=caption,
+        category=anchor.category,
+        anchor_kind=anchor.kind,
+        anchor_app_id=anchor.app_id,
+        anchor_series_id=anchor.series_id,
+        anchor_episode=anchor.episode,
+        status="uploaded",
+        progress=0,
     )
     session.add(post)
     upload = media_root / "uploads" / f"{post.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
     upload.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(source, upload)
     try:
-        jobs.enqueue(session, TRANSCODE_JOB, {"post_id": post.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}")
+        jobs.enqueue(
+            session, TRANSCODE_JOB, {"post_id": post.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}"
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -190,7 +250,11 @@ def get_post(session: Session, post_id: str, *, viewer_id: str | None = None) ->
 
 def list_posts(session: Session, creator_id: str) -> list[Post]:
     """Every post of a creator, newest first, whatever its stage."""
-    return list(session.scalars(select(Post).where(Post.creator_id == creator_id).order_by(Post.created_at.desc(), Post.id.desc())))
+    return list(
+        session.scalars(
+            select(Post).where(Post.creator_id == creator_id).order_by(Post.created_at.desc(), Post.id.desc())
+        )
+    )
 
 
 def delete_post(session: Session, media_root: Path, *, creator_id: str, post_id: str) -> None:
@@ -210,7 +274,9 @@ def ready_posts_statement() -> Select:
     return select(Post).where(Post.status == "ready").order_by(Post.published_at.desc(), Post.id.desc())
 
 
-def ready_posts(session: Session, *, limit: int = 200, creator_id: str | None = None, app_id: str | None = None) -> list[Post]:
+def ready_posts(
+    session: Session, *, limit: int = 200, creator_id: str | None = None, app_id: str | None = None
+) -> list[Post]:
     statement = ready_posts_statement()
     if creator_id:
         statement = statement.where(Post.creator_id == creator_id)
@@ -261,15 +327,25 @@ def post_outs(session: Session, settings: Settings, posts: list[Post]) -> list[P
     apps = {a.id: a for a in session.scalars(select(App).where(App.id.in_(app_ids)))} if app_ids else {}
     versions = {}
     if app_ids:
-        latest = select(AppVersion).join(App, (App.id == AppVersion.app_id) & (AppVersion.version == App.latest_version)).where(App.id.in_(app_ids))
+        latest = (
+            select(AppVersion)
+            .join(App, (App.id == AppVersion.app_id) & (AppVersion.version == App.latest_version))
+            .where(App.id.in_(app_ids))
+        )
         versions = {v.app_id: v for v in session.scalars(latest)}
     series = {s.id: s for s in session.scalars(select(Series).where(Series.id.in_(series_ids)))} if series_ids else {}
     covers: dict[str, str] = {}
     if series_ids:
         # A drama app without a package of its own has no icon: its series' cover stands in.
-        ready = select(Episode.series_id, Episode.id, Episode.media_key).where(Episode.series_id.in_(series_ids), Episode.status == "ready").order_by(Episode.number)
+        ready = (
+            select(Episode.series_id, Episode.id, Episode.media_key)
+            .where(Episode.series_id.in_(series_ids), Episode.status == "ready")
+            .order_by(Episode.number)
+        )
         for series_id, episode_id, media_key in session.execute(ready):
-            covers.setdefault(series_id, f"{settings.host_origin}/media/drama/{episode_id}/{media_key}/poster.jpg?cover=1")
+            covers.setdefault(
+                series_id, f"{settings.host_origin}/media/drama/{episode_id}/{media_key}/poster.jpg?cover=1"
+            )
     base = settings.public_url.rstrip("/")
     outs = []
     for post in posts:
@@ -277,16 +353,28 @@ def post_outs(session: Session, settings: Settings, posts: list[Post]) -> list[P
         media = f"{base}/media/posts/{post.media_key}" if ready else None
         outs.append(
             PostOut(
-                id=post.id, creator=creator_out(creators[post.creator_id]), caption=post.caption, category=post.category, status=post.status,
-                progress=post.progress, error=post.error, duration_ms=post.duration_ms,
-                video_url=f"{media}/480p.mp4" if media else None, video_url_hd=f"{media}/720p.mp4" if media else None, poster_url=f"{media}/poster.jpg" if media else None,
-                anchor=_anchor_out(settings, post, apps, versions, series, covers), created_at=post.created_at, published_at=post.published_at,
+                id=post.id,
+                creator=creator_out(creators[post.creator_id]),
+                caption=post.caption,
+                category=post.category,
+                status=post.status,
+                progress=post.progress,
+                error=post.error,
+                duration_ms=post.duration_ms,
+                video_url=f"{media}/480p.mp4" if media else None,
+                video_url_hd=f"{media}/720p.mp4" if media else None,
+                poster_url=f"{media}/poster.jpg" if media else None,
+                anchor=_anchor_out(settings, post, apps, versions, series, covers),
+                created_at=post.created_at,
+                published_at=post.published_at,
             )
         )
     return outs
 
 
-def _anchor_out(settings: Settings, post: Post, apps: dict, versions: dict, series: dict, covers: dict) -> AnchorOut | None:
+def _anchor_out(
+    settings: Settings, post: Post, apps: dict, versions: dict, series: dict, covers: dict
+) -> AnchorOut | None:
     """The post's chip; none when what it linked to is gone (apps and series are deleted with SET NULL)."""
     app = apps.get(post.anchor_app_id)
     if post.anchor_kind is None or app is None:
@@ -302,15 +390,30 @@ def _anchor_out(settings: Settings, post: Post, apps: dict, versions: dict, seri
         cover = covers.get(linked.id)
     version = versions.get(app.id)
     chip = card(settings, app, version) if version is not None else _unpackaged_card(settings, app, cover)
-    return AnchorOut(kind=post.anchor_kind, app_id=app.id, series_id=post.anchor_series_id if post.anchor_kind != "app" else None, episode=post.anchor_episode, title=title, card=chip)
+    return AnchorOut(
+        kind=post.anchor_kind,
+        app_id=app.id,
+        series_id=post.anchor_series_id if post.anchor_kind != "app" else None,
+        episode=post.anchor_episode,
+        title=title,
+        card=chip,
+    )
 
 
 def _unpackaged_card(settings: Settings, app: App, cover: str | None) -> Card:
     """A drama app that ships no package (its series play in the host's player) has no version
     to build a card from: its entry_url is empty, the host opens the series instead."""
     return Card(
-        app_id=app.id, name=app.name, kind=app.kind, category=app.category or app.kind, description=app.description, version="",
-        icon_url=cover or "", origin=settings.app_origin(app.id), entry_url="", orientation="portrait",
+        app_id=app.id,
+        name=app.name,
+        kind=app.kind,
+        category=app.category or app.kind,
+        description=app.description,
+        version="",
+        icon_url=cover or "",
+        origin=settings.app_origin(app.id),
+        entry_url="",
+        orientation="portrait",
     )
 
 
@@ -321,7 +424,9 @@ def earnings(session: Session, user_id: str, *, cursor: str | None = None, limit
     """The creator's commission balances and the conversions behind them, newest first. Reads only:
     an account nobody has paid into yet is not opened, it shows 0."""
     rows = session.execute(
-        select(Account.currency, Account.balance).where(Account.kind == EARNINGS_ACCOUNT, Account.owner_id == user_id, Account.currency.in_(EARNINGS_CURRENCIES))
+        select(Account.currency, Account.balance).where(
+            Account.kind == EARNINGS_ACCOUNT, Account.owner_id == user_id, Account.currency.in_(EARNINGS_CURRENCIES)
+        )
     )
     balances = dict.fromkeys(EARNINGS_CURRENCIES, 0) | {currency: balance for currency, balance in rows}
     statement = select(Conversion).where(Conversion.creator_id == user_id)

@@ -29,9 +29,21 @@ class ShareOut(BaseModel):
 
 
 @router.post("/share", response_model=ShareOut)
-def share(body: ShareIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ShareOut:
+def share(
+    body: ShareIn,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ShareOut:
     """A link to something, that names the person sharing it as the source of what it brings."""
     code = sharing.create(
-        session, platform.secret, sharer_id=visitor.user.id, kind=body.kind, app_id=body.app_id, series_id=body.series_id, episode=body.episode, post_id=body.post_id
+        session,
+        platform.secret,
+        sharer_id=visitor.user.id,
+        kind=body.kind,
+        app_id=body.app_id,
+        series_id=body.series_id,
+        episode=body.episode,
+        post_id=body.post_id,
     )
     return ShareOut(code=code, url=f"{platform.settings.public_url}/s/{code}")

@@ -55,14 +55,26 @@ def _target(kind: str, *, app_id: str | None, series_id: str | None, episode: in
     return post_id or ""
 
 
-def create(session: Session, secret: str, *, sharer_id: str, kind: str, app_id: str | None = None, series_id: str | None = None,
-           episode: int | None = None, post_id: str | None = None) -> str:
+def create(
+    session: Session,
+    secret: str,
+    *,
+    sharer_id: str,
+    kind: str,
+    app_id: str | None = None,
+    series_id: str | None = None,
+    episode: int | None = None,
+    post_id: str | None = None,
+) -> str:
     """A share code for something that exists and can be opened now."""
     if kind not in KINDS:
         raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}", field="kind")
     target = _target(kind, app_id=app_id, series_id=series_id, episode=episode, post_id=post_id)
     if not target:
-        raise InvalidArgument(f"a {kind} share names its {'app_id' if kind == 'app' else 'post_id' if kind == 'post' else 'series_id and episode' if kind == 'episode' else 'series_id'}", field="kind")
+        raise InvalidArgument(
+            f"a {kind} share names its {'app_id' if kind == 'app' else 'post_id' if kind == 'post' else 'series_id and episode' if kind == 'episode' else 'series_id'}",
+            field="kind",
+        )
     payload = f"{KINDS[kind]}.{target}.{sharer_id}"
     code = f"{payload}.{_signature(secret, payload)}"
     resolve(session, secret, code)  # refuses a target that does not exist or is not public
@@ -84,14 +96,28 @@ def resolve(session: Session, secret: str, code: str) -> Shared:
         post = session.get(Post, target)
         if post is None or post.status != "ready" or post.anchor_app_id is None:
             raise NotFound("the shared post is gone", field="share")
-        return Shared(code=code, kind=kind, app_id=post.anchor_app_id, sharer_id=sharer, series_id=post.anchor_series_id,
-                      episode=post.anchor_episode, post_id=post.id, creator_id=post.creator_id)
+        return Shared(
+            code=code,
+            kind=kind,
+            app_id=post.anchor_app_id,
+            sharer_id=sharer,
+            series_id=post.anchor_series_id,
+            episode=post.anchor_episode,
+            post_id=post.id,
+            creator_id=post.creator_id,
+        )
     series_id, _, number = target.rpartition("-") if kind == "episode" else (target, "", "")
     series = session.get(Series, series_id)
     if series is None or series.status != "published":
         raise NotFound("the shared series is gone", field="share")
     if kind == "episode":
-        if not number.isdigit() or session.scalar(select(Episode.id).where(Episode.series_id == series.id, Episode.number == int(number))) is None:
+        if (
+            not number.isdigit()
+            or session.scalar(select(Episode.id).where(Episode.series_id == series.id, Episode.number == int(number)))
+            is None
+        ):
             raise NotFound("the shared episode is gone", field="share")
-        return Shared(code=code, kind=kind, app_id=series.app_id, sharer_id=sharer, series_id=series.id, episode=int(number))
+        return Shared(
+            code=code, kind=kind, app_id=series.app_id, sharer_id=sharer, series_id=series.id, episode=int(number)
+        )
     return Shared(code=code, kind=kind, app_id=series.app_id, sharer_id=sharer, series_id=series.id)

@@ -16,7 +16,14 @@ from openminis.catalog.package import PackageError
 from openminis.catalog.schemas import VersionOut
 from openminis.developers import service
 from openminis.developers.schemas import (
-    AppCreatedOut, AppIn, DeveloperAppList, DeveloperAppOut, DeveloperIn, DeveloperOut, RotateIn, SecretOut,
+    AppCreatedOut,
+    AppIn,
+    DeveloperAppList,
+    DeveloperAppOut,
+    DeveloperIn,
+    DeveloperOut,
+    RotateIn,
+    SecretOut,
 )
 from openminis.platform import Platform
 from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
@@ -26,7 +33,9 @@ AppId = Path(max_length=40)
 
 
 @router.post("", response_model=DeveloperOut)
-def become_developer(body: DeveloperIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> DeveloperOut:
+def become_developer(
+    body: DeveloperIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> DeveloperOut:
     developer = service.become_developer(session, visitor.user, name=body.name)
     return DeveloperOut(id=developer.id, name=developer.name)
 
@@ -35,18 +44,27 @@ def become_developer(body: DeveloperIn, visitor: Visitor = Depends(changing_visi
 def my_apps(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> DeveloperAppList:
     developer = service.developer_for(session, visitor.user)
     apps = session.scalars(select(App).where(App.developer_id == developer.id).order_by(App.created_at))
-    return DeveloperAppList(items=[DeveloperAppOut(app_id=a.id, name=a.name, kind=a.kind, latest_version=a.latest_version) for a in apps])
+    return DeveloperAppList(
+        items=[DeveloperAppOut(app_id=a.id, name=a.name, kind=a.kind, latest_version=a.latest_version) for a in apps]
+    )
 
 
 @router.post("/apps", response_model=AppCreatedOut, status_code=201)
-def register_app(body: AppIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> AppCreatedOut:
+def register_app(
+    body: AppIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> AppCreatedOut:
     developer = service.developer_for(session, visitor.user)
     created = service.register_app(session, developer, app_id=body.app_id, name=body.name, kind=body.kind)
     return AppCreatedOut(app_id=created.app.id, app_secret=created.secret)
 
 
 @router.post("/apps/{app_id}/secret", response_model=SecretOut)
-def rotate_secret(body: RotateIn, app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> SecretOut:
+def rotate_secret(
+    body: RotateIn,
+    app_id: str = AppId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+) -> SecretOut:
     developer = service.developer_for(session, visitor.user)
     secret = service.rotate_secret(session, developer, app_id, grace=timedelta(seconds=body.grace_seconds))
     return SecretOut(app_secret=secret, previous_valid_for_seconds=body.grace_seconds)
@@ -64,6 +82,10 @@ async def upload_version(
     await run_in_threadpool(service.owned_app, session, developer, app_id)
     package = await read_upload(request, platform)
     if package.manifest.id != app_id:
-        raise PackageError(f"minis.json: id: this package is {package.manifest.id!r}, not {app_id!r}", code="INVALID_MANIFEST", field="id")
+        raise PackageError(
+            f"minis.json: id: this package is {package.manifest.id!r}, not {app_id!r}",
+            code="INVALID_MANIFEST",
+            field="id",
+        )
     version = await run_in_threadpool(catalog.publish_version, session, platform.packages, package)
     return version_out(platform, version, package)

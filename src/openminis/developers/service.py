@@ -68,7 +68,11 @@ def developer_for(session: Session, user: User) -> Developer:
 
 def _new_secret(session: Session, app_id: str) -> str:
     secret = "ms_" + secrets.token_urlsafe(32)
-    session.add(AppSecret(app_id=app_id, secret_hash=_hash(secret), init_key=init_key_for(secret), notify_key=notify_key_for(secret)))
+    session.add(
+        AppSecret(
+            app_id=app_id, secret_hash=_hash(secret), init_key=init_key_for(secret), notify_key=notify_key_for(secret)
+        )
+    )
     return secret
 
 
@@ -81,7 +85,9 @@ class CreatedApp:
 def register_app(session: Session, developer: Developer, *, app_id: str, name: str, kind: str) -> CreatedApp:
     """Register an app id for a developer and return its secret, the one time it is ever shown."""
     if not APP_ID.match(app_id) or "--" in app_id:
-        raise InvalidArgument("app id must be 3-40 lowercase letters, digits or single hyphens, starting with a letter", field="app_id")
+        raise InvalidArgument(
+            "app id must be 3-40 lowercase letters, digits or single hyphens, starting with a letter", field="app_id"
+        )
     if kind not in ("game", "drama"):
         raise InvalidArgument("kind must be game or drama", field="kind")
     if not 1 <= len(name.strip()) <= 60:
@@ -120,7 +126,9 @@ def _live_secrets(session: Session, app_id: str) -> list[AppSecret]:
     now = utcnow()
     return list(
         session.scalars(
-            select(AppSecret).where(AppSecret.app_id == app_id, or_(AppSecret.expires_at.is_(None), AppSecret.expires_at > now)).order_by(AppSecret.id.desc())
+            select(AppSecret)
+            .where(AppSecret.app_id == app_id, or_(AppSecret.expires_at.is_(None), AppSecret.expires_at > now))
+            .order_by(AppSecret.id.desc())
         )
     )
 
@@ -146,7 +154,9 @@ def issue_app_token(session: Session, *, app_id: str, secret: str) -> tuple[str,
     """OAuth 2 client credentials: a bearer token for the app's server calls, and its lifetime in seconds."""
     credential = authenticate_app(session, app_id, secret)
     token = "mat_" + secrets.token_urlsafe(32)
-    session.add(AppToken(token_hash=_hash(token), app_id=app_id, secret_id=credential.id, expires_at=utcnow() + APP_TOKEN_TTL))
+    session.add(
+        AppToken(token_hash=_hash(token), app_id=app_id, secret_id=credential.id, expires_at=utcnow() + APP_TOKEN_TTL)
+    )
     session.commit()
     return token, int(APP_TOKEN_TTL.total_seconds())
 

@@ -30,17 +30,30 @@ from openminis.payments.settings_service import get as payment_settings
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
 
+
 class EpisodeLocked(PlatformError):
     status = 402
     code = "EPISODE_LOCKED"
 
 
 def _subscribed(session: Session, user_id: str, series: Series) -> bool:
-    covering = (DramaPass.series_id == series.id) | ((DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id))
-    return session.scalar(
-        select(func.count()).select_from(Subscription).join(DramaPass, DramaPass.id == Subscription.pass_id)
-        .where(Subscription.user_id == user_id, covering, Subscription.current_period_end > utcnow(), Subscription.status.in_(("active", "cancelled")))
-    ) > 0
+    covering = (DramaPass.series_id == series.id) | (
+        (DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id)
+    )
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Subscription)
+            .join(DramaPass, DramaPass.id == Subscription.pass_id)
+            .where(
+                Subscription.user_id == user_id,
+                covering,
+                Subscription.current_period_end > utcnow(),
+                Subscription.status.in_(("active", "cancelled")),
+            )
+        )
+        > 0
+    )
 
 
 def access(session: Session, user_id: str, series: Series, episode: Episode) -> str | None:
@@ -59,23 +72,47 @@ def access(session: Session, user_id: str, series: Series, episode: Episode) -> 
 
 def access_map(session: Session, user_id: str, series: Series, episodes: list[Episode]) -> dict[int, str | None]:
     """``access`` for every episode, in three queries instead of three per episode."""
-    unlocked = dict(session.execute(select(EpisodeUnlock.episode_id, EpisodeUnlock.method).where(EpisodeUnlock.user_id == user_id, EpisodeUnlock.series_id == series.id)).all())
-    whole = "series" if session.get(SeriesUnlock, (user_id, series.id)) else ("pass" if _subscribed(session, user_id, series) else None)
+    unlocked = dict(
+        session.execute(
+            select(EpisodeUnlock.episode_id, EpisodeUnlock.method).where(
+                EpisodeUnlock.user_id == user_id, EpisodeUnlock.series_id == series.id
+            )
+        ).all()
+    )
+    whole = (
+        "series"
+        if session.get(SeriesUnlock, (user_id, series.id))
+        else ("pass" if _subscribed(session, user_id, series) else None)
+    )
     return {e.number: ("free" if e.number <= series.free_episodes else unlocked.get(e.id) or whole) for e in episodes}
 
 
-def _charge(session: Session, *, key: str, user_id: str, series: Series, price: int, what: str, touch: attribution.Attribution) -> None:
+def _charge(
+    session: Session, *, key: str, user_id: str, series: Series, price: int, what: str, touch: attribution.Attribution
+) -> None:
     """Coins for an unlock, in one transfer: the app's net (less a creator's commission when a
     creator's post brought the person), the platform's fee, and the conversion kept with it."""
     settings = payment_settings(session, series.app_id)
     fee = price * settings.fee_bps // 10_000
     commission = attribution.commission(price - fee, settings.creator_commission_bps, touch)
     attribution.record(
-        session, kind="unlock", ref=key, app_id=series.app_id, user_id=user_id, attribution=touch, currency=COIN, revenue=price,
-        developer_net=price - fee, commission=commission, at=utcnow(),
+        session,
+        kind="unlock",
+        ref=key,
+        app_id=series.app_id,
+        user_id=user_id,
+        attribution=touch,
+        currency=COIN,
+        revenue=price,
+        developer_net=price - fee,
+        commission=commission,
+        at=utcnow(),
     )
     ledger.transfer(
-        session, key=key, kind="drama_unlock", currency=COIN,
+        session,
+        key=key,
+        kind="drama_unlock",
+        currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", user_id), -price),
             Leg(ledger.account_id(session, "app_earnings", series.app_id), price - fee - commission),
@@ -87,8 +124,16 @@ def _charge(session: Session, *, key: str, user_id: str, series: Series, price: 
 
 
 def unlock_with_coins(
-    session: Session, *, user_id: str, series_id: str, number: int, amount: int | None, currency: str | None, launch_id: str | None = None,
-    window: timedelta = attribution.DEFAULT_WINDOW, events=None,
+    session: Session,
+    *,
+    user_id: str,
+    series_id: str,
+    number: int,
+    amount: int | None,
+    currency: str | None,
+    launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW,
+    events=None,
 ) -> str:
     """Unlock one episode for the series' episode price, which must be the ``amount`` (in
     ``currency``) the person confirmed, else PRICE_CHANGED; returns how the person has access now.
@@ -103,20 +148,55 @@ def unlock_with_coins(
     prices.confirm(prices.coins(series.episode_price), amount=amount, currency=currency, what=f"episode {number}")
     touch = None
     try:
-        if insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "coins", "created_at": utcnow()}):
-            touch = attribution.attribute(session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window)
-            _charge(session, key=f"unlock:{user_id}:{episode.id}", user_id=user_id, series=series, price=series.episode_price, what=f"episode {number}", touch=touch)
+        if insert_ignoring_conflicts(
+            session,
+            EpisodeUnlock,
+            {
+                "user_id": user_id,
+                "episode_id": episode.id,
+                "series_id": series.id,
+                "method": "coins",
+                "created_at": utcnow(),
+            },
+        ):
+            touch = attribution.attribute(
+                session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window
+            )
+            _charge(
+                session,
+                key=f"unlock:{user_id}:{episode.id}",
+                user_id=user_id,
+                series=series,
+                price=series.episode_price,
+                what=f"episode {number}",
+                touch=touch,
+            )
         session.commit()
     except BaseException:
         session.rollback()
         raise
     if touch is not None and events is not None:
-        attribution.report(events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=series.episode_price, currency=COIN)
+        attribution.report(
+            events,
+            "unlock",
+            app_id=series.app_id,
+            user_id=user_id,
+            touch=touch,
+            revenue=series.episode_price,
+            currency=COIN,
+        )
     return access(session, user_id, series, episode)
 
 
 def unlock_with_ad(
-    session: Session, *, user_id: str, series_id: str, number: int, ad_id: str, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW,
+    session: Session,
+    *,
+    user_id: str,
+    series_id: str,
+    number: int,
+    ad_id: str,
+    launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW,
     events=None,
 ) -> str:
     """Unlock one episode with a rewarded ad the person watched to the end, in the series' own app.
@@ -130,18 +210,43 @@ def unlock_with_ad(
         return existing
     since = utcnow() - timedelta(days=1)
     today = session.scalar(
-        select(func.count()).select_from(EpisodeUnlock)
-        .where(EpisodeUnlock.user_id == user_id, EpisodeUnlock.series_id == series.id, EpisodeUnlock.method == "ad", EpisodeUnlock.created_at > since)
+        select(func.count())
+        .select_from(EpisodeUnlock)
+        .where(
+            EpisodeUnlock.user_id == user_id,
+            EpisodeUnlock.series_id == series.id,
+            EpisodeUnlock.method == "ad",
+            EpisodeUnlock.created_at > since,
+        )
     )
     if today >= series.ad_unlocks_per_day:
-        raise Conflict(f"at most {series.ad_unlocks_per_day} episodes a day can be unlocked with ads", code="AD_UNLOCK_LIMIT")
+        raise Conflict(
+            f"at most {series.ad_unlocks_per_day} episodes a day can be unlocked with ads", code="AD_UNLOCK_LIMIT"
+        )
     ads_rewards.earned_reward(session, ad_id=ad_id, user_id=user_id, app_id=series.app_id)
     used = session.scalar(select(EpisodeUnlock.episode_id).where(EpisodeUnlock.ad_id == ad_id))
     if used is not None:
         raise Conflict("this ad already unlocked an episode", code="REWARD_USED")
     try:
-        added = insert_ignoring_conflicts(session, EpisodeUnlock, {"user_id": user_id, "episode_id": episode.id, "series_id": series.id, "method": "ad", "ad_id": ad_id, "created_at": utcnow()})
-        touch = attribution.attribute(session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window) if added else None
+        added = insert_ignoring_conflicts(
+            session,
+            EpisodeUnlock,
+            {
+                "user_id": user_id,
+                "episode_id": episode.id,
+                "series_id": series.id,
+                "method": "ad",
+                "ad_id": ad_id,
+                "created_at": utcnow(),
+            },
+        )
+        touch = (
+            attribution.attribute(
+                session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window
+            )
+            if added
+            else None
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -149,13 +254,22 @@ def unlock_with_ad(
     # The ad's revenue (and the creator's commission on it) is the rewarded ad's conversion; the
     # unlock it paid for is counted with no revenue, so the funnel does not count money twice.
     if touch is not None and events is not None:
-        attribution.report(events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=0, currency=COIN)
+        attribution.report(
+            events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=0, currency=COIN
+        )
     return access(session, user_id, series, episode)
 
 
 def buy_series(
-    session: Session, *, user_id: str, series_id: str, amount: int | None, currency: str | None, launch_id: str | None = None,
-    window: timedelta = attribution.DEFAULT_WINDOW, events=None,
+    session: Session,
+    *,
+    user_id: str,
+    series_id: str,
+    amount: int | None,
+    currency: str | None,
+    launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW,
+    events=None,
 ) -> None:
     """Every episode of the series for its series price, which must be the ``amount`` (in
     ``currency``) the person confirmed, else PRICE_CHANGED. Buying it twice charges once."""
@@ -167,15 +281,35 @@ def buy_series(
     prices.confirm(prices.coins(series.series_price), amount=amount, currency=currency, what="the whole series")
     touch = None
     try:
-        if insert_ignoring_conflicts(session, SeriesUnlock, {"user_id": user_id, "series_id": series.id, "created_at": utcnow()}):
-            touch = attribution.attribute(session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window)
-            _charge(session, key=f"series:{user_id}:{series.id}", user_id=user_id, series=series, price=series.series_price, what="series", touch=touch)
+        if insert_ignoring_conflicts(
+            session, SeriesUnlock, {"user_id": user_id, "series_id": series.id, "created_at": utcnow()}
+        ):
+            touch = attribution.attribute(
+                session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window
+            )
+            _charge(
+                session,
+                key=f"series:{user_id}:{series.id}",
+                user_id=user_id,
+                series=series,
+                price=series.series_price,
+                what="series",
+                touch=touch,
+            )
         session.commit()
     except BaseException:
         session.rollback()
         raise
     if touch is not None and events is not None:
-        attribution.report(events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=series.series_price, currency=COIN)
+        attribution.report(
+            events,
+            "unlock",
+            app_id=series.app_id,
+            user_id=user_id,
+            touch=touch,
+            revenue=series.series_price,
+            currency=COIN,
+        )
 
 
 # Signed media URLs -----------------------------------------------------------------------------
@@ -218,7 +352,9 @@ def person_viewer(user_id: str) -> Viewer:
     return Viewer(key=f"person:{user_id}", person=user_id)
 
 
-def _signature(secret: str, episode_id: str, media_key: str, expires: int, viewer: str = "", origin: int | None = None) -> str:
+def _signature(
+    secret: str, episode_id: str, media_key: str, expires: int, viewer: str = "", origin: int | None = None
+) -> str:
     """An entry link's signature (``origin`` None: it opens any of the episode's files), or a
     playlist line's (``origin``, the entry link's own expiry: it opens only segments and variant
     playlists). The two messages differ from their first field, so one never passes for the other."""
@@ -244,7 +380,15 @@ class Playback:
 
 
 def playback(
-    session: Session, secret: str, *, user_id: str, viewer: Viewer, series_id: str, number: int, base_url: str, paid_lifetime: timedelta = PAID_URL_LIFETIME
+    session: Session,
+    secret: str,
+    *,
+    user_id: str,
+    viewer: Viewer,
+    series_id: str,
+    number: int,
+    base_url: str,
+    paid_lifetime: timedelta = PAID_URL_LIFETIME,
 ) -> Playback:
     """Signed, expiring URLs of an episode's media, for a person who may watch it; a paid episode's
     are bound to ``viewer`` (``session_viewer`` or ``person_viewer``) and last ``paid_lifetime``."""
@@ -257,7 +401,15 @@ def playback(
     expires = int(time.time() + (FREE_URL_LIFETIME if free else paid_lifetime).total_seconds())
     query = media_query(secret, episode, expires, ANYONE if free else viewer)
     root = f"{base_url}/media/drama/{episode.id}/{episode.media_key}"
-    urls = {name: f"{root}/{path}?{query}" for name, path in (("mp4_720", "720p.mp4"), ("mp4_480", "480p.mp4"), ("hls", "master.m3u8"), ("poster", "poster.jpg"))}
+    urls = {
+        name: f"{root}/{path}?{query}"
+        for name, path in (
+            ("mp4_720", "720p.mp4"),
+            ("mp4_480", "480p.mp4"),
+            ("hls", "master.m3u8"),
+            ("poster", "poster.jpg"),
+        )
+    }
     return Playback(expires_at=expires, urls=urls)
 
 
@@ -270,11 +422,25 @@ def _segment_file(path: str) -> bool:
     folders; never the master playlist beside them (fetching it again would sign its lines anew)
     nor a whole file (.mp4) or a picture."""
     normal = posixpath.normpath(path)
-    return "/" in normal and not normal.startswith(("/", "..")) and normal.endswith((".ts", ".m3u8")) and posixpath.basename(normal) not in ENTRY_FILES
+    return (
+        "/" in normal
+        and not normal.startswith(("/", ".."))
+        and normal.endswith((".ts", ".m3u8"))
+        and posixpath.basename(normal) not in ENTRY_FILES
+    )
 
 
 def check_media_url(
-    session: Session, secret: str, episode: Episode, *, exp: str, sig: str, person: str, session_token: str | None, path: str = "", origin: str = "",
+    session: Session,
+    secret: str,
+    episode: Episode,
+    *,
+    exp: str,
+    sig: str,
+    person: str,
+    session_token: str | None,
+    path: str = "",
+    origin: str = "",
 ) -> Viewer:
     """Whom the URL was made for, if its signature holds for this request and it has not expired;
     raises 403 otherwise. A paid episode's URL holds only with the cookie of the session it was
@@ -294,15 +460,26 @@ def check_media_url(
             viewer, user_id = session_viewer(session_token), user.id
         else:
             raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS")
-    expected = _signature(secret, episode.id, episode.media_key or "", expires, viewer.key, int(origin) if origin else None)
+    expected = _signature(
+        secret, episode.id, episode.media_key or "", expires, viewer.key, int(origin) if origin else None
+    )
     if not hmac.compare_digest(expected.encode(), (sig or "").encode()):
-        raise MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS") if viewer.key else MediaRefused("this media link is not valid")
+        raise (
+            MediaRefused(NOT_YOURS, code="MEDIA_LINK_NOT_YOURS")
+            if viewer.key
+            else MediaRefused("this media link is not valid")
+        )
     if origin and not _segment_file(path):
-        raise MediaRefused("a playlist's link opens only the playlist's own segments; open the episode in the player", code="MEDIA_LINK_NOT_YOURS")
+        raise MediaRefused(
+            "a playlist's link opens only the playlist's own segments; open the episode in the player",
+            code="MEDIA_LINK_NOT_YOURS",
+        )
     if expires < time.time():
         raise MediaRefused("this media link has expired; ask for a new one", code="MEDIA_LINK_EXPIRED")
     if user_id is not None and (series is None or not access(session, user_id, series, episode)):
-        raise MediaRefused("this episode is no longer open to the person this link was made for", code="MEDIA_LINK_NOT_YOURS")
+        raise MediaRefused(
+            "this episode is no longer open to the person this link was made for", code="MEDIA_LINK_NOT_YOURS"
+        )
     return viewer
 
 

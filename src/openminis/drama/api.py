@@ -15,12 +15,33 @@ from openminis.ads import inventory as ads_inventory
 from openminis.drama import access, catalog, subscriptions
 from openminis.drama.models import Episode, Series
 from openminis.drama.schemas import (
-    AccessOut, PassOut, PlaybackOut, ProgressIn, ProgressOut, SeriesList, SeriesOut, SubscribeIn, SubscriptionItem, SubscriptionList, SubscriptionOut, BuySeriesIn, UnlockIn, ViewerEpisodeOut, ViewerSeriesOut,
+    AccessOut,
+    BuySeriesIn,
+    PassOut,
+    PlaybackOut,
+    ProgressIn,
+    ProgressOut,
+    SeriesList,
+    SeriesOut,
+    SubscribeIn,
+    SubscriptionItem,
+    SubscriptionList,
+    SubscriptionOut,
+    UnlockIn,
+    ViewerEpisodeOut,
+    ViewerSeriesOut,
 )
 from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session, session_token
+from openminis.web.dependencies import (
+    Visitor,
+    changing_visitor,
+    current_visitor,
+    get_platform,
+    get_session,
+    session_token,
+)
 
 router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
@@ -37,39 +58,77 @@ def series_out(session: Session, series: Series, base: str, cls=SeriesOut, **ext
 
 @router.get("/api/dramas", response_model=SeriesList)
 def dramas(session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SeriesList:
-    return SeriesList(items=[series_out(session, s, platform.settings.host_origin) for s in catalog.list_series(session)])
+    return SeriesList(
+        items=[series_out(session, s, platform.settings.host_origin) for s in catalog.list_series(session)]
+    )
 
 
 @router.get("/api/dramas/{series_id}", response_model=ViewerSeriesOut)
-def series_detail(series_id: str = SeriesId, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ViewerSeriesOut:
+def series_detail(
+    series_id: str = SeriesId,
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ViewerSeriesOut:
     series = catalog.published_series(session, series_id)
     ready = catalog.episodes(session, series.id, ready_only=True)
     rights = access.access_map(session, visitor.user.id, series, ready)
     base = platform.settings.host_origin
     episodes = [
-        ViewerEpisodeOut(number=e.number, title=e.title, duration_ms=e.duration_ms, access=rights[e.number], thumbnail_url=f"{base}/media/drama/{e.id}/{e.media_key}/thumb-000.jpg?cover=1")
+        ViewerEpisodeOut(
+            number=e.number,
+            title=e.title,
+            duration_ms=e.duration_ms,
+            access=rights[e.number],
+            thumbnail_url=f"{base}/media/drama/{e.id}/{e.media_key}/thumb-000.jpg?cover=1",
+        )
         for e in ready
     ]
     saved = access.progress(session, visitor.user.id, series.id)
-    passes = [PassOut(id=p.id, title=p.title, period_days=p.period_days, price=p.price, series_id=p.series_id) for p in subscriptions.passes_for(session, series)]
-    units = [u for u in ads_inventory.list_units(session, series.app_id) if u.kind == "rewarded" and u.active] if series.ad_unlock else []
+    passes = [
+        PassOut(id=p.id, title=p.title, period_days=p.period_days, price=p.price, series_id=p.series_id)
+        for p in subscriptions.passes_for(session, series)
+    ]
+    units = (
+        [u for u in ads_inventory.list_units(session, series.app_id) if u.kind == "rewarded" and u.active]
+        if series.ad_unlock
+        else []
+    )
     return series_out(
-        session, series, base, ViewerSeriesOut, episodes=episodes, passes=passes, ad_unit_id=units[0].id if units else None,
+        session,
+        series,
+        base,
+        ViewerSeriesOut,
+        episodes=episodes,
+        passes=passes,
+        ad_unit_id=units[0].id if units else None,
         progress=ProgressOut(episode_number=saved.episode_number, position_ms=saved.position_ms) if saved else None,
     )
 
 
 @router.post("/api/dramas/{series_id}/episodes/{number}/playback", response_model=PlaybackOut)
 def playback(
-    series_id: str = SeriesId, number: int = Number, bound: Literal["session", "person"] = Query(default="session"),
-    visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    series_id: str = SeriesId,
+    number: int = Number,
+    bound: Literal["session", "person"] = Query(default="session"),
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> PlaybackOut:
     """Signed, expiring media URLs; 402 EPISODE_LOCKED when the person may not watch it. A paid
     episode's are bound to this browser's session, or (``bound=person``, for a drama app's own
     player on its own origin, which the session cookie never reaches) carry a per-viewer token."""
-    viewer = access.person_viewer(visitor.user.id) if bound == "person" else access.session_viewer(visitor.session_token)
+    viewer = (
+        access.person_viewer(visitor.user.id) if bound == "person" else access.session_viewer(visitor.session_token)
+    )
     signed = access.playback(
-        session, platform.secret, user_id=visitor.user.id, viewer=viewer, series_id=series_id, number=number, base_url=platform.settings.host_origin,
+        session,
+        platform.secret,
+        user_id=visitor.user.id,
+        viewer=viewer,
+        series_id=series_id,
+        number=number,
+        base_url=platform.settings.host_origin,
         paid_lifetime=timedelta(seconds=platform.settings.paid_media_url_seconds),
     )
     return PlaybackOut(expires_at=signed.expires_at, urls=signed.urls)
@@ -77,54 +136,102 @@ def playback(
 
 @router.post("/api/dramas/{series_id}/episodes/{number}/unlock", response_model=AccessOut)
 def unlock(
-    body: UnlockIn, series_id: str = SeriesId, number: int = Number, visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    body: UnlockIn,
+    series_id: str = SeriesId,
+    number: int = Number,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> AccessOut:
-    where = {"launch_id": body.launch_id, "window": platform.settings.attribution_window, "events": platform.conversions}
+    where = {
+        "launch_id": body.launch_id,
+        "window": platform.settings.attribution_window,
+        "events": platform.conversions,
+    }
     if body.method == "coins":
-        granted = access.unlock_with_coins(session, user_id=visitor.user.id, series_id=series_id, number=number, amount=body.amount, currency=body.currency, **where)
+        granted = access.unlock_with_coins(
+            session,
+            user_id=visitor.user.id,
+            series_id=series_id,
+            number=number,
+            amount=body.amount,
+            currency=body.currency,
+            **where,
+        )
     else:
         if not body.ad_id:
             raise InvalidArgument("ad_id is required to unlock with an ad", field="ad_id")
-        granted = access.unlock_with_ad(session, user_id=visitor.user.id, series_id=series_id, number=number, ad_id=body.ad_id, **where)
+        granted = access.unlock_with_ad(
+            session, user_id=visitor.user.id, series_id=series_id, number=number, ad_id=body.ad_id, **where
+        )
     return AccessOut(number=number, access=granted)
 
 
 @router.post("/api/dramas/{series_id}/purchase", response_model=Ok)
 def buy_series(
-    body: BuySeriesIn, series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    body: BuySeriesIn,
+    series_id: str = SeriesId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> Ok:
     access.buy_series(
-        session, user_id=visitor.user.id, series_id=series_id, amount=body.amount, currency=body.currency, launch_id=body.launch_id,
-        window=platform.settings.attribution_window, events=platform.conversions,
+        session,
+        user_id=visitor.user.id,
+        series_id=series_id,
+        amount=body.amount,
+        currency=body.currency,
+        launch_id=body.launch_id,
+        window=platform.settings.attribution_window,
+        events=platform.conversions,
     )
     return Ok()
 
 
 @router.put("/api/dramas/{series_id}/progress", response_model=Ok)
-def save_progress(body: ProgressIn, series_id: str = SeriesId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
-    access.save_progress(session, user_id=visitor.user.id, series_id=series_id, number=body.episode_number, position_ms=body.position_ms)
+def save_progress(
+    body: ProgressIn,
+    series_id: str = SeriesId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+) -> Ok:
+    access.save_progress(
+        session, user_id=visitor.user.id, series_id=series_id, number=body.episode_number, position_ms=body.position_ms
+    )
     return Ok()
 
 
 @router.post("/api/passes/{pass_id}/subscribe", response_model=SubscriptionOut)
 def subscribe(
-    body: SubscribeIn, pass_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    body: SubscribeIn,
+    pass_id: str = Path(max_length=32),
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> SubscriptionOut:
-    subscription = subscriptions.subscribe(session, platform.secret, user_id=visitor.user.id, pass_id=pass_id, amount=body.amount, currency=body.currency)
+    subscription = subscriptions.subscribe(
+        session, platform.secret, user_id=visitor.user.id, pass_id=pass_id, amount=body.amount, currency=body.currency
+    )
     return SubscriptionOut.model_validate(subscription, from_attributes=True)
 
 
 @router.get("/api/subscriptions", response_model=SubscriptionList)
-def my_subscriptions(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> SubscriptionList:
+def my_subscriptions(
+    visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)
+) -> SubscriptionList:
     """The person's drama passes: active (renewing), cancelled (running to the period's end) or lapsed."""
     items = [
         SubscriptionItem(
-            id=subscription.id, pass_id=subscription.pass_id, status=subscription.status, period=subscription.period,
-            current_period_end=subscription.current_period_end, title=drama_pass.title, app_id=drama_pass.app_id, series_id=drama_pass.series_id,
-            price=subscription.price, period_days=drama_pass.period_days,
+            id=subscription.id,
+            pass_id=subscription.pass_id,
+            status=subscription.status,
+            period=subscription.period,
+            current_period_end=subscription.current_period_end,
+            title=drama_pass.title,
+            app_id=drama_pass.app_id,
+            series_id=drama_pass.series_id,
+            price=subscription.price,
+            period_days=drama_pass.period_days,
         )
         for subscription, drama_pass in subscriptions.subscriptions_of(session, visitor.user.id)
     ]
@@ -132,16 +239,29 @@ def my_subscriptions(visitor: Visitor = Depends(current_visitor), session: Sessi
 
 
 @router.post("/api/subscriptions/{subscription_id}/cancel", response_model=SubscriptionOut)
-def cancel(subscription_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> SubscriptionOut:
-    return SubscriptionOut.model_validate(subscriptions.cancel(session, user_id=visitor.user.id, subscription_id=subscription_id), from_attributes=True)
+def cancel(
+    subscription_id: str = Path(max_length=32),
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+) -> SubscriptionOut:
+    return SubscriptionOut.model_validate(
+        subscriptions.cancel(session, user_id=visitor.user.id, subscription_id=subscription_id), from_attributes=True
+    )
 
 
 @router.get("/media/drama/{episode_id}/{media_key}/{path:path}", include_in_schema=False)
 def media(
-    request: Request, episode_id: str = Path(max_length=32), media_key: str = Path(max_length=80), path: str = Path(max_length=80),
-    exp: str = Query(default="", max_length=12), sig: str = Query(default="", max_length=64), u: str = Query(default="", max_length=32),
-    o: str = Query(default="", max_length=12), cover: str = Query(default="", max_length=4),
-    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    request: Request,
+    episode_id: str = Path(max_length=32),
+    media_key: str = Path(max_length=80),
+    path: str = Path(max_length=80),
+    exp: str = Query(default="", max_length=12),
+    sig: str = Query(default="", max_length=64),
+    u: str = Query(default="", max_length=32),
+    o: str = Query(default="", max_length=12),
+    cover: str = Query(default="", max_length=4),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ):
     """Episode media, only through a signed, unexpired URL; a paid episode's only with the cookie of
     the session it was signed for (the media origin is the host's own, so the player's requests
@@ -154,7 +274,15 @@ def media(
     viewer = access.ANYONE
     if not public:
         viewer = access.check_media_url(
-            session, platform.secret, episode, exp=exp, sig=sig, person=u, session_token=session_token(request, platform), path=path, origin=o,
+            session,
+            platform.secret,
+            episode,
+            exp=exp,
+            sig=sig,
+            person=u,
+            session_token=session_token(request, platform),
+            path=path,
+            origin=o,
         )
     folder = platform.settings.data_dir / "media" / "drama" / media_key
     target = (folder / path).resolve()
@@ -164,7 +292,15 @@ def media(
     if suffix == ".m3u8":
         # Each segment and variant must carry a signature, or the player could not fetch them.
         query = access.playlist_query(platform.secret, episode, exp, sig, viewer, origin=o)
-        lines = [line if not line or line.startswith("#") else f"{line}?{query}" for line in target.read_text().splitlines()]
-        return Response("\n".join(lines) + "\n", media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "private, no-store"})
+        lines = [
+            line if not line or line.startswith("#") else f"{line}?{query}" for line in target.read_text().splitlines()
+        ]
+        return Response(
+            "\n".join(lines) + "\n", media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "private, no-store"}
+        )
     max_age = 86_400 if public else max(0, int(exp) - int(time.time()))
-    return FileResponse(target, media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"), headers={"Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, immutable"})
+    return FileResponse(
+        target,
+        media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"),
+        headers={"Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, immutable"},
+    )

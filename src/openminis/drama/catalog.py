@@ -16,7 +16,18 @@ from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
 
 TRANSCODE_JOB = "drama.transcode"
-SERIES_FIELDS = {"title", "synopsis", "genres", "language", "age_rating", "free_episodes", "episode_price", "series_price", "ad_unlock", "ad_unlocks_per_day"}
+SERIES_FIELDS = {
+    "title",
+    "synopsis",
+    "genres",
+    "language",
+    "age_rating",
+    "free_episodes",
+    "episode_price",
+    "series_price",
+    "ad_unlock",
+    "ad_unlocks_per_day",
+}
 
 
 def _check(fields: dict) -> None:
@@ -85,13 +96,17 @@ def episodes(session: Session, series_id: str, *, ready_only: bool = False) -> l
 
 
 def episode(session: Session, series_id: str, number: int) -> Episode:
-    found = session.scalar(select(Episode).where(Episode.series_id == series_id, Episode.number == number, Episode.status == "ready"))
+    found = session.scalar(
+        select(Episode).where(Episode.series_id == series_id, Episode.number == number, Episode.status == "ready")
+    )
     if found is None:
         raise NotFound(f"no episode {number} in this series")
     return found
 
 
-def accept_upload(session: Session, media_root: Path, app_id: str, series_id: str, number: int, *, title: str, source: Path) -> Episode:
+def accept_upload(
+    session: Session, media_root: Path, app_id: str, series_id: str, number: int, *, title: str, source: Path
+) -> Episode:
     """Take an uploaded file for episode ``number`` (moved into the media store) and queue its
     transcoding. A new upload of a published episode replaces it only once the new one is ready."""
     series = owned_series(session, app_id, series_id)
@@ -108,14 +123,18 @@ def accept_upload(session: Session, media_root: Path, app_id: str, series_id: st
     upload = media_root / "uploads" / f"{found.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
     upload.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(source, upload)
-    jobs.enqueue(session, TRANSCODE_JOB, {"episode_id": found.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}")
+    jobs.enqueue(
+        session, TRANSCODE_JOB, {"episode_id": found.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}"
+    )
     session.commit()
     return found
 
 
 def publish(session: Session, app_id: str, series_id: str) -> Series:
     series = owned_series(session, app_id, series_id)
-    ready = session.scalar(select(func.count()).select_from(Episode).where(Episode.series_id == series.id, Episode.status == "ready"))
+    ready = session.scalar(
+        select(func.count()).select_from(Episode).where(Episode.series_id == series.id, Episode.status == "ready")
+    )
     if not ready:
         raise Conflict("a series needs at least one ready episode to be published", code="NOTHING_READY")
     if series.status != "published":

@@ -38,7 +38,9 @@ def ensure_app(platform) -> None:
     """The demo studio's drama app, which the series (and its ad unit) belong to."""
     with platform.db.session() as session:
         if session.get(App, APP_ID) is None:
-            studio = session.get(Developer, "demo-studio") or Developer(id="demo-studio", user_id=None, name="openminis Demo Studio")
+            studio = session.get(Developer, "demo-studio") or Developer(
+                id="demo-studio", user_id=None, name="openminis Demo Studio"
+            )
             session.add(studio)
             session.flush()
             developers.register_app(session, studio, app_id=APP_ID, name="Demo Dramas", kind="drama")
@@ -54,8 +56,16 @@ def seed(platform, *, seconds: float = 20, report=print) -> str | None:
             return existing.id
         if existing is None:
             existing = catalog.create_series(
-                session, APP_ID, title=TITLE, synopsis="A nurse's first night shift at an old hospital, and the secret it keeps. A ten-episode mystery.",
-                genres=["mystery", "romance"], free_episodes=3, episode_price=30, series_price=200, ad_unlock=True, ad_unlocks_per_day=5,
+                session,
+                APP_ID,
+                title=TITLE,
+                synopsis="A nurse's first night shift at an old hospital, and the secret it keeps. A ten-episode mystery.",
+                genres=["mystery", "romance"],
+                free_episodes=3,
+                episode_price=30,
+                series_price=200,
+                ad_unlock=True,
+                ad_unlocks_per_day=5,
             )
         series_id = existing.id
         done = {e.number for e in catalog.episodes(session, series_id) if e.status in ("processing", "ready")}
@@ -63,7 +73,12 @@ def seed(platform, *, seconds: float = 20, report=print) -> str | None:
         for number, (title, line) in enumerate(EPISODES, start=1):
             if number in done:
                 continue
-            clip = make_clip(Path(tmp) / f"ep{number}.mp4", seconds=seconds, lines=[TITLE, f"Episode {number}: {title}", line], seed=number)
+            clip = make_clip(
+                Path(tmp) / f"ep{number}.mp4",
+                seconds=seconds,
+                lines=[TITLE, f"Episode {number}: {title}", line],
+                seed=number,
+            )
             with platform.db.session() as session:
                 catalog.accept_upload(session, media_root, APP_ID, series_id, number, title=title, source=clip)
             report(f"demo: drama episode {number}/{len(EPISODES)} generated; transcoding")

@@ -57,7 +57,9 @@ def probe(path: Path, *, max_seconds: float) -> Probe:
             duration = _duration(container, video)
             width, height = video.codec_context.width, video.codec_context.height
     except av.error.FFmpegError as exc:
-        raise MediaRejected(f"the file cannot be read as a video ({exc.strerror or type(exc).__name__})", code="CORRUPT_MEDIA") from None
+        raise MediaRejected(
+            f"the file cannot be read as a video ({exc.strerror or type(exc).__name__})", code="CORRUPT_MEDIA"
+        ) from None
     if not width or not height:
         raise MediaRejected("the video has no frame size", code="CORRUPT_MEDIA")
     if not ASPECT_RANGE[0] <= width / height <= ASPECT_RANGE[1]:
@@ -92,7 +94,14 @@ class _Rendition:
         self.container = av.open(str(path), "w", options={"movflags": "+faststart"})
         self.video = self.container.add_stream("libx264", rate=FPS)
         self.video.width, self.video.height, self.video.pix_fmt = width, height, "yuv420p"
-        self.video.options = {"preset": "veryfast", "maxrate": bitrate, "bufsize": bitrate, "crf": "25", "g": str(FPS * 2), "sc_threshold": "0"}
+        self.video.options = {
+            "preset": "veryfast",
+            "maxrate": bitrate,
+            "bufsize": bitrate,
+            "crf": "25",
+            "g": str(FPS * 2),
+            "sc_threshold": "0",
+        }
         self.audio = self.container.add_stream("aac", rate=AUDIO_RATE)
         self.audio.layout = "stereo"
         self.size = (width, height)
@@ -114,7 +123,9 @@ class _Rendition:
         self.container.close()
 
 
-def transcode(source: Path, out_dir: Path, *, max_seconds: float, progress: Callable[[int], None] = lambda pct: None) -> Output:
+def transcode(
+    source: Path, out_dir: Path, *, max_seconds: float, progress: Callable[[int], None] = lambda pct: None
+) -> Output:
     """Transcode ``source`` into ``out_dir`` (written to a temporary folder, then renamed: a crash
     leaves no half episode). Raises MediaRejected for what ``probe`` refuses and for silence."""
     facts = probe(source, max_seconds=max_seconds)
@@ -173,12 +184,17 @@ def transcode(source: Path, out_dir: Path, *, max_seconds: float, progress: Call
         work.rename(out_dir)
     except av.error.FFmpegError as exc:
         shutil.rmtree(work, ignore_errors=True)
-        raise MediaRejected(f"the file could not be decoded to the end ({exc.strerror or type(exc).__name__})", code="CORRUPT_MEDIA") from None
+        raise MediaRejected(
+            f"the file could not be decoded to the end ({exc.strerror or type(exc).__name__})", code="CORRUPT_MEDIA"
+        ) from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     progress(100)
-    return Output(duration_ms=int(frame_index * 1000 / FPS), files=sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()))
+    return Output(
+        duration_ms=int(frame_index * 1000 / FPS),
+        files=sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()),
+    )
 
 
 def _hls(mp4: Path, folder: Path) -> None:
@@ -186,7 +202,9 @@ def _hls(mp4: Path, folder: Path) -> None:
     folder.mkdir()
     with av.open(str(mp4)) as source:
         target = av.open(
-            str(folder / "index.m3u8"), "w", format="hls",
+            str(folder / "index.m3u8"),
+            "w",
+            format="hls",
             options={"hls_time": "4", "hls_playlist_type": "vod", "hls_segment_filename": str(folder / "seg-%03d.ts")},
         )
         mapping = {stream.index: target.add_stream_from_template(stream) for stream in source.streams}
@@ -202,5 +220,8 @@ def _master_playlist(work: Path) -> None:
     lines = ["#EXTM3U", "#EXT-X-VERSION:3"]
     for name, (width, height, rate) in RENDITIONS.items():
         bandwidth = int(rate.rstrip("k")) * 1000 + 128_000
-        lines += [f"#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height},CODECS=\"avc1.640028,mp4a.40.2\"", f"{name}/index.m3u8"]
+        lines += [
+            f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height},CODECS="avc1.640028,mp4a.40.2"',
+            f"{name}/index.m3u8",
+        ]
     (work / "master.m3u8").write_text("\n".join(lines) + "\n")

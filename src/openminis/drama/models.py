@@ -80,7 +80,9 @@ class DramaPass(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
-    series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), default=None)  # None: all the app's series
+    series_id: Mapped[str | None] = mapped_column(
+        ForeignKey("series.id", ondelete="CASCADE"), default=None
+    )  # None: all the app's series
     title: Mapped[str] = mapped_column(String(80))
     period_days: Mapped[int] = mapped_column(Integer)  # 7 | 30
     price: Mapped[int] = mapped_column(Integer)  # coins per period

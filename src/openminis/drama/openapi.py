@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -25,45 +24,94 @@ def producer_out(session: Session, platform: Platform, series) -> ProducerSeries
 
 
 @router.post("/series", response_model=ProducerSeriesOut, status_code=201)
-def create_series(body: SeriesIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
+def create_series(
+    body: SeriesIn,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ProducerSeriesOut:
     return producer_out(session, platform, catalog.create_series(session, app_id, **body.model_dump()))
 
 
 @router.get("/series", response_model=SeriesList)
-def list_series(app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SeriesList:
-    return SeriesList(items=[series_out(session, s, platform.settings.host_origin) for s in catalog.list_series(session, app_id=app_id, published=False)])
+def list_series(
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> SeriesList:
+    return SeriesList(
+        items=[
+            series_out(session, s, platform.settings.host_origin)
+            for s in catalog.list_series(session, app_id=app_id, published=False)
+        ]
+    )
 
 
 @router.get("/series/{series_id}", response_model=ProducerSeriesOut)
-def get_series(series_id: str = SeriesId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
+def get_series(
+    series_id: str = SeriesId,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ProducerSeriesOut:
     """The series with every episode's processing status and progress."""
     return producer_out(session, platform, catalog.owned_series(session, app_id, series_id))
 
 
 @router.patch("/series/{series_id}", response_model=ProducerSeriesOut)
-def patch_series(body: SeriesPatch, series_id: str = SeriesId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
-    return producer_out(session, platform, catalog.update_series(session, app_id, series_id, **body.model_dump(exclude_none=True)))
+def patch_series(
+    body: SeriesPatch,
+    series_id: str = SeriesId,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ProducerSeriesOut:
+    return producer_out(
+        session, platform, catalog.update_series(session, app_id, series_id, **body.model_dump(exclude_none=True))
+    )
 
 
 @router.put("/series/{series_id}/episodes/{number}", response_model=EpisodeOut, status_code=202)
 async def upload_episode(
-    request: Request, series_id: str = SeriesId, number: int = Path(ge=1, le=10_000), title: str = Query(default="", max_length=120),
-    app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    request: Request,
+    series_id: str = SeriesId,
+    number: int = Path(ge=1, le=10_000),
+    title: str = Query(default="", max_length=120),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> EpisodeOut:
     """Upload an episode's video as the raw body (video/mp4, video/quicktime or video/webm).
     It is transcoded in the background; poll GET /series/{id} for its progress."""
     media_root = platform.settings.data_dir / "media" / "drama"
     async with staged_video(request, platform.settings.data_dir, platform.settings.max_episode_upload_bytes) as staging:
-        episode = await run_in_threadpool(catalog.accept_upload, session, media_root, app_id, series_id, number, title=title, source=staging)
+        episode = await run_in_threadpool(
+            catalog.accept_upload, session, media_root, app_id, series_id, number, title=title, source=staging
+        )
     return EpisodeOut.model_validate(episode, from_attributes=True)
 
 
 @router.post("/series/{series_id}/publish", response_model=ProducerSeriesOut)
-def publish(series_id: str = SeriesId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> ProducerSeriesOut:
+def publish(
+    series_id: str = SeriesId,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> ProducerSeriesOut:
     return producer_out(session, platform, catalog.publish(session, app_id, series_id))
 
 
 @router.post("/passes", response_model=PassOut, status_code=201)
-def create_pass(body: PassIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> PassOut:
-    created = subscriptions.create_pass(session, app_id, title=body.title, period_days=body.period_days, price=body.price, series_id=body.series_id)
-    return PassOut(id=created.id, title=created.title, period_days=created.period_days, price=created.price, series_id=created.series_id)
+def create_pass(
+    body: PassIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
+) -> PassOut:
+    created = subscriptions.create_pass(
+        session, app_id, title=body.title, period_days=body.period_days, price=body.price, series_id=body.series_id
+    )
+    return PassOut(
+        id=created.id,
+        title=created.title,
+        period_days=created.period_days,
+        price=created.price,
+        series_id=created.series_id,
+    )

@@ -33,20 +33,32 @@ def register(registry: jobs.Registry, db: Database, media_root: Path, max_second
 
         def progress(percent: int) -> None:
             with db.session() as tracker:
-                tracker.execute(update(Episode).where(Episode.id == episode_id).values(progress=percent, updated_at=utcnow()))
+                tracker.execute(
+                    update(Episode).where(Episode.id == episode_id).values(progress=percent, updated_at=utcnow())
+                )
                 tracker.commit()
 
         try:
             output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
         except media.MediaRejected as exc:
-            session.execute(update(Episode).where(Episode.id == episode_id).values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow()))
+            session.execute(
+                update(Episode)
+                .where(Episode.id == episode_id)
+                .values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow())
+            )
             session.commit()
             upload.unlink(missing_ok=True)
             log.info("episode %s rejected: %s", episode_id, exc.message)
             return
         episode = session.get(Episode, episode_id)
         previous = episode.media_key
-        episode.media_key, episode.status, episode.progress, episode.duration_ms, episode.error = key, "ready", 100, output.duration_ms, None
+        episode.media_key, episode.status, episode.progress, episode.duration_ms, episode.error = (
+            key,
+            "ready",
+            100,
+            output.duration_ms,
+            None,
+        )
         episode.updated_at = utcnow()
         session.commit()
         upload.unlink(missing_ok=True)

@@ -25,13 +25,19 @@ def _charged(session: Session, prefix: str) -> dict[str, ledger.Recorded]:
 def _unlocks(session: Session) -> list[str]:
     problems: list[str] = []
     charged = _charged(session, "unlock:")
-    rows = session.execute(select(EpisodeUnlock.user_id, EpisodeUnlock.episode_id, EpisodeUnlock.method).execution_options(yield_per=2000))
+    rows = session.execute(
+        select(EpisodeUnlock.user_id, EpisodeUnlock.episode_id, EpisodeUnlock.method).execution_options(yield_per=2000)
+    )
     for user_id, episode_id, method in rows:
         transfer = charged.pop(f"unlock:{user_id}:{episode_id}", None)
         if method == "coins" and (transfer is None or transfer.currency != COIN or transfer.amount <= 0):
-            problems.append(f"episode {episode_id} was unlocked with coins by {user_id} but no coins were charged for it")
+            problems.append(
+                f"episode {episode_id} was unlocked with coins by {user_id} but no coins were charged for it"
+            )
         elif method != "coins" and transfer is not None:
-            problems.append(f"episode {episode_id} was unlocked by {method} for {user_id} but {transfer.amount} coins were charged for it")
+            problems.append(
+                f"episode {episode_id} was unlocked by {method} for {user_id} but {transfer.amount} coins were charged for it"
+            )
     problems += [f"transfer {key} charged for an episode unlock that does not exist" for key in charged]
     return problems
 
@@ -39,7 +45,9 @@ def _unlocks(session: Session) -> list[str]:
 def _series(session: Session) -> list[str]:
     problems: list[str] = []
     charged = _charged(session, "series:")
-    for user_id, series_id in session.execute(select(SeriesUnlock.user_id, SeriesUnlock.series_id).execution_options(yield_per=2000)):
+    for user_id, series_id in session.execute(
+        select(SeriesUnlock.user_id, SeriesUnlock.series_id).execution_options(yield_per=2000)
+    ):
         transfer = charged.pop(f"series:{user_id}:{series_id}", None)
         if transfer is None or transfer.currency != COIN or transfer.amount <= 0:
             problems.append(f"series {series_id} was bought by {user_id} but no coins were charged for it")
@@ -56,9 +64,15 @@ def _passes(session: Session) -> list[str]:
         _, subscription_id, period = transfer.key.split(":", 2)
         if transfer.currency == COIN and transfer.amount > 0 and period.isdigit():
             periods[subscription_id].add(int(period))
-    for subscription_id, period in session.execute(select(Subscription.id, Subscription.period).execution_options(yield_per=2000)):
+    for subscription_id, period in session.execute(
+        select(Subscription.id, Subscription.period).execution_options(yield_per=2000)
+    ):
         paid = periods.pop(subscription_id, set())
         if paid != set(range(1, period + 1)):
-            problems.append(f"subscription {subscription_id} is in period {period} but paid periods {sorted(paid) or 'none'}")
-    problems += [f"pass transfers for subscription {subscription_id}, which does not exist" for subscription_id in periods]
+            problems.append(
+                f"subscription {subscription_id} is in period {period} but paid periods {sorted(paid) or 'none'}"
+            )
+    problems += [
+        f"pass transfers for subscription {subscription_id}, which does not exist" for subscription_id in periods
+    ]
     return problems

@@ -105,9 +105,13 @@ class UnlockIn(BaseModel):
     ad_id: str | None = Field(default=None, max_length=64, description="the completed rewarded ad, for method 'ad'")
     # For method "coins": the episode price the person confirmed; any other price answers 409
     # PRICE_CHANGED with the price now, and charges nothing (payments/prices.py).
-    amount: int | None = Field(default=None, ge=0, le=100_000_000, description="the price the person confirmed, for method 'coins'")
+    amount: int | None = Field(
+        default=None, ge=0, le=100_000_000, description="the price the person confirmed, for method 'coins'"
+    )
     currency: str | None = Field(default=None, min_length=3, max_length=4, description="COIN, for method 'coins'")
-    launch_id: str | None = Field(default=None, max_length=32, description="the launch the player was opened in (attribution)")
+    launch_id: str | None = Field(
+        default=None, max_length=32, description="the launch the player was opened in (attribution)"
+    )
 
 
 class BuySeriesIn(BaseModel):
@@ -115,7 +119,9 @@ class BuySeriesIn(BaseModel):
 
     amount: int = Field(ge=0, le=100_000_000, description="the series price the person confirmed")
     currency: str = Field(min_length=3, max_length=4, description="COIN")
-    launch_id: str | None = Field(default=None, max_length=32, description="the launch the player was opened in (attribution)")
+    launch_id: str | None = Field(
+        default=None, max_length=32, description="the launch the player was opened in (attribution)"
+    )
 
 
 class SubscribeIn(BaseModel):

@@ -28,7 +28,9 @@ from openminis.wallet.service import COIN, InsufficientFunds, Leg
 RENEW_JOB = "drama.renew"
 
 
-def create_pass(session: Session, app_id: str, *, title: str, period_days: int, price: int, series_id: str | None) -> DramaPass:
+def create_pass(
+    session: Session, app_id: str, *, title: str, period_days: int, price: int, series_id: str | None
+) -> DramaPass:
     if period_days not in (7, 30):
         raise InvalidArgument("a pass lasts 7 or 30 days", field="period_days")
     if not 1 <= price <= 100_000:
@@ -37,14 +39,23 @@ def create_pass(session: Session, app_id: str, *, title: str, period_days: int, 
         series = session.get(Series, series_id)
         if series is None or series.app_id != app_id:
             raise NotFound(f"no series {series_id!r} in this app", field="series_id")
-    drama_pass = DramaPass(id="pass_" + secrets.token_hex(6), app_id=app_id, series_id=series_id, title=title[:80] or "Pass", period_days=period_days, price=price)
+    drama_pass = DramaPass(
+        id="pass_" + secrets.token_hex(6),
+        app_id=app_id,
+        series_id=series_id,
+        title=title[:80] or "Pass",
+        period_days=period_days,
+        price=price,
+    )
     session.add(drama_pass)
     session.commit()
     return drama_pass
 
 
 def passes_for(session: Session, series: Series) -> list[DramaPass]:
-    covering = (DramaPass.series_id == series.id) | ((DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id))
+    covering = (DramaPass.series_id == series.id) | (
+        (DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id)
+    )
     return list(session.scalars(select(DramaPass).where(covering, DramaPass.active).order_by(DramaPass.price)))
 
 
@@ -53,35 +64,58 @@ def _charge_period(session: Session, subscription: Subscription, drama_pass: Dra
     price = subscription.price
     fee = price * payment_settings(session, drama_pass.app_id).fee_bps // 10_000
     ledger.transfer(
-        session, key=f"pass:{subscription.id}:{period}", kind="subscription", currency=COIN,
+        session,
+        key=f"pass:{subscription.id}:{period}",
+        kind="subscription",
+        currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", subscription.user_id), -price),
             Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), price - fee),
             Leg(ledger.account_id(session, "platform_revenue"), fee),
         ],
-        details={"pass_id": drama_pass.id, "subscription_id": subscription.id, "period": period, "gross": price, "fee": fee},
+        details={
+            "pass_id": drama_pass.id,
+            "subscription_id": subscription.id,
+            "period": period,
+            "gross": price,
+            "fee": fee,
+        },
     )
 
 
 def _notify(session: Session, secret: str, subscription: Subscription, drama_pass: DramaPass, event_type: str) -> None:
     data = {
         "subscription": {
-            "id": subscription.id, "pass_id": drama_pass.id, "openid": app_identity.known_openid(session, secret, drama_pass.app_id, subscription.user_id),
-            "status": subscription.status, "period": subscription.period, "price": subscription.price,
+            "id": subscription.id,
+            "pass_id": drama_pass.id,
+            "openid": app_identity.known_openid(session, secret, drama_pass.app_id, subscription.user_id),
+            "status": subscription.status,
+            "period": subscription.period,
+            "price": subscription.price,
             "current_period_end": subscription.current_period_end.isoformat(),
         }
     }
-    notifications.enqueue_event(session, drama_pass.app_id, event_type, data, unique_key=f"notify:{subscription.id}:{event_type}:{subscription.period}")
+    notifications.enqueue_event(
+        session,
+        drama_pass.app_id,
+        event_type,
+        data,
+        unique_key=f"notify:{subscription.id}:{event_type}:{subscription.period}",
+    )
 
 
-def subscribe(session: Session, secret: str, *, user_id: str, pass_id: str, amount: int | None, currency: str | None) -> Subscription:
+def subscribe(
+    session: Session, secret: str, *, user_id: str, pass_id: str, amount: int | None, currency: str | None
+) -> Subscription:
     """Start (or resume) a pass at its price, which must be the ``amount`` (in ``currency``) the
     person confirmed, else PRICE_CHANGED. The subscription keeps that price for its renewals."""
     drama_pass = session.get(DramaPass, pass_id)
     if drama_pass is None or not drama_pass.active:
         raise NotFound(f"no pass {pass_id!r}")
     catalog.get_app(session, drama_pass.app_id)
-    existing = session.scalar(select(Subscription).where(Subscription.user_id == user_id, Subscription.pass_id == pass_id))
+    existing = session.scalar(
+        select(Subscription).where(Subscription.user_id == user_id, Subscription.pass_id == pass_id)
+    )
     now = utcnow()
     if existing is not None and existing.status == "active" and existing.current_period_end > now:
         return existing  # nothing is charged, nothing changes: no price to confirm
@@ -92,7 +126,14 @@ def subscribe(session: Session, secret: str, *, user_id: str, pass_id: str, amou
         session.commit()
         return existing
     try:
-        subscription = existing or Subscription(id="sub_" + secrets.token_hex(8), user_id=user_id, pass_id=pass_id, period=0, current_period_end=now, price=price)
+        subscription = existing or Subscription(
+            id="sub_" + secrets.token_hex(8),
+            user_id=user_id,
+            pass_id=pass_id,
+            period=0,
+            current_period_end=now,
+            price=price,
+        )
         if existing is None:
             session.add(subscription)
             session.flush()
@@ -101,7 +142,13 @@ def subscribe(session: Session, secret: str, *, user_id: str, pass_id: str, amou
         subscription.status = "active"
         subscription.current_period_end = now + timedelta(days=drama_pass.period_days)
         _charge_period(session, subscription, drama_pass, subscription.period)
-        jobs.enqueue(session, RENEW_JOB, {"subscription_id": subscription.id}, unique_key=f"renew:{subscription.id}:{subscription.period + 1}", run_at=subscription.current_period_end)
+        jobs.enqueue(
+            session,
+            RENEW_JOB,
+            {"subscription_id": subscription.id},
+            unique_key=f"renew:{subscription.id}:{subscription.period + 1}",
+            run_at=subscription.current_period_end,
+        )
         _notify(session, secret, subscription, drama_pass, "subscription.started")
         session.commit()
     except BaseException:
@@ -140,7 +187,13 @@ def renewer(secret: str):
             return
         subscription.period = period
         subscription.current_period_end += timedelta(days=drama_pass.period_days)
-        jobs.enqueue(session, RENEW_JOB, {"subscription_id": subscription.id}, unique_key=f"renew:{subscription.id}:{period + 1}", run_at=subscription.current_period_end)
+        jobs.enqueue(
+            session,
+            RENEW_JOB,
+            {"subscription_id": subscription.id},
+            unique_key=f"renew:{subscription.id}:{period + 1}",
+            run_at=subscription.current_period_end,
+        )
         _notify(session, secret, subscription, drama_pass, "subscription.renewed")
         session.commit()
 
@@ -151,7 +204,9 @@ def subscriptions_of(session: Session, user_id: str) -> list[tuple[Subscription,
     """The person's subscriptions with their passes, newest first (ended ones too: a person looks
     for what they paid for)."""
     statement = (
-        select(Subscription, DramaPass).join(DramaPass, DramaPass.id == Subscription.pass_id)
-        .where(Subscription.user_id == user_id).order_by(Subscription.created_at.desc(), Subscription.id)
+        select(Subscription, DramaPass)
+        .join(DramaPass, DramaPass.id == Subscription.pass_id)
+        .where(Subscription.user_id == user_id)
+        .order_by(Subscription.created_at.desc(), Subscription.id)
     )
     return [(subscription, drama_pass) for subscription, drama_pass in session.execute(statement)]

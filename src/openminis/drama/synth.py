@@ -47,7 +47,17 @@ def _melody(seconds: float, seed: int, volume: float) -> np.ndarray:
     return out
 
 
-def make_clip(path: Path, *, seconds: float, lines: list[str], width: int = 540, height: int = 960, fps: int = 24, seed: int = 1, silent: bool = False) -> Path:
+def make_clip(
+    path: Path,
+    *,
+    seconds: float,
+    lines: list[str],
+    width: int = 540,
+    height: int = 960,
+    fps: int = 24,
+    seed: int = 1,
+    silent: bool = False,
+) -> Path:
     """Write an H.264/AAC MP4 of ``seconds`` with the given text lines; ``silent`` writes a mute track."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:

@@ -24,14 +24,18 @@ def feed(
     session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> FeedPage:
-    return service.feed_page(session, platform.settings, platform.ranking, user_id=visitor.user.id, cursor=cursor, limit=limit)
+    return service.feed_page(
+        session, platform.settings, platform.ranking, user_id=visitor.user.id, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/admin/feed/explain", response_model=FeedExplanation, dependencies=[Depends(require_admin)])
 def explain_feed(
     user_id: str = Query(min_length=1, max_length=254, description="A user id or an email."),
     limit: int = Query(default=20, ge=1, le=500),
-    fresh: bool = Query(default=False, description="rank anew from the events received until now, instead of the newest snapshot"),
+    fresh: bool = Query(
+        default=False, description="rank anew from the events received until now, instead of the newest snapshot"
+    ),
     session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> FeedExplanation:
@@ -40,15 +44,27 @@ def explain_feed(
 
 
 @router.get("/hub", response_model=CardList)
-def hub(kind: Literal["game", "drama"] = "game", session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CardList:
+def hub(
+    kind: Literal["game", "drama"] = "game",
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CardList:
     return service.hub(session, platform.settings, kind=kind)
 
 
 @router.get("/search", response_model=CardList)
-def search(q: str = Query(default="", max_length=100), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CardList:
+def search(
+    q: str = Query(default="", max_length=100),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CardList:
     return service.search(session, platform.settings, query=q)
 
 
 @router.get("/recents", response_model=CardList)
-def recents(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CardList:
+def recents(
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CardList:
     return service.recents(session, platform.settings, user_id=visitor.user.id)

@@ -218,7 +218,9 @@ class RankingSnapshot:
         apps = iter(self.apps.top(affinity, apps_to)[apps_from:].tolist())
         posts = iter(self.posts.top(affinity, stop - apps_to)[start - apps_from :].tolist())
         return [
-            (self.apps, next(apps)) if self._apps_before(position + 1) > self._apps_before(position) else (self.posts, next(posts))
+            (self.apps, next(apps))
+            if self._apps_before(position + 1) > self._apps_before(position)
+            else (self.posts, next(posts))
             for position in range(start, stop)
         ]
 
@@ -226,7 +228,13 @@ class RankingSnapshot:
         rows = []
         for position, (items, i) in enumerate(self.slots(affinity, 0, limit)):
             category = int(items.category[i])
-            parts = (float(items.freshness[i]), float(items.ctr[i]), float(items.completion[i]), float(affinity[category]), float(items.exploration[i]))
+            parts = (
+                float(items.freshness[i]),
+                float(items.ctr[i]),
+                float(items.completion[i]),
+                float(affinity[category]),
+                float(items.exploration[i]),
+            )
             rows.append(Explained(
                 position=position, id=f"{items.kind}:{items.ids[i]}", kind=items.kind, category=self.categories[category],
                 exposures=int(items.exposures[i]), clicks=int(items.clicks[i]), completions=int(items.completions[i]),
@@ -301,7 +309,9 @@ class Ranking:
     def _build(self, session: Session, now: datetime) -> RankingSnapshot:
         generation = changes.generation  # read first: a change during the build makes it stale again
         snapshot = build_snapshot(session, self.events, now, build=next(self._builds))
-        self._generations = {kept.id: self._generations.get(kept.id) for kept in self._snapshots} | {snapshot.id: generation}
+        self._generations = {kept.id: self._generations.get(kept.id) for kept in self._snapshots} | {
+            snapshot.id: generation
+        }
         self._snapshots.append(snapshot)
         return snapshot
 
@@ -319,7 +329,9 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
     # is checked here: when nearly every post is ready, SQLite's walk through the status index
     # takes twice as long as reading the table.
     statement = select(Post.id, Post.category, func.coalesce(Post.published_at, Post.created_at), Post.status)
-    posts = [(post_id, category, at) for post_id, category, at, status in session.execute(statement) if status == "ready"]
+    posts = [
+        (post_id, category, at) for post_id, category, at, status in session.execute(statement) if status == "ready"
+    ]
     # Done with the database: end the read, which on SQLite holds the write lock every other
     # request waits for, before the slower part.
     session.commit()
@@ -328,15 +340,28 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
     counts: dict[str, dict[str, tuple]] = {kind: {} for kind in KINDS}
     for is_post, item, *stats in events.query(ENGAGEMENT, [now]):
         counts["post" if is_post else "app"][item] = stats
-    ranked = {kind: _rank(kind, sorted(rows), counts[kind], category_index, now) for kind, rows in (("app", apps), ("post", posts))}
+    ranked = {
+        kind: _rank(kind, sorted(rows), counts[kind], category_index, now)
+        for kind, rows in (("app", apps), ("post", posts))
+    }
     seen = sum(int(items.exposures.sum()) for items in ranked.values())
     fingerprint = f"{build}|{now.isoformat()}|{ranked['app'].size}|{ranked['post'].size}|{seen}"
     return RankingSnapshot(
-        id=hashlib.sha256(fingerprint.encode()).hexdigest()[:12], built_at=now, categories=categories, apps=ranked["app"], posts=ranked["post"]
+        id=hashlib.sha256(fingerprint.encode()).hexdigest()[:12],
+        built_at=now,
+        categories=categories,
+        apps=ranked["app"],
+        posts=ranked["post"],
     )
 
 
-def _rank(kind: str, rows: list[tuple[str, str, datetime]], counts: dict[str, tuple], category_index: dict[str, int], now: datetime) -> Ranked:
+def _rank(
+    kind: str,
+    rows: list[tuple[str, str, datetime]],
+    counts: dict[str, tuple],
+    category_index: dict[str, int],
+    now: datetime,
+) -> Ranked:
     size = len(rows)
     ids = [row[0] for row in rows]
     position = dict(zip(ids, range(size)))

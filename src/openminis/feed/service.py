@@ -40,7 +40,9 @@ def card(settings: Settings, app: App, version: AppVersion) -> Card:
     )
 
 
-def feed_page(session: Session, settings: Settings, ranking: Ranking, *, user_id: str, cursor: str | None, limit: int) -> FeedPage:
+def feed_page(
+    session: Session, settings: Settings, ranking: Ranking, *, user_id: str, cursor: str | None, limit: int
+) -> FeedPage:
     """Positions [p, p + limit) of the person's order in one snapshot: a cursor carries the snapshot
     and p, so the pages of one chain neither repeat nor skip an item.
 
@@ -56,7 +58,11 @@ def feed_page(session: Session, settings: Settings, ranking: Ranking, *, user_id
         snapshot = ranking.find(snapshot_id) or ranking.current(session)
     slots = snapshot.slots(ranking.affinity(snapshot, user_id), position, position + limit)
     end = position + len(slots)
-    return FeedPage(items=_items(session, settings, slots), next_cursor=encode_cursor(snapshot.id, end) if end < snapshot.size else None, snapshot=snapshot.id)
+    return FeedPage(
+        items=_items(session, settings, slots),
+        next_cursor=encode_cursor(snapshot.id, end) if end < snapshot.size else None,
+        snapshot=snapshot.id,
+    )
 
 
 def _items(session: Session, settings: Settings, slots: list[tuple[Ranked, int]]) -> list[FeedItem]:
@@ -81,7 +87,9 @@ def _cards(session: Session, settings: Settings, app_ids: list[str]) -> dict[str
     """The cards of a page's apps at their latest versions, in one query."""
     if not app_ids:
         return {}
-    latest = select(App, AppVersion).join(AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version))
+    latest = select(App, AppVersion).join(
+        AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version)
+    )
     return {app.id: card(settings, app, version) for app, version in session.execute(latest.where(App.id.in_(app_ids)))}
 
 
@@ -94,7 +102,12 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         snapshot_id, position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as exc:
         raise InvalidArgument("cursor is not one this server issued", field="cursor") from exc
-    if not (isinstance(snapshot_id, str) and SNAPSHOT_ID.match(snapshot_id) and type(position) is int and 0 <= position <= MAX_POSITION):
+    if not (
+        isinstance(snapshot_id, str)
+        and SNAPSHOT_ID.match(snapshot_id)
+        and type(position) is int
+        and 0 <= position <= MAX_POSITION
+    ):
         raise InvalidArgument("cursor is not one this server issued", field="cursor")
     return snapshot_id, position
 

@@ -81,7 +81,9 @@ def _take_email(session: Session, user: User, email: str, *, password_hash: str 
     verification existed (it keeps its coins as a guest of the browsers signed in to it, but
     neither the email nor its password sign anyone in to it any more)."""
     session.execute(delete(EmailVerification).where(EmailVerification.email == email))
-    for squatter in session.scalars(select(User).where(User.email == email, User.id != user.id, User.email_verified_at.is_(None))):
+    for squatter in session.scalars(
+        select(User).where(User.email == email, User.id != user.id, User.email_verified_at.is_(None))
+    ):
         squatter.email, squatter.password_hash, squatter.kind = None, None, "guest"
     session.flush()
     user.email, user.kind, user.email_verified_at = email, "full", utcnow()
@@ -113,18 +115,25 @@ def _code_hash(user_id: str, email: str, code: str) -> str:
     return hashlib.sha256(f"{user_id}:{email}:{code}".encode()).hexdigest()
 
 
-def _mail_code(session: Session, mailbox: Mailbox, user: User, email: str, password_hash: str | None) -> EmailVerification:
+def _mail_code(
+    session: Session, mailbox: Mailbox, user: User, email: str, password_hash: str | None
+) -> EmailVerification:
     """A new code for ``email``, replacing any the person was sent before, mailed now."""
     code = f"{secrets.randbelow(10**6):06d}"
     session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
     pending = EmailVerification(
-        user_id=user.id, email=email, password_hash=password_hash, code_hash=_code_hash(user.id, email, code), expires_at=utcnow() + CODE_TTL
+        user_id=user.id,
+        email=email,
+        password_hash=password_hash,
+        code_hash=_code_hash(user.id, email, code),
+        expires_at=utcnow() + CODE_TTL,
     )
     session.add(pending)
     session.flush()
     minutes = int(CODE_TTL.total_seconds() // 60)
     mailbox.send(
-        to=email, subject="Your openminis verification code",
+        to=email,
+        subject="Your openminis verification code",
         text=(
             f"Hello,\n\nYour openminis verification code is {code}\n\n"
             f"Enter it where you signed up, within {minutes} minutes. If you did not sign up, ignore this email: "
@@ -134,7 +143,9 @@ def _mail_code(session: Session, mailbox: Mailbox, user: User, email: str, passw
     return pending
 
 
-def start_registration(session: Session, mailbox: Mailbox, user: User, *, email: str, password: str) -> EmailVerification:
+def start_registration(
+    session: Session, mailbox: Mailbox, user: User, *, email: str, password: str
+) -> EmailVerification:
     """The guest asks for an account: nothing is theirs yet, a code goes to the email. The guest
     becomes a full account, keeping everything, when the code comes back (``confirm_email``)."""
     if user.kind != "guest":
@@ -169,7 +180,11 @@ def confirm_email(session: Session, user: User, code: str) -> User:
     # an error: concurrent guesses cannot share one count, and a failed guess is not rolled back.
     counted = session.execute(
         update(EmailVerification)
-        .where(EmailVerification.user_id == user.id, EmailVerification.attempts < CODE_ATTEMPTS, EmailVerification.expires_at > utcnow())
+        .where(
+            EmailVerification.user_id == user.id,
+            EmailVerification.attempts < CODE_ATTEMPTS,
+            EmailVerification.expires_at > utcnow(),
+        )
         .values(attempts=EmailVerification.attempts + 1)
     ).rowcount
     session.commit()
@@ -204,20 +219,31 @@ def sign_in_with_password(session: Session, *, email: str, password: str) -> tup
     return user, new_session(session, user)
 
 
-def request_sign_in_link(session: Session, mailbox: Mailbox, *, email: str, requester: User | None, browser: str, public_url: str) -> str:
+def request_sign_in_link(
+    session: Session, mailbox: Mailbox, *, email: str, requester: User | None, browser: str, public_url: str
+) -> str:
     """Make a one-time link and email it. ``browser`` is the nonce of the asking browser's link
     cookie: the link knows where it was asked for. The link is kept only if the email went: a
     failure (MailUnavailable) leaves nothing behind, and the person asks again."""
     email = normalize_email(email)
     token = secrets.token_urlsafe(32)
     guest_id = requester.id if requester is not None and requester.kind == "guest" else None
-    session.add(SignInLink(token_hash=token_hash(token), email=email, guest_id=guest_id, browser_hash=token_hash(browser), expires_at=utcnow() + LINK_TTL))
+    session.add(
+        SignInLink(
+            token_hash=token_hash(token),
+            email=email,
+            guest_id=guest_id,
+            browser_hash=token_hash(browser),
+            expires_at=utcnow() + LINK_TTL,
+        )
+    )
     session.flush()
     link = f"{public_url}/account/link?token={token}"
     minutes = int(LINK_TTL.total_seconds() // 60)
     try:
         mailbox.send(
-            to=email, subject="Your openminis sign-in link",
+            to=email,
+            subject="Your openminis sign-in link",
             text=(
                 f"Hello,\n\nOpen this link to sign in to openminis as {email}:\n\n{link}\n\n"
                 f"It works once, within {minutes} minutes. If you did not ask for it, ignore this email: nothing changes without the link.\n"
@@ -252,26 +278,38 @@ def _open_link(session: Session, token: str) -> SignInLink:
 def offer_for_link(session: Session, token: str, *, visitor: User, browser: str | None) -> LinkOffer:
     """What the link would do if this visitor, in this browser, confirmed it. Changes nothing."""
     link = _open_link(session, token)
-    same_browser = bool(browser) and link.browser_hash is not None and hmac.compare_digest(link.browser_hash, token_hash(browser or ""))
+    same_browser = (
+        bool(browser)
+        and link.browser_hash is not None
+        and hmac.compare_digest(link.browser_hash, token_hash(browser or ""))
+    )
     account_exists = _verified_owner(session, link.email) is not None
     # Only the guest that asked, in the browser that asked: a link opened anywhere else never
     # hands that guest's identity (or this browser's) to the email's account.
     keeps_guest = not account_exists and same_browser and visitor.kind == "guest" and link.guest_id == visitor.id
     proves_own = not account_exists and same_browser and visitor.kind == "full" and visitor.email == link.email
     return LinkOffer(
-        email=link.email, account_exists=account_exists, same_browser=same_browser, keeps_guest=keeps_guest,
-        guest_id=visitor.id if keeps_guest else None, proves_own=proves_own,
+        email=link.email,
+        account_exists=account_exists,
+        same_browser=same_browser,
+        keeps_guest=keeps_guest,
+        guest_id=visitor.id if keeps_guest else None,
+        proves_own=proves_own,
     )
 
 
-def confirm_sign_in_link(session: Session, token: str, *, visitor: User, browser: str | None, keep_guest: bool) -> tuple[User, str]:
+def confirm_sign_in_link(
+    session: Session, token: str, *, visitor: User, browser: str | None, keep_guest: bool
+) -> tuple[User, str]:
     """The person confirmed the link on the host's page: sign this browser in to the email's
     account, making it if there is none (from this browser's guest only if it is the guest that
     asked, in its own browser, and the person chose to keep it)."""
     offer = offer_for_link(session, token, visitor=visitor, browser=browser)
     # One use, even when two confirmations race: only the update that finds the link unused wins.
     used = session.execute(
-        update(SignInLink).where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None)).values(used_at=utcnow())
+        update(SignInLink)
+        .where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None))
+        .values(used_at=utcnow())
     ).rowcount
     if not used:
         raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")

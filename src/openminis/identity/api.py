@@ -13,18 +13,37 @@ from openminis.feed import service as feed
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
 from openminis.identity.models import SignInLink, User
-from openminis.identity.service import csrf_token, token_hash
 from openminis.identity.schemas import (
-    AuthorizationList, AuthorizationOut, CodeSent, ConfirmLinkIn, LinkIn, LinkSent, LoginCodeOut, MeOut, ProfileOut, RegisterIn, RenameIn,
-    SignInIn, UserOut, VerifyIn,
+    AuthorizationList,
+    AuthorizationOut,
+    CodeSent,
+    ConfirmLinkIn,
+    LinkIn,
+    LinkSent,
+    LoginCodeOut,
+    MeOut,
+    ProfileOut,
+    RegisterIn,
+    RenameIn,
+    SignInIn,
+    UserOut,
+    VerifyIn,
 )
+from openminis.identity.service import csrf_token, token_hash
 from openminis.openapi.guards import BruteForceGuard, client_ip
 from openminis.platform import Platform
 from openminis.ratelimit import Rate
 from openminis.runtime.schemas import Ok
 from openminis.wallet import service as wallet
 from openminis.web.dependencies import (
-    Visitor, changing_visitor, clear_session_cookie, cookie_name, current_visitor, get_platform, get_session, set_host_cookie,
+    Visitor,
+    changing_visitor,
+    clear_session_cookie,
+    cookie_name,
+    current_visitor,
+    get_platform,
+    get_session,
+    set_host_cookie,
     set_session_cookie,
 )
 from openminis.web.pages import _page as host_page
@@ -37,18 +56,27 @@ LINK_COOKIE = "minis_link"  # the nonce that tells a sign-in link it is opened w
 
 def user_out(user: User, pending_email: str | None = None) -> UserOut:
     return UserOut(
-        id=user.id, display_name=user.display_name, kind=user.kind, email=user.email, avatar_url=f"/api/avatars/{user.id}.svg",
-        email_verified=user.email_verified_at is not None, pending_email=pending_email,
+        id=user.id,
+        display_name=user.display_name,
+        kind=user.kind,
+        email=user.email,
+        avatar_url=f"/api/avatars/{user.id}.svg",
+        email_verified=user.email_verified_at is not None,
+        pending_email=pending_email,
     )
 
 
 @router.get("/me", response_model=MeOut)
 def me(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> MeOut:
-    return MeOut(user=user_out(visitor.user, accounts.pending_email(session, visitor.user)), csrf_token=visitor.csrf_token)
+    return MeOut(
+        user=user_out(visitor.user, accounts.pending_email(session, visitor.user)), csrf_token=visitor.csrf_token
+    )
 
 
 @router.patch("/me", response_model=UserOut)
-def rename(body: RenameIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> UserOut:
+def rename(
+    body: RenameIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> UserOut:
     return user_out(accounts.rename(session, visitor.user, body.display_name))
 
 
@@ -87,27 +115,43 @@ def _holds_address(session: Session, request: Request, platform: Platform, visit
     if not 20 <= len(browser) <= 64:
         return False
     found = session.scalar(
-        select(SignInLink.token_hash).where(
-            SignInLink.email == email, SignInLink.browser_hash == token_hash(browser), SignInLink.used_at.is_(None), SignInLink.expires_at > utcnow()
-        ).limit(1)
+        select(SignInLink.token_hash)
+        .where(
+            SignInLink.email == email,
+            SignInLink.browser_hash == token_hash(browser),
+            SignInLink.used_at.is_(None),
+            SignInLink.expires_at > utcnow(),
+        )
+        .limit(1)
     )
     return found is not None
 
 
 @router.post("/account/register", response_model=CodeSent)
 def register(
-    body: RegisterIn, request: Request, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: RegisterIn,
+    request: Request,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> CodeSent:
     """Ask for an account for this browser's guest: a code goes to the email, and the guest becomes
     the account, keeping everything it had, when the code comes back (POST /api/account/verify)."""
     _mail_guard(platform, request, session, visitor.user, body.email)
-    pending = accounts.start_registration(session, platform.mailbox, visitor.user, email=body.email, password=body.password)
+    pending = accounts.start_registration(
+        session, platform.mailbox, visitor.user, email=body.email, password=body.password
+    )
     session.commit()
     return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
 
 
 @router.post("/account/verification", response_model=CodeSent)
-def resend_code(request: Request, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> CodeSent:
+def resend_code(
+    request: Request,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> CodeSent:
     """Another code, for the email waiting for one (or the unproved email of an older account)."""
     email = accounts.pending_email(session, visitor.user) or visitor.user.email or ""
     _mail_guard(platform, request, session, visitor.user, email)
@@ -117,7 +161,9 @@ def resend_code(request: Request, visitor: Visitor = Depends(changing_visitor), 
 
 
 @router.post("/account/verify", response_model=UserOut)
-def verify(body: VerifyIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> UserOut:
+def verify(
+    body: VerifyIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> UserOut:
     """The code from the email: the email is proved, and this browser's guest is now the account."""
     user = accounts.confirm_email(session, visitor.user, body.code)
     session.commit()
@@ -165,7 +211,12 @@ def request_link(
     if not 20 <= len(browser) <= 64:
         browser = secrets.token_urlsafe(24)
     accounts.request_sign_in_link(
-        session, platform.mailbox, email=body.email, requester=visitor.user, browser=browser, public_url=platform.settings.public_url
+        session,
+        platform.mailbox,
+        email=body.email,
+        requester=visitor.user,
+        browser=browser,
+        public_url=platform.settings.public_url,
     )
     set_host_cookie(response, platform, LINK_COOKIE, browser, max_age=int(accounts.LINK_TTL.total_seconds()))
     return LinkSent(delivery=platform.mailbox.delivery)
@@ -185,7 +236,11 @@ def confirm_link(
     if request.headers.get("origin") != platform.settings.host_origin:
         raise Forbidden("a sign-in link is confirmed only from the host's own page", code="BAD_ORIGIN")
     user, token = accounts.confirm_sign_in_link(
-        session, body.token, visitor=visitor.user, browser=request.cookies.get(cookie_name(platform, LINK_COOKIE)), keep_guest=body.keep_guest
+        session,
+        body.token,
+        visitor=visitor.user,
+        browser=request.cookies.get(cookie_name(platform, LINK_COOKIE)),
+        keep_guest=body.keep_guest,
     )
     set_session_cookie(response, platform, token)
     return MeOut(user=user_out(user), csrf_token=csrf_token(platform.secret, token))
@@ -193,7 +248,10 @@ def confirm_link(
 
 @router.post("/account/sign-out", response_model=Ok)
 def sign_out(
-    response: Response, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    response: Response,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> Ok:
     accounts.sign_out(session, visitor.session_token)
     clear_session_cookie(response, platform)
@@ -212,13 +270,17 @@ def link_page(
     loading it as an image, or being redirected to it) signs no one in."""
     config = {"csrfToken": visitor.csrf_token, "token": token}
     try:
-        offer = accounts.offer_for_link(session, token, visitor=visitor.user, browser=request.cookies.get(cookie_name(platform, LINK_COOKIE)))
+        offer = accounts.offer_for_link(
+            session, token, visitor=visitor.user, browser=request.cookies.get(cookie_name(platform, LINK_COOKIE))
+        )
     except accounts.LinkInvalid:
         context = {"invalid": True}
     else:
         user = visitor.user
         context = {
-            "invalid": False, "offer": offer, "visitor_email": user.email if user.kind == "full" else None,
+            "invalid": False,
+            "offer": offer,
+            "visitor_email": user.email if user.kind == "full" else None,
             "coins": wallet.wallet_balance(session, user.id) if user.kind == "guest" else 0,
         }
     response = host_page(request, visitor, platform, "sign-in-link.html", config, context)
@@ -233,32 +295,46 @@ def avatar(user_id: str = Path(max_length=32)) -> Response:
 
 
 @router.post("/apps/{app_id}/login-code", response_model=LoginCodeOut)
-def login_code(app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> LoginCodeOut:
+def login_code(
+    app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> LoginCodeOut:
     """What the bridge calls for ``minis.login()``: a one-time code for the app's backend to exchange."""
     code, ttl = app_identity.issue_login_code(session, user_id=visitor.user.id, app_id=app_id)
     return LoginCodeOut(code=code, expires_in=ttl)
 
 
 @router.post("/apps/{app_id}/profile-consent", response_model=ProfileOut)
-def profile_consent(app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> ProfileOut:
+def profile_consent(
+    app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> ProfileOut:
     """Called by the host's own consent sheet, after the person tapped Allow; never by the app."""
     app_identity.grant_profile(session, user_id=visitor.user.id, app_id=app_id)
     return ProfileOut(display_name=visitor.user.display_name, avatar_url=f"/api/avatars/{visitor.user.id}.svg")
 
 
 @router.get("/authorizations", response_model=AuthorizationList)
-def list_authorizations(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> AuthorizationList:
+def list_authorizations(
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> AuthorizationList:
     items = []
     for grant in app_identity.authorizations(session, visitor.user.id):
         app = catalog.get_app(session, grant.app_id)
         icon = None
         if app.latest_version:
             icon = feed.card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
-        items.append(AuthorizationOut(app_id=app.id, name=app.name, icon_url=icon, profile=grant.profile, granted_at=grant.granted_at))
+        items.append(
+            AuthorizationOut(
+                app_id=app.id, name=app.name, icon_url=icon, profile=grant.profile, granted_at=grant.granted_at
+            )
+        )
     return AuthorizationList(items=items)
 
 
 @router.delete("/authorizations/{app_id}", response_model=Ok)
-def revoke_authorization(app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
+def revoke_authorization(
+    app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
+) -> Ok:
     app_identity.revoke_app(session, user_id=visitor.user.id, app_id=app_id)
     return Ok()

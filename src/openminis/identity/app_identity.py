@@ -55,7 +55,9 @@ def known_openid(session: Session, secret: str, app_id: str, user_id: str) -> st
     if person is not None and person.erased_at is not None:
         # Old orders still name a deleted account by its openid, but the map back to it stays gone.
         return value
-    insert_ignoring_conflicts(session, AppUser, {"app_id": app_id, "openid": value, "user_id": user_id, "first_seen_at": utcnow()})
+    insert_ignoring_conflicts(
+        session, AppUser, {"app_id": app_id, "openid": value, "user_id": user_id, "first_seen_at": utcnow()}
+    )
     return value
 
 
@@ -63,7 +65,11 @@ def user_for_openid(session: Session, app_id: str, value: str) -> str:
     found = session.get(AppUser, (app_id, value or ""))
     person = session.get(User, found.user_id) if found is not None else None
     if person is None or person.erased_at is not None:
-        raise NotFound("no person with this openid in this app (they must have launched or logged in first)", code="UNKNOWN_OPENID", field="openid")
+        raise NotFound(
+            "no person with this openid in this app (they must have launched or logged in first)",
+            code="UNKNOWN_OPENID",
+            field="openid",
+        )
     return found.user_id
 
 
@@ -118,7 +124,9 @@ def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> U
         raise CodeError("this login code expired; call minis.login() again", code="CODE_EXPIRED")
     # Claim the code with a conditional update: of two concurrent exchanges, exactly one wins.
     claimed = session.execute(
-        update(LoginCode).where(LoginCode.code_hash == found.code_hash, LoginCode.used_at.is_(None)).values(used_at=utcnow())
+        update(LoginCode)
+        .where(LoginCode.code_hash == found.code_hash, LoginCode.used_at.is_(None))
+        .values(used_at=utcnow())
     ).rowcount
     if claimed != 1:
         session.rollback()
@@ -129,8 +137,28 @@ def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> U
 def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, family: str) -> UserSession:
     access, refresh = "mut_" + secrets.token_urlsafe(32), "mrt_" + secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(UserToken(token_hash=token_hash(access), kind="access", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + ACCESS_TTL))
-    session.add(UserToken(token_hash=token_hash(refresh), kind="refresh", app_id=app_id, user_id=user_id, scope=BASIC_SCOPE, family=family, expires_at=now + REFRESH_TTL))
+    session.add(
+        UserToken(
+            token_hash=token_hash(access),
+            kind="access",
+            app_id=app_id,
+            user_id=user_id,
+            scope=BASIC_SCOPE,
+            family=family,
+            expires_at=now + ACCESS_TTL,
+        )
+    )
+    session.add(
+        UserToken(
+            token_hash=token_hash(refresh),
+            kind="refresh",
+            app_id=app_id,
+            user_id=user_id,
+            scope=BASIC_SCOPE,
+            family=family,
+            expires_at=now + REFRESH_TTL,
+        )
+    )
     person = known_openid(session, secret, app_id, user_id)
     session.commit()
     return UserSession(
@@ -155,18 +183,26 @@ def refresh(session: Session, secret: str, *, app_id: str, refresh_token: str) -
         session.commit()
         raise TokenError("refresh token was revoked or already used")
     claimed = session.execute(
-        update(UserToken).where(UserToken.token_hash == found.token_hash, UserToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(UserToken)
+        .where(UserToken.token_hash == found.token_hash, UserToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     ).rowcount
     if claimed != 1:
         session.rollback()
         raise TokenError("refresh token was revoked or already used")
     # The old access tokens of the family end with the rotation too.
-    session.execute(update(UserToken).where(UserToken.family == found.family, UserToken.kind == "access", UserToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.execute(
+        update(UserToken)
+        .where(UserToken.family == found.family, UserToken.kind == "access", UserToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     return _issue_tokens(session, secret, app_id=app_id, user_id=found.user_id, family=found.family)
 
 
 def _revoke_family(session: Session, family: str) -> None:
-    session.execute(update(UserToken).where(UserToken.family == family, UserToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.execute(
+        update(UserToken).where(UserToken.family == family, UserToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
 
 
 def revoke_token(session: Session, *, app_id: str, token: str) -> None:
@@ -183,7 +219,11 @@ def revoke_app(session: Session, *, user_id: str, app_id: str) -> None:
     if grant is None or grant.revoked_at is not None:
         raise NotFound(f"{app_id!r} has no access to revoke")
     grant.revoked_at, grant.profile = utcnow(), False
-    session.execute(update(UserToken).where(UserToken.user_id == user_id, UserToken.app_id == app_id, UserToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.execute(
+        update(UserToken)
+        .where(UserToken.user_id == user_id, UserToken.app_id == app_id, UserToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     session.commit()
 
 
@@ -195,7 +235,13 @@ def grant_profile(session: Session, *, user_id: str, app_id: str) -> None:
 
 
 def authorizations(session: Session, user_id: str) -> list[Authorization]:
-    return list(session.scalars(select(Authorization).where(Authorization.user_id == user_id, Authorization.revoked_at.is_(None)).order_by(Authorization.granted_at.desc())))
+    return list(
+        session.scalars(
+            select(Authorization)
+            .where(Authorization.user_id == user_id, Authorization.revoked_at.is_(None))
+            .order_by(Authorization.granted_at.desc())
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ from openminis.identity import erasure
 from openminis.openapi.schemas import ErrorOut
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import Visitor, changing_visitor, clear_session_cookie, current_visitor, get_platform, get_session
+from openminis.web.dependencies import (
+    Visitor,
+    changing_visitor,
+    clear_session_cookie,
+    current_visitor,
+    get_platform,
+    get_session,
+)
 
 router = APIRouter(prefix="/api/me", tags=["identity"])
 
@@ -23,23 +30,46 @@ class DeleteAccountIn(BaseModel):
     confirm: str = Field(max_length=16, description='"DELETE", typed by the person in the confirmation step')
 
 
-@router.get("/data", response_class=Response, responses={200: {"content": {"application/json": {}}, "description": "everything kept about the person"}})
-def download(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> Response:
+@router.get(
+    "/data",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "everything kept about the person"}},
+)
+def download(
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> Response:
     platform.conversions.flush()  # conversions still buffered in this process are the person's too
     data = erasure.export(session, platform.events, visitor.user.id)
     body = json.dumps(data, ensure_ascii=False, indent=1, default=str)
     filename = f"openminis-data-{visitor.user.id}.json"
-    return Response(body, media_type="application/json", headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
 
 
-@router.post("/delete", response_model=Ok, responses={410: {"model": ErrorOut, "description": "the account was already deleted"}})
+@router.post(
+    "/delete", response_model=Ok, responses={410: {"model": ErrorOut, "description": "the account was already deleted"}}
+)
 def delete_account(
-    body: DeleteAccountIn, response: Response, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session),
+    body: DeleteAccountIn,
+    response: Response,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> Ok:
     """Erase the person's personal data, keep their money records pseudonymised, sign this browser out."""
     try:
-        erasure.erase(session, user_id=visitor.user.id, confirmation=body.confirm, media_root=platform.settings.data_dir / "media", mailbox=platform.mailbox)
+        erasure.erase(
+            session,
+            user_id=visitor.user.id,
+            confirmation=body.confirm,
+            media_root=platform.settings.data_dir / "media",
+            mailbox=platform.mailbox,
+        )
         session.commit()
     except BaseException:
         session.rollback()

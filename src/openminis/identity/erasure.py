@@ -28,7 +28,16 @@ from openminis.developers.models import Developer
 from openminis.drama.models import EpisodeUnlock, SeriesUnlock, Subscription, WatchProgress
 from openminis.errors import Conflict, InvalidArgument
 from openminis.identity.mail import Mailbox
-from openminis.identity.models import AppUser, AuthSession, Authorization, EmailVerification, LoginCode, SignInLink, User, UserToken
+from openminis.identity.models import (
+    AppUser,
+    Authorization,
+    AuthSession,
+    EmailVerification,
+    LoginCode,
+    SignInLink,
+    User,
+    UserToken,
+)
 from openminis.payments import notifications
 from openminis.payments.models import Entitlement, Order, OrderEvent, TopUp
 from openminis.runtime.models import CloudSave, Launch
@@ -36,7 +45,18 @@ from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 CONFIRMATION = "DELETE"
 ERASED_NAME = "Deleted account"
-EVENT_COLUMNS = ("type", "app_id", "launch_id", "source", "ts", "series_id", "episode", "post_id", "revenue", "currency")
+EVENT_COLUMNS = (
+    "type",
+    "app_id",
+    "launch_id",
+    "source",
+    "ts",
+    "series_id",
+    "episode",
+    "post_id",
+    "revenue",
+    "currency",
+)
 
 
 class AccountDeleted(Conflict):
@@ -51,7 +71,11 @@ def _plain(value: Any) -> Any:
 
 
 def _row(row: Base, *, leave: tuple[str, ...] = ()) -> dict:
-    return {column.key: _plain(getattr(row, column.key)) for column in row.__mapper__.column_attrs if column.key not in leave}
+    return {
+        column.key: _plain(getattr(row, column.key))
+        for column in row.__mapper__.column_attrs
+        if column.key not in leave
+    }
 
 
 def export(session: Session, events: EventStore | None, user_id: str) -> dict:
@@ -79,23 +103,44 @@ def export(session: Session, events: EventStore | None, user_id: str) -> dict:
     for name, query in mine.items():
         data[name] = [_row(row) for row in session.scalars(query)]
     order_ids = [order["id"] for order in data["orders"]]
-    data["order_events"] = [_row(row) for row in session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(order_ids)))] if order_ids else []
+    data["order_events"] = (
+        [_row(row) for row in session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(order_ids)))]
+        if order_ids
+        else []
+    )
 
     # Wallet: the person's accounts, and each ledger line that moved them, with its transfer.
     accounts = session.scalars(select(Account).where(Account.owner_id == user_id)).all()  # wallet, creator earnings
     data["wallet"] = [{"kind": a.kind, "currency": a.currency, "balance": a.balance} for a in accounts]
-    lines = session.execute(
-        select(LedgerEntry, LedgerTransfer, Account).join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id).join(Account, Account.id == LedgerEntry.account_id)
-        .where(LedgerEntry.account_id.in_([a.id for a in accounts])).order_by(LedgerTransfer.created_at, LedgerEntry.id)
-    ).all() if accounts else []
+    lines = (
+        session.execute(
+            select(LedgerEntry, LedgerTransfer, Account)
+            .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)
+            .join(Account, Account.id == LedgerEntry.account_id)
+            .where(LedgerEntry.account_id.in_([a.id for a in accounts]))
+            .order_by(LedgerTransfer.created_at, LedgerEntry.id)
+        ).all()
+        if accounts
+        else []
+    )
     data["ledger"] = [
-        {"at": _plain(transfer.created_at), "kind": transfer.kind, "account": account.kind, "currency": transfer.currency, "amount": entry.amount, "transfer_id": transfer.id, "details": transfer.details}
+        {
+            "at": _plain(transfer.created_at),
+            "kind": transfer.kind,
+            "account": account.kind,
+            "currency": transfer.currency,
+            "amount": entry.amount,
+            "transfer_id": transfer.id,
+            "details": transfer.details,
+        }
         for entry, transfer, account in lines
     ]
 
     creator = session.get(Creator, user_id)
     data["creator"] = _row(creator) if creator else None
-    data["posts"] = [_row(row) for row in session.scalars(select(Post).where(Post.creator_id == user_id))] if creator else []
+    data["posts"] = (
+        [_row(row) for row in session.scalars(select(Post).where(Post.creator_id == user_id))] if creator else []
+    )
     data["events"] = _events(events, user_id) if events is not None else []
     return data
 
@@ -111,19 +156,25 @@ def _events(events: EventStore, user_id: str) -> list[dict]:
 def _has_column(events: EventStore, column: str) -> bool:
     try:
         events.query(f"SELECT {column} FROM events WHERE 1 = 0")
-    except Exception:  # noqa: BLE001 - a store made before the column existed
+    except Exception:
         return False
     return True
 
 
-def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path, mailbox: Mailbox | None = None) -> list[str]:
+def erase(
+    session: Session, *, user_id: str, confirmation: str, media_root: Path, mailbox: Mailbox | None = None
+) -> list[str]:
     """Delete the person's account (``confirmation`` must be "DELETE"): personal data erased, money
     records kept under the pseudonymous id, apps told. Returns the apps notified. Flushes only:
     the caller commits, then removes nothing more (post media goes here, before the commit, since
     a post without its media is harmless while the reverse is not). ``mailbox``: the development
     mailbox, whose kept messages to the person's addresses go too."""
     if confirmation != CONFIRMATION:
-        raise InvalidArgument(f'type {CONFIRMATION} to confirm: deleting an account cannot be undone', field="confirm", code="CONFIRMATION_REQUIRED")
+        raise InvalidArgument(
+            f"type {CONFIRMATION} to confirm: deleting an account cannot be undone",
+            field="confirm",
+            code="CONFIRMATION_REQUIRED",
+        )
     user = session.get(User, user_id, with_for_update=True)
     if user is None or user.erased_at is not None:
         raise AccountDeleted("this account was already deleted")
@@ -132,7 +183,10 @@ def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path
     told = []
     for app_user in session.scalars(select(AppUser).where(AppUser.user_id == user_id)):
         notifications.enqueue_event(
-            session, app_user.app_id, "account.deleted", {"openid": app_user.openid, "deleted_at": utcnow().isoformat()},
+            session,
+            app_user.app_id,
+            "account.deleted",
+            {"openid": app_user.openid, "deleted_at": utcnow().isoformat()},
             unique_key=f"account-deleted:{app_user.app_id}:{app_user.openid}",
         )
         told.append(app_user.app_id)
@@ -147,10 +201,23 @@ def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path
         session.execute(delete(SignInLink).where(SignInLink.email.in_(emails)))
     if mailbox is not None:
         mailbox.forget(emails)
-    for table in (AuthSession, EmailVerification, LoginCode, UserToken, Authorization, AppUser, CloudSave, WatchProgress):
+    for table in (
+        AuthSession,
+        EmailVerification,
+        LoginCode,
+        UserToken,
+        Authorization,
+        AppUser,
+        CloudSave,
+        WatchProgress,
+    ):
         session.execute(delete(table).where(table.user_id == user_id))
     # A pass would renew from the wallet of nobody: it runs to its period's end and stops.
-    session.execute(update(Subscription).where(Subscription.user_id == user_id, Subscription.status == "active").values(status="cancelled"))
+    session.execute(
+        update(Subscription)
+        .where(Subscription.user_id == user_id, Subscription.status == "active")
+        .values(status="cancelled")
+    )
     session.execute(update(Developer).where(Developer.user_id == user_id).values(user_id=None))
 
     creator = session.get(Creator, user_id)
@@ -159,8 +226,22 @@ def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path
         for post in posts:
             if post.media_key:
                 shutil.rmtree(media_root / "posts" / post.media_key, ignore_errors=True)
-            post.caption, post.media_key, post.status, post.anchor_kind, post.anchor_app_id, post.anchor_series_id, post.anchor_episode = (
-                "", None, "removed", None, None, None, None,
+            (
+                post.caption,
+                post.media_key,
+                post.status,
+                post.anchor_kind,
+                post.anchor_app_id,
+                post.anchor_series_id,
+                post.anchor_episode,
+            ) = (
+                "",
+                None,
+                "removed",
+                None,
+                None,
+                None,
+                None,
             )
         creator.display_name, creator.bio, creator.handle = ERASED_NAME, "", f"deleted-{user_id[:24]}"
 
@@ -168,4 +249,3 @@ def erase(session: Session, *, user_id: str, confirmation: str, media_root: Path
     user.display_name, user.kind, user.erased_at = ERASED_NAME, "erased", utcnow()
     session.flush()
     return told
-

@@ -53,7 +53,13 @@ class SmtpServer:
         if not parts.hostname:
             raise ValueError("MINIS_SMTP_URL names no host")
         username = unquote(parts.username) if parts.username else None
-        return cls(parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme], username, unquote(parts.password or "") if username else None)
+        return cls(
+            parts.scheme,
+            parts.hostname,
+            port or DEFAULT_PORTS[parts.scheme],
+            username,
+            unquote(parts.password or "") if username else None,
+        )
 
     def send(self, message: EmailMessage) -> None:
         context = ssl.create_default_context()

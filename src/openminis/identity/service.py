@@ -11,7 +11,20 @@ from sqlalchemy.orm import Session
 from openminis.db import utcnow
 from openminis.identity.models import AuthSession, User
 
-_ADJECTIVES = ("Swift", "Lucky", "Brave", "Clever", "Sunny", "Quiet", "Bold", "Merry", "Nimble", "Jolly", "Cosmic", "Gentle")
+_ADJECTIVES = (
+    "Swift",
+    "Lucky",
+    "Brave",
+    "Clever",
+    "Sunny",
+    "Quiet",
+    "Bold",
+    "Merry",
+    "Nimble",
+    "Jolly",
+    "Cosmic",
+    "Gentle",
+)
 _ANIMALS = ("Otter", "Falcon", "Panda", "Fox", "Koala", "Lynx", "Heron", "Tiger", "Dolphin", "Badger", "Raven", "Gecko")
 
 

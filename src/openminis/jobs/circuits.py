@@ -32,8 +32,10 @@ class Lanes:
 def claimable(statement, now: datetime, lanes: Lanes):
     """``statement`` (over jobs) without the jobs of lanes that are full or whose circuit is open."""
     full = (
-        select(Job.lane).where(Job.status == "running", Job.locked_until >= now, Job.lane.is_not(None))
-        .group_by(Job.lane).having(func.count() >= lanes.per_lane)
+        select(Job.lane)
+        .where(Job.status == "running", Job.locked_until >= now, Job.lane.is_not(None))
+        .group_by(Job.lane)
+        .having(func.count() >= lanes.per_lane)
     )
     broken = select(Circuit.lane).where(Circuit.open_until > now)
     return statement.where(or_(Job.lane.is_(None), and_(Job.lane.not_in(full), Job.lane.not_in(broken))))
@@ -55,14 +57,22 @@ def claimed(session: Session, lane: str, now: datetime, lease: timedelta, lanes:
 def record(session: Session, lane: str, ok: bool, now: datetime, lanes: Lanes) -> None:
     """A call of ``lane`` ended: success closes the circuit, a failure counts towards opening it."""
     if ok:
-        session.execute(update(Circuit).where(Circuit.lane == lane, Circuit.failures > 0).values(failures=0, open_until=None, updated_at=now))
+        session.execute(
+            update(Circuit)
+            .where(Circuit.lane == lane, Circuit.failures > 0)
+            .values(failures=0, open_until=None, updated_at=now)
+        )
         return
     insert_ignoring_conflicts(session, Circuit, {"lane": lane, "failures": 0, "updated_at": now})
     # One statement: concurrent outcomes of the same lane each count (no lost read-modify-write).
     session.execute(
-        update(Circuit).where(Circuit.lane == lane).values(
+        update(Circuit)
+        .where(Circuit.lane == lane)
+        .values(
             failures=Circuit.failures + 1,
-            open_until=case((Circuit.failures + 1 >= lanes.breaker_failures, now + lanes.breaker_cooldown), else_=Circuit.open_until),
+            open_until=case(
+                (Circuit.failures + 1 >= lanes.breaker_failures, now + lanes.breaker_cooldown), else_=Circuit.open_until
+            ),
             updated_at=now,
         )
     )
@@ -71,7 +81,9 @@ def record(session: Session, lane: str, ok: bool, now: datetime, lanes: Lanes) -
 def half_open(session: Session, lane: str, now: datetime) -> None:
     """Let the next call of ``lane`` through as a probe now (a developer asked for a resend: they
     say their backend is back)."""
-    session.execute(update(Circuit).where(Circuit.lane == lane, Circuit.open_until > now).values(open_until=now, updated_at=now))
+    session.execute(
+        update(Circuit).where(Circuit.lane == lane, Circuit.open_until > now).values(open_until=now, updated_at=now)
+    )
 
 
 def state(session: Session, lane: str, now: datetime, lanes: Lanes) -> str:

@@ -56,7 +56,9 @@ class Policy:
             return self.schedule[min(max(attempts, 1), len(self.schedule)) - 1]
         return min(self.first * (2 ** max(attempts - 1, 0)), self.cap)
 
-    def next_run(self, attempts: int, now: datetime, created_at: datetime, after: timedelta | None = None) -> datetime | None:
+    def next_run(
+        self, attempts: int, now: datetime, created_at: datetime, after: timedelta | None = None
+    ) -> datetime | None:
         """When to try again after failed attempt number ``attempts``, or None to give up."""
         if self.schedule:
             return None if attempts > len(self.schedule) else now + (after or self.delay(attempts))
@@ -76,7 +78,16 @@ class Call(Protocol):
     def send(self, prepared: Any) -> Outcome:
         """Make the call. No session is open."""
 
-    def record(self, session: Session, payload: dict, prepared: Any, outcome: Outcome, *, attempt: int, next_attempt: datetime | None) -> None:
+    def record(
+        self,
+        session: Session,
+        payload: dict,
+        prepared: Any,
+        outcome: Outcome,
+        *,
+        attempt: int,
+        next_attempt: datetime | None,
+    ) -> None:
         """Log the attempt for the developer, in the transaction that also finishes the job."""
 
 
@@ -106,22 +117,42 @@ class Registry:
 
 
 def enqueue(
-    session: Session, kind: str, payload: dict, *, unique_key: str | None = None, run_at: datetime | None = None, lane: str | None = None,
+    session: Session,
+    kind: str,
+    payload: dict,
+    *,
+    unique_key: str | None = None,
+    run_at: datetime | None = None,
+    lane: str | None = None,
     ref: str | None = None,
 ) -> bool:
     """Add a job in the caller's transaction: it exists only if the caller's work commits.
     Returns False when a job with the same unique key already exists (nothing is added)."""
     now = utcnow()
     return insert_ignoring_conflicts(
-        session, Job, {
-            "kind": kind, "payload": payload, "unique_key": unique_key, "status": "queued", "attempts": 0, "run_at": run_at or now, "created_at": now,
-            "lane": lane, "ref": ref,
-        }
+        session,
+        Job,
+        {
+            "kind": kind,
+            "payload": payload,
+            "unique_key": unique_key,
+            "status": "queued",
+            "attempts": 0,
+            "run_at": run_at or now,
+            "created_at": now,
+            "lane": lane,
+            "ref": ref,
+        },
     )
 
 
 def claim(
-    session: Session, now: datetime, *, only: frozenset[str] | None = None, skip: frozenset[str] = frozenset(), lanes: Lanes | None = None,
+    session: Session,
+    now: datetime,
+    *,
+    only: frozenset[str] | None = None,
+    skip: frozenset[str] = frozenset(),
+    lanes: Lanes | None = None,
 ) -> Job | None:
     """Lease the next due job (queued and due, or running with a lapsed lease) and commit the lease.
     ``only`` and ``skip`` restrict the kinds, so that slow work can have a lane of its own. With
@@ -148,7 +179,9 @@ def claim(
     return job
 
 
-def finish(session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None, now: datetime) -> None:
+def finish(
+    session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None, now: datetime
+) -> None:
     values: dict = {"status": status, "locked_until": None, "last_error": error}
     if run_at is not None:
         values["run_at"] = run_at
@@ -161,16 +194,28 @@ def run_again(session: Session, kind: str, *, ref: str, lane: str, now: datetime
     """Run the newest job of ``kind`` about ``ref`` in ``lane`` again, now: due at once if it is
     waiting for a retry, a fresh copy (with its own retries) if it was done or given up. The
     lane's open circuit lets it through as a probe. None when there is no such job."""
-    job = session.scalar(select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1))
+    job = session.scalar(
+        select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1)
+    )
     if job is None:
         return None
     circuits.half_open(session, lane, now)
     if job.status == "queued":
         job.run_at = now
     elif job.status in ("done", "dead"):
-        enqueue(session, kind, dict(job.payload), unique_key=f"{ref}:again:{secrets.token_hex(6)}", run_at=now, lane=lane, ref=ref)
+        enqueue(
+            session,
+            kind,
+            dict(job.payload),
+            unique_key=f"{ref}:again:{secrets.token_hex(6)}",
+            run_at=now,
+            lane=lane,
+            ref=ref,
+        )
         session.flush()
-        job = session.scalar(select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1))
+        job = session.scalar(
+            select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1)
+        )
     session.flush()
     return job
 
@@ -191,8 +236,13 @@ class Worker:
     """Runs due jobs. ``clock`` is injectable, so tests can let a simulated hour pass."""
 
     def __init__(
-        self, db: Database, registry: Registry, *, clock: Callable[[], datetime] = utcnow,
-        only: frozenset[str] | None = None, skip: frozenset[str] = frozenset(),
+        self,
+        db: Database,
+        registry: Registry,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        only: frozenset[str] | None = None,
+        skip: frozenset[str] = frozenset(),
     ):
         self.db, self.registry, self.clock = db, registry, clock
         self.only, self.skip = only, skip
@@ -205,7 +255,9 @@ class Worker:
         calls = self.registry.call_kinds
         runs_calls = (self.only is None or bool(self.only & calls)) and not calls <= self.skip
         with self.db.session() as session:
-            job = claim(session, self.clock(), only=self.only, skip=self.skip, lanes=self.registry.lanes if runs_calls else None)
+            job = claim(
+                session, self.clock(), only=self.only, skip=self.skip, lanes=self.registry.lanes if runs_calls else None
+            )
             if job is None:
                 return None
             return Claimed(job.id, job.kind, dict(job.payload), job.attempts, job.created_at, job.lane)
@@ -234,10 +286,14 @@ class Worker:
             except Exception as exc:  # a handler failure must never stop the worker
                 session.rollback()
                 policy = kind.policy if kind else Policy()
-                run_at = policy.next_run(job.attempts, now, job.created_at, exc.after if isinstance(exc, Retry) else None)
+                run_at = policy.next_run(
+                    job.attempts, now, job.created_at, exc.after if isinstance(exc, Retry) else None
+                )
                 if not isinstance(exc, Retry):
                     log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
-                self._finish(session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at)
+                self._finish(
+                    session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at
+                )
 
     def _call(self, job: Claimed, kind: Kind) -> None:
         """Prepare in one transaction, call with none open, record the outcome in another."""
@@ -251,7 +307,9 @@ class Worker:
             log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
             with self.db.session() as session:
                 run_at = kind.policy.next_run(job.attempts, self.clock(), job.created_at)
-                self._finish(session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at)
+                self._finish(
+                    session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at
+                )
             return
         now = self.clock()
         with self.db.session() as session:
@@ -265,7 +323,9 @@ class Worker:
             status = "done" if outcome.ok else ("queued" if run_at else "dead")
             self._finish(session, job.id, status=status, error=outcome.error, run_at=run_at)
 
-    def _finish(self, session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None) -> None:
+    def _finish(
+        self, session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None
+    ) -> None:
         finish(session, job_id, status=status, error=error, run_at=run_at, now=self.clock())
         session.commit()
 

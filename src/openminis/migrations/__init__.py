@@ -16,7 +16,12 @@ def platform_object(object, name: str | None, type_: str, reflected: bool, compa
     database (MINIS_ANALYTICS_URL) and manages its own ``events`` table and month partitions;
     autogenerate must not offer to drop them."""
     table = object.table.name if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") else name
-    return not (reflected and compare_to is None and table is not None and (table == "events" or re.fullmatch(r"events_\d{4}_\d{2}", table)))
+    return not (
+        reflected
+        and compare_to is None
+        and table is not None
+        and (table == "events" or re.fullmatch(r"events_\d{4}_\d{2}", table))
+    )
 
 
 def alembic_config(url: str) -> Config:

@@ -6,19 +6,31 @@ from fastapi import Depends, FastAPI, Query, Request
 from sqlalchemy.orm import Session
 
 from openminis import __version__
+from openminis.ads.openapi import router as ads_openapi_router
+from openminis.analytics.openapi import router as reports_openapi_router
 from openminis.catalog import service as catalog
 from openminis.developers import service as developers
+from openminis.drama.openapi import router as drama_openapi_router
 from openminis.errors import PlatformError
 from openminis.identity import app_identity
 from openminis.openapi.guards import BruteForceGuard, bearer_token, client_ip, current_app_id, limit_ip
 from openminis.openapi.schemas import (
-    AppOut, CodeIn, ErrorOut, LaunchItem, LaunchPage, RefreshIn, Revoked, RevokeIn, TokenIn, TokenOut, UserInfoOut,
-    UserSessionOut, VersionItem, VersionPage,
+    AppOut,
+    CodeIn,
+    ErrorOut,
+    LaunchItem,
+    LaunchPage,
+    RefreshIn,
+    Revoked,
+    RevokeIn,
+    TokenIn,
+    TokenOut,
+    UserInfoOut,
+    UserSessionOut,
+    VersionItem,
+    VersionPage,
 )
-from openminis.ads.openapi import router as ads_openapi_router
 from openminis.payments.openapi import router as payments_openapi_router
-from openminis.drama.openapi import router as drama_openapi_router
-from openminis.analytics.openapi import router as reports_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
 from openminis.web.dependencies import get_session
@@ -49,7 +61,9 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return TokenOut(access_token=access, expires_in=ttl)
 
     @api.post("/auth/code2session", response_model=UserSessionOut, tags=["auth"])
-    def code2session(body: CodeIn, request: Request, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> UserSessionOut:
+    def code2session(
+        body: CodeIn, request: Request, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
+    ) -> UserSessionOut:
         """Exchange a code from ``minis.login()`` for the person's openid, unionid and tokens."""
         # Failures count per source (address and app), not per app: counted per app, anyone
         # failing one exchange every few seconds would shut out every genuine login of the app.
@@ -63,13 +77,17 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return UserSessionOut(**result.__dict__)
 
     @api.post("/auth/refresh", response_model=UserSessionOut, tags=["auth"])
-    def refresh(body: RefreshIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> UserSessionOut:
+    def refresh(
+        body: RefreshIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
+    ) -> UserSessionOut:
         """Rotate a refresh token: a new pair; the old refresh token and access tokens stop working."""
         result = app_identity.refresh(session, platform.secret, app_id=app_id, refresh_token=body.refresh_token)
         return UserSessionOut(**result.__dict__)
 
     @api.post("/auth/revoke", response_model=Revoked, tags=["auth"])
-    def revoke(body: RevokeIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> Revoked:
+    def revoke(
+        body: RevokeIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
+    ) -> Revoked:
         """Revoke a user token and every token issued with it (RFC 7009: unknown tokens succeed too)."""
         app_identity.revoke_token(session, app_id=app_id, token=body.token)
         return Revoked()
@@ -77,13 +95,22 @@ def create_openapi_app(platform: Platform) -> FastAPI:
     @api.get("/user/info", response_model=UserInfoOut, tags=["users"])
     def user_info(token: str = Depends(bearer_token), session: Session = Depends(get_session)) -> UserInfoOut:
         """The person behind a user access token (scope user.info.basic). Name and avatar only after consent."""
-        info = app_identity.user_info(session, platform.secret, access_token=token, avatar_base=platform.settings.host_origin)
+        info = app_identity.user_info(
+            session, platform.secret, access_token=token, avatar_base=platform.settings.host_origin
+        )
         return UserInfoOut(**info.__dict__)
 
     @api.get("/app", response_model=AppOut, tags=["apps"])
     def app_details(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AppOut:
         app = catalog.get_app(session, app_id)
-        return AppOut(app_id=app.id, name=app.name, kind=app.kind, category=app.category, latest_version=app.latest_version, origin=platform.settings.app_origin(app.id))
+        return AppOut(
+            app_id=app.id,
+            name=app.name,
+            kind=app.kind,
+            category=app.category,
+            latest_version=app.latest_version,
+            origin=platform.settings.app_origin(app.id),
+        )
 
     @api.get("/app/versions", response_model=VersionPage, tags=["apps"])
     def versions(
@@ -93,7 +120,13 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         session: Session = Depends(get_session),
     ) -> VersionPage:
         rows, next_cursor = catalog.list_versions(session, app_id, cursor=cursor, limit=limit)
-        return VersionPage(items=[VersionItem(version=v.version, size_bytes=v.size_bytes, sha256=v.sha256, created_at=v.created_at) for v in rows], next_cursor=next_cursor)
+        return VersionPage(
+            items=[
+                VersionItem(version=v.version, size_bytes=v.size_bytes, sha256=v.sha256, created_at=v.created_at)
+                for v in rows
+            ],
+            next_cursor=next_cursor,
+        )
 
     @api.get("/launches", response_model=LaunchPage, tags=["apps"])
     def launches(
@@ -105,7 +138,13 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         """Every opening of the app, newest first, with the person's openid and where they came from."""
         rows, next_cursor = runtime.list_launches(session, app_id, cursor=cursor, limit=limit)
         items = [
-            LaunchItem(launch_id=row.id, openid=app_identity.openid(platform.secret, app_id, row.user_id), source=row.source, version=row.version, created_at=row.created_at)
+            LaunchItem(
+                launch_id=row.id,
+                openid=app_identity.openid(platform.secret, app_id, row.user_id),
+                source=row.source,
+                version=row.version,
+                created_at=row.created_at,
+            )
             for row in rows
         ]
         return LaunchPage(items=items, next_cursor=next_cursor)

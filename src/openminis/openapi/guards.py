@@ -6,13 +6,15 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from openminis.developers import service as developers
 from openminis import ratelimit
+from openminis.developers import service as developers
 from openminis.platform import Platform
 from openminis.ratelimit import Rate, RateLimited
 from openminis.web.dependencies import client_ip, get_platform, get_session
 
-bearer = HTTPBearer(auto_error=False, description="an app access token from POST /auth/token, or a user access token where noted")
+bearer = HTTPBearer(
+    auto_error=False, description="an app access token from POST /auth/token, or a user access token where noted"
+)
 
 
 def enforce(platform: Platform, key: str, rate: Rate) -> None:
@@ -29,7 +31,11 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None = Depends(bear
     return credentials.credentials
 
 
-def current_app_id(token: str = Depends(bearer_token), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> str:
+def current_app_id(
+    token: str = Depends(bearer_token),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> str:
     app_id = developers.app_for_token(session, token)
     enforce(platform, f"app:{app_id}", platform.rates.per_app)
     return app_id
@@ -47,7 +53,9 @@ class BruteForceGuard:
     def check(self) -> None:
         decision = self.platform.limiter.peek(self.key, self.rate)
         if not decision.allowed:
-            raise RateLimited(f"too many failed attempts; retry after {decision.retry_after:.1f} s", retry_after=decision.retry_after)
+            raise RateLimited(
+                f"too many failed attempts; retry after {decision.retry_after:.1f} s", retry_after=decision.retry_after
+            )
 
     def failed(self) -> None:
         self.platform.limiter.hit(self.key, self.rate)

@@ -10,7 +10,19 @@ from openminis.creators import attribution
 from openminis.errors import NotFound
 from openminis.payments import orders, topups
 from openminis.payments.schemas import (
-    CardIn, ChallengeIn, OrderOut, PackList, PayIn, PackOut, ProductList, ProductOut, PurchaseIn, PurchaseList, PurchaseOut, TopUpIn, TopUpOut,
+    CardIn,
+    ChallengeIn,
+    OrderOut,
+    PackList,
+    PackOut,
+    PayIn,
+    ProductList,
+    ProductOut,
+    PurchaseIn,
+    PurchaseList,
+    PurchaseOut,
+    TopUpIn,
+    TopUpOut,
     WalletOut,
 )
 from openminis.platform import Platform
@@ -24,7 +36,15 @@ AppId = Path(max_length=40)
 
 
 def topup_out(topup, redirect_url: str | None = None) -> TopUpOut:
-    return TopUpOut(id=topup.id, status=topup.status, coins=topup.coins, amount=topup.amount, currency=topup.currency, provider=topup.provider, redirect_url=redirect_url)
+    return TopUpOut(
+        id=topup.id,
+        status=topup.status,
+        coins=topup.coins,
+        amount=topup.amount,
+        currency=topup.currency,
+        provider=topup.provider,
+        redirect_url=redirect_url,
+    )
 
 
 def order_out(order) -> OrderOut:
@@ -37,9 +57,17 @@ def wallet(visitor: Visitor = Depends(current_visitor), session: Session = Depen
 
 
 @router.get("/wallet/packs", response_model=PackList)
-def coin_packs(market: str = "US", session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> PackList:
+def coin_packs(
+    market: str = "US", session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+) -> PackList:
     items = [
-        PackOut(id=p.id, coins=p.coins, bonus_coins=p.bonus_coins, currency=p.prices[market]["currency"], amount=p.prices[market]["amount"])
+        PackOut(
+            id=p.id,
+            coins=p.coins,
+            bonus_coins=p.bonus_coins,
+            currency=p.prices[market]["currency"],
+            amount=p.prices[market]["amount"],
+        )
         for p in topups.packs(session)
         if market in p.prices
     ]
@@ -47,37 +75,71 @@ def coin_packs(market: str = "US", session: Session = Depends(get_session), plat
 
 
 @router.post("/wallet/topups", response_model=TopUpOut, status_code=201)
-def start_topup(body: TopUpIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> TopUpOut:
+def start_topup(
+    body: TopUpIn,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> TopUpOut:
     provider = platform.topup_provider(body.provider)
     topup, redirect = topups.start_topup(
-        session, provider, user_id=visitor.user.id, pack_id=body.pack_id, market=body.market, amount=body.amount, currency=body.currency, coins=body.coins,
+        session,
+        provider,
+        user_id=visitor.user.id,
+        pack_id=body.pack_id,
+        market=body.market,
+        amount=body.amount,
+        currency=body.currency,
+        coins=body.coins,
         return_url=platform.settings.public_url + "/",
     )
     return topup_out(topup, redirect)
 
 
 @router.get("/wallet/topups/{topup_id}", response_model=TopUpOut)
-def get_topup(topup_id: str = Path(max_length=32), visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> TopUpOut:
+def get_topup(
+    topup_id: str = Path(max_length=32),
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+) -> TopUpOut:
     return topup_out(topups.get_topup(session, topup_id, visitor.user.id))
 
 
 @router.post("/wallet/topups/{topup_id}/sandbox/pay", response_model=TopUpOut)
 def sandbox_pay(
-    body: CardIn, topup_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: CardIn,
+    topup_id: str = Path(max_length=32),
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> TopUpOut:
     """The host's sandbox checkout: pay with a test card."""
-    return topup_out(topups.sandbox_pay(session, platform.sandbox, topup_id=topup_id, user_id=visitor.user.id, card_number=body.card_number))
+    return topup_out(
+        topups.sandbox_pay(
+            session, platform.sandbox, topup_id=topup_id, user_id=visitor.user.id, card_number=body.card_number
+        )
+    )
 
 
 @router.post("/wallet/topups/{topup_id}/sandbox/challenge", response_model=TopUpOut)
 def sandbox_challenge(
-    body: ChallengeIn, topup_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: ChallengeIn,
+    topup_id: str = Path(max_length=32),
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> TopUpOut:
-    return topup_out(topups.sandbox_challenge(session, platform.sandbox, topup_id=topup_id, user_id=visitor.user.id, approve=body.approve))
+    return topup_out(
+        topups.sandbox_challenge(
+            session, platform.sandbox, topup_id=topup_id, user_id=visitor.user.id, approve=body.approve
+        )
+    )
 
 
 @router.post("/payments/webhooks/{provider}", response_model=Ok)
-async def provider_webhook(request: Request, provider: str = Path(max_length=16), platform: Platform = Depends(get_platform)) -> Ok:
+async def provider_webhook(
+    request: Request, provider: str = Path(max_length=16), platform: Platform = Depends(get_platform)
+) -> Ok:
     """Where a payment provider posts its events. Verified by the provider's own signature scheme."""
     handler = platform.payment_provider(provider)
     body = await request.body()
@@ -93,17 +155,35 @@ async def provider_webhook(request: Request, provider: str = Path(max_length=16)
 
 @router.get("/apps/{app_id}/products", response_model=ProductList)
 def products(app_id: str = AppId, session: Session = Depends(get_session)) -> ProductList:
-    return ProductList(items=[ProductOut(id=p.id, type=p.type, price=p.price, title=p.title) for p in orders.list_products(session, app_id)])
+    return ProductList(
+        items=[
+            ProductOut(id=p.id, type=p.type, price=p.price, title=p.title)
+            for p in orders.list_products(session, app_id)
+        ]
+    )
 
 
 @router.post("/apps/{app_id}/purchases", response_model=OrderOut)
 def purchase(
-    body: PurchaseIn, app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: PurchaseIn,
+    app_id: str = AppId,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> OrderOut:
     """Called by the host's pay sheet after the person confirmed, never by the app itself."""
     paid = orders.purchase(
-        session, app_id=app_id, user_id=visitor.user.id, product_id=body.product_id, quantity=body.quantity, payload=body.payload,
-        idempotency_key=body.idempotency_key, secret=platform.secret, amount=body.amount, currency=body.currency, launch_id=body.launch_id,
+        session,
+        app_id=app_id,
+        user_id=visitor.user.id,
+        product_id=body.product_id,
+        quantity=body.quantity,
+        payload=body.payload,
+        idempotency_key=body.idempotency_key,
+        secret=platform.secret,
+        amount=body.amount,
+        currency=body.currency,
+        launch_id=body.launch_id,
         window=platform.settings.attribution_window,
     )
     return _reported(platform, paid)
@@ -112,12 +192,25 @@ def purchase(
 def _reported(platform: Platform, paid: orders.Paid) -> OrderOut:
     if paid.new:
         order = paid.order
-        attribution.report(platform.conversions, "paid", app_id=order.app_id, user_id=order.user_id, touch=paid.attribution, revenue=order.amount, currency=COIN)
+        attribution.report(
+            platform.conversions,
+            "paid",
+            app_id=order.app_id,
+            user_id=order.user_id,
+            touch=paid.attribution,
+            revenue=order.amount,
+            currency=COIN,
+        )
     return order_out(paid.order)
 
 
 @router.get("/apps/{app_id}/orders/{order_id}", response_model=OrderOut)
-def get_order(app_id: str = AppId, order_id: str = Path(max_length=32), visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> OrderOut:
+def get_order(
+    app_id: str = AppId,
+    order_id: str = Path(max_length=32),
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+) -> OrderOut:
     order = orders.get_order(session, app_id, order_id)
     if order.user_id != visitor.user.id:
         raise NotFound(f"no order {order_id!r}")  # the same answer as a missing one: nothing leaks
@@ -126,18 +219,32 @@ def get_order(app_id: str = AppId, order_id: str = Path(max_length=32), visitor:
 
 @router.post("/apps/{app_id}/orders/{order_id}/pay", response_model=OrderOut)
 def pay_order(
-    body: PayIn, app_id: str = AppId, order_id: str = Path(max_length=32), visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session), platform: Platform = Depends(get_platform),
+    body: PayIn,
+    app_id: str = AppId,
+    order_id: str = Path(max_length=32),
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> OrderOut:
     orders.get_order(session, app_id, order_id)
     paid = orders.pay_order(
-        session, order_id, user_id=visitor.user.id, secret=platform.secret, amount=body.amount, currency=body.currency, launch_id=body.launch_id,
+        session,
+        order_id,
+        user_id=visitor.user.id,
+        secret=platform.secret,
+        amount=body.amount,
+        currency=body.currency,
+        launch_id=body.launch_id,
         window=platform.settings.attribution_window,
     )
     return _reported(platform, paid)
 
 
 @router.get("/apps/{app_id}/purchases", response_model=PurchaseList)
-def owned(app_id: str = AppId, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> PurchaseList:
+def owned(
+    app_id: str = AppId, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)
+) -> PurchaseList:
     items = orders.purchases(session, app_id=app_id, user_id=visitor.user.id)
-    return PurchaseList(items=[PurchaseOut(product_id=e.product_id, order_id=e.order_id, granted_at=e.granted_at) for e in items])
+    return PurchaseList(
+        items=[PurchaseOut(product_id=e.product_id, order_id=e.order_id, granted_at=e.granted_at) for e in items]
+    )

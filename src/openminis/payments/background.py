@@ -15,12 +15,20 @@ SANDBOX_DELAY = timedelta(seconds=5)
 
 
 def register(registry: jobs.Registry, platform) -> None:
-    registry.register_call(notifications.JOB, notifications.Deliverer(lambda: platform.http, platform.egress), notifications.POLICY)
+    registry.register_call(
+        notifications.JOB, notifications.Deliverer(lambda: platform.http, platform.egress), notifications.POLICY
+    )
 
     def sandbox_confirm(session: Session, payload: dict) -> None:
         # Signed when sent, not when queued, like a provider's webhook: a late job is not stale.
         topup = session.get(TopUp, payload["topup_id"])
-        body, headers = platform.sandbox.event(kind="payment_succeeded", provider_ref=topup.provider_ref, topup_id=topup.id, amount=topup.amount, currency=topup.currency)
+        body, headers = platform.sandbox.event(
+            kind="payment_succeeded",
+            provider_ref=topup.provider_ref,
+            topup_id=topup.id,
+            amount=topup.amount,
+            currency=topup.currency,
+        )
         topups.handle_event(session, platform.sandbox.name, platform.sandbox.parse_webhook(body, headers))
 
     registry.register(SANDBOX_CONFIRM, sandbox_confirm)

@@ -44,7 +44,23 @@ JOB = "payments.notify"
 # 1, 12, 24, 48 and 72 hours.
 SCHEDULE = tuple(
     timedelta(seconds=s)
-    for s in (10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 24 * 3600, 24 * 3600)
+    for s in (
+        10,
+        30,
+        60,
+        120,
+        300,
+        600,
+        1200,
+        1800,
+        3600,
+        2 * 3600,
+        4 * 3600,
+        8 * 3600,
+        12 * 3600,
+        24 * 3600,
+        24 * 3600,
+    )
 )
 POLICY = jobs.Policy(schedule=SCHEDULE)
 
@@ -66,7 +82,9 @@ def order_json(secret: str, session: Session, order: Order) -> dict:
     }
 
 
-def enqueue(session: Session, secret: str, order: Order, event_type: str, *, extra: dict | None = None, unique: str = "") -> None:
+def enqueue(
+    session: Session, secret: str, order: Order, event_type: str, *, extra: dict | None = None, unique: str = ""
+) -> None:
     """Queue an order's notification in the caller's transaction: it exists exactly if the change
     commits. ``order`` must be current (callers set what they changed with a Core UPDATE on it too)."""
     settings = session.get(PaymentSettings, order.app_id)
@@ -84,7 +102,9 @@ def enqueue_event(session: Session, app_id: str, event_type: str, data: dict, *,
 
 def sign(keys: list[str], body: bytes, timestamp: int) -> str:
     signed = str(timestamp).encode() + b"." + body
-    return ",".join([f"t={timestamp}", *(f"v1={hmac.new(bytes.fromhex(k), signed, hashlib.sha256).hexdigest()}" for k in keys)])
+    return ",".join(
+        [f"t={timestamp}", *(f"v1={hmac.new(bytes.fromhex(k), signed, hashlib.sha256).hexdigest()}" for k in keys)]
+    )
 
 
 @dataclass(frozen=True)
@@ -111,18 +131,45 @@ class Deliverer:
         if settings is None or not settings.notify_url or not keys:
             return None  # nowhere to deliver, or nothing to sign with: the backend catches up with GET /orders
         body = json.dumps(event, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "Minis-Signature": sign(keys, body, int(self.clock())), "Minis-Event-Id": event["id"], "User-Agent": "openminis-notify/1"}
+        headers = {
+            "Content-Type": "application/json",
+            "Minis-Signature": sign(keys, body, int(self.clock())),
+            "Minis-Event-Id": event["id"],
+            "User-Agent": "openminis-notify/1",
+        }
         return Delivery(settings.notify_url, body, headers, utcnow())
 
     def send(self, delivery: Delivery) -> Outcome:
-        return self.egress.post(self.http(), delivery.url, content=delivery.body, headers=delivery.headers, field="notify_url")
+        return self.egress.post(
+            self.http(), delivery.url, content=delivery.body, headers=delivery.headers, field="notify_url"
+        )
 
-    def record(self, session: Session, payload: dict, delivery: Delivery, outcome: Outcome, *, attempt: int, next_attempt: datetime | None) -> None:
+    def record(
+        self,
+        session: Session,
+        payload: dict,
+        delivery: Delivery,
+        outcome: Outcome,
+        *,
+        attempt: int,
+        next_attempt: datetime | None,
+    ) -> None:
         app_id, event = payload["app_id"], payload["event"]
-        session.add(NotificationAttempt(
-            app_id=app_id, event_id=event["id"], event_type=event["type"], order_id=event["data"].get("order", {}).get("id"), url=delivery.url,
-            status_code=outcome.status_code, error=outcome.error, duration_ms=outcome.duration_ms, at=delivery.at, attempt=attempt, next_attempt_at=next_attempt,
-        ))
+        session.add(
+            NotificationAttempt(
+                app_id=app_id,
+                event_id=event["id"],
+                event_type=event["type"],
+                order_id=event["data"].get("order", {}).get("id"),
+                url=delivery.url,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+                at=delivery.at,
+                attempt=attempt,
+                next_attempt_at=next_attempt,
+            )
+        )
 
 
 def resend(session: Session, app_id: str, event_id: str) -> Job:
@@ -134,7 +181,9 @@ def resend(session: Session, app_id: str, event_id: str) -> Job:
     return job
 
 
-def attempts(session: Session, app_id: str, *, limit: int = 100, order_id: str | None = None) -> list[NotificationAttempt]:
+def attempts(
+    session: Session, app_id: str, *, limit: int = 100, order_id: str | None = None
+) -> list[NotificationAttempt]:
     statement = select(NotificationAttempt).where(NotificationAttempt.app_id == app_id)
     if order_id:
         statement = statement.where(NotificationAttempt.order_id == order_id)

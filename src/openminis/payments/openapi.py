@@ -10,20 +10,34 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from openminis.creators import attribution
 from openminis.identity import app_identity
 from openminis.openapi.guards import current_app_id
-from openminis.creators import attribution
-from openminis.wallet.service import COIN
-from openminis.web.dates import UtcDateTime
 from openminis.payments import notifications, orders, settings_service
 from openminis.payments.api import order_out
 from openminis.payments.schemas import (
-    AttemptList, AttemptOut, OrderDetailOut, OrderEventOut, OrderIn, OrderOut, OrderPage, PaymentSettingsIn, PaymentSettingsOut, ProductIn,
-    ProductList, ProductOut, RefundIn, ResendOut, StatementLineOut, StatementOut,
+    AttemptList,
+    AttemptOut,
+    OrderDetailOut,
+    OrderEventOut,
+    OrderIn,
+    OrderOut,
+    OrderPage,
+    PaymentSettingsIn,
+    PaymentSettingsOut,
+    ProductIn,
+    ProductList,
+    ProductOut,
+    RefundIn,
+    ResendOut,
+    StatementLineOut,
+    StatementOut,
 )
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
+from openminis.wallet.service import COIN
 from openminis.web.admission import writes
+from openminis.web.dates import UtcDateTime
 from openminis.web.dependencies import get_platform, get_session
 
 router = APIRouter(tags=["payments"])
@@ -31,7 +45,9 @@ OrderId = Path(max_length=32)
 
 
 def detail(session: Session, platform: Platform, order) -> OrderDetailOut:
-    history = [OrderEventOut(status=e.status, at=e.at, details=e.details) for e in orders.order_history(session, order.id)]
+    history = [
+        OrderEventOut(status=e.status, at=e.at, details=e.details) for e in orders.order_history(session, order.id)
+    ]
     openid = app_identity.known_openid(session, platform.secret, order.app_id, order.user_id)
     session.commit()
     return OrderDetailOut(**order_out(order).model_dump(), openid=openid, history=history)
@@ -39,30 +55,57 @@ def detail(session: Session, platform: Platform, order) -> OrderDetailOut:
 
 @router.get("/products", response_model=ProductList)
 def list_products(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> ProductList:
-    return ProductList(items=[ProductOut(id=p.id, type=p.type, price=p.price, title=p.title) for p in orders.list_products(session, app_id)])
+    return ProductList(
+        items=[
+            ProductOut(id=p.id, type=p.type, price=p.price, title=p.title)
+            for p in orders.list_products(session, app_id)
+        ]
+    )
 
 
 @router.put("/products/{product_id}", response_model=ProductOut)
-def put_product(body: ProductIn, product_id: str = Path(max_length=64), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> ProductOut:
+def put_product(
+    body: ProductIn,
+    product_id: str = Path(max_length=64),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+) -> ProductOut:
     """Create or change a product (the manifest's ``products`` do the same on publish)."""
-    product = orders.put_product(session, app_id, product_id=product_id, type=body.type, price=body.price, title=body.title)
+    product = orders.put_product(
+        session, app_id, product_id=product_id, type=body.type, price=body.price, title=body.title
+    )
     session.commit()
     return ProductOut(id=product.id, type=product.type, price=product.price, title=product.title)
 
 
 @router.delete("/products/{product_id}", response_model=Ok)
-def retire_product(product_id: str = Path(max_length=64), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> Ok:
+def retire_product(
+    product_id: str = Path(max_length=64),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+) -> Ok:
     orders.retire_product(session, app_id, product_id)
     return Ok()
 
 
 @router.post("/orders", response_model=OrderDetailOut, status_code=201)
-def create_order(body: OrderIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderDetailOut:
+def create_order(
+    body: OrderIn,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> OrderDetailOut:
     """Create an order for a person (by openid); the game then has them pay it with ``minis.pay({orderId})``."""
     user_id = app_identity.user_for_openid(session, app_id, body.openid)
     order = orders.create_order(
-        session, app_id=app_id, user_id=user_id, product_id=body.product_id, quantity=body.quantity, payload=body.payload,
-        idempotency_key=body.idempotency_key, created_by="backend",
+        session,
+        app_id=app_id,
+        user_id=user_id,
+        product_id=body.product_id,
+        quantity=body.quantity,
+        payload=body.payload,
+        idempotency_key=body.idempotency_key,
+        created_by="backend",
     )
     session.commit()
     return detail(session, platform, order)
@@ -70,8 +113,10 @@ def create_order(body: OrderIn, app_id: str = Depends(current_app_id), session: 
 
 @router.get("/orders", response_model=OrderPage)
 def list_orders(
-    cursor: str | None = Query(default=None, max_length=200), limit: int = Query(default=50, ge=1, le=200),
-    app_id: str = Depends(current_app_id), session: Session = Depends(get_session),
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=50, ge=1, le=200),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
 ) -> OrderPage:
     rows, next_cursor = orders.list_orders(session, app_id, cursor=cursor, limit=limit)
     return OrderPage(items=[order_out(o) for o in rows], next_cursor=next_cursor)
@@ -79,21 +124,51 @@ def list_orders(
 
 @router.get("/orders/{order_id}", response_model=OrderDetailOut)
 @writes  # remembers the person's openid for the app (detail): a write session
-def get_order(order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderDetailOut:
+def get_order(
+    order_id: str = OrderId,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> OrderDetailOut:
     """An order with its whole history: how a backend that missed a notification catches up."""
     return detail(session, platform, orders.get_order(session, app_id, order_id))
 
 
 @router.post("/orders/{order_id}/consume", response_model=OrderOut)
-def consume(order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> OrderOut:
+def consume(
+    order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
+) -> OrderOut:
     return order_out(orders.consume(session, app_id, order_id))
 
 
 @router.post("/orders/{order_id}/refund", response_model=OrderOut)
-def refund(body: RefundIn, order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> OrderOut:
-    done = orders.refund(session, app_id, order_id, amount=body.amount, reason=body.reason, idempotency_key=body.idempotency_key, by="developer", secret=platform.secret)
+def refund(
+    body: RefundIn,
+    order_id: str = OrderId,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
+) -> OrderOut:
+    done = orders.refund(
+        session,
+        app_id,
+        order_id,
+        amount=body.amount,
+        reason=body.reason,
+        idempotency_key=body.idempotency_key,
+        by="developer",
+        secret=platform.secret,
+    )
     if done.amount:
-        attribution.report(platform.conversions, "refund", app_id=app_id, user_id=done.order.user_id, touch=done.attribution, revenue=-done.amount, currency=COIN)
+        attribution.report(
+            platform.conversions,
+            "refund",
+            app_id=app_id,
+            user_id=done.order.user_id,
+            touch=done.attribution,
+            revenue=-done.amount,
+            currency=COIN,
+        )
     return order_out(done.order)
 
 
@@ -107,7 +182,10 @@ def get_settings(app_id: str = Depends(current_app_id), session: Session = Depen
 
 @router.put("/payment-settings", response_model=PaymentSettingsOut)
 def put_settings(
-    body: PaymentSettingsIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: PaymentSettingsIn,
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> PaymentSettingsOut:
     """Where notifications go: https to a public address, checked now and again at every delivery."""
     settings = settings_service.set_notify_url(session, app_id, body.notify_url, egress=platform.egress)
@@ -115,7 +193,11 @@ def put_settings(
 
 
 @router.get("/notifications", response_model=AttemptList)
-def delivery_log(order_id: str | None = Query(default=None, max_length=32), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AttemptList:
+def delivery_log(
+    order_id: str | None = Query(default=None, max_length=32),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+) -> AttemptList:
     """Every delivery attempt of the app's notifications, newest first: its try number, status,
     duration and when the next try is due (never the reply's body)."""
     rows = notifications.attempts(session, app_id, order_id=order_id)
@@ -130,14 +212,34 @@ def statement_response(lines, start: datetime, end: datetime, format: str):
     writer = csv.writer(buffer)
     writer.writerow(["app_id", "orders", "gross", "fee", "refunds", "refunded_fee", "net", "currency", "start", "end"])
     for line in out.lines:
-        writer.writerow([line.app_id, line.orders, line.gross, line.fee, line.refunds, line.refunded_fee, line.net, "COIN", start.isoformat(), end.isoformat()])
-    return Response(buffer.getvalue(), media_type="text/csv", headers={"Content-Disposition": 'attachment; filename="statement.csv"'})
+        writer.writerow(
+            [
+                line.app_id,
+                line.orders,
+                line.gross,
+                line.fee,
+                line.refunds,
+                line.refunded_fee,
+                line.net,
+                "COIN",
+                start.isoformat(),
+                end.isoformat(),
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="statement.csv"'},
+    )
 
 
 @router.get("/statements", response_model=StatementOut, responses={200: {"content": {"text/csv": {}}}})
 def get_statement(
-    start: UtcDateTime, end: UtcDateTime, format: str = Query(default="json", pattern="^(json|csv)$"),
-    app_id: str = Depends(current_app_id), session: Session = Depends(get_session),
+    start: UtcDateTime,
+    end: UtcDateTime,
+    format: str = Query(default="json", pattern="^(json|csv)$"),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
 ):
     """Gross, platform fee, refunds and net for the period [start, end), in coins. Times are ISO 8601,
     with an offset or without one (then UTC)."""
@@ -145,7 +247,11 @@ def get_statement(
 
 
 @router.post("/notifications/{event_id}/resend", response_model=ResendOut, status_code=202)
-def resend_notification(event_id: str = Path(max_length=40, pattern=r"^evt_[0-9a-f]{1,36}$"), app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> ResendOut:
+def resend_notification(
+    event_id: str = Path(max_length=40, pattern=r"^evt_[0-9a-f]{1,36}$"),
+    app_id: str = Depends(current_app_id),
+    session: Session = Depends(get_session),
+) -> ResendOut:
     """Send a notification again now, delivered or not (its retries follow if this try fails); an
     open circuit lets it through as the probe."""
     job = notifications.resend(session, app_id, event_id)

@@ -40,20 +40,30 @@ class OrderStateError(PlatformError):
 # Products -------------------------------------------------------------------------------------
 
 
-def put_product(session: Session, app_id: str, *, product_id: str, type: str, price: int, title: dict[str, str]) -> Product:
+def put_product(
+    session: Session, app_id: str, *, product_id: str, type: str, price: int, title: dict[str, str]
+) -> Product:
     if not PRODUCT_ID.match(product_id):
         raise InvalidArgument("product id must be 1-64 letters, digits, '_', '.' or '-'", field="id")
     if type not in ("consumable", "permanent"):
         raise InvalidArgument("type must be consumable or permanent", field="type")
     if not isinstance(price, int) or isinstance(price, bool) or not 1 <= price <= 1_000_000:
         raise InvalidArgument("price is a whole number of coins from 1 to 1,000,000", field="price")
-    if not title or not all(isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 16 and 0 < len(v) <= 80 for k, v in title.items()):
+    if not title or not all(
+        isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 16 and 0 < len(v) <= 80 for k, v in title.items()
+    ):
         raise InvalidArgument("title maps locales (like 'en') to titles of 1-80 characters", field="title")
     product = session.get(Product, (app_id, product_id))
     if product is None:
         product = Product(app_id=app_id, id=product_id)
         session.add(product)
-    product.type, product.price, product.title, product.active, product.updated_at = type, price, dict(title), True, utcnow()
+    product.type, product.price, product.title, product.active, product.updated_at = (
+        type,
+        price,
+        dict(title),
+        True,
+        utcnow(),
+    )
     return product
 
 
@@ -93,7 +103,13 @@ _INSERT_ORDER = insert(Order.__table__)
 _INSERT_EVENTS = insert(OrderEvent.__table__)
 _products, _settings = Product.__table__, PaymentSettings.__table__
 _PRODUCT_AND_TERMS = (
-    select(_products.c.type, _products.c.price, _settings.c.fee_bps, _settings.c.creator_commission_bps, _settings.c.notify_url)
+    select(
+        _products.c.type,
+        _products.c.price,
+        _settings.c.fee_bps,
+        _settings.c.creator_commission_bps,
+        _settings.c.notify_url,
+    )
     .outerjoin(_settings, _settings.c.app_id == _products.c.app_id)
     .where(_products.c.app_id == bindparam("app_id"), _products.c.id == bindparam("product_id"), _products.c.active)
 )
@@ -126,8 +142,18 @@ def _terms_of(fee_bps: int | None, commission_bps: int | None, notify_url: str |
 
 
 def _new_order(
-    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str,
-    retry: bool, paid: bool = False, confirmed: tuple[int | None, str | None] | None = None,
+    session: Session,
+    *,
+    app_id: str,
+    user_id: str,
+    product_id: str,
+    quantity: int,
+    payload: str,
+    idempotency_key: str,
+    created_by: str,
+    retry: bool,
+    paid: bool = False,
+    confirmed: tuple[int | None, str | None] | None = None,
 ) -> tuple[Order, _Terms | None]:
     """A new order (flushed, not committed), ``created``, or already ``paid`` when the person is
     paying right now; the same key returns the first order (and no terms: nothing is to be done).
@@ -138,7 +164,9 @@ def _new_order(
     one at the INSERT, and ``_once`` runs the work again with ``retry``, which does look. A
     purchase saves a round trip that way; a retried request pays one exception."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
+        raise InvalidArgument(
+            "idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key"
+        )
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
         raise InvalidArgument(f"quantity must be 1 to {MAX_QUANTITY}", field="quantity")
     if len(payload or "") > 1024:
@@ -159,7 +187,9 @@ def _new_order(
         # The price read here is the one charged, so a change committed after this read does not
         # reach this order (an order keeps its price), and one committed before it is refused.
         try:
-            prices.confirm(prices.coins(amount), amount=confirmed[0], currency=confirmed[1], what=f"{quantity} × {product_id}")
+            prices.confirm(
+                prices.coins(amount), amount=confirmed[0], currency=confirmed[1], what=f"{quantity} × {product_id}"
+            )
         except prices.PriceChanged:
             # A retried tap whose first try went through at the old price gets that order back.
             existing = None if retry else _keyed_order(session, app_id, user_id, idempotency_key)
@@ -168,9 +198,20 @@ def _new_order(
             return _same_order(existing, product_id, quantity, payload, confirmed), None
     now = utcnow()
     values = dict(
-        id="ord_" + secrets.token_hex(10), app_id=app_id, user_id=user_id, product_id=product_id, product_type=product_type,
-        quantity=quantity, amount=amount, fee=amount * terms.fee_bps // 10_000, payload=payload or "",
-        idempotency_key=idempotency_key, created_by=created_by, status="paid" if paid else "created", refunded=0, created_at=now,
+        id="ord_" + secrets.token_hex(10),
+        app_id=app_id,
+        user_id=user_id,
+        product_id=product_id,
+        product_type=product_type,
+        quantity=quantity,
+        amount=amount,
+        fee=amount * terms.fee_bps // 10_000,
+        payload=payload or "",
+        idempotency_key=idempotency_key,
+        created_by=created_by,
+        status="paid" if paid else "created",
+        refunded=0,
+        created_at=now,
         paid_at=now if paid else None,
     )
     # A Core INSERT, not the ORM's flush: it is the hot path of every purchase, and the unit of
@@ -180,20 +221,32 @@ def _new_order(
     order = Order(**values)
     events = [{"order_id": order.id, "status": "created", "details": {"by": created_by}, "at": now}]
     if paid:
-        events.append({"order_id": order.id, "status": "paid", "details": {"amount": order.amount, "fee": order.fee}, "at": now})
+        events.append(
+            {"order_id": order.id, "status": "paid", "details": {"amount": order.amount, "fee": order.fee}, "at": now}
+        )
     session.execute(_INSERT_EVENTS, events)
     return order, terms
 
 
 def _keyed_order(session: Session, app_id: str, user_id: str, idempotency_key: str) -> Order | None:
-    return session.scalar(select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key))
+    return session.scalar(
+        select(Order).where(Order.app_id == app_id, Order.user_id == user_id, Order.idempotency_key == idempotency_key)
+    )
 
 
-def _same_order(order: Order, product_id: str, quantity: int, payload: str, confirmed: tuple[int | None, str | None] | None = None) -> Order:
+def _same_order(
+    order: Order, product_id: str, quantity: int, payload: str, confirmed: tuple[int | None, str | None] | None = None
+) -> Order:
     if (order.product_id, order.quantity, order.payload) != (product_id, quantity, payload or ""):
-        raise Conflict("this idempotency key was used for a different order", code="IDEMPOTENCY_CONFLICT", field="idempotency_key")
+        raise Conflict(
+            "this idempotency key was used for a different order", code="IDEMPOTENCY_CONFLICT", field="idempotency_key"
+        )
     if confirmed is not None and confirmed[0] != order.amount:
-        raise Conflict(f"this idempotency key's order was paid at {order.amount} coins, not {confirmed[0]}", code="IDEMPOTENCY_CONFLICT", field="idempotency_key")
+        raise Conflict(
+            f"this idempotency key's order was paid at {order.amount} coins, not {confirmed[0]}",
+            code="IDEMPOTENCY_CONFLICT",
+            field="idempotency_key",
+        )
     return order
 
 
@@ -214,12 +267,27 @@ def _once(work):
 
 @_once
 def create_order(
-    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, created_by: str,
+    session: Session,
+    *,
+    app_id: str,
+    user_id: str,
+    product_id: str,
+    quantity: int,
+    payload: str,
+    idempotency_key: str,
+    created_by: str,
     retry: bool,
 ) -> Order:
     order, _terms = _new_order(
-        session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload, idempotency_key=idempotency_key,
-        created_by=created_by, retry=retry,
+        session,
+        app_id=app_id,
+        user_id=user_id,
+        product_id=product_id,
+        quantity=quantity,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        created_by=created_by,
+        retry=retry,
     )
     session.commit()
     return order
@@ -254,8 +322,17 @@ def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.At
         _grant(session, order)
     legs, commission = _pay_legs(session, order, terms, touch)
     attribution.record(
-        session, kind="purchase", ref=f"order:{order.id}", app_id=order.app_id, user_id=order.user_id, attribution=touch, currency=COIN,
-        revenue=order.amount, developer_net=order.amount - order.fee, commission=commission, at=order.paid_at,
+        session,
+        kind="purchase",
+        ref=f"order:{order.id}",
+        app_id=order.app_id,
+        user_id=order.user_id,
+        attribution=touch,
+        currency=COIN,
+        revenue=order.amount,
+        developer_net=order.amount - order.fee,
+        commission=commission,
+        at=order.paid_at,
     )
     if terms.notify:
         notifications.enqueue(session, secret, order, "order.paid")
@@ -263,8 +340,19 @@ def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.At
     # purchase of the app waits for, so it should hold them only until the commit that follows.
     # Not nested: on any error the caller rolls the whole purchase back.
     ledger.transfer(
-        session, key=f"order:{order.id}:pay", kind="purchase", currency=COIN, legs=legs, nested=False,
-        details={"order_id": order.id, "app_id": order.app_id, "gross": order.amount, "fee": order.fee, "commission": commission},
+        session,
+        key=f"order:{order.id}:pay",
+        kind="purchase",
+        currency=COIN,
+        legs=legs,
+        nested=False,
+        details={
+            "order_id": order.id,
+            "app_id": order.app_id,
+            "gross": order.amount,
+            "fee": order.fee,
+            "commission": commission,
+        },
     )
     return commission
 
@@ -274,7 +362,14 @@ class _NotCreated(Exception):
 
 
 def pay_order(
-    session: Session, order_id: str, *, user_id: str, secret: str, amount: int | None, currency: str | None, launch_id: str | None = None,
+    session: Session,
+    order_id: str,
+    *,
+    user_id: str,
+    secret: str,
+    amount: int | None,
+    currency: str | None,
+    launch_id: str | None = None,
     window: timedelta = attribution.DEFAULT_WINDOW,
 ) -> Paid:
     """Pay a created order (made by the developer's backend) from the person's wallet, at the
@@ -288,14 +383,19 @@ def pay_order(
     try:
         now = utcnow()
         claimed = session.execute(
-            update(Order).where(Order.id == order.id, Order.status == "created").values(status="paid", paid_at=now).execution_options(synchronize_session=False)
+            update(Order)
+            .where(Order.id == order.id, Order.status == "created")
+            .values(status="paid", paid_at=now)
+            .execution_options(synchronize_session=False)
         ).rowcount
         if claimed != 1:
             raise _NotCreated()
         set_committed_value(order, "status", "paid")
         set_committed_value(order, "paid_at", now)
         _event(session, order.id, "paid", amount=order.amount, fee=order.fee)
-        touch = attribution.attribute(session, user_id=user_id, app_id=order.app_id, launch_id=launch_id, at=now, window=window)
+        touch = attribution.attribute(
+            session, user_id=user_id, app_id=order.app_id, launch_id=launch_id, at=now, window=window
+        )
         commission = _settle(session, order, _terms(session.get(PaymentSettings, order.app_id)), touch, secret=secret)
         session.commit()
     except _NotCreated:
@@ -315,7 +415,9 @@ def _grant(session: Session, order: Order) -> None:
     if owned is not None and owned.revoked_at is None:
         raise AlreadyOwned(f"{order.product_id} is already owned; restore it with minis.getPurchases()")
     if owned is None:
-        session.add(Entitlement(user_id=order.user_id, app_id=order.app_id, product_id=order.product_id, order_id=order.id))
+        session.add(
+            Entitlement(user_id=order.user_id, app_id=order.app_id, product_id=order.product_id, order_id=order.id)
+        )
     else:
         owned.order_id, owned.revoked_at, owned.granted_at = order.id, None, utcnow()
     session.flush()
@@ -323,21 +425,44 @@ def _grant(session: Session, order: Order) -> None:
 
 @_once
 def purchase(
-    session: Session, *, app_id: str, user_id: str, product_id: str, quantity: int, payload: str, idempotency_key: str, secret: str,
-    amount: int | None, currency: str | None, launch_id: str | None = None, window: timedelta = attribution.DEFAULT_WINDOW, retry: bool,
+    session: Session,
+    *,
+    app_id: str,
+    user_id: str,
+    product_id: str,
+    quantity: int,
+    payload: str,
+    idempotency_key: str,
+    secret: str,
+    amount: int | None,
+    currency: str | None,
+    launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW,
+    retry: bool,
 ) -> Paid:
     """``minis.pay`` after the person confirmed ``amount`` (in ``currency``) on the host's sheet:
     the order is made paid at that price, with its coins moved, in one transaction; at any other
     price nothing happens but PRICE_CHANGED."""
     try:
         order, terms = _new_order(
-            session, app_id=app_id, user_id=user_id, product_id=product_id, quantity=quantity, payload=payload,
-            idempotency_key=idempotency_key, created_by="sdk", retry=retry, paid=True, confirmed=(amount, currency),
+            session,
+            app_id=app_id,
+            user_id=user_id,
+            product_id=product_id,
+            quantity=quantity,
+            payload=payload,
+            idempotency_key=idempotency_key,
+            created_by="sdk",
+            retry=retry,
+            paid=True,
+            confirmed=(amount, currency),
         )
         if terms is None:
             session.rollback()
             return Paid(order, attribution.NONE, 0, new=False)  # a retry of a purchase that went through
-        touch = attribution.attribute(session, user_id=user_id, app_id=app_id, launch_id=launch_id, at=order.paid_at, window=window)
+        touch = attribution.attribute(
+            session, user_id=user_id, app_id=app_id, launch_id=launch_id, at=order.paid_at, window=window
+        )
         commission = _settle(session, order, terms, touch, secret=secret)
         session.commit()
     except IntegrityError:
@@ -365,7 +490,10 @@ def consume(session: Session, app_id: str, order_id: str) -> Order:
     if order.product_type != "consumable":
         raise OrderStateError("only consumable products are consumed")
     changed = session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "paid").values(status="consumed").execution_options(synchronize_session=False)
+        update(Order)
+        .where(Order.id == order.id, Order.status == "paid")
+        .values(status="consumed")
+        .execution_options(synchronize_session=False)
     ).rowcount
     if changed == 1:
         _event(session, order.id, "consumed")
@@ -385,18 +513,32 @@ class Refunded:
     attribution: attribution.Attribution
 
 
-def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, reason: str, idempotency_key: str, by: str, secret: str) -> Refunded:
+def refund(
+    session: Session,
+    app_id: str,
+    order_id: str,
+    *,
+    amount: int | None,
+    reason: str,
+    idempotency_key: str,
+    by: str,
+    secret: str,
+) -> Refunded:
     """Give coins back, in full or in part. Developer and platform give back their parts in
     proportion; a full refund takes back a permanent product. A repeated key refunds once."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
-        raise InvalidArgument("idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key")
+        raise InvalidArgument(
+            "idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key"
+        )
     get_order(session, app_id, order_id)
     # Refunds of one order take turns on its row: the key's transfer is looked for, and the
     # refunded total read, only once the row is ours. Without the lock, concurrent retries of
     # one key each found no transfer yet and each added their amount to the order, while the
     # ledger (whose key is unique) moved the coins once (issue 12: refunded 100, paid back 10).
     # SQLite's transactions already take turns (db.py: BEGIN IMMEDIATE).
-    order = session.scalars(select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)).one()
+    order = session.scalars(
+        select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
     key = f"order:{order.id}:refund:{idempotency_key}"
     done = ledger.transfer_details(session, key)
     if done is not None:
@@ -404,11 +546,14 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
         # refund recorded would otherwise answer 200 and refund nothing (what it leaves out, e.g.
         # no amount for "the rest", does not contradict it). Older refunds recorded no reason.
         recorded_reason = done.get("reason")
-        if (amount is not None and amount != done.get("amount")) or (reason and recorded_reason is not None and reason[:200] != recorded_reason):
+        if (amount is not None and amount != done.get("amount")) or (
+            reason and recorded_reason is not None and reason[:200] != recorded_reason
+        ):
             session.rollback()
             raise Conflict(
                 f"this idempotency key refunded {done.get('amount')} coins (reason {recorded_reason!r}); a retry must ask the same",
-                code="IDEMPOTENCY_CONFLICT", field="idempotency_key",
+                code="IDEMPOTENCY_CONFLICT",
+                field="idempotency_key",
             )
         session.commit()  # nothing written: ends the transaction, and with it the row's lock
         return Refunded(order, 0, attribution.NONE)
@@ -423,7 +568,10 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     # The refunded total only grows by a conditional update too: a second guard, in the database,
     # that refunds never give back more than was paid.
     claimed = session.execute(
-        update(Order).where(Order.id == order.id, Order.refunded + amount <= Order.amount).values(refunded=Order.refunded + amount).execution_options(synchronize_session=False)
+        update(Order)
+        .where(Order.id == order.id, Order.refunded + amount <= Order.amount)
+        .values(refunded=Order.refunded + amount)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         left = order.amount - order.refunded
@@ -435,17 +583,35 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
     fee_part = order.fee * order.refunded // order.amount - order.fee * before // order.amount
     # The creator gives back their part of the commission the same way.
     conversion = attribution.find(session, f"order:{order.id}")
-    clawed = attribution.claw_back(session, conversion, before, order.refunded, order.amount) if conversion is not None and conversion.commission else 0
-    creator_legs = [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)] if clawed else []
+    clawed = (
+        attribution.claw_back(session, conversion, before, order.refunded, order.amount)
+        if conversion is not None and conversion.commission
+        else 0
+    )
+    creator_legs = (
+        [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)]
+        if clawed
+        else []
+    )
     ledger.transfer(
-        session, key=key, kind="refund", currency=COIN,
+        session,
+        key=key,
+        kind="refund",
+        currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", order.user_id), amount),
             Leg(ledger.account_id(session, "app_earnings", order.app_id), -(amount - fee_part - clawed)),
             Leg(ledger.account_id(session, "platform_revenue"), -fee_part),
             *creator_legs,
         ],
-        details={"order_id": order.id, "app_id": order.app_id, "amount": amount, "fee": fee_part, "commission": clawed, "reason": reason[:200]},
+        details={
+            "order_id": order.id,
+            "app_id": order.app_id,
+            "amount": amount,
+            "fee": fee_part,
+            "commission": clawed,
+            "reason": reason[:200],
+        },
     )
     full = order.refunded == order.amount
     order.status = "refunded" if full else "partially_refunded"
@@ -455,14 +621,25 @@ def refund(session: Session, app_id: str, order_id: str, *, amount: int | None, 
             owned.revoked_at = utcnow()
     _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
     if _terms(session.get(PaymentSettings, order.app_id)).notify:
-        notifications.enqueue(session, secret, order, "order.refunded", extra={"refund": {"amount": amount, "reason": reason[:200]}}, unique=idempotency_key)
+        notifications.enqueue(
+            session,
+            secret,
+            order,
+            "order.refunded",
+            extra={"refund": {"amount": amount, "reason": reason[:200]}},
+            unique=idempotency_key,
+        )
     session.commit()
     return Refunded(order, amount, attribution.of(conversion))
 
 
 def purchases(session: Session, *, app_id: str, user_id: str) -> list[Entitlement]:
     return list(
-        session.scalars(select(Entitlement).where(Entitlement.app_id == app_id, Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None)).order_by(Entitlement.granted_at))
+        session.scalars(
+            select(Entitlement)
+            .where(Entitlement.app_id == app_id, Entitlement.user_id == user_id, Entitlement.revoked_at.is_(None))
+            .order_by(Entitlement.granted_at)
+        )
     )
 
 
@@ -470,7 +647,9 @@ def list_orders(session: Session, app_id: str, *, cursor: str | None, limit: int
     statement = select(Order).where(Order.app_id == app_id)
     if cursor:
         created, order_id = decode_cursor(cursor, str)
-        statement = statement.where(or_(Order.created_at < created, (Order.created_at == created) & (Order.id < order_id)))
+        statement = statement.where(
+            or_(Order.created_at < created, (Order.created_at == created) & (Order.id < order_id))
+        )
     rows = list(session.scalars(statement.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
@@ -505,13 +684,23 @@ def statement(session: Session, app_ids: list[str], start: datetime, end: dateti
             .where(Order.app_id == app_id, OrderEvent.status == "paid", OrderEvent.at >= start, OrderEvent.at < end)
         ).one()
         refund_events = session.scalars(
-            select(OrderEvent).join(Order, OrderEvent.order_id == Order.id)
-            .where(Order.app_id == app_id, OrderEvent.status.in_(("refunded", "partially_refunded")), OrderEvent.at >= start, OrderEvent.at < end)
+            select(OrderEvent)
+            .join(Order, OrderEvent.order_id == Order.id)
+            .where(
+                Order.app_id == app_id,
+                OrderEvent.status.in_(("refunded", "partially_refunded")),
+                OrderEvent.at >= start,
+                OrderEvent.at < end,
+            )
         ).all()
         lines.append(
             StatementLine(
-                app_id=app_id, orders=paid[0], gross=int(paid[1]), fee=int(paid[2]),
-                refunds=sum(e.details.get("amount", 0) for e in refund_events), refunded_fee=sum(e.details.get("fee", 0) for e in refund_events),
+                app_id=app_id,
+                orders=paid[0],
+                gross=int(paid[1]),
+                fee=int(paid[2]),
+                refunds=sum(e.details.get("amount", 0) for e in refund_events),
+                refunded_fee=sum(e.details.get("fee", 0) for e in refund_events),
             )
         )
     return lines

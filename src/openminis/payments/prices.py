@@ -35,7 +35,9 @@ class PriceChanged(PlatformError):
     code = "PRICE_CHANGED"
 
     def __init__(self, price: Price, what: str):
-        super().__init__(f"the price of {what} is now {price.amount} {price.currency}; nothing was charged: confirm the new price")
+        super().__init__(
+            f"the price of {what} is now {price.amount} {price.currency}; nothing was charged: confirm the new price"
+        )
         self.price = price
 
     def body(self) -> dict:

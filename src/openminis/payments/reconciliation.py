@@ -37,32 +37,49 @@ def _orders(session: Session) -> list[str]:
         elif what.startswith("refund:"):
             refunds[order_id].append(transfer.amount)
     events = dict(
-        session.execute(select(OrderEvent.order_id, func.count()).where(OrderEvent.status.in_(REFUND_EVENTS)).group_by(OrderEvent.order_id)).all()
+        session.execute(
+            select(OrderEvent.order_id, func.count())
+            .where(OrderEvent.status.in_(REFUND_EVENTS))
+            .group_by(OrderEvent.order_id)
+        ).all()
     )
-    rows = session.execute(select(Order.id, Order.status, Order.amount, Order.refunded).order_by(Order.id).execution_options(yield_per=2000))
+    rows = session.execute(
+        select(Order.id, Order.status, Order.amount, Order.refunded)
+        .order_by(Order.id)
+        .execution_options(yield_per=2000)
+    )
     for order_id, status, amount, refunded in rows:
         payment = payments.pop(order_id, None)
         if status in PAID:
             if payment is None:
                 problems.append(f"order {order_id} is {status} but no transfer paid for it")
             elif (payment.amount, payment.currency) != (amount, COIN):
-                problems.append(f"order {order_id} is for {amount} coins but its payment moved {payment.amount} {payment.currency}")
+                problems.append(
+                    f"order {order_id} is for {amount} coins but its payment moved {payment.amount} {payment.currency}"
+                )
         elif payment is not None:
             problems.append(f"order {order_id} is {status} but a transfer paid {payment.amount} for it")
         given_back = refunds.pop(order_id, [])
         if refunded != sum(given_back):
-            problems.append(f"order {order_id} is marked refunded {refunded} but its {len(given_back)} refund transfers gave back {sum(given_back)}")
+            problems.append(
+                f"order {order_id} is marked refunded {refunded} but its {len(given_back)} refund transfers gave back {sum(given_back)}"
+            )
         if not 0 <= refunded <= amount:
             problems.append(f"order {order_id} is marked refunded {refunded} of {amount}")
         if events.get(order_id, 0) != len(given_back):
-            problems.append(f"order {order_id} has {events.get(order_id, 0)} refund events for {len(given_back)} refund transfers")
+            problems.append(
+                f"order {order_id} has {events.get(order_id, 0)} refund events for {len(given_back)} refund transfers"
+            )
         expected = "refunded" if refunded and refunded == amount else "partially_refunded" if refunded else None
         if expected is not None and status != expected:
             problems.append(f"order {order_id} is {status} but {refunded} of its {amount} coins were refunded")
         if expected is None and status in REFUND_EVENTS:
             problems.append(f"order {order_id} is {status} but nothing of it was refunded")
     problems += [f"transfer {payment.key} paid for an order that does not exist" for payment in payments.values()]
-    problems += [f"{len(amounts)} refund transfers of order {order_id}, which does not exist" for order_id, amounts in refunds.items()]
+    problems += [
+        f"{len(amounts)} refund transfers of order {order_id}, which does not exist"
+        for order_id, amounts in refunds.items()
+    ]
     return problems
 
 
@@ -72,7 +89,11 @@ def _topups(session: Session) -> list[str]:
     for transfer in ledger.transfers_keyed(session, "topup:"):
         _, topup_id, what = transfer.key.split(":", 2)
         moved[topup_id][what] = transfer
-    rows = session.execute(select(TopUp.id, TopUp.status, TopUp.coins, TopUp.amount, TopUp.currency).order_by(TopUp.id).execution_options(yield_per=2000))
+    rows = session.execute(
+        select(TopUp.id, TopUp.status, TopUp.coins, TopUp.amount, TopUp.currency)
+        .order_by(TopUp.id)
+        .execution_options(yield_per=2000)
+    )
     for topup_id, status, coins, amount, currency in rows:
         transfers = moved.pop(topup_id, {})
         if status != "succeeded":
@@ -81,10 +102,17 @@ def _topups(session: Session) -> list[str]:
             continue
         credited, paid = transfers.get("coins"), transfers.get("money")
         if credited is None or (credited.amount, credited.currency) != (coins, COIN):
-            problems.append(f"top-up {topup_id} succeeded for {coins} coins but its coin transfer moved {_said(credited)}")
+            problems.append(
+                f"top-up {topup_id} succeeded for {coins} coins but its coin transfer moved {_said(credited)}"
+            )
         if paid is None or (paid.amount, paid.currency) != (amount, currency):
-            problems.append(f"top-up {topup_id} succeeded for {amount} {currency} but its money transfer moved {_said(paid)}")
-    problems += [f"transfers {sorted(t.key for t in transfers.values())} are for a top-up that does not exist" for transfers in moved.values()]
+            problems.append(
+                f"top-up {topup_id} succeeded for {amount} {currency} but its money transfer moved {_said(paid)}"
+            )
+    problems += [
+        f"transfers {sorted(t.key for t in transfers.values())} are for a top-up that does not exist"
+        for transfers in moved.values()
+    ]
     return problems
 
 

@@ -31,8 +31,12 @@ class PackList(BaseModel):
 
 # The price the person confirmed, sent with every paying request: at any other price the platform
 # answers 409 PRICE_CHANGED with the price now, and charges nothing (payments/prices.py).
-ConfirmedAmount = Field(ge=0, le=100_000_000, description="the price the person confirmed, in minor units (whole coins for COIN)")
-ConfirmedCurrency = Field(min_length=3, max_length=4, description="the currency of that price: COIN, or ISO 4217 for a top-up")
+ConfirmedAmount = Field(
+    ge=0, le=100_000_000, description="the price the person confirmed, in minor units (whole coins for COIN)"
+)
+ConfirmedCurrency = Field(
+    min_length=3, max_length=4, description="the currency of that price: COIN, or ISO 4217 for a top-up"
+)
 
 
 class TopUpIn(Strict):
@@ -152,7 +156,11 @@ class PurchaseList(BaseModel):
 
 
 class PaymentSettingsIn(Strict):
-    notify_url: str | None = Field(default=None, max_length=500, description="https URL to a public address (loopback and http only where the platform allows them, in development)")
+    notify_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="https URL to a public address (loopback and http only where the platform allows them, in development)",
+    )
 
 
 class PaymentSettingsOut(BaseModel):
@@ -166,7 +174,9 @@ class AttemptOut(BaseModel):
     order_id: str | None
     url: str
     status_code: int | None
-    error: str | None = Field(description="why it failed: the HTTP status or the connection's error, never the reply's body")
+    error: str | None = Field(
+        description="why it failed: the HTTP status or the connection's error, never the reply's body"
+    )
     duration_ms: int
     at: datetime
     attempt: int = Field(description="which try this was, 1 the first")

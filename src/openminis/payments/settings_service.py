@@ -26,7 +26,9 @@ def get(session: Session, app_id: str) -> PaymentSettings:
     return settings
 
 
-def set_notify_url(session: Session, app_id: str, url: str | None, *, egress: EgressPolicy = PRODUCTION) -> PaymentSettings:
+def set_notify_url(
+    session: Session, app_id: str, url: str | None, *, egress: EgressPolicy = PRODUCTION
+) -> PaymentSettings:
     notify_url = check_notify_url(url, egress) if url else None
     settings = get(session, app_id)
     settings.notify_url = notify_url

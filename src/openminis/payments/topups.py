@@ -42,7 +42,15 @@ def ensure_default_packs(session: Session) -> None:
     # End the read first: in a GET's read session on SQLite a write must open its transaction (db.py).
     session.commit()
     for sort, (pack_id, coins, bonus, pack_prices) in enumerate(DEFAULT_PACKS):
-        session.add(CoinPack(id=pack_id, coins=coins, bonus_coins=bonus, sort=sort, prices={m: {"currency": c, "amount": a} for m, (c, a) in pack_prices.items()}))
+        session.add(
+            CoinPack(
+                id=pack_id,
+                coins=coins,
+                bonus_coins=bonus,
+                sort=sort,
+                prices={m: {"currency": c, "amount": a} for m, (c, a) in pack_prices.items()},
+            )
+        )
     try:
         session.commit()
     except IntegrityError:
@@ -55,8 +63,16 @@ def packs(session: Session) -> list[CoinPack]:
 
 
 def start_topup(
-    session: Session, provider: PaymentProvider, *, user_id: str, pack_id: str, market: str, amount: int | None, currency: str | None,
-    coins: int | None = None, return_url: str,
+    session: Session,
+    provider: PaymentProvider,
+    *,
+    user_id: str,
+    pack_id: str,
+    market: str,
+    amount: int | None,
+    currency: str | None,
+    coins: int | None = None,
+    return_url: str,
 ) -> tuple[TopUp, str | None]:
     """Create a top-up and its checkout at the provider, at the price (and for the coins) the person
     confirmed, else PRICE_CHANGED; returns it and where to pay (None: the host draws it)."""
@@ -70,15 +86,27 @@ def start_topup(
     now = prices.Price(price["amount"], price["currency"], coins=pack.coins + pack.bonus_coins)
     prices.confirm(now, amount=amount, currency=currency, coins=coins, what=f"{now.coins} coins")
     topup = TopUp(
-        id="top_" + secrets.token_hex(10), user_id=user_id, pack_id=pack.id, coins=now.coins,
-        amount=now.amount, currency=now.currency, market=market, provider=provider.name,
+        id="top_" + secrets.token_hex(10),
+        user_id=user_id,
+        pack_id=pack.id,
+        coins=now.coins,
+        amount=now.amount,
+        currency=now.currency,
+        market=market,
+        provider=provider.name,
     )
     session.add(topup)
     session.flush()
     checkout = provider.start_checkout(
         CheckoutRequest(
-            topup_id=topup.id, user_id=user_id, pack_id=pack.id, title=f"{topup.coins} coins", amount=topup.amount, currency=topup.currency,
-            success_url=f"{return_url}?topup={topup.id}", cancel_url=f"{return_url}?topup={topup.id}&cancelled=1",
+            topup_id=topup.id,
+            user_id=user_id,
+            pack_id=pack.id,
+            title=f"{topup.coins} coins",
+            amount=topup.amount,
+            currency=topup.currency,
+            success_url=f"{return_url}?topup={topup.id}",
+            cancel_url=f"{return_url}?topup={topup.id}&cancelled=1",
         )
     )
     topup.provider_ref = checkout.provider_ref
@@ -97,7 +125,9 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
     """Act on a verified provider event, once per event id. A duplicate changes nothing."""
     if event.kind == "ignored":
         return None
-    if not insert_ignoring_conflicts(session, ProviderEventSeen, {"provider": provider_name, "event_id": event.event_id, "received_at": utcnow()}):
+    if not insert_ignoring_conflicts(
+        session, ProviderEventSeen, {"provider": provider_name, "event_id": event.event_id, "received_at": utcnow()}
+    ):
         log.info("provider event %s/%s seen before; ignored", provider_name, event.event_id)
         session.rollback()
         return None
@@ -109,7 +139,9 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
         raise WebhookRejected(f"event {event.event_id} names no top-up of {provider_name}")
     if event.amount is not None and (event.amount != topup.amount or (event.currency or "").upper() != topup.currency):
         session.rollback()
-        raise WebhookRejected(f"event {event.event_id} amount {event.amount} {event.currency} does not match top-up {topup.id}")
+        raise WebhookRejected(
+            f"event {event.event_id} amount {event.amount} {event.currency} does not match top-up {topup.id}"
+        )
     if event.kind == "payment_succeeded":
         credit(session, topup)
     elif event.kind == "payment_pending":
@@ -126,7 +158,10 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
 def _move(session: Session, topup: TopUp, status: str, *, allowed: tuple[str, ...]) -> bool:
     """A conditional status change: of two concurrent movers, one wins and the other changes nothing."""
     changed = session.execute(
-        update(TopUp).where(TopUp.id == topup.id, TopUp.status.in_(allowed)).values(status=status, updated_at=utcnow()).execution_options(synchronize_session=False)
+        update(TopUp)
+        .where(TopUp.id == topup.id, TopUp.status.in_(allowed))
+        .values(status=status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
     ).rowcount
     return changed == 1
 
@@ -136,10 +171,24 @@ def credit(session: Session, topup: TopUp) -> None:
     if not _move(session, topup, "succeeded", allowed=OPEN):
         return
     issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, topup.user_id)
-    ledger.transfer(session, key=f"topup:{topup.id}:coins", kind="topup", currency=COIN, legs=[Leg(issuance.id, -topup.coins), Leg(wallet.id, topup.coins)], details={"topup_id": topup.id})
+    ledger.transfer(
+        session,
+        key=f"topup:{topup.id}:coins",
+        kind="topup",
+        currency=COIN,
+        legs=[Leg(issuance.id, -topup.coins), Leg(wallet.id, topup.coins)],
+        details={"topup_id": topup.id},
+    )
     clearing = ledger.account(session, "provider_clearing", topup.provider, topup.currency)
     sales = ledger.account(session, "coin_sales", "", topup.currency)
-    ledger.transfer(session, key=f"topup:{topup.id}:money", kind="topup", currency=topup.currency, legs=[Leg(clearing.id, -topup.amount), Leg(sales.id, topup.amount)], details={"topup_id": topup.id})
+    ledger.transfer(
+        session,
+        key=f"topup:{topup.id}:money",
+        kind="topup",
+        currency=topup.currency,
+        legs=[Leg(clearing.id, -topup.amount), Leg(sales.id, topup.amount)],
+        details={"topup_id": topup.id},
+    )
 
 
 def sandbox_pay(session: Session, sandbox, *, topup_id: str, user_id: str, card_number: str) -> TopUp:
@@ -162,7 +211,13 @@ def sandbox_pay(session: Session, sandbox, *, topup_id: str, user_id: str, card_
         return topup
     _deliver(session, sandbox, topup, "payment_pending")
     # "Delayed" cards confirm a few seconds later, from a job, as a bank transfer would.
-    jobs.enqueue(session, "payments.sandbox_confirm", {"topup_id": topup.id}, unique_key=f"sandbox-confirm:{topup.id}", run_at=utcnow() + timedelta(seconds=5))
+    jobs.enqueue(
+        session,
+        "payments.sandbox_confirm",
+        {"topup_id": topup.id},
+        unique_key=f"sandbox-confirm:{topup.id}",
+        run_at=utcnow() + timedelta(seconds=5),
+    )
     session.commit()
     session.refresh(topup)
     return topup
@@ -177,5 +232,7 @@ def sandbox_challenge(session: Session, sandbox, *, topup_id: str, user_id: str,
 
 def _deliver(session: Session, sandbox, topup: TopUp, kind: str) -> TopUp:
     """Send the sandbox's signed event through the same verification as a real provider's webhook."""
-    body, headers = sandbox.event(kind=kind, provider_ref=topup.provider_ref, topup_id=topup.id, amount=topup.amount, currency=topup.currency)
+    body, headers = sandbox.event(
+        kind=kind, provider_ref=topup.provider_ref, topup_id=topup.id, amount=topup.amount, currency=topup.currency
+    )
     return handle_event(session, sandbox.name, sandbox.parse_webhook(body, headers)) or topup

@@ -18,10 +18,19 @@ Key = Path(max_length=200)
 
 @router.post("/launches", response_model=LaunchOut)
 def launch(
-    body: LaunchIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
+    body: LaunchIn,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+    platform: Platform = Depends(get_platform),
 ) -> LaunchOut:
     record = service.record_launch(
-        session, user_id=visitor.user.id, app_id=body.app_id, launch_id=body.launch_id, source=body.source, post_id=body.post_id, share=body.share,
+        session,
+        user_id=visitor.user.id,
+        app_id=body.app_id,
+        launch_id=body.launch_id,
+        source=body.source,
+        post_id=body.post_id,
+        share=body.share,
         secret=platform.secret,
     )
     init_data = service.signed_launch_data(session, platform.secret, record)
@@ -29,7 +38,12 @@ def launch(
 
 
 @router.get("/apps/{app_id}/storage/{key}", response_model=StorageValueOut)
-def get_value(app_id: str = AppId, key: str = Key, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> StorageValueOut:
+def get_value(
+    app_id: str = AppId,
+    key: str = Key,
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
+) -> StorageValueOut:
     return StorageValueOut(value=service.get_value(session, user_id=visitor.user.id, app_id=app_id, key=key))
 
 
@@ -42,11 +56,18 @@ def set_value(
     session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ) -> Ok:
-    service.set_value(session, platform.storage_limits, user_id=visitor.user.id, app_id=app_id, key=key, value=body.value)
+    service.set_value(
+        session, platform.storage_limits, user_id=visitor.user.id, app_id=app_id, key=key, value=body.value
+    )
     return Ok()
 
 
 @router.delete("/apps/{app_id}/storage/{key}", response_model=Ok)
-def remove_value(app_id: str = AppId, key: str = Key, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)) -> Ok:
+def remove_value(
+    app_id: str = AppId,
+    key: str = Key,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+) -> Ok:
     service.remove_value(session, user_id=visitor.user.id, app_id=app_id, key=key)
     return Ok()

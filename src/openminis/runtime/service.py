@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.catalog.models import App
-from openminis.developers import service as developers
-from openminis.identity import app_identity, init_data
 from openminis.db import utcnow
+from openminis.developers import service as developers
 from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.identity import app_identity, init_data
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.runtime.models import CloudSave, Launch
 
@@ -30,7 +30,15 @@ class QuotaExceeded(PlatformError):
 
 
 def record_launch(
-    session: Session, *, user_id: str, app_id: str, launch_id: str, source: str, post_id: str | None = None, share: str | None = None, secret: str = ""
+    session: Session,
+    *,
+    user_id: str,
+    app_id: str,
+    launch_id: str,
+    source: str,
+    post_id: str | None = None,
+    share: str | None = None,
+    secret: str = "",
 ) -> Launch:
     """Record an opening. The client mints the id (a prewarmed frame carries it before the tap);
     sending the same launch again returns the first record. A launch from a creator's post names
@@ -57,7 +65,16 @@ def record_launch(
         session.rollback()
         if session.get(Launch, launch_id) is None:
             raise
-        return record_launch(session, user_id=user_id, app_id=app_id, launch_id=launch_id, source=source, post_id=post_id, share=share, secret=secret)
+        return record_launch(
+            session,
+            user_id=user_id,
+            app_id=app_id,
+            launch_id=launch_id,
+            source=source,
+            post_id=post_id,
+            share=share,
+            secret=secret,
+        )
     return launch
 
 
@@ -104,7 +121,11 @@ def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | N
 def recent_app_ids(session: Session, user_id: str, limit: int = 12) -> list[str]:
     last = func.max(Launch.created_at)
     rows = session.execute(
-        select(Launch.app_id, last).where(Launch.user_id == user_id).group_by(Launch.app_id).order_by(last.desc()).limit(limit)
+        select(Launch.app_id, last)
+        .where(Launch.user_id == user_id)
+        .group_by(Launch.app_id)
+        .order_by(last.desc())
+        .limit(limit)
     ).all()
     return [row[0] for row in rows]
 
@@ -147,14 +168,18 @@ def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: 
     session.flush()
     # Checked after the write, inside the same transaction, so the totals include this value.
     keys, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(CloudSave.size_bytes), 0)).where(CloudSave.user_id == user_id, CloudSave.app_id == app_id)
+        select(func.count(), func.coalesce(func.sum(CloudSave.size_bytes), 0)).where(
+            CloudSave.user_id == user_id, CloudSave.app_id == app_id
+        )
     ).one()
     if keys > limits.max_keys:
         session.rollback()
         raise QuotaExceeded(f"an app keeps at most {limits.max_keys} keys per person", field="key")
     if total > limits.quota_bytes:
         session.rollback()
-        raise QuotaExceeded(f"saving this would use {total} bytes of this app's {limits.quota_bytes}-byte quota", field="value")
+        raise QuotaExceeded(
+            f"saving this would use {total} bytes of this app's {limits.quota_bytes}-byte quota", field="value"
+        )
     try:
         session.commit()
     except IntegrityError:
@@ -171,12 +196,16 @@ def remove_value(session: Session, *, user_id: str, app_id: str, key: str) -> No
         session.commit()
 
 
-def list_launches(session: Session, app_id: str, *, cursor: str | None = None, limit: int = 50) -> tuple[list[Launch], str | None]:
+def list_launches(
+    session: Session, app_id: str, *, cursor: str | None = None, limit: int = 50
+) -> tuple[list[Launch], str | None]:
     """An app's launches, newest first."""
     statement = select(Launch).where(Launch.app_id == app_id)
     if cursor:
         created, launch_id = decode_cursor(cursor, str)
-        statement = statement.where(or_(Launch.created_at < created, (Launch.created_at == created) & (Launch.id < launch_id)))
+        statement = statement.where(
+            or_(Launch.created_at < created, (Launch.created_at == created) & (Launch.id < launch_id))
+        )
     rows = list(session.scalars(statement.order_by(Launch.created_at.desc(), Launch.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)

@@ -87,12 +87,16 @@ def create_apps_app(platform: Platform) -> FastAPI:
         # Versions are immutable, so what a (app, version) pair resolves to never changes.
         with platform.db.read_session() as session:
             found = catalog.get_version(session, app_id, version)
-            policy = content_security_policy(settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src)
+            policy = content_security_policy(
+                settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src
+            )
             return found.storage_key, found.files, policy, tuple(found.files)
 
     @apps.get("/minis-sdk.js")
     def sdk() -> Response:
-        return FileResponse(SDK_DIR / "minis-sdk.js", media_type=TYPES[".js"], headers={"Cache-Control": "public, max-age=300"})
+        return FileResponse(
+            SDK_DIR / "minis-sdk.js", media_type=TYPES[".js"], headers={"Cache-Control": "public, max-age=300"}
+        )
 
     @apps.get("/")
     def latest(request: Request) -> Response:
@@ -111,7 +115,9 @@ def create_apps_app(platform: Platform) -> FastAPI:
         entry = files.get(path)
         local = platform.packages.path(storage_key, path) if entry else None
         if local is None:
-            return Response("not found", status_code=404, media_type="text/plain", headers={"Content-Security-Policy": policy})
+            return Response(
+                "not found", status_code=404, media_type="text/plain", headers={"Content-Security-Policy": policy}
+            )
         etag = f'"{entry["sha256"][:32]}"'
         headers = {
             "Cache-Control": IMMUTABLE,

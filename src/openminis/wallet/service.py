@@ -43,7 +43,9 @@ class Leg:
 # statement (and its cache key) costs several times what running it does. Values travel as
 # parameters. The transfer row's INSERT is the dialect's own, for ON CONFLICT DO NOTHING.
 _RECORD_TRANSFER = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(LedgerTransfer.__table__).on_conflict_do_nothing().returning(LedgerTransfer.__table__.c.id)
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(LedgerTransfer.__table__)
+    .on_conflict_do_nothing()
+    .returning(LedgerTransfer.__table__.c.id)
     for dialect in (postgresql, sqlite)
 }
 _WRITE_ENTRIES = insert(LedgerEntry.__table__)
@@ -51,7 +53,11 @@ _accounts = Account.__table__
 # One conditional UPDATE per account: the database checks the balance and changes it in one step.
 _MOVE = (
     update(_accounts)
-    .where(_accounts.c.id == bindparam("account"), _accounts.c.currency == bindparam("in_currency"), _accounts.c.allow_negative | (_accounts.c.balance + bindparam("delta") >= 0))
+    .where(
+        _accounts.c.id == bindparam("account"),
+        _accounts.c.currency == bindparam("in_currency"),
+        _accounts.c.allow_negative | (_accounts.c.balance + bindparam("delta") >= 0),
+    )
     .values(balance=_accounts.c.balance + bindparam("delta"))
 )
 
@@ -96,7 +102,17 @@ def account_id(session: Session, kind: str, owner_id: str = "", currency: str = 
     found = session.scalar(lookup)
     if found is None:
         # A concurrent opener may win the insert; then we use theirs.
-        insert_ignoring_conflicts(session, Account, {"kind": kind, "owner_id": owner_id, "currency": currency, "balance": 0, "allow_negative": kind in EXTERNAL_KINDS})
+        insert_ignoring_conflicts(
+            session,
+            Account,
+            {
+                "kind": kind,
+                "owner_id": owner_id,
+                "currency": currency,
+                "balance": 0,
+                "allow_negative": kind in EXTERNAL_KINDS,
+            },
+        )
         found = session.scalar(lookup)
     session.info.setdefault(PENDING, {})[key] = found
     return found
@@ -112,12 +128,23 @@ def wallet(session: Session, user_id: str) -> Account:
 
 def wallet_balance(session: Session, user_id: str) -> int:
     """A person's coins, without opening a wallet that does not exist yet (a read stays a read)."""
-    found = session.scalar(select(Account.balance).where(Account.kind == "user_wallet", Account.owner_id == user_id, Account.currency == COIN))
+    found = session.scalar(
+        select(Account.balance).where(
+            Account.kind == "user_wallet", Account.owner_id == user_id, Account.currency == COIN
+        )
+    )
     return found or 0
 
 
 def transfer(
-    session: Session, *, key: str, kind: str, currency: str, legs: list[Leg], details: dict | None = None, nested: bool = True
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    currency: str,
+    legs: list[Leg],
+    details: dict | None = None,
+    nested: bool = True,
 ) -> Transfer:
     """Move value between accounts, once per ``key``. Does not commit: the caller's transaction does.
 
@@ -144,20 +171,34 @@ def transfer(
         # The transfer row first: a repeated key inserts nothing here, before any balance is touched.
         transfer_id = session.execute(
             _RECORD_TRANSFER[session.get_bind().dialect.name],
-            {"idempotency_key": key, "kind": kind, "currency": currency, "amount": sum(leg.amount for leg in legs if leg.amount > 0), "details": details or {}},
+            {
+                "idempotency_key": key,
+                "kind": kind,
+                "currency": currency,
+                "amount": sum(leg.amount for leg in legs if leg.amount > 0),
+                "details": details or {},
+            },
         ).scalar()
         if transfer_id is None:
             if savepoint is not None:
                 savepoint.commit()
             existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
             return _same_or_conflict(session, existing, legs)
-        session.execute(_WRITE_ENTRIES, [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs])
+        session.execute(
+            _WRITE_ENTRIES,
+            [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs],
+        )
         # Concurrent spenders cannot both pass a check only one of them should (see _MOVE). Order:
         # people's accounts, then shared ones (an app's earnings, platform revenue), each by id.
         # One global order means no deadlocks; shared rows last means every purchase holds their
         # row locks only for the last statements before its commit, not for the whole transaction.
         for leg in sorted(legs, key=lambda leg: (leg.account_id in shared, leg.account_id)):
-            if session.execute(_MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}).rowcount != 1:
+            if (
+                session.execute(
+                    _MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}
+                ).rowcount
+                != 1
+            ):
                 raise InsufficientFunds("not enough balance for this transfer")
         if savepoint is not None:
             savepoint.commit()
@@ -174,12 +215,17 @@ def _shared_accounts(session: Session, account_ids: list[int]) -> set[int]:
     wallets = {account for (kind, _owner, _currency), account in known.items() if kind == "user_wallet"}
     unknown = [account for account in account_ids if account not in wallets and account not in known.values()]
     if unknown:
-        wallets |= set(session.scalars(select(Account.id).where(Account.id.in_(unknown), Account.kind == "user_wallet")))
+        wallets |= set(
+            session.scalars(select(Account.id).where(Account.id.in_(unknown), Account.kind == "user_wallet"))
+        )
     return {account for account in account_ids if account not in wallets}
 
 
 def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg]) -> Transfer:
-    recorded = sorted((entry.account_id, entry.amount) for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.transfer_id == existing.id)))
+    recorded = sorted(
+        (entry.account_id, entry.amount)
+        for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.transfer_id == existing.id))
+    )
     if recorded != sorted((leg.account_id, leg.amount) for leg in legs):
         raise Conflict("this idempotency key was used for a different transfer", code="IDEMPOTENCY_CONFLICT")
     return Transfer(id=existing.id, idempotency_key=existing.idempotency_key)
@@ -232,17 +278,25 @@ def verify(session: Session) -> Verification:
     sum of its entries, each currency summing to zero, no account overdrawn that may not be."""
     problems: list[str] = []
     unbalanced = session.execute(
-        select(LedgerEntry.transfer_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.transfer_id).having(func.sum(LedgerEntry.amount) != 0)
+        select(LedgerEntry.transfer_id, func.sum(LedgerEntry.amount))
+        .group_by(LedgerEntry.transfer_id)
+        .having(func.sum(LedgerEntry.amount) != 0)
     ).all()
     problems += [f"transfer {transfer_id} sums to {total}, not 0" for transfer_id, total in unbalanced]
-    sums = dict(session.execute(select(LedgerEntry.account_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account_id)).all())
+    sums = dict(
+        session.execute(
+            select(LedgerEntry.account_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account_id)
+        ).all()
+    )
     totals: dict[str, int] = defaultdict(int)
     # From the database, not from objects this session may hold with balances now stale.
     accounts = session.scalars(select(Account).execution_options(populate_existing=True)).all()
     for acc in accounts:
         entries = int(sums.get(acc.id, 0) or 0)
         if acc.balance != entries:
-            problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) caches {acc.balance} but its entries sum to {entries}")
+            problems.append(
+                f"account {acc.id} ({acc.kind} {acc.owner_id}) caches {acc.balance} but its entries sum to {entries}"
+            )
         if acc.balance < 0 and not acc.allow_negative:
             problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) is overdrawn: {acc.balance}")
         totals[acc.currency] += acc.balance

@@ -91,7 +91,11 @@ class LimitBody:
                 raise
             request_id = scope.get("state", {}).get("request_id", "")
             body = json.dumps({**exc.body(), "request_id": request_id}).encode()
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ]
             await send({"type": "http.response.start", "status": 413, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 

@@ -55,7 +55,10 @@ class Visitor:
 
 
 def current_visitor(
-    request: Request, response: Response, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)
+    request: Request,
+    response: Response,
+    platform: Platform = Depends(get_platform),
+    session: Session = Depends(get_session),
 ) -> Visitor:
     """The person behind this request, made a guest on the spot if the browser has no session yet."""
     token = session_token(request, platform)
@@ -63,7 +66,12 @@ def current_visitor(
     new = user is None
     if new:
         # Each cookie-less request would make a row: a burst from one address waits (429) instead.
-        enforce(platform.limiter, limits.guest_key(client_ip(request)), limits.rate(platform.settings.rate_guests_per_ip), what="new guests from this address")
+        enforce(
+            platform.limiter,
+            limits.guest_key(client_ip(request)),
+            limits.rate(platform.settings.rate_guests_per_ip),
+            what="new guests from this address",
+        )
         session.commit()  # ends this request's reads: on SQLite a GET's write must come first in its transaction (db.py)
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
@@ -81,7 +89,15 @@ def _secure(platform: Platform) -> bool:
 def set_host_cookie(response: Response, platform: Platform, name: str, value: str, *, max_age: int) -> None:
     """A host cookie under this deployment's name for it (cookie_name). No Domain, ever: the
     cookie stays on the host's own name, out of every app's reach."""
-    response.set_cookie(cookie_name(platform, name), value, max_age=max_age, httponly=True, samesite="lax", secure=_secure(platform), path="/")
+    response.set_cookie(
+        cookie_name(platform, name),
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(platform),
+        path="/",
+    )
 
 
 def set_session_cookie(response: Response, platform: Platform, token: str) -> None:
@@ -89,7 +105,9 @@ def set_session_cookie(response: Response, platform: Platform, token: str) -> No
 
 
 def clear_session_cookie(response: Response, platform: Platform) -> None:
-    response.delete_cookie(cookie_name(platform, SESSION_COOKIE), path="/", secure=_secure(platform), httponly=True, samesite="lax")
+    response.delete_cookie(
+        cookie_name(platform, SESSION_COOKIE), path="/", secure=_secure(platform), httponly=True, samesite="lax"
+    )
 
 
 async def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:
@@ -111,7 +129,12 @@ async def changing_visitor(
     # Per person per route, so routers need no limits of their own (the per-IP one is app-wide:
     # limit_changes_by_ip).
     route = limits.route_name(request)
-    await limits.hit(platform.limiter, limits.changes_by_person_key(visitor.user.id, route), platform.settings.rate_changes_per_person, what=f"{route} requests")
+    await limits.hit(
+        platform.limiter,
+        limits.changes_by_person_key(visitor.user.id, route),
+        platform.settings.rate_changes_per_person,
+        what=f"{route} requests",
+    )
     return visitor
 
 
@@ -119,4 +142,9 @@ async def limit_changes_by_ip(request: Request, platform: Platform = Depends(get
     """Every state-changing host request, whoever sends it (signed in or not, with or without a
     CSRF token), counts against its address's limit."""
     if request.method not in limits.SAFE_METHODS:
-        await limits.hit(platform.limiter, limits.changes_by_ip_key(client_ip(request)), platform.settings.rate_changes_per_ip, what="requests from this address")
+        await limits.hit(
+            platform.limiter,
+            limits.changes_by_ip_key(client_ip(request)),
+            platform.settings.rate_changes_per_ip,
+            what="requests from this address",
+        )

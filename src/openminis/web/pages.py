@@ -23,13 +23,18 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def host_page(request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)):
+def host_page(
+    request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)
+):
     return _host_page(request, visitor, platform)
 
 
 @router.get("/s/{code}", response_class=HTMLResponse)
 def share_page(
-    request: Request, code: str = Path(max_length=200), visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session),
+    request: Request,
+    code: str = Path(max_length=200),
+    visitor: Visitor = Depends(current_visitor),
+    session: Session = Depends(get_session),
     platform: Platform = Depends(get_platform),
 ):
     """A share link: the host page, told to open what was shared at once. A link that is forged
@@ -40,14 +45,26 @@ def share_page(
         shared = None
     share = None
     if shared is not None:
-        share = {"code": shared.code, "kind": shared.kind, "app_id": shared.app_id, "series_id": shared.series_id, "episode": shared.episode, "post_id": shared.post_id}
+        share = {
+            "code": shared.code,
+            "kind": shared.kind,
+            "app_id": shared.app_id,
+            "series_id": shared.series_id,
+            "episode": shared.episode,
+            "post_id": shared.post_id,
+        }
     return _host_page(request, visitor, platform, share=share)
 
 
 @router.get("/console", response_class=HTMLResponse)
-def console_page(request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)):
+def console_page(
+    request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)
+):
     """The developer console: a developer's apps and their numbers, on the person's own session."""
-    config = {"csrfToken": visitor.csrf_token, "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind}}
+    config = {
+        "csrfToken": visitor.csrf_token,
+        "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
+    }
     return _page(request, visitor, platform, "console.html", config)
 
 
@@ -66,7 +83,9 @@ def _host_page(request: Request, visitor: Visitor, platform: Platform, *, share:
     return _page(request, visitor, platform, "index.html", config)
 
 
-def _page(request: Request, visitor: Visitor, platform: Platform, template: str, config: dict, context: dict | None = None):
+def _page(
+    request: Request, visitor: Visitor, platform: Platform, template: str, config: dict, context: dict | None = None
+):
     settings = platform.settings
     # "</" must not appear inside the inline JSON, or a name could close the script element.
     config_json = json.dumps(config).replace("</", "<\\/")

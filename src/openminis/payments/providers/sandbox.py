@@ -40,10 +40,19 @@ class SandboxProvider:
         digits = "".join(ch for ch in card_number if ch.isdigit())
         return TEST_CARDS.get(digits, "declined")
 
-    def event(self, *, kind: str, provider_ref: str, topup_id: str, amount: int, currency: str) -> tuple[bytes, dict[str, str]]:
+    def event(
+        self, *, kind: str, provider_ref: str, topup_id: str, amount: int, currency: str
+    ) -> tuple[bytes, dict[str, str]]:
         """A signed webhook body and headers, as the sandbox 'sends' it."""
         body = json.dumps(
-            {"id": "sbxevt_" + secrets.token_hex(10), "kind": kind, "provider_ref": provider_ref, "topup_id": topup_id, "amount": amount, "currency": currency}
+            {
+                "id": "sbxevt_" + secrets.token_hex(10),
+                "kind": kind,
+                "provider_ref": provider_ref,
+                "topup_id": topup_id,
+                "amount": amount,
+                "currency": currency,
+            }
         ).encode()
         stamp = str(int(time.time()))
         signature = hmac.new(self._key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -65,6 +74,11 @@ class SandboxProvider:
         except ValueError:
             raise WebhookRejected("sandbox event is not JSON") from None
         return ProviderEvent(
-            event_id=data["id"], kind=data["kind"], provider_ref=data["provider_ref"], topup_id=data["topup_id"],
-            amount=data["amount"], currency=data["currency"], raw_type=f"sandbox.{data['kind']}",
+            event_id=data["id"],
+            kind=data["kind"],
+            provider_ref=data["provider_ref"],
+            topup_id=data["topup_id"],
+            amount=data["amount"],
+            currency=data["currency"],
+            raw_type=f"sandbox.{data['kind']}",
         )

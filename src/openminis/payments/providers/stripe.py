@@ -30,7 +30,14 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from openminis.payments.providers import Checkout, CheckoutRequest, EventKind, ProviderError, ProviderEvent, WebhookRejected
+from openminis.payments.providers import (
+    Checkout,
+    CheckoutRequest,
+    EventKind,
+    ProviderError,
+    ProviderEvent,
+    WebhookRejected,
+)
 
 # Pinned so a change of the account's default version never changes what we send or parse.
 STRIPE_API_VERSION = "2024-06-20"
@@ -130,13 +137,19 @@ class StripeProvider:
         if age > self._tolerance:
             raise WebhookRejected(f"signature timestamp is {int(age)}s old, beyond the {self._tolerance}s tolerance")
         if -age > self._tolerance:
-            raise WebhookRejected(f"signature timestamp is {int(-age)}s in the future, beyond the {self._tolerance}s tolerance")
+            raise WebhookRejected(
+                f"signature timestamp is {int(-age)}s in the future, beyond the {self._tolerance}s tolerance"
+            )
 
         try:
             event = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise WebhookRejected("body is not JSON") from None
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        if (
+            not isinstance(event, dict)
+            or not isinstance(event.get("id"), str)
+            or not isinstance(event.get("type"), str)
+        ):
             raise WebhookRejected("body is not a Stripe event (no id or type)")
         return _reduce(event)
 
@@ -175,7 +188,9 @@ def _describe_error(response: httpx.Response) -> str:
     try:
         error = response.json()["error"]
         kind = "/".join(str(part) for part in (error.get("type"), error.get("code")) if part)
-        return f"Stripe refused the checkout (HTTP {response.status_code}, {kind}): {error.get('message') or 'no message'}"
+        return (
+            f"Stripe refused the checkout (HTTP {response.status_code}, {kind}): {error.get('message') or 'no message'}"
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         return f"Stripe refused the checkout (HTTP {response.status_code}, no error body)"
 
