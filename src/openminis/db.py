@@ -76,7 +76,7 @@ def busy(exc: BaseException) -> DatabaseBusy | None:
 # Statements that change the database: in a read session on SQLite they first take the write turn.
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
-# Sessions of web requests say so in their engine's execution options (see Database.web_session):
+# Sessions of web requests say so in their engine's execution options (see Database.web_sessions):
 # how long they may wait for the write lock, and whether they only read.
 READS = "minis_reads"
 LOCK_WAIT = "minis_lock_wait"
@@ -172,10 +172,12 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
 class Database:
     """The engine and the session factories; services receive sessions, never the engine.
 
-    ``session()`` is a unit that may write (jobs, commands, state-changing requests); on SQLite it
-    takes the write lock at its first statement. ``read_session()`` only reads, and on SQLite
-    takes no lock. Web requests get theirs from ``web_session`` through the admission gate
-    (web/admission.py), which waits at most ``wait`` seconds for anything.
+    ``sessions`` make sessions that may write (jobs, commands, state-changing requests); on SQLite
+    one takes the write lock at its first statement. ``readers`` make sessions that only read, and
+    on SQLite take no lock. Production code opens them only as units of work (unit_of_work.py),
+    which commit or roll back; web requests get theirs from ``web_sessions`` through the
+    admission gate (web/admission.py), which waits at most ``wait`` seconds for anything.
+    ``session()`` and ``read_session()`` are bare sessions, for tests that arrange data.
     """
 
     def __init__(self, url: str, *, pool_size: int = 30, wait: float = 5.0):
@@ -198,9 +200,9 @@ class Database:
         with self.readers() as session:
             yield session
 
-    def web_session(self, *, reads: bool) -> Session:
-        """A request's session, which waits for the write lock no longer than the request may."""
-        return self.readers() if reads else self.request_writers()
+    def web_sessions(self, *, reads: bool) -> sessionmaker[Session]:
+        """A request's sessions, which wait for the write lock no longer than the request may."""
+        return self.readers if reads else self.request_writers
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
+from functools import partial
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
 from openminis.identity.models import AuthSession, User
+from openminis.unit_of_work import follow_up
 
 _ADJECTIVES = (
     "Swift",
@@ -48,7 +52,7 @@ def new_session(session: Session, user: User) -> str:
     """A sign-in session for the user; the token is returned once and stored only as a hash."""
     token = secrets.token_urlsafe(32)
     session.add(AuthSession(token_hash=token_hash(token), user_id=user.id))
-    session.commit()
+    session.flush()
     return token
 
 
@@ -65,14 +69,16 @@ def user_for_token(session: Session, token: str | None) -> User | None:
     if auth is None:
         return None
     now = utcnow()
-    # Touch at most hourly: a write per request would serialize every reader on SQLite.
+    # Touch at most hourly: a write per request would serialize every reader on SQLite. In a unit
+    # of its own after this one: in a GET's read session on SQLite a write after reads is refused
+    # when another writer committed in between (db.py), and a lapsed touch must not fail the request.
     if (now - auth.last_seen_at).total_seconds() > 3600:
-        # The read ends first: in a GET's read session on SQLite the touch must be the first
-        # statement of its transaction, or a writer's commit in between would refuse it (db.py).
-        session.commit()
-        auth.last_seen_at = now
-        session.commit()
+        follow_up(session, partial(_touch, key=auth.token_hash, at=now))
     return session.get(User, auth.user_id)
+
+
+def _touch(session: Session, *, key: str, at: datetime) -> None:
+    session.execute(update(AuthSession).where(AuthSession.token_hash == key).values(last_seen_at=at))
 
 
 def csrf_token(secret: str, session_token: str) -> str:

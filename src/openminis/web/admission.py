@@ -28,6 +28,7 @@ import anyio
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from openminis import unit_of_work
 from openminis.db import Database
 from openminis.errors import PlatformError
 from openminis.web.limits import SAFE_METHODS
@@ -116,26 +117,41 @@ class Admission:
 
     @asynccontextmanager
     async def session(self, *, reads: bool) -> AsyncIterator[Session]:
-        """A session once this request's turn comes; Overloaded (503) when it does not come in time."""
+        """The request's unit of work once its turn comes (Overloaded, 503, when it does not come
+        in time): committed when the route has returned, rolled back if it raised."""
         limiter = anyio.to_thread.current_default_thread_limiter()
         if limiter.total_tokens != self.threads:
             limiter.total_tokens = self.threads
         gates = [self.requests] if reads or self.writers is None else [self.writers, self.requests]
         await self._enter(gates)
         try:
-            session = self.db.web_session(reads=reads)
+            factory = self.db.web_sessions(reads=reads)
+            session = unit_of_work.opened(factory(), factory)
             try:
                 yield session
-            finally:
-                # Closing rolls back on the connection: I/O, so on a thread, but on threads of its
-                # own: a request giving its connection back must never wait behind requests.
-                if self._closers is None:
-                    self._closers = anyio.CapacityLimiter(self.slots)
-                with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(session.close, limiter=self._closers)
+            except BaseException:
+                await self._finish(unit_of_work.rollback, session)
+                raise
+            await self._finish(unit_of_work.commit, session)
         finally:
             for gate in reversed(gates):
                 gate.leave()
+
+    async def _finish(self, end: Callable[[Session], None], session: Session) -> None:
+        """Commit or roll back, then close: I/O, so on a thread, but on threads of their own: a
+        request giving its connection back must never wait behind requests. Shielded: a client
+        that goes away mid-commit does not leave the unit half-ended."""
+        if self._closers is None:
+            self._closers = anyio.CapacityLimiter(self.slots)
+
+        def run() -> None:
+            try:
+                end(session)
+            finally:
+                session.close()
+
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(run, limiter=self._closers)
 
     async def _enter(self, gates: list[Gate]) -> None:
         if self.waiting >= self.queue and any(gate.free == 0 for gate in gates):
@@ -160,8 +176,9 @@ class Admission:
 
 
 async def request_session(request: Request, admission: Admission) -> Session:
-    """The request's session, held until its route has returned (before the response is sent, so
-    a slow client or a long file download holds no connection), then closed."""
+    """The request's unit of work, held until its route has returned and ended then (before the
+    response is sent, so a commit that fails is the response, and a slow client or a long file
+    download holds no connection)."""
     scope = request.scope
     # FastAPI's exit stack for dependencies of scope "function": it closes after the endpoint and
     # the response's serialization, before sending. Outside a route (none), the request's own.

@@ -72,13 +72,11 @@ def current_visitor(
             limits.rate(platform.settings.rate_guests_per_ip),
             what="new guests from this address",
         )
-        session.commit()  # ends this request's reads: on SQLite a GET's write must come first in its transaction (db.py)
+        # In a GET's read session on SQLite this write must come first in its transaction (db.py):
+        # it does when the browser sent no cookie; after a lookup of a stale one, a writer that
+        # committed in between makes it DATABASE_BUSY (503, Retry-After), and the retry succeeds.
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
-    # The lookups end here: a write request's transaction (on SQLite, the write lock) then begins
-    # with its route, instead of being held across the trips of the other dependencies through
-    # the thread pool.
-    session.commit()
     return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)
 
 
