@@ -21,6 +21,7 @@ from openminis.errors import Conflict, PlatformError
 from openminis.migrations import upgrade
 from openminis.platform import Platform
 from openminis.settings import Settings
+from openminis.unit_of_work import unit_of_work
 
 app = typer.Typer(help="openminis: a self-hostable mini-program platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.")
@@ -63,7 +64,7 @@ def _platform(settings: Settings) -> Platform:
 
 def publish_folder(platform: Platform, path: Path, *, skip_existing: bool = False) -> str:
     package = read_package(path, platform.package_limits)
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         try:
             version = catalog.publish_version(session, platform.packages, package)
         except Conflict:
@@ -188,7 +189,7 @@ def list_apps(data_dir: Path | None = DataDir):
     """List published apps."""
     platform = _platform(_settings(data_dir))
     table = Table("app", "kind", "category", "latest", "name")
-    with platform.db.session() as session:
+    with unit_of_work(platform.db, reads=True) as session:
         for app_row, version in catalog.list_apps(session, limit=1000).apps:
             table.add_row(app_row.id, app_row.kind, app_row.category, version.version, app_row.name)
     console.print(table)
@@ -236,7 +237,7 @@ def drama_upload(
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_bytes(file.read_bytes())
             try:
-                with platform.db.session() as session:
+                with unit_of_work(platform.db) as session:
                     episode_id = drama_catalog.accept_upload(
                         session, media_root, app_id, series_id, number, title=file.stem, source=copy
                     ).id
@@ -247,10 +248,10 @@ def drama_upload(
             runner = threading.Thread(target=worker.drain)
             runner.start()
             while runner.is_alive():
-                with platform.db.session() as session:
+                with unit_of_work(platform.db, reads=True) as session:
                     progress.update(task, completed=session.get(Episode, episode_id).progress)
                 runner.join(0.5)
-            with platform.db.session() as session:
+            with unit_of_work(platform.db, reads=True) as session:
                 episode = session.get(Episode, episode_id)
                 if episode.status == "ready":
                     progress.update(
@@ -270,7 +271,7 @@ def ads_rotate_key(data_dir: Path | None = DataDir):
     from openminis.ads.signing import rotate_signing_key
 
     platform = _platform(_settings(data_dir))
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         key = rotate_signing_key(session)
         console.print(f"reward callbacks are now signed with key {key.kid}")
     platform.close()
@@ -289,7 +290,7 @@ def feed_explain(
 
     platform = _platform(_settings(data_dir))
     try:
-        with platform.db.session() as session:
+        with unit_of_work(platform.db) as session:
             explanation = feed.explain(session, platform.ranking, person=user, limit=limit, fresh=True)
     except PlatformError as exc:
         console.print(f"[red]{exc.code}[/red]: {exc.message}")
@@ -371,7 +372,7 @@ def ledger_verify(data_dir: Path | None = DataDir):
     from openminis.wallet import service as ledger
 
     platform = _platform(_settings(data_dir))
-    with platform.db.session() as session:
+    with unit_of_work(platform.db, reads=True) as session:
         check = ledger.verify(session)
         # The ledger knows transfers, not what they were for: each domain checks its own records.
         problems = check.problems + payment_records.verify(session) + drama_records.verify(session)
@@ -392,7 +393,7 @@ def _report(data_dir: Path | None, make):
 
     platform = _platform(_settings(data_dir))
     try:
-        with platform.db.session() as session:
+        with unit_of_work(platform.db, reads=True) as session:
             return make(session, platform)
     except PlatformError as exc:
         where = escape(f" [{exc.field}]") if exc.field else ""

@@ -106,6 +106,7 @@ def test_a_job_whose_worker_died_is_taken_again_after_its_lease(platform, regist
         jobs.enqueue(session, "notify", {"n": 1}, run_at=clock())
         session.commit()
         assert jobs.claim(session, clock()) is not None  # a worker leased it, then died
+        session.commit()
     worker = jobs.Worker(platform.db, registry, clock=clock)
     assert worker.drain() == 0
     clock.advance(minutes=3)

@@ -27,6 +27,7 @@ from openminis.egress import Outcome
 from openminis.jobs import circuits
 from openminis.jobs.circuits import Lanes
 from openminis.jobs.models import Job
+from openminis.unit_of_work import unit_of_work
 
 log = logging.getLogger("openminis.jobs")
 LEASE = timedelta(minutes=2)
@@ -154,8 +155,8 @@ def claim(
     skip: frozenset[str] = frozenset(),
     lanes: Lanes | None = None,
 ) -> Job | None:
-    """Lease the next due job (queued and due, or running with a lapsed lease) and commit the lease.
-    ``only`` and ``skip`` restrict the kinds, so that slow work can have a lane of its own. With
+    """Lease the next due job (queued and due, or running with a lapsed lease); the caller's unit
+    commits the lease. ``only`` and ``skip`` restrict the kinds, so that slow work can have a lane of its own. With
     ``lanes``, a job of a lane that is full or whose circuit is open is left for later."""
     due = or_((Job.status == "queued") & (Job.run_at <= now), (Job.status == "running") & (Job.locked_until < now))
     statement = select(Job).where(due).order_by(Job.run_at, Job.id).limit(1)
@@ -170,12 +171,11 @@ def claim(
         statement = statement.with_for_update(skip_locked=True)
     job = session.scalar(statement)
     if job is None:
-        session.rollback()
         return None
     job.status, job.locked_until, job.attempts = "running", now + LEASE, job.attempts + 1
     if lanes is not None and job.lane is not None:
         circuits.claimed(session, job.lane, now, LEASE, lanes)
-    session.commit()
+    session.flush()
     return job
 
 
@@ -254,7 +254,7 @@ class Worker:
         """Lease the next due job this worker runs, in one short transaction."""
         calls = self.registry.call_kinds
         runs_calls = (self.only is None or bool(self.only & calls)) and not calls <= self.skip
-        with self.db.session() as session:
+        with unit_of_work(self.db) as session:
             job = claim(
                 session, self.clock(), only=self.only, skip=self.skip, lanes=self.registry.lanes if runs_calls else None
             )
@@ -276,21 +276,19 @@ class Worker:
             self._call(job, kind)
             return
         now = self.clock()
-        with self.db.session() as session:
-            try:
+        try:
+            # The handler's work and the job's end are one unit: done exactly when the work committed.
+            with unit_of_work(self.db) as session:
                 if kind is None or kind.handler is None:
                     raise RuntimeError(f"no handler for job kind {job.kind!r}")
                 kind.handler(session, dict(job.payload))
-                session.commit()
                 self._finish(session, job.id, status="done", error=None, run_at=None)
-            except Exception as exc:  # a handler failure must never stop the worker
-                session.rollback()
-                policy = kind.policy if kind else Policy()
-                run_at = policy.next_run(
-                    job.attempts, now, job.created_at, exc.after if isinstance(exc, Retry) else None
-                )
-                if not isinstance(exc, Retry):
-                    log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
+        except Exception as exc:  # a handler failure must never stop the worker
+            policy = kind.policy if kind else Policy()
+            run_at = policy.next_run(job.attempts, now, job.created_at, exc.after if isinstance(exc, Retry) else None)
+            if not isinstance(exc, Retry):
+                log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
+            with unit_of_work(self.db) as session:
                 self._finish(
                     session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at
                 )
@@ -299,20 +297,19 @@ class Worker:
         """Prepare in one transaction, call with none open, record the outcome in another."""
         call = kind.call
         try:
-            with self.db.session() as session:
+            with unit_of_work(self.db) as session:
                 prepared = call.prepare(session, job.payload)
-                session.commit()
             outcome = None if prepared is None else call.send(prepared)
         except Exception as exc:  # a bug, not the backend's answer: retried, and not held against the backend
             log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
-            with self.db.session() as session:
+            with unit_of_work(self.db) as session:
                 run_at = kind.policy.next_run(job.attempts, self.clock(), job.created_at)
                 self._finish(
                     session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at
                 )
             return
         now = self.clock()
-        with self.db.session() as session:
+        with unit_of_work(self.db) as session:
             if outcome is None:
                 self._finish(session, job.id, status="done", error=None, run_at=None)
                 return
@@ -327,7 +324,6 @@ class Worker:
         self, session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None
     ) -> None:
         finish(session, job_id, status=status, error=error, run_at=run_at, now=self.clock())
-        session.commit()
 
     def drain(self, limit: int = 10_000) -> int:
         """Run every job that is due now; returns how many ran (tests and ``minis worker --once``)."""
