@@ -4,7 +4,18 @@
  * A classic script that defines the global `minis`. It speaks the postMessage protocol
  * of docs/sdk-protocol.md with the host page (the parent window); the typings for apps
  * are in minis-sdk.d.ts beside this file. Opened as a top-level page, it runs standalone.
+ *
+ * Type-checked against minis-sdk.d.ts (scripts/check-frontend.sh): the JSDoc below names its
+ * types, and the object assigned to window.minis must match the `minis` namespace it declares.
  */
+// @ts-check
+/** @typedef {minis.ErrorCode} ErrorCode */
+/** @typedef {minis.LaunchInfo} LaunchInfo */
+/** @typedef {minis.SystemInfo} SystemInfo */
+/** @typedef {minis.JSONValue} JSONValue */
+/** @typedef {minis.ads.ShowResult} ShowResult */
+/** @typedef {typeof minis.MinisError} MinisErrorConstructor */
+/** @typedef {{resolve: (value: any) => void, reject: (error: Error) => void, timer: ReturnType<typeof setTimeout>}} Pending */
 (function () {
   "use strict";
 
@@ -17,23 +28,38 @@
   var STORAGE_VALUE_MAX_BYTES = 64 * 1024;
   var STANDALONE_PREFIX = "minis:";
 
-  function MinisError(code, message) {
-    var error = new Error(message || code);
-    Object.setPrototypeOf(error, MinisError.prototype);
-    Object.defineProperty(error, "code", { value: code, enumerable: true });
-    return error;
-  }
-  MinisError.prototype = Object.create(Error.prototype, {
+  // Called with `new`, it returns a real Error (with a stack) whose prototype is MinisError's.
+  // The host's codes are passed through as they come, hence `ErrorCode` by a cast.
+  /** @type {MinisErrorConstructor} */
+  var MinisError = /** @type {any} */ (
+    /**
+     * @param {string} code
+     * @param {string} [message]
+     */
+    function MinisError(code, message) {
+      var error = new Error(message || code);
+      Object.setPrototypeOf(error, MinisError.prototype);
+      Object.defineProperty(error, "code", { value: code, enumerable: true });
+      return error;
+    }
+  );
+  /** @type {{prototype: object}} */ (MinisError).prototype = Object.create(Error.prototype, {
     constructor: { value: MinisError, writable: true, configurable: true },
     name: { value: "MinisError", writable: true, configurable: true },
   });
 
+  /**
+   * @param {ErrorCode} code
+   * @param {string} message
+   * @returns {Promise<never>}
+   */
   function rejectWith(code, message) {
     return Promise.reject(new MinisError(code, message));
   }
 
   // The fragment is read once, now, before the app's own code can rewrite location.hash.
   function readFragment() {
+    /** @type {Record<string, string>} */
     var fields = {};
     location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
       var at = pair.indexOf("=");
@@ -48,6 +74,7 @@
     return fields;
   }
 
+  /** @param {string} value */
   function parseOrigin(value) {
     try {
       var origin = new URL(value).origin;
@@ -58,6 +85,7 @@
   }
 
   function readQuery() {
+    /** @type {Record<string, string>} */
     var query = {};
     new URLSearchParams(location.search).forEach(function (value, key) {
       query[key] = value;
@@ -70,19 +98,33 @@
   var hostOrigin = standalone ? null : parseOrigin(fragment["minis-host"] || "");
 
   var nextId = 1;
+  /** @type {Record<number, Pending>} */
   var pending = {}; // request id -> {resolve, reject, timer}
+  /** @type {Promise<LaunchInfo> | null} */
   var initPromise = null;
   var initialized = false;
+  /** @type {LaunchInfo | null} */
   var launchInfo = null; // the LaunchInfo init resolved with; `launch` events update it in place
   // A framed app is off screen until the host says otherwise: a prewarmed app starts hidden.
   var visible = standalone ? document.visibilityState === "visible" : false;
+  /** @type {Array<() => void>} */
   var showCallbacks = [];
+  /** @type {Array<() => void>} */
   var hideCallbacks = [];
 
+  /**
+   * A request to the host; resolves with its result (any: the host's answers are typed where
+   * the public methods return them).
+   * @param {string} method
+   * @param {object} [params]
+   * @param {number} [timeoutMs]
+   * @returns {Promise<any>}
+   */
   function send(method, params, timeoutMs) {
     if (!hostOrigin) {
       return rejectWith("NO_HOST", "not inside an openminis host (no valid #minis-host fragment)");
     }
+    var origin = hostOrigin;
     return new Promise(function (resolve, reject) {
       var id = nextId++;
       var timer = setTimeout(function () {
@@ -92,13 +134,18 @@
       pending[id] = { resolve: resolve, reject: reject, timer: timer };
       window.parent.postMessage(
         { __minis: 1, type: "request", id: id, method: method, params: params || {} },
-        hostOrigin
+        origin
       );
     });
   }
 
   // Every method but init and setLoadingProgress needs init: it waits for an init in flight
   // and fails fast when the app never called it.
+  /**
+   * @template T
+   * @param {() => T | PromiseLike<T>} call
+   * @returns {Promise<T>}
+   */
   function afterInit(call) {
     if (!initPromise) {
       return rejectWith("NOT_INITIALIZED", "call minis.init() first");
@@ -106,6 +153,7 @@
     return initPromise.then(call);
   }
 
+  /** @param {Array<() => void>} callbacks */
   function runCallbacks(callbacks) {
     callbacks.slice().forEach(function (callback) {
       try {
@@ -134,12 +182,17 @@
   // The tap on a prewarmed app: the platform recorded the launch only now, so the LaunchInfo
   // init answered lacks its initData. The host sends this before `show`, so onShow callbacks
   // already see the updated LaunchInfo.
+  /** @param {any} data the event's data, from the host: checked field by field */
   function applyLaunch(data) {
     if (!launchInfo || !data || typeof data !== "object") return;
     if (typeof data.initData === "string" || data.initData === null) launchInfo.initData = data.initData;
     if (typeof data.source === "string") launchInfo.source = data.source;
   }
 
+  /**
+   * @param {string} name
+   * @param {unknown} data
+   */
   function onHostEvent(name, data) {
     if (name === "launch") {
       applyLaunch(data);
@@ -156,6 +209,7 @@
     }
   }
 
+  /** @param {MessageEvent} event */
   function onMessage(event) {
     if (event.source !== window.parent || event.origin !== hostOrigin) return;
     var message = event.data;
@@ -169,7 +223,7 @@
         request.resolve(message.result === undefined ? null : message.result);
       } else {
         var error = message.error || {};
-        request.reject(new MinisError(String(error.code || "INTERNAL"), String(error.message || "")));
+        request.reject(new MinisError(/** @type {ErrorCode} */ (String(error.code || "INTERNAL")), String(error.message || "")));
       }
     } else if (message.type === "event" && typeof message.name === "string") {
       onHostEvent(message.name, message.data);
@@ -188,12 +242,18 @@
     });
   }
 
+  /** @param {unknown} key */
   function checkStorageKey(key) {
     if (typeof key !== "string" || !STORAGE_KEY_PATTERN.test(key)) {
       throw new MinisError("INVALID_ARGUMENT", "key: 1-128 characters of A-Z a-z 0-9 _ . : -");
     }
   }
 
+  /**
+   * @param {unknown} value
+   * @param {number} depth
+   * @returns {boolean}
+   */
   function isJsonValue(value, depth) {
     if (depth > 64) return false;
     if (value === null || typeof value === "string" || typeof value === "boolean") return true;
@@ -206,14 +266,19 @@
     if (typeof value === "object") {
       var proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return false;
-      return Object.keys(value).every(function (key) {
-        return isJsonValue(value[key], depth + 1);
+      var record = /** @type {Record<string, unknown>} */ (value);
+      return Object.keys(record).every(function (key) {
+        return isJsonValue(record[key], depth + 1);
       });
     }
     return false;
   }
 
-  // Returns the value's JSON text, which is what the platform stores and weighs.
+  /**
+   * Returns the value's JSON text, which is what the platform stores and weighs.
+   * @param {unknown} value
+   * @returns {string}
+   */
   function checkStorageValue(value) {
     if (!isJsonValue(value, 0)) {
       throw new MinisError(
@@ -229,6 +294,12 @@
   }
 
   // Runs a check that throws MinisError, turning it into a rejected promise.
+  /**
+   * @template T
+   * @param {() => void} check
+   * @param {() => Promise<T>} call
+   * @returns {Promise<T>}
+   */
   function validated(check, call) {
     try {
       check();
@@ -239,10 +310,15 @@
   }
 
   var standaloneStorage = {
+    /** @param {string} key */
     get: function (key) {
       var text = localStorage.getItem(STANDALONE_PREFIX + key);
       return Promise.resolve(text === null ? null : JSON.parse(text));
     },
+    /**
+     * @param {string} key
+     * @param {string} json
+     */
     set: function (key, json) {
       try {
         localStorage.setItem(STANDALONE_PREFIX + key, json);
@@ -251,12 +327,14 @@
       }
       return Promise.resolve(null);
     },
+    /** @param {string} key */
     remove: function (key) {
       localStorage.removeItem(STANDALONE_PREFIX + key);
       return Promise.resolve(null);
     },
   };
 
+  /** @returns {LaunchInfo} */
   function standaloneLaunchInfo() {
     return {
       appId: location.hostname.split(".")[0],
@@ -271,17 +349,28 @@
     };
   }
 
+  /** @param {string} what */
   function noHost(what) {
     return rejectWith("NO_HOST", what + " needs the openminis host; opened directly there is no one to ask");
   }
 
   // Runs `call` after init, or rejects NO_HOST at once when the app runs standalone.
+  /**
+   * @template T
+   * @param {string} what
+   * @param {() => Promise<T>} call
+   * @returns {Promise<T>}
+   */
   function hostOnly(what, call) {
     return afterInit(function () {
       return standalone ? noHost(what) : call();
     });
   }
 
+  /**
+   * @param {any} options what the app passed, checked field by field
+   * @returns {{orderId: string} | {productId: string, quantity: number, payload: string}}
+   */
   function checkPayParams(options) {
     if (!options || typeof options !== "object" || Array.isArray(options)) {
       throw new MinisError("INVALID_ARGUMENT", "pay: pass {productId, quantity?, payload?} or {orderId}");
@@ -306,12 +395,14 @@
     return { productId: options.productId, quantity: quantity, payload: payload };
   }
 
+  /** @param {unknown} seriesId */
   function checkSeriesId(seriesId) {
     if (typeof seriesId !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(seriesId)) {
       throw new MinisError("INVALID_ARGUMENT", "seriesId: a series id from minis.drama.getSeries()");
     }
   }
 
+  /** @param {unknown} number */
   function checkEpisodeNumber(number) {
     if (typeof number !== "number" || number % 1 !== 0 || number < 1 || number > 10000) {
       throw new MinisError("INVALID_ARGUMENT", "number: an episode number from 1 to 10000");
@@ -319,6 +410,13 @@
   }
 
   // A drama call: checked here, answered by the host (there are no dramas without one).
+  /**
+   * @param {string} method
+   * @param {object} params
+   * @param {() => void} check
+   * @param {number} [timeoutMs]
+   * @returns {Promise<any>}
+   */
   function dramaCall(method, params, check, timeoutMs) {
     return validated(check, function () {
       return hostOnly("drama." + method, function () {
@@ -330,15 +428,28 @@
   // An ad object of minis.ads: load() runs the auction and has the host fetch the creative;
   // show() has the host play it above the app (which gets `hide`, then `show`) and resolves when
   // it closes. Each loaded ad shows once: load again for the next one.
+  /**
+   * @this {minis.ads.Ad}
+   * @param {"rewarded" | "interstitial"} format
+   * @param {unknown} unitId
+   */
   function AdObject(format, unitId) {
     if (typeof unitId !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(unitId)) {
       throw new MinisError("INVALID_ARGUMENT", "unitId: an ad unit id of your app (au_...)");
     }
+    /** @type {string | null} */
     var adId = null;
+    /** @type {Promise<void> | null} */
     var loading = null;
+    /** @type {Array<(error: minis.MinisError) => void>} */
     var errorCallbacks = [];
+    /** @type {Array<(result: ShowResult) => void>} */
     var closeCallbacks = [];
 
+    /**
+     * @param {minis.MinisError} error
+     * @returns {never}
+     */
     function failed(error) {
       errorCallbacks.slice().forEach(function (callback) {
         try {
@@ -352,6 +463,11 @@
       throw error;
     }
 
+    /**
+     * @template {Function} F
+     * @param {F[]} list
+     * @param {F} callback
+     */
     function subscribe(list, callback) {
       list.push(callback);
       return function () {
@@ -385,6 +501,7 @@
       var id = adId;
       adId = null;
       return send("ads.show", { adId: id }, PERSON_TIMEOUT_MS).then(function (result) {
+        /** @type {ShowResult} */
         var outcome = { rewarded: !!(result && result.rewarded) };
         if (result && result.transactionId) outcome.transactionId = result.transactionId;
         runCallbacks(
@@ -408,6 +525,10 @@
 
     Object.freeze(this);
   }
+
+  /** @returns {SystemInfo} */
+  /** @type {new (format: "rewarded" | "interstitial", unitId: unknown) => minis.ads.Ad} */
+  var NewAd = /** @type {any} */ (AdObject);
 
   function standaloneSystemInfo() {
     return {
@@ -547,10 +668,10 @@
 
     ads: {
       createRewarded: function (unitId) {
-        return new AdObject("rewarded", unitId);
+        return new NewAd("rewarded", unitId);
       },
       createInterstitial: function (unitId) {
-        return new AdObject("interstitial", unitId);
+        return new NewAd("interstitial", unitId);
       },
     },
 

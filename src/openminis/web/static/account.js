@@ -3,10 +3,15 @@
 // show the same name.
 
 export class Account {
-  /** @param {object} user the server-rendered `config.user`, until /api/me answers */
+  /**
+   * @param {import("./api.js").Api} api
+   * @param {Record<string, any>} user the server-rendered `config.user`, until /api/me answers
+   */
   constructor(api, user) {
     this.api = api;
+    /** @type {Record<string, any>} the platform's UserOut */
     this.user = { email: null, avatar_url: `/api/avatars/${user.id}.svg`, ...user };
+    /** @type {Set<(user: Record<string, any>, change?: {switched: boolean}) => void>} */
     this.listeners = new Set();
   }
 

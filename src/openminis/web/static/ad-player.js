@@ -54,8 +54,10 @@ function seconds(ms) {
 
 export class AdPlayer {
   /**
-   * @param {HTMLElement} root the ad layer (#ad-layer) from index.html
-   * @param {HTMLElement[]} inertRoots everything the ad covers, made inert while it plays
+   * @param {object} options
+   * @param {HTMLElement} options.root the ad layer (#ad-layer) from index.html
+   * @param {import("./api.js").Api} options.api
+   * @param {HTMLElement[]} options.inertRoots everything the ad covers, made inert while it plays
    */
   constructor({ root, api, inertRoots }) {
     this.root = root;

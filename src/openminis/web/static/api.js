@@ -1,28 +1,58 @@
 // The platform's HTTP API as the host page uses it: same origin, cookie auth,
 // a CSRF token on every request that changes state.
+// @ts-check
+
+/**
+ * What request() takes besides the method and path.
+ * @typedef {{body?: unknown, signal?: AbortSignal, keepalive?: boolean}} RequestOptions
+ */
 
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status, 0 when the server could not be reached
+   * @param {string} code the error envelope's code
+   * @param {string} [message]
+   * @param {string} [field] the request field the error is about, if any
+   */
   constructor(status, code, message, field) {
     super(message || code);
     this.name = "ApiError";
     this.status = status; // 0 when the server could not be reached
     this.code = code;
     this.field = field;
+    /**
+     * PRICE_CHANGED: the price now in effect.
+     * @type {{amount: number, currency: string, coins?: number} | undefined}
+     */
+    this.price = undefined;
   }
 }
 
-/** What to tell the person about a failed request, from the error envelope's message. */
+/**
+ * What to tell the person about a failed request, from the error envelope's message.
+ * @param {any} error whatever was thrown
+ * @returns {string}
+ */
 export function errorMessage(error) {
   if (error?.code === "NETWORK_ERROR") return "Couldn’t reach openminis. Check your connection and try again.";
   return error?.message || "Something went wrong. Try again.";
 }
 
 export class Api {
+  /** @param {string} csrfToken */
   constructor(csrfToken) {
     this.csrfToken = csrfToken;
   }
 
+  /**
+   * The JSON answer; throws ApiError for an error envelope or an unreachable server.
+   * @param {string} method
+   * @param {string} path
+   * @param {RequestOptions} [options]
+   * @returns {Promise<any>}
+   */
   async request(method, path, { body, signal, keepalive = false } = {}) {
+    /** @type {Record<string, string>} */
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRF-Token"] = this.csrfToken;
@@ -37,7 +67,7 @@ export class Api {
         keepalive,
       });
     } catch (error) {
-      if (error.name === "AbortError") throw error;
+      if (/** @type {Error} */ (error).name === "AbortError") throw error;
       throw new ApiError(0, "NETWORK_ERROR", "the platform could not be reached");
     }
     const payload = await response.json().catch(() => null);
@@ -177,6 +207,10 @@ export class Api {
     return this.request("POST", "/api/wallet/topups", { body });
   }
 
+  /**
+   * @param {string} topUpId
+   * @param {{signal?: AbortSignal}} [options]
+   */
   topUp(topUpId, { signal } = {}) {
     return this.request("GET", `/api/wallet/topups/${encodeURIComponent(topUpId)}`, { signal });
   }
@@ -235,13 +269,24 @@ export class Api {
 
   /** Signed, expiring media URLs of an episode; 402 EPISODE_LOCKED when the person may not watch it. */
   /** `bound: "person"` for a drama app's own player (its origin never gets the host's session cookie). */
+  /**
+   * @param {string} seriesId
+   * @param {number} number
+   * @param {{signal?: AbortSignal, bound?: "session" | "person"}} [options]
+   */
   playback(seriesId, number, { signal, bound = "session" } = {}) {
     const query = bound === "session" ? "" : `?bound=${bound}`;
     return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/playback${query}`, { signal });
   }
 
   /** `{method: "coins", amount}` (the price confirmed) or `{method: "ad", adId}`, and the launch it happens in; answers `{number, access}`. */
+  /**
+   * @param {string} seriesId
+   * @param {number} number
+   * @param {{method: string, adId?: string, launchId?: string | null, amount?: number}} unlock
+   */
   unlockEpisode(seriesId, number, { method, adId, launchId, amount }) {
+    /** @type {Record<string, unknown>} */
     const body = method === "ad" ? { method, ad_id: adId } : { method, amount, currency: "COIN" };
     if (launchId) body.launch_id = launchId;
     return this.request("POST", `${this.dramaPath(seriesId)}/episodes/${number}/unlock`, { body });
@@ -254,6 +299,12 @@ export class Api {
   }
 
   /** `keepalive` lets the last save of a closing page still reach the platform. */
+  /**
+   * @param {string} seriesId
+   * @param {number} number
+   * @param {number} positionMs
+   * @param {{keepalive?: boolean}} [options]
+   */
   saveProgress(seriesId, number, positionMs, { keepalive = false } = {}) {
     return this.request("PUT", `${this.dramaPath(seriesId)}/progress`, {
       body: { episode_number: number, position_ms: Math.max(0, Math.round(positionMs)) },
@@ -272,14 +323,22 @@ export class Api {
   }
 
   /** Daily active, new and returning people and cohort retention of one of the developer's apps. */
+  /**
+   * @param {string} appId
+   * @param {{from?: string, to?: string}} [range] days, YYYY-MM-DD
+   */
   appActivity(appId, { from, to } = {}) {
-    const query = new URLSearchParams(Object.entries({ from, to }).filter(([, value]) => value));
+    const query = new URLSearchParams(/** @type {string[][]} */ (Object.entries({ from, to }).filter(([, value]) => value)));
     return this.request("GET", `/api/developer/apps/${encodeURIComponent(appId)}/reports/activity?${query}`);
   }
 
   /** Exposure -> click -> launch -> ready -> paid or rewarded, by source, app or creator. */
+  /**
+   * @param {string} appId
+   * @param {{by?: string, from?: string, to?: string}} [options]
+   */
   appFunnel(appId, { by = "source", from, to } = {}) {
-    const query = new URLSearchParams(Object.entries({ by, from, to }).filter(([, value]) => value));
+    const query = new URLSearchParams(/** @type {string[][]} */ (Object.entries({ by, from, to }).filter(([, value]) => value)));
     return this.request("GET", `/api/developer/apps/${encodeURIComponent(appId)}/reports/funnel?${query}`);
   }
 
@@ -374,6 +433,12 @@ export class Api {
    * XMLHttpRequest, not fetch: only it reports upload progress (`onProgress(0..1)`).
    * `anchor`: null, or `{kind, app_id, series_id?, episode?}`.
    */
+  /**
+   * @param {File} file
+   * @param {{caption: string, anchor: {kind: string, app_id: string, series_id?: string, episode?: number} | null}} post
+   * @param {{onProgress?: (fraction: number) => void, signal?: AbortSignal}} [options]
+   * @returns {Promise<any>}
+   */
   uploadPost(file, { caption, anchor }, { onProgress = () => {}, signal } = {}) {
     const query = new URLSearchParams({ caption });
     if (anchor) {
@@ -405,6 +470,11 @@ export class Api {
   }
 
   // Events need no CSRF token, so the same body also goes out through sendBeacon on pagehide.
+  /**
+   * @param {object[]} events
+   * @param {{beacon?: boolean}} [options]
+   * @returns {Promise<void>}
+   */
   sendEvents(events, { beacon = false } = {}) {
     const body = JSON.stringify({ events });
     if (beacon && navigator.sendBeacon) {

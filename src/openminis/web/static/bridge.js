@@ -1,6 +1,7 @@
 // The host side of the SDK bridge (docs/sdk-protocol.md): one Bridge per app iframe.
 // Methods live in a registry so that features (login, pay, ads) add theirs without
 // touching this file: registerMethod("pay", {states: [...], handler}).
+// @ts-check
 
 import { ApiError } from "./api.js";
 
@@ -35,18 +36,45 @@ const APP_ERROR_CODES = new Set([
   "INTERNAL",
 ]);
 
+/** @typedef {"loading" | "initialized" | "ready" | "closed"} BridgeState */
+
+/**
+ * A bridge method: the states it may be called in, its handler, and the state a success enters.
+ * `params` is the request's object as the frame posted it: the handler checks every field.
+ * `session` is launcher.js's AppSession (any here: bridge.js must not import the launcher).
+ * @typedef {object} BridgeMethod
+ * @property {readonly string[]} states
+ * @property {(params: Record<string, any>, session: any) => unknown} handler
+ * @property {BridgeState} [enters]
+ */
+
+/** @type {Map<string, BridgeMethod>} */
 const methods = new Map(); // name -> {states, handler, enters}
 
 /**
  * Adds a bridge method. `handler(params, session)` returns the result (or a promise of it)
  * or throws a BridgeError; `enters` is the state the app moves to once it succeeds.
+ * @param {string} name
+ * @param {BridgeMethod} method
  */
 export function registerMethod(name, { states, handler, enters }) {
   if (methods.has(name)) throw new Error(`bridge method ${name} is already registered`);
   methods.set(name, { states, handler, enters });
 }
 
+/**
+ * The registered methods by name (read-only views): for tests and the docs, not for dispatch.
+ * @returns {Map<string, Readonly<BridgeMethod>>}
+ */
+export function registeredMethods() {
+  return new Map([...methods].map(([name, method]) => [name, Object.freeze({ ...method })]));
+}
+
 export class BridgeError extends Error {
+  /**
+   * @param {string} code one of the codes an app may branch on (minis-sdk.d.ts ErrorCode)
+   * @param {string} message
+   */
   constructor(code, message) {
     super(message);
     this.code = code;
@@ -57,8 +85,10 @@ export class BridgeError extends Error {
 export const bridgeCounters = { requests: 0, dropped: 0, rateLimited: 0 };
 
 // Token buckets per app id, so that reopening an app does not refill its budget.
+/** @type {Map<string, {tokens: number, at: number}>} */
 const buckets = new Map();
 
+/** @param {string} appId */
 function takeToken(appId) {
   const now = performance.now();
   const bucket = buckets.get(appId) || { tokens: RATE_BURST, at: now };
@@ -70,6 +100,10 @@ function takeToken(appId) {
   return true;
 }
 
+/**
+ * @param {any} message whatever the frame posted
+ * @returns {boolean}
+ */
 function isRequest(message) {
   return (
     message !== null &&
@@ -84,6 +118,10 @@ function isRequest(message) {
   );
 }
 
+/**
+ * @param {unknown} error
+ * @returns {{code: string, message: string}}
+ */
 function toAppError(error) {
   if (error instanceof BridgeError || error instanceof ApiError) {
     if (APP_ERROR_CODES.has(error.code)) return { code: error.code, message: error.message };
@@ -96,12 +134,13 @@ export class Bridge {
   /**
    * @param {HTMLIFrameElement} iframe the app's frame; only its window is answered
    * @param {string} appOrigin the exact origin the app is served from
-   * @param {object} session what method handlers act on (see launcher.js AppSession)
+   * @param {any} session what method handlers act on (see launcher.js AppSession)
    */
   constructor(iframe, appOrigin, session) {
     this.iframe = iframe;
     this.appOrigin = appOrigin;
     this.session = session;
+    /** @type {BridgeState} */
     this.state = "loading";
     this.onMessage = this.onMessage.bind(this);
     addEventListener("message", this.onMessage);
@@ -112,16 +151,22 @@ export class Bridge {
     removeEventListener("message", this.onMessage);
   }
 
+  /**
+   * @param {string} name
+   * @param {unknown} [data]
+   */
   emit(name, data = {}) {
     this.post({ __minis: 1, type: "event", name, data });
   }
 
+  /** @param {object} message */
   post(message) {
     if (this.state === "closed") return;
     // The exact origin, never "*": if the frame navigated elsewhere, the browser drops it.
     this.iframe.contentWindow?.postMessage(message, this.appOrigin);
   }
 
+  /** @param {MessageEvent} event */
   onMessage(event) {
     // Messages for other frames' bridges (or from anyone else) are not ours to count.
     if (event.source !== this.iframe.contentWindow || event.origin !== this.appOrigin) return;
@@ -139,6 +184,11 @@ export class Bridge {
     this.dispatch(message.id, message.method, message.params || {});
   }
 
+  /**
+   * @param {number} id
+   * @param {string} name
+   * @param {Record<string, any>} params
+   */
   async dispatch(id, name, params) {
     const method = methods.get(name);
     if (!method) {
@@ -160,10 +210,15 @@ export class Bridge {
   }
 
   // States only move forward: a second init must not take a ready app back to initialized.
+  /** @param {BridgeState} state */
   advance(state) {
     if (STATES.indexOf(state) > STATES.indexOf(this.state)) this.state = state;
   }
 
+  /**
+   * @param {number} id
+   * @param {{result?: unknown, error?: {code: string, message: string}}} answer
+   */
   answer(id, { result, error }) {
     this.post(
       error

@@ -1,13 +1,20 @@
 // Charts for the console, drawn as SVG by hand: a few lines and bars need no library, and the
 // numbers behind each chart are in a table beside it for screen readers and for copying.
+// @ts-check
 
+import { HEIGHT, PAD, WIDTH, lineScales, niceCeiling } from "./chart-scale.js";
 import { el } from "./dom.js";
+import { percent } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 640;
-const HEIGHT = 200;
-const PAD = { top: 12, right: 12, bottom: 24, left: 40 };
 
+export { niceCeiling } from "./chart-scale.js";
+
+/**
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attributes]
+ * @param {...(Node | string)} children
+ */
 function svg(tag, attributes = {}, ...children) {
   const element = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
@@ -15,23 +22,14 @@ function svg(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** A round upper bound for the axis: 1, 2 or 5 times a power of ten, at least `value`. */
-export function niceCeiling(value) {
-  if (value <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 5, 10].map((step) => step * power).find((bound) => bound >= value);
-}
-
 /**
  * Lines over days: `series` is [{name, values, className}], `labels` the x values (day strings).
  * Returns a <figure> with the chart, a legend and the data as a table.
+ * @param {{title: string, labels: string[], series: {name: string, values: number[], className: string}[]}} chart
  */
 export function lineChart({ title, labels, series }) {
   const top = niceCeiling(Math.max(0, ...series.flatMap((line) => line.values)));
-  const plotWidth = WIDTH - PAD.left - PAD.right;
-  const plotHeight = HEIGHT - PAD.top - PAD.bottom;
-  const x = (index) => PAD.left + (labels.length > 1 ? (index / (labels.length - 1)) * plotWidth : plotWidth / 2);
-  const y = (value) => PAD.top + plotHeight - (value / top) * plotHeight;
+  const { x, y } = lineScales(labels.length, top);
 
   const grid = [0, top / 2, top].map((value) =>
     svg("g", { class: "chart-grid" }, svg("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(value), y2: y(value) }), svg("text", { x: PAD.left - 6, y: y(value) + 4, "text-anchor": "end" }, String(value)))
@@ -67,7 +65,10 @@ export function lineChart({ title, labels, series }) {
   );
 }
 
-/** Horizontal bars, one per stage, each with its count and its rate from the stage before. */
+/**
+ * Horizontal bars, one per stage, each with its count and its rate from the stage before.
+ * @param {{title: string, stages: {name: string, count: number, rate?: number | null}[]}} funnel
+ */
 export function funnelBars({ title, stages }) {
   const top = Math.max(1, ...stages.map((stage) => stage.count));
   return el(
@@ -90,6 +91,4 @@ export function funnelBars({ title, stages }) {
   );
 }
 
-export function percent(rate) {
-  return rate === null || rate === undefined ? "–" : `${(rate * 100).toFixed(rate < 0.1 && rate > 0 ? 1 : 0)}%`;
-}
+export { percent } from "./format.js";

@@ -9,7 +9,7 @@
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
 import { el } from "./dom.js";
-import { episodeCount } from "./drama-hub.js";
+import { episodeCount, formatDateTime, formatUsdMicros } from "./format.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
 import { coinAmount } from "./wallet.js";
@@ -18,8 +18,6 @@ const POLL_MS = 1500; // while a post is transcoding
 const CAPTION_MAX = 300;
 const HANDLE = "^@?[A-Za-z0-9_]{3,32}$"; // the platform keeps it in lowercase
 
-const dateTime = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
-const dollars = new Intl.NumberFormat(undefined, { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
 
 const CONVERSION_KINDS = { purchase: "Purchase", unlock: "Episode unlock", ad_reward: "Rewarded ad" };
 const SOURCES = { post: "your post", share: "a share link", feed: "the feed", hub: "the hub", search: "search", recents: "recents" };
@@ -27,7 +25,7 @@ const SOURCES = { post: "your post", share: "a share link", feed: "the feed", hu
 /** An amount in a conversion's currency: coins with the coin glyph, ad revenue in dollars. */
 function amount(value, currency) {
   if (currency === "COIN") return coinAmount(value);
-  if (currency === "USD_MICROS") return el("span", { className: "money" }, dollars.format(value / 1_000_000));
+  if (currency === "USD_MICROS") return el("span", { className: "money" }, formatUsdMicros(value));
   return el("span", {}, `${value} ${currency}`);
 }
 
@@ -302,7 +300,7 @@ export class CreatorStudio {
         "div",
         { className: "conversion-text" },
         el("p", { className: "conversion-what" }, what),
-        el("p", { className: "conversion-detail" }, `From ${from} · ${dateTime.format(new Date(conversion.at))}`),
+        el("p", { className: "conversion-detail" }, `From ${from} · ${formatDateTime(conversion.at)}`),
         el("p", { className: "conversion-detail" }, "Spent ", amount(conversion.revenue, conversion.currency), clawed ? " · " : null, clawed)
       ),
       el("p", { className: "conversion-commission" }, el("span", { className: "visually-hidden" }, "Your commission: "), "+", amount(conversion.commission, conversion.currency))

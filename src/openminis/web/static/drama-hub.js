@@ -8,10 +8,7 @@ import { icon } from "./icons.js";
 
 const genreNames = (series) => series.genres.map((genre) => genre.replace(/-/g, " "));
 
-/** "10 episodes", "1 episode". */
-export function episodeCount(count) {
-  return `${count} ${count === 1 ? "episode" : "episodes"}`;
-}
+export { episodeCount } from "./format.js";
 
 /** A series' poster card. `onOpen(series, event)` gets the click so the player can time from the tap. */
 export function seriesCard(series, onOpen) {
@@ -38,8 +35,11 @@ export function seriesCard(series, onOpen) {
 
 export class DramaShelf {
   /**
-   * @param {(series, event) => void} onOpen opens the drama player
-   * @param {(card, source, event) => void} onLaunch launches a drama app (launcher.js)
+   * @param {object} options
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./events.js").ExposureTracker} options.exposure
+   * @param {(series: any, event: Event) => void} options.onOpen opens the drama player
+   * @param {(card: any, source: string, event: Event) => void} options.onLaunch launches a drama app (launcher.js)
    */
   constructor({ api, exposure, onOpen, onLaunch }) {
     this.api = api;

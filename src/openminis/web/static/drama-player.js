@@ -21,8 +21,8 @@
 
 import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
-import { episodeCount } from "./drama-hub.js";
 import { EpisodeSheet } from "./episode-sheet.js";
+import { episodeCount, formatTime } from "./format.js";
 import { icon } from "./icons.js";
 import { mintLaunchId, viaFields } from "./launcher.js";
 import { PaywallSheet, episodeLabel } from "./paywall-sheet.js";
@@ -41,11 +41,6 @@ const H264 = 'video/mp4; codecs="avc1.640028, mp4a.40.2"';
 // How long the paywall waits for the platform to record the opening, so its unlock can name it;
 // past that it opens anyway, and the unlock is credited to no source.
 const LAUNCH_WAIT_MS = 1000;
-
-function formatTime(seconds) {
-  const whole = Math.max(0, Math.floor(seconds || 0));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
-}
 
 /**
  * Which of the signed URLs to play. MP4, so the next episode can be buffered ahead: 720p on a
@@ -196,10 +191,17 @@ class EpisodeSlide {
 
 export class DramaPlayer {
   /**
-   * @param {HTMLElement} root the drama layer (#drama-layer) from index.html
-   * @param {HTMLElement} shell the host page under it, made inert while the player is open
+   * @param {object} options
+   * @param {HTMLElement} options.root the drama layer (#drama-layer) from index.html
+   * @param {HTMLElement} options.shell the host page under it, made inert while the player is open
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./wallet.js").Wallet} options.wallet
+   * @param {import("./sheets.js").Sheets} options.sheets
+   * @param {import("./events.js").EventQueue} options.events
+   * @param {string} options.market
+   * @param {import("./ad-player.js").AdPlayer} options.ads
+   * @param {() => void} [options.onClose] called once the player has closed (the feed resumes its video)
    */
-  /** @param {() => void} onClose called once the player has closed (the feed resumes its video) */
   constructor({ root, shell, api, wallet, sheets, events, market, ads, onClose = () => {} }) {
     this.root = root;
     this.shell = shell;

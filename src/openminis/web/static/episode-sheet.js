@@ -10,9 +10,12 @@ const ACCESS_NOTES = { free: "Free", coins: "Unlocked", ad: "Unlocked", series: 
 
 export class EpisodeSheet {
   /**
-   * @param {object} series the viewer's series (GET /api/dramas/{id})
-   * @param {number} current the episode on screen
-   * @param {(number) => void} onPick called with the chosen episode, after the sheet closed
+   * @param {object} options
+   * @param {import("./sheets.js").Sheets} options.sheets
+   * @param {any} options.series the viewer's series (GET /api/dramas/{id})
+   * @param {number} options.current the episode on screen
+   * @param {any} options.owner the sheet's owner (sheets.js)
+   * @param {(number: number) => void} options.onPick called with the chosen episode, after the sheet closed
    */
   constructor({ sheets, series, current, owner, onPick }) {
     this.sheets = sheets;

@@ -16,10 +16,17 @@ const VIDEO_BEHIND = 1;
 
 export class Feed {
   /**
-   * @param {(card, source, event, via) => void} onLaunch opens an app (launcher.js)
-   * @param {(series, options) => void} onOpenSeries opens a series in the drama player
-   * @param {(post) => void} onShare shares a post (share-sheet.js)
-   * @param {() => boolean} isCovered whether an app or the drama player is over the feed
+   * @param {object} options
+   * @param {HTMLElement} options.root
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./events.js").EventQueue} options.events
+   * @param {import("./events.js").ExposureTracker} options.exposure
+   * @param {import("./launcher.js").Launcher} options.launcher
+   * @param {(card: any, source: string, event?: Event, via?: Record<string, any>) => void} options.onLaunch opens an app (launcher.js)
+   * @param {(series: any, options?: any) => void} options.onOpenSeries opens a series in the drama player
+   * @param {(post: any) => void} options.onShare shares a post (share-sheet.js)
+   * @param {(card: any) => void} [options.onSettle]
+   * @param {() => boolean} [options.isCovered] whether an app or the drama player is over the feed
    */
   constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onSettle, isCovered = () => false }) {
     this.root = root;

@@ -4,7 +4,14 @@
 import { appTile } from "./app-tile.js";
 
 export class Hub {
-  /** @param {DramaShelf} dramas what the Dramas tab shows (drama-hub.js) */
+  /**
+   * @param {object} options
+   * @param {HTMLElement} options.root
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./events.js").ExposureTracker} options.exposure
+   * @param {(card: any, source: string, event?: Event) => void} options.onLaunch
+   * @param {import("./drama-hub.js").DramaShelf} options.dramas what the Dramas tab shows (drama-hub.js)
+   */
   constructor({ root, api, exposure, onLaunch, dramas }) {
     this.api = api;
     this.dramas = dramas;

@@ -352,8 +352,18 @@ class LoadingView {
 
 export class Launcher {
   /**
-   * @param {HTMLElement} layer the app layer (#app-layer) from index.html
-   * @param {HTMLElement} shell the host page under it, made inert while an app is open
+   * @param {object} options
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./events.js").EventQueue} options.events
+   * @param {Record<string, any>} options.config the page's minis-config
+   * @param {HTMLElement} options.layer the app layer (#app-layer) from index.html
+   * @param {HTMLElement} options.shell the host page under it, made inert while an app is open
+   * @param {boolean} options.prewarm
+   * @param {() => void} options.onClose
+   * @param {import("./sheets.js").Sheets} options.sheets
+   * @param {import("./wallet.js").Wallet} options.wallet
+   * @param {import("./account.js").Account} options.account
+   * @param {import("./ad-player.js").AdPlayer} options.ads
    */
   constructor({ api, events, config, layer, shell, prewarm, onClose, sheets, wallet, account, ads }) {
     this.api = api;

@@ -5,12 +5,12 @@
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
 import { el } from "./dom.js";
+import { formatDate } from "./format.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
 import { openTopUpSheet } from "./topup.js";
 import { coinAmount, coinsLabel } from "./wallet.js";
 
-const grantedDate = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric" });
 const LOG_MAILBOX = " In development there is no mail server: it is printed in the server’s log.";
 
 /** An inline error under a form, from the platform's error envelope; marks the field it names. */
@@ -35,8 +35,15 @@ function formError(id) {
 
 export class MeScreen {
   /**
-   * @param {HTMLElement[]} sections more of the screen, after the account (creator-studio.js)
-   * @param {() => void} onShow called each time the screen comes on screen
+   * @param {object} options
+   * @param {HTMLElement} options.root
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./account.js").Account} options.account
+   * @param {import("./wallet.js").Wallet} options.wallet
+   * @param {import("./sheets.js").Sheets} options.sheets
+   * @param {string} options.market
+   * @param {HTMLElement[]} [options.sections] more of the screen, after the account (creator-studio.js)
+   * @param {() => void} [options.onShow] called each time the screen comes on screen
    */
   constructor({ root, api, account, wallet, sheets, market, sections = [], onShow = () => {} }) {
     this.root = root;
@@ -408,7 +415,7 @@ export class MeScreen {
   }
 
   passItem(item) {
-    const ends = grantedDate.format(new Date(item.current_period_end));
+    const ends = formatDate(item.current_period_end);
     const state = { active: `Renews on ${ends}`, cancelled: `Cancelled · watch until ${ends}`, lapsed: `Ended on ${ends}` }[item.status] || item.status;
     const detail = `${coinsLabel(item.price)} every ${item.period_days} days · ${state}`;
     const message = el("p", { className: "form-error", role: "alert" });
@@ -457,7 +464,7 @@ export class MeScreen {
 
   grantItem(grant) {
     const card = this.apps?.get(grant.app_id) || { app_id: grant.app_id, name: grant.app_id, icon_url: null };
-    const detail = `${grant.profile ? "Name and profile picture" : "Sign-in only"} · since ${grantedDate.format(new Date(grant.granted_at))}`;
+    const detail = `${grant.profile ? "Name and profile picture" : "Sign-in only"} · since ${formatDate(grant.granted_at)}`;
     const revoke = el("button", { type: "button", className: "button-secondary button-small", "aria-label": `Revoke ${card.name}’s access` }, "Revoke");
     const message = el("p", { className: "form-error", role: "alert" });
     revoke.addEventListener("click", () =>

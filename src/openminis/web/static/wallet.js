@@ -2,18 +2,11 @@
 // pay sheet. One Wallet per page; whoever changes the balance (a top-up, a purchase) refreshes it
 // from the platform, which alone knows the truth.
 
+import { coinsLabel, formatCoins } from "./format.js";
 import { coinIcon } from "./icons.js";
 
-const coinNumbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
-
-export function formatCoins(coins) {
-  return coinNumbers.format(coins);
-}
-
-/** "1,234 coins" for screen readers and sentences; the coin glyph stands in for it on screen. */
-export function coinsLabel(coins) {
-  return `${formatCoins(coins)} ${coins === 1 ? "coin" : "coins"}`;
-}
+// The formatters live in format.js (pure, tested under node); importers of wallet.js keep theirs.
+export { coinsLabel, formatCoins, formatMoney } from "./format.js";
 
 /** A coin glyph and the number beside it, for prices and balances. */
 export function coinAmount(coins, className = "coin-amount") {
@@ -24,16 +17,6 @@ export function coinAmount(coins, className = "coin-amount") {
   element.append(coinIcon(), number);
   element.setAttribute("aria-label", coinsLabel(coins));
   return element;
-}
-
-/**
- * A price from minor units: amount 499 in USD is $4.99, amount 800 in JPY is ¥800 (the currency's
- * own number of decimals, which Intl knows).
- */
-export function formatMoney(amount, currency) {
-  const format = new Intl.NumberFormat(undefined, { style: "currency", currency });
-  const decimals = format.resolvedOptions().maximumFractionDigits;
-  return format.format(amount / 10 ** decimals);
 }
 
 export class Wallet {
