@@ -20,8 +20,9 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 from urllib.parse import parse_qsl
 
 import httpx
@@ -33,6 +34,9 @@ INIT_DATA_LABEL = b"minis-init-data"
 NOTIFY_LABEL = b"minis-notify"
 DEFAULT_MAX_AGE = 24 * 3600
 NOTIFY_TOLERANCE = 300
+
+JSONObject: TypeAlias = dict[str, Any]
+"""A decoded JSON object: an Open API answer, a notification event, a reward."""
 
 
 class MinisAPIError(Exception):
@@ -90,6 +94,12 @@ class InvalidNotification(ValueError):
         self.reason = reason
 
 
+class EventStore(Protocol):
+    """Where a backend remembers the event ids it has seen: ``add`` is False when one is already there."""
+
+    def add(self, event_id: str, expires_at: float) -> bool: ...
+
+
 class SeenEvents:
     """Event ids seen within the tolerance window, for replay detection in one process.
 
@@ -97,7 +107,7 @@ class SeenEvents:
     ``add(event_id, expires_at) -> bool`` (False when already present), e.g. Redis ``SET NX EX``.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -117,10 +127,10 @@ def verify_notification(
     signature_header: str,
     app_secret: str,
     *,
-    seen: SeenEvents | None = None,
+    seen: EventStore | None = None,
     tolerance: int = NOTIFY_TOLERANCE,
     now: float | None = None,
-) -> dict:
+) -> JSONObject:
     """Check a server notification (``Minis-Signature`` header and raw body); return the event."""
     parts = [part.split("=", 1) for part in (signature_header or "").split(",") if "=" in part]
     stamps = [value for key, value in parts if key.strip() == "t"]
@@ -138,7 +148,7 @@ def verify_notification(
             "stale", f"notification timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance"
         )
     try:
-        event = json.loads(body)
+        event: JSONObject = json.loads(body)
         event_id = event["id"]
     except (ValueError, KeyError, TypeError):
         raise InvalidNotification("malformed", "notification body is not an event") from None
@@ -158,24 +168,29 @@ class InvalidReward(ValueError):
 REWARD_FIELDS = ("transaction_id", "app_id", "unit_id", "openid", "reward", "ad_id", "timestamp")
 
 
-def _public_keys(keys: dict[str, str] | list[dict] | dict) -> dict[str, str]:
+RewardKeys: TypeAlias = Mapping[str, Any] | list[JSONObject]
+"""kid -> PEM, the ``keys`` list of GET /.well-known/reward-keys, or its whole answer."""
+
+
+def _public_keys(keys: RewardKeys) -> dict[str, Any]:
     """kid -> PEM, from a mapping, the ``keys`` list of GET /.well-known/reward-keys, or its whole answer."""
-    if isinstance(keys, dict) and isinstance(keys.get("keys"), list):
-        keys = keys["keys"]
     if isinstance(keys, list):
         return {key["kid"]: key["public_key_pem"] for key in keys}
+    listed = keys.get("keys")
+    if isinstance(listed, list):
+        return {key["kid"]: key["public_key_pem"] for key in listed}
     return dict(keys)
 
 
 def verify_reward(
     body: bytes,
     header: str,
-    keys: dict[str, str] | list[dict],
+    keys: RewardKeys,
     *,
-    seen: SeenEvents | None = None,
+    seen: EventStore | None = None,
     tolerance: int = NOTIFY_TOLERANCE,
     now: float | None = None,
-) -> dict:
+) -> JSONObject:
     """Check a reward verification callback (raw body and ``Minis-Reward-Signature`` header) against
     the platform's public keys (``MinisClient.reward_keys()``); return the reward.
 
@@ -204,7 +219,7 @@ def verify_reward(
     except InvalidSignature:
         raise InvalidReward("signature", "reward signature does not match the body") from None
     try:
-        reward = json.loads(body)
+        reward: JSONObject = json.loads(body)
         missing = [name for name in REWARD_FIELDS if name not in reward]
         stamp = reward["timestamp"]
     except (ValueError, KeyError, TypeError):
@@ -225,16 +240,17 @@ def verify_reward(
 class _Call:
     method: str
     path: str
-    json: dict | None = None
-    params: dict | None = None
+    json: JSONObject | None = None
+    params: dict[str, str | int] | None = None
     bearer: str | None = None  # a user token; None means the app token
 
 
-def _result(response: httpx.Response) -> Any:
+def _result(response: httpx.Response) -> JSONObject:
     if response.is_success:
-        return response.json()
+        answer: JSONObject = response.json()
+        return answer
     try:
-        body = response.json()
+        body: JSONObject = response.json()
     except ValueError:
         body = {}
     raise MinisAPIError(
@@ -314,16 +330,18 @@ class _Base:
         self._token: str | None = None
         self._token_expires = 0.0
 
-    def _token_body(self) -> dict:
+    def _token_body(self) -> JSONObject:
         return {"grant_type": "client_credentials", "client_id": self.app_id, "client_secret": self._secret}
 
-    def _keep_token(self, body: dict) -> str:
-        self._token = body["access_token"]
+    def _keep_token(self, body: JSONObject) -> str:
+        token: str = body["access_token"]
+        self._token = token
         self._token_expires = time.monotonic() + body["expires_in"] - 60
-        return self._token
+        return token
 
-    def _token_fresh(self) -> bool:
-        return self._token is not None and time.monotonic() < self._token_expires
+    def _fresh_token(self) -> str | None:
+        """The app token if it has more than a minute left, else None."""
+        return self._token if self._token is not None and time.monotonic() < self._token_expires else None
 
     def __repr__(self) -> str:  # never show the secret
         return f"{type(self).__name__}(app_id={self.app_id!r}, base_url={self.base_url!r})"
@@ -345,11 +363,14 @@ class MinisClient(_Base):
 
     def access_token(self) -> str:
         with self._lock:
-            if not self._token_fresh():
-                self._keep_token(_result(self.http.post(f"{self.base_url}/auth/token", json=self._token_body())))
-            return self._token
+            token = self._fresh_token()
+            if token is None:
+                token = self._keep_token(
+                    _result(self.http.post(f"{self.base_url}/auth/token", json=self._token_body()))
+                )
+            return token
 
-    def _run(self, call: _Call) -> Any:
+    def _run(self, call: _Call) -> JSONObject:
         token = call.bearer or self.access_token()
         response = self.http.request(
             call.method,
@@ -360,44 +381,44 @@ class MinisClient(_Base):
         )
         return _result(response)
 
-    def code2session(self, code: str) -> dict:
+    def code2session(self, code: str) -> JSONObject:
         return self._run(_Calls.code2session(code))
 
-    def refresh(self, refresh_token: str) -> dict:
+    def refresh(self, refresh_token: str) -> JSONObject:
         return self._run(_Calls.refresh(refresh_token))
 
-    def revoke(self, token: str) -> dict:
+    def revoke(self, token: str) -> JSONObject:
         return self._run(_Calls.revoke(token))
 
-    def user_info(self, user_access_token: str) -> dict:
+    def user_info(self, user_access_token: str) -> JSONObject:
         return self._run(_Calls.user_info(user_access_token))
 
     def create_order(
         self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = ""
-    ) -> dict:
+    ) -> JSONObject:
         return self._run(
             _Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload)
         )
 
-    def get_order(self, order_id: str) -> dict:
+    def get_order(self, order_id: str) -> JSONObject:
         return self._run(_Calls.get_order(order_id))
 
-    def consume(self, order_id: str) -> dict:
+    def consume(self, order_id: str) -> JSONObject:
         return self._run(_Calls.consume(order_id))
 
-    def refund(self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> dict:
+    def refund(self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> JSONObject:
         return self._run(_Calls.refund(order_id, idempotency_key=idempotency_key, amount=amount, reason=reason))
 
-    def app(self) -> dict:
+    def app(self) -> JSONObject:
         return self._run(_Calls.app())
 
-    def versions(self, cursor: str | None = None, limit: int = 20) -> dict:
+    def versions(self, cursor: str | None = None, limit: int = 20) -> JSONObject:
         return self._run(_Calls.versions(cursor, limit))
 
-    def launches(self, cursor: str | None = None, limit: int = 50) -> dict:
+    def launches(self, cursor: str | None = None, limit: int = 50) -> JSONObject:
         return self._run(_Calls.launches(cursor, limit))
 
-    def reward_keys(self) -> dict:
+    def reward_keys(self) -> JSONObject:
         """The platform's public reward-signing keys (no authentication): pass to ``verify_reward``."""
         return _result(self.http.get(f"{self.base_url}/.well-known/reward-keys"))
 
@@ -416,11 +437,14 @@ class AsyncMinisClient(_Base):
         self.http = http or httpx.AsyncClient(timeout=timeout)
 
     async def access_token(self) -> str:
-        if not self._token_fresh():
-            self._keep_token(_result(await self.http.post(f"{self.base_url}/auth/token", json=self._token_body())))
-        return self._token
+        token = self._fresh_token()
+        if token is None:
+            token = self._keep_token(
+                _result(await self.http.post(f"{self.base_url}/auth/token", json=self._token_body()))
+            )
+        return token
 
-    async def _run(self, call: _Call) -> Any:
+    async def _run(self, call: _Call) -> JSONObject:
         token = call.bearer or await self.access_token()
         response = await self.http.request(
             call.method,
@@ -431,43 +455,45 @@ class AsyncMinisClient(_Base):
         )
         return _result(response)
 
-    async def code2session(self, code: str) -> dict:
+    async def code2session(self, code: str) -> JSONObject:
         return await self._run(_Calls.code2session(code))
 
-    async def refresh(self, refresh_token: str) -> dict:
+    async def refresh(self, refresh_token: str) -> JSONObject:
         return await self._run(_Calls.refresh(refresh_token))
 
-    async def revoke(self, token: str) -> dict:
+    async def revoke(self, token: str) -> JSONObject:
         return await self._run(_Calls.revoke(token))
 
-    async def user_info(self, user_access_token: str) -> dict:
+    async def user_info(self, user_access_token: str) -> JSONObject:
         return await self._run(_Calls.user_info(user_access_token))
 
     async def create_order(
         self, openid: str, product_id: str, *, idempotency_key: str, quantity: int = 1, payload: str = ""
-    ) -> dict:
+    ) -> JSONObject:
         return await self._run(
             _Calls.create_order(openid, product_id, idempotency_key=idempotency_key, quantity=quantity, payload=payload)
         )
 
-    async def get_order(self, order_id: str) -> dict:
+    async def get_order(self, order_id: str) -> JSONObject:
         return await self._run(_Calls.get_order(order_id))
 
-    async def consume(self, order_id: str) -> dict:
+    async def consume(self, order_id: str) -> JSONObject:
         return await self._run(_Calls.consume(order_id))
 
-    async def refund(self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> dict:
+    async def refund(
+        self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = ""
+    ) -> JSONObject:
         return await self._run(_Calls.refund(order_id, idempotency_key=idempotency_key, amount=amount, reason=reason))
 
-    async def app(self) -> dict:
+    async def app(self) -> JSONObject:
         return await self._run(_Calls.app())
 
-    async def versions(self, cursor: str | None = None, limit: int = 20) -> dict:
+    async def versions(self, cursor: str | None = None, limit: int = 20) -> JSONObject:
         return await self._run(_Calls.versions(cursor, limit))
 
-    async def launches(self, cursor: str | None = None, limit: int = 50) -> dict:
+    async def launches(self, cursor: str | None = None, limit: int = 50) -> JSONObject:
         return await self._run(_Calls.launches(cursor, limit))
 
-    async def reward_keys(self) -> dict:
+    async def reward_keys(self) -> JSONObject:
         """The platform's public reward-signing keys (no authentication): pass to ``verify_reward``."""
         return _result(await self.http.get(f"{self.base_url}/.well-known/reward-keys"))
