@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openminis import __version__
@@ -72,18 +75,24 @@ class OriginRouter:
 
 
 def _host_header(scope: Scope) -> str:
-    for name, value in scope.get("headers", ()):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for name, value in headers:
         if name == b"host":
             return value.decode("latin-1").lower()
     return ""
 
 
 def _request_id(request: Request) -> str:
-    return getattr(request.state, "request_id", "")
+    request_id: str = getattr(request.state, "request_id", "")
+    return request_id
 
 
 def _error(
-    status: int, body: dict, request: Request, headers: dict | None = None, retry_after: float | None = None
+    status: int,
+    body: Mapping[str, object],
+    request: Request,
+    headers: Mapping[str, str] | None = None,
+    retry_after: float | None = None,
 ) -> JSONResponse:
     if status in (429, 503) and not any(name.lower() == "retry-after" for name in headers or {}):
         # Every "too many" and "not now" says when to come back, so clients back off instead of hammering.
@@ -93,11 +102,11 @@ def _error(
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
-    async def platform_error(request: Request, exc: PlatformError):
+    async def platform_error(request: Request, exc: PlatformError) -> Response:
         return _error(exc.status, exc.body(), request, retry_after=exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
         return _error(
@@ -107,17 +116,17 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
         return _error(exc.status_code, {"code": code, "message": str(exc.detail)}, request, headers=exc.headers)
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception):
+    async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error (request %s)", _request_id(request))
         return _error(500, {"code": "INTERNAL", "message": "internal error"}, request)
 
     @app.exception_handler(SQLAlchemyError)
-    async def database_error(request: Request, exc: SQLAlchemyError):
+    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
         # A pool or lock timeout is "not now" (503, Retry-After), nothing done; anything else a bug.
         busy = database_busy(exc)
         if busy is None:
@@ -128,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
 # What any host route may answer besides its success, all in the one error envelope: bad input
 # (400, 413, 422), no or the wrong session, CSRF token or origin (401, 403), not there (404), a
 # conflict or too few coins (409, 402), too many requests or too busy (429, 503, with Retry-After).
-HOST_ERRORS: dict[int | str, dict] = {
+HOST_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut} for status in (400, 401, 402, 403, 404, 409, 413, 422, 429, 503)
 }
 
@@ -167,7 +176,15 @@ def create_host_app(platform: Platform) -> FastAPI:
     return host
 
 
-def create_app(settings: Settings | None = None, platform: Platform | None = None) -> RequestLog:
+class MinisApp(RequestLog):
+    """The whole application (the request log outermost), with the Platform it serves."""
+
+    def __init__(self, app: ASGIApp, platform: Platform):
+        super().__init__(app)
+        self.platform = platform
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> MinisApp:
     platform = platform or Platform(settings or Settings())
     host = create_host_app(platform)
     apps = create_apps_app(platform)
@@ -176,6 +193,4 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     guarded = LimitBody(
         RefuseInvalidText(OriginRouter(host, apps, platform.settings.apps_host)), platform.settings.max_body_bytes
     )
-    router = RequestLog(guarded)
-    router.platform = platform
-    return router
+    return MinisApp(guarded, platform)

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from openminis.errors import PlatformError
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on SQLite too (which stores naive text)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
@@ -42,7 +47,7 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map: ClassVar[dict[type[Any], TypeEngine[Any]]] = {datetime: UTCDateTime()}
 
 
 def utcnow() -> datetime:
@@ -98,7 +103,7 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             # pysqlite's own transaction handling breaks SAVEPOINT and begins lazily; take it over.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
@@ -117,18 +122,18 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
         # writer and each other.
         turn = threading.Lock()
 
-        def _take_turn(connection) -> None:
+        def _take_turn(connection: Connection) -> None:
             wait = connection.get_execution_options().get(LOCK_WAIT, lock_wait)
             if not turn.acquire(timeout=wait):
                 raise DatabaseBusy(f"waited {wait:g} s for the SQLite write lock")
             connection.info["minis_turn"] = True
 
-        def _release(connection) -> None:
+        def _release(connection: Connection) -> None:
             if connection.info.pop("minis_turn", False):
                 turn.release()
 
         @event.listens_for(engine, "begin")
-        def _begin(connection):
+        def _begin(connection: Connection) -> None:
             if connection.get_execution_options().get(READS):
                 connection.exec_driver_sql("BEGIN")
                 return
@@ -140,7 +145,14 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
                 raise
 
         @event.listens_for(engine, "before_cursor_execute")
-        def _read_session_writes(connection, cursor, statement, parameters, context, executemany):
+        def _read_session_writes(
+            connection: Connection,
+            cursor: DBAPICursor,
+            statement: str,
+            parameters: Any,
+            context: ExecutionContext | None,
+            executemany: bool,
+        ) -> None:
             # A read session may still write (a GET that makes a guest, a touch): it takes the turn
             # like any writer. When the write comes first in its transaction it always succeeds;
             # after reads, SQLite refuses it if another writer committed since (SQLITE_BUSY_SNAPSHOT),
@@ -155,7 +167,7 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
         event.listen(engine, "rollback", _release)
 
         @event.listens_for(engine, "checkin")
-        def _released_on_return(dbapi_connection, record):
+        def _released_on_return(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
             # A connection returned to the pool mid-transaction is rolled back by the pool, with
             # no rollback event on the Connection: give the turn back here too. (Connection.info
             # is this record's info.)
@@ -208,22 +220,20 @@ class Database:
         self.engine.dispose()
 
 
-def insert_ignoring_conflicts(session: Session, table, values: dict) -> bool:
+def insert_ignoring_conflicts(session: Session, table: type[Base], values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL: True if the row was inserted.
 
     One statement where a savepoint, an insert and a rollback would be three: for rows whose
     uniqueness is the idempotency (an event seen, a job queued, an openid remembered).
     """
     # RETURNING, not rowcount: psycopg reports -1 as the row count of this statement.
-    key = next(iter(table.__table__.primary_key.columns))
+    key = next(iter(table.__table__.primary_key))
     statement = dialect_insert(session, table).values(**values).on_conflict_do_nothing().returning(key)
     return session.execute(statement).first() is not None
 
 
-def dialect_insert(session: Session, table):
+def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of the session's dialect, which has ``on_conflict_do_nothing`` (SQLite and PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        return postgresql.insert(table)
+    return sqlite.insert(table)

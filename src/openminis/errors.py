@@ -20,7 +20,7 @@ class PlatformError(Exception):
             self.status = status
         self.field = field
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, str]:
         body = {"code": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING, Unpack
 
 import httpx
 
@@ -13,10 +14,21 @@ from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
 from openminis.db import Database
 from openminis.errors import NotFound
-from openminis.jobs.service import Registry, Worker
+from openminis.jobs.service import Registry, Worker, WorkerOptions
 from openminis.ratelimit import Rate, RateLimiter, rate_limiter_from_url
 from openminis.runtime.service import StorageLimits
 from openminis.settings import Settings
+
+if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this module free of cycles
+    from openminis.ads.serving import AdServer
+    from openminis.analytics.conversions import ConversionEvents
+    from openminis.egress import EgressPolicy
+    from openminis.feed.ranking import Ranking
+    from openminis.identity.mail import Mailbox
+    from openminis.jobs.deliveries import DeliveryPool
+    from openminis.payments.providers import PaymentProvider
+    from openminis.payments.providers.sandbox import SandboxProvider
+    from openminis.web.admission import Admission
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,7 @@ class Platform:
         self.secret = settings.resolved_secret()
 
     @cached_property
-    def admission(self):
+    def admission(self) -> Admission:
         """The web requests' turns at the database (web/admission.py)."""
         from openminis.web.admission import Admission
 
@@ -61,14 +73,14 @@ class Platform:
         return open_store(self.settings.analytics_url, self.settings.analytics_path)
 
     @cached_property
-    def ranking(self):
+    def ranking(self) -> Ranking:
         """The feed's ranking snapshots, kept in memory and rebuilt from posts and events as they age."""
         from openminis.feed.ranking import Ranking
 
         return Ranking(self.events)
 
     @cached_property
-    def conversions(self):
+    def conversions(self) -> ConversionEvents:
         """Conversion events (paid, unlock, rewarded, refund) on their way to the analytics store."""
         from openminis.analytics.conversions import ConversionEvents
 
@@ -90,7 +102,7 @@ class Platform:
         return rate_limiter_from_url(self.settings.redis_url)
 
     @cached_property
-    def mailbox(self):
+    def mailbox(self) -> Mailbox:
         from openminis.identity.mail import Mailbox
 
         return Mailbox(self.settings.smtp_url, self.settings.mail_from)
@@ -103,7 +115,7 @@ class Platform:
         )
 
     @cached_property
-    def sandbox(self):
+    def sandbox(self) -> SandboxProvider:
         """The sandbox provider, or refused when it is off: its test cards mint coins for nothing,
         so in production (sandbox_payments off, the default) it does not exist at all."""
         from openminis.payments.providers.sandbox import SandboxProvider
@@ -113,8 +125,8 @@ class Platform:
         return SandboxProvider(self.secret)
 
     @cached_property
-    def providers(self) -> dict:
-        providers = {}
+    def providers(self) -> dict[str, PaymentProvider]:
+        providers: dict[str, PaymentProvider] = {}
         if self.settings.sandbox_payments:
             providers["sandbox"] = self.sandbox
         if self.settings.stripe_api_key and self.settings.stripe_webhook_secret:
@@ -132,14 +144,14 @@ class Platform:
         name = self.settings.payment_provider or ("stripe" if "stripe" in self.providers else "sandbox")
         return name if name in self.providers else None
 
-    def payment_provider(self, name: str | None = None):
+    def payment_provider(self, name: str | None = None) -> PaymentProvider:
         """A configured provider (a webhook names its own), refused when it is not configured here."""
         name = name or self.offered_provider
-        if name not in self.providers:
+        if name is None or name not in self.providers:
             raise NotFound(f"payment provider {name!r} is not configured here", code="PROVIDER_UNAVAILABLE")
         return self.providers[name]
 
-    def topup_provider(self, asked: str | None = None):
+    def topup_provider(self, asked: str | None = None) -> PaymentProvider:
         """The provider a person's top-up goes through: only the one the platform offers. A client
         naming another one (the sandbox, where Stripe takes real cards) is refused."""
         offered = self.offered_provider
@@ -152,7 +164,7 @@ class Platform:
         return self.providers[offered]
 
     @cached_property
-    def egress(self):
+    def egress(self) -> EgressPolicy:
         """Where the platform may send requests for a developer (egress.py)."""
         from openminis.egress import EgressPolicy
 
@@ -196,16 +208,16 @@ class Platform:
         return registry
 
     @cached_property
-    def ads(self):
+    def ads(self) -> AdServer:
         """The ad server's long-lived parts: the live-campaign index, creative files, event buffer, clock."""
         from openminis.ads.serving import AdServer
 
         return AdServer(self)
 
-    def worker(self, **kwargs) -> Worker:
-        return Worker(self.db, self.jobs, **kwargs)
+    def worker(self, **options: Unpack[WorkerOptions]) -> Worker:
+        return Worker(self.db, self.jobs, **options)
 
-    def workers(self) -> list:
+    def workers(self) -> list[Worker | DeliveryPool]:
         """The embedded workers: one lane for media transcoding, which takes minutes, one for
         everything else, and the delivery pool for calls to developers' backends, so that neither
         a video nor a slow backend holds up anything else."""

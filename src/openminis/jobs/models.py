@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,7 +21,7 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Enqueuing the same unique key twice makes one job (a retried request enqueues nothing more).
     unique_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     # Calls to a developer's backend run on delivery lanes: ``lane`` is whose backend (the app id),

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -55,7 +55,8 @@ class Policy:
     def delay(self, attempts: int) -> timedelta:
         if self.schedule:
             return self.schedule[min(max(attempts, 1), len(self.schedule)) - 1]
-        return min(self.first * (2 ** max(attempts - 1, 0)), self.cap)
+        factor: int = 2 ** max(attempts - 1, 0)
+        return min(self.first * factor, self.cap)
 
     def next_run(
         self, attempts: int, now: datetime, created_at: datetime, after: timedelta | None = None
@@ -67,23 +68,28 @@ class Policy:
         return None if now + after > created_at + self.give_up_after else now + after
 
 
-Handler = Callable[[Session, dict], None]
+Payload = dict[str, Any]
+"""A job's payload: JSON, stored with the job."""
+
+Handler = Callable[[Session, Payload], None]
+
+Prepared = TypeVar("Prepared")
 
 
-class Call(Protocol):
+class Call(Protocol[Prepared]):
     """A job kind that calls a developer's backend, in three steps (see the module's docstring)."""
 
-    def prepare(self, session: Session, payload: dict) -> Any | None:
+    def prepare(self, session: Session, payload: Payload) -> Prepared | None:
         """What to send (None: nothing to send any more, the job is done). May write; committed before the call."""
 
-    def send(self, prepared: Any) -> Outcome:
+    def send(self, prepared: Prepared) -> Outcome:
         """Make the call. No session is open."""
 
     def record(
         self,
         session: Session,
-        payload: dict,
-        prepared: Any,
+        payload: Payload,
+        prepared: Prepared,
         outcome: Outcome,
         *,
         attempt: int,
@@ -96,7 +102,7 @@ class Call(Protocol):
 class Kind:
     handler: Handler | None
     policy: Policy
-    call: Call | None = None
+    call: Call[Any] | None = None
 
 
 @dataclass
@@ -109,7 +115,7 @@ class Registry:
     def register(self, kind: str, handler: Handler, policy: Policy | None = None) -> None:
         self.kinds[kind] = Kind(handler, policy or Policy())
 
-    def register_call(self, kind: str, call: Call, policy: Policy | None = None) -> None:
+    def register_call(self, kind: str, call: Call[Any], policy: Policy | None = None) -> None:
         self.kinds[kind] = Kind(None, policy or Policy(), call)
 
     @property
@@ -120,7 +126,7 @@ class Registry:
 def enqueue(
     session: Session,
     kind: str,
-    payload: dict,
+    payload: Payload,
     *,
     unique_key: str | None = None,
     run_at: datetime | None = None,
@@ -182,7 +188,7 @@ def claim(
 def finish(
     session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None, now: datetime
 ) -> None:
-    values: dict = {"status": status, "locked_until": None, "last_error": error}
+    values: dict[str, object] = {"status": status, "locked_until": None, "last_error": error}
     if run_at is not None:
         values["run_at"] = run_at
     if status in ("done", "dead"):
@@ -226,10 +232,18 @@ class Claimed:
 
     id: int
     kind: str
-    payload: dict
+    payload: Payload
     attempts: int
     created_at: datetime
     lane: str | None
+
+
+class WorkerOptions(TypedDict, total=False):
+    """Worker's keyword arguments, for those who pass them on (Platform.worker)."""
+
+    clock: Callable[[], datetime]
+    only: frozenset[str] | None
+    skip: frozenset[str]
 
 
 class Worker:
@@ -273,7 +287,7 @@ class Worker:
     def run(self, job: Claimed) -> None:
         kind = self.registry.kinds.get(job.kind)
         if kind is not None and kind.call is not None:
-            self._call(job, kind)
+            self._call(job, kind, kind.call)
             return
         now = self.clock()
         try:
@@ -293,9 +307,8 @@ class Worker:
                     session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at
                 )
 
-    def _call(self, job: Claimed, kind: Kind) -> None:
+    def _call(self, job: Claimed, kind: Kind, call: Call[Any]) -> None:
         """Prepare in one transaction, call with none open, record the outcome in another."""
-        call = kind.call
         try:
             with unit_of_work(self.db) as session:
                 prepared = call.prepare(session, job.payload)
@@ -333,7 +346,7 @@ class Worker:
         return ran
 
     def start(self, poll_seconds: float = 0.5) -> None:
-        def loop():
+        def loop() -> None:
             while not self._stop.is_set():
                 try:
                     busy = self.run_once()
