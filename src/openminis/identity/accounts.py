@@ -79,20 +79,21 @@ def _take_email(session: Session, user: User, email: str, *, password_hash: str 
     """The email is proved to be this person's: it becomes ``user``'s, verified. Every other claim
     on it goes: registrations waiting for a code, and an account that registered it before
     verification existed (it keeps its coins as a guest of the browsers signed in to it, but
-    neither the email nor its password sign anyone in to it any more)."""
-    session.execute(delete(EmailVerification).where(EmailVerification.email == email))
-    for squatter in session.scalars(
-        select(User).where(User.email == email, User.id != user.id, User.email_verified_at.is_(None))
-    ):
-        squatter.email, squatter.password_hash, squatter.kind = None, None, "guest"
-    session.flush()
-    user.email, user.kind, user.email_verified_at = email, "full", utcnow()
-    if password_hash is not None:
-        user.password_hash = password_hash
+    neither the email nor its password sign anyone in to it any more). In a savepoint: when it
+    is refused, none of it happened, whatever the caller's unit of work then does."""
     try:
-        session.flush()
+        with session.begin_nested():
+            session.execute(delete(EmailVerification).where(EmailVerification.email == email))
+            for squatter in session.scalars(
+                select(User).where(User.email == email, User.id != user.id, User.email_verified_at.is_(None))
+            ):
+                squatter.email, squatter.password_hash, squatter.kind = None, None, "guest"
+            session.flush()
+            user.email, user.kind, user.email_verified_at = email, "full", utcnow()
+            if password_hash is not None:
+                user.password_hash = password_hash
+            session.flush()
     except IntegrityError:  # a verified owner got there first, in a concurrent request
-        session.rollback()
         raise _email_taken() from None
     return user
 
@@ -107,7 +108,6 @@ def register(session: Session, user: User, *, email: str, password: str) -> User
     if _verified_owner(session, email) is not None:
         raise _email_taken()
     _take_email(session, user, email, password_hash=hasher.hash(password))
-    session.commit()
     return user
 
 
@@ -176,8 +176,11 @@ def pending_email(session: Session, user: User) -> str | None:
 
 def confirm_email(session: Session, user: User, code: str) -> User:
     """The code from the mailbox: the email is proved, the person's account is full."""
-    # The attempt counts before the code is compared, and is committed even when the answer is
-    # an error: concurrent guesses cannot share one count, and a failed guess is not rolled back.
+    # The attempt counts before the code is compared, in the one statement that checks the count,
+    # so concurrent guesses cannot share one. It stands even when the answer is an error: the
+    # route returns every refusal of this function instead of raising it (web/refusals.py), so
+    # its unit of work commits the count, and nothing else is written before a refusal (a
+    # refused _take_email leaves nothing, being a savepoint).
     counted = session.execute(
         update(EmailVerification)
         .where(
@@ -187,8 +190,7 @@ def confirm_email(session: Session, user: User, code: str) -> User:
         )
         .values(attempts=EmailVerification.attempts + 1)
     ).rowcount
-    session.commit()
-    pending = session.get(EmailVerification, user.id)
+    pending = session.get(EmailVerification, user.id, populate_existing=True)  # with the count just made
     if pending is None:
         raise Conflict("there is no email waiting for a code; sign up first", code="NOTHING_TO_VERIFY")
     if not counted:
@@ -215,7 +217,6 @@ def sign_in_with_password(session: Session, *, email: str, password: str) -> tup
         raise SignInFailed("wrong email or password")
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-        session.commit()
     return user, new_session(session, user)
 
 
@@ -223,8 +224,9 @@ def request_sign_in_link(
     session: Session, mailbox: Mailbox, *, email: str, requester: User | None, browser: str, public_url: str
 ) -> str:
     """Make a one-time link and email it. ``browser`` is the nonce of the asking browser's link
-    cookie: the link knows where it was asked for. The link is kept only if the email went: a
-    failure (MailUnavailable) leaves nothing behind, and the person asks again."""
+    cookie: the link knows where it was asked for. The link is kept only if the email went: the
+    mail is sent before the unit of work commits, and a failure (MailUnavailable) rolls the unit
+    back, leaving nothing behind, and the person asks again."""
     email = normalize_email(email)
     token = secrets.token_urlsafe(32)
     guest_id = requester.id if requester is not None and requester.kind == "guest" else None
@@ -240,19 +242,14 @@ def request_sign_in_link(
     session.flush()
     link = f"{public_url}/account/link?token={token}"
     minutes = int(LINK_TTL.total_seconds() // 60)
-    try:
-        mailbox.send(
-            to=email,
-            subject="Your openminis sign-in link",
-            text=(
-                f"Hello,\n\nOpen this link to sign in to openminis as {email}:\n\n{link}\n\n"
-                f"It works once, within {minutes} minutes. If you did not ask for it, ignore this email: nothing changes without the link.\n"
-            ),
-        )
-    except BaseException:
-        session.rollback()
-        raise
-    session.commit()
+    mailbox.send(
+        to=email,
+        subject="Your openminis sign-in link",
+        text=(
+            f"Hello,\n\nOpen this link to sign in to openminis as {email}:\n\n{link}\n\n"
+            f"It works once, within {minutes} minutes. If you did not ask for it, ignore this email: nothing changes without the link.\n"
+        ),
+    )
     return link
 
 
@@ -305,11 +302,14 @@ def confirm_sign_in_link(
     account, making it if there is none (from this browser's guest only if it is the guest that
     asked, in its own browser, and the person chose to keep it)."""
     offer = offer_for_link(session, token, visitor=visitor, browser=browser)
-    # One use, even when two confirmations race: only the update that finds the link unused wins.
+    # One use, even when two confirmations race: the link is marked used by the statement that
+    # checks it is unused and unexpired, and only the one that finds it so wins (on PostgreSQL the
+    # other waits for the winner's unit of work to end, then finds the link used).
+    now = utcnow()
     used = session.execute(
         update(SignInLink)
-        .where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None))
-        .values(used_at=utcnow())
+        .where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None), SignInLink.expires_at >= now)
+        .values(used_at=now)
     ).rowcount
     if not used:
         raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")
@@ -329,7 +329,7 @@ def sign_out(session: Session, session_token: str) -> None:
     auth = session.get(AuthSession, token_hash(session_token))
     if auth is not None:
         session.delete(auth)
-        session.commit()
+        session.flush()
 
 
 def rename(session: Session, user: User, display_name: str) -> User:
@@ -337,5 +337,5 @@ def rename(session: Session, user: User, display_name: str) -> User:
     if not 1 <= len(name) <= 40:
         raise InvalidArgument("display name must be 1 to 40 characters", field="display_name")
     user.display_name = name
-    session.commit()
+    session.flush()
     return user

@@ -5,10 +5,11 @@ import secrets
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
-from openminis.errors import Forbidden, InvalidArgument
+from openminis.errors import Forbidden, InvalidArgument, PlatformError
 from openminis.feed import service as feed
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
@@ -47,6 +48,7 @@ from openminis.web.dependencies import (
     set_session_cookie,
 )
 from openminis.web.pages import _page as host_page
+from openminis.web.refusals import refusal_kept
 
 router = APIRouter(prefix="/api", tags=["identity"])
 pages = APIRouter(include_in_schema=False)
@@ -141,7 +143,6 @@ def register(
     pending = accounts.start_registration(
         session, platform.mailbox, visitor.user, email=body.email, password=body.password
     )
-    session.commit()
     return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
 
 
@@ -156,18 +157,25 @@ def resend_code(
     email = accounts.pending_email(session, visitor.user) or visitor.user.email or ""
     _mail_guard(platform, request, session, visitor.user, email)
     pending = accounts.resend_code(session, platform.mailbox, visitor.user)
-    session.commit()
     return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
 
 
 @router.post("/account/verify", response_model=UserOut)
-def verify(
-    body: VerifyIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> UserOut:
+async def verify(
+    body: VerifyIn,
+    request: Request,
+    visitor: Visitor = Depends(changing_visitor),
+    session: Session = Depends(get_session),
+) -> UserOut | Response:
     """The code from the email: the email is proved, and this browser's guest is now the account."""
-    user = accounts.confirm_email(session, visitor.user, body.code)
-    session.commit()
-    return user_out(user)
+
+    def confirm() -> UserOut:
+        return user_out(accounts.confirm_email(session, visitor.user, body.code))
+
+    try:
+        return await run_in_threadpool(confirm)
+    except PlatformError as refused:
+        return await refusal_kept(request, refused)  # the try was counted: the count stands
 
 
 @router.post("/account/sign-in", response_model=MeOut)

@@ -38,6 +38,10 @@ class TokenError(PlatformError):
     code = "INVALID_TOKEN"
 
 
+class FamilyRevoked(TokenError):
+    """A spent refresh token came back: its family was revoked, a write that must stand."""
+
+
 def _pseudonym(secret: str, label: str, *parts: str) -> str:
     digest = hmac.new(secret.encode(), "\0".join((label, *parts)).encode(), hashlib.sha256).digest()
     return base64.b32encode(digest[:20]).decode().lower().rstrip("=")
@@ -84,7 +88,7 @@ def issue_login_code(session: Session, *, user_id: str, app_id: str) -> tuple[st
     code = secrets.token_urlsafe(24)
     session.add(LoginCode(code_hash=token_hash(code), app_id=app_id, user_id=user_id, expires_at=utcnow() + CODE_TTL))
     _authorize(session, user_id, app_id)
-    session.commit()
+    session.flush()
     return code, int(CODE_TTL.total_seconds())
 
 
@@ -122,14 +126,15 @@ def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> U
         raise CodeError("this login code was already used", code="CODE_USED")
     if found.expires_at <= utcnow():
         raise CodeError("this login code expired; call minis.login() again", code="CODE_EXPIRED")
-    # Claim the code with a conditional update: of two concurrent exchanges, exactly one wins.
+    # Claim the code with a conditional update: of two concurrent exchanges, exactly one wins (the
+    # other's update waits for the winner's unit to end, then finds the code used). Nothing is
+    # written before it, so the loser's refusal leaves nothing behind.
     claimed = session.execute(
         update(LoginCode)
         .where(LoginCode.code_hash == found.code_hash, LoginCode.used_at.is_(None))
         .values(used_at=utcnow())
     ).rowcount
     if claimed != 1:
-        session.rollback()
         raise CodeError("this login code was already used", code="CODE_USED")
     return _issue_tokens(session, secret, app_id=app_id, user_id=found.user_id, family=secrets.token_hex(16))
 
@@ -160,7 +165,7 @@ def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, f
         )
     )
     person = known_openid(session, secret, app_id, user_id)
-    session.commit()
+    session.flush()
     return UserSession(
         openid=person,
         unionid=unionid(secret, developers.developer_id_of(session, app_id), app_id, user_id),
@@ -173,22 +178,24 @@ def _issue_tokens(session: Session, secret: str, *, app_id: str, user_id: str, f
 
 
 def refresh(session: Session, secret: str, *, app_id: str, refresh_token: str) -> UserSession:
-    """Rotate a refresh token. Presenting a spent one revokes its family: someone copied it."""
+    """Rotate a refresh token. Presenting a spent one revokes its family: someone copied it.
+
+    That refusal writes (the family's revocation), and must stand although it is an error: the
+    caller answers ``FamilyRevoked`` without raising it through the unit of work, which commits
+    (web/refusals.py). Every other refusal here writes nothing before it."""
     found = session.get(UserToken, token_hash(refresh_token or ""))
     if found is None or found.kind != "refresh" or found.app_id != app_id or found.expires_at <= utcnow():
         raise TokenError("invalid or expired refresh token")
     grant = session.get(Authorization, (found.user_id, app_id))
     if found.revoked_at is not None or grant is None or grant.revoked_at is not None:
         _revoke_family(session, found.family)
-        session.commit()
-        raise TokenError("refresh token was revoked or already used")
+        raise FamilyRevoked("refresh token was revoked or already used")
     claimed = session.execute(
         update(UserToken)
         .where(UserToken.token_hash == found.token_hash, UserToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     ).rowcount
     if claimed != 1:
-        session.rollback()
         raise TokenError("refresh token was revoked or already used")
     # The old access tokens of the family end with the rotation too.
     session.execute(
@@ -210,7 +217,6 @@ def revoke_token(session: Session, *, app_id: str, token: str) -> None:
     found = session.get(UserToken, token_hash(token or ""))
     if found is not None and found.app_id == app_id:
         _revoke_family(session, found.family)
-        session.commit()
 
 
 def revoke_app(session: Session, *, user_id: str, app_id: str) -> None:
@@ -224,14 +230,13 @@ def revoke_app(session: Session, *, user_id: str, app_id: str) -> None:
         .where(UserToken.user_id == user_id, UserToken.app_id == app_id, UserToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    session.commit()
 
 
 def grant_profile(session: Session, *, user_id: str, app_id: str) -> None:
     """The person accepted the host's consent sheet: the app may see their name and avatar."""
     catalog.get_app(session, app_id)
     _authorize(session, user_id, app_id, profile=True)
-    session.commit()
+    session.flush()
 
 
 def authorizations(session: Session, user_id: str) -> list[Authorization]:

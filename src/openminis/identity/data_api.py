@@ -62,17 +62,12 @@ def delete_account(
     platform: Platform = Depends(get_platform),
 ) -> Ok:
     """Erase the person's personal data, keep their money records pseudonymised, sign this browser out."""
-    try:
-        erasure.erase(
-            session,
-            user_id=visitor.user.id,
-            confirmation=body.confirm,
-            media_root=platform.settings.data_dir / "media",
-            mailbox=platform.mailbox,
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    erasure.erase(
+        session,
+        user_id=visitor.user.id,
+        confirmation=body.confirm,
+        media_root=platform.settings.data_dir / "media",
+        mailbox=platform.mailbox,
+    )
     clear_session_cookie(response, platform)
     return Ok()

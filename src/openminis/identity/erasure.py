@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from openminis.identity.models import (
 from openminis.payments import notifications
 from openminis.payments.models import Entitlement, Order, OrderEvent, TopUp
 from openminis.runtime.models import CloudSave, Launch
+from openminis.unit_of_work import after_commit
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 CONFIRMATION = "DELETE"
@@ -166,9 +168,10 @@ def erase(
 ) -> list[str]:
     """Delete the person's account (``confirmation`` must be "DELETE"): personal data erased, money
     records kept under the pseudonymous id, apps told. Returns the apps notified. Flushes only:
-    the caller commits, then removes nothing more (post media goes here, before the commit, since
-    a post without its media is harmless while the reverse is not). ``mailbox``: the development
-    mailbox, whose kept messages to the person's addresses go too."""
+    the unit of work commits, then removes nothing more (post media goes here, before the commit,
+    since a post without its media is harmless while the reverse is not). ``mailbox``: the
+    development mailbox, whose kept messages to the person's addresses go once the deletion is
+    committed (a deletion rolled back leaves them)."""
     if confirmation != CONFIRMATION:
         raise InvalidArgument(
             f"type {CONFIRMATION} to confirm: deleting an account cannot be undone",
@@ -200,7 +203,7 @@ def erase(
     if emails:
         session.execute(delete(SignInLink).where(SignInLink.email.in_(emails)))
     if mailbox is not None:
-        mailbox.forget(emails)
+        after_commit(session, partial(mailbox.forget, emails))
     for table in (
         AuthSession,
         EmailVerification,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from openminis import __version__
 from openminis.ads.openapi import router as ads_openapi_router
@@ -34,6 +36,7 @@ from openminis.payments.openapi import router as payments_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
 from openminis.web.dependencies import get_session
+from openminis.web.refusals import refusal_kept
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
 
@@ -77,11 +80,19 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return UserSessionOut(**result.__dict__)
 
     @api.post("/auth/refresh", response_model=UserSessionOut, tags=["auth"])
-    def refresh(
-        body: RefreshIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
-    ) -> UserSessionOut:
+    async def refresh(
+        body: RefreshIn,
+        request: Request,
+        app_id: str = Depends(current_app_id),
+        session: Session = Depends(get_session),
+    ) -> UserSessionOut | Response:
         """Rotate a refresh token: a new pair; the old refresh token and access tokens stop working."""
-        result = app_identity.refresh(session, platform.secret, app_id=app_id, refresh_token=body.refresh_token)
+        try:
+            result = await run_in_threadpool(
+                app_identity.refresh, session, platform.secret, app_id=app_id, refresh_token=body.refresh_token
+            )
+        except app_identity.FamilyRevoked as refused:
+            return await refusal_kept(request, refused)  # the family's revocation stands
         return UserSessionOut(**result.__dict__)
 
     @api.post("/auth/revoke", response_model=Revoked, tags=["auth"])
