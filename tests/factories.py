@@ -9,6 +9,7 @@ import zipfile
 from openminis.catalog import service as catalog
 from openminis.catalog.package import Limits, read_package
 from openminis.platform import Platform
+from openminis.unit_of_work import unit_of_work
 
 ICON = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>'
 LIMITS = Limits(
@@ -64,5 +65,5 @@ def write_folder(root, files: dict[str, bytes]):
 
 def publish(platform: Platform, extra_files: dict[str, bytes] | None = None, **overrides):
     package = read_package(zip_bytes(package_files(**overrides) | (extra_files or {})), LIMITS)
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         return catalog.publish_version(session, platform.packages, package)

@@ -11,6 +11,7 @@ from openminis.catalog import service as catalog
 from openminis.catalog.models import App, AppVersion
 from openminis.catalog.package import read_package
 from openminis.errors import Conflict
+from openminis.unit_of_work import unit_of_work
 from tests.factories import LIMITS, package_files, publish, zip_bytes
 
 ADMIN = {"Authorization": "Bearer test-admin-token", "Content-Type": "application/zip"}
@@ -51,12 +52,12 @@ def test_concurrent_publishes_of_one_version_store_exactly_one(platform):
     outcomes: list[str] = []
 
     def attempt():
-        with platform.db.session() as session:
-            try:
+        try:
+            with unit_of_work(platform.db) as session:
                 catalog.publish_version(session, platform.packages, package)
-                outcomes.append("published")
-            except Conflict:
-                outcomes.append("conflict")
+            outcomes.append("published")
+        except Conflict:
+            outcomes.append("conflict")
 
     threads = [threading.Thread(target=attempt) for _ in range(6)]
     for thread in threads:

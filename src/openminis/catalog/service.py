@@ -16,6 +16,7 @@ from openminis.db import utcnow
 from openminis.errors import Conflict, NotFound
 from openminis.feed import changes
 from openminis.pagination import decode_cursor, encode_cursor
+from openminis.unit_of_work import after_commit
 
 
 def publish_version(session: Session, store: PackageStore, package: Package) -> AppVersion:
@@ -34,51 +35,56 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
             code="VERSION_EXISTS",
         )
 
-    # Files first, row second: a crash in between leaves only unreferenced files, never a row without files.
+    # Files first, row second: a crash in between leaves only unreferenced files, never a row
+    # without files. The rows go in a savepoint, so a refused version leaves the caller's unit of
+    # work as it was (a command that skips published versions goes on); its files go at once.
     storage_key = store.put(manifest.id, manifest.version, package.files)
     try:
-        now = utcnow()
-        if app is None:
-            app = App(id=manifest.id, kind=manifest.kind, created_at=now)
-            session.add(app)
-        if app.latest_version is None or semver.Version.parse(manifest.version) > semver.Version.parse(
-            app.latest_version
-        ):
-            app.latest_version = manifest.version
-            app.name = manifest.name
-            app.category = manifest.category
-            app.description = manifest.description
-            session.flush()
-            # The latest version's products are what the app sells. (Imported here: payments
-            # imports the catalog, so a module-level import would be circular.)
-            from openminis.payments import orders
-
-            orders.sync_products(session, app.id, [product.model_dump() for product in manifest.products])
-        app.updated_at = now
-        version = AppVersion(
-            app_id=manifest.id,
-            version=manifest.version,
-            manifest=manifest.model_dump(),
-            files=package.file_index(),
-            size_bytes=package.size_bytes,
-            sha256=package.digest(),
-            storage_key=storage_key,
-            created_at=now,
-        )
-        session.add(version)
-        session.commit()
-        changes.listed()
-    except IntegrityError:
-        session.rollback()
+        with session.begin_nested():
+            version = _add_version(session, app, package, storage_key)
+    except IntegrityError:  # the same version published concurrently: the first one stands
         store.delete(storage_key)
         raise Conflict(
             f"{manifest.id} {manifest.version} already exists; versions are immutable, bump the version",
             code="VERSION_EXISTS",
         ) from None
     except BaseException:
-        session.rollback()
         store.delete(storage_key)
         raise
+    after_commit(session, changes.listed)
+    return version
+
+
+def _add_version(session: Session, app: App | None, package: Package, storage_key: str) -> AppVersion:
+    manifest = package.manifest
+    now = utcnow()
+    if app is None:
+        app = App(id=manifest.id, kind=manifest.kind, created_at=now)
+        session.add(app)
+    if app.latest_version is None or semver.Version.parse(manifest.version) > semver.Version.parse(app.latest_version):
+        app.latest_version = manifest.version
+        app.name = manifest.name
+        app.category = manifest.category
+        app.description = manifest.description
+        session.flush()
+        # The latest version's products are what the app sells. (Imported here: payments
+        # imports the catalog, so a module-level import would be circular.)
+        from openminis.payments import orders
+
+        orders.sync_products(session, app.id, [product.model_dump() for product in manifest.products])
+    app.updated_at = now
+    version = AppVersion(
+        app_id=manifest.id,
+        version=manifest.version,
+        manifest=manifest.model_dump(),
+        files=package.file_index(),
+        size_bytes=package.size_bytes,
+        sha256=package.digest(),
+        storage_key=storage_key,
+        created_at=now,
+    )
+    session.add(version)
+    session.flush()
     return version
 
 

@@ -55,7 +55,7 @@ def become_developer(session: Session, user: User, *, name: str) -> Developer:
         return existing
     developer = Developer(id=secrets.token_hex(8), user_id=user.id, name=name)
     session.add(developer)
-    session.commit()
+    session.flush()
     return developer
 
 
@@ -98,7 +98,7 @@ def register_app(session: Session, developer: Developer, *, app_id: str, name: s
     session.add(app)
     session.flush()
     secret = _new_secret(session, app_id)
-    session.commit()
+    session.flush()
     return CreatedApp(app=app, secret=secret)
 
 
@@ -118,7 +118,7 @@ def rotate_secret(session: Session, developer: Developer, app_id: str, *, grace:
     for current in _live_secrets(session, app_id):
         current.expires_at = min(current.expires_at or now + grace, now + grace)
     secret = _new_secret(session, app_id)
-    session.commit()
+    session.flush()
     return secret
 
 
@@ -157,7 +157,7 @@ def issue_app_token(session: Session, *, app_id: str, secret: str) -> tuple[str,
     session.add(
         AppToken(token_hash=_hash(token), app_id=app_id, secret_id=credential.id, expires_at=utcnow() + APP_TOKEN_TTL)
     )
-    session.commit()
+    session.flush()
     return token, int(APP_TOKEN_TTL.total_seconds())
 
 

@@ -57,12 +57,12 @@ def record_launch(
     # A drama's app has no package: its launches open the built-in player, at no version.
     launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=app.latest_version or "", source=source)
     _where_from(session, launch, post_id=post_id, share=share, secret=secret)
-    session.add(launch)
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(launch)
+            session.flush()
     except IntegrityError:
         # The same launch recorded concurrently (a prewarmed frame and its tap): the first one stands.
-        session.rollback()
         if session.get(Launch, launch_id) is None:
             raise
         return record_launch(
@@ -108,7 +108,6 @@ def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | N
     if not keys:
         return None
     openid = app_identity.known_openid(session, secret, launch.app_id, launch.user_id)
-    session.commit()
     return init_data.sign(
         keys,
         app_id=launch.app_id,
@@ -159,13 +158,21 @@ def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: 
     size = len(text.encode()) + len(key)
     if size > limits.value_bytes:
         raise QuotaExceeded(f"value is {size} bytes; one key holds at most {limits.value_bytes}", field="value")
-    row = session.get(CloudSave, (user_id, app_id, key))
-    if row is None:
-        row = CloudSave(user_id=user_id, app_id=app_id, key=key, value=text, size_bytes=size, updated_at=utcnow())
-        session.add(row)
-    else:
-        row.value, row.size_bytes, row.updated_at = text, size, utcnow()
-    session.flush()
+    try:
+        with session.begin_nested():
+            row = session.get(CloudSave, (user_id, app_id, key))
+            if row is None:
+                row = CloudSave(
+                    user_id=user_id, app_id=app_id, key=key, value=text, size_bytes=size, updated_at=utcnow()
+                )
+                session.add(row)
+            else:
+                row.value, row.size_bytes, row.updated_at = text, size, utcnow()
+            session.flush()
+    except IntegrityError:
+        # Two first writes of one key raced; the other won, so write over it.
+        set_value(session, limits, user_id=user_id, app_id=app_id, key=key, value=value)
+        return
     # Checked after the write, inside the same transaction, so the totals include this value.
     keys, total = session.execute(
         select(func.count(), func.coalesce(func.sum(CloudSave.size_bytes), 0)).where(
@@ -173,19 +180,11 @@ def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: 
         )
     ).one()
     if keys > limits.max_keys:
-        session.rollback()
         raise QuotaExceeded(f"an app keeps at most {limits.max_keys} keys per person", field="key")
     if total > limits.quota_bytes:
-        session.rollback()
         raise QuotaExceeded(
             f"saving this would use {total} bytes of this app's {limits.quota_bytes}-byte quota", field="value"
         )
-    try:
-        session.commit()
-    except IntegrityError:
-        # Two first writes of one key raced; the other won, so write over it.
-        session.rollback()
-        set_value(session, limits, user_id=user_id, app_id=app_id, key=key, value=value)
 
 
 def remove_value(session: Session, *, user_id: str, app_id: str, key: str) -> None:
@@ -193,7 +192,7 @@ def remove_value(session: Session, *, user_id: str, app_id: str, key: str) -> No
     row = session.get(CloudSave, (user_id, app_id, key))
     if row is not None:
         session.delete(row)
-        session.commit()
+        session.flush()
 
 
 def list_launches(

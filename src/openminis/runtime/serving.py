@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from openminis.catalog import service as catalog
 from openminis.errors import NotFound
 from openminis.platform import Platform
+from openminis.unit_of_work import unit_of_work
 
 SDK_DIR = Path(__file__).resolve().parent.parent / "sdk"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -85,7 +86,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
     @lru_cache(maxsize=1024)
     def resolve(app_id: str, version: str) -> tuple[str, dict, str, tuple[str, ...]]:
         # Versions are immutable, so what a (app, version) pair resolves to never changes.
-        with platform.db.read_session() as session:
+        with unit_of_work(platform.db, reads=True) as session:
             found = catalog.get_version(session, app_id, version)
             policy = content_security_policy(
                 settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src
@@ -101,7 +102,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
     @apps.get("/")
     def latest(request: Request) -> Response:
         app_id = request.scope["minis.app_id"]
-        with platform.db.read_session() as session:
+        with unit_of_work(platform.db, reads=True) as session:
             version = catalog.get_version(session, app_id)
             return RedirectResponse(f"/v/{version.version}/{version.manifest['entry']}", status_code=302)
 
