@@ -11,6 +11,7 @@ from openminis.db import utcnow
 from openminis.identity.service import new_user
 from openminis.payments import orders
 from openminis.payments.models import Order
+from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, InsufficientFunds, Leg
 from tests.concurrency import race
@@ -198,8 +199,8 @@ def test_200_concurrent_purchases_against_a_wallet_that_covers_100_pay_exactly_1
         session.commit()
 
     def buy_one(worker: int, n: int) -> str:
-        with platform.db.session() as session:
-            try:
+        try:
+            with unit_of_work(platform.db) as session:
                 orders.purchase(
                     session,
                     app_id=shop.app_id,
@@ -212,9 +213,9 @@ def test_200_concurrent_purchases_against_a_wallet_that_covers_100_pay_exactly_1
                     amount=100,
                     currency="COIN",
                 )
-                return "paid"
-            except InsufficientFunds:
-                return "refused"
+            return "paid"
+        except InsufficientFunds:
+            return "refused"
 
     outcomes = race(workers=20, attempts=10, attempt=buy_one)
     assert outcomes == {"paid": 100, "refused": 100}

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from openminis.errors import PlatformError
 from openminis.payments import orders, reconciliation
 from openminis.payments.models import Order, OrderEvent
+from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from tests.concurrency import race
 from tests.studio import balance, buy, put_product, top_up
@@ -33,8 +34,8 @@ def paid_order(client, studio, player) -> dict:
 
 def refund_race(platform, order: dict, key_of) -> dict:
     def attempt(worker: int, n: int) -> str:
-        with platform.db.session() as session:
-            try:
+        try:
+            with unit_of_work(platform.db) as session:
                 refunded = orders.refund(
                     session,
                     order["app_id"],
@@ -45,9 +46,9 @@ def refund_race(platform, order: dict, key_of) -> dict:
                     by="test",
                     secret=platform.secret,
                 )
-            except PlatformError as refused:
-                return refused.code
-            return "refunded" if refunded.amount else "repeat"
+        except PlatformError as refused:
+            return refused.code
+        return "refunded" if refunded.amount else "repeat"
 
     return dict(race(workers=20, attempts=1, attempt=attempt))
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request
+from functools import partial
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -27,9 +30,10 @@ from openminis.payments.schemas import (
 )
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
+from openminis.unit_of_work import after_commit, unit_of_work
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN
-from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["payments"])
 AppId = Path(max_length=40)
@@ -52,14 +56,12 @@ def order_out(order) -> OrderOut:
 
 
 @router.get("/wallet", response_model=WalletOut)
-def wallet(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> WalletOut:
+def wallet(visitor: CurrentPerson, session: SessionDep) -> WalletOut:
     return WalletOut(balance=ledger.wallet_balance(session, visitor.user.id))
 
 
 @router.get("/wallet/packs", response_model=PackList)
-def coin_packs(
-    market: str = "US", session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
-) -> PackList:
+def coin_packs(session: SessionDep, platform: PlatformDep, market: str = "US") -> PackList:
     items = [
         PackOut(
             id=p.id,
@@ -75,12 +77,7 @@ def coin_packs(
 
 
 @router.post("/wallet/topups", response_model=TopUpOut, status_code=201)
-def start_topup(
-    body: TopUpIn,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> TopUpOut:
+def start_topup(body: TopUpIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep) -> TopUpOut:
     provider = platform.topup_provider(body.provider)
     topup, redirect = topups.start_topup(
         session,
@@ -97,37 +94,39 @@ def start_topup(
 
 
 @router.get("/wallet/topups/{topup_id}", response_model=TopUpOut)
-def get_topup(
-    topup_id: str = Path(max_length=32),
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-) -> TopUpOut:
+def get_topup(visitor: CurrentPerson, session: SessionDep, topup_id: str = Path(max_length=32)) -> TopUpOut:
     return topup_out(topups.get_topup(session, topup_id, visitor.user.id))
 
 
 @router.post("/wallet/topups/{topup_id}/sandbox/pay", response_model=TopUpOut)
 def sandbox_pay(
+    request: Request,
     body: CardIn,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     topup_id: str = Path(max_length=32),
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> TopUpOut:
+) -> TopUpOut | JSONResponse:
     """The host's sandbox checkout: pay with a test card."""
-    return topup_out(
-        topups.sandbox_pay(
+    try:
+        topup = topups.sandbox_pay(
             session, platform.sandbox, topup_id=topup_id, user_id=visitor.user.id, card_number=body.card_number
         )
-    )
+    except topups.PaymentDeclined as declined:
+        # The top-up failed, and that stands: answered, not raised, so the unit commits the failure.
+        return JSONResponse(
+            {**declined.body(), "request_id": getattr(request.state, "request_id", "")}, status_code=declined.status
+        )
+    return topup_out(topup)
 
 
 @router.post("/wallet/topups/{topup_id}/sandbox/challenge", response_model=TopUpOut)
 def sandbox_challenge(
     body: ChallengeIn,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     topup_id: str = Path(max_length=32),
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> TopUpOut:
     return topup_out(
         topups.sandbox_challenge(
@@ -137,16 +136,14 @@ def sandbox_challenge(
 
 
 @router.post("/payments/webhooks/{provider}", response_model=Ok)
-async def provider_webhook(
-    request: Request, provider: str = Path(max_length=16), platform: Platform = Depends(get_platform)
-) -> Ok:
+async def provider_webhook(request: Request, platform: PlatformDep, provider: str = Path(max_length=16)) -> Ok:
     """Where a payment provider posts its events. Verified by the provider's own signature scheme."""
     handler = platform.payment_provider(provider)
     body = await request.body()
     event = handler.parse_webhook(body, dict(request.headers))
 
     def act():
-        with platform.db.session() as session:
+        with unit_of_work(platform.db) as session:
             topups.handle_event(session, handler.name, event)
 
     await run_in_threadpool(act)
@@ -154,7 +151,7 @@ async def provider_webhook(
 
 
 @router.get("/apps/{app_id}/products", response_model=ProductList)
-def products(app_id: str = AppId, session: Session = Depends(get_session)) -> ProductList:
+def products(session: SessionDep, app_id: str = AppId) -> ProductList:
     return ProductList(
         items=[
             ProductOut(id=p.id, type=p.type, price=p.price, title=p.title)
@@ -165,11 +162,7 @@ def products(app_id: str = AppId, session: Session = Depends(get_session)) -> Pr
 
 @router.post("/apps/{app_id}/purchases", response_model=OrderOut)
 def purchase(
-    body: PurchaseIn,
-    app_id: str = AppId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: PurchaseIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> OrderOut:
     """Called by the host's pay sheet after the person confirmed, never by the app itself."""
     paid = orders.purchase(
@@ -186,30 +179,32 @@ def purchase(
         launch_id=body.launch_id,
         window=platform.settings.attribution_window,
     )
-    return _reported(platform, paid)
+    return _reported(session, platform, paid)
 
 
-def _reported(platform: Platform, paid: orders.Paid) -> OrderOut:
+def _reported(session: Session, platform: Platform, paid: orders.Paid) -> OrderOut:
+    """The order's answer; a new payment's conversion is recorded once the unit has committed."""
     if paid.new:
         order = paid.order
-        attribution.report(
-            platform.conversions,
-            "paid",
-            app_id=order.app_id,
-            user_id=order.user_id,
-            touch=paid.attribution,
-            revenue=order.amount,
-            currency=COIN,
+        after_commit(
+            session,
+            partial(
+                attribution.report,
+                platform.conversions,
+                "paid",
+                app_id=order.app_id,
+                user_id=order.user_id,
+                touch=paid.attribution,
+                revenue=order.amount,
+                currency=COIN,
+            ),
         )
     return order_out(paid.order)
 
 
 @router.get("/apps/{app_id}/orders/{order_id}", response_model=OrderOut)
 def get_order(
-    app_id: str = AppId,
-    order_id: str = Path(max_length=32),
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
+    visitor: CurrentPerson, session: SessionDep, app_id: str = AppId, order_id: str = Path(max_length=32)
 ) -> OrderOut:
     order = orders.get_order(session, app_id, order_id)
     if order.user_id != visitor.user.id:
@@ -220,11 +215,11 @@ def get_order(
 @router.post("/apps/{app_id}/orders/{order_id}/pay", response_model=OrderOut)
 def pay_order(
     body: PayIn,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     app_id: str = AppId,
     order_id: str = Path(max_length=32),
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> OrderOut:
     orders.get_order(session, app_id, order_id)
     paid = orders.pay_order(
@@ -237,13 +232,11 @@ def pay_order(
         launch_id=body.launch_id,
         window=platform.settings.attribution_window,
     )
-    return _reported(platform, paid)
+    return _reported(session, platform, paid)
 
 
 @router.get("/apps/{app_id}/purchases", response_model=PurchaseList)
-def owned(
-    app_id: str = AppId, visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)
-) -> PurchaseList:
+def owned(visitor: CurrentPerson, session: SessionDep, app_id: str = AppId) -> PurchaseList:
     items = orders.purchases(session, app_id=app_id, user_id=visitor.user.id)
     return PurchaseList(
         items=[PurchaseOut(product_id=e.product_id, order_id=e.order_id, granted_at=e.granted_at) for e in items]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from functools import partial
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from openminis.creators import attribution
 from openminis.identity import app_identity
-from openminis.openapi.guards import current_app_id
 from openminis.payments import notifications, orders, settings_service
 from openminis.payments.api import order_out
 from openminis.payments.schemas import (
@@ -35,10 +35,11 @@ from openminis.payments.schemas import (
 )
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
+from openminis.unit_of_work import after_commit
 from openminis.wallet.service import COIN
 from openminis.web.admission import writes
 from openminis.web.dates import UtcDateTime
-from openminis.web.dependencies import get_platform, get_session
+from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
 
 router = APIRouter(tags=["payments"])
 OrderId = Path(max_length=32)
@@ -49,12 +50,11 @@ def detail(session: Session, platform: Platform, order) -> OrderDetailOut:
         OrderEventOut(status=e.status, at=e.at, details=e.details) for e in orders.order_history(session, order.id)
     ]
     openid = app_identity.known_openid(session, platform.secret, order.app_id, order.user_id)
-    session.commit()
     return OrderDetailOut(**order_out(order).model_dump(), openid=openid, history=history)
 
 
 @router.get("/products", response_model=ProductList)
-def list_products(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> ProductList:
+def list_products(app_id: CallingApp, session: SessionDep) -> ProductList:
     return ProductList(
         items=[
             ProductOut(id=p.id, type=p.type, price=p.price, title=p.title)
@@ -65,36 +65,23 @@ def list_products(app_id: str = Depends(current_app_id), session: Session = Depe
 
 @router.put("/products/{product_id}", response_model=ProductOut)
 def put_product(
-    body: ProductIn,
-    product_id: str = Path(max_length=64),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
+    body: ProductIn, app_id: CallingApp, session: SessionDep, product_id: str = Path(max_length=64)
 ) -> ProductOut:
     """Create or change a product (the manifest's ``products`` do the same on publish)."""
     product = orders.put_product(
         session, app_id, product_id=product_id, type=body.type, price=body.price, title=body.title
     )
-    session.commit()
     return ProductOut(id=product.id, type=product.type, price=product.price, title=product.title)
 
 
 @router.delete("/products/{product_id}", response_model=Ok)
-def retire_product(
-    product_id: str = Path(max_length=64),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-) -> Ok:
+def retire_product(app_id: CallingApp, session: SessionDep, product_id: str = Path(max_length=64)) -> Ok:
     orders.retire_product(session, app_id, product_id)
     return Ok()
 
 
 @router.post("/orders", response_model=OrderDetailOut, status_code=201)
-def create_order(
-    body: OrderIn,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> OrderDetailOut:
+def create_order(body: OrderIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> OrderDetailOut:
     """Create an order for a person (by openid); the game then has them pay it with ``minis.pay({orderId})``."""
     user_id = app_identity.user_for_openid(session, app_id, body.openid)
     order = orders.create_order(
@@ -107,16 +94,15 @@ def create_order(
         idempotency_key=body.idempotency_key,
         created_by="backend",
     )
-    session.commit()
     return detail(session, platform, order)
 
 
 @router.get("/orders", response_model=OrderPage)
 def list_orders(
+    app_id: CallingApp,
+    session: SessionDep,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
 ) -> OrderPage:
     rows, next_cursor = orders.list_orders(session, app_id, cursor=cursor, limit=limit)
     return OrderPage(items=[order_out(o) for o in rows], next_cursor=next_cursor)
@@ -125,29 +111,20 @@ def list_orders(
 @router.get("/orders/{order_id}", response_model=OrderDetailOut)
 @writes  # remembers the person's openid for the app (detail): a write session
 def get_order(
-    order_id: str = OrderId,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    app_id: CallingApp, session: SessionDep, platform: PlatformDep, order_id: str = OrderId
 ) -> OrderDetailOut:
     """An order with its whole history: how a backend that missed a notification catches up."""
     return detail(session, platform, orders.get_order(session, app_id, order_id))
 
 
 @router.post("/orders/{order_id}/consume", response_model=OrderOut)
-def consume(
-    order_id: str = OrderId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
-) -> OrderOut:
+def consume(app_id: CallingApp, session: SessionDep, order_id: str = OrderId) -> OrderOut:
     return order_out(orders.consume(session, app_id, order_id))
 
 
 @router.post("/orders/{order_id}/refund", response_model=OrderOut)
 def refund(
-    body: RefundIn,
-    order_id: str = OrderId,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: RefundIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep, order_id: str = OrderId
 ) -> OrderOut:
     done = orders.refund(
         session,
@@ -159,33 +136,33 @@ def refund(
         by="developer",
         secret=platform.secret,
     )
-    if done.amount:
-        attribution.report(
-            platform.conversions,
-            "refund",
-            app_id=app_id,
-            user_id=done.order.user_id,
-            touch=done.attribution,
-            revenue=-done.amount,
-            currency=COIN,
+    if done.amount:  # the conversion's refund is recorded once the unit has committed
+        after_commit(
+            session,
+            partial(
+                attribution.report,
+                platform.conversions,
+                "refund",
+                app_id=app_id,
+                user_id=done.order.user_id,
+                touch=done.attribution,
+                revenue=-done.amount,
+                currency=COIN,
+            ),
         )
     return order_out(done.order)
 
 
 @router.get("/payment-settings", response_model=PaymentSettingsOut)
 @writes  # makes the app's default settings on first read: a write session
-def get_settings(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> PaymentSettingsOut:
+def get_settings(app_id: CallingApp, session: SessionDep) -> PaymentSettingsOut:
     settings = settings_service.get(session, app_id)
-    session.commit()
     return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=settings.fee_bps)
 
 
 @router.put("/payment-settings", response_model=PaymentSettingsOut)
 def put_settings(
-    body: PaymentSettingsIn,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: PaymentSettingsIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep
 ) -> PaymentSettingsOut:
     """Where notifications go: https to a public address, checked now and again at every delivery."""
     settings = settings_service.set_notify_url(session, app_id, body.notify_url, egress=platform.egress)
@@ -194,9 +171,7 @@ def put_settings(
 
 @router.get("/notifications", response_model=AttemptList)
 def delivery_log(
-    order_id: str | None = Query(default=None, max_length=32),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
+    app_id: CallingApp, session: SessionDep, order_id: str | None = Query(default=None, max_length=32)
 ) -> AttemptList:
     """Every delivery attempt of the app's notifications, newest first: its try number, status,
     duration and when the next try is due (never the reply's body)."""
@@ -237,9 +212,9 @@ def statement_response(lines, start: datetime, end: datetime, format: str):
 def get_statement(
     start: UtcDateTime,
     end: UtcDateTime,
+    app_id: CallingApp,
+    session: SessionDep,
     format: str = Query(default="json", pattern="^(json|csv)$"),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
 ):
     """Gross, platform fee, refunds and net for the period [start, end), in coins. Times are ISO 8601,
     with an offset or without one (then UTC)."""
@@ -248,12 +223,9 @@ def get_statement(
 
 @router.post("/notifications/{event_id}/resend", response_model=ResendOut, status_code=202)
 def resend_notification(
-    event_id: str = Path(max_length=40, pattern=r"^evt_[0-9a-f]{1,36}$"),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
+    app_id: CallingApp, session: SessionDep, event_id: str = Path(max_length=40, pattern=r"^evt_[0-9a-f]{1,36}$")
 ) -> ResendOut:
     """Send a notification again now, delivered or not (its retries follow if this try fails); an
     open circuit lets it through as the probe."""
     job = notifications.resend(session, app_id, event_id)
-    session.commit()
     return ResendOut(event_id=event_id, status=job.status, next_attempt_at=job.run_at)

@@ -91,7 +91,6 @@ def list_products(session: Session, app_id: str) -> list[Product]:
 
 def retire_product(session: Session, app_id: str, product_id: str) -> None:
     get_product(session, app_id, product_id).active = False
-    session.commit()
 
 
 # Orders ---------------------------------------------------------------------------------------
@@ -155,10 +154,10 @@ def _new_order(
     paid: bool = False,
     confirmed: tuple[int | None, str | None] | None = None,
 ) -> tuple[Order, _Terms | None]:
-    """A new order (flushed, not committed), ``created``, or already ``paid`` when the person is
-    paying right now; the same key returns the first order (and no terms: nothing is to be done).
-    A person paying sends the price they ``confirmed`` (amount, currency): at any other price the
-    order is refused with PRICE_CHANGED before anything is written.
+    """A new order (written; the caller's unit commits it), ``created``, or already ``paid`` when the
+    person is paying right now; the same key returns the first order (and no terms: nothing is to be
+    done). A person paying sends the price they ``confirmed`` (amount, currency): at any other price
+    the order is refused with PRICE_CHANGED before anything is written.
 
     The first try does not look for an earlier order with the key: the unique key refuses a second
     one at the INSERT, and ``_once`` runs the work again with ``retry``, which does look. A
@@ -251,15 +250,16 @@ def _same_order(
 
 
 def _once(work):
-    """Run ``work(session, retry=False)`` in a transaction; if a concurrent twin (or an earlier
-    request) holds the unique key, run it again with ``retry=True``, which finds that order and
-    returns it, as a retry would."""
+    """Run ``work(session, retry=False)`` in a savepoint; if a concurrent twin (or an earlier
+    request) holds the unique key, the savepoint is rolled back (nothing of the try stays, and the
+    rest of the caller's unit is kept) and the work runs again with ``retry=True``, which finds that
+    order and returns it, as a retry would. Whatever else the try raises leaves nothing written."""
 
     def run(session: Session, *args, **kwargs):
         try:
-            return work(session, *args, retry=False, **kwargs)
+            with session.begin_nested():
+                return work(session, *args, retry=False, **kwargs)
         except IntegrityError:
-            session.rollback()
             return work(session, *args, retry=True, **kwargs)
 
     return run
@@ -289,7 +289,6 @@ def create_order(
         created_by=created_by,
         retry=retry,
     )
-    session.commit()
     return order
 
 
@@ -338,7 +337,8 @@ def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.At
         notifications.enqueue(session, secret, order, "order.paid")
     # The transfer last: it takes the app's and the platform's shared account rows, which every
     # purchase of the app waits for, so it should hold them only until the commit that follows.
-    # Not nested: on any error the caller rolls the whole purchase back.
+    # Not nested: on any error the whole payment is undone with it (purchase's savepoint, _once;
+    # pay_order's unit of work, which rolls back on the error).
     ledger.transfer(
         session,
         key=f"order:{order.id}:pay",
@@ -355,10 +355,6 @@ def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.At
         },
     )
     return commission
-
-
-class _NotCreated(Exception):
-    pass
 
 
 def pay_order(
@@ -380,33 +376,26 @@ def pay_order(
     if order is None or order.user_id != user_id:
         raise NotFound(f"no order {order_id!r}")
     prices.confirm(prices.coins(order.amount), amount=amount, currency=currency, what=f"order {order.id}")
-    try:
-        now = utcnow()
-        claimed = session.execute(
-            update(Order)
-            .where(Order.id == order.id, Order.status == "created")
-            .values(status="paid", paid_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            raise _NotCreated()
-        set_committed_value(order, "status", "paid")
-        set_committed_value(order, "paid_at", now)
-        _event(session, order.id, "paid", amount=order.amount, fee=order.fee)
-        touch = attribution.attribute(
-            session, user_id=user_id, app_id=order.app_id, launch_id=launch_id, at=now, window=window
-        )
-        commission = _settle(session, order, _terms(session.get(PaymentSettings, order.app_id)), touch, secret=secret)
-        session.commit()
-    except _NotCreated:
-        session.rollback()
+    now = utcnow()
+    # A conditional update: of two concurrent payers one claims the order, the other writes nothing.
+    claimed = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == "created")
+        .values(status="paid", paid_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
         session.refresh(order)
         if order.status in ("paid", "consumed", "refunded", "partially_refunded"):
             return Paid(order, attribution.NONE, 0, new=False)
-        raise OrderStateError(f"order {order.id} is {order.status} and cannot be paid") from None
-    except BaseException:
-        session.rollback()
-        raise
+        raise OrderStateError(f"order {order.id} is {order.status} and cannot be paid")
+    set_committed_value(order, "status", "paid")
+    set_committed_value(order, "paid_at", now)
+    _event(session, order.id, "paid", amount=order.amount, fee=order.fee)
+    touch = attribution.attribute(
+        session, user_id=user_id, app_id=order.app_id, launch_id=launch_id, at=now, window=window
+    )
+    commission = _settle(session, order, _terms(session.get(PaymentSettings, order.app_id)), touch, secret=secret)
     return Paid(order, touch, commission, new=True)
 
 
@@ -443,33 +432,25 @@ def purchase(
     """``minis.pay`` after the person confirmed ``amount`` (in ``currency``) on the host's sheet:
     the order is made paid at that price, with its coins moved, in one transaction; at any other
     price nothing happens but PRICE_CHANGED."""
-    try:
-        order, terms = _new_order(
-            session,
-            app_id=app_id,
-            user_id=user_id,
-            product_id=product_id,
-            quantity=quantity,
-            payload=payload,
-            idempotency_key=idempotency_key,
-            created_by="sdk",
-            retry=retry,
-            paid=True,
-            confirmed=(amount, currency),
-        )
-        if terms is None:
-            session.rollback()
-            return Paid(order, attribution.NONE, 0, new=False)  # a retry of a purchase that went through
-        touch = attribution.attribute(
-            session, user_id=user_id, app_id=app_id, launch_id=launch_id, at=order.paid_at, window=window
-        )
-        commission = _settle(session, order, terms, touch, secret=secret)
-        session.commit()
-    except IntegrityError:
-        raise  # a twin holds the key: _once rolls back and runs the work again
-    except BaseException:
-        session.rollback()
-        raise
+    order, terms = _new_order(
+        session,
+        app_id=app_id,
+        user_id=user_id,
+        product_id=product_id,
+        quantity=quantity,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        created_by="sdk",
+        retry=retry,
+        paid=True,
+        confirmed=(amount, currency),
+    )
+    if terms is None:
+        return Paid(order, attribution.NONE, 0, new=False)  # a retry of a purchase that went through: nothing written
+    touch = attribution.attribute(
+        session, user_id=user_id, app_id=app_id, launch_id=launch_id, at=order.paid_at, window=window
+    )
+    commission = _settle(session, order, terms, touch, secret=secret)
     return Paid(order, touch, commission, new=True)
 
 
@@ -497,9 +478,6 @@ def consume(session: Session, app_id: str, order_id: str) -> Order:
     ).rowcount
     if changed == 1:
         _event(session, order.id, "consumed")
-        session.commit()
-    else:
-        session.rollback()
     session.refresh(order)
     if order.status not in ("consumed", "refunded", "partially_refunded"):
         raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are consumed")
@@ -549,21 +527,17 @@ def refund(
         if (amount is not None and amount != done.get("amount")) or (
             reason and recorded_reason is not None and reason[:200] != recorded_reason
         ):
-            session.rollback()
             raise Conflict(
                 f"this idempotency key refunded {done.get('amount')} coins (reason {recorded_reason!r}); a retry must ask the same",
                 code="IDEMPOTENCY_CONFLICT",
                 field="idempotency_key",
             )
-        session.commit()  # nothing written: ends the transaction, and with it the row's lock
+        # Nothing written: the unit's end (right after the route returns) releases the row's lock.
         return Refunded(order, 0, attribution.NONE)
     if order.status not in ("paid", "consumed", "partially_refunded"):
-        refused = OrderStateError(f"order {order.id} is {order.status}; only paid orders are refunded")
-        session.rollback()
-        raise refused
+        raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are refunded")
     amount = order.amount - order.refunded if amount is None else amount
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
-        session.rollback()
         raise InvalidArgument("amount is a whole number of coins, at least 1", field="amount")
     # The refunded total only grows by a conditional update too: a second guard, in the database,
     # that refunds never give back more than was paid.
@@ -575,7 +549,6 @@ def refund(
     ).rowcount
     if claimed != 1:
         left = order.amount - order.refunded
-        session.rollback()
         raise InvalidArgument(f"at most {left} coins of this order are left to refund", field="amount")
     session.refresh(order)
     before = order.refunded - amount
@@ -629,7 +602,6 @@ def refund(
             extra={"refund": {"amount": amount, "reason": reason[:200]}},
             unique=idempotency_key,
         )
-    session.commit()
     return Refunded(order, amount, attribution.of(conversion))
 
 

@@ -33,7 +33,7 @@ def set_notify_url(
     settings = get(session, app_id)
     settings.notify_url = notify_url
     settings.updated_at = utcnow()
-    session.commit()
+    session.flush()
     return settings
 
 
@@ -42,5 +42,5 @@ def set_fee(session: Session, app_id: str, fee_bps: int) -> PaymentSettings:
         raise InvalidArgument("fee is 0 to 10000 basis points", field="fee_bps")
     settings = get(session, app_id)
     settings.fee_bps = fee_bps
-    session.commit()
+    session.flush()
     return settings

@@ -16,6 +16,7 @@ from openminis.jobs import service as jobs
 from openminis.payments import prices
 from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
 from openminis.payments.providers import CheckoutRequest, PaymentProvider, ProviderEvent, WebhookRejected
+from openminis.unit_of_work import follow_up
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
 
@@ -36,29 +37,41 @@ class PaymentDeclined(PlatformError):
     code = "PAYMENT_DECLINED"
 
 
-def ensure_default_packs(session: Session) -> None:
-    if session.scalar(select(CoinPack.id).limit(1)) is not None:
-        return
-    # End the read first: in a GET's read session on SQLite a write must open its transaction (db.py).
-    session.commit()
-    for sort, (pack_id, coins, bonus, pack_prices) in enumerate(DEFAULT_PACKS):
-        session.add(
-            CoinPack(
-                id=pack_id,
-                coins=coins,
-                bonus_coins=bonus,
-                sort=sort,
-                prices={m: {"currency": c, "amount": a} for m, (c, a) in pack_prices.items()},
-            )
+def _default_packs() -> list[CoinPack]:
+    return [
+        CoinPack(
+            id=pack_id,
+            coins=coins,
+            bonus_coins=bonus,
+            sort=sort,
+            active=True,
+            prices={m: {"currency": c, "amount": a} for m, (c, a) in pack_prices.items()},
         )
+        for sort, (pack_id, coins, bonus, pack_prices) in enumerate(DEFAULT_PACKS)
+    ]
+
+
+def _no_packs(session: Session) -> bool:
+    return session.scalar(select(CoinPack.id).limit(1)) is None
+
+
+def ensure_default_packs(session: Session) -> None:
+    """Make the default packs on first use (operators change them in the database afterwards)."""
+    if not _no_packs(session):
+        return
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add_all(_default_packs())
     except IntegrityError:
-        session.rollback()
+        pass  # a concurrent first use made them
 
 
 def packs(session: Session) -> list[CoinPack]:
-    ensure_default_packs(session)
+    if _no_packs(session):
+        # A GET's read session on SQLite cannot write after it has read (db.py): the first look
+        # shows the defaults as they will be saved, by a unit of its own once this one ends.
+        follow_up(session, ensure_default_packs)
+        return _default_packs()
     return list(session.scalars(select(CoinPack).where(CoinPack.active).order_by(CoinPack.sort)))
 
 
@@ -110,7 +123,6 @@ def start_topup(
         )
     )
     topup.provider_ref = checkout.provider_ref
-    session.commit()
     return topup, checkout.redirect_url
 
 
@@ -122,23 +134,21 @@ def get_topup(session: Session, topup_id: str, user_id: str) -> TopUp:
 
 
 def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> TopUp | None:
-    """Act on a verified provider event, once per event id. A duplicate changes nothing."""
+    """Act on a verified provider event, once per event id. A duplicate changes nothing; a rejected
+    event raises, and its unit of work rolls back (so it is not remembered as seen)."""
     if event.kind == "ignored":
         return None
     if not insert_ignoring_conflicts(
         session, ProviderEventSeen, {"provider": provider_name, "event_id": event.event_id, "received_at": utcnow()}
     ):
         log.info("provider event %s/%s seen before; ignored", provider_name, event.event_id)
-        session.rollback()
-        return None
+        return None  # nothing written
     topup = session.get(TopUp, event.topup_id) if event.topup_id else None
     if topup is None and event.provider_ref:
         topup = session.scalar(select(TopUp).where(TopUp.provider_ref == event.provider_ref))
     if topup is None or topup.provider != provider_name:
-        session.rollback()
         raise WebhookRejected(f"event {event.event_id} names no top-up of {provider_name}")
     if event.amount is not None and (event.amount != topup.amount or (event.currency or "").upper() != topup.currency):
-        session.rollback()
         raise WebhookRejected(
             f"event {event.event_id} amount {event.amount} {event.currency} does not match top-up {topup.id}"
         )
@@ -150,7 +160,6 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
         _move(session, topup, "failed", allowed=OPEN)
     elif event.kind == "checkout_expired":
         _move(session, topup, "expired", allowed=OPEN)
-    session.commit()
     session.refresh(topup)
     return topup
 
@@ -206,7 +215,6 @@ def sandbox_pay(session: Session, sandbox, *, topup_id: str, user_id: str, card_
         raise PaymentDeclined("the card was declined (test card 4000 0000 0000 0002)")
     if outcome == "challenge":
         _move(session, topup, "requires_action", allowed=("created",))
-        session.commit()
         session.refresh(topup)
         return topup
     _deliver(session, sandbox, topup, "payment_pending")
@@ -218,7 +226,6 @@ def sandbox_pay(session: Session, sandbox, *, topup_id: str, user_id: str, card_
         unique_key=f"sandbox-confirm:{topup.id}",
         run_at=utcnow() + timedelta(seconds=5),
     )
-    session.commit()
     session.refresh(topup)
     return topup
 

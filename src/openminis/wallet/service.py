@@ -12,6 +12,7 @@ import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, event, func, insert, select, update
@@ -78,6 +79,8 @@ PENDING = "ledger.pending_account_ids"
 
 @event.listens_for(Session, "after_commit")
 def _remember_committed_accounts(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction around it may still roll back
     pending = session.info.pop(PENDING, None)
     if pending:
         with _account_ids_lock:
@@ -86,6 +89,7 @@ def _remember_committed_accounts(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back_accounts(session: Session) -> None:
+    # A savepoint's rollback too: what it opened is gone (what was opened before it is looked up again).
     session.info.pop(PENDING, None)
 
 
@@ -146,13 +150,13 @@ def transfer(
     details: dict | None = None,
     nested: bool = True,
 ) -> Transfer:
-    """Move value between accounts, once per ``key``. Does not commit: the caller's transaction does.
+    """Move value between accounts, once per ``key``, in the caller's unit of work (which commits it).
 
     A repeated key returns the first transfer (if its legs are the same; otherwise it is a conflict).
     Raises InsufficientFunds if an account that may not go negative would. With ``nested`` (the
     default) the transfer runs in a savepoint, so that failure leaves nothing of it written and the
-    caller may go on; ``nested=False`` saves the savepoint's two round trips for callers that roll
-    back their whole transaction on any error (a purchase does).
+    caller may go on; ``nested=False`` saves the savepoint's two round trips for callers whose work
+    is all undone on any error (a purchase runs in a savepoint of its own, orders._once).
     """
     if not key or len(key) > 200:
         raise InvalidArgument("idempotency key must be 1-200 characters", field="idempotency_key")
@@ -166,8 +170,7 @@ def transfer(
         raise InvalidArgument("a transfer needs two or more accounts and its entries must sum to zero")
 
     shared = _shared_accounts(session, [leg.account_id for leg in legs])
-    savepoint = session.begin_nested() if nested else None
-    try:
+    with session.begin_nested() if nested else nullcontext():
         # The transfer row first: a repeated key inserts nothing here, before any balance is touched.
         transfer_id = session.execute(
             _RECORD_TRANSFER[session.get_bind().dialect.name],
@@ -179,33 +182,26 @@ def transfer(
                 "details": details or {},
             },
         ).scalar()
-        if transfer_id is None:
-            if savepoint is not None:
-                savepoint.commit()
-            existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
-            return _same_or_conflict(session, existing, legs)
-        session.execute(
-            _WRITE_ENTRIES,
-            [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs],
-        )
-        # Concurrent spenders cannot both pass a check only one of them should (see _MOVE). Order:
-        # people's accounts, then shared ones (an app's earnings, platform revenue), each by id.
-        # One global order means no deadlocks; shared rows last means every purchase holds their
-        # row locks only for the last statements before its commit, not for the whole transaction.
-        for leg in sorted(legs, key=lambda leg: (leg.account_id in shared, leg.account_id)):
-            if (
-                session.execute(
-                    _MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}
-                ).rowcount
-                != 1
-            ):
-                raise InsufficientFunds("not enough balance for this transfer")
-        if savepoint is not None:
-            savepoint.commit()
-    except BaseException:
-        if savepoint is not None and savepoint.is_active:
-            savepoint.rollback()
-        raise
+        if transfer_id is not None:
+            session.execute(
+                _WRITE_ENTRIES,
+                [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs],
+            )
+            # Concurrent spenders cannot both pass a check only one of them should (see _MOVE). Order:
+            # people's accounts, then shared ones (an app's earnings, platform revenue), each by id.
+            # One global order means no deadlocks; shared rows last means every purchase holds their
+            # row locks only for the last statements before its commit, not for the whole transaction.
+            for leg in sorted(legs, key=lambda leg: (leg.account_id in shared, leg.account_id)):
+                if (
+                    session.execute(
+                        _MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}
+                    ).rowcount
+                    != 1
+                ):
+                    raise InsufficientFunds("not enough balance for this transfer")  # the savepoint rolls back
+    if transfer_id is None:
+        existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
+        return _same_or_conflict(session, existing, legs)
     return Transfer(id=transfer_id, idempotency_key=key)
 
 
