@@ -53,11 +53,12 @@ def seed(data_dir: Path, env: dict[str, str]) -> str:
     from openminis.ads import campaigns, inventory, media
     from openminis.platform import Platform
     from openminis.settings import Settings
+    from openminis.unit_of_work import unit_of_work
 
     platform = Platform(Settings(data_dir=data_dir, database_url=env.get("MINIS_DATABASE_URL", "")))
     rng = random.Random(7)
     try:
-        with platform.db.session() as session:
+        with unit_of_work(platform.db) as session:
             file = media.store(platform.ads.media, MP4, platform.settings.ads_max_creative_bytes).name
             advertisers = [campaigns.create_advertiser(session, name=f"Advertiser {n}").id for n in range(20)]
             for advertiser in advertisers:

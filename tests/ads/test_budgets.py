@@ -15,6 +15,7 @@ from openminis.ads.models import Campaign, CampaignDay, Impression
 from openminis.errors import PlatformError
 from openminis.identity.service import new_user
 from openminis.ratelimit import RedisRateLimiter
+from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from tests.conftest import unavailable
 from tests.studio import browser
@@ -32,7 +33,7 @@ def people(platform, count: int) -> list[str]:
 def decisions(platform, studio, unit: str, user_ids: list[str]) -> list[str]:
     ad_ids = []
     for user_id in user_ids:
-        with platform.db.session() as session:
+        with unit_of_work(platform.db) as session:
             ad_ids.append(
                 serving.request_ad(session, platform.ads, user_id=user_id, app_id=studio.app_id, unit_id=unit).ad_id
             )
@@ -40,14 +41,15 @@ def decisions(platform, studio, unit: str, user_ids: list[str]) -> list[str]:
 
 
 def show_all_at_once(platform, pairs: list[tuple[str, str]]) -> list[str]:
-    """Start every impression at the same moment, each in its own thread and transaction."""
+    """Start every impression at the same moment, each in its own thread and unit of work, which
+    keeps what a refusal recorded, as the route does."""
     outcomes: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(pairs))
 
     def show(user_id: str, ad_id: str) -> None:
         barrier.wait()
-        with platform.db.session() as session:
+        with unit_of_work(platform.db) as session:
             try:
                 token = serving.show(session, platform.ads, user_id=user_id, ad_id=ad_id)
                 serving.start_impression(session, platform.ads, user_id=user_id, ad_id=ad_id, show_token=token)
@@ -118,7 +120,7 @@ def test_a_daily_budget_is_never_overspent_under_100_concurrent_impressions(ads,
     assert outcomes.count("shown") == 20
     assert spent(platform, campaign) == (20 * PRICE, 20 * PRICE, 20)
     clock.advance(days=1)  # a new day, a new daily budget
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         fresh = serving.request_ad(session, platform.ads, user_id=users[0], app_id=studio.app_id, unit_id=unit).ad_id
         token = serving.show(session, platform.ads, user_id=users[0], ad_id=fresh)
         assert (
@@ -158,7 +160,9 @@ def test_when_the_budget_ran_out_after_the_decision_nothing_is_billed(ads, playe
     assert ads.step(player, first["ad_id"], "impression").status_code == 200
     late = ads.step(player, second["ad_id"], "impression")
     assert late.status_code == 404 and late.json()["code"] == "NO_FILL"
-    assert spent(platform, campaign) == (PRICE, PRICE, 1)
+    assert spent(platform, campaign) == (PRICE, PRICE, 1)  # its claim and spending went back with the savepoint
+    with platform.db.session() as session:
+        assert session.get(Impression, second["ad_id"]).status == "refused"  # and its refusal stayed
     assert ads.decide(player, unit)["creative"]["title"] == "Runner-up"  # the spent campaign no longer wins
     verified(platform)
 

@@ -15,6 +15,7 @@ from openminis.ads import serving
 from openminis.ads.models import Campaign, Impression
 from openminis.db import utcnow
 from openminis.errors import PlatformError
+from openminis.unit_of_work import unit_of_work
 from tests.concurrency import race
 from tests.studio import csrf_of
 
@@ -120,8 +121,8 @@ def test_a_persons_billed_impressions_hold_to_their_cap_under_concurrent_reports
     tokens = [ads.show_token(player, ad_id) for ad_id in decided]
 
     def report(worker: int, _n: int) -> str:
-        # Each in its own thread and transaction, as concurrent requests are.
-        with platform.db.session() as session:
+        # Each in its own thread and unit of work, as concurrent requests are; a refusal is kept.
+        with unit_of_work(platform.db) as session:
             try:
                 serving.start_impression(
                     session,

@@ -64,12 +64,14 @@ def test_the_app_earns_its_share_of_each_impression(ads, player, platform, studi
     verified(platform)
 
 
-def test_a_decision_not_shown_in_time_expires(ads, player, clock):
+def test_a_decision_not_shown_in_time_expires(ads, player, platform, clock):
     ads.campaign(ads.advertiser())
     decision = ads.decide(player, ads.unit())
     clock.advance(minutes=11)
     expired = ads.step(player, decision["ad_id"], "impression")
     assert expired.status_code == 404 and expired.json()["code"] == "NO_FILL"
+    with platform.db.session() as session:
+        assert session.get(Impression, decision["ad_id"]).status == "refused"  # kept, though answered 404
 
 
 def test_another_person_cannot_act_on_someone_elses_ad(ads, player, client):

@@ -13,6 +13,7 @@ import pytest
 from openminis.ads import signing
 from openminis.client import AsyncMinisClient, InvalidReward, SeenEvents, verify_reward
 from openminis.liveserver import run_apart
+from openminis.unit_of_work import unit_of_work
 
 
 def body(**overrides) -> bytes:
@@ -30,7 +31,7 @@ def body(**overrides) -> bytes:
 
 @pytest.fixture
 def key(platform):
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         return signing.current_key(session)
 
 
@@ -51,7 +52,7 @@ def test_the_signature_helper_rejects_a_tampered_body_an_unknown_key_a_replay_an
     seen = SeenEvents()
     verify_reward(signed, header, keys, seen=seen)
     stale = body(timestamp=int(time.time()) - 301)
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         stranger = signing.rotate_signing_key(session)  # a key the backend never fetched
     reasons = {}
     for name, call in {
@@ -127,6 +128,13 @@ def test_the_first_reward_key_is_made_in_a_read_session_though_another_request_w
 
     monkeypatch.setattr(signing, "_new_key", another_request_commits_first)
     with platform.db.read_session() as session:
-        key = signing.current_key(session)
-        listed = [k.kid for k in signing.public_keys(session, timedelta(days=1))]
+        key = signing.current_key(session, platform.db)
+        listed = [k.kid for k in signing.public_keys(session, timedelta(days=1), platform.db)]
     assert key.kid in listed and len(listed) == 2  # both first users' keys are listed; the newer signs
+
+
+def test_the_first_listing_makes_the_first_key_and_keeps_it(client):
+    first = client.get("/openapi/v1/.well-known/reward-keys")
+    assert first.status_code == 200
+    [made] = first.json()["keys"]
+    assert [k["kid"] for k in client.get("/openapi/v1/.well-known/reward-keys").json()["keys"]] == [made["kid"]]

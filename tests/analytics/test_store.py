@@ -74,6 +74,26 @@ def test_a_month_gets_its_own_partition_on_postgresql(postgres_url):
         store.close()
 
 
+@pytest.mark.postgres
+def test_reads_and_appends_leave_no_transaction_open_on_postgresql(postgres_url):
+    # An append commits its COPY and a read ends its transaction when their connection goes back
+    # to the pool: none stays "idle in transaction", holding its snapshot and locks.
+    store = PostgresEventStore(postgres_url)
+    store.truncate()
+    try:
+        store.append([event()])
+        assert store.query("SELECT count(*) FROM events WHERE type = ?", ["click"]) == [(1,)]
+        with store._engine.connect() as connection, connection.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone() == (0,)
+    finally:
+        store.truncate()
+        store.close()
+
+
 def test_placeholders_become_psycopgs_and_quoted_text_stays():
     assert (
         _pyformat("SELECT '?', '50%' FROM events WHERE a = ? AND b LIKE 'x%'")

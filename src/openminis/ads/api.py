@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import FileResponse
-from sqlalchemy.orm import Session
+import anyio.from_thread
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import FileResponse, Response
 
 from openminis.ads import serving
 from openminis.ads.admin import router as admin_router
@@ -27,10 +27,9 @@ from openminis.ads.schemas import (
     Reward,
     ShowOut,
 )
-from openminis.errors import NotFound
-from openminis.platform import Platform
+from openminis.errors import NotFound, PlatformError
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import Visitor, changing_visitor, client_ip, get_platform, get_session
+from openminis.web.dependencies import ChangingPerson, PlatformDep, SessionDep, client_ip
 
 router = APIRouter(tags=["ads"])
 router.include_router(admin_router)
@@ -48,13 +47,16 @@ def market_of(request: Request, given: str | None) -> str | None:
     return match[1].upper() if match else None
 
 
+def answered(request: Request, error: PlatformError) -> Response:
+    """``error`` answered as the app answers every error, but returned instead of raised: the
+    request's unit of work then commits what the route recorded before it refused (a route that
+    raises leaves nothing). For a sync route, on its worker thread."""
+    return anyio.from_thread.run(request.app.exception_handlers[PlatformError], request, error)
+
+
 @router.post("/api/ads/requests", response_model=DecisionOut)
 def request_ad(
-    body: AdRequestIn,
-    request: Request,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: AdRequestIn, request: Request, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep
 ) -> DecisionOut:
     """Run an auction for one of the app's units. NO_FILL (404), FREQUENCY_CAPPED and
     INTERVAL_NOT_ELAPSED (409) mean there is no ad to show now."""
@@ -89,12 +91,7 @@ def request_ad(
 
 
 @router.post("/api/ads/{ad_id}/shown", response_model=ShowOut)
-def shown(
-    ad_id: str = AdId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> ShowOut:
+def shown(visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, ad_id: str = AdId) -> ShowOut:
     """The host's ad player has the creative on screen: the show token its impression needs."""
     token = serving.show(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id)
     return ShowOut(show_token=token, expires_in=platform.settings.ads_show_token_ttl_seconds)
@@ -103,33 +100,33 @@ def shown(
 @router.post("/api/ads/{ad_id}/impression", response_model=ImpressionOut)
 def impression(
     request: Request,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     body: ImpressionIn | None = None,
     ad_id: str = AdId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> ImpressionOut:
+) -> ImpressionOut | Response:
     """The ad started playing: bill it (once), given the show token from ``/shown``
     (SHOW_TOKEN_INVALID without one). NO_FILL means its budget ran out meanwhile: close it;
     FREQUENCY_CAPPED (429), that the person or their address saw as many ads as allowed for now."""
-    shown = serving.start_impression(
-        session,
-        platform.ads,
-        user_id=visitor.user.id,
-        ad_id=ad_id,
-        show_token=body.show_token if body else None,
-        ip=client_ip(request),
-    )
+    try:
+        shown = serving.start_impression(
+            session,
+            platform.ads,
+            user_id=visitor.user.id,
+            ad_id=ad_id,
+            show_token=body.show_token if body else None,
+            ip=client_ip(request),
+        )
+    except serving.REFUSALS as refusal:
+        # The refusal is kept: counted as invalid traffic, the impression refused.
+        return answered(request, refusal)
     return ImpressionOut(ad_id=shown.id, status=shown.status)
 
 
 @router.post("/api/ads/{ad_id}/complete", response_model=CompletionOut)
 def complete(
-    body: CompleteIn,
-    ad_id: str = AdId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: CompleteIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, ad_id: str = AdId
 ) -> CompletionOut:
     """The ad played to its end or to its minimum: a rewarded ad earns its reward if the person saw
     it and the server's clock agrees. Retrying returns the first answer."""
@@ -146,31 +143,20 @@ def complete(
 
 
 @router.post("/api/ads/{ad_id}/click", response_model=ClickOut)
-def click(
-    ad_id: str = AdId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> ClickOut:
+def click(visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, ad_id: str = AdId) -> ClickOut:
     """The person tapped the ad; the host opens the returned URL in a new tab."""
     return ClickOut(click_url=serving.click(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id))
 
 
 @router.post("/api/ads/{ad_id}/close", response_model=Ok)
-def close(
-    body: CloseIn,
-    ad_id: str = AdId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> Ok:
+def close(body: CloseIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, ad_id: str = AdId) -> Ok:
     """The person closed the ad early: no reward."""
     serving.close(session, platform.ads, user_id=visitor.user.id, ad_id=ad_id, watched_ms=body.watched_ms)
     return Ok()
 
 
 @router.get("/media/ads/{name}", include_in_schema=False)
-def creative_file(name: str = Path(max_length=80), platform: Platform = Depends(get_platform)) -> FileResponse:
+def creative_file(platform: PlatformDep, name: str = Path(max_length=80)) -> FileResponse:
     """A creative's file: named by its digest, so cached for a year; ranges for video seeking."""
     path = platform.ads.media.path(name)
     if path is None:

@@ -18,8 +18,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from openminis.ads.money import MIN_PAID_CPM, impression_price
 from openminis.ratelimit import Rate
+from openminis.unit_of_work import after_commit
 
 FORMATS = ("rewarded", "interstitial")
 
@@ -32,6 +35,13 @@ def changed() -> None:
     global _generation
     with _generation_lock:
         _generation += 1
+
+
+def changes(session: Session) -> None:
+    """A campaign, creative or unit changes in ``session``'s unit of work: the new generation goes
+    out once it committed, never before (an index rebuilt in between would read the old rows under
+    the new generation, and keep them) and never after a rollback."""
+    after_commit(session, changed)
 
 
 def generation() -> int:
@@ -90,9 +100,8 @@ class LiveIndex:
     campaigns: list[LiveCampaign]
     generation: int
     built_at: float
-    day: date | None = (
-        None  # the UTC day whose budgets ``remaining`` counts    _paid: dict[str, list[LiveCampaign]] = field(init=False)
-    )
+    day: date | None = None  # the UTC day whose budgets ``remaining`` counts
+    _paid: dict[str, list[LiveCampaign]] = field(init=False)
     _house: dict[str, list[LiveCampaign]] = field(init=False)
     _targeted: dict[tuple[str, str, str | None], tuple[list[LiveCampaign], list[LiveCampaign]]] = field(
         init=False, default_factory=dict

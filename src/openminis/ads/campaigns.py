@@ -47,7 +47,7 @@ def _name(value: str, field: str = "name") -> str:
 def create_advertiser(session: Session, *, name: str) -> Advertiser:
     advertiser = Advertiser(id="adv_" + secrets.token_hex(8), name=_name(name), created_at=utcnow())
     session.add(advertiser)
-    session.commit()
+    session.flush()
     return advertiser
 
 
@@ -88,7 +88,7 @@ def deposit(session: Session, advertiser_id: str, *, amount: int, idempotency_ke
         ],
         details={"advertiser_id": advertiser_id},
     )
-    session.commit()
+    session.flush()
     return funds(session, advertiser_id)
 
 
@@ -162,16 +162,16 @@ def create_campaign(session: Session, *, advertiser_id: str, house: bool = False
     )
     _apply(campaign, **fields)
     session.add(campaign)
-    session.commit()
-    auction.changed()
+    session.flush()
+    auction.changes(session)
     return campaign
 
 
 def update_campaign(session: Session, campaign_id: str, **fields) -> Campaign:
     campaign = get_campaign(session, campaign_id)
     _apply(campaign, **fields)
-    session.commit()
-    auction.changed()
+    session.flush()
+    auction.changes(session)
     return campaign
 
 
@@ -253,8 +253,8 @@ def add_creative(
         created_at=utcnow(),
     )
     session.add(creative)
-    session.commit()
-    auction.changed()
+    session.flush()
+    auction.changes(session)
     return creative
 
 
@@ -272,8 +272,8 @@ def set_creative_active(session: Session, creative_id: str, active: bool) -> Cre
     if creative is None:
         raise NotFound(f"no creative {creative_id!r}", field="creative_id")
     creative.active = active
-    session.commit()
-    auction.changed()
+    session.flush()
+    auction.changes(session)
     return creative
 
 

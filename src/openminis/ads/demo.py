@@ -15,6 +15,7 @@ from openminis.ads import campaigns, inventory, media
 from openminis.ads.models import AdUnit, Advertiser
 from openminis.catalog.models import App
 from openminis.drama.synth import make_clip
+from openminis.unit_of_work import unit_of_work
 
 UNITS = [
     # (app, stable unit id, fields)
@@ -81,56 +82,74 @@ def _poster(lines: list[str], seed: int) -> bytes:
     return out.getvalue()
 
 
+def _creatives(
+    server, limit: int, seconds: float, lines: list[str], colour: int
+) -> list[tuple[media.MediaFile, int | None]]:
+    """A campaign's video and poster, made on this machine and stored: (file, duration in ms)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        video = make_clip(Path(tmp) / f"{colour}.mp4", seconds=seconds, lines=lines, seed=colour)
+        made = [(video.read_bytes(), int(seconds * 1000)), (_poster(lines, colour), None)]
+    return [(media.store(server.media, data, limit), duration) for data, duration in made]
+
+
 def seed(platform, *, seconds: float = 15, report=print) -> None:
     """Create the demo ads once; a second call finds them and does nothing."""
     server = platform.ads
     limit = platform.settings.ads_max_creative_bytes
-    with platform.db.session() as session:
-        if session.scalar(select(Advertiser.id).where(Advertiser.name == "Lumen Tea")) is None:
-            with tempfile.TemporaryDirectory() as tmp:
-                for name, house, bid, lines, colour, click in CAMPAIGNS:
-                    advertiser = campaigns.create_advertiser(session, name=name)
-                    common = dict(
-                        status="active", categories=None, markets=None, frequency_count=None, frequency_seconds=None
+    with unit_of_work(platform.db, reads=True) as session:
+        missing = session.scalar(select(Advertiser.id).where(Advertiser.name == "Lumen Tea")) is None
+    # The videos take seconds to make: made before the unit of work that writes, which would hold
+    # SQLite's write lock meanwhile.
+    files = {}
+    if missing:
+        for _name, _house, _bid, lines, colour, _click in CAMPAIGNS:
+            files[colour] = _creatives(server, limit, seconds, lines, colour)
+    made: list[str] = []
+    with unit_of_work(platform.db) as session:
+        if missing and session.scalar(select(Advertiser.id).where(Advertiser.name == "Lumen Tea")) is None:
+            for name, house, bid, lines, colour, click in CAMPAIGNS:
+                advertiser = campaigns.create_advertiser(session, name=name)
+                common = dict(
+                    status="active", categories=None, markets=None, frequency_count=None, frequency_seconds=None
+                )
+                if house:
+                    campaign = campaigns.create_campaign(
+                        session,
+                        advertiser_id=advertiser.id,
+                        house=True,
+                        name=f"{name} house",
+                        bid_cpm=0,
+                        total_budget=None,
+                        daily_budget=None,
+                        **common,
                     )
-                    if house:
-                        campaign = campaigns.create_campaign(
-                            session,
-                            advertiser_id=advertiser.id,
-                            house=True,
-                            name=f"{name} house",
-                            bid_cpm=0,
-                            total_budget=None,
-                            daily_budget=None,
-                            **common,
-                        )
-                    else:
-                        campaigns.deposit(session, advertiser.id, amount=50_000_000, idempotency_key="demo-funding")
-                        campaign = campaigns.create_campaign(
-                            session,
-                            advertiser_id=advertiser.id,
-                            name=f"{name} launch",
-                            bid_cpm=bid,
-                            total_budget=20_000_000,
-                            daily_budget=5_000_000,
-                            **{**common, "frequency_count": 5, "frequency_seconds": 3600},
-                        )
-                    video = make_clip(Path(tmp) / f"{colour}.mp4", seconds=seconds, lines=lines, seed=colour)
-                    for data, duration in ((video.read_bytes(), int(seconds * 1000)), (_poster(lines, colour), None)):
-                        stored = media.store(server.media, data, limit)
-                        size = (540, 960) if stored.kind == "video" else (720, 1280)
-                        campaigns.add_creative(
-                            session,
-                            server.media,
-                            campaign.id,
-                            file=stored.name,
-                            click_url=click,
-                            title=lines[0],
-                            width=size[0],
-                            height=size[1],
-                            duration_ms=duration,
-                        )
-                    report(f"demo: ads for {name} ready")
+                else:
+                    campaigns.deposit(session, advertiser.id, amount=50_000_000, idempotency_key="demo-funding")
+                    campaign = campaigns.create_campaign(
+                        session,
+                        advertiser_id=advertiser.id,
+                        name=f"{name} launch",
+                        bid_cpm=bid,
+                        total_budget=20_000_000,
+                        daily_budget=5_000_000,
+                        **{**common, "frequency_count": 5, "frequency_seconds": 3600},
+                    )
+                for stored, duration in files[colour]:
+                    size = (540, 960) if stored.kind == "video" else (720, 1280)
+                    campaigns.add_creative(
+                        session,
+                        server.media,
+                        campaign.id,
+                        file=stored.name,
+                        click_url=click,
+                        title=lines[0],
+                        width=size[0],
+                        height=size[1],
+                        duration_ms=duration,
+                    )
+                made.append(name)
         for app_id, unit_id, fields in UNITS:
             if session.get(App, app_id) is not None and session.get(AdUnit, unit_id) is None:
                 inventory.create_unit(session, app_id, fields, unit_id=unit_id)
+    for name in made:
+        report(f"demo: ads for {name} ready")

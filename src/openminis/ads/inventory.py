@@ -119,8 +119,8 @@ def create_unit(
     unit = AdUnit(id=unit_id or "au_" + secrets.token_hex(8), app_id=app_id, kind=None, created_at=now)
     _apply(unit, fields, egress)
     session.add(unit)
-    session.commit()
-    auction.changed()
+    session.flush()
+    auction.changes(session)
     return unit
 
 
@@ -129,8 +129,8 @@ def update_unit(
 ) -> AdUnit:
     unit = get_unit(session, app_id, unit_id)
     _apply(unit, fields, egress)
-    session.commit()
-    auction.changed()
+    session.flush()
+    auction.changes(session)
     return unit
 
 
@@ -161,5 +161,5 @@ def set_developer_share(session: Session, app_id: str, share_bps: int) -> AdSett
         settings = AdSettings(app_id=app_id, developer_share_bps=share_bps)
         session.add(settings)
     settings.developer_share_bps, settings.updated_at = share_bps, utcnow()
-    session.commit()
+    session.flush()
     return settings

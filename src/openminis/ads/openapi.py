@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fastapi import APIRouter, Depends, Path, Query, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Path, Query, Response
 
 from openminis.ads import inventory, reports, rewards, signing
 from openminis.ads.models import AdUnit
@@ -26,9 +25,7 @@ from openminis.ads.schemas import (
     RewardKeysOut,
 )
 from openminis.identity import app_identity
-from openminis.openapi.guards import current_app_id
-from openminis.platform import Platform
-from openminis.web.dependencies import get_platform, get_session
+from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
 
 router = APIRouter(tags=["ads"])
 UnitId = Path(max_length=32, pattern=ID)
@@ -67,48 +64,31 @@ def unit_fields(body: AdUnitIn) -> inventory.UnitFields:
 
 
 @router.post("/ad-units", response_model=AdUnitOut, status_code=201)
-def create_unit(
-    body: AdUnitIn,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> AdUnitOut:
+def create_unit(body: AdUnitIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> AdUnitOut:
     """A new ad unit; the game shows its ads with ``minis.showRewardedAd({unitId})`` or ``showInterstitialAd``."""
     return unit_out(inventory.create_unit(session, app_id, unit_fields(body), unit_id=body.id, egress=platform.egress))
 
 
 @router.get("/ad-units", response_model=AdUnitList)
-def list_units(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AdUnitList:
+def list_units(app_id: CallingApp, session: SessionDep) -> AdUnitList:
     return AdUnitList(items=[unit_out(u) for u in inventory.list_units(session, app_id)])
 
 
 @router.get("/ad-units/{unit_id}", response_model=AdUnitOut)
-def get_unit(
-    unit_id: str = UnitId, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
-) -> AdUnitOut:
+def get_unit(app_id: CallingApp, session: SessionDep, unit_id: str = UnitId) -> AdUnitOut:
     return unit_out(inventory.get_unit(session, app_id, unit_id))
 
 
 @router.put("/ad-units/{unit_id}", response_model=AdUnitOut)
 def put_unit(
-    body: AdUnitIn,
-    unit_id: str = UnitId,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: AdUnitIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep, unit_id: str = UnitId
 ) -> AdUnitOut:
     """Change a unit (its kind stays); ``active: false`` pauses it."""
     return unit_out(inventory.update_unit(session, app_id, unit_id, unit_fields(body), egress=platform.egress))
 
 
 @router.get("/ads/report", response_model=ReportOut)
-def ad_report(
-    start: date,
-    end: date,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> ReportOut:
+def ad_report(start: date, end: date, app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> ReportOut:
     """Per unit per UTC day from ``start`` to ``end`` (both included): the funnel, the developer's
     revenue and eCPM, in micros of USD."""
     lines = reports.report(session, platform.events, platform.ads.events, app_id, start, end)
@@ -121,11 +101,11 @@ def ad_report(
 
 @router.get("/ads/rewards", response_model=RewardGrantPage)
 def list_rewards(
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> RewardGrantPage:
     """Every reward earned in the app, newest first: how a backend that missed callbacks catches up."""
     rows, next_cursor = rewards.list_grants(session, app_id, cursor=cursor, limit=limit)
@@ -146,9 +126,7 @@ def list_rewards(
 
 @router.get("/ads/verifications", response_model=RewardAttemptList)
 def verification_log(
-    transaction_id: str | None = Query(default=None, max_length=32, pattern=ID),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
+    app_id: CallingApp, session: SessionDep, transaction_id: str | None = Query(default=None, max_length=32, pattern=ID)
 ) -> RewardAttemptList:
     """Every call of the app's verification URLs, newest first."""
     rows = rewards.attempts(session, app_id, transaction_id=transaction_id)
@@ -156,12 +134,10 @@ def verification_log(
 
 
 @router.get("/.well-known/reward-keys", response_model=RewardKeysOut, openapi_extra={"security": []})
-def reward_keys(
-    response: Response, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
-) -> RewardKeysOut:
+def reward_keys(response: Response, session: SessionDep, platform: PlatformDep) -> RewardKeysOut:
     """The public keys reward callbacks are signed with (no authentication). Keep them cached for a
     few minutes; fetch again when a callback names a key you do not know."""
-    keys = signing.public_keys(session, timedelta(days=platform.settings.ads_key_retention_days))
+    keys = signing.public_keys(session, timedelta(days=platform.settings.ads_key_retention_days), platform.db)
     response.headers["Cache-Control"] = "public, max-age=300"
     return RewardKeysOut(
         keys=[RewardKeyOut(kid=k.kid, public_key_pem=k.public_key_pem, created_at=k.created_at) for k in keys]

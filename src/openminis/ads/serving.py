@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from openminis.db import utcnow
 from openminis.errors import InvalidArgument, NotFound, PlatformError
 from openminis.payments.models import PaymentSettings
 from openminis.ratelimit import Rate
+from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
 from openminis.wallet.service import InsufficientFunds, Leg
 
@@ -80,6 +82,12 @@ class ShowTokenRefused(PlatformError):
 
     status = 403
     code = "SHOW_TOKEN_INVALID"
+
+
+# What start_impression raises after recording the refusal in the caller's unit of work (the
+# invalid traffic it counts, the impression it refuses): the caller keeps that work, committing
+# it, and answers the error (ads/api.py).
+REFUSALS = (ShowTokenRefused, NoFill, ImpressionsCapped, FrequencyCapped, IntervalNotElapsed)
 
 
 @dataclass(frozen=True)
@@ -291,16 +299,19 @@ def request_ad(
             "rewarded": False,
         },
     )
-    session.commit()
-    server.events.record(
-        "ad_fill",
-        app_id=app_id,
-        user_id=user_id,
-        unit_id=unit.id,
-        ad_id=ad_id,
-        campaign_id=campaign.id,
-        launch_id=launch_id,
-        at=now,
+    after_commit(
+        session,
+        partial(
+            server.events.record,
+            "ad_fill",
+            app_id=app_id,
+            user_id=user_id,
+            unit_id=unit.id,
+            ad_id=ad_id,
+            campaign_id=campaign.id,
+            launch_id=launch_id,
+            at=now,
+        ),
     )
     return Decision(
         ad_id,
@@ -325,7 +336,6 @@ def _refuse(session: Session, impression: Impression, now: datetime) -> None:
         .where(Impression.id == impression.id, Impression.status == "decided")
         .values(status="refused", ended_at=now)
     )
-    session.commit()
 
 
 def show(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> str:
@@ -341,12 +351,7 @@ def show(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> str
 
 def _invalid(session: Session, impression: Impression, reason: str, now: datetime) -> None:
     """Count a refused impression for the advertiser's invalid-traffic report."""
-    try:
-        invalid_traffic.record(session, impression, reason, now.date())
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    invalid_traffic.record(session, impression, reason, now.date())
 
 
 def start_impression(
@@ -361,7 +366,8 @@ def start_impression(
     """The host started showing the ad: bill it, once, if the host's ad player showed it (its show
     token) and neither the person nor their address is over its cap of billed impressions. If the
     budget (or the advertiser's funds) ran out since the decision, nothing is billed and the answer
-    is NO_FILL: the host closes it. Every refusal is counted in the invalid-traffic report."""
+    is NO_FILL: the host closes it. Every refusal is counted in the invalid-traffic report: one of
+    REFUSALS is raised after the refusal was recorded, for the caller to commit."""
     impression = _own(session, ad_id, user_id)
     now = server.clock()
     token = show_tokens.check(
@@ -411,33 +417,30 @@ def start_impression(
             raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
     share = inventory.developer_share_bps(session, impression.app_id, server.settings.ads_developer_share_bps)
     try:
-        developer, platform = billing.claim(
-            session, impression, now=now, developer_share_bps=share, show_token=token.nonce
-        )
-        billing.bill(
-            session,
-            impression,
-            campaign,
-            day=now.date(),
-            developer=developer,
-            platform=platform,
-            advertiser_id=campaign.advertiser_id,
-        )
-        session.commit()
+        # A savepoint: when the budget or the funds ran out, the claim and whatever was spent go
+        # back, and the refusal below is what the unit of work keeps.
+        with session.begin_nested():
+            developer, platform = billing.claim(
+                session, impression, now=now, developer_share_bps=share, show_token=token.nonce
+            )
+            billing.bill(
+                session,
+                impression,
+                campaign,
+                day=now.date(),
+                developer=developer,
+                platform=platform,
+                advertiser_id=campaign.advertiser_id,
+            )
     except billing.NotDecided:
-        session.rollback()
         session.refresh(impression)
         if impression.shown_at is None:
             raise NoFill("this ad can no longer be shown") from None
         return impression
     except (billing.BudgetExhausted, InsufficientFunds):
-        session.rollback()
         server.live(session).exhausted(campaign.id)
         _refuse(session, impression, now)
         raise NoFill("the ad's budget ran out; close it") from None
-    except BaseException:
-        session.rollback()
-        raise
     for name, value in (
         ("status", "shown"),
         ("shown_at", now),
@@ -447,15 +450,19 @@ def start_impression(
         ("show_token", token.nonce),
     ):
         set_committed_value(impression, name, value)
-    server.events.record(
-        "ad_impression",
-        app_id=impression.app_id,
-        user_id=user_id,
-        unit_id=impression.unit_id,
-        ad_id=impression.id,
-        campaign_id=campaign.id,
-        launch_id=impression.launch_id,
-        at=now,
+    after_commit(
+        session,
+        partial(
+            server.events.record,
+            "ad_impression",
+            app_id=impression.app_id,
+            user_id=user_id,
+            unit_id=impression.unit_id,
+            ad_id=impression.id,
+            campaign_id=campaign.id,
+            launch_id=impression.launch_id,
+            at=now,
+        ),
     )
     return impression
 
@@ -502,39 +509,41 @@ def complete(
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
-        session.rollback()
+        # Another report of this ad completed it first (this UPDATE changed nothing): its answer.
         session.refresh(impression)
         return _completed(session, impression)
-    grant = touch = None
-    try:
-        if reason is None:
-            grant = rewards.grant_reward(session, impression, session.get(AdUnit, impression.unit_id))
-            touch = _pay_creator(session, impression, now, window=server.settings.attribution_window)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    server.events.record(
-        "ad_complete",
-        app_id=impression.app_id,
-        user_id=user_id,
-        unit_id=impression.unit_id,
-        ad_id=impression.id,
-        campaign_id=impression.campaign_id,
-        launch_id=impression.launch_id,
-        duration_ms=watched_ms,
-        at=now,
-    )
-    if touch is not None:
-        attribution.report(
-            server.conversions,
-            "rewarded",
+    grant = None
+    if reason is None:
+        grant = rewards.grant_reward(session, impression, session.get(AdUnit, impression.unit_id))
+        touch = _pay_creator(session, impression, now, window=server.settings.attribution_window)
+        after_commit(
+            session,
+            partial(
+                attribution.report,
+                server.conversions,
+                "rewarded",
+                app_id=impression.app_id,
+                user_id=user_id,
+                touch=touch,
+                revenue=impression.developer_share,
+                currency=USD_MICROS,
+            ),
+        )
+    after_commit(
+        session,
+        partial(
+            server.events.record,
+            "ad_complete",
             app_id=impression.app_id,
             user_id=user_id,
-            touch=touch,
-            revenue=impression.developer_share,
-            currency=USD_MICROS,
-        )
+            unit_id=impression.unit_id,
+            ad_id=impression.id,
+            campaign_id=impression.campaign_id,
+            launch_id=impression.launch_id,
+            duration_ms=watched_ms,
+            at=now,
+        ),
+    )
     return Completion(rewarded=reason is None, grant=grant, reason=reason)
 
 
@@ -608,17 +617,20 @@ def click(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> st
         update(Impression).where(Impression.id == impression.id, Impression.clicked_at.is_(None)).values(clicked_at=now)
     ).rowcount
     url = session.get(Creative, impression.creative_id).click_url
-    session.commit()
     if first:
-        server.events.record(
-            "ad_click",
-            app_id=impression.app_id,
-            user_id=user_id,
-            unit_id=impression.unit_id,
-            ad_id=impression.id,
-            campaign_id=impression.campaign_id,
-            launch_id=impression.launch_id,
-            at=now,
+        after_commit(
+            session,
+            partial(
+                server.events.record,
+                "ad_click",
+                app_id=impression.app_id,
+                user_id=user_id,
+                unit_id=impression.unit_id,
+                ad_id=impression.id,
+                campaign_id=impression.campaign_id,
+                launch_id=impression.launch_id,
+                at=now,
+            ),
         )
     return url
 
@@ -632,16 +644,19 @@ def close(session: Session, server: AdServer, *, user_id: str, ad_id: str, watch
         .where(Impression.id == impression.id, Impression.status.in_(("decided", "shown")))
         .values(status="closed", ended_at=now, watched_ms=watched_ms)
     ).rowcount
-    session.commit()
     if closed:
-        server.events.record(
-            "ad_close",
-            app_id=impression.app_id,
-            user_id=user_id,
-            unit_id=impression.unit_id,
-            ad_id=impression.id,
-            campaign_id=impression.campaign_id,
-            launch_id=impression.launch_id,
-            duration_ms=watched_ms,
-            at=now,
+        after_commit(
+            session,
+            partial(
+                server.events.record,
+                "ad_close",
+                app_id=impression.app_id,
+                user_id=user_id,
+                unit_id=impression.unit_id,
+                ad_id=impression.id,
+                campaign_id=impression.campaign_id,
+                launch_id=impression.launch_id,
+                duration_ms=watched_ms,
+                at=now,
+            ),
         )

@@ -20,7 +20,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from openminis.ads.models import SigningKey
-from openminis.db import utcnow
+from openminis.db import READS, Database, utcnow
+from openminis.unit_of_work import unit_of_work
 
 ALGORITHM = "ES256"
 HEADER = "Minis-Reward-Signature"
@@ -44,22 +45,34 @@ def _new_key(now: datetime) -> SigningKey:
     )
 
 
-def current_key(session: Session) -> SigningKey:
-    """The key that signs now, made on first use (in its own commit, before the caller's work)."""
-    key = session.scalar(
+def _newest(session: Session) -> SigningKey | None:
+    return session.scalar(
         select(SigningKey)
         .where(SigningKey.retired_at.is_(None))
         .order_by(SigningKey.created_at.desc(), SigningKey.kid.desc())
         .limit(1)
     )
+
+
+def _only_reads(session: Session) -> bool:
+    """A read session (a GET's): on SQLite, its write after another request's commit fails
+    (SQLITE_BUSY_SNAPSHOT), and it cannot end its read to write in a transaction of its own."""
+    return bool(session.get_bind().get_execution_options().get(READS))
+
+
+def current_key(session: Session, db: Database | None = None) -> SigningKey:
+    """The key that signs now, made on first use: in the caller's unit of work, or, from a read
+    session given the database, in a unit of its own that commits before the caller goes on."""
+    key = _newest(session)
     if key is None:
         # Two first users may each make one; both are listed, the newer signs. Harmless.
-        # End the read first: in a GET's read session on SQLite, a write after another request's
-        # commit fails (SQLITE_BUSY_SNAPSHOT) unless it opens its own transaction (db.py).
-        session.commit()
         key = _new_key(utcnow())
-        session.add(key)
-        session.commit()
+        if db is not None and _only_reads(session):
+            with unit_of_work(db) as own:
+                own.add(key)
+        else:
+            session.add(key)
+            session.flush()
     return key
 
 
@@ -70,12 +83,17 @@ def rotate_signing_key(session: Session) -> SigningKey:
     session.execute(update(SigningKey).where(SigningKey.retired_at.is_(None)).values(retired_at=now))
     key = _new_key(now)
     session.add(key)
-    session.commit()
+    session.flush()
     return key
 
 
-def public_keys(session: Session, retention: timedelta) -> list[SigningKey]:
-    """The keys a verifier should accept: the current one and those retired within ``retention``."""
+def public_keys(session: Session, retention: timedelta, db: Database | None = None) -> list[SigningKey]:
+    """The keys a verifier should accept: the current one and those retired within ``retention``.
+    From a read session that sees no key yet, the first one is made and the keys listed in a unit
+    of their own (given the database): the read session's snapshot would not show it."""
+    if db is not None and _only_reads(session) and _newest(session) is None:
+        with unit_of_work(db) as own:
+            return public_keys(own, retention)
     current_key(session)
     since = utcnow() - retention
     return list(

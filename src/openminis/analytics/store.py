@@ -193,29 +193,22 @@ class PostgresEventStore:
             return
         at = columns.index("ts")
         self._partitions({(row[at].astimezone(UTC).year, row[at].astimezone(UTC).month) for row in rows})
-        connection = self._engine.raw_connection()
-        try:
-            with connection.cursor() as cursor, cursor.copy(f"COPY events ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            connection.close()
+        # One transaction, ended by the block: committed when the COPY went through, else rolled back.
+        with (
+            self._engine.begin() as connection,
+            connection.connection.cursor() as cursor,
+            cursor.copy(f"COPY events ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        connection = self._engine.raw_connection()
-        try:
-            with connection.cursor() as cursor:
-                # psycopg reads placeholders only when given parameters.
-                cursor.execute(_pyformat(sql), tuple(params)) if params else cursor.execute(sql)
-                rows = cursor.fetchall()
-            connection.rollback()  # a read: end the transaction psycopg opened
-            return rows
-        finally:
-            connection.close()
+        # A read: the transaction psycopg opens ends when the connection goes back to the pool,
+        # which rolls it back.
+        with self._engine.connect() as connection, connection.connection.cursor() as cursor:
+            # psycopg reads placeholders only when given parameters.
+            cursor.execute(_pyformat(sql), tuple(params)) if params else cursor.execute(sql)
+            return cursor.fetchall()
 
     def prune(self, before: datetime) -> int:
         """Months wholly before ``before`` are dropped, partition and all (no row-by-row delete, no
