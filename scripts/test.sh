@@ -28,6 +28,8 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 
+bash scripts/check-frontend.sh # the front end: tsc on the JSDoc types, node --test on the pure modules
+
 # Two workers (this machine has two cores); a test file stays on one worker, so its module and
 # session fixtures (a live server, a browser) are made once. Each worker has its own databases.
 exec .venv/bin/pytest -p no:cacheprovider -n 2 --dist loadfile "$@"

@@ -2,6 +2,13 @@
 // that changes who they are goes through here, so the header, the Me screen and the sheets all
 // show the same name.
 
+// @ts-check
+
+/**
+ * Called with the platform's UserOut; `switched` when it is another person than before.
+ * @typedef {(user: Record<string, any>, change?: {switched?: boolean}) => void} UserListener
+ */
+
 export class Account {
   /**
    * @param {import("./api.js").Api} api
@@ -11,7 +18,7 @@ export class Account {
     this.api = api;
     /** @type {Record<string, any>} the platform's UserOut */
     this.user = { email: null, avatar_url: `/api/avatars/${user.id}.svg`, ...user };
-    /** @type {Set<(user: Record<string, any>, change?: {switched: boolean}) => void>} */
+    /** @type {Set<UserListener>} */
     this.listeners = new Set();
   }
 
@@ -19,7 +26,10 @@ export class Account {
     return this.user.kind !== "full";
   }
 
-  /** `callback(user)` now and whenever the person or their profile changes. */
+  /**
+   * `callback(user)` now and whenever the person or their profile changes.
+   * @param {UserListener} callback
+   */
   watch(callback) {
     this.listeners.add(callback);
     callback(this.user);

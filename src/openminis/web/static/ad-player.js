@@ -12,6 +12,7 @@
 //
 // Whether a rewarded ad earned its reward is the platform's answer to the completion (it checks
 // its own clock too), never this page's.
+// @ts-check
 
 import { ApiError } from "./api.js";
 import { BridgeError } from "./bridge.js";
@@ -63,6 +64,7 @@ export class AdPlayer {
     this.root = root;
     this.api = api;
     this.inertRoots = inertRoots;
+    /** @type {any} */
     this.showing = null;
   }
 
@@ -73,6 +75,10 @@ export class AdPlayer {
   /**
    * Asks the platform for an ad of the unit (the auction) and starts loading its creative, so
    * show() starts at once. Resolves with the decision; rejects with a BridgeError (NO_FILL...).
+   */
+  /**
+   * @param {{appId: string, unitId: string, launchId?: string | null, format?: string | null}} request
+   * @returns {Promise<any>} the decision
    */
   async load({ appId, unitId, launchId = null, format = null }) {
     let decision;
@@ -111,7 +117,38 @@ export class AdPlayer {
 
 /** One ad on screen, from its first frame to its close. */
 class AdShowing {
+  /** @type {HTMLElement} */
+  status;
+  /** @type {HTMLElement} */
+  announcer;
+  /** @type {HTMLButtonElement} */
+  closeButton;
+  /** @type {HTMLButtonElement | null} */
+  soundButton;
+  /** @type {HTMLElement} */
+  fill;
+  /** @type {any} */
+  covered;
+  /** @type {any} */
+  onVisibility;
+  /** @type {any} */
+  onKey;
+  /** @type {number} */
+  frame;
+  /** @type {(outcome: {rewarded: boolean, transactionId: string | null, reason: string | null}) => void} set by run() */
+  resolve;
+  /** @type {(error: Error) => void} set by run() */
+  reject;
+  /** @type {string | undefined} the signed show token, once the platform gave it */
+  showToken;
+
+  /**
+   * @param {AdPlayer} player
+   * @param {any} decision the platform's ad decision (POST /api/ads/requests), with its loaded media
+   */
   constructor(player, decision) {
+    /** @type {HTMLElement | null} */
+    this.returnFocus = null;
     this.player = player;
     this.api = player.api;
     this.root = player.root;
@@ -121,12 +158,15 @@ class AdShowing {
     this.media = decision.media;
     this.isVideo = this.creative.kind === "video";
     this.watchedMs = 0;
+    /** @type {any} */
     this.lastTick = null;
     this.lastMediaTime = 0;
     this.started = false; // the impression was reported
     this.onScreen = true; // false once the page was hidden without the person's click
     this.clickedAt = -Infinity;
+    /** @type {any} */
     this.completion = null; // the platform's answer to complete, once asked
+    /** @type {any} */
     this.completing = null;
     this.closeReady = this.rewarded; // a rewarded ad may be closed any time (without the reward)
     this.ended = false;
@@ -182,7 +222,7 @@ class AdShowing {
     this.root.setAttribute("aria-label", `Ad: ${creative.title}, from ${creative.advertiser}`);
     this.covered = this.player.inertRoots.map((root) => [root, root.inert]);
     for (const root of this.player.inertRoots) root.inert = true;
-    this.returnFocus = document.activeElement;
+    this.returnFocus = /** @type {HTMLElement | null} */ (document.activeElement);
     this.root.hidden = false;
     this.renderSound();
     this.renderStatus();

@@ -365,6 +365,7 @@ export class Api {
   // Ads: the host asks for an ad on an app's behalf and reports how it was watched (docs/ads.md).
 
   /** An auction for one of the app's units; 404 NO_FILL, 409 FREQUENCY_CAPPED or INTERVAL_NOT_ELAPSED. */
+  /** @param {{appId: string, unitId: string, launchId?: string | null, market?: string}} request */
   requestAd({ appId, unitId, launchId, market }) {
     return this.request("POST", "/api/ads/requests", {
       body: { app_id: appId, unit_id: unitId, launch_id: launchId || undefined, market: market || undefined },

@@ -1,4 +1,5 @@
 // An app's icon and its compact tile, shared by the hub grid, the recents row and search.
+// @ts-check
 
 const KIND_LABELS = { game: "Game", drama: "Drama" };
 
@@ -20,7 +21,7 @@ export function appHue(appId) {
 function monogram(card, size) {
   const element = document.createElement("span");
   element.className = `app-icon app-icon-${size} app-icon-monogram`;
-  element.style.setProperty("--hue", appHue(card.app_id));
+  element.style.setProperty("--hue", String(appHue(card.app_id)));
   element.textContent = card.name.trim().charAt(0).toUpperCase();
   element.setAttribute("aria-hidden", "true");
   return element;

@@ -2,6 +2,7 @@
 // host runs the auction, plays the ad above the app in its own player (ad-player.js), pauses the
 // app meanwhile (`hide`, then `show`) and tells the app only the outcome: whether the platform
 // granted the reward.
+// @ts-check
 
 import { BridgeError, registerMethod } from "./bridge.js";
 

@@ -3,6 +3,7 @@
 //
 // An app sees only its own series: a drama app cannot read, nor sell, another producer's episodes.
 // Results use the SDK's camelCase names (minis-sdk.d.ts), not the platform's snake_case.
+// @ts-check
 
 import { ApiError } from "./api.js";
 import { BridgeError, registerMethod } from "./bridge.js";

@@ -1,4 +1,5 @@
 // Bridge methods for who is playing: minis.login() (silent) and minis.getUserProfile() (asks).
+// @ts-check
 
 import { BridgeError, registerMethod } from "./bridge.js";
 import { ConsentSheet } from "./consent-sheet.js";

@@ -1,6 +1,7 @@
 // The bridge methods of docs/sdk-protocol.md: lifecycle, system info and cloud save.
 // Each handler gets the request's params and the app's session (launcher.js AppSession).
 // The SDK validates too, but a frame can post anything, so every parameter is checked here.
+// @ts-check
 
 import { BridgeError, registerMethod } from "./bridge.js";
 

@@ -1,4 +1,5 @@
 // Bridge methods for buying with coins: products, the pay sheet, and what the person owns.
+// @ts-check
 
 import { registerMethod } from "./bridge.js";
 import { PaySheet, localTitle, payRequest } from "./pay-sheet.js";

@@ -2,6 +2,7 @@
 // exact name and picture it would get. Allow records the grant on the platform (so the app's
 // backend may read the profile too); once allowed, later calls are answered without asking
 // again, until the person revokes the app in Me.
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
@@ -15,7 +16,14 @@ function profileOut(consent) {
 }
 
 export class ConsentSheet {
-  /** @param {AppSession} session the app asking (launcher.js) */
+  /** @type {any} */
+  sheet;
+  /** @type {(profile: {displayName: string, avatarUrl: string}) => void} set by run() */
+  resolve;
+  /** @type {(error: Error) => void} set by run() */
+  reject;
+
+  /** @param {any} session the app asking (launcher.js AppSession) */
   constructor(session) {
     this.session = session;
     this.api = session.api;

@@ -1,14 +1,15 @@
 // The developer console: the signed-in developer's apps and, for the one picked, the last 30
 // days of people (active, new, returning), the retention of each day's new people, and the last
 // week's funnel by source. It reads the same reports the Open API gives a backend.
+// @ts-check
 
 import { Api, errorMessage } from "./api.js";
 import { funnelBars, lineChart, percent } from "./charts.js";
-import { el } from "./dom.js";
+import { byId, el } from "./dom.js";
 
-const config = JSON.parse(document.getElementById("minis-config").textContent);
+const config = JSON.parse(byId("minis-config").textContent);
 const api = new Api(config.csrfToken);
-const root = document.getElementById("console");
+const root = byId("console");
 
 function show(...children) {
   root.replaceChildren(...children);

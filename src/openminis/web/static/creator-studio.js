@@ -5,10 +5,11 @@
 //
 // A guest cannot be a creator: earnings must follow a person to any device, so the studio asks
 // them to sign in first.
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
-import { el } from "./dom.js";
+import { el, part } from "./dom.js";
 import { episodeCount, formatDateTime, formatUsdMicros } from "./format.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
@@ -37,7 +38,7 @@ function formError(id) {
 function showError(form, message, error) {
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
   message.textContent = error ? errorMessage(error) : "";
-  const field = error?.field && form.querySelector(`[name="${error.field}"]`);
+  const field = error?.field && part(form, `[name="${error.field}"]`);
   if (field) {
     field.setAttribute("aria-invalid", "true");
     field.focus();
@@ -45,13 +46,33 @@ function showError(form, message, error) {
 }
 
 export class CreatorStudio {
+  /** @type {HTMLElement} */
+  profileCard;
+  /** @type {HTMLElement} */
+  earningsCard;
+  /** @type {HTMLElement} */
+  composeCard;
+  /** @type {HTMLElement} */
+  postsCard;
+  /** @type {any} */
+  anchorSelect;
+  /**
+   * @param {object} options
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./account.js").Account} options.account
+   */
   constructor({ api, account }) {
     this.api = api;
     this.account = account;
+    /** @type {any} */
     this.creator = undefined; // undefined: not asked yet; null: not a creator
+    /** @type {any} */
     this.posts = null;
+    /** @type {any} */
     this.earnings = null; // {balances, conversions, next_cursor}
+    /** @type {any} */
     this.targets = null; // what a post may link to: {games, dramaApps, series, names}
+    /** @type {number | null} */
     this.pollTimer = null;
     this.uploading = null; // {progress} while a video is being sent
 
@@ -62,13 +83,14 @@ export class CreatorStudio {
 
     // Only who the person is matters here: a refreshed profile (a new display name) must not
     // redraw the forms under someone typing in them.
+    /** @type {string | null} */
     let shownFor = null;
     account.watch((user, { switched } = {}) => {
       const who = `${user.id}:${user.kind}`;
       if (who === shownFor) return;
       shownFor = who;
       if (switched) {
-        clearTimeout(this.pollTimer);
+        clearTimeout(this.pollTimer ?? undefined);
         this.creator = undefined;
         this.posts = null;
         this.earnings = null;
@@ -247,7 +269,7 @@ export class CreatorStudio {
         const more = await this.api.earnings(this.earnings.next_cursor);
         this.earnings = { ...more, conversions: [...this.earnings.conversions, ...more.conversions] };
       } catch (error) {
-        this.earningsCard.querySelector(".form-error").textContent = errorMessage(error);
+        part(this.earningsCard, ".form-error").textContent = errorMessage(error);
         return;
       }
       this.renderEarnings();
@@ -281,7 +303,7 @@ export class CreatorStudio {
       : el("p", { className: "card-note" }, "No conversions yet. When someone buys in a game or drama after your post, it shows here.");
     const more = earnings.next_cursor ? el("button", { type: "button", className: "button-secondary button-small" }, "Show more") : null;
     more?.addEventListener("click", () => this.loadMoreEarnings(more));
-    this.earningsCard.replaceChildren(...[header, balances, el("p", { className: "form-error", role: "alert" }), list, more].filter(Boolean));
+    this.earningsCard.replaceChildren(.../** @type {HTMLElement[]} */ ([header, balances, el("p", { className: "form-error", role: "alert" }), list, more].filter(Boolean)));
   }
 
   conversionItem(conversion) {
@@ -367,7 +389,7 @@ export class CreatorStudio {
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const video = file.files[0];
+      const video = /** @type {FileList} */ (file.files)[0];
       if (!video) {
         showError(form, message, { message: "Choose a video to post.", field: "video" });
         return;
@@ -376,7 +398,7 @@ export class CreatorStudio {
       whileBusy(submit, async () => {
         showError(form, message, null);
         progress.hidden = false;
-        const fill = progress.querySelector(".progress-fill");
+        const fill = part(progress, ".progress-fill");
         const onProgress = (share) => {
           const percent = Math.round(share * 100);
           progress.setAttribute("aria-valuenow", String(percent));
@@ -396,7 +418,7 @@ export class CreatorStudio {
         episodeField.hidden = true;
         progress.hidden = true;
         this.renderPosts();
-        this.postsCard.querySelector(`[data-post-id="${post.id}"]`)?.focus();
+        /** @type {HTMLElement | null} */ (this.postsCard.querySelector(`[data-post-id="${post.id}"]`))?.focus();
         this.schedulePoll();
       });
     });
@@ -462,7 +484,7 @@ export class CreatorStudio {
 
   // While a post is being converted its status is asked again, as long as the studio is on screen.
   schedulePoll() {
-    clearTimeout(this.pollTimer);
+    clearTimeout(this.pollTimer ?? undefined);
     if (!this.posts?.some((post) => post.status === "uploaded")) return;
     this.pollTimer = setTimeout(() => {
       if (this.isShown) this.loadPosts();
@@ -535,7 +557,7 @@ export class CreatorStudio {
       }
       this.posts = this.posts.filter((item) => item.id !== post.id);
       this.renderPosts();
-      this.postsCard.querySelector(".card-title").focus();
+      part(this.postsCard, ".card-title").focus();
     });
   }
 }

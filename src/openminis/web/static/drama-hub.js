@@ -1,14 +1,16 @@
 // The Dramas tab of the Minis hub: every published series as a poster card that opens the host's
 // drama player (no app to load: a producer needs no code). Drama apps that ship a player of their
 // own (packages of kind "drama") follow as ordinary app tiles.
+// @ts-check
 
 import { appTile } from "./app-tile.js";
 import { el } from "./dom.js";
+import { episodeCount } from "./format.js";
 import { icon } from "./icons.js";
 
 const genreNames = (series) => series.genres.map((genre) => genre.replace(/-/g, " "));
 
-export { episodeCount } from "./format.js";
+export { episodeCount };
 
 /** A series' poster card. `onOpen(series, event)` gets the click so the player can time from the tap. */
 export function seriesCard(series, onOpen) {

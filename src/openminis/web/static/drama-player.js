@@ -18,9 +18,10 @@
 // hub, a creator's post, a share link): unlocks in the player carry that launch, so the platform
 // credits its source. Each episode started and each one watched to its end is an analytics event
 // (episode_play, episode_complete; once each per opening), for the producer's drop-off curve.
+// @ts-check
 
 import { errorMessage } from "./api.js";
-import { el } from "./dom.js";
+import { el, part } from "./dom.js";
 import { EpisodeSheet } from "./episode-sheet.js";
 import { episodeCount, formatTime } from "./format.js";
 import { icon } from "./icons.js";
@@ -50,7 +51,8 @@ const LAUNCH_WAIT_MS = 1000;
 export function pickSource(urls) {
   const probe = document.createElement("video");
   if (!probe.canPlayType(H264) && probe.canPlayType("application/vnd.apple.mpegurl")) return urls.hls;
-  const connection = navigator.connection;
+  // The Network Information API: Chromium only, and not in TypeScript's DOM typings.
+  const connection = /** @type {any} */ (navigator).connection;
   if (connection?.saveData) return urls.mp4_480;
   const desktop = matchMedia("(pointer: fine) and (hover: hover)").matches;
   const fast = connection
@@ -65,10 +67,12 @@ class EpisodeSlide {
     this.player = player;
     this.episode = episode;
     this.number = episode.number;
+    /** @type {any} */
     this.urls = null;
     this.expiresAt = 0;
     this.issuedAt = 0;
     this.position = 0; // the last moment played: where a refresh of expired links goes on from
+    /** @type {any} */
     this.preparing = null;
 
     this.video = el("video", { className: "drama-video", playsInline: true, preload: "auto", disableRemotePlayback: true });
@@ -190,6 +194,14 @@ class EpisodeSlide {
 }
 
 export class DramaPlayer {
+  /** @type {any} */
+  watched;
+  /** @type {any} */
+  landingPosition;
+  /** @type {number | null} the seek bar's animation frame while the video plays */
+  clock;
+  /** @type {any} */
+  scrubbing;
   /**
    * @param {object} options
    * @param {HTMLElement} options.root the drama layer (#drama-layer) from index.html
@@ -212,40 +224,49 @@ export class DramaPlayer {
     this.market = market;
     this.ads = ads;
     this.onClose = onClose;
-    this.player = root.querySelector(".drama-player");
-    this.reel = root.querySelector(".drama-reel");
-    this.backdrop = root.querySelector(".drama-backdrop");
-    this.title = root.querySelector(".drama-title");
-    this.position = root.querySelector(".drama-position");
-    this.episodeTitle = root.querySelector(".drama-episode-title");
-    this.seek = root.querySelector(".drama-seek-input");
-    this.seekFill = root.querySelector(".drama-seek-fill");
-    this.timeNow = root.querySelector(".drama-time-current");
-    this.timeTotal = root.querySelector(".drama-time-total");
-    this.soundButton = root.querySelector(".drama-sound");
-    this.status = root.querySelector(".drama-status");
-    this.hint = root.querySelector(".drama-hint");
-    this.hintText = root.querySelector(".drama-hint-text");
-    this.previousButton = root.querySelector(".drama-previous");
-    this.nextButton = root.querySelector(".drama-next");
+    this.player = part(root, ".drama-player");
+    this.reel = part(root, ".drama-reel");
+    this.backdrop = part(root, ".drama-backdrop");
+    this.title = part(root, ".drama-title");
+    this.position = part(root, ".drama-position");
+    this.episodeTitle = part(root, ".drama-episode-title");
+    /** @type {HTMLInputElement} */
+    this.seek = part(root, ".drama-seek-input");
+    this.seekFill = part(root, ".drama-seek-fill");
+    this.timeNow = part(root, ".drama-time-current");
+    this.timeTotal = part(root, ".drama-time-total");
+    this.soundButton = part(root, ".drama-sound");
+    this.status = part(root, ".drama-status");
+    this.hint = part(root, ".drama-hint");
+    this.hintText = part(root, ".drama-hint-text");
+    /** @type {HTMLButtonElement} */
+    this.previousButton = part(root, ".drama-previous");
+    /** @type {HTMLButtonElement} */
+    this.nextButton = part(root, ".drama-next");
 
+    /** @type {any} */
     this.detail = null; // GET /api/dramas/{id}: the series, its episodes and their access
     this.slides = new Map(); // episode number -> EpisodeSlide
+    /** @type {any} */
     this.current = null;
     this.landing = 0; // bumped on every move, so a late answer for an old episode is dropped
     this.muted = false;
     this.userPaused = false; // the person paused: nothing resumes on its own
     this.pageHidden = false;
+    /** @type {any} */
     this.paywall = null;
     this.savedAt = 0;
     this.swiped = false;
     this.timings = []; // time to first frame per episode shown, for tests and bench/drama.py
+    /** @type {any} */
     this.timing = null;
+    /** @type {any} */
     this.returnFocus = null;
+    /** @type {any} */
     this.launch = null; // {id, appId, source, via, openedAt, recorded}: this opening, on record
 
-    root.querySelector(".drama-close").addEventListener("click", () => this.close());
-    root.querySelector(".drama-episodes").addEventListener("click", () => this.openEpisodes());
+    part(root, ".drama-close").addEventListener("click", () => this.close());
+    part(root, ".drama-episodes").addEventListener("click", () => this.openEpisodes());
     this.previousButton.addEventListener("click", (event) => this.previous("swipe", event.timeStamp));
     this.nextButton.addEventListener("click", (event) => this.next("swipe", event.timeStamp));
     this.soundButton.addEventListener("click", () => this.setMuted(!this.muted));
@@ -779,6 +800,11 @@ export class DramaPlayer {
     this.backdrop.style.backgroundImage = url ? `url(${JSON.stringify(url)})` : "";
   }
 
+  /**
+   * @param {"loading" | "failed" | null} kind null hides the status
+   * @param {string} [message]
+   * @param {(() => void) | null} [retry]
+   */
   showStatus(kind, message = "", retry = null) {
     if (!kind) {
       this.status.hidden = true;
@@ -866,6 +892,7 @@ export class DramaPlayer {
 
   // Saving where the person is ------------------------------------------------------------------
 
+  /** @param {{number?: number, positionMs?: number, keepalive?: boolean}} [where] the episode on screen and its position unless given */
   save({ number, positionMs, keepalive = false } = {}) {
     if (!this.detail || !this.current) return;
     const episodeNumber = number ?? this.current.number;
@@ -891,6 +918,7 @@ export class DramaPlayer {
   // Input: swipes, the wheel, keys --------------------------------------------------------------
 
   bindGestures() {
+    /** @type {{x: number, y: number, at: number, id: number, moved: boolean} | null} */
     let start = null;
     this.reel.addEventListener("pointerdown", (event) => {
       if (!this.current || event.button !== 0) return;
@@ -930,12 +958,13 @@ export class DramaPlayer {
     // One wheel gesture is one swipe, however many events a trackpad sends for it.
     let travel = 0;
     let spent = false;
+    /** @type {ReturnType<typeof setTimeout> | null} */
     let quiet = null;
     this.player.addEventListener(
       "wheel",
       (event) => {
         if (!this.current || event.ctrlKey) return;
-        clearTimeout(quiet);
+        clearTimeout(quiet ?? undefined);
         quiet = setTimeout(() => {
           travel = 0;
           spent = false;

@@ -1,6 +1,7 @@
 // The episode list of the drama player: every episode of the series as a numbered tile, the one
 // playing marked, the locked ones with a lock and their price. Picking one goes there (a locked
 // one then shows its paywall).
+// @ts-check
 
 import { el } from "./dom.js";
 import { icon } from "./icons.js";

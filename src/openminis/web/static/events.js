@@ -1,6 +1,7 @@
 // Analytics events from the host: exposure, click, launch, ready, session_end, and for creator
 // posts play (the video started) and complete (it was watched to its end).
 // Batched to POST /api/events: every 5 s, at 20 events, and when the page goes away.
+// @ts-check
 
 const FLUSH_INTERVAL_MS = 5000;
 const FLUSH_AT = 20;

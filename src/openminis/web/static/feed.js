@@ -2,6 +2,7 @@
 // (post-card.js), in the order the platform's ranking gives.
 // The item that stays in view for SETTLE_MS is prewarmed (a card's app, or the app a post's chip
 // opens), so tapping it opens instantly. A post's video plays while the post is in view.
+// @ts-check
 
 import { appHue, appIcon, categoryLabel, kindLabel } from "./app-tile.js";
 import { icon } from "./icons.js";
@@ -41,10 +42,13 @@ export class Feed {
     this.isCovered = isCovered;
     this.items = []; // {id, kind, card, post, appId, element} in feed order
     this.ids = new Set(); // a shared post shown first must not come again with its page
+    /** @type {any} */
     this.cursor = null;
     this.hasMore = true;
     this.loading = false;
+    /** @type {any} */
     this.current = null;
+    /** @type {number | null} */
     this.settleTimer = null;
     this.active = true;
     this.muted = true; // posts start muted: browsers allow only muted autoplay
@@ -71,7 +75,10 @@ export class Feed {
     next.element.focus();
   }
 
-  /** Shows `first` (a FeedItem: a shared post, with the link's `share` code) first, then the ranked feed after it. */
+  /**
+   * Shows `first` (a FeedItem: a shared post, with the link's `share` code) first, then the ranked feed after it.
+   * @param {{first?: Record<string, any> | null}} [options]
+   */
   start({ first = null } = {}) {
     if (first) this.append(first);
     return this.loadMore();
@@ -151,7 +158,7 @@ export class Feed {
     article.dataset.appId = card.app_id;
     article.dataset.itemId = itemId;
     article.tabIndex = -1; // focusable by Page Down/Up, not a Tab stop of its own
-    article.style.setProperty("--hue", appHue(card.app_id));
+    article.style.setProperty("--hue", String(appHue(card.app_id)));
     article.setAttribute("aria-posinset", String(index + 1));
     const titleId = `feed-title-${index}`;
     article.setAttribute("aria-labelledby", titleId);
@@ -271,7 +278,7 @@ export class Feed {
   }
 
   scheduleSettle() {
-    clearTimeout(this.settleTimer);
+    clearTimeout(this.settleTimer ?? undefined);
     if (!this.active || !this.current) return;
     this.settleTimer = setTimeout(() => this.settle(), SETTLE_MS);
   }
@@ -298,7 +305,7 @@ export class Feed {
   setActive(active) {
     this.active = active;
     if (active) this.scheduleSettle();
-    else clearTimeout(this.settleTimer);
+    else clearTimeout(this.settleTimer ?? undefined);
     this.updatePlayback();
   }
 }

@@ -1,7 +1,9 @@
 // The Minis hub: Recently played, then Games and Dramas as tabs over a grid of tiles.
 // The Dramas tab lists series (drama-hub.js), which open in the host's drama player.
+// @ts-check
 
 import { appTile } from "./app-tile.js";
+import { part } from "./dom.js";
 
 export class Hub {
   /**
@@ -17,13 +19,15 @@ export class Hub {
     this.dramas = dramas;
     this.exposure = exposure;
     this.onLaunch = onLaunch;
-    this.recents = root.querySelector("#recents");
-    this.recentsList = root.querySelector("#recents-list");
-    this.grid = root.querySelector("#hub-grid");
-    this.panel = root.querySelector("#hub-panel");
-    this.tabs = [...root.querySelectorAll("[role=tab]")];
+    this.recents = part(root, "#recents");
+    this.recentsList = part(root, "#recents-list");
+    this.grid = part(root, "#hub-grid");
+    this.panel = part(root, "#hub-panel");
+    this.tabs = /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[role=tab]")]);
     this.kind = "game";
+    /** @type {any} */
     this.loadedKind = null;
+    /** @type {any} */
     this.requestedKind = null;
 
     for (const tab of this.tabs) {

@@ -1,4 +1,5 @@
 // The host's icons, inline SVG drawn with currentColor (24x24 grid, 2px strokes).
+// @ts-check
 
 const PATHS = {
   play: '<path d="M8 5.5v13a1 1 0 0 0 1.5.86l10.5-6.5a1 1 0 0 0 0-1.72L9.5 4.64A1 1 0 0 0 8 5.5z" fill="currentColor" stroke="none"/>',
@@ -36,15 +37,20 @@ const COIN =
 export function coinIcon() {
   const template = document.createElement("template");
   template.innerHTML = COIN;
-  return template.content.firstElementChild;
+  return /** @type {SVGSVGElement} */ (template.content.firstElementChild);
 }
 
 /** A decorative icon; give the control around it an accessible name. */
+/**
+ * @param {keyof typeof PATHS} name
+ * @param {string} [className]
+ * @returns {SVGSVGElement}
+ */
 export function icon(name, className = "icon") {
   const template = document.createElement("template");
   template.innerHTML =
     `<svg class="${className}" viewBox="0 0 24 24" width="24" height="24" fill="none" ` +
     `stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" ` +
     `aria-hidden="true" focusable="false">${PATHS[name]}</svg>`;
-  return template.content.firstElementChild;
+  return /** @type {SVGSVGElement} */ (template.content.firstElementChild);
 }

@@ -6,6 +6,7 @@
 // inert and below the host page (the app layer sits under the host until an app opens).
 // Chromium keeps running requestAnimationFrame in such a frame; it stops it for frames that
 // are off screen or clipped away, so a prewarmed app must stay geometrically on screen.
+// @ts-check
 
 import { Bridge, BridgeError } from "./bridge.js";
 import "./bridge-methods.js";
@@ -14,6 +15,7 @@ import "./bridge-payments.js";
 import "./bridge-drama.js";
 import "./bridge-ads.js";
 import { appIcon } from "./app-tile.js";
+import { part } from "./dom.js";
 
 const MAX_PREWARMED = 2;
 // After `hide` the app keeps its frame this long, so the message arrives and a save in its
@@ -65,19 +67,28 @@ class AppSession {
     this.launchId = mintLaunchId();
     this.prewarmed = prewarmed;
     this.source = source;
+    /** @type {Record<string, any>} */
     this.via = via; // {post_id, creator_id} or {share}: more about the source
     this.visible = !prewarmed;
     this.sdkVersion = "";
+    /** @type {any} */
     this.launchInfo = null; // answered to the first init, and to any later one
+    /** @type {any} */
     this.answeringInit = null;
+    /** @type {any} */
     this.initData = null; // the platform's signed launch data, once the tap's launch is recorded
     this.progress = 0;
+    /** @type {any} */
     this.tapAt = null;
+    /** @type {any} */
     this.openedAt = null;
+    /** @type {any} */
     this.recorded = null; // the POST /api/launches of the tap
     this.launchRecorded = false; // the platform has it: purchases may name it
+    /** @type {any} */
     this.readyAt = null; // when the app called ready, in the background or not
     this.covered = false; // an ad plays above the app: it stays hidden until the ad closes
+    /** @type {any} */
     this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
 
     const hostOrigin = encodeURIComponent(launcher.config.hostOrigin);
@@ -304,11 +315,11 @@ class AppSession {
 class LoadingView {
   constructor(root) {
     this.root = root;
-    this.icon = root.querySelector(".app-loading-icon");
-    this.name = root.querySelector(".app-loading-name");
-    this.status = root.querySelector(".app-loading-status");
-    this.bar = root.querySelector("[role=progressbar]");
-    this.fill = root.querySelector(".progress-fill");
+    this.icon = part(root, ".app-loading-icon");
+    this.name = part(root, ".app-loading-name");
+    this.status = part(root, ".app-loading-status");
+    this.bar = part(root, "[role=progressbar]");
+    this.fill = part(root, ".progress-fill");
   }
 
   present(card, percent) {
@@ -359,7 +370,7 @@ export class Launcher {
    * @param {HTMLElement} options.layer the app layer (#app-layer) from index.html
    * @param {HTMLElement} options.shell the host page under it, made inert while an app is open
    * @param {boolean} options.prewarm
-   * @param {() => void} options.onClose
+   * @param {(session: AppSession) => void} [options.onClose] after an app closed
    * @param {import("./sheets.js").Sheets} options.sheets
    * @param {import("./wallet.js").Wallet} options.wallet
    * @param {import("./account.js").Account} options.account
@@ -377,12 +388,14 @@ export class Launcher {
     this.shell = shell;
     this.prewarmEnabled = prewarm;
     this.onClose = onClose;
-    this.frames = layer.querySelector(".app-frames");
-    this.safeAreaProbe = layer.querySelector(".safe-area-probe");
-    this.loading = new LoadingView(layer.querySelector(".app-loading"));
-    this.closeButton = layer.querySelector(".capsule-close");
+    this.frames = part(layer, ".app-frames");
+    this.safeAreaProbe = part(layer, ".safe-area-probe");
+    this.loading = new LoadingView(part(layer, ".app-loading"));
+    this.closeButton = part(layer, ".capsule-close");
     this.sessions = new Map(); // app id -> AppSession; prewarmed ones in LRU order, oldest first
+    /** @type {any} */
     this.active = null;
+    /** @type {any} */
     this.returnFocus = null; // the control that opened the app gets focus back on close
     this.launches = [];
 

@@ -1,5 +1,6 @@
 // The host app's entry: reads the server's config, builds the screens, routes between them.
 // A share link (/s/{code}) serves the same page with `config.share`: its target opens at once.
+// @ts-check
 
 import { Account } from "./account.js";
 import { AdPlayer } from "./ad-player.js";
@@ -8,6 +9,7 @@ import { bridgeCounters } from "./bridge.js";
 import { CreatorStudio } from "./creator-studio.js";
 import { DramaShelf } from "./drama-hub.js";
 import { DramaPlayer } from "./drama-player.js";
+import { byId } from "./dom.js";
 import { EventQueue, ExposureTracker } from "./events.js";
 import { Feed } from "./feed.js";
 import { Hub } from "./hub.js";
@@ -20,7 +22,7 @@ import { ShareSheet } from "./share-sheet.js";
 import { Sheets } from "./sheets.js";
 import { Wallet } from "./wallet.js";
 
-const config = JSON.parse(document.getElementById("minis-config").textContent);
+const config = JSON.parse(byId("minis-config").textContent);
 // ?prewarm=0 turns prewarming off, so a benchmark can measure cold launches.
 const prewarm = new URLSearchParams(location.search).get("prewarm") !== "0";
 
@@ -30,14 +32,14 @@ const exposure = new ExposureTracker(events);
 const account = new Account(api, config.user);
 const wallet = new Wallet(api);
 const market = config.market || "US";
-const shell = document.getElementById("shell");
-const appLayer = document.getElementById("app-layer");
-const dramaLayer = document.getElementById("drama-layer");
-const ads = new AdPlayer({ root: document.getElementById("ad-layer"), api, inertRoots: [shell, appLayer, dramaLayer] });
+const shell = byId("shell");
+const appLayer = byId("app-layer");
+const dramaLayer = byId("drama-layer");
+const ads = new AdPlayer({ root: byId("ad-layer"), api, inertRoots: [shell, appLayer, dramaLayer] });
 const sheets = new Sheets({
-  layer: document.getElementById("sheet-layer"),
+  layer: byId("sheet-layer"),
   inertRoots: [shell, appLayer, dramaLayer],
-  toast: document.getElementById("toast"),
+  toast: byId("toast"),
 });
 
 const dramaPlayer = new DramaPlayer({
@@ -81,8 +83,11 @@ const host = {
   launches: launcher.launches,
   bridge: bridgeCounters,
   prewarm,
+  /** @type {string | null} */
   settledAppId: null,
+  /** @type {string | null} */
   settledItemId: null,
+  /** @type {string | null} */
   shared: null, // what a share link opened: "launched", "opened", "shown" or "missing"
   get prewarmed() {
     return launcher.prewarmedAppIds();
@@ -103,10 +108,10 @@ const host = {
     return dramaPlayer.state();
   },
 };
-window.__minisHost = host;
+/** @type {any} */ (window).__minisHost = host;
 
 const feed = new Feed({
-  root: document.getElementById("feed"),
+  root: byId("feed"),
   api,
   events,
   exposure,
@@ -121,7 +126,7 @@ const feed = new Feed({
   isCovered: () => launcher.active !== null || dramaPlayer.isOpen,
 });
 
-const minisView = document.getElementById("minis-view");
+const minisView = byId("minis-view");
 const dramas = new DramaShelf({
   api,
   exposure,
@@ -130,10 +135,10 @@ const dramas = new DramaShelf({
 });
 const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch, dramas });
 const search = new Search({
-  input: document.getElementById("search-input"),
-  results: document.getElementById("search-results"),
-  status: document.getElementById("search-status"),
-  browse: document.getElementById("hub-browse"),
+  input: byId("search-input"),
+  results: byId("search-results"),
+  status: byId("search-status"),
+  browse: byId("hub-browse"),
   api,
   exposure,
   onLaunch: launch,
@@ -141,11 +146,11 @@ const search = new Search({
 
 const studio = new CreatorStudio({ api, account });
 const myData = new MyData({ api });
-const me = new MeScreen({ root: document.getElementById("me-view"), api, account, wallet, sheets, market, sections: [studio.root, myData.root], onShow: () => studio.show() });
+const me = new MeScreen({ root: byId("me-view"), api, account, wallet, sheets, market, sections: [studio.root, myData.root], onShow: () => studio.show() });
 
 account.watch((user, { switched } = {}) => {
   for (const element of document.querySelectorAll("[data-user-name]")) element.textContent = user.display_name;
-  for (const chip of document.querySelectorAll(".user-chip")) {
+  for (const chip of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".user-chip"))) {
     chip.title = user.kind === "full" ? `Signed in as ${user.email}` : "You are playing as a guest";
   }
   if (switched) {
@@ -157,8 +162,8 @@ account.watch((user, { switched } = {}) => {
 wallet.bindChips(document.querySelectorAll("[data-coin-balance]"));
 wallet.refresh().catch((error) => console.error("openminis: balance not loaded", error));
 
-for (const element of document.querySelectorAll("[data-icon]")) {
-  element.prepend(icon(element.dataset.icon));
+for (const element of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-icon]"))) {
+  element.prepend(icon(/** @type {any} */ (element.dataset.icon)));
 }
 
 // Routes live in the hash, so ?prewarm=0 and other query flags survive navigation.
@@ -170,10 +175,10 @@ function route() {
 
 function showRoute() {
   const name = route();
-  document.getElementById("feed-view").hidden = name !== "feed";
+  byId("feed-view").hidden = name !== "feed";
   minisView.hidden = name !== "minis";
   me.root.hidden = name !== "me";
-  for (const link of document.querySelectorAll(".bottom-nav a")) {
+  for (const link of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".bottom-nav a"))) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

@@ -1,10 +1,11 @@
 // The Me screen: the person's profile (name, picture), their coins, their account (sign up,
 // sign in, sign-in link, sign out), what else the host adds (the creator studio), their drama
 // passes (each cancellable) and the apps they let in, each revocable.
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
-import { el } from "./dom.js";
+import { el, part } from "./dom.js";
 import { formatDate } from "./format.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
@@ -17,7 +18,7 @@ const LOG_MAILBOX = " In development there is no mail server: it is printed in t
 function showError(form, message, error) {
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
   message.textContent = error ? errorMessage(error) : "";
-  const field = error?.field && form.querySelector(`[name="${error.field}"]`);
+  const field = error?.field && part(form, `[name="${error.field}"]`);
   if (field) {
     field.setAttribute("aria-invalid", "true");
     field.focus();
@@ -53,12 +54,15 @@ export class MeScreen {
     this.sheets = sheets;
     this.market = market;
     this.onShow = onShow;
-    this.content = root.querySelector("#me-content");
+    this.content = part(root, "#me-content");
     this.editing = false;
     this.mode = "register"; // the guest's account form: "register" or "sign-in"
     this.notice = ""; // what the account card says after an action (a link was sent)
+    /** @type {any} */
     this.apps = null; // app id -> card, for the names and icons of "Apps with access"
+    /** @type {any} */
     this.grants = null;
+    /** @type {any} */
     this.subscriptions = null; // the person's drama passes, once loaded
 
     this.profile = el("section", { className: "card profile", "aria-label": "Profile" });
@@ -68,6 +72,7 @@ export class MeScreen {
     this.access = el("section", { className: "access", "aria-labelledby": "access-title" });
     this.content.replaceChildren(this.profile, this.coins, this.accountCard, ...sections, this.passes, this.access);
 
+    /** @type {any} */
     this.accountShown = null; // who the account card was drawn for
     account.watch((user, { switched } = {}) => {
       if (switched) [this.grants, this.subscriptions] = [null, null]; // the previous person's are not this one's
@@ -108,7 +113,7 @@ export class MeScreen {
       edit.addEventListener("click", () => {
         this.editing = true;
         this.renderProfile();
-        this.profile.querySelector("input").select();
+        /** @type {HTMLInputElement} */ (part(this.profile, "input")).select();
       });
       this.profile.replaceChildren(
         avatar,
@@ -140,7 +145,7 @@ export class MeScreen {
     const stopEditing = () => {
       this.editing = false;
       this.renderProfile();
-      this.profile.querySelector(".icon-button").focus();
+      part(this.profile, ".icon-button").focus();
     };
     cancel.addEventListener("click", stopEditing);
     form.addEventListener("keydown", (event) => {
@@ -152,7 +157,7 @@ export class MeScreen {
         try {
           this.editing = false; // the account's change renders the name back in place
           await this.account.rename(input.value);
-          this.profile.querySelector(".icon-button")?.focus();
+          /** @type {HTMLElement | null} */ (this.profile.querySelector(".icon-button"))?.focus();
         } catch (error) {
           this.editing = true;
           showError(form, message, error);
@@ -219,7 +224,7 @@ export class MeScreen {
         message,
         signOut,
       ];
-      this.accountCard.replaceChildren(...parts.filter(Boolean));
+      this.accountCard.replaceChildren(.../** @type {HTMLElement[]} */ (parts.filter(Boolean)));
       return;
     }
     this.accountCard.replaceChildren(title, ...this.guestForms());
@@ -239,7 +244,7 @@ export class MeScreen {
             this.mode = mode;
             this.notice = "";
             this.renderAccount();
-            this.accountCard.querySelector(`.segment[aria-pressed="true"]`).focus();
+            part(this.accountCard, `.segment[aria-pressed="true"]`).focus();
           },
         },
         label
@@ -287,7 +292,7 @@ export class MeScreen {
             const { email: sentTo, delivery } = await this.account.register(email.value, password.value);
             this.notice = `We sent a 6-digit code to ${sentTo}. It works for 15 minutes.` + (delivery === "log" ? LOG_MAILBOX : "");
             this.renderAccount();
-            this.accountCard.querySelector("#account-code")?.focus();
+            /** @type {HTMLElement | null} */ (this.accountCard.querySelector("#account-code"))?.focus();
           } else await this.account.signIn(email.value, password.value);
         } catch (error) {
           showError(form, message, error);
@@ -419,6 +424,7 @@ export class MeScreen {
     const state = { active: `Renews on ${ends}`, cancelled: `Cancelled · watch until ${ends}`, lapsed: `Ended on ${ends}` }[item.status] || item.status;
     const detail = `${coinsLabel(item.price)} every ${item.period_days} days · ${state}`;
     const message = el("p", { className: "form-error", role: "alert" });
+    /** @type {HTMLElement[]} */
     const children = [
       el("div", { className: "access-text" }, el("p", { className: "access-name" }, item.title), el("p", { className: "access-detail" }, detail), message),
     ];
@@ -430,7 +436,7 @@ export class MeScreen {
             const cancelled = await this.api.cancelSubscription(item.id);
             this.subscriptions = this.subscriptions.map((each) => (each === item ? { ...item, ...cancelled } : each));
             this.renderPasses();
-            this.passes.querySelector(".section-title").focus(); // the button is gone: keep focus nearby
+            part(this.passes, ".section-title").focus(); // the button is gone: keep focus nearby
           } catch (error) {
             message.textContent = errorMessage(error);
           }
@@ -473,7 +479,7 @@ export class MeScreen {
           await this.api.revokeAuthorization(grant.app_id);
           this.grants = this.grants.filter((item) => item !== grant);
           this.renderAccess();
-          this.access.querySelector(".section-title").focus(); // the button is gone: keep focus nearby
+          part(this.access, ".section-title").focus(); // the button is gone: keep focus nearby
         } catch (error) {
           message.textContent = errorMessage(error);
         }

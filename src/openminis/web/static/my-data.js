@@ -3,6 +3,7 @@
 // cannot be undone. Their coins, purchases and unlocks stay on the books under an id that names
 // nobody; everything that says who they were goes, the apps that knew them are told, and this
 // browser is signed out (the page reloads as a new guest).
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { el } from "./dom.js";

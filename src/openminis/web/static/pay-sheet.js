@@ -8,6 +8,7 @@
 // The confirm carries the amount the sheet showed. If the developer changed the price while the
 // sheet was open, the platform answers PRICE_CHANGED with the new price and charges nothing; the
 // sheet then shows the new price, and only a new tap on it pays.
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
@@ -27,7 +28,11 @@ function mintKey() {
   return "pay-" + Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** `{productId, quantity, payload}` or `{orderId}`, checked: a frame can post anything. */
+/**
+ * `{productId, quantity, payload}` or `{orderId}`, checked: a frame can post anything.
+ * @param {Record<string, any>} params
+ * @returns {{orderId: string, productId?: undefined} | {productId: string, quantity: number, payload: string, orderId?: undefined}}
+ */
 export function payRequest(params) {
   if (params.orderId !== undefined) {
     if (typeof params.orderId !== "string" || !ORDER_ID.test(params.orderId) || params.productId !== undefined) {
@@ -48,12 +53,18 @@ export function payRequest(params) {
   return { productId, quantity, payload };
 }
 
-/** A product's title in the host's language: exact locale, its language, English, or the first. */
+/**
+ * A product's title in the host's language: exact locale, its language, English, or the first.
+ * @param {Record<string, string> | null | undefined} titles
+ * @param {string} [locale]
+ * @returns {string}
+ */
 export function localTitle(titles, locale = navigator.language) {
   const entries = Object.entries(titles || {});
   if (entries.length === 0) return "";
   const wanted = locale.toLowerCase();
   const language = wanted.split("-")[0];
+  /** @param {(key: string) => boolean} test */
   const find = (test) => entries.find(([key]) => test(key.toLowerCase()))?.[1];
   return (
     find((key) => key === wanted) ??
@@ -72,7 +83,22 @@ function refusal(error) {
 }
 
 export class PaySheet {
-  /** @param {AppSession} session the app asking (launcher.js) */
+  /** @type {any} */
+  sheet;
+  /** @type {(result: {orderId: string, productId: string, quantity: number, status: "paid"}) => void} set by run() */
+  resolve;
+  /** @type {(error: Error) => void} set by run() */
+  reject;
+  /**
+   * What the sheet shows, once the product or the order is known; its amount is the price confirmed.
+   * @type {{productId: string, title: string, quantity: number, amount: number}}
+   */
+  item;
+
+  /**
+   * @param {any} session the app asking (launcher.js AppSession)
+   * @param {ReturnType<typeof payRequest>} request
+   */
   constructor(session, request) {
     this.session = session;
     this.request = request;
@@ -83,6 +109,7 @@ export class PaySheet {
     this.market = config.market || "US";
     this.idempotencyKey = mintKey();
     // Why the platform last refused, reported if the person then closes the sheet.
+    /** @type {any} */
     this.refused = null;
     this.notice = "";
   }
@@ -129,7 +156,7 @@ export class PaySheet {
       };
       return;
     }
-    const { productId, quantity } = this.request;
+    const { productId, quantity } = /** @type {{productId: string, quantity: number}} */ (this.request);
     const [{ items }, owned] = await Promise.all([this.api.products(appId), this.api.purchases(appId), balance]);
     const product = items.find((item) => item.id === productId);
     if (!product) throw new BridgeError("NOT_FOUND", `${appId} sells no product ${productId}`);

@@ -9,6 +9,7 @@
 // "Watch an ad" plays a rewarded ad of the series' ad unit in the host's ad player: the sheet
 // steps aside while it plays, and the platform unlocks the episode for that ad only if it says
 // the ad earned its reward.
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
@@ -37,14 +38,28 @@ export function adMessage(error) {
 }
 
 export class PaywallSheet {
+  /** @type {any} */
+  sheet;
+  /** @type {any} */
+  buttons;
+  /** @type {(result: {number: number, access: string}) => void} set by run() */
+  resolve;
+  /** @type {(error: Error) => void} set by run() */
+  reject;
+
   /**
-   * @param {object} series the viewer's series (GET /api/dramas/{id}): prices, passes, episodes
-   * @param {object} episode the locked episode
-   * @param {string[]} methods the ways in to offer; the bridge's coins-only unlock passes ["coins"]
-   * @param {object|null} app the card of the app asking, shown when a drama app opened the sheet
-   * @param {object|null} ads the host's ad player (ad-player.js); null until ads exist
-   * @param {*} owner who the sheet belongs to: closing the owner dismisses it (sheets.js)
-   * @param {string|null} launchId the launch the person watches in (the drama player's, or the
+   * @param {object} options
+   * @param {import("./sheets.js").Sheets} options.sheets
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./wallet.js").Wallet} options.wallet
+   * @param {string} options.market
+   * @param {any} options.series the viewer's series (GET /api/dramas/{id}): prices, passes, episodes
+   * @param {any} options.episode the locked episode
+   * @param {string[]} [options.methods] the ways in to offer; the bridge's coins-only unlock passes ["coins"]
+   * @param {any} [options.app] the card of the app asking, shown when a drama app opened the sheet
+   * @param {import("./ad-player.js").AdPlayer | null} [options.ads] the host's ad player (ad-player.js); null until ads exist
+   * @param {any} [options.owner] who the sheet belongs to: closing the owner dismisses it (sheets.js)
+   * @param {string | null} [options.launchId] the launch the person watches in (the drama player's, or the
    *   drama app's): an unlock carries it, so the platform credits where the person came from
    */
   constructor({ sheets, api, wallet, market, series, episode, methods = UNLOCK_METHODS, app = null, ads = null, owner = null, launchId = null }) {
@@ -63,6 +78,7 @@ export class PaywallSheet {
     this.notice = "";
     this.error = "";
     // Why the platform last refused, reported if the person then closes the sheet.
+    /** @type {any} */
     this.refused = null;
   }
 
@@ -207,6 +223,10 @@ export class PaywallSheet {
   }
 
   /** One way in: a row with its icon, what it gives and its price. */
+  /**
+   * @param {{method: string, glyph: Element, label: string, note: string, price: number | null, name: string,
+   *   primary?: boolean, action: () => Promise<unknown>, reprice?: ((amount: number) => void) | null, dataset?: Record<string, string>}} option
+   */
   option({ method, glyph, label, note, price, name, primary = false, action, reprice = null, dataset = {} }) {
     const button = el(
       "button",
@@ -256,14 +276,14 @@ export class PaywallSheet {
   async unlockWithAd() {
     let decision;
     try {
-      decision = await this.ads.load({ appId: this.series.app_id, unitId: this.adUnit, launchId: this.launchId, format: "rewarded" });
+      decision = await /** @type {import("./ad-player.js").AdPlayer} */ (this.ads).load({ appId: this.series.app_id, unitId: this.adUnit, launchId: this.launchId, format: "rewarded" });
     } catch (error) {
       throw new BridgeError(error.code, adMessage(error));
     }
     this.stepAside();
     let outcome;
     try {
-      outcome = await this.ads.play(decision);
+      outcome = await /** @type {import("./ad-player.js").AdPlayer} */ (this.ads).play(decision);
     } catch (error) {
       this.comeBack(adMessage(error));
       return;
@@ -304,6 +324,12 @@ export class PaywallSheet {
    * since the sheet was drawn comes back as PRICE_CHANGED, nothing charged: `reprice` puts the new
    * price on the option and the sheet is drawn again for a new confirmation.
    */
+  /**
+   * @param {HTMLButtonElement} button
+   * @param {number | null} price
+   * @param {() => Promise<unknown>} action
+   * @param {((amount: number) => void) | null} [reprice]
+   */
   async attempt(button, price, action, reprice = null) {
     if (this.busy) return;
     if (price !== null && price > this.balance) {
@@ -323,7 +349,7 @@ export class PaywallSheet {
       if (failure.code === "PRICE_CHANGED" && failure.price && reprice) {
         this.refused = "PRICE_CHANGED";
         reprice(failure.price.amount);
-        this.notice = `The price changed from ${coinsLabel(price)} to ${coinsLabel(failure.price.amount)}. Nothing was charged: tap again to pay the new price.`;
+        this.notice = `The price changed from ${coinsLabel(/** @type {number} */ (price))} to ${coinsLabel(failure.price.amount)}. Nothing was charged: tap again to pay the new price.`;
         await this.wallet.refresh().catch(() => {});
       } else if (failure.code === "INSUFFICIENT_FUNDS") {
         // The balance changed under the open sheet: show the new one, and the top-up with it.

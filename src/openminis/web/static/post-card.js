@@ -5,6 +5,7 @@
 // it leaves; a tap on the picture, or the labelled sound button, turns the sound on, for this
 // post and the ones after it. Only posts near the one in view hold a video source: a browser
 // runs out of media players long before a person runs out of feed.
+// @ts-check
 
 import { appIcon } from "./app-tile.js";
 import { el } from "./dom.js";
@@ -19,11 +20,15 @@ export function anchorVerb(anchor) {
 }
 
 export class PostCard {
+  /** @type {HTMLVideoElement} */
+  video;
+  /** @type {HTMLButtonElement} */
+  soundButton;
   /**
-   * @param {object} post a PostOut from the feed
+   * @param {any} post a PostOut from the feed
    * @param {number} index its place in the feed, for aria-posinset and element ids
-   * @param {object} feed the feed: `muted`, `setMuted(muted)`, `events`, `openAnchor(post, event)`, `share(post)`
-   * @param {string|null} shareCode the share link this post was opened from, if it was: its chip
+   * @param {import("./feed.js").Feed} feed the feed: `muted`, `setMuted(muted)`, `events`, `openAnchor(post, event)`, `share(post)`
+   * @param {string|null} [shareCode] the share link this post was opened from, if it was: its chip
    *   launches then come from the link (the sharer), and the post's creator is credited through it
    */
   constructor(post, index, feed, shareCode = null) {
@@ -117,7 +122,7 @@ export class PostCard {
     // A tap on the picture is for the sound; the controls over it keep their own clicks. The
     // event's path, not target.closest(): the sound button redraws its content as it is clicked.
     article.addEventListener("click", (event) => {
-      if (event.composedPath().some((node) => node.matches?.("button, a"))) return;
+      if (event.composedPath().some((node) => /** @type {Element} */ (node).matches?.("button, a"))) return;
       this.feed.setMuted(!this.feed.muted);
     });
     this.renderSound();

@@ -1,5 +1,6 @@
 // Search inside the Minis hub: results as you type, debounced; a stale answer never
 // replaces a newer one (each new query aborts the request before it).
+// @ts-check
 
 import { appTile } from "./app-tile.js";
 
@@ -14,18 +15,20 @@ export class Search {
     this.api = api;
     this.exposure = exposure;
     this.onLaunch = onLaunch;
+    /** @type {number | null} */
     this.timer = null;
+    /** @type {any} */
     this.controller = null;
     input.addEventListener("input", () => this.schedule());
     input.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      clearTimeout(this.timer);
+      clearTimeout(this.timer ?? undefined);
       this.run();
     });
   }
 
   schedule() {
-    clearTimeout(this.timer);
+    clearTimeout(this.timer ?? undefined);
     this.timer = setTimeout(() => this.run(), DEBOUNCE_MS);
   }
 

@@ -2,14 +2,20 @@
 // and the host shows it in a sheet to copy (or hand to the system's share menu where there is
 // one). Whoever opens the link lands on the target directly, and the launch it leads to is
 // credited to the link.
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
 
 export class ShareSheet {
+  /** @type {any} */
+  sheet;
   /**
-   * @param {object} target what POST /api/share takes: `{kind, app_id?, series_id?, episode?, post_id?}`
-   * @param {string} title what is shared, in words ("@maya’s post")
+   * @param {object} options
+   * @param {import("./sheets.js").Sheets} options.sheets
+   * @param {import("./api.js").Api} options.api
+   * @param {Record<string, any>} options.target what POST /api/share takes: `{kind, app_id?, series_id?, episode?, post_id?}`
+   * @param {string} options.title what is shared, in words ("@maya’s post")
    */
   constructor({ sheets, api, target, title }) {
     this.sheets = sheets;

@@ -9,7 +9,9 @@
 //
 // A sheet is made of steps (the pay step, then pack choice, then the card form...): each step
 // replaces the sheet's title and body and says where Back goes.
+// @ts-check
 
+import { part } from "./dom.js";
 import { icon } from "./icons.js";
 
 // Confirm buttons wake up this long after their step appears: a tap or a key press meant for
@@ -18,23 +20,30 @@ const ARM_DELAY_MS = 500;
 const TOAST_MS = 2600;
 
 export class Sheets {
+  /** @type {any} */
+  returnFocus;
+  /** @type {any} */
+  covered;
   /**
-   * @param {HTMLElement} layer the sheet layer (#sheet-layer) from index.html
-   * @param {HTMLElement[]} inertRoots everything a sheet covers: made inert while one is open
-   * @param {HTMLElement} toast the polite live region (#toast) for short confirmations
+   * @param {object} options
+   * @param {HTMLElement} options.layer the sheet layer (#sheet-layer) from index.html
+   * @param {HTMLElement[]} options.inertRoots everything a sheet covers: made inert while one is open
+   * @param {HTMLElement} options.toast the polite live region (#toast) for short confirmations
    */
   constructor({ layer, inertRoots, toast }) {
     this.layer = layer;
     this.inertRoots = inertRoots;
     this.toastElement = toast;
-    this.panel = layer.querySelector(".sheet");
-    this.title = layer.querySelector(".sheet-title");
-    this.body = layer.querySelector(".sheet-body");
-    this.backButton = layer.querySelector(".sheet-back");
-    this.closeButton = layer.querySelector(".sheet-close");
+    this.panel = part(layer, ".sheet");
+    this.title = part(layer, ".sheet-title");
+    this.body = part(layer, ".sheet-body");
+    this.backButton = part(layer, ".sheet-back");
+    this.closeButton = part(layer, ".sheet-close");
     this.backButton.prepend(icon("back"));
     this.closeButton.prepend(icon("close"));
+    /** @type {any} */
     this.current = null;
+    /** @type {number | null} */
     this.toastTimer = null;
 
     this.closeButton.addEventListener("click", () => this.current?.dismiss());
@@ -42,11 +51,12 @@ export class Sheets {
     // On the document, not the sheet: Escape works wherever focus happens to be.
     document.addEventListener("keydown", (event) => this.onKey(event), true);
     // A tap on the backdrop does nothing, and does not take focus out of the sheet either.
-    layer.querySelector(".sheet-backdrop").addEventListener("mousedown", (event) => event.preventDefault());
+    part(layer, ".sheet-backdrop").addEventListener("mousedown", (event) => event.preventDefault());
 
     // Inert stops an app's frame from getting clicks and keys, but not from calling focus() on
     // itself; focus parked there would swallow the person's Escape and Tab too. Whenever focus
     // leaves the sheet (into a frame: the window blurs), it is taken back.
+    /** @type {any} */
     this.lastFocus = null;
     this.panel.addEventListener("focusin", (event) => {
       this.lastFocus = event.target;
@@ -83,7 +93,7 @@ export class Sheets {
 
   /** A short confirmation over whatever is on screen ("Paid 300 coins"). */
   notify(message) {
-    clearTimeout(this.toastTimer);
+    clearTimeout(this.toastTimer ?? undefined);
     this.toastElement.textContent = message;
     this.toastElement.classList.add("is-shown");
     this.toastTimer = setTimeout(() => this.toastElement.classList.remove("is-shown"), TOAST_MS);
@@ -133,12 +143,11 @@ export class Sheets {
 
   // Inert covers the page, but Tab could still leave for the browser's own UI: wrap instead.
   trapTab(event) {
-    const focusable = [...this.panel.querySelectorAll("button, input, select, textarea, a[href], [tabindex]")].filter(
-      (element) => !element.disabled && element.tabIndex >= 0 && element.getClientRects().length > 0
-    );
+    const candidates = /** @type {(HTMLElement & {disabled?: boolean})[]} */ ([...this.panel.querySelectorAll("button, input, select, textarea, a[href], [tabindex]")]);
+    const focusable = candidates.filter((element) => !element.disabled && element.tabIndex >= 0 && element.getClientRects().length > 0);
     if (focusable.length === 0) return;
     const first = focusable[0];
-    const last = focusable.at(-1);
+    const last = focusable[focusable.length - 1];
     const inside = this.panel.contains(document.activeElement);
     if (event.shiftKey && (document.activeElement === first || !inside)) {
       event.preventDefault();

@@ -1,21 +1,25 @@
 // The page a sign-in link opens: nothing happens until the person presses the button, which posts
 // the link's token with the session's CSRF token (identity/api.py, POST /api/account/link/confirm).
+// @ts-check
 
 import { Api, errorMessage } from "./api.js";
+import { byId, part } from "./dom.js";
 
-const config = JSON.parse(document.getElementById("minis-config").textContent);
-const form = document.getElementById("link-form");
+const config = JSON.parse(byId("minis-config").textContent);
+/** @type {HTMLFormElement | null} */
+const form = byId("link-form");
 
 if (form) {
   const api = new Api(config.csrfToken);
-  const message = document.getElementById("link-error");
-  const submit = form.querySelector('button[type="submit"]');
+  const message = byId("link-error");
+  /** @type {HTMLButtonElement} */
+  const submit = part(form, 'button[type="submit"]');
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;
     message.textContent = "";
     try {
-      const keepGuest = Boolean(form.elements.keep_guest?.checked);
+      const keepGuest = Boolean(/** @type {any} */ (form.elements).keep_guest?.checked);
       await api.request("POST", "/api/account/link/confirm", { body: { token: config.token, keep_guest: keepGuest } });
       // The link's token must not stay in the history, nor the page in the back button.
       location.replace("/#/me");

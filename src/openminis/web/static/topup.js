@@ -3,6 +3,7 @@
 // for a delayed confirmation); with Stripe the platform answers a redirect_url and the whole
 // page goes there. Runs inside a sheet: on its own from the Me screen, or as steps of the pay
 // sheet when the balance is short.
+// @ts-check
 
 import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
@@ -23,8 +24,13 @@ const TEST_CARDS = [
 
 const cardGroups = (digits) => digits.replace(/(\d{4})(?=\d)/g, "$1 ");
 
+/**
+ * @param {number} ms
+ * @param {AbortSignal} signal
+ * @returns {Promise<void>}
+ */
 function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
+  return /** @type {Promise<void>} */ (new Promise((resolve, reject) => {
     const stop = () => {
       clearTimeout(timer);
       reject(new DOMException("the sheet closed", "AbortError"));
@@ -35,7 +41,7 @@ function sleep(ms, signal) {
     }, ms);
     if (signal.aborted) stop();
     else signal.addEventListener("abort", stop, { once: true });
-  });
+  }));
 }
 
 function sandboxBanner() {
@@ -44,9 +50,13 @@ function sandboxBanner() {
 
 export class TopUpFlow {
   /**
-   * @param {Sheet} sheet the sheet to draw in
-   * @param {(coins: number) => void} onDone the coins arrived (the wallet is already refreshed)
-   * @param {(() => void) | null} onBack where Back on the first step goes; null hides it
+   * @param {object} options
+   * @param {import("./sheets.js").Sheet} options.sheet the sheet to draw in
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./wallet.js").Wallet} options.wallet
+   * @param {string} options.market
+   * @param {(coins: number) => void} options.onDone the coins arrived (the wallet is already refreshed)
+   * @param {(() => void) | null} [options.onBack] where Back on the first step goes; null hides it
    */
   constructor({ sheet, api, wallet, market, onDone, onBack = null }) {
     this.sheet = sheet;
@@ -55,6 +65,7 @@ export class TopUpFlow {
     this.market = market;
     this.onDone = onDone;
     this.onBack = onBack;
+    /** @type {any} */
     this.packs = null;
     this.notice = ""; // said above the packs once, e.g. that a price changed
   }

@@ -1,8 +1,10 @@
 // The person's coin balance as the host shows it: in the header, on the Me screen and on the
 // pay sheet. One Wallet per page; whoever changes the balance (a top-up, a purchase) refreshes it
 // from the platform, which alone knows the truth.
+// @ts-check
 
 import { coinsLabel, formatCoins } from "./format.js";
+import { part } from "./dom.js";
 import { coinIcon } from "./icons.js";
 
 // The formatters live in format.js (pure, tested under node); importers of wallet.js keep theirs.
@@ -22,8 +24,10 @@ export function coinAmount(coins, className = "coin-amount") {
 export class Wallet {
   constructor(api) {
     this.api = api;
+    /** @type {any} */
     this.balance = null; // unknown until the first answer
     this.listeners = new Set();
+    /** @type {any} */
     this.loading = null;
   }
 
@@ -61,7 +65,7 @@ export class Wallet {
     for (const chip of chips) chip.prepend(coinIcon());
     this.watch((balance) => {
       for (const chip of chips) {
-        chip.querySelector("[data-coin-number]").textContent = formatCoins(balance);
+        part(chip, "[data-coin-number]").textContent = formatCoins(balance);
         chip.setAttribute("aria-label", `${coinsLabel(balance)}: open Me`);
         chip.hidden = false;
       }
