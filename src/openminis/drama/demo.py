@@ -16,6 +16,7 @@ from openminis.developers.models import Developer
 from openminis.drama import catalog
 from openminis.drama.models import Series
 from openminis.drama.synth import make_clip
+from openminis.unit_of_work import unit_of_work
 
 log = logging.getLogger("openminis.demo")
 APP_ID = "demo-dramas"
@@ -36,7 +37,7 @@ EPISODES = [
 
 def ensure_app(platform) -> None:
     """The demo studio's drama app, which the series (and its ad unit) belong to."""
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         if session.get(App, APP_ID) is None:
             studio = session.get(Developer, "demo-studio") or Developer(
                 id="demo-studio", user_id=None, name="openminis Demo Studio"
