@@ -29,10 +29,9 @@ from openminis.ads.schemas import (
     ShareIn,
     ShareOut,
 )
-from openminis.catalog.api import require_admin
 from openminis.platform import Platform
 from openminis.web import body_limit
-from openminis.web.dependencies import get_platform, get_session
+from openminis.web.dependencies import PlatformDep, SessionDep, require_admin
 
 # One Path() per parameter name: FastAPI names a shared one after the first parameter it meets.
 router = APIRouter(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[Depends(require_admin)])
@@ -109,28 +108,24 @@ def campaign_fields(body: CampaignFields) -> dict:
 
 
 @router.post("/advertisers", response_model=AdvertiserOut, status_code=201)
-def create_advertiser(body: AdvertiserIn, session: Session = Depends(get_session)) -> AdvertiserOut:
+def create_advertiser(body: AdvertiserIn, session: SessionDep) -> AdvertiserOut:
     return advertiser_out(session, campaigns.create_advertiser(session, name=body.name))
 
 
 @router.get("/advertisers", response_model=AdvertiserList)
-def list_advertisers(session: Session = Depends(get_session)) -> AdvertiserList:
+def list_advertisers(session: SessionDep) -> AdvertiserList:
     return AdvertiserList(items=[advertiser_out(session, a) for a in campaigns.list_advertisers(session)])
 
 
 @router.post("/advertisers/{advertiser_id}/deposits", response_model=AdvertiserOut)
-def deposit(
-    body: DepositIn, advertiser_id: str = AdvertiserId, session: Session = Depends(get_session)
-) -> AdvertiserOut:
+def deposit(body: DepositIn, session: SessionDep, advertiser_id: str = AdvertiserId) -> AdvertiserOut:
     """Credit money received from the advertiser (micros of USD); the same key deposits once."""
     campaigns.deposit(session, advertiser_id, amount=body.amount, idempotency_key=body.idempotency_key)
     return advertiser_out(session, campaigns.get_advertiser(session, advertiser_id))
 
 
 @router.post("/campaigns", response_model=CampaignOut, status_code=201)
-def create_campaign(
-    body: CampaignIn, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
-) -> CampaignOut:
+def create_campaign(body: CampaignIn, session: SessionDep, platform: PlatformDep) -> CampaignOut:
     campaign = campaigns.create_campaign(
         session, advertiser_id=body.advertiser_id, house=body.house, **campaign_fields(body)
     )
@@ -139,9 +134,9 @@ def create_campaign(
 
 @router.get("/campaigns", response_model=CampaignList)
 def list_campaigns(
+    session: SessionDep,
+    platform: PlatformDep,
     advertiser_id: str | None = Query(default=None, max_length=32, pattern=ID),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> CampaignList:
     return CampaignList(
         items=[campaign_out(session, platform, c) for c in campaigns.list_campaigns(session, advertiser_id)]
@@ -149,25 +144,20 @@ def list_campaigns(
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
-def get_campaign(
-    campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
-) -> CampaignOut:
+def get_campaign(session: SessionDep, platform: PlatformDep, campaign_id: str = CampaignId) -> CampaignOut:
     return campaign_out(session, platform, campaigns.get_campaign(session, campaign_id))
 
 
 @router.put("/campaigns/{campaign_id}", response_model=CampaignOut)
 def put_campaign(
-    body: CampaignFields,
-    campaign_id: str = CampaignId,
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: CampaignFields, session: SessionDep, platform: PlatformDep, campaign_id: str = CampaignId
 ) -> CampaignOut:
     """Change bids, budgets, targeting, cap or status (not the advertiser, nor whether it is a house campaign)."""
     return campaign_out(session, platform, campaigns.update_campaign(session, campaign_id, **campaign_fields(body)))
 
 
 @router.post("/media", response_model=MediaOut, status_code=201)
-async def upload_media(request: Request, platform: Platform = Depends(get_platform)) -> MediaOut:
+async def upload_media(request: Request, platform: PlatformDep) -> MediaOut:
     """Upload a creative file as the raw request body: MP4 or WebM video, PNG, JPEG or WebP image
     (recognised by its bytes, whatever the Content-Type says)."""
     limit = platform.settings.ads_max_creative_bytes
@@ -192,10 +182,7 @@ async def upload_media(request: Request, platform: Platform = Depends(get_platfo
 
 @router.post("/campaigns/{campaign_id}/creatives", response_model=CreativeAdminOut, status_code=201)
 def add_creative(
-    body: CreativeIn,
-    campaign_id: str = CampaignId,
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: CreativeIn, session: SessionDep, platform: PlatformDep, campaign_id: str = CampaignId
 ) -> CreativeAdminOut:
     creative = campaigns.add_creative(
         session,
@@ -212,34 +199,27 @@ def add_creative(
 
 
 @router.get("/campaigns/{campaign_id}/creatives", response_model=CreativeList)
-def list_creatives(
-    campaign_id: str = CampaignId, session: Session = Depends(get_session), platform: Platform = Depends(get_platform)
-) -> CreativeList:
+def list_creatives(session: SessionDep, platform: PlatformDep, campaign_id: str = CampaignId) -> CreativeList:
     return CreativeList(items=[creative_out(platform, c) for c in campaigns.list_creatives(session, campaign_id)])
 
 
 @router.put("/creatives/{creative_id}", response_model=CreativeAdminOut)
 def set_creative_state(
-    body: CreativeStateIn,
-    creative_id: str = CreativeId,
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: CreativeStateIn, session: SessionDep, platform: PlatformDep, creative_id: str = CreativeId
 ) -> CreativeAdminOut:
     """Stop (or resume) showing a creative."""
     return creative_out(platform, campaigns.set_creative_active(session, creative_id, body.active))
 
 
 @router.put("/apps/{app_id}/share", response_model=ShareOut)
-def set_share(
-    body: ShareIn, app_id: str = Path(max_length=40, pattern=ID), session: Session = Depends(get_session)
-) -> ShareOut:
+def set_share(body: ShareIn, session: SessionDep, app_id: str = Path(max_length=40, pattern=ID)) -> ShareOut:
     """The app's part of what its ads earn (the platform's default is ``MINIS_ADS_DEVELOPER_SHARE_BPS``)."""
     settings = inventory.set_developer_share(session, app_id, body.developer_share_bps)
     return ShareOut(app_id=settings.app_id, developer_share_bps=settings.developer_share_bps)
 
 
 @router.post("/signing-keys/rotate", response_model=RewardKeyOut)
-def rotate_key(session: Session = Depends(get_session)) -> RewardKeyOut:
+def rotate_key(session: SessionDep) -> RewardKeyOut:
     """Retire the reward-signing key and make a new one (the retired one stays listed for a while)."""
     key = signing.rotate_signing_key(session)
     return RewardKeyOut(kid=key.kid, public_key_pem=key.public_key_pem, created_at=key.created_at)

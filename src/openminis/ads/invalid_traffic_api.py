@@ -6,12 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from openminis.ads import invalid_traffic
 from openminis.ads.schemas import ID, InvalidTrafficLineOut, InvalidTrafficOut
-from openminis.catalog.api import require_admin
-from openminis.web.dependencies import get_session
+from openminis.web.dependencies import SessionDep, require_admin
 
 router = APIRouter(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[Depends(require_admin)])
 
@@ -20,9 +18,9 @@ router = APIRouter(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[De
 def invalid_traffic_report(
     start: date,
     end: date,
+    session: SessionDep,
     advertiser_id: str | None = Query(default=None, max_length=32, pattern=ID),
     campaign_id: str | None = Query(default=None, max_length=32, pattern=ID),
-    session: Session = Depends(get_session),
 ) -> InvalidTrafficOut:
     """Refused impressions per campaign, app, UTC day and reason, from ``start`` to ``end`` (both
     included), for one advertiser, one campaign, or all; with the billed impressions beside them."""

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from sqlalchemy.orm import Session
 
 from openminis.analytics import service
 from openminis.analytics.schemas import IngestOut
 from openminis.catalog import service as catalog
 from openminis.errors import Forbidden, PlatformError
 from openminis.identity import service as identity
-from openminis.platform import Platform
 from openminis.ratelimit import enforce
 from openminis.web import limits
-from openminis.web.dependencies import get_platform, get_session, session_token
+from openminis.web.dependencies import PlatformDep, SessionDep, session_token
 
 router = APIRouter(prefix="/api", tags=["analytics"])
 
@@ -23,7 +21,7 @@ class SessionRequired(PlatformError):
     code = "SESSION_REQUIRED"
 
 
-async def from_the_host_page(request: Request, platform: Platform = Depends(get_platform)) -> str:
+async def from_the_host_page(request: Request, platform: PlatformDep) -> str:
     """The session token of a request from the host page, checked before any database work: a
     flood without an Origin or a cookie costs the database nothing."""
     if request.headers.get("origin") != platform.settings.host_origin:
@@ -36,10 +34,10 @@ async def from_the_host_page(request: Request, platform: Platform = Depends(get_
 
 @router.post("/events", response_model=IngestOut)
 def ingest_events(
-    token: str = Depends(from_the_host_page),  # first: solved before the session is
-    events: Any = Body(embed=True),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    token: Annotated[str, Depends(from_the_host_page)],  # first: solved before the session is
+    events: Annotated[Any, Body(embed=True)],
+    session: SessionDep,
+    platform: PlatformDep,
 ) -> IngestOut:
     """The host's events. What ranks the feed and fills the funnel must come from a person's browser
     on the host page: the Origin must be the host's (browsers send it on every POST, sendBeacon too,

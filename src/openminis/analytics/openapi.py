@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from openminis.analytics import activity, episodes, funnel
-from openminis.openapi.guards import current_app_id
-from openminis.platform import Platform
 from openminis.web.dates import UtcDay
-from openminis.web.dependencies import get_platform, get_session
+from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
 
 router = APIRouter(tags=["reports"])
 
@@ -59,12 +56,12 @@ class FunnelOut(BaseModel):
 
 @router.get("/reports/funnel", response_model=FunnelOut)
 def funnel_report(
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
     by: str = By,
     first: UtcDay | None = From,
     last: UtcDay | None = To,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> FunnelOut:
     """The app's funnel, exposure -> click -> launch -> ready -> paid or rewarded, per group, with
     revenue, ARPU and ARPPU, over whole UTC days (at most 366)."""
@@ -109,11 +106,11 @@ class ActivityOut(BaseModel):
 
 @router.get("/reports/activity", response_model=ActivityOut)
 def activity_report(
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
     first: UtcDay | None = ActivityFrom,
     last: UtcDay | None = To,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> ActivityOut:
     """The app's daily active, new and returning people, and D1, D7 and D30 retention of each
     day's new people, over whole UTC days (at most 366)."""
@@ -144,12 +141,12 @@ class WatchingOut(BaseModel):
 
 @router.get("/reports/episodes", response_model=WatchingOut)
 def episodes_report(
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
     series_id: str = Query(max_length=32, description="one of the app's series"),
     first: UtcDay | None = ActivityFrom,
     last: UtcDay | None = To,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> WatchingOut:
     """How far people watch one of the app's drama series in the host's player: per episode, plays,
     viewers, completion and reach (the drop-off curve), over whole UTC days (at most 366)."""

@@ -1,31 +1,17 @@
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service
 from openminis.catalog.models import AppVersion
 from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.catalog.schemas import VersionOut
-from openminis.errors import Forbidden
 from openminis.platform import Platform
 from openminis.web import body_limit
-from openminis.web.dependencies import get_platform, get_session
+from openminis.web.dependencies import PlatformDep, SessionDep, require_admin
 
 router = APIRouter(prefix="/api/admin", tags=["catalog"])
-
-
-def require_admin(request: Request, platform: Platform = Depends(get_platform)) -> None:
-    # Operators upload with a token; developers upload through /api/developer with their account.
-    expected = platform.settings.admin_token
-    presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(
-        expected.encode(), presented.encode()
-    ):  # bytes: a header may hold non-ASCII
-        raise Forbidden("an admin token is required", code="UNAUTHORIZED", status=401)
 
 
 async def read_upload(request: Request, platform: Platform) -> Package:
@@ -55,9 +41,7 @@ def version_out(platform: Platform, version: AppVersion, package: Package) -> Ve
 
 
 @router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[Depends(require_admin)])
-async def upload_package(
-    request: Request, platform: Platform = Depends(get_platform), session: Session = Depends(get_session)
-) -> VersionOut:
+async def upload_package(request: Request, platform: PlatformDep, session: SessionDep) -> VersionOut:
     """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
     package = await read_upload(request, platform)
     version = await run_in_threadpool(service.publish_version, session, platform.packages, package)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path as FilePath
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis.creators import service
@@ -14,7 +13,7 @@ from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, PostO
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 from openminis.web.uploads import check_declared_size, staged_video, video_suffix
 
 router = APIRouter(tags=["creators"])
@@ -26,9 +25,7 @@ def media_root(platform: Platform) -> FilePath:
 
 
 @router.post("/api/creator", response_model=CreatorOut)
-def become_creator(
-    body: CreatorIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> CreatorOut:
+def become_creator(body: CreatorIn, visitor: ChangingPerson, session: SessionDep) -> CreatorOut:
     """Become a creator (signed-in accounts only), or edit the creator profile."""
     creator = service.become_creator(
         session, visitor.user.id, handle=body.handle, display_name=body.display_name, bio=body.bio
@@ -37,21 +34,21 @@ def become_creator(
 
 
 @router.get("/api/creator", response_model=CreatorOut)
-def my_creator(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> CreatorOut:
+def my_creator(visitor: CurrentPerson, session: SessionDep) -> CreatorOut:
     return service.creator_out(service.get_creator(session, visitor.user.id))
 
 
 @router.post("/api/creator/posts", response_model=PostOut, status_code=201)
 async def create_post(
     request: Request,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     caption: str = Query(default="", max_length=2000),
     anchor_kind: str | None = Query(default=None, max_length=16),
     anchor_app_id: str | None = Query(default=None, max_length=40),
     anchor_series_id: str | None = Query(default=None, max_length=32),
     anchor_episode: int | None = Query(default=None, ge=1, le=10_000),
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> PostOut:
     """Post a video, sent as the raw body (video/mp4, video/quicktime or video/webm). It is
     transcoded in the background and public once ready; GET /api/creator/posts shows the progress."""
@@ -75,55 +72,38 @@ async def create_post(
 
 
 @router.get("/api/creator/posts", response_model=list[PostOut])
-def my_posts(
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> list[PostOut]:
+def my_posts(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) -> list[PostOut]:
     """Every post of mine, newest first, with its processing status and progress."""
     creator = service.get_creator(session, visitor.user.id)
     return service.post_outs(session, platform.settings, service.list_posts(session, creator.user_id))
 
 
 @router.delete("/api/creator/posts/{post_id}", response_model=Ok)
-def delete_post(
-    post_id: str = PostId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> Ok:
+def delete_post(visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, post_id: str = PostId) -> Ok:
     service.delete_post(session, media_root(platform), creator_id=visitor.user.id, post_id=post_id)
     return Ok()
 
 
 @router.get("/api/creator/earnings", response_model=EarningsOut)
 def earnings(
+    visitor: CurrentPerson,
+    session: SessionDep,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=20, ge=1, le=100),
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
 ) -> EarningsOut:
     """Commission balances (COIN, USD_MICROS) and the conversions behind them, newest first."""
     return service.earnings(session, visitor.user.id, cursor=cursor, limit=limit)
 
 
 @router.get("/api/posts/{post_id}", response_model=PostOut)
-def post(
-    post_id: str = PostId,
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> PostOut:
+def post(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, post_id: str = PostId) -> PostOut:
     """A published post; its creator also sees it while it is processing or after it failed."""
     return service.post_out(session, platform.settings, service.get_post(session, post_id, viewer_id=visitor.user.id))
 
 
 @router.get("/media/posts/{media_key}/{file}", include_in_schema=False)
 def media(
-    media_key: str = Path(max_length=80),
-    file: str = Path(max_length=16),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    session: SessionDep, platform: PlatformDep, media_key: str = Path(max_length=80), file: str = Path(max_length=16)
 ) -> FileResponse:
     """A ready post's renditions and poster, public. A media key is new at every transcode, so
     the files never change under a URL."""

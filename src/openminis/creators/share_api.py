@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from openminis.creators import sharing
-from openminis.platform import Platform
-from openminis.web.dependencies import Visitor, changing_visitor, get_platform, get_session
+from openminis.web.dependencies import ChangingPerson, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["sharing"])
 
@@ -29,12 +27,7 @@ class ShareOut(BaseModel):
 
 
 @router.post("/share", response_model=ShareOut)
-def share(
-    body: ShareIn,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> ShareOut:
+def share(body: ShareIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep) -> ShareOut:
     """A link to something, that names the person sharing it as the source of what it brings."""
     code = sharing.create(
         session,

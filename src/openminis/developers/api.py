@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service as catalog
@@ -25,23 +24,20 @@ from openminis.developers.schemas import (
     RotateIn,
     SecretOut,
 )
-from openminis.platform import Platform
-from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api/developer", tags=["developers"])
 AppId = Path(max_length=40)
 
 
 @router.post("", response_model=DeveloperOut)
-def become_developer(
-    body: DeveloperIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> DeveloperOut:
+def become_developer(body: DeveloperIn, visitor: ChangingPerson, session: SessionDep) -> DeveloperOut:
     developer = service.become_developer(session, visitor.user, name=body.name)
     return DeveloperOut(id=developer.id, name=developer.name)
 
 
 @router.get("/apps", response_model=DeveloperAppList)
-def my_apps(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> DeveloperAppList:
+def my_apps(visitor: CurrentPerson, session: SessionDep) -> DeveloperAppList:
     developer = service.developer_for(session, visitor.user)
     apps = session.scalars(select(App).where(App.developer_id == developer.id).order_by(App.created_at))
     return DeveloperAppList(
@@ -50,21 +46,14 @@ def my_apps(visitor: Visitor = Depends(current_visitor), session: Session = Depe
 
 
 @router.post("/apps", response_model=AppCreatedOut, status_code=201)
-def register_app(
-    body: AppIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> AppCreatedOut:
+def register_app(body: AppIn, visitor: ChangingPerson, session: SessionDep) -> AppCreatedOut:
     developer = service.developer_for(session, visitor.user)
     created = service.register_app(session, developer, app_id=body.app_id, name=body.name, kind=body.kind)
     return AppCreatedOut(app_id=created.app.id, app_secret=created.secret)
 
 
 @router.post("/apps/{app_id}/secret", response_model=SecretOut)
-def rotate_secret(
-    body: RotateIn,
-    app_id: str = AppId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-) -> SecretOut:
+def rotate_secret(body: RotateIn, visitor: ChangingPerson, session: SessionDep, app_id: str = AppId) -> SecretOut:
     developer = service.developer_for(session, visitor.user)
     secret = service.rotate_secret(session, developer, app_id, grace=timedelta(seconds=body.grace_seconds))
     return SecretOut(app_secret=secret, previous_valid_for_seconds=body.grace_seconds)
@@ -72,11 +61,7 @@ def rotate_secret(
 
 @router.post("/apps/{app_id}/versions", response_model=VersionOut, status_code=201)
 async def upload_version(
-    request: Request,
-    app_id: str = AppId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    request: Request, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> VersionOut:
     developer = await run_in_threadpool(service.developer_for, session, visitor.user)
     await run_in_threadpool(service.owned_app, session, developer, app_id)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path as FilePath
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
@@ -32,16 +32,8 @@ from openminis.drama.schemas import (
     ViewerSeriesOut,
 )
 from openminis.errors import InvalidArgument, NotFound
-from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import (
-    Visitor,
-    changing_visitor,
-    current_visitor,
-    get_platform,
-    get_session,
-    session_token,
-)
+from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, session_token
 
 router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
@@ -57,7 +49,7 @@ def series_out(session: Session, series: Series, base: str, cls=SeriesOut, **ext
 
 
 @router.get("/api/dramas", response_model=SeriesList)
-def dramas(session: Session = Depends(get_session), platform: Platform = Depends(get_platform)) -> SeriesList:
+def dramas(session: SessionDep, platform: PlatformDep) -> SeriesList:
     return SeriesList(
         items=[series_out(session, s, platform.settings.host_origin) for s in catalog.list_series(session)]
     )
@@ -65,10 +57,7 @@ def dramas(session: Session = Depends(get_session), platform: Platform = Depends
 
 @router.get("/api/dramas/{series_id}", response_model=ViewerSeriesOut)
 def series_detail(
-    series_id: str = SeriesId,
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, series_id: str = SeriesId
 ) -> ViewerSeriesOut:
     series = catalog.published_series(session, series_id)
     ready = catalog.episodes(session, series.id, ready_only=True)
@@ -108,12 +97,12 @@ def series_detail(
 
 @router.post("/api/dramas/{series_id}/episodes/{number}/playback", response_model=PlaybackOut)
 def playback(
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     series_id: str = SeriesId,
     number: int = Number,
     bound: Literal["session", "person"] = Query(default="session"),
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> PlaybackOut:
     """Signed, expiring media URLs; 402 EPISODE_LOCKED when the person may not watch it. A paid
     episode's are bound to this browser's session, or (``bound=person``, for a drama app's own
@@ -137,11 +126,11 @@ def playback(
 @router.post("/api/dramas/{series_id}/episodes/{number}/unlock", response_model=AccessOut)
 def unlock(
     body: UnlockIn,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     series_id: str = SeriesId,
     number: int = Number,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> AccessOut:
     where = {
         "launch_id": body.launch_id,
@@ -169,11 +158,7 @@ def unlock(
 
 @router.post("/api/dramas/{series_id}/purchase", response_model=Ok)
 def buy_series(
-    body: BuySeriesIn,
-    series_id: str = SeriesId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: BuySeriesIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, series_id: str = SeriesId
 ) -> Ok:
     access.buy_series(
         session,
@@ -189,12 +174,7 @@ def buy_series(
 
 
 @router.put("/api/dramas/{series_id}/progress", response_model=Ok)
-def save_progress(
-    body: ProgressIn,
-    series_id: str = SeriesId,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-) -> Ok:
+def save_progress(body: ProgressIn, visitor: ChangingPerson, session: SessionDep, series_id: str = SeriesId) -> Ok:
     access.save_progress(
         session, user_id=visitor.user.id, series_id=series_id, number=body.episode_number, position_ms=body.position_ms
     )
@@ -204,10 +184,10 @@ def save_progress(
 @router.post("/api/passes/{pass_id}/subscribe", response_model=SubscriptionOut)
 def subscribe(
     body: SubscribeIn,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     pass_id: str = Path(max_length=32),
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> SubscriptionOut:
     subscription = subscriptions.subscribe(
         session, platform.secret, user_id=visitor.user.id, pass_id=pass_id, amount=body.amount, currency=body.currency
@@ -216,9 +196,7 @@ def subscribe(
 
 
 @router.get("/api/subscriptions", response_model=SubscriptionList)
-def my_subscriptions(
-    visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)
-) -> SubscriptionList:
+def my_subscriptions(visitor: CurrentPerson, session: SessionDep) -> SubscriptionList:
     """The person's drama passes: active (renewing), cancelled (running to the period's end) or lapsed."""
     items = [
         SubscriptionItem(
@@ -239,11 +217,7 @@ def my_subscriptions(
 
 
 @router.post("/api/subscriptions/{subscription_id}/cancel", response_model=SubscriptionOut)
-def cancel(
-    subscription_id: str = Path(max_length=32),
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-) -> SubscriptionOut:
+def cancel(visitor: ChangingPerson, session: SessionDep, subscription_id: str = Path(max_length=32)) -> SubscriptionOut:
     return SubscriptionOut.model_validate(
         subscriptions.cancel(session, user_id=visitor.user.id, subscription_id=subscription_id), from_attributes=True
     )
@@ -252,6 +226,8 @@ def cancel(
 @router.get("/media/drama/{episode_id}/{media_key}/{path:path}", include_in_schema=False)
 def media(
     request: Request,
+    session: SessionDep,
+    platform: PlatformDep,
     episode_id: str = Path(max_length=32),
     media_key: str = Path(max_length=80),
     path: str = Path(max_length=80),
@@ -260,8 +236,6 @@ def media(
     u: str = Query(default="", max_length=32),
     o: str = Query(default="", max_length=12),
     cover: str = Query(default="", max_length=4),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ):
     """Episode media, only through a signed, unexpired URL; a paid episode's only with the cookie of
     the session it was signed for (the media origin is the host's own, so the player's requests

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis.drama import catalog, subscriptions
 from openminis.drama.api import series_out
 from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
-from openminis.openapi.guards import current_app_id
 from openminis.platform import Platform
-from openminis.web.dependencies import get_platform, get_session
+from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
 from openminis.web.uploads import staged_video
 
 router = APIRouter(tags=["drama"])
@@ -24,21 +23,12 @@ def producer_out(session: Session, platform: Platform, series) -> ProducerSeries
 
 
 @router.post("/series", response_model=ProducerSeriesOut, status_code=201)
-def create_series(
-    body: SeriesIn,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> ProducerSeriesOut:
+def create_series(body: SeriesIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> ProducerSeriesOut:
     return producer_out(session, platform, catalog.create_series(session, app_id, **body.model_dump()))
 
 
 @router.get("/series", response_model=SeriesList)
-def list_series(
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> SeriesList:
+def list_series(app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> SeriesList:
     return SeriesList(
         items=[
             series_out(session, s, platform.settings.host_origin)
@@ -49,10 +39,7 @@ def list_series(
 
 @router.get("/series/{series_id}", response_model=ProducerSeriesOut)
 def get_series(
-    series_id: str = SeriesId,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    app_id: CallingApp, session: SessionDep, platform: PlatformDep, series_id: str = SeriesId
 ) -> ProducerSeriesOut:
     """The series with every episode's processing status and progress."""
     return producer_out(session, platform, catalog.owned_series(session, app_id, series_id))
@@ -60,11 +47,7 @@ def get_series(
 
 @router.patch("/series/{series_id}", response_model=ProducerSeriesOut)
 def patch_series(
-    body: SeriesPatch,
-    series_id: str = SeriesId,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: SeriesPatch, app_id: CallingApp, session: SessionDep, platform: PlatformDep, series_id: str = SeriesId
 ) -> ProducerSeriesOut:
     return producer_out(
         session, platform, catalog.update_series(session, app_id, series_id, **body.model_dump(exclude_none=True))
@@ -74,12 +57,12 @@ def patch_series(
 @router.put("/series/{series_id}/episodes/{number}", response_model=EpisodeOut, status_code=202)
 async def upload_episode(
     request: Request,
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
     series_id: str = SeriesId,
     number: int = Path(ge=1, le=10_000),
     title: str = Query(default="", max_length=120),
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> EpisodeOut:
     """Upload an episode's video as the raw body (video/mp4, video/quicktime or video/webm).
     It is transcoded in the background; poll GET /series/{id} for its progress."""
@@ -93,18 +76,13 @@ async def upload_episode(
 
 @router.post("/series/{series_id}/publish", response_model=ProducerSeriesOut)
 def publish(
-    series_id: str = SeriesId,
-    app_id: str = Depends(current_app_id),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    app_id: CallingApp, session: SessionDep, platform: PlatformDep, series_id: str = SeriesId
 ) -> ProducerSeriesOut:
     return producer_out(session, platform, catalog.publish(session, app_id, series_id))
 
 
 @router.post("/passes", response_model=PassOut, status_code=201)
-def create_pass(
-    body: PassIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
-) -> PassOut:
+def create_pass(body: PassIn, app_id: CallingApp, session: SessionDep) -> PassOut:
     created = subscriptions.create_pass(
         session, app_id, title=body.title, period_days=body.period_days, price=body.price, series_id=body.series_id
     )

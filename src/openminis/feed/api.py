@@ -3,26 +3,23 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
-from openminis.catalog.api import require_admin
 from openminis.catalog.schemas import CardList
 from openminis.creators.schemas import FeedPage
 from openminis.feed import service
 from openminis.feed.schemas import FeedExplanation
-from openminis.platform import Platform
-from openminis.web.dependencies import Visitor, current_visitor, get_platform, get_session
+from openminis.web.dependencies import CurrentPerson, PlatformDep, SessionDep, require_admin
 
 router = APIRouter(prefix="/api", tags=["feed"])
 
 
 @router.get("/feed", response_model=FeedPage)
 def feed(
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=10, ge=1, le=50),
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> FeedPage:
     return service.feed_page(
         session, platform.settings, platform.ranking, user_id=visitor.user.id, cursor=cursor, limit=limit
@@ -31,40 +28,28 @@ def feed(
 
 @router.get("/admin/feed/explain", response_model=FeedExplanation, dependencies=[Depends(require_admin)])
 def explain_feed(
+    session: SessionDep,
+    platform: PlatformDep,
     user_id: str = Query(min_length=1, max_length=254, description="A user id or an email."),
     limit: int = Query(default=20, ge=1, le=500),
     fresh: bool = Query(
         default=False, description="rank anew from the events received until now, instead of the newest snapshot"
     ),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> FeedExplanation:
     """The top of a person's feed in the newest ranking snapshot, with each item's score parts."""
     return service.explain(session, platform.ranking, person=user_id, limit=limit, fresh=fresh)
 
 
 @router.get("/hub", response_model=CardList)
-def hub(
-    kind: Literal["game", "drama"] = "game",
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> CardList:
+def hub(session: SessionDep, platform: PlatformDep, kind: Literal["game", "drama"] = "game") -> CardList:
     return service.hub(session, platform.settings, kind=kind)
 
 
 @router.get("/search", response_model=CardList)
-def search(
-    q: str = Query(default="", max_length=100),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> CardList:
+def search(session: SessionDep, platform: PlatformDep, q: str = Query(default="", max_length=100)) -> CardList:
     return service.search(session, platform.settings, query=q)
 
 
 @router.get("/recents", response_model=CardList)
-def recents(
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> CardList:
+def recents(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) -> CardList:
     return service.recents(session, platform.settings, user_id=visitor.user.id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -37,13 +37,12 @@ from openminis.ratelimit import Rate
 from openminis.runtime.schemas import Ok
 from openminis.wallet import service as wallet
 from openminis.web.dependencies import (
-    Visitor,
-    changing_visitor,
+    ChangingPerson,
+    CurrentPerson,
+    PlatformDep,
+    SessionDep,
     clear_session_cookie,
     cookie_name,
-    current_visitor,
-    get_platform,
-    get_session,
     set_host_cookie,
     set_session_cookie,
 )
@@ -69,16 +68,14 @@ def user_out(user: User, pending_email: str | None = None) -> UserOut:
 
 
 @router.get("/me", response_model=MeOut)
-def me(visitor: Visitor = Depends(current_visitor), session: Session = Depends(get_session)) -> MeOut:
+def me(visitor: CurrentPerson, session: SessionDep) -> MeOut:
     return MeOut(
         user=user_out(visitor.user, accounts.pending_email(session, visitor.user)), csrf_token=visitor.csrf_token
     )
 
 
 @router.patch("/me", response_model=UserOut)
-def rename(
-    body: RenameIn, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> UserOut:
+def rename(body: RenameIn, visitor: ChangingPerson, session: SessionDep) -> UserOut:
     return user_out(accounts.rename(session, visitor.user, body.display_name))
 
 
@@ -131,11 +128,7 @@ def _holds_address(session: Session, request: Request, platform: Platform, visit
 
 @router.post("/account/register", response_model=CodeSent)
 def register(
-    body: RegisterIn,
-    request: Request,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: RegisterIn, request: Request, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep
 ) -> CodeSent:
     """Ask for an account for this browser's guest: a code goes to the email, and the guest becomes
     the account, keeping everything it had, when the code comes back (POST /api/account/verify)."""
@@ -147,12 +140,7 @@ def register(
 
 
 @router.post("/account/verification", response_model=CodeSent)
-def resend_code(
-    request: Request,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> CodeSent:
+def resend_code(request: Request, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep) -> CodeSent:
     """Another code, for the email waiting for one (or the unproved email of an older account)."""
     email = accounts.pending_email(session, visitor.user) or visitor.user.email or ""
     _mail_guard(platform, request, session, visitor.user, email)
@@ -161,12 +149,7 @@ def resend_code(
 
 
 @router.post("/account/verify", response_model=UserOut)
-async def verify(
-    body: VerifyIn,
-    request: Request,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-) -> UserOut | Response:
+async def verify(body: VerifyIn, request: Request, visitor: ChangingPerson, session: SessionDep) -> UserOut | Response:
     """The code from the email: the email is proved, and this browser's guest is now the account."""
 
     def confirm() -> UserOut:
@@ -183,9 +166,9 @@ def sign_in(
     body: SignInIn,
     request: Request,
     response: Response,
-    _visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    _visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
 ) -> MeOut:
     guards = [
         BruteForceGuard(platform, f"password:{body.email.strip().lower()}", platform.rates.failures),
@@ -208,9 +191,9 @@ def request_link(
     body: LinkIn,
     request: Request,
     response: Response,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
 ) -> LinkSent:
     """Email a one-time sign-in link (without MINIS_SMTP_URL, the server's log is the mailbox).
     The browser gets a cookie that lets the link recognise it when it is opened here."""
@@ -235,9 +218,9 @@ def confirm_link(
     body: ConfirmLinkIn,
     request: Request,
     response: Response,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
 ) -> MeOut:
     """The person pressed Sign in on the link's page (GET /account/link): only this signs in."""
     # Browsers send Origin on every POST; a sign-in without one did not come from the host's page.
@@ -255,12 +238,7 @@ def confirm_link(
 
 
 @router.post("/account/sign-out", response_model=Ok)
-def sign_out(
-    response: Response,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> Ok:
+def sign_out(response: Response, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep) -> Ok:
     accounts.sign_out(session, visitor.session_token)
     clear_session_cookie(response, platform)
     return Ok()
@@ -269,10 +247,10 @@ def sign_out(
 @pages.get("/account/link")
 def link_page(
     request: Request,
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     token: str = Query("", max_length=100),
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ):
     """The page a sign-in link opens: it says what confirming would do and asks. Opening it (or
     loading it as an image, or being redirected to it) signs no one in."""
@@ -303,29 +281,21 @@ def avatar(user_id: str = Path(max_length=32)) -> Response:
 
 
 @router.post("/apps/{app_id}/login-code", response_model=LoginCodeOut)
-def login_code(
-    app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> LoginCodeOut:
+def login_code(visitor: ChangingPerson, session: SessionDep, app_id: str = AppId) -> LoginCodeOut:
     """What the bridge calls for ``minis.login()``: a one-time code for the app's backend to exchange."""
     code, ttl = app_identity.issue_login_code(session, user_id=visitor.user.id, app_id=app_id)
     return LoginCodeOut(code=code, expires_in=ttl)
 
 
 @router.post("/apps/{app_id}/profile-consent", response_model=ProfileOut)
-def profile_consent(
-    app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> ProfileOut:
+def profile_consent(visitor: ChangingPerson, session: SessionDep, app_id: str = AppId) -> ProfileOut:
     """Called by the host's own consent sheet, after the person tapped Allow; never by the app."""
     app_identity.grant_profile(session, user_id=visitor.user.id, app_id=app_id)
     return ProfileOut(display_name=visitor.user.display_name, avatar_url=f"/api/avatars/{visitor.user.id}.svg")
 
 
 @router.get("/authorizations", response_model=AuthorizationList)
-def list_authorizations(
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> AuthorizationList:
+def list_authorizations(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) -> AuthorizationList:
     items = []
     for grant in app_identity.authorizations(session, visitor.user.id):
         app = catalog.get_app(session, grant.app_id)
@@ -341,8 +311,6 @@ def list_authorizations(
 
 
 @router.delete("/authorizations/{app_id}", response_model=Ok)
-def revoke_authorization(
-    app_id: str = AppId, visitor: Visitor = Depends(changing_visitor), session: Session = Depends(get_session)
-) -> Ok:
+def revoke_authorization(visitor: ChangingPerson, session: SessionDep, app_id: str = AppId) -> Ok:
     app_identity.revoke_app(session, user_id=visitor.user.id, app_id=app_id)
     return Ok()

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from openminis.identity import erasure
 from openminis.openapi.schemas import ErrorOut
-from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import (
-    Visitor,
-    changing_visitor,
-    clear_session_cookie,
-    current_visitor,
-    get_platform,
-    get_session,
-)
+from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, clear_session_cookie
 
 router = APIRouter(prefix="/api/me", tags=["identity"])
 
@@ -35,11 +26,7 @@ class DeleteAccountIn(BaseModel):
     response_class=Response,
     responses={200: {"content": {"application/json": {}}, "description": "everything kept about the person"}},
 )
-def download(
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> Response:
+def download(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) -> Response:
     platform.conversions.flush()  # conversions still buffered in this process are the person's too
     data = erasure.export(session, platform.events, visitor.user.id)
     body = json.dumps(data, ensure_ascii=False, indent=1, default=str)
@@ -55,11 +42,7 @@ def download(
     "/delete", response_model=Ok, responses={410: {"model": ErrorOut, "description": "the account was already deleted"}}
 )
 def delete_account(
-    body: DeleteAccountIn,
-    response: Response,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
+    body: DeleteAccountIn, response: Response, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep
 ) -> Ok:
     """Erase the person's personal data, keep their money records pseudonymised, sign this browser out."""
     erasure.erase(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Query, Request
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -15,7 +14,7 @@ from openminis.developers import service as developers
 from openminis.drama.openapi import router as drama_openapi_router
 from openminis.errors import PlatformError
 from openminis.identity import app_identity
-from openminis.openapi.guards import BruteForceGuard, bearer_token, client_ip, current_app_id, limit_ip
+from openminis.openapi.guards import BruteForceGuard, client_ip, limit_ip
 from openminis.openapi.schemas import (
     AppOut,
     CodeIn,
@@ -35,7 +34,7 @@ from openminis.openapi.schemas import (
 from openminis.payments.openapi import router as payments_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
-from openminis.web.dependencies import get_session
+from openminis.web.dependencies import BearerToken, CallingApp, SessionDep
 from openminis.web.refusals import refusal_kept
 
 ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
@@ -52,7 +51,7 @@ def create_openapi_app(platform: Platform) -> FastAPI:
     api.state.platform = platform
 
     @api.post("/auth/token", response_model=TokenOut, tags=["auth"])
-    def token(body: TokenIn, request: Request, session: Session = Depends(get_session)) -> TokenOut:
+    def token(body: TokenIn, request: Request, session: SessionDep) -> TokenOut:
         """Exchange the app id and secret for a short-lived access token (OAuth 2 client credentials)."""
         guard = BruteForceGuard(platform, f"secret:{client_ip(request)}", platform.rates.failures)
         guard.check()
@@ -64,9 +63,7 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return TokenOut(access_token=access, expires_in=ttl)
 
     @api.post("/auth/code2session", response_model=UserSessionOut, tags=["auth"])
-    def code2session(
-        body: CodeIn, request: Request, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
-    ) -> UserSessionOut:
+    def code2session(body: CodeIn, request: Request, app_id: CallingApp, session: SessionDep) -> UserSessionOut:
         """Exchange a code from ``minis.login()`` for the person's openid, unionid and tokens."""
         # Failures count per source (address and app), not per app: counted per app, anyone
         # failing one exchange every few seconds would shut out every genuine login of the app.
@@ -81,10 +78,7 @@ def create_openapi_app(platform: Platform) -> FastAPI:
 
     @api.post("/auth/refresh", response_model=UserSessionOut, tags=["auth"])
     async def refresh(
-        body: RefreshIn,
-        request: Request,
-        app_id: str = Depends(current_app_id),
-        session: Session = Depends(get_session),
+        body: RefreshIn, request: Request, app_id: CallingApp, session: SessionDep
     ) -> UserSessionOut | Response:
         """Rotate a refresh token: a new pair; the old refresh token and access tokens stop working."""
         try:
@@ -96,15 +90,13 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return UserSessionOut(**result.__dict__)
 
     @api.post("/auth/revoke", response_model=Revoked, tags=["auth"])
-    def revoke(
-        body: RevokeIn, app_id: str = Depends(current_app_id), session: Session = Depends(get_session)
-    ) -> Revoked:
+    def revoke(body: RevokeIn, app_id: CallingApp, session: SessionDep) -> Revoked:
         """Revoke a user token and every token issued with it (RFC 7009: unknown tokens succeed too)."""
         app_identity.revoke_token(session, app_id=app_id, token=body.token)
         return Revoked()
 
     @api.get("/user/info", response_model=UserInfoOut, tags=["users"])
-    def user_info(token: str = Depends(bearer_token), session: Session = Depends(get_session)) -> UserInfoOut:
+    def user_info(token: BearerToken, session: SessionDep) -> UserInfoOut:
         """The person behind a user access token (scope user.info.basic). Name and avatar only after consent."""
         info = app_identity.user_info(
             session, platform.secret, access_token=token, avatar_base=platform.settings.host_origin
@@ -112,7 +104,7 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return UserInfoOut(**info.__dict__)
 
     @api.get("/app", response_model=AppOut, tags=["apps"])
-    def app_details(app_id: str = Depends(current_app_id), session: Session = Depends(get_session)) -> AppOut:
+    def app_details(app_id: CallingApp, session: SessionDep) -> AppOut:
         app = catalog.get_app(session, app_id)
         return AppOut(
             app_id=app.id,
@@ -125,10 +117,10 @@ def create_openapi_app(platform: Platform) -> FastAPI:
 
     @api.get("/app/versions", response_model=VersionPage, tags=["apps"])
     def versions(
+        app_id: CallingApp,
+        session: SessionDep,
         cursor: str | None = Query(default=None, max_length=200),
         limit: int = Query(default=20, ge=1, le=100),
-        app_id: str = Depends(current_app_id),
-        session: Session = Depends(get_session),
     ) -> VersionPage:
         rows, next_cursor = catalog.list_versions(session, app_id, cursor=cursor, limit=limit)
         return VersionPage(
@@ -141,10 +133,10 @@ def create_openapi_app(platform: Platform) -> FastAPI:
 
     @api.get("/launches", response_model=LaunchPage, tags=["apps"])
     def launches(
+        app_id: CallingApp,
+        session: SessionDep,
         cursor: str | None = Query(default=None, max_length=200),
         limit: int = Query(default=50, ge=1, le=200),
-        app_id: str = Depends(current_app_id),
-        session: Session = Depends(get_session),
     ) -> LaunchPage:
         """Every opening of the app, newest first, with the person's openid and where they came from."""
         rows, next_cursor = runtime.list_launches(session, app_id, cursor=cursor, limit=limit)

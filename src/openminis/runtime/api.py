@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Path
 
-from openminis.platform import Platform
 from openminis.runtime import service
 from openminis.runtime.schemas import LaunchIn, LaunchOut, Ok, StorageValueIn, StorageValueOut
-from openminis.web.dependencies import Visitor, changing_visitor, current_visitor, get_platform, get_session
+from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["runtime"])
 
@@ -17,12 +15,7 @@ Key = Path(max_length=200)
 
 
 @router.post("/launches", response_model=LaunchOut)
-def launch(
-    body: LaunchIn,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
-) -> LaunchOut:
+def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep) -> LaunchOut:
     record = service.record_launch(
         session,
         user_id=visitor.user.id,
@@ -38,23 +31,18 @@ def launch(
 
 
 @router.get("/apps/{app_id}/storage/{key}", response_model=StorageValueOut)
-def get_value(
-    app_id: str = AppId,
-    key: str = Key,
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-) -> StorageValueOut:
+def get_value(visitor: CurrentPerson, session: SessionDep, app_id: str = AppId, key: str = Key) -> StorageValueOut:
     return StorageValueOut(value=service.get_value(session, user_id=visitor.user.id, app_id=app_id, key=key))
 
 
 @router.put("/apps/{app_id}/storage/{key}", response_model=Ok)
 def set_value(
     body: StorageValueIn,
+    visitor: ChangingPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     app_id: str = AppId,
     key: str = Key,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ) -> Ok:
     service.set_value(
         session, platform.storage_limits, user_id=visitor.user.id, app_id=app_id, key=key, value=body.value
@@ -63,11 +51,6 @@ def set_value(
 
 
 @router.delete("/apps/{app_id}/storage/{key}", response_model=Ok)
-def remove_value(
-    app_id: str = AppId,
-    key: str = Key,
-    visitor: Visitor = Depends(changing_visitor),
-    session: Session = Depends(get_session),
-) -> Ok:
+def remove_value(visitor: ChangingPerson, session: SessionDep, app_id: str = AppId, key: str = Key) -> Ok:
     service.remove_value(session, user_id=visitor.user.id, app_id=app_id, key=key)
     return Ok()

@@ -1,12 +1,28 @@
-"""What routes receive: the platform, a database session, the current person, a CSRF check."""
+"""What routes receive, by name: every route declares its dependencies with these aliases.
+
+``PlatformDep``     the platform (settings, stores, limiter)
+``SessionDep``      the request's unit of work (web/admission.py commits it once the route returned)
+``CurrentPerson``   the person behind a host request, made a guest on the spot if need be
+``ChangingPerson``  the person behind a state-changing host request: Origin, CSRF token, per-person limit
+``OwnedApp``        an app id from the path, when the signed-in developer owns it (the developer console)
+``CallingApp``      the app whose Open API access token the request carries (rate limited per app)
+``BearerToken``     the bearer token as presented (a user access token, on the routes that take one)
+
+The operator's routes declare ``dependencies=[Depends(require_admin)]``: it gives them nothing to use.
+"""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from openminis import ratelimit
+from openminis.developers import service as developers
 from openminis.errors import Forbidden
 from openminis.identity import service as identity
 from openminis.identity.models import User
@@ -38,10 +54,16 @@ async def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
-async def get_session(request: Request, platform: Platform = Depends(get_platform)) -> Session:
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+async def get_session(request: Request, platform: PlatformDep) -> Session:
     """The request's session once the admission gate lets it in (web/admission.py): a read
     session for GET and HEAD, one that may write otherwise; closed when the route returns."""
     return await request_session(request, platform.admission)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @dataclass(frozen=True)
@@ -54,12 +76,7 @@ class Visitor:
     new: bool = False
 
 
-def current_visitor(
-    request: Request,
-    response: Response,
-    platform: Platform = Depends(get_platform),
-    session: Session = Depends(get_session),
-) -> Visitor:
+def current_visitor(request: Request, response: Response, platform: PlatformDep, session: SessionDep) -> Visitor:
     """The person behind this request, made a guest on the spot if the browser has no session yet."""
     token = session_token(request, platform)
     user = identity.user_for_token(session, token)
@@ -78,6 +95,9 @@ def current_visitor(
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
     return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)
+
+
+CurrentPerson = Annotated[Visitor, Depends(current_visitor)]
 
 
 def _secure(platform: Platform) -> bool:
@@ -108,7 +128,7 @@ def clear_session_cookie(response: Response, platform: Platform) -> None:
     )
 
 
-async def check_origin(request: Request, platform: Platform = Depends(get_platform)) -> None:
+async def check_origin(request: Request, platform: PlatformDep) -> None:
     """Apps live on other origins; a request from one of them may not change the host's state."""
     origin = request.headers.get("origin")
     if origin is not None and origin != platform.settings.host_origin:
@@ -117,9 +137,9 @@ async def check_origin(request: Request, platform: Platform = Depends(get_platfo
 
 async def changing_visitor(
     request: Request,
-    visitor: Visitor = Depends(current_visitor),
-    platform: Platform = Depends(get_platform),
-    _origin: None = Depends(check_origin),
+    visitor: CurrentPerson,
+    platform: PlatformDep,
+    _origin: Annotated[None, Depends(check_origin)],
 ) -> Visitor:
     """The visitor of a state-changing request, which must carry the session's CSRF token."""
     if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
@@ -136,7 +156,10 @@ async def changing_visitor(
     return visitor
 
 
-async def limit_changes_by_ip(request: Request, platform: Platform = Depends(get_platform)) -> None:
+ChangingPerson = Annotated[Visitor, Depends(changing_visitor)]
+
+
+async def limit_changes_by_ip(request: Request, platform: PlatformDep) -> None:
     """Every state-changing host request, whoever sends it (signed in or not, with or without a
     CSRF token), counts against its address's limit."""
     if request.method not in limits.SAFE_METHODS:
@@ -146,3 +169,46 @@ async def limit_changes_by_ip(request: Request, platform: Platform = Depends(get
             platform.settings.rate_changes_per_ip,
             what="requests from this address",
         )
+
+
+def own_app(app_id: Annotated[str, Path(max_length=40)], visitor: CurrentPerson, session: SessionDep) -> str:
+    """The app, if the signed-in developer owns it (someone else's looks like no app)."""
+    developers.owned_app(session, developers.developer_for(session, visitor.user), app_id)
+    return app_id
+
+
+OwnedApp = Annotated[str, Depends(own_app)]
+
+
+def require_admin(request: Request, platform: PlatformDep) -> None:
+    # Operators upload with a token; developers upload through /api/developer with their account.
+    expected = platform.settings.admin_token
+    presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(
+        expected.encode(), presented.encode()
+    ):  # bytes: a header may hold non-ASCII
+        raise Forbidden("an admin token is required", code="UNAUTHORIZED", status=401)
+
+
+# The Open API's callers: app backends with an app access token (POST /auth/token).
+bearer = HTTPBearer(
+    auto_error=False, description="an app access token from POST /auth/token, or a user access token where noted"
+)
+
+
+def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise developers.Unauthenticated("send an access token: Authorization: Bearer <token>", code="INVALID_TOKEN")
+    return credentials.credentials
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def current_app_id(token: BearerToken, session: SessionDep, platform: PlatformDep) -> str:
+    app_id = developers.app_for_token(session, token)
+    ratelimit.enforce(platform.limiter, f"app:{app_id}", platform.rates.per_app)
+    return app_id
+
+
+CallingApp = Annotated[str, Depends(current_app_id)]

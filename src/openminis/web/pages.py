@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path as FilePath
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 
 from openminis import __version__
 from openminis.creators import sharing
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.serving import SDK_DIR, TYPES
-from openminis.web.dependencies import Visitor, current_visitor, get_platform, get_session, set_session_cookie
+from openminis.web.dependencies import CurrentPerson, PlatformDep, SessionDep, Visitor, set_session_cookie
 
 WEB_DIR = FilePath(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -23,19 +22,17 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def host_page(
-    request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)
-):
+def host_page(request: Request, visitor: CurrentPerson, platform: PlatformDep):
     return _host_page(request, visitor, platform)
 
 
 @router.get("/s/{code}", response_class=HTMLResponse)
 def share_page(
     request: Request,
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
     code: str = Path(max_length=200),
-    visitor: Visitor = Depends(current_visitor),
-    session: Session = Depends(get_session),
-    platform: Platform = Depends(get_platform),
 ):
     """A share link: the host page, told to open what was shared at once. A link that is forged
     or whose target is gone opens the feed (a person following a link gets somewhere, not an error)."""
@@ -57,9 +54,7 @@ def share_page(
 
 
 @router.get("/console", response_class=HTMLResponse)
-def console_page(
-    request: Request, visitor: Visitor = Depends(current_visitor), platform: Platform = Depends(get_platform)
-):
+def console_page(request: Request, visitor: CurrentPerson, platform: PlatformDep):
     """The developer console: a developer's apps and their numbers, on the person's own session."""
     config = {
         "csrfToken": visitor.csrf_token,
