@@ -27,9 +27,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Date, DateTime, create_engine, inspect, text
+from sqlalchemy import Date, DateTime, Table, create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeEngine
 
 from openminis.db import utcnow
 from openminis.errors import Conflict, PlatformError
@@ -78,7 +80,7 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
     return parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
-def _where(url: str) -> tuple:
+def _where(url: str) -> tuple[str | None, int | None, str | None]:
     parsed = make_url(url)
     return parsed.host, parsed.port, parsed.database
 
@@ -148,7 +150,7 @@ def _copy_duckdb(source: Path, target: Path, attempts: int = 5) -> None:
     raise BackupFailed(f"could not take a readable copy of {source}")
 
 
-def _tables():
+def _tables() -> list[Table]:
     from openminis.models import Base  # every domain's tables
 
     return Base.metadata.sorted_tables  # parents before children: the order rows can be loaded in
@@ -203,13 +205,14 @@ def _load_snapshot(url: str, folder: Path, revision: str | None) -> None:
                     column = table.autoincrement_column
                     if column is not None:
                         connection.exec_driver_sql(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), coalesce(max({column.name}), 1), max({column.name}) IS NOT NULL) FROM {table.name}"
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                            f"coalesce(max({column.name}), 1), max({column.name}) IS NOT NULL) FROM {table.name}"
                         )
     finally:
         engine.dispose()
 
 
-def _typed(row: dict, when: dict) -> dict:
+def _typed(row: dict[str, Any], when: dict[str, TypeEngine[Any]]) -> dict[str, Any]:
     for name, kind in when.items():
         value = row.get(name)
         if isinstance(value, str):
@@ -309,7 +312,8 @@ def restore(settings: Settings, folder: Path, *, force: bool = False) -> Report:
     kind = _kind(url)
     if manifest.get("database") != kind:
         raise BackupFailed(
-            f"this backup is of a {manifest.get('database')} database and the target is {kind}: set MINIS_DATABASE_URL to a {manifest.get('database')} database",
+            f"this backup is of a {manifest.get('database')} database and the target is {kind}: "
+            f"set MINIS_DATABASE_URL to a {manifest.get('database')} database",
             code="BACKUP_KIND_MISMATCH",
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -374,9 +378,9 @@ def restore(settings: Settings, folder: Path, *, force: bool = False) -> Report:
         )
         report.parts.append("analytics.dump")
     elif (folder / "events.duckdb").exists():
-        target = settings.analytics_path
-        target.with_name(target.name + ".wal").unlink(missing_ok=True)
-        shutil.copy2(folder / "events.duckdb", target)
+        events = settings.analytics_path
+        events.with_name(events.name + ".wal").unlink(missing_ok=True)
+        shutil.copy2(folder / "events.duckdb", events)
         report.parts.append("events.duckdb")
 
     files = folder / "files"

@@ -7,17 +7,21 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.catalog.package import read_package
 from openminis.errors import Conflict, PlatformError
+from openminis.jobs.service import Lane
 from openminis.migrations import upgrade
 from openminis.platform import Platform
 from openminis.settings import Settings
@@ -41,6 +45,8 @@ app.add_typer(analytics_app, name="analytics")
 console = Console()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+R = TypeVar("R")
+
 DataDir = typer.Option(None, "--data-dir", help="Where the database, packages and events live (MINIS_DATA_DIR).")
 
 
@@ -50,7 +56,7 @@ def print_whole(table: Table) -> None:
     (console if console.width >= wide else Console(width=wide)).print(table)
 
 
-def _settings(data_dir: Path | None, **overrides) -> Settings:
+def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     return Settings(**overrides)
@@ -91,9 +97,9 @@ def seed_demo_content(platform: Platform) -> None:
 
 @app.command()
 def publish(
-    path: Path = typer.Argument(..., help="A package folder or zip with minis.json at its root."),
+    path: Annotated[Path, typer.Argument(help="A package folder or zip with minis.json at its root.")],
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Validate a package and store it as a new immutable version."""
     platform = _platform(_settings(data_dir))
     try:
@@ -112,13 +118,13 @@ def serve(
     port: int = typer.Option(8000, help="Port to bind."),
     demo: bool = typer.Option(False, help="Publish the example mini-programs first."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Run the platform: the host and every app's origin in one process."""
     import uvicorn
 
     from openminis.app import create_app
 
-    overrides = {}
+    overrides: dict[str, str | bool] = {}
     if "MINIS_PUBLIC_URL" not in os.environ:
         overrides["public_url"] = f"http://localhost:{port}"
     if demo and "MINIS_ADMIN_TOKEN" not in os.environ:
@@ -163,13 +169,14 @@ def serve(
 @app.command()
 def worker(
     once: bool = typer.Option(False, help="Run the jobs that are due now, then exit."), data_dir: Path | None = DataDir
-):
+) -> None:
     """Run background jobs (notifications, confirmations) from the shared job table."""
     platform = _platform(_settings(data_dir))
-    lanes = [platform.worker()] if once else platform.workers()
+    single = platform.worker() if once else None
+    lanes: list[Lane] = [single] if single is not None else platform.workers()
     try:
-        if once:
-            console.print(f"ran {lanes[0].drain()} jobs")
+        if single is not None:
+            console.print(f"ran {single.drain()} jobs")
             return
         for lane in lanes:
             lane.start()
@@ -185,7 +192,7 @@ def worker(
 
 
 @app.command("apps")
-def list_apps(data_dir: Path | None = DataDir):
+def list_apps(data_dir: Path | None = DataDir) -> None:
     """List published apps."""
     platform = _platform(_settings(data_dir))
     table = Table("app", "kind", "category", "latest", "name")
@@ -197,7 +204,7 @@ def list_apps(data_dir: Path | None = DataDir):
 
 
 @db_app.command("upgrade")
-def db_upgrade(data_dir: Path | None = DataDir):
+def db_upgrade(data_dir: Path | None = DataDir) -> None:
     """Apply the Alembic migrations to the configured database."""
     settings = _settings(data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -207,12 +214,14 @@ def db_upgrade(data_dir: Path | None = DataDir):
 
 @drama_app.command("upload")
 def drama_upload(
-    folder: Path = typer.Argument(..., help="Episode videos named so that they sort in order (01.mp4, 02.mov, ...)."),
+    folder: Annotated[
+        Path, typer.Argument(help="Episode videos named so that they sort in order (01.mp4, 02.mov, ...).")
+    ],
     app_id: str = typer.Option(..., "--app", help="The drama app the series belongs to."),
     series_id: str = typer.Option(..., "--series", help="The series (create it with POST /openapi/v1/series)."),
     first: int = typer.Option(1, help="Number of the first episode in the folder."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Upload a folder of episodes into a series and transcode them here, with progress."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
@@ -249,10 +258,10 @@ def drama_upload(
             runner.start()
             while runner.is_alive():
                 with unit_of_work(platform.db, reads=True) as session:
-                    progress.update(task, completed=session.get(Episode, episode_id).progress)
+                    progress.update(task, completed=session.get_one(Episode, episode_id).progress)
                 runner.join(0.5)
             with unit_of_work(platform.db, reads=True) as session:
-                episode = session.get(Episode, episode_id)
+                episode = session.get_one(Episode, episode_id)
                 if episode.status == "ready":
                     progress.update(
                         task, completed=100, description=f"episode {number}: ready ({episode.duration_ms / 1000:.0f} s)"
@@ -266,7 +275,7 @@ def drama_upload(
 
 
 @ads_app.command("rotate-key")
-def ads_rotate_key(data_dir: Path | None = DataDir):
+def ads_rotate_key(data_dir: Path | None = DataDir) -> None:
     """Make a new signing key for reward callbacks; the old one stays published for verifiers."""
     from openminis.ads.signing import rotate_signing_key
 
@@ -282,7 +291,7 @@ def feed_explain(
     user: str = typer.Option(..., "--user", help="The person: a user id or an email."),
     limit: int = typer.Option(20, help="How many slots from the top."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Show the top of a person's feed in a new ranking snapshot, with each item's score parts."""
     import duckdb
 
@@ -298,7 +307,8 @@ def feed_explain(
     except duckdb.IOException:
         # DuckDB lets one process at a time open the events file: a running server has it.
         console.print(
-            "[red]the events store is in use by a running server[/red]: ask it instead, GET /api/admin/feed/explain?user_id=..."
+            "[red]the events store is in use by a running server[/red]: "
+            "ask it instead, GET /api/admin/feed/explain?user_id=..."
         )
         raise typer.Exit(1) from None
     finally:
@@ -326,8 +336,9 @@ def feed_explain(
 
 @app.command("backup")
 def backup_command(
-    folder: Path = typer.Argument(..., help="A new or empty folder for the backup."), data_dir: Path | None = DataDir
-):
+    folder: Annotated[Path, typer.Argument(help="A new or empty folder for the backup.")],
+    data_dir: Path | None = DataDir,
+) -> None:
     """Copy the database, the analytics events and the files (packages, media) while the platform serves."""
     from openminis import backup
 
@@ -337,16 +348,17 @@ def backup_command(
         console.print(f"[red]{error.code}[/red] {error.message}")
         raise typer.Exit(1) from None
     console.print(
-        f"backed up {report.database} (revision {report.revision}) to {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}"
+        f"backed up {report.database} (revision {report.revision}) to {report.folder} "
+        f"in {report.seconds:.1f} s: {', '.join(report.parts)}"
     )
 
 
 @app.command("restore")
 def restore_command(
-    folder: Path = typer.Argument(..., help="A folder made by minis backup."),
+    folder: Annotated[Path, typer.Argument(help="A folder made by minis backup.")],
     force: bool = typer.Option(False, help="Overwrite a database that already holds platform data."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Put a backup into the data dir and database (MINIS_DATA_DIR, MINIS_DATABASE_URL), then migrate it."""
     from openminis import backup
 
@@ -356,12 +368,13 @@ def restore_command(
         console.print(f"[red]{error.code}[/red] {error.message}")
         raise typer.Exit(1) from None
     console.print(
-        f"restored {report.database} (revision {report.revision}) from {report.folder} in {report.seconds:.1f} s: {', '.join(report.parts)}"
+        f"restored {report.database} (revision {report.revision}) from {report.folder} "
+        f"in {report.seconds:.1f} s: {', '.join(report.parts)}"
     )
 
 
 @ledger_app.command("verify")
-def ledger_verify(data_dir: Path | None = DataDir):
+def ledger_verify(data_dir: Path | None = DataDir) -> None:
     """Check that every transfer balances, every balance equals its entries and each currency sums
     to zero; and that orders, top-ups, episode unlocks, series purchases and passes are exactly
     their transfers."""
@@ -387,7 +400,7 @@ def ledger_verify(data_dir: Path | None = DataDir):
     )
 
 
-def _report(data_dir: Path | None, make):
+def _report(data_dir: Path | None, make: Callable[[Session, Platform], R]) -> R:
     """``make(session, platform)``'s report; a refusal is printed with its code and exits 1."""
     from rich.markup import escape
 
@@ -407,15 +420,16 @@ def _report(data_dir: Path | None, make):
 def report_funnel(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
     by: str = typer.Option("source", "--by", help="Group by source, app, creator, or none (the total alone)."),
-    first: datetime | None = typer.Option(
-        None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: a week up to --to)."
-    ),
-    last: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."
-    ),
+    first: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First UTC day (default: a week up to --to)."),
+    ] = None,
+    last: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today).")
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Exposure -> click -> launch -> ready -> paid or rewarded: rates, revenue, ARPU and ARPPU."""
     import dataclasses
     import json
@@ -491,15 +505,16 @@ def report_funnel(
 @report_app.command("activity")
 def report_activity(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
-    first: datetime | None = typer.Option(
-        None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."
-    ),
-    last: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."
-    ),
+    first: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."),
+    ] = None,
+    last: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today).")
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Daily active, new and returning people (DAU), and D1, D7 and D30 retention of each day's new people."""
     import dataclasses
     import json
@@ -521,11 +536,12 @@ def report_activity(
         return "-" if count is None else f"{count:,} ({rate:.0%})" if rate is not None else f"{count:,}"
 
     table = Table(
-        title=f"activity of {app_id or 'every app'}, {result.first} to {result.last} (UTC), average {result.average_active:,.1f} active a day"
+        title=f"activity of {app_id or 'every app'}, {result.first} to {result.last} (UTC), "
+        f"average {result.average_active:,.1f} active a day"
     )
     for column in ("day", "active", "new", "returning", "cohort", "D1", "D7", "D30"):
         table.add_column(column, justify="left" if column == "day" else "right")
-    for day, cohort in zip(result.days, result.cohorts):
+    for day, cohort in zip(result.days, result.cohorts, strict=False):
         table.add_row(
             f"{day.day}",
             f"{day.active:,}",
@@ -543,15 +559,16 @@ def report_activity(
 def report_episodes(
     app_id: str = typer.Option(..., "--app", help="The series' app."),
     series_id: str = typer.Option(..., "--series", help="The series."),
-    first: datetime | None = typer.Option(
-        None, "--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."
-    ),
-    last: datetime | None = typer.Option(
-        None, "--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today)."
-    ),
+    first: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=["%Y-%m-%d"], help="First UTC day (default: 30 days up to --to)."),
+    ] = None,
+    last: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last UTC day, included (default: today).")
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """How far people watch a drama series: per episode, plays, viewers, completion and reach."""
     import dataclasses
     import json
@@ -598,12 +615,12 @@ def report_episodes(
 
 @analytics_app.command("prune")
 def analytics_prune(
-    before: datetime = typer.Option(
-        ..., "--before", formats=["%Y-%m-%d"], help="Remove the events from before this UTC day."
-    ),
+    before: Annotated[
+        datetime, typer.Option("--before", formats=["%Y-%m-%d"], help="Remove the events from before this UTC day.")
+    ],
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
     data_dir: Path | None = DataDir,
-):
+) -> None:
     """Remove old analytics events (on PostgreSQL, whole months go with their partitions). Reports
     of the removed days count nothing afterwards; the platform's own data is not touched."""
     from datetime import UTC

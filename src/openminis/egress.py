@@ -25,8 +25,10 @@ import re
 import socket
 import ssl
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
+from typing import Any
 
 import httpcore
 import httpx
@@ -93,7 +95,7 @@ def literal_address(host: str) -> Address | None:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
     except (socket.gaierror, UnicodeError, ValueError):
         return None
-    return ip_address(infos[0][4][0].split("%")[0])
+    return ip_address(str(infos[0][4][0]).split("%")[0])
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class EgressPolicy:
             )
         return url
 
-    def _check_host(self, host: str, refuse) -> bool:
+    def _check_host(self, host: str, refuse: Callable[[str], EgressRefused]) -> bool:
         """Refuse a host that names a place the platform must not call; True if it is loopback."""
         address = literal_address(host)
         if address is None and ":" in host:
@@ -181,7 +183,7 @@ class EgressPolicy:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
-        addresses = list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+        addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
         for address in addresses:
             reason = address_refusal(ip_address(address), allow_loopback=self.allow_loopback)
             if reason:
@@ -232,7 +234,12 @@ class GuardedNetwork(httpcore.NetworkBackend):
         self.inner = httpcore.SyncBackend()
 
     def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options=None
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
         error: Exception | None = None
         for address in self.policy.resolve(host, port):
@@ -251,7 +258,7 @@ class GuardedNetwork(httpcore.NetworkBackend):
         raise error or httpcore.ConnectError(f"no address for {host}")
 
     def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options=None
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
     ) -> httpcore.NetworkStream:
         raise httpcore.ConnectError("unix sockets are outside the egress policy")
 
@@ -291,7 +298,7 @@ class DeadlineStream(httpcore.NetworkStream):
             self.stream.start_tls(ssl_context, server_hostname=server_hostname, timeout=_bounded(timeout))
         )
 
-    def get_extra_info(self, info: str):
+    def get_extra_info(self, info: str) -> Any:  # as httpcore's NetworkStream: the SSL object, the socket, ...
         return self.stream.get_extra_info(info)
 
 

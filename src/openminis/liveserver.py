@@ -8,11 +8,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 PG_ADMIN = os.environ.get("MINIS_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -36,7 +39,7 @@ def scratch_postgres() -> Iterator[str]:
         admin.close()
 
 
-def run_apart(coroutine):
+def run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run`` on a thread of its own, for a client driving a live server: the caller's
     thread may already run a loop (Playwright's sync API keeps one on the test session's main
     thread), where ``asyncio.run`` refuses to start."""
@@ -50,12 +53,18 @@ def run_apart(coroutine):
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class LiveServer:
     def __init__(
-        self, data_dir: Path, *, demo: bool = False, packages: list[Path] = (), env: dict[str, str] | None = None
+        self,
+        data_dir: Path,
+        *,
+        demo: bool = False,
+        packages: Iterable[Path] = (),
+        env: dict[str, str] | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.demo = demo
@@ -63,7 +72,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.env = {**os.environ, "MINIS_PUBLIC_URL": self.url, **(env or {})}
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def app_origin(self, app_id: str) -> str:
         return f"http://{app_id}.apps.localhost:{self.port}"
@@ -85,7 +94,7 @@ class LiveServer:
                 raise LookupError(f"no email to {to} matching {pattern!r} in the server's log")
             time.sleep(0.1)
 
-    def minis(self, *args: str) -> subprocess.CompletedProcess:
+    def minis(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "openminis.cli", *args], env=self.env, capture_output=True, text=True, check=True
         )
@@ -122,7 +131,7 @@ class LiveServer:
         self.__exit__(None, None, None)
         raise RuntimeError("minis serve did not become ready within 60 s")
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:

@@ -14,7 +14,7 @@ from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
 from openminis.db import Database
 from openminis.errors import NotFound
-from openminis.jobs.service import Registry, Worker, WorkerOptions
+from openminis.jobs.service import Lane, Registry, Worker, WorkerOptions
 from openminis.ratelimit import Rate, RateLimiter, rate_limiter_from_url
 from openminis.runtime.service import StorageLimits
 from openminis.settings import Settings
@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this m
     from openminis.egress import EgressPolicy
     from openminis.feed.ranking import Ranking
     from openminis.identity.mail import Mailbox
-    from openminis.jobs.deliveries import DeliveryPool
     from openminis.payments.providers import PaymentProvider
     from openminis.payments.providers.sandbox import SandboxProvider
     from openminis.web.admission import Admission
@@ -217,7 +216,7 @@ class Platform:
     def worker(self, **options: Unpack[WorkerOptions]) -> Worker:
         return Worker(self.db, self.jobs, **options)
 
-    def workers(self) -> list[Worker | DeliveryPool]:
+    def workers(self) -> list[Lane]:
         """The embedded workers: one lane for media transcoding, which takes minutes, one for
         everything else, and the delivery pool for calls to developers' backends, so that neither
         a video nor a slow backend holds up anything else."""

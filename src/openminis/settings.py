@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import field_validator
@@ -196,12 +197,14 @@ class Settings(BaseSettings):
         warnings = []
         if registrable_domain(self.apps_host) == registrable_domain(host):
             warnings.append(
-                f"apps are served under {self.apps_host}, on the same registrable domain as the host {host}: a hostile app could "
-                "send the host's cookies or toss its own. Set MINIS_APPS_DOMAIN to a domain of its own (e.g. example-apps.com for example.com)."
+                f"apps are served under {self.apps_host}, on the same registrable domain as the host {host}: "
+                "a hostile app could send the host's cookies or toss its own. "
+                "Set MINIS_APPS_DOMAIN to a domain of its own (e.g. example-apps.com for example.com)."
             )
         if not self.public_url.startswith("https://"):
             warnings.append(
-                f"MINIS_PUBLIC_URL {self.public_url} is not https: session cookies are sent in the clear and cannot be __Host- cookies."
+                f"MINIS_PUBLIC_URL {self.public_url} is not https: "
+                "session cookies are sent in the clear and cannot be __Host- cookies."
             )
         return warnings
 
@@ -244,5 +247,5 @@ def _is_local(host: str) -> bool:
         return False
 
 
-def load_settings(**overrides) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)

@@ -238,6 +238,16 @@ class Claimed:
     lane: str | None
 
 
+class Lane(Protocol):
+    """What runs jobs in the background until stopped: a Worker, the delivery pool (deliveries.py)."""
+
+    name: str
+
+    def start(self, poll_seconds: float = 0.5) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class WorkerOptions(TypedDict, total=False):
     """Worker's keyword arguments, for those who pass them on (Platform.worker)."""
 

@@ -7,15 +7,22 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import NameFilterType
+from sqlalchemy import Table
+from sqlalchemy.sql.schema import SchemaItem
 
 HERE = Path(__file__).parent
 
 
-def platform_object(object, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+def platform_object(
+    object: SchemaItem, name: str | None, type_: NameFilterType, reflected: bool, compare_to: SchemaItem | None
+) -> bool:
     """Alembic's ``include_object``: the platform's tables only. The analytics store may share the
     database (MINIS_ANALYTICS_URL) and manages its own ``events`` table and month partitions;
     autogenerate must not offer to drop them."""
-    table = object.table.name if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") else name
+    owned = type_ in ("index", "column", "unique_constraint", "foreign_key_constraint")
+    parent: Table | None = getattr(object, "table", None) if owned else None  # the table it belongs to
+    table = parent.name if parent is not None else name
     return not (
         reflected
         and compare_to is None

@@ -9,6 +9,8 @@ config = context.config
 
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # alembic_config always sets it
+        raise RuntimeError("the migrations run through openminis.migrations.upgrade, which names the database")
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(

@@ -22,7 +22,8 @@ import asyncio
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy.orm import Session
@@ -33,6 +34,8 @@ from openminis.db import Database
 from openminis.errors import PlatformError
 from openminis.web.limits import SAFE_METHODS
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
 
 class Overloaded(PlatformError):
     status = 503
@@ -40,7 +43,7 @@ class Overloaded(PlatformError):
     retry_after = 1.0
 
 
-def writes(endpoint: Callable) -> Callable:
+def writes(endpoint: Endpoint) -> Endpoint:
     """Marks a GET route that writes (it makes or remembers a row): its request gets a write
     session, admitted as a writer, rather than a read session."""
     endpoint.minis_writes = True  # type: ignore[attr-defined]
@@ -60,7 +63,7 @@ class Gate:
 
     def __init__(self, slots: int):
         self.free = slots
-        self.waiters: deque[asyncio.Future] = deque()
+        self.waiters: deque[asyncio.Future[None]] = deque()
         self.lock = threading.Lock()
 
     async def enter(self, deadline: float) -> None:
@@ -94,7 +97,7 @@ class Gate:
         # The slot goes straight to the next waiter, woken in its own loop (maybe another thread's).
         turn.get_loop().call_soon_threadsafe(self._hand, turn)
 
-    def _hand(self, turn: asyncio.Future) -> None:
+    def _hand(self, turn: asyncio.Future[None]) -> None:
         if turn.done():  # it gave up meanwhile
             self.leave()
         else:
@@ -182,5 +185,5 @@ async def request_session(request: Request, admission: Admission) -> Session:
     scope = request.scope
     # FastAPI's exit stack for dependencies of scope "function": it closes after the endpoint and
     # the response's serialization, before sending. Outside a route (none), the request's own.
-    stack = scope.get("fastapi_function_astack") or scope["fastapi_inner_astack"]
+    stack: AsyncExitStack = scope.get("fastapi_function_astack") or scope["fastapi_inner_astack"]
     return await stack.enter_async_context(admission.session(reads=reads_only(request)))

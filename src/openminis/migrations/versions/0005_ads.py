@@ -263,11 +263,12 @@ def _currency_length(old: int, new: int) -> None:
     # text is edited as SQLite documents for changes that leave the data as it is
     # (https://www.sqlite.org/lang_altertable.html#otheralter). Rebuilding the table (batch mode)
     # would fail: foreign keys are enforced and ledger entries point at the accounts.
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
     for table in ("accounts", "ledger_transfers"):
         bind.exec_driver_sql(
-            f"UPDATE sqlite_master SET sql = replace(sql, 'currency VARCHAR({old}) NOT NULL', 'currency VARCHAR({new}) NOT NULL') "
+            "UPDATE sqlite_master SET sql = "
+            f"replace(sql, 'currency VARCHAR({old}) NOT NULL', 'currency VARCHAR({new}) NOT NULL') "
             f"WHERE type = 'table' AND name = '{table}'"
         )
     bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")

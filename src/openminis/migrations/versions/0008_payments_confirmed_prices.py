@@ -20,7 +20,8 @@ def upgrade() -> None:
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("price", sa.Integer(), nullable=True))
     op.execute(
-        "UPDATE subscriptions SET price = (SELECT price FROM drama_passes WHERE drama_passes.id = subscriptions.pass_id)"
+        "UPDATE subscriptions SET price = "
+        "(SELECT price FROM drama_passes WHERE drama_passes.id = subscriptions.pass_id)"
     )
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.alter_column("price", existing_type=sa.Integer(), nullable=False)

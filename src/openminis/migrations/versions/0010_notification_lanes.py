@@ -37,11 +37,13 @@ def upgrade() -> None:
         op.execute("UPDATE jobs SET ref = payload->>'transaction_id' WHERE kind = 'ads.verify_reward'")
     else:
         op.execute(
-            "UPDATE jobs SET lane = json_extract(payload, '$.app_id'), ref = json_extract(payload, '$.event.id') WHERE kind = 'payments.notify'"
+            "UPDATE jobs SET lane = json_extract(payload, '$.app_id'), ref = json_extract(payload, '$.event.id') "
+            "WHERE kind = 'payments.notify'"
         )
         op.execute("UPDATE jobs SET ref = json_extract(payload, '$.transaction_id') WHERE kind = 'ads.verify_reward'")
     op.execute(
-        "UPDATE jobs SET lane = (SELECT g.app_id FROM reward_grants g WHERE g.id = jobs.ref) WHERE kind = 'ads.verify_reward'"
+        "UPDATE jobs SET lane = (SELECT g.app_id FROM reward_grants g WHERE g.id = jobs.ref) "
+        "WHERE kind = 'ads.verify_reward'"
     )
 
     for table in ("notification_attempts", "reward_attempts"):
