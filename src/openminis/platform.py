@@ -101,6 +101,13 @@ class Platform:
         return rate_limiter_from_url(self.settings.redis_url)
 
     @cached_property
+    def passwords(self):
+        """Password hashes at the settings' cost (identity/passwords.py)."""
+        from openminis.identity.passwords import Passwords
+
+        return Passwords.from_settings(self.settings)
+
+    @cached_property
     def mailbox(self) -> Mailbox:
         from openminis.identity.mail import Mailbox
 

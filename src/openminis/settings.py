@@ -55,6 +55,13 @@ class Settings(BaseSettings):
 
     events_batch_max: int = 500
 
+    # Password hashing (argon2id, identity/passwords.py): OWASP's recommended parameters, 19 MiB of
+    # memory, 2 passes, 1 lane. Only the tests set a cheaper cost. Hashes made at another cost still
+    # verify (a hash carries its parameters) and are made again at this one at the next sign-in.
+    password_time_cost: int = 2
+    password_memory_kib: int = 19456
+    password_parallelism: int = 1
+
     # Payments: Stripe when both of its keys are set. The sandbox provider (test cards that mint
     # coins for nothing) exists only when sandbox_payments is on: `minis serve --demo` and the
     # tests turn it on; anything else is production, where it does not exist. payment_provider

@@ -64,6 +64,9 @@ def test_demo_creators_post_to_the_demo_games_and_drama_once(platform, clips, tm
         assert all(o.video_url and o.poster_url for o in outs)
         # Full accounts, which the demo's operator can sign in to.
         user, _ = accounts.sign_in_with_password(
-            session, email="mergequeen@example.com", password=demo.password_for(platform, "mergequeen")
+            session,
+            platform.passwords,
+            email="mergequeen@example.com",
+            password=demo.password_for(platform, "mergequeen"),
         )
         assert (user.id, user.kind, user.display_name) == (creators["mergequeen"].user_id, "full", "Merge Queen")

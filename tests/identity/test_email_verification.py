@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from openminis.identity.accounts import CODE_ATTEMPTS, hasher
+from openminis.identity.accounts import CODE_ATTEMPTS
 from openminis.identity.models import User
 from openminis.identity.service import new_user
 from tests.concurrency import race
@@ -32,7 +32,7 @@ def unproved_account(platform, email: str, password: str) -> str:
     """A row as the old code left it: an email and a password, never proved."""
     with platform.db.session() as session:
         user = new_user(session, kind="full", email=email)
-        user.password_hash = hasher.hash(password)
+        user.password_hash = platform.passwords.hash(password)
         user_id = user.id
         session.commit()
     return user_id

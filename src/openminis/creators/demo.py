@@ -125,7 +125,9 @@ def _account(session, platform, spec: DemoCreator):
     email = f"{spec.handle}@{EMAIL_DOMAIN}"
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = accounts.register(session, new_user(session), email=email, password=password_for(platform, spec.handle))
+        user = accounts.register(
+            session, platform.passwords, new_user(session), email=email, password=password_for(platform, spec.handle)
+        )
     accounts.rename(session, user, spec.display_name)
     return service.become_creator(session, user.id, handle=spec.handle, display_name=spec.display_name, bio=spec.bio)
 

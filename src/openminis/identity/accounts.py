@@ -18,8 +18,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,15 +27,13 @@ from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, PlatformError
 from openminis.identity.mail import Mailbox
 from openminis.identity.models import AuthSession, EmailVerification, SignInLink, User
+from openminis.identity.passwords import Passwords
 from openminis.identity.service import new_session, new_user, token_hash
 
-hasher = PasswordHasher()
 LINK_TTL = timedelta(minutes=15)
 CODE_TTL = timedelta(minutes=15)
 CODE_ATTEMPTS = 5  # then the code is void: 5 guesses in a million, and a new code costs a new email
 MIN_PASSWORD = 8
-# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = hasher.hash(secrets.token_hex(16))
 
 
 class SignInFailed(PlatformError):
@@ -98,7 +94,7 @@ def _take_email(session: Session, user: User, email: str, *, password_hash: str 
     return user
 
 
-def register(session: Session, user: User, *, email: str, password: str) -> User:
+def register(session: Session, passwords: Passwords, user: User, *, email: str, password: str) -> User:
     """A full account for an email the platform itself vouches for (the demo's creators); people
     register with ``start_registration`` and prove their email with the code."""
     if user.kind != "guest":
@@ -107,7 +103,7 @@ def register(session: Session, user: User, *, email: str, password: str) -> User
     _check_password(password)
     if _verified_owner(session, email) is not None:
         raise _email_taken()
-    _take_email(session, user, email, password_hash=hasher.hash(password))
+    _take_email(session, user, email, password_hash=passwords.hash(password))
     return user
 
 
@@ -144,7 +140,7 @@ def _mail_code(
 
 
 def start_registration(
-    session: Session, mailbox: Mailbox, user: User, *, email: str, password: str
+    session: Session, mailbox: Mailbox, passwords: Passwords, user: User, *, email: str, password: str
 ) -> EmailVerification:
     """The guest asks for an account: nothing is theirs yet, a code goes to the email. The guest
     becomes a full account, keeping everything, when the code comes back (``confirm_email``)."""
@@ -154,7 +150,7 @@ def start_registration(
     _check_password(password)
     if _verified_owner(session, email) is not None:
         raise _email_taken()
-    return _mail_code(session, mailbox, user, email, hasher.hash(password))
+    return _mail_code(session, mailbox, user, email, passwords.hash(password))
 
 
 def resend_code(session: Session, mailbox: Mailbox, user: User) -> EmailVerification:
@@ -206,17 +202,16 @@ def confirm_email(session: Session, user: User, code: str) -> User:
     return _take_email(session, user, pending.email, password_hash=pending.password_hash)
 
 
-def sign_in_with_password(session: Session, *, email: str, password: str) -> tuple[User, str]:
+def sign_in_with_password(session: Session, passwords: Passwords, *, email: str, password: str) -> tuple[User, str]:
     email = normalize_email(email)
     user = session.scalar(select(User).where(User.email == email))
-    try:
-        hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        raise SignInFailed("wrong email or password") from None
+    # Verified even when the email is unknown, so a wrong email costs as long as a wrong password.
+    if not passwords.verify(user.password_hash if user else None, password):
+        raise SignInFailed("wrong email or password")
     if user is None or user.password_hash is None:
         raise SignInFailed("wrong email or password")
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
     return user, new_session(session, user)
 
 

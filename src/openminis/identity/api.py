@@ -134,7 +134,7 @@ def register(
     the account, keeping everything it had, when the code comes back (POST /api/account/verify)."""
     _mail_guard(platform, request, session, visitor.user, body.email)
     pending = accounts.start_registration(
-        session, platform.mailbox, visitor.user, email=body.email, password=body.password
+        session, platform.mailbox, platform.passwords, visitor.user, email=body.email, password=body.password
     )
     return CodeSent(email=pending.email, delivery=platform.mailbox.delivery)
 
@@ -177,7 +177,9 @@ def sign_in(
     for guard in guards:
         guard.check()
     try:
-        user, token = accounts.sign_in_with_password(session, email=body.email, password=body.password)
+        user, token = accounts.sign_in_with_password(
+            session, platform.passwords, email=body.email, password=body.password
+        )
     except accounts.SignInFailed:
         for guard in guards:
             guard.failed()
