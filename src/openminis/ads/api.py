@@ -27,9 +27,10 @@ from openminis.ads.schemas import (
     Reward,
     ShowOut,
 )
-from openminis.errors import NotFound, PlatformError
+from openminis.errors import NotFound
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import ChangingPerson, PlatformDep, SessionDep, client_ip
+from openminis.web.refusals import refusal_kept
 
 router = APIRouter(tags=["ads"])
 router.include_router(admin_router)
@@ -45,13 +46,6 @@ def market_of(request: Request, given: str | None) -> str | None:
         return given
     match = REGION.match(request.headers.get("accept-language", "").strip().lower())
     return match[1].upper() if match else None
-
-
-def answered(request: Request, error: PlatformError) -> Response:
-    """``error`` answered as the app answers every error, but returned instead of raised: the
-    request's unit of work then commits what the route recorded before it refused (a route that
-    raises leaves nothing). For a sync route, on its worker thread."""
-    return anyio.from_thread.run(request.app.exception_handlers[PlatformError], request, error)
 
 
 @router.post("/api/ads/requests", response_model=DecisionOut)
@@ -119,8 +113,9 @@ def impression(
             ip=client_ip(request),
         )
     except serving.REFUSALS as refusal:
-        # The refusal is kept: counted as invalid traffic, the impression refused.
-        return answered(request, refusal)
+        # The refusal stands (counted as invalid traffic, the impression refused): answered, not
+        # raised, so the unit commits it (web/refusals.py).
+        return anyio.from_thread.run(refusal_kept, request, refusal)
     return ImpressionOut(ad_id=shown.id, status=shown.status)
 
 

@@ -83,13 +83,13 @@ def _poster(lines: list[str], seed: int) -> bytes:
 
 
 def _creatives(
-    server, limit: int, seconds: float, lines: list[str], colour: int
+    store: media.CreativeStore, limit: int, seconds: float, lines: list[str], colour: int
 ) -> list[tuple[media.MediaFile, int | None]]:
     """A campaign's video and poster, made on this machine and stored: (file, duration in ms)."""
     with tempfile.TemporaryDirectory() as tmp:
         video = make_clip(Path(tmp) / f"{colour}.mp4", seconds=seconds, lines=lines, seed=colour)
         made = [(video.read_bytes(), int(seconds * 1000)), (_poster(lines, colour), None)]
-    return [(media.store(server.media, data, limit), duration) for data, duration in made]
+    return [(media.store(store, data, limit), duration) for data, duration in made]
 
 
 def seed(platform, *, seconds: float = 15, report=print) -> None:
@@ -103,7 +103,7 @@ def seed(platform, *, seconds: float = 15, report=print) -> None:
     files = {}
     if missing:
         for _name, _house, _bid, lines, colour, _click in CAMPAIGNS:
-            files[colour] = _creatives(server, limit, seconds, lines, colour)
+            files[colour] = _creatives(server.media, limit, seconds, lines, colour)
     made: list[str] = []
     with unit_of_work(platform.db) as session:
         if missing and session.scalar(select(Advertiser.id).where(Advertiser.name == "Lumen Tea")) is None:
