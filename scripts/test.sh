@@ -30,6 +30,13 @@ fi
 
 bash scripts/check-frontend.sh # the front end: tsc on the JSDoc types, node --test on the pure modules
 
+# Static checks before the tests, so that CI fails on a violation: lint, formatting, types
+# (mypy strict, configured in pyproject.toml), and the import layers once they are configured there.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+if grep -q '^\[tool\.importlinter\]' pyproject.toml; then .venv/bin/lint-imports; fi
+
 # Two workers (this machine has two cores); a test file stays on one worker, so its module and
 # session fixtures (a live server, a browser) are made once. Each worker has its own databases.
 exec .venv/bin/pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
