@@ -133,14 +133,14 @@ def test_every_429_and_503_carries_retry_after_whatever_raised_it():
     from starlette.exceptions import HTTPException
 
     from openminis.app import install_error_handlers
-    from openminis.errors import PlatformError
+    from openminis.errors import TooMany, Unavailable
 
     app = FastAPI()
     install_error_handlers(app)
 
     @app.get("/busy")
     def busy():
-        raise PlatformError("busy", code="OVERLOADED", status=503)
+        raise Unavailable("busy", code="OVERLOADED")
 
     @app.get("/slow-down")
     def slow_down():
@@ -148,7 +148,7 @@ def test_every_429_and_503_carries_retry_after_whatever_raised_it():
 
     @app.get("/later")
     def later():
-        error = PlatformError("later", code="RATE_LIMITED", status=429)
+        error = TooMany("later", code="RATE_LIMITED")
         error.retry_after = 41.2
         raise error
 

@@ -23,6 +23,7 @@ from openminis.ratelimit import (
     redacted,
     retry_after_header,
 )
+from openminis.web.errors import status_for
 from tests.conftest import unavailable
 
 REDIS_URL = os.environ.get("MINIS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -301,7 +302,7 @@ def test_enforce_raises_rate_limited_with_the_wait_until_the_next_cell(limiter):
         enforce(limiter, "person:1", FIVE_PER_TEN_SECONDS)
     with pytest.raises(RateLimited) as refused:
         enforce(limiter, "person:1", FIVE_PER_TEN_SECONDS, what="renames")
-    assert (refused.value.status, refused.value.code, refused.value.retry_after) == (429, "RATE_LIMITED", 2.0)
+    assert (status_for(refused.value), refused.value.code, refused.value.retry_after) == (429, "RATE_LIMITED", 2.0)
     assert "too many renames" in refused.value.message
 
 

@@ -43,6 +43,7 @@ from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
 from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
+from openminis.web.errors import status_for
 from openminis.web.pages import WEB_DIR
 from openminis.web.pages import router as pages_router
 from openminis.web.text_guard import RefuseInvalidText
@@ -103,7 +104,7 @@ def _error(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError) -> Response:
-        return _error(exc.status, exc.body(), request, retry_after=exc.retry_after)
+        return _error(status_for(exc), exc.body(), request, retry_after=exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -131,7 +132,7 @@ def install_error_handlers(app: FastAPI) -> None:
         busy = database_busy(exc)
         if busy is None:
             return await unexpected(request, exc)
-        return _error(busy.status, busy.body(), request, retry_after=busy.retry_after)
+        return _error(status_for(busy), busy.body(), request, retry_after=busy.retry_after)
 
 
 # What any host route may answer besides its success, all in the one error envelope: bad input

@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeEngine
 
 from openminis.db import utcnow
-from openminis.errors import Conflict, PlatformError
+from openminis.errors import Conflict
 from openminis.migrations import upgrade
 from openminis.settings import Settings
 
@@ -49,8 +49,7 @@ SECRET = "secret.key"
 IN_USE = ("users", "ledger_transfers", "apps")
 
 
-class BackupFailed(PlatformError):
-    status = 409
+class BackupFailed(Conflict):
     code = "BACKUP_FAILED"
 
 

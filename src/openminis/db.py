@@ -16,7 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from openminis.errors import PlatformError
+from openminis.errors import Unavailable
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -54,11 +54,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class DatabaseBusy(PlatformError):
+class DatabaseBusy(Unavailable):
     """The database could not be had in time (the write lock, a pooled connection): nothing was
     done, and the same request may succeed in a moment."""
 
-    status = 503
     code = "DATABASE_BUSY"
     retry_after = 1.0
 

@@ -1,47 +1,92 @@
-"""One error shape for every API: ``{"code", "message", "request_id"}`` (plus ``field`` when one is to blame)."""
+"""One error shape for every API: ``{"code", "message", "request_id"}`` (plus ``field`` when one is to blame).
+
+A domain error says what went wrong with a stable ``code`` (what clients branch on) and what kind
+of refusal it is, by the class it derives from: the kinds below. It says nothing about HTTP: the
+web edge maps each kind to its status in one table (web/errors.py).
+"""
 
 from __future__ import annotations
 
 
 class PlatformError(Exception):
-    """An error the caller can act on. Services raise it; the app turns it into a response."""
+    """An error the caller can act on. Services raise it; the app turns it into a response.
+    Raised as such (no kind below), it is a request the platform cannot take as it is."""
 
-    status = 400
     code = "BAD_REQUEST"
-    # Seconds after which a retry may succeed: sent as Retry-After (every 429 and 503 carries one).
+    # Seconds after which a retry may succeed: sent as Retry-After (every TooMany and Unavailable carries one).
     retry_after: float | None = None
 
-    def __init__(self, message: str, *, code: str | None = None, field: str | None = None, status: int | None = None):
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
-        if status:
-            self.status = status
         self.field = field
 
-    def body(self) -> dict[str, str]:
+    def body(self) -> dict:
         body = {"code": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
         return body
 
 
+class BadRequest(PlatformError):
+    """The request cannot be taken as it is (a code or a webhook that does not hold up)."""
+
+
+class Unauthenticated(PlatformError):
+    """No credentials, or ones that prove nothing (a wrong password, an expired token)."""
+
+    code = "UNAUTHENTICATED"
+
+
+class PaymentRequired(PlatformError):
+    """It costs what the person has not paid: locked, declined, too few coins."""
+
+    code = "PAYMENT_REQUIRED"
+
+
+class Forbidden(PlatformError):
+    code = "FORBIDDEN"
+
+
 class NotFound(PlatformError):
-    status = 404
     code = "NOT_FOUND"
 
 
 class Conflict(PlatformError):
-    status = 409
+    """Not in the state it needs to be (already done, already taken, changed meanwhile)."""
+
     code = "CONFLICT"
 
 
+class Gone(PlatformError):
+    """It was there and is no more (a used link, a deleted account): asking again will not help."""
+
+    code = "GONE"
+
+
+class TooLarge(PlatformError):
+    code = "TOO_LARGE"
+
+
 class InvalidArgument(PlatformError):
-    status = 422
     code = "INVALID_ARGUMENT"
 
 
-class Forbidden(PlatformError):
-    status = 403
-    code = "FORBIDDEN"
+class TooMany(PlatformError):
+    """Too many, too often: ``retry_after`` says when to come back."""
+
+    code = "TOO_MANY"
+
+
+class UpstreamFailed(PlatformError):
+    """A service the platform depends on (a payment provider) refused or could not be reached."""
+
+    code = "UPSTREAM_FAILED"
+
+
+class Unavailable(PlatformError):
+    """Not now (busy, overloaded, a dependency down): nothing was done, a retry may succeed."""
+
+    code = "UNAVAILABLE"

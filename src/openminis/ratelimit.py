@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import redis
 import redis.exceptions
 
-from openminis.errors import PlatformError
+from openminis.errors import TooMany
 
 log = logging.getLogger("openminis.ratelimit")
 
@@ -303,10 +303,9 @@ def rate_limiter_from_url(redis_url: str | None) -> RateLimiter:
     return RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
 
 
-class RateLimited(PlatformError):
+class RateLimited(TooMany):
     """Too many requests: 429 with the seconds to wait, which the web edge sends as Retry-After."""
 
-    status = 429
     code = "RATE_LIMITED"
 
     def __init__(self, message: str, *, retry_after: float, code: str | None = None, field: str | None = None):

@@ -17,6 +17,7 @@ import pytest
 
 from openminis.payments.providers import CheckoutRequest, ProviderError, WebhookRejected
 from openminis.payments.providers.stripe import STRIPE_API_VERSION, StripeProvider
+from openminis.web.errors import status_for
 
 PAYLOADS = Path(__file__).parent / "stripe_payloads"
 API_KEY = "sk_test_51PcR2sK8vWq3LmZtOpenMinisTestKeyDoNotUseZq9T"
@@ -271,7 +272,7 @@ def test_the_signature_header_is_found_whatever_its_case():
 def rejected(body: bytes, headers: dict[str, str], *, now: float = NOW) -> str:
     with pytest.raises(WebhookRejected) as caught:
         provider(now=now).parse_webhook(body, headers)
-    assert caught.value.status == 400
+    assert status_for(caught.value) == 400
     return caught.value.message
 
 

@@ -29,6 +29,7 @@ from openminis.ads.schemas import (
     ShareIn,
     ShareOut,
 )
+from openminis.errors import TooLarge
 from openminis.platform import Platform
 from openminis.web import body_limit
 from openminis.web.dependencies import PlatformDep, SessionDep, require_admin
@@ -164,12 +165,12 @@ async def upload_media(request: Request, platform: PlatformDep) -> MediaOut:
     body_limit.allow(request, limit, code="MEDIA_TOO_LARGE")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise media.MediaError(f"a creative file is at most {limit} bytes", code="MEDIA_TOO_LARGE", status=413)
+        raise TooLarge(f"a creative file is at most {limit} bytes", code="MEDIA_TOO_LARGE")
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
-            raise media.MediaError(f"a creative file is at most {limit} bytes", code="MEDIA_TOO_LARGE", status=413)
+            raise TooLarge(f"a creative file is at most {limit} bytes", code="MEDIA_TOO_LARGE")
     stored = await run_in_threadpool(media.store, platform.ads.media, bytes(body), limit)
     return MediaOut(
         file=stored.name,

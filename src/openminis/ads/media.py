@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from openminis.errors import PlatformError
+from openminis.errors import InvalidArgument, TooLarge
 
 FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(mp4|webm|png|jpg|webp)$")
 CONTENT_TYPES = {
@@ -27,8 +27,7 @@ CONTENT_TYPES = {
 }
 
 
-class MediaError(PlatformError):
-    status = 422
+class MediaError(InvalidArgument):
     code = "INVALID_MEDIA"
 
 
@@ -56,9 +55,9 @@ def sniff(data: bytes) -> str | None:
 
 
 def check(data: bytes, max_bytes: int) -> tuple[str, str]:
-    """(extension, kind) of an acceptable creative file, or MediaError."""
+    """(extension, kind) of an acceptable creative file, or MediaError (TooLarge over ``max_bytes``)."""
     if len(data) > max_bytes:
-        raise MediaError(f"a creative file is at most {max_bytes} bytes", code="MEDIA_TOO_LARGE", status=413)
+        raise TooLarge(f"a creative file is at most {max_bytes} bytes", code="MEDIA_TOO_LARGE")
     if not data:
         raise MediaError("the creative file is empty")
     extension = sniff(data)

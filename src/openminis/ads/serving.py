@@ -31,7 +31,7 @@ from openminis.ads.money import APP_AD_EARNINGS, USD_MICROS
 from openminis.catalog import service as catalog
 from openminis.creators import attribution
 from openminis.db import utcnow
-from openminis.errors import InvalidArgument, NotFound, PlatformError
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, TooMany
 from openminis.payments.models import PaymentSettings
 from openminis.ratelimit import Rate
 from openminis.unit_of_work import after_commit
@@ -45,30 +45,25 @@ MARKET = re.compile(r"^[A-Z]{2}$")
 DECIDE = Impression.__table__.insert()
 
 
-class NoFill(PlatformError):
-    status = 404
+class NoFill(NotFound):
     code = "NO_FILL"
 
 
-class FrequencyCapped(PlatformError):
-    status = 409
+class FrequencyCapped(Conflict):
     code = "FREQUENCY_CAPPED"
 
 
-class IntervalNotElapsed(PlatformError):
-    status = 409
+class IntervalNotElapsed(Conflict):
     code = "INTERVAL_NOT_ELAPSED"
 
 
-class NotShown(PlatformError):
-    status = 409
+class NotShown(Conflict):
     code = "AD_NOT_SHOWN"
 
 
-class ImpressionsCapped(PlatformError):
+class ImpressionsCapped(TooMany):
     """This person, or this address, was shown as many billed ads as the platform allows for now."""
 
-    status = 429
     code = "FREQUENCY_CAPPED"
 
     def __init__(self, message: str, *, retry_after: float):
@@ -76,11 +71,10 @@ class ImpressionsCapped(PlatformError):
         self.retry_after = retry_after
 
 
-class ShowTokenRefused(PlatformError):
+class ShowTokenRefused(Forbidden):
     """The impression came without a good show token: nothing billed (the ad may still be shown
     with a token from the host's ad player)."""
 
-    status = 403
     code = "SHOW_TOKEN_INVALID"
 
 

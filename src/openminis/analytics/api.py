@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Depends, Request
 from openminis.analytics import service
 from openminis.analytics.schemas import IngestOut
 from openminis.catalog import service as catalog
-from openminis.errors import Forbidden, PlatformError
+from openminis.errors import Forbidden, Unauthenticated
 from openminis.identity import service as identity
 from openminis.ratelimit import enforce
 from openminis.web import limits
@@ -16,8 +16,7 @@ from openminis.web.dependencies import PlatformDep, SessionDep, session_token
 router = APIRouter(prefix="/api", tags=["analytics"])
 
 
-class SessionRequired(PlatformError):
-    status = 401
+class SessionRequired(Unauthenticated):
     code = "SESSION_REQUIRED"
 
 

@@ -5,8 +5,9 @@ from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service
 from openminis.catalog.models import AppVersion
-from openminis.catalog.package import Package, PackageError, read_zip
+from openminis.catalog.package import Package, read_zip
 from openminis.catalog.schemas import VersionOut
+from openminis.errors import TooLarge
 from openminis.platform import Platform
 from openminis.web import body_limit
 from openminis.web.dependencies import PlatformDep, SessionDep, require_admin
@@ -20,12 +21,12 @@ async def read_upload(request: Request, platform: Platform) -> Package:
     body_limit.allow(request, limit, code="PACKAGE_TOO_LARGE")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PackageError(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE", status=413)
+        raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
-            raise PackageError(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE", status=413)
+            raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
     return await run_in_threadpool(read_zip, bytes(body), platform.package_limits)
 
 

@@ -20,15 +20,14 @@ from pydantic import ValidationError
 
 from openminis import text
 from openminis.catalog.manifest import Manifest, describe
-from openminis.errors import PlatformError
+from openminis.errors import InvalidArgument
 
 MANIFEST = "minis.json"
 # A few MiB of zeros compress a thousandfold; below this size a high ratio is harmless.
 RATIO_CHECK_FLOOR = 1024 * 1024
 
 
-class PackageError(PlatformError):
-    status = 422
+class PackageError(InvalidArgument):
     code = "INVALID_PACKAGE"
 
 

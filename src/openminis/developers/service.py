@@ -15,18 +15,13 @@ from openminis.catalog.manifest import APP_ID
 from openminis.catalog.models import App
 from openminis.db import utcnow
 from openminis.developers.models import AppSecret, AppToken, Developer
-from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, PlatformError
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, Unauthenticated
 from openminis.identity.models import User
 
 APP_TOKEN_TTL = timedelta(hours=2)
 DEFAULT_GRACE = timedelta(hours=24)
 INIT_DATA_LABEL = b"minis-init-data"
 NOTIFY_LABEL = b"minis-notify"
-
-
-class Unauthenticated(PlatformError):
-    status = 401
-    code = "UNAUTHENTICATED"
 
 
 def _hash(secret: str) -> str:

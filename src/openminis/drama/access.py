@@ -23,7 +23,7 @@ from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.drama.catalog import episode as ready_episode
 from openminis.drama.catalog import published_series
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
-from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.errors import Conflict, Forbidden, InvalidArgument, PaymentRequired
 from openminis.identity import service as identity
 from openminis.payments import prices
 from openminis.payments.settings_service import get as payment_settings
@@ -31,8 +31,7 @@ from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
 
 
-class EpisodeLocked(PlatformError):
-    status = 402
+class EpisodeLocked(PaymentRequired):
     code = "EPISODE_LOCKED"
 
 
@@ -327,8 +326,7 @@ FREE_URL_LIFETIME = timedelta(hours=6)
 PAID_URL_LIFETIME = timedelta(minutes=5)
 
 
-class MediaRefused(PlatformError):
-    status = 403
+class MediaRefused(Forbidden):
     code = "MEDIA_LINK_INVALID"
 
 

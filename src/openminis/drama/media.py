@@ -22,7 +22,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from openminis.errors import PlatformError
+from openminis.errors import InvalidArgument
 
 RENDITIONS = {"720p": (720, 1280, "2200k"), "480p": (480, 854, "1000k")}
 AUDIO_RATE = 44_100
@@ -33,8 +33,7 @@ ASPECT_RANGE = (0.45, 0.6)
 SILENCE_RMS = 1e-3  # below about -60 dBFS over the whole clip is silence
 
 
-class MediaRejected(PlatformError):
-    status = 422
+class MediaRejected(InvalidArgument):
     code = "MEDIA_REJECTED"
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
-from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.errors import Conflict, Gone, InvalidArgument, Unauthenticated
 from openminis.identity.mail import Mailbox
 from openminis.identity.models import AuthSession, EmailVerification, SignInLink, User
 from openminis.identity.passwords import Passwords
@@ -36,18 +36,15 @@ CODE_ATTEMPTS = 5  # then the code is void: 5 guesses in a million, and a new co
 MIN_PASSWORD = 8
 
 
-class SignInFailed(PlatformError):
-    status = 401
+class SignInFailed(Unauthenticated):
     code = "SIGN_IN_FAILED"
 
 
-class LinkInvalid(PlatformError):
-    status = 410
+class LinkInvalid(Gone):
     code = "LINK_INVALID"
 
 
-class CodeInvalid(PlatformError):
-    status = 422
+class CodeInvalid(InvalidArgument):
     code = "CODE_INVALID"
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
-from openminis.errors import NotFound, PlatformError
+from openminis.errors import BadRequest, NotFound, Unauthenticated
 from openminis.identity.models import AppUser, Authorization, LoginCode, User, UserToken
 from openminis.identity.service import token_hash
 
@@ -29,12 +29,11 @@ REFRESH_TTL = timedelta(days=30)
 BASIC_SCOPE = "user.info.basic"
 
 
-class CodeError(PlatformError):
-    status = 400
+class CodeError(BadRequest):
+    """A login code that does not hold up: unknown, another app's, used or expired."""
 
 
-class TokenError(PlatformError):
-    status = 401
+class TokenError(Unauthenticated):
     code = "INVALID_TOKEN"
 
 

@@ -27,7 +27,7 @@ from openminis.creators.models import Creator, Post
 from openminis.db import Base, utcnow
 from openminis.developers.models import Developer
 from openminis.drama.models import EpisodeUnlock, SeriesUnlock, Subscription, WatchProgress
-from openminis.errors import Conflict, InvalidArgument
+from openminis.errors import Gone, InvalidArgument
 from openminis.identity.mail import Mailbox
 from openminis.identity.models import (
     AppUser,
@@ -61,9 +61,8 @@ EVENT_COLUMNS = (
 )
 
 
-class AccountDeleted(Conflict):
+class AccountDeleted(Gone):
     code = "ACCOUNT_DELETED"
-    status = 410
 
 
 def _plain(value: Any) -> Any:

@@ -20,15 +20,14 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
-from openminis.errors import PlatformError
+from openminis.errors import Unavailable
 
 log = logging.getLogger("openminis.mail")
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 TIMEOUT = 10.0
 
 
-class MailUnavailable(PlatformError):
-    status = 503
+class MailUnavailable(Unavailable):
     code = "MAIL_UNAVAILABLE"
 
 

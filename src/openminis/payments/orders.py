@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from openminis.creators import attribution
 from openminis.db import utcnow
-from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
+from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.payments import notifications, prices
 from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
@@ -27,13 +27,11 @@ MAX_QUANTITY = 99
 DEFAULT_FEE_BPS = 3000
 
 
-class AlreadyOwned(PlatformError):
-    status = 409
+class AlreadyOwned(Conflict):
     code = "ALREADY_OWNED"
 
 
-class OrderStateError(PlatformError):
-    status = 409
+class OrderStateError(Conflict):
     code = "ORDER_STATE"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openminis.errors import InvalidArgument, PlatformError
+from openminis.errors import Conflict, InvalidArgument
 from openminis.wallet.service import COIN
 
 
@@ -27,11 +27,10 @@ class Price:
         return shown
 
 
-class PriceChanged(PlatformError):
+class PriceChanged(Conflict):
     """The price is no longer the one the person confirmed: nothing was charged. The body carries
     the price now in effect, for the sheet to show and the person to confirm again."""
 
-    status = 409
     code = "PRICE_CHANGED"
 
     def __init__(self, price: Price, what: str):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.db import insert_ignoring_conflicts, utcnow
-from openminis.errors import Conflict, InvalidArgument, NotFound, PlatformError
+from openminis.errors import Conflict, InvalidArgument, NotFound, PaymentRequired
 from openminis.jobs import service as jobs
 from openminis.payments import prices
 from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
@@ -32,8 +32,7 @@ DEFAULT_PACKS = [
 ]
 
 
-class PaymentDeclined(PlatformError):
-    status = 402
+class PaymentDeclined(PaymentRequired):
     code = "PAYMENT_DECLINED"
 
 

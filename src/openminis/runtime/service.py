@@ -14,7 +14,7 @@ from openminis.catalog import service as catalog
 from openminis.catalog.models import App
 from openminis.db import utcnow
 from openminis.developers import service as developers
-from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.errors import Conflict, InvalidArgument, TooLarge
 from openminis.identity import app_identity, init_data
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.runtime.models import CloudSave, Launch
@@ -24,8 +24,7 @@ LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
 STORAGE_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
-class QuotaExceeded(PlatformError):
-    status = 413
+class QuotaExceeded(TooLarge):
     code = "STORAGE_QUOTA_EXCEEDED"
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from openminis.db import insert_ignoring_conflicts
-from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.errors import Conflict, InvalidArgument, PaymentRequired
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 COIN = "COIN"
@@ -29,8 +29,7 @@ COIN = "COIN"
 EXTERNAL_KINDS = {"coin_issuance", "provider_clearing", "advertiser_funding"}
 
 
-class InsufficientFunds(PlatformError):
-    status = 402
+class InsufficientFunds(PaymentRequired):
     code = "INSUFFICIENT_FUNDS"
 
 

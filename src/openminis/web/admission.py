@@ -31,14 +31,13 @@ from starlette.requests import Request
 
 from openminis import unit_of_work
 from openminis.db import Database
-from openminis.errors import PlatformError
+from openminis.errors import Unavailable
 from openminis.web.limits import SAFE_METHODS
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-class Overloaded(PlatformError):
-    status = 503
+class Overloaded(Unavailable):
     code = "OVERLOADED"
     retry_after = 1.0
 

@@ -16,17 +16,16 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from openminis.errors import PlatformError
+from openminis.errors import PlatformError, TooLarge
 
 SCOPE_KEY = "minis.body_limit"
 
 
-class BodyTooLarge(PlatformError, HTTPException):
+class BodyTooLarge(TooLarge, HTTPException):
     """Raised from ``receive`` while a route reads its body. It is an HTTPException too only so that
     FastAPI, which turns any other error met while reading a JSON body into a 400, lets it through;
     the app's handlers find the PlatformError first and answer with its code."""
 
-    status = 413
     code = "BODY_TOO_LARGE"
 
     def __init__(self, limit: int, code: str | None = None):

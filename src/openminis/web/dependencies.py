@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from openminis import ratelimit
 from openminis.developers import service as developers
-from openminis.errors import Forbidden
+from openminis.errors import Forbidden, Unauthenticated
 from openminis.identity import service as identity
 from openminis.identity.models import User
 from openminis.platform import Platform
@@ -187,7 +187,7 @@ def require_admin(request: Request, platform: PlatformDep) -> None:
     if not expected or not hmac.compare_digest(
         expected.encode(), presented.encode()
     ):  # bytes: a header may hold non-ASCII
-        raise Forbidden("an admin token is required", code="UNAUTHORIZED", status=401)
+        raise Unauthenticated("an admin token is required", code="UNAUTHORIZED")
 
 
 # The Open API's callers: app backends with an app access token (POST /auth/token).
@@ -198,7 +198,7 @@ bearer = HTTPBearer(
 
 def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise developers.Unauthenticated("send an access token: Authorization: Bearer <token>", code="INVALID_TOKEN")
+        raise Unauthenticated("send an access token: Authorization: Bearer <token>", code="INVALID_TOKEN")
     return credentials.credentials
 
 

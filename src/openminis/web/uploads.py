@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fastapi import Request
 
-from openminis.errors import InvalidArgument, PlatformError
+from openminis.errors import InvalidArgument, TooLarge
 from openminis.web import body_limit
 
 VIDEO_TYPES = {"video/mp4": ".mp4", "video/quicktime": ".mov", "video/webm": ".webm"}
@@ -54,5 +54,5 @@ async def staged_video(request: Request, staging_root: Path, limit: int) -> Asyn
         staging.parent.rmdir()
 
 
-def _too_large(limit: int) -> PlatformError:
-    return PlatformError(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE", status=413)
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(f"the upload is over the {limit}-byte limit", code="UPLOAD_TOO_LARGE")

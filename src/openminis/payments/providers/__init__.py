@@ -6,20 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from openminis.errors import PlatformError
+from openminis.errors import BadRequest, UpstreamFailed
 
 
-class ProviderError(PlatformError):
+class ProviderError(UpstreamFailed):
     """The provider refused or could not be reached; nothing was charged."""
 
-    status = 502
     code = "PROVIDER_ERROR"
 
 
-class WebhookRejected(PlatformError):
+class WebhookRejected(BadRequest):
     """A webhook whose signature, timestamp or body does not hold up: answered 400, never acted on."""
 
-    status = 400
     code = "WEBHOOK_REJECTED"
 
 
