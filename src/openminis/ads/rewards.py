@@ -31,7 +31,7 @@ from openminis.ads import signing
 from openminis.ads.models import AdUnit, Impression, RewardAttempt, RewardGrant
 from openminis.db import utcnow
 from openminis.egress import EgressPolicy, Outcome
-from openminis.errors import InvalidArgument, PlatformError
+from openminis.errors import Conflict, InvalidArgument
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
 from openminis.pagination import decode_cursor, encode_cursor
@@ -200,6 +200,5 @@ def earned_reward(
     return grant
 
 
-class RewardNotEarned(PlatformError):
-    status = 409
+class RewardNotEarned(Conflict):
     code = "REWARD_NOT_EARNED"
