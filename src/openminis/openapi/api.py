@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -14,7 +16,7 @@ from openminis.developers import service as developers
 from openminis.drama.openapi import router as drama_openapi_router
 from openminis.errors import PlatformError
 from openminis.identity import app_identity
-from openminis.openapi.guards import BruteForceGuard, client_ip, limit_ip
+from openminis.openapi.guards import BruteForceGuard, limit_ip
 from openminis.openapi.schemas import (
     AppOut,
     CodeIn,
@@ -34,17 +36,20 @@ from openminis.openapi.schemas import (
 from openminis.payments.openapi import router as payments_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
-from openminis.web.dependencies import BearerToken, CallingApp, SessionDep
+from openminis.web.dependencies import BearerToken, CallingApp, SessionDep, client_ip
 from openminis.web.refusals import refusal_kept
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
+}
 
 
 def create_openapi_app(platform: Platform) -> FastAPI:
     api = FastAPI(
         title="openminis Open API",
         version=f"1 ({__version__})",
-        description="Server-to-server API for developer backends. Authenticate with POST /auth/token (client credentials).",
+        description="Server-to-server API for developer backends. "
+        "Authenticate with POST /auth/token (client credentials).",
         dependencies=[Depends(limit_ip)],
         responses=ERRORS,
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path as FilePath
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from openminis import __version__
@@ -22,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def host_page(request: Request, visitor: CurrentPerson, platform: PlatformDep):
+def host_page(request: Request, visitor: CurrentPerson, platform: PlatformDep) -> Response:
     return _host_page(request, visitor, platform)
 
 
@@ -33,7 +34,7 @@ def share_page(
     session: SessionDep,
     platform: PlatformDep,
     code: str = Path(max_length=200),
-):
+) -> Response:
     """A share link: the host page, told to open what was shared at once. A link that is forged
     or whose target is gone opens the feed (a person following a link gets somewhere, not an error)."""
     try:
@@ -54,7 +55,7 @@ def share_page(
 
 
 @router.get("/console", response_class=HTMLResponse)
-def console_page(request: Request, visitor: CurrentPerson, platform: PlatformDep):
+def console_page(request: Request, visitor: CurrentPerson, platform: PlatformDep) -> Response:
     """The developer console: a developer's apps and their numbers, on the person's own session."""
     config = {
         "csrfToken": visitor.csrf_token,
@@ -63,7 +64,9 @@ def console_page(request: Request, visitor: CurrentPerson, platform: PlatformDep
     return _page(request, visitor, platform, "console.html", config)
 
 
-def _host_page(request: Request, visitor: Visitor, platform: Platform, *, share: dict | None = None):
+def _host_page(
+    request: Request, visitor: Visitor, platform: Platform, *, share: Mapping[str, object] | None = None
+) -> Response:
     settings = platform.settings
     config = {
         "hostOrigin": settings.host_origin,
@@ -79,8 +82,13 @@ def _host_page(request: Request, visitor: Visitor, platform: Platform, *, share:
 
 
 def _page(
-    request: Request, visitor: Visitor, platform: Platform, template: str, config: dict, context: dict | None = None
-):
+    request: Request,
+    visitor: Visitor,
+    platform: Platform,
+    template: str,
+    config: Mapping[str, object],
+    context: Mapping[str, object] | None = None,
+) -> Response:
     settings = platform.settings
     # "</" must not appear inside the inline JSON, or a name could close the script element.
     config_json = json.dumps(config).replace("</", "<\\/")
@@ -90,14 +98,16 @@ def _page(
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data: blob: *; media-src 'self' blob: *; "
-        f"frame-src http://*.{settings.apps_host}:* https://*.{settings.apps_host}:* http://*.{settings.apps_host} https://*.{settings.apps_host}; "
-        "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        f"frame-src http://*.{settings.apps_host}:* https://*.{settings.apps_host}:* "
+        f"http://*.{settings.apps_host} https://*.{settings.apps_host}; "
+        "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
     return response
 
 
 @router.get("/sdk/{name}")
-def sdk_file(name: str):
+def sdk_file(name: str) -> Response:
     """The SDK and its typings, for developers to read or vendor."""
     if name not in ("minis-sdk.js", "minis-sdk.d.ts"):
         return HTMLResponse("not found", status_code=404)
