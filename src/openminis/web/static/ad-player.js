@@ -64,7 +64,7 @@ export class AdPlayer {
     this.root = root;
     this.api = api;
     this.inertRoots = inertRoots;
-    /** @type {any} */
+    /** @type {AdShowing | null} */
     this.showing = null;
   }
 
@@ -127,11 +127,11 @@ class AdShowing {
   soundButton;
   /** @type {HTMLElement} */
   fill;
-  /** @type {any} */
+  /** @type {Array<[HTMLElement, boolean]>} */
   covered;
-  /** @type {any} */
+  /** @type {() => void} */
   onVisibility;
-  /** @type {any} */
+  /** @type {(event: KeyboardEvent) => void} */
   onKey;
   /** @type {number} */
   frame;
@@ -166,7 +166,7 @@ class AdShowing {
     this.clickedAt = -Infinity;
     /** @type {any} */
     this.completion = null; // the platform's answer to complete, once asked
-    /** @type {any} */
+    /** @type {Promise<any> | null} */
     this.completing = null;
     this.closeReady = this.rewarded; // a rewarded ad may be closed any time (without the reward)
     this.ended = false;

@@ -72,7 +72,7 @@ class EpisodeSlide {
     this.expiresAt = 0;
     this.issuedAt = 0;
     this.position = 0; // the last moment played: where a refresh of expired links goes on from
-    /** @type {any} */
+    /** @type {Promise<unknown> | null} */
     this.preparing = null;
 
     this.video = el("video", { className: "drama-video", playsInline: true, preload: "auto", disableRemotePlayback: true });
@@ -194,13 +194,13 @@ class EpisodeSlide {
 }
 
 export class DramaPlayer {
-  /** @type {any} */
+  /** @type {{play: Set<number>, complete: Set<number>}} */
   watched;
-  /** @type {any} */
+  /** @type {number | null} */
   landingPosition;
   /** @type {number | null} the seek bar's animation frame while the video plays */
   clock;
-  /** @type {any} */
+  /** @type {boolean} */
   scrubbing;
   /**
    * @param {object} options
@@ -253,7 +253,7 @@ export class DramaPlayer {
     this.muted = false;
     this.userPaused = false; // the person paused: nothing resumes on its own
     this.pageHidden = false;
-    /** @type {any} */
+    /** @type {import("./paywall-sheet.js").PaywallSheet | null} */
     this.paywall = null;
     this.savedAt = 0;
     this.swiped = false;

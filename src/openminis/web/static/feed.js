@@ -42,7 +42,7 @@ export class Feed {
     this.isCovered = isCovered;
     this.items = []; // {id, kind, card, post, appId, element} in feed order
     this.ids = new Set(); // a shared post shown first must not come again with its page
-    /** @type {any} */
+    /** @type {string | null} */
     this.cursor = null;
     this.hasMore = true;
     this.loading = false;

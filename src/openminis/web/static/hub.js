@@ -25,9 +25,9 @@ export class Hub {
     this.panel = part(root, "#hub-panel");
     this.tabs = /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[role=tab]")]);
     this.kind = "game";
-    /** @type {any} */
+    /** @type {string | null} */
     this.loadedKind = null;
-    /** @type {any} */
+    /** @type {string | null} */
     this.requestedKind = null;
 
     for (const tab of this.tabs) {

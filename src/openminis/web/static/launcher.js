@@ -73,22 +73,22 @@ class AppSession {
     this.sdkVersion = "";
     /** @type {any} */
     this.launchInfo = null; // answered to the first init, and to any later one
-    /** @type {any} */
+    /** @type {Promise<any> | null} */
     this.answeringInit = null;
-    /** @type {any} */
+    /** @type {string | null} */
     this.initData = null; // the platform's signed launch data, once the tap's launch is recorded
     this.progress = 0;
     /** @type {any} */
     this.tapAt = null;
-    /** @type {any} */
+    /** @type {number | null} */
     this.openedAt = null;
     /** @type {any} */
     this.recorded = null; // the POST /api/launches of the tap
     this.launchRecorded = false; // the platform has it: purchases may name it
-    /** @type {any} */
+    /** @type {number | null} */
     this.readyAt = null; // when the app called ready, in the background or not
     this.covered = false; // an ad plays above the app: it stays hidden until the ad closes
-    /** @type {any} */
+    /** @type {"ready" | "shown" | null} */
     this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
 
     const hostOrigin = encodeURIComponent(launcher.config.hostOrigin);

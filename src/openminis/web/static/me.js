@@ -72,7 +72,7 @@ export class MeScreen {
     this.access = el("section", { className: "access", "aria-labelledby": "access-title" });
     this.content.replaceChildren(this.profile, this.coins, this.accountCard, ...sections, this.passes, this.access);
 
-    /** @type {any} */
+    /** @type {string | null} */
     this.accountShown = null; // who the account card was drawn for
     account.watch((user, { switched } = {}) => {
       if (switched) [this.grants, this.subscriptions] = [null, null]; // the previous person's are not this one's

@@ -109,7 +109,7 @@ export class PaySheet {
     this.market = config.market || "US";
     this.idempotencyKey = mintKey();
     // Why the platform last refused, reported if the person then closes the sheet.
-    /** @type {any} */
+    /** @type {string | null} */
     this.refused = null;
     this.notice = "";
   }

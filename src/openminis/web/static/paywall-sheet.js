@@ -40,7 +40,7 @@ export function adMessage(error) {
 export class PaywallSheet {
   /** @type {any} */
   sheet;
-  /** @type {any} */
+  /** @type {HTMLButtonElement[]} */
   buttons;
   /** @type {(result: {number: number, access: string}) => void} set by run() */
   resolve;
@@ -78,7 +78,7 @@ export class PaywallSheet {
     this.notice = "";
     this.error = "";
     // Why the platform last refused, reported if the person then closes the sheet.
-    /** @type {any} */
+    /** @type {string | null} */
     this.refused = null;
   }
 

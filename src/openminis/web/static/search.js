@@ -17,7 +17,7 @@ export class Search {
     this.onLaunch = onLaunch;
     /** @type {number | null} */
     this.timer = null;
-    /** @type {any} */
+    /** @type {AbortController | null} */
     this.controller = null;
     input.addEventListener("input", () => this.schedule());
     input.form.addEventListener("submit", (event) => {

@@ -22,7 +22,7 @@ const TOAST_MS = 2600;
 export class Sheets {
   /** @type {any} */
   returnFocus;
-  /** @type {any} */
+  /** @type {Array<[HTMLElement, boolean]>} */
   covered;
   /**
    * @param {object} options
