@@ -18,14 +18,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openminis import __version__
 from openminis.ads.api import router as ads_router
+from openminis.analytics.admin import router as reports_router
 from openminis.analytics.api import router as analytics_router
-from openminis.analytics.console_api import router as console_reports_router
-from openminis.analytics.reports_api import router as reports_router
-from openminis.catalog.api import router as catalog_router
+from openminis.analytics.console import router as console_reports_router
+from openminis.catalog.admin import router as catalog_router
 from openminis.creators.api import router as creators_router
 from openminis.creators.share_api import router as share_router
 from openminis.db import busy as database_busy
-from openminis.developers.api import router as developers_router
+from openminis.developers.console import router as developers_router
 from openminis.drama.api import router as drama_router
 from openminis.errors import PlatformError
 from openminis.feed.api import router as feed_router

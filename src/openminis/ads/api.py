@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, Response
 
 from openminis.ads import serving
 from openminis.ads.admin import router as admin_router
-from openminis.ads.invalid_traffic_api import router as invalid_traffic_router
+from openminis.ads.invalid_traffic_admin import router as invalid_traffic_router
 from openminis.ads.media import CONTENT_TYPES
 from openminis.ads.schemas import (
     ID,

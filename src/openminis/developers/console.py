@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service as catalog
-from openminis.catalog.api import read_upload, version_out
+from openminis.catalog.admin import read_upload, version_out
 from openminis.catalog.models import App
 from openminis.catalog.package import PackageError
 from openminis.catalog.schemas import VersionOut
