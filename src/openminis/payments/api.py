@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
+import anyio
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from openminis.creators import attribution
 from openminis.errors import NotFound
@@ -34,6 +35,7 @@ from openminis.unit_of_work import after_commit, unit_of_work
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
+from openminis.web.refusals import refusal_kept
 
 router = APIRouter(prefix="/api", tags=["payments"])
 AppId = Path(max_length=40)
@@ -106,7 +108,7 @@ def sandbox_pay(
     session: SessionDep,
     platform: PlatformDep,
     topup_id: str = Path(max_length=32),
-) -> TopUpOut | JSONResponse:
+) -> TopUpOut | Response:
     """The host's sandbox checkout: pay with a test card."""
     try:
         topup = topups.sandbox_pay(
@@ -114,9 +116,7 @@ def sandbox_pay(
         )
     except topups.PaymentDeclined as declined:
         # The top-up failed, and that stands: answered, not raised, so the unit commits the failure.
-        return JSONResponse(
-            {**declined.body(), "request_id": getattr(request.state, "request_id", "")}, status_code=declined.status
-        )
+        return anyio.from_thread.run(refusal_kept, request, declined)
     return topup_out(topup)
 
 

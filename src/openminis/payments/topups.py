@@ -33,6 +33,8 @@ DEFAULT_PACKS = [
 
 
 class PaymentDeclined(PaymentRequired):
+    """Raised once the declined top-up is marked failed: the route answers it without rolling that back."""
+
     code = "PAYMENT_DECLINED"
 
 
