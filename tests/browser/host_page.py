@@ -84,9 +84,11 @@ class HostPage:
             self.swipe_up()
         return target.count() == 1
 
-    def scroll_to_app_card(self) -> str:
-        """Swipes to the first mini-program card (posts may come before it); returns its app id."""
-        assert self.scroll_feed_to(".feed-card"), "no mini-program card in the feed"
+    def scroll_to_app_card(self, among: set[str]) -> str:
+        """Swipes to the first card of one of these apps (posts and other apps may come before it:
+        the feed's order depends on what the other tests did); returns its app id."""
+        selector = ".feed-card:is({})".format(", ".join(f'[data-app-id="{app_id}"]' for app_id in sorted(among)))
+        assert self.scroll_feed_to(selector), f"no card of {sorted(among)} in the feed"
         return self.current_card_app_id()
 
     def wait_until_settled_on(self, app_id: str) -> None:

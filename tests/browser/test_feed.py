@@ -31,9 +31,8 @@ def test_a_person_scrolls_the_feed_plays_a_game_sees_it_draw_and_finds_it_in_rec
     )
     expect(host.current_item).to_be_in_viewport(ratio=0.9)
 
-    host.scroll_to_app_card()
+    app_id = host.scroll_to_app_card(among=DEMO_GAMES)
     card = host.page.locator(".feed-card[data-current]")
-    app_id = card.get_attribute("data-app-id")
     name = card.get_by_role("heading").inner_text()
     expect(card).to_be_in_viewport(ratio=0.9)
 
@@ -59,7 +58,7 @@ def test_on_a_first_visit_a_launch_is_recorded_and_shows_in_recently_played(brow
     host, context = new_host(browser, live_server)
     try:
         host.open("?prewarm=0")
-        host.scroll_to_app_card()
+        host.scroll_to_app_card(among=DEMO_GAMES)
         card = host.page.locator(".feed-card[data-current]")
         name = card.get_by_role("heading").inner_text()
         with host.page.expect_response("**/api/launches") as recorded:
