@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from openminis.db import utcnow
 from openminis.drama import access
+from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from tests.concurrency import race
 from tests.studio import balance, csrf_of, top_up
@@ -103,7 +104,7 @@ def test_20_concurrent_unlocks_of_one_episode_charge_once(client, series, player
     user_id = player.get("/api/me").json()["user"]["id"]
 
     def unlock(worker: int, n: int) -> str:
-        with platform.db.session() as session:
+        with unit_of_work(platform.db) as session:
             return access.unlock_with_coins(
                 session, user_id=user_id, series_id=series["id"], number=4, amount=20, currency="COIN"
             )

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from openminis.cli import app as cli
 from openminis.drama import catalog, demo
 from openminis.drama.models import Series
+from openminis.unit_of_work import unit_of_work
 
 
 @pytest.mark.slow
@@ -37,7 +38,7 @@ def test_minis_drama_upload_transcodes_a_folder_with_progress_and_reports_bad_fi
     settings = Settings(data_dir=data, secret_key="x")
     upgrade(settings.database)
     platform = Platform(settings)
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         from openminis.developers import service as developers
         from openminis.developers.models import Developer
 

@@ -13,6 +13,7 @@ import posixpath
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from openminis.errors import Conflict, Forbidden, InvalidArgument, PaymentRequir
 from openminis.identity import service as identity
 from openminis.payments import prices
 from openminis.payments.settings_service import get as payment_settings
+from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
 
@@ -90,7 +92,8 @@ def _charge(
     session: Session, *, key: str, user_id: str, series: Series, price: int, what: str, touch: attribution.Attribution
 ) -> None:
     """Coins for an unlock, in one transfer: the app's net (less a creator's commission when a
-    creator's post brought the person), the platform's fee, and the conversion kept with it."""
+    creator's post brought the person), the platform's fee, and the conversion kept with it. Run
+    in the caller's savepoint, with the unlock's row."""
     settings = payment_settings(session, series.app_id)
     fee = price * settings.fee_bps // 10_000
     commission = attribution.commission(price - fee, settings.creator_commission_bps, touch)
@@ -119,6 +122,7 @@ def _charge(
             *attribution.creator_leg(session, touch, commission, COIN),
         ],
         details={"series_id": series.id, "what": what, "gross": price, "fee": fee, "commission": commission},
+        nested=False,  # the caller's savepoint holds the unlock's row and this transfer together
     )
 
 
@@ -146,7 +150,8 @@ def unlock_with_coins(
     # The price read here is the one charged: a change after this read reaches the next unlock.
     prices.confirm(prices.coins(series.episode_price), amount=amount, currency=currency, what=f"episode {number}")
     touch = None
-    try:
+    # One savepoint for the row and its coins: a charge refused (InsufficientFunds) leaves no unlock behind.
+    with session.begin_nested():
         if insert_ignoring_conflicts(
             session,
             EpisodeUnlock,
@@ -170,20 +175,8 @@ def unlock_with_coins(
                 what=f"episode {number}",
                 touch=touch,
             )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     if touch is not None and events is not None:
-        attribution.report(
-            events,
-            "unlock",
-            app_id=series.app_id,
-            user_id=user_id,
-            touch=touch,
-            revenue=series.episode_price,
-            currency=COIN,
-        )
+        _report_after_commit(session, events, series, user_id, touch, series.episode_price)
     return access(session, user_id, series, episode)
 
 
@@ -226,36 +219,26 @@ def unlock_with_ad(
     used = session.scalar(select(EpisodeUnlock.episode_id).where(EpisodeUnlock.ad_id == ad_id))
     if used is not None:
         raise Conflict("this ad already unlocked an episode", code="REWARD_USED")
-    try:
-        added = insert_ignoring_conflicts(
-            session,
-            EpisodeUnlock,
-            {
-                "user_id": user_id,
-                "episode_id": episode.id,
-                "series_id": series.id,
-                "method": "ad",
-                "ad_id": ad_id,
-                "created_at": utcnow(),
-            },
-        )
-        touch = (
-            attribution.attribute(
-                session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window
-            )
-            if added
-            else None
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    added = insert_ignoring_conflicts(
+        session,
+        EpisodeUnlock,
+        {
+            "user_id": user_id,
+            "episode_id": episode.id,
+            "series_id": series.id,
+            "method": "ad",
+            "ad_id": ad_id,
+            "created_at": utcnow(),
+        },
+    )
     # The ad's revenue (and the creator's commission on it) is the rewarded ad's conversion; the
     # unlock it paid for is counted with no revenue, so the funnel does not count money twice.
-    if touch is not None and events is not None:
-        attribution.report(
-            events, "unlock", app_id=series.app_id, user_id=user_id, touch=touch, revenue=0, currency=COIN
+    if added:
+        touch = attribution.attribute(
+            session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window
         )
+        if events is not None:
+            _report_after_commit(session, events, series, user_id, touch, 0)
     return access(session, user_id, series, episode)
 
 
@@ -279,7 +262,8 @@ def buy_series(
         return  # already bought: nothing is charged, so there is no price to confirm
     prices.confirm(prices.coins(series.series_price), amount=amount, currency=currency, what="the whole series")
     touch = None
-    try:
+    # One savepoint for the row and its coins: a charge refused (InsufficientFunds) leaves no purchase behind.
+    with session.begin_nested():
         if insert_ignoring_conflicts(
             session, SeriesUnlock, {"user_id": user_id, "series_id": series.id, "created_at": utcnow()}
         ):
@@ -295,20 +279,27 @@ def buy_series(
                 what="series",
                 touch=touch,
             )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     if touch is not None and events is not None:
-        attribution.report(
+        _report_after_commit(session, events, series, user_id, touch, series.series_price)
+
+
+def _report_after_commit(
+    session: Session, events, series: Series, user_id: str, touch: attribution.Attribution, revenue: int
+) -> None:
+    """The unlock's conversion event, recorded once the unit of work has committed (never after a rollback)."""
+    after_commit(
+        session,
+        partial(
+            attribution.report,
             events,
             "unlock",
             app_id=series.app_id,
             user_id=user_id,
             touch=touch,
-            revenue=series.series_price,
+            revenue=revenue,
             currency=COIN,
-        )
+        ),
+    )
 
 
 # Signed media URLs -----------------------------------------------------------------------------
@@ -502,7 +493,6 @@ def save_progress(session: Session, *, user_id: str, series_id: str, number: int
         session.add(WatchProgress(user_id=user_id, series_id=series_id, episode_number=number, position_ms=position_ms))
     else:
         row.episode_number, row.position_ms, row.updated_at = number, position_ms, utcnow()
-    session.commit()
 
 
 def progress(session: Session, user_id: str, series_id: str) -> WatchProgress | None:

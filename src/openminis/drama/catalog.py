@@ -51,7 +51,7 @@ def create_series(session: Session, app_id: str, **fields) -> Series:
     _check(fields)
     series = Series(id="ser_" + secrets.token_hex(8), app_id=app_id, **fields)
     session.add(series)
-    session.commit()
+    session.flush()
     return series
 
 
@@ -61,7 +61,7 @@ def update_series(session: Session, app_id: str, series_id: str, **fields) -> Se
     for name, value in fields.items():
         if name in SERIES_FIELDS:
             setattr(series, name, value)
-    session.commit()
+    session.flush()
     return series
 
 
@@ -120,13 +120,21 @@ def accept_upload(
         raise Conflict(f"episode {number} is still being processed", code="EPISODE_PROCESSING")
     found.title = title[:120] if title else f"Episode {number}"
     found.status, found.progress, found.error, found.updated_at = "processing", 0, None, utcnow()
+    session.flush()  # a refused row refuses the upload before its file is moved in
     upload = media_root / "uploads" / f"{found.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
     upload.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(source, upload)
-    jobs.enqueue(
-        session, TRANSCODE_JOB, {"episode_id": found.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}"
-    )
-    session.commit()
+    try:
+        jobs.enqueue(
+            session,
+            TRANSCODE_JOB,
+            {"episode_id": found.id, "upload": upload.name},
+            unique_key=f"transcode:{upload.name}",
+        )
+        session.flush()
+    except BaseException:
+        upload.unlink(missing_ok=True)  # no job will ever take it
+        raise
     return found
 
 
@@ -139,5 +147,4 @@ def publish(session: Session, app_id: str, series_id: str) -> Series:
         raise Conflict("a series needs at least one ready episode to be published", code="NOTHING_READY")
     if series.status != "published":
         series.status, series.published_at = "published", utcnow()
-    session.commit()
     return series

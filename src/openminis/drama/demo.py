@@ -17,6 +17,7 @@ from openminis.drama import catalog
 from openminis.drama.models import Series
 from openminis.drama.synth import make_clip
 from openminis.unit_of_work import unit_of_work
+from openminis.unit_of_work import unit_of_work
 
 log = logging.getLogger("openminis.demo")
 APP_ID = "demo-dramas"
@@ -51,7 +52,7 @@ def seed(platform, *, seconds: float = 20, report=print) -> str | None:
     """Create the demo series if it is not there yet. Returns its id once published."""
     media_root = platform.settings.data_dir / "media" / "drama"
     ensure_app(platform)
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         existing = session.scalar(select(Series).where(Series.app_id == APP_ID, Series.title == TITLE))
         if existing is not None and existing.status == "published":
             return existing.id
@@ -80,13 +81,13 @@ def seed(platform, *, seconds: float = 20, report=print) -> str | None:
                 lines=[TITLE, f"Episode {number}: {title}", line],
                 seed=number,
             )
-            with platform.db.session() as session:
+            with unit_of_work(platform.db) as session:
                 catalog.accept_upload(session, media_root, APP_ID, series_id, number, title=title, source=clip)
             report(f"demo: drama episode {number}/{len(EPISODES)} generated; transcoding")
     # The job worker transcodes; publish once every episode is ready.
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
-        with platform.db.session() as session:
+        with unit_of_work(platform.db) as session:
             states = [e.status for e in catalog.episodes(session, series_id)]
             if states.count("ready") == len(EPISODES):
                 catalog.publish(session, APP_ID, series_id)

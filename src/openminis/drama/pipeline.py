@@ -6,6 +6,7 @@ import logging
 import secrets
 import shutil
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import update
@@ -16,6 +17,7 @@ from openminis.drama import media
 from openminis.drama.catalog import TRANSCODE_JOB
 from openminis.drama.models import Episode
 from openminis.jobs import service as jobs
+from openminis.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger("openminis.drama")
 # Transcoding takes minutes on a busy machine; retry a crash soon, but give up within a day.
@@ -24,19 +26,20 @@ POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), giv
 
 def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float) -> None:
     def transcode(session: Session, payload: dict) -> None:
+        # Three kinds of unit, none of them open while ffmpeg runs (on SQLite one would hold the
+        # write lock for minutes): the job's own unit (``session``), whose first statement comes
+        # after the transcode, with the outcome and the job's end; the progress, each step in a
+        # short unit of its own so that the producer sees it meanwhile.
         episode_id, upload = payload["episode_id"], media_root / "uploads" / payload["upload"]
         if not upload.exists():
             return  # done before a crash cut the job's bookkeeping short
-        # Hold no transaction while transcoding: on SQLite it would hold the write lock for minutes.
-        session.rollback()
         key = f"{episode_id}-{secrets.token_hex(4)}"
 
         def progress(percent: int) -> None:
-            with db.session() as tracker:
+            with unit_of_work(db) as tracker:
                 tracker.execute(
                     update(Episode).where(Episode.id == episode_id).values(progress=percent, updated_at=utcnow())
                 )
-                tracker.commit()
 
         try:
             output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
@@ -46,8 +49,7 @@ def register(registry: jobs.Registry, db: Database, media_root: Path, max_second
                 .where(Episode.id == episode_id)
                 .values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow())
             )
-            session.commit()
-            upload.unlink(missing_ok=True)
+            after_commit(session, partial(upload.unlink, missing_ok=True))
             log.info("episode %s rejected: %s", episode_id, exc.message)
             return
         episode = session.get(Episode, episode_id)
@@ -60,9 +62,10 @@ def register(registry: jobs.Registry, db: Database, media_root: Path, max_second
             None,
         )
         episode.updated_at = utcnow()
-        session.commit()
-        upload.unlink(missing_ok=True)
+        # The files go once the episode names the new ones: a rollback leaves the upload for the
+        # job's next attempt and the previous media in use.
+        after_commit(session, partial(upload.unlink, missing_ok=True))
         if previous:
-            shutil.rmtree(media_root / previous, ignore_errors=True)
+            after_commit(session, partial(shutil.rmtree, media_root / previous, ignore_errors=True))
 
     registry.register(TRANSCODE_JOB, transcode, POLICY)

@@ -48,7 +48,7 @@ def create_pass(
         price=price,
     )
     session.add(drama_pass)
-    session.commit()
+    session.flush()
     return drama_pass
 
 
@@ -123,9 +123,10 @@ def subscribe(
     if existing is not None and existing.status == "cancelled" and existing.current_period_end > now:
         # Changed their mind before the period ended: renewals resume, at the price just confirmed.
         existing.status, existing.price = "active", price
-        session.commit()
         return existing
-    try:
+    # One savepoint for the period and its coins: a charge refused (InsufficientFunds) leaves the
+    # subscription as it was, however the caller goes on.
+    with session.begin_nested():
         subscription = existing or Subscription(
             id="sub_" + secrets.token_hex(8),
             user_id=user_id,
@@ -141,6 +142,7 @@ def subscribe(
         subscription.period += 1
         subscription.status = "active"
         subscription.current_period_end = now + timedelta(days=drama_pass.period_days)
+        session.flush()
         _charge_period(session, subscription, drama_pass, subscription.period)
         jobs.enqueue(
             session,
@@ -150,10 +152,6 @@ def subscribe(
             run_at=subscription.current_period_end,
         )
         _notify(session, secret, subscription, drama_pass, "subscription.started")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return subscription
 
 
@@ -164,7 +162,6 @@ def cancel(session: Session, *, user_id: str, subscription_id: str) -> Subscript
     if subscription.status == "lapsed":
         raise Conflict("this subscription has already ended", code="SUBSCRIPTION_ENDED")
     subscription.status = "cancelled"  # access lasts until the paid period ends
-    session.commit()
     return subscription
 
 
@@ -177,13 +174,10 @@ def renewer(secret: str):
         drama_pass = session.get(DramaPass, subscription.pass_id)
         period = subscription.period + 1
         try:
-            _charge_period(session, subscription, drama_pass, period)
+            _charge_period(session, subscription, drama_pass, period)  # in a savepoint: refused, nothing of it stays
         except InsufficientFunds:
-            session.rollback()
-            subscription = session.get(Subscription, payload["subscription_id"])
             subscription.status = "lapsed"
             _notify(session, secret, subscription, drama_pass, "subscription.lapsed")
-            session.commit()
             return
         subscription.period = period
         subscription.current_period_end += timedelta(days=drama_pass.period_days)
@@ -195,7 +189,6 @@ def renewer(secret: str):
             run_at=subscription.current_period_end,
         )
         _notify(session, secret, subscription, drama_pass, "subscription.renewed")
-        session.commit()
 
     return renew
 
