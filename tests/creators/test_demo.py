@@ -13,13 +13,14 @@ from openminis.creators.models import Creator, Post
 from openminis.drama import catalog as drama_catalog
 from openminis.drama import demo as drama_demo
 from openminis.identity import accounts
+from openminis.unit_of_work import unit_of_work
 
 
 def _publish_demo_drama(platform, clip, tmp_path) -> str:
     """The demo series, short: five episodes are enough for the posts' anchors (1 and 5)."""
     drama_demo.ensure_app(platform)
     media_root = platform.settings.data_dir / "media" / "drama"
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         series_id = drama_catalog.create_series(session, drama_demo.APP_ID, title=drama_demo.TITLE).id
         for number in range(1, 6):
             copy = shutil.copy(clip, tmp_path / f"ep{number}.mp4")
@@ -27,7 +28,7 @@ def _publish_demo_drama(platform, clip, tmp_path) -> str:
                 session, media_root, drama_demo.APP_ID, series_id, number, title=f"Episode {number}", source=copy
             )
     platform.worker().drain()
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         drama_catalog.publish(session, drama_demo.APP_ID, series_id)
     return series_id
 

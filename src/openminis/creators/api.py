@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path as FilePath
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from openminis.creators import service
 from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, PostOut
-from openminis.errors import NotFound
+from openminis.errors import Forbidden, NotFound
+from openminis.identity import service as identity
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
+from openminis.unit_of_work import unit_of_work
+from openminis.web.dependencies import (
+    ChangingPerson,
+    CurrentPerson,
+    PlatformDep,
+    SessionDep,
+    Visitor,
+    changing_visitor,
+    check_origin,
+    current_visitor,
+)
 from openminis.web.uploads import check_declared_size, staged_video, video_suffix
 
 router = APIRouter(tags=["creators"])
@@ -38,10 +50,31 @@ def my_creator(visitor: CurrentPerson, session: SessionDep) -> CreatorOut:
     return service.creator_out(service.get_creator(session, visitor.user.id))
 
 
+async def uploading_visitor(
+    request: Request, response: Response, platform: PlatformDep, _admitted: SessionDep
+) -> Visitor:
+    """ChangingPerson for a route that reads a large upload: looked up in a read unit of its own,
+    which has ended when the upload is read. The request's unit (SessionDep, admitted first) then
+    begins with the post, after the upload: on SQLite no write lock is held while a video of
+    hundreds of megabytes arrives."""
+    await check_origin(request, platform)
+
+    def look_up() -> Visitor:
+        with unit_of_work(platform.db, reads=True) as reading:
+            visitor = current_visitor(request, response, platform, reading)
+            # Checked inside the unit, so that a guest made on the spot (who cannot carry its CSRF
+            # token yet) is not kept; changing_visitor checks it again, then the per-person limit.
+            if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
+                raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+            return visitor
+
+    return await changing_visitor(request, await run_in_threadpool(look_up), platform, None)
+
+
 @router.post("/api/creator/posts", response_model=PostOut, status_code=201)
 async def create_post(
     request: Request,
-    visitor: ChangingPerson,
+    visitor: Annotated[Visitor, Depends(uploading_visitor)],
     session: SessionDep,
     platform: PlatformDep,
     caption: str = Query(default="", max_length=2000),
@@ -63,12 +96,17 @@ async def create_post(
         "anchor_series_id": anchor_series_id,
         "anchor_episode": anchor_episode,
     }
-    await run_in_threadpool(service.precheck_post, session, creator_id=creator_id, **fields)
+    await run_in_threadpool(_precheck, platform, creator_id, fields)
     async with staged_video(request, platform.settings.data_dir, limit) as staging:
         post = await run_in_threadpool(
             service.create_post, session, media_root(platform), creator_id=creator_id, source=staging, **fields
         )
         return await run_in_threadpool(service.post_out, session, platform.settings, post)
+
+
+def _precheck(platform: Platform, creator_id: str, fields: dict) -> None:
+    with unit_of_work(platform.db, reads=True) as reading:
+        service.precheck_post(reading, creator_id=creator_id, **fields)
 
 
 @router.get("/api/creator/posts", response_model=list[PostOut])

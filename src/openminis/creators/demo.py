@@ -20,6 +20,7 @@ from openminis.errors import Conflict, InvalidArgument
 from openminis.identity import accounts
 from openminis.identity.models import User
 from openminis.identity.service import new_user
+from openminis.unit_of_work import unit_of_work
 
 log = logging.getLogger("openminis.demo")
 EMAIL_DOMAIN = "example.com"
@@ -159,8 +160,6 @@ def _anchor(session, anchor: tuple | None) -> dict | None:
         )
     except InvalidArgument:
         return None
-    finally:
-        session.commit()  # end the read: the clip takes seconds to make, and on SQLite a transaction holds the lock
     return fields
 
 
@@ -171,33 +170,38 @@ def seed_demo_creators(platform, *, seconds: float = 8, process_now: bool = Fals
     added = 0
     with tempfile.TemporaryDirectory() as tmp:
         for index, spec in enumerate(CREATORS):
-            with platform.db.session() as session:
+            with unit_of_work(platform.db) as session:
                 try:
-                    creator = _account(session, platform, spec)
+                    creator_id = _account(session, platform, spec).user_id
                 except Conflict:  # someone took the handle for real before the demo made it
-                    log.warning("demo: @%s is taken; its posts are skipped", spec.handle)
+                    creator_id = None
+                else:
+                    posted = {post.caption for post in service.list_posts(session, creator_id)}
+            if creator_id is None:
+                log.warning("demo: @%s is taken; its posts are skipped", spec.handle)
+                continue
+            before = added
+            for number, item in enumerate(spec.posts):
+                if item.caption in posted:
                     continue
-                posted = {post.caption for post in service.list_posts(session, creator.user_id)}
-                before = added
-                for number, item in enumerate(spec.posts):
-                    if item.caption in posted:
-                        continue
+                # Each step a unit of its own: the clip takes seconds to make, and on SQLite an open
+                # transaction would hold the write lock meanwhile.
+                with unit_of_work(platform.db, reads=True) as session:
                     anchor = _anchor(session, item.anchor)
-                    if anchor is None:
-                        log.warning(
-                            "demo: @%s's post skipped, its anchor %s is not published", spec.handle, item.anchor
-                        )
-                        continue
-                    clip = make_clip(
-                        Path(tmp) / f"{spec.handle}-{number}.mp4",
-                        seconds=seconds,
-                        lines=[f"@{spec.handle}", *item.lines],
-                        seed=11 + 7 * index + number,
-                    )
+                if anchor is None:
+                    log.warning("demo: @%s's post skipped, its anchor %s is not published", spec.handle, item.anchor)
+                    continue
+                clip = make_clip(
+                    Path(tmp) / f"{spec.handle}-{number}.mp4",
+                    seconds=seconds,
+                    lines=[f"@{spec.handle}", *item.lines],
+                    seed=11 + 7 * index + number,
+                )
+                with unit_of_work(platform.db) as session:
                     service.create_post(
-                        session, media_root, creator_id=creator.user_id, caption=item.caption, source=clip, **anchor
+                        session, media_root, creator_id=creator_id, caption=item.caption, source=clip, **anchor
                     )
-                    added += 1
+                added += 1
             if added > before:
                 report(
                     f"demo: creator @{spec.handle} posted (sign in as {spec.handle}@{EMAIL_DOMAIN} / {password_for(platform, spec.handle)})"

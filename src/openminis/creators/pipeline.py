@@ -7,6 +7,7 @@ import logging
 import secrets
 import shutil
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import update
@@ -18,6 +19,7 @@ from openminis.db import Database, utcnow
 from openminis.drama import media
 from openminis.feed import changes
 from openminis.jobs import service as jobs
+from openminis.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger("openminis.creators")
 # Posts are short videos: a cap of their own, below the episodes' when an operator lowers that.
@@ -29,22 +31,25 @@ def transcoder(db: Database, media_root: Path, max_seconds: float):
     """The job handler: ``media_root/uploads/{upload}`` becomes ``media_root/{media_key}``."""
 
     def transcode(session: Session, payload: dict) -> None:
+        # No unit is open while ffmpeg runs (on SQLite one would hold the write lock for minutes):
+        # the post is looked at in a read unit that ends first; the job's own unit (``session``)
+        # has its first statement after the transcode, with the outcome and the job's end; each
+        # progress step is a short unit of its own, so that the creator sees it meanwhile.
         post_id, upload = payload["post_id"], media_root / "uploads" / payload["upload"]
         if not upload.exists():
             return  # done before a crash cut the job's bookkeeping short
-        found = session.get(Post, post_id)
-        if found is None or found.status == "ready":
+        with unit_of_work(db, reads=True) as reading:
+            found = reading.get(Post, post_id)
+            gone = found is None or found.status == "ready"
+        if gone:
             # Deleted by its creator before its turn came, or published before a crash left the upload.
             upload.unlink()
             return
-        # Hold no transaction while transcoding: on SQLite it would hold the write lock for minutes.
-        session.rollback()
         key = f"{post_id}-{secrets.token_hex(4)}"
 
         def progress(percent: int) -> None:
-            with db.session() as tracker:
+            with unit_of_work(db) as tracker:
                 tracker.execute(update(Post).where(Post.id == post_id).values(progress=percent))
-                tracker.commit()
 
         try:
             output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
@@ -52,8 +57,7 @@ def transcoder(db: Database, media_root: Path, max_seconds: float):
             session.execute(
                 update(Post).where(Post.id == post_id).values(status="failed", error=f"{exc.code}: {exc.message}")
             )
-            session.commit()
-            upload.unlink(missing_ok=True)
+            after_commit(session, partial(upload.unlink, missing_ok=True))
             log.info("post %s rejected: %s", post_id, exc.message)
             return
         post = session.get(Post, post_id)
@@ -68,9 +72,8 @@ def transcoder(db: Database, media_root: Path, max_seconds: float):
                 None,
             )
             post.published_at = utcnow()
-            session.commit()
-            changes.listed()
-        upload.unlink(missing_ok=True)
+            after_commit(session, changes.listed)  # the feed lists it once it is committed
+        after_commit(session, partial(upload.unlink, missing_ok=True))
 
     return transcode
 

@@ -7,6 +7,7 @@ import secrets
 import shutil
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Select, select
@@ -24,6 +25,7 @@ from openminis.identity.models import User
 from openminis.jobs import service as jobs
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.settings import Settings
+from openminis.unit_of_work import after_commit
 from openminis.wallet.models import Account
 
 TRANSCODE_JOB = "creators.transcode"
@@ -44,8 +46,7 @@ def _text(value: str, *, field: str, limit: int, required: bool = False) -> str:
     if len(value) > limit:
         raise InvalidArgument(f"{field} is at most {limit} characters", field=field)
     if any(
-        (ch != "\n"
-        and unicodedata.category(ch) in ("Cc", "Cs"))
+        (ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs"))
         or "\u202a" <= ch <= "\u202e"
         or "\u2066" <= ch <= "\u2069"
         for ch in value
@@ -70,16 +71,16 @@ def become_creator(session: Session, user_id: str, *, handle: str, display_name:
     taken = session.scalar(select(Creator.user_id).where(Creator.handle == handle))
     if taken is not None and taken != user_id:
         raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle")
-    creator = session.get(Creator, user_id)
-    if creator is None:
-        creator = Creator(user_id=user_id, handle=handle, display_name=display_name, bio=bio)
-        session.add(creator)
-    else:
-        creator.handle, creator.display_name, creator.bio = handle, display_name, bio
     try:
-        session.commit()
-    except IntegrityError:  # someone took the handle between the check and the commit
-        session.rollback()
+        with session.begin_nested():
+            creator = session.get(Creator, user_id)
+            if creator is None:
+                creator = Creator(user_id=user_id, handle=handle, display_name=display_name, bio=bio)
+                session.add(creator)
+            else:
+                creator.handle, creator.display_name, creator.bio = handle, display_name, bio
+            session.flush()
+    except IntegrityError:  # someone took the handle between the check and the write
         raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle") from None
     return creator
 
@@ -181,12 +182,9 @@ def _check_post(
 
 def precheck_post(session: Session, *, creator_id: str, **fields) -> None:
     """Refuse a post before its upload is read (a video may be hundreds of megabytes); create_post
-    checks again. Ends the read: on SQLite an open transaction would hold the write lock meanwhile."""
-    try:
-        get_creator(session, creator_id)
-        _check_post(session, **fields)
-    finally:
-        session.commit()
+    checks again. Only reads: the route runs it in a read unit that ends before the upload."""
+    get_creator(session, creator_id)
+    _check_post(session, **fields)
 
 
 def create_post(
@@ -225,6 +223,7 @@ def create_post(
         progress=0,
     )
     session.add(post)
+    session.flush()  # a refused row refuses the upload before its file is moved in
     upload = media_root / "uploads" / f"{post.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
     upload.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(source, upload)
@@ -232,10 +231,9 @@ def create_post(
         jobs.enqueue(
             session, TRANSCODE_JOB, {"post_id": post.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}"
         )
-        session.commit()
+        session.flush()
     except BaseException:
-        session.rollback()
-        upload.unlink(missing_ok=True)
+        upload.unlink(missing_ok=True)  # no job will ever take it
         raise
     return post
 
@@ -263,10 +261,11 @@ def delete_post(session: Session, media_root: Path, *, creator_id: str, post_id:
         raise NotFound(f"no post {post_id!r} of yours")
     media_key = post.media_key
     session.delete(post)
-    session.commit()
+    session.flush()
     # A queued transcode finds the post gone and drops its upload; a running one drops its output.
+    # The files go once the post is gone for good: after a rollback it still serves them.
     if media_key:
-        shutil.rmtree(media_root / media_key, ignore_errors=True)
+        after_commit(session, partial(shutil.rmtree, media_root / media_key, ignore_errors=True))
 
 
 def ready_posts_statement() -> Select:
@@ -301,9 +300,8 @@ def ready_media(session: Session, media_key: str, file: str) -> Post:
     # A media key starts with its post's id, so the lookup is by primary key, not a scan.
     post = session.get(Post, media_key.split("-", 1)[0]) if file in MEDIA_FILES else None
     found = post is not None and post.status == "ready" and post.media_key == media_key
-    # End the read now: the file that follows may stream for minutes, and an open transaction on
-    # SQLite holds the write lock.
-    session.commit()
+    # The file streams after the route returned, when the request's unit has ended: no transaction
+    # stays open while it is sent.
     if not found:
         raise NotFound("no such media")
     return post

@@ -14,7 +14,9 @@ generation = 0
 
 
 def listed() -> None:
-    """Call after the commit that changed what the feed lists."""
+    """The signal that what the feed lists changed: registered on the unit of work that makes the
+    change, ``after_commit(session, changes.listed)``, so that it goes out only once the change is
+    committed (a rebuild before the commit would not see it, and a rollback made no change)."""
     global generation
     with _lock:
         generation = next(_counter)

@@ -332,9 +332,6 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
     posts = [
         (post_id, category, at) for post_id, category, at, status in session.execute(statement) if status == "ready"
     ]
-    # Done with the database: end the read, which on SQLite holds the write lock every other
-    # request waits for, before the slower part.
-    session.commit()
     categories = tuple(sorted({row[1] for row in apps} | {row[1] for row in posts}))
     category_index = {category: i for i, category in enumerate(categories)}
     counts: dict[str, dict[str, tuple]] = {kind: {} for kind in KINDS}
