@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from openminis.app import create_app
 from openminis.platform import Platform
 from openminis.settings import Settings
-from tests.conftest import _truncate
+from tests.conftest import empty_postgres
 from tests.studio import balance, csrf_of, shown_pack
 
 TEST_CARD = {"card_number": "4242424242424242"}
@@ -26,7 +26,7 @@ TEST_CARD = {"card_number": "4242424242424242"}
 def serve(settings: Settings, **changes) -> Iterator[TestClient]:
     platform = Platform(settings.model_copy(update=changes))
     if platform.db.engine.dialect.name == "postgresql":
-        _truncate(platform)
+        empty_postgres(platform)
 
     def stripe_api(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
