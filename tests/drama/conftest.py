@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from openminis.drama import media
 from openminis.drama.synth import make_clip
 from tests.studio import DevApp, browser, sign_up
 
@@ -57,8 +60,33 @@ def studio(client) -> Studio:
     return drama_app(client)
 
 
+@pytest.fixture(scope="session")
+def transcoded(tmp_path_factory) -> dict:
+    """Transcodes made this run, by source and length limit: the folder and what it holds."""
+    return {"root": tmp_path_factory.mktemp("transcoded")}
+
+
+def transcode_once(transcoded: dict):
+    """``media.transcode`` that runs the real pipeline once for a given clip and length limit and
+    copies that result for the same clip again: the series below has 5 episodes of one clip, and
+    every test that uses it made them anew (test_pipeline.py tests the transcode itself)."""
+    real = media.transcode
+
+    def transcode(source: Path, out_dir: Path, *, max_seconds: float, progress=lambda pct: None):
+        key = f"{hashlib.sha256(source.read_bytes()).hexdigest()}-{max_seconds}"
+        if key not in transcoded:
+            folder = transcoded["root"] / key
+            transcoded[key] = (folder, real(source, folder, max_seconds=max_seconds, progress=progress))
+        folder, output = transcoded[key]
+        shutil.copytree(folder, out_dir, dirs_exist_ok=True)
+        progress(100)
+        return output
+
+    return transcode
+
+
 @pytest.fixture
-def series(client, studio, clips, platform) -> dict:
+def series(client, studio, clips, platform, transcoded, monkeypatch) -> dict:
     """A published series of 5 episodes: 2 free, then 20 coins each, or 60 for the series."""
     created = client.post(
         "/openapi/v1/series",
@@ -74,7 +102,9 @@ def series(client, studio, clips, platform) -> dict:
     ).json()
     for number in range(1, 6):
         assert upload(client, studio, created["id"], number, clips["episode"]).status_code == 202
-    platform.worker().drain()
+    with monkeypatch.context() as patched:  # only for these uploads: the tests' own run the real pipeline
+        patched.setattr(media, "transcode", transcode_once(transcoded))
+        platform.worker().drain()
     published = client.post(f"/openapi/v1/series/{created['id']}/publish", headers=studio.headers)
     assert published.status_code == 200, published.text
     return published.json()
