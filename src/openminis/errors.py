@@ -23,8 +23,9 @@ class PlatformError(Exception):
             self.code = code
         self.field = field
 
-    def body(self) -> dict:
-        body = {"code": self.code, "message": self.message}
+    def body(self) -> dict[str, object]:
+        """The error's JSON body, less the request id (a subclass may add what the client needs)."""
+        body: dict[str, object] = {"code": self.code, "message": self.message}
         if self.field:
             body["field"] = self.field
         return body

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this m
     from openminis.egress import EgressPolicy
     from openminis.feed.ranking import Ranking
     from openminis.identity.mail import Mailbox
+    from openminis.identity.passwords import Passwords
     from openminis.payments.providers import PaymentProvider
     from openminis.payments.providers.sandbox import SandboxProvider
     from openminis.web.admission import Admission
@@ -101,7 +102,7 @@ class Platform:
         return rate_limiter_from_url(self.settings.redis_url)
 
     @cached_property
-    def passwords(self):
+    def passwords(self) -> Passwords:
         """Password hashes at the settings' cost (identity/passwords.py)."""
         from openminis.identity.passwords import Passwords
 

@@ -51,7 +51,8 @@ def session_token(request: Request, platform: Platform) -> str | None:
 
 # Dependencies that do no I/O are async: a sync one costs a trip through the thread pool.
 async def get_platform(request: Request) -> Platform:
-    return request.app.state.platform
+    platform: Platform = request.app.state.platform
+    return platform
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
@@ -81,7 +82,7 @@ def current_visitor(request: Request, response: Response, platform: PlatformDep,
     token = session_token(request, platform)
     user = identity.user_for_token(session, token)
     new = user is None
-    if new:
+    if user is None or token is None:  # (a user is found only by its token)
         # Each cookie-less request would make a row: a burst from one address waits (429) instead.
         enforce(
             platform.limiter,

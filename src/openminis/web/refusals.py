@@ -19,4 +19,5 @@ from openminis.errors import PlatformError
 async def refusal_kept(request: Request, refusal: PlatformError) -> Response:
     """The error answer to ``refusal``, returned by the route so that its writes are committed."""
     handler = request.app.exception_handlers[PlatformError]
-    return await handler(request, refusal)
+    response: Response = await handler(request, refusal)
+    return response
