@@ -45,6 +45,13 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def transcoded(tmp_path_factory) -> dict:
+    """Episode transcodes made this run (tests/drama/conftest.py's transcode_once), by clip and
+    length limit: the folder and what the transcode returned."""
+    return {"root": tmp_path_factory.mktemp("transcoded")}
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A new, migrated PostgreSQL database for the duration, dropped afterwards."""

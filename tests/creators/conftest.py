@@ -11,9 +11,10 @@ from starlette.testclient import TestClient
 
 from openminis.creators.models import Post
 from openminis.db import utcnow
+from openminis.drama import media
 from openminis.drama.synth import make_clip
 from openminis.wallet import service as ledger
-from tests.drama.conftest import drama_app, upload
+from tests.drama.conftest import drama_app, transcode_once, upload
 from tests.factories import publish
 from tests.studio import browser, csrf_of, sign_up
 
@@ -63,14 +64,16 @@ def game(platform) -> str:
 
 
 @pytest.fixture
-def drama(client, platform, clips) -> dict:
+def drama(client, platform, clips, transcoded, monkeypatch) -> dict:
     """A published series of two episodes, and a draft series."""
     studio = drama_app(client)
     published = client.post("/openapi/v1/series", json={"title": "Night Shift"}, headers=studio.headers).json()
     draft = client.post("/openapi/v1/series", json={"title": "Coming Soon"}, headers=studio.headers).json()
     for number in (1, 2):
         assert upload(client, studio, published["id"], number, clips["post"]).status_code == 202
-    platform.worker().drain()
+    with monkeypatch.context() as patched:  # one real transcode of the clip a run (tests/drama/conftest.py)
+        patched.setattr(media, "transcode", transcode_once(transcoded))
+        platform.worker().drain()
     assert client.post(f"/openapi/v1/series/{published['id']}/publish", headers=studio.headers).status_code == 200
     return {"app_id": studio.app.app_id, "series_id": published["id"], "draft_id": draft["id"]}
 

@@ -60,12 +60,6 @@ def studio(client) -> Studio:
     return drama_app(client)
 
 
-@pytest.fixture(scope="session")
-def transcoded(tmp_path_factory) -> dict:
-    """Transcodes made this run, by source and length limit: the folder and what it holds."""
-    return {"root": tmp_path_factory.mktemp("transcoded")}
-
-
 def transcode_once(transcoded: dict):
     """``media.transcode`` that runs the real pipeline once for a given clip and length limit and
     copies that result for the same clip again: the series below has 5 episodes of one clip, and
