@@ -10,7 +10,8 @@ from sqlalchemy import select
 from openminis.identity import accounts, erasure
 from openminis.identity.models import EmailVerification, User
 from openminis.unit_of_work import unit_of_work
-from tests.identity.links import ask_for_link, who
+from tests.concurrency import race
+from tests.identity.links import answered, ask_for_link, who
 from tests.studio import browser, csrf_of, mailed_code, sign_up
 
 
@@ -91,5 +92,22 @@ def test_a_deletion_rolled_back_keeps_the_account_and_its_kept_mail(client, plat
         erasure.erase(session, user_id=user_id, confirmation="DELETE", media_root=media, mailbox=platform.mailbox)
         assert mailed()  # until the deletion is committed
     assert not mailed()
+    with platform.db.session() as session:
+        assert session.get(User, user_id).erased_at is not None
+
+
+def test_two_deletions_of_one_account_at_once_delete_it_once(client, platform):
+    sign_up(client, "ada@example.com")
+    user_id = who(client)["id"]
+    headers, cookies = csrf_of(client), dict(client.cookies)
+
+    def delete(_worker: int, _n: int) -> str:
+        # Each its own browser with the same cookie: the replayed request of a double tap.
+        twin = browser(client)
+        twin.cookies.update(cookies)
+        sent = answered(lambda: twin.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers))
+        return "deleted" if sent.status_code == 200 else f"refused {sent.status_code // 100}xx"
+
+    assert race(2, 1, delete) == {"deleted": 1, "refused 4xx": 1}
     with platform.db.session() as session:
         assert session.get(User, user_id).erased_at is not None

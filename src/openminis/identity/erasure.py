@@ -177,7 +177,9 @@ def erase(
             field="confirm",
             code="CONFIRMATION_REQUIRED",
         )
-    user = session.get(User, user_id, with_for_update=True)
+    # Locked, and read afresh under the lock: a deletion that committed while this one waited for
+    # it shows here, whatever this request read of the person before.
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
     if user is None or user.erased_at is not None:
         raise AccountDeleted("this account was already deleted")
 
