@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,11 +53,34 @@ def transcoded(tmp_path_factory) -> dict:
     return {"root": tmp_path_factory.mktemp("transcoded")}
 
 
+# This worker's migrated PostgreSQL database that no test connects to, made on first need: every
+# test database is a copy of it (CREATE DATABASE ... TEMPLATE), not a new run of the migrations.
+_postgres_template: list[str] = []
+
+
+def _template() -> str:
+    if not _postgres_template:
+        name = f"minis_template_{os.getpid()}_{secrets.token_hex(3)}"
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        upgrade(PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}")
+        _postgres_template.append(name)
+    return _postgres_template[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_template() -> Iterator[None]:
+    yield
+    if _postgres_template:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{_postgres_template[0]}" WITH (FORCE)')
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A new, migrated PostgreSQL database for the duration, dropped afterwards."""
     try:
-        database = scratch_postgres()
+        database = scratch_postgres(template=_template())
         url = database.__enter__()
     except psycopg.OperationalError as exc:
         unavailable(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}")

@@ -21,18 +21,21 @@ PG_ADMIN = os.environ.get("MINIS_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.
 
 
 @contextmanager
-def scratch_postgres() -> Iterator[str]:
-    """A new, migrated PostgreSQL database (SQLAlchemy URL) for the duration, dropped afterwards."""
+def scratch_postgres(template: str | None = None) -> Iterator[str]:
+    """A new, migrated PostgreSQL database (SQLAlchemy URL) for the duration, dropped afterwards.
+    With ``template`` (the name of a migrated database no one is connected to), a copy of it: a
+    fraction of a second, where running the migrations takes seconds."""
     import psycopg
 
     from openminis.migrations import upgrade
 
     name = f"minis_scratch_{os.getpid()}_{secrets.token_hex(3)}"
     admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
     try:
-        upgrade(url)
+        if template is None:
+            upgrade(url)
         yield url
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
