@@ -68,10 +68,11 @@ def test_a_job_cut_off_mid_transcode_runs_again_after_a_restart(client, studio, 
 
     from openminis.db import utcnow
     from openminis.jobs import service as jobs
+    from openminis.unit_of_work import unit_of_work
 
     series = client.post("/openapi/v1/series", json={"title": "Restart"}, headers=studio.headers).json()
     upload(client, studio, series["id"], 1, clips["episode"])
-    with platform.db.session() as session:
+    with unit_of_work(platform.db) as session:
         assert jobs.claim(session, utcnow()) is not None  # a worker took it, then the process died
     platform.worker().drain()
     assert (
