@@ -108,7 +108,7 @@ def seed(data_dir: Path, database_url: str, people: int) -> list[tuple[str, str]
 
 def write_events(data_dir: Path, people: list[str]) -> None:
     """1,000,000 events in one statement; a tenth of them the benchmark people's history."""
-    from openminis.analytics.store import DuckDBEventStore
+    from openminis.events.store import DuckDBEventStore
 
     path = data_dir / "events.duckdb"
     DuckDBEventStore(path).close()  # the schema, with every added column

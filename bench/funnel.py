@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openminis.analytics.funnel import funnel, query
-from openminis.analytics.store import DuckDBEventStore
+from openminis.events.store import DuckDBEventStore
 
 EVENTS = 10_000_000
 RUNS = 5

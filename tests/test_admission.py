@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
+from openminis.admission import Gate
 from openminis.app import create_app
 from openminis.liveserver import run_apart
 from openminis.platform import Platform
-from openminis.web.admission import Gate
 
 
 def test_a_gate_gives_back_every_slot_when_waiters_time_out_are_cancelled_or_served():

@@ -11,7 +11,12 @@ from openminis.client import InvalidInitData, MinisAPIError, MinisClient, verify
 APP_ID, SECRET = os.environ["MINIS_APP_ID"], os.environ["MINIS_APP_SECRET"]
 minis = MinisClient(APP_ID, SECRET, base_url=os.environ.get("MINIS_URL", "http://localhost:8000"))
 app = FastAPI()
-app.add_middleware(CORSMiddleware, allow_origins=[os.environ.get("MINIS_APP_ORIGIN", f"http://{APP_ID}.apps.localhost:8000")], allow_methods=["POST"], allow_headers=["content-type"])
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=[os.environ.get("MINIS_APP_ORIGIN", f"http://{APP_ID}.apps.localhost:8000")],
+    allow_methods=["POST"],
+    allow_headers=["content-type"],
+)
 
 
 class Login(BaseModel):

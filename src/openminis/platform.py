@@ -9,17 +9,18 @@ from typing import TYPE_CHECKING, Unpack
 
 import httpx
 
-from openminis.analytics.store import EventStore, open_store
 from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
 from openminis.db import Database
 from openminis.errors import NotFound
+from openminis.events.store import EventStore, open_store
 from openminis.jobs.service import Lane, Registry, Worker, WorkerOptions
 from openminis.ratelimit import Rate, RateLimiter, rate_limiter_from_url
 from openminis.runtime.service import StorageLimits
 from openminis.settings import Settings
 
 if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this module free of cycles
+    from openminis.admission import Admission
     from openminis.ads.serving import AdServer
     from openminis.analytics.conversions import ConversionEvents
     from openminis.egress import EgressPolicy
@@ -28,7 +29,6 @@ if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this m
     from openminis.identity.passwords import Passwords
     from openminis.payments.providers import PaymentProvider
     from openminis.payments.providers.sandbox import SandboxProvider
-    from openminis.web.admission import Admission
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class Platform:
 
     @cached_property
     def admission(self) -> Admission:
-        """The web requests' turns at the database (web/admission.py)."""
-        from openminis.web.admission import Admission
+        """The web requests' turns at the database (admission.py)."""
+        from openminis.admission import Admission
 
         s = self.settings
         writers = s.db_sqlite_writers if self.db.engine.dialect.name == "sqlite" else None

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from openminis.analytics.funnel import funnel
-from openminis.analytics.store import DuckDBEventStore
 from openminis.cli import app as cli
+from openminis.events.store import DuckDBEventStore
 from openminis.platform import Platform
 from openminis.settings import Settings
 from tests.factories import publish

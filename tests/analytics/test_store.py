@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from openminis.analytics.store import COLUMNS, PostgresEventStore, _pyformat, open_store
+from openminis.events.store import COLUMNS, PostgresEventStore, _pyformat, open_store
 
 T = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

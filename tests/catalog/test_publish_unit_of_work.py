@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from openminis import changes
 from openminis.catalog import service as catalog
 from openminis.catalog.models import App, AppVersion
 from openminis.catalog.package import read_package
 from openminis.errors import Conflict
-from openminis.feed import changes
 from openminis.unit_of_work import unit_of_work
 from tests.factories import LIMITS, package_files, publish, zip_bytes
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from openminis import changes
 from openminis.creators import pipeline, service
-from openminis.feed import changes
 from openminis.unit_of_work import unit_of_work
 from tests.creators.conftest import ready_post
 

@@ -4,7 +4,7 @@
 Recorded by the server itself (not reported by clients), after the step's transaction: analytics
 that fail must not undo a billed impression or a granted reward, so a failure is logged only.
 Rows wait in a buffer for at most ``max_wait`` seconds and are written in batches, off the request
-path by a timer (analytics/buffer.py); readers (the report) flush first.
+path by a timer (events/buffer.py); readers (the report) flush first.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from openminis.analytics.buffer import EventBuffer
-from openminis.analytics.store import EventStore
+from openminis.events.buffer import EventBuffer
+from openminis.events.store import EventStore
 
 COLUMNS = (
     "type",

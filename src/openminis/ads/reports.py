@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from openminis.ads.events import AdEvents
 from openminis.ads.models import Impression
-from openminis.analytics.store import EventStore
 from openminis.errors import InvalidArgument
+from openminis.events.store import EventStore
 
 MAX_DAYS = 366
 EPOCH = date(1970, 1, 1)

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from openminis.analytics.funnel import ratio
 from openminis.analytics.periods import days_asked, period
-from openminis.analytics.store import EventStore
 from openminis.catalog import service as catalog
 from openminis.errors import NotFound
+from openminis.events.store import EventStore
 
 HORIZONS = (1, 7, 30)
 DEFAULT_DAYS = 30

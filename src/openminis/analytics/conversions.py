@@ -4,7 +4,7 @@ database transaction that made them has committed, so the funnel's last step rea
 Types: ``paid`` (a purchase; revenue in COIN), ``unlock`` (an episode or series unlocked; COIN, or
 0 when a rewarded ad paid for it), ``rewarded`` (a rewarded ad completed; the developer's ad revenue
 in USD_MICROS) and ``refund`` (negative COIN). Each carries the launch's source and the creator and
-post the conversion is attributed to, when there is one. Written in batches (analytics/buffer.py).
+post the conversion is attributed to, when there is one. Written in batches (events/buffer.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from openminis.analytics.buffer import EventBuffer
-from openminis.analytics.store import EventStore
+from openminis.events.buffer import EventBuffer
+from openminis.events.store import EventStore
 
 CONVERSION_TYPES = ("paid", "unlock", "rewarded", "refund")
 COLUMNS = (

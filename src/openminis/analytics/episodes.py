@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from openminis.analytics.funnel import ratio
 from openminis.analytics.periods import days_asked, period
-from openminis.analytics.store import EventStore
 from openminis.drama import catalog as dramas
+from openminis.events.store import EventStore
 
 DEFAULT_DAYS = 30
 QUERY = """

@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from openminis.analytics.buffer import EventBuffer
 from openminis.analytics.periods import MAX_DAYS, days_asked, period
-from openminis.analytics.store import EventStore
 from openminis.catalog import service as catalog
 from openminis.errors import InvalidArgument, NotFound
+from openminis.events.buffer import EventBuffer
+from openminis.events.store import EventStore
 
 # The dimensions a funnel is grouped by, and their columns: the only text ever put into the SQL.
 DIMENSIONS = {"source": "source", "app": "app_id", "creator": "creator_id"}

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pydantic import ValidationError
 
 from openminis.analytics.schemas import EventIn, IngestOut, Rejection
-from openminis.analytics.store import COLUMNS, EventStore
 from openminis.errors import InvalidArgument
+from openminis.events.store import COLUMNS, EventStore
 
 # Clients batch and retry, so events arrive late; a clock far ahead of ours is wrong, though.
 MAX_AGE = timedelta(days=7)

@@ -9,12 +9,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis import changes
 from openminis.catalog.models import App, AppVersion
 from openminis.catalog.package import Package, PackageError
 from openminis.catalog.store import PackageStore
 from openminis.db import utcnow
 from openminis.errors import Conflict, NotFound
-from openminis.feed import changes
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.unit_of_work import after_commit
 

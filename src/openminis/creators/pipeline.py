@@ -13,11 +13,11 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from openminis import changes
 from openminis.creators.models import Post
 from openminis.creators.service import TRANSCODE_JOB
 from openminis.db import Database, utcnow
 from openminis.drama import media
-from openminis.feed import changes
 from openminis.jobs import service as jobs
 from openminis.unit_of_work import after_commit, unit_of_work
 

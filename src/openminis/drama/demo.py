@@ -17,7 +17,6 @@ from openminis.drama import catalog
 from openminis.drama.models import Series
 from openminis.drama.synth import make_clip
 from openminis.unit_of_work import unit_of_work
-from openminis.unit_of_work import unit_of_work
 
 log = logging.getLogger("openminis.demo")
 APP_ID = "demo-dramas"

@@ -29,11 +29,11 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from openminis.analytics.store import EventStore
+from openminis import changes
 from openminis.catalog import service as catalog
 from openminis.creators.models import Post
 from openminis.db import utcnow
-from openminis.feed import changes
+from openminis.events.store import EventStore
 
 # Freshness halves every two days: a post's audience is mostly in its first days, and two days
 # keeps yesterday's hit above this morning's unknown without burying last week entirely.

@@ -22,12 +22,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from openminis.analytics.store import EventStore
 from openminis.creators.models import Creator, Post
 from openminis.db import Base, utcnow
 from openminis.developers.models import Developer
 from openminis.drama.models import EpisodeUnlock, SeriesUnlock, Subscription, WatchProgress
 from openminis.errors import Gone, InvalidArgument
+from openminis.events.store import EventStore
 from openminis.identity.mail import Mailbox
 from openminis.identity.models import (
     AppUser,

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from openminis.analytics.store import EventStore
+from openminis.events.store import EventStore
 
 log = logging.getLogger("openminis.analytics")
 
