@@ -128,7 +128,10 @@ def main() -> None:
         unit_id = seed(scratch.data, scratch.env)
         return asyncio.run(measure(scratch.serve(), unit_id, args.clients, args.seconds))
 
-    title = f"ad decisions per second over {CAMPAIGNS} live campaigns, {args.clients} concurrent clients, {args.seconds:.0f} s per phase"
+    title = (
+        f"ad decisions per second over {CAMPAIGNS} live campaigns, {args.clients} concurrent clients, "
+        f"{args.seconds:.0f} s per phase"
+    )
     compare(console, backends, title=title, work="decisions", target=TARGET, measure=run)
 
 

@@ -98,7 +98,8 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     table = Table(
-        title="a 100 MB body to a JSON route, no session: the answer, MB sent before it, ms to it, server RSS growth over the run"
+        title="a 100 MB body to a JSON route, no session: the answer, MB sent before it, ms to it, "
+        "server RSS growth over the run"
     )
     for column in ("database", "sent as", "answer", "MB sent", "ms", "RSS growth MB"):
         table.add_column(column)

@@ -238,7 +238,8 @@ def main() -> None:
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     table = Table(
-        title=f"bursts over HTTP, each request on its own connection (target: every answer within {TARGET_SECONDS:g} s); load average {os.getloadavg()[0]:.1f} at start"
+        title=f"bursts over HTTP, each request on its own connection (target: every answer within "
+        f"{TARGET_SECONDS:g} s); load average {os.getloadavg()[0]:.1f} at start"
     )
     for column in ("database", "burst", "statuses", "orders", "p50 s", "p99 s", "p100 s", "target", "server CPU s"):
         table.add_column(column)

@@ -72,9 +72,8 @@ def publish_series(server: LiveServer, folder: Path) -> str:
             "/api/developer/apps", json={"app_id": APP_ID, "name": "Bench Dramas", "kind": "drama"}, headers=headers
         )
         app.raise_for_status()
-        auth = {
-            "Authorization": f"Bearer {MinisClient(APP_ID, app.json()['app_secret'], base_url=server.url).access_token()}"
-        }
+        token = MinisClient(APP_ID, app.json()["app_secret"], base_url=server.url).access_token()
+        auth = {"Authorization": f"Bearer {token}"}
         series = browser.post("/openapi/v1/series", json={"title": TITLE, "free_episodes": EPISODES}, headers=auth)
         series.raise_for_status()
         series_id = series.json()["id"]
@@ -109,12 +108,14 @@ def measure(browser, server: LiveServer) -> tuple[dict, dict]:
     page.wait_for_function("() => window.__minisHost.drama.timings.length === 1", timeout=30_000)
     # As a viewer watching episode 1 for a moment: the player has buffered episode 2 by then.
     page.wait_for_function(
-        "() => { const v = document.querySelector('.drama-slide[data-episode=\"2\"] video'); return v && v.readyState === 4; }",
+        "() => { const v = document.querySelector('.drama-slide[data-episode=\"2\"] video');"
+        " return v && v.readyState === 4; }",
         timeout=30_000,
     )
     page.keyboard.press("PageDown")
     page.wait_for_function(
-        "() => { const t = window.__minisHost.drama.timings; return t.length === 2 && t.every((x) => x.frameMs !== null); }",
+        "() => { const t = window.__minisHost.drama.timings;"
+        " return t.length === 2 && t.every((x) => x.frameMs !== null); }",
         timeout=30_000,
     )
     first, second = page.evaluate("() => window.__minisHost.drama.timings")

@@ -94,9 +94,11 @@ def seed(data_dir: Path, database_url: str, people: int) -> list[tuple[str, str]
                     anchor = anchors.get(category)
                     published = now - timedelta(seconds=(n * 7919) % (7 * 86_400))  # spread over a week
                     rows.append({
-                        "id": f"pst_{n:020x}", "creator_id": f"creator{n % CREATORS:04d}", "caption": f"Post {n} #{category}", "category": category,
-                        "anchor_kind": "app" if anchor else None, "anchor_app_id": anchor, "status": "ready", "progress": 100,
-                        "media_key": f"pst_{n:020x}-m", "duration_ms": 15_000, "created_at": published, "published_at": published,
+                        "id": f"pst_{n:020x}", "creator_id": f"creator{n % CREATORS:04d}",
+                        "caption": f"Post {n} #{category}", "category": category,
+                        "anchor_kind": "app" if anchor else None, "anchor_app_id": anchor,
+                        "status": "ready", "progress": 100, "media_key": f"pst_{n:020x}-m", "duration_ms": 15_000,
+                        "created_at": published, "published_at": published,
                     })  # fmt: skip
                 session.execute(insert(Post), rows)
             persons = [identity.start_guest(session) for _ in range(people)]
@@ -123,7 +125,8 @@ def write_events(data_dir: Path, people: list[str]) -> None:
         connection.execute(f"""
             INSERT INTO events (type, app_id, user_id, launch_id, source, ts, received_at, post_id)
             WITH raw AS (
-                SELECT i, random() AS r, random() AS pick, random() AS who, now() - to_seconds(CAST(random() * 6 * 86400 AS BIGINT)) AS moment
+                SELECT i, random() AS r, random() AS pick, random() AS who,
+                    now() - to_seconds(CAST(random() * 6 * 86400 AS BIGINT)) AS moment
                 FROM range({EVENTS}) AS t(i)
             ), shaped AS (
                 SELECT *,
@@ -134,11 +137,13 @@ def write_events(data_dir: Path, people: list[str]) -> None:
                 FROM raw
             )
             SELECT
-                CASE WHEN person IS NOT NULL THEN 'click' WHEN r < 0.7 THEN 'exposure' WHEN r < 0.8 THEN 'click' ELSE 'complete' END,
+                CASE WHEN person IS NOT NULL THEN 'click' WHEN r < 0.7 THEN 'exposure'
+                     WHEN r < 0.8 THEN 'click' ELSE 'complete' END,
                 'bench-puzzle',
                 coalesce(people.user_id, 'visitor' || CAST(floor(who * 50000) AS BIGINT)),
                 NULL, 'feed', moment, moment,
-                printf('pst_%020x', CASE WHEN person IS NULL THEN post ELSE (post - post % {categories} + person % {categories}) % {POSTS} END)
+                printf('pst_%020x', CASE WHEN person IS NULL THEN post
+                    ELSE (post - post % {categories} + person % {categories}) % {POSTS} END)
             FROM shaped LEFT JOIN people ON people.i = shaped.person
         """)
     finally:
@@ -188,7 +193,10 @@ def main() -> None:
         write_events(scratch.data, [user_id for user_id, _token in people])
         return asyncio.run(measure(scratch.serve(), [token for _user_id, token in people], args.seconds))
 
-    title = f"feed pages per second, {POSTS:,} posts, {EVENTS:,} events, {args.clients} concurrent clients, {args.seconds:.0f} s per phase"
+    title = (
+        f"feed pages per second, {POSTS:,} posts, {EVENTS:,} events, "
+        f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase"
+    )
     compare(console, backends, title=title, work="feed", unit="feed pages", target=TARGET, measure=run)
     if importlib.util.find_spec("bench.funnel") is not None:
         from bench import funnel

@@ -56,9 +56,10 @@ SELECT type, app_id, user_id, source, ts, ts, creator_id,
     CASE WHEN type IN ('paid', 'unlock', 'refund') THEN 'COIN' WHEN type = 'rewarded' THEN 'USD_MICROS' END
 FROM (
     SELECT m,
-        CASE WHEN r < 5500 THEN 'exposure' WHEN r < 7500 THEN 'click' WHEN r < 8700 THEN 'launch' WHEN r < 9600 THEN 'ready'
-             WHEN r < 9700 THEN 'session_end' WHEN r < 9760 THEN 'paid' WHEN r < 9800 THEN 'unlock' WHEN r < 9900 THEN 'rewarded'
-             WHEN r < 9905 THEN 'refund' ELSE 'ad_impression' END AS type,
+        CASE WHEN r < 5500 THEN 'exposure' WHEN r < 7500 THEN 'click' WHEN r < 8700 THEN 'launch'
+             WHEN r < 9600 THEN 'ready' WHEN r < 9700 THEN 'session_end' WHEN r < 9760 THEN 'paid'
+             WHEN r < 9800 THEN 'unlock' WHEN r < 9900 THEN 'rewarded' WHEN r < 9905 THEN 'refund'
+             ELSE 'ad_impression' END AS type,
         'bench-app-' || (h // 10000 % {APPS}) AS app_id,
         'usr_' || (h // 100000 % 100000) AS user_id,
         ['feed', 'hub', 'search', 'recents', 'share', 'post', 'direct'][1 + (h // 10000000000 % 7)::INTEGER] AS source,
@@ -121,7 +122,8 @@ def main_part(console: Console, *, events: int = EVENTS, runs: int = RUNS) -> No
         took = build(path, events)
         size = path.stat().st_size
         console.print(
-            f"funnel: {events:,} events written in {took:.1f} s ({size / 1e6:,.0f} MB); timing {len(SHAPES)} report shapes, {runs} runs each"
+            f"funnel: {events:,} events written in {took:.1f} s ({size / 1e6:,.0f} MB); "
+            f"timing {len(SHAPES)} report shapes, {runs} runs each"
         )
         store = DuckDBEventStore(path)
         raw = duckdb.connect(str(path))
@@ -131,7 +133,8 @@ def main_part(console: Console, *, events: int = EVENTS, runs: int = RUNS) -> No
             raw.close()
             store.close()
     table = Table(
-        title=f"funnel report over {events:,} events (30 days) vs the same SQL on a raw DuckDB connection, {runs} runs (median)"
+        title=f"funnel report over {events:,} events (30 days) vs the same SQL on a raw DuckDB connection, "
+        f"{runs} runs (median)"
     )
     for column in ("report", "funnel() ms", "raw DuckDB ms", "ratio", "target"):
         table.add_column(column, justify="left" if column in ("report", "target") else "right")

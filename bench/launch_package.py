@@ -66,7 +66,8 @@ GAME_JS = r"""
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#e84";
   ctx.fillRect(20, 20, 100 + (checksum % 50), 100 + (tiles % 50));
-  window.__bench = { readyAt: performance.now(), epochReadyAt: performance.timeOrigin + performance.now(), tiles, checksum, launch };
+  const readyAt = performance.now();
+  window.__bench = { readyAt, epochReadyAt: performance.timeOrigin + readyAt, tiles, checksum, launch };
   minis.ready();
 })();
 """

@@ -41,7 +41,8 @@ def manifest(**overrides) -> dict:
 def package_files(**overrides) -> dict[str, bytes]:
     return {
         "minis.json": json.dumps(manifest(**overrides)).encode(),
-        "index.html": b'<!doctype html><script src="/minis-sdk.js"></script><canvas></canvas><script src="game.js"></script>',
+        "index.html": b'<!doctype html><script src="/minis-sdk.js"></script><canvas></canvas>'
+        b'<script src="game.js"></script>',
         "game.js": b"minis.init().then(() => minis.ready());",
         "icon.svg": ICON,
     }

@@ -121,7 +121,7 @@ def two_postgres_databases():
 
 
 @pytest.mark.slow
-def test_a_backup_taken_while_serving_purchases_restores_into_a_fresh_data_dir_with_the_ledger_verified_and_every_balance_equal(
+def test_a_backup_taken_during_purchases_restores_into_a_fresh_data_dir_with_the_ledger_verified_and_balances_equal(
     tmp_path, databases
 ):
     round_trip(tmp_path, *databases)

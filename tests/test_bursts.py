@@ -111,7 +111,9 @@ def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_o
         answers = purchases(server, person, keys)
 
         statuses = Counter(status for status, *_ in answers)
-        refused = [(key, body, headers) for key, (status, _, body, headers) in zip(keys, answers) if status == 503]
+        refused = [
+            (key, body, headers) for key, (status, _, body, headers) in zip(keys, answers, strict=True) if status == 503
+        ]
         print(
             f"\n200 purchases at a tiny gate: {dict(statuses)}, slowest answer {max(s for _, s, *_ in answers):.2f} s"
         )
@@ -120,7 +122,7 @@ def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_o
         assert all(int(headers["retry-after"]) >= 1 for _, _, headers in refused)
         assert max(seconds for _, seconds, *_ in answers) < SLOWEST_ALLOWED
         # Nothing was charged for a 503: the wallet lost exactly what the 200s confirmed.
-        confirmed = {key: body["id"] for key, (status, _, body, _) in zip(keys, answers) if status == 200}
+        confirmed = {key: body["id"] for key, (status, _, body, _) in zip(keys, answers, strict=True) if status == 200}
         assert balance(server, person) == 100 - len(confirmed) * PRODUCT["price"]
 
         # Retried one by one with the same keys, as Retry-After says: each paid key gets its order

@@ -98,7 +98,7 @@ def test_a_budget_is_never_overspent_under_100_concurrent_impressions(ads, platf
     unit = ads.unit()
     users = people(platform, 100)
     ad_ids = decisions(platform, studio, unit, users)
-    outcomes = show_all_at_once(platform, list(zip(users, ad_ids)))
+    outcomes = show_all_at_once(platform, list(zip(users, ad_ids, strict=True)))
     assert outcomes.count("shown") == 37 and outcomes.count("NO_FILL") == 63
     assert spent(platform, campaign) == (37 * PRICE, 37 * PRICE, 37)
     with platform.db.session() as session:
@@ -116,7 +116,7 @@ def test_a_daily_budget_is_never_overspent_under_100_concurrent_impressions(ads,
     ads.campaign(advertiser, bid_cpm=5_000_000, total_budget=1_000 * PRICE, title="Runner-up")
     unit = ads.unit()
     users = people(platform, 100)
-    outcomes = show_all_at_once(platform, list(zip(users, decisions(platform, studio, unit, users))))
+    outcomes = show_all_at_once(platform, list(zip(users, decisions(platform, studio, unit, users), strict=True)))
     assert outcomes.count("shown") == 20
     assert spent(platform, campaign) == (20 * PRICE, 20 * PRICE, 20)
     clock.advance(days=1)  # a new day, a new daily budget
@@ -140,7 +140,7 @@ def test_an_advertiser_never_spends_more_than_its_funds_under_100_concurrent_imp
     )
     unit = ads.unit()
     users = people(platform, 100)
-    outcomes = show_all_at_once(platform, list(zip(users, decisions(platform, studio, unit, users))))
+    outcomes = show_all_at_once(platform, list(zip(users, decisions(platform, studio, unit, users), strict=True)))
     assert outcomes.count("shown") == 25
     assert spent(platform, campaign) == (25 * PRICE, 25 * PRICE, 25)
     with platform.db.session() as session:

@@ -5,8 +5,8 @@ the example games (published last, as ``--demo`` does, so they lead the feed), a
 series (drama_studio.py) and, for the ad tests, a house campaign (ad_studio.py). It runs without
 ``--demo``: the demo's drama series keeps the server's one job worker transcoding for minutes,
 which would hold up the jobs the tests wait on (a reward callback, say) behind it. Each test gets
-a fresh browser context, so a new guest with empty recents, cloud save and no coins. When Chromium or the server cannot start, the tests are skipped
-locally and fail in CI (``CI=true``).
+a fresh browser context, so a new guest with empty recents, cloud save and no coins. When
+Chromium or the server cannot start, the tests are skipped locally and fail in CI (``CI=true``).
 """
 
 from __future__ import annotations

@@ -198,7 +198,9 @@ class HostPage:
                 context.drawImage(bitmap, 0, 0);
                 const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
                 const colours = new Set();
-                for (let i = 0; i < pixels.length; i += 4) colours.add((pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]);
+                for (let i = 0; i < pixels.length; i += 4) {
+                    colours.add((pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]);
+                }
                 return colours.size;
             }""",
             base64.b64encode(png).decode(),

@@ -39,7 +39,8 @@ def drama_state(host) -> dict:
 def wait_until_playing(host, number: int, past: float = 0.2) -> None:
     """Episode `number` is on screen and its video's clock has moved past `past` seconds."""
     host.page.wait_for_function(
-        "([number, past]) => { const d = window.__minisHost.drama; return d.episode === number && d.playing && d.currentTime > past; }",
+        "([number, past]) => { const d = window.__minisHost.drama;"
+        " return d.episode === number && d.playing && d.currentTime > past; }",
         arg=[number, past],
     )
 

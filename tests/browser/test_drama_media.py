@@ -34,7 +34,8 @@ def short_links(tmp_path_factory):
 
 def playing(host, number: int, past: float) -> None:
     host.page.wait_for_function(
-        "([number, past]) => { const d = window.__minisHost.drama; return d.episode === number && d.playing && d.currentTime > past; }",
+        "([number, past]) => { const d = window.__minisHost.drama;"
+        " return d.episode === number && d.playing && d.currentTime > past; }",
         arg=[number, past],
         timeout=30_000,
     )
@@ -81,7 +82,8 @@ def test_a_paid_episode_plays_on_through_expired_links_in_chromium(browser, shor
         time.sleep(LINK_SECONDS + 1)
         asked_before = sum("/episodes/4/" in url for url in asked)
         host.page.evaluate(
-            "(s) => { const v = document.querySelector(s); const t = v.currentTime; v.src = v.src + '&again=1'; v.currentTime = t; v.play().catch(() => {}); }",
+            "(s) => { const v = document.querySelector(s); const t = v.currentTime;"
+            " v.src = v.src + '&again=1'; v.currentTime = t; v.play().catch(() => {}); }",
             CURRENT_VIDEO,
         )
         playing(host, 4, at + 0.3)

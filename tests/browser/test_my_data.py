@@ -35,7 +35,7 @@ def test_a_person_downloads_their_data_and_deletes_their_account_from_me(host, l
 
     with host.page.expect_download() as download:
         me.get_by_role("link", name="Download my data").click()
-    data = json.loads(open(download.value.path()).read())
+    data = json.loads(download.value.path().read_text())
     assert (data["account"]["id"], data["account"]["email"]) == (user_id, email)
     assert data["wallet"][0]["balance"] == 100 and [line["kind"] for line in data["ledger"]] == ["topup"]
 

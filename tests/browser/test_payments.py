@@ -184,7 +184,8 @@ def test_an_order_made_by_the_games_backend_is_shown_and_paid_on_the_host_sheet(
     order_id = made.json()["id"]
 
     game.evaluate(
-        "(orderId) => { minis.pay({ orderId }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }",
+        "(orderId) => { minis.pay({ orderId })"
+        ".then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }",
         order_id,
     )
     expect(host.sheet.locator(".pay-item")).to_have_text(re.compile(r"Gem × 2\s*20"))
@@ -225,7 +226,8 @@ def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothin
     )
 
     game.evaluate(
-        "() => { minis.pay({ productId: 'gem' }).then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }"
+        "() => { minis.pay({ productId: 'gem' })"
+        ".then((r) => { window.__paid = r; }, (e) => { window.__paid = e.code; }); }"
     )
     sheet = host.sheet
     expect(sheet.get_by_role("button", name="Pay 10 coins")).to_be_enabled()

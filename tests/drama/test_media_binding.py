@@ -121,7 +121,7 @@ def test_a_paid_episode_hls_segments_play_in_its_session_beyond_the_links_minute
     assert thief.get(f"{hls.path}?{hls.query}").status_code == 403
 
 
-def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_good_for_minutes_and_while_the_person_may_watch(
+def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_for_minutes_while_the_person_may_watch(
     client, series, player, platform
 ):
     grant(platform, player, series["id"], 3)
@@ -141,7 +141,8 @@ def test_a_paid_episode_url_for_an_apps_own_player_carries_a_per_viewer_token_go
     past = int(time.time()) - 1
     key = access.person_viewer(user_id_of(player)).key
     expired = browser(client).get(
-        f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, key)}&u={user_id_of(player)}"
+        f"{parts.path}?exp={past}&sig={access._signature(platform.secret, episode_id, media_key, past, key)}"
+        f"&u={user_id_of(player)}"
     )
     assert expired.status_code == 403 and expired.json()["code"] == "MEDIA_LINK_EXPIRED"
     # Checked against the person's access on every request: once it is gone, so is the media.

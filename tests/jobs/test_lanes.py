@@ -56,9 +56,10 @@ class Backends:
         pass
 
 
-def registry(
-    backends: Backends, lanes: Lanes = Lanes(per_lane=2, breaker_failures=3, breaker_cooldown=timedelta(seconds=60))
-) -> jobs.Registry:
+TWO_PER_LANE = Lanes(per_lane=2, breaker_failures=3, breaker_cooldown=timedelta(seconds=60))
+
+
+def registry(backends: Backends, lanes: Lanes = TWO_PER_LANE) -> jobs.Registry:
     registry = jobs.Registry(lanes=lanes)
     registry.register_call(
         KIND,

@@ -102,7 +102,7 @@ def test_malformed_transfers_are_refused(session, legs):
 
 def test_the_database_itself_refuses_an_overdraft(platform, people):
     wallet_id = fund(platform, people[0], 10)
-    with platform.db.session() as session, pytest.raises(Exception, match="(?i)check|constraint"):
+    with platform.db.session() as session, pytest.raises(Exception, match=r"(?i)check|constraint"):
         session.execute(text("UPDATE accounts SET balance = -1 WHERE id = :id"), {"id": wallet_id})
         session.commit()
 
