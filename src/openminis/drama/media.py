@@ -49,8 +49,8 @@ def probe(path: Path, *, max_seconds: float) -> Probe:
     """Read the container's facts and refuse what cannot become an episode."""
     try:
         with av.open(str(path)) as container:
-            video = next((s for s in container.streams if s.type == "video"), None)
-            audio = next((s for s in container.streams if s.type == "audio"), None)
+            video = next(iter(container.streams.video), None)
+            audio = next(iter(container.streams.audio), None)
             if video is None:
                 raise MediaRejected("the file has no video stream", code="NO_VIDEO")
             duration = _duration(container, video)
@@ -72,7 +72,7 @@ def probe(path: Path, *, max_seconds: float) -> Probe:
     return Probe(duration_s=duration, width=width, height=height, has_audio=True)
 
 
-def _duration(container, video) -> float:
+def _duration(container: av.container.InputContainer, video: av.VideoStream) -> float:
     if container.duration:
         return container.duration / 1_000_000
     if video.duration and video.time_base:
@@ -89,7 +89,7 @@ class Output:
 class _Rendition:
     """One MP4 being written: a video and an audio encoder into one container."""
 
-    def __init__(self, path: Path, width: int, height: int, bitrate: str):
+    def __init__(self, path: Path, width: int, height: int, bitrate: str) -> None:
         self.container = av.open(str(path), "w", options={"movflags": "+faststart"})
         self.video = self.container.add_stream("libx264", rate=FPS)
         self.video.width, self.video.height, self.video.pix_fmt = width, height, "yuv420p"
@@ -105,12 +105,12 @@ class _Rendition:
         self.audio.layout = "stereo"
         self.size = (width, height)
 
-    def encode_video(self, frame) -> None:
+    def encode_video(self, frame: av.VideoFrame) -> None:
         scaled = frame.reformat(width=self.size[0], height=self.size[1], format="yuv420p")
         for packet in self.video.encode(scaled):
             self.container.mux(packet)
 
-    def encode_audio(self, frame) -> None:
+    def encode_audio(self, frame: av.AudioFrame) -> None:
         for packet in self.audio.encode(frame):
             self.container.mux(packet)
 
@@ -149,17 +149,20 @@ def transcode(
                     for rendition in renditions.values():
                         rendition.encode_video(frame)
                     if not poster_done and seconds >= min(1.0, facts.duration_s / 2):
-                        frame.to_image().resize((720, 1280)).save(work / "poster.jpg", quality=85)
+                        # PyAV's stub leaves to_image untyped (it returns a PIL image).
+                        image = frame.to_image()  # type: ignore[no-untyped-call]
+                        image.resize((720, 1280)).save(work / "poster.jpg", quality=85)
                         poster_done = True
                     if seconds >= next_thumbnail:
-                        frame.to_image().resize((180, 320)).save(work / f"thumb-{thumbnails:03d}.jpg", quality=75)
+                        image = frame.to_image()  # type: ignore[no-untyped-call]  # as for the poster
+                        image.resize((180, 320)).save(work / f"thumb-{thumbnails:03d}.jpg", quality=75)
                         thumbnails += 1
                         next_thumbnail += THUMBNAIL_EVERY_S
                     pct = min(99, int(100 * seconds / facts.duration_s))
                     if pct >= last_pct + 5:
                         progress(pct)
                         last_pct = pct
-                else:
+                elif isinstance(frame, av.AudioFrame):  # always, as only video and audio are decoded
                     frame.pts = None
                     for converted in resampler.resample(frame):
                         data = converted.to_ndarray()

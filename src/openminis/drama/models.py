@@ -17,7 +17,7 @@ class Series(Base):
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     synopsis: Mapped[str] = mapped_column(Text, default="")
-    genres: Mapped[list] = mapped_column(JSON, default=list)
+    genres: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(16), default="en")
     age_rating: Mapped[str] = mapped_column(String(8), default="12+")
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published

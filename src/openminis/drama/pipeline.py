@@ -25,7 +25,7 @@ POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), giv
 
 
 def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float) -> None:
-    def transcode(session: Session, payload: dict) -> None:
+    def transcode(session: Session, payload: jobs.Payload) -> None:
         # Three kinds of unit, none of them open while ffmpeg runs (on SQLite one would hold the
         # write lock for minutes): the job's own unit (``session``), whose first statement comes
         # after the transcode, with the outcome and the job's end; the progress, each step in a
@@ -53,6 +53,9 @@ def register(registry: jobs.Registry, db: Database, media_root: Path, max_second
             log.info("episode %s rejected: %s", episode_id, exc.message)
             return
         episode = session.get(Episode, episode_id)
+        if episode is None:
+            # Episodes are never deleted on their own; the job fails as it always did, to be retried.
+            raise LookupError(f"episode {episode_id} does not exist")
         previous = episode.media_key
         episode.media_key, episode.status, episode.progress, episode.duration_ms, episode.error = (
             key,

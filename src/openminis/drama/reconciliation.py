@@ -36,7 +36,8 @@ def _unlocks(session: Session) -> list[str]:
             )
         elif method != "coins" and transfer is not None:
             problems.append(
-                f"episode {episode_id} was unlocked by {method} for {user_id} but {transfer.amount} coins were charged for it"
+                f"episode {episode_id} was unlocked by {method} for {user_id}"
+                f" but {transfer.amount} coins were charged for it"
             )
     problems += [f"transfer {key} charged for an episode unlock that does not exist" for key in charged]
     return problems
@@ -64,13 +65,13 @@ def _passes(session: Session) -> list[str]:
         _, subscription_id, period = transfer.key.split(":", 2)
         if transfer.currency == COIN and transfer.amount > 0 and period.isdigit():
             periods[subscription_id].add(int(period))
-    for subscription_id, period in session.execute(
+    for subscription_id, current in session.execute(
         select(Subscription.id, Subscription.period).execution_options(yield_per=2000)
     ):
         paid = periods.pop(subscription_id, set())
-        if paid != set(range(1, period + 1)):
+        if paid != set(range(1, current + 1)):
             problems.append(
-                f"subscription {subscription_id} is in period {period} but paid periods {sorted(paid) or 'none'}"
+                f"subscription {subscription_id} is in period {current} but paid periods {sorted(paid) or 'none'}"
             )
     problems += [
         f"pass transfers for subscription {subscription_id}, which does not exist" for subscription_id in periods

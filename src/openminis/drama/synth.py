@@ -72,7 +72,7 @@ def make_clip(
             image = card.copy()
             x = int((index / fps * 120) % width)
             ImageDraw.Draw(image).rectangle([x, height * 0.8, x + width // 6, height * 0.8 + 8], fill=(255, 200, 80))
-            frame = av.VideoFrame.from_image(image)
+            frame = av.VideoFrame.from_image(image)  # type: ignore[no-untyped-call]  # PyAV's stub gap
             for packet in video.encode(frame):
                 container.mux(packet)
         samples = np.zeros(int(seconds * RATE), dtype=np.float32) if silent else _melody(seconds, seed, 0.2)
