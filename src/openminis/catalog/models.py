@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
+
+
+class FileEntry(TypedDict):
+    """One file of a version in its files index."""
+
+    size: int
+    sha256: str
 
 
 class App(Base):
@@ -36,8 +44,8 @@ class AppVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(String(64))
-    manifest: Mapped[dict] = mapped_column(JSON)
-    files: Mapped[dict] = mapped_column(JSON)  # path -> {"size": int, "sha256": str}
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    files: Mapped[dict[str, FileEntry]] = mapped_column(JSON)  # path -> its size and hash
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     # Where the files are in the package store; unique per upload, so a failed publish

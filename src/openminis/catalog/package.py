@@ -15,12 +15,17 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from openminis import text
 from openminis.catalog.manifest import Manifest, describe
+from openminis.catalog.models import FileEntry
 from openminis.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from openminis.settings import Settings  # the settings module reaches up to identity's mail
 
 MANIFEST = "minis.json"
 # A few MiB of zeros compress a thousandfold; below this size a high ratio is harmless.
@@ -40,7 +45,7 @@ class Limits:
     max_compression_ratio: int
 
     @classmethod
-    def from_settings(cls, settings) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(
             max_package_bytes=settings.max_package_bytes,
             max_uncompressed_bytes=settings.max_uncompressed_bytes,
@@ -59,7 +64,7 @@ class Package:
     def size_bytes(self) -> int:
         return sum(len(data) for data in self.files.values())
 
-    def file_index(self) -> dict[str, dict]:
+    def file_index(self) -> dict[str, FileEntry]:
         return {
             path: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for path, data in sorted(self.files.items())
