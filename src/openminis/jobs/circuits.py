@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from openminis.db import insert_ignoring_conflicts
@@ -29,7 +29,7 @@ class Lanes:
     breaker_cooldown: timedelta = timedelta(seconds=60)
 
 
-def claimable(statement, now: datetime, lanes: Lanes):
+def claimable(statement: Select[Job], now: datetime, lanes: Lanes) -> Select[Job]:
     """``statement`` (over jobs) without the jobs of lanes that are full or whose circuit is open."""
     full = (
         select(Job.lane)

@@ -32,11 +32,13 @@ class DeliveryPool:
         self._thread: threading.Thread | None = None
 
     def start(self, poll_seconds: float = 0.5) -> None:
-        self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=self.name)
-        self._thread = threading.Thread(target=self._dispatch, args=(poll_seconds,), name=self.name, daemon=True)
+        executor = self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=self.name)
+        self._thread = threading.Thread(
+            target=self._dispatch, args=(executor, poll_seconds), name=self.name, daemon=True
+        )
         self._thread.start()
 
-    def _dispatch(self, poll_seconds: float) -> None:
+    def _dispatch(self, executor: ThreadPoolExecutor, poll_seconds: float) -> None:
         while not self._stop.is_set():
             if not self._free.acquire(timeout=poll_seconds):
                 continue  # every thread is calling out; check for a stop, then wait again
@@ -50,7 +52,7 @@ class DeliveryPool:
                 self._wake.wait(poll_seconds)  # a finished call wakes us: its lane may have room again
                 self._wake.clear()
                 continue
-            self._executor.submit(self._run, job)
+            executor.submit(self._run, job)
 
     def _run(self, job: Claimed) -> None:
         try:
