@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -148,3 +149,34 @@ def publish(session: Session, app_id: str, series_id: str) -> Series:
     if series.status != "published":
         series.status, series.published_at = "published", utcnow()
     return series
+
+
+def has_episode(session: Session, series_id: str, number: int, *, ready_only: bool = False) -> bool:
+    """Whether the series has episode ``number`` (at any stage, or only once ready)."""
+    statement = select(Episode.id).where(Episode.series_id == series_id, Episode.number == number)
+    if ready_only:
+        statement = statement.where(Episode.status == "ready")
+    return session.scalar(statement) is not None
+
+
+def series_by_id(session: Session, series_ids: Collection[str]) -> dict[str, Series]:
+    """The series with these ids (whatever their status), by id, in one query."""
+    if not series_ids:
+        return {}
+    return {series.id: series for series in session.scalars(select(Series).where(Series.id.in_(set(series_ids))))}
+
+
+def covers(session: Session, base_url: str, series_ids: Collection[str]) -> dict[str, str]:
+    """Each series' cover: the poster of its first ready episode, in one query (a series with no
+    ready episode has none)."""
+    if not series_ids:
+        return {}
+    ready = (
+        select(Episode.series_id, Episode.id, Episode.media_key)
+        .where(Episode.series_id.in_(set(series_ids)), Episode.status == "ready")
+        .order_by(Episode.number)
+    )
+    found: dict[str, str] = {}
+    for series_id, episode_id, media_key in session.execute(ready).tuples():
+        found.setdefault(series_id, f"{base_url}/media/drama/{episode_id}/{media_key}/poster.jpg?cover=1")
+    return found

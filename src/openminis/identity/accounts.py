@@ -331,3 +331,8 @@ def rename(session: Session, user: User, display_name: str) -> User:
     user.display_name = name
     session.flush()
     return user
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The account that holds this email, verified or not."""
+    return session.scalar(select(User).where(User.email == email))

@@ -89,3 +89,7 @@ def csrf_token(secret: str, session_token: str) -> str:
 def csrf_valid(secret: str, session_token: str, presented: str | None) -> bool:
     # Bytes: compare_digest refuses a str with non-ASCII characters (a header may hold them) with a TypeError.
     return bool(presented) and hmac.compare_digest(csrf_token(secret, session_token).encode(), presented.encode())
+
+
+def get_user(session: Session, user_id: str) -> User | None:
+    return session.get(User, user_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -298,3 +298,14 @@ def verify(session: Session) -> Verification:
     problems += [f"{currency} accounts sum to {total}, not 0" for currency, total in totals.items() if total != 0]
     transfers = session.scalar(select(func.count()).select_from(LedgerTransfer))
     return Verification(accounts=len(accounts), transfers=transfers, problems=problems)
+
+
+def balances(session: Session, kind: str, owner_id: str, currencies: Collection[str]) -> dict[str, int]:
+    """The owner's balances of that kind in these currencies, 0 for an account not opened yet: a
+    read stays a read."""
+    rows = session.execute(
+        select(Account.currency, Account.balance).where(
+            Account.kind == kind, Account.owner_id == owner_id, Account.currency.in_(currencies)
+        )
+    ).tuples()
+    return dict.fromkeys(currencies, 0) | dict(rows)
