@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from openminis.events.store import EventStore
+from openminis.events.store import EventStore, Row
 
 log = logging.getLogger("openminis.analytics")
 
@@ -23,11 +23,11 @@ class EventBuffer:
         self, store: Callable[[], EventStore], columns: tuple[str, ...], *, batch: int = 5_000, max_wait: float = 0.5
     ):
         self.store, self.columns, self.batch, self.max_wait = store, columns, batch, max_wait
-        self._rows: list[tuple] = []
+        self._rows: list[Row] = []
         self._lock = threading.Lock()
         self._writing = threading.Lock()
 
-    def add(self, row: tuple) -> None:
+    def add(self, row: Row) -> None:
         with self._lock:
             first = not self._rows
             self._rows.append(row)

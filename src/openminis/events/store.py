@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import duckdb
 from sqlalchemy import create_engine
+
+if TYPE_CHECKING:
+    import psycopg
+    from sqlalchemy import Connection
 
 COLUMNS = (
     "type",
@@ -28,16 +33,23 @@ COLUMNS = (
     "duration_ms",
     "prewarmed",
 )
+# An event as appended: its values in the order of the columns named with it.
+Row = tuple[object, ...]
+# A row a query returns: its values are of whatever types the query's SQL selects.
+ResultRow = tuple[Any, ...]
 # Added after the first release, so ALTER ... IF NOT EXISTS: files made before get them on open.
 ADDED = (
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS unit_id VARCHAR",  # ads: which ad unit
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS ad_id VARCHAR",  # ads: which served ad
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS campaign_id VARCHAR",  # ads: whose ad
-    "ALTER TABLE events ADD COLUMN IF NOT EXISTS post_id VARCHAR",  # creators: which post (exposure, click, play, complete, launch)
-    "ALTER TABLE events ADD COLUMN IF NOT EXISTS creator_id VARCHAR",  # creators: whose post, or the creator a conversion is attributed to
+    # creators: which post (exposure, click, play, complete, launch)
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS post_id VARCHAR",
+    # creators: whose post, or the creator a conversion is attributed to
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS creator_id VARCHAR",
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS revenue BIGINT",  # conversions: gross, in units of currency
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS currency VARCHAR",  # conversions: COIN or USD_MICROS
-    "ALTER TABLE events ADD COLUMN IF NOT EXISTS series_id VARCHAR",  # dramas: which series (episode_play, episode_complete)
+    # dramas: which series (episode_play, episode_complete)
+    "ALTER TABLE events ADD COLUMN IF NOT EXISTS series_id VARCHAR",
     "ALTER TABLE events ADD COLUMN IF NOT EXISTS episode INTEGER",  # dramas: which episode of it
 )
 
@@ -58,10 +70,10 @@ CREATE TABLE IF NOT EXISTS events (
 
 
 class EventStore(Protocol):
-    def append(self, rows: list[tuple], columns: tuple[str, ...] = COLUMNS) -> None:
+    def append(self, rows: Sequence[Row], columns: tuple[str, ...] = COLUMNS) -> None:
         """Append rows in ``columns`` order (by default ``COLUMNS``), all or none."""
 
-    def query(self, sql: str, params: list | None = None) -> list[tuple]: ...
+    def query(self, sql: str, params: Sequence[object] | None = None) -> list[ResultRow]: ...
 
     def prune(self, before: datetime) -> int:
         """Remove the events from before ``before`` (their ``ts``); returns how many went."""
@@ -81,7 +93,7 @@ class DuckDBEventStore:
         for statement in ADDED:
             self._connection.execute(statement)
 
-    def append(self, rows: list[tuple], columns: tuple[str, ...] = COLUMNS) -> None:
+    def append(self, rows: Sequence[Row], columns: tuple[str, ...] = COLUMNS) -> None:
         if not rows:
             return
         # One statement with the rows as literals: DuckDB binds Python parameters slowly (executemany
@@ -99,7 +111,7 @@ class DuckDBEventStore:
             finally:
                 cursor.close()
 
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[object] | None = None) -> list[ResultRow]:
         with self._lock:
             cursor = self._connection.cursor()
             try:
@@ -111,7 +123,9 @@ class DuckDBEventStore:
         with self._lock:
             cursor = self._connection.cursor()
             try:
-                return cursor.execute("DELETE FROM events WHERE ts < ?", [_aware(before)]).fetchone()[0]
+                # DuckDB answers a DELETE with one row: how many rows it deleted.
+                deleted = cursor.execute("DELETE FROM events WHERE ts < ?", [_aware(before)]).fetchone()
+                return int(deleted[0]) if deleted is not None else 0
             finally:
                 cursor.close()
 
@@ -188,24 +202,24 @@ class PostgresEventStore:
                 if statement.strip():
                     connection.exec_driver_sql(statement)
 
-    def append(self, rows: list[tuple], columns: tuple[str, ...] = COLUMNS) -> None:
+    def append(self, rows: Sequence[Row], columns: tuple[str, ...] = COLUMNS) -> None:
         if not rows:
             return
         at = columns.index("ts")
-        self._partitions({(row[at].astimezone(UTC).year, row[at].astimezone(UTC).month) for row in rows})
+        self._partitions({_month(row[at]) for row in rows})
         # One transaction, ended by the block: committed when the COPY went through, else rolled back.
         with (
             self._engine.begin() as connection,
-            connection.connection.cursor() as cursor,
+            _cursor(connection) as cursor,
             cursor.copy(f"COPY events ({', '.join(columns)}) FROM STDIN") as copy,
         ):
             for row in rows:
                 copy.write_row(row)
 
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[object] | None = None) -> list[ResultRow]:
         # A read: the transaction psycopg opens ends when the connection goes back to the pool,
         # which rolls it back.
-        with self._engine.connect() as connection, connection.connection.cursor() as cursor:
+        with self._engine.connect() as connection, _cursor(connection) as cursor:
             # psycopg reads placeholders only when given parameters.
             cursor.execute(_pyformat(sql), tuple(params)) if params else cursor.execute(sql)
             return cursor.fetchall()
@@ -223,9 +237,11 @@ class PostgresEventStore:
             ).scalars()
             for name in sorted(partitions):
                 month = _PARTITION.fullmatch(name)
+                if month is None:  # not a month's partition (_partitions names each of them so): not ours
+                    continue
                 year, number = int(month.group(1)), int(month.group(2))
                 if datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC) <= before:  # the month ends by then
-                    removed += connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar()
+                    removed += connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
                     connection.exec_driver_sql(f"DROP TABLE {name}")
                     with self._months_lock:
                         self._months.discard((year, number))
@@ -253,10 +269,25 @@ class PostgresEventStore:
                 following = (year + month // 12, month % 12 + 1)
                 connection.exec_driver_sql(
                     f"CREATE TABLE IF NOT EXISTS events_{year:04d}_{month:02d} PARTITION OF events "
-                    f"FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00:00+00') TO ('{following[0]:04d}-{following[1]:02d}-01 00:00:00+00')"
+                    f"FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00:00+00') "
+                    f"TO ('{following[0]:04d}-{following[1]:02d}-01 00:00:00+00')"
                 )
         with self._months_lock:
             self._months |= missing
+
+
+def _month(moment: object) -> tuple[int, int]:
+    """The year and month of an event's ``ts`` in UTC: the partition it goes to."""
+    if not isinstance(moment, datetime):
+        raise TypeError(f"an event's ts must be a datetime, not a {type(moment).__name__}")
+    moment = moment.astimezone(UTC)
+    return moment.year, moment.month
+
+
+def _cursor(connection: Connection) -> psycopg.Cursor[ResultRow]:
+    # SQLAlchemy types the pooled driver connection as a bare DB-API one (no context manager, no
+    # COPY); with the postgresql+psycopg URL that _psycopg_url makes, it is a psycopg connection.
+    return cast("psycopg.Cursor[ResultRow]", connection.connection.cursor())
 
 
 def _aware(moment: datetime) -> datetime:
@@ -276,7 +307,7 @@ def _pyformat(sql: str) -> str:
     """The shared SQL's ``?`` placeholders as psycopg's ``%s``. psycopg reads ``%`` everywhere,
     quotes included, so every literal ``%`` is doubled; a ``?`` in quotes stays a question mark."""
 
-    def swap(match: re.Match) -> str:
+    def swap(match: re.Match[str]) -> str:
         text = match.group(0)
         return "%s" if text == "?" else text.replace("%", "%%")
 
