@@ -12,8 +12,9 @@ from openminis.ads.models import (
     RewardGrant,
     SigningKey,
 )
+from openminis.attribution.models import Conversion
 from openminis.catalog.models import App, AppVersion
-from openminis.creators.models import Conversion, Creator, Post
+from openminis.creators.models import Creator, Post
 from openminis.db import Base
 from openminis.developers.models import AppSecret, AppToken, Developer
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress

@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     trusted_proxies: str = "127.0.0.1"
 
     # Attribution: a conversion goes to the last creator whose post brought the person to the app
-    # within this many days (last touch; see creators/attribution.py).
+    # within this many days (last touch; see attribution/service.py).
     attribution_window_days: float = 7
 
     # Ads. Money is micros of USD (a $5.00 CPM is 5_000_000; see docs/ads.md). The app's share of

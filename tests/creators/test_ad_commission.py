@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from openminis.creators.models import Conversion
+from openminis.attribution.models import Conversion
 from openminis.wallet.models import Account
 from tests.ads.conftest import ads, clock  # noqa: F401 (the ad tests' fixtures)
 from tests.creators.conftest import launch, make_creator, ready_post, verifies

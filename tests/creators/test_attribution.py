@@ -11,7 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from openminis.creators.models import Conversion, Post
+from openminis.attribution.models import Conversion
+from openminis.creators.models import Post
 from openminis.db import utcnow
 from openminis.drama.models import Series
 from openminis.runtime.models import Launch

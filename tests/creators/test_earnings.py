@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from openminis.creators.models import Conversion
+from openminis.attribution.models import Conversion
 from openminis.db import utcnow
 from openminis.wallet import service as ledger
 from openminis.wallet.models import Account

@@ -28,8 +28,8 @@ from openminis.ads.events import AdEvents
 from openminis.ads.media import LocalCreativeStore
 from openminis.ads.models import AdUnit, Campaign, Creative, Impression, RewardGrant
 from openminis.ads.money import APP_AD_EARNINGS, USD_MICROS
+from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
-from openminis.creators import attribution
 from openminis.db import utcnow
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, TooMany
 from openminis.payments.models import PaymentSettings

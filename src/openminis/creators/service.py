@@ -14,16 +14,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis.attribution import service as attribution
 from openminis.catalog.models import App, AppVersion
 from openminis.catalog.schemas import Card
-from openminis.creators.models import Conversion, Creator, Post
+from openminis.creators.models import Creator, Post
 from openminis.creators.schemas import AnchorOut, ConversionOut, CreatorOut, EarningsOut, PostOut
 from openminis.drama.models import Episode, Series
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.feed.service import card
 from openminis.identity.models import User
 from openminis.jobs import service as jobs
-from openminis.pagination import decode_cursor, encode_cursor
 from openminis.settings import Settings
 from openminis.unit_of_work import after_commit
 from openminis.wallet.models import Account
@@ -427,14 +427,9 @@ def earnings(session: Session, user_id: str, *, cursor: str | None = None, limit
         )
     )
     balances = dict.fromkeys(EARNINGS_CURRENCIES, 0) | {currency: balance for currency, balance in rows}
-    statement = select(Conversion).where(Conversion.creator_id == user_id)
-    if cursor:
-        at, conversion_id = decode_cursor(cursor, int)
-        statement = statement.where((Conversion.at < at) | ((Conversion.at == at) & (Conversion.id < conversion_id)))
-    found = list(session.scalars(statement.order_by(Conversion.at.desc(), Conversion.id.desc()).limit(limit + 1)))
-    page = found[:limit]
+    page, next_cursor = attribution.creator_conversions(session, user_id, cursor=cursor, limit=limit)
     return EarningsOut(
         balances=balances,
         conversions=[ConversionOut.model_validate(c, from_attributes=True) for c in page],
-        next_cursor=encode_cursor(page[-1].at, page[-1].id) if len(found) > limit else None,
+        next_cursor=next_cursor,
     )

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openminis.ads import rewards as ads_rewards
-from openminis.creators import attribution
+from openminis.attribution import service as attribution
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.drama.catalog import episode as ready_episode
 from openminis.drama.catalog import published_series

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from openminis.creators import attribution
+from openminis.attribution import service as attribution
 from openminis.errors import NotFound
 from openminis.payments import orders, topups
 from openminis.payments.schemas import (

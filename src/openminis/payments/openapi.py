@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from openminis.creators import attribution
+from openminis.attribution import service as attribution
 from openminis.identity import app_identity
 from openminis.payments import notifications, orders, settings_service
 from openminis.payments.api import order_out

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from openminis.creators import attribution
+from openminis.attribution import service as attribution
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor

@@ -20,7 +20,7 @@ class Launch(Base):
     version: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32))
     # Where a "post" launch came from (the creator is paid for what it brings), and who shared a
-    # "share" launch's link. Attribution reads these: see creators/attribution.py.
+    # "share" launch's link. Attribution reads these: see attribution/service.py.
     post_id: Mapped[str | None] = mapped_column(String(32), default=None)
     creator_id: Mapped[str | None] = mapped_column(String(32), default=None)
     sharer_id: Mapped[str | None] = mapped_column(String(32), default=None)

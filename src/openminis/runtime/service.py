@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import CompoundSelect, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,6 +100,53 @@ def _where_from(session: Session, launch: Launch, *, post_id: str | None, share:
         launch.sharer_id, launch.post_id, launch.creator_id = shared.sharer_id, shared.post_id, shared.creator_id
     elif share is not None:
         raise InvalidArgument("share goes with source 'share'", field="share")
+
+
+def get_launch(session: Session, launch_id: str) -> Launch | None:
+    return session.get(Launch, launch_id)
+
+
+@dataclass(frozen=True)
+class CreatorTouch:
+    """A launch from a creator's post (or a shared post): the creator it credits, and the post."""
+
+    creator_id: str
+    post_id: str | None
+
+
+def _touches_statement() -> CompoundSelect:
+    """Both touches in one round trip: the last creator launch within the window and the first ever.
+    Built once (every purchase runs it); the person, app and times are parameters."""
+    launches = Launch.__table__.c
+    touches = select(launches.creator_id, launches.post_id).where(
+        launches.user_id == bindparam("user_id"),
+        launches.app_id == bindparam("app_id"),
+        launches.creator_id.is_not(None),
+        launches.created_at <= bindparam("at"),
+    )
+    last = (
+        touches.where(launches.created_at >= bindparam("since"))
+        .order_by(launches.created_at.desc(), launches.id.desc())
+        .limit(1)
+    )
+    first = touches.order_by(launches.created_at, launches.id).limit(1)
+    return union_all(
+        select(last.add_columns(literal("last").label("touch")).subquery()),
+        select(first.add_columns(literal("first").label("touch")).subquery()),
+    )
+
+
+_TOUCHES = _touches_statement()
+
+
+def creator_touches(
+    session: Session, *, user_id: str, app_id: str, at: datetime, since: datetime
+) -> tuple[CreatorTouch | None, CreatorTouch | None]:
+    """The person's last launch of the app from a creator between ``since`` and ``at``, and their
+    first one ever up to ``at`` (attribution's last and first touch)."""
+    rows = session.execute(_TOUCHES, {"user_id": user_id, "app_id": app_id, "at": at, "since": since}).all()
+    found = {touch: CreatorTouch(creator_id, post_id) for creator_id, post_id, touch in rows}
+    return found.get("last"), found.get("first")
 
 
 def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | None:

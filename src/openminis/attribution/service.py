@@ -22,12 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, literal, select, union_all, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from openminis.creators.models import Conversion
+from openminis.attribution.models import Conversion
 from openminis.errors import InvalidArgument
-from openminis.runtime.models import Launch
+from openminis.pagination import decode_cursor, encode_cursor
+from openminis.runtime import service as runtime
 from openminis.wallet import service as ledger
 from openminis.wallet.service import Leg
 
@@ -49,29 +50,6 @@ class Attribution:
 NONE = Attribution()
 
 
-def _touches_statement():
-    """Both touches in one round trip: the last creator launch within the window and the first ever.
-    Built once (every purchase runs it); the person, app and times are parameters."""
-    launches = Launch.__table__.c
-    touches = select(launches.creator_id, launches.post_id).where(
-        launches.user_id == bindparam("user_id"),
-        launches.app_id == bindparam("app_id"),
-        launches.creator_id.is_not(None),
-        launches.created_at <= bindparam("at"),
-    )
-    last = (
-        touches.where(launches.created_at >= bindparam("since"))
-        .order_by(launches.created_at.desc(), launches.id.desc())
-        .limit(1)
-    )
-    first = touches.order_by(launches.created_at, launches.id).limit(1)
-    return union_all(
-        select(last.add_columns(literal("last").label("touch")).subquery()),
-        select(first.add_columns(literal("first").label("touch")).subquery()),
-    )
-
-
-_TOUCHES = _touches_statement()
 _INSERT_CONVERSION = insert(Conversion.__table__)
 
 
@@ -88,16 +66,13 @@ def attribute(
     A named launch must be this person's launch of this app."""
     source = None
     if launch_id is not None:
-        launch = session.get(Launch, launch_id)
+        launch = runtime.get_launch(session, launch_id)
         if launch is None or launch.user_id != user_id or launch.app_id != app_id:
             raise InvalidArgument("launch_id is not a launch of this app by this person", field="launch_id")
         source = launch.source
-    touches = session.execute(_TOUCHES, {"user_id": user_id, "app_id": app_id, "at": at, "since": at - window}).all()
-    found = {touch: (creator, post) for creator, post, touch in touches}
-    (creator_id, post_id), (first_creator_id, first_post_id) = (
-        found.get("last", (None, None)),
-        found.get("first", (None, None)),
-    )
+    last, first = runtime.creator_touches(session, user_id=user_id, app_id=app_id, at=at, since=at - window)
+    creator_id, post_id = (last.creator_id, last.post_id) if last else (None, None)
+    first_creator_id, first_post_id = (first.creator_id, first.post_id) if first else (None, None)
     if creator_id == user_id:
         creator_id = post_id = None  # a creator's own purchases earn them nothing
     return Attribution(
@@ -158,6 +133,19 @@ def record(
             at=at,
         ),
     )
+
+
+def creator_conversions(
+    session: Session, creator_id: str, *, cursor: str | None = None, limit: int = 20
+) -> tuple[list[Conversion], str | None]:
+    """The conversions attributed to a creator, newest first, a page at a time (their earnings)."""
+    statement = select(Conversion).where(Conversion.creator_id == creator_id)
+    if cursor:
+        at, conversion_id = decode_cursor(cursor, int)
+        statement = statement.where((Conversion.at < at) | ((Conversion.at == at) & (Conversion.id < conversion_id)))
+    found = list(session.scalars(statement.order_by(Conversion.at.desc(), Conversion.id.desc()).limit(limit + 1)))
+    page = found[:limit]
+    return page, (encode_cursor(page[-1].at, page[-1].id) if len(found) > limit else None)
 
 
 def find(session: Session, ref: str) -> Conversion | None:
