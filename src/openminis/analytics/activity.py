@@ -109,7 +109,9 @@ def activity(store: EventStore, *, app_id: str | None, first: date, last: date, 
         count, new = active.get(number, (0, 0))
         days.append(ActiveDay(day=day, active=count, new=new, returning=count - new))
         size, *came_back = returns.get(number, [0, *(0 for _ in HORIZONS)])
-        known = [value if day + timedelta(days=n) <= today else None for n, value in zip(HORIZONS, came_back)]
+        known = [
+            value if day + timedelta(days=n) <= today else None for n, value in zip(HORIZONS, came_back, strict=True)
+        ]
         rates = [ratio(value, size) if value is not None else None for value in known]
         cohorts.append(Cohort(day, size, *known, *rates))
     return Activity(

@@ -13,8 +13,10 @@ stages and roughly double the query's time. Events without a person (guests) cou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import SupportsInt
 
 from sqlalchemy.orm import Session
 
@@ -73,7 +75,8 @@ class FunnelLine:
     arppu: float | None  # revenue_coins per paying person
 
     @classmethod
-    def from_row(cls, key: str | None, row: tuple) -> FunnelLine:
+    def from_row(cls, key: str | None, row: Sequence[SupportsInt]) -> FunnelLine:
+        # Counts and sums: ints from DuckDB, Decimals from PostgreSQL's sum().
         exposure, click, launch, ready, paid, rewarded, active, converted_persons, paying, coins, micros = (
             int(value) for value in row
         )
@@ -138,7 +141,7 @@ def funnel(store: EventStore, *, app_id: str | None, start: datetime, end: datet
         raise InvalidArgument("the period must end after it starts", field="to")
     if end - start > timedelta(days=MAX_DAYS):
         raise InvalidArgument(f"a report covers at most {MAX_DAYS} days", field="to")
-    params: list = [start, end] + ([app_id] if app_id is not None else [])
+    params: list[object] = [start, end] + ([app_id] if app_id is not None else [])
     rows = store.query(query(by=by, one_app=app_id is not None), params)
     lines = [FunnelLine.from_row(row[1], row[2:]) for row in rows if not row[0]]
     return Funnel(

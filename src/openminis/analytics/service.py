@@ -19,6 +19,11 @@ NEEDS_LAUNCH = {"launch", "ready", "session_end"}
 NEEDS_POST = {"play", "complete"}
 NEEDS_EPISODE = {"episode_play", "episode_complete"}
 ROW_COLUMNS = (*COLUMNS, "post_id", "creator_id", "series_id", "episode")
+# A kept event as stored, its values in the order of ROW_COLUMNS.
+Row = tuple[
+    str, str, str | None, str | None, str | None, datetime, datetime, int | None, int | None, bool | None,
+    str | None, str | None, str | None, int | None,
+]  # fmt: skip
 SOURCES = {"feed", "hub", "search", "recents", "share", "post", "direct"}
 
 
@@ -39,7 +44,7 @@ def ingest(
     if len(raw_events) > max_batch:
         raise InvalidArgument(f"at most {max_batch} events per batch", field="events")
     now = now or datetime.now(UTC)
-    rows: list[tuple] = []
+    rows: list[Row] = []
     indexes: list[int] = []
     rejected: list[Rejection] = []
     for index, raw in enumerate(raw_events):
@@ -80,7 +85,7 @@ def ingest(
         if over:
             rejected += [
                 Rejection(index=i, reason="app_id: too many events for this app; retry later")
-                for i, row in zip(indexes, rows)
+                for i, row in zip(indexes, rows, strict=True)
                 if row[1] in over
             ]
             rejected.sort(key=lambda rejection: rejection.index)
