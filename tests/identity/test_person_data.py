@@ -7,9 +7,9 @@ import json
 
 from sqlalchemy import func, select
 
+from openminis import erasure
 from openminis.creators.models import Creator, Post
 from openminis.db import utcnow
-from openminis.identity import erasure
 from openminis.identity.models import AppUser, AuthSession, User
 from openminis.jobs.models import Job
 from openminis.payments.models import Order

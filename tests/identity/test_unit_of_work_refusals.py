@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from openminis.identity import accounts, erasure
+from openminis import erasure
+from openminis.identity import accounts
 from openminis.identity.models import EmailVerification, User
 from openminis.unit_of_work import unit_of_work
 from tests.concurrency import race

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from openminis.catalog.manifest import APP_ID
@@ -59,6 +59,12 @@ def developer_for(session: Session, user: User) -> Developer:
     if developer is None:
         raise Forbidden("register as a developer first", code="NOT_A_DEVELOPER")
     return developer
+
+
+def release_person(session: Session, user_id: str) -> None:
+    """The person deleted their account: their developer account, its apps and earnings stay, signed
+    into by nobody."""
+    session.execute(update(Developer).where(Developer.user_id == user_id).values(user_id=None))
 
 
 def _new_secret(session: Session, app_id: str) -> str:

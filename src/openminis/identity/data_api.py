@@ -7,7 +7,7 @@ import json
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from openminis.identity import erasure
+from openminis import erasure
 from openminis.openapi.schemas import ErrorOut
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, clear_session_cookie

@@ -27,7 +27,7 @@ class User(Base):
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the person deleted their account: the row stays, with no personal data, so the money
-    # records that name its id (ledger, orders, unlocks) still add up (identity/erasure.py).
+    # records that name its id (ledger, orders, unlocks) still add up (openminis/erasure.py).
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

@@ -1,0 +1,36 @@
+"""Creators' part of a person's data (openminis/erasure.py): the creator profile and the posts. A
+deletion blanks the profile and removes each post and its media; commissions earned stay (wallet)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openminis.creators.models import Creator, Post
+from openminis.identity.erasure import ERASED_NAME
+from openminis.rows import as_dict
+
+
+def export(session: Session, user_id: str) -> dict[str, Any]:
+    creator = session.get(Creator, user_id)
+    if creator is None:
+        return {"creator": None, "posts": []}
+    posts = session.scalars(select(Post).where(Post.creator_id == user_id))
+    return {"creator": as_dict(creator), "posts": [as_dict(row) for row in posts]}
+
+
+def erase(session: Session, user_id: str, *, media_root: Path) -> None:
+    """Post media goes here, before the commit: a post without its media is harmless, the reverse is not."""
+    creator = session.get(Creator, user_id)
+    if creator is None:
+        return
+    for post in session.scalars(select(Post).where(Post.creator_id == user_id)).all():
+        if post.media_key:
+            shutil.rmtree(media_root / "posts" / post.media_key, ignore_errors=True)
+        post.caption, post.media_key, post.status = "", None, "removed"
+        post.anchor_kind, post.anchor_app_id, post.anchor_series_id, post.anchor_episode = None, None, None, None
+    creator.display_name, creator.bio, creator.handle = ERASED_NAME, "", f"deleted-{user_id[:24]}"

@@ -1,0 +1,48 @@
+"""Payments' part of a person's data (openminis/erasure.py): orders, their history, top-ups and
+entitlements are money records, kept under the person's id when the account is deleted; each app
+that knew the person is told by a signed notification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openminis.db import utcnow
+from openminis.payments import notifications
+from openminis.payments.models import Entitlement, Order, OrderEvent, TopUp
+from openminis.rows import as_dict
+
+
+def export(session: Session, user_id: str) -> dict[str, Any]:
+    orders = [
+        as_dict(row)
+        for row in session.scalars(select(Order).where(Order.user_id == user_id).order_by(Order.created_at))
+    ]
+    order_ids = [order["id"] for order in orders]
+    events = session.scalars(select(OrderEvent).where(OrderEvent.order_id.in_(order_ids))).all() if order_ids else ()
+    return {
+        "orders": orders,
+        "topups": [as_dict(row) for row in session.scalars(select(TopUp).where(TopUp.user_id == user_id))],
+        "entitlements": [
+            as_dict(row) for row in session.scalars(select(Entitlement).where(Entitlement.user_id == user_id))
+        ],
+        "order_events": [as_dict(row) for row in events],
+    }
+
+
+def tell_apps(session: Session, openids: list[tuple[str, str]]) -> list[str]:
+    """An ``account.deleted`` notification to each (app id, openid) that knew the person, so the
+    app's backend can erase what it keeps too. Returns the apps told."""
+    told = []
+    for app_id, openid in openids:
+        notifications.enqueue_event(
+            session,
+            app_id,
+            "account.deleted",
+            {"openid": openid, "deleted_at": utcnow().isoformat()},
+            unique_key=f"account-deleted:{app_id}:{openid}",
+        )
+        told.append(app_id)
+    return told
