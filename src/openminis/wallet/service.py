@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Engine, bindparam, event, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, Engine, Table, bindparam, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,14 +43,14 @@ class Leg:
 # A transfer's statements, built once: every purchase runs them, and building an SQLAlchemy
 # statement (and its cache key) costs several times what running it does. Values travel as
 # parameters. The transfer row's INSERT is the dialect's own, for ON CONFLICT DO NOTHING.
+# (Declarative types a model's __table__ as any FromClause; a model with a __tablename__ has a Table.)
+_transfers = cast(Table, LedgerTransfer.__table__)
 _RECORD_TRANSFER = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(LedgerTransfer.__table__)
-    .on_conflict_do_nothing()
-    .returning(LedgerTransfer.__table__.c.id)
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_transfers).on_conflict_do_nothing().returning(_transfers.c.id)
     for dialect in (postgresql, sqlite)
 }
-_WRITE_ENTRIES = insert(LedgerEntry.__table__)
-_accounts = Account.__table__
+_WRITE_ENTRIES = insert(cast(Table, LedgerEntry.__table__))
+_accounts = cast(Table, Account.__table__)
 # One conditional UPDATE per account: the database checks the balance and changes it in one step.
 _MOVE = (
     update(_accounts)
@@ -69,9 +70,12 @@ class Transfer:
 
 
 # Accounts are never deleted, so a committed account's id can be remembered per database (per
-# engine). An id seen inside a transaction is remembered only once that transaction commits: an
-# account opened by a purchase that is then refused is rolled back with it.
-_account_ids: weakref.WeakKeyDictionary[Engine, dict[tuple[str, str, str], int]] = weakref.WeakKeyDictionary()
+# engine, or per connection for a session bound to one). An id seen inside a transaction is
+# remembered only once that transaction commits: an account opened by a purchase that is then
+# refused is rolled back with it.
+_account_ids: weakref.WeakKeyDictionary[Engine | Connection, dict[tuple[str, str, str], int]] = (
+    weakref.WeakKeyDictionary()
+)
 _account_ids_lock = threading.Lock()
 PENDING = "ledger.pending_account_ids"
 
@@ -116,13 +120,13 @@ def account_id(session: Session, kind: str, owner_id: str = "", currency: str = 
                 "allow_negative": kind in EXTERNAL_KINDS,
             },
         )
-        found = session.scalar(lookup)
+        found = session.execute(lookup).scalar_one()
     session.info.setdefault(PENDING, {})[key] = found
     return found
 
 
 def account(session: Session, kind: str, owner_id: str = "", currency: str = COIN) -> Account:
-    return session.get(Account, account_id(session, kind, owner_id, currency), populate_existing=True)
+    return session.get_one(Account, account_id(session, kind, owner_id, currency), populate_existing=True)
 
 
 def wallet(session: Session, user_id: str) -> Account:
@@ -146,7 +150,7 @@ def transfer(
     kind: str,
     currency: str,
     legs: list[Leg],
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
     nested: bool = True,
 ) -> Transfer:
     """Move value between accounts, once per ``key``, in the caller's unit of work (which commits it).
@@ -191,15 +195,15 @@ def transfer(
             # One global order means no deadlocks; shared rows last means every purchase holds their
             # row locks only for the last statements before its commit, not for the whole transaction.
             for leg in sorted(legs, key=lambda leg: (leg.account_id in shared, leg.account_id)):
-                if (
-                    session.execute(
-                        _MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}
-                    ).rowcount
-                    != 1
-                ):
+                # An UPDATE's result is a CursorResult (Session.execute is typed for queries).
+                moved = cast(
+                    "CursorResult[Any]",
+                    session.execute(_MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}),
+                )
+                if moved.rowcount != 1:
                     raise InsufficientFunds("not enough balance for this transfer")  # the savepoint rolls back
     if transfer_id is None:
-        existing = session.scalar(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key))
+        existing = session.scalars(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key)).one()
         return _same_or_conflict(session, existing, legs)
     return Transfer(id=transfer_id, idempotency_key=key)
 
@@ -226,7 +230,7 @@ def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg
     return Transfer(id=existing.id, idempotency_key=existing.idempotency_key)
 
 
-def transfer_details(session: Session, key: str) -> dict | None:
+def transfer_details(session: Session, key: str) -> dict[str, Any] | None:
     """The details recorded with the transfer of this idempotency key; None when there is none."""
     return session.scalar(select(LedgerTransfer.details).where(LedgerTransfer.idempotency_key == key))
 
@@ -254,7 +258,7 @@ def transfers_keyed(session: Session, prefix: str) -> Iterator[Recorded]:
 
 
 def balance(session: Session, account_id: int) -> int:
-    return session.scalar(select(Account.balance).where(Account.id == account_id))
+    return session.execute(select(Account.balance).where(Account.id == account_id)).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -296,7 +300,7 @@ def verify(session: Session) -> Verification:
             problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) is overdrawn: {acc.balance}")
         totals[acc.currency] += acc.balance
     problems += [f"{currency} accounts sum to {total}, not 0" for currency, total in totals.items() if total != 0]
-    transfers = session.scalar(select(func.count()).select_from(LedgerTransfer))
+    transfers = session.execute(select(func.count()).select_from(LedgerTransfer)).scalar_one()
     return Verification(accounts=len(accounts), transfers=transfers, problems=problems)
 
 
