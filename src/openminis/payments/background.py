@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -10,18 +11,21 @@ from openminis.jobs import service as jobs
 from openminis.payments import notifications, topups
 from openminis.payments.models import TopUp
 
+if TYPE_CHECKING:
+    from openminis.platform import Platform  # the composition root, above this domain: named, not imported
+
 SANDBOX_CONFIRM = "payments.sandbox_confirm"
 SANDBOX_DELAY = timedelta(seconds=5)
 
 
-def register(registry: jobs.Registry, platform) -> None:
+def register(registry: jobs.Registry, platform: Platform) -> None:
     registry.register_call(
         notifications.JOB, notifications.Deliverer(lambda: platform.http, platform.egress), notifications.POLICY
     )
 
-    def sandbox_confirm(session: Session, payload: dict) -> None:
+    def sandbox_confirm(session: Session, payload: jobs.Payload) -> None:
         # Signed when sent, not when queued, like a provider's webhook: a late job is not stale.
-        topup = session.get(TopUp, payload["topup_id"])
+        topup = session.get_one(TopUp, payload["topup_id"])
         body, headers = platform.sandbox.event(
             kind="payment_succeeded",
             provider_ref=topup.provider_ref,

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, TypedDict
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
+
+
+class PackPrice(TypedDict):
+    """A coin pack's price in one market, in the currency's minor units."""
+
+    currency: str
+    amount: int
 
 
 class CoinPack(Base):
@@ -16,7 +24,7 @@ class CoinPack(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     coins: Mapped[int] = mapped_column(Integer)
     bonus_coins: Mapped[int] = mapped_column(Integer, default=0)
-    prices: Mapped[dict] = mapped_column(JSON)  # market -> {"currency": "USD", "amount": 499}
+    prices: Mapped[dict[str, PackPrice]] = mapped_column(JSON)  # market -> {"currency": "USD", "amount": 499}
     active: Mapped[bool] = mapped_column(default=True)
     sort: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -60,7 +68,7 @@ class Product(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     type: Mapped[str] = mapped_column(String(16))  # consumable | permanent
     price: Mapped[int] = mapped_column(Integer)  # coins
-    title: Mapped[dict] = mapped_column(JSON)  # locale -> title
+    title: Mapped[dict[str, str]] = mapped_column(JSON)  # locale -> title
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -111,7 +119,7 @@ class OrderEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     status: Mapped[str] = mapped_column(String(24))
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

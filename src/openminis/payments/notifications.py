@@ -21,7 +21,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,7 +65,7 @@ SCHEDULE = tuple(
 POLICY = jobs.Policy(schedule=SCHEDULE)
 
 
-def order_json(secret: str, session: Session, order: Order) -> dict:
+def order_json(secret: str, session: Session, order: Order) -> dict[str, object]:
     return {
         "id": order.id,
         "app_id": order.app_id,
@@ -83,7 +83,13 @@ def order_json(secret: str, session: Session, order: Order) -> dict:
 
 
 def enqueue(
-    session: Session, secret: str, order: Order, event_type: str, *, extra: dict | None = None, unique: str = ""
+    session: Session,
+    secret: str,
+    order: Order,
+    event_type: str,
+    *,
+    extra: Mapping[str, object] | None = None,
+    unique: str = "",
 ) -> None:
     """Queue an order's notification in the caller's transaction: it exists exactly if the change
     commits. ``order`` must be current (callers set what they changed with a Core UPDATE on it too)."""
@@ -94,10 +100,13 @@ def enqueue(
     enqueue_event(session, order.app_id, event_type, data, unique_key=f"notify:{order.id}:{event_type}:{unique}")
 
 
-def enqueue_event(session: Session, app_id: str, event_type: str, data: dict, *, unique_key: str) -> None:
+def enqueue_event(
+    session: Session, app_id: str, event_type: str, data: Mapping[str, object], *, unique_key: str
+) -> None:
     """Queue any server notification (orders, subscription renewals) for the app's backend."""
-    event = {"id": "evt_" + secrets.token_hex(12), "type": event_type, "created": int(time.time()), "data": data}
-    jobs.enqueue(session, JOB, {"app_id": app_id, "event": event}, unique_key=unique_key, lane=app_id, ref=event["id"])
+    event_id = "evt_" + secrets.token_hex(12)
+    event = {"id": event_id, "type": event_type, "created": int(time.time()), "data": data}
+    jobs.enqueue(session, JOB, {"app_id": app_id, "event": event}, unique_key=unique_key, lane=app_id, ref=event_id)
 
 
 def sign(keys: list[str], body: bytes, timestamp: int) -> str:
@@ -124,7 +133,7 @@ class Deliverer:
     def __init__(self, http: Callable[[], httpx.Client], egress: EgressPolicy, clock: Callable[[], float] = time.time):
         self.http, self.egress, self.clock = http, egress, clock
 
-    def prepare(self, session: Session, payload: dict) -> Delivery | None:
+    def prepare(self, session: Session, payload: jobs.Payload) -> Delivery | None:
         app_id, event = payload["app_id"], payload["event"]
         settings = session.get(PaymentSettings, app_id)
         keys = developers.notify_keys(session, app_id)
@@ -147,7 +156,7 @@ class Deliverer:
     def record(
         self,
         session: Session,
-        payload: dict,
+        payload: jobs.Payload,
         delivery: Delivery,
         outcome: Outcome,
         *,

@@ -20,8 +20,8 @@ class Price:
     currency: str  # "COIN", or ISO 4217 for money
     coins: int | None = None  # what a top-up buys, when the price is a coin pack's
 
-    def out(self) -> dict:
-        shown = {"amount": self.amount, "currency": self.currency}
+    def out(self) -> dict[str, int | str]:
+        shown: dict[str, int | str] = {"amount": self.amount, "currency": self.currency}
         if self.coins is not None:
             shown["coins"] = self.coins
         return shown
@@ -39,7 +39,7 @@ class PriceChanged(Conflict):
         )
         self.price = price
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, object]:
         return {**super().body(), "price": self.price.out()}
 
 

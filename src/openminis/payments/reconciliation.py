@@ -62,7 +62,8 @@ def _orders(session: Session) -> list[str]:
         given_back = refunds.pop(order_id, [])
         if refunded != sum(given_back):
             problems.append(
-                f"order {order_id} is marked refunded {refunded} but its {len(given_back)} refund transfers gave back {sum(given_back)}"
+                f"order {order_id} is marked refunded {refunded} but its {len(given_back)} refund transfers"
+                f" gave back {sum(given_back)}"
             )
         if not 0 <= refunded <= amount:
             problems.append(f"order {order_id} is marked refunded {refunded} of {amount}")

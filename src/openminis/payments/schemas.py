@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,7 +126,7 @@ class OrderOut(BaseModel):
 class OrderEventOut(BaseModel):
     status: str
     at: datetime
-    details: dict
+    details: dict[str, Any]
 
 
 class OrderDetailOut(OrderOut):
@@ -159,7 +159,9 @@ class PaymentSettingsIn(Strict):
     notify_url: str | None = Field(
         default=None,
         max_length=500,
-        description="https URL to a public address (loopback and http only where the platform allows them, in development)",
+        description=(
+            "https URL to a public address (loopback and http only where the platform allows them, in development)"
+        ),
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from openminis.jobs import service as jobs
 from openminis.payments import prices
 from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
 from openminis.payments.providers import CheckoutRequest, PaymentProvider, ProviderEvent, WebhookRejected
+from openminis.payments.providers.sandbox import SandboxProvider
 from openminis.unit_of_work import follow_up
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
@@ -167,11 +169,15 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
 
 def _move(session: Session, topup: TopUp, status: str, *, allowed: tuple[str, ...]) -> bool:
     """A conditional status change: of two concurrent movers, one wins and the other changes nothing."""
-    changed = session.execute(
-        update(TopUp)
-        .where(TopUp.id == topup.id, TopUp.status.in_(allowed))
-        .values(status=status, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (its rowcount); Session.execute is typed as returning Result.
+    changed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(TopUp)
+            .where(TopUp.id == topup.id, TopUp.status.in_(allowed))
+            .values(status=status, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     return changed == 1
 
@@ -201,7 +207,7 @@ def credit(session: Session, topup: TopUp) -> None:
     )
 
 
-def sandbox_pay(session: Session, sandbox, *, topup_id: str, user_id: str, card_number: str) -> TopUp:
+def sandbox_pay(session: Session, sandbox: SandboxProvider, *, topup_id: str, user_id: str, card_number: str) -> TopUp:
     """The host's sandbox checkout submitted a card: decide as the test card says."""
     topup = get_topup(session, topup_id, user_id)
     if topup.provider != sandbox.name:
@@ -231,14 +237,16 @@ def sandbox_pay(session: Session, sandbox, *, topup_id: str, user_id: str, card_
     return topup
 
 
-def sandbox_challenge(session: Session, sandbox, *, topup_id: str, user_id: str, approve: bool) -> TopUp:
+def sandbox_challenge(
+    session: Session, sandbox: SandboxProvider, *, topup_id: str, user_id: str, approve: bool
+) -> TopUp:
     topup = get_topup(session, topup_id, user_id)
     if topup.status != "requires_action":
         return topup
     return _deliver(session, sandbox, topup, "payment_succeeded" if approve else "payment_failed")
 
 
-def _deliver(session: Session, sandbox, topup: TopUp, kind: str) -> TopUp:
+def _deliver(session: Session, sandbox: SandboxProvider, topup: TopUp, kind: str) -> TopUp:
     """Send the sandbox's signed event through the same verification as a real provider's webhook."""
     body, headers = sandbox.event(
         kind=kind, provider_ref=topup.provider_ref, topup_id=topup.id, amount=topup.amount, currency=topup.currency

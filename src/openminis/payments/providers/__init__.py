@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from openminis.errors import BadRequest, UpstreamFailed
 
@@ -55,7 +55,7 @@ class ProviderEvent:
     amount: int | None = None
     currency: str | None = None
     raw_type: str = ""
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class PaymentProvider(Protocol):

@@ -41,7 +41,7 @@ class SandboxProvider:
         return TEST_CARDS.get(digits, "declined")
 
     def event(
-        self, *, kind: str, provider_ref: str, topup_id: str, amount: int, currency: str
+        self, *, kind: str, provider_ref: str | None, topup_id: str, amount: int, currency: str
     ) -> tuple[bytes, dict[str, str]]:
         """A signed webhook body and headers, as the sandbox 'sends' it."""
         body = json.dumps(

@@ -27,6 +27,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 
@@ -195,10 +196,10 @@ def _describe_error(response: httpx.Response) -> str:
         return f"Stripe refused the checkout (HTTP {response.status_code}, no error body)"
 
 
-def _reduce(event: dict) -> ProviderEvent:
+def _reduce(event: dict[str, Any]) -> ProviderEvent:
     raw_type = event["type"]
     if raw_type == "checkout.session.completed":
-        payment_status = _session(event).get("payment_status")
+        payment_status = _session(event).get("payment_status", "")
         kind: EventKind = _COMPLETED.get(payment_status, "ignored")
     else:
         kind = _SESSION_EVENTS.get(raw_type, "ignored")
@@ -206,7 +207,8 @@ def _reduce(event: dict) -> ProviderEvent:
         return ProviderEvent(event_id=event["id"], kind="ignored", raw_type=raw_type)
 
     session = _session(event)
-    metadata = session.get("metadata") if isinstance(session.get("metadata"), dict) else {}
+    found = session.get("metadata")
+    metadata: dict[str, Any] = found if isinstance(found, dict) else {}
     amount = session.get("amount_total")
     currency = session.get("currency")
     return ProviderEvent(
@@ -225,7 +227,7 @@ def _reduce(event: dict) -> ProviderEvent:
     )
 
 
-def _session(event: dict) -> dict:
+def _session(event: dict[str, Any]) -> dict[str, Any]:
     data = event.get("data")
     session = data.get("object") if isinstance(data, dict) else None
     return session if isinstance(session, dict) else {}
