@@ -47,6 +47,14 @@ class Platform:
             settings.database, pool_size=settings.db_requests + settings.db_pool_reserve, wait=settings.db_wait_seconds
         )
         self.secret = settings.resolved_secret()
+        self._subscribe()
+
+    def _subscribe(self) -> None:
+        """The domains' hooks, wired here so that a lower domain never imports a higher one."""
+        from openminis.catalog import service as catalog
+        from openminis.payments import orders
+
+        catalog.on_latest_version(orders.sell_declared_products)
 
     @cached_property
     def admission(self) -> Admission:

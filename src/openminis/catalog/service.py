@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import semver
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis import changes
+from openminis.catalog.manifest import Manifest
 from openminis.catalog.models import App, AppVersion
 from openminis.catalog.package import Package, PackageError
 from openminis.catalog.store import PackageStore
@@ -17,6 +19,17 @@ from openminis.db import utcnow
 from openminis.errors import Conflict, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.unit_of_work import after_commit
+
+LatestVersionHook = Callable[[Session, Manifest], None]
+_latest_version_hooks: list[LatestVersionHook] = []
+
+
+def on_latest_version(hook: LatestVersionHook) -> None:
+    """Call ``hook`` whenever a published version becomes its app's latest, with the version's
+    manifest, inside the version's savepoint: what the hook writes commits or rolls back with the
+    version. Payments subscribes (platform.py): the latest version's products are what the app sells."""
+    if hook not in _latest_version_hooks:
+        _latest_version_hooks.append(hook)
 
 
 def publish_version(session: Session, store: PackageStore, package: Package) -> AppVersion:
@@ -67,11 +80,8 @@ def _add_version(session: Session, app: App | None, package: Package, storage_ke
         app.category = manifest.category
         app.description = manifest.description
         session.flush()
-        # The latest version's products are what the app sells. (Imported here: payments
-        # imports the catalog, so a module-level import would be circular.)
-        from openminis.payments import orders
-
-        orders.sync_products(session, app.id, [product.model_dump() for product in manifest.products])
+        for hook in _latest_version_hooks:
+            hook(session, manifest)
     app.updated_at = now
     version = AppVersion(
         app_id=manifest.id,
@@ -113,6 +123,23 @@ def get_version(session: Session, app_id: str, version: str | None = None) -> Ap
 
 def app_exists(session: Session, app_id: str) -> bool:
     return session.get(App, app_id) is not None
+
+
+def find_app(session: Session, app_id: str) -> App | None:
+    return session.get(App, app_id)
+
+
+def add_app(session: Session, *, app_id: str, name: str, kind: str, developer_id: str) -> App:
+    """A developer's new app, with no version yet (developers check the id and that it is free)."""
+    app = App(id=app_id, name=name, kind=kind, category="", developer_id=developer_id)
+    session.add(app)
+    session.flush()
+    return app
+
+
+def apps_of(session: Session, developer_id: str) -> list[App]:
+    """A developer's apps, oldest first."""
+    return list(session.scalars(select(App).where(App.developer_id == developer_id).order_by(App.created_at)))
 
 
 @dataclass(frozen=True)

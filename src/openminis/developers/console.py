@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Path, Request
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service as catalog
 from openminis.catalog.admin import read_upload, version_out
-from openminis.catalog.models import App
 from openminis.catalog.package import PackageError
 from openminis.catalog.schemas import VersionOut
 from openminis.developers import service
@@ -39,7 +37,7 @@ def become_developer(body: DeveloperIn, visitor: ChangingPerson, session: Sessio
 @router.get("/apps", response_model=DeveloperAppList)
 def my_apps(visitor: CurrentPerson, session: SessionDep) -> DeveloperAppList:
     developer = service.developer_for(session, visitor.user)
-    apps = session.scalars(select(App).where(App.developer_id == developer.id).order_by(App.created_at))
+    apps = catalog.apps_of(session, developer.id)
     return DeveloperAppList(
         items=[DeveloperAppOut(app_id=a.id, name=a.name, kind=a.kind, latest_version=a.latest_version) for a in apps]
     )

@@ -7,16 +7,19 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from openminis.catalog import service as catalog
 from openminis.catalog.manifest import APP_ID
-from openminis.catalog.models import App
 from openminis.db import utcnow
 from openminis.developers.models import AppSecret, AppToken, Developer
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, Unauthenticated
-from openminis.identity.models import User
+
+if TYPE_CHECKING:
+    from openminis.catalog.models import App
 
 APP_TOKEN_TTL = timedelta(hours=2)
 DEFAULT_GRACE = timedelta(hours=24)
@@ -39,7 +42,18 @@ def notify_key_for(secret: str) -> str:
     return hmac.new(secret.encode(), NOTIFY_LABEL, hashlib.sha256).hexdigest()
 
 
-def become_developer(session: Session, user: User, *, name: str) -> Developer:
+class Person(Protocol):
+    """The signed-in person a developer account belongs to: identity's User, which sits above
+    developers in the layers (identity asks developers for apps' keys), so it is named here by shape."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+def become_developer(session: Session, user: Person, *, name: str) -> Developer:
     if user.kind != "full":
         raise Forbidden("sign up for a full account before registering as a developer", code="ACCOUNT_REQUIRED")
     name = " ".join(name.split())
@@ -54,7 +68,7 @@ def become_developer(session: Session, user: User, *, name: str) -> Developer:
     return developer
 
 
-def developer_for(session: Session, user: User) -> Developer:
+def developer_for(session: Session, user: Person) -> Developer:
     developer = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if developer is None:
         raise Forbidden("register as a developer first", code="NOT_A_DEVELOPER")
@@ -93,18 +107,16 @@ def register_app(session: Session, developer: Developer, *, app_id: str, name: s
         raise InvalidArgument("kind must be game or drama", field="kind")
     if not 1 <= len(name.strip()) <= 60:
         raise InvalidArgument("name must be 1 to 60 characters", field="name")
-    if session.get(App, app_id) is not None:
+    if catalog.app_exists(session, app_id):
         raise Conflict(f"app id {app_id!r} is taken", code="APP_ID_TAKEN", field="app_id")
-    app = App(id=app_id, name=name.strip(), kind=kind, category="", developer_id=developer.id)
-    session.add(app)
-    session.flush()
+    app = catalog.add_app(session, app_id=app_id, name=name.strip(), kind=kind, developer_id=developer.id)
     secret = _new_secret(session, app_id)
     session.flush()
     return CreatedApp(app=app, secret=secret)
 
 
 def owned_app(session: Session, developer: Developer, app_id: str) -> App:
-    app = session.get(App, app_id)
+    app = catalog.find_app(session, app_id)
     if app is None or app.developer_id != developer.id:
         raise NotFound(f"no app {app_id!r} of yours")
     return app
@@ -175,5 +187,5 @@ def app_for_token(session: Session, token: str) -> str:
 
 
 def developer_id_of(session: Session, app_id: str) -> str | None:
-    app = session.get(App, app_id)
+    app = catalog.find_app(session, app_id)
     return app.developer_id if app else None

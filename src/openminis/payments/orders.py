@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openminis.attribution import service as attribution
+from openminis.catalog.manifest import Manifest
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
@@ -25,6 +28,8 @@ PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_QUANTITY = 99
 DEFAULT_FEE_BPS = 3000
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
 
 
 class AlreadyOwned(Conflict):
@@ -65,15 +70,20 @@ def put_product(
     return product
 
 
-def sync_products(session: Session, app_id: str, declared: list[dict]) -> None:
+def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]]) -> None:
     """Make the app's products those its manifest declares (ones it no longer lists are retired)."""
-    keep = set()
+    keep: set[str] = set()
     for item in declared:
         put_product(session, app_id, product_id=item["id"], type=item["type"], price=item["price"], title=item["title"])
         keep.add(item["id"])
     for product in session.scalars(select(Product).where(Product.app_id == app_id, Product.active)):
         if product.id not in keep:
             product.active = False
+
+
+def sell_declared_products(session: Session, manifest: Manifest) -> None:
+    """Catalog's hook (platform.py): a version became its app's latest, whose products the app sells."""
+    sync_products(session, manifest.id, [product.model_dump() for product in manifest.products])
 
 
 def get_product(session: Session, app_id: str, product_id: str) -> Product:
@@ -96,8 +106,9 @@ def retire_product(session: Session, app_id: str, product_id: str) -> None:
 
 # A purchase's statements, built once: building an SQLAlchemy statement and its cache key costs
 # several times what running it does, and every purchase runs them. Values travel as parameters.
-_INSERT_ORDER = insert(Order.__table__)
-_INSERT_EVENTS = insert(OrderEvent.__table__)
+# (Declarative types a model's __table__ as any FromClause; a model with a __tablename__ has a Table.)
+_INSERT_ORDER = insert(cast(Table, Order.__table__))
+_INSERT_EVENTS = insert(cast(Table, OrderEvent.__table__))
 _products, _settings = Product.__table__, PaymentSettings.__table__
 _PRODUCT_AND_TERMS = (
     select(
@@ -112,7 +123,7 @@ _PRODUCT_AND_TERMS = (
 )
 
 
-def _event(session: Session, order_id: str, status: str, **details) -> None:
+def _event(session: Session, order_id: str, status: str, **details: object) -> None:
     session.execute(_INSERT_EVENTS, {"order_id": order_id, "status": status, "details": details, "at": utcnow()})
 
 
@@ -133,7 +144,7 @@ def _terms(settings: PaymentSettings | None) -> _Terms:
 
 def _terms_of(fee_bps: int | None, commission_bps: int | None, notify_url: str | None) -> _Terms:
     """The terms from an outer join with the settings (all None when the app has none)."""
-    if fee_bps is None:
+    if fee_bps is None or commission_bps is None:
         return _terms(None)
     return _Terms(fee_bps, commission_bps, bool(notify_url))
 
@@ -247,18 +258,21 @@ def _same_order(
     return order
 
 
-def _once(work):
+def _once(
+    work: Callable[Concatenate[Session, bool, Params], Result],
+) -> Callable[Concatenate[Session, Params], Result]:
     """Run ``work(session, retry=False)`` in a savepoint; if a concurrent twin (or an earlier
     request) holds the unique key, the savepoint is rolled back (nothing of the try stays, and the
     rest of the caller's unit is kept) and the work runs again with ``retry=True``, which finds that
-    order and returns it, as a retry would. Whatever else the try raises leaves nothing written."""
+    order and returns it, as a retry would. Whatever else the try raises leaves nothing written.
+    (``retry`` is the work's second parameter: a decorator's type can take away only those in front.)"""
 
-    def run(session: Session, *args, **kwargs):
+    def run(session: Session, /, *args: Params.args, **kwargs: Params.kwargs) -> Result:
         try:
             with session.begin_nested():
-                return work(session, *args, retry=False, **kwargs)
+                return work(session, False, *args, **kwargs)
         except IntegrityError:
-            return work(session, *args, retry=True, **kwargs)
+            return work(session, True, *args, **kwargs)
 
     return run
 
@@ -266,6 +280,7 @@ def _once(work):
 @_once
 def create_order(
     session: Session,
+    retry: bool,
     *,
     app_id: str,
     user_id: str,
@@ -274,7 +289,6 @@ def create_order(
     payload: str,
     idempotency_key: str,
     created_by: str,
-    retry: bool,
 ) -> Order:
     order, _terms = _new_order(
         session,
@@ -315,6 +329,7 @@ def _pay_legs(session: Session, order: Order, terms: _Terms, touch: attribution.
 def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.Attribution, *, secret: str) -> int:
     """Everything a paid order brings, in the caller's transaction: the entitlement, the
     conversion, the notification and the one ledger transfer. Returns the creator's commission."""
+    assert order.paid_at is not None  # set when the order was paid, before it is settled
     if order.product_type == "permanent":
         _grant(session, order)
     legs, commission = _pay_legs(session, order, terms, touch)
@@ -376,12 +391,14 @@ def pay_order(
     prices.confirm(prices.coins(order.amount), amount=amount, currency=currency, what=f"order {order.id}")
     now = utcnow()
     # A conditional update: of two concurrent payers one claims the order, the other writes nothing.
-    claimed = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == "created")
-        .values(status="paid", paid_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = _rowcount(
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status == "created")
+            .values(status="paid", paid_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         session.refresh(order)
         if order.status in ("paid", "consumed", "refunded", "partially_refunded"):
@@ -395,6 +412,11 @@ def pay_order(
     )
     commission = _settle(session, order, _terms(session.get(PaymentSettings, order.app_id)), touch, secret=secret)
     return Paid(order, touch, commission, new=True)
+
+
+def _rowcount(result: object) -> int:
+    """An UPDATE's row count: its result is a CursorResult (Session.execute is typed for queries)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def _grant(session: Session, order: Order) -> None:
@@ -413,6 +435,7 @@ def _grant(session: Session, order: Order) -> None:
 @_once
 def purchase(
     session: Session,
+    retry: bool,
     *,
     app_id: str,
     user_id: str,
@@ -425,7 +448,6 @@ def purchase(
     currency: str | None,
     launch_id: str | None = None,
     window: timedelta = attribution.DEFAULT_WINDOW,
-    retry: bool,
 ) -> Paid:
     """``minis.pay`` after the person confirmed ``amount`` (in ``currency``) on the host's sheet:
     the order is made paid at that price, with its coins moved, in one transaction; at any other
@@ -445,6 +467,7 @@ def purchase(
     )
     if terms is None:
         return Paid(order, attribution.NONE, 0, new=False)  # a retry of a purchase that went through: nothing written
+    assert order.paid_at is not None  # a new order made paid
     touch = attribution.attribute(
         session, user_id=user_id, app_id=app_id, launch_id=launch_id, at=order.paid_at, window=window
     )
@@ -468,12 +491,14 @@ def consume(session: Session, app_id: str, order_id: str) -> Order:
     order = get_order(session, app_id, order_id)
     if order.product_type != "consumable":
         raise OrderStateError("only consumable products are consumed")
-    changed = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == "paid")
-        .values(status="consumed")
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = _rowcount(
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status == "paid")
+            .values(status="consumed")
+            .execution_options(synchronize_session=False)
+        )
+    )
     if changed == 1:
         _event(session, order.id, "consumed")
     session.refresh(order)
@@ -526,7 +551,8 @@ def refund(
             reason and recorded_reason is not None and reason[:200] != recorded_reason
         ):
             raise Conflict(
-                f"this idempotency key refunded {done.get('amount')} coins (reason {recorded_reason!r}); a retry must ask the same",
+                f"this idempotency key refunded {done.get('amount')} coins (reason {recorded_reason!r});"
+                " a retry must ask the same",
                 code="IDEMPOTENCY_CONFLICT",
                 field="idempotency_key",
             )
@@ -539,12 +565,14 @@ def refund(
         raise InvalidArgument("amount is a whole number of coins, at least 1", field="amount")
     # The refunded total only grows by a conditional update too: a second guard, in the database,
     # that refunds never give back more than was paid.
-    claimed = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.refunded + amount <= Order.amount)
-        .values(refunded=Order.refunded + amount)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = _rowcount(
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.refunded + amount <= Order.amount)
+            .values(refunded=Order.refunded + amount)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if claimed != 1:
         left = order.amount - order.refunded
         raise InvalidArgument(f"at most {left} coins of this order are left to refund", field="amount")
@@ -561,7 +589,7 @@ def refund(
     )
     creator_legs = (
         [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)]
-        if clawed
+        if clawed and conversion is not None and conversion.creator_id is not None
         else []
     )
     ledger.transfer(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -25,12 +25,14 @@ from openminis import ratelimit
 from openminis.developers import service as developers
 from openminis.errors import Forbidden, Unauthenticated
 from openminis.identity import service as identity
-from openminis.identity.models import User
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
 from openminis.web import limits
 from openminis.web.admission import request_session
 from openminis.web.limits import client_ip as client_ip  # re-exported: the Open API's guards read it here
+
+if TYPE_CHECKING:  # the person's type only: identity's tables are identity's (its service finds the person)
+    from openminis.identity.models import User
 
 SESSION_COOKIE = "minis_session"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
