@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -153,6 +154,8 @@ async def _raw_burst(
             return int(lines[0].split()[1]), json.loads(payload or b"{}"), headers
         finally:
             writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
     async def one(body: dict | None) -> tuple[int, float, dict, dict]:
         await start.wait()

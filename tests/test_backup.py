@@ -175,6 +175,8 @@ def round_trip(tmp_path, source_env: dict, target_env: dict, tools: dict | None 
             for thread in threads:
                 thread.join()
         cookies = [dict(client.cookies) for client in clients]
+        for client in clients:
+            client.close()
     assert taken.returncode == 0, taken.stdout + taken.stderr
     assert during > 0, "no purchase was made while the backup ran"
     assert (
