@@ -226,7 +226,6 @@ def drama_upload(
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from openminis.drama import catalog as drama_catalog
-    from openminis.drama.models import Episode
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov", ".webm"))
     if not files:
@@ -258,10 +257,10 @@ def drama_upload(
             runner.start()
             while runner.is_alive():
                 with unit_of_work(platform.db, reads=True) as session:
-                    progress.update(task, completed=session.get_one(Episode, episode_id).progress)
+                    progress.update(task, completed=drama_catalog.get_episode(session, episode_id).progress)
                 runner.join(0.5)
             with unit_of_work(platform.db, reads=True) as session:
-                episode = session.get_one(Episode, episode_id)
+                episode = drama_catalog.get_episode(session, episode_id)
                 if episode.status == "ready":
                     progress.update(
                         task, completed=100, description=f"episode {number}: ready ({episode.duration_ms / 1000:.0f} s)"

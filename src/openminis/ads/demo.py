@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from openminis.ads import campaigns, inventory, media
 from openminis.ads.models import AdUnit, Advertiser
-from openminis.catalog.models import App
+from openminis.catalog import service as apps
 from openminis.drama.synth import make_clip
 from openminis.unit_of_work import unit_of_work
 
@@ -149,7 +149,7 @@ def seed(platform, *, seconds: float = 15, report=print) -> None:
                     )
                 made.append(name)
         for app_id, unit_id, fields in UNITS:
-            if session.get(App, app_id) is not None and session.get(AdUnit, unit_id) is None:
+            if apps.app_exists(session, app_id) and session.get(AdUnit, unit_id) is None:
                 inventory.create_unit(session, app_id, fields, unit_id=unit_id)
     for name in made:
         report(f"demo: ads for {name} ready")

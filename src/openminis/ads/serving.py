@@ -32,7 +32,7 @@ from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, TooMany
-from openminis.payments.models import PaymentSettings
+from openminis.payments import settings_service as payment_settings
 from openminis.ratelimit import Rate
 from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
@@ -562,8 +562,7 @@ def _pay_creator(
         touch = attribution.attribute(
             session, user_id=impression.user_id, app_id=impression.app_id, launch_id=None, at=now, window=window
         )
-    settings = session.get(PaymentSettings, impression.app_id)
-    bps = settings.creator_commission_bps if settings is not None else attribution.DEFAULT_COMMISSION_BPS
+    bps = payment_settings.creator_commission_bps(session, impression.app_id, attribution.DEFAULT_COMMISSION_BPS)
     commission = attribution.commission(impression.developer_share, bps, touch)
     ref = f"ad:{impression.id}"
     attribution.record(

@@ -68,6 +68,16 @@ def become_developer(session: Session, user: Person, *, name: str) -> Developer:
     return developer
 
 
+def house_developer(session: Session, developer_id: str, *, name: str) -> Developer:
+    """A developer account no person signs into (the demo studio), made the first time it is asked for."""
+    developer = session.get(Developer, developer_id)
+    if developer is None:
+        developer = Developer(id=developer_id, user_id=None, name=name)
+        session.add(developer)
+        session.flush()
+    return developer
+
+
 def developer_for(session: Session, user: Person) -> Developer:
     developer = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if developer is None:

@@ -105,6 +105,11 @@ def episode(session: Session, series_id: str, number: int) -> Episode:
     return found
 
 
+def get_episode(session: Session, episode_id: str) -> Episode:
+    """An episode by its id, whatever its state (an upload's progress)."""
+    return session.get_one(Episode, episode_id)
+
+
 def accept_upload(
     session: Session, media_root: Path, app_id: str, series_id: str, number: int, *, title: str, source: Path
 ) -> Episode:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from openminis.catalog.models import App
+from openminis.catalog import service as apps
 from openminis.developers import service as developers
-from openminis.developers.models import Developer
 from openminis.drama import catalog
 from openminis.drama.models import Series
 from openminis.drama.synth import make_clip
@@ -38,12 +37,8 @@ EPISODES = [
 def ensure_app(platform) -> None:
     """The demo studio's drama app, which the series (and its ad unit) belong to."""
     with unit_of_work(platform.db) as session:
-        if session.get(App, APP_ID) is None:
-            studio = session.get(Developer, "demo-studio") or Developer(
-                id="demo-studio", user_id=None, name="openminis Demo Studio"
-            )
-            session.add(studio)
-            session.flush()
+        if not apps.app_exists(session, APP_ID):
+            studio = developers.house_developer(session, "demo-studio", name="openminis Demo Studio")
             developers.register_app(session, studio, app_id=APP_ID, name="Demo Dramas", kind="drama")
 
 

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import select
@@ -35,8 +36,10 @@ from openminis.egress import EgressPolicy, Outcome
 from openminis.errors import NotFound
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
-from openminis.jobs.models import Job
 from openminis.payments.models import NotificationAttempt, Order, PaymentSettings
+
+if TYPE_CHECKING:  # the job jobs' service hands back, named for the annotation only
+    from openminis.jobs.models import Job
 
 JOB = "payments.notify"
 # The wait after each failed attempt: quick at first (a blip), then hours (an outage), the last

@@ -26,6 +26,12 @@ def get(session: Session, app_id: str) -> PaymentSettings:
     return settings
 
 
+def creator_commission_bps(session: Session, app_id: str, default: int) -> int:
+    """The creators' share of the app's net revenue; ``default`` when the app has no settings (none are made)."""
+    settings = session.get(PaymentSettings, app_id)
+    return settings.creator_commission_bps if settings is not None else default
+
+
 def set_notify_url(
     session: Session, app_id: str, url: str | None, *, egress: EgressPolicy = PRODUCTION
 ) -> PaymentSettings:
