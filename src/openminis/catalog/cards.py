@@ -68,6 +68,6 @@ def cards(
         .where(App.id.in_(set(app_ids)))
     )
     found: dict[str, Card] = {}
-    for app, version in session.execute(latest).tuples():
+    for app, version in session.execute(latest):
         found[app.id] = card(settings, app, version) if version is not None else unpackaged_card(settings, app)
     return found

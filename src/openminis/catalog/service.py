@@ -194,3 +194,9 @@ def list_versions(
     )
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
+
+
+def published_app(session: Session, app_id: str) -> App | None:
+    """The app, if it has a published version (what a person can open)."""
+    app = session.get(App, app_id)
+    return app if app is not None and app.latest_version is not None else None

@@ -89,7 +89,7 @@ async def create_post(
     limit = platform.settings.max_episode_upload_bytes
     check_declared_size(request, limit)
     creator_id = visitor.user.id
-    fields = {
+    fields: service.PostFields = {
         "caption": caption,
         "anchor_kind": anchor_kind,
         "anchor_app_id": anchor_app_id,
@@ -104,7 +104,7 @@ async def create_post(
         return await run_in_threadpool(service.post_out, session, platform.settings, post)
 
 
-def _precheck(platform: Platform, creator_id: str, fields: dict) -> None:
+def _precheck(platform: Platform, creator_id: str, fields: service.PostFields) -> None:
     with unit_of_work(platform.db, reads=True) as reading:
         service.precheck_post(reading, creator_id=creator_id, **fields)
 
@@ -145,8 +145,8 @@ def media(
 ) -> FileResponse:
     """A ready post's renditions and poster, public. A media key is new at every transcode, so
     the files never change under a URL."""
-    post = service.ready_media(session, media_key, file)
-    target = media_root(platform) / post.media_key / file
+    service.ready_media(session, media_key, file)
+    target = media_root(platform) / media_key / file
     if not target.is_file():
         raise NotFound("no such media")
     return FileResponse(

@@ -7,20 +7,25 @@ import hashlib
 import hmac
 import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from openminis.creators import service
+from openminis.drama import catalog as drama
 from openminis.drama import demo as drama_demo
-from openminis.drama.models import Series
 from openminis.drama.synth import make_clip
 from openminis.errors import Conflict, InvalidArgument
 from openminis.identity import accounts
-from openminis.identity.models import User
 from openminis.identity.service import new_user
 from openminis.unit_of_work import unit_of_work
+
+if TYPE_CHECKING:
+    from openminis.creators.models import Creator
+    from openminis.platform import Platform
 
 log = logging.getLogger("openminis.demo")
 EMAIL_DOMAIN = "example.com"
@@ -115,16 +120,16 @@ CREATORS = (
 )
 
 
-def password_for(platform, handle: str) -> str:
+def password_for(platform: Platform, handle: str) -> str:
     """The demo accounts' passwords: derived from the platform's secret, so they are stable across
     restarts of one demo and unguessable from another."""
     return hmac.new(platform.secret.encode(), f"demo-creator:{handle}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def _account(session, platform, spec: DemoCreator):
+def _account(session: Session, platform: Platform, spec: DemoCreator) -> Creator:
     """The demo creator's full account and profile, made on the first run."""
     email = f"{spec.handle}@{EMAIL_DOMAIN}"
-    user = session.scalar(select(User).where(User.email == email))
+    user = accounts.user_by_email(session, email)
     if user is None:
         user = accounts.register(
             session, platform.passwords, new_user(session), email=email, password=password_for(platform, spec.handle)
@@ -133,37 +138,30 @@ def _account(session, platform, spec: DemoCreator):
     return service.become_creator(session, user.id, handle=spec.handle, display_name=spec.display_name, bio=spec.bio)
 
 
-def _anchor(session, anchor: tuple | None) -> dict | None:
-    """The create_post fields of an anchor, or None when its target is not there (not published)."""
+def _anchor(session: Session, anchor: tuple[str, str | int | None] | None) -> service.Anchor | None:
+    """What a demo post links to, or None when its target is not there (not published)."""
     if anchor is None:
-        return {}
+        return service.Anchor()
     kind, target = anchor
-    fields = {"anchor_kind": kind}
-    if kind == "app":
-        fields["anchor_app_id"] = target
-    else:
-        series_id = session.scalar(
-            select(Series.id).where(
-                Series.app_id == drama_demo.APP_ID, Series.title == drama_demo.TITLE, Series.status == "published"
-            )
-        )
-        fields["anchor_series_id"] = series_id
-        if kind == "episode":
-            fields["anchor_episode"] = target
+    series_id = None
+    if kind != "app":
+        titled = (s.id for s in drama.list_series(session, app_id=drama_demo.APP_ID) if s.title == drama_demo.TITLE)
+        series_id = next(titled, None)
     try:
-        service.check_anchor(
+        return service.check_anchor(
             session,
             kind,
-            app_id=fields.get("anchor_app_id"),
-            series_id=fields.get("anchor_series_id"),
-            episode=fields.get("anchor_episode"),
+            app_id=target if isinstance(target, str) else None,
+            series_id=series_id,
+            episode=target if isinstance(target, int) else None,
         )
     except InvalidArgument:
         return None
-    return fields
 
 
-def seed_demo_creators(platform, *, seconds: float = 8, process_now: bool = False, report=print) -> int:
+def seed_demo_creators(
+    platform: Platform, *, seconds: float = 8, process_now: bool = False, report: Callable[[str], object] = print
+) -> int:
     """Make the demo creators and their posts, skipping whatever exists. Returns how many posts were
     added. The job workers transcode them; ``process_now`` runs those jobs here before returning."""
     media_root = platform.settings.data_dir / "media" / "posts"
@@ -172,11 +170,12 @@ def seed_demo_creators(platform, *, seconds: float = 8, process_now: bool = Fals
         for index, spec in enumerate(CREATORS):
             with unit_of_work(platform.db) as session:
                 try:
-                    creator_id = _account(session, platform, spec).user_id
+                    creator = _account(session, platform, spec)
                 except Conflict:  # someone took the handle for real before the demo made it
                     creator_id = None
                 else:
-                    posted = {post.caption for post in service.list_posts(session, creator_id)}
+                    creator_id = creator.user_id
+                    posted = {post.caption for post in service.list_posts(session, creator.user_id)}
             if creator_id is None:
                 log.warning("demo: @%s is taken; its posts are skipped", spec.handle)
                 continue
@@ -199,13 +198,20 @@ def seed_demo_creators(platform, *, seconds: float = 8, process_now: bool = Fals
                 )
                 with unit_of_work(platform.db) as session:
                     service.create_post(
-                        session, media_root, creator_id=creator_id, caption=item.caption, source=clip, **anchor
+                        session,
+                        media_root,
+                        creator_id=creator_id,
+                        caption=item.caption,
+                        source=clip,
+                        anchor_kind=anchor.kind,
+                        anchor_app_id=anchor.app_id,
+                        anchor_series_id=anchor.series_id,
+                        anchor_episode=anchor.episode,
                     )
                 added += 1
             if added > before:
-                report(
-                    f"demo: creator @{spec.handle} posted (sign in as {spec.handle}@{EMAIL_DOMAIN} / {password_for(platform, spec.handle)})"
-                )
+                password = password_for(platform, spec.handle)
+                report(f"demo: creator @{spec.handle} posted (sign in as {spec.handle}@{EMAIL_DOMAIN} / {password})")
     if process_now:
         platform.worker(only=frozenset({service.TRANSCODE_JOB})).drain()
     return added

@@ -27,10 +27,10 @@ MAX_POST_SECONDS = 180.0
 POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), give_up_after=timedelta(hours=24))
 
 
-def transcoder(db: Database, media_root: Path, max_seconds: float):
+def transcoder(db: Database, media_root: Path, max_seconds: float) -> jobs.Handler:
     """The job handler: ``media_root/uploads/{upload}`` becomes ``media_root/{media_key}``."""
 
-    def transcode(session: Session, payload: dict) -> None:
+    def transcode(session: Session, payload: jobs.Payload) -> None:
         # No unit is open while ffmpeg runs (on SQLite one would hold the write lock for minutes):
         # the post is looked at in a read unit that ends first; the job's own unit (``session``)
         # has its first statement after the transcode, with the outcome and the job's end; each

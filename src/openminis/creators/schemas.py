@@ -26,10 +26,13 @@ class CreatorOut(BaseModel):
     avatar_url: str
 
 
+AnchorKind = Literal["app", "series", "episode"]
+
+
 class AnchorOut(BaseModel):
     """Where a post's chip leads. ``card`` is the app that opens (for a drama anchor, the drama's app)."""
 
-    kind: Literal["app", "series", "episode"]
+    kind: AnchorKind
     app_id: str
     series_id: str | None = None
     episode: int | None = None

@@ -7,26 +7,31 @@ import secrets
 import shutil
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, Unpack, cast
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
-from openminis.catalog.models import App, AppVersion
+from openminis.catalog import cards
+from openminis.catalog import service as catalog
 from openminis.catalog.schemas import Card
 from openminis.creators.models import Creator, Post
-from openminis.creators.schemas import AnchorOut, ConversionOut, CreatorOut, EarningsOut, PostOut
-from openminis.drama.models import Episode, Series
+from openminis.creators.schemas import AnchorKind, AnchorOut, ConversionOut, CreatorOut, EarningsOut, PostOut
+from openminis.drama import catalog as drama
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
-from openminis.feed.service import card
-from openminis.identity.models import User
+from openminis.identity import service as identity
 from openminis.jobs import service as jobs
 from openminis.settings import Settings
 from openminis.unit_of_work import after_commit
-from openminis.wallet.models import Account
+from openminis.wallet import service as wallet
+
+if TYPE_CHECKING:
+    from openminis.drama.models import Series
 
 TRANSCODE_JOB = "creators.transcode"
 HANDLE = re.compile(r"^[a-z0-9_]{3,32}$")
@@ -60,7 +65,7 @@ def _text(value: str, *, field: str, limit: int, required: bool = False) -> str:
 
 def become_creator(session: Session, user_id: str, *, handle: str, display_name: str, bio: str = "") -> Creator:
     """Make the person a creator, or update their creator profile if they are one already."""
-    user = session.get(User, user_id)
+    user = identity.get_user(session, user_id)
     if user is None or user.kind == "guest":
         raise Forbidden("sign in (or create an account) to become a creator", code="SIGN_IN_REQUIRED")
     handle = handle.strip().removeprefix("@").lower()
@@ -136,13 +141,14 @@ def check_anchor(
     if kind == "app":
         if series_id or episode is not None:
             raise InvalidArgument("an app anchor names only anchor_app_id", field="anchor_kind")
-        app = session.get(App, app_id) if app_id else None
-        if app is None or app.latest_version is None:
+        app = catalog.published_app(session, app_id) if app_id else None
+        if app is None:
             raise InvalidArgument(f"no published app {app_id!r}", field="anchor_app_id")
         return Anchor(kind="app", app_id=app.id, category=app.category or app.kind)
-    series = session.get(Series, series_id) if series_id else None
-    if series is None or series.status != "published":
-        raise InvalidArgument(f"no published series {series_id!r}", field="anchor_series_id")
+    try:
+        series = drama.published_series(session, series_id or "")
+    except NotFound:
+        raise InvalidArgument(f"no published series {series_id!r}", field="anchor_series_id") from None
     if app_id and app_id != series.app_id:
         raise InvalidArgument("anchor_app_id is not the series' app", field="anchor_app_id")
     if kind == "series":
@@ -152,15 +158,10 @@ def check_anchor(
     else:
         if episode is None:
             raise InvalidArgument("an episode anchor needs anchor_episode", field="anchor_episode")
-        ready = session.scalar(
-            select(Episode.id).where(
-                Episode.series_id == series.id, Episode.number == episode, Episode.status == "ready"
-            )
-        )
-        if ready is None:
+        if not drama.has_episode(session, series.id, episode, ready_only=True):
             raise InvalidArgument(f"the series has no episode {episode}", field="anchor_episode")
         number = episode
-    app = session.get(App, series.app_id)
+    app = catalog.get_app(session, series.app_id)
     return Anchor(
         kind=kind, app_id=series.app_id, series_id=series.id, episode=number, category=app.category or app.kind
     )
@@ -180,7 +181,17 @@ def _check_post(
     )
 
 
-def precheck_post(session: Session, *, creator_id: str, **fields) -> None:
+class PostFields(TypedDict):
+    """What a person writes on a post: its caption and what it links to."""
+
+    caption: str
+    anchor_kind: str | None
+    anchor_app_id: str | None
+    anchor_series_id: str | None
+    anchor_episode: int | None
+
+
+def precheck_post(session: Session, *, creator_id: str, **fields: Unpack[PostFields]) -> None:
     """Refuse a post before its upload is read (a video may be hundreds of megabytes); create_post
     checks again. Only reads: the route runs it in a read unit that ends before the upload."""
     get_creator(session, creator_id)
@@ -268,7 +279,7 @@ def delete_post(session: Session, media_root: Path, *, creator_id: str, post_id:
         after_commit(session, partial(shutil.rmtree, media_root / media_key, ignore_errors=True))
 
 
-def ready_posts_statement() -> Select:
+def ready_posts_statement() -> Select[Post]:
     """Published posts, newest first: the base of the feed's candidate queries."""
     return select(Post).where(Post.status == "ready").order_by(Post.published_at.desc(), Post.id.desc())
 
@@ -295,14 +306,23 @@ def posts_by_id(session: Session, post_ids: list[str], *, ready_only: bool = Tru
     return [found[post_id] for post_id in post_ids if post_id in found]
 
 
+def ranked_posts(session: Session) -> list[tuple[str, str, datetime]]:
+    """Every ready post's id, category and when it was published: what the feed ranks."""
+    # The columns the ranking needs, not whole rows: there may be hundreds of thousands. Readiness
+    # is checked here: when nearly every post is ready, SQLite's walk through the status index
+    # takes twice as long as reading the table.
+    statement = select(Post.id, Post.category, func.coalesce(Post.published_at, Post.created_at), Post.status)
+    rows = session.execute(statement)
+    return [(post_id, category, at) for post_id, category, at, status in rows if status == "ready"]
+
+
 def ready_media(session: Session, media_key: str, file: str) -> Post:
     """The ready post whose media folder is ``media_key``, if ``file`` is one a post serves."""
     # A media key starts with its post's id, so the lookup is by primary key, not a scan.
     post = session.get(Post, media_key.split("-", 1)[0]) if file in MEDIA_FILES else None
-    found = post is not None and post.status == "ready" and post.media_key == media_key
     # The file streams after the route returned, when the request's unit has ended: no transaction
     # stays open while it is sent.
-    if not found:
+    if post is None or post.status != "ready" or post.media_key != media_key:
         raise NotFound("no such media")
     return post
 
@@ -322,28 +342,9 @@ def post_outs(session: Session, settings: Settings, posts: list[Post]) -> list[P
     creators = {c.user_id: c for c in session.scalars(select(Creator).where(Creator.user_id.in_(creator_ids)))}
     app_ids = {p.anchor_app_id for p in posts if p.anchor_kind and p.anchor_app_id}
     series_ids = {p.anchor_series_id for p in posts if p.anchor_kind in ("series", "episode") and p.anchor_series_id}
-    apps = {a.id: a for a in session.scalars(select(App).where(App.id.in_(app_ids)))} if app_ids else {}
-    versions = {}
-    if app_ids:
-        latest = (
-            select(AppVersion)
-            .join(App, (App.id == AppVersion.app_id) & (AppVersion.version == App.latest_version))
-            .where(App.id.in_(app_ids))
-        )
-        versions = {v.app_id: v for v in session.scalars(latest)}
-    series = {s.id: s for s in session.scalars(select(Series).where(Series.id.in_(series_ids)))} if series_ids else {}
-    covers: dict[str, str] = {}
-    if series_ids:
-        # A drama app without a package of its own has no icon: its series' cover stands in.
-        ready = (
-            select(Episode.series_id, Episode.id, Episode.media_key)
-            .where(Episode.series_id.in_(series_ids), Episode.status == "ready")
-            .order_by(Episode.number)
-        )
-        for series_id, episode_id, media_key in session.execute(ready):
-            covers.setdefault(
-                series_id, f"{settings.host_origin}/media/drama/{episode_id}/{media_key}/poster.jpg?cover=1"
-            )
+    chips = cards.cards(session, settings, app_ids, unpackaged=True)
+    series = drama.series_by_id(session, series_ids)
+    covers = drama.covers(session, settings.host_origin, series_ids)
     base = settings.public_url.rstrip("/")
     outs = []
     for post in posts:
@@ -362,7 +363,7 @@ def post_outs(session: Session, settings: Settings, posts: list[Post]) -> list[P
                 video_url=f"{media}/480p.mp4" if media else None,
                 video_url_hd=f"{media}/720p.mp4" if media else None,
                 poster_url=f"{media}/poster.jpg" if media else None,
-                anchor=_anchor_out(settings, post, apps, versions, series, covers),
+                anchor=_anchor_out(post, chips, series, covers),
                 created_at=post.created_at,
                 published_at=post.published_at,
             )
@@ -371,47 +372,30 @@ def post_outs(session: Session, settings: Settings, posts: list[Post]) -> list[P
 
 
 def _anchor_out(
-    settings: Settings, post: Post, apps: dict, versions: dict, series: dict, covers: dict
+    post: Post, chips: dict[str, Card], series: dict[str, Series], covers: dict[str, str]
 ) -> AnchorOut | None:
     """The post's chip; none when what it linked to is gone (apps and series are deleted with SET NULL)."""
-    app = apps.get(post.anchor_app_id)
-    if post.anchor_kind is None or app is None:
+    chip = chips.get(post.anchor_app_id) if post.anchor_app_id else None
+    if post.anchor_kind is None or chip is None:
         return None
     if post.anchor_kind == "app":
-        title = app.name
-        cover = None
+        title = chip.name
     else:
-        linked = series.get(post.anchor_series_id)
+        linked = series.get(post.anchor_series_id) if post.anchor_series_id else None
         if linked is None:
             return None
         title = linked.title if post.anchor_kind == "series" else f"Ep {post.anchor_episode} · {linked.title}"
         cover = covers.get(linked.id)
-    version = versions.get(app.id)
-    chip = card(settings, app, version) if version is not None else _unpackaged_card(settings, app, cover)
+        if not chip.version and cover:
+            # A drama app without a package of its own has no icon: its series' cover stands in.
+            chip = chip.model_copy(update={"icon_url": cover})
     return AnchorOut(
-        kind=post.anchor_kind,
-        app_id=app.id,
+        kind=cast(AnchorKind, post.anchor_kind),  # check_anchor let only these in
+        app_id=chip.app_id,
         series_id=post.anchor_series_id if post.anchor_kind != "app" else None,
         episode=post.anchor_episode,
         title=title,
         card=chip,
-    )
-
-
-def _unpackaged_card(settings: Settings, app: App, cover: str | None) -> Card:
-    """A drama app that ships no package (its series play in the host's player) has no version
-    to build a card from: its entry_url is empty, the host opens the series instead."""
-    return Card(
-        app_id=app.id,
-        name=app.name,
-        kind=app.kind,
-        category=app.category or app.kind,
-        description=app.description,
-        version="",
-        icon_url=cover or "",
-        origin=settings.app_origin(app.id),
-        entry_url="",
-        orientation="portrait",
     )
 
 
@@ -421,12 +405,7 @@ def _unpackaged_card(settings: Settings, app: App, cover: str | None) -> Card:
 def earnings(session: Session, user_id: str, *, cursor: str | None = None, limit: int = 20) -> EarningsOut:
     """The creator's commission balances and the conversions behind them, newest first. Reads only:
     an account nobody has paid into yet is not opened, it shows 0."""
-    rows = session.execute(
-        select(Account.currency, Account.balance).where(
-            Account.kind == EARNINGS_ACCOUNT, Account.owner_id == user_id, Account.currency.in_(EARNINGS_CURRENCIES)
-        )
-    )
-    balances = dict.fromkeys(EARNINGS_CURRENCIES, 0) | {currency: balance for currency, balance in rows}
+    balances = wallet.balances(session, EARNINGS_ACCOUNT, user_id, EARNINGS_CURRENCIES)
     page, next_cursor = attribution.creator_conversions(session, user_id, cursor=cursor, limit=limit)
     return EarningsOut(
         balances=balances,

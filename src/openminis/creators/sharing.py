@@ -13,16 +13,16 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openminis.catalog.models import App
+from openminis.catalog import service as catalog
 from openminis.creators.models import Post
-from openminis.drama.models import Episode, Series
+from openminis.drama import catalog as drama
 from openminis.errors import InvalidArgument, NotFound
 
 KINDS = {"app": "a", "series": "s", "episode": "e", "post": "p"}
 KIND_OF = {letter: kind for kind, letter in KINDS.items()}
+NAMES = {"app": "app_id", "series": "series_id", "episode": "series_id and episode", "post": "post_id"}
 CODE = re.compile(r"^([aesp])\.([A-Za-z0-9_-]{1,80})\.([A-Za-z0-9_-]{1,40})\.([A-Za-z0-9_-]{16})$")
 
 
@@ -71,10 +71,7 @@ def create(
         raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}", field="kind")
     target = _target(kind, app_id=app_id, series_id=series_id, episode=episode, post_id=post_id)
     if not target:
-        raise InvalidArgument(
-            f"a {kind} share names its {'app_id' if kind == 'app' else 'post_id' if kind == 'post' else 'series_id and episode' if kind == 'episode' else 'series_id'}",
-            field="kind",
-        )
+        raise InvalidArgument(f"a {kind} share names its {NAMES[kind]}", field="kind")
     payload = f"{KINDS[kind]}.{target}.{sharer_id}"
     code = f"{payload}.{_signature(secret, payload)}"
     resolve(session, secret, code)  # refuses a target that does not exist or is not public
@@ -88,8 +85,8 @@ def resolve(session: Session, secret: str, code: str) -> Shared:
         raise NotFound("no such share link", field="share")
     kind, target, sharer = KIND_OF[match[1]], match[2], match[3]
     if kind == "app":
-        app = session.get(App, target)
-        if app is None or app.latest_version is None:
+        app = catalog.published_app(session, target)
+        if app is None:
             raise NotFound("the shared app is gone", field="share")
         return Shared(code=code, kind=kind, app_id=app.id, sharer_id=sharer)
     if kind == "post":
@@ -107,15 +104,12 @@ def resolve(session: Session, secret: str, code: str) -> Shared:
             creator_id=post.creator_id,
         )
     series_id, _, number = target.rpartition("-") if kind == "episode" else (target, "", "")
-    series = session.get(Series, series_id)
-    if series is None or series.status != "published":
-        raise NotFound("the shared series is gone", field="share")
+    try:
+        series = drama.published_series(session, series_id)
+    except NotFound:
+        raise NotFound("the shared series is gone", field="share") from None
     if kind == "episode":
-        if (
-            not number.isdigit()
-            or session.scalar(select(Episode.id).where(Episode.series_id == series.id, Episode.number == int(number)))
-            is None
-        ):
+        if not number.isdigit() or not drama.has_episode(session, series.id, int(number)):
             raise NotFound("the shared episode is gone", field="share")
         return Shared(
             code=code, kind=kind, app_id=series.app_id, sharer_id=sharer, series_id=series.id, episode=int(number)

@@ -182,6 +182,6 @@ def covers(session: Session, base_url: str, series_ids: Collection[str]) -> dict
         .order_by(Episode.number)
     )
     found: dict[str, str] = {}
-    for series_id, episode_id, media_key in session.execute(ready).tuples():
+    for series_id, episode_id, media_key in session.execute(ready):
         found.setdefault(series_id, f"{base_url}/media/drama/{episode_id}/{media_key}/poster.jpg?cover=1")
     return found

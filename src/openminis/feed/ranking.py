@@ -21,19 +21,19 @@ import itertools
 import math
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import func, select
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from openminis import changes
 from openminis.catalog import service as catalog
-from openminis.creators.models import Post
+from openminis.creators import service as creators
 from openminis.db import utcnow
-from openminis.events.store import EventStore
+from openminis.events.store import EventStore, ResultRow
 
 # Freshness halves every two days: a post's audience is mostly in its first days, and two days
 # keeps yesterday's hit above this morning's unknown without burying last week entirely.
@@ -235,11 +235,23 @@ class RankingSnapshot:
                 float(affinity[category]),
                 float(items.exploration[i]),
             )
-            rows.append(Explained(
-                position=position, id=f"{items.kind}:{items.ids[i]}", kind=items.kind, category=self.categories[category],
-                exposures=int(items.exposures[i]), clicks=int(items.clicks[i]), completions=int(items.completions[i]),
-                freshness=parts[0], ctr=parts[1], completion=parts[2], affinity=parts[3], exploration=parts[4], total=math.fsum(parts),
-            ))  # fmt: skip
+            rows.append(
+                Explained(
+                    position=position,
+                    id=f"{items.kind}:{items.ids[i]}",
+                    kind=items.kind,
+                    category=self.categories[category],
+                    exposures=int(items.exposures[i]),
+                    clicks=int(items.clicks[i]),
+                    completions=int(items.completions[i]),
+                    freshness=parts[0],
+                    ctr=parts[1],
+                    completion=parts[2],
+                    affinity=parts[3],
+                    exploration=parts[4],
+                    total=math.fsum(parts),
+                )
+            )
         return rows
 
 
@@ -251,7 +263,7 @@ class Ranking:
         self.events = events
         self.clock: Callable[[], datetime] = utcnow
         self._snapshots: deque[RankingSnapshot] = deque(maxlen=KEPT)
-        self._generations: dict[str, int] = {}  # snapshot id -> the listing's generation it was built at
+        self._generations: dict[str, int | None] = {}  # snapshot id -> the listing's generation it was built at
         self._builds = itertools.count(1)
         self._rebuilding = threading.Lock()
         self._affinities: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
@@ -325,16 +337,10 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
         cursor = page.next_cursor
         if not cursor:
             break
-    # The columns the ranking needs, not whole rows: there may be hundreds of thousands. Readiness
-    # is checked here: when nearly every post is ready, SQLite's walk through the status index
-    # takes twice as long as reading the table.
-    statement = select(Post.id, Post.category, func.coalesce(Post.published_at, Post.created_at), Post.status)
-    posts = [
-        (post_id, category, at) for post_id, category, at, status in session.execute(statement) if status == "ready"
-    ]
+    posts = creators.ranked_posts(session)
     categories = tuple(sorted({row[1] for row in apps} | {row[1] for row in posts}))
     category_index = {category: i for i, category in enumerate(categories)}
-    counts: dict[str, dict[str, tuple]] = {kind: {} for kind in KINDS}
+    counts: dict[str, dict[str, Sequence[int]]] = {kind: {} for kind in KINDS}
     for is_post, item, *stats in events.query(ENGAGEMENT, [now]):
         counts["post" if is_post else "app"][item] = stats
     ranked = {
@@ -355,13 +361,13 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
 def _rank(
     kind: str,
     rows: list[tuple[str, str, datetime]],
-    counts: dict[str, tuple],
+    counts: dict[str, Sequence[int]],
     category_index: dict[str, int],
     now: datetime,
 ) -> Ranked:
     size = len(rows)
     ids = [row[0] for row in rows]
-    position = dict(zip(ids, range(size)))
+    position = dict(zip(ids, range(size), strict=True))
     stats = np.zeros((size, 5), dtype=np.int64)  # exposures, clicks, completes, launches, readies
     found = [(position[item], values) for item, values in counts.items() if item in position]
     if found:
@@ -402,11 +408,11 @@ def engagement(successes: np.ndarray, trials: np.ndarray) -> np.ndarray:
     successes = np.minimum(successes, trials)  # a late or duplicated event may not lift a rate over 1
     # Laplace-smoothed so that the mean is never 0 (no lift to divide by) or 1.
     mean = (successes.sum() + 1) / (trials.sum() + 2)
-    lift = (successes + PRIOR_STRENGTH * mean) / (trials + PRIOR_STRENGTH) / mean
+    lift: npt.NDArray[np.float64] = (successes + PRIOR_STRENGTH * mean) / (trials + PRIOR_STRENGTH) / mean
     return lift / (1 + lift)
 
 
-def person_affinity(snapshot: RankingSnapshot, history: list[tuple]) -> np.ndarray:
+def person_affinity(snapshot: RankingSnapshot, history: list[ResultRow]) -> np.ndarray:
     """W_AFFINITY times ``lift / (1 + lift)`` of the person's share of choices per category over
     the uniform share, the share smoothed toward uniform; no history is 0.5 everywhere."""
     count = len(snapshot.categories)
@@ -419,5 +425,5 @@ def person_affinity(snapshot: RankingSnapshot, history: list[tuple]) -> np.ndarr
         if i is not None:  # an item gone since (a deleted post) tells nothing about the rest
             choices[items.category[i]] += times
     share = (choices + AFFINITY_PRIOR / count) / (choices.sum() + AFFINITY_PRIOR)
-    lift = share * count
+    lift: npt.NDArray[np.float64] = share * count
     return W_AFFINITY * lift / (1 + lift)

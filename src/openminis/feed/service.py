@@ -6,38 +6,23 @@ import base64
 import json
 import re
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openminis.catalog import cards
 from openminis.catalog import service as catalog
-from openminis.catalog.models import App, AppVersion
-from openminis.catalog.schemas import Card, CardList
+from openminis.catalog.schemas import CardList
+from openminis.creators import service as creators
 from openminis.creators.schemas import FeedItem, FeedPage
 from openminis.errors import InvalidArgument, NotFound
 from openminis.feed.ranking import Ranked, Ranking, RankingSnapshot
 from openminis.feed.schemas import FeedExplanation
+from openminis.identity import accounts
+from openminis.identity import service as identity
 from openminis.runtime import service as runtime
 from openminis.settings import Settings
 
 SNAPSHOT_ID = re.compile(r"^[0-9a-f]{12}$")
 MAX_POSITION = 10_000_000
-
-
-def card(settings: Settings, app: App, version: AppVersion) -> Card:
-    origin = settings.app_origin(app.id)
-    manifest = version.manifest
-    return Card(
-        app_id=app.id,
-        name=app.name,
-        kind=app.kind,
-        category=app.category,
-        description=app.description,
-        version=version.version,
-        icon_url=f"{origin}/v/{version.version}/{manifest['icon']}",
-        origin=origin,
-        entry_url=f"{origin}/v/{version.version}/{manifest['entry']}",
-        orientation=manifest["orientation"],
-    )
 
 
 def feed_page(
@@ -67,30 +52,18 @@ def feed_page(
 
 def _items(session: Session, settings: Settings, slots: list[tuple[Ranked, int]]) -> list[FeedItem]:
     """The page's items in slot order; one deleted or unpublished since the snapshot is left out."""
-    from openminis.creators import service as creators  # it imports this module's card()
-
     post_ids = [items.ids[i] for items, i in slots if items.kind == "post"]
     ready = creators.posts_by_id(session, post_ids)
     posts = {out.id: out for out in creators.post_outs(session, settings, ready)}
-    cards = _cards(session, settings, [items.ids[i] for items, i in slots if items.kind == "app"])
+    apps = cards.cards(session, settings, [items.ids[i] for items, i in slots if items.kind == "app"])
     result = []
     for items, i in slots:
         item_id = items.ids[i]
         if items.kind == "post" and item_id in posts:
             result.append(FeedItem(kind="post", id=f"post:{item_id}", post=posts[item_id]))
-        elif items.kind == "app" and item_id in cards:
-            result.append(FeedItem(kind="app", id=f"app:{item_id}", card=cards[item_id]))
+        elif items.kind == "app" and item_id in apps:
+            result.append(FeedItem(kind="app", id=f"app:{item_id}", card=apps[item_id]))
     return result
-
-
-def _cards(session: Session, settings: Settings, app_ids: list[str]) -> dict[str, Card]:
-    """The cards of a page's apps at their latest versions, in one query."""
-    if not app_ids:
-        return {}
-    latest = select(App, AppVersion).join(
-        AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version)
-    )
-    return {app.id: card(settings, app, version) for app, version in session.execute(latest.where(App.id.in_(app_ids)))}
 
 
 def encode_cursor(snapshot_id: str, position: int) -> str:
@@ -124,43 +97,36 @@ def explain(session: Session, ranking: Ranking, *, person: str, limit: int, fres
 
 
 def _person(session: Session, person: str) -> str:
-    from openminis.identity.accounts import normalize_email
-    from openminis.identity.models import User
-
     person = person.strip()
     if not person or len(person) > 254:
         raise InvalidArgument("name a person by user id or email", field="user_id")
     if "@" in person:
         try:
-            email = normalize_email(person)
+            email = accounts.normalize_email(person)
         except InvalidArgument as exc:
             raise InvalidArgument(exc.message, field="user_id") from None
-        user_id = session.scalar(select(User.id).where(User.email == email))
+        user = accounts.user_by_email(session, email)
     else:
-        user_id = session.scalar(select(User.id).where(User.id == person))
-    if user_id is None:
+        user = identity.get_user(session, person)
+    if user is None:
         raise NotFound(f"no person {person!r}", field="user_id")
-    return user_id
+    return user.id
 
 
 def hub(session: Session, settings: Settings, *, kind: str, limit: int = 60) -> CardList:
     page = catalog.list_apps(session, kind=kind, limit=limit)
-    return CardList(items=[card(settings, app, version) for app, version in page.apps])
+    return CardList(items=[cards.card(settings, app, version) for app, version in page.apps])
 
 
 def search(session: Session, settings: Settings, *, query: str, limit: int = 30) -> CardList:
     if not query.strip():
         return CardList(items=[])
     page = catalog.list_apps(session, query=query, limit=limit)
-    return CardList(items=[card(settings, app, version) for app, version in page.apps])
+    return CardList(items=[cards.card(settings, app, version) for app, version in page.apps])
 
 
 def recents(session: Session, settings: Settings, *, user_id: str) -> CardList:
-    cards = []
-    for app_id in runtime.recent_app_ids(session, user_id):
-        try:
-            version = catalog.get_version(session, app_id)
-        except NotFound:
-            continue  # a drama's app has no package: its series play in the host's player
-        cards.append(card(settings, catalog.get_app(session, app_id), version))
-    return CardList(items=cards)
+    app_ids = runtime.recent_app_ids(session, user_id)
+    found = cards.cards(session, settings, app_ids)
+    # A drama's app has no package (its series play in the host's player), hence no card here.
+    return CardList(items=[found[app_id] for app_id in app_ids if app_id in found])

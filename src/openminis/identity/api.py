@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from openminis.catalog import cards
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
 from openminis.errors import Forbidden, InvalidArgument, PlatformError
-from openminis.feed import service as feed
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
 from openminis.identity.models import SignInLink, User
@@ -303,7 +303,7 @@ def list_authorizations(visitor: CurrentPerson, session: SessionDep, platform: P
         app = catalog.get_app(session, grant.app_id)
         icon = None
         if app.latest_version:
-            icon = feed.card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
+            icon = cards.card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
         items.append(
             AuthorizationOut(
                 app_id=app.id, name=app.name, icon_url=icon, profile=grant.profile, granted_at=grant.granted_at

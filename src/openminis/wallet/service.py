@@ -311,5 +311,5 @@ def balances(session: Session, kind: str, owner_id: str, currencies: Collection[
         select(Account.currency, Account.balance).where(
             Account.kind == kind, Account.owner_id == owner_id, Account.currency.in_(currencies)
         )
-    ).tuples()
+    )
     return dict.fromkeys(currencies, 0) | dict(rows)
