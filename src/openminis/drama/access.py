@@ -42,7 +42,7 @@ def _subscribed(session: Session, user_id: str, series: Series) -> bool:
         (DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id)
     )
     return (
-        session.scalar(
+        session.execute(
             select(func.count())
             .select_from(Subscription)
             .join(DramaPass, DramaPass.id == Subscription.pass_id)
@@ -52,7 +52,7 @@ def _subscribed(session: Session, user_id: str, series: Series) -> bool:
                 Subscription.current_period_end > utcnow(),
                 Subscription.status.in_(("active", "cancelled")),
             )
-        )
+        ).scalar_one()
         > 0
     )
 
@@ -69,6 +69,15 @@ def access(session: Session, user_id: str, series: Series, episode: Episode) -> 
     if _subscribed(session, user_id, series):
         return "pass"
     return None
+
+
+def _granted(session: Session, user_id: str, series: Series, episode: Episode) -> str:
+    """``access`` once an unlock found or inserted its row; None only when no row could be inserted
+    (the same ad unlocked another episode at the same moment), a fault as before."""
+    granted = access(session, user_id, series, episode)
+    if granted is None:
+        raise RuntimeError(f"episode {episode.id} was unlocked, yet {user_id} may not watch it")
+    return granted
 
 
 def access_map(session: Session, user_id: str, series: Series, episodes: list[Episode]) -> dict[int, str | None]:
@@ -136,7 +145,7 @@ def unlock_with_coins(
     currency: str | None,
     launch_id: str | None = None,
     window: timedelta = attribution.DEFAULT_WINDOW,
-    events=None,
+    events: attribution.ConversionRecorder | None = None,
 ) -> str:
     """Unlock one episode for the series' episode price, which must be the ``amount`` (in
     ``currency``) the person confirmed, else PRICE_CHANGED; returns how the person has access now.
@@ -177,7 +186,7 @@ def unlock_with_coins(
             )
     if touch is not None and events is not None:
         _report_after_commit(session, events, series, user_id, touch, series.episode_price)
-    return access(session, user_id, series, episode)
+    return _granted(session, user_id, series, episode)
 
 
 def unlock_with_ad(
@@ -189,7 +198,7 @@ def unlock_with_ad(
     ad_id: str,
     launch_id: str | None = None,
     window: timedelta = attribution.DEFAULT_WINDOW,
-    events=None,
+    events: attribution.ConversionRecorder | None = None,
 ) -> str:
     """Unlock one episode with a rewarded ad the person watched to the end, in the series' own app.
     The ad's id is recorded with the unlock, so the same ad cannot unlock a second episode."""
@@ -201,7 +210,7 @@ def unlock_with_ad(
     if existing:
         return existing
     since = utcnow() - timedelta(days=1)
-    today = session.scalar(
+    today = session.execute(
         select(func.count())
         .select_from(EpisodeUnlock)
         .where(
@@ -210,7 +219,7 @@ def unlock_with_ad(
             EpisodeUnlock.method == "ad",
             EpisodeUnlock.created_at > since,
         )
-    )
+    ).scalar_one()
     if today >= series.ad_unlocks_per_day:
         raise Conflict(
             f"at most {series.ad_unlocks_per_day} episodes a day can be unlocked with ads", code="AD_UNLOCK_LIMIT"
@@ -239,7 +248,7 @@ def unlock_with_ad(
         )
         if events is not None:
             _report_after_commit(session, events, series, user_id, touch, 0)
-    return access(session, user_id, series, episode)
+    return _granted(session, user_id, series, episode)
 
 
 def buy_series(
@@ -251,7 +260,7 @@ def buy_series(
     currency: str | None,
     launch_id: str | None = None,
     window: timedelta = attribution.DEFAULT_WINDOW,
-    events=None,
+    events: attribution.ConversionRecorder | None = None,
 ) -> None:
     """Every episode of the series for its series price, which must be the ``amount`` (in
     ``currency``) the person confirmed, else PRICE_CHANGED. Buying it twice charges once."""
@@ -284,7 +293,12 @@ def buy_series(
 
 
 def _report_after_commit(
-    session: Session, events, series: Series, user_id: str, touch: attribution.Attribution, revenue: int
+    session: Session,
+    events: attribution.ConversionRecorder,
+    series: Series,
+    user_id: str,
+    touch: attribution.Attribution,
+    revenue: int,
 ) -> None:
     """The unlock's conversion event, recorded once the unit of work has committed (never after a rollback)."""
     after_commit(
@@ -358,7 +372,8 @@ def media_query(secret: str, episode: Episode, expires: int, viewer: Viewer = AN
     """The query string that opens an episode's media until ``expires``, for ``viewer``; with
     ``origin`` (the entry link's expiry, carried as ``o``) only its segments and variant playlists."""
     carried = f"&o={origin}" if origin is not None else ""
-    query = f"exp={expires}{carried}&sig={_signature(secret, episode.id, episode.media_key or '', expires, viewer.key, origin)}"
+    signature = _signature(secret, episode.id, episode.media_key or "", expires, viewer.key, origin)
+    query = f"exp={expires}{carried}&sig={signature}"
     return f"{query}&u={viewer.person}" if viewer.person else query
 
 

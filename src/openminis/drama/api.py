@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 from pathlib import Path as FilePath
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, Response
@@ -39,13 +39,21 @@ router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
 Number = Path(ge=1, le=10_000)
 MEDIA_TYPES = {".mp4": "video/mp4", ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg"}
+Shape = TypeVar("Shape", bound=SeriesOut)
 
 
-def series_out(session: Session, series: Series, base: str, cls=SeriesOut, **extra):
+@overload
+def series_out(session: Session, series: Series, base: str) -> SeriesOut: ...
+@overload
+def series_out(session: Session, series: Series, base: str, cls: type[Shape], **extra: object) -> Shape: ...
+def series_out(
+    session: Session, series: Series, base: str, cls: type[SeriesOut] = SeriesOut, **extra: object
+) -> SeriesOut:
+    """The series as ``cls`` (SeriesOut, or a shape extending it with ``extra``'s fields)."""
     ready = catalog.episodes(session, series.id, ready_only=True)
     cover = f"{base}/media/drama/{ready[0].id}/{ready[0].media_key}/poster.jpg?cover=1" if ready else None
     fields = {name: getattr(series, name) for name in SeriesOut.model_fields if hasattr(series, name)}
-    return cls(**fields, cover_url=cover, episode_count=len(ready), **extra)
+    return cls.model_validate({**fields, "cover_url": cover, "episode_count": len(ready), **extra})
 
 
 @router.get("/api/dramas", response_model=SeriesList)
@@ -132,11 +140,6 @@ def unlock(
     series_id: str = SeriesId,
     number: int = Number,
 ) -> AccessOut:
-    where = {
-        "launch_id": body.launch_id,
-        "window": platform.settings.attribution_window,
-        "events": platform.conversions,
-    }
     if body.method == "coins":
         granted = access.unlock_with_coins(
             session,
@@ -145,13 +148,22 @@ def unlock(
             number=number,
             amount=body.amount,
             currency=body.currency,
-            **where,
+            launch_id=body.launch_id,
+            window=platform.settings.attribution_window,
+            events=platform.conversions,
         )
     else:
         if not body.ad_id:
             raise InvalidArgument("ad_id is required to unlock with an ad", field="ad_id")
         granted = access.unlock_with_ad(
-            session, user_id=visitor.user.id, series_id=series_id, number=number, ad_id=body.ad_id, **where
+            session,
+            user_id=visitor.user.id,
+            series_id=series_id,
+            number=number,
+            ad_id=body.ad_id,
+            launch_id=body.launch_id,
+            window=platform.settings.attribution_window,
+            events=platform.conversions,
         )
     return AccessOut(number=number, access=granted)
 
@@ -236,7 +248,7 @@ def media(
     u: str = Query(default="", max_length=32),
     o: str = Query(default="", max_length=12),
     cover: str = Query(default="", max_length=4),
-):
+) -> Response:
     """Episode media, only through a signed, unexpired URL; a paid episode's only with the cookie of
     the session it was signed for (the media origin is the host's own, so the player's requests
     carry it). Posters and thumbnails are public (``cover``): they are what a locked episode shows

@@ -6,6 +6,7 @@ import secrets
 import shutil
 from collections.abc import Collection
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,18 +32,34 @@ SERIES_FIELDS = {
 }
 
 
-def _check(fields: dict) -> None:
+class SeriesFields(TypedDict, total=False):
+    """What a producer sets on a series (SERIES_FIELDS, with their types)."""
+
+    title: str
+    synopsis: str
+    genres: list[str]
+    language: str
+    age_rating: str
+    free_episodes: int
+    episode_price: int
+    series_price: int | None
+    ad_unlock: bool
+    ad_unlocks_per_day: int
+
+
+def _check(fields: SeriesFields) -> None:
     if "title" in fields and not 1 <= len(fields["title"].strip()) <= 120:
         raise InvalidArgument("title is 1-120 characters", field="title")
     for name in ("free_episodes", "ad_unlocks_per_day"):
         if name in fields and not 0 <= fields[name] <= 1000:
             raise InvalidArgument(f"{name} is 0 to 1000", field=name)
-    for name in ("episode_price", "series_price"):
-        if fields.get(name) is not None and not 1 <= fields[name] <= 100_000:
+    prices = {"episode_price": fields.get("episode_price"), "series_price": fields.get("series_price")}
+    for name, coins in prices.items():
+        if coins is not None and not 1 <= coins <= 100_000:
             raise InvalidArgument(f"{name} is 1 to 100,000 coins", field=name)
 
 
-def create_series(session: Session, app_id: str, **fields) -> Series:
+def create_series(session: Session, app_id: str, **fields: Unpack[SeriesFields]) -> Series:
     app = catalog.get_app(session, app_id)
     if app.kind != "drama":
         raise InvalidArgument("series belong to drama apps; register the app with kind 'drama'", field="app_id")
@@ -56,7 +73,7 @@ def create_series(session: Session, app_id: str, **fields) -> Series:
     return series
 
 
-def update_series(session: Session, app_id: str, series_id: str, **fields) -> Series:
+def update_series(session: Session, app_id: str, series_id: str, **fields: Unpack[SeriesFields]) -> Series:
     series = owned_series(session, app_id, series_id)
     _check(fields)
     for name, value in fields.items():

@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -16,6 +18,9 @@ from openminis.drama import catalog
 from openminis.drama.models import Series
 from openminis.drama.synth import make_clip
 from openminis.unit_of_work import unit_of_work
+
+if TYPE_CHECKING:
+    from openminis.platform import Platform  # the composition root, above this domain: named, not imported
 
 log = logging.getLogger("openminis.demo")
 APP_ID = "demo-dramas"
@@ -34,7 +39,7 @@ EPISODES = [
 ]
 
 
-def ensure_app(platform) -> None:
+def ensure_app(platform: Platform) -> None:
     """The demo studio's drama app, which the series (and its ad unit) belong to."""
     with unit_of_work(platform.db) as session:
         if not apps.app_exists(session, APP_ID):
@@ -42,7 +47,7 @@ def ensure_app(platform) -> None:
             developers.register_app(session, studio, app_id=APP_ID, name="Demo Dramas", kind="drama")
 
 
-def seed(platform, *, seconds: float = 20, report=print) -> str | None:
+def seed(platform: Platform, *, seconds: float = 20, report: Callable[[str], object] = print) -> str | None:
     """Create the demo series if it is not there yet. Returns its id once published."""
     media_root = platform.settings.data_dir / "media" / "drama"
     ensure_app(platform)
@@ -55,7 +60,9 @@ def seed(platform, *, seconds: float = 20, report=print) -> str | None:
                 session,
                 APP_ID,
                 title=TITLE,
-                synopsis="A nurse's first night shift at an old hospital, and the secret it keeps. A ten-episode mystery.",
+                synopsis=(
+                    "A nurse's first night shift at an old hospital, and the secret it keeps. A ten-episode mystery."
+                ),
                 genres=["mystery", "romance"],
                 free_episodes=3,
                 episode_price=30,

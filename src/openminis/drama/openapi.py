@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openminis.drama import catalog, subscriptions
 from openminis.drama.api import series_out
+from openminis.drama.models import Series
 from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
 from openminis.platform import Platform
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
@@ -17,7 +18,7 @@ router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
 
 
-def producer_out(session: Session, platform: Platform, series) -> ProducerSeriesOut:
+def producer_out(session: Session, platform: Platform, series: Series) -> ProducerSeriesOut:
     episodes = [EpisodeOut.model_validate(e, from_attributes=True) for e in catalog.episodes(session, series.id)]
     return series_out(session, series, platform.settings.host_origin, ProducerSeriesOut, episodes=episodes)
 

@@ -165,13 +165,15 @@ def cancel(session: Session, *, user_id: str, subscription_id: str) -> Subscript
     return subscription
 
 
-def renewer(secret: str):
+def renewer(secret: str) -> jobs.Handler:
     # The job's run_at is the period's end: the worker runs it when due, by its own clock.
-    def renew(session: Session, payload: dict) -> None:
+    def renew(session: Session, payload: jobs.Payload) -> None:
         subscription = session.get(Subscription, payload["subscription_id"])
         if subscription is None or subscription.status != "active":
             return  # cancelled or lapsed: nothing to renew
         drama_pass = session.get(DramaPass, subscription.pass_id)
+        if drama_pass is None:  # cannot be: deleting a pass deletes its subscriptions
+            raise LookupError(f"no pass {subscription.pass_id!r} for subscription {subscription.id!r}")
         period = subscription.period + 1
         try:
             _charge_period(session, subscription, drama_pass, period)  # in a savepoint: refused, nothing of it stays
