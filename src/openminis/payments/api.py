@@ -13,6 +13,7 @@ from starlette.responses import Response
 from openminis.attribution import service as attribution
 from openminis.errors import NotFound
 from openminis.payments import orders, topups
+from openminis.payments.models import Order, TopUp
 from openminis.payments.schemas import (
     CardIn,
     ChallengeIn,
@@ -41,7 +42,7 @@ router = APIRouter(prefix="/api", tags=["payments"])
 AppId = Path(max_length=40)
 
 
-def topup_out(topup, redirect_url: str | None = None) -> TopUpOut:
+def topup_out(topup: TopUp, redirect_url: str | None = None) -> TopUpOut:
     return TopUpOut(
         id=topup.id,
         status=topup.status,
@@ -53,7 +54,7 @@ def topup_out(topup, redirect_url: str | None = None) -> TopUpOut:
     )
 
 
-def order_out(order) -> OrderOut:
+def order_out(order: Order) -> OrderOut:
     return OrderOut.model_validate(order, from_attributes=True)
 
 
@@ -142,7 +143,7 @@ async def provider_webhook(request: Request, platform: PlatformDep, provider: st
     body = await request.body()
     event = handler.parse_webhook(body, dict(request.headers))
 
-    def act():
+    def act() -> None:
         with unit_of_work(platform.db) as session:
             topups.handle_event(session, handler.name, event)
 

@@ -15,6 +15,7 @@ from openminis.attribution import service as attribution
 from openminis.identity import app_identity
 from openminis.payments import notifications, orders, settings_service
 from openminis.payments.api import order_out
+from openminis.payments.models import Order
 from openminis.payments.schemas import (
     AttemptList,
     AttemptOut,
@@ -45,7 +46,7 @@ router = APIRouter(tags=["payments"])
 OrderId = Path(max_length=32)
 
 
-def detail(session: Session, platform: Platform, order) -> OrderDetailOut:
+def detail(session: Session, platform: Platform, order: Order) -> OrderDetailOut:
     history = [
         OrderEventOut(status=e.status, at=e.at, details=e.details) for e in orders.order_history(session, order.id)
     ]
@@ -179,7 +180,9 @@ def delivery_log(
     return AttemptList(items=[AttemptOut.model_validate(a, from_attributes=True) for a in rows])
 
 
-def statement_response(lines, start: datetime, end: datetime, format: str):
+def statement_response(
+    lines: list[orders.StatementLine], start: datetime, end: datetime, format: str
+) -> StatementOut | Response:
     out = StatementOut(start=start, end=end, lines=[StatementLineOut(**line.__dict__, net=line.net) for line in lines])
     if format != "csv":
         return out
@@ -215,7 +218,7 @@ def get_statement(
     app_id: CallingApp,
     session: SessionDep,
     format: str = Query(default="json", pattern="^(json|csv)$"),
-):
+) -> StatementOut | Response:
     """Gross, platform fee, refunds and net for the period [start, end), in coins. Times are ISO 8601,
     with an offset or without one (then UTC)."""
     return statement_response(orders.statement(session, [app_id], start, end), start, end, format)

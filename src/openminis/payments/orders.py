@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Result, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,7 +29,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_QUANTITY = 99
 DEFAULT_FEE_BPS = 3000
 Params = ParamSpec("Params")
-Result = TypeVar("Result")
+Returned = TypeVar("Returned")
 
 
 class AlreadyOwned(Conflict):
@@ -259,15 +259,15 @@ def _same_order(
 
 
 def _once(
-    work: Callable[Concatenate[Session, bool, Params], Result],
-) -> Callable[Concatenate[Session, Params], Result]:
+    work: Callable[Concatenate[Session, bool, Params], Returned],
+) -> Callable[Concatenate[Session, Params], Returned]:
     """Run ``work(session, retry=False)`` in a savepoint; if a concurrent twin (or an earlier
     request) holds the unique key, the savepoint is rolled back (nothing of the try stays, and the
     rest of the caller's unit is kept) and the work runs again with ``retry=True``, which finds that
     order and returns it, as a retry would. Whatever else the try raises leaves nothing written.
     (``retry`` is the work's second parameter: a decorator's type can take away only those in front.)"""
 
-    def run(session: Session, /, *args: Params.args, **kwargs: Params.kwargs) -> Result:
+    def run(session: Session, /, *args: Params.args, **kwargs: Params.kwargs) -> Returned:
         try:
             with session.begin_nested():
                 return work(session, False, *args, **kwargs)
@@ -414,7 +414,7 @@ def pay_order(
     return Paid(order, touch, commission, new=True)
 
 
-def _rowcount(result: object) -> int:
+def _rowcount(result: Result[Any]) -> int:
     """An UPDATE's row count: its result is a CursorResult (Session.execute is typed for queries)."""
     return cast("CursorResult[Any]", result).rowcount
 
