@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis.ads import campaigns, inventory, media, signing
-from openminis.ads.models import Campaign, Creative
+from openminis.ads.models import Advertiser, Campaign, Creative
 from openminis.ads.schemas import (
     ID,
     AdvertiserIn,
@@ -41,7 +41,7 @@ CampaignId = Path(max_length=32, pattern=ID)
 CreativeId = Path(max_length=32, pattern=ID)
 
 
-def advertiser_out(session: Session, advertiser) -> AdvertiserOut:
+def advertiser_out(session: Session, advertiser: Advertiser) -> AdvertiserOut:
     return AdvertiserOut(
         id=advertiser.id,
         name=advertiser.name,
@@ -53,7 +53,7 @@ def advertiser_out(session: Session, advertiser) -> AdvertiserOut:
 def campaign_out(session: Session, platform: Platform, campaign: Campaign) -> CampaignOut:
     cap = (
         FrequencyCap(count=campaign.frequency_count, period_seconds=campaign.frequency_seconds)
-        if campaign.frequency_count
+        if campaign.frequency_count and campaign.frequency_seconds is not None  # a cap has both
         else None
     )
     return CampaignOut(
@@ -93,7 +93,7 @@ def creative_out(platform: Platform, creative: Creative) -> CreativeAdminOut:
     )
 
 
-def campaign_fields(body: CampaignFields) -> dict:
+def campaign_fields(body: CampaignFields) -> campaigns.CampaignTerms:
     cap = body.frequency_cap
     return {
         "name": body.name,

@@ -17,14 +17,17 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
+from openminis.ads.media import MediaKind
 from openminis.ads.money import MIN_PAID_CPM, impression_price
 from openminis.ratelimit import Rate
 from openminis.unit_of_work import after_commit
 
 FORMATS = ("rewarded", "interstitial")
+AdFormat = Literal["rewarded", "interstitial"]  # a unit's kind: the format of the ads it shows
 
 _generation = 0
 _generation_lock = threading.Lock()
@@ -51,7 +54,7 @@ def generation() -> int:
 @dataclass(frozen=True)
 class LiveCreative:
     id: str
-    kind: str  # video | image
+    kind: MediaKind
     file: str
     duration_ms: int
     width: int

@@ -13,8 +13,9 @@ so concurrent impressions queue instead of deadlocking.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import true, update
+from sqlalchemy import CursorResult, true, update
 from sqlalchemy.orm import Session
 
 from openminis.ads.models import Campaign, CampaignDay, Impression
@@ -38,18 +39,22 @@ def claim(
     """Mark a decided impression shown (by the show token that proved it), in the caller's
     transaction; (developer, platform) parts."""
     developer, platform = split(impression.price, developer_share_bps)
-    claimed = session.execute(
-        update(Impression)
-        .where(Impression.id == impression.id, Impression.status == "decided")
-        .values(
-            status="shown",
-            shown_at=now,
-            billed_day=now.date(),
-            developer_share=developer,
-            platform_share=platform,
-            show_token=show_token,
-        )
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (its rowcount); Session.execute is typed as returning Result.
+    claimed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Impression)
+            .where(Impression.id == impression.id, Impression.status == "decided")
+            .values(
+                status="shown",
+                shown_at=now,
+                billed_day=now.date(),
+                developer_share=developer,
+                platform_share=platform,
+                show_token=show_token,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         raise NotDecided()
@@ -71,22 +76,28 @@ def bill(
     price = impression.price
     if impression.house or price == 0:
         return
-    spent = session.execute(
-        update(Campaign)
-        .where(Campaign.id == campaign.id, Campaign.spent + price <= Campaign.total_budget)
-        .values(spent=Campaign.spent + price)
-        .execution_options(synchronize_session=False)
+    spent = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign.id, Campaign.spent + price <= Campaign.total_budget)
+            .values(spent=Campaign.spent + price)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if spent != 1:
         raise BudgetExhausted("the campaign's budget ran out")
     # The day's row is kept with or without a daily budget: it is what the campaign spent today.
     insert_ignoring_conflicts(session, CampaignDay, {"campaign_id": campaign.id, "day": day, "spent": 0})
     within_day = CampaignDay.spent + price <= campaign.daily_budget if campaign.daily_budget is not None else true()
-    spent_today = session.execute(
-        update(CampaignDay)
-        .where(CampaignDay.campaign_id == campaign.id, CampaignDay.day == day, within_day)
-        .values(spent=CampaignDay.spent + price)
-        .execution_options(synchronize_session=False)
+    spent_today = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(CampaignDay)
+            .where(CampaignDay.campaign_id == campaign.id, CampaignDay.day == day, within_day)
+            .values(spent=CampaignDay.spent + price)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if spent_today != 1:
         raise BudgetExhausted("the campaign's daily budget ran out")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date
+from typing import Literal, TypedDict, Unpack, cast, overload
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from openminis.ads import auction
 from openminis.ads.auction import LiveCampaign, LiveCreative
-from openminis.ads.media import CONTENT_TYPES, FILE_NAME, CreativeStore
+from openminis.ads.media import CONTENT_TYPES, FILE_NAME, CreativeStore, MediaKind
 from openminis.ads.models import Advertiser, Campaign, CampaignDay, Creative
 from openminis.ads.money import ADVERTISER_FUNDING, ADVERTISER_FUNDS, MIN_PAID_CPM, USD_MICROS
 from openminis.db import utcnow
@@ -95,6 +96,24 @@ def deposit(session: Session, advertiser_id: str, *, amount: int, idempotency_ke
 # Campaigns --------------------------------------------------------------------------------------
 
 
+class CampaignTerms(TypedDict):
+    """What an operator sets on a campaign (``create_campaign``, ``update_campaign``); checked here."""
+
+    name: str
+    status: str
+    bid_cpm: int
+    total_budget: int | None
+    daily_budget: int | None
+    categories: list[str] | None
+    markets: list[str] | None
+    frequency_count: int | None
+    frequency_seconds: int | None
+
+
+@overload
+def _amount(value: int | None, field: str, *, required: Literal[True]) -> int: ...
+@overload
+def _amount(value: int | None, field: str, *, required: bool) -> int | None: ...
 def _amount(value: int | None, field: str, *, required: bool) -> int | None:
     if value is None:
         if required:
@@ -105,7 +124,7 @@ def _amount(value: int | None, field: str, *, required: bool) -> int | None:
     return value
 
 
-def _targets(values: list[str] | None, pattern: re.Pattern, field: str, what: str) -> list[str]:
+def _targets(values: list[str] | None, pattern: re.Pattern[str], field: str, what: str) -> list[str]:
     values = list(dict.fromkeys(values or []))
     if len(values) > 250 or not all(isinstance(v, str) and pattern.match(v) for v in values):
         raise InvalidArgument(f"{field} is a list of {what}", field=field)
@@ -115,15 +134,15 @@ def _targets(values: list[str] | None, pattern: re.Pattern, field: str, what: st
 def _apply(
     campaign: Campaign,
     *,
-    name,
-    status,
-    bid_cpm,
-    total_budget,
-    daily_budget,
-    categories,
-    markets,
-    frequency_count,
-    frequency_seconds,
+    name: str,
+    status: str,
+    bid_cpm: int,
+    total_budget: int | None,
+    daily_budget: int | None,
+    categories: list[str] | None,
+    markets: list[str] | None,
+    frequency_count: int | None,
+    frequency_seconds: int | None,
 ) -> None:
     if status not in STATUSES:
         raise InvalidArgument("status must be active or paused", field="status")
@@ -143,7 +162,11 @@ def _apply(
             )
     if (frequency_count is None) != (frequency_seconds is None):
         raise InvalidArgument("a frequency cap needs both a count and a period", field="frequency_cap")
-    if frequency_count is not None and not (1 <= frequency_count <= 1000 and 60 <= frequency_seconds <= 30 * 86400):
+    if (
+        frequency_count is not None
+        and frequency_seconds is not None
+        and not (1 <= frequency_count <= 1000 and 60 <= frequency_seconds <= 30 * 86400)
+    ):
         raise InvalidArgument("a frequency cap is 1-1000 impressions per 60 s to 30 days", field="frequency_cap")
     campaign.name, campaign.status = _name(name), status
     campaign.bid_cpm = 0 if campaign.house else bid_cpm
@@ -154,7 +177,9 @@ def _apply(
     campaign.updated_at = utcnow()
 
 
-def create_campaign(session: Session, *, advertiser_id: str, house: bool = False, **fields) -> Campaign:
+def create_campaign(
+    session: Session, *, advertiser_id: str, house: bool = False, **fields: Unpack[CampaignTerms]
+) -> Campaign:
     get_advertiser(session, advertiser_id)
     now = utcnow()
     campaign = Campaign(
@@ -167,7 +192,7 @@ def create_campaign(session: Session, *, advertiser_id: str, house: bool = False
     return campaign
 
 
-def update_campaign(session: Session, campaign_id: str, **fields) -> Campaign:
+def update_campaign(session: Session, campaign_id: str, **fields: Unpack[CampaignTerms]) -> Campaign:
     campaign = get_campaign(session, campaign_id)
     _apply(campaign, **fields)
     session.flush()
@@ -298,18 +323,21 @@ def live_campaigns(session: Session, today: date) -> list[LiveCampaign]:
     day_spent = dict(
         session.execute(select(CampaignDay.campaign_id, CampaignDay.spent).where(CampaignDay.day == today)).all()
     )
-    live = []
+    live: list[LiveCampaign] = []
     for campaign, advertiser in rows:
         mine = creatives.get(campaign.id, [])
         if not mine:
             continue
-        remaining = None
+        remaining: int | None = None
         if not campaign.house:
-            remaining = campaign.total_budget - campaign.spent
+            # _apply gives every paid campaign a total budget.
+            remaining = cast(int, campaign.total_budget) - campaign.spent
             if campaign.daily_budget is not None:
                 remaining = min(remaining, campaign.daily_budget - day_spent.get(campaign.id, 0))
         frequency = (
-            Rate(campaign.frequency_count, float(campaign.frequency_seconds)) if campaign.frequency_count else None
+            Rate(campaign.frequency_count, float(campaign.frequency_seconds))
+            if campaign.frequency_count and campaign.frequency_seconds is not None  # a cap has both (_apply)
+            else None
         )
         live.append(
             LiveCampaign(
@@ -331,7 +359,7 @@ def live_campaigns(session: Session, today: date) -> list[LiveCampaign]:
 def _live(creative: Creative) -> LiveCreative:
     return LiveCreative(
         id=creative.id,
-        kind=creative.kind,
+        kind=cast(MediaKind, creative.kind),  # add_creative makes only these
         file=creative.file,
         duration_ms=creative.duration_ms,
         width=creative.width,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
@@ -16,6 +18,9 @@ from openminis.ads.models import AdUnit, Advertiser
 from openminis.catalog import service as apps
 from openminis.drama.synth import make_clip
 from openminis.unit_of_work import unit_of_work
+
+if TYPE_CHECKING:
+    from openminis.platform import Platform  # the composition root, above this domain: named, not imported
 
 UNITS = [
     # (app, stable unit id, fields)
@@ -71,7 +76,7 @@ CAMPAIGNS = [
 def _poster(lines: list[str], seed: int) -> bytes:
     image = Image.new("RGB", (720, 1280), (20 + seed * 20 % 200, 30, 70 + seed * 25 % 150))
     draw = ImageDraw.Draw(image)
-    y = 480
+    y: float = 480
     for index, line in enumerate(lines):
         font = ImageFont.load_default(size=64 if index == 0 else 40)
         box = draw.textbbox((0, 0), line, font=font)
@@ -92,7 +97,7 @@ def _creatives(
     return [(media.store(store, data, limit), duration) for data, duration in made]
 
 
-def seed(platform, *, seconds: float = 15, report=print) -> None:
+def seed(platform: Platform, *, seconds: float = 15, report: Callable[[str], object] = print) -> None:
     """Create the demo ads once; a second call finds them and does nothing."""
     server = platform.ads
     limit = platform.settings.ads_max_creative_bytes
@@ -109,19 +114,20 @@ def seed(platform, *, seconds: float = 15, report=print) -> None:
         if missing and session.scalar(select(Advertiser.id).where(Advertiser.name == "Lumen Tea")) is None:
             for name, house, bid, lines, colour, click in CAMPAIGNS:
                 advertiser = campaigns.create_advertiser(session, name=name)
-                common = dict(
-                    status="active", categories=None, markets=None, frequency_count=None, frequency_seconds=None
-                )
                 if house:
                     campaign = campaigns.create_campaign(
                         session,
                         advertiser_id=advertiser.id,
                         house=True,
                         name=f"{name} house",
+                        status="active",
                         bid_cpm=0,
                         total_budget=None,
                         daily_budget=None,
-                        **common,
+                        categories=None,
+                        markets=None,
+                        frequency_count=None,
+                        frequency_seconds=None,
                     )
                 else:
                     campaigns.deposit(session, advertiser.id, amount=50_000_000, idempotency_key="demo-funding")
@@ -129,10 +135,14 @@ def seed(platform, *, seconds: float = 15, report=print) -> None:
                         session,
                         advertiser_id=advertiser.id,
                         name=f"{name} launch",
+                        status="active",
                         bid_cpm=bid,
                         total_budget=20_000_000,
                         daily_budget=5_000_000,
-                        **{**common, "frequency_count": 5, "frequency_seconds": 3600},
+                        categories=None,
+                        markets=None,
+                        frequency_count=5,
+                        frequency_seconds=3600,
                     )
                 for stored, duration in files[colour]:
                     size = (540, 960) if stored.kind == "video" else (720, 1280)

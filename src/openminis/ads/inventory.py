@@ -47,7 +47,7 @@ def check_verify_url(url: str, egress: EgressPolicy = PRODUCTION) -> str:
     return egress.check_url(url, field="verify_url")
 
 
-def _int(value, field: str, low: int, high: int, what: str) -> int:
+def _int(value: object, field: str, low: int, high: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidArgument(f"{field} is {what} from {low} to {high}", field=field)
     return value
@@ -61,6 +61,9 @@ def _apply(unit: AdUnit, fields: UnitFields, egress: EgressPolicy) -> None:
     name = " ".join((fields.name or "").split())
     if not NAME.match(name):
         raise InvalidArgument("name must be 1 to 60 printable characters", field="name")
+    reward_type: str | None
+    reward_amount: int | None
+    min_watch: int | None
     if fields.kind == "rewarded":
         if fields.reward_type is None or not REWARD_TYPE.match(fields.reward_type):
             raise InvalidArgument(

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from openminis.errors import InvalidArgument, TooLarge
 
@@ -27,6 +27,9 @@ CONTENT_TYPES = {
 }
 
 
+MediaKind = Literal["video", "image"]
+
+
 class MediaError(InvalidArgument):
     code = "INVALID_MEDIA"
 
@@ -34,7 +37,7 @@ class MediaError(InvalidArgument):
 @dataclass(frozen=True)
 class MediaFile:
     name: str
-    kind: str  # video | image
+    kind: MediaKind
     content_type: str
     size_bytes: int
 
@@ -54,7 +57,7 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def check(data: bytes, max_bytes: int) -> tuple[str, str]:
+def check(data: bytes, max_bytes: int) -> tuple[str, MediaKind]:
     """(extension, kind) of an acceptable creative file, or MediaError (TooLarge over ``max_bytes``)."""
     if len(data) > max_bytes:
         raise TooLarge(f"a creative file is at most {max_bytes} bytes", code="MEDIA_TOO_LARGE")

@@ -71,8 +71,8 @@ class Campaign(Base):
     total_budget: Mapped[int | None] = mapped_column(BigInteger, default=None)
     daily_budget: Mapped[int | None] = mapped_column(BigInteger, default=None)
     spent: Mapped[int] = mapped_column(BigInteger, default=0)
-    categories: Mapped[list] = mapped_column(JSON, default=list)  # app categories; empty = all
-    markets: Mapped[list] = mapped_column(JSON, default=list)  # ISO country codes; empty = all
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # app categories; empty = all
+    markets: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO country codes; empty = all
     frequency_count: Mapped[int | None] = mapped_column(Integer, default=None)  # per person, per period
     frequency_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

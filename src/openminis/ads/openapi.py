@@ -32,7 +32,12 @@ UnitId = Path(max_length=32, pattern=ID)
 
 
 def unit_out(unit: AdUnit) -> AdUnitOut:
-    reward = Reward(type=unit.reward_type, amount=unit.reward_amount) if unit.reward_type else None
+    # A unit has both a reward type and an amount (a rewarded one) or neither (inventory._apply).
+    reward = (
+        Reward(type=unit.reward_type, amount=unit.reward_amount)
+        if unit.reward_type and unit.reward_amount is not None
+        else None
+    )
     return AdUnitOut(
         id=unit.id,
         app_id=unit.app_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -59,7 +60,8 @@ def report(
     # Days by epoch seconds, so that the server's time zone setting cannot move an event's day.
     counts = store.query(
         "SELECT unit_id, CAST(floor(extract(epoch FROM ts) / 86400) AS BIGINT), type, count(*) FROM events "
-        "WHERE app_id = ? AND unit_id IS NOT NULL AND type IN ('ad_request', 'ad_fill', 'ad_complete', 'ad_click') AND ts >= ? AND ts < ? "
+        "WHERE app_id = ? AND unit_id IS NOT NULL "
+        "AND type IN ('ad_request', 'ad_fill', 'ad_complete', 'ad_click') AND ts >= ? AND ts < ? "
         "GROUP BY 1, 2, 3",
         [app_id, since, until],
     )
@@ -77,6 +79,7 @@ def report(
         .group_by(Impression.unit_id, Impression.billed_day)
     ).all()
     for unit_id, day, impressions, revenue in billed:
-        entry = line(unit_id, day)
+        # A billed impression has its billed day (billed_day >= start selects no NULL).
+        entry = line(unit_id, cast(date, day))
         entry.impressions, entry.revenue = int(impressions), int(revenue)
     return sorted(lines.values(), key=lambda entry: (entry.day, entry.unit_id))

@@ -104,7 +104,7 @@ class Verifier:
     ):
         self.http, self.egress, self.secret, self.clock = http, egress, secret, clock
 
-    def prepare(self, session: Session, payload: dict) -> Callback | None:
+    def prepare(self, session: Session, payload: jobs.Payload) -> Callback | None:
         grant = session.get(RewardGrant, payload["transaction_id"])
         unit = session.get(AdUnit, grant.unit_id) if grant else None
         if grant is None or unit is None or not unit.verify_url or grant.verified_at is not None:
@@ -127,7 +127,7 @@ class Verifier:
     def record(
         self,
         session: Session,
-        payload: dict,
+        payload: jobs.Payload,
         callback: Callback,
         outcome: Outcome,
         *,

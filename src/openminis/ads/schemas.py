@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openminis.ads.auction import AdFormat
+from openminis.ads.media import MediaKind
+
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 # Ids are checked by shape before any query: PostgreSQL refuses a NUL byte in a text parameter.
 ID = r"^[A-Za-z0-9_-]+$"
@@ -33,12 +36,15 @@ class AdUnitIn(Strict):
         description="optional stable id to ship in the package; made up if absent",
     )
     name: str = Field(min_length=1, max_length=60, pattern=PRINTABLE)
-    kind: Literal["rewarded", "interstitial"]
+    kind: AdFormat
     reward: Reward | None = Field(default=None, description="rewarded units only: what watching earns")
     verify_url: str | None = Field(
         default=None,
         max_length=500,
-        description="called, signed, for every reward earned: https to a public address (loopback and http only where the platform allows them, in development)",
+        description=(
+            "called, signed, for every reward earned: https to a public address "
+            "(loopback and http only where the platform allows them, in development)"
+        ),
     )
     floor_cpm: int = Field(
         default=0, ge=0, le=MAX_CPM, description="the lowest price per thousand impressions, micros of USD"
@@ -146,7 +152,7 @@ class AdRequestIn(Strict):
 
 
 class CreativeOut(BaseModel):
-    kind: Literal["video", "image"]
+    kind: MediaKind
     url: str
     duration_ms: int
     width: int
@@ -158,7 +164,7 @@ class CreativeOut(BaseModel):
 
 class DecisionOut(BaseModel):
     ad_id: str
-    format: Literal["rewarded", "interstitial"]
+    format: AdFormat
     creative: CreativeOut
     min_watch_ms: int
     reward: Reward | None = None
@@ -260,7 +266,7 @@ class CampaignList(BaseModel):
 class MediaOut(BaseModel):
     file: str
     url: str
-    kind: Literal["video", "image"]
+    kind: MediaKind
     content_type: str
     size_bytes: int
 

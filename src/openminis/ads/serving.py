@@ -16,14 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openminis.ads import auction, billing, invalid_traffic, inventory, rewards, show_tokens
 from openminis.ads import campaigns as demand
-from openminis.ads.auction import LiveCreative, LiveIndex
+from openminis.ads.auction import AdFormat, LiveCampaign, LiveCreative, LiveIndex
 from openminis.ads.events import AdEvents
 from openminis.ads.media import LocalCreativeStore
 from openminis.ads.models import AdUnit, Campaign, Creative, Impression, RewardGrant
@@ -38,11 +39,16 @@ from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
 from openminis.wallet.service import InsufficientFunds, Leg
 
+if TYPE_CHECKING:
+    from openminis.platform import Platform  # the composition root, above this domain: named, not imported
+    from openminis.ratelimit import RateLimiter
+
 # How long an interstitial runs before the host shows its close button.
 INTERSTITIAL_CLOSE_MS = 5_000
 LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
 MARKET = re.compile(r"^[A-Z]{2}$")
-DECIDE = Impression.__table__.insert()
+# (Declarative types a model's __table__ as any FromClause; a model with a __tablename__ has a Table.)
+DECIDE = cast(Table, Impression.__table__).insert()
 
 
 class NoFill(NotFound):
@@ -89,7 +95,7 @@ class LiveUnit:
     id: str
     app_id: str
     category: str
-    kind: str
+    kind: AdFormat
     active: bool
     floor_cpm: int
     min_watch_ms: int
@@ -104,7 +110,7 @@ class AdServer:
     ``clock`` is injectable: tests move time instead of sleeping.
     """
 
-    def __init__(self, platform):
+    def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.settings = platform.settings
         self.clock: Callable[[], datetime] = utcnow
@@ -116,7 +122,7 @@ class AdServer:
         self._rebuilding = threading.Lock()
 
     @property
-    def limiter(self):
+    def limiter(self) -> RateLimiter:
         return self.platform.limiter
 
     def live(self, session: Session) -> LiveIndex:
@@ -161,7 +167,7 @@ class AdServer:
                 id=unit.id,
                 app_id=unit.app_id,
                 category=catalog.get_app(session, unit.app_id).category,
-                kind=unit.kind,
+                kind=cast(AdFormat, unit.kind),  # inventory._apply lets only these in
                 active=unit.active,
                 floor_cpm=unit.floor_cpm,
                 min_watch_ms=(unit.min_watch_seconds or 0) * 1000,
@@ -206,7 +212,7 @@ def _caps(server: AdServer, user_id: str, ip: str | None) -> list[tuple[str, str
 @dataclass(frozen=True)
 class Decision:
     ad_id: str
-    format: str
+    format: AdFormat
     min_watch_ms: int
     creative: LiveCreative
     advertiser: str
@@ -245,14 +251,15 @@ def request_ad(
         wait = limiter.peek(interval_key(app_id, user_id), Rate(1, float(unit.min_interval_seconds)))
         if not wait.allowed:
             raise IntervalNotElapsed(
-                f"this app showed an interstitial less than {unit.min_interval_seconds} s ago; retry after {wait.retry_after:.0f} s"
+                f"this app showed an interstitial less than {unit.min_interval_seconds} s ago; "
+                f"retry after {wait.retry_after:.0f} s"
             )
     now = server.clock()
     server.events.record("ad_request", app_id=app_id, user_id=user_id, unit_id=unit.id, launch_id=launch_id, at=now)
     if not unit.active:
         raise NoFill("this ad unit is paused")
 
-    def allowed(campaign) -> bool:
+    def allowed(campaign: LiveCampaign) -> bool:
         return (
             campaign.frequency is None or limiter.peek(frequency_key(campaign.id, user_id), campaign.frequency).allowed
         )
@@ -307,14 +314,13 @@ def request_ad(
             at=now,
         ),
     )
-    return Decision(
-        ad_id,
-        unit.kind,
-        min_watch_ms,
-        creative,
-        campaign.advertiser,
-        (unit.reward_type, unit.reward_amount) if rewarded else None,
+    # A rewarded unit has both its reward's type and amount (inventory._apply).
+    reward = (
+        (unit.reward_type, unit.reward_amount)
+        if rewarded and unit.reward_type is not None and unit.reward_amount is not None
+        else None
     )
+    return Decision(ad_id, unit.kind, min_watch_ms, creative, campaign.advertiser, reward)
 
 
 def _own(session: Session, ad_id: str, user_id: str) -> Impression:
@@ -385,7 +391,7 @@ def start_impression(
     if now - impression.decided_at > timedelta(seconds=server.settings.ads_decision_ttl_seconds):
         _refuse(session, impression, now)
         raise NoFill("this ad was decided too long ago; request another")
-    campaign = session.get(Campaign, impression.campaign_id)
+    campaign = session.get_one(Campaign, impression.campaign_id)
     limiter = server.limiter
     # Counted at the impression, not at the request: only what the person saw counts toward a cap.
     for reason, key, rate in _caps(server, user_id, ip):
@@ -398,6 +404,7 @@ def start_impression(
             )
     if (
         campaign.frequency_count
+        and campaign.frequency_seconds is not None  # a cap has both (campaigns._apply)
         and not limiter.hit(
             frequency_key(campaign.id, user_id), Rate(campaign.frequency_count, float(campaign.frequency_seconds))
         ).allowed
@@ -405,10 +412,14 @@ def start_impression(
         _refuse(session, impression, now)
         raise FrequencyCapped("this person already saw this campaign as often as it allows")
     unit = server.unit(session, impression.unit_id)
-    if impression.format == "interstitial" and unit and unit.min_interval_seconds:
-        if not limiter.hit(interval_key(impression.app_id, user_id), Rate(1, float(unit.min_interval_seconds))).allowed:
-            _refuse(session, impression, now)
-            raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
+    if (
+        impression.format == "interstitial"
+        and unit
+        and unit.min_interval_seconds
+        and not limiter.hit(interval_key(impression.app_id, user_id), Rate(1, float(unit.min_interval_seconds))).allowed
+    ):
+        _refuse(session, impression, now)
+        raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
     share = inventory.developer_share_bps(session, impression.app_id, server.settings.ads_developer_share_bps)
     try:
         # A savepoint: when the budget or the funds ran out, the claim and whatever was spent go
@@ -477,7 +488,8 @@ def _earned(impression: Impression, now: datetime, *, watched_ms: int, visible: 
     if watched_ms < impression.min_watch_ms:
         return "watched_too_little"
     # The host's word is not enough: the server's own clock must agree, up to a network's delay.
-    if now - impression.shown_at < timedelta(milliseconds=impression.min_watch_ms - grace_ms):
+    shown_at = cast(datetime, impression.shown_at)  # complete() asks only about a shown ad
+    if now - shown_at < timedelta(milliseconds=impression.min_watch_ms - grace_ms):
         return "too_soon"
     return None
 
@@ -496,11 +508,15 @@ def complete(
     reason = _earned(
         impression, now, watched_ms=watched_ms, visible=visible, grace_ms=server.settings.ads_clock_grace_ms
     )
-    claimed = session.execute(
-        update(Impression)
-        .where(Impression.id == impression.id, Impression.status == "shown")
-        .values(status="completed", ended_at=now, watched_ms=watched_ms, visible=visible, rewarded=reason is None)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (its rowcount); Session.execute is typed as returning Result.
+    claimed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Impression)
+            .where(Impression.id == impression.id, Impression.status == "shown")
+            .values(status="completed", ended_at=now, watched_ms=watched_ms, visible=visible, rewarded=reason is None)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if claimed != 1:
         # Another report of this ad completed it first (this UPDATE changed nothing): its answer.
@@ -508,7 +524,7 @@ def complete(
         return _completed(session, impression)
     grant = None
     if reason is None:
-        grant = rewards.grant_reward(session, impression, session.get(AdUnit, impression.unit_id))
+        grant = rewards.grant_reward(session, impression, session.get_one(AdUnit, impression.unit_id))
         touch = _pay_creator(session, impression, now, window=server.settings.attribution_window)
         after_commit(
             session,
@@ -606,10 +622,15 @@ def click(session: Session, server: AdServer, *, user_id: str, ad_id: str) -> st
     if impression.shown_at is None:
         raise NotShown("this ad was not shown")
     now = server.clock()
-    first = session.execute(
-        update(Impression).where(Impression.id == impression.id, Impression.clicked_at.is_(None)).values(clicked_at=now)
+    first = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Impression)
+            .where(Impression.id == impression.id, Impression.clicked_at.is_(None))
+            .values(clicked_at=now)
+        ),
     ).rowcount
-    url = session.get(Creative, impression.creative_id).click_url
+    url = session.get_one(Creative, impression.creative_id).click_url
     if first:
         after_commit(
             session,
@@ -632,10 +653,13 @@ def close(session: Session, server: AdServer, *, user_id: str, ad_id: str, watch
     """The person closed the ad before it ended: no reward (a later completion changes nothing)."""
     impression = _own(session, ad_id, user_id)
     now = server.clock()
-    closed = session.execute(
-        update(Impression)
-        .where(Impression.id == impression.id, Impression.status.in_(("decided", "shown")))
-        .values(status="closed", ended_at=now, watched_ms=watched_ms)
+    closed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Impression)
+            .where(Impression.id == impression.id, Impression.status.in_(("decided", "shown")))
+            .values(status="closed", ended_at=now, watched_ms=watched_ms)
+        ),
     ).rowcount
     if closed:
         after_commit(

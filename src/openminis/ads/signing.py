@@ -109,7 +109,10 @@ def _private(key: SigningKey) -> ec.EllipticCurvePrivateKey:
     with _loaded_lock:
         found = _loaded.get(key.kid)
     if found is None:
-        found = serialization.load_pem_private_key(key.private_key_pem.encode(), password=None)
+        loaded = serialization.load_pem_private_key(key.private_key_pem.encode(), password=None)
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):  # made by this module: always P-256
+            raise TypeError(f"signing key {key.kid} is not an elliptic-curve key")
+        found = loaded
         with _loaded_lock:
             _loaded[key.kid] = found
     return found
