@@ -99,7 +99,8 @@ def _add_version(session: Session, app: App | None, package: Package, storage_ke
 
 
 def _version_exists(session: Session, app_id: str, version: str) -> bool:
-    return session.scalar(select(func.count()).where(AppVersion.app_id == app_id, AppVersion.version == version)) > 0
+    count = select(func.count()).where(AppVersion.app_id == app_id, AppVersion.version == version)
+    return session.execute(count).scalar_one() > 0
 
 
 def get_app(session: Session, app_id: str) -> App:

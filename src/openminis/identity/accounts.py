@@ -28,7 +28,7 @@ from openminis.errors import Conflict, Gone, InvalidArgument, Unauthenticated
 from openminis.identity.mail import Mailbox
 from openminis.identity.models import AuthSession, EmailVerification, SignInLink, User
 from openminis.identity.passwords import Passwords
-from openminis.identity.service import new_session, new_user, token_hash
+from openminis.identity.service import changed_rows, new_session, new_user, token_hash
 
 LINK_TTL = timedelta(minutes=15)
 CODE_TTL = timedelta(minutes=15)
@@ -174,15 +174,17 @@ def confirm_email(session: Session, user: User, code: str) -> User:
     # route returns every refusal of this function instead of raising it (web/refusals.py), so
     # its unit of work commits the count, and nothing else is written before a refusal (a
     # refused _take_email leaves nothing, being a savepoint).
-    counted = session.execute(
-        update(EmailVerification)
-        .where(
-            EmailVerification.user_id == user.id,
-            EmailVerification.attempts < CODE_ATTEMPTS,
-            EmailVerification.expires_at > utcnow(),
+    counted = changed_rows(
+        session.execute(
+            update(EmailVerification)
+            .where(
+                EmailVerification.user_id == user.id,
+                EmailVerification.attempts < CODE_ATTEMPTS,
+                EmailVerification.expires_at > utcnow(),
+            )
+            .values(attempts=EmailVerification.attempts + 1)
         )
-        .values(attempts=EmailVerification.attempts + 1)
-    ).rowcount
+    )
     pending = session.get(EmailVerification, user.id, populate_existing=True)  # with the count just made
     if pending is None:
         raise Conflict("there is no email waiting for a code; sign up first", code="NOTHING_TO_VERIFY")
@@ -239,7 +241,8 @@ def request_sign_in_link(
         subject="Your openminis sign-in link",
         text=(
             f"Hello,\n\nOpen this link to sign in to openminis as {email}:\n\n{link}\n\n"
-            f"It works once, within {minutes} minutes. If you did not ask for it, ignore this email: nothing changes without the link.\n"
+            f"It works once, within {minutes} minutes. "
+            "If you did not ask for it, ignore this email: nothing changes without the link.\n"
         ),
     )
     return link
@@ -298,19 +301,20 @@ def confirm_sign_in_link(
     # checks it is unused and unexpired, and only the one that finds it so wins (on PostgreSQL the
     # other waits for the winner's unit of work to end, then finds the link used).
     now = utcnow()
-    used = session.execute(
-        update(SignInLink)
-        .where(SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None), SignInLink.expires_at >= now)
-        .values(used_at=now)
-    ).rowcount
+    used = changed_rows(
+        session.execute(
+            update(SignInLink)
+            .where(
+                SignInLink.token_hash == token_hash(token), SignInLink.used_at.is_(None), SignInLink.expires_at >= now
+            )
+            .values(used_at=now)
+        )
+    )
     if not used:
         raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")
     user = _verified_owner(session, offer.email)
     if user is None:
-        if (keep_guest and offer.keeps_guest) or offer.proves_own:
-            user = visitor
-        else:
-            user = new_user(session, kind="full")
+        user = visitor if (keep_guest and offer.keeps_guest) or offer.proves_own else new_user(session, kind="full")
         session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
         _take_email(session, user, offer.email)
     session.flush()

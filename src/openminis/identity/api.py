@@ -31,7 +31,7 @@ from openminis.identity.schemas import (
     VerifyIn,
 )
 from openminis.identity.service import csrf_token, token_hash
-from openminis.openapi.guards import BruteForceGuard, client_ip
+from openminis.openapi.guards import BruteForceGuard
 from openminis.platform import Platform
 from openminis.ratelimit import Rate
 from openminis.runtime.schemas import Ok
@@ -46,6 +46,7 @@ from openminis.web.dependencies import (
     set_host_cookie,
     set_session_cookie,
 )
+from openminis.web.limits import client_ip
 from openminis.web.pages import _page as host_page
 from openminis.web.refusals import refusal_kept
 
@@ -253,10 +254,11 @@ def link_page(
     session: SessionDep,
     platform: PlatformDep,
     token: str = Query("", max_length=100),
-):
+) -> Response:
     """The page a sign-in link opens: it says what confirming would do and asks. Opening it (or
     loading it as an image, or being redirected to it) signs no one in."""
     config = {"csrfToken": visitor.csrf_token, "token": token}
+    context: dict[str, object]
     try:
         offer = accounts.offer_for_link(
             session, token, visitor=visitor.user, browser=request.cookies.get(cookie_name(platform, LINK_COOKIE))

@@ -21,7 +21,7 @@ from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
 from openminis.errors import BadRequest, NotFound, Unauthenticated
 from openminis.identity.models import AppUser, Authorization, LoginCode, User, UserToken
-from openminis.identity.service import token_hash
+from openminis.identity.service import changed_rows, token_hash
 
 CODE_TTL = timedelta(minutes=5)
 ACCESS_TTL = timedelta(hours=24)
@@ -67,7 +67,7 @@ def known_openid(session: Session, secret: str, app_id: str, user_id: str) -> st
 def user_for_openid(session: Session, app_id: str, value: str) -> str:
     found = session.get(AppUser, (app_id, value or ""))
     person = session.get(User, found.user_id) if found is not None else None
-    if person is None or person.erased_at is not None:
+    if found is None or person is None or person.erased_at is not None:
         raise NotFound(
             "no person with this openid in this app (they must have launched or logged in first)",
             code="UNKNOWN_OPENID",
@@ -128,11 +128,13 @@ def exchange_code(session: Session, secret: str, *, app_id: str, code: str) -> U
     # Claim the code with a conditional update: of two concurrent exchanges, exactly one wins (the
     # other's update waits for the winner's unit to end, then finds the code used). Nothing is
     # written before it, so the loser's refusal leaves nothing behind.
-    claimed = session.execute(
-        update(LoginCode)
-        .where(LoginCode.code_hash == found.code_hash, LoginCode.used_at.is_(None))
-        .values(used_at=utcnow())
-    ).rowcount
+    claimed = changed_rows(
+        session.execute(
+            update(LoginCode)
+            .where(LoginCode.code_hash == found.code_hash, LoginCode.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+    )
     if claimed != 1:
         raise CodeError("this login code was already used", code="CODE_USED")
     return _issue_tokens(session, secret, app_id=app_id, user_id=found.user_id, family=secrets.token_hex(16))
@@ -189,11 +191,13 @@ def refresh(session: Session, secret: str, *, app_id: str, refresh_token: str) -
     if found.revoked_at is not None or grant is None or grant.revoked_at is not None:
         _revoke_family(session, found.family)
         raise FamilyRevoked("refresh token was revoked or already used")
-    claimed = session.execute(
-        update(UserToken)
-        .where(UserToken.token_hash == found.token_hash, UserToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    ).rowcount
+    claimed = changed_rows(
+        session.execute(
+            update(UserToken)
+            .where(UserToken.token_hash == found.token_hash, UserToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    )
     if claimed != 1:
         raise TokenError("refresh token was revoked or already used")
     # The old access tokens of the family end with the rotation too.
@@ -260,7 +264,7 @@ def user_info(session: Session, secret: str, *, access_token: str, avatar_base: 
     found = session.get(UserToken, token_hash(access_token or ""))
     if found is None or found.kind != "access" or found.revoked_at is not None or found.expires_at <= utcnow():
         raise TokenError("invalid, revoked or expired user access token")
-    user = session.get(User, found.user_id)
+    user = session.get_one(User, found.user_id)  # a token goes with its person (erasure deletes it)
     grant = session.get(Authorization, (found.user_id, found.app_id))
     shared = grant is not None and grant.revoked_at is None and grant.profile
     return UserInfo(

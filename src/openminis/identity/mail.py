@@ -18,6 +18,7 @@ import ssl
 from collections import deque
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from openminis.errors import Unavailable
@@ -62,6 +63,7 @@ class SmtpServer:
 
     def send(self, message: EmailMessage) -> None:
         context = ssl.create_default_context()
+        connection: smtplib.SMTP
         if self.scheme == "smtps":
             connection = smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT, context=context)
         else:
@@ -85,7 +87,7 @@ class Mailbox:
         self.outbox: deque[EmailMessage] = deque(maxlen=100)
 
     @property
-    def delivery(self) -> str:
+    def delivery(self) -> Literal["email", "log"]:
         """Where a message goes: "email", or "log" (the development mailbox)."""
         return "email" if self.server else "log"
 

@@ -7,8 +7,9 @@ import hmac
 import secrets
 from datetime import datetime
 from functools import partial
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, Result, update
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
@@ -34,6 +35,11 @@ _ANIMALS = ("Otter", "Falcon", "Panda", "Fox", "Koala", "Lynx", "Heron", "Tiger"
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """An UPDATE's row count: its result is a CursorResult (Session.execute is typed for queries)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def new_user(session: Session, *, kind: str = "guest", email: str | None = None) -> User:
@@ -87,8 +93,10 @@ def csrf_token(secret: str, session_token: str) -> str:
 
 
 def csrf_valid(secret: str, session_token: str, presented: str | None) -> bool:
+    if not presented:
+        return False
     # Bytes: compare_digest refuses a str with non-ASCII characters (a header may hold them) with a TypeError.
-    return bool(presented) and hmac.compare_digest(csrf_token(secret, session_token).encode(), presented.encode())
+    return hmac.compare_digest(csrf_token(secret, session_token).encode(), presented.encode())
 
 
 def get_user(session: Session, user_id: str) -> User | None:
