@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Path
+from sqlalchemy.orm import Session
 
+from openminis.creators import service as creators
+from openminis.creators import sharing
 from openminis.runtime import service
 from openminis.runtime.schemas import LaunchIn, LaunchOut, Ok, StorageValueIn, StorageValueOut
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
@@ -24,10 +27,26 @@ def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platfor
         source=body.source,
         post_id=body.post_id,
         share=body.share,
-        secret=platform.secret,
+        origin=origin(session, platform.secret, body),
     )
     init_data = service.signed_launch_data(session, platform.secret, record)
     return LaunchOut(launch_id=record.id, app_id=record.app_id, version=record.version, init_data=init_data)
+
+
+def origin(session: Session, secret: str, body: LaunchIn) -> service.Origin | None:
+    """The creator's post (if published) or the share link a launch names, looked up in creators
+    (which sit above runtime): the launch records who brought the person."""
+    if body.source == "post" and body.post_id:
+        posts = creators.posts_by_id(session, [body.post_id])
+        if not posts:
+            return None
+        return service.Origin(app_id=posts[0].anchor_app_id, post_id=posts[0].id, creator_id=posts[0].creator_id)
+    if body.source == "share" and body.share:
+        shared = sharing.resolve(session, secret, body.share)
+        return service.Origin(
+            app_id=shared.app_id, post_id=shared.post_id, creator_id=shared.creator_id, sharer_id=shared.sharer_id
+        )
+    return None
 
 
 @router.get("/apps/{app_id}/storage/{key}", response_model=StorageValueOut)

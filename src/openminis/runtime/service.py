@@ -12,10 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.catalog.models import App
 from openminis.db import utcnow
 from openminis.developers import service as developers
-from openminis.errors import Conflict, InvalidArgument, TooLarge
+from openminis.errors import Conflict, InvalidArgument, NotFound, TooLarge
 from openminis.identity import app_identity, init_data
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.runtime.models import CloudSave, Launch
@@ -29,6 +28,17 @@ class QuotaExceeded(TooLarge):
     code = "STORAGE_QUOTA_EXCEEDED"
 
 
+@dataclass(frozen=True)
+class Origin:
+    """What a launch from a creator's post or from a share link came through, as the creators
+    domain found it: the app the post or link opens, the post and its creator, who shared the link."""
+
+    app_id: str | None
+    post_id: str | None = None
+    creator_id: str | None = None
+    sharer_id: str | None = None
+
+
 def record_launch(
     session: Session,
     *,
@@ -38,12 +48,13 @@ def record_launch(
     source: str,
     post_id: str | None = None,
     share: str | None = None,
-    secret: str = "",
+    origin: Origin | None = None,
 ) -> Launch:
     """Record an opening. The client mints the id (a prewarmed frame carries it before the tap);
     sending the same launch again returns the first record. A launch from a creator's post names
-    the post (the platform looks up its creator: attribution pays them); one from a share link
-    carries the link's signed code (the platform reads the sharer, and a shared post's creator)."""
+    the post (its creator is recorded: attribution pays them); one from a share link carries the
+    link's signed code (the sharer is recorded, and a shared post's creator). The post or the code
+    is looked up by the caller, in the creators domain, and given here as ``origin``."""
     if not LAUNCH_ID.match(launch_id):
         raise InvalidArgument("launch_id must be 32 lowercase hex characters", field="launch_id")
     if source not in LAUNCH_SOURCES:
@@ -56,7 +67,7 @@ def record_launch(
     app = catalog.get_app(session, app_id)
     # A drama's app has no package: its launches open the built-in player, at no version.
     launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=app.latest_version or "", source=source)
-    _where_from(session, launch, post_id=post_id, share=share, secret=secret)
+    _where_from(launch, post_id=post_id, share=share, origin=origin)
     try:
         with session.begin_nested():
             session.add(launch)
@@ -73,31 +84,28 @@ def record_launch(
             source=source,
             post_id=post_id,
             share=share,
-            secret=secret,
+            origin=origin,
         )
     return launch
 
 
-def _where_from(session: Session, launch: Launch, *, post_id: str | None, share: str | None, secret: str) -> None:
-    from openminis.creators import sharing
-    from openminis.creators.models import Post
-
+def _where_from(launch: Launch, *, post_id: str | None, share: str | None, origin: Origin | None) -> None:
     if launch.source == "post":
-        post = session.get(Post, post_id) if post_id else None
-        if post is None or post.status != "ready":
+        if not post_id or origin is None or origin.post_id != post_id:
             raise InvalidArgument("a launch from a post names a published post", field="post_id")
-        if post.anchor_app_id != launch.app_id:
+        if origin.app_id != launch.app_id:
             raise InvalidArgument("this post does not link to this app", field="post_id")
-        launch.post_id, launch.creator_id = post.id, post.creator_id
+        launch.post_id, launch.creator_id = origin.post_id, origin.creator_id
     elif post_id is not None:
         raise InvalidArgument("post_id goes with source 'post'", field="post_id")
     if launch.source == "share":
         if not share:
             raise InvalidArgument("a launch from a share link carries its code", field="share")
-        shared = sharing.resolve(session, secret, share)
-        if shared.app_id != launch.app_id:
+        if origin is None:
+            raise NotFound("no such share link", field="share")
+        if origin.app_id != launch.app_id:
             raise InvalidArgument("this share link does not open this app", field="share")
-        launch.sharer_id, launch.post_id, launch.creator_id = shared.sharer_id, shared.post_id, shared.creator_id
+        launch.sharer_id, launch.post_id, launch.creator_id = origin.sharer_id, origin.post_id, origin.creator_id
     elif share is not None:
         raise InvalidArgument("share goes with source 'share'", field="share")
 
@@ -114,7 +122,7 @@ class CreatorTouch:
     post_id: str | None
 
 
-def _touches_statement() -> CompoundSelect:
+def _touches_statement() -> CompoundSelect[str, str | None, str]:
     """Both touches in one round trip: the last creator launch within the window and the first ever.
     Built once (every purchase runs it); the person, app and times are parameters."""
     launches = Launch.__table__.c
@@ -188,15 +196,15 @@ def _check_key(key: str) -> None:
         raise InvalidArgument("key must be 1-128 characters of letters, digits, '_', '.', ':' or '-'", field="key")
 
 
-def get_value(session: Session, *, user_id: str, app_id: str, key: str):
+def get_value(session: Session, *, user_id: str, app_id: str, key: str) -> object:
     _check_key(key)
     row = session.get(CloudSave, (user_id, app_id, key))
     return None if row is None else json.loads(row.value)
 
 
-def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: str, key: str, value) -> None:
+def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: str, key: str, value: object) -> None:
     _check_key(key)
-    if session.get(App, app_id) is None:
+    if not catalog.app_exists(session, app_id):
         raise InvalidArgument(f"no app {app_id!r}", field="app_id")
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
