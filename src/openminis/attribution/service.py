@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from openminis.attribution.models import Conversion
@@ -50,7 +51,7 @@ class Attribution:
 NONE = Attribution()
 
 
-_INSERT_CONVERSION = insert(Conversion.__table__)
+_INSERT_CONVERSION = insert(cast(Table, Conversion.__table__))
 
 
 def attribute(
@@ -91,7 +92,7 @@ def commission(developer_net: int, bps: int, attribution: Attribution) -> int:
 
 def creator_leg(session: Session, attribution: Attribution, amount: int, currency: str) -> list[Leg]:
     """The creator's leg of a payment's transfer (none when there is no commission)."""
-    if not amount:
+    if not amount or attribution.creator_id is None:
         return []
     return [Leg(ledger.account_id(session, CREATOR_EARNINGS, attribution.creator_id, currency), amount)]
 
@@ -180,7 +181,27 @@ def of(conversion: Conversion | None) -> Attribution:
     )
 
 
-def report(events, type: str, *, app_id: str, user_id: str, touch: Attribution, revenue: int, currency: str) -> None:
+class ConversionRecorder(Protocol):
+    """Where conversion events go: the platform's ``conversions`` (analytics' ConversionEvents)."""
+
+    def record(
+        self,
+        type: str,
+        *,
+        app_id: str,
+        user_id: str,
+        launch_id: str | None,
+        source: str | None,
+        post_id: str | None,
+        creator_id: str | None,
+        revenue: int,
+        currency: str,
+    ) -> None: ...
+
+
+def report(
+    events: ConversionRecorder, type: str, *, app_id: str, user_id: str, touch: Attribution, revenue: int, currency: str
+) -> None:
     """The conversion's analytics event (``platform.conversions``), after its transaction committed."""
     events.record(
         type,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -14,6 +15,9 @@ from openminis.catalog import service as catalog
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.unit_of_work import unit_of_work
+
+if TYPE_CHECKING:
+    from openminis.catalog.models import FileEntry
 
 SDK_DIR = Path(__file__).resolve().parent.parent / "sdk"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -84,7 +88,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
     settings = platform.settings
 
     @lru_cache(maxsize=1024)
-    def resolve(app_id: str, version: str) -> tuple[str, dict, str, tuple[str, ...]]:
+    def resolve(app_id: str, version: str) -> tuple[str, dict[str, FileEntry], str, tuple[str, ...]]:
         # Versions are immutable, so what a (app, version) pair resolves to never changes.
         with unit_of_work(platform.db, reads=True) as session:
             found = catalog.get_version(session, app_id, version)
@@ -115,7 +119,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
             return Response("not found", status_code=404, media_type="text/plain")
         entry = files.get(path)
         local = platform.packages.path(storage_key, path) if entry else None
-        if local is None:
+        if entry is None or local is None:
             return Response(
                 "not found", status_code=404, media_type="text/plain", headers={"Content-Security-Policy": policy}
             )
