@@ -63,4 +63,6 @@ def test_cycles_are_found_where_there_are_some():
 
 
 def test_no_module_of_the_platform_is_in_an_import_cycle():
-    assert cycles(grimp.build_graph("openminis")) == []
+    # Imports under TYPE_CHECKING name a type for mypy and never run (a domain names the Platform
+    # that registers its jobs): not counted, as in import-linter's contracts (pyproject.toml).
+    assert cycles(grimp.build_graph("openminis", exclude_type_checking_imports=True)) == []
