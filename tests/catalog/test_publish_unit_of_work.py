@@ -57,3 +57,12 @@ def test_a_version_refused_at_its_insert_leaves_the_rest_of_its_unit_to_commit(p
         assert versions == ["1.0.0", "2.0.0"]
         app = session.get(App, "test-game")
         assert (app.latest_version, app.description) == ("2.0.0", newer.manifest.description)
+
+
+def test_a_version_that_becomes_its_apps_latest_calls_the_latest_version_hooks(platform, monkeypatch):
+    heard: list[str] = []
+    monkeypatch.setattr(catalog, "_latest_version_hooks", [lambda _session, manifest: heard.append(manifest.version)])
+    publish(platform)
+    publish(platform, version="0.9.0")  # an older version: the app's latest stays, no hook
+    publish(platform, version="1.1.0")
+    assert heard == ["1.0.0", "1.1.0"]
