@@ -312,4 +312,5 @@ def balances(session: Session, kind: str, owner_id: str, currencies: Collection[
             Account.kind == kind, Account.owner_id == owner_id, Account.currency.in_(currencies)
         )
     )
-    return dict.fromkeys(currencies, 0) | dict(rows)
+    # Pairs, not the Result itself: dict() would take a Result, which has keys(), for a mapping.
+    return dict.fromkeys(currencies, 0) | {currency: balance for currency, balance in rows}
