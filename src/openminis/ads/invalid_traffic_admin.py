@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from openminis.ads import invalid_traffic
 from openminis.ads.schemas import ID, InvalidTrafficLineOut, InvalidTrafficOut
-from openminis.web.dependencies import SessionDep, require_admin
+from openminis.web.dependencies import AdminOnly, SessionDep
 
-router = APIRouter(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[AdminOnly])
 
 
 @router.get("/invalid-traffic", response_model=InvalidTrafficOut)

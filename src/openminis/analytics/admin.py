@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from openminis.analytics import activity, funnel
 from openminis.analytics.openapi import ActivityFrom, ActivityOut, By, From, FunnelOut, To
-from openminis.web.dependencies import PlatformDep, SessionDep, require_admin
+from openminis.web.dependencies import AdminOnly, PlatformDep, SessionDep
 
-router = APIRouter(prefix="/api/admin/reports", tags=["reports"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/admin/reports", tags=["reports"], dependencies=[AdminOnly])
 AnyApp = Query(default=None, max_length=40, description="one app (default: every app)")
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import service
@@ -10,7 +10,7 @@ from openminis.catalog.schemas import VersionOut
 from openminis.errors import TooLarge
 from openminis.platform import Platform
 from openminis.web import body_limit
-from openminis.web.dependencies import PlatformDep, SessionDep, require_admin
+from openminis.web.dependencies import AdminOnly, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api/admin", tags=["catalog"])
 
@@ -41,7 +41,7 @@ def version_out(platform: Platform, version: AppVersion, package: Package) -> Ve
     )
 
 
-@router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[Depends(require_admin)])
+@router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[AdminOnly])
 async def upload_package(request: Request, platform: PlatformDep, session: SessionDep) -> VersionOut:
     """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
     package = await read_upload(request, platform)

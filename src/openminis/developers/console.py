@@ -22,7 +22,7 @@ from openminis.developers.schemas import (
     RotateIn,
     SecretOut,
 )
-from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
+from openminis.web.dependencies import ChangingDeveloper, ChangingPerson, CurrentDeveloper, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api/developer", tags=["developers"])
 AppId = Path(max_length=40)
@@ -35,8 +35,7 @@ def become_developer(body: DeveloperIn, visitor: ChangingPerson, session: Sessio
 
 
 @router.get("/apps", response_model=DeveloperAppList)
-def my_apps(visitor: CurrentPerson, session: SessionDep) -> DeveloperAppList:
-    developer = service.developer_for(session, visitor.user)
+def my_apps(developer: CurrentDeveloper, session: SessionDep) -> DeveloperAppList:
     apps = catalog.apps_of(session, developer.id)
     return DeveloperAppList(
         items=[DeveloperAppOut(app_id=a.id, name=a.name, kind=a.kind, latest_version=a.latest_version) for a in apps]
@@ -44,24 +43,21 @@ def my_apps(visitor: CurrentPerson, session: SessionDep) -> DeveloperAppList:
 
 
 @router.post("/apps", response_model=AppCreatedOut, status_code=201)
-def register_app(body: AppIn, visitor: ChangingPerson, session: SessionDep) -> AppCreatedOut:
-    developer = service.developer_for(session, visitor.user)
+def register_app(body: AppIn, developer: ChangingDeveloper, session: SessionDep) -> AppCreatedOut:
     created = service.register_app(session, developer, app_id=body.app_id, name=body.name, kind=body.kind)
     return AppCreatedOut(app_id=created.app.id, app_secret=created.secret)
 
 
 @router.post("/apps/{app_id}/secret", response_model=SecretOut)
-def rotate_secret(body: RotateIn, visitor: ChangingPerson, session: SessionDep, app_id: str = AppId) -> SecretOut:
-    developer = service.developer_for(session, visitor.user)
+def rotate_secret(body: RotateIn, developer: ChangingDeveloper, session: SessionDep, app_id: str = AppId) -> SecretOut:
     secret = service.rotate_secret(session, developer, app_id, grace=timedelta(seconds=body.grace_seconds))
     return SecretOut(app_secret=secret, previous_valid_for_seconds=body.grace_seconds)
 
 
 @router.post("/apps/{app_id}/versions", response_model=VersionOut, status_code=201)
 async def upload_version(
-    request: Request, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+    request: Request, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> VersionOut:
-    developer = await run_in_threadpool(service.developer_for, session, visitor.user)
     await run_in_threadpool(service.owned_app, session, developer, app_id)
     package = await read_upload(request, platform)
     if package.manifest.id != app_id:

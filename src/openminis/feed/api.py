@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from openminis.catalog.schemas import CardList
 from openminis.creators.schemas import FeedPage
 from openminis.feed import service
 from openminis.feed.schemas import FeedExplanation
-from openminis.web.dependencies import CurrentPerson, PlatformDep, SessionDep, require_admin
+from openminis.web.dependencies import AdminOnly, CurrentPerson, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["feed"])
 
@@ -26,7 +26,7 @@ def feed(
     )
 
 
-@router.get("/admin/feed/explain", response_model=FeedExplanation, dependencies=[Depends(require_admin)])
+@router.get("/admin/feed/explain", response_model=FeedExplanation, dependencies=[AdminOnly])
 def explain_feed(
     session: SessionDep,
     platform: PlatformDep,

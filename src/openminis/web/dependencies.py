@@ -5,10 +5,12 @@
 ``CurrentPerson``   the person behind a host request, made a guest on the spot if need be
 ``ChangingPerson``  the person behind a state-changing host request: Origin, CSRF token, per-person limit
 ``OwnedApp``        an app id from the path, when the signed-in developer owns it (the developer console)
+``CurrentDeveloper``  the developer account of the person behind a console request (403 if they have none)
+``ChangingDeveloper`` the same, for a state-changing console request (ChangingPerson's checks first)
 ``CallingApp``      the app whose Open API access token the request carries (rate limited per app)
 ``BearerToken``     the bearer token as presented (a user access token, on the routes that take one)
 
-The operator's routes declare ``dependencies=[Depends(require_admin)]``: it gives them nothing to use.
+The operator's routes declare ``dependencies=[AdminOnly]`` (the admin token): it gives them nothing to use.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from openminis.web.admission import request_session
 from openminis.web.limits import client_ip as client_ip  # re-exported: the Open API's guards read it here
 
 if TYPE_CHECKING:  # the person's type only: identity's tables are identity's (its service finds the person)
+    from openminis.developers.models import Developer
     from openminis.identity.models import User
 
 SESSION_COOKIE = "minis_session"
@@ -183,6 +186,18 @@ def own_app(app_id: Annotated[str, Path(max_length=40)], visitor: CurrentPerson,
 OwnedApp = Annotated[str, Depends(own_app)]
 
 
+def current_developer(visitor: CurrentPerson, session: SessionDep) -> Developer:
+    return developers.developer_for(session, visitor.user)
+
+
+def changing_developer(visitor: ChangingPerson, session: SessionDep) -> Developer:
+    return developers.developer_for(session, visitor.user)
+
+
+CurrentDeveloper = Annotated["Developer", Depends(current_developer)]
+ChangingDeveloper = Annotated["Developer", Depends(changing_developer)]
+
+
 def require_admin(request: Request, platform: PlatformDep) -> None:
     # Operators upload with a token; developers upload through /api/developer with their account.
     expected = platform.settings.admin_token
@@ -191,6 +206,9 @@ def require_admin(request: Request, platform: PlatformDep) -> None:
         expected.encode(), presented.encode()
     ):  # bytes: a header may hold non-ASCII
         raise Unauthenticated("an admin token is required", code="UNAUTHORIZED")
+
+
+AdminOnly = Depends(require_admin)
 
 
 # The Open API's callers: app backends with an app access token (POST /auth/token).
