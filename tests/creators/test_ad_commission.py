@@ -3,12 +3,25 @@ commission on the app's share of the ad's price, in USD micros, in a transfer of
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from openminis.attribution.models import Conversion
 from openminis.wallet.models import Account
-from tests.ads.conftest import ads, clock  # noqa: F401 (the ad tests' fixtures)
+from tests.ads.conftest import Ads, Clock
 from tests.creators.conftest import launch, make_creator, ready_post, verifies
+
+
+@pytest.fixture
+def ads(client, studio) -> Ads:
+    return Ads(client, studio)
+
+
+@pytest.fixture
+def clock(platform) -> Clock:
+    clock = Clock()
+    platform.ads.clock = clock
+    return clock
 
 
 def test_a_rewarded_ad_after_a_post_launch_pays_the_creator_in_usd_micros(client, platform, ads, player, clock):
