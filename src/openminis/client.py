@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, Self, TypeAlias
 from urllib.parse import parse_qsl
 
 import httpx
@@ -358,8 +358,21 @@ class MinisClient(_Base):
         timeout: float = 10,
     ):
         super().__init__(app_id, app_secret, base_url)
+        # A client it made itself is its to close (close(), or use it in a with block); one passed
+        # in stays the caller's.
+        self._owns_http = http is None
         self.http = http or httpx.Client(timeout=timeout)
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def access_token(self) -> str:
         with self._lock:
@@ -434,7 +447,18 @@ class AsyncMinisClient(_Base):
         timeout: float = 10,
     ):
         super().__init__(app_id, app_secret, base_url)
+        self._owns_http = http is None
         self.http = http or httpx.AsyncClient(timeout=timeout)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def access_token(self) -> str:
         token = self._fresh_token()

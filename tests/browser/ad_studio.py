@@ -105,6 +105,8 @@ class RewardsBackend:
 
     def close(self) -> None:
         self.server.shutdown()
+        self.server.server_close()
+        self.client.close()
 
 
 def create_unit(client: MinisClient, server_url: str, body: dict) -> dict:

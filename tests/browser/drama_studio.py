@@ -77,7 +77,8 @@ class DramaStudio:
             )
             assert app.status_code == 201, app.text
             secret = app.json()["app_secret"]
-            token = MinisClient(APP_ID, secret, base_url=server_url).access_token()
+            with MinisClient(APP_ID, secret, base_url=server_url) as backend:
+                token = backend.access_token()
             auth = {"Authorization": f"Bearer {token}"}
             series = browser.post(
                 "/openapi/v1/series",

@@ -252,17 +252,17 @@ def test_a_drama_app_with_its_own_player_lists_its_series_plays_free_episodes_an
 @pytest.fixture(scope="module")
 def drama_ad_unit(live_server, drama_studio, house_ads) -> str:
     """The producer's rewarded unit: GET /api/dramas/{id} names it as the series' ad unlock unit."""
-    client = MinisClient(APP_ID, drama_studio.secret, base_url=live_server.url)
-    unit = create_unit(
-        client,
-        live_server.url,
-        {
-            "name": "Unlock an episode",
-            "kind": "rewarded",
-            "reward": {"type": "episode", "amount": 1},
-            "min_watch_seconds": 2,
-        },
-    )
+    with MinisClient(APP_ID, drama_studio.secret, base_url=live_server.url) as client:
+        unit = create_unit(
+            client,
+            live_server.url,
+            {
+                "name": "Unlock an episode",
+                "kind": "rewarded",
+                "reward": {"type": "episode", "amount": 1},
+                "min_watch_seconds": 2,
+            },
+        )
     return unit["id"]
 
 

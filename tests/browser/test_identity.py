@@ -70,6 +70,7 @@ def backend(developer_app, live_server) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(timeout=10)
+    process.stdout.close()
 
 
 @pytest.fixture(scope="module")

@@ -173,12 +173,13 @@ def test_an_order_made_by_the_games_backend_is_shown_and_paid_on_the_host_sheet(
 
     # The backend learns who plays from the login code, and makes them an order of two gems.
     code = game.evaluate("() => minis.login().then((login) => login.code)")
-    backend = MinisClient("order-demo", secret, base_url=live_server.url)
-    openid = backend.code2session(code)["openid"]
+    with MinisClient("order-demo", secret, base_url=live_server.url) as backend:
+        openid = backend.code2session(code)["openid"]
+        token = backend.access_token()
     made = httpx.post(
         f"{live_server.url}/openapi/v1/orders",
         json={"openid": openid, "product_id": "gem", "quantity": 2, "payload": "chest-7", "idempotency_key": "chest-7"},
-        headers={"Authorization": f"Bearer {backend.access_token()}"},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert made.status_code == 201, made.text
     order_id = made.json()["id"]
@@ -209,7 +210,8 @@ def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothin
     tap charged 90. Now the tap carries the price shown; the platform refuses the other one, and the
     sheet shows the new price for a new confirmation."""
     secret = ship_probe(browser, live_server, "prices@example.com", "price-demo", "Price Demo")
-    backend = MinisClient("price-demo", secret, base_url=live_server.url)
+    with MinisClient("price-demo", secret, base_url=live_server.url) as backend:
+        token = backend.access_token()
 
     host.open("?prewarm=0")
     assert host.top_up("coins-100") == 100
@@ -235,7 +237,7 @@ def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothin
     repriced = httpx.put(
         f"{live_server.url}/openapi/v1/products/gem",
         json={"type": "consumable", "price": 90, "title": {"en": "Gem"}},
-        headers={"Authorization": f"Bearer {backend.access_token()}"},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert repriced.status_code == 200, repriced.text
 

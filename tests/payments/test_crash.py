@@ -95,6 +95,8 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
         stop.set()
         for thread in threads:
             thread.join()
+        for client in clients:
+            client.close()
     finally:
         server.__exit__(None, None, None)
     assert results.get(200, 0) > 10, results  # the kill landed in the middle of real work
@@ -127,8 +129,7 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
     assert paid >= results[200]  # every purchase the clients saw succeed is there (some paid as the reply was cut)
 
     # After a restart, retrying every key pays nothing twice.
-    with LiveServer(data, env=env) as again:
-        client = httpx.Client(base_url=again.url, timeout=10)
+    with LiveServer(data, env=env) as again, httpx.Client(base_url=again.url, timeout=10) as client:
         assert client.get("/api/feed").status_code == 200
     verify = subprocess.run(
         [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(data)],
