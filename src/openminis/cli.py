@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.measure import Measurement
@@ -64,6 +65,12 @@ def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
 
 def _platform(settings: Settings) -> Platform:
     platform = Platform(settings)
+    # Closed when the command ends, however it ends (an error, typer.Exit): its pooled connections
+    # are given back rather than left to the garbage collector. The commands' own close() calls, on
+    # their way out, only make that sooner (close is idempotent).
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(platform.close)
     upgrade(settings.database)
     return platform
 
