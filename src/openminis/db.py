@@ -180,6 +180,22 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
     )
 
 
+def close_for_good(engine: Engine) -> None:
+    """Close ``engine``'s pooled connections, and every connection that is checked in from now on.
+
+    ``Engine.dispose`` closes only the connections in the pool. One still checked out (a request or
+    an analytics timer that outlives its platform) would go back to a pool nobody closes, as would
+    one the engine opens if something uses it after all, and the garbage collector would close it
+    later with a ResourceWarning, in whatever code runs then."""
+    if not event.contains(engine, "checkin", _close_on_return):
+        event.listen(engine, "checkin", _close_on_return)
+    engine.dispose()
+
+
+def _close_on_return(_dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+    record.invalidate()
+
+
 class Database:
     """The engine and the session factories; services receive sessions, never the engine.
 
@@ -216,7 +232,7 @@ class Database:
         return self.readers if reads else self.request_writers
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        close_for_good(self.engine)
 
 
 def insert_ignoring_conflicts(session: Session, table: type[Base], values: dict[str, Any]) -> bool:

@@ -30,16 +30,15 @@ def scratch_postgres(template: str | None = None) -> Iterator[str]:
     from openminis.migrations import upgrade
 
     name = f"minis_scratch_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    try:
-        if template is None:
-            upgrade(url)
-        yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        try:
+            if template is None:
+                upgrade(url)
+            yield url
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_apart(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import duckdb
 from sqlalchemy import create_engine
 
+from openminis.db import close_for_good
+
 if TYPE_CHECKING:
     import psycopg
     from sqlalchemy import Connection
@@ -256,7 +258,7 @@ class PostgresEventStore:
             connection.exec_driver_sql("TRUNCATE events")
 
     def close(self) -> None:
-        self._engine.dispose()
+        close_for_good(self._engine)
 
     def _partitions(self, months: set[tuple[int, int]]) -> None:
         with self._months_lock:
