@@ -1,0 +1,29 @@
+"""schemathesis against the generated OpenAPI documents, here the Open API's:
+no server error, no answer outside the schema, operation by operation and in stateful sequences
+along the links schemathesis infers between operations. Bounded and deterministic (derandomized),
+so the run is short and a failure reproduces."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+
+from tests.openapi.conformance import BOUNDED, CHECKS, run_stateful
+
+# Rate limits are tested elsewhere (test_rate_limits.py).
+pytestmark = pytest.mark.usefixtures("generous_limits")
+open_schema = schemathesis.pytest.from_fixture("open_api")
+
+
+@open_schema.parametrize()
+@BOUNDED
+def test_the_open_api_never_errors_and_answers_within_its_schema(case, app_token):
+    # What the Open API promises: no 5xx, and every answer (errors too) within the documented
+    # statuses, types, headers and schemas. Not checked: that every schema-valid request succeeds
+    # (a well-formed but never-issued login code is rightly refused) or that extra query
+    # parameters are refused (they are ignored, as in most HTTP APIs).
+    case.call_and_validate(headers={"Authorization": f"Bearer {app_token}"}, checks=CHECKS)
+
+
+def test_the_open_api_never_errors_along_its_links(open_api, app_token):
+    run_stateful(open_api, {"Authorization": f"Bearer {app_token}"})
