@@ -35,9 +35,12 @@ class Inbox:
 
 
 def only_account(server, session, envelope, mechanism, auth_data):
+    # handled=False: the server answers a refused login with 535, as real ones do (aiosmtpd's
+    # default, handled=True, answers nothing and leaves the client to its timeout).
     return AuthResult(
         success=isinstance(auth_data, LoginPassword)
-        and (auth_data.login, auth_data.password) == (b"minis", b"s3cret p@ss")
+        and (auth_data.login, auth_data.password) == (b"minis", b"s3cret p@ss"),
+        handled=False,
     )
 
 
