@@ -91,7 +91,7 @@ def people_prefer(server: LiveServer, favourite: str, apps: list[str]) -> None:
             assert answer.status_code == 200 and answer.json()["rejected"] == [], answer.text
 
 
-async def forge(server: LiveServer, count: int, events: list[dict]) -> Counter:
+async def forge(server: LiveServer, count: int, events: list[dict], retried: list[int]) -> Counter:
     """``count`` posts of the events as a script sends them: no cookie; half claim the host's Origin
     (a script can send any header), half send none. The statuses answered, counted."""
     limits = httpx.Limits(max_connections=32)
@@ -99,9 +99,16 @@ async def forge(server: LiveServer, count: int, events: list[dict]) -> Counter:
         gate = asyncio.Semaphore(32)
 
         async def one(n: int) -> int:
+            headers = {"Origin": server.url} if n % 2 else {}
             async with gate:
-                headers = {"Origin": server.url} if n % 2 else {}
-                return (await client.post("/api/events", json={"events": events}, headers=headers)).status_code
+                try:
+                    return (await client.post("/api/events", json={"events": events}, headers=headers)).status_code
+                except httpx.ReadError:
+                    # A kept-alive connection the server closed as this post reused it (seen once in
+                    # several CI runs on 2 loaded cores): sent again on a new connection, as a
+                    # browser would, and counted, so that it cannot become common unseen.
+                    retried.append(n)
+                    return (await client.post("/api/events", json={"events": events}, headers=headers)).status_code
 
         return Counter(await asyncio.gather(*(one(n) for n in range(count))))
 
@@ -116,7 +123,9 @@ def test_5000_forged_events_without_a_session_change_nothing_in_the_feeds_rankin
 
     # What moved the rival from first to last: exposures without clicks for it, clicks for the rest.
     forged = [event("exposure", rival)] * 10 + [event("click", app_id) for app_id in apps[1:]]
-    statuses = run_apart(forge(server, FORGED, forged))
+    retried: list[int] = []
+    statuses = run_apart(forge(server, FORGED, forged, retried))
+    assert len(retried) <= FORGED // 100
     # Without an Origin: 403 BAD_ORIGIN; with a forged one but no session: 401 SESSION_REQUIRED.
     assert statuses == {403: FORGED // 2, 401: FORGED // 2}
 
