@@ -1,5 +1,8 @@
-"""What the schemathesis tests check and how long they look: shared by the Open API's and the host
-API's conformance tests (one file each, so that the two run on different workers)."""
+"""schemathesis against the generated OpenAPI documents, the Open API's and the host API's (/api/*):
+no server error, no answer outside the schema, operation by operation and in stateful sequences
+along the links schemathesis infers between operations. Bounded and deterministic (derandomized),
+so the run is short and a failure reproduces. One test file per API, so that the two run on
+different workers."""
 
 from __future__ import annotations
 

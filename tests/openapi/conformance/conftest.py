@@ -6,11 +6,11 @@ import pytest
 import schemathesis
 from starlette.testclient import TestClient
 
-from tests.openapi.conformance import ENDS_THE_SESSION
+from tests.openapi.conformance.checks import ENDS_THE_SESSION
 from tests.studio import csrf_of, login_code
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def generous_limits(settings):
     # Rate limits are tested elsewhere; here every generated call should reach its route.
     for name in type(settings).model_fields:
