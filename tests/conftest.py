@@ -131,6 +131,9 @@ def settings(tmp_path, database_url) -> Settings:
         admin_token="test-admin-token",
         sandbox_payments=True,  # test cards pay for the tests' coins (off in production)
         egress_allow_loopback=True,  # the tests' developer backends listen on loopback (off in production)
+        # A version's checks in Chromium run in the tests that are about them (tests/catalog/test_checks.py,
+        # the console's browser tests); elsewhere an upload gets the package's own checks at once.
+        browser_checks=False,
     )
 
 

@@ -6,7 +6,7 @@ import io
 import json
 import zipfile
 
-from openminis.catalog import service as catalog
+from openminis.catalog import releases
 from openminis.catalog.package import Limits, read_package
 from openminis.platform import Platform
 from openminis.unit_of_work import unit_of_work
@@ -67,4 +67,4 @@ def write_folder(root, files: dict[str, bytes]):
 def publish(platform: Platform, extra_files: dict[str, bytes] | None = None, **overrides):
     package = read_package(zip_bytes(package_files(**overrides) | (extra_files or {})), LIMITS)
     with unit_of_work(platform.db) as session:
-        return catalog.publish_version(session, platform.packages, package)
+        return releases.publish_released(session, platform.packages, package)

@@ -11,6 +11,8 @@ from starlette.testclient import TestClient
 from openminis.client import MinisClient
 from tests.factories import package_files, zip_bytes
 
+ADMIN_TOKEN = "test-admin-token"  # tests/conftest.py's settings
+
 
 def browser(client: TestClient) -> TestClient:
     """Another browser on the same server: its own cookies."""
@@ -63,7 +65,23 @@ def register_app(developer: TestClient, headers: dict[str, str], app_id: str) ->
         headers={**headers, "Content-Type": "application/zip"},
     )
     assert upload.status_code == 201, upload.text
+    release_upload(developer, headers, app_id, upload.json()["version"])
     return DevApp(app_id=app_id, secret=created.json()["app_secret"], developer=developer, headers=headers)
+
+
+def release_upload(
+    developer: TestClient, headers: dict[str, str], app_id: str, version: str, percent: int = 100
+) -> None:
+    """The developer submits the checked upload; a reviewer (the operator's token) approves it and
+    releases it to ``percent`` % of people."""
+    submitted = developer.post(f"/api/developer/apps/{app_id}/versions/{version}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.text
+    approved = developer.post(
+        f"/api/admin/review/{app_id}/{version}/approve",
+        json={"percent": percent},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+    assert approved.status_code == 200, approved.text
 
 
 @pytest.fixture

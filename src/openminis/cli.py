@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -10,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import click
 import typer
@@ -19,14 +21,22 @@ from rich.measure import Measurement
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from openminis.catalog import releases
 from openminis.catalog import service as catalog
 from openminis.catalog.package import read_package
-from openminis.errors import Conflict, PlatformError
+from openminis.developers import service as developers
+from openminis.devtools import cli as devtools
+from openminis.errors import Conflict, InvalidArgument, PlatformError
+from openminis.identity import accounts
 from openminis.jobs.service import Lane
 from openminis.migrations import upgrade
 from openminis.platform import Platform
 from openminis.settings import Settings
+from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
+
+if TYPE_CHECKING:
+    from openminis.developers.models import Developer
 
 app = typer.Typer(help="openminis: a self-hostable mini-program platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.")
@@ -43,6 +53,8 @@ report_app = typer.Typer(help="Reports from the analytics store.")
 app.add_typer(report_app, name="report")
 analytics_app = typer.Typer(help="The analytics store.")
 app.add_typer(analytics_app, name="analytics")
+staff_app = typer.Typer(help="The platform's staff and their roles.")
+app.add_typer(staff_app, name="staff")
 console = Console()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -75,16 +87,48 @@ def _platform(settings: Settings) -> Platform:
     return platform
 
 
-def publish_folder(platform: Platform, path: Path, *, skip_existing: bool = False) -> str:
+DEMO_DEVELOPER = "demo-studio@example.com"
+DEMO_STUDIO = "demo-studio"
+
+
+def publish_folder(platform: Platform, path: Path, *, developer: str | None = None, skip_existing: bool = False) -> str:
+    """The operator's publish: the package becomes a version of an app owned by ``developer`` (an
+    email; the account and its developer profile are made if needed), approved and released to
+    everyone at once, each step in the version's history as the operator's."""
     package = read_package(path, platform.package_limits)
     with unit_of_work(platform.db) as session:
+        owner = _developer_by_email(session, developer) if developer else None
+        if owner is None and not catalog.app_exists(session, package.manifest.id):
+            raise InvalidArgument(
+                f"{package.manifest.id} is a new app: name its developer with --developer EMAIL", field="developer"
+            )
         try:
-            version = catalog.publish_version(session, platform.packages, package)
+            version = releases.publish_released(session, platform.packages, package)
         except Conflict:
-            if skip_existing:
-                return f"{package.manifest.id} {package.manifest.version} (already published)"
-            raise
+            if not skip_existing:
+                raise
+            version = None
+        if owner is not None:
+            developers.adopt_app(session, owner, package.manifest.id)
+    if version is None:
+        return f"{package.manifest.id} {package.manifest.version} (already published)"
     return f"{version.app_id} {version.version} ({version.size_bytes:,} bytes, {len(version.files)} files)"
+
+
+def _developer_by_email(session: Session, email: str) -> Developer:
+    """The developer profile of the person with this email, both made if needed: the operator
+    vouches for the email (its owner signs in with an emailed sign-in link)."""
+    user = accounts.vouched_user(session, accounts.normalize_email(email))
+    return developers.become_developer(session, user, name=user.email or email)
+
+
+def demo_developer(platform: Platform) -> tuple[str, str]:
+    """The demo studio's sign-in: its person owns the studio's apps (the demo games and drama)."""
+    password = hmac.new(platform.secret.encode(), b"demo-developer", hashlib.sha256).hexdigest()[:16]
+    with unit_of_work(platform.db) as session:
+        user = accounts.vouched_user(session, DEMO_DEVELOPER, password=password, passwords=platform.passwords)
+        developers.claim_house_developer(session, DEMO_STUDIO, user, name="openminis Demo Studio")
+    return DEMO_DEVELOPER, password
 
 
 def seed_demo_content(platform: Platform) -> None:
@@ -104,19 +148,27 @@ def seed_demo_content(platform: Platform) -> None:
 
 @app.command()
 def publish(
-    path: Annotated[Path, typer.Argument(help="A package folder or zip with minis.json at its root.")],
+    paths: Annotated[list[Path], typer.Argument(help="Package folders or zips, each with minis.json at its root.")],
+    developer: str | None = typer.Option(
+        None, "--developer", help="The owner's email (made a developer if needed); required for a new app."
+    ),
     data_dir: Path | None = DataDir,
 ) -> None:
-    """Validate a package and store it as a new immutable version."""
+    """Validate packages and release each as a new immutable version, approved by the operator."""
     platform = _platform(_settings(data_dir))
     try:
-        console.print(f"published {publish_folder(platform, path)}")
+        for path in paths:
+            console.print(f"published {publish_folder(platform, path, developer=developer)}")
     except PlatformError as exc:
         where = f" [{exc.field}]" if exc.field else ""
         console.print(f"[red]rejected[/red] {exc.code}{where}: {exc.message}")
         raise typer.Exit(1) from None
     finally:
         platform.close()
+
+
+app.command("dev")(devtools.dev_command(publish_folder))
+app.command("init")(devtools.init)
 
 
 @app.command()
@@ -148,9 +200,11 @@ def serve(
     platform = _platform(settings)
     if demo:
         folders = sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()) if EXAMPLES.is_dir() else []
+        email, password = demo_developer(platform)
         for folder in folders:
-            console.print(f"demo: {publish_folder(platform, folder, skip_existing=True)}")
+            console.print(f"demo: {publish_folder(platform, folder, developer=email, skip_existing=True)}")
         console.print(f"demo: admin token for uploads: {settings.admin_token}")
+        console.print(f"demo: the developer console, /console: sign in as {email} / {password}")
     workers = platform.workers() if settings.embedded_worker else []
     for worker in workers:
         worker.start()
@@ -202,12 +256,30 @@ def worker(
 def list_apps(data_dir: Path | None = DataDir) -> None:
     """List published apps."""
     platform = _platform(_settings(data_dir))
-    table = Table("app", "kind", "category", "latest", "name")
+    table = Table("app", "kind", "category", "released", "name")
     with unit_of_work(platform.db, reads=True) as session:
         for app_row, version in catalog.list_apps(session, limit=1000).apps:
             table.add_row(app_row.id, app_row.kind, app_row.category, version.version, app_row.name)
     console.print(table)
     platform.close()
+
+
+@staff_app.command("add")
+def staff_add(
+    email: Annotated[str, typer.Argument(help="The person's email; their account is made if there is none.")],
+    role: str = typer.Option(..., "--role", help="owner, admin, reviewer, moderator, finance or support"),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """Make a person staff of the platform with a role (a reviewer reviews versions at /admin)."""
+    platform = _platform(_settings(data_dir))
+    try:
+        with unit_of_work(platform.db) as session:
+            user = accounts.vouched_user(session, accounts.normalize_email(email))
+            staff.add(session, user.id, role)
+    except PlatformError as exc:
+        console.print(f"[red]refused[/red] {exc.code}: {exc.message}")
+        raise typer.Exit(1) from None
+    console.print(f"{email} is {role}; they sign in at {platform.settings.public_url} with an emailed sign-in link")
 
 
 @db_app.command("upgrade")

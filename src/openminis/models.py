@@ -13,10 +13,10 @@ from openminis.ads.models import (
     SigningKey,
 )
 from openminis.attribution.models import Conversion
-from openminis.catalog.models import App, AppVersion
+from openminis.catalog.models import App, AppVersion, VersionEvent
 from openminis.creators.models import Creator, Post
 from openminis.db import Base
-from openminis.developers.models import AppSecret, AppToken, Developer
+from openminis.developers.models import AppInvite, AppMember, AppSecret, AppToken, Developer
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
 from openminis.identity.models import AppUser, Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
 from openminis.jobs.models import Job
@@ -32,6 +32,7 @@ from openminis.payments.models import (
     TopUp,
 )
 from openminis.runtime.models import CloudSave, Launch
+from openminis.staff.models import StaffMember
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "AdUnit",
     "Advertiser",
     "App",
+    "AppInvite",
+    "AppMember",
     "AppSecret",
     "AppToken",
     "AppUser",
@@ -78,9 +81,11 @@ __all__ = [
     "SeriesUnlock",
     "SignInLink",
     "SigningKey",
+    "StaffMember",
     "Subscription",
     "TopUp",
     "User",
     "UserToken",
+    "VersionEvent",
     "WatchProgress",
 ]

@@ -51,10 +51,10 @@ class Platform:
 
     def _subscribe(self) -> None:
         """The domains' hooks, wired here so that a lower domain never imports a higher one."""
-        from openminis.catalog import service as catalog
+        from openminis.catalog import releases
         from openminis.payments import orders
 
-        catalog.on_latest_version(orders.sell_declared_products)
+        releases.on_release(orders.sell_declared_products)
 
     @cached_property
     def admission(self) -> Admission:
@@ -199,6 +199,7 @@ class Platform:
     @cached_property
     def jobs(self) -> Registry:
         from openminis.ads import background as ads_jobs
+        from openminis.catalog import check_job
         from openminis.creators import pipeline as creators_pipeline
         from openminis.drama import pipeline
         from openminis.drama.subscriptions import RENEW_JOB, renewer
@@ -220,6 +221,7 @@ class Platform:
             registry, self.db, self.settings.data_dir / "media" / "posts", self.settings.max_episode_seconds
         )
         registry.register(RENEW_JOB, renewer(self.secret))
+        check_job.register(registry, self)
         return registry
 
     @cached_property
@@ -236,13 +238,22 @@ class Platform:
         """The embedded workers: one lane for media transcoding, which takes minutes, one for
         everything else, and the delivery pool for calls to developers' backends, so that neither
         a video nor a slow backend holds up anything else."""
+        from openminis.catalog.check_job import CHECK_JOB
         from openminis.creators.service import TRANSCODE_JOB as POST_TRANSCODE_JOB
         from openminis.drama.catalog import TRANSCODE_JOB
         from openminis.jobs.deliveries import DeliveryPool
 
         slow = frozenset({TRANSCODE_JOB, POST_TRANSCODE_JOB})
+        # A version's checks drive Chromium for up to a minute: a lane of their own, so that neither
+        # a transcode delays a developer's report nor a check delays a reward callback.
+        checks = frozenset({CHECK_JOB})
         deliveries = DeliveryPool(self.db, self.jobs, threads=self.settings.delivery_threads)
-        return [self.worker(only=slow), self.worker(skip=slow | self.jobs.call_kinds), deliveries]
+        return [
+            self.worker(only=slow),
+            self.worker(only=checks),
+            self.worker(skip=slow | checks | self.jobs.call_kinds),
+            deliveries,
+        ]
 
     def close(self) -> None:
         if "ads" in self.__dict__:

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     max_files: int = 2000
     max_compression_ratio: int = 100
 
+    # A version's checks (catalog/checks.py): budgets TikTok sets for a mini game (4 MB loaded
+    # before it is interactive, 30 MB in all), and the headless Chromium that measures launches in
+    # the real host runtime. Without the browser checks (false, or no Chromium on the machine) a
+    # report says so, and the package's own checks (sizes) still decide whether it may be submitted.
+    main_package_budget: int = 4_000_000
+    total_package_budget: int = 30_000_000
+    browser_checks: bool = True
+    chromium_path: str = "/usr/bin/chromium"
+
     # Cloud save: per person per app.
     storage_quota_bytes: int = 1024 * 1024
     storage_value_bytes: int = 64 * 1024

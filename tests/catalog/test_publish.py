@@ -26,7 +26,7 @@ def test_publishing_stores_files_and_a_version_row(platform, session):
     version = publish(platform)
     assert (version.app_id, version.version) == ("test-game", "1.0.0")
     assert platform.packages.path(version.storage_key, "index.html").read_bytes().startswith(b"<!doctype html>")
-    assert session.get(App, "test-game").latest_version == "1.0.0"
+    assert session.get(App, "test-game").released_version == "1.0.0"
 
 
 def test_a_version_that_exists_is_rejected_and_nothing_more_is_stored(platform, session):
@@ -39,11 +39,11 @@ def test_a_version_that_exists_is_rejected_and_nothing_more_is_stored(platform, 
     assert session.scalar(select(func.count()).select_from(AppVersion)) == 1
 
 
-def test_latest_version_follows_semver_not_upload_order(platform, session):
+def test_the_operator_releases_by_semver_not_upload_order(platform, session):
     publish(platform, version="1.10.0")
     publish(platform, version="1.9.0", name="Older name")
     app = session.get(App, "test-game")
-    assert app.latest_version == "1.10.0"
+    assert app.released_version == "1.10.0"
     assert app.name == "Test Game"
 
 
@@ -54,7 +54,7 @@ def test_concurrent_publishes_of_one_version_store_exactly_one(platform):
     def attempt():
         try:
             with unit_of_work(platform.db) as session:
-                catalog.publish_version(session, platform.packages, package)
+                catalog.publish_version(session, platform.packages, package, actor="test")
             outcomes.append("published")
         except Conflict:
             outcomes.append("conflict")

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from openminis.catalog import service
+from openminis.catalog import releases, service
+from openminis.catalog.checks import read_screenshot
+from openminis.catalog.diff import manifest_changes, product_changes
 from openminis.catalog.models import AppVersion
 from openminis.catalog.package import Package, read_zip
 from openminis.catalog.schemas import VersionOut
-from openminis.errors import TooLarge
+from openminis.developers.schemas import Change, DecisionIn, ReleaseIn, ReviewItem, ReviewList, RollbackIn
+from openminis.errors import NotFound, TooLarge
 from openminis.platform import Platform
-from openminis.web import body_limit
-from openminis.web.dependencies import AdminOnly, PlatformDep, SessionDep
+from openminis.web import body_limit, notices, versions
+from openminis.web.dependencies import AdminOnly, PlatformDep, Reviewer, SessionDep
 
 router = APIRouter(prefix="/api/admin", tags=["catalog"])
+AppId = Path(max_length=40)
+VersionName = Path(max_length=64)
 
 
 async def read_upload(request: Request, platform: Platform) -> Package:
@@ -45,5 +51,105 @@ def version_out(platform: Platform, version: AppVersion, package: Package) -> Ve
 async def upload_package(request: Request, platform: PlatformDep, session: SessionDep) -> VersionOut:
     """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
     package = await read_upload(request, platform)
-    version = await run_in_threadpool(service.publish_version, session, platform.packages, package)
+    version = await run_in_threadpool(releases.publish_released, session, platform.packages, package)
     return version_out(platform, version, package)
+
+
+# The review queue: submitted versions, for the platform's reviewers ------------------------------
+
+
+@router.get("/review", response_model=ReviewList)
+def review_queue(reviewer: Reviewer, session: SessionDep, platform: PlatformDep) -> ReviewList:
+    """Submitted versions, the longest waiting first, each with what changed from the released one."""
+    return ReviewList(items=[_review_item(session, platform, v) for v in releases.review_queue(session)])
+
+
+@router.get("/review/{app_id}/{version}", response_model=ReviewItem)
+def review_item(
+    reviewer: Reviewer, session: SessionDep, platform: PlatformDep, app_id: str = AppId, version: str = VersionName
+) -> ReviewItem:
+    return _review_item(session, platform, service.get_version(session, app_id, version))
+
+
+@router.post("/review/{app_id}/{version}/approve", response_model=ReviewItem)
+def approve(
+    body: DecisionIn,
+    reviewer: Reviewer,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> ReviewItem:
+    """Approve a version; with ``percent`` it is also released to that share of people at once."""
+    approved = releases.approve(session, app_id, version, actor=reviewer, note=body.note)
+    if body.percent is not None:
+        releases.release(session, app_id, version, percent=body.percent, actor=reviewer)
+    notices.tell_decision(session, platform, app_id, approved.version, "approved", body.note.strip())
+    return _review_item(session, platform, approved)
+
+
+@router.post("/review/{app_id}/{version}/reject", response_model=ReviewItem)
+def reject(
+    body: DecisionIn,
+    reviewer: Reviewer,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> ReviewItem:
+    rejected = releases.reject(session, app_id, version, actor=reviewer, note=body.note)
+    notices.tell_decision(session, platform, app_id, rejected.version, "rejected", body.note.strip())
+    return _review_item(session, platform, rejected)
+
+
+@router.post("/apps/{app_id}/versions/{version}/release", response_model=ReviewItem)
+def release(
+    body: ReleaseIn,
+    reviewer: Reviewer,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> ReviewItem:
+    """A reviewer sets the share of an approved version, as its developer may."""
+    releases.release(session, app_id, version, percent=body.percent, actor=reviewer)
+    return _review_item(session, platform, service.get_version(session, app_id, version))
+
+
+@router.post("/apps/{app_id}/rollback", response_model=ReviewItem)
+def rollback(
+    body: RollbackIn, reviewer: Reviewer, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+) -> ReviewItem:
+    releases.roll_back(session, app_id, body.version, actor=reviewer, note=body.note)
+    return _review_item(session, platform, service.get_version(session, app_id, body.version))
+
+
+def _review_item(session: Session, platform: Platform, version: AppVersion) -> ReviewItem:
+    app = service.get_app(session, version.app_id)
+    released = service.get_version(session, app.id) if app.released_version else None
+    return ReviewItem(
+        app_id=app.id,
+        app_name=app.name,
+        kind=app.kind,
+        released_version=app.released_version,
+        version=versions.version_out(session, platform, version, history=True),
+        manifest_changes=[
+            Change(**c) for c in manifest_changes(released.manifest if released else {}, version.manifest)
+        ],
+        product_changes=[Change(**c) for c in product_changes(released.manifest if released else {}, version.manifest)],
+    )
+
+
+@router.get("/review/{app_id}/{version}/screenshots/{name}", include_in_schema=False)
+def screenshot(
+    reviewer: Reviewer,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+    name: str = Path(max_length=60),
+) -> Response:
+    """A screenshot the platform's checks took of a version, for its reviewer (names from the check report)."""
+    image = read_screenshot(platform.settings.data_dir, app_id, version, name)
+    if image is None:
+        raise NotFound("no such screenshot")
+    return Response(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from openminis.catalog.models import App, AppVersion
+from openminis.catalog.releases import version_for
 from openminis.catalog.schemas import Card
 
 if TYPE_CHECKING:
@@ -52,22 +53,32 @@ def unpackaged_card(settings: Settings, app: App) -> Card:
 
 
 def cards(
-    session: Session, settings: Settings, app_ids: Collection[str], *, unpackaged: bool = False
+    session: Session,
+    settings: Settings,
+    app_ids: Collection[str],
+    *,
+    viewer: str | None = None,
+    unpackaged: bool = False,
 ) -> dict[str, Card]:
-    """The cards of these apps at their latest versions, by app id, in one query. An app with no
-    published version has none, or with ``unpackaged`` its unpackaged card."""
+    """The cards of these apps, by app id, in two queries, each at the version ``viewer`` gets (the
+    released one, or a staged one for the people in its share). An app with nothing released has
+    none, or with ``unpackaged`` its unpackaged card."""
     if not app_ids:
         return {}
-    latest = (
-        select(App, AppVersion)
-        .join(
-            AppVersion,
-            (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version),
-            isouter=unpackaged,
+    apps = list(session.scalars(select(App).where(App.id.in_(set(app_ids)))))
+    wanted = {app.id: version_for(app, viewer) for app in apps}
+    pairs = [(app_id, name) for app_id, name in wanted.items() if name is not None]
+    versions: dict[str, AppVersion] = {}
+    if pairs:
+        statement = select(AppVersion).where(
+            or_(*(and_(AppVersion.app_id == app_id, AppVersion.version == name) for app_id, name in pairs))
         )
-        .where(App.id.in_(set(app_ids)))
-    )
+        versions = {version.app_id: version for version in session.scalars(statement)}
     found: dict[str, Card] = {}
-    for app, version in session.execute(latest):
-        found[app.id] = card(settings, app, version) if version is not None else unpackaged_card(settings, app)
+    for app in apps:
+        version = versions.get(app.id)
+        if version is not None:
+            found[app.id] = card(settings, app, version)
+        elif unpackaged and app.released_version is None:
+            found[app.id] = unpackaged_card(settings, app)
     return found

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 # An app id is the first DNS label of the app's origin, so it must be a valid, lowercase label.
 APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])$")
+CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 

@@ -1,39 +1,25 @@
-"""Apps and their immutable versions: publishing, looking up, listing."""
+"""Apps and their immutable versions: uploading, looking up, listing. A version's life after its
+upload (checks, review, release) is releases.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import semver
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openminis import changes
-from openminis.catalog.manifest import Manifest
-from openminis.catalog.models import App, AppVersion
+from openminis.catalog.models import App, AppVersion, VersionEvent
 from openminis.catalog.package import Package, PackageError
 from openminis.catalog.store import PackageStore
 from openminis.db import utcnow
 from openminis.errors import Conflict, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
-from openminis.unit_of_work import after_commit
-
-LatestVersionHook = Callable[[Session, Manifest], None]
-_latest_version_hooks: list[LatestVersionHook] = []
 
 
-def on_latest_version(hook: LatestVersionHook) -> None:
-    """Call ``hook`` whenever a published version becomes its app's latest, with the version's
-    manifest, inside the version's savepoint: what the hook writes commits or rolls back with the
-    version. Payments subscribes (platform.py): the latest version's products are what the app sells."""
-    if hook not in _latest_version_hooks:
-        _latest_version_hooks.append(hook)
-
-
-def publish_version(session: Session, store: PackageStore, package: Package) -> AppVersion:
-    """Store a validated package as a new immutable version; nothing is kept if any step fails."""
+def publish_version(session: Session, store: PackageStore, package: Package, *, actor: str) -> AppVersion:
+    """Store a validated package as a new immutable version, ``uploaded``: nobody but its team and
+    reviewers sees it until it is released (releases.py). Nothing is kept if any step fails."""
     manifest = package.manifest
     app = session.get(App, manifest.id)
     if app is not None and app.kind != manifest.kind:
@@ -54,7 +40,7 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
     storage_key = store.put(manifest.id, manifest.version, package.files)
     try:
         with session.begin_nested():
-            version = _add_version(session, app, package, storage_key)
+            version = _add_version(session, app, package, storage_key, actor)
     except IntegrityError:  # the same version published concurrently: the first one stands
         store.delete(storage_key)
         raise Conflict(
@@ -64,24 +50,22 @@ def publish_version(session: Session, store: PackageStore, package: Package) -> 
     except BaseException:
         store.delete(storage_key)
         raise
-    after_commit(session, changes.listed)
     return version
 
 
-def _add_version(session: Session, app: App | None, package: Package, storage_key: str) -> AppVersion:
+def _add_version(session: Session, app: App | None, package: Package, storage_key: str, actor: str) -> AppVersion:
     manifest = package.manifest
     now = utcnow()
     if app is None:
-        app = App(id=manifest.id, kind=manifest.kind, created_at=now)
+        app = App(
+            id=manifest.id,
+            kind=manifest.kind,
+            name=manifest.name,
+            category=manifest.category,
+            description=manifest.description,
+            created_at=now,
+        )
         session.add(app)
-    if app.latest_version is None or semver.Version.parse(manifest.version) > semver.Version.parse(app.latest_version):
-        app.latest_version = manifest.version
-        app.name = manifest.name
-        app.category = manifest.category
-        app.description = manifest.description
-        session.flush()
-        for hook in _latest_version_hooks:
-            hook(session, manifest)
     app.updated_at = now
     version = AppVersion(
         app_id=manifest.id,
@@ -91,9 +75,16 @@ def _add_version(session: Session, app: App | None, package: Package, storage_ke
         size_bytes=package.size_bytes,
         sha256=package.digest(),
         storage_key=storage_key,
+        state="uploaded",
+        public=False,
         created_at=now,
     )
     session.add(version)
+    session.add(
+        VersionEvent(
+            app_id=manifest.id, version=manifest.version, action="uploaded", state="uploaded", actor=actor, at=now
+        )
+    )
     session.flush()
     return version
 
@@ -111,9 +102,9 @@ def get_app(session: Session, app_id: str) -> App:
 
 
 def get_version(session: Session, app_id: str, version: str | None = None) -> AppVersion:
-    """A version of an app, the latest when none is named."""
+    """A version of an app, the released one when none is named."""
     if version is None:
-        version = get_app(session, app_id).latest_version
+        version = get_app(session, app_id).released_version
         if version is None:
             raise NotFound(f"app {app_id!r} has no published version yet")
     found = session.scalar(select(AppVersion).where(AppVersion.app_id == app_id, AppVersion.version == version))
@@ -130,9 +121,9 @@ def find_app(session: Session, app_id: str) -> App | None:
     return session.get(App, app_id)
 
 
-def add_app(session: Session, *, app_id: str, name: str, kind: str, developer_id: str) -> App:
+def add_app(session: Session, *, app_id: str, name: str, kind: str, category: str, developer_id: str) -> App:
     """A developer's new app, with no version yet (developers check the id and that it is free)."""
-    app = App(id=app_id, name=name, kind=kind, category="", developer_id=developer_id)
+    app = App(id=app_id, name=name, kind=kind, category=category, developer_id=developer_id)
     session.add(app)
     session.flush()
     return app
@@ -152,9 +143,9 @@ class Page:
 def list_apps(
     session: Session, *, kind: str | None = None, query: str | None = None, cursor: str | None = None, limit: int = 20
 ) -> Page:
-    """Apps newest first, with their latest version, paginated by an opaque keyset cursor."""
+    """Released apps newest first, with their released version, paginated by an opaque keyset cursor."""
     statement = select(App, AppVersion).join(
-        AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.latest_version)
+        AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.released_version)
     )
     if kind:
         statement = statement.where(App.kind == kind)
@@ -198,6 +189,6 @@ def list_versions(
 
 
 def published_app(session: Session, app_id: str) -> App | None:
-    """The app, if it has a published version (what a person can open)."""
+    """The app, if it has a released version (what a person can open)."""
     app = session.get(App, app_id)
-    return app if app is not None and app.latest_version is not None else None
+    return app if app is not None and app.released_version is not None else None

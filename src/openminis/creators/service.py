@@ -334,15 +334,16 @@ def post_out(session: Session, settings: Settings, post: Post) -> PostOut:
     return post_outs(session, settings, [post])[0]
 
 
-def post_outs(session: Session, settings: Settings, posts: list[Post]) -> list[PostOut]:
-    """PostOuts for a page of posts in a fixed number of queries, whatever the page's length."""
+def post_outs(session: Session, settings: Settings, posts: list[Post], *, viewer: str | None = None) -> list[PostOut]:
+    """PostOuts for a page of posts in a fixed number of queries, whatever the page's length; an
+    anchored app's chip is at the version ``viewer`` gets."""
     if not posts:
         return []
     creator_ids = {p.creator_id for p in posts}
     creators = {c.user_id: c for c in session.scalars(select(Creator).where(Creator.user_id.in_(creator_ids)))}
     app_ids = {p.anchor_app_id for p in posts if p.anchor_kind and p.anchor_app_id}
     series_ids = {p.anchor_series_id for p in posts if p.anchor_kind in ("series", "episode") and p.anchor_series_id}
-    chips = cards.cards(session, settings, app_ids, unpackaged=True)
+    chips = cards.cards(session, settings, app_ids, viewer=viewer, unpackaged=True)
     series = drama.series_by_id(session, series_ids)
     covers = drama.covers(session, settings.host_origin, series_ids)
     base = settings.public_url.rstrip("/")

@@ -1,31 +1,86 @@
-"""The developer console's API: register as a developer, register apps, rotate secrets, upload versions."""
+"""The developer console's API: developer accounts, apps and their teams, secrets, and versions
+from upload through checks, review and staged release to rollback; previews for the team."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Path, Request
+import segno
+from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from openminis.catalog import preview, releases
 from openminis.catalog import service as catalog
-from openminis.catalog.admin import read_upload, version_out
+from openminis.catalog.admin import read_upload
+from openminis.catalog.cards import card
+from openminis.catalog.checks import read_screenshot
 from openminis.catalog.package import PackageError
-from openminis.catalog.schemas import VersionOut
-from openminis.developers import service
+from openminis.catalog.schemas import Card
+from openminis.developers import service, team
 from openminis.developers.schemas import (
     AppCreatedOut,
     AppIn,
+    ConsoleVersionList,
+    ConsoleVersionOut,
     DeveloperAppList,
     DeveloperAppOut,
     DeveloperIn,
     DeveloperOut,
+    InvitationList,
+    InviteIn,
+    InviteOut,
+    MemberOut,
+    MeOut,
+    PreviewOut,
+    ReleaseIn,
+    RoleIn,
+    RollbackIn,
     RotateIn,
     SecretOut,
+    TeamOut,
 )
-from openminis.web.dependencies import ChangingDeveloper, ChangingPerson, CurrentDeveloper, PlatformDep, SessionDep
+from openminis.errors import Forbidden, NotFound
+from openminis.identity import accounts
+from openminis.platform import Platform
+from openminis.staff import service as staff
+from openminis.web import notices
+from openminis.web.dependencies import (
+    ChangingDeveloper,
+    ChangingPerson,
+    CurrentDeveloper,
+    CurrentPerson,
+    PlatformDep,
+    SessionDep,
+)
+from openminis.web.versions import start_checks, version_out
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from openminis.catalog.models import App
+    from openminis.developers.models import AppInvite
 
 router = APIRouter(prefix="/api/developer", tags=["developers"])
 AppId = Path(max_length=40)
+VersionName = Path(max_length=64)
+
+
+@router.get("", response_model=MeOut)
+def me(visitor: CurrentPerson, session: SessionDep) -> MeOut:
+    """Who the console is for: the person's developer profile, if any, and whether they review."""
+    try:
+        developer = service.developer_for(session, visitor.user)
+    except Forbidden:
+        developer = None
+    return MeOut(
+        id=developer.id if developer else None,
+        name=developer.name if developer else None,
+        email=visitor.user.email,
+        reviewer=staff.may(session, visitor.user.id, "review"),
+    )
 
 
 @router.post("", response_model=DeveloperOut)
@@ -34,18 +89,47 @@ def become_developer(body: DeveloperIn, visitor: ChangingPerson, session: Sessio
     return DeveloperOut(id=developer.id, name=developer.name)
 
 
+def _app_out(platform: Platform, session: Session, app: App, role: str) -> DeveloperAppOut:
+    icon = None
+    if app.released_version:
+        icon = card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
+    return DeveloperAppOut(
+        app_id=app.id,
+        name=app.name,
+        kind=app.kind,
+        category=app.category,
+        role=role,
+        latest_version=app.released_version,
+        staged_version=app.staged_version,
+        staged_percent=app.staged_percent,
+        icon_url=icon,
+    )
+
+
 @router.get("/apps", response_model=DeveloperAppList)
-def my_apps(developer: CurrentDeveloper, session: SessionDep) -> DeveloperAppList:
-    apps = catalog.apps_of(session, developer.id)
+def my_apps(developer: CurrentDeveloper, session: SessionDep, platform: PlatformDep) -> DeveloperAppList:
+    """The apps whose team the developer is on, testers' ones left out (they only open previews)."""
     return DeveloperAppList(
-        items=[DeveloperAppOut(app_id=a.id, name=a.name, kind=a.kind, latest_version=a.latest_version) for a in apps]
+        items=[
+            _app_out(platform, session, app, role) for app, role in team.apps_of(session, developer) if role != "tester"
+        ]
     )
 
 
 @router.post("/apps", response_model=AppCreatedOut, status_code=201)
 def register_app(body: AppIn, developer: ChangingDeveloper, session: SessionDep) -> AppCreatedOut:
-    created = service.register_app(session, developer, app_id=body.app_id, name=body.name, kind=body.kind)
+    created = service.register_app(
+        session, developer, app_id=body.app_id, name=body.name, kind=body.kind, category=body.category
+    )
     return AppCreatedOut(app_id=created.app.id, app_secret=created.secret)
+
+
+@router.get("/apps/{app_id}", response_model=DeveloperAppOut)
+def app_detail(
+    developer: CurrentDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+) -> DeveloperAppOut:
+    app = team.member_app(session, developer, app_id, act="see")
+    return _app_out(platform, session, app, team.role_of(session, developer.id, app_id) or "viewer")
 
 
 @router.post("/apps/{app_id}/secret", response_model=SecretOut)
@@ -54,11 +138,16 @@ def rotate_secret(body: RotateIn, developer: ChangingDeveloper, session: Session
     return SecretOut(app_secret=secret, previous_valid_for_seconds=body.grace_seconds)
 
 
-@router.post("/apps/{app_id}/versions", response_model=VersionOut, status_code=201)
+# Versions -------------------------------------------------------------------------------------
+
+
+@router.post("/apps/{app_id}/versions", response_model=ConsoleVersionOut, status_code=201)
 async def upload_version(
     request: Request, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
-) -> VersionOut:
-    await run_in_threadpool(service.owned_app, session, developer, app_id)
+) -> ConsoleVersionOut:
+    """Upload a zip (the raw request body): it is stored as an ``uploaded`` version that nobody
+    outside the team sees, and the platform's checks start."""
+    await run_in_threadpool(team.member_app, session, developer, app_id, act="upload")
     package = await read_upload(request, platform)
     if package.manifest.id != app_id:
         raise PackageError(
@@ -66,5 +155,233 @@ async def upload_version(
             code="INVALID_MANIFEST",
             field="id",
         )
-    version = await run_in_threadpool(catalog.publish_version, session, platform.packages, package)
-    return version_out(platform, version, package)
+
+    def store() -> ConsoleVersionOut:
+        actor = f"developer:{developer.id} {developer.name}"
+        version = catalog.publish_version(session, platform.packages, package, actor=actor)
+        start_checks(session, platform, version)
+        return version_out(session, platform, version)
+
+    return await run_in_threadpool(store)
+
+
+@router.get("/apps/{app_id}/versions", response_model=ConsoleVersionList)
+def list_versions(
+    developer: CurrentDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+) -> ConsoleVersionList:
+    team.member_app(session, developer, app_id, act="see")
+    versions, next_cursor = catalog.list_versions(session, app_id, limit=50)
+    return ConsoleVersionList(items=[version_out(session, platform, v) for v in versions], next_cursor=next_cursor)
+
+
+@router.get("/apps/{app_id}/versions/{version}", response_model=ConsoleVersionOut)
+def version_detail(
+    developer: CurrentDeveloper,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> ConsoleVersionOut:
+    team.member_app(session, developer, app_id, act="see")
+    return version_out(session, platform, catalog.get_version(session, app_id, version), history=True)
+
+
+@router.post("/apps/{app_id}/versions/{version}/checks", response_model=ConsoleVersionOut, status_code=202)
+def check_again(
+    developer: ChangingDeveloper,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> ConsoleVersionOut:
+    """Run the platform's checks again (a flaky first run, or new budgets)."""
+    team.member_app(session, developer, app_id, act="upload")
+    found = catalog.get_version(session, app_id, version)
+    start_checks(session, platform, found, again=True)
+    return version_out(session, platform, found)
+
+
+@router.post("/apps/{app_id}/versions/{version}/submit", response_model=ConsoleVersionOut)
+def submit_version(
+    developer: ChangingDeveloper,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> ConsoleVersionOut:
+    team.member_app(session, developer, app_id, act="submit")
+    submitted = releases.submit(session, app_id, version, actor=f"developer:{developer.id} {developer.name}")
+    notices.tell_reviewers(session, platform, submitted.app_id, submitted.version)
+    return version_out(session, platform, submitted)
+
+
+@router.post("/apps/{app_id}/versions/{version}/release", response_model=DeveloperAppOut)
+def release_version(
+    body: ReleaseIn,
+    developer: ChangingDeveloper,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> DeveloperAppOut:
+    """Release an approved version to a share of people (100: everyone), by a stable hash."""
+    team.member_app(session, developer, app_id, act="release")
+    app = releases.release(
+        session, app_id, version, percent=body.percent, actor=f"developer:{developer.id} {developer.name}"
+    )
+    return _app_out(platform, session, app, team.role_of(session, developer.id, app_id) or "owner")
+
+
+@router.post("/apps/{app_id}/rollback", response_model=DeveloperAppOut)
+def rollback(
+    body: RollbackIn, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+) -> DeveloperAppOut:
+    """Everyone back on an earlier reviewed version, from their next launch."""
+    team.member_app(session, developer, app_id, act="release")
+    app = releases.roll_back(
+        session, app_id, body.version, actor=f"developer:{developer.id} {developer.name}", note=body.note
+    )
+    return _app_out(platform, session, app, team.role_of(session, developer.id, app_id) or "owner")
+
+
+@router.get("/apps/{app_id}/versions/{version}/screenshots/{name}", include_in_schema=False)
+def screenshot(
+    developer: CurrentDeveloper,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+    name: str = Path(max_length=60),
+) -> Response:
+    """A screenshot the platform's checks took of the version, for its team."""
+    team.member_app(session, developer, app_id, act="see")
+    image = read_screenshot(platform.settings.data_dir, app_id, version, name)
+    if image is None:
+        raise NotFound("no such screenshot")
+    return Response(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/apps/{app_id}/versions/{version}/preview.svg", include_in_schema=False)
+def preview_qr(
+    developer: CurrentDeveloper,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> Response:
+    """The preview link as a QR code, to open it on a phone (signed in as a team member or tester)."""
+    team.member_app(session, developer, app_id, act="preview")
+    found = catalog.get_version(session, app_id, version)
+    return Response(qr_svg(version_out(session, platform, found).preview_url), media_type="image/svg+xml")
+
+
+def qr_svg(text: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="svg", scale=5, border=2, dark="#000", light="#fff")
+    return out.getvalue()
+
+
+# The team ---------------------------------------------------------------------------------------
+
+
+def _invite_out(invitation: AppInvite) -> InviteOut:
+    return InviteOut.model_validate(invitation, from_attributes=True)
+
+
+@router.get("/apps/{app_id}/team", response_model=TeamOut)
+def team_of(developer: CurrentDeveloper, session: SessionDep, app_id: str = AppId) -> TeamOut:
+    team.member_app(session, developer, app_id, act="see")
+    return TeamOut(
+        members=[
+            MemberOut(developer_id=d.id, name=d.name, role=m.role, added_at=m.added_at)
+            for m, d in team.members(session, app_id)
+        ],
+        invitations=[_invite_out(i) for i in team.invitations(session, app_id)],
+    )
+
+
+@router.post("/apps/{app_id}/team/invitations", response_model=InviteOut, status_code=201)
+def invite(
+    body: InviteIn, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+) -> InviteOut:
+    """Invite a person by email as owner, developer, viewer or tester; they are told by email."""
+    email = accounts.normalize_email(body.email)
+    invitation = team.invite(session, developer, app_id, email=email, role=body.role)
+    notices.tell_invited(session, platform, invitation, inviter=developer.name)
+    return _invite_out(invitation)
+
+
+@router.put("/apps/{app_id}/team/{member_id}", status_code=204)
+def change_role(
+    body: RoleIn,
+    developer: ChangingDeveloper,
+    session: SessionDep,
+    app_id: str = AppId,
+    member_id: str = Path(max_length=32),
+) -> None:
+    team.change_role(session, developer, app_id, member_id, body.role)
+
+
+@router.get("/invitations", response_model=InvitationList)
+def my_invitations(visitor: CurrentPerson, session: SessionDep) -> InvitationList:
+    """Open invitations to the signed-in person's email."""
+    if not visitor.user.email or visitor.user.kind != "full":
+        return InvitationList(items=[])
+    return InvitationList(items=[_invite_out(i) for i in team.invitations_for(session, visitor.user.email)])
+
+
+@router.post("/invitations/{invitation_id}/accept", response_model=DeveloperAppOut)
+def accept_invitation(
+    visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, invitation_id: str = Path(max_length=32)
+) -> DeveloperAppOut:
+    """Join the team; a person with no developer profile gets one, named after their email."""
+    user = visitor.user
+    if user.kind != "full" or not user.email:
+        raise Forbidden("sign in with the invited email first", code="ACCOUNT_REQUIRED")
+    try:
+        developer = service.developer_for(session, user)
+    except Forbidden:
+        developer = service.become_developer(session, user, name=user.display_name or user.email)
+    member = team.accept(session, developer, invitation_id, email=user.email)
+    return _app_out(platform, session, catalog.get_app(session, member.app_id), member.role)
+
+
+# Previews ---------------------------------------------------------------------------------------
+
+
+@router.get("/preview/{app_id}/{version}", response_model=PreviewOut)
+def preview_card(
+    request: Request,
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
+    version: str = VersionName,
+) -> PreviewOut:
+    """A version's card for a preview: its files under a short-lived capability. For the app's
+    team and testers, the platform's reviewers, and the platform's own checker (its check token);
+    for anyone else there is no such preview."""
+    check = request.query_params.get("check", "")
+    allowed = bool(check) and preview.is_check_token(platform.secret, app_id, version, check)
+    if not allowed and visitor.user.kind == "full":
+        developer = None
+        with contextlib.suppress(Forbidden):
+            developer = service.developer_for(session, visitor.user)
+        allowed = (developer is not None and team.may(team.role_of(session, developer.id, app_id), "preview")) or (
+            staff.may(session, visitor.user.id, "review")
+        )
+    found = catalog.find_app(session, app_id)
+    if not allowed or found is None:
+        raise NotFound("no such preview, or it is not shared with you")
+    chosen = catalog.get_version(session, app_id, version)
+    base = card(platform.settings, found, chosen)
+    capability = preview.capability(platform.secret, app_id, chosen.version)
+    served = f"{base.origin}/p/{capability}/"
+    manifest = chosen.manifest
+    shown = Card(
+        **(
+            base.model_dump()
+            | {"entry_url": served + manifest["entry"], "icon_url": served + manifest["icon"], "name": manifest["name"]}
+        )
+    )
+    return PreviewOut(card=shown, version=chosen.version, state=chosen.state)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from openminis.catalog.schemas import Card
 
 
 class DeveloperIn(BaseModel):
@@ -22,6 +25,7 @@ class AppIn(BaseModel):
     app_id: str = Field(max_length=40)
     name: str = Field(max_length=60)
     kind: Literal["game", "drama"]
+    category: str = Field(default="", max_length=32)
 
 
 class AppCreatedOut(BaseModel):
@@ -44,8 +48,135 @@ class DeveloperAppOut(BaseModel):
     app_id: str
     name: str
     kind: str
-    latest_version: str | None
+    category: str = ""
+    role: str = "owner"
+    latest_version: str | None = Field(description="the version everyone gets (the released one)")
+    staged_version: str | None = None
+    staged_percent: int = 0
+    icon_url: str | None = None
 
 
 class DeveloperAppList(BaseModel):
     items: list[DeveloperAppOut]
+
+
+class VersionEventOut(BaseModel):
+    action: str
+    state: str
+    actor: str
+    note: str
+    at: datetime
+
+
+class ConsoleVersionOut(BaseModel):
+    version: str
+    state: str
+    created_at: datetime
+    size_bytes: int
+    file_count: int
+    share: int = Field(description="the percent of people who get it now: 100 for the released version")
+    check_report: dict[str, Any] | None
+    preview_url: str = Field(description="the host page that opens this version as a preview, for the team and testers")
+    history: list[VersionEventOut] = []
+
+
+class ConsoleVersionList(BaseModel):
+    items: list[ConsoleVersionOut]
+    next_cursor: str | None = None
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=2000)
+
+
+class ReleaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    percent: int = Field(ge=1, le=100, description="the share of people who get this version, by a stable hash")
+
+
+class RollbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(max_length=64)
+    note: str = Field(default="", max_length=2000)
+
+
+class MemberOut(BaseModel):
+    developer_id: str
+    name: str
+    role: str
+    added_at: datetime
+
+
+class InviteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254)
+    role: Literal["owner", "developer", "viewer", "tester"]
+
+
+class InviteOut(BaseModel):
+    id: str
+    app_id: str
+    email: str
+    role: str
+    created_at: datetime
+
+
+class TeamOut(BaseModel):
+    members: list[MemberOut]
+    invitations: list[InviteOut]
+
+
+class InvitationList(BaseModel):
+    items: list[InviteOut]
+
+
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["owner", "developer", "viewer", "tester"] | None = Field(description="None removes the member")
+
+
+class MeOut(BaseModel):
+    id: str | None = Field(description="the developer profile's id; None until the person registers as a developer")
+    name: str | None
+    email: str | None
+    reviewer: bool = Field(description="whether the person reviews versions for the platform")
+
+
+class PreviewOut(BaseModel):
+    card: Card = Field(description="the version's card, its files under a short-lived preview capability")
+    version: str
+    state: str
+    preview: bool = True
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=2000, description="why; required to reject")
+    percent: int | None = Field(default=None, ge=1, le=100, description="approve and release to this share at once")
+
+
+class Change(BaseModel):
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class ReviewItem(BaseModel):
+    app_id: str
+    app_name: str
+    kind: str
+    released_version: str | None
+    version: ConsoleVersionOut
+    manifest_changes: list[Change]
+    product_changes: list[Change]
+
+
+class ReviewList(BaseModel):
+    items: list[ReviewItem]

@@ -10,13 +10,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.catalog.manifest import APP_ID
+from openminis.catalog.manifest import APP_ID, CATEGORY
 from openminis.db import utcnow
+from openminis.developers import team
 from openminis.developers.models import AppSecret, AppToken, Developer
-from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, Unauthenticated
+from openminis.errors import Conflict, Forbidden, InvalidArgument, Unauthenticated
 
 if TYPE_CHECKING:
     from openminis.catalog.models import App
@@ -78,6 +80,15 @@ def house_developer(session: Session, developer_id: str, *, name: str) -> Develo
     return developer
 
 
+def claim_house_developer(session: Session, developer_id: str, user: Person, *, name: str) -> Developer:
+    """A house developer (the demo studio) signed into by ``user`` from now on."""
+    developer = house_developer(session, developer_id, name=name)
+    if developer.user_id is None and session.scalar(select(Developer).where(Developer.user_id == user.id)) is None:
+        developer.user_id = user.id
+        session.flush()
+    return developer
+
+
 def developer_for(session: Session, user: Person) -> Developer:
     developer = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if developer is None:
@@ -107,8 +118,10 @@ class CreatedApp:
     secret: str  # shown once, never stored
 
 
-def register_app(session: Session, developer: Developer, *, app_id: str, name: str, kind: str) -> CreatedApp:
-    """Register an app id for a developer and return its secret, the one time it is ever shown."""
+def register_app(
+    session: Session, developer: Developer, *, app_id: str, name: str, kind: str, category: str = ""
+) -> CreatedApp:
+    """Register an app id for a developer, who owns it, and return its secret, the one time it is ever shown."""
     if not APP_ID.match(app_id) or "--" in app_id:
         raise InvalidArgument(
             "app id must be 3-40 lowercase letters, digits or single hyphens, starting with a letter", field="app_id"
@@ -117,26 +130,45 @@ def register_app(session: Session, developer: Developer, *, app_id: str, name: s
         raise InvalidArgument("kind must be game or drama", field="kind")
     if not 1 <= len(name.strip()) <= 60:
         raise InvalidArgument("name must be 1 to 60 characters", field="name")
+    if category and not CATEGORY.match(category):
+        raise InvalidArgument(
+            "category is 1-32 lowercase letters, digits or hyphens, starting with a letter", field="category"
+        )
     if catalog.app_exists(session, app_id):
         raise Conflict(f"app id {app_id!r} is taken", code="APP_ID_TAKEN", field="app_id")
-    app = catalog.add_app(session, app_id=app_id, name=name.strip(), kind=kind, developer_id=developer.id)
+    try:
+        with session.begin_nested():
+            app = catalog.add_app(
+                session, app_id=app_id, name=name.strip(), kind=kind, category=category, developer_id=developer.id
+            )
+    except IntegrityError:  # registered by someone else at the same moment
+        raise Conflict(f"app id {app_id!r} is taken", code="APP_ID_TAKEN", field="app_id") from None
+    team.add_member(session, app_id, developer.id, "owner")
     secret = _new_secret(session, app_id)
     session.flush()
     return CreatedApp(app=app, secret=secret)
 
 
-def owned_app(session: Session, developer: Developer, app_id: str) -> App:
-    app = catalog.find_app(session, app_id)
-    if app is None or app.developer_id != developer.id:
-        raise NotFound(f"no app {app_id!r} of yours")
-    return app
+def adopt_app(session: Session, developer: Developer, app_id: str) -> None:
+    """The operator publishes an app for a developer (``minis publish --developer``): an app nobody
+    owns becomes theirs; one owned by another developer stays theirs (Forbidden)."""
+    app = catalog.get_app(session, app_id)
+    if app.developer_id is None:
+        app.developer_id = developer.id
+    elif app.developer_id != developer.id:
+        raise Forbidden(f"{app_id} belongs to another developer", code="NOT_YOURS")
+    if team.role_of(session, developer.id, app_id) is None:
+        team.add_member(session, app_id, developer.id, "owner")
+    if not _live_secrets(session, app_id):
+        _new_secret(session, app_id)  # unknown to anyone until rotated from the console
+    session.flush()
 
 
 def rotate_secret(session: Session, developer: Developer, app_id: str, *, grace: timedelta = DEFAULT_GRACE) -> str:
     """A new secret; the current ones keep working for ``grace``, then stop."""
     if not timedelta(0) <= grace <= timedelta(days=7):
         raise InvalidArgument("grace must be between 0 and 7 days", field="grace_seconds")
-    owned_app(session, developer, app_id)
+    team.member_app(session, developer, app_id, act="secret")
     now = utcnow()
     for current in _live_secrets(session, app_id):
         current.expires_at = min(current.expires_at or now + grace, now + grace)

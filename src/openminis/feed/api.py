@@ -8,7 +8,7 @@ from openminis.catalog.schemas import CardList
 from openminis.creators.schemas import FeedPage
 from openminis.feed import service
 from openminis.feed.schemas import FeedExplanation
-from openminis.web.dependencies import AdminOnly, CurrentPerson, PlatformDep, SessionDep
+from openminis.web.dependencies import AdminOnly, CurrentPerson, PlatformDep, SessionDep, ViewerId
 
 router = APIRouter(prefix="/api", tags=["feed"])
 
@@ -41,13 +41,17 @@ def explain_feed(
 
 
 @router.get("/hub", response_model=CardList)
-def hub(session: SessionDep, platform: PlatformDep, kind: Literal["game", "drama"] = "game") -> CardList:
-    return service.hub(session, platform.settings, kind=kind)
+def hub(
+    viewer: ViewerId, session: SessionDep, platform: PlatformDep, kind: Literal["game", "drama"] = "game"
+) -> CardList:
+    return service.hub(session, platform.settings, kind=kind, viewer=viewer)
 
 
 @router.get("/search", response_model=CardList)
-def search(session: SessionDep, platform: PlatformDep, q: str = Query(default="", max_length=100)) -> CardList:
-    return service.search(session, platform.settings, query=q)
+def search(
+    viewer: ViewerId, session: SessionDep, platform: PlatformDep, q: str = Query(default="", max_length=100)
+) -> CardList:
+    return service.search(session, platform.settings, query=q, viewer=viewer)
 
 
 @router.get("/recents", response_model=CardList)

@@ -44,18 +44,18 @@ def feed_page(
     slots = snapshot.slots(ranking.affinity(snapshot, user_id), position, position + limit)
     end = position + len(slots)
     return FeedPage(
-        items=_items(session, settings, slots),
+        items=_items(session, settings, slots, user_id),
         next_cursor=encode_cursor(snapshot.id, end) if end < snapshot.size else None,
         snapshot=snapshot.id,
     )
 
 
-def _items(session: Session, settings: Settings, slots: list[tuple[Ranked, int]]) -> list[FeedItem]:
+def _items(session: Session, settings: Settings, slots: list[tuple[Ranked, int]], viewer: str) -> list[FeedItem]:
     """The page's items in slot order; one deleted or unpublished since the snapshot is left out."""
     post_ids = [items.ids[i] for items, i in slots if items.kind == "post"]
     ready = creators.posts_by_id(session, post_ids)
-    posts = {out.id: out for out in creators.post_outs(session, settings, ready)}
-    apps = cards.cards(session, settings, [items.ids[i] for items, i in slots if items.kind == "app"])
+    posts = {out.id: out for out in creators.post_outs(session, settings, ready, viewer=viewer)}
+    apps = cards.cards(session, settings, [items.ids[i] for items, i in slots if items.kind == "app"], viewer=viewer)
     result = []
     for items, i in slots:
         item_id = items.ids[i]
@@ -113,20 +113,26 @@ def _person(session: Session, person: str) -> str:
     return user.id
 
 
-def hub(session: Session, settings: Settings, *, kind: str, limit: int = 60) -> CardList:
+def hub(session: Session, settings: Settings, *, kind: str, viewer: str | None, limit: int = 60) -> CardList:
     page = catalog.list_apps(session, kind=kind, limit=limit)
-    return CardList(items=[cards.card(settings, app, version) for app, version in page.apps])
+    return _in_order(session, settings, [app.id for app, _ in page.apps], viewer)
 
 
-def search(session: Session, settings: Settings, *, query: str, limit: int = 30) -> CardList:
+def search(session: Session, settings: Settings, *, query: str, viewer: str | None, limit: int = 30) -> CardList:
     if not query.strip():
         return CardList(items=[])
     page = catalog.list_apps(session, query=query, limit=limit)
-    return CardList(items=[cards.card(settings, app, version) for app, version in page.apps])
+    return _in_order(session, settings, [app.id for app, _ in page.apps], viewer)
+
+
+def _in_order(session: Session, settings: Settings, app_ids: list[str], viewer: str | None) -> CardList:
+    """The apps' cards in the order given, each at the version this person gets."""
+    found = cards.cards(session, settings, app_ids, viewer=viewer)
+    return CardList(items=[found[app_id] for app_id in app_ids if app_id in found])
 
 
 def recents(session: Session, settings: Settings, *, user_id: str) -> CardList:
     app_ids = runtime.recent_app_ids(session, user_id)
-    found = cards.cards(session, settings, app_ids)
+    found = cards.cards(session, settings, app_ids, viewer=user_id)
     # A drama's app has no package (its series play in the host's player), hence no card here.
     return CardList(items=[found[app_id] for app_id in app_ids if app_id in found])

@@ -337,6 +337,20 @@ def rename(session: Session, user: User, display_name: str) -> User:
     return user
 
 
+def vouched_user(
+    session: Session, email: str, *, password: str | None = None, passwords: Passwords | None = None
+) -> User:
+    """The full account of an email the operator vouches for (a developer named by ``minis publish
+    --developer``, the demo studio), made if nobody holds it. Without a password its owner signs in
+    by an emailed sign-in link; with one, the password is set when the account is made."""
+    user = _verified_owner(session, email)
+    if user is not None:
+        return user
+    if password is not None and passwords is not None:
+        return register(session, passwords, new_user(session), email=email, password=password)
+    return _take_email(session, new_user(session), email)
+
+
 def user_by_email(session: Session, email: str) -> User | None:
     """The account that holds this email, verified or not."""
     return session.scalar(select(User).where(User.email == email))

@@ -304,7 +304,7 @@ def list_authorizations(visitor: CurrentPerson, session: SessionDep, platform: P
     for grant in app_identity.authorizations(session, visitor.user.id):
         app = catalog.get_app(session, grant.app_id)
         icon = None
-        if app.latest_version:
+        if app.released_version:
             icon = cards.card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
         items.append(
             AuthorizationOut(

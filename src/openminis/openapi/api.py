@@ -116,7 +116,7 @@ def create_openapi_app(platform: Platform) -> FastAPI:
             name=app.name,
             kind=app.kind,
             category=app.category,
-            latest_version=app.latest_version,
+            latest_version=app.released_version,
             origin=platform.settings.app_origin(app.id),
         )
 

@@ -81,9 +81,14 @@ def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]])
             product.active = False
 
 
-def sell_declared_products(session: Session, manifest: Manifest) -> None:
-    """Catalog's hook (platform.py): a version became its app's latest, whose products the app sells."""
-    sync_products(session, manifest.id, [product.model_dump() for product in manifest.products])
+def sell_declared_products(session: Session, app_id: str, manifests: list[Manifest]) -> None:
+    """Catalog's hook (platform.py): what versions of the app are out changed (a release, a staged
+    one, a rollback); the app sells the products they declare. A product both declare is sold on the
+    terms of the later one (the staged version's), which is also what its pay sheet shows."""
+    declared: dict[str, dict[str, Any]] = {}
+    for manifest in manifests:
+        declared |= {product.id: product.model_dump() for product in manifest.products}
+    sync_products(session, app_id, list(declared.values()))
 
 
 def get_product(session: Session, app_id: str, product_id: str) -> Product:

@@ -11,6 +11,7 @@ from sqlalchemy import CompoundSelect, bindparam, func, literal, or_, select, un
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis.catalog import releases
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
 from openminis.developers import service as developers
@@ -66,7 +67,8 @@ def record_launch(
         return existing
     app = catalog.get_app(session, app_id)
     # A drama's app has no package: its launches open the built-in player, at no version.
-    launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=app.latest_version or "", source=source)
+    version = releases.version_for(app, user_id) or ""
+    launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=version, source=source)
     _where_from(launch, post_id=post_id, share=share, origin=origin)
     try:
         with session.begin_nested():

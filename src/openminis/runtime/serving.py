@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
+from openminis.catalog import preview
 from openminis.catalog import service as catalog
 from openminis.errors import NotFound
 from openminis.platform import Platform
@@ -87,15 +88,27 @@ def create_apps_app(platform: Platform) -> FastAPI:
     apps.add_middleware(GZipMiddleware, minimum_size=1024)
     settings = platform.settings
 
-    @lru_cache(maxsize=1024)
-    def resolve(app_id: str, version: str) -> tuple[str, dict[str, FileEntry], str, tuple[str, ...]]:
-        # Versions are immutable, so what a (app, version) pair resolves to never changes.
+    Resolved = tuple[str, dict[str, "FileEntry"], str, tuple[str, ...]]
+
+    def lookup(app_id: str, version: str, *, public_only: bool) -> Resolved:
         with unit_of_work(platform.db, reads=True) as session:
             found = catalog.get_version(session, app_id, version)
+            if public_only and not found.public:
+                raise NotFound(f"version {version!r} of {app_id!r} was never released")
             policy = content_security_policy(
                 settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src
             )
             return found.storage_key, found.files, policy, tuple(found.files)
+
+    @lru_cache(maxsize=1024)
+    def resolve(app_id: str, version: str) -> Resolved:
+        # Versions are immutable and a released one stays public, so what a (app, version) pair
+        # resolves to never changes once found; a version not yet released raises, uncached.
+        return lookup(app_id, version, public_only=True)
+
+    @lru_cache(maxsize=256)
+    def resolve_preview(app_id: str, version: str) -> Resolved:
+        return lookup(app_id, version, public_only=False)
 
     @apps.get("/minis-sdk.js")
     def sdk() -> Response:
@@ -114,9 +127,27 @@ def create_apps_app(platform: Platform) -> FastAPI:
     def package_file(request: Request, version: str, path: str) -> Response:
         app_id = request.scope["minis.app_id"]
         try:
-            storage_key, files, policy, _ = resolve(app_id, version)
+            resolved = resolve(app_id, version)
         except NotFound:
             return Response("not found", status_code=404, media_type="text/plain")
+        return _file(request, resolved, path, cache=IMMUTABLE)
+
+    @apps.get("/p/{token}/{path:path}")
+    def preview_file(request: Request, token: str, path: str) -> Response:
+        """A version's files under a preview capability (catalog/preview.py): not cached by shared
+        caches, and unreachable once the capability expires."""
+        app_id = request.scope["minis.app_id"]
+        granted = preview.read_capability(platform.secret, app_id, token)
+        if granted is None:
+            return Response("this preview link is not valid or has expired", status_code=404, media_type="text/plain")
+        try:
+            resolved = resolve_preview(app_id, granted.version)
+        except NotFound:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return _file(request, resolved, path, cache="private, max-age=300")
+
+    def _file(request: Request, resolved: Resolved, path: str, *, cache: str) -> Response:
+        storage_key, files, policy, _ = resolved
         entry = files.get(path)
         local = platform.packages.path(storage_key, path) if entry else None
         if entry is None or local is None:
@@ -125,7 +156,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
             )
         etag = f'"{entry["sha256"][:32]}"'
         headers = {
-            "Cache-Control": IMMUTABLE,
+            "Cache-Control": cache,
             "ETag": etag,
             "Content-Security-Policy": policy,
             "X-Content-Type-Options": "nosniff",

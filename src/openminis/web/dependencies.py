@@ -7,6 +7,7 @@
 ``OwnedApp``        an app id from the path, when the signed-in developer owns it (the developer console)
 ``CurrentDeveloper``  the developer account of the person behind a console request (403 if they have none)
 ``ChangingDeveloper`` the same, for a state-changing console request (ChangingPerson's checks first)
+``Reviewer``        a staff member who reviews versions (or the admin token): how the history names them
 ``CallingApp``      the app whose Open API access token the request carries (rate limited per app)
 ``BearerToken``     the bearer token as presented (a user access token, on the routes that take one)
 
@@ -22,13 +23,16 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from openminis import ratelimit
 from openminis.developers import service as developers
+from openminis.developers import team
 from openminis.errors import Forbidden, Unauthenticated
 from openminis.identity import service as identity
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
+from openminis.staff import service as staff
 from openminis.web import limits
 from openminis.web.admission import request_session
 from openminis.web.limits import client_ip as client_ip  # re-exported: the Open API's guards read it here
@@ -106,6 +110,16 @@ def current_visitor(request: Request, response: Response, platform: PlatformDep,
 CurrentPerson = Annotated[Visitor, Depends(current_visitor)]
 
 
+def viewer_id(request: Request, platform: PlatformDep, session: SessionDep) -> str | None:
+    """The id of the person behind this request if the browser has a session, making no guest: a
+    list that anyone may read (the hub, search) shows them the versions they get."""
+    user = identity.user_for_token(session, session_token(request, platform))
+    return user.id if user is not None else None
+
+
+ViewerId = Annotated[str | None, Depends(viewer_id)]
+
+
 def _secure(platform: Platform) -> bool:
     return platform.settings.public_url.startswith("https://")
 
@@ -178,8 +192,8 @@ async def limit_changes_by_ip(request: Request, platform: PlatformDep) -> None:
 
 
 def own_app(app_id: Annotated[str, Path(max_length=40)], visitor: CurrentPerson, session: SessionDep) -> str:
-    """The app, if the signed-in developer owns it (someone else's looks like no app)."""
-    developers.owned_app(session, developers.developer_for(session, visitor.user), app_id)
+    """The app, if the signed-in developer is on its team (someone else's looks like no app)."""
+    team.member_app(session, developers.developer_for(session, visitor.user), app_id, act="see")
     return app_id
 
 
@@ -198,17 +212,41 @@ CurrentDeveloper = Annotated["Developer", Depends(current_developer)]
 ChangingDeveloper = Annotated["Developer", Depends(changing_developer)]
 
 
-def require_admin(request: Request, platform: PlatformDep) -> None:
-    # Operators upload with a token; developers upload through /api/developer with their account.
+def _admin_token_presented(request: Request, platform: Platform) -> bool:
     expected = platform.settings.admin_token
     presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(
-        expected.encode(), presented.encode()
-    ):  # bytes: a header may hold non-ASCII
+    # bytes: a header may hold non-ASCII
+    return bool(expected) and hmac.compare_digest(expected.encode(), presented.encode())
+
+
+def require_admin(request: Request, platform: PlatformDep) -> None:
+    # Operators upload with a token; developers upload through /api/developer with their account.
+    if not _admin_token_presented(request, platform):
         raise Unauthenticated("an admin token is required", code="UNAUTHORIZED")
 
 
 AdminOnly = Depends(require_admin)
+
+
+async def reviewer(request: Request, platform: PlatformDep, session: SessionDep) -> str:
+    """Who reviews: a signed-in staff member whose role reviews (a change carries the session's
+    CSRF token, from the host's origin), or the operator's automation with the admin token.
+    Returns how the version's history names them."""
+    if _admin_token_presented(request, platform):
+        return "operator (admin token)"
+    token = session_token(request, platform)
+    user = await run_in_threadpool(identity.user_for_token, session, token)
+    if user is None or token is None:
+        raise Unauthenticated("sign in as a reviewer", code="UNAUTHENTICATED")
+    if request.method not in limits.SAFE_METHODS:
+        await check_origin(request, platform)
+        if not identity.csrf_valid(platform.secret, token, request.headers.get("x-csrf-token")):
+            raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+    await run_in_threadpool(staff.require, session, user.id, "review")
+    return f"staff:{user.email or user.id}"
+
+
+Reviewer = Annotated[str, Depends(reviewer)]
 
 
 # The Open API's callers: app backends with an app access token (POST /auth/token).

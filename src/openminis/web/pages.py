@@ -64,8 +64,38 @@ def console_page(request: Request, visitor: CurrentPerson, platform: PlatformDep
     return _page(request, visitor, platform, "console.html", config)
 
 
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(request: Request, visitor: CurrentPerson, platform: PlatformDep) -> Response:
+    """The reviewers' page: the queue of submitted versions and releases, for the platform's staff
+    (the review API decides who is; others are told they are not staff)."""
+    config = {
+        "csrfToken": visitor.csrf_token,
+        "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
+    }
+    return _page(request, visitor, platform, "admin.html", config)
+
+
+@router.get("/preview/{app_id}/{version}", response_class=HTMLResponse)
+def preview_page(
+    request: Request,
+    visitor: CurrentPerson,
+    platform: PlatformDep,
+    app_id: str = Path(max_length=40),
+    version: str = Path(max_length=64),
+) -> Response:
+    """A preview link: the host page, told to open this version at once, marked as a preview. Who
+    may see it is the preview API's to decide (developers/console.py); others get the feed and a notice."""
+    check = request.query_params.get("check", "")[:100]
+    return _host_page(request, visitor, platform, preview={"app_id": app_id, "version": version, "check": check})
+
+
 def _host_page(
-    request: Request, visitor: Visitor, platform: Platform, *, share: Mapping[str, object] | None = None
+    request: Request,
+    visitor: Visitor,
+    platform: Platform,
+    *,
+    share: Mapping[str, object] | None = None,
+    preview: Mapping[str, object] | None = None,
 ) -> Response:
     settings = platform.settings
     config = {
@@ -77,6 +107,7 @@ def _host_page(
         "csrfToken": visitor.csrf_token,
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
         "share": share,
+        "preview": preview,
     }
     return _page(request, visitor, platform, "index.html", config)
 

@@ -151,19 +151,22 @@ class AppSession {
     this.via = via;
     this.tapAt = tapAt;
     this.openedAt = performance.now();
-    // Settles either way; whoever lists recents after a close waits for it.
-    this.recorded = this.api.recordLaunch(this.launchId, this.appId, source, via).then(
+    // Settles either way; whoever lists recents after a close waits for it. A preview is no
+    // launch: the platform records none, and its analytics hear nothing of it.
+    const record = this.card.preview ? Promise.reject(new Error("a preview")) : this.api.recordLaunch(this.launchId, this.appId, source, via);
+    this.recorded = record.then(
       (answer) => {
         this.launchRecorded = true;
         this.initData = answer.init_data ?? null;
         this.deliverLaunch();
       },
       (error) => {
+        if (this.card.preview) return;
         console.error("openminis: launch not recorded", error);
         if (error.status === 404) this.launcher.showFailure(this, "This mini-program is no longer available.");
       }
     );
-    this.launcher.events.track("launch", this.appId, {
+    this.launcher.track(this.card, "launch", this.appId, {
       launch_id: this.launchId,
       source,
       prewarmed: this.prewarmed,
@@ -231,7 +234,7 @@ class AppSession {
       readyAt: endAt,
       loadMs,
     });
-    this.launcher.events.track("ready", this.appId, {
+    this.launcher.track(this.card, "ready", this.appId, {
       launch_id: this.launchId,
       source: this.source,
       load_ms: Math.round(loadMs),
@@ -440,14 +443,16 @@ export class Launcher {
    */
   launch(card, source, tapAt, via = {}) {
     if (this.active || !isAppCard(card, this.config.appsHost)) return;
-    this.events.track("click", card.app_id, { source, ...viaFields(via) });
+    this.track(card, "click", card.app_id, { source, ...viaFields(via) });
     const session =
       this.sessions.get(card.app_id) || this.createSession(card, { prewarmed: false, source, via });
     this.active = session;
     this.returnFocus = document.activeElement;
     this.shell.inert = true;
     this.layer.classList.add("is-open");
-    this.layer.setAttribute("aria-label", card.name);
+    if (card.preview) this.layer.dataset.preview = `Preview · ${card.version}`;
+    else delete this.layer.dataset.preview;
+    this.layer.setAttribute("aria-label", card.preview ? `${card.name}, preview of ${card.version}` : card.name);
     this.closeButton.setAttribute("aria-label", `Close ${card.name}`);
     this.layer.removeAttribute("aria-hidden");
     if (session.readyAt === null) this.loading.present(card, session.progress);
@@ -466,7 +471,7 @@ export class Launcher {
     this.sheets.dismissOwnedBy(session); // its pay or consent sheet answers USER_CANCELLED
     this.active = null;
     session.hide();
-    this.events.track("session_end", session.appId, {
+    this.track(session.card, "session_end", session.appId, {
       launch_id: session.launchId,
       source: session.source,
       duration_ms: Math.round(performance.now() - session.openedAt),
@@ -480,6 +485,11 @@ export class Launcher {
     this.shell.inert = false;
     this.returnFocus?.focus({ preventScroll: true });
     this.onClose?.(session);
+  }
+
+  /** An analytics event of an app's launch; a preview's go nowhere (it is not traffic). */
+  track(card, name, appId, fields) {
+    if (!card.preview) this.events.track(name, appId, fields);
   }
 
   showFailure(session, message) {

@@ -231,7 +231,24 @@ async function openShared(share) {
   host.shared = "launched";
 }
 
+// A preview link (/preview/{app}/{version}): the version opens at once, marked as a preview, for
+// the people the platform shares it with; anyone else gets the feed and a notice.
+async function openPreview(preview) {
+  feed.start();
+  const query = preview.check ? `?check=${encodeURIComponent(preview.check)}` : "";
+  const path = `/api/developer/preview/${encodeURIComponent(preview.app_id)}/${encodeURIComponent(preview.version)}${query}`;
+  const answer = await api.request("GET", path).catch(() => null);
+  if (!answer) {
+    sheets.notify("This preview is not shared with you. Sign in with the account it was shared with.");
+    host.shared = "missing";
+    return;
+  }
+  launcher.launch({ ...answer.card, preview: true }, "direct", performance.now());
+  host.shared = "preview";
+}
+
 addEventListener("hashchange", showRoute);
 showRoute();
 if (config.share) openShared(config.share).catch((error) => console.error("openminis: shared link not opened", error));
+else if (config.preview) openPreview(config.preview).catch((error) => console.error("openminis: preview not opened", error));
 else feed.start();

@@ -1,0 +1,160 @@
+"""An app's team: the developers who work on it, each with one role, and the invitations by email
+that bring others in. Every console route asks ``member_app(session, developer, app_id, may=...)``:
+someone outside the team finds no app; a member whose role does not allow the act is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service as catalog
+from openminis.db import utcnow
+from openminis.developers.models import AppInvite, AppMember, Developer
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
+
+if TYPE_CHECKING:
+    from openminis.catalog.models import App
+
+Role = Literal["owner", "developer", "viewer", "tester"]
+ROLES: tuple[Role, ...] = ("owner", "developer", "viewer", "tester")
+Act = Literal["see", "preview", "upload", "submit", "sell", "advertise", "notify", "release", "secret", "team"]
+
+# Owners run the app (releases, secrets, the team); developers build and sell it; viewers read
+# everything the console shows; testers only open preview links.
+ALLOWED: dict[str, frozenset[str]] = {
+    "owner": frozenset(
+        {"see", "preview", "upload", "submit", "sell", "advertise", "notify", "release", "secret", "team"}
+    ),
+    "developer": frozenset({"see", "preview", "upload", "submit", "sell", "advertise", "notify"}),
+    "viewer": frozenset({"see", "preview"}),
+    "tester": frozenset({"preview"}),
+}
+WHAT = {
+    "see": "see this app in the console",
+    "preview": "open previews",
+    "upload": "upload versions",
+    "submit": "submit versions for review",
+    "sell": "change products",
+    "advertise": "change ad units",
+    "notify": "change the notify URL or resend notifications",
+    "release": "release or roll back versions",
+    "secret": "rotate the app secret",
+    "team": "manage the team",
+}
+
+
+def role_of(session: Session, developer_id: str, app_id: str) -> str | None:
+    member = session.get(AppMember, (app_id, developer_id))
+    return member.role if member is not None else None
+
+
+def may(role: str | None, act: Act) -> bool:
+    return role is not None and act in ALLOWED[role]
+
+
+def member_app(session: Session, developer: Developer, app_id: str, *, act: Act) -> App:
+    """The app, for a team member whose role allows ``act``."""
+    app = catalog.find_app(session, app_id)
+    role = role_of(session, developer.id, app_id) if app is not None else None
+    if app is None or role is None or (role == "tester" and act != "preview"):
+        raise NotFound(f"no app {app_id!r} of yours")  # a tester's console has no app pages either
+    if not may(role, act):
+        raise Forbidden(f"as {role} of {app_id} you cannot {WHAT[act]}", code="ROLE_FORBIDS")
+    return app
+
+
+def add_member(session: Session, app_id: str, developer_id: str, role: str) -> AppMember:
+    member = session.get(AppMember, (app_id, developer_id))
+    if member is None:
+        member = AppMember(app_id=app_id, developer_id=developer_id, role=role)
+        session.add(member)
+    else:
+        member.role = role
+    session.flush()
+    return member
+
+
+def apps_of(session: Session, developer: Developer) -> list[tuple[App, str]]:
+    """The apps a developer is on the team of, with their role, oldest first."""
+    rows = session.execute(select(AppMember.app_id, AppMember.role).where(AppMember.developer_id == developer.id))
+    roles = {app_id: role for app_id, role in rows}
+    apps = [app for app_id in roles if (app := catalog.find_app(session, app_id)) is not None]
+    return [(app, roles[app.id]) for app in sorted(apps, key=lambda a: (a.created_at, a.id))]
+
+
+def members(session: Session, app_id: str) -> list[tuple[AppMember, Developer]]:
+    rows = session.execute(
+        select(AppMember, Developer)
+        .join(Developer, Developer.id == AppMember.developer_id)
+        .where(AppMember.app_id == app_id)
+        .order_by(AppMember.added_at)
+    )
+    return [(member, developer) for member, developer in rows]
+
+
+def invite(session: Session, developer: Developer, app_id: str, *, email: str, role: str) -> AppInvite:
+    """Invite a person by (normalised) email; inviting the same email again changes the role."""
+    member_app(session, developer, app_id, act="team")
+    if role not in ROLES:
+        raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
+    invitation = session.scalar(select(AppInvite).where(AppInvite.app_id == app_id, AppInvite.email == email))
+    if invitation is not None and invitation.accepted_at is None:
+        invitation.role, invitation.invited_by = role, developer.id
+        session.flush()
+        return invitation
+    if invitation is not None:  # accepted before, then removed: a new invitation
+        session.delete(invitation)
+        session.flush()
+    invitation = AppInvite(id=secrets.token_hex(16), app_id=app_id, email=email, role=role, invited_by=developer.id)
+    try:
+        with session.begin_nested():
+            session.add(invitation)
+    except IntegrityError:
+        raise Conflict(f"{email} was just invited to {app_id}", code="ALREADY_INVITED") from None
+    return invitation
+
+
+def invitations(session: Session, app_id: str) -> list[AppInvite]:
+    """The app's open invitations."""
+    statement = select(AppInvite).where(AppInvite.app_id == app_id, AppInvite.accepted_at.is_(None))
+    return list(session.scalars(statement.order_by(AppInvite.created_at)))
+
+
+def invitations_for(session: Session, email: str) -> list[AppInvite]:
+    statement = select(AppInvite).where(AppInvite.email == email, AppInvite.accepted_at.is_(None))
+    return list(session.scalars(statement.order_by(AppInvite.created_at)))
+
+
+def accept(session: Session, developer: Developer, invitation_id: str, *, email: str) -> AppMember:
+    """Join an app's team. Only the person signed in with the invited email may; an existing
+    member's role becomes the invited one."""
+    invitation = session.get(AppInvite, invitation_id)
+    if invitation is None or invitation.accepted_at is not None or invitation.email != email:
+        raise NotFound("no open invitation of yours with this id")
+    invitation.accepted_at = utcnow()
+    role = next((r for r in ROLES if r == invitation.role), "viewer")
+    return add_member(session, invitation.app_id, developer.id, role)
+
+
+def change_role(session: Session, developer: Developer, app_id: str, member_id: str, role: str | None) -> None:
+    """Change a member's role, or remove them (``role`` None). An app keeps at least one owner."""
+    member_app(session, developer, app_id, act="team")
+    member = session.get(AppMember, (app_id, member_id))
+    if member is None:
+        raise NotFound("no such member of this app", field="developer_id")
+    if role is not None and role not in ROLES:
+        raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
+    if member.role == "owner" and role != "owner":
+        owners = session.scalars(select(AppMember).where(AppMember.app_id == app_id, AppMember.role == "owner")).all()
+        if len(owners) <= 1:
+            raise Conflict("an app keeps at least one owner: make someone else owner first", code="LAST_OWNER")
+    if role is None:
+        session.delete(member)
+    else:
+        member.role = role
+    session.flush()

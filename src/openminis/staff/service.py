@@ -1,0 +1,60 @@
+"""The operator's people: each staff member has one role, and a role allows a fixed set of acts.
+Issue 15's back office grows from here; today the acts are reviewing versions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openminis.errors import Forbidden, InvalidArgument
+from openminis.staff.models import StaffMember
+
+Role = Literal["owner", "admin", "reviewer", "moderator", "finance", "support"]
+ROLES: tuple[Role, ...] = ("owner", "admin", "reviewer", "moderator", "finance", "support")
+Act = Literal["review"]
+ALLOWED: dict[str, frozenset[str]] = {
+    "owner": frozenset({"review"}),
+    "admin": frozenset({"review"}),
+    "reviewer": frozenset({"review"}),
+    "moderator": frozenset(),
+    "finance": frozenset(),
+    "support": frozenset(),
+}
+
+
+def role_of(session: Session, user_id: str) -> str | None:
+    member = session.get(StaffMember, user_id)
+    return member.role if member is not None else None
+
+
+def may(session: Session, user_id: str, act: Act) -> bool:
+    role = role_of(session, user_id)
+    return role is not None and act in ALLOWED[role]
+
+
+def require(session: Session, user_id: str, act: Act) -> str:
+    """The staff member's role, if it allows ``act``."""
+    role = role_of(session, user_id)
+    if role is None or act not in ALLOWED[role]:
+        raise Forbidden(f"only the platform's staff allowed to {act} may do this", code="NOT_STAFF")
+    return role
+
+
+def add(session: Session, user_id: str, role: str) -> StaffMember:
+    if role not in ROLES:
+        raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
+    member = session.get(StaffMember, user_id)
+    if member is None:
+        member = StaffMember(user_id=user_id, role=role)
+        session.add(member)
+    else:
+        member.role = role
+    session.flush()
+    return member
+
+
+def with_role(session: Session, act: Act) -> list[StaffMember]:
+    roles = [role for role, acts in ALLOWED.items() if act in acts]
+    return list(session.scalars(select(StaffMember).where(StaffMember.role.in_(roles))))

@@ -1,0 +1,167 @@
+"""A version's life: uploaded -> checked -> in review -> approved or rejected -> released ->
+superseded, each step recorded, and which version each person gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from openminis.catalog import releases
+from openminis.catalog import service as catalog
+from openminis.catalog.package import read_package
+from openminis.errors import Conflict, InvalidArgument
+from openminis.payments import orders
+from openminis.unit_of_work import unit_of_work
+from tests.factories import LIMITS, package_files, publish, zip_bytes
+
+REVIEWER = "staff:reviewer@example.com"
+DEVELOPER = "developer:d1 Studio"
+PASSED = {"passed": True, "tier": "fast", "hard_failures": []}
+
+
+def upload(platform, version: str, **overrides):
+    package = read_package(zip_bytes(package_files(version=version, **overrides)), LIMITS)
+    with unit_of_work(platform.db) as session:
+        return catalog.publish_version(session, platform.packages, package, actor=DEVELOPER).version
+
+
+def through_review(platform, version: str, *, report=PASSED, **overrides) -> str:
+    upload(platform, version, **overrides)
+    with unit_of_work(platform.db) as session:
+        releases.record_check(session, "test-game", version, report)
+        releases.submit(session, "test-game", version, actor=DEVELOPER)
+        releases.approve(session, "test-game", version, actor=REVIEWER)
+    return version
+
+
+def app_state(platform):
+    with unit_of_work(platform.db, reads=True) as session:
+        app = catalog.get_app(session, "test-game")
+        states = {v.version: v.state for v in catalog.list_versions(session, "test-game")[0]}
+        return app.released_version, app.staged_version, app.staged_percent, states
+
+
+def test_an_upload_is_seen_by_nobody_until_it_is_released(platform):
+    upload(platform, "1.0.0")
+    with unit_of_work(platform.db, reads=True) as session:
+        app = catalog.get_app(session, "test-game")
+        assert app.released_version is None
+        assert catalog.get_version(session, "test-game", "1.0.0").state == "uploaded"
+        assert catalog.list_apps(session).apps == []  # not in the hub, nor in search
+
+
+def test_a_version_goes_through_every_state_and_each_step_is_recorded(platform):
+    through_review(platform, "1.0.0")
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "1.0.0", percent=100, actor=REVIEWER)
+    through_review(platform, "1.1.0")
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "1.1.0", percent=100, actor=DEVELOPER)
+    assert app_state(platform) == ("1.1.0", None, 0, {"1.0.0": "superseded", "1.1.0": "released"})
+    with unit_of_work(platform.db, reads=True) as session:
+        history = [(e.action, e.state, e.actor) for e in releases.history(session, "test-game", "1.0.0")]
+    assert history == [
+        ("uploaded", "uploaded", DEVELOPER),
+        ("checked", "checked", releases.CHECKER),
+        ("submitted", "in_review", DEVELOPER),
+        ("approved", "approved", REVIEWER),
+        ("released", "released", REVIEWER),
+        ("superseded", "superseded", DEVELOPER),
+    ]
+
+
+def test_a_version_whose_checks_failed_cannot_be_submitted(platform):
+    upload(platform, "1.0.0")
+    failed = {"passed": False, "hard_failures": [{"code": "never_ready", "message": "ready() was never called"}]}
+    with unit_of_work(platform.db) as session:
+        with pytest.raises(Conflict) as not_yet:
+            releases.submit(session, "test-game", "1.0.0", actor=DEVELOPER)
+        assert not_yet.value.code == "NOT_CHECKED"
+        releases.record_check(session, "test-game", "1.0.0", failed)
+        with pytest.raises(Conflict) as refused:
+            releases.submit(session, "test-game", "1.0.0", actor=DEVELOPER)
+    assert refused.value.code == "CHECKS_FAILED"
+    assert "ready() was never called" in refused.value.message
+
+
+def test_a_rejected_version_cannot_be_released_and_needs_a_reason(platform):
+    upload(platform, "1.0.0")
+    with unit_of_work(platform.db) as session:
+        releases.record_check(session, "test-game", "1.0.0", PASSED)
+        releases.submit(session, "test-game", "1.0.0", actor=DEVELOPER)
+        with pytest.raises(InvalidArgument):
+            releases.reject(session, "test-game", "1.0.0", actor=REVIEWER, note=" ")
+        releases.reject(session, "test-game", "1.0.0", actor=REVIEWER, note="crashes on the second level")
+    with unit_of_work(platform.db) as session, pytest.raises(Conflict) as refused:
+        releases.release(session, "test-game", "1.0.0", percent=100, actor=DEVELOPER)
+    assert refused.value.code == "VERSION_STATE"
+    assert app_state(platform)[0] is None
+
+
+def test_a_staged_version_goes_to_its_share_of_people_by_a_stable_hash(platform):
+    publish(platform, version="1.0.0")
+    through_review(platform, "2.0.0")
+    with unit_of_work(platform.db) as session:
+        app = releases.release(session, "test-game", "2.0.0", percent=10, actor=DEVELOPER)
+        people = [f"person-{n}" for n in range(2000)]
+        got = {person: releases.version_for(app, person) for person in people}
+    staged = [person for person, version in got.items() if version == "2.0.0"]
+    assert all(releases.bucket("test-game", p) < 10 for p in staged)
+    assert all(got[p] == "1.0.0" for p in people if releases.bucket("test-game", p) >= 10)
+    assert 0.07 < len(staged) / len(people) < 0.13  # a 10 % share of 2,000 hashes
+    with unit_of_work(platform.db) as session:
+        app = releases.release(session, "test-game", "2.0.0", percent=50, actor=DEVELOPER)
+        # Widening the share keeps everyone who had the new version on it.
+        assert all(releases.version_for(app, p) == "2.0.0" for p in staged)
+    assert app_state(platform)[:3] == ("1.0.0", "2.0.0", 50)
+
+
+def test_a_rollback_returns_everyone_to_the_earlier_version(platform):
+    publish(platform, version="1.0.0")
+    through_review(platform, "2.0.0")
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "2.0.0", percent=50, actor=DEVELOPER)
+        app = releases.roll_back(session, "test-game", "1.0.0", actor=DEVELOPER, note="2.0.0 crashes")
+        assert {releases.version_for(app, f"p{n}") for n in range(500)} == {"1.0.0"}
+    assert app_state(platform) == ("1.0.0", None, 0, {"1.0.0": "released", "2.0.0": "superseded"})
+    # A superseded version was reviewed: it may be released again.
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "2.0.0", percent=100, actor=DEVELOPER)
+    assert app_state(platform)[0] == "2.0.0"
+
+
+def test_only_a_reviewed_version_is_rolled_back_to(platform):
+    publish(platform, version="1.0.0")
+    upload(platform, "0.5.0")
+    with unit_of_work(platform.db) as session, pytest.raises(Conflict):
+        releases.roll_back(session, "test-game", "0.5.0", actor=DEVELOPER)
+
+
+def test_a_first_release_goes_to_everyone(platform):
+    through_review(platform, "1.0.0")
+    with unit_of_work(platform.db) as session, pytest.raises(Conflict) as refused:
+        releases.release(session, "test-game", "1.0.0", percent=10, actor=DEVELOPER)
+    assert refused.value.code == "NOTHING_TO_STAGE_FROM"
+
+
+def test_the_products_of_every_version_out_are_on_sale(platform):
+    gem = {"id": "gem", "type": "consumable", "price": 10, "title": {"en": "Gem"}}
+    skin = {"id": "skin", "type": "permanent", "price": 99, "title": {"en": "Skin"}}
+    publish(platform, version="1.0.0", products=[gem])
+    through_review(platform, "2.0.0", products=[gem | {"price": 12}, skin])
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "2.0.0", percent=10, actor=DEVELOPER)
+    with unit_of_work(platform.db, reads=True) as session:
+        on_sale = {p.id: p.price for p in orders.list_products(session, "test-game")}
+    assert on_sale == {"gem": 12, "skin": 99}  # the staged version's terms for a product both sell
+    with unit_of_work(platform.db) as session:
+        releases.roll_back(session, "test-game", "1.0.0", actor=DEVELOPER)
+    with unit_of_work(platform.db, reads=True) as session:
+        assert {p.id: p.price for p in orders.list_products(session, "test-game")} == {"gem": 10}
+
+
+def test_the_operator_publish_never_turns_people_back_to_an_older_version(platform):
+    publish(platform, version="2.0.0")
+    publish(platform, version="1.5.0")
+    released, staged, _, states = app_state(platform)
+    assert (released, staged) == ("2.0.0", None)
+    assert states == {"2.0.0": "released", "1.5.0": "approved"}
