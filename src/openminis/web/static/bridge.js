@@ -52,6 +52,29 @@ const APP_ERROR_CODES = new Set([
 const methods = new Map(); // name -> {states, handler, enters}
 
 /**
+ * One message on a bridge, as an observer sees it: a request as the frame posted it, the answer
+ * the host sent back (matched by `id`), or an event the host sent.
+ * @typedef {{appId: string, kind: "request", id: number, method: string, params: Record<string, any>}
+ *   | {appId: string, kind: "response", id: number, ok: boolean, result?: unknown, error?: {code: string, message: string}}
+ *   | {appId: string, kind: "event", name: string, data: unknown}} BridgeTraffic
+ */
+
+/** @type {Set<(traffic: BridgeTraffic) => void>} */
+const observers = new Set();
+
+/** @param {BridgeTraffic} traffic */
+function notifyObservers(traffic) {
+  for (const observer of observers) {
+    // An observer is a developer tool: its failure must never change what the app is answered.
+    try {
+      observer(traffic);
+    } catch (error) {
+      console.error("openminis: bridge observer failed", error);
+    }
+  }
+}
+
+/**
  * Adds a bridge method. `handler(params, session)` returns the result (or a promise of it)
  * or throws a BridgeError; `enters` is the state the app moves to once it succeeds.
  * @param {string} name
@@ -132,6 +155,17 @@ function toAppError(error) {
 
 export class Bridge {
   /**
+   * Sees every bridge's traffic, for the developer simulator's call log (`minis dev`); the host
+   * page itself never observes. Returns the function that stops it.
+   * @param {(traffic: BridgeTraffic) => void} observer
+   * @returns {() => void}
+   */
+  static observe(observer) {
+    observers.add(observer);
+    return () => observers.delete(observer);
+  }
+
+  /**
    * @param {HTMLIFrameElement} iframe the app's frame; only its window is answered
    * @param {string} appOrigin the exact origin the app is served from
    * @param {any} session what method handlers act on (see launcher.js AppSession)
@@ -156,6 +190,7 @@ export class Bridge {
    * @param {unknown} [data]
    */
   emit(name, data = {}) {
+    if (this.state !== "closed" && observers.size) notifyObservers({ appId: this.session.appId, kind: "event", name, data });
     this.post({ __minis: 1, type: "event", name, data });
   }
 
@@ -176,6 +211,10 @@ export class Bridge {
       return;
     }
     bridgeCounters.requests += 1;
+    if (observers.size) {
+      const { id, method, params = {} } = message;
+      notifyObservers({ appId: this.session.appId, kind: "request", id, method, params });
+    }
     if (!takeToken(this.session.appId)) {
       bridgeCounters.rateLimited += 1;
       this.answer(message.id, { error: { code: "RATE_LIMITED", message: "too many bridge calls; back off" } });
@@ -220,6 +259,10 @@ export class Bridge {
    * @param {{result?: unknown, error?: {code: string, message: string}}} answer
    */
   answer(id, { result, error }) {
+    if (this.state !== "closed" && observers.size) {
+      const appId = this.session.appId;
+      notifyObservers(error ? { appId, kind: "response", id, ok: false, error } : { appId, kind: "response", id, ok: true, result });
+    }
     this.post(
       error
         ? { __minis: 1, type: "response", id, ok: false, error }

@@ -1,0 +1,121 @@
+"""``minis dev`` and ``minis init``, registered by openminis/cli.py.
+
+``minis dev`` takes the operator's publish path from cli.py as an argument (``dev_command``):
+cli.py imports this package to register the commands, so this package must not import cli.py back.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import webbrowser
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from openminis.devtools import init as starters
+from openminis.devtools.server import DevServer, Publish
+from openminis.devtools.watch import FolderWatcher
+from openminis.migrations import upgrade
+from openminis.platform import Platform
+from openminis.settings import Settings
+
+console = Console()
+
+
+def dev_command(publish: Publish) -> Callable[..., None]:
+    """The ``minis dev`` command, publishing through ``publish`` (cli.py's publish_folder)."""
+
+    def dev(
+        path: Annotated[Path, typer.Argument(help="The package folder, with minis.json at its root.")],
+        port: Annotated[int, typer.Option(help="Port to serve on, on 127.0.0.1.")] = 8100,
+        open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open the dev page in a browser.")] = True,
+    ) -> None:
+        """Simulate one package folder: the real host and runtime, republished whenever a file changes."""
+        serve_folder(path, port=port, open_browser=open_browser, publish=publish)
+
+    return dev
+
+
+def dev_settings(data_dir: Path, port: int) -> Settings:
+    """A platform of its own, whatever MINIS_* the shell has: SQLite and DuckDB in a scratch data dir,
+    sandbox coins, and the developer's backend on this machine reachable (from apps and for calls)."""
+    return Settings(
+        data_dir=data_dir,
+        database_url="",
+        analytics_url="",
+        redis_url="",
+        smtp_url="",
+        public_url=f"http://localhost:{port}",
+        apps_domain="",
+        secret_key=secrets.token_hex(32),
+        admin_token=secrets.token_urlsafe(24),
+        sandbox_payments=True,
+        payment_provider="sandbox",
+        dev_connect_src=os.environ.get("MINIS_DEV_CONNECT_SRC", "http://127.0.0.1:* http://localhost:*"),
+        egress_allow_loopback=True,
+    )
+
+
+def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publish) -> None:
+    import uvicorn
+
+    from openminis.devtools.app import create_dev_app
+
+    if not (folder / "minis.json").is_file():
+        console.print(f"[red]{folder} has no minis.json[/red]: `minis init NAME` writes a starting point")
+        raise typer.Exit(1)
+    data_dir = Path(tempfile.mkdtemp(prefix="minis-dev-"))
+    settings = dev_settings(data_dir, port)
+    platform = Platform(settings)
+    upgrade(settings.database)
+    server = DevServer(platform, folder, publish)
+    watcher = FolderWatcher(server.folder, server.publish)
+    workers = platform.workers()
+    try:
+        first = server.publish()
+        if first.error:
+            console.print(f"[yellow]not published yet[/yellow]: {first.error}")
+        else:
+            console.print(f"published {first.published}")
+        watcher.start()
+        for worker in workers:
+            worker.start()
+        page = f"{settings.public_url}/dev"
+        console.print(f"[bold green]minis dev[/bold green]: open [link]{page}[/link] (watching {server.folder})")
+        if open_browser:
+            threading.Timer(0.5, webbrowser.open, args=(page,)).start()
+        # An open dev page keeps a long poll waiting (routes.py): a stop waits for it a second at most.
+        uvicorn.run(
+            create_dev_app(server), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+        )
+    finally:
+        server.close()
+        watcher.stop()
+        for worker in workers:
+            worker.stop()
+        platform.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def init(
+    name: Annotated[str, typer.Argument(help="The app's id: 3-40 lowercase letters, digits and hyphens.")],
+    template: Annotated[starters.Template, typer.Option(help="What to start from.")] = starters.Template.game,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Where to write it (default: ./NAME).")] = None,
+) -> None:
+    """Write a working starting point: a game, a drama app, or a developer backend."""
+    target = directory or Path(name)
+    try:
+        written = starters.write(target, app_id=name, template=template)
+    except starters.InitError as exc:
+        console.print(f"[red]not written[/red]: {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {len(written)} files to {target}")
+    for hint in starters.next_steps(target, template):
+        console.print(f"  {hint}")
