@@ -4,20 +4,56 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from openminis.catalog import releases
 from openminis.cli import app
+from openminis.developers import service as developers
+from openminis.developers import team
+from openminis.identity import accounts
+from openminis.platform import Platform
+from openminis.settings import Settings
+from openminis.staff import service as staff
+from openminis.unit_of_work import unit_of_work
 from tests.factories import package_files, write_folder
 
 runner = CliRunner()
 
 
-def test_publish_a_folder_then_list_it(tmp_path):
+def test_publish_a_folder_for_its_developer_then_list_it(tmp_path):
     folder = write_folder(tmp_path / "pkg", package_files())
     data = str(tmp_path / "data")
-    result = runner.invoke(app, ["publish", str(folder), "--data-dir", data])
+    result = runner.invoke(app, ["publish", str(folder), "--developer", "Studio@Example.com", "--data-dir", data])
     assert result.exit_code == 0, result.output
     assert "published test-game 1.0.0" in result.output
     listing = runner.invoke(app, ["apps", "--data-dir", data])
     assert "test-game" in listing.output and "1.0.0" in listing.output
+    platform = Platform(Settings(data_dir=tmp_path / "data"))
+    with unit_of_work(platform.db, reads=True) as session:
+        owner = developers.developer_for(session, accounts.user_by_email(session, "studio@example.com"))
+        assert [(a.id, role) for a, role in team.apps_of(session, owner)] == [("test-game", "owner")]
+        assert [e.actor for e in releases.history(session, "test-game")] == [
+            "operator"
+        ] * 3  # uploaded, approved, released
+    platform.close()
+
+
+def test_a_new_app_needs_its_developer_named(tmp_path):
+    folder = write_folder(tmp_path / "pkg", package_files())
+    result = runner.invoke(app, ["publish", str(folder), "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 1
+    assert "--developer" in result.output
+
+
+def test_staff_add_makes_a_reviewer(tmp_path):
+    data = str(tmp_path / "data")
+    result = runner.invoke(app, ["staff", "add", "rev@example.com", "--role", "reviewer", "--data-dir", data])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(app, ["staff", "add", "rev@example.com", "--role", "janitor", "--data-dir", data])
+    assert refused.exit_code == 1 and "role" in refused.output
+    platform = Platform(Settings(data_dir=tmp_path / "data"))
+    with unit_of_work(platform.db, reads=True) as session:
+        user = accounts.user_by_email(session, "rev@example.com")
+        assert staff.may(session, user.id, "review")
+    platform.close()
 
 
 def test_a_rejected_package_exits_non_zero_and_says_why(tmp_path):
@@ -31,8 +67,6 @@ def test_a_rejected_package_exits_non_zero_and_says_why(tmp_path):
 def test_ledger_verify_passes_on_a_sound_ledger_and_fails_on_a_broken_one(tmp_path):
     from sqlalchemy import text
 
-    from openminis.platform import Platform
-    from openminis.settings import Settings
     from openminis.wallet import service as ledger
 
     data = tmp_path / "data"

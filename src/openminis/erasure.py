@@ -31,6 +31,7 @@ from openminis.identity.mail import Mailbox
 from openminis.payments import erasure as payments
 from openminis.rows import plain
 from openminis.runtime import erasure as runtime
+from openminis.staff import service as staff
 from openminis.wallet import erasure as wallet
 
 __all__ = ["CONFIRMATION", "ERASED_NAME", "AccountDeleted", "erase", "export"]
@@ -119,7 +120,8 @@ def erase(
     identity.erase_sign_ins(session, user, mailbox)
     runtime.erase(session, user_id)
     drama.erase(session, user_id)
-    developers.release_person(session, user_id)
+    developers.release_person(session, user_id, email=user.email)
+    staff.release_person(session, user_id)
     creators.erase(session, user_id, media_root=media_root)
     identity.pseudonymise(session, user)
     return told

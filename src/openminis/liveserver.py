@@ -82,6 +82,23 @@ class LiveServer:
     def app_origin(self, app_id: str) -> str:
         return f"http://{app_id}.apps.localhost:{self.port}"
 
+    def approve(self, app_id: str, version: str, *, percent: int | None = 100) -> dict[str, Any]:
+        """A reviewer's approval of a submitted version (with the operator's admin token, which the
+        server must have: MINIS_ADMIN_TOKEN), released to ``percent`` % of people unless None."""
+
+        token = self.env.get("MINIS_ADMIN_TOKEN")
+        if not token:
+            raise RuntimeError("this server has no MINIS_ADMIN_TOKEN to approve with")
+        answer = httpx.post(
+            f"{self.url}/api/admin/review/{app_id}/{version}/approve",
+            json={"percent": percent},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
+
     def mailed(self, to: str, pattern: str, wait: float = 10) -> str:
         """The first group of ``pattern`` in the last email the server sent to ``to``: without
         MINIS_SMTP_URL its log is the mailbox (a verification code, a sign-in link). Waits up to

@@ -17,6 +17,7 @@ import httpx
 from openminis.client import MinisClient
 from openminis.drama.synth import make_clip
 from openminis.liveserver import LiveServer
+from tests.browser.ad_studio import ADMIN_TOKEN
 
 APP_ID = "harbor-dramas"
 TITLE = "Harbor Lights"
@@ -116,6 +117,15 @@ class DramaStudio:
             headers = {"X-CSRF-Token": signed_in.json()["csrf_token"], "Content-Type": "application/zip"}
             uploaded = browser.post(f"/api/developer/apps/{APP_ID}/versions", content=package, headers=headers)
             assert uploaded.status_code == 201, uploaded.text
+            version = uploaded.json()["version"]
+            submitted = browser.post(f"/api/developer/apps/{APP_ID}/versions/{version}/submit", headers=headers)
+            assert submitted.status_code == 200, submitted.text
+            approved = browser.post(
+                f"/api/admin/review/{APP_ID}/{version}/approve",
+                json={"percent": 100},
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            )
+            assert approved.status_code == 200, approved.text
 
     def publish(self, timeout: float = 240) -> dict:
         """Waits until the server's worker has transcoded every episode, then publishes the series and a pass."""

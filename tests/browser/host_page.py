@@ -250,3 +250,12 @@ class Developer:
             headers={"Content-Type": "application/zip", "X-CSRF-Token": csrf},
         )
         assert response.status == 201, response.text()
+        # Checked at once (the shared server runs without the browser checks), submitted, approved
+        # by the operator's token and released to everyone.
+        version = response.json()["version"]
+        submitted = self.host.page.request.post(
+            f"{self.host.server.url}/api/developer/apps/{app_id}/versions/{version}/submit",
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert submitted.status == 200, submitted.text()
+        self.host.server.approve(app_id, version)

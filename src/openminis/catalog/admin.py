@@ -117,7 +117,7 @@ def release(
 
 
 @router.post("/apps/{app_id}/rollback", response_model=ReviewItem)
-def rollback(
+def roll_back_app(
     body: RollbackIn, reviewer: Reviewer, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> ReviewItem:
     releases.roll_back(session, app_id, body.version, actor=reviewer, note=body.note)

@@ -233,7 +233,7 @@ def release_version(
 
 
 @router.post("/apps/{app_id}/rollback", response_model=DeveloperAppOut)
-def rollback(
+def roll_back_app(
     body: RollbackIn, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> DeveloperAppOut:
     """Everyone back on an earlier reviewed version, from their next launch."""

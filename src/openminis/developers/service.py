@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from openminis.catalog import service as catalog
 from openminis.catalog.manifest import APP_ID, CATEGORY
 from openminis.db import utcnow
 from openminis.developers import team
-from openminis.developers.models import AppSecret, AppToken, Developer
+from openminis.developers.models import AppInvite, AppSecret, AppToken, Developer
 from openminis.errors import Conflict, Forbidden, InvalidArgument, Unauthenticated
 
 if TYPE_CHECKING:
@@ -96,10 +96,12 @@ def developer_for(session: Session, user: Person) -> Developer:
     return developer
 
 
-def release_person(session: Session, user_id: str) -> None:
+def release_person(session: Session, user_id: str, *, email: str | None = None) -> None:
     """The person deleted their account: their developer account, its apps and earnings stay, signed
-    into by nobody."""
+    into by nobody; invitations to their email go."""
     session.execute(update(Developer).where(Developer.user_id == user_id).values(user_id=None))
+    if email:
+        session.execute(delete(AppInvite).where(AppInvite.email == email))
 
 
 def _new_secret(session: Session, app_id: str) -> str:

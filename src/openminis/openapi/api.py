@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from openminis import __version__
 from openminis.ads.openapi import router as ads_openapi_router
 from openminis.analytics.openapi import router as reports_openapi_router
+from openminis.catalog import releases
 from openminis.catalog import service as catalog
+from openminis.catalog.admin import read_upload
+from openminis.catalog.package import PackageError
 from openminis.developers import service as developers
 from openminis.drama.openapi import router as drama_openapi_router
 from openminis.errors import PlatformError
@@ -36,8 +39,13 @@ from openminis.openapi.schemas import (
 from openminis.payments.openapi import router as payments_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
+from openminis.web import notices
 from openminis.web.dependencies import BearerToken, CallingApp, SessionDep, client_ip
 from openminis.web.refusals import refusal_kept
+from openminis.web.versions import start_checks
+
+if TYPE_CHECKING:
+    from openminis.catalog.models import AppVersion
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
@@ -128,12 +136,43 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         limit: int = Query(default=20, ge=1, le=100),
     ) -> VersionPage:
         rows, next_cursor = catalog.list_versions(session, app_id, cursor=cursor, limit=limit)
-        return VersionPage(
-            items=[
-                VersionItem(version=v.version, size_bytes=v.size_bytes, sha256=v.sha256, created_at=v.created_at)
-                for v in rows
-            ],
-            next_cursor=next_cursor,
+        return VersionPage(items=[_version_item(v) for v in rows], next_cursor=next_cursor)
+
+    @api.post("/app/versions", response_model=VersionItem, status_code=201, tags=["apps"])
+    async def upload_version(request: Request, app_id: CallingApp, session: SessionDep) -> VersionItem:
+        """Upload a version from a build pipeline (the raw zip as the body, ``Content-Type:
+        application/zip``): stored as ``uploaded``, then checked by the platform; submit it once
+        its state is ``checked`` and its report passed."""
+        package = await read_upload(request, platform)
+        if package.manifest.id != app_id:
+            raise PackageError(
+                f"minis.json: id: this package is {package.manifest.id!r}, not {app_id!r}",
+                code="INVALID_MANIFEST",
+                field="id",
+            )
+
+        def store() -> VersionItem:
+            version = catalog.publish_version(session, platform.packages, package, actor=f"app:{app_id} (Open API)")
+            start_checks(session, platform, version)
+            return _version_item(version)
+
+        return await run_in_threadpool(store)
+
+    @api.post("/app/versions/{version}/submit", response_model=VersionItem, tags=["apps"])
+    def submit_version(app_id: CallingApp, session: SessionDep, version: str = Path(max_length=64)) -> VersionItem:
+        """Send a checked version to the platform's review."""
+        submitted = releases.submit(session, app_id, version, actor=f"app:{app_id} (Open API)")
+        notices.tell_reviewers(session, platform, app_id, submitted.version)
+        return _version_item(submitted)
+
+    def _version_item(version: AppVersion) -> VersionItem:
+        return VersionItem(
+            version=version.version,
+            size_bytes=version.size_bytes,
+            sha256=version.sha256,
+            created_at=version.created_at,
+            state=version.state,
+            check_report=version.check_report,
         )
 
     @api.get("/launches", response_model=LaunchPage, tags=["apps"])

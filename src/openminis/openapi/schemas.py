@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,6 +79,11 @@ class VersionItem(BaseModel):
     size_bytes: int
     sha256: str
     created_at: datetime
+    state: str = Field(
+        default="released",
+        description="uploaded, checked, in_review, approved, rejected, released or superseded (docs/publishing.md)",
+    )
+    check_report: dict[str, Any] | None = Field(default=None, description="the platform's checks of the version")
 
 
 class VersionPage(BaseModel):

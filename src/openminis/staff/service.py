@@ -55,6 +55,14 @@ def add(session: Session, user_id: str, role: str) -> StaffMember:
     return member
 
 
+def release_person(session: Session, user_id: str) -> None:
+    """The person deleted their account: they are staff no more."""
+    member = session.get(StaffMember, user_id)
+    if member is not None:
+        session.delete(member)
+        session.flush()
+
+
 def with_role(session: Session, act: Act) -> list[StaffMember]:
     roles = [role for role, acts in ALLOWED.items() if act in acts]
     return list(session.scalars(select(StaffMember).where(StaffMember.role.in_(roles))))
