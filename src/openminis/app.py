@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openminis import __version__
 from openminis.ads.api import router as ads_router
+from openminis.ads.console import router as console_ads_router
 from openminis.analytics.admin import router as reports_router
 from openminis.analytics.api import router as analytics_router
 from openminis.analytics.console import router as console_reports_router
@@ -35,6 +36,7 @@ from openminis.identity.data_api import router as person_data_router
 from openminis.openapi.api import create_openapi_app
 from openminis.openapi.schemas import ErrorOut
 from openminis.payments.api import router as payments_router
+from openminis.payments.console import router as console_payments_router
 from openminis.platform import Platform
 from openminis.ratelimit import retry_after_header
 from openminis.requestlog import RequestLog
@@ -166,6 +168,8 @@ def create_host_app(platform: Platform) -> FastAPI:
         share_router,
         reports_router,
         console_reports_router,
+        console_payments_router,
+        console_ads_router,
     ):
         host.include_router(router)
     host.include_router(drama_router)

@@ -48,6 +48,7 @@ def test_a_developer_registers_and_sees_their_apps_people_and_funnel(host):
 
     page.reload()
     expect(page.get_by_role("button", name="Console Game")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("tab", name="Reports").click()
     summary = page.get_by_role("group", name="Summary")
     expect(summary.get_by_text("active today")).to_be_visible()
     expect(summary.locator(".stat").first).to_contain_text("1")

@@ -144,7 +144,7 @@ def https_server(tmp_path_factory) -> Iterator[str]:
     port = free_port()
     url = f"https://minis.localhost:{port}"
     platform = _platform(Settings(data_dir=folder / "data", public_url=url, secret_key=secrets.token_hex(16)))
-    publish_folder(platform, ATTACKER_APP)
+    publish_folder(platform, ATTACKER_APP, developer="attacker@example.com")
     cert, key = self_signed(folder)
     config = uvicorn.Config(
         create_app(platform=platform),

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from openminis.cli import EXAMPLES, publish_folder
+from openminis.cli import DEMO_DEVELOPER, EXAMPLES, publish_folder
 from openminis.creators import demo, service
 from openminis.creators.models import Creator, Post
 from openminis.drama import catalog as drama_catalog
@@ -36,7 +36,7 @@ def _publish_demo_drama(platform, clip, tmp_path) -> str:
 @pytest.mark.slow
 def test_demo_creators_post_to_the_demo_games_and_drama_once(platform, clips, tmp_path):
     for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()):
-        publish_folder(platform, folder, skip_existing=True)
+        publish_folder(platform, folder, developer=DEMO_DEVELOPER, skip_existing=True)
     quiet = {"seconds": 1.5, "process_now": True, "report": lambda line: None}
 
     # Before the drama is published, posts that link to it wait for a later run.

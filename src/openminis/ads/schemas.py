@@ -77,6 +77,12 @@ class AdUnitList(BaseModel):
     items: list[AdUnitOut]
 
 
+class ConsoleAdUnitList(AdUnitList):
+    """The developer console's list: the units, and the app's share of their revenue (the operator's)."""
+
+    developer_share_bps: int = Field(description="the developer's share of ad revenue, basis points")
+
+
 class ReportLineOut(BaseModel):
     unit_id: str
     day: date

@@ -170,6 +170,13 @@ class PaymentSettingsOut(BaseModel):
     fee_bps: int
 
 
+class ConsolePaymentSettingsOut(PaymentSettingsOut):
+    """What the developer console shows: the notify URL the team sets, and the terms the operator
+    sets (the platform's fee, the creators' commission), read-only there."""
+
+    creator_commission_bps: int = Field(description="creators' share of the developer's net, basis points")
+
+
 class AttemptOut(BaseModel):
     event_id: str
     event_type: str

@@ -1,157 +1,232 @@
-// The developer console: the signed-in developer's apps and, for the one picked, the last 30
-// days of people (active, new, returning), the retention of each day's new people, and the last
-// week's funnel by source. It reads the same reports the Open API gives a backend.
+// The developer console: sign up or in, become a developer, then for each of the developer's apps
+// its versions (upload, checks, review, release), reports, money, ads, team and settings. Each
+// screen is a module of its own (console-*.js); this one finds who is here and routes between
+// them by the address's hash (#app=ID&tab=NAME, as the platform's emails link to an app).
 // @ts-check
 
-import { Api, errorMessage } from "./api.js";
-import { funnelBars, lineChart, percent } from "./charts.js";
+import { errorMessage } from "./api.js";
 import { byId, el } from "./dom.js";
+import { accountForm } from "./console-account.js";
+import { ConsoleApi } from "./console-api.js";
+import { adsScreen } from "./console-ads.js";
+import { appPicker, newAppForm, settingsScreen } from "./console-apps.js";
+import { moneyScreen } from "./console-money.js";
+import { reportsScreen } from "./console-reports.js";
+import { myInvitations, teamScreen } from "./console-team.js";
+import { busy, errorLine, field, input, note } from "./console-ui.js";
+import { versionsScreen } from "./console-versions.js";
 
-const config = JSON.parse(byId("minis-config").textContent);
-const api = new Api(config.csrfToken);
+/** @typedef {import("./console-apps.js").ConsoleApp} ConsoleApp */
+/** @typedef {import("./console-versions.js").Context} Context */
+
+const config = JSON.parse(byId("minis-config").textContent || "{}");
+const api = new ConsoleApi(config.csrfToken);
 const root = byId("console");
+const who = byId("console-who");
 
+/** @type {{id: string, label: string, screen: (context: Context) => Promise<Node[]> | Node[], act?: string}[]} */
+const TABS = [
+  { id: "versions", label: "Versions", screen: versionsScreen },
+  { id: "reports", label: "Reports", screen: reportsScreen },
+  { id: "money", label: "Money", screen: moneyScreen },
+  { id: "ads", label: "Ads", screen: adsScreen },
+  { id: "team", label: "Team", screen: teamScreen },
+  { id: "settings", label: "Settings", screen: ({ api, app }) => settingsScreen(api, app) },
+];
+
+/** @param {...(Node | null)} children */
 function show(...children) {
-  root.replaceChildren(...children);
+  root.replaceChildren(...children.filter((child) => child !== null));
   root.setAttribute("aria-busy", "false");
 }
 
-function note(text, ...more) {
-  return el("p", { className: "card-note" }, text, ...more);
+function route() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  return { app: params.get("app"), tab: params.get("tab") || "versions", isNew: params.has("new") };
 }
 
+/** @param {string | null} appId @param {string} [tab] */
+function go(appId, tab = "versions") {
+  const hash = appId === null ? "#new" : `#app=${encodeURIComponent(appId)}&tab=${tab}`;
+  if (location.hash === hash) render();
+  else location.hash = hash; // hashchange draws it
+}
+
+/** @type {{apps: ConsoleApp[], invitations: HTMLElement | null}} */
+const state = { apps: [], invitations: null };
+
 async function start() {
-  if (config.user.kind === "guest") {
-    show(note("Sign in first: ", el("a", { href: "/#/me" }, "open Me on openminis"), ", then come back here."));
-    return;
-  }
-  let apps;
+  root.setAttribute("aria-busy", "true");
   try {
-    apps = (await api.developerApps()).items;
-  } catch (error) {
-    if (error.code === "NOT_A_DEVELOPER") {
-      show(registration());
+    // Asked afresh: signing in or up on this page changed the person after the page was made.
+    const { user, csrf_token: csrfToken } = await api.me();
+    api.csrfToken = csrfToken;
+    showWho(user);
+    if (user.kind !== "full") {
+      show(accountForm(api, { pendingEmail: user.pending_email, onDone: start }));
       return;
     }
-    show(el("p", { className: "form-error", role: "alert" }, errorMessage(error)));
-    return;
-  }
-  if (apps.length === 0) {
-    show(note("No apps yet. Register one with POST /api/developer/apps or `minis publish`, then its numbers appear here."));
-    return;
-  }
-  const report = el("section", { className: "console-report", "aria-live": "polite" });
-  const picker = el(
-    "nav",
-    { className: "console-apps", "aria-label": "Your apps" },
-    el("ul", {}, apps.map((app) => el("li", {}, el("button", { type: "button", className: "button-secondary", dataset: { appId: app.app_id }, onclick: () => pick(app) }, app.name))))
-  );
-  show(picker, report);
-
-  async function pick(app) {
-    for (const button of picker.querySelectorAll("button")) button.setAttribute("aria-pressed", String(button.dataset.appId === app.app_id));
-    report.replaceChildren(note(`Loading ${app.name}…`));
-    try {
-      const [activity, funnel] = await Promise.all([api.appActivity(app.app_id), api.appFunnel(app.app_id, { by: "source" })]);
-      report.replaceChildren(...appReport(app, activity, funnel));
-    } catch (error) {
-      report.replaceChildren(el("p", { className: "form-error", role: "alert" }, errorMessage(error)));
+    const [invitations, me] = await Promise.all([myInvitations(api, onAccepted), api.developerMe()]);
+    state.invitations = invitations;
+    if (!me.id) {
+      show(invitations, registration());
+      return;
     }
+    state.apps = (await api.developerApps()).items;
+    render();
+  } catch (error) {
+    show(el("p", { className: "form-error", role: "alert" }, errorMessage(error)));
   }
-  pick(apps[0]);
+}
+
+/** @param {string} appId */
+async function onAccepted(appId) {
+  await start();
+  if (state.apps.some((app) => app.app_id === appId)) go(appId);
+}
+
+/** @param {Record<string, any>} user */
+function showWho(user) {
+  if (user.kind !== "full") {
+    who.replaceChildren();
+    return;
+  }
+  const out = el("button", { type: "button", className: "button-secondary button-small" }, "Sign out");
+  out.addEventListener("click", async () => {
+    await api.signOut().catch(() => undefined);
+    location.hash = "";
+    location.reload();
+  });
+  who.replaceChildren(el("span", { className: "console-email" }, user.email || user.display_name), out);
 }
 
 function registration() {
-  const name = el("input", { className: "text-field", id: "developer-name", name: "name", required: true, maxLength: 80, autocomplete: "organization" });
-  const message = el("p", { className: "form-error", role: "alert" });
+  const name = input({ id: "developer-name", name: "name", required: true, maxLength: 80, autocomplete: "organization" });
+  const message = errorLine();
+  const submit = el("button", { type: "submit", className: "button-primary" }, "Register");
   const form = el(
     "form",
-    { className: "card" },
+    { className: "card console-form" },
     el("h2", { className: "section-title" }, "Become a developer"),
     note("Publish mini-programs, sell items, show ads, and see how people find and use them."),
-    el("div", { className: "field" }, el("label", { for: "developer-name" }, "Studio name"), name),
+    field("Studio name", name),
     message,
-    el("button", { type: "submit", className: "button-primary" }, "Register")
+    submit
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    try {
-      await api.becomeDeveloper(name.value.trim());
-      start();
-    } catch (error) {
-      message.textContent = errorMessage(error);
-    }
+    const done = await busy(submit, message, () => api.becomeDeveloper(name.value.trim()));
+    if (done) start();
   });
   return form;
 }
 
-function tile(label, value) {
-  return el("div", { className: "stat" }, el("span", { className: "stat-value" }, value), el("span", { className: "stat-label" }, label));
+/** The developer's apps and the one the address names (or the first), or the new-app form. */
+function render() {
+  const { apps } = state;
+  const { app: wanted, tab, isNew } = route();
+  const created = (/** @type {string} */ appId) => {
+    state.apps = [];
+    api.developerApps().then(({ items }) => {
+      state.apps = items;
+      go(appId);
+    });
+  };
+  if (apps.length === 0) {
+    show(state.invitations, note("No apps yet. Create your first one: then upload a version of it."), newAppForm(api, created));
+    return;
+  }
+  const app = isNew ? null : apps.find((candidate) => candidate.app_id === wanted) || apps[0];
+  const picker = appPicker(apps, app ? app.app_id : null, (picked) => go(picked.app_id, tab), () => go(null));
+  if (!app) {
+    show(state.invitations, picker, newAppForm(api, created));
+    return;
+  }
+  show(state.invitations, picker, appView(app, TABS.some((candidate) => candidate.id === tab) ? tab : "versions"));
 }
 
-function appReport(app, activity, funnel) {
-  const days = activity.days.map((day) => day.day);
-  const today = activity.days.at(-1);
-  const known = activity.cohorts.filter((cohort) => cohort.d1 !== null && cohort.size > 0);
-  const cohortSize = known.reduce((sum, cohort) => sum + cohort.size, 0);
-  const d1 = cohortSize ? known.reduce((sum, cohort) => sum + cohort.d1, 0) / cohortSize : null;
-  const total = funnel.total;
-  const cohorts = activity.cohorts.filter((cohort) => cohort.size > 0).reverse();
+/**
+ * @param {ConsoleApp} app
+ * @param {string} tab
+ */
+function appView(app, tab) {
+  const panel = el("div", { className: "console-panel", role: "tabpanel", id: "console-panel", tabIndex: 0 });
+  const header = el("header", { className: "console-app-header" });
+  const tabs = el(
+    "div",
+    { className: "tabs console-tabs", role: "tablist", "aria-label": `${app.name} screens` },
+    TABS.map((candidate) =>
+      el(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          id: `tab-${candidate.id}`,
+          "aria-selected": String(candidate.id === tab),
+          "aria-controls": "console-panel",
+          tabIndex: candidate.id === tab ? 0 : -1,
+          onclick: () => go(app.app_id, candidate.id),
+        },
+        candidate.label
+      )
+    )
+  );
+  // Arrow keys move between tabs, as in any tab list.
+  tabs.addEventListener("keydown", (event) => {
+    const keys = { ArrowRight: 1, ArrowLeft: -1 };
+    const step = keys[/** @type {"ArrowRight" | "ArrowLeft"} */ (event.key)];
+    if (!step) return;
+    const index = TABS.findIndex((candidate) => candidate.id === tab);
+    const next = TABS[(index + step + TABS.length) % TABS.length];
+    go(app.app_id, next.id);
+    requestAnimationFrame(() => byId(`tab-${next.id}`)?.focus());
+  });
+  panel.setAttribute("aria-labelledby", `tab-${tab}`);
+  const screen = /** @type {(typeof TABS)[number]} */ (TABS.find((candidate) => candidate.id === tab));
+
+  /** @type {Context} */
+  const context = { api, app, reload: () => draw(true) };
+
+  /** @param {boolean} fresh whether to ask for the app again (a release changed its versions) */
+  async function draw(fresh) {
+    panel.setAttribute("aria-busy", "true");
+    try {
+      if (fresh) Object.assign(app, await api.app(app.app_id));
+      header.replaceChildren(...appHeader(app));
+      const nodes = await screen.screen(context);
+      panel.replaceChildren(...nodes);
+    } catch (error) {
+      panel.replaceChildren(el("p", { className: "form-error", role: "alert" }, errorMessage(error)));
+    } finally {
+      panel.setAttribute("aria-busy", "false");
+    }
+  }
+  panel.append(note("Loading…"));
+  draw(false);
+  return el("section", { className: "console-app", "aria-labelledby": "app-title" }, header, tabs, panel);
+}
+
+/** @param {ConsoleApp} app */
+function appHeader(app) {
+  const icon = app.icon_url
+    ? el("img", { className: "app-icon app-icon-medium", src: app.icon_url, alt: "" })
+    : el("span", { className: "app-icon app-icon-medium app-icon-monogram", "aria-hidden": "true" }, app.name.slice(0, 1).toUpperCase());
+  const released = app.latest_version
+    ? `released ${app.latest_version}${app.staged_version ? `, ${app.staged_version} to ${app.staged_percent} %` : ""}`
+    : "not released yet";
   return [
-    el("h2", { className: "section-title", id: "report-title" }, `${app.name}, ${activity.first} to ${activity.last} (UTC)`),
+    icon,
     el(
       "div",
-      { className: "stats", role: "group", "aria-label": "Summary" },
-      tile("active today", today.active.toLocaleString()),
-      tile("average a day", activity.average_active.toFixed(1)),
-      tile("new people", activity.days.reduce((sum, day) => sum + day.new, 0).toLocaleString()),
-      tile("back the next day", percent(d1)),
-      tile("coins this week", total.revenue_coins.toLocaleString())
-    ),
-    lineChart({
-      title: "Daily active people",
-      labels: days,
-      series: [
-        { name: "active", className: "series-active", values: activity.days.map((day) => day.active) },
-        { name: "new", className: "series-new", values: activity.days.map((day) => day.new) },
-      ],
-    }),
-    funnelBars({
-      title: `Funnel, ${funnel.start.slice(0, 10)} to ${new Date(Date.parse(funnel.end) - 86_400_000).toISOString().slice(0, 10)}`,
-      stages: [
-        { name: "exposure", count: total.exposure, rate: null },
-        { name: "click", count: total.click, rate: total.click_rate },
-        { name: "launch", count: total.launch, rate: total.launch_rate },
-        { name: "ready", count: total.ready, rate: total.ready_rate },
-        { name: "paid or rewarded", count: total.converted, rate: total.conversion_rate },
-      ],
-    }),
-    el(
-      "figure",
-      { className: "chart-figure" },
-      el("figcaption", {}, "Retention of each day’s new people"),
-      cohorts.length
-        ? el(
-            "table",
-            { className: "data-table", "aria-label": "Retention" },
-            el("thead", {}, el("tr", {}, ["Day", "New", "Day 1", "Day 7", "Day 30"].map((head) => el("th", { scope: "col" }, head)))),
-            el(
-              "tbody",
-              {},
-              cohorts.map((cohort) =>
-                el(
-                  "tr",
-                  {},
-                  el("th", { scope: "row" }, cohort.day),
-                  el("td", {}, String(cohort.size)),
-                  [cohort.d1_rate, cohort.d7_rate, cohort.d30_rate].map((rate, index) => el("td", {}, [cohort.d1, cohort.d7, cohort.d30][index] === null ? "–" : percent(rate)))
-                )
-              )
-            )
-          )
-        : note("Nobody new in these 30 days.")
+      { className: "console-app-title" },
+      el("h2", { className: "section-title", id: "app-title" }, app.name),
+      el("p", { className: "card-note" }, el("span", { className: "mono" }, app.app_id), ` · ${released} · `, el("span", { className: "role-badge" }, `you: ${app.role}`))
     ),
   ];
 }
+
+window.addEventListener("hashchange", () => {
+  if (state.apps.length || route().isNew) render();
+});
 
 start();
