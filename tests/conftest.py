@@ -167,3 +167,25 @@ def app_client(client: TestClient, app_id: str) -> TestClient:
 def csrf(client) -> dict[str, str]:
     """Headers of a signed-in guest's state-changing request (the client keeps its cookie)."""
     return {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for a worker's whole session, shared by every test that drives one (the browser
+    tests, minis dev's): Playwright's sync API allows one instance per thread."""
+    from playwright.sync_api import Error, sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
+        )
+    except Error as exc:
+        playwright.stop()
+        unavailable(f"Chromium could not start from {CHROMIUM}: {exc.message.splitlines()[0]}")
+    yield browser
+    browser.close()
+    playwright.stop()

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error, sync_playwright
 
 from openminis.liveserver import LiveServer
 from tests.browser.ad_studio import ADMIN_TOKEN, house_campaign
@@ -24,7 +23,6 @@ from tests.browser.drama_studio import DramaStudio, make_clips
 from tests.browser.host_page import HostPage
 from tests.conftest import unavailable
 
-CHROMIUM = "/usr/bin/chromium"
 FIXTURE_PACKAGES = Path(__file__).resolve().parents[1] / "fixtures" / "packages"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -76,21 +74,6 @@ def drama_series(drama_studio) -> dict:
 def house_ads(live_server, tmp_path_factory) -> dict:
     """The operator's house campaign: a 3 s video that fills every unit without paid demand."""
     return house_campaign(live_server.url, tmp_path_factory.mktemp("ads"))
-
-
-@pytest.fixture(scope="session")
-def browser():
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
-        )
-    except Error as exc:
-        playwright.stop()
-        unavailable(f"Chromium could not start from {CHROMIUM}: {exc.message.splitlines()[0]}")
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 def new_host(browser, live_server) -> tuple[HostPage, object]:

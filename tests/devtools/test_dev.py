@@ -14,13 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Error, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from openminis.devtools import init
 from openminis.liveserver import free_port
 from tests.conftest import unavailable
 
-CHROMIUM = "/usr/bin/chromium"
 STARTUP_SECONDS = 60
 
 
@@ -71,21 +70,6 @@ def dev(tmp_path_factory) -> Iterator[DevProcess]:
         unavailable(f"{exc}: {(root / 'minis-dev.log').read_text()[-2000:]}")
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
-        )
-    except Error as exc:
-        playwright.stop()
-        unavailable(f"Chromium could not start from {CHROMIUM}: {exc.message.splitlines()[0]}")
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 @pytest.fixture

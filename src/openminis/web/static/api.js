@@ -38,6 +38,39 @@ export function errorMessage(error) {
   return error?.message || "Something went wrong. Try again.";
 }
 
+/**
+ * POSTs a file as the raw body. XMLHttpRequest, not fetch: only it reports upload progress
+ * (`onProgress(0..1)`). Answers the JSON body, or rejects with an ApiError (or an AbortError).
+ * @param {string} path
+ * @param {Blob} body
+ * @param {string} contentType
+ * @param {string} csrfToken
+ * @param {{onProgress?: (fraction: number) => void, signal?: AbortSignal}} [options]
+ * @returns {Promise<any>}
+ */
+export function uploadWithProgress(path, body, contentType, csrfToken, { onProgress = () => {}, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Content-Type", contentType);
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken);
+    xhr.responseType = "json";
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      const payload = xhr.response;
+      if (xhr.status >= 200 && xhr.status < 300) resolve(payload);
+      else reject(new ApiError(xhr.status, payload?.code || "INTERNAL", payload?.message || `HTTP ${xhr.status}`, payload?.field));
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, "NETWORK_ERROR", "the platform could not be reached")));
+    xhr.addEventListener("abort", () => reject(new DOMException("upload aborted", "AbortError")));
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.send(body);
+  });
+}
+
 export class Api {
   /** @param {string} csrfToken */
   constructor(csrfToken) {
@@ -448,25 +481,9 @@ export class Api {
       if (anchor.series_id) query.set("anchor_series_id", anchor.series_id);
       if (anchor.episode) query.set("anchor_episode", String(anchor.episode));
     }
-    return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", `/api/creator/posts?${query}`);
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.setRequestHeader("Content-Type", file.type || "video/mp4");
-      xhr.setRequestHeader("X-CSRF-Token", this.csrfToken);
-      xhr.responseType = "json";
-      xhr.upload.addEventListener("progress", (event) => {
-        if (event.lengthComputable) onProgress(event.loaded / event.total);
-      });
-      xhr.addEventListener("load", () => {
-        const payload = xhr.response;
-        if (xhr.status >= 200 && xhr.status < 300) resolve(payload);
-        else reject(new ApiError(xhr.status, payload?.code || "INTERNAL", payload?.message || `HTTP ${xhr.status}`, payload?.field));
-      });
-      xhr.addEventListener("error", () => reject(new ApiError(0, "NETWORK_ERROR", "the platform could not be reached")));
-      xhr.addEventListener("abort", () => reject(new DOMException("upload aborted", "AbortError")));
-      signal?.addEventListener("abort", () => xhr.abort(), { once: true });
-      xhr.send(file);
+    return uploadWithProgress(`/api/creator/posts?${query}`, file, file.type || "video/mp4", this.csrfToken, {
+      onProgress,
+      signal,
     });
   }
 

@@ -2,7 +2,7 @@
 // top of the host's Api: the same cookie session, CSRF token and error envelope.
 // @ts-check
 
-import { Api, ApiError } from "./api.js";
+import { Api, uploadWithProgress } from "./api.js";
 
 /** @param {string} appId */
 const appPath = (appId) => `/api/developer/apps/${encodeURIComponent(appId)}`;
@@ -70,32 +70,14 @@ export class ConsoleApi extends Api {
   }
 
   /**
-   * Uploads a package zip as the raw body. XMLHttpRequest, not fetch: only it reports upload
-   * progress (`onProgress(0..1)`).
+   * Uploads a package zip as the raw body, reporting progress (`onProgress(0..1)`).
    * @param {string} appId
    * @param {Blob} zip
    * @param {{onProgress?: (fraction: number) => void}} [options]
    * @returns {Promise<any>} the version (ConsoleVersionOut)
    */
   uploadVersion(appId, zip, { onProgress = () => {} } = {}) {
-    return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", `${appPath(appId)}/versions`);
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.setRequestHeader("Content-Type", "application/zip");
-      xhr.setRequestHeader("X-CSRF-Token", this.csrfToken);
-      xhr.responseType = "json";
-      xhr.upload.addEventListener("progress", (event) => {
-        if (event.lengthComputable) onProgress(event.loaded / event.total);
-      });
-      xhr.addEventListener("load", () => {
-        const payload = xhr.response;
-        if (xhr.status >= 200 && xhr.status < 300) resolve(payload);
-        else reject(new ApiError(xhr.status, payload?.code || "INTERNAL", payload?.message || `HTTP ${xhr.status}`, payload?.field));
-      });
-      xhr.addEventListener("error", () => reject(new ApiError(0, "NETWORK_ERROR", "the platform could not be reached")));
-      xhr.send(zip);
-    });
+    return uploadWithProgress(`${appPath(appId)}/versions`, zip, "application/zip", this.csrfToken, { onProgress });
   }
 
   // The team
