@@ -75,7 +75,12 @@ def drama(client, platform, clips, transcoded, monkeypatch) -> dict:
         patched.setattr(media, "transcode", transcode_once(transcoded))
         platform.worker().drain()
     assert client.post(f"/openapi/v1/series/{published['id']}/publish", headers=studio.headers).status_code == 200
-    return {"app_id": studio.app.app_id, "series_id": published["id"], "draft_id": draft["id"]}
+    return {
+        "app_id": studio.app.app_id,
+        "series_id": published["id"],
+        "draft_id": draft["id"],
+        "headers": studio.headers,  # the producer's backend, on the Open API
+    }
 
 
 def ready_post(platform, creator_id: str, app_id: str) -> str:

@@ -249,6 +249,58 @@ def test_an_episode_unlocked_after_a_post_about_the_drama_pays_its_creator(clien
     assert verifies(platform)
 
 
+def test_a_pass_bought_after_a_post_about_the_drama_pays_its_creator_once_and_reaches_the_funnel(
+    client, platform, drama, player
+):
+    creator = make_creator(client, "passfan")
+    post_id = ready_post(platform, creator.user_id, drama["app_id"])
+    weekly = client.post(
+        "/openapi/v1/passes",
+        json={"title": "Weekly", "period_days": 7, "price": 300, "series_id": drama["series_id"]},
+        headers=drama["headers"],
+    ).json()
+    launch_id = launch(player, drama["app_id"], "post", post_id=post_id)
+    bought = player.post(
+        f"/api/passes/{weekly['id']}/subscribe",
+        json={"amount": 300, "currency": "COIN", "launch_id": launch_id},
+        headers=csrf_of(player),
+    )
+    assert bought.status_code == 200, bought.text
+    commission = (300 - 300 * 3000 // 10_000) * 1000 // 10_000
+    assert earnings(platform, creator.user_id) == commission
+    with platform.db.session() as session:
+        [kept] = session.scalars(select(Conversion).where(Conversion.kind == "pass")).all()
+        assert (kept.creator_id, kept.post_id, kept.commission, kept.launch_id) == (
+            creator.user_id,
+            post_id,
+            commission,
+            launch_id,
+        )
+    # A renewal comes of the pass, not of the post: no second commission.
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
+    assert earnings(platform, creator.user_id) == commission
+    platform.conversions.flush()
+    rows = platform.events.query("SELECT type, source, creator_id, revenue FROM events WHERE type = 'unlock'")
+    assert rows == [("unlock", "post", creator.user_id, 300)]
+    assert verifies(platform)
+
+
+def test_a_pass_names_only_its_own_launch(client, platform, drama, player):
+    weekly = client.post(
+        "/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 300}, headers=drama["headers"]
+    ).json()
+    other = browser(client)
+    foreign = launch(other, drama["app_id"], "feed")
+    refused = player.post(
+        f"/api/passes/{weekly['id']}/subscribe",
+        json={"amount": 300, "currency": "COIN", "launch_id": foreign},
+        headers=csrf_of(player),
+    )
+    assert (refused.status_code, refused.json()["field"]) == (422, "launch_id")
+    assert player.get("/api/subscriptions").json()["items"] == []
+
+
 def test_a_purchase_is_reported_to_the_funnel_with_its_source_and_creator(client, platform, shop, player):
     creator = make_creator(client, "funnelcreator")
     launch_id = launch(player, shop, "post", post_id=ready_post(platform, creator.user_id, shop))

@@ -202,7 +202,15 @@ def subscribe(
     pass_id: str = Path(max_length=32),
 ) -> SubscriptionOut:
     subscription = subscriptions.subscribe(
-        session, platform.secret, user_id=visitor.user.id, pass_id=pass_id, amount=body.amount, currency=body.currency
+        session,
+        platform.secret,
+        user_id=visitor.user.id,
+        pass_id=pass_id,
+        amount=body.amount,
+        currency=body.currency,
+        launch_id=body.launch_id,
+        window=platform.settings.attribution_window,
+        events=platform.conversions,
     )
     return SubscriptionOut.model_validate(subscription, from_attributes=True)
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
 from openminis.drama.models import DramaPass, Series, Subscription
@@ -22,6 +24,7 @@ from openminis.identity import app_identity
 from openminis.jobs import service as jobs
 from openminis.payments import notifications, prices
 from openminis.payments.settings_service import get as payment_settings
+from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, InsufficientFunds, Leg
 
@@ -59,19 +62,46 @@ def passes_for(session: Session, series: Series) -> list[DramaPass]:
     return list(session.scalars(select(DramaPass).where(covering, DramaPass.active).order_by(DramaPass.price)))
 
 
-def _charge_period(session: Session, subscription: Subscription, drama_pass: DramaPass, period: int) -> None:
-    """One period at the subscription's own price: the one the person confirmed."""
+def _charge_period(
+    session: Session,
+    subscription: Subscription,
+    drama_pass: DramaPass,
+    period: int,
+    touch: attribution.Attribution | None = None,
+) -> None:
+    """One period at the subscription's own price: the one the person confirmed. The pass's first
+    period is a conversion of the launch it was bought in (``touch``): a creator whose post brought
+    the person earns their commission on it, as on a purchase or an unlock; renewals come of the
+    pass, not of a post, and pay no commission."""
     price = subscription.price
-    fee = price * payment_settings(session, drama_pass.app_id).fee_bps // 10_000
+    settings = payment_settings(session, drama_pass.app_id)
+    fee = price * settings.fee_bps // 10_000
+    commission = attribution.commission(price - fee, settings.creator_commission_bps, touch or attribution.NONE)
+    key = f"pass:{subscription.id}:{period}"
+    if touch is not None:
+        attribution.record(
+            session,
+            kind="pass",
+            ref=key,
+            app_id=drama_pass.app_id,
+            user_id=subscription.user_id,
+            attribution=touch,
+            currency=COIN,
+            revenue=price,
+            developer_net=price - fee,
+            commission=commission,
+            at=utcnow(),
+        )
     ledger.transfer(
         session,
-        key=f"pass:{subscription.id}:{period}",
+        key=key,
         kind="subscription",
         currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", subscription.user_id), -price),
-            Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), price - fee),
+            Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), price - fee - commission),
             Leg(ledger.account_id(session, "platform_revenue"), fee),
+            *attribution.creator_leg(session, touch or attribution.NONE, commission, COIN),
         ],
         details={
             "pass_id": drama_pass.id,
@@ -79,6 +109,7 @@ def _charge_period(session: Session, subscription: Subscription, drama_pass: Dra
             "period": period,
             "gross": price,
             "fee": fee,
+            "commission": commission,
         },
     )
 
@@ -105,10 +136,21 @@ def _notify(session: Session, secret: str, subscription: Subscription, drama_pas
 
 
 def subscribe(
-    session: Session, secret: str, *, user_id: str, pass_id: str, amount: int | None, currency: str | None
+    session: Session,
+    secret: str,
+    *,
+    user_id: str,
+    pass_id: str,
+    amount: int | None,
+    currency: str | None,
+    launch_id: str | None = None,
+    window: timedelta = attribution.DEFAULT_WINDOW,
+    events: attribution.ConversionRecorder | None = None,
 ) -> Subscription:
     """Start (or resume) a pass at its price, which must be the ``amount`` (in ``currency``) the
-    person confirmed, else PRICE_CHANGED. The subscription keeps that price for its renewals."""
+    person confirmed, else PRICE_CHANGED. The subscription keeps that price for its renewals. A new
+    period bought now is a conversion of ``launch_id`` (the launch the player was opened in) and of
+    the creator whose post brought the person within ``window``."""
     drama_pass = session.get(DramaPass, pass_id)
     if drama_pass is None or not drama_pass.active:
         raise NotFound(f"no pass {pass_id!r}")
@@ -143,7 +185,24 @@ def subscribe(
         subscription.status = "active"
         subscription.current_period_end = now + timedelta(days=drama_pass.period_days)
         session.flush()
-        _charge_period(session, subscription, drama_pass, subscription.period)
+        touch = attribution.attribute(
+            session, user_id=user_id, app_id=drama_pass.app_id, launch_id=launch_id, at=now, window=window
+        )
+        _charge_period(session, subscription, drama_pass, subscription.period, touch)
+        if events is not None:
+            after_commit(
+                session,
+                partial(
+                    attribution.report,
+                    events,
+                    "unlock",  # the analytics event of every coin spent on access: an episode, a series, a pass
+                    app_id=drama_pass.app_id,
+                    user_id=user_id,
+                    touch=touch,
+                    revenue=price,
+                    currency=COIN,
+                ),
+            )
         jobs.enqueue(
             session,
             RENEW_JOB,
