@@ -43,6 +43,7 @@ from openminis.requestlog import RequestLog
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
+from openminis.staff.admin import router as staff_router
 from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
 from openminis.web.errors import status_for
@@ -170,6 +171,7 @@ def create_host_app(platform: Platform) -> FastAPI:
         console_reports_router,
         console_payments_router,
         console_ads_router,
+        staff_router,
     ):
         host.include_router(router)
     host.include_router(drama_router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -32,6 +33,7 @@ from openminis.jobs.service import Lane
 from openminis.migrations import upgrade
 from openminis.platform import Platform
 from openminis.settings import Settings
+from openminis.staff import audit
 from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
 
@@ -280,6 +282,31 @@ def staff_add(
         console.print(f"[red]refused[/red] {exc.code}: {exc.message}")
         raise typer.Exit(1) from None
     console.print(f"{email} is {role}; they sign in at {platform.settings.public_url} with an emailed sign-in link")
+
+
+@app.command("audit")
+def audit_log(
+    target: str | None = typer.Option(None, help="Only this item's entries (an id: an app, a post, an order, ...)."),
+    limit: int = typer.Option(50, min=1, max=10_000, help="How many, newest first."),
+    data_dir: Path | None = DataDir,
+) -> None:
+    """The staff's audit log: who did what to which item, when and why."""
+    platform = _platform(_settings(data_dir))
+    table = Table("at", "actor", "action", "item", "reason", "before", "after")
+    with unit_of_work(platform.db, reads=True) as session:
+        found, _ = audit.entries(session, target_id=target, limit=limit)
+        for entry in found:
+            table.add_row(
+                entry.at.isoformat(timespec="seconds"),
+                entry.actor,
+                entry.action,
+                f"{entry.target_kind} {entry.target_id}",
+                entry.reason,
+                json.dumps(entry.before, sort_keys=True) if entry.before else "",
+                json.dumps(entry.after, sort_keys=True) if entry.after else "",
+            )
+    print_whole(table)
+    platform.close()
 
 
 @db_app.command("upgrade")

@@ -32,7 +32,7 @@ from openminis.payments.models import (
     TopUp,
 )
 from openminis.runtime.models import CloudSave, Launch
-from openminis.staff.models import StaffMember
+from openminis.staff.models import AuditEntry, StaffMember
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "AppToken",
     "AppUser",
     "AppVersion",
+    "AuditEntry",
     "AuthSession",
     "Authorization",
     "Base",

@@ -13,6 +13,7 @@ from openminis.catalog.schemas import VersionOut
 from openminis.developers.schemas import Change, DecisionIn, ReleaseIn, ReviewItem, ReviewList, RollbackIn
 from openminis.errors import NotFound, TooLarge
 from openminis.platform import Platform
+from openminis.staff import audit
 from openminis.web import body_limit, notices, versions
 from openminis.web.dependencies import AdminOnly, PlatformDep, Reviewer, SessionDep
 
@@ -82,8 +83,10 @@ def approve(
 ) -> ReviewItem:
     """Approve a version; with ``percent`` it is also released to that share of people at once."""
     approved = releases.approve(session, app_id, version, actor=reviewer, note=body.note)
+    _audit(session, reviewer, "approve", approved, body.note, before="in_review")
     if body.percent is not None:
         releases.release(session, app_id, version, percent=body.percent, actor=reviewer)
+        _audit(session, reviewer, "release", approved, f"to {body.percent} %", before="approved")
     notices.tell_decision(session, platform, app_id, approved.version, "approved", body.note.strip())
     return _review_item(session, platform, approved)
 
@@ -98,6 +101,7 @@ def reject(
     version: str = VersionName,
 ) -> ReviewItem:
     rejected = releases.reject(session, app_id, version, actor=reviewer, note=body.note)
+    _audit(session, reviewer, "reject", rejected, body.note, before="in_review")
     notices.tell_decision(session, platform, app_id, rejected.version, "rejected", body.note.strip())
     return _review_item(session, platform, rejected)
 
@@ -112,16 +116,35 @@ def release(
     version: str = VersionName,
 ) -> ReviewItem:
     """A reviewer sets the share of an approved version, as its developer may."""
+    before = service.get_version(session, app_id, version).state
     releases.release(session, app_id, version, percent=body.percent, actor=reviewer)
-    return _review_item(session, platform, service.get_version(session, app_id, version))
+    released = service.get_version(session, app_id, version)
+    _audit(session, reviewer, "release", released, f"to {body.percent} %", before=before)
+    return _review_item(session, platform, released)
 
 
 @router.post("/apps/{app_id}/rollback", response_model=ReviewItem)
 def roll_back_app(
     body: RollbackIn, reviewer: Reviewer, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> ReviewItem:
+    before = service.get_version(session, app_id, body.version).state
     releases.roll_back(session, app_id, body.version, actor=reviewer, note=body.note)
-    return _review_item(session, platform, service.get_version(session, app_id, body.version))
+    target = service.get_version(session, app_id, body.version)
+    _audit(session, reviewer, "roll_back", target, body.note, before=before)
+    return _review_item(session, platform, target)
+
+
+def _audit(session: Session, actor: str, action: str, version: AppVersion, reason: str, *, before: str) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_kind="version",
+        target_id=f"{version.app_id}@{version.version}",
+        reason=reason,
+        before={"state": before},
+        after={"state": version.state},
+    )
 
 
 def _review_item(session: Session, platform: Platform, version: AppVersion) -> ReviewItem:

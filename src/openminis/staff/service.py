@@ -1,5 +1,5 @@
 """The operator's people: each staff member has one role, and a role allows a fixed set of acts.
-Issue 15's back office grows from here; today the acts are reviewing versions."""
+Every act a staff member does is recorded in the audit log (audit.py)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ from openminis.staff.models import StaffMember
 
 Role = Literal["owner", "admin", "reviewer", "moderator", "finance", "support"]
 ROLES: tuple[Role, ...] = ("owner", "admin", "reviewer", "moderator", "finance", "support")
-Act = Literal["review"]
+# review: versions; moderate: reports, takedowns, suspensions, appeals; money: fees, commissions,
+# coin packs; refund: any order, unlock, pass or top-up; lookup: a person's money records;
+# payouts: approve and pay; audit: read the audit log; staff: add and change staff.
+Act = Literal["review", "moderate", "money", "refund", "lookup", "payouts", "audit", "staff"]
 ALLOWED: dict[str, frozenset[str]] = {
-    "owner": frozenset({"review"}),
-    "admin": frozenset({"review"}),
+    "owner": frozenset({"review", "moderate", "money", "refund", "lookup", "payouts", "audit", "staff"}),
+    "admin": frozenset({"review", "moderate", "money", "refund", "lookup", "payouts", "audit"}),
     "reviewer": frozenset({"review"}),
-    "moderator": frozenset(),
-    "finance": frozenset(),
-    "support": frozenset(),
+    "moderator": frozenset({"moderate", "lookup"}),
+    "finance": frozenset({"money", "refund", "lookup", "payouts", "audit"}),
+    "support": frozenset({"lookup"}),
 }
 
 

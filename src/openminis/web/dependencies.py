@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -228,25 +228,36 @@ def require_admin(request: Request, platform: PlatformDep) -> None:
 AdminOnly = Depends(require_admin)
 
 
-async def reviewer(request: Request, platform: PlatformDep, session: SessionDep) -> str:
-    """Who reviews: a signed-in staff member whose role reviews (a change carries the session's
-    CSRF token, from the host's origin), or the operator's automation with the admin token.
-    Returns how the version's history names them."""
+async def staff_member(request: Request, platform: Platform, session: Session, act: staff.Act) -> str:
+    """A signed-in staff member whose role allows ``act`` (a change carries the session's CSRF token,
+    from the host's origin), or the operator's automation with the admin token. Returns how the
+    audit log and a version's history name them."""
     if _admin_token_presented(request, platform):
         return "operator (admin token)"
     token = session_token(request, platform)
     user = await run_in_threadpool(identity.user_for_token, session, token)
     if user is None or token is None:
-        raise Unauthenticated("sign in as a reviewer", code="UNAUTHENTICATED")
+        raise Unauthenticated("sign in as staff", code="UNAUTHENTICATED")
     if request.method not in limits.SAFE_METHODS:
         await check_origin(request, platform)
         if not identity.csrf_valid(platform.secret, token, request.headers.get("x-csrf-token")):
             raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
-    await run_in_threadpool(staff.require, session, user.id, "review")
-    return f"staff:{user.email or user.id}"
+    role = await run_in_threadpool(staff.require, session, user.id, act)
+    return f"staff:{user.email or user.id} ({role})"
 
 
-Reviewer = Annotated[str, Depends(reviewer)]
+def staff_for(act: staff.Act) -> Any:
+    """A dependency: the staff member allowed to ``act`` (``staff_member``), e.g.
+    ``Moderator = Annotated[str, staff_for("moderate")]``."""
+
+    async def dependency(request: Request, platform: PlatformDep, session: SessionDep) -> str:
+        return await staff_member(request, platform, session, act)
+
+    return Depends(dependency)
+
+
+Reviewer = Annotated[str, staff_for("review")]
+Auditor = Annotated[str, staff_for("audit")]
 
 
 # The Open API's callers: app backends with an app access token (POST /auth/token).
