@@ -70,9 +70,25 @@ def _event(session: Session, version: AppVersion, action: str, actor: str, note:
 
 
 def _locked_app(session: Session, app_id: str) -> App:
-    """The app, locked: two releases of one app at once apply one after the other."""
-    app = session.scalar(select(App).where(App.id == app_id).with_for_update())
+    """The app, locked: two releases of one app at once apply one after the other. Read afresh
+    (populate_existing): a copy the request loaded before the lock (the console's role check)
+    may predate a change committed while this one waited."""
+    statement = select(App).where(App.id == app_id).with_for_update().execution_options(populate_existing=True)
+    app = session.scalar(statement)
     return app if app is not None else get_app(session, app_id)
+
+
+def _locked_version(session: Session, app_id: str, version_name: str) -> AppVersion:
+    """A version whose state is about to move on, once its app is locked (as releases lock it, app
+    first): two decisions on one version at once (a submit twice, an approval and a rejection)
+    apply one after the other, the second one seeing the first one's state."""
+    _locked_app(session, app_id)
+    version = session.scalar(
+        select(AppVersion)
+        .where(AppVersion.app_id == app_id, AppVersion.version == version_name)
+        .execution_options(populate_existing=True)
+    )
+    return version if version is not None else get_version(session, app_id, version_name)
 
 
 def _expect(version: AppVersion, states: Iterable[str], doing: str) -> None:
@@ -106,7 +122,7 @@ def record_check(session: Session, app_id: str, version_name: str, report: dict[
 
 def submit(session: Session, app_id: str, version_name: str, *, actor: str) -> AppVersion:
     """Send a checked version to review; one whose checks failed a hard rule cannot go."""
-    version = get_version(session, app_id, version_name)
+    version = _locked_version(session, app_id, version_name)
     if version.state == "uploaded":
         raise Conflict(
             "the platform is still checking this version; submit it once its report is in", code="NOT_CHECKED"
@@ -135,7 +151,7 @@ def review_queue(session: Session, *, limit: int = 100) -> list[AppVersion]:
 
 
 def approve(session: Session, app_id: str, version_name: str, *, actor: str, note: str = "") -> AppVersion:
-    version = get_version(session, app_id, version_name)
+    version = _locked_version(session, app_id, version_name)
     _expect(version, ["in_review"], "approved")
     version.state = "approved"
     _event(session, version, "approved", actor, note.strip())
@@ -148,7 +164,7 @@ def reject(session: Session, app_id: str, version_name: str, *, actor: str, note
     note = note.strip()
     if not 3 <= len(note) <= 2000:
         raise InvalidArgument("say why the version is rejected (3 to 2,000 characters)", field="note")
-    version = get_version(session, app_id, version_name)
+    version = _locked_version(session, app_id, version_name)
     _expect(version, ["in_review"], "rejected")
     version.state = "rejected"
     _event(session, version, "rejected", actor, note)

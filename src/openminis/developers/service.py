@@ -65,8 +65,14 @@ def become_developer(session: Session, user: Person, *, name: str) -> Developer:
     if existing is not None:
         return existing
     developer = Developer(id=secrets.token_hex(8), user_id=user.id, name=name)
-    session.add(developer)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(developer)
+    except IntegrityError:  # the same person became a developer in a concurrent request: theirs stands
+        found = session.scalar(select(Developer).where(Developer.user_id == user.id))
+        if found is None:
+            raise
+        return found
     return developer
 
 

@@ -133,7 +133,9 @@ def invitations_for(session: Session, email: str) -> list[AppInvite]:
 def accept(session: Session, developer: Developer, invitation_id: str, *, email: str) -> AppMember:
     """Join an app's team. Only the person signed in with the invited email may; an existing
     member's role becomes the invited one."""
-    invitation = session.get(AppInvite, invitation_id)
+    # Locked and read afresh: the same invitation accepted twice at once is accepted once, the
+    # second request finding it accepted.
+    invitation = session.get(AppInvite, invitation_id, with_for_update=True, populate_existing=True)
     if invitation is None or invitation.accepted_at is not None or invitation.email != email:
         raise NotFound("no open invitation of yours with this id")
     invitation.accepted_at = utcnow()
@@ -144,15 +146,23 @@ def accept(session: Session, developer: Developer, invitation_id: str, *, email:
 def change_role(session: Session, developer: Developer, app_id: str, member_id: str, role: str | None) -> None:
     """Change a member's role, or remove them (``role`` None). An app keeps at least one owner."""
     member_app(session, developer, app_id, act="team")
-    member = session.get(AppMember, (app_id, member_id))
-    if member is None:
-        raise NotFound("no such member of this app", field="developer_id")
     if role is not None and role not in ROLES:
         raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
-    if member.role == "owner" and role != "owner":
-        owners = session.scalars(select(AppMember).where(AppMember.app_id == app_id, AppMember.role == "owner")).all()
-        if len(owners) <= 1:
-            raise Conflict("an app keeps at least one owner: make someone else owner first", code="LAST_OWNER")
+    # The owners are locked before anything is counted or changed, in one order: two owners
+    # demoting or removing each other at once apply one after the other, and the second one
+    # counts what the first one left (without the lock both counted two, and the app had none).
+    owners = session.scalars(
+        select(AppMember)
+        .where(AppMember.app_id == app_id, AppMember.role == "owner")
+        .order_by(AppMember.developer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    member = session.get(AppMember, (app_id, member_id), populate_existing=True)
+    if member is None:
+        raise NotFound("no such member of this app", field="developer_id")
+    if member.role == "owner" and role != "owner" and len(owners) <= 1:
+        raise Conflict("an app keeps at least one owner: make someone else owner first", code="LAST_OWNER")
     if role is None:
         session.delete(member)
     else:
