@@ -138,3 +138,19 @@ def test_a_state_change_needs_the_csrf_token(studio):
     refused = person.post(f"/api/developer/apps/{studio.app_id}/versions/1.0.0/submit")
     assert refused.status_code == 403
     assert csrf_of(person)  # the same session, with its token, may
+
+
+def test_an_owner_withdraws_an_open_invitation(studio):
+    invited = studio.developer.post(
+        f"/api/developer/apps/{studio.app_id}/team/invitations",
+        json={"email": "late@example.com", "role": "developer"},
+        headers=studio.headers,
+    ).json()
+    withdrawn = studio.developer.delete(
+        f"/api/developer/apps/{studio.app_id}/team/invitations/{invited['id']}", headers=studio.headers
+    )
+    assert withdrawn.status_code == 204
+    person = browser(studio.developer)
+    headers = sign_up(person, "late@example.com")
+    assert person.get("/api/developer/invitations").json()["items"] == []
+    assert person.post(f"/api/developer/invitations/{invited['id']}/accept", headers=headers).status_code == 404

@@ -311,6 +311,16 @@ def invite(
     return _invite_out(invitation)
 
 
+@router.delete("/apps/{app_id}/team/invitations/{invitation_id}", status_code=204)
+def revoke_invitation(
+    developer: ChangingDeveloper,
+    session: SessionDep,
+    app_id: str = AppId,
+    invitation_id: str = Path(max_length=32),
+) -> None:
+    team.revoke(session, developer, app_id, invitation_id)
+
+
 @router.put("/apps/{app_id}/team/{member_id}", status_code=204)
 def change_role(
     body: RoleIn,

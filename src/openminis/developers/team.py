@@ -119,6 +119,16 @@ def invite(session: Session, developer: Developer, app_id: str, *, email: str, r
     return invitation
 
 
+def revoke(session: Session, developer: Developer, app_id: str, invitation_id: str) -> None:
+    """Withdraw an open invitation: it can no longer be accepted."""
+    member_app(session, developer, app_id, act="team")
+    invitation = session.get(AppInvite, invitation_id, with_for_update=True, populate_existing=True)
+    if invitation is None or invitation.app_id != app_id or invitation.accepted_at is not None:
+        raise NotFound("no open invitation with this id", field="invitation_id")
+    session.delete(invitation)
+    session.flush()
+
+
 def invitations(session: Session, app_id: str) -> list[AppInvite]:
     """The app's open invitations."""
     statement = select(AppInvite).where(AppInvite.app_id == app_id, AppInvite.accepted_at.is_(None))
