@@ -33,8 +33,11 @@ from openminis.feed.api import router as feed_router
 from openminis.identity.api import pages as identity_pages
 from openminis.identity.api import router as identity_router
 from openminis.identity.data_api import router as person_data_router
+from openminis.moderation.admin import router as moderation_admin_router
+from openminis.moderation.api import router as moderation_router
 from openminis.openapi.api import create_openapi_app
 from openminis.openapi.schemas import ErrorOut
+from openminis.payments.admin import router as money_admin_router
 from openminis.payments.api import router as payments_router
 from openminis.payments.console import router as console_payments_router
 from openminis.platform import Platform
@@ -172,6 +175,9 @@ def create_host_app(platform: Platform) -> FastAPI:
         console_payments_router,
         console_ads_router,
         staff_router,
+        money_admin_router,
+        moderation_router,
+        moderation_admin_router,
     ):
         host.include_router(router)
     host.include_router(drama_router)

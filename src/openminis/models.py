@@ -20,9 +20,12 @@ from openminis.developers.models import AppInvite, AppMember, AppSecret, AppToke
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
 from openminis.identity.models import AppUser, Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
 from openminis.jobs.models import Job
+from openminis.moderation.models import Appeal, Report, Takedown
 from openminis.payments.models import (
     CoinPack,
     Entitlement,
+    ItemRefund,
+    MoneyTerms,
     NotificationAttempt,
     Order,
     OrderEvent,
@@ -47,6 +50,7 @@ __all__ = [
     "AppToken",
     "AppUser",
     "AppVersion",
+    "Appeal",
     "AuditEntry",
     "AuthSession",
     "Authorization",
@@ -64,11 +68,13 @@ __all__ = [
     "Episode",
     "EpisodeUnlock",
     "Impression",
+    "ItemRefund",
     "Job",
     "Launch",
     "LedgerEntry",
     "LedgerTransfer",
     "LoginCode",
+    "MoneyTerms",
     "NotificationAttempt",
     "Order",
     "OrderEvent",
@@ -76,6 +82,7 @@ __all__ = [
     "Post",
     "Product",
     "ProviderEventSeen",
+    "Report",
     "RewardAttempt",
     "RewardGrant",
     "Series",
@@ -84,6 +91,7 @@ __all__ = [
     "SigningKey",
     "StaffMember",
     "Subscription",
+    "Takedown",
     "TopUp",
     "User",
     "UserToken",

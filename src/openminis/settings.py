@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     rate_guests_per_ip: str = "60/minute"
     rate_changes_per_ip: str = "1200/minute"
     rate_changes_per_person: str = "240/minute"
+    # Reports of posts, apps, series, episodes and creators a person may send (moderation/).
+    rate_reports_per_person: str = "30/hour"
     rate_event_batches_per_person: str = "60/minute"
     rate_events_per_app: str = "60000/minute"
     rate_ad_impressions_per_person: str = "120/hour"

@@ -62,10 +62,11 @@ def cards(
 ) -> dict[str, Card]:
     """The cards of these apps, by app id, in two queries, each at the version ``viewer`` gets (the
     released one, or a staged one for the people in its share). An app with nothing released has
-    none, or with ``unpackaged`` its unpackaged card."""
+    none, or with ``unpackaged`` its unpackaged card. An app a moderator took down has none: the
+    feed, the hub, search, recents and posts' chips all build their cards here."""
     if not app_ids:
         return {}
-    apps = list(session.scalars(select(App).where(App.id.in_(set(app_ids)))))
+    apps = list(session.scalars(select(App).where(App.id.in_(set(app_ids)), App.taken_down_at.is_(None))))
     wanted = {app.id: version_for(app, viewer) for app in apps}
     pairs = [(app_id, name) for app_id, name in wanted.items() if name is not None]
     versions: dict[str, AppVersion] = {}

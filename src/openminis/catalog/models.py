@@ -37,6 +37,10 @@ class App(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set while a moderator has the app taken down or suspended (moderation/): it is then out of
+    # every listing and no one may launch it, buy in it or call the Open API for it but to read
+    # and refund (service.require_open).
+    taken_down_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AppVersion(Base):

@@ -3,6 +3,7 @@ upload (checks, review, release) is releases.py's."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
@@ -13,7 +14,7 @@ from openminis.catalog.models import App, AppVersion, VersionEvent
 from openminis.catalog.package import Package, PackageError
 from openminis.catalog.store import PackageStore
 from openminis.db import utcnow
-from openminis.errors import Conflict, NotFound
+from openminis.errors import Conflict, Forbidden, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 
 
@@ -147,6 +148,7 @@ def list_apps(
     statement = select(App, AppVersion).join(
         AppVersion, (AppVersion.app_id == App.id) & (AppVersion.version == App.released_version)
     )
+    statement = statement.where(App.taken_down_at.is_(None))
     if kind:
         statement = statement.where(App.kind == kind)
     if query:
@@ -189,6 +191,50 @@ def list_versions(
 
 
 def published_app(session: Session, app_id: str) -> App | None:
-    """The app, if it has a released version (what a person can open)."""
+    """The app, if it has a released version and is not taken down (what a person can open)."""
     app = session.get(App, app_id)
-    return app if app is not None and app.released_version is not None else None
+    return app if app is not None and app.released_version is not None and app.taken_down_at is None else None
+
+
+# Moderation: a moderator takes an app down (moderation/ calls these) ------------------------------
+
+
+class AppTakenDown(Forbidden):
+    code = "APP_TAKEN_DOWN"
+
+
+def require_open(app: App) -> App:
+    """The app, unless a moderator has taken it down or suspended it: then nothing new may start
+    in it (a launch, an order, an unlock, a pass)."""
+    if app.taken_down_at is not None:
+        raise AppTakenDown(f"{app.name} is unavailable: the platform has taken it down")
+    return app
+
+
+def open_app(session: Session, app_id: str) -> App:
+    """``get_app``, refused for an app that is taken down (``require_open``)."""
+    return require_open(get_app(session, app_id))
+
+
+def is_taken_down(session: Session, app_id: str) -> bool:
+    app = session.get(App, app_id)
+    return app is not None and app.taken_down_at is not None
+
+
+def taken_down_app_ids(session: Session, app_ids: Collection[str]) -> set[str]:
+    """Which of these apps are taken down, in one query."""
+    if not app_ids:
+        return set()
+    statement = select(App.id).where(App.id.in_(set(app_ids)), App.taken_down_at.is_not(None))
+    return set(session.scalars(statement))
+
+
+def set_taken_down(session: Session, app_id: str, down: bool) -> dict[str, object]:
+    """Take the app down or restore it; returns what it was (for the audit log). Every read path
+    (cards, listings, share links, launches, orders, the Open API) checks ``taken_down_at``, so
+    the change holds everywhere from this unit's commit on."""
+    app = get_app(session, app_id)
+    before: dict[str, object] = {"taken_down": app.taken_down_at is not None}
+    app.taken_down_at = (app.taken_down_at or utcnow()) if down else None
+    session.flush()
+    return before

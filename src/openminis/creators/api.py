@@ -144,11 +144,10 @@ def media(
     session: SessionDep, platform: PlatformDep, media_key: str = Path(max_length=80), file: str = Path(max_length=16)
 ) -> FileResponse:
     """A ready post's renditions and poster, public. A media key is new at every transcode, so
-    the files never change under a URL."""
+    the files never change under a URL; but a moderator's takedown must reach every viewer at
+    once, so each use asks here again (no-cache) instead of a year-long cached copy serving on."""
     service.ready_media(session, media_key, file)
     target = media_root(platform) / media_key / file
     if not target.is_file():
         raise NotFound("no such media")
-    return FileResponse(
-        target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, max-age=31536000, immutable"}
-    )
+    return FileResponse(target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, no-cache"})

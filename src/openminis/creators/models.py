@@ -20,6 +20,8 @@ class Creator(Base):
     display_name: Mapped[str] = mapped_column(String(60))
     bio: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set while a moderator has the creator suspended: none of their posts is shown or served.
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Post(Base):
@@ -40,7 +42,8 @@ class Post(Base):
     )
     anchor_series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"), default=None)
     anchor_episode: Mapped[int | None] = mapped_column(Integer, default=None)  # episode number in the series
-    status: Mapped[str] = mapped_column(String(16), default="uploaded")  # uploaded | ready | failed
+    # uploaded | ready | failed; removed: a ready post a moderator took down (every read wants "ready")
+    status: Mapped[str] = mapped_column(String(16), default="uploaded")
     progress: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     media_key: Mapped[str | None] = mapped_column(String(80), default=None)  # folder of the ready media

@@ -6,6 +6,7 @@ import re
 import secrets
 import shutil
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -16,12 +17,14 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis import changes
 from openminis.attribution import service as attribution
 from openminis.catalog import cards
 from openminis.catalog import service as catalog
 from openminis.catalog.schemas import Card
 from openminis.creators.models import Creator, Post
 from openminis.creators.schemas import AnchorKind, AnchorOut, ConversionOut, CreatorOut, EarningsOut, PostOut
+from openminis.db import utcnow
 from openminis.drama import catalog as drama
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.identity import service as identity
@@ -250,11 +253,25 @@ def create_post(
 
 
 def get_post(session: Session, post_id: str, *, viewer_id: str | None = None) -> Post:
-    """A post anyone may see once ready; its creator sees it at every stage."""
+    """A post anyone may see once ready (and while its creator is not suspended); its creator sees
+    it at every stage."""
     post = session.get(Post, post_id)
-    if post is None or (post.status != "ready" and post.creator_id != viewer_id):
+    if post is None or (post.creator_id != viewer_id and (post.status != "ready" or _suspended_creator(session, post))):
         raise NotFound(f"no post {post_id!r}")
     return post
+
+
+def _suspended_creator(session: Session, post: Post) -> bool:
+    creator = session.get(Creator, post.creator_id)
+    return creator is None or creator.suspended_at is not None
+
+
+def suspended_creators(session: Session, creator_ids: Collection[str]) -> set[str]:
+    """Which of these creators a moderator has suspended, in one query."""
+    if not creator_ids:
+        return set()
+    statement = select(Creator.user_id).where(Creator.user_id.in_(set(creator_ids)), Creator.suspended_at.is_not(None))
+    return set(session.scalars(statement))
 
 
 def list_posts(session: Session, creator_id: str) -> list[Post]:
@@ -280,8 +297,13 @@ def delete_post(session: Session, media_root: Path, *, creator_id: str, post_id:
 
 
 def ready_posts_statement() -> Select[Post]:
-    """Published posts, newest first: the base of the feed's candidate queries."""
-    return select(Post).where(Post.status == "ready").order_by(Post.published_at.desc(), Post.id.desc())
+    """Published posts of creators not suspended, newest first: the base of the feed's candidate queries."""
+    suspended = select(Creator.user_id).where(Creator.suspended_at.is_not(None))
+    return (
+        select(Post)
+        .where(Post.status == "ready", Post.creator_id.not_in(suspended))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
 
 
 def ready_posts(
@@ -301,8 +323,15 @@ def posts_by_id(session: Session, post_ids: list[str], *, ready_only: bool = Tru
         return []
     # Readiness is checked here, not in SQL: beside "status = 'ready'" SQLite picks the status
     # index and scans every ready post instead of looking the ids up.
-    rows = session.scalars(select(Post).where(Post.id.in_(set(post_ids))))
-    found = {post.id: post for post in rows if not ready_only or post.status == "ready"}
+    rows = list(session.scalars(select(Post).where(Post.id.in_(set(post_ids)))))
+    # Filtered here, when a page is built, not in the feed's cached ranking: a takedown or a
+    # suspension holds from its commit on.
+    suspended = suspended_creators(session, {post.creator_id for post in rows}) if ready_only else set()
+    found = {
+        post.id: post
+        for post in rows
+        if not ready_only or (post.status == "ready" and post.creator_id not in suspended)
+    }
     return [found[post_id] for post_id in post_ids if post_id in found]
 
 
@@ -311,9 +340,16 @@ def ranked_posts(session: Session) -> list[tuple[str, str, datetime]]:
     # The columns the ranking needs, not whole rows: there may be hundreds of thousands. Readiness
     # is checked here: when nearly every post is ready, SQLite's walk through the status index
     # takes twice as long as reading the table.
-    statement = select(Post.id, Post.category, func.coalesce(Post.published_at, Post.created_at), Post.status)
+    statement = select(
+        Post.id, Post.category, func.coalesce(Post.published_at, Post.created_at), Post.status, Post.creator_id
+    )
     rows = session.execute(statement)
-    return [(post_id, category, at) for post_id, category, at, status in rows if status == "ready"]
+    suspended = set(session.scalars(select(Creator.user_id).where(Creator.suspended_at.is_not(None))))
+    return [
+        (post_id, category, at)
+        for post_id, category, at, status, creator_id in rows
+        if status == "ready" and creator_id not in suspended
+    ]
 
 
 def ready_media(session: Session, media_key: str, file: str) -> Post:
@@ -322,9 +358,56 @@ def ready_media(session: Session, media_key: str, file: str) -> Post:
     post = session.get(Post, media_key.split("-", 1)[0]) if file in MEDIA_FILES else None
     # The file streams after the route returned, when the request's unit has ended: no transaction
     # stays open while it is sent.
-    if post is None or post.status != "ready" or post.media_key != media_key:
+    if post is None or post.status != "ready" or post.media_key != media_key or _suspended_creator(session, post):
         raise NotFound("no such media")
     return post
+
+
+# Moderation: a moderator takes a post down or suspends a creator (moderation/ calls these) -------
+
+
+def set_post_removed(session: Session, post_id: str, removed: bool) -> dict[str, object]:
+    """Take a published post down ("removed") or put it back ("ready"); returns its status before.
+    A status rather than a flag beside it: every read path already shows only "ready" posts."""
+    post = session.get(Post, post_id)
+    if post is None:
+        raise NotFound(f"no post {post_id!r}")
+    before: dict[str, object] = {"status": post.status}
+    if removed and post.status not in ("ready", "removed"):
+        # Its transcode would publish it over the takedown; the creator may delete it instead.
+        raise Conflict(f"post {post_id!r} is not published (it is {post.status})", code="NOT_PUBLISHED")
+    if not removed and post.status != "removed":
+        return before
+    post.status = "removed" if removed else "ready"
+    session.flush()
+    after_commit(session, changes.listed)  # the feed's ranking drops or takes the post back
+    return before
+
+
+def set_suspended(session: Session, creator_id: str, suspended: bool) -> dict[str, object]:
+    """Suspend a creator (all their posts hidden and unserved) or lift it; returns the state before."""
+    creator = session.get(Creator, creator_id)
+    if creator is None:
+        raise NotFound(f"no creator {creator_id!r}")
+    before: dict[str, object] = {"suspended": creator.suspended_at is not None}
+    creator.suspended_at = (creator.suspended_at or utcnow()) if suspended else None
+    session.flush()
+    after_commit(session, changes.listed)
+    return before
+
+
+def post_owner(session: Session, post_id: str) -> str | None:
+    """The creator of a post, whatever its status (a takedown's owner reads why)."""
+    post = session.get(Post, post_id)
+    return post.creator_id if post is not None else None
+
+
+def find_post(session: Session, post_id: str) -> Post | None:
+    return session.get(Post, post_id)
+
+
+def find_creator(session: Session, user_id: str) -> Creator | None:
+    return session.get(Creator, user_id)
 
 
 # What the host shows ----------------------------------------------------------------------------
@@ -383,7 +466,7 @@ def _anchor_out(
         title = chip.name
     else:
         linked = series.get(post.anchor_series_id) if post.anchor_series_id else None
-        if linked is None:
+        if linked is None or linked.status != "published":  # a series taken down has no chip either
             return None
         title = linked.title if post.anchor_kind == "series" else f"Ep {post.anchor_episode} · {linked.title}"
         cover = covers.get(linked.id)

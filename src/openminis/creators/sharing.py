@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.creators.models import Post
+from openminis.creators.models import Creator, Post
 from openminis.drama import catalog as drama
 from openminis.errors import InvalidArgument, NotFound
 
@@ -91,7 +91,9 @@ def resolve(session: Session, secret: str, code: str) -> Shared:
         return Shared(code=code, kind=kind, app_id=app.id, sharer_id=sharer)
     if kind == "post":
         post = session.get(Post, target)
-        if post is None or post.status != "ready" or post.anchor_app_id is None:
+        creator = session.get(Creator, post.creator_id) if post is not None else None
+        # A post taken down, or whose creator is suspended, is gone for its links too (moderation/).
+        if post is None or post.status != "ready" or post.anchor_app_id is None or not creator or creator.suspended_at:
             raise NotFound("the shared post is gone", field="share")
         return Shared(
             code=code,

@@ -12,7 +12,7 @@ import hmac
 import posixpath
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import func, select
@@ -27,7 +27,7 @@ from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, Se
 from openminis.errors import Conflict, Forbidden, InvalidArgument, PaymentRequired
 from openminis.identity import service as identity
 from openminis.payments import prices
-from openminis.payments.settings_service import get as payment_settings
+from openminis.payments import terms as money_terms
 from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
@@ -103,9 +103,9 @@ def _charge(
     """Coins for an unlock, in one transfer: the app's net (less a creator's commission when a
     creator's post brought the person), the platform's fee, and the conversion kept with it. Run
     in the caller's savepoint, with the unlock's row."""
-    settings = payment_settings(session, series.app_id)
-    fee = price * settings.fee_bps // 10_000
-    commission = attribution.commission(price - fee, settings.creator_commission_bps, touch)
+    settings = money_terms.in_effect(session, series.app_id)
+    fee = settings.fee(price)
+    commission = attribution.commission(price - fee, settings.commission_bps, touch)
     attribution.record(
         session,
         kind="unlock",
@@ -130,7 +130,17 @@ def _charge(
             Leg(ledger.account_id(session, "platform_revenue"), fee),
             *attribution.creator_leg(session, touch, commission, COIN),
         ],
-        details={"series_id": series.id, "what": what, "gross": price, "fee": fee, "commission": commission},
+        details={
+            "series_id": series.id,
+            "app_id": series.app_id,
+            "user_id": user_id,
+            "what": what,
+            "gross": price,
+            "fee": fee,
+            "commission": commission,
+            "fee_bps": settings.fee_bps,
+            "commission_bps": settings.commission_bps,
+        },
         nested=False,  # the caller's savepoint holds the unlock's row and this transfer together
     )
 
@@ -512,3 +522,62 @@ def save_progress(session: Session, *, user_id: str, series_id: str, number: int
 
 def progress(session: Session, user_id: str, series_id: str) -> WatchProgress | None:
     return session.get(WatchProgress, (user_id, series_id))
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """An unlock as the operator's support sees it: the item key its charge (if any) is under."""
+
+    item: str
+    kind: str  # unlock | series
+    app_id: str
+    series_id: str
+    series_title: str
+    episode_number: int | None
+    method: str  # coins | ad | series
+    at: datetime
+
+
+def unlocks_of(session: Session, user_id: str, *, limit: int = 200) -> list[Unlocked]:
+    """The person's episode unlocks and series purchases, newest first."""
+    episodes = session.execute(
+        select(EpisodeUnlock, Episode.number, Series)
+        .join(Episode, Episode.id == EpisodeUnlock.episode_id)
+        .join(Series, Series.id == EpisodeUnlock.series_id)
+        .where(EpisodeUnlock.user_id == user_id)
+        .order_by(EpisodeUnlock.created_at.desc())
+        .limit(limit)
+    )
+    found = [
+        Unlocked(
+            f"unlock:{user_id}:{unlock.episode_id}",
+            "unlock",
+            series.app_id,
+            series.id,
+            series.title,
+            number,
+            unlock.method,
+            unlock.created_at,
+        )
+        for unlock, number, series in episodes
+    ]
+    whole = session.execute(
+        select(SeriesUnlock, Series)
+        .join(Series, Series.id == SeriesUnlock.series_id)
+        .where(SeriesUnlock.user_id == user_id)
+        .limit(limit)
+    )
+    found += [
+        Unlocked(
+            f"series:{user_id}:{bought.series_id}",
+            "series",
+            series.app_id,
+            series.id,
+            series.title,
+            None,
+            "coins",
+            bought.created_at,
+        )
+        for bought, series in whole
+    ]
+    return sorted(found, key=lambda unlocked: unlocked.at, reverse=True)

@@ -263,7 +263,7 @@ def media(
     in the list."""
     public = cover == "1" and (path == "poster.jpg" or (path.startswith("thumb-") and path.endswith(".jpg")))
     episode = session.get(Episode, episode_id)
-    if episode is None or episode.media_key != media_key or episode.status != "ready":
+    if episode is None or episode.media_key != media_key or not catalog.playable(session, episode):
         raise NotFound("no such media")
     viewer = access.ANYONE
     if not public:

@@ -91,8 +91,10 @@ def owned_series(session: Session, app_id: str, series_id: str) -> Series:
 
 
 def published_series(session: Session, series_id: str) -> Series:
+    """A series people may see: published, and its app not taken down (every viewer's path,
+    unlocks and playback included, starts here)."""
     series = session.get(Series, series_id)
-    if series is None or series.status != "published":
+    if series is None or series.status != "published" or catalog.is_taken_down(session, series.app_id):
         raise NotFound(f"no series {series_id!r}")
     return series
 
@@ -103,7 +105,11 @@ def list_series(session: Session, *, app_id: str | None = None, published: bool 
         statement = statement.where(Series.app_id == app_id)
     if published:
         statement = statement.where(Series.status == "published")
-    return list(session.scalars(statement.order_by(Series.published_at.desc(), Series.created_at.desc())))
+    found = list(session.scalars(statement.order_by(Series.published_at.desc(), Series.created_at.desc())))
+    if published:
+        down = catalog.taken_down_app_ids(session, {series.app_id for series in found})
+        found = [series for series in found if series.app_id not in down]
+    return found
 
 
 def episodes(session: Session, series_id: str, *, ready_only: bool = False) -> list[Episode]:
@@ -141,6 +147,9 @@ def accept_upload(
         session.add(found)
     elif found.status == "processing":
         raise Conflict(f"episode {number} is still being processed", code="EPISODE_PROCESSING")
+    elif found.status == "removed":
+        # A new file would be published over the takedown once transcoded; an appeal is the way back.
+        raise Conflict(f"episode {number} was taken down by the platform", code="TAKEN_DOWN")
     found.title = title[:120] if title else f"Episode {number}"
     found.status, found.progress, found.error, found.updated_at = "processing", 0, None, utcnow()
     session.flush()  # a refused row refuses the upload before its file is moved in
@@ -168,6 +177,8 @@ def publish(session: Session, app_id: str, series_id: str) -> Series:
     )
     if not ready:
         raise Conflict("a series needs at least one ready episode to be published", code="NOTHING_READY")
+    if series.status == "removed":
+        raise Conflict("the platform took this series down; it cannot be published again", code="TAKEN_DOWN")
     if series.status != "published":
         series.status, series.published_at = "published", utcnow()
     return series
@@ -178,6 +189,8 @@ def has_episode(session: Session, series_id: str, number: int, *, ready_only: bo
     statement = select(Episode.id).where(Episode.series_id == series_id, Episode.number == number)
     if ready_only:
         statement = statement.where(Episode.status == "ready")
+    else:
+        statement = statement.where(Episode.status != "removed")  # taken down: gone for links too
     return session.scalar(statement) is not None
 
 
@@ -186,6 +199,56 @@ def series_by_id(session: Session, series_ids: Collection[str]) -> dict[str, Ser
     if not series_ids:
         return {}
     return {series.id: series for series in session.scalars(select(Series).where(Series.id.in_(set(series_ids))))}
+
+
+# Moderation: a moderator takes a series or an episode down (moderation/ calls these) ------------
+
+
+def set_series_removed(session: Session, series_id: str, removed: bool) -> dict[str, object]:
+    """Take a published series down ("removed") or put it back ("published"); returns its status
+    before. Every viewer's path reads only published series (published_series, list_series)."""
+    series = session.get(Series, series_id)
+    if series is None:
+        raise NotFound(f"no series {series_id!r}")
+    before: dict[str, object] = {"status": series.status}
+    if removed and series.status == "draft":
+        raise Conflict(f"series {series_id!r} is not published", code="NOT_PUBLISHED")
+    if series.status in ("published", "removed"):
+        series.status = "removed" if removed else "published"
+    session.flush()
+    return before
+
+
+def find_episode(session: Session, series_id: str, number: int) -> Episode | None:
+    """Episode ``number`` of a series, whatever its state."""
+    return session.scalar(select(Episode).where(Episode.series_id == series_id, Episode.number == number))
+
+
+def set_episode_removed(session: Session, series_id: str, number: int, removed: bool) -> dict[str, object]:
+    """Take a ready episode down ("removed") or put it back ("ready"); returns its status before."""
+    found = find_episode(session, series_id, number)
+    if found is None:
+        raise NotFound(f"no episode {number} in series {series_id!r}")
+    before: dict[str, object] = {"status": found.status}
+    if removed and found.status not in ("ready", "removed"):
+        raise Conflict(f"episode {number} is not published (it is {found.status})", code="NOT_PUBLISHED")
+    if found.status in ("ready", "removed"):
+        found.status = "removed" if removed else "ready"
+    session.flush()
+    return before
+
+
+def find_series(session: Session, series_id: str) -> Series | None:
+    return session.get(Series, series_id)
+
+
+def playable(session: Session, episode: Episode) -> bool:
+    """Whether an episode's media may be served: ready, in a published series of an app that is
+    not taken down (the media route asks at every request, so a takedown holds at once)."""
+    if episode.status != "ready":
+        return False
+    series = session.get(Series, episode.series_id)
+    return series is not None and series.status == "published" and not catalog.is_taken_down(session, series.app_id)
 
 
 def covers(session: Session, base_url: str, series_ids: Collection[str]) -> dict[str, str]:

@@ -20,7 +20,8 @@ class Series(Base):
     genres: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(16), default="en")
     age_rating: Mapped[str] = mapped_column(String(8), default="12+")
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
+    # draft | published; removed: taken down by a moderator (only "published" is shown)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
     free_episodes: Mapped[int] = mapped_column(Integer, default=3)
     episode_price: Mapped[int] = mapped_column(Integer, default=30)  # coins
     series_price: Mapped[int | None] = mapped_column(Integer, default=None)  # coins for every episode
@@ -38,7 +39,8 @@ class Episode(Base):
     series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(120), default="")
-    # uploaded -> processing -> ready | failed (a new upload starts over)
+    # uploaded -> processing -> ready | failed (a new upload starts over); removed: a ready episode
+    # a moderator took down (only "ready" ones are listed, played or served)
     status: Mapped[str] = mapped_column(String(16), default="uploaded")
     progress: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)

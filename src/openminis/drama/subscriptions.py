@@ -23,7 +23,7 @@ from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
 from openminis.payments import notifications, prices
-from openminis.payments.settings_service import get as payment_settings
+from openminis.payments import terms as money_terms
 from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, InsufficientFunds, Leg
@@ -74,9 +74,9 @@ def _charge_period(
     the person earns their commission on it, as on a purchase or an unlock; renewals come of the
     pass, not of a post, and pay no commission."""
     price = subscription.price
-    settings = payment_settings(session, drama_pass.app_id)
-    fee = price * settings.fee_bps // 10_000
-    commission = attribution.commission(price - fee, settings.creator_commission_bps, touch or attribution.NONE)
+    settings = money_terms.in_effect(session, drama_pass.app_id)
+    fee = settings.fee(price)
+    commission = attribution.commission(price - fee, settings.commission_bps, touch or attribution.NONE)
     key = f"pass:{subscription.id}:{period}"
     if touch is not None:
         attribution.record(
@@ -105,11 +105,15 @@ def _charge_period(
         ],
         details={
             "pass_id": drama_pass.id,
+            "app_id": drama_pass.app_id,
+            "user_id": subscription.user_id,
             "subscription_id": subscription.id,
             "period": period,
             "gross": price,
             "fee": fee,
             "commission": commission,
+            "fee_bps": settings.fee_bps,
+            "commission_bps": settings.commission_bps,
         },
     )
 
@@ -154,7 +158,7 @@ def subscribe(
     drama_pass = session.get(DramaPass, pass_id)
     if drama_pass is None or not drama_pass.active:
         raise NotFound(f"no pass {pass_id!r}")
-    catalog.get_app(session, drama_pass.app_id)
+    catalog.open_app(session, drama_pass.app_id)  # no new passes in an app a moderator suspended
     existing = session.scalar(
         select(Subscription).where(Subscription.user_id == user_id, Subscription.pass_id == pass_id)
     )
@@ -264,3 +268,14 @@ def subscriptions_of(session: Session, user_id: str) -> list[tuple[Subscription,
         .order_by(Subscription.created_at.desc(), Subscription.id)
     )
     return [(subscription, drama_pass) for subscription, drama_pass in session.execute(statement)]
+
+
+def end_refunded(session: Session, subscription_id: str, period: int) -> None:
+    """The operator refunded a pass's current period in full: access ends now and nothing renews
+    (a refunded period that is not the current one changes nothing)."""
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.period != period or subscription.status == "lapsed":
+        return
+    now = utcnow()
+    subscription.status = "cancelled"  # the renewal job finds it not active and charges nothing
+    subscription.current_period_end = min(subscription.current_period_end, now)

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, update
+from sqlalchemy import CursorResult, Result, func, select, update
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
@@ -101,3 +101,17 @@ def csrf_valid(secret: str, session_token: str, presented: str | None) -> bool:
 
 def get_user(session: Session, user_id: str) -> User | None:
     return session.get(User, user_id)
+
+
+def find_people(session: Session, *, email: str | None = None, display_name: str | None = None) -> list[User]:
+    """People by their email (exactly, in any case) or a part of their display name, for the
+    operator's support staff; erased accounts are left out. At most 20."""
+    statement = select(User).where(User.erased_at.is_(None))
+    if email:
+        statement = statement.where(func.lower(User.email) == email.strip().lower())
+    elif display_name:
+        pattern = display_name.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(func.lower(User.display_name).like(f"%{pattern}%", escape="\\"))
+    else:
+        return []
+    return list(session.scalars(statement.order_by(User.created_at.desc(), User.id).limit(20)))

@@ -6,14 +6,18 @@ routes (openapi.py), each call behind the team role that allows it (developers/t
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from openminis.developers import team
-from openminis.payments import notifications, orders, settings_service
+from openminis.payments import notifications, orders, settings_service, statements, terms
+from openminis.payments.admin import statement_answer
 from openminis.payments.models import PaymentSettings, Product
 from openminis.payments.schemas import (
     AttemptList,
     AttemptOut,
     ConsolePaymentSettingsOut,
+    MoneyStatementOut,
     PaymentSettingsIn,
     ProductIn,
     ProductList,
@@ -22,6 +26,7 @@ from openminis.payments.schemas import (
 )
 from openminis.runtime.schemas import Ok
 from openminis.web.admission import writes
+from openminis.web.dates import UtcDateTime
 from openminis.web.dependencies import ChangingDeveloper, CurrentDeveloper, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api/developer/apps/{app_id}", tags=["developers"])
@@ -33,11 +38,10 @@ def product_out(product: Product) -> ProductOut:
     return ProductOut(id=product.id, type=product.type, price=product.price, title=product.title)
 
 
-def settings_out(settings: PaymentSettings) -> ConsolePaymentSettingsOut:
+def settings_out(session: Session, settings: PaymentSettings) -> ConsolePaymentSettingsOut:
+    now = terms.in_effect(session, settings.app_id)
     return ConsolePaymentSettingsOut(
-        notify_url=settings.notify_url,
-        fee_bps=settings.fee_bps,
-        creator_commission_bps=settings.creator_commission_bps,
+        notify_url=settings.notify_url, fee_bps=now.fee_bps, creator_commission_bps=now.commission_bps
     )
 
 
@@ -77,7 +81,7 @@ def retire_product(
 @writes  # makes the app's default settings on first read, as the Open API's twin does: a write session
 def get_settings(developer: CurrentDeveloper, session: SessionDep, app_id: str = AppId) -> ConsolePaymentSettingsOut:
     team.member_app(session, developer, app_id, act="see")
-    return settings_out(settings_service.get(session, app_id))
+    return settings_out(session, settings_service.get(session, app_id))
 
 
 @router.put("/payment-settings", response_model=ConsolePaymentSettingsOut)
@@ -90,7 +94,9 @@ def put_settings(
 ) -> ConsolePaymentSettingsOut:
     """Where the app's notifications go (null: nowhere). The body has no fee: the operator sets it."""
     team.member_app(session, developer, app_id, act="notify")
-    return settings_out(settings_service.set_notify_url(session, app_id, body.notify_url, egress=platform.egress))
+    return settings_out(
+        session, settings_service.set_notify_url(session, app_id, body.notify_url, egress=platform.egress)
+    )
 
 
 @router.get("/notifications", response_model=AttemptList)
@@ -117,3 +123,17 @@ def resend_notification(
     team.member_app(session, developer, app_id, act="notify")
     job = notifications.resend(session, app_id, event_id)
     return ResendOut(event_id=event_id, status=job.status, next_attempt_at=job.run_at)
+
+
+@router.get("/statement", response_model=MoneyStatementOut, responses={200: {"content": {"text/csv": {}}}})
+def statement(
+    developer: CurrentDeveloper,
+    session: SessionDep,
+    start: UtcDateTime,
+    end: UtcDateTime,
+    app_id: str = AppId,
+    format: str = Query(default="json", pattern="^(json|csv)$"),
+) -> MoneyStatementOut | Response:
+    """The app's statement for [start, end), line by line the ledger's own sums (statements.py)."""
+    team.member_app(session, developer, app_id, act="see")
+    return statement_answer(statements.statement(session, [app_id], start, end), start, end, format)

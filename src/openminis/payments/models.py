@@ -74,15 +74,50 @@ class Product(Base):
 
 
 class PaymentSettings(Base):
-    """An app's payment settings: where its notifications go and the platform's fee."""
+    """An app's payment settings: where its notifications go. (The fee and the creators' commission
+    are the operator's, in MoneyTerms.)"""
 
     __tablename__ = "payment_settings"
 
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
     notify_url: Mapped[str | None] = mapped_column(String(500), default=None)
-    fee_bps: Mapped[int] = mapped_column(Integer, default=3000)  # basis points: 3000 = 30 %
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MoneyTerms(Base):
+    """The platform's fee and the creators' commission for an app (or, with no app, the platform's
+    defaults) from ``effective_at`` on. Rows are only added: the terms in effect at a moment are
+    the app's row with the latest ``effective_at`` at or before it, else the defaults' (terms.py),
+    so a change scheduled for later takes effect by itself and what was paid before keeps its own."""
+
+    __tablename__ = "money_terms"
+    __table_args__ = (Index("ix_money_terms_app_effective", "app_id", "effective_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    app_id: Mapped[str | None] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), default=None)
+    fee_bps: Mapped[int] = mapped_column(Integer)  # basis points of the gross: 3000 = 30 %
     # The creator's share of the developer's net revenue from conversions attributed to them.
-    creator_commission_bps: Mapped[int] = mapped_column(Integer, default=1000, server_default="1000")
+    creator_commission_bps: Mapped[int] = mapped_column(Integer)
+    effective_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ItemRefund(Base):
+    """How much of a paid unlock, series, pass period or top-up has been given back. Refunds of one
+    item take turns on this row, and ``refunded`` only grows by a conditional update that keeps it
+    at most ``paid`` (orders keep theirs on the order). Each refund is its own ledger transfer,
+    keyed ``refund:<item>:<idempotency key>``."""
+
+    __tablename__ = "item_refunds"
+
+    item: Mapped[str] = mapped_column(String(160), primary_key=True)  # the charge's transfer key
+    kind: Mapped[str] = mapped_column(String(16))  # unlock | series | pass | topup
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    app_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    currency: Mapped[str] = mapped_column(String(16))
+    paid: Mapped[int] = mapped_column(BigInteger)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
 from openminis.identity import app_identity
-from openminis.payments import notifications, orders, settings_service
+from openminis.payments import notifications, orders, settings_service, terms
 from openminis.payments.api import order_out
 from openminis.payments.models import Order
 from openminis.payments.schemas import (
@@ -158,7 +158,7 @@ def refund(
 @writes  # makes the app's default settings on first read: a write session
 def get_settings(app_id: CallingApp, session: SessionDep) -> PaymentSettingsOut:
     settings = settings_service.get(session, app_id)
-    return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=settings.fee_bps)
+    return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=terms.in_effect(session, app_id).fee_bps)
 
 
 @router.put("/payment-settings", response_model=PaymentSettingsOut)
@@ -167,7 +167,7 @@ def put_settings(
 ) -> PaymentSettingsOut:
     """Where notifications go: https to a public address, checked now and again at every delivery."""
     settings = settings_service.set_notify_url(session, app_id, body.notify_url, egress=platform.egress)
-    return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=settings.fee_bps)
+    return PaymentSettingsOut(notify_url=settings.notify_url, fee_bps=terms.in_effect(session, app_id).fee_bps)
 
 
 @router.get("/notifications", response_model=AttemptList)

@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openminis.attribution import service as attribution
+from openminis.catalog import service as catalog
 from openminis.catalog.manifest import Manifest
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.payments import notifications, prices
+from openminis.payments import terms as money_terms
 from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
@@ -27,7 +29,7 @@ from openminis.wallet.service import COIN, Leg
 PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_QUANTITY = 99
-DEFAULT_FEE_BPS = 3000
+DEFAULT_FEE_BPS = money_terms.DEFAULT_FEE_BPS
 Params = ParamSpec("Params")
 Returned = TypeVar("Returned")
 
@@ -115,15 +117,20 @@ def retire_product(session: Session, app_id: str, product_id: str) -> None:
 _INSERT_ORDER = insert(cast(Table, Order.__table__))
 _INSERT_EVENTS = insert(cast(Table, OrderEvent.__table__))
 _products, _settings = Product.__table__, PaymentSettings.__table__
+# The money terms in effect ``now`` (terms.py) ride along in the product's own statement: a subquery for
+# the row's id and a join, no round trip of their own.
+_in_effect, _in_effect_on = money_terms.joined(bindparam("app_id"), bindparam("now"))
 _PRODUCT_AND_TERMS = (
     select(
         _products.c.type,
         _products.c.price,
-        _settings.c.fee_bps,
-        _settings.c.creator_commission_bps,
+        _in_effect.c.fee_bps,
+        _in_effect.c.creator_commission_bps,
         _settings.c.notify_url,
     )
+    .select_from(_products)
     .outerjoin(_settings, _settings.c.app_id == _products.c.app_id)
+    .outerjoin(_in_effect, _in_effect_on)
     .where(_products.c.app_id == bindparam("app_id"), _products.c.id == bindparam("product_id"), _products.c.active)
 )
 
@@ -134,24 +141,23 @@ def _event(session: Session, order_id: str, status: str, **details: object) -> N
 
 @dataclass(frozen=True)
 class _Terms:
-    """What an app's payment settings say about an order: who gets what, and whether to notify."""
+    """What an order is made under: who gets what (the money terms in effect), and whether to notify."""
 
     fee_bps: int
     commission_bps: int
     notify: bool
 
 
-def _terms(settings: PaymentSettings | None) -> _Terms:
-    if settings is None:
-        return _Terms(DEFAULT_FEE_BPS, attribution.DEFAULT_COMMISSION_BPS, False)
-    return _Terms(settings.fee_bps, settings.creator_commission_bps, bool(settings.notify_url))
-
-
 def _terms_of(fee_bps: int | None, commission_bps: int | None, notify_url: str | None) -> _Terms:
-    """The terms from an outer join with the settings (all None when the app has none)."""
+    """The terms from the outer joins (None when no terms row is in effect: the built-in defaults)."""
     if fee_bps is None or commission_bps is None:
-        return _terms(None)
+        return _Terms(money_terms.DEFAULT.fee_bps, money_terms.DEFAULT.commission_bps, bool(notify_url))
     return _Terms(fee_bps, commission_bps, bool(notify_url))
+
+
+def _notifies(session: Session, app_id: str) -> bool:
+    settings = session.get(PaymentSettings, app_id)
+    return settings is not None and bool(settings.notify_url)
 
 
 def _new_order(
@@ -188,7 +194,10 @@ def _new_order(
         existing = _keyed_order(session, app_id, user_id, idempotency_key)
         if existing is not None:
             return _same_order(existing, product_id, quantity, payload, confirmed), None
-    row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id}).first()
+    if catalog.is_taken_down(session, app_id):  # suspended by a moderator: no new sales (refunds go on)
+        raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
+    now = utcnow()
+    row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id, "now": now}).first()
     if row is None:
         raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
     product_type, price, *settings = row
@@ -209,7 +218,6 @@ def _new_order(
             if existing is None:
                 raise
             return _same_order(existing, product_id, quantity, payload, confirmed), None
-    now = utcnow()
     values = dict(
         id="ord_" + secrets.token_hex(10),
         app_id=app_id,
@@ -370,6 +378,8 @@ def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.At
             "gross": order.amount,
             "fee": order.fee,
             "commission": commission,
+            "fee_bps": terms.fee_bps,
+            "commission_bps": terms.commission_bps,
         },
     )
     return commission
@@ -415,7 +425,11 @@ def pay_order(
     touch = attribution.attribute(
         session, user_id=user_id, app_id=order.app_id, launch_id=launch_id, at=now, window=window
     )
-    commission = _settle(session, order, _terms(session.get(PaymentSettings, order.app_id)), touch, secret=secret)
+    # The order was priced, and its fee taken, under the terms in effect when it was made: its
+    # commission follows the same terms, however long it waited to be paid.
+    made_under = money_terms.in_effect(session, order.app_id, order.created_at)
+    order_terms = _Terms(made_under.fee_bps, made_under.commission_bps, _notifies(session, order.app_id))
+    commission = _settle(session, order, order_terms, touch, secret=secret)
     return Paid(order, touch, commission, new=True)
 
 
@@ -484,6 +498,14 @@ def get_order(session: Session, app_id: str, order_id: str) -> Order:
     order = session.get(Order, order_id)
     if order is None or order.app_id != app_id:
         raise NotFound(f"no order {order_id!r} in this app")
+    return order
+
+
+def get_order_any(session: Session, order_id: str) -> Order:
+    """An order in any app (the operator's)."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id!r}", field="item")
     return order
 
 
@@ -624,7 +646,7 @@ def refund(
         if owned is not None and owned.order_id == order.id:
             owned.revoked_at = utcnow()
     _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
-    if _terms(session.get(PaymentSettings, order.app_id)).notify:
+    if _notifies(session, order.app_id):
         notifications.enqueue(
             session,
             secret,
@@ -707,3 +729,12 @@ def statement(session: Session, app_ids: list[str], start: datetime, end: dateti
             )
         )
     return lines
+
+
+def orders_of(session: Session, user_id: str, *, limit: int = 200) -> list[Order]:
+    """A person's orders in every app, newest first (the operator's support)."""
+    return list(
+        session.scalars(
+            select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.id).limit(limit)
+        )
+    )

@@ -13,6 +13,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openminis.payments import refunds as item_refunds
 from openminis.payments.models import Order, OrderEvent, TopUp
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN
@@ -23,7 +24,7 @@ REFUND_EVENTS = ("partially_refunded", "refunded")
 
 def verify(session: Session) -> list[str]:
     """Every disagreement between payments' records and the ledger, in words; empty when none."""
-    return _orders(session) + _topups(session)
+    return _orders(session) + _topups(session) + _item_refunds(session)
 
 
 def _orders(session: Session) -> list[str]:
@@ -119,3 +120,22 @@ def _topups(session: Session) -> list[str]:
 
 def _said(transfer: ledger.Recorded | None) -> str:
     return "nothing (there is none)" if transfer is None else f"{transfer.amount} {transfer.currency}"
+
+
+def _item_refunds(session: Session) -> list[str]:
+    """An unlock's, a pass period's or a top-up's refunded total equals its refund transfers
+    (``refund:<item>:<key>``, each moving the amount given back), and no such transfer lacks its item."""
+    given: dict[str, int] = defaultdict(int)
+    for transfer in ledger.transfers_keyed(session, "refund:"):
+        item = item_refunds.item_of_refund_key(transfer.key)
+        given[item or transfer.key] += transfer.amount
+    problems: list[str] = []
+    for item, total in item_refunds.all_tallies(session):
+        moved = given.pop(item, 0)
+        if moved != total:
+            problems.append(f"{item} is marked refunded {total} but its refund transfers gave back {moved}")
+    problems += [
+        f"refund transfers of {item} gave back {total}, but no refund of it is recorded"
+        for item, total in given.items()
+    ]
+    return problems

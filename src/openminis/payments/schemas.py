@@ -217,3 +217,142 @@ class StatementOut(BaseModel):
     start: datetime
     end: datetime
     lines: list[StatementLineOut]
+
+
+# The operator's money routes (admin.py) ---------------------------------------------------------
+
+
+class TermsIn(Strict):
+    app_id: str | None = Field(default=None, max_length=40, description="null: the platform's defaults")
+    fee_bps: int = Field(ge=0, le=10_000)
+    creator_commission_bps: int = Field(ge=0, le=10_000)
+    effective_at: datetime | None = Field(default=None, description="when they take effect; null: now")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class TermsOut(BaseModel):
+    id: int
+    app_id: str | None
+    fee_bps: int
+    creator_commission_bps: int
+    effective_at: datetime
+    created_at: datetime
+    created_by: str
+
+
+class TermsNow(BaseModel):
+    app_id: str | None
+    fee_bps: int
+    creator_commission_bps: int
+    history: list[TermsOut]
+
+
+class TermsView(BaseModel):
+    defaults: TermsNow
+    app: TermsNow | None = None
+
+
+class PackPriceIn(Strict):
+    currency: str = Field(min_length=3, max_length=3)
+    amount: int = Field(ge=1, le=100_000_000)
+
+
+class PackIn(Strict):
+    coins: int = Field(ge=1, le=10_000_000)
+    bonus_coins: int = Field(default=0, ge=0, le=10_000_000)
+    prices: dict[str, PackPriceIn] = Field(description="market (like US) -> price in minor units")
+    active: bool = True
+    sort: int = Field(default=0, ge=0, le=10_000)
+    reason: str = Field(default="", max_length=2000)
+
+
+class AdminPackOut(BaseModel):
+    id: str
+    coins: int
+    bonus_coins: int
+    prices: dict[str, dict[str, Any]]
+    active: bool
+    sort: int
+
+
+class AdminPackList(BaseModel):
+    items: list[AdminPackOut]
+
+
+class PersonOut(BaseModel):
+    user_id: str
+    email: str | None
+    display_name: str
+    kind: str
+
+
+class PeopleOut(BaseModel):
+    items: list[PersonOut]
+
+
+class MoneyItemOut(BaseModel):
+    """Something the person paid for, as support sees it, with its refund state."""
+
+    item: str = Field(description="what a refund names: order:<id>, unlock:..., series:..., pass:<sub>:<n>, topup:<id>")
+    kind: str
+    app_id: str | None
+    title: str
+    currency: str
+    paid: int
+    refunded: int
+    status: str
+    at: datetime
+
+
+class PersonMoneyOut(BaseModel):
+    person: PersonOut
+    balance: int
+    orders: list[MoneyItemOut]
+    unlocks: list[MoneyItemOut]
+    passes: list[MoneyItemOut]
+    topups: list[MoneyItemOut]
+
+
+class AdminRefundIn(Strict):
+    item: str = Field(min_length=3, max_length=160)
+    amount: int | None = Field(default=None, ge=1, le=100_000_000, description="null: all that is left")
+    reason: str = Field(min_length=1, max_length=200)
+    idempotency_key: str = Field(min_length=1, max_length=128)
+
+
+class AdminRefundOut(BaseModel):
+    item: str
+    currency: str
+    paid: int
+    refunded: int
+    amount: int = Field(description="given back by this request (0: a retry of a refund made)")
+
+
+class MoneyStatementLineOut(BaseModel):
+    app_id: str
+    purchases: int
+    purchases_gross: int
+    unlocks: int
+    unlocks_gross: int
+    passes: int
+    passes_gross: int
+    gross: int
+    platform_fee: int
+    creator_commission: int
+    refunds: int
+    refunded_fee: int
+    refunded_commission: int
+    other: int
+    net: int
+    ad_revenue: int
+    ad_commission: int
+    ad_net: int
+
+
+class MoneyStatementOut(BaseModel):
+    currency: Literal["COIN"] = "COIN"
+    ad_currency: Literal["USD_MICROS"] = "USD_MICROS"
+    start: datetime
+    end: datetime
+    lines: list[MoneyStatementLineOut]
+    total: MoneyStatementLineOut

@@ -1,4 +1,5 @@
-"""An app's payment settings: its notification URL and the platform's fee."""
+"""An app's payment settings: its notification URL (the fee and the commission are the operator's:
+terms.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
 from openminis.egress import EgressPolicy
-from openminis.errors import InvalidArgument
+from openminis.payments import terms
 from openminis.payments.models import PaymentSettings
 
 PRODUCTION = EgressPolicy()
@@ -26,10 +27,9 @@ def get(session: Session, app_id: str) -> PaymentSettings:
     return settings
 
 
-def creator_commission_bps(session: Session, app_id: str, default: int) -> int:
-    """The creators' share of the app's net revenue; ``default`` when the app has no settings (none are made)."""
-    settings = session.get(PaymentSettings, app_id)
-    return settings.creator_commission_bps if settings is not None else default
+def creator_commission_bps(session: Session, app_id: str) -> int:
+    """The creators' share of the app's net revenue in effect now (terms.py)."""
+    return terms.in_effect(session, app_id).commission_bps
 
 
 def set_notify_url(
@@ -39,14 +39,5 @@ def set_notify_url(
     settings = get(session, app_id)
     settings.notify_url = notify_url
     settings.updated_at = utcnow()
-    session.flush()
-    return settings
-
-
-def set_fee(session: Session, app_id: str, fee_bps: int) -> PaymentSettings:
-    if not 0 <= fee_bps <= 10_000:
-        raise InvalidArgument("fee is 0 to 10000 basis points", field="fee_bps")
-    settings = get(session, app_id)
-    settings.fee_bps = fee_bps
     session.flush()
     return settings

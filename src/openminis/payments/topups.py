@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import timedelta
 from typing import Any, cast
@@ -252,3 +253,60 @@ def _deliver(session: Session, sandbox: SandboxProvider, topup: TopUp, kind: str
         kind=kind, provider_ref=topup.provider_ref, topup_id=topup.id, amount=topup.amount, currency=topup.currency
     )
     return handle_event(session, sandbox.name, sandbox.parse_webhook(body, headers)) or topup
+
+
+MARKET = re.compile(r"^[A-Z]{2,8}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+PACK_ID = re.compile(r"^[a-z0-9-]{1,32}$")
+
+
+def all_packs(session: Session) -> list[CoinPack]:
+    """Every pack, on sale or not, for the operator."""
+    ensure_default_packs(session)
+    return list(session.scalars(select(CoinPack).order_by(CoinPack.sort, CoinPack.id)))
+
+
+def put_pack(
+    session: Session,
+    pack_id: str,
+    *,
+    coins: int,
+    bonus_coins: int,
+    prices: dict[str, tuple[str, int]],
+    active: bool,
+    sort: int,
+) -> tuple[dict[str, Any] | None, CoinPack]:
+    """Make or change a pack: its coins and its price per market (minor units). A change reaches
+    top-ups started after it: a checkout opened at the old price is refused PRICE_CHANGED.
+    Returns the pack as it was (None: new) and as it is."""
+    if not PACK_ID.match(pack_id):
+        raise InvalidArgument("a pack id is 1-32 lowercase letters, digits or '-'", field="pack_id")
+    if not 1 <= coins <= 10_000_000 or not 0 <= bonus_coins <= 10_000_000:
+        raise InvalidArgument("coins are 1 to 10,000,000 and bonus coins 0 to 10,000,000", field="coins")
+    for market, (currency, amount) in prices.items():
+        if not MARKET.match(market) or not CURRENCY.match(currency) or not 1 <= amount <= 100_000_000:
+            raise InvalidArgument(
+                f"market {market!r}: a market code, an ISO 4217 currency and 1 to 100,000,000 minor units",
+                field="prices",
+            )
+    ensure_default_packs(session)
+    pack = session.get(CoinPack, pack_id)
+    before = pack_record(pack) if pack is not None else None
+    if pack is None:
+        pack = CoinPack(id=pack_id)
+        session.add(pack)
+    pack.coins, pack.bonus_coins, pack.active, pack.sort = coins, bonus_coins, active, sort
+    pack.prices = {market: {"currency": currency, "amount": amount} for market, (currency, amount) in prices.items()}
+    session.flush()
+    return before, pack
+
+
+def pack_record(pack: CoinPack) -> dict[str, Any]:
+    """The pack as the audit log keeps it."""
+    return {
+        "coins": pack.coins,
+        "bonus_coins": pack.bonus_coins,
+        "prices": dict(pack.prices),
+        "active": pack.active,
+        "sort": pack.sort,
+    }

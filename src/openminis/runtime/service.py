@@ -65,7 +65,7 @@ def record_launch(
         if existing.user_id != user_id or existing.app_id != app_id:
             raise Conflict("launch_id is already used", field="launch_id")
         return existing
-    app = catalog.get_app(session, app_id)
+    app = catalog.open_app(session, app_id)  # one taken down by a moderator launches no more
     # A drama's app has no package: its launches open the built-in player, at no version.
     version = releases.version_for(app, user_id) or ""
     launch = Launch(id=launch_id, user_id=user_id, app_id=app_id, version=version, source=source)

@@ -130,6 +130,10 @@ def create_apps_app(platform: Platform) -> FastAPI:
             resolved = resolve(app_id, version)
         except NotFound:
             return Response("not found", status_code=404, media_type="text/plain")
+        # Outside resolve's cache: a takedown (moderation/) holds from its commit on, for every file.
+        with unit_of_work(platform.db, reads=True) as session:
+            if catalog.is_taken_down(session, app_id):
+                return Response("this app was taken down", status_code=403, media_type="text/plain")
         return _file(request, resolved, path, cache=IMMUTABLE)
 
     @apps.get("/p/{token}/{path:path}")

@@ -16,7 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, Engine, Table, bindparam, event, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, Engine, Table, bindparam, case, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -314,3 +314,103 @@ def balances(session: Session, kind: str, owner_id: str, currencies: Collection[
     )
     # Pairs, not the Result itself: dict() would take a Result, which has keys(), for a mapping.
     return dict.fromkeys(currencies, 0) | {currency: balance for currency, balance in rows}
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One entry of a transfer, with whose account it is."""
+
+    account_id: int
+    kind: str
+    owner_id: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Charge:
+    """A transfer as a refund sees it: what moved, between whom, and what it recorded."""
+
+    key: str
+    kind: str
+    currency: str
+    amount: int
+    details: dict[str, Any]
+    postings: list[Posting]
+
+
+def charge(session: Session, key: str) -> Charge | None:
+    """The transfer of this idempotency key with its entries, or None."""
+    found = session.scalars(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key)).first()
+    if found is None:
+        return None
+    rows = session.execute(
+        select(LedgerEntry.account_id, Account.kind, Account.owner_id, LedgerEntry.amount)
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .where(LedgerEntry.transfer_id == found.id)
+        .order_by(LedgerEntry.account_id)
+    )
+    postings = [Posting(account_id, kind, owner_id, int(amount)) for account_id, kind, owner_id, amount in rows]
+    return Charge(key, found.kind, found.currency, int(found.amount), dict(found.details or {}), postings)
+
+
+def amounts_keyed(session: Session, keys: Collection[str]) -> dict[str, int]:
+    """What the transfers of these keys moved (the sum of their credits), by key; absent: no transfer."""
+    found: dict[str, int] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(LedgerTransfer.idempotency_key, LedgerTransfer.amount).where(
+                LedgerTransfer.idempotency_key.in_(wanted[start : start + 500])
+            )
+        )
+        found |= {key: int(amount) for key, amount in rows}
+    return found
+
+
+@dataclass(frozen=True, order=True)
+class Movement:
+    """The sum of one kind of transfer's entries into one kind of account, seen from one owner's
+    account (an app's earnings): ``account_kind`` "self" is that account itself."""
+
+    owner_id: str
+    transfer_kind: str
+    account_kind: str  # "self", or the other side: user_wallet, platform_revenue, creator_earnings, ...
+    currency: str
+    amount: int
+    transfers: int  # how many transfers of this kind touched the owner's account
+
+
+def movements(
+    session: Session, *, kinds: Collection[str], owners: Collection[str], start: Any, end: Any
+) -> list[Movement]:
+    """For the transfers made in [start, end) that touch an account of one of ``kinds`` owned by one
+    of ``owners``: the sum of their entries by owner, transfer kind and account kind. What statements
+    are made of, so that every line is the ledger's own sum."""
+    touching = (
+        select(LedgerEntry.transfer_id, LedgerEntry.account_id.label("anchor_id"), Account.owner_id)
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .where(Account.kind.in_(list(kinds)), Account.owner_id.in_(list(owners)))
+        .subquery()
+    )
+    other = cast(Table, Account.__table__).alias("other_account")
+    seen_as = case((other.c.id == touching.c.anchor_id, "self"), else_=other.c.kind)
+    rows = session.execute(
+        select(
+            touching.c.owner_id,
+            LedgerTransfer.kind,
+            seen_as,
+            LedgerTransfer.currency,
+            func.sum(LedgerEntry.amount),
+            func.count(func.distinct(LedgerTransfer.id)),
+        )
+        .select_from(touching)
+        .join(LedgerTransfer, LedgerTransfer.id == touching.c.transfer_id)
+        .join(LedgerEntry, LedgerEntry.transfer_id == LedgerTransfer.id)
+        .join(other, other.c.id == LedgerEntry.account_id)
+        .where(LedgerTransfer.created_at >= start, LedgerTransfer.created_at < end)
+        .group_by(touching.c.owner_id, LedgerTransfer.kind, seen_as, LedgerTransfer.currency)
+    )
+    return sorted(
+        Movement(owner, transfer_kind, account_kind, currency, int(amount or 0), int(count))
+        for owner, transfer_kind, account_kind, currency, amount, count in rows
+    )

@@ -8,6 +8,7 @@
 ``CurrentDeveloper``  the developer account of the person behind a console request (403 if they have none)
 ``ChangingDeveloper`` the same, for a state-changing console request (ChangingPerson's checks first)
 ``Reviewer``        a staff member who reviews versions (or the admin token): how the history names them
+``Moderator``       a staff member who moderates (or the admin token): how the audit log names them
 ``CallingApp``      the app whose Open API access token the request carries (rate limited per app)
 ``BearerToken``     the bearer token as presented (a user access token, on the routes that take one)
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis import ratelimit
+from openminis.catalog import service as catalog
 from openminis.developers import service as developers
 from openminis.developers import team
 from openminis.errors import Forbidden, Unauthenticated
@@ -258,6 +260,10 @@ def staff_for(act: staff.Act) -> Any:
 
 Reviewer = Annotated[str, staff_for("review")]
 Auditor = Annotated[str, staff_for("audit")]
+Finance = Annotated[str, staff_for("money")]
+Refunder = Annotated[str, staff_for("refund")]
+Support = Annotated[str, staff_for("lookup")]
+Moderator = Annotated[str, staff_for("moderate")]
 
 
 # The Open API's callers: app backends with an app access token (POST /auth/token).
@@ -275,9 +281,20 @@ def bearer_token(credentials: Annotated[HTTPAuthorizationCredentials | None, Dep
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-def current_app_id(token: BearerToken, session: SessionDep, platform: PlatformDep) -> str:
+# What the backend of an app a moderator took down may still do: read its own data (any GET), and
+# settle with the people who paid it (refund, and consume: deliver what was bought before).
+OPEN_WHILE_TAKEN_DOWN = frozenset({"POST /orders/{order_id}/refund", "POST /orders/{order_id}/consume"})
+
+
+def current_app_id(request: Request, token: BearerToken, session: SessionDep, platform: PlatformDep) -> str:
     app_id = developers.app_for_token(session, token)
     ratelimit.enforce(platform.limiter, f"app:{app_id}", platform.rates.per_app)
+    if (
+        request.method not in limits.SAFE_METHODS
+        and limits.route_name(request) not in OPEN_WHILE_TAKEN_DOWN
+        and catalog.is_taken_down(session, app_id)
+    ):
+        raise catalog.AppTakenDown("the platform has taken this app down: only reads and refunds are open")
     return app_id
 
 

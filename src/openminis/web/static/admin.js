@@ -2,11 +2,14 @@
 // screenshots and changes from the released version, a one-click preview, and the decision
 // (approve, at once released to a share of people if wanted, or reject with a reason); and,
 // for any app, a release's share and a rollback. The review API (catalog/admin.py) decides who
-// is staff: anyone else signs in here, or is told they are not staff.
+// is staff: anyone else signs in here, or is told they are not staff. The page has a tab per act the
+// staff member's role allows (TABS): review here, moderation and the audit log in admin-moderation.js.
 // @ts-check
 
 import { Api, errorMessage } from "./api.js";
 import { byId, el } from "./dom.js";
+import { auditScreen, moderationScreen } from "./admin-moderation.js";
+import { moneyTab } from "./admin-money.js";
 import { formatDateTime } from "./format.js";
 import { changes, checkReport, formatBytes, history, screenshots, stateLabel } from "./review-item.js";
 
@@ -57,22 +60,48 @@ async function start() {
     return;
   }
   who.replaceChildren(el("span", { className: "admin-email" }, user.email || user.display_name), el("button", { type: "button", className: "button-secondary button-small", onclick: signOut }, "Sign out"));
-  let queue;
-  try {
-    queue = await api.request("GET", "/api/admin/review");
-  } catch (error) {
-    if (error.code === "NOT_STAFF") {
-      show(notStaff(user));
-      return;
-    }
-    if (error.status === 401) {
-      show(signInForm());
-      return;
-    }
-    show(el("p", { className: "form-error", role: "alert" }, errorMessage(error)));
+  const staff = await api.request("GET", "/api/admin/staff/me");
+  const tabs = TABS.filter((tab) => staff.acts.includes(tab.act));
+  if (!tabs.length) {
+    show(notStaff(user));
     return;
   }
-  show(...desk(queue.items));
+  show(...(await tabbed(tabs)));
+}
+
+// The tabs: each shown to the roles whose acts include its `act` (GET /api/admin/staff/me). A
+// screen returns what the tab shows.
+/** @typedef {{id: string, label: string, act: string, screen: () => Promise<Node[]> | Node[]}} Tab */
+/** @type {Tab[]} */
+const TABS = [
+  { id: "review", label: "Review", act: "review", screen: async () => desk((await api.request("GET", "/api/admin/review")).items) },
+  { id: "moderation", label: "Moderation", act: "moderate", screen: () => [moderationScreen(api, tell)] },
+  // Shown for "lookup" (support, finance, admins); what it holds follows the role's other acts.
+  { id: "money", label: "Money", act: "lookup", screen: async () => [moneyTab(api, (await api.request("GET", "/api/admin/staff/me")).acts, tell) ?? note("Nothing here for this role.")] },
+  { id: "audit", label: "Audit log", act: "audit", screen: () => [auditScreen(api)] },
+];
+
+/**
+ * The tab bar (only with more than one tab) and the picked tab's screen; the hash keeps the pick.
+ * @param {Tab[]} tabs
+ * @returns {Promise<Node[]>}
+ */
+async function tabbed(tabs) {
+  const panel = el("div", { className: "admin-panel", role: tabs.length > 1 ? "tabpanel" : null });
+  const bar = el("nav", { className: "admin-tabs", role: "tablist", "aria-label": "Admin" });
+  /** @param {Tab} tab */
+  async function pick(tab) {
+    for (const button of bar.querySelectorAll("button")) button.setAttribute("aria-selected", String(button.dataset.tab === tab.id));
+    if (tabs.length > 1) window.history.replaceState(null, "", `#${tab.id}`);
+    try {
+      panel.replaceChildren(...(await tab.screen()));
+    } catch (error) {
+      panel.replaceChildren(el("p", { className: "form-error", role: "alert" }, errorMessage(error)));
+    }
+  }
+  bar.append(...tabs.map((tab) => el("button", { type: "button", role: "tab", className: "admin-tab", dataset: { tab: tab.id }, "aria-selected": "false", onclick: () => pick(tab) }, tab.label)));
+  await pick(tabs.find((tab) => `#${tab.id}` === location.hash) ?? tabs[0]);
+  return tabs.length > 1 ? [bar, panel] : [panel];
 }
 
 async function signOut() {

@@ -4,6 +4,7 @@
 
 import { el } from "./dom.js";
 import { busy, card, errorLine, field, input, may, note, select } from "./console-ui.js";
+import { myTakedowns, takedownNotice } from "./takedowns.js";
 
 /**
  * @typedef {{app_id: string, name: string, kind: string, category: string, role: string,
@@ -123,7 +124,8 @@ export function settingsScreen(api, app) {
       el("dd", {}, app.role)
     )
   );
-  if (!may(app.role, "secret")) return [about];
+  const takedowns = appTakedowns(api, app);
+  if (!may(app.role, "secret")) return [about, takedowns];
   const grace = select(
     "grace",
     [
@@ -148,7 +150,26 @@ export function settingsScreen(api, app) {
       : "The previous secret has stopped working.";
     shown.replaceChildren(secretBox("New app secret", answer.app_secret, `Shown this once. ${until}`));
   });
-  return [about, card("App secret", note("Rotate it when it may have leaked, or as a habit."), form, shown)];
+  return [about, takedowns, card("App secret", note("Rotate it when it may have leaked, or as a habit."), form, shown)];
+}
+
+/**
+ * What the platform took down of this app (the app, its series, their episodes): why, and the
+ * team's one appeal of each. Hidden while there is none.
+ * @param {import("./console-api.js").ConsoleApi} api
+ * @param {ConsoleApp} app
+ */
+function appTakedowns(api, app) {
+  const section = card("Taken down by the platform");
+  section.hidden = true;
+  const ours = (/** @type {any} */ entry) => entry.item.id === app.app_id || (entry.item.kind !== "app" && entry.item.subtitle === app.app_id);
+  myTakedowns(api, (entry) => ["app", "series", "episode"].includes(entry.item.kind) && ours(entry))
+    .then((items) => {
+      section.hidden = items.length === 0;
+      section.append(...items.map((entry) => takedownNotice(api, entry)));
+    })
+    .catch((error) => console.error("openminis: takedowns not loaded", error));
+  return section;
 }
 
 /** @param {number} seconds */

@@ -17,7 +17,39 @@ import { bpsPercent, busy, card, errorLine, field, input, may, note, select } fr
 export async function moneyScreen(context) {
   const { api, app } = context;
   const [products, settings, deliveries] = await Promise.all([api.consoleProducts(app.app_id), api.paymentSettings(app.app_id), api.deliveries(app.app_id)]);
-  return [termsCard(settings), productsCard(context, products.items), notifyCard(context, settings), deliveryCard(context, deliveries.items)];
+  return [termsCard(settings), statementCard(context), productsCard(context, products.items), notifyCard(context, settings), deliveryCard(context, deliveries.items)];
+}
+
+/**
+ * The app's statement for a period, every figure the ledger's own sum, and its CSV.
+ * @param {Context} context
+ */
+function statementCard(context) {
+  const { api, app } = context;
+  const today = new Date().toISOString().slice(0, 10);
+  const from = input({ type: "date", value: `${today.slice(0, 8)}01` });
+  const to = input({ type: "date", value: today });
+  const shown = el("dl", { className: "console-facts" });
+  const problem = errorLine();
+  const csv = el("a", { className: "button-secondary", download: "statement.csv" }, "Download CSV");
+  function path(format = "json") {
+    const end = new Date(`${to.value}T00:00:00Z`);
+    end.setUTCDate(end.getUTCDate() + 1);
+    const query = new URLSearchParams({ start: `${from.value}T00:00:00Z`, end: end.toISOString(), format });
+    return `/api/developer/apps/${encodeURIComponent(app.app_id)}/statement?${query}`;
+  }
+  async function load() {
+    problem.textContent = "";
+    try {
+      const line = (await api.request("GET", path())).total;
+      csv.href = path("csv");
+      const facts = [["Gross", line.gross], ["Platform fee", line.platform_fee], ["Creator commission", line.creator_commission], ["Refunds", line.refunds], ["Net (coins)", line.net], ["Ad net (USD micros)", line.ad_net]];
+      shown.replaceChildren(...facts.flatMap(([label, value]) => [el("dt", {}, String(label)), el("dd", {}, String(value))]));
+    } catch (error) {
+      problem.textContent = String(/** @type {Error} */ (error).message);
+    }
+  }
+  return card("Statement", field("From", from), field("Until (included)", to), el("button", { type: "button", className: "button-secondary", onclick: load }, "Show statement"), problem, shown, csv);
 }
 
 /** @param {{fee_bps: number, creator_commission_bps: number}} settings */

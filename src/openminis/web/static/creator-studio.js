@@ -13,6 +13,7 @@ import { el, part } from "./dom.js";
 import { episodeCount, formatDateTime, formatUsdMicros } from "./format.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
+import { myTakedowns, takedownNotice } from "./takedowns.js";
 import { coinAmount } from "./wallet.js";
 
 const POLL_MS = 1500; // while a post is transcoding
@@ -54,6 +55,8 @@ export class CreatorStudio {
   composeCard;
   /** @type {HTMLElement} */
   postsCard;
+  /** @type {HTMLElement} */
+  takedownsCard;
   /** @type {any} */
   anchorSelect;
   /**
@@ -126,7 +129,7 @@ export class CreatorStudio {
       }
     }
     this.render();
-    if (this.creator) await Promise.all([this.loadPosts(), this.loadEarnings(), this.loadTargets()]);
+    if (this.creator) await Promise.all([this.loadPosts(), this.loadEarnings(), this.loadTargets(), this.loadTakedowns()]);
   }
 
   render() {
@@ -245,10 +248,28 @@ export class CreatorStudio {
     this.earningsCard = el("section", { className: "card earnings", "aria-labelledby": "earnings-title" });
     this.composeCard = el("section", { className: "card compose", "aria-labelledby": "compose-title" });
     this.postsCard = el("section", { className: "card my-posts", "aria-labelledby": "my-posts-title" });
-    this.body.replaceChildren(this.profileCard, this.earningsCard, this.composeCard, this.postsCard);
+    this.takedownsCard = el("section", { className: "card studio-takedowns", "aria-labelledby": "takedowns-title", hidden: true });
+    this.body.replaceChildren(this.profileCard, this.takedownsCard, this.earningsCard, this.composeCard, this.postsCard);
     this.renderEarnings();
     this.renderCompose();
     this.renderPosts();
+  }
+
+  /** What the platform took down of the creator's (their posts, their profile): why, and the appeal. */
+  async loadTakedowns() {
+    let items;
+    try {
+      items = await myTakedowns(this.api, (entry) => entry.item.kind === "post" || entry.item.kind === "creator");
+    } catch (error) {
+      console.error("openminis: takedowns not loaded", error);
+      return;
+    }
+    if (!this.takedownsCard) return;
+    this.takedownsCard.hidden = items.length === 0;
+    this.takedownsCard.replaceChildren(
+      el("h3", { className: "card-title", id: "takedowns-title" }, "Taken down by the platform"),
+      ...items.map((entry) => takedownNotice(this.api, entry))
+    );
   }
 
   // Earnings -------------------------------------------------------------------------------------
@@ -527,6 +548,7 @@ export class CreatorStudio {
   postStatus(post) {
     if (post.status === "ready") return el("p", { className: "post-status is-ready" }, icon("check"), "Live in the feed");
     if (post.status === "failed") return el("p", { className: "post-status is-failed" }, `Could not be converted${post.error ? `: ${post.error}` : ""}`);
+    if (post.status === "removed") return el("p", { className: "post-status is-failed" }, "Taken down by the platform (see why above)");
     const percent = Math.max(0, Math.min(100, post.progress || 0));
     return el(
       "div",

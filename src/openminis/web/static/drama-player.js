@@ -27,6 +27,7 @@ import { episodeCount, formatTime } from "./format.js";
 import { icon } from "./icons.js";
 import { mintLaunchId, viaFields } from "./launcher.js";
 import { PaywallSheet, episodeLabel } from "./paywall-sheet.js";
+import { ReportSheet } from "./report-sheet.js";
 import { coinsLabel } from "./wallet.js";
 
 const SAVE_EVERY_MS = 5000;
@@ -267,6 +268,7 @@ export class DramaPlayer {
 
     part(root, ".drama-close").addEventListener("click", () => this.close());
     part(root, ".drama-episodes").addEventListener("click", () => this.openEpisodes());
+    root.querySelector(".drama-report")?.addEventListener("click", () => this.report());
     this.previousButton.addEventListener("click", (event) => this.previous("swipe", event.timeStamp));
     this.nextButton.addEventListener("click", (event) => this.next("swipe", event.timeStamp));
     this.soundButton.addEventListener("click", () => this.setMuted(!this.muted));
@@ -877,6 +879,15 @@ export class DramaPlayer {
     }
     for (const slide of this.slides.values()) slide.update(this.episode(slide.number));
     if (this.current) this.seek.disabled = this.current.locked;
+  }
+
+  /** The person reports the episode on screen (or the series, before one is): report-sheet.js. */
+  report() {
+    if (!this.detail || this.sheets.isOpen) return;
+    const number = this.current?.number;
+    const target = number ? { kind: "episode", id: `${this.detail.id}:${number}` } : { kind: "series", id: this.detail.id };
+    const title = number ? `episode ${number} of ${this.detail.title}` : this.detail.title;
+    new ReportSheet({ sheets: this.sheets, api: this.api, target: /** @type {any} */ (target), title }).open();
   }
 
   openEpisodes() {

@@ -26,10 +26,11 @@ export class Feed {
    * @param {(card: any, source: string, event?: Event, via?: Record<string, any>) => void} options.onLaunch opens an app (launcher.js)
    * @param {(series: any, options?: any) => void} options.onOpenSeries opens a series in the drama player
    * @param {(post: any) => void} options.onShare shares a post (share-sheet.js)
+   * @param {(post: any) => void} [options.onReport] reports a post (report-sheet.js)
    * @param {(card: any) => void} [options.onSettle]
    * @param {() => boolean} [options.isCovered] whether an app or the drama player is over the feed
    */
-  constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onSettle, isCovered = () => false }) {
+  constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onReport = () => {}, onSettle, isCovered = () => false }) {
     this.root = root;
     this.api = api;
     this.events = events;
@@ -38,6 +39,7 @@ export class Feed {
     this.onLaunch = onLaunch;
     this.onOpenSeries = onOpenSeries;
     this.onShare = onShare;
+    this.onReport = onReport;
     this.onSettle = onSettle;
     this.isCovered = isCovered;
     this.items = []; // {id, kind, card, post, appId, element} in feed order
@@ -227,6 +229,10 @@ export class Feed {
 
   share(post) {
     this.onShare(post);
+  }
+
+  report(post) {
+    this.onReport(post);
   }
 
   /** Sound on or off for every post: a person who turned it on keeps it for the next ones. */

@@ -23,6 +23,7 @@ const PATHS = {
   muted: '<path d="M4 9.5h3.5L12 5.5v13l-4.5-4H4z" fill="currentColor"/><path d="M16 9.5l5 5M21 9.5l-5 5"/>',
   ad: '<rect x="3" y="5" width="18" height="13" rx="2.5"/><path d="M10 9v5.5l4.5-2.75z" fill="currentColor"/><path d="M8 21h8"/>',
   ticket: '<path d="M4 7.5A1.5 1.5 0 0 1 5.5 6h13A1.5 1.5 0 0 1 20 7.5V10a2 2 0 0 0 0 4v2.5a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 4 16.5V14a2 2 0 0 0 0-4z"/><path d="M14 6v12" stroke-dasharray="2 2.2"/>',
+  flag: '<path d="M6 21V4M6 4.5h11l-2.5 4 2.5 4H6"/>',
   share: '<path d="M14 5.5l6 5.5-6 5.5v-3.2c-4.2 0-7.1 1.3-9.5 4.7.8-5 3.6-9.2 9.5-9.9z"/>',
   stack: '<rect x="4" y="8" width="16" height="12" rx="2.5"/><path d="M6.5 5h11M9 2.5h6"/>',
 };

@@ -16,6 +16,7 @@ import "./bridge-drama.js";
 import "./bridge-ads.js";
 import { appIcon } from "./app-tile.js";
 import { part } from "./dom.js";
+import { ReportSheet } from "./report-sheet.js";
 
 const MAX_PREWARMED = 2;
 // After `hide` the app keeps its frame this long, so the message arrives and a save in its
@@ -403,6 +404,13 @@ export class Launcher {
     this.launches = [];
 
     this.closeButton.addEventListener("click", () => this.close());
+    // The capsule's flag: the person reports the app they are in (report-sheet.js), above it.
+    // (Optional: the simulator's page of `minis dev` has no flag.)
+    layer.querySelector(".capsule-report")?.addEventListener("click", () => {
+      const card = this.active?.card;
+      if (!card || card.preview) return;
+      new ReportSheet({ sheets: this.sheets, api: this.api, target: { kind: "app", id: card.app_id }, title: card.name }).open();
+    });
     layer.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.close();
     });

@@ -18,6 +18,7 @@ import { Launcher } from "./launcher.js";
 import { MeScreen } from "./me.js";
 import { MyData } from "./my-data.js";
 import { Search } from "./search.js";
+import { ReportSheet } from "./report-sheet.js";
 import { ShareSheet } from "./share-sheet.js";
 import { Sheets } from "./sheets.js";
 import { Wallet } from "./wallet.js";
@@ -119,6 +120,7 @@ const feed = new Feed({
   onLaunch: launch,
   onOpenSeries: (series, options) => dramaPlayer.open(series, options),
   onShare: (post) => new ShareSheet({ sheets, api, target: { kind: "post", post_id: post.id }, title: `@${post.creator.handle}’s post` }).open(),
+  onReport: (post) => new ReportSheet({ sheets, api, target: { kind: "post", id: post.id }, title: `@${post.creator.handle}’s post` }).open(),
   onSettle: (item) => {
     host.settledAppId = item.appId;
     host.settledItemId = item.id;

@@ -95,6 +95,13 @@ export class PostCard {
       el("span", { "aria-hidden": "true" }, "Share")
     );
     share.addEventListener("click", () => this.feed.share(this.post));
+    const report = el(
+      "button",
+      { type: "button", className: "post-rail-button post-report", "aria-label": `Report ${handle}’s post` },
+      icon("flag"),
+      el("span", { "aria-hidden": "true" }, "Report")
+    );
+    report.addEventListener("click", () => this.feed.report(this.post));
 
     const creator = el(
       "p",
@@ -115,7 +122,7 @@ export class PostCard {
         "aria-labelledby": post.caption ? `${handleId} ${captionId}` : handleId,
       },
       el("div", { className: "post-stage" }, this.video),
-      el("div", { className: "post-rail" }, this.soundButton, share),
+      el("div", { className: "post-rail" }, this.soundButton, share, report),
       el("div", { className: "post-bottom" }, creator, post.caption ? caption : null, this.anchor ? this.renderChip() : null)
     );
     if (this.appId) article.dataset.anchorAppId = this.appId;

@@ -1,0 +1,296 @@
+"""Refunds the operator makes of what is not an order: an episode or series unlock, a pass period,
+a top-up. (An order is refunded by orders.refund, the developer's own path, with the staff member
+named as who refunded.)
+
+The same rules as an order's refund: in full or in part; each party gives back its part of the
+charge in proportion, by cumulative rounding, so however a refund is split the parts add up to
+what each received (the creator's part through attribution.claw_back, as for an order); one refund
+per idempotency key; refunds of one item take turns on its ItemRefund row and its refunded total
+only grows by a conditional update that keeps it at most what was paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from openminis.attribution import service as attribution
+from openminis.db import insert_ignoring_conflicts, utcnow
+from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.payments.models import ItemRefund, TopUp
+from openminis.payments.orders import IDEMPOTENCY_KEY, OrderStateError
+from openminis.wallet import service as ledger
+from openminis.wallet.service import COIN, Leg
+
+# An item's kind, by the first part of its charge's transfer key, and the kinds of charge it may be.
+CHARGES = {"unlock": ("drama_unlock",), "series": ("drama_unlock",), "pass": ("subscription",)}
+KINDS = (*CHARGES, "topup")
+
+
+@dataclass(frozen=True)
+class ItemRefunded:
+    item: str
+    kind: str
+    user_id: str
+    app_id: str | None
+    currency: str
+    paid: int
+    refunded: int  # in all, after this refund
+    amount: int  # given back by this refund (0 for a repeated key)
+    attribution: attribution.Attribution
+
+
+def item_kind(item: str) -> str:
+    kind = item.split(":", 1)[0]
+    if kind not in KINDS or item.count(":") != (1 if kind == "topup" else 2):
+        raise InvalidArgument(
+            "item is unlock:<person>:<episode>, series:<person>:<series>, pass:<subscription>:<period> or topup:<id>",
+            field="item",
+        )
+    return kind
+
+
+def item_of_refund_key(key: str) -> str | None:
+    """The item a refund transfer's key (``refund:<item>:<idempotency key>``) is for."""
+    rest = key.removeprefix("refund:")
+    parts = rest.split(":")
+    if rest == key or not parts or parts[0] not in KINDS:
+        return None
+    return ":".join(parts[: 2 if parts[0] == "topup" else 3])
+
+
+def refund(
+    session: Session, item: str, *, amount: int | None, reason: str, idempotency_key: str, by: str
+) -> ItemRefunded:
+    """Give back ``amount`` (None: all that is left) of an item's charge: coins for an unlock, a
+    series or a pass period; the top-up's own money (minor units) for a top-up, with the coins it
+    bought taken back in proportion."""
+    kind = item_kind(item)
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        raise InvalidArgument(
+            "idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key"
+        )
+    if not reason.strip():
+        raise InvalidArgument("say why the refund is made", field="reason")
+    if kind == "topup":
+        return _refund_topup(session, item, amount=amount, reason=reason, idempotency_key=idempotency_key, by=by)
+    paid = ledger.charge(session, item)
+    if paid is None or paid.kind not in CHARGES[kind] or paid.currency != COIN:
+        raise NotFound(f"nothing was paid for {item!r}", field="item")
+    payer = next((p for p in paid.postings if p.kind == "user_wallet" and p.amount < 0), None)
+    if payer is None:
+        raise NotFound(f"no person paid for {item!r}", field="item")
+    gross = -payer.amount
+    app_id = paid.details.get("app_id") or next((p.owner_id for p in paid.postings if p.kind == "app_earnings"), None)
+    tally, done = _take_turn(
+        session,
+        item,
+        kind=kind,
+        user_id=payer.owner_id,
+        app_id=app_id,
+        currency=COIN,
+        paid=gross,
+        key=idempotency_key,
+    )
+    if done is not None:
+        return _repeated(tally, done, amount=amount, reason=reason)
+    amount, before = _claim(session, tally, amount)
+    after = before + amount
+    conversion = attribution.find(session, item)
+    creator = conversion.creator_id if conversion is not None and conversion.commission else None
+    legs = [Leg(payer.account_id, amount)]
+    # Every other party gives back its part of what it received, by cumulative rounding; the app's
+    # earnings take what rounding leaves, so the refund balances and the parts add up in the end.
+    rest = next((p for p in paid.postings if p.kind == "app_earnings"), None) or max(
+        (p for p in paid.postings if p is not payer), key=lambda p: p.amount
+    )
+    parts: dict[str, int] = {}
+    for posting in paid.postings:
+        if posting is payer or posting is rest:
+            continue
+        if posting.kind == attribution.CREATOR_EARNINGS and conversion is not None and creator == posting.owner_id:
+            part = attribution.claw_back(session, conversion, before, after, gross)
+        else:
+            part = posting.amount * after // gross - posting.amount * before // gross
+        parts[posting.kind] = parts.get(posting.kind, 0) + part
+        legs.append(Leg(posting.account_id, -part))
+    legs.append(Leg(rest.account_id, -(amount - sum(parts.values()))))
+    ledger.transfer(
+        session,
+        key=f"refund:{item}:{idempotency_key}",
+        kind="refund",
+        currency=COIN,
+        legs=legs,
+        details={
+            "item": item,
+            "app_id": app_id,
+            "user_id": payer.owner_id,
+            "amount": amount,
+            "fee": parts.get("platform_revenue", 0),
+            "commission": parts.get(attribution.CREATOR_EARNINGS, 0),
+            "reason": reason[:200],
+            "by": by[:200],
+        },
+    )
+    return ItemRefunded(item, kind, payer.owner_id, app_id, COIN, gross, after, amount, attribution.of(conversion))
+
+
+def _refund_topup(
+    session: Session, item: str, *, amount: int | None, reason: str, idempotency_key: str, by: str
+) -> ItemRefunded:
+    topup = session.get(TopUp, item.split(":", 1)[1])
+    if topup is None or topup.status != "succeeded":
+        raise NotFound(f"no paid top-up {item!r}", field="item")
+    tally, done = _take_turn(
+        session,
+        item,
+        kind="topup",
+        user_id=topup.user_id,
+        app_id=None,
+        currency=topup.currency,
+        paid=topup.amount,
+        key=idempotency_key,
+    )
+    if done is not None:
+        return _repeated(tally, done, amount=amount, reason=reason)
+    amount, before = _claim(session, tally, amount)
+    after = before + amount
+    coins = topup.coins * after // topup.amount - topup.coins * before // topup.amount
+    details = {"item": item, "user_id": topup.user_id, "amount": amount, "coins": coins, "reason": reason[:200]}
+    details["by"] = by[:200]
+    # The coins it bought leave the wallet first: a person who spent them cannot have the money
+    # back for them (InsufficientFunds, and nothing of the refund is kept).
+    if coins:
+        ledger.transfer(
+            session,
+            key=f"refund-coins:{item}:{idempotency_key}",
+            kind="topup_refund",
+            currency=COIN,
+            legs=[
+                Leg(ledger.account_id(session, "user_wallet", topup.user_id), -coins),
+                Leg(ledger.account_id(session, "coin_issuance"), coins),
+            ],
+            details=details,
+        )
+    # The money goes back through the provider that took it: what the provider holds for the
+    # platform grows back by it, the coin sales shrink.
+    ledger.transfer(
+        session,
+        key=f"refund:{item}:{idempotency_key}",
+        kind="topup_refund",
+        currency=topup.currency,
+        legs=[
+            Leg(ledger.account_id(session, "provider_clearing", topup.provider, topup.currency), amount),
+            Leg(ledger.account_id(session, "coin_sales", "", topup.currency), -amount),
+        ],
+        details=details,
+    )
+    return ItemRefunded(
+        item, "topup", topup.user_id, None, topup.currency, topup.amount, after, amount, attribution.NONE
+    )
+
+
+def _take_turn(
+    session: Session,
+    item: str,
+    *,
+    kind: str,
+    user_id: str,
+    app_id: str | None,
+    currency: str,
+    paid: int,
+    key: str,
+) -> tuple[ItemRefund, dict[str, Any] | None]:
+    """The item's refund row, locked (made on its first refund), and what the idempotency key's
+    refund recorded if it was made. The key's transfer is looked for only once the row is ours:
+    concurrent retries of one key then find the first one's transfer, never both none."""
+    insert_ignoring_conflicts(
+        session,
+        ItemRefund,
+        {
+            "item": item,
+            "kind": kind,
+            "user_id": user_id,
+            "app_id": app_id,
+            "currency": currency,
+            "paid": paid,
+            "refunded": 0,
+            "updated_at": utcnow(),
+        },
+    )
+    tally = session.scalars(
+        select(ItemRefund).where(ItemRefund.item == item).with_for_update().execution_options(populate_existing=True)
+    ).one()
+    return tally, ledger.transfer_details(session, f"refund:{item}:{key}")
+
+
+def _repeated(tally: ItemRefund, done: dict[str, Any], *, amount: int | None, reason: str) -> ItemRefunded:
+    """A retry of a refund made: the same answer, nothing written; one that asks another amount or
+    reason is refused (it would otherwise answer 200 and refund nothing)."""
+    if (amount is not None and amount != done.get("amount")) or (reason and reason[:200] != done.get("reason")):
+        raise Conflict(
+            f"this idempotency key refunded {done.get('amount')} (reason {done.get('reason')!r});"
+            " a retry must ask the same",
+            code="IDEMPOTENCY_CONFLICT",
+            field="idempotency_key",
+        )
+    return ItemRefunded(
+        tally.item,
+        tally.kind,
+        tally.user_id,
+        tally.app_id,
+        tally.currency,
+        tally.paid,
+        tally.refunded,
+        0,
+        attribution.NONE,
+    )
+
+
+def _claim(session: Session, tally: ItemRefund, amount: int | None) -> tuple[int, int]:
+    """Add ``amount`` (None: the rest) to the item's refunded total, never beyond what was paid.
+    Returns the amount and the total before it."""
+    before = tally.refunded
+    if amount is None:
+        amount = tally.paid - before
+        if amount < 1:
+            raise OrderStateError(f"{tally.item} is refunded in full already")
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
+        raise InvalidArgument("amount is a whole number, at least 1", field="amount")
+    # A second guard, in the database: the total never passes what was paid.
+    claimed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ItemRefund)
+            .where(ItemRefund.item == tally.item, ItemRefund.refunded + amount <= ItemRefund.paid)
+            .values(refunded=ItemRefund.refunded + amount, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    if claimed != 1:
+        raise InvalidArgument(f"at most {tally.paid - before} of {tally.item} is left to refund", field="amount")
+    return amount, before
+
+
+def refunded(session: Session, items: list[str]) -> dict[str, int]:
+    """How much of each item has been refunded (absent: nothing)."""
+    if not items:
+        return {}
+    rows = session.execute(select(ItemRefund.item, ItemRefund.refunded).where(ItemRefund.item.in_(items)))
+    return {item: int(total) for item, total in rows}
+
+
+def topups_of(session: Session, user_id: str, *, limit: int = 100) -> list[TopUp]:
+    return list(
+        session.scalars(
+            select(TopUp).where(TopUp.user_id == user_id).order_by(TopUp.created_at.desc(), TopUp.id).limit(limit)
+        )
+    )
+
+
+def all_tallies(session: Session) -> list[tuple[str, int]]:
+    """Every item's refunded total (reconciliation.py checks it against the refund transfers)."""
+    return [(item, int(total)) for item, total in session.execute(select(ItemRefund.item, ItemRefund.refunded))]

@@ -1,0 +1,115 @@
+"""Finance changes an app's fee in /admin, in Chromium, and the next order pays it (issue 15, item 7).
+
+A finance staff member (``minis staff add --role finance``) signs in on /admin with an emailed link,
+opens the Money tab, sets a 12 % fee for a game, and reads the statement there: an order made before
+the change paid the platform's 30 %, the next one 12 %.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from bench.burst import funded_person
+from openminis.db import utcnow
+from tests.browser.ad_studio import ADMIN_TOKEN
+from tests.factories import package_files, zip_bytes
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 900}
+GEM = {"id": "gem", "type": "consumable", "price": 100, "title": {"en": "Gem"}}
+OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def shop(live_server) -> str:
+    """A game of its own that sells a 100-coin gem (released by the operator), so that its fee
+    changes nothing for the other tests on the shared server."""
+    app_id = f"fee-{secrets.token_hex(3)}"
+    uploaded = httpx.post(
+        f"{live_server.url}/api/admin/packages",
+        content=zip_bytes(package_files(id=app_id, name="Fee Game", products=[GEM])),
+        headers={**OPERATOR, "Content-Type": "application/zip"},
+        timeout=60,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    return app_id
+
+
+def buy_gem(live_server, person: dict, app_id: str, key: str) -> None:
+    answer = httpx.post(
+        f"{live_server.url}/api/apps/{app_id}/purchases",
+        json={"product_id": "gem", "idempotency_key": key, "amount": 100, "currency": "COIN"},
+        cookies=person["cookies"],
+        headers={"X-CSRF-Token": person["csrf"]},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def signed_in_finance(browser, live_server, email: str):
+    live_server.minis("staff", "add", email, "--role", "finance", "--data-dir", str(live_server.data_dir))
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/admin")
+    form = page.get_by_role("form", name="Sign in to review")
+    form.get_by_label("Email").fill(email)
+    form.get_by_role("button", name="Email me a sign-in link").click()
+    expect(form.get_by_text(f"We sent a sign-in link to {email}", exact=False)).to_be_visible()
+    page.goto(live_server.mailed(email, r"(http://\S+/account/link\?token=\S+)"))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/#/me")
+    page.goto(f"{live_server.url}/admin#money")
+    return page, context, errors
+
+
+def test_finance_changes_an_apps_fee_in_admin_and_the_next_order_pays_it(browser, live_server):
+    app_id = shop(live_server)
+    person = funded_person(live_server, "coins-550")
+    start = utcnow() - timedelta(seconds=1)
+    buy_gem(live_server, person, app_id, "before")
+
+    page, context, errors = signed_in_finance(browser, live_server, f"finance-{secrets.token_hex(3)}@example.com")
+    try:
+        page.get_by_role("tab", name="Money").click()
+        terms = page.get_by_role("form", name="Money terms")
+        terms.get_by_label("App id", exact=False).fill(app_id)
+        terms.get_by_role("button", name="Show terms").click()
+        expect(terms.locator("[data-terms=now]")).to_contain_text("fee 30 %")
+        terms.get_by_label("Platform fee (%)").fill("12")
+        terms.get_by_label("Reason").fill("launch partner rate")
+        terms.get_by_role("button", name="Save terms").click()
+        expect(terms.locator("[data-terms=now]")).to_contain_text("fee 12 %")
+
+        buy_gem(live_server, person, app_id, "after")
+
+        statement = page.get_by_role("form", name="Statement")
+        statement.get_by_label("App id, or developer id").fill(app_id)
+        statement.get_by_role("button", name="Show statement").click()
+        row = page.locator(".admin-statement tbody tr").first
+        expect(row.locator("[data-column=gross]")).to_have_text("200")
+        expect(row.locator("[data-column=platform_fee]")).to_have_text(str(30 + 12))  # 30 % before, 12 % after
+        expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
+        assert errors == []
+    finally:
+        context.close()
+    # The audit log keeps the change, with who and why.
+    log = httpx.get(
+        f"{live_server.url}/api/admin/audit", params={"target_id": app_id}, headers=OPERATOR, timeout=30
+    ).json()["items"]
+    assert [(entry["action"], entry["reason"], entry["after"]["fee_bps"]) for entry in log] == [
+        ("set_terms", "launch partner rate", 1200)
+    ]
+    statement_api = httpx.get(
+        f"{live_server.url}/api/admin/money/statements",
+        params={"app_id": app_id, "start": start.isoformat(), "end": (utcnow() + timedelta(seconds=5)).isoformat()},
+        headers=OPERATOR,
+        timeout=30,
+    ).json()
+    assert statement_api["lines"][0]["platform_fee"] == 42

@@ -1,0 +1,133 @@
+"""Moderation in real Chromium: a person reports a creator's post from the feed, a moderator takes
+it down in /admin, and the post is gone from the feed, its share link and its media URL for
+everyone at once (the reporter and a brand-new visitor alike); the creator reads the reason on
+their Me screen and appeals.
+
+The post is made over HTTP as the creator's browser would (tests/browser/test_creators.py), with a
+handle of its own, so that taking it down changes nothing the other tests on the shared server see.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from openminis.drama.synth import make_clip
+from tests.browser.conftest import new_host
+from tests.browser.test_creators import (
+    SKY_RUNNER,
+    become_creator,
+    find_post,
+    post_video,
+    signed_in_host,
+    wait_until_ready,
+)
+
+pytestmark = pytest.mark.browser
+
+CAPTION = "Free coins: send me your card number"
+NOTE = "Asks people for their card numbers."
+
+
+def signed_in_moderator(browser, live_server, email: str):
+    """A staff moderator (``minis staff add --role moderator``) who signs in on /admin with an emailed link."""
+    live_server.minis("staff", "add", email, "--role", "moderator", "--data-dir", str(live_server.data_dir))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/admin")
+    form = page.get_by_role("form", name="Sign in to review")
+    form.get_by_label("Email").fill(email)
+    form.get_by_role("button", name="Email me a sign-in link").click()
+    expect(form.get_by_text(f"We sent a sign-in link to {email}", exact=False)).to_be_visible()
+    page.goto(live_server.mailed(email, r"(http://\S+/account/link\?token=\S+)"))
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/#/me")
+    page.goto(f"{live_server.url}/admin")
+    expect(page.locator(".admin-email")).to_have_text(email)
+    return page, context, errors
+
+
+def test_a_reported_post_taken_down_in_admin_is_gone_everywhere_at_once_and_its_creator_reads_why(
+    browser, live_server, host, tmp_path
+):
+    handle = f"mod{secrets.token_hex(3)}"
+    email = f"{handle}@example.com"
+    clip = make_clip(tmp_path / "post.mp4", seconds=2, lines=["Free coins"], width=360, height=640, seed=11)
+    creator = become_creator(live_server, email, handle)
+    try:
+        post_id = post_video(creator, clip, caption=CAPTION, anchor={"anchor_kind": "app", "anchor_app_id": SKY_RUNNER})
+        media = wait_until_ready(creator, post_id)["video_url"]
+    finally:
+        creator.close()
+
+    # A viewer finds the post in the feed, keeps a link to it, and reports it from its rail.
+    post = find_post(host, post_id, "?prewarm=0")
+    shared = host.call_api("POST", "/api/share", {"kind": "post", "post_id": post_id})
+    assert shared["status"] == 200, shared
+    link = shared["body"]["url"]
+    assert host.page.request.get(media).ok
+    post.get_by_role("button", name=f"Report @{handle}’s post").click()
+    sheet = host.sheet
+    expect(sheet.get_by_role("heading", name="Report")).to_be_visible()
+    sheet.get_by_label("Scam or fraud").check()
+    sheet.get_by_label("Anything else moderators should know (optional)").fill("Wants my card number")
+    with host.page.expect_response("**/api/reports") as sent:
+        sheet.get_by_role("button", name="Report", exact=True).click()
+    assert sent.value.status == 201, sent.value.text()
+    expect(sheet).to_be_hidden()
+
+    # A moderator finds it in the queue with its report, and takes it down with a reason.
+    page, context, errors = signed_in_moderator(browser, live_server, f"moderator-{secrets.token_hex(3)}@example.com")
+    try:
+        expect(page.get_by_role("heading", name="Moderation")).to_be_visible()
+        item = page.locator(f'.moderation-item[data-kind="post"][data-item-id="{post_id}"]')
+        expect(item).to_contain_text("1 open report: Scam or fraud ×1")
+        expect(item).to_contain_text(f"@{handle}")
+        item.get_by_text("Reports (1)").click()
+        expect(item).to_contain_text("Wants my card number")
+        item.get_by_label("Reason").select_option("scam_or_fraud")
+        item.get_by_label("Note to the owner (they read it)").fill(NOTE)
+        item.get_by_role("button", name="Take down").click()
+        expect(page.locator("#admin-status")).to_have_text(f"Took down {CAPTION}.")
+        page.get_by_role("button", name="Taken down").click()
+        expect(page.locator(f'.moderation-item[data-item-id="{post_id}"][data-down="true"]')).to_be_visible()
+        assert errors == []
+    finally:
+        context.close()
+
+    # Gone for the reporter, and for a visitor who never saw it: the feed, the link, the media.
+    visitor, visitor_context = new_host(browser, live_server)
+    try:
+        for person in (host, visitor):
+            person.open("?prewarm=0")
+            assert not person.scroll_feed_to(f'[data-post-id="{post_id}"]')
+            assert person.page.request.get(media).status == 404
+            person.page.goto(link)  # the link opens the feed, without the post
+            expect(person.feed_items.first).to_be_visible()
+            expect(person.feed_post(post_id)).to_have_count(0)
+        assert httpx.get(media).status_code == 404  # no cookie, no browser: the URL itself is dead
+    finally:
+        visitor_context.close()
+
+    # The creator reads why on their Me screen, and appeals once.
+    studio, studio_context = signed_in_host(browser, live_server, email)
+    try:
+        studio.go_to_me()
+        notices = studio.page.get_by_role("region", name="Taken down by the platform")
+        expect(notices).to_contain_text("was taken down by the platform: Scam or fraud.")
+        expect(notices).to_contain_text(NOTE)
+        expect(studio.page.locator(f'.post-item[data-post-id="{post_id}"]')).to_contain_text(
+            "Taken down by the platform"
+        )
+        notices.get_by_label("Appeal (once): why should it come back?").fill("It was a joke about scams.")
+        notices.get_by_role("button", name="Appeal").click()
+        expect(notices).to_contain_text("Your appeal is waiting for a moderator.")
+        assert studio.errors == []
+    finally:
+        studio_context.close()
+    assert host.errors == []
