@@ -43,6 +43,8 @@ def seed(data_dir: Path, env: dict[str, str]) -> str:
             "openminis.cli",
             "publish",
             str(write_package(data_dir.parent / "pkg", **MANIFEST)),
+            "--developer",
+            "bench-studio@example.com",
             "--data-dir",
             str(data_dir),
         ],

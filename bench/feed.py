@@ -72,6 +72,7 @@ def seed(data_dir: Path, database_url: str, people: int) -> list[tuple[str, str]
                     category=category,
                     description="A benchmark game.",
                 ),
+                developer="bench-studio@example.com",
             )
         anchors = {category: app_id for app_id, category in APPS}
         now = utcnow()
