@@ -89,15 +89,26 @@ const TABS = [
 async function tabbed(tabs) {
   const panel = el("div", { className: "admin-panel", role: tabs.length > 1 ? "tabpanel" : null });
   const bar = el("nav", { className: "admin-tabs", role: "tablist", "aria-label": "Admin" });
+  /** @type {Tab | null} */
+  let picked = null;
+  let picks = 0;
   /** @param {Tab} tab */
   async function pick(tab) {
+    // The tab on screen stays as it is (with what was typed in it); and of two picks in flight,
+    // the later one is shown, however their screens' loading ends.
+    if (picked === tab) return;
+    picked = tab;
+    const mine = ++picks;
     for (const button of bar.querySelectorAll("button")) button.setAttribute("aria-selected", String(button.dataset.tab === tab.id));
     if (tabs.length > 1) window.history.replaceState(null, "", `#${tab.id}`);
+    /** @type {Node[]} */
+    let screen;
     try {
-      panel.replaceChildren(...(await tab.screen()));
+      screen = await tab.screen();
     } catch (error) {
-      panel.replaceChildren(el("p", { className: "form-error", role: "alert" }, errorMessage(error)));
+      screen = [el("p", { className: "form-error", role: "alert" }, errorMessage(error))];
     }
+    if (mine === picks) panel.replaceChildren(...screen);
   }
   bar.append(...tabs.map((tab) => el("button", { type: "button", role: "tab", className: "admin-tab", dataset: { tab: tab.id }, "aria-selected": "false", onclick: () => pick(tab) }, tab.label)));
   await pick(tabs.find((tab) => `#${tab.id}` === location.hash) ?? tabs[0]);
