@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from bench.burst import funded_person
 from openminis.db import utcnow
 from tests.browser.ad_studio import ADMIN_TOKEN
+from tests.browser.staff import signed_in_staff
 from tests.factories import package_files, zip_bytes
 
 pytestmark = pytest.mark.browser
@@ -52,21 +53,7 @@ def buy_gem(live_server, person: dict, app_id: str, key: str) -> None:
 
 
 def signed_in_finance(browser, live_server, email: str):
-    live_server.minis("staff", "add", email, "--role", "finance", "--data-dir", str(live_server.data_dir))
-    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/admin")
-    form = page.get_by_role("form", name="Sign in to review")
-    form.get_by_label("Email").fill(email)
-    form.get_by_role("button", name="Email me a sign-in link").click()
-    expect(form.get_by_text(f"We sent a sign-in link to {email}", exact=False)).to_be_visible()
-    page.goto(live_server.mailed(email, r"(http://\S+/account/link\?token=\S+)"))
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url("**/#/me")
-    page.goto(f"{live_server.url}/admin#money")
-    return page, context, errors
+    return signed_in_staff(browser, live_server, email, "finance", viewport=DESKTOP, path="/admin#money")
 
 
 def test_finance_changes_an_apps_fee_in_admin_and_the_next_order_pays_it(browser, live_server):

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from openminis.drama.synth import make_clip
 from tests.browser.conftest import new_host
+from tests.browser.staff import signed_in_staff
 from tests.browser.test_creators import (
     SKY_RUNNER,
     become_creator,
@@ -33,23 +34,7 @@ NOTE = "Asks people for their card numbers."
 
 
 def signed_in_moderator(browser, live_server, email: str):
-    """A staff moderator (``minis staff add --role moderator``) who signs in on /admin with an emailed link."""
-    live_server.minis("staff", "add", email, "--role", "moderator", "--data-dir", str(live_server.data_dir))
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/admin")
-    form = page.get_by_role("form", name="Sign in to review")
-    form.get_by_label("Email").fill(email)
-    form.get_by_role("button", name="Email me a sign-in link").click()
-    expect(form.get_by_text(f"We sent a sign-in link to {email}", exact=False)).to_be_visible()
-    page.goto(live_server.mailed(email, r"(http://\S+/account/link\?token=\S+)"))
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url("**/#/me")
-    page.goto(f"{live_server.url}/admin")
-    expect(page.locator(".admin-email")).to_have_text(email)
-    return page, context, errors
+    return signed_in_staff(browser, live_server, email, "moderator", viewport={"width": 1280, "height": 900})
 
 
 def test_a_reported_post_taken_down_in_admin_is_gone_everywhere_at_once_and_its_creator_reads_why(

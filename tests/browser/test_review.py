@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from openminis.catalog.releases import bucket
 from tests.browser.host_page import Developer, HostPage
+from tests.browser.staff import signed_in_staff
 from tests.factories import package_files, zip_bytes
 
 pytestmark = pytest.mark.browser
@@ -63,23 +64,7 @@ def new_developer(browser, live_server) -> tuple[Developer, object]:
 
 
 def signed_in_reviewer(browser, live_server, email: str):
-    """A staff reviewer (``minis staff add``) who signs in on /admin with an emailed link."""
-    live_server.minis("staff", "add", email, "--role", "reviewer", "--data-dir", str(live_server.data_dir))
-    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server.url}/admin")
-    form = page.get_by_role("form", name="Sign in to review")
-    form.get_by_label("Email").fill(email)
-    form.get_by_role("button", name="Email me a sign-in link").click()
-    expect(form.get_by_text(f"We sent a sign-in link to {email}", exact=False)).to_be_visible()
-    page.goto(live_server.mailed(email, r"(http://\S+/account/link\?token=\S+)"))
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url("**/#/me")
-    page.goto(f"{live_server.url}/admin")
-    expect(page.locator(".admin-email")).to_have_text(email)
-    return page, context, errors
+    return signed_in_staff(browser, live_server, email, "reviewer", viewport=DESKTOP)
 
 
 def guest_in(browser, live_server, app_id: str, *, staged: bool, percent: int):

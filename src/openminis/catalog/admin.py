@@ -8,33 +8,18 @@ from openminis.catalog import releases, service
 from openminis.catalog.checks import read_screenshot
 from openminis.catalog.diff import manifest_changes, product_changes
 from openminis.catalog.models import AppVersion
-from openminis.catalog.package import Package, read_zip
+from openminis.catalog.package import Package
 from openminis.catalog.schemas import VersionOut
 from openminis.developers.schemas import Change, DecisionIn, ReleaseIn, ReviewItem, ReviewList, RollbackIn
-from openminis.errors import NotFound, TooLarge
+from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.staff import audit
-from openminis.web import body_limit, notices, versions
+from openminis.web import notices, versions
 from openminis.web.dependencies import AdminOnly, PlatformDep, Reviewer, SessionDep
 
 router = APIRouter(prefix="/api/admin", tags=["catalog"])
 AppId = Path(max_length=40)
 VersionName = Path(max_length=64)
-
-
-async def read_upload(request: Request, platform: Platform) -> Package:
-    """A zip from the raw request body, refused as soon as it passes the size limit."""
-    limit = platform.settings.max_package_bytes
-    body_limit.allow(request, limit, code="PACKAGE_TOO_LARGE")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
-    return await run_in_threadpool(read_zip, bytes(body), platform.package_limits)
 
 
 def version_out(platform: Platform, version: AppVersion, package: Package) -> VersionOut:
@@ -51,7 +36,7 @@ def version_out(platform: Platform, version: AppVersion, package: Package) -> Ve
 @router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[AdminOnly])
 async def upload_package(request: Request, platform: PlatformDep, session: SessionDep) -> VersionOut:
     """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
-    package = await read_upload(request, platform)
+    package = await versions.read_upload(request, platform)
     version = await run_in_threadpool(releases.publish_released, session, platform.packages, package)
     return version_out(platform, version, package)
 

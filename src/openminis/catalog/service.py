@@ -122,6 +122,13 @@ def find_app(session: Session, app_id: str) -> App | None:
     return session.get(App, app_id)
 
 
+def apps_by_id(session: Session, app_ids: Collection[str]) -> dict[str, App]:
+    """These apps, by id, in one query (ids that name no app are left out)."""
+    if not app_ids:
+        return {}
+    return {app.id: app for app in session.scalars(select(App).where(App.id.in_(set(app_ids))))}
+
+
 def add_app(session: Session, *, app_id: str, name: str, kind: str, category: str, developer_id: str) -> App:
     """A developer's new app, with no version yet (developers check the id and that it is free)."""
     app = App(id=app_id, name=name, kind=kind, category=category, developer_id=developer_id)

@@ -14,10 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import preview, releases
 from openminis.catalog import service as catalog
-from openminis.catalog.admin import read_upload
-from openminis.catalog.cards import card
+from openminis.catalog.cards import card, cards
 from openminis.catalog.checks import read_screenshot
-from openminis.catalog.package import PackageError
 from openminis.catalog.schemas import Card
 from openminis.developers import service, team
 from openminis.developers.schemas import (
@@ -55,7 +53,7 @@ from openminis.web.dependencies import (
     PlatformDep,
     SessionDep,
 )
-from openminis.web.versions import start_checks, version_out
+from openminis.web.versions import start_checks, upload, version_out
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -89,9 +87,8 @@ def become_developer(body: DeveloperIn, visitor: ChangingPerson, session: Sessio
     return DeveloperOut(id=developer.id, name=developer.name)
 
 
-def _app_out(platform: Platform, session: Session, app: App, role: str) -> DeveloperAppOut:
-    icon = None
-    if app.released_version:
+def _app_out(platform: Platform, session: Session, app: App, role: str, icon: str | None = None) -> DeveloperAppOut:
+    if icon is None and app.released_version:
         icon = card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
     return DeveloperAppOut(
         app_id=app.id,
@@ -109,9 +106,12 @@ def _app_out(platform: Platform, session: Session, app: App, role: str) -> Devel
 @router.get("/apps", response_model=DeveloperAppList)
 def my_apps(developer: CurrentDeveloper, session: SessionDep, platform: PlatformDep) -> DeveloperAppList:
     """The apps whose team the developer is on, testers' ones left out (they only open previews)."""
+    mine = [(app, role) for app, role in team.apps_of(session, developer) if role != "tester"]
+    shown = cards(session, platform.settings, [app.id for app, _ in mine])  # the released versions' icons, in one query
     return DeveloperAppList(
         items=[
-            _app_out(platform, session, app, role) for app, role in team.apps_of(session, developer) if role != "tester"
+            _app_out(platform, session, app, role, shown[app.id].icon_url if app.id in shown else None)
+            for app, role in mine
         ]
     )
 
@@ -148,21 +148,10 @@ async def upload_version(
     """Upload a zip (the raw request body): it is stored as an ``uploaded`` version that nobody
     outside the team sees, and the platform's checks start."""
     await run_in_threadpool(team.member_app, session, developer, app_id, act="upload")
-    package = await read_upload(request, platform)
-    if package.manifest.id != app_id:
-        raise PackageError(
-            f"minis.json: id: this package is {package.manifest.id!r}, not {app_id!r}",
-            code="INVALID_MANIFEST",
-            field="id",
-        )
-
-    def store() -> ConsoleVersionOut:
-        actor = f"developer:{developer.id} {developer.name}"
-        version = catalog.publish_version(session, platform.packages, package, actor=actor)
-        start_checks(session, platform, version)
-        return version_out(session, platform, version)
-
-    return await run_in_threadpool(store)
+    actor = f"developer:{developer.id} {developer.name}"
+    return await upload(
+        request, session, platform, app_id, actor=actor, shape=lambda v: version_out(session, platform, v)
+    )
 
 
 @router.get("/apps/{app_id}/versions", response_model=ConsoleVersionList)

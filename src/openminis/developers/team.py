@@ -83,7 +83,7 @@ def apps_of(session: Session, developer: Developer) -> list[tuple[App, str]]:
     """The apps a developer is on the team of, with their role, oldest first."""
     rows = session.execute(select(AppMember.app_id, AppMember.role).where(AppMember.developer_id == developer.id))
     roles = {app_id: role for app_id, role in rows}
-    apps = [app for app_id in roles if (app := catalog.find_app(session, app_id)) is not None]
+    apps = catalog.apps_by_id(session, roles).values()
     return [(app, roles[app.id]) for app in sorted(apps, key=lambda a: (a.created_at, a.id))]
 
 

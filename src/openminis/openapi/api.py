@@ -13,8 +13,6 @@ from openminis.ads.openapi import router as ads_openapi_router
 from openminis.analytics.openapi import router as reports_openapi_router
 from openminis.catalog import releases
 from openminis.catalog import service as catalog
-from openminis.catalog.admin import read_upload
-from openminis.catalog.package import PackageError
 from openminis.developers import service as developers
 from openminis.drama.openapi import router as drama_openapi_router
 from openminis.errors import PlatformError
@@ -42,7 +40,7 @@ from openminis.runtime import service as runtime
 from openminis.web import notices
 from openminis.web.dependencies import BearerToken, CallingApp, SessionDep, client_ip
 from openminis.web.refusals import refusal_kept
-from openminis.web.versions import start_checks
+from openminis.web.versions import upload
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
@@ -143,20 +141,8 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         """Upload a version from a build pipeline (the raw zip as the body, ``Content-Type:
         application/zip``): stored as ``uploaded``, then checked by the platform; submit it once
         its state is ``checked`` and its report passed."""
-        package = await read_upload(request, platform)
-        if package.manifest.id != app_id:
-            raise PackageError(
-                f"minis.json: id: this package is {package.manifest.id!r}, not {app_id!r}",
-                code="INVALID_MANIFEST",
-                field="id",
-            )
-
-        def store() -> VersionItem:
-            version = catalog.publish_version(session, platform.packages, package, actor=f"app:{app_id} (Open API)")
-            start_checks(session, platform, version)
-            return _version_item(version)
-
-        return await run_in_threadpool(store)
+        actor = f"app:{app_id} (Open API)"
+        return await upload(request, session, platform, app_id, actor=actor, shape=_version_item)
 
     @api.post("/app/versions/{version}/submit", response_model=VersionItem, tags=["apps"])
     def submit_version(app_id: CallingApp, session: SessionDep, version: str = Path(max_length=64)) -> VersionItem:

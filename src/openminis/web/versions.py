@@ -1,23 +1,32 @@
-"""A version as the console and the review queue show it, and the start of its checks: shared by
-the developers' and the reviewers' routes."""
+"""Versions at the web edge, shared by the console's, the Open API's and the reviewers' routes: a
+package read from a request body, stored and its checks started (one upload path for the console
+and build pipelines), and a version as the console and the review queue show it."""
 
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
+from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import releases
 from openminis.catalog import service as catalog
 from openminis.catalog.check_job import CHECK_JOB, page_url
 from openminis.catalog.checks import Budgets, run_checks, screenshot_dir
+from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
+from openminis.errors import TooLarge
 from openminis.jobs import service as jobs
 from openminis.platform import Platform
+from openminis.web import body_limit
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
+
+T = TypeVar("T")
 
 
 def share_of(session: Session, version: AppVersion) -> int:
@@ -45,6 +54,43 @@ def version_out(
         preview_url=f"{platform.settings.host_origin}/preview/{version.app_id}/{version.version}",
         history=[VersionEventOut(action=e.action, state=e.state, actor=e.actor, note=e.note, at=e.at) for e in events],
     )
+
+
+async def read_upload(request: Request, platform: Platform) -> Package:
+    """A zip from the raw request body, refused as soon as it passes the size limit."""
+    limit = platform.settings.max_package_bytes
+    body_limit.allow(request, limit, code="PACKAGE_TOO_LARGE")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
+    return await run_in_threadpool(read_zip, bytes(body), platform.package_limits)
+
+
+async def upload(
+    request: Request, session: Session, platform: Platform, app_id: str, *, actor: str, shape: Callable[[AppVersion], T]
+) -> T:
+    """A zip from the request body stored as an ``uploaded`` version of ``app_id`` (the package must
+    say it is that app), its checks started, and the answer ``shape`` makes of it: the console's
+    upload and the Open API's, one path."""
+    package = await read_upload(request, platform)
+    if package.manifest.id != app_id:
+        raise PackageError(
+            f"minis.json: id: this package is {package.manifest.id!r}, not {app_id!r}",
+            code="INVALID_MANIFEST",
+            field="id",
+        )
+
+    def store() -> T:
+        version = catalog.publish_version(session, platform.packages, package, actor=actor)
+        start_checks(session, platform, version)
+        return shape(version)
+
+    return await run_in_threadpool(store)
 
 
 def start_checks(session: Session, platform: Platform, version: AppVersion, *, again: bool = False) -> None:
