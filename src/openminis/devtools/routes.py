@@ -4,7 +4,6 @@ developer's own simulator may do."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -15,7 +14,6 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from openminis import __version__
 from openminis.catalog.check_job import check_version
 from openminis.devtools.server import DEV_PERSON_EMAIL, DEV_PERSON_NAME, DevServer
 from openminis.errors import Forbidden
@@ -30,6 +28,7 @@ from openminis.web.dependencies import (
     session_token,
     set_session_cookie,
 )
+from openminis.web.pages import host_page_response
 
 if TYPE_CHECKING:  # the person's type only: identity's service finds and makes them
     from openminis.identity.models import User
@@ -50,33 +49,13 @@ def dev_server(request: Request) -> DevServer:
 
 @router.get("", response_class=HTMLResponse)
 def dev_page(request: Request, visitor: CurrentPerson, platform: PlatformDep) -> Response:
-    settings = platform.settings
-    config = {
-        "hostOrigin": settings.host_origin,
-        "appsHost": settings.apps_host,
-        "sdkVersion": __version__,
-        "hostVersion": __version__,
-        "market": settings.default_market,
-        "csrfToken": visitor.csrf_token,
-        "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
-        "share": None,
-        "dev": {"folder": str(dev_server(request).folder), "state": dev_server(request).state.answer()},
-    }
-    # "</" must not appear inside the inline JSON, or a file name could close the script element.
-    config_json = json.dumps(config).replace("</", "<\\/")
-    response = templates.TemplateResponse(request, "dev.html", {"config_json": config_json})
-    if visitor.new:
-        set_session_cookie(response, platform, visitor.session_token)
-    response.headers["Cache-Control"] = "no-store"
-    # The host page's policy (web/pages.py): the app is framed from its own origin as in the host.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data: blob: *; media-src 'self' blob: *; "
-        f"frame-src http://*.{settings.apps_host}:* https://*.{settings.apps_host}:* "
-        f"http://*.{settings.apps_host} https://*.{settings.apps_host}; "
-        "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    """The host page's config and policy (web/pages.py), with the dev server's folder and state:
+    the app is framed from its own origin as in the host."""
+    server = dev_server(request)
+    dev = {"folder": str(server.folder), "state": server.state.answer()}
+    return host_page_response(
+        request, visitor, platform, {"share": None, "dev": dev}, template="dev.html", pages=templates
     )
-    return response
 
 
 @router.get("/api/state")

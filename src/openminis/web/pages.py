@@ -97,6 +97,21 @@ def _host_page(
     share: Mapping[str, object] | None = None,
     preview: Mapping[str, object] | None = None,
 ) -> Response:
+    return host_page_response(request, visitor, platform, {"share": share, "preview": preview})
+
+
+def host_page_response(
+    request: Request,
+    visitor: Visitor,
+    platform: Platform,
+    extra: Mapping[str, object],
+    *,
+    template: str = "index.html",
+    pages: Jinja2Templates | None = None,
+) -> Response:
+    """A page that runs the host (its launcher, bridge and sheets): the host's config, with
+    ``extra`` (what a share or a preview link opens; ``minis dev``'s state), in ``template`` from
+    ``pages`` (the host's own templates unless another page set is given, as ``minis dev``'s)."""
     settings = platform.settings
     config = {
         "hostOrigin": settings.host_origin,
@@ -106,10 +121,9 @@ def _host_page(
         "market": settings.default_market,
         "csrfToken": visitor.csrf_token,
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
-        "share": share,
-        "preview": preview,
+        **extra,
     }
-    return _page(request, visitor, platform, "index.html", config)
+    return _page(request, visitor, platform, template, config, pages=pages)
 
 
 def _page(
@@ -119,11 +133,13 @@ def _page(
     template: str,
     config: Mapping[str, object],
     context: Mapping[str, object] | None = None,
+    *,
+    pages: Jinja2Templates | None = None,
 ) -> Response:
     settings = platform.settings
     # "</" must not appear inside the inline JSON, or a name could close the script element.
     config_json = json.dumps(config).replace("</", "<\\/")
-    response = templates.TemplateResponse(request, template, {**(context or {}), "config_json": config_json})
+    response = (pages or templates).TemplateResponse(request, template, {**(context or {}), "config_json": config_json})
     if visitor.new:
         set_session_cookie(response, platform, visitor.session_token)
     response.headers["Cache-Control"] = "no-store"
