@@ -40,6 +40,9 @@ from openminis.openapi.schemas import ErrorOut
 from openminis.payments.admin import router as money_admin_router
 from openminis.payments.api import router as payments_router
 from openminis.payments.console import router as console_payments_router
+from openminis.payouts.admin import router as payouts_admin_router
+from openminis.payouts.api import creator_router as creator_payouts_router
+from openminis.payouts.api import developer_router as developer_payouts_router
 from openminis.platform import Platform
 from openminis.ratelimit import retry_after_header
 from openminis.requestlog import RequestLog
@@ -178,6 +181,9 @@ def create_host_app(platform: Platform) -> FastAPI:
         money_admin_router,
         moderation_router,
         moderation_admin_router,
+        developer_payouts_router,
+        creator_payouts_router,
+        payouts_admin_router,
     ):
         host.include_router(router)
     host.include_router(drama_router)

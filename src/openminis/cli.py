@@ -487,13 +487,16 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
 
     from openminis.drama import reconciliation as drama_records
     from openminis.payments import reconciliation as payment_records
+    from openminis.payouts import service as payouts
     from openminis.wallet import service as ledger
 
     platform = _platform(_settings(data_dir))
     with unit_of_work(platform.db, reads=True) as session:
         check = ledger.verify(session)
         # The ledger knows transfers, not what they were for: each domain checks its own records.
-        problems = check.problems + payment_records.verify(session) + drama_records.verify(session)
+        problems = (
+            check.problems + payment_records.verify(session) + drama_records.verify(session) + payouts.verify(session)
+        )
     platform.close()
     for problem in problems:
         console.print(f"[red]problem[/red] {escape(problem)}")
@@ -501,7 +504,7 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
         raise typer.Exit(1)
     console.print(
         f"ledger verifies: {check.accounts} accounts, {check.transfers} transfers, every currency sums to zero; "
-        "orders, top-ups, unlocks and passes match their transfers"
+        "orders, top-ups, unlocks, passes and payouts match their transfers"
     )
 
 

@@ -34,6 +34,7 @@ from openminis.payments.models import (
     ProviderEventSeen,
     TopUp,
 )
+from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent, PayoutPolicy, SandboxPayoutTransfer
 from openminis.runtime.models import CloudSave, Launch
 from openminis.staff.models import AuditEntry, StaffMember
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
@@ -79,12 +80,17 @@ __all__ = [
     "Order",
     "OrderEvent",
     "PaymentSettings",
+    "Payout",
+    "PayoutAccount",
+    "PayoutEvent",
+    "PayoutPolicy",
     "Post",
     "Product",
     "ProviderEventSeen",
     "Report",
     "RewardAttempt",
     "RewardGrant",
+    "SandboxPayoutTransfer",
     "Series",
     "SeriesUnlock",
     "SignInLink",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this m
     from openminis.identity.passwords import Passwords
     from openminis.payments.providers import PaymentProvider
     from openminis.payments.providers.sandbox import SandboxProvider
+    from openminis.payouts.providers import PayoutProvider
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class Platform:
         from openminis.drama.subscriptions import RENEW_JOB, renewer
         from openminis.jobs.circuits import Lanes
         from openminis.payments import background as payments_jobs
+        from openminis.payouts import background as payouts_jobs
 
         s = self.settings
         registry = Registry(
@@ -222,7 +224,31 @@ class Platform:
         )
         registry.register(RENEW_JOB, renewer(self.secret))
         check_job.register(registry, self)
+        payouts_jobs.register(registry, lambda: self.payout_providers)
         return registry
+
+    @cached_property
+    def payout_providers(self) -> dict[str, PayoutProvider]:
+        """Where earnings are paid: Stripe Connect transfers when Stripe is configured (its secret
+        key pays connected accounts), the sandbox when sandbox payments are on (never in production)."""
+        from openminis.payouts.providers.sandbox import SandboxPayouts
+
+        providers: dict[str, PayoutProvider] = {}
+        if self.settings.sandbox_payments:
+            providers["sandbox"] = SandboxPayouts(self.db)
+        if self.settings.stripe_api_key:
+            from openminis.payouts.providers.stripe import StripeConnectPayouts
+
+            providers["stripe"] = StripeConnectPayouts(self.settings.stripe_api_key, http=self.http)
+        return providers
+
+    def payout_provider(self) -> PayoutProvider:
+        """The provider new payout accounts are opened with: Stripe when configured, else the sandbox."""
+        providers = self.payout_providers
+        found = providers.get("stripe") or providers.get("sandbox")
+        if found is None:
+            raise NotFound("no payout provider is configured here", code="PROVIDER_UNAVAILABLE")
+        return found
 
     @cached_property
     def ads(self) -> AdServer:

@@ -33,7 +33,7 @@ def test_ledger_verify_passes_sound_orders_and_top_ups_and_fails_on_an_order_ref
     assert refund["refunded"] == 10
     code, said = ledger_verify(settings, database_url)
     assert code == 0, said
-    assert "orders, top-ups, unlocks and passes match their transfers" in said
+    assert "orders, top-ups, unlocks, passes and payouts match their transfers" in said
 
     # What the refund race left behind: marked refunded 100, with ten events, for one transfer of 10.
     with platform.db.session() as session:

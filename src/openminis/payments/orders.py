@@ -638,6 +638,7 @@ def refund(
             "commission": clawed,
             "reason": reason[:200],
         },
+        reverses=f"order:{order.id}:pay",
     )
     full = order.refunded == order.amount
     order.status = "refunded" if full else "partially_refunded"

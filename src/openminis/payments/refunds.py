@@ -134,6 +134,7 @@ def refund(
             "reason": reason[:200],
             "by": by[:200],
         },
+        reverses=paid.key,
     )
     return ItemRefunded(item, kind, payer.owner_id, app_id, COIN, gross, after, amount, attribution.of(conversion))
 

@@ -43,6 +43,9 @@ class LedgerTransfer(Base):
     currency: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)  # the total moved: the sum of the credits
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The key of the transfer this one gives back (part of), for a refund: earnings it claws back
+    # count at the original's time, so a refund during a payout hold comes out of what is held.
+    reverses: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -152,6 +152,7 @@ def transfer(
     legs: list[Leg],
     details: dict[str, Any] | None = None,
     nested: bool = True,
+    reverses: str | None = None,
 ) -> Transfer:
     """Move value between accounts, once per ``key``, in the caller's unit of work (which commits it).
 
@@ -160,6 +161,7 @@ def transfer(
     default) the transfer runs in a savepoint, so that failure leaves nothing of it written and the
     caller may go on; ``nested=False`` saves the savepoint's two round trips for callers whose work
     is all undone on any error (a purchase runs in a savepoint of its own, orders._once).
+    ``reverses``: the key of the transfer this one gives back (part of), for a refund (``held``).
     """
     if not key or len(key) > 200:
         raise InvalidArgument("idempotency key must be 1-200 characters", field="idempotency_key")
@@ -183,6 +185,7 @@ def transfer(
                 "currency": currency,
                 "amount": sum(leg.amount for leg in legs if leg.amount > 0),
                 "details": details or {},
+                "reverses": reverses,
             },
         ).scalar()
         if transfer_id is not None:
@@ -230,6 +233,30 @@ def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg
     return Transfer(id=existing.id, idempotency_key=existing.idempotency_key)
 
 
+def held(session: Session, account_ids: Collection[int], *, since: Any, excluding: Collection[str]) -> dict[int, int]:
+    """Per account, the sum of its entries from transfers made at or after ``since``, leaving out
+    transfers of the ``excluding`` kinds; a transfer that reverses another counts at the other's
+    time (a refund of an old sale is not in it, a refund of a recent one is). What a payout hold
+    keeps back: ``payouts.earnings`` clamps it to the balance."""
+    if not account_ids:
+        return {}
+    original = cast(Table, LedgerTransfer.__table__).alias("reversed_transfer")
+    counted_at = func.coalesce(original.c.created_at, LedgerTransfer.created_at)
+    rows = session.execute(
+        select(LedgerEntry.account_id, func.sum(LedgerEntry.amount))
+        .join(LedgerTransfer, LedgerTransfer.id == LedgerEntry.transfer_id)
+        .outerjoin(original, original.c.idempotency_key == LedgerTransfer.reverses)
+        .where(
+            LedgerEntry.account_id.in_(list(account_ids)),
+            LedgerTransfer.created_at >= since,  # a reversal is never older than what it reverses
+            LedgerTransfer.kind.not_in(list(excluding)),
+            counted_at >= since,
+        )
+        .group_by(LedgerEntry.account_id)
+    )
+    return {account: int(amount or 0) for account, amount in rows}
+
+
 def transfer_details(session: Session, key: str) -> dict[str, Any] | None:
     """The details recorded with the transfer of this idempotency key; None when there is none."""
     return session.scalar(select(LedgerTransfer.details).where(LedgerTransfer.idempotency_key == key))
@@ -255,6 +282,37 @@ def transfers_keyed(session: Session, prefix: str) -> Iterator[Recorded]:
     )
     for key, kind, currency, amount in session.execute(statement.execution_options(yield_per=2000)):
         yield Recorded(key, kind, currency, int(amount))
+
+
+@dataclass(frozen=True)
+class Owned:
+    id: int
+    kind: str
+    owner_id: str
+    currency: str
+    balance: int
+
+
+def owned(session: Session, *, kinds: Collection[str], owners: Collection[str], currency: str) -> list[Owned]:
+    """The accounts of these kinds and owners in ``currency`` that exist, by id."""
+    if not owners:
+        return []
+    rows = session.execute(
+        select(Account.id, Account.kind, Account.owner_id, Account.currency, Account.balance)
+        .where(Account.kind.in_(list(kinds)), Account.owner_id.in_(list(owners)), Account.currency == currency)
+        .order_by(Account.id)
+        .execution_options(populate_existing=True)
+    )
+    return [Owned(*row) for row in rows]
+
+
+def lock(session: Session, account_ids: Collection[int]) -> None:
+    """Hold these accounts' rows until the unit ends (by id: one order, no deadlock), so that what
+    was read of them stays true while the caller moves it (a payout takes what is withdrawable)."""
+    if account_ids and session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Account.id).where(Account.id.in_(sorted(account_ids))).order_by(Account.id).with_for_update()
+        )
 
 
 def balance(session: Session, account_id: int) -> int:

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Source = Literal["COIN", "USD_MICROS"]
+IdempotencyKey = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EarningsOut(BaseModel):
+    currency: Source = Field(description="COIN (sales, unlocks, passes, commissions) or USD_MICROS (ad revenue)")
+    balance: int
+    pending: int = Field(description="in the hold: refunds may still claw it back")
+    withdrawable: int
+    in_payout: int = Field(description="requested or on its way")
+    paid: int
+    hold_days: int
+
+
+class PolicyOut(BaseModel):
+    hold_days: int
+    rates: dict[str, dict[str, int]] = Field(
+        description="per payout currency, minor units paid per million units of each earnings currency"
+    )
+    minimums: dict[str, int]
+    auto_approve_below: dict[str, int]
+
+
+class PolicyIn(Strict):
+    hold_days: int = Field(ge=0, le=365)
+    rates: dict[str, dict[str, int]]
+    minimums: dict[str, int] = Field(default_factory=dict)
+    auto_approve_below: dict[str, int] = Field(default_factory=dict)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AccountIn(Strict):
+    destination: str = Field(min_length=1, max_length=128, description="the account at the provider")
+    currency: str = Field(min_length=3, max_length=3)
+    holder: str = Field(min_length=1, max_length=120)
+
+
+class AccountOut(BaseModel):
+    id: str
+    provider: str
+    destination: str
+    currency: str
+    holder: str
+    created_at: datetime
+
+
+class QuoteIn(Strict):
+    source: Source
+    amount: int | None = Field(default=None, ge=1, le=10**15, description="earnings units; null: all withdrawable")
+
+
+class QuoteOut(BaseModel):
+    source_currency: str
+    source_amount: int
+    currency: str
+    amount: int
+    rate: int
+    minimum: int
+
+
+class PayoutIn(Strict):
+    source: Source
+    amount: int | None = Field(default=None, ge=1, le=10**15)
+    expect: int = Field(ge=1, le=10**13, description="the payout the payee confirmed, in minor units")
+    idempotency_key: str = IdempotencyKey
+
+
+class PayoutEventOut(BaseModel):
+    status: str
+    by: str
+    at: datetime
+    details: dict[str, object]
+
+
+class PayoutOut(BaseModel):
+    id: str
+    payee: str
+    status: str
+    source_currency: str
+    source_amount: int
+    currency: str
+    amount: int
+    provider: str
+    destination: str | None = None
+    provider_ref: str | None
+    reason: str | None
+    last_error: str | None
+    approved_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    history: list[PayoutEventOut] = []
+
+
+class PayoutsOut(BaseModel):
+    earnings: list[EarningsOut]
+    account: AccountOut | None
+    provider: str | None = Field(description="the provider a new payout account is opened with")
+    policy: PolicyOut
+    items: list[PayoutOut]
+
+
+class PayoutList(BaseModel):
+    items: list[PayoutOut]
+
+
+class ApproveIn(Strict):
+    ids: list[str] = Field(min_length=1, max_length=200)
+    reason: str = Field(default="", max_length=2000)
+
+
+class ReasonIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)

@@ -1,0 +1,567 @@
+"""Payouts: earnings leave the platform, each step one balanced ledger transfer.
+
+A payee is a developer (the earnings of the apps they own: coins and ad revenue) or a creator
+(their commissions). Earnings are *pending* for the hold (``policy.hold_days``), during which a
+refund claws back from them, then *withdrawable* (``earnings``). A payee names a payout account
+and asks for a payout of one earnings currency; it is converted at the published rate, must
+reach the minimum, and takes only what is withdrawable. Its life, and the ledger's:
+
+    requested    earnings accounts -> payouts_payable      (payout:<id>:request)
+    in_transit   payouts_payable -> payouts_in_transit     (payout:<id>:send)    approved, handed to the provider
+    paid         payouts_in_transit -> payouts_paid        (payout:<id>:paid)
+    failed       payouts_in_transit -> the same earnings   (payout:<id>:return)  the provider refused
+    rejected / canceled: payouts_payable -> the earnings   (payout:<id>:return)  finance, or the payee
+
+Every step's transfer has its own key and every status change is a conditional update from the
+status before it, so a step taken twice (a retry, two finance clicks, a worker killed and its job
+run again) moves nothing the second time. The provider is asked with the payout's own key
+(``payout-<id>``) and answers the same way when asked again: a payout is paid once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from openminis.catalog import service as catalog
+from openminis.db import insert_ignoring_conflicts, utcnow
+from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.jobs import service as jobs
+from openminis.payouts import policy as payout_policy
+from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent
+from openminis.payouts.policy import COIN, SOURCES, USD_MICROS
+from openminis.payouts.providers import PayoutProvider, PayoutTransfer, Sent
+from openminis.wallet import service as ledger
+from openminis.wallet.service import Leg
+
+SEND_JOB = "payouts.send"
+PAYABLE, IN_TRANSIT, PAID = "payouts_payable", "payouts_in_transit", "payouts_paid"
+STEP_KINDS = ("payout_request", "payout_send", "payout_paid", "payout_return")
+OPEN = ("requested", "in_transit")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# Which accounts hold a payee's earnings, per earnings currency.
+DEVELOPER_EARNINGS = {COIN: "app_earnings", USD_MICROS: "app_ad_earnings"}
+CREATOR_EARNINGS = "creator_earnings"
+
+
+class PayoutStateError(Conflict):
+    code = "PAYOUT_STATE"
+
+
+class BelowMinimum(InvalidArgument):
+    code = "PAYOUT_BELOW_MINIMUM"
+
+
+def developer_payee(developer_id: str) -> str:
+    return f"developer:{developer_id}"
+
+
+def creator_payee(user_id: str) -> str:
+    return f"creator:{user_id}"
+
+
+def _earnings_accounts(session: Session, payee: str, source: str) -> list[ledger.Owned]:
+    kind, _, owner = payee.partition(":")
+    if kind == "developer":
+        apps = [app.id for app in catalog.apps_of(session, owner)]
+        return ledger.owned(session, kinds=[DEVELOPER_EARNINGS[source]], owners=apps, currency=source)
+    if kind == "creator":
+        return ledger.owned(session, kinds=[CREATOR_EARNINGS], owners=[owner], currency=source)
+    raise InvalidArgument(f"unknown payee {payee!r}")
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """A payee's earnings in one currency (COIN or USD_MICROS), now."""
+
+    currency: str
+    balance: int  # on the earnings accounts: pending + withdrawable
+    pending: int  # still in the hold
+    withdrawable: int
+    in_payout: int  # requested or in transit
+    paid: int  # paid out, ever
+    hold_days: int
+
+
+def _withdrawable(session: Session, accounts: list[ledger.Owned], hold_days: int, now: datetime) -> dict[int, int]:
+    """Per account, what is out of the hold: its balance less what it earned (net of refunds of
+    those earnings) in the last ``hold_days``, never below 0. The payout steps' own transfers
+    are not earnings; a failed payout's return is withdrawable at once."""
+    held = ledger.held(session, [a.id for a in accounts], since=now - timedelta(days=hold_days), excluding=STEP_KINDS)
+    return {a.id: a.balance - min(max(held.get(a.id, 0), 0), a.balance) for a in accounts}
+
+
+def earnings(session: Session, payee: str, *, now: datetime | None = None) -> list[Earnings]:
+    now = now or utcnow()
+    terms = payout_policy.current(session)
+    mine = session.execute(
+        select(Payout.source_currency, Payout.status, Payout.source_amount).where(
+            Payout.payee == payee, Payout.status.in_((*OPEN, "paid"))
+        )
+    ).all()
+    out = []
+    for source in SOURCES:
+        accounts = _earnings_accounts(session, payee, source)
+        free = _withdrawable(session, accounts, terms.hold_days, now)
+        balance = sum(a.balance for a in accounts)
+        withdrawable = sum(free.values())
+        out.append(
+            Earnings(
+                currency=source,
+                balance=balance,
+                pending=balance - withdrawable,
+                withdrawable=withdrawable,
+                in_payout=sum(int(n) for c, status, n in mine if c == source and status in OPEN),
+                paid=sum(int(n) for c, status, n in mine if c == source and status == "paid"),
+                hold_days=terms.hold_days,
+            )
+        )
+    return out
+
+
+# Payout accounts ---------------------------------------------------------------------------
+
+
+def add_account(
+    session: Session, payee: str, provider: PayoutProvider, *, destination: str, currency: str, holder: str, by: str
+) -> PayoutAccount:
+    """The payee's payout account from now on (earlier payouts keep the account they went to)."""
+    currency = (currency or "").strip().upper()
+    terms = payout_policy.current(session)
+    if currency not in terms.rates:
+        raise InvalidArgument(f"payouts are made in {', '.join(sorted(terms.rates))}", field="currency")
+    holder = " ".join((holder or "").split())
+    if not 1 <= len(holder) <= 120:
+        raise InvalidArgument("the account holder's name is 1-120 characters", field="holder")
+    account = PayoutAccount(
+        id="pa_" + secrets.token_hex(8),
+        payee=payee,
+        provider=provider.name,
+        destination=provider.check_destination(destination or ""),
+        currency=currency,
+        holder=holder,
+        created_at=utcnow(),
+        created_by=by[:32],
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def account_of(session: Session, payee: str) -> PayoutAccount | None:
+    return session.scalars(
+        select(PayoutAccount)
+        .where(PayoutAccount.payee == payee)
+        .order_by(PayoutAccount.created_at.desc(), PayoutAccount.id.desc())
+        .limit(1)
+    ).first()
+
+
+# Requests ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a payout of ``source_amount`` would pay: the payee confirms ``amount`` before asking."""
+
+    source_currency: str
+    source_amount: int  # taken from the earnings (the rest of what was asked stays)
+    currency: str
+    amount: int
+    rate: int
+    minimum: int
+
+
+def quote(session: Session, payee: str, *, source: str, amount: int | None, now: datetime | None = None) -> Quote:
+    """The payout the payee may ask for now: ``amount`` of ``source`` earnings (None: all that is
+    withdrawable), converted into their account's currency."""
+    return _offer(session, payee, source=source, amount=amount, now=now or utcnow())[0]
+
+
+def _offer(
+    session: Session, payee: str, *, source: str, amount: int | None, now: datetime
+) -> tuple[Quote, PayoutAccount, dict[int, int]]:
+    """The quote, the account it pays into, and what each earnings account has withdrawable."""
+    if source not in SOURCES:
+        raise InvalidArgument(f"source is one of {', '.join(SOURCES)}", field="source")
+    account = account_of(session, payee)
+    if account is None:
+        raise InvalidArgument("add a payout account first", field="account", code="NO_PAYOUT_ACCOUNT")
+    terms = payout_policy.current(session)
+    accounts = _earnings_accounts(session, payee, source)
+    free = _withdrawable(session, accounts, terms.hold_days, now)
+    withdrawable = sum(free.values())
+    if amount is None:
+        amount = withdrawable
+    elif not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
+        raise InvalidArgument("amount is a whole number of earnings units, at least 1", field="amount")
+    elif amount > withdrawable:
+        raise InvalidArgument(
+            f"{withdrawable} {source} is withdrawable now; the rest is in the {terms.hold_days}-day hold or paid out",
+            field="amount",
+            code="NOT_WITHDRAWABLE",
+        )
+    money, taken = terms.converted(source, amount, account.currency)
+    minimum = terms.minimums.get(account.currency, 0)
+    if money < max(minimum, 1):
+        raise BelowMinimum(
+            f"a payout is at least {max(minimum, 1)} {account.currency} minor units; this would pay {money}",
+            field="amount",
+        )
+    offer = Quote(source, taken, account.currency, money, terms.rate(source, account.currency), minimum)
+    return offer, account, free
+
+
+def request(
+    session: Session,
+    payee: str,
+    *,
+    source: str,
+    amount: int | None,
+    expect: int,
+    idempotency_key: str,
+    by: str,
+    now: datetime | None = None,
+) -> Payout:
+    """Ask for a payout of ``amount`` (None: all withdrawable) of ``source`` earnings, confirmed
+    to pay ``expect`` minor units. A retry with the key answers the payout it made."""
+    if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
+        raise InvalidArgument(
+            "idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key"
+        )
+    if source not in SOURCES:
+        raise InvalidArgument(f"source is one of {', '.join(SOURCES)}", field="source")
+    # The payee's earnings rows are held until the unit ends: two requests take turns, and the
+    # second sees what the first took (SQLite's transactions take turns already).
+    accounts = _earnings_accounts(session, payee, source)
+    ledger.lock(session, [a.id for a in accounts])
+    made = session.scalars(
+        select(Payout).where(Payout.payee == payee, Payout.idempotency_key == idempotency_key)
+    ).first()
+    if made is not None:
+        if made.source_currency != source or made.amount != expect:
+            raise Conflict(
+                f"this idempotency key asked for {made.amount} {made.currency} of {made.source_currency};"
+                " a retry must ask the same",
+                code="IDEMPOTENCY_CONFLICT",
+                field="idempotency_key",
+            )
+        return made
+    now = now or utcnow()
+    offer, account, free = _offer(session, payee, source=source, amount=amount, now=now)
+    if expect != offer.amount:
+        raise Conflict(
+            f"this payout pays {offer.amount} {offer.currency}, not the {expect} confirmed; confirm again",
+            code="PAYOUT_CHANGED",
+            field="expect",
+        )
+    legs, left = [], offer.source_amount
+    for account_id, withdrawable in sorted(free.items()):
+        part = min(withdrawable, left)
+        if part > 0:
+            legs.append(Leg(account_id, -part))
+            left -= part
+    payout = Payout(
+        id="po_" + secrets.token_hex(10),
+        payee=payee,
+        idempotency_key=idempotency_key,
+        account_id=account.id,
+        provider=account.provider,
+        source_currency=source,
+        source_amount=offer.source_amount,
+        currency=offer.currency,
+        amount=offer.amount,
+        rate=offer.rate,
+        status="requested",
+        requested_by=by[:32],
+        created_at=now,
+        updated_at=now,
+    )
+    if not insert_ignoring_conflicts(session, Payout, _row(payout)):
+        raise Conflict("a payout with this idempotency key is being made; retry", code="IDEMPOTENCY_CONFLICT")
+    ledger.transfer(
+        session,
+        key=f"payout:{payout.id}:request",
+        kind="payout_request",
+        currency=source,
+        legs=[*legs, Leg(ledger.account_id(session, PAYABLE, "", source), offer.source_amount)],
+        details={"payout_id": payout.id, "payee": payee, "amount": offer.amount, "currency": offer.currency},
+    )
+    _event(session, payout.id, "requested", by, amount=offer.amount, currency=offer.currency)
+    payout = session.get_one(Payout, payout.id)
+    if payout_policy.current(session).auto_approves(offer.currency, offer.amount):
+        _send(session, payout, by="auto: under the approval limit")
+    return payout
+
+
+def _row(payout: Payout) -> dict[str, Any]:
+    return {column.name: getattr(payout, column.key) for column in Payout.__table__.columns}
+
+
+# Finance and the payee ----------------------------------------------------------------------
+
+
+def approve(session: Session, payout_ids: Collection[str], *, by: str) -> list[Payout]:
+    """Approve requested payouts (a batch): each is handed to its provider. One already approved
+    is left as it is; one in another state is refused, and nothing of the batch is approved."""
+    approved = []
+    for payout_id in sorted(set(payout_ids)):
+        payout = _get(session, payout_id)
+        if payout.status in ("in_transit", "paid"):
+            approved.append(payout)
+            continue
+        if payout.status != "requested":
+            raise PayoutStateError(f"payout {payout_id} is {payout.status}; only requested payouts are approved")
+        approved.append(_send(session, payout, by=by))
+    return approved
+
+
+def reject(session: Session, payout_id: str, *, reason: str, by: str) -> Payout:
+    """Finance refuses a requested payout: its earnings return to the payee's balance."""
+    if not reason.strip():
+        raise InvalidArgument("say why the payout is rejected", field="reason")
+    return _return(session, _get(session, payout_id), "rejected", frm=("requested",), reason=reason, by=by)
+
+
+def cancel(session: Session, payee: str, payout_id: str, *, by: str) -> Payout:
+    """The payee withdraws a payout finance has not approved yet."""
+    payout = _get(session, payout_id)
+    if payout.payee != payee:
+        raise NotFound(f"no payout {payout_id}")
+    return _return(session, payout, "canceled", frm=("requested",), reason="canceled by the payee", by=by)
+
+
+def _get(session: Session, payout_id: str) -> Payout:
+    payout = session.get(Payout, payout_id, populate_existing=True)
+    if payout is None:
+        raise NotFound(f"no payout {payout_id}", field="payout_id")
+    return payout
+
+
+def _move(session: Session, payout: Payout, to: str, frm: Collection[str], **values: Any) -> bool:
+    """Change the payout's status if it is still in one of ``frm``: whoever changes it first wins."""
+    moved = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Payout)
+            .where(Payout.id == payout.id, Payout.status.in_(list(frm)))
+            .values(status=to, updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    session.refresh(payout)
+    return moved == 1
+
+
+def _send(session: Session, payout: Payout, *, by: str) -> Payout:
+    if not _move(session, payout, "in_transit", ("requested",), approved_by=by[:200]):
+        if payout.status in ("in_transit", "paid"):
+            return payout
+        raise PayoutStateError(f"payout {payout.id} is {payout.status}")
+    source = payout.source_currency
+    ledger.transfer(
+        session,
+        key=f"payout:{payout.id}:send",
+        kind="payout_send",
+        currency=source,
+        legs=[
+            Leg(ledger.account_id(session, PAYABLE, "", source), -payout.source_amount),
+            Leg(ledger.account_id(session, IN_TRANSIT, "", source), payout.source_amount),
+        ],
+        details={"payout_id": payout.id, "by": by[:200]},
+    )
+    _event(session, payout.id, "in_transit", by)
+    jobs.enqueue(session, SEND_JOB, {"payout_id": payout.id}, unique_key=f"payout-send:{payout.id}", ref=payout.id)
+    return payout
+
+
+def _return(session: Session, payout: Payout, to: str, *, frm: tuple[str, ...], reason: str, by: str) -> Payout:
+    """Give the payout's earnings back to the accounts they came from, exactly."""
+    if not _move(session, payout, to, frm, reason=reason[:500]):
+        if payout.status == to:
+            return payout
+        raise PayoutStateError(f"payout {payout.id} is {payout.status}; it cannot be {to}")
+    taken = ledger.charge(session, f"payout:{payout.id}:request")
+    assert taken is not None  # every payout's request moved its earnings
+    holding = IN_TRANSIT if frm == ("in_transit",) else PAYABLE
+    source = payout.source_currency
+    ledger.transfer(
+        session,
+        key=f"payout:{payout.id}:return",
+        kind="payout_return",
+        currency=source,
+        legs=[
+            Leg(ledger.account_id(session, holding, "", source), -payout.source_amount),
+            *(Leg(p.account_id, -p.amount) for p in taken.postings if p.amount < 0),
+        ],
+        details={"payout_id": payout.id, "status": to, "reason": reason[:200]},
+    )
+    _event(session, payout.id, to, by, reason=reason[:500])
+    return payout
+
+
+def retry(session: Session, payout_id: str, *, by: str) -> Payout:
+    """Ask the provider again now, for a payout in transit whose sending gave up."""
+    payout = _get(session, payout_id)
+    if payout.status != "in_transit":
+        raise PayoutStateError(f"payout {payout_id} is {payout.status}; only payouts in transit are sent again")
+    jobs.enqueue(
+        session,
+        SEND_JOB,
+        {"payout_id": payout.id},
+        unique_key=f"payout-send:{payout.id}:{secrets.token_hex(4)}",
+        ref=payout.id,
+    )
+    _event(session, payout.id, "in_transit", by, retried=True)
+    return payout
+
+
+# The provider's answer ------------------------------------------------------------------------
+
+
+@dataclass
+class Sending:
+    """A payout on its way to its provider (the send job's prepared step)."""
+
+    payout_id: str
+    provider: str
+    transfer: PayoutTransfer
+    sent: Sent | None = None
+
+
+def sending(session: Session, payout_id: str) -> Sending | None:
+    """What to ask the provider, or None when the payout is no longer in transit."""
+    payout = session.get(Payout, payout_id)
+    if payout is None or payout.status != "in_transit":
+        return None
+    account = session.get_one(PayoutAccount, payout.account_id)
+    transfer = PayoutTransfer(
+        key=f"payout-{payout.id}",
+        payout_id=payout.id,
+        destination=account.destination,
+        amount=payout.amount,
+        currency=payout.currency,
+    )
+    return Sending(payout.id, payout.provider, transfer)
+
+
+def settle(session: Session, payout_id: str, sent: Sent) -> Payout:
+    """Record the provider's answer: paid (in transit -> paid) or refused (back to the balance)."""
+    payout = _get(session, payout_id)
+    if sent.outcome == "refused":
+        return _return(
+            session,
+            payout,
+            "failed",
+            frm=("in_transit",),
+            reason=sent.reason or "the provider refused it",
+            by="provider",
+        )
+    if not _move(session, payout, "paid", ("in_transit",), provider_ref=sent.provider_ref, last_error=None):
+        if payout.status == "paid":
+            return payout
+        raise PayoutStateError(f"payout {payout.id} is {payout.status}; the provider's payment is not recorded")
+    source = payout.source_currency
+    ledger.transfer(
+        session,
+        key=f"payout:{payout.id}:paid",
+        kind="payout_paid",
+        currency=source,
+        legs=[
+            Leg(ledger.account_id(session, IN_TRANSIT, "", source), -payout.source_amount),
+            Leg(ledger.account_id(session, PAID, "", source), payout.source_amount),
+        ],
+        details={"payout_id": payout.id, "provider_ref": sent.provider_ref},
+    )
+    _event(session, payout.id, "paid", "provider", provider_ref=sent.provider_ref)
+    return payout
+
+
+def note_trouble(session: Session, payout_id: str, error: str, *, gave_up: bool) -> None:
+    """The provider did not answer: the payout stays in transit, and finance sees why."""
+    payout = _get(session, payout_id)
+    if payout.status != "in_transit":
+        return
+    payout.last_error = (("gave up retrying (retry it in /admin): " if gave_up else "") + error)[:500]
+    session.flush()
+
+
+def _event(session: Session, payout_id: str, status: str, by: str, **details: Any) -> None:
+    session.add(PayoutEvent(payout_id=payout_id, status=status, by=by[:200], details=details, at=utcnow()))
+    session.flush()
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+
+def payouts_of(session: Session, payee: str, *, limit: int = 100) -> list[Payout]:
+    return list(
+        session.scalars(
+            select(Payout).where(Payout.payee == payee).order_by(Payout.created_at.desc(), Payout.id).limit(limit)
+        )
+    )
+
+
+def queue(session: Session, *, status: str | None, limit: int = 200) -> list[Payout]:
+    """Payouts for finance, oldest first (the ones waiting longest on top)."""
+    statement = select(Payout).order_by(Payout.created_at, Payout.id).limit(limit)
+    if status:
+        statement = statement.where(Payout.status == status)
+    return list(session.scalars(statement))
+
+
+def status_of(session: Session, payout_id: str) -> str | None:
+    return session.scalar(select(Payout.status).where(Payout.id == payout_id))
+
+
+def history(session: Session, payout_id: str) -> list[PayoutEvent]:
+    return list(session.scalars(select(PayoutEvent).where(PayoutEvent.payout_id == payout_id).order_by(PayoutEvent.id)))
+
+
+def account_by_id(session: Session, account_id: str) -> PayoutAccount | None:
+    return session.get(PayoutAccount, account_id)
+
+
+# Reconciliation ------------------------------------------------------------------------------
+
+
+def verify(session: Session) -> list[str]:
+    """Every payout against its transfers, and the payout accounts against the payouts in them:
+    what ``minis ledger verify`` adds for payouts. Empty when all agree."""
+    problems: list[str] = []
+    moved: dict[str, dict[str, int]] = {}
+    for transfer in ledger.transfers_keyed(session, "payout:"):
+        _, payout_id, step = transfer.key.split(":", 2)
+        moved.setdefault(payout_id, {})[step] = transfer.amount
+    expected = {
+        "requested": ("request",),
+        "in_transit": ("request", "send"),
+        "paid": ("request", "send", "paid"),
+        "failed": ("request", "send", "return"),
+        "rejected": ("request", "return"),
+        "canceled": ("request", "return"),
+    }
+    totals = {(step, source): 0 for step in (PAYABLE, IN_TRANSIT, PAID) for source in SOURCES}
+    where = {"requested": PAYABLE, "in_transit": IN_TRANSIT, "paid": PAID}
+    for payout in session.scalars(select(Payout).execution_options(yield_per=1000)):
+        steps = moved.pop(payout.id, {})
+        if set(steps) != set(expected.get(payout.status, ())):
+            problems.append(f"payout {payout.id} is {payout.status} but its transfers are {sorted(steps) or 'none'}")
+        wrong = {step: amount for step, amount in steps.items() if amount != payout.source_amount}
+        if wrong:
+            problems.append(f"payout {payout.id} is {payout.source_amount} but its transfers moved {wrong}")
+        if payout.status in where:
+            totals[(where[payout.status], payout.source_currency)] += payout.source_amount
+    problems += [f"transfers of payout {payout_id} have no payout" for payout_id in moved]
+    for (kind, source), total in totals.items():
+        held = ledger.balances(session, kind, "", [source])[source]
+        if held != total:
+            problems.append(f"{kind} holds {held} {source}; its payouts add up to {total}")
+    return problems

@@ -1,0 +1,227 @@
+"""Payouts (issue 15, item 6): earnings wait out a hold in which refunds claw back from them, then
+leave the platform once, through a provider, each step one balanced ledger transfer; on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from openminis.payments import reconciliation
+from openminis.payouts import service as payouts
+from openminis.payouts.models import SandboxPayoutTransfer
+from openminis.unit_of_work import unit_of_work
+from openminis.wallet import service as ledger
+from openminis.wallet.models import LedgerTransfer
+from tests.creators.conftest import launch, make_creator, ready_post
+from tests.payments.test_money_admin import staff_member
+from tests.studio import buy, csrf_of, put_product, top_up
+
+PRICE = 1000  # coins; the app keeps 70 % (the platform's 30 % fee), less any creator's 10 % of that
+
+
+def days_pass(platform, days: int) -> None:
+    """Time moves: everything the ledger recorded so far happened ``days`` earlier."""
+    with unit_of_work(platform.db) as session:
+        for transfer in session.scalars(select(LedgerTransfer)):
+            transfer.created_at -= timedelta(days=days)
+
+
+def books_hold(platform) -> None:
+    with platform.db.session() as session:
+        problems = ledger.verify(session).problems + reconciliation.verify(session) + payouts.verify(session)
+    assert problems == []
+
+
+def paid_by_sandbox(platform) -> list[SandboxPayoutTransfer]:
+    with platform.db.session() as session:
+        return list(session.scalars(select(SandboxPayoutTransfer)))
+
+
+def coins(overview: dict) -> dict:
+    return next(e for e in overview["earnings"] if e["currency"] == "COIN")
+
+
+def sell(client, studio, player, n: int, key: str = "k") -> list[dict]:
+    put_product(client, studio, "chest", price=PRICE)
+    top_up(player, "coins-6500")
+    orders = [buy(player, studio.app_id, "chest", f"{key}{i}") for i in range(n)]
+    assert all(o.status_code == 200 for o in orders), orders[0].text
+    return [o.json() for o in orders]
+
+
+def ask(payee, headers, path: str, **body):
+    return payee.post(path, json=body, headers=headers)
+
+
+def request_all(payee, headers, base: str, key: str = "p1", source: str = "COIN"):
+    quote = ask(payee, headers, f"{base}/quote", source=source)
+    assert quote.status_code == 200, quote.text
+    return ask(payee, headers, base, source=source, expect=quote.json()["amount"], idempotency_key=key)
+
+
+def account(payee, headers, base: str, destination: str = "studio-one-bank", currency: str = "USD"):
+    answer = payee.put(
+        f"{base}/account",
+        json={"destination": destination, "currency": currency, "holder": "Studio One"},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+DEV = "/api/developer/payouts"
+
+
+def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(client, platform, studio, player):
+    dev, headers = studio.developer, studio.headers
+    sell(client, studio, player, 3)
+    earned = 3 * (PRICE - PRICE * 3000 // 10_000)
+
+    now = coins(dev.get(DEV).json())
+    assert (now["balance"], now["pending"], now["withdrawable"], now["hold_days"]) == (earned, earned, 0, 14)
+    account(dev, headers, DEV)
+    refused = ask(dev, headers, f"{DEV}/quote", source="COIN")
+    assert refused.status_code == 422 and refused.json()["code"] == "PAYOUT_BELOW_MINIMUM"  # nothing withdrawable
+
+    days_pass(platform, 15)
+    assert coins(dev.get(DEV).json())["withdrawable"] == earned
+    quote = ask(dev, headers, f"{DEV}/quote", source="COIN").json()
+    assert (quote["currency"], quote["amount"], quote["source_amount"]) == ("USD", earned, earned)  # a coin, a cent
+
+    # A payout confirmed at another amount is refused, and nothing moves.
+    stale = ask(dev, headers, DEV, source="COIN", expect=earned + 1, idempotency_key="p1")
+    assert stale.status_code == 409 and stale.json()["code"] == "PAYOUT_CHANGED"
+    made = request_all(dev, headers, DEV)
+    assert made.status_code == 201, made.text
+    payout = made.json()
+    assert payout["status"] == "requested"
+    again = ask(dev, headers, DEV, source="COIN", expect=earned, idempotency_key="p1")  # a retry: the same payout
+    assert (again.status_code, again.json()["id"]) == (201, payout["id"])
+    after = coins(dev.get(DEV).json())
+    assert (after["balance"], after["withdrawable"], after["in_payout"]) == (0, 0, earned)
+    books_hold(platform)
+
+    # Finance approves (twice: the second click changes nothing); the worker pays it.
+    finance, finance_headers = staff_member(client, "finance")
+    queue = finance.get("/api/admin/payouts").json()["items"]
+    assert [p["id"] for p in queue] == [payout["id"]]
+    for _ in range(2):
+        approved = finance.post("/api/admin/payouts/approve", json={"ids": [payout["id"]]}, headers=finance_headers)
+        assert approved.status_code == 200 and approved.json()["items"][0]["status"] == "in_transit"
+    platform.worker().drain()
+    platform.worker().drain()
+    shown = dev.get(f"{DEV}/{payout['id']}").json()
+    assert shown["status"] == "paid" and shown["provider_ref"].startswith("sbxtr_")
+    assert [e["status"] for e in shown["history"]] == ["requested", "in_transit", "paid"]
+    assert [(t.amount, t.currency, t.key) for t in paid_by_sandbox(platform)] == [
+        (earned, "USD", f"payout-{payout['id']}")
+    ]
+    assert coins(dev.get(DEV).json())["paid"] == earned
+    log = finance.get("/api/admin/audit", params={"target_id": payout["id"]}).json()["items"]
+    assert [e["action"] for e in log] == ["approve_payout"]
+    books_hold(platform)
+
+
+def test_a_refund_in_the_hold_claws_back_from_pending_and_leaves_withdrawable_alone(client, platform, studio, player):
+    dev = studio.developer
+    old = sell(client, studio, player, 2, key="old")
+    days_pass(platform, 20)
+    recent = sell(client, studio, player, 1, key="new")
+    net = PRICE - PRICE * 3000 // 10_000
+    assert (coins(dev.get(DEV).json())["withdrawable"], coins(dev.get(DEV).json())["pending"]) == (2 * net, net)
+
+    finance, headers = staff_member(client, "finance")
+    for item in (f"order:{recent[0]['id']}", f"order:{old[0]['id']}"):
+        body = {"item": item, "reason": "asked", "idempotency_key": "r", "amount": 500}
+        assert finance.post("/api/admin/money/refunds", json=body, headers=headers).status_code == 200
+    now = coins(dev.get(DEV).json())
+    # The recent order's refund came out of what is held; the old one's out of what was withdrawable.
+    assert (now["pending"], now["withdrawable"]) == (net - 350, 2 * net - 350)
+    books_hold(platform)
+
+
+def test_refused_rejected_and_canceled_payouts_return_exactly_what_they_took(client, platform, studio, player):
+    dev, headers = studio.developer, studio.headers
+    sell(client, studio, player, 3)
+    days_pass(platform, 15)
+    everything = coins(dev.get(DEV).json())["withdrawable"]
+    finance, finance_headers = staff_member(client, "finance")
+
+    # The provider refuses: the payout fails and its earnings are withdrawable again at once.
+    account(dev, headers, DEV, destination="fail-closed-account")
+    refused = request_all(dev, headers, DEV, key="a").json()
+    finance.post("/api/admin/payouts/approve", json={"ids": [refused["id"]]}, headers=finance_headers)
+    platform.worker().drain()
+    failed = dev.get(f"{DEV}/{refused['id']}").json()
+    assert failed["status"] == "failed" and "refuses" in failed["reason"]
+    assert coins(dev.get(DEV).json())["withdrawable"] == everything
+
+    # Finance rejects one; the payee cancels another; neither can then be approved.
+    account(dev, headers, DEV)
+    rejected = request_all(dev, headers, DEV, key="b").json()
+    answer = ask(finance, finance_headers, f"/api/admin/payouts/{rejected['id']}/reject", reason="check the holder")
+    assert answer.json()["status"] == "rejected"
+    canceled = request_all(dev, headers, DEV, key="c").json()
+    assert ask(dev, headers, f"{DEV}/{canceled['id']}/cancel").json()["status"] == "canceled"
+    late = finance.post(
+        "/api/admin/payouts/approve", json={"ids": [rejected["id"], canceled["id"]]}, headers=finance_headers
+    )
+    assert late.status_code == 409 and late.json()["code"] == "PAYOUT_STATE"
+    assert coins(dev.get(DEV).json())["withdrawable"] == everything
+    assert paid_by_sandbox(platform) == []
+    books_hold(platform)
+
+
+def test_under_the_limit_a_payout_is_approved_without_finance_and_a_silent_provider_is_asked_again(
+    client, platform, studio, player
+):
+    dev, headers = studio.developer, studio.headers
+    finance, finance_headers = staff_member(client, "finance")
+    policy = finance.get("/api/admin/payouts/policy").json()
+    published = finance.put(
+        "/api/admin/payouts/policy",
+        json={**policy, "auto_approve_below": {"USD": 100_000}, "reason": "small payouts go out at once"},
+        headers=finance_headers,
+    )
+    assert published.status_code == 200 and published.json()["auto_approve_below"]["USD"] == 100_000
+    sell(client, studio, player, 2)
+    days_pass(platform, 15)
+
+    account(dev, headers, DEV, destination="unreachable-bank")
+    payout = request_all(dev, headers, DEV).json()
+    assert payout["status"] == "in_transit" and payout["approved_by"].startswith("auto")
+    platform.worker().drain()
+    stuck = dev.get(f"{DEV}/{payout['id']}").json()
+    assert stuck["status"] == "in_transit" and "never answers" in stuck["last_error"]
+    books_hold(platform)
+
+
+def test_a_creator_is_paid_their_commissions_and_people_without_earnings_cannot_ask(client, platform, studio, player):
+    creator = make_creator(client, f"maker{secrets.token_hex(2)}")
+    put_product(client, studio, "chest", price=PRICE)
+    top_up(player, "coins-6500")
+    launch(player, studio.app_id, "post", post_id=ready_post(platform, creator.user_id, studio.app_id))
+    assert buy(player, studio.app_id, "chest", "via-post").status_code == 200
+    days_pass(platform, 15)
+
+    base = "/api/creator/payouts"
+    commission = (PRICE - PRICE * 3000 // 10_000) * 1000 // 10_000
+    assert coins(creator.browser.get(base).json())["withdrawable"] == commission
+    finance, finance_headers = staff_member(client, "finance")
+    finance.put(
+        "/api/admin/payouts/policy",
+        json={**finance.get("/api/admin/payouts/policy").json(), "minimums": {"USD": 50}, "reason": "low minimum"},
+        headers=finance_headers,
+    )
+    account(creator.browser, creator.headers, base, destination="maker-bank")
+    payout = request_all(creator.browser, creator.headers, base).json()
+    assert (payout["amount"], payout["payee"]) == (commission, f"creator:{creator.user_id}")
+
+    # Someone who is no creator has no payouts; a developer's payout is not a creator's to see.
+    assert player.get(base).json()["code"] == "NOT_A_CREATOR"
+    assert creator.browser.get(f"{DEV}/{payout['id']}").status_code in (403, 404)
+    assert player.post(base, json={}, headers=csrf_of(player)).status_code in (404, 422)
+    books_hold(platform)
