@@ -224,4 +224,13 @@ def test_a_creator_is_paid_their_commissions_and_people_without_earnings_cannot_
     assert player.get(base).json()["code"] == "NOT_A_CREATOR"
     assert creator.browser.get(f"{DEV}/{payout['id']}").status_code in (403, 404)
     assert player.post(base, json={}, headers=csrf_of(player)).status_code in (404, 422)
+
+    # The creator's data holds their payouts; deleting the account cancels the one not approved
+    # and erases who held the payout account, while the money records stay and still add up.
+    data = creator.browser.get("/api/me/data").json()
+    assert [p["id"] for p in data["payouts"]] == [payout["id"]] and data["payout_accounts"][0]["holder"]
+    deleted = creator.browser.post("/api/me/delete", json={"confirm": "DELETE"}, headers=creator.headers)
+    assert deleted.status_code == 200, deleted.text
+    shown = finance.get(f"/api/admin/payouts/{payout['id']}").json()
+    assert (shown["status"], shown["destination"]) == ("canceled", "erased")
     books_hold(platform)
