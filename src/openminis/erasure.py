@@ -2,11 +2,11 @@
 
 Deleting an account erases what says who the person is (email, name, password, sessions, sign-in
 links, per-app openids and the apps' tokens, cloud saves, watch progress, creator profile, posts and
-their media, payout accounts' holders) and keeps the money records (ledger, orders, top-ups, unlocks,
-conversions, payouts) under the
-same user id, which then names nobody: the ledger still verifies, refunds and statements still add
-up. Each app that knew the person by an openid gets an ``account.deleted`` notification, so its
-backend can erase what it keeps too.
+their media, payout accounts' holders, the words of their reports and appeals) and keeps the money
+records (ledger, orders, top-ups, unlocks, conversions, payouts) under the same user id, which then
+names nobody: the ledger still verifies, refunds and statements still add up. Each app that knew
+the person by an openid gets an ``account.deleted`` notification, so its backend can erase what it
+keeps too.
 
 A person's data spans every domain: each domain exports and erases its own tables
 (``<domain>/erasure.py``, developers' service), and this module, above them all, runs them in one
@@ -29,6 +29,7 @@ from openminis.events.store import EventStore
 from openminis.identity import erasure as identity
 from openminis.identity.erasure import ERASED_NAME, AccountDeleted
 from openminis.identity.mail import Mailbox
+from openminis.moderation import erasure as moderation
 from openminis.payments import erasure as payments
 from openminis.payouts import erasure as payouts
 from openminis.rows import plain
@@ -72,13 +73,23 @@ SECTIONS = (
     "posts",
     "payout_accounts",
     "payouts",
+    "reports",
+    "appeals",
 )
 
 
 def export(session: Session, events: EventStore | None, user_id: str) -> dict[str, Any]:
     """Everything the platform keeps about the person, as JSON-ready data (secrets left out)."""
     found = identity.export(session, user_id)  # first: refused when the account was deleted
-    for part in (runtime.export, payments.export, drama.export, wallet.export, creators.export, payouts.export):
+    for part in (
+        runtime.export,
+        payments.export,
+        drama.export,
+        wallet.export,
+        creators.export,
+        payouts.export,
+        moderation.export,
+    ):
         found |= part(session, user_id)
     data: dict[str, Any] = {"exported_at": utcnow().isoformat()}
     data |= {section: found[section] for section in SECTIONS}
@@ -128,5 +139,6 @@ def erase(
     staff.release_person(session, user_id)
     creators.erase(session, user_id, media_root=media_root)
     payouts.erase(session, user_id)
+    moderation.erase(session, user_id)
     identity.pseudonymise(session, user)
     return told

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.moderation.conftest import make_creator, report, restore, staff_member, take_down
-from tests.studio import ADMIN_TOKEN, browser, csrf_of
+from tests.studio import ADMIN_TOKEN, browser, csrf_of, sign_up
 
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -44,6 +44,19 @@ def test_reports_gather_in_the_queue_one_per_person_per_item(client, post_id, ga
     assert [i["item"]["kind"] for i in queue(moderator)] == ["post"]
     assert dismissed.json()["history"][0]["action"] == "dismiss_reports"
     assert report(second, "app", game, "spam").status_code == 201  # a closed report leaves room for a new one
+
+
+def test_a_persons_reports_are_in_their_data_and_their_words_go_with_their_account(client, post_id, moderator):
+    person = browser(client)
+    headers = sign_up(person, "reporter@example.com")
+    assert report(person, "post", post_id, "hate", "my neighbour Ann Smith posted this").status_code == 201
+    assert [(r["reason"], r["text"]) for r in person.get("/api/me/data").json()["reports"]] == [
+        ("hate", "my neighbour Ann Smith posted this")
+    ]
+    assert person.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers).status_code == 200
+    # The report still counts in the queue; what the person wrote is gone.
+    [item] = queue(moderator)
+    assert (item["open_reports"], [r["text"] for r in item["reports"]]) == (1, [""])
 
 
 @pytest.mark.parametrize(
