@@ -8,13 +8,15 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
-from openminis.app import create_app
+from openminis.app import create_app, create_host_app
 from openminis.liveserver import PG_ADMIN, scratch_postgres
 from openminis.migrations import upgrade
 from openminis.models import Base
@@ -152,10 +154,36 @@ def session(platform):
         yield session
 
 
+class _RunningTestsPlatform:
+    """Stands for the platform of the test running now, so that one host app serves every test of
+    a worker: FastAPI builds an app's routes on its first requests (0.1 to 0.3 s, which a new app
+    per test paid again, measured in about a thousand tests). The host's routes look the platform
+    up at request time (``request.app.state.platform``) and keep nothing between requests; the
+    apps' origins and the wrappers around both are still made per test (create_app)."""
+
+    target: Platform | None = None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.target, name)
+
+
+_RUNNING = _RunningTestsPlatform()
+_SHARED_HOST: list[FastAPI] = []
+
+
+def _shared_host(platform: Platform) -> FastAPI:
+    _RUNNING.target = platform
+    if not _SHARED_HOST:
+        _SHARED_HOST.append(create_host_app(cast(Platform, _RUNNING)))
+    return _SHARED_HOST[0]
+
+
 @pytest.fixture
 def client(platform) -> Iterator[TestClient]:
-    with TestClient(create_app(platform=platform), base_url="http://localhost:8000") as client:
+    app = create_app(platform=platform, host=_shared_host(platform))
+    with TestClient(app, base_url="http://localhost:8000") as client:
         yield client
+    _RUNNING.target = None
 
 
 def app_client(client: TestClient, app_id: str) -> TestClient:

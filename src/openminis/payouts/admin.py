@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from openminis.errors import NotFound
 from openminis.payouts import policy, service
-from openminis.payouts.api import payout_out, policy_out
+from openminis.payouts.api import payout_out, payouts_out, policy_out
 from openminis.payouts.models import Payout
 from openminis.payouts.schemas import ApproveIn, PayoutList, PayoutOut, PolicyIn, PolicyOut, ReasonIn
 from openminis.staff import audit
@@ -41,7 +41,7 @@ def list_payouts(
     staff: PayoutsStaff, session: SessionDep, status: Annotated[Status | None, Query()] = "requested"
 ) -> PayoutList:
     """Payouts of a status (default: waiting for approval), oldest first."""
-    return PayoutList(items=[payout_out(session, p) for p in service.queue(session, status=status)])
+    return PayoutList(items=payouts_out(session, service.queue(session, status=status)))
 
 
 @router.get("/policy", response_model=PolicyOut)
@@ -91,7 +91,7 @@ def approve(body: ApproveIn, staff: PayoutsStaff, session: SessionDep) -> Payout
     for payout in approved:
         if before[payout.id] == "requested":  # one approved already is answered, not approved again
             _record(session, staff, "approve_payout", payout, "requested", body.reason)
-    return PayoutList(items=[payout_out(session, p) for p in approved])
+    return PayoutList(items=payouts_out(session, approved))
 
 
 @router.post("/{payout_id}/reject", response_model=PayoutOut)

@@ -525,8 +525,11 @@ def history(session: Session, payout_id: str) -> list[PayoutEvent]:
     return list(session.scalars(select(PayoutEvent).where(PayoutEvent.payout_id == payout_id).order_by(PayoutEvent.id)))
 
 
-def account_by_id(session: Session, account_id: str) -> PayoutAccount | None:
-    return session.get(PayoutAccount, account_id)
+def accounts_by_id(session: Session, account_ids: Collection[str]) -> dict[str, PayoutAccount]:
+    if not account_ids:
+        return {}
+    found = session.scalars(select(PayoutAccount).where(PayoutAccount.id.in_(list(account_ids))))
+    return {account.id: account for account in found}
 
 
 # Reconciliation ------------------------------------------------------------------------------
