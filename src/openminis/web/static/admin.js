@@ -10,6 +10,7 @@ import { Api, errorMessage } from "./api.js";
 import { byId, el } from "./dom.js";
 import { auditScreen, moderationScreen } from "./admin-moderation.js";
 import { moneyTab } from "./admin-money.js";
+import { payoutsTab } from "./admin-payouts.js";
 import { formatDateTime } from "./format.js";
 import { changes, checkReport, formatBytes, history, screenshots, stateLabel } from "./review-item.js";
 
@@ -78,6 +79,7 @@ const TABS = [
   { id: "moderation", label: "Moderation", act: "moderate", screen: () => [moderationScreen(api, tell)] },
   // Shown for "lookup" (support, finance, admins); what it holds follows the role's other acts.
   { id: "money", label: "Money", act: "lookup", screen: async () => [moneyTab(api, (await api.request("GET", "/api/admin/staff/me")).acts, tell) ?? note("Nothing here for this role.")] },
+  { id: "payouts", label: "Payouts", act: "payouts", screen: () => [payoutsTab(api, tell)] },
   { id: "audit", label: "Audit log", act: "audit", screen: () => [auditScreen(api)] },
 ];
 

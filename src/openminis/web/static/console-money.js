@@ -6,6 +6,7 @@
 import { el } from "./dom.js";
 import { formatDateTime } from "./format.js";
 import { bpsPercent, busy, card, errorLine, field, input, may, note, select } from "./console-ui.js";
+import { payoutsPointer } from "./console-payouts.js";
 
 /** @typedef {import("./console-versions.js").Context} Context */
 /** @typedef {{id: string, type: string, price: number, title: Record<string, string>}} Product */
@@ -17,7 +18,7 @@ import { bpsPercent, busy, card, errorLine, field, input, may, note, select } fr
 export async function moneyScreen(context) {
   const { api, app } = context;
   const [products, settings, deliveries] = await Promise.all([api.consoleProducts(app.app_id), api.paymentSettings(app.app_id), api.deliveries(app.app_id)]);
-  return [termsCard(settings), statementCard(context), productsCard(context, products.items), notifyCard(context, settings), deliveryCard(context, deliveries.items)];
+  return [termsCard(settings), payoutsPointer(), statementCard(context), productsCard(context, products.items), notifyCard(context, settings), deliveryCard(context, deliveries.items)];
 }
 
 /**

@@ -11,6 +11,7 @@ import { ConsoleApi } from "./console-api.js";
 import { adsScreen } from "./console-ads.js";
 import { appPicker, newAppForm, settingsScreen } from "./console-apps.js";
 import { moneyScreen } from "./console-money.js";
+import { PAYOUTS_HASH, payoutsLink, payoutsScreen } from "./console-payouts.js";
 import { reportsScreen } from "./console-reports.js";
 import { myInvitations, teamScreen } from "./console-team.js";
 import { busy, errorLine, field, input, note } from "./console-ui.js";
@@ -42,7 +43,7 @@ function show(...children) {
 
 function route() {
   const params = new URLSearchParams(location.hash.slice(1));
-  return { app: params.get("app"), tab: params.get("tab") || "versions", isNew: params.has("new") };
+  return { app: params.get("app"), tab: params.get("tab") || "versions", isNew: params.has("new"), isPayouts: location.hash === PAYOUTS_HASH };
 }
 
 /** @param {string | null} appId @param {string} [tab] */
@@ -72,6 +73,7 @@ async function start() {
       show(invitations, registration());
       return;
     }
+    who.prepend(payoutsLink()); // the developer's, not an app's: beside who is signed in
     state.apps = (await api.developerApps()).items;
     render();
   } catch (error) {
@@ -124,7 +126,7 @@ function registration() {
 /** The developer's apps and the one the address names (or the first), or the new-app form. */
 function render() {
   const { apps } = state;
-  const { app: wanted, tab, isNew } = route();
+  const { app: wanted, tab, isNew, isPayouts } = route();
   const created = (/** @type {string} */ appId) => {
     state.apps = [];
     api.developerApps().then(({ items }) => {
@@ -132,6 +134,7 @@ function render() {
       go(appId);
     });
   };
+  if (isPayouts) return show(state.invitations, appPicker(apps, "", (picked) => go(picked.app_id), () => go(null)), payoutsScreen(api));
   if (apps.length === 0) {
     show(state.invitations, note("No apps yet. Create your first one: then upload a version of it."), newAppForm(api, created));
     return;
@@ -226,7 +229,7 @@ function appHeader(app) {
 }
 
 window.addEventListener("hashchange", () => {
-  if (state.apps.length || route().isNew) render();
+  if (state.apps.length || route().isNew || route().isPayouts) render();
 });
 
 start();

@@ -14,6 +14,7 @@ import { episodeCount, formatDateTime, formatUsdMicros } from "./format.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
 import { myTakedowns, takedownNotice } from "./takedowns.js";
+import { payoutsPanel } from "./payouts-panel.js";
 import { coinAmount } from "./wallet.js";
 
 const POLL_MS = 1500; // while a post is transcoding
@@ -249,7 +250,9 @@ export class CreatorStudio {
     this.composeCard = el("section", { className: "card compose", "aria-labelledby": "compose-title" });
     this.postsCard = el("section", { className: "card my-posts", "aria-labelledby": "my-posts-title" });
     this.takedownsCard = el("section", { className: "card studio-takedowns", "aria-labelledby": "takedowns-title", hidden: true });
-    this.body.replaceChildren(this.profileCard, this.takedownsCard, this.earningsCard, this.composeCard, this.postsCard);
+    const payouts = payoutsPanel("/api/creator/payouts", (method, path, options) => this.api.request(method, path, options));
+    payouts.load(); // the commissions, paid out: payouts-panel.js, as in the developer console
+    this.body.replaceChildren(this.profileCard, this.takedownsCard, this.earningsCard, payouts.element, this.composeCard, this.postsCard);
     this.renderEarnings();
     this.renderCompose();
     this.renderPosts();
