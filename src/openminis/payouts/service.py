@@ -365,21 +365,26 @@ def _send(session: Session, payout: Payout, *, by: str) -> Payout:
         if payout.status in ("in_transit", "paid"):
             return payout
         raise PayoutStateError(f"payout {payout.id} is {payout.status}")
-    source = payout.source_currency
-    ledger.transfer(
-        session,
-        key=f"payout:{payout.id}:send",
-        kind="payout_send",
-        currency=source,
-        legs=[
-            Leg(ledger.account_id(session, PAYABLE, "", source), -payout.source_amount),
-            Leg(ledger.account_id(session, IN_TRANSIT, "", source), payout.source_amount),
-        ],
-        details={"payout_id": payout.id, "by": by[:200]},
-    )
+    _step(session, payout, "send", PAYABLE, IN_TRANSIT, by=by[:200])
     _event(session, payout.id, "in_transit", by)
     jobs.enqueue(session, SEND_JOB, {"payout_id": payout.id}, unique_key=f"payout-send:{payout.id}", ref=payout.id)
     return payout
+
+
+def _step(session: Session, payout: Payout, step: str, frm: str, to: str, **details: Any) -> None:
+    """The payout's whole amount from one of the payout accounts to the next: its ``step`` transfer."""
+    source = payout.source_currency
+    ledger.transfer(
+        session,
+        key=f"payout:{payout.id}:{step}",
+        kind=f"payout_{step}",
+        currency=source,
+        legs=[
+            Leg(ledger.account_id(session, frm, "", source), -payout.source_amount),
+            Leg(ledger.account_id(session, to, "", source), payout.source_amount),
+        ],
+        details={"payout_id": payout.id, **details},
+    )
 
 
 def _return(session: Session, payout: Payout, to: str, *, frm: tuple[str, ...], reason: str, by: str) -> Payout:
@@ -468,18 +473,7 @@ def settle(session: Session, payout_id: str, sent: Sent) -> Payout:
         if payout.status == "paid":
             return payout
         raise PayoutStateError(f"payout {payout.id} is {payout.status}; the provider's payment is not recorded")
-    source = payout.source_currency
-    ledger.transfer(
-        session,
-        key=f"payout:{payout.id}:paid",
-        kind="payout_paid",
-        currency=source,
-        legs=[
-            Leg(ledger.account_id(session, IN_TRANSIT, "", source), -payout.source_amount),
-            Leg(ledger.account_id(session, PAID, "", source), payout.source_amount),
-        ],
-        details={"payout_id": payout.id, "provider_ref": sent.provider_ref},
-    )
+    _step(session, payout, "paid", IN_TRANSIT, PAID, provider_ref=sent.provider_ref)
     _event(session, payout.id, "paid", "provider", provider_ref=sent.provider_ref)
     return payout
 
