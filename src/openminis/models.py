@@ -32,6 +32,7 @@ from openminis.payments.models import (
     PaymentSettings,
     Product,
     ProviderEventSeen,
+    ProviderRefund,
     TopUp,
 )
 from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent, PayoutPolicy, SandboxPayoutTransfer
@@ -87,6 +88,7 @@ __all__ = [
     "Post",
     "Product",
     "ProviderEventSeen",
+    "ProviderRefund",
     "Report",
     "RewardAttempt",
     "RewardGrant",

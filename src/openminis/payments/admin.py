@@ -33,6 +33,7 @@ from openminis.payments.schemas import (
     PeopleOut,
     PersonMoneyOut,
     PersonOut,
+    ProviderRefundOut,
     TermsIn,
     TermsNow,
     TermsOut,
@@ -181,6 +182,7 @@ def person_money(support: Support, session: SessionDep, user_id: str = Path(max_
         for period in range(sub.period, 0, -1)
     ]
     bought = refunds.topups_of(session, user_id)
+    asked = refunds.provider_refunds_of(session, [t.id for t in bought])
     charged = ledger.amounts_keyed(session, [u.item for u in unlocks] + [item for item, _, _ in pass_items])
     given_back = refunds.refunded(
         session,
@@ -242,6 +244,9 @@ def person_money(support: Support, session: SessionDep, user_id: str = Path(max_
                 refunded=given_back.get(f"topup:{t.id}", 0),
                 status=t.status,
                 at=t.created_at,
+                provider_refunds=[
+                    ProviderRefundOut.model_validate(r, from_attributes=True) for r in asked.get(t.id, [])
+                ],
             )
             for t in bought
         ],

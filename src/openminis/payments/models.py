@@ -121,6 +121,28 @@ class ItemRefund(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ProviderRefund(Base):
+    """A top-up's refund as its payment provider is asked to make it. Written with the refund's
+    ledger transfers, keyed by its money transfer's key (``refund:topup:<id>:<idempotency key>``,
+    also the key the provider is asked with); a job asks the provider with no transaction open.
+    requested -> refunded (the provider's refund id in ``provider_ref``) | refused (the refund's
+    transfers are reversed, ``refund-undone:...``, and the item's refunded total lowered)."""
+
+    __tablename__ = "provider_refunds"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    topup_id: Mapped[str] = mapped_column(ForeignKey("topups.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger)  # minor units of currency
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested | refunded | refused
+    provider_ref: Mapped[str | None] = mapped_column(String(128), default=None)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)  # why it was refused
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)  # why the provider has not answered
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Order(Base):
     """A purchase inside an app. Its state changes are also kept, each with a time, in OrderEvent."""
 

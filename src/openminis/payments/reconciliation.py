@@ -20,11 +20,12 @@ from openminis.wallet.service import COIN
 
 PAID = ("paid", "consumed", "partially_refunded", "refunded")
 REFUND_EVENTS = ("partially_refunded", "refunded")
+UNDONE, COINS, COINS_UNDONE = "refund-undone:", "refund-coins:", "refund-undone-coins:"
 
 
 def verify(session: Session) -> list[str]:
     """Every disagreement between payments' records and the ledger, in words; empty when none."""
-    return _orders(session) + _topups(session) + _item_refunds(session)
+    return _orders(session) + _topups(session) + _item_refunds(session) + _provider_refunds(session)
 
 
 def _orders(session: Session) -> list[str]:
@@ -124,11 +125,16 @@ def _said(transfer: ledger.Recorded | None) -> str:
 
 def _item_refunds(session: Session) -> list[str]:
     """An unlock's, a pass period's or a top-up's refunded total equals its refund transfers
-    (``refund:<item>:<key>``, each moving the amount given back), and no such transfer lacks its item."""
+    (``refund:<item>:<key>``, each moving the amount given back) less those its provider refused
+    (``refund-undone:<item>:<key>``), and no such transfer lacks its item."""
     given: dict[str, int] = defaultdict(int)
     for transfer in ledger.transfers_keyed(session, "refund:"):
         item = item_refunds.item_of_refund_key(transfer.key)
         given[item or transfer.key] += transfer.amount
+    for transfer in ledger.transfers_keyed(session, UNDONE):
+        refund_key = "refund:" + transfer.key.removeprefix(UNDONE)
+        item = item_refunds.item_of_refund_key(refund_key)
+        given[item or refund_key] -= transfer.amount
     problems: list[str] = []
     for item, total in item_refunds.all_tallies(session):
         moved = given.pop(item, 0)
@@ -138,4 +144,35 @@ def _item_refunds(session: Session) -> list[str]:
         f"refund transfers of {item} gave back {total}, but no refund of it is recorded"
         for item, total in given.items()
     ]
+    return problems
+
+
+def _provider_refunds(session: Session) -> list[str]:
+    """Every top-up's money refund transfer has its provider refund for its amount, and the
+    transfers that undo it exactly when the provider refused it: the money's, and the coins' when
+    the refund took coins back."""
+    refunds = item_refunds.all_provider_refunds(session)
+    moved = {transfer.key: transfer for transfer in ledger.transfers_keyed(session, "refund:topup:")}
+    undone = {t.key.removeprefix(UNDONE): t.amount for t in ledger.transfers_keyed(session, UNDONE)}
+    coins = {t.key.removeprefix(COINS): t.amount for t in ledger.transfers_keyed(session, COINS)}
+    coins_undone = {t.key.removeprefix(COINS_UNDONE): t.amount for t in ledger.transfers_keyed(session, COINS_UNDONE)}
+    problems: list[str] = []
+    for key, transfer in moved.items():
+        rest = key.removeprefix("refund:")
+        found = refunds.pop(key, None)
+        if found is None:
+            problems.append(f"refund transfer {key} gave back money, but its provider was never asked")
+            continue
+        status, amount = found
+        if amount != transfer.amount:
+            problems.append(f"refund {key} asks its provider for {amount} but its transfer gave back {transfer.amount}")
+        expected = (transfer.amount, coins.get(rest)) if status == "refused" else (None, None)
+        if (undone.pop(rest, None), coins_undone.pop(rest, None)) != expected:
+            problems.append(
+                f"refund {key} is {status} but its undoing transfers do not match"
+                f" (money {expected[0]}, coins {expected[1]} expected)"
+            )
+    problems += [f"provider refund {key} has no refund transfer" for key in refunds]
+    problems += [f"transfer {UNDONE}{rest} undoes no top-up refund" for rest in undone]
+    problems += [f"transfer {COINS_UNDONE}{rest} undoes no top-up refund" for rest in coins_undone]
     return problems

@@ -7,6 +7,12 @@ charge in proportion, by cumulative rounding, so however a refund is split the p
 what each received (the creator's part through attribution.claw_back, as for an order); one refund
 per idempotency key; refunds of one item take turns on its ItemRefund row and its refunded total
 only grows by a conditional update that keeps it at most what was paid.
+
+A top-up's refund gives back money, which only its payment provider can do: with its transfers a
+``ProviderRefund`` is written and a job (background.py) asks the provider with no transaction
+open. Refunded: the provider's refund id is recorded. Refused for good: the refund did not
+happen, so it is undone exactly (``settle``): its transfers reversed (``refund-undone:...``), the
+item's refunded total lowered by a conditional update.
 """
 
 from __future__ import annotations
@@ -20,14 +26,17 @@ from sqlalchemy.orm import Session
 from openminis.attribution import service as attribution
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
-from openminis.payments.models import ItemRefund, TopUp
+from openminis.jobs import service as jobs
+from openminis.payments.models import ItemRefund, ProviderRefund, TopUp
 from openminis.payments.orders import IDEMPOTENCY_KEY, OrderStateError
+from openminis.payments.providers import RefundAnswer, RefundRequest
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
 
 # An item's kind, by the first part of its charge's transfer key, and the kinds of charge it may be.
 CHARGES = {"unlock": ("drama_unlock",), "series": ("drama_unlock",), "pass": ("subscription",)}
 KINDS = (*CHARGES, "topup")
+PROVIDER_REFUND_JOB = "payments.provider_refund"
 
 
 @dataclass(frozen=True)
@@ -177,10 +186,11 @@ def _refund_topup(
             details=details,
         )
     # The money goes back through the provider that took it: what the provider holds for the
-    # platform grows back by it, the coin sales shrink.
+    # platform grows back by it, the coin sales shrink. The provider is asked once this commits.
+    key = f"refund:{item}:{idempotency_key}"
     ledger.transfer(
         session,
-        key=f"refund:{item}:{idempotency_key}",
+        key=key,
         kind="topup_refund",
         currency=topup.currency,
         legs=[
@@ -189,6 +199,21 @@ def _refund_topup(
         ],
         details=details,
     )
+    now = utcnow()
+    session.add(
+        ProviderRefund(
+            key=key,
+            topup_id=topup.id,
+            provider=topup.provider,
+            amount=amount,
+            currency=topup.currency,
+            status="requested",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    session.flush()
+    jobs.enqueue(session, PROVIDER_REFUND_JOB, {"key": key}, unique_key=key)
     return ItemRefunded(
         item, "topup", topup.user_id, None, topup.currency, topup.amount, after, amount, attribution.NONE
     )
@@ -274,6 +299,129 @@ def _claim(session: Session, tally: ItemRefund, amount: int | None) -> tuple[int
     if claimed != 1:
         raise InvalidArgument(f"at most {tally.paid - before} of {tally.item} is left to refund", field="amount")
     return amount, before
+
+
+# The provider's answer to a top-up's refund ----------------------------------------------------
+
+
+@dataclass
+class AskingProvider:
+    """A top-up's refund on its way to its provider (the refund job's prepared step)."""
+
+    key: str
+    provider: str
+    request: RefundRequest
+    answer: RefundAnswer | None = None
+
+
+def asking_provider(session: Session, key: str) -> AskingProvider | None:
+    """What to ask the provider, or None when the refund is no longer waiting for its answer."""
+    found = session.get(ProviderRefund, key)
+    if found is None or found.status != "requested":
+        return None
+    topup = session.get_one(TopUp, found.topup_id)
+    request = RefundRequest(
+        key=found.key,
+        topup_id=topup.id,
+        provider_ref=topup.provider_ref,
+        amount=found.amount,
+        currency=found.currency,
+    )
+    return AskingProvider(found.key, found.provider, request)
+
+
+def settle(session: Session, key: str, answer: RefundAnswer) -> None:
+    """Record the provider's answer, once: refunded, or refused and the refund undone."""
+    status = "refunded" if answer.outcome == "refunded" else "refused"
+    reason = None if status == "refunded" else (answer.reason or "the provider refused it")[:500]
+    moved = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ProviderRefund)
+            .where(ProviderRefund.key == key, ProviderRefund.status == "requested")
+            .values(
+                status=status, provider_ref=answer.provider_ref, reason=reason, last_error=None, updated_at=utcnow()
+            )
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    if moved == 1 and status == "refused":
+        _undo(session, key, reason or "")
+
+
+def _undo(session: Session, key: str, reason: str) -> None:
+    """A refund its provider refused did not happen: lower the item's total and reverse the refund's
+    transfers, entry for entry (the coins back to the wallet, the money back to the coin sales). In
+    the refund's own order (the item's row, then the coins, then the money), so that an undo and a
+    refund of the same person's top-ups never wait on each other's locks."""
+    rest = key.removeprefix("refund:")
+    money = ledger.charge(session, key)
+    assert money is not None  # a provider refund is written with its money transfer
+    item = item_of_refund_key(key)
+    lowered = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ItemRefund)
+            .where(ItemRefund.item == item, ItemRefund.refunded >= money.amount)
+            .values(refunded=ItemRefund.refunded - money.amount, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    if lowered != 1:
+        raise Conflict(f"{item} is marked refunded less than the {money.amount} its refused refund gave back")
+    details = {"item": item, "amount": money.amount, "reason": reason[:200]}
+    coins = ledger.charge(session, f"refund-coins:{rest}")
+    if coins is not None:
+        ledger.transfer(
+            session,
+            key=f"refund-undone-coins:{rest}",
+            kind="topup_refund_undone",
+            currency=COIN,
+            legs=[Leg(p.account_id, -p.amount) for p in coins.postings],
+            details=details | {"coins": coins.amount},
+            reverses=coins.key,
+        )
+    ledger.transfer(
+        session,
+        key=f"refund-undone:{rest}",
+        kind="topup_refund_undone",
+        currency=money.currency,
+        legs=[Leg(p.account_id, -p.amount) for p in money.postings],
+        details=details,
+        reverses=key,
+    )
+
+
+def note_trouble(session: Session, key: str, error: str, *, gave_up: bool) -> None:
+    """The provider did not answer: the refund stays requested, and finance sees why."""
+    session.execute(
+        update(ProviderRefund)
+        .where(ProviderRefund.key == key, ProviderRefund.status == "requested")
+        .values(last_error=(("gave up retrying: " if gave_up else "") + error)[:500], updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def provider_refunds_of(session: Session, topup_ids: list[str]) -> dict[str, list[ProviderRefund]]:
+    """Each top-up's provider refunds, oldest first (absent: none)."""
+    found: dict[str, list[ProviderRefund]] = {}
+    if not topup_ids:
+        return found
+    rows = session.scalars(
+        select(ProviderRefund)
+        .where(ProviderRefund.topup_id.in_(topup_ids))
+        .order_by(ProviderRefund.created_at, ProviderRefund.key)
+    )
+    for row in rows:
+        found.setdefault(row.topup_id, []).append(row)
+    return found
+
+
+def all_provider_refunds(session: Session) -> dict[str, tuple[str, int]]:
+    """Every provider refund's status and amount, by its key (reconciliation.py checks them against
+    the transfers)."""
+    rows = session.execute(select(ProviderRefund.key, ProviderRefund.status, ProviderRefund.amount))
+    return {key: (status, int(amount)) for key, status, amount in rows}
 
 
 def refunded(session: Session, items: list[str]) -> dict[str, int]:

@@ -290,6 +290,18 @@ class PeopleOut(BaseModel):
     items: list[PersonOut]
 
 
+class ProviderRefundOut(BaseModel):
+    """A top-up's refund as its payment provider was asked to make it."""
+
+    key: str
+    amount: int
+    status: str = Field(description="requested | refunded | refused (refused: the refund was undone)")
+    provider_ref: str | None = Field(description="the provider's id of the refund")
+    reason: str | None = Field(description="why the provider refused it")
+    last_error: str | None = Field(description="why the provider has not answered yet")
+    updated_at: datetime
+
+
 class MoneyItemOut(BaseModel):
     """Something the person paid for, as support sees it, with its refund state."""
 
@@ -302,6 +314,7 @@ class MoneyItemOut(BaseModel):
     refunded: int
     status: str
     at: datetime
+    provider_refunds: list[ProviderRefundOut] = Field(default_factory=list, description="a top-up's refunds")
 
 
 class PersonMoneyOut(BaseModel):

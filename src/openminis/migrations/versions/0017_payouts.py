@@ -1,4 +1,4 @@
-"""payouts: policies, payout accounts, payouts and their events, the sandbox's book; and the
+"""payouts: policies, payout accounts, payouts and their events, the sandbox's book; provider refunds; and the
 transfer a refund reverses
 
 ``ledger_transfers.reverses`` is filled for the refunds made before it, from their keys: an
@@ -116,9 +116,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key"),
         sa.UniqueConstraint("id", name="uq_sandbox_payout_transfers_id"),
     )
+    op.create_table(
+        "provider_refunds",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("topup_id", sa.String(length=32), nullable=False),
+        sa.Column("provider", sa.String(length=16), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("provider_ref", sa.String(length=128), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", when, nullable=False),
+        sa.Column("updated_at", when, nullable=False),
+        sa.ForeignKeyConstraint(["topup_id"], ["topups.id"]),
+        sa.PrimaryKeyConstraint("key"),
+    )
+    op.create_index("ix_provider_refunds_topup_id", "provider_refunds", ["topup_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_provider_refunds_topup_id", table_name="provider_refunds")
+    op.drop_table("provider_refunds")
     op.drop_table("sandbox_payout_transfers")
     op.drop_index("ix_payout_events_payout_id", table_name="payout_events")
     op.drop_table("payout_events")

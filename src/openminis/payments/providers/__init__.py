@@ -1,4 +1,12 @@
-"""Payment providers: one interface, a sandbox that is a real implementation of it, and Stripe."""
+"""Payment providers: one interface, a sandbox that is a real implementation of it, and Stripe.
+
+A provider takes a top-up's money (``start_checkout``, then its webhooks) and gives it back
+(``refund``). A refund is named by the platform's ``key`` (the refund's ledger transfer key);
+asking again with the same key must never refund twice. It answers with a ``RefundAnswer``:
+refunded, with the provider's refund id, or refused for good (the platform undoes its refund).
+A call that may or may not have reached the provider (a timeout, a 5xx, a 429) raises
+``RefundUnavailable``: the platform asks again later with the same key.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,12 @@ class ProviderError(UpstreamFailed):
     """The provider refused or could not be reached; nothing was charged."""
 
     code = "PROVIDER_ERROR"
+
+
+class RefundUnavailable(UpstreamFailed):
+    """The provider could not say whether it refunded: ask again later, with the same key."""
+
+    code = "REFUND_PROVIDER_UNAVAILABLE"
 
 
 class WebhookRejected(BadRequest):
@@ -58,10 +72,31 @@ class ProviderEvent:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RefundRequest:
+    """What the platform asks a provider to give back of one top-up."""
+
+    key: str  # the refund's idempotency key: its money transfer's key ("refund:topup:<id>:<key>")
+    topup_id: str
+    provider_ref: str | None  # the top-up's id at the provider (Stripe: the Checkout Session id)
+    amount: int  # minor units of ``currency``
+    currency: str  # ISO 4217
+
+
+@dataclass(frozen=True)
+class RefundAnswer:
+    outcome: Literal["refunded", "refused"]
+    provider_ref: str | None = None  # the provider's id of the refund (refunded)
+    reason: str | None = None  # why it was refused, in words finance can read (refused)
+
+
 class PaymentProvider(Protocol):
     name: str
 
     def start_checkout(self, request: CheckoutRequest) -> Checkout: ...
+
+    def refund(self, request: RefundRequest) -> RefundAnswer:
+        """Give the money back once per key. Raises RefundUnavailable when the outcome is unknown."""
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify the webhook's signature and freshness, then reduce it. Raises WebhookRejected."""

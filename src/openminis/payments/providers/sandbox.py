@@ -3,6 +3,9 @@
 The host draws its checkout (a card form) and the platform decides the outcome from test card
 numbers, as Stripe's test mode does. Outcomes reach the platform the way a real provider's do: as
 signed webhook events, verified by ``parse_webhook``; "delayed" ones arrive later, from a job.
+
+A refund always succeeds (a top-up paid with the declined card never existed to be refunded); its
+id is derived from the refund's key, so asking twice with one key answers the same refund.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ import secrets
 import time
 from collections.abc import Mapping
 
-from openminis.payments.providers import Checkout, CheckoutRequest, ProviderEvent, WebhookRejected
+from openminis.payments.providers import (
+    Checkout,
+    CheckoutRequest,
+    ProviderEvent,
+    RefundAnswer,
+    RefundRequest,
+    WebhookRejected,
+)
 
 TEST_CARDS = {
     "4242424242424242": "succeeds",
@@ -34,6 +44,11 @@ class SandboxProvider:
 
     def start_checkout(self, request: CheckoutRequest) -> Checkout:
         return Checkout(provider_ref="sbx_" + secrets.token_hex(12), redirect_url=None)
+
+    def refund(self, request: RefundRequest) -> RefundAnswer:
+        if request.amount <= 0:
+            return RefundAnswer("refused", reason="a refund gives back at least 1")
+        return RefundAnswer("refunded", provider_ref="sbxre_" + hashlib.sha256(request.key.encode()).hexdigest()[:24])
 
     @staticmethod
     def outcome(card_number: str) -> str:

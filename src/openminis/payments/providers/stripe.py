@@ -16,8 +16,33 @@ which is what makes the freshness check (``tolerance`` seconds either way) a rep
 The verified event is reduced to a ``ProviderEvent``: only the Checkout Session events move money
 for us; everything else comes back ``ignored`` with its type.
 
-Stripe docs: Checkout Sessions (create; the Session object); webhooks, verifying signatures
-manually; idempotent requests; errors.
+``refund`` gives back (part of) a top-up with the Refunds API. The top-up knows its Checkout
+Session, so the session is read first (``GET /v1/checkout/sessions/<id>``) for its
+``payment_intent``; a session without one charged nothing, and its refund is refused. A refund is
+made once per ``key`` (the platform's refund transfer key), even when asked again days later:
+
+* every Refund carries ``metadata[refund_key]=<key>``, and the payment intent's refunds are listed
+  first (``GET /v1/refunds?payment_intent=<pi>&limit=100``); one with this key means an earlier
+  attempt refunded, and it is the answer. A lookup that fails in any way raises
+  ``RefundUnavailable``: without it nobody can say whether an earlier attempt refunded.
+* the create (``POST /v1/refunds`` with ``payment_intent``, ``amount``, ``metadata[topup_id]``)
+  carries ``Idempotency-Key: <key>``, which covers two attempts that both looked before either
+  created (Stripe keeps a key's result for at least 24 hours).
+
+What the answer means: a Refund whose status is ``succeeded`` is refunded. So is one that is
+``pending`` or ``requires_action``: Stripe finishes those later (a bank's refund takes days), and a
+later failure would come as a ``refund.failed`` webhook, which the platform does not follow yet.
+``failed`` or ``canceled``: refused. A 4xx in which Stripe says why about the charge or the amount
+(``charge_already_refunded``, ``charge_disputed``, an amount beyond what is left, no such payment):
+refused for good, with Stripe's message as the reason. Everything else leaves the outcome unknown
+(``RefundUnavailable``, asked again later with the same key): no answer, a 5xx, a 4xx without
+Stripe's error body, 401/403 (the operator's key), 409 and ``idempotency_error`` (a request with
+this key in flight), 429, and the codes in ``_PLATFORM_SIDE``. The API key never appears in a
+reason or an exception.
+
+Stripe docs: Checkout Sessions (create; retrieve; the Session object); Refunds (create; list,
+its ``payment_intent`` filter; the Refund object, ``status`` and ``failure_reason``); webhooks,
+verifying signatures manually; idempotent requests; errors and error codes.
 """
 
 from __future__ import annotations
@@ -28,6 +53,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -37,6 +63,9 @@ from openminis.payments.providers import (
     EventKind,
     ProviderError,
     ProviderEvent,
+    RefundAnswer,
+    RefundRequest,
+    RefundUnavailable,
     WebhookRejected,
 )
 
@@ -53,6 +82,23 @@ _SESSION_EVENTS: dict[str, EventKind] = {
     "checkout.session.async_payment_failed": "payment_failed",
     "checkout.session.expired": "checkout_expired",
 }
+# A Refund in these statuses did not and will not give the money back; any other is (or will be) done.
+_REFUND_FAILED = frozenset({"failed", "canceled"})
+# Statuses and error codes of a 4xx that are the platform's to fix (its key, its balance, its pace),
+# not a reason the charge cannot be refunded: the refund waits instead of being refused.
+_RETRY_STATUSES = frozenset({401, 403, 409, 429})
+_PLATFORM_SIDE = frozenset(
+    {
+        "balance_insufficient",
+        "idempotency_key_in_use",
+        "lock_timeout",
+        "rate_limit",
+        "api_key_expired",
+        "secret_key_required",
+        "livemode_mismatch",
+        "testmode_charges_only",
+    }
+)
 
 
 class StripeProvider:
@@ -119,6 +165,102 @@ class StripeProvider:
     def _redact(self, message: str) -> str:
         # Stripe masks keys in its own messages; this holds even if something upstream does not.
         return message.replace(self._api_key, "[redacted]")
+
+    # -- refunds -------------------------------------------------------------------------------
+
+    def refund(self, request: RefundRequest) -> RefundAnswer:
+        intent = self._payment_intent(request)
+        if isinstance(intent, RefundAnswer):
+            return intent
+        return self._find_refund(intent, request.key) or self._create_refund(intent, request)
+
+    def _payment_intent(self, request: RefundRequest) -> str | RefundAnswer:
+        """The payment the top-up's Checkout Session made, or the refusal when there is none."""
+        ref = request.provider_ref
+        if not ref:
+            return RefundAnswer("refused", reason=f"top-up {request.topup_id} has no Stripe Checkout Session")
+        response = self._call("GET", f"/v1/checkout/sessions/{quote(ref, safe='')}")
+        if not response.is_success:
+            return self._refusal(response, f"Stripe could not read Checkout Session {ref}")
+        try:
+            session = response.json()
+        except ValueError:
+            session = None
+        if not isinstance(session, dict) or session.get("id") != ref:
+            raise RefundUnavailable(f"Stripe answered HTTP {response.status_code} without Checkout Session {ref}")
+        intent = session.get("payment_intent")
+        if isinstance(intent, dict):  # expanded
+            intent = intent.get("id")
+        if not isinstance(intent, str) or not intent:
+            return RefundAnswer("refused", reason=f"Checkout Session {ref} has no payment: nothing was charged")
+        return intent
+
+    def _find_refund(self, intent: str, key: str) -> RefundAnswer | None:
+        """What an earlier attempt with this key did, if Stripe has a Refund for it."""
+        response = self._call("GET", "/v1/refunds", params={"payment_intent": intent, "limit": "100"})
+        if not response.is_success:
+            raise RefundUnavailable(
+                self._redact(f"Stripe could not list the refunds of {intent} ({_describe(response)})")
+            )
+        try:
+            listed = response.json()["data"]
+            if not isinstance(listed, list):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise RefundUnavailable(
+                f"Stripe answered HTTP {response.status_code} to the refund lookup without a list"
+            ) from None
+        for found in listed:
+            metadata = found.get("metadata") if isinstance(found, dict) else None
+            if isinstance(metadata, dict) and metadata.get("refund_key") == key:
+                return _refund_answer(found, response.status_code)
+        return None
+
+    def _create_refund(self, intent: str, request: RefundRequest) -> RefundAnswer:
+        form = {
+            "payment_intent": intent,
+            "amount": str(request.amount),
+            "metadata[topup_id]": request.topup_id,
+            "metadata[refund_key]": request.key,
+        }
+        response = self._call("POST", "/v1/refunds", data=form, idempotency_key=request.key)
+        if not response.is_success:
+            return self._refusal(response, f"Stripe did not refund top-up {request.topup_id}")
+        try:
+            found = response.json()
+        except ValueError:
+            found = None
+        return _refund_answer(found, response.status_code)
+
+    def _refusal(self, response: httpx.Response, doing: str) -> RefundAnswer:
+        """Refused, when Stripe says why the charge cannot be refunded; RefundUnavailable otherwise."""
+        error = _error(response)
+        if error is None or not _refused_for_good(response.status_code, error):
+            raise RefundUnavailable(self._redact(f"{doing} ({_describe(response)})"))
+        message = error.get("message")
+        reason = message if isinstance(message, str) and message else f"Stripe refused the refund ({_kind(error)})"
+        return RefundAnswer("refused", reason=self._redact(reason)[:500])
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._api_key}", "Stripe-Version": STRIPE_API_VERSION}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        try:
+            return self._http.request(
+                method, f"{self._api_base}{path}", params=params, data=data, headers=headers, timeout=TIMEOUT
+            )
+        except httpx.HTTPError as exc:
+            raise RefundUnavailable(
+                self._redact(f"Stripe could not be reached ({type(exc).__name__}: {exc})")
+            ) from None
 
     # -- webhooks ------------------------------------------------------------------------------
 
@@ -194,6 +336,54 @@ def _describe_error(response: httpx.Response) -> str:
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return f"Stripe refused the checkout (HTTP {response.status_code}, no error body)"
+
+
+def _refund_answer(found: Any, status_code: int) -> RefundAnswer:
+    refund_id = found.get("id") if isinstance(found, dict) and found.get("object") == "refund" else None
+    if not isinstance(refund_id, str) or not refund_id:
+        raise RefundUnavailable(f"Stripe answered HTTP {status_code} without a Refund: whether it refunded is unknown")
+    status = found.get("status")
+    if status in _REFUND_FAILED:
+        why = found.get("failure_reason")
+        return RefundAnswer(
+            "refused",
+            provider_ref=refund_id,
+            reason=f"Stripe's refund {refund_id} {status}" + (f": {why}" if why else ""),
+        )
+    return RefundAnswer("refunded", provider_ref=refund_id)
+
+
+def _error(response: httpx.Response) -> dict[str, Any] | None:
+    """Stripe's error object, if the body is one (a proxy's error page is not)."""
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(error, dict) or not isinstance(error.get("type") or error.get("message"), str):
+        return None
+    return error
+
+
+def _refused_for_good(status: int, error: dict[str, Any]) -> bool:
+    return (
+        400 <= status < 500
+        and status not in _RETRY_STATUSES
+        and error.get("type") not in ("idempotency_error", "api_error")
+        and error.get("code") not in _PLATFORM_SIDE
+    )
+
+
+def _kind(error: dict[str, Any]) -> str:
+    return "/".join(str(part) for part in (error.get("type"), error.get("code")) if part) or "no error type"
+
+
+def _describe(response: httpx.Response) -> str:
+    request_id = response.headers.get("Request-Id")
+    where = f", request {request_id}" if request_id else ""
+    error = _error(response)
+    if error is None:
+        return f"HTTP {response.status_code}{where}, no error body"
+    return f"HTTP {response.status_code}{where}, {_kind(error)}: {error.get('message') or 'no message'}"
 
 
 def _reduce(event: dict[str, Any]) -> ProviderEvent:

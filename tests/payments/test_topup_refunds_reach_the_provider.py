@@ -1,0 +1,119 @@
+"""A top-up's refund reaches its payment provider: finance's refund asks the provider, from a job
+with no transaction open; refused for good, the refund is undone exactly; unanswered, it is asked
+again later. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from openminis.db import utcnow
+from openminis.jobs.models import Job
+from openminis.payments import reconciliation, refunds
+from openminis.payments.models import ProviderRefund
+from openminis.payments.providers import RefundAnswer, RefundRequest, RefundUnavailable
+from openminis.wallet import service as ledger
+from tests.payments.test_money_admin import player_id, staff_member
+from tests.studio import balance, top_up
+
+
+def refund(finance, headers, topup: dict, key: str, amount: int | None = None):
+    body = {"item": f"topup:{topup['id']}", "reason": "charged twice", "idempotency_key": key}
+    answer = finance.post(
+        "/api/admin/money/refunds", json=body | ({"amount": amount} if amount else {}), headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def provider_refunds(platform) -> list[ProviderRefund]:
+    with platform.db.session() as session:
+        return list(session.scalars(select(ProviderRefund)))
+
+
+def asked_jobs(platform) -> int:
+    with platform.db.session() as session:
+        return session.scalar(select(func.count()).where(Job.kind == refunds.PROVIDER_REFUND_JOB))
+
+
+def books_hold(platform) -> None:
+    with platform.db.session() as session:
+        assert ledger.verify(session).problems + reconciliation.verify(session) == []
+
+
+def shown(finance, player) -> dict:
+    """The top-up as finance's look-up of the person shows it."""
+    records = finance.get(f"/api/admin/money/people/{player_id(player)}").json()
+    return records["topups"][0]
+
+
+def test_finance_refunds_half_a_topup_and_the_provider_refunds_it_once(client, platform, player):
+    finance, headers = staff_member(client, "finance")
+    topup = top_up(player)
+    half = topup["amount"] // 2
+
+    assert refund(finance, headers, topup, "half", half)["amount"] == half
+    [asked] = provider_refunds(platform)
+    assert (asked.status, asked.amount, asked.topup_id) == ("requested", half, topup["id"])
+    platform.worker().drain()
+
+    [done] = provider_refunds(platform)
+    request = RefundRequest(asked.key, topup["id"], None, half, topup["currency"])
+    assert done.status == "refunded" and done.provider_ref == platform.sandbox.refund(request).provider_ref
+    # A retry of the same refund: nothing more given back, the provider not asked again.
+    assert refund(finance, headers, topup, "half", half)["amount"] == 0
+    assert platform.worker().drain() == 0 and asked_jobs(platform) == 1 and len(provider_refunds(platform)) == 1
+    seen = shown(finance, player)
+    assert seen["refunded"] == half
+    assert [(r["status"], r["provider_ref"]) for r in seen["provider_refunds"]] == [("refunded", done.provider_ref)]
+    books_hold(platform)
+
+
+def test_a_refund_the_provider_refuses_is_undone_exactly(client, platform, player, monkeypatch):
+    finance, headers = staff_member(client, "finance")
+    topup = top_up(player)
+    coins = balance(player)
+    refused = RefundAnswer("refused", reason="the card's account is closed")
+    monkeypatch.setattr(platform.sandbox, "refund", lambda request: refused)
+
+    refund(finance, headers, topup, "half", topup["amount"] // 2)
+    assert balance(player) < coins
+    platform.worker().drain()
+
+    assert balance(player) == coins  # the coins taken back are the person's again
+    [undone] = provider_refunds(platform)
+    assert (undone.status, undone.reason) == ("refused", "the card's account is closed")
+    seen = shown(finance, player)
+    assert seen["refunded"] == 0 and seen["provider_refunds"][0]["status"] == "refused"
+    books_hold(platform)
+    # The tally is back to nothing: the whole top-up can still be refunded, once.
+    monkeypatch.undo()
+    assert refund(finance, headers, topup, "all")["amount"] == topup["amount"]
+    platform.worker().drain()
+    assert sorted(r.status for r in provider_refunds(platform)) == ["refunded", "refused"]
+    books_hold(platform)
+
+
+def test_an_unavailable_provider_leaves_the_refund_requested_and_is_asked_again_later(
+    client, platform, player, monkeypatch
+):
+    finance, headers = staff_member(client, "finance")
+    topup = top_up(player)
+
+    def unavailable(request: RefundRequest) -> RefundAnswer:
+        raise RefundUnavailable("the provider answered HTTP 503")
+
+    monkeypatch.setattr(platform.sandbox, "refund", unavailable)
+    refund(finance, headers, topup, "all")
+    platform.worker().drain()
+    [waiting] = provider_refunds(platform)
+    assert (waiting.status, waiting.last_error) == ("requested", "the provider answered HTTP 503")
+    books_hold(platform)
+
+    monkeypatch.undo()
+    assert platform.worker().drain() == 0  # not before its retry is due
+    platform.worker(clock=lambda: utcnow() + timedelta(minutes=5)).drain()
+    [done] = provider_refunds(platform)
+    assert (done.status, done.last_error) == ("refunded", None) and done.provider_ref.startswith("sbxre_")
+    books_hold(platform)
