@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypedDict, TypeVar
+from typing import Any, Generic, Protocol, TypedDict, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -96,6 +97,65 @@ class Call(Protocol[Prepared]):
         next_attempt: datetime | None,
     ) -> None:
         """Log the attempt for the developer, in the transaction that also finishes the job."""
+
+
+Asking = TypeVar("Asking")
+Answer = TypeVar("Answer")
+
+
+@dataclass
+class Asked(Generic[Asking, Answer]):
+    """What a ProviderCall asks, and the answer once it came."""
+
+    what: Asking
+    answer: Answer | None = None
+
+
+class ProviderCall(Generic[Asking, Answer]):
+    """A Call that asks an outside provider (a payment or a payout provider) something, once per
+    key the provider honours: ``prepare`` reads what to ask (None: nothing any more), ``ask`` asks
+    with no session open and raises ``unavailable`` when the outcome is unknown (the job tries
+    again later, with the same key), ``settle`` records an answer, ``trouble`` why there was none
+    (``gave_up`` once the policy's retries are spent)."""
+
+    def __init__(
+        self,
+        *,
+        prepare: Callable[[Session, Payload], Asking | None],
+        ask: Callable[[Asking], Answer],
+        settle: Callable[[Session, Asking, Answer], object],
+        trouble: Callable[[Session, Asking, str, bool], object],
+        unavailable: type[Exception],
+    ):
+        self._prepare, self._ask, self._settle, self._trouble = prepare, ask, settle, trouble
+        self._unavailable = unavailable
+
+    def prepare(self, session: Session, payload: Payload) -> Asked[Asking, Answer] | None:
+        what = self._prepare(session, payload)
+        return None if what is None else Asked(what)
+
+    def send(self, prepared: Asked[Asking, Answer]) -> Outcome:
+        started = time.monotonic()
+        try:
+            prepared.answer = self._ask(prepared.what)
+        except self._unavailable as exc:
+            return Outcome(None, str(exc), int((time.monotonic() - started) * 1000))
+        return Outcome(200, None, int((time.monotonic() - started) * 1000))
+
+    def record(
+        self,
+        session: Session,
+        payload: Payload,
+        prepared: Asked[Asking, Answer],
+        outcome: Outcome,
+        *,
+        attempt: int,
+        next_attempt: datetime | None,
+    ) -> None:
+        if prepared.answer is not None:
+            self._settle(session, prepared.what, prepared.answer)
+        else:
+            self._trouble(session, prepared.what, outcome.error or "no answer", next_attempt is None)
 
 
 @dataclass

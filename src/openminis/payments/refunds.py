@@ -304,14 +304,13 @@ def _claim(session: Session, tally: ItemRefund, amount: int | None) -> tuple[int
 # The provider's answer to a top-up's refund ----------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class AskingProvider:
     """A top-up's refund on its way to its provider (the refund job's prepared step)."""
 
     key: str
     provider: str
     request: RefundRequest
-    answer: RefundAnswer | None = None
 
 
 def asking_provider(session: Session, key: str) -> AskingProvider | None:

@@ -431,14 +431,13 @@ def retry(session: Session, payout_id: str, *, by: str) -> Payout:
 # The provider's answer ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Sending:
-    """A payout on its way to its provider (the send job's prepared step)."""
+    """A payout on its way to its provider (what the send job asks)."""
 
     payout_id: str
     provider: str
     transfer: PayoutTransfer
-    sent: Sent | None = None
 
 
 def sending(session: Session, payout_id: str) -> Sending | None:

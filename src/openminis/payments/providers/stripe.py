@@ -67,12 +67,13 @@ from openminis.payments.providers import (
     RefundRequest,
     RefundUnavailable,
     WebhookRejected,
+    stripe_api,
 )
+from openminis.payments.providers.stripe_api import STRIPE_API_VERSION, TIMEOUT, StripeApi
 
-# Pinned so a change of the account's default version never changes what we send or parse.
-STRIPE_API_VERSION = "2024-06-20"
+__all__ = ["STRIPE_API_VERSION", "TIMEOUT", "StripeProvider"]
+
 SIGNATURE_HEADER = "Stripe-Signature"
-TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 # payment_status of a completed session -> what it means for the top-up. "no_payment_required"
 # (a 100% discount) is deliberately absent: coins are never granted for nothing.
@@ -84,21 +85,6 @@ _SESSION_EVENTS: dict[str, EventKind] = {
 }
 # A Refund in these statuses did not and will not give the money back; any other is (or will be) done.
 _REFUND_FAILED = frozenset({"failed", "canceled"})
-# Statuses and error codes of a 4xx that are the platform's to fix (its key, its balance, its pace),
-# not a reason the charge cannot be refunded: the refund waits instead of being refused.
-_RETRY_STATUSES = frozenset({401, 403, 409, 429})
-_PLATFORM_SIDE = frozenset(
-    {
-        "balance_insufficient",
-        "idempotency_key_in_use",
-        "lock_timeout",
-        "rate_limit",
-        "api_key_expired",
-        "secret_key_required",
-        "livemode_mismatch",
-        "testmode_charges_only",
-    }
-)
 
 
 class StripeProvider:
@@ -118,10 +104,8 @@ class StripeProvider:
             raise ValueError("Stripe needs both an API key and a webhook signing secret")
         if tolerance <= 0:
             raise ValueError("tolerance must be a positive number of seconds")
-        self._api_key = api_key
+        self._api = StripeApi(api_key, http=http, api_base=api_base)
         self._secret = webhook_secret.encode()
-        self._http = http or httpx.Client(timeout=TIMEOUT)
-        self._api_base = api_base.rstrip("/")
         self._tolerance = tolerance
         self._clock = clock
 
@@ -141,17 +125,13 @@ class StripeProvider:
             "metadata[user_id]": request.user_id,
             "metadata[pack_id]": request.pack_id,
         }
-        headers = {
-            "Authorization": f"Bearer {self._api_key}",
-            "Stripe-Version": STRIPE_API_VERSION,
-            "Idempotency-Key": f"topup-{request.topup_id}",
-        }
-        try:
-            response = self._http.post(
-                f"{self._api_base}/v1/checkout/sessions", data=form, headers=headers, timeout=TIMEOUT
-            )
-        except httpx.HTTPError as exc:
-            raise ProviderError(self._redact(f"Stripe could not be reached ({type(exc).__name__}: {exc})")) from None
+        response = self._api.call(
+            "POST",
+            "/v1/checkout/sessions",
+            unreachable=ProviderError,
+            data=form,
+            idempotency_key=f"topup-{request.topup_id}",
+        )
         if response.is_error:
             raise ProviderError(self._redact(_describe_error(response)))
         try:
@@ -163,8 +143,7 @@ class StripeProvider:
             ) from None
 
     def _redact(self, message: str) -> str:
-        # Stripe masks keys in its own messages; this holds even if something upstream does not.
-        return message.replace(self._api_key, "[redacted]")
+        return self._api.redact(message)
 
     # -- refunds -------------------------------------------------------------------------------
 
@@ -197,23 +176,16 @@ class StripeProvider:
 
     def _find_refund(self, intent: str, key: str) -> RefundAnswer | None:
         """What an earlier attempt with this key did, if Stripe has a Refund for it."""
-        response = self._call("GET", "/v1/refunds", params={"payment_intent": intent, "limit": "100"})
-        if not response.is_success:
-            raise RefundUnavailable(
-                self._redact(f"Stripe could not list the refunds of {intent} ({_describe(response)})")
-            )
-        try:
-            listed = response.json()["data"]
-            if not isinstance(listed, list):
-                raise TypeError
-        except (ValueError, KeyError, TypeError):
-            raise RefundUnavailable(
-                f"Stripe answered HTTP {response.status_code} to the refund lookup without a list"
-            ) from None
+        listed = self._api.listed(
+            "/v1/refunds",
+            {"payment_intent": intent, "limit": "100"},
+            unreachable=RefundUnavailable,
+            what=f"refunds of {intent}",
+        )
         for found in listed:
             metadata = found.get("metadata") if isinstance(found, dict) else None
             if isinstance(metadata, dict) and metadata.get("refund_key") == key:
-                return _refund_answer(found, response.status_code)
+                return _refund_answer(found, 200)
         return None
 
     def _create_refund(self, intent: str, request: RefundRequest) -> RefundAnswer:
@@ -234,12 +206,10 @@ class StripeProvider:
 
     def _refusal(self, response: httpx.Response, doing: str) -> RefundAnswer:
         """Refused, when Stripe says why the charge cannot be refunded; RefundUnavailable otherwise."""
-        error = _error(response)
-        if error is None or not _refused_for_good(response.status_code, error):
-            raise RefundUnavailable(self._redact(f"{doing} ({_describe(response)})"))
-        message = error.get("message")
-        reason = message if isinstance(message, str) and message else f"Stripe refused the refund ({_kind(error)})"
-        return RefundAnswer("refused", reason=self._redact(reason)[:500])
+        found = stripe_api.error(response)
+        if found is None or not stripe_api.refused_for_good(response.status_code, found):
+            raise RefundUnavailable(self._redact(f"{doing} ({stripe_api.describe(response)})"))
+        return RefundAnswer("refused", reason=self._redact(stripe_api.reason(found, "refund"))[:500])
 
     def _call(
         self,
@@ -250,17 +220,9 @@ class StripeProvider:
         data: dict[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._api_key}", "Stripe-Version": STRIPE_API_VERSION}
-        if idempotency_key is not None:
-            headers["Idempotency-Key"] = idempotency_key
-        try:
-            return self._http.request(
-                method, f"{self._api_base}{path}", params=params, data=data, headers=headers, timeout=TIMEOUT
-            )
-        except httpx.HTTPError as exc:
-            raise RefundUnavailable(
-                self._redact(f"Stripe could not be reached ({type(exc).__name__}: {exc})")
-            ) from None
+        return self._api.call(
+            method, path, unreachable=RefundUnavailable, params=params, data=data, idempotency_key=idempotency_key
+        )
 
     # -- webhooks ------------------------------------------------------------------------------
 
@@ -351,39 +313,6 @@ def _refund_answer(found: Any, status_code: int) -> RefundAnswer:
             reason=f"Stripe's refund {refund_id} {status}" + (f": {why}" if why else ""),
         )
     return RefundAnswer("refunded", provider_ref=refund_id)
-
-
-def _error(response: httpx.Response) -> dict[str, Any] | None:
-    """Stripe's error object, if the body is one (a proxy's error page is not)."""
-    try:
-        error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(error, dict) or not isinstance(error.get("type") or error.get("message"), str):
-        return None
-    return error
-
-
-def _refused_for_good(status: int, error: dict[str, Any]) -> bool:
-    return (
-        400 <= status < 500
-        and status not in _RETRY_STATUSES
-        and error.get("type") not in ("idempotency_error", "api_error")
-        and error.get("code") not in _PLATFORM_SIDE
-    )
-
-
-def _kind(error: dict[str, Any]) -> str:
-    return "/".join(str(part) for part in (error.get("type"), error.get("code")) if part) or "no error type"
-
-
-def _describe(response: httpx.Response) -> str:
-    request_id = response.headers.get("Request-Id")
-    where = f", request {request_id}" if request_id else ""
-    error = _error(response)
-    if error is None:
-        return f"HTTP {response.status_code}{where}, no error body"
-    return f"HTTP {response.status_code}{where}, {_kind(error)}: {error.get('message') or 'no message'}"
 
 
 def _reduce(event: dict[str, Any]) -> ProviderEvent:

@@ -33,7 +33,7 @@ What an answer to the create means for the payout:
   401/403 (a wrong, expired or restricted key: the operator's configuration), 409 and
   ``idempotency_error`` (another request with this key is in flight, or the key was first used
   with other parameters, which may have paid), 429 (``rate_limit``, ``lock_timeout``), and the
-  codes in ``_PLATFORM_SIDE`` (above all ``balance_insufficient``: the platform's Stripe balance
+  codes in ``stripe_api.PLATFORM_SIDE`` (above all ``balance_insufficient``: the platform's Stripe balance
   is short, which the payee cannot fix).
 * A 5xx, a 4xx without Stripe's error body (a proxy's page), a 2xx without a Transfer id, or no
   answer at all (a timeout, a reset connection): the outcome is unknown, ``PayoutUnavailable``.
@@ -53,29 +53,11 @@ from typing import Any
 
 import httpx
 
-from openminis.payments.providers.stripe import STRIPE_API_VERSION, TIMEOUT
+from openminis.payments.providers import stripe_api
+from openminis.payments.providers.stripe_api import StripeApi
 from openminis.payouts.providers import PayoutTransfer, PayoutUnavailable, Sent, refuse_destination
 
 CONNECTED_ACCOUNT = re.compile(r"acct_[A-Za-z0-9]{8,64}")
-
-# Statuses whose fault is never the payee's: the payout waits instead of being refused.
-_RETRY_STATUSES = frozenset({401, 403, 409, 429})
-# Error codes Stripe sends with a 4xx that describe the platform's own balance, key or account
-# rather than the payee's: the payout waits for the operator, it is not refused.
-_PLATFORM_SIDE = frozenset(
-    {
-        "balance_insufficient",  # the platform's available balance cannot cover the transfer (yet)
-        "idempotency_key_in_use",  # a concurrent request with the same key
-        "lock_timeout",
-        "rate_limit",
-        "api_key_expired",
-        "platform_api_key_expired",
-        "secret_key_required",
-        "platform_account_required",  # the key is not a Connect platform's
-        "livemode_mismatch",
-        "testmode_charges_only",  # the platform's account is not activated
-    }
-)
 
 
 class StripeConnectPayouts:
@@ -84,9 +66,7 @@ class StripeConnectPayouts:
     def __init__(self, api_key: str, *, http: httpx.Client | None = None, api_base: str = "https://api.stripe.com"):
         if not api_key:
             raise ValueError("Stripe payouts need an API key")
-        self._api_key = api_key
-        self._http = http or httpx.Client(timeout=TIMEOUT)
-        self._api_base = api_base.rstrip("/")
+        self._api = StripeApi(api_key, http=http, api_base=api_base)
 
     def check_destination(self, destination: str) -> str:
         cleaned = destination.strip()
@@ -106,19 +86,12 @@ class StripeConnectPayouts:
 
     def _find(self, key: str) -> Sent | None:
         """What an earlier attempt with this key did, if Stripe has a Transfer for it."""
-        response = self._request("GET", "/v1/transfers", params={"transfer_group": key, "limit": "1"})
-        if not response.is_success:
-            raise PayoutUnavailable(
-                self._redact(f"Stripe could not list the transfers of group {key!r} ({_describe(response)})")
-            )
-        try:
-            listed = response.json()["data"]
-            if not isinstance(listed, list):
-                raise TypeError
-        except (ValueError, KeyError, TypeError):
-            raise PayoutUnavailable(
-                f"Stripe answered HTTP {response.status_code} to the transfer lookup without a list"
-            ) from None
+        listed = self._api.listed(
+            "/v1/transfers",
+            {"transfer_group": key, "limit": "1"},
+            unreachable=PayoutUnavailable,
+            what=f"transfers of group {key!r}",
+        )
         if not listed:
             return None
         found = listed[0]
@@ -150,15 +123,11 @@ class StripeConnectPayouts:
                     f"Stripe answered HTTP {response.status_code} without a transfer id: whether it paid is unknown"
                 )
             return Sent("paid", provider_ref=transfer_id)
-        error = _error(response)
-        if error is not None and _payees_fault(response.status_code, error):
-            message = error.get("message")
-            reason = (
-                message if isinstance(message, str) and message else f"Stripe refused the transfer ({_kind(error)})"
-            )
-            return Sent("refused", reason=self._redact(reason))
+        error = stripe_api.error(response)
+        if error is not None and stripe_api.refused_for_good(response.status_code, error):
+            return Sent("refused", reason=self._redact(stripe_api.reason(error, "transfer")))
         raise PayoutUnavailable(
-            self._redact(f"Stripe did not transfer payout {transfer.payout_id} ({_describe(response)})")
+            self._redact(f"Stripe did not transfer payout {transfer.payout_id} ({stripe_api.describe(response)})")
         )
 
     def _request(
@@ -170,56 +139,14 @@ class StripeConnectPayouts:
         data: dict[str, str] | None = None,
         idempotency_key: str | None = None,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._api_key}", "Stripe-Version": STRIPE_API_VERSION}
-        if idempotency_key is not None:
-            headers["Idempotency-Key"] = idempotency_key
-        try:
-            return self._http.request(
-                method, f"{self._api_base}{path}", params=params, data=data, headers=headers, timeout=TIMEOUT
-            )
-        except httpx.HTTPError as exc:
-            raise PayoutUnavailable(
-                self._redact(f"Stripe could not be reached ({type(exc).__name__}: {exc})")
-            ) from None
+        return self._api.call(
+            method, path, unreachable=PayoutUnavailable, params=params, data=data, idempotency_key=idempotency_key
+        )
 
     def _redact(self, message: str) -> str:
-        # Stripe masks keys in its own messages; this holds even if something upstream does not.
-        return message.replace(self._api_key, "[redacted]")
+        return self._api.redact(message)
 
 
 def _transfer_id(found: Any) -> str | None:
     transfer_id = found.get("id") if isinstance(found, dict) else None
     return transfer_id if isinstance(transfer_id, str) and transfer_id.startswith("tr_") else None
-
-
-def _error(response: httpx.Response) -> dict[str, Any] | None:
-    """Stripe's error object, if the body is one (a proxy's error page is not)."""
-    try:
-        error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(error, dict) or not isinstance(error.get("type") or error.get("message"), str):
-        return None
-    return error
-
-
-def _payees_fault(status: int, error: dict[str, Any]) -> bool:
-    return (
-        400 <= status < 500
-        and status not in _RETRY_STATUSES
-        and error.get("type") not in ("idempotency_error", "api_error")
-        and error.get("code") not in _PLATFORM_SIDE
-    )
-
-
-def _kind(error: dict[str, Any]) -> str:
-    return "/".join(str(part) for part in (error.get("type"), error.get("code")) if part) or "no error type"
-
-
-def _describe(response: httpx.Response) -> str:
-    request_id = response.headers.get("Request-Id")
-    where = f", request {request_id}" if request_id else ""
-    error = _error(response)
-    if error is None:
-        return f"HTTP {response.status_code}{where}, no error body"
-    return f"HTTP {response.status_code}{where}, {_kind(error)}: {error.get('message') or 'no message'}"
