@@ -5,9 +5,11 @@ PostgreSQL."""
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from openminis.payments import reconciliation
 from openminis.payouts import service as payouts
@@ -233,4 +235,40 @@ def test_a_creator_is_paid_their_commissions_and_people_without_earnings_cannot_
     assert deleted.status_code == 200, deleted.text
     shown = finance.get(f"/api/admin/payouts/{payout['id']}").json()
     assert (shown["status"], shown["destination"]) == ("canceled", "erased")
+    books_hold(platform)
+
+
+def test_a_batch_approval_and_a_rejection_of_one_of_its_payouts_take_turns(client, platform, studio, player):
+    """On PostgreSQL the approval of [A, B] once took A's rows and the payout accounts, then waited
+    for B, which a rejection held while it waited for the payout accounts: a deadlock. Every unit
+    now takes payout rows first, by id, then accounts."""
+    dev, headers = studio.developer, studio.headers
+    sell(client, studio, player, 3)
+    days_pass(platform, 15)
+    account(dev, headers, DEV)
+    made = [ask(dev, headers, DEV, source="COIN", amount=1000, expect=1000, idempotency_key=k).json() for k in "ab"]
+    a, b = sorted(payout["id"] for payout in made)
+
+    rejecter = platform.db.sessions()
+    postgres = platform.db.engine.dialect.name == "postgresql"
+    rejecter.execute(text("SELECT id FROM payouts WHERE id = :b" + (" FOR UPDATE" if postgres else "")), {"b": b})
+    refused: list[Exception] = []
+
+    def approve_both() -> None:
+        try:
+            with unit_of_work(platform.db) as session:
+                payouts.approve(session, [a, b], by="finance")
+        except Exception as exc:
+            refused.append(exc)
+
+    approver = threading.Thread(target=approve_both)
+    approver.start()
+    time.sleep(0.5)  # the approval is under way, waiting for B
+    payouts.reject(rejecter, b, reason="the holder's name does not match", by="finance")
+    rejecter.commit()
+    rejecter.close()
+    approver.join(timeout=30)
+    assert [type(exc) for exc in refused] == [payouts.PayoutStateError]  # all or none: B was rejected first
+    with platform.db.session() as session:
+        assert (payouts.status_of(session, a), payouts.status_of(session, b)) == ("requested", "rejected")
     books_hold(platform)

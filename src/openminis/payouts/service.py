@@ -239,9 +239,18 @@ def request(
     if source not in SOURCES:
         raise InvalidArgument(f"source is one of {', '.join(SOURCES)}", field="source")
     # The payee's earnings rows are held until the unit ends: two requests take turns, and the
-    # second sees what the first took (SQLite's transactions take turns already).
+    # second sees what the first took (SQLite's transactions take turns already). With them, in
+    # the one order of every lock here (accounts by id, as the ledger takes them), the payout
+    # accounts this request may move (an approval under the limit moves on to "in transit").
     accounts = _earnings_accounts(session, payee, source)
-    ledger.lock(session, [a.id for a in accounts])
+    ledger.lock(
+        session,
+        [
+            *(a.id for a in accounts),
+            ledger.account_id(session, PAYABLE, "", source),
+            ledger.account_id(session, IN_TRANSIT, "", source),
+        ],
+    )
     made = session.scalars(
         select(Payout).where(Payout.payee == payee, Payout.idempotency_key == idempotency_key)
     ).first()
@@ -311,6 +320,10 @@ def _row(payout: Payout) -> dict[str, Any]:
 def approve(session: Session, payout_ids: Collection[str], *, by: str) -> list[Payout]:
     """Approve requested payouts (a batch): each is handed to its provider. One already approved
     is left as it is; one in another state is refused, and nothing of the batch is approved."""
+    # Every lock in one order: a unit that acts on payouts holds their rows first, by id, then the
+    # accounts (the ledger's order). Approving A then B while a rejection of B held B and waited
+    # for the accounts A's approval held was a deadlock on PostgreSQL.
+    _lock(session, payout_ids)
     approved = []
     for payout_id in sorted(set(payout_ids)):
         payout = _get(session, payout_id)
@@ -336,6 +349,13 @@ def cancel(session: Session, payee: str, payout_id: str, *, by: str) -> Payout:
     if payout.payee != payee:
         raise NotFound(f"no payout {payout_id}")
     return _return(session, payout, "canceled", frm=("requested",), reason="canceled by the payee", by=by)
+
+
+def _lock(session: Session, payout_ids: Collection[str]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Payout.id).where(Payout.id.in_(sorted(set(payout_ids)))).order_by(Payout.id).with_for_update()
+        )
 
 
 def _get(session: Session, payout_id: str) -> Payout:
