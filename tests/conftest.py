@@ -230,6 +230,8 @@ LONGEST_FIRST = (
     "tests/creators/test_demo.py",
     "tests/test_bursts.py",
     "tests/payments/test_crash.py",
+    "tests/payouts/test_payout_crash.py",
+    "tests/payouts/test_payout_storms.py",
     "tests/browser/test_drama.py",
     "tests/browser/test_drama_media.py",
 )
