@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from openminis.payments import reconciliation
 from openminis.payouts import service as payouts
 from openminis.payouts.models import SandboxPayoutTransfer
+from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from openminis.wallet.models import LedgerTransfer
@@ -272,3 +273,26 @@ def test_a_batch_approval_and_a_rejection_of_one_of_its_payouts_take_turns(clien
     with platform.db.session() as session:
         assert (payouts.status_of(session, a), payouts.status_of(session, b)) == ("requested", "rejected")
     books_hold(platform)
+
+
+def test_finance_does_not_approve_its_own_payout(client, platform, studio, player):
+    creator = make_creator(client, f"maker{secrets.token_hex(2)}")
+    with unit_of_work(platform.db) as session:
+        staff.add(session, creator.user_id, "finance")
+    put_product(client, studio, "chest", price=PRICE)
+    top_up(player, "coins-6500")
+    launch(player, studio.app_id, "post", post_id=ready_post(platform, creator.user_id, studio.app_id))
+    assert buy(player, studio.app_id, "chest", "via-post").status_code == 200
+    days_pass(platform, 15)
+    colleague, colleague_headers = staff_member(client, "finance")
+    policy = colleague.get("/api/admin/payouts/policy").json()
+    low = {**policy, "minimums": {"USD": 50}, "reason": "low minimum"}
+    assert colleague.put("/api/admin/payouts/policy", json=low, headers=colleague_headers).status_code == 200
+    base = "/api/creator/payouts"
+    account(creator.browser, creator.headers, base, destination="maker-bank")
+    payout = request_all(creator.browser, creator.headers, base).json()
+
+    own = ask(creator.browser, creator.headers, "/api/admin/payouts/approve", ids=[payout["id"]])
+    assert (own.status_code, own.json()["code"]) == (403, "OWN_PAYOUT")
+    by_colleague = ask(colleague, colleague_headers, "/api/admin/payouts/approve", ids=[payout["id"]])
+    assert by_colleague.status_code == 200 and by_colleague.json()["items"][0]["status"] == "in_transit"

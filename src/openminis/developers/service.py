@@ -102,6 +102,11 @@ def developer_for(session: Session, user: Person) -> Developer:
     return developer
 
 
+def developer_id_for(session: Session, user_id: str) -> str | None:
+    """The developer account the person signs into, if any."""
+    return session.scalar(select(Developer.id).where(Developer.user_id == user_id))
+
+
 def release_person(session: Session, user_id: str, *, email: str | None = None) -> None:
     """The person deleted their account: their developer account, its apps and earnings stay, signed
     into by nobody; invitations to their email go."""

@@ -15,7 +15,7 @@ from openminis.payouts.api import payout_out, payouts_out, policy_out
 from openminis.payouts.models import Payout
 from openminis.payouts.schemas import ApproveIn, PayoutList, PayoutOut, PolicyIn, PolicyOut, ReasonIn
 from openminis.staff import audit
-from openminis.web.dependencies import SessionDep, staff_for
+from openminis.web.dependencies import SessionDep, ViewerId, staff_for
 
 router = APIRouter(prefix="/api/admin/payouts", tags=["payouts"])
 PayoutsStaff = Annotated[str, staff_for("payouts")]
@@ -83,11 +83,13 @@ def one(staff: PayoutsStaff, session: SessionDep, payout_id: str = PayoutId) -> 
 
 
 @router.post("/approve", response_model=PayoutList)
-def approve(body: ApproveIn, staff: PayoutsStaff, session: SessionDep) -> PayoutList:
+def approve(body: ApproveIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId) -> PayoutList:
     """Approve a batch: each payout goes to its provider. All or none: one that cannot be
     approved refuses the batch."""
     before = {payout_id: service.status_of(session, payout_id) for payout_id in body.ids}
-    approved = service.approve(session, body.ids, by=staff)
+    # A person of finance never approves a payout to themselves (the admin token is no person).
+    approver = None if staff.startswith("operator") else person
+    approved = service.approve(session, body.ids, by=staff, approver_id=approver)
     for payout in approved:
         if before[payout.id] == "requested":  # one approved already is answered, not approved again
             _record(session, staff, "approve_payout", payout, "requested", body.reason)

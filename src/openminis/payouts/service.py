@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, utcnow
-from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.developers import service as developers
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
 from openminis.payouts import policy as payout_policy
 from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent
@@ -317,9 +318,17 @@ def _row(payout: Payout) -> dict[str, Any]:
 # Finance and the payee ----------------------------------------------------------------------
 
 
-def approve(session: Session, payout_ids: Collection[str], *, by: str) -> list[Payout]:
+def payees_of(session: Session, user_id: str) -> set[str]:
+    """Every payee the person is: a creator, and the developer they sign into."""
+    developer_id = developers.developer_id_for(session, user_id)
+    return {creator_payee(user_id)} | ({developer_payee(developer_id)} if developer_id else set())
+
+
+def approve(session: Session, payout_ids: Collection[str], *, by: str, approver_id: str | None = None) -> list[Payout]:
     """Approve requested payouts (a batch): each is handed to its provider. One already approved
-    is left as it is; one in another state is refused, and nothing of the batch is approved."""
+    is left as it is; one in another state, or one that pays the approver (``approver_id``, a
+    person: finance does not approve its own money), is refused, and nothing of the batch is
+    approved."""
     # Every lock in one order: a unit that acts on payouts holds their rows first, by id, then the
     # accounts (the ledger's order). Approving A then B while a rejection of B held B and waited
     # for the accounts A's approval held was a deadlock on PostgreSQL.
@@ -332,6 +341,8 @@ def approve(session: Session, payout_ids: Collection[str], *, by: str) -> list[P
             continue
         if payout.status != "requested":
             raise PayoutStateError(f"payout {payout_id} is {payout.status}; only requested payouts are approved")
+        if approver_id is not None and payout.payee in payees_of(session, approver_id):
+            raise Forbidden(f"payout {payout_id} pays you: another member of finance approves it", code="OWN_PAYOUT")
         approved.append(_send(session, payout, by=by))
     return approved
 
