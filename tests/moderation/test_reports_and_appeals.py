@@ -4,12 +4,26 @@ takedown; every staff act is in the audit log with the item before and after."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.moderation.conftest import make_creator, report, restore, staff_member, take_down
 from tests.studio import ADMIN_TOKEN, browser, csrf_of, sign_up
 
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def mailed(client, to: str, subject_has: str) -> str:
+    """The text of the mail to ``to`` whose subject has ``subject_has``: notices go out on a
+    thread of their own once the moderator's act committed."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for message in client.app.platform.mailbox.outbox:
+            if message["To"] == to and subject_has in message["Subject"]:
+                return message.get_content()
+        time.sleep(0.02)
+    raise AssertionError(f"nothing mailed to {to} about {subject_has!r}")
 
 
 def queue(moderator, view: str = "reports") -> list[dict]:
@@ -134,6 +148,8 @@ def test_moderators_inputs_are_checked(client, post_id, moderator):
 
 def test_the_owner_appeals_once_per_takedown_and_a_granted_appeal_restores(client, post_id, creator, moderator):
     assert take_down(moderator, "post", post_id, "hate", "Slurs in the caption.").status_code == 200
+    told = mailed(client, "tester@example.com", "was taken down")
+    assert "Reason: hate." in told and "Slurs in the caption." in told and "appeal once" in told
     stranger = make_creator(client, "stranger")
     assert appeal(stranger.browser, "post", post_id).status_code == 404  # only the owner
     made = appeal(creator.browser, "post", post_id)
@@ -158,6 +174,7 @@ def test_the_owner_appeals_once_per_takedown_and_a_granted_appeal_restores(clien
 
     # Restored, then taken down again: a new takedown, a new appeal, granted this time.
     assert restore(moderator, "post", post_id).status_code == 200
+    assert "restored your post" in mailed(client, "tester@example.com", "is back")
     assert take_down(moderator, "post", post_id, "spam").status_code == 200
     second = appeal(creator.browser, "post", post_id, "It is not spam.")
     assert second.status_code == 201

@@ -23,7 +23,8 @@ from openminis.moderation.schemas import (
     TakedownIn,
 )
 from openminis.staff import audit
-from openminis.web.dependencies import Moderator, SessionDep
+from openminis.web import notices
+from openminis.web.dependencies import Moderator, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api/admin/moderation", tags=["moderation"])
 KindPath = Path(pattern="^(app|post|series|episode|creator)$")
@@ -111,18 +112,33 @@ def item(moderator: Moderator, session: SessionDep, kind: str = KindPath, item_i
 
 @router.post("/items/{kind}/{item_id}/takedown", response_model=ItemDetail)
 def take_down(
-    body: TakedownIn, moderator: Moderator, session: SessionDep, kind: str = KindPath, item_id: str = ItemPath
+    body: TakedownIn,
+    moderator: Moderator,
+    session: SessionDep,
+    platform: PlatformDep,
+    kind: str = KindPath,
+    item_id: str = ItemPath,
 ) -> ItemDetail:
-    """Take the item down (suspend a creator or an app) at once everywhere it appears."""
+    """Take the item down (suspend a creator or an app) at once everywhere it appears; its owners
+    are mailed why."""
     state = service.take_down(session, actor=moderator, kind=kind, item_id=item_id, reason=body.reason, note=body.note)
+    notices.tell_owners(
+        session, platform, service.item(session, kind, state.item_id), down=True, reason=body.reason, note=body.note
+    )
     return _detail(session, kind, state.item_id)
 
 
 @router.post("/items/{kind}/{item_id}/restore", response_model=ItemDetail)
 def restore(
-    body: NoteIn, moderator: Moderator, session: SessionDep, kind: str = KindPath, item_id: str = ItemPath
+    body: NoteIn,
+    moderator: Moderator,
+    session: SessionDep,
+    platform: PlatformDep,
+    kind: str = KindPath,
+    item_id: str = ItemPath,
 ) -> ItemDetail:
     state = service.restore(session, actor=moderator, kind=kind, item_id=item_id, note=body.note)
+    notices.tell_owners(session, platform, service.item(session, kind, state.item_id), down=False, note=body.note)
     return _detail(session, kind, state.item_id)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from openminis.developers import team
 from openminis.identity import service as identity
 from openminis.identity.mail import MailUnavailable
+from openminis.moderation import service as moderation
 from openminis.platform import Platform
 from openminis.staff import service as staff
 from openminis.unit_of_work import after_commit
@@ -67,13 +68,43 @@ def tell_team(session: Session, platform: Platform, emails: list[str], subject: 
         _send_after_commit(session, platform, emails, subject, text)
 
 
+def _team_emails(session: Session, app_id: str) -> list[str]:
+    """The emails of the app's team who work on it (testers only open previews)."""
+    emails = []
+    for member, developer in team.members(session, app_id):
+        user = identity.get_user(session, developer.user_id) if developer.user_id else None
+        if user is not None and user.email and member.role != "tester":
+            emails.append(user.email)
+    return emails
+
+
+def tell_owners(
+    session: Session, platform: Platform, item: moderation.Item, *, down: bool, reason: str = "", note: str = ""
+) -> None:
+    """The owners of an item a moderator took down (or restored) hear it, and why: a creator for
+    their post or profile, the app's team for an app, a series or an episode."""
+    emails = _team_emails(session, item.owner_app_id) if item.owner_app_id else []
+    for user_id in item.owner_user_ids:
+        user = identity.get_user(session, user_id)
+        if user is not None and user.email:
+            emails.append(user.email)
+    what = f"your {item.kind} {item.title!r}"
+    if down:
+        subject = f"{item.title} was taken down on openminis"
+        why = f"Reason: {reason.replace('_', ' ')}." + (f"\nThe moderator's note: {note}" if note else "")
+        text = (
+            f"A moderator took down {what}.\n{why}\n\nYou may appeal once, from Me at "
+            f"{platform.settings.host_origin}/#/me (creators) or from the console (developers).\n"
+        )
+    else:
+        subject = f"{item.title} is back on openminis"
+        text = f"A moderator restored {what}." + (f"\nThe moderator's note: {note}\n" if note else "\n")
+    tell_team(session, platform, sorted(set(emails)), subject, text)
+
+
 def tell_decision(session: Session, platform: Platform, app_id: str, version: str, decision: str, note: str) -> None:
     """The app's team hears that a reviewer approved or rejected a version, and why."""
-    emails = []
-    for _member, developer in team.members(session, app_id):
-        user = identity.get_user(session, developer.user_id) if developer.user_id else None
-        if user is not None and user.email and _member.role != "tester":
-            emails.append(user.email)
+    emails = _team_emails(session, app_id)
     why = f"\nThe reviewer's note: {note}\n" if note else "\n"
     tell_team(
         session,
