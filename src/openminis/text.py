@@ -8,6 +8,7 @@ text columns). Both are refused where input arrives, so they never reach a query
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A JSON escape: a surrogate pair (fine), a lone surrogate or NUL (group 1), or any other escape
 # (consumed whole, so an escaped backslash followed by "ud800" is not read as an escape).
@@ -25,6 +26,12 @@ def is_valid(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def has_hidden_characters(value: str) -> bool:
+    """Control, format (bidi overrides, zero-width characters) or surrogate characters: what makes
+    a name show other than it reads, or show as nothing."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value)
 
 
 def is_valid_utf8(data: bytes) -> bool:

@@ -132,6 +132,15 @@ def test_an_app_keeps_at_least_one_owner(studio):
     assert person.get(f"/api/developer/apps/{studio.app_id}").status_code == 404
 
 
+def test_a_co_owner_cannot_remove_the_account_the_app_and_its_earnings_belong_to(studio):
+    holder = studio.developer.get("/api/developer").json()["id"]
+    person, headers = member(studio, "co-owner@example.com", "owner")
+    for role in (None, "viewer"):
+        refused = person.put(f"/api/developer/apps/{studio.app_id}/team/{holder}", json={"role": role}, headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (409, "ACCOUNT_HOLDER")
+    assert studio.developer.get(f"/api/developer/apps/{studio.app_id}").status_code == 200
+
+
 def test_a_state_change_needs_the_csrf_token(studio):
     person = browser(studio.developer)
     person.cookies.update(studio.developer.cookies)

@@ -296,3 +296,30 @@ def test_finance_does_not_approve_its_own_payout(client, platform, studio, playe
     assert (own.status_code, own.json()["code"]) == (403, "OWN_PAYOUT")
     by_colleague = ask(colleague, colleague_headers, "/api/admin/payouts/approve", ids=[payout["id"]])
     assert by_colleague.status_code == 200 and by_colleague.json()["items"][0]["status"] == "in_transit"
+
+
+def test_a_payouts_inputs_are_exact_and_a_repeated_decision_records_nothing(client, platform, studio, player):
+    dev, headers = studio.developer, studio.headers
+    sell(client, studio, player, 3)
+    days_pass(platform, 15)
+    hidden = dev.put(
+        f"{DEV}/account", json={"destination": "bank", "currency": "USD", "holder": "\u202e\u200b"}, headers=headers
+    )
+    assert (hidden.status_code, hidden.json()["field"]) == (422, "holder")
+    account(dev, headers, DEV)
+    assert ask(dev, headers, f"{DEV}/quote", source="COIN", amount="1000").status_code == 422  # a number, not text
+    made = ask(dev, headers, DEV, source="COIN", amount=1000, expect=1000, idempotency_key="k")
+    assert made.status_code == 201, made.text
+    other = ask(dev, headers, DEV, source="COIN", amount=1500, expect=1000, idempotency_key="k")
+    assert (other.status_code, other.json()["code"]) == (409, "IDEMPOTENCY_CONFLICT")
+
+    finance, finance_headers = staff_member(client, "finance")
+    path = f"/api/admin/payouts/{made.json()['id']}/reject"
+    assert ask(finance, finance_headers, path, reason="wrong holder").status_code == 200
+    again = ask(finance, finance_headers, path, reason="still wrong")
+    assert (again.status_code, again.json()["code"]) == (409, "PAYOUT_STATE")
+    log = finance.get("/api/admin/audit", params={"target_id": made.json()["id"]}).json()["items"]
+    assert [(e["action"], e["reason"]) for e in log] == [("reject_payout", "wrong holder")]
+    policy = finance.get("/api/admin/payouts/policy").json()
+    truthy = {**policy, "minimums": {"USD": True}, "reason": "a boolean is no amount"}
+    assert finance.put("/api/admin/payouts/policy", json=truthy, headers=finance_headers).status_code == 422

@@ -154,8 +154,9 @@ def accept(session: Session, developer: Developer, invitation_id: str, *, email:
 
 
 def change_role(session: Session, developer: Developer, app_id: str, member_id: str, role: str | None) -> None:
-    """Change a member's role, or remove them (``role`` None). An app keeps at least one owner."""
-    member_app(session, developer, app_id, act="team")
+    """Change a member's role, or remove them (``role`` None). An app keeps at least one owner, and
+    the developer account it belongs to (``App.developer_id``, paid its earnings) stays one."""
+    app = member_app(session, developer, app_id, act="team")
     if role is not None and role not in ROLES:
         raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
     # The owners are locked before anything is counted or changed, in one order: two owners
@@ -173,6 +174,13 @@ def change_role(session: Session, developer: Developer, app_id: str, member_id: 
         raise NotFound("no such member of this app", field="developer_id")
     if member.role == "owner" and role != "owner" and len(owners) <= 1:
         raise Conflict("an app keeps at least one owner: make someone else owner first", code="LAST_OWNER")
+    if member_id == app.developer_id and role != "owner":
+        # The app's earnings are paid out to the developer account that holds it (payouts/): a
+        # co-owner who could remove the holder would be taking the money with the seat.
+        raise Conflict(
+            "the developer account the app belongs to, which its earnings are paid to, stays an owner",
+            code="ACCOUNT_HOLDER",
+        )
     if role is None:
         session.delete(member)
     else:

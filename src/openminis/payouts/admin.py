@@ -86,14 +86,13 @@ def one(staff: PayoutsStaff, session: SessionDep, payout_id: str = PayoutId) -> 
 def approve(body: ApproveIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId) -> PayoutList:
     """Approve a batch: each payout goes to its provider. All or none: one that cannot be
     approved refuses the batch."""
-    before = {payout_id: service.status_of(session, payout_id) for payout_id in body.ids}
     # A person of finance never approves a payout to themselves (the admin token is no person).
     approver = None if staff.startswith("operator") else person
     approved = service.approve(session, body.ids, by=staff, approver_id=approver)
-    for payout in approved:
-        if before[payout.id] == "requested":  # one approved already is answered, not approved again
+    for payout in approved.payouts:
+        if payout.id in approved.now:  # one approved before is answered, not recorded again
             _record(session, staff, "approve_payout", payout, "requested", body.reason)
-    return PayoutList(items=payouts_out(session, approved))
+    return PayoutList(items=payouts_out(session, approved.payouts))
 
 
 @router.post("/{payout_id}/reject", response_model=PayoutOut)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Source = Literal["COIN", "USD_MICROS"]
 IdempotencyKey = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -33,10 +33,10 @@ class PolicyOut(BaseModel):
 
 
 class PolicyIn(Strict):
-    hold_days: int = Field(ge=0, le=365)
-    rates: dict[str, dict[str, int]]
-    minimums: dict[str, int] = Field(default_factory=dict)
-    auto_approve_below: dict[str, int] = Field(default_factory=dict)
+    hold_days: StrictInt = Field(ge=0, le=365)
+    rates: dict[str, dict[str, StrictInt]]
+    minimums: dict[str, StrictInt] = Field(default_factory=dict)
+    auto_approve_below: dict[str, StrictInt] = Field(default_factory=dict)
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -57,7 +57,9 @@ class AccountOut(BaseModel):
 
 class QuoteIn(Strict):
     source: Source
-    amount: int | None = Field(default=None, ge=1, le=10**15, description="earnings units; null: all withdrawable")
+    amount: StrictInt | None = Field(
+        default=None, ge=1, le=10**15, description="earnings units; null: all withdrawable"
+    )
 
 
 class QuoteOut(BaseModel):
@@ -71,8 +73,8 @@ class QuoteOut(BaseModel):
 
 class PayoutIn(Strict):
     source: Source
-    amount: int | None = Field(default=None, ge=1, le=10**15)
-    expect: int = Field(ge=1, le=10**13, description="the payout the payee confirmed, in minor units")
+    amount: StrictInt | None = Field(default=None, ge=1, le=10**15)
+    expect: StrictInt = Field(ge=1, le=10**13, description="the payout the payee confirmed, in minor units")
     idempotency_key: str = IdempotencyKey
 
 

@@ -39,6 +39,7 @@ from openminis.payouts import policy as payout_policy
 from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent
 from openminis.payouts.policy import COIN, SOURCES, USD_MICROS
 from openminis.payouts.providers import PayoutProvider, PayoutTransfer, Sent
+from openminis.text import has_hidden_characters
 from openminis.wallet import service as ledger
 from openminis.wallet.service import Leg
 
@@ -141,6 +142,9 @@ def add_account(
     holder = " ".join((holder or "").split())
     if not 1 <= len(holder) <= 120:
         raise InvalidArgument("the account holder's name is 1-120 characters", field="holder")
+    if has_hidden_characters(holder):
+        # Finance reads it against the bank's: nothing in it may hide or turn text around.
+        raise InvalidArgument("the account holder's name has invisible or control characters", field="holder")
     account = PayoutAccount(
         id="pa_" + secrets.token_hex(8),
         payee=payee,
@@ -256,7 +260,8 @@ def request(
         select(Payout).where(Payout.payee == payee, Payout.idempotency_key == idempotency_key)
     ).first()
     if made is not None:
-        if made.source_currency != source or made.amount != expect:
+        asked_other = amount is not None and amount * made.rate // payout_policy.MILLION != made.amount
+        if made.source_currency != source or made.amount != expect or asked_other:
             raise Conflict(
                 f"this idempotency key asked for {made.amount} {made.currency} of {made.source_currency};"
                 " a retry must ask the same",
@@ -324,7 +329,13 @@ def payees_of(session: Session, user_id: str) -> set[str]:
     return {creator_payee(user_id)} | ({developer_payee(developer_id)} if developer_id else set())
 
 
-def approve(session: Session, payout_ids: Collection[str], *, by: str, approver_id: str | None = None) -> list[Payout]:
+@dataclass(frozen=True)
+class Approved:
+    payouts: list[Payout]  # every payout of the batch, as it is now
+    now: list[str]  # the ids this batch approved (the others were approved before)
+
+
+def approve(session: Session, payout_ids: Collection[str], *, by: str, approver_id: str | None = None) -> Approved:
     """Approve requested payouts (a batch): each is handed to its provider. One already approved
     is left as it is; one in another state, or one that pays the approver (``approver_id``, a
     person: finance does not approve its own money), is refused, and nothing of the batch is
@@ -333,7 +344,7 @@ def approve(session: Session, payout_ids: Collection[str], *, by: str, approver_
     # accounts (the ledger's order). Approving A then B while a rejection of B held B and waited
     # for the accounts A's approval held was a deadlock on PostgreSQL.
     _lock(session, payout_ids)
-    approved = []
+    approved, now = [], []
     for payout_id in sorted(set(payout_ids)):
         payout = _get(session, payout_id)
         if payout.status in ("in_transit", "paid"):
@@ -344,14 +355,19 @@ def approve(session: Session, payout_ids: Collection[str], *, by: str, approver_
         if approver_id is not None and payout.payee in payees_of(session, approver_id):
             raise Forbidden(f"payout {payout_id} pays you: another member of finance approves it", code="OWN_PAYOUT")
         approved.append(_send(session, payout, by=by))
-    return approved
+        now.append(payout_id)
+    return Approved(approved, now)
 
 
 def reject(session: Session, payout_id: str, *, reason: str, by: str) -> Payout:
     """Finance refuses a requested payout: its earnings return to the payee's balance."""
     if not reason.strip():
         raise InvalidArgument("say why the payout is rejected", field="reason")
-    return _return(session, _get(session, payout_id), "rejected", frm=("requested",), reason=reason, by=by)
+    _lock(session, [payout_id])  # of two rejections at once, the second sees the first's
+    payout = _get(session, payout_id)
+    if payout.status == "rejected":  # a second click: nothing more to do, and nothing to record
+        raise PayoutStateError(f"payout {payout_id} is rejected already")
+    return _return(session, payout, "rejected", frm=("requested",), reason=reason, by=by)
 
 
 def cancel(session: Session, payee: str, payout_id: str, *, by: str) -> Payout:
