@@ -79,9 +79,17 @@ async def storm(server, token: str, order_id: str, keys: list[str]) -> list[tupl
 
         async def one(key: str) -> tuple[int, str, dict]:
             await start.wait()
-            answer = await client.post(
-                f"/openapi/v1/orders/{order_id}/refund", json={"amount": 1, "reason": "storm", "idempotency_key": key}
-            )
+            # "Not now" (503 with Retry-After) is how the platform answers more than it can take at
+            # once, on a busy machine; a backend that honours it comes back, and its refund must
+            # still be made exactly once. Any other 5xx, or a 503 without Retry-After, is a failure.
+            for _ in range(5):
+                answer = await client.post(
+                    f"/openapi/v1/orders/{order_id}/refund",
+                    json={"amount": 1, "reason": "storm", "idempotency_key": key},
+                )
+                if answer.status_code != 503 or "retry-after" not in answer.headers:
+                    break
+                await asyncio.sleep(float(answer.headers["retry-after"]))
             return answer.status_code, key, answer.json()
 
         tasks = [asyncio.create_task(one(key)) for key in keys]

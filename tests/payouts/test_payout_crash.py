@@ -39,8 +39,8 @@ from tests.payouts.live import (
 )
 from tests.payouts.test_payouts import books_hold
 
-PAYOUTS = 30
-KILLS = 3
+PAYOUTS = 20
+KILLS = 2
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -116,7 +116,7 @@ def test_sigkill_while_the_worker_pays_payouts_pays_each_exactly_once(tmp_path, 
     kills: list[tuple[int, int, int]] = []  # per kill: sandbox transfers before, at the kill, caught mid-payment
 
     with platform_on(env, data) as platform:
-        # A developer asks for 30 payouts; finance approves them in one batch, and the server's
+        # A developer asks for 20 payouts; finance approves them in one batch, and the server's
         # worker starts paying them: the server is killed after a few.
         server = LiveServer(data, env=env)
         with server:
