@@ -45,4 +45,7 @@ unset PYTHONDONTWRITEBYTECODE
 
 # Two workers (this machine has two cores); a test file stays on one worker, so its module and
 # session fixtures (a live server, a browser) are made once. Each worker has its own databases.
-exec .venv/bin/pytest -p no:cacheprovider -n 2 --dist loadfile "$@"
+# Files are handed out in collection order, the longest first (tests/conftest.py LONGEST_FIRST):
+# xdist's default hands out the files with the most tests first, which left the long files of
+# two tests (a crash, a storm) to the end, one worker running them alone.
+exec .venv/bin/pytest -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder "$@"
