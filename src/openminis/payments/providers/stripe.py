@@ -67,7 +67,6 @@ from openminis.payments.providers import (
     RefundRequest,
     RefundUnavailable,
     WebhookRejected,
-    stripe_api,
 )
 from openminis.payments.providers.stripe_api import STRIPE_API_VERSION, TIMEOUT, StripeApi
 
@@ -206,10 +205,8 @@ class StripeProvider:
 
     def _refusal(self, response: httpx.Response, doing: str) -> RefundAnswer:
         """Refused, when Stripe says why the charge cannot be refunded; RefundUnavailable otherwise."""
-        found = stripe_api.error(response)
-        if found is None or not stripe_api.refused_for_good(response.status_code, found):
-            raise RefundUnavailable(self._redact(f"{doing} ({stripe_api.describe(response)})"))
-        return RefundAnswer("refused", reason=self._redact(stripe_api.reason(found, "refund"))[:500])
+        reason = self._api.refusal(response, what="refund", doing=doing, unreachable=RefundUnavailable)
+        return RefundAnswer("refused", reason=reason[:500])
 
     def _call(
         self,

@@ -84,6 +84,14 @@ class StripeApi:
             raise unreachable(f"Stripe answered HTTP {response.status_code} to the lookup of the {what} without a list")
         return found
 
+    def refusal(self, response: httpx.Response, *, what: str, doing: str, unreachable: type[Exception]) -> str:
+        """Stripe's reason, the key redacted, when it refused ``what`` for good; ``unreachable``
+        (the outcome unknown, ask again later) for any other error answer."""
+        found = error(response)
+        if found is None or not refused_for_good(response.status_code, found):
+            raise unreachable(self.redact(f"{doing} ({describe(response)})"))
+        return self.redact(reason(found, what))
+
     def redact(self, message: str) -> str:
         # Stripe masks keys in its own messages; this holds even if something upstream does not.
         return message.replace(self._api_key, "[redacted]")

@@ -53,7 +53,6 @@ from typing import Any
 
 import httpx
 
-from openminis.payments.providers import stripe_api
 from openminis.payments.providers.stripe_api import StripeApi
 from openminis.payouts.providers import PayoutTransfer, PayoutUnavailable, Sent, refuse_destination
 
@@ -123,12 +122,13 @@ class StripeConnectPayouts:
                     f"Stripe answered HTTP {response.status_code} without a transfer id: whether it paid is unknown"
                 )
             return Sent("paid", provider_ref=transfer_id)
-        error = stripe_api.error(response)
-        if error is not None and stripe_api.refused_for_good(response.status_code, error):
-            return Sent("refused", reason=self._redact(stripe_api.reason(error, "transfer")))
-        raise PayoutUnavailable(
-            self._redact(f"Stripe did not transfer payout {transfer.payout_id} ({stripe_api.describe(response)})")
+        reason = self._api.refusal(
+            response,
+            what="transfer",
+            doing=f"Stripe did not transfer payout {transfer.payout_id}",
+            unreachable=PayoutUnavailable,
         )
+        return Sent("refused", reason=reason)
 
     def _request(
         self,
