@@ -15,7 +15,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypedDict, TypeVar
@@ -99,8 +99,20 @@ class Call(Protocol[Prepared]):
         """Log the attempt for the developer, in the transaction that also finishes the job."""
 
 
-Asking = TypeVar("Asking")
+class ToProvider(Protocol):
+    """What a ProviderCall asks: it names the provider that is asked."""
+
+    @property
+    def provider(self) -> str: ...
+
+
+Asking = TypeVar("Asking", bound=ToProvider)
 Answer = TypeVar("Answer")
+Provider = TypeVar("Provider")
+
+# A provider that cannot be reached is asked again for three days; then what was asked stays
+# waiting, its last error saying "gave up", for the operator to see.
+PROVIDER_POLICY = Policy(first=timedelta(minutes=1), cap=timedelta(hours=2), give_up_after=timedelta(days=3))
 
 
 @dataclass
@@ -111,24 +123,33 @@ class Asked(Generic[Asking, Answer]):
     answer: Answer | None = None
 
 
-class ProviderCall(Generic[Asking, Answer]):
+class ProviderCall(Generic[Asking, Answer, Provider]):
     """A Call that asks an outside provider (a payment or a payout provider) something, once per
     key the provider honours: ``prepare`` reads what to ask (None: nothing any more), ``ask`` asks
-    with no session open and raises ``unavailable`` when the outcome is unknown (the job tries
-    again later, with the same key), ``settle`` records an answer, ``trouble`` why there was none
+    the provider it names, among ``providers``, with no session open, and raises ``unavailable``
+    when the outcome is unknown (as does a provider not configured here: the job tries again
+    later, with the same key); ``settle`` records an answer, ``trouble`` why there was none
     (``gave_up`` once the policy's retries are spent)."""
 
     def __init__(
         self,
         *,
+        providers: Callable[[], Mapping[str, Provider]],
         prepare: Callable[[Session, Payload], Asking | None],
-        ask: Callable[[Asking], Answer],
+        ask: Callable[[Provider, Asking], Answer],
         settle: Callable[[Session, Asking, Answer], object],
         trouble: Callable[[Session, Asking, str, bool], object],
         unavailable: type[Exception],
     ):
+        self._providers = providers
         self._prepare, self._ask, self._settle, self._trouble = prepare, ask, settle, trouble
         self._unavailable = unavailable
+
+    def _asked(self, what: Asking) -> Answer:
+        provider = self._providers().get(what.provider)
+        if provider is None:
+            raise self._unavailable(f"the provider {what.provider!r} is not configured here")
+        return self._ask(provider, what)
 
     def prepare(self, session: Session, payload: Payload) -> Asked[Asking, Answer] | None:
         what = self._prepare(session, payload)
@@ -137,7 +158,7 @@ class ProviderCall(Generic[Asking, Answer]):
     def send(self, prepared: Asked[Asking, Answer]) -> Outcome:
         started = time.monotonic()
         try:
-            prepared.answer = self._ask(prepared.what)
+            prepared.answer = self._asked(prepared.what)
         except self._unavailable as exc:
             return Outcome(None, str(exc), int((time.monotonic() - started) * 1000))
         return Outcome(200, None, int((time.monotonic() - started) * 1000))

@@ -10,16 +10,13 @@ from sqlalchemy.orm import Session
 from openminis.jobs import service as jobs
 from openminis.payments import notifications, refunds, topups
 from openminis.payments.models import TopUp
-from openminis.payments.providers import RefundAnswer, RefundUnavailable
+from openminis.payments.providers import RefundUnavailable
 
 if TYPE_CHECKING:
     from openminis.platform import Platform  # the composition root, above this domain: named, not imported
 
 SANDBOX_CONFIRM = "payments.sandbox_confirm"
 SANDBOX_DELAY = timedelta(seconds=5)
-# A provider that cannot be reached is asked about a refund again for three days; after that the
-# refund stays requested, its last error saying so, in the person's money records in /admin.
-REFUND_POLICY = jobs.Policy(first=timedelta(minutes=1), cap=timedelta(hours=2), give_up_after=timedelta(days=3))
 
 
 def register(registry: jobs.Registry, platform: Platform) -> None:
@@ -27,23 +24,19 @@ def register(registry: jobs.Registry, platform: Platform) -> None:
         notifications.JOB, notifications.Deliverer(lambda: platform.http, platform.egress), notifications.POLICY
     )
 
-    def ask_refund(asking: refunds.AskingProvider) -> RefundAnswer:
-        provider = platform.providers.get(asking.provider)
-        if provider is None:
-            raise RefundUnavailable(f"the payment provider {asking.provider!r} is not configured here")
-        return provider.refund(asking.request)
-
     def refund_trouble(session: Session, asking: refunds.AskingProvider, error: str, gave_up: bool) -> None:
         refunds.note_trouble(session, asking.key, error, gave_up=gave_up)
 
+    # After three days a refund stays requested, "gave up" in the person's money records in /admin.
     refunding = jobs.ProviderCall(
+        providers=lambda: platform.providers,
         prepare=lambda session, payload: refunds.asking_provider(session, str(payload.get("key", ""))),
-        ask=ask_refund,
+        ask=lambda provider, asking: provider.refund(asking.request),
         settle=lambda session, asking, answer: refunds.settle(session, asking.key, answer),
         trouble=refund_trouble,
         unavailable=RefundUnavailable,
     )
-    registry.register_call(refunds.PROVIDER_REFUND_JOB, refunding, REFUND_POLICY)
+    registry.register_call(refunds.PROVIDER_REFUND_JOB, refunding, jobs.PROVIDER_POLICY)
 
     def sandbox_confirm(session: Session, payload: jobs.Payload) -> None:
         # Signed when sent, not when queued, like a provider's webhook: a late job is not stale.

@@ -9,34 +9,25 @@ once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from openminis.jobs import service as jobs
 from openminis.payouts import service as payouts
-from openminis.payouts.providers import PayoutProvider, PayoutUnavailable, Sent
-
-# A provider that cannot be reached is asked again for three days; then finance is shown the
-# payout with "gave up", and can send it again from /admin (service.retry).
-POLICY = jobs.Policy(first=timedelta(minutes=1), cap=timedelta(hours=2), give_up_after=timedelta(days=3))
+from openminis.payouts.providers import PayoutProvider, PayoutUnavailable
 
 
 def register(registry: jobs.Registry, providers: Callable[[], Mapping[str, PayoutProvider]]) -> None:
-    def ask(sending: payouts.Sending) -> Sent:
-        provider = providers().get(sending.provider)
-        if provider is None:
-            raise PayoutUnavailable(f"the payout provider {sending.provider!r} is not configured here")
-        return provider.pay(sending.transfer)
-
     def trouble(session: Session, sending: payouts.Sending, error: str, gave_up: bool) -> None:
+        # After three days finance is shown the payout with "gave up", and may send it again (service.retry).
         payouts.note_trouble(session, sending.payout_id, error, gave_up=gave_up)
 
     call = jobs.ProviderCall(
+        providers=providers,
         prepare=lambda session, payload: payouts.sending(session, str(payload.get("payout_id", ""))),
-        ask=ask,
+        ask=lambda provider, sending: provider.pay(sending.transfer),
         settle=lambda session, sending, sent: payouts.settle(session, sending.payout_id, sent),
         trouble=trouble,
         unavailable=PayoutUnavailable,
     )
-    registry.register_call(payouts.SEND_JOB, call, POLICY)
+    registry.register_call(payouts.SEND_JOB, call, jobs.PROVIDER_POLICY)
