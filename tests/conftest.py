@@ -17,11 +17,12 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from openminis.app import create_app, create_host_app
-from openminis.liveserver import PG_ADMIN, scratch_postgres
+from openminis.liveserver import PG_ADMIN, LiveServer, scratch_postgres
 from openminis.migrations import upgrade
 from openminis.models import Base
 from openminis.platform import Platform
 from openminis.settings import Settings
+from openminis.zygote import Zygote
 
 pytest_plugins = ["tests.studio"]
 
@@ -39,6 +40,17 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: required, not skippable)")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _zygote() -> Iterator[None]:
+    """The worker's live servers and ``minis`` commands are forked from one process that has
+    imported the platform (openminis/zygote.py): a test starts a hundred-odd of them a run, each of
+    which spent two seconds of CPU importing it, on the two cores the tests run on."""
+    zygote = Zygote()
+    LiveServer.commands = zygote
+    yield
+    zygote.close()
 
 
 @pytest.fixture(scope="session")

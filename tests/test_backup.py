@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -31,9 +30,7 @@ OPEN = {
 
 
 def minis(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "openminis.cli", *args], env={**os.environ, **env}, capture_output=True, text=True
-    )
+    return LiveServer.commands.run(args, env={**os.environ, **env})
 
 
 def shopper(server: LiveServer) -> httpx.Client:

@@ -9,8 +9,6 @@ against a server process on each database.
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,13 +57,7 @@ def balance(server: LiveServer, person: dict) -> int:
 
 
 def ledger_verifies(server: LiveServer) -> bool:
-    result = subprocess.run(
-        [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(server.data_dir)],
-        env=server.env,
-        capture_output=True,
-        text=True,
-    )
-    return result.returncode == 0
+    return server.commands.run(["ledger", "verify", "--data-dir", str(server.data_dir)], env=server.env).returncode == 0
 
 
 @pytest.fixture

@@ -8,12 +8,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    from openminis.zygote import Child, Zygote
 
 T = TypeVar("T")
 
@@ -62,7 +65,43 @@ def free_port() -> int:
 STUDIO = "house-studio@example.com"
 
 
+class Subprocesses:
+    """``minis`` commands as new Python processes (``python -m openminis.cli``), as an operator
+    starts them. The tests use the same interface on a zygote (openminis.zygote), which forks the
+    commands from a process that has imported the platform already."""
+
+    def popen(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        stdout: IO[Any] | None = None,
+        stderr: IO[Any] | int | None = None,
+    ) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "openminis.cli", *args], env=env, stdout=stdout, stderr=stderr)
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        check: bool = False,
+        timeout: float | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "openminis.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=timeout,
+        )
+
+
 class LiveServer:
+    # How the server and its commands start: a test session replaces this with a zygote.
+    commands: Subprocesses | Zygote = Subprocesses()
+
     def __init__(
         self,
         data_dir: Path,
@@ -77,7 +116,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.env = {**os.environ, "MINIS_PUBLIC_URL": self.url, **(env or {})}
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | Child | None = None
 
     def app_origin(self, app_id: str) -> str:
         return f"http://{app_id}.apps.localhost:{self.port}"
@@ -117,29 +156,18 @@ class LiveServer:
             time.sleep(0.1)
 
     def minis(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "openminis.cli", *args], env=self.env, capture_output=True, text=True, check=True
-        )
+        return self.commands.run(args, env=self.env, check=True)
 
     def __enter__(self) -> LiveServer:
         if self.packages:
             # The operator's publish, owned by the server's house studio (every app has an owner).
             paths = [str(package) for package in self.packages]
             self.minis("publish", *paths, "--developer", STUDIO, "--data-dir", str(self.data_dir))
-        command = [
-            sys.executable,
-            "-m",
-            "openminis.cli",
-            "serve",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-        ]
+        command = ["serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         if self.demo:
             command.append("--demo")
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "w")
-        self.process = subprocess.Popen(command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = self.commands.popen(command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -7,7 +7,6 @@ the tests are skipped locally and fail in CI (``CI=true``)."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from openminis.devtools import init
-from openminis.liveserver import free_port
+from openminis.liveserver import LiveServer, free_port
 from tests.conftest import unavailable
 
 STARTUP_SECONDS = 60
@@ -29,10 +28,8 @@ class DevProcess:
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
         self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "openminis.cli", "dev", str(folder), "--port", str(self.port), "--no-open"],
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        self.process = LiveServer.commands.popen(
+            ["dev", str(folder), "--port", str(self.port), "--no-open"], stdout=self.log, stderr=subprocess.STDOUT
         )
 
     def wait_until_published(self) -> dict:

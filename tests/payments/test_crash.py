@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -101,12 +99,7 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
         server.__exit__(None, None, None)
     assert results.get(200, 0) > 10, results  # the kill landed in the middle of real work
 
-    verify = subprocess.run(
-        [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(data)],
-        env={**os.environ, **server_env},
-        capture_output=True,
-        text=True,
-    )
+    verify = LiveServer.commands.run(["ledger", "verify", "--data-dir", str(data)], env={**os.environ, **server_env})
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
     engine = create_engine(database_url(server_env, data))
@@ -131,10 +124,5 @@ def test_sigkill_during_purchases_leaves_a_consistent_ledger(tmp_path, server_en
     # After a restart, retrying every key pays nothing twice.
     with LiveServer(data, env=env) as again, httpx.Client(base_url=again.url, timeout=10) as client:
         assert client.get("/api/feed").status_code == 200
-    verify = subprocess.run(
-        [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(data)],
-        env={**os.environ, **server_env},
-        capture_output=True,
-        text=True,
-    )
+    verify = LiveServer.commands.run(["ledger", "verify", "--data-dir", str(data)], env={**os.environ, **server_env})
     assert verify.returncode == 0, verify.stdout

@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -88,10 +87,10 @@ def started(data: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
     """``minis serve`` with its embedded worker, not waited for (the worker starts before the web
     server answers, and pays from its first moments); killed with SIGKILL when the block ends."""
     port = free_port()
-    command = [sys.executable, "-m", "openminis.cli", "serve", "--port", str(port), "--data-dir", str(data)]
+    command = ["serve", "--port", str(port), "--data-dir", str(data)]
     environment = {**os.environ, "MINIS_PUBLIC_URL": f"http://localhost:{port}", **env}
     with open(data.parent / f"server-{port}.log", "w") as log:
-        server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        server = LiveServer.commands.popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield server
         finally:
