@@ -30,9 +30,11 @@ IN_CI = os.environ.get("CI") == "true"
 ROOT = Path(__file__).resolve().parents[1]
 
 # Passwords are hashed at argon2id's cheapest cost in the tests (the default, OWASP's, takes tens
-# of milliseconds a hash): in this process's Settings and in every `minis` process the tests start,
-# which inherit this environment.
+# of milliseconds a hash), and episodes and posts transcoded at x264's least effort (the same
+# renditions, larger files, a third of the CPU): in this process's Settings and in every `minis`
+# process the tests start, which inherit this environment.
 os.environ.update(MINIS_PASSWORD_TIME_COST="1", MINIS_PASSWORD_MEMORY_KIB="8", MINIS_PASSWORD_PARALLELISM="1")
+os.environ.update(MINIS_TRANSCODE_PRESET="ultrafast")
 
 
 def unavailable(reason: str) -> None:

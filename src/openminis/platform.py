@@ -216,12 +216,9 @@ class Platform:
         )
         payments_jobs.register(registry, self)
         ads_jobs.register(registry, self)
-        pipeline.register(
-            registry, self.db, self.settings.data_dir / "media" / "drama", self.settings.max_episode_seconds
-        )
-        creators_pipeline.register(
-            registry, self.db, self.settings.data_dir / "media" / "posts", self.settings.max_episode_seconds
-        )
+        media, longest, preset = s.data_dir / "media", s.max_episode_seconds, s.transcode_preset
+        pipeline.register(registry, self.db, media / "drama", longest, preset)
+        creators_pipeline.register(registry, self.db, media / "posts", longest, preset)
         registry.register(RENEW_JOB, renewer(self.secret))
         check_job.register(registry, self)
         payouts_jobs.register(registry, lambda: self.payout_providers)

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import field_validator
@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     # Short dramas: upload and length limits of an episode.
     max_episode_upload_bytes: int = 500 * 1024 * 1024
     max_episode_seconds: float = 300
+    # x264's effort for episodes and posts (drama/media.py): the same renditions at the same bitrates,
+    # smaller files for more CPU. Only the tests set "ultrafast", as they set a cheaper password hash.
+    transcode_preset: Literal[
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"
+    ] = "veryfast"
     # How long a paid episode's media URLs play (drama/access.py), bound to the viewer; free ones, 6 hours.
     paid_media_url_seconds: int = 300
 

@@ -21,7 +21,7 @@ def test_the_feed_hears_of_a_transcoded_post_only_once_it_is_committed(client, p
     media = platform.settings.data_dir / "media" / "posts"
     [pending] = list((media / "uploads").iterdir())
     post_id = pending.name.split("-")[0]
-    transcode = pipeline.transcoder(platform.db, media, pipeline.MAX_POST_SECONDS)
+    transcode = pipeline.transcoder(platform.db, media, pipeline.MAX_POST_SECONDS, platform.settings.transcode_preset)
     before = changes.generation
     with pytest.raises(Abandoned), unit_of_work(platform.db) as session:
         transcode(session, {"post_id": post_id, "upload": pending.name})

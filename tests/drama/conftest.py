@@ -66,11 +66,11 @@ def transcode_once(transcoded: dict):
     every test that uses it made them anew (test_pipeline.py tests the transcode itself)."""
     real = media.transcode
 
-    def transcode(source: Path, out_dir: Path, *, max_seconds: float, progress=lambda pct: None):
-        key = f"{hashlib.sha256(source.read_bytes()).hexdigest()}-{max_seconds}"
+    def transcode(source: Path, out_dir: Path, *, max_seconds: float, preset: str, progress=lambda pct: None):
+        key = f"{hashlib.sha256(source.read_bytes()).hexdigest()}-{max_seconds}-{preset}"
         if key not in transcoded:
             folder = transcoded["root"] / key
-            transcoded[key] = (folder, real(source, folder, max_seconds=max_seconds, progress=progress))
+            transcoded[key] = (folder, real(source, folder, max_seconds=max_seconds, preset=preset, progress=progress))
         folder, output = transcoded[key]
         shutil.copytree(folder, out_dir, dirs_exist_ok=True)
         progress(100)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from openminis.db import utcnow
 from openminis.jobs import service as jobs
 from openminis.jobs.models import Job
+from openminis.unit_of_work import unit_of_work
 
 
 class Clock:
@@ -163,3 +164,31 @@ def test_a_slow_job_in_its_own_lane_does_not_hold_up_the_others(platform, regist
         release.set()
         busy.join()
     assert count(platform, status="done") == 2
+
+
+def test_a_job_committed_in_this_process_wakes_an_idle_worker_at_once(platform, registry):
+    # The worker polls once an hour here: only the doorbell that the job's commit rings can start it.
+    ran = threading.Event()
+    registry.register("notify", lambda session, payload: ran.set())
+    worker = jobs.Worker(platform.db, registry)
+    worker.start(poll_seconds=3600)
+    try:
+        with unit_of_work(platform.db) as session:
+            jobs.enqueue(session, "notify", {"n": 1})
+        assert ran.wait(timeout=30), "the worker slept through the committed job"
+    finally:
+        worker.stop()
+    assert count(platform, status="done") == 1
+
+
+def test_a_rolled_back_job_rings_no_doorbell(platform):
+    rung = threading.Event()
+    jobs.doorbell(platform.db.engine).listen(rung)
+    with pytest.raises(RuntimeError), unit_of_work(platform.db) as session:
+        jobs.enqueue(session, "notify", {"n": 1})
+        raise RuntimeError("the work failed")
+    assert not rung.is_set()
+    with unit_of_work(platform.db) as session:
+        jobs.enqueue(session, "notify", {"n": 2})
+    assert rung.is_set()
+    jobs.doorbell(platform.db.engine).forget(rung)

@@ -27,7 +27,7 @@ MAX_POST_SECONDS = 180.0
 POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), give_up_after=timedelta(hours=24))
 
 
-def transcoder(db: Database, media_root: Path, max_seconds: float) -> jobs.Handler:
+def transcoder(db: Database, media_root: Path, max_seconds: float, preset: str) -> jobs.Handler:
     """The job handler: ``media_root/uploads/{upload}`` becomes ``media_root/{media_key}``."""
 
     def transcode(session: Session, payload: jobs.Payload) -> None:
@@ -52,7 +52,9 @@ def transcoder(db: Database, media_root: Path, max_seconds: float) -> jobs.Handl
                 tracker.execute(update(Post).where(Post.id == post_id).values(progress=percent))
 
         try:
-            output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
+            output = media.transcode(
+                upload, media_root / key, max_seconds=max_seconds, preset=preset, progress=progress
+            )
         except media.MediaRejected as exc:
             session.execute(
                 update(Post).where(Post.id == post_id).values(status="failed", error=f"{exc.code}: {exc.message}")
@@ -78,5 +80,5 @@ def transcoder(db: Database, media_root: Path, max_seconds: float) -> jobs.Handl
     return transcode
 
 
-def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float) -> None:
-    registry.register(TRANSCODE_JOB, transcoder(db, media_root, min(max_seconds, MAX_POST_SECONDS)), POLICY)
+def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float, preset: str) -> None:
+    registry.register(TRANSCODE_JOB, transcoder(db, media_root, min(max_seconds, MAX_POST_SECONDS), preset), POLICY)

@@ -89,12 +89,12 @@ class Output:
 class _Rendition:
     """One MP4 being written: a video and an audio encoder into one container."""
 
-    def __init__(self, path: Path, width: int, height: int, bitrate: str) -> None:
+    def __init__(self, path: Path, width: int, height: int, bitrate: str, preset: str) -> None:
         self.container = av.open(str(path), "w", options={"movflags": "+faststart"})
         self.video = self.container.add_stream("libx264", rate=FPS)
         self.video.width, self.video.height, self.video.pix_fmt = width, height, "yuv420p"
         self.video.options = {
-            "preset": "veryfast",
+            "preset": preset,
             "maxrate": bitrate,
             "bufsize": bitrate,
             "crf": "25",
@@ -123,7 +123,12 @@ class _Rendition:
 
 
 def transcode(
-    source: Path, out_dir: Path, *, max_seconds: float, progress: Callable[[int], None] = lambda pct: None
+    source: Path,
+    out_dir: Path,
+    *,
+    max_seconds: float,
+    preset: str = "veryfast",
+    progress: Callable[[int], None] = lambda pct: None,
 ) -> Output:
     """Transcode ``source`` into ``out_dir`` (written to a temporary folder, then renamed: a crash
     leaves no half episode). Raises MediaRejected for what ``probe`` refuses and for silence."""
@@ -132,7 +137,9 @@ def transcode(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        renditions = {name: _Rendition(work / f"{name}.mp4", w, h, rate) for name, (w, h, rate) in RENDITIONS.items()}
+        renditions = {
+            name: _Rendition(work / f"{name}.mp4", w, h, rate, preset) for name, (w, h, rate) in RENDITIONS.items()
+        }
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
         energy, samples = 0.0, 0
         next_thumbnail, thumbnails, poster_done = 0.0, 0, False

@@ -24,7 +24,7 @@ log = logging.getLogger("openminis.drama")
 POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), give_up_after=timedelta(hours=24))
 
 
-def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float) -> None:
+def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float, preset: str) -> None:
     def transcode(session: Session, payload: jobs.Payload) -> None:
         # Three kinds of unit, none of them open while ffmpeg runs (on SQLite one would hold the
         # write lock for minutes): the job's own unit (``session``), whose first statement comes
@@ -42,7 +42,9 @@ def register(registry: jobs.Registry, db: Database, media_root: Path, max_second
                 )
 
         try:
-            output = media.transcode(upload, media_root / key, max_seconds=max_seconds, progress=progress)
+            output = media.transcode(
+                upload, media_root / key, max_seconds=max_seconds, preset=preset, progress=progress
+            )
         except media.MediaRejected as exc:
             session.execute(
                 update(Episode)

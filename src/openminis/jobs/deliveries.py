@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from openminis.db import Database, utcnow
-from openminis.jobs.service import Claimed, Registry, Worker
+from openminis.jobs.service import IDLE_POLL_SECONDS, Claimed, Registry, Worker, doorbell
 
 log = logging.getLogger("openminis.jobs")
 
@@ -31,7 +31,8 @@ class DeliveryPool:
         self._executor: ThreadPoolExecutor | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, poll_seconds: float = 0.5) -> None:
+    def start(self, poll_seconds: float = IDLE_POLL_SECONDS) -> None:
+        doorbell(self.worker.db.engine).listen(self._wake)  # a new call to make wakes us too
         executor = self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix=self.name)
         self._thread = threading.Thread(
             target=self._dispatch, args=(executor, poll_seconds), name=self.name, daemon=True
@@ -65,6 +66,7 @@ class DeliveryPool:
 
     def stop(self) -> None:
         self._stop.set()
+        doorbell(self.worker.db.engine).forget(self._wake)
         self._wake.set()
         if self._thread:
             self._thread.join(timeout=10)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypedDict, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from openminis.db import Database, insert_ignoring_conflicts, utcnow
@@ -28,7 +28,7 @@ from openminis.egress import Outcome
 from openminis.jobs import circuits
 from openminis.jobs.circuits import Lanes
 from openminis.jobs.models import Job
-from openminis.unit_of_work import unit_of_work
+from openminis.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger("openminis.jobs")
 LEASE = timedelta(minutes=2)
@@ -204,6 +204,43 @@ class Registry:
         return frozenset(name for name, kind in self.kinds.items() if kind.call is not None)
 
 
+class Doorbell:
+    """Wakes this process's idle workers when a job was committed here, rather than at their next
+    poll: a reward callback or a transcode starts at once, and an idle worker polls the table only
+    now and then (for jobs that another process added or that fall due later)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[threading.Event] = []
+
+    def listen(self, event: threading.Event) -> None:
+        with self._lock:
+            self._listeners.append(event)
+
+    def forget(self, event: threading.Event) -> None:
+        with self._lock:
+            if event in self._listeners:
+                self._listeners.remove(event)
+
+    def ring(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for event in listeners:
+            event.set()
+
+
+# One doorbell per database this process uses, by URL: a job committed there may be run by any
+# of this process's workers on it.
+_DOORBELLS: dict[str, Doorbell] = {}
+_DOORBELLS_LOCK = threading.Lock()
+
+
+def doorbell(bind: Engine | Connection) -> Doorbell:
+    """The doorbell of the database ``bind`` (an engine, or a session's bind) is on."""
+    with _DOORBELLS_LOCK:
+        return _DOORBELLS.setdefault(bind.engine.url.render_as_string(), Doorbell())
+
+
 def enqueue(
     session: Session,
     kind: str,
@@ -217,6 +254,8 @@ def enqueue(
     """Add a job in the caller's transaction: it exists only if the caller's work commits.
     Returns False when a job with the same unique key already exists (nothing is added)."""
     now = utcnow()
+    if run_at is None or run_at <= now:
+        after_commit(session, doorbell(session.get_bind()).ring)
     return insert_ignoring_conflicts(
         session,
         Job,
@@ -307,6 +346,11 @@ def run_again(session: Session, kind: str, *, ref: str, lane: str, now: datetime
     return job
 
 
+# How often an idle worker looks for jobs that its process's doorbell does not announce: those added
+# by another process (a second server, ``minis worker``) or that fall due later (a retry).
+IDLE_POLL_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A leased job, read out of its claiming transaction (which is over)."""
@@ -324,7 +368,7 @@ class Lane(Protocol):
 
     name: str
 
-    def start(self, poll_seconds: float = 0.5) -> None: ...
+    def start(self, poll_seconds: float = IDLE_POLL_SECONDS) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -353,6 +397,7 @@ class Worker:
         self.only, self.skip = only, skip
         self.name = f"worker-{secrets.token_hex(3)}"
         self._stop = threading.Event()
+        self._woken: threading.Event | None = None
         self._thread: threading.Thread | None = None
 
     def claim_next(self) -> Claimed | None:
@@ -436,21 +481,29 @@ class Worker:
             ran += 1
         return ran
 
-    def start(self, poll_seconds: float = 0.5) -> None:
+    def start(self, poll_seconds: float = IDLE_POLL_SECONDS) -> None:
+        bell, woken = doorbell(self.db.engine), threading.Event()
+        bell.listen(woken)
+
         def loop() -> None:
             while not self._stop.is_set():
+                woken.clear()  # before the claim: a job committed during it rings again
                 try:
                     busy = self.run_once()
                 except Exception:  # the database may be briefly unavailable; keep the worker alive
                     log.exception("job worker error")
                     busy = False
                 if not busy:
-                    self._stop.wait(poll_seconds)
+                    woken.wait(poll_seconds)
+            bell.forget(woken)
 
+        self._woken = woken
         self._thread = threading.Thread(target=loop, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._woken is not None:
+            self._woken.set()
         if self._thread:
             self._thread.join(timeout=10)
