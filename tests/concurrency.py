@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+
+import httpx
 
 
 def race(workers: int, attempts: int, attempt: Callable[[int, int], str]) -> Counter:
@@ -33,3 +36,16 @@ def race(workers: int, attempts: int, attempt: Callable[[int, int], str]) -> Cou
     if errors:
         raise errors[0]
     return outcomes
+
+
+async def honouring_retry_after(send: Callable[[], Awaitable[httpx.Response]], attempts: int = 5) -> httpx.Response:
+    """``send()`` again after a 503 with Retry-After, as a client should, up to ``attempts`` times.
+    "Not now" is how the platform answers more than it can take at once, on a busy machine; the
+    work asked for must still be done exactly once. Any other 5xx, or a 503 without Retry-After,
+    comes back as it is, for the test to fail on."""
+    for _ in range(attempts - 1):
+        answer = await send()
+        if answer.status_code != 503 or "retry-after" not in answer.headers:
+            return answer
+        await asyncio.sleep(float(answer.headers["retry-after"]))
+    return await send()

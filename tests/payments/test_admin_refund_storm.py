@@ -17,6 +17,7 @@ import pytest
 
 from bench.burst import funded_person
 from openminis.liveserver import run_apart
+from tests.concurrency import honouring_retry_after
 from tests.test_bursts import balance, ledger_verifies, serve
 
 pytestmark = pytest.mark.slow  # a real server and 100 requests at once
@@ -30,9 +31,11 @@ async def storm(server, token: str, item: str, asks: list[tuple[str, int]]) -> l
 
         async def one(key: str, amount: int) -> tuple[int, str, dict]:
             await start.wait()
-            answer = await client.post(
-                "/api/admin/money/refunds",
-                json={"item": item, "amount": amount, "reason": "storm", "idempotency_key": key},
+            answer = await honouring_retry_after(
+                lambda: client.post(
+                    "/api/admin/money/refunds",
+                    json={"item": item, "amount": amount, "reason": "storm", "idempotency_key": key},
+                )
             )
             return answer.status_code, key, answer.json()
 

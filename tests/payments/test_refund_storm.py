@@ -23,6 +23,7 @@ from openminis.developers.models import AppSecret
 from openminis.liveserver import run_apart
 from openminis.platform import Platform
 from openminis.settings import Settings
+from tests.concurrency import honouring_retry_after
 from tests.test_bursts import balance, ledger_verifies, serve
 
 pytestmark = pytest.mark.slow  # a real server and 200 requests at once
@@ -79,17 +80,12 @@ async def storm(server, token: str, order_id: str, keys: list[str]) -> list[tupl
 
         async def one(key: str) -> tuple[int, str, dict]:
             await start.wait()
-            # "Not now" (503 with Retry-After) is how the platform answers more than it can take at
-            # once, on a busy machine; a backend that honours it comes back, and its refund must
-            # still be made exactly once. Any other 5xx, or a 503 without Retry-After, is a failure.
-            for _ in range(5):
-                answer = await client.post(
+            answer = await honouring_retry_after(
+                lambda: client.post(
                     f"/openapi/v1/orders/{order_id}/refund",
                     json={"amount": 1, "reason": "storm", "idempotency_key": key},
                 )
-                if answer.status_code != 503 or "retry-after" not in answer.headers:
-                    break
-                await asyncio.sleep(float(answer.headers["retry-after"]))
+            )
             return answer.status_code, key, answer.json()
 
         tasks = [asyncio.create_task(one(key)) for key in keys]

@@ -8,13 +8,14 @@ import json
 import select
 import socket
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from openminis.liveserver import LiveServer, run_apart
 from openminis.web.body_limit import LimitBody
-from tests.conftest import unavailable
+from tests.conftest import postgres_database, unavailable
 from tests.factories import package_files, zip_bytes
 
 MB = 1024 * 1024
@@ -24,24 +25,19 @@ ADMIN_TOKEN = "body-limit-admin"
 PACKAGE_LIMIT = 4 * MB
 
 
-@pytest.fixture
-def server(tmp_path, database_url) -> Iterator[LiveServer]:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server(request, tmp_path) -> Iterator[LiveServer]:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    env = {
-        "MINIS_DATABASE_URL": database_url,
-        "MINIS_ADMIN_TOKEN": ADMIN_TOKEN,
-        "MINIS_MAX_PACKAGE_BYTES": str(PACKAGE_LIMIT),
-    }
-    if database_url.startswith("postgresql"):
-        env["MINIS_ANALYTICS_URL"] = database_url
-    live = LiveServer(data_dir, env=env)
-    try:
-        live.__enter__()
-    except RuntimeError as exc:
-        unavailable(f"minis serve could not start: {exc}")
-    yield live
-    live.__exit__(None, None, None)
+    env = {"MINIS_ADMIN_TOKEN": ADMIN_TOKEN, "MINIS_MAX_PACKAGE_BYTES": str(PACKAGE_LIMIT)}
+    with ExitStack() as stack:
+        if request.param == "postgresql":  # a database of its own: the worker's shared one is not emptied for it
+            url = stack.enter_context(postgres_database())
+            env |= {"MINIS_DATABASE_URL": url, "MINIS_ANALYTICS_URL": url}
+        try:
+            yield stack.enter_context(LiveServer(data_dir, env=env))
+        except RuntimeError as exc:
+            unavailable(f"minis serve could not start: {exc}")
 
 
 def rss_bytes(server: LiveServer) -> int:
