@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -51,3 +52,18 @@ def test_a_server_is_signalled_and_waited_for_like_a_subprocess(zygote, tmp_path
         assert server.wait(timeout=10) == -signal.SIGKILL
         assert server.poll() == -signal.SIGKILL
         server.terminate()  # after the exit: nothing to signal, no error
+
+
+def test_threads_first_commands_start_one_zygote_and_a_dead_one_is_started_again(tmp_path):
+    zygote = Zygote()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(lambda _: zygote.run(["--help"]).returncode, range(4))) == [0, 0, 0, 0]
+        first = zygote.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        os.waitpid(first, 0)  # dead for sure before the next command (it is this process's child)
+        assert zygote.run(["--help"]).returncode == 0
+        assert zygote.pid not in (None, first)
+    finally:
+        zygote.close()

@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -83,12 +84,23 @@ class Zygote:
     def __init__(self, preload: Sequence[str] = ("openminis.cli", "openminis.app")):
         self.preload = list(preload)
         self._process: subprocess.Popen[bytes] | None = None
+        self._starting = threading.Lock()  # two threads' first commands start one zygote
         self._folder = tempfile.mkdtemp(prefix="minis-zygote-")
         self._address = str(Path(self._folder) / "socket")
 
+    @property
+    def pid(self) -> int | None:
+        """The zygote's own process, once a command has started it."""
+        return None if self._process is None else self._process.pid
+
     def _start(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            return
+        with self._starting:
+            if self._process is None or self._process.poll() is not None:
+                self._spawn()
+
+    def _spawn(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._address)  # a zygote that died left its address behind
         self._process = subprocess.Popen(
             [sys.executable, "-m", "openminis.zygote", self._address, *self.preload], stdin=subprocess.DEVNULL
         )
@@ -209,6 +221,8 @@ def serve(address: str, preload: Sequence[str]) -> None:
     for module in preload:
         importlib.import_module(module)
     parent = os.getppid()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(address + ".new")  # left by a zygote killed while it started
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(address + ".new")
     listener.listen(64)
