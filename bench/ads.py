@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -36,11 +34,8 @@ MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(1024)
 
 def seed(data_dir: Path, env: dict[str, str]) -> str:
     """Publish the app and create the demand and the unit, before the server starts; returns the unit id."""
-    subprocess.run(
+    LiveServer.commands.run(
         [
-            sys.executable,
-            "-m",
-            "openminis.cli",
             "publish",
             str(write_package(data_dir.parent / "pkg", **MANIFEST)),
             "--developer",
@@ -50,7 +45,6 @@ def seed(data_dir: Path, env: dict[str, str]) -> str:
         ],
         env={**os.environ, **env},
         check=True,
-        capture_output=True,
     )
     from openminis.ads import campaigns, inventory, media
     from openminis.platform import Platform

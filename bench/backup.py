@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -42,9 +41,7 @@ OPEN = {
 
 
 def minis(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "openminis.cli", *args], env={**os.environ, **env}, capture_output=True, text=True
-    )
+    return LiveServer.commands.run(args, env={**os.environ, **env})
 
 
 def shopper(server: LiveServer) -> httpx.Client:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 
 import httpx
 from rich.console import Console
@@ -79,11 +77,8 @@ def main() -> None:
         console.print(f"[bold]{scratch.backend}[/bold]: starting the server and funding {args.clients} players")
         server = scratch.serve(packages=[write_package(scratch.data.parent / "pkg", **MANIFEST)])
         rates = asyncio.run(measure(server, args.clients, args.seconds))
-        verify = subprocess.run(
-            [sys.executable, "-m", "openminis.cli", "ledger", "verify", "--data-dir", str(scratch.data)],
-            env={**os.environ, **scratch.env},
-            capture_output=True,
-            text=True,
+        verify = LiveServer.commands.run(
+            ["ledger", "verify", "--data-dir", str(scratch.data)], env={**os.environ, **scratch.env}
         )
         return rates | {"ledger": "verifies" if verify.returncode == 0 else "BROKEN"}
 

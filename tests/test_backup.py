@@ -3,8 +3,6 @@ the ledger verifies, every balance is the original's at one moment, people stay 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
 import time
 from contextlib import ExitStack
@@ -13,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from bench.backup import minis
 from bench.load import write_package
 from openminis.liveserver import LiveServer
 from tests.conftest import postgres_database
@@ -27,10 +26,6 @@ OPEN = {
     "MINIS_SANDBOX_PAYMENTS": "true",
     "MINIS_SECRET_KEY": "",  # the secret made in the data dir travels with the backup
 }
-
-
-def minis(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return LiveServer.commands.run(args, env={**os.environ, **env})
 
 
 def shopper(server: LiveServer) -> httpx.Client:
