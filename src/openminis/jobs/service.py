@@ -396,8 +396,7 @@ class Worker:
         self.db, self.registry, self.clock = db, registry, clock
         self.only, self.skip = only, skip
         self.name = f"worker-{secrets.token_hex(3)}"
-        self._stop = threading.Event()
-        self._woken: threading.Event | None = None
+        self._stop, self._woken = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
 
     def claim_next(self) -> Claimed | None:
@@ -482,28 +481,25 @@ class Worker:
         return ran
 
     def start(self, poll_seconds: float = IDLE_POLL_SECONDS) -> None:
-        bell, woken = doorbell(self.db.engine), threading.Event()
-        bell.listen(woken)
+        doorbell(self.db.engine).listen(self._woken)
 
         def loop() -> None:
             while not self._stop.is_set():
-                woken.clear()  # before the claim: a job committed during it rings again
+                self._woken.clear()  # before the claim: a job committed during it rings again
                 try:
                     busy = self.run_once()
                 except Exception:  # the database may be briefly unavailable; keep the worker alive
                     log.exception("job worker error")
                     busy = False
                 if not busy:
-                    woken.wait(poll_seconds)
-            bell.forget(woken)
+                    self._woken.wait(poll_seconds)
 
-        self._woken = woken
         self._thread = threading.Thread(target=loop, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        if self._woken is not None:
-            self._woken.set()
+        doorbell(self.db.engine).forget(self._woken)
+        self._woken.set()
         if self._thread:
             self._thread.join(timeout=10)
