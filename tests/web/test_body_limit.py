@@ -35,9 +35,10 @@ def server(request, tmp_path) -> Iterator[LiveServer]:
             url = stack.enter_context(postgres_database())
             env |= {"MINIS_DATABASE_URL": url, "MINIS_ANALYTICS_URL": url}
         try:
-            yield stack.enter_context(LiveServer(data_dir, env=env))
+            live = stack.enter_context(LiveServer(data_dir, env=env))
         except RuntimeError as exc:
             unavailable(f"minis serve could not start: {exc}")
+        yield live
 
 
 def rss_bytes(server: LiveServer) -> int:
