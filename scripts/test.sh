@@ -24,9 +24,12 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   as_root redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null || true
 fi
 
-# The Python environment.
+# The Python environment. uv installs it (pinned here; it reads the same pins in pyproject.toml): pip
+# took 25 to 45 s of a clean clone's run resolving and installing the test packages one by one,
+# uv takes 5 s, bytecode compiled included.
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/pip install -q --disable-pip-version-check uv==0.13.9
+.venv/bin/uv pip install -q --compile-bytecode --python .venv/bin/python -e '.[test]'
 
 bash scripts/check-frontend.sh # the front end: tsc on the JSDoc types, node --test on the pure modules
 
