@@ -252,53 +252,32 @@ def browser():
     playwright.stop()
 
 
-# The files that drive Chromium (the browser tests, minis dev's panel) run on one worker, one after
-# another: each worker that ran one started its own Chromium and its own browser server, which
-# published the example games, transcoded the drama series and made the house campaign again
-# (15-30 s of CPU each, measured twice or three times a run when the files were spread out).
-CHROMIUM_FILES = ("tests/browser/", "tests/devtools/test_dev.py")
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
-    """``--dist loadfile``, with the Chromium files handed out as one unit (CHROMIUM_FILES)."""
-    if config.getoption("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadFileScheduling
-
-    class ChromiumFilesTogether(LoadFileScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            file: str = super()._split_scope(nodeid)
-            return "chromium" if file.startswith(CHROMIUM_FILES) else file
-
-    return ChromiumFilesTogether(config, log)
-
-
-# The longest units first: xdist's workers take them in collection order, and a long one taken
-# last leaves the other workers idle at the end of the run (measured: the backups and the bursts,
-# collected last, ran alone for the last minute). Each worker sorts alike, as xdist needs.
+# The longest files, run first: xdist's workers take whole files in collection order, and a long
+# one taken last leaves the other worker idle at the end of the run (measured: the backups and the
+# bursts, collected last, ran alone for the last minute). Each worker sorts alike, as xdist needs.
 LONGEST_FIRST = (
-    # Measured with --durations in a clean-clone run (seconds, both databases): the Chromium files
-    # (about 250 together), the schema's whole host and Open API (130), forged traffic (42), a
-    # staged release (40), then the rest down to 10 s a file. Within the Chromium unit, the drama
-    # files first: they wait for the series to transcode.
-    "tests/browser/test_drama.py",
-    "tests/browser/test_drama_media.py",
-    *CHROMIUM_FILES,
+    # Measured with --durations in a clean-clone run (seconds, both databases): the schema's whole
+    # host and Open API (180), the bursts (120), backups (86), the payout crash (68), a staged
+    # release (60), the drama player's browser tests (60), then the rest down to 20 s a file.
     "tests/openapi/conformance/",
-    "tests/feed/test_forged_traffic.py",
-    "tests/catalog/test_staged_release.py",
-    "tests/catalog/test_checks.py",
-    "tests/drama/test_demo_and_cli.py",
-    "tests/creators/test_demo.py",
     "tests/test_bursts.py",
-    "tests/catalog/test_publishing_attacks.py",
     "tests/test_backup.py",
-    "tests/payments/test_admin_refund_storm.py",
+    "tests/payouts/test_payout_crash.py",
+    "tests/catalog/test_staged_release.py",
+    "tests/browser/test_drama.py",
+    "tests/feed/test_forged_traffic.py",
     "tests/payments/test_refund_storm.py",
     "tests/payments/test_crash.py",
+    "tests/creators/test_demo.py",
+    "tests/browser/test_drama_media.py",
+    "tests/payments/test_admin_refund_storm.py",
     "tests/payouts/test_payout_storms.py",
-    "tests/payouts/test_payout_crash.py",
+    "tests/browser/test_creators.py",
+    "tests/drama/test_demo_and_cli.py",
     "tests/payments/test_slow_backends.py",
+    "tests/catalog/test_publishing_attacks.py",
+    "tests/browser/test_moderation.py",
+    "tests/devtools/test_dev.py",
 )
 
 
