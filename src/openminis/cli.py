@@ -207,6 +207,7 @@ def serve(
             console.print(f"demo: {publish_folder(platform, folder, developer=email, skip_existing=True)}")
         console.print(f"demo: admin token for uploads: {settings.admin_token}")
         console.print(f"demo: the developer console, /console: sign in as {email} / {password}")
+    platform.start_signals()
     workers = platform.workers() if settings.embedded_worker else []
     for worker in workers:
         worker.start()
@@ -241,6 +242,7 @@ def worker(
         if single is not None:
             console.print(f"ran {single.drain()} jobs")
             return
+        platform.start_signals()
         for lane in lanes:
             lane.start()
         console.print(f"{', '.join(lane.name for lane in lanes)} running; Ctrl-C stops them")

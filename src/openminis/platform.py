@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Unpack
 
 import httpx
 
+from openminis import signals
 from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
 from openminis.db import Database
@@ -48,7 +49,14 @@ class Platform:
             settings.database, pool_size=settings.db_requests + settings.db_pool_reserve, wait=settings.db_wait_seconds
         )
         self.secret = settings.resolved_secret()
+        self._broadcast: signals.Broadcast | None = None
         self._subscribe()
+
+    def start_signals(self) -> None:
+        """Link this process to the deployment's other processes (signals.py): its changes reach
+        their caches at once, and theirs this one's. The serving and worker commands do."""
+        if self._broadcast is None:
+            self._broadcast = signals.listen(self.settings.database, self.settings.redis_url)
 
     def _subscribe(self) -> None:
         """The domains' hooks, wired here so that a lower domain never imports a higher one."""
@@ -279,6 +287,9 @@ class Platform:
         ]
 
     def close(self) -> None:
+        if self._broadcast is not None:
+            signals.stop(self._broadcast)
+            self._broadcast = None
         if "ads" in self.__dict__:
             self.ads.events.flush()  # buffered ad events reach the store before it closes
         if "conversions" in self.__dict__:

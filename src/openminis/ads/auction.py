@@ -5,8 +5,9 @@ A request must not read every campaign from the database: the index holds the li
 remembers once which of them may serve there. An auction then walks that list from the top and
 stops at the second eligible bid, so its cost hardly depends on how many campaigns there are.
 
-The index is a snapshot: rebuilt when this process changes a campaign or a unit (``changed``)
-and at most every few seconds otherwise. It may be stale in one direction only, serving a
+The index is a snapshot: rebuilt when a campaign or a unit changes (``changed``: in this process,
+or in another one where the deployment broadcasts signals, openminis/signals.py) and at most every
+few seconds otherwise. It may be stale in one direction only, serving a
 campaign whose budget just ran out; the impression's conditional UPDATE then refuses to bill.
 """
 
@@ -21,6 +22,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
+from openminis import signals
 from openminis.ads.media import MediaKind
 from openminis.ads.money import MIN_PAID_CPM, impression_price
 from openminis.ratelimit import Rate
@@ -33,11 +35,19 @@ _generation = 0
 _generation_lock = threading.Lock()
 
 
-def changed() -> None:
-    """A campaign, creative or unit changed (committed) in this process: the next auction rebuilds."""
+def _bump() -> None:
     global _generation
     with _generation_lock:
         _generation += 1
+
+
+# Another process's changes arrive as this signal where the deployment broadcasts them (signals.py).
+signals.on("ads", _bump)
+
+
+def changed() -> None:
+    """A campaign, creative or unit changed (committed): the next auction, in every process, rebuilds."""
+    signals.send("ads")
 
 
 def changes(session: Session) -> None:
