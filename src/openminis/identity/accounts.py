@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -163,8 +163,12 @@ def resend_code(session: Session, mailbox: Mailbox, user: User) -> EmailVerifica
 
 def pending_email(session: Session, user: User) -> str | None:
     """The email this person asked to register and has not proved yet."""
-    pending = session.get(EmailVerification, user.id)
-    return pending.email if pending is not None else None
+    email: str | None = session.scalar(_PENDING_EMAIL, {"user": user.id})
+    return email
+
+
+# Every GET /api/me asks: one column by primary key, not the row loaded as an object.
+_PENDING_EMAIL = select(EmailVerification.email).where(EmailVerification.user_id == bindparam("user"))
 
 
 def confirm_email(session: Session, user: User, code: str) -> User:
