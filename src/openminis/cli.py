@@ -86,6 +86,8 @@ def _platform(settings: Settings) -> Platform:
     if context is not None:
         context.call_on_close(platform.close)
     upgrade(settings.database)
+    # What a command changes (a publish, a takedown) reaches the servers' caches at once.
+    platform.start_signals(receive=False)
     return platform
 
 

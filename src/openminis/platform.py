@@ -52,11 +52,14 @@ class Platform:
         self._broadcast: signals.Broadcast | None = None
         self._subscribe()
 
-    def start_signals(self) -> None:
+    def start_signals(self, *, receive: bool = True) -> None:
         """Link this process to the deployment's other processes (signals.py): its changes reach
-        their caches at once, and theirs this one's. The serving and worker commands do."""
+        their caches at once, and, with ``receive``, theirs this one's. Every command does; the
+        serving and worker commands receive."""
         if self._broadcast is None:
-            self._broadcast = signals.listen(self.settings.database, self.settings.redis_url)
+            self._broadcast = signals.listen(self.settings.database, self.settings.redis_url, receive=receive)
+        elif receive:
+            self._broadcast.start()
 
     def _subscribe(self) -> None:
         """The domains' hooks, wired here so that a lower domain never imports a higher one."""

@@ -42,6 +42,9 @@ _lock = threading.Lock()
 class Broadcast(Protocol):
     def publish(self, name: str) -> None: ...
 
+    def start(self) -> None:
+        """Take the other processes' signals from now on (once; again is nothing)."""
+
     def close(self) -> None: ...
 
 
@@ -73,18 +76,21 @@ def _missed_some() -> None:
         bump()
 
 
-def listen(database_url: str, redis_url: str) -> Broadcast | None:
+def listen(database_url: str, redis_url: str, *, receive: bool = True) -> Broadcast | None:
     """Start this process's broadcast for the deployment (None for the embedded default); it
-    sends this process's signals and takes the others' until ``stop``."""
+    sends this process's signals and, with ``receive``, takes the others' until ``stop``."""
     broadcast: Broadcast
     if redis_url:
         # One Redis may serve several deployments (or a test run's many databases): the channel
         # is the database's, as NOTIFY's channels are each database's own.
-        broadcast = RedisBroadcast(redis_url, f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}")
+        channel = f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}"
+        broadcast = RedisBroadcast(redis_url, channel)
     elif database_url.startswith("postgresql"):
         broadcast = PostgresBroadcast(database_url)
     else:
         return None
+    if receive:
+        broadcast.start()
     with _lock:
         _broadcasts.append(broadcast)
     return broadcast
@@ -110,7 +116,8 @@ class _Listener:
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
-        self.thread.start()
+        if not self.thread.is_alive() and not self.closed.is_set():
+            self.thread.start()
 
     def _run(self) -> None:
         first = True
@@ -128,7 +135,8 @@ class _Listener:
 
     def close(self) -> None:
         self.closed.set()
-        self.thread.join(timeout=5)
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
 
 
 class PostgresBroadcast(_Listener):
@@ -139,7 +147,6 @@ class PostgresBroadcast(_Listener):
         self.conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
         self._send_lock = threading.Lock()
         self._sender: psycopg.Connection[Any] | None = None
-        self.start()
 
     def take(self, on_ready: Callable[[], None]) -> None:
         import psycopg
@@ -184,7 +191,6 @@ class RedisBroadcast(_Listener):
         super().__init__("signals-redis")
         self.channel = channel
         self.client = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=5)
-        self.start()
 
     def take(self, on_ready: Callable[[], None]) -> None:
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
