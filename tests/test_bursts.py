@@ -69,14 +69,29 @@ def shop(tmp_path, database_url) -> Iterator[LiveServer]:
 def test_a_burst_of_200_purchases_against_a_wallet_for_100_pays_exactly_100_and_refuses_100_quickly(shop):
     person = funded_person(shop)
     run = secrets.token_hex(3)
-    answers = purchases(shop, person, [f"{run}-{n}" for n in range(200)])
+    keys = [f"{run}-{n}" for n in range(200)]
+    answers = purchases(shop, person, keys)
 
     statuses = Counter(status for status, *_ in answers)
     slowest = max(seconds for _, seconds, *_ in answers)
     print(f"\n200 purchases at once: {dict(statuses)}, slowest answer {slowest:.2f} s")
-    assert statuses == {200: 100, 402: 100}, [body for status, _, body, _ in answers if status not in (200, 402)][:3]
-    assert {body["code"] for status, _, body, _ in answers if status == 402} == {"INSUFFICIENT_FUNDS"}
+    assert set(statuses) <= {200, 402, 503}, [body for status, _, body, _ in answers if status not in (200, 402)][:3]
     assert slowest < SLOWEST_ALLOWED
+    # On a machine too busy to serve all 200 within the database wait (5 s), some are "not now":
+    # 503 with Retry-After, nothing charged. Retried with the same keys, as a client does, every
+    # purchase is then either paid or refused for want of coins, and exactly 100 are paid.
+    busy = [
+        (key, body, headers) for key, (status, _, body, headers) in zip(keys, answers, strict=True) if status == 503
+    ]
+    assert all(body["code"] == "OVERLOADED" and "retry-after" in headers for _, body, headers in busy), busy[:3]
+    with httpx.Client(
+        base_url=shop.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30
+    ) as client:
+        retried = [client.post(f"/api/apps/{APP_ID}/purchases", json=purchase_body(key)) for key, _, _ in busy]
+    finals = [(status, body) for status, _, body, _ in answers if status != 503]
+    finals += [(answer.status_code, answer.json()) for answer in retried]
+    assert Counter(status for status, _ in finals) == {200: 100, 402: 100}
+    assert {body["code"] for status, body in finals if status == 402} == {"INSUFFICIENT_FUNDS"}
     assert balance(shop, person) == 0
     assert ledger_verifies(shop)
 

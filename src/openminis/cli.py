@@ -180,12 +180,19 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
     port: int = typer.Option(8000, help="Port to bind."),
     demo: bool = typer.Option(False, help="Publish the example mini-programs first."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Serving processes on this port, each with its own platform and job workers.",
+    ),
     data_dir: Path | None = DataDir,
 ) -> None:
-    """Run the platform: the host and every app's origin in one process."""
+    """Run the platform: the host and every app's origin, in one process or ``--workers`` of them."""
     import uvicorn
 
-    from openminis.app import create_app
+    from openminis.server import ServingApp
 
     overrides: dict[str, str | bool] = {}
     if "MINIS_PUBLIC_URL" not in os.environ:
@@ -209,26 +216,25 @@ def serve(
             console.print(f"demo: {publish_folder(platform, folder, developer=email, skip_existing=True)}")
         console.print(f"demo: admin token for uploads: {settings.admin_token}")
         console.print(f"demo: the developer console, /console: sign in as {email} / {password}")
-    platform.start_signals()
-    workers = platform.workers() if settings.embedded_worker else []
-    for worker in workers:
-        worker.start()
-    if demo:
         # Generating the demo's ads and drama takes a minute or two: the host is up meanwhile.
         threading.Thread(target=seed_demo_content, args=(platform,), name="demo-content", daemon=True).start()
     console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+    }
     try:
-        uvicorn.run(
-            create_app(platform=platform),
-            host=host,
-            port=port,
-            log_level="warning",
-            proxy_headers=True,
-            forwarded_allow_ips=settings.trusted_proxies,
-        )
+        if workers == 1:
+            uvicorn.run(ServingApp(platform), **options)
+        else:
+            # Each process makes its own platform from the environment: this command's options go there.
+            os.environ.update({f"MINIS_{name.upper()}": str(value) for name, value in overrides.items()})
+            os.environ["MINIS_DATA_DIR"] = str(settings.data_dir)
+            uvicorn.run("openminis.server:from_environment", factory=True, workers=workers, **options)
     finally:
-        for worker in workers:
-            worker.stop()
         platform.close()
 
 

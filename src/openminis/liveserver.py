@@ -109,9 +109,11 @@ class LiveServer:
         demo: bool = False,
         packages: Iterable[Path] = (),
         env: dict[str, str] | None = None,
+        workers: int = 1,
     ):
         self.data_dir = Path(data_dir)
         self.demo = demo
+        self.workers = workers
         self.packages = list(packages)
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
@@ -166,6 +168,8 @@ class LiveServer:
         command = ["serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         if self.demo:
             command.append("--demo")
+        if self.workers != 1:
+            command += ["--workers", str(self.workers)]
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "w")
         self.process = self.commands.popen(command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60

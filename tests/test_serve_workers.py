@@ -1,0 +1,86 @@
+"""``minis serve --workers 2``: two serving processes on one port and one PostgreSQL database,
+each with its own platform, caches and job workers, behaving as one server (issue 16, item 5)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.burst import APP_ID, UNLIMITED, burst, funded_person, purchase_body, shop_package
+from openminis.liveserver import LiveServer
+from tests.conftest import postgres_database
+from tests.factories import package_files, zip_bytes
+
+ADMIN_TOKEN = "workers-admin-token"
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture
+def two_workers(tmp_path) -> Iterator[LiveServer]:
+    with postgres_database() as database:
+        data = tmp_path / "data"
+        data.mkdir()
+        env = {
+            **UNLIMITED,
+            "MINIS_DATABASE_URL": database,
+            "MINIS_ANALYTICS_URL": database,
+            "MINIS_ADMIN_TOKEN": ADMIN_TOKEN,
+            "MINIS_BROWSER_CHECKS": "false",
+            "MINIS_SANDBOX_PAYMENTS": "true",
+        }
+        with LiveServer(data, env=env, workers=2, packages=[shop_package(tmp_path / "pkg")]) as server:
+            yield server
+
+
+def snapshots_and_items(server: LiveServer, requests: int) -> list[tuple[str, set[str]]]:
+    """The feed's snapshot and items, each from a request on a connection of its own: the
+    supervisor's socket hands each new connection to either process."""
+    pages = []
+    for _ in range(requests):
+        with httpx.Client(base_url=server.url, timeout=30) as person:
+            page = person.get("/api/feed", params={"limit": 50}).json()
+            pages.append((page["snapshot"], {item["id"] for item in page["items"]}))
+    return pages
+
+
+def test_two_serving_processes_answer_on_one_port_and_an_app_published_through_one_is_in_both_feeds(two_workers):
+    pages = snapshots_and_items(two_workers, 40)
+    # Each process ranks the feed in a snapshot of its own: two snapshots, two processes.
+    assert len({snapshot for snapshot, _ in pages}) == 2, "one process answered every request"
+    before = {snapshot for snapshot, _ in pages}
+
+    published = httpx.post(
+        f"{two_workers.url}/api/admin/packages",
+        content=zip_bytes(package_files(id="workers-game", name="Workers Game")),
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/zip"},
+        timeout=30,
+    )
+    assert published.status_code == 201, published.text
+    time.sleep(0.5)  # the signal's few milliseconds to the other process, with room to spare
+
+    pages = snapshots_and_items(two_workers, 40)
+    assert not {snapshot for snapshot, _ in pages} & before, "a process kept its snapshot from before the publish"
+    assert all("app:workers-game" in items for _, items in pages)
+
+
+def test_200_purchases_spread_over_two_processes_on_a_wallet_for_100_pay_exactly_100(two_workers):
+    person = funded_person(two_workers)
+    run = secrets.token_hex(3)
+    answers = burst(
+        two_workers, person, "POST", f"/api/apps/{APP_ID}/purchases", [purchase_body(f"{run}-{n}") for n in range(200)]
+    )
+    statuses = Counter(status for status, *_ in answers)
+    assert statuses == {200: 100, 402: 100}, [body for status, _, body, _ in answers if status not in (200, 402)][:3]
+    wallet = httpx.get(f"{two_workers.url}/api/wallet", cookies=person["cookies"], timeout=30).json()
+    assert wallet["balance"] == 0
+    verify = two_workers.commands.run(
+        ["ledger", "verify", "--data-dir", str(Path(two_workers.data_dir))], env=two_workers.env
+    )
+    assert verify.returncode == 0, verify.stdout
