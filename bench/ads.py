@@ -5,7 +5,8 @@ one video creative each) and a rewarded ad unit straight through the ads service
 dir, starts a real ``minis serve`` on it, then, with the same concurrent clients for the same
 duration, measures:
 
-- bare: ``GET /api/me``, an authenticated endpoint doing no work beyond the session lookup;
+- bare: a FastAPI endpoint that does nothing, served by uvicorn as ``minis serve`` is, in a process of
+  its own (bench/baselines.py): the bare limit of a request here, not our code;
 - decisions: ``POST /api/ads/requests``, each one an auction over the live-campaign index
   (frequency caps checked with the rate limiter), a decision row committed, two analytics events.
 
@@ -98,16 +99,16 @@ def seed(data_dir: Path, env: dict[str, str]) -> str:
         platform.close()
 
 
-async def measure(server: LiveServer, unit_id: str, clients_count: int, seconds: float) -> dict:
+async def measure(server: LiveServer, bare_url: str, unit_id: str, clients_count: int, seconds: float) -> dict:
     clients = [await guest(server, **{"Accept-Language": "en-US"}) for _ in range(clients_count)]
 
     async def bare(client, n):
-        return await client.get("/api/me")
+        return await client.get(bare_url)
 
     async def decision(client, n):
         return await client.post("/api/ads/requests", json={"app_id": APP_ID, "unit_id": unit_id})
 
-    await hammer(clients, 1.0, bare)  # warm-up: connections, caches, the campaign index
+    await hammer(clients, 1.0, bare)  # warm-up: the bare server's connections
     await hammer(clients, 1.0, decision)
     rates = await bracketed(clients, seconds, bare, decision, "decisions")
     for client in clients:
@@ -122,7 +123,7 @@ def main() -> None:
     def run(scratch: Scratch) -> dict:
         console.print(f"[bold]{scratch.backend}[/bold]: seeding {CAMPAIGNS} campaigns, starting the server")
         unit_id = seed(scratch.data, scratch.env)
-        return asyncio.run(measure(scratch.serve(), unit_id, args.clients, args.seconds))
+        return asyncio.run(measure(scratch.serve(), scratch.bare_fastapi(), unit_id, args.clients, args.seconds))
 
     title = (
         f"ad decisions per second over {CAMPAIGNS} live campaigns, {args.clients} concurrent clients, "

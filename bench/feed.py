@@ -8,7 +8,8 @@ ones more), some of them the benchmark people's own clicks on their favourite ca
 person has a history and so an affinity to compute. Then it starts a real ``minis serve`` and,
 with the same concurrent clients for the same duration, measures:
 
-- bare: ``GET /api/me``, an authenticated endpoint doing no work beyond the session lookup;
+- bare: a FastAPI endpoint that does nothing, served by uvicorn as ``minis serve`` is, in a process of
+  its own (bench/baselines.py): the bare limit of a request here, not our code;
 - feed: ``GET /api/feed?limit=10``, each client following ``next_cursor`` for a few pages, then
   starting over: ranking 100,000 posts for the person in a snapshot, and the page's posts, creators,
   anchors and cards from the database.
@@ -160,12 +161,12 @@ async def person(server: LiveServer, token: str) -> httpx.AsyncClient:
     return client
 
 
-async def measure(server: LiveServer, tokens: list[str], seconds: float) -> dict:
+async def measure(server: LiveServer, bare_url: str, tokens: list[str], seconds: float) -> dict:
     clients = [await person(server, token) for token in tokens]
     cursors: dict[int, tuple[str | None, int]] = {}
 
     async def bare(client, n):
-        return await client.get("/api/me")
+        return await client.get(bare_url)
 
     async def page(client, n):
         cursor, depth = cursors.get(id(client), (None, 0))
@@ -174,7 +175,7 @@ async def measure(server: LiveServer, tokens: list[str], seconds: float) -> dict
         cursors[id(client)] = (following, depth + 1) if following and depth + 1 < PAGES else (None, 0)
         return response
 
-    await hammer(clients, 1.0, bare)  # warm-up: connections, each person's affinity in the snapshot
+    await hammer(clients, 1.0, bare)  # warm-up: the bare server's connections
     await hammer(clients, 1.0, page)
     rates = await bracketed(clients, seconds, bare, page, "feed")
     for client in clients:
@@ -192,7 +193,9 @@ def main() -> None:
         )
         people = seed(scratch.data, scratch.env.get("MINIS_DATABASE_URL", ""), args.clients)
         write_events(scratch.data, [user_id for user_id, _token in people])
-        return asyncio.run(measure(scratch.serve(), [token for _user_id, token in people], args.seconds))
+        return asyncio.run(
+            measure(scratch.serve(), scratch.bare_fastapi(), [token for _user_id, token in people], args.seconds)
+        )
 
     title = (
         f"feed pages per second, {POSTS:,} posts, {EVENTS:,} events, "

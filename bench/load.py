@@ -8,8 +8,8 @@ import itertools
 import json
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from bench.baselines import bare_fastapi
 from openminis.liveserver import LiveServer, scratch_postgres
 
 # The load comes from one address: the per-IP rate limit would measure itself.
@@ -115,6 +116,22 @@ class Scratch:
         """A real ``minis serve`` on this run's data, stopped when the run ends."""
         return self.stack.enter_context(LiveServer(self.data, env=self.env, **options))
 
+    def bare_fastapi(self) -> str:
+        """The URL of the bare limit the benches divide by (bench/baselines.py), until the run ends."""
+        return self.stack.enter_context(bare_fastapi())
+
+
+@contextmanager
+def scratch(backend: str) -> Iterator[Scratch]:
+    """One database's run: a new data directory and, on PostgreSQL, a new database, both gone afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        env = dict(SERVER_ENV)
+        if backend == "postgresql":
+            env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
+        data = Path(tmp) / "data"
+        data.mkdir()
+        yield Scratch(backend, data, env, stack)
+
 
 def compare(
     console: Console,
@@ -134,13 +151,8 @@ def compare(
     for column in ("database", "bare req/s", f"{unit or work}/s", "ratio", "target", "failed", *extra):
         table.add_column(column)
     for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-            env = dict(SERVER_ENV)
-            if backend == "postgresql":
-                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
-            data = Path(tmp) / "data"
-            data.mkdir()
-            rates = measure(Scratch(backend, data, env, stack))
+        with scratch(backend) as run:
+            rates = measure(run)
         ratio = rates[work] / rates["bare"]
         table.add_row(
             backend,

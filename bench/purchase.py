@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
-from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 from rich.console import Console
 from rich.table import Table
 
 from bench.baselines import bare_fastapi, pgbench_purchases
-from bench.load import SERVER_ENV, guest, hammer, run_options, write_package
-from openminis.liveserver import LiveServer, scratch_postgres
+from bench.load import guest, hammer, run_options, scratch, write_package
+from openminis.liveserver import LiveServer
 
 APP_ID = "bench-shop"
 ME_TARGET = 0.7  # /api/me against a bare FastAPI endpoint (issue 16)
@@ -99,24 +96,16 @@ def main() -> None:
     for column in (*columns, "failed", "ledger"):
         table.add_column(column)
     for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-            env = dict(SERVER_ENV)
-            if backend == "postgresql":
-                env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
-            data = Path(tmp) / "data"
-            data.mkdir()
+        with scratch(backend) as run:
             console.print(f"[bold]{backend}[/bold]: starting the servers and funding {args.clients} players")
-            server = stack.enter_context(
-                LiveServer(data, env=env, packages=[write_package(Path(tmp) / "pkg", **MANIFEST)])
-            )
-            bare_url = stack.enter_context(bare_fastapi())
+            server = run.serve(packages=[write_package(run.data.parent / "pkg", **MANIFEST)])
+            bare_url = run.stack.enter_context(bare_fastapi())
             rates = asyncio.run(measure(server, bare_url, args.clients, args.seconds))
-            pgbench = (
-                pgbench_purchases(env["MINIS_DATABASE_URL"], clients=args.clients, seconds=args.seconds)
-                if backend == "postgresql"
-                else None
+            database = run.env.get("MINIS_DATABASE_URL")
+            pgbench = pgbench_purchases(database, clients=args.clients, seconds=args.seconds) if database else None
+            verify = LiveServer.commands.run(
+                ["ledger", "verify", "--data-dir", str(run.data)], env={**os.environ, **run.env}
             )
-            verify = LiveServer.commands.run(["ledger", "verify", "--data-dir", str(data)], env={**os.environ, **env})
         me_ratio = rates["me"] / rates["fastapi"]
         table.add_row(
             backend,

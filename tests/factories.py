@@ -6,6 +6,8 @@ import io
 import json
 import zipfile
 
+import httpx
+
 from openminis.catalog import releases
 from openminis.catalog.package import Limits, read_package
 from openminis.platform import Platform
@@ -68,3 +70,14 @@ def publish(platform: Platform, extra_files: dict[str, bytes] | None = None, **o
     package = read_package(zip_bytes(package_files(**overrides) | (extra_files or {})), LIMITS)
     with unit_of_work(platform.db) as session:
         return releases.publish_released(session, platform.packages, package)
+
+
+def publish_over_http(server_url: str, admin_token: str, **overrides: object) -> None:
+    """The operator's upload to a running server (POST /api/admin/packages): released at once."""
+    published = httpx.post(
+        f"{server_url}/api/admin/packages",
+        content=zip_bytes(package_files(**overrides)),
+        headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/zip"},
+        timeout=30,
+    )
+    assert published.status_code == 201, published.text

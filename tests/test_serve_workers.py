@@ -15,7 +15,7 @@ import pytest
 from bench.burst import APP_ID, UNLIMITED, burst, funded_person, purchase_body, shop_package
 from openminis.liveserver import LiveServer
 from tests.conftest import postgres_database
-from tests.factories import package_files, zip_bytes
+from tests.factories import publish_over_http
 
 ADMIN_TOKEN = "workers-admin-token"
 
@@ -56,13 +56,7 @@ def test_two_serving_processes_answer_on_one_port_and_an_app_published_through_o
     assert len({snapshot for snapshot, _ in pages}) == 2, "one process answered every request"
     before = {snapshot for snapshot, _ in pages}
 
-    published = httpx.post(
-        f"{two_workers.url}/api/admin/packages",
-        content=zip_bytes(package_files(id="workers-game", name="Workers Game")),
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/zip"},
-        timeout=30,
-    )
-    assert published.status_code == 201, published.text
+    publish_over_http(two_workers.url, ADMIN_TOKEN, id="workers-game", name="Workers Game")
     time.sleep(0.5)  # the signal's few milliseconds to the other process, with room to spare
 
     pages = snapshots_and_items(two_workers, 40)

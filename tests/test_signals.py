@@ -15,7 +15,7 @@ import redis
 
 from openminis.liveserver import LiveServer
 from tests.conftest import postgres_database, unavailable
-from tests.factories import package_files, write_folder, zip_bytes
+from tests.factories import package_files, publish_over_http, write_folder
 
 ADMIN_TOKEN = "signals-admin-token"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -60,13 +60,7 @@ def test_an_app_published_through_one_server_is_in_the_others_feed_at_its_next_r
         assert feed(person)[0] == snapshot, "B keeps its ranking snapshot between requests"
         assert "app:signal-game" not in items
 
-        published = httpx.post(
-            f"{a.url}/api/admin/packages",
-            content=zip_bytes(package_files(id="signal-game", name="Signal Game")),
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/zip"},
-            timeout=30,
-        )
-        assert published.status_code == 201, published.text
+        publish_over_http(a.url, ADMIN_TOKEN, id="signal-game", name="Signal Game")
 
         assert "app:signal-game" in ranked_anew(person, snapshot)
 
