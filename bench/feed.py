@@ -14,16 +14,22 @@ with the same concurrent clients for the same duration, measures:
   starting over: ranking 100,000 posts for the person in a snapshot, and the page's posts, creators,
   anchors and cards from the database.
 
-It prints both rates and their ratio (target >= 0.3). The snapshot is built once before the
-measurement (the server's readiness check asks for the feed); each person's affinity, once per
-snapshot. Then, if ``bench/funnel.py`` is there, its report.
+While the feed is timed, the operator releases a new version of an app every second (CHANGE_EVERY),
+as a live platform changes: each release makes the next page rank a new snapshot of the 100,000
+posts, and each person's history (their affinity) is read again once per snapshot they page in. The
+table says how often: releases, snapshots seen, pages per snapshot, histories read. It prints both
+rates and their ratio (target >= 0.3). Then, if ``bench/funnel.py`` is there, its report.
 Run: ``python -m bench.feed [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
+import io
+import tempfile
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,7 +37,7 @@ import duckdb
 import httpx
 from rich.console import Console
 
-from bench.load import Scratch, bracketed, compare, hammer, run_options, write_package
+from bench.load import Scratch, compare, hammer, run_options, write_package
 from openminis.liveserver import LiveServer
 
 POSTS = 100_000
@@ -42,6 +48,11 @@ TARGET = 0.3
 CATEGORIES = ("puzzle", "arcade", "racing", "comedy", "dance", "cooking", "romance", "pets")
 APPS = [(f"bench-{category}", category) for category in CATEGORIES[:6]]
 CREATORS = 20
+# While the feed is timed, a new release of this app every CHANGE_EVERY seconds (the operator's
+# upload): each one makes the next page rank a new snapshot and read each person's history again.
+NEWS_APP = "bench-news"
+CHANGE_EVERY = 1.0
+ADMIN_TOKEN = "bench-feed-admin-token"
 # Post n is "pst_" + n in hex, of category n % 8, anchored to an app when its category has one:
 # the events can name posts of a category without asking the database.
 
@@ -161,9 +172,21 @@ async def person(server: LiveServer, token: str) -> httpx.AsyncClient:
     return client
 
 
+def release_zip(version: str) -> bytes:
+    """A new version of the bench's news app, zipped, for the operator's upload."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_package(Path(tmp) / "pkg", id=NEWS_APP, name="Bench News", category="puzzle", version=version)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for file in folder.iterdir():
+                archive.write(file, file.name)
+    return buffer.getvalue()
+
+
 async def measure(server: LiveServer, bare_url: str, tokens: list[str], seconds: float) -> dict:
     clients = [await person(server, token) for token in tokens]
     cursors: dict[int, tuple[str | None, int]] = {}
+    seen: list[tuple[str, int]] = []  # (snapshot, client) of every page served in the timed phase
 
     async def bare(client, n):
         return await client.get(bare_url)
@@ -173,11 +196,46 @@ async def measure(server: LiveServer, bare_url: str, tokens: list[str], seconds:
         response = await client.get("/api/feed", params={"limit": LIMIT, **({"cursor": cursor} if cursor else {})})
         following = response.json().get("next_cursor") if response.status_code == 200 else None
         cursors[id(client)] = (following, depth + 1) if following and depth + 1 < PAGES else (None, 0)
+        if response.status_code == 200:
+            seen.append((response.json()["snapshot"], id(client)))
         return response
+
+    async def publishing(stop: asyncio.Event) -> int:
+        """What the feed lists changes every CHANGE_EVERY seconds (a new release of an app), as on
+        a live platform: each change makes the next page rank a new snapshot, and each person's
+        history is read again for it."""
+        releases = 0
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as operator:
+            while not stop.is_set():
+                releases += 1
+                answer = await operator.post(
+                    "/api/admin/packages",
+                    content=release_zip(f"1.0.{releases}"),
+                    headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/zip"},
+                )
+                assert answer.status_code == 201, answer.text
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), CHANGE_EVERY)
+        return releases
 
     await hammer(clients, 1.0, bare)  # warm-up: the bare server's connections
     await hammer(clients, 1.0, page)
-    rates = await bracketed(clients, seconds, bare, page, "feed")
+    seen.clear()
+    rates: dict = {}
+    for label, request in (("bare", bare), ("feed", page), ("bare2", bare)):
+        stop = asyncio.Event()
+        changes = asyncio.create_task(publishing(stop)) if label == "feed" else None
+        ok, failed = await hammer(clients, seconds, request)
+        stop.set()
+        if changes is not None:
+            rates["releases"] = await changes
+        rates[label] = ok / seconds
+        rates[f"{label}_failed"] = failed
+    rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
+    snapshots = {snapshot for snapshot, _client in seen}
+    rates["snapshots"] = len(snapshots)
+    rates["pages/snapshot"] = f"{len(seen) / max(len(snapshots), 1):.0f}"
+    rates["histories read"] = len(set(seen))  # each person's affinity, once per snapshot they paged in
     for client in clients:
         await client.aclose()
     return rates
@@ -185,7 +243,7 @@ async def measure(server: LiveServer, bare_url: str, tokens: list[str], seconds:
 
 def main() -> None:
     args, backends = run_options(__doc__.splitlines()[0], backend="sqlite")
-    console = Console()
+    console = Console(width=160)  # the table is wide; a pipe would give it 80 columns
 
     def run(scratch: Scratch) -> dict:
         console.print(
@@ -193,6 +251,7 @@ def main() -> None:
         )
         people = seed(scratch.data, scratch.env.get("MINIS_DATABASE_URL", ""), args.clients)
         write_events(scratch.data, [user_id for user_id, _token in people])
+        scratch.env["MINIS_ADMIN_TOKEN"] = ADMIN_TOKEN
         return asyncio.run(
             measure(scratch.serve(), scratch.bare_fastapi(), [token for _user_id, token in people], args.seconds)
         )
@@ -201,7 +260,16 @@ def main() -> None:
         f"feed pages per second, {POSTS:,} posts, {EVENTS:,} events, "
         f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase"
     )
-    compare(console, backends, title=title, work="feed", unit="feed pages", target=TARGET, measure=run)
+    compare(
+        console,
+        backends,
+        title=title,
+        work="feed",
+        unit="feed pages",
+        target=TARGET,
+        measure=run,
+        extra=("releases", "snapshots", "pages/snapshot", "histories read"),
+    )
     if importlib.util.find_spec("bench.funnel") is not None:
         from bench import funnel
 
