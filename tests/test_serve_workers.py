@@ -78,3 +78,23 @@ def test_200_purchases_spread_over_two_processes_on_a_wallet_for_100_pay_exactly
         ["ledger", "verify", "--data-dir", str(Path(two_workers.data_dir))], env=two_workers.env
     )
     assert verify.returncode == 0, verify.stdout
+
+
+def test_a_per_address_limit_holds_across_both_processes_through_redis(tmp_path):
+    with postgres_database() as database:
+        data = tmp_path / "data"
+        data.mkdir()
+        env = {
+            "MINIS_DATABASE_URL": database,
+            "MINIS_ANALYTICS_URL": database,
+            "MINIS_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "MINIS_RATE_GUESTS_PER_IP": "10/hour",
+        }
+        with LiveServer(data, env=env, workers=2) as server:
+            answers = Counter()
+            for _ in range(40):  # each a new visitor on a connection of its own, to either process
+                with httpx.Client(base_url=server.url, timeout=30) as visitor:
+                    answers[visitor.get("/api/me").status_code] += 1
+    # 10 new guests from this address, counted once across both processes: the readiness check's
+    # (it asks for the feed as a visitor) and 9 of these; alone, each process would let 10 through.
+    assert answers == {200: 9, 429: 31}

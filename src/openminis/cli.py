@@ -208,6 +208,11 @@ def serve(
         console.print(
             "[yellow]sandbox payments are on[/yellow]: test cards top up coins for nothing (MINIS_SANDBOX_PAYMENTS)"
         )
+    if workers > 1 and not settings.redis_url:
+        console.print(
+            "[yellow]warning[/yellow]: without MINIS_REDIS_URL each of the processes counts rate limits on its own, "
+            f"so a limit lets {workers} times as much through (docs/deploy.md)"
+        )
     platform = _platform(settings)
     if demo:
         folders = sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()) if EXAMPLES.is_dir() else []

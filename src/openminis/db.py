@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -252,3 +253,10 @@ def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | s
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def deployment_key(url: str) -> str:
+    """A short name for the deployment whose database is at ``url``: what keeps deployments (or a
+    test run's many databases) apart on one Redis, for rate limits and signals. A hash: the URL's
+    password is not in it."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]

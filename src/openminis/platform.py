@@ -12,7 +12,7 @@ import httpx
 from openminis import signals
 from openminis.catalog.package import Limits
 from openminis.catalog.store import LocalPackageStore, PackageStore
-from openminis.db import Database
+from openminis.db import Database, deployment_key
 from openminis.errors import NotFound
 from openminis.events.store import EventStore, open_store
 from openminis.jobs.service import Lane, Registry, Worker, WorkerOptions
@@ -119,7 +119,7 @@ class Platform:
 
     @cached_property
     def limiter(self) -> RateLimiter:
-        return rate_limiter_from_url(self.settings.redis_url)
+        return rate_limiter_from_url(self.settings.redis_url, deployment_key(self.settings.database))
 
     @cached_property
     def passwords(self) -> Passwords:

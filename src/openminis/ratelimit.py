@@ -298,9 +298,12 @@ class RedisRateLimiter:
         )
 
 
-def rate_limiter_from_url(redis_url: str | None) -> RateLimiter:
-    """Redis when ``MINIS_REDIS_URL`` is set, otherwise in-process."""
-    return RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
+def rate_limiter_from_url(redis_url: str | None, namespace: str = "") -> RateLimiter:
+    """Redis when ``MINIS_REDIS_URL`` is set, otherwise in-process. ``namespace``: the deployment's
+    (db.deployment_key), so that two deployments on one Redis do not share their limits."""
+    if not redis_url:
+        return InProcessRateLimiter()
+    return RedisRateLimiter(redis_url, f"minis:rl:{namespace}:" if namespace else "minis:rl:")
 
 
 class RateLimited(TooMany):

@@ -19,12 +19,13 @@ have missed some. So a cache never serves past its own time to live what another
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
+
+from openminis.db import deployment_key
 
 if TYPE_CHECKING:
     import psycopg
@@ -83,7 +84,7 @@ def listen(database_url: str, redis_url: str, *, receive: bool = True) -> Broadc
     if redis_url:
         # One Redis may serve several deployments (or a test run's many databases): the channel
         # is the database's, as NOTIFY's channels are each database's own.
-        channel = f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}"
+        channel = f"{CHANNEL}:{deployment_key(database_url)}"
         broadcast = RedisBroadcast(redis_url, channel)
     elif database_url.startswith("postgresql"):
         broadcast = PostgresBroadcast(database_url)
