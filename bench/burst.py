@@ -20,18 +20,16 @@ import contextlib
 import json
 import os
 import secrets
-import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.load import SERVER_ENV, write_package
-from openminis.liveserver import LiveServer, run_apart, scratch_postgres
+from bench.load import SERVER_ENV, scratch, write_package
+from openminis.liveserver import LiveServer, run_apart
 
 APP_ID = "burst-shop"
 PRODUCT = {"id": "pebble", "type": "consumable", "price": 1, "title": {"en": "Pebble"}}
@@ -193,13 +191,8 @@ def cpu_seconds(pid: int) -> float:
 
 def run(backend: str, requests: int) -> list[tuple]:
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        env = dict(UNLIMITED)
-        if backend == "postgresql":
-            env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
-        data = Path(tmp) / "data"
-        data.mkdir()
-        server = stack.enter_context(LiveServer(data, packages=[shop_package(Path(tmp) / "pkg")], env=env))
+    with scratch(backend, UNLIMITED) as one:
+        server = one.serve(packages=[shop_package(one.data.parent / "pkg")])
         run_id = secrets.token_hex(3)
         for label, method, path, bodies in (
             (

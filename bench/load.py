@@ -122,10 +122,11 @@ class Scratch:
 
 
 @contextmanager
-def scratch(backend: str) -> Iterator[Scratch]:
-    """One database's run: a new data directory and, on PostgreSQL, a new database, both gone afterwards."""
+def scratch(backend: str, env: dict[str, str] | None = None) -> Iterator[Scratch]:
+    """One database's run: a new data directory and, on PostgreSQL, a new database, both gone
+    afterwards; the server's environment is ``env`` (SERVER_ENV by default) and the database's URL."""
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        env = dict(SERVER_ENV)
+        env = dict(SERVER_ENV if env is None else env)
         if backend == "postgresql":
             env["MINIS_DATABASE_URL"] = stack.enter_context(scratch_postgres())
         data = Path(tmp) / "data"

@@ -7,6 +7,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,21 +23,22 @@ ADMIN_TOKEN = "workers-admin-token"
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
-@pytest.fixture
-def two_workers(tmp_path) -> Iterator[LiveServer]:
+@contextmanager
+def serving(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
+    """``minis serve --workers 2`` on a new PostgreSQL database (analytics in it too), with ``env``."""
     with postgres_database() as database:
         data = tmp_path / "data"
         data.mkdir()
-        env = {
-            **UNLIMITED,
-            "MINIS_DATABASE_URL": database,
-            "MINIS_ANALYTICS_URL": database,
-            "MINIS_ADMIN_TOKEN": ADMIN_TOKEN,
-            "MINIS_BROWSER_CHECKS": "false",
-            "MINIS_SANDBOX_PAYMENTS": "true",
-        }
+        env = {"MINIS_DATABASE_URL": database, "MINIS_ANALYTICS_URL": database, **env}
         with LiveServer(data, env=env, workers=2, packages=[shop_package(tmp_path / "pkg")]) as server:
             yield server
+
+
+@pytest.fixture
+def two_workers(tmp_path) -> Iterator[LiveServer]:
+    env = {**UNLIMITED, "MINIS_ADMIN_TOKEN": ADMIN_TOKEN, "MINIS_BROWSER_CHECKS": "false"}
+    with serving(tmp_path, **env) as server:
+        yield server
 
 
 def snapshots_and_items(server: LiveServer, requests: int) -> list[tuple[str, set[str]]]:
@@ -81,20 +83,11 @@ def test_200_purchases_spread_over_two_processes_on_a_wallet_for_100_pay_exactly
 
 
 def test_a_per_address_limit_holds_across_both_processes_through_redis(tmp_path):
-    with postgres_database() as database:
-        data = tmp_path / "data"
-        data.mkdir()
-        env = {
-            "MINIS_DATABASE_URL": database,
-            "MINIS_ANALYTICS_URL": database,
-            "MINIS_REDIS_URL": "redis://127.0.0.1:6379/0",
-            "MINIS_RATE_GUESTS_PER_IP": "10/hour",
-        }
-        with LiveServer(data, env=env, workers=2) as server:
-            answers = Counter()
-            for _ in range(40):  # each a new visitor on a connection of its own, to either process
-                with httpx.Client(base_url=server.url, timeout=30) as visitor:
-                    answers[visitor.get("/api/me").status_code] += 1
+    with serving(tmp_path, MINIS_REDIS_URL="redis://127.0.0.1:6379/0", MINIS_RATE_GUESTS_PER_IP="10/hour") as server:
+        answers = Counter()
+        for _ in range(40):  # each a new visitor on a connection of its own, to either process
+            with httpx.Client(base_url=server.url, timeout=30) as visitor:
+                answers[visitor.get("/api/me").status_code] += 1
     # 10 new guests from this address, counted once across both processes: the readiness check's
     # (it asks for the feed as a visitor) and 9 of these; alone, each process would let 10 through.
     assert answers == {200: 9, 429: 31}
