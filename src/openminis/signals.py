@@ -11,8 +11,8 @@ deployment has:
 - otherwise PostgreSQL's LISTEN/NOTIFY, when the database is PostgreSQL;
 - otherwise none: the embedded default is one process, whose caches the local bump reaches.
 
-A broadcast runs while a serving process or a worker runs (``listen``, by the CLI); a process
-without one (a command, a test's platform) still bumps its own caches. Delivery is at most once
+Serving and worker processes listen; every command sends (``Platform.start_signals``); a process
+without a broadcast (a test's platform) still bumps its own caches. Delivery is at most once
 and may lag; a listener that lost its connection bumps every signal when it is back, since it may
 have missed some. So a cache never serves past its own time to live what another process changed.
 """
@@ -72,6 +72,10 @@ def _received(payload: str, me: str) -> None:
         _handlers[name]()
 
 
+def _nothing_missed() -> None:
+    pass
+
+
 def _missed_some() -> None:
     for bump in list(_handlers.values()):
         bump()
@@ -113,7 +117,6 @@ class _Listener:
         # parent that imported this module: two servers forked from one zygote are two senders).
         self.sender = secrets.token_hex(6)
         self.closed = threading.Event()
-        self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
@@ -124,7 +127,7 @@ class _Listener:
         first = True
         while not self.closed.is_set():
             try:
-                self.take(on_ready=self.ready.set if first else _missed_some)
+                self.take(on_ready=_nothing_missed if first else _missed_some)
             except Exception:
                 if not self.closed.is_set():
                     log.warning("signals: listener lost its connection; retrying", exc_info=True)
@@ -163,7 +166,7 @@ class PostgresBroadcast(_Listener):
         import psycopg
 
         with self._send_lock:
-            for attempt in (1, 2):  # a pooled connection may have been closed by the server
+            for attempt in (1, 2):  # the server may have closed the sending connection (a restart)
                 if self._sender is None:
                     self._sender = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
                 try:
