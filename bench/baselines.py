@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from openminis.db import libpq_url
 from openminis.liveserver import free_port
 
 _SCHEMA = """
@@ -75,7 +76,9 @@ def bare_fastapi() -> Iterator[str]:
 def pgbench_purchases(database_url: str, *, clients: int, seconds: float) -> float:
     """Transactions per second of the purchase's shape, run by pgbench on ``database_url``'s
     database in tables of its own (dropped afterwards)."""
-    conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
+    conninfo = libpq_url(database_url)
+    if conninfo is None:
+        raise ValueError("pgbench runs on PostgreSQL only")
     with psycopg.connect(conninfo, autocommit=True) as connection:
         connection.execute(_SCHEMA)
         with connection.cursor() as cursor:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -253,6 +253,15 @@ def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | s
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def libpq_url(url: str) -> str | None:
+    """``url`` as libpq takes it (psycopg.connect, pgbench), whichever driver name the SQLAlchemy
+    URL carries (postgresql, postgresql+psycopg); None when it is not PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def deployment_key(url: str) -> str:

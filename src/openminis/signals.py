@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from openminis.db import deployment_key
+from openminis.db import deployment_key, libpq_url
 
 if TYPE_CHECKING:
     import psycopg
@@ -90,8 +90,8 @@ def listen(database_url: str, redis_url: str, *, receive: bool = True) -> Broadc
         # is the database's, as NOTIFY's channels are each database's own.
         channel = f"{CHANNEL}:{deployment_key(database_url)}"
         broadcast = RedisBroadcast(redis_url, channel)
-    elif database_url.startswith("postgresql"):
-        broadcast = PostgresBroadcast(database_url)
+    elif (conninfo := libpq_url(database_url)) is not None:
+        broadcast = PostgresBroadcast(conninfo)
     else:
         return None
     if receive:
@@ -146,9 +146,9 @@ class _Listener:
 class PostgresBroadcast(_Listener):
     """LISTEN/NOTIFY on the platform's PostgreSQL: no other service to run."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, conninfo: str) -> None:
         super().__init__("signals-postgres")
-        self.conninfo = database_url.replace("postgresql+psycopg://", "postgresql://")
+        self.conninfo = conninfo
         self._send_lock = threading.Lock()
         self._sender: psycopg.Connection[Any] | None = None
 
