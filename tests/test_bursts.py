@@ -52,6 +52,14 @@ def purchases(server: LiveServer, person: dict, keys: list[str]) -> list[tuple[i
     return burst(server, person, "POST", f"/api/apps/{APP_ID}/purchases", [purchase_body(key) for key in keys])
 
 
+def one_by_one(server: LiveServer, person: dict, keys: list[str]) -> dict[str, httpx.Response]:
+    """The person's purchases with these keys, one after another, as a client retrying them does."""
+    with httpx.Client(
+        base_url=server.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30
+    ) as client:
+        return {key: client.post(f"/api/apps/{APP_ID}/purchases", json=purchase_body(key)) for key in keys}
+
+
 def balance(server: LiveServer, person: dict) -> int:
     return httpx.get(f"{server.url}/api/wallet", cookies=person["cookies"], timeout=30).json()["balance"]
 
@@ -84,10 +92,7 @@ def test_a_burst_of_200_purchases_against_a_wallet_for_100_pays_exactly_100_and_
         (key, body, headers) for key, (status, _, body, headers) in zip(keys, answers, strict=True) if status == 503
     ]
     assert all(body["code"] == "OVERLOADED" and "retry-after" in headers for _, body, headers in busy), busy[:3]
-    with httpx.Client(
-        base_url=shop.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30
-    ) as client:
-        retried = [client.post(f"/api/apps/{APP_ID}/purchases", json=purchase_body(key)) for key, _, _ in busy]
+    retried = list(one_by_one(shop, person, [key for key, _, _ in busy]).values())
     finals = [(status, body) for status, _, body, _ in answers if status != 503]
     finals += [(answer.status_code, answer.json()) for answer in retried]
     assert Counter(status for status, _ in finals) == {200: 100, 402: 100}
@@ -134,10 +139,7 @@ def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_o
 
         # Retried one by one with the same keys, as Retry-After says: each paid key gets its order
         # back, each refused one is paid now while coins last, and no key is charged twice.
-        with httpx.Client(
-            base_url=server.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30
-        ) as client:
-            retried = {key: client.post(f"/api/apps/{APP_ID}/purchases", json=purchase_body(key)) for key in keys}
+        retried = one_by_one(server, person, keys)
         assert all(
             retried[key].status_code == 200 and retried[key].json()["id"] == order for key, order in confirmed.items()
         )
