@@ -110,7 +110,7 @@ async def measure(server: LiveServer, bare_url: str, unit_id: str, clients_count
 
     await hammer(clients, 1.0, bare)  # warm-up: the bare server's connections
     await hammer(clients, 1.0, decision)
-    rates = await bracketed(clients, seconds, bare, decision, "decisions")
+    rates = await bracketed(clients, seconds, bare, {"decisions": decision})
     for client in clients:
         await client.aclose()
     return rates

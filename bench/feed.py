@@ -30,6 +30,7 @@ import importlib.util
 import io
 import tempfile
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,7 +38,7 @@ import duckdb
 import httpx
 from rich.console import Console
 
-from bench.load import Scratch, compare, hammer, run_options, write_package
+from bench.load import Scratch, bracketed, compare, hammer, run_options, write_package
 from openminis.liveserver import LiveServer
 
 POSTS = 100_000
@@ -200,38 +201,41 @@ async def measure(server: LiveServer, bare_url: str, tokens: list[str], seconds:
             seen.append((response.json()["snapshot"], id(client)))
         return response
 
-    async def publishing(stop: asyncio.Event) -> int:
+    releases = 0
+
+    @contextlib.asynccontextmanager
+    async def publishing() -> AsyncIterator[None]:
         """What the feed lists changes every CHANGE_EVERY seconds (a new release of an app), as on
         a live platform: each change makes the next page rank a new snapshot, and each person's
         history is read again for it."""
-        releases = 0
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as operator:
-            while not stop.is_set():
-                releases += 1
-                answer = await operator.post(
-                    "/api/admin/packages",
-                    content=release_zip(f"1.0.{releases}"),
-                    headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/zip"},
-                )
-                assert answer.status_code == 201, answer.text
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), CHANGE_EVERY)
-        return releases
+        stop = asyncio.Event()
+
+        async def release_until_stopped() -> None:
+            nonlocal releases
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as operator:
+                while not stop.is_set():
+                    releases += 1
+                    answer = await operator.post(
+                        "/api/admin/packages",
+                        content=release_zip(f"1.0.{releases}"),
+                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/zip"},
+                    )
+                    assert answer.status_code == 201, answer.text
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), CHANGE_EVERY)
+
+        task = asyncio.create_task(release_until_stopped())
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
 
     await hammer(clients, 1.0, bare)  # warm-up: the bare server's connections
     await hammer(clients, 1.0, page)
     seen.clear()
-    rates: dict = {}
-    for label, request in (("bare", bare), ("feed", page), ("bare2", bare)):
-        stop = asyncio.Event()
-        changes = asyncio.create_task(publishing(stop)) if label == "feed" else None
-        ok, failed = await hammer(clients, seconds, request)
-        stop.set()
-        if changes is not None:
-            rates["releases"] = await changes
-        rates[label] = ok / seconds
-        rates[f"{label}_failed"] = failed
-    rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
+    rates = await bracketed(clients, seconds, bare, {"feed": page}, alongside=publishing)
+    rates["releases"] = releases
     snapshots = {snapshot for snapshot, _client in seen}
     rates["snapshots"] = len(snapshots)
     rates["pages/snapshot"] = f"{len(seen) / max(len(snapshots), 1):.0f}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import tempfile
@@ -56,15 +57,26 @@ async def hammer(clients: list[httpx.AsyncClient], seconds: float, request) -> t
     return ok, failed
 
 
-async def bracketed(clients: list[httpx.AsyncClient], seconds: float, bare, work, name: str) -> dict:
-    """Rates of ``bare``, then ``work``, then ``bare`` again, averaging the two bare runs: they
-    bracket the work, so a drift of the machine during the run shows and averages out."""
+async def bracketed(
+    clients: list[httpx.AsyncClient],
+    seconds: float,
+    bare,
+    works: dict,
+    alongside: Callable[[], contextlib.AbstractAsyncContextManager[object]] | None = None,
+) -> dict:
+    """Rates of ``bare``, then of each of ``works`` (name: request) in turn, then ``bare`` again,
+    averaging the two bare runs: they bracket the work, so a drift of the machine during the run
+    shows and averages out. ``alongside`` makes what runs beside each work phase (an async context
+    manager), as a live platform's changes run beside its requests."""
     rates = {}
-    for label, request in (("bare", bare), (name, work), ("bare2", bare)):
-        ok, failed = await hammer(clients, seconds, request)
+    for label, request in (("bare", bare), *works.items(), ("bare2", bare)):
+        beside = alongside() if alongside is not None and label in works else contextlib.nullcontext()
+        async with beside:
+            ok, failed = await hammer(clients, seconds, request)
         rates[label] = ok / seconds
         rates[f"{label}_failed"] = failed
     rates["bare"] = (rates["bare"] + rates.pop("bare2")) / 2
+    rates["bare_failed"] += rates.pop("bare2_failed")
     return rates
 
 

@@ -5,7 +5,7 @@ Each run starts a real ``minis serve``, funds a few dozen players through the sa
 then, with the same concurrent clients and the same duration per phase, measures:
 
 - FastAPI: a bare FastAPI endpoint that does nothing, served by uvicorn as ``minis serve`` is
-  (its own process; measured before and after the platform's phases, averaged);
+  (its own process; measured before and after the platform's phases, averaged: bench/load.py's bracketed);
 - me: ``GET /api/me``, the platform's bare authenticated endpoint (the session lookup, the
   middleware, a unit of work), against FastAPI (issue 16's target: >= 0.7);
 - purchases: ``POST /api/apps/{app}/purchases``, each one an order with its events, the
@@ -28,8 +28,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bench.baselines import bare_fastapi, pgbench_purchases
-from bench.load import guest, hammer, run_options, scratch, write_package
+from bench.baselines import pgbench_purchases
+from bench.load import bracketed, guest, hammer, run_options, scratch, write_package
 from openminis.liveserver import LiveServer
 
 APP_ID = "bench-shop"
@@ -76,13 +76,7 @@ async def measure(server: LiveServer, bare_url: str, clients_count: int, seconds
 
     for request in (fastapi, me):  # warm-up: connections, caches
         await hammer(clients, 1.0, request)
-    rates: dict = {}
-    for label, request in (("fastapi", fastapi), ("me", me), ("purchases", purchase), ("fastapi2", fastapi)):
-        ok, failed = await hammer(clients, seconds, request)
-        rates[label] = ok / seconds
-        rates["failed"] = rates.get("failed", 0) + failed
-    # Bracketed: a drift of the machine during the run shows, and averages out.
-    rates["fastapi"] = (rates["fastapi"] + rates.pop("fastapi2")) / 2
+    rates = await bracketed(clients, seconds, fastapi, {"me": me, "purchases": purchase})
     for client in clients:
         await client.aclose()
     return rates
@@ -99,17 +93,16 @@ def main() -> None:
         with scratch(backend) as run:
             console.print(f"[bold]{backend}[/bold]: starting the servers and funding {args.clients} players")
             server = run.serve(packages=[write_package(run.data.parent / "pkg", **MANIFEST)])
-            bare_url = run.stack.enter_context(bare_fastapi())
-            rates = asyncio.run(measure(server, bare_url, args.clients, args.seconds))
+            rates = asyncio.run(measure(server, run.bare_fastapi(), args.clients, args.seconds))
             database = run.env.get("MINIS_DATABASE_URL")
             pgbench = pgbench_purchases(database, clients=args.clients, seconds=args.seconds) if database else None
             verify = LiveServer.commands.run(
                 ["ledger", "verify", "--data-dir", str(run.data)], env={**os.environ, **run.env}
             )
-        me_ratio = rates["me"] / rates["fastapi"]
+        me_ratio = rates["me"] / rates["bare"]
         table.add_row(
             backend,
-            f"{rates['fastapi']:.0f}",
+            f"{rates['bare']:.0f}",
             f"{rates['me']:.0f}",
             f"{me_ratio:.2f} ({'met' if me_ratio >= ME_TARGET else 'MISSED'} >= {ME_TARGET})",
             f"{rates['purchases']:.0f}",
@@ -118,7 +111,7 @@ def main() -> None:
             f"({'met' if rates['purchases'] / pgbench >= PGBENCH_TARGET else 'MISSED'} >= {PGBENCH_TARGET})"
             if pgbench
             else "-",
-            str(rates["failed"]),
+            str(sum(rates[f"{phase}_failed"] for phase in ("bare", "me", "purchases"))),
             "verifies" if verify.returncode == 0 else "BROKEN",
         )
     console.print(table)
