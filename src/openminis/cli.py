@@ -36,6 +36,7 @@ from openminis.settings import Settings
 from openminis.staff import audit
 from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
+from openminis.wallet.posting import post_all
 
 if TYPE_CHECKING:
     from openminis.developers.models import Developer
@@ -253,7 +254,8 @@ def worker(
     lanes: list[Lane] = [single] if single is not None else platform.workers()
     try:
         if single is not None:
-            console.print(f"ran {single.drain()} jobs")
+            ran = single.drain()
+            console.print(f"ran {ran} jobs, posted {post_all(platform.db)} pending ledger credits")
             return
         platform.start_signals()
         for lane in lanes:

@@ -271,11 +271,12 @@ class Platform:
     def workers(self) -> list[Lane]:
         """The embedded workers: one lane for media transcoding, which takes minutes, one for
         everything else, and the delivery pool for calls to developers' backends, so that neither
-        a video nor a slow backend holds up anything else."""
+        a video nor a slow backend holds up anything else; and the ledger's posting of pending credits."""
         from openminis.catalog.check_job import CHECK_JOB
         from openminis.creators.service import TRANSCODE_JOB as POST_TRANSCODE_JOB
         from openminis.drama.catalog import TRANSCODE_JOB
         from openminis.jobs.deliveries import DeliveryPool
+        from openminis.wallet.posting import Posting
 
         slow = frozenset({TRANSCODE_JOB, POST_TRANSCODE_JOB})
         # A version's checks drive Chromium for up to a minute: a lane of their own, so that neither
@@ -287,6 +288,7 @@ class Platform:
             self.worker(only=checks),
             self.worker(skip=slow | checks | self.jobs.call_kinds),
             deliveries,
+            Posting(self.db),
         ]
 
     def close(self) -> None:

@@ -58,8 +58,10 @@ def test_the_app_earns_its_share_of_each_impression(ads, player, platform, studi
     ads.show(player, unit)
     with platform.db.session() as session:
         # Second price: $8 CPM is 8,000 micros an impression; 60 % of it to the app.
-        assert ledger.account(session, "app_ad_earnings", studio.app_id, "USD_MICROS").balance == 4_800
-        assert ledger.account(session, "platform_ad_revenue", "", "USD_MICROS").balance == 3_200
+        assert (
+            ledger.balance(session, ledger.account_id(session, "app_ad_earnings", studio.app_id, "USD_MICROS")) == 4_800
+        )
+        assert ledger.balance(session, ledger.account_id(session, "platform_ad_revenue", "", "USD_MICROS")) == 3_200
         session.commit()
     verified(platform)
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from openminis.attribution.models import Conversion
-from openminis.wallet.models import Account
+from openminis.wallet import service as ledger
 from tests.ads.conftest import Ads, Clock
 from tests.creators.conftest import launch, make_creator, ready_post, verifies
 
@@ -39,13 +39,7 @@ def test_a_rewarded_ad_after_a_post_launch_pays_the_creator_in_usd_micros(client
 
     with platform.db.session() as session:
         conversion = session.scalars(select(Conversion).where(Conversion.kind == "ad_reward")).one()
-        earned = session.scalar(
-            select(Account.balance).where(
-                Account.kind == "creator_earnings",
-                Account.owner_id == creator.user_id,
-                Account.currency == "USD_MICROS",
-            )
-        )
+        earned = ledger.balances(session, "creator_earnings", creator.user_id, ["USD_MICROS"])["USD_MICROS"]
     assert conversion.developer_net > 0 and (conversion.source, conversion.creator_id, conversion.currency) == (
         "post",
         creator.user_id,
@@ -55,16 +49,7 @@ def test_a_rewarded_ad_after_a_post_launch_pays_the_creator_in_usd_micros(client
     # Reporting the completion again changes nothing: one reward, one commission.
     ads.step(player, decision["ad_id"], "complete", watched_ms=30_000, visible=True)
     with platform.db.session() as session:
-        assert (
-            session.scalar(
-                select(Account.balance).where(
-                    Account.kind == "creator_earnings",
-                    Account.owner_id == creator.user_id,
-                    Account.currency == "USD_MICROS",
-                )
-            )
-            == earned
-        )
+        assert ledger.balances(session, "creator_earnings", creator.user_id, ["USD_MICROS"])["USD_MICROS"] == earned
     assert verifies(platform)
     platform.conversions.flush()
     assert platform.events.query("SELECT type, source, creator_id, currency FROM events WHERE type = 'rewarded'") == [

@@ -17,7 +17,6 @@ from openminis.db import utcnow
 from openminis.drama.models import Series
 from openminis.runtime.models import Launch
 from openminis.wallet import service as ledger
-from openminis.wallet.models import Account
 from tests.creators.conftest import launch, make_creator, ready_post, verifies
 from tests.studio import browser, csrf_of, put_product, top_up
 
@@ -38,12 +37,7 @@ def pay(player, app_id: str, key: str, launch_id: str | None):
 
 def earnings(platform, creator_id: str) -> int:
     with platform.db.session() as session:
-        found = session.scalar(
-            select(Account.balance).where(
-                Account.kind == "creator_earnings", Account.owner_id == creator_id, Account.currency == "COIN"
-            )
-        )
-        return found or 0
+        return ledger.balances(session, "creator_earnings", creator_id, ["COIN"])["COIN"]
 
 
 @pytest.fixture

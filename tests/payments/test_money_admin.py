@@ -373,7 +373,7 @@ def test_every_statement_line_equals_the_ledgers_entries_for_its_accounts_and_pe
     assert line["ad_commission"] == of(f"{APP_AD_EARNINGS}/creator_commission/creator_earnings") > 0
     assert line["ad_net"] == line["ad_revenue"] - line["ad_commission"]
     with platform.db.session() as session:  # the app's balances moved by exactly the statement's net
-        assert ledger.account(session, "app_earnings", studio.app_id).balance == line["net"]
+        assert ledger.balance(session, ledger.account_id(session, "app_earnings", studio.app_id)) == line["net"]
 
     # Per developer: all their apps, and the same numbers; a period before any of it is all zeros.
     developer_id = studio.developer.get("/api/developer").json()["id"]

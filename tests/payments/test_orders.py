@@ -31,8 +31,8 @@ def bearer(client, app) -> dict[str, str]:
 
 def accounts(platform, app_id: str) -> tuple[int, int]:
     with platform.db.session() as session:
-        earnings = ledger.account(session, "app_earnings", app_id).balance
-        revenue = ledger.account(session, "platform_revenue").balance
+        earnings = ledger.balance(session, ledger.account_id(session, "app_earnings", app_id))
+        revenue = ledger.balance(session, ledger.account_id(session, "platform_revenue"))
         session.commit()
     return earnings, revenue
 

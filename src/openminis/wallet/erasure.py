@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from openminis.rows import plain
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
+from openminis.wallet.service import balance
 
 
 def export(session: Session, user_id: str) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def export(session: Session, user_id: str) -> dict[str, Any]:
         else []
     )
     return {
-        "wallet": [{"kind": a.kind, "currency": a.currency, "balance": a.balance} for a in accounts],
+        "wallet": [{"kind": a.kind, "currency": a.currency, "balance": balance(session, a.id)} for a in accounts],
         "ledger": [
             {
                 "at": plain(transfer.created_at),

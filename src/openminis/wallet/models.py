@@ -3,7 +3,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
@@ -50,11 +61,28 @@ class LedgerTransfer(Base):
 
 
 class LedgerEntry(Base):
-    """One account's side of a transfer: positive credits the account, negative debits it."""
+    """One account's side of a transfer: positive credits the account, negative debits it.
+
+    ``pending``: a credit to an account that many transfers credit at once (an app's earnings, the
+    platform's revenue), recorded here but not yet added to the account's cached ``balance``; the
+    posting job folds such credits in batches (wallet/posting.py), and a debit of the account
+    folds them first. Until then the account's balance is its cached balance plus its pending
+    entries, which is what every read of it returns.
+    """
 
     __tablename__ = "ledger_entries"
+    __table_args__ = (
+        # Only the few entries still pending are in it: what reads add and the posting job folds.
+        Index(
+            "ix_ledger_entries_pending",
+            "account_id",
+            postgresql_where=text("pending"),
+            sqlite_where=text("pending"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     transfer_id: Mapped[int] = mapped_column(ForeignKey("ledger_transfers.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -4,6 +4,15 @@ Rules (DESIGN.md, "Money"): amounts are integers in minor units; debits equal cr
 transfer; an idempotency key is recorded once; no wallet goes below zero, ever; the sum over all
 accounts of a currency is zero. A transfer runs inside the caller's database transaction, so an
 order and its transfer commit together or not at all.
+
+Hot accounts. Every sale of an app credits the app's earnings and the platform's revenue: had each
+sale added to those rows, every sale of a popular app (and every sale on the platform) would wait
+for the one before it to commit. A credit to an account of the ``DEFERRED_KINDS`` is written as a
+pending entry instead, which touches no shared row; the posting job (wallet/posting.py) folds
+pending entries into the cached balances in batches, as ledgers such as TigerBeetle batch their
+postings, and a debit of such an account folds its pending credits first, under the account's
+row lock, so that its check sees everything it may spend. Every read of a balance is the cached
+balance plus the pending entries, so nothing reads a balance that lags.
 """
 
 from __future__ import annotations
@@ -29,6 +38,14 @@ COIN = "COIN"
 # Accounts of the outside world: where coins come from, where the provider holds money.
 EXTERNAL_KINDS = {"coin_issuance", "provider_clearing", "advertiser_funding"}
 
+# Accounts that many concurrent transfers credit and few debit: their credits are pending entries,
+# folded into the balance later (module docstring). A person's wallet is not one of them: a top-up
+# or a refund is in it at once, and nobody else credits it.
+DEFERRED_KINDS = frozenset(
+    {"app_earnings", "platform_revenue", "app_ad_earnings", "platform_ad_revenue", "creator_earnings"}
+)
+WALLET = "user_wallet"
+
 
 class InsufficientFunds(PaymentRequired):
     code = "INSUFFICIENT_FUNDS"
@@ -49,7 +66,8 @@ _RECORD_TRANSFER = {
     dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_transfers).on_conflict_do_nothing().returning(_transfers.c.id)
     for dialect in (postgresql, sqlite)
 }
-_WRITE_ENTRIES = insert(cast(Table, LedgerEntry.__table__))
+_entries = cast(Table, LedgerEntry.__table__)
+_WRITE_ENTRIES = insert(_entries)
 _accounts = cast(Table, Account.__table__)
 # One conditional UPDATE per account: the database checks the balance and changes it in one step.
 _MOVE = (
@@ -59,6 +77,19 @@ _MOVE = (
         _accounts.c.currency == bindparam("in_currency"),
         _accounts.c.allow_negative | (_accounts.c.balance + bindparam("delta") >= 0),
     )
+    .values(balance=_accounts.c.balance + bindparam("delta"))
+)
+# Folding: an account's pending credits leave the pending set and join its cached balance. The
+# UPDATE ... RETURNING takes each entry once, whoever else folds at the same time (module docstring).
+_FOLD = (
+    update(_entries)
+    .where(_entries.c.account_id == bindparam("account"), _entries.c.pending)
+    .values(pending=False)
+    .returning(_entries.c.amount)
+)
+_ADD = (
+    update(_accounts)
+    .where(_accounts.c.id == bindparam("account"))
     .values(balance=_accounts.c.balance + bindparam("delta"))
 )
 
@@ -76,6 +107,8 @@ class Transfer:
 _account_ids: weakref.WeakKeyDictionary[Engine | Connection, dict[tuple[str, str, str], int]] = (
     weakref.WeakKeyDictionary()
 )
+# And each remembered account's kind, by id: whether a leg is a wallet's or a deferred account's.
+_account_kinds: weakref.WeakKeyDictionary[Engine | Connection, dict[int, str]] = weakref.WeakKeyDictionary()
 _account_ids_lock = threading.Lock()
 PENDING = "ledger.pending_account_ids"
 
@@ -88,6 +121,7 @@ def _remember_committed_accounts(session: Session) -> None:
     if pending:
         with _account_ids_lock:
             _account_ids.setdefault(session.get_bind(), {}).update(pending)
+            _account_kinds.setdefault(session.get_bind(), {}).update({id_: key[0] for key, id_ in pending.items()})
 
 
 @event.listens_for(Session, "after_rollback")
@@ -126,6 +160,8 @@ def account_id(session: Session, kind: str, owner_id: str = "", currency: str = 
 
 
 def account(session: Session, kind: str, owner_id: str = "", currency: str = COIN) -> Account:
+    """The account row, opened on first use. Its ``balance`` is the cached one: for an account of
+    the ``DEFERRED_KINDS``, ``balance()`` adds its pending credits."""
     return session.get_one(Account, account_id(session, kind, owner_id, currency), populate_existing=True)
 
 
@@ -174,7 +210,8 @@ def transfer(
     if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
         raise InvalidArgument("a transfer needs two or more accounts and its entries must sum to zero")
 
-    shared = _shared_accounts(session, [leg.account_id for leg in legs])
+    kinds = _kinds(session, [leg.account_id for leg in legs])
+    deferred = {leg.account_id for leg in legs if leg.amount > 0 and kinds[leg.account_id] in DEFERRED_KINDS}
     with session.begin_nested() if nested else nullcontext():
         # The transfer row first: a repeated key inserts nothing here, before any balance is touched.
         transfer_id = session.execute(
@@ -191,13 +228,24 @@ def transfer(
         if transfer_id is not None:
             session.execute(
                 _WRITE_ENTRIES,
-                [{"transfer_id": transfer_id, "account_id": leg.account_id, "amount": leg.amount} for leg in legs],
+                [
+                    {
+                        "transfer_id": transfer_id,
+                        "account_id": leg.account_id,
+                        "amount": leg.amount,
+                        "pending": leg.account_id in deferred,
+                    }
+                    for leg in legs
+                ],
             )
             # Concurrent spenders cannot both pass a check only one of them should (see _MOVE). Order:
             # people's accounts, then shared ones (an app's earnings, platform revenue), each by id.
-            # One global order means no deadlocks; shared rows last means every purchase holds their
-            # row locks only for the last statements before its commit, not for the whole transaction.
-            for leg in sorted(legs, key=lambda leg: (leg.account_id in shared, leg.account_id)):
+            # One global order means no deadlocks; shared rows last means a transfer holds their row
+            # locks only for its last statements. A pending credit touches no account row at all.
+            moving = [leg for leg in legs if leg.account_id not in deferred]
+            for leg in sorted(moving, key=lambda leg: (kinds[leg.account_id] != WALLET, leg.account_id)):
+                if leg.amount < 0 and kinds[leg.account_id] in DEFERRED_KINDS:
+                    _fold(session, leg.account_id)  # what it may spend includes its pending credits
                 # An UPDATE's result is a CursorResult (Session.execute is typed for queries).
                 moved = cast(
                     "CursorResult[Any]",
@@ -211,16 +259,67 @@ def transfer(
     return Transfer(id=transfer_id, idempotency_key=key)
 
 
-def _shared_accounts(session: Session, account_ids: list[int]) -> set[int]:
-    """Which of these accounts many transfers touch (everything but a person's wallet)."""
-    known = _account_ids.get(session.get_bind(), {}) | session.info.get(PENDING, {})
-    wallets = {account for (kind, _owner, _currency), account in known.items() if kind == "user_wallet"}
-    unknown = [account for account in account_ids if account not in wallets and account not in known.values()]
-    if unknown:
-        wallets |= set(
-            session.scalars(select(Account.id).where(Account.id.in_(unknown), Account.kind == "user_wallet"))
-        )
-    return {account for account in account_ids if account not in wallets}
+def _kinds(session: Session, account_ids: list[int]) -> dict[int, str]:
+    """Each account's kind: from what this process remembers, else from the database."""
+    with _account_ids_lock:
+        known = _account_kinds.get(session.get_bind(), {})
+        found = {account: known[account] for account in account_ids if account in known}
+    if len(found) < len(account_ids):
+        opened = session.info.get(PENDING, {})
+        found |= {id_: key[0] for key, id_ in opened.items() if id_ in account_ids}
+        unknown = [account for account in account_ids if account not in found]
+        if unknown:
+            found |= {
+                id_: kind
+                for id_, kind in session.execute(select(Account.id, Account.kind).where(Account.id.in_(unknown)))
+            }
+    return found
+
+
+def _fold(session: Session, account: int) -> None:
+    """Add the account's pending credits to its cached balance, holding its row until the unit
+    ends (the posting job takes the same lock first: one order, no deadlock)."""
+    lock(session, [account])
+    amounts = session.execute(_FOLD, {"account": account}).scalars().all()
+    if amounts:
+        session.execute(_ADD, {"account": account, "delta": sum(amounts)})
+
+
+def post_pending(session: Session, *, limit: int = 5000) -> int:
+    """Fold up to ``limit`` pending credits into their accounts' balances, the oldest first, in
+    the caller's unit; returns how many were folded. The posting job calls it (wallet/posting.py):
+    one short transaction takes a hot account's row lock once for thousands of sales."""
+    oldest = session.execute(
+        select(_entries.c.id, _entries.c.account_id).where(_entries.c.pending).order_by(_entries.c.id).limit(limit)
+    ).all()
+    if not oldest:
+        return 0
+    lock(session, {account for _id, account in oldest})
+    # Still pending: a debit may have folded some of them since they were read.
+    folded = session.execute(
+        update(_entries)
+        .where(_entries.c.id.in_([id_ for id_, _account in oldest]), _entries.c.pending)
+        .values(pending=False)
+        .returning(_entries.c.account_id, _entries.c.amount)
+    ).all()
+    sums: dict[int, int] = defaultdict(int)
+    for account, amount in folded:
+        sums[account] += amount
+    if sums:
+        session.execute(_ADD, [{"account": account, "delta": delta} for account, delta in sorted(sums.items())])
+    return len(folded)
+
+
+def _pending(session: Session, account_ids: Collection[int]) -> dict[int, int]:
+    """The sum of each account's pending credits (absent: none)."""
+    if not account_ids:
+        return {}
+    rows = session.execute(
+        select(_entries.c.account_id, func.sum(_entries.c.amount))
+        .where(_entries.c.pending, _entries.c.account_id.in_(list(account_ids)))
+        .group_by(_entries.c.account_id)
+    )
+    return {account: int(amount) for account, amount in rows}
 
 
 def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg]) -> Transfer:
@@ -302,8 +401,9 @@ def owned(session: Session, *, kinds: Collection[str], owners: Collection[str], 
         .where(Account.kind.in_(list(kinds)), Account.owner_id.in_(list(owners)), Account.currency == currency)
         .order_by(Account.id)
         .execution_options(populate_existing=True)
-    )
-    return [Owned(*row) for row in rows]
+    ).all()
+    pending = _pending(session, [row.id for row in rows])
+    return [Owned(id_, kind, owner, cur, balance + pending.get(id_, 0)) for id_, kind, owner, cur, balance in rows]
 
 
 def lock(session: Session, account_ids: Collection[int]) -> None:
@@ -311,12 +411,21 @@ def lock(session: Session, account_ids: Collection[int]) -> None:
     was read of them stays true while the caller moves it (a payout takes what is withdrawable)."""
     if account_ids and session.get_bind().dialect.name == "postgresql":
         session.execute(
-            select(Account.id).where(Account.id.in_(sorted(account_ids))).order_by(Account.id).with_for_update()
+            select(Account.id)
+            .where(Account.id.in_(sorted(account_ids)))
+            .order_by(Account.id)
+            # FOR NO KEY UPDATE, the lock an UPDATE of the balance takes: it waits for writers of
+            # the row but not for transfers that are inserting entries referring to it (their
+            # foreign key holds a KEY SHARE lock on it), which FOR UPDATE would wait for, in a
+            # cycle with them when they go on to update a row this transaction holds.
+            .with_for_update(key_share=True)
         )
 
 
 def balance(session: Session, account_id: int) -> int:
-    return session.execute(select(Account.balance).where(Account.id == account_id)).scalar_one()
+    """The account's balance: what its cached balance holds plus its pending credits."""
+    cached = session.execute(select(Account.balance).where(Account.id == account_id)).scalar_one()
+    return cached + _pending(session, [account_id]).get(account_id, 0)
 
 
 @dataclass(frozen=True)
@@ -331,8 +440,9 @@ class Verification:
 
 
 def verify(session: Session) -> Verification:
-    """Check the ledger's invariants: every transfer balanced, every cached balance equal to the
-    sum of its entries, each currency summing to zero, no account overdrawn that may not be."""
+    """Check the ledger's invariants: every transfer balanced, every account's balance (cached plus
+    pending credits) equal to the sum of its entries, each currency summing to zero, no account
+    overdrawn that may not be, and credits pending only on the accounts that take them so."""
     problems: list[str] = []
     unbalanced = session.execute(
         select(LedgerEntry.transfer_id, func.sum(LedgerEntry.amount))
@@ -345,18 +455,29 @@ def verify(session: Session) -> Verification:
             select(LedgerEntry.account_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account_id)
         ).all()
     )
+    pending = dict(
+        session.execute(
+            select(_entries.c.account_id, func.sum(_entries.c.amount))
+            .where(_entries.c.pending)
+            .group_by(_entries.c.account_id)
+        ).all()
+    )
     totals: dict[str, int] = defaultdict(int)
     # From the database, not from objects this session may hold with balances now stale.
     accounts = session.scalars(select(Account).execution_options(populate_existing=True)).all()
     for acc in accounts:
-        entries = int(sums.get(acc.id, 0) or 0)
-        if acc.balance != entries:
+        entries, waiting = int(sums.get(acc.id, 0) or 0), int(pending.get(acc.id, 0) or 0)
+        balance = acc.balance + waiting
+        if balance != entries:
             problems.append(
-                f"account {acc.id} ({acc.kind} {acc.owner_id}) caches {acc.balance} but its entries sum to {entries}"
+                f"account {acc.id} ({acc.kind} {acc.owner_id}) caches {acc.balance}"
+                f"{f' with {waiting} pending' if waiting else ''} but its entries sum to {entries}"
             )
-        if acc.balance < 0 and not acc.allow_negative:
-            problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) is overdrawn: {acc.balance}")
-        totals[acc.currency] += acc.balance
+        if waiting and acc.kind not in DEFERRED_KINDS:
+            problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) has {waiting} pending, which it may not")
+        if balance < 0 and not acc.allow_negative:
+            problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) is overdrawn: {balance}")
+        totals[acc.currency] += balance
     problems += [f"{currency} accounts sum to {total}, not 0" for currency, total in totals.items() if total != 0]
     transfers = session.execute(select(func.count()).select_from(LedgerTransfer)).scalar_one()
     return Verification(accounts=len(accounts), transfers=transfers, problems=problems)
@@ -366,12 +487,12 @@ def balances(session: Session, kind: str, owner_id: str, currencies: Collection[
     """The owner's balances of that kind in these currencies, 0 for an account not opened yet: a
     read stays a read."""
     rows = session.execute(
-        select(Account.currency, Account.balance).where(
+        select(Account.id, Account.currency, Account.balance).where(
             Account.kind == kind, Account.owner_id == owner_id, Account.currency.in_(currencies)
         )
-    )
-    # Pairs, not the Result itself: dict() would take a Result, which has keys(), for a mapping.
-    return dict.fromkeys(currencies, 0) | {currency: balance for currency, balance in rows}
+    ).all()
+    pending = _pending(session, [id_ for id_, _currency, _balance in rows]) if kind in DEFERRED_KINDS else {}
+    return dict.fromkeys(currencies, 0) | {currency: balance + pending.get(id_, 0) for id_, currency, balance in rows}
 
 
 @dataclass(frozen=True)
