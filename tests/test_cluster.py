@@ -174,6 +174,7 @@ def job_worker(data: Path, env: dict[str, str]) -> Iterator[None]:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+                    process.wait()
 
 
 @dataclass
