@@ -6,14 +6,35 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: Chromium drives the browser tests, FFmpeg the media pipeline.
+# Debian packages: Chromium drives the browser tests, FFmpeg the media pipeline, nginx is the load
+# balancer in front of the cluster test's nodes (tests/test_cluster.py starts its own, on a free port).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from Debian"
+  # Debian's nginx starts its service on port 80 when installed (or fails the install when it cannot):
+  # a policy-rc.d that answers 101 is Debian's way to have a package install without starting its
+  # services. One is put there for the install when the machine has none (containers usually do).
+  policy=/usr/sbin/policy-rc.d
+  ours=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    ours=1
+    trap 'as_root rm -f "$policy"' EXIT
+  fi
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ -n "$ours" ]; then
+    as_root rm -f "$policy"
+    trap - EXIT
+  fi
+  # Nor at the next boot: the service is enabled by the package.
+  if [[ " ${missing[*]} " == *" nginx "* ]] && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now nginx >/dev/null 2>&1 || true
+  fi
 fi
 
 # PostgreSQL and Redis on loopback: start them if this machine has them but they are down.

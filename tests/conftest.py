@@ -278,6 +278,7 @@ LONGEST_FIRST = (
     "tests/catalog/test_publishing_attacks.py",
     "tests/browser/test_moderation.py",
     "tests/devtools/test_dev.py",
+    "tests/test_cluster.py",  # 30 s: two nodes, a worker and nginx
 )
 
 
