@@ -50,11 +50,13 @@ COMMIT;
 
 
 @contextmanager
-def bare_fastapi() -> Iterator[str]:
-    """The bare endpoint's URL while its server runs."""
+def bare_fastapi(workers: int = 1) -> Iterator[str]:
+    """The bare endpoint's URL while its server runs (``workers`` processes, as ``minis serve --workers``)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port), "--log-level", "warning"]
     command += ["--proxy-headers"]  # as minis serve
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, cwd=Path(__file__).resolve().parents[1])
     url = f"http://127.0.0.1:{port}/ok"
     try:

@@ -128,9 +128,9 @@ class Scratch:
         """A real ``minis serve`` on this run's data, stopped when the run ends."""
         return self.stack.enter_context(LiveServer(self.data, env=self.env, **options))
 
-    def bare_fastapi(self) -> str:
+    def bare_fastapi(self, workers: int = 1) -> str:
         """The URL of the bare limit the benches divide by (bench/baselines.py), until the run ends."""
-        return self.stack.enter_context(bare_fastapi())
+        return self.stack.enter_context(bare_fastapi(workers))
 
 
 @contextmanager
