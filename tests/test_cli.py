@@ -43,6 +43,14 @@ def test_a_new_app_needs_its_developer_named(tmp_path):
     assert "--developer" in result.output
 
 
+def test_several_serving_processes_need_the_analytics_events_in_postgresql(tmp_path, monkeypatch):
+    # The embedded DuckDB file opens in one process only: refused before any process starts.
+    monkeypatch.delenv("MINIS_ANALYTICS_URL", raising=False)
+    result = runner.invoke(app, ["serve", "--workers", "2", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "MINIS_ANALYTICS_URL" in result.output
+
+
 def test_staff_add_makes_a_reviewer(tmp_path):
     data = str(tmp_path / "data")
     result = runner.invoke(app, ["staff", "add", "rev@example.com", "--role", "reviewer", "--data-dir", data])

@@ -209,6 +209,13 @@ def serve(
         console.print(
             "[yellow]sandbox payments are on[/yellow]: test cards top up coins for nothing (MINIS_SANDBOX_PAYMENTS)"
         )
+    if workers > 1 and not settings.analytics_url:
+        # DuckDB's file opens in one process only: the second process's first event would fail.
+        console.print(
+            "[red]--workers needs the analytics events in PostgreSQL[/red]: set MINIS_ANALYTICS_URL "
+            "(it may be MINIS_DATABASE_URL itself; docs/deploy.md)"
+        )
+        raise typer.Exit(1)
     if workers > 1 and not settings.redis_url:
         console.print(
             "[yellow]warning[/yellow]: without MINIS_REDIS_URL each of the processes counts rate limits on its own, "
