@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -19,8 +20,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from openminis.liveserver import free_port
+from openminis.platform import Platform
 from openminis.settings import Settings
-from tests.conftest import unavailable
+from openminis.storage import S3Store
+from tests.conftest import empty_postgres, unavailable
 
 # moto's server accepts any credentials; these say where they come from.
 ACCESS_KEY, SECRET_KEY, REGION = "minis-test", "minis-test-secret", "us-east-1"
@@ -113,3 +116,25 @@ def following(browser: TestClient) -> httpx.Client:
         trust_env=False,
         timeout=30,
     )
+
+
+@contextmanager
+def platform_of(settings: Settings) -> Iterator[Platform]:
+    """A platform as tests/conftest.py's ``platform`` makes it, from these settings; a test module
+    whose flows must hold in both forms overrides ``platform`` with ``platform_of(storage_form)``."""
+    platform = Platform(settings)
+    if platform.db.engine.dialect.name == "postgresql":
+        empty_postgres(platform)
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+def bucket_keys(platform: Platform, folder: str) -> set[str]:
+    """The keys under ``folder/`` in the platform's bucket, listed behind its back."""
+    store = platform.storage
+    assert isinstance(store, S3Store)
+    prefix = f"{store.prefix}/{folder}/"
+    pages = store.client.get_paginator("list_objects_v2").paginate(Bucket=store.bucket, Prefix=prefix)
+    return {item["Key"].removeprefix(prefix) for page in pages for item in page.get("Contents", [])}
