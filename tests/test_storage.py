@@ -69,8 +69,10 @@ def test_a_file_put_in_the_store_reads_back(store, tmp_path):
 
 
 def test_a_version_is_stored_whole_or_not_at_all(store):
-    store.put_files("packages/app/1.0.0-aa", {"index.html": b"<p>hi</p>", "js/game.js": b"go()"})
-    assert keys_under(store, "packages/app/1.0.0-aa") == {"index.html", "js/game.js"}
+    files = {"index.html": b"<p>hi</p>", "js/game.js": b"go()", "art/My Sprite \u00e9.png": b"png"}
+    store.put_files("packages/app/1.0.0-aa", files)
+    assert keys_under(store, "packages/app/1.0.0-aa") == set(files)  # any name a package may hold
+    assert store.get("packages/app/1.0.0-aa/art/My Sprite \u00e9.png") == b"png"
     # A write that fails half-way (here a name that would leave the store, refused after the
     # first file went in) leaves nothing under the version's key.
     with pytest.raises(InvalidKey):

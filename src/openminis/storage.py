@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 
     from openminis.settings import Settings
 
-# A key is "/"-separated segments of these characters; no empty, "." or ".." segment.
-_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+=-]*$")
+# A key is "/"-separated segments, none empty, "." or ".."; no backslash or control character. As
+# loose as a package's own paths (catalog/package.py), which become keys: a space, a dot file or
+# a non-ASCII name is fine; nothing can name a place outside the store.
+_UNSAFE = re.compile(r"[\\\x00-\x1f\x7f]")
 _TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".mjs": "text/javascript"}
 
 
@@ -45,7 +47,7 @@ class InvalidKey(ValueError):
 
 def check_key(key: str) -> str:
     segments = key.split("/")
-    if not key or len(key) > 900 or not all(_SEGMENT.match(segment) for segment in segments):
+    if not key or len(key) > 900 or _UNSAFE.search(key) or any(part in ("", ".", "..") for part in segments):
         raise InvalidKey(f"not a storage key: {key!r}")
     return key
 
