@@ -26,7 +26,7 @@ from openminis.platform import Platform
 from openminis.settings import Settings
 from openminis.zygote import Zygote
 
-pytest_plugins = ["tests.studio"]
+pytest_plugins = ["tests.studio", "tests.s3"]
 
 IN_CI = os.environ.get("CI") == "true"
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,6 +12,11 @@ A backup folder holds:
 - ``files/``: packages, media (episodes, posts), ad creatives and the signing secret;
 - ``backup.json``: what was taken, when, from which migration revision.
 
+With object storage in a bucket (``MINIS_STORAGE_URL``), ``files/`` holds the signing secret only:
+the bucket's objects are not copied (they may be terabytes, and a copy through this machine
+would be slow and partial). Keep them with the bucket's own versioning or replication
+(docs/storage.md); the report and ``backup.json`` name the bucket that was left out.
+
 The database is copied before the files: packages and media are written before the rows that name
 them are committed, so every file the database refers to is in the copy.
 """
@@ -60,6 +65,8 @@ class Report:
     revision: str | None
     parts: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # What the backup left out on purpose: the bucket of object storage, when there is one.
+    not_copied: list[str] = field(default_factory=list)
 
 
 def _kind(url: str) -> str:
@@ -278,7 +285,11 @@ def backup(settings: Settings, folder: Path) -> Report:
 
     files = folder / "files"
     files.mkdir()
-    for name in FOLDERS:
+    if settings.storage_url:
+        report.not_copied.append(
+            f"objects in {settings.storage_url}: keep them with the bucket's versioning or replication"
+        )
+    for name in () if settings.storage_url else FOLDERS:
         if (settings.data_dir / name).is_dir():
             shutil.copytree(settings.data_dir / name, files / name, ignore=shutil.ignore_patterns("*.part", "staging*"))
             report.parts.append(f"files/{name}")
@@ -293,6 +304,7 @@ def backup(settings: Settings, folder: Path) -> Report:
         "database": report.database,
         "revision": report.revision,
         "parts": report.parts,
+        "not_copied": report.not_copied,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return report

@@ -362,7 +362,7 @@ def drama_upload(
         console.print(f"[red]no .mp4, .mov or .webm files in {folder}[/red]")
         raise typer.Exit(1)
     platform = _platform(_settings(data_dir))
-    media_root = platform.settings.data_dir / "media" / "drama"
+    incoming = platform.settings.data_dir / "incoming"
     worker = platform.worker()
     failed = 0
     with Progress(
@@ -371,18 +371,20 @@ def drama_upload(
         for offset, file in enumerate(files):
             number = first + offset
             task = progress.add_task(f"episode {number} ({file.name})", total=100)
-            copy = media_root / "incoming" / file.name
+            copy = incoming / file.name
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_bytes(file.read_bytes())
             try:
                 with unit_of_work(platform.db) as session:
                     episode_id = drama_catalog.accept_upload(
-                        session, media_root, app_id, series_id, number, title=file.stem, source=copy
+                        session, platform.storage, app_id, series_id, number, title=file.stem, source=copy
                     ).id
             except PlatformError as exc:
                 progress.update(task, description=f"episode {number}: [red]{exc.code}[/red] {exc.message}")
                 failed += 1
                 continue
+            finally:
+                copy.unlink(missing_ok=True)  # moved into the store, or uploaded to it
             runner = threading.Thread(target=worker.drain)
             runner.start()
             while runner.is_alive():
@@ -480,6 +482,8 @@ def backup_command(
         f"backed up {report.database} (revision {report.revision}) to {report.folder} "
         f"in {report.seconds:.1f} s: {', '.join(report.parts)}"
     )
+    for left_out in report.not_copied:
+        console.print(f"[yellow]not copied[/yellow]: {left_out}")
 
 
 @app.command("restore")
@@ -500,6 +504,8 @@ def restore_command(
         f"restored {report.database} (revision {report.revision}) from {report.folder} "
         f"in {report.seconds:.1f} s: {', '.join(report.parts)}"
     )
+    for left_out in report.not_copied:
+        console.print(f"[yellow]not copied[/yellow]: {left_out}")
 
 
 @ledger_app.command("verify")

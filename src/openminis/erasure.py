@@ -15,7 +15,6 @@ order, in the caller's unit of work.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,6 +34,7 @@ from openminis.payouts import erasure as payouts
 from openminis.rows import plain
 from openminis.runtime import erasure as runtime
 from openminis.staff import service as staff
+from openminis.storage import ObjectStore
 from openminis.wallet import erasure as wallet
 
 __all__ = ["CONFIRMATION", "ERASED_NAME", "AccountDeleted", "erase", "export"]
@@ -114,7 +114,7 @@ def _has_column(events: EventStore, column: str) -> bool:
 
 
 def erase(
-    session: Session, *, user_id: str, confirmation: str, media_root: Path, mailbox: Mailbox | None = None
+    session: Session, *, user_id: str, confirmation: str, media: ObjectStore, mailbox: Mailbox | None = None
 ) -> list[str]:
     """Delete the person's account (``confirmation`` must be "DELETE"): personal data erased, money
     records kept under the pseudonymous id, apps told. Returns the apps notified. Flushes only:
@@ -137,7 +137,7 @@ def erase(
     drama.erase(session, user_id)
     developers.release_person(session, user_id, email=user.email)
     staff.release_person(session, user_id)
-    creators.erase(session, user_id, media_root=media_root)
+    creators.erase(session, user_id, media=media)
     payouts.erase(session, user_id)
     moderation.erase(session, user_id)
     identity.pseudonymise(session, user)

@@ -11,7 +11,7 @@ import httpx
 
 from openminis import signals
 from openminis.catalog.package import Limits
-from openminis.catalog.store import LocalPackageStore, PackageStore
+from openminis.catalog.store import PackageStore, StoredPackages
 from openminis.db import Database, deployment_key
 from openminis.errors import NotFound
 from openminis.events.store import EventStore, open_store
@@ -19,6 +19,7 @@ from openminis.jobs.service import Lane, Registry, Worker, WorkerOptions
 from openminis.ratelimit import Rate, RateLimiter, rate_limiter_from_url
 from openminis.runtime.service import StorageLimits
 from openminis.settings import Settings
+from openminis.storage import ObjectStore, open_storage
 
 if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this module free of cycles
     from openminis.admission import Admission
@@ -85,8 +86,13 @@ class Platform:
         )
 
     @cached_property
+    def storage(self) -> ObjectStore:
+        """Packages, media, creatives and staged uploads: the data dir's files, or a bucket (storage.py)."""
+        return open_storage(self.settings)
+
+    @cached_property
     def packages(self) -> PackageStore:
-        return LocalPackageStore(self.settings.packages_dir)
+        return StoredPackages(self.storage, self.settings.data_dir / "cache" / "packages")
 
     @cached_property
     def events(self) -> EventStore:
@@ -227,9 +233,9 @@ class Platform:
         )
         payments_jobs.register(registry, self)
         ads_jobs.register(registry, self)
-        media, longest, preset = s.data_dir / "media", s.max_episode_seconds, s.transcode_preset
-        pipeline.register(registry, self.db, media / "drama", longest, preset)
-        creators_pipeline.register(registry, self.db, media / "posts", longest, preset)
+        work, longest, preset = s.data_dir / "work", s.max_episode_seconds, s.transcode_preset
+        pipeline.register(registry, self.db, self.storage, work, longest, preset)
+        creators_pipeline.register(registry, self.db, self.storage, work, longest, preset)
         registry.register(RENEW_JOB, renewer(self.secret))
         check_job.register(registry, self)
         payouts_jobs.register(registry, lambda: self.payout_providers)

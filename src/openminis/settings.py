@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 from datetime import timedelta
 from functools import cached_property
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -165,6 +166,19 @@ class Settings(BaseSettings):
     ads_max_creative_bytes: int = 50 * 1024 * 1024
     ads_media_url: str = ""
 
+    # Object storage (storage.py, docs/storage.md): empty means files in the data dir; else
+    # "s3://bucket/prefix" of any S3-compatible store, at storage_endpoint_url (empty: AWS S3),
+    # with these credentials (empty: boto3's own chain, e.g. an instance role).
+    storage_url: str = ""
+    storage_endpoint_url: str = ""
+    storage_region: str = "us-east-1"
+    storage_access_key_id: str = ""
+    storage_secret_access_key: str = ""
+    # A CDN in front of the bucket: public immutable media (ad creatives, episode posters and
+    # thumbnails) is linked there; everything else through presigned URLs of this lifetime.
+    media_base_url: str = ""
+    media_url_seconds: int = 60
+
     @property
     def attribution_window(self) -> timedelta:
         return timedelta(days=self.attribution_window_days)
@@ -177,6 +191,44 @@ class Settings(BaseSettings):
 
             SmtpServer.parse(url)  # a wrong URL stops the start with its reason, not the first sign-in
         return url
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url_names_a_bucket(cls, url: str) -> str:
+        if url:
+            _bucket(url)
+        return url
+
+    @field_validator("storage_endpoint_url", "media_base_url")
+    @classmethod
+    def _http_url(cls, url: str, info: ValidationInfo) -> str:
+        parts = urlsplit(url)
+        if url and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment):
+            name = f"MINIS_{(info.field_name or '').upper()}"
+            raise ValueError(f"{name} must be an http(s) URL without query, e.g. https://media.example.com")
+        return url
+
+    @field_validator("media_url_seconds")
+    @classmethod
+    def _presigned_lifetime(cls, seconds: int) -> int:
+        if not 1 <= seconds <= 3600:
+            raise ValueError("MINIS_MEDIA_URL_SECONDS is 1 to 3600 (a presigned link is short-lived)")
+        return seconds
+
+    @model_validator(mode="after")
+    def _storage_settings_agree(self) -> Settings:
+        if bool(self.storage_access_key_id) != bool(self.storage_secret_access_key):
+            raise ValueError("set both MINIS_STORAGE_ACCESS_KEY_ID and MINIS_STORAGE_SECRET_ACCESS_KEY, or neither")
+        if not self.storage_url:
+            for name in ("storage_endpoint_url", "storage_access_key_id", "media_base_url"):
+                if getattr(self, name):
+                    raise ValueError(f"MINIS_{name.upper()} is set but MINIS_STORAGE_URL is not (s3://bucket/prefix)")
+        return self
+
+    @property
+    def storage_bucket(self) -> tuple[str, str]:
+        """(bucket, key prefix) of ``storage_url``."""
+        return _bucket(self.storage_url)
 
     @cached_property
     def database(self) -> str:
@@ -268,6 +320,20 @@ def _is_local(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# S3's bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _bucket(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not _BUCKET.match(parts.netloc) or parts.query or parts.fragment:
+        raise ValueError(
+            f"MINIS_STORAGE_URL must be s3://bucket/prefix (a bucket of 3-63 lower-case letters, digits, "
+            f"dots or hyphens), or empty for files in the data dir; got {url!r}"
+        )
+    return parts.netloc, parts.path.strip("/")
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -18,12 +18,13 @@ import pytest
 
 from openminis.catalog import checks
 from openminis.catalog.check_job import handler
-from openminis.catalog.checks import Budgets, read_screenshot, run_checks, screenshot_dir, static_checks
+from openminis.catalog.checks import Budgets, read_screenshot, run_checks, screenshot_folder, static_checks
 from openminis.catalog.service import get_version
 from openminis.liveserver import LiveServer
 from openminis.platform import Platform
 from openminis.runtime.serving import content_security_policy
 from openminis.settings import Settings
+from openminis.storage import LocalStore
 from openminis.unit_of_work import unit_of_work
 from tests.conftest import unavailable
 
@@ -221,18 +222,17 @@ def test_browser_checks_can_be_turned_off(tmp_path):
 
 
 def test_screenshots_are_read_back_only_under_their_own_names(tmp_path):
-    folder = screenshot_dir(tmp_path, "witness-app", "1.2.0")
-    folder.mkdir(parents=True)
-    (folder / "throttled.png").write_bytes(b"png")
+    store = LocalStore(tmp_path)
+    store.put_bytes(f"{screenshot_folder('witness-app', '1.2.0')}/throttled.png", b"png")
     (tmp_path / "secret.png").write_bytes(b"secret")
 
-    assert read_screenshot(tmp_path, "witness-app", "1.2.0", "throttled.png") == b"png"
-    assert read_screenshot(tmp_path, "witness-app", "1.2.0", "missing.png") is None
-    assert read_screenshot(tmp_path, "witness-app", "1.2.0", "../../../secret.png") is None
-    assert read_screenshot(tmp_path, "..", "..", "secret.png") is None
-    assert read_screenshot(tmp_path, "witness-app", "../..", "secret.png") is None
+    assert read_screenshot(store, "witness-app", "1.2.0", "throttled.png") == b"png"
+    assert read_screenshot(store, "witness-app", "1.2.0", "missing.png") is None
+    assert read_screenshot(store, "witness-app", "1.2.0", "../../../secret.png") is None
+    assert read_screenshot(store, "..", "..", "secret.png") is None
+    assert read_screenshot(store, "witness-app", "../..", "secret.png") is None
     with pytest.raises(ValueError):
-        screenshot_dir(tmp_path, "witness-app", "../x")
+        screenshot_folder("witness-app", "../x")
 
 
 def test_without_the_frame_session_the_throttled_run_keeps_the_app_frame_in_the_host_process(
@@ -304,5 +304,5 @@ def test_the_check_job_opens_the_version_in_the_real_host_and_records_its_report
     # measured 5.05 s): the witness must fail nothing else, and every run must see it ready.
     assert [f for f in report["hard_failures"] if f["code"] != "ready_late"] == [], report["hard_failures"]
     assert all(run["ready_ms"] is not None for run in report["runs"])
-    folder = screenshot_dir(live_server.data_dir, "witness-app", "1.0.0")
+    folder = live_server.data_dir / screenshot_folder("witness-app", "1.0.0")  # the data dir's files
     assert sorted(path.name for path in folder.iterdir()) == ["throttled.png", "unthrottled.png"]

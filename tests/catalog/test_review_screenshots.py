@@ -3,7 +3,7 @@ review API (catalog/admin.py), and to nobody else there."""
 
 from __future__ import annotations
 
-from openminis.catalog.checks import screenshot_dir
+from openminis.catalog.checks import screenshot_folder
 from tests.factories import publish
 from tests.studio import ADMIN_TOKEN, browser, csrf_of, sign_up
 
@@ -13,9 +13,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 def test_a_reviewer_gets_a_versions_screenshots_and_no_one_else_does(client, platform):
     publish(platform)
-    folder = screenshot_dir(platform.settings.data_dir, "test-game", "1.0.0")
-    folder.mkdir(parents=True)
-    (folder / "unthrottled.png").write_bytes(PNG)
+    platform.storage.put_bytes(f"{screenshot_folder('test-game', '1.0.0')}/unthrottled.png", PNG)
     path = "/api/admin/review/test-game/1.0.0/screenshots/unthrottled.png"
 
     shown = client.get(path, headers=ADMIN)

@@ -21,7 +21,13 @@ def test_the_feed_hears_of_a_transcoded_post_only_once_it_is_committed(client, p
     media = platform.settings.data_dir / "media" / "posts"
     [pending] = list((media / "uploads").iterdir())
     post_id = pending.name.split("-")[0]
-    transcode = pipeline.transcoder(platform.db, media, pipeline.MAX_POST_SECONDS, platform.settings.transcode_preset)
+    transcode = pipeline.transcoder(
+        platform.db,
+        platform.storage,
+        platform.settings.data_dir / "work",
+        pipeline.MAX_POST_SECONDS,
+        platform.settings.transcode_preset,
+    )
     before = changes.generation
     with pytest.raises(Abandoned), unit_of_work(platform.db) as session:
         transcode(session, {"post_id": post_id, "upload": pending.name})
@@ -42,10 +48,10 @@ def test_a_deletion_rolled_back_keeps_the_posts_media(platform, creator, game):
     folder.mkdir(parents=True)
     (folder / "480p.mp4").write_bytes(b"video")
     with pytest.raises(Abandoned), unit_of_work(platform.db) as session:
-        service.delete_post(session, media, creator_id=creator.user_id, post_id=post_id)
+        service.delete_post(session, platform.storage, creator_id=creator.user_id, post_id=post_id)
         raise Abandoned
     assert (folder / "480p.mp4").exists()
     with unit_of_work(platform.db) as session:
-        service.delete_post(session, media, creator_id=creator.user_id, post_id=post_id)
+        service.delete_post(session, platform.storage, creator_id=creator.user_id, post_id=post_id)
         assert folder.exists()
     assert not folder.exists()

@@ -19,13 +19,12 @@ from openminis.unit_of_work import unit_of_work
 def _publish_demo_drama(platform, clip, tmp_path) -> str:
     """The demo series, short: five episodes are enough for the posts' anchors (1 and 5)."""
     drama_demo.ensure_app(platform)
-    media_root = platform.settings.data_dir / "media" / "drama"
     with unit_of_work(platform.db) as session:
         series_id = drama_catalog.create_series(session, drama_demo.APP_ID, title=drama_demo.TITLE).id
         for number in range(1, 6):
             copy = shutil.copy(clip, tmp_path / f"ep{number}.mp4")
             drama_catalog.accept_upload(
-                session, media_root, drama_demo.APP_ID, series_id, number, title=f"Episode {number}", source=copy
+                session, platform.storage, drama_demo.APP_ID, series_id, number, title=f"Episode {number}", source=copy
             )
     platform.worker().drain()
     with unit_of_work(platform.db) as session:

@@ -126,9 +126,7 @@ def test_deleting_an_account_erases_personal_data_keeps_money_records_verified_a
     assert 400 <= replayed.status_code < 500
     with platform.db.session() as session:
         try:
-            erasure.erase(
-                session, user_id=me["id"], confirmation="DELETE", media_root=platform.settings.data_dir / "media"
-            )
+            erasure.erase(session, user_id=me["id"], confirmation="DELETE", media=platform.storage)
         except erasure.AccountDeleted as refused:
             assert status_for(refused) == 410
         else:

@@ -77,20 +77,19 @@ class Later(Exception):
 def test_a_deletion_rolled_back_keeps_the_account_and_its_kept_mail(client, platform):
     ask_for_link(client, "ada@example.com")
     user_id = who(client)["id"]
-    media = platform.settings.data_dir / "media"
 
     def mailed() -> bool:
         return any(message["To"] == "ada@example.com" for message in platform.mailbox.outbox)
 
     with pytest.raises(Later), unit_of_work(platform.db) as session:
-        erasure.erase(session, user_id=user_id, confirmation="DELETE", media_root=media, mailbox=platform.mailbox)
+        erasure.erase(session, user_id=user_id, confirmation="DELETE", media=platform.storage, mailbox=platform.mailbox)
         raise Later
     assert mailed()
     with platform.db.session() as session:
         assert session.get(User, user_id).erased_at is None
 
     with unit_of_work(platform.db) as session:
-        erasure.erase(session, user_id=user_id, confirmation="DELETE", media_root=media, mailbox=platform.mailbox)
+        erasure.erase(session, user_id=user_id, confirmation="DELETE", media=platform.storage, mailbox=platform.mailbox)
         assert mailed()  # until the deletion is committed
     assert not mailed()
     with platform.db.session() as session:

@@ -7,7 +7,7 @@ import re
 
 import anyio.from_thread
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from openminis.ads import serving
 from openminis.ads.admin import router as admin_router
@@ -151,8 +151,12 @@ def close(body: CloseIn, visitor: ChangingPerson, session: SessionDep, platform:
 
 
 @router.get("/media/ads/{name}", include_in_schema=False)
-def creative_file(platform: PlatformDep, name: str = Path(max_length=80)) -> FileResponse:
-    """A creative's file: named by its digest, so cached for a year; ranges for video seeking."""
+def creative_file(platform: PlatformDep, name: str = Path(max_length=80)) -> Response:
+    """A creative's file: named by its digest, so cached for a year; ranges for video seeking. From a
+    remote store, a redirect to the object (the CDN's copy, or a presigned link): never through Python."""
+    linked = platform.ads.media.browser_url(name)
+    if linked is not None:
+        return RedirectResponse(linked, status_code=307, headers={"Cache-Control": "private, no-store"})
     path = platform.ads.media.path(name)
     if path is None:
         raise NotFound("no such creative file")

@@ -250,8 +250,8 @@ def add_creative(
 ) -> Creative:
     """A creative from an uploaded file (``POST /api/admin/ads/media`` gives its name)."""
     get_campaign(session, campaign_id)
-    path = media.path(file) if FILE_NAME.match(file or "") else None
-    if path is None:
+    size = media.size(file) if FILE_NAME.match(file or "") else None
+    if size is None:
         raise InvalidArgument("file must be the name of an uploaded creative file", field="file")
     extension = file.rsplit(".", 1)[1]
     kind = "video" if extension in ("mp4", "webm") else "image"
@@ -268,7 +268,7 @@ def add_creative(
         kind=kind,
         file=file,
         content_type=CONTENT_TYPES[extension],
-        size_bytes=path.stat().st_size,
+        size_bytes=size,
         duration_ms=duration_ms,
         width=width,
         height=height,

@@ -1,21 +1,20 @@
 """Creative files: recognised by their first bytes, stored once under their digest, served immutably.
 
-One interface and a local implementation (the data dir's ``ads/``); at scale the same interface
-fronts object storage behind a CDN. A file's name is its SHA-256 and extension, so a name never
+Kept under ``ads/`` of the platform's object store: the data dir's ``ads/`` folder, or a bucket
+behind a CDN. A file's name is its SHA-256 and extension, so a name never
 changes meaning and the files can be cached for a year.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 from openminis.errors import InvalidArgument, TooLarge
+from openminis.storage import ObjectStore
 
 FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(mp4|webm|png|jpg|webp)$")
 CONTENT_TYPES = {
@@ -73,33 +72,38 @@ class CreativeStore(Protocol):
     def put(self, data: bytes, extension: str) -> str:
         """Store the bytes and return the file's name."""
 
+    def size(self, name: str) -> int | None:
+        """The file's size in bytes, or None when there is no such file."""
+
     def path(self, name: str) -> Path | None:
-        """A local path to serve, or None if there is no such file."""
+        """A local path for Python to serve, or None (no such file, or the store is remote)."""
+
+    def browser_url(self, name: str) -> str | None:
+        """Where a browser gets the file when the store is remote (the CDN, or a presigned link),
+        or None when Python serves it."""
 
 
-class LocalCreativeStore:
-    def __init__(self, root: Path):
-        self.root = Path(root)
+class StoredCreatives:
+    """Creative files under ``ads/`` of the platform's object store (storage.py)."""
+
+    def __init__(self, store: ObjectStore):
+        self.store = store
 
     def put(self, data: bytes, extension: str) -> str:
         name = f"{hashlib.sha256(data).hexdigest()}.{extension}"
-        final = self.root / name
-        if not final.exists():
-            self.root.mkdir(parents=True, exist_ok=True)
-            # Written aside and renamed: a reader never sees half a file under the final name.
-            staging = self.root / f".{secrets.token_hex(8)}.part"
-            try:
-                staging.write_bytes(data)
-                os.replace(staging, final)
-            finally:
-                staging.unlink(missing_ok=True)
+        if not self.store.exists(f"ads/{name}"):  # a name is its content: stored once
+            self.store.put_bytes(f"ads/{name}", data)
         return name
 
+    def size(self, name: str) -> int | None:
+        return self.store.size(f"ads/{name}") if FILE_NAME.match(name) else None
+
     def path(self, name: str) -> Path | None:
-        if not FILE_NAME.match(name):
-            return None
-        candidate = self.root / name
-        return candidate if candidate.is_file() else None
+        return self.store.path(f"ads/{name}") if FILE_NAME.match(name) else None
+
+    def browser_url(self, name: str) -> str | None:
+        # Named by digest, so public and immutable: the CDN's copy never goes stale.
+        return self.store.browser_url(f"ads/{name}", public=True) if FILE_NAME.match(name) else None
 
 
 def store(media: CreativeStore, data: bytes, max_bytes: int) -> MediaFile:

@@ -26,7 +26,7 @@ from openminis.ads import auction, billing, invalid_traffic, inventory, rewards,
 from openminis.ads import campaigns as demand
 from openminis.ads.auction import AdFormat, LiveCampaign, LiveCreative, LiveIndex
 from openminis.ads.events import AdEvents
-from openminis.ads.media import LocalCreativeStore
+from openminis.ads.media import StoredCreatives
 from openminis.ads.models import AdUnit, Campaign, Creative, Impression, RewardGrant
 from openminis.ads.money import APP_AD_EARNINGS, USD_MICROS
 from openminis.attribution import service as attribution
@@ -114,7 +114,7 @@ class AdServer:
         self.platform = platform
         self.settings = platform.settings
         self.clock: Callable[[], datetime] = utcnow
-        self.media = LocalCreativeStore(self.settings.ads_media_dir)
+        self.media = StoredCreatives(platform.storage)
         self.events = AdEvents(lambda: platform.events)
         self.conversions = platform.conversions
         self._index: LiveIndex | None = None
@@ -179,7 +179,15 @@ class AdServer:
         return found
 
     def media_url(self, file: str) -> str:
-        return f"{self.settings.ads_media_url or self.settings.host_origin + '/media/ads'}/{file}"
+        """Where the host's ad player loads a creative: ads_media_url when set, else the CDN in front
+        of the bucket, else the host's /media/ads/ (which redirects to the bucket when it is remote)."""
+        if self.settings.ads_media_url:
+            return f"{self.settings.ads_media_url}/{file}"
+        if self.settings.media_base_url:
+            linked = self.media.browser_url(file)
+            if linked is not None:
+                return linked
+        return f"{self.settings.host_origin}/media/ads/{file}"
 
 
 def frequency_key(campaign_id: str, user_id: str) -> str:

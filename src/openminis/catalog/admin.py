@@ -157,7 +157,7 @@ def screenshot(
     name: str = Path(max_length=60),
 ) -> Response:
     """A screenshot the platform's checks took of a version, for its reviewer (names from the check report)."""
-    image = read_screenshot(platform.settings.data_dir, app_id, version, name)
+    image = read_screenshot(platform.storage, app_id, version, name)
     if image is None:
         raise NotFound("no such screenshot")
     return Response(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

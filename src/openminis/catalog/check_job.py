@@ -3,13 +3,15 @@ report recorded on the version (releases.record_check)."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from openminis.catalog import preview, releases
-from openminis.catalog.checks import Budgets, run_checks, screenshot_dir
+from openminis.catalog.checks import Budgets, run_checks, screenshot_folder
 from openminis.catalog.service import get_version
 from openminis.errors import NotFound
 from openminis.jobs import service as jobs
@@ -37,14 +39,22 @@ def check_version(platform: Platform, app_id: str, version: str) -> dict[str, An
     with unit_of_work(platform.db, reads=True) as reading:
         files = dict(get_version(reading, app_id, version).files)
     settings = platform.settings
-    return run_checks(
-        files,
-        page_url(platform, app_id, version),
-        budgets=Budgets.from_settings(settings),
-        chromium=settings.chromium_path,
-        screenshot_dir=screenshot_dir(settings.data_dir, app_id, version),
-        browser=settings.browser_checks,
-    )
+    folder = screenshot_folder(app_id, version)
+    work = settings.data_dir / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work, prefix="check-") as scratch:
+        report = run_checks(
+            files,
+            page_url(platform, app_id, version),
+            budgets=Budgets.from_settings(settings),
+            chromium=settings.chromium_path,
+            screenshot_dir=Path(scratch),
+            browser=settings.browser_checks,
+        )
+        # Stored before the report that names them is recorded; a check run again replaces them.
+        if any(Path(scratch).iterdir()):
+            platform.storage.put_folder(folder, Path(scratch))
+    return report
 
 
 def handler(platform: Platform) -> jobs.Handler:

@@ -38,6 +38,7 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from openminis.catalog.models import FileEntry
+from openminis.storage import InvalidKey, ObjectStore
 
 if TYPE_CHECKING:
     from openminis.settings import Settings  # the settings module reaches up to identity's mail
@@ -537,22 +538,22 @@ def _listing(files: list[tuple[str, int]]) -> str:
     return ", ".join(f"{path} ({_mb(size)})" for path, size in files)
 
 
-# Screenshots: kept in the data dir by app and version, served to the team and the reviewers.
+# Screenshots: taken into a scratch folder, kept in the object store (``checks/{app}/{version}/``,
+# in the data dir or the bucket) by app and version, served to the team and the reviewers.
 
 
-def screenshot_dir(data_dir: Path, app_id: str, version: str) -> Path:
-    """Where a version's screenshots live; refuses names that could leave the folder."""
+def screenshot_folder(app_id: str, version: str) -> str:
+    """Where a version's screenshots live in the object store; refuses names that could leave it."""
     if not APP_ID.fullmatch(app_id) or not VERSION.fullmatch(version):
         raise ValueError(f"not an app id and version: {app_id!r} {version!r}")
-    return data_dir / "checks" / app_id / version
+    return f"checks/{app_id}/{version}"
 
 
-def read_screenshot(data_dir: Path, app_id: str, version: str, name: str) -> bytes | None:
+def read_screenshot(store: ObjectStore, app_id: str, version: str, name: str) -> bytes | None:
     """A screenshot's PNG, or None when there is no such screenshot (or the names are not ours)."""
     if not SCREENSHOT_NAME.fullmatch(name):
         return None
     try:
-        path = screenshot_dir(data_dir, app_id, version) / name
-    except ValueError:
+        return store.get(f"{screenshot_folder(app_id, version)}/{name}")
+    except (ValueError, InvalidKey):
         return None
-    return path.read_bytes() if path.is_file() else None

@@ -1,12 +1,13 @@
-"""Where package files live. One interface; local files by default, object storage at scale."""
+"""Where package files live: under ``packages/`` of the platform's object store (storage.py)."""
 
 from __future__ import annotations
 
 import os
 import secrets
-import shutil
 from pathlib import Path
 from typing import Protocol
+
+from openminis.storage import ObjectStore, is_key
 
 
 class PackageStore(Protocol):
@@ -19,31 +20,42 @@ class PackageStore(Protocol):
         """A local file path to serve, or None if the file does not exist."""
 
 
-class LocalPackageStore:
-    """Files under the data dir. Each upload goes to a staging folder, then one rename makes it visible."""
+class StoredPackages:
+    """A version's files under ``packages/{storage_key}/`` of the object store.
 
-    def __init__(self, root: Path):
-        self.root = Path(root)
+    Package files are served by Python, on the app's origin with its Content-Security-Policy. When
+    the store is not on this machine (S3), a file is read once into ``cache`` and served from there:
+    a storage key is new at every upload and its files never change, so a cached copy never goes
+    stale, and packages are size-capped (max_package_bytes)."""
+
+    def __init__(self, store: ObjectStore, cache: Path):
+        self.store, self.cache = store, Path(cache)
 
     def put(self, app_id: str, version: str, files: dict[str, bytes]) -> str:
         key = f"{app_id}/{version}-{secrets.token_hex(6)}"
-        final = self.root / key
-        staging = self.root / ".staging" / secrets.token_hex(8)
-        try:
-            for relative, data in files.items():
-                target = staging / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging, final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        self.store.put_files(f"packages/{key}", files)
         return key
 
     def delete(self, storage_key: str) -> None:
-        shutil.rmtree(self.root / storage_key, ignore_errors=True)
+        self.store.delete_folder(f"packages/{storage_key}")
 
     def path(self, storage_key: str, file: str) -> Path | None:
-        candidate = self.root / storage_key / file
-        return candidate if candidate.is_file() else None
+        key = f"packages/{storage_key}/{file}"
+        if not is_key(key):
+            return None
+        if not self.store.remote:
+            return self.store.path(key)
+        cached = self.cache / storage_key / file
+        if cached.is_file():
+            return cached
+        data = self.store.get(key)
+        if data is None:
+            return None
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        staging = cached.with_name(f".{cached.name}.{secrets.token_hex(4)}.part")
+        try:
+            staging.write_bytes(data)
+            os.replace(staging, cached)  # concurrent readers of one file each write whole copies
+        finally:
+            staging.unlink(missing_ok=True)
+        return cached

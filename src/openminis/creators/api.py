@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from openminis.creators import service
@@ -30,10 +29,6 @@ from openminis.web.uploads import check_declared_size, staged_video, video_suffi
 
 router = APIRouter(tags=["creators"])
 PostId = Path(max_length=32)
-
-
-def media_root(platform: Platform) -> FilePath:
-    return platform.settings.data_dir / "media" / "posts"
 
 
 @router.post("/api/creator", response_model=CreatorOut)
@@ -99,7 +94,7 @@ async def create_post(
     await run_in_threadpool(_precheck, platform, creator_id, fields)
     async with staged_video(request, platform.settings.data_dir, limit) as staging:
         post = await run_in_threadpool(
-            service.create_post, session, media_root(platform), creator_id=creator_id, source=staging, **fields
+            service.create_post, session, platform.storage, creator_id=creator_id, source=staging, **fields
         )
         return await run_in_threadpool(service.post_out, session, platform.settings, post)
 
@@ -118,7 +113,7 @@ def my_posts(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep)
 
 @router.delete("/api/creator/posts/{post_id}", response_model=Ok)
 def delete_post(visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, post_id: str = PostId) -> Ok:
-    service.delete_post(session, media_root(platform), creator_id=visitor.user.id, post_id=post_id)
+    service.delete_post(session, platform.storage, creator_id=visitor.user.id, post_id=post_id)
     return Ok()
 
 
@@ -142,12 +137,18 @@ def post(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, pos
 @router.get("/media/posts/{media_key}/{file}", include_in_schema=False)
 def media(
     session: SessionDep, platform: PlatformDep, media_key: str = Path(max_length=80), file: str = Path(max_length=16)
-) -> FileResponse:
+) -> Response:
     """A ready post's renditions and poster, public. A media key is new at every transcode, so
     the files never change under a URL; but a moderator's takedown must reach every viewer at
-    once, so each use asks here again (no-cache) instead of a year-long cached copy serving on."""
+    once, so each use asks here again (no-cache) instead of a year-long cached copy serving on.
+    For the same reason a remote store's objects are never linked through the CDN: each use gets a
+    presigned link of about a minute, after this check."""
     service.ready_media(session, media_key, file)
-    target = media_root(platform) / media_key / file
-    if not target.is_file():
+    key = f"{service.media_folder(media_key)}/{file}"
+    linked = platform.storage.browser_url(key)
+    if linked is not None:
+        return RedirectResponse(linked, status_code=307, headers={"Cache-Control": "private, no-store"})
+    target = platform.storage.path(key)
+    if target is None:
         raise NotFound("no such media")
     return FileResponse(target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, no-cache"})

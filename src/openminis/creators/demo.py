@@ -164,7 +164,6 @@ def seed_demo_creators(
 ) -> int:
     """Make the demo creators and their posts, skipping whatever exists. Returns how many posts were
     added. The job workers transcode them; ``process_now`` runs those jobs here before returning."""
-    media_root = platform.settings.data_dir / "media" / "posts"
     added = 0
     with tempfile.TemporaryDirectory() as tmp:
         for index, spec in enumerate(CREATORS):
@@ -199,7 +198,7 @@ def seed_demo_creators(
                 with unit_of_work(platform.db) as session:
                     service.create_post(
                         session,
-                        media_root,
+                        platform.storage,
                         creator_id=creator_id,
                         caption=item.caption,
                         source=clip,

@@ -3,16 +3,16 @@ deletion blanks the profile and removes each post and its media; commissions ear
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openminis.creators import service
 from openminis.creators.models import Creator, Post
 from openminis.identity.erasure import ERASED_NAME
 from openminis.rows import as_dict
+from openminis.storage import ObjectStore
 
 
 def export(session: Session, user_id: str) -> dict[str, Any]:
@@ -23,14 +23,14 @@ def export(session: Session, user_id: str) -> dict[str, Any]:
     return {"creator": as_dict(creator), "posts": [as_dict(row) for row in posts]}
 
 
-def erase(session: Session, user_id: str, *, media_root: Path) -> None:
+def erase(session: Session, user_id: str, *, media: ObjectStore) -> None:
     """Post media goes here, before the commit: a post without its media is harmless, the reverse is not."""
     creator = session.get(Creator, user_id)
     if creator is None:
         return
     for post in session.scalars(select(Post).where(Post.creator_id == user_id)).all():
         if post.media_key:
-            shutil.rmtree(media_root / "posts" / post.media_key, ignore_errors=True)
+            media.delete_folder(service.media_folder(post.media_key))
         post.caption, post.media_key, post.status = "", None, "removed"
         post.anchor_kind, post.anchor_app_id, post.anchor_series_id, post.anchor_episode = None, None, None, None
     creator.display_name, creator.bio, creator.handle = ERASED_NAME, "", f"deleted-{user_id[:24]}"

@@ -4,8 +4,7 @@ published (``ready``) the moment its media is."""
 from __future__ import annotations
 
 import logging
-import secrets
-import shutil
+import tempfile
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -15,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from openminis import changes
 from openminis.creators.models import Post
-from openminis.creators.service import TRANSCODE_JOB
+from openminis.creators.service import TRANSCODE_JOB, media_folder, upload_key
 from openminis.db import Database, utcnow
 from openminis.drama import media
 from openminis.jobs import service as jobs
+from openminis.storage import ObjectStore
 from openminis.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger("openminis.creators")
@@ -27,44 +27,56 @@ MAX_POST_SECONDS = 180.0
 POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), give_up_after=timedelta(hours=24))
 
 
-def transcoder(db: Database, media_root: Path, max_seconds: float, preset: str) -> jobs.Handler:
-    """The job handler: ``media_root/uploads/{upload}`` becomes ``media_root/{media_key}``."""
+def transcoder(db: Database, store: ObjectStore, work_root: Path, max_seconds: float, preset: str) -> jobs.Handler:
+    """The job handler: the upload ``media/posts/uploads/{upload}`` becomes ``media/posts/{media_key}``."""
 
     def transcode(session: Session, payload: jobs.Payload) -> None:
         # No unit is open while ffmpeg runs (on SQLite one would hold the write lock for minutes):
         # the post is looked at in a read unit that ends first; the job's own unit (``session``)
         # has its first statement after the transcode, with the outcome and the job's end; each
         # progress step is a short unit of its own, so that the creator sees it meanwhile.
-        post_id, upload = payload["post_id"], media_root / "uploads" / payload["upload"]
-        if not upload.exists():
+        post_id, upload = payload["post_id"], payload["upload"]
+        # The media key is the upload's name: a retry after the outputs were stored but before the
+        # commit stores them again under the same key, and leaves no orphan folder behind.
+        key = Path(upload).stem
+        if not store.exists(upload_key(upload)):
             return  # done before a crash cut the job's bookkeeping short
         with unit_of_work(db, reads=True) as reading:
             found = reading.get(Post, post_id)
             gone = found is None or found.status == "ready"
         if gone:
             # Deleted by its creator before its turn came, or published before a crash left the upload.
-            upload.unlink()
+            store.delete(upload_key(upload))
             return
-        key = f"{post_id}-{secrets.token_hex(4)}"
 
         def progress(percent: int) -> None:
             with unit_of_work(db) as tracker:
                 tracker.execute(update(Post).where(Post.id == post_id).values(progress=percent))
 
-        try:
-            output = media.transcode(
-                upload, media_root / key, max_seconds=max_seconds, preset=preset, progress=progress
-            )
-        except media.MediaRejected as exc:
-            session.execute(
-                update(Post).where(Post.id == post_id).values(status="failed", error=f"{exc.code}: {exc.message}")
-            )
-            after_commit(session, partial(upload.unlink, missing_ok=True))
-            log.info("post %s rejected: %s", post_id, exc.message)
-            return
+        # The transcoder reads and writes local files: the upload is downloaded when the store is
+        # remote, the outputs made in a scratch folder and stored as one folder, the scratch removed.
+        with store.fetched(upload_key(upload)) as source:
+            if source is None:
+                return  # deleted meanwhile by another attempt of this job
+            work_root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=work_root, prefix="transcode-") as work:
+                try:
+                    output = media.transcode(
+                        source, Path(work) / key, max_seconds=max_seconds, preset=preset, progress=progress
+                    )
+                except media.MediaRejected as exc:
+                    session.execute(
+                        update(Post)
+                        .where(Post.id == post_id)
+                        .values(status="failed", error=f"{exc.code}: {exc.message}")
+                    )
+                    after_commit(session, partial(store.delete, upload_key(upload)))
+                    log.info("post %s rejected: %s", post_id, exc.message)
+                    return
+                store.put_folder(media_folder(key), Path(work) / key)
         post = session.get(Post, post_id)
         if post is None:  # deleted while it was being transcoded
-            shutil.rmtree(media_root / key, ignore_errors=True)
+            store.delete_folder(media_folder(key))
         else:
             post.media_key, post.status, post.progress, post.duration_ms, post.error = (
                 key,
@@ -75,10 +87,13 @@ def transcoder(db: Database, media_root: Path, max_seconds: float, preset: str) 
             )
             post.published_at = utcnow()
             after_commit(session, changes.listed)  # the feed lists it once it is committed
-        after_commit(session, partial(upload.unlink, missing_ok=True))
+        after_commit(session, partial(store.delete, upload_key(upload)))
 
     return transcode
 
 
-def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float, preset: str) -> None:
-    registry.register(TRANSCODE_JOB, transcoder(db, media_root, min(max_seconds, MAX_POST_SECONDS), preset), POLICY)
+def register(
+    registry: jobs.Registry, db: Database, store: ObjectStore, work_root: Path, max_seconds: float, preset: str
+) -> None:
+    handler = transcoder(db, store, work_root, min(max_seconds, MAX_POST_SECONDS), preset)
+    registry.register(TRANSCODE_JOB, handler, POLICY)

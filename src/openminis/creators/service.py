@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.identity import service as identity
 from openminis.jobs import service as jobs
 from openminis.settings import Settings
+from openminis.storage import ObjectStore
 from openminis.unit_of_work import after_commit
 from openminis.wallet import service as wallet
 
@@ -203,7 +203,7 @@ def precheck_post(session: Session, *, creator_id: str, **fields: Unpack[PostFie
 
 def create_post(
     session: Session,
-    media_root: Path,
+    media: ObjectStore,
     *,
     creator_id: str,
     caption: str,
@@ -213,8 +213,9 @@ def create_post(
     anchor_series_id: str | None = None,
     anchor_episode: int | None = None,
 ) -> Post:
-    """Take an uploaded video (moved into the media store) and queue its transcoding; the post is
-    public once its media is ready. Nothing is written when the caption or the anchor is refused."""
+    """Take an uploaded video (put in the object store under ``media/posts/uploads/``) and queue its
+    transcoding; the post is public once its media is ready. Nothing is written when the caption or
+    the anchor is refused."""
     get_creator(session, creator_id)
     caption, anchor = _check_post(
         session,
@@ -238,16 +239,13 @@ def create_post(
     )
     session.add(post)
     session.flush()  # a refused row refuses the upload before its file is moved in
-    upload = media_root / "uploads" / f"{post.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
-    upload.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(source, upload)
+    upload = f"{post.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
+    media.put_file(upload_key(upload), source)
     try:
-        jobs.enqueue(
-            session, TRANSCODE_JOB, {"post_id": post.id, "upload": upload.name}, unique_key=f"transcode:{upload.name}"
-        )
+        jobs.enqueue(session, TRANSCODE_JOB, {"post_id": post.id, "upload": upload}, unique_key=f"transcode:{upload}")
         session.flush()
     except BaseException:
-        upload.unlink(missing_ok=True)  # no job will ever take it
+        media.delete(upload_key(upload))  # no job will ever take it
         raise
     return post
 
@@ -283,7 +281,17 @@ def list_posts(session: Session, creator_id: str) -> list[Post]:
     )
 
 
-def delete_post(session: Session, media_root: Path, *, creator_id: str, post_id: str) -> None:
+def upload_key(upload: str) -> str:
+    """Where an uploaded post video waits for its transcode, in the object store."""
+    return f"media/posts/uploads/{upload}"
+
+
+def media_folder(media_key: str) -> str:
+    """Where a ready post's renditions and poster are, in the object store."""
+    return f"media/posts/{media_key}"
+
+
+def delete_post(session: Session, media: ObjectStore, *, creator_id: str, post_id: str) -> None:
     post = session.get(Post, post_id)
     if post is None or post.creator_id != creator_id:
         raise NotFound(f"no post {post_id!r} of yours")
@@ -293,7 +301,7 @@ def delete_post(session: Session, media_root: Path, *, creator_id: str, post_id:
     # A queued transcode finds the post gone and drops its upload; a running one drops its output.
     # The files go once the post is gone for good: after a rollback it still serves them.
     if media_key:
-        after_commit(session, partial(shutil.rmtree, media_root / media_key, ignore_errors=True))
+        after_commit(session, partial(media.delete_folder, media_folder(media_key)))
 
 
 def ready_posts_statement() -> Select[Post]:

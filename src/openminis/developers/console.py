@@ -244,7 +244,7 @@ def screenshot(
 ) -> Response:
     """A screenshot the platform's checks took of the version, for its team."""
     team.member_app(session, developer, app_id, act="see")
-    image = read_screenshot(platform.settings.data_dir, app_id, version, name)
+    image = read_screenshot(platform.storage, app_id, version, name)
     if image is None:
         raise NotFound("no such screenshot")
     return Response(image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

@@ -8,7 +8,7 @@ from pathlib import Path as FilePath
 from typing import Literal, TypeVar, overload
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openminis.ads import inventory as ads_inventory
@@ -33,6 +33,7 @@ from openminis.drama.schemas import (
 )
 from openminis.errors import InvalidArgument, NotFound
 from openminis.runtime.schemas import Ok
+from openminis.storage import is_key
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, session_token
 
 router = APIRouter(tags=["drama"])
@@ -278,21 +279,36 @@ def media(
             path=path,
             origin=o,
         )
-    folder = platform.settings.data_dir / "media" / "drama" / media_key
-    target = (folder / path).resolve()
-    if folder.resolve() not in target.parents or not target.is_file():
+    key = f"{catalog.media_folder(media_key)}/{path}"
+    if not is_key(key):
         raise NotFound("no such media")
+    store = platform.storage
     suffix = FilePath(path).suffix
     if suffix == ".m3u8":
         # Each segment and variant must carry a signature, or the player could not fetch them.
+        # Playlists are small and carry the viewer's own signatures: served here, never cached.
+        playlist = store.get(key)
+        if playlist is None:
+            raise NotFound("no such media")
         query = access.playlist_query(platform.secret, episode, exp, sig, viewer, origin=o)
         lines = [
-            line if not line or line.startswith("#") else f"{line}?{query}" for line in target.read_text().splitlines()
+            line if not line or line.startswith("#") else f"{line}?{query}" for line in playlist.decode().splitlines()
         ]
         return Response(
             "\n".join(lines) + "\n", media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "private, no-store"}
         )
-    max_age = 86_400 if public else max(0, int(exp) - int(time.time()))
+    # Segments, renditions and images do not stream through Python when the store is remote: the
+    # checks above passed, so the browser gets a link to the object that expires within about a
+    # minute (MINIS_MEDIA_URL_SECONDS), or the CDN's for a public cover. A paid episode's link is
+    # handed out only behind its session's check, and lives shorter than the signed URL it came from.
+    left = None if public else max(1, int(exp) - int(time.time()))
+    linked = store.browser_url(key, public=public, seconds=left)
+    if linked is not None:
+        return RedirectResponse(linked, status_code=307, headers={"Cache-Control": "private, no-store"})
+    target = store.path(key)
+    if target is None:
+        raise NotFound("no such media")
+    max_age = 86_400 if public else max(0, int(exp) - int(time.time()))  # what the signed URL has left
     return FileResponse(
         target,
         media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"),

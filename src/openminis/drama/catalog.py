@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import shutil
 from collections.abc import Collection
 from pathlib import Path
 from typing import TypedDict, Unpack
@@ -16,6 +15,7 @@ from openminis.db import utcnow
 from openminis.drama.models import Episode, Series
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
+from openminis.storage import ObjectStore
 
 TRANSCODE_JOB = "drama.transcode"
 SERIES_FIELDS = {
@@ -134,10 +134,11 @@ def get_episode(session: Session, episode_id: str) -> Episode:
 
 
 def accept_upload(
-    session: Session, media_root: Path, app_id: str, series_id: str, number: int, *, title: str, source: Path
+    session: Session, media: ObjectStore, app_id: str, series_id: str, number: int, *, title: str, source: Path
 ) -> Episode:
-    """Take an uploaded file for episode ``number`` (moved into the media store) and queue its
-    transcoding. A new upload of a published episode replaces it only once the new one is ready."""
+    """Take an uploaded file for episode ``number`` (put in the object store under
+    ``media/drama/uploads/``, where any node's job worker finds it) and queue its transcoding.
+    A new upload of a published episode replaces it only once the new one is ready."""
     series = owned_series(session, app_id, series_id)
     if not 1 <= number <= 10_000:
         raise InvalidArgument("episode numbers are 1 to 10,000", field="number")
@@ -153,21 +154,30 @@ def accept_upload(
     found.title = title[:120] if title else f"Episode {number}"
     found.status, found.progress, found.error, found.updated_at = "processing", 0, None, utcnow()
     session.flush()  # a refused row refuses the upload before its file is moved in
-    upload = media_root / "uploads" / f"{found.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
-    upload.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(source, upload)
+    upload = f"{found.id}-{secrets.token_hex(4)}{source.suffix.lower()}"
+    media.put_file(upload_key(upload), source)
     try:
         jobs.enqueue(
             session,
             TRANSCODE_JOB,
-            {"episode_id": found.id, "upload": upload.name},
-            unique_key=f"transcode:{upload.name}",
+            {"episode_id": found.id, "upload": upload},
+            unique_key=f"transcode:{upload}",
         )
         session.flush()
     except BaseException:
-        upload.unlink(missing_ok=True)  # no job will ever take it
+        media.delete(upload_key(upload))  # no job will ever take it
         raise
     return found
+
+
+def upload_key(upload: str) -> str:
+    """Where an uploaded episode waits for its transcode, in the object store."""
+    return f"media/drama/uploads/{upload}"
+
+
+def media_folder(media_key: str) -> str:
+    """Where a transcoded episode's renditions, playlists, poster and thumbnails are."""
+    return f"media/drama/{media_key}"
 
 
 def publish(session: Session, app_id: str, series_id: str) -> Series:

@@ -49,7 +49,6 @@ def ensure_app(platform: Platform) -> None:
 
 def seed(platform: Platform, *, seconds: float = 20, report: Callable[[str], object] = print) -> str | None:
     """Create the demo series if it is not there yet. Returns its id once published."""
-    media_root = platform.settings.data_dir / "media" / "drama"
     ensure_app(platform)
     with unit_of_work(platform.db) as session:
         existing = session.scalar(select(Series).where(Series.app_id == APP_ID, Series.title == TITLE))
@@ -83,7 +82,7 @@ def seed(platform: Platform, *, seconds: float = 20, report: Callable[[str], obj
                 seed=number,
             )
             with unit_of_work(platform.db) as session:
-                catalog.accept_upload(session, media_root, APP_ID, series_id, number, title=title, source=clip)
+                catalog.accept_upload(session, platform.storage, APP_ID, series_id, number, title=title, source=clip)
             report(f"demo: drama episode {number}/{len(EPISODES)} generated; transcoding")
     # The job worker transcodes; publish once every episode is ready.
     deadline = time.monotonic() + 1800

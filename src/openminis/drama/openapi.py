@@ -67,10 +67,9 @@ async def upload_episode(
 ) -> EpisodeOut:
     """Upload an episode's video as the raw body (video/mp4, video/quicktime or video/webm).
     It is transcoded in the background; poll GET /series/{id} for its progress."""
-    media_root = platform.settings.data_dir / "media" / "drama"
     async with staged_video(request, platform.settings.data_dir, platform.settings.max_episode_upload_bytes) as staging:
         episode = await run_in_threadpool(
-            catalog.accept_upload, session, media_root, app_id, series_id, number, title=title, source=staging
+            catalog.accept_upload, session, platform.storage, app_id, series_id, number, title=title, source=staging
         )
     return EpisodeOut.model_validate(episode, from_attributes=True)
 

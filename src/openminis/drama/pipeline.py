@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import secrets
-import shutil
+import tempfile
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -14,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from openminis.db import Database, utcnow
 from openminis.drama import media
-from openminis.drama.catalog import TRANSCODE_JOB
+from openminis.drama.catalog import TRANSCODE_JOB, media_folder, upload_key
 from openminis.drama.models import Episode
 from openminis.jobs import service as jobs
+from openminis.storage import ObjectStore
 from openminis.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger("openminis.drama")
@@ -24,16 +24,18 @@ log = logging.getLogger("openminis.drama")
 POLICY = jobs.Policy(first=timedelta(seconds=30), cap=timedelta(minutes=10), give_up_after=timedelta(hours=24))
 
 
-def register(registry: jobs.Registry, db: Database, media_root: Path, max_seconds: float, preset: str) -> None:
+def register(
+    registry: jobs.Registry, db: Database, store: ObjectStore, work_root: Path, max_seconds: float, preset: str
+) -> None:
     def transcode(session: Session, payload: jobs.Payload) -> None:
         # Three kinds of unit, none of them open while ffmpeg runs (on SQLite one would hold the
         # write lock for minutes): the job's own unit (``session``), whose first statement comes
         # after the transcode, with the outcome and the job's end; the progress, each step in a
         # short unit of its own so that the producer sees it meanwhile.
-        episode_id, upload = payload["episode_id"], media_root / "uploads" / payload["upload"]
-        if not upload.exists():
-            return  # done before a crash cut the job's bookkeeping short
-        key = f"{episode_id}-{secrets.token_hex(4)}"
+        episode_id, upload = payload["episode_id"], payload["upload"]
+        # The media key is the upload's name: a retry after the outputs were stored but before the
+        # commit stores them again under the same key, and leaves no orphan folder behind.
+        key = Path(upload).stem
 
         def progress(percent: int) -> None:
             with unit_of_work(db) as tracker:
@@ -41,19 +43,27 @@ def register(registry: jobs.Registry, db: Database, media_root: Path, max_second
                     update(Episode).where(Episode.id == episode_id).values(progress=percent, updated_at=utcnow())
                 )
 
-        try:
-            output = media.transcode(
-                upload, media_root / key, max_seconds=max_seconds, preset=preset, progress=progress
-            )
-        except media.MediaRejected as exc:
-            session.execute(
-                update(Episode)
-                .where(Episode.id == episode_id)
-                .values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow())
-            )
-            after_commit(session, partial(upload.unlink, missing_ok=True))
-            log.info("episode %s rejected: %s", episode_id, exc.message)
-            return
+        # The transcoder reads and writes local files: the upload is downloaded when the store is
+        # remote, the outputs made in a scratch folder and stored as one folder, the scratch removed.
+        with store.fetched(upload_key(upload)) as source:
+            if source is None:
+                return  # done before a crash cut the job's bookkeeping short
+            work_root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=work_root, prefix="transcode-") as work:
+                try:
+                    output = media.transcode(
+                        source, Path(work) / key, max_seconds=max_seconds, preset=preset, progress=progress
+                    )
+                except media.MediaRejected as exc:
+                    session.execute(
+                        update(Episode)
+                        .where(Episode.id == episode_id)
+                        .values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow())
+                    )
+                    after_commit(session, partial(store.delete, upload_key(upload)))
+                    log.info("episode %s rejected: %s", episode_id, exc.message)
+                    return
+                store.put_folder(media_folder(key), Path(work) / key)
         episode = session.get(Episode, episode_id)
         if episode is None:
             # Episodes are never deleted on their own; the job fails as it always did, to be retried.
@@ -67,10 +77,10 @@ def register(registry: jobs.Registry, db: Database, media_root: Path, max_second
             None,
         )
         episode.updated_at = utcnow()
-        # The files go once the episode names the new ones: a rollback leaves the upload for the
+        # The objects go once the episode names the new ones: a rollback leaves the upload for the
         # job's next attempt and the previous media in use.
-        after_commit(session, partial(upload.unlink, missing_ok=True))
-        if previous:
-            after_commit(session, partial(shutil.rmtree, media_root / previous, ignore_errors=True))
+        after_commit(session, partial(store.delete, upload_key(upload)))
+        if previous and previous != key:
+            after_commit(session, partial(store.delete_folder, media_folder(previous)))
 
     registry.register(TRANSCODE_JOB, transcode, POLICY)

@@ -49,7 +49,7 @@ def delete_account(
         session,
         user_id=visitor.user.id,
         confirmation=body.confirm,
-        media_root=platform.settings.data_dir / "media",
+        media=platform.storage,
         mailbox=platform.mailbox,
     )
     clear_session_cookie(response, platform)

@@ -57,8 +57,13 @@ def content_type(path: str) -> str:
     return TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-def content_security_policy(host_origin: str, allowed_domains: list[str], dev_sources: str = "") -> str:
+def content_security_policy(
+    host_origin: str, allowed_domains: list[str], dev_sources: str = "", media_origins: tuple[str, ...] = ()
+) -> str:
     remote = " ".join([*(f"https://{domain} wss://{domain}" for domain in allowed_domains), *dev_sources.split()])
+    # The host's media routes redirect to object storage (its presigned URLs, the CDN), and a
+    # redirect's target must be allowed too.
+    media = " ".join((host_origin, *media_origins))
     return "; ".join(
         [
             "default-src 'self'",
@@ -68,8 +73,8 @@ def content_security_policy(host_origin: str, allowed_domains: list[str], dev_so
             "style-src 'self' 'unsafe-inline'",
             # The host's own images and media (avatars from getUserProfile, drama episodes for a
             # custom player) come from the host origin.
-            f"img-src 'self' data: blob: {host_origin}",
-            f"media-src 'self' data: blob: {host_origin}",
+            f"img-src 'self' data: blob: {media}",
+            f"media-src 'self' data: blob: {media}",
             "font-src 'self' data:",
             "worker-src 'self' blob:",
             f"connect-src 'self' {remote}".rstrip(),
@@ -87,6 +92,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
     apps = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     apps.add_middleware(GZipMiddleware, minimum_size=1024)
     settings = platform.settings
+    media_origins = tuple(platform.storage.browser_origins())
 
     Resolved = tuple[str, dict[str, "FileEntry"], str, tuple[str, ...]]
 
@@ -96,7 +102,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
             if public_only and not found.public:
                 raise NotFound(f"version {version!r} of {app_id!r} was never released")
             policy = content_security_policy(
-                settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src
+                settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src, media_origins
             )
             return found.storage_key, found.files, policy, tuple(found.files)
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from openminis.catalog import releases
 from openminis.catalog import service as catalog
 from openminis.catalog.check_job import CHECK_JOB, page_url
-from openminis.catalog.checks import Budgets, run_checks, screenshot_dir
+from openminis.catalog.checks import Budgets, run_checks
 from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
 from openminis.errors import TooLarge
@@ -108,7 +108,7 @@ def start_checks(session: Session, platform: Platform, version: AppVersion, *, a
         page_url(platform, version.app_id, version.version),
         budgets=Budgets.from_settings(settings),
         chromium=settings.chromium_path,
-        screenshot_dir=screenshot_dir(settings.data_dir, version.app_id, version.version),
+        screenshot_dir=settings.data_dir / "work",  # no browser, so no screenshot is taken
         browser=False,
     )
     releases.record_check(session, version.app_id, version.version, report)
