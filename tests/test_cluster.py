@@ -1,6 +1,7 @@
 """Many processes behind a load balancer (issue 16, item 5): two ``minis serve`` nodes and one
-``minis worker`` on one PostgreSQL database and one Redis, behind Debian's nginx, which routes the
-host's name and the apps' wildcard domain to either node, as a deployment runs them.
+``minis worker`` on one PostgreSQL database, one Redis and one S3 bucket (moto's server on loopback),
+each process with a data folder of its own, behind Debian's nginx, which routes the host's name and
+the apps' wildcard domain to either node, as a deployment runs them.
 
 What one node does, the other sees at once; money is exact whichever node takes a purchase, and
 when one node dies mid-purchase; the per-address and per-app limits are counted once for the
@@ -34,6 +35,7 @@ from openminis.liveserver import LiveServer, free_port, run_apart
 from tests.conftest import postgres_database, unavailable
 from tests.factories import publish_over_http
 from tests.receiver import Receiver
+from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, S3Server
 from tests.test_signals import feed, ranked_anew
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -44,10 +46,24 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 # it alone (MINIS_TRUSTED_PROXIES). Linux routes all of 127.0.0.0/8 to loopback, so the clients
 # below are people at addresses of their own too, each bound to one (127.0.1.x).
 PROXY_ADDRESS = "127.0.0.2"
-# Where the nodes and the worker keep packages and media: one data folder they share (--data-dir),
-# as a shared volume. The S3 form is switched on here, for every process at once, by adding
-# MINIS_STORAGE_URL and its credentials to this dict.
-STORAGE: dict[str, str] = {}
+
+
+def object_storage(server: S3Server) -> dict[str, str]:
+    """Where the nodes and the worker keep packages and media: a new bucket of the loopback S3
+    server (tests/s3.py), the only place they share files. Each process has a data folder of its
+    own, as on machines of their own, so an app published through node A launches through node B
+    only if its files went through the bucket."""
+    bucket = f"minis-cluster-{secrets.token_hex(4)}"
+    server.client().create_bucket(Bucket=bucket)
+    return {
+        "MINIS_STORAGE_URL": f"s3://{bucket}/minis",
+        "MINIS_STORAGE_ENDPOINT_URL": server.endpoint,
+        "MINIS_STORAGE_REGION": REGION,
+        "MINIS_STORAGE_ACCESS_KEY_ID": ACCESS_KEY,
+        "MINIS_STORAGE_SECRET_ACCESS_KEY": SECRET_KEY,
+    }
+
+
 # The limits these tests count against. Every other limit is out of the way (UNLIMITED), so that
 # the bursts measure money, not limits. The address the other tests come from (127.0.0.1) makes
 # fewer than 20 guests in the whole module.
@@ -195,7 +211,7 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Iterator[Cluster]:
+def cluster(tmp_path_factory, s3_server) -> Iterator[Cluster]:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
@@ -203,14 +219,15 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     if not os.path.exists(NGINX):
         unavailable("nginx is not installed (scripts/test.sh installs Debian's)")
     root = tmp_path_factory.mktemp("cluster")
-    data = root / "data"
-    data.mkdir()
+    folders = {name: root / name / "data" for name in ("a", "b", "worker")}
+    for folder in folders.values():
+        folder.mkdir(parents=True)
     nginx = Nginx(root / "nginx")
     with ExitStack() as stack:
         database = stack.enter_context(postgres_database())
         env = {
             **LIMITS,
-            **STORAGE,
+            **object_storage(s3_server),
             "MINIS_DATABASE_URL": database,
             "MINIS_ANALYTICS_URL": database,
             # Rate limits and change signals through Redis, named after the scratch database
@@ -225,11 +242,11 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             "MINIS_EMBEDDED_WORKER": "false",
             "MINIS_EGRESS_ALLOW_LOOPBACK": "true",  # the developer's backend below listens on loopback
         }
-        a = stack.enter_context(LiveServer(data, env=env, packages=[shop_package(root / "pkg")]))
-        b = stack.enter_context(LiveServer(data, env=env))
-        stack.enter_context(job_worker(data, env))
+        a = stack.enter_context(LiveServer(folders["a"], env=env, packages=[shop_package(root / "pkg")]))
+        b = stack.enter_context(LiveServer(folders["b"], env=env))
+        stack.enter_context(job_worker(folders["worker"], env))
         stack.enter_context(nginx.balancing([a, b]))
-        yield Cluster(a, b, nginx, data)
+        yield Cluster(a, b, nginx, folders["b"])
 
 
 def client_at(address: str, base_url: str, **options) -> httpx.Client:
