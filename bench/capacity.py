@@ -64,6 +64,7 @@ def main() -> None:
     measured = {}
     for processes in (1, 2):
         with scratch("postgresql", {**SERVER_ENV, "MINIS_REDIS_URL": REDIS_URL}) as run:
+            run.env["MINIS_ANALYTICS_URL"] = run.env["MINIS_DATABASE_URL"]  # events too, as a deployment keeps them
             console.print(f"[bold]{processes} process(es)[/bold]: starting, funding {args.clients} players")
             server = run.serve(packages=[write_package(run.data.parent / "pkg", **MANIFEST)], workers=processes)
             rates = measured[processes] = asyncio.run(
