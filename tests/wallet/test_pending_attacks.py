@@ -6,18 +6,25 @@ set. On SQLite and PostgreSQL; the migration's attack is in tests/test_migration
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import time
+
 import pytest
 from sqlalchemy import event, func, select
 
+from openminis.liveserver import LiveServer
 from openminis.wallet import service as ledger
 from openminis.wallet.models import LedgerEntry
 from openminis.wallet.posting import post_all
+from openminis.wallet.service import COIN, Leg
 from tests.payouts.live import (
     DEV,
 )
 from tests.payouts.test_payouts import PRICE, books_hold, coins, days_pass, sell
 from tests.studio import ADMIN_TOKEN
-from tests.wallet.test_pending_credits import cached
+from tests.wallet.test_pending_credits import cached, pending
 from tests.wallet.test_pending_credits import sell as sell_in_ledger
 
 EARNED = PRICE - PRICE * 3000 // 10_000  # of a 1000-coin chest, the app keeps 700
@@ -174,3 +181,72 @@ def test_verify_while_the_posting_job_folds_finds_no_problem(platform, shop, req
         check = ledger.verify(reader)
     assert folded == [10]
     assert check.ok, check.problems
+
+
+# minis worker killed while it posts -----------------------------------------------------------
+
+SALES = 10_000  # 20,000 pending credits: four of the posting job's batches
+
+
+@pytest.mark.slow  # 10,000 sales made in-process first
+def test_a_worker_killed_mid_posting_leaves_every_credit_folded_once_after_a_restart(platform, shop, tmp_path):
+    wallet, earnings, revenue = shop
+    with platform.db.session() as session:
+        ledger.transfer(
+            session,
+            key="more-coins",
+            kind="topup",
+            currency=COIN,
+            legs=[Leg(wallet, SALES * 10), Leg(ledger.account_id(session, "coin_issuance"), -SALES * 10)],
+        )
+        for n in range(SALES):
+            sell_in_ledger(session, shop, f"bulk:{n}")
+        session.commit()
+        assert pending(session) == 2 * SALES
+
+    env = {
+        **os.environ,
+        "MINIS_DATABASE_URL": platform.settings.database_url,
+        "MINIS_SECRET_KEY": "attack-secret",
+        "MINIS_BROWSER_CHECKS": "false",
+    }
+    data = tmp_path / "worker-data"
+    data.mkdir()
+
+    def left() -> int:
+        with platform.db.read_session() as session:
+            return pending(session)
+
+    with open(tmp_path / "worker.log", "w") as log:
+        worker = LiveServer.commands.popen(
+            ["worker", "--data-dir", str(data)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            give_up = time.monotonic() + 60
+            # Killed as soon as its first batch committed: the next is in flight.
+            while left() == 2 * SALES:
+                assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
+                assert time.monotonic() < give_up, "the worker posted nothing in 60 s"
+                time.sleep(0.005)
+            worker.send_signal(signal.SIGKILL)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait(timeout=10)
+    remaining = left()
+    print(f"\nworker killed with {remaining} of {2 * SALES} credits pending")
+    assert 0 < remaining < 2 * SALES, "the worker finished before it was killed: the test proved nothing"
+    with platform.db.read_session() as session:
+        check = ledger.verify(session)
+        assert check.ok, check.problems  # what the killed batch folded is either all in or all out
+
+    # A restarted worker (here its one round, --once) folds the rest, each credit once.
+    again = LiveServer.commands.run(["worker", "--once", "--data-dir", str(data)], env=env)
+    assert again.returncode == 0, again.stdout
+    assert f"posted {remaining} pending ledger credits" in again.stdout
+    with platform.db.read_session() as session:
+        assert pending(session) == 0
+        assert (cached(session, earnings), cached(session, revenue)) == (SALES * 7, SALES * 3)
+        assert cached(session, wallet) == 1000
+        check = ledger.verify(session)
+        assert check.ok, check.problems
