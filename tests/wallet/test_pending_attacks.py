@@ -7,10 +7,15 @@ set. On SQLite and PostgreSQL; the migration's attack is in tests/test_migration
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, closing
 
+import httpx
 import pytest
 from sqlalchemy import event, func, select
 
@@ -19,8 +24,20 @@ from openminis.wallet import service as ledger
 from openminis.wallet.models import LedgerEntry
 from openminis.wallet.posting import post_all
 from openminis.wallet.service import COIN, Leg
+from tests.catalog.test_staged_release import full_account
+from tests.conftest import postgres_database, unavailable
+from tests.factories import package_files, zip_bytes
 from tests.payouts.live import (
     DEV,
+    OPERATOR,
+    SERVER_ENV,
+    Payee,
+    answered_properly,
+    at_once,
+    migrated_sqlite,
+    platform_on,
+    publish_terms,
+    retried,
 )
 from tests.payouts.test_payouts import PRICE, books_hold, coins, days_pass, sell
 from tests.studio import ADMIN_TOKEN
@@ -250,3 +267,186 @@ def test_a_worker_killed_mid_posting_leaves_every_credit_folded_once_after_a_res
         assert cached(session, wallet) == 1000
         check = ledger.verify(session)
         assert check.ok, check.problems
+
+
+# A storm against a live server ------------------------------------------------------------------
+
+GEM = 100  # coins; the app keeps 70
+KEPT = GEM - GEM * 3000 // 10_000
+PLAYERS, EARLY, STORM = 30, 2, 8  # each player buys 2 gems before the hold ends, 8 in the storm
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def live(request, tmp_path_factory) -> Iterator[LiveServer]:
+    """One ``minis serve`` per database, its embedded posting lane folding pending credits."""
+    data = tmp_path_factory.mktemp(f"pending-{request.param}") / "data"
+    data.mkdir()
+    env = dict(SERVER_ENV)
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            env["MINIS_DATABASE_URL"] = stack.enter_context(postgres_database())
+        else:
+            migrated_sqlite(request.getfixturevalue("sqlite_template"), data)
+        try:
+            server = stack.enter_context(LiveServer(data, env=env))
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            unavailable(f"minis serve could not start: {exc} {getattr(exc, 'stderr', '') or ''}".strip())
+        publish_terms(server, minimum=100)
+        yield server
+
+
+def gem_studio(server: LiveServer) -> Payee:
+    """A developer who published an app through review that sells a gem for GEM coins."""
+    client, headers = full_account(server, f"gems-{secrets.token_hex(4)}@example.com")
+    assert client.post("/api/developer", json={"name": "Gem Studio"}, headers=headers).status_code == 200
+    app_id = f"gems-{secrets.token_hex(3)}"
+    created = client.post(
+        "/api/developer/apps",
+        json={"app_id": app_id, "name": "Gems", "kind": "game", "category": "arcade"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    uploaded = client.post(
+        f"/api/developer/apps/{app_id}/versions",
+        content=zip_bytes(package_files(id=app_id, name="Gems")),
+        headers={**headers, "Content-Type": "application/zip"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    version = uploaded.json()["version"]
+    assert client.post(f"/api/developer/apps/{app_id}/versions/{version}/submit", headers=headers).is_success
+    server.approve(app_id, version, percent=100)
+    with httpx.Client(base_url=server.url, timeout=30) as backend:
+        token = backend.post(
+            "/openapi/v1/auth/token",
+            json={
+                "grant_type": "client_credentials",
+                "client_id": app_id,
+                "client_secret": created.json()["app_secret"],
+            },
+        ).json()["access_token"]
+        priced = backend.put(
+            "/openapi/v1/products/gem",
+            json={"type": "consumable", "price": GEM, "title": {"en": "Gem"}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert priced.status_code == 200, priced.text
+    account = client.put(
+        f"{DEV}/account",
+        json={"destination": f"bank-{app_id}", "currency": "USD", "holder": "Gem Studio"},
+        headers=headers,
+    )
+    assert account.status_code == 200, account.text
+    return Payee(server, client, headers, app_id)
+
+
+def purchase(server: LiveServer, app_id: str, player: dict, key: str) -> dict:
+    cookie = "; ".join(f"{name}={value}" for name, value in player["cookies"].items())
+    return {
+        "method": "POST",
+        "url": f"/api/apps/{app_id}/purchases",
+        "json": {"product_id": "gem", "idempotency_key": key, "amount": GEM, "currency": "COIN"},
+        "headers": {"X-CSRF-Token": player["csrf"], "Cookie": cookie, "Origin": server.url},
+    }
+
+
+def settled_answers(server: LiveServer, requests: list[dict], allowed: set[int]) -> list[tuple[int, dict, dict]]:
+    """All at once, then each "not now" retried as a client does; every answer one of ``allowed``."""
+    answers = retried(server, requests, at_once(server, requests, timeout=60))
+    answered_properly(answers, allowed)
+    stuck = [(status, body) for status, body, _ in answers if status >= 500]
+    assert not stuck, f"still refused after retries (a deadlock?): {stuck[:3]}"
+    return answers
+
+
+@pytest.mark.slow  # a live server per database and ~300 requests at once
+def test_a_storm_of_purchases_refunds_and_payouts_loses_nothing_and_counts_nothing_twice(live):
+    from bench.burst import funded_person
+
+    studio = gem_studio(live)
+    app_id = studio.app_id
+    with closing(studio.client):
+        players = [funded_person(live, "coins-1200") for _ in range(PLAYERS)]  # 1200 coins each
+        early = settled_answers(
+            live,
+            [purchase(live, app_id, p, f"early-{n}-{i}") for n, p in enumerate(players) for i in range(EARLY)],
+            {200},
+        )
+        early_orders = [(n // EARLY, body["id"]) for n, (_, body, _) in enumerate(early)]
+        with platform_on(live.env, live.data_dir) as platform:
+            days_pass(platform, 15)
+        withdrawable = PLAYERS * EARLY * KEPT  # 4200 coins
+        assert coins(studio.client.get(DEV).json())["withdrawable"] == withdrawable
+        first = studio.post(DEV, source="COIN", amount=300, expect=300, idempotency_key="before")
+        assert first.status_code == 201, first.text
+
+        # At once: every player's purchases, refunds of 40 of the early orders, finance rejecting
+        # the payout asked before, and six payouts of 500 coins (together with the refunds more
+        # than is withdrawable).
+        refunded = early_orders[:40]
+        requests = [
+            *(purchase(live, app_id, p, f"storm-{n}-{i}") for n, p in enumerate(players) for i in range(STORM)),
+            *(
+                {
+                    "method": "POST",
+                    "url": "/api/admin/money/refunds",
+                    "json": {"item": f"order:{order}", "reason": "storm", "idempotency_key": f"refund-{order}"},
+                    "headers": OPERATOR,
+                }
+                for _, order in refunded
+            ),
+            {
+                "method": "POST",
+                "url": f"/api/admin/payouts/{first.json()['id']}/reject",
+                "json": {"reason": "storm"},
+                "headers": OPERATOR,
+            },
+            *(
+                {
+                    "method": "POST",
+                    "url": DEV,
+                    "json": {"source": "COIN", "amount": 500, "expect": 500, "idempotency_key": f"storm-{n}"},
+                }
+                | studio.as_request()
+                for n in range(6)
+            ),
+        ]
+        answers = settled_answers(live, requests, {200, 201, 402, 422})
+        sales = answers[: PLAYERS * STORM]
+        refunds = answers[PLAYERS * STORM : PLAYERS * STORM + len(refunded)]
+        rejected, payouts = answers[PLAYERS * STORM + len(refunded)], answers[-6:]
+        assert Counter(status for status, _, _ in sales) == {200: PLAYERS * STORM}  # 1000 coins each covered
+        assert rejected[0] == 200 and rejected[1]["status"] == "rejected", rejected[1]
+        given_back = {order for (_, order), (status, body, _) in zip(refunded, refunds, strict=True) if status == 200}
+        refused = [body for status, body, _ in refunds if status != 200]
+        assert all(body["code"] == "INSUFFICIENT_FUNDS" for body in refused), refused
+        taken = sum(body["source_amount"] for status, body, _ in payouts if status == 201)
+        assert all(body["code"] == "NOT_WITHDRAWABLE" for status, body, _ in payouts if status == 422), payouts
+        print(
+            f"\nstorm: {len(given_back)} of {len(refunded)} refunds, "
+            f"{sum(status == 201 for status, _, _ in payouts)} of 6 payouts ({taken} coins)"
+        )
+        assert taken <= withdrawable  # no payout took what was held
+
+        # The posting lane folds everything; then the books, exactly.
+        with platform_on(live.env, live.data_dir) as platform:
+            give_up = time.monotonic() + 30
+            while True:
+                with platform.db.read_session() as session:
+                    if not pending(session):
+                        break
+                assert time.monotonic() < give_up, "the server's posting lane left credits pending for 30 s"
+                time.sleep(0.2)
+            sold = PLAYERS * (EARLY + STORM)
+            with platform.db.read_session() as session:
+                earnings = ledger.account_id(session, "app_earnings", app_id)
+                assert cached(session, earnings) == sold * KEPT - len(given_back) * KEPT - taken
+            books_hold(platform)
+        seen = coins(studio.client.get(DEV).json())
+        assert seen["balance"] == sold * KEPT - len(given_back) * KEPT - taken
+        assert seen["withdrawable"] == max(withdrawable - len(given_back) * KEPT - taken, 0)
+        for n, player in enumerate(players):
+            back = sum(GEM for who, order in refunded if who == n and order in given_back)
+            wallet = httpx.get(f"{live.url}/api/wallet", cookies=player["cookies"], timeout=30).json()
+            assert wallet["balance"] == 1200 - (EARLY + STORM) * GEM + back
+        verify = live.commands.run(["ledger", "verify", "--data-dir", str(live.data_dir)], env=live.env)
+        assert verify.returncode == 0, verify.stdout
