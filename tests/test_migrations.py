@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
 
-from openminis.migrations import platform_object
+from openminis.migrations import alembic_config, platform_object, upgrade
 from openminis.models import Base
+from openminis.wallet import service as ledger
+from openminis.wallet.service import Leg
+from tests.conftest import postgres_database
 
 
 def test_migrations_match_the_models(platform):
@@ -26,3 +36,77 @@ def test_only_the_analytics_stores_own_tables_are_left_out():
 
     assert not reflected("events") and not reflected("events_2026_11")
     assert reflected("events_archive") and reflected("orders")  # anything else is the platform's, kept in view
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def own_database(request, tmp_path) -> Iterator[str]:
+    """A migrated database of this test's own, to migrate down and up (no other test's)."""
+    if request.param == "sqlite":
+        path = tmp_path / "minis.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+def test_0018_folds_nothing_up_and_everything_pending_down(own_database):
+    """Ledger data at 0017 keeps its balances through the upgrade to head (nothing pending), and
+    the downgrade back to 0017 folds whatever is pending into the cached balances first."""
+    database_url = own_database
+    config = alembic_config(database_url)
+    command.downgrade(config, "0017")
+    engine = create_engine(database_url)
+
+    def sums(connection) -> list[tuple[str, int, int]]:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text(
+                    "SELECT a.kind, a.balance, COALESCE(SUM(e.amount), 0) FROM accounts a"
+                    " LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.kind, a.balance ORDER BY a.id"
+                )
+            )
+        ]
+
+    with engine.begin() as connection:  # a sale at 0017: every balance moved at once
+        for id_, kind, balance in ((1, "user_wallet", -100), (2, "app_earnings", 70), (3, "platform_revenue", 30)):
+            connection.execute(
+                text(
+                    "INSERT INTO accounts (id, kind, owner_id, currency, balance, allow_negative, created_at)"
+                    " VALUES (:id, :kind, 'o', 'COIN', :balance, :neg, CURRENT_TIMESTAMP)"
+                ),
+                {"id": id_, "kind": kind, "balance": balance, "neg": kind == "user_wallet"},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO ledger_transfers (idempotency_key, kind, currency, amount, details, created_at)"
+                " VALUES ('old-sale', 'purchase', 'COIN', 100, '{}', CURRENT_TIMESTAMP)"
+            )
+        )
+        sale = connection.scalar(text("SELECT id FROM ledger_transfers WHERE idempotency_key = 'old-sale'"))
+        for account, amount in ((1, -100), (2, 70), (3, 30)):
+            connection.execute(
+                text("INSERT INTO ledger_entries (transfer_id, account_id, amount) VALUES (:t, :a, :n)"),
+                {"t": sale, "a": account, "n": amount},
+            )
+    upgrade(database_url)
+    with engine.connect() as connection:
+        assert sums(connection) == [("user_wallet", -100, -100), ("app_earnings", 70, 70), ("platform_revenue", 30, 30)]
+        assert connection.scalar(text("SELECT count(*) FROM ledger_entries WHERE pending")) == 0
+
+    # At head, a sale's credits are pending; down to 0017 they are in the balances.
+    with sessionmaker(engine)() as session:
+        ledger.transfer(
+            session, key="new-sale", kind="purchase", currency="COIN", legs=[Leg(1, -100), Leg(2, 70), Leg(3, 30)]
+        )
+        session.commit()
+        assert session.scalar(text("SELECT count(*) FROM ledger_entries WHERE pending")) == 2
+    command.downgrade(config, "0017")
+    with engine.connect() as connection:
+        assert sums(connection) == [
+            ("user_wallet", -200, -200),
+            ("app_earnings", 140, 140),
+            ("platform_revenue", 60, 60),
+        ]
+    engine.dispose()
