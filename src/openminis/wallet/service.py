@@ -310,16 +310,12 @@ def post_pending(session: Session, *, limit: int = 5000) -> int:
     return len(folded)
 
 
-def _pending(session: Session, account_ids: Collection[int]) -> dict[int, int]:
-    """The sum of each account's pending credits (absent: none)."""
-    if not account_ids:
-        return {}
-    rows = session.execute(
-        select(_entries.c.account_id, func.sum(_entries.c.amount))
-        .where(_entries.c.pending, _entries.c.account_id.in_(list(account_ids)))
-        .group_by(_entries.c.account_id)
-    )
-    return {account: int(amount) for account, amount in rows}
+def _with_pending(account: Any) -> Any:
+    """The account's balance as a column: its cached balance plus its pending credits, read in the
+    same statement (one snapshot: a fold committed between two reads would move credits from the
+    pending set into a cached balance already read, and the read would miss them)."""
+    waiting = select(func.sum(_entries.c.amount)).where(_entries.c.pending, _entries.c.account_id == account.c.id)
+    return account.c.balance + func.coalesce(waiting.scalar_subquery(), 0)
 
 
 def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg]) -> Transfer:
@@ -397,13 +393,13 @@ def owned(session: Session, *, kinds: Collection[str], owners: Collection[str], 
     if not owners:
         return []
     rows = session.execute(
-        select(Account.id, Account.kind, Account.owner_id, Account.currency, Account.balance)
-        .where(Account.kind.in_(list(kinds)), Account.owner_id.in_(list(owners)), Account.currency == currency)
-        .order_by(Account.id)
-        .execution_options(populate_existing=True)
-    ).all()
-    pending = _pending(session, [row.id for row in rows])
-    return [Owned(id_, kind, owner, cur, balance + pending.get(id_, 0)) for id_, kind, owner, cur, balance in rows]
+        select(_accounts.c.id, _accounts.c.kind, _accounts.c.owner_id, _accounts.c.currency, _with_pending(_accounts))
+        .where(
+            _accounts.c.kind.in_(list(kinds)), _accounts.c.owner_id.in_(list(owners)), _accounts.c.currency == currency
+        )
+        .order_by(_accounts.c.id)
+    )
+    return [Owned(id_, kind, owner, cur, int(balance)) for id_, kind, owner, cur, balance in rows]
 
 
 def lock(session: Session, account_ids: Collection[int]) -> None:
@@ -424,8 +420,7 @@ def lock(session: Session, account_ids: Collection[int]) -> None:
 
 def balance(session: Session, account_id: int) -> int:
     """The account's balance: what its cached balance holds plus its pending credits."""
-    cached = session.execute(select(Account.balance).where(Account.id == account_id)).scalar_one()
-    return cached + _pending(session, [account_id]).get(account_id, 0)
+    return int(session.execute(select(_with_pending(_accounts)).where(_accounts.c.id == account_id)).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -450,49 +445,57 @@ def verify(session: Session) -> Verification:
         .having(func.sum(LedgerEntry.amount) != 0)
     ).all()
     problems += [f"transfer {transfer_id} sums to {total}, not 0" for transfer_id, total in unbalanced]
-    sums = dict(
-        session.execute(
-            select(LedgerEntry.account_id, func.sum(LedgerEntry.amount)).group_by(LedgerEntry.account_id)
-        ).all()
+    # Each account with the sum of its entries and of its pending ones, in one statement: one
+    # snapshot, so that a fold committing meanwhile is seen either whole or not at all.
+    entries = (
+        select(
+            _entries.c.account_id,
+            func.sum(_entries.c.amount).label("total"),
+            func.sum(case((_entries.c.pending, _entries.c.amount), else_=0)).label("waiting"),
+        )
+        .group_by(_entries.c.account_id)
+        .subquery()
     )
-    pending = dict(
-        session.execute(
-            select(_entries.c.account_id, func.sum(_entries.c.amount))
-            .where(_entries.c.pending)
-            .group_by(_entries.c.account_id)
-        ).all()
-    )
+    rows = session.execute(
+        select(
+            _accounts.c.id,
+            _accounts.c.kind,
+            _accounts.c.owner_id,
+            _accounts.c.currency,
+            _accounts.c.balance,
+            _accounts.c.allow_negative,
+            func.coalesce(entries.c.total, 0),
+            func.coalesce(entries.c.waiting, 0),
+        ).outerjoin(entries, entries.c.account_id == _accounts.c.id)
+    ).all()
     totals: dict[str, int] = defaultdict(int)
-    # From the database, not from objects this session may hold with balances now stale.
-    accounts = session.scalars(select(Account).execution_options(populate_existing=True)).all()
-    for acc in accounts:
-        entries, waiting = int(sums.get(acc.id, 0) or 0), int(pending.get(acc.id, 0) or 0)
-        balance = acc.balance + waiting
-        if balance != entries:
+    for id_, kind, owner, currency, cached, allow_negative, total, waiting in rows:
+        total, waiting = int(total), int(waiting)
+        balance = cached + waiting
+        if balance != total:
             problems.append(
-                f"account {acc.id} ({acc.kind} {acc.owner_id}) caches {acc.balance}"
-                f"{f' with {waiting} pending' if waiting else ''} but its entries sum to {entries}"
+                f"account {id_} ({kind} {owner}) caches {cached}"
+                f"{f' with {waiting} pending' if waiting else ''} but its entries sum to {total}"
             )
-        if waiting and acc.kind not in DEFERRED_KINDS:
-            problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) has {waiting} pending, which it may not")
-        if balance < 0 and not acc.allow_negative:
-            problems.append(f"account {acc.id} ({acc.kind} {acc.owner_id}) is overdrawn: {balance}")
-        totals[acc.currency] += balance
+        if waiting and kind not in DEFERRED_KINDS:
+            problems.append(f"account {id_} ({kind} {owner}) has {waiting} pending, which it may not")
+        if balance < 0 and not allow_negative:
+            problems.append(f"account {id_} ({kind} {owner}) is overdrawn: {balance}")
+        totals[currency] += balance
     problems += [f"{currency} accounts sum to {total}, not 0" for currency, total in totals.items() if total != 0]
     transfers = session.execute(select(func.count()).select_from(LedgerTransfer)).scalar_one()
-    return Verification(accounts=len(accounts), transfers=transfers, problems=problems)
+    return Verification(accounts=len(rows), transfers=transfers, problems=problems)
 
 
 def balances(session: Session, kind: str, owner_id: str, currencies: Collection[str]) -> dict[str, int]:
     """The owner's balances of that kind in these currencies, 0 for an account not opened yet: a
     read stays a read."""
     rows = session.execute(
-        select(Account.id, Account.currency, Account.balance).where(
-            Account.kind == kind, Account.owner_id == owner_id, Account.currency.in_(currencies)
+        select(_accounts.c.currency, _with_pending(_accounts)).where(
+            _accounts.c.kind == kind, _accounts.c.owner_id == owner_id, _accounts.c.currency.in_(currencies)
         )
-    ).all()
-    pending = _pending(session, [id_ for id_, _currency, _balance in rows]) if kind in DEFERRED_KINDS else {}
-    return dict.fromkeys(currencies, 0) | {currency: balance + pending.get(id_, 0) for id_, currency, balance in rows}
+    )
+    return dict.fromkeys(currencies, 0) | {currency: int(balance) for currency, balance in rows}
 
 
 @dataclass(frozen=True)
