@@ -64,7 +64,15 @@ def shop(client: httpx.Client, name: str, stop: threading.Event, paid: list) -> 
 def balances(url: str) -> dict[str, int]:
     engine = create_engine(url)
     with engine.connect() as connection:
-        rows = dict(connection.execute(text("SELECT id, balance FROM accounts")).all())
+        # The balance as the ledger reads it: cached, plus the credits still pending (wallet/service.py).
+        rows = dict(
+            connection.execute(
+                text(
+                    "SELECT a.id, a.balance + COALESCE((SELECT SUM(e.amount) FROM ledger_entries e"
+                    " WHERE e.account_id = a.id AND e.pending), 0) FROM accounts a"
+                )
+            ).all()
+        )
     engine.dispose()
     return rows
 
