@@ -15,14 +15,19 @@ then, with the same concurrent clients and the same duration per phase, measures
 - on PostgreSQL, pgbench running a purchase's shape of transaction on the same server with as many
   clients; purchases against it (target: >= 0.3).
 
-It prints every rate and ratio, then runs ``minis ledger verify``.
+It prints every rate and ratio, the server's CPU time per request of each work phase (the
+machine is shared and its rates drift; what one request costs the server drifts much less), then
+runs ``minis ledger verify``.
 Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 from rich.console import Console
@@ -58,6 +63,27 @@ async def fund_player(server: LiveServer) -> httpx.AsyncClient:
     return client
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far, user and system, as Linux's /proc tells it."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu:
+    """What runs beside each work phase (bracketed's ``alongside``): the server's CPU seconds
+    over the phase, in the phases' order."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.spent: list[float] = []
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        start = cpu_seconds(self.pid)
+        yield
+        self.spent.append(cpu_seconds(self.pid) - start)
+
+
 async def measure(server: LiveServer, bare_url: str, clients_count: int, seconds: float) -> dict:
     clients = [await fund_player(server) for _ in range(clients_count)]
     run = os.urandom(3).hex()
@@ -76,7 +102,11 @@ async def measure(server: LiveServer, bare_url: str, clients_count: int, seconds
 
     for request in (fastapi, me):  # warm-up: connections, caches
         await hammer(clients, 1.0, request)
-    rates = await bracketed(clients, seconds, fastapi, {"me": me, "purchases": purchase})
+    works = {"me": me, "purchases": purchase}
+    cpu = ServerCpu(server.process.pid)
+    rates = await bracketed(clients, seconds, fastapi, works, alongside=cpu)
+    for label, spent in zip(works, cpu.spent, strict=True):
+        rates[f"{label}_cpu_us"] = spent * 1e6 / max(1, rates[label] * seconds)
     for client in clients:
         await client.aclose()
     return rates
@@ -87,6 +117,7 @@ def main() -> None:
     console = Console(width=160)  # the table is wide; a pipe would give it 80 columns
     table = Table(title=f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase, per second")
     columns = ("database", "FastAPI", "/api/me", "me/FastAPI", "purchases", "pgbench", "purchases/pgbench")
+    columns += ("server CPU per /api/me", "per purchase")
     for column in (*columns, "failed", "ledger"):
         table.add_column(column)
     for backend in backends:
@@ -111,6 +142,8 @@ def main() -> None:
             f"({'met' if rates['purchases'] / pgbench >= PGBENCH_TARGET else 'MISSED'} >= {PGBENCH_TARGET})"
             if pgbench
             else "-",
+            f"{rates['me_cpu_us']:.0f} us",
+            f"{rates['purchases_cpu_us']:.0f} us",
             str(sum(rates[f"{phase}_failed"] for phase in ("bare", "me", "purchases"))),
             "verifies" if verify.returncode == 0 else "BROKEN",
         )

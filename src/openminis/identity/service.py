@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, cast
@@ -13,7 +14,7 @@ from sqlalchemy import CursorResult, Result, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
-from openminis.identity.models import AuthSession, User
+from openminis.identity.models import AuthSession, EmailVerification, User
 from openminis.unit_of_work import follow_up
 
 _ADJECTIVES = (
@@ -68,28 +69,44 @@ def start_guest(session: Session) -> tuple[User, str]:
     return user, new_session(session, user)
 
 
-def user_for_token(session: Session, token: str | None) -> User | None:
+@dataclass(frozen=True)
+class SignedIn:
+    """The person behind a session token, with the email they asked to register and have not
+    proved yet (GET /api/me shows it)."""
+
+    user: User
+    pending_email: str | None
+
+
+def signed_in(session: Session, token: str | None) -> SignedIn | None:
     if not token or len(token) > 128:
         return None
     key = token_hash(token)
     found = session.execute(_SIGNED_IN, {"key": key}).first()
     if found is None:
         return None
-    user, last_seen_at = found
+    user, last_seen_at, pending_email = found
     now = utcnow()
     # Touch at most hourly: a write per request would serialize every reader on SQLite. In a unit
     # of its own after this one: in a GET's read session on SQLite a write after reads is refused
     # when another writer committed in between (db.py), and a lapsed touch must not fail the request.
     if (now - last_seen_at).total_seconds() > 3600:
         follow_up(session, partial(_touch, key=key, at=now))
-    return user
+    return SignedIn(user, pending_email)
+
+
+def user_for_token(session: Session, token: str | None) -> User | None:
+    found = signed_in(session, token)
+    return found.user if found is not None else None
 
 
 # The person behind a session token, in one statement (every request asks): built once, so a
-# request pays neither its construction nor a second lookup of the user by id.
+# request pays neither its construction nor a second lookup of the user by id. The pending email
+# comes along (an outer join by primary key), so GET /api/me asks nothing more.
 _SIGNED_IN = (
-    select(User, AuthSession.last_seen_at)
+    select(User, AuthSession.last_seen_at, EmailVerification.email)
     .join(AuthSession, AuthSession.user_id == User.id)
+    .outerjoin(EmailVerification, EmailVerification.user_id == User.id)
     .where(AuthSession.token_hash == bindparam("key"))
 )
 

@@ -83,6 +83,7 @@ class Visitor:
     user: User
     session_token: str
     csrf_token: str
+    pending_email: str | None = None  # the email they asked to register and have not proved yet
     # True when this request made the guest: a route that returns its own Response object must
     # set the cookie itself, since FastAPI copies dependency cookies only onto responses it builds.
     new: bool = False
@@ -91,9 +92,8 @@ class Visitor:
 def current_visitor(request: Request, response: Response, platform: PlatformDep, session: SessionDep) -> Visitor:
     """The person behind this request, made a guest on the spot if the browser has no session yet."""
     token = session_token(request, platform)
-    user = identity.user_for_token(session, token)
-    new = user is None
-    if user is None or token is None:  # (a user is found only by its token)
+    found = identity.signed_in(session, token)
+    if found is None or token is None:  # (a user is found only by its token)
         # Each cookie-less request would make a row: a burst from one address waits (429) instead.
         enforce(
             platform.limiter,
@@ -106,7 +106,13 @@ def current_visitor(request: Request, response: Response, platform: PlatformDep,
         # committed in between makes it DATABASE_BUSY (503, Retry-After), and the retry succeeds.
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
-    return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=new)
+        return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=True)
+    return Visitor(
+        user=found.user,
+        session_token=token,
+        csrf_token=identity.csrf_token(platform.secret, token),
+        pending_email=found.pending_email,
+    )
 
 
 CurrentPerson = Annotated[Visitor, Depends(current_visitor)]
