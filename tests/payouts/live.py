@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from openminis.payouts.models import Payout, SandboxPayoutTransfer
 from openminis.platform import Platform
 from openminis.settings import Settings
 from tests.catalog.test_staged_release import full_account
+from tests.conftest import postgres_database, unavailable
 from tests.factories import package_files, zip_bytes
 from tests.payouts.test_payouts import days_pass
 
@@ -115,22 +117,42 @@ def publish_terms(server: LiveServer, *, minimum: int, auto_approve_below: int =
     assert published.status_code == 200, published.text
 
 
-def developer_with_a_sale(server: LiveServer) -> Payee:
-    """A developer registers, publishes an app through review, and sells it once, for PRICE coins,
-    to a player who bought coins with a test card. The earnings are in the hold."""
+@contextmanager
+def server_per_database(request, tmp_path_factory, *, minimum: int) -> Iterator[LiveServer]:
+    """A module's live server on ``request.param``'s database (a migrated SQLite copy, or a new
+    PostgreSQL database), its embedded workers running, with the operator's payout terms published."""
+    data = tmp_path_factory.mktemp(f"payouts-{request.param}") / "data"
+    data.mkdir()
+    env = dict(SERVER_ENV)
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            env["MINIS_DATABASE_URL"] = stack.enter_context(postgres_database())
+        else:
+            migrated_sqlite(request.getfixturevalue("sqlite_template"), data)
+        try:
+            live = stack.enter_context(LiveServer(data, env=env))
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            unavailable(f"minis serve could not start: {exc} {getattr(exc, 'stderr', '') or ''}".strip())
+        publish_terms(live, minimum=minimum)
+        yield live
+
+
+def developer_selling(server: LiveServer, *, studio: str, product: str, price: int) -> Payee:
+    """A developer registers, publishes an app through review whose backend prices ``product`` at
+    ``price`` coins, and opens a payout account in USD."""
     client, headers = full_account(server, f"payee-{secrets.token_hex(4)}@example.com")
-    named = client.post("/api/developer", json={"name": "Payout Studio"}, headers=headers)
+    named = client.post("/api/developer", json={"name": studio}, headers=headers)
     assert named.status_code == 200, named.text
     app_id = f"payday-{secrets.token_hex(3)}"
     created = client.post(
         "/api/developer/apps",
-        json={"app_id": app_id, "name": "Payday", "kind": "game", "category": "arcade"},
+        json={"app_id": app_id, "name": studio, "kind": "game", "category": "arcade"},
         headers=headers,
     )
     assert created.status_code == 201, created.text
     uploaded = client.post(
         f"/api/developer/apps/{app_id}/versions",
-        content=zip_bytes(package_files(id=app_id, name="Payday")),
+        content=zip_bytes(package_files(id=app_id, name=studio)),
         headers={**headers, "Content-Type": "application/zip"},
     )
     assert uploaded.status_code == 201, uploaded.text
@@ -138,8 +160,6 @@ def developer_with_a_sale(server: LiveServer) -> Payee:
     submitted = client.post(f"/api/developer/apps/{app_id}/versions/{version}/submit", headers=headers)
     assert submitted.status_code == 200, submitted.text
     server.approve(app_id, version, percent=100)
-
-    # The app's backend prices its chest; a player buys it.
     secret = created.json()["app_secret"]
     with httpx.Client(base_url=server.url, timeout=30) as backend:
         token = backend.post(
@@ -147,11 +167,25 @@ def developer_with_a_sale(server: LiveServer) -> Payee:
             json={"grant_type": "client_credentials", "client_id": app_id, "client_secret": secret},
         ).json()["access_token"]
         priced = backend.put(
-            "/openapi/v1/products/chest",
-            json={"type": "consumable", "price": PRICE, "title": {"en": "Chest"}},
+            f"/openapi/v1/products/{product}",
+            json={"type": "consumable", "price": price, "title": {"en": product.title()}},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert priced.status_code == 200, priced.text
+    account = client.put(
+        f"{DEV}/account",
+        json={"destination": f"bank-{app_id}", "currency": "USD", "holder": studio},
+        headers=headers,
+    )
+    assert account.status_code == 200, account.text
+    return Payee(server, client, headers, app_id)
+
+
+def developer_with_a_sale(server: LiveServer) -> Payee:
+    """A developer's app (``developer_selling``) sold once, for PRICE coins, to a player who bought
+    coins with a test card. The earnings are in the hold."""
+    payee = developer_selling(server, studio="Payout Studio", product="chest", price=PRICE)
+    app_id = payee.app_id
     player = funded_person(server, "coins-6500")
     with httpx.Client(base_url=server.url, cookies=player["cookies"], timeout=30) as browser:
         bought = browser.post(
@@ -160,13 +194,6 @@ def developer_with_a_sale(server: LiveServer) -> Payee:
             headers={"X-CSRF-Token": player["csrf"]},
         )
         assert bought.status_code == 200, bought.text
-    payee = Payee(server, client, headers, app_id)
-    account = client.put(
-        f"{DEV}/account",
-        json={"destination": f"bank-{app_id}", "currency": "USD", "holder": "Payout Studio"},
-        headers=headers,
-    )
-    assert account.status_code == 200, account.text
     return payee
 
 

@@ -7,29 +7,25 @@ provider if paid, its earnings back in the balance if not; the books verify."""
 from __future__ import annotations
 
 import random
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, closing
+from contextlib import closing
 
 import pytest
 
 from openminis.liveserver import LiveServer
-from tests.conftest import postgres_database, unavailable
 from tests.payouts.live import (
     DEV,
     EARNED,
     FINAL,
     OPERATOR,
-    SERVER_ENV,
     Payee,
     answered_properly,
     at_once,
-    migrated_sqlite,
     paid_once_each,
     platform_on,
-    publish_terms,
     retried,
+    server_per_database,
     settled,
     withdrawable_payee,
 )
@@ -44,19 +40,7 @@ MINIMUM = 100  # US cents: small payouts, so that a storm can make many of them
 def server(request, tmp_path_factory) -> Iterator[LiveServer]:
     """One live server per database for the module, with its own worker paying payouts; each test
     has a developer of its own on it."""
-    data = tmp_path_factory.mktemp(f"payouts-{request.param}") / "data"
-    data.mkdir()
-    env = dict(SERVER_ENV)
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            env["MINIS_DATABASE_URL"] = stack.enter_context(postgres_database())
-        else:
-            migrated_sqlite(request.getfixturevalue("sqlite_template"), data)
-        try:
-            live = stack.enter_context(LiveServer(data, env=env))
-        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
-            unavailable(f"minis serve could not start: {exc} {getattr(exc, 'stderr', '') or ''}".strip())
-        publish_terms(live, minimum=MINIMUM)
+    with server_per_database(request, tmp_path_factory, minimum=MINIMUM) as live:
         yield live
 
 

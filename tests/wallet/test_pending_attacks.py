@@ -7,13 +7,12 @@ set. On SQLite and PostgreSQL; the migration's attack is in tests/test_migration
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, closing
+from contextlib import closing
 
 import httpx
 import pytest
@@ -24,20 +23,16 @@ from openminis.wallet import service as ledger
 from openminis.wallet.models import LedgerEntry
 from openminis.wallet.posting import post_all
 from openminis.wallet.service import COIN, Leg
-from tests.catalog.test_staged_release import full_account
-from tests.conftest import postgres_database, unavailable
-from tests.factories import package_files, zip_bytes
 from tests.payouts.live import (
     DEV,
     OPERATOR,
-    SERVER_ENV,
     Payee,
     answered_properly,
     at_once,
-    migrated_sqlite,
+    developer_selling,
     platform_on,
-    publish_terms,
     retried,
+    server_per_database,
 )
 from tests.payouts.test_payouts import PRICE, books_hold, coins, days_pass, sell
 from tests.studio import ADMIN_TOKEN
@@ -133,22 +128,6 @@ def test_what_is_withdrawable_counts_pending_sales_out_of_the_hold_and_never_tho
 # On PostgreSQL (READ COMMITTED) each statement sees the database as of its own start: a balance
 # read as two statements (the cached balance, then the pending sum) with a fold committed between
 # them missed the folded credits, and verify counted them twice. Each read is one statement now.
-
-
-@pytest.fixture
-def shop(platform):
-    from openminis.identity.service import new_user
-    from tests.wallet.test_pending_credits import fund
-
-    with platform.db.session() as session:
-        player = new_user(session).id
-        session.commit()
-    wallet = fund(platform, player, 1000)
-    with platform.db.session() as session:
-        earnings = ledger.account_id(session, "app_earnings", "hot-app")
-        revenue = ledger.account_id(session, "platform_revenue")
-        session.commit()
-    return wallet, earnings, revenue
 
 
 def folding_before(session, marker: str, platform) -> list[int]:
@@ -270,64 +249,13 @@ PLAYERS, EARLY, STORM = 30, 2, 8  # each player buys 2 gems before the hold ends
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def live(request, tmp_path_factory) -> Iterator[LiveServer]:
     """One ``minis serve`` per database, its embedded posting lane folding pending credits."""
-    data = tmp_path_factory.mktemp(f"pending-{request.param}") / "data"
-    data.mkdir()
-    env = dict(SERVER_ENV)
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            env["MINIS_DATABASE_URL"] = stack.enter_context(postgres_database())
-        else:
-            migrated_sqlite(request.getfixturevalue("sqlite_template"), data)
-        try:
-            server = stack.enter_context(LiveServer(data, env=env))
-        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
-            unavailable(f"minis serve could not start: {exc} {getattr(exc, 'stderr', '') or ''}".strip())
-        publish_terms(server, minimum=100)
+    with server_per_database(request, tmp_path_factory, minimum=100) as server:
         yield server
 
 
 def gem_studio(server: LiveServer) -> Payee:
     """A developer who published an app through review that sells a gem for GEM coins."""
-    client, headers = full_account(server, f"gems-{secrets.token_hex(4)}@example.com")
-    assert client.post("/api/developer", json={"name": "Gem Studio"}, headers=headers).status_code == 200
-    app_id = f"gems-{secrets.token_hex(3)}"
-    created = client.post(
-        "/api/developer/apps",
-        json={"app_id": app_id, "name": "Gems", "kind": "game", "category": "arcade"},
-        headers=headers,
-    )
-    assert created.status_code == 201, created.text
-    uploaded = client.post(
-        f"/api/developer/apps/{app_id}/versions",
-        content=zip_bytes(package_files(id=app_id, name="Gems")),
-        headers={**headers, "Content-Type": "application/zip"},
-    )
-    assert uploaded.status_code == 201, uploaded.text
-    version = uploaded.json()["version"]
-    assert client.post(f"/api/developer/apps/{app_id}/versions/{version}/submit", headers=headers).is_success
-    server.approve(app_id, version, percent=100)
-    with httpx.Client(base_url=server.url, timeout=30) as backend:
-        token = backend.post(
-            "/openapi/v1/auth/token",
-            json={
-                "grant_type": "client_credentials",
-                "client_id": app_id,
-                "client_secret": created.json()["app_secret"],
-            },
-        ).json()["access_token"]
-        priced = backend.put(
-            "/openapi/v1/products/gem",
-            json={"type": "consumable", "price": GEM, "title": {"en": "Gem"}},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert priced.status_code == 200, priced.text
-    account = client.put(
-        f"{DEV}/account",
-        json={"destination": f"bank-{app_id}", "currency": "USD", "holder": "Gem Studio"},
-        headers=headers,
-    )
-    assert account.status_code == 200, account.text
-    return Payee(server, client, headers, app_id)
+    return developer_selling(server, studio="Gem Studio", product="gem", price=GEM)
 
 
 def purchase(server: LiveServer, app_id: str, player: dict, key: str) -> dict:

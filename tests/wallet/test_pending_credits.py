@@ -10,13 +10,11 @@ import itertools
 import pytest
 from sqlalchemy import func, select, text
 
-from openminis.identity.service import new_user
 from openminis.wallet import service as ledger
 from openminis.wallet.models import Account, LedgerEntry
 from openminis.wallet.posting import post_all
 from openminis.wallet.service import COIN, InsufficientFunds, Leg
 from tests.concurrency import race
-from tests.wallet.test_ledger import fund
 
 
 def cached(session, account_id: int) -> int:
@@ -27,20 +25,6 @@ def cached(session, account_id: int) -> int:
 
 def pending(session) -> int:
     return session.scalar(select(func.count()).select_from(LedgerEntry).where(LedgerEntry.pending))
-
-
-@pytest.fixture
-def shop(platform):
-    """A funded player, and the accounts a sale of app "hot-app" moves coins between."""
-    with platform.db.session() as session:
-        player = new_user(session).id
-        session.commit()
-    wallet = fund(platform, player, 1000)
-    with platform.db.session() as session:
-        earnings = ledger.account_id(session, "app_earnings", "hot-app")
-        revenue = ledger.account_id(session, "platform_revenue")
-        session.commit()
-    return wallet, earnings, revenue
 
 
 def sell(session, shop, key: str, price: int = 10, fee: int = 3) -> None:
