@@ -18,6 +18,8 @@ def test_a_signed_in_person_becomes_a_creator_and_edits_the_profile_later(client
     person = browser(client)
     headers = sign_up(person, "maker@example.com")
     assert person.get("/api/creator").status_code == 404
+    # What Me asks on each visit: not being a creator is an answer, not a failed request.
+    assert person.get("/api/me/creator").json() == {"creator": None}
     made = person.post(
         "/api/creator",
         json={"handle": "Maker_1", "display_name": "  The   Maker ", "bio": "I make things."},
@@ -37,6 +39,7 @@ def test_a_signed_in_person_becomes_a_creator_and_edits_the_profile_later(client
     )
     assert (edited.json()["display_name"], edited.json()["bio"]) == ("Maker", "")
     assert person.get("/api/creator").json() == edited.json()
+    assert person.get("/api/me/creator").json() == {"creator": edited.json()}
 
 
 @pytest.mark.parametrize(

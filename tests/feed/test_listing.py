@@ -61,8 +61,9 @@ def test_search_matches_name_category_and_description_and_treats_wildcards_liter
     assert [c["app_id"] for c in client.get("/api/search?q=night").json()["items"]] == ["night-drama"]
     assert [c["app_id"] for c in client.get("/api/search?q=HOSPITAL").json()["items"]] == ["night-drama"]
     assert len(client.get("/api/search?q=puzzle").json()["items"]) == 3
-    assert client.get("/api/search?q=%25").json()["items"] == []
-    assert client.get("/api/search?q=").json()["items"] == []
+    # A literal "%" matches nothing: what comes back are suggestions, marked as such.
+    assert client.get("/api/search?q=%25").json()["suggested"] is True
+    assert client.get("/api/search?q=").json()["suggested"] is True
 
 
 def test_recently_played_lists_launched_apps_most_recent_first(client, csrf, catalog):

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from openminis.creators import service
-from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, PostOut
+from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, MyCreator, PostOut
 from openminis.errors import Forbidden, NotFound
 from openminis.identity import service as identity
 from openminis.platform import Platform
@@ -43,6 +43,13 @@ def become_creator(body: CreatorIn, visitor: ChangingPerson, session: SessionDep
 @router.get("/api/creator", response_model=CreatorOut)
 def my_creator(visitor: CurrentPerson, session: SessionDep) -> CreatorOut:
     return service.creator_out(service.get_creator(session, visitor.user.id))
+
+
+@router.get("/api/me/creator", response_model=MyCreator)
+def my_creator_or_none(visitor: CurrentPerson, session: SessionDep) -> MyCreator:
+    """What Me asks on every visit: a person who is not a creator gets ``creator: null``, not a 404."""
+    creator = service.find_creator(session, visitor.user.id)
+    return MyCreator(creator=service.creator_out(creator) if creator is not None else None)
 
 
 async def uploading_visitor(

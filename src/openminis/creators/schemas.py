@@ -29,6 +29,12 @@ class CreatorOut(BaseModel):
 AnchorKind = Literal["app", "series", "episode"]
 
 
+class MyCreator(BaseModel):
+    """The person's creator profile, or None: most people are not creators, and that is no error."""
+
+    creator: CreatorOut | None
+
+
 class AnchorOut(BaseModel):
     """Where a post's chip leads. ``card`` is the app that opens (for a drama anchor, the drama's app)."""
 

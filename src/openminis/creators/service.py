@@ -414,6 +414,23 @@ def find_post(session: Session, post_id: str) -> Post | None:
     return session.get(Post, post_id)
 
 
+def search_creators(session: Session, query: str, *, limit: int = 20) -> list[Creator]:
+    """Creators (not suspended) whose handle or display name holds ``query`` (case-insensitive,
+    wildcards literal)."""
+    pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    statement = (
+        select(Creator)
+        .where(
+            Creator.suspended_at.is_(None),
+            func.lower(Creator.handle).like(pattern, escape="\\")
+            | func.lower(Creator.display_name).like(pattern, escape="\\"),
+        )
+        .order_by(Creator.handle)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
 def find_creator(session: Session, user_id: str) -> Creator | None:
     return session.get(Creator, user_id)
 

@@ -99,6 +99,25 @@ def published_series(session: Session, series_id: str) -> Series:
     return series
 
 
+def search_series(session: Session, query: str, *, limit: int = 20) -> list[Series]:
+    """Published series whose title or synopsis holds ``query`` (case-insensitive, wildcards
+    literal), newest first; a taken-down app's are left out."""
+    pattern = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    statement = (
+        select(Series)
+        .where(
+            Series.status == "published",
+            func.lower(Series.title).like(pattern, escape="\\")
+            | func.lower(Series.synopsis).like(pattern, escape="\\"),
+        )
+        .order_by(Series.published_at.desc(), Series.created_at.desc())
+        .limit(limit)
+    )
+    found = list(session.scalars(statement))
+    down = catalog.taken_down_app_ids(session, {series.app_id for series in found})
+    return [series for series in found if series.app_id not in down]
+
+
 def list_series(session: Session, *, app_id: str | None = None, published: bool = True) -> list[Series]:
     statement = select(Series)
     if app_id:

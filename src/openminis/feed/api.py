@@ -5,9 +5,11 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from openminis.catalog.schemas import CardList
+from openminis.creators import service as creators
 from openminis.creators.schemas import FeedPage
+from openminis.drama.api import series_out
 from openminis.feed import service
-from openminis.feed.schemas import FeedExplanation
+from openminis.feed.schemas import CreatorHit, FeedExplanation, SearchResults, SeriesHit
 from openminis.web.dependencies import AdminOnly, CurrentPerson, PlatformDep, SessionDep, ViewerId
 
 router = APIRouter(prefix="/api", tags=["feed"])
@@ -47,11 +49,21 @@ def hub(
     return service.hub(session, platform.settings, kind=kind, viewer=viewer)
 
 
-@router.get("/search", response_model=CardList)
+@router.get("/search", response_model=SearchResults)
 def search(
     viewer: ViewerId, session: SessionDep, platform: PlatformDep, q: str = Query(default="", max_length=100)
-) -> CardList:
-    return service.search(session, platform.settings, query=q, viewer=viewer)
+) -> SearchResults:
+    """Games and drama apps, drama series and creators matching ``q``; popular picks when it is
+    empty or nothing matches."""
+    found = service.search(session, platform.settings, query=q, viewer=viewer)
+    base = platform.settings.host_origin
+    return SearchResults(
+        items=found.apps.items,
+        matches=found.app_matches,
+        series=[SeriesHit(series=series_out(session, s, base), match=match) for s, match in found.series],
+        creators=[CreatorHit(creator=creators.creator_out(c), match=match) for c, match in found.creators],
+        suggested=found.suggested,
+    )
 
 
 @router.get("/recents", response_model=CardList)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -13,16 +15,22 @@ from openminis.catalog import service as catalog
 from openminis.catalog.schemas import CardList
 from openminis.creators import service as creators
 from openminis.creators.schemas import FeedItem, FeedPage
+from openminis.drama import catalog as drama
 from openminis.errors import InvalidArgument, NotFound
 from openminis.feed.ranking import Ranked, Ranking, RankingSnapshot
-from openminis.feed.schemas import FeedExplanation
+from openminis.feed.schemas import FeedExplanation, Span
 from openminis.identity import accounts
 from openminis.identity import service as identity
 from openminis.runtime import service as runtime
 from openminis.settings import Settings
 
+if TYPE_CHECKING:  # names only: the rows come from their domains' services
+    from openminis.creators.models import Creator
+    from openminis.drama.models import Series
+
 SNAPSHOT_ID = re.compile(r"^[0-9a-f]{12}$")
 MAX_POSITION = 10_000_000
+SUGGESTIONS = 6
 
 
 def feed_page(
@@ -118,11 +126,67 @@ def hub(session: Session, settings: Settings, *, kind: str, viewer: str | None, 
     return _in_order(session, settings, [app.id for app, _ in page.apps], viewer)
 
 
-def search(session: Session, settings: Settings, *, query: str, viewer: str | None, limit: int = 30) -> CardList:
-    if not query.strip():
-        return CardList(items=[])
-    page = catalog.list_apps(session, query=query, limit=limit)
-    return _in_order(session, settings, [app.id for app, _ in page.apps], viewer)
+@dataclass(frozen=True)
+class Found:
+    """What a search found, each kind best first, with the matched part of each name."""
+
+    apps: CardList
+    series: list[tuple[Series, Span | None]]
+    creators: list[tuple[Creator, Span | None]]
+    app_matches: dict[str, Span]
+    suggested: bool  # nothing was asked, or nothing matched: these are popular picks instead
+
+
+def search(session: Session, settings: Settings, *, query: str, viewer: str | None, limit: int = 30) -> Found:
+    query = query.strip()
+    if query:
+        apps = _in_order(
+            session, settings, [app.id for app, _ in catalog.list_apps(session, query=query, limit=limit).apps], viewer
+        )
+        series = drama.search_series(session, query, limit=limit)
+        people = creators.search_creators(session, query, limit=limit)
+        if apps.items or series or people:
+            ranked_apps = sorted(apps.items, key=lambda card: -weight(query, card.name))
+            return Found(
+                apps=CardList(items=ranked_apps),
+                series=[(s, span(query, s.title)) for s in sorted(series, key=lambda s: -weight(query, s.title))],
+                creators=[
+                    (c, span(query, c.display_name) or span(query, c.handle))
+                    for c in sorted(people, key=lambda c: -max(weight(query, c.handle), weight(query, c.display_name)))
+                ],
+                app_matches={card.app_id: found for card in ranked_apps if (found := span(query, card.name))},
+                suggested=False,
+            )
+    # Suggestions: the hub's first games and the newest series.
+    return Found(
+        apps=hub(session, settings, kind="game", viewer=viewer, limit=SUGGESTIONS),
+        series=[(s, None) for s in drama.list_series(session)[:SUGGESTIONS]],
+        creators=[],
+        app_matches={},
+        suggested=True,
+    )
+
+
+def weight(query: str, name: str) -> int:
+    """How well ``name`` answers ``query``: the whole name, its start, a word's start, anywhere
+    in it, or only in another field (a description, a synopsis)."""
+    query, name = query.casefold(), name.casefold()
+    if name == query:
+        return 4
+    if name.startswith(query):
+        return 3
+    if any(word.startswith(query) for word in name.split()):
+        return 2
+    return 1 if query in name else 0
+
+
+def span(query: str, name: str) -> Span | None:
+    """Where ``query`` first occurs in ``name`` (case-insensitive), for the result's highlight."""
+    at = name.casefold().find(query.strip().casefold())
+    # casefold may change a name's length (ß -> ss): a span is only given where it stays aligned.
+    if at < 0 or len(name.casefold()) != len(name):
+        return None
+    return Span(start=at, end=at + len(query.strip()))
 
 
 def _in_order(session: Session, settings: Settings, app_ids: list[str], viewer: str | None) -> CardList:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from functools import partial
 
 import anyio
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from openminis.attribution import service as attribution
 from openminis.errors import NotFound
-from openminis.payments import orders, topups
+from openminis.payments import history, orders, topups
 from openminis.payments.models import Order, TopUp
 from openminis.payments.schemas import (
     CardIn,
@@ -27,7 +27,9 @@ from openminis.payments.schemas import (
     PurchaseList,
     PurchaseOut,
     TopUpIn,
+    TopUpList,
     TopUpOut,
+    WalletHistory,
     WalletOut,
 )
 from openminis.platform import Platform
@@ -61,6 +63,23 @@ def order_out(order: Order) -> OrderOut:
 @router.get("/wallet", response_model=WalletOut)
 def wallet(visitor: CurrentPerson, session: SessionDep) -> WalletOut:
     return WalletOut(balance=ledger.wallet_balance(session, visitor.user.id))
+
+
+@router.get("/wallet/history", response_model=WalletHistory)
+def wallet_history(
+    visitor: CurrentPerson,
+    session: SessionDep,
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=20, ge=1, le=100),
+) -> WalletHistory:
+    """The person's own coin movements, newest first, a page at a time."""
+    return history.wallet_history(session, visitor.user.id, cursor=cursor, limit=limit)
+
+
+@router.get("/wallet/topups", response_model=TopUpList)
+def unsettled_topups(visitor: CurrentPerson, session: SessionDep) -> TopUpList:
+    """The person's top-ups the provider has not settled yet (pending, or waiting for approval)."""
+    return TopUpList(items=[topup_out(topup) for topup in history.unsettled_topups(session, visitor.user.id)])
 
 
 @router.get("/wallet/packs", response_model=PackList)

@@ -14,6 +14,22 @@ class WalletOut(BaseModel):
     balance: int
 
 
+class WalletMovementOut(BaseModel):
+    """One movement of the person's coins: ``amount`` is what it did to their wallet (+ in, - out)."""
+
+    id: int
+    kind: str  # topup, purchase, refund, drama_unlock, subscription, topup_refund, ...
+    amount: int
+    app_id: str | None
+    app_name: str | None
+    created_at: datetime
+
+
+class WalletHistory(BaseModel):
+    items: list[WalletMovementOut]
+    next_cursor: str | None
+
+
 class PackOut(BaseModel):
     id: str
     coins: int
@@ -58,6 +74,10 @@ class TopUpOut(BaseModel):
     currency: str
     provider: str
     redirect_url: str | None = None
+
+
+class TopUpList(BaseModel):
+    items: list[TopUpOut]
 
 
 class CardIn(Strict):

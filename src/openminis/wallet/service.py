@@ -596,3 +596,52 @@ def movements(
         Movement(owner, transfer_kind, account_kind, currency, int(amount or 0), int(count))
         for owner, transfer_kind, account_kind, currency, amount, count in rows
     )
+
+
+@dataclass(frozen=True)
+class WalletMovement:
+    """One transfer as the person whose wallet it touched sees it: what it was and what it did to
+    the wallet (+ coins in, - coins out)."""
+
+    transfer_id: int
+    kind: str
+    amount: int
+    details: dict[str, Any]
+    created_at: Any
+
+
+def wallet_movements(
+    session: Session, user_id: str, *, before: tuple[Any, int] | None = None, limit: int = 20
+) -> list[WalletMovement]:
+    """The transfers that touched this person's coin wallet, newest first, from after ``before``
+    (the (time, transfer id) a previous page ended at). Only their own wallet's entries are read:
+    another person's side of nothing shows here."""
+    wallet_id = session.scalar(
+        select(Account.id).where(Account.kind == WALLET, Account.owner_id == user_id, Account.currency == COIN)
+    )
+    if wallet_id is None:
+        return []
+    # Summed per transfer apart from the transfer's row: PostgreSQL cannot group by a JSON column.
+    moved = (
+        select(LedgerEntry.transfer_id, func.sum(LedgerEntry.amount).label("amount"))
+        .where(LedgerEntry.account_id == wallet_id)
+        .group_by(LedgerEntry.transfer_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            LedgerTransfer.id, LedgerTransfer.kind, moved.c.amount, LedgerTransfer.details, LedgerTransfer.created_at
+        )
+        .join(moved, moved.c.transfer_id == LedgerTransfer.id)
+        .order_by(LedgerTransfer.created_at.desc(), LedgerTransfer.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        at, transfer_id = before
+        statement = statement.where(
+            (LedgerTransfer.created_at < at) | ((LedgerTransfer.created_at == at) & (LedgerTransfer.id < transfer_id))
+        )
+    return [
+        WalletMovement(int(id_), kind, int(amount), dict(details or {}), created_at)
+        for id_, kind, amount, details, created_at in session.execute(statement)
+    ]

@@ -230,6 +230,22 @@ export class Api {
     return this.request("GET", "/api/wallet");
   }
 
+  /**
+   * The person's coin movements, newest first; `cursor` continues where a page ended.
+   * @param {string | null} [cursor]
+   * @param {number} [limit]
+   */
+  walletHistory(cursor = null, limit = 20) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    return this.request("GET", `/api/wallet/history?${query}`);
+  }
+
+  /** The person's top-ups still settling at the provider. */
+  unsettledTopUps() {
+    return this.request("GET", "/api/wallet/topups");
+  }
+
   coinPacks(market) {
     return this.request("GET", `/api/wallet/packs?market=${encodeURIComponent(market)}`);
   }
@@ -439,6 +455,12 @@ export class Api {
   /** The signed-in person's creator profile; 404 NOT_FOUND when they are not a creator. */
   creator() {
     return this.request("GET", "/api/creator");
+  }
+
+  /** The signed-in person's creator profile, or null when they are not a creator (no failed request). */
+  async myCreator() {
+    const { creator } = await this.request("GET", "/api/me/creator");
+    return creator;
   }
 
   becomeCreator({ handle, displayName, bio }) {

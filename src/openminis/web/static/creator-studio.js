@@ -120,9 +120,9 @@ export class CreatorStudio {
       return;
     }
     try {
-      this.creator = await this.api.creator();
+      this.creator = await this.api.myCreator();
     } catch (error) {
-      if (error.status === 404 || error.status === 403) this.creator = null;
+      if (error.status === 403) this.creator = null;
       else {
         console.error("openminis: creator profile not loaded", error);
         this.renderFailure(error);

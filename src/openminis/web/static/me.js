@@ -11,6 +11,12 @@ import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
 import { openTopUpSheet } from "./topup.js";
 import { coinAmount, coinsLabel } from "./wallet.js";
+import { WalletHistory } from "./wallet-history.js";
+
+// Another tab or device may spend: while Me is on screen its balance and history are asked again
+// this often, and at once when the page comes back into view. Faster while a top-up is settling.
+const REFRESH_MS = 15_000;
+const SETTLING_REFRESH_MS = 3_000;
 
 const LOG_MAILBOX = " In development there is no mail server: it is printed in the server’s log.";
 
@@ -70,7 +76,12 @@ export class MeScreen {
     this.accountCard = el("section", { className: "card", "aria-labelledby": "account-title" });
     this.passes = el("section", { className: "access", "aria-labelledby": "passes-title", hidden: true });
     this.access = el("section", { className: "access", "aria-labelledby": "access-title" });
-    this.content.replaceChildren(this.profile, this.coins, this.accountCard, ...sections, this.passes, this.access);
+    this.history = new WalletHistory(api);
+    this.content.replaceChildren(this.profile, this.coins, this.history.root, this.accountCard, ...sections, this.passes, this.access);
+    /** @type {number | null} */
+    this.refreshTimer = null;
+    document.addEventListener("visibilitychange", () => this.onVisibility());
+    window.addEventListener("focus", () => this.onVisibility());
 
     /** @type {string | null} */
     this.accountShown = null; // who the account card was drawn for
@@ -78,17 +89,46 @@ export class MeScreen {
       if (switched) [this.grants, this.subscriptions] = [null, null]; // the previous person's are not this one's
       this.render();
       if (switched) {
+        this.history.reload();
         this.loadGrants();
         this.loadSubscriptions();
       }
     });
-    wallet.watch(() => this.renderCoins());
+    wallet.watch(() => {
+      this.renderCoins();
+      // The balance moved (here, in another tab, on another device): the history shows how.
+      if (this.onScreen) this.history.reload();
+    });
+  }
+
+  get onScreen() {
+    return !this.root.hidden && document.visibilityState === "visible";
+  }
+
+  onVisibility() {
+    if (document.visibilityState === "visible") this.wallet.refresh().catch(() => {});
+    if (this.onScreen) this.scheduleRefresh(0);
+  }
+
+  /** Asks for the balance and the history again in `delay` ms, and so on while Me is on screen. */
+  scheduleRefresh(delay) {
+    clearTimeout(this.refreshTimer ?? undefined);
+    this.refreshTimer = setTimeout(async () => {
+      this.refreshTimer = null;
+      if (!this.onScreen) return; // off screen: show() and onVisibility() start it again
+      const settled = await this.history.reload();
+      // A top-up settled: its coins are in (or it failed); the balance says which.
+      await this.wallet.refresh().catch((error) => console.error("openminis: balance not loaded", error));
+      if (settled.length) this.history.reload();
+      this.scheduleRefresh(this.history.waiting ? SETTLING_REFRESH_MS : REFRESH_MS);
+    }, delay);
   }
 
   /** The screen came on screen: fetch what may have changed while it was away. */
   show() {
     this.account.load().catch((error) => console.error("openminis: profile not loaded", error));
     this.wallet.refresh().catch((error) => console.error("openminis: balance not loaded", error));
+    this.scheduleRefresh(0);
     this.loadGrants();
     this.loadSubscriptions();
     this.onShow();
@@ -169,7 +209,9 @@ export class MeScreen {
 
   renderCoins() {
     const topUp = el("button", { type: "button", className: "button-primary button-small" }, "Top up");
-    topUp.addEventListener("click", () => openTopUpSheet({ sheets: this.sheets, api: this.api, wallet: this.wallet, market: this.market }));
+    topUp.addEventListener("click", () =>
+      openTopUpSheet({ sheets: this.sheets, api: this.api, wallet: this.wallet, market: this.market, onClosed: () => this.scheduleRefresh(0) })
+    );
     const balance = this.wallet.balance;
     this.coins.replaceChildren(
       el(

@@ -275,9 +275,18 @@ export class TopUpFlow {
 }
 
 /** The top-up flow in a sheet of its own (the Me screen's Top up button). */
-export function openTopUpSheet({ sheets, api, wallet, market }) {
+/**
+ * @param {object} options
+ * @param {any} options.sheets
+ * @param {any} options.api
+ * @param {any} options.wallet
+ * @param {string} options.market
+ * @param {() => void} [options.onClosed] the sheet closed, however the top-up went (Me lists what is settling)
+ */
+export function openTopUpSheet({ sheets, api, wallet, market, onClosed }) {
   const sheet = sheets.claim();
   if (!sheet) return;
+  if (onClosed) sheet.signal.addEventListener("abort", onClosed, { once: true });
   const flow = new TopUpFlow({
     sheet,
     api,
