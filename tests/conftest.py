@@ -25,8 +25,12 @@ from openminis.models import Base
 from openminis.platform import Platform
 from openminis.settings import Settings
 from openminis.zygote import Zygote
+from tests import inline
 
 pytest_plugins = ["tests.studio", "tests.s3"]
+
+# Every TestClient runs the app on the calling thread's own loop (tests/inline.py).
+inline.install()
 
 IN_CI = os.environ.get("CI") == "true"
 ROOT = Path(__file__).resolve().parents[1]
