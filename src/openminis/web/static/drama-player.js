@@ -26,6 +26,7 @@ import { EpisodeSheet } from "./episode-sheet.js";
 import { episodeCount, formatTime } from "./format.js";
 import { icon } from "./icons.js";
 import { mintLaunchId, viaFields } from "./launcher.js";
+import { closeOnSwipeDown } from "./navigation.js";
 import { PaywallSheet, episodeLabel } from "./paywall-sheet.js";
 import { ReportSheet } from "./report-sheet.js";
 import { coinsLabel } from "./wallet.js";
@@ -214,8 +215,11 @@ export class DramaPlayer {
    * @param {string} options.market
    * @param {import("./ad-player.js").AdPlayer} options.ads
    * @param {() => void} [options.onClose] called once the player has closed (the feed resumes its video)
+   * @param {(opened: {series: any, episode: number | null, source: string, via: Record<string, any>}) => void} [options.onOpen]
+   *   called as a series opens (navigation.js gives it a history entry)
+   * @param {(number: number) => void} [options.onEpisode] called as an episode comes on screen
    */
-  constructor({ root, shell, api, wallet, sheets, events, market, ads, onClose = () => {} }) {
+  constructor({ root, shell, api, wallet, sheets, events, market, ads, onClose = () => {}, onOpen = () => {}, onEpisode = () => {} }) {
     this.root = root;
     this.shell = shell;
     this.api = api;
@@ -225,6 +229,8 @@ export class DramaPlayer {
     this.market = market;
     this.ads = ads;
     this.onClose = onClose;
+    this.onOpen = onOpen;
+    this.onEpisode = onEpisode;
     this.player = part(root, ".drama-player");
     this.reel = part(root, ".drama-reel");
     this.backdrop = part(root, ".drama-backdrop");
@@ -275,6 +281,8 @@ export class DramaPlayer {
     this.bindSeek();
     this.bindGestures();
     this.player.addEventListener("keydown", (event) => this.onKey(event));
+    const edge = root.querySelector(".edge-swipe");
+    if (edge instanceof HTMLElement) closeOnSwipeDown(edge, () => this.close());
     document.addEventListener("visibilitychange", () => this.onVisibility());
     addEventListener("pagehide", () => this.save({ keepalive: true }));
     this.renderSound();
@@ -310,6 +318,8 @@ export class DramaPlayer {
    * off, or at `episode` (a post or a link to one episode). `tapAt` is the click's timeStamp:
    * time to first frame is measured from it. `source` and `via` say where it was opened from:
    * "hub", "feed", "search", "recents", "post" with `{post_id, creator_id}`, "share" with `{share}`.
+   * @param {any} series
+   * @param {{tapAt?: number, source?: string, via?: Record<string, any>, episode?: number | null}} [options]
    */
   async open(series, { tapAt = performance.now(), source = "hub", via = {}, episode = null } = {}) {
     if (this.isOpen) return;
@@ -324,6 +334,7 @@ export class DramaPlayer {
     this.shell.inert = true;
     this.player.focus({ preventScroll: true });
     this.recordLaunch(series.app_id, source, via);
+    this.onOpen({ series, episode, source, via });
     await this.load(series, tapAt, episode);
   }
 
@@ -364,6 +375,11 @@ export class DramaPlayer {
     });
   }
 
+  /**
+   * @param {any} series
+   * @param {number} tapAt
+   * @param {number | null} [episode]
+   */
   async load(series, tapAt, episode = null) {
     this.showStatus("loading");
     let detail;
@@ -436,6 +452,7 @@ export class DramaPlayer {
     if (cause !== "open" && cause !== "autoplay") this.learnedSwipe();
 
     this.arrange(number);
+    this.onEpisode(number);
     const slide = this.current;
     slide.clearOverlay();
     slide.renderLock();
