@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.drama_studio import TITLE
+from tests.browser.drama_studio import APP_ID, TITLE
 from tests.browser.test_drama import open_series, wait_until_playing
 
 pytestmark = pytest.mark.browser
@@ -111,6 +111,8 @@ def test_an_episode_has_its_url_back_returns_to_the_dramas_tab_forward_reopens_a
     player = host.page.get_by_role("dialog", name=TITLE)
     expect(player).to_be_visible()
     wait_until_playing(host, 2)
+    launch = host.page.evaluate("() => window.__minisHost.drama.launch")
+    assert (launch["appId"], launch["source"]) == (APP_ID, "direct")  # the platform has this opening too
 
     swipe_down_from_the_top_edge(host)
     expect(player).to_be_hidden()

@@ -271,6 +271,8 @@ export class DramaPlayer {
     this.returnFocus = null;
     /** @type {any} */
     this.launch = null; // {id, appId, source, via, openedAt, recorded}: this opening, on record
+    /** @type {{source: string, via: Record<string, any>}} */
+    this.opening = { source: "hub", via: {} };
 
     part(root, ".drama-close").addEventListener("click", () => this.close());
     part(root, ".drama-episodes").addEventListener("click", () => this.openEpisodes());
@@ -333,6 +335,7 @@ export class DramaPlayer {
     this.root.hidden = false;
     this.shell.inert = true;
     this.player.focus({ preventScroll: true });
+    this.opening = { source, via }; // for a launch recorded once the series' app is known
     this.recordLaunch(series.app_id, source, via);
     this.onOpen({ series, episode, source, via });
     await this.load(series, tapAt, episode);
@@ -392,6 +395,8 @@ export class DramaPlayer {
     if (!this.isOpen) return;
     this.showStatus(null);
     this.detail = detail;
+    // Opened from its URL (/watch/...), only the series' id was known: its app is known now.
+    if (!this.launch && detail.app_id) this.recordLaunch(detail.app_id, this.opening.source, this.opening.via);
     this.watched = { play: new Set(), complete: new Set() }; // episodes reported in this opening
     this.title.textContent = detail.title; // opened from a link, only the id was known
     const { progress } = detail;

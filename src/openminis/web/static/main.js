@@ -67,7 +67,10 @@ const dramaPlayer = new DramaPlayer({
     }),
   onEpisode: (number) => {
     const opened = history.state?.minis;
-    if (opened?.kind === "watch") navigation.moved({ ...opened, episode: number });
+    const detail = dramaPlayer.detail; // opened from a URL, the entry learns the series' app and title here
+    if (opened?.kind === "watch") {
+      navigation.moved({ ...opened, app_id: detail?.app_id || opened.app_id, title: detail?.title || opened.title, episode: number });
+    }
   },
   onClose: () => {
     feed.updatePlayback();
