@@ -37,7 +37,7 @@ TARGETS = {"feed, prewarmed": 0.3, "feed, cold": 1.3}
 def measure_direct(browser, server: LiveServer) -> float:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
-    page.goto(f"{server.app_origin(launch_package.APP_ID)}/v/1.0.0/index.html")
+    page.goto(f"{server.app_origin(launch_package.APP_ID)}/v/1.0.0/direct.html")
     page.wait_for_function("() => window.__bench !== undefined")
     elapsed = page.evaluate("window.__bench.readyAt")
     context.close()

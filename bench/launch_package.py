@@ -42,12 +42,16 @@ def write(root: Path, *, js_bytes: int = 700_000, asset_bytes: int = 300_000) ->
     (root / "levels.js").write_text("const levels = [];\n" + "".join(levels))
     (root / "atlas.bin").write_bytes(rng.randbytes(asset_bytes))
     (root / "game.js").write_text(GAME_JS)
-    (root / "index.html").write_text(
+    page = (
         '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
         "<style>html,body{margin:0;height:100%;background:#123}canvas{display:block;width:100%;height:100%}</style></head>"
         '<body><canvas id="c"></canvas><script src="/minis-sdk.js"></script><script src="levels.js"></script>'
         '<script src="game.js"></script></body></html>'
     )
+    (root / "index.html").write_text(page)
+    # The same page off the entry, for bench/launch.py's "direct" baseline: a tab that opens the
+    # app's entry is sent to the host's launcher (runtime/serving.py).
+    (root / "direct.html").write_text(page)
     return root
 
 

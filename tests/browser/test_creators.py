@@ -339,3 +339,21 @@ def test_a_post_linked_to_a_drama_episode_opens_the_host_player_at_that_episode_
     state = host.page.evaluate("() => window.__minisHost.drama")
     assert state["launch"]["source"] == "post" and state["launch"]["postId"] == post_id
     assert recorded.value.response().ok, recorded.value.response().text()
+
+
+def test_a_posts_url_opens_the_feed_at_the_post_and_back_from_its_game_returns_to_it(host, creator):
+    # A post made moments ago may not be ranked into the feed yet; its URL shows it regardless.
+    host.page.goto(f"{host.server.url}/p/{creator.post_id}?prewarm=0")
+    first = host.feed_items.first
+    expect(first).to_have_attribute("data-post-id", creator.post_id)
+    expect(first).to_have_attribute("data-current", "")
+
+    first.get_by_role("button", name="Play Sky Runner").click()
+    expect(host.overlay).to_be_visible()
+    assert host.wait_for_launch(SKY_RUNNER)["postId"] == creator.post_id
+    assert host.page.evaluate("() => location.pathname") == f"/play/{SKY_RUNNER}"
+
+    host.page.go_back()
+    expect(host.overlay).to_have_count(0)
+    assert host.page.evaluate("() => location.pathname + location.search") == f"/p/{creator.post_id}?prewarm=0"
+    expect(first).to_have_attribute("data-current", "")

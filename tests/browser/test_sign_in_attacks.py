@@ -5,9 +5,10 @@ Both attacks need the apps domain to be same-site with the host, so these server
 docs warn against and the one issue 12 saw exploited. (The default, ``localhost`` with apps on
 ``apps.localhost``, is two sites to Chromium, which sends no host cookie with an app's requests.)
 
-The attacker's app (tests/fixtures/packages/sign-in-attacker) is opened top-level, as the
-attacker's own page would be: it loads the attacker's sign-in link as an image, tosses cookies to
-the parent domain, then navigates the tab to the link.
+The attacker's page (attack.html in tests/fixtures/packages/sign-in-attacker) is opened top-level,
+as the attacker's own page would be (not the app's entry: a tab opening that is sent to the host's
+launcher): it loads the attacker's sign-in link as an image, tosses cookies to the parent domain,
+then navigates the tab to the link.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def test_a_hostile_apps_image_and_top_level_navigation_to_a_sign_in_link_do_not_
         person = verified["body"]["id"]
 
         page = host.page
-        page.goto(f"http://sign-in-attacker.apps.minis.localhost:{server.port}/#link={quote(link, safe='')}&go=1")
+        attacker = f"http://sign-in-attacker.apps.minis.localhost:{server.port}/v/1.0.0/attack.html"
+        page.goto(f"{attacker}#link={quote(link, safe='')}&go=1")
         # The image loaded nothing that signs in; the navigation lands on a page that asks.
         page.wait_for_url(f"{server.url}/account/link?token=*")
         expect(page.get_by_role("heading", name=f"Sign in as {mallory}?")).to_be_visible()
@@ -191,7 +193,7 @@ def test_on_https_an_app_on_a_sibling_subdomain_cannot_toss_a_session_cookie_to_
         )
 
         page.goto(
-            f"https://sign-in-attacker.apps.minis.localhost:{port}/#toss={attackers_token}&domain=minis.localhost"
+            f"https://sign-in-attacker.apps.minis.localhost:{port}/v/1.0.0/attack.html#toss={attackers_token}&domain=minis.localhost"
         )
         page.wait_for_function("() => window.__attack && window.__attack.done")
 

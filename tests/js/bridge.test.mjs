@@ -76,6 +76,7 @@ test("the table has exactly the methods of docs/sdk-protocol.md", () => {
     "getSystemInfo",
     "getUserProfile",
     "init",
+    "keys.escape",
     "lifecycle.shown",
     "login",
     "pay",
@@ -96,14 +97,16 @@ test("every method the SDK sends is one the host answers", () => {
   for (const name of sent) assert.ok(methods.has(name), `the SDK sends ${name}, which the host lacks`);
 });
 
-test("states: init and progress while loading, the rest once initialized; init and ready move the app on", () => {
+test("states: init, progress and Escape while loading, the rest once initialized; init and ready move the app on", () => {
   assert.deepEqual(methods.get("init").states, ["loading", ...RUNNING]);
   assert.equal(methods.get("init").enters, "initialized");
   assert.deepEqual(methods.get("setLoadingProgress").states, ["loading", "initialized"]);
   assert.deepEqual(methods.get("ready").states, RUNNING);
   assert.equal(methods.get("ready").enters, "ready");
+  // A person must be able to leave an app that never got as far as init.
+  assert.deepEqual(methods.get("keys.escape").states, ["loading", ...RUNNING]);
   for (const [name, method] of methods) {
-    if (["init", "setLoadingProgress"].includes(name)) continue;
+    if (["init", "setLoadingProgress", "keys.escape"].includes(name)) continue;
     assert.deepEqual(method.states, RUNNING, name);
     if (name !== "ready") assert.equal(method.enters, undefined, name);
   }

@@ -77,3 +77,21 @@ def test_a_development_server_may_let_apps_reach_a_local_backend(client, platfor
     platform.settings.dev_connect_src = "http://127.0.0.1:*"
     policy = app_client(client, "test-game").get("/v/1.0.0/index.html").headers["content-security-policy"]
     assert "connect-src 'self' https://api.example.com wss://api.example.com http://127.0.0.1:*;" in policy
+
+
+def test_an_app_origin_opened_in_a_tab_sends_the_person_to_the_hosts_launcher_and_in_a_frame_serves_the_app(
+    client, platform
+):
+    publish(platform, extra_files={"help.html": b"<!doctype html><p>help</p>"})
+    app = app_client(client, "test-game")
+    tab, frame = {"Sec-Fetch-Dest": "document"}, {"Sec-Fetch-Dest": "iframe"}
+    for path in ("/", "/v/1.0.0/index.html"):
+        opened = app.get(path, headers=tab, follow_redirects=False)
+        assert (opened.status_code, opened.headers["location"]) == (303, "http://localhost:8000/play/test-game")
+        assert opened.headers["cache-control"] == "no-store"
+    framed = app.get("/v/1.0.0/index.html", headers=frame)
+    assert framed.status_code == 200 and framed.headers["vary"] == "Sec-Fetch-Dest"
+    assert app.get("/", headers=frame, follow_redirects=False).headers["location"] == "/v/1.0.0/index.html"
+    # Only the app's entry is the app: its other files, and any request that does not say, are served.
+    assert app.get("/v/1.0.0/help.html", headers=tab).status_code == 200
+    assert app.get("/v/1.0.0/index.html").status_code == 200

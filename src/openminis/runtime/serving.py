@@ -94,7 +94,8 @@ def create_apps_app(platform: Platform) -> FastAPI:
     settings = platform.settings
     media_origins = tuple(platform.storage.browser_origins())
 
-    Resolved = tuple[str, dict[str, "FileEntry"], str, tuple[str, ...]]
+    # (storage key, files, CSP, file names, entry path)
+    Resolved = tuple[str, dict[str, "FileEntry"], str, tuple[str, ...], str]
 
     def lookup(app_id: str, version: str, *, public_only: bool) -> Resolved:
         with unit_of_work(platform.db, reads=True) as session:
@@ -104,7 +105,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
             policy = content_security_policy(
                 settings.host_origin, found.manifest.get("allowed_domains", []), settings.dev_connect_src, media_origins
             )
-            return found.storage_key, found.files, policy, tuple(found.files)
+            return found.storage_key, found.files, policy, tuple(found.files), found.manifest["entry"]
 
     @lru_cache(maxsize=1024)
     def resolve(app_id: str, version: str) -> Resolved:
@@ -122,9 +123,24 @@ def create_apps_app(platform: Platform) -> FastAPI:
             SDK_DIR / "minis-sdk.js", media_type=TYPES[".js"], headers={"Cache-Control": "public, max-age=300"}
         )
 
+    def into_host(app_id: str) -> Response:
+        # Opened as the tab's page (not in the host's frame), the app would run outside the platform,
+        # with no capsule, no way back and no sign-in: the host's launcher opens it instead. Browsers
+        # say which with Sec-Fetch-Dest; one that sends none gets the app (the SDK runs standalone).
+        return RedirectResponse(
+            f"{settings.host_origin}/play/{app_id}",
+            status_code=303,
+            headers={"Cache-Control": "no-store", "Vary": "Sec-Fetch-Dest"},
+        )
+
+    def top_level(request: Request) -> bool:
+        return request.headers.get("sec-fetch-dest") == "document"
+
     @apps.get("/")
     def latest(request: Request) -> Response:
         app_id = request.scope["minis.app_id"]
+        if top_level(request):
+            return into_host(app_id)
         with unit_of_work(platform.db, reads=True) as session:
             version = catalog.get_version(session, app_id)
             return RedirectResponse(f"/v/{version.version}/{version.manifest['entry']}", status_code=302)
@@ -140,7 +156,12 @@ def create_apps_app(platform: Platform) -> FastAPI:
         with unit_of_work(platform.db, reads=True) as session:
             if catalog.is_taken_down(session, app_id):
                 return Response("this app was taken down", status_code=403, media_type="text/plain")
-        return _file(request, resolved, path, cache=IMMUTABLE)
+        if path == resolved[4] and top_level(request):
+            return into_host(app_id)
+        response = _file(request, resolved, path, cache=IMMUTABLE)
+        if path == resolved[4]:
+            response.headers["Vary"] = "Sec-Fetch-Dest"  # a cache must not answer a tab with the frame's page
+        return response
 
     @apps.get("/p/{token}/{path:path}")
     def preview_file(request: Request, token: str, path: str) -> Response:
@@ -157,7 +178,7 @@ def create_apps_app(platform: Platform) -> FastAPI:
         return _file(request, resolved, path, cache="private, max-age=300")
 
     def _file(request: Request, resolved: Resolved, path: str, *, cache: str) -> Response:
-        storage_key, files, policy, _ = resolved
+        storage_key, files, policy, _, _ = resolved
         entry = files.get(path)
         local = platform.packages.path(storage_key, path) if entry else None
         if entry is None or local is None:

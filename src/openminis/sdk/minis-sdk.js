@@ -232,6 +232,16 @@
 
   if (hostOrigin) {
     window.addEventListener("message", onMessage);
+    // Escape closes the app, as it closes what else the host shows; but keys pressed in this frame
+    // never reach the host, so the SDK tells it. An app that uses Escape itself (a pause menu, say)
+    // calls preventDefault in its own listener, and then the host is not told: the check waits
+    // until every listener has had the event.
+    window.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || event.repeat) return;
+      setTimeout(function () {
+        if (!event.defaultPrevented) send("keys.escape", {}).catch(function () {});
+      }, 0);
+    });
   }
 
   if (standalone) {

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path as FilePath
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from openminis import __version__
+from openminis.catalog.cards import cards
 from openminis.creators import sharing
 from openminis.errors import NotFound
 from openminis.platform import Platform
@@ -52,6 +54,51 @@ def share_page(
             "post_id": shared.post_id,
         }
     return _host_page(request, visitor, platform, share=share)
+
+
+# What the host has open has a URL of its own (navigation.js pushes it): a game, an episode of a
+# series, a post. Reloaded or followed as a link, the host page opens it at once over the feed.
+
+
+@router.get("/play/{app_id}", response_class=HTMLResponse)
+def play_page(
+    request: Request,
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = Path(max_length=40),
+) -> Response:
+    """A game: its card comes with the page (at the version this person gets), so it opens without
+    another request; an app that is gone, taken down or unreleased has none, and the host says so."""
+    card = cards(session, platform.settings, [app_id], viewer=visitor.user.id).get(app_id)
+    opened = {"kind": "play", "app_id": app_id, "card": card.model_dump() if card else None}
+    return _host_page(request, visitor, platform, opened=opened)
+
+
+@router.get("/app/{app_id}")
+def old_app_link(app_id: str = Path(max_length=40)) -> Response:
+    """The app links of before /play: a person following one gets the game, not an API answer."""
+    return RedirectResponse(f"/play/{quote(app_id, safe='')}", status_code=301)
+
+
+@router.get("/watch/{series_id}/{episode}", response_class=HTMLResponse)
+def watch_page(
+    request: Request,
+    visitor: CurrentPerson,
+    platform: PlatformDep,
+    series_id: str = Path(max_length=32),
+    episode: int = Path(ge=1, le=100_000),
+) -> Response:
+    """An episode of a series, in the drama player (which asks the drama API for what it may play)."""
+    return _host_page(request, visitor, platform, opened={"kind": "watch", "series_id": series_id, "episode": episode})
+
+
+@router.get("/p/{post_id}", response_class=HTMLResponse)
+def post_page(
+    request: Request, visitor: CurrentPerson, platform: PlatformDep, post_id: str = Path(max_length=32)
+) -> Response:
+    """A creator's post: the feed, starting at it (a post has no page of its own)."""
+    return _host_page(request, visitor, platform, opened={"kind": "post", "post_id": post_id})
 
 
 @router.get("/console", response_class=HTMLResponse)
@@ -96,8 +143,9 @@ def _host_page(
     *,
     share: Mapping[str, object] | None = None,
     preview: Mapping[str, object] | None = None,
+    opened: Mapping[str, object] | None = None,
 ) -> Response:
-    return host_page_response(request, visitor, platform, {"share": share, "preview": preview})
+    return host_page_response(request, visitor, platform, {"share": share, "preview": preview, "open": opened})
 
 
 def host_page_response(

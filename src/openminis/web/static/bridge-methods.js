@@ -65,6 +65,13 @@ registerMethod("exit", {
   handler: (params, session) => session.exit(),
 });
 
+// Escape in the app's frame, forwarded by the SDK: the host closes the app (launcher.js decides
+// whether it may). Before init too: a person must be able to leave an app that never started.
+registerMethod("keys.escape", {
+  states: ["loading", ...RUNNING],
+  handler: (params, session) => session.escape(),
+});
+
 registerMethod("storage.get", {
   states: RUNNING,
   handler: (params, session) => session.api.storageGet(session.appId, storageKey(params)),

@@ -26,6 +26,7 @@ import { EpisodeSheet } from "./episode-sheet.js";
 import { episodeCount, formatTime } from "./format.js";
 import { icon } from "./icons.js";
 import { mintLaunchId, viaFields } from "./launcher.js";
+import { closeOnSwipeDown } from "./navigation.js";
 import { PaywallSheet, episodeLabel } from "./paywall-sheet.js";
 import { ReportSheet } from "./report-sheet.js";
 import { coinsLabel } from "./wallet.js";
@@ -214,8 +215,11 @@ export class DramaPlayer {
    * @param {string} options.market
    * @param {import("./ad-player.js").AdPlayer} options.ads
    * @param {() => void} [options.onClose] called once the player has closed (the feed resumes its video)
+   * @param {(opened: {series: any, episode: number | null, source: string, via: Record<string, any>}) => void} [options.onOpen]
+   *   called as a series opens (navigation.js gives it a history entry)
+   * @param {(number: number) => void} [options.onEpisode] called as an episode comes on screen
    */
-  constructor({ root, shell, api, wallet, sheets, events, market, ads, onClose = () => {} }) {
+  constructor({ root, shell, api, wallet, sheets, events, market, ads, onClose = () => {}, onOpen = () => {}, onEpisode = () => {} }) {
     this.root = root;
     this.shell = shell;
     this.api = api;
@@ -225,6 +229,8 @@ export class DramaPlayer {
     this.market = market;
     this.ads = ads;
     this.onClose = onClose;
+    this.onOpen = onOpen;
+    this.onEpisode = onEpisode;
     this.player = part(root, ".drama-player");
     this.reel = part(root, ".drama-reel");
     this.backdrop = part(root, ".drama-backdrop");
@@ -265,6 +271,8 @@ export class DramaPlayer {
     this.returnFocus = null;
     /** @type {any} */
     this.launch = null; // {id, appId, source, via, openedAt, recorded}: this opening, on record
+    /** @type {{source: string, via: Record<string, any>}} */
+    this.opening = { source: "hub", via: {} };
 
     part(root, ".drama-close").addEventListener("click", () => this.close());
     part(root, ".drama-episodes").addEventListener("click", () => this.openEpisodes());
@@ -275,6 +283,8 @@ export class DramaPlayer {
     this.bindSeek();
     this.bindGestures();
     this.player.addEventListener("keydown", (event) => this.onKey(event));
+    const edge = root.querySelector(".edge-swipe");
+    if (edge instanceof HTMLElement) closeOnSwipeDown(edge, () => this.close());
     document.addEventListener("visibilitychange", () => this.onVisibility());
     addEventListener("pagehide", () => this.save({ keepalive: true }));
     this.renderSound();
@@ -310,6 +320,8 @@ export class DramaPlayer {
    * off, or at `episode` (a post or a link to one episode). `tapAt` is the click's timeStamp:
    * time to first frame is measured from it. `source` and `via` say where it was opened from:
    * "hub", "feed", "search", "recents", "post" with `{post_id, creator_id}`, "share" with `{share}`.
+   * @param {any} series
+   * @param {{tapAt?: number, source?: string, via?: Record<string, any>, episode?: number | null}} [options]
    */
   async open(series, { tapAt = performance.now(), source = "hub", via = {}, episode = null } = {}) {
     if (this.isOpen) return;
@@ -323,7 +335,9 @@ export class DramaPlayer {
     this.root.hidden = false;
     this.shell.inert = true;
     this.player.focus({ preventScroll: true });
+    this.opening = { source, via }; // for a launch recorded once the series' app is known
     this.recordLaunch(series.app_id, source, via);
+    this.onOpen({ series, episode, source, via });
     await this.load(series, tapAt, episode);
   }
 
@@ -364,6 +378,11 @@ export class DramaPlayer {
     });
   }
 
+  /**
+   * @param {any} series
+   * @param {number} tapAt
+   * @param {number | null} [episode]
+   */
   async load(series, tapAt, episode = null) {
     this.showStatus("loading");
     let detail;
@@ -376,6 +395,8 @@ export class DramaPlayer {
     if (!this.isOpen) return;
     this.showStatus(null);
     this.detail = detail;
+    // Opened from its URL (/watch/...), only the series' id was known: its app is known now.
+    if (!this.launch && detail.app_id) this.recordLaunch(detail.app_id, this.opening.source, this.opening.via);
     this.watched = { play: new Set(), complete: new Set() }; // episodes reported in this opening
     this.title.textContent = detail.title; // opened from a link, only the id was known
     const { progress } = detail;
@@ -436,6 +457,7 @@ export class DramaPlayer {
     if (cause !== "open" && cause !== "autoplay") this.learnedSwipe();
 
     this.arrange(number);
+    this.onEpisode(number);
     const slide = this.current;
     slide.clearOverlay();
     slide.renderLock();

@@ -16,6 +16,7 @@ import "./bridge-drama.js";
 import "./bridge-ads.js";
 import { appIcon } from "./app-tile.js";
 import { part } from "./dom.js";
+import { closeOnSwipeDown } from "./navigation.js";
 import { ReportSheet } from "./report-sheet.js";
 
 const MAX_PREWARMED = 2;
@@ -313,6 +314,17 @@ class AppSession {
   exit() {
     this.launcher.close(this);
   }
+
+  /**
+   * Escape pressed in the app's frame (key events there never reach the host; its SDK tells).
+   * Only the app the person opened closes, and not while a host sheet or an ad is over it.
+   */
+  escape() {
+    if (!this.opened || this.covered || this.launcher.sheets.isOpen) {
+      throw new BridgeError("NOT_ALLOWED", "keys.escape: only the open app, with nothing over it");
+    }
+    this.launcher.close(this);
+  }
 }
 
 /** The host-drawn loading view: icon, name and the progress the app reports. */
@@ -374,13 +386,14 @@ export class Launcher {
    * @param {HTMLElement} options.layer the app layer (#app-layer) from index.html
    * @param {HTMLElement} options.shell the host page under it, made inert while an app is open
    * @param {boolean} options.prewarm
+   * @param {(session: AppSession) => void} [options.onOpen] after the person opened an app
    * @param {(session: AppSession) => void} [options.onClose] after an app closed
    * @param {import("./sheets.js").Sheets} options.sheets
    * @param {import("./wallet.js").Wallet} options.wallet
    * @param {import("./account.js").Account} options.account
    * @param {import("./ad-player.js").AdPlayer} options.ads
    */
-  constructor({ api, events, config, layer, shell, prewarm, onClose, sheets, wallet, account, ads }) {
+  constructor({ api, events, config, layer, shell, prewarm, onOpen, onClose, sheets, wallet, account, ads }) {
     this.api = api;
     this.sheets = sheets; // the host's pay and consent sheets, above the app
     this.ads = ads; // the host's ad player (ad-player.js), above the app too
@@ -391,6 +404,7 @@ export class Launcher {
     this.layer = layer;
     this.shell = shell;
     this.prewarmEnabled = prewarm;
+    this.onOpen = onOpen;
     this.onClose = onClose;
     this.frames = part(layer, ".app-frames");
     this.safeAreaProbe = part(layer, ".safe-area-probe");
@@ -414,6 +428,9 @@ export class Launcher {
     layer.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.close();
     });
+    // A swipe down from the top edge closes, as on a phone's sheets. (Optional, as the flag is.)
+    const edge = layer.querySelector(".edge-swipe");
+    if (edge instanceof HTMLElement) closeOnSwipeDown(edge, () => this.close());
     document.addEventListener("visibilitychange", () => {
       if (!this.active) return;
       if (document.visibilityState === "hidden") this.active.hide();
@@ -467,6 +484,7 @@ export class Launcher {
     else this.loading.clear();
     session.open(source, tapAt, via);
     session.iframe.focus();
+    this.onOpen?.(session);
   }
 
   /** Closes the open app (the capsule, Escape, or the app's exit), or drops a prewarmed one. */

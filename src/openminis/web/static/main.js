@@ -1,5 +1,6 @@
 // The host app's entry: reads the server's config, builds the screens, routes between them.
-// A share link (/s/{code}) serves the same page with `config.share`: its target opens at once.
+// A share link (/s/{code}) serves the same page with `config.share`: its target opens at once; so
+// does what /play/{app}, /watch/{series}/{n} and /p/{post} name, with `config.open` (navigation.js).
 // @ts-check
 
 import { Account } from "./account.js";
@@ -17,6 +18,7 @@ import { icon } from "./icons.js";
 import { Launcher } from "./launcher.js";
 import { MeScreen } from "./me.js";
 import { MyData } from "./my-data.js";
+import { Navigation } from "./navigation.js";
 import { Search } from "./search.js";
 import { ReportSheet } from "./report-sheet.js";
 import { ShareSheet } from "./share-sheet.js";
@@ -52,7 +54,28 @@ const dramaPlayer = new DramaPlayer({
   events,
   market,
   ads,
-  onClose: () => feed.updatePlayback(),
+  onOpen: ({ series, episode, source, via }) =>
+    navigation.opened({
+      kind: "watch",
+      series_id: series.id,
+      app_id: series.app_id || "",
+      title: series.title || "",
+      // Until the player knows where the person left off, the URL names the series' first episode.
+      episode: episode || 1,
+      source,
+      via,
+    }),
+  onEpisode: (number) => {
+    const opened = history.state?.minis;
+    const detail = dramaPlayer.detail; // opened from a URL, the entry learns the series' app and title here
+    if (opened?.kind === "watch") {
+      navigation.moved({ ...opened, app_id: detail?.app_id || opened.app_id, title: detail?.title || opened.title, episode: number });
+    }
+  },
+  onClose: () => {
+    feed.updatePlayback();
+    navigation.closed();
+  },
 });
 
 const launcher = new Launcher({
@@ -66,11 +89,32 @@ const launcher = new Launcher({
   sheets,
   wallet,
   account,
+  onOpen: (session) => {
+    // A preview has its own link (/preview/...); /play would open the released version.
+    if (session.card.preview) return;
+    navigation.opened({ kind: "play", app_id: session.appId, card: session.card, source: session.source, via: session.via });
+  },
   onClose: (session) => {
+    navigation.closed();
     // The app just played now leads Recently played, once its launch is on record.
     if (route() === "minis") session.recorded.then(() => hub.show());
     feed.scheduleSettle(); // the card under the closed app is the likeliest next tap
     feed.updatePlayback();
+  },
+});
+
+// Back closes what is open and forward opens it again, as it was opened (its source and `via`).
+const navigation = new Navigation({
+  reopen: (opened) => {
+    if (opened.kind === "play") launcher.launch(opened.card, opened.source, performance.now(), opened.via);
+    else {
+      const series = { id: opened.series_id, app_id: opened.app_id, title: opened.title };
+      dramaPlayer.open(series, { source: opened.source, via: opened.via, episode: opened.episode });
+    }
+  },
+  closeAll: () => {
+    launcher.close();
+    dramaPlayer.close();
   },
 });
 
@@ -249,8 +293,41 @@ async function openPreview(preview) {
   host.shared = "preview";
 }
 
+// What the page's URL names (/play, /watch, /p): opened at once over the feed, as a link's target.
+async function openNamed(opened) {
+  if (opened.kind === "post") {
+    const post = await api.post(opened.post_id).catch(() => null);
+    if (post?.video_url) {
+      await feed.start({ first: { kind: "post", id: `post:${post.id}`, post } });
+      host.shared = "shown";
+    } else {
+      sheets.notify("That post is no longer available.");
+      host.shared = "missing";
+      await feed.start();
+    }
+    return;
+  }
+  feed.start();
+  if (opened.kind === "watch") {
+    navigation.openLoaded(() =>
+      dramaPlayer.open({ id: opened.series_id, title: "" }, { source: "direct", episode: opened.episode })
+    );
+    host.shared = "opened";
+    return;
+  }
+  if (!opened.card) {
+    history.replaceState(null, "", `/${location.search}${location.hash}`);
+    sheets.notify("That mini-program is no longer available.");
+    host.shared = "missing";
+    return;
+  }
+  navigation.openLoaded(() => launcher.launch(opened.card, "direct", performance.now()));
+  host.shared = "launched";
+}
+
 addEventListener("hashchange", showRoute);
 showRoute();
-if (config.share) openShared(config.share).catch((error) => console.error("openminis: shared link not opened", error));
+if (config.open) openNamed(config.open).catch((error) => console.error("openminis: link not opened", error));
+else if (config.share) openShared(config.share).catch((error) => console.error("openminis: shared link not opened", error));
 else if (config.preview) openPreview(config.preview).catch((error) => console.error("openminis: preview not opened", error));
 else feed.start();
