@@ -242,20 +242,25 @@ async function sharedCard(share) {
   return lists.flatMap(({ items }) => items).find((card) => card.app_id === share.app_id) || null;
 }
 
+// The feed, starting at `post` when it can still be shown (`extra`: what the first item
+// carries besides, a share's code); otherwise the person is told, and the feed starts as usual.
+async function startAtPost(post, extra = {}) {
+  if (post?.video_url) {
+    await feed.start({ first: { kind: "post", id: `post:${post.id}`, post, ...extra } });
+    host.shared = "shown";
+  } else {
+    sheets.notify("That post is no longer available.");
+    host.shared = "missing";
+    await feed.start();
+  }
+}
+
 // A post's link shows the post first, then the feed after it.
 async function openShared(share) {
   const via = { share: share.code };
   if (share.kind === "post") {
-    let post = share.post || null;
-    if (!post) post = await api.post(share.post_id).catch(() => null);
-    if (post?.video_url) {
-      await feed.start({ first: { kind: "post", id: `post:${post.id}`, post, share: share.code } });
-      host.shared = "shown";
-    } else {
-      sheets.notify("That post is no longer available.");
-      host.shared = "missing";
-      await feed.start();
-    }
+    const post = share.post || (await api.post(share.post_id).catch(() => null));
+    await startAtPost(post, { share: share.code });
     return;
   }
   feed.start();
@@ -296,15 +301,7 @@ async function openPreview(preview) {
 // What the page's URL names (/play, /watch, /p): opened at once over the feed, as a link's target.
 async function openNamed(opened) {
   if (opened.kind === "post") {
-    const post = await api.post(opened.post_id).catch(() => null);
-    if (post?.video_url) {
-      await feed.start({ first: { kind: "post", id: `post:${post.id}`, post } });
-      host.shared = "shown";
-    } else {
-      sheets.notify("That post is no longer available.");
-      host.shared = "missing";
-      await feed.start();
-    }
+    await startAtPost(await api.post(opened.post_id).catch(() => null));
     return;
   }
   feed.start();
