@@ -71,6 +71,8 @@ SECTIONS = (
     "ledger",
     "creator",
     "posts",
+    "likes",
+    "follows",
     "payout_accounts",
     "payouts",
     "reports",

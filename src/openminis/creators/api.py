@@ -8,8 +8,18 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from openminis.creators import service
-from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, MyCreator, PostOut
+from openminis.creators import audience, service
+from openminis.creators.schemas import (
+    CreatorIn,
+    CreatorOut,
+    CreatorProfile,
+    EarningsOut,
+    FollowingPage,
+    FollowOut,
+    LikeOut,
+    MyCreator,
+    PostOut,
+)
 from openminis.errors import Forbidden, NotFound
 from openminis.identity import service as identity
 from openminis.platform import Platform
@@ -20,6 +30,7 @@ from openminis.web.dependencies import (
     CurrentPerson,
     PlatformDep,
     SessionDep,
+    ViewerId,
     Visitor,
     changing_visitor,
     check_origin,
@@ -138,7 +149,8 @@ def earnings(
 @router.get("/api/posts/{post_id}", response_model=PostOut)
 def post(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, post_id: str = PostId) -> PostOut:
     """A published post; its creator also sees it while it is processing or after it failed."""
-    return service.post_out(session, platform.settings, service.get_post(session, post_id, viewer_id=visitor.user.id))
+    found = service.get_post(session, post_id, viewer_id=visitor.user.id)
+    return service.post_out(session, platform.settings, found, viewer=visitor.user.id)
 
 
 @router.get("/media/posts/{media_key}/{file}", include_in_schema=False)
@@ -159,3 +171,54 @@ def media(
     if target is None:
         raise NotFound("no such media")
     return FileResponse(target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, no-cache"})
+
+
+# Likes, follows, a creator's page and the Following tab ------------------------------------------
+
+CreatorKey = Path(min_length=1, max_length=64, description="A creator's handle (with or without @) or user id.")
+
+
+@router.put("/api/posts/{post_id}/like", response_model=LikeOut)
+def like(visitor: ChangingPerson, session: SessionDep, post_id: str = PostId) -> LikeOut:
+    """Like a published post (signed-in people only). Idempotent: liking again changes nothing."""
+    liked, likes = audience.set_like(session, visitor.user.id, post_id, liked=True)
+    return LikeOut(post_id=post_id, liked=liked, likes=likes)
+
+
+@router.delete("/api/posts/{post_id}/like", response_model=LikeOut)
+def unlike(visitor: ChangingPerson, session: SessionDep, post_id: str = PostId) -> LikeOut:
+    liked, likes = audience.set_like(session, visitor.user.id, post_id, liked=False)
+    return LikeOut(post_id=post_id, liked=liked, likes=likes)
+
+
+@router.put("/api/creators/{creator}/follow", response_model=FollowOut)
+def follow(visitor: ChangingPerson, session: SessionDep, creator: str = CreatorKey) -> FollowOut:
+    """Follow a creator (signed-in people only). Idempotent."""
+    found, following, followers = audience.set_follow(session, visitor.user.id, creator, following=True)
+    return FollowOut(creator=service.creator_out(found), following=following, followers=followers)
+
+
+@router.delete("/api/creators/{creator}/follow", response_model=FollowOut)
+def unfollow(visitor: ChangingPerson, session: SessionDep, creator: str = CreatorKey) -> FollowOut:
+    found, following, followers = audience.set_follow(session, visitor.user.id, creator, following=False)
+    return FollowOut(creator=service.creator_out(found), following=following, followers=followers)
+
+
+@router.get("/api/creators/{creator}", response_model=CreatorProfile)
+def creator_profile(
+    viewer: ViewerId, session: SessionDep, platform: PlatformDep, creator: str = CreatorKey
+) -> CreatorProfile:
+    """A creator's public page: profile, follower count, newest posts and the apps they link to."""
+    return service.profile(session, platform.settings, creator, viewer=viewer)
+
+
+@router.get("/api/following", response_model=FollowingPage)
+def following(
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
+    cursor: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=10, ge=1, le=50),
+) -> FollowingPage:
+    """Posts of the creators the person follows, newest first."""
+    return service.following_page(session, platform.settings, user_id=visitor.user.id, cursor=cursor, limit=limit)

@@ -50,3 +50,24 @@ class Post(Base):
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(default=None)  # when its media became ready
+
+
+class PostLike(Base):
+    """A signed-in person likes a post. One row per (post, person): the primary key is what makes a
+    burst of likes from one person count once."""
+
+    __tablename__ = "post_likes"
+
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Follow(Base):
+    """A signed-in person follows a creator: the creator's posts come to their Following tab."""
+
+    __tablename__ = "follows"
+
+    creator_id: Mapped[str] = mapped_column(ForeignKey("creators.user_id", ondelete="CASCADE"), primary_key=True)
+    follower_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -61,13 +61,17 @@ class PostOut(BaseModel):
     anchor: AnchorOut | None = None
     created_at: datetime
     published_at: datetime | None = None
+    likes: int = 0
+    liked: bool = False  # by the person asking
+    following: bool = False  # the person asking follows the post's creator
 
 
 class FeedItem(BaseModel):
-    """One slot of the feed: a mini-program card or a creator's post."""
+    """One slot of the feed: a mini-program card, a creator's post, or the marker that everything
+    new has been shown (older items follow it)."""
 
-    kind: Literal["app", "post"]
-    id: str  # "app:{app_id}" or "post:{post_id}": unique within a feed
+    kind: Literal["app", "post", "caught_up"]
+    id: str  # "app:{app_id}", "post:{post_id}" or "caught_up": unique within a feed
     card: Card | None = None
     post: PostOut | None = None
 
@@ -95,4 +99,33 @@ class EarningsOut(BaseModel):
 
     balances: dict[str, int]  # COIN and USD_MICROS
     conversions: list[ConversionOut]
+    next_cursor: str | None = None
+
+
+class LikeOut(BaseModel):
+    post_id: str
+    liked: bool
+    likes: int
+
+
+class FollowOut(BaseModel):
+    creator: CreatorOut
+    following: bool
+    followers: int
+
+
+class CreatorProfile(BaseModel):
+    """A creator's public page: who they are, their posts newest first, the apps those posts link to."""
+
+    creator: CreatorOut
+    followers: int
+    following: bool  # the person asking follows them
+    posts: list[PostOut]
+    apps: list[Card]
+
+
+class FollowingPage(BaseModel):
+    """The Following tab: posts of the creators the person follows, newest first."""
+
+    items: list[PostOut]
     next_cursor: str | None = None

@@ -16,13 +16,23 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openminis import changes
+from openminis import changes, pagination
 from openminis.attribution import service as attribution
 from openminis.catalog import cards
 from openminis.catalog import service as catalog
 from openminis.catalog.schemas import Card
+from openminis.creators import audience
 from openminis.creators.models import Creator, Post
-from openminis.creators.schemas import AnchorKind, AnchorOut, ConversionOut, CreatorOut, EarningsOut, PostOut
+from openminis.creators.schemas import (
+    AnchorKind,
+    AnchorOut,
+    ConversionOut,
+    CreatorOut,
+    CreatorProfile,
+    EarningsOut,
+    FollowingPage,
+    PostOut,
+)
 from openminis.db import utcnow
 from openminis.drama import catalog as drama
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
@@ -360,6 +370,11 @@ def ranked_posts(session: Session) -> list[tuple[str, str, datetime]]:
     ]
 
 
+def post_likes(session: Session) -> dict[str, int]:
+    """Likes per post: the ranking's like signal (only signed-in people can like, audience.py)."""
+    return audience.all_like_counts(session)
+
+
 def ready_media(session: Session, media_key: str, file: str) -> Post:
     """The ready post whose media folder is ``media_key``, if ``file`` is one a post serves."""
     # A media key starts with its post's id, so the lookup is by primary key, not a scan.
@@ -438,8 +453,8 @@ def find_creator(session: Session, user_id: str) -> Creator | None:
 # What the host shows ----------------------------------------------------------------------------
 
 
-def post_out(session: Session, settings: Settings, post: Post) -> PostOut:
-    return post_outs(session, settings, [post])[0]
+def post_out(session: Session, settings: Settings, post: Post, *, viewer: str | None = None) -> PostOut:
+    return post_outs(session, settings, [post], viewer=viewer)[0]
 
 
 def post_outs(session: Session, settings: Settings, posts: list[Post], *, viewer: str | None = None) -> list[PostOut]:
@@ -455,6 +470,10 @@ def post_outs(session: Session, settings: Settings, posts: list[Post], *, viewer
     series = drama.series_by_id(session, series_ids)
     covers = drama.covers(session, settings.host_origin, series_ids)
     base = settings.public_url.rstrip("/")
+    post_ids = [post.id for post in posts]
+    likes = audience.like_counts(session, post_ids)
+    liked = audience.liked_by(session, viewer, post_ids)
+    followed = audience.followed_by(session, viewer, creator_ids)
     outs = []
     for post in posts:
         ready = post.status == "ready" and post.media_key
@@ -475,6 +494,9 @@ def post_outs(session: Session, settings: Settings, posts: list[Post], *, viewer
                 anchor=_anchor_out(post, chips, series, covers),
                 created_at=post.created_at,
                 published_at=post.published_at,
+                likes=likes.get(post.id, 0),
+                liked=post.id in liked,
+                following=post.creator_id in followed,
             )
         )
     return outs
@@ -520,4 +542,37 @@ def earnings(session: Session, user_id: str, *, cursor: str | None = None, limit
         balances=balances,
         conversions=[ConversionOut.model_validate(c, from_attributes=True) for c in page],
         next_cursor=next_cursor,
+    )
+
+
+# A creator's page and the Following tab ---------------------------------------------------------
+
+PROFILE_POSTS = 60
+
+
+def profile(session: Session, settings: Settings, handle_or_id: str, *, viewer: str | None) -> CreatorProfile:
+    """A creator's public page: their newest published posts and the apps those posts link to."""
+    creator = audience.resolve_creator(session, handle_or_id)
+    posts = ready_posts(session, creator_id=creator.user_id, limit=PROFILE_POSTS)
+    outs = post_outs(session, settings, posts, viewer=viewer)
+    app_ids = list(dict.fromkeys(p.anchor_app_id for p in posts if p.anchor_kind == "app" and p.anchor_app_id))
+    found = cards.cards(session, settings, app_ids, viewer=viewer)
+    return CreatorProfile(
+        creator=creator_out(creator),
+        followers=audience.follower_counts(session, [creator.user_id]).get(creator.user_id, 0),
+        following=bool(audience.followed_by(session, viewer, [creator.user_id])),
+        posts=outs,
+        apps=[found[app_id] for app_id in app_ids if app_id in found],
+    )
+
+
+def following_page(
+    session: Session, settings: Settings, *, user_id: str, cursor: str | None, limit: int
+) -> FollowingPage:
+    before = pagination.decode_cursor(cursor, str) if cursor else None
+    posts = audience.following_posts(session, user_id, before=before, limit=limit)
+    last = posts[-1] if len(posts) == limit else None
+    return FollowingPage(
+        items=post_outs(session, settings, posts, viewer=user_id),
+        next_cursor=pagination.encode_cursor(last.published_at, last.id) if last and last.published_at else None,
     )

@@ -1,6 +1,11 @@
 """The ranked feed's order: every published app and every ready post, scored from the events
 already collected, in snapshots that give each person one stable order to page through.
 
+A person's feed never ends (``RankingSnapshot.person_slots``): first what they have not been
+shown yet, in ranked order; then a "caught up" marker; then everything again, what they had
+seen before first, in ranked order, round after round. No item repeats before the marker, nor
+within one round after it.
+
 A snapshot holds, per kind (apps, posts), the items sorted by id and their person-independent
 score parts as NumPy arrays. A person's order adds their category affinity (one small DuckDB
 query, cached per snapshot) by category index; since that adds one constant per category, a page
@@ -44,6 +49,9 @@ W_CTR = 1.0
 # Watched to the end (posts) or loaded to ready (apps): weaker, since it also measures length
 # and load time, not only interest.
 W_COMPLETION = 0.5
+# A like is a stronger statement than a click but far rarer, and only signed-in people can give
+# one (creators/audience.py): half a click's weight, as a rate of likes over exposures.
+W_LIKE = 0.5
 # What this person chooses is worth up to about a day and a half of freshness: a devoted puzzle
 # player's two-day-old puzzle beats today's racing game, a week-old one does not.
 W_AFFINITY = 1.0
@@ -103,12 +111,20 @@ FROM events
 WHERE user_id = ? AND type IN ('click', 'launch') AND received_at <= ?
 GROUP BY 1, 2
 """
+# What the person has been shown (the feed records an exposure when an item is on screen).
+SEEN = """
+SELECT DISTINCT post_id IS NOT NULL, coalesce(post_id, app_id)
+FROM events
+WHERE user_id = ? AND type = 'exposure' AND received_at <= ?
+"""
+# Seen sets cached per (person, cutoff).
+SEEN_CACHE = 10_000
 
 
 @dataclass(frozen=True)
 class Ranked:
     """One kind's items, sorted by id, with their person-independent score parts (weighted), so
-    that ``freshness + ctr + completion + exploration == base`` for every index."""
+    that ``freshness + ctr + completion + like + exploration == base`` for every index."""
 
     kind: str
     ids: list[str]
@@ -119,6 +135,7 @@ class Ranked:
     freshness: np.ndarray
     ctr: np.ndarray
     completion: np.ndarray
+    like: np.ndarray
     exploration: np.ndarray
     base: np.ndarray
     # The indexes by category, best base score first (then by id), category c at order[bounds[c]:
@@ -188,6 +205,7 @@ class Explained:
     freshness: float
     ctr: float
     completion: float
+    like: float
     affinity: float
     exploration: float
     total: float
@@ -208,7 +226,7 @@ class RankingSnapshot:
     def _apps_before(self, position: int) -> int:
         """How many of the first ``position`` slots are app cards: every APP_EVERY-th, until one
         kind runs out and the other fills the rest."""
-        return min(self.apps.size, max(position // APP_EVERY, position - self.posts.size))
+        return _apps_among(self.apps.size, self.posts.size, position)
 
     def slots(self, affinity: np.ndarray, start: int, stop: int) -> list[tuple[Ranked, int]]:
         """Positions [start, stop) of a person's feed, as (kind's items, index) pairs."""
@@ -224,6 +242,43 @@ class RankingSnapshot:
             for position in range(start, stop)
         ]
 
+    def person_slots(self, affinity: np.ndarray, seen: Seen, start: int, stop: int) -> list[Slot]:
+        """Positions [start, stop) of a person's endless feed: the items not in ``seen`` (in the
+        feed's order), then CAUGHT_UP, then every item, round after round, ``seen`` ones first."""
+        if self.size == 0:
+            return []
+        fresh_apps, fresh_posts = self.apps.size - len(seen.apps), self.posts.size - len(seen.posts)
+        fresh = fresh_apps + fresh_posts
+        result: list[Slot] = []
+        position = start
+        while position < stop:
+            if position < fresh:
+                end = min(stop, fresh)
+                result += _interleave(
+                    fresh_apps,
+                    fresh_posts,
+                    position,
+                    end,
+                    lambda a, b: _unseen(self.apps, affinity, seen.apps, a, b),
+                    lambda a, b: _unseen(self.posts, affinity, seen.posts, a, b),
+                )
+            elif position == fresh:
+                end = position + 1
+                result.append(CAUGHT_UP)
+            else:
+                offset = (position - fresh - 1) % self.size
+                end = min(stop, position + self.size - offset)
+                result += _interleave(
+                    self.apps.size,
+                    self.posts.size,
+                    offset,
+                    offset + end - position,
+                    lambda a, b: _seen_first(self.apps, affinity, seen.apps, a, b),
+                    lambda a, b: _seen_first(self.posts, affinity, seen.posts, a, b),
+                )
+            position = end
+        return result
+
     def explain(self, affinity: np.ndarray, limit: int) -> list[Explained]:
         rows = []
         for position, (items, i) in enumerate(self.slots(affinity, 0, limit)):
@@ -232,6 +287,7 @@ class RankingSnapshot:
                 float(items.freshness[i]),
                 float(items.ctr[i]),
                 float(items.completion[i]),
+                float(items.like[i]),
                 float(affinity[category]),
                 float(items.exploration[i]),
             )
@@ -247,12 +303,75 @@ class RankingSnapshot:
                     freshness=parts[0],
                     ctr=parts[1],
                     completion=parts[2],
-                    affinity=parts[3],
-                    exploration=parts[4],
+                    like=parts[3],
+                    affinity=parts[4],
+                    exploration=parts[5],
                     total=math.fsum(parts),
                 )
             )
         return rows
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The indexes, sorted, of the apps and posts a person had been shown by some time."""
+
+    apps: np.ndarray
+    posts: np.ndarray
+
+
+NOTHING_SEEN = Seen(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+# The slot that says everything new has been shown.
+CAUGHT_UP = None
+Slot = tuple[Ranked, int] | None
+
+
+def _apps_among(apps: int, posts: int, position: int) -> int:
+    """How many of the first ``position`` slots of a run of ``apps`` and ``posts`` are app cards:
+    every APP_EVERY-th, until one kind runs out and the other fills the rest."""
+    return min(apps, max(position // APP_EVERY, position - posts))
+
+
+def _interleave(
+    apps: int,
+    posts: int,
+    start: int,
+    stop: int,
+    app_range: Callable[[int, int], list[tuple[Ranked, int]]],
+    post_range: Callable[[int, int], list[tuple[Ranked, int]]],
+) -> list[Slot]:
+    """Positions [start, stop) of a run of ``apps`` and ``posts``; ``*_range(a, b)`` gives the
+    kind's items a to b of the run, in order."""
+    apps_from, apps_to = _apps_among(apps, posts, start), _apps_among(apps, posts, stop)
+    app_items = iter(app_range(apps_from, apps_to))
+    post_items = iter(post_range(start - apps_from, stop - apps_to))
+    return [
+        next(app_items)
+        if _apps_among(apps, posts, position + 1) > _apps_among(apps, posts, position)
+        else next(post_items)
+        for position in range(start, stop)
+    ]
+
+
+def _unseen(items: Ranked, affinity: np.ndarray, seen: np.ndarray, start: int, stop: int) -> list[tuple[Ranked, int]]:
+    """The kind's unseen items start to stop, in the person's order: from the top stop + |seen|."""
+    if stop <= start:
+        return []
+    top = items.top(affinity, stop + len(seen))
+    kept = top[~np.isin(top, seen)] if len(seen) else top
+    return [(items, i) for i in kept[start:stop].tolist()]
+
+
+def _seen_first(
+    items: Ranked, affinity: np.ndarray, seen: np.ndarray, start: int, stop: int
+) -> list[tuple[Ranked, int]]:
+    """The kind's items start to stop when the seen ones (in the person's order) come first."""
+    if stop <= start:
+        return []
+    scores = items.base[seen] + affinity[items.category[seen]]
+    ordered = seen[np.lexsort((seen, -scores))]
+    first = [(items, i) for i in ordered[start:stop].tolist()]
+    return first + _unseen(items, affinity, seen, max(0, start - len(seen)), stop - len(seen))
 
 
 class Ranking:
@@ -268,6 +387,7 @@ class Ranking:
         self._rebuilding = threading.Lock()
         self._affinities: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._affinities_lock = threading.Lock()
+        self._seen: OrderedDict[tuple[str, str, float], Seen] = OrderedDict()
 
     def current(self, session: Session) -> RankingSnapshot:
         """The newest snapshot, rebuilt first when older than TTL. One request rebuilds, through its
@@ -315,6 +435,28 @@ class Ranking:
                 self._affinities.popitem(last=False)
         return vector
 
+    def seen(self, snapshot: RankingSnapshot, user_id: str | None, cutoff: datetime) -> Seen:
+        """What the person had been shown by ``cutoff`` (when their feed session began), as
+        indexes into the snapshot: the same for every page of one session."""
+        if not user_id:
+            return NOTHING_SEEN
+        key = (snapshot.id, user_id, cutoff.timestamp())
+        with self._affinities_lock:
+            if key in self._seen:
+                self._seen.move_to_end(key)
+                return self._seen[key]
+        found: dict[bool, list[int]] = {False: [], True: []}
+        for is_post, item_id in self.events.query(SEEN, [user_id, cutoff]):
+            i = (snapshot.posts if is_post else snapshot.apps).index(item_id)
+            if i is not None:
+                found[bool(is_post)].append(i)
+        seen = Seen(np.array(sorted(found[False]), dtype=np.int64), np.array(sorted(found[True]), dtype=np.int64))
+        with self._affinities_lock:
+            self._seen[key] = seen
+            while len(self._seen) > SEEN_CACHE:
+                self._seen.popitem(last=False)
+        return seen
+
     def _stale(self, snapshot: RankingSnapshot) -> bool:
         return self.clock() - snapshot.built_at >= TTL or self._generations.get(snapshot.id) != changes.generation
 
@@ -343,8 +485,9 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
     counts: dict[str, dict[str, Sequence[int]]] = {kind: {} for kind in KINDS}
     for is_post, item, *stats in events.query(ENGAGEMENT, [now]):
         counts["post" if is_post else "app"][item] = stats
+    likes = {"app": {}, "post": creators.post_likes(session)}
     ranked = {
-        kind: _rank(kind, sorted(rows), counts[kind], category_index, now)
+        kind: _rank(kind, sorted(rows), counts[kind], likes[kind], category_index, now)
         for kind, rows in (("app", apps), ("post", posts))
     }
     seen = sum(int(items.exposures.sum()) for items in ranked.values())
@@ -362,6 +505,7 @@ def _rank(
     kind: str,
     rows: list[tuple[str, str, datetime]],
     counts: dict[str, Sequence[int]],
+    likes: dict[str, int],
     category_index: dict[str, int],
     now: datetime,
 ) -> Ranked:
@@ -381,9 +525,12 @@ def _rank(
     # the rate is clipped at 1).
     completions, trials = (completes, exposures) if kind == "post" else (readies, launches)
     completion = W_COMPLETION * engagement(completions, trials)
+    # Apps have no likes: their part is 0, not "average", so that it cannot reorder them by exposures.
+    liked = np.fromiter((likes.get(item_id, 0) for item_id in ids), dtype=np.int64, count=size)
+    like = W_LIKE * engagement(liked, exposures) if kind == "post" else np.zeros(size)
     exploration = np.minimum(EXPLORE_CAP, EXPLORE_C * np.sqrt(math.log(exposures.sum() + 1) / (exposures + 1)))
     category = np.fromiter((category_index[row[1]] for row in rows), dtype=np.int64, count=size)
-    base = freshness + ctr + completion + exploration
+    base = freshness + ctr + completion + like + exploration
     order = np.lexsort((np.arange(size), -base, category))
     return Ranked(
         kind=kind,
@@ -395,6 +542,7 @@ def _rank(
         freshness=freshness,
         ctr=ctr,
         completion=completion,
+        like=like,
         exploration=exploration,
         base=base,
         order=order,

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from openminis.creators import service as creators
 from openminis.creators.schemas import FeedItem, FeedPage
 from openminis.drama import catalog as drama
 from openminis.errors import InvalidArgument, NotFound
-from openminis.feed.ranking import Ranked, Ranking, RankingSnapshot
+from openminis.feed.ranking import Ranking, RankingSnapshot, Slot
 from openminis.feed.schemas import FeedExplanation, Span
 from openminis.identity import accounts
 from openminis.identity import service as identity
@@ -30,14 +31,17 @@ if TYPE_CHECKING:  # names only: the rows come from their domains' services
 
 SNAPSHOT_ID = re.compile(r"^[0-9a-f]{12}$")
 MAX_POSITION = 10_000_000
+MAX_EPOCH = 2**37  # far past any real time, within what datetime takes
 SUGGESTIONS = 6
 
 
 def feed_page(
     session: Session, settings: Settings, ranking: Ranking, *, user_id: str, cursor: str | None, limit: int
 ) -> FeedPage:
-    """Positions [p, p + limit) of the person's order in one snapshot: a cursor carries the snapshot
-    and p, so the pages of one chain neither repeat nor skip an item.
+    """Positions [p, p + limit) of the person's endless order in one snapshot: first what they had
+    not been shown when the chain began, then the caught-up card, then everything again, round
+    after round (RankingSnapshot.person_slots). A cursor carries the snapshot, p and when the chain
+    began, so the pages of one chain neither repeat nor skip an item.
 
     A cursor whose snapshot is no longer kept (after KEPT rebuilds, a restart, or another worker
     process) continues from the same position in the newest snapshot. Which items an earlier page
@@ -45,27 +49,33 @@ def feed_page(
     says which snapshot it came from.
     """
     if cursor is None:
-        snapshot, position = ranking.current(session), 0
+        snapshot, position, began = ranking.current(session), 0, int(ranking.clock().timestamp())
     else:
-        snapshot_id, position = decode_cursor(cursor)
+        snapshot_id, position, began = decode_cursor(cursor)
         snapshot = ranking.find(snapshot_id) or ranking.current(session)
-    slots = snapshot.slots(ranking.affinity(snapshot, user_id), position, position + limit)
+    seen = ranking.seen(snapshot, user_id, datetime.fromtimestamp(began, UTC))
+    slots = snapshot.person_slots(ranking.affinity(snapshot, user_id), seen, position, position + limit)
     end = position + len(slots)
     return FeedPage(
         items=_items(session, settings, slots, user_id),
-        next_cursor=encode_cursor(snapshot.id, end) if end < snapshot.size else None,
+        next_cursor=encode_cursor(snapshot.id, end, began) if slots and end < MAX_POSITION else None,
         snapshot=snapshot.id,
     )
 
 
-def _items(session: Session, settings: Settings, slots: list[tuple[Ranked, int]], viewer: str) -> list[FeedItem]:
+def _items(session: Session, settings: Settings, slots: list[Slot], viewer: str) -> list[FeedItem]:
     """The page's items in slot order; one deleted or unpublished since the snapshot is left out."""
-    post_ids = [items.ids[i] for items, i in slots if items.kind == "post"]
+    ranked = [slot for slot in slots if slot is not None]
+    post_ids = [items.ids[i] for items, i in ranked if items.kind == "post"]
     ready = creators.posts_by_id(session, post_ids)
     posts = {out.id: out for out in creators.post_outs(session, settings, ready, viewer=viewer)}
-    apps = cards.cards(session, settings, [items.ids[i] for items, i in slots if items.kind == "app"], viewer=viewer)
+    apps = cards.cards(session, settings, [items.ids[i] for items, i in ranked if items.kind == "app"], viewer=viewer)
     result = []
-    for items, i in slots:
+    for slot in slots:
+        if slot is None:
+            result.append(FeedItem(kind="caught_up", id="caught_up"))
+            continue
+        items, i = slot
         item_id = items.ids[i]
         if items.kind == "post" and item_id in posts:
             result.append(FeedItem(kind="post", id=f"post:{item_id}", post=posts[item_id]))
@@ -74,13 +84,14 @@ def _items(session: Session, settings: Settings, slots: list[tuple[Ranked, int]]
     return result
 
 
-def encode_cursor(snapshot_id: str, position: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([snapshot_id, position]).encode()).decode().rstrip("=")
+def encode_cursor(snapshot_id: str, position: int, began: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps([snapshot_id, position, began]).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, int]:
+def decode_cursor(cursor: str) -> tuple[str, int, int]:
+    """The snapshot, the position and when the chain began (epoch seconds)."""
     try:
-        snapshot_id, position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        snapshot_id, position, began = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as exc:
         raise InvalidArgument("cursor is not one this server issued", field="cursor") from exc
     if not (
@@ -88,9 +99,11 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         and SNAPSHOT_ID.match(snapshot_id)
         and type(position) is int
         and 0 <= position <= MAX_POSITION
+        and type(began) is int
+        and 0 <= began <= MAX_EPOCH
     ):
         raise InvalidArgument("cursor is not one this server issued", field="cursor")
-    return snapshot_id, position
+    return snapshot_id, position, began
 
 
 def explain(session: Session, ranking: Ranking, *, person: str, limit: int, fresh: bool = False) -> FeedExplanation:

@@ -101,6 +101,14 @@ def post_page(
     return _host_page(request, visitor, platform, opened={"kind": "post", "post_id": post_id})
 
 
+@router.get("/c/{creator}", response_class=HTMLResponse)
+def creator_page(
+    request: Request, visitor: CurrentPerson, platform: PlatformDep, creator: str = Path(max_length=64)
+) -> Response:
+    """A creator's profile (by handle or id): the host page, opening it over the feed."""
+    return _host_page(request, visitor, platform, opened={"kind": "creator", "creator": creator})
+
+
 @router.get("/console", response_class=HTMLResponse)
 def console_page(request: Request, visitor: CurrentPerson, platform: PlatformDep) -> Response:
     """The developer console: a developer's apps and their numbers, on the person's own session."""
