@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this m
     from openminis.ads.serving import AdServer
     from openminis.analytics.conversions import ConversionEvents
     from openminis.egress import EgressPolicy
+    from openminis.feed.hub import Boards
     from openminis.feed.ranking import Ranking
     from openminis.identity.mail import Mailbox
     from openminis.identity.passwords import Passwords
@@ -104,6 +105,13 @@ class Platform:
         from openminis.feed.ranking import Ranking
 
         return Ranking(self.events)
+
+    @cached_property
+    def hub(self) -> Boards:
+        """The hub's sections that are the same for everyone, rebuilt as they age (feed/hub.py)."""
+        from openminis.feed.hub import Boards
+
+        return Boards()
 
     @cached_property
     def conversions(self) -> ConversionEvents:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from openminis.ads import rewards as ads_rewards
 from openminis.attribution import service as attribution
+from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.drama.catalog import episode as ready_episode
 from openminis.drama.catalog import published_series
@@ -522,6 +523,34 @@ def save_progress(session: Session, *, user_id: str, series_id: str, number: int
 
 def progress(session: Session, user_id: str, series_id: str) -> WatchProgress | None:
     return session.get(WatchProgress, (user_id, series_id))
+
+
+def watching(session: Session, user_id: str, *, limit: int = 12) -> list[tuple[Series, int, int]]:
+    """The published series the person is watching, last watched first: each with the episode they
+    are at and how many ready episodes it has. Three queries, whatever the number of series."""
+    rows = session.execute(
+        select(Series, WatchProgress.episode_number)
+        .join(WatchProgress, WatchProgress.series_id == Series.id)
+        .where(WatchProgress.user_id == user_id, Series.status == "published")
+        .order_by(WatchProgress.updated_at.desc(), Series.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return []
+    ids = {series.id for series, _ in rows}
+    counts = dict(
+        session.execute(
+            select(Episode.series_id, func.count())
+            .where(Episode.series_id.in_(ids), Episode.status == "ready")
+            .group_by(Episode.series_id)
+        ).all()
+    )
+    down = catalog.taken_down_app_ids(session, {series.app_id for series, _ in rows})
+    return [
+        (series, episode, int(counts.get(series.id, 0)))
+        for series, episode in rows
+        if series.app_id not in down and counts.get(series.id)
+    ]
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from openminis.catalog.schemas import CardList
 from openminis.creators import service as creators
 from openminis.creators.schemas import FeedPage
 from openminis.drama.api import series_out
+from openminis.feed import hub as hub_board
 from openminis.feed import service
-from openminis.feed.schemas import CreatorHit, FeedExplanation, SearchResults, SeriesHit
+from openminis.feed.schemas import CreatorHit, FeedExplanation, HubSections, SearchResults, SeriesHit
 from openminis.web.dependencies import AdminOnly, CurrentPerson, PlatformDep, SessionDep, ViewerId
 
 router = APIRouter(prefix="/api", tags=["feed"])
@@ -47,6 +48,13 @@ def hub(
     viewer: ViewerId, session: SessionDep, platform: PlatformDep, kind: Literal["game", "drama"] = "game"
 ) -> CardList:
     return service.hub(session, platform.settings, kind=kind, viewer=viewer)
+
+
+@router.get("/hub/sections", response_model=HubSections)
+def hub_sections(viewer: ViewerId, session: SessionDep, platform: PlatformDep) -> HubSections:
+    """The hub in one call: continue playing and watching (the person's own), new, popular this
+    week, the rankings (most played, top grossing, rising) and the categories. Empty ones are left out."""
+    return hub_board.sections(session, platform.settings, platform.hub, viewer=viewer)
 
 
 @router.get("/search", response_model=SearchResults)

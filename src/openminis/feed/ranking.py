@@ -527,7 +527,8 @@ def _rank(
     completion = W_COMPLETION * engagement(completions, trials)
     # Apps have no likes: their part is 0, not "average", so that it cannot reorder them by exposures.
     liked = np.fromiter((likes.get(item_id, 0) for item_id in ids), dtype=np.int64, count=size)
-    like = W_LIKE * engagement(liked, exposures) if kind == "post" else np.zeros(size)
+    # A like is proof the post was shown, whether or not its exposure event arrived.
+    like = W_LIKE * engagement(liked, np.maximum(exposures, liked)) if kind == "post" else np.zeros(size)
     exploration = np.minimum(EXPLORE_CAP, EXPLORE_C * np.sqrt(math.log(exposures.sum() + 1) / (exposures + 1)))
     category = np.fromiter((category_index[row[1]] for row in rows), dtype=np.int64, count=size)
     base = freshness + ctr + completion + like + exploration

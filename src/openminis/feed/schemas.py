@@ -1,8 +1,10 @@
-"""What the admin's feed explanation shows: each slot of a person's feed and the parts of its score."""
+"""What the admin's feed explanation shows (each slot of a person's feed and the parts of its score),
+search results, and the hub's sections."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -45,3 +47,39 @@ class SearchResults(BaseModel):
     series: list[SeriesHit]
     creators: list[CreatorHit]
     suggested: bool
+
+
+class RankedCard(BaseModel):
+    """An app in a ranking, with what ranks it (players, coins) and how the hub says it."""
+
+    card: Card
+    value: int
+    label: str
+
+
+class DramaProgress(BaseModel):
+    """A series the person is watching, and where they are in it."""
+
+    series_id: str
+    app_id: str
+    title: str
+    cover_url: str | None = None
+    episode: int
+    episodes: int
+    label: str  # "Episode 4 of 10"
+
+
+class HubSection(BaseModel):
+    """One shelf of the hub. ``layout`` says which list it fills: row -> cards, ranking -> ranked,
+    dramas -> dramas. The hub leaves out a section with nothing in it."""
+
+    id: str  # continue | watching | new | popular | most_played | top_grossing | rising | category:{name}
+    title: str
+    layout: Literal["row", "ranking", "dramas"]
+    cards: list[Card] = []
+    ranked: list[RankedCard] = []
+    dramas: list[DramaProgress] = []
+
+
+class HubSections(BaseModel):
+    sections: list[HubSection]

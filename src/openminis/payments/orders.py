@@ -739,3 +739,14 @@ def orders_of(session: Session, user_id: str, *, limit: int = 200) -> list[Order
             select(Order).where(Order.user_id == user_id).order_by(Order.created_at.desc(), Order.id).limit(limit)
         )
     )
+
+
+def gross_by_app(session: Session, *, since: datetime) -> dict[str, int]:
+    """Coins people paid per app for orders paid since ``since``, less what was refunded of them:
+    the hub's "top grossing" (one grouped query; exact integers, as the ledger moved them)."""
+    rows = session.execute(
+        select(Order.app_id, func.sum(Order.amount - Order.refunded))
+        .where(Order.paid_at.is_not(None), Order.paid_at >= since)
+        .group_by(Order.app_id)
+    )
+    return {app_id: int(total) for app_id, total in rows if total and total > 0}

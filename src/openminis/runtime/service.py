@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import CompoundSelect, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, case, func, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -265,3 +265,32 @@ def list_launches(
     rows = list(session.scalars(statement.order_by(Launch.created_at.desc(), Launch.id.desc()).limit(limit + 1)))
     page = rows[:limit]
     return page, (encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None)
+
+
+@dataclass(frozen=True)
+class Players:
+    """How many different people launched an app in each window ending now."""
+
+    app_id: str
+    week: int
+    previous_week: int
+    month: int
+
+
+def players_by_app(session: Session, *, now: datetime) -> list[Players]:
+    """Distinct players per app this week, the week before and the last 30 days, in one grouped
+    query over the launches of the last 30 days: what the hub's popular and ranking sections read."""
+    week, two_weeks, month = now - timedelta(days=7), now - timedelta(days=14), now - timedelta(days=30)
+    statement = (
+        select(
+            Launch.app_id,
+            func.count(func.distinct(case((Launch.created_at >= week, Launch.user_id)))),
+            func.count(
+                func.distinct(case(((Launch.created_at >= two_weeks) & (Launch.created_at < week), Launch.user_id)))
+            ),
+            func.count(func.distinct(Launch.user_id)),
+        )
+        .where(Launch.created_at >= month, Launch.created_at <= now)
+        .group_by(Launch.app_id)
+    )
+    return [Players(app_id, this, before, total) for app_id, this, before, total in session.execute(statement)]
