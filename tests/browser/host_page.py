@@ -64,11 +64,13 @@ class HostPage:
         expect(self.current_item).not_to_have_attribute("data-item-id", before)
 
     def at_feed_end(self) -> bool:
-        """The item in view is the last one, and the platform has no more."""
+        """The item in view is the last one and the platform has no more, or it is the caught-up
+        card: everything new has been shown (the feed goes on with older items after it)."""
         return self.page.evaluate(
             """() => {
                 const current = document.querySelector(".feed-item[data-current]");
-                return current.getAttribute("aria-setsize") === current.getAttribute("aria-posinset");
+                return current.classList.contains("feed-caught-up")
+                    || current.getAttribute("aria-setsize") === current.getAttribute("aria-posinset");
             }"""
         )
 

@@ -1,4 +1,4 @@
-"""The feed: a person scrolls it, plays a game from it and finds the game in Recently played.
+"""The feed: a person scrolls it, plays a game from it and finds the game in Continue playing.
 
 Creators' posts (test_creators.py) may be in the feed too, three slots in four: the tests swipe to
 the mini-program cards they need."""
@@ -50,7 +50,7 @@ def test_a_person_scrolls_the_feed_plays_a_game_sees_it_draw_and_finds_it_in_rec
     expect(card).to_be_visible()
 
     host.go_to_minis()
-    recents = host.page.get_by_role("region", name="Recently played")
+    recents = host.page.get_by_role("region", name="Continue playing")
     expect(recents.get_by_role("button", name=f"Play {name}")).to_be_visible()
 
 
@@ -67,7 +67,7 @@ def test_on_a_first_visit_a_launch_is_recorded_and_shows_in_recently_played(brow
         host.close_app()
         host.go_to_minis()
         expect(
-            host.page.get_by_role("region", name="Recently played").get_by_role("button", name=f"Play {name}")
+            host.page.get_by_role("region", name="Continue playing").get_by_role("button", name=f"Play {name}")
         ).to_be_visible()
     finally:
         context.close()

@@ -128,6 +128,11 @@ export class Api {
     return this.request("GET", `/api/hub?kind=${encodeURIComponent(kind)}`);
   }
 
+  /** The hub's shelves in one call (feed/hub.py): `{sections: [{id, title, layout, cards, ranked, dramas}]}`. */
+  hubSections() {
+    return this.request("GET", "/api/hub/sections");
+  }
+
   search(q, signal) {
     return this.request("GET", `/api/search?q=${encodeURIComponent(q)}`, { signal });
   }
@@ -482,6 +487,28 @@ export class Api {
   /** A published post (PostOut), as the feed shows it: what a share link to a post opens. */
   post(postId) {
     return this.request("GET", `/api/posts/${encodeURIComponent(postId)}`);
+  }
+
+  /** Like (or unlike) a post: `{post_id, liked, likes}`. A guest gets 403 SIGN_IN_REQUIRED. */
+  likePost(postId, liked) {
+    return this.request(liked ? "PUT" : "DELETE", `/api/posts/${encodeURIComponent(postId)}/like`);
+  }
+
+  /** Follow (or unfollow) a creator by handle or id: `{creator, following, followers}`. */
+  followCreator(handle, following) {
+    return this.request(following ? "PUT" : "DELETE", `/api/creators/${encodeURIComponent(handle)}/follow`);
+  }
+
+  /** A creator's public page: `{creator, followers, following, posts, apps}`. */
+  creatorProfile(handle) {
+    return this.request("GET", `/api/creators/${encodeURIComponent(handle)}`);
+  }
+
+  /** The Following tab: posts of the creators the person follows, newest first. */
+  following(cursor, limit = 10) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    return this.request("GET", `/api/following?${query}`);
   }
 
   /**

@@ -2,6 +2,8 @@
 // (post-card.js), in the order the platform's ranking gives.
 // The item that stays in view for SETTLE_MS is prewarmed (a card's app, or the app a post's chip
 // opens), so tapping it opens instantly. A post's video plays while the post is in view.
+// The ranked feed never ends: after everything new comes a "You're all caught up" card, then older
+// items again (feed/ranking.py). The Following tab pages the posts of followed creators instead.
 // @ts-check
 
 import { appHue, appIcon, categoryLabel, kindLabel } from "./app-tile.js";
@@ -29,8 +31,10 @@ export class Feed {
    * @param {(post: any) => void} [options.onReport] reports a post (report-sheet.js)
    * @param {(card: any) => void} [options.onSettle]
    * @param {() => boolean} [options.isCovered] whether an app or the drama player is over the feed
+   * @param {(handle: string) => void} [options.onOpenCreator] opens a creator's page (creator-page.js)
+   * @param {(error: any) => void} [options.onActionError] a like or follow was refused (a guest is asked to sign in)
    */
-  constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onReport = () => {}, onSettle, isCovered = () => false }) {
+  constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onReport = () => {}, onSettle, isCovered = () => false, onOpenCreator = () => {}, onActionError = () => {} }) {
     this.root = root;
     this.api = api;
     this.events = events;
@@ -42,6 +46,11 @@ export class Feed {
     this.onReport = onReport;
     this.onSettle = onSettle;
     this.isCovered = isCovered;
+    this.onOpenCreator = onOpenCreator;
+    this.onActionError = onActionError;
+    /** @type {"ranked" | "following"} */
+    this.mode = "ranked";
+    this.caughtUp = false; // past the caught-up card, items come again: they are no duplicates
     this.items = []; // {id, kind, card, post, appId, element} in feed order
     this.ids = new Set(); // a shared post shown first must not come again with its page
     /** @type {string | null} */
@@ -90,12 +99,24 @@ export class Feed {
     if (this.loading || !this.hasMore) return;
     this.loading = true;
     this.root.setAttribute("aria-busy", "true");
+    const mode = this.mode;
     try {
-      const page = await this.api.feed(this.cursor, PAGE_SIZE);
+      const page =
+        mode === "following"
+          ? await this.api.following(this.cursor, PAGE_SIZE).then((found) => ({
+              next_cursor: found.next_cursor,
+              items: found.items.map((post) => ({ kind: "post", id: `post:${post.id}`, post })),
+            }))
+          : await this.api.feed(this.cursor, PAGE_SIZE);
+      if (mode !== this.mode) return; // the tab changed while this page was on its way
       this.cursor = page.next_cursor;
       this.hasMore = Boolean(page.next_cursor);
       for (const item of page.items) this.append(item);
-      if (this.items.length === 0) this.showMessage("Nothing to play yet. Publish a mini-program and it shows up here.");
+      if (this.items.length === 0) {
+        this.showMessage(
+          mode === "following" ? "Follow creators to see their newest posts here." : "Nothing to play yet. Publish a mini-program and it shows up here."
+        );
+      }
     } catch (error) {
       console.error("openminis: feed not loaded", error);
       if (this.items.length === 0) this.showMessage("The feed could not be loaded.", () => this.loadMore());
@@ -126,12 +147,38 @@ export class Feed {
     this.root.replaceChildren(message);
   }
 
-  /** One FeedItem: `{kind: "app", card}` or `{kind: "post", post}`. Unknown kinds are skipped. */
+  /**
+   * Switches between the ranked feed and the Following tab: the list starts over.
+   * @param {"ranked" | "following"} mode
+   */
+  setMode(mode) {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    for (const { element, view } of this.items) {
+      this.observer.unobserve(element);
+      view?.leave();
+    }
+    this.items = [];
+    this.ids.clear();
+    this.cursor = null;
+    this.hasMore = true;
+    this.caughtUp = false;
+    this.current = null;
+    this.loading = false;
+    this.root.replaceChildren();
+    this.root.scrollTop = 0;
+    return this.loadMore();
+  }
+
+  /** One FeedItem: `{kind: "app", card}`, `{kind: "post", post}` or `{kind: "caught_up"}`. Unknown kinds are skipped. */
   append(item) {
-    if (this.ids.has(item.id)) return;
+    if (this.ids.has(item.id) && !this.caughtUp) return;
     const index = this.items.length;
     let entry;
-    if (item.kind === "app" && item.card) {
+    if (item.kind === "caught_up") {
+      this.caughtUp = true;
+      entry = { id: item.id, kind: "caught_up", appId: null, element: this.renderCaughtUp(index) };
+    } else if (item.kind === "app" && item.card) {
       const { card } = item;
       entry = { id: item.id, kind: "app", card, appId: card.app_id, element: this.renderCard(card, index, item.id) };
       this.exposure.observe(entry.element, card.app_id, "feed");
@@ -152,6 +199,22 @@ export class Feed {
   updateSetSize() {
     const size = this.hasMore ? -1 : this.items.length; // -1: the end is not known yet
     for (const { element } of this.items) element.setAttribute("aria-setsize", String(size));
+  }
+
+  renderCaughtUp(index) {
+    const article = document.createElement("article");
+    article.className = "feed-item feed-caught-up";
+    article.dataset.itemId = "caught_up";
+    article.tabIndex = -1;
+    article.setAttribute("aria-posinset", String(index + 1));
+    const title = document.createElement("h2");
+    title.id = `feed-title-${index}`;
+    title.textContent = "You’re all caught up";
+    article.setAttribute("aria-labelledby", title.id);
+    const note = document.createElement("p");
+    note.textContent = "You have seen everything new. Older posts and games follow.";
+    article.append(icon("feed"), title, note);
+    return article;
   }
 
   renderCard(card, index, itemId) {
@@ -231,6 +294,34 @@ export class Feed {
     this.onShare(post);
   }
 
+  openCreator(handle) {
+    this.onOpenCreator(handle);
+  }
+
+  /** Likes or unlikes a post; every card of that post (it may come again after the caught-up card) shows the answer. */
+  async like(post, liked) {
+    try {
+      const answer = await this.api.likePost(post.id, liked);
+      this.updatePosts((view) => view.post.id === post.id, (view) => view.showLike(answer.liked, answer.likes));
+    } catch (error) {
+      this.onActionError(error);
+    }
+  }
+
+  /** Follows or unfollows a post's creator; every post of theirs shows the answer. */
+  async follow(post, following) {
+    try {
+      const answer = await this.api.followCreator(post.creator.handle, following);
+      this.updatePosts((view) => view.post.creator.user_id === post.creator.user_id, (view) => view.showFollow(answer.following));
+    } catch (error) {
+      this.onActionError(error);
+    }
+  }
+
+  updatePosts(which, update) {
+    for (const { view } of this.items) if (view && which(view)) update(view);
+  }
+
   report(post) {
     this.onReport(post);
   }
@@ -299,7 +390,7 @@ export class Feed {
     const near = this.items.slice(Math.max(0, index - 1), index + 2).map((item) => item.appId).filter(Boolean);
     this.launcher.keepPrewarmed(new Set(near));
     if (entry.kind === "app") this.launcher.prewarm(entry.card, "feed");
-    else if (entry.view.anchor?.kind === "app") this.launcher.prewarm(entry.view.anchor.card, entry.view.source, entry.view.via);
+    else if (entry.view?.anchor?.kind === "app") this.launcher.prewarm(entry.view.anchor.card, entry.view.source, entry.view.via);
     this.onSettle?.(entry);
   }
 

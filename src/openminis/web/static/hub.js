@@ -1,9 +1,10 @@
-// The Minis hub: Recently played, then Games and Dramas as tabs over a grid of tiles.
+// The Minis hub: its shelves (continue playing and watching, new, popular, rankings, categories;
+// one request, GET /api/hub/sections), then Games and Dramas as tabs over a grid of every tile.
 // The Dramas tab lists series (drama-hub.js), which open in the host's drama player.
 // @ts-check
 
 import { appTile } from "./app-tile.js";
-import { part } from "./dom.js";
+import { el, part } from "./dom.js";
 
 export class Hub {
   /**
@@ -13,14 +14,15 @@ export class Hub {
    * @param {import("./events.js").ExposureTracker} options.exposure
    * @param {(card: any, source: string, event?: Event) => void} options.onLaunch
    * @param {import("./drama-hub.js").DramaShelf} options.dramas what the Dramas tab shows (drama-hub.js)
+   * @param {(series: any, options?: any) => void} options.onOpenSeries opens a series in the drama player
    */
-  constructor({ root, api, exposure, onLaunch, dramas }) {
+  constructor({ root, api, exposure, onLaunch, dramas, onOpenSeries }) {
     this.api = api;
     this.dramas = dramas;
     this.exposure = exposure;
     this.onLaunch = onLaunch;
-    this.recents = part(root, "#recents");
-    this.recentsList = part(root, "#recents-list");
+    this.onOpenSeries = onOpenSeries;
+    this.sections = part(root, "#hub-sections");
     this.grid = part(root, "#hub-grid");
     this.panel = part(root, "#hub-panel");
     this.tabs = /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[role=tab]")]);
@@ -36,27 +38,68 @@ export class Hub {
     }
   }
 
-  /** The hub came on screen: refresh recents, load the grid once per tab. */
+  /** The hub came on screen: refresh the shelves, load the grid once per tab. */
   show() {
-    this.refreshRecents();
+    this.refreshSections();
     // Series are published while the hub is open (their episodes finish transcoding): the
     // Dramas tab is asked again each time it comes on screen.
     if (this.loadedKind !== this.kind || this.kind === "drama") this.loadGrid();
   }
 
-  async refreshRecents() {
+  async refreshSections() {
     try {
-      const { items } = await this.api.recents();
-      const tiles = items.map((card) => {
-        const item = document.createElement("li");
-        item.append(appTile(card, "recents", this.onLaunch));
-        return item;
-      });
-      this.recentsList.replaceChildren(...tiles);
-      this.recents.hidden = items.length === 0;
+      const { sections } = await this.api.hubSections();
+      this.sections.replaceChildren(...sections.map((section) => this.renderSection(section)));
     } catch (error) {
-      console.error("openminis: recents not loaded", error);
+      console.error("openminis: hub sections not loaded", error);
     }
+  }
+
+  /** One shelf: a row of tiles, a numbered ranking, or series with where the person is in them. */
+  renderSection(section) {
+    const titleId = `hub-section-${section.id.replace(/[^a-z0-9_-]/gi, "-")}`;
+    const source = section.id === "continue" ? "recents" : "hub";
+    let list;
+    if (section.layout === "ranking") {
+      list = el(
+        "ol",
+        { className: "recents-row ranking-row" },
+        section.ranked.map((entry, at) => {
+          const tile = appTile(entry.card, source, this.onLaunch);
+          this.exposure.observe(tile, entry.card.app_id, source);
+          return el("li", { className: "ranking-entry" }, el("span", { className: "ranking-place", "aria-hidden": "true" }, String(at + 1)), tile, el("span", { className: "ranking-label" }, entry.label));
+        })
+      );
+    } else if (section.layout === "dramas") {
+      list = el(
+        "ul",
+        { className: "recents-row" },
+        section.dramas.map((drama) => {
+          const button = el(
+            "button",
+            { type: "button", className: "app-tile drama-progress", dataset: { seriesId: drama.series_id }, "aria-label": `${drama.title}, ${drama.label}` },
+            drama.cover_url ? el("img", { className: "app-icon drama-progress-cover", src: drama.cover_url, alt: "", decoding: "async" }) : null,
+            el("span", { className: "app-tile-name" }, drama.title),
+            el("span", { className: "app-tile-meta" }, drama.label)
+          );
+          button.addEventListener("click", (event) =>
+            this.onOpenSeries({ id: drama.series_id, app_id: drama.app_id, title: drama.title }, { tapAt: event.timeStamp, episode: drama.episode })
+          );
+          return el("li", {}, button);
+        })
+      );
+    } else {
+      list = el(
+        "ul",
+        { className: "recents-row" },
+        section.cards.map((card) => {
+          const tile = appTile(card, source, this.onLaunch);
+          if (source === "hub") this.exposure.observe(tile, card.app_id, source);
+          return el("li", {}, tile);
+        })
+      );
+    }
+    return el("section", { className: "recents hub-section", dataset: { section: section.id }, "aria-labelledby": titleId }, el("h2", { className: "section-title", id: titleId }, section.title), list);
   }
 
   async loadGrid() {

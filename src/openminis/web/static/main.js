@@ -1,12 +1,14 @@
 // The host app's entry: reads the server's config, builds the screens, routes between them.
 // A share link (/s/{code}) serves the same page with `config.share`: its target opens at once; so
-// does what /play/{app}, /watch/{series}/{n} and /p/{post} name, with `config.open` (navigation.js).
+// does what /play/{app}, /watch/{series}/{n}, /p/{post} and /c/{creator} name, with `config.open` (navigation.js).
 // @ts-check
 
 import { Account } from "./account.js";
 import { AdPlayer } from "./ad-player.js";
 import { Api } from "./api.js";
 import { bridgeCounters } from "./bridge.js";
+import { errorMessage } from "./api.js";
+import { CreatorPage } from "./creator-page.js";
 import { CreatorStudio } from "./creator-studio.js";
 import { DramaShelf } from "./drama-hub.js";
 import { DramaPlayer } from "./drama-player.js";
@@ -96,7 +98,7 @@ const launcher = new Launcher({
   },
   onClose: (session) => {
     navigation.closed();
-    // The app just played now leads Recently played, once its launch is on record.
+    // The app just played now leads Continue playing, once its launch is on record.
     if (route() === "minis") session.recorded.then(() => hub.show());
     feed.scheduleSettle(); // the card under the closed app is the likeliest next tap
     feed.updatePlayback();
@@ -155,6 +157,17 @@ const host = {
 };
 /** @type {any} */ (window).__minisHost = host;
 
+// A like or follow refused: a guest is asked to sign in (on Me), anything else is said.
+function actionRefused(error) {
+  if (error?.code === "SIGN_IN_REQUIRED") {
+    sheets.notify("Sign in to like posts and follow creators.");
+    location.hash = "#/me";
+  } else {
+    sheets.notify(errorMessage(error));
+  }
+}
+const creatorPage = new CreatorPage({ sheets, api, onLaunch: (card, source, event) => launch(card, source, event), onActionError: actionRefused });
+
 const feed = new Feed({
   root: byId("feed"),
   api,
@@ -170,7 +183,18 @@ const feed = new Feed({
     host.settledItemId = item.id;
   },
   isCovered: () => launcher.active !== null || dramaPlayer.isOpen,
+  onOpenCreator: (handle) => creatorPage.open(handle),
+  onActionError: actionRefused,
 });
+
+// For you (the ranked, endless feed) or Following (posts of the creators the person follows).
+const feedTabs = /** @type {HTMLElement[]} */ ([...document.querySelectorAll("[data-feed-mode]")]);
+for (const tab of feedTabs) {
+  tab.addEventListener("click", () => {
+    for (const other of feedTabs) other.setAttribute("aria-pressed", String(other === tab));
+    feed.setMode(/** @type {"ranked" | "following"} */ (tab.dataset.feedMode));
+  });
+}
 
 const minisView = byId("minis-view");
 const dramas = new DramaShelf({
@@ -179,7 +203,7 @@ const dramas = new DramaShelf({
   onLaunch: launch,
   onOpen: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp }),
 });
-const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch, dramas });
+const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch, dramas, onOpenSeries: (series, options) => dramaPlayer.open(series, options) });
 const search = new Search({
   input: byId("search-input"),
   results: byId("search-results"),
@@ -305,6 +329,11 @@ async function openNamed(opened) {
     return;
   }
   feed.start();
+  if (opened.kind === "creator") {
+    creatorPage.open(opened.creator);
+    host.shared = "opened";
+    return;
+  }
   if (opened.kind === "watch") {
     navigation.openLoaded(() =>
       dramaPlayer.open({ id: opened.series_id, title: "" }, { source: "direct", episode: opened.episode })

@@ -24,6 +24,10 @@ export class PostCard {
   video;
   /** @type {HTMLButtonElement} */
   soundButton;
+  /** @type {HTMLButtonElement} */
+  likeButton;
+  /** @type {HTMLButtonElement} */
+  followButton;
   /**
    * @param {any} post a PostOut from the feed
    * @param {number} index its place in the feed, for aria-posinset and element ids
@@ -102,13 +106,33 @@ export class PostCard {
       el("span", { "aria-hidden": "true" }, "Report")
     );
     report.addEventListener("click", () => this.feed.report(this.post));
+    this.likeButton = el("button", { type: "button", className: "post-rail-button post-like" });
+    this.likeButton.addEventListener("click", () => this.feed.like(this.post, !this.post.liked));
+    this.followButton = el("button", { type: "button", className: "post-follow" });
+    this.followButton.addEventListener("click", () => this.feed.follow(this.post, !this.post.following));
+    this.showLike(post.liked, post.likes);
+    this.showFollow(post.following);
 
     const creator = el(
       "p",
       { className: "post-creator" },
       el("img", { className: "avatar post-avatar", src: post.creator.avatar_url, alt: "", decoding: "async" }),
-      el("span", { className: "post-handle", id: handleId }, handle),
-      post.creator.display_name ? el("span", { className: "post-name" }, post.creator.display_name) : null
+      el(
+        "a",
+        {
+          className: "post-handle",
+          id: handleId,
+          href: `/c/${encodeURIComponent(post.creator.handle)}`,
+          onClick: (/** @type {MouseEvent} */ event) => {
+            event.preventDefault();
+            this.pause();
+            this.feed.openCreator(post.creator.handle);
+          },
+        },
+        handle
+      ),
+      post.creator.display_name ? el("span", { className: "post-name" }, post.creator.display_name) : null,
+      this.followButton
     );
     const caption = el("p", { className: "post-caption", id: captionId }, post.caption);
 
@@ -122,7 +146,7 @@ export class PostCard {
         "aria-labelledby": post.caption ? `${handleId} ${captionId}` : handleId,
       },
       el("div", { className: "post-stage" }, this.video),
-      el("div", { className: "post-rail" }, this.soundButton, share, report),
+      el("div", { className: "post-rail" }, this.likeButton, this.soundButton, share, report),
       el("div", { className: "post-bottom" }, creator, post.caption ? caption : null, this.anchor ? this.renderChip() : null)
     );
     if (this.appId) article.dataset.anchorAppId = this.appId;
@@ -156,6 +180,22 @@ export class PostCard {
       this.feed.openAnchor(this, event);
     });
     return chip;
+  }
+
+  /** Whether the person likes the post, and how many do: what the like button shows. */
+  showLike(liked, likes) {
+    this.post = { ...this.post, liked, likes };
+    const handle = `@${this.post.creator.handle}`;
+    this.likeButton.setAttribute("aria-pressed", String(liked));
+    this.likeButton.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} ${handle}’s post, ${likes} ${likes === 1 ? "like" : "likes"}`);
+    this.likeButton.replaceChildren(icon("heart"), el("span", { className: "post-like-count", "aria-hidden": "true" }, String(likes)));
+  }
+
+  showFollow(following) {
+    this.post = { ...this.post, following };
+    this.followButton.setAttribute("aria-pressed", String(following));
+    this.followButton.setAttribute("aria-label", `${following ? "Unfollow" : "Follow"} @${this.post.creator.handle}`);
+    this.followButton.textContent = following ? "Following" : "Follow";
   }
 
   renderSound() {
