@@ -31,6 +31,8 @@ def card(settings: Settings, app: App, version: AppVersion) -> Card:
         origin=origin,
         entry_url=f"{origin}/v/{version.version}/{manifest['entry']}",
         orientation=manifest["orientation"],
+        # Versions stored before previews existed have no "preview" key.
+        preview_url=f"{origin}/v/{version.version}/{manifest['preview']}" if manifest.get("preview") else None,
     )
 
 

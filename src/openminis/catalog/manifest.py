@@ -13,6 +13,8 @@ APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])$")
 CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
+# A card's looping preview: a short muted video, or an animated image.
+PREVIEW_TYPES = (".mp4", ".webm", ".gif", ".webp", ".png")
 
 
 class ManifestProduct(BaseModel):
@@ -45,6 +47,11 @@ class Manifest(BaseModel):
     orientation: Literal["portrait", "landscape", "auto"] = "portrait"
     category: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
     icon: str = Field(max_length=200)
+    preview: str | None = Field(
+        default=None,
+        max_length=200,
+        description="a short looping video or animated image in the package, for the app's card",
+    )
     description: str = Field(default="", max_length=500)
     allowed_domains: list[str] = Field(default_factory=list, max_length=20)
     products: list[ManifestProduct] = Field(default_factory=list, max_length=200)
@@ -75,6 +82,13 @@ class Manifest(BaseModel):
     def _icon_is_an_image(cls, value: str) -> str:
         if not value.lower().endswith(ICON_TYPES):
             raise ValueError(f"must be one of {', '.join(ICON_TYPES)}")
+        return value
+
+    @field_validator("preview")
+    @classmethod
+    def _preview_is_a_video_or_animation(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().endswith(PREVIEW_TYPES):
+            raise ValueError(f"must be one of {', '.join(PREVIEW_TYPES)}")
         return value
 
     @field_validator("products")

@@ -237,8 +237,10 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
     except ValidationError as exc:
         field, reason = describe(exc)
         raise PackageError(f"{MANIFEST}: {field}: {reason}", code="INVALID_MANIFEST", field=field) from None
-    for field in ("entry", "icon"):
+    for field in ("entry", "icon", "preview"):
         path = getattr(manifest, field)
+        if path is None:
+            continue
         try:
             safe_path(path)
         except PackageError as exc:
@@ -247,4 +249,33 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
             raise PackageError(
                 f"{MANIFEST}: {field}: {path} is not in the package", code="INVALID_MANIFEST", field=field
             )
+    if manifest.preview is not None:
+        _check_preview(manifest.preview, files[manifest.preview])
     return Package(manifest=manifest, files=files)
+
+
+# A card's preview plays in every feed that shows the app: small, so that it never costs a person
+# more than a glance's worth of data.
+MAX_PREVIEW_BYTES = 2 * 1024 * 1024
+
+
+def _check_preview(path: str, data: bytes) -> None:
+    """The preview is under the size limit and is what its name says (the bytes, not the name)."""
+    if len(data) > MAX_PREVIEW_BYTES:
+        raise PackageError(
+            f"{MANIFEST}: preview: {path} is over the {MAX_PREVIEW_BYTES}-byte limit for a preview",
+            code="INVALID_MANIFEST",
+            field="preview",
+        )
+    suffix = path.lower().rsplit(".", 1)[-1]
+    matches = {
+        "mp4": data[4:8] == b"ftyp",
+        "webm": data[:4] == b"\x1a\x45\xdf\xa3",
+        "gif": data[:6] in (b"GIF87a", b"GIF89a"),
+        "webp": data[:4] == b"RIFF" and data[8:12] == b"WEBP",
+        "png": data[:8] == b"\x89PNG\r\n\x1a\n",
+    }
+    if not matches.get(suffix, False):
+        raise PackageError(
+            f"{MANIFEST}: preview: {path} is not a {suffix} file", code="INVALID_MANIFEST", field="preview"
+        )

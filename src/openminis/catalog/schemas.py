@@ -16,6 +16,7 @@ class Card(BaseModel):
     origin: str
     entry_url: str
     orientation: str
+    preview_url: str | None = None  # a short looping video or animation, shown muted while the card is current
 
 
 class CardList(BaseModel):

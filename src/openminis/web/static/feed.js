@@ -7,6 +7,7 @@
 // @ts-check
 
 import { appHue, appIcon, categoryLabel, kindLabel } from "./app-tile.js";
+import { CardPreview } from "./card-preview.js";
 import { icon } from "./icons.js";
 import { PostCard } from "./post-card.js";
 
@@ -180,7 +181,8 @@ export class Feed {
       entry = { id: item.id, kind: "caught_up", appId: null, element: this.renderCaughtUp(index) };
     } else if (item.kind === "app" && item.card) {
       const { card } = item;
-      entry = { id: item.id, kind: "app", card, appId: card.app_id, element: this.renderCard(card, index, item.id) };
+      const element = this.renderCard(card, index, item.id);
+      entry = { id: item.id, kind: "app", card, appId: card.app_id, element, preview: /** @type {any} */ (element).preview };
       this.exposure.observe(entry.element, card.app_id, "feed");
     } else if (item.kind === "post" && item.post?.video_url) {
       const view = new PostCard(item.post, index, this, item.share ?? null);
@@ -260,7 +262,16 @@ export class Feed {
     play.setAttribute("aria-label", `Play ${card.name}`);
     play.append(icon("play"), document.createTextNode("Play"));
 
-    body.append(appIcon(card, "hero"), chips, title, description, play);
+    const hero = appIcon(card, "hero");
+    const media = document.createElement("div");
+    media.className = "feed-card-media";
+    media.append(hero);
+    if (card.preview_url) {
+      const preview = new CardPreview(card.preview_url, hero);
+      media.append(preview.element);
+      /** @type {any} */ (article).preview = preview;
+    }
+    body.append(media, chips, title, description, play);
     article.append(backdrop, body);
     if (index === 0) article.append(this.renderSwipeHint());
 
@@ -334,11 +345,16 @@ export class Feed {
     if (!muted) this.updatePlayback();
   }
 
-  /** Plays the post in view when nothing covers the feed; pauses it otherwise. */
+  /** Plays the post (or the card's preview) in view when nothing covers the feed; pauses it otherwise. */
   updatePlayback() {
     const entry = this.items[this.indexOf(this.current)];
-    if (!entry?.view) return;
+    if (!entry) return;
     const visible = this.active && document.visibilityState === "visible" && !this.isCovered();
+    if (entry.preview) {
+      if (visible) entry.preview.start();
+      else entry.preview.stop();
+    }
+    if (!entry.view) return;
     if (visible) entry.view.play();
     else entry.view.pause();
   }
@@ -364,6 +380,7 @@ export class Feed {
     if (this.current === element) return;
     const previous = this.items[this.indexOf(this.current)];
     previous?.view?.leave();
+    previous?.preview?.stop();
     this.current?.removeAttribute("data-current");
     this.current = element;
     element.dataset.current = "";
