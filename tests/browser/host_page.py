@@ -48,10 +48,11 @@ class HostPage:
         card = self.page.locator(f'.feed-card[data-app-id="{app_id}"]')
         if card.count() == 0 and self.feed_items.count() > 0:
             self.scroll_feed_to(f'.feed-card[data-app-id="{app_id}"]')
-        return card
+        return card.first  # after the caught-up card the feed shows everything again
 
     def feed_post(self, post_id: str):
-        return self.page.locator(f'.feed-post[data-post-id="{post_id}"]')
+        """The post in the feed (its first showing: after the caught-up card it may come again)."""
+        return self.page.locator(f'.feed-post[data-post-id="{post_id}"]').first
 
     def current_card_app_id(self) -> str:
         return self.page.locator(".feed-card[data-current]").get_attribute("data-app-id")
@@ -64,25 +65,33 @@ class HostPage:
         expect(self.current_item).not_to_have_attribute("data-item-id", before)
 
     def at_feed_end(self) -> bool:
-        """The item in view is the last one and the platform has no more, or it is the caught-up
-        card: everything new has been shown (the feed goes on with older items after it)."""
+        """The item in view is the last one, and the platform has no more."""
         return self.page.evaluate(
             """() => {
                 const current = document.querySelector(".feed-item[data-current]");
-                return current.classList.contains("feed-caught-up")
-                    || current.getAttribute("aria-setsize") === current.getAttribute("aria-posinset");
+                return current.getAttribute("aria-setsize") === current.getAttribute("aria-posinset");
             }"""
         )
 
     def scroll_feed_to(self, selector: str, limit: int = 80) -> bool:
         """Swipes down the feed until an item matching `selector` is the one in view; False if the
-        feed ended first. (Posts come three in four slots: cards are found within a few swipes.)"""
+        feed has shown everything first: the new items, the caught-up card, then a whole round of
+        the older ones after it (the feed never ends: the round would begin again). (Posts come
+        three in four slots: cards are found within a few swipes.)"""
         target = self.page.locator(f".feed-item[data-current]{selector}")
+        past_caught_up, round_ = False, set()
         for _ in range(limit):
             if target.count() == 1:
                 return True
             if self.at_feed_end():
                 return False
+            item = self.current_item.get_attribute("data-item-id")
+            if item == "caught_up":
+                past_caught_up = True
+            elif past_caught_up:
+                if item in round_:
+                    return False
+                round_.add(item)
             self.swipe_up()
         return target.count() == 1
 

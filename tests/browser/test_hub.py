@@ -1,0 +1,87 @@
+"""A living hub and an endless feed, as a person sees them in Chromium: the Tower Stack card plays
+its looping preview while it is in view; scrolling on reaches "You're all caught up" and older
+items follow; the Minis hub shows its shelves. A guest asked to like is sent to sign in; a signed-in
+person likes a post, follows its creator, opens the creator's page from their name, and finds the
+post in the Following tab."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from openminis.drama.synth import make_clip
+from tests.browser.test_creators import become_creator, post_video, signed_in_host, wait_until_ready
+
+pytestmark = pytest.mark.browser
+
+TOWER = "tower-stack"
+
+
+def test_the_feed_plays_a_cards_preview_reaches_the_caught_up_card_and_goes_on_and_the_hub_has_shelves(host):
+    host.open("?prewarm=0")
+    assert host.scroll_feed_to(f'.feed-card[data-app-id="{TOWER}"]')
+    preview = host.feed_card(TOWER).locator("video.feed-card-preview")
+    host.page.wait_for_function("(video) => !video.paused && video.currentTime > 0", arg=preview.element_handle())
+    expect(preview).to_be_visible()
+    assert preview.evaluate("(video) => video.muted && video.loop && video.hasAttribute('playsinline')") is True
+    host.swipe_up()
+    host.page.wait_for_function("(video) => video.paused", arg=preview.element_handle())
+
+    assert host.scroll_feed_to(".feed-caught-up"), "the feed never said everything new was shown"
+    expect(host.current_item.get_by_role("heading", name="You’re all caught up")).to_be_visible()
+    host.swipe_up()  # older items come after it: the feed goes on
+    expect(host.current_item).not_to_have_class("feed-item feed-caught-up")
+
+    host.go_to_minis()
+    new = host.page.get_by_role("region", name="New", exact=True)
+    expect(new.locator(f'.app-tile[data-app-id="{TOWER}"]')).to_be_visible()
+    expect(host.page.get_by_role("region", name="Arcade").locator(f'.app-tile[data-app-id="{TOWER}"]')).to_be_attached()
+
+
+def test_a_person_likes_a_post_follows_its_creator_opens_their_page_and_sees_the_post_in_following(
+    browser, live_server, host, tmp_path
+):
+    maker = become_creator(live_server, "hubmaker@example.com", "hubmaker")
+    try:
+        clip = make_clip(tmp_path / "post.mp4", seconds=1, lines=["Tower"], width=360, height=640, seed=11)
+        post_id = post_video(
+            maker, clip, caption="Tallest tower yet", anchor={"anchor_kind": "app", "anchor_app_id": TOWER}
+        )
+        wait_until_ready(maker, post_id)
+    finally:
+        maker.close()
+
+    # A guest who taps Like is asked to sign in, on Me.
+    host.page.goto(f"{live_server.url}/p/{post_id}?prewarm=0")
+    post = host.feed_post(post_id)
+    post.get_by_role("button", name="Like @hubmaker’s post, 0 likes").click()
+    expect(host.page.locator("#toast")).to_have_text("Sign in to like posts and follow creators.")
+    expect(host.page.get_by_role("heading", name="Me", exact=True)).to_be_visible()
+
+    fan = become_creator(live_server, "hubfan@example.com", "hubfan")  # a full account (a creator too, no matter)
+    fan.close()
+    person, context = signed_in_host(browser, live_server, "hubfan@example.com")
+    try:
+        person.page.goto(f"{live_server.url}/p/{post_id}?prewarm=0")
+        post = person.feed_post(post_id)
+        post.get_by_role("button", name="Like @hubmaker’s post, 0 likes").click()
+        expect(post.get_by_role("button", name="Unlike @hubmaker’s post, 1 like")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        post.get_by_role("button", name="Follow @hubmaker").click()
+        expect(post.get_by_role("button", name="Unfollow @hubmaker")).to_have_text("Following")
+
+        post.get_by_role("link", name="@hubmaker").click()
+        page = person.sheet
+        expect(page.get_by_role("heading", name="@hubmaker")).to_be_visible()
+        expect(page.locator(".creator-followers")).to_have_text("1 follower")
+        expect(page.locator(f'.creator-post[data-post-id="{post_id}"]')).to_contain_text("♥ 1")
+        expect(page.locator(f'.app-tile[data-app-id="{TOWER}"]')).to_be_visible()
+        person.page.keyboard.press("Escape")
+        expect(page).to_be_hidden()
+
+        person.page.get_by_role("button", name="Following", exact=True).click()
+        expect(person.page.locator(f'#feed .feed-post[data-post-id="{post_id}"]')).to_be_visible()
+        assert person.call_api("GET", f"/api/posts/{post_id}")["body"]["likes"] == 1
+    finally:
+        context.close()
