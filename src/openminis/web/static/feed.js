@@ -34,8 +34,9 @@ export class Feed {
    * @param {() => boolean} [options.isCovered] whether an app or the drama player is over the feed
    * @param {(handle: string) => void} [options.onOpenCreator] opens a creator's page (creator-page.js)
    * @param {(error: any) => void} [options.onActionError] a like or follow was refused (a guest is asked to sign in)
+   * @param {() => string | null} [options.viewerId] who is looking: their own posts offer no Follow
    */
-  constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onReport = () => {}, onSettle, isCovered = () => false, onOpenCreator = () => {}, onActionError = () => {} }) {
+  constructor({ root, api, events, exposure, launcher, onLaunch, onOpenSeries, onShare, onReport = () => {}, onSettle, isCovered = () => false, onOpenCreator = () => {}, onActionError = () => {}, viewerId = () => null }) {
     this.root = root;
     this.api = api;
     this.events = events;
@@ -49,6 +50,7 @@ export class Feed {
     this.isCovered = isCovered;
     this.onOpenCreator = onOpenCreator;
     this.onActionError = onActionError;
+    this.viewerId = viewerId;
     /** @type {"ranked" | "following"} */
     this.mode = "ranked";
     this.caughtUp = false; // past the caught-up card, items come again: they are no duplicates

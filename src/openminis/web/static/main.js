@@ -185,6 +185,7 @@ const feed = new Feed({
   isCovered: () => launcher.active !== null || dramaPlayer.isOpen,
   onOpenCreator: (handle) => creatorPage.open(handle),
   onActionError: actionRefused,
+  viewerId: () => account.user.id,
 });
 
 // For you (the ranked, endless feed) or Following (posts of the creators the person follows).

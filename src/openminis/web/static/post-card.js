@@ -110,6 +110,7 @@ export class PostCard {
     this.likeButton.addEventListener("click", () => this.feed.like(this.post, !this.post.liked));
     this.followButton = el("button", { type: "button", className: "post-follow" });
     this.followButton.addEventListener("click", () => this.feed.follow(this.post, !this.post.following));
+    this.followButton.hidden = post.creator.user_id === this.feed.viewerId();
     this.showLike(post.liked, post.likes);
     this.showFollow(post.following);
 
