@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     storage_max_keys: int = 256
 
     events_batch_max: int = 500
+
+    # A closed app stays alive in the host page, hidden and paused, this long (seconds), so that
+    # opening it again resumes it where it was; 0 unloads it at once (launcher.js keeps at most 3).
+    keep_minimised_seconds: int = Field(default=300, ge=0, le=3600)
 
     # Password hashing (argon2id, identity/passwords.py): OWASP's recommended parameters, 19 MiB of
     # memory, 2 passes, 1 lane. Only the tests set a cheaper cost. Hashes made at another cost still
