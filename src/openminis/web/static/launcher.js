@@ -369,8 +369,9 @@ class AppSession {
     };
   }
 
+  // The app quits: nothing to resume, so it is unloaded rather than kept.
   exit() {
-    this.launcher.close(this);
+    this.launcher.close(this, { keep: false });
   }
 
   /**
@@ -575,8 +576,11 @@ export class Launcher {
     this.onOpen?.(session);
   }
 
-  /** Closes the open app (the capsule, Escape, or the app's exit), or drops a prewarmed one. */
-  close(session = this.active) {
+  /**
+   * Closes the open app (the capsule, Escape, back, a swipe: kept for a resume; the app's exit,
+   * `keep: false`: unloaded), or drops a prewarmed or minimised one.
+   */
+  close(session = this.active, { keep = true } = {}) {
     if (!session) return;
     if (!session.isActive) {
       this.discard(session);
@@ -584,7 +588,7 @@ export class Launcher {
     }
     this.menu?.close({ refocus: false });
     this.leave(session);
-    if (this.keepMs > 0 && !session.card.preview && !session.failed) {
+    if (keep && this.keepMs > 0 && !session.card.preview && !session.failed) {
       session.minimise(this.keepMs, () => this.discard(session));
       const kept = this.minimisedAppIds();
       while (kept.length > MAX_KEPT) this.discard(this.sessions.get(kept.shift()));
