@@ -588,7 +588,8 @@ export class Launcher {
     }
     this.menu?.close({ refocus: false });
     this.leave(session);
-    if (keep && this.keepMs > 0 && !session.card.preview && !session.failed) {
+    // Only an app that got as far as ready is kept: one closed while loading starts afresh.
+    if (keep && this.keepMs > 0 && session.readyAt !== null && !session.card.preview && !session.failed) {
       session.minimise(this.keepMs, () => this.discard(session));
       const kept = this.minimisedAppIds();
       while (kept.length > MAX_KEPT) this.discard(this.sessions.get(kept.shift()));
