@@ -65,6 +65,10 @@ class Settings(BaseSettings):
 
     events_batch_max: int = 500
 
+    # A closed app stays alive in the host page, hidden and paused, this long (seconds), so that
+    # opening it again resumes it where it was; 0 unloads it at once (launcher.js keeps at most 3).
+    keep_minimised_seconds: int = Field(default=300, ge=0, le=3600)
+
     # Password hashing (argon2id, identity/passwords.py): OWASP's recommended parameters, 19 MiB of
     # memory, 2 passes, 1 lane. Only the tests set a cheaper cost. Hashes made at another cost still
     # verify (a hash carries its parameters) and are made again at this one at the next sign-in.
