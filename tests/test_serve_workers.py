@@ -35,10 +35,12 @@ def serving(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
             yield server
 
 
-@pytest.fixture
-def two_workers(tmp_path) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory) -> Iterator[LiveServer]:
+    """One pair of processes for the tests below (each starts in 5-10 s): they touch different apps
+    and people."""
     env = {**UNLIMITED, "MINIS_ADMIN_TOKEN": ADMIN_TOKEN, "MINIS_BROWSER_CHECKS": "false"}
-    with serving(tmp_path, **env) as server:
+    with serving(tmp_path_factory.mktemp("two-workers"), **env) as server:
         yield server
 
 
