@@ -15,6 +15,8 @@ DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 # A card's looping preview: a short muted video, or an animated image.
 PREVIEW_TYPES = (".mp4", ".webm", ".gif", ".webp", ".png")
+# No spaces, quotes or angle brackets: the host puts it in a link's href as it is.
+PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/[^\s\"'<>]*)?)$")
 
 
 class ManifestProduct(BaseModel):
@@ -55,6 +57,8 @@ class Manifest(BaseModel):
     description: str = Field(default="", max_length=500)
     allowed_domains: list[str] = Field(default_factory=list, max_length=20)
     products: list[ManifestProduct] = Field(default_factory=list, max_length=200)
+    # Shown in the launcher's About; an https page of the developer's (http only on localhost).
+    privacy_policy_url: str = Field(default="", max_length=300)
 
     @field_validator("id")
     @classmethod
@@ -106,6 +110,13 @@ class Manifest(BaseModel):
             if not DOMAIN.match(value.lower()):
                 raise ValueError(f"{value!r} is not a host name (like api.example.com or *.example.com)")
         return [value.lower() for value in values]
+
+    @field_validator("privacy_policy_url")
+    @classmethod
+    def _privacy_policy_is_a_web_page(cls, value: str) -> str:
+        if value and not PRIVACY_URL.match(value):
+            raise ValueError("must be an https:// address (http:// only for localhost)")
+        return value
 
 
 def describe(error: ValidationError) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """hub: likes of posts and follows of creators
 
-Revision ID: 0019_hub
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03 22:30:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import openminis.db
 
-revision = "0019_hub"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
