@@ -1,4 +1,4 @@
-"""The hub in one call: the person's own shelves (continue playing, continue watching), then new,
+"""The hub in one call: the person's own shelves (continue playing, favourites, continue watching), then new,
 popular this week, the rankings (most played, top grossing, rising) and each category; shelves
 with nothing in them are left out, and a request costs the same few queries however many apps."""
 
@@ -157,9 +157,12 @@ def test_the_persons_own_shelves_show_what_they_play_and_where_they_are_in_a_ser
         session.add(WatchProgress(user_id=me, series_id="ser_draft", episode_number=1, position_ms=0))
         session.commit()
 
+    favourite = client.put("/api/me/favourites/tiles", headers=csrf)
+    assert favourite.status_code == 200, favourite.text
+
     found = shelves(client)
-    assert list(found)[:2] == ["continue", "watching"]
-    assert ids(found["continue"]) == ["tiles"]
+    assert list(found)[:3] == ["continue", "favourites", "watching"]
+    assert ids(found["continue"]) == ["tiles"] and ids(found["favourites"]) == ["tiles"]
     (watching,) = found["watching"]["dramas"]
     assert watching["series_id"] == "ser_night" and watching["label"] == "Episode 4 of 10"
     assert watching["cover_url"].endswith("/media/drama/ep_1/m1/poster.jpg?cover=1")

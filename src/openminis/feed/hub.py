@@ -1,10 +1,10 @@
-"""The Minis hub as sections: what the person was playing and watching, then what is new, popular
-and rising on the platform, the rankings, and each category.
+"""The Minis hub as sections: what the person was playing, keeps as favourites and is watching,
+then what is new, popular and rising on the platform, the rankings, and each category.
 
 What is the same for everyone (the board: new, popular, rankings, categories) is built from the
 catalog, the launches and the paid orders at most once per TTL per process, and again at once
 when the listing changed (changes.generation, as the ranking does). What is the person's own
-(recents, dramas in progress) is read per request. Either way one request costs a fixed number of
+(recents, favourites, dramas in progress) is read per request. Either way one request costs a fixed number of
 queries, whatever the number of apps: the cards of every section come from one cards() call.
 """
 
@@ -27,6 +27,7 @@ from openminis.drama import access as drama_access
 from openminis.drama import catalog as drama
 from openminis.feed.schemas import DramaProgress, HubSection, HubSections, RankedCard
 from openminis.payments import orders
+from openminis.runtime import favourites
 from openminis.runtime import service as runtime
 from openminis.settings import Settings
 
@@ -133,8 +134,9 @@ def sections(session: Session, settings: Settings, boards: Boards, *, viewer: st
     """Every section that has something in it, in the hub's order."""
     board = boards.current(session)
     recent = runtime.recent_app_ids(session, viewer) if viewer else []
+    favourite = favourites.favourite_app_ids(session, viewer, limit=ROW) if viewer else []
     watching = drama_access.watching(session, viewer) if viewer else []
-    wanted = set(recent) | set(board.new) | {app_id for ids in board.categories for app_id in ids[1]}
+    wanted = set(recent) | set(favourite) | set(board.new) | {app_id for ids in board.categories for app_id in ids[1]}
     for ranked in (board.popular, board.most_played, board.top_grossing):
         wanted |= {app_id for app_id, _ in ranked}
     wanted |= {app_id for app_id, _, _ in board.rising}
@@ -149,6 +151,7 @@ def sections(session: Session, settings: Settings, boards: Boards, *, viewer: st
 
     result = [
         HubSection(id="continue", title="Continue playing", layout="row", cards=row(recent)),
+        HubSection(id="favourites", title="Favourites", layout="row", cards=row(favourite)),
         HubSection(
             id="watching",
             title="Continue watching",

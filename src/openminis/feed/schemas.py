@@ -73,7 +73,7 @@ class HubSection(BaseModel):
     """One shelf of the hub. ``layout`` says which list it fills: row -> cards, ranking -> ranked,
     dramas -> dramas. The hub leaves out a section with nothing in it."""
 
-    id: str  # continue | watching | new | popular | most_played | top_grossing | rising | category:{name}
+    id: str  # continue | favourites | watching | new | popular | most_played | top_grossing | rising | category:{name}
     title: str
     layout: Literal["row", "ranking", "dramas"]
     cards: list[Card] = []
