@@ -172,6 +172,89 @@ def publish(
         platform.close()
 
 
+@app.command("import")
+def import_game(
+    path: Annotated[Path, typer.Argument(help="The game's folder or zip, as made for its platform.")],
+    out: Annotated[Path, typer.Option("--out", help="Where the package goes: a new folder, or a .zip.")],
+    origin: str | None = typer.Option(
+        None, "--from", help="fbinstant, playables, poki, crazygames or wechat (detected when omitted)."
+    ),
+    app_id: str | None = typer.Option(None, "--id", help="The app id (default: made from the game's title)."),
+    name: str | None = typer.Option(None, "--name", help="The app's name (default: the page's <title>)."),
+    version: str = typer.Option("1.0.0", "--version", help="The package's version."),
+    category: str = typer.Option("casual", "--category", help="The hub's category."),
+    products: Annotated[
+        Path | None,
+        typer.Option("--products", help="A JSON list of the products it sells (minis.json's shape), for purchases."),
+    ] = None,
+) -> None:
+    """Turn a game made for another platform into an openminis package, and report the platform
+    APIs it calls that the platform's shim does not support (docs/compat.md)."""
+    from rich.markup import escape
+
+    from openminis.catalog.package import Limits, read_package
+    from openminis.compat import importer
+    from openminis.compat.origin_sdks import ORIGIN_SDKS
+
+    if origin is not None and origin not in ORIGIN_SDKS:
+        console.print(f"[red]rejected[/red] --from: one of {', '.join(ORIGIN_SDKS)}")
+        raise typer.Exit(2)
+    limits = Limits.from_settings(Settings())
+    try:
+        sold = json.loads(products.read_text()) if products else []
+        if not isinstance(sold, list):
+            raise InvalidArgument("--products: a JSON list of products", field="products")
+        imported = importer.convert(
+            importer.read_source(path, limits),
+            origin=ORIGIN_SDKS[origin] if origin else None,
+            app_id=app_id,
+            name=name,
+            version=version,
+            category=category,
+            products=sold,
+        )
+    except (PlatformError, OSError, json.JSONDecodeError, ValueError) as exc:
+        reason = exc.message if isinstance(exc, PlatformError) else str(exc)
+        console.print(f"[red]rejected[/red]: {escape(reason)}")
+        raise typer.Exit(1) from None
+    manifest = imported.manifest
+    console.print(f"{imported.origin_sdk.title} game [bold]{escape(manifest['name'])}[/bold] as {manifest['id']}")
+    for replaced in imported.replaced:
+        console.print(f"  replaced {escape(replaced)} with {imported.origin_sdk.shim_path}")
+    table = Table(title=f"{imported.origin_sdk.title} APIs the game calls")
+    for column in ("API", "calls", "in", "shim", "how"):
+        table.add_column(column)
+    colours = {"supported": "green", "partly": "yellow", "not": "red", "unknown": "red"}
+    for use in imported.uses:
+        status = "not supported" if use.status in ("not", "unknown") else use.status
+        table.add_row(
+            use.api,
+            str(use.count),
+            escape(", ".join(use.files)),
+            f"[{colours[use.status]}]{status}[/]",
+            escape(use.how),
+        )
+    print_whole(table)
+    unsupported = [use.api for use in imported.unsupported]
+    console.print(
+        f"{len(unsupported)} not supported: {', '.join(unsupported)}"
+        if unsupported
+        else "every API it calls is supported"
+    )
+    for error in imported.errors:
+        console.print(f"[red]error[/red] {escape(error)}")
+    if imported.errors:
+        console.print("[red]not written[/red]: the platform serves nothing from the internet; bundle these files")
+        raise typer.Exit(1)
+    try:
+        importer.write(imported, out)
+        read_package(out, limits)  # what the platform will check on upload
+    except PlatformError as exc:
+        console.print(f"[red]rejected[/red] {exc.code}: {escape(exc.message)}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {escape(str(out))}")
+
+
 app.command("dev")(devtools.dev_command(publish_folder))
 app.command("init")(devtools.init)
 

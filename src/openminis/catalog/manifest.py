@@ -48,6 +48,9 @@ class Manifest(BaseModel):
     description: str = Field(default="", max_length=500)
     allowed_domains: list[str] = Field(default_factory=list, max_length=20)
     products: list[ManifestProduct] = Field(default_factory=list, max_length=200)
+    # The platform the game was made for (``minis import``, docs/compat.md): its page loads that
+    # platform's shim, and launches and events are reported by it.
+    origin_sdk: Literal["poki", "crazygames", "playables", "fbinstant", "wechat"] | None = None
 
     @field_validator("id")
     @classmethod
