@@ -215,12 +215,12 @@ def import_game(
         )
     except (PlatformError, OSError, json.JSONDecodeError, ValueError) as exc:
         reason = exc.message if isinstance(exc, PlatformError) else str(exc)
-        console.print(f"[red]rejected[/red]: {escape(reason)}")
+        console.print(f"[red]rejected[/red]: {escape(reason)}", soft_wrap=True)
         raise typer.Exit(1) from None
     manifest = imported.manifest
     console.print(f"{imported.origin_sdk.title} game [bold]{escape(manifest['name'])}[/bold] as {manifest['id']}")
     for replaced in imported.replaced:
-        console.print(f"  replaced {escape(replaced)} with {imported.origin_sdk.shim_path}")
+        console.print(f"  replaced {escape(replaced)} with {imported.origin_sdk.shim_path}", soft_wrap=True)
     table = Table(title=f"{imported.origin_sdk.title} APIs the game calls")
     for column in ("API", "calls", "in", "shim", "how"):
         table.add_column(column)
@@ -242,7 +242,7 @@ def import_game(
         else "every API it calls is supported"
     )
     for error in imported.errors:
-        console.print(f"[red]error[/red] {escape(error)}")
+        console.print(f"[red]error[/red] {escape(error)}", soft_wrap=True)
     if imported.errors:
         console.print("[red]not written[/red]: the platform serves nothing from the internet; bundle these files")
         raise typer.Exit(1)

@@ -154,6 +154,8 @@ def scan_apis(origin: OriginSdk, files: dict[str, bytes]) -> list[ApiUse]:
         else:
             continue
         for api in origin.api_uses(code):
+            if api.startswith("__"):
+                continue  # the shim's own hooks, in the page the importer wrote (wx.__start)
             counts[api] += 1
             where.setdefault(api, set()).add(path)
     uses = []

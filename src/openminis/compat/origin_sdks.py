@@ -76,7 +76,7 @@ setDebug | supported | accepted; the host's ads have no debug mode
 gameLoadingStart | supported | loading progress 0 %
 gameLoadingProgress | supported | `{percentageDone}` (0-1) becomes the host's loading bar
 gameLoadingFinished | supported | minis.ready(): the host removes its loading screen
-gameplayStart | supported | recorded; an ad is never shown while gameplay runs (commercialBreak waits for gameplayStop)
+gameplayStart | supported | recorded; a commercialBreak during gameplay is told on the console (Poki asks for gameplayStop first)
 gameplayStop | supported | recorded
 commercialBreak | supported | an interstitial of the app's interstitial unit, shown by the host; resolves after it closes, also without a fill
 rewardedBreak | supported | a rewarded ad of the app's rewarded unit; resolves true only when the platform granted the reward
@@ -273,7 +273,11 @@ offShow | supported | removes a listener
 offHide | supported | removes a listener
 exitMiniProgram | supported | minis.exit
 setTimeout | supported | the page's own timers (WeChat games also call the global ones)
+clearTimeout | supported | the page's own
+setInterval | supported | the page's own
+clearInterval | supported | the page's own
 requestAnimationFrame | supported | the page's own
+cancelAnimationFrame | supported | the page's own
 requestPayment | not | WeChat Pay: purchases go through minis.pay
 requestMidasPayment | not | as requestPayment
 getUserInfo | not | the host's consent sheet is minis.getUserProfile
