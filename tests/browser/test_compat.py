@@ -7,7 +7,6 @@ buys gems where the platform sells things, saves, and is the same on its second 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,23 +71,22 @@ WECHAT = "WeChat Star Catcher"
 
 
 @pytest.fixture(scope="module")
-def imported_games(browser, live_server, house_ads, tmp_path_factory) -> Iterator[None]:
+def imported_games(browser, live_server, house_ads, tmp_path_factory) -> None:
     """One studio imports each game with `minis import` and uploads it with its two ad units."""
     studio_host, context = new_host(browser, live_server)
     studio = Developer(studio_host, "compat-studio@example.com")
     folder = tmp_path_factory.mktemp("compat")
     for platform, name in [*((platform, game.name) for platform, game in GAMES.items()), ("wechat", WECHAT)]:
         app_id = f"compat-{platform}"
-        client = MinisClient(app_id, studio.register_app(app_id, name), base_url=live_server.url)
-        rewarded = {"name": "Coins", "kind": "rewarded", "reward": {"type": "coins", "amount": 10}}
-        create_unit(client, live_server.url, {**rewarded, "min_watch_seconds": 2})
-        create_unit(client, live_server.url, {"name": "Between rounds", "kind": "interstitial"})
+        with MinisClient(app_id, studio.register_app(app_id, name), base_url=live_server.url) as client:
+            rewarded = {"name": "Coins", "kind": "rewarded", "reward": {"type": "coins", "amount": 10}}
+            create_unit(client, live_server.url, {**rewarded, "min_watch_seconds": 2})
+            create_unit(client, live_server.url, {"name": "Between rounds", "kind": "interstitial"})
         out = folder / f"{platform}.zip"
         products = ["--products", str(FIXTURES / "fbinstant-products.json")] if platform == "fbinstant" else []
         live_server.minis("import", str(FIXTURES / platform), "--out", str(out), "--id", app_id, *products)
         studio.upload(app_id, out.read_bytes())
     context.close()
-    yield
 
 
 def launch(host, platform: str):

@@ -4,6 +4,7 @@
  * docs/compat.md). The platform puts the app's ad units before it, as window.__minisCompatUnits,
  * because other platforms' games never name an openminis ad unit.
  */
+// @ts-check
 (function () {
   "use strict";
 
@@ -53,8 +54,9 @@
     if (!unit) {
       return Promise.reject(new minis.MinisError("NO_FILL", "the app has no active " + format + " ad unit"));
     }
+    var chosen = unit;
     return start().then(function () {
-      var ad = format === "rewarded" ? minis.ads.createRewarded(unit) : minis.ads.createInterstitial(unit);
+      var ad = format === "rewarded" ? minis.ads.createRewarded(chosen) : minis.ads.createInterstitial(chosen);
       return ad.load().then(function () {
         if (onStart) onStart();
         return ad.show();
@@ -76,7 +78,7 @@
     }
     return Promise.all(writes).then(function () {
       return minis.storage.get(key);
-    }).then(function (previous) {
+    }).then(function (/** @type {any} */ previous) {
       return minis.storage.set(key, { chunks: count, bytes: bytes(text) }).then(function () {
         var removes = [];
         for (var index = count; previous && index < previous.chunks; index++) removes.push(minis.storage.remove(key + "." + index));
@@ -90,7 +92,7 @@
    * @returns {Promise<string | null>}
    */
   function loadText(key) {
-    return minis.storage.get(key).then(function (index) {
+    return minis.storage.get(key).then(function (/** @type {any} */ index) {
       if (!index || typeof index.chunks !== "number") return null;
       var reads = [];
       for (var at = 0; at < index.chunks; at++) reads.push(minis.storage.get(key + "." + at));
@@ -140,7 +142,7 @@
         writing = writing
           .catch(function () {})
           .then(function () {
-            if (mine === generation) return saveText(key, text);
+            if (mine === generation) return saveText(key, text).then(function () {});
           });
         return writing;
       },

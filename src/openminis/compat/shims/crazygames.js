@@ -1,7 +1,9 @@
 /* CrazyGames' SDK v3 (window.CrazyGames.SDK) over minis-sdk.js: docs/compat.md lists each call. */
+// @ts-check
 (function () {
   "use strict";
   var compat = window.__minisCompat;
+  /** @type {MinisCompatStore | null} */
   var store = null;
   /** @type {Array<Function>} */
   var settingsListeners = [];
@@ -21,6 +23,7 @@
     });
   }
 
+  /** @returns {MinisCompatStore} */
   function data() {
     if (!store) throw new Error("CrazyGames.SDK.data: call and await CrazyGames.SDK.init() first");
     return store;
@@ -44,6 +47,7 @@
     ad: {
       requestAd: function (type, callbacks) {
         callbacks = callbacks || {};
+        /** @type {"rewarded" | "interstitial"} */
         var format = type === "rewarded" ? "rewarded" : "interstitial";
         function fail(/** @type {any} */ error) {
           if (callbacks.adError) callbacks.adError({ code: error && error.code === "NO_FILL" ? "unfilled" : "other", message: String(error && error.message) });

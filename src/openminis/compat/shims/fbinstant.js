@@ -1,4 +1,5 @@
 /* Facebook Instant Games' FBInstant 8.0 over minis-sdk.js: docs/compat.md lists each call. */
+// @ts-check
 (function () {
   "use strict";
   var compat = window.__minisCompat;
@@ -7,6 +8,7 @@
   var UNCONSUMED = "compat.fbinstant.unconsumed";
   /** @type {any} */
   var info = null;
+  /** @type {MinisCompatStore | null} */
   var player = null;
   /** @type {Array<Function>} */
   var readyCallbacks = [];
@@ -56,6 +58,7 @@
     return data ? new URLSearchParams(data).get("openid") : null;
   }
 
+  /** @returns {MinisCompatStore} */
   function store() {
     if (!player) player = compat.Store("compat.fbinstant.player", PLAYER_BYTES);
     return player;
@@ -126,6 +129,7 @@
     };
   }
 
+  /** @returns {Promise<any[]>} */
   function unconsumed() {
     return minis.storage.get(UNCONSUMED).then(function (list) {
       return Array.isArray(list) ? list : [];

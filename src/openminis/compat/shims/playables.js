@@ -1,4 +1,5 @@
 /* YouTube Playables' ytgame over minis-sdk.js: docs/compat.md lists what each call does here. */
+// @ts-check
 (function () {
   "use strict";
   var compat = window.__minisCompat;

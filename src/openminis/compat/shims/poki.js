@@ -1,4 +1,5 @@
 /* Poki's PokiSDK (v2) over minis-sdk.js: docs/compat.md lists what each call does here. */
+// @ts-check
 (function () {
   "use strict";
   var compat = window.__minisCompat;

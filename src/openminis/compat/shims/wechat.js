@@ -3,6 +3,7 @@
  * `minis import` writes the page: a canvas, minis-sdk.js, this shim, then wx.__start("game.js"),
  * which runs the game once its storage (synchronous in WeChat) is read from cloud save.
  */
+// @ts-check
 (function () {
   "use strict";
   var compat = window.__minisCompat;
