@@ -114,6 +114,18 @@ def test_a_game_made_for_another_platform_plays_saves_and_comes_back_the_same(ho
     ]
     before = frame.evaluate("() => window.__game.state()")
     assert before["best"] == 0 and before["rounds"] == 0
+    if platform == "playables":
+        # A save larger than one cloud-save value comes back whole (the round's save replaces it);
+        # over Playables' 3 MiB it is refused before anything is sent.
+        assert frame.evaluate(
+            """async () => {
+                const big = "é".repeat(100000);
+                await ytgame.game.saveData(big);
+                return (await ytgame.game.loadData()) === big;
+            }"""
+        )
+        too_big = "() => ytgame.game.saveData('x'.repeat(3 * 1024 * 1024 + 1)).then(() => 'saved', (e) => e.code)"
+        assert frame.evaluate(too_big) == "STORAGE_QUOTA_EXCEEDED"
 
     frame.get_by_role("button", name="Play").click()
     for _ in range(3):
@@ -134,6 +146,14 @@ def test_a_game_made_for_another_platform_plays_saves_and_comes_back_the_same(ho
         frame.wait_for_function("() => window.__game.state().coins === 10")
     else:
         frame.wait_for_function("() => window.__game.state().breaks === 1")
+        # Paused while the host played the ad above it, resumed after.
+        assert frame.evaluate(
+            "() => [window.__game.pauses(), window.__game.paused(), ytgame.system.isAudioEnabled()]"
+        ) == [
+            1,
+            False,
+            True,
+        ]
 
     if game.sells:
         catalog = frame.evaluate("() => FBInstant.payments.getCatalogAsync()")
