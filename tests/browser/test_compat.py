@@ -115,11 +115,11 @@ def test_a_game_made_for_another_platform_plays_saves_and_comes_back_the_same(ho
     before = frame.evaluate("() => window.__game.state()")
     assert before["best"] == 0 and before["rounds"] == 0
     if platform == "playables":
-        # A save larger than one cloud-save value comes back whole (the round's save replaces it);
-        # over Playables' 3 MiB it is refused before anything is sent.
+        # A save larger than one cloud-save value comes back whole, no emoji cut at a piece's edge
+        # (the round's save replaces it); over Playables' 3 MiB it is refused before anything is sent.
         assert frame.evaluate(
             """async () => {
-                const big = "é".repeat(100000);
+                const big = "é🎮".repeat(40000);
                 await ytgame.game.saveData(big);
                 return (await ytgame.game.loadData()) === big;
             }"""

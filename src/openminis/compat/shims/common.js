@@ -9,8 +9,9 @@
   "use strict";
 
   var units = window.__minisCompatUnits || {};
-  // A cloud-save value holds 64 KiB of JSON; a character is at most 6 bytes once escaped.
-  var CHUNK_CHARS = 10000;
+  // A cloud-save value holds 64 KiB of JSON: a piece of a long text is at most 60 000 bytes of it.
+  var CHUNK_CHARS = 60000;
+  var CHUNK_BYTES = 60000;
   var hostMatch = /(?:^#|&)minis-host=([^&]*)/.exec(location.hash);
   var hostOrigin = hostMatch ? decodeURIComponent(hostMatch[1]) : location.origin;
   /** @type {Promise<any> | null} */
@@ -65,26 +66,71 @@
   }
 
   // A text of any length in cloud save: chunks under `key.N`, then `key` = {chunks, bytes}, written
-  // last, so a save cut short leaves the previous one readable.
+  // last, so a save cut short leaves the previous one readable. Saves of one key run one at a time.
+  /** @type {Record<string, Promise<unknown>>} */
+  var saving = {};
+
+  /**
+   * The text in pieces whose JSON is at most CHUNK_BYTES, never splitting a surrogate pair (the
+   * platform refuses a lone surrogate).
+   * @param {string} text
+   */
+  function split(text) {
+    var parts = [];
+    var at = 0;
+    while (at < text.length) {
+      var size = CHUNK_CHARS;
+      var part = text.slice(at, at + size);
+      while (size > 1 && bytes(JSON.stringify(part)) > CHUNK_BYTES) {
+        size = Math.ceil(size / 2);
+        part = text.slice(at, at + size);
+      }
+      var last = part.charCodeAt(part.length - 1);
+      if (part.length > 1 && last >= 0xd800 && last <= 0xdbff) part = part.slice(0, -1);
+      parts.push(part);
+      at += part.length;
+    }
+    return parts;
+  }
+
   /**
    * @param {string} key
    * @param {string} text
    */
-  function saveText(key, text) {
-    var writes = [];
-    var count = Math.ceil(text.length / CHUNK_CHARS);
-    for (var index = 0; index < count; index++) {
-      writes.push(minis.storage.set(key + "." + index, text.slice(index * CHUNK_CHARS, (index + 1) * CHUNK_CHARS)));
-    }
-    return Promise.all(writes).then(function () {
-      return minis.storage.get(key);
-    }).then(function (/** @type {any} */ previous) {
-      return minis.storage.set(key, { chunks: count, bytes: bytes(text) }).then(function () {
-        var removes = [];
-        for (var index = count; previous && index < previous.chunks; index++) removes.push(minis.storage.remove(key + "." + index));
-        return Promise.all(removes);
-      });
+  function writeText(key, text) {
+    var parts = split(text);
+    var writes = parts.map(function (part, index) {
+      return minis.storage.set(key + "." + index, part);
     });
+    return Promise.all(writes)
+      .then(function () {
+        return minis.storage.get(key);
+      })
+      .then(function (/** @type {any} */ previous) {
+        return minis.storage.set(key, { chunks: parts.length, bytes: bytes(text) }).then(function () {
+          var removes = [];
+          for (var index = parts.length; previous && index < previous.chunks; index++) {
+            removes.push(minis.storage.remove(key + "." + index));
+          }
+          return Promise.all(removes);
+        });
+      })
+      .then(function () {});
+  }
+
+  /**
+   * @param {string} key
+   * @param {string} text
+   * @returns {Promise<void>}
+   */
+  function saveText(key, text) {
+    var run = (saving[key] || Promise.resolve())
+      .catch(function () {})
+      .then(function () {
+        return writeText(key, text);
+      });
+    saving[key] = run;
+    return run;
   }
 
   /**
@@ -142,7 +188,7 @@
         writing = writing
           .catch(function () {})
           .then(function () {
-            if (mine === generation) return saveText(key, text).then(function () {});
+            if (mine === generation) return saveText(key, text);
           });
         return writing;
       },

@@ -15,7 +15,7 @@ interface MinisCompat {
   launch(): { appId: string; query: Record<string, string>; locale: string; source: string };
   shareLink(params?: Record<string, string>): string;
   showAd(format: "rewarded" | "interstitial", unitId?: string, onStart?: () => void): Promise<minis.ads.ShowResult>;
-  saveText(key: string, text: string): Promise<unknown>;
+  saveText(key: string, text: string): Promise<void>;
   loadText(key: string): Promise<string | null>;
   bytes(text: string): number;
   Store(key: string, maxBytes: number): MinisCompatStore;
