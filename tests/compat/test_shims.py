@@ -37,3 +37,14 @@ def test_an_app_without_ad_units_gets_none_and_an_unknown_platform_is_404(client
     assert app.get("/sdk/compat/poki.js").text.startswith("window.__minisCompatUnits = {};\n")
     assert app.get("/sdk/compat/steam.js").status_code == 404
     assert app.get("/sdk/compat/common.js").status_code == 404
+
+
+def test_a_launch_of_an_imported_game_carries_its_origin_sdk_and_a_native_ones_none(client, platform):
+    publish(platform)  # test-game, native
+    publish(platform, id="poki-game", origin_sdk="poki")
+    csrf = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
+    answers = [
+        client.post("/api/launches", json={"launch_id": f"{n}" * 32, "app_id": app, "source": "hub"}, headers=csrf)
+        for n, app in ((1, "poki-game"), (2, "test-game"))
+    ]
+    assert [(answer.status_code, answer.json()["origin_sdk"]) for answer in answers] == [(200, "poki"), (200, None)]

@@ -30,7 +30,13 @@ def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platfor
         origin=origin(session, platform.secret, body),
     )
     init_data = service.signed_launch_data(session, platform.secret, record)
-    return LaunchOut(launch_id=record.id, app_id=record.app_id, version=record.version, init_data=init_data)
+    return LaunchOut(
+        launch_id=record.id,
+        app_id=record.app_id,
+        version=record.version,
+        init_data=init_data,
+        origin_sdk=service.origin_sdk(session, record),
+    )
 
 
 def origin(session: Session, secret: str, body: LaunchIn) -> service.Origin | None:

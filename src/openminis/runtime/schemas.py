@@ -19,6 +19,8 @@ class LaunchOut(BaseModel):
     version: str
     # Signed launch data for the app's backend (None for apps registered without a secret).
     init_data: str | None = None
+    # The platform the launched version was made for (``minis import``), None for a native app.
+    origin_sdk: str | None = None
 
 
 class StorageValueIn(BaseModel):

@@ -112,6 +112,15 @@ def _where_from(launch: Launch, *, post_id: str | None, share: str | None, origi
         raise InvalidArgument("share goes with source 'share'", field="share")
 
 
+def origin_sdk(session: Session, launch: Launch) -> str | None:
+    """The platform the launched version was made for (its manifest's ``origin_sdk``), or None for
+    a native app and for a drama's built-in player (no package)."""
+    if not launch.version:
+        return None
+    found = catalog.get_version(session, launch.app_id, launch.version).manifest.get("origin_sdk")
+    return str(found) if found else None
+
+
 def get_launch(session: Session, launch_id: str) -> Launch | None:
     return session.get(Launch, launch_id)
 
