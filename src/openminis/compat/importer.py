@@ -97,7 +97,12 @@ def read_source(source: Path, limits: Limits) -> dict[str, bytes]:
                     continue
                 if info.file_size > limits.max_file_bytes:
                     raise ImportRefused(f"{info.filename} is over the {limits.max_file_bytes}-byte file limit")
-                add(info.filename, archive.read(info))
+                # The header's size may lie: read at most one byte past the limit.
+                with archive.open(info) as handle:
+                    data = handle.read(limits.max_file_bytes + 1)
+                if len(data) > limits.max_file_bytes:
+                    raise ImportRefused(f"{info.filename} is over the {limits.max_file_bytes}-byte file limit")
+                add(info.filename, data)
     else:
         raise ImportRefused(f"{source} is neither a folder nor a zip file")
     roots = {path.split("/", 1)[0] for path in files}
