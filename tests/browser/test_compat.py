@@ -186,6 +186,9 @@ def test_a_wechat_canvas_game_gets_a_page_touches_storage_and_a_rewarded_ad(host
     host.go_to_minis()
     frame = launch(host, "wechat")
     assert frame.evaluate("() => window.__game.scene") == 1001
+    # game.js required js/stars.js, which required js/margin.js: WeChat's module loader.
+    placed = frame.evaluate("() => window.__game.placed")
+    assert placed["x"] >= 30 and placed["y"] >= 90
     frame.wait_for_function("() => window.__loggedIn === true")  # wx.login: a code from minis.login
     canvas = frame.locator("canvas")
     height = frame.evaluate("() => innerHeight")

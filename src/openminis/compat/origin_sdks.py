@@ -284,6 +284,7 @@ getUserInfo | not | the host's consent sheet is minis.getUserProfile
 createUserInfoButton | not | as getUserInfo
 request | not | network requests: use fetch to the domains minis.json allows
 connectSocket | not | use WebSocket to the domains minis.json allows
+require | supported | not wx's but WeChat's loader: CommonJS modules of the package (relative paths, .js added), fetched synchronously and run once
 loadSubpackage | not | a package is served whole
 getFileSystemManager | not | no file system
 """

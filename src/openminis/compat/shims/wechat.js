@@ -295,6 +295,48 @@
     return saving;
   }
 
+  // WeChat games split their code into CommonJS modules (`require("./js/main")`): each is fetched
+  // from the package, synchronously as WeChat's loader is, and run once.
+  /** @type {Record<string, {exports: any}>} */
+  var modules = {};
+
+  /**
+   * @param {string} from the requiring module's path in the package
+   * @param {string} name what it asked for
+   */
+  function resolve(from, name) {
+    var parts = from.split("/").slice(0, -1);
+    name.split("/").forEach(function (part) {
+      if (part === "..") parts.pop();
+      else if (part && part !== ".") parts.push(part);
+    });
+    var path = parts.join("/");
+    return /\.js$/.test(path) ? path : path + ".js";
+  }
+
+  /** @param {string} path */
+  function load(path) {
+    if (modules[path]) return modules[path].exports;
+    var request = new XMLHttpRequest();
+    request.open("GET", path, false);
+    request.send();
+    if (request.status !== 200) throw new Error("require: no module " + path + " in the package");
+    var module = { exports: {} };
+    modules[path] = module;
+    var run = new Function("require", "module", "exports", request.responseText + "\n//# sourceURL=" + path);
+    run(requireFrom(path), module, module.exports);
+    return module.exports;
+  }
+
+  /** @param {string} from */
+  function requireFrom(from) {
+    return function (/** @type {string} */ name) {
+      return load(resolve(from, name));
+    };
+  }
+
+  /** @type {any} */ (window).require = requireFrom("game.js");
+
   var wx = {
     __start: function (/** @type {string} */ src) {
       compat
