@@ -126,7 +126,7 @@ def entry_page(files: dict[str, bytes]) -> str | None:
 
 
 def detect(files: dict[str, bytes]) -> OriginSdk:
-    """The platform the game was made for, from its files (docs/compat.md, "Detection")."""
+    """The platform the game was made for, from its files (docs/compat.md, `minis import`, step 1)."""
     page = entry_page(files)
     markup = _text(files[page]).lower() if page else ""
     sources = " ".join(match["src"].lower() for match in SCRIPT_TAG.finditer(markup))

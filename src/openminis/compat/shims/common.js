@@ -1,7 +1,7 @@
 /*
  * The part every platform's shim shares: it runs after minis-sdk.js and before the shim itself,
- * in the one script the platform serves at /sdk/compat/<platform>.js (compat/shims/README in
- * docs/compat.md). The platform puts the app's ad units before it, as window.__minisCompatUnits,
+ * in the one script the platform serves at /sdk/compat/<platform>.js (docs/compat.md, "The
+ * shims"). The platform puts the app's ad units before it, as window.__minisCompatUnits,
  * because other platforms' games never name an openminis ad unit.
  */
 // @ts-check
