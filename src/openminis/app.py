@@ -47,6 +47,7 @@ from openminis.platform import Platform
 from openminis.ratelimit import retry_after_header
 from openminis.requestlog import RequestLog
 from openminis.runtime.api import router as runtime_router
+from openminis.runtime.favourites_api import router as favourites_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
 from openminis.staff.admin import router as staff_router
@@ -166,6 +167,7 @@ def create_host_app(platform: Platform) -> FastAPI:
         identity_router,
         feed_router,
         runtime_router,
+        favourites_router,
         analytics_router,
         catalog_router,
         developers_router,

@@ -345,7 +345,8 @@ def worker(
     try:
         if single is not None:
             ran = single.drain()
-            console.print(f"ran {ran} jobs, posted {post_all(platform.db)} pending ledger credits")
+            posted = post_all(platform.db, platform.settings.posting_batch)
+            console.print(f"ran {ran} jobs, posted {posted} pending ledger credits")
             return
         platform.start_signals()
         for lane in lanes:

@@ -56,6 +56,7 @@ EVENT_COLUMNS = (
 SECTIONS = (
     "account",
     "cloud_saves",
+    "favourites",
     "orders",
     "topups",
     "entitlements",

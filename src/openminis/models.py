@@ -36,7 +36,7 @@ from openminis.payments.models import (
     TopUp,
 )
 from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent, PayoutPolicy, SandboxPayoutTransfer
-from openminis.runtime.models import CloudSave, Launch
+from openminis.runtime.models import CloudSave, Favourite, Launch
 from openminis.staff.models import AuditEntry, StaffMember
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
@@ -69,6 +69,7 @@ __all__ = [
     "Entitlement",
     "Episode",
     "EpisodeUnlock",
+    "Favourite",
     "Impression",
     "ItemRefund",
     "Job",

@@ -294,7 +294,7 @@ class Platform:
             self.worker(only=checks),
             self.worker(skip=slow | checks | self.jobs.call_kinds),
             deliveries,
-            Posting(self.db),
+            Posting(self.db, self.settings.posting_batch),
         ]
 
     def close(self) -> None:

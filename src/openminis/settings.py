@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +65,10 @@ class Settings(BaseSettings):
 
     events_batch_max: int = 500
 
+    # A closed app stays alive in the host page, hidden and paused, this long (seconds), so that
+    # opening it again resumes it where it was; 0 unloads it at once (launcher.js keeps at most 3).
+    keep_minimised_seconds: int = Field(default=300, ge=0, le=3600)
+
     # Password hashing (argon2id, identity/passwords.py): OWASP's recommended parameters, 19 MiB of
     # memory, 2 passes, 1 lane. Only the tests set a cheaper cost. Hashes made at another cost still
     # verify (a hash carries its parameters) and are made again at this one at the next sign-in.
@@ -114,6 +118,9 @@ class Settings(BaseSettings):
     # jobs/circuits.py). Loopback addresses and plain http to them are refused unless
     # egress_allow_loopback is on: for a backend on this machine in development, and the tests.
     egress_allow_loopback: bool = False
+    # Pending ledger credits folded per transaction by the posting job (wallet/posting.py): larger
+    # batches fold a backlog in fewer commits, smaller ones hold the accounts' rows for less time.
+    posting_batch: int = Field(default=5000, ge=1, le=100_000)
     delivery_threads: int = 8  # threads calling backends, shared by every app
     delivery_per_app: int = 2  # of which one app may hold at most this many at once
     delivery_connect_timeout_seconds: float = 5.0

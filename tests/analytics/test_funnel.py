@@ -211,6 +211,13 @@ def test_each_source_has_its_stage_counts_rates_revenue_arpu_and_arppu_and_the_t
     assert asdict(report.total) == approx(APP_TOTAL)
 
 
+def test_resumes_of_a_kept_app_are_no_launches_and_leave_the_funnel_as_it_was(store):
+    store.append(many(5, "resume", "dev-game", ["u1", "u2"], "feed"), COLUMNS)  # launcher.js minimise
+    report = funnel(store, app_id="dev-game", start=START, end=END, by="source")
+    assert [asdict(line) for line in report.lines] == [approx(FEED), approx(SEARCH)]
+    assert asdict(report.total) == approx(APP_TOTAL)
+
+
 def test_events_outside_the_period_are_not_counted(store):
     next_day = funnel(store, app_id="dev-game", start=END, end=END + timedelta(days=1), by="source")
     assert [(line.key, line.paid, line.revenue_coins) for line in next_day.lines] == [("feed", 1, 999)]

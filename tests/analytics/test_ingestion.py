@@ -69,6 +69,15 @@ def test_a_batch_keeps_its_good_events_and_names_why_each_bad_one_failed(client,
     ]
 
 
+def test_a_resume_names_the_launch_it_continues(client, game, platform):
+    user_id = client.get("/api/me").json()["user"]["id"]
+    resume = {"type": "resume", "app_id": "test-game", "ts": now_ms(), "source": "hub"}
+    body = client.post("/api/events", json={"events": [resume, {**resume, "launch_id": LAUNCH}]}, headers=HOST).json()
+    assert body["accepted"] == 1
+    assert [(item["index"], "launch_id" in item["reason"]) for item in body["rejected"]] == [(0, True)]
+    assert [row[:4] for row in stored(platform)] == [("resume", "test-game", user_id, LAUNCH)]
+
+
 def test_a_batch_over_the_limit_is_refused_whole(client, game, platform):
     client.get("/api/me")
     events = [{"type": "click", "app_id": "test-game", "ts": now_ms()}] * (platform.settings.events_batch_max + 1)

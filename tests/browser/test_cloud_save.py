@@ -18,7 +18,7 @@ def launch_witness(host):
 
 
 def test_a_saved_value_is_read_back_after_the_app_is_closed_and_launched_again(host):
-    host.open("?prewarm=0")
+    host.open("?prewarm=0&keep=0")  # a close unloads the app: the value comes back from the platform
     host.go_to_minis()
     witness = launch_witness(host)
     assert witness.evaluate("() => minis.storage.get('progress')") is None

@@ -108,7 +108,7 @@ def test_what_is_withdrawable_counts_pending_sales_out_of_the_hold_and_never_tho
         0,
         3 * EARNED,
     )
-    assert post_all(platform.db) > 0
+    assert post_all(platform.db, platform.settings.posting_batch) > 0
     assert coins(dev.get(DEV).json()) == before_fold  # folding is invisible to the payee
 
     # Refunds until the app has nothing left: the next is refused for want of earnings, as a 402,
@@ -138,7 +138,7 @@ def folding_before(session, marker: str, platform) -> list[int]:
     @event.listens_for(session.connection(), "before_cursor_execute")
     def fold(_conn, _cursor, statement, _params, _context, _many) -> None:
         if marker in statement and not folded:
-            folded.append(post_all(platform.db))
+            folded.append(post_all(platform.db, platform.settings.posting_batch))
 
     return folded
 
@@ -172,10 +172,11 @@ def test_verify_while_the_posting_job_folds_finds_no_problem(platform, shop):
 
 # minis worker killed while it posts -----------------------------------------------------------
 
-SALES = 10_000  # 20,000 pending credits: four of the posting job's batches
+SALES = 1_000  # 2,000 pending credits: four of the posting job's batches of 500
+BATCH = 500
 
 
-@pytest.mark.slow  # 10,000 sales made in-process first
+@pytest.mark.slow  # 1,000 sales made in-process first
 def test_a_worker_killed_mid_posting_leaves_every_credit_folded_once_after_a_restart(platform, shop, tmp_path):
     wallet, earnings, revenue = shop
     with platform.db.session() as session:
@@ -196,6 +197,7 @@ def test_a_worker_killed_mid_posting_leaves_every_credit_folded_once_after_a_res
         "MINIS_DATABASE_URL": platform.settings.database_url,
         "MINIS_SECRET_KEY": "attack-secret",
         "MINIS_BROWSER_CHECKS": "false",
+        "MINIS_POSTING_BATCH": str(BATCH),
     }
     data = tmp_path / "worker-data"
     data.mkdir()

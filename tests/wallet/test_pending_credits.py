@@ -56,13 +56,13 @@ def test_a_sale_credits_earnings_as_pending_entries_that_every_read_counts(platf
         check = ledger.verify(session)
         assert check.ok, check.problems
 
-    assert post_all(platform.db) == 2
+    assert post_all(platform.db, platform.settings.posting_batch) == 2
     with platform.db.session() as session:
         assert (cached(session, earnings), cached(session, revenue)) == (7, 3)
         assert pending(session) == 0
         assert (ledger.balance(session, earnings), ledger.balance(session, revenue)) == (7, 3)
         assert ledger.verify(session).ok
-    assert post_all(platform.db) == 0  # folded once
+    assert post_all(platform.db, platform.settings.posting_batch) == 0  # folded once
 
 
 def test_a_debit_of_earnings_spends_pending_credits_and_never_more(platform, shop):
@@ -130,7 +130,7 @@ def test_sales_refunds_and_posting_at_once_lose_nothing_and_count_nothing_twice(
 
     outcomes = race(workers=12, attempts=10, attempt=work)
     assert outcomes["sold"] == 90
-    post_all(platform.db)
+    post_all(platform.db, platform.settings.posting_batch)
     with platform.db.session() as session:
         refunded = outcomes["refunded"] * 4
         assert ledger.balance(session, wallet) == 1000 - 900 + refunded

@@ -6,10 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # play / complete: a creator post's video started / was watched to its end (they carry post_id).
 # episode_play / episode_complete: the same for a drama episode in the host's player (series_id
-# and episode).
+# and episode). resume: a closed app kept alive in the page was opened again (it carries the
+# launch_id of the launch it continues; no new launch is recorded, so funnels and ranking skip it).
 EventType = Literal[
-    "exposure", "click", "launch", "ready", "session_end", "play", "complete", "episode_play", "episode_complete"
-]
+    "exposure", "click", "launch", "resume", "ready", "session_end", "play", "complete", "episode_play",
+    "episode_complete",
+]  # fmt: skip
 
 
 class EventIn(BaseModel):

@@ -15,7 +15,7 @@ from openminis.events.store import COLUMNS, EventStore
 # Clients batch and retry, so events arrive late; a clock far ahead of ours is wrong, though.
 MAX_AGE = timedelta(days=7)
 MAX_SKEW = timedelta(minutes=10)
-NEEDS_LAUNCH = {"launch", "ready", "session_end"}
+NEEDS_LAUNCH = {"launch", "resume", "ready", "session_end"}
 NEEDS_POST = {"play", "complete"}
 NEEDS_EPISODE = {"episode_play", "episode_complete"}
 ROW_COLUMNS = (*COLUMNS, "post_id", "creator_id", "series_id", "episode")

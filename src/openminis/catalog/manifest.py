@@ -13,6 +13,8 @@ APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])$")
 CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
+# No spaces, quotes or angle brackets: the host puts it in a link's href as it is.
+PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/[^\s\"'<>]*)?)$")
 
 
 class ManifestProduct(BaseModel):
@@ -51,6 +53,8 @@ class Manifest(BaseModel):
     # The platform the game was made for (``minis import``, docs/compat.md): its page loads that
     # platform's shim, and launches and events are reported by it.
     origin_sdk: Literal["poki", "crazygames", "playables", "fbinstant", "wechat"] | None = None
+    # Shown in the launcher's About; an https page of the developer's (http only on localhost).
+    privacy_policy_url: str = Field(default="", max_length=300)
 
     @field_validator("id")
     @classmethod
@@ -95,6 +99,13 @@ class Manifest(BaseModel):
             if not DOMAIN.match(value.lower()):
                 raise ValueError(f"{value!r} is not a host name (like api.example.com or *.example.com)")
         return [value.lower() for value in values]
+
+    @field_validator("privacy_policy_url")
+    @classmethod
+    def _privacy_policy_is_a_web_page(cls, value: str) -> str:
+        if value and not PRIVACY_URL.match(value):
+            raise ValueError("must be an https:// address (http:// only for localhost)")
+        return value
 
 
 def describe(error: ValidationError) -> tuple[str, str]:

@@ -102,6 +102,12 @@ def developer_for(session: Session, user: Person) -> Developer:
     return developer
 
 
+def developer_name(session: Session, developer_id: str | None) -> str | None:
+    """The studio's name as people see it (an app's About); None for an app without a developer."""
+    developer = session.get(Developer, developer_id) if developer_id else None
+    return developer.name if developer is not None else None
+
+
 def developer_id_for(session: Session, user_id: str) -> str | None:
     """The developer account the person signs into, if any."""
     return session.scalar(select(Developer.id).where(Developer.user_id == user_id))

@@ -38,3 +38,13 @@ class CloudSave(Base):
     value: Mapped[str] = mapped_column(Text)  # JSON text, as the app gave it
     size_bytes: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Favourite(Base):
+    """An app a person keeps at hand (the launcher's "Add to favourites"), once per person and app."""
+
+    __tablename__ = "favourites"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

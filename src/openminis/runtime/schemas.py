@@ -33,3 +33,17 @@ class StorageValueOut(BaseModel):
 
 class Ok(BaseModel):
     ok: bool = True
+
+
+class FavouriteOut(BaseModel):
+    app_id: str
+    favourite: bool
+
+
+class AboutOut(BaseModel):
+    app_id: str
+    name: str
+    version: str  # the version this person gets (a staged one for people in its share)
+    description: str
+    developer: str | None  # the studio's name; None for an app no developer owns (a house app)
+    privacy_policy_url: str | None  # from the version's manifest, when it names one

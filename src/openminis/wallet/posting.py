@@ -20,25 +20,25 @@ log = logging.getLogger("openminis.wallet")
 
 # Between rounds when nothing was pending: a second's sales at most wait to be folded.
 INTERVAL_SECONDS = 1.0
-BATCH = 5000
 
 
-def post_all(db: Database) -> int:
-    """Fold everything pending now, batch by batch; returns how many entries were folded."""
+def post_all(db: Database, batch: int) -> int:
+    """Fold everything pending now, ``batch`` entries a transaction; returns how many were folded."""
     total = 0
     while True:
         with unit_of_work(db) as session:
-            folded = post_pending(session, limit=BATCH)
+            folded = post_pending(session, limit=batch)
         total += folded
-        if folded < BATCH:
+        if folded < batch:
             return total
 
 
 class Posting:
     """A background lane (jobs.service.Lane) that runs ``post_all`` every ``INTERVAL_SECONDS``."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, batch: int):
         self.db = db
+        self.batch = batch
         self.name = "ledger-posting"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -47,7 +47,7 @@ class Posting:
         def loop() -> None:
             while not self._stop.wait(poll_seconds):
                 try:
-                    post_all(self.db)
+                    post_all(self.db, self.batch)
                 except Exception:  # the database may be briefly unavailable; keep posting later
                     log.exception("ledger posting error")
 

@@ -167,6 +167,7 @@ def host_page_response(
         "sdkVersion": __version__,
         "hostVersion": __version__,
         "market": settings.default_market,
+        "keepMinimisedMs": settings.keep_minimised_seconds * 1000,
         "csrfToken": visitor.csrf_token,
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
         **extra,

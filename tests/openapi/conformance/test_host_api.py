@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 
 from tests.openapi.conformance.checks import BOUNDED, CHECKS, run_stateful
@@ -9,6 +10,10 @@ from tests.openapi.conformance.checks import BOUNDED, CHECKS, run_stateful
 host_schema = schemathesis.pytest.from_fixture("host_api")
 
 
+# Operation by operation on PostgreSQL only, where generated input finds what SQLite lets through
+# (NUL bytes in text, integers past 32 bits); the sequences below run on both. Half the host API's
+# share of the suite (150 of its 300 worker-seconds were the SQLite copy of this test).
+@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 @host_schema.parametrize()
 @BOUNDED
 def test_the_host_api_never_errors_and_answers_within_its_schema(case, host_headers):

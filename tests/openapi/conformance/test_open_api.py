@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 
 from tests.openapi.conformance.checks import BOUNDED, CHECKS, run_stateful
@@ -9,6 +10,8 @@ from tests.openapi.conformance.checks import BOUNDED, CHECKS, run_stateful
 open_schema = schemathesis.pytest.from_fixture("open_api")
 
 
+# Operation by operation on PostgreSQL only, as for the host API (test_host_api.py says why).
+@pytest.mark.parametrize("database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 @open_schema.parametrize()
 @BOUNDED
 def test_the_open_api_never_errors_and_answers_within_its_schema(case, app_token):

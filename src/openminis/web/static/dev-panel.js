@@ -131,7 +131,8 @@ const launcher = new Launcher({
   api,
   ads,
   events,
-  config,
+  // Every open is a fresh frame of the version on disk: a closed app is unloaded, never kept.
+  config: { ...config, keepMinimisedMs: 0 },
   prewarm: false,
   layer: appLayer,
   shell,

@@ -1,5 +1,6 @@
-// Analytics events from the host: exposure, click, launch, ready, session_end, and for creator
-// posts play (the video started) and complete (it was watched to its end).
+// Analytics events from the host: exposure, click, launch, ready, session_end, resume (a kept app
+// opened again, launcher.js), and for creator posts play (the video started) and complete (it was
+// watched to its end).
 // Batched to POST /api/events: every 5 s, at 20 events, and when the page goes away.
 // @ts-check
 

@@ -26,6 +26,7 @@ const PATHS = {
   flag: '<path d="M6 21V4M6 4.5h11l-2.5 4 2.5 4H6"/>',
   share: '<path d="M14 5.5l6 5.5-6 5.5v-3.2c-4.2 0-7.1 1.3-9.5 4.7.8-5 3.6-9.2 9.5-9.9z"/>',
   stack: '<rect x="4" y="8" width="16" height="12" rx="2.5"/><path d="M6.5 5h11M9 2.5h6"/>',
+  more: '<circle cx="5.5" cy="12" r="1.6" fill="currentColor"/><circle cx="12" cy="12" r="1.6" fill="currentColor"/><circle cx="18.5" cy="12" r="1.6" fill="currentColor"/>',
 };
 
 // The coin is drawn in colour, not currentColor: it reads as money wherever it sits.

@@ -1,6 +1,12 @@
 // Opens mini-programs: the full-screen app layer above the host, its loading view and close
 // capsule, and the prewarm pool of hidden frames that makes a tap on a feed card instant.
 //
+// A closed app is minimised, not unloaded: it gets `hide`, its frame stays where it is, hidden and
+// inert, for `config.keepMinimisedMs` (MINIS_KEEP_MINIMISED_SECONDS), and at most MAX_KEPT of them
+// stay (the one closed longest ago goes first). Opening it again resumes it at once, with `show`,
+// exactly as it was: the same document, the same launch. A resume is no new launch (nothing is
+// recorded, no `click`, `launch` or `ready` event): the host sends a `resume` event instead.
+//
 // Every app frame lives in one container for its whole life, because moving an iframe in
 // the DOM reloads it. A prewarmed frame is laid out at the open app's size but transparent,
 // inert and below the host page (the app layer sits under the host until an app opens).
@@ -16,10 +22,12 @@ import "./bridge-drama.js";
 import "./bridge-ads.js";
 import { appIcon } from "./app-tile.js";
 import { part } from "./dom.js";
+import { AppMenu } from "./app-menu.js";
 import { closeOnSwipeDown } from "./navigation.js";
-import { ReportSheet } from "./report-sheet.js";
 
 const MAX_PREWARMED = 2;
+const MAX_KEPT = 3;
+const DEFAULT_KEEP_MS = 5 * 60 * 1000;
 // After `hide` the app keeps its frame this long, so the message arrives and a save in its
 // onHide callback still reaches the bridge.
 const CLOSE_GRACE_MS = 300;
@@ -92,6 +100,11 @@ class AppSession {
     this.covered = false; // an ad plays above the app: it stays hidden until the ad closes
     /** @type {"ready" | "shown" | null} */
     this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
+    this.failed = false; // the platform refused the launch: nothing to keep when it closes
+    /** @type {number | null} */
+    this.minimisedAt = null; // closed and kept alive, hidden, since then (performance.now())
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.keepTimer = undefined;
 
     const hostOrigin = encodeURIComponent(launcher.config.hostOrigin);
     this.iframe = document.createElement("iframe");
@@ -133,14 +146,20 @@ class AppSession {
     }
   }
 
+  /** Whether the person closed it and it is kept alive, hidden, for a resume. */
+  get minimised() {
+    return this.minimisedAt !== null;
+  }
+
   conceal() {
-    this.iframe.dataset.prewarmed = "";
+    if (this.prewarmed) this.iframe.dataset.prewarmed = "";
     this.iframe.inert = true;
     this.iframe.tabIndex = -1;
     this.iframe.setAttribute("aria-hidden", "true");
   }
 
   reveal() {
+    delete this.iframe.dataset.minimised;
     this.iframe.inert = false;
     this.iframe.removeAttribute("tabindex");
     this.iframe.removeAttribute("aria-hidden");
@@ -164,6 +183,7 @@ class AppSession {
       },
       (error) => {
         if (this.card.preview) return;
+        this.failed = true;
         console.error("openminis: launch not recorded", error);
         if (error.status === 404) this.launcher.showFailure(this, "This mini-program is no longer available.");
       }
@@ -187,6 +207,42 @@ class AppSession {
     } else {
       this.awaiting = "ready";
     }
+  }
+
+  /**
+   * The tap on a minimised app: it comes back at once, as it was, with `show`. Its launch goes on
+   * (the same id, the same source in its LaunchInfo); the host records a resume, not a launch.
+   */
+  resume(source, tapAt) {
+    clearTimeout(this.keepTimer);
+    this.minimisedAt = null;
+    this.tapAt = tapAt;
+    this.openedAt = performance.now();
+    this.awaiting = null;
+    this.reveal();
+    this.show();
+    const shownAt = performance.now();
+    this.launcher.launches.push({
+      appId: this.appId,
+      launchId: this.launchId,
+      source,
+      postId: this.via.post_id ?? null,
+      share: this.via.share ?? null,
+      prewarmed: this.prewarmed,
+      resumed: true,
+      tapAt,
+      readyAt: shownAt,
+      loadMs: shownAt - tapAt,
+    });
+    this.launcher.track(this.card, "resume", this.appId, { launch_id: this.launchId, source, ...viaFields(this.via) });
+  }
+
+  /** Closed: hidden and paused (`hide` was sent), kept in the page until `drop` or a resume. */
+  minimise(keepMs, drop) {
+    this.minimisedAt = performance.now();
+    this.iframe.dataset.minimised = "";
+    this.conceal();
+    this.keepTimer = setTimeout(drop, keepMs);
   }
 
   // An app answered init without the tap's launch data (it was prewarmed, or the platform was
@@ -233,6 +289,7 @@ class AppSession {
       share: this.via.share ?? null,
       prewarmed: this.prewarmed,
       tapAt: this.tapAt,
+      resumed: false,
       readyAt: endAt,
       loadMs,
     });
@@ -245,6 +302,7 @@ class AppSession {
   }
 
   destroy() {
+    clearTimeout(this.keepTimer);
     this.bridge.close();
     this.iframe.remove();
   }
@@ -311,8 +369,9 @@ class AppSession {
     };
   }
 
+  // The app quits: nothing to resume, so it is unloaded rather than kept.
   exit() {
-    this.launcher.close(this);
+    this.launcher.close(this, { keep: false });
   }
 
   /**
@@ -410,7 +469,11 @@ export class Launcher {
     this.safeAreaProbe = part(layer, ".safe-area-probe");
     this.loading = new LoadingView(part(layer, ".app-loading"));
     this.closeButton = part(layer, ".capsule-close");
-    this.sessions = new Map(); // app id -> AppSession; prewarmed ones in LRU order, oldest first
+    this.sessions = new Map(); // app id -> AppSession: the open one, prewarmed ones (LRU order, oldest first) and minimised ones
+    // How long a closed app is kept alive; `?keep=SECONDS` in the page's URL may only shorten it.
+    const asked = Number.parseFloat(new URLSearchParams(location.search).get("keep") ?? "");
+    const configured = config.keepMinimisedMs ?? DEFAULT_KEEP_MS;
+    this.keepMs = Number.isFinite(asked) && asked >= 0 ? Math.min(configured, asked * 1000) : configured;
     /** @type {any} */
     this.active = null;
     /** @type {any} */
@@ -418,15 +481,12 @@ export class Launcher {
     this.launches = [];
 
     this.closeButton.addEventListener("click", () => this.close());
-    // The capsule's flag: the person reports the app they are in (report-sheet.js), above it.
-    // (Optional: the simulator's page of `minis dev` has no flag.)
-    layer.querySelector(".capsule-report")?.addEventListener("click", () => {
-      const card = this.active?.card;
-      if (!card || card.preview) return;
-      new ReportSheet({ sheets: this.sheets, api: this.api, target: { kind: "app", id: card.app_id }, title: card.name }).open();
-    });
+    // The capsule's "..." menu: share, favourites, report, About, restart (app-menu.js).
+    // (Optional: the simulator's page of `minis dev` has none.)
+    const more = layer.querySelector(".capsule-more");
+    this.menu = more instanceof HTMLButtonElement ? new AppMenu({ button: more, launcher: this }) : null;
     layer.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.close();
+      if (event.key === "Escape" && !this.menu?.close()) this.close();
     });
     // A swipe down from the top edge closes, as on a phone's sheets. (Optional, as the flag is.)
     const edge = layer.querySelector(".edge-swipe");
@@ -445,21 +505,42 @@ export class Launcher {
   prewarm(card, source, via = {}) {
     if (!this.prewarmEnabled || this.active || !isAppCard(card, this.config.appsHost)) return;
     const existing = this.sessions.get(card.app_id);
+    if (existing?.minimised) return; // already alive, and a tap resumes it
     this.sessions.delete(card.app_id);
     this.sessions.set(card.app_id, existing || this.createSession(card, { prewarmed: true, source, via }));
-    const pooled = [...this.sessions.values()].filter((session) => !session.isActive);
+    const pooled = this.prewarmedSessions();
     while (pooled.length > MAX_PREWARMED) this.discard(pooled.shift());
   }
 
   /** Drops prewarmed apps whose cards are no longer near the one in view. */
   keepPrewarmed(appIds) {
-    for (const session of [...this.sessions.values()]) {
-      if (!session.isActive && !appIds.has(session.appId)) this.discard(session);
+    for (const session of this.prewarmedSessions()) {
+      if (!appIds.has(session.appId)) this.discard(session);
     }
   }
 
+  /** Unloads every app but the open one, minimised ones too (another person signed in). */
+  forget() {
+    for (const session of [...this.sessions.values()]) {
+      if (!session.isActive) this.discard(session);
+    }
+  }
+
+  /** @returns {AppSession[]} */
+  prewarmedSessions() {
+    return [...this.sessions.values()].filter((session) => !session.isActive && !session.minimised);
+  }
+
   prewarmedAppIds() {
-    return [...this.sessions.values()].filter((session) => !session.isActive).map((s) => s.appId);
+    return this.prewarmedSessions().map((s) => s.appId);
+  }
+
+  /** The apps kept alive after a close, the one closed longest ago first. */
+  minimisedAppIds() {
+    return [...this.sessions.values()]
+      .filter((session) => session.minimised)
+      .sort((a, b) => a.minimisedAt - b.minimisedAt)
+      .map((session) => session.appId);
   }
 
   /**
@@ -468,9 +549,16 @@ export class Launcher {
    */
   launch(card, source, tapAt, via = {}) {
     if (this.active || !isAppCard(card, this.config.appsHost)) return;
-    this.track(card, "click", card.app_id, { source, ...viaFields(via) });
-    const session =
-      this.sessions.get(card.app_id) || this.createSession(card, { prewarmed: false, source, via });
+    let kept = this.sessions.get(card.app_id);
+    // A minimised app of another version (released meanwhile, or a preview) is no resume.
+    if (kept?.minimised && (kept.card.entry_url !== card.entry_url || Boolean(card.preview) !== Boolean(kept.card.preview))) {
+      this.discard(kept);
+      kept = undefined;
+    }
+    const resuming = Boolean(kept?.minimised);
+    // A resume's tap is no click towards a launch: the funnel counts clicks that lead to launches.
+    if (!resuming) this.track(card, "click", card.app_id, { source, ...viaFields(via) });
+    const session = kept || this.createSession(card, { prewarmed: false, source, via });
     this.active = session;
     this.returnFocus = document.activeElement;
     this.shell.inert = true;
@@ -482,18 +570,42 @@ export class Launcher {
     this.layer.removeAttribute("aria-hidden");
     if (session.readyAt === null) this.loading.present(card, session.progress);
     else this.loading.clear();
-    session.open(source, tapAt, via);
+    if (resuming) session.resume(source, tapAt);
+    else session.open(source, tapAt, via);
     session.iframe.focus();
     this.onOpen?.(session);
   }
 
-  /** Closes the open app (the capsule, Escape, or the app's exit), or drops a prewarmed one. */
-  close(session = this.active) {
+  /**
+   * Closes the open app (the capsule, Escape, back, a swipe: kept for a resume; the app's exit,
+   * `keep: false`: unloaded), or drops a prewarmed or minimised one.
+   */
+  close(session = this.active, { keep = true } = {}) {
     if (!session) return;
     if (!session.isActive) {
       this.discard(session);
       return;
     }
+    this.menu?.close({ refocus: false });
+    this.leave(session);
+    // Only an app that got as far as ready is kept: one closed while loading starts afresh.
+    if (keep && this.keepMs > 0 && session.readyAt !== null && !session.card.preview && !session.failed) {
+      session.minimise(this.keepMs, () => this.discard(session));
+      const kept = this.minimisedAppIds();
+      while (kept.length > MAX_KEPT) this.discard(this.sessions.get(kept.shift()));
+    } else {
+      this.unload(session);
+    }
+    this.loading.clear();
+    this.layer.classList.remove("is-open");
+    this.layer.setAttribute("aria-hidden", "true");
+    this.shell.inert = false;
+    this.returnFocus?.focus({ preventScroll: true });
+    this.onClose?.(session);
+  }
+
+  /** The open app stops being the open one: it is told (`hide`), and its time on screen is counted. */
+  leave(session) {
     this.sheets.dismissOwnedBy(session); // its pay or consent sheet answers USER_CANCELLED
     this.active = null;
     session.hide();
@@ -502,15 +614,29 @@ export class Launcher {
       source: session.source,
       duration_ms: Math.round(performance.now() - session.openedAt),
     });
-    this.sessions.delete(session.appId);
     session.iframe.classList.remove("is-active");
+  }
+
+  // After `hide` the frame lives a moment longer, so that a save in the app's onHide gets through.
+  unload(session) {
+    this.sessions.delete(session.appId);
     setTimeout(() => session.destroy(), CLOSE_GRACE_MS);
-    this.loading.clear();
-    this.layer.classList.remove("is-open");
-    this.layer.setAttribute("aria-hidden", "true");
-    this.shell.inert = false;
-    this.returnFocus?.focus({ preventScroll: true });
-    this.onClose?.(session);
+  }
+
+  /**
+   * The menu's Restart: the open app is unloaded (`hide` first, its state lost) and launched anew
+   * in a fresh frame, as a new launch from the same source, in the same history entry.
+   */
+  restart() {
+    const old = this.active;
+    if (!old) return;
+    this.leave(old);
+    this.unload(old);
+    const session = this.createSession(old.card, { prewarmed: false, source: old.source, via: old.via });
+    this.active = session;
+    this.loading.present(old.card, 0);
+    session.open(old.source, performance.now(), old.via);
+    session.iframe.focus();
   }
 
   /** An analytics event of an app's launch; a preview's go nowhere (it is not traffic). */

@@ -137,6 +137,9 @@ const host = {
   get prewarmed() {
     return launcher.prewarmedAppIds();
   },
+  get minimised() {
+    return launcher.minimisedAppIds();
+  },
   get eventsSent() {
     return events.sent;
   },
@@ -201,7 +204,7 @@ account.watch((user, { switched } = {}) => {
   }
   if (switched) {
     // Another person now: frames loaded for the one before must not carry their state over.
-    launcher.keepPrewarmed(new Set());
+    launcher.forget();
     wallet.refresh().catch(() => {});
   }
 });
