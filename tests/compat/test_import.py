@@ -155,9 +155,12 @@ def test_a_folder_of_no_known_platform_asks_for_from(tmp_path):
 def test_the_conformance_table_lists_every_api_of_every_platform_as_the_importer_knows_it():
     table = (Path(__file__).resolve().parents[2] / "docs" / "compat.md").read_text()
     for sdk in ORIGIN_SDKS.values():
+        section = table.split(f"## {sdk.title}", 1)[1].split("\n## ", 1)[0]
         for name, api in sdk.apis.items():
             label = {"supported": "supported", "partly": "partly", "not": "not supported"}[api.status]
-            assert f"| `{name}` | {label} |" in table.split(f"## {sdk.title}", 1)[1], (sdk.name, name)
+            assert f"| `{name}` | {label} | {api.how} |" in section, (sdk.name, name)
+        counts = [sum(api.status == status for api in sdk.apis.values()) for status in ("supported", "partly", "not")]
+        assert f"{counts[0]} of {len(sdk.apis)} APIs supported, {counts[1]} partly, {counts[2]} not." in section
 
 
 def test_fbinstant_get_supported_apis_names_exactly_what_the_table_supports():
