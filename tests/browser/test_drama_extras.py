@@ -61,7 +61,14 @@ def test_subtitles_speed_picture_in_picture_and_the_scrubber_preview(host, drama
     player.locator(".drama-speed").click()
     speeds = player.get_by_role("menu", name="Playback speed")
     expect(speeds.get_by_role("menuitemradio")).to_have_text(["0.75×", "Normal", "1.25×", "1.5×", "2×"])
-    speeds.get_by_role("menuitemradio", name="1.5×").click()
+    # From the keyboard: the menu has the arrows (the episode stays), Enter picks.
+    expect(speeds.get_by_role("menuitemradio", name="Normal")).to_be_focused()
+    host.page.keyboard.press("ArrowDown")
+    host.page.keyboard.press("ArrowDown")
+    expect(speeds.get_by_role("menuitemradio", name="1.5×")).to_be_focused()
+    host.page.keyboard.press("Enter")
+    expect(speeds).to_be_hidden()
+    assert drama_state(host)["episode"] == 1
     expect(player.locator(".drama-speed")).to_have_accessible_name("Playback speed: 1.5×")
     assert drama_state(host)["playbackRate"] == 1.5
 

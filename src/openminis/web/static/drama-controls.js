@@ -5,6 +5,9 @@
 // from the same signed, same-origin URLs as its media. They are off until the person picks a
 // language; that choice and the speed are remembered on this device (localStorage) and applied to
 // every episode after. A track that is not shown is "disabled", so the browser does not fetch it.
+// The chosen one is "hidden" and its cues are drawn by the player itself (.drama-subtitles), above
+// the title and the scrubber: the browser's own rendering puts them at the video's bottom edge,
+// under the player's controls, and a cue's line cannot be moved once the browser has drawn it.
 //
 // The scrubber's preview is one sprite of small frames made when the episode was transcoded
 // (`preview` in the playback answer says its layout): dragging shows the tile for the moment under
@@ -63,6 +66,7 @@ export class DramaControls {
     this.menu = part(root, ".drama-menu");
     this.preview = part(root, ".drama-seek-preview");
     this.previewTime = part(root, ".drama-seek-preview-time");
+    this.subtitles = part(root, ".drama-subtitles");
 
     const stored = Number(recall(SPEED_KEY));
     this.speed = SPEEDS.includes(stored) ? stored : 1;
@@ -77,11 +81,21 @@ export class DramaControls {
     // Where the browser has no picture-in-picture (or it is turned off), there is no button.
     this.pipButton.hidden = !document.pictureInPictureEnabled;
     this.pipButton.addEventListener("click", () => this.togglePictureInPicture());
+    // The menu's own keys: the player's (arrows move between episodes, Escape closes it) wait.
     this.menu.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        event.stopPropagation(); // closes the menu, not the player
+      const items = /** @type {HTMLElement[]} */ (Array.from(this.menu.querySelectorAll(".drama-menu-item")));
+      const at = items.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+      const moves = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 };
+      if (event.key === "Escape" || event.key === "Tab") {
         this.closeMenu();
+      } else if (event.key in moves) {
+        const next = /** @type {Record<string, number>} */ (moves)[event.key];
+        items[(next + items.length) % items.length]?.focus({ preventScroll: true });
+        event.preventDefault();
+      } else {
+        return;
       }
+      event.stopPropagation();
     });
     root.addEventListener("pointerdown", (event) => {
       const target = /** @type {Element} */ (event.target);
@@ -102,11 +116,8 @@ export class DramaControls {
     for (const track of video.querySelectorAll("track")) track.remove();
     for (const { language, url } of answer.subtitles || []) {
       const track = el("track", { kind: "subtitles", srclang: language, label: languageName(language), src: url });
-      // Cues the producer did not place go a few lines up, clear of the title and the scrubber.
-      track.addEventListener("load", () => {
-        for (const cue of Array.from(track.track.cues || [])) {
-          if (cue instanceof VTTCue && cue.line === "auto") cue.line = -5;
-        }
+      track.track.addEventListener("cuechange", () => {
+        if (video === this.video()) this.renderCue();
       });
       video.append(track);
     }
@@ -122,8 +133,24 @@ export class DramaControls {
     video.defaultPlaybackRate = this.speed;
     video.playbackRate = this.speed;
     for (const track of Array.from(video.textTracks)) {
-      track.mode = track.language === this.captions ? "showing" : "disabled";
+      track.mode = track.language === this.captions ? "hidden" : "disabled";
     }
+    if (video === this.video()) this.renderCue();
+  }
+
+  /** The chosen track of the video on screen, if it has one. */
+  shownTrack() {
+    const video = this.video();
+    return (video && Array.from(video.textTracks).find((track) => track.mode === "hidden")) || null;
+  }
+
+  /** The cues on screen now, as the WebVTT markup allows (italics, bold, voices): never raw HTML. */
+  renderCue() {
+    const cues = Array.from(this.shownTrack()?.activeCues || []).filter((cue) => cue instanceof VTTCue);
+    this.subtitles.replaceChildren(
+      ...cues.map((cue) => el("span", { className: "drama-cue" }, /** @type {VTTCue} */ (cue).getCueAsHTML()))
+    );
+    this.subtitles.hidden = cues.length === 0;
   }
 
   /**
@@ -137,12 +164,15 @@ export class DramaControls {
     this.sprite = answer?.preview && answer.urls?.preview ? { ...answer.preview, url: answer.urls.preview } : null;
     this.preview.style.backgroundImage = this.sprite ? `url(${JSON.stringify(this.sprite.url)})` : "";
     if (video) this.apply(video);
+    else this.renderCue();
     this.renderCaptions();
   }
 
   close() {
     this.closeMenu();
     this.hidePreview();
+    this.subtitles.replaceChildren();
+    this.subtitles.hidden = true;
     if (document.pictureInPictureElement) document.exitPictureInPicture().catch(() => {});
   }
 

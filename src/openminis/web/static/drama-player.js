@@ -325,8 +325,8 @@ export class DramaPlayer {
       currentTime: video?.currentTime ?? 0,
       playbackRate: video?.playbackRate ?? null,
       // The subtitles shown (a language tag, or null) and the cue on screen now.
-      subtitles: (video && Array.from(video.textTracks).find((track) => track.mode === "showing")?.language) || null,
-      cue: (video && /** @type {any} */ (Array.from(video.textTracks).find((track) => track.mode === "showing")?.activeCues?.[0])?.text) || null,
+      subtitles: this.controls.shownTrack()?.language || null,
+      cue: this.root.querySelector(".drama-subtitles:not([hidden])")?.textContent || null,
       timings: this.timings.map((timing) => ({ ...timing })),
     };
   }
