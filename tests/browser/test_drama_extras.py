@@ -72,17 +72,6 @@ def test_subtitles_speed_picture_in_picture_and_the_scrubber_preview(host, drama
     expect(player.locator(".drama-speed")).to_have_accessible_name("Playback speed: 1.5×")
     assert drama_state(host)["playbackRate"] == 1.5
 
-    # Picture-in-picture (Chromium offers it; the second test has a browser that does not): the
-    # button takes the episode's video into its own window and back.
-    assert host.page.evaluate("() => document.pictureInPictureEnabled")
-    pip = player.get_by_role("button", name="Picture in picture")
-    pip.click()
-    host.page.wait_for_function(
-        "(selector) => document.pictureInPictureElement === document.querySelector(selector)", arg=CURRENT_VIDEO
-    )
-    pip.click()
-    host.page.wait_for_function("() => document.pictureInPictureElement === null")
-
     # Dragging the scrubber shows the frame under the thumb, from the episode's preview sprite.
     seek = player.get_by_role("slider", name="Playback position").bounding_box()
     preview = player.locator(".drama-seek-preview")
@@ -115,10 +104,21 @@ def test_subtitles_speed_picture_in_picture_and_the_scrubber_preview(host, drama
     player.locator(".drama-captions").click()
     player.get_by_role("menuitemradio", name="Off").click()
     assert drama_state(host)["subtitles"] is None
+    # Picture-in-picture (Chromium offers it; the second test has a browser that does not): the
+    # button takes the episode's video into its own window, the next episode follows it there, and
+    # the button brings it back.
+    assert host.page.evaluate("() => document.pictureInPictureEnabled")
+    pip = player.get_by_role("button", name="Picture in picture")
+    pip.click()
+    in_window = "(selector) => document.pictureInPictureElement === document.querySelector(selector)"
+    host.page.wait_for_function(in_window, arg=CURRENT_VIDEO)
     host.page.keyboard.press("PageDown")
     wait_until_playing(host, 2)
+    host.page.wait_for_function(in_window, arg='.drama-slide[data-episode="2"] video')
     expect(player.locator(".drama-captions")).to_be_hidden()
     assert drama_state(host)["playbackRate"] == 1.5
+    pip.click()
+    host.page.wait_for_function("() => document.pictureInPictureElement === null")
 
 
 def test_a_person_signed_in_on_two_browsers_continues_on_the_second_where_the_first_paused(

@@ -271,6 +271,16 @@ export class DramaControls {
     }
   }
 
+  /**
+   * A new episode starts playing while the last one is in picture-in-picture: the window follows
+   * it (allowed without a tap while a picture-in-picture window is open).
+   * @param {HTMLVideoElement} video
+   */
+  followPictureInPicture(video) {
+    const shown = document.pictureInPictureElement;
+    if (shown && shown !== video) video.requestPictureInPicture().catch((error) => console.warn("openminis: picture-in-picture not moved", error));
+  }
+
   // The scrubber's preview ----------------------------------------------------------------------
 
   /**

@@ -674,6 +674,7 @@ export class DramaPlayer {
         this.player.classList.remove("is-paused");
         if (event.type === "playing") {
           slide.retried = false; // playing again after new links: a later expiry may ask again
+          this.controls.followPictureInPicture(video);
           this.startClock();
           this.reportWatching("play", slide.number);
         }
