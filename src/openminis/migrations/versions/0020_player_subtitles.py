@@ -1,16 +1,16 @@
 """player subtitles: an episode's WebVTT subtitles by language, and the layout of its
 scrubber preview sprite
 
-Revision ID: 0019
-Revises: 0018
-Create Date: 2026-12-03 22:30:00
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-03 23:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
