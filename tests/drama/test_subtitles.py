@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import pytest
-
 from openminis.drama import subtitles
 from openminis.drama.models import Episode
 from openminis.drama.synth import make_subtitles
@@ -92,39 +90,45 @@ def test_a_locked_episodes_subtitles_are_not_given_out(client, studio, series, p
         assert refused.status_code == 403 and refused.json()["code"].startswith("MEDIA_LINK_"), url
 
 
-@pytest.mark.parametrize(
-    ("body", "code", "says"),
-    [
-        (b"", "NOT_WEBVTT", "starts with the line 'WEBVTT'"),
-        (b"1\n00:00.000 --> 00:01.000\nHi\n", "NOT_WEBVTT", "WEBVTT"),
-        (b"WEBVTTX\n\n00:00.000 --> 00:01.000\nHi\n", "NOT_WEBVTT", "WEBVTT"),
-        (b"WEBVTT\n\nNOTE only a note\n", "NO_CUES", "no cues"),
-        (b"WEBVTT\n\n00:00.000 -> 00:01.000\nHi\n", "SUBTITLES_REJECTED", "line 3: a cue needs a timing line"),
-        (b"WEBVTT\n\n00:00.000 --> 00:01\nHi\n", "SUBTITLES_REJECTED", "line 3: '00:00.000 --> 00:01' is not"),
-        (b"WEBVTT\n\n00:61.000 --> 01:02.000\nHi\n", "SUBTITLES_REJECTED", "is not a cue timing"),
-        (b"WEBVTT\n\n00:02.000 --> 00:01.000\nHi\n", "SUBTITLES_REJECTED", "line 3: the cue ends before it starts"),
-        (
-            b"WEBVTT\n\n00:02.000 --> 00:03.000\nB\n\n00:01.000 --> 00:04.000\nA\n",
-            "SUBTITLES_REJECTED",
-            "line 6: cues are in order of their start time",
-        ),
-        (
-            b"WEBVTT\n\n00:01.000 --> 00:02.000\nA\n00:02.000 --> 00:03.000\nB\n",
-            "SUBTITLES_REJECTED",
-            "needs a blank line before the next one",
-        ),
-        (b"WEBVTT\n\n00:01.000 --> 00:02.000\n\xff\xfe\n", "SUBTITLES_REJECTED", "UTF-8"),
-        (
-            b"WEBVTT\n\n00:01.000 --> 00:02.000\nA\n\nSTYLE\n::cue { color: red }\n",
-            "SUBTITLES_REJECTED",
-            "STYLE blocks come before the first cue",
-        ),
-    ],
-)
-def test_a_file_that_is_not_webvtt_is_refused_naming_the_problem(client, studio, series, body, code, says):
-    refused = put(client, studio, series["id"], 1, "en", body)
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["code"] == code and says in refused.json()["message"], refused.json()
+# Each file a player could not read, the code it is refused with, and what the message says.
+NOT_WEBVTT = [
+    (b"", "NOT_WEBVTT", "starts with the line 'WEBVTT'"),
+    (b"1\n00:00.000 --> 00:01.000\nHi\n", "NOT_WEBVTT", "WEBVTT"),
+    (b"WEBVTTX\n\n00:00.000 --> 00:01.000\nHi\n", "NOT_WEBVTT", "WEBVTT"),
+    (b"WEBVTT\n\nNOTE only a note\n", "NO_CUES", "no cues"),
+    (b"WEBVTT\n\n00:00.000 -> 00:01.000\nHi\n", "SUBTITLES_REJECTED", "line 3: a cue needs a timing line"),
+    (b"WEBVTT\n\n00:00.000 --> 00:01\nHi\n", "SUBTITLES_REJECTED", "line 3: '00:00.000 --> 00:01' is not"),
+    (b"WEBVTT\n\n00:61.000 --> 01:02.000\nHi\n", "SUBTITLES_REJECTED", "is not a cue timing"),
+    (b"WEBVTT\n\n00:02.000 --> 00:01.000\nHi\n", "SUBTITLES_REJECTED", "line 3: the cue ends before it starts"),
+    (
+        b"WEBVTT\n\n00:02.000 --> 00:03.000\nB\n\n00:01.000 --> 00:04.000\nA\n",
+        "SUBTITLES_REJECTED",
+        "line 6: cues are in order of their start time",
+    ),
+    (
+        b"WEBVTT\n\n00:01.000 --> 00:02.000\nA\n00:02.000 --> 00:03.000\nB\n",
+        "SUBTITLES_REJECTED",
+        "needs a blank line before the next one",
+    ),
+    (b"WEBVTT\n\n00:01.000 --> 00:02.000\n\xff\xfe\n", "SUBTITLES_REJECTED", "UTF-8"),
+    (
+        b"WEBVTT\n\n00:01.000 --> 00:02.000\nA\n\nSTYLE\n::cue { color: red }\n",
+        "SUBTITLES_REJECTED",
+        "STYLE blocks come before the first cue",
+    ),
+]
+
+
+def test_a_file_that_is_not_webvtt_is_refused_naming_the_problem(client, studio, series):
+    for body, code, says in NOT_WEBVTT:
+        refused = put(client, studio, series["id"], 1, "en", body)
+        assert refused.status_code == 422, (body, refused.text)
+        assert refused.json()["code"] == code and says in refused.json()["message"], (body, refused.json())
+    # None of them was kept.
+    assert (
+        client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"][0]["subtitles"]
+        == []
+    )
 
 
 def test_uploads_are_refused_for_a_bad_language_type_size_or_episode(client, studio, series):
