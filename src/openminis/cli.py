@@ -436,10 +436,13 @@ def drama_upload(
     first: int = typer.Option(1, help="Number of the first episode in the folder."),
     data_dir: Path | None = DataDir,
 ) -> None:
-    """Upload a folder of episodes into a series and transcode them here, with progress."""
+    """Upload a folder of episodes into a series and transcode them here, with progress. An
+    episode's subtitles are WebVTT files beside it named for it and their language
+    (01.en.vtt, 01.pt-BR.vtt for 01.mp4)."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from openminis.drama import catalog as drama_catalog
+    from openminis.drama import subtitles
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov", ".webm"))
     if not files:
@@ -469,6 +472,17 @@ def drama_upload(
                 continue
             finally:
                 copy.unlink(missing_ok=True)  # moved into the store, or uploaded to it
+            for track in sorted(folder.glob(f"{file.stem}.*.vtt")):
+                language = track.name[len(file.stem) + 1 : -len(".vtt")]
+                try:
+                    with unit_of_work(platform.db) as session:
+                        subtitles.attach(
+                            session, platform.storage, app_id, series_id, number, language, track.read_bytes()
+                        )
+                    console.print(f"episode {number}: subtitles {language} ({track.name})")
+                except PlatformError as exc:
+                    console.print(f"episode {number}: [red]subtitles {track.name}: {exc.code}[/red] {exc.message}")
+                    failed += 1
             runner = threading.Thread(target=worker.drain)
             runner.start()
             while runner.is_alive():

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import posixpath
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -391,6 +391,8 @@ def media_query(secret: str, episode: Episode, expires: int, viewer: Viewer = AN
 class Playback:
     expires_at: int
     urls: dict[str, str]
+    subtitles: dict[str, str] = field(default_factory=dict)  # language -> its signed URL
+    preview: dict[str, int] | None = None
 
 
 def playback(
@@ -424,7 +426,11 @@ def playback(
             ("poster", "poster.jpg"),
         )
     }
-    return Playback(expires_at=expires, urls=urls)
+    if episode.preview:
+        urls["preview"] = f"{root}/preview.jpg?{query}"
+    # Same origin and same signature as the video: a <track> loads them with the session's cookie.
+    subtitles = {language: f"{root}/subtitles/{language}.vtt?{query}" for language in sorted(episode.subtitles or {})}
+    return Playback(expires_at=expires, urls=urls, subtitles=subtitles, preview=episode.preview)
 
 
 NOT_YOURS = "this media link is for another viewer; open the episode in the player"

@@ -46,6 +46,11 @@ class Episode(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     media_key: Mapped[str | None] = mapped_column(String(80), default=None)  # folder of the ready media
+    # WebVTT subtitles by language tag ("en", "pt-BR") -> their object key; apart from the media
+    # folder, so a producer adds or replaces a language without transcoding the episode again.
+    subtitles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The scrubber's preview sprite (media.Preview's fields), None for media made before it existed.
+    preview: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

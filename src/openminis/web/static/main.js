@@ -222,17 +222,21 @@ function route() {
   return name === "minis" || name === "search" ? "minis" : "feed";
 }
 
+// On a desktop-wide screen the feed stays in the middle and the hub (or Me) is beside it (host.css).
+const desktop = matchMedia("(min-width: 1200px)");
+
 function showRoute() {
   const name = route();
-  byId("feed-view").hidden = name !== "feed";
-  minisView.hidden = name !== "minis";
+  const beside = desktop.matches;
+  byId("feed-view").hidden = !beside && name !== "feed";
+  minisView.hidden = beside ? name === "me" : name !== "minis";
   me.root.hidden = name !== "me";
   for (const link of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".bottom-nav a"))) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  feed.setActive(name === "feed");
-  if (name === "minis") hub.show();
+  feed.setActive(beside || name === "feed");
+  if (!minisView.hidden) hub.show();
   if (name === "me") me.show();
   if (location.hash === "#/search") search.focus();
 }
@@ -326,6 +330,7 @@ async function openNamed(opened) {
 }
 
 addEventListener("hashchange", showRoute);
+desktop.addEventListener("change", showRoute);
 showRoute();
 if (config.open) openNamed(config.open).catch((error) => console.error("openminis: link not opened", error));
 else if (config.share) openShared(config.share).catch((error) => console.error("openminis: shared link not opened", error));
