@@ -214,7 +214,7 @@ export class DramaPlayer {
    * @param {import("./events.js").EventQueue} options.events
    * @param {string} options.market
    * @param {import("./ad-player.js").AdPlayer} options.ads
-   * @param {() => void} [options.onClose] called once the player has closed (the feed resumes its video)
+   * @param {(saved: Promise<unknown>) => void} [options.onClose] called once the player has closed (the feed resumes its video); `saved`: where the person stopped, once it is on record
    * @param {(opened: {series: any, episode: number | null, source: string, via: Record<string, any>}) => void} [options.onOpen]
    *   called as a series opens (navigation.js gives it a history entry)
    * @param {(number: number) => void} [options.onEpisode] called as an episode comes on screen
@@ -415,7 +415,7 @@ export class DramaPlayer {
 
   close() {
     if (!this.isOpen) return;
-    this.save({ keepalive: true });
+    const saved = this.save({ keepalive: true });
     this.sheets.dismissOwnedBy(this);
     for (const slide of this.slides.values()) slide.destroy();
     this.slides.clear();
@@ -425,7 +425,7 @@ export class DramaPlayer {
     this.shell.inert = false;
     this.endLaunch();
     this.returnFocus?.focus({ preventScroll: true });
-    this.onClose();
+    this.onClose(saved);
   }
 
   episode(number) {
@@ -927,11 +927,11 @@ export class DramaPlayer {
 
   /** @param {{number?: number, positionMs?: number, keepalive?: boolean}} [where] the episode on screen and its position unless given */
   save({ number, positionMs, keepalive = false } = {}) {
-    if (!this.detail || !this.current) return;
+    if (!this.detail || !this.current) return Promise.resolve();
     const episodeNumber = number ?? this.current.number;
     const position = positionMs ?? (this.current.locked ? 0 : this.current.video.currentTime * 1000);
     this.savedAt = performance.now();
-    this.api.saveProgress(this.detail.id, episodeNumber, position, { keepalive }).catch((error) => {
+    return this.api.saveProgress(this.detail.id, episodeNumber, position, { keepalive }).catch((error) => {
       console.warn("openminis: watch progress not saved", error);
     });
   }
