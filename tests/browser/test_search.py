@@ -19,9 +19,7 @@ def searches_sent(requests: list[str]) -> list[str]:
     return [url for url in requests if "/api/search?" in url]
 
 
-def test_a_person_finds_games_dramas_and_creators_and_comes_back_to_what_they_watched(
-    host, live_server, drama_series
-):
+def test_a_person_finds_games_dramas_and_creators_and_comes_back_to_what_they_watched(host, live_server, drama_series):
     become_creator(live_server, "harborfan@example.com", "harborfan").close()
     requests: list[str] = []
     host.page.on("request", lambda request: requests.append(request.url))
