@@ -53,6 +53,7 @@ from openminis.settings import Settings
 from openminis.staff.admin import router as staff_router
 from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
+from openminis.web.error_pages import error_page, wants_page
 from openminis.web.errors import status_for
 from openminis.web.pages import WEB_DIR
 from openminis.web.pages import router as pages_router
@@ -104,10 +105,12 @@ def _error(
     request: Request,
     headers: Mapping[str, str] | None = None,
     retry_after: float | None = None,
-) -> JSONResponse:
+) -> Response:
     if status in (429, 503) and not any(name.lower() == "retry-after" for name in headers or {}):
         # Every "too many" and "not now" says when to come back, so clients back off instead of hammering.
         headers = {**(headers or {}), "Retry-After": retry_after_header(retry_after)}
+    if wants_page(request):  # a person followed a link: a page in the host's look, not JSON
+        return error_page(request, status, _request_id(request), dict(headers or {}))
     return JSONResponse({**body, "request_id": _request_id(request)}, status_code=status, headers=headers)
 
 
