@@ -1,0 +1,86 @@
+"""Every host screen a person reaches loads clean: no error in the console and no request that
+fails (status 400 or more), the games' own frames included. The one failure expected is the error
+page's own status."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.drama_studio import TITLE
+from tests.browser.test_creators import PASSWORD, creator  # noqa: F401 (a fixture)
+from tests.browser.test_drama import wait_until_playing
+
+pytestmark = pytest.mark.browser
+
+SKY_RUNNER = "sky-runner"
+
+
+def test_every_host_screen_loads_without_a_console_error_or_a_failed_request(
+    host,
+    live_server,
+    drama_series,
+    creator,  # noqa: F811
+    example_ad_units,
+    house_ads,
+):
+    """As in the demo, Sky Runner's ad unit exists and the house campaign fills it: its ad request
+    at start is answered, not refused."""
+    page = host.page
+    console: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    page.on(
+        "response",
+        lambda response: failed.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
+
+    # The feed, the hub's two tabs and search.
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    page.get_by_role("tab", name="Dramas").click()
+    expect(page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}"))).to_be_visible()
+    page.get_by_role("tab", name="Games").click()
+    expect(host.hub_tile(SKY_RUNNER)).to_be_visible()
+    page.get_by_role("searchbox", name="Search minis").fill("sky")
+    expect(page.locator(f'#search-results .app-tile[data-app-id="{SKY_RUNNER}"]')).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+
+    # A game, played until it is ready, then closed.
+    host.launch_from_hub(SKY_RUNNER)
+    expect(host.app_frame(SKY_RUNNER).locator("canvas").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    host.close_app()
+
+    # The drama player, an episode playing.
+    page.get_by_role("tab", name="Dramas").click()
+    page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}")).click()
+    player = page.get_by_role("dialog", name=TITLE)
+    expect(player).to_be_visible()
+    wait_until_playing(host, 1)
+    player.get_by_role("button", name="Close player").click()
+
+    # Me as a guest.
+    host.go_to_me()
+    expect(page.get_by_role("button", name=re.compile("Sign in"))).to_be_visible()
+
+    # A post's link, then Me signed in (a creator, with the studio).
+    page.goto(f"{live_server.url}/p/{creator.post_id}?prewarm=0")
+    expect(host.feed_post(creator.post_id)).to_be_visible()
+    signed_in = host.call_api("POST", "/api/account/sign-in", {"email": creator.email, "password": PASSWORD})
+    assert signed_in["status"] == 200, signed_in
+    page.goto(f"{live_server.url}/?prewarm=0#/me")
+    expect(page.get_by_role("region", name="Profile").get_by_text(creator.email)).to_be_visible()
+    page.wait_for_load_state("networkidle")
+
+    assert (failed, console) == ([], [])
+
+    # An error page: its own 404 is all that fails.
+    page.goto(f"{live_server.url}/no/such/page")
+    expect(page.get_by_role("heading", name="This page isn’t here")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to the feed")).to_have_attribute("href", "/")
+    page.wait_for_load_state("networkidle")
+    assert failed == [f"404 {live_server.url}/no/such/page"], failed
+    assert all("404" in text for text in console), console
