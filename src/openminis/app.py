@@ -51,6 +51,7 @@ from openminis.runtime.favourites_api import router as favourites_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
 from openminis.staff.admin import router as staff_router
+from openminis.web import validation
 from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
 from openminis.web.error_pages import error_page, wants_page
@@ -121,11 +122,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "type": "invalid"}
         return _error(
             422,
-            {"code": "INVALID_ARGUMENT", "message": f"{field or 'request'}: {first['msg']}", "field": field or None},
+            {"code": "INVALID_ARGUMENT", "message": validation.message(first), "field": validation.field_of(first)},
             request,
         )
 
