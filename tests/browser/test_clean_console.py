@@ -9,8 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from openminis.drama.synth import make_clip
 from tests.browser.drama_studio import TITLE
-from tests.browser.test_creators import PASSWORD, creator  # noqa: F401 (a fixture)
+from tests.browser.test_creators import PASSWORD, Creator, become_creator, post_video, wait_until_ready
 from tests.browser.test_drama import wait_until_playing
 
 pytestmark = pytest.mark.browser
@@ -18,11 +19,28 @@ pytestmark = pytest.mark.browser
 SKY_RUNNER = "sky-runner"
 
 
+@pytest.fixture(scope="module")
+def creator(live_server, tmp_path_factory) -> Creator:
+    """A creator of this module's own (test_creators.py has its own) with one ready post."""
+    clip = make_clip(
+        tmp_path_factory.mktemp("clean") / "post.mp4", seconds=2, lines=["Clean run"], width=360, height=640
+    )
+    client = become_creator(live_server, "cleanrun@example.com", "cleanrun")
+    try:
+        post_id = post_video(
+            client, clip, caption="A clean run", anchor={"anchor_kind": "app", "anchor_app_id": SKY_RUNNER}
+        )
+        wait_until_ready(client, post_id)
+    finally:
+        client.close()
+    return Creator(email="cleanrun@example.com", handle="cleanrun", post_id=post_id)
+
+
 def test_every_host_screen_loads_without_a_console_error_or_a_failed_request(
     host,
     live_server,
     drama_series,
-    creator,  # noqa: F811
+    creator,
     example_ad_units,
     house_ads,
 ):
