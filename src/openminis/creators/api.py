@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from openminis.creators import service
-from openminis.creators.schemas import CreatorIn, CreatorOut, EarningsOut, MyCreator, PostOut
+from openminis.creators.schemas import CreatorIn, CreatorOut, CreatorPosts, EarningsOut, MyCreator, PostOut
 from openminis.errors import Forbidden, NotFound
 from openminis.identity import service as identity
 from openminis.platform import Platform
@@ -139,6 +139,18 @@ def earnings(
 def post(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, post_id: str = PostId) -> PostOut:
     """A published post; its creator also sees it while it is processing or after it failed."""
     return service.post_out(session, platform.settings, service.get_post(session, post_id, viewer_id=visitor.user.id))
+
+
+@router.get("/api/creators/{handle}/posts", response_model=CreatorPosts)
+def creator_posts(
+    session: SessionDep, platform: PlatformDep, handle: str = Path(min_length=1, max_length=33)
+) -> CreatorPosts:
+    """A creator's published posts, newest first (what a search result for them opens)."""
+    creator = service.public_creator(session, handle)
+    posts = service.ready_posts(session, creator_id=creator.user_id, limit=60)
+    return CreatorPosts(
+        creator=service.creator_out(creator), posts=service.post_outs(session, platform.settings, posts)
+    )
 
 
 @router.get("/media/posts/{media_key}/{file}", include_in_schema=False)

@@ -96,3 +96,10 @@ class EarningsOut(BaseModel):
     balances: dict[str, int]  # COIN and USD_MICROS
     conversions: list[ConversionOut]
     next_cursor: str | None = None
+
+
+class CreatorPosts(BaseModel):
+    """A creator's public page: who they are and their published posts, newest first."""
+
+    creator: CreatorOut
+    posts: list[PostOut]

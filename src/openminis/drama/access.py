@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from openminis.ads import rewards as ads_rewards
 from openminis.attribution import service as attribution
+from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.drama.catalog import episode as ready_episode
 from openminis.drama.catalog import published_series
@@ -528,6 +529,20 @@ def save_progress(session: Session, *, user_id: str, series_id: str, number: int
 
 def progress(session: Session, user_id: str, series_id: str) -> WatchProgress | None:
     return session.get(WatchProgress, (user_id, series_id))
+
+
+def recent_progress(session: Session, user_id: str, limit: int = 12) -> list[tuple[Series, WatchProgress]]:
+    """The series this person watched lately, each with where they left off, latest first: only
+    series still published, of apps not taken down."""
+    rows = session.execute(
+        select(Series, WatchProgress)
+        .join(WatchProgress, WatchProgress.series_id == Series.id)
+        .where(WatchProgress.user_id == user_id, Series.status == "published")
+        .order_by(WatchProgress.updated_at.desc())
+        .limit(limit)
+    ).all()
+    down = catalog.taken_down_app_ids(session, {series.app_id for series, _ in rows})
+    return [(series, saved) for series, saved in rows if series.app_id not in down]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
@@ -117,6 +117,8 @@ class WatchProgress(Base):
     """Where a person is in a series, so any of their devices resumes there."""
 
     __tablename__ = "watch_progress"
+    # Search counts each series' viewers of the past week (its popularity).
+    __table_args__ = (Index("ix_watch_progress_series_time", "series_id", "updated_at"),)
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)

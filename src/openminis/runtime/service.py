@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -183,7 +184,8 @@ def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | N
     )
 
 
-def recent_app_ids(session: Session, user_id: str, limit: int = 12) -> list[str]:
+def recent_plays(session: Session, user_id: str, limit: int = 12) -> list[tuple[str, datetime]]:
+    """The apps this person launched, each with its last launch, latest first."""
     last = func.max(Launch.created_at)
     rows = session.execute(
         select(Launch.app_id, last)
@@ -192,7 +194,19 @@ def recent_app_ids(session: Session, user_id: str, limit: int = 12) -> list[str]
         .order_by(last.desc())
         .limit(limit)
     ).all()
-    return [row[0] for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
+def plays_since(session: Session, app_ids: Collection[str], since: datetime) -> dict[str, int]:
+    """How many launches each app had since ``since`` (apps without any are left out)."""
+    if not app_ids:
+        return {}
+    rows = session.execute(
+        select(Launch.app_id, func.count())
+        .where(Launch.app_id.in_(list(app_ids)), Launch.created_at >= since)
+        .group_by(Launch.app_id)
+    ).all()
+    return {app_id: count for app_id, count in rows}
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,7 @@ export class DramaPlayer {
    * @param {import("./events.js").EventQueue} options.events
    * @param {string} options.market
    * @param {import("./ad-player.js").AdPlayer} options.ads
-   * @param {() => void} [options.onClose] called once the player has closed (the feed resumes its video)
+   * @param {(saved: Promise<unknown>) => void} [options.onClose] called once the player has closed (the feed resumes its video); `saved`: where the person stopped, once it is on record
    * @param {(opened: {series: any, episode: number | null, source: string, via: Record<string, any>}) => void} [options.onOpen]
    *   called as a series opens (navigation.js gives it a history entry)
    * @param {(number: number) => void} [options.onEpisode] called as an episode comes on screen
@@ -431,7 +431,7 @@ export class DramaPlayer {
 
   close() {
     if (!this.isOpen) return;
-    this.save({ keepalive: true });
+    const saved = this.save({ keepalive: true });
     this.controls.close();
     this.sheets.dismissOwnedBy(this);
     for (const slide of this.slides.values()) slide.destroy();
@@ -442,7 +442,7 @@ export class DramaPlayer {
     this.shell.inert = false;
     this.endLaunch();
     this.returnFocus?.focus({ preventScroll: true });
-    this.onClose();
+    this.onClose(saved);
   }
 
   episode(number) {
@@ -950,11 +950,11 @@ export class DramaPlayer {
 
   /** @param {{number?: number, positionMs?: number, keepalive?: boolean}} [where] the episode on screen and its position unless given */
   save({ number, positionMs, keepalive = false } = {}) {
-    if (!this.detail || !this.current) return;
+    if (!this.detail || !this.current) return Promise.resolve();
     const episodeNumber = number ?? this.current.number;
     const position = positionMs ?? (this.current.locked ? 0 : this.current.video.currentTime * 1000);
     this.savedAt = performance.now();
-    this.api.saveProgress(this.detail.id, episodeNumber, position, { keepalive }).catch((error) => {
+    return this.api.saveProgress(this.detail.id, episodeNumber, position, { keepalive }).catch((error) => {
       console.warn("openminis: watch progress not saved", error);
     });
   }

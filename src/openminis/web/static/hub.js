@@ -1,9 +1,9 @@
-// The Minis hub: Recently played, then Games and Dramas as tabs over a grid of tiles.
+// The Minis hub: Recently played (games and series), then Games and Dramas as tabs over a grid of tiles.
 // The Dramas tab lists series (drama-hub.js), which open in the host's drama player.
 // @ts-check
 
 import { appTile } from "./app-tile.js";
-import { part } from "./dom.js";
+import { el, part } from "./dom.js";
 
 export class Hub {
   /**
@@ -13,9 +13,11 @@ export class Hub {
    * @param {import("./events.js").ExposureTracker} options.exposure
    * @param {(card: any, source: string, event?: Event) => void} options.onLaunch
    * @param {import("./drama-hub.js").DramaShelf} options.dramas what the Dramas tab shows (drama-hub.js)
+   * @param {(series: any, event: Event, episode: number) => void} options.onOpenSeries resumes a series in the drama player
    */
-  constructor({ root, api, exposure, onLaunch, dramas }) {
+  constructor({ root, api, exposure, onLaunch, dramas, onOpenSeries }) {
     this.api = api;
+    this.onOpenSeries = onOpenSeries;
     this.dramas = dramas;
     this.exposure = exposure;
     this.onLaunch = onLaunch;
@@ -44,19 +46,41 @@ export class Hub {
     if (this.loadedKind !== this.kind || this.kind === "drama") this.loadGrid();
   }
 
+  /** Games and series together, the latest played first; a series resumes at the episode reached. */
   async refreshRecents() {
     try {
-      const { items } = await this.api.recents();
-      const tiles = items.map((card) => {
-        const item = document.createElement("li");
-        item.append(appTile(card, "recents", this.onLaunch));
-        return item;
-      });
-      this.recentsList.replaceChildren(...tiles);
-      this.recents.hidden = items.length === 0;
+      const { items, played_at: playedAt = {}, series = [] } = await this.api.recents();
+      const played = [
+        ...items.map((card) => ({ at: playedAt[card.app_id] || "", tile: appTile(card, "recents", this.onLaunch) })),
+        ...series.map((hit) => ({ at: hit.played_at, tile: this.seriesTile(hit) })),
+      ];
+      // ISO 8601 times in UTC sort as text.
+      played.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+      this.recentsList.replaceChildren(...played.map(({ tile }) => el("li", {}, tile)));
+      this.recents.hidden = played.length === 0;
     } catch (error) {
       console.error("openminis: recents not loaded", error);
     }
+  }
+
+  seriesTile({ series, episode_number: episode }) {
+    const progress = series.episode_count ? `Episode ${episode} of ${series.episode_count}` : `Episode ${episode}`;
+    const cover = series.cover_url
+      ? el("img", { className: "app-icon app-icon-medium", src: series.cover_url, alt: "", decoding: "async" })
+      : el("span", { className: "app-icon app-icon-medium app-icon-monogram", "aria-hidden": "true" }, series.title.charAt(0).toUpperCase());
+    return el(
+      "button",
+      {
+        type: "button",
+        className: "app-tile",
+        dataset: { seriesId: series.id },
+        "aria-label": `Continue ${series.title}, ${progress}`,
+        onclick: (event) => this.onOpenSeries(series, event, episode),
+      },
+      cover,
+      el("span", { className: "app-tile-name" }, series.title),
+      el("span", { className: "recent-episode" }, progress)
+    );
   }
 
   async loadGrid() {

@@ -72,9 +72,11 @@ const dramaPlayer = new DramaPlayer({
       navigation.moved({ ...opened, app_id: detail?.app_id || opened.app_id, title: detail?.title || opened.title, episode: number });
     }
   },
-  onClose: () => {
+  onClose: (saved) => {
     feed.updatePlayback();
     navigation.closed();
+    // The series just watched now leads Recently played, once where the person stopped is saved.
+    if (route() === "minis") saved.then(() => hub.refreshRecents());
   },
 });
 
@@ -182,15 +184,24 @@ const dramas = new DramaShelf({
   onLaunch: launch,
   onOpen: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp }),
 });
-const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch, dramas });
+const hub = new Hub({
+  root: minisView,
+  api,
+  exposure,
+  onLaunch: launch,
+  dramas,
+  onOpenSeries: (series, event, episode) => dramaPlayer.open(series, { tapAt: event.timeStamp, source: "recents", episode }),
+});
 const search = new Search({
   input: byId("search-input"),
   results: byId("search-results"),
   status: byId("search-status"),
   browse: byId("hub-browse"),
+  cancel: byId("search-cancel"),
   api,
   exposure,
   onLaunch: launch,
+  onOpenSeries: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp, source: "search" }),
 });
 
 const studio = new CreatorStudio({ api, account });
