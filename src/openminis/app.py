@@ -49,6 +49,7 @@ from openminis.requestlog import RequestLog
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
+from openminis.social.api import router as social_router
 from openminis.staff.admin import router as staff_router
 from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
@@ -173,6 +174,7 @@ def create_host_app(platform: Platform) -> FastAPI:
         ads_router,
         creators_router,
         share_router,
+        social_router,
         reports_router,
         console_reports_router,
         console_payments_router,

@@ -557,7 +557,7 @@ def _report(data_dir: Path | None, make: Callable[[Session, Platform], R]) -> R:
 @report_app.command("funnel")
 def report_funnel(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
-    by: str = typer.Option("source", "--by", help="Group by source, app, creator, or none (the total alone)."),
+    by: str = typer.Option("source", "--by", help="Group by source (its scene), app, creator, or none."),
     first: Annotated[
         datetime | None,
         typer.Option("--from", formats=["%Y-%m-%d"], help="First UTC day (default: a week up to --to)."),

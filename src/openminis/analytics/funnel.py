@@ -27,7 +27,8 @@ from openminis.events.buffer import EventBuffer
 from openminis.events.store import EventStore
 
 # The dimensions a funnel is grouped by, and their columns: the only text ever put into the SQL.
-DIMENSIONS = {"source": "source", "app": "app_id", "creator": "creator_id"}
+# "scene" is the launch's scene (docs/social.md): the events' source, under the name apps know it by.
+DIMENSIONS = {"source": "source", "scene": "source", "app": "app_id", "creator": "creator_id"}
 NO_DIMENSION = "none"  # how the CLI and the APIs ask for the total alone
 DEFAULT_DAYS = 7
 

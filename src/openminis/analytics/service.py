@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from openminis.analytics.schemas import EventIn, IngestOut, Rejection
 from openminis.errors import InvalidArgument
 from openminis.events.store import COLUMNS, EventStore
+from openminis.runtime.service import LAUNCH_SOURCES
 
 # Clients batch and retry, so events arrive late; a clock far ahead of ours is wrong, though.
 MAX_AGE = timedelta(days=7)
@@ -24,7 +25,8 @@ Row = tuple[
     str, str, str | None, str | None, str | None, datetime, datetime, int | None, int | None, bool | None,
     str | None, str | None, str | None, int | None,
 ]  # fmt: skip
-SOURCES = {"feed", "hub", "search", "recents", "share", "post", "direct"}
+# The launch scenes (runtime's list): an event's source is the scene its launch came from.
+SOURCES = set(LAUNCH_SOURCES)
 
 
 def ingest(
