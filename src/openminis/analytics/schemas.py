@@ -8,7 +8,16 @@ from pydantic import BaseModel, ConfigDict, Field
 # episode_play / episode_complete: the same for a drama episode in the host's player (series_id
 # and episode).
 EventType = Literal[
-    "exposure", "click", "launch", "ready", "session_end", "play", "complete", "episode_play", "episode_complete"
+    "exposure",
+    "click",
+    "launch",
+    "ready",
+    "session_end",
+    "gameplay",
+    "play",
+    "complete",
+    "episode_play",
+    "episode_complete",
 ]
 
 

@@ -3,9 +3,16 @@ tournaments and shares (docs/social.md)."""
 
 from __future__ import annotations
 
+import io
+
+import segno
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from openminis.catalog.cards import cards
+from openminis.catalog.schemas import Card
+from openminis.errors import NotFound
 from openminis.ratelimit import enforce
 from openminis.social import boards, contexts, service
 from openminis.social.models import Context, Leaderboard
@@ -162,3 +169,26 @@ def share(
     )
     url = f"{platform.settings.public_url}/play/{app_id}?share={made.token}"
     return ShareOut(token=made.token, url=url, context=made.context_id)
+
+
+@router.get("/shares/{token}/qr.svg")
+def share_qr(
+    session: SessionDep, platform: PlatformDep, app_id: str = AppId, token: str = Path(max_length=32)
+) -> Response:
+    """The share link as a QR code, drawn here (no third party sees the link)."""
+    made = contexts.find_share(session, token)
+    if made.app_id != app_id:
+        raise NotFound("no such share link", field="share")
+    out = io.BytesIO()
+    url = f"{platform.settings.public_url}/play/{app_id}?share={made.token}"
+    segno.make(url, error="m").save(out, kind="svg", scale=4, border=2, dark="#000", light="#fff")
+    return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/card", response_model=Card)
+def card(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId) -> Card:
+    """The card of an app another app opens (minis.openApp): at the version this person gets."""
+    found = cards(session, platform.settings, [app_id], viewer=visitor.user.id).get(app_id)
+    if found is None:
+        raise NotFound(f"no mini-program {app_id!r} to open", field="app_id")
+    return found

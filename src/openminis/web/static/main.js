@@ -318,7 +318,10 @@ async function openNamed(opened) {
     host.shared = "missing";
     return;
   }
-  navigation.openLoaded(() => launcher.launch(opened.card, "direct", performance.now()));
+  // A link from minis.share carries its token: the launch is a share's (its query, its context).
+  const share = new URLSearchParams(location.search).get("share");
+  const via = share && /^[0-9a-f]{24}$/.test(share) ? { share } : null;
+  navigation.openLoaded(() => launcher.launch(opened.card, via ? "share" : "direct", performance.now(), via ?? {}));
   host.shared = "launched";
 }
 
