@@ -895,7 +895,7 @@
       return hostCall("setClipboardData", function () {
         if (typeof text !== "string" || text.length > 10000) throw new MinisError("INVALID_ARGUMENT", "text: a string of at most 10000 characters");
         if (!activated) throw new MinisError("NOT_ALLOWED", "setClipboardData: only right after a tap or key in your app");
-        return { text: text };
+        return { text: text, activated: true };
       }).then(function () {});
     },
 

@@ -299,16 +299,17 @@ registerMethod("vibrate", {
   },
 });
 
-// The clipboard only right after a gesture: a tap in the app's frame activates the host page too
-// (user activation reaches a frame's ancestors), so the host checks its own activation, which an
-// app cannot fake by posting a message.
+// The clipboard only right after a gesture. The SDK forwards whether the frame had transient
+// activation when the app called; a frame can forge that flag, so the host also checks its own
+// activation, which a message cannot give it: a tap in the app's frame activates the host page too
+// (activation reaches a frame's ancestors), for the browser's few seconds.
 registerMethod("setClipboardData", {
   states: RUNNING,
   handler: async (params, session) => {
     if (typeof params.text !== "string" || params.text.length > 10000) {
       throw new BridgeError("INVALID_ARGUMENT", "text: a string of at most 10000 characters");
     }
-    if (!session.opened || !navigator.userActivation?.isActive) {
+    if (params.activated !== true || !session.opened || !navigator.userActivation?.isActive) {
       throw new BridgeError("NOT_ALLOWED", "setClipboardData: only right after a tap or key in the app");
     }
     try {

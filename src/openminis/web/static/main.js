@@ -152,6 +152,8 @@ const host = {
   get drama() {
     return dramaPlayer.state();
   },
+  /** The launcher's mute toggle, for the tests until its menu button calls it. */
+  muteApp: (muted) => launcher.setMuted(muted),
 };
 /** @type {any} */ (window).__minisHost = host;
 
