@@ -162,6 +162,14 @@ def test_a_player_posts_scores_shares_a_link_and_a_friend_opens_it_in_the_same_c
     finally:
         friend_context.close()
 
+    # The demo game Merge 2048 keeps a weekly board of its own, declared in its minis.json.
+    host.close_app()
+    host.launch_from_hub("merge-2048")
+    demo = host.app_frame("merge-2048")
+    demo.wait_for_function("() => window.__game && minis.getLaunchOptions() !== null")
+    board = demo.evaluate("() => minis.leaderboard.getEntries('best', {limit: 3})")
+    assert board["period"].startswith("20") and "-W" in board["period"]
+
     # The host sends its analytics every few seconds: by now the play time has gone too.
     host.page.wait_for_function("() => window.__minisHost.eventsSent > 0")
     assert any('"type":"gameplay"' in body and '"duration_ms"' in body for body in reported), reported
