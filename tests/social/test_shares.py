@@ -109,3 +109,24 @@ def test_the_funnel_groups_by_scene(tmp_path):
         assert sorted((line.key, line.launch) for line in report.lines) == [("other_app", 1), ("share", 2)]
     finally:
         store.close()
+
+
+def test_a_persons_scores_contexts_and_shares_are_in_their_data_and_go_with_their_account(client, studio):
+    bearer = {"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    client.put("/openapi/v1/leaderboards/stars", json={"client_scores": True}, headers=bearer)
+    player, friend = browser(client), browser(client)
+    headers = csrf_of(player)
+    url = f"/api/apps/{studio.app_id}"
+    assert player.post(f"{url}/leaderboards/stars/scores", json={"score": 77}, headers=headers).status_code == 200
+    made = player.post(f"{url}/shares", json={"title": "Come", "query": {"a": "b"}}, headers=headers).json()
+    launch(friend, studio.app_id, "share", share=made["token"])
+
+    data = player.get("/api/me/data").json()
+    assert [(s["board_id"], s["score"]) for s in data["leaderboard_scores"]] == [("stars", 77)]
+    assert [c["context_id"] for c in data["contexts"]] == [made["context"]]
+    assert [(s["token"], s["query"]) for s in data["shares"]] == [(made["token"], {"a": "b"})]
+
+    assert player.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers).status_code == 200
+    assert friend.get(f"{url}/leaderboards/stars/entries").json()["players"] == 0
+    assert friend.get(f"{url}/contexts/{made['context']}").json()["members"] == 1
+    assert launch(browser(client), studio.app_id, "share", share=made["token"]).status_code == 404
