@@ -8,6 +8,7 @@ import { ApiError } from "./api.js";
 import { appIcon } from "./app-tile.js";
 import { BridgeError, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
+import { ShareSheet } from "./share-sheet.js";
 import { armLater } from "./sheets.js";
 
 const RUNNING = ["initialized", "ready"];
@@ -196,51 +197,20 @@ registerMethod("tournament.create", {
   },
 });
 
-/** The host's share sheet for an app share: the link to copy or hand on, and its QR code. */
-function showShare(session, made, title) {
-  return new Promise((resolve, reject) => {
-    const sheet = session.launcher.sheets.claim({ owner: session, onDismiss: () => resolve(null) });
-    if (!sheet) {
-      reject(new BridgeError("NOT_ALLOWED", "another host sheet is open"));
-      return;
-    }
-    const field = el("input", { id: "share-link", className: "text-field mono share-link", type: "url", readOnly: true, value: made.url });
-    field.addEventListener("focus", () => field.select());
-    const note = el("p", { className: "sheet-note", role: "status" }, `Anyone with this link opens ${session.card.name}.`);
-    const copy = el("button", { type: "button", className: "button-primary" }, "Copy link");
-    copy.addEventListener("click", async () => {
-      try {
-        await navigator.clipboard.writeText(made.url);
-        note.textContent = "Link copied";
-      } catch {
-        field.focus();
-        note.textContent = "Couldn’t copy: the link is selected, copy it from the field.";
-      }
-    });
-    const actions = [copy];
-    if (navigator.share) {
-      const more = el("button", { type: "button", className: "button-secondary" }, "Share to…");
-      more.addEventListener("click", () => navigator.share({ url: made.url, title }).catch(() => {}));
-      actions.push(more);
-    }
-    const qr = el("img", {
-      className: "share-qr",
-      alt: "QR code of the link",
-      width: 160,
-      height: 160,
-      src: `/api/apps/${encodeURIComponent(session.appId)}/shares/${made.token}/qr.svg`,
-    });
-    const body = el(
-      "div",
-      { className: "sheet-stack share-sheet" },
-      el("p", { className: "consent-question" }, title),
-      qr,
-      el("div", { className: "field" }, el("label", { for: "share-link" }, "Link"), field),
-      note,
-      el("div", { className: "sheet-actions" }, actions)
-    );
-    sheet.show({ title: "Share", body });
-  });
+/** The host's share sheet (share-sheet.js) for a link made already; resolves when it closes. */
+async function showShare(session, made, title) {
+  const qrUrl = `/api/apps/${encodeURIComponent(session.appId)}/shares/${made.token}/qr.svg`;
+  const sheet = await new ShareSheet({
+    sheets: session.launcher.sheets,
+    api: session.api,
+    target: null,
+    title: session.card.name,
+    made: { url: made.url, qrUrl, text: title },
+    owner: session,
+  }).open();
+  if (!sheet) throw new BridgeError("NOT_ALLOWED", "another host sheet is open");
+  if (!sheet.signal.aborted) await new Promise((resolve) => sheet.signal.addEventListener("abort", resolve, { once: true }));
+  return null;
 }
 
 async function share(session, { title, image, query }) {
