@@ -197,6 +197,9 @@ def test_a_tournament_ends_final_and_its_results_reach_the_backend(client, studi
     )
     _, guest_openid = person(client, studio, consent=False)
     assert post_score(client, studio, "stars", guest_openid, 90, tournament_id=tournament["id"]).status_code == 200
+    put_board(client, studio, "other")
+    elsewhere = post_score(client, studio, "other", guest_openid, 5, tournament_id=tournament["id"])
+    assert (elsewhere.status_code, elsewhere.json()["field"]) == (422, "tournament_id")
     ranking = host.get(f"{url}/entries?scope=context&context={tournament['id']}").json()
     assert ranking["period"] == f"t:{tournament['id']}"
     assert [e["score"] for e in ranking["items"]] == [90, 70]

@@ -97,6 +97,8 @@ def submit(
             if from_client
             else contexts.require_tournament(session, app_id, context_id)
         )
+        if not from_client and context.board_id != board.id:
+            raise InvalidArgument(f"this tournament is played on the board {context.board_id!r}", field="tournament_id")
         if context.kind == "tournament" and context.board_id == board.id:
             contexts.check_open(context, now)
             contexts.join(session, context, user_id)
