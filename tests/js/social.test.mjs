@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { BridgeError, registeredMethods } from "../../src/openminis/web/static/bridge.js";
+import "../../src/openminis/web/static/bridge-ads.js";
 import { formatScore } from "../../src/openminis/web/static/bridge-social.js";
 
 const methods = registeredMethods();
@@ -80,4 +81,24 @@ test("what a frame sends is checked", async () => {
   assert.equal(await refusal("setClipboardData", { text: "x" }), "NOT_ALLOWED");
   assert.equal(await refusal("tournament.share", {}), "NOT_ALLOWED");
   assert.equal(await refusal("leaderboard.getEntries", { board: "stars", scope: "context", limit: 5 }), "NOT_FOUND");
+});
+
+test("no interstitial shows during gameplay; a rewarded ad the person chose still may", async () => {
+  const loaded = (format) => new Map([["ad1", { ad_id: "ad1", format, loadedAt: Date.now() }]]);
+  const playing = (format) => ({
+    ...session(),
+    gameplayAt: 1,
+    loadedAds: loaded(format),
+    checkMaySheet() {},
+    launcher: { ads: { isPlaying: true } },
+  });
+  let refused = null;
+  try {
+    await methods.get("ads.show").handler({ adId: "ad1" }, playing("interstitial"));
+  } catch (error) {
+    refused = error;
+  }
+  assert.ok(refused instanceof BridgeError && /during gameplay/.test(refused.message), String(refused));
+  // The rewarded ad passes the gameplay check and reaches the player (busy here: another ad).
+  await assert.rejects(methods.get("ads.show").handler({ adId: "ad1" }, playing("rewarded")), /another ad is playing/);
 });

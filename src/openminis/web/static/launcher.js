@@ -468,6 +468,7 @@ export class Launcher {
     /** @type {any} */
     this.returnFocus = null; // the control that opened the app gets focus back on close
     this.launches = [];
+    this.muted = false; // the person muted apps (setMuted): every app opened is told
 
     this.closeButton.addEventListener("click", () => this.close());
     // The capsule's flag: the person reports the app they are in (report-sheet.js), above it.
@@ -534,14 +535,25 @@ export class Launcher {
     this.layer.removeAttribute("aria-hidden");
     if (session.readyAt === null) this.loading.present(card, session.progress);
     else this.loading.clear();
+    session.setMuted(this.muted);
     session.open(source, tapAt, via);
     session.iframe.focus();
     this.onOpen?.(session);
   }
 
-  /** Mutes (or unmutes) the open app's audio: the hook for the launcher's mute button. */
+  /** Mutes (or unmutes) apps' audio, the open one's and those opened next: the person's choice. */
   setMuted(muted) {
-    this.active?.setMuted(muted);
+    this.muted = !!muted;
+    this.active?.setMuted(this.muted);
+  }
+
+  /** The hook for a mute button (the launcher's menu): each click toggles, `aria-pressed` shows it. */
+  bindMuteButton(button) {
+    button.setAttribute("aria-pressed", String(this.muted));
+    button.addEventListener("click", () => {
+      this.setMuted(!this.muted);
+      button.setAttribute("aria-pressed", String(this.muted));
+    });
   }
 
   /** Closes the open app (the capsule, Escape, or the app's exit), or drops a prewarmed one. */
