@@ -331,8 +331,9 @@ declare namespace minis {
     function submit(id: string, score: number): Promise<Submitted>;
 
     /**
-     * A page of the board: its top ("global"), the page around the person ("around_me"), or the
-     * people of the launch's context ("context"; a tournament's own ranking). limit: 1-100, default 10.
+     * A page of the board: its top ("global"), the page around the person ("around_me"; the top
+     * while they have no score), or the people of the launch's context ("context"; a tournament's
+     * own ranking). limit: 1-100, default 10.
      */
     function getEntries(
       id: string,
