@@ -50,6 +50,7 @@ from openminis.runtime.api import router as runtime_router
 from openminis.runtime.favourites_api import router as favourites_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
+from openminis.social.api import router as social_router
 from openminis.staff.admin import router as staff_router
 from openminis.web import validation
 from openminis.web.body_limit import LimitBody
@@ -178,6 +179,7 @@ def create_host_app(platform: Platform) -> FastAPI:
         ads_router,
         creators_router,
         share_router,
+        social_router,
         reports_router,
         console_reports_router,
         console_payments_router,

@@ -656,7 +656,9 @@ def _report(data_dir: Path | None, make: Callable[[Session, Platform], R]) -> R:
 def report_funnel(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
     by: str = typer.Option(
-        "source", "--by", help="Group by source, app, creator, origin_sdk (games from other platforms), or none."
+        "source",
+        "--by",
+        help="Group by source (its scene), app, creator, origin_sdk (games from other platforms), or none.",
     ),
     first: Annotated[
         datetime | None,

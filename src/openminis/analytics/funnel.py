@@ -27,7 +27,14 @@ from openminis.events.buffer import EventBuffer
 from openminis.events.store import EventStore
 
 # The dimensions a funnel is grouped by, and their columns: the only text ever put into the SQL.
-DIMENSIONS = {"source": "source", "app": "app_id", "creator": "creator_id", "origin_sdk": "origin_sdk"}
+# "scene" is the launch's scene (docs/social.md): the events' source, under the name apps know it by.
+DIMENSIONS = {
+    "source": "source",
+    "scene": "source",
+    "app": "app_id",
+    "creator": "creator_id",
+    "origin_sdk": "origin_sdk",
+}
 # Events have no origin_sdk column: an app's platform is its package's (``minis import``, docs/compat.md),
 # put beside each event by the query from the catalog's answer, native apps as "native".
 NATIVE = "native"

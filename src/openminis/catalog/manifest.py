@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import semver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -36,6 +37,34 @@ class ManifestProduct(BaseModel):
         return value
 
 
+# Scores travel to apps as JavaScript numbers: beyond 2**53 - 1 they would no longer be exact.
+MAX_SCORE = 2**53 - 1
+
+
+class ManifestLeaderboard(BaseModel):
+    """A leaderboard the app keeps scores on (docs/social.md), declared with the package or later
+    through the Open API (``PUT /leaderboards/{id}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    sort: Literal["desc", "asc"] = "desc"
+    format: Literal["integer", "time_ms", "decimal2"] = "integer"
+    reset: Literal["never", "daily", "weekly", "monthly"] = "never"
+    timezone: str = Field(default="UTC", max_length=64, description="an IANA zone: where a day begins")
+    client_scores: bool = Field(default=False, description="may minis.leaderboard.submit() post scores?")
+    max_score: int | None = Field(default=None, ge=-MAX_SCORE, le=MAX_SCORE, description="the cap on client scores")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (like UTC or Europe/Paris)") from None
+        return value
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -55,6 +84,7 @@ class Manifest(BaseModel):
     origin_sdk: Literal["poki", "crazygames", "playables", "fbinstant", "wechat"] | None = None
     # Shown in the launcher's About; an https page of the developer's (http only on localhost).
     privacy_policy_url: str = Field(default="", max_length=300)
+    leaderboards: list[ManifestLeaderboard] = Field(default_factory=list, max_length=50)
 
     @field_validator("id")
     @classmethod
@@ -90,6 +120,14 @@ class Manifest(BaseModel):
         ids = [product.id for product in values]
         if len(ids) != len(set(ids)):
             raise ValueError("product ids must be unique")
+        return values
+
+    @field_validator("leaderboards")
+    @classmethod
+    def _leaderboard_ids_are_unique(cls, values: list[ManifestLeaderboard]) -> list[ManifestLeaderboard]:
+        ids = [board.id for board in values]
+        if len(ids) != len(set(ids)):
+            raise ValueError("leaderboard ids must be unique")
         return values
 
     @field_validator("allowed_domains")

@@ -21,7 +21,22 @@ from openminis.identity import app_identity, init_data
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.runtime.models import CloudSave, Launch
 
-LAUNCH_SOURCES = ("feed", "hub", "search", "recents", "share", "post", "direct")
+# A launch's scene: where the person opened the app from (docs/social.md lists them). Recorded
+# with every launch; the funnel report groups by it (``minis analytics funnel --by scene``).
+LAUNCH_SOURCES = (
+    "feed",
+    "hub",
+    "search",
+    "recents",
+    "post",
+    "share",
+    "subscribe_message",
+    "favourites",
+    "home_screen",
+    "preview",
+    "other_app",
+    "direct",
+)
 LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
 STORAGE_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 

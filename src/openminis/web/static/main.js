@@ -157,6 +157,8 @@ const host = {
   get drama() {
     return dramaPlayer.state();
   },
+  /** The launcher's mute toggle, for the tests until its menu button calls it. */
+  muteApp: (muted) => launcher.setMuted(muted),
 };
 /** @type {any} */ (window).__minisHost = host;
 
@@ -336,7 +338,10 @@ async function openNamed(opened) {
     host.shared = "missing";
     return;
   }
-  navigation.openLoaded(() => launcher.launch(opened.card, "direct", performance.now()));
+  // A link from minis.share carries its token: the launch is a share's (its query, its context).
+  const share = new URLSearchParams(location.search).get("share");
+  const via = share && /^[0-9a-f]{24}$/.test(share) ? { share } : null;
+  navigation.openLoaded(() => launcher.launch(opened.card, via ? "share" : "direct", performance.now(), via ?? {}));
   host.shared = "launched";
 }
 
