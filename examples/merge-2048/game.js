@@ -146,13 +146,42 @@
       game.mode = "won";
       game.overAt = t0;
       [523, 659, 784, 1047].forEach((f, i) => Sound.tone(f, 0.3, { type: "triangle", vol: 0.12, delay: 0.15 + i * 0.1 }));
+      Social.roundOver(game.score);
     } else if (!canMove()) {
       game.mode = "over";
       game.overAt = t0;
+      Social.roundOver(game.score);
       Sound.tone(300, 0.7, { type: "sawtooth", vol: 0.06, to: 80, delay: 0.15 });
     }
     saveBoard();
   }
+
+  // ---------- social: the weekly board, a challenge shared with friends ----------
+  // The board takes scores from the game itself (minis.json `client_scores`, capped by max_score):
+  // fine for a casual puzzle. Opened standalone there is no host: every call just fails quietly.
+  const Social = {
+    // The score a friend's share dared this player to beat. Read when drawn: a prewarmed game
+    // learns that it was opened from a share only at the tap.
+    get challenge() {
+      const options = minis.getLaunchOptions();
+      const dared = options && options.scene === "share" ? Number(options.query.challenge) : NaN;
+      return Number.isInteger(dared) && dared > 0 ? dared : null;
+    },
+    playing(on) {
+      // No interstitial mid-round: the host holds them until the round ends.
+      (on ? minis.gameplayStart() : minis.gameplayStop()).catch(() => {});
+    },
+    roundOver(score) {
+      this.playing(false);
+      if (score > 0 && minis.canIUse("leaderboard.submit")) minis.leaderboard.submit("best", score).catch(() => {});
+    },
+    showBoard() {
+      minis.leaderboard.show("best").catch(() => {});
+    },
+    challengeFriends(score) {
+      minis.share({ title: "I scored " + score + " in Merge 2048. Beat it!", query: { challenge: String(score) } }).catch(() => {});
+    },
+  };
 
   // ---------- persistence ----------
   function saveBoard() {
@@ -387,6 +416,7 @@
       drawButton(L.overlayBtn, game.resumed ? "Continue" : "Play", "#45c2a3", "#ffffff");
       ctx.globalAlpha = 1;
       if (game.best > 0) text("Best " + game.best, cx, cy + size * 0.36, size * 0.05, "#a9b0e6", "700");
+      if (Social.challenge) text("A friend scored " + Social.challenge + ": beat it!", cx, cy - size * 0.36, size * 0.05, "#ffc23d", "700");
     } else if (game.mode === "won") {
       text("2048!", cx, cy - size * 0.2, size * 0.2, "#ffc23d");
       text("You made it. Score " + game.score, cx, cy - size * 0.03, size * 0.05, "#ffffff", "700");
@@ -399,8 +429,13 @@
       text("No moves left", cx, cy - size * 0.22, size * 0.08, "#ff6fa8");
       text(String(game.score), cx, cy - size * 0.06, size * 0.16, "#ffffff");
       text(game.newBest ? "New best!" : "Best " + game.best, cx, cy + size * 0.08, size * 0.06, game.newBest ? "#ffc23d" : "#c9cdf5", "700");
+      const bw = size * 0.38, bh = size * 0.11;
+      L.boardBtn = { x: cx - bw - size * 0.02, y: cy + size * 0.14, w: bw, h: bh };
+      L.shareBtn = { x: cx + size * 0.02, y: cy + size * 0.14, w: bw, h: bh };
+      drawButton(L.boardBtn, "Leaderboard", "#45c2a3", "#ffffff");
+      drawButton(L.shareBtn, "Challenge", "#7c4ef0", "#ffffff");
       ctx.globalAlpha = a * pulse;
-      text("Tap to restart", cx, cy + size * 0.25, size * 0.06, "#ffffff", "700");
+      text("Tap to restart", cx, cy + size * 0.36, size * 0.06, "#ffffff", "700");
     }
     ctx.globalAlpha = 1;
   }
@@ -421,12 +456,14 @@
 
   function startPlay() {
     game.mode = "play";
+    Social.playing(true);
   }
 
   function restart() {
     const roundEnded = game.mode === "over" || game.mode === "won";
     newGame();
     game.mode = "play";
+    Social.playing(true);
     // A natural break: the new board is ready behind the ad when it closes.
     if (roundEnded && window.Interstitials) window.Interstitials.atBreak();
   }
@@ -441,7 +478,9 @@
       if (inside(L.againBtn, x, y)) restart();
       else if (inside(L.keepBtn, x, y)) game.mode = "play";
     } else if (game.mode === "over") {
-      if (t - game.overAt > 0.8) restart(); // lockout: the swipe that ended it must not restart
+      if (inside(L.boardBtn, x, y)) Social.showBoard();
+      else if (inside(L.shareBtn, x, y)) Social.challengeFriends(game.score);
+      else if (t - game.overAt > 0.8) restart(); // lockout: the swipe that ended it must not restart
     } else if (inside(L.newBtn, x, y)) {
       // A second tap within 2 s confirms, so a stray tap cannot wipe a long game.
       if (t < confirmUntil || game.score === 0) {

@@ -50,9 +50,12 @@ from openminis.runtime.api import router as runtime_router
 from openminis.runtime.favourites_api import router as favourites_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
+from openminis.social.api import router as social_router
 from openminis.staff.admin import router as staff_router
+from openminis.web import validation
 from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
+from openminis.web.error_pages import error_page, wants_page
 from openminis.web.errors import status_for
 from openminis.web.pages import WEB_DIR
 from openminis.web.pages import router as pages_router
@@ -104,10 +107,12 @@ def _error(
     request: Request,
     headers: Mapping[str, str] | None = None,
     retry_after: float | None = None,
-) -> JSONResponse:
+) -> Response:
     if status in (429, 503) and not any(name.lower() == "retry-after" for name in headers or {}):
         # Every "too many" and "not now" says when to come back, so clients back off instead of hammering.
         headers = {**(headers or {}), "Retry-After": retry_after_header(retry_after)}
+    if wants_page(request):  # a person followed a link: a page in the host's look, not JSON
+        return error_page(request, status, _request_id(request), dict(headers or {}))
     return JSONResponse({**body, "request_id": _request_id(request)}, status_code=status, headers=headers)
 
 
@@ -118,11 +123,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(part) for part in first["loc"] if part not in ("body", "query", "path"))
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "type": "invalid"}
         return _error(
             422,
-            {"code": "INVALID_ARGUMENT", "message": f"{field or 'request'}: {first['msg']}", "field": field or None},
+            {"code": "INVALID_ARGUMENT", "message": validation.message(first), "field": validation.field_of(first)},
             request,
         )
 
@@ -175,6 +179,7 @@ def create_host_app(platform: Platform) -> FastAPI:
         ads_router,
         creators_router,
         share_router,
+        social_router,
         reports_router,
         console_reports_router,
         console_payments_router,

@@ -172,6 +172,89 @@ def publish(
         platform.close()
 
 
+@app.command("import")
+def import_game(
+    path: Annotated[Path, typer.Argument(help="The game's folder or zip, as made for its platform.")],
+    out: Annotated[Path, typer.Option("--out", help="Where the package goes: a new folder, or a .zip.")],
+    origin: str | None = typer.Option(
+        None, "--from", help="fbinstant, playables, poki, crazygames or wechat (detected when omitted)."
+    ),
+    app_id: str | None = typer.Option(None, "--id", help="The app id (default: made from the game's title)."),
+    name: str | None = typer.Option(None, "--name", help="The app's name (default: the page's <title>)."),
+    version: str = typer.Option("1.0.0", "--version", help="The package's version."),
+    category: str = typer.Option("casual", "--category", help="The hub's category."),
+    products: Annotated[
+        Path | None,
+        typer.Option("--products", help="A JSON list of the products it sells (minis.json's shape), for purchases."),
+    ] = None,
+) -> None:
+    """Turn a game made for another platform into an openminis package, and report the platform
+    APIs it calls that the platform's shim does not support (docs/compat.md)."""
+    from rich.markup import escape
+
+    from openminis.catalog.package import Limits, read_package
+    from openminis.compat import importer
+    from openminis.compat.origin_sdks import ORIGIN_SDKS
+
+    if origin is not None and origin not in ORIGIN_SDKS:
+        console.print(f"[red]rejected[/red] --from: one of {', '.join(ORIGIN_SDKS)}")
+        raise typer.Exit(2)
+    limits = Limits.from_settings(Settings())
+    try:
+        sold = json.loads(products.read_text()) if products else []
+        if not isinstance(sold, list):
+            raise InvalidArgument("--products: a JSON list of products", field="products")
+        imported = importer.convert(
+            importer.read_source(path, limits),
+            origin=ORIGIN_SDKS[origin] if origin else None,
+            app_id=app_id,
+            name=name,
+            version=version,
+            category=category,
+            products=sold,
+        )
+    except (PlatformError, OSError, json.JSONDecodeError, ValueError) as exc:
+        reason = exc.message if isinstance(exc, PlatformError) else str(exc)
+        console.print(f"[red]rejected[/red]: {escape(reason)}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    manifest = imported.manifest
+    console.print(f"{imported.origin_sdk.title} game [bold]{escape(manifest['name'])}[/bold] as {manifest['id']}")
+    for replaced in imported.replaced:
+        console.print(f"  replaced {escape(replaced)} with {imported.origin_sdk.shim_path}", soft_wrap=True)
+    table = Table(title=f"{imported.origin_sdk.title} APIs the game calls")
+    for column in ("API", "calls", "in", "shim", "how"):
+        table.add_column(column)
+    colours = {"supported": "green", "partly": "yellow", "not": "red", "unknown": "red"}
+    for use in imported.uses:
+        status = "not supported" if use.status in ("not", "unknown") else use.status
+        table.add_row(
+            use.api,
+            str(use.count),
+            escape(", ".join(use.files)),
+            f"[{colours[use.status]}]{status}[/]",
+            escape(use.how),
+        )
+    print_whole(table)
+    unsupported = [use.api for use in imported.unsupported]
+    console.print(
+        f"{len(unsupported)} not supported: {', '.join(unsupported)}"
+        if unsupported
+        else "every API it calls is supported"
+    )
+    for error in imported.errors:
+        console.print(f"[red]error[/red] {escape(error)}", soft_wrap=True)
+    if imported.errors:
+        console.print("[red]not written[/red]: the platform serves nothing from the internet; bundle these files")
+        raise typer.Exit(1)
+    try:
+        importer.write(imported, out)
+        read_package(out, limits)  # what the platform will check on upload
+    except PlatformError as exc:
+        console.print(f"[red]rejected[/red] {exc.code}: {escape(exc.message)}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {escape(str(out))}")
+
+
 app.command("dev")(devtools.dev_command(publish_folder))
 app.command("init")(devtools.init)
 
@@ -353,10 +436,13 @@ def drama_upload(
     first: int = typer.Option(1, help="Number of the first episode in the folder."),
     data_dir: Path | None = DataDir,
 ) -> None:
-    """Upload a folder of episodes into a series and transcode them here, with progress."""
+    """Upload a folder of episodes into a series and transcode them here, with progress. An
+    episode's subtitles are WebVTT files beside it named for it and their language
+    (01.en.vtt, 01.pt-BR.vtt for 01.mp4)."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from openminis.drama import catalog as drama_catalog
+    from openminis.drama import subtitles
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov", ".webm"))
     if not files:
@@ -386,6 +472,17 @@ def drama_upload(
                 continue
             finally:
                 copy.unlink(missing_ok=True)  # moved into the store, or uploaded to it
+            for track in sorted(folder.glob(f"{file.stem}.*.vtt")):
+                language = track.name[len(file.stem) + 1 : -len(".vtt")]
+                try:
+                    with unit_of_work(platform.db) as session:
+                        subtitles.attach(
+                            session, platform.storage, app_id, series_id, number, language, track.read_bytes()
+                        )
+                    console.print(f"episode {number}: subtitles {language} ({track.name})")
+                except PlatformError as exc:
+                    console.print(f"episode {number}: [red]subtitles {track.name}: {exc.code}[/red] {exc.message}")
+                    failed += 1
             runner = threading.Thread(target=worker.drain)
             runner.start()
             while runner.is_alive():
@@ -558,7 +655,11 @@ def _report(data_dir: Path | None, make: Callable[[Session, Platform], R]) -> R:
 @report_app.command("funnel")
 def report_funnel(
     app_id: str | None = typer.Option(None, "--app", help="One app; every app when omitted (the operator's view)."),
-    by: str = typer.Option("source", "--by", help="Group by source, app, creator, or none (the total alone)."),
+    by: str = typer.Option(
+        "source",
+        "--by",
+        help="Group by source (its scene), app, creator, origin_sdk (games from other platforms), or none.",
+    ),
     first: Annotated[
         datetime | None,
         typer.Option("--from", formats=["%Y-%m-%d"], help="First UTC day (default: a week up to --to)."),

@@ -1,12 +1,12 @@
 """A person's data: all of it in one JSON document, and the account's deletion.
 
 Deleting an account erases what says who the person is (email, name, password, sessions, sign-in
-links, per-app openids and the apps' tokens, cloud saves, watch progress, creator profile, posts and
-their media, payout accounts' holders, the words of their reports and appeals) and keeps the money
-records (ledger, orders, top-ups, unlocks, conversions, payouts) under the same user id, which then
-names nobody: the ledger still verifies, refunds and statements still add up. Each app that knew
-the person by an openid gets an ``account.deleted`` notification, so its backend can erase what it
-keeps too.
+links, per-app openids and the apps' tokens, cloud saves, watch progress, leaderboard scores,
+contexts and shares, creator profile, posts and their media, payout accounts' holders, the words of
+their reports and appeals) and keeps the money records (ledger, orders, top-ups, unlocks,
+conversions, payouts) under the same user id, which then names nobody: the ledger still verifies,
+refunds and statements still add up. Each app that knew the person by an openid gets an
+``account.deleted`` notification, so its backend can erase what it keeps too.
 
 A person's data spans every domain: each domain exports and erases its own tables
 (``<domain>/erasure.py``, developers' service), and this module, above them all, runs them in one
@@ -33,6 +33,7 @@ from openminis.payments import erasure as payments
 from openminis.payouts import erasure as payouts
 from openminis.rows import plain
 from openminis.runtime import erasure as runtime
+from openminis.social import erasure as social
 from openminis.staff import service as staff
 from openminis.storage import ObjectStore
 from openminis.wallet import erasure as wallet
@@ -78,6 +79,9 @@ SECTIONS = (
     "payouts",
     "reports",
     "appeals",
+    "leaderboard_scores",
+    "contexts",
+    "shares",
 )
 
 
@@ -92,6 +96,7 @@ def export(session: Session, events: EventStore | None, user_id: str) -> dict[st
         creators.export,
         payouts.export,
         moderation.export,
+        social.export,
     ):
         found |= part(session, user_id)
     data: dict[str, Any] = {"exported_at": utcnow().isoformat()}
@@ -143,5 +148,6 @@ def erase(
     creators.erase(session, user_id, media=media)
     payouts.erase(session, user_id)
     moderation.erase(session, user_id)
+    social.erase(session, user_id)
     identity.pseudonymise(session, user)
     return told

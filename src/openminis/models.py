@@ -37,6 +37,7 @@ from openminis.payments.models import (
 )
 from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent, PayoutPolicy, SandboxPayoutTransfer
 from openminis.runtime.models import CloudSave, Favourite, Launch
+from openminis.social.models import AppShare, Context, ContextMember, Leaderboard, Score
 from openminis.staff.models import AuditEntry, StaffMember
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
@@ -49,6 +50,7 @@ __all__ = [
     "AppInvite",
     "AppMember",
     "AppSecret",
+    "AppShare",
     "AppToken",
     "AppUser",
     "AppVersion",
@@ -61,6 +63,8 @@ __all__ = [
     "CampaignDay",
     "CloudSave",
     "CoinPack",
+    "Context",
+    "ContextMember",
     "Conversion",
     "Creative",
     "Creator",
@@ -74,6 +78,7 @@ __all__ = [
     "ItemRefund",
     "Job",
     "Launch",
+    "Leaderboard",
     "LedgerEntry",
     "LedgerTransfer",
     "LoginCode",
@@ -94,6 +99,7 @@ __all__ = [
     "RewardAttempt",
     "RewardGrant",
     "SandboxPayoutTransfer",
+    "Score",
     "Series",
     "SeriesUnlock",
     "SignInLink",

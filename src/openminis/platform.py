@@ -67,8 +67,10 @@ class Platform:
         """The domains' hooks, wired here so that a lower domain never imports a higher one."""
         from openminis.catalog import releases
         from openminis.payments import orders
+        from openminis.social import boards
 
         releases.on_release(orders.sell_declared_products)
+        releases.on_release(boards.keep_declared_boards)
 
     @cached_property
     def admission(self) -> Admission:
@@ -232,6 +234,7 @@ class Platform:
         from openminis.jobs.circuits import Lanes
         from openminis.payments import background as payments_jobs
         from openminis.payouts import background as payouts_jobs
+        from openminis.social import service as social
 
         s = self.settings
         registry = Registry(
@@ -247,6 +250,7 @@ class Platform:
         registry.register(RENEW_JOB, renewer(self.secret))
         check_job.register(registry, self)
         payouts_jobs.register(registry, lambda: self.payout_providers)
+        social.register(registry, self.secret)
         return registry
 
     @cached_property

@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     rate_changes_per_person: str = "240/minute"
     # Reports of posts, apps, series, episodes and creators a person may send (moderation/).
     rate_reports_per_person: str = "30/hour"
+    # Scores a person's front end may submit to one leaderboard (minis.leaderboard.submit): a game
+    # ends a round every few seconds at most; a script posting in a loop waits.
+    rate_scores_per_person: str = "10/minute"
     rate_event_batches_per_person: str = "60/minute"
     rate_events_per_app: str = "60000/minute"
     rate_ad_impressions_per_person: str = "120/hour"

@@ -400,3 +400,37 @@ def test_the_cli_prints_json_for_every_app_and_refuses_an_unknown_one(data_dir):
     assert report["total"] == approx(ALL_TOTAL)
     unknown = runner.invoke(cli, ["report", "funnel", "--app", "no-such-app", "--data-dir", data_dir])
     assert unknown.exit_code == 1 and "NOT_FOUND" in unknown.output
+
+
+def test_by_origin_sdk_groups_games_from_other_platforms_apart_from_native_apps(tmp_path, platform):
+    """`other-game` was imported from Poki (`minis import`): its events are Poki's, the rest native,
+    on DuckDB and on PostgreSQL (the platform's store under MINIS_DATABASE_URL)."""
+    from openminis.analytics.funnel import report as funnel_report
+    from openminis.unit_of_work import unit_of_work
+
+    publish(platform)  # test-game, native
+    publish(platform, id="other-game", origin_sdk="poki")
+    platform.events.append(week_of_events("test-game", "other-game"), COLUMNS)
+    with unit_of_work(platform.db, reads=True) as session:
+        by_origin = funnel_report(
+            session,
+            platform.events,
+            app_id=None,
+            first=START.date(),
+            last=(END - timedelta(days=1)).date(),
+            by="origin_sdk",
+        )
+    assert [line.key for line in by_origin.lines] == ["native", "poki"]
+    assert asdict(by_origin.lines[1]) == approx({**OTHER, "key": "poki"})
+    assert asdict(by_origin.total) == approx(ALL_TOTAL)
+    # One app alone is still grouped by its platform.
+    with unit_of_work(platform.db, reads=True) as session:
+        one = funnel_report(
+            session,
+            platform.events,
+            app_id="other-game",
+            first=START.date(),
+            last=(END - timedelta(days=1)).date(),
+            by="origin_sdk",
+        )
+    assert [line.key for line in one.lines] == ["poki"]

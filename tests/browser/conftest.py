@@ -17,7 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from openminis.ads import demo as ads_demo
 from openminis.liveserver import LiveServer
+from openminis.platform import Platform
+from openminis.settings import Settings
+from openminis.unit_of_work import unit_of_work
 from tests.browser.ad_studio import ADMIN_TOKEN, house_campaign
 from tests.browser.drama_studio import DramaStudio, make_clips
 from tests.browser.host_page import HostPage
@@ -68,6 +72,15 @@ def drama_studio(live_server, tmp_path_factory) -> DramaStudio:
 def drama_series(drama_studio) -> dict:
     """The producer's series, published once its episodes are transcoded."""
     return drama_studio.publish()
+
+
+@pytest.fixture(scope="session")
+def example_ad_units(live_server) -> None:
+    """The example games' ad units, made as ``minis serve --demo`` makes them (ads/demo.py): the
+    games ship their ids. Written to the live server's database, where it reads them on request."""
+    platform = Platform(Settings(data_dir=live_server.data_dir))
+    with unit_of_work(platform.db) as session:
+        ads_demo.create_units(session)
 
 
 @pytest.fixture(scope="session")

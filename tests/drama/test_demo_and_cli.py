@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from openminis.cli import app as cli
 from openminis.drama import catalog, demo
 from openminis.drama.models import Series
+from openminis.drama.synth import make_subtitles
 from openminis.unit_of_work import unit_of_work
 
 
@@ -24,6 +25,8 @@ def test_the_demo_generates_transcodes_and_publishes_a_ten_episode_series(platfo
     with platform.db.session() as session:
         series = session.get(Series, series_id)
         assert series.status == "published" and series.free_episodes == 3
+        # Every episode has its dialogue in English and Spanish.
+        assert {tuple(sorted(e.subtitles)) for e in catalog.episodes(session, series_id)} == {("en", "es")}
         assert [e.number for e in catalog.episodes(session, series_id, ready_only=True)] == list(range(1, 11))
     assert demo.seed(platform, seconds=1.5, report=lambda line: None) == series_id  # seeding twice adds nothing
 
@@ -52,9 +55,18 @@ def test_minis_drama_upload_transcodes_a_folder_with_progress_and_reports_bad_fi
     folder.mkdir()
     shutil.copy(clips["episode"], folder / "01.mp4")
     shutil.copy(clips["landscape"], folder / "02.mp4")
+    # Subtitles beside an episode, named for it and their language; a broken one is reported.
+    (folder / "01.en.vtt").write_text(make_subtitles(seconds=3, lines=["From the CLI"]))
+    (folder / "01.es.vtt").write_text("WEBVTT\n\n00:02.000 --> 00:01.000\nAl revés\n")
     result = CliRunner().invoke(
         cli, ["drama", "upload", str(folder), "--app", "cli-dramas", "--series", series_id, "--data-dir", str(data)]
     )
     assert result.exit_code == 1, result.output
     assert "episode 1: ready (3 s)" in result.output
     assert "episode 2: failed WRONG_SHAPE" in result.output
+    assert "episode 1: subtitles en (01.en.vtt)" in result.output
+    assert "subtitles 01.es.vtt: SUBTITLES_REJECTED" in " ".join(result.output.split())
+    platform = Platform(settings)
+    with platform.db.session() as session:
+        assert sorted(catalog.find_episode(session, series_id, 1).subtitles) == ["en"]
+    platform.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import av
+from PIL import Image
 
+from openminis.drama.models import Episode
 from tests.drama.conftest import upload
 
 
@@ -26,6 +28,13 @@ def test_an_uploaded_episode_becomes_vertical_renditions_hls_and_a_poster(client
         assert (folder / name / "index.m3u8").read_text().count("#EXTINF") >= 1
     assert "720p/index.m3u8" in (folder / "master.m3u8").read_text()
     assert (folder / "poster.jpg").read_bytes()[:2] == b"\xff\xd8"
+    # The scrubber's preview: one sprite of a frame a second (3 s: 3 tiles in one row), laid out as
+    # the episode records it.
+    with Image.open(folder / "preview.jpg") as sprite:
+        assert sprite.size == (3 * 90, 160)
+    with platform.db.session() as session:
+        stored = session.query(Episode).filter_by(series_id=series["id"], number=1).one()
+        assert stored.preview == {"every_ms": 1000, "count": 3, "columns": 10, "width": 90, "height": 160}
 
 
 def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_publish_nothing(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from openminis.ads import campaigns, inventory, media
 from openminis.ads.models import AdUnit, Advertiser
@@ -97,6 +98,15 @@ def _creatives(
     return [(media.store(store, data, limit), duration) for data, duration in made]
 
 
+def create_units(session: Session) -> None:
+    """The demo games' ad units under the ids their packages carry, for those of the games that
+    are published; a unit already there is left as it is. Without them a demo game's ad requests
+    name units the platform does not know (422)."""
+    for app_id, unit_id, fields in UNITS:
+        if apps.app_exists(session, app_id) and session.get(AdUnit, unit_id) is None:
+            inventory.create_unit(session, app_id, fields, unit_id=unit_id)
+
+
 def seed(platform: Platform, *, seconds: float = 15, report: Callable[[str], object] = print) -> None:
     """Create the demo ads once; a second call finds them and does nothing."""
     server = platform.ads
@@ -158,8 +168,6 @@ def seed(platform: Platform, *, seconds: float = 15, report: Callable[[str], obj
                         duration_ms=duration,
                     )
                 made.append(name)
-        for app_id, unit_id, fields in UNITS:
-            if apps.app_exists(session, app_id) and session.get(AdUnit, unit_id) is None:
-                inventory.create_unit(session, app_id, fields, unit_id=unit_id)
+        create_units(session)
     for name in made:
         report(f"demo: ads for {name} ready")

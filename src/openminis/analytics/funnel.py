@@ -27,7 +27,17 @@ from openminis.events.buffer import EventBuffer
 from openminis.events.store import EventStore
 
 # The dimensions a funnel is grouped by, and their columns: the only text ever put into the SQL.
-DIMENSIONS = {"source": "source", "app": "app_id", "creator": "creator_id"}
+# "scene" is the launch's scene (docs/social.md): the events' source, under the name apps know it by.
+DIMENSIONS = {
+    "source": "source",
+    "scene": "source",
+    "app": "app_id",
+    "creator": "creator_id",
+    "origin_sdk": "origin_sdk",
+}
+# Events have no origin_sdk column: an app's platform is its package's (``minis import``, docs/compat.md),
+# put beside each event by the query from the catalog's answer, native apps as "native".
+NATIVE = "native"
 NO_DIMENSION = "none"  # how the CLI and the APIs ask for the total alone
 DEFAULT_DAYS = 7
 
@@ -118,12 +128,20 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def query(*, by: str | None, one_app: bool) -> str:
-    """The funnel's SQL; its parameters are start, end and, for ``one_app``, the app id."""
+def query(*, by: str | None, one_app: bool, origin_apps: int = 0) -> str:
+    """The funnel's SQL; its parameters are start, end and, for ``one_app``, the app id. By
+    origin_sdk, ``origin_apps`` pairs (app id, platform) come first."""
     where = f"ts >= ? AND ts < ? AND type IN {TYPES}" + (" AND app_id = ?" if one_app else "")
     if by is None:
         return f"SELECT 1, NULL, {MEASURES}\nFROM events WHERE {where}"
     column = DIMENSIONS[by]
+    if by == "origin_sdk":
+        platform = f"CASE app_id {' '.join(['WHEN ? THEN ?'] * origin_apps)} ELSE '{NATIVE}' END"
+        tagged = f"SELECT *, {platform if origin_apps else repr(NATIVE)} AS origin_sdk FROM events WHERE {where}"
+        return (
+            f"SELECT grouping({column}), {column}, {MEASURES}\nFROM ({tagged}) AS tagged\n"
+            f"GROUP BY GROUPING SETS (({column}), ())\nORDER BY 1, 3 DESC, 2 NULLS LAST"
+        )
     # grouping() tells the total row from the group of events without the dimension (NULL).
     return (
         f"SELECT grouping({column}), {column}, {MEASURES}\nFROM events WHERE {where}\n"
@@ -131,8 +149,17 @@ def query(*, by: str | None, one_app: bool) -> str:
     )
 
 
-def funnel(store: EventStore, *, app_id: str | None, start: datetime, end: datetime, by: str | None) -> Funnel:
-    """The funnel of events in [start, end), of one app or (``app_id`` None) of every app."""
+def funnel(
+    store: EventStore,
+    *,
+    app_id: str | None,
+    start: datetime,
+    end: datetime,
+    by: str | None,
+    origin_sdks: dict[str, str] | None = None,
+) -> Funnel:
+    """The funnel of events in [start, end), of one app or (``app_id`` None) of every app.
+    ``origin_sdks`` (app id -> platform, catalog.origin_sdks) is what ``by="origin_sdk"`` groups by."""
     if by is not None and by not in DIMENSIONS:
         raise InvalidArgument(f"by must be one of {', '.join(DIMENSIONS)}", field="by")
     if start.tzinfo is None or end.tzinfo is None:
@@ -142,7 +169,9 @@ def funnel(store: EventStore, *, app_id: str | None, start: datetime, end: datet
     if end - start > timedelta(days=MAX_DAYS):
         raise InvalidArgument(f"a report covers at most {MAX_DAYS} days", field="to")
     params: list[object] = [start, end] + ([app_id] if app_id is not None else [])
-    rows = store.query(query(by=by, one_app=app_id is not None), params)
+    pairs = sorted((origin_sdks or {}).items()) if by == "origin_sdk" else []
+    params = [value for pair in pairs for value in pair] + params
+    rows = store.query(query(by=by, one_app=app_id is not None, origin_apps=len(pairs)), params)
     lines = [FunnelLine.from_row(row[1], row[2:]) for row in rows if not row[0]]
     return Funnel(
         app_id=app_id, by=by, start=start, end=end, lines=lines, total=FunnelLine.from_row(None, rows[-1][2:])
@@ -170,4 +199,7 @@ def report(
     start, end = period(first, last)
     if pending is not None:
         pending.flush()
-    return funnel(store, app_id=app_id, start=start, end=end, by=None if by == NO_DIMENSION else by)
+    origin_sdks = catalog.origin_sdks(session) if by == "origin_sdk" else None
+    return funnel(
+        store, app_id=app_id, start=start, end=end, by=None if by == NO_DIMENSION else by, origin_sdks=origin_sdks
+    )

@@ -13,7 +13,9 @@ from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
 
 router = APIRouter(tags=["reports"])
 
-By = Query(default="source", max_length=16, description="source, app, creator, or none for the total alone")
+By = Query(
+    default="source", max_length=16, description="source (scene), app, creator, origin_sdk, or none for the total alone"
+)
 From = Query(default=None, alias="from", description="first UTC day (default: six days before `to`)")
 To = Query(default=None, alias="to", description="last UTC day, included (default: today)")
 ActivityFrom = Query(default=None, alias="from", description="first UTC day (default: 29 days before `to`)")

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 # and episode). resume: a closed app kept alive in the page was opened again (it carries the
 # launch_id of the launch it continues; no new launch is recorded, so funnels and ranking skip it).
 EventType = Literal[
-    "exposure", "click", "launch", "resume", "ready", "session_end", "play", "complete", "episode_play",
-    "episode_complete",
+    "exposure", "click", "launch", "resume", "ready", "session_end", "gameplay", "play", "complete",
+    "episode_play", "episode_complete",
 ]  # fmt: skip
 
 

@@ -11,11 +11,13 @@ from pydantic import ValidationError
 from openminis.analytics.schemas import EventIn, IngestOut, Rejection
 from openminis.errors import InvalidArgument
 from openminis.events.store import COLUMNS, EventStore
+from openminis.runtime.service import LAUNCH_SOURCES
 
 # Clients batch and retry, so events arrive late; a clock far ahead of ours is wrong, though.
 MAX_AGE = timedelta(days=7)
 MAX_SKEW = timedelta(minutes=10)
-NEEDS_LAUNCH = {"launch", "resume", "ready", "session_end"}
+# gameplay: a stretch between minis.gameplayStart() and gameplayStop(), its play time in duration_ms.
+NEEDS_LAUNCH = {"launch", "resume", "ready", "session_end", "gameplay"}
 NEEDS_POST = {"play", "complete"}
 NEEDS_EPISODE = {"episode_play", "episode_complete"}
 ROW_COLUMNS = (*COLUMNS, "post_id", "creator_id", "series_id", "episode")
@@ -24,7 +26,8 @@ Row = tuple[
     str, str, str | None, str | None, str | None, datetime, datetime, int | None, int | None, bool | None,
     str | None, str | None, str | None, int | None,
 ]  # fmt: skip
-SOURCES = {"feed", "hub", "search", "recents", "share", "post", "direct"}
+# The launch scenes (runtime's list): an event's source is the scene its launch came from.
+SOURCES = set(LAUNCH_SOURCES)
 
 
 def ingest(
@@ -113,8 +116,8 @@ def _problem(event: EventIn, now: datetime, app_exists: Callable[[str], bool]) -
         return f"series_id and episode: required for {event.type} events"
     if event.type == "ready" and event.load_ms is None:
         return "load_ms: required for ready events"
-    if event.type == "session_end" and event.duration_ms is None:
-        return "duration_ms: required for session_end events"
+    if event.type in ("session_end", "gameplay") and event.duration_ms is None:
+        return f"duration_ms: required for {event.type} events"
     if not app_exists(event.app_id):
         return f"app_id: no app {event.app_id!r}"
     return None

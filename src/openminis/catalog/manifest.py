@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import semver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -38,6 +39,34 @@ class ManifestProduct(BaseModel):
         return value
 
 
+# Scores travel to apps as JavaScript numbers: beyond 2**53 - 1 they would no longer be exact.
+MAX_SCORE = 2**53 - 1
+
+
+class ManifestLeaderboard(BaseModel):
+    """A leaderboard the app keeps scores on (docs/social.md), declared with the package or later
+    through the Open API (``PUT /leaderboards/{id}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    sort: Literal["desc", "asc"] = "desc"
+    format: Literal["integer", "time_ms", "decimal2"] = "integer"
+    reset: Literal["never", "daily", "weekly", "monthly"] = "never"
+    timezone: str = Field(default="UTC", max_length=64, description="an IANA zone: where a day begins")
+    client_scores: bool = Field(default=False, description="may minis.leaderboard.submit() post scores?")
+    max_score: int | None = Field(default=None, ge=-MAX_SCORE, le=MAX_SCORE, description="the cap on client scores")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (like UTC or Europe/Paris)") from None
+        return value
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -57,8 +86,12 @@ class Manifest(BaseModel):
     description: str = Field(default="", max_length=500)
     allowed_domains: list[str] = Field(default_factory=list, max_length=20)
     products: list[ManifestProduct] = Field(default_factory=list, max_length=200)
+    # The platform the game was made for (``minis import``, docs/compat.md): its page loads that
+    # platform's shim, and launches and events are reported by it.
+    origin_sdk: Literal["poki", "crazygames", "playables", "fbinstant", "wechat"] | None = None
     # Shown in the launcher's About; an https page of the developer's (http only on localhost).
     privacy_policy_url: str = Field(default="", max_length=300)
+    leaderboards: list[ManifestLeaderboard] = Field(default_factory=list, max_length=50)
 
     @field_validator("id")
     @classmethod
@@ -101,6 +134,14 @@ class Manifest(BaseModel):
         ids = [product.id for product in values]
         if len(ids) != len(set(ids)):
             raise ValueError("product ids must be unique")
+        return values
+
+    @field_validator("leaderboards")
+    @classmethod
+    def _leaderboard_ids_are_unique(cls, values: list[ManifestLeaderboard]) -> list[ManifestLeaderboard]:
+        ids = [board.id for board in values]
+        if len(ids) != len(set(ids)):
+            raise ValueError("leaderboard ids must be unique")
         return values
 
     @field_validator("allowed_domains")

@@ -118,6 +118,16 @@ def app_exists(session: Session, app_id: str) -> bool:
     return session.get(App, app_id) is not None
 
 
+def origin_sdks(session: Session) -> dict[str, str]:
+    """Each app made for another platform (``minis import``) and that platform, as its newest
+    version's manifest says. Reads every version's manifest: fine for a report run now and then."""
+    found: dict[str, str | None] = {}
+    rows = session.execute(select(AppVersion.app_id, AppVersion.manifest).order_by(AppVersion.created_at))
+    for app_id, manifest in rows:
+        found[app_id] = manifest.get("origin_sdk")
+    return {app_id: origin for app_id, origin in found.items() if origin}
+
+
 def find_app(session: Session, app_id: str) -> App | None:
     return session.get(App, app_id)
 

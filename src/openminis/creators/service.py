@@ -114,6 +114,14 @@ def creator_by_handle(session: Session, handle: str) -> Creator | None:
     return session.scalar(select(Creator).where(Creator.handle == handle))
 
 
+def public_creator(session: Session, handle: str) -> Creator:
+    """A creator anyone may look up by handle: not a suspended one."""
+    creator = creator_by_handle(session, handle.strip().removeprefix("@").lower())
+    if creator is None or creator.suspended_at is not None:
+        raise NotFound(f"no creator @{handle}", field="handle")
+    return creator
+
+
 def creator_out(creator: Creator) -> CreatorOut:
     return CreatorOut(
         user_id=creator.user_id,

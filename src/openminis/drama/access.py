@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import posixpath
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -392,6 +392,8 @@ def media_query(secret: str, episode: Episode, expires: int, viewer: Viewer = AN
 class Playback:
     expires_at: int
     urls: dict[str, str]
+    subtitles: dict[str, str] = field(default_factory=dict)  # language -> its signed URL
+    preview: dict[str, int] | None = None
 
 
 def playback(
@@ -425,7 +427,11 @@ def playback(
             ("poster", "poster.jpg"),
         )
     }
-    return Playback(expires_at=expires, urls=urls)
+    if episode.preview:
+        urls["preview"] = f"{root}/preview.jpg?{query}"
+    # Same origin and same signature as the video: a <track> loads them with the session's cookie.
+    subtitles = {language: f"{root}/subtitles/{language}.vtt?{query}" for language in sorted(episode.subtitles or {})}
+    return Playback(expires_at=expires, urls=urls, subtitles=subtitles, preview=episode.preview)
 
 
 NOT_YOURS = "this media link is for another viewer; open the episode in the player"
@@ -551,6 +557,20 @@ def watching(session: Session, user_id: str, *, limit: int = 12) -> list[tuple[S
         for series, episode in rows
         if series.app_id not in down and counts.get(series.id)
     ]
+
+
+def recent_progress(session: Session, user_id: str, limit: int = 12) -> list[tuple[Series, WatchProgress]]:
+    """The series this person watched lately, each with where they left off, latest first: only
+    series still published, of apps not taken down."""
+    rows = session.execute(
+        select(Series, WatchProgress)
+        .join(WatchProgress, WatchProgress.series_id == Series.id)
+        .where(WatchProgress.user_id == user_id, Series.status == "published")
+        .order_by(WatchProgress.updated_at.desc())
+        .limit(limit)
+    ).all()
+    down = catalog.taken_down_app_ids(session, {series.app_id for series, _ in rows})
+    return [(series, saved) for series, saved in rows if series.app_id not in down]
 
 
 @dataclass(frozen=True)

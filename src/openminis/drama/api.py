@@ -12,13 +12,14 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openminis.ads import inventory as ads_inventory
-from openminis.drama import access, catalog, subscriptions
+from openminis.drama import access, catalog, subscriptions, subtitles
 from openminis.drama.models import Episode, Series
 from openminis.drama.schemas import (
     AccessOut,
     BuySeriesIn,
     PassOut,
     PlaybackOut,
+    PreviewOut,
     ProgressIn,
     ProgressOut,
     SeriesList,
@@ -27,6 +28,7 @@ from openminis.drama.schemas import (
     SubscriptionItem,
     SubscriptionList,
     SubscriptionOut,
+    SubtitleTrackOut,
     UnlockIn,
     ViewerEpisodeOut,
     ViewerSeriesOut,
@@ -39,7 +41,13 @@ from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDe
 router = APIRouter(tags=["drama"])
 SeriesId = Path(max_length=32)
 Number = Path(ge=1, le=10_000)
-MEDIA_TYPES = {".mp4": "video/mp4", ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg"}
+MEDIA_TYPES = {
+    ".mp4": "video/mp4",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".jpg": "image/jpeg",
+    ".vtt": "text/vtt; charset=utf-8",
+}
 Shape = TypeVar("Shape", bound=SeriesOut)
 
 
@@ -129,7 +137,12 @@ def playback(
         base_url=platform.settings.host_origin,
         paid_lifetime=timedelta(seconds=platform.settings.paid_media_url_seconds),
     )
-    return PlaybackOut(expires_at=signed.expires_at, urls=signed.urls)
+    return PlaybackOut(
+        expires_at=signed.expires_at,
+        urls=signed.urls,
+        subtitles=[SubtitleTrackOut(language=language, url=url) for language, url in signed.subtitles.items()],
+        preview=PreviewOut.model_validate(signed.preview) if signed.preview else None,
+    )
 
 
 @router.post("/api/dramas/{series_id}/episodes/{number}/unlock", response_model=AccessOut)
@@ -279,11 +292,18 @@ def media(
             path=path,
             origin=o,
         )
+    store = platform.storage
+    suffix = FilePath(path).suffix
+    if path.startswith("subtitles/") and suffix == ".vtt":
+        # Served here whatever the store, never redirected: a <track> needs them same-origin.
+        found = subtitles.served_key(episode, path)
+        text = store.get(found) if found else None
+        if text is None:
+            raise NotFound("no such subtitles")
+        return Response(text, media_type=MEDIA_TYPES[suffix], headers={"Cache-Control": "private, no-store"})
     key = f"{catalog.media_folder(media_key)}/{path}"
     if not is_key(key):
         raise NotFound("no such media")
-    store = platform.storage
-    suffix = FilePath(path).suffix
     if suffix == ".m3u8":
         # Each segment and variant must carry a signature, or the player could not fetch them.
         # Playlists are small and carry the viewer's own signatures: served here, never cached.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection
+from datetime import datetime
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
-from openminis.drama.models import Episode, Series
+from openminis.drama.models import Episode, Series, WatchProgress
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
 from openminis.storage import ObjectStore
@@ -116,6 +117,18 @@ def search_series(session: Session, query: str, *, limit: int = 20) -> list[Seri
     found = list(session.scalars(statement))
     down = catalog.taken_down_app_ids(session, {series.app_id for series in found})
     return [series for series in found if series.app_id not in down]
+
+
+def viewers_since(session: Session, series_ids: Collection[str], since: datetime) -> dict[str, int]:
+    """How many people watched each series since ``since`` (series nobody watched are left out)."""
+    if not series_ids:
+        return {}
+    rows = session.execute(
+        select(WatchProgress.series_id, func.count())
+        .where(WatchProgress.series_id.in_(list(series_ids)), WatchProgress.updated_at >= since)
+        .group_by(WatchProgress.series_id)
+    ).all()
+    return {series_id: count for series_id, count in rows}
 
 
 def list_series(session: Session, *, app_id: str | None = None, published: bool = True) -> list[Series]:

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from openminis.catalog import service as apps
 from openminis.developers import service as developers
-from openminis.drama import catalog
+from openminis.drama import catalog, subtitles
 from openminis.drama.models import Series
-from openminis.drama.synth import make_clip
+from openminis.drama.synth import make_clip, make_subtitles
 from openminis.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("openminis.demo")
 APP_ID = "demo-dramas"
 TITLE = "Night Shift"
+# Each episode's dialogue, for its subtitles (English, and Spanish as a second track).
+DIALOGUE = {
+    "en": ["Who's there?", "It's only the night shift.", "Then why is the light still on?"],
+    "es": ["¿Quién anda ahí?", "Solo es el turno de noche.", "¿Entonces por qué sigue encendida la luz?"],
+}
 EPISODES = [
     ("The First Call", "Mia starts her first night at Saint Clare's."),
     ("Room 214", "A patient who should not be awake asks for her by name."),
@@ -83,6 +88,11 @@ def seed(platform: Platform, *, seconds: float = 20, report: Callable[[str], obj
             )
             with unit_of_work(platform.db) as session:
                 catalog.accept_upload(session, platform.storage, APP_ID, series_id, number, title=title, source=clip)
+                for language, spoken in DIALOGUE.items():
+                    vtt = make_subtitles(seconds=seconds, lines=[line, *spoken])
+                    subtitles.attach(
+                        session, platform.storage, APP_ID, series_id, number, language, vtt.encode("utf-8")
+                    )
             report(f"demo: drama episode {number}/{len(EPISODES)} generated; transcoding")
     # The job worker transcodes; publish once every episode is ready.
     deadline = time.monotonic() + 1800

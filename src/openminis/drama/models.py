@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
@@ -46,6 +46,11 @@ class Episode(Base):
     error: Mapped[str | None] = mapped_column(Text, default=None)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     media_key: Mapped[str | None] = mapped_column(String(80), default=None)  # folder of the ready media
+    # WebVTT subtitles by language tag ("en", "pt-BR") -> their object key; apart from the media
+    # folder, so a producer adds or replaces a language without transcoding the episode again.
+    subtitles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The scrubber's preview sprite (media.Preview's fields), None for media made before it existed.
+    preview: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -112,6 +117,8 @@ class WatchProgress(Base):
     """Where a person is in a series, so any of their devices resumes there."""
 
     __tablename__ = "watch_progress"
+    # Search counts each series' viewers of the past week (its popularity).
+    __table_args__ = (Index("ix_watch_progress_series_time", "series_id", "updated_at"),)
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     series_id: Mapped[str] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"), primary_key=True)

@@ -6,11 +6,13 @@ from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from openminis.drama import catalog, subscriptions
+from openminis.drama import catalog, subscriptions, subtitles
 from openminis.drama.api import series_out
 from openminis.drama.models import Series
 from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
+from openminis.errors import InvalidArgument
 from openminis.platform import Platform
+from openminis.web import body_limit
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
 from openminis.web.uploads import staged_video
 
@@ -71,6 +73,45 @@ async def upload_episode(
         episode = await run_in_threadpool(
             catalog.accept_upload, session, platform.storage, app_id, series_id, number, title=title, source=staging
         )
+    return EpisodeOut.model_validate(episode, from_attributes=True)
+
+
+Language = Path(min_length=2, max_length=16, description="a language tag: en, es, pt-BR, zh-Hant")
+
+
+@router.put("/series/{series_id}/episodes/{number}/subtitles/{language}", response_model=EpisodeOut)
+async def upload_subtitles(
+    request: Request,
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
+    series_id: str = SeriesId,
+    number: int = Path(ge=1, le=10_000),
+    language: str = Language,
+) -> EpisodeOut:
+    """Subtitles for an uploaded episode in one language, as a WebVTT raw body (``text/vtt``, at
+    most 256 KB), replacing that language's file if there was one. The file is checked as a player
+    reads it (header, cue timings in order); a refusal names the line at fault."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "text/vtt":
+        raise InvalidArgument("Content-Type must be text/vtt", field="content-type")
+    body_limit.allow(request, subtitles.MAX_BYTES, code="SUBTITLES_TOO_LARGE")
+    data = await request.body()
+    episode = await run_in_threadpool(
+        subtitles.attach, session, platform.storage, app_id, series_id, number, language, data
+    )
+    return EpisodeOut.model_validate(episode, from_attributes=True)
+
+
+@router.delete("/series/{series_id}/episodes/{number}/subtitles/{language}", response_model=EpisodeOut)
+def delete_subtitles(
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
+    series_id: str = SeriesId,
+    number: int = Path(ge=1, le=10_000),
+    language: str = Language,
+) -> EpisodeOut:
+    episode = subtitles.detach(session, platform.storage, app_id, series_id, number, language)
     return EpisodeOut.model_validate(episode, from_attributes=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from datetime import timedelta
@@ -76,6 +77,7 @@ def register(
             output.duration_ms,
             None,
         )
+        episode.preview = dataclasses.asdict(output.preview) if output.preview else None
         episode.updated_at = utcnow()
         # The objects go once the episode names the new ones: a rollback leaves the upload for the
         # job's next attempt and the previous media in use.

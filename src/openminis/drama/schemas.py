@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class SeriesIn(BaseModel):
@@ -41,6 +41,13 @@ class EpisodeOut(BaseModel):
     progress: int
     duration_ms: int
     error: str | None = None
+    subtitles: list[str] = Field(default_factory=list, description="languages with subtitles")
+
+    @field_validator("subtitles", mode="before")
+    @classmethod
+    def _languages(cls, value: object) -> object:
+        # The episode keeps language -> object key; the producer sees the languages.
+        return sorted(value) if isinstance(value, dict) else value
 
 
 class SeriesOut(BaseModel):
@@ -137,9 +144,26 @@ class AccessOut(BaseModel):
     access: str
 
 
+class SubtitleTrackOut(BaseModel):
+    language: str
+    url: str
+
+
+class PreviewOut(BaseModel):
+    """The scrubber's sprite (``urls.preview``): tile ``k`` shows the frame at ``k * every_ms``."""
+
+    every_ms: int
+    count: int
+    columns: int
+    width: int
+    height: int
+
+
 class PlaybackOut(BaseModel):
     expires_at: int
     urls: dict[str, str]
+    subtitles: list[SubtitleTrackOut] = Field(default_factory=list)
+    preview: PreviewOut | None = None
 
 
 class ProgressIn(BaseModel):

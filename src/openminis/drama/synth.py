@@ -86,3 +86,18 @@ def make_clip(
         for packet in audio.encode():
             container.mux(packet)
     return path
+
+
+def make_subtitles(*, seconds: float, lines: list[str]) -> str:
+    """A WebVTT file that shows ``lines`` one after another, evenly over ``seconds``."""
+
+    def stamp(at: float) -> str:
+        millis = round(at * 1000)
+        return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
+
+    share = seconds / max(1, len(lines))
+    cues = [
+        f"{index + 1}\n{stamp(index * share)} --> {stamp((index + 1) * share - 0.1)}\n{line}"
+        for index, line in enumerate(lines)
+    ]
+    return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"

@@ -10,7 +10,15 @@ from openminis.creators.schemas import FeedPage
 from openminis.drama.api import series_out
 from openminis.feed import hub as hub_board
 from openminis.feed import service
-from openminis.feed.schemas import CreatorHit, FeedExplanation, HubSections, SearchResults, SeriesHit
+from openminis.feed.schemas import (
+    CreatorHit,
+    FeedExplanation,
+    HubSections,
+    Recents,
+    RecentSeries,
+    SearchResults,
+    SeriesHit,
+)
 from openminis.web.dependencies import AdminOnly, CurrentPerson, PlatformDep, SessionDep, ViewerId
 
 router = APIRouter(prefix="/api", tags=["feed"])
@@ -74,6 +82,18 @@ def search(
     )
 
 
-@router.get("/recents", response_model=CardList)
-def recents(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) -> CardList:
-    return service.recents(session, platform.settings, user_id=visitor.user.id)
+@router.get("/recents", response_model=Recents)
+def recents(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) -> Recents:
+    """Apps the person launched and series they watched lately, each kind latest first."""
+    played = service.recents(session, platform.settings, user_id=visitor.user.id)
+    base = platform.settings.host_origin
+    return Recents(
+        items=played.apps.items,
+        played_at=played.app_times,
+        series=[
+            RecentSeries(
+                series=series_out(session, s, base), episode_number=saved.episode_number, played_at=saved.updated_at
+            )
+            for s, saved in played.series
+        ],
+    )

@@ -133,7 +133,7 @@ def _growth(week: int, before: int) -> str:
 def sections(session: Session, settings: Settings, boards: Boards, *, viewer: str | None) -> HubSections:
     """Every section that has something in it, in the hub's order."""
     board = boards.current(session)
-    recent = runtime.recent_app_ids(session, viewer) if viewer else []
+    recent = [app_id for app_id, _ in runtime.recent_plays(session, viewer)] if viewer else []
     favourite = favourites.favourite_app_ids(session, viewer, limit=ROW) if viewer else []
     watching = drama_access.watching(session, viewer) if viewer else []
     wanted = set(recent) | set(favourite) | set(board.new) | {app_id for ids in board.categories for app_id in ids[1]}

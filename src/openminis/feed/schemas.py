@@ -83,3 +83,19 @@ class HubSection(BaseModel):
 
 class HubSections(BaseModel):
     sections: list[HubSection]
+
+
+class RecentSeries(BaseModel):
+    """A series the person watched: where they left off (``episode_number``) and when."""
+
+    series: SeriesOut
+    episode_number: int
+    played_at: datetime
+
+
+class Recents(BaseModel):
+    """Recently played: apps (``items``, latest first; ``played_at`` by app id) and series."""
+
+    items: list[Card]
+    played_at: dict[str, datetime]
+    series: list[RecentSeries]

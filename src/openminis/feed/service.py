@@ -6,7 +6,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,8 @@ from openminis.catalog import service as catalog
 from openminis.catalog.schemas import CardList
 from openminis.creators import service as creators
 from openminis.creators.schemas import FeedItem, FeedPage
+from openminis.db import utcnow
+from openminis.drama import access as drama_access
 from openminis.drama import catalog as drama
 from openminis.errors import InvalidArgument, NotFound
 from openminis.feed.ranking import Ranking, RankingSnapshot, Slot
@@ -27,12 +29,14 @@ from openminis.settings import Settings
 
 if TYPE_CHECKING:  # names only: the rows come from their domains' services
     from openminis.creators.models import Creator
-    from openminis.drama.models import Series
+    from openminis.drama.models import Series, WatchProgress
 
 SNAPSHOT_ID = re.compile(r"^[0-9a-f]{12}$")
 MAX_POSITION = 10_000_000
 MAX_EPOCH = 2**37  # far past any real time, within what datetime takes
 SUGGESTIONS = 6
+SUGGESTION_POOL = 60  # the newest this many games and series are ranked for suggestions
+POPULAR_FOR = timedelta(days=7)
 
 
 def feed_page(
@@ -151,7 +155,10 @@ class Found:
 
 
 def search(session: Session, settings: Settings, *, query: str, viewer: str | None, limit: int = 30) -> Found:
+    """Each kind ranked by how well its name answers the query, then by how popular it was this
+    past week (launches of an app, people watching a series)."""
     query = query.strip()
+    since = utcnow() - POPULAR_FOR
     if query:
         apps = _in_order(
             session, settings, [app.id for app, _ in catalog.list_apps(session, query=query, limit=limit).apps], viewer
@@ -159,10 +166,13 @@ def search(session: Session, settings: Settings, *, query: str, viewer: str | No
         series = drama.search_series(session, query, limit=limit)
         people = creators.search_creators(session, query, limit=limit)
         if apps.items or series or people:
-            ranked_apps = sorted(apps.items, key=lambda card: -weight(query, card.name))
+            plays = runtime.plays_since(session, [card.app_id for card in apps.items], since)
+            viewers = drama.viewers_since(session, [s.id for s in series], since)
+            ranked_apps = sorted(apps.items, key=lambda card: (-weight(query, card.name), -plays.get(card.app_id, 0)))
+            ranked_series = sorted(series, key=lambda s: (-weight(query, s.title), -viewers.get(s.id, 0)))
             return Found(
                 apps=CardList(items=ranked_apps),
-                series=[(s, span(query, s.title)) for s in sorted(series, key=lambda s: -weight(query, s.title))],
+                series=[(s, span(query, s.title)) for s in ranked_series],
                 creators=[
                     (c, span(query, c.display_name) or span(query, c.handle))
                     for c in sorted(people, key=lambda c: -max(weight(query, c.handle), weight(query, c.display_name)))
@@ -170,10 +180,14 @@ def search(session: Session, settings: Settings, *, query: str, viewer: str | No
                 app_matches={card.app_id: found for card in ranked_apps if (found := span(query, card.name))},
                 suggested=False,
             )
-    # Suggestions: the hub's first games and the newest series.
+    # Suggestions: this past week's most played games and most watched series (newest first among equals).
+    games = hub(session, settings, kind="game", viewer=viewer, limit=SUGGESTION_POOL).items
+    plays = runtime.plays_since(session, [card.app_id for card in games], since)
+    shelf = drama.list_series(session)[:SUGGESTION_POOL]
+    viewers = drama.viewers_since(session, [s.id for s in shelf], since)
     return Found(
-        apps=hub(session, settings, kind="game", viewer=viewer, limit=SUGGESTIONS),
-        series=[(s, None) for s in drama.list_series(session)[:SUGGESTIONS]],
+        apps=CardList(items=sorted(games, key=lambda card: -plays.get(card.app_id, 0))[:SUGGESTIONS]),
+        series=[(s, None) for s in sorted(shelf, key=lambda s: -viewers.get(s.id, 0))[:SUGGESTIONS]],
         creators=[],
         app_matches={},
         suggested=True,
@@ -208,8 +222,23 @@ def _in_order(session: Session, settings: Settings, app_ids: list[str], viewer: 
     return CardList(items=[found[app_id] for app_id in app_ids if app_id in found])
 
 
-def recents(session: Session, settings: Settings, *, user_id: str) -> CardList:
-    app_ids = runtime.recent_app_ids(session, user_id)
-    found = cards.cards(session, settings, app_ids, viewer=user_id)
-    # A drama's app has no package (its series play in the host's player), hence no card here.
-    return CardList(items=[found[app_id] for app_id in app_ids if app_id in found])
+@dataclass(frozen=True)
+class Played:
+    """What a person played lately: apps (``apps``, with ``app_times`` their last launch) and the
+    series they watched, each with where they left off."""
+
+    apps: CardList
+    app_times: dict[str, datetime]
+    series: list[tuple[Series, WatchProgress]]
+
+
+def recents(session: Session, settings: Settings, *, user_id: str) -> Played:
+    plays = runtime.recent_plays(session, user_id)
+    found = cards.cards(session, settings, [app_id for app_id, _ in plays], viewer=user_id)
+    # A drama's app has no package (its series play in the host's player), hence no card here:
+    # its series come with the person's progress instead.
+    return Played(
+        apps=CardList(items=[found[app_id] for app_id, _ in plays if app_id in found]),
+        app_times={app_id: at for app_id, at in plays if app_id in found},
+        series=drama_access.recent_progress(session, user_id),
+    )

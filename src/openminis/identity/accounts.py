@@ -51,8 +51,10 @@ class CodeInvalid(InvalidArgument):
 def normalize_email(email: str) -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise InvalidArgument(f"email: {exc}", field="email") from None
+    except EmailNotValidError:
+        # The library's reasons speak of "the part after the @-sign": the person gets the shape to follow.
+        hint = "with an @" if "@" not in email else "in full"
+        raise InvalidArgument(f"Enter your email address {hint}, like name@example.com.", field="email") from None
 
 
 def _check_password(password: str) -> None:

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -250,6 +251,26 @@ def authorizations(session: Session, user_id: str) -> list[Authorization]:
             .order_by(Authorization.granted_at.desc())
         )
     )
+
+
+def shared_names(session: Session, app_id: str, user_ids: Iterable[str]) -> dict[str, str]:
+    """The display names of those among ``user_ids`` who let ``app_id`` see their profile (the
+    consent sheet's Allow, not revoked): leaderboards and contexts show only these."""
+    wanted = list(set(user_ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(User.id, User.display_name)
+        .join(Authorization, Authorization.user_id == User.id)
+        .where(
+            Authorization.app_id == app_id,
+            Authorization.user_id.in_(wanted),
+            Authorization.profile,
+            Authorization.revoked_at.is_(None),
+            User.erased_at.is_(None),
+        )
+    ).all()
+    return {user_id: name for user_id, name in rows}
 
 
 @dataclass(frozen=True)

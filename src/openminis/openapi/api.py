@@ -37,6 +37,7 @@ from openminis.openapi.schemas import (
 from openminis.payments.openapi import router as payments_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
+from openminis.social.openapi import router as leaderboards_openapi_router
 from openminis.web import notices
 from openminis.web.dependencies import BearerToken, CallingApp, SessionDep, client_ip
 from openminis.web.refusals import refusal_kept
@@ -186,4 +187,5 @@ def create_openapi_app(platform: Platform) -> FastAPI:
     api.include_router(ads_openapi_router)
     api.include_router(drama_openapi_router)
     api.include_router(reports_openapi_router)
+    api.include_router(leaderboards_openapi_router)
     return api

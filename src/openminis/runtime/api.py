@@ -7,8 +7,10 @@ from sqlalchemy.orm import Session
 
 from openminis.creators import service as creators
 from openminis.creators import sharing
+from openminis.identity import app_identity
 from openminis.runtime import service
 from openminis.runtime.schemas import LaunchIn, LaunchOut, Ok, StorageValueIn, StorageValueOut
+from openminis.social import contexts as social
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 
 router = APIRouter(prefix="/api", tags=["runtime"])
@@ -30,17 +32,32 @@ def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platfor
         origin=origin(session, platform.secret, body),
     )
     init_data = service.signed_launch_data(session, platform.secret, record)
-    return LaunchOut(launch_id=record.id, app_id=record.app_id, version=record.version, init_data=init_data)
+    out = LaunchOut(
+        launch_id=record.id,
+        app_id=record.app_id,
+        version=record.version,
+        init_data=init_data,
+        origin_sdk=service.origin_sdk(session, record),
+    )
+    if body.source == "share" and body.share and social.is_share_token(body.share):
+        # A minis.share link: the opener joins the sharer's context, and the app gets its query.
+        shared = social.open_share(session, body.share, visitor.user.id)
+        out.query, out.context = shared.query, shared.context_id
+        out.referrer = app_identity.known_openid(session, platform.secret, record.app_id, shared.sharer_id)
+    return out
 
 
 def origin(session: Session, secret: str, body: LaunchIn) -> service.Origin | None:
     """The creator's post (if published) or the share link a launch names, looked up in creators
-    (which sit above runtime): the launch records who brought the person."""
+    or social (which sit above runtime): the launch records who brought the person."""
     if body.source == "post" and body.post_id:
         posts = creators.posts_by_id(session, [body.post_id])
         if not posts:
             return None
         return service.Origin(app_id=posts[0].anchor_app_id, post_id=posts[0].id, creator_id=posts[0].creator_id)
+    if body.source == "share" and body.share and social.is_share_token(body.share):
+        made = social.find_share(session, body.share)
+        return service.Origin(app_id=made.app_id, sharer_id=made.sharer_id)
     if body.source == "share" and body.share:
         shared = sharing.resolve(session, secret, body.share)
         return service.Origin(

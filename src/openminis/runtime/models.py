@@ -12,7 +12,11 @@ class Launch(Base):
     """One opening of an app by a person; recents and, later, attribution are read from these."""
 
     __tablename__ = "launches"
-    __table_args__ = (Index("ix_launches_touches", "user_id", "app_id", "created_at"),)
+    # ix_launches_app_time: search counts each app's launches of the past week (its popularity).
+    __table_args__ = (
+        Index("ix_launches_touches", "user_id", "app_id", "created_at"),
+        Index("ix_launches_app_time", "app_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -19,6 +19,13 @@ class LaunchOut(BaseModel):
     version: str
     # Signed launch data for the app's backend (None for apps registered without a secret).
     init_data: str | None = None
+    # The platform the launched version was made for (``minis import``), None for a native app.
+    origin_sdk: str | None = None
+    # Opened from a minis.share link: the payload the sharer's app put in it, the context the opener
+    # joined, and the sharer's openid in the app (minis.getLaunchOptions()).
+    query: dict[str, str] = Field(default_factory=dict)
+    context: str | None = None
+    referrer: str | None = None
 
 
 class StorageValueIn(BaseModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +21,22 @@ from openminis.identity import app_identity, init_data
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.runtime.models import CloudSave, Launch
 
-LAUNCH_SOURCES = ("feed", "hub", "search", "recents", "share", "post", "direct")
+# A launch's scene: where the person opened the app from (docs/social.md lists them). Recorded
+# with every launch; the funnel report groups by it (``minis analytics funnel --by scene``).
+LAUNCH_SOURCES = (
+    "feed",
+    "hub",
+    "search",
+    "recents",
+    "post",
+    "share",
+    "subscribe_message",
+    "favourites",
+    "home_screen",
+    "preview",
+    "other_app",
+    "direct",
+)
 LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
 STORAGE_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
@@ -112,6 +128,15 @@ def _where_from(launch: Launch, *, post_id: str | None, share: str | None, origi
         raise InvalidArgument("share goes with source 'share'", field="share")
 
 
+def origin_sdk(session: Session, launch: Launch) -> str | None:
+    """The platform the launched version was made for (its manifest's ``origin_sdk``), or None for
+    a native app and for a drama's built-in player (no package)."""
+    if not launch.version:
+        return None
+    found = catalog.get_version(session, launch.app_id, launch.version).manifest.get("origin_sdk")
+    return str(found) if found else None
+
+
 def get_launch(session: Session, launch_id: str) -> Launch | None:
     return session.get(Launch, launch_id)
 
@@ -174,7 +199,8 @@ def signed_launch_data(session: Session, secret: str, launch: Launch) -> str | N
     )
 
 
-def recent_app_ids(session: Session, user_id: str, limit: int = 12) -> list[str]:
+def recent_plays(session: Session, user_id: str, limit: int = 12) -> list[tuple[str, datetime]]:
+    """The apps this person launched, each with its last launch, latest first."""
     last = func.max(Launch.created_at)
     rows = session.execute(
         select(Launch.app_id, last)
@@ -183,7 +209,19 @@ def recent_app_ids(session: Session, user_id: str, limit: int = 12) -> list[str]
         .order_by(last.desc())
         .limit(limit)
     ).all()
-    return [row[0] for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
+def plays_since(session: Session, app_ids: Collection[str], since: datetime) -> dict[str, int]:
+    """How many launches each app had since ``since`` (apps without any are left out)."""
+    if not app_ids:
+        return {}
+    rows = session.execute(
+        select(Launch.app_id, func.count())
+        .where(Launch.app_id.in_(list(app_ids)), Launch.created_at >= since)
+        .group_by(Launch.app_id)
+    ).all()
+    return {app_id: count for app_id, count in rows}
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
+from openminis.ads import inventory
 from openminis.catalog import preview
 from openminis.catalog import service as catalog
+from openminis.compat.shims import shim_script
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.unit_of_work import unit_of_work
@@ -122,6 +124,20 @@ def create_apps_app(platform: Platform) -> FastAPI:
         return FileResponse(
             SDK_DIR / "minis-sdk.js", media_type=TYPES[".js"], headers={"Cache-Control": "public, max-age=300"}
         )
+
+    @apps.get("/sdk/compat/{name}.js")
+    def compat_shim(request: Request, name: str) -> Response:
+        """A game made for another platform loads that platform's SDK from here (docs/compat.md)."""
+        with unit_of_work(platform.db, reads=True) as session:
+            units: dict[str, str] = {}
+            for unit in inventory.list_units(session, request.scope["minis.app_id"]):
+                if unit.active:
+                    units.setdefault(unit.kind, unit.id)
+        script = shim_script(name, units)
+        if script is None:
+            return Response("no such platform", status_code=404, media_type="text/plain")
+        # Not cached for long: the ad units in it are the app's current ones.
+        return Response(script, media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
 
     def into_host(app_id: str) -> Response:
         # Opened as the tab's page (not in the host's frame), the app would run outside the platform,

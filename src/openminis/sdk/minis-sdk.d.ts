@@ -28,6 +28,8 @@ declare namespace minis {
     | "FREQUENCY_CAPPED" // ads: this person has seen the available ads as often as their advertisers allow
     | "INTERVAL_NOT_ELAPSED" // ads: an interstitial of your app was shown to this person too recently (the unit's min_interval_seconds)
     | "NOT_READY" // ads: show() without a loaded ad: call load() and wait for it (each loaded ad shows once)
+    | "CLIENT_SCORES_OFF" // leaderboards: this board takes scores from your backend only (minis.json `client_scores`)
+    | "TOURNAMENT_ENDED" // leaderboards: the tournament is over; its results are final
     | "INTERNAL";
 
   interface MinisError extends Error {
@@ -41,7 +43,31 @@ declare namespace minis {
     readonly prototype: MinisError;
   };
 
-  type LaunchSource = "feed" | "hub" | "search" | "recents" | "share" | "post" | "direct";
+  /** Where a launch came from: its scene (docs/social.md lists them). */
+  type LaunchSource =
+    | "feed"
+    | "hub"
+    | "search"
+    | "recents"
+    | "post"
+    | "share"
+    | "subscribe_message"
+    | "favourites"
+    | "home_screen"
+    | "preview"
+    | "other_app"
+    | "direct";
+
+  /** What getLaunchOptions() returns: the scene, the share's or the opening app's query, the context, who referred. */
+  interface LaunchOptions {
+    scene: LaunchSource;
+    /** From minis.share({query}) for a share launch, from openApp(id, {query}) for other_app; else {}. */
+    query: Record<string, string>;
+    /** The context (share chain or tournament) the person is in with this launch, or null. */
+    context: string | null;
+    /** share: the sharer's openid in your app; other_app: the app id that opened yours; else null. */
+    referrer: string | null;
+  }
 
   /**
    * What init() resolved with. The SDK keeps this object current: for a prewarmed app the host
@@ -68,6 +94,10 @@ declare namespace minis {
      * (no backend registered), when opened standalone, and for a prewarmed app until the tap.
      */
     initData: string | null;
+    /** The context this launch put the person in (a share chain, a tournament), or null. */
+    context: string | null;
+    /** Who referred the launch (see LaunchOptions.referrer), or null. */
+    referrer: string | null;
   }
 
   interface LoginResult {
@@ -203,6 +233,151 @@ declare namespace minis {
 
   /** Ask the host to close the app. */
   function exit(): Promise<void>;
+
+  /**
+   * The launch's scene, query, context and referrer. Synchronous; current from init() on, and
+   * updated before onShow callbacks run (a prewarmed app learns its share launch at the tap).
+   * Null before init() resolves.
+   */
+  function getLaunchOptions(): LaunchOptions | null;
+
+  /**
+   * Whether this SDK has a method: `canIUse("leaderboard.submit")`, `canIUse("vibrate")`. Read
+   * from the SDK's own method table; for "vibrate" also whether the device can.
+   */
+  function canIUse(name: string): boolean;
+
+  /**
+   * Opens the host's share sheet (copy link, the system's share menu where there is one, a QR
+   * code) for a link that opens your app for anyone, in the sharer's context. Whoever opens it
+   * gets `query` in getLaunchOptions() (scene "share"). Resolves when the sheet closes.
+   * `query`: at most 16 keys of 1-32 characters [A-Za-z0-9_.-], string values, 1 KiB as JSON.
+   * `image`: a picture file of your package (e.g. "share.png"), shown on the sheet.
+   * @throws MinisError INVALID_ARGUMENT, NOT_ALLOWED (not on screen, another sheet open), NO_HOST.
+   */
+  function share(options: { title: string; image?: string; query?: Record<string, string> }): Promise<void>;
+
+  /** Host-controlled audio: muted while the app is hidden or when the person mutes it. Returns an unsubscribe function. */
+  function onAudioChange(callback: (state: { muted: boolean }) => void): () => void;
+
+  /** Whether the host wants your audio muted now. */
+  function isMuted(): boolean;
+
+  /** Gameplay began: the host shows no interstitial until gameplayStop(), and records the play time. */
+  function gameplayStart(): Promise<void>;
+  function gameplayStop(): Promise<void>;
+
+  /**
+   * Vibrates where the device can: a duration in ms (1-1000) or a pattern of at most 10 of them
+   * (0-1000, vibration and pause alternating). Resolves `{vibrated}`: false where it cannot.
+   * @throws MinisError INVALID_ARGUMENT.
+   */
+  function vibrate(pattern: number | number[]): Promise<{ vibrated: boolean }>;
+
+  /**
+   * Copies text (at most 10 000 characters) to the clipboard, only from a person's tap or key in
+   * your frame (call it in the event handler).
+   * @throws MinisError NOT_ALLOWED (no user gesture just now), INVALID_ARGUMENT.
+   */
+  function setClipboardData(text: string): Promise<void>;
+
+  /** Lays your frame out portrait or landscape. */
+  function setOrientation(orientation: "portrait" | "landscape"): Promise<void>;
+
+  /**
+   * Opens another mini-program after the person confirms on a host sheet; it gets scene
+   * "other_app", your app id as referrer and `query`. Resolves when it opens (your app closes).
+   * @throws MinisError USER_CANCELLED, NOT_FOUND, NOT_ALLOWED, INVALID_ARGUMENT, NO_HOST.
+   */
+  function openApp(appId: string, options?: { query?: Record<string, string> }): Promise<void>;
+
+  /**
+   * Leaderboards your app declares in minis.json (`leaderboards`) or through the Open API. Each
+   * keeps a person's best score per period (never, daily, weekly or monthly reset). Names and
+   * avatars appear only for people who allowed your app their profile; the others are "Player".
+   */
+  namespace leaderboard {
+    interface Entry {
+      rank: number;
+      score: number;
+      /** The score as the board's format writes it ("1:02.345" for time_ms, "12.50" for decimal2). */
+      formatted: string;
+      name: string;
+      /** An absolute URL on the host's origin. */
+      avatarUrl: string;
+      isMe: boolean;
+    }
+
+    interface Entries {
+      period: string;
+      players: number;
+      entries: Entry[];
+    }
+
+    interface Submitted {
+      /** The person's best in the current period, this score included. */
+      best: number;
+      improved: boolean;
+      rank: number;
+    }
+
+    /**
+     * Posts a score from your front end: only on a board with `client_scores: true`, at most its
+     * `max_score`, and a few a minute per person. In a tournament of this board (the launch's
+     * context), the score counts there too. A score your backend vouches for goes through the
+     * Open API instead. @throws MinisError CLIENT_SCORES_OFF, INVALID_ARGUMENT, RATE_LIMITED,
+     * TOURNAMENT_ENDED, NOT_FOUND, NO_HOST.
+     */
+    function submit(id: string, score: number): Promise<Submitted>;
+
+    /**
+     * A page of the board: its top ("global"), the page around the person ("around_me"; the top
+     * while they have no score), or the people of the launch's context ("context"; a tournament's
+     * own ranking). limit: 1-100, default 10.
+     */
+    function getEntries(
+      id: string,
+      options?: { scope?: "global" | "around_me" | "context"; limit?: number }
+    ): Promise<Entries>;
+
+    /** Shows the board on a host-drawn sheet; resolves when the person closes it. */
+    function show(id: string): Promise<void>;
+  }
+
+  /** The people the person plays with: those who came through the same share chain, or one tournament. */
+  namespace context {
+    interface Context {
+      id: string;
+      type: "share" | "tournament";
+      membersCount: number;
+    }
+
+    /** The launch's context, or null when the person came in without one. */
+    function get(): Promise<Context | null>;
+
+    /** The context's people who allowed your app their profile (the others are counted, not named). */
+    function getMembers(): Promise<Array<{ name: string; avatarUrl: string }>>;
+  }
+
+  /** Tournaments: a board's ranking among the people of one context until an end time. */
+  namespace tournament {
+    interface Tournament {
+      id: string;
+      board: string;
+      /** ISO 8601. */
+      endsAt: string;
+    }
+
+    /**
+     * Starts a tournament on a board, ending 1 minute to 30 days from now; the person is in it (it
+     * becomes the launch's context). At the end results are final (TOURNAMENT_ENDED after) and
+     * your backend gets a signed `tournament.ended` notification with them.
+     */
+    function create(options: { board: string; endsAt: string | Date }): Promise<Tournament>;
+
+    /** The share sheet for a link into the current tournament. */
+    function share(options?: { title?: string; query?: Record<string, string> }): Promise<void>;
+  }
 
   /**
    * Rewarded and interstitial ads, like WeChat's createRewardedVideoAd and Facebook's

@@ -19,7 +19,7 @@
 (function () {
   "use strict";
 
-  var VERSION = "1.2.0";
+  var VERSION = "1.3.0";
   var TIMEOUT_MS = 10000;
   // Calls that open a host sheet wait on the person, who may take their time (a top-up with a
   // bank approval, say); the cap only stops a promise from hanging forever.
@@ -27,6 +27,9 @@
   var STORAGE_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
   var STORAGE_VALUE_MAX_BYTES = 64 * 1024;
   var STANDALONE_PREFIX = "minis:";
+  var BOARD_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+  var QUERY_KEY_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
+  var MAX_SAFE = 9007199254740991;
 
   // Called with `new`, it returns a real Error (with a stack) whose prototype is MinisError's.
   // The host's codes are passed through as they come, hence `ErrorCode` by a cast.
@@ -111,6 +114,10 @@
   var showCallbacks = [];
   /** @type {Array<() => void>} */
   var hideCallbacks = [];
+  // The host mutes the app while it is hidden and when the person mutes it (docs/social.md).
+  var muted = !visible;
+  /** @type {Array<(state: {muted: boolean}) => void>} */
+  var audioCallbacks = [];
 
   /**
    * A request to the host; resolves with its result (any: the host's answers are typed where
@@ -187,6 +194,23 @@
     if (!launchInfo || !data || typeof data !== "object") return;
     if (typeof data.initData === "string" || data.initData === null) launchInfo.initData = data.initData;
     if (typeof data.source === "string") launchInfo.source = data.source;
+    if (data.query && typeof data.query === "object") launchInfo.query = data.query;
+    if (typeof data.context === "string" || data.context === null) launchInfo.context = data.context;
+    if (typeof data.referrer === "string" || data.referrer === null) launchInfo.referrer = data.referrer;
+  }
+
+  /** @param {any} data the `audio` event's data, from the host */
+  function applyAudio(data) {
+    var now = !!(data && data.muted);
+    if (now === muted) return;
+    muted = now;
+    runCallbacks(
+      audioCallbacks.map(function (callback) {
+        return function () {
+          callback({ muted: now });
+        };
+      })
+    );
   }
 
   /**
@@ -206,6 +230,8 @@
       }
     } else if (name === "hide") {
       becomeHidden();
+    } else if (name === "audio") {
+      applyAudio(data);
     }
   }
 
@@ -356,6 +382,8 @@
       locale: navigator.language,
       query: readQuery(),
       initData: null,
+      context: null,
+      referrer: null,
     };
   }
 
@@ -558,6 +586,72 @@
     };
   }
 
+  /** @param {unknown} id */
+  function checkBoardId(id) {
+    if (typeof id !== "string" || !BOARD_ID_PATTERN.test(id)) {
+      throw new MinisError("INVALID_ARGUMENT", "id: a leaderboard id of your app (1-64 characters of A-Z a-z 0-9 _ . -)");
+    }
+  }
+
+  /**
+   * @param {unknown} query
+   * @returns {Record<string, string>}
+   */
+  function checkQuery(query) {
+    if (query === undefined) return {};
+    if (!query || typeof query !== "object" || Array.isArray(query) || Object.getPrototypeOf(query) !== Object.prototype) {
+      throw new MinisError("INVALID_ARGUMENT", "query: an object of string values");
+    }
+    var record = /** @type {Record<string, unknown>} */ (query);
+    var keys = Object.keys(record);
+    if (keys.length > 16) throw new MinisError("INVALID_ARGUMENT", "query: at most 16 keys");
+    keys.forEach(function (key) {
+      if (!QUERY_KEY_PATTERN.test(key)) throw new MinisError("INVALID_ARGUMENT", "query: keys are 1-32 characters of A-Z a-z 0-9 _ . -");
+      if (typeof record[key] !== "string") throw new MinisError("INVALID_ARGUMENT", "query." + key + ": a string");
+    });
+    if (new TextEncoder().encode(JSON.stringify(record)).length > 1024) {
+      throw new MinisError("INVALID_ARGUMENT", "query: at most 1 KiB as JSON");
+    }
+    return /** @type {Record<string, string>} */ (record);
+  }
+
+  // A call answered by the host only: checked here first, then sent after init.
+  /**
+   * @param {string} method
+   * @param {() => object} check returns the params to send, or throws MinisError
+   * @param {number} [timeoutMs]
+   * @returns {Promise<any>}
+   */
+  function hostCall(method, check, timeoutMs) {
+    /** @type {object} */
+    var params = {};
+    return validated(
+      function () {
+        params = check();
+      },
+      function () {
+        return hostOnly(method, function () {
+          return send(method, params, timeoutMs);
+        });
+      }
+    );
+  }
+
+  /** @param {string} name */
+  function canIUse(name) {
+    if (typeof name !== "string") return false;
+    /** @type {any} */
+    var found = minis;
+    var parts = name.split(".");
+    for (var i = 0; i < parts.length; i++) {
+      if (!found || !Object.prototype.hasOwnProperty.call(found, parts[i])) return false;
+      found = found[parts[i]];
+    }
+    if (typeof found !== "function") return false;
+    if (name === "vibrate") return typeof navigator.vibrate === "function";
+    return true;
+  }
+
   var minis = {
     version: VERSION,
     MinisError: MinisError,
@@ -573,6 +667,7 @@
           // No callbacks here: the app reads `visible` from the LaunchInfo it gets. The host
           // answers init with its state after any show or hide it sent before, so they agree.
           visible = !!info.visible;
+          muted = !visible; // the host says otherwise with an `audio` event
           return info;
         });
         // A failed init may be retried (a TIMEOUT while the host was busy, say).
@@ -724,6 +819,180 @@
       },
     },
 
+    getLaunchOptions: function () {
+      if (!launchInfo) return null;
+      return {
+        scene: launchInfo.source,
+        query: launchInfo.query,
+        context: launchInfo.context,
+        referrer: launchInfo.referrer,
+      };
+    },
+
+    canIUse: canIUse,
+
+    share: function (options) {
+      return hostCall(
+        "share",
+        function () {
+          if (!options || typeof options !== "object") throw new MinisError("INVALID_ARGUMENT", "share: pass {title, image?, query?}");
+          if (typeof options.title !== "string" || !options.title.trim() || options.title.length > 120) {
+            throw new MinisError("INVALID_ARGUMENT", "title: 1-120 characters");
+          }
+          if (options.image !== undefined && (typeof options.image !== "string" || options.image.length > 200)) {
+            throw new MinisError("INVALID_ARGUMENT", "image: a picture file of your package");
+          }
+          return { title: options.title, image: options.image, query: checkQuery(options.query) };
+        },
+        PERSON_TIMEOUT_MS
+      ).then(function () {});
+    },
+
+    onAudioChange: function (callback) {
+      audioCallbacks.push(callback);
+      return function () {
+        audioCallbacks = audioCallbacks.filter(function (item) {
+          return item !== callback;
+        });
+      };
+    },
+
+    isMuted: function () {
+      return muted;
+    },
+
+    gameplayStart: function () {
+      return hostCall("gameplay.start", function () {
+        return {};
+      }).then(function () {});
+    },
+
+    gameplayStop: function () {
+      return hostCall("gameplay.stop", function () {
+        return {};
+      }).then(function () {});
+    },
+
+    vibrate: function (pattern) {
+      return hostCall("vibrate", function () {
+        var list = typeof pattern === "number" ? [pattern] : pattern;
+        var ok =
+          Array.isArray(list) &&
+          list.length >= 1 &&
+          list.length <= 10 &&
+          list.every(function (ms) {
+            return typeof ms === "number" && ms % 1 === 0 && ms >= 0 && ms <= 1000;
+          }) &&
+          (typeof pattern !== "number" || pattern >= 1);
+        if (!ok) throw new MinisError("INVALID_ARGUMENT", "pattern: 1-1000 ms, or at most 10 of 0-1000 ms");
+        return { pattern: list };
+      });
+    },
+
+    setClipboardData: function (text) {
+      // The gesture is checked now, in the frame: the promise chain below runs after it is spent.
+      var activated = !!(navigator.userActivation && navigator.userActivation.isActive);
+      return hostCall("setClipboardData", function () {
+        if (typeof text !== "string" || text.length > 10000) throw new MinisError("INVALID_ARGUMENT", "text: a string of at most 10000 characters");
+        if (!activated) throw new MinisError("NOT_ALLOWED", "setClipboardData: only right after a tap or key in your app");
+        return { text: text, activated: true };
+      }).then(function () {});
+    },
+
+    setOrientation: function (orientation) {
+      return hostCall("setOrientation", function () {
+        if (orientation !== "portrait" && orientation !== "landscape") {
+          throw new MinisError("INVALID_ARGUMENT", 'orientation: "portrait" or "landscape"');
+        }
+        return { orientation: orientation };
+      }).then(function () {});
+    },
+
+    openApp: function (appId, options) {
+      return hostCall(
+        "openApp",
+        function () {
+          if (typeof appId !== "string" || !/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/.test(appId)) {
+            throw new MinisError("INVALID_ARGUMENT", "appId: a mini-program's id");
+          }
+          return { appId: appId, query: checkQuery(options && options.query) };
+        },
+        PERSON_TIMEOUT_MS
+      ).then(function () {});
+    },
+
+    leaderboard: {
+      submit: function (id, score) {
+        return hostCall("leaderboard.submit", function () {
+          checkBoardId(id);
+          if (typeof score !== "number" || score % 1 !== 0 || Math.abs(score) > MAX_SAFE) {
+            throw new MinisError("INVALID_ARGUMENT", "score: a whole number");
+          }
+          return { board: id, score: score };
+        });
+      },
+      getEntries: function (id, options) {
+        return hostCall("leaderboard.getEntries", function () {
+          checkBoardId(id);
+          var scope = (options && options.scope) || "global";
+          var limit = options && options.limit !== undefined ? options.limit : 10;
+          if (scope !== "global" && scope !== "around_me" && scope !== "context") {
+            throw new MinisError("INVALID_ARGUMENT", 'scope: "global", "around_me" or "context"');
+          }
+          if (typeof limit !== "number" || limit % 1 !== 0 || limit < 1 || limit > 100) {
+            throw new MinisError("INVALID_ARGUMENT", "limit: a whole number from 1 to 100");
+          }
+          return { board: id, scope: scope, limit: limit };
+        });
+      },
+      show: function (id) {
+        return hostCall(
+          "leaderboard.show",
+          function () {
+            checkBoardId(id);
+            return { board: id };
+          },
+          PERSON_TIMEOUT_MS
+        ).then(function () {});
+      },
+    },
+
+    context: {
+      get: function () {
+        return hostCall("context.get", function () {
+          return {};
+        });
+      },
+      getMembers: function () {
+        return hostCall("context.getMembers", function () {
+          return {};
+        });
+      },
+    },
+
+    tournament: {
+      create: function (options) {
+        return hostCall("tournament.create", function () {
+          if (!options || typeof options !== "object") throw new MinisError("INVALID_ARGUMENT", "create: pass {board, endsAt}");
+          checkBoardId(options.board);
+          var ends = options.endsAt instanceof Date ? options.endsAt : new Date(String(options.endsAt));
+          if (isNaN(ends.getTime())) throw new MinisError("INVALID_ARGUMENT", "endsAt: a Date or an ISO 8601 time");
+          return { board: options.board, endsAt: ends.toISOString() };
+        });
+      },
+      share: function (options) {
+        return hostCall(
+          "tournament.share",
+          function () {
+            var title = options && options.title !== undefined ? options.title : "";
+            if (typeof title !== "string" || title.length > 120) throw new MinisError("INVALID_ARGUMENT", "title: at most 120 characters");
+            return { title: title, query: checkQuery(options && options.query) };
+          },
+          PERSON_TIMEOUT_MS
+        ).then(function () {});
+      },
+    },
+
     storage: {
       get: function (key) {
         return validated(
@@ -770,6 +1039,9 @@
   };
 
   Object.freeze(minis.storage);
+  Object.freeze(minis.leaderboard);
+  Object.freeze(minis.context);
+  Object.freeze(minis.tournament);
   Object.freeze(minis.drama);
   Object.freeze(minis.ads);
   window.minis = Object.freeze(minis);

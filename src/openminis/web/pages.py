@@ -14,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 from openminis import __version__
 from openminis.catalog.cards import cards
 from openminis.creators import sharing
+from openminis.creators.service import get_post
+from openminis.drama.catalog import published_series
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.serving import SDK_DIR, TYPES
@@ -72,7 +74,7 @@ def play_page(
     another request; an app that is gone, taken down or unreleased has none, and the host says so."""
     card = cards(session, platform.settings, [app_id], viewer=visitor.user.id).get(app_id)
     opened = {"kind": "play", "app_id": app_id, "card": card.model_dump() if card else None}
-    return _host_page(request, visitor, platform, opened=opened)
+    return _missing_unless(card is not None, _host_page(request, visitor, platform, opened=opened))
 
 
 @router.get("/app/{app_id}")
@@ -85,20 +87,45 @@ def old_app_link(app_id: str = Path(max_length=40)) -> Response:
 def watch_page(
     request: Request,
     visitor: CurrentPerson,
+    session: SessionDep,
     platform: PlatformDep,
     series_id: str = Path(max_length=32),
     episode: int = Path(ge=1, le=100_000),
 ) -> Response:
     """An episode of a series, in the drama player (which asks the drama API for what it may play)."""
-    return _host_page(request, visitor, platform, opened={"kind": "watch", "series_id": series_id, "episode": episode})
+    try:
+        published_series(session, series_id)
+        found = True
+    except NotFound:
+        found = False
+    opened = {"kind": "watch", "series_id": series_id, "episode": episode}
+    return _missing_unless(found, _host_page(request, visitor, platform, opened=opened))
 
 
 @router.get("/p/{post_id}", response_class=HTMLResponse)
 def post_page(
-    request: Request, visitor: CurrentPerson, platform: PlatformDep, post_id: str = Path(max_length=32)
+    request: Request,
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
+    post_id: str = Path(max_length=32),
 ) -> Response:
     """A creator's post: the feed, starting at it (a post has no page of its own)."""
-    return _host_page(request, visitor, platform, opened={"kind": "post", "post_id": post_id})
+    try:
+        get_post(session, post_id, viewer_id=visitor.user.id)
+        found = True
+    except NotFound:  # removed, never there, or its creator suspended
+        found = False
+    return _missing_unless(found, _host_page(request, visitor, platform, opened={"kind": "post", "post_id": post_id}))
+
+
+def _missing_unless(found: bool, page: Response) -> Response:
+    """What a link names that is gone (deleted, taken down, suspended, never there) still gets the
+    host page, which tells the person and shows the feed; its status says 404 to crawlers and
+    link checkers."""
+    if not found:
+        page.status_code = 404
+    return page
 
 
 @router.get("/c/{creator}", response_class=HTMLResponse)
@@ -214,6 +241,6 @@ def _page(
 def sdk_file(name: str) -> Response:
     """The SDK and its typings, for developers to read or vendor."""
     if name not in ("minis-sdk.js", "minis-sdk.d.ts"):
-        return HTMLResponse("not found", status_code=404)
+        raise NotFound(f"no SDK file {name!r}: minis-sdk.js or minis-sdk.d.ts")
     media = TYPES[".js"] if name.endswith(".js") else "text/plain; charset=utf-8"
     return FileResponse(SDK_DIR / name, media_type=media, headers={"Cache-Control": "public, max-age=300"})

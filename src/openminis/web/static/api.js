@@ -137,6 +137,11 @@ export class Api {
     return this.request("GET", `/api/search?q=${encodeURIComponent(q)}`, { signal });
   }
 
+  /** A creator's public page: `{creator, posts}`, their published posts newest first. */
+  creatorPage(handle, signal) {
+    return this.request("GET", `/api/creators/${encodeURIComponent(handle)}/posts`, { signal });
+  }
+
   recents() {
     return this.request("GET", "/api/recents");
   }

@@ -53,6 +53,9 @@ registerMethod("ads.show", {
     }
     // An ad is drawn like a host sheet: only for the app on screen, and one thing at a time.
     session.checkMaySheet("ads.show");
+    if (decision.format === "interstitial" && session.gameplayAt !== null) {
+      throw new BridgeError("NOT_ALLOWED", "no interstitial during gameplay: show it after minis.gameplayStop()");
+    }
     const { ads } = session.launcher;
     if (ads.isPlaying) throw new BridgeError("NOT_ALLOWED", "another ad is playing");
     loaded.delete(params.adId);

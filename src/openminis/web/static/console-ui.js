@@ -3,6 +3,7 @@
 // @ts-check
 
 import { errorMessage } from "./api.js";
+import { clearFieldErrors, showError } from "./form-errors.js";
 import { el } from "./dom.js";
 
 /**
@@ -79,7 +80,8 @@ export function select(name, options, value) {
 }
 
 /**
- * Runs `action` with the button disabled and marked busy; shows its error in `message`.
+ * Runs `action` with the button disabled and marked busy; shows its error in `message`, or under
+ * the field it names when `message` is in a form.
  * Returns the action's result, or undefined when it failed.
  * @template T
  * @param {HTMLButtonElement | null} button
@@ -93,10 +95,14 @@ export async function busy(button, message, action) {
     button.setAttribute("aria-busy", "true");
   }
   message.textContent = "";
+  const form = message.closest("form");
+  if (form) clearFieldErrors(form);
   try {
     return await action();
   } catch (error) {
-    message.textContent = errorMessage(error);
+    // In a form, an error that names one of its fields goes under that field (form-errors.js).
+    if (form) showError(form, message, error);
+    else message.textContent = errorMessage(error);
     return undefined;
   } finally {
     if (button) {

@@ -8,6 +8,7 @@
 // @ts-check
 
 import { errorMessage } from "./api.js";
+import { showError } from "./form-errors.js";
 import { appIcon } from "./app-tile.js";
 import { el, part } from "./dom.js";
 import { episodeCount, formatDateTime, formatUsdMicros } from "./format.js";
@@ -36,16 +37,6 @@ function formError(id) {
   return el("p", { className: "form-error", id, role: "alert" });
 }
 
-/** The error under a form, and the field it names marked invalid and focused. */
-function showError(form, message, error) {
-  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
-  message.textContent = error ? errorMessage(error) : "";
-  const field = error?.field && part(form, `[name="${error.field}"]`);
-  if (field) {
-    field.setAttribute("aria-invalid", "true");
-    field.focus();
-  }
-}
 
 export class CreatorStudio {
   /** @type {HTMLElement} */

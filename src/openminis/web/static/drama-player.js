@@ -22,6 +22,7 @@
 
 import { errorMessage } from "./api.js";
 import { el, part } from "./dom.js";
+import { DramaControls } from "./drama-controls.js";
 import { EpisodeSheet } from "./episode-sheet.js";
 import { episodeCount, formatTime } from "./format.js";
 import { icon } from "./icons.js";
@@ -71,6 +72,8 @@ class EpisodeSlide {
     this.number = episode.number;
     /** @type {any} */
     this.urls = null;
+    /** @type {any} the playback answer: its URLs, subtitles and preview sprite */
+    this.answer = null;
     this.expiresAt = 0;
     this.issuedAt = 0;
     this.position = 0; // the last moment played: where a refresh of expired links goes on from
@@ -155,13 +158,17 @@ class EpisodeSlide {
     if (this.hasSource && Date.now() < this.expiresAt - margin) return Promise.resolve(true);
     this.preparing ??= this.player.api
       .playback(this.player.detail.id, this.number)
-      .then(({ urls, expires_at: expiresAt }) => {
+      .then((answer) => {
+        const { urls, expires_at: expiresAt } = answer;
         this.urls = urls;
+        this.answer = answer;
         this.issuedAt = Date.now();
         this.expiresAt = expiresAt * 1000;
         if (urls.poster) this.video.poster = urls.poster;
         this.video.src = pickSource(urls);
+        this.player.controls.attach(this.video, answer);
         this.video.load();
+        if (this === this.player.current) this.player.controls.show(this.video, answer);
         return true;
       })
       .finally(() => {
@@ -214,7 +221,7 @@ export class DramaPlayer {
    * @param {import("./events.js").EventQueue} options.events
    * @param {string} options.market
    * @param {import("./ad-player.js").AdPlayer} options.ads
-   * @param {() => void} [options.onClose] called once the player has closed (the feed resumes its video)
+   * @param {(saved: Promise<unknown>) => void} [options.onClose] called once the player has closed (the feed resumes its video); `saved`: where the person stopped, once it is on record
    * @param {(opened: {series: any, episode: number | null, source: string, via: Record<string, any>}) => void} [options.onOpen]
    *   called as a series opens (navigation.js gives it a history entry)
    * @param {(number: number) => void} [options.onEpisode] called as an episode comes on screen
@@ -280,6 +287,11 @@ export class DramaPlayer {
     this.previousButton.addEventListener("click", (event) => this.previous("swipe", event.timeStamp));
     this.nextButton.addEventListener("click", (event) => this.next("swipe", event.timeStamp));
     this.soundButton.addEventListener("click", () => this.setMuted(!this.muted));
+    this.controls = new DramaControls({
+      root: this.player,
+      video: () => (this.current?.hasSource ? this.current.video : null),
+      notify: (message) => this.sheets.notify(message),
+    });
     this.bindSeek();
     this.bindGestures();
     this.player.addEventListener("keydown", (event) => this.onKey(event));
@@ -311,6 +323,10 @@ export class DramaPlayer {
       locked: this.current?.locked ?? null,
       playing: Boolean(video && !video.paused && !video.ended),
       currentTime: video?.currentTime ?? 0,
+      playbackRate: video?.playbackRate ?? null,
+      // The subtitles shown (a language tag, or null) and the cue on screen now.
+      subtitles: this.controls.shownTrack()?.language || null,
+      cue: this.root.querySelector(".drama-subtitles:not([hidden])")?.textContent || null,
       timings: this.timings.map((timing) => ({ ...timing })),
     };
   }
@@ -415,7 +431,8 @@ export class DramaPlayer {
 
   close() {
     if (!this.isOpen) return;
-    this.save({ keepalive: true });
+    const saved = this.save({ keepalive: true });
+    this.controls.close();
     this.sheets.dismissOwnedBy(this);
     for (const slide of this.slides.values()) slide.destroy();
     this.slides.clear();
@@ -425,7 +442,7 @@ export class DramaPlayer {
     this.shell.inert = false;
     this.endLaunch();
     this.returnFocus?.focus({ preventScroll: true });
-    this.onClose();
+    this.onClose(saved);
   }
 
   episode(number) {
@@ -463,6 +480,7 @@ export class DramaPlayer {
     slide.renderLock();
     this.userPaused = false;
     this.updateChrome();
+    this.controls.show(slide.hasSource ? slide.video : null, slide.locked ? null : slide.answer);
     this.timing = {
       number,
       cause,
@@ -656,6 +674,7 @@ export class DramaPlayer {
         this.player.classList.remove("is-paused");
         if (event.type === "playing") {
           slide.retried = false; // playing again after new links: a later expiry may ask again
+          this.controls.followPictureInPicture(video);
           this.startClock();
           this.reportWatching("play", slide.number);
         }
@@ -780,6 +799,7 @@ export class DramaPlayer {
     });
     const release = () => {
       this.scrubbing = false;
+      this.controls.hidePreview();
     };
     this.seek.addEventListener("pointerup", release);
     this.seek.addEventListener("pointercancel", release);
@@ -788,6 +808,9 @@ export class DramaPlayer {
       if (!video || !this.current.hasSource) return;
       video.currentTime = Number(this.seek.value);
       this.updateTime(video.currentTime, video.duration);
+      // While dragging (not while stepping with keys): the frame where the thumb is.
+      const max = Number(this.seek.max);
+      if (this.scrubbing && max > 0) this.controls.showPreview(Number(this.seek.value), Number(this.seek.value) / max);
     });
     this.seek.addEventListener("change", () => {
       release();
@@ -927,11 +950,11 @@ export class DramaPlayer {
 
   /** @param {{number?: number, positionMs?: number, keepalive?: boolean}} [where] the episode on screen and its position unless given */
   save({ number, positionMs, keepalive = false } = {}) {
-    if (!this.detail || !this.current) return;
+    if (!this.detail || !this.current) return Promise.resolve();
     const episodeNumber = number ?? this.current.number;
     const position = positionMs ?? (this.current.locked ? 0 : this.current.video.currentTime * 1000);
     this.savedAt = performance.now();
-    this.api.saveProgress(this.detail.id, episodeNumber, position, { keepalive }).catch((error) => {
+    return this.api.saveProgress(this.detail.id, episodeNumber, position, { keepalive }).catch((error) => {
       console.warn("openminis: watch progress not saved", error);
     });
   }

@@ -26,6 +26,9 @@ const PATHS = {
   flag: '<path d="M6 21V4M6 4.5h11l-2.5 4 2.5 4H6"/>',
   share: '<path d="M14 5.5l6 5.5-6 5.5v-3.2c-4.2 0-7.1 1.3-9.5 4.7.8-5 3.6-9.2 9.5-9.9z"/>',
   heart: '<path d="M12 20s-7.5-4.6-7.5-10.2A4.3 4.3 0 0 1 12 7.2a4.3 4.3 0 0 1 7.5 2.6C19.5 15.4 12 20 12 20z"/>',
+  captions: '<rect x="3" y="5.5" width="18" height="13" rx="2.5"/><path d="M10.5 10.2a2.3 2.3 0 1 0 0 3.6M17 10.2a2.3 2.3 0 1 0 0 3.6"/>',
+  speed: '<path d="M4.5 17a8 8 0 1 1 15 0"/><path d="M12 14l4-5"/>',
+  pip: '<rect x="3" y="5" width="18" height="14" rx="2.5"/><rect x="12" y="11.5" width="6.5" height="5" rx="1" fill="currentColor" stroke="none"/>',
   stack: '<rect x="4" y="8" width="16" height="12" rx="2.5"/><path d="M6.5 5h11M9 2.5h6"/>',
   more: '<circle cx="5.5" cy="12" r="1.6" fill="currentColor"/><circle cx="12" cy="12" r="1.6" fill="currentColor"/><circle cx="18.5" cy="12" r="1.6" fill="currentColor"/>',
 };

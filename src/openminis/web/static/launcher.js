@@ -20,6 +20,7 @@ import "./bridge-identity.js";
 import "./bridge-payments.js";
 import "./bridge-drama.js";
 import "./bridge-ads.js";
+import "./bridge-social.js";
 import { appIcon } from "./app-tile.js";
 import { part } from "./dom.js";
 import { AppMenu } from "./app-menu.js";
@@ -98,6 +99,17 @@ class AppSession {
     /** @type {number | null} */
     this.readyAt = null; // when the app called ready, in the background or not
     this.covered = false; // an ad plays above the app: it stays hidden until the ad closes
+    // minis.getLaunchOptions(): the share's query and context, or the opening app (other_app).
+    /** @type {Record<string, string>} */
+    this.query = this.via.query ?? {};
+    /** @type {string | null} */
+    this.context = null;
+    /** @type {string | null} */
+    this.referrer = this.via.referrer ?? null;
+    this.toldMuted = true; // what the app was last told (its SDK starts muted: framed, it starts hidden)
+    this.muted = false; // the person muted the app (the launcher's toggle); hidden, it is muted too
+    /** @type {number | null} */
+    this.gameplayAt = null; // between minis.gameplayStart() and gameplayStop(): no interstitials
     /** @type {"ready" | "shown" | null} */
     this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
     this.failed = false; // the platform refused the launch: nothing to keep when it closes
@@ -170,6 +182,8 @@ class AppSession {
   open(source, tapAt, via = {}) {
     this.source = source;
     this.via = via;
+    if (via.query) this.query = via.query;
+    if (via.referrer) this.referrer = via.referrer;
     this.tapAt = tapAt;
     this.openedAt = performance.now();
     // Settles either way; whoever lists recents after a close waits for it. A preview is no
@@ -179,6 +193,11 @@ class AppSession {
       (answer) => {
         this.launchRecorded = true;
         this.initData = answer.init_data ?? null;
+        if (answer.context) {
+          this.query = answer.query ?? {};
+          this.context = answer.context;
+          this.referrer = answer.referrer ?? null;
+        }
         this.deliverLaunch();
       },
       (error) => {
@@ -249,22 +268,39 @@ class AppSession {
   // slow) gets it in a `launch` event; its SDK updates the LaunchInfo in place.
   deliverLaunch() {
     const info = this.launchInfo;
-    if (!info || (info.initData === this.initData && info.source === this.source)) return;
-    info.initData = this.initData;
-    info.source = this.source;
-    this.bridge.emit("launch", { initData: this.initData, source: this.source });
+    if (!info) return;
+    const now = { initData: this.initData, source: this.source, query: this.query, context: this.context, referrer: this.referrer };
+    if (Object.keys(now).every((key) => info[key] === now[key])) return;
+    Object.assign(info, now);
+    this.bridge.emit("launch", now);
   }
 
   show() {
     if (this.visible) return;
     this.visible = true;
     this.bridge.emit("show");
+    this.tellAudio();
   }
 
   hide() {
     if (!this.visible) return;
     this.visible = false;
     this.bridge.emit("hide");
+    this.tellAudio();
+  }
+
+  /** The person's mute toggle (the launcher's menu calls it through Launcher.setMuted). */
+  setMuted(muted) {
+    this.muted = !!muted;
+    this.tellAudio();
+  }
+
+  // The app hears `audio` {muted} on every change: muted while hidden or muted by the person.
+  tellAudio() {
+    const muted = this.muted || !this.visible;
+    if (muted === this.toldMuted) return;
+    this.toldMuted = muted;
+    this.bridge.emit("audio", { muted });
   }
 
   /** An ad comes over the app: it pauses (`hide`) until the ad closes. */
@@ -327,9 +363,13 @@ class AppSession {
       visible: this.visible,
       prewarmed: this.prewarmed,
       locale: navigator.language,
-      query: {},
+      query: this.query,
       initData: this.initData,
+      context: this.context,
+      referrer: this.referrer,
     };
+    this.toldMuted = !this.visible; // the SDK starts muted exactly when hidden
+    if (this.muted && this.visible) queueMicrotask(() => this.tellAudio());
     return this.launchInfo;
   }
 
@@ -372,6 +412,18 @@ class AppSession {
   // The app quits: nothing to resume, so it is unloaded rather than kept.
   exit() {
     this.launcher.close(this, { keep: false });
+  }
+
+  startGameplay() {
+    this.gameplayAt ??= performance.now();
+  }
+
+  /** The end of a stretch of gameplay: its play time is an analytics event. */
+  stopGameplay() {
+    if (this.gameplayAt === null) return;
+    const durationMs = Math.round(performance.now() - this.gameplayAt);
+    this.gameplayAt = null;
+    this.launcher.track(this.card, "gameplay", this.appId, { launch_id: this.launchId, source: this.source, duration_ms: durationMs });
   }
 
   /**
@@ -479,6 +531,7 @@ export class Launcher {
     /** @type {any} */
     this.returnFocus = null; // the control that opened the app gets focus back on close
     this.launches = [];
+    this.muted = false; // the person muted apps (setMuted): every app opened is told
 
     this.closeButton.addEventListener("click", () => this.close());
     // The capsule's "..." menu: share, favourites, report, About, restart (app-menu.js).
@@ -570,10 +623,26 @@ export class Launcher {
     this.layer.removeAttribute("aria-hidden");
     if (session.readyAt === null) this.loading.present(card, session.progress);
     else this.loading.clear();
+    session.setMuted(this.muted);
     if (resuming) session.resume(source, tapAt);
     else session.open(source, tapAt, via);
     session.iframe.focus();
     this.onOpen?.(session);
+  }
+
+  /** Mutes (or unmutes) apps' audio, the open one's and those opened next: the person's choice. */
+  setMuted(muted) {
+    this.muted = !!muted;
+    this.active?.setMuted(this.muted);
+  }
+
+  /** The hook for a mute button (the launcher's menu): each click toggles, `aria-pressed` shows it. */
+  bindMuteButton(button) {
+    button.setAttribute("aria-pressed", String(this.muted));
+    button.addEventListener("click", () => {
+      this.setMuted(!this.muted);
+      button.setAttribute("aria-pressed", String(this.muted));
+    });
   }
 
   /**
@@ -607,6 +676,7 @@ export class Launcher {
   /** The open app stops being the open one: it is told (`hide`), and its time on screen is counted. */
   leave(session) {
     this.sheets.dismissOwnedBy(session); // its pay or consent sheet answers USER_CANCELLED
+    session.stopGameplay();
     this.active = null;
     session.hide();
     this.track(session.card, "session_end", session.appId, {

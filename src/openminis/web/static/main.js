@@ -74,9 +74,11 @@ const dramaPlayer = new DramaPlayer({
       navigation.moved({ ...opened, app_id: detail?.app_id || opened.app_id, title: detail?.title || opened.title, episode: number });
     }
   },
-  onClose: () => {
+  onClose: (saved) => {
     feed.updatePlayback();
     navigation.closed();
+    // The series just watched now leads Recently played, once where the person stopped is saved.
+    if (route() === "minis") saved.then(() => hub.refreshSections());
   },
 });
 
@@ -157,6 +159,8 @@ const host = {
   get drama() {
     return dramaPlayer.state();
   },
+  /** The launcher's mute toggle, for the tests until its menu button calls it. */
+  muteApp: (muted) => launcher.setMuted(muted),
 };
 /** @type {any} */ (window).__minisHost = host;
 
@@ -207,15 +211,24 @@ const dramas = new DramaShelf({
   onLaunch: launch,
   onOpen: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp }),
 });
-const hub = new Hub({ root: minisView, api, exposure, onLaunch: launch, dramas, onOpenSeries: (series, options) => dramaPlayer.open(series, options) });
+const hub = new Hub({
+  root: minisView,
+  api,
+  exposure,
+  onLaunch: launch,
+  dramas,
+  onOpenSeries: (series, options) => dramaPlayer.open(series, { source: "recents", ...options }),
+});
 const search = new Search({
   input: byId("search-input"),
   results: byId("search-results"),
   status: byId("search-status"),
   browse: byId("hub-browse"),
+  cancel: byId("search-cancel"),
   api,
   exposure,
   onLaunch: launch,
+  onOpenSeries: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp, source: "search" }),
 });
 
 const studio = new CreatorStudio({ api, account });
@@ -247,17 +260,21 @@ function route() {
   return name === "minis" || name === "search" ? "minis" : "feed";
 }
 
+// On a desktop-wide screen the feed stays in the middle and the hub (or Me) is beside it (host.css).
+const desktop = matchMedia("(min-width: 1200px)");
+
 function showRoute() {
   const name = route();
-  byId("feed-view").hidden = name !== "feed";
-  minisView.hidden = name !== "minis";
+  const beside = desktop.matches;
+  byId("feed-view").hidden = !beside && name !== "feed";
+  minisView.hidden = beside ? name === "me" : name !== "minis";
   me.root.hidden = name !== "me";
   for (const link of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".bottom-nav a"))) {
     if (link.dataset.route === name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  feed.setActive(name === "feed");
-  if (name === "minis") hub.show();
+  feed.setActive(beside || name === "feed");
+  if (!minisView.hidden) hub.show();
   if (name === "me") me.show();
   if (location.hash === "#/search") search.focus();
 }
@@ -351,11 +368,15 @@ async function openNamed(opened) {
     host.shared = "missing";
     return;
   }
-  navigation.openLoaded(() => launcher.launch(opened.card, "direct", performance.now()));
+  // A link from minis.share carries its token: the launch is a share's (its query, its context).
+  const share = new URLSearchParams(location.search).get("share");
+  const via = share && /^[0-9a-f]{24}$/.test(share) ? { share } : null;
+  navigation.openLoaded(() => launcher.launch(opened.card, via ? "share" : "direct", performance.now(), via ?? {}));
   host.shared = "launched";
 }
 
 addEventListener("hashchange", showRoute);
+desktop.addEventListener("change", showRoute);
 showRoute();
 if (config.open) openNamed(config.open).catch((error) => console.error("openminis: link not opened", error));
 else if (config.share) openShared(config.share).catch((error) => console.error("openminis: shared link not opened", error));

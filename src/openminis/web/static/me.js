@@ -4,6 +4,7 @@
 // @ts-check
 
 import { errorMessage } from "./api.js";
+import { showError } from "./form-errors.js";
 import { appIcon } from "./app-tile.js";
 import { el, part } from "./dom.js";
 import { formatDate } from "./format.js";
@@ -20,16 +21,6 @@ const SETTLING_REFRESH_MS = 3_000;
 
 const LOG_MAILBOX = " In development there is no mail server: it is printed in the server’s log.";
 
-/** An inline error under a form, from the platform's error envelope; marks the field it names. */
-function showError(form, message, error) {
-  for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
-  message.textContent = error ? errorMessage(error) : "";
-  const field = error?.field && part(form, `[name="${error.field}"]`);
-  if (field) {
-    field.setAttribute("aria-invalid", "true");
-    field.focus();
-  }
-}
 
 /** What the account card shows depends on: redrawn only when this changes (see render). */
 function accountKey(user) {

@@ -1,30 +1,120 @@
-// Search inside the Minis hub: results as you type, debounced; a stale answer never
-// replaces a newer one (each new query aborts the request before it).
+// Search inside the Minis hub: games, dramas and creators as you type, grouped by kind, best match
+// first (the server ranks by relevance, then by this week's plays), the matched part of each name
+// marked. An empty query, or one that matches nothing, shows recent searches (kept in this
+// browser only) and popular picks.
+// Typing is debounced, and a stale answer never replaces a newer one: each new query aborts the
+// request before it, and an answer that still arrives for an older query is dropped.
 // @ts-check
 
 import { appTile } from "./app-tile.js";
+import { seriesCard } from "./drama-hub.js";
+import { el } from "./dom.js";
 
 const DEBOUNCE_MS = 200;
+const RECENT_KEY = "openminis.recent-searches";
+const RECENT_MAX = 8;
+
+/**
+ * `text` as nodes, with [start, end) inside a <mark>: built from text nodes, so a name can hold
+ * any characters without becoming markup.
+ * @param {string} text
+ * @param {{start: number, end: number} | null | undefined} match
+ * @returns {(Node | string)[]}
+ */
+export function highlighted(text, match) {
+  if (!match || match.start < 0 || match.end > text.length || match.start >= match.end) return [text];
+  return [text.slice(0, match.start), el("mark", {}, text.slice(match.start, match.end)), text.slice(match.end)].filter(
+    (part) => part !== ""
+  );
+}
+
+/** The searches this browser ran, latest first; never sent anywhere. */
+export class RecentSearches {
+  /** @param {Storage | null} storage */
+  constructor(storage) {
+    this.storage = storage;
+  }
+
+  /** @returns {string[]} */
+  list() {
+    try {
+      const saved = JSON.parse(this.storage?.getItem(RECENT_KEY) || "[]");
+      return Array.isArray(saved) ? saved.filter((item) => typeof item === "string").slice(0, RECENT_MAX) : [];
+    } catch {
+      return []; // storage blocked, or a value this page did not write
+    }
+  }
+
+  /** @param {string} query */
+  add(query) {
+    const kept = [query, ...this.list().filter((item) => item.toLowerCase() !== query.toLowerCase())];
+    this.save(kept.slice(0, RECENT_MAX));
+  }
+
+  clear() {
+    this.save([]);
+  }
+
+  /** @param {string[]} items */
+  save(items) {
+    try {
+      this.storage?.setItem(RECENT_KEY, JSON.stringify(items));
+    } catch {
+      // Private windows may refuse storage: recent searches are a convenience.
+    }
+  }
+}
+
+function storage() {
+  try {
+    return localStorage;
+  } catch {
+    return null;
+  }
+}
 
 export class Search {
-  constructor({ input, results, status, browse, api, exposure, onLaunch }) {
+  /**
+   * @param {object} options
+   * @param {HTMLInputElement} options.input
+   * @param {HTMLElement} options.results where results, suggestions and a creator's posts show
+   * @param {HTMLElement} options.status
+   * @param {HTMLElement} options.browse the hub, hidden while searching
+   * @param {HTMLElement} options.cancel ends the search and shows the hub again
+   * @param {import("./api.js").Api} options.api
+   * @param {import("./events.js").ExposureTracker} options.exposure
+   * @param {(card: any, source: string, event: Event) => void} options.onLaunch
+   * @param {(series: any, event: Event) => void} options.onOpenSeries opens the drama player
+   */
+  constructor({ input, results, status, browse, cancel, api, exposure, onLaunch, onOpenSeries }) {
     this.input = input;
     this.results = results;
     this.status = status;
     this.browse = browse;
+    this.cancel = cancel;
     this.api = api;
     this.exposure = exposure;
     this.onLaunch = onLaunch;
+    this.onOpenSeries = onOpenSeries;
+    this.recent = new RecentSearches(storage());
     /** @type {number | null} */
     this.timer = null;
     /** @type {AbortController | null} */
     this.controller = null;
+    /** Requests sent, for tests and benchmarks: typing fast sends one, not one per key. */
+    this.requests = 0;
     input.addEventListener("input", () => this.schedule());
-    input.form.addEventListener("submit", (event) => {
+    input.addEventListener("focus", () => {
+      if (this.results.hidden) this.run();
+    });
+    input.form?.addEventListener("submit", (event) => {
       event.preventDefault();
       clearTimeout(this.timer ?? undefined);
+      const query = this.input.value.trim();
+      if (query) this.recent.add(query);
       this.run();
     });
+    cancel.addEventListener("click", () => this.close());
   }
 
   schedule() {
@@ -35,48 +125,217 @@ export class Search {
   async run() {
     const query = this.input.value.trim();
     this.controller?.abort();
-    if (!query) {
-      this.controller = null;
-      this.showResults(false);
-      this.status.textContent = "";
-      return;
-    }
     const controller = new AbortController();
     this.controller = controller;
+    this.showResults(true);
+    this.results.setAttribute("aria-busy", "true");
     try {
-      const { items } = await this.api.search(query, controller.signal);
-      this.render(query, items);
+      this.requests += 1;
+      const found = await this.api.search(query, controller.signal);
+      if (this.controller !== controller) return; // a newer query is on its way
+      this.render(query, found);
     } catch (error) {
-      if (error.name === "AbortError") return;
+      if (this.controller !== controller || error.name === "AbortError") return;
       console.error("openminis: search failed", error);
       this.status.textContent = "Search is not available right now.";
       this.results.replaceChildren();
-      this.showResults(true);
+    } finally {
+      if (this.controller === controller) this.results.setAttribute("aria-busy", "false");
     }
   }
 
-  render(query, items) {
-    const tiles = items.map((card) => {
-      const item = document.createElement("li");
-      const tile = appTile(card, "search", this.onLaunch);
-      item.append(tile);
-      this.exposure.observe(tile, card.app_id, "search");
-      return item;
+  /** Ends the search: the field empties and the hub shows again. */
+  close() {
+    clearTimeout(this.timer ?? undefined);
+    this.controller?.abort();
+    this.controller = null;
+    this.input.value = "";
+    this.status.textContent = "";
+    this.results.replaceChildren();
+    this.showResults(false);
+  }
+
+  render(query, found) {
+    const sections = found.suggested ? this.suggestions(found) : this.matches(query, found);
+    this.results.replaceChildren(...sections);
+    if (!query) this.status.textContent = "";
+    else if (found.suggested) this.status.textContent = `Nothing matches “${query}”. Try one of these.`;
+    else {
+      const count = found.items.length + found.series.length + found.creators.length;
+      this.status.textContent = `${count} ${count === 1 ? "result" : "results"}`;
+    }
+  }
+
+  /** Games, Dramas (series, then drama apps) and Creators, each best match first. */
+  matches(query, found) {
+    const remember = () => this.recent.add(query);
+    const games = found.items.filter((card) => card.kind !== "drama");
+    const dramaApps = found.items.filter((card) => card.kind === "drama");
+    return [
+      this.section("games", "Games", games.map((card) => this.appItem(card, found.matches[card.app_id], remember))),
+      this.section("dramas", "Dramas", [
+        ...found.series.map((hit) => this.seriesItem(hit.series, hit.match, remember)),
+        ...dramaApps.map((card) => this.appItem(card, found.matches[card.app_id], remember)),
+      ]),
+      this.section("creators", "Creators", found.creators.map((hit) => this.creatorItem(hit.creator, hit.match, query, remember)), "search-people"),
+    ].filter((section) => section !== null);
+  }
+
+  /** Recent searches, then this week's popular games and dramas. */
+  suggestions(found) {
+    const recent = this.recent.list();
+    const recentSection =
+      recent.length === 0
+        ? null
+        : el(
+            "section",
+            { className: "search-group", dataset: { group: "recent" }, "aria-labelledby": "search-group-recent" },
+            el(
+              "div",
+              { className: "search-group-head" },
+              el("h2", { className: "section-title", id: "search-group-recent" }, "Recent searches"),
+              el("button", { type: "button", className: "text-button", onclick: () => this.clearRecent() }, "Clear")
+            ),
+            el(
+              "ul",
+              { className: "search-chips" },
+              recent.map((query) =>
+                el("li", {}, el("button", { type: "button", className: "search-chip", onclick: () => this.searchFor(query) }, query))
+              )
+            )
+          );
+    return [
+      recentSection,
+      this.section("games", "Popular games", found.items.map((card) => this.appItem(card, null, null))),
+      this.section("dramas", "Popular dramas", found.series.map((hit) => this.seriesItem(hit.series, null, null))),
+    ].filter((section) => section !== null);
+  }
+
+  /** @param {string} query */
+  searchFor(query) {
+    this.input.value = query;
+    this.recent.add(query);
+    this.run();
+  }
+
+  clearRecent() {
+    this.recent.clear();
+    this.results.querySelector("[data-group=recent]")?.remove();
+    this.input.focus();
+  }
+
+  section(group, title, items, listClass = "grid") {
+    if (items.length === 0) return null;
+    const id = `search-group-${group}`;
+    const list = el("ul", { className: listClass }, items);
+    if (group === "dramas") list.classList.add("is-dramas");
+    return el(
+      "section",
+      { className: "search-group", dataset: { group }, "aria-labelledby": id },
+      el("h2", { className: "section-title", id }, title),
+      list
+    );
+  }
+
+  appItem(card, match, remember) {
+    const tile = appTile(card, "search", (card, source, event) => {
+      remember?.();
+      this.onLaunch(card, source, event);
     });
-    this.results.replaceChildren(...tiles);
-    this.status.textContent =
-      items.length === 0
-        ? `No minis match “${query}”.`
-        : `${items.length} ${items.length === 1 ? "result" : "results"}`;
-    this.showResults(true);
+    tile.querySelector(".app-tile-name")?.replaceChildren(...highlighted(card.name, match));
+    this.exposure.observe(tile, card.app_id, "search");
+    return el("li", {}, tile);
+  }
+
+  seriesItem(series, match, remember) {
+    const card = seriesCard(series, (series, event) => {
+      remember?.();
+      this.onOpenSeries(series, event);
+    });
+    card.querySelector(".series-title")?.replaceChildren(...highlighted(series.title, match));
+    this.exposure.observe(card, series.app_id, "search");
+    return el("li", { className: "series-item" }, card);
+  }
+
+  /** A creator: their name and handle, the match marked in whichever of the two it is in. */
+  creatorItem(creator, match, query, remember) {
+    const inName = match && creator.display_name.slice(match.start, match.end).toLowerCase() === query.toLowerCase();
+    const button = el(
+      "button",
+      {
+        type: "button",
+        className: "creator-result",
+        dataset: { handle: creator.handle },
+        "aria-label": `${creator.display_name}, @${creator.handle}, creator`,
+        onclick: () => {
+          remember();
+          this.showCreator(creator);
+        },
+      },
+      el("img", { className: "avatar", src: creator.avatar_url, alt: "", decoding: "async" }),
+      el(
+        "span",
+        { className: "creator-result-text" },
+        el("span", { className: "creator-result-name" }, ...highlighted(creator.display_name, inName ? match : null)),
+        el("span", { className: "creator-result-handle" }, "@", ...highlighted(creator.handle, inName ? null : match))
+      )
+    );
+    return el("li", {}, button);
+  }
+
+  /** A creator's published posts, each a link to the post (/p/{post}), newest first. */
+  async showCreator(creator) {
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const back = el("button", { type: "button", className: "text-button", onclick: () => this.run() }, "Back to results");
+    const heading = el("h2", { className: "section-title", id: "search-creator-title", tabIndex: -1 }, creator.display_name);
+    const list = el("ul", { className: "grid is-dramas creator-posts" });
+    const page = el(
+      "section",
+      { className: "search-group", dataset: { group: "creator" }, "aria-labelledby": "search-creator-title" },
+      el("div", { className: "search-group-head" }, heading, back),
+      el("p", { className: "creator-result-handle" }, `@${creator.handle}`, creator.bio ? ` · ${creator.bio}` : ""),
+      list
+    );
+    this.results.replaceChildren(page);
+    this.status.textContent = "";
+    heading.focus();
+    try {
+      const { posts } = await this.api.creatorPage(creator.handle, controller.signal);
+      if (this.controller !== controller) return;
+      list.replaceChildren(...posts.map((post) => postItem(post)));
+      if (posts.length === 0) list.append(el("li", { className: "grid-note" }, `@${creator.handle} has not posted yet.`));
+    } catch (error) {
+      if (this.controller !== controller || error.name === "AbortError") return;
+      console.error("openminis: creator not loaded", error);
+      list.replaceChildren(el("li", { className: "grid-note" }, "These posts could not be loaded."));
+    }
   }
 
   showResults(shown) {
     this.results.hidden = !shown;
+    this.cancel.hidden = !shown;
     this.browse.hidden = shown;
   }
 
   focus() {
     this.input.focus();
   }
+}
+
+function postItem(post) {
+  const cover = post.poster_url
+    ? el("img", { className: "series-cover-image", src: post.poster_url, alt: "", decoding: "async", loading: "lazy" })
+    : el("span", { className: "series-cover-image is-empty" });
+  return el(
+    "li",
+    { className: "series-item" },
+    el(
+      "a",
+      { className: "series-card", href: `/p/${encodeURIComponent(post.id)}`, dataset: { postId: post.id } },
+      el("span", { className: "series-cover" }, cover),
+      el("span", { className: "series-title" }, post.caption || "Post")
+    )
+  );
 }

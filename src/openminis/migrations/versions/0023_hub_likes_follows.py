@@ -1,7 +1,7 @@
 """hub: likes of posts and follows of creators
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03 22:30:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import openminis.db
 
-revision = "0020"
-down_revision = "0019"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from openminis.catalog.manifest import MAX_SCORE
+
+
+class BoardOut(BaseModel):
+    id: str
+    sort: Literal["desc", "asc"]
+    format: Literal["integer", "time_ms", "decimal2"]
+    reset: Literal["never", "daily", "weekly", "monthly"]
+    timezone: str
+    client_scores: bool
+    max_score: int | None
+
+
+class BoardIn(BaseModel):
+    """A board as ``PUT /leaderboards/{id}`` takes it (the manifest's fields, but its id)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sort: Literal["desc", "asc"] = "desc"
+    format: Literal["integer", "time_ms", "decimal2"] = "integer"
+    reset: Literal["never", "daily", "weekly", "monthly"] = "never"
+    timezone: str = Field(default="UTC", max_length=64)
+    client_scores: bool = False
+    max_score: int | None = Field(default=None, ge=-MAX_SCORE, le=MAX_SCORE)
+
+
+class BoardList(BaseModel):
+    items: list[BoardOut]
+
+
+class ScoreIn(BaseModel):
+    """A score from the app's front end (minis.leaderboard.submit), in the launch's context."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: int = Field(ge=-MAX_SCORE, le=MAX_SCORE, strict=True)
+    context: str | None = Field(default=None, max_length=32)
+
+
+class BackendScoreIn(BaseModel):
+    """A score from the app's backend: trusted, for anyone who launched the app."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    openid: str = Field(min_length=1, max_length=64)
+    score: int = Field(ge=-MAX_SCORE, le=MAX_SCORE, strict=True)
+    tournament_id: str | None = Field(default=None, max_length=32)
+
+
+class SubmittedOut(BaseModel):
+    board: str
+    period: str
+    best: int = Field(description="the person's best in the period, this score included")
+    improved: bool
+    rank: int
+
+
+class EntryOut(BaseModel):
+    rank: int
+    score: int
+    name: str = Field(description='the display name, or "Player" for someone who did not share their profile')
+    avatar_url: str
+    me: bool = False
+
+
+class BackendEntryOut(EntryOut):
+    openid: str
+
+
+class StandingsOut(BaseModel):
+    board: BoardOut
+    period: str
+    players: int
+    items: list[EntryOut]
+
+
+class BackendStandingsOut(BaseModel):
+    board: BoardOut
+    period: str
+    players: int
+    items: list[BackendEntryOut]
+
+
+class TournamentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    board: str = Field(min_length=1, max_length=64)
+    ends_at: datetime
+
+
+class ContextOut(BaseModel):
+    id: str
+    type: Literal["share", "tournament"]
+    members: int
+    board: str | None = None
+    ends_at: datetime | None = None
+    ended: bool = False
+
+
+class MemberOut(BaseModel):
+    name: str
+    avatar_url: str
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+
+
+class ShareIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=120)
+    image: str | None = Field(default=None, max_length=200)
+    query: dict[str, str] = Field(default_factory=dict)
+    context: str | None = Field(default=None, max_length=32)
+
+
+class ShareOut(BaseModel):
+    token: str
+    url: str
+    context: str

@@ -1,0 +1,132 @@
+"""minis.share: a link that opens the app for anyone, carrying the sharer's payload and putting its
+openers in the sharer's context; and the launch scenes every launch records, which the funnel
+groups by."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+import pytest
+
+from openminis.analytics.funnel import funnel
+from openminis.events.store import DuckDBEventStore
+from tests.studio import browser, csrf_of, login_code
+
+
+def launch(player, app_id: str, source: str, **fields):
+    body = {"launch_id": secrets.token_hex(16), "app_id": app_id, "source": source, **fields}
+    return player.post("/api/launches", json=body, headers=csrf_of(player))
+
+
+def test_a_shared_link_opens_the_app_with_the_payload_in_the_sharers_context(client, studio):
+    sharer, friend = browser(client), browser(client)
+    made = sharer.post(
+        f"/api/apps/{studio.app_id}/shares",
+        json={"title": "Beat my 120", "query": {"level": "3", "seed": "abc"}},
+        headers=csrf_of(sharer),
+    )
+    assert made.status_code == 201, made.text
+    token, context = made.json()["token"], made.json()["context"]
+    assert made.json()["url"].endswith(f"/play/{studio.app_id}?share={token}")
+
+    opened = launch(friend, studio.app_id, "share", share=token)
+    assert opened.status_code == 200, opened.text
+    answer = opened.json()
+    assert (answer["query"], answer["context"]) == ({"level": "3", "seed": "abc"}, context)
+    # The referrer is the sharer as the app's backend knows them.
+    sharer_openid = studio.backend(client).code2session(login_code(sharer, studio.app_id))["openid"]
+    assert answer["referrer"] == sharer_openid
+    seen = friend.get(f"/api/apps/{studio.app_id}/contexts/{context}").json()
+    assert (seen["type"], seen["members"]) == ("share", 2)
+
+    # A share from inside the context carries it on: whoever opens that one joins the same people.
+    again = friend.post(
+        f"/api/apps/{studio.app_id}/shares", json={"title": "Join us", "context": context}, headers=csrf_of(friend)
+    ).json()
+    assert again["context"] == context
+    third = browser(client)
+    assert launch(third, studio.app_id, "share", share=again["token"]).json()["context"] == context
+    assert third.get(f"/api/apps/{studio.app_id}/contexts/{context}").json()["members"] == 3
+    # Someone outside it sees nothing of it.
+    assert browser(client).get(f"/api/apps/{studio.app_id}/contexts/{context}").json()["code"] == "NO_SUCH_CONTEXT"
+    # Its QR code is drawn by the platform.
+    qr = sharer.get(f"/api/apps/{studio.app_id}/shares/{token}/qr.svg")
+    assert qr.headers["content-type"].startswith("image/svg+xml") and b"<svg" in qr.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "x", "query": {"level": 3}},
+        {"title": "x", "query": {"bad key": "1"}},
+        {"title": "x", "query": {f"k{n}": "v" for n in range(17)}},
+        {"title": "x", "query": {"big": "y" * 2000}},
+        {"title": "", "query": {}},
+        {"title": "x", "image": "/etc/passwd.png"},
+        {"title": "x", "image": "../secret.png"},
+        {"title": "x", "context": "f" * 20},
+        {"title": "x", "colour": "red"},
+    ],
+)
+def test_a_bad_share_is_refused(client, studio, body):
+    sharer = browser(client)
+    refused = sharer.post(f"/api/apps/{studio.app_id}/shares", json=body, headers=csrf_of(sharer))
+    assert refused.status_code in (404, 422), refused.text
+
+
+def test_every_launch_records_its_scene_and_an_unknown_one_is_refused(client, studio):
+    player = browser(client)
+    for scene in ("other_app", "home_screen", "favourites", "subscribe_message"):
+        assert launch(player, studio.app_id, scene).status_code == 200, scene
+    refused = launch(player, studio.app_id, "telepathy")
+    assert (refused.status_code, refused.json()["field"]) == (422, "source")
+    assert launch(player, studio.app_id, "share", share="0" * 24).status_code == 404
+    scenes = client.get(
+        "/openapi/v1/launches", headers={"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    ).json()["items"]
+    assert [item["source"] for item in scenes][:4] == ["subscribe_message", "favourites", "home_screen", "other_app"]
+
+
+def test_the_funnel_groups_by_scene(tmp_path):
+    store = DuckDBEventStore(tmp_path / "events.duckdb")
+    at = datetime(2026, 11, 4, tzinfo=UTC)
+    columns = ("type", "app_id", "user_id", "source", "ts", "received_at")
+    rows = [
+        ("launch", "a", "u1", "share", at, at),
+        ("launch", "a", "u2", "share", at, at),
+        ("launch", "a", "u3", "other_app", at, at),
+    ]
+    store.append(rows, columns)
+    try:
+        report = funnel(
+            store,
+            app_id="a",
+            start=datetime(2026, 11, 1, tzinfo=UTC),
+            end=datetime(2026, 11, 8, tzinfo=UTC),
+            by="scene",
+        )
+        assert sorted((line.key, line.launch) for line in report.lines) == [("other_app", 1), ("share", 2)]
+    finally:
+        store.close()
+
+
+def test_a_persons_scores_contexts_and_shares_are_in_their_data_and_go_with_their_account(client, studio):
+    bearer = {"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    client.put("/openapi/v1/leaderboards/stars", json={"client_scores": True}, headers=bearer)
+    player, friend = browser(client), browser(client)
+    headers = csrf_of(player)
+    url = f"/api/apps/{studio.app_id}"
+    assert player.post(f"{url}/leaderboards/stars/scores", json={"score": 77}, headers=headers).status_code == 200
+    made = player.post(f"{url}/shares", json={"title": "Come", "query": {"a": "b"}}, headers=headers).json()
+    launch(friend, studio.app_id, "share", share=made["token"])
+
+    data = player.get("/api/me/data").json()
+    assert [(s["board_id"], s["score"]) for s in data["leaderboard_scores"]] == [("stars", 77)]
+    assert [c["context_id"] for c in data["contexts"]] == [made["context"]]
+    assert [(s["token"], s["query"]) for s in data["shares"]] == [(made["token"], {"a": "b"})]
+
+    assert player.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers).status_code == 200
+    assert friend.get(f"{url}/leaderboards/stars/entries").json()["players"] == 0
+    assert friend.get(f"{url}/contexts/{made['context']}").json()["members"] == 1
+    assert launch(browser(client), studio.app_id, "share", share=made["token"]).status_code == 404

@@ -1,0 +1,41 @@
+"""A refused field is told in words a person reads, naming the field, with ``field`` for the form
+to mark it: never the validator's own text ("email: An email address must have an @-sign.")."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.studio import csrf_of
+
+
+@pytest.mark.parametrize(
+    ("email", "said"),
+    [
+        ("no-at-sign", "Enter your email address with an @, like name@example.com."),
+        ("half@", "Enter your email address in full, like name@example.com."),
+    ],
+)
+def test_a_mistyped_email_on_sign_up_is_told_in_words_and_points_at_the_field(client, email, said):
+    answer = client.post(
+        "/api/account/register", json={"email": email, "password": "a long password"}, headers=csrf_of(client)
+    )
+    assert answer.status_code == 422
+    assert (answer.json()["message"], answer.json()["field"]) == (said, "email")
+
+
+def test_request_validation_is_told_per_field_without_the_validators_text(client):
+    headers = csrf_of(client)
+    too_long = client.post(
+        "/api/account/register", json={"email": "a" * 250 + "@example.com", "password": "x" * 12}, headers=headers
+    ).json()
+    assert (too_long["message"], too_long["field"]) == ("Email can be at most 254 characters.", "email")
+    missing = client.post("/api/account/register", json={"email": "a@example.com"}, headers=headers).json()
+    assert (missing["message"], missing["field"]) == ("Password is needed: fill it in.", "password")
+    progress = client.put(
+        "/api/dramas/s1/progress", json={"episode_number": "four", "position_ms": 0}, headers=headers
+    ).json()
+    assert (progress["message"], progress["field"]) == ("Episode number must be a whole number.", "episode_number")
+    episode = client.get("/watch/s1/first").json()
+    assert (episode["message"], episode["field"]) == ("Episode must be a whole number.", "episode")
+    for refused in (too_long, missing, episode):
+        assert "should" not in refused["message"] and "Field required" not in refused["message"]
