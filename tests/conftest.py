@@ -264,6 +264,7 @@ LONGEST_FIRST = (
     # host and Open API (180), the bursts (120), backups (86), the payout crash (68), a staged
     # release (60), the drama player's browser tests (60), then the rest down to 20 s a file.
     "tests/openapi/conformance/",
+    "tests/browser/test_compat.py",  # five imported games played in Chromium, 45-60 s each under load
     "tests/test_bursts.py",
     "tests/test_backup.py",
     "tests/payouts/test_payout_crash.py",

@@ -11,7 +11,7 @@ import pytest
 
 from bench.burst import UNLIMITED
 from bench.load import write_package
-from openminis.liveserver import LiveServer
+from openminis.liveserver import LiveServer, run_apart
 from tests.test_bursts import _emptied
 
 pytestmark = pytest.mark.slow  # a real server and a burst of 200 requests
@@ -72,7 +72,7 @@ def test_200_concurrent_submissions_keep_one_best_per_person_within_the_rate_lim
     env = {**UNLIMITED, "MINIS_DATABASE_URL": database_url, "MINIS_RATE_SCORES_PER_PERSON": f"{PER_MINUTE}/minute"}
     with LiveServer(data, packages=[package], env=env) as server:
         people = [guest(server) for _ in range(PEOPLE)]
-        results = asyncio.run(submit_all(server, people))
+        results = run_apart(submit_all(server, people))  # apart from a loop the worker may run
         statuses = sorted({status for _, _, status in results})
         assert statuses == [200, 429], statuses
         accepted: dict[int, list[int]] = defaultdict(list)
