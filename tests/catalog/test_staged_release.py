@@ -247,9 +247,10 @@ async def what_people_get(
     gate = asyncio.Semaphore(AT_ONCE)
 
     def version_in(items: list[dict]) -> str | None:
-        found = [card["version"] for card in items if card["app_id"] == app_id]
+        # The endless feed shows the app again after its caught-up card: always the same version.
+        found = {card["version"] for card in items if card["app_id"] == app_id}
         assert len(found) <= 1, items
-        return found[0] if found else None
+        return found.pop() if found else None
 
     async def one(person: dict[str, str]) -> dict[str, str | None]:
         cookie = person["cookie"].split(";", 1)[0]
