@@ -230,6 +230,8 @@ const search = new Search({
   onLaunch: launch,
   onOpenSeries: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp, source: "search" }),
 });
+// Back from a search: the hub's shelves again, which a series watched from the results has changed.
+byId("search-cancel").addEventListener("click", () => hub.refreshSections());
 
 const studio = new CreatorStudio({ api, account });
 const myData = new MyData({ api });
