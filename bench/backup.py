@@ -24,9 +24,9 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from bench.load import SERVER_ENV, write_package
+from bench.report import results_table
 from openminis.liveserver import LiveServer, scratch_postgres
 
 PRODUCT = {"id": "marble", "type": "consumable", "price": 1, "title": {"en": "Marble"}}
@@ -142,20 +142,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="how long purchases are measured alone")
     options = parser.parse_args()
     backends = ["sqlite", "postgresql"] if options.backend == "both" else [options.backend]
-    table = Table(title="minis backup while serving purchases")
-    for column in (
-        "database",
-        "backup s",
-        "purchases/s alone",
-        "during backup",
-        "ratio",
-        "p99 alone",
-        "p99 during",
-        "failed",
-        "made during",
-        "restored ledger",
-    ):
-        table.add_column(column)
+    table = results_table(
+        "minis backup while serving purchases",
+        (
+            "database",
+            "backup s",
+            "purchases/s alone",
+            "during backup",
+            "ratio",
+            "p99 alone",
+            "p99 during",
+            "failed",
+            "made during",
+            "restored ledger",
+        ),
+    )
     for backend in backends:
         result = run(backend, options.seconds)
         (rate, p99, failed), (rate_during, p99_during, failed_during) = result["alone"], result["during"]

@@ -21,8 +21,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
+from bench.report import results_table
 from openminis.liveserver import LiveServer, scratch_postgres
 
 MB = 1024 * 1024
@@ -97,12 +97,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
-    table = Table(
-        title="a 100 MB body to a JSON route, no session: the answer, MB sent before it, ms to it, "
-        "server RSS growth over the run"
+    table = results_table(
+        "a 100 MB body to a JSON route, no session: the answer, MB sent before it, ms to it, "
+        "server RSS growth over the run",
+        ("database", "sent as", "answer", "MB sent", "ms", "RSS growth MB"),
     )
-    for column in ("database", "sent as", "answer", "MB sent", "ms", "RSS growth MB"):
-        table.add_column(column)
     for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
             env = {"MINIS_DATABASE_URL": stack.enter_context(scratch_postgres())} if backend == "postgresql" else {}

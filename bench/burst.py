@@ -26,9 +26,9 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from bench.load import SERVER_ENV, scratch, write_package
+from bench.report import results_table
 from openminis.liveserver import LiveServer, run_apart
 
 APP_ID = "burst-shop"
@@ -42,6 +42,8 @@ UNLIMITED = {
     "MINIS_RATE_CHANGES_PER_IP": "1000000/minute",
     "MINIS_RATE_CHANGES_PER_PERSON": "1000000/minute",
     "MINIS_RATE_GUESTS_PER_IP": "1000000/minute",
+    "MINIS_RATE_COUPON_CLAIMS_PER_PERSON": "1000000/minute",
+    "MINIS_RATE_COUPON_CLAIMS_PER_IP": "1000000/minute",
     "MINIS_SANDBOX_PAYMENTS": "true",
 }
 
@@ -233,12 +235,11 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    table = Table(
-        title=f"bursts over HTTP, each request on its own connection (target: every answer within "
-        f"{TARGET_SECONDS:g} s); load average {os.getloadavg()[0]:.1f} at start"
+    table = results_table(
+        f"bursts over HTTP, each request on its own connection (target: every answer within "
+        f"{TARGET_SECONDS:g} s); load average {os.getloadavg()[0]:.1f} at start",
+        ("database", "burst", "statuses", "orders", "p50 s", "p99 s", "p100 s", "target", "server CPU s"),
     )
-    for column in ("database", "burst", "statuses", "orders", "p50 s", "p99 s", "p100 s", "target", "server CPU s"):
-        table.add_column(column)
     for _ in range(args.runs):
         for backend in backends:
             for db, label, statuses, orders, p50, p99, p100, cpu in run(backend, args.requests):

@@ -18,10 +18,10 @@ import os
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from bench.load import SERVER_ENV, bracketed, hammer, run_options, scratch, write_package
 from bench.purchase import APP_ID, MANIFEST, fund_player
+from bench.report import results_table
 from openminis.liveserver import LiveServer
 
 REDIS_URL = os.environ.get("MINIS_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -58,9 +58,9 @@ def main() -> None:
     args, _backends = run_options(__doc__.splitlines()[0], backend="postgresql")
     console = Console(width=160)
     title = f"PostgreSQL + Redis, {args.clients} concurrent clients, {args.seconds:.0f} s per phase, per second"
-    table = Table(title=title)
-    for column in ("processes", "FastAPI", "/api/me", "feed pages", "purchases", "me/FastAPI", "failed", "ledger"):
-        table.add_column(column)
+    table = results_table(
+        title, ("processes", "FastAPI", "/api/me", "feed pages", "purchases", "me/FastAPI", "failed", "ledger")
+    )
     measured = {}
     for processes in (1, 2):
         with scratch("postgresql", {**SERVER_ENV, "MINIS_REDIS_URL": REDIS_URL}) as run:

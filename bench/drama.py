@@ -31,8 +31,8 @@ import httpx
 from playwright.sync_api import sync_playwright
 from rich.console import Console
 from rich.progress import track
-from rich.table import Table
 
+from bench.report import results_table
 from openminis.client import MinisClient
 from openminis.drama import media
 from openminis.drama.synth import make_clip
@@ -163,9 +163,10 @@ def main() -> None:
         console.print("transcoding a 20 s 540x960 clip")
         clip_seconds, transcode_seconds = transcode_speed(tmp, args.transcodes)
 
-    table = Table(title=f"drama player: from the tap or the swipe to the episode on screen, {args.runs} runs (median)")
-    for column in ("episode", "measure", "median ms", "min ms", "max ms", "ratio to cold", "target"):
-        table.add_column(column)
+    table = results_table(
+        f"drama player: from the tap or the swipe to the episode on screen, {args.runs} runs (median)",
+        ("episode", "measure", "median ms", "min ms", "max ms", "ratio to cold", "target"),
+    )
     for key, measure_name in (("ms", "first frame on screen"), ("frameMs", "first new frame presented")):
         cold = [first[key] for first, _ in runs]
         following = [second[key] for _, second in runs]
@@ -190,9 +191,10 @@ def main() -> None:
             target,
         )
     console.print(table)
-    speed = Table(title="episode transcoding (2 MP4 renditions, HLS, poster, thumbnails)")
-    for column in ("clip", "transcode s", "speed (clip s / transcode s)"):
-        speed.add_column(column)
+    speed = results_table(
+        "episode transcoding (2 MP4 renditions, HLS, poster, thumbnails)",
+        ("clip", "transcode s", "speed (clip s / transcode s)"),
+    )
     speed.add_row(
         f"{clip_seconds:.0f} s, 540x960",
         f"{transcode_seconds:.1f}",

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
-from rich.table import Table
 
+from bench.report import results_table
 from openminis.analytics.funnel import funnel, query
 from openminis.events.store import DuckDBEventStore
 
@@ -144,13 +144,13 @@ def main_part(console: Console, *, events: int = EVENTS, runs: int = RUNS) -> No
         finally:
             raw.close()
             store.close()
-    table = Table(
-        title=f"funnel report over {events:,} events (30 days) vs a plain scan of them (count by type) and vs "
-        f"its own SQL, on a raw DuckDB connection, {runs} runs (median)"
-    )
     columns = ("report", "funnel() ms", "plain scan ms", "vs scan", "target", "its SQL raw ms", "vs its SQL")
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("report", "target") else "right")
+    table = results_table(
+        f"funnel report over {events:,} events (30 days) vs a plain scan of them (count by type) and vs "
+        f"its own SQL, on a raw DuckDB connection, {runs} runs (median)",
+        columns,
+        left=("report", "target"),
+    )
     for label, (ours, same_sql, scans) in samples.items():
         ratio = statistics.median(ours) / statistics.median(scans)
         table.add_row(

@@ -21,10 +21,10 @@ import os
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from bench.load import bracketed, hammer, run_options, scratch, write_package
 from bench.purchase import fund_player
+from bench.report import results_table
 from openminis.liveserver import LiveServer
 
 APPS = 32
@@ -70,9 +70,10 @@ async def measure(server: LiveServer, bare_url: str, clients_count: int, seconds
 def main() -> None:
     args, backends = run_options(__doc__.splitlines()[0], backend="both")
     console = Console(width=160)
-    table = Table(title=f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase, purchases per second")
-    for column in ("database", "FastAPI", "one app", f"{APPS} apps", "one/spread", "failed", "ledger"):
-        table.add_column(column)
+    table = results_table(
+        f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase, purchases per second",
+        ("database", "FastAPI", "one app", f"{APPS} apps", "one/spread", "failed", "ledger"),
+    )
     for backend in backends:
         with scratch(backend) as run:
             console.print(f"[bold]{backend}[/bold]: publishing {APPS} apps, funding {args.clients} players")

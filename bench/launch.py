@@ -20,9 +20,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 from rich.console import Console
 from rich.progress import track
-from rich.table import Table
 
 from bench import launch_package
+from bench.report import results_table
 from openminis.liveserver import LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,9 +106,10 @@ def main() -> None:
                     samples[mode].append(measure())
             browser.close()
     direct = statistics.median(samples["direct"])
-    table = Table(title=f"tap to ready, package of {size / 1e6:.2f} MB, {args.runs} runs each (median)")
-    for column in ("mode", "median ms", "min ms", "max ms", "ratio to direct", "target"):
-        table.add_column(column)
+    table = results_table(
+        f"tap to ready, package of {size / 1e6:.2f} MB, {args.runs} runs each (median)",
+        ("mode", "median ms", "min ms", "max ms", "ratio to direct", "target"),
+    )
     for mode, values in samples.items():
         median = statistics.median(values)
         target = TARGETS.get(mode)

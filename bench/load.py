@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from bench.baselines import bare_fastapi
+from bench.report import results_table
 from openminis.liveserver import LiveServer, scratch_postgres
 
 # The load comes from one address: the per-IP rate limit would measure itself.
@@ -160,9 +160,7 @@ def compare(
     """Per database, ``measure`` a new scratch run (its rates, as ``bracketed`` returns them, named
     ``work``), then print one table: bare and work rates (per ``unit``, by default ``work``), their
     ratio against ``target``, failed requests, and the ``extra`` columns ``measure`` filled in."""
-    table = Table(title=title)
-    for column in ("database", "bare req/s", f"{unit or work}/s", "ratio", "target", "failed", *extra):
-        table.add_column(column)
+    table = results_table(title, ("database", "bare req/s", f"{unit or work}/s", "ratio", "target", "failed", *extra))
     for backend in backends:
         with scratch(backend) as run:
             rates = measure(run)

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from bench.baselines import pgbench_purchases
 from bench.load import bracketed, guest, hammer, run_options, scratch, write_package
+from bench.report import results_table
 from openminis.liveserver import LiveServer
 
 APP_ID = "bench-shop"
@@ -115,11 +115,11 @@ async def measure(server: LiveServer, bare_url: str, clients_count: int, seconds
 def main() -> None:
     args, backends = run_options(__doc__.splitlines()[0], backend="both")
     console = Console(width=160)  # the table is wide; a pipe would give it 80 columns
-    table = Table(title=f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase, per second")
     columns = ("database", "FastAPI", "/api/me", "me/FastAPI", "purchases", "pgbench", "purchases/pgbench")
     columns += ("server CPU per /api/me", "per purchase")
-    for column in (*columns, "failed", "ledger"):
-        table.add_column(column)
+    table = results_table(
+        f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase, per second", (*columns, "failed", "ledger")
+    )
     for backend in backends:
         with scratch(backend) as run:
             console.print(f"[bold]{backend}[/bold]: starting the servers and funding {args.clients} players")

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from bench.load import SERVER_ENV, write_package
+from bench.report import results_table
 from openminis.developers import service as developers
 from openminis.developers.models import AppSecret
 from openminis.egress import EgressPolicy
@@ -145,20 +145,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
-    table = Table(title="GET /api/hub while a developer's backend hangs (ms)")
-    for column in (
-        "database",
-        "p50 before",
-        "p99 before",
-        "max before",
-        "p50 during",
-        "p99 during",
-        "max during",
-        "p99 rise",
-        "target",
-        "other app notified after",
-    ):
-        table.add_column(column)
+    table = results_table(
+        "GET /api/hub while a developer's backend hangs (ms)",
+        (
+            "database",
+            "p50 before",
+            "p99 before",
+            "max before",
+            "p50 during",
+            "p99 during",
+            "max during",
+            "p99 rise",
+            "target",
+            "other app notified after",
+        ),
+    )
     for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         result = run(backend, args.requests)
         rise = result["during"][1] - result["before"][1]

@@ -41,10 +41,16 @@ def race(workers: int, attempts: int, attempt: Callable[[int, int], str]) -> Cou
 async def honouring_retry_after(send: Callable[[], Awaitable[httpx.Response]], attempts: int = 5) -> httpx.Response:
     """``send()`` again after a 503 with Retry-After, as a client should, up to ``attempts`` times.
     "Not now" is how the platform answers more than it can take at once, on a busy machine; the
-    work asked for must still be done exactly once. Any other 5xx, or a 503 without Retry-After,
-    comes back as it is, for the test to fail on."""
+    work asked for must still be done exactly once. A connection dropped before any answer is sent
+    again too, as a client holding an idempotency key does (every storm's request is keyed or
+    idempotent). Any other 5xx, or a 503 without Retry-After, comes back as it is, for the test to
+    fail on."""
     for _ in range(attempts - 1):
-        answer = await send()
+        try:
+            answer = await send()
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            await asyncio.sleep(0.5)
+            continue
         if answer.status_code != 503 or "retry-after" not in answer.headers:
             return answer
         await asyncio.sleep(float(answer.headers["retry-after"]))

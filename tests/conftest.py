@@ -25,12 +25,14 @@ from openminis.models import Base
 from openminis.platform import Platform
 from openminis.settings import Settings
 from openminis.zygote import Zygote
-from tests import inline
+from tests import inline, tls_context
 
 pytest_plugins = ["tests.studio", "tests.s3"]
 
 # Every TestClient runs the app on the calling thread's own loop (tests/inline.py).
 inline.install()
+# Every httpx client shares one TLS context (tests/tls_context.py).
+tls_context.install()
 
 IN_CI = os.environ.get("CI") == "true"
 ROOT = Path(__file__).resolve().parents[1]

@@ -181,6 +181,17 @@
     challengeFriends(score) {
       minis.share({ title: "I scored " + score + " in Merge 2048. Beat it!", query: { challenge: String(score) } }).catch(() => {});
     },
+    // "Remind me": one message when the weekly board closes, with the player's rank (minis.json
+    // `messages`). Asked only on this tap, never on its own; the studio's backend sends it with
+    // POST /openapi/v1/messages (MinisClient.send_message) and the tap on it reopens the game.
+    reminder: null, // null: not asked this session; "accept" or "reject": the person's answer
+    remindMe() {
+      if (this.reminder || !minis.canIUse("requestSubscribeMessage")) return;
+      minis.requestSubscribeMessage(["weekly_result"]).then(
+        (answers) => (this.reminder = answers.weekly_result),
+        () => {}
+      );
+    },
   };
 
   // ---------- persistence ----------
@@ -434,8 +445,11 @@
       L.shareBtn = { x: cx + size * 0.02, y: cy + size * 0.14, w: bw, h: bh };
       drawButton(L.boardBtn, "Leaderboard", "#45c2a3", "#ffffff");
       drawButton(L.shareBtn, "Challenge", "#7c4ef0", "#ffffff");
+      L.remindBtn = Social.reminder ? null : { x: cx - bw / 2, y: cy + size * 0.265, w: bw, h: bh * 0.8 };
+      if (L.remindBtn) drawButton(L.remindBtn, "Remind me", "#2c3166", "#c9cdf5");
+      else if (Social.reminder === "accept") text("We'll tell you your rank", cx, cy + size * 0.31, size * 0.045, "#a9b0e6", "600");
       ctx.globalAlpha = a * pulse;
-      text("Tap to restart", cx, cy + size * 0.36, size * 0.06, "#ffffff", "700");
+      text("Tap to restart", cx, cy + size * 0.42, size * 0.06, "#ffffff", "700");
     }
     ctx.globalAlpha = 1;
   }
@@ -480,6 +494,7 @@
     } else if (game.mode === "over") {
       if (inside(L.boardBtn, x, y)) Social.showBoard();
       else if (inside(L.shareBtn, x, y)) Social.challengeFriends(game.score);
+      else if (inside(L.remindBtn, x, y)) Social.remindMe();
       else if (t - game.overAt > 0.8) restart(); // lockout: the swipe that ended it must not restart
     } else if (inside(L.newBtn, x, y)) {
       // A second tap within 2 s confirms, so a stray tap cannot wipe a long game.
@@ -574,6 +589,8 @@
 
   window.__game = {
     state: () => ({ score: game.score, best: game.best, over: game.mode === "over", started: game.mode !== "title", won: game.won }),
+    // Where the game-over overlay's "Remind me" is drawn (null until it is, and once answered).
+    remindButton: () => (game.mode === "over" && L.remindBtn ? { ...L.remindBtn } : null),
   };
 
   async function boot() {

@@ -26,6 +26,9 @@
       }
       try {
         this.launch = await sdk.init();
+        // The host's mute, which a game must honour: its menu's toggle, and while it hides the app.
+        Sound.setHostMuted(sdk.isMuted());
+        sdk.onAudioChange((audio) => Sound.setHostMuted(audio.muted));
       } catch (e) {
         warn("init", e);
       }
@@ -48,6 +51,16 @@
         Promise.resolve(sdk.ready()).catch((e) => warn("ready", e));
       } catch (e) {
         warn("ready", e);
+      }
+    },
+
+    // A short buzz where the device can (minis.canIUse("vibrate")); nothing elsewhere.
+    vibrate(pattern) {
+      if (!sdk || !sdk.canIUse || !sdk.canIUse("vibrate")) return;
+      try {
+        Promise.resolve(sdk.vibrate(pattern)).catch(() => {});
+      } catch (e) {
+        warn("vibrate", e);
       }
     },
 
@@ -162,10 +175,17 @@
   };
 
   // Tiny synth: the AudioContext is created on the first user gesture (browsers
-  // refuse to start audio before one) and suspended whenever the app is hidden.
+  // refuse to start audio before one) and suspended whenever the app is hidden or the
+  // host mutes it (its menu's Mute: minis.onAudioChange). The two are kept apart, so that
+  // showing the app again does not unmute what the person muted.
   const Sound = {
     ctx: null,
-    muted: false,
+    hidden: false,
+    hostMuted: false,
+
+    get muted() {
+      return this.hidden || this.hostMuted;
+    },
 
     unlock() {
       if (this.muted) return;
@@ -200,14 +220,23 @@
       osc.stop(t0 + dur + 0.02);
     },
 
+    apply() {
+      if (this.ctx) (this.muted ? this.ctx.suspend() : this.ctx.resume()).catch(() => {});
+    },
+
     suspend() {
-      this.muted = true;
-      if (this.ctx) this.ctx.suspend().catch(() => {});
+      this.hidden = true;
+      this.apply();
     },
 
     resume() {
-      this.muted = false;
-      if (this.ctx) this.ctx.resume().catch(() => {});
+      this.hidden = false;
+      this.apply();
+    },
+
+    setHostMuted(muted) {
+      this.hostMuted = !!muted;
+      this.apply();
     },
   };
 

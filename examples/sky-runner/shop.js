@@ -5,6 +5,8 @@
 // payment changes nothing here. Outside the host (opened directly) the shop stays hidden.
 // The same continue is also offered for a rewarded ad (ad unit in ads-config.js): the host plays
 // it above the game, and only a reward the platform granted continues the run.
+// A coupon the person holds for the golden bird (getCoupons) shows its price on the button; the
+// host's pay sheet offers the coupon itself: the game never applies one.
 (function () {
   "use strict";
 
@@ -23,6 +25,7 @@
     [REVIVE]: { title: "Second chance", price: 50 },
   };
   const state = { available: false, busy: false, owned: new Set(), place: { golden: null, revive: null }, adReady: false };
+  let goldenWithCoupon = null; // the lowest price a coupon of the person's makes the golden bird, if any
   let continueAd = null; // minis.ads rewarded ad, when ads-config.js names a unit
   let adLoading = false;
   let hooks = { onGolden() {}, onRevive() {} };
@@ -30,7 +33,9 @@
   function label() {
     golden.textContent = state.owned.has(GOLDEN)
       ? products[GOLDEN].title + " ✓"
-      : products[GOLDEN].title + " — " + products[GOLDEN].price + " coins";
+      : goldenWithCoupon !== null
+        ? products[GOLDEN].title + " — " + goldenWithCoupon + " coins with your coupon"
+        : products[GOLDEN].title + " — " + products[GOLDEN].price + " coins";
     revive.textContent = "Continue for " + products[REVIVE].price + " coins";
   }
 
@@ -88,9 +93,17 @@
     }
   }
 
+  async function checkCoupons() {
+    const coupons = await P.request("getCoupons", { productId: GOLDEN }).catch(() => []);
+    const prices = coupons.map((coupon) => coupon.pay).filter((pay) => typeof pay === "number");
+    goldenWithCoupon = prices.length ? Math.min(...prices) : null;
+    render();
+  }
+
   golden.addEventListener("click", async (event) => {
     event.stopPropagation();
     if (await buy(GOLDEN)) own(GOLDEN);
+    else checkCoupons(); // a coupon may have been used up or ended meanwhile
   });
 
   revive.addEventListener("click", async (event) => {
@@ -165,6 +178,8 @@
       ]);
       for (const product of sold) if (products[product.id]) products[product.id] = { title: product.title, price: product.price };
       for (const purchase of owned) own(purchase.productId);
+      if (!state.owned.has(GOLDEN)) checkCoupons();
+      P.onShow(() => state.owned.has(GOLDEN) || checkCoupons()); // claimed while the game was hidden
       setUpAd();
       render();
     },

@@ -184,6 +184,7 @@
       effects.push({ kind: "ring", b: { x: b.x, w: b.w, y: b.y }, t: 0 });
       effects.push({ kind: "text", str: game.streak > 1 ? "Perfect ×" + game.streak : "Perfect!", x: 0, y: b.y + BH * 2.2, t: 0 });
       Sound.tone(523 * Math.pow(2, Math.min(game.streak - 1, 12) / 12), 0.25, { type: "triangle", vol: 0.14 });
+      P.vibrate(game.streak >= 3 ? [20, 40, 20] : 15); // felt as well as heard: a streak buzzes twice
     } else {
       game.streak = 0;
       const left = Math.max(b.x, prev.x);

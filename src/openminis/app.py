@@ -33,6 +33,9 @@ from openminis.feed.api import router as feed_router
 from openminis.identity.api import pages as identity_pages
 from openminis.identity.api import router as identity_router
 from openminis.identity.data_api import router as person_data_router
+from openminis.messages.admin import router as messages_admin_router
+from openminis.messages.api import router as messages_router
+from openminis.messages.console import router as console_messages_router
 from openminis.moderation.admin import router as moderation_admin_router
 from openminis.moderation.api import router as moderation_router
 from openminis.openapi.api import create_openapi_app
@@ -48,6 +51,7 @@ from openminis.ratelimit import retry_after_header
 from openminis.requestlog import RequestLog
 from openminis.runtime.api import router as runtime_router
 from openminis.runtime.favourites_api import router as favourites_router
+from openminis.runtime.home_screen_api import router as home_screen_router
 from openminis.runtime.serving import create_apps_app
 from openminis.settings import Settings
 from openminis.social.api import router as social_router
@@ -57,6 +61,7 @@ from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
 from openminis.web.error_pages import error_page, wants_page
 from openminis.web.errors import status_for
+from openminis.web.health import router as health_router
 from openminis.web.pages import WEB_DIR
 from openminis.web.pages import router as pages_router
 from openminis.web.text_guard import RefuseInvalidText
@@ -166,12 +171,14 @@ def create_host_app(platform: Platform) -> FastAPI:
 
     install_error_handlers(host)
     for router in (
+        health_router,
         pages_router,
         identity_pages,
         identity_router,
         feed_router,
         runtime_router,
         favourites_router,
+        home_screen_router,
         analytics_router,
         catalog_router,
         developers_router,
@@ -180,10 +187,13 @@ def create_host_app(platform: Platform) -> FastAPI:
         creators_router,
         share_router,
         social_router,
+        messages_router,
         reports_router,
         console_reports_router,
         console_payments_router,
         console_ads_router,
+        console_messages_router,
+        messages_admin_router,
         staff_router,
         money_admin_router,
         moderation_router,

@@ -321,6 +321,9 @@ def serve(
         "log_level": "warning",
         "proxy_headers": True,
         "forwarded_allow_ips": settings.trusted_proxies,
+        # Longer than a balancer's idle timeout (60 s on nginx and ALBs), not uvicorn's 5 s: a client
+        # that reuses a connection just as the server closes it gets no answer at all (docs/deploy.md).
+        "timeout_keep_alive": 65,
     }
     try:
         if workers == 1:

@@ -311,6 +311,35 @@ class _Calls:
         return _Call("POST", f"/orders/{order_id}/refund", json=body)
 
     @staticmethod
+    def create_coupon(fields: JSONObject) -> _Call:
+        return _Call("POST", "/coupons", json=fields)
+
+    @staticmethod
+    def coupons() -> _Call:
+        return _Call("GET", "/coupons")
+
+    @staticmethod
+    def end_coupon(coupon_id: str) -> _Call:
+        return _Call("POST", f"/coupons/{coupon_id}/end")
+
+    @staticmethod
+    def grant_coupon(coupon_id: str, openid: str) -> _Call:
+        return _Call("POST", f"/coupons/{coupon_id}/grants", json={"openid": openid})
+
+    @staticmethod
+    def message_templates() -> _Call:
+        return _Call("GET", "/message-templates")
+
+    @staticmethod
+    def create_message_template(fields: JSONObject) -> _Call:
+        return _Call("POST", "/message-templates", json=fields)
+
+    @staticmethod
+    def send_message(openid: str, template_id: str, fields: dict[str, str], query: dict[str, str]) -> _Call:
+        body = {"openid": openid, "template_id": template_id, "fields": fields, "query": query}
+        return _Call("POST", "/messages", json=body)
+
+    @staticmethod
     def app() -> _Call:
         return _Call("GET", "/app")
 
@@ -422,6 +451,33 @@ class MinisClient(_Base):
     def refund(self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = "") -> JSONObject:
         return self._run(_Calls.refund(order_id, idempotency_key=idempotency_key, amount=amount, reason=reason))
 
+    def create_coupon(self, **fields: Any) -> JSONObject:
+        """A coupon you fund (docs/payments.md, "Coupons"): title, ends_at, amount_off or percent_off_bps, ..."""
+        return self._run(_Calls.create_coupon(fields))
+
+    def coupons(self) -> JSONObject:
+        return self._run(_Calls.coupons())
+
+    def end_coupon(self, coupon_id: str) -> JSONObject:
+        return self._run(_Calls.end_coupon(coupon_id))
+
+    def grant_coupon(self, coupon_id: str, openid: str) -> JSONObject:
+        return self._run(_Calls.grant_coupon(coupon_id, openid))
+
+    def message_templates(self) -> JSONObject:
+        return self._run(_Calls.message_templates())
+
+    def create_message_template(self, **fields: Any) -> JSONObject:
+        """A subscribe message template (docs/messages.md): id, title, fields, kind. A new one, or a
+        change, waits for the platform's review (``state``)."""
+        return self._run(_Calls.create_message_template(fields))
+
+    def send_message(
+        self, openid: str, template_id: str, fields: dict[str, str], query: dict[str, str] | None = None
+    ) -> JSONObject:
+        """A message to a person who allowed the template; MinisAPIError NO_GRANT otherwise."""
+        return self._run(_Calls.send_message(openid, template_id, fields, query or {}))
+
     def app(self) -> JSONObject:
         return self._run(_Calls.app())
 
@@ -508,6 +564,29 @@ class AsyncMinisClient(_Base):
         self, order_id: str, *, idempotency_key: str, amount: int | None = None, reason: str = ""
     ) -> JSONObject:
         return await self._run(_Calls.refund(order_id, idempotency_key=idempotency_key, amount=amount, reason=reason))
+
+    async def create_coupon(self, **fields: Any) -> JSONObject:
+        return await self._run(_Calls.create_coupon(fields))
+
+    async def coupons(self) -> JSONObject:
+        return await self._run(_Calls.coupons())
+
+    async def end_coupon(self, coupon_id: str) -> JSONObject:
+        return await self._run(_Calls.end_coupon(coupon_id))
+
+    async def grant_coupon(self, coupon_id: str, openid: str) -> JSONObject:
+        return await self._run(_Calls.grant_coupon(coupon_id, openid))
+
+    async def message_templates(self) -> JSONObject:
+        return await self._run(_Calls.message_templates())
+
+    async def create_message_template(self, **fields: Any) -> JSONObject:
+        return await self._run(_Calls.create_message_template(fields))
+
+    async def send_message(
+        self, openid: str, template_id: str, fields: dict[str, str], query: dict[str, str] | None = None
+    ) -> JSONObject:
+        return await self._run(_Calls.send_message(openid, template_id, fields, query or {}))
 
     async def app(self) -> JSONObject:
         return await self._run(_Calls.app())

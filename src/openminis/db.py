@@ -132,14 +132,22 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
             if connection.info.pop("minis_turn", False):
                 turn.release()
 
+        # BEGIN goes straight to the driver: through exec_driver_sql it cost a GET on SQLite 12 % of
+        # its server CPU (SQLAlchemy's execution path, its events and a result object, for a
+        # statement that returns nothing).
+        def _send(connection: Connection, statement: str) -> None:
+            driver = connection.connection.driver_connection
+            assert driver is not None  # (a connection in use is always connected)
+            driver.execute(statement)
+
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
             if connection.get_execution_options().get(READS):
-                connection.exec_driver_sql("BEGIN")
+                _send(connection, "BEGIN")
                 return
             _take_turn(connection)
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                _send(connection, "BEGIN IMMEDIATE")
             except BaseException:
                 _release(connection)
                 raise

@@ -28,6 +28,7 @@ from openminis.events.store import EventStore
 from openminis.identity import erasure as identity
 from openminis.identity.erasure import ERASED_NAME, AccountDeleted
 from openminis.identity.mail import Mailbox
+from openminis.messages import erasure as messages
 from openminis.moderation import erasure as moderation
 from openminis.payments import erasure as payments
 from openminis.payouts import erasure as payouts
@@ -82,6 +83,9 @@ SECTIONS = (
     "leaderboard_scores",
     "contexts",
     "shares",
+    "messages",
+    "message_grants",
+    "push_subscriptions",
 )
 
 
@@ -97,6 +101,7 @@ def export(session: Session, events: EventStore | None, user_id: str) -> dict[st
         payouts.export,
         moderation.export,
         social.export,
+        messages.export,
     ):
         found |= part(session, user_id)
     data: dict[str, Any] = {"exported_at": utcnow().isoformat()}
@@ -149,5 +154,6 @@ def erase(
     payouts.erase(session, user_id)
     moderation.erase(session, user_id)
     social.erase(session, user_id)
+    messages.erase(session, user_id)
     identity.pseudonymise(session, user)
     return told

@@ -182,7 +182,7 @@ class LiveServer:
                         f"minis serve exited with {self.process.returncode}: {Path(self.log.name).read_text()[-2000:]}"
                     )
                 try:
-                    if client.get(f"http://127.0.0.1:{self.port}/api/feed?limit=1").status_code == 200:
+                    if client.get(f"http://127.0.0.1:{self.port}/healthz").status_code == 200:
                         return self
                 except httpx.HTTPError:
                     pass

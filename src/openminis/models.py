@@ -20,6 +20,7 @@ from openminis.developers.models import AppInvite, AppMember, AppSecret, AppToke
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
 from openminis.identity.models import AppUser, Authorization, AuthSession, LoginCode, SignInLink, User, UserToken
 from openminis.jobs.models import Job
+from openminis.messages.models import Message, MessageGrant, MessageTemplate, PushSubscription, VapidKey
 from openminis.moderation.models import Appeal, Report, Takedown
 from openminis.payments.models import (
     CoinPack,
@@ -82,6 +83,9 @@ __all__ = [
     "LedgerEntry",
     "LedgerTransfer",
     "LoginCode",
+    "Message",
+    "MessageGrant",
+    "MessageTemplate",
     "MoneyTerms",
     "NotificationAttempt",
     "Order",
@@ -95,6 +99,7 @@ __all__ = [
     "Product",
     "ProviderEventSeen",
     "ProviderRefund",
+    "PushSubscription",
     "Report",
     "RewardAttempt",
     "RewardGrant",
@@ -110,6 +115,7 @@ __all__ = [
     "TopUp",
     "User",
     "UserToken",
+    "VapidKey",
     "VersionEvent",
     "WatchProgress",
 ]

@@ -66,11 +66,13 @@ class Platform:
     def _subscribe(self) -> None:
         """The domains' hooks, wired here so that a lower domain never imports a higher one."""
         from openminis.catalog import releases
+        from openminis.messages import templates
         from openminis.payments import orders
         from openminis.social import boards
 
         releases.on_release(orders.sell_declared_products)
         releases.on_release(boards.keep_declared_boards)
+        releases.on_release(templates.keep_declared_templates)
 
     @cached_property
     def admission(self) -> Admission:
@@ -130,7 +132,10 @@ class Platform:
     def storage_limits(self) -> StorageLimits:
         s = self.settings
         return StorageLimits(
-            quota_bytes=s.storage_quota_bytes, value_bytes=s.storage_value_bytes, max_keys=s.storage_max_keys
+            quota_bytes=s.storage_quota_bytes,
+            value_bytes=s.storage_value_bytes,
+            max_keys=s.storage_max_keys,
+            playables_quota_bytes=s.storage_quota_playables_bytes,
         )
 
     @cached_property
@@ -232,6 +237,8 @@ class Platform:
         from openminis.drama import pipeline
         from openminis.drama.subscriptions import RENEW_JOB, renewer
         from openminis.jobs.circuits import Lanes
+        from openminis.messages import push
+        from openminis.messages.service import PUSH_JOB
         from openminis.payments import background as payments_jobs
         from openminis.payouts import background as payouts_jobs
         from openminis.social import service as social
@@ -251,6 +258,8 @@ class Platform:
         check_job.register(registry, self)
         payouts_jobs.register(registry, lambda: self.payout_providers)
         social.register(registry, self.secret)
+        pusher = push.Pusher(lambda: self.http, self.egress, push.subject(s.public_url))
+        registry.register_call(PUSH_JOB, pusher, push.POLICY)
         return registry
 
     @cached_property

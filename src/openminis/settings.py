@@ -60,6 +60,9 @@ class Settings(BaseSettings):
 
     # Cloud save: per person per app.
     storage_quota_bytes: int = 1024 * 1024
+    # A game made for YouTube Playables (`minis import`, manifest origin_sdk) keeps Playables' 3 MiB
+    # save besides the usual quota (docs/compat.md).
+    storage_quota_playables_bytes: int = 4 * 1024 * 1024
     storage_value_bytes: int = 64 * 1024
     storage_max_keys: int = 256
 
@@ -145,6 +148,14 @@ class Settings(BaseSettings):
     # Scores a person's front end may submit to one leaderboard (minis.leaderboard.submit): a game
     # ends a round every few seconds at most; a script posting in a loop waits.
     rate_scores_per_person: str = "10/minute"
+    # Subscribe messages an app's backend may send (POST /openapi/v1/messages): in all, and to one
+    # person. Grants bound what reaches a person already; these bound a backend sending in a loop.
+    rate_messages_per_app: str = "1000/minute"
+    rate_messages_per_person: str = "30/hour"
+    # Coupon codes a person, and an address, may try (POST /api/coupons/claim): a person types a
+    # code now and then; a script guessing codes waits (a 4-character code has 36^4 values).
+    rate_coupon_claims_per_person: str = "20/minute"
+    rate_coupon_claims_per_ip: str = "120/minute"
     rate_event_batches_per_person: str = "60/minute"
     rate_events_per_app: str = "60000/minute"
     rate_ad_impressions_per_person: str = "120/hour"

@@ -34,6 +34,21 @@ def has_hidden_characters(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value)
 
 
+# Characters that change how the text around them shows, or where its lines break, without showing
+# themselves: the bidi marks, embeddings, overrides and isolates (Trojan Source, CVE-2021-42574) and
+# the line and paragraph separators.
+LAYOUT_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def has_controls(value: str, *, newlines: bool = False) -> bool:
+    """Control characters (C0, DEL, C1) or LAYOUT_CONTROLS: what plain text shown to a person must
+    not hold, since they would hide or reorder what it says. ``newlines``: a "\\n" may stay.
+    Joiners stay allowed: emoji sequences are made of them."""
+    return any(
+        (unicodedata.category(ch) == "Cc" and not (newlines and ch == "\n")) or ch in LAYOUT_CONTROLS for ch in value
+    )
+
+
 def is_valid_utf8(data: bytes) -> bool:
     """UTF-8 (which excludes encoded surrogates) with no NUL."""
     if b"\x00" in data:

@@ -2,7 +2,10 @@
 each (tests/fixtures/compat/<platform>) is imported with `minis import`, uploaded by its studio
 with an ad unit of each format, and played in Chromium: it boots to ready through its platform's
 SDK, plays a round, watches an ad (a rewarded one for its reward where the platform has them),
-buys gems where the platform sells things, saves, and is the same on its second launch."""
+buys gems where the platform sells things, saves, and is the same on its second launch, opened
+from a link the game made (Poki's shareableURL, CrazyGames' inviteLink, FBInstant's share) whose
+parameters reach it. The Instant game also posts to a leaderboard, plays in contexts and runs a
+tournament over the social SDK."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -82,6 +86,15 @@ def imported_games(browser, live_server, house_ads, tmp_path_factory) -> None:
             rewarded = {"name": "Coins", "kind": "rewarded", "reward": {"type": "coins", "amount": 10}}
             create_unit(client, live_server.url, {**rewarded, "min_watch_seconds": 2})
             create_unit(client, live_server.url, {"name": "Between rounds", "kind": "interstitial"})
+            # FB's and YouTube's boards live in their dashboards: the backend declares the game's.
+            if platform in ("fbinstant", "playables"):
+                board = httpx.put(
+                    f"{live_server.url}/openapi/v1/leaderboards/stars",
+                    json={"client_scores": True},
+                    headers={"Authorization": f"Bearer {client.access_token()}"},
+                    timeout=30,
+                )
+                assert board.status_code == 200, board.text
         out = folder / f"{platform}.zip"
         products = ["--products", str(FIXTURES / "fbinstant-products.json")] if platform == "fbinstant" else []
         live_server.minis("import", str(FIXTURES / platform), "--out", str(out), "--id", app_id, *products)
@@ -89,10 +102,15 @@ def imported_games(browser, live_server, house_ads, tmp_path_factory) -> None:
     context.close()
 
 
-def launch(host, platform: str):
-    host.launch_from_search(
-        GAMES[platform].name if platform in GAMES else WECHAT, f"compat-{platform}"
-    )  # returns once the host saw ready
+def launch(host, platform: str, link: str | None = None):
+    """Launches the game from search, or from a link the game made (a new page of the host)."""
+    if link:
+        host.page.goto(link)
+        host.wait_for_launch(f"compat-{platform}")
+    else:
+        host.launch_from_search(
+            GAMES[platform].name if platform in GAMES else WECHAT, f"compat-{platform}"
+        )  # returns once the host saw ready
     frame = host.app_frame(f"compat-{platform}")
     frame.wait_for_function("() => window.__game && window.__game.ready")
     return frame
@@ -124,6 +142,14 @@ def test_a_game_made_for_another_platform_plays_saves_and_comes_back_the_same(ho
                 return (await ytgame.game.loadData()) === big;
             }"""
         )
+        # Over the platform's usual 1 MiB: a game from Playables keeps Playables' 3 MiB save.
+        assert frame.evaluate(
+            """async () => {
+                const big = "🎮".repeat(1000) + "x".repeat(1500000);
+                await ytgame.game.saveData(big);
+                return (await ytgame.game.loadData()) === big;
+            }"""
+        )
         too_big = "() => ytgame.game.saveData('x'.repeat(3 * 1024 * 1024 + 1)).then(() => 'saved', (e) => e.code)"
         assert frame.evaluate(too_big) == "STORAGE_QUOTA_EXCEEDED"
 
@@ -146,6 +172,15 @@ def test_a_game_made_for_another_platform_plays_saves_and_comes_back_the_same(ho
         frame.wait_for_function("() => window.__game.state().coins === 10")
     else:
         frame.wait_for_function("() => window.__game.state().breaks === 1")
+        # The round's sendScore went to the app's board too.
+        posted = """async () => {
+            for (;;) {
+                const page = await minis.leaderboard.getEntries('stars');
+                if (page.entries.length) return page.entries.map((e) => [e.score, e.isMe]);
+                await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+        }"""
+        assert frame.evaluate(posted) == [[3, True]]
         # Paused while the host played the ad above it, resumed after.
         assert frame.evaluate(
             "() => [window.__game.pauses(), window.__game.paused(), ytgame.system.isAudioEnabled()]"
@@ -166,19 +201,113 @@ def test_a_game_made_for_another_platform_plays_saves_and_comes_back_the_same(ho
         assert host.balance() == 80  # through the ledger, as a native app's purchase
         # Consumed once granted: nothing waits to be consumed.
         assert frame.evaluate("() => FBInstant.payments.getPurchasesAsync()") == []
-        assert frame.evaluate("() => window.__game.leaderboard()") == "CLIENT_UNSUPPORTED_OPERATION"
         signed = frame.evaluate(
             "() => FBInstant.player.getSignedPlayerInfoAsync('x').then((info) => info.getSignature())"
         )
         assert signed and signed == frame.evaluate("() => minis.getLaunchInfo().initData")
+
+    link = None
+    if platform == "fbinstant":
+        link = instant_social(host, frame)
+    elif platform == "poki":
+        # The host's own parameters of the address (prewarm) never reach the game.
+        link = frame.evaluate("() => PokiSDK.shareableURL({level: '3', from: 'poki'})") + "&prewarm=0"
+    elif platform == "crazygames":
+        link = frame.evaluate("() => window.CrazyGames.SDK.game.inviteLink({room: '7'})")
 
     assert frame.evaluate(game.saved)
     played = frame.evaluate("() => window.__game.state()")
     assert played["best"] == 3 and played["rounds"] == 1
     host.close_app()
 
-    frame = launch(host, platform)
+    frame = launch(host, platform, link)
     assert frame.evaluate("() => window.__game.state()") == played
+    # The link's parameters reached the game through its own platform's API.
+    if platform == "poki":
+        assert frame.evaluate("() => ['level', 'from', 'prewarm'].map(PokiSDK.getURLParam)") == ["3", "poki", ""]
+    elif platform == "crazygames":
+        assert frame.evaluate("() => window.CrazyGames.SDK.game.getInviteParam('room')") == "7"
+    elif platform == "fbinstant":
+        assert frame.evaluate("() => window.__game.entry") == {"cup": "spring"}
+        assert frame.evaluate("async () => [FBInstant.context.getType(), await FBInstant.getEntryPointAsync()]") == [
+            "GROUP",
+            "share",
+        ]
+
+
+def instant_social(host, frame) -> str:
+    """FBInstant's leaderboards, contexts, shares and tournaments over the social SDK, checked in the
+    Instant game's one launch; returns the link of its tournament share for the second launch."""
+    assert frame.evaluate("() => window.__game.posted") == 1  # the round's best, through setScoreAsync
+    board = frame.evaluate(
+        """async () => {
+            const board = await FBInstant.getLeaderboardAsync('stars');
+            const me = await board.getPlayerEntryAsync();
+            const top = await board.getEntriesAsync(10, 0);
+            return [board.getName(), board.getContextID(), await board.getEntryCountAsync(), me.getScore(),
+                    me.getRank(), me.getPlayer().getID() === FBInstant.player.getID(), top.length,
+                    (await board.getConnectedPlayerEntriesAsync()).length];
+        }"""
+    )
+    assert board == ["stars", None, 1, 3, 1, True, 1, 1]
+    fails = "(p) => p.then(() => 'ok', (e) => e.code)"
+    assert frame.evaluate(f"() => ({fails})(FBInstant.getLeaderboardAsync('nope'))") == "LEADERBOARD_NOT_FOUND"
+    assert frame.evaluate("() => [FBInstant.context.getID(), FBInstant.context.getType()]") == [None, "SOLO"]
+    assert frame.evaluate(f"() => ({fails})(FBInstant.tournament.postScoreAsync(3))") == "TOURNAMENT_NOT_FOUND"
+
+    # A challenge: the host's share sheet; the player is then in a context of their own link.
+    frame.get_by_role("button", name="Challenge a friend").click()
+    expect(host.sheet.locator("#share-link")).to_have_value(re.compile(r"\?share=[0-9a-f]{24}$"))
+    host.page.keyboard.press("Escape")
+    context = frame.evaluate("() => window.__game.shared")
+    assert context and context == frame.evaluate("() => minis.getLaunchOptions().context")
+    assert frame.evaluate(
+        "() => [FBInstant.context.getType(), FBInstant.context.isSizeBetween(1, 2).answer,"
+        " FBInstant.context.isSizeBetween(2, null).answer]"
+    ) == ["THREAD", True, False]
+    assert frame.evaluate("(id) => window.__game.switchContext(id)", context) == "SAME_CONTEXT"
+    # FB's contextual board: `name.contextID`, the board among the context's people.
+    contextual = frame.evaluate(
+        """(id) => FBInstant.getLeaderboardAsync('stars.' + id).then(async (board) =>
+            [board.getContextID(), (await board.getEntriesAsync()).map((e) => e.getScore())])""",
+        context,
+    )
+    assert contextual == [context, [3]]
+
+    # A tournament on the app's board: the player's new context, with its own ranking.
+    made = frame.evaluate(
+        """async () => {
+            const t = await FBInstant.tournament.createAsync(
+                {initialScore: 2, config: {title: 'Spring cup'}, data: {cup: 1}});
+            await FBInstant.tournament.postScoreAsync(3);
+            const board = await FBInstant.getLeaderboardAsync('stars.' + t.getContextID());
+            const mine = await FBInstant.getTournamentAsync();
+            return {id: t.getID(), context: FBInstant.context.getID(), type: FBInstant.context.getType(),
+                    title: t.getTitle(), payload: t.getPayload(), days: (t.getEndTime() - Date.now() / 1000) / 86400,
+                    scores: (await board.getEntriesAsync()).map((e) => e.getScore()), current: mine.getID(),
+                    listed: (await FBInstant.tournament.getTournamentsAsync()).map((x) => x.getID())};
+        }"""
+    )
+    assert (made["context"], made["current"], made["listed"]) == (made["id"], made["id"], [made["id"]])
+    assert (made["type"], made["title"], made["payload"], made["scores"]) == ("GROUP", "Spring cup", {"cup": 1}, [3])
+    assert 6.9 < made["days"] <= 7
+    assert frame.evaluate(f"() => ({fails})(FBInstant.tournament.joinAsync('elsewhere'))") == "INVALID_OPERATION"
+    # A shortcut: the platform's home screen (minis.addToHomeScreen, docs/home-screen.md).
+    assert frame.evaluate("() => FBInstant.canCreateShortcutAsync()") is True
+    # Back to the challenge's context, which the player is in already; none they are not in.
+    assert frame.evaluate("(id) => window.__game.switchContext(id)", context) == "ok"
+    assert frame.evaluate("() => [FBInstant.context.getID(), FBInstant.context.getType()]") == [context, "THREAD"]
+    assert frame.evaluate("() => minis.getLaunchOptions().context") == context
+    for elsewhere in ("0" * 20, "not-a-context"):
+        assert frame.evaluate("(id) => window.__game.switchContext(id)", elsewhere) == "INVALID_PARAM"
+    assert frame.evaluate("(id) => window.__game.switchContext(id)", made["id"]) == "ok"
+    frame.evaluate("() => { window.__cup = FBInstant.tournament.shareAsync({score: 3, data: {cup: 'spring'}}); }")
+    link = host.sheet.locator("#share-link")
+    expect(link).to_have_value(re.compile(r"\?share=[0-9a-f]{24}$"))
+    url = link.input_value()
+    host.page.keyboard.press("Escape")
+    frame.evaluate("() => window.__cup")
+    return url
 
 
 def test_a_wechat_canvas_game_gets_a_page_touches_storage_and_a_rewarded_ad(host, imported_games):
@@ -210,6 +339,13 @@ def test_a_wechat_canvas_game_gets_a_page_touches_storage_and_a_rewarded_ad(host
 
     assert frame.evaluate(saved_in_cloud("compat.wechat", "progress"))
     played = frame.evaluate("() => window.__game.state()")
+    # wx.shareAppMessage: the host's share sheet; its query comes back to whoever opens the link.
+    frame.evaluate("() => wx.shareAppMessage({title: 'Catch more stars', query: 'level=3&from=wx'})")
+    link = host.sheet.locator("#share-link")
+    expect(link).to_have_value(re.compile(r"\?share=[0-9a-f]{24}$"))
+    url = link.input_value()
+    host.page.keyboard.press("Escape")
     host.close_app()
-    frame = launch(host, "wechat")
+    frame = launch(host, "wechat", url)
     assert frame.evaluate("() => window.__game.state()") == played == {"coins": 10, "best": 3, "rounds": 1}
+    assert frame.evaluate("() => wx.getLaunchOptionsSync().query") == {"level": "3", "from": "wx"}

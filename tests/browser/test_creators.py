@@ -140,7 +140,10 @@ def test_a_viewer_taps_a_creators_post_anchor_buys_the_golden_bird_and_the_creat
         expect(post).to_contain_text(f"@{creator.handle}")
         expect(post).to_contain_text(CAPTION)
         video = post.locator("video")
-        host.page.wait_for_function("(video) => !video.paused && video.currentTime > 0", arg=video.element_handle())
+        # Decoding starts once the post is in view; under the whole suite's load it once took over 30 s.
+        host.page.wait_for_function(
+            "(video) => !video.paused && video.currentTime > 0", arg=video.element_handle(), timeout=90_000
+        )
         sound = post.get_by_role("button", name="Turn sound on")
         expect(sound).to_have_attribute("aria-pressed", "true")
         assert video.evaluate("(video) => video.muted") is True

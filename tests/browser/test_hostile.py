@@ -98,6 +98,11 @@ def test_the_social_methods_refuse_calls_before_init_bad_parameters_and_what_nee
         "openItself": "INVALID_ARGUMENT",
         "openBadId": "INVALID_ARGUMENT",
         "sidewaysOrientation": "INVALID_ARGUMENT",
+        "messagesUnasked": "NOT_ALLOWED",
+        "messagesBadIds": "INVALID_ARGUMENT",
+        "messagesTooMany": "INVALID_ARGUMENT",
+        "homeScreenUnasked": "NOT_ALLOWED",
+        "homeScreenUnaskedAgain": "NOT_ALLOWED",
     }
     assert probe.host.host_state()["sheetOpen"] is False  # no attempt got a sheet in front of the person
 

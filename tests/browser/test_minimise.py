@@ -146,7 +146,9 @@ def test_the_menu_shares_favourites_reports_tells_about_and_restarts_and_the_tim
     expect(menu).to_be_visible()
     expect(more).to_have_attribute("aria-expanded", "true")
     items = menu.get_by_role("menuitem")
-    expect(items).to_have_text(["Share", "Add to favourites", "Report", "About", "Restart"])
+    expect(items).to_have_text(
+        ["Share", "Add to favourites", "Add to home screen", "Mute", "Report", "About", "Restart"]
+    )
     expect(items.first).to_be_focused()
     host.page.keyboard.press("ArrowDown")
     expect(items.nth(1)).to_be_focused()

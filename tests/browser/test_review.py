@@ -6,7 +6,8 @@ an emailed link, finds them in the queue with their check report, screenshots an
 one in the preview, approves it for 10 % of people and rejects the other, saying why. A person in
 the 10 % then opens the app from the hub and gets 2.0.0; a person outside it gets 1.0.0. The
 developer reads the reason in the console's history; a person the preview was not shared with
-gets a notice and no app.
+gets a notice and no app. A message template the app's backend made waits in the reviewers'
+Message templates tab and is approved there.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def guest_in(browser, live_server, app_id: str, *, staged: bool, percent: int):
 def test_a_reviewer_reviews_previews_approves_at_10_percent_and_rejects_with_a_reason(browser, live_server):
     developer, developer_context = new_developer(browser, live_server)
     app_id = f"review-{secrets.token_hex(3)}"
-    developer.register_app(app_id, "Review Rocket")
+    secret = developer.register_app(app_id, "Review Rocket")
     developer.upload(app_id, package(app_id, "1.0.0"))  # through review (the operator's token), to everyone
     submitted(developer, app_id, package(app_id, "2.0.0", description="Now with stars.", products=[PRODUCT]))
     submitted(developer, app_id, package(app_id, "2.1.0"))
@@ -170,6 +171,31 @@ def test_a_reviewer_reviews_previews_approves_at_10_percent_and_rejects_with_a_r
     expect(page.locator("#admin-status")).to_have_text("Everyone gets Review Rocket 1.0.0 from their next launch.")
     app = developer.host.call_api("GET", f"/api/developer/apps/{app_id}")["body"]
     assert (app["latest_version"], app["staged_version"]) == ("1.0.0", None)
+
+    # A message template the app's backend made through the Open API waits in its own tab, its
+    # title shown as the characters it is; approved, people may be asked for it.
+    token = httpx.post(
+        f"{live_server.url}/openapi/v1/auth/token",
+        json={"grant_type": "client_credentials", "client_id": app_id, "client_secret": secret},
+        timeout=30,
+    ).json()["access_token"]
+    backend = {"Authorization": f"Bearer {token}"}
+    body = {"id": "stars", "title": "<b>Stars</b> fell", "fields": ["count"]}
+    made = httpx.post(f"{live_server.url}/openapi/v1/message-templates", json=body, headers=backend, timeout=30)
+    assert made.json()["state"] == "in_review", made.text
+    page.get_by_role("tab", name="Message templates").click()
+    waiting = page.locator(f'.template-item[data-app-id="{app_id}"][data-template-id="stars"]')
+    expect(waiting.locator('[data-label="Proposed"] .template-title')).to_have_text("<b>Stars</b> fell")
+    expect(waiting.locator('[data-label="In effect"]')).to_contain_text("never approved")
+    waiting.get_by_role("button", name="Approve").click()
+    expect(page.locator("#admin-status")).to_have_text("Approved the message template Review Rocket · stars.")
+    expect(waiting).to_have_count(0)
+    listed = httpx.get(f"{live_server.url}/openapi/v1/message-templates", headers=backend, timeout=30).json()
+    assert [(t["id"], t["state"], t["in_effect"]) for t in listed["items"]] == [("stars", "approved", True)]
+    developer.host.page.goto(f"{live_server.url}/console#app={app_id}&tab=settings")
+    shown = developer.host.page.locator('.console-template[data-template-id="stars"]')
+    expect(shown.locator(".template-state")).to_have_text("Approved")
+    expect(shown.locator(".template-title")).to_have_text("<b>Stars</b> fell")
 
     # The page at a phone's width: one column, nothing wider than the screen.
     page.set_viewport_size(PHONE)

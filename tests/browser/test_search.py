@@ -53,11 +53,12 @@ def test_a_person_finds_games_dramas_and_creators_and_comes_back_to_what_they_wa
     creator = results.locator("[data-group=creators] .creator-result[data-handle=harborfan]")
     expect(creator.locator(".creator-result-name mark")).to_have_text("Harbor")
 
-    # A creator opens their posts (none yet), and back returns to the results.
+    # A creator opens their page (no posts yet) over the results, which are there on closing it.
     creator.click()
-    expect(results.get_by_role("heading", name="Harborfan")).to_be_focused()
-    expect(results).to_contain_text("@harborfan has not posted yet.")
-    results.get_by_role("button", name="Back to results").click()
+    sheet = page.get_by_role("dialog", name="@harborfan")
+    expect(sheet).to_contain_text("No posts yet.")
+    expect(sheet.get_by_role("button", name="Follow @harborfan")).to_be_visible()
+    sheet.get_by_role("button", name="Close").click()
     expect(series).to_be_visible()
 
     # A drama result opens the series player at its /watch URL.

@@ -4,6 +4,7 @@ host keeps control of (audio, gameplay, vibration, the clipboard, orientation, o
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -15,6 +16,13 @@ pytestmark = pytest.mark.browser
 
 WITNESS = "witness-app"
 OTHER = "tower-stack"
+# Merge 2048's saved board (row by row) where only the two 8s can merge; after them no move is left.
+ONE_MOVE_LEFT = {
+    "v": 1,
+    "cells": [8, 8, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 4, 32768, 65536, 131072],
+    "score": 100,
+    "won": False,
+}
 
 
 def code_of(frame, call: str):
@@ -167,8 +175,37 @@ def test_a_player_posts_scores_shares_a_link_and_a_friend_opens_it_in_the_same_c
     host.launch_from_hub("merge-2048")
     demo = host.app_frame("merge-2048")
     demo.wait_for_function("() => window.__game && minis.getLaunchOptions() !== null")
+    # It honours the host's mute (the launcher menu's toggle): its synth is suspended, then back.
+    assert demo.evaluate("() => window.Sound.muted") is False
+    host.page.evaluate("() => window.__minisHost.muteApp(true)")
+    demo.wait_for_function("() => window.Sound.muted === true")
+    host.page.evaluate("() => window.__minisHost.muteApp(false)")
+    demo.wait_for_function("() => window.Sound.muted === false")
     board = demo.evaluate("() => minis.leaderboard.getEntries('best', {limit: 3})")
     assert board["period"].startswith("20") and "-W" in board["period"]
+
+    # Its game-over screen offers "Remind me": one message with the week's result (minis.json
+    # `messages`), asked on that tap. A saved board with one move left; restarted, it loads it.
+    demo.evaluate(f"() => minis.storage.set('board', {json.dumps(ONE_MOVE_LEFT)})")
+    host.page.locator(".capsule-more").click()
+    host.page.get_by_role("menuitem", name="Restart").click()
+    host.wait_for_launch("merge-2048", count=2)
+    expect(host.frame_element("merge-2048")).to_have_count(1)  # the old document is gone
+    demo = host.app_frame("merge-2048")
+    demo.wait_for_function("() => window.__game && window.__game.state().score === 100")
+    host.frame_element("merge-2048").click()  # "Continue"
+    host.page.keyboard.press("ArrowLeft")  # 8 + 8: no move is left after it
+    demo.wait_for_function("() => window.__game.remindButton() !== null")
+    button = demo.evaluate("() => window.__game.remindButton()")
+    host.frame_element("merge-2048").click(position={"x": button["x"] + button["w"] / 2, "y": button["y"] + 4})
+    row = host.sheet.locator(".message-template")
+    expect(row.locator(".message-template-title")).to_have_text("Your week on the board")
+    row.locator("input[type=checkbox]").check()
+    host.sheet.get_by_role("button", name="Done").click()
+    expect(host.sheet).to_be_hidden()
+    demo.wait_for_function("() => window.__game.remindButton() === null")  # answered: the button goes
+    granted = host.call_api("GET", "/api/apps/merge-2048/message-grants")["body"]["items"]
+    assert [(grant["template_id"], grant["kind"]) for grant in granted] == [("weekly_result", "one-time")]
 
     # The host sends its analytics every few seconds: by now the play time has gone too.
     host.page.wait_for_function("() => window.__minisHost.eventsSent > 0")

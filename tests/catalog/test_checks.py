@@ -20,6 +20,8 @@ from openminis.catalog import checks
 from openminis.catalog.check_job import handler
 from openminis.catalog.checks import Budgets, read_screenshot, run_checks, screenshot_folder, static_checks
 from openminis.catalog.service import get_version
+from openminis.compat.origin_sdks import FBINSTANT
+from openminis.compat.shims import shim_script
 from openminis.liveserver import LiveServer
 from openminis.platform import Platform
 from openminis.runtime.serving import content_security_policy
@@ -33,6 +35,7 @@ FIXTURE_PACKAGES = Path(__file__).resolve().parents[1] / "fixtures" / "packages"
 READY = "parent.postMessage({ method: 'ready' }, '*');"
 PAINT = "<body style='margin:0;background:#1b6'><h1 style='color:#fff'>{title}</h1>"
 BIG = 300_000
+SDK = Path(__file__).resolve().parents[2] / "src" / "openminis" / "sdk" / "minis-sdk.js"
 
 PACKAGES = {
     "fast": {"index.html": PAINT.format(title="Fast") + f"<script>{READY}</script>"},
@@ -43,6 +46,17 @@ PACKAGES = {
         + "setTimeout(() => { throw new Error('boom uncaught'); });"
         + "fetch('https://blocked.example/beacon').catch(() => {});"
         + f"setTimeout(() => {{ {READY} }}, 100);</script>",
+    },
+    # A game imported from Facebook Instant Games that calls an API its shim does not support (twice)
+    # and one it supports partly.
+    "imported": {
+        "minis.json": '{"id": "imported", "name": "Imported", "version": "1.0.0", "origin_sdk": "fbinstant"}',
+        "index.html": PAINT.format(title="Imported")
+        + "<script src='minis-sdk.js'></script><script src='fbinstant.js'></script>"
+        + "<script>FBInstant.matchPlayerAsync().catch(() => {}); FBInstant.matchPlayerAsync().catch(() => {});"
+        + f"FBInstant.context.getType(); FBInstant.getSDKVersion(); {READY}</script>",
+        "minis-sdk.js": SDK.read_text(),
+        "fbinstant.js": shim_script("fbinstant", {}) or "",
     },
     "heavy": {
         "index.html": PAINT.format(title="Heavy") + f"<script src='big.js'></script><script>{READY}</script>",
@@ -169,6 +183,23 @@ def test_console_errors_uncaught_exceptions_and_policy_violations_are_reported(h
     assert any("connect-src" in line and "blocked.example" in line for line in report["csp_violations"]), report[
         "csp_violations"
     ]
+
+
+def test_the_apis_an_imported_game_calls_that_its_shim_lacks_are_warnings_one_per_api(harness, tmp_path):
+    report = check(harness, "imported", tmp_path)
+
+    assert report["passed"], report["hard_failures"]
+    compat = [warning for warning in report["warnings"] if warning["code"] == "COMPAT_API"]
+    not_supported, partly = FBINSTANT.apis["matchPlayerAsync"], FBINSTANT.apis["context.getType"]
+    assert [warning["message"] for warning in compat] == [
+        f"FBInstant.matchPlayerAsync: not supported: {not_supported.how}",
+        f"FBInstant.context.getType: partly supported: {partly.how}",
+    ]
+    assert all(warning["file"] is None for warning in compat)
+    # Not the app's errors: the shim warned, and the rejection the game caught is its own business.
+    # (Framed by this harness's page, no host answers the SDK: what fails for that is left alone.)
+    assert report["console_errors"] == [], report["console_errors"]
+    assert not any("matchPlayerAsync" in line or "minis compat" in line for line in report["exceptions"])
 
 
 def test_the_bytes_fetched_before_ready_count_against_the_main_budget(harness, tmp_path):

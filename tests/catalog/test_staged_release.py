@@ -1,7 +1,7 @@
 """Who gets which version, against a real ``minis serve`` on SQLite and on PostgreSQL (issue 14, item 7).
 
 A developer uploads, the platform checks, the developer submits, a staff reviewer (signed in with an
-emailed link) approves and releases; then a new version goes to 10 %, 50 %, and back. Three hundred
+emailed link) approves and releases; then a new version goes to 10 %, 50 %, and back. Two hundred
 people, each a guest of their own cookie jar over HTTP, read their hub, feed and search cards and
 record a launch: exactly those whose stable bucket falls under the staged percent get the staged
 version, the others the released one. A version that was never released is served on the app's
@@ -33,7 +33,7 @@ from tests.factories import package_files, zip_bytes
 
 pytestmark = pytest.mark.slow  # a real server per database, and hundreds of people
 
-PEOPLE = 300
+PEOPLE = 200
 AT_ONCE = 16  # people served at once (each person's requests in order)
 SECRET = "staged-release-test-secret"  # the server's signing secret, to mint capabilities here
 PASSWORD = "a staged release password"
@@ -320,7 +320,7 @@ def test_a_staged_release_reaches_exactly_its_share_of_people_and_a_rollback_ret
 
     got = assert_people_get(server, people, app_id, name, staged="2.0.0", percent=10, released="1.0.0")
     print(f"\n{got} of {PEOPLE} people got the 10 % release")
-    assert 0.04 * PEOPLE <= got <= 0.18 * PEOPLE
+    assert 0.03 * PEOPLE <= got <= 0.18 * PEOPLE  # 10 % of 200: 20, 3.3 and 3.8 deviations away
     assert f"{app_id} 2.0.0" in app_file(server, app_id, "/v/2.0.0/index.html").text
     assert f"{app_id} 1.0.0" in app_file(server, app_id, "/v/1.0.0/index.html").text
 

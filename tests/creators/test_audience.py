@@ -77,6 +77,7 @@ def test_following_a_creator_counts_them_and_fills_the_following_tab_newest_firs
     assert [post["id"] for post in page["posts"]] == [newer, older]
     assert [card["app_id"] for card in page["apps"]] == [game]
     assert client.get("/c/tester").status_code == 200  # the page a post's creator name links to
+    assert client.get("/c/nobody_here").status_code == 404  # still the host page, which tells the person
 
     unfollowed = fan.delete("/api/creators/tester/follow").json()
     assert unfollowed["following"] is False and unfollowed["followers"] == 0

@@ -33,6 +33,9 @@ def _publish_demo_drama(platform, clip, tmp_path) -> str:
 
 
 @pytest.mark.slow
+# The demo is the README's first command, on the embedded defaults: SQLite only. Transcoding and
+# publishing on PostgreSQL are tests/drama/test_pipeline.py's and tests/creators/test_posts.py's.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_demo_creators_post_to_the_demo_games_and_drama_once(platform, clips, tmp_path):
     for folder in sorted(p for p in EXAMPLES.iterdir() if (p / "minis.json").is_file()):
         publish_folder(platform, folder, developer=DEMO_DEVELOPER, skip_existing=True)

@@ -80,7 +80,15 @@ def test_a_rejected_upload_fails_with_a_reason_and_serves_nothing(client, platfo
 def test_a_post_without_an_anchor_is_general_and_its_caption_is_checked(platform, creator, clips):
     plain = creator.post(clips["post"], caption="  just vibes  ").json()
     assert (plain["caption"], plain["category"], plain["anchor"]) == ("just vibes", "general", None)
-    for caption in ("x" * 301, "bell\x07", "tab\tbed", "sneaky \u202e"):
+    for caption in (
+        "x" * 301,
+        "bell\x07",
+        "tab\tbed",
+        "sneaky \u202e",
+        "mark \u200f",
+        "line \u2028 two",
+        "c1 \x85 two",
+    ):
         refused = creator.post(clips["post"], caption=caption)
         assert refused.status_code == 422 and refused.json()["field"] == "caption", caption
     assert _count(platform, Post) == 1

@@ -168,3 +168,31 @@ def test_the_game_template_passes_the_platforms_checks_run_from_the_panel(page):
     # The checks start the app in headless Chromium twice (unthrottled, then at 1 MB/s).
     expect(page.locator("#dev-checks .dev-pass")).to_contain_text("Passed", timeout=120_000)
     expect(page.locator("#dev-checks")).to_contain_text("browser ran")
+
+
+# Last in the file: its change to the dev folder, and the change back, republish the app; a test
+# after it could see that republish relaunch its app midway (seen once: an ad tapped in the old frame).
+def test_the_call_log_shows_each_api_an_imported_game_calls_that_its_shim_lacks_once(page, dev):
+    index = dev.folder / "index.html"
+    game = index.read_text()
+    calls = (
+        '<script src="/sdk/compat/fbinstant.js"></script>\n  <script>'
+        "FBInstant.matchPlayerAsync().catch(() => {}); FBInstant.matchPlayerAsync().catch(() => {}); "
+        "FBInstant.context.getType(); FBInstant.getSDKVersion();</script>\n  "
+    )
+    version = page.locator("#dev-version").inner_text()
+    try:
+        index.write_text(game.replace('<script src="game.js">', calls + '<script src="game.js">'))
+        expect(page.locator("#dev-version")).not_to_have_text(version)
+        expect(call(page, "ready")).to_have_attribute("data-state", "ok")
+        rows = page.locator(".dev-compat")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(0)).to_have_text("compat FBInstant.matchPlayerAsync— not supported")
+        expect(rows.nth(0)).to_have_attribute("data-level", "not")
+        expect(rows.nth(1)).to_have_text("compat FBInstant.context.getType— partly supported")
+        # The game's own calls go on as before.
+        expect(app_frame(page).locator("#buy-life")).to_be_visible()
+        version = page.locator("#dev-version").inner_text()
+    finally:
+        index.write_text(game)
+    expect(page.locator("#dev-version")).not_to_have_text(version)

@@ -15,6 +15,9 @@ from openminis.unit_of_work import unit_of_work
 
 
 @pytest.mark.slow
+# The demo is the README's first command, on the embedded defaults: SQLite only. Transcoding and
+# publishing on PostgreSQL are tests/drama/test_pipeline.py's and tests/creators/test_posts.py's.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_demo_generates_transcodes_and_publishes_a_ten_episode_series(platform):
     worker = platform.worker()
     worker.start(poll_seconds=0.1)

@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -34,9 +33,12 @@ FORGED = 2_000  # as many as the probe sent in its first second; each is refused
 UNLIMITED = {"MINIS_RATE_CHANGES_PER_IP": "1000000/minute", "MINIS_RATE_GUESTS_PER_IP": "1000000/minute"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def live(request, tmp_path: Path) -> Iterator[tuple[LiveServer, list[str]]]:
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def live(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, list[str]]]:
+    """One server per database for both tests: each compares the ranking before and after its own
+    traffic, so what the other test sent first changes nothing it asserts."""
     apps = [f"game-{n}" for n in range(APPS)]
+    tmp_path = tmp_path_factory.mktemp(f"forged-{request.param}")
     env = {**UNLIMITED, "MINIS_ADMIN_TOKEN": ADMIN_TOKEN}
     with ExitStack() as stack:
         url = stack.enter_context(postgres_database()) if request.param == "postgresql" else ""

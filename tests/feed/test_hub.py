@@ -205,3 +205,42 @@ def test_a_hub_request_costs_the_same_queries_with_4_apps_or_24(client, platform
     assert few == many
     found = shelves(client)
     assert len(found["new"]["cards"]) == 12 and len(ids(found["continue"])) == 4
+
+
+def test_the_dramas_list_costs_the_same_queries_with_1_series_or_6(client, platform):
+    """Each series' ready episodes (its cover and count) come from one query for the whole list."""
+    publish(platform, id="night-drama", name="Night Shift", kind="drama", category="romance")
+
+    def add_series(start: int, count: int) -> None:
+        with platform.db.session() as session:
+            for n in range(start, start + count):
+                session.add(Series(id=f"ser_{n}", app_id="night-drama", title=f"Night {n}", status="published"))
+                session.flush()
+                for number in (1, 2):
+                    session.add(
+                        Episode(
+                            id=f"ep_{n}_{number}", series_id=f"ser_{n}", number=number, status="ready", media_key="m"
+                        )
+                    )
+            session.commit()
+
+    def queries() -> tuple[int, list[dict]]:
+        counted = []
+        listener = lambda *args: counted.append(args[2])  # noqa: E731
+        event.listen(platform.db.engine, "before_cursor_execute", listener)
+        try:
+            answer = client.get("/api/dramas")
+        finally:
+            event.remove(platform.db.engine, "before_cursor_execute", listener)
+        assert answer.status_code == 200, answer.text
+        return len(counted), answer.json()["items"]
+
+    add_series(0, 1)
+    few, _ = queries()
+    add_series(1, 5)
+    many, items = queries()
+    assert few == many
+    assert len(items) == 6 and {item["episode_count"] for item in items} == {2}
+    assert {item["cover_url"].split("/media/drama/")[1] for item in items} == {
+        f"ep_{n}_1/m/poster.jpg?cover=1" for n in range(6)
+    }

@@ -113,11 +113,11 @@ def test_recently_played_holds_the_series_watched_with_the_episode_reached(clien
     assert browser(client).get("/api/recents").json()["series"] == []
 
 
-def test_a_creator_result_opens_their_public_posts(client, shelf, platform):
+def test_a_creator_result_opens_their_public_page(client, shelf, platform):
     make_creator(client, "runfast")
-    page = client.get("/api/creators/runfast/posts").json()
-    assert page["creator"]["handle"] == "runfast" and page["posts"] == []
-    assert client.get("/api/creators/@RunFast/posts").json()["creator"]["handle"] == "runfast"
-    missing = client.get("/api/creators/nobody/posts")
-    assert missing.status_code == 404 and missing.json()["field"] == "handle"
-    assert client.get("/api/creators/" + "x" * 40 + "/posts").status_code == 422
+    page = client.get("/api/creators/runfast").json()
+    assert page["creator"]["handle"] == "runfast" and page["posts"] == [] and page["followers"] == 0
+    # As a search result names them: with or without the @, in any case.
+    assert client.get("/api/creators/@RunFast").json()["creator"]["handle"] == "runfast"
+    assert client.get("/api/creators/nobody").status_code == 404
+    assert client.get("/api/creators/" + "x" * 65).status_code == 422

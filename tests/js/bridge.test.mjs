@@ -8,7 +8,7 @@ import { test } from "node:test";
 
 import { ApiError } from "../../src/openminis/web/static/api.js";
 import { Bridge, BridgeError, bridgeCounters, registeredMethods } from "../../src/openminis/web/static/bridge.js";
-import "../../src/openminis/web/static/bridge-methods.js";
+import { compatUse } from "../../src/openminis/web/static/bridge-methods.js";
 import "../../src/openminis/web/static/bridge-identity.js";
 import "../../src/openminis/web/static/bridge-payments.js";
 import "../../src/openminis/web/static/bridge-drama.js";
@@ -65,12 +65,14 @@ test("the table has exactly the methods of docs/sdk-protocol.md", () => {
   assert.deepEqual([...methods.keys()].sort(), [
     "ads.load",
     "ads.show",
+    "compat.used",
     "drama.getEntitlements",
     "drama.getEpisodes",
     "drama.getPlaybackUrl",
     "drama.getSeries",
     "drama.unlock",
     "exit",
+    "getCoupons",
     "getProducts",
     "getPurchases",
     "getSystemInfo",
@@ -105,8 +107,10 @@ test("states: init, progress and Escape while loading, the rest once initialized
   assert.equal(methods.get("ready").enters, "ready");
   // A person must be able to leave an app that never got as far as init.
   assert.deepEqual(methods.get("keys.escape").states, ["loading", ...RUNNING]);
+  // A game may call its platform's API before it starts the SDK.
+  assert.deepEqual(methods.get("compat.used").states, ["loading", ...RUNNING]);
   for (const [name, method] of methods) {
-    if (["init", "setLoadingProgress", "keys.escape"].includes(name)) continue;
+    if (["init", "setLoadingProgress", "keys.escape", "compat.used"].includes(name)) continue;
     assert.deepEqual(method.states, RUNNING, name);
     if (name !== "ready") assert.equal(method.enters, undefined, name);
   }
@@ -137,6 +141,7 @@ test("the silent methods never ask for a sheet", async () => {
     login: {},
     getProducts: {},
     getPurchases: {},
+    getCoupons: { productId: "gem" },
     "storage.get": { key: "save" },
     "storage.remove": { key: "save" },
     "storage.set": { key: "save", value: { level: 3 } },
@@ -147,6 +152,17 @@ test("the silent methods never ask for a sheet", async () => {
     await call(name, params, session);
     assert.deepEqual(session.sheetsAsked, [], name);
     assert.ok(session.calls.length > 0, `${name} asked the platform nothing`);
+  }
+});
+
+test("getCoupons asks for this app's coupons only, and checks the product id first", async () => {
+  const session = fakeSession();
+  await call("getCoupons", { productId: "gem" }, session);
+  assert.deepEqual(session.calls, [["coupons", "app1", { productId: "gem" }]]);
+  for (const productId of [7, "", "a b", "x".repeat(65), null]) {
+    const refused = fakeSession();
+    assert.equal((await refusal("getCoupons", { productId }, refused)).code, "INVALID_ARGUMENT");
+    assert.deepEqual(refused.calls, []);
   }
 });
 
@@ -300,4 +316,26 @@ test("Bridge drops what is not a request from its own frame and origin", async (
   await new Promise((resolve) => setTimeout(resolve));
   assert.equal(bridgeCounters.requests - before.requests, 1);
   assert.deepEqual(posted.at(-1).message, { __minis: 1, type: "response", id: 9, ok: true, result: {} });
+});
+
+test("compat.used names an API of at most 100 characters of A-Z a-z 0-9 _ . and a level, partly or not", async () => {
+  assert.equal(await call("compat.used", { api: "FBInstant.matchPlayerAsync", level: "not" }), undefined);
+  assert.deepEqual(compatUse({ api: "CrazyGames.SDK.user.getUser", level: "partly" }), {
+    api: "CrazyGames.SDK.user.getUser",
+    level: "partly",
+  });
+  const refused = [
+    {},
+    { api: "FBInstant.matchPlayerAsync" },
+    { api: "FBInstant.matchPlayerAsync", level: "supported" },
+    { api: "", level: "not" },
+    { api: "a".repeat(101), level: "not" },
+    { api: "<img src=x onerror=alert(1)>", level: "not" },
+    { api: "wx.request ", level: "partly" },
+    { api: ["wx"], level: "partly" },
+  ];
+  for (const params of refused) {
+    assert.equal((await refusal("compat.used", params)).code, "INVALID_ARGUMENT", JSON.stringify(params));
+  }
+  assert.equal(await call("compat.used", { api: "a".repeat(100), level: "partly" }), undefined);
 });

@@ -11,6 +11,7 @@ const methods = registeredMethods();
 const SOCIAL = [
   "context.get",
   "context.getMembers",
+  "context.switchTo",
   "gameplay.start",
   "gameplay.stop",
   "leaderboard.getEntries",

@@ -79,3 +79,32 @@ def test_saving_needs_the_csrf_token_and_the_host_origin(client, csrf, game):
 def test_saving_for_an_unknown_app_is_refused(client, csrf, game):
     response = client.put("/api/apps/nope-app/storage/best", json={"value": 1}, headers=csrf)
     assert response.status_code == 422
+
+
+def test_a_game_made_for_youtube_playables_keeps_playables_3_mib_save_and_others_the_usual_quota(
+    client, csrf, platform
+):
+    """Playables promises a game 3 MiB of save (ytgame.game.saveData); an app imported from it
+    (manifest origin_sdk) gets that besides the usual quota, bounded; every other app keeps 1 MiB."""
+    publish(platform, id="playable-game", origin_sdk="playables")
+    publish(platform, id="poki-game", origin_sdk="poki")
+    chunk = "z" * 60_000
+    limits = platform.storage_limits
+
+    def fill(app_id: str) -> tuple[int, dict]:
+        written = 0
+        while True:
+            response = client.put(f"/api/apps/{app_id}/storage/save.{written}", json={"value": chunk}, headers=csrf)
+            if response.status_code != 200:
+                return written, response.json()
+            written += 1
+
+    written, refused = fill("playable-game")
+    assert written * len(chunk) > 3 * 1024 * 1024
+    assert written == limits.playables_quota_bytes // (len(chunk) + 2 + len("save.NN"))
+    assert refused["code"] == "STORAGE_QUOTA_EXCEEDED" and f"{limits.playables_quota_bytes}-byte" in refused["message"]
+    assert client.get("/api/apps/playable-game/storage/save.0").json() == {"value": chunk}
+
+    written, refused = fill("poki-game")
+    assert written * len(chunk) < limits.quota_bytes
+    assert refused["code"] == "STORAGE_QUOTA_EXCEEDED" and f"{limits.quota_bytes}-byte" in refused["message"]

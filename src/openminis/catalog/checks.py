@@ -133,6 +133,9 @@ READ_APP_FRAME = """
 """
 
 CSP_PRINTED = "Content Security Policy"
+# The compat shims' runtime log (compat/shims/common.js, docs/compat.md): one console warning at
+# the first call of each API the game's shim supports partly or not at all.
+COMPAT_LINE = re.compile(r"\[minis compat\] ([A-Za-z0-9_.]{1,100}): (partly supported|not supported): (.*)", re.S)
 
 READ_HOST = "() => ({ timeOrigin: performance.timeOrigin, readyAt: window.__minisCheck?.readyAt ?? null })"
 
@@ -192,6 +195,8 @@ class BrowserReport:
     console_errors: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    # The platform APIs the game called that its shim supports partly or not at all: API -> line.
+    compat_apis: dict[str, str] = field(default_factory=dict)
     screenshots: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the checks ran, when not as planned
 
@@ -266,6 +271,8 @@ def run_checks(
             )
         if any(run["first_frame_ms"] is None for run in ran.runs):
             warnings.append(Finding(code="no_first_frame", message="the app's frame painted nothing", file=None))
+        # What the shim cannot do for the game: the developer's to know, never a failure.
+        warnings += [Finding(code="COMPAT_API", message=line, file=None) for line in ran.compat_apis.values()]
     else:
         warnings.append(
             Finding(code="browser", message=f"the start was not checked in a browser ({ran.browser})", file=None)
@@ -392,7 +399,7 @@ def _run(
         context.add_init_script(script=PROBE)
         page = context.new_page()
         console: list[ConsoleMessage] = []
-        page.on("console", lambda message: console.append(message) if message.type == "error" else None)
+        page.on("console", lambda message: console.append(message) if _kept(message) else None)
         if network == THROTTLED:
             _throttle(context, page, frames=frames)
         try:
@@ -435,7 +442,13 @@ def _measure(page: Page, network: str, console: list[ConsoleMessage], report: Br
         return
     origin, base = _origin(app["url"]), _base(app["url"])
     # Chromium also prints each violation to the console: it is reported once, as a violation.
-    printed = [m for m in console if _origin(m.location.get("url", "")) == origin and CSP_PRINTED not in m.text]
+    ours = [m for m in console if _origin(m.location.get("url", "")) == origin]
+    printed = [m for m in ours if m.type == "error" and CSP_PRINTED not in m.text]
+    for message in ours:
+        compat = COMPAT_LINE.fullmatch(message.text) if message.type == "warning" else None
+        if compat and len(report.compat_apis) < LIST_LIMIT:
+            api, level, how = compat.groups()
+            report.compat_apis.setdefault(api, f"{api}: {level}: {how}"[:MESSAGE_LIMIT])
     _add(report.exceptions, app["errors"], base)
     _add(report.csp_violations, app["csp"], base)
     _add(report.console_errors, [_console_line(message) for message in printed], base)
@@ -506,6 +519,11 @@ def _by_file(app: dict[str, Any]) -> list[tuple[str, int]]:
         name = name[len(base) :] if name.startswith(base) else urlsplit(name).path
         sizes[name] = sizes.get(name, 0) + int(size)
     return sorted(sizes.items(), key=lambda item: item[1], reverse=True)
+
+
+def _kept(message: ConsoleMessage) -> bool:
+    """The console lines the report reads: errors, and the compat shims' warnings."""
+    return message.type == "error" or (message.type == "warning" and message.text.startswith("[minis compat] "))
 
 
 def _console_line(message: ConsoleMessage) -> str:

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import semver
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from openminis import text
+
 # An app id is the first DNS label of the app's origin, so it must be a valid, lowercase label.
 APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])$")
 CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -67,6 +69,38 @@ class ManifestLeaderboard(BaseModel):
         return value
 
 
+# A message field's name: the key the backend sends its value under (docs/messages.md).
+MESSAGE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class ManifestMessage(BaseModel):
+    """A subscribe message template (docs/messages.md): a title the consent sheet shows, the names
+    of the fields each message fills in, and whether one accept allows one send or many."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    title: str = Field(min_length=1, max_length=40, description="plain text, shown as it is")
+    fields: list[str] = Field(default_factory=list, max_length=10)
+    kind: Literal["one-time", "long-term"] = "one-time"
+
+    @field_validator("title")
+    @classmethod
+    def _title_is_one_line(cls, value: str) -> str:
+        if text.has_controls(value):
+            raise ValueError("a title is one line of text, without control, bidi or line separator characters")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _fields_are_names(cls, values: list[str]) -> list[str]:
+        if not all(MESSAGE_FIELD.match(value) for value in values):
+            raise ValueError("fields are names of 1-32 lowercase letters, digits or _, starting with a letter")
+        if len(values) != len(set(values)):
+            raise ValueError("field names must be unique")
+        return values
+
+
 class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -92,6 +126,7 @@ class Manifest(BaseModel):
     # Shown in the launcher's About; an https page of the developer's (http only on localhost).
     privacy_policy_url: str = Field(default="", max_length=300)
     leaderboards: list[ManifestLeaderboard] = Field(default_factory=list, max_length=50)
+    messages: list[ManifestMessage] = Field(default_factory=list, max_length=50)
 
     @field_validator("id")
     @classmethod
@@ -142,6 +177,14 @@ class Manifest(BaseModel):
         ids = [board.id for board in values]
         if len(ids) != len(set(ids)):
             raise ValueError("leaderboard ids must be unique")
+        return values
+
+    @field_validator("messages")
+    @classmethod
+    def _message_ids_are_unique(cls, values: list[ManifestMessage]) -> list[ManifestMessage]:
+        ids = [template.id for template in values]
+        if len(ids) != len(set(ids)):
+            raise ValueError("message template ids must be unique")
         return values
 
     @field_validator("allowed_domains")

@@ -128,6 +128,19 @@ def origin_sdks(session: Session) -> dict[str, str]:
     return {app_id: origin for app_id, origin in found.items() if origin}
 
 
+def origin_sdk_of(session: Session, app_id: str) -> str | None:
+    """The platform an app was made for (``minis import``), as its newest version's manifest says;
+    None for a native app."""
+    manifest = session.scalar(
+        select(AppVersion.manifest)
+        .where(AppVersion.app_id == app_id)
+        .order_by(AppVersion.created_at.desc(), AppVersion.id.desc())
+        .limit(1)
+    )
+    found = manifest.get("origin_sdk") if manifest else None
+    return str(found) if found else None
+
+
 def find_app(session: Session, app_id: str) -> App | None:
     return session.get(App, app_id)
 

@@ -15,7 +15,6 @@ from typing import Literal
 Status = Literal["supported", "partly", "not"]
 NAMES = ("poki", "crazygames", "playables", "fbinstant", "wechat")
 OriginSdkName = Literal["poki", "crazygames", "playables", "fbinstant", "wechat"]
-NOT_YET = "leaderboards, contexts and sharing are being built in the SDK; rejected with “not supported yet”"
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,11 @@ class OriginSdk:
         member = r"[A-Za-z_$][\w$]*"
         use = re.compile(rf"(?<![\w$.])(?:window\s*\.\s*)?(?:{'|'.join(names)})\s*\.\s*((?:{member}\s*\.\s*)?{member})")
         return [re.sub(r"\s+", "", found) for found in use.findall(code)]
+
+    @property
+    def global_name(self) -> str:
+        """The global as a game names it (``CrazyGames.SDK``): the namespace without its pattern."""
+        return re.sub(r"\\s\*", "", self.namespace).replace("\\.", ".")
 
     @property
     def shim_path(self) -> str:
@@ -81,8 +85,8 @@ gameplayStop | supported | recorded
 commercialBreak | supported | an interstitial of the app's interstitial unit, shown by the host; resolves after it closes, also without a fill
 rewardedBreak | supported | a rewarded ad of the app's rewarded unit; resolves true only when the platform granted the reward
 happyTime | partly | accepted and checked (0-1); the host does not celebrate
-shareableURL | partly | the host's /play link to the game; its parameters do not reach the game yet (the host passes no query)
-getURLParam | partly | the launch's query (empty today, see shareableURL)
+shareableURL | supported | the host's /play link to the game with the parameters: opened, the launch's query carries them (getURLParam)
+getURLParam | supported | the launch's query: a shareableURL's parameters, or a share's query
 getLanguage | supported | the launch's locale
 isAdBlocked | supported | always false: ads are the host's own, never blocked
 captureError | partly | written to the console
@@ -116,8 +120,8 @@ game.gameplayStop | supported | recorded
 game.loadingStart | supported | loading progress 0 %
 game.loadingStop | supported | minis.ready()
 game.happytime | partly | accepted; the host does not celebrate
-game.inviteLink | partly | the host's /play link to the game; its parameters do not reach the game yet
-game.getInviteParam | partly | the launch's query (empty today)
+game.inviteLink | supported | the host's /play link to the game with the parameters: opened, the launch's query carries them (getInviteParam)
+game.getInviteParam | supported | the launch's query: an inviteLink's parameters, or a share's query; null when absent
 game.showInviteButton | not | the host draws no button inside the game; returns the link
 game.hideInviteButton | partly | nothing to hide
 game.isInstantMultiplayer | supported | false
@@ -153,13 +157,13 @@ SDK_VERSION | supported | the shim's version
 game.firstFrameReady | supported | minis.init and the loading bar at 100 %
 game.gameReady | supported | minis.ready()
 game.loadData | supported | the string saved last, from cloud save ("" when none)
-game.saveData | partly | strings up to 3 MiB are accepted as Playables'; cloud save holds 1 MiB per app in all, so a larger save is refused with the platform's quota error
+game.saveData | supported | strings up to 3 MiB, as Playables'; a game imported from Playables has 4 MiB of cloud save per person (`MINIS_STORAGE_QUOTA_PLAYABLES_BYTES`), other apps 1 MiB; a larger save is refused STORAGE_QUOTA_EXCEEDED before anything is sent
 system.isAudioEnabled | partly | true while the game is on screen, false while the host hides it (an ad, a sheet, another tab)
 system.onAudioEnabledChange | partly | called on the host's hide and show
 system.onPause | supported | minis.onHide
 system.onResume | supported | minis.onShow
 system.getLanguage | supported | the launch's locale
-engagement.sendScore | partly | checked (an integer) and kept as the best score in cloud save; not shown anywhere until leaderboards exist
+engagement.sendScore | supported | checked (an integer), posted to the app's first leaderboard (in id order, `client_scores` on) when it has one, and kept as the best score in cloud save
 engagement.openYTContent | not | there is no YouTube in the host
 health.logError | partly | written to the console
 health.logWarning | partly | written to the console
@@ -174,7 +178,7 @@ FBINSTANT = OriginSdk(
     re.compile(r"connect\.facebook\.net/.*fbinstant|fbinstant", re.I),
     r"FBInstant",
     _apis(
-        f"""
+        """
 initializeAsync | supported | minis.init
 setLoadingProgress | supported | the host's loading bar
 startGameAsync | supported | minis.ready()
@@ -182,7 +186,7 @@ getLocale | supported | the launch's locale as FB writes it (en_US)
 getPlatform | supported | "WEB"
 getSDKVersion | supported | "8.0"
 getSupportedAPIs | supported | the APIs of this table that are supported or partly
-getEntryPointData | partly | the launch's `entry_data` query parameter parsed as JSON, else null (the host passes no query yet)
+getEntryPointData | supported | the `data` of the shareAsync (or tournament.shareAsync) whose link opened the game, else null
 getEntryPointAsync | supported | the launch's source (feed, search, hub...)
 setSessionData | partly | accepted; nothing reads it
 onPause | supported | minis.onHide
@@ -201,7 +205,7 @@ player.getSignedPlayerInfoAsync | supported | getPlayerID: the openid; getSignat
 player.getStatsAsync | not | deprecated by FB; use getDataAsync
 player.setStatsAsync | not | deprecated by FB
 player.incrementStatsAsync | not | deprecated by FB
-player.getConnectedPlayersAsync | not | {NOT_YET}
+player.getConnectedPlayersAsync | not | there are no friends lists; context.getPlayersAsync names the context's people
 player.canSubscribeBotAsync | partly | resolves false
 player.subscribeBotAsync | not | there are no bots on the platform
 payments.onReady | supported | called once the SDK is initialized
@@ -210,25 +214,28 @@ payments.purchaseAsync | supported | minis.pay on the host's pay sheet, through 
 payments.getPurchasesAsync | partly | owned permanent products, and consumables bought through this shim and not yet consumed
 payments.consumePurchaseAsync | partly | forgets the consumable purchase (the platform granted it when it was paid)
 payments.purchaseSubscriptionAsync | not | no subscriptions on the platform
-context.getID | partly | null: a solo context ({NOT_YET})
-context.getType | partly | "SOLO"
-context.isSizeBetween | partly | null
-context.switchAsync | not | {NOT_YET}
-context.chooseAsync | not | {NOT_YET}
-context.createAsync | not | {NOT_YET}
-context.getPlayersAsync | not | {NOT_YET}
-getLeaderboardAsync | not | {NOT_YET}
-shareAsync | not | {NOT_YET}
-updateAsync | not | {NOT_YET}
-inviteAsync | not | {NOT_YET}
+context.getID | supported | the launch's context (minis.getLaunchOptions().context): a share chain or a tournament; null when solo
+context.getType | partly | "SOLO" without a context, "GROUP" for a tournament, "THREAD" for a share chain (there are no posts or groups)
+context.isSizeBetween | supported | from the context's members count, read at initializeAsync and after each change; null when solo
+context.switchAsync | partly | to a context the player is in already (an earlier launch's share chain or tournament), over minis.context.switchTo; any other id is INVALID_PARAM (no one joins a context but by its link), the current one SAME_CONTEXT
+context.chooseAsync | partly | no friend picker: the host's share sheet for a link into the player's context (a new one when solo); whoever opens it joins
+context.createAsync | partly | as chooseAsync: no player can be named, the link invites whoever opens it
+context.getPlayersAsync | partly | the context's members who allowed the app their profile (name, photo); getID is null (no other player's id is told)
+getLeaderboardAsync | supported | a board of the app by id (minis.json `leaderboards`); `name.<contextID>` is that board among the current context's people; LEADERBOARD_NOT_FOUND otherwise
+shareAsync | partly | the host's share sheet; `data` reaches whoever opens the link as getEntryPointData (at most 1 KiB as JSON); the base64 image is not shown; resolves when the sheet closes
+updateAsync | partly | accepted and resolved; no custom updates are posted anywhere
+inviteAsync | partly | as shareAsync
 switchGameAsync | not | a game opens another only through the host
-canCreateShortcutAsync | partly | resolves false
-createShortcutAsync | not | no home-screen shortcuts
-checkCanPlayerMatchAsync | not | {NOT_YET}
-matchPlayerAsync | not | {NOT_YET}
-getTournamentAsync | not | {NOT_YET}
-tournament.createAsync | not | {NOT_YET}
-tournament.postScoreAsync | not | {NOT_YET}
+canCreateShortcutAsync | supported | true: the host can always offer its home screen (minis.canIUse("addToHomeScreen"))
+createShortcutAsync | partly | minis.addToHomeScreen from the player's tap: the browser's install prompt (USER_INPUT when declined) or the host's guide (resolves: whether the player then added it is not known)
+checkCanPlayerMatchAsync | not | no matchmaking
+matchPlayerAsync | not | no matchmaking
+getTournamentAsync | supported | the tournament of the launch's context; TOURNAMENT_NOT_FOUND outside one
+tournament.createAsync | partly | a tournament on the app's first leaderboard (in id order), ending at config.endTime (a week by default; 1 minute to 30 days), the player in it; initialScore posted; sortOrder and scoreFormat are the board's
+tournament.postScoreAsync | supported | the score on the tournament's board, in the tournament of the launch's context
+tournament.shareAsync | supported | posts `score` when given, then the host's share sheet for a link into the tournament; `data` reaches whoever opens it as getEntryPointData
+tournament.getTournamentsAsync | partly | the tournament of the launch's context (the platform tells a game of no other), else []
+tournament.joinAsync | partly | resolves for the tournament the player is in; another is joined through its link (INVALID_OPERATION)
 graphApi.requestAsync | not | there is no Graph API
 """
     ),
@@ -260,13 +267,13 @@ getStorage | supported | as getStorageSync, with success/fail/complete
 setStorage | supported | as setStorageSync, with success/fail/complete once saved
 removeStorage | supported | as removeStorageSync
 login | supported | minis.login: `{code}` for the backend's code2session
-shareAppMessage | not | sharing is being built in the SDK
+shareAppMessage | partly | the host's share sheet; `query` (a=1&b=2) reaches whoever opens the link (getLaunchOptionsSync().query); imageUrl is not shown
 showShareMenu | partly | accepted; the host's capsule has its own share
 createRewardedVideoAd | supported | over the app's rewarded unit: load, show, onLoad, onError, onClose({isEnded})
 createInterstitialAd | supported | over the app's interstitial unit: load, show, onLoad, onError, onClose
 createBannerAd | not | banners: the host shows no ads inside the game's page
 createInnerAudioContext | supported | an HTML audio element (src, play, pause, stop, seek, volume, loop, on/offEnded...)
-getLaunchOptionsSync | partly | {scene: 1001, query: the launch's query (empty today)}
+getLaunchOptionsSync | partly | scene 1001 always; query: the launch's query (a share's, or a /play link's parameters)
 onShow | supported | minis.onShow
 onHide | supported | minis.onHide
 offShow | supported | removes a listener

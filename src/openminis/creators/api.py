@@ -12,7 +12,6 @@ from openminis.creators import audience, service
 from openminis.creators.schemas import (
     CreatorIn,
     CreatorOut,
-    CreatorPosts,
     CreatorProfile,
     EarningsOut,
     FollowingPage,
@@ -152,18 +151,6 @@ def post(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, pos
     """A published post; its creator also sees it while it is processing or after it failed."""
     found = service.get_post(session, post_id, viewer_id=visitor.user.id)
     return service.post_out(session, platform.settings, found, viewer=visitor.user.id)
-
-
-@router.get("/api/creators/{handle}/posts", response_model=CreatorPosts)
-def creator_posts(
-    session: SessionDep, platform: PlatformDep, handle: str = Path(min_length=1, max_length=33)
-) -> CreatorPosts:
-    """A creator's published posts, newest first (what a search result for them opens)."""
-    creator = service.public_creator(session, handle)
-    posts = service.ready_posts(session, creator_id=creator.user_id, limit=60)
-    return CreatorPosts(
-        creator=service.creator_out(creator), posts=service.post_outs(session, platform.settings, posts)
-    )
 
 
 @router.get("/media/posts/{media_key}/{file}", include_in_schema=False)

@@ -4,7 +4,6 @@ published (``ready``) the moment its media is."""
 from __future__ import annotations
 
 import logging
-import tempfile
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -53,27 +52,25 @@ def transcoder(db: Database, store: ObjectStore, work_root: Path, max_seconds: f
             with unit_of_work(db) as tracker:
                 tracker.execute(update(Post).where(Post.id == post_id).values(progress=percent))
 
-        # The transcoder reads and writes local files: the upload is downloaded when the store is
-        # remote, the outputs made in a scratch folder and stored as one folder, the scratch removed.
-        with store.fetched(upload_key(upload)) as source:
-            if source is None:
-                return  # deleted meanwhile by another attempt of this job
-            work_root.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=work_root, prefix="transcode-") as work:
-                try:
-                    output = media.transcode(
-                        source, Path(work) / key, max_seconds=max_seconds, preset=preset, progress=progress
-                    )
-                except media.MediaRejected as exc:
-                    session.execute(
-                        update(Post)
-                        .where(Post.id == post_id)
-                        .values(status="failed", error=f"{exc.code}: {exc.message}")
-                    )
-                    after_commit(session, partial(store.delete, upload_key(upload)))
-                    log.info("post %s rejected: %s", post_id, exc.message)
-                    return
-                store.put_folder(media_folder(key), Path(work) / key)
+        try:
+            output = media.transcode_stored(
+                store,
+                upload_key(upload),
+                media_folder(key),
+                work_root,
+                max_seconds=max_seconds,
+                preset=preset,
+                progress=progress,
+            )
+        except media.MediaRejected as exc:
+            session.execute(
+                update(Post).where(Post.id == post_id).values(status="failed", error=f"{exc.code}: {exc.message}")
+            )
+            after_commit(session, partial(store.delete, upload_key(upload)))
+            log.info("post %s rejected: %s", post_id, exc.message)
+            return
+        if output is None:
+            return  # deleted meanwhile by another attempt of this job
         post = session.get(Post, post_id)
         if post is None:  # deleted while it was being transcoded
             store.delete_folder(media_folder(key))

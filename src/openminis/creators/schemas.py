@@ -129,10 +129,3 @@ class FollowingPage(BaseModel):
 
     items: list[PostOut]
     next_cursor: str | None = None
-
-
-class CreatorPosts(BaseModel):
-    """A creator's public page: who they are and their published posts, newest first."""
-
-    creator: CreatorOut
-    posts: list[PostOut]

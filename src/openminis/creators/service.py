@@ -40,6 +40,7 @@ from openminis.identity import service as identity
 from openminis.jobs import service as jobs
 from openminis.settings import Settings
 from openminis.storage import ObjectStore
+from openminis.text import has_controls
 from openminis.unit_of_work import after_commit
 from openminis.wallet import service as wallet
 
@@ -63,12 +64,9 @@ def _text(value: str, *, field: str, limit: int, required: bool = False) -> str:
         raise InvalidArgument(f"{field} is required", field=field)
     if len(value) > limit:
         raise InvalidArgument(f"{field} is at most {limit} characters", field=field)
-    if any(
-        (ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs"))
-        or "\u202a" <= ch <= "\u202e"
-        or "\u2066" <= ch <= "\u2069"
-        for ch in value
-    ):
+    # The guard message text uses (text.py: C0, C1, bidi marks, embeddings, overrides and isolates,
+    # line separators), and no lone surrogate.
+    if has_controls(value, newlines=True) or any(unicodedata.category(ch) == "Cs" for ch in value):
         raise InvalidArgument(f"{field} may not contain control characters", field=field)
     return value
 
@@ -112,14 +110,6 @@ def get_creator(session: Session, user_id: str) -> Creator:
 
 def creator_by_handle(session: Session, handle: str) -> Creator | None:
     return session.scalar(select(Creator).where(Creator.handle == handle))
-
-
-def public_creator(session: Session, handle: str) -> Creator:
-    """A creator anyone may look up by handle: not a suspended one."""
-    creator = creator_by_handle(session, handle.strip().removeprefix("@").lower())
-    if creator is None or creator.suspended_at is not None:
-        raise NotFound(f"no creator @{handle}", field="handle")
-    return creator
 
 
 def creator_out(creator: Creator) -> CreatorOut:

@@ -531,34 +531,6 @@ def progress(session: Session, user_id: str, series_id: str) -> WatchProgress | 
     return session.get(WatchProgress, (user_id, series_id))
 
 
-def watching(session: Session, user_id: str, *, limit: int = 12) -> list[tuple[Series, int, int]]:
-    """The published series the person is watching, last watched first: each with the episode they
-    are at and how many ready episodes it has. Three queries, whatever the number of series."""
-    rows = session.execute(
-        select(Series, WatchProgress.episode_number)
-        .join(WatchProgress, WatchProgress.series_id == Series.id)
-        .where(WatchProgress.user_id == user_id, Series.status == "published")
-        .order_by(WatchProgress.updated_at.desc(), Series.id)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return []
-    ids = {series.id for series, _ in rows}
-    counts = dict(
-        session.execute(
-            select(Episode.series_id, func.count())
-            .where(Episode.series_id.in_(ids), Episode.status == "ready")
-            .group_by(Episode.series_id)
-        ).all()
-    )
-    down = catalog.taken_down_app_ids(session, {series.app_id for series, _ in rows})
-    return [
-        (series, episode, int(counts.get(series.id, 0)))
-        for series, episode in rows
-        if series.app_id not in down and counts.get(series.id)
-    ]
-
-
 def recent_progress(session: Session, user_id: str, limit: int = 12) -> list[tuple[Series, WatchProgress]]:
     """The series this person watched lately, each with where they left off, latest first: only
     series still published, of apps not taken down."""
@@ -566,11 +538,28 @@ def recent_progress(session: Session, user_id: str, limit: int = 12) -> list[tup
         select(Series, WatchProgress)
         .join(WatchProgress, WatchProgress.series_id == Series.id)
         .where(WatchProgress.user_id == user_id, Series.status == "published")
-        .order_by(WatchProgress.updated_at.desc())
+        .order_by(WatchProgress.updated_at.desc(), Series.id)
         .limit(limit)
     ).all()
     down = catalog.taken_down_app_ids(session, {series.app_id for series, _ in rows})
     return [(series, saved) for series, saved in rows if series.app_id not in down]
+
+
+def watching(session: Session, user_id: str, *, limit: int = 12) -> list[tuple[Series, int, int]]:
+    """The hub's Continue watching: ``recent_progress`` with, for each series, the episode the
+    person is at and how many ready episodes it has (a series with none left out). Three queries,
+    whatever the number of series."""
+    rows = recent_progress(session, user_id, limit)
+    if not rows:
+        return []
+    counts = dict(
+        session.execute(
+            select(Episode.series_id, func.count())
+            .where(Episode.series_id.in_({series.id for series, _ in rows}), Episode.status == "ready")
+            .group_by(Episode.series_id)
+        ).all()
+    )
+    return [(series, saved.episode_number, int(counts[series.id])) for series, saved in rows if counts.get(series.id)]
 
 
 @dataclass(frozen=True)

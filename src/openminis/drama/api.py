@@ -52,24 +52,44 @@ Shape = TypeVar("Shape", bound=SeriesOut)
 
 
 @overload
-def series_out(session: Session, series: Series, base: str) -> SeriesOut: ...
+def series_out(session: Session, series: Series, base: str, *, ready: list[Episode] | None = None) -> SeriesOut: ...
 @overload
-def series_out(session: Session, series: Series, base: str, cls: type[Shape], **extra: object) -> Shape: ...
 def series_out(
-    session: Session, series: Series, base: str, cls: type[SeriesOut] = SeriesOut, **extra: object
+    session: Session,
+    series: Series,
+    base: str,
+    cls: type[Shape],
+    *,
+    ready: list[Episode] | None = None,
+    **extra: object,
+) -> Shape: ...
+def series_out(
+    session: Session,
+    series: Series,
+    base: str,
+    cls: type[SeriesOut] = SeriesOut,
+    *,
+    ready: list[Episode] | None = None,
+    **extra: object,
 ) -> SeriesOut:
-    """The series as ``cls`` (SeriesOut, or a shape extending it with ``extra``'s fields)."""
-    ready = catalog.episodes(session, series.id, ready_only=True)
+    """The series as ``cls`` (SeriesOut, or a shape extending it with ``extra``'s fields). ``ready``:
+    its ready episodes when the caller has them (series_outs reads a list's in one query)."""
+    if ready is None:
+        ready = catalog.episodes(session, series.id, ready_only=True)
     cover = f"{base}/media/drama/{ready[0].id}/{ready[0].media_key}/poster.jpg?cover=1" if ready else None
     fields = {name: getattr(series, name) for name in SeriesOut.model_fields if hasattr(series, name)}
     return cls.model_validate({**fields, "cover_url": cover, "episode_count": len(ready), **extra})
 
 
+def series_outs(session: Session, series: list[Series], base: str) -> list[SeriesOut]:
+    """Many series as SeriesOut, their episodes read in one query rather than one per series."""
+    ready = catalog.ready_episodes(session, [s.id for s in series])
+    return [series_out(session, s, base, ready=ready[s.id]) for s in series]
+
+
 @router.get("/api/dramas", response_model=SeriesList)
 def dramas(session: SessionDep, platform: PlatformDep) -> SeriesList:
-    return SeriesList(
-        items=[series_out(session, s, platform.settings.host_origin) for s in catalog.list_series(session)]
-    )
+    return SeriesList(items=series_outs(session, catalog.list_series(session), platform.settings.host_origin))
 
 
 @router.get("/api/dramas/{series_id}", response_model=ViewerSeriesOut)

@@ -151,6 +151,20 @@ def episodes(session: Session, series_id: str, *, ready_only: bool = False) -> l
     return list(session.scalars(statement.order_by(Episode.number)))
 
 
+def ready_episodes(session: Session, series_ids: Collection[str]) -> dict[str, list[Episode]]:
+    """The ready episodes of each of these series, in order, in one query (a list of series)."""
+    found: dict[str, list[Episode]] = {series_id: [] for series_id in series_ids}
+    if found:
+        statement = (
+            select(Episode)
+            .where(Episode.series_id.in_(found), Episode.status == "ready")
+            .order_by(Episode.series_id, Episode.number)
+        )
+        for episode in session.scalars(statement):
+            found[episode.series_id].append(episode)
+    return found
+
+
 def episode(session: Session, series_id: str, number: int) -> Episode:
     found = session.scalar(
         select(Episode).where(Episode.series_id == series_id, Episode.number == number, Episode.status == "ready")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from openminis.errors import InvalidArgument
+from openminis.storage import ObjectStore
 
 RENDITIONS = {"720p": (720, 1280, "2200k"), "480p": (480, 854, "1000k")}
 AUDIO_RATE = 44_100
@@ -240,6 +242,31 @@ def transcode(
         files=sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()),
         preview=preview,
     )
+
+
+def transcode_stored(
+    store: ObjectStore,
+    upload: str,
+    folder: str,
+    work_root: Path,
+    *,
+    max_seconds: float,
+    preset: str,
+    progress: Callable[[int], None],
+) -> Output | None:
+    """Transcode the stored object ``upload`` into the store's ``folder``; None when the upload is
+    gone (another attempt of the job finished it). The transcoder reads and writes local files:
+    the upload is downloaded when the store is remote, the outputs made in a scratch folder under
+    ``work_root`` and stored as one folder, the scratch removed. Raises MediaRejected."""
+    with store.fetched(upload) as source:
+        if source is None:
+            return None
+        work_root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=work_root, prefix="transcode-") as work:
+            made = Path(work) / "media"
+            output = transcode(source, made, max_seconds=max_seconds, preset=preset, progress=progress)
+            store.put_folder(folder, made)
+    return output
 
 
 def _hls(mp4: Path, folder: Path) -> None:

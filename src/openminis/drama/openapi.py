@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis.drama import catalog, subscriptions, subtitles
-from openminis.drama.api import series_out
+from openminis.drama.api import series_out, series_outs
 from openminis.drama.models import Series
 from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
 from openminis.errors import InvalidArgument
@@ -32,12 +32,8 @@ def create_series(body: SeriesIn, app_id: CallingApp, session: SessionDep, platf
 
 @router.get("/series", response_model=SeriesList)
 def list_series(app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> SeriesList:
-    return SeriesList(
-        items=[
-            series_out(session, s, platform.settings.host_origin)
-            for s in catalog.list_series(session, app_id=app_id, published=False)
-        ]
-    )
+    found = catalog.list_series(session, app_id=app_id, published=False)
+    return SeriesList(items=series_outs(session, found, platform.settings.host_origin))
 
 
 @router.get("/series/{series_id}", response_model=ProducerSeriesOut)

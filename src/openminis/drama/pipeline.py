@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import tempfile
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -44,27 +43,27 @@ def register(
                     update(Episode).where(Episode.id == episode_id).values(progress=percent, updated_at=utcnow())
                 )
 
-        # The transcoder reads and writes local files: the upload is downloaded when the store is
-        # remote, the outputs made in a scratch folder and stored as one folder, the scratch removed.
-        with store.fetched(upload_key(upload)) as source:
-            if source is None:
-                return  # done before a crash cut the job's bookkeeping short
-            work_root.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=work_root, prefix="transcode-") as work:
-                try:
-                    output = media.transcode(
-                        source, Path(work) / key, max_seconds=max_seconds, preset=preset, progress=progress
-                    )
-                except media.MediaRejected as exc:
-                    session.execute(
-                        update(Episode)
-                        .where(Episode.id == episode_id)
-                        .values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow())
-                    )
-                    after_commit(session, partial(store.delete, upload_key(upload)))
-                    log.info("episode %s rejected: %s", episode_id, exc.message)
-                    return
-                store.put_folder(media_folder(key), Path(work) / key)
+        try:
+            output = media.transcode_stored(
+                store,
+                upload_key(upload),
+                media_folder(key),
+                work_root,
+                max_seconds=max_seconds,
+                preset=preset,
+                progress=progress,
+            )
+        except media.MediaRejected as exc:
+            session.execute(
+                update(Episode)
+                .where(Episode.id == episode_id)
+                .values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow())
+            )
+            after_commit(session, partial(store.delete, upload_key(upload)))
+            log.info("episode %s rejected: %s", episode_id, exc.message)
+            return
+        if output is None:
+            return  # done before a crash cut the job's bookkeeping short
         episode = session.get(Episode, episode_id)
         if episode is None:
             # Episodes are never deleted on their own; the job fails as it always did, to be retried.

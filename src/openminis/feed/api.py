@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from openminis.catalog.schemas import CardList
 from openminis.creators import service as creators
 from openminis.creators.schemas import FeedPage
-from openminis.drama.api import series_out
+from openminis.drama.api import series_outs
 from openminis.feed import hub as hub_board
 from openminis.feed import service
 from openminis.feed.schemas import (
@@ -76,7 +76,12 @@ def search(
     return SearchResults(
         items=found.apps.items,
         matches=found.app_matches,
-        series=[SeriesHit(series=series_out(session, s, base), match=match) for s, match in found.series],
+        series=[
+            SeriesHit(series=out, match=match)
+            for out, (_, match) in zip(
+                series_outs(session, [s for s, _ in found.series], base), found.series, strict=True
+            )
+        ],
         creators=[CreatorHit(creator=creators.creator_out(c), match=match) for c, match in found.creators],
         suggested=found.suggested,
     )
@@ -91,9 +96,9 @@ def recents(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) 
         items=played.apps.items,
         played_at=played.app_times,
         series=[
-            RecentSeries(
-                series=series_out(session, s, base), episode_number=saved.episode_number, played_at=saved.updated_at
+            RecentSeries(series=out, episode_number=saved.episode_number, played_at=saved.updated_at)
+            for out, (_, saved) in zip(
+                series_outs(session, [s for s, _ in played.series], base), played.series, strict=True
             )
-            for s, saved in played.series
         ],
     )

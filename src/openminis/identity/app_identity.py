@@ -65,9 +65,18 @@ def known_openid(session: Session, secret: str, app_id: str, user_id: str) -> st
     return value
 
 
-def user_for_openid(session: Session, app_id: str, value: str) -> str:
+def user_for_openid(session: Session, app_id: str, value: str, *, hold: bool = False) -> str:
+    """The person the app knows by this openid. ``hold``: their row stays locked FOR KEY SHARE until
+    the unit of work ends, for a caller about to add rows of theirs: the account's deletion (FOR
+    UPDATE) then waits for it and erases what it added, or it waits for the deletion and finds the
+    account deleted here (read afresh under the lock), never the rows outliving the account."""
     found = session.get(AppUser, (app_id, value or ""))
-    person = session.get(User, found.user_id) if found is not None else None
+    person = None
+    if found is not None:
+        # read=True with key_share=True is FOR KEY SHARE; key_share alone would be FOR NO KEY UPDATE,
+        # which would make every send to one person wait for the one before it.
+        lock = {"read": True, "key_share": True} if hold else None
+        person = session.get(User, found.user_id, with_for_update=lock, populate_existing=hold)
     if found is None or person is None or person.erased_at is not None:
         raise NotFound(
             "no person with this openid in this app (they must have launched or logged in first)",

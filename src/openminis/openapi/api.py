@@ -17,6 +17,7 @@ from openminis.developers import service as developers
 from openminis.drama.openapi import router as drama_openapi_router
 from openminis.errors import PlatformError
 from openminis.identity import app_identity
+from openminis.messages.openapi import router as messages_openapi_router
 from openminis.openapi.guards import BruteForceGuard, limit_ip
 from openminis.openapi.schemas import (
     AppOut,
@@ -188,4 +189,5 @@ def create_openapi_app(platform: Platform) -> FastAPI:
     api.include_router(drama_openapi_router)
     api.include_router(reports_openapi_router)
     api.include_router(leaderboards_openapi_router)
+    api.include_router(messages_openapi_router)
     return api

@@ -19,13 +19,19 @@ from openminis.drama import subscriptions
 from openminis.errors import InvalidArgument, NotFound
 from openminis.identity import app_identity
 from openminis.identity import service as identity
-from openminis.payments import orders, refunds, statements, terms, topups
+from openminis.payments import coupons, orders, refunds, statements, terms, topups
+from openminis.payments.api import coupon_out
 from openminis.payments.models import MoneyTerms
 from openminis.payments.schemas import (
+    AdminCouponGrantIn,
+    AdminCouponIn,
     AdminPackList,
     AdminPackOut,
     AdminRefundIn,
     AdminRefundOut,
+    CouponGrantOut,
+    CouponList,
+    CouponOut,
     MoneyItemOut,
     MoneyStatementLineOut,
     MoneyStatementOut,
@@ -373,3 +379,71 @@ def statement(
     else:
         raise InvalidArgument("name a developer (developer_id) or an app (app_id)", field="developer_id")
     return statement_answer(statements.statement(session, app_ids, start, end), start, end, format)
+
+
+# Coupons ----------------------------------------------------------------------------------------
+
+
+@router.post("/coupons", response_model=CouponOut, status_code=201)
+def create_coupon(body: AdminCouponIn, finance: Finance, session: SessionDep) -> CouponOut:
+    """The platform's coupon: for one app or (``app_id`` null) every app; funded by the platform's
+    promotion budget, or by the app's developer when they agreed to (``funder`` developer)."""
+    if body.app_id is not None:
+        catalog.get_app(session, body.app_id)
+    coupon = coupons.create(
+        session,
+        app_id=body.app_id,
+        issuer=coupons.PLATFORM,
+        funder=body.funder,
+        **body.terms(),
+        by=finance,
+    )
+    audit.record(
+        session,
+        actor=finance,
+        action="create_coupon",
+        target_kind="coupon",
+        target_id=coupon.id,
+        reason=body.reason,
+        after=coupon_out(coupon).model_dump(mode="json"),
+    )
+    return coupon_out(coupon)
+
+
+@router.get("/coupons", response_model=CouponList)
+def list_coupons(finance: Finance, session: SessionDep, app_id: str | None = AppIdQuery) -> CouponList:
+    """Every coupon (newest 500), or one app's."""
+    found = coupons.list_coupons(session, app_id=app_id, every_app=app_id is None)
+    return CouponList(items=[coupon_out(c) for c in found])
+
+
+@router.post("/coupons/{coupon_id}/end", response_model=CouponOut)
+def end_coupon(finance: Finance, session: SessionDep, coupon_id: str = Path(max_length=32)) -> CouponOut:
+    coupon = coupons.end(session, coupons.get(session, coupon_id))
+    audit.record(session, actor=finance, action="end_coupon", target_kind="coupon", target_id=coupon.id)
+    return coupon_out(coupon)
+
+
+@router.post("/coupons/{coupon_id}/grants", response_model=CouponGrantOut)
+def grant_coupon(
+    body: AdminCouponGrantIn, finance: Finance, session: SessionDep, coupon_id: str = Path(max_length=32)
+) -> CouponGrantOut:
+    coupon = coupons.get(session, coupon_id)
+    if identity.get_user(session, body.user_id) is None:
+        raise NotFound(f"no person {body.user_id!r}", field="user_id")
+    held = coupons.grant(session, coupon, body.user_id, via="admin")
+    audit.record(
+        session,
+        actor=finance,
+        action="grant_coupon",
+        target_kind="coupon",
+        target_id=coupon.id,
+        reason=body.reason,
+        after={"user_id": body.user_id},
+    )
+    return CouponGrantOut(
+        coupon_id=coupon.id,
+        used=held.used,
+        uses_left=max(coupon.per_person_limit - held.used, 0),
+        granted_at=held.granted_at,
+    )

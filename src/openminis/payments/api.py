@@ -12,11 +12,15 @@ from starlette.responses import Response
 
 from openminis.attribution import service as attribution
 from openminis.errors import NotFound
-from openminis.payments import history, orders, topups
-from openminis.payments.models import Order, TopUp
+from openminis.payments import coupons, history, orders, topups
+from openminis.payments.models import Coupon, Order, TopUp
 from openminis.payments.schemas import (
     CardIn,
     ChallengeIn,
+    ClaimIn,
+    CouponOut,
+    HeldCouponList,
+    HeldCouponOut,
     OrderOut,
     PackList,
     PackOut,
@@ -33,10 +37,12 @@ from openminis.payments.schemas import (
     WalletOut,
 )
 from openminis.platform import Platform
+from openminis.ratelimit import enforce
 from openminis.runtime.schemas import Ok
 from openminis.unit_of_work import after_commit, unit_of_work
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN
+from openminis.web import limits
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 from openminis.web.refusals import refusal_kept
 
@@ -198,6 +204,7 @@ def purchase(
         currency=body.currency,
         launch_id=body.launch_id,
         window=platform.settings.attribution_window,
+        coupon_id=body.coupon_id,
     )
     return _reported(session, platform, paid)
 
@@ -260,4 +267,57 @@ def owned(visitor: CurrentPerson, session: SessionDep, app_id: str = AppId) -> P
     items = orders.purchases(session, app_id=app_id, user_id=visitor.user.id)
     return PurchaseList(
         items=[PurchaseOut(product_id=e.product_id, order_id=e.order_id, granted_at=e.granted_at) for e in items]
+    )
+
+
+def coupon_out(coupon: Coupon) -> CouponOut:
+    return CouponOut.model_validate(coupon, from_attributes=True)
+
+
+@router.post("/coupons/claim", response_model=CouponOut)
+def claim_coupon(
+    body: ClaimIn, request: Request, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep
+) -> CouponOut:
+    """The person claims a coupon by its code (claiming it again changes nothing). Every try counts
+    toward the person's and the address's claim rates, so codes cannot be guessed by brute force."""
+    settings = platform.settings
+    for key, rate in (
+        (f"coupon-claims:person:{visitor.user.id}", settings.rate_coupon_claims_per_person),
+        (f"coupon-claims:ip:{limits.client_ip(request)}", settings.rate_coupon_claims_per_ip),
+    ):
+        enforce(platform.limiter, key, limits.rate(rate), what="coupon codes tried")
+    coupon, _held = coupons.claim(session, visitor.user.id, body.code)
+    return coupon_out(coupon)
+
+
+@router.get("/apps/{app_id}/coupons", response_model=HeldCouponList)
+def usable_coupons(
+    visitor: CurrentPerson,
+    session: SessionDep,
+    app_id: str = AppId,
+    product_id: str | None = Query(default=None, max_length=64),
+    quantity: int = Query(default=1, ge=1, le=orders.MAX_QUANTITY),
+) -> HeldCouponList:
+    """The person's coupons usable in this app now (the pay sheet's, and ``minis.getCoupons``);
+    with a product, those for it and what each takes off ``quantity`` of it."""
+    quotes = orders.coupon_quotes(session, visitor.user.id, app_id, product_id=product_id, quantity=quantity)
+    return HeldCouponList(
+        items=[
+            HeldCouponOut(
+                id=q.held.coupon.id,
+                title=q.held.coupon.title,
+                app_id=q.held.coupon.app_id,
+                amount_off=q.held.coupon.amount_off,
+                percent_off_bps=q.held.coupon.percent_off_bps,
+                max_off=q.held.coupon.max_off,
+                product_ids=q.held.coupon.product_ids,
+                ends_at=q.held.coupon.ends_at,
+                uses_left=q.held.uses_left,
+                funder=q.held.coupon.funder,
+                discount=q.discount,
+                price=q.price,
+                pay=None if q.price is None or q.discount is None else q.price - q.discount,
+            )
+            for q in quotes
+        ]
     )

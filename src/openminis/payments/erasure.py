@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
 from openminis.payments import notifications
-from openminis.payments.models import Entitlement, Order, OrderEvent, TopUp
+from openminis.payments.models import CouponGrant, CouponUse, Entitlement, Order, OrderEvent, TopUp
 from openminis.rows import as_dict
 
 
@@ -29,6 +29,10 @@ def export(session: Session, user_id: str) -> dict[str, Any]:
             as_dict(row) for row in session.scalars(select(Entitlement).where(Entitlement.user_id == user_id))
         ],
         "order_events": [as_dict(row) for row in events],
+        "coupons_held": [
+            as_dict(row) for row in session.scalars(select(CouponGrant).where(CouponGrant.user_id == user_id))
+        ],
+        "coupon_uses": [as_dict(row) for row in session.scalars(select(CouponUse).where(CouponUse.user_id == user_id))],
     }
 
 

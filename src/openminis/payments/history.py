@@ -32,6 +32,8 @@ def wallet_history(session: Session, user_id: str, *, cursor: str | None, limit:
             app_id=str(row.details["app_id"]) if row.details.get("app_id") else None,
             app_name=apps[app_id].name if (app_id := row.details.get("app_id")) in apps else None,
             created_at=row.created_at,
+            discount=int(row.details["discount"]) if row.details.get("discount") else None,
+            coupon_id=str(row.details["coupon_id"]) if row.details.get("coupon_id") else None,
         )
         for row in page
     ]

@@ -168,6 +168,10 @@ class Order(Base):
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A coupon's order: ``amount`` is what the person paid, ``discount`` what the coupon's funder
+    # paid (the list price is their sum); ``fee`` was taken on the list price (coupons.py).
+    coupon_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class OrderEvent(Base):
@@ -211,3 +215,57 @@ class NotificationAttempt(Base):
     # Which try this was (1 is the first), and when the next one is due: None once delivered or given up.
     attempt: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Coupon(Base):
+    """Money off an app's products, issued by the platform or a developer and paid for by its
+    ``funder`` (coupons.py). ``used`` only grows (and shrinks on a full refund) by conditional
+    updates that keep it at most ``total_limit``."""
+
+    __tablename__ = "coupons"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    app_id: Mapped[str | None] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), default=None, index=True)
+    code: Mapped[str | None] = mapped_column(String(32), default=None, unique=True)
+    title: Mapped[str] = mapped_column(String(80))
+    issuer: Mapped[str] = mapped_column(String(16))  # platform | developer
+    funder: Mapped[str] = mapped_column(String(16))  # platform | developer
+    amount_off: Mapped[int | None] = mapped_column(Integer, default=None)  # coins
+    percent_off_bps: Mapped[int | None] = mapped_column(Integer, default=None)  # 2500 = 25 %
+    max_off: Mapped[int | None] = mapped_column(Integer, default=None)  # the percent's cap, coins
+    product_ids: Mapped[list[str] | None] = mapped_column(JSON, default=None)  # None: every product
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    per_person_limit: Mapped[int] = mapped_column(Integer, default=1)
+    total_limit: Mapped[int | None] = mapped_column(Integer, default=None)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | ended
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CouponGrant(Base):
+    """A coupon a person holds: claimed with its code or granted by the developer's backend or the
+    operator. ``used`` counts their uses, kept at most the coupon's per-person limit."""
+
+    __tablename__ = "coupon_grants"
+
+    coupon_id: Mapped[str] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+    via: Mapped[str] = mapped_column(String(16))  # code | backend | admin
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CouponUse(Base):
+    """One order paid with a coupon; ``released_at`` once a full refund gave the use back."""
+
+    __tablename__ = "coupon_uses"
+
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    coupon_id: Mapped[str] = mapped_column(ForeignKey("coupons.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    discount: Mapped[int] = mapped_column(BigInteger)
+    funder: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -13,12 +13,17 @@ from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
 from openminis.identity import app_identity
-from openminis.payments import notifications, orders, settings_service, terms
-from openminis.payments.api import order_out
+from openminis.payments import coupons, notifications, orders, settings_service, terms
+from openminis.payments.api import coupon_out, order_out
 from openminis.payments.models import Order
 from openminis.payments.schemas import (
     AttemptList,
     AttemptOut,
+    CouponGrantIn,
+    CouponGrantOut,
+    CouponIn,
+    CouponList,
+    CouponOut,
     OrderDetailOut,
     OrderEventOut,
     OrderIn,
@@ -232,3 +237,61 @@ def resend_notification(
     open circuit lets it through as the probe."""
     job = notifications.resend(session, app_id, event_id)
     return ResendOut(event_id=event_id, status=job.status, next_attempt_at=job.run_at)
+
+
+# Coupons ----------------------------------------------------------------------------------------
+
+CouponId = Path(max_length=32)
+
+
+@router.post("/coupons", response_model=CouponOut, status_code=201)
+def create_coupon(body: CouponIn, app_id: CallingApp, session: SessionDep) -> CouponOut:
+    """A coupon for this app, funded by the developer (out of the app's earnings on each use)."""
+    coupon = coupons.create(
+        session,
+        app_id=app_id,
+        issuer=coupons.DEVELOPER,
+        funder=coupons.DEVELOPER,
+        **body.terms(),
+        by=f"developer:{app_id}",
+    )
+    return coupon_out(coupon)
+
+
+@router.get("/coupons", response_model=CouponList)
+def list_coupons(app_id: CallingApp, session: SessionDep) -> CouponList:
+    """This app's coupons (the developer's and the platform's for it), newest first."""
+    return CouponList(items=[coupon_out(c) for c in coupons.list_coupons(session, app_id=app_id)])
+
+
+@router.get("/coupons/{coupon_id}", response_model=CouponOut)
+def get_coupon(app_id: CallingApp, session: SessionDep, coupon_id: str = CouponId) -> CouponOut:
+    return coupon_out(coupons.get(session, coupon_id, app_id=app_id))
+
+
+@router.post("/coupons/{coupon_id}/end", response_model=CouponOut)
+def end_coupon(app_id: CallingApp, session: SessionDep, coupon_id: str = CouponId) -> CouponOut:
+    """No more uses from now on; only the developer's own coupons."""
+    coupon = coupons.get(session, coupon_id, app_id=app_id)
+    if coupon.issuer != coupons.DEVELOPER:
+        raise coupons.CouponNotFound(f"no coupon {coupon_id!r} of yours", field="coupon_id")
+    return coupon_out(coupons.end(session, coupon))
+
+
+@router.post("/coupons/{coupon_id}/grants", response_model=CouponGrantOut)
+def grant_coupon(
+    body: CouponGrantIn, app_id: CallingApp, session: SessionDep, coupon_id: str = CouponId
+) -> CouponGrantOut:
+    """Give one of your coupons to a person of the app (by openid); giving it twice gives it once.
+    (The platform's coupons, which it pays for, are the platform's to give.)"""
+    coupon = coupons.get(session, coupon_id, app_id=app_id)
+    if coupon.issuer != coupons.DEVELOPER:
+        raise coupons.CouponNotFound(f"no coupon {coupon_id!r} of yours", field="coupon_id")
+    user_id = app_identity.user_for_openid(session, app_id, body.openid)
+    held = coupons.grant(session, coupon, user_id, via="backend")
+    return CouponGrantOut(
+        coupon_id=coupon.id,
+        used=held.used,
+        uses_left=max(coupon.per_person_limit - held.used, 0),
+        granted_at=held.granted_at,
+    )

@@ -20,7 +20,7 @@ from openminis.catalog.manifest import Manifest
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
-from openminis.payments import notifications, prices
+from openminis.payments import coupons, notifications, prices
 from openminis.payments import terms as money_terms
 from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
 from openminis.wallet import service as ledger
@@ -173,11 +173,15 @@ def _new_order(
     retry: bool,
     paid: bool = False,
     confirmed: tuple[int | None, str | None] | None = None,
+    coupon_id: str | None = None,
 ) -> tuple[Order, _Terms | None]:
     """A new order (written; the caller's unit commits it), ``created``, or already ``paid`` when the
     person is paying right now; the same key returns the first order (and no terms: nothing is to be
     done). A person paying sends the price they ``confirmed`` (amount, currency): at any other price
     the order is refused with PRICE_CHANGED before anything is written.
+
+    With a ``coupon_id`` (a coupon the person holds), the price is the list price less the coupon's
+    discount, and a use of the coupon is taken with the order (coupons.py), or nothing is written.
 
     The first try does not look for an earlier order with the key: the unique key refuses a second
     one at the INSERT, and ``_once`` runs the work again with ``retry``, which does look. A
@@ -193,7 +197,7 @@ def _new_order(
     if retry:
         existing = _keyed_order(session, app_id, user_id, idempotency_key)
         if existing is not None:
-            return _same_order(existing, product_id, quantity, payload, confirmed), None
+            return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
     if catalog.is_taken_down(session, app_id):  # suspended by a moderator: no new sales (refunds go on)
         raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
     now = utcnow()
@@ -205,19 +209,56 @@ def _new_order(
     if product_type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
     amount = price * quantity
+    coupon, discount = None, 0
+    if coupon_id is not None:
+        # A retried tap whose first try used the coupon gets that order back, not COUPON_USED_UP.
+        existing = None if retry else _keyed_order(session, app_id, user_id, idempotency_key)
+        if existing is not None:
+            return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
+        try:
+            coupon, discount = coupons.prepare(
+                session,
+                coupon_id,
+                user_id=user_id,
+                app_id=app_id,
+                product_id=product_id,
+                list_amount=amount,
+                fee_bps=terms.fee_bps,
+                commission_bps=terms.commission_bps,
+                now=now,
+            )
+        except (coupons.CouponUsedUp, coupons.CouponExhausted):
+            twin = _keyed_order(session, app_id, user_id, idempotency_key)
+            if twin is None:
+                raise
+            return _same_order(twin, product_id, quantity, payload, confirmed, coupon_id), None
     if confirmed is not None:
         # The price read here is the one charged, so a change committed after this read does not
         # reach this order (an order keeps its price), and one committed before it is refused.
         try:
             prices.confirm(
-                prices.coins(amount), amount=confirmed[0], currency=confirmed[1], what=f"{quantity} × {product_id}"
+                prices.coins(amount - discount),
+                amount=confirmed[0],
+                currency=confirmed[1],
+                what=f"{quantity} × {product_id}" + (f" with coupon {coupon_id}" if coupon_id else ""),
             )
         except prices.PriceChanged:
             # A retried tap whose first try went through at the old price gets that order back.
             existing = None if retry else _keyed_order(session, app_id, user_id, idempotency_key)
             if existing is None:
                 raise
-            return _same_order(existing, product_id, quantity, payload, confirmed), None
+            return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
+    if coupon is not None:
+        try:
+            coupons.take(session, coupon, user_id)
+        except (coupons.CouponUsedUp, coupons.CouponExhausted):
+            # A twin of this tap (same key) used the coupon while this one looked or waited for the
+            # coupon's rows (PostgreSQL: it committed after this try's look for the key above): its
+            # order is this tap's, not a refusal of a purchase that was made. Else the refusal stands.
+            twin = _keyed_order(session, app_id, user_id, idempotency_key)
+            if twin is None:
+                raise
+            return _same_order(twin, product_id, quantity, payload, confirmed, coupon_id), None
     values = dict(
         id="ord_" + secrets.token_hex(10),
         app_id=app_id,
@@ -225,8 +266,11 @@ def _new_order(
         product_id=product_id,
         product_type=product_type,
         quantity=quantity,
-        amount=amount,
+        amount=amount - discount,
+        # On the list price: the app and the platform get what they would have without the coupon.
         fee=amount * terms.fee_bps // 10_000,
+        coupon_id=coupon_id,
+        discount=discount,
         payload=payload or "",
         idempotency_key=idempotency_key,
         created_by=created_by,
@@ -240,11 +284,14 @@ def _new_order(
     # callers retry (see _once). The object returned is the row's values, outside the session.
     session.execute(_INSERT_ORDER, values)
     order = Order(**values)
+    if coupon is not None:
+        coupons.record_use(session, order, coupon)
     events = [{"order_id": order.id, "status": "created", "details": {"by": created_by}, "at": now}]
     if paid:
-        events.append(
-            {"order_id": order.id, "status": "paid", "details": {"amount": order.amount, "fee": order.fee}, "at": now}
-        )
+        details: dict[str, object] = {"amount": order.amount, "fee": order.fee}
+        if coupon is not None:
+            details |= {"coupon_id": coupon.id, "discount": discount, "list_amount": amount}
+        events.append({"order_id": order.id, "status": "paid", "details": details, "at": now})
     session.execute(_INSERT_EVENTS, events)
     return order, terms
 
@@ -256,9 +303,16 @@ def _keyed_order(session: Session, app_id: str, user_id: str, idempotency_key: s
 
 
 def _same_order(
-    order: Order, product_id: str, quantity: int, payload: str, confirmed: tuple[int | None, str | None] | None = None
+    order: Order,
+    product_id: str,
+    quantity: int,
+    payload: str,
+    confirmed: tuple[int | None, str | None] | None = None,
+    coupon_id: str | None = None,
 ) -> Order:
-    if (order.product_id, order.quantity, order.payload) != (product_id, quantity, payload or ""):
+    if (order.product_id, order.quantity, order.payload) != (product_id, quantity, payload or "") or (
+        confirmed is not None and order.coupon_id != coupon_id
+    ):
         raise Conflict(
             "this idempotency key was used for a different order", code="IDEMPOTENCY_CONFLICT", field="idempotency_key"
         )
@@ -327,8 +381,14 @@ class Paid:
     new: bool  # False when this was a retry of a payment already made
 
 
-def _pay_legs(session: Session, order: Order, terms: _Terms, touch: attribution.Attribution) -> tuple[list[Leg], int]:
-    net = order.amount - order.fee
+def _pay_legs(
+    session: Session, order: Order, terms: _Terms, touch: attribution.Attribution, funder: str | None
+) -> tuple[list[Leg], int]:
+    """The buyer pays ``amount``; a coupon's funder pays its ``discount``; the app, the platform and
+    a creator are credited their parts of the list price (their sum). A developer's discount comes
+    out of the app's own leg (the ledger keeps one leg per account), the platform's is a leg of
+    its promotion budget (coupons.py)."""
+    net = order.amount + order.discount - order.fee
     commission = attribution.commission(net, terms.commission_bps, touch)
     legs = [
         Leg(ledger.account_id(session, "user_wallet", order.user_id), -order.amount),
@@ -336,16 +396,27 @@ def _pay_legs(session: Session, order: Order, terms: _Terms, touch: attribution.
         Leg(ledger.account_id(session, "platform_revenue"), order.fee),
         *attribution.creator_leg(session, touch, commission, COIN),
     ]
+    if order.discount:
+        assert funder is not None
+        legs.append(Leg(ledger.account_id(session, *coupons.funder_account(funder, order.app_id)), -order.discount))
     return legs, commission
 
 
-def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.Attribution, *, secret: str) -> int:
+def _settle(
+    session: Session,
+    order: Order,
+    terms: _Terms,
+    touch: attribution.Attribution,
+    *,
+    secret: str,
+    funder: str | None = None,
+) -> int:
     """Everything a paid order brings, in the caller's transaction: the entitlement, the
     conversion, the notification and the one ledger transfer. Returns the creator's commission."""
     assert order.paid_at is not None  # set when the order was paid, before it is settled
     if order.product_type == "permanent":
         _grant(session, order)
-    legs, commission = _pay_legs(session, order, terms, touch)
+    legs, commission = _pay_legs(session, order, terms, touch, funder)
     attribution.record(
         session,
         kind="purchase",
@@ -355,7 +426,7 @@ def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.At
         attribution=touch,
         currency=COIN,
         revenue=order.amount,
-        developer_net=order.amount - order.fee,
+        developer_net=order.amount + order.discount - order.fee,
         commission=commission,
         at=order.paid_at,
     )
@@ -380,6 +451,7 @@ def _settle(session: Session, order: Order, terms: _Terms, touch: attribution.At
             "commission": commission,
             "fee_bps": terms.fee_bps,
             "commission_bps": terms.commission_bps,
+            **({"coupon_id": order.coupon_id, "discount": order.discount, "funder": funder} if order.discount else {}),
         },
     )
     return commission
@@ -467,6 +539,7 @@ def purchase(
     currency: str | None,
     launch_id: str | None = None,
     window: timedelta = attribution.DEFAULT_WINDOW,
+    coupon_id: str | None = None,
 ) -> Paid:
     """``minis.pay`` after the person confirmed ``amount`` (in ``currency``) on the host's sheet:
     the order is made paid at that price, with its coins moved, in one transaction; at any other
@@ -483,6 +556,7 @@ def purchase(
         retry=retry,
         paid=True,
         confirmed=(amount, currency),
+        coupon_id=coupon_id,
     )
     if terms is None:
         return Paid(order, attribution.NONE, 0, new=False)  # a retry of a purchase that went through: nothing written
@@ -490,8 +564,36 @@ def purchase(
     touch = attribution.attribute(
         session, user_id=user_id, app_id=app_id, launch_id=launch_id, at=order.paid_at, window=window
     )
-    commission = _settle(session, order, terms, touch, secret=secret)
+    use = coupons.use_of(session, order.id) if order.coupon_id else None
+    commission = _settle(session, order, terms, touch, secret=secret, funder=use.funder if use else None)
     return Paid(order, touch, commission, new=True)
+
+
+@dataclass(frozen=True)
+class CouponQuote:
+    held: coupons.Held
+    price: int | None  # the list price of the product asked about (None: no product asked)
+    discount: int | None  # what the coupon takes off it
+
+
+def coupon_quotes(
+    session: Session, user_id: str, app_id: str, *, product_id: str | None, quantity: int = 1
+) -> list[CouponQuote]:
+    """The person's coupons usable in this app now; for a product, only those for it, each with
+    the discount it gives on ``quantity`` of it under the terms in effect (what a purchase with it
+    charges, unless the price or the terms change first)."""
+    if product_id is None:
+        return [CouponQuote(held, None, None) for held in coupons.held(session, user_id, app_id)]
+    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidArgument(f"quantity must be 1 to {MAX_QUANTITY}", field="quantity")
+    price = get_product(session, app_id, product_id).price * quantity
+    terms = money_terms.in_effect(session, app_id)
+    quotes = []
+    for held in coupons.held(session, user_id, app_id, product_id=product_id):
+        off = coupons.discount(held.coupon, price, fee_bps=terms.fee_bps, commission_bps=terms.commission_bps)
+        if off >= 1:
+            quotes.append(CouponQuote(held, price, off))
+    return sorted(quotes, key=lambda quote: -(quote.discount or 0))
 
 
 def get_order(session: Session, app_id: str, order_id: str) -> Order:
@@ -619,6 +721,16 @@ def refund(
         if clawed and conversion is not None and conversion.creator_id is not None
         else []
     )
+    # A coupon's funder gets back its discount in the same proportion, by the same cumulative
+    # rounding (the parts of every refund add up to the discount), and the app gives back its
+    # part of the list price: the person's part and the funder's.
+    discount_part = order.discount * order.refunded // order.amount - order.discount * before // order.amount
+    use = coupons.use_of(session, order.id) if order.discount else None
+    funder_legs = (
+        [Leg(ledger.account_id(session, *coupons.funder_account(use.funder, order.app_id)), discount_part)]
+        if use is not None and discount_part
+        else []
+    )
     ledger.transfer(
         session,
         key=key,
@@ -626,9 +738,13 @@ def refund(
         currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", order.user_id), amount),
-            Leg(ledger.account_id(session, "app_earnings", order.app_id), -(amount - fee_part - clawed)),
+            Leg(
+                ledger.account_id(session, "app_earnings", order.app_id),
+                -(amount + discount_part - fee_part - clawed),
+            ),
             Leg(ledger.account_id(session, "platform_revenue"), -fee_part),
             *creator_legs,
+            *funder_legs,
         ],
         details={
             "order_id": order.id,
@@ -637,16 +753,20 @@ def refund(
             "fee": fee_part,
             "commission": clawed,
             "reason": reason[:200],
+            **({"discount": discount_part, "funder": use.funder, "coupon_id": use.coupon_id} if use else {}),
         },
         reverses=f"order:{order.id}:pay",
     )
     full = order.refunded == order.amount
     order.status = "refunded" if full else "partially_refunded"
+    if full and use is not None:
+        coupons.release(session, order)  # the person may use the coupon again (while it lasts)
     if full and order.product_type == "permanent":
         owned = session.get(Entitlement, (order.user_id, order.app_id, order.product_id))
         if owned is not None and owned.order_id == order.id:
             owned.revoked_at = utcnow()
-    _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by)
+    coupon_part = {"discount": discount_part} if use is not None else {}
+    _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by, **coupon_part)
     if _notifies(session, order.app_id):
         notifications.enqueue(
             session,
@@ -692,10 +812,14 @@ class StatementLine:
     fee: int
     refunds: int
     refunded_fee: int
+    # What coupons took off these orders, less refunds' parts: the platform's coupons are paid to
+    # the app on top of ``gross`` (what people paid); the developer's came out of the app's share.
+    platform_coupons: int = 0
+    developer_coupons: int = 0
 
     @property
     def net(self) -> int:
-        return (self.gross - self.fee) - (self.refunds - self.refunded_fee)
+        return (self.gross + self.platform_coupons - self.fee) - (self.refunds - self.refunded_fee)
 
 
 def statement(session: Session, app_ids: list[str], start: datetime, end: datetime) -> list[StatementLine]:
@@ -727,6 +851,8 @@ def statement(session: Session, app_ids: list[str], start: datetime, end: dateti
                 fee=int(paid[2]),
                 refunds=sum(e.details.get("amount", 0) for e in refund_events),
                 refunded_fee=sum(e.details.get("fee", 0) for e in refund_events),
+                platform_coupons=coupons.funded(session, [app_id], start, end, funder=coupons.PLATFORM).get(app_id, 0),
+                developer_coupons=coupons.funded(session, [app_id], start, end).get(app_id, 0),
             )
         )
     return lines

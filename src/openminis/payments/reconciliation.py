@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openminis.payments import refunds as item_refunds
-from openminis.payments.models import Order, OrderEvent, TopUp
+from openminis.payments.models import Coupon, CouponGrant, CouponUse, Order, OrderEvent, TopUp
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN
 
@@ -25,7 +25,8 @@ UNDONE, COINS, COINS_UNDONE = "refund-undone:", "refund-coins:", "refund-undone-
 
 def verify(session: Session) -> list[str]:
     """Every disagreement between payments' records and the ledger, in words; empty when none."""
-    return _orders(session) + _topups(session) + _item_refunds(session) + _provider_refunds(session)
+    orders = _orders(session) + _order_legs(session) + _coupons(session)
+    return orders + _topups(session) + _item_refunds(session) + _provider_refunds(session)
 
 
 def _orders(session: Session) -> list[str]:
@@ -46,23 +47,25 @@ def _orders(session: Session) -> list[str]:
         ).all()
     )
     rows = session.execute(
-        select(Order.id, Order.status, Order.amount, Order.refunded)
+        select(Order.id, Order.status, Order.amount, Order.refunded, Order.discount)
         .order_by(Order.id)
         .execution_options(yield_per=2000)
     )
-    for order_id, status, amount, refunded in rows:
+    for order_id, status, amount, refunded, discount in rows:
+        # A coupon order's transfers move more than the person's coins (the funder's part): what
+        # they took from and gave back to the wallet is checked leg by leg (_order_legs).
         payment = payments.pop(order_id, None)
         if status in PAID:
             if payment is None:
                 problems.append(f"order {order_id} is {status} but no transfer paid for it")
-            elif (payment.amount, payment.currency) != (amount, COIN):
+            elif not discount and (payment.amount, payment.currency) != (amount, COIN):
                 problems.append(
                     f"order {order_id} is for {amount} coins but its payment moved {payment.amount} {payment.currency}"
                 )
         elif payment is not None:
             problems.append(f"order {order_id} is {status} but a transfer paid {payment.amount} for it")
         given_back = refunds.pop(order_id, [])
-        if refunded != sum(given_back):
+        if not discount and refunded != sum(given_back):
             problems.append(
                 f"order {order_id} is marked refunded {refunded} but its {len(given_back)} refund transfers"
                 f" gave back {sum(given_back)}"
@@ -83,6 +86,94 @@ def _orders(session: Session) -> list[str]:
         f"{len(amounts)} refund transfers of order {order_id}, which does not exist"
         for order_id, amounts in refunds.items()
     ]
+    return problems
+
+
+def _order_legs(session: Session) -> list[str]:
+    """Each order's legs: the person paid ``amount`` and got ``refunded`` back; the platform got the
+    fee (on the list price) and gave back its part of each refund; a coupon's platform funding
+    paid the ``discount`` and got its part back (coupons.py; a developer's discount is inside the
+    app's own leg, which the transfer's balance then fixes)."""
+    problems: list[str] = []
+    kinds = ("user_wallet", "platform_revenue", "coupon_funding")
+    legs = ledger.entries_keyed(session, "order:", kinds)
+    paid: dict[str, dict[str, int]] = {}
+    given: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(kinds, 0))
+    for key, sums in legs.items():
+        _, order_id, what = key.split(":", 2)
+        if what == "pay":
+            paid[order_id] = sums
+        elif what.startswith("refund:"):
+            for kind in kinds:
+                given[order_id][kind] += sums.get(kind, 0)
+    funders = dict(session.execute(select(CouponUse.order_id, CouponUse.funder)).all())
+    rows = session.execute(
+        select(Order.id, Order.amount, Order.fee, Order.discount, Order.refunded)
+        .where(Order.status.in_(PAID))
+        .order_by(Order.id)
+        .execution_options(yield_per=2000)
+    )
+    for order_id, amount, fee, discount, refunded in rows:
+        moved = paid.get(order_id)
+        if moved is None:
+            continue  # _orders says so
+        funded = discount if funders.get(order_id) == "platform" else 0
+        if discount and order_id not in funders:
+            problems.append(f"order {order_id} has a discount of {discount} but no coupon use")
+        expected = {"user_wallet": -amount, "platform_revenue": fee, "coupon_funding": -funded}
+        back = given.get(order_id, dict.fromkeys(kinds, 0))
+        expected_back = {
+            "user_wallet": refunded,
+            "platform_revenue": -(fee * refunded // amount) if amount else 0,
+            "coupon_funding": funded * refunded // amount if amount else 0,
+        }
+        for kind in kinds:
+            got = moved.get(kind, 0)
+            if got != expected[kind]:
+                problems.append(f"order {order_id}'s payment moved {got} on {kind}, not {expected[kind]}")
+            if back[kind] != expected_back[kind]:
+                problems.append(f"order {order_id}'s refunds moved {back[kind]} on {kind}, not {expected_back[kind]}")
+    return problems
+
+
+def _coupons(session: Session) -> list[str]:
+    """Each coupon's and each holder's count of uses is its uses not given back, within its limits;
+    each use is its order's discount."""
+    problems: list[str] = []
+    live = dict(
+        session.execute(
+            select(CouponUse.coupon_id, func.count())
+            .where(CouponUse.released_at.is_(None))
+            .group_by(CouponUse.coupon_id)
+        ).all()
+    )
+    for coupon_id, used, total_limit in session.execute(select(Coupon.id, Coupon.used, Coupon.total_limit)):
+        if used != live.get(coupon_id, 0):
+            problems.append(f"coupon {coupon_id} counts {used} uses but {live.get(coupon_id, 0)} are not given back")
+        if total_limit is not None and used > total_limit:
+            problems.append(f"coupon {coupon_id} was used {used} times, past its limit of {total_limit}")
+    per_person = dict(
+        ((coupon_id, user_id), count)
+        for coupon_id, user_id, count in session.execute(
+            select(CouponUse.coupon_id, CouponUse.user_id, func.count())
+            .where(CouponUse.released_at.is_(None))
+            .group_by(CouponUse.coupon_id, CouponUse.user_id)
+        )
+    )
+    for coupon_id, user_id, used, limit in session.execute(
+        select(CouponGrant.coupon_id, CouponGrant.user_id, CouponGrant.used, Coupon.per_person_limit).join(
+            Coupon, Coupon.id == CouponGrant.coupon_id
+        )
+    ):
+        if used != per_person.pop((coupon_id, user_id), 0) or used > limit:
+            problems.append(f"{user_id} counts {used} uses of coupon {coupon_id} (limit {limit})")
+    problems += [f"{user_id} used coupon {coupon_id} without holding it" for coupon_id, user_id in per_person]
+    mismatched = session.execute(
+        select(CouponUse.order_id)
+        .join(Order, Order.id == CouponUse.order_id)
+        .where((Order.discount != CouponUse.discount) | (Order.coupon_id != CouponUse.coupon_id))
+    ).scalars()
+    problems += [f"order {order_id}'s discount is not its coupon use's" for order_id in mismatched]
     return problems
 
 

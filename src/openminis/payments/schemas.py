@@ -23,6 +23,9 @@ class WalletMovementOut(BaseModel):
     app_id: str | None
     app_name: str | None
     created_at: datetime
+    # A coupon's part: what the coupon took off a purchase (or, on a refund, the part of it given back).
+    discount: int | None = None
+    coupon_id: str | None = None
 
 
 class WalletHistory(BaseModel):
@@ -117,6 +120,8 @@ class PurchaseIn(_OrderFields):
     currency: str = ConfirmedCurrency
     # The launch the app asked from: the purchase is attributed to its source (and creator).
     launch_id: str | None = Field(default=None, max_length=32)
+    # A coupon the person holds and chose on the sheet: ``amount`` is then the price less its discount.
+    coupon_id: str | None = Field(default=None, min_length=1, max_length=32)
 
 
 class PayIn(Strict):
@@ -141,6 +146,8 @@ class OrderOut(BaseModel):
     payload: str
     created_at: datetime
     paid_at: datetime | None
+    coupon_id: str | None = None
+    discount: int = 0  # what the coupon's funder paid: the list price is amount + discount
 
 
 class OrderEventOut(BaseModel):
@@ -229,6 +236,8 @@ class StatementLineOut(BaseModel):
     fee: int
     refunds: int
     refunded_fee: int
+    platform_coupons: int = 0  # paid to the app by the platform's coupons, on top of gross
+    developer_coupons: int = 0  # what the developer's coupons took off (out of the app's share)
     net: int
 
 
@@ -375,6 +384,8 @@ class MoneyStatementLineOut(BaseModel):
     refunds: int
     refunded_fee: int
     refunded_commission: int
+    platform_coupons: int = 0
+    developer_coupons: int = 0
     other: int
     net: int
     ad_revenue: int
@@ -389,3 +400,97 @@ class MoneyStatementOut(BaseModel):
     end: datetime
     lines: list[MoneyStatementLineOut]
     total: MoneyStatementLineOut
+
+
+# Coupons ----------------------------------------------------------------------------------------
+
+
+class CouponIn(Strict):
+    """A coupon: ``amount_off`` coins, or ``percent_off_bps`` (2500 = 25 %) capped at ``max_off``."""
+
+    title: str = Field(min_length=1, max_length=80)
+    code: str | None = Field(default=None, max_length=32, description="what people claim it with; null: grants only")
+    amount_off: int | None = None
+    percent_off_bps: int | None = None
+    max_off: int | None = None
+    product_ids: list[str] | None = Field(default=None, max_length=100, description="null: every product")
+    starts_at: datetime | None = Field(default=None, description="null: now")
+    ends_at: datetime
+    per_person_limit: int = 1
+    total_limit: int | None = Field(default=None, description="uses in all; null: no limit")
+
+    def terms(self) -> dict[str, Any]:
+        """The coupon's own fields, as ``coupons.create`` takes them (without who issues and funds it)."""
+        return {name: getattr(self, name) for name in CouponIn.model_fields}
+
+
+class AdminCouponIn(CouponIn):
+    app_id: str | None = Field(default=None, max_length=40, description="null: every app (platform-funded)")
+    funder: Literal["platform", "developer"] = "platform"
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CouponOut(BaseModel):
+    id: str
+    app_id: str | None
+    code: str | None
+    title: str
+    issuer: str
+    funder: str
+    amount_off: int | None
+    percent_off_bps: int | None
+    max_off: int | None
+    product_ids: list[str] | None
+    starts_at: datetime
+    ends_at: datetime
+    per_person_limit: int
+    total_limit: int | None
+    used: int
+    status: str
+    created_at: datetime
+
+
+class CouponList(BaseModel):
+    items: list[CouponOut]
+
+
+class CouponGrantIn(Strict):
+    openid: str = Field(max_length=64)
+
+
+class AdminCouponGrantIn(Strict):
+    user_id: str = Field(max_length=32)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CouponGrantOut(BaseModel):
+    coupon_id: str
+    used: int
+    uses_left: int
+    granted_at: datetime
+
+
+class ClaimIn(Strict):
+    code: str = Field(min_length=1, max_length=64)
+
+
+class HeldCouponOut(BaseModel):
+    """A coupon the person holds, usable in this app now; with a product, what it takes off it."""
+
+    id: str
+    title: str
+    app_id: str | None
+    amount_off: int | None
+    percent_off_bps: int | None
+    max_off: int | None
+    product_ids: list[str] | None
+    ends_at: datetime
+    uses_left: int
+    funder: str
+    discount: int | None = None  # coins off the asked product × quantity
+    price: int | None = None  # the list price of that
+    pay: int | None = None  # what the person would pay with the coupon
+
+
+class HeldCouponList(BaseModel):
+    items: list[HeldCouponOut]

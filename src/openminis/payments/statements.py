@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from openminis.attribution.service import CREATOR_EARNINGS
 from openminis.errors import InvalidArgument
+from openminis.payments import coupons
 from openminis.wallet import service as ledger
 
 APP_EARNINGS = "app_earnings"
@@ -42,6 +43,10 @@ class StatementLine:
     refunds: int = 0  # coins given back
     refunded_fee: int = 0
     refunded_commission: int = 0
+    # Coupons on the app's sales, less what refunds gave back of them: the platform's (paid by its
+    # promotion budget, on top of what people paid) and the developer's (out of the app's share).
+    platform_coupons: int = 0
+    developer_coupons: int = 0
     other: int = 0  # any other movement of the app's coin earnings
     net: int = 0  # the change of the app's coin earnings
     ad_revenue: int = 0  # USD micros: the app's share of its ads' prices
@@ -81,6 +86,8 @@ def statement(session: Session, app_ids: list[str], start: datetime, end: dateti
                 line.platform_fee += move.amount
             elif move.account_kind == CREATOR_EARNINGS:
                 line.creator_commission += move.amount
+            elif move.account_kind == coupons.FUNDING:
+                line.platform_coupons -= move.amount
         elif move.transfer_kind == "refund":
             if move.account_kind == "user_wallet":
                 line.refunds += move.amount
@@ -88,10 +95,14 @@ def statement(session: Session, app_ids: list[str], start: datetime, end: dateti
                 line.refunded_fee -= move.amount
             elif move.account_kind == CREATOR_EARNINGS:
                 line.refunded_commission -= move.amount
+            elif move.account_kind == coupons.FUNDING:
+                line.platform_coupons -= move.amount
         if move.account_kind == "self":
             line.net += move.amount
             if move.transfer_kind not in SALES and move.transfer_kind != "refund":
                 line.other += move.amount
+    for app_id, funded in coupons.funded(session, app_ids, start, end).items():
+        lines[app_id].developer_coupons += funded
     return [lines[app_id] for app_id in app_ids]
 
 

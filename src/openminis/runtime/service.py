@@ -229,6 +229,12 @@ class StorageLimits:
     quota_bytes: int
     value_bytes: int
     max_keys: int
+    # Games made for YouTube Playables keep Playables' 3 MiB save (ytgame.game.saveData) besides.
+    playables_quota_bytes: int = 0
+
+    def quota_for(self, origin_sdk: str | None) -> int:
+        """A person's cloud-save bytes in an app made for ``origin_sdk`` (None: a native app)."""
+        return max(self.quota_bytes, self.playables_quota_bytes) if origin_sdk == "playables" else self.quota_bytes
 
 
 def _check_key(key: str) -> None:
@@ -276,10 +282,9 @@ def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: 
     ).one()
     if keys > limits.max_keys:
         raise QuotaExceeded(f"an app keeps at most {limits.max_keys} keys per person", field="key")
-    if total > limits.quota_bytes:
-        raise QuotaExceeded(
-            f"saving this would use {total} bytes of this app's {limits.quota_bytes}-byte quota", field="value"
-        )
+    # The app's platform of origin is read only for a save over the usual quota.
+    if total > limits.quota_bytes and total > (quota := limits.quota_for(catalog.origin_sdk_of(session, app_id))):
+        raise QuotaExceeded(f"saving this would use {total} bytes of this app's {quota}-byte quota", field="value")
 
 
 def remove_value(session: Session, *, user_id: str, app_id: str, key: str) -> None:

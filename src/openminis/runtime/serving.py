@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.middleware.gzip import GZipMiddleware
 
 from openminis.ads import inventory
@@ -17,12 +19,17 @@ from openminis.catalog import service as catalog
 from openminis.compat.shims import shim_script
 from openminis.errors import NotFound
 from openminis.platform import Platform
+from openminis.social import boards as social_boards
 from openminis.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
     from openminis.catalog.models import FileEntry
 
 SDK_DIR = Path(__file__).resolve().parent.parent / "sdk"
+OFFLINE_DIR = Path(__file__).resolve().parent / "offline"
+# A version larger than this is not kept for offline relaunch (docs/home-screen.md): a person's
+# storage is the browser's to share between every app they play.
+MAX_OFFLINE_BYTES = 64 * 1024 * 1024
 IMMUTABLE = "public, max-age=31536000, immutable"
 TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -133,11 +140,56 @@ def create_apps_app(platform: Platform) -> FastAPI:
             for unit in inventory.list_units(session, request.scope["minis.app_id"]):
                 if unit.active:
                     units.setdefault(unit.kind, unit.id)
-        script = shim_script(name, units)
+            boards = [board.id for board in social_boards.list_boards(session, request.scope["minis.app_id"])]
+        script = shim_script(name, units, boards)
         if script is None:
             return Response("no such platform", status_code=404, media_type="text/plain")
         # Not cached for long: the ad units in it are the app's current ones.
         return Response(script, media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
+
+    # Offline relaunch (docs/home-screen.md): the host frames /minis-offline/install once the app
+    # is ready; it registers /minis-sw.js (scope /v/) and keeps the version's files in the Cache API.
+    @apps.get("/minis-sw.js")
+    def offline_worker() -> Response:
+        return FileResponse(OFFLINE_DIR / "minis-sw.js", media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
+
+    @apps.get("/minis-offline/{page}")
+    def offline_page(request: Request, page: str) -> Response:
+        if page in ("install.js", "forget.js"):
+            return FileResponse(
+                OFFLINE_DIR / page, media_type=TYPES[".js"], headers={"Cache-Control": "public, max-age=300"}
+            )
+        if page.endswith(".json"):
+            return offline_listing(request.scope["minis.app_id"], page.removesuffix(".json"))
+        if page not in ("install", "forget"):
+            return Response("not found", status_code=404, media_type="text/plain")
+        host = html.escape(settings.host_origin, quote=True)
+        document = (
+            f'<!doctype html><html data-host="{host}"><meta charset="utf-8">'
+            f'<title>openminis offline</title><script src="/minis-offline/{page}.js"></script></html>'
+        )
+        policy = f"default-src 'none'; script-src 'self'; connect-src 'self'; frame-ancestors {settings.host_origin}"
+        return HTMLResponse(document, headers={"Cache-Control": "no-cache", "Content-Security-Policy": policy})
+
+    def offline_listing(app_id: str, version: str) -> Response:
+        """What a released version's relaunch needs: its files' URLs (immutable), the SDK and, for
+        a game made for another platform, its shim."""
+        try:
+            resolved = resolve(app_id, version)
+        except NotFound:
+            return JSONResponse({"code": "NOT_FOUND", "message": "no such released version"}, status_code=404)
+        with unit_of_work(platform.db, reads=True) as session:
+            if catalog.is_taken_down(session, app_id):
+                return JSONResponse({"code": "NOT_FOUND", "message": "this app was taken down"}, status_code=404)
+            manifest = catalog.get_version(session, app_id, version).manifest
+        files = resolved[1]
+        size = sum(int(entry["size"]) for entry in files.values())
+        urls = [f"/v/{quote(version, safe='')}/{quote(path)}" for path in sorted(files)]
+        extra = ["/minis-sdk.js"]
+        if manifest.get("origin_sdk"):
+            extra.append(f"/sdk/compat/{quote(str(manifest['origin_sdk']), safe='')}.js")
+        listing = {"version": version, "bytes": size, "keep": size <= MAX_OFFLINE_BYTES, "files": urls, "extra": extra}
+        return JSONResponse(listing, headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
     def into_host(app_id: str) -> Response:
         # Opened as the tab's page (not in the host's frame), the app would run outside the platform,

@@ -61,7 +61,10 @@ declare namespace minis {
   /** What getLaunchOptions() returns: the scene, the share's or the opening app's query, the context, who referred. */
   interface LaunchOptions {
     scene: LaunchSource;
-    /** From minis.share({query}) for a share launch, from openApp(id, {query}) for other_app; else {}. */
+    /**
+     * From minis.share({query}) for a share launch, from openApp(id, {query}) for other_app, the
+     * message's query for subscribe_message; else {}.
+     */
     query: Record<string, string>;
     /** The context (share chain or tournament) the person is in with this launch, or null. */
     context: string | null;
@@ -131,6 +134,35 @@ declare namespace minis {
     productId: string;
     quantity: number;
     status: "paid";
+    /** With a coupon the person chose on the pay sheet: what they paid, the coupon, and its discount (coins). */
+    amount?: number;
+    couponId?: string;
+    discount?: number;
+  }
+
+  /**
+   * A coupon the person holds, usable in your app now (never another app's). The pay sheet offers
+   * it for the products it covers; your app cannot apply it, only show it.
+   */
+  interface Coupon {
+    id: string;
+    title: string;
+    /** Coins off, or null for a percent coupon. */
+    amountOff: number | null;
+    /** Percent off in basis points (2500 = 25 %), or null. */
+    percentOffBps: number | null;
+    /** The percent coupon's cap in coins, or null. */
+    maxOff: number | null;
+    /** The products it covers; null: every product. */
+    productIds: string[] | null;
+    /** ISO 8601 time it expires. */
+    endsAt: string;
+    /** How many more times this person may use it. */
+    usesLeft: number;
+    /** Asked with a productId: the list price of one, the coins the coupon takes off, what the person would pay. */
+    price?: number;
+    discount?: number;
+    pay?: number;
   }
 
   interface Purchase {
@@ -231,6 +263,13 @@ declare namespace minis {
   /** Permanent products the person owns in your app: call it at start to restore them. */
   function getPurchases(): Promise<Purchase[]>;
 
+  /**
+   * The person's coupons usable in your app now; with `productId`, those for that product, each
+   * with its discount and the price the person would pay. The pay sheet offers them on pay().
+   * @throws MinisError INVALID_ARGUMENT, NO_HOST.
+   */
+  function getCoupons(options?: { productId?: string }): Promise<Coupon[]>;
+
   /** Ask the host to close the app. */
   function exit(): Promise<void>;
 
@@ -280,6 +319,32 @@ declare namespace minis {
    * @throws MinisError NOT_ALLOWED (no user gesture just now), INVALID_ARGUMENT.
    */
   function setClipboardData(text: string): Promise<void>;
+
+  /**
+   * Asks the person, on a host-drawn sheet listing each template's title, whether your app may
+   * send them these messages (templates declared in minis.json `messages` or through the Open
+   * API). Call it in a tap's or key's handler. Each accept of a one-time template allows your
+   * backend one send (POST /openapi/v1/messages); a long-term accept allows sends until the person
+   * revokes it in Me. A tap on a message opens your app with scene "subscribe_message" and the
+   * message's query in getLaunchOptions().
+   * @throws MinisError NOT_ALLOWED (no gesture just now, or another sheet open), NOT_FOUND (an id
+   * your app has no template for), USER_CANCELLED (the sheet closed unanswered), INVALID_ARGUMENT.
+   */
+  function requestSubscribeMessage(templateIds: string[]): Promise<Record<string, "accept" | "reject">>;
+
+  /**
+   * Offers to add your app to the person's home screen, from a tap's or key's handler: the
+   * browser's own install prompt where it has one for your app (Chromium on Android and desktop),
+   * otherwise a host-drawn guide to the browser's menu (iOS Safari: Share, then Add to Home Screen).
+   * The icon opens your app standalone with scene "home_screen"; a version played there once
+   * relaunches without the network (docs/home-screen.md).
+   * Resolves `{added, guided}`: `added` when the browser says the person installed it; after the
+   * guide nobody knows, so `added` is false and `guided` true.
+   * @since 1.6.0
+   * @throws MinisError NOT_ALLOWED (no gesture just now, not on screen, another sheet open, a
+   * preview), NO_HOST.
+   */
+  function addToHomeScreen(): Promise<{ added: boolean; guided: boolean }>;
 
   /** Lays your frame out portrait or landscape. */
   function setOrientation(orientation: "portrait" | "landscape"): Promise<void>;
@@ -350,6 +415,10 @@ declare namespace minis {
       id: string;
       type: "share" | "tournament";
       membersCount: number;
+      /** A tournament's board. */
+      board?: string;
+      /** A tournament's end, ISO 8601. */
+      endsAt?: string;
     }
 
     /** The launch's context, or null when the person came in without one. */
@@ -357,6 +426,13 @@ declare namespace minis {
 
     /** The context's people who allowed your app their profile (the others are counted, not named). */
     function getMembers(): Promise<Array<{ name: string; avatarUrl: string }>>;
+
+    /**
+     * Makes another context the person is in (from an earlier launch: a share chain, a tournament)
+     * this launch's context; getLaunchOptions() and onShow follow. Rejects NOT_FOUND for a
+     * context they are not in; the current one resolves as context.get() does.
+     */
+    function switchTo(id: string): Promise<Context>;
   }
 
   /** Tournaments: a board's ranking among the people of one context until an end time. */

@@ -19,7 +19,7 @@
 (function () {
   "use strict";
 
-  var VERSION = "1.3.0";
+  var VERSION = "1.6.0";
   var TIMEOUT_MS = 10000;
   // Calls that open a host sheet wait on the person, who may take their time (a top-up with a
   // bank approval, say); the cap only stops a promise from hanging forever.
@@ -744,6 +744,28 @@
       });
     },
 
+    getCoupons: function (options) {
+      var params = {};
+      return validated(
+        function () {
+          if (options !== undefined && (options === null || typeof options !== "object")) {
+            throw new MinisError("INVALID_ARGUMENT", "getCoupons takes {productId} or nothing");
+          }
+          if (options && options.productId !== undefined) {
+            if (typeof options.productId !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(options.productId)) {
+              throw new MinisError("INVALID_ARGUMENT", "productId: 1-64 characters of A-Z a-z 0-9 _ . -");
+            }
+            params = { productId: options.productId };
+          }
+        },
+        function () {
+          return hostOnly("getCoupons", function () {
+            return send("getCoupons", params);
+          });
+        }
+      );
+    },
+
     pay: function (options) {
       var params;
       return validated(
@@ -899,6 +921,42 @@
       }).then(function () {});
     },
 
+    requestSubscribeMessage: function (templateIds) {
+      // The gesture is checked now, in the frame: the promise chain below runs after it is spent.
+      var activated = !!(navigator.userActivation && navigator.userActivation.isActive);
+      return hostCall(
+        "requestSubscribeMessage",
+        function () {
+          var ids = Array.isArray(templateIds) ? templateIds : [];
+          var ok =
+            ids.length >= 1 &&
+            ids.length <= 10 &&
+            ids.every(function (id) {
+              return typeof id === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(id);
+            });
+          if (!ok) throw new MinisError("INVALID_ARGUMENT", "templateIds: 1-10 of your app's message template ids");
+          if (!activated) throw new MinisError("NOT_ALLOWED", "requestSubscribeMessage: only right after a tap or key in your app");
+          return { templateIds: ids.slice(), activated: true };
+        },
+        PERSON_TIMEOUT_MS
+      );
+    },
+
+    addToHomeScreen: function () {
+      // The gesture is checked now, in the frame: the promise chain below runs after it is spent.
+      var activated = !!(navigator.userActivation && navigator.userActivation.isActive);
+      return hostCall(
+        "addToHomeScreen",
+        function () {
+          if (!activated) throw new MinisError("NOT_ALLOWED", "addToHomeScreen: only right after a tap or key in your app");
+          return { activated: true };
+        },
+        PERSON_TIMEOUT_MS
+      ).then(function (answer) {
+        return { added: !!(answer && answer.added), guided: !!(answer && answer.guided) };
+      });
+    },
+
     setOrientation: function (orientation) {
       return hostCall("setOrientation", function () {
         if (orientation !== "portrait" && orientation !== "landscape") {
@@ -966,6 +1024,12 @@
       getMembers: function () {
         return hostCall("context.getMembers", function () {
           return {};
+        });
+      },
+      switchTo: function (id) {
+        return hostCall("context.switchTo", function () {
+          if (typeof id !== "string" || !id) throw new MinisError("INVALID_ARGUMENT", "id: a context id");
+          return { id: id };
         });
       },
     },

@@ -36,7 +36,9 @@ from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 COIN = "COIN"
 
 # Accounts of the outside world: where coins come from, where the provider holds money.
-EXTERNAL_KINDS = {"coin_issuance", "provider_clearing", "advertiser_funding"}
+# "coupon_funding": the platform's promotion budget, which pays the discount of the coupons the
+# platform funds (payments/coupons.py); its negative balance is what the platform spent on them.
+EXTERNAL_KINDS = {"coin_issuance", "provider_clearing", "advertiser_funding", "coupon_funding"}
 
 # Accounts that many concurrent transfers credit and few debit: their credits are pending entries,
 # folded into the balance later (module docstring). A person's wallet is not one of them: a top-up
@@ -377,6 +379,22 @@ def transfers_keyed(session: Session, prefix: str) -> Iterator[Recorded]:
     )
     for key, kind, currency, amount in session.execute(statement.execution_options(yield_per=2000)):
         yield Recorded(key, kind, currency, int(amount))
+
+
+def entries_keyed(session: Session, prefix: str, kinds: Collection[str]) -> dict[str, dict[str, int]]:
+    """For every transfer whose key starts with ``prefix``: the sum of its entries into accounts
+    of each of ``kinds`` (what a payment took from a wallet, what a funder paid), by key."""
+    rows = session.execute(
+        select(LedgerTransfer.idempotency_key, Account.kind, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.transfer_id == LedgerTransfer.id)
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .where(LedgerTransfer.idempotency_key.startswith(prefix, autoescape=True), Account.kind.in_(list(kinds)))
+        .group_by(LedgerTransfer.idempotency_key, Account.kind)
+    )
+    keyed: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, kind, amount in rows:
+        keyed[key][kind] = int(amount or 0)
+    return dict(keyed)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from fastapi.templating import Jinja2Templates
 from openminis import __version__
 from openminis.catalog.cards import cards
 from openminis.creators import sharing
+from openminis.creators.audience import resolve_creator
 from openminis.creators.service import get_post
 from openminis.drama.catalog import published_series
-from openminis.errors import NotFound
+from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
 from openminis.runtime.serving import SDK_DIR, TYPES
 from openminis.web.dependencies import CurrentPerson, PlatformDep, SessionDep, Visitor, set_session_cookie
@@ -74,7 +75,10 @@ def play_page(
     another request; an app that is gone, taken down or unreleased has none, and the host says so."""
     card = cards(session, platform.settings, [app_id], viewer=visitor.user.id).get(app_id)
     opened = {"kind": "play", "app_id": app_id, "card": card.model_dump() if card else None}
-    return _missing_unless(card is not None, _host_page(request, visitor, platform, opened=opened))
+    # The app's own web app manifest, so that "Add to Home Screen" adds the game, not the host.
+    manifest = f"/home-screen/{quote(app_id, safe='')}/manifest.webmanifest" if card else None
+    page = _host_page(request, visitor, platform, opened=opened, manifest=manifest)
+    return _missing_unless(card is not None, page)
 
 
 @router.get("/app/{app_id}")
@@ -130,10 +134,20 @@ def _missing_unless(found: bool, page: Response) -> Response:
 
 @router.get("/c/{creator}", response_class=HTMLResponse)
 def creator_page(
-    request: Request, visitor: CurrentPerson, platform: PlatformDep, creator: str = Path(max_length=64)
+    request: Request,
+    visitor: CurrentPerson,
+    session: SessionDep,
+    platform: PlatformDep,
+    creator: str = Path(max_length=64),
 ) -> Response:
     """A creator's profile (by handle or id): the host page, opening it over the feed."""
-    return _host_page(request, visitor, platform, opened={"kind": "creator", "creator": creator})
+    try:
+        resolve_creator(session, creator)
+        found = True
+    except (NotFound, InvalidArgument):  # no such creator, a suspended one, or an empty name
+        found = False
+    opened = {"kind": "creator", "creator": creator}
+    return _missing_unless(found, _host_page(request, visitor, platform, opened=opened))
 
 
 @router.get("/console", response_class=HTMLResponse)
@@ -179,8 +193,10 @@ def _host_page(
     share: Mapping[str, object] | None = None,
     preview: Mapping[str, object] | None = None,
     opened: Mapping[str, object] | None = None,
+    manifest: str | None = None,
 ) -> Response:
-    return host_page_response(request, visitor, platform, {"share": share, "preview": preview, "open": opened})
+    extra = {"share": share, "preview": preview, "open": opened}
+    return host_page_response(request, visitor, platform, extra, context={"manifest_url": manifest})
 
 
 def host_page_response(
@@ -191,6 +207,7 @@ def host_page_response(
     *,
     template: str = "index.html",
     pages: Jinja2Templates | None = None,
+    context: Mapping[str, object] | None = None,
 ) -> Response:
     """A page that runs the host (its launcher, bridge and sheets): the host's config, with
     ``extra`` (what a share or a preview link opens; ``minis dev``'s state), in ``template`` from
@@ -207,7 +224,7 @@ def host_page_response(
         "user": {"id": visitor.user.id, "display_name": visitor.user.display_name, "kind": visitor.user.kind},
         **extra,
     }
-    return _page(request, visitor, platform, template, config, pages=pages)
+    return _page(request, visitor, platform, template, config, context, pages=pages)
 
 
 def _page(
@@ -234,6 +251,31 @@ def _page(
         "style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
+    return response
+
+
+@router.get("/push-sw.js")
+def push_worker() -> Response:
+    """The host's service worker for Web Push, at the root so that its scope is the whole host."""
+    return FileResponse(
+        WEB_DIR / "static" / "push-sw.js", media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/sw.js")
+def offline_worker() -> Response:
+    """The host's service worker for offline relaunch (docs/home-screen.md): its scope is /play/
+    only (push-sw.js keeps "/"), so it needs no Service-Worker-Allowed header."""
+    return FileResponse(WEB_DIR / "static" / "sw.js", media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/offline", response_class=HTMLResponse)
+def offline_page(request: Request) -> Response:
+    """What the offline worker shows for a /play/ page it has no copy of (an app never played here)."""
+    response = templates.TemplateResponse(request, "offline.html", {})
+    response.headers["Cache-Control"] = "no-cache"
+    policy = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    response.headers["Content-Security-Policy"] = policy
     return response
 
 

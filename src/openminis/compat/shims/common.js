@@ -268,7 +268,100 @@
     });
   }
 
+  // The runtime log (docs/compat.md, "The runtime log"): the first call in a page of each API the
+  // shim supports only partly or not at all writes one console warning, which the platform's
+  // checks collect, and tells the host, whose `minis dev` call log shows it.
+  var LOG_PREFIX = "[minis compat]";
+  var LEVELS = { partly: "partly supported", not: "not supported" };
+  /** @type {Record<string, true>} */
+  var logged = {};
+  // The shim's requests count down from the largest id, so they never meet the SDK's, which count
+  // up from 1: the host's answer to one finds no request of the SDK's and is ignored.
+  var nextLogId = Number.MAX_SAFE_INTEGER;
+
+  /**
+   * @param {string} api the API as the game names it: FBInstant.matchPlayerAsync
+   * @param {"partly" | "not"} level
+   * @param {string} how what the shim does instead, or why not
+   */
+  function used(api, level, how) {
+    if (logged[api]) return;
+    logged[api] = true;
+    console.warn(LOG_PREFIX + " " + api + ": " + LEVELS[level] + ": " + how);
+    if (!hostMatch || window.parent === window) return;
+    try {
+      window.parent.postMessage(
+        { __minis: 1, type: "request", id: nextLogId--, method: "compat.used", params: { api: api, level: level } },
+        hostOrigin
+      );
+    } catch (error) {
+      // A host origin the browser refuses: the console line is the log then.
+    }
+  }
+
+  /**
+   * Puts `used` in front of each listed API of the platform's global (its functions, found by
+   * their path under it). An API the shim leaves out (WeChat's wx.request) stays undefined, as the
+   * game's feature checks expect, but reading it is logged. The platform serves this call after
+   * the shim, from the support levels of its table (origin_sdks.py). Returns the APIs it could
+   * not watch (no object to hold them, or a value that is not a function).
+   * @param {string} global the platform's global: FBInstant, CrazyGames.SDK
+   * @param {Record<string, ["partly" | "not", string]>} apis path under the global -> [level, how]
+   * @returns {string[]}
+   */
+  function watch(global, apis) {
+    /** @param {any} from @param {string[]} path */
+    function find(from, path) {
+      return path.reduce(function (/** @type {any} */ at, /** @type {string} */ name) {
+        return at === null || at === undefined ? undefined : at[name];
+      }, from);
+    }
+    var root = find(window, global.split("."));
+    var missing = [];
+    for (var path in apis) {
+      var names = path.split(".");
+      var name = /** @type {string} */ (names.pop());
+      var owner = find(root, names);
+      if (owner === null || typeof owner !== "object" || Object.isFrozen(owner)) {
+        missing.push(path);
+      } else if (typeof owner[name] === "function") {
+        owner[name] = wrapped(global + "." + path, apis[path], owner[name]);
+      } else if (!(name in owner)) {
+        Object.defineProperty(owner, name, { get: absent(global + "." + path, apis[path]), configurable: true });
+      } else {
+        missing.push(path);
+      }
+    }
+    return missing;
+  }
+
+  /**
+   * @param {string} api
+   * @param {["partly" | "not", string]} support
+   * @param {Function} original
+   */
+  function wrapped(api, support, original) {
+    /** @this {any} */
+    return function () {
+      used(api, support[0], support[1]);
+      return original.apply(this, arguments);
+    };
+  }
+
+  /**
+   * @param {string} api
+   * @param {["partly" | "not", string]} support
+   */
+  function absent(api, support) {
+    return function () {
+      used(api, support[0], support[1]);
+      return undefined;
+    };
+  }
+
   window.__minisCompat = Object.freeze({
+    used: used,
+    watch: watch,
     ready: ready,
     start: start,
     launch: launch,

@@ -10,6 +10,8 @@ interface MinisCompatStore {
 }
 
 interface MinisCompat {
+  used(api: string, level: "partly" | "not", how: string): void;
+  watch(global: string, apis: Record<string, ["partly" | "not", string]>): string[];
   ready(): Promise<minis.LaunchInfo>;
   start(): Promise<minis.LaunchInfo>;
   launch(): { appId: string; query: Record<string, string>; locale: string; source: string };
@@ -23,6 +25,8 @@ interface MinisCompat {
 
 interface Window {
   __minisCompatUnits?: Partial<Record<"rewarded" | "interstitial", string>>;
+  /** The app's active leaderboards, by id. */
+  __minisCompatBoards?: string[];
   __minisCompat: MinisCompat;
   PokiSDK: any;
   CrazyGames: any;

@@ -98,8 +98,17 @@
         if (typeof value !== "number" || value % 1 !== 0) {
           return Promise.reject(new TypeError("sendScore: {value} must be an integer"));
         }
+        var board = (window.__minisCompatBoards || [])[0];
         return compat.ready().then(function () {
-          return minis.storage.get("compat.playables.score").then(function (best) {
+          // Also on the app's first leaderboard when it has one (with client_scores, as for any app).
+          var posted = board
+            ? minis.leaderboard.submit(board, value).catch(function (/** @type {any} */ error) {
+                console.warn("ytgame.engagement.sendScore: not on the leaderboard", error);
+              })
+            : Promise.resolve();
+          return posted.then(function () {
+            return minis.storage.get("compat.playables.score");
+          }).then(function (best) {
             if (typeof best !== "number" || value > best) return minis.storage.set("compat.playables.score", value);
           });
         });

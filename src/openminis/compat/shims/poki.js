@@ -72,9 +72,7 @@
       console.error("PokiSDK.captureError", error);
     },
     measure: function () {},
-    displayAd: function () {
-      console.warn("PokiSDK.displayAd: banners are not supported on openminis");
-    },
+    displayAd: function () {},
     destroyAd: function () {},
   };
 })();

@@ -465,8 +465,23 @@
         })
       );
     },
-    shareAppMessage: function () {
-      console.warn("wx.shareAppMessage is not supported on openminis yet");
+    shareAppMessage: function (/** @type {any} */ options) {
+      // WeChat's query is a string ("level=3&from=share"); whoever opens the link gets it back.
+      var given = options && typeof options.query === "string" ? options.query : "";
+      /** @type {Record<string, string>} */
+      var query = {};
+      new URLSearchParams(given).forEach(function (value, key) {
+        query[key] = value;
+      });
+      var title = options && typeof options.title === "string" && options.title.trim() ? options.title.trim() : document.title || "Play with me";
+      compat
+        .start()
+        .then(function () {
+          return minis.share({ title: title.slice(0, 120), query: query });
+        })
+        .catch(function (/** @type {any} */ error) {
+          console.error("wx.shareAppMessage: not shared", error);
+        });
     },
     showShareMenu: function (/** @type {any} */ options) {
       return callbacks("showShareMenu", options, Promise.resolve());

@@ -3,7 +3,8 @@
 // (approve, at once released to a share of people if wanted, or reject with a reason); and,
 // for any app, a release's share and a rollback. The review API (catalog/admin.py) decides who
 // is staff: anyone else signs in here, or is told they are not staff. The page has a tab per act the
-// staff member's role allows (TABS): review here, moderation and the audit log in admin-moderation.js.
+// staff member's role allows (TABS): review here, message templates in admin-templates.js, moderation
+// and the audit log in admin-moderation.js.
 // @ts-check
 
 import { Api, errorMessage } from "./api.js";
@@ -11,6 +12,7 @@ import { byId, el } from "./dom.js";
 import { auditScreen, moderationScreen } from "./admin-moderation.js";
 import { moneyTab } from "./admin-money.js";
 import { payoutsTab } from "./admin-payouts.js";
+import { templatesScreen } from "./admin-templates.js";
 import { formatDateTime } from "./format.js";
 import { changes, checkReport, formatBytes, history, screenshots, stateLabel } from "./review-item.js";
 
@@ -76,6 +78,7 @@ async function start() {
 /** @type {Tab[]} */
 const TABS = [
   { id: "review", label: "Review", act: "review", screen: async () => desk((await api.request("GET", "/api/admin/review")).items) },
+  { id: "templates", label: "Message templates", act: "review", screen: () => [templatesScreen(api, tell)] },
   { id: "moderation", label: "Moderation", act: "moderate", screen: () => [moderationScreen(api, tell)] },
   // Shown for "lookup" (support, finance, admins); what it holds follows the role's other acts.
   { id: "money", label: "Money", act: "lookup", screen: async () => [moneyTab(api, (await api.request("GET", "/api/admin/staff/me")).acts, tell) ?? note("Nothing here for this role.")] },

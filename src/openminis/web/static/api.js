@@ -137,11 +137,6 @@ export class Api {
     return this.request("GET", `/api/search?q=${encodeURIComponent(q)}`, { signal });
   }
 
-  /** A creator's public page: `{creator, posts}`, their published posts newest first. */
-  creatorPage(handle, signal) {
-    return this.request("GET", `/api/creators/${encodeURIComponent(handle)}/posts`, { signal });
-  }
-
   recents() {
     return this.request("GET", "/api/recents");
   }
@@ -296,10 +291,35 @@ export class Api {
   // `amount`: the coins the person confirmed; at any other price the platform answers 409
   // PRICE_CHANGED (error.price is the price now) and charges nothing.
 
-  purchase(appId, { productId, quantity, payload, idempotencyKey, launchId, amount }) {
+  // `couponId`: a coupon the person holds and chose; `amount` is then the price less its discount.
+  purchase(appId, { productId, quantity, payload, idempotencyKey, launchId, amount, couponId }) {
     return this.request("POST", `${this.appPath(appId)}/purchases`, {
-      body: { product_id: productId, quantity, payload, idempotency_key: idempotencyKey, amount, currency: "COIN", launch_id: launchId || undefined },
+      body: {
+        product_id: productId,
+        quantity,
+        payload,
+        idempotency_key: idempotencyKey,
+        amount,
+        currency: "COIN",
+        launch_id: launchId || undefined,
+        coupon_id: couponId || undefined,
+      },
     });
+  }
+
+  // The person's coupons usable in the app now; with a product, each with what it takes off
+  // `quantity` of it (payments/api.py).
+  /** @param {string} appId @param {{productId?: string, quantity?: number}} [options] */
+  coupons(appId, { productId, quantity } = {}) {
+    const query = new URLSearchParams();
+    if (productId) query.set("product_id", productId);
+    if (quantity) query.set("quantity", String(quantity));
+    const tail = query.toString() ? `?${query}` : "";
+    return this.request("GET", `${this.appPath(appId)}/coupons${tail}`);
+  }
+
+  claimCoupon(code) {
+    return this.request("POST", "/api/coupons/claim", { body: { code } });
   }
 
   order(appId, orderId) {

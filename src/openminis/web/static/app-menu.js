@@ -1,5 +1,5 @@
 // The launcher's "..." menu, beside its close button: share the open app, keep it in favourites,
-// report it, read its About, or restart it. A menu button (aria-haspopup="menu") opening a menu
+// add it to the home screen, mute it, report it, read its About, or restart it. A menu button (aria-haspopup="menu") opening a menu
 // of menuitems: the arrow keys, Home and End move between them, Escape closes the menu (and only
 // the menu: the app stays open), and so does focus leaving it. Whatever an item opens is a host
 // sheet (sheets.js), above the app.
@@ -9,11 +9,12 @@ import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
 import { ReportSheet } from "./report-sheet.js";
 import { ShareSheet } from "./share-sheet.js";
+import { whileBusy } from "./sheets.js";
 
-/** @typedef {"share" | "favourite" | "report" | "about" | "restart"} MenuAction */
+/** @typedef {"share" | "favourite" | "home" | "mute" | "report" | "about" | "restart"} MenuAction */
 
 /** What a preview (a version not released to people) may do: nothing that names it to others. */
-const PREVIEW_ACTIONS = new Set(["about", "restart"]);
+const PREVIEW_ACTIONS = new Set(["mute", "about", "restart"]);
 
 export class AppMenu {
   /**
@@ -32,6 +33,8 @@ export class AppMenu {
     this.items = {
       share: this.item("share", "Share"),
       favourite: this.item("favourite", "Add to favourites"),
+      home: this.item("home", "Add to home screen"),
+      mute: this.item("mute", "Mute"),
       report: this.item("report", "Report"),
       about: this.item("about", "About"),
       restart: this.item("restart", "Restart"),
@@ -77,12 +80,15 @@ export class AppMenu {
     if (!card) return;
     for (const [action, item] of Object.entries(this.items)) item.hidden = Boolean(card.preview) && !PREVIEW_ACTIONS.has(action);
     this.showFavourite(card.app_id);
+    this.showMuted();
     this.root.hidden = false;
     this.button.setAttribute("aria-expanded", "true");
     this.visibleItems.at(index)?.focus();
     if (!card.preview && !this.favourites.has(card.app_id)) {
       this.api.request("GET", `/api/me/favourites/${encodeURIComponent(card.app_id)}`).then(
         (answer) => {
+          // A toggle answered meanwhile is newer than this read: it stands.
+          if (this.favourites.has(card.app_id)) return;
           this.favourites.set(card.app_id, answer.favourite);
           this.showFavourite(card.app_id);
         },
@@ -103,6 +109,12 @@ export class AppMenu {
 
   showFavourite(appId) {
     this.items.favourite.textContent = this.favourites.get(appId) ? "Remove from favourites" : "Add to favourites";
+  }
+
+  // The person's mute holds for every app (Launcher.setMuted); the item says what a tap does.
+  showMuted() {
+    const muted = this.launcher.muted;
+    this.items.mute.textContent = muted ? "Unmute" : "Mute";
   }
 
   /** @param {KeyboardEvent} event */
@@ -135,6 +147,12 @@ export class AppMenu {
     else if (action === "report") new ReportSheet({ sheets: this.sheets, api: this.api, target: { kind: "app", id: card.app_id }, title: card.name }).open();
     else if (action === "about") this.about(card);
     else if (action === "favourite") this.toggleFavourite(card);
+    else if (action === "home") this.launcher.addToHomeScreen(session).catch((error) => this.sheets.notify(errorMessage(error)));
+    else if (action === "mute") {
+      this.launcher.setMuted(!this.launcher.muted);
+      this.showMuted();
+      this.sheets.notify(this.launcher.muted ? `${card.name} is muted` : `${card.name} is unmuted`);
+    }
   }
 
   async toggleFavourite(card) {
@@ -161,6 +179,26 @@ export class AppMenu {
       ? el("a", { href: about.privacy_policy_url, target: "_blank", rel: "noopener noreferrer" }, "Privacy policy")
       : el("span", {}, "None given");
     const row = (term, value) => [el("dt", {}, term), el("dd", {}, value)];
+    // The messages this person allowed the app to send (docs/messages.md), each to turn off here
+    // as in Me → Messages.
+    const grants = card.preview ? null : await this.api.request("GET", `/api/apps/${encodeURIComponent(card.app_id)}/message-grants`).catch(() => null);
+    const messages = grants?.items.length
+      ? el(
+          "ul",
+          { className: "access-list app-messages", "aria-label": "Messages you allowed" },
+          grants.items.map((grant) => {
+            const off = el("button", { type: "button", className: "button-secondary" }, "Turn off");
+            const item = el("li", { className: "access-item" }, el("span", {}, grant.title), off);
+            off.addEventListener("click", () =>
+              whileBusy(off, async () => {
+                await this.api.request("DELETE", `/api/apps/${encodeURIComponent(card.app_id)}/message-grants/${encodeURIComponent(grant.template_id)}`);
+                item.remove();
+              }).catch((error) => this.sheets.notify(errorMessage(error)))
+            );
+            return item;
+          })
+        )
+      : null;
     sheet.show({
       title,
       body: el(
@@ -174,7 +212,9 @@ export class AppMenu {
           // The version running now: a kept app may be older than the one just released.
           row("Version", card.version),
           row("Privacy", policy)
-        )
+        ),
+        messages ? el("h3", { className: "section-subtitle" }, "Messages you allowed") : null,
+        messages
       ),
     });
   }

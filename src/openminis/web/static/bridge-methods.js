@@ -92,3 +92,31 @@ registerMethod("storage.remove", {
   states: RUNNING,
   handler: (params, session) => session.api.storageRemove(session.appId, storageKey(params)),
 });
+
+// The shims' runtime log (docs/compat.md): a game made for another platform called an API its
+// shim supports partly or not at all. The host does nothing with it; `minis dev`'s call log shows
+// it (Bridge.observe), which is why a frame's claim is checked before anyone shows it.
+const COMPAT_API_PATTERN = /^[A-Za-z0-9_.]{1,100}$/;
+const COMPAT_LEVELS = ["partly", "not"];
+
+/**
+ * The API and its support level a `compat.used` request names; throws INVALID_ARGUMENT otherwise.
+ * @param {Record<string, any>} params
+ * @returns {{api: string, level: "partly" | "not"}}
+ */
+export function compatUse(params) {
+  const { api, level } = params;
+  if (typeof api !== "string" || !COMPAT_API_PATTERN.test(api)) {
+    throw new BridgeError("INVALID_ARGUMENT", "api: 1-100 characters of A-Z a-z 0-9 _ .");
+  }
+  if (!COMPAT_LEVELS.includes(level)) throw new BridgeError("INVALID_ARGUMENT", "level: partly or not");
+  return { api, level };
+}
+
+// Before init too: a game may call its platform's API before it starts the SDK.
+registerMethod("compat.used", {
+  states: ["loading", ...RUNNING],
+  handler: (params) => {
+    compatUse(params);
+  },
+});

@@ -172,7 +172,23 @@ registerMethod("context.get", {
   handler: async (params, session) => {
     if (!session.context) return null;
     const found = await platform(session, "GET", `/contexts/${encodeURIComponent(session.context)}`);
-    return { id: found.id, type: found.type, membersCount: found.members };
+    const context = { id: found.id, type: found.type, membersCount: found.members };
+    return found.type === "tournament" ? { ...context, board: found.board, endsAt: found.ends_at } : context;
+  },
+});
+
+registerMethod("context.switchTo", {
+  states: RUNNING,
+  handler: async (params, session) => {
+    if (typeof params.id !== "string" || !/^[0-9a-f]{20}$/.test(params.id)) {
+      throw new BridgeError("INVALID_ARGUMENT", "id: a context id (from context.get or a launch)");
+    }
+    // The platform answers only for a context of this app that the person is in (NO_SUCH_CONTEXT,
+    // 404, otherwise): a game cannot move anyone into a group they never joined through its link.
+    const found = await platform(session, "GET", `/contexts/${encodeURIComponent(params.id)}`);
+    enterContext(session, found.id);
+    const context = { id: found.id, type: found.type, membersCount: found.members };
+    return found.type === "tournament" ? { ...context, board: found.board, endsAt: found.ends_at } : context;
   },
 });
 

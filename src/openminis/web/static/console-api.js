@@ -1,5 +1,6 @@
-// The developer console's calls (developers/console.py, payments/console.py, ads/console.py), on
-// top of the host's Api: the same cookie session, CSRF token and error envelope.
+// The developer console's calls (developers/console.py, payments/console.py, ads/console.py,
+// messages/console.py), on top of the host's Api: the same cookie session, CSRF token and error
+// envelope.
 // @ts-check
 
 import { Api, uploadWithProgress } from "./api.js";
@@ -25,6 +26,11 @@ export class ConsoleApi extends Api {
   /** @param {string} appId @param {number} graceSeconds */
   rotateSecret(appId, graceSeconds) {
     return this.request("POST", `${appPath(appId)}/secret`, { body: { grace_seconds: graceSeconds } });
+  }
+
+  /** @param {string} appId */
+  messageTemplates(appId) {
+    return this.request("GET", `${appPath(appId)}/message-templates`);
   }
 
   // Versions

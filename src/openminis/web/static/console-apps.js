@@ -1,9 +1,10 @@
 // The developer's apps: the picker, a new app (its secret shown once), and the app's settings
-// (rotating the secret, the old one kept for a grace period).
+// (rotating the secret, the old one kept for a grace period; its message templates).
 // @ts-check
 
 import { el } from "./dom.js";
 import { busy, card, errorLine, field, input, may, note, select } from "./console-ui.js";
+import { messageTemplates } from "./console-messages.js";
 import { myTakedowns, takedownNotice } from "./takedowns.js";
 
 /**
@@ -125,7 +126,8 @@ export function settingsScreen(api, app) {
     )
   );
   const takedowns = appTakedowns(api, app);
-  if (!may(app.role, "secret")) return [about, takedowns];
+  const templates = messageTemplates(api, app.app_id);
+  if (!may(app.role, "secret")) return [about, takedowns, templates];
   const grace = select(
     "grace",
     [
@@ -150,7 +152,7 @@ export function settingsScreen(api, app) {
       : "The previous secret has stopped working.";
     shown.replaceChildren(secretBox("New app secret", answer.app_secret, `Shown this once. ${until}`));
   });
-  return [about, takedowns, card("App secret", note("Rotate it when it may have leaked, or as a habit."), form, shown)];
+  return [about, takedowns, templates, card("App secret", note("Rotate it when it may have leaked, or as a habit."), form, shown)];
 }
 
 /**

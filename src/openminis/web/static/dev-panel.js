@@ -10,6 +10,7 @@ import { Account } from "./account.js";
 import { AdPlayer } from "./ad-player.js";
 import { Api, errorMessage } from "./api.js";
 import { Bridge, BridgeError } from "./bridge.js";
+import { compatUse } from "./bridge-methods.js";
 import { byId, el } from "./dom.js";
 import { EventQueue } from "./events.js";
 import { formatCoins } from "./format.js";
@@ -163,9 +164,33 @@ function addRow(row) {
   log.scrollTop = log.scrollHeight; // the latest call in view, without scrolling the page
 }
 
+/**
+ * A compat shim's runtime log (docs/compat.md): an API the game called that its shim supports
+ * partly or not at all, as a row of its own; null for a request that names none (its own row and
+ * the host's refusal show it then).
+ * @param {Record<string, any>} params
+ */
+function compatRow(params) {
+  let use;
+  try {
+    use = compatUse(params);
+  } catch {
+    return null;
+  }
+  return el(
+    "li",
+    { className: "dev-call dev-compat", dataset: { method: "compat.used", api: use.api, level: use.level } },
+    el("code", { className: "dev-call-method" }, `compat ${use.api}`),
+    el("span", { className: "dev-call-params" }, `— ${use.level === "not" ? "not supported" : "partly supported"}`)
+  );
+}
+
 Bridge.observe((traffic) => {
   if (traffic.appId !== currentCard?.app_id) return;
-  if (traffic.kind === "request") {
+  const compat = traffic.kind === "request" && traffic.method === "compat.used" ? compatRow(traffic.params) : null;
+  if (compat) {
+    addRow(compat); // the host's answer is always null: nothing to wait for
+  } else if (traffic.kind === "request") {
     const answer = el("span", { className: "dev-call-answer" }, "…");
     const row = el(
       "li",

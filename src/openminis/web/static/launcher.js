@@ -21,9 +21,12 @@ import "./bridge-payments.js";
 import "./bridge-drama.js";
 import "./bridge-ads.js";
 import "./bridge-social.js";
+import "./bridge-messages.js";
 import { appIcon } from "./app-tile.js";
 import { part } from "./dom.js";
 import { AppMenu } from "./app-menu.js";
+import { addToHomeScreen, linkManifest } from "./home-screen.js";
+import { rememberForOffline } from "./offline.js";
 import { closeOnSwipeDown } from "./navigation.js";
 
 const MAX_PREWARMED = 2;
@@ -316,6 +319,8 @@ class AppSession {
 
   finishLaunch(endAt) {
     this.awaiting = null;
+    // Played: kept for a relaunch without the network (offline.js), in the background.
+    if (!this.card.preview) rememberForOffline(this.card).catch((error) => console.warn("openminis: not kept for offline", error));
     const loadMs = endAt - this.tapAt;
     this.launcher.launches.push({
       appId: this.appId,
@@ -603,8 +608,10 @@ export class Launcher {
   launch(card, source, tapAt, via = {}) {
     if (this.active || !isAppCard(card, this.config.appsHost)) return;
     let kept = this.sessions.get(card.app_id);
-    // A minimised app of another version (released meanwhile, or a preview) is no resume.
-    if (kept?.minimised && (kept.card.entry_url !== card.entry_url || Boolean(card.preview) !== Boolean(kept.card.preview))) {
+    // A minimised app of another version (released meanwhile, or a preview) is no resume; nor is
+    // a message's tap, a launch of its own: the app reads its scene and the message's query.
+    const anew = source === "subscribe_message" || kept?.card.entry_url !== card.entry_url || Boolean(card.preview) !== Boolean(kept?.card.preview);
+    if (kept?.minimised && anew) {
       this.discard(kept);
       kept = undefined;
     }
@@ -624,6 +631,8 @@ export class Launcher {
     if (session.readyAt === null) this.loading.present(card, session.progress);
     else this.loading.clear();
     session.setMuted(this.muted);
+    // The app's own manifest, so that the browser can offer to install it (home-screen.js).
+    linkManifest(card.preview ? null : card.app_id);
     if (resuming) session.resume(source, tapAt);
     else session.open(source, tapAt, via);
     session.iframe.focus();
@@ -634,6 +643,16 @@ export class Launcher {
   setMuted(muted) {
     this.muted = !!muted;
     this.active?.setMuted(this.muted);
+  }
+
+  /**
+   * The menu's "Add to home screen" (and the app's minis.addToHomeScreen(), bridge-methods.js):
+   * the browser's install prompt, or the host's guide. Never for a preview.
+   * @returns {Promise<{added: boolean, guided?: boolean}>}
+   */
+  addToHomeScreen(session = this.active, { owner = null } = {}) {
+    if (!session || session.card.preview) return Promise.resolve({ added: false });
+    return addToHomeScreen(this.sheets, session.card, { owner });
   }
 
   /** The hook for a mute button (the launcher's menu): each click toggles, `aria-pressed` shows it. */
@@ -666,6 +685,7 @@ export class Launcher {
       this.unload(session);
     }
     this.loading.clear();
+    linkManifest(null);
     this.layer.classList.remove("is-open");
     this.layer.setAttribute("aria-hidden", "true");
     this.shell.inert = false;

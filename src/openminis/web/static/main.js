@@ -19,6 +19,7 @@ import { Hub } from "./hub.js";
 import { icon } from "./icons.js";
 import { Launcher } from "./launcher.js";
 import { MeScreen } from "./me.js";
+import { MessagesInbox } from "./messages-inbox.js";
 import { MyData } from "./my-data.js";
 import { Navigation } from "./navigation.js";
 import { Search } from "./search.js";
@@ -26,10 +27,13 @@ import { ReportSheet } from "./report-sheet.js";
 import { ShareSheet } from "./share-sheet.js";
 import { Sheets } from "./sheets.js";
 import { Wallet } from "./wallet.js";
+import { forgetOffline, offlineState } from "./offline.js";
 
 const config = JSON.parse(byId("minis-config").textContent);
 // ?prewarm=0 turns prewarming off, so a benchmark can measure cold launches.
 const prewarm = new URLSearchParams(location.search).get("prewarm") !== "0";
+// The host's own parameters of a page address, never a launch's query (linkQuery).
+const HOST_PARAMS = new Set(["share", "prewarm", "keep", "message", "scene"]);
 
 const api = new Api(config.csrfToken);
 const events = new EventQueue(api);
@@ -104,6 +108,7 @@ const launcher = new Launcher({
     if (route() === "minis") session.recorded.then(() => hub.show());
     feed.scheduleSettle(); // the card under the closed app is the likeliest next tap
     feed.updatePlayback();
+    messagesInbox.refresh().catch(() => {}); // what the app's backend sent while it was open
   },
 });
 
@@ -159,8 +164,12 @@ const host = {
   get drama() {
     return dramaPlayer.state();
   },
-  /** The launcher's mute toggle, for the tests until its menu button calls it. */
+  /** The launcher's mute toggle (the "..." menu's Mute calls it too). */
   muteApp: (muted) => launcher.setMuted(muted),
+  /** What was kept for an offline relaunch, by "app@version": "kept" or "failed" (offline.js). */
+  get offline() {
+    return Object.fromEntries(offlineState);
+  },
 };
 /** @type {any} */ (window).__minisHost = host;
 
@@ -229,13 +238,37 @@ const search = new Search({
   exposure,
   onLaunch: launch,
   onOpenSeries: (series, event) => dramaPlayer.open(series, { tapAt: event.timeStamp, source: "search" }),
+  onOpenCreator: (handle) => creatorPage.open(handle),
 });
 // Back from a search: the hub's shelves again, which a series watched from the results has changed.
 byId("search-cancel").addEventListener("click", () => hub.refreshSections());
 
 const studio = new CreatorStudio({ api, account });
 const myData = new MyData({ api });
-const me = new MeScreen({ root: byId("me-view"), api, account, wallet, sheets, market, sections: [studio.root, myData.root], onShow: () => studio.show() });
+// A message's tap opens its app with scene subscribe_message and the message's query.
+const messagesInbox = new MessagesInbox({
+  api,
+  account,
+  onOpen: (message) => launcher.launch(message.card, "subscribe_message", performance.now(), { query: message.query }),
+});
+messagesInbox.bindBadges(document.querySelectorAll('.bottom-nav a[data-route="me"]'));
+messagesInbox.refresh().catch((error) => console.error("openminis: unread messages not counted", error));
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") messagesInbox.refresh().catch(() => {});
+});
+const me = new MeScreen({
+  root: byId("me-view"),
+  api,
+  account,
+  wallet,
+  sheets,
+  market,
+  sections: [messagesInbox.root, studio.root, myData.root],
+  onShow: () => {
+    studio.show();
+    messagesInbox.show().catch((error) => console.error("openminis: messages not loaded", error));
+  },
+});
 
 account.watch((user, { switched } = {}) => {
   for (const element of document.querySelectorAll("[data-user-name]")) element.textContent = user.display_name;
@@ -245,6 +278,7 @@ account.watch((user, { switched } = {}) => {
   if (switched) {
     // Another person now: frames loaded for the one before must not carry their state over.
     launcher.forget();
+    forgetOffline().catch(() => {});
     wallet.refresh().catch(() => {});
   }
 });
@@ -370,11 +404,38 @@ async function openNamed(opened) {
     host.shared = "missing";
     return;
   }
+  // A pushed message's link (push-sw.js) names the message: its app opens as the inbox's tap does.
+  const message = new URLSearchParams(location.search).get("message");
+  if (message && (await messagesInbox.openLinked(message, opened.app_id).catch(() => false))) {
+    host.shared = "launched";
+    return;
+  }
   // A link from minis.share carries its token: the launch is a share's (its query, its context).
   const share = new URLSearchParams(location.search).get("share");
   const via = share && /^[0-9a-f]{24}$/.test(share) ? { share } : null;
-  navigation.openLoaded(() => launcher.launch(opened.card, via ? "share" : "direct", performance.now(), via ?? {}));
+  const direct = { query: linkQuery() };
+  // The home screen's icon opens /play/{app}?scene=home_screen (its manifest's start_url, home-screen.js).
+  const source = via ? "share" : new URLSearchParams(location.search).get("scene") === "home_screen" ? "home_screen" : "direct";
+  navigation.openLoaded(() => launcher.launch(opened.card, source, performance.now(), via ?? direct));
   host.shared = "launched";
+}
+
+/**
+ * A plain /play/{app}?key=value link (games from other platforms make them: Poki's shareableURL,
+ * CrazyGames' inviteLink) gives the launch its parameters as the query, under minis.share's rules
+ * (at most 16 keys of A-Z a-z 0-9 _ . -, 1 KiB as JSON); the host's own parameters are not passed,
+ * and a query over the rules is dropped whole.
+ * @returns {Record<string, string>}
+ */
+function linkQuery() {
+  /** @type {Record<string, string>} */
+  const query = {};
+  for (const [key, value] of new URLSearchParams(location.search)) {
+    if (!HOST_PARAMS.has(key)) query[key] = value;
+  }
+  const keys = Object.keys(query);
+  const fits = keys.length <= 16 && keys.every((key) => /^[A-Za-z0-9_.-]{1,32}$/.test(key));
+  return fits && new TextEncoder().encode(JSON.stringify(query)).length <= 1024 ? query : {};
 }
 
 addEventListener("hashchange", showRoute);

@@ -8,6 +8,11 @@
 // The confirm carries the amount the sheet showed. If the developer changed the price while the
 // sheet was open, the platform answers PRICE_CHANGED with the new price and charges nothing; the
 // sheet then shows the new price, and only a new tap on it pays.
+//
+// Coupons: the sheet lists the person's coupons for the product (the best first, chosen), shows
+// the list price, the coupon's discount and what they pay; a tap pays that, with the coupon. A
+// coupon that can no longer be used (used up, ended) is refused with nothing charged, and the
+// sheet shows the coupons that are left.
 // @ts-check
 
 import { errorMessage } from "./api.js";
@@ -22,6 +27,7 @@ const PRODUCT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const ORDER_ID = /^[A-Za-z0-9_-]{1,32}$/;
 // Refusals the app may branch on; anything else the platform says becomes INTERNAL.
 const REFUSALS = new Set(["NOT_FOUND", "INVALID_ARGUMENT", "ALREADY_OWNED", "INSUFFICIENT_FUNDS", "PRICE_CHANGED", "NETWORK_ERROR"]);
+const COUPON_REFUSALS = new Set(["COUPON_USED_UP", "COUPON_EXHAUSTED", "COUPON_ENDED", "COUPON_EXPIRED", "COUPON_NOT_APPLICABLE", "COUPON_NOT_FOUND"]);
 
 function mintKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -85,15 +91,22 @@ function refusal(error) {
 export class PaySheet {
   /** @type {any} */
   sheet;
-  /** @type {(result: {orderId: string, productId: string, quantity: number, status: "paid"}) => void} set by run() */
+  /** @type {(result: {orderId: string, productId: string, quantity: number, status: "paid", amount?: number, couponId?: string, discount?: number}) => void} set by run() */
   resolve;
   /** @type {(error: Error) => void} set by run() */
   reject;
   /**
-   * What the sheet shows, once the product or the order is known; its amount is the price confirmed.
+   * What the sheet shows, once the product or the order is known; its amount is the list price.
    * @type {{productId: string, title: string, quantity: number, amount: number}}
    */
   item;
+  /**
+   * The person's coupons for it (the platform's quote: id, title, discount, pay), and the chosen one.
+   * @type {{id: string, title: string, discount: number, pay: number}[]}
+   */
+  coupons = [];
+  /** @type {string | null} */
+  couponId = null;
 
   /**
    * @param {any} session the app asking (launcher.js AppSession)
@@ -167,11 +180,62 @@ export class PaySheet {
       }
     }
     this.item = { productId, title: localTitle(product.title), quantity, amount: product.price * quantity };
+    await this.loadCoupons();
+  }
+
+  // The coupons for this product, best first; the best is chosen unless the person chose none.
+  async loadCoupons() {
+    const { productId, quantity } = this.item;
+    let items = [];
+    try {
+      ({ items } = await this.api.coupons(this.session.appId, { productId, quantity }));
+    } catch (error) {
+      console.warn("openminis: coupons unavailable", error); // the sheet still sells at the list price
+    }
+    this.coupons = items.filter((coupon) => Number.isInteger(coupon.discount) && coupon.discount > 0);
+    if (this.couponId !== "" && !this.coupons.some((coupon) => coupon.id === this.couponId)) {
+      this.couponId = this.coupons[0]?.id ?? null;
+    }
+  }
+
+  /** The chosen coupon, if any. */
+  chosen() {
+    return this.coupons.find((coupon) => coupon.id === this.couponId) ?? null;
+  }
+
+  /** What the person pays: the list price less the chosen coupon's discount. */
+  toPay() {
+    const coupon = this.chosen();
+    return coupon ? this.item.amount - coupon.discount : this.item.amount;
+  }
+
+  couponPicker() {
+    if (!this.coupons.length) return null;
+    const name = "pay-coupon";
+    /** @param {string} value @param {string} label @param {boolean} checked */
+    const option = (value, label, checked) => {
+      const input = el("input", { type: "radio", name, value, checked });
+      input.addEventListener("change", () => {
+        this.couponId = value;
+        this.showPay();
+      });
+      return el("label", { className: "pay-coupon-option" }, input, el("span", {}, label));
+    };
+    return el(
+      "fieldset",
+      { className: "pay-coupons" },
+      el("legend", {}, "Coupons"),
+      ...this.coupons.map((coupon) => option(coupon.id, `${coupon.title}: ${formatCoins(coupon.discount)} off`, coupon.id === this.couponId)),
+      option("", "No coupon", !this.chosen())
+    );
   }
 
   showPay() {
     const { card } = this.session;
-    const { title, quantity, amount } = this.item;
+    const { title, quantity } = this.item;
+    const listPrice = this.item.amount;
+    const coupon = this.chosen();
+    const amount = this.toPay();
     const balance = this.wallet.balance ?? 0;
     const short = Math.max(0, amount - balance);
 
@@ -199,7 +263,11 @@ export class PaySheet {
       el(
         "dl",
         { className: "pay-lines" },
-        el("div", { className: "pay-line pay-item" }, el("dt", {}, `${title} × ${quantity}`), el("dd", {}, coinAmount(amount))),
+        el("div", { className: "pay-line pay-item" }, el("dt", {}, `${title} × ${quantity}`), el("dd", {}, coinAmount(listPrice))),
+        coupon
+          ? el("div", { className: "pay-line pay-discount" }, el("dt", {}, coupon.title), el("dd", {}, `−${formatCoins(coupon.discount)}`))
+          : null,
+        coupon ? el("div", { className: "pay-line pay-total" }, el("dt", {}, "You pay"), el("dd", {}, coinAmount(amount))) : null,
         el(
           "div",
           { className: `pay-line pay-balance${short ? " is-short" : ""}` },
@@ -207,6 +275,7 @@ export class PaySheet {
           el("dd", {}, coinAmount(balance))
         )
       ),
+      this.couponPicker(),
       short ? el("p", { className: "pay-short", role: "status" }, `Not enough coins: you need ${coinsLabel(short)} more.`) : null,
       this.notice ? el("p", { className: "pay-notice", role: "status" }, this.notice) : null,
       error,
@@ -236,19 +305,37 @@ export class PaySheet {
   async confirm(error) {
     // The launch the person is buying in: the platform credits its source (a creator's post...).
     const { appId, card, recordedLaunchId: launchId } = this.session;
-    const { amount } = this.item; // what the person just confirmed
+    const amount = this.toPay(); // what the person just confirmed
+    const couponId = this.chosen()?.id;
     let order;
     try {
       order = this.request.orderId
         ? await this.api.payOrder(appId, this.request.orderId, { launchId, amount })
-        : await this.api.purchase(appId, { ...this.request, idempotencyKey: this.idempotencyKey, launchId, amount });
+        : await this.api.purchase(appId, { ...this.request, idempotencyKey: this.idempotencyKey, launchId, amount, couponId });
     } catch (failure) {
-      if (failure.code === "PRICE_CHANGED" && failure.price) {
+      if (COUPON_REFUSALS.has(failure.code)) {
+        // Nothing was charged: the coupon went (used up elsewhere, ended); show what is left.
+        // A new key: the next tap is another purchase (at another price), not a retry of this one.
+        this.idempotencyKey = mintKey();
+        this.couponId = null;
+        await this.loadCoupons();
+        this.notice = `That coupon can no longer be used: ${failure.message || failure.code}. Nothing was charged.`;
+        this.showPay();
+      } else if (failure.code === "PRICE_CHANGED" && failure.price) {
         // Nothing was charged: show the price now, for a new confirmation (armLater keeps the
         // tap that was meant for the old price from landing on the new button).
         this.refused = "PRICE_CHANGED";
-        this.item = { ...this.item, amount: failure.price.amount };
-        this.notice = `The price changed from ${coinsLabel(amount)} to ${coinsLabel(failure.price.amount)}. Nothing was charged: pay the new price, or close.`;
+        if (couponId) {
+          // The list price or the terms changed: quote the coupons again for the new price.
+          this.idempotencyKey = mintKey();
+          const { items } = await this.api.products(appId).catch(() => ({ items: [] }));
+          const product = items.find((item) => item.id === this.item.productId);
+          if (product) this.item = { ...this.item, amount: product.price * this.item.quantity };
+          await this.loadCoupons();
+        } else {
+          this.item = { ...this.item, amount: failure.price.amount };
+        }
+        this.notice = `The price changed from ${coinsLabel(amount)} to ${coinsLabel(this.toPay())}. Nothing was charged: pay the new price, or close.`;
         await this.wallet.refresh().catch(() => {});
         this.showPay();
       } else if (failure.code === "INSUFFICIENT_FUNDS") {
@@ -266,6 +353,7 @@ export class PaySheet {
     this.sheet.close();
     this.wallet.refresh().catch(() => {});
     this.sheets.notify(`Paid ${coinsLabel(order.amount)} to ${card.name}`);
-    this.resolve({ orderId: order.id, productId: order.product_id, quantity: order.quantity, status: "paid" });
+    const result = { orderId: order.id, productId: order.product_id, quantity: order.quantity, status: /** @type {"paid"} */ ("paid") };
+    this.resolve(order.coupon_id ? { ...result, amount: order.amount, couponId: order.coupon_id, discount: order.discount } : result);
   }
 }

@@ -85,8 +85,9 @@ export class Search {
    * @param {import("./events.js").ExposureTracker} options.exposure
    * @param {(card: any, source: string, event: Event) => void} options.onLaunch
    * @param {(series: any, event: Event) => void} options.onOpenSeries opens the drama player
+   * @param {(handle: string) => void} options.onOpenCreator opens a creator's page (/c/{handle})
    */
-  constructor({ input, results, status, browse, cancel, api, exposure, onLaunch, onOpenSeries }) {
+  constructor({ input, results, status, browse, cancel, api, exposure, onLaunch, onOpenSeries, onOpenCreator }) {
     this.input = input;
     this.results = results;
     this.status = status;
@@ -96,6 +97,7 @@ export class Search {
     this.exposure = exposure;
     this.onLaunch = onLaunch;
     this.onOpenSeries = onOpenSeries;
+    this.onOpenCreator = onOpenCreator;
     this.recent = new RecentSearches(storage());
     /** @type {number | null} */
     this.timer = null;
@@ -269,7 +271,7 @@ export class Search {
         "aria-label": `${creator.display_name}, @${creator.handle}, creator`,
         onclick: () => {
           remember();
-          this.showCreator(creator);
+          this.onOpenCreator(creator.handle);
         },
       },
       el("img", { className: "avatar", src: creator.avatar_url, alt: "", decoding: "async" }),
@@ -283,36 +285,6 @@ export class Search {
     return el("li", {}, button);
   }
 
-  /** A creator's published posts, each a link to the post (/p/{post}), newest first. */
-  async showCreator(creator) {
-    this.controller?.abort();
-    const controller = new AbortController();
-    this.controller = controller;
-    const back = el("button", { type: "button", className: "text-button", onclick: () => this.run() }, "Back to results");
-    const heading = el("h2", { className: "section-title", id: "search-creator-title", tabIndex: -1 }, creator.display_name);
-    const list = el("ul", { className: "grid is-dramas creator-posts" });
-    const page = el(
-      "section",
-      { className: "search-group", dataset: { group: "creator" }, "aria-labelledby": "search-creator-title" },
-      el("div", { className: "search-group-head" }, heading, back),
-      el("p", { className: "creator-result-handle" }, `@${creator.handle}`, creator.bio ? ` · ${creator.bio}` : ""),
-      list
-    );
-    this.results.replaceChildren(page);
-    this.status.textContent = "";
-    heading.focus();
-    try {
-      const { posts } = await this.api.creatorPage(creator.handle, controller.signal);
-      if (this.controller !== controller) return;
-      list.replaceChildren(...posts.map((post) => postItem(post)));
-      if (posts.length === 0) list.append(el("li", { className: "grid-note" }, `@${creator.handle} has not posted yet.`));
-    } catch (error) {
-      if (this.controller !== controller || error.name === "AbortError") return;
-      console.error("openminis: creator not loaded", error);
-      list.replaceChildren(el("li", { className: "grid-note" }, "These posts could not be loaded."));
-    }
-  }
-
   showResults(shown) {
     this.results.hidden = !shown;
     this.cancel.hidden = !shown;
@@ -322,20 +294,4 @@ export class Search {
   focus() {
     this.input.focus();
   }
-}
-
-function postItem(post) {
-  const cover = post.poster_url
-    ? el("img", { className: "series-cover-image", src: post.poster_url, alt: "", decoding: "async", loading: "lazy" })
-    : el("span", { className: "series-cover-image is-empty" });
-  return el(
-    "li",
-    { className: "series-item" },
-    el(
-      "a",
-      { className: "series-card", href: `/p/${encodeURIComponent(post.id)}`, dataset: { postId: post.id } },
-      el("span", { className: "series-cover" }, cover),
-      el("span", { className: "series-title" }, post.caption || "Post")
-    )
-  );
 }

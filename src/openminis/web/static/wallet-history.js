@@ -119,7 +119,9 @@ export class WalletHistory {
 
   movementItem(item) {
     const label = KINDS[item.kind] || item.kind;
-    const detail = [item.app_name, formatDateTime(item.created_at)].filter(Boolean).join(" · ");
+    // A purchase with a coupon: what the coupon took off it.
+    const coupon = item.discount && item.amount < 0 ? `coupon saved ${coinsLabel(item.discount)}` : null;
+    const detail = [item.app_name, coupon, formatDateTime(item.created_at)].filter(Boolean).join(" · ");
     const amount = coinAmount(Math.abs(item.amount), "coin-amount history-amount");
     const sign = item.amount > 0 ? "+" : "−";
     amount.prepend(sign);

@@ -1,0 +1,441 @@
+"""Coupons: money off an app's products, issued by the platform or an app's developer, paid for by
+their funder, held by people (claimed with a code or granted), used on the pay sheet.
+
+Money. A coupon's order is priced at its list price; the person pays the list price less the
+discount and the funder pays the discount, each a leg of the order's one transfer. The app, the
+platform and a creator are credited as if the list price had been paid: the platform's fee and the
+creator's commission are taken on the list price, as for any order. The platform funds its coupons
+from its promotion budget (the ``coupon_funding`` account, which may go negative: what the platform
+spent on coupons); a developer funds theirs from the app's earnings, so the app's leg is its share
+of the list price less the discount. A developer's discount is at most that share (the list price
+less the fee and the most commission the sale could carry), so the app's leg is never a debit. A
+coupon never makes an order free: the person pays at least 1 coin.
+
+Limits. A use is reserved by conditional updates in the purchase's own unit of work: the coupon's
+``used`` grows only while under its total limit, the person's grant's only while under the
+per-person limit, so concurrent purchases cannot together go past either (one waits for the other's
+row and sees its count). A full refund gives the use back; a partial one does not.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openminis.db import utcnow
+from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.payments.models import Coupon, CouponGrant, CouponUse, Order, OrderEvent, Product
+
+CODE = re.compile(r"^[A-Z0-9_-]{4,32}$")
+FUNDING = "coupon_funding"
+PLATFORM = "platform"
+DEVELOPER = "developer"
+MAX_WINDOW = timedelta(days=366)
+MAX_LIMIT = 10_000_000
+
+
+class CouponNotFound(NotFound):
+    code = "COUPON_NOT_FOUND"
+
+
+class CouponNotApplicable(Conflict):
+    """The coupon is not for this app or product, or not for this person (not held)."""
+
+    code = "COUPON_NOT_APPLICABLE"
+
+
+class CouponExpired(Conflict):
+    code = "COUPON_EXPIRED"
+
+
+class CouponEnded(Conflict):
+    code = "COUPON_ENDED"
+
+
+class CouponUsedUp(Conflict):
+    """The person used it as many times as it allows each person."""
+
+    code = "COUPON_USED_UP"
+
+
+class CouponExhausted(Conflict):
+    """Every use the coupon allows in all has been taken."""
+
+    code = "COUPON_EXHAUSTED"
+
+
+def _utc(value: datetime, field: str) -> datetime:
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidArgument(f"{field} is out of range", field=field) from None
+
+
+def _whole(value: object, field: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidArgument(f"{field} is a whole number from {low} to {high}", field=field)
+    return value
+
+
+def create(
+    session: Session,
+    *,
+    app_id: str | None,
+    issuer: str,
+    funder: str,
+    title: str,
+    code: str | None,
+    amount_off: int | None,
+    percent_off_bps: int | None,
+    max_off: int | None,
+    product_ids: list[str] | None,
+    starts_at: datetime | None,
+    ends_at: datetime,
+    per_person_limit: int,
+    total_limit: int | None,
+    by: str,
+) -> Coupon:
+    """A new coupon. A developer's (``issuer`` developer) is for their app and funded by them; the
+    operator's may be for one app (funded by the platform or, by agreement, the developer) or for
+    every app (funded by the platform)."""
+    if issuer not in (PLATFORM, DEVELOPER) or funder not in (PLATFORM, DEVELOPER):
+        raise InvalidArgument("funder is platform or developer", field="funder")
+    if issuer == DEVELOPER and (funder != DEVELOPER or app_id is None):
+        raise InvalidArgument("a developer's coupon is funded by the developer", field="funder")
+    if funder == DEVELOPER and app_id is None:
+        raise InvalidArgument("a coupon the developer funds is for one app: give app_id", field="app_id")
+    if app_id is None and product_ids is not None:
+        raise InvalidArgument("a coupon for every app cannot list products", field="product_ids")
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 80:
+        raise InvalidArgument("title is 1-80 characters", field="title")
+    if code is not None:
+        code = code.strip().upper()
+        if not CODE.match(code):
+            raise InvalidArgument("code is 4-32 of A-Z, 0-9, '_' or '-'", field="code")
+        if session.scalar(select(Coupon.id).where(Coupon.code == code)) is not None:
+            raise Conflict("another coupon has this code", code="COUPON_CODE_TAKEN", field="code")
+    if (amount_off is None) == (percent_off_bps is None):
+        raise InvalidArgument("give amount_off (coins) or percent_off_bps, one of them", field="amount_off")
+    if amount_off is not None:
+        _whole(amount_off, "amount_off", 1, 1_000_000)
+        if max_off is not None:
+            raise InvalidArgument("max_off caps a percent discount", field="max_off")
+    else:
+        _whole(percent_off_bps, "percent_off_bps", 1, 9_999)
+        if max_off is not None:
+            _whole(max_off, "max_off", 1, 1_000_000)
+    if product_ids is not None:
+        if not isinstance(product_ids, list) or not 1 <= len(product_ids) <= 100:
+            raise InvalidArgument("product_ids lists 1-100 product ids (left out: every product)", field="product_ids")
+        for product_id in product_ids:
+            if not isinstance(product_id, str) or session.get(Product, (app_id, product_id)) is None:
+                raise InvalidArgument(f"the app sells no product {product_id!r}", field="product_ids")
+        product_ids = sorted(set(product_ids))
+    now = utcnow()
+    starts_at = _utc(starts_at, "starts_at") if starts_at is not None else now
+    ends_at = _utc(ends_at, "ends_at")
+    if ends_at <= starts_at or ends_at <= now or ends_at - starts_at > MAX_WINDOW:
+        raise InvalidArgument("ends_at is after starts_at and now, at most 366 days after starts_at", field="ends_at")
+    _whole(per_person_limit, "per_person_limit", 1, 1000)
+    if total_limit is not None:
+        _whole(total_limit, "total_limit", 1, MAX_LIMIT)
+    coupon = Coupon(
+        id="cpn_" + secrets.token_hex(10),
+        app_id=app_id,
+        code=code,
+        title=title,
+        issuer=issuer,
+        funder=funder,
+        amount_off=amount_off,
+        percent_off_bps=percent_off_bps,
+        max_off=max_off,
+        product_ids=product_ids,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        per_person_limit=per_person_limit,
+        total_limit=total_limit,
+        used=0,
+        status="active",
+        created_by=by[:200],
+        created_at=now,
+    )
+    session.add(coupon)
+    session.flush()
+    return coupon
+
+
+def get(session: Session, coupon_id: str, *, app_id: str | None = None) -> Coupon:
+    """A coupon; with ``app_id``, only one of that app's (a developer sees no other app's)."""
+    coupon = session.get(Coupon, coupon_id)
+    if coupon is None or (app_id is not None and coupon.app_id != app_id):
+        raise CouponNotFound(f"no coupon {coupon_id!r}", field="coupon_id")
+    return coupon
+
+
+def list_coupons(session: Session, *, app_id: str | None, every_app: bool = False) -> list[Coupon]:
+    statement = select(Coupon)
+    if not every_app:
+        statement = statement.where(Coupon.app_id == app_id)
+    return list(session.scalars(statement.order_by(Coupon.created_at.desc(), Coupon.id).limit(500)))
+
+
+def end(session: Session, coupon: Coupon) -> Coupon:
+    """No more uses from now on (the uses made stay, and so do their refunds)."""
+    coupon.status = "ended"
+    session.flush()
+    return coupon
+
+
+def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGrant:
+    """The person holds the coupon (holding it twice is holding it once)."""
+    now = utcnow()
+    if coupon.status != "active":
+        raise CouponEnded("this coupon has ended")
+    if coupon.ends_at <= now:
+        raise CouponExpired("this coupon has expired")
+    held = session.get(CouponGrant, (coupon.id, user_id))
+    if held is not None:
+        return held
+    try:
+        with session.begin_nested():
+            held = CouponGrant(coupon_id=coupon.id, user_id=user_id, used=0, via=via, granted_at=now)
+            session.add(held)
+            session.flush()
+    except IntegrityError:  # a concurrent claim of the same person won
+        held = session.get(CouponGrant, (coupon.id, user_id))
+        if held is None:
+            raise
+    return held
+
+
+def claim(session: Session, user_id: str, code: str) -> tuple[Coupon, CouponGrant]:
+    """A person claims a coupon by its code."""
+    wanted = (code or "").strip().upper()
+    coupon = session.scalar(select(Coupon).where(Coupon.code == wanted)) if CODE.match(wanted) else None
+    if coupon is None:
+        raise CouponNotFound("no coupon has this code", field="code")
+    return coupon, _grant(session, coupon, user_id, "code")
+
+
+def grant(session: Session, coupon: Coupon, user_id: str, *, via: str) -> CouponGrant:
+    return _grant(session, coupon, user_id, via)
+
+
+def discount(coupon: Coupon, list_amount: int, *, fee_bps: int, commission_bps: int) -> int:
+    """The coins off an order of ``list_amount`` under these terms (see the module's docstring)."""
+    if coupon.amount_off is not None:
+        off = coupon.amount_off
+    else:
+        off = list_amount * (coupon.percent_off_bps or 0) // 10_000
+        if coupon.max_off is not None:
+            off = min(off, coupon.max_off)
+    off = min(off, list_amount - 1)  # the person pays at least a coin
+    if coupon.funder == DEVELOPER:
+        net = list_amount - list_amount * fee_bps // 10_000
+        off = min(off, net - net * commission_bps // 10_000)
+    return max(off, 0)
+
+
+def _applies(coupon: Coupon, app_id: str, product_id: str | None) -> bool:
+    if coupon.app_id is not None and coupon.app_id != app_id:
+        return False
+    return product_id is None or coupon.product_ids is None or product_id in coupon.product_ids
+
+
+def check(coupon: Coupon, *, app_id: str, product_id: str, now: datetime) -> None:
+    """Refuses, with its own code, a coupon that cannot be used on this product now."""
+    if not _applies(coupon, app_id, product_id):
+        raise CouponNotApplicable(f"coupon {coupon.id} is not for {product_id} in this app", field="coupon_id")
+    if coupon.status != "active":
+        raise CouponEnded(f"coupon {coupon.id} has ended", field="coupon_id")
+    if now < coupon.starts_at:
+        starts = coupon.starts_at.isoformat()
+        raise CouponNotApplicable(f"coupon {coupon.id} cannot be used before {starts}", field="coupon_id")
+    if now >= coupon.ends_at:
+        raise CouponExpired(f"coupon {coupon.id} expired at {coupon.ends_at.isoformat()}", field="coupon_id")
+
+
+@dataclass(frozen=True)
+class Held:
+    """A coupon the person holds, with what is left of it for them."""
+
+    coupon: Coupon
+    uses_left: int
+
+
+def held(session: Session, user_id: str, app_id: str, *, product_id: str | None = None) -> list[Held]:
+    """The person's coupons usable in this app now (for ``product_id``, if given): no other app's,
+    none expired, ended, used up or exhausted."""
+    now = utcnow()
+    rows = session.execute(
+        select(Coupon, CouponGrant.used)
+        .join(CouponGrant, CouponGrant.coupon_id == Coupon.id)
+        .where(
+            CouponGrant.user_id == user_id,
+            or_(Coupon.app_id == app_id, Coupon.app_id.is_(None)),
+            Coupon.status == "active",
+            Coupon.starts_at <= now,
+            Coupon.ends_at > now,
+            CouponGrant.used < Coupon.per_person_limit,
+            or_(Coupon.total_limit.is_(None), Coupon.used < Coupon.total_limit),
+        )
+        .order_by(Coupon.ends_at, Coupon.id)
+    ).all()
+    return [
+        Held(coupon, coupon.per_person_limit - used) for coupon, used in rows if _applies(coupon, app_id, product_id)
+    ]
+
+
+def _rowcount(result: Any) -> int:
+    return cast("CursorResult[Any]", result).rowcount
+
+
+def prepare(
+    session: Session,
+    coupon_id: object,
+    *,
+    user_id: str,
+    app_id: str,
+    product_id: str,
+    list_amount: int,
+    fee_bps: int,
+    commission_bps: int,
+    now: datetime,
+) -> tuple[Coupon, int]:
+    """The coupon a person asked to use on an order of ``list_amount``, and its discount: refused,
+    each with its own code, when it cannot be used (nothing is taken yet: ``take`` does)."""
+    if not isinstance(coupon_id, str) or not 1 <= len(coupon_id) <= 32:
+        raise CouponNotFound("coupon_id is a coupon's id", field="coupon_id")
+    coupon = session.get(Coupon, coupon_id)
+    if coupon is None:
+        raise CouponNotFound(f"no coupon {coupon_id!r}", field="coupon_id")
+    check(coupon, app_id=app_id, product_id=product_id, now=now)
+    grant_row = session.get(CouponGrant, (coupon.id, user_id))
+    if grant_row is None:
+        raise CouponNotApplicable("you do not hold this coupon: claim it first", field="coupon_id")
+    if grant_row.used >= coupon.per_person_limit:
+        raise CouponUsedUp(f"you have used coupon {coupon.id} as often as it allows", field="coupon_id")
+    if coupon.total_limit is not None and coupon.used >= coupon.total_limit:
+        raise CouponExhausted(f"coupon {coupon.id} has no uses left", field="coupon_id")
+    off = discount(coupon, list_amount, fee_bps=fee_bps, commission_bps=commission_bps)
+    if off < 1:
+        raise CouponNotApplicable(f"coupon {coupon.id} takes nothing off this order", field="coupon_id")
+    return coupon, off
+
+
+def take(session: Session, coupon: Coupon, user_id: str) -> None:
+    """One use of the coupon for this person, by conditional updates: the database refuses a use
+    past either limit, however many purchases try at once. The caller's unit of work keeps the use
+    with the order, or undoes both. The person's row first, then the coupon's (one order for
+    every purchase: no deadlock)."""
+    if not _rowcount(
+        session.execute(
+            update(CouponGrant)
+            .where(
+                CouponGrant.coupon_id == coupon.id,
+                CouponGrant.user_id == user_id,
+                CouponGrant.used < coupon.per_person_limit,
+            )
+            .values(used=CouponGrant.used + 1)
+            .execution_options(synchronize_session=False)
+        )
+    ):
+        raise CouponUsedUp(f"you have used coupon {coupon.id} as often as it allows", field="coupon_id")
+    taken = update(Coupon).where(Coupon.id == coupon.id, Coupon.status == "active")
+    if coupon.total_limit is not None:
+        taken = taken.where(Coupon.used < Coupon.total_limit)
+    if not _rowcount(session.execute(taken.values(used=Coupon.used + 1).execution_options(synchronize_session=False))):
+        # Ended while this purchase waited for the coupon's row, or its last use was taken.
+        if session.scalar(select(Coupon.status).where(Coupon.id == coupon.id)) != "active":
+            raise CouponEnded(f"coupon {coupon.id} has ended", field="coupon_id")
+        raise CouponExhausted(f"coupon {coupon.id} has no uses left", field="coupon_id")
+
+
+def record_use(session: Session, order: Order, coupon: Coupon) -> None:
+    session.add(
+        CouponUse(
+            order_id=order.id,
+            coupon_id=coupon.id,
+            user_id=order.user_id,
+            discount=order.discount,
+            funder=coupon.funder,
+            at=order.created_at,
+        )
+    )
+    session.flush()
+
+
+def use_of(session: Session, order_id: str) -> CouponUse | None:
+    return session.get(CouponUse, order_id)
+
+
+def release(session: Session, order: Order) -> bool:
+    """A fully refunded order gives its coupon use back (to the person and to the total)."""
+    if not _rowcount(
+        session.execute(
+            update(CouponUse)
+            .where(CouponUse.order_id == order.id, CouponUse.released_at.is_(None))
+            .values(released_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    ):
+        return False
+    use = session.get(CouponUse, order.id)
+    assert use is not None
+    session.execute(
+        update(CouponGrant)
+        .where(CouponGrant.coupon_id == use.coupon_id, CouponGrant.user_id == use.user_id, CouponGrant.used > 0)
+        .values(used=CouponGrant.used - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Coupon)
+        .where(Coupon.id == use.coupon_id, Coupon.used > 0)
+        .values(used=Coupon.used - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def funder_account(funder: str, app_id: str) -> tuple[str, str]:
+    """The ledger account (kind, owner) that pays a coupon's discount."""
+    return (FUNDING, "") if funder == PLATFORM else ("app_earnings", app_id)
+
+
+def funded(
+    session: Session, app_ids: list[str], start: datetime, end: datetime, *, funder: str = DEVELOPER
+) -> dict[str, int]:
+    """Per app, the discounts ``funder`` funded on sales made in [start, end), less the parts
+    refunds made in that period gave back (the statements')."""
+    totals: dict[str, int] = {}
+    used = session.execute(
+        select(Order.app_id, func.coalesce(func.sum(CouponUse.discount), 0))
+        .join(Order, Order.id == CouponUse.order_id)
+        .where(Order.app_id.in_(app_ids), CouponUse.funder == funder, CouponUse.at >= start, CouponUse.at < end)
+        .group_by(Order.app_id)
+    )
+    for app_id, amount in used:
+        totals[app_id] = int(amount)
+    given_back = session.execute(
+        select(Order.app_id, OrderEvent.details)
+        .join(Order, Order.id == OrderEvent.order_id)
+        .join(CouponUse, CouponUse.order_id == Order.id)
+        .where(
+            Order.app_id.in_(app_ids),
+            CouponUse.funder == funder,
+            OrderEvent.status.in_(("refunded", "partially_refunded")),
+            OrderEvent.at >= start,
+            OrderEvent.at < end,
+        )
+    )
+    for app_id, details in given_back:
+        totals[app_id] = totals.get(app_id, 0) - int((details or {}).get("discount", 0))
+    return totals

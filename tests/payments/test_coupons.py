@@ -1,0 +1,403 @@
+"""Coupons (issue 18, item 5): issued by a developer (Open API) or the operator (admin API), held
+by people (a code, or a grant), used on the pay sheet's purchase at the price the person confirmed.
+The person pays the price less the discount, the funder pays the discount, the app and the
+platform are credited as for the list price; refunds give each back its part, exactly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from openminis.db import utcnow
+from openminis.payments import reconciliation
+from openminis.payments.models import Coupon, Order
+from openminis.wallet import service as ledger
+from tests.creators.conftest import launch, make_creator, ready_post
+from tests.studio import ADMIN_TOKEN, balance, csrf_of, login_code, put_product, register_app, top_up
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def shop(client, studio):
+    put_product(client, studio, "gem", price=100)
+    put_product(client, studio, "sword", type="permanent", price=300)
+    return studio
+
+
+def bearer(client, app) -> dict[str, str]:
+    return {"Authorization": f"Bearer {app.backend(client).access_token()}"}
+
+
+def later(days: int = 7) -> str:
+    return (utcnow() + timedelta(days=days)).isoformat()
+
+
+def dev_coupon(client, app, **fields) -> dict:
+    body = {"title": "Welcome", "ends_at": later(), **fields}
+    answer = client.post("/openapi/v1/coupons", json=body, headers=bearer(client, app))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def admin_coupon(client, **fields) -> dict:
+    body = {"title": "Platform gift", "ends_at": later(), "reason": "launch week", **fields}
+    answer = client.post("/api/admin/money/coupons", json=body, headers=ADMIN)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def claim(player, code: str):
+    return player.post("/api/coupons/claim", json={"code": code}, headers=csrf_of(player))
+
+
+def usable(player, app_id: str, **params) -> list[dict]:
+    answer = player.get(f"/api/apps/{app_id}/coupons", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+def buy(player, app_id: str, product_id: str, key: str, amount: int, coupon_id: str | None = None, quantity: int = 1):
+    body = {
+        "product_id": product_id,
+        "quantity": quantity,
+        "idempotency_key": key,
+        "amount": amount,
+        "currency": "COIN",
+    }
+    if coupon_id is not None:
+        body["coupon_id"] = coupon_id
+    return player.post(f"/api/apps/{app_id}/purchases", json=body, headers=csrf_of(player))
+
+
+def balances(platform, app_id: str) -> dict[str, int]:
+    with platform.db.session() as session:
+        return {
+            "app": ledger.balance(session, ledger.account_id(session, "app_earnings", app_id)),
+            "platform": ledger.balance(session, ledger.account_id(session, "platform_revenue")),
+            "funding": ledger.balance(session, ledger.account_id(session, "coupon_funding")),
+        }
+
+
+def books_hold(platform) -> None:
+    """What ``minis ledger verify`` checks: the ledger, and every order (coupons too) against it."""
+    with platform.db.session() as session:
+        check = ledger.verify(session)
+        assert check.ok, check.problems
+        assert reconciliation.verify(session) == []
+
+
+def test_a_developer_coupon_claimed_by_code_takes_its_discount_from_the_app_and_the_fee_stays_on_the_list_price(
+    client, shop, player, platform
+):
+    coupon = dev_coupon(client, shop, code="hello-10", amount_off=10, per_person_limit=1, total_limit=100)
+    assert (coupon["code"], coupon["issuer"], coupon["funder"], coupon["used"]) == (
+        "HELLO-10",
+        "developer",
+        "developer",
+        0,
+    )
+    listed = client.get("/openapi/v1/coupons", headers=bearer(client, shop)).json()["items"]
+    assert [c["id"] for c in listed] == [coupon["id"]]
+    assert client.get(f"/openapi/v1/coupons/{coupon['id']}", headers=bearer(client, shop)).json()["title"] == "Welcome"
+    top_up(player)
+    assert usable(player, shop.app_id) == []  # not held yet
+    assert claim(player, "hello-10").status_code == 200
+    assert claim(player, "HELLO-10").status_code == 200  # claiming twice holds it once
+    [offer] = usable(player, shop.app_id, product_id="gem", quantity=2)
+    assert (offer["id"], offer["price"], offer["discount"], offer["pay"], offer["uses_left"]) == (
+        coupon["id"],
+        200,
+        10,
+        190,
+        1,
+    )
+
+    # Confirming the list price with the coupon is not what it charges: refused, nothing charged.
+    wrong = buy(player, shop.app_id, "gem", "k1", 200, coupon["id"], quantity=2)
+    assert wrong.status_code == 409 and wrong.json()["code"] == "PRICE_CHANGED"
+    assert wrong.json()["price"] == {"amount": 190, "currency": "COIN"}
+    paid = buy(player, shop.app_id, "gem", "k1", 190, coupon["id"], quantity=2)
+    assert paid.status_code == 200, paid.text
+    order = paid.json()
+    assert (order["amount"], order["discount"], order["coupon_id"], order["status"]) == (190, 10, coupon["id"], "paid")
+    assert balance(player) == 1200 - 190
+    # Fee 30 % of the list price 200 = 60; the app gets 200 - 60 less its own discount of 10.
+    assert balances(platform, shop.app_id) == {"app": 130, "platform": 60, "funding": 0}
+    assert buy(player, shop.app_id, "gem", "k1", 190, coupon["id"], quantity=2).json()["id"] == order["id"]  # a retry
+    again = buy(player, shop.app_id, "gem", "k2", 90, coupon["id"])
+    assert again.status_code == 409 and again.json()["code"] == "COUPON_USED_UP"
+    assert usable(player, shop.app_id) == []
+    assert client.get(f"/openapi/v1/coupons/{coupon['id']}", headers=bearer(client, shop)).json()["used"] == 1
+    history = player.get("/api/wallet/history").json()["items"]
+    assert (history[0]["kind"], history[0]["amount"], history[0]["discount"]) == ("purchase", -190, 10)
+    detail = client.get(f"/openapi/v1/orders/{order['id']}", headers=bearer(client, shop)).json()
+    assert detail["history"][-1]["details"] == {
+        "amount": 190,
+        "fee": 60,
+        "coupon_id": coupon["id"],
+        "discount": 10,
+        "list_amount": 200,
+    }
+    books_hold(platform)
+
+
+def test_a_platform_coupon_granted_by_the_operator_is_paid_by_the_platform_and_refunds_give_each_part_back_exactly(
+    client, shop, player, platform
+):
+    coupon = admin_coupon(
+        client, app_id=shop.app_id, percent_off_bps=3333, max_off=1000, product_ids=["sword"], per_person_limit=1
+    )
+    assert (coupon["issuer"], coupon["funder"]) == ("platform", "platform")
+    user_id = player.get("/api/me").json()["user"]["id"]
+    granted = client.post(
+        f"/api/admin/money/coupons/{coupon['id']}/grants", json={"user_id": user_id, "reason": "support"}, headers=ADMIN
+    )
+    assert granted.status_code == 200 and granted.json()["uses_left"] == 1
+    top_up(player)
+    assert usable(player, shop.app_id, product_id="gem") == []  # only for the sword
+    [offer] = usable(player, shop.app_id, product_id="sword")
+    assert (offer["discount"], offer["pay"]) == (99, 201)  # 33.33 % of 300, rounded down
+    order = buy(player, shop.app_id, "sword", "s1", 201, coupon["id"]).json()
+    assert (order["amount"], order["discount"]) == (201, 99)
+    assert balances(platform, shop.app_id) == {"app": 210, "platform": 90, "funding": -99}
+    books_hold(platform)
+    # The statements show what the platform's coupon paid the app, on top of what the person paid.
+    period = {"start": (utcnow() - timedelta(hours=1)).isoformat(), "end": later(1)}
+    [line] = client.get("/openapi/v1/statements", params=period, headers=bearer(client, shop)).json()["lines"]
+    assert (line["gross"], line["platform_coupons"], line["fee"], line["net"]) == (201, 99, 90, 210)
+    ledger_line = client.get(
+        "/api/admin/money/statements", params={**period, "app_id": shop.app_id}, headers=ADMIN
+    ).json()["lines"][0]
+    assert (ledger_line["gross"], ledger_line["platform_coupons"], ledger_line["platform_fee"], ledger_line["net"]) == (
+        201,
+        99,
+        90,
+        210,
+    )
+
+    backend = bearer(client, shop)
+    refunds = [100, 7, 94]  # three parts of the 201 paid: the discount comes back 49 + 3 + 47
+    funding = []
+    for n, amount in enumerate(refunds):
+        answer = client.post(
+            f"/openapi/v1/orders/{order['id']}/refund",
+            json={"amount": amount, "reason": "test", "idempotency_key": f"r{n}"},
+            headers=backend,
+        )
+        assert answer.status_code == 200, answer.text
+        funding.append(balances(platform, shop.app_id)["funding"])
+        books_hold(platform)
+    # Cumulative rounding: 99·100//201 = 49, 99·107//201 = 52, then all 99.
+    assert funding == [-99 + 49, -99 + 52, 0]
+    assert balance(player) == 1200
+    assert balances(platform, shop.app_id) == {"app": 0, "platform": 0, "funding": 0}
+    # A full refund gives the use back: the person may use the coupon again.
+    assert [c["uses_left"] for c in usable(player, shop.app_id, product_id="sword")] == [1]
+    listed = client.get("/api/admin/money/coupons", params={"app_id": shop.app_id}, headers=ADMIN).json()["items"]
+    assert listed[0]["used"] == 0
+    assert buy(player, shop.app_id, "sword", "s2", 201, coupon["id"]).status_code == 200
+    books_hold(platform)
+
+
+def test_a_partial_refund_keeps_the_use_and_a_developer_discount_is_capped_at_what_the_developer_earns(
+    client, shop, player, platform
+):
+    coupon = dev_coupon(client, shop, code="BIGDEAL", amount_off=1000, per_person_limit=2)
+    top_up(player)
+    claim(player, "BIGDEAL")
+    # Price 100, fee 30, at most 10 % commission of the 70: the developer can fund at most 63.
+    [offer] = usable(player, shop.app_id, product_id="gem")
+    assert (offer["discount"], offer["pay"]) == (63, 37)
+    order = buy(player, shop.app_id, "gem", "g1", 37, coupon["id"]).json()
+    assert balances(platform, shop.app_id) == {"app": 7, "platform": 30, "funding": 0}
+    period = {"start": (utcnow() - timedelta(hours=1)).isoformat(), "end": later(1)}
+    [line] = client.get("/openapi/v1/statements", params=period, headers=bearer(client, shop)).json()["lines"]
+    assert (line["gross"], line["developer_coupons"], line["fee"], line["net"]) == (37, 63, 30, 7)
+    answer = client.post(
+        f"/openapi/v1/orders/{order['id']}/refund",
+        json={"amount": 10, "reason": "part", "idempotency_key": "p"},
+        headers=bearer(client, shop),
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "partially_refunded"
+    # The person gets 10; the platform gives back 30·10//37 = 8; the app the rest of the 10.
+    assert balance(player) == 1200 - 37 + 10
+    assert balances(platform, shop.app_id) == {"app": 5, "platform": 22, "funding": 0}
+    assert usable(player, shop.app_id)[0]["uses_left"] == 1  # the partial refund kept the use
+    books_hold(platform)
+
+
+def test_coupons_that_cannot_be_used_are_refused_with_their_own_codes_and_charge_nothing(
+    client, shop, player, platform
+):
+    other = register_app(shop.developer, shop.headers, "other-game")
+    put_product(client, other, "gem", price=100)
+    mine = dev_coupon(client, shop, code="GEMONLY", amount_off=5, product_ids=["gem"])
+    theirs = dev_coupon(client, other, code="OTHERAPP", amount_off=5)
+    held_not = dev_coupon(client, shop, amount_off=5)  # no code: grants only
+    ending = dev_coupon(client, shop, code="ENDING", amount_off=5)
+    expiring = dev_coupon(client, shop, code="EXPIRING", amount_off=5)
+    top_up(player)
+    for code in ("GEMONLY", "OTHERAPP", "ENDING", "EXPIRING"):
+        assert claim(player, code).status_code == 200
+    assert claim(player, "NOSUCHCODE").json()["code"] == "COUPON_NOT_FOUND"
+    assert (
+        client.post(f"/openapi/v1/coupons/{ending['id']}/end", headers=bearer(client, shop)).json()["status"] == "ended"
+    )
+    with platform.db.session() as session:
+        session.execute(
+            update(Coupon).where(Coupon.id == expiring["id"]).values(ends_at=utcnow() - timedelta(seconds=1))
+        )
+        session.commit()
+
+    refusals = {
+        "out of scope": buy(player, shop.app_id, "sword", "a", 295, mine["id"]),
+        "other app": buy(player, shop.app_id, "gem", "b", 95, theirs["id"]),
+        "not held": buy(player, shop.app_id, "gem", "c", 95, held_not["id"]),
+        "ended": buy(player, shop.app_id, "gem", "d", 95, ending["id"]),
+        "expired": buy(player, shop.app_id, "gem", "e", 95, expiring["id"]),
+        "unknown": buy(player, shop.app_id, "gem", "f", 95, "cpn_nope"),
+    }
+    assert {why: (r.status_code, r.json()["code"]) for why, r in refusals.items()} == {
+        "out of scope": (409, "COUPON_NOT_APPLICABLE"),
+        "other app": (409, "COUPON_NOT_APPLICABLE"),
+        "not held": (409, "COUPON_NOT_APPLICABLE"),
+        "ended": (409, "COUPON_ENDED"),
+        "expired": (409, "COUPON_EXPIRED"),
+        "unknown": (404, "COUPON_NOT_FOUND"),
+    }
+    assert balance(player) == 1200
+    # The pay sheet offers only what applies here: not the other app's, not the ended or expired.
+    assert [c["id"] for c in usable(player, shop.app_id, product_id="gem")] == [mine["id"]]
+    assert [c["id"] for c in usable(player, other.app_id)] == [theirs["id"]]
+    # A developer sees and ends only their app's coupons.
+    assert client.get(f"/openapi/v1/coupons/{theirs['id']}", headers=bearer(client, shop)).status_code == 404
+    assert client.post(f"/openapi/v1/coupons/{theirs['id']}/end", headers=bearer(client, shop)).status_code == 404
+    books_hold(platform)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"amount_off": 5, "percent_off_bps": 100}, "amount_off"),
+        ({}, "amount_off"),
+        ({"amount_off": 0}, "amount_off"),
+        ({"amount_off": -5}, "amount_off"),
+        ({"percent_off_bps": 10_000}, "percent_off_bps"),
+        ({"amount_off": 5, "max_off": 3}, "max_off"),
+        ({"amount_off": 5, "code": "no spaces"}, "code"),
+        ({"amount_off": 5, "product_ids": ["nothing-sold"]}, "product_ids"),
+        ({"amount_off": 5, "per_person_limit": 0}, "per_person_limit"),
+        ({"amount_off": 5, "total_limit": 0}, "total_limit"),
+        ({"amount_off": 5, "ends_at": "2001-01-01T00:00:00Z"}, "ends_at"),
+        ({"amount_off": 5, "ends_at": "9999-12-31T23:59:59+14:00"}, "ends_at"),
+        ({"amount_off": 10**30}, "amount_off"),
+    ],
+)
+def test_a_coupon_that_does_not_hold_up_is_refused_with_a_4xx_naming_its_field(client, shop, fields, field):
+    body = {"title": "Bad", "ends_at": later(), **fields}
+    answer = client.post("/openapi/v1/coupons", json=body, headers=bearer(client, shop))
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.json().get("field") in (field, None) or field in answer.text
+
+
+def test_a_developer_grants_a_coupon_by_openid_and_a_code_is_unique(client, shop, player, platform):
+    coupon = dev_coupon(client, shop, code="VIP1", amount_off=20)
+    taken = client.post(
+        "/openapi/v1/coupons",
+        json={"title": "x", "code": "vip1", "amount_off": 1, "ends_at": later()},
+        headers=bearer(client, shop),
+    )
+    assert taken.status_code == 409 and taken.json()["code"] == "COUPON_CODE_TAKEN"
+    backend = shop.backend(client)
+    openid = backend.code2session(login_code(player, shop.app_id))["openid"]
+    assert backend.grant_coupon(coupon["id"], openid)["uses_left"] == 1  # the Python client's call
+    made = backend.create_coupon(title="By client", amount_off=1, ends_at=later())
+    assert made["id"] in {c["id"] for c in backend.coupons()["items"]}
+    assert backend.end_coupon(made["id"])["status"] == "ended"
+    assert [c["id"] for c in usable(player, shop.app_id)] == [coupon["id"]]
+    unknown = client.post(
+        f"/openapi/v1/coupons/{coupon['id']}/grants", json={"openid": "o_nobody"}, headers=bearer(client, shop)
+    )
+    assert unknown.status_code == 404
+    # The operator's coupon for every app is funded by the platform and usable in any app.
+    everywhere = admin_coupon(client, code="ALLAPPS", amount_off=3)
+    assert everywhere["app_id"] is None
+    claim(player, "ALLAPPS")
+    assert {c["id"] for c in usable(player, shop.app_id)} == {coupon["id"], everywhere["id"]}
+    refused = client.post(
+        "/api/admin/money/coupons",
+        json={"title": "x", "amount_off": 1, "ends_at": later(), "reason": "r", "funder": "developer"},
+        headers=ADMIN,
+    )
+    assert refused.status_code == 422 and refused.json()["field"] == "app_id"
+    # A developer cannot give away the platform's money: the platform's coupon for the app is not theirs to grant.
+    platforms = admin_coupon(client, app_id=shop.app_id, amount_off=50)
+    listed = client.get("/openapi/v1/coupons", headers=bearer(client, shop)).json()["items"]
+    assert [c["id"] for c in listed] == [platforms["id"], made["id"], coupon["id"]]
+    refused = client.post(
+        f"/openapi/v1/coupons/{platforms['id']}/grants", json={"openid": openid}, headers=bearer(client, shop)
+    )
+    assert refused.status_code == 404 and refused.json()["code"] == "COUPON_NOT_FOUND"
+    assert client.post(f"/openapi/v1/coupons/{platforms['id']}/end", headers=bearer(client, shop)).status_code == 404
+    assert (
+        client.post("/openapi/v1/coupons", json={"title": "x", "amount_off": 1, "ends_at": later()}).status_code == 401
+    )
+
+
+def test_ledger_verify_catches_a_coupon_order_that_disagrees_with_its_transfers_or_its_counts(
+    client, shop, player, platform
+):
+    coupon = dev_coupon(client, shop, code="CHECKME", amount_off=10, total_limit=5)
+    top_up(player)
+    claim(player, "CHECKME")
+    order = buy(player, shop.app_id, "gem", "v1", 90, coupon["id"]).json()
+    books_hold(platform)
+    with platform.db.session() as session:
+        session.execute(update(Coupon).where(Coupon.id == coupon["id"]).values(used=0))
+        session.execute(update(Order).where(Order.id == order["id"]).values(discount=11))
+        session.commit()
+    with platform.db.session() as session:
+        problems = reconciliation.verify(session)
+    assert any(f"coupon {coupon['id']} counts 0 uses but 1" in problem for problem in problems), problems
+    assert any(f"order {order['id']}'s discount is not its coupon use's" in problem for problem in problems), problems
+
+
+def test_a_creator_brought_coupon_order_pays_the_commission_on_the_list_price_and_a_full_refund_claws_it_back(
+    client, shop, player, platform
+):
+    creator = make_creator(client, "couponmaker")
+    coupon = dev_coupon(client, shop, code="CREATORDEAL", amount_off=1000)  # capped at what the app earns
+    top_up(player)
+    claim(player, "CREATORDEAL")
+    launch_id = launch(player, shop.app_id, "post", post_id=ready_post(platform, creator.user_id, shop.app_id))
+    body = {
+        "product_id": "gem",
+        "idempotency_key": "c1",
+        "amount": 37,
+        "currency": "COIN",
+        "coupon_id": coupon["id"],
+        "launch_id": launch_id,
+    }
+    order = player.post(f"/api/apps/{shop.app_id}/purchases", json=body, headers=csrf_of(player))
+    assert order.status_code == 200, order.text
+
+    def creator_earnings() -> int:
+        with platform.db.session() as session:
+            return ledger.balance(session, ledger.account_id(session, "creator_earnings", creator.user_id))
+
+    # List 100: fee 30, commission 10 % of the 70 = 7, the developer's 63 off: the app keeps 0.
+    assert creator_earnings() == 7
+    assert balances(platform, shop.app_id) == {"app": 0, "platform": 30, "funding": 0}
+    books_hold(platform)
+    refunded = client.post(
+        f"/openapi/v1/orders/{order.json()['id']}/refund",
+        json={"reason": "all", "idempotency_key": "all"},
+        headers=bearer(client, shop),
+    )
+    assert refunded.status_code == 200, refunded.text
+    assert creator_earnings() == 0 and balance(player) == 1200
+    assert balances(platform, shop.app_id) == {"app": 0, "platform": 0, "funding": 0}
+    books_hold(platform)
