@@ -60,6 +60,16 @@ class HostPage:
     def swipe_up(self) -> None:
         """One swipe: the feed snaps to the next item."""
         before = self.current_item.get_attribute("data-item-id")
+        # On the last item loaded, the next page may still be on its way from a busy server: a
+        # swipe now would stop at the end, as a person's would. Wait for the page as they would.
+        self.page.wait_for_function(
+            """() => {
+                const current = document.querySelector(".feed-item[data-current]");
+                const busy = document.getElementById("feed").getAttribute("aria-busy") === "true";
+                return current.nextElementSibling !== null || !busy;
+            }""",
+            timeout=30_000,
+        )
         self.page.mouse.move(195, 400)
         self.page.mouse.wheel(0, 844)
         expect(self.current_item).not_to_have_attribute("data-item-id", before)
