@@ -5,7 +5,6 @@ a server error (500). APIs, and any client asking for JSON, keep the JSON error 
 from __future__ import annotations
 
 import pytest
-from fastapi import APIRouter
 from starlette.testclient import TestClient
 
 from tests.factories import publish
@@ -65,8 +64,9 @@ def test_a_link_to_something_gone_still_opens_the_host_but_answers_404(client, p
 
 def test_a_server_error_on_a_host_page_is_a_page_with_a_reference_and_json_for_apis(platform, client):
     from openminis.app import create_app, create_host_app
+    from openminis.web.routing import Router
 
-    router = APIRouter()
+    router = Router()
 
     @router.get("/boom")
     @router.get("/api/boom")

@@ -3,7 +3,7 @@ campaigns, creative files and creatives, an app's revenue share, and signing-key
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -33,9 +33,10 @@ from openminis.errors import TooLarge
 from openminis.platform import Platform
 from openminis.web import body_limit
 from openminis.web.dependencies import AdminOnly, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
 # One Path() per parameter name: FastAPI names a shared one after the first parameter it meets.
-router = APIRouter(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[AdminOnly])
+router = Router(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[AdminOnly])
 AdvertiserId = Path(max_length=32, pattern=ID)
 CampaignId = Path(max_length=32, pattern=ID)
 CreativeId = Path(max_length=32, pattern=ID)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import anyio.from_thread
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from openminis.ads import serving
@@ -31,8 +31,9 @@ from openminis.errors import NotFound
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import ChangingPerson, PlatformDep, SessionDep, client_ip
 from openminis.web.refusals import refusal_kept
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["ads"])
+router = Router(tags=["ads"])
 router.include_router(admin_router)
 router.include_router(invalid_traffic_router)
 AdId = Path(max_length=32, pattern=ID)

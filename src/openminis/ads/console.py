@@ -4,15 +4,16 @@ shapes as the Open API's routes (openapi.py)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from openminis.ads import inventory
 from openminis.ads.openapi import unit_fields, unit_out
 from openminis.ads.schemas import ID, AdUnitIn, AdUnitOut, ConsoleAdUnitList
 from openminis.developers import team
 from openminis.web.dependencies import ChangingDeveloper, CurrentDeveloper, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/developer/apps/{app_id}", tags=["developers"])
+router = Router(prefix="/api/developer/apps/{app_id}", tags=["developers"])
 AppId = Path(max_length=40)
 UnitId = Path(max_length=32, pattern=ID)
 

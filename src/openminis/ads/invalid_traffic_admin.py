@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from openminis.ads import invalid_traffic
 from openminis.ads.schemas import ID, InvalidTrafficLineOut, InvalidTrafficOut
 from openminis.web.dependencies import AdminOnly, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[AdminOnly])
+router = Router(prefix="/api/admin/ads", tags=["ads admin"], dependencies=[AdminOnly])
 
 
 @router.get("/invalid-traffic", response_model=InvalidTrafficOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from openminis.ads import inventory, reports, rewards, signing
 from openminis.ads.models import AdUnit
@@ -26,8 +26,9 @@ from openminis.ads.schemas import (
 )
 from openminis.identity import app_identity
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["ads"])
+router = Router(tags=["ads"])
 UnitId = Path(max_length=32, pattern=ID)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from openminis.analytics import activity, funnel
 from openminis.analytics.openapi import ActivityFrom, ActivityOut, By, From, FunnelOut, To
 from openminis.web.dependencies import AdminOnly, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin/reports", tags=["reports"], dependencies=[AdminOnly])
+router = Router(prefix="/api/admin/reports", tags=["reports"], dependencies=[AdminOnly])
 AnyApp = Query(default=None, max_length=40, description="one app (default: every app)")
 
 

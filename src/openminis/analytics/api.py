@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import Body, Depends, Request
 
 from openminis.analytics import service
 from openminis.analytics.schemas import IngestOut
@@ -12,8 +12,9 @@ from openminis.identity import service as identity
 from openminis.ratelimit import enforce
 from openminis.web import limits
 from openminis.web.dependencies import PlatformDep, SessionDep, session_token
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["analytics"])
+router = Router(prefix="/api", tags=["analytics"])
 
 
 class SessionRequired(Unauthenticated):

@@ -3,14 +3,13 @@ for the signed-in developer's own apps (their session, not an app token)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from openminis.analytics import activity, funnel
 from openminis.analytics.openapi import ActivityFrom, ActivityOut, By, From, FunnelOut, To
 from openminis.web.dates import UtcDay
 from openminis.web.dependencies import OwnedApp, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/developer/apps/{app_id}/reports", tags=["developers"])
+router = Router(prefix="/api/developer/apps/{app_id}/reports", tags=["developers"])
 
 
 @router.get("/activity", response_model=ActivityOut)

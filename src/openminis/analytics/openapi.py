@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from openminis.analytics import activity, episodes, funnel
 from openminis.web.dates import UtcDay
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["reports"])
+router = Router(tags=["reports"])
 
 By = Query(
     default="source", max_length=16, description="source (scene), app, creator, origin_sdk, or none for the total alone"

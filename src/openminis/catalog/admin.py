@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -16,8 +16,9 @@ from openminis.platform import Platform
 from openminis.staff import audit
 from openminis.web import notices, versions
 from openminis.web.dependencies import AdminOnly, PlatformDep, Reviewer, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin", tags=["catalog"])
+router = Router(prefix="/api/admin", tags=["catalog"])
 AppId = Path(max_length=40)
 VersionName = Path(max_length=64)
 

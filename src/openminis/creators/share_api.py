@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from openminis.creators import sharing
 from openminis.web.dependencies import ChangingPerson, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["sharing"])
+router = Router(prefix="/api", tags=["sharing"])
 
 
 class ShareIn(BaseModel):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import segno
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import preview, releases
@@ -53,6 +53,7 @@ from openminis.web.dependencies import (
     PlatformDep,
     SessionDep,
 )
+from openminis.web.routing import Router
 from openminis.web.versions import start_checks, upload, version_out
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
     from openminis.catalog.models import App
     from openminis.developers.models import AppInvite
 
-router = APIRouter(prefix="/api/developer", tags=["developers"])
+router = Router(prefix="/api/developer", tags=["developers"])
 AppId = Path(max_length=40)
 VersionName = Path(max_length=64)
 

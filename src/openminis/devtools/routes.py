@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict
@@ -29,13 +29,14 @@ from openminis.web.dependencies import (
     set_session_cookie,
 )
 from openminis.web.pages import host_page_response
+from openminis.web.routing import Router
 
 if TYPE_CHECKING:  # the person's type only: identity's service finds and makes them
     from openminis.identity.models import User
 
 PAGE_DIR = Path(__file__).resolve().parent / "page"
 templates = Jinja2Templates(directory=PAGE_DIR)
-router = APIRouter(prefix="/dev", include_in_schema=False)
+router = Router(prefix="/dev", include_in_schema=False)
 
 OriginChecked = Annotated[None, Depends(check_origin)]
 # A long poll answers at the latest after this, so proxies and the browser never time it out.

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path as FilePath
 from typing import Literal, TypeVar, overload
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -37,8 +37,9 @@ from openminis.errors import InvalidArgument, NotFound
 from openminis.runtime.schemas import Ok
 from openminis.storage import is_key
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, session_token
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["drama"])
+router = Router(tags=["drama"])
 SeriesId = Path(max_length=32)
 Number = Path(ge=1, le=10_000)
 MEDIA_TYPES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -14,9 +14,10 @@ from openminis.errors import InvalidArgument
 from openminis.platform import Platform
 from openminis.web import body_limit
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
+from openminis.web.routing import Router
 from openminis.web.uploads import staged_video
 
-router = APIRouter(tags=["drama"])
+router = Router(tags=["drama"])
 SeriesId = Path(max_length=32)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from openminis.catalog.schemas import CardList
 from openminis.creators import service as creators
@@ -20,8 +20,9 @@ from openminis.feed.schemas import (
     SeriesHit,
 )
 from openminis.web.dependencies import AdminOnly, CurrentPerson, PlatformDep, SessionDep, ViewerId
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["feed"])
+router = Router(prefix="/api", tags=["feed"])
 
 
 @router.get("/feed", response_model=FeedPage)

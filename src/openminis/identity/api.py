@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -49,9 +49,10 @@ from openminis.web.dependencies import (
 from openminis.web.limits import client_ip
 from openminis.web.pages import _page as host_page
 from openminis.web.refusals import refusal_kept
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["identity"])
-pages = APIRouter(include_in_schema=False)
+router = Router(prefix="/api", tags=["identity"])
+pages = Router(include_in_schema=False)
 AppId = Path(max_length=40)
 LINK_COOKIE = "minis_link"  # the nonce that tells a sign-in link it is opened where it was asked for
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from openminis import erasure
 from openminis.openapi.schemas import ErrorOut
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, clear_session_cookie
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/me", tags=["identity"])
+router = Router(prefix="/api/me", tags=["identity"])
 
 
 class DeleteAccountIn(BaseModel):

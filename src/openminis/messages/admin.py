@@ -3,14 +3,15 @@ ones waiting, and the decision on each, in the staff audit log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from openminis.messages import templates
 from openminis.messages.openapi import template_out
 from openminis.messages.schemas import ReviewedTemplate, ReviewedTemplateList, TemplateDecisionIn
 from openminis.web.dependencies import Reviewer, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin/review/templates", tags=["messages"])
+router = Router(prefix="/api/admin/review/templates", tags=["messages"])
 AppId = Path(max_length=40)
 TemplateId = Path(max_length=64)
 

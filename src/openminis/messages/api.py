@@ -4,7 +4,7 @@ inbox and what they allowed each app, and their browsers' Web Push subscriptions
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from sqlalchemy.orm import Session
 
 from openminis.catalog.cards import cards
@@ -27,8 +27,9 @@ from openminis.messages.schemas import (
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["messages"])
+router = Router(tags=["messages"])
 
 AppId = Path(max_length=40)
 TemplateId = Path(max_length=64)

@@ -3,15 +3,16 @@ and a rejection's note (the same answer as the Open API's GET /message-templates
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from openminis.developers import team
 from openminis.messages import templates
 from openminis.messages.openapi import template_out
 from openminis.messages.schemas import TemplateList
 from openminis.web.dependencies import CurrentDeveloper, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/developer/apps/{app_id}", tags=["developers"])
+router = Router(prefix="/api/developer/apps/{app_id}", tags=["developers"])
 AppId = Path(max_length=40)
 
 

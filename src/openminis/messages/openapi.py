@@ -3,8 +3,6 @@ allowed it (docs/messages.md)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from openminis.catalog.manifest import ManifestMessage
 from openminis.errors import InvalidArgument
 from openminis.identity import app_identity
@@ -14,8 +12,9 @@ from openminis.messages.schemas import SendIn, SentOut, TemplateIn, TemplateList
 from openminis.ratelimit import enforce
 from openminis.web import limits
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["messages"])
+router = Router(tags=["messages"])
 
 
 def template_out(template: MessageTemplate) -> TemplateOut:

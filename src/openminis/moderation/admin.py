@@ -4,7 +4,7 @@ audit log (moderation/service.py records it in the request's unit of work)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from sqlalchemy.orm import Session
 
 from openminis.identity import service as identity
@@ -25,8 +25,9 @@ from openminis.moderation.schemas import (
 from openminis.staff import audit
 from openminis.web import notices
 from openminis.web.dependencies import Moderator, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin/moderation", tags=["moderation"])
+router = Router(prefix="/api/admin/moderation", tags=["moderation"])
 KindPath = Path(pattern="^(app|post|series|episode|creator)$")
 ItemPath = Path(min_length=1, max_length=120, pattern=r"^@?[A-Za-z0-9_.:-]+$")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from openminis.moderation import service
 from openminis.moderation.models import Appeal, Takedown
 from openminis.moderation.schemas import (
@@ -20,8 +18,9 @@ from openminis.moderation.schemas import (
 from openminis.ratelimit import enforce
 from openminis.web import limits
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["moderation"])
+router = Router(prefix="/api", tags=["moderation"])
 
 
 @router.get("/reports/reasons", response_model=ReasonsOut)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -52,8 +52,9 @@ from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN
 from openminis.web.dates import UtcDateTime
 from openminis.web.dependencies import Finance, PlatformDep, Refunder, SessionDep, Support
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin/money", tags=["money"])
+router = Router(prefix="/api/admin/money", tags=["money"])
 AppIdQuery = Query(default=None, max_length=40)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import anyio
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -45,8 +45,9 @@ from openminis.wallet.service import COIN
 from openminis.web import limits
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 from openminis.web.refusals import refusal_kept
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["payments"])
+router = Router(prefix="/api", tags=["payments"])
 AppId = Path(max_length=40)
 
 

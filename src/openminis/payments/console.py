@@ -5,7 +5,7 @@ routes (openapi.py), each call behind the team role that allows it (developers/t
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,9 @@ from openminis.runtime.schemas import Ok
 from openminis.web.admission import writes
 from openminis.web.dates import UtcDateTime
 from openminis.web.dependencies import ChangingDeveloper, CurrentDeveloper, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/developer/apps/{app_id}", tags=["developers"])
+router = Router(prefix="/api/developer/apps/{app_id}", tags=["developers"])
 AppId = Path(max_length=40)
 ProductId = Path(max_length=64)
 

@@ -7,7 +7,7 @@ import io
 from datetime import datetime
 from functools import partial
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -46,8 +46,9 @@ from openminis.wallet.service import COIN
 from openminis.web.admission import writes
 from openminis.web.dates import UtcDateTime
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["payments"])
+router = Router(tags=["payments"])
 OrderId = Path(max_length=32)
 
 

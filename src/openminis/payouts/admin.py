@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from sqlalchemy.orm import Session
 
 from openminis.errors import NotFound
@@ -16,8 +16,9 @@ from openminis.payouts.models import Payout
 from openminis.payouts.schemas import ApproveIn, PayoutList, PayoutOut, PolicyIn, PolicyOut, ReasonIn
 from openminis.staff import audit
 from openminis.web.dependencies import SessionDep, ViewerId, staff_for
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin/payouts", tags=["payouts"])
+router = Router(prefix="/api/admin/payouts", tags=["payouts"])
 PayoutsStaff = Annotated[str, staff_for("payouts")]
 PayoutId = Path(max_length=32)
 Status = Literal["requested", "in_transit", "paid", "failed", "rejected", "canceled"]

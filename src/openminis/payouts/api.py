@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 from sqlalchemy.orm import Session
 
 from openminis.creators import service as creators
@@ -35,6 +35,7 @@ from openminis.web.dependencies import (
     PlatformDep,
     SessionDep,
 )
+from openminis.web.routing import Router
 
 PayoutId = Path(max_length=32)
 
@@ -81,10 +82,10 @@ def _offered(platform: Platform) -> str | None:
         return None
 
 
-def payee_router(prefix: str, reading: Callable[..., str], changing: Callable[..., str], tag: str) -> APIRouter:
+def payee_router(prefix: str, reading: Callable[..., str], changing: Callable[..., str], tag: str) -> Router:
     """The routes of one kind of payee, who is ``reading(...)`` on a GET, ``changing(...)`` on
     anything else (which also checks the CSRF token and the origin)."""
-    router = APIRouter(prefix=prefix, tags=[tag])
+    router = Router(prefix=prefix, tags=[tag])
     # Defaults, not Annotated aliases: the aliases would be local names, which FastAPI cannot
     # resolve from this module's postponed annotations.
     reader, changer = Depends(reading), Depends(changing)

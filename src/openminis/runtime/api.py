@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from sqlalchemy.orm import Session
 
 from openminis.creators import service as creators
@@ -12,8 +12,9 @@ from openminis.runtime import service
 from openminis.runtime.schemas import LaunchIn, LaunchOut, Ok, StorageValueIn, StorageValueOut
 from openminis.social import contexts as social
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["runtime"])
+router = Router(prefix="/api", tags=["runtime"])
 
 AppId = Path(max_length=40)
 Key = Path(max_length=200)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from openminis.catalog import cards
 from openminis.catalog.schemas import CardList
 from openminis.runtime import about, favourites
 from openminis.runtime.schemas import AboutOut, FavouriteOut
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, ViewerId
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api", tags=["runtime"])
+router = Router(prefix="/api", tags=["runtime"])
 
 AppId = Path(max_length=40)
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from fastapi.responses import Response
 
 from openminis.errors import NotFound
 from openminis.runtime import home_screen
 from openminis.runtime.serving import IMMUTABLE
 from openminis.web.dependencies import PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/home-screen", include_in_schema=False)
+router = Router(prefix="/home-screen", include_in_schema=False)
 
 AppId = Path(max_length=40, pattern=r"^[a-z0-9-]+$")
 Version = Path(max_length=64, pattern=r"^[A-Za-z0-9.+_-]+$")

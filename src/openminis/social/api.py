@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import segno
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -31,8 +31,9 @@ from openminis.social.schemas import (
 )
 from openminis.web import limits
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/apps/{app_id}", tags=["social"])
+router = Router(prefix="/api/apps/{app_id}", tags=["social"])
 
 AppId = Path(max_length=40)
 BoardId = Path(max_length=64)

@@ -3,7 +3,7 @@ read standings with each person's openid."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from openminis.catalog.manifest import ManifestLeaderboard
 from openminis.errors import InvalidArgument
@@ -21,8 +21,9 @@ from openminis.social.schemas import (
     SubmittedOut,
 )
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(tags=["leaderboards"])
+router = Router(tags=["leaderboards"])
 BoardId = Path(max_length=64)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from openminis.staff import audit, service
 from openminis.staff.schemas import AuditEntryOut, AuditPage, StaffMeOut
 from openminis.web.dependencies import Auditor, CurrentPerson, SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter(prefix="/api/admin", tags=["staff"])
+router = Router(prefix="/api/admin", tags=["staff"])
 
 
 @router.get("/staff/me", response_model=StaffMeOut)

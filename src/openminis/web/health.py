@@ -7,14 +7,14 @@ applies, so a node too busy to serve answers 503 with Retry-After and the balanc
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from openminis import __version__
 from openminis.web.dependencies import SessionDep
+from openminis.web.routing import Router
 
-router = APIRouter()
+router = Router()
 
 
 class HealthOut(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path as FilePath
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -21,10 +21,11 @@ from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
 from openminis.runtime.serving import SDK_DIR, TYPES
 from openminis.web.dependencies import CurrentPerson, PlatformDep, SessionDep, Visitor, set_session_cookie
+from openminis.web.routing import Router
 
 WEB_DIR = FilePath(__file__).resolve().parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -1,0 +1,75 @@
+"""Routes are found as FastAPI finds them, with routers that turn a path away at once when it
+starts with none of their routes' literal beginnings (web/routing.py)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.testclient import TestClient
+
+from openminis.web.routing import Router
+
+
+def test_a_path_reaches_its_route_in_any_router_and_misses_give_404_or_405():
+    first, second, nested = Router(prefix="/api/shop"), Router(prefix="/api"), Router()
+
+    @first.get("/items/{item_id}")
+    async def item(item_id: str) -> dict[str, str]:
+        return {"item": item_id}
+
+    @second.post("/orders")
+    async def order() -> dict[str, str]:
+        return {"order": "made"}
+
+    @nested.get("/orders/{order_id}/receipt")
+    async def receipt(order_id: str) -> dict[str, str]:
+        return {"receipt": order_id}
+
+    second.include_router(nested)  # under second's prefix; second, holding a router, asks every route
+    app = FastAPI()
+    app.include_router(first)
+    app.include_router(second)
+    app.include_router(first, prefix="/v2")  # the same routes again, under a prefix
+    mounted = FastAPI()
+    inner = Router()
+
+    @inner.get("/ping")
+    async def ping() -> dict[str, bool]:
+        return {"pong": True}
+
+    mounted.include_router(inner)
+    app.mount("/openapi", mounted)  # under a mount, the routes see the path after it
+
+    with TestClient(app) as client:
+        assert client.get("/api/shop/items/7").json() == {"item": "7"}
+        assert client.post("/api/orders").json() == {"order": "made"}
+        assert client.get("/api/orders/o1/receipt").json() == {"receipt": "o1"}
+        assert client.get("/openapi/ping").json() == {"pong": True}
+        assert client.get("/v2/api/shop/items/8").json() == {"item": "8"}
+        assert client.get("/api/shop/nothing").status_code == 404
+        assert client.get("/api/orders").status_code == 405  # the path is a route's: the method is not
+        assert client.get("/elsewhere").status_code == 404
+
+
+def test_every_route_of_the_host_is_still_found(client):
+    """Each route's path, its parameters filled in, asked with a method no route has: a 405 says a
+    route matched the path (a router that turned it away would give 404)."""
+    host = client.app.app.app.app.host  # MinisApp > LimitBody > RefuseInvalidText > OriginRouter
+    paths = [route.path for route in _api_routes(host.router)]
+    assert len(paths) > 200
+    for path in paths:
+        concrete = re.sub(r"\{[^}:]+:path\}", "a/b", re.sub(r"\{[^}:]+(:int)?\}", "1", path))
+        # A parameter may be checked before the method (an app id's pattern): any answer but 404.
+        assert client.request("TRACE", concrete).status_code != 404, path
+
+
+def _api_routes(router) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):  # an included router (FastAPI keeps it as a branch)
+            found.extend(_api_routes(route.original_router))
+    return found
