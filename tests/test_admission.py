@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from starlette.testclient import TestClient
 
 from openminis.admission import Gate
@@ -145,3 +145,46 @@ def test_a_request_that_finds_no_free_connection_in_time_is_503_with_retry_after
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "DATABASE_BUSY" and int(response.headers["retry-after"]) >= 1
     assert client.get("/api/wallet").status_code == 200
+
+
+@contextmanager
+def statements_recorded(platform: Platform) -> Iterator[list[tuple[str, bool]]]:
+    """Each statement the platform runs meanwhile, and whether it ran on an event loop's thread."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+        seen.append((statement.split()[0].upper(), asyncio._get_running_loop() is not None))
+
+    event.listen(platform.db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(platform.db.engine, "before_cursor_execute", record)
+
+
+def test_a_signed_in_get_looks_the_person_up_on_the_loop_on_sqlite_and_on_a_thread_on_postgresql(quick):
+    """A thread costs more than SQLite's read by a unique key: GET /api/me on SQLite runs its one
+    SELECT on the event loop and ends its unit there too. PostgreSQL's statements are round trips
+    to another process: they stay on threads."""
+    platform, client = quick
+    client.get("/api/me")  # the guest and its cookie
+    with statements_recorded(platform) as seen:
+        me = client.get("/api/me")
+    assert me.status_code == 200
+    assert [statement for statement, _ in seen] == ["SELECT"]
+    on_loop = platform.db.engine.dialect.name == "sqlite"
+    assert seen[0][1] is on_loop
+
+
+def test_after_the_lookup_on_the_loop_the_route_reads_and_writes_in_the_same_unit(quick):
+    """The lookup's read transaction ends; the route's statements begin the next one in the same
+    unit, and the person it loaded can be changed and saved (a rename, a stale cookie's new guest)."""
+    _platform, client = quick
+    csrf = {"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]}
+    assert client.get("/api/wallet").json() == {"balance": 0}  # the lookup, then the route's reads
+    assert client.patch("/api/me", json={"display_name": "Ada"}, headers=csrf).status_code == 200
+    assert client.get("/api/me").json()["user"]["display_name"] == "Ada"
+    client.cookies.set("minis_session", "stale-token-of-nobody")
+    fresh = client.get("/api/me")  # looked up on the loop, not found: made a guest on a thread
+    assert fresh.status_code == 200 and fresh.json()["user"]["kind"] == "guest"
+    assert fresh.cookies.get("minis_session") not in (None, "stale-token-of-nobody")

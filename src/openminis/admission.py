@@ -14,6 +14,15 @@ waiting, is answered 503 with Retry-After, having done nothing.
 
 GET and HEAD requests get a read session (no write lock on SQLite); everything else, and a GET
 route marked with ``writes``, a write session.
+
+A thread costs more than a short read on SQLite. Measured in-process with 32 requests at once, a
+GET /api/me cost 1,100 µs of CPU with the session lookup and the unit's end each on a thread and
+550 µs with both on the event loop. So a read session on SQLite may run a short read on the loop
+(``reads_on_loop``: the person behind a session, by its unique token), and a unit with no
+transaction open and nothing to follow ends on the loop (``_finish``). SQLite reads in WAL mode
+wait on no lock, and the pool has a connection for every admitted request, so neither can block
+the loop. On PostgreSQL every statement is a round trip to another process, which the loop must
+not wait for: its reads stay on threads.
 """
 
 from __future__ import annotations
@@ -30,6 +39,13 @@ from sqlalchemy.orm import Session
 from openminis import unit_of_work
 from openminis.db import Database
 from openminis.errors import Unavailable
+
+_ON_LOOP = "minis_reads_on_loop"
+
+
+def reads_on_loop(session: Session) -> bool:
+    """Whether this request's unit may run a short read on the event loop: a read session on SQLite."""
+    return bool(session.info.get(_ON_LOOP))
 
 
 class Overloaded(Unavailable):
@@ -100,6 +116,7 @@ class Admission:
         self.threads = threads
         self.waiting = 0
         self._closers: anyio.CapacityLimiter | None = None
+        self.on_loop = db.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
     async def session(self, *, reads: bool) -> AsyncIterator[Session]:
@@ -113,6 +130,7 @@ class Admission:
         try:
             factory = self.db.web_sessions(reads=reads)
             session = unit_of_work.opened(factory(), factory)
+            session.info[_ON_LOOP] = reads and self.on_loop
             try:
                 yield session
             except BaseException:
@@ -126,7 +144,11 @@ class Admission:
     async def _finish(self, end: Callable[[Session], None], session: Session) -> None:
         """Commit or roll back, then close: I/O, so on a thread, but on threads of their own: a
         request giving its connection back must never wait behind requests. Shielded: a client
-        that goes away mid-commit does not leave the unit half-ended."""
+        that goes away mid-commit does not leave the unit half-ended. A unit with nothing to end
+        and nothing to follow closes here: that needs no I/O."""
+        if unit_of_work.idle(session):
+            session.close()
+            return
         if self._closers is None:
             self._closers = anyio.CapacityLimiter(self.slots)
 

@@ -68,6 +68,22 @@ def rollback(session: Session) -> None:
     session.rollback()
 
 
+def end_reads(session: Session) -> None:
+    """End the read transaction a read unit holds so far, keeping the unit: its connection goes
+    back to the pool, the next statement begins a new transaction, and what was registered to
+    follow the unit's commit stays for it. A unit that has changed nothing has nothing to lose."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_reads on a unit with changes: they belong to its commit")
+    session.commit()
+
+
+def idle(session: Session) -> bool:
+    """Nothing to end (no transaction open, no change waiting to be flushed) and nothing to follow:
+    the unit's end needs no I/O."""
+    pending = session.new or session.dirty or session.deleted
+    return not session.in_transaction() and not pending and not session.info.get(_EFFECTS)
+
+
 def opened(session: Session, factory: sessionmaker[Session]) -> Session:
     """Mark ``session`` as a unit of work's, made by ``factory`` (follow-ups use the same one)."""
     session.info[_FACTORY] = factory

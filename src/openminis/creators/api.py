@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -34,11 +34,12 @@ from openminis.web.dependencies import (
     Visitor,
     changing_visitor,
     check_origin,
-    current_visitor,
+    find_visitor,
 )
+from openminis.web.routing import Router
 from openminis.web.uploads import check_declared_size, staged_video, video_suffix
 
-router = APIRouter(tags=["creators"])
+router = Router(tags=["creators"])
 PostId = Path(max_length=32)
 
 
@@ -74,7 +75,7 @@ async def uploading_visitor(
 
     def look_up() -> Visitor:
         with unit_of_work(platform.db, reads=True) as reading:
-            visitor = current_visitor(request, response, platform, reading)
+            visitor = find_visitor(request, response, platform, reading)
             # Checked inside the unit, so that a guest made on the spot (who cannot carry its CSRF
             # token yet) is not kept; changing_visitor checks it again, then the per-person limit.
             if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):

@@ -26,7 +26,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from openminis import ratelimit
+from openminis import ratelimit, unit_of_work
+from openminis.admission import reads_on_loop
 from openminis.catalog import service as catalog
 from openminis.developers import service as developers
 from openminis.developers import team
@@ -89,7 +90,7 @@ class Visitor:
     new: bool = False
 
 
-def current_visitor(request: Request, response: Response, platform: PlatformDep, session: SessionDep) -> Visitor:
+def find_visitor(request: Request, response: Response, platform: Platform, session: Session) -> Visitor:
     """The person behind this request, made a guest on the spot if the browser has no session yet."""
     token = session_token(request, platform)
     found = identity.signed_in(session, token)
@@ -102,11 +103,17 @@ def current_visitor(request: Request, response: Response, platform: PlatformDep,
             what="new guests from this address",
         )
         # In a GET's read session on SQLite this write must come first in its transaction (db.py):
-        # it does when the browser sent no cookie; after a lookup of a stale one, a writer that
-        # committed in between makes it DATABASE_BUSY (503, Retry-After), and the retry succeeds.
+        # it does when the browser sent no cookie, or when the stale one was looked up on the loop
+        # (that transaction has ended); after a lookup of a stale one in this same transaction, a
+        # writer that committed in between makes it DATABASE_BUSY (503, Retry-After), and the
+        # retry succeeds.
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
         return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=True)
+    return _visitor(platform, token, found)
+
+
+def _visitor(platform: Platform, token: str, found: identity.SignedIn) -> Visitor:
     return Visitor(
         user=found.user,
         session_token=token,
@@ -115,14 +122,39 @@ def current_visitor(request: Request, response: Response, platform: PlatformDep,
     )
 
 
+def _signed_in_on_loop(session: Session, token: str | None) -> identity.SignedIn | None:
+    """The person behind ``token``, read on the event loop in the request's read unit, whose
+    transaction then ends (admission.py: reads_on_loop): the route's own reads begin a new one.
+    The person stays in the unit's session, to be changed and flushed like any row it loaded."""
+    found = identity.signed_in(session, token)
+    unit_of_work.end_reads(session)
+    return found
+
+
+async def current_visitor(request: Request, response: Response, platform: PlatformDep, session: SessionDep) -> Visitor:
+    """find_visitor, with the lookup of a GET on SQLite on the event loop rather than a thread."""
+    token = session_token(request, platform)
+    if token is not None and reads_on_loop(session):
+        found = _signed_in_on_loop(session, token)
+        if found is not None:
+            return _visitor(platform, token, found)
+    return await run_in_threadpool(find_visitor, request, response, platform, session)
+
+
 CurrentPerson = Annotated[Visitor, Depends(current_visitor)]
 
 
-def viewer_id(request: Request, platform: PlatformDep, session: SessionDep) -> str | None:
+async def viewer_id(request: Request, platform: PlatformDep, session: SessionDep) -> str | None:
     """The id of the person behind this request if the browser has a session, making no guest: a
     list that anyone may read (the hub, search) shows them the versions they get."""
-    user = identity.user_for_token(session, session_token(request, platform))
-    return user.id if user is not None else None
+    token = session_token(request, platform)
+    if token is None:
+        return None
+    if reads_on_loop(session):
+        found = _signed_in_on_loop(session, token)
+    else:
+        found = await run_in_threadpool(identity.signed_in, session, token)
+    return found.user.id if found is not None else None
 
 
 ViewerId = Annotated[str | None, Depends(viewer_id)]
