@@ -777,6 +777,7 @@
     draw(); // first frame, drawn synchronously so a hidden prewarmed frame still gets ready()
     P.ready();
     startLoop();
+    if (window.Welcome) window.Welcome.start();
     if (window.Shop) {
       window.Shop.start({
         onGolden: () => {

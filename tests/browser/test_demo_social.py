@@ -1,6 +1,6 @@
 """The demo games use the social SDK as a player meets it (issue 18, item 8), in real Chromium:
 Tower Stack's tournament with friends, Merge 2048's "Copy result" and "More games" (which opens Sky
-Runner, and Sky Runner greets the player), and Sky Runner's wide view."""
+Runner, and Sky Runner greets the player)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ from tests.browser.host_page import HostPage
 
 pytestmark = pytest.mark.browser
 
-TOWER = "tower-stack"
+TOWER, MERGE, SKY = "tower-stack", "merge-2048", "sky-runner"
+# Merge 2048's saved board (row by row) where only the two 8s can merge; after them no move is left.
+ONE_MOVE_LEFT = {
+    "v": 1,
+    "cells": [8, 8, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 4, 32768, 65536, 131072],
+    "score": 100,
+    "won": False,
+}
 
 
 def play_tower_round(host: HostPage, tower: Frame, lined_up: int = 0) -> int:
@@ -81,3 +88,53 @@ def test_tower_stack_challenges_friends_to_a_tournament_and_a_friend_from_the_li
         assert friend.errors == []
     finally:
         friend_context.close()
+
+
+def tap_merge_button(host: HostPage, merge: Frame, name: str) -> None:
+    """A tap in the middle of one of the buttons Merge 2048 draws on its canvas, once it is drawn."""
+    merge.wait_for_function("(name) => window.__game.button(name) !== null", arg=name)
+    button = merge.evaluate("(name) => window.__game.button(name)", name)
+    host.frame_element(MERGE).click(position={"x": button["x"] + button["w"] / 2, "y": button["y"] + button["h"] / 2})
+
+
+def test_merge_2048_copies_the_rounds_result_to_the_clipboard_from_the_players_tap(host, live_server):
+    host.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    host.open("?prewarm=0")
+    # The person's cloud save: a board with one move left, which the game loads at launch.
+    saved = host.call_api("PUT", f"/api/apps/{MERGE}/storage/board", {"value": ONE_MOVE_LEFT})
+    assert saved["status"] in (200, 204), saved
+    host.go_to_minis()
+    host.launch_from_hub(MERGE)
+    merge = host.app_frame(MERGE)
+    merge.wait_for_function("() => window.__game && window.__game.state().score === 100")
+    host.frame_element(MERGE).click()  # "Continue"
+    host.page.keyboard.press("ArrowLeft")  # 8 + 8, and no move is left
+
+    tap_merge_button(host, merge, "copy")
+    merge.wait_for_function("() => window.__game.copied() !== null")
+    assert merge.evaluate("() => window.__game.copied()") == "Copied"
+    assert host.page.evaluate("() => navigator.clipboard.readText()") == (
+        "I scored 116 in Merge 2048, best tile 131072."
+    )
+    assert host.errors == []
+
+
+def test_merge_2048_opens_sky_runner_from_more_games_and_sky_runner_welcomes_the_player(host):
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    host.launch_from_hub(MERGE)
+    merge = host.app_frame(MERGE)
+    tap_merge_button(host, merge, "more")  # on the start screen, under "Play"
+
+    expect(host.sheet.get_by_text("Merge 2048 wants to open Sky Runner")).to_be_visible()
+    host.sheet.get_by_role("button", name="Open", exact=True).click()
+    assert host.wait_for_launch(SKY)["source"] == "other_app"
+    sky = host.app_frame(SKY)
+    expect(sky.get_by_role("status").filter(has_text="Welcome from Merge 2048")).to_be_visible()
+    assert sky.evaluate("() => minis.getLaunchOptions()") == {
+        "scene": "other_app",
+        "query": {"from": MERGE},
+        "context": None,
+        "referrer": MERGE,
+    }
+    assert host.errors == []
