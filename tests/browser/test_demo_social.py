@@ -1,6 +1,6 @@
 """The demo games use the social SDK as a player meets it (issue 18, item 8), in real Chromium:
 Tower Stack's tournament with friends, Merge 2048's "Copy result" and "More games" (which opens Sky
-Runner, and Sky Runner greets the player)."""
+Runner, and Sky Runner greets the player), and Sky Runner's wide view."""
 
 from __future__ import annotations
 
@@ -138,3 +138,45 @@ def test_merge_2048_opens_sky_runner_from_more_games_and_sky_runner_welcomes_the
         "referrer": MERGE,
     }
     assert host.errors == []
+
+
+def test_sky_runners_wide_view_lays_the_game_out_landscape_and_is_kept_for_the_next_launch(browser, live_server):
+    """On a desktop screen, where the host has room for a landscape stage beside the phone column."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+    host = HostPage(context.new_page(), live_server)
+    size = "() => { const c = document.getElementById('game'); return [c.clientWidth, c.clientHeight]; }"
+    try:
+        host.open("?prewarm=0")
+        host.launch_from_hub(SKY)
+        frame = host.frame_element(SKY)
+        sky = host.app_frame(SKY)
+        wide = sky.get_by_role("button", name="Wide view")
+        expect(wide).to_have_attribute("aria-pressed", "false")
+        width, height = sky.evaluate(size)
+        assert height > width
+
+        wide.click()
+        expect(frame).to_have_class(re.compile(r"\bis-landscape\b"))
+        expect(wide).to_have_attribute("aria-pressed", "true")
+        # The canvas follows the frame: the 16:9 stage, not the phone column stretched.
+        sky.wait_for_function(f"() => ({size})()[0] > 1000")
+        stage = frame.bounding_box()
+        assert stage is not None
+        assert sky.evaluate(size) == [round(stage["width"]), round(stage["height"])]
+
+        # Kept in the game's storage: the next launch opens wide again, and the pill turns it off.
+        host.page.locator(".capsule-more").click()
+        host.page.get_by_role("menuitem", name="Restart").click()
+        host.wait_for_launch(SKY, count=2)
+        expect(frame).to_have_count(1)
+        expect(frame).to_have_class(re.compile(r"\bis-landscape\b"))
+        sky = host.app_frame(SKY)
+        wide = sky.get_by_role("button", name="Wide view")
+        expect(wide).to_have_attribute("aria-pressed", "true")
+        sky.wait_for_function(f"() => ({size})()[0] > 1000")
+        wide.click()
+        expect(frame).not_to_have_class(re.compile(r"\bis-landscape\b"))
+        sky.wait_for_function(f"() => ({size})()[1] > ({size})()[0]")
+        assert host.errors == []
+    finally:
+        context.close()
