@@ -2,9 +2,10 @@
 // (minis.json: scores from the game are allowed, up to max_score). After a round, "Challenge
 // friends" starts a tournament on that board ending in a week, enters the round that was just
 // played, and opens the host's share sheet for its link. Whoever opens the link plays inside the
-// tournament (the launch's context): a banner then shows it, with its top three, refreshed after
-// each score, and the button becomes "Invite friends" (a link into the same tournament). The host names only people who allowed the game their profile: the others are
-// "Player", as the SDK gives them.
+// tournament (the launch's context): a banner then shows it, who is in it and its top three,
+// refreshed after each score, and the button becomes "Invite friends" (a link into the same
+// tournament). The host names only the people who allowed the game their profile (Sign in): the
+// others are counted, and ranked as "Player", as the SDK gives them.
 (function () {
   "use strict";
 
@@ -18,10 +19,11 @@
   const banner = document.getElementById("tournament");
   const line = document.getElementById("tournament-line");
   const ranking = document.getElementById("tournament-ranking");
+  const members = document.getElementById("tournament-members");
 
   const can = (name) => !!(sdk && sdk.canIUse && sdk.canIUse(name));
   const state = { inHost: false, over: false, busy: false, score: 0 };
-  let current = null; // the launch's tournament on our board: {endsAt, players, entries}, or null
+  let current = null; // the launch's tournament on our board: {endsAt, players, named, entries}, or null
   let asked = 0; // refreshes overlap (a score, onShow): only the newest answer is drawn
 
   const live = () => current !== null && Date.parse(current.endsAt) > Date.now();
@@ -53,6 +55,12 @@
     if (current) {
       line.textContent = ["Tournament", current.players + (current.players === 1 ? " player" : " players"), endsIn(current.endsAt)].join(" · ");
       ranking.replaceChildren(...current.entries.map(row));
+      // The others, named where they allowed it: the player's own name (once signed in) is left out.
+      const me = window.SignIn && window.SignIn.state().name;
+      const named = current.named.slice();
+      if (me && named.includes(me)) named.splice(named.indexOf(me), 1);
+      const unnamed = current.players - 1 - named.length;
+      members.textContent = named.length ? "With " + named.join(", ") + (unnamed > 0 ? " and " + unnamed + " more" : "") : "";
     }
     challenge.hidden = !(state.inHost && state.over && can("tournament.create"));
     challenge.disabled = state.busy;
@@ -73,8 +81,12 @@
     try {
       const context = can("context.get") ? await sdk.context.get() : null;
       if (context && context.type === "tournament" && context.board === BOARD) {
-        const page = await sdk.leaderboard.getEntries(BOARD, { scope: "context", limit: 3 });
-        found = { endsAt: context.endsAt, players: context.membersCount, entries: page.entries };
+        const [page, people] = await Promise.all([
+          sdk.leaderboard.getEntries(BOARD, { scope: "context", limit: 3 }),
+          sdk.context.getMembers(),
+        ]);
+        const named = people.map((person) => person.name);
+        found = { endsAt: context.endsAt, players: context.membersCount, named, entries: page.entries };
       }
     } catch (error) {
       if (ask === asked && current) return; // keep what is shown over a failed read

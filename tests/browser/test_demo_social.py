@@ -58,6 +58,11 @@ def test_tower_stack_challenges_friends_to_a_tournament_and_a_friend_from_the_li
     banner = tower.get_by_role("region", name="Tournament")
     expect(banner).to_be_hidden()  # no tournament: no banner
     mine = play_tower_round(host, tower)
+    # The player lets the game have their name (its "Sign in" pill: the host's consent sheet).
+    tower.get_by_role("button", name="Sign in").click()
+    host.sheet.get_by_role("button", name="Allow", exact=True).click()
+    name = host.call_api("GET", "/api/me")["body"]["user"]["display_name"]
+    expect(tower.get_by_text(f"Hi, {name}")).to_be_visible()
 
     # Game over: the challenge starts a week-long tournament with this round in it and shares its link.
     tower.get_by_role("button", name="Challenge friends").click()
@@ -65,8 +70,11 @@ def test_tower_stack_challenges_friends_to_a_tournament_and_a_friend_from_the_li
     expect(link).to_have_value(re.compile(rf"/play/{TOWER}\?share=[0-9a-f]{{24}}$"))
     url = link.input_value()
     host.page.keyboard.press("Escape")
-    expect(banner.locator("p")).to_have_text(re.compile(r"^Tournament · 1 player · ends in (7 d 0 h|6 d 23 h)$"))
+    expect(banner.locator("#tournament-line")).to_have_text(
+        re.compile(r"^Tournament · 1 player · ends in (7 d 0 h|6 d 23 h)$")
+    )
     expect(ranking(tower)).to_have_text([re.compile(rf"^1\s*You\s*{mine}$")])
+    expect(banner.locator("#tournament-members")).to_be_empty()  # no one else yet (the player is not listed)
     expect(tower.get_by_role("button", name="Invite friends")).to_be_visible()  # the same tournament now
 
     # A friend opens the link: in the tournament, the sharer's round ranked; then their own.
@@ -77,13 +85,14 @@ def test_tower_stack_challenges_friends_to_a_tournament_and_a_friend_from_the_li
         theirs_frame = friend.app_frame(TOWER)
         theirs_frame.wait_for_function("() => window.__game !== undefined")
         their_banner = theirs_frame.get_by_role("region", name="Tournament")
-        expect(their_banner.locator("p")).to_have_text(re.compile(r"^Tournament · 2 players · ends in "))
-        expect(ranking(theirs_frame)).to_have_text([re.compile(rf"^1\s*Player\s*{mine}$")])  # not consented: unnamed
+        expect(their_banner.locator("#tournament-line")).to_have_text(re.compile(r"^Tournament · 2 players · ends in "))
+        expect(ranking(theirs_frame)).to_have_text([re.compile(rf"^1\s*{name}\s*{mine}$")])
+        expect(their_banner.get_by_text(f"With {name}", exact=True)).to_be_visible()
 
         theirs = play_tower_round(friend, theirs_frame, lined_up=3)
         assert theirs > mine
         expect(ranking(theirs_frame)).to_have_text(
-            [re.compile(rf"^1\s*You\s*{theirs}$"), re.compile(rf"^2\s*Player\s*{mine}$")]
+            [re.compile(rf"^1\s*You\s*{theirs}$"), re.compile(rf"^2\s*{name}\s*{mine}$")]
         )
         assert friend.errors == []
     finally:
