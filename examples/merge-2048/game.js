@@ -185,6 +185,25 @@
     // `messages`). Asked only on this tap, never on its own; the studio's backend sends it with
     // POST /openapi/v1/messages (MinisClient.send_message) and the tap on it reopens the game.
     reminder: null, // null: not asked this session; "accept" or "reject": the person's answer
+    // "Copy result": a line to paste to friends. The host copies only right after a tap in the
+    // game, so this runs inside the tap's own handler, before anything awaits. The SDK gives the
+    // game no link of its own to add (a share's link is shown on the host's sheet only).
+    copied: null, // what the last copy said, shown under the buttons: {text, until}
+    copyResult() {
+      const text = "I scored " + game.score + " in Merge 2048, best tile " + bestTile() + ".";
+      minis.setClipboardData(text).then(
+        () => (this.copied = { text: "Copied", until: now() + 2.5 }),
+        (error) => {
+          const why = error && error.code === "NOT_ALLOWED" ? "tap Copy result again" : (error && error.code) || "no clipboard";
+          this.copied = { text: "Couldn't copy: " + why, until: now() + 4 };
+        }
+      );
+    },
+    // "More games": the host asks the person first; on Open this game closes and Sky Runner opens,
+    // told where the player came from (its launch's query). Cancel leaves the player here.
+    moreGames() {
+      minis.openApp("sky-runner", { query: { from: "merge-2048" } }).catch(() => {});
+    },
     remindMe() {
       if (this.reminder || !minis.canIUse("requestSubscribeMessage")) return;
       minis.requestSubscribeMessage(["weekly_result"]).then(
@@ -193,6 +212,12 @@
       );
     },
   };
+
+  function bestTile() {
+    let best = 0;
+    for (const row of cells) for (const tile of row) if (tile && tile.v > best) best = tile.v;
+    return best;
+  }
 
   // ---------- persistence ----------
   function saveBoard() {
@@ -407,6 +432,15 @@
     }
   }
 
+  // The social buttons show only where the host has the call (minis.canIUse).
+  const can = (name) => minis.canIUse(name);
+
+  // A result's "Copied" (or why not), under the buttons for a moment.
+  function drawCopied(t, x, y, size) {
+    const c = Social.copied;
+    if (c && t < c.until) text(c.text, x, y, size * 0.045, c.text === "Copied" ? "#8be0c9" : "#ff9ac1", "700");
+  }
+
   function drawOverlay(t) {
     if (game.mode === "play") return;
     const { x0, boardY, size } = L;
@@ -418,6 +452,10 @@
     ctx.fill();
     const cx = x0 + size / 2, cy = boardY + size / 2;
     const pulse = 0.65 + 0.35 * Math.sin(t * 4);
+    const bw = size * 0.38, bh = size * 0.1;
+    const pair = (y) => [{ x: cx - bw - size * 0.02, y, w: bw, h: bh }, { x: cx + size * 0.02, y, w: bw, h: bh }];
+    const single = (y, h = bh) => ({ x: cx - bw / 2, y, w: bw, h });
+    L.copyBtn = L.moreBtn = L.remindBtn = null;
     if (game.mode === "title") {
       text("2048", cx, cy - size * 0.2, size * 0.24, "#ffc23d");
       text("Swipe, drag or use the arrow keys.", cx, cy - size * 0.03, size * 0.045, "#c9cdf5", "600");
@@ -426,30 +464,41 @@
       ctx.globalAlpha = 0.8 + 0.2 * pulse;
       drawButton(L.overlayBtn, game.resumed ? "Continue" : "Play", "#45c2a3", "#ffffff");
       ctx.globalAlpha = 1;
-      if (game.best > 0) text("Best " + game.best, cx, cy + size * 0.36, size * 0.05, "#a9b0e6", "700");
+      if (can("openApp")) {
+        L.moreBtn = single(cy + size * 0.285, bh * 0.85);
+        drawButton(L.moreBtn, "More games", "#2c3166", "#c9cdf5");
+      }
+      if (game.best > 0) text("Best " + game.best, cx, cy + size * 0.43, size * 0.05, "#a9b0e6", "700");
       if (Social.challenge) text("A friend scored " + Social.challenge + ": beat it!", cx, cy - size * 0.36, size * 0.05, "#ffc23d", "700");
     } else if (game.mode === "won") {
       text("2048!", cx, cy - size * 0.2, size * 0.2, "#ffc23d");
       text("You made it. Score " + game.score, cx, cy - size * 0.03, size * 0.05, "#ffffff", "700");
-      const bw = size * 0.38, bh = size * 0.13;
-      L.keepBtn = { x: cx - bw - size * 0.02, y: cy + size * 0.1, w: bw, h: bh };
-      L.againBtn = { x: cx + size * 0.02, y: cy + size * 0.1, w: bw, h: bh };
+      [L.keepBtn, L.againBtn] = pair(cy + size * 0.1).map((b) => ({ ...b, h: size * 0.13 }));
       drawButton(L.keepBtn, "Keep going", "#45c2a3", "#ffffff");
       drawButton(L.againBtn, "New game", "#7c4ef0", "#ffffff");
+      if (can("setClipboardData")) {
+        L.copyBtn = single(cy + size * 0.27);
+        drawButton(L.copyBtn, "Copy result", "#2c3166", "#c9cdf5");
+        drawCopied(t, cx, cy + size * 0.42, size);
+      }
     } else if (game.mode === "over") {
-      text("No moves left", cx, cy - size * 0.22, size * 0.08, "#ff6fa8");
-      text(String(game.score), cx, cy - size * 0.06, size * 0.16, "#ffffff");
-      text(game.newBest ? "New best!" : "Best " + game.best, cx, cy + size * 0.08, size * 0.06, game.newBest ? "#ffc23d" : "#c9cdf5", "700");
-      const bw = size * 0.38, bh = size * 0.11;
-      L.boardBtn = { x: cx - bw - size * 0.02, y: cy + size * 0.14, w: bw, h: bh };
-      L.shareBtn = { x: cx + size * 0.02, y: cy + size * 0.14, w: bw, h: bh };
+      text("No moves left", cx, cy - size * 0.36, size * 0.07, "#ff6fa8");
+      text(String(game.score), cx, cy - size * 0.22, size * 0.14, "#ffffff");
+      text(game.newBest ? "New best!" : "Best " + game.best, cx, cy - size * 0.1, size * 0.055, game.newBest ? "#ffc23d" : "#c9cdf5", "700");
+      [L.boardBtn, L.shareBtn] = pair(cy - size * 0.04);
       drawButton(L.boardBtn, "Leaderboard", "#45c2a3", "#ffffff");
       drawButton(L.shareBtn, "Challenge", "#7c4ef0", "#ffffff");
-      L.remindBtn = Social.reminder ? null : { x: cx - bw / 2, y: cy + size * 0.265, w: bw, h: bh * 0.8 };
+      const [left, right] = pair(cy + size * 0.08);
+      if (can("setClipboardData")) L.copyBtn = can("openApp") ? left : single(left.y);
+      if (can("openApp")) L.moreBtn = can("setClipboardData") ? right : single(right.y);
+      if (L.copyBtn) drawButton(L.copyBtn, "Copy result", "#2c3166", "#ffffff");
+      if (L.moreBtn) drawButton(L.moreBtn, "More games", "#2c3166", "#ffffff");
+      L.remindBtn = Social.reminder ? null : single(cy + size * 0.2, bh * 0.8);
       if (L.remindBtn) drawButton(L.remindBtn, "Remind me", "#2c3166", "#c9cdf5");
-      else if (Social.reminder === "accept") text("We'll tell you your rank", cx, cy + size * 0.31, size * 0.045, "#a9b0e6", "600");
+      else if (Social.reminder === "accept") text("We'll tell you your rank", cx, cy + size * 0.24, size * 0.045, "#a9b0e6", "600");
+      drawCopied(t, cx, cy + size * 0.335, size);
       ctx.globalAlpha = a * pulse;
-      text("Tap to restart", cx, cy + size * 0.42, size * 0.06, "#ffffff", "700");
+      text("Tap to restart", cx, cy + size * 0.43, size * 0.055, "#ffffff", "700");
     }
     ctx.globalAlpha = 1;
   }
@@ -486,14 +535,18 @@
     Sound.unlock();
     const t = now();
     if (game.mode === "title") {
-      startPlay();
+      if (inside(L.moreBtn, x, y)) Social.moreGames();
+      else startPlay();
     } else if (game.mode === "won") {
       if (t - game.overAt < 0.5) return;
       if (inside(L.againBtn, x, y)) restart();
       else if (inside(L.keepBtn, x, y)) game.mode = "play";
+      else if (inside(L.copyBtn, x, y)) Social.copyResult();
     } else if (game.mode === "over") {
       if (inside(L.boardBtn, x, y)) Social.showBoard();
       else if (inside(L.shareBtn, x, y)) Social.challengeFriends(game.score);
+      else if (inside(L.copyBtn, x, y)) Social.copyResult();
+      else if (inside(L.moreBtn, x, y)) Social.moreGames();
       else if (inside(L.remindBtn, x, y)) Social.remindMe();
       else if (t - game.overAt > 0.8) restart(); // lockout: the swipe that ended it must not restart
     } else if (inside(L.newBtn, x, y)) {
@@ -591,6 +644,13 @@
     state: () => ({ score: game.score, best: game.best, over: game.mode === "over", started: game.mode !== "title", won: game.won }),
     // Where the game-over overlay's "Remind me" is drawn (null until it is, and once answered).
     remindButton: () => (game.mode === "over" && L.remindBtn ? { ...L.remindBtn } : null),
+    // Where an overlay's "Copy result" ("copy") or "More games" ("more") is drawn, or null.
+    button: (name) => {
+      const b = game.mode !== "play" && { copy: L.copyBtn, more: L.moreBtn }[name];
+      return b ? { ...b } : null;
+    },
+    // What the overlay says under its buttons after a copy ("Copied", or why not), or null.
+    copied: () => (Social.copied && now() < Social.copied.until ? Social.copied.text : null),
   };
 
   async function boot() {

@@ -570,6 +570,7 @@
   }
 
   function drawHud() {
+    if (window.WideView) window.WideView.show(game.mode !== "play"); // a tap mid-run is a jump
     const big = clamp(Math.min(W * 0.16, H * 0.075), 36, 80);
     const pulse = 0.6 + 0.4 * Math.sin(clock * 4);
     const cx = W / 2;
@@ -711,13 +712,13 @@
   window.addEventListener("keyup", (e) => {
     if (JUMP_KEYS.includes(e.code)) release();
   });
-  window.addEventListener("resize", () => {
-    if (!booted) return;
+  function relayout() {
     resize();
     buildFar();
     buildSea();
     if (!raf) draw();
-  });
+  }
+  window.addEventListener("resize", () => booted && relayout());
 
   // ---------- loop and lifecycle ----------
   function frame(t) {
@@ -762,6 +763,7 @@
     P.onShow(onShow);
     bestLoad = P.load("best");
     bestLoad.then(applyBest);
+    if (window.WideView) window.WideView.start(); // the player's wide view, asked for at once
     P.progress(10);
     resize();
     buildFar();
@@ -774,9 +776,12 @@
     P.progress(100);
     resetRun();
     booted = true;
+    // The wide view (wide.js) may have widened the frame while the art was being built.
+    if (W !== Math.max(1, window.innerWidth) || H !== Math.max(1, window.innerHeight)) relayout();
     draw(); // first frame, drawn synchronously so a hidden prewarmed frame still gets ready()
     P.ready();
     startLoop();
+    if (window.Welcome) window.Welcome.start();
     if (window.Shop) {
       window.Shop.start({
         onGolden: () => {

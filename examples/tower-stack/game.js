@@ -158,6 +158,7 @@
     resetTower();
     game.mode = "play";
     spawnMover();
+    if (window.Tournament) window.Tournament.roundStarted();
   }
 
   function spawnMover() {
@@ -217,6 +218,7 @@
       saveBest();
     }
     Sound.tone(220, 0.6, { type: "sawtooth", vol: 0.08, to: 55 });
+    if (window.Tournament) window.Tournament.roundOver(game.score); // the board, and the tournament if in one
   }
 
   // Saves only after the cloud value was read (and merged by applyBest), so a slow
@@ -513,6 +515,8 @@
 
   window.__game = {
     state: () => ({ score: game.score, best: game.best, over: game.mode === "over", started: game.mode !== "title", paused: game.paused || hidden }),
+    // How far the sliding block's left edge is from the top block's (tests time their drops by it).
+    overhang: () => (mover ? mover.x - stack[stack.length - 1].x : null),
   };
 
   canvas.addEventListener("pointerdown", (e) => {
@@ -557,6 +561,7 @@
     P.ready();
     startLoop();
     if (window.SignIn) window.SignIn.start();
+    if (window.Tournament) window.Tournament.start();
   }
 
   boot();
