@@ -40,7 +40,13 @@ from openminis import unit_of_work
 from openminis.db import Database
 from openminis.errors import Unavailable
 
+_READS = "minis_reads"
 _ON_LOOP = "minis_reads_on_loop"
+
+
+def reads_only(session: Session) -> bool:
+    """Whether this request's unit is a read session (a GET's): it has nothing to commit."""
+    return bool(session.info.get(_READS))
 
 
 def reads_on_loop(session: Session) -> bool:
@@ -130,6 +136,7 @@ class Admission:
         try:
             factory = self.db.web_sessions(reads=reads)
             session = unit_of_work.opened(factory(), factory)
+            session.info[_READS] = reads
             session.info[_ON_LOOP] = reads and self.on_loop
             try:
                 yield session

@@ -109,8 +109,11 @@ class Settings(BaseSettings):
     # with Retry-After after that, or at once when db_queue requests are already waiting.
     # db_requests stays below threads (the thread pool of sync routes) and below the connection
     # pool, which has db_requests + db_pool_reserve connections (the reserve: jobs, the apps'
-    # origins, a request's own second unit of work).
-    db_requests: int = 24
+    # origins, a request's own second unit of work). Few: each holds a thread, and threads waiting
+    # on PostgreSQL's round trips fight for the GIL. On 2 cores, 32 clients at once on PostgreSQL,
+    # going from 24 to 8 took GET /api/me from 2,079 to 1,334 µs of server CPU and purchases from
+    # 102 to 143 a second (bench.purchase); the others wait in the event loop, on no thread.
+    db_requests: int = 8
     db_sqlite_writers: int = 2
     db_wait_seconds: float = 5.0
     db_queue: int = 2000

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis import ratelimit, unit_of_work
-from openminis.admission import reads_on_loop
+from openminis.admission import reads_on_loop, reads_only
 from openminis.catalog import service as catalog
 from openminis.developers import service as developers
 from openminis.developers import team
@@ -122,20 +122,32 @@ def _visitor(platform: Platform, token: str, found: identity.SignedIn) -> Visito
     )
 
 
-def _signed_in_on_loop(session: Session, token: str | None) -> identity.SignedIn | None:
-    """The person behind ``token``, read on the event loop in the request's read unit, whose
-    transaction then ends (admission.py: reads_on_loop): the route's own reads begin a new one.
-    The person stays in the unit's session, to be changed and flushed like any row it loaded."""
+def _signed_in_alone(session: Session, token: str | None) -> identity.SignedIn | None:
+    """The person behind ``token``, read in the request's read unit as a read of its own: its
+    transaction ends at once (unit_of_work.end_reads), so a route that reads nothing more ends
+    its unit with no I/O, and one that does begins anew. The person stays in the unit's session,
+    to be changed and flushed like any row it loaded."""
     found = identity.signed_in(session, token)
     unit_of_work.end_reads(session)
     return found
 
 
+async def _look_up(session: Session, token: str) -> identity.SignedIn | None:
+    """signed_in for a request: in a read unit, a read of its own, on the event loop on SQLite
+    (admission.py: reads_on_loop) and on a thread otherwise; in a write unit, its first statement."""
+    if reads_on_loop(session):
+        return _signed_in_alone(session, token)
+    if reads_only(session):
+        return await run_in_threadpool(_signed_in_alone, session, token)
+    return await run_in_threadpool(identity.signed_in, session, token)
+
+
 async def current_visitor(request: Request, response: Response, platform: PlatformDep, session: SessionDep) -> Visitor:
-    """find_visitor, with the lookup of a GET on SQLite on the event loop rather than a thread."""
+    """find_visitor, with the lookup of a GET alone (on SQLite, on the event loop): a browser with
+    no session, or a stale one, is made a guest on a thread."""
     token = session_token(request, platform)
-    if token is not None and reads_on_loop(session):
-        found = _signed_in_on_loop(session, token)
+    if token is not None and reads_only(session):
+        found = await _look_up(session, token)
         if found is not None:
             return _visitor(platform, token, found)
     return await run_in_threadpool(find_visitor, request, response, platform, session)
@@ -148,12 +160,7 @@ async def viewer_id(request: Request, platform: PlatformDep, session: SessionDep
     """The id of the person behind this request if the browser has a session, making no guest: a
     list that anyone may read (the hub, search) shows them the versions they get."""
     token = session_token(request, platform)
-    if token is None:
-        return None
-    if reads_on_loop(session):
-        found = _signed_in_on_loop(session, token)
-    else:
-        found = await run_in_threadpool(identity.signed_in, session, token)
+    found = await _look_up(session, token) if token is not None else None
     return found.user.id if found is not None else None
 
 
