@@ -407,7 +407,7 @@ class AppSession {
       windowHeight: Math.round(frame.height),
       pixelRatio: devicePixelRatio || 1,
       orientation: frame.width > frame.height ? "landscape" : "portrait",
-      safeArea: this.launcher.safeArea(),
+      safeArea: this.launcher.safeArea(frame),
       language: navigator.language,
       theme: "dark",
       environment: "host",
@@ -750,11 +750,22 @@ export class Launcher {
     session.destroy();
   }
 
-  // The insets an app should keep clear: the device's (notch, home bar) and, at the top,
-  // the host's close capsule. index.html's probe element computes them in CSS.
-  safeArea() {
+  /**
+   * The insets an app should keep clear, from each edge of its frame: the device's (notch, home
+   * bar) and, at the top, the host's close capsule. index.html's probe element computes them in
+   * CSS from the screen's edges; a frame that does not reach an edge (the phone column on a
+   * landscape phone, a 16:9 stage) keeps clear only of what overlaps it.
+   * @param {DOMRect} frame the app's frame
+   */
+  safeArea(frame) {
     const style = getComputedStyle(this.safeAreaProbe);
-    const inset = (side) => Math.round(parseFloat(style[`padding${side}`]) || 0);
-    return { top: inset("Top"), right: inset("Right"), bottom: inset("Bottom"), left: inset("Left") };
+    const screen = this.layer.getBoundingClientRect();
+    const clear = (side, gap) => Math.max(0, Math.round((parseFloat(style[`padding${side}`]) || 0) - gap));
+    return {
+      top: clear("Top", frame.top - screen.top),
+      right: clear("Right", screen.right - frame.right),
+      bottom: clear("Bottom", screen.bottom - frame.bottom),
+      left: clear("Left", frame.left - screen.left),
+    };
   }
 }
