@@ -17,12 +17,6 @@ WITNESS = "witness-app"
 CAPSULE = 10 + 32 + 8
 
 
-def set_device_insets(host: HostPage, *, top: int = 0, right: int = 0, bottom: int = 0, left: int = 0) -> None:
-    cdp = host.page.context.new_cdp_session(host.page)
-    insets = {"top": top, "right": right, "bottom": bottom, "left": left}
-    cdp.send("Emulation.setSafeAreaInsetsOverride", {"insets": insets})
-
-
 def safe_area(host: HostPage) -> dict:
     return host.app_frame(WITNESS).evaluate("() => minis.getSystemInfo().then((info) => info.safeArea)")
 
@@ -34,16 +28,16 @@ def open_witness(host: HostPage) -> None:
 
 
 def test_a_phones_notch_and_home_bar_reach_the_app_below_the_close_capsule_and_follow_a_change(host):
-    set_device_insets(host, top=47, bottom=34)
+    host.set_safe_area_insets(top=47, bottom=34)
     open_witness(host)
     assert safe_area(host) == {"top": 47 + CAPSULE, "right": 0, "bottom": 34, "left": 0}
 
     # The phone turned and gave other insets: the next getSystemInfo says so.
-    set_device_insets(host, top=20, bottom=0)
+    host.set_safe_area_insets(top=20, bottom=0)
     assert safe_area(host) == {"top": 20 + CAPSULE, "right": 0, "bottom": 0, "left": 0}
 
     # No insets (a desktop browser): only the capsule's band.
-    set_device_insets(host)
+    host.set_safe_area_insets()
     assert safe_area(host) == {"top": CAPSULE, "right": 0, "bottom": 0, "left": 0}
 
 
@@ -53,7 +47,7 @@ def test_a_landscape_phones_side_notch_counts_only_where_the_apps_frame_reaches_
     host, context = new_host(browser, live_server)
     try:
         host.page.set_viewport_size({"width": 844, "height": 390})
-        set_device_insets(host, right=47, bottom=21, left=47)
+        host.set_safe_area_insets(right=47, bottom=21, left=47)
         open_witness(host)
         frame = host.frame_element(WITNESS).bounding_box()
         assert frame is not None and frame["x"] > 47  # the phone column, away from the edges
