@@ -261,13 +261,15 @@
     W = s.w;
     H = s.h;
     dpr = s.dpr;
-    const size = Math.floor(Math.min(W - 32, H * 0.6, 480));
+    // Centred in the safe area (platform.js): clear of the notch, the home bar and the host's capsule.
+    const safe = P.safeArea();
+    const size = Math.floor(Math.min(W - 32 - safe.left - safe.right, H * 0.6, 480));
     const gap = Math.max(6, Math.round(size * 0.028));
     const headH = Math.round(size * 0.2);
     const btnH = Math.max(36, Math.round(size * 0.1));
     const total = headH + 12 + btnH + 16 + size + 50;
-    const top = Math.max(12, (H - total) / 2);
-    const x0 = (W - size) / 2;
+    const top = Math.max(safe.top + 12, safe.top + (H - safe.top - safe.bottom - total) / 2);
+    const x0 = safe.left + (W - safe.left - safe.right - size) / 2;
     const boxW = (size - headH - 20) / 2;
     L = {
       size, gap, x0, top, headH, btnH,
@@ -609,6 +611,11 @@
   });
 
   window.addEventListener("resize", () => {
+    if (!booted) return;
+    resize();
+    if (!raf) draw();
+  });
+  P.onSafeAreaChange(() => {
     if (!booted) return;
     resize();
     if (!raf) draw();

@@ -15,6 +15,30 @@
   // One pending write per key: a burst of saves becomes one bridge call.
   const pendingSaves = new Map();
 
+  // What to keep text and buttons clear of, in CSS pixels from each edge of the window: the
+  // device's notch and home bar and the host's close capsule (getSystemInfo().safeArea); zeros
+  // outside the host. Also --safe-top/right/bottom/left on <html>, for HTML over the canvas (which
+  // falls back to env(safe-area-inset-*) outside the host, where they are not set).
+  const SIDES = ["top", "right", "bottom", "left"];
+  let insets = null; // until the host says
+  const insetListeners = [];
+
+  async function readSafeArea() {
+    try {
+      const info = await sdk.getSystemInfo();
+      if (info.environment !== "host" || !info.safeArea) return;
+      const next = {};
+      for (const side of SIDES) next[side] = Math.max(0, Number(info.safeArea[side]) || 0);
+      if (insets && SIDES.every((side) => next[side] === insets[side])) return;
+      const changed = insets !== null;
+      insets = next;
+      for (const side of SIDES) document.documentElement.style.setProperty("--safe-" + side, next[side] + "px");
+      if (changed) for (const cb of insetListeners) cb({ ...next });
+    } catch (e) {
+      warn("getSystemInfo", e);
+    }
+  }
+
   const Platform = {
     // Sensible defaults for when init fails (e.g. the page was opened without a host).
     launch: { visible: true, prewarmed: false, source: "direct", query: {} },
@@ -31,8 +55,20 @@
         sdk.onAudioChange((audio) => Sound.setHostMuted(audio.muted));
       } catch (e) {
         warn("init", e);
+        return this.launch;
       }
+      await readSafeArea();
+      window.addEventListener("resize", readSafeArea); // a phone turned: other insets, maybe
       return this.launch;
+    },
+
+    safeArea() {
+      return { top: 0, right: 0, bottom: 0, left: 0, ...insets };
+    },
+
+    // Runs `cb(insets)` when the safe area changed after init (a phone turned, the frame laid out again).
+    onSafeAreaChange(cb) {
+      insetListeners.push(cb);
     },
 
     progress(percent) {

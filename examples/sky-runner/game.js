@@ -574,13 +574,16 @@
     const big = clamp(Math.min(W * 0.16, H * 0.075), 36, 80);
     const pulse = 0.6 + 0.4 * Math.sin(clock * 4);
     const cx = W / 2;
+    // Below the safe area's top (platform.js): the notch, the host's close capsule.
+    const top = Math.max(P.safeArea().top, 12);
+    const titleY = Math.max(H * 0.14, top + big * 0.7), scoreY = top + big * 0.55;
     if (game.mode === "title") {
-      text("SKY", cx, H * 0.14, big * 1.2, "#ffffff", "800", true, "#2d5fae");
-      text("RUNNER", cx, H * 0.14 + big * 1.1, big * 1.2, "#ffd45c", "800", true, "#2d5fae");
-      text("Tap, click or press space to jump.", cx, H * 0.14 + big * 2.1, big * 0.3, "#22407a", "600", false);
-      text("Tap again in the air to double jump.", cx, H * 0.14 + big * 2.55, big * 0.3, "#22407a", "600", false);
-      if (game.best > 0) text("Best  " + game.best + " m", cx, H * 0.14 + big * 3.3, big * 0.38, "#ffffff");
-      const bw = big * 3.8, bh = big * 0.85, by = H * 0.14 + big * 4.3;
+      text("SKY", cx, titleY, big * 1.2, "#ffffff", "800", true, "#2d5fae");
+      text("RUNNER", cx, titleY + big * 1.1, big * 1.2, "#ffd45c", "800", true, "#2d5fae");
+      text("Tap, click or press space to jump.", cx, titleY + big * 2.1, big * 0.3, "#22407a", "600", false);
+      text("Tap again in the air to double jump.", cx, titleY + big * 2.55, big * 0.3, "#22407a", "600", false);
+      if (game.best > 0) text("Best  " + game.best + " m", cx, titleY + big * 3.3, big * 0.38, "#ffffff");
+      const bw = big * 3.8, bh = big * 0.85, by = titleY + big * 4.3;
       ctx.fillStyle = "rgba(255,77,94," + (0.8 + 0.2 * pulse).toFixed(3) + ")";
       roundRect(cx - bw / 2, by - bh / 2, bw, bh, bh / 2);
       ctx.fill();
@@ -588,10 +591,10 @@
       placeShop(by + bh / 2 + 18, null);
       return;
     }
-    text(game.score + " m", cx, H * 0.08, big, "#ffffff");
+    text(game.score + " m", cx, scoreY, big, "#ffffff");
     if (game.mode === "play") {
       placeShop(null, null);
-      if (game.best > 0) text("Best " + Math.max(game.best, game.score) + " m", cx, H * 0.08 + big * 0.75, big * 0.28, "#ffffff", "700");
+      if (game.best > 0) text("Best " + Math.max(game.best, game.score) + " m", cx, scoreY + big * 0.75, big * 0.28, "#ffffff", "700");
       if (game.paused) {
         ctx.fillStyle = "rgba(30,40,90,0.45)";
         ctx.fillRect(0, 0, W, H);
@@ -605,7 +608,7 @@
     const a = clamp((clock - game.overAt - 0.35) * 3, 0, 1);
     if (a <= 0) return placeShop(null, null);
     ctx.globalAlpha = a;
-    const cw = Math.min(W - 40, 340), ch = big * 4.1, x0 = cx - cw / 2, y0 = H * 0.2;
+    const cw = Math.min(W - 40, 340), ch = big * 4.1, x0 = cx - cw / 2, y0 = Math.max(H * 0.2, scoreY + big * 0.75);
     ctx.fillStyle = "rgba(34,40,110,0.72)";
     roundRect(x0, y0, cw, ch, 22);
     ctx.fill();

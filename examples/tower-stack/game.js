@@ -412,15 +412,22 @@
     }
   }
 
-  function drawHud() {
+  // Where the HUD goes: below the safe area's top (the notch, the host's close capsule).
+  function hudLayout() {
     const big = clamp(H * 0.085, 44, 88);
+    const top = Math.max(P.safeArea().top, 12);
+    return { big, scoreY: top + big * 0.6, titleY: Math.max(H * 0.17, top + big * 0.6), cardY: top + 8 };
+  }
+
+  function drawHud() {
+    const { big, scoreY, titleY, cardY } = hudLayout();
     const pulse = 0.6 + 0.4 * Math.sin(clock * 4);
     if (game.mode === "title") {
-      text("TOWER", W / 2, H * 0.17, big * 1.05, "#ffffff");
-      text("STACK", W / 2, H * 0.17 + big, big * 1.05, "#ffe27a");
-      text("Tap to drop the sliding block.", W / 2, H * 0.17 + big * 2, big * 0.26, "#2d2a6e", { weight: "600", shadow: false });
-      text("Line it up: overhangs get sliced off.", W / 2, H * 0.17 + big * 2.4, big * 0.26, "#2d2a6e", { weight: "600", shadow: false });
-      if (game.best > 0) text("Best  " + game.best, W / 2, H * 0.17 + big * 3.1, big * 0.34, "#ffffff");
+      text("TOWER", W / 2, titleY, big * 1.05, "#ffffff");
+      text("STACK", W / 2, titleY + big, big * 1.05, "#ffe27a");
+      text("Tap to drop the sliding block.", W / 2, titleY + big * 2, big * 0.26, "#2d2a6e", { weight: "600", shadow: false });
+      text("Line it up: overhangs get sliced off.", W / 2, titleY + big * 2.4, big * 0.26, "#2d2a6e", { weight: "600", shadow: false });
+      if (game.best > 0) text("Best  " + game.best, W / 2, titleY + big * 3.1, big * 0.34, "#ffffff");
       const bw = big * 3.6, bh = big * 0.8, by = H * 0.5;
       ctx.fillStyle = "rgba(255,255,255," + (0.75 + 0.25 * pulse).toFixed(3) + ")";
       roundRect(W / 2 - bw / 2, by - bh / 2, bw, bh, bh / 2);
@@ -429,7 +436,7 @@
       placeSignIn(by + bh / 2 + 16);
     } else if (game.mode === "play") {
       placeSignIn(null);
-      text(String(game.score), W / 2, H * 0.11, big, "#ffffff");
+      text(String(game.score), W / 2, scoreY, big, "#ffffff");
       if (game.paused) {
         ctx.fillStyle = "rgba(20,16,60,0.45)";
         ctx.fillRect(0, 0, W, H);
@@ -441,7 +448,7 @@
     } else {
       const a = clamp((clock - game.overAt) * 3, 0, 1);
       ctx.globalAlpha = a;
-      const cw = Math.min(W - 40, 340), ch = big * 3.7, cx = W / 2 - cw / 2, cy = H * 0.07;
+      const cw = Math.min(W - 40, 340), ch = big * 3.7, cx = W / 2 - cw / 2, cy = cardY;
       ctx.fillStyle = "rgba(25,20,70,0.55)";
       roundRect(cx, cy, cw, ch, 22);
       ctx.fill();
@@ -517,6 +524,11 @@
     state: () => ({ score: game.score, best: game.best, over: game.mode === "over", started: game.mode !== "title", paused: game.paused || hidden }),
     // How far the sliding block's left edge is from the top block's (tests time their drops by it).
     overhang: () => (mover ? mover.x - stack[stack.length - 1].x : null),
+    // The score's text while playing, top and bottom edge in CSS pixels (tests check the safe area).
+    score: () => {
+      const { big, scoreY } = hudLayout();
+      return { top: scoreY - big / 2, bottom: scoreY + big / 2 };
+    },
   };
 
   canvas.addEventListener("pointerdown", (e) => {

@@ -201,6 +201,12 @@ class HostPage:
         )
         return self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).at(-1)", app_id)
 
+    def set_safe_area_insets(self, *, top: int = 0, right: int = 0, bottom: int = 0, left: int = 0) -> None:
+        """The device's insets (a notch, a home bar): what Chromium then gives env(safe-area-inset-*)."""
+        cdp = self.page.context.new_cdp_session(self.page)
+        insets = {"top": top, "right": right, "bottom": bottom, "left": left}
+        cdp.send("Emulation.setSafeAreaInsetsOverride", {"insets": insets})
+
     def close_app(self) -> None:
         self.page.locator(".capsule-close").click()
         expect(self.overlay).to_have_count(0)

@@ -1,6 +1,7 @@
 """The demo games use the social SDK as a player meets it (issue 18, item 8), in real Chromium:
 Tower Stack's tournament with friends, Merge 2048's "Copy result" and "More games" (which opens Sky
-Runner, and Sky Runner greets the player), and Sky Runner's wide view."""
+Runner, and Sky Runner greets the player), Sky Runner's wide view, and Tower Stack's HUD inside the
+phone's safe area."""
 
 from __future__ import annotations
 
@@ -189,3 +190,34 @@ def test_sky_runners_wide_view_lays_the_game_out_landscape_and_is_kept_for_the_n
         assert host.errors == []
     finally:
         context.close()
+
+
+def test_tower_stacks_score_and_tournament_banner_move_inside_a_notched_phones_safe_area(host):
+    """The device's insets come from the DevTools protocol (HostPage.set_safe_area_insets); the game
+    reads them through getSystemInfo().safeArea at launch."""
+
+    def start_round() -> tuple[Frame, dict, dict]:
+        tower = host.app_frame(TOWER)
+        tower.wait_for_function("() => window.__game !== undefined")
+        host.page.mouse.click(195, 300)
+        tower.wait_for_function("() => window.__game.state().started")
+        safe = tower.evaluate("() => minis.getSystemInfo().then((info) => info.safeArea)")
+        return tower, safe, tower.evaluate("() => window.__game.score()")
+
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    host.launch_from_hub(TOWER)
+    tower, safe, score = start_round()
+    assert safe["top"] > 0 and score["top"] >= safe["top"]  # below the host's close capsule
+
+    # The same phone with a notch and a home bar: the game launched again reads them.
+    host.set_safe_area_insets(top=47, bottom=34)
+    host.page.locator(".capsule-more").click()
+    host.page.get_by_role("menuitem", name="Restart").click()
+    host.wait_for_launch(TOWER, count=2)
+    tower, notched, moved = start_round()
+    assert notched["top"] == safe["top"] + 47
+    assert moved["top"] == pytest.approx(score["top"] + 47)
+    banner = "() => { const s = getComputedStyle(document.getElementById('tournament')); return [s.bottom, s.left]; }"
+    assert tower.evaluate(banner) == ["46px", "12px"]  # 12 px above the home bar
+    assert host.errors == []

@@ -396,7 +396,8 @@ class AppSession {
   }
 
   systemInfo() {
-    const frame = this.iframe.getBoundingClientRect();
+    // The frame's layout box, not getBoundingClientRect(), which the opening animation scales.
+    const frame = { width: this.iframe.offsetWidth, height: this.iframe.offsetHeight };
     return {
       platform: "openminis",
       sdkVersion: this.sdkVersion,
@@ -407,7 +408,7 @@ class AppSession {
       windowHeight: Math.round(frame.height),
       pixelRatio: devicePixelRatio || 1,
       orientation: frame.width > frame.height ? "landscape" : "portrait",
-      safeArea: this.launcher.safeArea(),
+      safeArea: this.launcher.safeArea(this.iframe),
       language: navigator.language,
       theme: "dark",
       environment: "host",
@@ -750,11 +751,22 @@ export class Launcher {
     session.destroy();
   }
 
-  // The insets an app should keep clear: the device's (notch, home bar) and, at the top,
-  // the host's close capsule. index.html's probe element computes them in CSS.
-  safeArea() {
+  /**
+   * The insets an app should keep clear, from each edge of its frame: the device's (notch, home
+   * bar) and, at the top, the host's close capsule. index.html's probe element computes them in
+   * CSS from the app layer's edges (the screen's); a frame that does not reach an edge (the phone
+   * column on a landscape phone, a 16:9 stage) keeps clear only of what overlaps it. The frame's
+   * layout box (offset*, relative to the layer) is measured: its opening animation scales it.
+   * @param {HTMLIFrameElement} frame the app's frame, a child of the app layer
+   */
+  safeArea(frame) {
     const style = getComputedStyle(this.safeAreaProbe);
-    const inset = (side) => Math.round(parseFloat(style[`padding${side}`]) || 0);
-    return { top: inset("Top"), right: inset("Right"), bottom: inset("Bottom"), left: inset("Left") };
+    const clear = (side, gap) => Math.max(0, Math.round((parseFloat(style[`padding${side}`]) || 0) - gap));
+    return {
+      top: clear("Top", frame.offsetTop),
+      right: clear("Right", this.layer.clientWidth - frame.offsetLeft - frame.offsetWidth),
+      bottom: clear("Bottom", this.layer.clientHeight - frame.offsetTop - frame.offsetHeight),
+      left: clear("Left", frame.offsetLeft),
+    };
   }
 }
