@@ -126,7 +126,11 @@ def _signed_in_alone(session: Session, token: str | None) -> identity.SignedIn |
     """The person behind ``token``, read in the request's read unit as a read of its own: its
     transaction ends at once (unit_of_work.end_reads), so a route that reads nothing more ends
     its unit with no I/O, and one that does begins anew. The person stays in the unit's session,
-    to be changed and flushed like any row it loaded."""
+    to be changed and flushed like any row it loaded. One statement needs no transaction around
+    it: on PostgreSQL it runs in autocommit, one round trip where BEGIN, SELECT, COMMIT were three
+    (the connection's own setting comes back when it returns to the pool)."""
+    if not reads_on_loop(session):
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     found = identity.signed_in(session, token)
     unit_of_work.end_reads(session)
     return found
