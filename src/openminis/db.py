@@ -187,14 +187,14 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
         return engine
     overflow = pool_size // 3  # for the jobs' and commands' own sessions beside the admitted requests
     engine = create_engine(url, pool_size=pool_size - overflow, max_overflow=overflow, pool_timeout=pool_wait)
-    _ping_after_idle(engine)
+    ping_after_idle(engine)
     return engine
 
 
 PING_AFTER_IDLE = 1.0  # seconds a pooled connection may rest before it is tried on checkout
 
 
-def _ping_after_idle(engine: Engine) -> None:
+def ping_after_idle(engine: Engine) -> None:
     """Try a pooled connection before handing it out when it has rested PING_AFTER_IDLE seconds or
     more (a server restart, a failover, a proxy's idle timeout); one back within the second was
     working then. SQLAlchemy's pool_pre_ping tries every checkout: a round trip that cost 11 % of

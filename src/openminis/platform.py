@@ -16,6 +16,7 @@ from openminis.db import Database, deployment_key
 from openminis.errors import NotFound
 from openminis.events.store import EventStore, open_store
 from openminis.jobs.service import Lane, Registry, Worker, WorkerOptions
+from openminis.loop_reads import LoopReads
 from openminis.ratelimit import Rate, RateLimiter, rate_limiter_from_url
 from openminis.runtime.service import StorageLimits
 from openminis.settings import Settings
@@ -53,6 +54,20 @@ class Platform:
         self.secret = settings.resolved_secret()
         self._broadcast: signals.Broadcast | None = None
         self._subscribe()
+        # Made in its event loop by a serving process on PostgreSQL (server.py), closed there.
+        self.loop_reads: LoopReads | None = None
+
+    async def open_loop_reads(self) -> None:
+        """The serving loop's reads of one statement (loop_reads.py), on PostgreSQL."""
+        if self.db.engine.dialect.name == "postgresql" and self.loop_reads is None:
+            self.loop_reads = LoopReads(
+                self.settings.database, connections=self.settings.db_requests, wait=self.settings.db_wait_seconds
+            )
+
+    async def close_loop_reads(self) -> None:
+        if self.loop_reads is not None:
+            reads, self.loop_reads = self.loop_reads, None
+            await reads.close()
 
     def start_signals(self, *, receive: bool = True) -> None:
         """Link this process to the deployment's other processes (signals.py): its changes reach

@@ -32,8 +32,10 @@ class ServingApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.start()
+                await self.platform.open_loop_reads()  # in the loop that will serve: it binds to it
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.platform.close_loop_reads()
                 self.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

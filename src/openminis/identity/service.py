@@ -79,13 +79,29 @@ class SignedIn:
 
 
 def signed_in(session: Session, token: str | None) -> SignedIn | None:
+    key = lookup_key(token)
+    if key is None:
+        return None
+    return signed_in_found(session, key, session.execute(SIGNED_IN, {"key": key}).first())
+
+
+def lookup_key(token: str | None) -> str | None:
+    """What SIGNED_IN looks a session token up by (``key``); None for no token or one too long to be ours."""
     if not token or len(token) > 128:
         return None
-    key = token_hash(token)
-    found = session.execute(_SIGNED_IN, {"key": key}).first()
+    return token_hash(token)
+
+
+def signed_in_found(session: Session, key: str, found: Any) -> SignedIn | None:
+    """signed_in's answer from SIGNED_IN's row (person, last seen, pending email), or None. A row
+    read elsewhere (on the event loop, loop_reads.py) brings a detached person: they join this
+    session as though loaded here, with no SQL (merge with load=False), to be changed and flushed
+    like any row it loaded."""
     if found is None:
         return None
     user, last_seen_at, pending_email = found
+    if user not in session:
+        user = session.merge(user, load=False)
     now = utcnow()
     # Touch at most hourly: a write per request would serialize every reader on SQLite. In a unit
     # of its own after this one: in a GET's read session on SQLite a write after reads is refused
@@ -103,7 +119,7 @@ def user_for_token(session: Session, token: str | None) -> User | None:
 # The person behind a session token, in one statement (every request asks): built once, so a
 # request pays neither its construction nor a second lookup of the user by id. The pending email
 # comes along (an outer join by primary key), so GET /api/me asks nothing more.
-_SIGNED_IN = (
+SIGNED_IN = (
     select(User, AuthSession.last_seen_at, EmailVerification.email)
     .join(AuthSession, AuthSession.user_id == User.id)
     .outerjoin(EmailVerification, EmailVerification.user_id == User.id)

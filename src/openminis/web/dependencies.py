@@ -136,12 +136,21 @@ def _signed_in_alone(session: Session, token: str | None) -> identity.SignedIn |
     return found
 
 
-async def _look_up(session: Session, token: str) -> identity.SignedIn | None:
-    """signed_in for a request: in a read unit, a read of its own, on the event loop on SQLite
-    (admission.py: reads_on_loop) and on a thread otherwise; in a write unit, its first statement."""
+async def _look_up(platform: Platform, session: Session, token: str) -> identity.SignedIn | None:
+    """signed_in for a request. In a read unit, a read of its own on the event loop: SQLite's in
+    the unit itself (admission.py: reads_on_loop), PostgreSQL's through the serving loop's async
+    reads (loop_reads.py), on a thread where there are none (a test's client). In a write unit,
+    its first statement."""
     if reads_on_loop(session):
         return _signed_in_alone(session, token)
     if reads_only(session):
+        key = identity.lookup_key(token)
+        if platform.loop_reads is not None and key is not None:
+            signed_in = identity.signed_in_found(
+                session, key, await platform.loop_reads.first(identity.SIGNED_IN, {"key": key})
+            )
+            unit_of_work.end_reads(session)  # joining the unit's session began it (no connection): end it
+            return signed_in
         return await run_in_threadpool(_signed_in_alone, session, token)
     return await run_in_threadpool(identity.signed_in, session, token)
 
@@ -151,7 +160,7 @@ async def current_visitor(request: Request, response: Response, platform: Platfo
     no session, or a stale one, is made a guest on a thread."""
     token = session_token(request, platform)
     if token is not None and reads_only(session):
-        found = await _look_up(session, token)
+        found = await _look_up(platform, session, token)
         if found is not None:
             return _visitor(platform, token, found)
     return await run_in_threadpool(find_visitor, request, response, platform, session)
@@ -164,7 +173,7 @@ async def viewer_id(request: Request, platform: PlatformDep, session: SessionDep
     """The id of the person behind this request if the browser has a session, making no guest: a
     list that anyone may read (the hub, search) shows them the versions they get."""
     token = session_token(request, platform)
-    found = await _look_up(session, token) if token is not None else None
+    found = await _look_up(platform, session, token) if token is not None else None
     return found.user.id if found is not None else None
 
 
