@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Executable, Row
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from openminis.db import ping_after_idle
 
@@ -31,13 +31,12 @@ class LoopReads:
             url, pool_size=connections, max_overflow=0, pool_timeout=wait, isolation_level="AUTOCOMMIT"
         )
         ping_after_idle(self.engine.sync_engine)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def first(self, statement: Executable, parameters: dict[str, Any]) -> Row[Any] | None:
-        """The statement's first row (ORM entities in it come detached: merge them into the unit's
-        session with ``load=False``), or None."""
-        async with self.sessions() as session:
-            return (await session.execute(statement, parameters)).first()
+        """The first row of a Core statement (plain columns: no ORM session, which cost more than
+        the read), or None."""
+        async with self.engine.connect() as connection:
+            return (await connection.execute(statement, parameters)).first()
 
     async def close(self) -> None:
         await self.engine.dispose()

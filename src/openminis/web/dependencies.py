@@ -146,9 +146,8 @@ async def _look_up(platform: Platform, session: Session, token: str) -> identity
     if reads_only(session):
         key = identity.lookup_key(token)
         if platform.loop_reads is not None and key is not None:
-            signed_in = identity.signed_in_found(
-                session, key, await platform.loop_reads.first(identity.SIGNED_IN, {"key": key})
-            )
+            found = await platform.loop_reads.first(identity.SIGNED_IN_ROW, {"key": key})
+            signed_in = identity.signed_in_from_row(session, key, found)
             unit_of_work.end_reads(session)  # joining the unit's session began it (no connection): end it
             return signed_in
         return await run_in_threadpool(_signed_in_alone, session, token)
