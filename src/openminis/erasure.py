@@ -2,8 +2,8 @@
 
 Deleting an account erases what says who the person is (email, name, password, sessions, sign-in
 links, per-app openids and the apps' tokens, cloud saves, watch progress, leaderboard scores,
-contexts and shares, creator profile, posts and their media, payout accounts' holders, the words of
-their reports and appeals) and keeps the money records (ledger, orders, top-ups, unlocks,
+contexts and shares, coupons held, creator profile, posts and their media, payout accounts' holders,
+the words of their reports and appeals) and keeps the money records (ledger, orders, top-ups, unlocks,
 conversions, payouts) under the same user id, which then names nobody: the ledger still verifies,
 refunds and statements still add up. Each app that knew the person by an openid gets an
 ``account.deleted`` notification, so its backend can erase what it keeps too.
@@ -155,5 +155,6 @@ def erase(
     moderation.erase(session, user_id)
     social.erase(session, user_id)
     messages.erase(session, user_id)
+    payments.erase(session, user_id)
     identity.pseudonymise(session, user)
     return told

@@ -1,12 +1,13 @@
-"""Payments' part of a person's data (openminis/erasure.py): orders, their history, top-ups and
-entitlements are money records, kept under the person's id when the account is deleted; each app
-that knew the person is told by a signed notification."""
+"""Payments' part of a person's data (openminis/erasure.py): orders, their history, top-ups,
+entitlements and coupon uses are money records, kept under the person's id when the account is
+deleted; the coupons they hold are erased (none can be used any more, and what was used is in the
+uses); each app that knew the person is told by a signed notification."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
@@ -34,6 +35,12 @@ def export(session: Session, user_id: str) -> dict[str, Any]:
         ],
         "coupon_uses": [as_dict(row) for row in session.scalars(select(CouponUse).where(CouponUse.user_id == user_id))],
     }
+
+
+def erase(session: Session, user_id: str) -> None:
+    # A refund of an erased account's order still releases its coupon use (to the coupon's total);
+    # the person's holding it would go back to is gone, which coupons.release allows.
+    session.execute(delete(CouponGrant).where(CouponGrant.user_id == user_id))
 
 
 def tell_apps(session: Session, openids: list[tuple[str, str]]) -> list[str]:

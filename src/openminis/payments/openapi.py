@@ -90,7 +90,9 @@ def retire_product(app_id: CallingApp, session: SessionDep, product_id: str = Pa
 @router.post("/orders", response_model=OrderDetailOut, status_code=201)
 def create_order(body: OrderIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> OrderDetailOut:
     """Create an order for a person (by openid); the game then has them pay it with ``minis.pay({orderId})``."""
-    user_id = app_identity.user_for_openid(session, app_id, body.openid)
+    # Held until the commit: an order is made before the account's deletion (and kept, a money
+    # record) or finds the account deleted, never made for an account deleted meanwhile.
+    user_id = app_identity.user_for_openid(session, app_id, body.openid, hold=True)
     order = orders.create_order(
         session,
         app_id=app_id,
@@ -288,7 +290,8 @@ def grant_coupon(
     coupon = coupons.get(session, coupon_id, app_id=app_id)
     if coupon.issuer != coupons.DEVELOPER:
         raise coupons.CouponNotFound(f"no coupon {coupon_id!r} of yours", field="coupon_id")
-    user_id = app_identity.user_for_openid(session, app_id, body.openid)
+    # Held until the commit, so an account deleted meanwhile is given no coupon (its deletion erases them).
+    user_id = app_identity.user_for_openid(session, app_id, body.openid, hold=True)
     held = coupons.grant(session, coupon, user_id, via="backend")
     return CouponGrantOut(
         coupon_id=coupon.id,

@@ -52,7 +52,8 @@ def retire_board(app_id: CallingApp, session: SessionDep, board_id: str = BoardI
 def submit(body: BackendScoreIn, app_id: CallingApp, session: SessionDep, board_id: str = BoardId) -> SubmittedOut:
     """A score the backend vouches for (any board, no max_score): kept if it is the person's best
     of the period. With ``tournament_id`` it counts in that tournament too (409 once it ended)."""
-    user_id = app_identity.user_for_openid(session, app_id, body.openid)
+    # Held until the commit, so an account deleted meanwhile keeps no score (its deletion erases them).
+    user_id = app_identity.user_for_openid(session, app_id, body.openid, hold=True)
     done = service.submit(
         session,
         app_id=app_id,

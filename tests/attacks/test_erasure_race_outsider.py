@@ -1,0 +1,141 @@
+"""An account erased while its app's backend adds rows for it, attacked from outside: a real
+``minis serve`` per database (SQLite and PostgreSQL), real HTTP, 100 backend calls for one person
+with the account's deletion in the middle of them.
+
+What must hold, for a score posted by the backend, an order it creates and a coupon it grants: no
+5xx; each call either lands before the deletion (which then erases what it erases) or finds the
+account gone (404 UNKNOWN_OPENID); nothing of the person outlives the deletion (an order, a money
+record, stays only if it was made before; the openid the order names never maps back again)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bench.burst import APP_ID, PRODUCT
+from openminis.db import utcnow
+from openminis.identity.models import AppUser, User
+from openminis.liveserver import run_apart
+from openminis.payments.models import CouponGrant, Order
+from openminis.platform import Platform
+from openminis.settings import Settings
+from openminis.social.models import Score
+from tests.attacks.test_message_attacks import OTHER, Person, backend, person, shop_server
+from tests.attacks.test_message_attacks_outsider import Answer, Call, Site, no_5xx, outcomes, rows, storm, user_id
+
+pytestmark = pytest.mark.slow  # a real server, storms of requests
+
+CALLS = 100
+GONE = (404, "UNKNOWN_OPENID")
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def site(request, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One server per database for the whole file; each test makes its own person."""
+    tmp_path = tmp_path_factory.mktemp(f"erasure-{request.param}")
+    with shop_server(tmp_path, request.param, "1000000/minute") as (server, url):
+        yield Site(server, url, backend(server, url, APP_ID), backend(server, url, OTHER))
+
+
+@pytest.fixture
+def ada(site) -> Iterator[Person]:
+    yield from person(site)
+
+
+def erased_mid_storm(site: Site, who: Person, calls: list[Call]) -> tuple[Answer, list[Answer]]:
+    """Half the backend's calls at once, then, once a quarter of them answered, the account's
+    deletion with the other half: its answer, and theirs. (Sent with all of them at the start, the
+    deletion was served before nearly every one, on SQLite before all; sent once half answered,
+    after all.)"""
+    half = len(calls) // 2
+    wave = half // 2
+    calls = [*calls[:half], Call("POST", "/api/me/delete", {"confirm": "DELETE"}, who, midway=wave)] + [
+        call._replace(midway=wave) for call in calls[half:]
+    ]
+    answers = run_apart(storm(site, calls))
+    erased = answers.pop(half)
+    no_5xx([*answers, erased])
+    assert erased.status == 200, erased.body
+    return erased, answers
+
+
+def report(site: Site, what: str, answers: list[Answer], left: object) -> None:
+    database = site.url.split(":")[0]
+    print(f"\n{database}: {CALLS} {what} racing the account's deletion: {dict(outcomes(answers))}, left {left}")
+
+
+def backend_call(site: Site, path: str, body: dict) -> httpx.Response:
+    return httpx.post(f"{site.server.url}{path}", json=body, headers=site.ours, timeout=30)
+
+
+def orders_after_erasure(site: Site, user: str) -> int:
+    """The person's orders made once their account was deleted, read from the server's database."""
+    platform = Platform(Settings(data_dir=site.server.data_dir, database_url=site.url))
+    try:
+        with platform.db.session() as session:
+            erased_at = session.scalar(select(User.erased_at).where(User.id == user))
+            assert erased_at is not None
+            late = select(func.count()).select_from(Order).where(Order.user_id == user, Order.created_at >= erased_at)
+            return int(session.scalar(late) or 0)
+    finally:
+        platform.close()
+
+
+def test_scores_posted_while_the_account_is_erased_leave_none_on_the_board(site, ada):
+    board = "b-" + secrets.token_hex(4)
+    made = httpx.put(f"{site.server.url}/openapi/v1/leaderboards/{board}", json={}, headers=site.ours, timeout=30)
+    assert made.status_code == 200, made.text
+    who, path = user_id(ada), f"/openapi/v1/leaderboards/{board}/scores"
+    calls = [Call("POST", path, {"openid": ada.openids[APP_ID], "score": n}, None) for n in range(CALLS)]
+
+    _, answers = erased_mid_storm(site, ada, calls)
+
+    left = rows(site, Score, who)
+    report(site, "scores", answers, left)
+    assert left == 0
+    assert set(outcomes(answers)) <= {(200, None), GONE}
+    after = backend_call(site, path, {"openid": ada.openids[APP_ID], "score": CALLS})
+    assert (after.status_code, after.json()["code"]) == GONE
+
+
+def test_orders_created_while_the_account_is_erased_are_none_made_after_it(site, ada):
+    who, run = user_id(ada), secrets.token_hex(4)
+
+    def order(n: int) -> dict:
+        return {"openid": ada.openids[APP_ID], "product_id": PRODUCT["id"], "idempotency_key": f"{run}-{n}"}
+
+    calls = [Call("POST", "/openapi/v1/orders", order(n), None) for n in range(CALLS)]
+
+    _, answers = erased_mid_storm(site, ada, calls)
+
+    # Orders are money records, kept under the erased id (docs/personal-data.md): those made
+    # before the deletion stay, none may be made after it, and the openid they name maps to nobody.
+    kept, late, openids = rows(site, Order, who), orders_after_erasure(site, who), rows(site, AppUser, who)
+    report(site, "orders", answers, f"{kept} kept, {late} made after the deletion, {openids} openids")
+    assert (late, openids) == (0, 0)
+    assert set(outcomes(answers)) <= {(201, None), GONE}
+    assert kept == sum(1 for a in answers if a.status == 201)
+    after = backend_call(site, "/openapi/v1/orders", order(CALLS))
+    assert (after.status_code, after.json()["code"]) == GONE
+
+
+def test_coupon_grants_made_while_the_account_is_erased_leave_none(site, ada):
+    coupon = {"title": "Pebble off", "amount_off": 1, "ends_at": (utcnow() + timedelta(days=1)).isoformat()}
+    made = backend_call(site, "/openapi/v1/coupons", coupon)
+    assert made.status_code == 201, made.text
+    who, path = user_id(ada), f"/openapi/v1/coupons/{made.json()['id']}/grants"
+    calls = [Call("POST", path, {"openid": ada.openids[APP_ID]}, None) for _ in range(CALLS)]
+
+    _, answers = erased_mid_storm(site, ada, calls)
+
+    left = rows(site, CouponGrant, who)
+    report(site, "coupon grants", answers, left)
+    assert left == 0
+    assert set(outcomes(answers)) <= {(200, None), GONE}
+    after = backend_call(site, path, {"openid": ada.openids[APP_ID]})
+    assert (after.status_code, after.json()["code"]) == GONE
