@@ -202,6 +202,16 @@ def test_a_platform_coupon_granted_by_the_operator_is_paid_by_the_platform_and_r
     books_hold(platform)
 
 
+def test_the_operator_cannot_give_a_coupon_to_a_deleted_account(client, shop, player):
+    coupon = admin_coupon(client, app_id=shop.app_id, percent_off_bps=1000, max_off=100, per_person_limit=1)
+    user_id = player.get("/api/me").json()["user"]["id"]
+    assert player.post("/api/me/delete", json={"confirm": "DELETE"}, headers=csrf_of(player)).status_code == 200
+    refused = client.post(
+        f"/api/admin/money/coupons/{coupon['id']}/grants", json={"user_id": user_id, "reason": "support"}, headers=ADMIN
+    )
+    assert (refused.status_code, refused.json()["field"]) == (404, "user_id")
+
+
 def test_a_partial_refund_keeps_the_use_and_a_developer_discount_is_capped_at_what_the_developer_earns(
     client, shop, player, platform
 ):

@@ -176,6 +176,15 @@ def get_user(session: Session, user_id: str) -> User | None:
     return session.get(User, user_id)
 
 
+def live_user(session: Session, user_id: str, *, hold: bool = False) -> User | None:
+    """The person, unless their account was deleted. ``hold``: their row stays locked FOR KEY
+    SHARE until the unit ends, for a caller about to add rows of theirs (as app_identity's
+    user_for_openid): a deletion racing it waits and erases what it added, or it finds them gone."""
+    lock = {"read": True, "key_share": True} if hold else None
+    user = session.get(User, user_id, with_for_update=lock, populate_existing=hold)
+    return user if user is not None and user.erased_at is None else None
+
+
 def find_people(session: Session, *, email: str | None = None, display_name: str | None = None) -> list[User]:
     """People by their email (exactly, in any case) or a part of their display name, for the
     operator's support staff; erased accounts are left out. At most 20."""

@@ -430,7 +430,7 @@ def grant_coupon(
     body: AdminCouponGrantIn, finance: Finance, session: SessionDep, coupon_id: str = Path(max_length=32)
 ) -> CouponGrantOut:
     coupon = coupons.get(session, coupon_id)
-    if identity.get_user(session, body.user_id) is None:
+    if identity.live_user(session, body.user_id, hold=True) is None:  # a deleted account holds nothing
         raise NotFound(f"no person {body.user_id!r}", field="user_id")
     held = coupons.grant(session, coupon, body.user_id, via="admin")
     audit.record(
