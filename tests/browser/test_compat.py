@@ -199,7 +199,8 @@ def test_a_game_made_for_another_platform_plays_saves_and_comes_back_the_same(ho
         host.sheet.get_by_role("button", name="Pay 20 coins").click()
         frame.wait_for_function("() => window.__game.state().gems === 5")
         assert host.balance() == 80  # through the ledger, as a native app's purchase
-        # Consumed once granted: nothing waits to be consumed.
+        # Consumed once granted (the game grants, then consumes): nothing waits to be consumed.
+        frame.wait_for_function("() => window.__game.consumed === 1")
         assert frame.evaluate("() => FBInstant.payments.getPurchasesAsync()") == []
         signed = frame.evaluate(
             "() => FBInstant.player.getSignedPlayerInfoAsync('x').then((info) => info.getSignature())"

@@ -100,7 +100,8 @@ def test_a_new_developer_signs_up_creates_an_app_uploads_and_submits_it(console_
         expect(report.get_by_role("group", name=log)).to_contain_text(f"{log}: none")
     qr = version.get_by_role("img", name="QR code of the preview link of 1.0.0")
     expect(qr).to_be_visible()
-    assert qr.evaluate("(image) => image.complete && image.naturalWidth > 0")
+    # Visible before its bytes arrive: decode() waits for them, and rejects a broken image.
+    assert qr.evaluate("(image) => image.decode().then(() => image.naturalWidth > 0)")
     expect(version.get_by_role("link", name="Open the preview")).to_have_attribute(
         "href", f"{host.server.url}/preview/{app_id}/1.0.0"
     )
