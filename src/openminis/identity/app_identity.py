@@ -22,7 +22,7 @@ from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
 from openminis.errors import BadRequest, NotFound, Unauthenticated
 from openminis.identity.models import AppUser, Authorization, LoginCode, User, UserToken
-from openminis.identity.service import changed_rows, token_hash
+from openminis.identity.service import changed_rows, live_user, token_hash
 
 CODE_TTL = timedelta(minutes=5)
 ACCESS_TTL = timedelta(hours=24)
@@ -71,13 +71,7 @@ def user_for_openid(session: Session, app_id: str, value: str, *, hold: bool = F
     UPDATE) then waits for it and erases what it added, or it waits for the deletion and finds the
     account deleted here (read afresh under the lock), never the rows outliving the account."""
     found = session.get(AppUser, (app_id, value or ""))
-    person = None
-    if found is not None:
-        # read=True with key_share=True is FOR KEY SHARE; key_share alone would be FOR NO KEY UPDATE,
-        # which would make every send to one person wait for the one before it.
-        lock = {"read": True, "key_share": True} if hold else None
-        person = session.get(User, found.user_id, with_for_update=lock, populate_existing=hold)
-    if found is None or person is None or person.erased_at is not None:
+    if found is None or live_user(session, found.user_id, hold=hold) is None:
         raise NotFound(
             "no person with this openid in this app (they must have launched or logged in first)",
             code="UNKNOWN_OPENID",

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, bindparam, func, select, update
+from sqlalchemy import CursorResult, Result, Select, bindparam, func, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -132,28 +132,23 @@ def user_for_token(session: Session, token: str | None) -> User | None:
 # The person behind a session token, in one statement (every request asks): built once, so a
 # request pays neither its construction nor a second lookup of the user by id. The pending email
 # comes along (an outer join by primary key), so GET /api/me asks nothing more.
-SIGNED_IN = (
-    select(User, AuthSession.last_seen_at, EmailVerification.email)
-    .join(AuthSession, AuthSession.user_id == User.id)
-    .outerjoin(EmailVerification, EmailVerification.user_id == User.id)
-    .where(AuthSession.token_hash == bindparam("key"))
-)
+def _signed_in_statement(*person: Any) -> Select[Any]:
+    return (
+        select(*person, AuthSession.last_seen_at, EmailVerification.email.label("pending_email"))
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .outerjoin(EmailVerification, EmailVerification.user_id == User.id)
+        .where(AuthSession.token_hash == bindparam("key"))
+    )
+
+
+SIGNED_IN = _signed_in_statement(User)
 
 
 # The same lookup as plain columns, for a read on the event loop through a connection of its own
 # (loop_reads.py): the ORM's loading into an async session, then a merge, cost about 1,200 µs of
 # CPU per GET /api/me on PostgreSQL; the person is made from the row instead (signed_in_from_row).
 _PERSON_COLUMNS = [attribute.key for attribute in sa_inspect(User).column_attrs]
-SIGNED_IN_ROW = (
-    select(
-        *(getattr(User, name) for name in _PERSON_COLUMNS),
-        AuthSession.last_seen_at,
-        EmailVerification.email.label("pending_email"),
-    )
-    .join(AuthSession, AuthSession.user_id == User.id)
-    .outerjoin(EmailVerification, EmailVerification.user_id == User.id)
-    .where(AuthSession.token_hash == bindparam("key"))
-)
+SIGNED_IN_ROW = _signed_in_statement(*(getattr(User, name) for name in _PERSON_COLUMNS))
 
 
 def _touch(session: Session, *, key: str, at: datetime) -> None:
@@ -180,6 +175,8 @@ def live_user(session: Session, user_id: str, *, hold: bool = False) -> User | N
     """The person, unless their account was deleted. ``hold``: their row stays locked FOR KEY
     SHARE until the unit ends, for a caller about to add rows of theirs (as app_identity's
     user_for_openid): a deletion racing it waits and erases what it added, or it finds them gone."""
+    # read=True with key_share=True is FOR KEY SHARE; key_share alone would be FOR NO KEY UPDATE,
+    # which would make every send to one person wait for the one before it.
     lock = {"read": True, "key_share": True} if hold else None
     user = session.get(User, user_id, with_for_update=lock, populate_existing=hold)
     return user if user is not None and user.erased_at is None else None
