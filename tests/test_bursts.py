@@ -111,6 +111,40 @@ def test_50_concurrent_purchases_with_one_idempotency_key_make_one_order_and_one
     assert ledger_verifies(shop)
 
 
+def test_50_concurrent_purchases_of_one_permanent_item_with_different_keys_grant_it_once_and_charge_once(
+    shop, database_url
+):
+    """Fifty taps on "Buy" for an item owned forever, each its own purchase: one is granted and
+    charged; the others wait for its entitlement row and are refused ALREADY_OWNED, charged nothing."""
+    from tests.payments.test_coupon_storm import backend_token
+
+    crown = {"type": "permanent", "price": 5, "title": {"en": "Crown"}}
+    put = httpx.put(f"{shop.url}/openapi/v1/products/crown", json=crown, headers=backend_token(shop, database_url))
+    assert put.status_code == 200, put.text
+    person = funded_person(shop)
+    run = secrets.token_hex(3)
+    bodies = [
+        {"product_id": "crown", "idempotency_key": f"{run}-{n}", "amount": 5, "currency": "COIN"} for n in range(50)
+    ]
+    first = burst(shop, person, "POST", f"/api/apps/{APP_ID}/purchases", bodies)
+    answers = []
+    with httpx.Client(
+        base_url=shop.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30
+    ) as client:
+        for (status, _, body, _), sent in zip(first, bodies, strict=True):
+            if status == 503:  # "not now" on a busy machine: sent again, as a client does
+                again = client.post(f"/api/apps/{APP_ID}/purchases", json=sent)
+                status, body = again.status_code, again.json()
+            answers.append((status, body))
+        owned = client.get(f"/api/apps/{APP_ID}/purchases").json()
+
+    assert Counter(status for status, _ in answers) == {200: 1, 409: 49}, [b for s, b in answers if s >= 500][:3]
+    assert {body["code"] for status, body in answers if status == 409} == {"ALREADY_OWNED"}
+    assert [item["product_id"] for item in owned["items"]] == ["crown"]
+    assert balance(shop, person) == 100 - 5
+    assert ledger_verifies(shop)
+
+
 def test_an_overloaded_server_answers_503_with_retry_after_at_once_and_charges_only_what_it_confirmed(
     tmp_path, database_url
 ):

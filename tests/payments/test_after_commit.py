@@ -130,7 +130,8 @@ def test_a_refund_that_does_not_commit_gives_nothing_back_and_records_no_convers
 def test_a_purchase_after_earlier_work_in_the_unit_keeps_that_work_when_its_key_was_taken(
     client, studio, player, platform
 ):
-    """_once's first try is a savepoint: a twin's key rolls back that try only, not the unit."""
+    """A purchase whose key is taken writes nothing (its order's INSERT does nothing and the order
+    with the key is the answer), so the unit's earlier work stays, with no savepoint."""
     put_product(client, studio, "gem", price=100)
     top_up(player)
     user_id = player.get("/api/me").json()["user"]["id"]

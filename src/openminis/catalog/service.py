@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -249,6 +249,12 @@ def open_app(session: Session, app_id: str) -> App:
 def is_taken_down(session: Session, app_id: str) -> bool:
     app = session.get(App, app_id)
     return app is not None and app.taken_down_at is not None
+
+
+def taken_down(app_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """``is_taken_down`` as an expression another domain's statement carries: its answer arrives
+    with that statement's row, with no round trip of its own (a purchase asks it, payments/orders.py)."""
+    return exists().where(App.id == app_id, App.taken_down_at.is_not(None))
 
 
 def taken_down_app_ids(session: Session, app_ids: Collection[str]) -> set[str]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,8 +29,6 @@ PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 MAX_QUANTITY = 99
 DEFAULT_FEE_BPS = money_terms.DEFAULT_FEE_BPS
-Params = ParamSpec("Params")
-Returned = TypeVar("Returned")
 
 
 class AlreadyOwned(Conflict):
@@ -114,16 +111,37 @@ def retire_product(session: Session, app_id: str, product_id: str) -> None:
 # A purchase's statements, built once: building an SQLAlchemy statement and its cache key costs
 # several times what running it does, and every purchase runs them. Values travel as parameters.
 # (Declarative types a model's __table__ as any FromClause; a model with a __tablename__ has a Table.)
-_INSERT_ORDER = insert(cast(Table, Order.__table__))
+# The order's INSERT is the dialect's own: ON CONFLICT DO NOTHING lets a twin request (the same
+# idempotency key) find that a first one holds the key without an error, so no savepoint is
+# needed to survive it (a savepoint costs two round trips on every purchase).
+_orders = cast(Table, Order.__table__)
+_INSERT_ORDER = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_orders).on_conflict_do_nothing().returning(_orders.c.id)
+    for dialect in (postgresql, sqlite)
+}
+_entitlements = cast(Table, Entitlement.__table__)
+
+
+def _grant_statement(dialect: Any) -> Any:
+    statement = dialect.insert(_entitlements)
+    return statement.on_conflict_do_update(
+        index_elements=[_entitlements.c.user_id, _entitlements.c.app_id, _entitlements.c.product_id],
+        set_={"order_id": statement.excluded.order_id, "granted_at": statement.excluded.granted_at, "revoked_at": None},
+        where=_entitlements.c.revoked_at.is_not(None),
+    ).returning(_entitlements.c.order_id)
+
+
+_GRANT = {dialect.__name__.rsplit(".", 1)[-1]: _grant_statement(dialect) for dialect in (postgresql, sqlite)}
 _INSERT_EVENTS = insert(cast(Table, OrderEvent.__table__))
 _products, _settings = Product.__table__, PaymentSettings.__table__
 # The money terms in effect ``now`` (terms.py) ride along in the product's own statement: a subquery for
-# the row's id and a join, no round trip of their own.
+# the row's id and a join, no round trip of their own; so does whether a moderator took the app down.
 _in_effect, _in_effect_on = money_terms.joined(bindparam("app_id"), bindparam("now"))
 _PRODUCT_AND_TERMS = (
     select(
         _products.c.type,
         _products.c.price,
+        catalog.taken_down(bindparam("app_id")),
         _in_effect.c.fee_bps,
         _in_effect.c.creator_commission_bps,
         _settings.c.notify_url,
@@ -170,7 +188,6 @@ def _new_order(
     payload: str,
     idempotency_key: str,
     created_by: str,
-    retry: bool,
     paid: bool = False,
     confirmed: tuple[int | None, str | None] | None = None,
     coupon_id: str | None = None,
@@ -183,9 +200,10 @@ def _new_order(
     With a ``coupon_id`` (a coupon the person holds), the price is the list price less the coupon's
     discount, and a use of the coupon is taken with the order (coupons.py), or nothing is written.
 
-    The first try does not look for an earlier order with the key: the unique key refuses a second
-    one at the INSERT, and ``_once`` runs the work again with ``retry``, which does look. A
-    purchase saves a round trip that way; a retried request pays one exception."""
+    Nothing looks for an earlier order with the key before the order's INSERT, which does nothing
+    when the key is taken (on PostgreSQL, after waiting for a twin in flight to commit or roll
+    back): then that order is looked up and returned. A purchase saves a round trip that way, and
+    nothing this request wrote before needs undoing: the order is its first write."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise InvalidArgument(
             "idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key"
@@ -194,17 +212,13 @@ def _new_order(
         raise InvalidArgument(f"quantity must be 1 to {MAX_QUANTITY}", field="quantity")
     if len(payload or "") > 1024:
         raise InvalidArgument("payload is at most 1024 characters", field="payload")
-    if retry:
-        existing = _keyed_order(session, app_id, user_id, idempotency_key)
-        if existing is not None:
-            return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
-    if catalog.is_taken_down(session, app_id):  # suspended by a moderator: no new sales (refunds go on)
-        raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
     now = utcnow()
     row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id, "now": now}).first()
     if row is None:
         raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
-    product_type, price, *settings = row
+    product_type, price, taken_down, *settings = row
+    if taken_down:  # suspended by a moderator: no new sales (refunds go on)
+        raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
     terms = _terms_of(*settings)
     if product_type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
@@ -212,7 +226,7 @@ def _new_order(
     coupon, discount = None, 0
     if coupon_id is not None:
         # A retried tap whose first try used the coupon gets that order back, not COUPON_USED_UP.
-        existing = None if retry else _keyed_order(session, app_id, user_id, idempotency_key)
+        existing = _keyed_order(session, app_id, user_id, idempotency_key)
         if existing is not None:
             return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
         try:
@@ -244,21 +258,10 @@ def _new_order(
             )
         except prices.PriceChanged:
             # A retried tap whose first try went through at the old price gets that order back.
-            existing = None if retry else _keyed_order(session, app_id, user_id, idempotency_key)
+            existing = _keyed_order(session, app_id, user_id, idempotency_key)
             if existing is None:
                 raise
             return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
-    if coupon is not None:
-        try:
-            coupons.take(session, coupon, user_id)
-        except (coupons.CouponUsedUp, coupons.CouponExhausted):
-            # A twin of this tap (same key) used the coupon while this one looked or waited for the
-            # coupon's rows (PostgreSQL: it committed after this try's look for the key above): its
-            # order is this tap's, not a refusal of a purchase that was made. Else the refusal stands.
-            twin = _keyed_order(session, app_id, user_id, idempotency_key)
-            if twin is None:
-                raise
-            return _same_order(twin, product_id, quantity, payload, confirmed, coupon_id), None
     values = dict(
         id="ord_" + secrets.token_hex(10),
         app_id=app_id,
@@ -280,11 +283,19 @@ def _new_order(
         paid_at=now if paid else None,
     )
     # A Core INSERT, not the ORM's flush: it is the hot path of every purchase, and the unit of
-    # work costs more than the statement. A concurrent order with the same key fails here:
-    # callers retry (see _once). The object returned is the row's values, outside the session.
-    session.execute(_INSERT_ORDER, values)
+    # work costs more than the statement. The object returned is the row's values, outside the session.
+    if session.execute(_INSERT_ORDER[session.get_bind().dialect.name], values).first() is None:
+        # The key is taken, by an earlier request or a twin that committed while this INSERT
+        # waited for it: that order is this request's answer, and nothing was written.
+        twin = _keyed_order(session, app_id, user_id, idempotency_key)
+        if twin is None:  # not the key: an order id drawn twice (80 random bits)
+            raise Conflict("the order could not be made; try again", code="ORDER_RETRY")
+        return _same_order(twin, product_id, quantity, payload, confirmed, coupon_id), None
     order = Order(**values)
     if coupon is not None:
+        # After the order: a twin of this tap is found above, so a use refused here is refused to
+        # this purchase (the request's unit rolls back, the order with it).
+        coupons.take(session, coupon, user_id)
         coupons.record_use(session, order, coupon)
     events = [{"order_id": order.id, "status": "created", "details": {"by": created_by}, "at": now}]
     if paid:
@@ -325,29 +336,8 @@ def _same_order(
     return order
 
 
-def _once(
-    work: Callable[Concatenate[Session, bool, Params], Returned],
-) -> Callable[Concatenate[Session, Params], Returned]:
-    """Run ``work(session, retry=False)`` in a savepoint; if a concurrent twin (or an earlier
-    request) holds the unique key, the savepoint is rolled back (nothing of the try stays, and the
-    rest of the caller's unit is kept) and the work runs again with ``retry=True``, which finds that
-    order and returns it, as a retry would. Whatever else the try raises leaves nothing written.
-    (``retry`` is the work's second parameter: a decorator's type can take away only those in front.)"""
-
-    def run(session: Session, /, *args: Params.args, **kwargs: Params.kwargs) -> Returned:
-        try:
-            with session.begin_nested():
-                return work(session, False, *args, **kwargs)
-        except IntegrityError:
-            return work(session, True, *args, **kwargs)
-
-    return run
-
-
-@_once
 def create_order(
     session: Session,
-    retry: bool,
     *,
     app_id: str,
     user_id: str,
@@ -366,7 +356,6 @@ def create_order(
         payload=payload,
         idempotency_key=idempotency_key,
         created_by=created_by,
-        retry=retry,
     )
     return order
 
@@ -434,8 +423,8 @@ def _settle(
         notifications.enqueue(session, secret, order, "order.paid")
     # The transfer last: it takes the app's and the platform's shared account rows, which every
     # purchase of the app waits for, so it should hold them only until the commit that follows.
-    # Not nested: on any error the whole payment is undone with it (purchase's savepoint, _once;
-    # pay_order's unit of work, which rolls back on the error).
+    # Not nested: on any error the whole payment is undone with it (the request's unit of work
+    # rolls back on the error).
     ledger.transfer(
         session,
         key=f"order:{order.id}:pay",
@@ -511,22 +500,26 @@ def _rowcount(result: Result[Any]) -> int:
 
 
 def _grant(session: Session, order: Order) -> None:
-    owned = session.get(Entitlement, (order.user_id, order.app_id, order.product_id))
-    if owned is not None and owned.revoked_at is None:
+    """The entitlement to a permanent product, granted anew if it was revoked (a refund); owned
+    already, AlreadyOwned. One statement: of two concurrent purchases of it (different keys), the
+    second waits for the first's row and is refused once the first commits."""
+    granted = session.execute(
+        _GRANT[session.get_bind().dialect.name],
+        {
+            "user_id": order.user_id,
+            "app_id": order.app_id,
+            "product_id": order.product_id,
+            "order_id": order.id,
+            "granted_at": utcnow(),
+            "revoked_at": None,
+        },
+    ).first()
+    if granted is None:
         raise AlreadyOwned(f"{order.product_id} is already owned; restore it with minis.getPurchases()")
-    if owned is None:
-        session.add(
-            Entitlement(user_id=order.user_id, app_id=order.app_id, product_id=order.product_id, order_id=order.id)
-        )
-    else:
-        owned.order_id, owned.revoked_at, owned.granted_at = order.id, None, utcnow()
-    session.flush()
 
 
-@_once
 def purchase(
     session: Session,
-    retry: bool,
     *,
     app_id: str,
     user_id: str,
@@ -553,7 +546,6 @@ def purchase(
         payload=payload,
         idempotency_key=idempotency_key,
         created_by="sdk",
-        retry=retry,
         paid=True,
         confirmed=(amount, currency),
         coupon_id=coupon_id,
