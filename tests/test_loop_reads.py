@@ -1,6 +1,7 @@
-"""A serving process on PostgreSQL looks a GET's person up on its event loop, through a small
-async engine made in that loop when it starts and disposed there when it stops (loop_reads.py);
-what the person sees is what a lookup on a thread gave: sign-out at once, a rename at once."""
+"""A serving process on PostgreSQL looks each request's person up on its event loop, through a
+few async connections opened in that loop when it starts and closed there when it stops
+(loop_reads.py); what the person sees is what a lookup on a thread gave: sign-out at once, a
+rename at once, and a write request changes the person it looked up."""
 
 from __future__ import annotations
 
@@ -33,19 +34,28 @@ def test_a_get_reads_its_person_on_the_serving_loop_and_sees_sign_out_and_rename
     first = client.get("/api/me").json()["user"]["id"]
 
     on_loop: list[bool] = []
+    on_threads: list[str] = []
+    reads = platform.loop_reads
+    original = reads.first
 
-    def record(*_args) -> None:
+    async def recording(statement, parameters):
         on_loop.append(asyncio._get_running_loop() is not None)
+        return await original(statement, parameters)
 
-    event.listen(platform.loop_reads.engine.sync_engine, "before_cursor_execute", record)
+    reads.first = recording
+    event.listen(platform.db.engine, "before_cursor_execute", lambda *args: on_threads.append(args[2]))
     assert client.get("/api/me").json()["user"]["id"] == first
     assert on_loop == [True]
+    assert not [sql for sql in on_threads if "auth_sessions" in sql]
 
     # The person read on the loop joins the request's unit: a GET's route reads on from there,
     # and a change made next is seen by the very next GET.
     assert client.get("/api/wallet").json() == {"balance": 0}
+    # A write request's person is read on the loop too, and changed and flushed by its unit.
     assert client.patch("/api/me", json={"display_name": "Grace"}, headers=csrf).status_code == 200
+    assert on_loop == [True, True, True]
     assert client.get("/api/me").json()["user"]["display_name"] == "Grace"
+    assert not [sql for sql in on_threads if "auth_sessions" in sql and sql.lstrip().startswith("SELECT")]
 
     signed_out = client.cookies.get("minis_session")
     assert client.post("/api/account/sign-out", headers=csrf).status_code == 200
@@ -60,6 +70,6 @@ def test_the_loop_reads_close_with_the_serving_process(settings):
     platform = Platform(settings)
     with TestClient(ServingApp(platform), base_url="http://localhost:8000") as client:
         assert client.get("/api/me").status_code == 200
-        engine = platform.loop_reads.engine
+        pool = platform.loop_reads.pool
     assert platform.loop_reads is None
-    assert engine.sync_engine.pool.checkedout() == 0
+    assert pool.closed

@@ -22,7 +22,7 @@ GET /api/me cost 1,100 µs of CPU with the session lookup and the unit's end eac
 transaction open and nothing to follow ends on the loop (``_finish``). SQLite reads in WAL mode
 wait on no lock, and the pool has a connection for every admitted request, so neither can block
 the loop. On PostgreSQL every statement is a round trip to another process, which the loop must
-not wait for: a serving process awaits the person's lookup through an async engine of its own
+not wait for: a serving process awaits the person's lookup through async connections of its own
 (loop_reads.py), and everything else stays on threads.
 """
 

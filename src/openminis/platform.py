@@ -63,6 +63,7 @@ class Platform:
             self.loop_reads = LoopReads(
                 self.settings.database, connections=self.settings.db_requests, wait=self.settings.db_wait_seconds
             )
+            await self.loop_reads.open()
 
     async def close_loop_reads(self) -> None:
         if self.loop_reads is not None:

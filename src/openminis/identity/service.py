@@ -107,11 +107,10 @@ def signed_in_from_row(session: Session, key: str, found: Any) -> SignedIn | Non
     here, with no SQL, to be changed and flushed like any row it loaded."""
     if found is None:
         return None
-    row = found._mapping
-    user = User(**{name: row[name] for name in _PERSON_COLUMNS})
+    user = User(**{name: found[name] for name in _PERSON_COLUMNS})
     make_transient_to_detached(user)  # as loaded: no pending changes, its identity key set
     session.add(user)
-    return _signed_in(session, key, user, row["last_seen_at"], row["pending_email"])
+    return _signed_in(session, key, user, found["last_seen_at"], found["pending_email"])
 
 
 def _signed_in(session: Session, key: str, user: User, last_seen_at: datetime, pending: str | None) -> SignedIn:
@@ -145,8 +144,9 @@ SIGNED_IN = _signed_in_statement(User)
 
 
 # The same lookup as plain columns, for a read on the event loop through a connection of its own
-# (loop_reads.py): the ORM's loading into an async session, then a merge, cost about 1,200 µs of
-# CPU per GET /api/me on PostgreSQL; the person is made from the row instead (signed_in_from_row).
+# (loop_reads.py), which gives it back as a mapping by column name: the ORM's loading into an async
+# session, then a merge, cost about 1,200 µs of CPU per GET /api/me on PostgreSQL; the person is
+# made from the row instead (signed_in_from_row).
 _PERSON_COLUMNS = [attribute.key for attribute in sa_inspect(User).column_attrs]
 SIGNED_IN_ROW = _signed_in_statement(*(getattr(User, name) for name in _PERSON_COLUMNS))
 

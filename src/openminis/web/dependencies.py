@@ -137,28 +137,31 @@ def _signed_in_alone(session: Session, token: str | None) -> identity.SignedIn |
 
 
 async def _look_up(platform: Platform, session: Session, token: str) -> identity.SignedIn | None:
-    """signed_in for a request. In a read unit, a read of its own on the event loop: SQLite's in
-    the unit itself (admission.py: reads_on_loop), PostgreSQL's through the serving loop's async
-    reads (loop_reads.py), on a thread where there are none (a test's client). In a write unit,
-    its first statement."""
+    """signed_in for a request, on the event loop where it can be: on SQLite a read unit's lookup
+    runs in the unit itself (admission.py: reads_on_loop); on PostgreSQL every unit's runs through
+    the serving loop's async reads (loop_reads.py), in autocommit, and the person joins the unit
+    (a write unit's first statement saw no more than this: PostgreSQL reads what is committed, at
+    each statement). Elsewhere (a test's client, SQLite's write units) on a thread: in a read unit
+    as a read of its own, in a write unit as its first statement."""
     if reads_on_loop(session):
         return _signed_in_alone(session, token)
-    if reads_only(session):
-        key = identity.lookup_key(token)
-        if platform.loop_reads is not None and key is not None:
-            found = await platform.loop_reads.first(identity.SIGNED_IN_ROW, {"key": key})
-            signed_in = identity.signed_in_from_row(session, key, found)
+    key = identity.lookup_key(token)
+    if platform.loop_reads is not None and key is not None:
+        found = await platform.loop_reads.first(identity.SIGNED_IN_ROW, {"key": key})
+        signed_in = identity.signed_in_from_row(session, key, found)
+        if reads_only(session):
             unit_of_work.end_reads(session)  # joining the unit's session began it (no connection): end it
-            return signed_in
+        return signed_in
+    if reads_only(session):
         return await run_in_threadpool(_signed_in_alone, session, token)
     return await run_in_threadpool(identity.signed_in, session, token)
 
 
 async def current_visitor(request: Request, response: Response, platform: PlatformDep, session: SessionDep) -> Visitor:
-    """find_visitor, with the lookup of a GET alone (on SQLite, on the event loop): a browser with
+    """find_visitor, with the lookup on the event loop where it can be (_look_up): a browser with
     no session, or a stale one, is made a guest on a thread."""
     token = session_token(request, platform)
-    if token is not None and reads_only(session):
+    if token is not None and (reads_only(session) or platform.loop_reads is not None):
         found = await _look_up(platform, session, token)
         if found is not None:
             return _visitor(platform, token, found)
