@@ -198,7 +198,7 @@ def transfer(
     Raises InsufficientFunds if an account that may not go negative would. With ``nested`` (the
     default) the transfer runs in a savepoint, so that failure leaves nothing of it written and the
     caller may go on; ``nested=False`` saves the savepoint's two round trips for callers whose work
-    is all undone on any error (a purchase runs in a savepoint of its own, orders._once).
+    is all undone on any error (a purchase: its request's unit rolls back whole).
     ``reverses``: the key of the transfer this one gives back (part of), for a refund (``held``).
     """
     if not key or len(key) > 200:
