@@ -184,6 +184,18 @@ class HostPage:
     def frame_element(self, app_id: str):
         return self.page.locator(f'iframe.app-frame[data-app-id="{app_id}"]')
 
+    def tap_app(self, app_id: str, x: float, y: float) -> None:
+        """A person's tap at (x, y) in the open app's frame. Not a locator's click: a tap whose
+        effect is a host sheet over the app (a guide, a prompt) can cover the frame between the
+        press and the release on a busy machine, and a locator's click then takes the release as
+        intercepted by the sheet, and presses again, and again, until it times out. A finger
+        presses once."""
+        frame = self.page.locator(f'iframe.app-frame.is-active[data-app-id="{app_id}"]')
+        expect(frame).to_be_visible()
+        box = frame.bounding_box()
+        assert box is not None
+        self.page.mouse.click(box["x"] + x, box["y"] + y)
+
     def app_frame(self, app_id: str) -> Frame:
         """The document inside the app's frame (the open one if there are several)."""
         element = self.page.locator(f'iframe.app-frame.is-active[data-app-id="{app_id}"]')

@@ -104,7 +104,7 @@ def tap_merge_button(host: HostPage, merge: Frame, name: str) -> None:
     """A tap in the middle of one of the buttons Merge 2048 draws on its canvas, once it is drawn."""
     merge.wait_for_function("(name) => window.__game.button(name) !== null", arg=name)
     button = merge.evaluate("(name) => window.__game.button(name)", name)
-    host.frame_element(MERGE).click(position={"x": button["x"] + button["w"] / 2, "y": button["y"] + button["h"] / 2})
+    host.tap_app(MERGE, button["x"] + button["w"] / 2, button["y"] + button["h"] / 2)
 
 
 def test_merge_2048_copies_the_rounds_result_to_the_clipboard_from_the_players_tap(host, live_server):

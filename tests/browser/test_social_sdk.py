@@ -197,7 +197,7 @@ def test_a_player_posts_scores_shares_a_link_and_a_friend_opens_it_in_the_same_c
     host.page.keyboard.press("ArrowLeft")  # 8 + 8: no move is left after it
     demo.wait_for_function("() => window.__game.remindButton() !== null")
     button = demo.evaluate("() => window.__game.remindButton()")
-    host.frame_element("merge-2048").click(position={"x": button["x"] + button["w"] / 2, "y": button["y"] + 4})
+    host.tap_app("merge-2048", button["x"] + button["w"] / 2, button["y"] + 4)
     row = host.sheet.locator(".message-template")
     expect(row.locator(".message-template-title")).to_have_text("Your week on the board")
     row.locator("input[type=checkbox]").check()
