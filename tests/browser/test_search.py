@@ -94,6 +94,13 @@ def test_a_person_finds_games_dramas_and_creators_and_comes_back_to_what_they_wa
     expect(page.locator("#hub-browse")).to_be_visible()
     recent = page.locator(f'[data-section=watching] [data-series-id="{drama_series["id"]}"]')
     expect(recent).to_contain_text("Episode 1 of 5")
+    # The shelves are asked for again (the player's save and each Cancel ask): the same shelves stay
+    # where they are, so a tap on one is not lost to its replacement between press and release.
+    recent.evaluate("(button) => { window.__shelfButton = button; }")
+    field.focus()
+    with page.expect_response(lambda response: "/api/hub/sections" in response.url):
+        page.get_by_role("button", name="Cancel").click()
+    assert page.evaluate("() => window.__shelfButton.isConnected")
     recent.click()
     expect(player).to_be_visible()
     page.wait_for_function("(id) => location.pathname === `/watch/${id}/1`", arg=drama_series["id"])

@@ -27,6 +27,9 @@ export class Hub {
     this.panel = part(root, "#hub-panel");
     this.tabs = /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[role=tab]")]);
     this.kind = "game";
+    this.sectionsAsked = 0;
+    /** The shelves on screen: the JSON they were drawn from, and which refresh asked for it. */
+    this.sectionsDrawn = { asked: 0, json: "" };
     /** @type {string | null} */
     this.loadedKind = null;
     /** @type {string | null} */
@@ -46,9 +49,18 @@ export class Hub {
     if (this.loadedKind !== this.kind || this.kind === "drama") this.loadGrid();
   }
 
+  /**
+   * The shelves again, drawn only when they changed: refreshes overlap (the player's save and the
+   * search's Cancel each ask), and shelves replaced under a person's finger lose the tap (the
+   * press on one button, the release on its replacement). An answer older than one drawn is dropped.
+   */
   async refreshSections() {
+    const asked = ++this.sectionsAsked;
     try {
       const { sections } = await this.api.hubSections();
+      const drawn = JSON.stringify(sections);
+      if (asked < this.sectionsDrawn.asked || drawn === this.sectionsDrawn.json) return;
+      this.sectionsDrawn = { asked, json: drawn };
       this.sections.replaceChildren(...sections.map((section) => this.renderSection(section)));
     } catch (error) {
       console.error("openminis: hub sections not loaded", error);
