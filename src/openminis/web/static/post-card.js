@@ -13,6 +13,10 @@ import { icon } from "./icons.js";
 
 // A loop back to the start after the clock was this close to the end counts as watched through.
 const END_SLACK_S = 1;
+// A video whose source failed (a busy server's 503, a dropped connection) asks again after this,
+// twice as long each time up to the cap, while the post holds its source.
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 15_000;
 
 /** What a tap on the chip does, in words: games are played, dramas watched. */
 export function anchorVerb(anchor) {
@@ -44,6 +48,9 @@ export class PostCard {
     this.started = false; // the play event of this turn in view was sent
     this.completed = false;
     this.lastTime = 0;
+    this.failures = 0; // loads of the video that failed in a row
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.retryTimer = null;
     this.element = this.render(index);
   }
 
@@ -86,7 +93,7 @@ export class PostCard {
     // `muted` as a property does not set the attribute, and autoplay policies read the attribute.
     this.video.setAttribute("muted", "");
     this.video.setAttribute("playsinline", "");
-    for (const name of ["playing", "timeupdate", "seeking"]) {
+    for (const name of ["playing", "timeupdate", "seeking", "error"]) {
       this.video.addEventListener(name, (event) => this.onVideoEvent(event));
     }
 
@@ -216,6 +223,8 @@ export class PostCard {
   /** Far from view: the element lets go of its decoder and buffer (the poster stays). */
   unload() {
     if (!this.video.hasAttribute("src")) return;
+    clearTimeout(this.retryTimer ?? undefined);
+    this.retryTimer = null;
     this.video.pause();
     this.video.removeAttribute("src");
     this.video.load();
@@ -251,6 +260,7 @@ export class PostCard {
     const { video } = this;
     switch (event.type) {
       case "playing":
+        this.failures = 0;
         if (!this.started && this.current) {
           this.started = true;
           this.track("play");
@@ -267,7 +277,23 @@ export class PostCard {
         }
         this.lastTime = video.currentTime;
         break;
+      case "error":
+        this.retryLater();
+        break;
     }
+  }
+
+  /** The source failed: load it again later (a media element does not retry by itself). */
+  retryLater() {
+    if (!this.video.hasAttribute("src") || this.retryTimer !== null) return;
+    const wait = Math.min(RETRY_FIRST_MS * 2 ** this.failures, RETRY_MAX_MS);
+    this.failures += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.video.hasAttribute("src")) return; // let go of meanwhile (unload)
+      this.video.load();
+      if (this.current) this.play();
+    }, wait);
   }
 
   // Events name an app (the schema requires it): a post without an anchor sends none.
