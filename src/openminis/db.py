@@ -6,10 +6,10 @@ import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
@@ -289,6 +289,18 @@ def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | s
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+Built = TypeVar("Built")
+# Each dialect's own INSERT (with ON CONFLICT), by the name its engine reports.
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def per_dialect(build: Callable[[Any], Built]) -> dict[str, Built]:
+    """A hot path's statement built once for each dialect from that dialect's ``insert`` (for ON
+    CONFLICT), by dialect name: ``statements[session.get_bind().dialect.name]``. Built per
+    request (dialect_insert), the statement and its cache key cost more than running it."""
+    return {name: build(insert) for name, insert in _DIALECT_INSERTS.items()}
 
 
 def libpq_url(url: str) -> str | None:

@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.catalog.manifest import Manifest
-from openminis.db import utcnow
+from openminis.db import per_dialect, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.payments import coupons, notifications, prices
@@ -115,15 +114,12 @@ def retire_product(session: Session, app_id: str, product_id: str) -> None:
 # idempotency key) find that a first one holds the key without an error, so no savepoint is
 # needed to survive it (a savepoint costs two round trips on every purchase).
 _orders = cast(Table, Order.__table__)
-_INSERT_ORDER = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_orders).on_conflict_do_nothing().returning(_orders.c.id)
-    for dialect in (postgresql, sqlite)
-}
+_INSERT_ORDER = per_dialect(lambda insert: insert(_orders).on_conflict_do_nothing().returning(_orders.c.id))
 _entitlements = cast(Table, Entitlement.__table__)
 
 
-def _grant_statement(dialect: Any) -> Any:
-    statement = dialect.insert(_entitlements)
+def _grant_statement(insert: Any) -> Any:
+    statement = insert(_entitlements)
     return statement.on_conflict_do_update(
         index_elements=[_entitlements.c.user_id, _entitlements.c.app_id, _entitlements.c.product_id],
         set_={"order_id": statement.excluded.order_id, "granted_at": statement.excluded.granted_at, "revoked_at": None},
@@ -131,7 +127,7 @@ def _grant_statement(dialect: Any) -> Any:
     ).returning(_entitlements.c.order_id)
 
 
-_GRANT = {dialect.__name__.rsplit(".", 1)[-1]: _grant_statement(dialect) for dialect in (postgresql, sqlite)}
+_GRANT = per_dialect(_grant_statement)
 _INSERT_EVENTS = insert(cast(Table, OrderEvent.__table__))
 _products, _settings = Product.__table__, PaymentSettings.__table__
 # The money terms in effect ``now`` (terms.py) ride along in the product's own statement: a subquery for

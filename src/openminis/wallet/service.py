@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, CursorResult, Engine, Table, bindparam, case, event, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from openminis.db import insert_ignoring_conflicts
+from openminis.db import insert_ignoring_conflicts, per_dialect
 from openminis.errors import Conflict, InvalidArgument, PaymentRequired
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 
@@ -64,10 +63,7 @@ class Leg:
 # parameters. The transfer row's INSERT is the dialect's own, for ON CONFLICT DO NOTHING.
 # (Declarative types a model's __table__ as any FromClause; a model with a __tablename__ has a Table.)
 _transfers = cast(Table, LedgerTransfer.__table__)
-_RECORD_TRANSFER = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_transfers).on_conflict_do_nothing().returning(_transfers.c.id)
-    for dialect in (postgresql, sqlite)
-}
+_RECORD_TRANSFER = per_dialect(lambda insert: insert(_transfers).on_conflict_do_nothing().returning(_transfers.c.id))
 _entries = cast(Table, LedgerEntry.__table__)
 _WRITE_ENTRIES = insert(_entries)
 _accounts = cast(Table, Account.__table__)
