@@ -216,15 +216,20 @@ def _new_order(
     if taken_down:  # suspended by a moderator: no new sales (refunds go on)
         raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
     terms = _terms_of(*settings)
+
+    def earlier() -> Order | None:
+        """The order an earlier request made with this key, checked to be this same order."""
+        found = _keyed_order(session, app_id, user_id, idempotency_key)
+        return None if found is None else _same_order(found, product_id, quantity, payload, confirmed, coupon_id)
+
     if product_type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
     amount = price * quantity
     coupon, discount = None, 0
     if coupon_id is not None:
         # A retried tap whose first try used the coupon gets that order back, not COUPON_USED_UP.
-        existing = _keyed_order(session, app_id, user_id, idempotency_key)
-        if existing is not None:
-            return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
+        if (done := earlier()) is not None:
+            return done, None
         try:
             coupon, discount = coupons.prepare(
                 session,
@@ -238,10 +243,9 @@ def _new_order(
                 now=now,
             )
         except (coupons.CouponUsedUp, coupons.CouponExhausted):
-            twin = _keyed_order(session, app_id, user_id, idempotency_key)
-            if twin is None:
+            if (done := earlier()) is None:
                 raise
-            return _same_order(twin, product_id, quantity, payload, confirmed, coupon_id), None
+            return done, None
     if confirmed is not None:
         # The price read here is the one charged, so a change committed after this read does not
         # reach this order (an order keeps its price), and one committed before it is refused.
@@ -254,10 +258,9 @@ def _new_order(
             )
         except prices.PriceChanged:
             # A retried tap whose first try went through at the old price gets that order back.
-            existing = _keyed_order(session, app_id, user_id, idempotency_key)
-            if existing is None:
+            if (done := earlier()) is None:
                 raise
-            return _same_order(existing, product_id, quantity, payload, confirmed, coupon_id), None
+            return done, None
     values = dict(
         id="ord_" + secrets.token_hex(10),
         app_id=app_id,
@@ -283,10 +286,9 @@ def _new_order(
     if session.execute(_INSERT_ORDER[session.get_bind().dialect.name], values).first() is None:
         # The key is taken, by an earlier request or a twin that committed while this INSERT
         # waited for it: that order is this request's answer, and nothing was written.
-        twin = _keyed_order(session, app_id, user_id, idempotency_key)
-        if twin is None:  # not the key: an order id drawn twice (80 random bits)
+        if (done := earlier()) is None:  # not the key: an order id drawn twice (80 random bits)
             raise Conflict("the order could not be made; try again", code="ORDER_RETRY")
-        return _same_order(twin, product_id, quantity, payload, confirmed, coupon_id), None
+        return done, None
     order = Order(**values)
     if coupon is not None:
         # After the order: a twin of this tap is found above, so a use refused here is refused to
