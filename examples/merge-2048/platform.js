@@ -16,9 +16,9 @@
   const pendingSaves = new Map();
 
   // What to keep text and buttons clear of, in CSS pixels from each edge of the window: the
-  // device's notch and home bar and the host's close capsule (getSystemInfo().safeArea); zeros
-  // outside the host. Also --safe-top/right/bottom/left on <html>, for HTML over the canvas (which
-  // falls back to env(safe-area-inset-*) outside the host, where they are not set).
+  // device's notch and home bar and the host's close capsule (getSystemInfo().safeArea; outside
+  // the host, the device's alone). Also --safe-top/right/bottom/left on <html>, for HTML over the
+  // canvas (which falls back to env(safe-area-inset-*) until they are set).
   const SIDES = ["top", "right", "bottom", "left"];
   let insets = null; // until the host says
   const insetListeners = [];
@@ -26,7 +26,7 @@
   async function readSafeArea() {
     try {
       const info = await sdk.getSystemInfo();
-      if (info.environment !== "host" || !info.safeArea) return;
+      if (!info.safeArea) return;
       const next = {};
       for (const side of SIDES) next[side] = Math.max(0, Number(info.safeArea[side]) || 0);
       if (insets && SIDES.every((side) => next[side] === insets[side])) return;

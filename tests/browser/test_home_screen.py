@@ -64,7 +64,7 @@ def test_the_menu_adds_to_the_home_screen_with_the_hosts_guide_and_the_sdk_needs
     witness.wait_for_function("() => window.__witness.home !== undefined")
     assert witness.evaluate("() => window.__witness.home") == "NOT_ALLOWED"
     assert host.host_state()["sheetOpen"] is False
-    assert witness.evaluate("() => minis.canIUse('addToHomeScreen') && minis.version") == "1.6.0"
+    assert witness.evaluate("() => minis.canIUse('addToHomeScreen') && minis.version") == "1.6.1"
 
     # The menu's item: the guide, naming the app; Done closes it.
     page.get_by_role("button", name="More options").click()

@@ -1,18 +1,26 @@
 """Safe-area insets reach the app through ``minis.getSystemInfo().safeArea`` (issue 18, item 7), in
 real Chromium: the device's insets are set with the DevTools protocol's
 ``Emulation.setSafeAreaInsetsOverride`` (what a notch and a home bar give ``env(safe-area-inset-*)``),
-and the host's own probe reads them, with its close capsule, from each edge of the app's frame."""
+and the host's own probe reads them, with its close capsule, from each edge of the app's frame;
+opened standalone, the SDK reads them itself."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import openminis
 from tests.browser.conftest import new_host
 from tests.browser.host_page import HostPage
 
 pytestmark = pytest.mark.browser
 
 WITNESS = "witness-app"
+SDK = Path(openminis.__file__).parent / "sdk" / "minis-sdk.js"
+STANDALONE = "http://standalone-game.localhost"
+STANDALONE_PAGE = '<!doctype html><meta name="viewport" content="width=device-width, viewport-fit=cover">'
+STANDALONE_PAGE += '<script src="/minis-sdk.js"></script>'
 # The close capsule's band at the top (host.css): 10 px above it, 32 px of capsule, 8 px below.
 CAPSULE = 10 + 32 + 8
 
@@ -56,5 +64,28 @@ def test_a_landscape_phones_side_notch_counts_only_where_the_apps_frame_reaches_
         host.app_frame(WITNESS).evaluate("() => minis.setOrientation('landscape')")
         assert safe_area(host) == {"top": CAPSULE, "right": 47, "bottom": 21, "left": 47}
         assert host.errors == []
+    finally:
+        context.close()
+
+
+def test_opened_standalone_the_app_gets_the_devices_own_insets_and_follows_a_change(browser):
+    """A page outside the platform with the SDK (a developer's own server; the platform itself opens
+    an app's tab in the host): no capsule, the notch and the home bar alone, as
+    env(safe-area-inset-*) gives the page."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.route(f"{STANDALONE}/", lambda route: route.fulfill(content_type="text/html", body=STANDALONE_PAGE))
+        page.route(f"{STANDALONE}/minis-sdk.js", lambda route: route.fulfill(path=SDK, content_type="text/javascript"))
+        cdp = context.new_cdp_session(page)
+        cdp.send("Emulation.setSafeAreaInsetsOverride", {"insets": {"top": 47, "right": 0, "bottom": 34, "left": 0}})
+        page.goto(f"{STANDALONE}/")
+        page.evaluate("() => minis.init()")
+        read = "() => minis.getSystemInfo().then((info) => [info.environment, info.safeArea])"
+        assert page.evaluate(read) == ["standalone", {"top": 47, "right": 0, "bottom": 34, "left": 0}]
+
+        # The phone turned: the next call says so.
+        cdp.send("Emulation.setSafeAreaInsetsOverride", {"insets": {"top": 0, "right": 47, "bottom": 21, "left": 47}})
+        assert page.evaluate(read) == ["standalone", {"top": 0, "right": 47, "bottom": 21, "left": 47}]
     finally:
         context.close()

@@ -184,7 +184,8 @@ declare namespace minis {
     orientation: "portrait" | "landscape";
     /**
      * Insets in CSS pixels, from each edge of the app's window, to keep free of buttons and text:
-     * the device's notch and home bar, and at the top the host's close capsule.
+     * the device's notch and home bar, and at the top the host's close capsule. Standalone, the
+     * device's alone (what `env(safe-area-inset-*)` gives the page).
      */
     safeArea: { top: number; right: number; bottom: number; left: number };
     language: string;

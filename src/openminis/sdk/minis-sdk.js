@@ -19,7 +19,7 @@
 (function () {
   "use strict";
 
-  var VERSION = "1.6.0";
+  var VERSION = "1.6.1";
   var TIMEOUT_MS = 10000;
   // Calls that open a host sheet wait on the person, who may take their time (a top-up with a
   // bank approval, say); the cap only stops a promise from hanging forever.
@@ -568,6 +568,31 @@
   /** @type {new (format: "rewarded" | "interstitial", unitId: unknown) => minis.ads.Ad} */
   var NewAd = /** @type {any} */ (AdObject);
 
+  /**
+   * Outside the host, the insets to keep clear are the device's own (a notch, a home bar): what
+   * the page's CSS gets from env(safe-area-inset-*), read from a hidden probe at the moment of the
+   * call (a phone turned gives others). Set through the CSSOM, which an app's CSP allows.
+   */
+  function deviceInsets() {
+    var probe = document.createElement("div");
+    var sides = ["top", "right", "bottom", "left"];
+    probe.style.setProperty("position", "fixed");
+    probe.style.setProperty("visibility", "hidden");
+    probe.style.setProperty("pointer-events", "none");
+    sides.forEach(function (side) {
+      probe.style.setProperty("padding-" + side, "env(safe-area-inset-" + side + ", 0px)");
+    });
+    document.documentElement.appendChild(probe);
+    var style = getComputedStyle(probe);
+    /** @param {string} side */
+    var inset = function (side) {
+      return Math.max(0, Math.round(parseFloat(style.getPropertyValue("padding-" + side)) || 0));
+    };
+    var insets = { top: inset("top"), right: inset("right"), bottom: inset("bottom"), left: inset("left") };
+    probe.remove();
+    return insets;
+  }
+
   function standaloneSystemInfo() {
     return {
       platform: "openminis",
@@ -579,7 +604,7 @@
       windowHeight: innerHeight,
       pixelRatio: devicePixelRatio || 1,
       orientation: innerWidth > innerHeight ? "landscape" : "portrait",
-      safeArea: { top: 0, right: 0, bottom: 0, left: 0 },
+      safeArea: deviceInsets(),
       language: navigator.language,
       theme: matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light",
       environment: "standalone",
