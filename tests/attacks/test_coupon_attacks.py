@@ -579,3 +579,57 @@ def test_a_price_change_mid_storm_never_charges_a_coupon_purchase_other_than_it_
         answer = buy(client, amount=16, coupon_id=coupon["id"])
         assert (answer.json()["amount"], answer.json()["discount"]) == (16, 4)
     assert ledger_verifies(server)
+
+
+async def first_answers(server, sends: list[tuple[str, str, dict, dict]]) -> list[tuple[int, dict]]:
+    """Every (method, path, json, headers) sent at the same moment, each answer as it first came
+    (not sent again after a 503: whether the platform had to say "not now" is what is asked)."""
+    limits = httpx.Limits(max_connections=len(sends), max_keepalive_connections=len(sends))
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=90) as client:
+        start = asyncio.Event()
+
+        async def one(method: str, path: str, body: dict, headers: dict) -> tuple[int, dict]:
+            await start.wait()
+            answer = await client.request(method, path, json=body, headers=headers)
+            return answer.status_code, answer.json()
+
+        tasks = [asyncio.create_task(one(*send)) for send in sends]
+        await asyncio.sleep(0.2)
+        start.set()
+        return await asyncio.gather(*tasks)
+
+
+def test_full_refunds_racing_purchases_with_the_same_platform_coupon_all_go_through_at_the_first_try(shop):
+    """A full refund gives the coupon's use back and the platform's coupon budget its discount; a
+    purchase takes a use and draws on the budget. Both take the coupon's rows and the ledger's
+    accounts: in opposite orders, on PostgreSQL, a refund and a purchase each held what the other
+    waited for, one of them was killed as a deadlock and answered 503 (a probe: 12 deadlocks and
+    36 of 40 requests answered 503 when one person's 20 refunds met their own 20 new purchases,
+    5 deadlocks when they met 20 other people's)."""
+    server, headers = shop.server, shop.headers
+    products(server, headers, gem=10)
+    code = "RACE" + secrets.token_hex(3).upper()
+    coupon = admin_coupon(server, code=code, amount_off=2, per_person_limit=100, app_id=APP_ID)
+    owner = claimed(server, funded_person(server, "coins-1200"), code)
+    others = [claimed(server, funded_person(server), code) for _ in range(10)]
+    with person_client(server, owner) as client:
+        made = [buy(client, amount=8, coupon_id=coupon["id"]).json()["id"] for _ in range(15)]
+    path = f"/api/apps/{APP_ID}/purchases"
+    body = {"product_id": "gem", "amount": 8, "currency": "COIN", "coupon_id": coupon["id"]}
+    refund = {"idempotency_key": "r", "reason": "race"}
+    sends = [("POST", f"/openapi/v1/orders/{order}/refund", refund, headers) for order in made]
+    sends += [("POST", path, body | {"idempotency_key": f"own-{n}"}, as_person(owner)) for n in range(15)]
+    sends += [("POST", path, body | {"idempotency_key": "theirs"}, as_person(person)) for person in others]
+    funded_before, owner_before = funder_balance(server, shop.database_url), balance(server, owner)
+
+    answers = run_apart(first_answers(server, sends))
+
+    statuses = Counter((status, answer.get("code")) for status, answer in answers)
+    print(f"\n15 full refunds racing 25 purchases with one platform coupon: {dict(statuses)}")
+    assert statuses == {(200, None): 40}
+    assert balance(server, owner) == owner_before + 15 * 8 - 15 * 8  # 15 refunded, 15 bought
+    shown = httpx.get(f"{server.url}/api/admin/money/coupons", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+    assert next(c for c in shown.json()["items"] if c["id"] == coupon["id"])["used"] == 15 + 10
+    # The budget paid 2 for each of the 25 new purchases and got back the 2 of each of the 15 refunded.
+    assert funder_balance(server, shop.database_url) - funded_before == -2 * 25 + 2 * 15
+    assert ledger_verifies(server)

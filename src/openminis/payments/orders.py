@@ -208,20 +208,25 @@ def _new_order(
         raise InvalidArgument(f"quantity must be 1 to {MAX_QUANTITY}", field="quantity")
     if len(payload or "") > 1024:
         raise InvalidArgument("payload is at most 1024 characters", field="payload")
-    now = utcnow()
-    row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id, "now": now}).first()
-    if row is None:
-        raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
-    product_type, price, taken_down, *settings = row
-    if taken_down:  # suspended by a moderator: no new sales (refunds go on)
-        raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
-    terms = _terms_of(*settings)
 
     def earlier() -> Order | None:
         """The order an earlier request made with this key, checked to be this same order."""
         found = _keyed_order(session, app_id, user_id, idempotency_key)
         return None if found is None else _same_order(found, product_id, quantity, payload, confirmed, coupon_id)
 
+    now = utcnow()
+    row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id, "now": now}).first()
+    if row is None or row[2]:
+        # A retried tap whose first try went through before the product was retired, or the app
+        # taken down, gets that order back: the person was charged for it.
+        if (done := earlier()) is not None:
+            return done, None
+        if row is None:
+            raise NotFound(f"app {app_id!r} sells no product {product_id!r}", field="product_id")
+        # Suspended by a moderator: no new sales (refunds go on).
+        raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
+    product_type, price, _taken_down, *settings = row
+    terms = _terms_of(*settings)
     if product_type == "permanent" and quantity != 1:
         raise InvalidArgument("a permanent product is bought one at a time", field="quantity")
     amount = price * quantity
@@ -325,9 +330,19 @@ def _same_order(
         raise Conflict(
             "this idempotency key was used for a different order", code="IDEMPOTENCY_CONFLICT", field="idempotency_key"
         )
-    if confirmed is not None and confirmed[0] != order.amount:
+    if confirmed is None:
+        return order
+    if order.status == "created":
+        # The app's backend made this order with the key, and nobody has paid it: a purchase that
+        # answered it would report a payment that did not happen.
         raise Conflict(
-            f"this idempotency key's order was paid at {order.amount} coins, not {confirmed[0]}",
+            f"this idempotency key is order {order.id}, made by the app and not paid; pay that order instead",
+            code="IDEMPOTENCY_CONFLICT",
+            field="idempotency_key",
+        )
+    if (confirmed[0], (confirmed[1] or "").upper()) != (order.amount, COIN):
+        raise Conflict(
+            f"this idempotency key's order was paid at {order.amount} {COIN}, not {confirmed[0]} {confirmed[1]}",
             code="IDEMPOTENCY_CONFLICT",
             field="idempotency_key",
         )
@@ -514,6 +529,21 @@ def _grant(session: Session, order: Order) -> None:
     ).first()
     if granted is None:
         raise AlreadyOwned(f"{order.product_id} is already owned; restore it with minis.getPurchases()")
+
+
+def _revoke(session: Session, order: Order) -> None:
+    """A fully refunded permanent product is no longer owned (unless a later order owns it)."""
+    session.execute(
+        update(Entitlement)
+        .where(
+            Entitlement.user_id == order.user_id,
+            Entitlement.app_id == order.app_id,
+            Entitlement.product_id == order.product_id,
+            Entitlement.order_id == order.id,
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def purchase(
@@ -721,6 +751,14 @@ def refund(
         if use is not None and discount_part
         else []
     )
+    # The coupon's rows and the entitlement's before the ledger's accounts, as a purchase takes them:
+    # in the other order, full refunds racing purchases with the same coupon (or a re-buy of the
+    # item) deadlocked on PostgreSQL, and most of a storm of both was answered 503.
+    if order.refunded == order.amount:
+        if use is not None:
+            coupons.release(session, order)  # the person may use the coupon again (while it lasts)
+        if order.product_type == "permanent":
+            _revoke(session, order)
     ledger.transfer(
         session,
         key=key,
@@ -749,12 +787,6 @@ def refund(
     )
     full = order.refunded == order.amount
     order.status = "refunded" if full else "partially_refunded"
-    if full and use is not None:
-        coupons.release(session, order)  # the person may use the coupon again (while it lasts)
-    if full and order.product_type == "permanent":
-        owned = session.get(Entitlement, (order.user_id, order.app_id, order.product_id))
-        if owned is not None and owned.order_id == order.id:
-            owned.revoked_at = utcnow()
     coupon_part = {"discount": discount_part} if use is not None else {}
     _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by, **coupon_part)
     if _notifies(session, order.app_id):

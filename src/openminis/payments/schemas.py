@@ -167,7 +167,7 @@ class OrderPage(BaseModel):
 
 
 class RefundIn(Strict):
-    amount: int | None = Field(default=None, ge=1)
+    amount: int | None = Field(default=None, ge=1, le=100_000_000)
     reason: str = Field(default="", max_length=200)
     idempotency_key: str = Field(min_length=1, max_length=128)
 
