@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, create_engine, event, func, make_url, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
 from sqlalchemy.exc import DisconnectionError
@@ -282,6 +282,16 @@ def insert_ignoring_conflicts(session: Session, table: type[Base], values: dict[
     key = next(iter(table.__table__.primary_key))
     statement = dialect_insert(session, table).values(**values).on_conflict_do_nothing().returning(key)
     return session.execute(statement).first() is not None
+
+
+def take_turns(session: Session, *key: str) -> None:
+    """Units that change the same thing (named by ``key``) run one after another from here to their
+    end: for a rule that counts rows and then adds one (a daily limit), or a row that the first of
+    several requests creates. PostgreSQL: a transaction-level advisory lock on the key's 64-bit
+    hash (two keys sharing a hash only wait for each other). SQLite: nothing to do, its write units
+    already take turns (they begin IMMEDIATE). Take it before reading what it guards."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(":".join(key), 0))))
 
 
 def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | sqlite.Insert:

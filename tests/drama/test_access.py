@@ -6,6 +6,8 @@ import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+
 from openminis.db import utcnow
 from openminis.drama import access
 from openminis.unit_of_work import unit_of_work
@@ -238,3 +240,47 @@ def test_a_person_sees_their_passes_with_what_each_is_for_and_only_their_own(cli
     from tests.studio import browser
 
     assert browser(client).get("/api/subscriptions").json() == {"items": []}  # another person sees none of them
+
+
+def test_a_pass_subscribed_to_many_times_at_once_starts_once_and_a_lapsed_one_resumes_once(
+    client, series, studio, player, platform
+):
+    """A probe on PostgreSQL: a person's first subscribe sent 25 times at once answered some of them
+    500 (the subscription's unique row, made by each), and so did a lapsed pass's re-subscribe (the
+    period's conversion, recorded by each). Here on both databases, the service raced from threads."""
+    from openminis.drama import subscriptions
+    from openminis.drama.models import Subscription
+
+    created = client.post(
+        "/openapi/v1/passes",
+        json={"title": "Weekly", "period_days": 7, "price": 500, "series_id": series["id"]},
+        headers=studio.headers,
+    ).json()
+    top_up(player)  # 1200 coins: two weeks
+    user_id = player.get("/api/me").json()["user"]["id"]
+
+    def subscribe(worker: int, n: int) -> str:
+        with unit_of_work(platform.db) as session:
+            made = subscriptions.subscribe(
+                session, platform.secret, user_id=user_id, pass_id=created["id"], amount=500, currency="COIN"
+            )
+            return f"{made.id} period {made.period}"
+
+    first = race(8, 1, subscribe)
+    assert len(first) == 1 and next(iter(first)).endswith("period 1"), first
+    assert balance(player) == 700
+
+    # Two weeks on, the second renewal finds 200 coins: the pass lapses. Topped up, it is resumed
+    # by many taps at once: one new period, charged once.
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
+    platform.worker(clock=lambda: start + timedelta(days=14, minutes=1)).drain()
+    with platform.db.session() as session:
+        assert session.scalars(select(Subscription.status)).all() == ["lapsed"]
+    top_up(player)
+    again = race(8, 1, subscribe)
+    assert len(again) == 1 and next(iter(again)).endswith("period 3"), again
+    assert balance(player) == 200 + 1200 - 500
+    with platform.db.session() as session:
+        check = ledger.verify(session)
+        assert check.ok, check.problems

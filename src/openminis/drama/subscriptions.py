@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.drama.models import DramaPass, Series, Subscription
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.identity import app_identity
@@ -159,6 +159,10 @@ def subscribe(
     if drama_pass is None or not drama_pass.active:
         raise NotFound(f"no pass {pass_id!r}")
     catalog.open_app(session, drama_pass.app_id)  # no new passes in an app a moderator suspended
+    # One subscribe of a person to a pass at a time: the first of several at once creates the
+    # subscription (or its next period), the others find it (on PostgreSQL they all tried to, and
+    # the losers' unique keys answered 500).
+    take_turns(session, "subscription", user_id, pass_id)
     existing = session.scalar(
         select(Subscription).where(Subscription.user_id == user_id, Subscription.pass_id == pass_id)
     )
