@@ -80,7 +80,7 @@ DEV = "/api/developer/payouts"
 
 def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(client, platform, studio, player):
     dev, headers = studio.developer, studio.headers
-    sell(client, studio, player, 3)
+    sold = sell(client, studio, player, 3)
     earned = 3 * (PRICE - PRICE * 3000 // 10_000)
 
     now = coins(dev.get(DEV).json())
@@ -107,8 +107,15 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     assert (after["balance"], after["withdrawable"], after["in_payout"]) == (0, 0, earned)
     books_hold(platform)
 
-    # Finance approves (twice: the second click changes nothing); the worker pays it.
+    # Everything is in the payout: a refund of a sale would take back what the app no longer holds,
+    # and the operator is told so.
     finance, finance_headers = staff_member(client, "finance")
+    body = {"item": f"order:{sold[0]['id']}", "reason": "asked", "idempotency_key": "late"}
+    refused = finance.post("/api/admin/money/refunds", json=body, headers=finance_headers)
+    assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_FUNDS", refused.text
+    assert "the app earnings account cannot give" in refused.json()["message"]
+
+    # Finance approves (twice: the second click changes nothing); the worker pays it.
     queue = finance.get("/api/admin/payouts").json()["items"]
     assert [p["id"] for p in queue] == [payout["id"]]
     for _ in range(2):

@@ -249,12 +249,19 @@ def transfer(
                     "CursorResult[Any]",
                     session.execute(_MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}),
                 )
-                if moved.rowcount != 1:
-                    raise InsufficientFunds("not enough balance for this transfer")  # the savepoint rolls back
+                if moved.rowcount != 1:  # the savepoint rolls back
+                    raise InsufficientFunds("not enough balance for this transfer" + _short(kinds[leg.account_id], leg))
     if transfer_id is None:
         existing = session.scalars(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key)).one()
         return _same_or_conflict(session, existing, legs)
     return Transfer(id=transfer_id, idempotency_key=key)
+
+
+def _short(kind: str, leg: Leg) -> str:
+    """Which account could not give: a person's wallet goes unsaid (they know it is theirs); an
+    earnings account already paid out, or asked for in a payout, is what an operator refunding a
+    sale needs to be told."""
+    return "" if kind == WALLET else f": the {kind.replace('_', ' ')} account cannot give {-leg.amount}"
 
 
 def _kinds(session: Session, account_ids: list[int]) -> dict[int, str]:
