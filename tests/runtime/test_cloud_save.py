@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from openminis.runtime import service as runtime
+from openminis.runtime.service import StorageLimits
+from openminis.unit_of_work import unit_of_work
+from tests.concurrency import race
 from tests.factories import publish
 
 URL = "/api/apps/test-game/storage"
@@ -108,3 +112,26 @@ def test_a_game_made_for_youtube_playables_keeps_playables_3_mib_save_and_others
     written, refused = fill("poki-game")
     assert written * len(chunk) < limits.quota_bytes
     assert refused["code"] == "STORAGE_QUOTA_EXCEEDED" and f"{limits.quota_bytes}-byte" in refused["message"]
+
+
+def test_new_keys_saved_at_once_never_pass_the_key_limit(client, csrf, game, platform):
+    """The quota is counted after the write, in its transaction: new keys saved at once on
+    PostgreSQL each counted without the others' and stayed (30 at once against a limit of 3 kept 5,
+    then 3, in two of three runs before saves took turns). The service raced from threads, both
+    databases."""
+    client.put(f"{URL}/first", json={"value": 1}, headers=csrf)
+    client.put(f"{URL}/second", json={"value": 2}, headers=csrf)
+    user_id = client.get("/api/me").json()["user"]["id"]
+    limits = StorageLimits(quota_bytes=10_000, value_bytes=1_000, max_keys=3)
+
+    def save(worker: int, n: int) -> str:
+        try:
+            with unit_of_work(platform.db) as session:
+                runtime.set_value(
+                    session, limits, user_id=user_id, app_id="test-game", key=f"new{worker}", value=worker
+                )
+            return "saved"
+        except runtime.QuotaExceeded:
+            return "quota"
+
+    assert race(30, 1, save) == {"saved": 1, "quota": 29}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from openminis.catalog import releases
 from openminis.catalog import service as catalog
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.developers import service as developers
 from openminis.errors import Conflict, InvalidArgument, NotFound, TooLarge
 from openminis.identity import app_identity, init_data
@@ -259,21 +259,17 @@ def set_value(session: Session, limits: StorageLimits, *, user_id: str, app_id: 
     size = len(text.encode()) + len(key)
     if size > limits.value_bytes:
         raise QuotaExceeded(f"value is {size} bytes; one key holds at most {limits.value_bytes}", field="value")
-    try:
-        with session.begin_nested():
-            row = session.get(CloudSave, (user_id, app_id, key))
-            if row is None:
-                row = CloudSave(
-                    user_id=user_id, app_id=app_id, key=key, value=text, size_bytes=size, updated_at=utcnow()
-                )
-                session.add(row)
-            else:
-                row.value, row.size_bytes, row.updated_at = text, size, utcnow()
-            session.flush()
-    except IntegrityError:
-        # Two first writes of one key raced; the other won, so write over it.
-        set_value(session, limits, user_id=user_id, app_id=app_id, key=key, value=value)
-        return
+    # A person's saves in one app take turns: the first write of a key and the quota counted after
+    # it hold together (two new keys at once each counted without the other's, and both stayed).
+    take_turns(session, "cloud-save", user_id, app_id)
+    row = session.get(CloudSave, (user_id, app_id, key))
+    if row is None:
+        session.add(
+            CloudSave(user_id=user_id, app_id=app_id, key=key, value=text, size_bytes=size, updated_at=utcnow())
+        )
+    else:
+        row.value, row.size_bytes, row.updated_at = text, size, utcnow()
+    session.flush()
     # Checked after the write, inside the same transaction, so the totals include this value.
     keys, total = session.execute(
         select(func.count(), func.coalesce(func.sum(CloudSave.size_bytes), 0)).where(
