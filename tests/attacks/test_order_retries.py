@@ -18,6 +18,17 @@ from tests.test_bursts import balance, ledger_verifies
 PURCHASES = f"/api/apps/{APP_ID}/purchases"
 
 
+def moderate(server, action: str, body: dict) -> None:
+    """A moderator takes the shop down, or restores it."""
+    answer = httpx.post(
+        f"{server.url}/api/admin/moderation/items/app/{APP_ID}/{action}",
+        json=body,
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+
+
 def test_a_retry_answers_its_order_only_for_the_same_confirmation_and_never_an_unpaid_order(shop):  # noqa: F811
     server, headers = shop.server, shop.headers
     products(server, headers, gem=10)
@@ -68,27 +79,14 @@ def test_a_paid_purchase_retried_after_its_product_is_retired_or_the_app_taken_d
         # A new purchase of it is refused, as before.
         assert client.post(PURCHASES, json=body | {"idempotency_key": "k2"}).status_code == 404
 
-        admin = {"Authorization": f"Bearer {ADMIN}"}
-        down = httpx.post(
-            f"{server.url}/api/admin/moderation/items/app/{APP_ID}/takedown",
-            json={"reason": "spam"},
-            headers=admin,
-            timeout=30,
-        )
-        assert down.status_code == 200, down.text
+        moderate(server, "takedown", {"reason": "spam"})
         try:
             again = client.post(PURCHASES, json=body)
             assert (again.status_code, again.json()["id"]) == (200, paid.json()["id"]), again.text
             refused = client.post(PURCHASES, json=body | {"product_id": "gem", "amount": 10, "idempotency_key": "k3"})
             assert refused.status_code == 403, refused.text
         finally:
-            restored = httpx.post(
-                f"{server.url}/api/admin/moderation/items/app/{APP_ID}/restore",
-                json={"note": "probe test"},
-                headers=admin,
-                timeout=30,
-            )
-            assert restored.status_code == 200, restored.text
+            moderate(server, "restore", {"note": "probe test"})
         assert balance(server, person) == 100 - 7
     assert ledger_verifies(server)
 
