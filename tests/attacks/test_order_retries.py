@@ -3,16 +3,26 @@ impossible amount answers, against a real ``minis serve`` (SQLite and PostgreSQL
 them: a retry confirming another currency, a purchase reusing the key of an order the app's backend
 made and nobody paid (answered 200 "created": a payment reported that never happened), a retry
 after the product was retired or the app taken down (answered 404 and 403 to a person who was
-charged), and a refund of 2**63 coins (a 500)."""
+charged), a refund of 2**63 coins (a 500), and a pass's first subscribe tapped many times at once
+(some 500s on PostgreSQL)."""
 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 
 import httpx
 
 from bench.burst import APP_ID, funded_person
-from tests.attacks.test_coupon_attacks import ADMIN, person_client, products, shop  # noqa: F401  (shop: the fixture)
+from openminis.liveserver import run_apart
+from tests.attacks.test_coupon_attacks import (  # noqa: F401  (shop: the fixture)
+    ADMIN,
+    as_person,
+    first_answers,
+    person_client,
+    products,
+    shop,
+)
 from tests.test_bursts import balance, ledger_verifies
 
 PURCHASES = f"/api/apps/{APP_ID}/purchases"
@@ -108,4 +118,25 @@ def test_a_refund_of_more_coins_than_any_order_holds_is_a_clear_4xx_and_changes_
         )
         assert answer.status_code == 422, (amount, answer.text)
     assert balance(server, person) == 100 - 10 + 1
+    assert ledger_verifies(server)
+
+
+def test_a_pass_subscribed_to_25_times_at_once_over_http_starts_once_and_charges_once(shop):  # noqa: F811
+    """The probe's own conditions (a real server, one person's 25 taps at once): 4 × 25 gave 4 × 500
+    on PostgreSQL, the subscription's unique row made by each."""
+    server, headers = shop.server, shop.headers
+    created = httpx.post(
+        f"{server.url}/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 50}, headers=headers
+    )
+    assert created.status_code in (200, 201), created.text
+    person = funded_person(server)
+    path = f"/api/passes/{created.json()['id']}/subscribe"
+
+    answers = run_apart(
+        first_answers(server, [("POST", path, {"amount": 50, "currency": "COIN"}, as_person(person))] * 25)
+    )
+
+    assert Counter(status for status, _ in answers) == {200: 25}, answers[:3]
+    assert len({(answer["id"], answer["period"]) for _, answer in answers}) == 1
+    assert balance(server, person) == 100 - 50
     assert ledger_verifies(server)
