@@ -17,7 +17,8 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from openminis.db import Database
 
@@ -25,6 +26,7 @@ log = logging.getLogger("openminis.unit_of_work")
 
 _EFFECTS = "minis_after_commit"
 _FACTORY = "minis_sessions"
+_AT_BEGIN = "minis_at_begin"
 
 Effect = Callable[[], object]
 Work = Callable[[Session], object]
@@ -34,6 +36,19 @@ def after_commit(session: Session, effect: Effect) -> None:
     """Run ``effect()`` once this session's unit of work has committed; never after a rollback.
     An effect that fails is logged: the work it follows is done and stays done."""
     session.info.setdefault(_EFFECTS, []).append(effect)
+
+
+def at_begin(session: Session, first: Callable[[Connection], object]) -> None:
+    """Run ``first(connection)`` as the first statement of the unit's transaction, when its first
+    statement begins it: for a lock the whole unit must hold (the web edge holds the person a
+    request acts as, web/dependencies.py), taken with no round trip of its own before the work's."""
+    session.info.setdefault(_AT_BEGIN, []).append(first)
+
+
+@event.listens_for(Session, "after_begin")
+def _begun(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    for first in session.info.pop(_AT_BEGIN, ()):
+        first(connection)
 
 
 def follow_up(session: Session, work: Work) -> None:

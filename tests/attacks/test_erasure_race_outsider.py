@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from bench.burst import APP_ID, PRODUCT
 from openminis.db import utcnow
-from openminis.identity.models import AppUser, User
+from openminis.identity.erasure import ERASED_NAME
+from openminis.identity.models import AppUser, AuthSession, User
 from openminis.liveserver import run_apart
 from openminis.payments.models import CouponGrant, Order
 from openminis.platform import Platform
@@ -27,6 +28,8 @@ from openminis.settings import Settings
 from openminis.social.models import Score
 from tests.attacks.test_message_attacks import OTHER, Person, backend, person, shop_server
 from tests.attacks.test_message_attacks_outsider import Answer, Call, Site, no_5xx, outcomes, rows, storm, user_id
+from tests.browser.test_creators import PASSWORD as CREATOR_PASSWORD
+from tests.browser.test_creators import become_creator
 
 pytestmark = pytest.mark.slow  # a real server, storms of requests
 
@@ -139,3 +142,113 @@ def test_coupon_grants_made_while_the_account_is_erased_leave_none(site, ada):
     assert set(outcomes(answers)) <= {(200, None), GONE}
     after = backend_call(site, path, {"openid": ada.openids[APP_ID]})
     assert (after.status_code, after.json()["code"]) == GONE
+
+
+def person_row(site: Site, user: str) -> tuple[str, str | None]:
+    """The person's kind and display name, read from the server's database."""
+    platform = Platform(Settings(data_dir=site.server.data_dir, database_url=site.url))
+    try:
+        with platform.db.session() as session:
+            kind, name = session.execute(select(User.kind, User.display_name).where(User.id == user)).one()
+            return kind, name
+    finally:
+        platform.close()
+
+
+def test_the_persons_own_renames_and_purchases_while_their_account_is_erased_leave_no_name_and_spend_nothing_after(
+    site, ada
+):
+    """The person's browser keeps sending while they delete their account (a probe on PostgreSQL:
+    renames written back a real name onto the deleted account in 3 of 3 rounds, and purchases
+    answered 200 after the deletion, spending the coins the docs say stay unspendable). Each
+    request now lands before the deletion (which then erases it) or finds the account gone."""
+    who, run = user_id(ada), secrets.token_hex(4)
+    fund(ada)
+    purchase = {"product_id": PRODUCT["id"], "amount": PRODUCT["price"], "currency": "COIN"}
+    calls = [Call("PATCH", "/api/me", {"display_name": f"Ada Realname {n}"}, ada) for n in range(CALLS // 2)]
+    calls += [
+        Call("POST", f"/api/apps/{APP_ID}/purchases", purchase | {"idempotency_key": f"{run}-{n}"}, ada)
+        for n in range(CALLS // 2)
+    ]
+    calls = [call for pair in zip(calls[: CALLS // 2], calls[CALLS // 2 :], strict=True) for call in pair]
+
+    _, answers = erased_mid_storm(site, ada, calls)
+
+    kind, name = person_row(site, who)
+    late = orders_after_erasure(site, who)
+    report(site, "renames and purchases", answers, f"{kind} {name!r}, {late} orders after the deletion")
+    assert (kind, name, late) == ("erased", ERASED_NAME, 0)
+    assert set(outcomes(answers)) <= {(200, None), (410, "ACCOUNT_DELETED"), (403, "CSRF_FAILED")}
+
+
+def test_sign_ins_in_flight_while_the_account_is_erased_leave_no_session_of_it(site):
+    """A probe on PostgreSQL: of 20 password sign-ins racing the account's deletion, 4 to 7 left
+    sessions on the deleted account, through which /api/me answered as it and purchases spent its
+    coins. Each sign-in now lands before the deletion (which ends its session) or is refused."""
+    email = f"leaving-{secrets.token_hex(3)}@example.com"
+    owner = become_creator(site.server, email, "leaving" + secrets.token_hex(3))
+    browsers = guests(site, 20)
+    try:
+        owner.headers["X-CSRF-Token"] = owner.get("/api/me").json()["csrf_token"]
+        leaving = Person(owner, {})
+        who = user_id(leaving)
+        sign_in = {"email": email, "password": CREATOR_PASSWORD}
+        calls = [Call("POST", "/api/account/sign-in", sign_in, guest) for guest in browsers]
+
+        answers = run_apart(
+            storm(
+                site,
+                [
+                    *calls[:10],
+                    Call("POST", "/api/me/delete", {"confirm": "DELETE"}, leaving, midway=5),
+                    *[call._replace(midway=5) for call in calls[10:]],
+                ],
+            )
+        )
+
+        no_5xx(answers)
+        left = rows(site, AuthSession, who)
+        report(site, "sign-ins", answers, f"{left} sessions of the deleted account")
+        assert left == 0
+        assert person_row(site, who)[0] == "erased"
+    finally:
+        for client in (owner, *(guest.client for guest in browsers)):
+            client.close()
+
+
+def guests(site: Site, count: int) -> list[Person]:
+    """Browsers with a guest session each, and its CSRF token."""
+    made = []
+    for _ in range(count):
+        client = httpx.Client(base_url=site.server.url, timeout=30)
+        client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
+        made.append(Person(client, {}))
+    return made
+
+
+def fund(who: Person) -> None:
+    """A coin pack bought in the sandbox, as the person's browser does."""
+    pack = next(p for p in who.client.get("/api/wallet/packs").json()["items"] if p["id"] == "coins-100")
+    body = {"pack_id": "coins-100", "amount": pack["amount"], "currency": pack["currency"]}
+    topup = who.client.post("/api/wallet/topups", json=body | {"coins": pack["coins"] + pack["bonus_coins"]}).json()
+    paid = who.client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
+    assert paid.json()["status"] == "succeeded", paid.text
+
+
+def test_a_guest_registering_20_times_at_once_is_answered_without_a_5xx_and_sent_one_code_that_works(site):
+    """A double tap, two tabs (a probe on PostgreSQL: of 20 at once, 11 to 13 answered 500, each
+    request deleting no earlier code and adding its own). Mail to one address is limited: half are
+    answered 429 with Retry-After."""
+    [guest] = guests(site, 1)
+    try:
+        email = f"twice-{secrets.token_hex(3)}@example.com"
+        body = {"email": email, "password": CREATOR_PASSWORD}
+        answers = run_apart(storm(site, [Call("POST", "/api/account/register", body, guest)] * 20))
+
+        no_5xx(answers)
+        assert set(outcomes(answers)) <= {(200, None), (429, "RATE_LIMITED")}  # mail to one address is limited
+        code = site.server.mailed(email, r"verification code is (\d{6})")  # the last one sent replaced the others
+        verified = guest.client.post("/api/account/verify", json={"code": code})
+        assert verified.status_code == 200, verified.text
+    finally:
+        guest.client.close()

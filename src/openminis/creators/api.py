@@ -65,7 +65,7 @@ def my_creator_or_none(visitor: CurrentPerson, session: SessionDep) -> MyCreator
 
 
 async def uploading_visitor(
-    request: Request, response: Response, platform: PlatformDep, _admitted: SessionDep
+    request: Request, response: Response, platform: PlatformDep, admitted: SessionDep
 ) -> Visitor:
     """ChangingPerson for a route that reads a large upload: looked up in a read unit of its own,
     which has ended when the upload is read. The request's unit (SessionDep, admitted first) then
@@ -82,7 +82,7 @@ async def uploading_visitor(
                 raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
             return visitor
 
-    return await changing_visitor(request, await run_in_threadpool(look_up), platform, None)
+    return await changing_visitor(request, await run_in_threadpool(look_up), platform, admitted, None)
 
 
 @router.post("/api/creator/posts", response_model=PostOut, status_code=201)

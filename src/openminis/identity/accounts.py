@@ -23,12 +23,12 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.errors import Conflict, Gone, InvalidArgument, Unauthenticated
 from openminis.identity.mail import Mailbox
 from openminis.identity.models import AuthSession, EmailVerification, SignInLink, User
 from openminis.identity.passwords import Passwords
-from openminis.identity.service import changed_rows, new_session, new_user, token_hash
+from openminis.identity.service import changed_rows, live_user, new_session, new_user, token_hash
 
 LINK_TTL = timedelta(minutes=15)
 CODE_TTL = timedelta(minutes=15)
@@ -115,6 +115,9 @@ def _mail_code(
 ) -> EmailVerification:
     """A new code for ``email``, replacing any the person was sent before, mailed now."""
     code = f"{secrets.randbelow(10**6):06d}"
+    # One code at a time per person: of several asked at once (a double tap, two tabs), each
+    # replaces the one before; together, each deleted none and all but one failed to add theirs.
+    take_turns(session, "email-code", user.id)
     session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
     pending = EmailVerification(
         user_id=user.id,
@@ -214,6 +217,11 @@ def sign_in_with_password(session: Session, passwords: Passwords, *, email: str,
     if not passwords.verify(user.password_hash if user else None, password):
         raise SignInFailed("wrong email or password")
     if user is None or user.password_hash is None:
+        raise SignInFailed("wrong email or password")
+    # Held until the sign-in commits: a deletion of the account waits and ends the session made
+    # here too, or, committed first, leaves no account to sign in to (a probe: sign-ins in flight
+    # during a deletion left working sessions on the deleted account).
+    if live_user(session, user.id, hold=True) is None:
         raise SignInFailed("wrong email or password")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)

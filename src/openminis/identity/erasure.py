@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
@@ -56,6 +56,18 @@ def lock(session: Session, user_id: str) -> User:
     if user is None or user.erased_at is not None:
         raise AccountDeleted("this account was already deleted")
     return user
+
+
+def hold(connection: Connection, user_id: str) -> None:
+    """The person's row held FOR KEY SHARE until the unit ends, for a request acting as them whose
+    person was read outside its transaction: a deletion waits for the request to end and erases
+    what it did, or, committed first, is found here (AccountDeleted). Requests of one person do not
+    wait for each other (KEY SHARE locks share); only a deletion's FOR UPDATE waits."""
+    found = connection.execute(
+        select(User.erased_at).where(User.id == user_id).with_for_update(read=True, key_share=True)
+    ).first()
+    if found is None or found.erased_at is not None:
+        raise AccountDeleted("this account was deleted")
 
 
 def openids(session: Session, user_id: str) -> list[tuple[str, str]]:

@@ -27,10 +27,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.db import insert_ignoring_conflicts, utcnow
+from openminis.db import insert_ignoring_conflicts, take_turns, utcnow
 from openminis.egress import EgressPolicy, Outcome
 from openminis.errors import InvalidArgument, TooMany
-from openminis.identity import erasure as identity
 from openminis.jobs import service as jobs
 from openminis.messages.models import Message, PushSubscription, VapidKey
 
@@ -99,10 +98,11 @@ def subscribe(
     egress.check_url(endpoint, field="endpoint")
     check_public_key(p256dh, "keys.p256dh")
     check_key(auth, "keys.auth", 16)
-    # The person's row, locked: subscribes for one person take turns, so each counts what the one
-    # before it added (unlocked, 40 at once on PostgreSQL each counted fewer than 10 and kept 22),
-    # and one racing the account's deletion finds it deleted instead of outliving it.
-    identity.lock(session, user_id)
+    # Subscribes for one person take turns, so each counts what the one before it added (at once on
+    # PostgreSQL, 40 each counted fewer than 10 and kept 22). Not by locking the person's row: the
+    # request already holds it shared against the account's deletion (web/dependencies.py), and
+    # two holders each upgrading to FOR UPDATE deadlocked.
+    take_turns(session, "push-subscriptions", user_id)
     found = session.scalar(
         select(PushSubscription).where(PushSubscription.user_id == user_id, PushSubscription.endpoint == endpoint)
     )

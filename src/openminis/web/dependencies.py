@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
@@ -32,6 +33,7 @@ from openminis.catalog import service as catalog
 from openminis.developers import service as developers
 from openminis.developers import team
 from openminis.errors import Forbidden, Unauthenticated
+from openminis.identity import erasure
 from openminis.identity import service as identity
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
@@ -221,11 +223,19 @@ async def changing_visitor(
     request: Request,
     visitor: CurrentPerson,
     platform: PlatformDep,
+    session: SessionDep,
     _origin: Annotated[None, Depends(check_origin)],
 ) -> Visitor:
     """The visitor of a state-changing request, which must carry the session's CSRF token."""
     if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
         raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+    if platform.loop_reads is not None and not visitor.new:
+        # On PostgreSQL the person was read outside the unit (loop_reads): the unit's first
+        # statement holds their row, so an account deletion cannot end between this request's
+        # reads and writes (a probe: renames written back onto a deleted account, its wallet
+        # credited and spent, sign-ins' sessions outliving it). SQLite's write units read the
+        # person in the unit, and its writers take turns.
+        unit_of_work.at_begin(session, partial(erasure.hold, user_id=visitor.user.id))
     # Per person per route, so routers need no limits of their own (the per-IP one is app-wide:
     # limit_changes_by_ip).
     route = limits.route_name(request)
