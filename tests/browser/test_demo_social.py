@@ -68,7 +68,9 @@ def test_tower_stack_challenges_friends_to_a_tournament_and_a_friend_from_the_li
     # Game over: the challenge starts a week-long tournament with this round in it and shares its link.
     tower.get_by_role("button", name="Challenge friends").click()
     link = host.sheet.locator("#share-link")
-    expect(link).to_have_value(re.compile(rf"/play/{TOWER}\?share=[0-9a-f]{{24}}$"))
+    # Four requests come before the sheet (the tournament, the round's score, the ranking, the
+    # share): on a busy machine more than the default 5 s (a clean-clone CI run's failure).
+    expect(link).to_have_value(re.compile(rf"/play/{TOWER}\?share=[0-9a-f]{{24}}$"), timeout=30_000)
     url = link.input_value()
     host.page.keyboard.press("Escape")
     expect(banner.locator("#tournament-line")).to_have_text(
