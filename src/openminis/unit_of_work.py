@@ -39,9 +39,9 @@ def after_commit(session: Session, effect: Effect) -> None:
 
 
 def at_begin(session: Session, first: Callable[[Connection], object]) -> None:
-    """Run ``first(connection)`` as the first statement of the unit's transaction, when its first
-    statement begins it: for a lock the whole unit must hold (the web edge holds the person a
-    request acts as, web/dependencies.py), taken with no round trip of its own before the work's."""
+    """Run ``first(connection)`` as the unit's transaction begins, before the statement that began
+    it: for a lock the whole unit must hold (the web edge holds the person a request acts as,
+    web/dependencies.py). A unit that never begins a transaction runs nothing."""
     session.info.setdefault(_AT_BEGIN, []).append(first)
 
 

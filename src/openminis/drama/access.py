@@ -254,16 +254,20 @@ def unlock_with_ad(
             "created_at": utcnow(),
         },
     )
+    if not added:
+        # The episode was unlocked just now by another request, or the ad's unique index refused
+        # the row: the ad unlocked an episode of another series at that moment.
+        granted = access(session, user_id, series, episode)
+        if granted is None:
+            raise Conflict("this ad already unlocked an episode", code="REWARD_USED")
+        return granted
     # The ad's revenue (and the creator's commission on it) is the rewarded ad's conversion; the
     # unlock it paid for is counted with no revenue, so the funnel does not count money twice.
-    if added:
-        touch = attribution.attribute(
-            session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window
-        )
-        if events is not None:
-            _report_after_commit(session, events, series, user_id, touch, 0)
-    elif access(session, user_id, series, episode) is None:
-        raise Conflict("this ad already unlocked an episode", code="REWARD_USED")  # in another series, just now
+    touch = attribution.attribute(
+        session, user_id=user_id, app_id=series.app_id, launch_id=launch_id, at=utcnow(), window=window
+    )
+    if events is not None:
+        _report_after_commit(session, events, series, user_id, touch, 0)
     return _granted(session, user_id, series, episode)
 
 

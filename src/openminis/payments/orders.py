@@ -751,10 +751,11 @@ def refund(
         if use is not None and discount_part
         else []
     )
+    full = order.refunded == order.amount
     # The coupon's rows and the entitlement's before the ledger's accounts, as a purchase takes them:
     # in the other order, full refunds racing purchases with the same coupon (or a re-buy of the
     # item) deadlocked on PostgreSQL, and most of a storm of both was answered 503.
-    if order.refunded == order.amount:
+    if full:
         if use is not None:
             coupons.release(session, order)  # the person may use the coupon again (while it lasts)
         if order.product_type == "permanent":
@@ -785,7 +786,6 @@ def refund(
         },
         reverses=f"order:{order.id}:pay",
     )
-    full = order.refunded == order.amount
     order.status = "refunded" if full else "partially_refunded"
     coupon_part = {"discount": discount_part} if use is not None else {}
     _event(session, order.id, order.status, amount=amount, fee=fee_part, reason=reason[:200], by=by, **coupon_part)
