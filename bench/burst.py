@@ -59,17 +59,21 @@ def funded_person(server: LiveServer, pack: str = "coins-100") -> dict:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         csrf = client.get("/api/me").json()["csrf_token"]
         client.headers["X-CSRF-Token"] = csrf
-        shown = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == pack)
-        body = {"pack_id": pack} | {field: shown[field] for field in ("amount", "currency") if field in _topup_fields()}
-        if "coins" in _topup_fields():
-            body["coins"] = shown["coins"] + shown["bonus_coins"]
-        topup = client.post("/api/wallet/topups", json=body)
-        assert topup.status_code in (200, 201), topup.text
-        paid = client.post(
-            f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"}
-        )
-        assert paid.json()["status"] == "succeeded", paid.text
+        buy_pack(client, pack)
         return {"cookies": dict(client.cookies), "csrf": csrf}
+
+
+def buy_pack(client: httpx.Client, pack: str = "coins-100") -> None:
+    """The coin pack bought in the sandbox by the browser ``client`` (its cookie and CSRF token),
+    at the price and coins the shop shows."""
+    shown = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == pack)
+    body = {"pack_id": pack} | {field: shown[field] for field in ("amount", "currency") if field in _topup_fields()}
+    if "coins" in _topup_fields():
+        body["coins"] = shown["coins"] + shown["bonus_coins"]
+    topup = client.post("/api/wallet/topups", json=body)
+    assert topup.status_code in (200, 201), topup.text
+    paid = client.post(f"/api/wallet/topups/{topup.json()['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
+    assert paid.json()["status"] == "succeeded", paid.text
 
 
 def _topup_fields() -> set[str]:

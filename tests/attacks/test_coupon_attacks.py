@@ -101,15 +101,22 @@ def buy(client: httpx.Client, **fields) -> httpx.Response:
     return client.post(f"/api/apps/{APP_ID}/purchases", json=body)
 
 
-async def at_once(server, sends: list[tuple[str, str, dict, dict]]) -> list[tuple[int, dict]]:
-    """Every (method, path, json, headers) sent at the same moment, each on its own connection."""
+async def at_once(
+    server, sends: list[tuple[str, str, dict, dict]], *, again_after_503: bool = True
+) -> list[tuple[int, dict]]:
+    """Every (method, path, json, headers) sent at the same moment, each on its own connection,
+    each sent again after a 503 with Retry-After, as a client does; without ``again_after_503``,
+    each answer as it first came (whether the platform had to say "not now" is what is asked)."""
     limits = httpx.Limits(max_connections=len(sends), max_keepalive_connections=len(sends))
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=90) as client:
         start = asyncio.Event()
 
         async def one(method: str, path: str, body: dict, headers: dict) -> tuple[int, dict]:
             await start.wait()
-            answer = await honouring_retry_after(lambda: client.request(method, path, json=body, headers=headers))
+            if again_after_503:
+                answer = await honouring_retry_after(lambda: client.request(method, path, json=body, headers=headers))
+            else:
+                answer = await client.request(method, path, json=body, headers=headers)
             return answer.status_code, answer.json()
 
         tasks = [asyncio.create_task(one(*send)) for send in sends]
@@ -581,24 +588,6 @@ def test_a_price_change_mid_storm_never_charges_a_coupon_purchase_other_than_it_
     assert ledger_verifies(server)
 
 
-async def first_answers(server, sends: list[tuple[str, str, dict, dict]]) -> list[tuple[int, dict]]:
-    """Every (method, path, json, headers) sent at the same moment, each answer as it first came
-    (not sent again after a 503: whether the platform had to say "not now" is what is asked)."""
-    limits = httpx.Limits(max_connections=len(sends), max_keepalive_connections=len(sends))
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=90) as client:
-        start = asyncio.Event()
-
-        async def one(method: str, path: str, body: dict, headers: dict) -> tuple[int, dict]:
-            await start.wait()
-            answer = await client.request(method, path, json=body, headers=headers)
-            return answer.status_code, answer.json()
-
-        tasks = [asyncio.create_task(one(*send)) for send in sends]
-        await asyncio.sleep(0.2)
-        start.set()
-        return await asyncio.gather(*tasks)
-
-
 def test_full_refunds_racing_purchases_with_the_same_platform_coupon_all_go_through_at_the_first_try(shop):
     """A full refund gives the coupon's use back and the platform's coupon budget its discount; a
     purchase takes a use and draws on the budget. Both take the coupon's rows and the ledger's
@@ -622,7 +611,7 @@ def test_full_refunds_racing_purchases_with_the_same_platform_coupon_all_go_thro
     sends += [("POST", path, body | {"idempotency_key": "theirs"}, as_person(person)) for person in others]
     funded_before, owner_before = funder_balance(server, shop.database_url), balance(server, owner)
 
-    answers = run_apart(first_answers(server, sends))
+    answers = run_apart(at_once(server, sends, again_after_503=False))
 
     statuses = Counter((status, answer.get("code")) for status, answer in answers)
     print(f"\n15 full refunds racing 25 purchases with one platform coupon: {dict(statuses)}")

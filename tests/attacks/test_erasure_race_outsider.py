@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bench.burst import APP_ID, PRODUCT
+from bench.burst import APP_ID, PRODUCT, buy_pack
 from openminis.db import utcnow
 from openminis.identity.erasure import ERASED_NAME
 from openminis.identity.models import AppUser, AuthSession, User
@@ -163,7 +163,7 @@ def test_the_persons_own_renames_and_purchases_while_their_account_is_erased_lea
     answered 200 after the deletion, spending the coins the docs say stay unspendable). Each
     request now lands before the deletion (which then erases it) or finds the account gone."""
     who, run = user_id(ada), secrets.token_hex(4)
-    fund(ada)
+    buy_pack(ada.client)
     purchase = {"product_id": PRODUCT["id"], "amount": PRODUCT["price"], "currency": "COIN"}
     calls = [Call("PATCH", "/api/me", {"display_name": f"Ada Realname {n}"}, ada) for n in range(CALLS // 2)]
     calls += [
@@ -224,15 +224,6 @@ def guests(site: Site, count: int) -> list[Person]:
         client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
         made.append(Person(client, {}))
     return made
-
-
-def fund(who: Person) -> None:
-    """A coin pack bought in the sandbox, as the person's browser does."""
-    pack = next(p for p in who.client.get("/api/wallet/packs").json()["items"] if p["id"] == "coins-100")
-    body = {"pack_id": "coins-100", "amount": pack["amount"], "currency": pack["currency"]}
-    topup = who.client.post("/api/wallet/topups", json=body | {"coins": pack["coins"] + pack["bonus_coins"]}).json()
-    paid = who.client.post(f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": "4242424242424242"})
-    assert paid.json()["status"] == "succeeded", paid.text
 
 
 def test_a_guest_registering_20_times_at_once_is_answered_without_a_5xx_and_sent_one_code_that_works(site):
