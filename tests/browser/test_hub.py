@@ -85,3 +85,28 @@ def test_a_person_likes_a_post_follows_its_creator_opens_their_page_and_sees_the
         assert person.call_api("GET", f"/api/posts/{post_id}")["body"]["likes"] == 1
     finally:
         context.close()
+
+
+def test_a_hub_the_server_was_too_busy_to_answer_fills_once_the_server_said_to_retry(host):
+    """A 503 with Retry-After is what an overloaded server answers (docs/architecture.md): the
+    host sends the GET again after the wait rather than leaving the hub empty."""
+    answers: list[int] = []
+
+    def busy_once(route):
+        if not answers:
+            answers.append(503)
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"code": "OVERLOADED", "message": "too busy; retry in a moment"}',
+            )
+        else:
+            answers.append(200)
+            route.continue_()
+
+    host.page.route("**/api/hub/sections", busy_once)
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    new = host.page.get_by_role("region", name="New", exact=True)
+    expect(new.locator(f'.app-tile[data-app-id="{TOWER}"]')).to_be_visible()
+    assert answers == [503, 200]

@@ -71,6 +71,48 @@ export function uploadWithProgress(path, body, contentType, csrfToken, { onProgr
   });
 }
 
+// A GET answered 503 or 429 with a short Retry-After (the server was busy for a moment: its
+// database queue was full, say) is sent again after that wait, twice at most, so that a burst
+// does not leave the hub or the feed empty. Only GETs, which change nothing: a request that
+// changes something is the person's to send again (a purchase keeps its idempotency key).
+const BUSY_RETRIES = 2;
+const LONGEST_BUSY_WAIT_S = 5;
+
+/**
+ * How long to wait before sending a GET again, in ms, or null if it should not be sent again.
+ * @param {Response} response
+ * @returns {number | null}
+ */
+export function busyWait(response) {
+  if (response.status !== 503 && response.status !== 429) return null;
+  const header = response.headers.get("Retry-After")?.trim();
+  // Seconds only: absent, empty or an HTTP date is not a short wait to honour.
+  const seconds = header ? Number(header) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > LONGEST_BUSY_WAIT_S) return null;
+  return seconds * 1000;
+}
+
+/**
+ * Resolves after `ms`, or rejects with an AbortError when `signal` aborts first.
+ * @param {number} ms
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<void>}
+ */
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DOMException("request aborted", "AbortError"));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(new DOMException("request aborted", "AbortError"));
+      },
+      { once: true }
+    );
+  });
+}
+
 export class Api {
   /** @param {string} csrfToken */
   constructor(csrfToken) {
@@ -90,18 +132,23 @@ export class Api {
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRF-Token"] = this.csrfToken;
     let response;
-    try {
-      response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "same-origin",
-        signal,
-        keepalive,
-      });
-    } catch (error) {
-      if (/** @type {Error} */ (error).name === "AbortError") throw error;
-      throw new ApiError(0, "NETWORK_ERROR", "the platform could not be reached");
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        response = await fetch(path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          credentials: "same-origin",
+          signal,
+          keepalive,
+        });
+      } catch (error) {
+        if (/** @type {Error} */ (error).name === "AbortError") throw error;
+        throw new ApiError(0, "NETWORK_ERROR", "the platform could not be reached");
+      }
+      const wait = method === "GET" && attempt < BUSY_RETRIES ? busyWait(response) : null;
+      if (wait === null) break;
+      await pause(wait, signal);
     }
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
