@@ -223,3 +223,38 @@ def test_interstitials_keep_their_minimum_interval_per_person_per_app(ads, playe
     ads.show(player, unit)
     early = ads.request(player, unit)
     assert early.status_code == 409 and early.json()["code"] == "INTERVAL_NOT_ELAPSED"
+
+
+def test_replays_of_one_impression_at_once_bill_it_once_and_count_once_toward_the_caps(ads, platform, studio, limiter):
+    """A probe started one ad's impression 150 times at once with its one show token: billed once,
+    but each replay took a slot of the person's frequency cap before losing the claim, so the
+    advertiser lost the person after one real impression. Replays now count nothing."""
+    campaign = ads.campaign(ads.advertiser(), frequency_cap={"count": 3, "period_seconds": 86_400})
+    unit = ads.unit()
+    [user] = people(platform, 1)
+    [first, *later] = decisions(platform, studio, unit, [user] * 3)
+    with unit_of_work(platform.db) as session:
+        token = serving.show(session, platform.ads, user_id=user, ad_id=first)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(30)
+
+    def replay() -> None:
+        barrier.wait()
+        with unit_of_work(platform.db) as session:
+            try:
+                serving.start_impression(session, platform.ads, user_id=user, ad_id=first, show_token=token)
+                outcomes.append("shown")
+            except PlatformError as exc:
+                outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=replay) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["shown"] * 30  # the first bills it; the rest are answered as the retries they may be
+    assert spent(platform, campaign)[2] == 1
+    # Two more of the cap's three are left for this person.
+    assert show_all_at_once(platform, [(user, ad_id) for ad_id in later]) == ["shown", "shown"]
+    assert spent(platform, campaign)[2] == 3
+    verified(platform)

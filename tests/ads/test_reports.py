@@ -63,3 +63,6 @@ def test_a_report_of_days_without_ads_is_empty_and_its_period_is_checked(ads, cl
         f"/openapi/v1/ads/report?start={today - timedelta(days=400)}&end={today}", headers=ads.bearer()
     )
     assert too_long.status_code == 422
+    # The last day there is has no end to count to: refused, not a server error (a probe found a 500).
+    last_day = client.get("/openapi/v1/ads/report?start=9999-12-31&end=9999-12-31", headers=ads.bearer())
+    assert last_day.status_code == 422 and last_day.json()["field"] == "end"

@@ -12,7 +12,9 @@ import httpx
 import pytest
 
 from openminis.db import utcnow
+from openminis.payments import topups
 from openminis.payments.providers.stripe import StripeProvider
+from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from tests.studio import balance, csrf_of, shown_pack, top_up
 
@@ -166,3 +168,72 @@ def test_an_unconfigured_provider_is_refused(client, player):
         "/api/wallet/topups", json=shown_pack(player, "coins-100") | {"provider": "stripe"}, headers=csrf_of(player)
     )
     assert response.status_code == 404 and response.json()["code"] == "PROVIDER_UNAVAILABLE"
+
+
+def stripe_event(topup: dict, event_type: str, event_id: str, **session_fields) -> dict:
+    """A Stripe event about the top-up's checkout session, with some of the session's fields changed."""
+    event = completed_event(topup, event_id=event_id)
+    event["type"] = event_type
+    event["data"]["object"] |= session_fields
+    return event
+
+
+def deliver(client, event: dict) -> int:
+    body, headers = stripe_signed(event)
+    return client.post("/api/payments/webhooks/stripe", content=body, headers=headers).status_code
+
+
+@pytest.mark.parametrize(
+    ("closing", "status_fields"),
+    [("checkout.session.expired", {"payment_status": "unpaid"}), ("checkout.session.async_payment_failed", {})],
+)
+def test_a_payment_stripe_reports_after_the_checkout_closed_unpaid_is_credited_once(
+    client, player, platform, stripe, closing, status_fields
+):
+    """Stripe does not promise the order of its events: a person whose payment succeeded is
+    credited even when the platform heard first that the checkout expired or its payment failed."""
+    topup = player.post(
+        "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
+    ).json()
+    assert deliver(client, stripe_event(topup, closing, "evt_closed", **status_fields)) == 200
+    assert player.get(f"/api/wallet/topups/{topup['id']}").json()["status"] in ("expired", "failed")
+    assert deliver(client, completed_event(topup, event_id="evt_paid")) == 200
+    assert deliver(client, stripe_event(topup, "checkout.session.async_payment_succeeded", "evt_paid_again")) == 200
+    assert player.get(f"/api/wallet/topups/{topup['id']}").json()["status"] == "succeeded"
+    assert balance(player) == 550
+    verified(platform)
+
+
+def test_a_stripe_event_about_another_checkout_or_without_its_amount_credits_nothing(client, player, platform, stripe):
+    topup = player.post(
+        "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
+    ).json()
+    paid = "checkout.session.completed"
+    assert deliver(client, stripe_event(topup, paid, "evt_a", id="cs_test_someone_elses")) == 400
+    assert deliver(client, stripe_event(topup, paid, "evt_b", amount_total=None)) == 400
+    for n, amount in enumerate(["550", 550.0, True]):
+        assert deliver(client, stripe_event(topup, paid, f"evt_c{n}", amount_total=amount)) == 400
+    # Ids of the wrong type name no top-up: refused, not an error of the server's.
+    unknown = {"client_reference_id": "top_x", "metadata": {}}
+    assert deliver(client, stripe_event(topup, paid, "evt_d", id=["cs"], **unknown)) == 400
+    assert deliver(client, stripe_event(topup, paid, "evt_e", client_reference_id={"id": topup["id"]})) == 200
+    assert balance(player) == 550  # the last one named the top-up by its metadata, with the right amount
+    verified(platform)
+
+
+def test_a_delayed_payment_once_accepted_is_credited_even_if_a_decline_closed_the_top_up_meanwhile(
+    client, player, platform
+):
+    """A person pays one top-up from two tabs at once, a delayed card in one (accepted, pending)
+    and a declined card in the other: the decline may close the top-up after the acceptance.
+    The accepted payment still arrives, and is credited (a probe saw it dropped: paid, no coins)."""
+    pending = top_up(player, "coins-100", card="4000000000000077")
+    assert pending["status"] == "pending"
+    with unit_of_work(platform.db) as session:
+        declined = session.get_one(topups.TopUp, pending["id"])
+        topups._deliver(session, platform.sandbox, declined, "payment_failed")
+    assert player.get(f"/api/wallet/topups/{pending['id']}").json()["status"] == "failed"
+    platform.worker(clock=lambda: utcnow() + timedelta(seconds=6)).drain()
+    assert player.get(f"/api/wallet/topups/{pending['id']}").json()["status"] == "succeeded"
+    assert balance(player) == 100
+    verified(platform)

@@ -49,6 +49,8 @@ def report(
         raise InvalidArgument("end must not be before start", field="end")
     if (end - start).days >= MAX_DAYS:
         raise InvalidArgument(f"a report covers at most {MAX_DAYS} days", field="end")
+    if end >= date.max:  # its day's end is past the last instant there is
+        raise InvalidArgument("end is past the last day there is", field="end")
     events.flush()
     lines: dict[tuple[str, date], ReportLine] = {}
 

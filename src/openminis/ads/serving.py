@@ -331,8 +331,11 @@ def request_ad(
     return Decision(ad_id, unit.kind, min_watch_ms, creative, campaign.advertiser, reward)
 
 
-def _own(session: Session, ad_id: str, user_id: str) -> Impression:
-    impression = session.get(Impression, ad_id) if len(ad_id) <= 32 else None
+def _own(session: Session, ad_id: str, user_id: str, *, lock: bool = False) -> Impression:
+    """The person's impression; with ``lock``, its row held until the unit of work ends."""
+    impression = (
+        session.get(Impression, ad_id, with_for_update=lock, populate_existing=lock) if len(ad_id) <= 32 else None
+    )
     if impression is None or impression.user_id != user_id:
         raise NotFound(f"no ad {ad_id!r} was served to this person", field="ad_id")
     return impression
@@ -376,7 +379,10 @@ def start_impression(
     budget (or the advertiser's funds) ran out since the decision, nothing is billed and the answer
     is NO_FILL: the host closes it. Every refusal is counted in the invalid-traffic report: one of
     REFUSALS is raised after the refusal was recorded, for the caller to commit."""
-    impression = _own(session, ad_id, user_id)
+    # Its row first, on PostgreSQL (SQLite's writers take turns already): replays of one impression
+    # at once wait for the first, then find it shown, rather than each taking a slot of the caps
+    # below before losing the claim to it. The claim and the budgets come after, in that order.
+    impression = _own(session, ad_id, user_id, lock=True)
     now = server.clock()
     token = show_tokens.check(
         server.platform.secret,

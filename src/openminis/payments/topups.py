@@ -25,6 +25,7 @@ from openminis.wallet.service import COIN, Leg
 
 log = logging.getLogger("openminis.payments")
 OPEN = ("created", "requires_action", "pending")
+CLOSED_UNPAID = ("failed", "expired")  # ended without a payment, as far as the platform knew
 
 # Prices per market in minor units; JPY has none. Operators change packs in the database.
 DEFAULT_PACKS = [
@@ -152,6 +153,11 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
         topup = session.scalar(select(TopUp).where(TopUp.provider_ref == event.provider_ref))
     if topup is None or topup.provider != provider_name:
         raise WebhookRejected(f"event {event.event_id} names no top-up of {provider_name}")
+    if event.provider_ref and topup.provider_ref and event.provider_ref != topup.provider_ref:
+        raise WebhookRejected(f"event {event.event_id} is about {event.provider_ref}, not top-up {topup.id}'s checkout")
+    if event.kind == "payment_succeeded" and event.amount is None:
+        # Coins are credited only for an amount the provider states and the top-up asked for.
+        raise WebhookRejected(f"event {event.event_id} says a payment succeeded but not its amount")
     if event.amount is not None and (event.amount != topup.amount or (event.currency or "").upper() != topup.currency):
         raise WebhookRejected(
             f"event {event.event_id} amount {event.amount} {event.currency} does not match top-up {topup.id}"
@@ -184,8 +190,12 @@ def _move(session: Session, topup: TopUp, status: str, *, allowed: tuple[str, ..
 
 
 def credit(session: Session, topup: TopUp) -> None:
-    """Mark the top-up paid and credit its coins, in the caller's transaction: both or neither."""
-    if not _move(session, topup, "succeeded", allowed=OPEN):
+    """Mark the top-up paid and credit its coins, in the caller's transaction: both or neither.
+
+    From any state but paid or refunded: a payment the provider says succeeded was taken from the
+    person, so a top-up marked failed or expired before it (events out of order, a declined card
+    racing a delayed one that was accepted) is credited all the same; only once, by the move."""
+    if not _move(session, topup, "succeeded", allowed=(*OPEN, *CLOSED_UNPAID)):
         return
     issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, topup.user_id)
     ledger.transfer(

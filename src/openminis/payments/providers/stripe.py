@@ -330,8 +330,8 @@ def _reduce(event: dict[str, Any]) -> ProviderEvent:
     return ProviderEvent(
         event_id=event["id"],
         kind=kind,
-        provider_ref=session.get("id"),
-        topup_id=session.get("client_reference_id") or metadata.get("topup_id"),
+        provider_ref=_text(session.get("id")),
+        topup_id=_text(session.get("client_reference_id")) or _text(metadata.get("topup_id")),
         amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
         currency=currency.upper() if isinstance(currency, str) else None,
         raw_type=raw_type,
@@ -341,6 +341,11 @@ def _reduce(event: dict[str, Any]) -> ProviderEvent:
             "livemode": event.get("livemode"),
         },
     )
+
+
+def _text(value: Any) -> str | None:
+    """An id from the event, when it is one: a signed event is Stripe's, but its shape is checked."""
+    return value if isinstance(value, str) and value else None
 
 
 def _session(event: dict[str, Any]) -> dict[str, Any]:
