@@ -135,10 +135,15 @@ def completed_event(topup: dict, *, event_id: str = "evt_1", amount: int | None 
     }
 
 
-def test_a_stripe_webhook_delivered_twice_credits_once(client, player, platform, stripe):
-    topup = player.post(
+def stripe_topup(player) -> dict:
+    """A 550-coin top-up opened at Stripe (its checkout session is cs_test_abc123)."""
+    return player.post(
         "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
     ).json()
+
+
+def test_a_stripe_webhook_delivered_twice_credits_once(client, player, platform, stripe):
+    topup = stripe_topup(player)
     assert topup["redirect_url"].startswith("https://checkout.stripe.test/")
     body, headers = stripe_signed(completed_event(topup))
     for _ in range(2):
@@ -148,9 +153,7 @@ def test_a_stripe_webhook_delivered_twice_credits_once(client, player, platform,
 
 
 def test_a_forged_or_mismatched_stripe_webhook_credits_nothing(client, player, platform, stripe):
-    topup = player.post(
-        "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
-    ).json()
+    topup = stripe_topup(player)
     body, headers = stripe_signed(completed_event(topup), secret="whsec_attacker")
     forged = client.post("/api/payments/webhooks/stripe", content=body, headers=headers)
     assert forged.status_code == 400 and forged.json()["code"] == "WEBHOOK_REJECTED"
@@ -192,9 +195,7 @@ def test_a_payment_stripe_reports_after_the_checkout_closed_unpaid_is_credited_o
 ):
     """Stripe does not promise the order of its events: a person whose payment succeeded is
     credited even when the platform heard first that the checkout expired or its payment failed."""
-    topup = player.post(
-        "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
-    ).json()
+    topup = stripe_topup(player)
     assert deliver(client, stripe_event(topup, closing, "evt_closed", **status_fields)) == 200
     assert player.get(f"/api/wallet/topups/{topup['id']}").json()["status"] in ("expired", "failed")
     assert deliver(client, completed_event(topup, event_id="evt_paid")) == 200
@@ -205,9 +206,7 @@ def test_a_payment_stripe_reports_after_the_checkout_closed_unpaid_is_credited_o
 
 
 def test_a_stripe_event_about_another_checkout_or_without_its_amount_credits_nothing(client, player, platform, stripe):
-    topup = player.post(
-        "/api/wallet/topups", json=shown_pack(player, "coins-550") | {"provider": "stripe"}, headers=csrf_of(player)
-    ).json()
+    topup = stripe_topup(player)
     paid = "checkout.session.completed"
     assert deliver(client, stripe_event(topup, paid, "evt_a", id="cs_test_someone_elses")) == 400
     assert deliver(client, stripe_event(topup, paid, "evt_b", amount_total=None)) == 400
