@@ -210,6 +210,8 @@ def test_a_stripe_event_about_another_checkout_or_without_its_amount_credits_not
     paid = "checkout.session.completed"
     assert deliver(client, stripe_event(topup, paid, "evt_a", id="cs_test_someone_elses")) == 400
     assert deliver(client, stripe_event(topup, paid, "evt_b", amount_total=None)) == 400
+    for n, session_id in enumerate([None, 5, ""]):  # a payment that names no checkout
+        assert deliver(client, stripe_event(topup, paid, f"evt_s{n}", id=session_id)) == 400
     for n, amount in enumerate(["550", 550.0, True]):
         assert deliver(client, stripe_event(topup, paid, f"evt_c{n}", amount_total=amount)) == 400
     # Ids of the wrong type name no top-up: refused, not an error of the server's.

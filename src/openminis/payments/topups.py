@@ -155,9 +155,10 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
         raise WebhookRejected(f"event {event.event_id} names no top-up of {provider_name}")
     if event.provider_ref and topup.provider_ref and event.provider_ref != topup.provider_ref:
         raise WebhookRejected(f"event {event.event_id} is about {event.provider_ref}, not top-up {topup.id}'s checkout")
-    if event.kind == "payment_succeeded" and event.amount is None:
-        # Coins are credited only for an amount the provider states and the top-up asked for.
-        raise WebhookRejected(f"event {event.event_id} says a payment succeeded but not its amount")
+    if event.kind == "payment_succeeded" and (event.amount is None or event.provider_ref != topup.provider_ref):
+        # Coins are credited only for a payment the provider names: its amount, which the top-up
+        # asked for (below), and the checkout the top-up opened.
+        raise WebhookRejected(f"event {event.event_id} says a payment succeeded but not its amount or checkout")
     if event.amount is not None and (event.amount != topup.amount or (event.currency or "").upper() != topup.currency):
         raise WebhookRejected(
             f"event {event.event_id} amount {event.amount} {event.currency} does not match top-up {topup.id}"

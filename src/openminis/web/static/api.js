@@ -101,15 +101,15 @@ export function busyWait(response) {
 function pause(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new DOMException("request aborted", "AbortError"));
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(new DOMException("request aborted", "AbortError"));
-      },
-      { once: true }
-    );
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(new DOMException("request aborted", "AbortError"));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", aborted);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", aborted, { once: true });
   });
 }
 
@@ -148,7 +148,9 @@ export class Api {
       }
       const wait = method === "GET" && attempt < BUSY_RETRIES ? busyWait(response) : null;
       if (wait === null) break;
-      await pause(wait, signal);
+      // Up to half as long again, at random: the pages one burst turned away do not all come
+      // back at the same instant (the server says 1 s to every one of them).
+      await pause(wait * (1 + Math.random() / 2), signal);
     }
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
