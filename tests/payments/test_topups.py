@@ -10,12 +10,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from openminis.db import utcnow
 from openminis.payments import topups
 from openminis.payments.providers.stripe import StripeProvider
 from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
+from tests.concurrency import race
 from tests.studio import balance, csrf_of, shown_pack, top_up
 
 
@@ -237,4 +239,31 @@ def test_a_delayed_payment_once_accepted_is_credited_even_if_a_decline_closed_th
     platform.worker(clock=lambda: utcnow() + timedelta(seconds=6)).drain()
     assert player.get(f"/api/wallet/topups/{pending['id']}").json()["status"] == "succeeded"
     assert balance(player) == 100
+    verified(platform)
+
+
+def test_cards_sent_for_one_top_up_from_many_tabs_at_once_are_decided_by_the_first(client, player, platform):
+    """Five tabs pay one top-up with a declined card and five with a delayed one, at once. The
+    first card decides and the others are told its outcome: at most one "declined", and coins
+    exactly when nobody was told so (a probe saw 3 to 5 "declined" and the coins credited)."""
+    headers = csrf_of(player)
+    topup = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100"), headers=headers).json()
+    tabs = [TestClient(player.app, base_url=str(player.base_url), cookies=player.cookies) for _ in range(10)]
+    cards = ["4000000000000002", "4000000000000077"]
+
+    def pay(tab: int, _n: int) -> str:
+        answer = tabs[tab].post(
+            f"/api/wallet/topups/{topup['id']}/sandbox/pay", json={"card_number": cards[tab % 2]}, headers=headers
+        )
+        return answer.json()["code"] if answer.status_code == 402 else answer.json()["status"]
+
+    outcomes = race(10, 1, pay)
+    platform.worker(clock=lambda: utcnow() + timedelta(seconds=6)).drain()  # the delayed card's confirmation
+    status = player.get(f"/api/wallet/topups/{topup['id']}").json()["status"]
+    if outcomes["PAYMENT_DECLINED"]:
+        assert outcomes == {"PAYMENT_DECLINED": 1, "failed": 9}
+        assert (status, balance(player)) == ("failed", 0)
+    else:
+        assert outcomes == {"pending": 10}
+        assert (status, balance(player)) == ("succeeded", 100)
     verified(platform)

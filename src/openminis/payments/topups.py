@@ -131,8 +131,9 @@ def start_topup(
     return topup, checkout.redirect_url
 
 
-def get_topup(session: Session, topup_id: str, user_id: str) -> TopUp:
-    topup = session.get(TopUp, topup_id)
+def get_topup(session: Session, topup_id: str, user_id: str, *, lock: bool = False) -> TopUp:
+    """The person's top-up; with ``lock``, its row held until the unit of work ends."""
+    topup = session.get(TopUp, topup_id, with_for_update=lock, populate_existing=lock)
     if topup is None or topup.user_id != user_id:
         raise NotFound(f"no top-up {topup_id!r}")
     return topup
@@ -220,8 +221,10 @@ def credit(session: Session, topup: TopUp) -> None:
 
 
 def sandbox_pay(session: Session, sandbox: SandboxProvider, *, topup_id: str, user_id: str, card_number: str) -> TopUp:
-    """The host's sandbox checkout submitted a card: decide as the test card says."""
-    topup = get_topup(session, topup_id, user_id)
+    """The host's sandbox checkout submitted a card: decide as the test card says. Cards sent for
+    one top-up at once (two tabs) take turns on its row, on PostgreSQL as on SQLite: the first
+    decides, the others find it decided and answer its state."""
+    topup = get_topup(session, topup_id, user_id, lock=True)
     if topup.provider != sandbox.name:
         raise Conflict("this top-up is not a sandbox payment", code="WRONG_PROVIDER")
     if topup.status not in ("created",):
@@ -252,7 +255,7 @@ def sandbox_pay(session: Session, sandbox: SandboxProvider, *, topup_id: str, us
 def sandbox_challenge(
     session: Session, sandbox: SandboxProvider, *, topup_id: str, user_id: str, approve: bool
 ) -> TopUp:
-    topup = get_topup(session, topup_id, user_id)
+    topup = get_topup(session, topup_id, user_id, lock=True)  # an approval and a denial at once: the first decides
     if topup.status != "requires_action":
         return topup
     return _deliver(session, sandbox, topup, "payment_succeeded" if approve else "payment_failed")
