@@ -10,6 +10,7 @@ record, stays only if it was made before; the openid the order names never maps 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -30,6 +31,7 @@ from tests.attacks.test_message_attacks import OTHER, Person, backend, person, s
 from tests.attacks.test_message_attacks_outsider import Answer, Call, Site, no_5xx, outcomes, rows, storm, user_id
 from tests.browser.test_creators import PASSWORD as CREATOR_PASSWORD
 from tests.browser.test_creators import become_creator
+from tests.publishing_live import at_once
 
 pytestmark = pytest.mark.slow  # a real server, storms of requests
 
@@ -243,3 +245,29 @@ def test_a_guest_registering_20_times_at_once_is_answered_without_a_5xx_and_sent
         assert verified.status_code == 200, verified.text
     finally:
         guest.client.close()
+
+
+def test_an_account_deleted_from_ten_tabs_at_once_is_deleted_once_and_the_rest_told_it_is_gone(site):
+    """Each deletion held the person's row shared (as every change does, so that no request outlives
+    a deletion), then asked for it exclusively: two at once each waited for the other, and
+    PostgreSQL killed one as a deadlock (503). Answers counted at the first try, not sent again."""
+    [leaving] = guests(site, 1)
+    try:
+        cookie = "; ".join(f"{name}={value}" for name, value in leaving.client.cookies.items())
+        headers = {"X-CSRF-Token": leaving.client.headers["X-CSRF-Token"], "Cookie": cookie}
+        who = user_id(leaving)
+        answers = at_once(
+            site.server,
+            [{"method": "POST", "url": "/api/me/delete", "json": {"confirm": "DELETE"}, "headers": headers}] * 10,
+        )
+        # The rest find the account gone (410) or, once its sessions are gone, this browser a new
+        # guest whose token the page does not have yet (403 CSRF_FAILED): no 503 to send again.
+        answered = Counter((answer.status_code, answer.json().get("code")) for answer in answers)
+        assert answered[(200, None)] == 1 and set(answered) <= {
+            (200, None),
+            (410, "ACCOUNT_DELETED"),
+            (403, "CSRF_FAILED"),
+        }, answered
+        assert person_row(site, who)[0] == "erased"
+    finally:
+        leaving.client.close()

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from openminis import erasure
 from openminis.openapi.schemas import ErrorOut
 from openminis.runtime.schemas import Ok
-from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, clear_session_cookie
+from openminis.web.dependencies import CurrentPerson, DeletingPerson, PlatformDep, SessionDep, clear_session_cookie
 from openminis.web.routing import Router
 
 router = Router(prefix="/api/me", tags=["identity"])
@@ -43,7 +43,7 @@ def download(visitor: CurrentPerson, session: SessionDep, platform: PlatformDep)
     "/delete", response_model=Ok, responses={410: {"model": ErrorOut, "description": "the account was already deleted"}}
 )
 def delete_account(
-    body: DeleteAccountIn, response: Response, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep
+    body: DeleteAccountIn, response: Response, visitor: DeletingPerson, session: SessionDep, platform: PlatformDep
 ) -> Ok:
     """Erase the person's personal data, keep their money records pseudonymised, sign this browser out."""
     erasure.erase(

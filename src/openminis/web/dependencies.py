@@ -227,9 +227,26 @@ async def changing_visitor(
     _origin: Annotated[None, Depends(check_origin)],
 ) -> Visitor:
     """The visitor of a state-changing request, which must carry the session's CSRF token."""
+    return await _changing(request, visitor, platform, session, hold=True)
+
+
+async def deleting_visitor(
+    request: Request,
+    visitor: CurrentPerson,
+    platform: PlatformDep,
+    session: SessionDep,
+    _origin: Annotated[None, Depends(check_origin)],
+) -> Visitor:
+    """The visitor deleting their own account: as ``changing_visitor``, but their row is not held
+    shared, since the deletion takes it for update (erasure.erase). Two deletions at once, each
+    holding it shared, each waited for the other to let go: a deadlock, 503 (a probe, PostgreSQL)."""
+    return await _changing(request, visitor, platform, session, hold=False)
+
+
+async def _changing(request: Request, visitor: Visitor, platform: Platform, session: Session, *, hold: bool) -> Visitor:
     if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
         raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
-    if platform.loop_reads is not None and not visitor.new:
+    if hold and platform.loop_reads is not None and not visitor.new:
         # On PostgreSQL the person was read outside the unit (loop_reads): the unit's first
         # statement holds their row, so an account deletion cannot end between this request's
         # reads and writes (a probe: renames written back onto a deleted account, its wallet
@@ -249,6 +266,7 @@ async def changing_visitor(
 
 
 ChangingPerson = Annotated[Visitor, Depends(changing_visitor)]
+DeletingPerson = Annotated[Visitor, Depends(deleting_visitor)]
 
 
 async def limit_changes_by_ip(request: Request, platform: PlatformDep) -> None:
