@@ -18,6 +18,7 @@ The operator's routes declare ``dependencies=[AdminOnly]`` (the admin token): it
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
@@ -219,51 +220,45 @@ async def check_origin(request: Request, platform: PlatformDep) -> None:
         raise Forbidden("cross-origin requests may not change state", code="BAD_ORIGIN")
 
 
-async def changing_visitor(
-    request: Request,
-    visitor: CurrentPerson,
-    platform: PlatformDep,
-    session: SessionDep,
-    _origin: Annotated[None, Depends(check_origin)],
-) -> Visitor:
-    """The visitor of a state-changing request, which must carry the session's CSRF token."""
-    return await _changing(request, visitor, platform, session, hold=True)
+def _changing(*, hold: bool) -> Callable[[Request, Visitor, Platform, Session, None], Awaitable[Visitor]]:
+    """The dependency giving the visitor of a state-changing request, which must carry the
+    session's CSRF token; with ``hold``, the person's row is held shared for the whole unit."""
+
+    async def visitor_changing(
+        request: Request,
+        visitor: CurrentPerson,
+        platform: PlatformDep,
+        session: SessionDep,
+        _origin: Annotated[None, Depends(check_origin)],
+    ) -> Visitor:
+        if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
+            raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+        if hold and platform.loop_reads is not None and not visitor.new:
+            # On PostgreSQL the person was read outside the unit (loop_reads): the unit's first
+            # statement holds their row, so an account deletion cannot end between this request's
+            # reads and writes (a probe: renames written back onto a deleted account, its wallet
+            # credited and spent, sign-ins' sessions outliving it). SQLite's write units read the
+            # person in the unit, and its writers take turns.
+            unit_of_work.at_begin(session, partial(erasure.hold, user_id=visitor.user.id))
+        # Per person per route, so routers need no limits of their own (the per-IP one is app-wide:
+        # limit_changes_by_ip).
+        route = limits.route_name(request)
+        await limits.hit(
+            platform.limiter,
+            limits.changes_by_person_key(visitor.user.id, route),
+            platform.settings.rate_changes_per_person,
+            what=f"{route} requests",
+        )
+        return visitor
+
+    return visitor_changing
 
 
-async def deleting_visitor(
-    request: Request,
-    visitor: CurrentPerson,
-    platform: PlatformDep,
-    session: SessionDep,
-    _origin: Annotated[None, Depends(check_origin)],
-) -> Visitor:
-    """The visitor deleting their own account: as ``changing_visitor``, but their row is not held
-    shared, since the deletion takes it for update (erasure.erase). Two deletions at once, each
-    holding it shared, each waited for the other to let go: a deadlock, 503 (a probe, PostgreSQL)."""
-    return await _changing(request, visitor, platform, session, hold=False)
-
-
-async def _changing(request: Request, visitor: Visitor, platform: Platform, session: Session, *, hold: bool) -> Visitor:
-    if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
-        raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
-    if hold and platform.loop_reads is not None and not visitor.new:
-        # On PostgreSQL the person was read outside the unit (loop_reads): the unit's first
-        # statement holds their row, so an account deletion cannot end between this request's
-        # reads and writes (a probe: renames written back onto a deleted account, its wallet
-        # credited and spent, sign-ins' sessions outliving it). SQLite's write units read the
-        # person in the unit, and its writers take turns.
-        unit_of_work.at_begin(session, partial(erasure.hold, user_id=visitor.user.id))
-    # Per person per route, so routers need no limits of their own (the per-IP one is app-wide:
-    # limit_changes_by_ip).
-    route = limits.route_name(request)
-    await limits.hit(
-        platform.limiter,
-        limits.changes_by_person_key(visitor.user.id, route),
-        platform.settings.rate_changes_per_person,
-        what=f"{route} requests",
-    )
-    return visitor
-
+changing_visitor = _changing(hold=True)
+# Deleting one's own account: the row is not held shared, since the deletion takes it for update
+# (erasure.erase). Two deletions at once, each holding it shared, each waited for the other to let
+# go: a deadlock, 503 (a probe, PostgreSQL).
+deleting_visitor = _changing(hold=False)
 
 ChangingPerson = Annotated[Visitor, Depends(changing_visitor)]
 DeletingPerson = Annotated[Visitor, Depends(deleting_visitor)]
