@@ -17,6 +17,7 @@ from openminis.identity.service import new_user
 from openminis.ratelimit import RedisRateLimiter
 from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
+from tests.concurrency import race
 from tests.conftest import unavailable
 from tests.studio import browser
 
@@ -235,24 +236,17 @@ def test_replays_of_one_impression_at_once_bill_it_once_and_count_once_toward_th
     [first, *later] = decisions(platform, studio, unit, [user] * 3)
     with unit_of_work(platform.db) as session:
         token = serving.show(session, platform.ads, user_id=user, ad_id=first)
-    outcomes: list[str] = []
-    barrier = threading.Barrier(30)
 
-    def replay() -> None:
-        barrier.wait()
+    def replay(_worker: int, _n: int) -> str:
         with unit_of_work(platform.db) as session:
             try:
                 serving.start_impression(session, platform.ads, user_id=user, ad_id=first, show_token=token)
-                outcomes.append("shown")
+                return "shown"
             except PlatformError as exc:
-                outcomes.append(exc.code)
+                return exc.code
 
-    threads = [threading.Thread(target=replay) for _ in range(30)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes == ["shown"] * 30  # the first bills it; the rest are answered as the retries they may be
+    # The first bills it; the rest are answered as the retries they may be.
+    assert race(30, 1, replay) == {"shown": 30}
     assert spent(platform, campaign)[2] == 1
     # Two more of the cap's three are left for this person.
     assert show_all_at_once(platform, [(user, ad_id) for ad_id in later]) == ["shown", "shown"]

@@ -28,7 +28,17 @@ from openminis.platform import Platform
 from openminis.settings import Settings
 from openminis.social.models import Score
 from tests.attacks.test_message_attacks import OTHER, Person, backend, person, shop_server
-from tests.attacks.test_message_attacks_outsider import Answer, Call, Site, no_5xx, outcomes, rows, storm, user_id
+from tests.attacks.test_message_attacks_outsider import (
+    Answer,
+    Call,
+    Site,
+    browser_headers,
+    no_5xx,
+    outcomes,
+    rows,
+    storm,
+    user_id,
+)
 from tests.browser.test_creators import PASSWORD as CREATOR_PASSWORD
 from tests.browser.test_creators import become_creator
 from tests.publishing_live import at_once
@@ -253,13 +263,9 @@ def test_an_account_deleted_from_ten_tabs_at_once_is_deleted_once_and_the_rest_t
     PostgreSQL killed one as a deadlock (503). Answers counted at the first try, not sent again."""
     [leaving] = guests(site, 1)
     try:
-        cookie = "; ".join(f"{name}={value}" for name, value in leaving.client.cookies.items())
-        headers = {"X-CSRF-Token": leaving.client.headers["X-CSRF-Token"], "Cookie": cookie}
         who = user_id(leaving)
-        answers = at_once(
-            site.server,
-            [{"method": "POST", "url": "/api/me/delete", "json": {"confirm": "DELETE"}, "headers": headers}] * 10,
-        )
+        delete = {"method": "POST", "url": "/api/me/delete", "json": {"confirm": "DELETE"}}
+        answers = at_once(site.server, [delete | {"headers": browser_headers(leaving)}] * 10)
         # The rest find the account gone (410) or, once its sessions are gone, this browser a new
         # guest whose token the page does not have yet (403 CSRF_FAILED): no 503 to send again.
         answered = Counter((answer.status_code, answer.json().get("code")) for answer in answers)

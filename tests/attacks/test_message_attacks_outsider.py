@@ -86,6 +86,12 @@ class Answer(NamedTuple):
     then: dict | None  # the answer to ``then``
 
 
+def browser_headers(who: Person) -> dict[str, str]:
+    """What the person's browser sends with a change: its session cookie and CSRF token."""
+    cookie = "; ".join(f"{name}={value}" for name, value in who.client.cookies.items())
+    return {"X-CSRF-Token": who.client.headers["X-CSRF-Token"], "Cookie": cookie}
+
+
 async def storm(site: Site, calls: list[Call]) -> list[Answer]:
     """Every call at the same moment (or, with ``midway``, once that many have answered), each on
     its own connection, each asked again after a 503 with Retry-After."""
@@ -95,10 +101,7 @@ async def storm(site: Site, calls: list[Call]) -> list[Answer]:
         answered = 0
 
         async def request(call: Call) -> httpx.Response:
-            headers = site.ours
-            if call.who:  # the person's browser: its session cookie and CSRF token
-                cookie = "; ".join(f"{name}={value}" for name, value in call.who.client.cookies.items())
-                headers = {"X-CSRF-Token": call.who.client.headers["X-CSRF-Token"], "Cookie": cookie}
+            headers = browser_headers(call.who) if call.who else site.ours
             return await client.request(call.method, call.path, json=call.json, headers=headers)
 
         async def one(call: Call) -> Answer:
