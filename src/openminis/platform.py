@@ -197,7 +197,10 @@ class Platform:
             from openminis.payments.providers.stripe import StripeProvider
 
             providers["stripe"] = StripeProvider(
-                self.settings.stripe_api_key, self.settings.stripe_webhook_secret, http=self.http
+                self.settings.stripe_api_key,
+                self.settings.stripe_webhook_secret,
+                http=self.http,
+                api_base=self.settings.stripe_api_base,
             )
         return providers
 
@@ -290,7 +293,9 @@ class Platform:
         if self.settings.stripe_api_key:
             from openminis.payouts.providers.stripe import StripeConnectPayouts
 
-            providers["stripe"] = StripeConnectPayouts(self.settings.stripe_api_key, http=self.http)
+            providers["stripe"] = StripeConnectPayouts(
+                self.settings.stripe_api_key, http=self.http, api_base=self.settings.stripe_api_base
+            )
         return providers
 
     def payout_provider(self) -> PayoutProvider:

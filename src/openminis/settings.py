@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     default_market: str = "US"  # which coin-pack prices the host shows
     stripe_api_key: str = ""
     stripe_webhook_secret: str = ""
+    # Where Stripe's API is: Stripe itself, or stripe-mock (or another stand-in) for a staging
+    # platform and the tests; outbound calls to it pass the egress policy like any other.
+    stripe_api_base: str = "https://api.stripe.com"
     # Short dramas: upload and length limits of an episode.
     max_episode_upload_bytes: int = 500 * 1024 * 1024
     max_episode_seconds: float = 300

@@ -357,3 +357,50 @@ def test_the_provider_needs_its_credentials():
         StripeProvider("", SECRET)
     with pytest.raises(ValueError):
         StripeProvider(API_KEY, "")
+
+
+# -- parse_webhook: money given back after the payment ------------------------------------------
+
+
+def test_a_completed_session_names_its_payment_intent_which_the_top_up_keeps():
+    body = payload("event_checkout_session_completed_paid.json")
+    assert provider().parse_webhook(body, signature_header(body)).payment_ref == "pi_3PeH8kK8vWq3LmZt0Rj2cX5A"
+
+
+def test_a_refunded_charge_says_all_refunded_of_its_payment_so_far():
+    body = payload("event_charge_refunded.json")
+    event = provider().parse_webhook(body, signature_header(body))
+    assert (event.kind, event.payment_ref, event.amount, event.currency) == (
+        "payment_refunded",
+        "pi_3PeH8kK8vWq3LmZt0Rj2cX5A",
+        200,
+        "USD",
+    )
+    assert event.topup_id is None and event.provider_ref is None and event.claim_ref is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("event_charge_dispute_funds_withdrawn.json", "payment_disputed"),
+        ("event_charge_dispute_funds_reinstated.json", "dispute_reinstated"),
+    ],
+)
+def test_a_dispute_names_its_payment_its_id_and_the_amount_it_took(name, kind):
+    body = payload(name)
+    event = provider().parse_webhook(body, signature_header(body))
+    assert (event.kind, event.payment_ref, event.claim_ref, event.amount, event.currency) == (
+        kind,
+        "pi_3PeH8kK8vWq3LmZt0Rj2cX5A",
+        "dp_1PhT7vK8vWq3LmZtX2c9QmRa",
+        499,
+        "USD",
+    )
+
+
+@pytest.mark.parametrize("amount", [None, "200", 2.5, True, [200]])
+def test_a_refunded_charge_without_a_whole_amount_says_no_amount(amount):
+    event = json.loads(payload("event_charge_refunded.json"))
+    event["data"]["object"]["amount_refunded"] = amount
+    body = json.dumps(event).encode()
+    assert provider().parse_webhook(body, signature_header(body)).amount is None

@@ -43,6 +43,11 @@ class TopUp(Base):
     market: Mapped[str] = mapped_column(String(8))
     provider: Mapped[str] = mapped_column(String(16))
     provider_ref: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
+    # The provider's id of the payment once it is credited (Stripe: the payment intent): refunds and
+    # disputes made at the provider name the payment, not the checkout.
+    payment_ref: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
+    # All of it the provider has said it refunded, by anyone (reversals.py): the books catch up to it.
+    provider_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     # created -> requires_action | pending -> succeeded | failed | expired
     status: Mapped[str] = mapped_column(String(24), default="created")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -126,7 +131,12 @@ class ProviderRefund(Base):
     ledger transfers, keyed by its money transfer's key (``refund:topup:<id>:<idempotency key>``,
     also the key the provider is asked with); a job asks the provider with no transaction open.
     requested -> refunded (the provider's refund id in ``provider_ref``) | refused (the refund's
-    transfers are reversed, ``refund-undone:...``, and the item's refunded total lowered)."""
+    transfers are reversed, ``refund-undone:...``, and the item's refunded total lowered).
+
+    Money the provider gave back without the platform asking (a refund made in its dashboard, a
+    dispute the person won at their bank) is recorded the same way, already ``refunded``, with its
+    ``origin``; a dispute the platform wins later is ``reinstated`` and undone as a refused refund
+    is (reversals.py)."""
 
     __tablename__ = "provider_refunds"
 
@@ -135,7 +145,10 @@ class ProviderRefund(Base):
     provider: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)  # minor units of currency
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested | refunded | refused
+    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested | refunded | refused | reinstated
+    origin: Mapped[str] = mapped_column(String(16), default="platform")  # platform | provider | dispute
+    # Coins its refund should have taken back but the wallet no longer held (spent): the platform's loss.
+    coins_unrecovered: Mapped[int] = mapped_column(Integer, default=0)
     provider_ref: Mapped[str | None] = mapped_column(String(128), default=None)
     reason: Mapped[str | None] = mapped_column(String(500), default=None)  # why it was refused
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)  # why the provider has not answered

@@ -239,9 +239,10 @@ def _item_refunds(session: Session) -> list[str]:
 
 
 def _provider_refunds(session: Session) -> list[str]:
-    """Every top-up's money refund transfer has its provider refund for its amount, and the
-    transfers that undo it exactly when the provider refused it: the money's, and the coins' when
-    the refund took coins back."""
+    """Every top-up's money refund transfer has its provider refund for its amount (one the
+    provider made without being asked has one too, reversals.py), and the transfers that undo it
+    exactly when it was refused or its dispute won: the money's, and the coins' when the refund
+    took coins back."""
     refunds = item_refunds.all_provider_refunds(session)
     moved = {transfer.key: transfer for transfer in ledger.transfers_keyed(session, "refund:topup:")}
     undone = {t.key.removeprefix(UNDONE): t.amount for t in ledger.transfers_keyed(session, UNDONE)}
@@ -257,7 +258,8 @@ def _provider_refunds(session: Session) -> list[str]:
         status, amount = found
         if amount != transfer.amount:
             problems.append(f"refund {key} asks its provider for {amount} but its transfer gave back {transfer.amount}")
-        expected = (transfer.amount, coins.get(rest)) if status == "refused" else (None, None)
+        # Refused by the provider, or a dispute the platform won: the money is back, the refund undone.
+        expected = (transfer.amount, coins.get(rest)) if status in ("refused", "reinstated") else (None, None)
         if (undone.pop(rest, None), coins_undone.pop(rest, None)) != expected:
             problems.append(
                 f"refund {key} is {status} but its undoing transfers do not match"

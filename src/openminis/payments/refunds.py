@@ -106,7 +106,7 @@ def refund(
     )
     if done is not None:
         return _repeated(tally, done, amount=amount, reason=reason)
-    amount, before = _claim(session, tally, amount)
+    amount, before = claim(session, tally, amount)
     after = before + amount
     conversion = attribution.find(session, item)
     creator = conversion.creator_id if conversion is not None and conversion.commission else None
@@ -154,25 +154,41 @@ def _refund_topup(
     topup = session.get(TopUp, item.split(":", 1)[1])
     if topup is None or topup.status != "succeeded":
         raise NotFound(f"no paid top-up {item!r}", field="item")
-    tally, done = _take_turn(
-        session,
-        item,
-        kind="topup",
-        user_id=topup.user_id,
-        app_id=None,
-        currency=topup.currency,
-        paid=topup.amount,
-        key=idempotency_key,
-    )
+    tally, done = topup_turn(session, topup, idempotency_key)
     if done is not None:
         return _repeated(tally, done, amount=amount, reason=reason)
-    amount, before = _claim(session, tally, amount)
+    amount, before = claim(session, tally, amount)
     after = before + amount
     coins = topup.coins * after // topup.amount - topup.coins * before // topup.amount
     details = {"item": item, "user_id": topup.user_id, "amount": amount, "coins": coins, "reason": reason[:200]}
     details["by"] = by[:200]
     # The coins it bought leave the wallet first: a person who spent them cannot have the money
-    # back for them (InsufficientFunds, and nothing of the refund is kept).
+    # back for them (InsufficientFunds, and nothing of the refund is kept). The provider is asked
+    # once this commits.
+    key = record_topup_refund(session, topup, idempotency_key, amount=amount, coins=coins, details=details)
+    jobs.enqueue(session, PROVIDER_REFUND_JOB, {"key": key}, unique_key=key)
+    return ItemRefunded(
+        item, "topup", topup.user_id, None, topup.currency, topup.amount, after, amount, attribution.NONE
+    )
+
+
+def record_topup_refund(
+    session: Session,
+    topup: TopUp,
+    idempotency_key: str,
+    *,
+    amount: int,
+    coins: int,
+    details: dict[str, Any],
+    status: str = "requested",
+    origin: str = "platform",
+    provider_ref: str | None = None,
+    coins_unrecovered: int = 0,
+) -> str:
+    """A top-up's refund in the books: ``coins`` from the wallet back to their issuance, ``amount``
+    of money back into what the provider holds for the platform (the coin sales shrink), and its
+    provider refund. Returns the refund's key (its money transfer's)."""
+    item = f"topup:{topup.id}"
     if coins:
         ledger.transfer(
             session,
@@ -185,8 +201,6 @@ def _refund_topup(
             ],
             details=details,
         )
-    # The money goes back through the provider that took it: what the provider holds for the
-    # platform grows back by it, the coin sales shrink. The provider is asked once this commits.
     key = f"refund:{item}:{idempotency_key}"
     ledger.transfer(
         session,
@@ -207,15 +221,29 @@ def _refund_topup(
             provider=topup.provider,
             amount=amount,
             currency=topup.currency,
-            status="requested",
+            status=status,
+            origin=origin,
+            provider_ref=provider_ref,
+            coins_unrecovered=coins_unrecovered,
             created_at=now,
             updated_at=now,
         )
     )
     session.flush()
-    jobs.enqueue(session, PROVIDER_REFUND_JOB, {"key": key}, unique_key=key)
-    return ItemRefunded(
-        item, "topup", topup.user_id, None, topup.currency, topup.amount, after, amount, attribution.NONE
+    return key
+
+
+def topup_turn(session: Session, topup: TopUp, key: str) -> tuple[ItemRefund, dict[str, Any] | None]:
+    """A top-up's refund row, locked, and what the refund ``key`` recorded if it was made."""
+    return _take_turn(
+        session,
+        f"topup:{topup.id}",
+        kind="topup",
+        user_id=topup.user_id,
+        app_id=None,
+        currency=topup.currency,
+        paid=topup.amount,
+        key=key,
     )
 
 
@@ -276,7 +304,7 @@ def _repeated(tally: ItemRefund, done: dict[str, Any], *, amount: int | None, re
     )
 
 
-def _claim(session: Session, tally: ItemRefund, amount: int | None) -> tuple[int, int]:
+def claim(session: Session, tally: ItemRefund, amount: int | None) -> tuple[int, int]:
     """Add ``amount`` (None: the rest) to the item's refunded total, never beyond what was paid.
     Returns the amount and the total before it."""
     before = tally.refunded
@@ -329,8 +357,8 @@ def asking_provider(session: Session, key: str) -> AskingProvider | None:
     return AskingProvider(found.key, found.provider, request)
 
 
-def settle(session: Session, key: str, answer: RefundAnswer) -> None:
-    """Record the provider's answer, once: refunded, or refused and the refund undone."""
+def settle(session: Session, key: str, answer: RefundAnswer) -> bool:
+    """Record the provider's answer, once: refunded, or refused and the refund undone (True)."""
     status = "refunded" if answer.outcome == "refunded" else "refused"
     reason = None if status == "refunded" else (answer.reason or "the provider refused it")[:500]
     moved = cast(
@@ -345,10 +373,12 @@ def settle(session: Session, key: str, answer: RefundAnswer) -> None:
         ),
     ).rowcount
     if moved == 1 and status == "refused":
-        _undo(session, key, reason or "")
+        undo(session, key, reason or "")
+        return True
+    return False
 
 
-def _undo(session: Session, key: str, reason: str) -> None:
+def undo(session: Session, key: str, reason: str) -> None:
     """A refund its provider refused did not happen: lower the item's total and reverse the refund's
     transfers, entry for entry (the coins back to the wallet, the money back to the coin sales). In
     the refund's own order (the item's row, then the coins, then the money), so that an undo and a

@@ -320,12 +320,18 @@ class PeopleOut(BaseModel):
 
 
 class ProviderRefundOut(BaseModel):
-    """A top-up's refund as its payment provider was asked to make it."""
+    """A top-up's refund as its payment provider was asked to make it, or as it made it unasked."""
 
     key: str
     amount: int
-    status: str = Field(description="requested | refunded | refused (refused: the refund was undone)")
-    provider_ref: str | None = Field(description="the provider's id of the refund")
+    status: str = Field(
+        description="requested | refunded | refused | reinstated (refused, or a dispute won: the refund was undone)"
+    )
+    origin: str = Field(
+        description="platform (asked by staff) | provider (made in the provider's dashboard) | dispute (a chargeback)"
+    )
+    coins_unrecovered: int = Field(description="coins it should have taken back that the person had spent: a loss")
+    provider_ref: str | None = Field(description="the provider's id of the refund, or of the dispute")
     reason: str | None = Field(description="why the provider refused it")
     last_error: str | None = Field(description="why the provider has not answered yet")
     updated_at: datetime

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound, PaymentRequired
 from openminis.jobs import service as jobs
-from openminis.payments import prices
+from openminis.payments import prices, reversals
 from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
 from openminis.payments.providers import CheckoutRequest, PaymentProvider, ProviderEvent, WebhookRejected
 from openminis.payments.providers.sandbox import SandboxProvider
@@ -26,6 +26,8 @@ from openminis.wallet.service import COIN, Leg
 log = logging.getLogger("openminis.payments")
 OPEN = ("created", "requires_action", "pending")
 CLOSED_UNPAID = ("failed", "expired")  # ended without a payment, as far as the platform knew
+AFTER_PAYMENT = ("payment_refunded", "payment_disputed", "dispute_reinstated")
+CLAIM_REF = re.compile(r"^[A-Za-z0-9_]{1,64}$")  # a dispute's id, in the refund's key
 
 # Prices per market in minor units; JPY has none. Operators change packs in the database.
 DEFAULT_PACKS = [
@@ -149,6 +151,9 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
     ):
         log.info("provider event %s/%s seen before; ignored", provider_name, event.event_id)
         return None  # nothing written
+    if event.kind in AFTER_PAYMENT:
+        _after_payment(session, provider_name, event)
+        return None
     topup = session.get(TopUp, event.topup_id) if event.topup_id else None
     if topup is None and event.provider_ref:
         topup = session.scalar(select(TopUp).where(TopUp.provider_ref == event.provider_ref))
@@ -165,7 +170,7 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
             f"event {event.event_id} amount {event.amount} {event.currency} does not match top-up {topup.id}"
         )
     if event.kind == "payment_succeeded":
-        credit(session, topup)
+        credit(session, topup, payment_ref=event.payment_ref)
     elif event.kind == "payment_pending":
         _move(session, topup, "pending", allowed=("created", "requires_action"))
     elif event.kind == "payment_failed":
@@ -176,7 +181,7 @@ def handle_event(session: Session, provider_name: str, event: ProviderEvent) -> 
     return topup
 
 
-def _move(session: Session, topup: TopUp, status: str, *, allowed: tuple[str, ...]) -> bool:
+def _move(session: Session, topup: TopUp, status: str, *, allowed: tuple[str, ...], **also: str) -> bool:
     """A conditional status change: of two concurrent movers, one wins and the other changes nothing."""
     # An UPDATE's result is a CursorResult (its rowcount); Session.execute is typed as returning Result.
     changed = cast(
@@ -184,20 +189,49 @@ def _move(session: Session, topup: TopUp, status: str, *, allowed: tuple[str, ..
         session.execute(
             update(TopUp)
             .where(TopUp.id == topup.id, TopUp.status.in_(allowed))
-            .values(status=status, updated_at=utcnow())
+            .values(status=status, updated_at=utcnow(), **also)
             .execution_options(synchronize_session=False)
         ),
     ).rowcount
     return changed == 1
 
 
-def credit(session: Session, topup: TopUp) -> None:
+def _after_payment(session: Session, provider_name: str, event: ProviderEvent) -> None:
+    """Money the provider gave back of a credited top-up's payment without the platform asking.
+    Refused (and so sent again by the provider) until the top-up is credited: a refund can be
+    heard before the payment it refunds."""
+    topup = (
+        session.scalar(select(TopUp).where(TopUp.payment_ref == event.payment_ref, TopUp.provider == provider_name))
+        if event.payment_ref
+        else None
+    )
+    if topup is None or topup.status != "succeeded":
+        raise WebhookRejected(f"event {event.event_id} names no paid top-up of {provider_name} (yet)")
+    if event.amount is None or not 0 <= event.amount <= topup.amount or event.currency != topup.currency:
+        raise WebhookRejected(
+            f"event {event.event_id} gives back {event.amount} {event.currency} of top-up {topup.id}"
+            f" ({topup.amount} {topup.currency})"
+        )
+    if event.kind == "payment_refunded":
+        reversals.refunded_at_provider(session, topup, total=event.amount)
+        return
+    if event.claim_ref is None or not CLAIM_REF.match(event.claim_ref):
+        raise WebhookRejected(f"event {event.event_id} names no dispute")
+    if event.kind == "payment_disputed":
+        reversals.disputed(session, topup, dispute_id=event.claim_ref, amount=event.amount)
+    else:
+        reversals.reinstated(session, topup, dispute_id=event.claim_ref)
+
+
+def credit(session: Session, topup: TopUp, *, payment_ref: str | None = None) -> None:
     """Mark the top-up paid and credit its coins, in the caller's transaction: both or neither.
 
     From any state but paid or refunded: a payment the provider says succeeded was taken from the
     person, so a top-up marked failed or expired before it (events out of order, a declined card
     racing a delayed one that was accepted) is credited all the same; only once, by the move."""
-    if not _move(session, topup, "succeeded", allowed=(*OPEN, *CLOSED_UNPAID)):
+    # With the payment's id, which refunds and disputes made at the provider name (reversals.py).
+    paid = {"payment_ref": payment_ref} if payment_ref else {}
+    if not _move(session, topup, "succeeded", allowed=(*OPEN, *CLOSED_UNPAID), **paid):
         return
     issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, topup.user_id)
     ledger.transfer(

@@ -55,7 +55,17 @@ class Checkout:
     redirect_url: str | None  # where the person pays (None: the host draws the sandbox checkout)
 
 
-EventKind = Literal["payment_succeeded", "payment_pending", "payment_failed", "checkout_expired", "ignored"]
+EventKind = Literal[
+    "payment_succeeded",
+    "payment_pending",
+    "payment_failed",
+    "checkout_expired",
+    # After the payment, money the provider gave back without the platform asking (reversals.py):
+    "payment_refunded",  # ``amount``: all that has been refunded of the payment so far, by anyone
+    "payment_disputed",  # ``amount``: what the dispute ``claim_ref`` took back
+    "dispute_reinstated",  # the dispute ``claim_ref`` was decided for the platform: its money is back
+    "ignored",
+]
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,9 @@ class ProviderEvent:
 
     event_id: str
     kind: EventKind
-    provider_ref: str | None = None
+    provider_ref: str | None = None  # the checkout (Stripe: the Checkout Session id)
+    payment_ref: str | None = None  # the payment it made (Stripe: the payment intent id)
+    claim_ref: str | None = None  # a dispute's id
     topup_id: str | None = None
     amount: int | None = None
     currency: str | None = None

@@ -13,8 +13,10 @@ endpoint's signing secret (``whsec_...``, used as-is). While a secret is being r
 with the old and the new one, so any matching ``v1`` is enough. ``t`` is covered by the signature,
 which is what makes the freshness check (``tolerance`` seconds either way) a replay defence.
 
-The verified event is reduced to a ``ProviderEvent``: only the Checkout Session events move money
-for us; everything else comes back ``ignored`` with its type.
+The verified event is reduced to a ``ProviderEvent``: the Checkout Session events (a top-up paid,
+pending, failed, expired), and money given back after the payment without the platform asking
+(``charge.refunded``, ``charge.dispute.funds_withdrawn`` and ``funds_reinstated``, named by the
+payment intent the top-up keeps); everything else comes back ``ignored`` with its type.
 
 ``refund`` gives back (part of) a top-up with the Refunds API. The top-up knows its Checkout
 Session, so the session is read first (``GET /v1/checkout/sessions/<id>``) for its
@@ -81,6 +83,14 @@ _SESSION_EVENTS: dict[str, EventKind] = {
     "checkout.session.async_payment_succeeded": "payment_succeeded",
     "checkout.session.async_payment_failed": "payment_failed",
     "checkout.session.expired": "checkout_expired",
+}
+# Money given back after the payment, without the platform asking (a refund made in Stripe's
+# dashboard, a dispute): followed by reversals.py. A dispute's funds_withdrawn comes when the bank
+# takes the money, funds_reinstated when the platform wins it back.
+_AFTER_PAYMENT: dict[str, EventKind] = {
+    "charge.refunded": "payment_refunded",
+    "charge.dispute.funds_withdrawn": "payment_disputed",
+    "charge.dispute.funds_reinstated": "dispute_reinstated",
 }
 # A Refund in these statuses did not and will not give the money back; any other is (or will be) done.
 _REFUND_FAILED = frozenset({"failed", "canceled"})
@@ -314,33 +324,60 @@ def _refund_answer(found: Any, status_code: int) -> RefundAnswer:
 
 def _reduce(event: dict[str, Any]) -> ProviderEvent:
     raw_type = event["type"]
+    if raw_type in _AFTER_PAYMENT:
+        return _reduce_after_payment(event, _AFTER_PAYMENT[raw_type])
     if raw_type == "checkout.session.completed":
-        payment_status = _session(event).get("payment_status", "")
+        payment_status = _object(event).get("payment_status", "")
         kind: EventKind = _COMPLETED.get(payment_status, "ignored")
     else:
         kind = _SESSION_EVENTS.get(raw_type, "ignored")
     if kind == "ignored" and not raw_type.startswith("checkout.session."):
         return ProviderEvent(event_id=event["id"], kind="ignored", raw_type=raw_type)
 
-    session = _session(event)
+    session = _object(event)
     found = session.get("metadata")
     metadata: dict[str, Any] = found if isinstance(found, dict) else {}
-    amount = session.get("amount_total")
-    currency = session.get("currency")
     return ProviderEvent(
         event_id=event["id"],
         kind=kind,
         provider_ref=_text(session.get("id")),
+        payment_ref=_id(session.get("payment_intent")),
         topup_id=_text(session.get("client_reference_id")) or _text(metadata.get("topup_id")),
-        amount=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
-        currency=currency.upper() if isinstance(currency, str) else None,
+        amount=_amount(session.get("amount_total")),
+        currency=_currency(session.get("currency")),
         raw_type=raw_type,
-        extra={
-            "payment_status": session.get("payment_status"),
-            "payment_intent": session.get("payment_intent"),
-            "livemode": event.get("livemode"),
-        },
+        extra={"payment_status": session.get("payment_status"), "livemode": event.get("livemode")},
     )
+
+
+def _reduce_after_payment(event: dict[str, Any], kind: EventKind) -> ProviderEvent:
+    """A Charge (``charge.refunded``: ``amount_refunded`` is all refunded so far, by the platform
+    or in Stripe's dashboard) or a Dispute (``amount`` is what it took back), named by its payment
+    intent: the top-up's ``payment_ref``."""
+    found = _object(event)
+    return ProviderEvent(
+        event_id=event["id"],
+        kind=kind,
+        payment_ref=_id(found.get("payment_intent")),
+        claim_ref=_text(found.get("id")) if kind != "payment_refunded" else None,
+        amount=_amount(found.get("amount_refunded" if kind == "payment_refunded" else "amount")),
+        currency=_currency(found.get("currency")),
+        raw_type=event["type"],
+        extra={"livemode": event.get("livemode"), "reason": _text(found.get("reason"))},
+    )
+
+
+def _amount(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _currency(value: Any) -> str | None:
+    return value.upper() if isinstance(value, str) else None
+
+
+def _id(value: Any) -> str | None:
+    """An id, or the id of an expanded object."""
+    return _text(value.get("id")) if isinstance(value, dict) else _text(value)
 
 
 def _text(value: Any) -> str | None:
@@ -348,7 +385,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _session(event: dict[str, Any]) -> dict[str, Any]:
+def _object(event: dict[str, Any]) -> dict[str, Any]:
     data = event.get("data")
-    session = data.get("object") if isinstance(data, dict) else None
-    return session if isinstance(session, dict) else {}
+    found = data.get("object") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else {}

@@ -9,7 +9,11 @@ import { el } from "./dom.js";
 import { formatDateTime } from "./format.js";
 
 /** @typedef {import("./api.js").Api} Api */
-/** @typedef {{item: string, kind: string, app_id: string | null, title: string, currency: string, paid: number, refunded: number, status: string, at: string}} MoneyItem */
+/** @typedef {{amount: number, status: string, origin: string, coins_unrecovered: number, provider_ref: string | null, reason: string | null}} ProviderRefund */
+/** @typedef {{item: string, kind: string, app_id: string | null, title: string, currency: string, paid: number, refunded: number, status: string, at: string, provider_refunds?: ProviderRefund[]}} MoneyItem */
+
+// How a top-up's refund came about, as finance reads it.
+const ORIGINS = /** @type {Record<string, string>} */ ({ platform: "refunded by staff", provider: "refunded at the provider", dispute: "disputed at the bank" });
 
 const MONEY_ACTS = ["money", "lookup", "refund"];
 
@@ -154,6 +158,11 @@ function peoplePanel(api, tell, mayRefund) {
   function moneyItem(item) {
     const unit = item.currency === "COIN" ? "coins" : `${item.currency} (minor units)`;
     const row = el("li", { dataset: { item: item.item } }, `${item.title} · ${item.app_id || ""} · paid ${item.paid} ${unit}, refunded ${item.refunded} · ${item.status} · ${formatDateTime(item.at)}`);
+    // Refunds the provider made unasked, and coins the person had spent before they were taken back.
+    const told = (item.provider_refunds || []).filter((r) => r.origin !== "platform" || r.coins_unrecovered);
+    if (told.length) {
+      row.append(el("ul", { className: "admin-provider-refunds" }, told.map((r) => el("li", { dataset: { origin: r.origin } }, `${ORIGINS[r.origin] || r.origin}: ${r.amount} · ${r.status}${r.provider_ref ? ` · ${r.provider_ref}` : ""}${r.coins_unrecovered ? ` · ${r.coins_unrecovered} coins spent, not recovered` : ""}`))));
+    }
     if (mayRefund && item.paid > item.refunded) row.append(refundForm(item, () => open(records.dataset.userId || "")));
     return row;
   }

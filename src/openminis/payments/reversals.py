@@ -1,0 +1,151 @@
+"""Money a payment provider gave back without the platform asking: a refund made in the
+provider's dashboard, a dispute (chargeback) the person opened at their bank.
+
+The platform's own top-up refunds (refunds.py) ask the provider; these are the other way round:
+the provider says the money is gone, and the books follow. Each is recorded as a top-up refund
+already made: a ``ProviderRefund`` with its ``origin`` (``provider`` or ``dispute``) and status
+``refunded``, the item's refunded total raised by the same conditional update, the same two
+transfers (the coins it bought back to their issuance, the money back into what the provider
+holds for the platform). What differs is the coins: the money has left already, so a person who
+has spent the coins cannot refuse it. The coins are taken back in proportion, as far as the
+wallet holds them; those it does not are the refund's ``coins_unrecovered``, the platform's loss,
+which the operator sees on the top-up.
+
+Refunds are followed by their total: Stripe's ``charge.refunded`` says how much of the payment
+has been refunded in all, so what the platform does not know of yet is that total less the
+refunds it has recorded (its own, asked or being asked, and earlier ones made at the provider).
+Events that come twice, late or out of order then add nothing twice: one with a total already
+covered adds nothing. The most the provider has said is kept on the top-up: when staff's refund,
+counted as known while it was being asked, is then refused (the dashboard had refunded what was
+left), the books catch up to it (``settle``). Disputes are followed one by one, by their id. A dispute decided for the
+platform (``dispute_reinstated``) brings the money back: its refund is undone exactly as a
+refused refund is (the coins it took back return to the wallet).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm import Session
+
+from openminis.db import utcnow
+from openminis.payments import refunds
+from openminis.payments.models import ItemRefund, ProviderRefund, TopUp
+from openminis.payments.providers import RefundAnswer, WebhookRejected
+from openminis.wallet import service as ledger
+
+log = logging.getLogger("openminis.payments")
+ORIGINS = ("provider", "dispute")
+
+
+def refunded_at_provider(session: Session, topup: TopUp, *, total: int) -> int:
+    """The provider says ``total`` of the top-up's payment has been refunded in all: record what of
+    it the platform has not. Returns the amount recorded now (0: nothing new)."""
+    tally, _ = refunds.topup_turn(session, topup, "at-provider")  # refunds of the top-up take turns here
+    session.execute(
+        update(TopUp)
+        .where(TopUp.id == topup.id, TopUp.provider_refunded < total)
+        .values(provider_refunded=total)
+        .execution_options(synchronize_session=False)
+    )
+    known = int(
+        session.scalar(
+            select(func.coalesce(func.sum(ProviderRefund.amount), 0)).where(
+                ProviderRefund.topup_id == topup.id,
+                ProviderRefund.origin != "dispute",
+                ProviderRefund.status.in_(("requested", "refunded")),
+            )
+        )
+        or 0
+    )
+    # Known and total name the step: an event repeated finds it recorded (known has grown by it).
+    key = f"at-provider-{total}-{known}"
+    return _give_back(session, topup, tally, total - known, key=key, origin="provider", provider_ref=None)
+
+
+def settle(session: Session, key: str, answer: RefundAnswer) -> None:
+    """The provider's answer to staff's refund of a top-up (refunds.settle). One it refused is
+    undone; if the provider had meanwhile refunded more in its dashboard (which is often why it
+    refused: nothing was left), what the undone refund had covered of that is recorded now."""
+    if refunds.settle(session, key, answer):
+        found = session.get_one(ProviderRefund, key)
+        topup = session.get_one(TopUp, found.topup_id, populate_existing=True)
+        if topup.provider_refunded:
+            refunded_at_provider(session, topup, total=topup.provider_refunded)
+
+
+def disputed(session: Session, topup: TopUp, *, dispute_id: str, amount: int) -> int:
+    """A dispute took ``amount`` of the top-up's payment back: record it once per dispute."""
+    key = f"dispute-{dispute_id}"
+    tally, done = refunds.topup_turn(session, topup, key)
+    if done is not None:
+        return 0
+    return _give_back(session, topup, tally, amount, key=key, origin="dispute", provider_ref=dispute_id)
+
+
+def reinstated(session: Session, topup: TopUp, *, dispute_id: str) -> bool:
+    """The dispute was decided for the platform and its money is back: undo its refund, once.
+    A dispute never recorded (its withdrawal not heard yet) raises, so that the provider sends
+    this again after it."""
+    key = f"refund:topup:{topup.id}:dispute-{dispute_id}"
+    refunds.topup_turn(session, topup, f"dispute-{dispute_id}")  # in a refund's lock order: the item's row first
+    if session.get(ProviderRefund, key) is None:
+        raise WebhookRejected(f"dispute {dispute_id} of top-up {topup.id} took nothing back yet")
+    moved = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ProviderRefund)
+            .where(ProviderRefund.key == key, ProviderRefund.status == "refunded")
+            .values(status="reinstated", updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    if moved == 1:
+        refunds.undo(session, key, f"dispute {dispute_id} won: the money is back")
+    return moved == 1
+
+
+def _give_back(
+    session: Session,
+    topup: TopUp,
+    tally: ItemRefund,
+    amount: int,
+    *,
+    key: str,
+    origin: str,
+    provider_ref: str | None,
+) -> int:
+    left = tally.paid - tally.refunded
+    if amount > left:
+        # More than the platform thinks is left: staff's refund being asked while the dashboard
+        # refunded the rest; the provider will refuse staff's, and settle() then records the rest.
+        log.warning("top-up %s: the provider gave back %s, more than the %s left", topup.id, amount, left)
+        amount = left
+    if amount < 1:
+        return 0
+    amount, before = refunds.claim(session, tally, amount)
+    after = before + amount
+    due = topup.coins * after // topup.amount - topup.coins * before // topup.amount
+    wallet = ledger.account_id(session, "user_wallet", topup.user_id)
+    ledger.lock(session, [wallet])  # what it holds stays true until the coins are taken
+    taken = min(due, max(ledger.balance(session, wallet), 0))
+    reason = "refunded at the provider" if origin == "provider" else "disputed"
+    details: dict[str, Any] = {"item": f"topup:{topup.id}", "user_id": topup.user_id, "amount": amount}
+    details |= {"coins": taken, "coins_unrecovered": due - taken, "reason": reason, "by": origin}
+    refunds.record_topup_refund(
+        session,
+        topup,
+        key,
+        amount=amount,
+        coins=taken,
+        details=details,
+        status="refunded",
+        origin=origin,
+        provider_ref=provider_ref,
+        coins_unrecovered=due - taken,
+    )
+    if due > taken:
+        log.warning("top-up %s: %s coins of a refund at the provider were spent; not recovered", topup.id, due - taken)
+    return amount

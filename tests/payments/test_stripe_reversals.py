@@ -1,0 +1,378 @@
+"""Money Stripe gives back without the platform asking, against a real ``minis serve`` on SQLite and
+PostgreSQL: a refund made in Stripe's dashboard (``charge.refunded``) and a dispute
+(``charge.dispute.funds_withdrawn``, then ``funds_reinstated`` when the platform wins it).
+
+Before, every such event was answered 200 and ignored: the person kept the coins of a payment
+Stripe had given back, and the books still said Stripe held the money. What must hold now: the
+money's refund is recorded once, however often and in whatever order the events come; the coins
+go back to their issuance in proportion, as far as the wallet holds them, and those already spent
+are shown to the operator as not recovered; a dispute won gives the coins back; the platform's own
+refund, when Stripe reports it, is not taken twice; ``minis ledger verify`` agrees throughout.
+
+The server's Stripe is a stand-in on loopback (``MINIS_STRIPE_API_BASE``) that opens checkout
+sessions and makes refunds; the webhooks are signed with the server's secret, as Stripe signs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import http.server
+import json
+import random
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from bench.burst import APP_ID, purchase_body
+from openminis.liveserver import LiveServer, run_apart
+from tests.concurrency import honouring_retry_after
+from tests.test_bursts import balance, ledger_verifies, purchases, serve
+
+pytestmark = pytest.mark.slow  # a real server and storms of webhooks
+
+SECRET = "whsec_reversals_test"
+ADMIN = "reversals-admin-token"
+WEBHOOK = "/api/payments/webhooks/stripe"
+
+
+class StandInStripe:
+    """Stripe's API as the platform uses it, on loopback: a Checkout Session per top-up (its
+    payment intent ``pi_<top-up id>``), and refunds that succeed, or, once ``refusing`` is set,
+    that wait for ``release`` and are refused as Stripe refuses a charge refunded already."""
+
+    def __init__(self) -> None:
+        self.refusing = threading.Event()
+        self.release = threading.Event()
+        self.asked = threading.Event()
+
+    @contextmanager
+    def running(self) -> Iterator[str]:
+        stand_in = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self, body: dict, status: int = 200) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode())
+                if self.path == "/v1/checkout/sessions":
+                    topup = form["client_reference_id"][0]
+                    self.answer({"id": f"cs_test_{topup}", "object": "checkout.session", "url": "https://stripe.test/"})
+                elif stand_in.refusing.is_set():  # /v1/refunds
+                    stand_in.asked.set()
+                    stand_in.release.wait(30)
+                    error = {"type": "invalid_request_error", "code": "charge_already_refunded"}
+                    self.answer({"error": error | {"message": "Charge has already been refunded."}}, 400)
+                else:
+                    self.answer({"id": "re_" + secrets.token_hex(8), "object": "refund", "status": "succeeded"})
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/v1/checkout/sessions/"):
+                    session = self.path.rsplit("/", 1)[1]
+                    topup = session.removeprefix("cs_test_")
+                    self.answer({"id": session, "object": "checkout.session", "payment_intent": f"pi_{topup}"})
+                else:  # /v1/refunds?payment_intent=...: none made before
+                    self.answer({"object": "list", "data": [], "has_more": False})
+
+            def log_message(self, *args) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            self.release.set()
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def stripe() -> StandInStripe:
+    return StandInStripe()
+
+
+@pytest.fixture
+def site(tmp_path, database_url, stripe) -> Iterator[LiveServer]:
+    with (
+        stripe.running() as stripe_url,
+        serve(
+            tmp_path,
+            database_url,
+            MINIS_STRIPE_API_KEY="sk_test_reversals",
+            MINIS_STRIPE_WEBHOOK_SECRET=SECRET,
+            MINIS_STRIPE_API_BASE=stripe_url,
+            MINIS_EGRESS_ALLOW_LOOPBACK="true",
+            MINIS_ADMIN_TOKEN=ADMIN,
+        ) as server,
+    ):
+        yield server
+
+
+def signed(event: dict) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(event).encode()
+    stamp = int(time.time())
+    signature = hmac.new(SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, {"Stripe-Signature": f"t={stamp},v1={signature}", "Content-Type": "application/json"}
+
+
+def event(kind: str, thing: dict, event_id: str | None = None) -> dict:
+    return {
+        "id": event_id or "evt_" + secrets.token_hex(8),
+        "object": "event",
+        "type": kind,
+        "api_version": "2024-06-20",
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": thing},
+    }
+
+
+def refunded(topup: dict, total: int, event_id: str | None = None) -> dict:
+    """``charge.refunded``: ``total`` of the top-up's payment refunded so far."""
+    charge = {
+        "id": "ch_" + topup["id"],
+        "object": "charge",
+        "amount": topup["amount"],
+        "amount_refunded": total,
+        "currency": topup["currency"].lower(),
+        "payment_intent": "pi_" + topup["id"],
+        "refunded": total == topup["amount"],
+    }
+    return event("charge.refunded", charge, event_id)
+
+
+def dispute(topup: dict, kind: str, dispute_id: str, event_id: str | None = None) -> dict:
+    found = {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": topup["amount"],
+        "currency": topup["currency"].lower(),
+        "charge": "ch_" + topup["id"],
+        "payment_intent": "pi_" + topup["id"],
+        "reason": "fraudulent",
+        "status": "needs_response" if kind.endswith("withdrawn") else "won",
+    }
+    return event(f"charge.dispute.{kind}", found, event_id)
+
+
+def deliver(server: LiveServer, sent: dict) -> httpx.Response:
+    body, headers = signed(sent)
+    return httpx.post(server.url + WEBHOOK, content=body, headers=headers, timeout=30)
+
+
+def deliver_at_once(server: LiveServer, events: list[dict]) -> list[int]:
+    """Every event posted at once, each on its own connection (a "not now" is sent again)."""
+
+    async def all_of_them() -> list[int]:
+        limits = httpx.Limits(max_connections=len(events), max_keepalive_connections=len(events))
+        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
+            start = asyncio.Event()
+
+            async def one(sent: dict) -> int:
+                body, headers = signed(sent)
+                await start.wait()
+                answer = await honouring_retry_after(lambda: client.post(WEBHOOK, content=body, headers=headers))
+                return answer.status_code
+
+            tasks = [asyncio.create_task(one(sent)) for sent in events]
+            await asyncio.sleep(0.2)
+            start.set()
+            return await asyncio.gather(*tasks)
+
+    return run_apart(all_of_them())
+
+
+def paid_at_stripe(server: LiveServer, pack: str = "coins-100") -> tuple[dict, dict]:
+    """A new guest who bought ``pack`` through Stripe's checkout: the person, and the top-up."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        csrf = client.get("/api/me").json()["csrf_token"]
+        client.headers["X-CSRF-Token"] = csrf
+        shown = next(p for p in client.get("/api/wallet/packs").json()["items"] if p["id"] == pack)
+        body = {"pack_id": pack, "provider": "stripe", "amount": shown["amount"], "currency": shown["currency"]}
+        started = client.post("/api/wallet/topups", json=body | {"coins": shown["coins"] + shown["bonus_coins"]})
+        assert started.status_code in (200, 201), started.text
+        topup = started.json()
+        session = {
+            "id": f"cs_test_{topup['id']}",
+            "object": "checkout.session",
+            "payment_status": "paid",
+            "amount_total": topup["amount"],
+            "currency": topup["currency"].lower(),
+            "client_reference_id": topup["id"],
+            "payment_intent": "pi_" + topup["id"],
+        }
+        assert deliver(server, event("checkout.session.completed", session)).status_code == 200
+        person = {"cookies": dict(client.cookies), "csrf": csrf}
+    assert balance(server, person) == topup["coins"]
+    return person, topup
+
+
+def spend(server: LiveServer, person: dict, coins: int) -> None:
+    """``coins`` pebbles bought in the burst shop, one coin each."""
+    answers = purchases(server, person, [f"spend-{secrets.token_hex(4)}" for _ in range(coins)])
+    assert Counter(status for status, *_ in answers) == {200: coins}, [a[2] for a in answers if a[0] != 200][:3]
+
+
+def records(server: LiveServer, person: dict) -> dict:
+    """The person's top-up as finance sees it: refunded total and the provider's refunds."""
+    me = httpx.get(f"{server.url}/api/me", cookies=person["cookies"], timeout=30).json()["user"]["id"]
+    found = httpx.get(
+        f"{server.url}/api/admin/money/people/{me}", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30
+    )
+    (topup,) = found.json()["topups"]
+    return topup
+
+
+def test_a_refund_made_in_stripes_dashboard_takes_back_the_coins_the_wallet_still_holds(site):
+    person, topup = paid_at_stripe(site)  # 100 coins for 99 cents
+    spend(site, person, 60)
+
+    assert deliver(site, refunded(topup, 33)).status_code == 200  # a third, then the rest
+    assert balance(site, person) == 40 - 33
+    assert deliver(site, refunded(topup, 99)).status_code == 200
+    assert balance(site, person) == 0
+
+    seen = records(site, person)
+    assert seen["refunded"] == 99
+    made = seen["provider_refunds"]
+    assert [(r["origin"], r["status"], r["amount"]) for r in made] == [
+        ("provider", "refunded", 33),
+        ("provider", "refunded", 66),
+    ]
+    # 67 coins were due for the rest of the money; the wallet held 7: the 60 spent are a loss.
+    assert [r["coins_unrecovered"] for r in made] == [0, 60]
+    assert ledger_verifies(site)
+
+
+def test_refund_events_sent_many_times_at_once_and_out_of_order_refund_exactly_what_stripe_refunded(site):
+    person, topup = paid_at_stripe(site)
+    # Three refunds at Stripe (totals 30, 60, 99), each event delivered 10 times under its own id
+    # (a retry) and 10 times under new ids, all at once and shuffled; events for a payment nobody
+    # made, in another currency or for more than was paid are refused.
+    sent = []
+    for total in (30, 60, 99):
+        one = refunded(topup, total)
+        sent += [one] * 10 + [refunded(topup, total) for _ in range(10)]
+    random.shuffle(sent)
+    strange = [
+        refunded(topup | {"id": "top_nobody"}, 99),
+        refunded(topup | {"currency": "EUR"}, 99),
+        refunded(topup, 100),
+    ]
+    answers = deliver_at_once(site, sent + strange)
+
+    assert Counter(answers[: len(sent)]) == {200: len(sent)}
+    assert answers[len(sent) :] == [400, 400, 400]
+    seen = records(site, person)
+    assert seen["refunded"] == 99
+    assert sum(r["amount"] for r in seen["provider_refunds"]) == 99
+    assert all(r["origin"] == "provider" and r["coins_unrecovered"] == 0 for r in seen["provider_refunds"])
+    assert balance(site, person) == 0  # all 100 coins back to their issuance, none twice
+    assert ledger_verifies(site)
+
+
+def test_the_platforms_own_refund_reported_by_stripe_is_not_taken_twice(site):
+    person, topup = paid_at_stripe(site)
+    staff = {"Authorization": f"Bearer {ADMIN}"}
+    asked = httpx.post(
+        f"{site.url}/api/admin/money/refunds",
+        json={"item": f"topup:{topup['id']}", "amount": 50, "reason": "goodwill", "idempotency_key": "ours"},
+        headers=staff,
+        timeout=30,
+    )
+    assert asked.status_code == 200, asked.text
+    assert balance(site, person) == 100 - 50
+
+    # Stripe reports the platform's 50 (before or after the platform hears its own answer), then a
+    # dashboard refund of 20 more: only the 20 is new.
+    assert Counter(deliver_at_once(site, [refunded(topup, 50)] * 5)) == {200: 5}
+    assert balance(site, person) == 50
+    assert deliver(site, refunded(topup, 70)).status_code == 200
+    assert balance(site, person) == 50 - (100 * 70 // 99 - 100 * 50 // 99)
+
+    seen = records(site, person)
+    assert seen["refunded"] == 70
+    assert sorted((r["origin"], r["amount"]) for r in seen["provider_refunds"]) == [("platform", 50), ("provider", 20)]
+    assert ledger_verifies(site)
+
+
+def test_staffs_refund_refused_because_the_dashboard_refunded_meanwhile_leaves_the_books_at_stripes_total(site, stripe):
+    person, topup = paid_at_stripe(site)
+    stripe.refusing.set()
+    asked = httpx.post(
+        f"{site.url}/api/admin/money/refunds",
+        json={"item": f"topup:{topup['id']}", "amount": 50, "reason": "goodwill", "idempotency_key": "late"},
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        timeout=30,
+    )
+    assert asked.status_code == 200, asked.text
+    assert stripe.asked.wait(30)  # the platform's job is asking Stripe for the 50...
+    # ...while the whole payment is refunded in the dashboard: the 50 being asked counts as known.
+    assert deliver(site, refunded(topup, 99)).status_code == 200
+    stripe.release.set()  # Stripe refuses the 50: nothing was left
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seen = records(site, person)
+        if any(r["status"] == "refused" for r in seen["provider_refunds"]):
+            break
+        time.sleep(0.2)
+    assert seen["refunded"] == 99  # what Stripe gave back, and no more
+    assert sorted((r["origin"], r["status"], r["amount"]) for r in seen["provider_refunds"]) == [
+        ("platform", "refused", 50),
+        ("provider", "refunded", 49),
+        ("provider", "refunded", 50),
+    ]
+    assert balance(site, person) == 0  # the coins of all 99 cents, taken once
+    assert ledger_verifies(site)
+
+
+def test_a_dispute_takes_the_money_and_what_coins_are_left_and_a_won_dispute_gives_them_back(site):
+    person, topup = paid_at_stripe(site)
+    spend(site, person, 25)
+    # Won before it was heard to be lost: refused, so that Stripe sends it again later.
+    assert deliver(site, dispute(topup, "funds_reinstated", "dp_early")).status_code == 400
+
+    withdrawn = [dispute(topup, "funds_withdrawn", "dp_1") for _ in range(15)]
+    assert Counter(deliver_at_once(site, withdrawn)) == {200: 15}
+    assert balance(site, person) == 0
+    seen = records(site, person)
+    assert seen["refunded"] == 99
+    ((made),) = seen["provider_refunds"]
+    assert (made["origin"], made["status"], made["provider_ref"]) == ("dispute", "refunded", "dp_1")
+    assert made["coins_unrecovered"] == 25
+    # Nothing is left to refund: the person cannot buy while the coins are gone.
+    assert (
+        httpx.post(
+            f"{site.url}/api/apps/{APP_ID}/purchases",
+            json=purchase_body("after-dispute"),
+            cookies=person["cookies"],
+            headers={"X-CSRF-Token": person["csrf"]},
+            timeout=30,
+        ).status_code
+        == 402
+    )
+    assert ledger_verifies(site)
+
+    won = [dispute(topup, "funds_reinstated", "dp_1") for _ in range(15)]
+    assert Counter(deliver_at_once(site, won)) == {200: 15}
+    assert balance(site, person) == 75  # the coins it took back, given back once
+    seen = records(site, person)
+    assert seen["refunded"] == 0
+    assert [r["status"] for r in seen["provider_refunds"]] == ["reinstated"]
+    assert ledger_verifies(site)
