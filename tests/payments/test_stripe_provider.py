@@ -404,3 +404,23 @@ def test_a_refunded_charge_without_a_whole_amount_says_no_amount(amount):
     event["data"]["object"]["amount_refunded"] = amount
     body = json.dumps(event).encode()
     assert provider().parse_webhook(body, signature_header(body)).amount is None
+
+
+def test_a_refund_that_failed_later_names_itself_its_payment_and_why():
+    body = payload("event_charge_refund_updated_failed.json")
+    event = provider().parse_webhook(body, signature_header(body))
+    assert (event.kind, event.payment_ref, event.claim_ref, event.amount) == (
+        "refund_failed",
+        "pi_3PeH8kK8vWq3LmZt0Rj2cX5A",
+        "re_3PeH8kK8vWq3LmZt0mV5sC7B",
+        200,
+    )
+    assert event.extra["reason"] == "expired_or_canceled_card"
+
+
+@pytest.mark.parametrize("status", ["succeeded", "pending", "requires_action"])
+def test_a_refund_updated_to_anything_but_failed_or_canceled_is_ignored(status):
+    event = json.loads(payload("event_charge_refund_updated_failed.json"))
+    event["data"]["object"]["status"] = status
+    body = json.dumps(event).encode()
+    assert provider().parse_webhook(body, signature_header(body)).kind == "ignored"

@@ -239,6 +239,24 @@ def records(server: LiveServer, person: dict) -> dict:
     return topup
 
 
+def staff_refund(server: LiveServer, topup: dict, amount: int, key: str) -> None:
+    asked = httpx.post(
+        f"{server.url}/api/admin/money/refunds",
+        json={"item": f"topup:{topup['id']}", "amount": amount, "reason": "goodwill", "idempotency_key": key},
+        headers={"Authorization": f"Bearer {ADMIN}"},
+        timeout=30,
+    )
+    assert asked.status_code == 200, asked.text
+
+
+def until(server: LiveServer, person: dict, done) -> dict:
+    """The person's top-up records once ``done(records)`` (the platform's refund job has answered)."""
+    deadline = time.monotonic() + 30
+    while not done(seen := records(server, person)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return seen
+
+
 def test_a_refund_made_in_stripes_dashboard_takes_back_the_coins_the_wallet_still_holds(site):
     person, topup = paid_at_stripe(site)  # 100 coins for 99 cents
     spend(site, person, 60)
@@ -289,14 +307,7 @@ def test_refund_events_sent_many_times_at_once_and_out_of_order_refund_exactly_w
 
 def test_the_platforms_own_refund_reported_by_stripe_is_not_taken_twice(site):
     person, topup = paid_at_stripe(site)
-    staff = {"Authorization": f"Bearer {ADMIN}"}
-    asked = httpx.post(
-        f"{site.url}/api/admin/money/refunds",
-        json={"item": f"topup:{topup['id']}", "amount": 50, "reason": "goodwill", "idempotency_key": "ours"},
-        headers=staff,
-        timeout=30,
-    )
-    assert asked.status_code == 200, asked.text
+    staff_refund(site, topup, 50, "ours")
     assert balance(site, person) == 100 - 50
 
     # Stripe reports the platform's 50 (before or after the platform hears its own answer), then a
@@ -315,23 +326,12 @@ def test_the_platforms_own_refund_reported_by_stripe_is_not_taken_twice(site):
 def test_staffs_refund_refused_because_the_dashboard_refunded_meanwhile_leaves_the_books_at_stripes_total(site, stripe):
     person, topup = paid_at_stripe(site)
     stripe.refusing.set()
-    asked = httpx.post(
-        f"{site.url}/api/admin/money/refunds",
-        json={"item": f"topup:{topup['id']}", "amount": 50, "reason": "goodwill", "idempotency_key": "late"},
-        headers={"Authorization": f"Bearer {ADMIN}"},
-        timeout=30,
-    )
-    assert asked.status_code == 200, asked.text
+    staff_refund(site, topup, 50, "late")
     assert stripe.asked.wait(30)  # the platform's job is asking Stripe for the 50...
     # ...while the whole payment is refunded in the dashboard: the 50 being asked counts as known.
     assert deliver(site, refunded(topup, 99)).status_code == 200
     stripe.release.set()  # Stripe refuses the 50: nothing was left
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        seen = records(site, person)
-        if any(r["status"] == "refused" for r in seen["provider_refunds"]):
-            break
-        time.sleep(0.2)
+    seen = until(site, person, lambda seen: any(r["status"] == "refused" for r in seen["provider_refunds"]))
     assert seen["refunded"] == 99  # what Stripe gave back, and no more
     assert sorted((r["origin"], r["status"], r["amount"]) for r in seen["provider_refunds"]) == [
         ("platform", "refused", 50),
@@ -339,6 +339,43 @@ def test_staffs_refund_refused_because_the_dashboard_refunded_meanwhile_leaves_t
         ("provider", "refunded", 50),
     ]
     assert balance(site, person) == 0  # the coins of all 99 cents, taken once
+    assert ledger_verifies(site)
+
+
+def refund_failed(topup: dict, refund_id: str, amount: int, status: str = "failed") -> dict:
+    """``charge.refund.updated``: a refund Stripe had accepted, failed at the bank."""
+    found = {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "currency": topup["currency"].lower(),
+        "charge": "ch_" + topup["id"],
+        "payment_intent": "pi_" + topup["id"],
+        "status": status,
+        "failure_reason": "expired_or_canceled_card",
+    }
+    return event("charge.refund.updated", found)
+
+
+def test_staffs_refund_that_fails_at_the_bank_days_later_gives_the_coins_back_once(site):
+    person, topup = paid_at_stripe(site)
+    staff_refund(site, topup, 50, "fails")
+    # The platform's job asks Stripe, which accepts it.
+    (made,) = until(site, person, lambda seen: seen["provider_refunds"][0]["status"] == "refunded")["provider_refunds"]
+    assert made["provider_ref"].startswith("re_") and balance(site, person) == 50
+
+    assert deliver(site, refund_failed(topup, made["provider_ref"], 50, status="succeeded")).status_code == 200
+    assert balance(site, person) == 50  # an update that is not a failure changes nothing
+    failed = [refund_failed(topup, made["provider_ref"], 50) for _ in range(10)]
+    assert Counter(deliver_at_once(site, failed)) == {200: 10}
+    assert balance(site, person) == 100  # the 50 coins back, once
+    seen = records(site, person)
+    assert seen["refunded"] == 0
+    ((made),) = seen["provider_refunds"]
+    assert made["status"] == "failed" and "expired_or_canceled_card" in made["reason"]
+    # A failed refund made in the dashboard (not staff's) is acknowledged and left.
+    assert deliver(site, refund_failed(topup, "re_dashboard", 20)).status_code == 200
+    assert balance(site, person) == 100
     assert ledger_verifies(site)
 
 

@@ -135,8 +135,9 @@ class ProviderRefund(Base):
 
     Money the provider gave back without the platform asking (a refund made in its dashboard, a
     dispute the person won at their bank) is recorded the same way, already ``refunded``, with its
-    ``origin``; a dispute the platform wins later is ``reinstated`` and undone as a refused refund
-    is (reversals.py)."""
+    ``origin``; a dispute the platform wins later is ``reinstated``, and a refund the provider
+    accepted that fails later at the bank is ``failed``, each undone as a refused refund is
+    (reversals.py)."""
 
     __tablename__ = "provider_refunds"
 
@@ -145,7 +146,8 @@ class ProviderRefund(Base):
     provider: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)  # minor units of currency
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="requested")  # requested | refunded | refused | reinstated
+    # requested | refunded | refused | failed | reinstated
+    status: Mapped[str] = mapped_column(String(16), default="requested")
     origin: Mapped[str] = mapped_column(String(16), default="platform")  # platform | provider | dispute
     # Coins its refund should have taken back but the wallet no longer held (spent): the platform's loss.
     coins_unrecovered: Mapped[int] = mapped_column(Integer, default=0)

@@ -20,6 +20,7 @@ from openminis.wallet.service import COIN
 
 PAID = ("paid", "consumed", "partially_refunded", "refunded")
 REFUND_EVENTS = ("partially_refunded", "refunded")
+UNDONE_STATUSES = ("refused", "failed", "reinstated")
 UNDONE, COINS, COINS_UNDONE = "refund-undone:", "refund-coins:", "refund-undone-coins:"
 
 
@@ -258,8 +259,8 @@ def _provider_refunds(session: Session) -> list[str]:
         status, amount = found
         if amount != transfer.amount:
             problems.append(f"refund {key} asks its provider for {amount} but its transfer gave back {transfer.amount}")
-        # Refused by the provider, or a dispute the platform won: the money is back, the refund undone.
-        expected = (transfer.amount, coins.get(rest)) if status in ("refused", "reinstated") else (None, None)
+        # Refused or failed at the provider, or a dispute the platform won: the refund is undone.
+        expected = (transfer.amount, coins.get(rest)) if status in UNDONE_STATUSES else (None, None)
         if (undone.pop(rest, None), coins_undone.pop(rest, None)) != expected:
             problems.append(
                 f"refund {key} is {status} but its undoing transfers do not match"

@@ -19,7 +19,8 @@ covered adds nothing. The most the provider has said is kept on the top-up: when
 counted as known while it was being asked, is then refused (the dashboard had refunded what was
 left), the books catch up to it (``settle``). Disputes are followed one by one, by their id. A dispute decided for the
 platform (``dispute_reinstated``) brings the money back: its refund is undone exactly as a
-refused refund is (the coins it took back return to the wallet).
+refused refund is (the coins it took back return to the wallet). So is staff's refund that the
+provider accepted and that failed later at the bank (``refund_failed``).
 """
 
 from __future__ import annotations
@@ -104,6 +105,40 @@ def reinstated(session: Session, topup: TopUp, *, dispute_id: str) -> bool:
     ).rowcount
     if moved == 1:
         refunds.undo(session, key, f"dispute {dispute_id} won: the money is back")
+    return moved == 1
+
+
+def refund_failed(session: Session, topup: TopUp, *, refund_id: str, why: str | None) -> bool:
+    """Staff's refund, accepted by the provider, failed later (a closed card, days after): the
+    money stayed with the provider, so the refund is undone, once: the coins it took back are the
+    person's again, the refunded total is lowered, the provider refund is ``failed``. Heard before
+    the platform recorded the provider's acceptance, it is refused (the provider sends it again).
+    A failed refund made in the dashboard is logged and left: the platform follows those by
+    Stripe's total, which it does not lower."""
+    refunds.topup_turn(session, topup, "failed")  # in a refund's lock order: the item's row first
+    found = session.scalar(
+        select(ProviderRefund).where(ProviderRefund.topup_id == topup.id, ProviderRefund.provider_ref == refund_id)
+    )
+    if found is None:
+        waiting = session.scalar(
+            select(ProviderRefund.key).where(ProviderRefund.topup_id == topup.id, ProviderRefund.status == "requested")
+        )
+        if waiting is not None:
+            raise WebhookRejected(f"refund {refund_id} of top-up {topup.id}: the platform has not heard it made yet")
+        log.warning("top-up %s: refund %s, not staff's, failed at the provider; not followed", topup.id, refund_id)
+        return False
+    reason = f"the provider's refund {refund_id} failed" + (f": {why}" if why else "")
+    moved = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(ProviderRefund)
+            .where(ProviderRefund.key == found.key, ProviderRefund.status == "refunded")
+            .values(status="failed", reason=reason[:500], updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
+    if moved == 1:
+        refunds.undo(session, found.key, reason)
     return moved == 1
 
 

@@ -325,7 +325,7 @@ class ProviderRefundOut(BaseModel):
     key: str
     amount: int
     status: str = Field(
-        description="requested | refunded | refused | reinstated (refused, or a dispute won: the refund was undone)"
+        description="requested | refunded | refused | failed | reinstated (the last three: the refund was undone)"
     )
     origin: str = Field(
         description="platform (asked by staff) | provider (made in the provider's dashboard) | dispute (a chargeback)"

@@ -26,7 +26,7 @@ from openminis.wallet.service import COIN, Leg
 log = logging.getLogger("openminis.payments")
 OPEN = ("created", "requires_action", "pending")
 CLOSED_UNPAID = ("failed", "expired")  # ended without a payment, as far as the platform knew
-AFTER_PAYMENT = ("payment_refunded", "payment_disputed", "dispute_reinstated")
+AFTER_PAYMENT = ("payment_refunded", "payment_disputed", "dispute_reinstated", "refund_failed")
 CLAIM_REF = re.compile(r"^[A-Za-z0-9_]{1,64}$")  # a dispute's id, in the refund's key
 
 # Prices per market in minor units; JPY has none. Operators change packs in the database.
@@ -216,8 +216,10 @@ def _after_payment(session: Session, provider_name: str, event: ProviderEvent) -
         reversals.refunded_at_provider(session, topup, total=event.amount)
         return
     if event.claim_ref is None or not CLAIM_REF.match(event.claim_ref):
-        raise WebhookRejected(f"event {event.event_id} names no dispute")
-    if event.kind == "payment_disputed":
+        raise WebhookRejected(f"event {event.event_id} names no dispute or refund")
+    if event.kind == "refund_failed":
+        reversals.refund_failed(session, topup, refund_id=event.claim_ref, why=event.extra.get("reason"))
+    elif event.kind == "payment_disputed":
         reversals.disputed(session, topup, dispute_id=event.claim_ref, amount=event.amount)
     else:
         reversals.reinstated(session, topup, dispute_id=event.claim_ref)

@@ -64,6 +64,7 @@ EventKind = Literal[
     "payment_refunded",  # ``amount``: all that has been refunded of the payment so far, by anyone
     "payment_disputed",  # ``amount``: what the dispute ``claim_ref`` took back
     "dispute_reinstated",  # the dispute ``claim_ref`` was decided for the platform: its money is back
+    "refund_failed",  # the refund ``claim_ref``, accepted before, failed at the bank: the money stayed
     "ignored",
 ]
 
@@ -76,7 +77,7 @@ class ProviderEvent:
     kind: EventKind
     provider_ref: str | None = None  # the checkout (Stripe: the Checkout Session id)
     payment_ref: str | None = None  # the payment it made (Stripe: the payment intent id)
-    claim_ref: str | None = None  # a dispute's id
+    claim_ref: str | None = None  # a dispute's id, or a refund's
     topup_id: str | None = None
     amount: int | None = None
     currency: str | None = None

@@ -33,7 +33,8 @@ made once per ``key`` (the platform's refund transfer key), even when asked agai
 
 What the answer means: a Refund whose status is ``succeeded`` is refunded. So is one that is
 ``pending`` or ``requires_action``: Stripe finishes those later (a bank's refund takes days), and a
-later failure would come as a ``refund.failed`` webhook, which the platform does not follow yet.
+later failure comes as a ``charge.refund.updated`` (or ``refund.failed``) webhook, which undoes the
+refund (reversals.refund_failed).
 ``failed`` or ``canceled``: refused. A 4xx in which Stripe says why about the charge or the amount
 (``charge_already_refunded``, ``charge_disputed``, an amount beyond what is left, no such payment):
 refused for good, with Stripe's message as the reason. Everything else leaves the outcome unknown
@@ -91,6 +92,12 @@ _AFTER_PAYMENT: dict[str, EventKind] = {
     "charge.refunded": "payment_refunded",
     "charge.dispute.funds_withdrawn": "payment_disputed",
     "charge.dispute.funds_reinstated": "dispute_reinstated",
+    # A Refund's status changed; acted on only when it failed or was canceled after being accepted
+    # (a closed card: days later). This API version sends charge.refund.updated; later ones also
+    # refund.updated and refund.failed.
+    "charge.refund.updated": "refund_failed",
+    "refund.updated": "refund_failed",
+    "refund.failed": "refund_failed",
 }
 # A Refund in these statuses did not and will not give the money back; any other is (or will be) done.
 _REFUND_FAILED = frozenset({"failed", "canceled"})
@@ -352,9 +359,11 @@ def _reduce(event: dict[str, Any]) -> ProviderEvent:
 
 def _reduce_after_payment(event: dict[str, Any], kind: EventKind) -> ProviderEvent:
     """A Charge (``charge.refunded``: ``amount_refunded`` is all refunded so far, by the platform
-    or in Stripe's dashboard) or a Dispute (``amount`` is what it took back), named by its payment
-    intent: the top-up's ``payment_ref``."""
+    or in Stripe's dashboard), a Dispute (``amount`` is what it took back) or a Refund that failed,
+    named by its payment intent: the top-up's ``payment_ref``."""
     found = _object(event)
+    if kind == "refund_failed" and found.get("status") not in _REFUND_FAILED:
+        return ProviderEvent(event_id=event["id"], kind="ignored", raw_type=event["type"])
     return ProviderEvent(
         event_id=event["id"],
         kind=kind,
@@ -363,7 +372,7 @@ def _reduce_after_payment(event: dict[str, Any], kind: EventKind) -> ProviderEve
         amount=_amount(found.get("amount_refunded" if kind == "payment_refunded" else "amount")),
         currency=_currency(found.get("currency")),
         raw_type=event["type"],
-        extra={"livemode": event.get("livemode"), "reason": _text(found.get("reason"))},
+        extra={"livemode": event.get("livemode"), "reason": _text(found.get("reason") or found.get("failure_reason"))},
     )
 
 

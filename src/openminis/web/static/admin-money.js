@@ -159,7 +159,7 @@ function peoplePanel(api, tell, mayRefund) {
     const unit = item.currency === "COIN" ? "coins" : `${item.currency} (minor units)`;
     const row = el("li", { dataset: { item: item.item } }, `${item.title} · ${item.app_id || ""} · paid ${item.paid} ${unit}, refunded ${item.refunded} · ${item.status} · ${formatDateTime(item.at)}`);
     // Refunds the provider made unasked, and coins the person had spent before they were taken back.
-    const told = (item.provider_refunds || []).filter((r) => r.origin !== "platform" || r.coins_unrecovered);
+    const told = (item.provider_refunds || []).filter((r) => r.origin !== "platform" || r.coins_unrecovered || r.status === "failed");
     if (told.length) {
       row.append(el("ul", { className: "admin-provider-refunds" }, told.map((r) => el("li", { dataset: { origin: r.origin } }, `${ORIGINS[r.origin] || r.origin}: ${r.amount} · ${r.status}${r.provider_ref ? ` · ${r.provider_ref}` : ""}${r.coins_unrecovered ? ` · ${r.coins_unrecovered} coins spent, not recovered` : ""}`))));
     }
