@@ -48,8 +48,8 @@ METADATA = {
 EMBEDDING_V4 = [ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"), ip_network("::/96")]
 # Names that never mean a public server: this machine, the local network, a cloud's internal DNS.
 LOCAL_SUFFIXES = ("localhost", "local", "localdomain", "internal", "home.arpa", "lan", "intranet")
-LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)\Z")
 
 # The moment a call must be over by, across connect, TLS and every read (a server that sends one
 # byte every few seconds would otherwise keep a delivery lane forever within the read timeout).

@@ -12,7 +12,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("openminis.access")
-CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 # Request ids tell log lines apart; they guard nothing. Drawn from a generator in the process, not
 # from the system's (secrets: a system call, which on the event loop gave up the GIL and waited to
 # get it back from the request threads: 5 % of the loop's busy samples under purchases). Seeded

@@ -350,7 +350,7 @@ def _is_local(host: str) -> bool:
 
 
 # S3's bucket naming rules: 3-63 lower-case letters, digits, dots and hyphens.
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
 
 
 def _bucket(url: str) -> tuple[str, str]:

@@ -424,3 +424,15 @@ def test_a_refund_updated_to_anything_but_failed_or_canceled_is_ignored(status):
     event["data"]["object"]["status"] = status
     body = json.dumps(event).encode()
     assert provider().parse_webhook(body, signature_header(body)).kind == "ignored"
+
+
+def test_an_event_id_longer_than_the_platform_keeps_is_refused_and_a_long_payment_id_is_no_id():
+    # Kept whole or not at all: on PostgreSQL a 129th character was a 500 (the columns hold 128).
+    event = json.loads(payload("event_checkout_session_completed_paid.json"))
+    event["data"]["object"]["payment_intent"] = "pi_" + "x" * 126
+    body = json.dumps(event).encode()
+    assert provider().parse_webhook(body, signature_header(body)).payment_ref is None
+    event["id"] = "evt_" + "x" * 125
+    body = json.dumps(event).encode()
+    with pytest.raises(WebhookRejected, match="128"):
+        provider().parse_webhook(body, signature_header(body))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from openminis.db import utcnow
 from openminis.jobs.models import Job
@@ -117,3 +117,20 @@ def test_an_unavailable_provider_leaves_the_refund_requested_and_is_asked_again_
     [done] = provider_refunds(platform)
     assert (done.status, done.last_error) == ("refunded", None) and done.provider_ref.startswith("sbxre_")
     books_hold(platform)
+
+
+def test_a_refund_keeps_the_coins_it_took_back_and_verify_holds_it_to_its_coin_transfer(client, platform, player):
+    # The coins a top-up's later refunds give back are counted from these (refunds.coins_due).
+    finance, headers = staff_member(client, "finance")
+    topup = top_up(player)
+    refund(finance, headers, topup, "third", topup["amount"] // 3)
+    [made] = provider_refunds(platform)
+    assert made.coins == topup["coins"] * (topup["amount"] // 3) // topup["amount"] > 0
+    books_hold(platform)
+    with platform.db.session() as session:
+        session.execute(update(ProviderRefund).values(coins=ProviderRefund.coins - 1))
+        session.commit()
+    with platform.db.session() as session:
+        said = reconciliation.verify(session)
+    drifted = f"refund {made.key} says it took back {made.coins - 1} coins but its coin transfer moved {made.coins}"
+    assert said == [drifted]

@@ -37,6 +37,16 @@ def test_coin_packs_are_priced_per_market(client):
     assert jp[0]["currency"] == "JPY" and jp[0]["amount"] == 160
 
 
+@pytest.mark.parametrize(
+    "stated", [{"amount": "99"}, {"amount": 99.0}, {"amount": True}, {"coins": "100"}, {"coins": 100.0}]
+)
+def test_a_top_up_states_its_price_and_coins_as_whole_numbers_not_strings(client, player, stated):
+    # Before, pydantic's lax mode read "99" and 99.0 as 99: a client's mistake went through unseen.
+    answer = player.post("/api/wallet/topups", json=shown_pack(player, "coins-100") | stated, headers=csrf_of(player))
+    assert answer.status_code == 422 and answer.json()["field"] == next(iter(stated))
+    assert player.get("/api/wallet/topups").json()["items"] == []
+
+
 def test_a_sandbox_card_that_succeeds_credits_the_coins_once(client, player, platform):
     result = top_up(player)
     assert result["status"] == "succeeded" and result["coins"] == 1200

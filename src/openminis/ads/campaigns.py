@@ -26,10 +26,10 @@ from openminis.ratelimit import Rate
 from openminis.wallet import service as ledger
 from openminis.wallet.service import Leg
 
-NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,80}$")
-CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-MARKET = re.compile(r"^[A-Z]{2}$")
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,80}\Z")
+CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}\Z")
+MARKET = re.compile(r"^[A-Z]{2}\Z")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}\Z")
 MAX_CPM = 100_000 * 1_000_000  # $100,000 per thousand: a typo guard, not a market price
 MAX_AMOUNT = 10**15  # a billion dollars, in micros
 STATUSES = ("active", "paused")

@@ -18,8 +18,8 @@ from openminis.egress import EgressPolicy
 from openminis.errors import Conflict, InvalidArgument, NotFound
 
 KINDS = ("rewarded", "interstitial")
-NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,60}$")
-REWARD_TYPE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,60}\Z")
+REWARD_TYPE = re.compile(r"^[A-Za-z0-9_.-]{1,32}\Z")
 PRODUCTION = EgressPolicy()
 MAX_UNITS = 100
 DEFAULT_MIN_WATCH_SECONDS = 15
@@ -102,7 +102,7 @@ def _apply(unit: AdUnit, fields: UnitFields, egress: EgressPolicy) -> None:
     unit.updated_at = utcnow()
 
 
-UNIT_ID = re.compile(r"^au_[a-z0-9_]{3,28}$")
+UNIT_ID = re.compile(r"^au_[a-z0-9_]{3,28}\Z")
 
 
 def create_unit(

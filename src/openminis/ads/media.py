@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from openminis.errors import InvalidArgument, TooLarge
 from openminis.storage import ObjectStore
 
-FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(mp4|webm|png|jpg|webp)$")
+FILE_NAME = re.compile(r"^[0-9a-f]{64}\.(mp4|webm|png|jpg|webp)\Z")
 CONTENT_TYPES = {
     "mp4": "video/mp4",
     "webm": "video/webm",

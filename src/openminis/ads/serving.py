@@ -45,8 +45,8 @@ if TYPE_CHECKING:
 
 # How long an interstitial runs before the host shows its close button.
 INTERSTITIAL_CLOSE_MS = 5_000
-LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
-MARKET = re.compile(r"^[A-Z]{2}$")
+LAUNCH_ID = re.compile(r"^[0-9a-f]{32}\Z")
+MARKET = re.compile(r"^[A-Z]{2}\Z")
 # (Declarative types a model's __table__ as any FromClause; a model with a __tablename__ has a Table.)
 DECIDE = cast(Table, Impression.__table__).insert()
 

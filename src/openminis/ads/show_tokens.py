@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-TOKEN = re.compile(r"^(\d{1,16})\.([0-9a-f]{32})\.([0-9a-f]{32})$")
+TOKEN = re.compile(r"^(\d{1,16})\.([0-9a-f]{32})\.([0-9a-f]{32})\Z")
 # Why an impression's token does not bill it (the invalid-traffic report's reasons).
 NO_TOKEN = "no_token"
 BAD_TOKEN = "bad_token"  # forged, or issued for another ad or another person

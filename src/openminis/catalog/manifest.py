@@ -12,14 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from openminis import text
 
 # An app id is the first DNS label of the app's origin, so it must be a valid, lowercase label.
-APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])$")
-CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])\Z")
+CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}\Z")
+DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
 ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 # A card's looping preview: a short muted video, or an animated image.
 PREVIEW_TYPES = (".mp4", ".webm", ".gif", ".webp", ".png")
 # No spaces, quotes or angle brackets: the host puts it in a link's href as it is.
-PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/[^\s\"'<>]*)?)$")
+PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/[^\s\"'<>]*)?)\Z")
 
 
 class ManifestProduct(BaseModel):
@@ -70,7 +70,7 @@ class ManifestLeaderboard(BaseModel):
 
 
 # A message field's name: the key the backend sends its value under (docs/messages.md).
-MESSAGE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+MESSAGE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 
 
 class ManifestMessage(BaseModel):

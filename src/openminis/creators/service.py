@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from openminis.drama.models import Series
 
 TRANSCODE_JOB = "creators.transcode"
-HANDLE = re.compile(r"^[a-z0-9_]{3,32}$")
+HANDLE = re.compile(r"^[a-z0-9_]{3,32}\Z")
 ANCHOR_KINDS = ("app", "series", "episode")
 EARNINGS_ACCOUNT = "creator_earnings"
 EARNINGS_CURRENCIES = ("COIN", "USD_MICROS")

@@ -23,7 +23,7 @@ from openminis.errors import InvalidArgument, NotFound
 KINDS = {"app": "a", "series": "s", "episode": "e", "post": "p"}
 KIND_OF = {letter: kind for kind, letter in KINDS.items()}
 NAMES = {"app": "app_id", "series": "series_id", "episode": "series_id and episode", "post": "post_id"}
-CODE = re.compile(r"^([aesp])\.([A-Za-z0-9_-]{1,80})\.([A-Za-z0-9_-]{1,40})\.([A-Za-z0-9_-]{16})$")
+CODE = re.compile(r"^([aesp])\.([A-Za-z0-9_-]{1,80})\.([A-Za-z0-9_-]{1,40})\.([A-Za-z0-9_-]{16})\Z")
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ from openminis.unit_of_work import after_commit
 MAX_BYTES = 256 * 1024  # a 10-minute episode's dialogue is a few KB; this leaves room for styling
 MAX_LANGUAGES = 16
 # BCP 47, as far as subtitles need it: a language, then an optional script and region ("zh-Hant-TW").
-LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?$")
+LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?\Z")
 TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-TIMING = re.compile(rf"^{TIMESTAMP}[ \t]+-->[ \t]+{TIMESTAMP}(?:[ \t]+.*)?$")
-HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
+TIMING = re.compile(rf"^{TIMESTAMP}[ \t]+-->[ \t]+{TIMESTAMP}(?:[ \t]+.*)?\Z")
+HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?\Z")
 BLOCK = re.compile(r"^(NOTE|STYLE|REGION)(?:[ \t]|$)")
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # names only: the rows come from their domains' services
     from openminis.creators.models import Creator
     from openminis.drama.models import Series, WatchProgress
 
-SNAPSHOT_ID = re.compile(r"^[0-9a-f]{12}$")
+SNAPSHOT_ID = re.compile(r"^[0-9a-f]{12}\Z")
 MAX_POSITION = 10_000_000
 MAX_EPOCH = 2**37  # far past any real time, within what datetime takes
 SUGGESTIONS = 6

@@ -26,7 +26,7 @@ MAX_ASKED = 10  # templates one consent sheet may list (WeChat's limit is 3; a s
 MAX_ONE_TIME = 50  # one-time sends a person may have granted one template ahead
 MAX_FIELD = 200
 MAX_INBOX_PAGE = 100
-QUERY_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+QUERY_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}\Z")
 
 
 class NoGrant(Forbidden):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from openminis.jobs import service as jobs
-from openminis.payments import notifications, refunds, reversals, topups
+from openminis.payments import notifications, refunds, topups
 from openminis.payments.models import TopUp
 from openminis.payments.providers import RefundUnavailable
 
@@ -32,7 +32,7 @@ def register(registry: jobs.Registry, platform: Platform) -> None:
         providers=lambda: platform.providers,
         prepare=lambda session, payload: refunds.asking_provider(session, str(payload.get("key", ""))),
         ask=lambda provider, asking: provider.refund(asking.request),
-        settle=lambda session, asking, answer: reversals.settle(session, asking.key, answer),
+        settle=lambda session, asking, answer: refunds.settle(session, asking.key, answer),
         trouble=refund_trouble,
         unavailable=RefundUnavailable,
     )

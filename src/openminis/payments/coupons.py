@@ -33,7 +33,7 @@ from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.payments.models import Coupon, CouponGrant, CouponUse, Order, OrderEvent, Product
 
-CODE = re.compile(r"^[A-Z0-9_-]{4,32}$")
+CODE = re.compile(r"^[A-Z0-9_-]{4,32}\Z")
 FUNDING = "coupon_funding"
 PLATFORM = "platform"
 DEVELOPER = "developer"

@@ -46,8 +46,6 @@ class TopUp(Base):
     # The provider's id of the payment once it is credited (Stripe: the payment intent): refunds and
     # disputes made at the provider name the payment, not the checkout.
     payment_ref: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
-    # All of it the provider has said it refunded, by anyone (reversals.py): the books catch up to it.
-    provider_refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     # created -> requires_action | pending -> succeeded | failed | expired
     status: Mapped[str] = mapped_column(String(24), default="created")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -149,8 +147,9 @@ class ProviderRefund(Base):
     # requested | refunded | refused | failed | reinstated
     status: Mapped[str] = mapped_column(String(16), default="requested")
     origin: Mapped[str] = mapped_column(String(16), default="platform")  # platform | provider | dispute
+    coins: Mapped[int] = mapped_column(BigInteger, default=0)  # taken back from the wallet
     # Coins its refund should have taken back but the wallet no longer held (spent): the platform's loss.
-    coins_unrecovered: Mapped[int] = mapped_column(Integer, default=0)
+    coins_unrecovered: Mapped[int] = mapped_column(BigInteger, default=0)
     provider_ref: Mapped[str | None] = mapped_column(String(128), default=None)
     reason: Mapped[str | None] = mapped_column(String(500), default=None)  # why it was refused
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)  # why the provider has not answered

@@ -24,8 +24,8 @@ from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSet
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
 
-PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}\Z")
 MAX_QUANTITY = 99
 DEFAULT_FEE_BPS = money_terms.DEFAULT_FEE_BPS
 

@@ -256,9 +256,12 @@ def _provider_refunds(session: Session) -> list[str]:
         if found is None:
             problems.append(f"refund transfer {key} gave back money, but its provider was never asked")
             continue
-        status, amount = found
+        status, amount, taken = found
         if amount != transfer.amount:
             problems.append(f"refund {key} asks its provider for {amount} but its transfer gave back {transfer.amount}")
+        if taken != coins.get(rest, 0):
+            moved_coins = coins.get(rest, 0)
+            problems.append(f"refund {key} says it took back {taken} coins but its coin transfer moved {moved_coins}")
         # Refused or failed at the provider, or a dispute the platform won: the refund is undone.
         expected = (transfer.amount, coins.get(rest)) if status in UNDONE_STATUSES else (None, None)
         if (undone.pop(rest, None), coins_undone.pop(rest, None)) != expected:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
@@ -159,7 +159,7 @@ def _refund_topup(
         return _repeated(tally, done, amount=amount, reason=reason)
     amount, before = claim(session, tally, amount)
     after = before + amount
-    coins = topup.coins * after // topup.amount - topup.coins * before // topup.amount
+    coins = coins_due(session, topup, after)
     details = {"item": item, "user_id": topup.user_id, "amount": amount, "coins": coins, "reason": reason[:200]}
     details["by"] = by[:200]
     # The coins it bought leave the wallet first: a person who spent them cannot have the money
@@ -170,6 +170,19 @@ def _refund_topup(
     return ItemRefunded(
         item, "topup", topup.user_id, None, topup.currency, topup.amount, after, amount, attribution.NONE
     )
+
+
+def coins_due(session: Session, topup: TopUp, refunded: int) -> int:
+    """The coins a refund bringing the top-up's refunded total to ``refunded`` gives back: the
+    coins of that much of its price, less those its refunds still standing gave back (taken, or
+    due and spent). Cumulative, so that however a top-up is refunded in parts, and whatever of it
+    is undone in between, its coins are given back at most once in all."""
+    standing = session.scalar(
+        select(func.coalesce(func.sum(ProviderRefund.coins + ProviderRefund.coins_unrecovered), 0)).where(
+            ProviderRefund.topup_id == topup.id, ProviderRefund.status.in_(("requested", "refunded"))
+        )
+    )
+    return max(topup.coins * refunded // topup.amount - int(standing or 0), 0)
 
 
 def record_topup_refund(
@@ -224,6 +237,7 @@ def record_topup_refund(
             status=status,
             origin=origin,
             provider_ref=provider_ref,
+            coins=coins,
             coins_unrecovered=coins_unrecovered,
             created_at=now,
             updated_at=now,
@@ -357,8 +371,8 @@ def asking_provider(session: Session, key: str) -> AskingProvider | None:
     return AskingProvider(found.key, found.provider, request)
 
 
-def settle(session: Session, key: str, answer: RefundAnswer) -> bool:
-    """Record the provider's answer, once: refunded, or refused and the refund undone (True)."""
+def settle(session: Session, key: str, answer: RefundAnswer) -> None:
+    """Record the provider's answer, once: refunded, or refused and the refund undone."""
     status = "refunded" if answer.outcome == "refunded" else "refused"
     reason = None if status == "refunded" else (answer.reason or "the provider refused it")[:500]
     moved = cast(
@@ -374,8 +388,6 @@ def settle(session: Session, key: str, answer: RefundAnswer) -> bool:
     ).rowcount
     if moved == 1 and status == "refused":
         undo(session, key, reason or "")
-        return True
-    return False
 
 
 def undo(session: Session, key: str, reason: str) -> None:
@@ -446,11 +458,13 @@ def provider_refunds_of(session: Session, topup_ids: list[str]) -> dict[str, lis
     return found
 
 
-def all_provider_refunds(session: Session) -> dict[str, tuple[str, int]]:
-    """Every provider refund's status and amount, by its key (reconciliation.py checks them against
-    the transfers)."""
-    rows = session.execute(select(ProviderRefund.key, ProviderRefund.status, ProviderRefund.amount))
-    return {key: (status, int(amount)) for key, status, amount in rows}
+def all_provider_refunds(session: Session) -> dict[str, tuple[str, int, int]]:
+    """Every provider refund's status, amount and coins taken back, by its key (reconciliation.py
+    checks them against the transfers)."""
+    rows = session.execute(
+        select(ProviderRefund.key, ProviderRefund.status, ProviderRefund.amount, ProviderRefund.coins)
+    )
+    return {key: (status, int(amount), int(coins)) for key, status, amount, coins in rows}
 
 
 def refunded(session: Session, items: list[str]) -> dict[str, int]:

@@ -13,14 +13,19 @@ which the operator sees on the top-up.
 
 Refunds are followed by their total: Stripe's ``charge.refunded`` says how much of the payment
 has been refunded in all, so what the platform does not know of yet is that total less the
-refunds it has recorded (its own, asked or being asked, and earlier ones made at the provider).
-Events that come twice, late or out of order then add nothing twice: one with a total already
-covered adds nothing. The most the provider has said is kept on the top-up: when staff's refund,
-counted as known while it was being asked, is then refused (the dashboard had refunded what was
-left), the books catch up to it (``settle``). Disputes are followed one by one, by their id. A dispute decided for the
-platform (``dispute_reinstated``) brings the money back: its refund is undone exactly as a
-refused refund is (the coins it took back return to the wallet). So is staff's refund that the
-provider accepted and that failed later at the bank (``refund_failed``).
+refunds it has recorded (its own and earlier ones made at the provider). Events that come twice,
+late or out of order then add nothing twice: one with a total already covered adds nothing.
+Disputes are followed one by one, by their id. While staff's refund of the top-up is still being
+asked, both wait (refused, so that the provider sends them again): its answer decides what the
+provider's figures mean (a refund made in the dashboard meanwhile, or a dispute, is why the
+provider refuses staff's; counted as made, it would leave the books short once refused).
+
+A dispute decided for the platform (``dispute_reinstated``) brings the money back: its refund is
+undone exactly as a refused refund is (the coins it took back return to the wallet). So is
+staff's refund that the provider accepted and that failed later at the bank (``refund_failed``).
+
+The keys of these refunds start with ``@``, which staff's idempotency keys cannot hold: neither
+can take the other's place.
 """
 
 from __future__ import annotations
@@ -34,55 +39,35 @@ from sqlalchemy.orm import Session
 from openminis.db import utcnow
 from openminis.payments import refunds
 from openminis.payments.models import ItemRefund, ProviderRefund, TopUp
-from openminis.payments.providers import RefundAnswer, WebhookRejected
+from openminis.payments.providers import WebhookRejected
 from openminis.wallet import service as ledger
 
 log = logging.getLogger("openminis.payments")
-ORIGINS = ("provider", "dispute")
 
 
 def refunded_at_provider(session: Session, topup: TopUp, *, total: int) -> int:
     """The provider says ``total`` of the top-up's payment has been refunded in all: record what of
     it the platform has not. Returns the amount recorded now (0: nothing new)."""
-    tally, _ = refunds.topup_turn(session, topup, "at-provider")  # refunds of the top-up take turns here
-    session.execute(
-        update(TopUp)
-        .where(TopUp.id == topup.id, TopUp.provider_refunded < total)
-        .values(provider_refunded=total)
-        .execution_options(synchronize_session=False)
-    )
+    tally = _turn_when_settled(session, topup)
     known = int(
         session.scalar(
             select(func.coalesce(func.sum(ProviderRefund.amount), 0)).where(
                 ProviderRefund.topup_id == topup.id,
                 ProviderRefund.origin != "dispute",
-                ProviderRefund.status.in_(("requested", "refunded")),
+                ProviderRefund.status == "refunded",
             )
         )
         or 0
     )
-    # Known and total name the step: an event repeated finds it recorded (known has grown by it).
-    key = f"at-provider-{total}-{known}"
+    # The total and what was known name the step; known grows by each step, so no two share a key.
+    key = f"@refunded-{total}-{known}"
     return _give_back(session, topup, tally, total - known, key=key, origin="provider", provider_ref=None)
-
-
-def settle(session: Session, key: str, answer: RefundAnswer) -> None:
-    """The provider's answer to staff's refund of a top-up (refunds.settle). One it refused is
-    undone; if the provider had meanwhile refunded more in its dashboard (which is often why it
-    refused: nothing was left), what the undone refund had covered of that is recorded now."""
-    if refunds.settle(session, key, answer):
-        found = session.get_one(ProviderRefund, key)
-        topup = session.get_one(TopUp, found.topup_id, populate_existing=True)
-        if topup.provider_refunded:
-            refunded_at_provider(session, topup, total=topup.provider_refunded)
 
 
 def disputed(session: Session, topup: TopUp, *, dispute_id: str, amount: int) -> int:
     """A dispute took ``amount`` of the top-up's payment back: record it once per dispute."""
-    key = f"dispute-{dispute_id}"
-    tally, done = refunds.topup_turn(session, topup, key)
-    if done is not None:
-        return 0
+    tally = _turn_when_settled(session, topup)
+    key = f"@dispute-{dispute_id}"
     return _give_back(session, topup, tally, amount, key=key, origin="dispute", provider_ref=dispute_id)
 
 
@@ -90,22 +75,11 @@ def reinstated(session: Session, topup: TopUp, *, dispute_id: str) -> bool:
     """The dispute was decided for the platform and its money is back: undo its refund, once.
     A dispute never recorded (its withdrawal not heard yet) raises, so that the provider sends
     this again after it."""
-    key = f"refund:topup:{topup.id}:dispute-{dispute_id}"
-    refunds.topup_turn(session, topup, f"dispute-{dispute_id}")  # in a refund's lock order: the item's row first
-    if session.get(ProviderRefund, key) is None:
+    refunds.topup_turn(session, topup, "")  # in a refund's lock order: the item's row first
+    found = session.get(ProviderRefund, f"refund:topup:{topup.id}:@dispute-{dispute_id}")
+    if found is None:
         raise WebhookRejected(f"dispute {dispute_id} of top-up {topup.id} took nothing back yet")
-    moved = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(ProviderRefund)
-            .where(ProviderRefund.key == key, ProviderRefund.status == "refunded")
-            .values(status="reinstated", updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ),
-    ).rowcount
-    if moved == 1:
-        refunds.undo(session, key, f"dispute {dispute_id} won: the money is back")
-    return moved == 1
+    return _undo_once(session, found, "reinstated", f"dispute {dispute_id} won: the money is back")
 
 
 def refund_failed(session: Session, topup: TopUp, *, refund_id: str, why: str | None) -> bool:
@@ -115,31 +89,52 @@ def refund_failed(session: Session, topup: TopUp, *, refund_id: str, why: str | 
     the platform recorded the provider's acceptance, it is refused (the provider sends it again).
     A failed refund made in the dashboard is logged and left: the platform follows those by
     Stripe's total, which it does not lower."""
-    refunds.topup_turn(session, topup, "failed")  # in a refund's lock order: the item's row first
+    refunds.topup_turn(session, topup, "")  # in a refund's lock order: the item's row first
     found = session.scalar(
-        select(ProviderRefund).where(ProviderRefund.topup_id == topup.id, ProviderRefund.provider_ref == refund_id)
+        select(ProviderRefund).where(
+            ProviderRefund.topup_id == topup.id,
+            ProviderRefund.provider_ref == refund_id,
+            ProviderRefund.origin == "platform",
+        )
     )
     if found is None:
-        waiting = session.scalar(
-            select(ProviderRefund.key).where(ProviderRefund.topup_id == topup.id, ProviderRefund.status == "requested")
-        )
-        if waiting is not None:
+        if _staff_refund_waiting(session, topup):
             raise WebhookRejected(f"refund {refund_id} of top-up {topup.id}: the platform has not heard it made yet")
         log.warning("top-up %s: refund %s, not staff's, failed at the provider; not followed", topup.id, refund_id)
         return False
     reason = f"the provider's refund {refund_id} failed" + (f": {why}" if why else "")
+    return _undo_once(session, found, "failed", reason)
+
+
+def _undo_once(session: Session, found: ProviderRefund, status: str, reason: str) -> bool:
+    """Move a made refund to ``status`` and undo it, once however often this is heard."""
     moved = cast(
         "CursorResult[Any]",
         session.execute(
             update(ProviderRefund)
             .where(ProviderRefund.key == found.key, ProviderRefund.status == "refunded")
-            .values(status="failed", reason=reason[:500], updated_at=utcnow())
+            .values(status=status, reason=reason[:500], updated_at=utcnow())
             .execution_options(synchronize_session=False)
         ),
     ).rowcount
     if moved == 1:
         refunds.undo(session, found.key, reason)
     return moved == 1
+
+
+def _staff_refund_waiting(session: Session, topup: TopUp) -> bool:
+    of_topup = ProviderRefund.topup_id == topup.id
+    waiting = select(ProviderRefund.key).where(of_topup, ProviderRefund.status == "requested")
+    return session.scalar(waiting.limit(1)) is not None
+
+
+def _turn_when_settled(session: Session, topup: TopUp) -> ItemRefund:
+    """The top-up's refund row, locked, once no refund of staff's is waiting for the provider's
+    answer (staff's refunds are made under the same lock, so none appears while it is held)."""
+    tally, _ = refunds.topup_turn(session, topup, "")
+    if _staff_refund_waiting(session, topup):
+        raise WebhookRejected(f"top-up {topup.id}: staff's refund is waiting for the provider's answer; send it later")
+    return tally
 
 
 def _give_back(
@@ -152,17 +147,17 @@ def _give_back(
     origin: str,
     provider_ref: str | None,
 ) -> int:
+    if ledger.transfer_details(session, f"refund:topup:{topup.id}:{key}") is not None:
+        return 0  # recorded before
     left = tally.paid - tally.refunded
     if amount > left:
-        # More than the platform thinks is left: staff's refund being asked while the dashboard
-        # refunded the rest; the provider will refuse staff's, and settle() then records the rest.
+        # The provider's figures overlap (a refund of a disputed payment): no more than was paid.
         log.warning("top-up %s: the provider gave back %s, more than the %s left", topup.id, amount, left)
         amount = left
     if amount < 1:
         return 0
-    amount, before = refunds.claim(session, tally, amount)
-    after = before + amount
-    due = topup.coins * after // topup.amount - topup.coins * before // topup.amount
+    amount, _ = refunds.claim(session, tally, amount)
+    due = refunds.coins_due(session, topup, tally.refunded + amount)
     wallet = ledger.account_id(session, "user_wallet", topup.user_id)
     ledger.lock(session, [wallet])  # what it holds stays true until the coins are taken
     taken = min(due, max(ledger.balance(session, wallet), 0))

@@ -7,7 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """What a person, a developer or staff sends about money: no field it does not know, and each of
+    the type it is (an amount is a JSON number, not "99" or 99.0; a flag is true or false, not 1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class WalletOut(BaseModel):
@@ -255,7 +258,8 @@ class TermsIn(Strict):
     app_id: str | None = Field(default=None, max_length=40, description="null: the platform's defaults")
     fee_bps: int = Field(ge=0, le=10_000)
     creator_commission_bps: int = Field(ge=0, le=10_000)
-    effective_at: datetime | None = Field(default=None, description="when they take effect; null: now")
+    # A time arrives as an ISO 8601 string in JSON: parsed from one, as in lax mode.
+    effective_at: datetime | None = Field(default=None, strict=False, description="when they take effect; null: now")
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -420,8 +424,8 @@ class CouponIn(Strict):
     percent_off_bps: int | None = None
     max_off: int | None = None
     product_ids: list[str] | None = Field(default=None, max_length=100, description="null: every product")
-    starts_at: datetime | None = Field(default=None, description="null: now")
-    ends_at: datetime
+    starts_at: datetime | None = Field(default=None, strict=False, description="null: now")  # ISO 8601 in JSON
+    ends_at: datetime = Field(strict=False)
     per_person_limit: int = 1
     total_limit: int | None = Field(default=None, description="uses in all; null: no limit")
 

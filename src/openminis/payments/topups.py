@@ -27,7 +27,7 @@ log = logging.getLogger("openminis.payments")
 OPEN = ("created", "requires_action", "pending")
 CLOSED_UNPAID = ("failed", "expired")  # ended without a payment, as far as the platform knew
 AFTER_PAYMENT = ("payment_refunded", "payment_disputed", "dispute_reinstated", "refund_failed")
-CLAIM_REF = re.compile(r"^[A-Za-z0-9_]{1,64}$")  # a dispute's id, in the refund's key
+CLAIM_REF = re.compile(r"[A-Za-z0-9_]{1,64}")  # a dispute's or a refund's id (the former in a refund's key)
 
 # Prices per market in minor units; JPY has none. Operators change packs in the database.
 DEFAULT_PACKS = [
@@ -215,7 +215,7 @@ def _after_payment(session: Session, provider_name: str, event: ProviderEvent) -
     if event.kind == "payment_refunded":
         reversals.refunded_at_provider(session, topup, total=event.amount)
         return
-    if event.claim_ref is None or not CLAIM_REF.match(event.claim_ref):
+    if event.claim_ref is None or not CLAIM_REF.fullmatch(event.claim_ref):
         raise WebhookRejected(f"event {event.event_id} names no dispute or refund")
     if event.kind == "refund_failed":
         reversals.refund_failed(session, topup, refund_id=event.claim_ref, why=event.extra.get("reason"))
@@ -305,9 +305,9 @@ def _deliver(session: Session, sandbox: SandboxProvider, topup: TopUp, kind: str
     return handle_event(session, sandbox.name, sandbox.parse_webhook(body, headers)) or topup
 
 
-MARKET = re.compile(r"^[A-Z]{2,8}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-PACK_ID = re.compile(r"^[a-z0-9-]{1,32}$")
+MARKET = re.compile(r"^[A-Z]{2,8}\Z")
+CURRENCY = re.compile(r"^[A-Z]{3}\Z")
+PACK_ID = re.compile(r"^[a-z0-9-]{1,32}\Z")
 
 
 def all_packs(session: Session) -> list[CoinPack]:

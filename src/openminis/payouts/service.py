@@ -47,7 +47,7 @@ SEND_JOB = "payouts.send"
 PAYABLE, IN_TRANSIT, PAID = "payouts_payable", "payouts_in_transit", "payouts_paid"
 STEP_KINDS = ("payout_request", "payout_send", "payout_paid", "payout_return")
 OPEN = ("requested", "in_transit")
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}\Z")
 # Which accounts hold a payee's earnings, per earnings currency.
 DEVELOPER_EARNINGS = {COIN: "app_earnings", USD_MICROS: "app_ad_earnings"}
 CREATOR_EARNINGS = "creator_earnings"

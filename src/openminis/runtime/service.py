@@ -37,8 +37,8 @@ LAUNCH_SOURCES = (
     "other_app",
     "direct",
 )
-LAUNCH_ID = re.compile(r"^[0-9a-f]{32}$")
-STORAGE_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+LAUNCH_ID = re.compile(r"^[0-9a-f]{32}\Z")
+STORAGE_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}\Z")
 
 
 class QuotaExceeded(TooLarge):

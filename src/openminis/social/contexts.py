@@ -20,12 +20,12 @@ from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.social.models import AppShare, Context, ContextMember
 
-SHARE_TOKEN = re.compile(r"^[0-9a-f]{24}$")
-CONTEXT_ID = re.compile(r"^[0-9a-f]{20}$")
-QUERY_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+SHARE_TOKEN = re.compile(r"^[0-9a-f]{24}\Z")
+CONTEXT_ID = re.compile(r"^[0-9a-f]{20}\Z")
+QUERY_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}\Z")
 QUERY_MAX_KEYS = 16
 QUERY_MAX_BYTES = 1024
-IMAGE = re.compile(r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]{1,200}\.(?:png|jpg|jpeg|webp|svg)$")
+IMAGE = re.compile(r"^(?!/)(?!.*\.\.)[A-Za-z0-9_./-]{1,200}\.(?:png|jpg|jpeg|webp|svg)\Z")
 LONGEST_TOURNAMENT = timedelta(days=30)
 SHORTEST_TOURNAMENT = timedelta(minutes=1)
 

@@ -264,12 +264,8 @@ class StripeProvider:
             event = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise WebhookRejected("body is not JSON") from None
-        if (
-            not isinstance(event, dict)
-            or not isinstance(event.get("id"), str)
-            or not isinstance(event.get("type"), str)
-        ):
-            raise WebhookRejected("body is not a Stripe event (no id or type)")
+        if not isinstance(event, dict) or _text(event.get("id")) is None or not isinstance(event.get("type"), str):
+            raise WebhookRejected("body is not a Stripe event (no id of at most 128 characters, or no type)")
         return _reduce(event)
 
 
@@ -390,8 +386,9 @@ def _id(value: Any) -> str | None:
 
 
 def _text(value: Any) -> str | None:
-    """An id from the event, when it is one: a signed event is Stripe's, but its shape is checked."""
-    return value if isinstance(value, str) and value else None
+    """An id from the event, when it is one: a signed event is Stripe's, but its shape is checked
+    (Stripe's ids are far shorter than the 128 characters the platform keeps of one)."""
+    return value if isinstance(value, str) and 0 < len(value) <= 128 else None
 
 
 def _object(event: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from openminis.payouts.models import SandboxPayoutTransfer
 from openminis.payouts.providers import PayoutTransfer, PayoutUnavailable, Sent, refuse_destination
 from openminis.unit_of_work import unit_of_work
 
-DESTINATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$")
+DESTINATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}\Z")
 
 
 class SandboxPayouts:

@@ -1,0 +1,30 @@
+"""Input checked by a regular expression is checked whole. Python's ``$`` also matches before a
+final newline, so ``^[a-z]+$`` let ``"game\\n"`` through as an id, an idempotency key or a dispute
+id, and the newline went on into keys, logs and ledger records. Every anchored pattern in the
+platform ends with ``\\Z`` (the very end) instead."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from openminis.catalog.manifest import APP_ID
+from openminis.payments.orders import IDEMPOTENCY_KEY
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "openminis"
+
+
+def test_no_anchored_pattern_of_the_platform_ends_with_a_dollar():
+    anchored = re.compile(r"""re\.compile\(r?f?r?["'](\^.*)\$["']""")
+    offenders = [
+        f"{path.relative_to(SOURCE)}:{number}: {line.strip()}"
+        for path in sorted(SOURCE.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if anchored.search(line)
+    ]
+    assert offenders == []
+
+
+def test_a_final_newline_is_not_part_of_an_id_or_a_key():
+    assert APP_ID.match("my-game") and not APP_ID.match("my-game\n")
+    assert IDEMPOTENCY_KEY.match("order-1") and not IDEMPOTENCY_KEY.match("order-1\n")
