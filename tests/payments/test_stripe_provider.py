@@ -418,7 +418,7 @@ def test_a_refund_that_failed_later_names_itself_its_payment_and_why():
     assert event.extra["reason"] == "expired_or_canceled_card"
 
 
-@pytest.mark.parametrize("status", ["succeeded", "pending", "requires_action"])
+@pytest.mark.parametrize("status", ["succeeded", "pending", "requires_action", ["failed"], {"a": 1}, None])
 def test_a_refund_updated_to_anything_but_failed_or_canceled_is_ignored(status):
     event = json.loads(payload("event_charge_refund_updated_failed.json"))
     event["data"]["object"]["status"] = status

@@ -456,6 +456,28 @@ def test_staffs_refund_that_fails_at_the_bank_days_later_gives_the_coins_back_on
     assert ledger_verifies(site)
 
 
+def test_a_late_total_from_before_staffs_refund_failed_is_not_taken_as_a_new_refund(site):
+    person, topup = paid_at_stripe(site)
+    staff_refund(site, topup, 99, "all")
+    (made,) = until(site, person, lambda seen: seen["provider_refunds"][0]["status"] == "refunded")["provider_refunds"]
+    # Stripe's charge.refunded for staff's refund, made before the refund failed, arrives late.
+    late = refunded(topup, 99)
+    late["created"] -= 5
+    failure = refund_failed(topup, made["provider_ref"], 99)
+    failure["created"] -= 2  # Stripe's clock: the refund, then its failure, then a dashboard refund (below)
+    assert deliver(site, failure).status_code == 200
+    assert balance(site, person) == 100
+    assert deliver(site, late).status_code == 200
+    # Before, the failed 99 no longer counted as known: the late 99 was taken as a new refund.
+    assert balance(site, person) == 100
+    assert records(site, person)["refunded"] == 0
+    # A dashboard refund of 20 after the failure is new: Stripe's total is then 20.
+    assert deliver(site, refunded(topup, 20)).status_code == 200
+    assert records(site, person)["refunded"] == 20
+    assert balance(site, person) == 100 - 20 * 100 // 99
+    assert ledger_verifies(site)
+
+
 def test_a_dispute_takes_the_money_and_what_coins_are_left_and_a_won_dispute_gives_them_back(site):
     person, topup = paid_at_stripe(site)
     spend(site, person, 25)

@@ -148,6 +148,8 @@ class ProviderRefund(Base):
     status: Mapped[str] = mapped_column(String(16), default="requested")
     origin: Mapped[str] = mapped_column(String(16), default="platform")  # platform | provider | dispute
     coins: Mapped[int] = mapped_column(BigInteger, default=0)  # taken back from the wallet
+    # When the provider said a refund it had made failed (``failed``): its totals from before count it.
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
     # Coins its refund should have taken back but the wallet no longer held (spent): the platform's loss.
     coins_unrecovered: Mapped[int] = mapped_column(BigInteger, default=0)
     provider_ref: Mapped[str | None] = mapped_column(String(128), default=None)

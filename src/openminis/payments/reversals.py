@@ -14,7 +14,9 @@ which the operator sees on the top-up.
 Refunds are followed by their total: Stripe's ``charge.refunded`` says how much of the payment
 has been refunded in all, so what the platform does not know of yet is that total less the
 refunds it has recorded (its own and earlier ones made at the provider). Events that come twice,
-late or out of order then add nothing twice: one with a total already covered adds nothing.
+late or out of order then add nothing twice: one with a total already covered adds nothing. A
+refund that failed later (below) stays in the totals Stripe made before it failed: a late event
+from before the failure counts it as known (``failed_at``, the failure event's time).
 Disputes are followed one by one, by their id. While staff's refund of the top-up is still being
 asked, both wait (refused, so that the provider sends them again): its answer decides what the
 provider's figures mean (a refund made in the dashboard meanwhile, or a dispute, is why the
@@ -31,9 +33,10 @@ can take the other's place.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
@@ -45,16 +48,19 @@ from openminis.wallet import service as ledger
 log = logging.getLogger("openminis.payments")
 
 
-def refunded_at_provider(session: Session, topup: TopUp, *, total: int) -> int:
-    """The provider says ``total`` of the top-up's payment has been refunded in all: record what of
-    it the platform has not. Returns the amount recorded now (0: nothing new)."""
+def refunded_at_provider(session: Session, topup: TopUp, *, total: int, as_of: datetime | None) -> int:
+    """The provider says ``total`` of the top-up's payment had been refunded in all ``as_of`` then:
+    record what of it the platform has not. Returns the amount recorded now (0: nothing new)."""
     tally = _turn_when_settled(session, topup)
+    standing = ProviderRefund.status == "refunded"
+    if as_of is not None:
+        # A refund that failed after the provider's figure was made is still in that figure: a
+        # late event from before a failure is not news of a refund of that amount.
+        standing = or_(standing, and_(ProviderRefund.status == "failed", ProviderRefund.failed_at >= as_of))
     known = int(
         session.scalar(
             select(func.coalesce(func.sum(ProviderRefund.amount), 0)).where(
-                ProviderRefund.topup_id == topup.id,
-                ProviderRefund.origin != "dispute",
-                ProviderRefund.status == "refunded",
+                ProviderRefund.topup_id == topup.id, ProviderRefund.origin != "dispute", standing
             )
         )
         or 0
@@ -82,7 +88,7 @@ def reinstated(session: Session, topup: TopUp, *, dispute_id: str) -> bool:
     return _undo_once(session, found, "reinstated", f"dispute {dispute_id} won: the money is back")
 
 
-def refund_failed(session: Session, topup: TopUp, *, refund_id: str, why: str | None) -> bool:
+def refund_failed(session: Session, topup: TopUp, *, refund_id: str, why: str | None, at: datetime | None) -> bool:
     """Staff's refund, accepted by the provider, failed later (a closed card, days after): the
     money stayed with the provider, so the refund is undone, once: the coins it took back are the
     person's again, the refunded total is lowered, the provider refund is ``failed``. Heard before
@@ -103,17 +109,17 @@ def refund_failed(session: Session, topup: TopUp, *, refund_id: str, why: str | 
         log.warning("top-up %s: refund %s, not staff's, failed at the provider; not followed", topup.id, refund_id)
         return False
     reason = f"the provider's refund {refund_id} failed" + (f": {why}" if why else "")
-    return _undo_once(session, found, "failed", reason)
+    return _undo_once(session, found, "failed", reason, failed_at=at or utcnow())
 
 
-def _undo_once(session: Session, found: ProviderRefund, status: str, reason: str) -> bool:
+def _undo_once(session: Session, found: ProviderRefund, status: str, reason: str, **also: datetime) -> bool:
     """Move a made refund to ``status`` and undo it, once however often this is heard."""
     moved = cast(
         "CursorResult[Any]",
         session.execute(
             update(ProviderRefund)
             .where(ProviderRefund.key == found.key, ProviderRefund.status == "refunded")
-            .values(status=status, reason=reason[:500], updated_at=utcnow())
+            .values(status=status, reason=reason[:500], updated_at=utcnow(), **also)
             .execution_options(synchronize_session=False)
         ),
     ).rowcount

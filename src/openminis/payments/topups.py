@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -213,16 +213,22 @@ def _after_payment(session: Session, provider_name: str, event: ProviderEvent) -
             f" ({topup.amount} {topup.currency})"
         )
     if event.kind == "payment_refunded":
-        reversals.refunded_at_provider(session, topup, total=event.amount)
+        reversals.refunded_at_provider(session, topup, total=event.amount, as_of=_when(event.created))
         return
     if event.claim_ref is None or not CLAIM_REF.fullmatch(event.claim_ref):
         raise WebhookRejected(f"event {event.event_id} names no dispute or refund")
     if event.kind == "refund_failed":
-        reversals.refund_failed(session, topup, refund_id=event.claim_ref, why=event.extra.get("reason"))
+        why = event.extra.get("reason")
+        reversals.refund_failed(session, topup, refund_id=event.claim_ref, why=why, at=_when(event.created))
     elif event.kind == "payment_disputed":
         reversals.disputed(session, topup, dispute_id=event.claim_ref, amount=event.amount)
     else:
         reversals.reinstated(session, topup, dispute_id=event.claim_ref)
+
+
+def _when(created: int | None) -> datetime | None:
+    """An event's time (unix seconds), when it has a plausible one."""
+    return datetime.fromtimestamp(created, UTC) if created is not None and 0 < created < 2**33 else None
 
 
 def credit(session: Session, topup: TopUp, *, payment_ref: str | None = None) -> None:

@@ -10,6 +10,8 @@ Create Date: 2026-12-05 03:00:00
 import sqlalchemy as sa
 from alembic import op
 
+import openminis.db
+
 revision = "0027"
 down_revision = "0026"
 branch_labels = None
@@ -24,6 +26,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("origin", sa.String(length=16), nullable=False, server_default="platform"))
         batch_op.add_column(sa.Column("coins", sa.BigInteger(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("coins_unrecovered", sa.BigInteger(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("failed_at", openminis.db.UTCDateTime(timezone=True), nullable=True))
     # The coins each refund so far took back are its coin transfer's ("refund:<rest>" ->
     # "refund-coins:<rest>"); the undone ones' too (they no longer stand, so they are not summed).
     op.execute(
@@ -34,6 +37,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("provider_refunds", schema=None) as batch_op:
+        batch_op.drop_column("failed_at")
         batch_op.drop_column("coins_unrecovered")
         batch_op.drop_column("coins")
         batch_op.drop_column("origin")

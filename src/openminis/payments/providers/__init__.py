@@ -81,6 +81,7 @@ class ProviderEvent:
     topup_id: str | None = None
     amount: int | None = None
     currency: str | None = None
+    created: int | None = None  # when the provider made the event (unix seconds): what it says is as of then
     raw_type: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

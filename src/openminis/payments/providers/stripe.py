@@ -314,7 +314,7 @@ def _refund_answer(found: Any, status_code: int) -> RefundAnswer:
     refund_id = found.get("id") if isinstance(found, dict) and found.get("object") == "refund" else None
     if not isinstance(refund_id, str) or not refund_id:
         raise RefundUnavailable(f"Stripe answered HTTP {status_code} without a Refund: whether it refunded is unknown")
-    status = found.get("status")
+    status = _text(found.get("status"))
     if status in _REFUND_FAILED:
         why = found.get("failure_reason")
         return RefundAnswer(
@@ -358,7 +358,7 @@ def _reduce_after_payment(event: dict[str, Any], kind: EventKind) -> ProviderEve
     or in Stripe's dashboard), a Dispute (``amount`` is what it took back) or a Refund that failed,
     named by its payment intent: the top-up's ``payment_ref``."""
     found = _object(event)
-    if kind == "refund_failed" and found.get("status") not in _REFUND_FAILED:
+    if kind == "refund_failed" and _text(found.get("status")) not in _REFUND_FAILED:
         return ProviderEvent(event_id=event["id"], kind="ignored", raw_type=event["type"])
     return ProviderEvent(
         event_id=event["id"],
@@ -367,6 +367,7 @@ def _reduce_after_payment(event: dict[str, Any], kind: EventKind) -> ProviderEve
         claim_ref=_text(found.get("id")) if kind != "payment_refunded" else None,
         amount=_amount(found.get("amount_refunded" if kind == "payment_refunded" else "amount")),
         currency=_currency(found.get("currency")),
+        created=_amount(event.get("created")),
         raw_type=event["type"],
         extra={"livemode": event.get("livemode"), "reason": _text(found.get("reason") or found.get("failure_reason"))},
     )
