@@ -65,7 +65,8 @@ def refunded_at_provider(session: Session, topup: TopUp, *, total: int, as_of: d
         )
         or 0
     )
-    # The total and what was known name the step; known grows by each step, so no two share a key.
+    # The total and what was known name the step: known grows by each step recorded, and a step
+    # whose key was recorded before adds nothing (_give_back).
     key = f"@refunded-{total}-{known}"
     return _give_back(session, topup, tally, total - known, key=key, origin="provider", provider_ref=None)
 
