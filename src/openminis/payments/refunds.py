@@ -249,7 +249,13 @@ def record_topup_refund(
 
 def topup_turn(session: Session, topup: TopUp, key: str) -> tuple[ItemRefund, dict[str, Any] | None]:
     """A top-up's refund row, locked, and what the refund ``key`` recorded if it was made."""
-    return _take_turn(
+    tally = lock_topup(session, topup)
+    return tally, ledger.transfer_details(session, f"refund:{tally.item}:{key}")
+
+
+def lock_topup(session: Session, topup: TopUp) -> ItemRefund:
+    """A top-up's refund row, locked (made on its first refund): its refunds take turns on it."""
+    return _lock_item(
         session,
         f"topup:{topup.id}",
         kind="topup",
@@ -257,7 +263,6 @@ def topup_turn(session: Session, topup: TopUp, key: str) -> tuple[ItemRefund, di
         app_id=None,
         currency=topup.currency,
         paid=topup.amount,
-        key=key,
     )
 
 
@@ -275,6 +280,13 @@ def _take_turn(
     """The item's refund row, locked (made on its first refund), and what the idempotency key's
     refund recorded if it was made. The key's transfer is looked for only once the row is ours:
     concurrent retries of one key then find the first one's transfer, never both none."""
+    tally = _lock_item(session, item, kind=kind, user_id=user_id, app_id=app_id, currency=currency, paid=paid)
+    return tally, ledger.transfer_details(session, f"refund:{item}:{key}")
+
+
+def _lock_item(
+    session: Session, item: str, *, kind: str, user_id: str, app_id: str | None, currency: str, paid: int
+) -> ItemRefund:
     insert_ignoring_conflicts(
         session,
         ItemRefund,
@@ -289,10 +301,9 @@ def _take_turn(
             "updated_at": utcnow(),
         },
     )
-    tally = session.scalars(
+    return session.scalars(
         select(ItemRefund).where(ItemRefund.item == item).with_for_update().execution_options(populate_existing=True)
     ).one()
-    return tally, ledger.transfer_details(session, f"refund:{item}:{key}")
 
 
 def _repeated(tally: ItemRefund, done: dict[str, Any], *, amount: int | None, reason: str) -> ItemRefunded:

@@ -82,7 +82,7 @@ def reinstated(session: Session, topup: TopUp, *, dispute_id: str) -> bool:
     """The dispute was decided for the platform and its money is back: undo its refund, once.
     A dispute never recorded (its withdrawal not heard yet) raises, so that the provider sends
     this again after it."""
-    refunds.topup_turn(session, topup, "")  # in a refund's lock order: the item's row first
+    refunds.lock_topup(session, topup)  # in a refund's lock order: the item's row first
     found = session.get(ProviderRefund, f"refund:topup:{topup.id}:@dispute-{dispute_id}")
     if found is None:
         raise WebhookRejected(f"dispute {dispute_id} of top-up {topup.id} took nothing back yet")
@@ -96,7 +96,7 @@ def refund_failed(session: Session, topup: TopUp, *, refund_id: str, why: str | 
     the platform recorded the provider's acceptance, it is refused (the provider sends it again).
     A failed refund made in the dashboard is logged and left: the platform follows those by
     Stripe's total, which it does not lower."""
-    refunds.topup_turn(session, topup, "")  # in a refund's lock order: the item's row first
+    refunds.lock_topup(session, topup)  # in a refund's lock order: the item's row first
     found = session.scalar(
         select(ProviderRefund).where(
             ProviderRefund.topup_id == topup.id,
@@ -138,7 +138,7 @@ def _staff_refund_waiting(session: Session, topup: TopUp) -> bool:
 def _turn_when_settled(session: Session, topup: TopUp) -> ItemRefund:
     """The top-up's refund row, locked, once no refund of staff's is waiting for the provider's
     answer (staff's refunds are made under the same lock, so none appears while it is held)."""
-    tally, _ = refunds.topup_turn(session, topup, "")
+    tally = refunds.lock_topup(session, topup)
     if _staff_refund_waiting(session, topup):
         raise WebhookRejected(f"top-up {topup.id}: staff's refund is waiting for the provider's answer; send it later")
     return tally
