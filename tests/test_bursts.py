@@ -178,3 +178,20 @@ def test_an_overloaded_server_answers_503_with_retry_after_and_charges_only_what
         assert Counter(r.status_code for r in retried.values()) == {200: 100, 402: 100}
         assert balance(server, person) == 0
         assert ledger_verifies(server)
+
+
+@pytest.mark.postgres
+def test_a_burst_that_finds_no_free_connection_for_its_sign_in_look_up_is_answered_503_not_500(tmp_path, postgres_url):
+    # On PostgreSQL the person behind a session token is read on the event loop through a pool of
+    # its own (loop_reads.py), opened one connection at a time as a burst needs them. With 20 ms to
+    # wait for one, most of a burst of 200 waits in vain: that was a 500 each, before (found by
+    # the two-process purchases on a slow machine).
+    with serve(tmp_path, postgres_url, MINIS_DB_WAIT_SECONDS="0.02") as server:
+        person = funded_person(server)
+        answers = burst(server, person, "GET", "/api/me", [None] * 200)
+
+    statuses = Counter(status for status, *_ in answers)
+    assert set(statuses) <= {200, 503} and statuses[503], dict(statuses)
+    refused = [(body, headers) for status, _, body, headers in answers if status == 503]
+    assert {body["code"] for body, _ in refused} <= {"DATABASE_BUSY", "OVERLOADED"}, refused[:3]
+    assert all("retry-after" in headers for _, headers in refused)

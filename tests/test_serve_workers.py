@@ -72,11 +72,22 @@ def test_two_serving_processes_answer_on_one_port_and_an_app_published_through_o
 def test_200_purchases_spread_over_two_processes_on_a_wallet_for_100_pay_exactly_100(two_workers):
     person = funded_person(two_workers)
     run = secrets.token_hex(3)
-    answers = burst(
-        two_workers, person, "POST", f"/api/apps/{APP_ID}/purchases", [purchase_body(f"{run}-{n}") for n in range(200)]
-    )
-    statuses = Counter(status for status, *_ in answers)
-    assert statuses == {200: 100, 402: 100}, [body for status, _, body, _ in answers if status not in (200, 402)][:3]
+    waiting = [purchase_body(f"{run}-{n}") for n in range(200)]
+    final: Counter[int] = Counter()
+    # A loaded machine may answer some 503 (the wallet's row is everyone's turn); the pay sheet
+    # sends those again with the same key after Retry-After, and so does this person.
+    for _ in range(10):
+        answers = burst(two_workers, person, "POST", f"/api/apps/{APP_ID}/purchases", waiting)
+        unexpected = [body for status, _, body, _ in answers if status not in (200, 402, 503)]
+        assert not unexpected, unexpected[:3]
+        assert all("retry-after" in headers for status, _, _, headers in answers if status == 503)
+        final.update(status for status, *_ in answers if status != 503)
+        waiting = [body for body, (status, *_) in zip(waiting, answers, strict=True) if status == 503]
+        if not waiting:
+            break
+        time.sleep(1)
+    assert not waiting, f"{len(waiting)} purchases still refused as busy after ten rounds"
+    assert final == {200: 100, 402: 100}
     wallet = httpx.get(f"{two_workers.url}/api/wallet", cookies=person["cookies"], timeout=30).json()
     assert wallet["balance"] == 0
     verify = two_workers.commands.run(

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -146,7 +147,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(500, {"code": "INTERNAL", "message": "internal error"}, request)
 
     @app.exception_handler(SQLAlchemyError)
-    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
+    @app.exception_handler(PoolTimeout)  # the pool of reads on the event loop (loop_reads.py)
+    async def database_error(request: Request, exc: Exception) -> Response:
         # A pool or lock timeout is "not now" (503, Retry-After), nothing done; anything else a bug.
         busy = database_busy(exc)
         if busy is None:

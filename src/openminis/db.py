@@ -68,10 +68,12 @@ class DatabaseBusy(Unavailable):
 def busy(exc: BaseException) -> DatabaseBusy | None:
     """The DatabaseBusy that a driver's or the pool's error means, if it means "not now": a pool
     checkout that timed out, SQLite's busy or locked, PostgreSQL unreachable or a lock timeout."""
+    from psycopg_pool import PoolTimeout as LoopPoolTimeout
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    if isinstance(exc, PoolTimeout):
+    # The second: the pool of the reads a request makes on the event loop (loop_reads.py).
+    if isinstance(exc, PoolTimeout | LoopPoolTimeout):
         return DatabaseBusy("no database connection was free in time")
     if isinstance(exc, OperationalError):
         name = getattr(exc.orig, "sqlite_errorname", "")
