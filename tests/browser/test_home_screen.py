@@ -81,7 +81,12 @@ def test_the_menu_adds_to_the_home_screen_with_the_hosts_guide_and_the_sdk_needs
         }, { once: true })"""
     )
     host.tap_app(WITNESS, 40, 400)
-    expect(host.sheet.get_by_role("heading", name="Add Witness to your home screen")).to_be_visible()
+    guide = host.sheet.get_by_role("heading", name="Add Witness to your home screen")
+    try:  # a loaded machine's renderer can take seconds; if it never comes, say what the app heard
+        expect(guide).to_be_visible(timeout=15_000)
+    except AssertionError as missing:
+        heard = witness.evaluate("() => window.__home")
+        raise AssertionError(f"no guide after the tap; the app was answered {heard!r}") from missing
     host.sheet.get_by_role("button", name="Done").click()
     witness.wait_for_function("() => window.__home !== undefined")
     assert witness.evaluate("() => window.__home") == {"added": False, "guided": True}
