@@ -243,8 +243,12 @@ CHROMIUM = "/usr/bin/chromium"
 def browser():
     """One Chromium for a worker's whole session, shared by every test that drives one (the browser
     tests, minis dev's): Playwright's sync API allows one instance per thread."""
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import Error, expect, sync_playwright
 
+    # How long an expectation waits for the page to come to it (Playwright's default: 5 s). It is a
+    # bound on waiting, not a figure the page must beat: on a machine three times slower than usual,
+    # under a full suite, a renderer took more than 5 s to show a sheet after a tap.
+    expect.set_options(timeout=20_000)
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
