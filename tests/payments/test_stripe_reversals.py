@@ -512,3 +512,39 @@ def test_a_dispute_takes_the_money_and_what_coins_are_left_and_a_won_dispute_giv
     assert seen["refunded"] == 0
     assert [r["status"] for r in seen["provider_refunds"]] == ["reinstated"]
     assert ledger_verifies(site)
+
+
+def test_a_won_dispute_of_a_payment_refunded_before_it_is_accepted_with_nothing_to_give_back(site):
+    person, topup = paid_at_stripe(site)
+    spend(site, person, 10)
+    assert deliver(site, refunded(topup, 99)).status_code == 200  # refunded in the dashboard, in full
+    assert balance(site, person) == 0
+    # The customer disputes it anyway: nothing is left to take back, and nothing is taken.
+    assert deliver(site, dispute(topup, "funds_withdrawn", "dp_after_refund")).status_code == 200
+    # Won: accepted (it was refused before, so Stripe sent it again for three days), and nothing
+    # is given back, since the dispute took nothing.
+    assert deliver(site, dispute(topup, "funds_reinstated", "dp_after_refund")).status_code == 200
+    assert balance(site, person) == 0
+    seen = records(site, person)
+    assert seen["refunded"] == 99
+    assert [(r["origin"], r["status"]) for r in seen["provider_refunds"]] == [("provider", "refunded")]
+    assert ledger_verifies(site)
+
+
+def test_a_won_dispute_never_heard_lost_waits_while_staffs_full_refund_is_asked(site, stripe):
+    person, topup = paid_at_stripe(site)
+    stripe.holding.set()
+    stripe.refusing.set()
+    staff_refund(site, topup, 99, "all-of-it")
+    assert stripe.asked.wait(30)
+    won = dispute(topup, "funds_reinstated", "dp_while_asked")
+    # The whole payment is being refunded, but Stripe may yet refuse it: not now.
+    assert deliver(site, won).status_code == 400
+    stripe.release.set()  # refused
+    until(site, person, lambda seen: seen["provider_refunds"][0]["status"] == "refused")
+    assert deliver(site, won).status_code == 400  # never heard lost, and nothing refunded: not yet
+    assert deliver(site, dispute(topup, "funds_withdrawn", "dp_while_asked")).status_code == 200
+    assert balance(site, person) == 0
+    assert deliver(site, won).status_code == 200
+    assert balance(site, person) == 100
+    assert ledger_verifies(site)

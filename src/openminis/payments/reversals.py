@@ -81,10 +81,15 @@ def disputed(session: Session, topup: TopUp, *, dispute_id: str, amount: int) ->
 def reinstated(session: Session, topup: TopUp, *, dispute_id: str) -> bool:
     """The dispute was decided for the platform and its money is back: undo its refund, once.
     A dispute never recorded (its withdrawal not heard yet) raises, so that the provider sends
-    this again after it."""
-    refunds.lock_topup(session, topup)  # in a refund's lock order: the item's row first
+    this again after it; unless the whole payment is refunded already, when its withdrawal took
+    nothing and takes nothing when it comes, so there is nothing to undo (not while staff's refund
+    of it waits for the provider's answer: refused, it would leave room for the withdrawal)."""
+    tally = refunds.lock_topup(session, topup)  # in a refund's lock order: the item's row first
     found = session.get(ProviderRefund, f"refund:topup:{topup.id}:@dispute-{dispute_id}")
     if found is None:
+        if tally.refunded >= tally.paid and not _staff_refund_waiting(session, topup):
+            log.info("top-up %s: dispute %s won; it took nothing, the payment was refunded", topup.id, dispute_id)
+            return False
         raise WebhookRejected(f"dispute {dispute_id} of top-up {topup.id} took nothing back yet")
     return _undo_once(session, found, "reinstated", f"dispute {dispute_id} won: the money is back")
 
