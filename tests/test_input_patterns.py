@@ -6,23 +6,14 @@ platform ends with ``\\Z`` (the very end) instead."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from openminis.catalog.manifest import APP_ID
 from openminis.payments.orders import IDEMPOTENCY_KEY
-
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "openminis"
+from tests.platform_source import lines_matching
 
 
 def test_no_anchored_pattern_of_the_platform_ends_with_a_dollar():
-    anchored = re.compile(r"""re\.compile\(r?f?r?["'](\^.*)\$["']""")
-    offenders = [
-        f"{path.relative_to(SOURCE)}:{number}: {line.strip()}"
-        for path in sorted(SOURCE.rglob("*.py"))
-        for number, line in enumerate(path.read_text().splitlines(), 1)
-        if anchored.search(line)
-    ]
-    assert offenders == []
+    assert lines_matching(re.compile(r"""re\.compile\(r?f?r?["'](\^.*)\$["']""")) == []
 
 
 def test_a_final_newline_is_not_part_of_an_id_or_a_key():

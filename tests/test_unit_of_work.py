@@ -4,7 +4,6 @@ back when it raised, and what was registered to follow the commit happens only a
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Annotated
 
 import pytest
@@ -20,21 +19,13 @@ from openminis.identity.models import User
 from openminis.jobs import service as jobs
 from openminis.unit_of_work import after_commit, follow_up, unit_of_work
 from openminis.web.dependencies import get_session
+from tests.platform_source import SOURCE, lines_matching
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "openminis"
 UNIT_OF_WORK_MODULES = {SOURCE / "unit_of_work.py"}
 
 
 def test_only_the_unit_of_work_commits_or_rolls_back():
-    ending = re.compile(r"\b(commit|rollback)\(")
-    offenders = [
-        f"{path.relative_to(SOURCE)}:{number}: {line.strip()}"
-        for path in sorted(SOURCE.rglob("*.py"))
-        if path not in UNIT_OF_WORK_MODULES
-        for number, line in enumerate(path.read_text().splitlines(), 1)
-        if ending.search(line)
-    ]
-    assert offenders == []
+    assert lines_matching(re.compile(r"\b(commit|rollback)\("), besides=UNIT_OF_WORK_MODULES) == []
 
 
 class Seen:
