@@ -194,6 +194,10 @@ class HostPage:
         expect(frame).to_be_visible()
         box = frame.bounding_box()
         assert box is not None
+        # Two frames of the page's rendering first: the browser routes a tap into the app's frame
+        # by what it last drew, and a sheet that has just closed (the frame inert under it) may
+        # not have been drawn away yet.
+        self.page.evaluate("() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)))")
         self.page.mouse.click(box["x"] + x, box["y"] + y)
 
     def app_frame(self, app_id: str) -> Frame:

@@ -6,9 +6,11 @@ the host's worker (/sw.js, scope /play/) and the app origin's (/minis-sw.js)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.browser.conftest import new_host
@@ -77,16 +79,23 @@ def test_the_menu_adds_to_the_home_screen_with_the_hosts_guide_and_the_sdk_needs
     # From a tap in the app: the same guide, and the app learns it was guided.
     witness.evaluate(
         """() => addEventListener('pointerdown', () => {
+            window.__tapped = true;
             minis.addToHomeScreen().then((answer) => (window.__home = answer), (error) => (window.__home = error.code));
         }, { once: true })"""
     )
-    host.tap_app(WITNESS, 40, 400)
+    # A tap that the app never got is tapped again, as a person would: twice in clean-clone runs of
+    # the whole suite, the first tap right after the sheet closed never reached the frame.
+    for _ in range(3):
+        host.tap_app(WITNESS, 40, 400)
+        with contextlib.suppress(PlaywrightTimeout):
+            witness.wait_for_function("() => window.__tapped === true", timeout=10_000)
+            break
     guide = host.sheet.get_by_role("heading", name="Add Witness to your home screen")
     try:  # if it never comes, say what the app heard
         expect(guide).to_be_visible()
     except AssertionError as missing:
-        heard = witness.evaluate("() => window.__home")
-        raise AssertionError(f"no guide after the tap; the app was answered {heard!r}") from missing
+        heard = witness.evaluate("() => [window.__tapped, window.__home]")
+        raise AssertionError(f"no guide after the tap; the app (tapped, answered): {heard!r}") from missing
     host.sheet.get_by_role("button", name="Done").click()
     witness.wait_for_function("() => window.__home !== undefined")
     assert witness.evaluate("() => window.__home") == {"added": False, "guided": True}
