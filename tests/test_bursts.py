@@ -9,7 +9,6 @@ against a server process on each database.
 from __future__ import annotations
 
 import secrets
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy import create_engine, text
 from bench.burst import APP_ID, PRODUCT, UNLIMITED, burst, funded_person, purchase_body, shop_package
 from openminis.liveserver import LiveServer
 from openminis.models import Base
+from tests.concurrency import answered
 
 pytestmark = pytest.mark.slow  # a real server and a burst of 200 requests each
 
@@ -59,17 +59,13 @@ def one_by_one(server: LiveServer, person: dict, keys: list[str]) -> dict[str, h
     """The person's purchases with these keys, one after another, as a client retrying them does:
     a 503 is sent again after its Retry-After (at a tiny gate, the server's own jobs can hold the
     one turn when a request comes)."""
-    answers = {}
     with httpx.Client(
         base_url=server.url, cookies=person["cookies"], headers={"X-CSRF-Token": person["csrf"]}, timeout=30
     ) as client:
-        for key in keys:
-            for _ in range(10):
-                answers[key] = client.post(f"/api/apps/{APP_ID}/purchases", json=purchase_body(key))
-                if answers[key].status_code != 503:
-                    break
-                time.sleep(float(answers[key].headers["retry-after"]))
-    return answers
+        return {
+            key: answered(lambda key=key: client.post(f"/api/apps/{APP_ID}/purchases", json=purchase_body(key)))
+            for key in keys
+        }
 
 
 def balance(server: LiveServer, person: dict) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 
 from starlette.testclient import TestClient
 
@@ -37,11 +35,3 @@ def confirm(browser: TestClient, token: str, *, keep_guest: bool = False, origin
 
 def who(browser: TestClient) -> dict:
     return browser.get("/api/me").json()["user"]
-
-
-def answered(send: Callable[[], object]):
-    """The answer to a request sent again while the server says it is busy (503, Retry-After),
-    as a client does: the tests that race requests assert what was decided, not who waited."""
-    while (response := send()).status_code == 503:
-        time.sleep(float(response.headers.get("retry-after", "1")))
-    return response

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from openminis.identity.accounts import CODE_ATTEMPTS
 from openminis.identity.models import User
 from openminis.identity.service import new_user
-from tests.concurrency import race
-from tests.identity.links import answered, ask_for_link, confirm, who
+from tests.concurrency import answered, race
+from tests.identity.links import ask_for_link, confirm, who
 from tests.studio import browser, csrf_of, mailed_code, sign_up
 
 

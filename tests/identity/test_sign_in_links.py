@@ -10,9 +10,9 @@ from sqlalchemy import update
 
 from openminis.db import utcnow
 from openminis.identity.models import SignInLink
-from tests.concurrency import race
+from tests.concurrency import answered, race
 from tests.factories import publish
-from tests.identity.links import answered, ask_for_link, confirm, who
+from tests.identity.links import ask_for_link, confirm, who
 from tests.studio import browser, csrf_of, sign_up
 
 

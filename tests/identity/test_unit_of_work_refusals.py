@@ -11,8 +11,8 @@ from openminis import erasure
 from openminis.identity import accounts
 from openminis.identity.models import EmailVerification, User
 from openminis.unit_of_work import unit_of_work
-from tests.concurrency import race
-from tests.identity.links import answered, ask_for_link, who
+from tests.concurrency import answered, race
+from tests.identity.links import ask_for_link, who
 from tests.studio import browser, csrf_of, mailed_code, sign_up
 
 
