@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from openminis.liveserver import LiveServer
 
@@ -174,6 +175,11 @@ class HostPage:
     def launch_from_hub(self, app_id: str) -> dict:
         """Taps the app's tile in the Minis hub and waits until the host records the launch."""
         before = self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).length", app_id)
+        # The shelves above the grid and the grid itself drawn first: shelves drawn in after the
+        # tile was found push it down between Playwright's aim and its press, and the press lands
+        # on whatever took the tile's place (another app, which then holds the screen).
+        expect(self.page.locator("#hub-sections")).to_have_attribute("aria-busy", "false")
+        expect(self.page.locator("#hub-panel")).to_have_attribute("aria-busy", "false")
         self.hub_tile(app_id).click()
         return self.wait_for_launch(app_id, count=before + 1)
 
@@ -211,10 +217,20 @@ class HostPage:
 
     def wait_for_launch(self, app_id: str, count: int = 1) -> dict:
         """The host recorded the `count`-th finished launch of this app; returns the newest."""
-        self.page.wait_for_function(
-            "([id, count]) => window.__minisHost.launches.filter((l) => l.appId === id).length >= count",
-            arg=[app_id, count],
-        )
+        try:
+            self.page.wait_for_function(
+                "([id, count]) => window.__minisHost.launches.filter((l) => l.appId === id).length >= count",
+                arg=[app_id, count],
+            )
+        except PlaywrightTimeoutError:
+            # What the host did instead, so that a failure says which tap went where.
+            seen = self.page.evaluate(
+                """() => ({
+                    launches: window.__minisHost.launches.map((l) => [l.appId, l.source, l.resumed]),
+                    open: document.querySelector("iframe.app-frame.is-active")?.dataset.appId ?? null,
+                })"""
+            )
+            raise AssertionError(f"no launch #{count} of {app_id}; the host saw {seen}") from None
         return self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).at(-1)", app_id)
 
     def set_safe_area_insets(self, *, top: int = 0, right: int = 0, bottom: int = 0, left: int = 0) -> None:

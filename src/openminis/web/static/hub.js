@@ -56,6 +56,9 @@ export class Hub {
    */
   async refreshSections() {
     const asked = ++this.sectionsAsked;
+    // Busy until the latest refresh has answered: shelves drawn anew push the grid down under a
+    // finger (and tell a screen reader the region is changing).
+    this.sections.setAttribute("aria-busy", "true");
     try {
       const { sections } = await this.api.hubSections();
       const drawn = JSON.stringify(sections);
@@ -64,6 +67,8 @@ export class Hub {
       this.sections.replaceChildren(...sections.map((section) => this.renderSection(section)));
     } catch (error) {
       console.error("openminis: hub sections not loaded", error);
+    } finally {
+      if (asked === this.sectionsAsked) this.sections.setAttribute("aria-busy", "false");
     }
   }
 
