@@ -28,6 +28,9 @@ class HostPage:
     def open(self, query: str = "") -> HostPage:
         self.page.goto(f"{self.server.url}/{query}")
         expect(self.feed_items.first).to_be_visible()
+        # And the feed has marked the item in view (its observer runs after the first draw, late
+        # on a busy machine): swipes and "is this the end?" start from it.
+        expect(self.current_item).to_have_count(1)
         return self
 
     @property
