@@ -169,7 +169,10 @@ def test_an_overloaded_server_answers_503_with_retry_after_and_charges_only_what
             f"\n200 purchases at a tiny gate: {dict(statuses)}, slowest answer {max(s for _, s, *_ in answers):.2f} s"
         )
         assert set(statuses) <= {200, 402, 503} and refused, dict(statuses)
-        assert {body["code"] for _, body, _ in refused} == {"OVERLOADED"}
+        # Refused at the gate (OVERLOADED), or admitted and then not given SQLite's write lock in
+        # time, held by the server's own job worker (DATABASE_BUSY, seen with 8 workers on 2 cores):
+        # either is "not now", with Retry-After, and charges nothing.
+        assert {body["code"] for _, body, _ in refused} <= {"OVERLOADED", "DATABASE_BUSY"}
         assert all(int(headers["retry-after"]) >= 1 for _, _, headers in refused)
         # Nothing was charged for a 503: the wallet lost exactly what the 200s confirmed.
         confirmed = {key: body["id"] for key, (status, _, body, _) in zip(keys, answers, strict=True) if status == 200}
