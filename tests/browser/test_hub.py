@@ -110,3 +110,23 @@ def test_a_hub_the_server_was_too_busy_to_answer_fills_once_the_server_said_to_r
     new = host.page.get_by_role("region", name="New", exact=True)
     expect(new.locator(f'.app-tile[data-app-id="{TOWER}"]')).to_be_visible()
     assert answers == [503, 200]
+
+
+def test_the_hubs_grid_is_drawn_no_sooner_than_the_shelves_above_it(host):
+    """Shelves drawn in above a grid already on screen would push its tiles down under a finger on
+    its way to one, and the tap would land on whatever took the tile's place (another app): the
+    grid waits for the shelves' answer, and both come on screen together."""
+    held = []
+    host.page.route("**/api/hub/sections", lambda route: held.append(route))
+    host.open("?prewarm=0")
+    with host.page.expect_response(lambda response: "/api/hub?kind=game" in response.url):
+        host.go_to_minis()
+    # The grid's answer is in and the page has drawn since; the shelves' is held.
+    host.page.evaluate("() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)))")
+    expect(host.page.locator("#hub-sections")).to_have_attribute("aria-busy", "true")
+    expect(host.page.locator("#hub-grid .app-tile")).to_have_count(0)
+    assert len(held) == 1
+    held[0].continue_()
+    expect(host.hub_tile(TOWER)).to_be_visible()
+    expect(host.page.get_by_role("region", name="New", exact=True)).to_be_visible()
+    expect(host.page.locator("#hub-sections")).to_have_attribute("aria-busy", "false")

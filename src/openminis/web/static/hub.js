@@ -43,10 +43,12 @@ export class Hub {
 
   /** The hub came on screen: refresh the shelves, load the grid once per tab. */
   show() {
-    this.refreshSections();
+    const shelves = this.refreshSections();
     // Series are published while the hub is open (their episodes finish transcoding): the
-    // Dramas tab is asked again each time it comes on screen.
-    if (this.loadedKind !== this.kind || this.kind === "drama") this.loadGrid();
+    // Dramas tab is asked again each time it comes on screen. The grid is drawn no sooner than
+    // the shelves above it: shelves drawn in after it would push a tile down under a finger
+    // already on its way to it, and the tap would land on whatever took its place.
+    if (this.loadedKind !== this.kind || this.kind === "drama") this.loadGrid(shelves);
   }
 
   /**
@@ -119,12 +121,14 @@ export class Hub {
     return el("section", { className: "recents hub-section", dataset: { section: section.id }, "aria-labelledby": titleId }, el("h2", { className: "section-title", id: titleId }, section.title), list);
   }
 
-  async loadGrid() {
+  /** The grid of the tab's every tile; drawn once `after` (the shelves' refresh) has settled. */
+  async loadGrid(after = Promise.resolve()) {
     const kind = this.kind;
     this.requestedKind = kind;
     this.panel.setAttribute("aria-busy", "true");
     try {
       const items = kind === "drama" ? await this.dramas.items() : await this.appItems(kind);
+      await after;
       if (this.requestedKind !== kind) return; // the tab changed while this was loading
       this.loadedKind = kind;
       this.grid.classList.toggle("is-dramas", kind === "drama");
