@@ -117,6 +117,11 @@ export class Api {
   /** @param {string} csrfToken */
   constructor(csrfToken) {
     this.csrfToken = csrfToken;
+    /**
+     * Per app, the last storage write sent: the next write, and every read, go after it.
+     * @type {Map<string, Promise<unknown>>}
+     */
+    this.storageWrites = new Map();
   }
 
   /**
@@ -211,17 +216,31 @@ export class Api {
     return `/api/apps/${encodeURIComponent(appId)}/storage/${encodeURIComponent(key)}`;
   }
 
+  // An app's storage calls reach the platform in the order the app made them: requests in flight
+  // at once are served in any order, so a read sent after a write (a restarted app reading what
+  // its onHide saved, on a busy server) overtook it and found the value before; and of two writes
+  // of one key the first could land last. Writes go one after another; a read waits for the
+  // writes sent before it (not for other reads). A failed write fails only its own call.
+
   async storageGet(appId, key) {
+    await this.storageWrites.get(appId)?.catch(() => {});
     const { value } = await this.request("GET", this.storagePath(appId, key));
     return value ?? null;
   }
 
   async storageSet(appId, key, value) {
-    await this.request("PUT", this.storagePath(appId, key), { body: { value } });
+    await this.storageWrite(appId, () => this.request("PUT", this.storagePath(appId, key), { body: { value } }));
   }
 
   async storageRemove(appId, key) {
-    await this.request("DELETE", this.storagePath(appId, key));
+    await this.storageWrite(appId, () => this.request("DELETE", this.storagePath(appId, key)));
+  }
+
+  /** @param {string} appId @param {() => Promise<unknown>} send */
+  storageWrite(appId, send) {
+    const sent = (this.storageWrites.get(appId) ?? Promise.resolve()).catch(() => {}).then(send);
+    this.storageWrites.set(appId, sent);
+    return sent;
   }
 
   // The person: profile, account, and what apps they let in (identity/api.py).
