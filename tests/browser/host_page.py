@@ -206,8 +206,12 @@ class HostPage:
         # Two frames of the page's rendering first: the browser routes a tap into the app's frame
         # by what it last drew, and a sheet that has just closed (the frame inert under it) may
         # not have been drawn away yet.
-        self.page.evaluate("() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)))")
+        self.wait_for_drawing()
         self.page.mouse.click(box["x"] + x, box["y"] + y)
+
+    def wait_for_drawing(self) -> None:
+        """Until the page has drawn two frames: what changed before this call is on screen."""
+        self.page.evaluate("() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)))")
 
     def app_frame(self, app_id: str) -> Frame:
         """The document inside the app's frame (the open one if there are several)."""

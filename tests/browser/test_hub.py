@@ -122,7 +122,7 @@ def test_the_hubs_grid_is_drawn_no_sooner_than_the_shelves_above_it(host):
     with host.page.expect_response(lambda response: "/api/hub?kind=game" in response.url):
         host.go_to_minis()
     # The grid's answer is in and the page has drawn since; the shelves' is held.
-    host.page.evaluate("() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn)))")
+    host.wait_for_drawing()
     expect(host.page.locator("#hub-sections")).to_have_attribute("aria-busy", "true")
     expect(host.page.locator("#hub-grid .app-tile")).to_have_count(0)
     assert len(held) == 1

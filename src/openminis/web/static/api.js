@@ -223,7 +223,7 @@ export class Api {
   // writes sent before it (not for other reads). A failed write fails only its own call.
 
   async storageGet(appId, key) {
-    await this.storageWrites.get(appId)?.catch(() => {});
+    await this.storageWritesBefore(appId);
     const { value } = await this.request("GET", this.storagePath(appId, key));
     return value ?? null;
   }
@@ -238,9 +238,14 @@ export class Api {
 
   /** @param {string} appId @param {() => Promise<unknown>} send */
   storageWrite(appId, send) {
-    const sent = (this.storageWrites.get(appId) ?? Promise.resolve()).catch(() => {}).then(send);
+    const sent = this.storageWritesBefore(appId).then(send);
     this.storageWrites.set(appId, sent);
     return sent;
+  }
+
+  /** Settles once the app's writes sent so far have been answered, failed ones too. */
+  storageWritesBefore(appId) {
+    return (this.storageWrites.get(appId) ?? Promise.resolve()).catch(() => {});
   }
 
   // The person: profile, account, and what apps they let in (identity/api.py).
