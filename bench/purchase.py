@@ -15,7 +15,11 @@ then, with the same concurrent clients and the same duration per phase, measures
 - on PostgreSQL, pgbench running a purchase's shape of transaction on the same server with as many
   clients; purchases against it (target: >= 0.3).
 
-It prints every rate and ratio, the server's CPU time per request of each work phase (the
+Then the same three phases again with wrk as the load (bench/wrk.py: a load generator in C, as
+pgbench is; the Python loop cannot send a bare endpoint more than ~1,500 requests a second, and
+each purchase it sends costs it CPU the server and the database share).
+
+It prints every rate and ratio, under each load, the server's CPU time per request of each work phase (the
 machine is shared and its rates drift; what one request costs the server drifts much less), then
 runs ``minis ledger verify``.
 Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
@@ -26,12 +30,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 from rich.console import Console
 
+from bench import wrk
 from bench.baselines import pgbench_purchases
 from bench.load import bracketed, guest, hammer, run_options, scratch, write_package
 from bench.report import results_table
@@ -107,9 +112,61 @@ async def measure(server: LiveServer, bare_url: str, clients_count: int, seconds
     rates = await bracketed(clients, seconds, fastapi, works, alongside=cpu)
     for label, spent in zip(works, cpu.spent, strict=True):
         rates[f"{label}_cpu_us"] = spent * 1e6 / max(1, rates[label] * seconds)
+    rates |= {f"wrk_{label}": rate for label, rate in by_wrk(server, bare_url, wrk.as_people(clients), seconds).items()}
     for client in clients:
         await client.aclose()
     return rates
+
+
+def by_wrk(server: LiveServer, bare_url: str, people: list[dict[str, str]], seconds: float) -> dict:
+    """The same three phases with wrk as the load (bench/wrk.py): as many connections as the loop
+    has clients, the purchases made as the same people in turn; the bare endpoint before and after."""
+    host = server.url.replace("localhost", "127.0.0.1")  # wrk resolves names itself; the server listens on IPv4
+    body = {"product_id": "pebble", "amount": 1, "currency": "COIN"}
+    connections = len(people)
+
+    def purchases(key_prefix: str, seconds: float = seconds) -> wrk.Rate:
+        lua = wrk.posts(f"/api/apps/{APP_ID}/purchases", people, body, "idempotency_key", key_prefix)
+        return wrk.run(host, seconds=seconds, connections=connections, lua=lua)
+
+    def timed(phase: Callable[[], wrk.Rate]) -> tuple[wrk.Rate, float]:
+        start = cpu_seconds(server.process.pid)
+        rate = phase()
+        return rate, (cpu_seconds(server.process.pid) - start) * 1e6 / max(1.0, rate.per_second * seconds)
+
+    purchases("warm-" + os.urandom(3).hex(), 2)  # the server's connections open, its statements prepared
+    bare = wrk.run(bare_url, seconds=seconds, connections=connections)
+    me, me_cpu = timed(lambda: wrk.run(host + "/api/me", seconds=seconds, connections=connections, headers=people[0]))
+    bought, bought_cpu = timed(lambda: purchases(os.urandom(4).hex()))
+    bare2 = wrk.run(bare_url, seconds=seconds, connections=connections)
+    return {
+        "bare": (bare.per_second + bare2.per_second) / 2,
+        "me": me.per_second,
+        "purchases": bought.per_second,
+        "me_cpu_us": me_cpu,
+        "purchases_cpu_us": bought_cpu,
+        "failed": bare.failed + me.failed + bought.failed + bare2.failed,
+    }
+
+
+def row(database: str, rates: dict, pgbench: float | None, ledger: str) -> tuple[str, ...]:
+    me_ratio = rates["me"] / rates["bare"]
+    vs_pgbench = rates["purchases"] / pgbench if pgbench else None
+    return (
+        database,
+        f"{rates['bare']:.0f}",
+        f"{rates['me']:.0f}",
+        f"{me_ratio:.2f} ({'met' if me_ratio >= ME_TARGET else 'MISSED'} >= {ME_TARGET})",
+        f"{rates['purchases']:.0f}",
+        f"{pgbench:.0f}" if pgbench else "-",
+        f"{vs_pgbench:.2f} ({'met' if vs_pgbench >= PGBENCH_TARGET else 'MISSED'} >= {PGBENCH_TARGET})"
+        if vs_pgbench is not None
+        else "-",
+        f"{rates['me_cpu_us']:.0f} us",
+        f"{rates['purchases_cpu_us']:.0f} us",
+        str(rates["failed"]),
+        ledger,
+    )
 
 
 def main() -> None:
@@ -130,23 +187,11 @@ def main() -> None:
             verify = LiveServer.commands.run(
                 ["ledger", "verify", "--data-dir", str(run.data)], env={**os.environ, **run.env}
             )
-        me_ratio = rates["me"] / rates["bare"]
-        table.add_row(
-            backend,
-            f"{rates['bare']:.0f}",
-            f"{rates['me']:.0f}",
-            f"{me_ratio:.2f} ({'met' if me_ratio >= ME_TARGET else 'MISSED'} >= {ME_TARGET})",
-            f"{rates['purchases']:.0f}",
-            f"{pgbench:.0f}" if pgbench else "-",
-            f"{rates['purchases'] / pgbench:.2f} "
-            f"({'met' if rates['purchases'] / pgbench >= PGBENCH_TARGET else 'MISSED'} >= {PGBENCH_TARGET})"
-            if pgbench
-            else "-",
-            f"{rates['me_cpu_us']:.0f} us",
-            f"{rates['purchases_cpu_us']:.0f} us",
-            str(sum(rates[f"{phase}_failed"] for phase in ("bare", "me", "purchases"))),
-            "verifies" if verify.returncode == 0 else "BROKEN",
-        )
+        ledger = "verifies" if verify.returncode == 0 else "BROKEN"
+        rates["failed"] = sum(rates[f"{phase}_failed"] for phase in ("bare", "me", "purchases"))
+        table.add_row(*row(f"{backend}, load: Python loop", rates, pgbench, ledger))
+        wrk_rates = {key.removeprefix("wrk_"): value for key, value in rates.items() if key.startswith("wrk_")}
+        table.add_row(*row(f"{backend}, load: wrk", wrk_rates, pgbench, ledger))
     console.print(table)
 
 

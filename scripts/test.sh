@@ -7,11 +7,13 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages: Chromium drives the browser tests, FFmpeg the media pipeline, nginx is the load
-# balancer in front of the cluster test's nodes (tests/test_cluster.py starts its own, on a free port).
+# balancer in front of the cluster test's nodes (tests/test_cluster.py starts its own, on a free port),
+# wrk a load generator in C for the benchmarks (bench/wrk.py), which need the same services as the tests.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from Debian"
   # Debian's nginx starts its service on port 80 when installed (or fails the install when it cannot):
