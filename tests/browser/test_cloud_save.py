@@ -32,6 +32,27 @@ def test_a_saved_value_is_read_back_after_the_app_is_closed_and_launched_again(h
     assert witness.evaluate("() => minis.storage.get('progress')") is None
 
 
+def test_a_save_in_onhide_gets_through_when_the_app_is_unloaded_however_long_onhide_takes(host):
+    # A phone's renderer can be slow: here the app's onHide works for a second before it saves.
+    # The frame is removed only once its SDK says its onHide callbacks have run (or after a
+    # bounded wait for an app that never says): before, it went 300 ms after `hide`, and the save with it.
+    host.open("?prewarm=0&keep=0")
+    host.go_to_minis()
+    witness = launch_witness(host)
+    witness.evaluate(
+        """() => minis.onHide(() => {
+            const until = performance.now() + 1000;
+            while (performance.now() < until) {}
+            minis.storage.set('closed-at-level', 7);
+        })"""
+    )
+    host.close_app()
+    host.page.wait_for_function("() => document.querySelectorAll('iframe.app-frame').length === 0")
+
+    witness = launch_witness(host)
+    assert witness.evaluate("() => minis.storage.get('closed-at-level')") == 7
+
+
 def test_values_over_the_quota_are_refused_with_storage_quota_exceeded(host):
     host.open("?prewarm=0")
     host.go_to_minis()

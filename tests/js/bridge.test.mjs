@@ -79,6 +79,7 @@ test("the table has exactly the methods of docs/sdk-protocol.md", () => {
     "getUserProfile",
     "init",
     "keys.escape",
+    "lifecycle.hidden",
     "lifecycle.shown",
     "login",
     "pay",

@@ -230,6 +230,14 @@
       }
     } else if (name === "hide") {
       becomeHidden();
+      // The host unloading the app removes its frame once it hears this (or after a bounded
+      // wait). Sent as the callbacks' own calls are (after init), and after them: what they
+      // called, a save, reaches the host first.
+      if (initialized) {
+        afterInit(function () {
+          return send("lifecycle.hidden", {});
+        }).catch(function () {});
+      }
     } else if (name === "audio") {
       applyAudio(data);
     }

@@ -55,6 +55,11 @@ registerMethod("lifecycle.shown", {
   handler: (params, session) => session.markShown(),
 });
 
+registerMethod("lifecycle.hidden", {
+  states: RUNNING,
+  handler: (params, session) => session.markHidden(),
+});
+
 registerMethod("getSystemInfo", {
   states: RUNNING,
   handler: (params, session) => session.systemInfo(),

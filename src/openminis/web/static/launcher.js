@@ -32,9 +32,10 @@ import { closeOnSwipeDown } from "./navigation.js";
 const MAX_PREWARMED = 2;
 const MAX_KEPT = 3;
 const DEFAULT_KEEP_MS = 5 * 60 * 1000;
-// After `hide` the app keeps its frame this long, so the message arrives and a save in its
-// onHide callback still reaches the bridge.
-const CLOSE_GRACE_MS = 300;
+// An app unloaded after `hide` keeps its frame until its SDK says its onHide callbacks have run
+// (lifecycle.hidden: a save they sent reached the bridge before it), at most this long: a busy
+// phone's renderer may take a while to get to them; an app without the SDK never says.
+const HIDDEN_WAIT_MS = 3000;
 const SANDBOX = "allow-scripts allow-same-origin allow-pointer-lock";
 // How long an app opened by a tap waits for the platform to record the launch (which signs its
 // initData) before it is answered or shown without it; the `launch` event brings it later.
@@ -111,6 +112,10 @@ class AppSession {
     this.referrer = this.via.referrer ?? null;
     this.toldMuted = true; // what the app was last told (its SDK starts muted: framed, it starts hidden)
     this.muted = false; // the person muted the app (the launcher's toggle); hidden, it is muted too
+    /** @type {Promise<void>} */
+    this.saidHidden = Promise.resolve(); // settles when the app says its onHide ran after the last `hide`
+    /** @type {() => void} */
+    this.heardHidden = () => {};
     /** @type {number | null} */
     this.gameplayAt = null; // between minis.gameplayStart() and gameplayStop(): no interstitials
     /** @type {"ready" | "shown" | null} */
@@ -288,6 +293,9 @@ class AppSession {
   hide() {
     if (!this.visible) return;
     this.visible = false;
+    this.saidHidden = new Promise((resolve) => {
+      this.heardHidden = resolve;
+    });
     this.bridge.emit("hide");
     this.tellAudio();
   }
@@ -389,6 +397,10 @@ class AppSession {
     this.iframe.dataset.ready = "";
     if (this.isActive) this.launcher.loading.dismiss();
     if (this.awaiting === "ready") this.finishLaunch(this.readyAt);
+  }
+
+  markHidden() {
+    this.heardHidden();
   }
 
   markShown() {
@@ -708,10 +720,13 @@ export class Launcher {
     session.iframe.classList.remove("is-active");
   }
 
-  // After `hide` the frame lives a moment longer, so that a save in the app's onHide gets through.
+  // After `hide` the frame lives until the app says its onHide ran, so that a save there gets
+  // through; an app that has not started (no SDK to say it) has nothing to save.
   unload(session) {
     this.sessions.delete(session.appId);
-    setTimeout(() => session.destroy(), CLOSE_GRACE_MS);
+    const running = session.bridge.state === "initialized" || session.bridge.state === "ready";
+    if (running) settleWithin(session.saidHidden, HIDDEN_WAIT_MS).then(() => session.destroy());
+    else session.destroy();
   }
 
   /**
