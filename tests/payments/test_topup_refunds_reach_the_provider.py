@@ -1,10 +1,11 @@
 """A top-up's refund reaches its payment provider: finance's refund asks the provider, from a job
 with no transaction open; refused for good, the refund is undone exactly; unanswered, it is asked
-again later. On SQLite and PostgreSQL."""
+again later, and once the job has given up, when finance asks again. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from sqlalchemy import func, select, update
 
@@ -13,6 +14,7 @@ from openminis.jobs.models import Job
 from openminis.payments import reconciliation, refunds
 from openminis.payments.models import ProviderRefund
 from openminis.payments.providers import RefundAnswer, RefundRequest, RefundUnavailable
+from openminis.staff.models import AuditEntry
 from openminis.wallet import service as ledger
 from tests.payments.test_money_admin import player_id, staff_member
 from tests.studio import balance, top_up
@@ -95,15 +97,15 @@ def test_a_refund_the_provider_refuses_is_undone_exactly(client, platform, playe
     books_hold(platform)
 
 
+def unavailable(request: RefundRequest) -> RefundAnswer:
+    raise RefundUnavailable("the provider answered HTTP 503")
+
+
 def test_an_unavailable_provider_leaves_the_refund_requested_and_is_asked_again_later(
     client, platform, player, monkeypatch
 ):
     finance, headers = staff_member(client, "finance")
     topup = top_up(player)
-
-    def unavailable(request: RefundRequest) -> RefundAnswer:
-        raise RefundUnavailable("the provider answered HTTP 503")
-
     monkeypatch.setattr(platform.sandbox, "refund", unavailable)
     refund(finance, headers, topup, "all")
     platform.worker().drain()
@@ -134,3 +136,39 @@ def test_a_refund_keeps_the_coins_it_took_back_and_verify_holds_it_to_its_coin_t
         said = reconciliation.verify(session)
     drifted = f"refund {made.key} says it took back {made.coins - 1} coins but its coin transfer moved {made.coins}"
     assert said == [drifted]
+
+
+def test_a_refund_whose_job_gave_up_is_asked_again_when_finance_says_so(client, platform, player, monkeypatch):
+    finance, headers = staff_member(client, "finance")
+    topup = top_up(player)
+    monkeypatch.setattr(platform.sandbox, "refund", unavailable)
+    refund(finance, headers, topup, "all")
+    # Still down when the job's three days are over: it gives up, and nothing would ask again.
+    platform.worker(clock=lambda: utcnow() + timedelta(days=4)).drain()
+    [stuck] = provider_refunds(platform)
+    assert stuck.status == "requested" and stuck.last_error.startswith("gave up retrying")
+    assert platform.worker(clock=lambda: utcnow() + timedelta(days=30)).drain() == 0
+    assert shown(finance, player)["provider_refunds"][0]["last_error"] == stuck.last_error
+
+    monkeypatch.undo()
+    path = f"/api/admin/money/refunds/{quote(stuck.key)}/retry"
+    support, support_headers = staff_member(client, "support")  # looks people up, refunds nothing
+    assert support.post(path, json={"reason": "the provider is back"}, headers=support_headers).status_code == 403
+    assert finance.post(path, json={}, headers=headers).status_code == 422  # says why, for the audit log
+    asked = finance.post(path, json={"reason": "the provider is back"}, headers=headers)
+    assert asked.status_code == 200, asked.text
+    assert (asked.json()["key"], asked.json()["status"]) == (stuck.key, "requested")
+    platform.worker().drain()
+
+    [done] = provider_refunds(platform)
+    assert (done.status, done.last_error) == ("refunded", None) and done.provider_ref.startswith("sbxre_")
+    with platform.db.session() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "retry_refund")).all()
+    assert (entry.target_id, entry.reason) == (f"topup:{topup['id']}", "the provider is back")
+    assert entry.before["key"] == done.key
+    # Answered, it is asked no more; a key that names no refund is not found.
+    again = finance.post(path, json={"reason": "once more"}, headers=headers)
+    assert again.status_code == 409 and again.json()["code"] == "REFUND_STATE"
+    missing = "/api/admin/money/refunds/refund:topup:tu_none:x/retry"
+    assert finance.post(missing, json={"reason": "x"}, headers=headers).status_code == 404
+    books_hold(platform)

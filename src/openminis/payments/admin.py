@@ -40,6 +40,7 @@ from openminis.payments.schemas import (
     PersonMoneyOut,
     PersonOut,
     ProviderRefundOut,
+    RetryRefundIn,
     TermsIn,
     TermsNow,
     TermsOut,
@@ -317,6 +318,26 @@ def refund(body: AdminRefundIn, refunder: Refunder, session: SessionDep, platfor
             after={"refunded": answer.refunded, "amount": answer.amount, "idempotency_key": body.idempotency_key},
         )
     return answer
+
+
+@router.post("/refunds/{key}/retry", response_model=ProviderRefundOut)
+def ask_provider_again(
+    body: RetryRefundIn, refunder: Refunder, session: SessionDep, key: str = Path(max_length=200)
+) -> ProviderRefundOut:
+    """Ask the payment provider again now for a top-up's refund still waiting for its answer (its
+    job gives up retrying after three days, with "gave up" in ``last_error``)."""
+    found = refunds.ask_again(session, key)
+    audit.record(
+        session,
+        actor=refunder,
+        action="retry_refund",
+        target_kind="topup",
+        target_id=f"topup:{found.topup_id}",
+        reason=body.reason,
+        before={"key": key, "status": found.status, "last_error": found.last_error},
+        after={"asked_again": True},
+    )
+    return ProviderRefundOut.model_validate(found, from_attributes=True)
 
 
 def _report(

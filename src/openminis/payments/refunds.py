@@ -17,6 +17,7 @@ item's refunded total lowered by a conditional update.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -442,6 +443,27 @@ def undo(session: Session, key: str, reason: str) -> None:
         details=details,
         reverses=key,
     )
+
+
+class RefundStateError(Conflict):
+    code = "REFUND_STATE"
+
+
+def ask_again(session: Session, key: str) -> ProviderRefund:
+    """Ask the provider again now for a refund still waiting for its answer: after its job gave up
+    retrying (the provider was down for days) nothing else would, and while it waits the top-up's
+    reversals (a chargeback, a refund made in the provider's dashboard) are refused. Asking twice
+    is harmless: the provider is asked with the refund's own key, and its answer is recorded once."""
+    found = session.get(ProviderRefund, key)
+    if found is None:
+        raise NotFound(f"no provider refund {key!r}", field="key")
+    if found.status != "requested":
+        raise RefundStateError(
+            f"this refund is {found.status}; only a refund waiting for its provider's answer is asked again"
+        )
+    # A key of its own (the first job's is the refund's key, which may already fill the column).
+    jobs.enqueue(session, PROVIDER_REFUND_JOB, {"key": key}, unique_key=f"refund-again:{secrets.token_hex(16)}")
+    return found
 
 
 def note_trouble(session: Session, key: str, error: str, *, gave_up: bool) -> None:

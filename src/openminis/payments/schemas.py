@@ -372,6 +372,10 @@ class AdminRefundIn(Strict):
     idempotency_key: str = Field(min_length=1, max_length=128)
 
 
+class RetryRefundIn(Strict):
+    reason: str = Field(min_length=1, max_length=200)
+
+
 class AdminRefundOut(BaseModel):
     item: str
     currency: str

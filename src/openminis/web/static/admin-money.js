@@ -9,7 +9,7 @@ import { el } from "./dom.js";
 import { formatDateTime } from "./format.js";
 
 /** @typedef {import("./api.js").Api} Api */
-/** @typedef {{amount: number, status: string, origin: string, coins_unrecovered: number, provider_ref: string | null, reason: string | null}} ProviderRefund */
+/** @typedef {{key: string, amount: number, status: string, origin: string, coins_unrecovered: number, provider_ref: string | null, reason: string | null, last_error: string | null}} ProviderRefund */
 /** @typedef {{item: string, kind: string, app_id: string | null, title: string, currency: string, paid: number, refunded: number, status: string, at: string, provider_refunds?: ProviderRefund[]}} MoneyItem */
 
 // How a top-up's refund came about, as finance reads it.
@@ -158,13 +158,44 @@ function peoplePanel(api, tell, mayRefund) {
   function moneyItem(item) {
     const unit = item.currency === "COIN" ? "coins" : `${item.currency} (minor units)`;
     const row = el("li", { dataset: { item: item.item } }, `${item.title} · ${item.app_id || ""} · paid ${item.paid} ${unit}, refunded ${item.refunded} · ${item.status} · ${formatDateTime(item.at)}`);
-    // Refunds the provider made unasked, and coins the person had spent before they were taken back.
-    const told = (item.provider_refunds || []).filter((r) => r.origin !== "platform" || r.coins_unrecovered || r.status === "failed");
+    // Refunds the provider made unasked, coins the person had spent before they were taken back,
+    // and refunds the provider has not answered yet (with why), which may be asked again.
+    const told = (item.provider_refunds || []).filter((r) => r.origin !== "platform" || r.coins_unrecovered || r.status === "failed" || (r.status === "requested" && r.last_error));
     if (told.length) {
-      row.append(el("ul", { className: "admin-provider-refunds" }, told.map((r) => el("li", { dataset: { origin: r.origin } }, `${ORIGINS[r.origin] || r.origin}: ${r.amount} · ${r.status}${r.provider_ref ? ` · ${r.provider_ref}` : ""}${r.coins_unrecovered ? ` · ${r.coins_unrecovered} coins spent, not recovered` : ""}`))));
+      row.append(
+        el(
+          "ul",
+          { className: "admin-provider-refunds" },
+          told.map((r) =>
+            el(
+              "li",
+              { dataset: { origin: r.origin } },
+              `${ORIGINS[r.origin] || r.origin}: ${r.amount} · ${r.status}${r.provider_ref ? ` · ${r.provider_ref}` : ""}${r.coins_unrecovered ? ` · ${r.coins_unrecovered} coins spent, not recovered` : ""}${r.status === "requested" && r.last_error ? ` · not answered: ${r.last_error}` : ""}`,
+              mayRefund && r.status === "requested" ? askAgainForm(r, () => open(records.dataset.userId || "")) : null
+            )
+          )
+        )
+      );
     }
     if (mayRefund && item.paid > item.refunded) row.append(refundForm(item, () => open(records.dataset.userId || "")));
     return row;
+  }
+
+  /** @param {ProviderRefund} refund @param {() => void} done */
+  function askAgainForm(refund, done) {
+    const why = el("input", { className: "text-field", required: true, maxLength: 200, placeholder: "reason", "aria-label": `Reason for asking the provider again for ${refund.key}` });
+    const form = el("form", { className: "admin-refund" }, why, el("button", { type: "submit", className: "button-secondary button-small" }, "Ask the provider again"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        await api.request("POST", `/api/admin/money/refunds/${encodeURIComponent(refund.key)}/retry`, { body: { reason: why.value.trim() } });
+        tell(`Asked the provider again for the refund of ${refund.amount}.`);
+        done();
+      } catch (error) {
+        message.textContent = errorMessage(error);
+      }
+    });
+    return form;
   }
 
   /** @param {MoneyItem} item @param {() => void} done */
