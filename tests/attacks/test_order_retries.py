@@ -76,7 +76,7 @@ def test_a_retry_answers_its_order_only_for_the_same_confirmation_and_never_an_u
 def test_a_paid_purchase_retried_after_its_product_is_retired_or_the_app_taken_down_gets_its_order(shop):  # noqa: F811
     server, headers = shop.server, shop.headers
     product = "relic" + secrets.token_hex(2)
-    products(server, headers, **{product: 7})
+    products(server, headers, **{product: 7}, gem=10)  # gem: a product still sold, to be refused below
     person = funded_person(server)
     body = {"product_id": product, "amount": 7, "currency": "COIN", "idempotency_key": "k1"}
     with person_client(server, person) as client:

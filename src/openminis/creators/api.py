@@ -33,8 +33,8 @@ from openminis.web.dependencies import (
     ViewerId,
     Visitor,
     changing_visitor,
-    check_origin,
     find_visitor,
+    refuse_other_origins,
 )
 from openminis.web.routing import Router
 from openminis.web.uploads import check_declared_size, staged_video, video_suffix
@@ -71,7 +71,7 @@ async def uploading_visitor(
     which has ended when the upload is read. The request's unit (SessionDep, admitted first) then
     begins with the post, after the upload: on SQLite no write lock is held while a video of
     hundreds of megabytes arrives."""
-    await check_origin(request, platform)
+    refuse_other_origins(request, platform)
 
     def look_up() -> Visitor:
         with unit_of_work(platform.db, reads=True) as reading:
@@ -82,7 +82,7 @@ async def uploading_visitor(
                 raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
             return visitor
 
-    return await changing_visitor(request, await run_in_threadpool(look_up), platform, admitted, None)
+    return await changing_visitor(request, await run_in_threadpool(look_up), admitted)
 
 
 @router.post("/api/creator/posts", response_model=PostOut, status_code=201)

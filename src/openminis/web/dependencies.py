@@ -64,19 +64,27 @@ def session_token(request: Request, platform: Platform) -> str | None:
     return request.cookies.get(cookie_name(platform, SESSION_COOKIE))
 
 
-# Dependencies that do no I/O are async: a sync one costs a trip through the thread pool.
-async def get_platform(request: Request) -> Platform:
+def platform_of(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
 
+# Dependencies that do no I/O are async: a sync one costs a trip through the thread pool.
+async def get_platform(request: Request) -> Platform:
+    return platform_of(request)
+
+
+# The dependencies below read the platform with platform_of, not PlatformDep: FastAPI resolves
+# every dependency of every request anew (its cache saves only the call), at ~30 µs a node, and
+# PlatformDep under get_session, the visitor, the Origin check and the per-IP limit made a
+# changing request resolve it six times.
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-async def get_session(request: Request, platform: PlatformDep) -> Session:
+async def get_session(request: Request) -> Session:
     """The request's session once the admission gate lets it in (web/admission.py): a read
     session for GET and HEAD, one that may write otherwise; closed when the route returns."""
-    return await request_session(request, platform.admission)
+    return await request_session(request, platform_of(request).admission)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -160,9 +168,10 @@ async def _look_up(platform: Platform, session: Session, token: str) -> identity
     return await run_in_threadpool(identity.signed_in, session, token)
 
 
-async def current_visitor(request: Request, response: Response, platform: PlatformDep, session: SessionDep) -> Visitor:
+async def current_visitor(request: Request, response: Response, session: SessionDep) -> Visitor:
     """find_visitor, with the lookup on the event loop where it can be (_look_up): a browser with
     no session, or a stale one, is made a guest on a thread."""
+    platform = platform_of(request)
     token = session_token(request, platform)
     if token is not None and (reads_only(session) or platform.loop_reads is not None):
         found = await _look_up(platform, session, token)
@@ -174,9 +183,10 @@ async def current_visitor(request: Request, response: Response, platform: Platfo
 CurrentPerson = Annotated[Visitor, Depends(current_visitor)]
 
 
-async def viewer_id(request: Request, platform: PlatformDep, session: SessionDep) -> str | None:
+async def viewer_id(request: Request, session: SessionDep) -> str | None:
     """The id of the person behind this request if the browser has a session, making no guest: a
     list that anyone may read (the hub, search) shows them the versions they get."""
+    platform = platform_of(request)
     token = session_token(request, platform)
     found = await _look_up(platform, session, token) if token is not None else None
     return found.user.id if found is not None else None
@@ -213,24 +223,25 @@ def clear_session_cookie(response: Response, platform: Platform) -> None:
     )
 
 
-async def check_origin(request: Request, platform: PlatformDep) -> None:
+def refuse_other_origins(request: Request, platform: Platform) -> None:
     """Apps live on other origins; a request from one of them may not change the host's state."""
     origin = request.headers.get("origin")
     if origin is not None and origin != platform.settings.host_origin:
         raise Forbidden("cross-origin requests may not change state", code="BAD_ORIGIN")
 
 
-def _changing(*, hold: bool) -> Callable[[Request, Visitor, Platform, Session, None], Awaitable[Visitor]]:
-    """The dependency giving the visitor of a state-changing request, which must carry the
-    session's CSRF token; with ``hold``, the person's row is held shared for the whole unit."""
+async def check_origin(request: Request) -> None:
+    refuse_other_origins(request, platform_of(request))
 
-    async def visitor_changing(
-        request: Request,
-        visitor: CurrentPerson,
-        platform: PlatformDep,
-        session: SessionDep,
-        _origin: Annotated[None, Depends(check_origin)],
-    ) -> Visitor:
+
+def _changing(*, hold: bool) -> Callable[[Request, Visitor, Session], Awaitable[Visitor]]:
+    """The dependency giving the visitor of a state-changing request, which must come from the
+    host's origin and carry the session's CSRF token; with ``hold``, the person's row is held
+    shared for the whole unit."""
+
+    async def visitor_changing(request: Request, visitor: CurrentPerson, session: SessionDep) -> Visitor:
+        platform = platform_of(request)
+        refuse_other_origins(request, platform)
         if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
             raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
         if hold and platform.loop_reads is not None and not visitor.new:
@@ -264,10 +275,11 @@ ChangingPerson = Annotated[Visitor, Depends(changing_visitor)]
 DeletingPerson = Annotated[Visitor, Depends(deleting_visitor)]
 
 
-async def limit_changes_by_ip(request: Request, platform: PlatformDep) -> None:
+async def limit_changes_by_ip(request: Request) -> None:
     """Every state-changing host request, whoever sends it (signed in or not, with or without a
     CSRF token), counts against its address's limit."""
     if request.method not in limits.SAFE_METHODS:
+        platform = platform_of(request)
         await limits.hit(
             platform.limiter,
             limits.changes_by_ip_key(client_ip(request)),
@@ -324,7 +336,7 @@ async def staff_member(request: Request, platform: Platform, session: Session, a
     if user is None or token is None:
         raise Unauthenticated("sign in as staff", code="UNAUTHENTICATED")
     if request.method not in limits.SAFE_METHODS:
-        await check_origin(request, platform)
+        refuse_other_origins(request, platform)
         if not identity.csrf_valid(platform.secret, token, request.headers.get("x-csrf-token")):
             raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
     role = await run_in_threadpool(staff.require, session, user.id, act)
@@ -335,8 +347,8 @@ def staff_for(act: staff.Act) -> Any:
     """A dependency: the staff member allowed to ``act`` (``staff_member``), e.g.
     ``Moderator = Annotated[str, staff_for("moderate")]``."""
 
-    async def dependency(request: Request, platform: PlatformDep, session: SessionDep) -> str:
-        return await staff_member(request, platform, session, act)
+    async def dependency(request: Request, session: SessionDep) -> str:
+        return await staff_member(request, platform_of(request), session, act)
 
     return Depends(dependency)
 
