@@ -130,3 +130,26 @@ def test_the_hubs_grid_is_drawn_no_sooner_than_the_shelves_above_it(host):
     expect(host.hub_tile(TOWER)).to_be_visible()
     expect(host.page.get_by_role("region", name="New", exact=True)).to_be_visible()
     expect(host.page.locator("#hub-sections")).to_have_attribute("aria-busy", "false")
+
+
+def test_a_hub_list_that_could_not_be_loaded_is_asked_again_from_its_try_again_button(host):
+    # The series' list is refused twice over, as an overloaded server refuses (503 with Retry-After,
+    # which the host's Api asks again three times in all): the tab says so and offers to try again.
+    refusing = {"on": True}
+
+    def series(route):
+        if refusing["on"]:
+            route.fulfill(status=503, headers={"Retry-After": "0"}, json={"code": "OVERLOADED", "message": "busy"})
+        else:
+            route.continue_()
+
+    host.page.route("**/api/dramas*", series)
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    host.page.get_by_role("tab", name="Dramas").click()
+    note = host.page.locator("#hub-grid .grid-note")
+    expect(note).to_contain_text("This list could not be loaded.")
+    refusing["on"] = False
+    note.get_by_role("button", name="Try again").click()
+    expect(host.page.locator("#hub-panel")).to_have_attribute("aria-busy", "false")
+    expect(host.page.locator("#hub-grid")).not_to_contain_text("could not be loaded")

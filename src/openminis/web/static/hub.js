@@ -153,14 +153,15 @@ export class Hub {
     });
   }
 
+  /** @param {string | null} kind the tab's kind; null when its list could not be loaded (with Try again) */
   emptyNote(kind) {
-    const note = document.createElement("li");
-    note.className = "grid-note";
-    note.textContent =
-      kind === null
-        ? "This list could not be loaded."
-        : `No ${kind === "drama" ? "dramas" : "games"} yet.`;
-    return note;
+    if (kind === null) {
+      // A busy server or a lost connection: asked again on a tap, without leaving the tab.
+      const again = el("button", { type: "button", className: "button-secondary button-small" }, "Try again");
+      again.addEventListener("click", () => this.loadGrid());
+      return el("li", { className: "grid-note" }, "This list could not be loaded. ", again);
+    }
+    return el("li", { className: "grid-note" }, `No ${kind === "drama" ? "dramas" : "games"} yet.`);
   }
 
   selectTab(selected) {
