@@ -4,9 +4,8 @@
 // granted the reward.
 // @ts-check
 
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 
-const RUNNING = ["initialized", "ready"];
 const UNIT_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const FORMATS = new Set(["rewarded", "interstitial"]);
 // Loaded ads an app may hold at once; loading more drops the oldest (its decision just expires).

@@ -6,10 +6,9 @@
 // @ts-check
 
 import { ApiError } from "./api.js";
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { PaywallSheet } from "./paywall-sheet.js";
 
-const RUNNING = ["initialized", "ready"];
 const SERIES_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 function seriesId(params) {

@@ -1,10 +1,9 @@
 // Bridge methods for who is playing: minis.login() (silent) and minis.getUserProfile() (asks).
 // @ts-check
 
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { ConsentSheet } from "./consent-sheet.js";
 
-const RUNNING = ["initialized", "ready"];
 
 registerMethod("login", {
   states: RUNNING,

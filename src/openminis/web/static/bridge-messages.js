@@ -8,11 +8,10 @@
 
 import { ApiError } from "./api.js";
 import { appIcon } from "./app-tile.js";
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
 import { armLater, whileBusy } from "./sheets.js";
 
-const RUNNING = ["initialized", "ready"];
 const TEMPLATE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_ASKED = 10;
 

@@ -3,10 +3,9 @@
 // The SDK validates too, but a frame can post anything, so every parameter is checked here.
 // @ts-check
 
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 
 const STORAGE_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-const RUNNING = ["initialized", "ready"];
 
 function storageKey(params) {
   if (typeof params.key !== "string" || !STORAGE_KEY_PATTERN.test(params.key)) {

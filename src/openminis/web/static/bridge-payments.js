@@ -1,10 +1,9 @@
 // Bridge methods for buying with coins: products, the pay sheet, and what the person owns.
 // @ts-check
 
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { PaySheet, localTitle, payRequest } from "./pay-sheet.js";
 
-const RUNNING = ["initialized", "ready"];
 
 registerMethod("getProducts", {
   states: RUNNING,

@@ -6,12 +6,11 @@
 
 import { ApiError } from "./api.js";
 import { appIcon } from "./app-tile.js";
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
 import { ShareSheet } from "./share-sheet.js";
 import { armLater } from "./sheets.js";
 
-const RUNNING = ["initialized", "ready"];
 const BOARD_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const APP_ID = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 const QUERY_KEY = /^[A-Za-z0-9_.-]{1,32}$/;

@@ -6,6 +6,8 @@
 import { ApiError } from "./api.js";
 
 const STATES = ["loading", "initialized", "ready", "closed"];
+/** The states of an app that has called init: where most methods are allowed. @type {BridgeState[]} */
+export const RUNNING = ["initialized", "ready"];
 const RATE_PER_SECOND = 100;
 const RATE_BURST = 200;
 

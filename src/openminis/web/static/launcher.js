@@ -14,7 +14,7 @@
 // are off screen or clipped away, so a prewarmed app must stay geometrically on screen.
 // @ts-check
 
-import { Bridge, BridgeError } from "./bridge.js";
+import { Bridge, BridgeError, RUNNING } from "./bridge.js";
 import "./bridge-methods.js";
 import "./bridge-identity.js";
 import "./bridge-payments.js";
@@ -724,8 +724,7 @@ export class Launcher {
   // through; an app that has not started (no SDK to say it) has nothing to save.
   unload(session) {
     this.sessions.delete(session.appId);
-    const running = session.bridge.state === "initialized" || session.bridge.state === "ready";
-    if (running) settleWithin(session.saidHidden, HIDDEN_WAIT_MS).then(() => session.destroy());
+    if (RUNNING.includes(session.bridge.state)) settleWithin(session.saidHidden, HIDDEN_WAIT_MS).then(() => session.destroy());
     else session.destroy();
   }
 
