@@ -238,6 +238,10 @@ class HostPage:
                 })"""
             )
             raise AssertionError(f"no launch #{count} of {app_id}; the host saw {seen}") from None
+        # The loading view was dismissed at the launch (pointer-events: none, then hidden): two
+        # frames drawn first, or a click in the app right after lands on its last drawn picture
+        # and never reaches the app (a clean-clone run's tap on Tower Stack's pill showed nothing).
+        self.wait_for_drawing()
         return self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).at(-1)", app_id)
 
     def set_safe_area_insets(self, *, top: int = 0, right: int = 0, bottom: int = 0, left: int = 0) -> None:
