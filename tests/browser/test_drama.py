@@ -26,14 +26,22 @@ def open_series(host, drama_series: dict):
     """From the Minis hub's Dramas tab, taps the series; returns the player dialog."""
     host.go_to_minis()
     host.page.get_by_role("tab", name="Dramas").click()
-    # A server too busy to list the series (a loaded machine) gets the tab's Try again, as a person would.
-    for _ in range(3):
-        expect(host.page.locator("#hub-panel")).to_have_attribute("aria-busy", "false")
-        again = host.page.locator("#hub-grid .grid-note").get_by_role("button", name="Try again")
-        if again.count() == 0:
+    series = host.page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}, drama series, 5 episodes"))
+    # A server too busy to list the series (a loaded machine) gets the tab's Try again, tapped as a
+    # person would, for as long as a person would.
+    again = host.page.locator("#hub-grid .grid-note").get_by_role("button", name="Try again")
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            expect(series.or_(again)).to_be_visible(timeout=30_000)
+        except AssertionError as missing:
+            shown = host.page.locator("#hub-panel").inner_text()
+            raise AssertionError(f"no series and no Try again in the Dramas tab, which shows {shown!r}") from missing
+        if series.is_visible():
             break
+        assert time.monotonic() < deadline, "the Dramas tab's list still could not be loaded after 90 s"
         again.click()
-    host.page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}, drama series, 5 episodes")).click()
+    series.click()
     player = host.page.get_by_role("dialog", name=TITLE)
     expect(player).to_be_visible()
     return player
