@@ -53,6 +53,25 @@ def test_a_save_in_onhide_gets_through_when_the_app_is_unloaded_however_long_onh
     assert witness.evaluate("() => minis.storage.get('closed-at-level')") == 7
 
 
+def test_a_save_an_async_onhide_makes_after_awaiting_gets_through_when_the_app_is_unloaded(host):
+    # An async callback that awaits something (a timer here, a last score upload in a game), then
+    # saves: the SDK says the callbacks have run only once the promise it returned has settled.
+    host.open("?prewarm=0&keep=0")
+    host.go_to_minis()
+    witness = launch_witness(host)
+    witness.evaluate(
+        """() => minis.onHide(async () => {
+            await new Promise((done) => setTimeout(done, 1000));
+            await minis.storage.set('closed-at-level', 9);
+        })"""
+    )
+    host.close_app()
+    host.page.wait_for_function("() => document.querySelectorAll('iframe.app-frame').length === 0")
+
+    witness = launch_witness(host)
+    assert witness.evaluate("() => minis.storage.get('closed-at-level')") == 9
+
+
 def test_values_over_the_quota_are_refused_with_storage_quota_exceeded(host):
     host.open("?prewarm=0")
     host.go_to_minis()

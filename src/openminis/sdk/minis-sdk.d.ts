@@ -215,8 +215,12 @@ declare namespace minis {
   /** The app came on screen (launched from prewarm, tab shown again, ad closed). Returns an unsubscribe function. */
   function onShow(callback: () => void): () => void;
 
-  /** The app left the screen: pause the game loop, mute audio. Returns an unsubscribe function. */
-  function onHide(callback: () => void): () => void;
+  /**
+   * The app left the screen: pause the game loop, mute audio, save. Returns an unsubscribe
+   * function. A callback may return a promise (an async callback that awaits, then saves): a host
+   * unloading the app waits for it, up to 3 s after the hide, before it removes the app's frame.
+   */
+  function onHide(callback: () => void | Promise<unknown>): () => void;
 
   /**
    * Whether the app is on screen now. Inside the host it is false until init() resolves (then as

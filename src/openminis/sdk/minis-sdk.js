@@ -161,15 +161,21 @@
   }
 
   /** @param {Array<() => void>} callbacks */
+  /**
+   * Runs each callback; returns what they returned (a promise, where one was async).
+   * @param {Array<() => unknown>} callbacks
+   * @returns {unknown[]}
+   */
   function runCallbacks(callbacks) {
-    callbacks.slice().forEach(function (callback) {
+    return callbacks.slice().map(function (callback) {
       try {
-        callback();
+        return callback();
       } catch (error) {
         // One app callback failing must not stop the others; the console still shows it.
         setTimeout(function () {
           throw error;
         });
+        return undefined;
       }
     });
   }
@@ -180,10 +186,21 @@
     runCallbacks(showCallbacks);
   }
 
+  /**
+   * Settles once the onHide callbacks have run and the promises any of them returned (an async
+   * callback that awaits, then saves) have settled, fulfilled or not.
+   * @returns {Promise<void>}
+   */
   function becomeHidden() {
-    if (!visible) return;
+    if (!visible) return Promise.resolve();
     visible = false;
-    runCallbacks(hideCallbacks);
+    var pending = runCallbacks(hideCallbacks).map(function (returned) {
+      return Promise.resolve(returned).then(
+        function () {},
+        function () {} // the app's own rejection is its own; hidden is said all the same
+      );
+    });
+    return Promise.all(pending).then(function () {});
   }
 
   // The tap on a prewarmed app: the platform recorded the launch only now, so the LaunchInfo
@@ -229,14 +246,18 @@
         });
       }
     } else if (name === "hide") {
-      becomeHidden();
+      var settled = becomeHidden();
       // The host unloading the app removes its frame once it hears this (or after a bounded
-      // wait). Sent as the callbacks' own calls are (after init), and after them: what they
-      // called, a save, reaches the host first.
+      // wait, 3 s). Sent as the callbacks' own calls are (after init), and after them and the
+      // promises they returned: what they called, a save, reaches the host first.
       if (initialized) {
-        afterInit(function () {
-          return send("lifecycle.hidden", {});
-        }).catch(function () {});
+        settled
+          .then(function () {
+            return afterInit(function () {
+              return send("lifecycle.hidden", {});
+            });
+          })
+          .catch(function () {});
       }
     } else if (name === "audio") {
       applyAudio(data);
