@@ -160,7 +160,6 @@
     return initPromise.then(call);
   }
 
-  /** @param {Array<() => void>} callbacks */
   /**
    * Runs each callback; returns what they returned (a promise, where one was async).
    * @param {Array<() => unknown>} callbacks
@@ -197,7 +196,12 @@
     var pending = runCallbacks(hideCallbacks).map(function (returned) {
       return Promise.resolve(returned).then(
         function () {},
-        function () {} // the app's own rejection is its own; hidden is said all the same
+        function (error) {
+          // Hidden is said all the same; the console still shows the app's own failure.
+          setTimeout(function () {
+            throw error;
+          });
+        }
       );
     });
     return Promise.all(pending).then(function () {});
