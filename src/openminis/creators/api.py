@@ -20,8 +20,7 @@ from openminis.creators.schemas import (
     MyCreator,
     PostOut,
 )
-from openminis.errors import Forbidden, NotFound
-from openminis.identity import service as identity
+from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
 from openminis.unit_of_work import unit_of_work
@@ -35,6 +34,7 @@ from openminis.web.dependencies import (
     changing_visitor,
     find_visitor,
     refuse_other_origins,
+    refuse_without_csrf,
 )
 from openminis.web.routing import Router
 from openminis.web.uploads import check_declared_size, staged_video, video_suffix
@@ -78,8 +78,7 @@ async def uploading_visitor(
             visitor = find_visitor(request, response, platform, reading)
             # Checked inside the unit, so that a guest made on the spot (who cannot carry its CSRF
             # token yet) is not kept; changing_visitor checks it again, then the per-person limit.
-            if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
-                raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+            refuse_without_csrf(request, platform, visitor.session_token)
             return visitor
 
     return await changing_visitor(request, await run_in_threadpool(look_up), admitted)

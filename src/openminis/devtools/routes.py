@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog.check_job import check_version
 from openminis.devtools.server import DEV_PERSON_EMAIL, DEV_PERSON_NAME, DevServer
-from openminis.errors import Forbidden
 from openminis.identity import accounts
 from openminis.identity import service as identity
 from openminis.web.dependencies import (
@@ -25,6 +24,7 @@ from openminis.web.dependencies import (
     PlatformDep,
     SessionDep,
     check_origin,
+    refuse_without_csrf,
     session_token,
     set_session_cookie,
 )
@@ -114,9 +114,7 @@ def _member(session: Session) -> User:
 async def from_the_dev_page(request: Request, platform: PlatformDep, _origin: OriginChecked) -> None:
     """The CSRF check of ChangingPerson without its database session: a check runs for seconds, and
     on SQLite a session held that long would keep the checker's own browser from the database."""
-    token = session_token(request, platform)
-    if token is None or not identity.csrf_valid(platform.secret, token, request.headers.get("x-csrf-token")):
-        raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+    refuse_without_csrf(request, platform, session_token(request, platform))
 
 
 @router.post("/api/checks", dependencies=[Depends(from_the_dev_page)])

@@ -230,6 +230,13 @@ def refuse_other_origins(request: Request, platform: Platform) -> None:
         raise Forbidden("cross-origin requests may not change state", code="BAD_ORIGIN")
 
 
+def refuse_without_csrf(request: Request, platform: Platform, token: str | None) -> None:
+    """A state-changing request must carry the CSRF token of the session it presents (the host
+    page reads it from /api/me; another site cannot)."""
+    if token is None or not identity.csrf_valid(platform.secret, token, request.headers.get("x-csrf-token")):
+        raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+
+
 async def check_origin(request: Request) -> None:
     refuse_other_origins(request, platform_of(request))
 
@@ -242,8 +249,7 @@ def _changing(*, hold: bool) -> Callable[[Request, Visitor, Session], Awaitable[
     async def visitor_changing(request: Request, visitor: CurrentPerson, session: SessionDep) -> Visitor:
         platform = platform_of(request)
         refuse_other_origins(request, platform)
-        if not identity.csrf_valid(platform.secret, visitor.session_token, request.headers.get("x-csrf-token")):
-            raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+        refuse_without_csrf(request, platform, visitor.session_token)
         if hold and platform.loop_reads is not None and not visitor.new:
             # On PostgreSQL the person was read outside the unit (loop_reads): the unit's first
             # statement holds their row, so an account deletion cannot end between this request's
@@ -337,8 +343,7 @@ async def staff_member(request: Request, platform: Platform, session: Session, a
         raise Unauthenticated("sign in as staff", code="UNAUTHENTICATED")
     if request.method not in limits.SAFE_METHODS:
         refuse_other_origins(request, platform)
-        if not identity.csrf_valid(platform.secret, token, request.headers.get("x-csrf-token")):
-            raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
+        refuse_without_csrf(request, platform, token)
     role = await run_in_threadpool(staff.require, session, user.id, act)
     return f"staff:{user.email or user.id} ({role})"
 

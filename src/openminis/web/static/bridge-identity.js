@@ -4,7 +4,6 @@
 import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { ConsentSheet } from "./consent-sheet.js";
 
-
 registerMethod("login", {
   states: RUNNING,
   handler: async (params, session) => {

@@ -4,7 +4,6 @@
 import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { PaySheet, localTitle, payRequest } from "./pay-sheet.js";
 
-
 registerMethod("getProducts", {
   states: RUNNING,
   handler: async (params, session) => {

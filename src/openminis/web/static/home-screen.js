@@ -5,7 +5,7 @@
 // installed, headless Chromium), a host sheet shows how to do it from the browser's own menu.
 // @ts-check
 
-import { BridgeError, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
 
 /** @type {any} the browser's deferred install prompt for the manifest linked now, if it gave one */
@@ -105,7 +105,7 @@ function guide(sheets, card, owner) {
 // the frame had transient activation; the host checks its own too (a tap in the frame activates
 // the host page, which the browser's prompt needs as well).
 registerMethod("addToHomeScreen", {
-  states: ["initialized", "ready"],
+  states: RUNNING,
   handler: (params, session) => {
     if (params.activated !== true || !navigator.userActivation?.isActive) {
       throw new BridgeError("NOT_ALLOWED", "addToHomeScreen: only right after a tap or key in the app");
