@@ -153,3 +153,45 @@ def test_a_hub_list_that_could_not_be_loaded_is_asked_again_from_its_try_again_b
     note.get_by_role("button", name="Try again").click()
     expect(host.page.locator("#hub-panel")).to_have_attribute("aria-busy", "false")
     expect(host.page.locator("#hub-grid")).not_to_contain_text("could not be loaded")
+
+
+def test_shelves_that_changed_between_two_refreshes_keep_every_tile_that_did_not(host):
+    """The board changes while the hub is on screen (here an app leaves New, as a taken-down app
+    does): the next refresh changes only that. Every other tile, and every other shelf, is the same
+    element as before, so a finger already on one (the press) still gets its tap (the release)."""
+    answered = []
+
+    def sections(route):
+        response = route.fetch()
+        body = response.json()
+        answered.append(body)
+        if len(answered) > 1:
+            new = next(section for section in body["sections"] if section["id"] == "new")
+            new["cards"] = new["cards"][:-1]
+        route.fulfill(response=response, json=body)
+
+    host.page.route("**/api/hub/sections", sections)
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    new = host.page.get_by_role("region", name="New", exact=True)
+    tiles = new.locator(".app-tile")
+    expect(tiles.first).to_be_visible()
+    before = tiles.count()
+    assert before >= 2
+    leaving = tiles.last.get_attribute("data-app-id")
+    tiles.first.evaluate("(tile) => { window.__tile = tile; window.__new = tile.closest('section'); }")
+    other = host.page.locator("#hub-sections > section:not([data-section=new])").first
+    other.evaluate("(section) => { window.__other = section; }")
+
+    field = host.page.get_by_role("searchbox", name="Search minis")
+    field.focus()
+    with host.page.expect_response(lambda response: "/api/hub/sections" in response.url):
+        host.page.get_by_role("button", name="Cancel").click()
+    expect(tiles).to_have_count(before - 1)
+    expect(new.locator(f'.app-tile[data-app-id="{leaving}"]')).to_have_count(0)
+    assert len(answered) == 2
+    assert host.page.evaluate("() => [window.__tile, window.__new, window.__other].map((e) => e.isConnected)") == [
+        True,
+        True,
+        True,
+    ]

@@ -50,3 +50,17 @@ export function byId(id) {
   return /** @type {T} */ (/** @type {unknown} */ (document.getElementById(id)));
 }
 
+
+/**
+ * Makes `nodes` the children of `parent`, in order, moving only those not already in place: a node
+ * that stays where it is is not detached, so a press on it keeps its release (a click) and its focus.
+ * @param {Element} parent
+ * @param {Element[]} nodes
+ */
+export function placeChildren(parent, nodes) {
+  nodes.forEach((node, at) => {
+    const here = parent.children[at] ?? null;
+    if (here !== node) parent.insertBefore(node, here);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild?.remove();
+}

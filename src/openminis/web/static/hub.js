@@ -4,7 +4,12 @@
 // @ts-check
 
 import { appTile } from "./app-tile.js";
-import { el, part } from "./dom.js";
+import { el, part, placeChildren } from "./dom.js";
+
+/**
+ * A shelf on screen: the JSON it was drawn from, its element and list, and its tiles by key.
+ * @typedef {{ json: string, element: HTMLElement, list: HTMLElement, items: Map<string, { json: string, element: HTMLElement }> }} Shelf
+ */
 
 export class Hub {
   /**
@@ -28,8 +33,10 @@ export class Hub {
     this.tabs = /** @type {HTMLElement[]} */ ([...root.querySelectorAll("[role=tab]")]);
     this.kind = "game";
     this.sectionsAsked = 0;
-    /** The shelves on screen: the JSON they were drawn from, and which refresh asked for it. */
-    this.sectionsDrawn = { asked: 0, json: "" };
+    /** The shelves on screen by section id, and which refresh asked for them. */
+    /** @type {Map<string, Shelf>} */
+    this.shelves = new Map();
+    this.shelvesAsked = 0;
     /** @type {string | null} */
     this.loadedKind = null;
     /** @type {string | null} */
@@ -52,9 +59,12 @@ export class Hub {
   }
 
   /**
-   * The shelves again, drawn only when they changed: refreshes overlap (the player's save and the
-   * search's Cancel each ask), and shelves replaced under a person's finger lose the tap (the
-   * press on one button, the release on its replacement). An answer older than one drawn is dropped.
+   * The shelves again, changing on screen only what changed: refreshes overlap (the player's save
+   * and the search's Cancel each ask), and a tile replaced under a person's finger loses the tap (the
+   * press on one button, the release on its replacement). So a shelf whose content is the same keeps
+   * its element, and in a shelf that changed (a new app in New, a ranking that moved) every tile
+   * whose own content is the same stays (in a ranking, with its new place). An answer older than the
+   * one drawn is dropped.
    */
   async refreshSections() {
     const asked = ++this.sectionsAsked;
@@ -63,10 +73,13 @@ export class Hub {
     this.sections.setAttribute("aria-busy", "true");
     try {
       const { sections } = await this.api.hubSections();
-      const drawn = JSON.stringify(sections);
-      if (asked < this.sectionsDrawn.asked || drawn === this.sectionsDrawn.json) return;
-      this.sectionsDrawn = { asked, json: drawn };
-      this.sections.replaceChildren(...sections.map((section) => this.renderSection(section)));
+      if (asked < this.shelvesAsked) return;
+      this.shelvesAsked = asked;
+      /** @type {Map<string, Shelf>} */
+      const shelves = new Map();
+      for (const section of sections) shelves.set(section.id, this.drawShelf(section, this.shelves.get(section.id)));
+      this.shelves = shelves;
+      placeChildren(this.sections, [...shelves.values()].map((shelf) => shelf.element));
     } catch (error) {
       console.error("openminis: hub sections not loaded", error);
     } finally {
@@ -74,51 +87,72 @@ export class Hub {
     }
   }
 
-  /** One shelf: a row of tiles, a numbered ranking, or series with where the person is in them. */
-  renderSection(section) {
-    const titleId = `hub-section-${section.id.replace(/[^a-z0-9_-]/gi, "-")}`;
-    const source = section.id === "continue" ? "recents" : "hub";
-    let list;
-    if (section.layout === "ranking") {
-      list = el(
-        "ol",
-        { className: "recents-row ranking-row" },
-        section.ranked.map((entry, at) => {
-          const tile = appTile(entry.card, source, this.onLaunch);
-          this.exposure.observe(tile, entry.card.app_id, source);
-          return el("li", { className: "ranking-entry" }, el("span", { className: "ranking-place", "aria-hidden": "true" }, String(at + 1)), tile, el("span", { className: "ranking-label" }, entry.label));
-        })
-      );
-    } else if (section.layout === "dramas") {
-      list = el(
-        "ul",
-        { className: "recents-row" },
-        section.dramas.map((drama) => {
-          const button = el(
-            "button",
-            { type: "button", className: "app-tile drama-progress", dataset: { seriesId: drama.series_id }, "aria-label": `${drama.title}, ${drama.label}` },
-            drama.cover_url ? el("img", { className: "app-icon drama-progress-cover", src: drama.cover_url, alt: "", decoding: "async" }) : null,
-            el("span", { className: "app-tile-name" }, drama.title),
-            el("span", { className: "app-tile-meta" }, drama.label)
-          );
-          button.addEventListener("click", (event) =>
-            this.onOpenSeries({ id: drama.series_id, app_id: drama.app_id, title: drama.title }, { tapAt: event.timeStamp, episode: drama.episode })
-          );
-          return el("li", {}, button);
-        })
-      );
-    } else {
-      list = el(
-        "ul",
-        { className: "recents-row" },
-        section.cards.map((card) => {
-          const tile = appTile(card, source, this.onLaunch);
-          if (source === "hub") this.exposure.observe(tile, card.app_id, source);
-          return el("li", {}, tile);
-        })
-      );
+  /**
+   * One shelf, reusing what `before` drew of it: a row of tiles, a numbered ranking, or series with
+   * where the person is in them.
+   * @param {any} section
+   * @param {Shelf | undefined} before
+   * @returns {Shelf}
+   */
+  drawShelf(section, before) {
+    const json = JSON.stringify(section);
+    if (before?.json === json) return before;
+    const entries = section.layout === "ranking" ? section.ranked : section.layout === "dramas" ? section.dramas : section.cards;
+    /** @type {Map<string, { json: string, element: HTMLElement }>} */
+    const items = new Map();
+    const elements = entries.map((/** @type {any} */ entry, /** @type {number} */ at) => {
+      let key = section.layout === "dramas" ? entry.series_id : (entry.card ?? entry).app_id;
+      if (items.has(key)) key = `${key}#${at}`;
+      const itemJson = JSON.stringify(entry);
+      const kept = before?.items.get(key);
+      const item = kept?.json === itemJson ? kept : { json: itemJson, element: this.renderItem(section, entry, at) };
+      // A ranking's entry that moved keeps its tile and shows its new place.
+      const place = item.element.querySelector(".ranking-place");
+      if (place) place.textContent = String(at + 1);
+      items.set(key, item);
+      return item.element;
+    });
+    if (before) {
+      before.element.querySelector(".section-title")?.replaceChildren(section.title);
+      placeChildren(before.list, elements);
+      return { json, element: before.element, list: before.list, items };
     }
-    return el("section", { className: "recents hub-section", dataset: { section: section.id }, "aria-labelledby": titleId }, el("h2", { className: "section-title", id: titleId }, section.title), list);
+    const titleId = `hub-section-${section.id.replace(/[^a-z0-9_-]/gi, "-")}`;
+    const list = el(section.layout === "ranking" ? "ol" : "ul", { className: section.layout === "ranking" ? "recents-row ranking-row" : "recents-row" }, elements);
+    const element = el("section", { className: "recents hub-section", dataset: { section: section.id }, "aria-labelledby": titleId }, el("h2", { className: "section-title", id: titleId }, section.title), list);
+    return { json, element, list, items };
+  }
+
+  /**
+   * One tile of a shelf, in its list item.
+   * @param {any} section
+   * @param {any} entry
+   * @param {number} at
+   * @returns {HTMLElement}
+   */
+  renderItem(section, entry, at) {
+    const source = section.id === "continue" ? "recents" : "hub";
+    if (section.layout === "ranking") {
+      const tile = appTile(entry.card, source, this.onLaunch);
+      this.exposure.observe(tile, entry.card.app_id, source);
+      return el("li", { className: "ranking-entry" }, el("span", { className: "ranking-place", "aria-hidden": "true" }, String(at + 1)), tile, el("span", { className: "ranking-label" }, entry.label));
+    }
+    if (section.layout === "dramas") {
+      const button = el(
+        "button",
+        { type: "button", className: "app-tile drama-progress", dataset: { seriesId: entry.series_id }, "aria-label": `${entry.title}, ${entry.label}` },
+        entry.cover_url ? el("img", { className: "app-icon drama-progress-cover", src: entry.cover_url, alt: "", decoding: "async" }) : null,
+        el("span", { className: "app-tile-name" }, entry.title),
+        el("span", { className: "app-tile-meta" }, entry.label)
+      );
+      button.addEventListener("click", (event) =>
+        this.onOpenSeries({ id: entry.series_id, app_id: entry.app_id, title: entry.title }, { tapAt: event.timeStamp, episode: entry.episode })
+      );
+      return el("li", {}, button);
+    }
+    const tile = appTile(entry, source, this.onLaunch);
+    if (source === "hub") this.exposure.observe(tile, entry.app_id, source);
+    return el("li", {}, tile);
   }
 
   /** The grid of the tab's every tile; drawn once `after` (the shelves' refresh) has settled. */
