@@ -159,6 +159,32 @@ def test_progress_resumes_on_another_device_of_the_same_account(client, series, 
     assert other.get(f"/api/dramas/{series['id']}").json()["progress"] == {"episode_number": 2, "position_ms": 41_000}
 
 
+def test_a_pages_older_save_answered_late_does_not_move_the_person_back(series, player):
+    """One page's saves are numbered: the swipe's (number 4, episode 2 at 0 s) reaching the server
+    after the close's (number 5, at 12 s) changes nothing; another page's save always stands."""
+
+    def save(episode: int, position_ms: int, **order: object) -> int:
+        body = {"episode_number": episode, "position_ms": position_ms, **order}
+        return player.put(f"/api/dramas/{series['id']}/progress", json=body, headers=csrf_of(player)).status_code
+
+    def resumes_at() -> dict:
+        return player.get(f"/api/dramas/{series['id']}").json()["progress"]
+
+    assert save(2, 12_000, page="page-one", seq=5) == 200
+    assert save(2, 0, page="page-one", seq=4) == 200  # answered, as a client needs nothing more
+    assert resumes_at() == {"episode_number": 2, "position_ms": 12_000}
+    assert save(2, 13_000, page="page-one", seq=5) == 200  # the same save again stands
+    assert resumes_at() == {"episode_number": 2, "position_ms": 13_000}
+    assert save(1, 3_000, page="page-two", seq=1) == 200  # after a reload: a page of its own
+    assert resumes_at() == {"episode_number": 1, "position_ms": 3_000}
+    assert save(3, 500) == 200  # a client that does not number its saves
+    assert resumes_at() == {"episode_number": 3, "position_ms": 500}
+    # Both or neither, and a page's id is short and plain.
+    assert save(2, 0, page="page-one") == 422
+    assert save(2, 0, seq=9) == 422
+    assert save(2, 0, page="a page; DROP", seq=9) == 422
+
+
 def test_a_pass_unlocks_everything_renews_from_the_wallet_and_lapses_when_short(
     client, series, studio, player, platform
 ):

@@ -525,15 +525,34 @@ def playlist_query(secret: str, episode: Episode, exp: str, sig: str, viewer: Vi
     return media_query(secret, episode, int(first + episode.duration_ms / 1000), viewer, origin=first)
 
 
-def save_progress(session: Session, *, user_id: str, series_id: str, number: int, position_ms: int) -> None:
+def save_progress(
+    session: Session,
+    *,
+    user_id: str,
+    series_id: str,
+    number: int,
+    position_ms: int,
+    page: str | None = None,
+    seq: int | None = None,
+) -> None:
+    """Where the person is in the series. A save of a page (``page``, ``seq``: see ProgressIn) older
+    than the one on record from that same page changes nothing: a busy server may answer a page's
+    saves out of order, and the swipe's save landing after the close's would resume the person
+    from the swipe. A save from another page (another device, a reload) always stands."""
     published_series(session, series_id)
     if not 1 <= number <= 10_000 or not 0 <= position_ms <= 24 * 3600 * 1000:
         raise InvalidArgument("episode number or position out of range")
+    take_turns(session, "watch-progress", user_id, series_id)  # the row read below stays the latest
     row = session.get(WatchProgress, (user_id, series_id))
     if row is None:
-        session.add(WatchProgress(user_id=user_id, series_id=series_id, episode_number=number, position_ms=position_ms))
-    else:
+        session.add(
+            WatchProgress(
+                user_id=user_id, series_id=series_id, episode_number=number, position_ms=position_ms, page=page, seq=seq
+            )
+        )
+    elif page is None or seq is None or row.page != page or row.seq is None or seq >= row.seq:
         row.episode_number, row.position_ms, row.updated_at = number, position_ms, utcnow()
+        row.page, row.seq = page, seq
 
 
 def progress(session: Session, user_id: str, series_id: str) -> WatchProgress | None:

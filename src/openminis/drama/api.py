@@ -223,7 +223,13 @@ def buy_series(
 @router.put("/api/dramas/{series_id}/progress", response_model=Ok)
 def save_progress(body: ProgressIn, visitor: ChangingPerson, session: SessionDep, series_id: str = SeriesId) -> Ok:
     access.save_progress(
-        session, user_id=visitor.user.id, series_id=series_id, number=body.episode_number, position_ms=body.position_ms
+        session,
+        user_id=visitor.user.id,
+        series_id=series_id,
+        number=body.episode_number,
+        position_ms=body.position_ms,
+        page=body.page,
+        seq=body.seq,
     )
     return Ok()
 

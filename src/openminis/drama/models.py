@@ -125,3 +125,7 @@ class WatchProgress(Base):
     episode_number: Mapped[int] = mapped_column(Integer)
     position_ms: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Which page saved it, and that save's number among the page's saves: one page's saves are sent
+    # in order but may be answered out of order, and an older one must not move the person back.
+    page: Mapped[str | None] = mapped_column(String(32), default=None)
+    seq: Mapped[int | None] = mapped_column(Integer, default=None)

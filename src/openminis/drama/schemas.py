@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class SeriesIn(BaseModel):
@@ -171,6 +171,16 @@ class ProgressIn(BaseModel):
 
     episode_number: int = Field(ge=1, le=10_000)
     position_ms: int = Field(ge=0, le=86_400_000)
+    # The page that saves (any id it chose) and this save's number among its saves, counting up:
+    # of two saves of one page, the one with the lower number never replaces the other.
+    page: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{8,32}$")
+    seq: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _page_and_seq_together(self) -> ProgressIn:
+        if (self.page is None) != (self.seq is None):
+            raise ValueError("page and seq go together")
+        return self
 
 
 class PassIn(BaseModel):

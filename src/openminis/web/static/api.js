@@ -122,6 +122,12 @@ export class Api {
      * @type {Map<string, Promise<unknown>>}
      */
     this.storageWrites = new Map();
+    /**
+     * This page's watch-progress saves, numbered: sent in order, they may be answered out of order
+     * on a busy server, and the server keeps the latest of one page's (drama/access.py).
+     */
+    this.progressPage = [...crypto.getRandomValues(new Uint8Array(12))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    this.progressSeq = 0;
   }
 
   /**
@@ -459,7 +465,7 @@ export class Api {
    */
   saveProgress(seriesId, number, positionMs, { keepalive = false } = {}) {
     return this.request("PUT", `${this.dramaPath(seriesId)}/progress`, {
-      body: { episode_number: number, position_ms: Math.max(0, Math.round(positionMs)) },
+      body: { episode_number: number, position_ms: Math.max(0, Math.round(positionMs)), page: this.progressPage, seq: ++this.progressSeq },
       keepalive,
     });
   }
