@@ -39,6 +39,15 @@ def race(workers: int, attempts: int, attempt: Callable[[int, int], str]) -> Cou
     return outcomes
 
 
+def one_connection_each(count: int) -> httpx.Limits:
+    """An async client's limits for ``count`` requests released at once: each on a connection of
+    its own, closed once answered. None is kept alive: httpcore's pool, each time a request starts
+    or ends, walks its connections and, for each idle one, counts every idle one again, so a
+    client holding 200 idle connections spent more of the test's CPU on its pool than on the
+    requests."""
+    return httpx.Limits(max_connections=count, max_keepalive_connections=0)
+
+
 def answered(send: Callable[[], httpx.Response], attempts: int = 60) -> httpx.Response:
     """The answer to a request sent again while the server says it is busy (503, Retry-After),
     as a client does: the tests that race requests assert what was decided, not who waited. After

@@ -19,6 +19,7 @@ import httpx
 from bench.burst import UNLIMITED
 from openminis.liveserver import LiveServer
 from tests.catalog.test_staged_release import Studio, browser, csrf, full_account, reviewer
+from tests.concurrency import one_connection_each
 from tests.conftest import postgres_database, unavailable
 from tests.factories import package_files, zip_bytes
 
@@ -127,7 +128,7 @@ def new_studio(server: LiveServer) -> Studio:
 
 async def _at_once(server: LiveServer, requests: list[dict[str, Any]]) -> list[httpx.Response]:
     """Each request on a connection of its own, all released together."""
-    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=len(requests))
+    limits = one_connection_each(len(requests))
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
         start = asyncio.Event()
 

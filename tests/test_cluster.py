@@ -32,6 +32,7 @@ import redis
 
 from bench.burst import APP_ID, PRODUCT, UNLIMITED, funded_person, purchase_body, shop_package
 from openminis.liveserver import LiveServer, free_port, run_apart
+from tests.concurrency import one_connection_each
 from tests.conftest import postgres_database, unavailable
 from tests.factories import publish_over_http
 from tests.receiver import Receiver
@@ -312,7 +313,7 @@ async def purchase_until_answered(client: httpx.AsyncClient, key: str) -> tuple[
 
 
 def buyer(cluster: Cluster, person: dict, connections: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    limits = one_connection_each(connections)
     return httpx.AsyncClient(
         base_url=cluster.nginx.url,
         headers={"X-CSRF-Token": person["csrf"]},

@@ -30,7 +30,7 @@ from openminis.payments.models import Coupon
 from openminis.platform import Platform
 from openminis.settings import Settings
 from openminis.wallet.models import Account, LedgerEntry
-from tests.concurrency import honouring_retry_after
+from tests.concurrency import honouring_retry_after, one_connection_each
 from tests.conftest import postgres_database
 from tests.payments.test_coupon_storm import backend_token, claimed, no_5xx
 from tests.test_bursts import balance, ledger_verifies, serve
@@ -107,7 +107,7 @@ async def at_once(
     """Every (method, path, json, headers) sent at the same moment, each on its own connection,
     each sent again after a 503 with Retry-After, as a client does; without ``again_after_503``,
     each answer as it first came (whether the platform had to say "not now" is what is asked)."""
-    limits = httpx.Limits(max_connections=len(sends), max_keepalive_connections=len(sends))
+    limits = one_connection_each(len(sends))
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=90) as client:
         start = asyncio.Event()
 

@@ -31,7 +31,7 @@ from openminis.developers.models import AppSecret
 from openminis.liveserver import LiveServer, run_apart
 from openminis.platform import Platform
 from openminis.settings import Settings
-from tests.concurrency import honouring_retry_after
+from tests.concurrency import honouring_retry_after, one_connection_each
 from tests.conftest import postgres_database
 
 pytestmark = pytest.mark.slow  # a real server, a storm of requests
@@ -158,7 +158,7 @@ def send_body(openid: str, template_id: str, n: int = 0) -> dict:
 async def at_once(site: Site, headers: dict, bodies: list[dict]) -> list[tuple[int, dict]]:
     """Every send at the same moment, each on its own connection; a 503 with Retry-After ("not now",
     nothing done, on a busy machine) is sent again as a client would (tests/concurrency.py)."""
-    limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=len(bodies))
+    limits = one_connection_each(len(bodies))
     async with httpx.AsyncClient(base_url=site.server.url, limits=limits, timeout=90, headers=headers) as client:
         start = asyncio.Event()
 

@@ -36,7 +36,7 @@ from tests.attacks.test_message_attacks import (
     shop_server,
     template,
 )
-from tests.concurrency import honouring_retry_after
+from tests.concurrency import honouring_retry_after, one_connection_each
 
 pytestmark = pytest.mark.slow  # a real server, storms of requests
 
@@ -95,7 +95,7 @@ def browser_headers(who: Person) -> dict[str, str]:
 async def storm(site: Site, calls: list[Call]) -> list[Answer]:
     """Every call at the same moment (or, with ``midway``, once that many have answered), each on
     its own connection, each asked again after a 503 with Retry-After."""
-    limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=len(calls))
+    limits = one_connection_each(len(calls))
     async with httpx.AsyncClient(base_url=site.server.url, limits=limits, timeout=120) as client:
         start = asyncio.Event()
         answered = 0

@@ -17,14 +17,14 @@ import pytest
 
 from bench.burst import funded_person
 from openminis.liveserver import run_apart
-from tests.concurrency import honouring_retry_after
+from tests.concurrency import honouring_retry_after, one_connection_each
 from tests.test_bursts import balance, ledger_verifies, serve
 
 pytestmark = pytest.mark.slow  # a real server and 100 requests at once
 
 
 async def storm(server, token: str, item: str, asks: list[tuple[str, int]]) -> list[tuple[int, str, dict]]:
-    limits = httpx.Limits(max_connections=len(asks), max_keepalive_connections=len(asks))
+    limits = one_connection_each(len(asks))
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers, limits=limits, timeout=60) as client:
         start = asyncio.Event()

@@ -19,7 +19,7 @@ import pytest
 
 from bench.burst import APP_ID, funded_person
 from openminis.liveserver import run_apart
-from tests.concurrency import honouring_retry_after
+from tests.concurrency import honouring_retry_after, one_connection_each
 from tests.payments.test_refund_storm import app_secret
 from tests.test_bursts import balance, ledger_verifies, serve
 
@@ -69,7 +69,7 @@ def claimed(server, person: dict, code: str) -> dict:
 
 
 async def storm(server, buyers: list[tuple[dict, str]], coupon_id: str) -> list[tuple[int, dict]]:
-    limits = httpx.Limits(max_connections=len(buyers), max_keepalive_connections=len(buyers))
+    limits = one_connection_each(len(buyers))
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
         start = asyncio.Event()
 

@@ -23,7 +23,7 @@ from openminis.developers.models import AppSecret
 from openminis.liveserver import run_apart
 from openminis.platform import Platform
 from openminis.settings import Settings
-from tests.concurrency import honouring_retry_after
+from tests.concurrency import honouring_retry_after, one_connection_each
 from tests.test_bursts import balance, ledger_verifies, serve
 
 pytestmark = pytest.mark.slow  # a real server and 200 requests at once
@@ -73,7 +73,7 @@ def paid_order(server, person: dict) -> dict:
 
 
 async def storm(server, token: str, order_id: str, keys: list[str]) -> list[tuple[int, str, dict]]:
-    limits = httpx.Limits(max_connections=len(keys), max_keepalive_connections=len(keys))
+    limits = one_connection_each(len(keys))
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=server.url, headers=headers, limits=limits, timeout=60) as client:
         start = asyncio.Event()

@@ -37,7 +37,7 @@ import pytest
 
 from bench.burst import APP_ID, UNLIMITED, purchase_body, shop_package
 from openminis.liveserver import LiveServer, run_apart
-from tests.concurrency import honouring_retry_after
+from tests.concurrency import honouring_retry_after, one_connection_each
 from tests.conftest import postgres_database
 from tests.test_bursts import balance, ledger_verifies, purchases
 
@@ -204,7 +204,7 @@ def deliver_at_once(server: LiveServer, events: list[dict]) -> list[int]:
     """Every event posted at once, each on its own connection (a "not now" is sent again)."""
 
     async def all_of_them() -> list[int]:
-        limits = httpx.Limits(max_connections=len(events), max_keepalive_connections=len(events))
+        limits = one_connection_each(len(events))
         async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
             start = asyncio.Event()
 

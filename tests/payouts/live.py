@@ -25,6 +25,7 @@ from openminis.payouts.models import Payout, SandboxPayoutTransfer
 from openminis.platform import Platform
 from openminis.settings import Settings
 from tests.catalog.test_staged_release import full_account
+from tests.concurrency import one_connection_each
 from tests.conftest import postgres_database, unavailable
 from tests.factories import package_files, zip_bytes
 from tests.payouts.test_payouts import days_pass
@@ -208,7 +209,7 @@ def withdrawable_payee(server: LiveServer) -> Payee:
 async def _at_once(server: LiveServer, requests: list[dict[str, Any]], timeout: float) -> list[tuple[int, Any, dict]]:
     """Each request on a connection of its own, all released together: (status, json, headers) of
     each; status 0 when no answer came within ``timeout`` seconds (a hang)."""
-    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=len(requests))
+    limits = one_connection_each(len(requests))
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=timeout) as client:
         start = asyncio.Event()
 
