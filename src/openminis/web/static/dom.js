@@ -50,7 +50,6 @@ export function byId(id) {
   return /** @type {T} */ (/** @type {unknown} */ (document.getElementById(id)));
 }
 
-
 /**
  * Makes `nodes` the children of `parent`, in order, moving only those not already in place: a node
  * that stays where it is is not detached, so a press on it keeps its release (a click) and its focus.
