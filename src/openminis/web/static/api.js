@@ -2,6 +2,8 @@
 // a CSRF token on every request that changes state.
 // @ts-check
 
+import { randomHex } from "./ids.js";
+
 /**
  * What request() takes besides the method and path.
  * @typedef {{body?: unknown, signal?: AbortSignal, keepalive?: boolean}} RequestOptions
@@ -126,7 +128,7 @@ export class Api {
      * This page's watch-progress saves, numbered: sent in order, they may be answered out of order
      * on a busy server, and the server keeps the latest of one page's (drama/access.py).
      */
-    this.progressPage = [...crypto.getRandomValues(new Uint8Array(12))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+    this.progressPage = randomHex(12);
     this.progressSeq = 0;
   }
 

@@ -24,6 +24,7 @@ import "./bridge-social.js";
 import "./bridge-messages.js";
 import { appIcon } from "./app-tile.js";
 import { part } from "./dom.js";
+import { randomHex } from "./ids.js";
 import { AppMenu } from "./app-menu.js";
 import { addToHomeScreen, linkManifest } from "./home-screen.js";
 import { rememberForOffline } from "./offline.js";
@@ -47,8 +48,7 @@ function settleWithin(promise, ms) {
 }
 
 export function mintLaunchId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return randomHex(16);
 }
 
 /**

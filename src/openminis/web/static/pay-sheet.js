@@ -19,6 +19,7 @@ import { errorMessage } from "./api.js";
 import { appIcon } from "./app-tile.js";
 import { BridgeError } from "./bridge.js";
 import { el } from "./dom.js";
+import { randomHex } from "./ids.js";
 import { armLater, whileBusy } from "./sheets.js";
 import { TopUpFlow } from "./topup.js";
 import { coinAmount, coinsLabel, formatCoins } from "./wallet.js";
@@ -30,8 +31,7 @@ const REFUSALS = new Set(["NOT_FOUND", "INVALID_ARGUMENT", "ALREADY_OWNED", "INS
 const COUPON_REFUSALS = new Set(["COUPON_USED_UP", "COUPON_EXHAUSTED", "COUPON_ENDED", "COUPON_EXPIRED", "COUPON_NOT_APPLICABLE", "COUPON_NOT_FOUND"]);
 
 function mintKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return "pay-" + Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return "pay-" + randomHex(16);
 }
 
 /**
