@@ -157,17 +157,23 @@ def test_a_hub_list_that_could_not_be_loaded_is_asked_again_from_its_try_again_b
 
 def test_shelves_that_changed_between_two_refreshes_keep_every_tile_that_did_not(host):
     """The board changes while the hub is on screen (here an app leaves New, as a taken-down app
-    does): the next refresh changes only that. Every other tile, and every other shelf, is the same
-    element as before, so a finger already on one (the press) still gets its tap (the release)."""
+    does, and a ranking turns over): the next refresh changes only that. Every other tile, and every
+    shelf, is the same element as before, so a finger already on one (the press) still gets its tap
+    (the release); a ranked tile that moved shows its new place."""
     answered = []
 
     def sections(route):
         response = route.fetch()
         body = response.json()
         answered.append(body)
+        new = next(section for section in body["sections"] if section["id"] == "new")
+        ranked = [
+            {"card": card, "value": 3 - n, "label": f"{3 - n} players"} for n, card in enumerate(new["cards"][:3])
+        ]
         if len(answered) > 1:
-            new = next(section for section in body["sections"] if section["id"] == "new")
             new["cards"] = new["cards"][:-1]
+            ranked.reverse()
+        body["sections"].append({"id": "ranked", "title": "Ranked", "layout": "ranking", "ranked": ranked})
         route.fulfill(response=response, json=body)
 
     host.page.route("**/api/hub/sections", sections)
@@ -182,6 +188,10 @@ def test_shelves_that_changed_between_two_refreshes_keep_every_tile_that_did_not
     tiles.first.evaluate("(tile) => { window.__tile = tile; window.__new = tile.closest('section'); }")
     other = host.page.locator("#hub-sections > section:not([data-section=new])").first
     other.evaluate("(section) => { window.__other = section; }")
+    ranking = host.page.locator("[data-section=ranked] .ranking-entry")
+    expect(ranking.locator(".ranking-place")).to_have_text(["1", "2", "3"])
+    top = ranking.first.locator(".app-tile").get_attribute("data-app-id")
+    ranking.first.evaluate("(entry) => { window.__top = entry; }")
 
     field = host.page.get_by_role("searchbox", name="Search minis")
     field.focus()
@@ -190,8 +200,8 @@ def test_shelves_that_changed_between_two_refreshes_keep_every_tile_that_did_not
     expect(tiles).to_have_count(before - 1)
     expect(new.locator(f'.app-tile[data-app-id="{leaving}"]')).to_have_count(0)
     assert len(answered) == 2
-    assert host.page.evaluate("() => [window.__tile, window.__new, window.__other].map((e) => e.isConnected)") == [
-        True,
-        True,
-        True,
-    ]
+    expect(ranking.locator(".ranking-place")).to_have_text(["1", "2", "3"])
+    expect(ranking.last.locator(".app-tile")).to_have_attribute("data-app-id", top)
+    held = "[window.__tile, window.__new, window.__other, window.__top].map((e) => e.isConnected)"
+    assert host.page.evaluate(f"() => {held}") == [True, True, True, True]
+    assert host.page.evaluate("() => window.__top.querySelector('.ranking-place').textContent") == "3"

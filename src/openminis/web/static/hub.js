@@ -7,8 +7,8 @@ import { appTile } from "./app-tile.js";
 import { el, part, placeChildren } from "./dom.js";
 
 /**
- * A shelf on screen: the JSON it was drawn from, its element and list, and its tiles by key.
- * @typedef {{ json: string, element: HTMLElement, list: HTMLElement, items: Map<string, { json: string, element: HTMLElement }> }} Shelf
+ * A shelf on screen: its element and list, and its tiles by key with the JSON each was drawn from.
+ * @typedef {{ element: HTMLElement, list: HTMLElement, items: Map<string, { json: string, element: HTMLElement }> }} Shelf
  */
 
 export class Hub {
@@ -61,10 +61,9 @@ export class Hub {
   /**
    * The shelves again, changing on screen only what changed: refreshes overlap (the player's save
    * and the search's Cancel each ask), and a tile replaced under a person's finger loses the tap (the
-   * press on one button, the release on its replacement). So a shelf whose content is the same keeps
-   * its element, and in a shelf that changed (a new app in New, a ranking that moved) every tile
-   * whose own content is the same stays (in a ranking, with its new place). An answer older than the
-   * one drawn is dropped.
+   * press on one button, the release on its replacement). So each shelf keeps its element, and
+   * every tile whose own content is the same stays, also in a shelf that changed (a new app in New,
+   * a ranking that moved: with its new place). An answer older than the one drawn is dropped.
    */
   async refreshSections() {
     const asked = ++this.sectionsAsked;
@@ -95,8 +94,6 @@ export class Hub {
    * @returns {Shelf}
    */
   drawShelf(section, before) {
-    const json = JSON.stringify(section);
-    if (before?.json === json) return before;
     const entries = section.layout === "ranking" ? section.ranked : section.layout === "dramas" ? section.dramas : section.cards;
     /** @type {Map<string, { json: string, element: HTMLElement }>} */
     const items = new Map();
@@ -105,37 +102,37 @@ export class Hub {
       if (items.has(key)) key = `${key}#${at}`;
       const itemJson = JSON.stringify(entry);
       const kept = before?.items.get(key);
-      const item = kept?.json === itemJson ? kept : { json: itemJson, element: this.renderItem(section, entry, at) };
-      // A ranking's entry that moved keeps its tile and shows its new place.
+      const item = kept?.json === itemJson ? kept : { json: itemJson, element: this.renderItem(section, entry) };
+      // A ranking's place is the entry's, not the tile's: one that moved keeps its tile.
       const place = item.element.querySelector(".ranking-place");
-      if (place) place.textContent = String(at + 1);
+      if (place && place.textContent !== String(at + 1)) place.textContent = String(at + 1);
       items.set(key, item);
       return item.element;
     });
     if (before) {
-      before.element.querySelector(".section-title")?.replaceChildren(section.title);
-      placeChildren(before.list, elements);
-      return { json, element: before.element, list: before.list, items };
+      const title = part(before.element, ".section-title");
+      if (title.textContent !== section.title) title.textContent = section.title;
+      placeChildren(before.list, elements); // moves nothing when no tile changed
+      return { element: before.element, list: before.list, items };
     }
     const titleId = `hub-section-${section.id.replace(/[^a-z0-9_-]/gi, "-")}`;
     const list = el(section.layout === "ranking" ? "ol" : "ul", { className: section.layout === "ranking" ? "recents-row ranking-row" : "recents-row" }, elements);
     const element = el("section", { className: "recents hub-section", dataset: { section: section.id }, "aria-labelledby": titleId }, el("h2", { className: "section-title", id: titleId }, section.title), list);
-    return { json, element, list, items };
+    return { element, list, items };
   }
 
   /**
-   * One tile of a shelf, in its list item.
+   * One tile of a shelf, in its list item (a ranking's place is filled in by drawShelf).
    * @param {any} section
    * @param {any} entry
-   * @param {number} at
    * @returns {HTMLElement}
    */
-  renderItem(section, entry, at) {
+  renderItem(section, entry) {
     const source = section.id === "continue" ? "recents" : "hub";
     if (section.layout === "ranking") {
       const tile = appTile(entry.card, source, this.onLaunch);
       this.exposure.observe(tile, entry.card.app_id, source);
-      return el("li", { className: "ranking-entry" }, el("span", { className: "ranking-place", "aria-hidden": "true" }, String(at + 1)), tile, el("span", { className: "ranking-label" }, entry.label));
+      return el("li", { className: "ranking-entry" }, el("span", { className: "ranking-place", "aria-hidden": "true" }), tile, el("span", { className: "ranking-label" }, entry.label));
     }
     if (section.layout === "dramas") {
       const button = el(
