@@ -153,18 +153,15 @@ def find(session: Session, ref: str) -> Conversion | None:
     return session.scalar(select(Conversion).where(Conversion.ref == ref))
 
 
-def claw_back(session: Session, conversion: Conversion, refunded_before: int, refunded_after: int, gross: int) -> int:
-    """The part of the commission a refund takes back, by cumulative rounding (however a refund is
-    split, the parts add up to the commission), recorded on the conversion. Returns the part."""
-    part = conversion.commission * refunded_after // gross - conversion.commission * refunded_before // gross
-    if part:
-        session.execute(
-            update(Conversion)
-            .where(Conversion.id == conversion.id)
-            .values(clawed_back=Conversion.clawed_back + part)
-            .execution_options(synchronize_session=False)
-        )
-    return part
+def claw_back(session: Session, conversion: Conversion, part: int) -> None:
+    """Record on the conversion the part of its commission a refund takes back (the refund works
+    the part out with the other parties' parts: payments/refund_shares.py)."""
+    session.execute(
+        update(Conversion)
+        .where(Conversion.id == conversion.id)
+        .values(clawed_back=Conversion.clawed_back + part)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def of(conversion: Conversion | None) -> Attribution:

@@ -18,7 +18,7 @@ from openminis.catalog.manifest import Manifest
 from openminis.db import per_dialect, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
-from openminis.payments import coupons, notifications, prices
+from openminis.payments import coupons, notifications, prices, refund_shares
 from openminis.payments import terms as money_terms
 from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
 from openminis.wallet import service as ledger
@@ -727,24 +727,24 @@ def refund(
         raise InvalidArgument(f"at most {left} coins of this order are left to refund", field="amount")
     session.refresh(order)
     before = order.refunded - amount
-    # Fee parts by cumulative rounding: however a refund is split, the parts add up to the fee.
-    fee_part = order.fee * order.refunded // order.amount - order.fee * before // order.amount
-    # The creator gives back their part of the commission the same way.
+    # A coupon's funder gets back its discount in proportion, by cumulative rounding (the parts of
+    # every refund add up to the discount); what goes back to the person and the funder together
+    # comes from the parties the list price paid, each its part (refund_shares.py): the app, the
+    # platform's fee and a creator's commission.
+    discount_before = order.discount * before // order.amount
+    discount_part = order.discount * order.refunded // order.amount - discount_before
     conversion = attribution.find(session, f"order:{order.id}")
-    clawed = (
-        attribution.claw_back(session, conversion, before, order.refunded, order.amount)
-        if conversion is not None and conversion.commission
-        else 0
+    commission = conversion.commission if conversion is not None and conversion.creator_id is not None else 0
+    list_price = order.amount + order.discount
+    app_part, fee_part, clawed = refund_shares.parts(
+        (list_price - order.fee - commission, order.fee, commission),
+        before + discount_before,
+        order.refunded + discount_before + discount_part,
     )
-    creator_legs = (
-        [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)]
-        if clawed and conversion is not None and conversion.creator_id is not None
-        else []
-    )
-    # A coupon's funder gets back its discount in the same proportion, by the same cumulative
-    # rounding (the parts of every refund add up to the discount), and the app gives back its
-    # part of the list price: the person's part and the funder's.
-    discount_part = order.discount * order.refunded // order.amount - order.discount * before // order.amount
+    creator_legs = []
+    if clawed and conversion is not None and conversion.creator_id is not None:
+        attribution.claw_back(session, conversion, clawed)
+        creator_legs = [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)]
     use = coupons.use_of(session, order.id) if order.discount else None
     funder_legs = (
         [Leg(ledger.account_id(session, *coupons.funder_account(use.funder, order.app_id)), discount_part)]
@@ -767,10 +767,7 @@ def refund(
         currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", order.user_id), amount),
-            Leg(
-                ledger.account_id(session, "app_earnings", order.app_id),
-                -(amount + discount_part - fee_part - clawed),
-            ),
+            Leg(ledger.account_id(session, "app_earnings", order.app_id), -app_part),
             Leg(ledger.account_id(session, "platform_revenue"), -fee_part),
             *creator_legs,
             *funder_legs,

@@ -3,8 +3,9 @@ a top-up. (An order is refunded by orders.refund, the developer's own path, with
 named as who refunded.)
 
 The same rules as an order's refund: in full or in part; each party gives back its part of the
-charge in proportion, by cumulative rounding, so however a refund is split the parts add up to
-what each received (the creator's part through attribution.claw_back, as for an order); one refund
+charge (refund_shares.py: never more than it received, never a credit), so however a refund is
+split the parts add up to what each received (the creator's recorded by attribution.claw_back, as
+for an order); one refund
 per idempotency key; refunds of one item take turns on its ItemRefund row and its refunded total
 only grows by a conditional update that keeps it at most what was paid.
 
@@ -28,6 +29,7 @@ from openminis.attribution import service as attribution
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
+from openminis.payments import refund_shares
 from openminis.payments.models import ItemRefund, ProviderRefund, TopUp
 from openminis.payments.orders import IDEMPOTENCY_KEY, OrderStateError
 from openminis.payments.providers import RefundAnswer, RefundRequest
@@ -111,23 +113,17 @@ def refund(
     after = before + amount
     conversion = attribution.find(session, item)
     creator = conversion.creator_id if conversion is not None and conversion.commission else None
+    # Every party the charge paid gives back its part of what it received (refund_shares.py: never
+    # more than it received, never a credit, and in the end exactly its share), in a fixed order.
+    paid_parties = sorted((p for p in paid.postings if p is not payer), key=lambda p: p.account_id)
     legs = [Leg(payer.account_id, amount)]
-    # Every other party gives back its part of what it received, by cumulative rounding; the app's
-    # earnings take what rounding leaves, so the refund balances and the parts add up in the end.
-    rest = next((p for p in paid.postings if p.kind == "app_earnings"), None) or max(
-        (p for p in paid.postings if p is not payer), key=lambda p: p.amount
-    )
     parts: dict[str, int] = {}
-    for posting in paid.postings:
-        if posting is payer or posting is rest:
-            continue
-        if posting.kind == attribution.CREATOR_EARNINGS and conversion is not None and creator == posting.owner_id:
-            part = attribution.claw_back(session, conversion, before, after, gross)
-        else:
-            part = posting.amount * after // gross - posting.amount * before // gross
+    given = refund_shares.parts([p.amount for p in paid_parties], before, after)
+    for posting, part in zip(paid_parties, given, strict=True):
+        if part and posting.kind == attribution.CREATOR_EARNINGS and conversion and creator == posting.owner_id:
+            attribution.claw_back(session, conversion, part)
         parts[posting.kind] = parts.get(posting.kind, 0) + part
         legs.append(Leg(posting.account_id, -part))
-    legs.append(Leg(rest.account_id, -(amount - sum(parts.values()))))
     ledger.transfer(
         session,
         key=f"refund:{item}:{idempotency_key}",
