@@ -53,6 +53,19 @@ def test_a_review_is_in_the_audit_log_with_who_why_and_the_state_before_and_afte
     assert [e["action"] for e in first["items"]] == ["release", "approve"]
 
 
+def test_the_log_since_a_time_reads_a_time_without_an_offset_as_utc(client, studio):
+    """A probe: ``since=2026-01-01`` (no offset) was a 500, a naive time given to a UTC column."""
+    everything = client.get("/api/admin/audit", headers=OPERATOR).json()["items"]
+    assert everything
+    for since in ("2000-01-01", "2000-01-01T00:00:00", "0001-01-01", "2000-01-01T08:00:00+08:00"):
+        answer = client.get("/api/admin/audit", params={"since": since}, headers=OPERATOR)
+        assert answer.status_code == 200, (since, answer.text)
+        assert answer.json()["items"] == everything
+    assert client.get("/api/admin/audit", params={"since": "9999-12-31"}, headers=OPERATOR).json()["items"] == []
+    out_of_range = client.get("/api/admin/audit", params={"since": "9999-12-31T23:00:00-05:00"}, headers=OPERATOR)
+    assert out_of_range.status_code == 422, out_of_range.text
+
+
 def test_minis_audit_prints_the_log(client, studio, settings):
     result = CliRunner().invoke(
         cli, ["audit", "--target", f"{studio.app_id}@1.0.0", "--data-dir", str(settings.data_dir)]

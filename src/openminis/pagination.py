@@ -29,7 +29,7 @@ def encode_cursor(created_at: datetime, key: str | int) -> str:
 def decode_cursor(cursor: str, key_type: type[Key]) -> tuple[datetime, Key]:
     """The cursor's time (UTC) and row key, which must be of ``key_type`` (the key column's type)."""
     try:
-        created, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        created, key = text.json_value(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         at = datetime.fromisoformat(created)
         if at.tzinfo is None or not _is_key(key, key_type):
             raise TypeError("not a cursor of this server")

@@ -94,6 +94,23 @@ def test_paths_that_could_escape_the_root_are_rejected(name):
     assert rejection(zip_bytes(files)).code == "UNSAFE_PATH"
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"x": b"1", "x/y.js": b"2"},  # a file and the folder of another
+        {"a/b/c.js": b"2", "a/b": b"1"},  # the same, deeper and the other way round
+        {"\u20ac" * 100 + ".js": b"x"},  # 104 characters, 304 bytes: over a file system's 255 a name
+    ],
+)
+def test_paths_that_cannot_be_laid_out_as_files_are_rejected(extra):
+    assert rejection(zip_bytes(package_files() | extra)).code == "UNSAFE_PATH"
+
+
+def test_a_manifest_nested_deeper_than_the_parser_goes_is_an_invalid_manifest():
+    error = rejection(zip_bytes(package_files() | {"minis.json": b"[" * 100_000 + b"]" * 100_000}))
+    assert (error.code, error.field) == ("INVALID_MANIFEST", "minis.json")
+
+
 def test_a_symlink_in_a_zip_is_rejected():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -523,6 +523,13 @@ def test_bad_packages_to_the_console_are_a_clear_4xx(server, team):
         zip_bytes(package_files(id=team.app_id, version="3.0.1") | {"/abs.js": b"x"}),
         zip_bytes(package_files(id=team.app_id, version="3.0.3", kind="drama")),
         zip_bytes({"minis.json": b"\xff\xfe{"}),
+        # A file that is also another's folder, either way round (a probe: 500, the second write
+        # failed unpacking), a name of 300 bytes in 100 characters (500: over the file system's
+        # 255), and a manifest nested deeper than the JSON parser goes (500: RecursionError).
+        zip_bytes(package_files(id=team.app_id, version="3.0.4") | {"x": b"1", "x/y.js": b"2"}),
+        zip_bytes(package_files(id=team.app_id, version="3.0.5") | {"x/y.js": b"2", "x": b"1"}),
+        zip_bytes(package_files(id=team.app_id, version="3.0.6") | {"\u20ac" * 100 + ".js": b"x"}),
+        zip_bytes(package_files(id=team.app_id, version="3.0.7") | {"minis.json": b"[" * 100_000}),
     ]
     for body in bad:
         answer = owner.post(upload, content=body, headers=headers)
@@ -530,6 +537,7 @@ def test_bad_packages_to_the_console_are_a_clear_4xx(server, team):
     huge = owner.post(upload, content=b"x" * (120 * 1024 * 1024), headers=headers)
     assert huge.status_code == 413, huge.text[:200]
     assert "3.0.0" not in team.versions() and "1" * 70 not in str(team.versions())
+    assert not {"3.0.4", "3.0.5", "3.0.6", "3.0.7"} & set(team.versions())
 
 
 # Concurrent decisions on one version ----------------------------------------------------------------

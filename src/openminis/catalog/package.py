@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import stat
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,7 +91,23 @@ def safe_path(name: str) -> str:
     parts = name.split("/")
     if any(part in ("", ".", "..") for part in parts):
         raise PackageError(f"path {name!r} has an empty, '.' or '..' component", code="UNSAFE_PATH")
+    if not text.is_valid(name):
+        raise PackageError(f"path {name!r} is not valid text", code="UNSAFE_PATH")
+    # File systems allow 255 bytes a name: 100 "€" are 100 characters and 300 bytes of UTF-8.
+    if any(len(part.encode()) > 255 for part in parts):
+        raise PackageError(f"path {name[:80]!r} has a name longer than 255 bytes", code="UNSAFE_PATH")
     return name
+
+
+def _no_file_is_a_folder(paths: Collection[str]) -> None:
+    """No path is also the folder of another (``x`` and ``x/y``): such a package cannot be laid out
+    as files (unpacked, the second write fails)."""
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder:
+            if folder in paths:
+                raise PackageError(f"{folder} is a file and the folder of {path}", code="UNSAFE_PATH")
+            folder = folder.rpartition("/")[0]
 
 
 class _Budget:
@@ -163,6 +179,7 @@ def read_zip(data: bytes, limits: Limits) -> Package:
                     f"{path} does not unpack to the size its header declares (zip bomb?)", code="ZIP_BOMB"
                 )
             files[path] = content
+    _no_file_is_a_folder(files.keys())
     return _with_manifest(_strip_single_root(files))
 
 
@@ -222,8 +239,8 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
     if raw is None:
         raise PackageError(f"no {MANIFEST} at the package root", code="INVALID_MANIFEST", field=MANIFEST)
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = text.json_value(raw.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
         raise PackageError(f"{MANIFEST} is not valid JSON: {exc}", code="INVALID_MANIFEST", field=MANIFEST) from None
     if not isinstance(document, dict):
         raise PackageError(f"{MANIFEST} must be a JSON object", code="INVALID_MANIFEST", field=MANIFEST)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openminis import text
 from openminis.catalog.manifest import APP_ID, Manifest, ManifestProduct
 from openminis.catalog.package import MANIFEST, Limits, PackageError, safe_path
 from openminis.compat.origin_sdks import ORIGIN_SDKS, OriginSdk
@@ -184,8 +185,8 @@ def _json_file(files: dict[str, bytes], path: str) -> dict[str, Any]:
     if path not in files:
         return {}
     try:
-        document = json.loads(files[path])
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        document = text.json_value(files[path])
+    except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
         raise ImportRefused(f"{path} is not valid JSON: {exc}") from None
     return document if isinstance(document, dict) else {}
 

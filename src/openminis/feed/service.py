@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from openminis import text
 from openminis.catalog import cards
 from openminis.catalog import service as catalog
 from openminis.catalog.schemas import CardList
@@ -95,7 +96,7 @@ def encode_cursor(snapshot_id: str, position: int, began: int) -> str:
 def decode_cursor(cursor: str) -> tuple[str, int, int]:
     """The snapshot, the position and when the chain began (epoch seconds)."""
     try:
-        snapshot_id, position, began = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        snapshot_id, position, began = text.json_value(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as exc:
         raise InvalidArgument("cursor is not one this server issued", field="cursor") from exc
     if not (

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import Query
 
 from openminis.staff import audit, service
 from openminis.staff.schemas import AuditEntryOut, AuditPage, StaffMeOut
+from openminis.web.dates import UtcDateTime
 from openminis.web.dependencies import Auditor, CurrentPerson, SessionDep
 from openminis.web.routing import Router
 
@@ -32,7 +31,7 @@ def audit_log(
     target_kind: str | None = Query(default=None, max_length=24),
     target_id: str | None = Query(default=None, max_length=120),
     actor: str | None = Query(default=None, max_length=200),
-    since: datetime | None = None,
+    since: UtcDateTime | None = None,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> AuditPage:

@@ -17,6 +17,7 @@ import secrets
 import time
 from collections.abc import Mapping
 
+from openminis import text
 from openminis.payments.providers import (
     Checkout,
     CheckoutRequest,
@@ -85,7 +86,7 @@ class SandboxProvider:
         if abs(time.time() - int(stamp)) > self.tolerance:
             raise WebhookRejected("sandbox event is too old")
         try:
-            data = json.loads(body)
+            data = text.json_value(body)
         except ValueError:
             raise WebhookRejected("sandbox event is not JSON") from None
         return ProviderEvent(

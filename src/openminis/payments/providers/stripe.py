@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -60,6 +59,7 @@ from urllib.parse import quote
 
 import httpx
 
+from openminis import text
 from openminis.payments.providers import (
     Checkout,
     CheckoutRequest,
@@ -261,8 +261,8 @@ class StripeProvider:
             )
 
         try:
-            event = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            event = text.json_value(body)
+        except ValueError:
             raise WebhookRejected("body is not JSON") from None
         if not isinstance(event, dict) or _text(event.get("id")) is None or not isinstance(event.get("type"), str):
             raise WebhookRejected("body is not a Stripe event (no id of at most 128 characters, or no type)")
