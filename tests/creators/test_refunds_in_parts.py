@@ -20,6 +20,7 @@ from openminis.drama.models import Series
 from openminis.wallet import service as ledger
 from openminis.wallet.models import Account, LedgerEntry, LedgerTransfer
 from tests.creators.conftest import launch, make_creator, ready_post, verifies
+from tests.payments.test_coupons import claim, dev_coupon, usable
 from tests.studio import ADMIN_TOKEN, browser, csrf_of, put_product, top_up
 
 PRICE = 20  # the fee 6 (30 %), the creator 1 (10 % of the 14 left), the app 13
@@ -120,4 +121,39 @@ def test_an_episode_a_creator_brought_refunded_coin_by_coin_gives_back_each_shar
             assert 0 <= given.get(kind, 0) <= share, (coin, given)
 
     assert given == {"user_wallet": -PRICE, **SHARES}
+    assert verifies(platform)
+
+
+def test_an_order_whose_developer_coupon_took_the_apps_whole_share_refunds_coin_by_coin(
+    client, platform, studio, buyer
+):
+    """A 13-coin gem with the developer's coupon for all it may fund (9: the app's whole share after
+    the fee's 3 and the creator's 1), bought through a creator's post for 4. The app received
+    nothing, so it gives back nothing: each coin comes from the fee and the commission. (A probe:
+    the discount was counted once in the app's share and again as its own part, and the second
+    one-coin refund asked the app for a coin it never had: 402.)"""
+    put_product(client, studio, "gem", price=13)
+    dev_coupon(client, studio, code="ALLOFIT", amount_off=1000)
+    assert claim(buyer, "ALLOFIT").status_code == 200
+    creator = make_creator(client, "couponfan")
+    launch_id = launch(buyer, studio.app_id, "post", post_id=ready_post(platform, creator.user_id, studio.app_id))
+    [offer] = usable(buyer, studio.app_id, product_id="gem")
+    assert (offer["discount"], offer["pay"]) == (9, 4)
+    body = {"product_id": "gem", "idempotency_key": "buy", "launch_id": launch_id, "amount": 4, "currency": "COIN"}
+    order = buyer.post(
+        f"/api/apps/{studio.app_id}/purchases", json={**body, "coupon_id": offer["id"]}, headers=csrf_of(buyer)
+    ).json()
+    assert order["status"] == "paid", order
+
+    for coin in range(1, 5):
+        answer = operator_refund(client, f"order:{order['id']}", f"coin-{coin}", 1)
+        assert answer.status_code == 200, (coin, answer.text)
+        given, credits = given_back(platform, f"order:{order['id']}:pay")
+        assert credits == [], f"after {coin}: a refund credited {credits}"
+        assert given.get("app_earnings", 0) == 0, (coin, given)
+    assert {kind: part for kind, part in given.items() if part} == {
+        "user_wallet": -4,
+        "platform_revenue": 3,
+        "creator_earnings": 1,
+    }
     assert verifies(platform)

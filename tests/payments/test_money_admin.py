@@ -191,11 +191,12 @@ def test_finance_refunds_in_part_then_in_full_once_per_key_and_never_more_than_w
     with platform.db.session() as session:
         assert session.get(Subscription, subscription["id"]).status == "cancelled"  # it renews no more
 
-    # A top-up: its money back, and the coins it bought out of the wallet, in proportion.
+    # A top-up: its money back, and the coins it bought out of the wallet, in proportion, rounded
+    # up (the 1,200 coins of 499 of its 999 cents are 599.4: 600 go).
     coins_before = balance(player)
     half = refund(f"topup:{topup['id']}", "half", topup["amount"] // 2)
     assert half.status_code == 200, half.text
-    assert balance(player) == coins_before - topup["coins"] * (topup["amount"] // 2) // topup["amount"]
+    assert balance(player) == coins_before - -(-topup["coins"] * (topup["amount"] // 2) // topup["amount"])
 
     log = finance.get("/api/admin/audit", params={"target_id": f"order:{order['id']}"}).json()["items"]
     assert [(e["action"], e["before"]["refunded"], e["after"]["refunded"]) for e in log] == [

@@ -286,12 +286,17 @@ def until(server: LiveServer, person: dict, done, topup: dict | None = None) -> 
     return seen
 
 
+def coins_of(cents: int) -> int:
+    """The coins of ``cents`` of a 100-coin top-up at 99 cents, rounded up (refunds.coins_due)."""
+    return -(-100 * cents // 99)
+
+
 def test_a_refund_made_in_stripes_dashboard_takes_back_the_coins_the_wallet_still_holds(site):
     person, topup = paid_at_stripe(site)  # 100 coins for 99 cents
     spend(site, person, 60)
 
     assert deliver(site, refunded(topup, 33)).status_code == 200  # a third, then the rest
-    assert balance(site, person) == 40 - 33
+    assert balance(site, person) == 40 - coins_of(33)  # 34
     assert deliver(site, refunded(topup, 99)).status_code == 200
     assert balance(site, person) == 0
 
@@ -302,7 +307,7 @@ def test_a_refund_made_in_stripes_dashboard_takes_back_the_coins_the_wallet_stil
         ("provider", "refunded", 33),
         ("provider", "refunded", 66),
     ]
-    # 67 coins were due for the rest of the money; the wallet held 7: the 60 spent are a loss.
+    # 66 coins were due for the rest of the money; the wallet held 6: the 60 spent are a loss.
     assert [r["coins_unrecovered"] for r in made] == [0, 60]
     assert ledger_verifies(site)
 
@@ -338,7 +343,7 @@ def test_the_platforms_own_refund_reported_by_stripe_is_not_taken_twice(site, st
     person, topup = paid_at_stripe(site)
     stripe.holding.set()  # Stripe holds its answer to the platform's 50 until released
     staff_refund(site, topup, 50, "ours")
-    assert balance(site, person) == 100 - 50
+    assert balance(site, person) == 100 - coins_of(50)
     assert stripe.asked.wait(30)
     # Stripe reports the 50 before the platform heard its answer: not now.
     assert deliver(site, refunded(topup, 50)).status_code == 400
@@ -347,9 +352,9 @@ def test_the_platforms_own_refund_reported_by_stripe_is_not_taken_twice(site, st
 
     # Sent again, five times at once, then a dashboard refund of 20 more: only the 20 is new.
     assert Counter(deliver_at_once(site, [refunded(topup, 50)] * 5)) == {200: 5}
-    assert balance(site, person) == 50
+    assert balance(site, person) == 100 - coins_of(50)
     assert deliver(site, refunded(topup, 70)).status_code == 200
-    assert balance(site, person) == 50 - (100 * 70 // 99 - 100 * 50 // 99)
+    assert balance(site, person) == 100 - coins_of(70)
 
     seen = records(site, person)
     assert seen["refunded"] == 70
@@ -392,9 +397,9 @@ def test_coins_are_given_back_once_in_all_whatever_of_a_top_ups_refunds_is_undon
     more_coins(site, person)
     assert deliver(site, dispute(topup, "funds_withdrawn", "dp_part", amount=79)).status_code == 200
     assert deliver(site, refunded(topup, 20)).status_code == 200
-    assert balance(site, person) == 200 - 100  # 79 + 21 coins: all of the top-up's, by cumulative rounding
+    assert balance(site, person) == 200 - 100  # 80 + 20 coins: all of the top-up's, by cumulative rounding
     assert deliver(site, dispute(topup, "funds_reinstated", "dp_part", amount=79)).status_code == 200
-    assert balance(site, person) == 200 - 21
+    assert balance(site, person) == 200 - 20
     assert deliver(site, refunded(topup, 99)).status_code == 200
     # Before, the last refund redid the rounding over shifted ranges and took 80: 101 in all.
     assert balance(site, person) == 100
@@ -439,10 +444,10 @@ def test_staffs_refund_that_fails_at_the_bank_days_later_gives_the_coins_back_on
     staff_refund(site, topup, 50, "fails")
     # The platform's job asks Stripe, which accepts it.
     (made,) = until(site, person, lambda seen: seen["provider_refunds"][0]["status"] == "refunded")["provider_refunds"]
-    assert made["provider_ref"].startswith("re_") and balance(site, person) == 50
+    assert made["provider_ref"].startswith("re_") and balance(site, person) == 100 - coins_of(50)
 
     assert deliver(site, refund_failed(topup, made["provider_ref"], 50, status="succeeded")).status_code == 200
-    assert balance(site, person) == 50  # an update that is not a failure changes nothing
+    assert balance(site, person) == 100 - coins_of(50)  # an update that is not a failure changes nothing
     failed = [refund_failed(topup, made["provider_ref"], 50) for _ in range(10)]
     assert Counter(deliver_at_once(site, failed)) == {200: 10}
     assert balance(site, person) == 100  # the 50 coins back, once
@@ -474,7 +479,7 @@ def test_a_late_total_from_before_staffs_refund_failed_is_not_taken_as_a_new_ref
     # A dashboard refund of 20 after the failure is new: Stripe's total is then 20.
     assert deliver(site, refunded(topup, 20)).status_code == 200
     assert records(site, person)["refunded"] == 20
-    assert balance(site, person) == 100 - 20 * 100 // 99
+    assert balance(site, person) == 100 - coins_of(20)
     assert ledger_verifies(site)
 
 

@@ -17,7 +17,7 @@ from openminis.payments.providers import RefundAnswer, RefundRequest, RefundUnav
 from openminis.staff.models import AuditEntry
 from openminis.wallet import service as ledger
 from tests.payments.test_money_admin import player_id, staff_member
-from tests.studio import balance, top_up
+from tests.studio import TEST_CARD, balance, csrf_of, shown_pack, top_up
 
 
 def refund(finance, headers, topup: dict, key: str, amount: int | None = None):
@@ -171,4 +171,24 @@ def test_a_refund_whose_job_gave_up_is_asked_again_when_finance_says_so(client, 
     assert again.status_code == 409 and again.json()["code"] == "REFUND_STATE"
     missing = "/api/admin/money/refunds/refund:topup:tu_none:x/retry"
     assert finance.post(missing, json={"reason": "x"}, headers=headers).status_code == 404
+    books_hold(platform)
+
+
+def test_any_part_of_a_top_up_however_small_takes_back_the_coins_of_it_rounded_up(client, platform, player):
+    """The coins of a part of the price go back with it, rounded up: rounded down (the person's
+    way), 99 one-cent refunds of a 1-coin pack sold at 100 cents gave back 99 cents and took no coin
+    (a probe). Here the first yen of 100 coins sold at 160 yen takes a coin, and the rest the others."""
+    finance, headers = staff_member(client, "finance")
+    pack = shown_pack(player, "coins-100", market="JP")
+    assert (pack["currency"], pack["coins"]) == ("JPY", 100) and pack["amount"] > pack["coins"]
+    made = player.post("/api/wallet/topups", json=pack, headers=csrf_of(player)).json()
+    topup = player.post(
+        f"/api/wallet/topups/{made['id']}/sandbox/pay", json={"card_number": TEST_CARD}, headers=csrf_of(player)
+    ).json()
+    assert balance(player) == 100
+
+    refund(finance, headers, topup, "one-yen", 1)
+    assert balance(player) == 99
+    refund(finance, headers, topup, "the-rest")
+    assert balance(player) == 0
     books_hold(platform)

@@ -12,6 +12,7 @@ from sqlalchemy import CursorResult, Result, Table, bindparam, func, insert, or_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from openminis import text
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.catalog.manifest import Manifest
@@ -51,9 +52,14 @@ def put_product(
     if not isinstance(price, int) or isinstance(price, bool) or not 1 <= price <= 1_000_000:
         raise InvalidArgument("price is a whole number of coins from 1 to 1,000,000", field="price")
     if not title or not all(
-        isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 16 and 0 < len(v) <= 80 for k, v in title.items()
+        isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 16 and 0 < len(v) <= 80 and not text.has_controls(v)
+        for k, v in title.items()
     ):
-        raise InvalidArgument("title maps locales (like 'en') to titles of 1-80 characters", field="title")
+        raise InvalidArgument(
+            "title maps locales (like 'en') to titles of 1-80 characters, each one line of text without control,"
+            " bidi or line separator characters",
+            field="title",
+        )
     product = session.get(Product, (app_id, product_id))
     if product is None:
         product = Product(app_id=app_id, id=product_id)
@@ -727,28 +733,32 @@ def refund(
         raise InvalidArgument(f"at most {left} coins of this order are left to refund", field="amount")
     session.refresh(order)
     before = order.refunded - amount
-    # A coupon's funder gets back its discount in proportion, by cumulative rounding (the parts of
-    # every refund add up to the discount); what goes back to the person and the funder together
-    # comes from the parties the list price paid, each its part (refund_shares.py): the app, the
-    # platform's fee and a creator's commission.
+    # A coupon's discount is given back in proportion, by cumulative rounding (the parts of every
+    # refund add up to the discount). The platform's coupons paid it from their budget, which gets
+    # its part back; a developer's discount came out of the app's own share (one leg, as at the
+    # purchase), so the app's share in the line is already net of it: counted on both sides, the
+    # app gave back coins it never received (a probe: 402 for a coupon that took its whole share).
     discount_before = order.discount * before // order.amount
     discount_part = order.discount * order.refunded // order.amount - discount_before
+    use = coupons.use_of(session, order.id) if order.discount else None
+    funded = use is not None and use.funder == coupons.PLATFORM
+    funded_before, funded_part = (discount_before, discount_part) if funded else (0, 0)
+    # What goes back to the person and the platform's budget together comes from the parties the
+    # sale paid, each its part (refund_shares.py): the app, the platform's fee, a creator's commission.
     conversion = attribution.find(session, f"order:{order.id}")
     commission = conversion.commission if conversion is not None and conversion.creator_id is not None else 0
-    list_price = order.amount + order.discount
     app_part, fee_part, clawed = refund_shares.parts(
-        (list_price - order.fee - commission, order.fee, commission),
-        before + discount_before,
-        order.refunded + discount_before + discount_part,
+        (order.amount + (order.discount if funded else 0) - order.fee - commission, order.fee, commission),
+        before + funded_before,
+        order.refunded + funded_before + funded_part,
     )
     creator_legs = []
     if clawed and conversion is not None and conversion.creator_id is not None:
         attribution.claw_back(session, conversion, clawed)
         creator_legs = [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)]
-    use = coupons.use_of(session, order.id) if order.discount else None
     funder_legs = (
-        [Leg(ledger.account_id(session, *coupons.funder_account(use.funder, order.app_id)), discount_part)]
-        if use is not None and discount_part
+        [Leg(ledger.account_id(session, *coupons.funder_account(coupons.PLATFORM, order.app_id)), funded_part)]
+        if funded_part
         else []
     )
     full = order.refunded == order.amount

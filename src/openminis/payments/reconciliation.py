@@ -127,7 +127,7 @@ def _order_legs(session: Session) -> list[str]:
         back = given.get(order_id, dict.fromkeys(kinds, 0))
         expected_back = {
             "user_wallet": refunded,
-            "platform_revenue": -_fee_given_back(amount, fee, discount, moved.get(CREATOR_EARNINGS, 0), refunded),
+            "platform_revenue": -_fee_given_back(amount, fee, funded, moved.get(CREATOR_EARNINGS, 0), refunded),
             "coupon_funding": funded * refunded // amount if amount else 0,
         }
         # Partial refunds made before the fee's part came from the refund's line gave it back
@@ -142,14 +142,14 @@ def _order_legs(session: Session) -> list[str]:
     return problems
 
 
-def _fee_given_back(amount: int, fee: int, discount: int, commission: int, refunded: int) -> int:
+def _fee_given_back(amount: int, fee: int, funded: int, commission: int, refunded: int) -> int:
     """What an order's fee has given back once ``refunded`` of its ``amount`` is (orders.refund): its
-    coins among the first of the line of the list price, as far as the person's and the discount's
-    parts reach."""
+    coins among the first of the line of the sale, as far as the person's part and the part of what
+    the platform's coupon ``funded`` reach."""
     if not amount:
         return 0
-    returned = refunded + discount * refunded // amount
-    return refund_shares.given_back((amount + discount - fee - commission, fee, commission), returned)[1]
+    returned = refunded + funded * refunded // amount
+    return refund_shares.given_back((amount + funded - fee - commission, fee, commission), returned)[1]
 
 
 def _coupons(session: Session) -> list[str]:

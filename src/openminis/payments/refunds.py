@@ -179,7 +179,9 @@ def coins_due(session: Session, topup: TopUp, refunded: int) -> int:
             ProviderRefund.topup_id == topup.id, ProviderRefund.status.in_(("requested", "refunded"))
         )
     )
-    return max(topup.coins * refunded // topup.amount - int(standing or 0), 0)
+    # Rounded up: the coins of a part of the price, however small the part, never stay with the
+    # person (a probe: 99 one-cent refunds of a 1-coin pack at 100 cents took back no coin).
+    return max(-(-topup.coins * refunded // topup.amount) - int(standing or 0), 0)
 
 
 def record_topup_refund(
