@@ -77,9 +77,10 @@ def test_a_player_short_of_coins_tops_up_on_the_pay_sheet_buys_the_golden_bird_a
     assert host.balance() == 250
 
 
-def test_an_app_cannot_answer_its_own_pay_sheet_and_closing_the_sheet_cancels(host):
+def open_the_probe_with_100_coins(host) -> list[str]:
+    """A guest with 100 coins opens the pay probe; the purchases its page sends, as they are sent."""
     host.open("?prewarm=0")
-    assert host.top_up("coins-100") == 100  # enough to pay: only the person's tap is missing
+    assert host.top_up("coins-100") == 100
     charges: list[str] = []
     host.page.on(
         "request",
@@ -89,6 +90,11 @@ def test_an_app_cannot_answer_its_own_pay_sheet_and_closing_the_sheet_cancels(ho
     )
     host.go_to_minis()
     host.launch_from_search("Pay Probe", PROBE)
+    return charges
+
+
+def test_an_app_cannot_answer_its_own_pay_sheet_and_closing_the_sheet_cancels(host):
+    charges = open_the_probe_with_100_coins(host)  # enough to pay: only the person's tap is missing
     frame_element = host.frame_element(PROBE)
     probe = host.app_frame(PROBE)
     probe.wait_for_function("() => window.__probe.ready")
@@ -256,3 +262,50 @@ def test_a_price_changed_while_the_pay_sheet_is_open_is_shown_and_charges_nothin
     assert [charge["amount"] for charge in charges] == [10, 90]
     # One key for the one pay() call: the refused try made no order, the confirmed one made one.
     assert len({charge["idempotency_key"] for charge in charges}) == 1
+
+
+def test_a_stream_of_taps_meant_for_the_game_never_presses_pay(host):
+    """A person tapping fast in a game when it opens the pay sheet: the taps go on landing where Pay
+    appears. Pay wakes up only once the taps have stopped for a moment (a probe: a fixed half second
+    after the sheet appeared, the fourth of a tap every 150 ms paid)."""
+    charges = open_the_probe_with_100_coins(host)
+    probe = host.app_frame(PROBE)
+    probe.wait_for_function("() => window.__probe.ready")
+
+    probe.evaluate("() => window.__probe.pay()")
+    pay = host.sheet.get_by_role("button", name="Pay 10 coins")
+    expect(pay).to_be_visible()
+    box = pay.bounding_box()
+    assert box is not None
+    for _ in range(20):  # two seconds and more of taps, each well within the half second
+        host.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        host.page.wait_for_timeout(100)
+    assert charges == [] and probe.evaluate("() => window.__probe.outcome") is None
+    expect(host.sheet).to_be_visible()
+
+    # Once the taps stop, Pay wakes up, and the person's tap on it is what pays.
+    expect(pay).to_be_enabled()
+    pay.click()
+    probe.wait_for_function("() => window.__probe.outcome !== null")
+    assert probe.evaluate("() => window.__probe.outcome.ok") is True
+    assert len(charges) == 1 and host.balance() == 90
+
+
+def test_an_app_name_or_a_link_with_markup_in_it_still_opens_the_host(browser, live_server, host):
+    """The host page carries its config as JSON in a script element: text in it such as
+    "<!--<script>" (an app's name, a path) once turned the rest of the page into script text, and
+    the host was blank (a probe: /play/<that app>, /c/%3C%21--%3Cscript%3E, ...)."""
+    name = "<!--<script>Sneaky"
+    ship_probe(browser, live_server, "markup@example.com", "markup-name", name)
+    for path in (
+        "/play/markup-name",
+        "/c/%3C%21--%3Cscript%3E",
+        "/p/%3C%21--%3Cscript%3E",
+        "/watch/%3C%21--%3Cscript%3E/1",
+        "/preview/x/1.0.0?check=%3C%21--%3Cscript%3E",
+    ):
+        host.page.goto(live_server.url + path)
+        host.page.wait_for_function("() => window.__minisHost !== undefined")
+        assert host.page.evaluate("() => document.body.childElementCount") > 1, path
+    host.page.goto(live_server.url + "/play/markup-name")
+    expect(host.page.get_by_text(name).first).to_be_attached()  # the name, shown as the text it is

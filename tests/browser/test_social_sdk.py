@@ -210,3 +210,30 @@ def test_a_player_posts_scores_shares_a_link_and_a_friend_opens_it_in_the_same_c
     # The host sends its analytics every few seconds: by now the play time has gone too.
     host.page.wait_for_function("() => window.__minisHost.eventsSent > 0")
     assert any('"type":"gameplay"' in body and '"duration_ms"' in body for body in reported), reported
+
+
+def test_a_sheet_an_app_asked_for_never_opens_once_the_person_has_closed_the_app(host):
+    """openApp asks the platform for the other app's card before its sheet: a person who closed the
+    app meanwhile must not find "Open ...?" over the feed, nor open the other app from it (a probe:
+    on a slow network it appeared, and its Open launched the app; the same for the leaderboard, the
+    share and the messages sheets, each shown after a request)."""
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    host.launch_from_search("Witness", WITNESS)
+    witness = host.app_frame(WITNESS)
+    witness.wait_for_function("() => window.minis && minis.getLaunchOptions() !== null")
+    held = []
+    host.page.route(lambda url: url.endswith(f"/api/apps/{OTHER}/card"), lambda route: held.append(route))
+    witness.evaluate(f"() => {{ window.__opened = minis.openApp('{OTHER}').then(() => 'opened', (e) => e.code); }}")
+    for _ in range(200):
+        if held:
+            break
+        host.page.wait_for_timeout(100)
+    assert held, "openApp asked for no card"
+
+    host.close_app()
+    with host.page.expect_response(lambda response: response.url.endswith(f"/api/apps/{OTHER}/card")):
+        held[0].continue_()
+    assert witness.evaluate("() => window.__opened") == "NOT_ALLOWED"
+    expect(host.sheet).to_be_hidden()
+    assert [launch["appId"] for launch in host.host_state()["launches"]] == [WITNESS]

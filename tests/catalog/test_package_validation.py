@@ -48,6 +48,15 @@ def test_a_zip_wrapped_in_one_folder_is_accepted():
         ({"category": "Has Spaces"}, "category"),
         ({"sneaky": True}, "sneaky"),
         ({"name": None}, "name"),
+        # Text the host shows beside its own words may not reorder or break them (a probe: a bidi
+        # override in the name read the consent sheet's sentence backwards).
+        ({"name": "Evil\u202eemaN"}, "name"),
+        ({"name": "Two\u2028lines"}, "name"),
+        ({"description": "Fun\u202e for all"}, "description"),
+        (
+            {"products": [{"id": "gem", "type": "consumable", "price": 1, "title": {"en": "Gem\u202e"}}]},
+            "products.0.title",
+        ),
     ],
 )
 def test_an_invalid_manifest_names_the_field_and_why(overrides, field):

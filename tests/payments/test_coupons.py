@@ -411,3 +411,16 @@ def test_a_creator_brought_coupon_order_pays_the_commission_on_the_list_price_an
     assert creator_earnings() == 0 and balance(player) == 1200
     assert balances(platform, shop.app_id) == {"app": 0, "platform": 0, "funding": 0}
     books_hold(platform)
+
+
+def test_a_coupon_or_product_title_that_would_reorder_the_hosts_words_is_refused(client, shop):
+    """Titles show in the host's sheets beside its own words: a bidi override reads the rest of the
+    host's line backwards (a probe), a line separator breaks it."""
+    backend = bearer(client, shop)
+    for title in ("Gift\u202e", "Two\u2028lines"):
+        coupon = client.post("/openapi/v1/coupons", json={"title": title, "ends_at": later()}, headers=backend)
+        assert (coupon.status_code, coupon.json()["field"]) == (422, "title"), coupon.text
+        product = client.put(
+            "/openapi/v1/products/odd", json={"type": "consumable", "price": 1, "title": {"en": title}}, headers=backend
+        )
+        assert (product.status_code, product.json()["field"]) == (422, "title"), product.text

@@ -130,3 +130,11 @@ def test_a_persons_scores_contexts_and_shares_are_in_their_data_and_go_with_thei
     assert friend.get(f"{url}/leaderboards/stars/entries").json()["players"] == 0
     assert friend.get(f"{url}/contexts/{made['context']}").json()["members"] == 1
     assert launch(browser(client), studio.app_id, "share", share=made["token"]).status_code == 404
+
+
+def test_a_share_title_that_would_reorder_the_hosts_words_is_refused(client, studio):
+    """The title is the big line of the host's share sheet: a bidi override in it read the host's
+    note after it backwards (a probe)."""
+    sharer = browser(client)
+    made = sharer.post(f"/api/apps/{studio.app_id}/shares", json={"title": "Beat me\u202e"}, headers=csrf_of(sharer))
+    assert made.status_code == 422 and made.json()["field"] == "title", made.text

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import semver
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from openminis import text
 
@@ -20,6 +20,21 @@ ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 PREVIEW_TYPES = (".mp4", ".webm", ".gif", ".webp", ".png")
 # No spaces, quotes or angle brackets: the host puts it in a link's href as it is.
 PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/[^\s\"'<>]*)?)\Z")
+
+
+# A name or title the host shows beside its own words (the pay sheet, consent sheets, the hub): a bidi
+# override in it would reverse the host's sentence after it (a probe: "... would like your name" read
+# backwards in the consent sheet), a line separator would break it.
+ONE_LINE = "one line of text, without control, bidi or line separator characters"
+
+
+def _one_line(value: str) -> str:
+    if text.has_controls(value):
+        raise ValueError(f"must be {ONE_LINE}")
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
 
 
 class ManifestProduct(BaseModel):
@@ -38,6 +53,8 @@ class ManifestProduct(BaseModel):
         for locale, title in value.items():
             if not 0 < len(locale) <= 16 or not 0 < len(title) <= 80:
                 raise ValueError("locales are 1-16 characters and titles 1-80")
+            if text.has_controls(title):
+                raise ValueError(f"a title is {ONE_LINE}")
         return value
 
 
@@ -80,16 +97,9 @@ class ManifestMessage(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    title: str = Field(min_length=1, max_length=40, description="plain text, shown as it is")
+    title: OneLine = Field(min_length=1, max_length=40, description="plain text, shown as it is")
     fields: list[str] = Field(default_factory=list, max_length=10)
     kind: Literal["one-time", "long-term"] = "one-time"
-
-    @field_validator("title")
-    @classmethod
-    def _title_is_one_line(cls, value: str) -> str:
-        if text.has_controls(value):
-            raise ValueError("a title is one line of text, without control, bidi or line separator characters")
-        return value
 
     @field_validator("fields")
     @classmethod
@@ -105,7 +115,7 @@ class Manifest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str = Field(description="3-40 chars: lowercase letters, digits and hyphens; starts with a letter")
-    name: str = Field(min_length=1, max_length=60)
+    name: OneLine = Field(min_length=1, max_length=60)
     kind: Literal["game", "drama"]
     version: str = Field(max_length=64, description="semantic version, e.g. 1.2.0")
     entry: str = Field(default="index.html", max_length=200)
@@ -127,6 +137,15 @@ class Manifest(BaseModel):
     privacy_policy_url: str = Field(default="", max_length=300)
     leaderboards: list[ManifestLeaderboard] = Field(default_factory=list, max_length=50)
     messages: list[ManifestMessage] = Field(default_factory=list, max_length=50)
+
+    @field_validator("description")
+    @classmethod
+    def _description_shows_as_it_reads(cls, value: str) -> str:
+        if text.has_controls(value, newlines=True):
+            raise ValueError(
+                "a description is text without control, bidi or line separator characters (new lines may stay)"
+            )
+        return value
 
     @field_validator("id")
     @classmethod

@@ -29,6 +29,7 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis import text
 from openminis.db import utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.payments.models import Coupon, CouponGrant, CouponUse, Order, OrderEvent, Product
@@ -114,8 +115,10 @@ def create(
     if app_id is None and product_ids is not None:
         raise InvalidArgument("a coupon for every app cannot list products", field="product_ids")
     title = (title or "").strip()
-    if not 1 <= len(title) <= 80:
-        raise InvalidArgument("title is 1-80 characters", field="title")
+    if not 1 <= len(title) <= 80 or text.has_controls(title):
+        raise InvalidArgument(
+            "title is 1-80 characters, one line without control, bidi or line separator characters", field="title"
+        )
     if code is not None:
         code = code.strip().upper()
         if not CODE.match(code):

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from openminis.catalog.manifest import MAX_SCORE
+from openminis.catalog.manifest import MAX_SCORE, OneLine
 
 
 class BoardOut(BaseModel):
@@ -116,7 +116,7 @@ class MemberList(BaseModel):
 class ShareIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=120)
+    title: OneLine = Field(min_length=1, max_length=120)
     image: str | None = Field(default=None, max_length=200)
     query: dict[str, str] = Field(default_factory=dict)
     context: str | None = Field(default=None, max_length=32)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path as FilePath
 from urllib.parse import quote
@@ -10,6 +9,7 @@ from urllib.parse import quote
 from fastapi import Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2.utils import htmlsafe_json_dumps
 
 from openminis import __version__
 from openminis.catalog.cards import cards
@@ -239,8 +239,10 @@ def _page(
     pages: Jinja2Templates | None = None,
 ) -> Response:
     settings = platform.settings
-    # "</" must not appear inside the inline JSON, or a name could close the script element.
-    config_json = json.dumps(config).replace("</", "<\\/")
+    # Jinja's tojson: "<", ">", "&" and "'" as \u escapes. Escaping "</" alone was not enough: a
+    # "<!--<script>" in a name or a path (a probe: /c/%3C%21--%3Cscript%3E) put the HTML parser in
+    # a state where the script element ran on to the end of the page, and the host page was blank.
+    config_json = htmlsafe_json_dumps(config)
     response = (pages or templates).TemplateResponse(request, template, {**(context or {}), "config_json": config_json})
     if visitor.new:
         set_session_cookie(response, platform, visitor.session_token)

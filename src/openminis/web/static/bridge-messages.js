@@ -107,6 +107,7 @@ registerMethod("requestSubscribeMessage", {
     const asked = await session.api.request("GET", `/api/apps/${encodeURIComponent(session.appId)}/message-templates?${query}`).catch((error) => {
       throw refused(error);
     });
+    session.checkMaySheet("requestSubscribeMessage"); // the app may have left the screen meanwhile
     return ask(session, asked.items);
   },
 });

@@ -138,6 +138,7 @@ registerMethod("leaderboard.show", {
       standings(session, board, session.context ? "context" : "global", 10).catch(() => standings(session, board, "global", 10)),
       standings(session, board, "around_me", 1),
     ]);
+    session.checkMaySheet("leaderboard.show"); // the app may have left the screen meanwhile
     return new Promise((resolve, reject) => {
       const sheet = session.launcher.sheets.claim({ owner: session, onDismiss: () => resolve(null) });
       if (!sheet) {
@@ -235,6 +236,7 @@ async function share(session, { title, image, query }) {
   if (session.context) body.context = session.context;
   const made = await platform(session, "POST", "/shares", body);
   enterContext(session, made.context); // a share made outside any context starts one
+  session.checkMaySheet("share"); // the app may have left the screen meanwhile
   return showShare(session, made, title);
 }
 
@@ -326,6 +328,7 @@ registerMethod("openApp", {
     const card = await session.api.request("GET", `/api/apps/${encodeURIComponent(params.appId)}/card`).catch((error) => {
       throw error instanceof ApiError && error.status === 404 ? new BridgeError("NOT_FOUND", "no such mini-program") : error;
     });
+    session.checkMaySheet("openApp"); // the app may have left the screen meanwhile
     await new Promise((resolve, reject) => {
       const sheet = session.launcher.sheets.claim({
         owner: session,

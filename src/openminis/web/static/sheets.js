@@ -14,8 +14,9 @@
 import { part } from "./dom.js";
 import { icon } from "./icons.js";
 
-// Confirm buttons wake up this long after their step appears: a tap or a key press meant for
-// the game (made just as the app opened the sheet) must not land on "Pay" or "Allow".
+// Confirm buttons wake up once the page has had no press for this long since their step appeared:
+// a tap or a key press meant for the game (made just as the app opened the sheet, or one of a
+// stream of them still going) must not land on "Pay" or "Allow".
 const ARM_DELAY_MS = 500;
 const TOAST_MS = 2600;
 
@@ -197,12 +198,31 @@ export class Sheet {
   }
 }
 
-/** Keeps a confirm button disabled for a moment after it appears (see ARM_DELAY_MS). */
+/**
+ * Keeps a confirm button disabled until the page has had no press (a pointer going down, a key
+ * other than Tab or Shift) for ARM_DELAY_MS since it appeared. A fixed delay was not enough (a
+ * probe): a game whose target sat where Pay appears got paid on the fourth tap of a person tapping
+ * every 150 ms, the first tap to come after the delay.
+ * @template {HTMLButtonElement} B
+ * @param {B} button
+ * @returns {B}
+ */
 export function armLater(button) {
   button.disabled = true;
-  setTimeout(() => {
+  let timer = setTimeout(wake, ARM_DELAY_MS);
+  /** @param {Event} event */
+  function pressed(event) {
+    if (event instanceof KeyboardEvent && (event.key === "Tab" || event.key === "Shift")) return; // moving focus
+    clearTimeout(timer);
+    timer = setTimeout(wake, ARM_DELAY_MS);
+  }
+  function wake() {
+    document.removeEventListener("pointerdown", pressed, true);
+    document.removeEventListener("keydown", pressed, true);
     if (!button.dataset.busy) button.disabled = false;
-  }, ARM_DELAY_MS);
+  }
+  document.addEventListener("pointerdown", pressed, true);
+  document.addEventListener("keydown", pressed, true);
   return button;
 }
 
