@@ -81,6 +81,20 @@ def test_values_over_the_quota_are_refused_with_storage_quota_exceeded(host):
         "() => minis.storage.set('huge', 'x'.repeat(65 * 1024)).then(() => 'saved', (e) => e.code)"
     )
     assert too_big == "STORAGE_QUOTA_EXCEEDED"
+    # The same sent past the SDK, straight to the host (a probe: 1 MB came back INTERNAL).
+    raw = witness.evaluate(
+        """() => new Promise((resolve) => {
+            const id = 900001;
+            addEventListener("message", function answered(event) {
+                if (event.data?.__minis !== 1 || event.data.type !== "response" || event.data.id !== id) return;
+                removeEventListener("message", answered);
+                resolve(event.data.ok ? "saved" : event.data.error.code);
+            });
+            const request = { key: "raw", value: "z".repeat(1200 * 1024) };
+            parent.postMessage({ __minis: 1, type: "request", id, method: "storage.set", params: request }, "*");
+        })"""
+    )
+    assert raw == "STORAGE_QUOTA_EXCEEDED"
 
     # Many values under 64 KiB each, over 1 MiB together: the platform refuses the one past it.
     outcome = witness.evaluate(

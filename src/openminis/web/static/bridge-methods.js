@@ -6,6 +6,7 @@
 import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 
 const STORAGE_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const STORAGE_VALUE_MAX_BYTES = 64 * 1024; // as the SDK's
 
 function storageKey(params) {
   if (typeof params.key !== "string" || !STORAGE_KEY_PATTERN.test(params.key)) {
@@ -87,6 +88,11 @@ registerMethod("storage.set", {
     const key = storageKey(params);
     if (!("value" in params) || !isJsonValue(params.value)) {
       throw new BridgeError("INVALID_ARGUMENT", "value: must be a JSON value");
+    }
+    // The SDK refuses a value over 64 KiB; a message sent past it (a probe: 1 MB) reached the
+    // platform's body limit and came back INTERNAL.
+    if (new TextEncoder().encode(JSON.stringify(params.value)).length > STORAGE_VALUE_MAX_BYTES) {
+      throw new BridgeError("STORAGE_QUOTA_EXCEEDED", "value: over 64 KiB once serialized");
     }
     return session.api.storageSet(session.appId, key, params.value);
   },
