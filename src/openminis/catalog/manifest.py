@@ -53,8 +53,7 @@ class ManifestProduct(BaseModel):
         for locale, title in value.items():
             if not 0 < len(locale) <= 16 or not 0 < len(title) <= 80:
                 raise ValueError("locales are 1-16 characters and titles 1-80")
-            if text.has_controls(title):
-                raise ValueError(f"a title is {ONE_LINE}")
+            _one_line(title)
         return value
 
 

@@ -6,6 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, Table, bindparam, func, insert, or_, select, update
@@ -622,6 +623,15 @@ def coupon_quotes(
     return sorted(quotes, key=lambda quote: -(quote.discount or 0))
 
 
+def given_back_of_order(*, amount: int, funded: int, fee: int, commission: int, refunded: int) -> list[int]:
+    """What the parties an order's sale paid (the app, the platform's fee, a creator's commission)
+    have given back once ``refunded`` of its ``amount`` is: what went back to the person and the
+    platform's coupon budget (its ``funded`` discount, in proportion) comes from them, each its part
+    (refund_shares.py). A developer's discount is inside the app's own share: not given back again."""
+    returned = refunded + funded * refunded // amount
+    return refund_shares.given_back((amount + funded - fee - commission, fee, commission), returned)
+
+
 def get_order(session: Session, app_id: str, order_id: str) -> Order:
     order = session.get(Order, order_id)
     if order is None or order.app_id != app_id:
@@ -738,19 +748,15 @@ def refund(
     # its part back; a developer's discount came out of the app's own share (one leg, as at the
     # purchase), so the app's share in the line is already net of it: counted on both sides, the
     # app gave back coins it never received (a probe: 402 for a coupon that took its whole share).
-    discount_before = order.discount * before // order.amount
-    discount_part = order.discount * order.refunded // order.amount - discount_before
+    discount_part = order.discount * order.refunded // order.amount - order.discount * before // order.amount
     use = coupons.use_of(session, order.id) if order.discount else None
-    funded = use is not None and use.funder == coupons.PLATFORM
-    funded_before, funded_part = (discount_before, discount_part) if funded else (0, 0)
-    # What goes back to the person and the platform's budget together comes from the parties the
-    # sale paid, each its part (refund_shares.py): the app, the platform's fee, a creator's commission.
+    funded = order.discount if use is not None and use.funder == coupons.PLATFORM else 0
+    funded_part = funded * order.refunded // order.amount - funded * before // order.amount
     conversion = attribution.find(session, f"order:{order.id}")
     commission = conversion.commission if conversion is not None and conversion.creator_id is not None else 0
-    app_part, fee_part, clawed = refund_shares.parts(
-        (order.amount + (order.discount if funded else 0) - order.fee - commission, order.fee, commission),
-        before + funded_before,
-        order.refunded + funded_before + funded_part,
+    line = partial(given_back_of_order, amount=order.amount, funded=funded, fee=order.fee, commission=commission)
+    app_part, fee_part, clawed = (
+        now - then for now, then in zip(line(refunded=order.refunded), line(refunded=before), strict=True)
     )
     creator_legs = []
     if clawed and conversion is not None and conversion.creator_id is not None:

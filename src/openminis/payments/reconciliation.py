@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openminis.attribution.service import CREATOR_EARNINGS
-from openminis.payments import refund_shares
+from openminis.payments import orders
 from openminis.payments import refunds as item_refunds
 from openminis.payments.models import Coupon, CouponGrant, CouponUse, Order, OrderEvent, TopUp
 from openminis.wallet import service as ledger
@@ -125,9 +125,15 @@ def _order_legs(session: Session) -> list[str]:
             problems.append(f"order {order_id} has a discount of {discount} but no coupon use")
         expected = {"user_wallet": -amount, "platform_revenue": fee, "coupon_funding": -funded}
         back = given.get(order_id, dict.fromkeys(kinds, 0))
+        commission = moved.get(CREATOR_EARNINGS, 0)
+        line = (
+            orders.given_back_of_order(amount=amount, funded=funded, fee=fee, commission=commission, refunded=refunded)
+            if amount
+            else [0, 0, 0]
+        )
         expected_back = {
             "user_wallet": refunded,
-            "platform_revenue": -_fee_given_back(amount, fee, funded, moved.get(CREATOR_EARNINGS, 0), refunded),
+            "platform_revenue": -line[1],  # (the app, the fee, the creator)
             "coupon_funding": funded * refunded // amount if amount else 0,
         }
         # Partial refunds made before the fee's part came from the refund's line gave it back
@@ -140,16 +146,6 @@ def _order_legs(session: Session) -> list[str]:
             if back[kind] != expected_back[kind] and not (kind == "platform_revenue" and back[kind] == before_the_line):
                 problems.append(f"order {order_id}'s refunds moved {back[kind]} on {kind}, not {expected_back[kind]}")
     return problems
-
-
-def _fee_given_back(amount: int, fee: int, funded: int, commission: int, refunded: int) -> int:
-    """What an order's fee has given back once ``refunded`` of its ``amount`` is (orders.refund): its
-    coins among the first of the line of the sale, as far as the person's part and the part of what
-    the platform's coupon ``funded`` reach."""
-    if not amount:
-        return 0
-    returned = refunded + funded * refunded // amount
-    return refund_shares.given_back((amount + funded - fee - commission, fee, commission), returned)[1]
 
 
 def _coupons(session: Session) -> list[str]:
