@@ -25,6 +25,11 @@ from openminis.wallet import service as ledger
 from openminis.wallet.service import Leg
 
 
+def bill_key(ad_id: str) -> str:
+    """The idempotency key of an impression's bill on the ledger."""
+    return f"ad:{ad_id}:bill"
+
+
 class NotDecided(Exception):
     """The impression was already shown, or refused: someone else claimed it first."""
 
@@ -103,7 +108,7 @@ def bill(
         raise BudgetExhausted("the campaign's daily budget ran out")
     ledger.transfer(
         session,
-        key=f"ad:{impression.id}:bill",
+        key=bill_key(impression.id),
         kind="ad_impression",
         currency=USD_MICROS,
         legs=[

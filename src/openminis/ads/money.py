@@ -9,11 +9,18 @@ and the platform's ad revenue.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 USD_MICROS = "USD_MICROS"
 MICROS_PER_DOLLAR = 1_000_000
 # The platform's reserve: a paid bid is at least this CPM and a paid impression clears at no less,
 # so that every paid impression costs at least one micro.
 MIN_PAID_CPM = 1_000
+
+# A rewarded ad earns its reward (and its creator's commission) only if it is completed within
+# this long of its impression. The app's ad earnings of this last stretch stay in the payout hold
+# (payouts/service.py), so the commission, taken at completion, is always there to take.
+REWARD_WINDOW = timedelta(hours=1)
 
 # Ledger account kinds. ``advertiser_funding`` is the outside world (it may go negative).
 ADVERTISER_FUNDING = "advertiser_funding"

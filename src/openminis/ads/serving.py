@@ -28,7 +28,7 @@ from openminis.ads.auction import AdFormat, LiveCampaign, LiveCreative, LiveInde
 from openminis.ads.events import AdEvents
 from openminis.ads.media import StoredCreatives
 from openminis.ads.models import AdUnit, Campaign, Creative, Impression, RewardGrant
-from openminis.ads.money import APP_AD_EARNINGS, USD_MICROS
+from openminis.ads.money import APP_AD_EARNINGS, REWARD_WINDOW, USD_MICROS
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
@@ -505,6 +505,8 @@ def _earned(impression: Impression, now: datetime, *, watched_ms: int, visible: 
     shown_at = cast(datetime, impression.shown_at)  # complete() asks only about a shown ad
     if now - shown_at < timedelta(milliseconds=impression.min_watch_ms - grace_ms):
         return "too_soon"
+    if now - shown_at > REWARD_WINDOW:
+        return "too_late"
     return None
 
 
@@ -619,6 +621,9 @@ def _pay_creator(
                 *attribution.creator_leg(session, touch, commission, USD_MICROS),
             ],
             details={"ad_id": impression.id, "app_id": impression.app_id, "commission": commission},
+            # Passed on from the impression's bill, and counted at its time by the payout hold: the
+            # app's share of an ad that may still be completed is held with its commission.
+            reverses=billing.bill_key(impression.id),
         )
     return touch
 

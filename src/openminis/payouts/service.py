@@ -30,6 +30,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from openminis.ads.money import REWARD_WINDOW
 from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
@@ -92,11 +93,19 @@ class Earnings:
     hold_days: int
 
 
-def _withdrawable(session: Session, accounts: list[ledger.Owned], hold_days: int, now: datetime) -> dict[int, int]:
+def _hold(source: str, hold_days: int) -> timedelta:
+    """How long earnings in ``source`` stay pending. Ad earnings, whatever the terms say, for at
+    least the stretch in which their ads may still be completed: a completion takes the creator's
+    commission out of the app's share of that ad (ads/serving.py), which must still be there."""
+    hold = timedelta(days=hold_days)
+    return max(hold, REWARD_WINDOW) if source == USD_MICROS else hold
+
+
+def _withdrawable(session: Session, accounts: list[ledger.Owned], hold: timedelta, now: datetime) -> dict[int, int]:
     """Per account, what is out of the hold: its balance less what it earned (net of refunds of
-    those earnings) in the last ``hold_days``, never below 0. The payout steps' own transfers
-    are not earnings; a failed payout's return is withdrawable at once."""
-    held = ledger.held(session, [a.id for a in accounts], since=now - timedelta(days=hold_days), excluding=STEP_KINDS)
+    those earnings) in the last ``hold``, never below 0. The payout steps' own transfers are not
+    earnings; a failed payout's return is withdrawable at once."""
+    held = ledger.held(session, [a.id for a in accounts], since=now - hold, excluding=STEP_KINDS)
     return {a.id: a.balance - min(max(held.get(a.id, 0), 0), a.balance) for a in accounts}
 
 
@@ -111,7 +120,7 @@ def earnings(session: Session, payee: str, *, now: datetime | None = None) -> li
     out = []
     for source in SOURCES:
         accounts = _earnings_accounts(session, payee, source)
-        free = _withdrawable(session, accounts, terms.hold_days, now)
+        free = _withdrawable(session, accounts, _hold(source, terms.hold_days), now)
         balance = sum(a.balance for a in accounts)
         withdrawable = sum(free.values())
         out.append(
@@ -201,7 +210,7 @@ def _offer(
         raise InvalidArgument("add a payout account first", field="account", code="NO_PAYOUT_ACCOUNT")
     terms = payout_policy.current(session)
     accounts = _earnings_accounts(session, payee, source)
-    free = _withdrawable(session, accounts, terms.hold_days, now)
+    free = _withdrawable(session, accounts, _hold(source, terms.hold_days), now)
     withdrawable = sum(free.values())
     if amount is None:
         amount = withdrawable

@@ -195,7 +195,8 @@ def transfer(
     default) the transfer runs in a savepoint, so that failure leaves nothing of it written and the
     caller may go on; ``nested=False`` saves the savepoint's two round trips for callers whose work
     is all undone on any error (a purchase: its request's unit rolls back whole).
-    ``reverses``: the key of the transfer this one gives back (part of), for a refund (``held``).
+    ``reverses``: the key of the transfer whose money this one gives back or passes on (a refund of
+    a sale, an ad's commission to a creator): ``held`` counts it at that transfer's time.
     """
     if not key or len(key) > 200:
         raise InvalidArgument("idempotency key must be 1-200 characters", field="idempotency_key")
