@@ -64,7 +64,10 @@ def crash_a_run(host):
     host.launch_from_search("Sky Ads", APP_ID)
     game = host.app_frame(APP_ID)
     game.locator("canvas").click()
-    game.wait_for_function("() => window.__game.state().over")
+    # The game's own clock runs a frame at a time, at most 40 ms a frame: a renderer that draws a
+    # few frames a second (a loaded machine) takes many seconds for Pip's fall. A bound, as in
+    # open_series, not a figure the game must beat (Playwright's default is 30 s).
+    game.wait_for_function("() => window.__game.state().over", timeout=90_000)
     expect(game.get_by_role("button", name="Continue for 50 coins")).to_be_visible()
     return game
 
