@@ -165,3 +165,17 @@ def test_the_operator_publish_never_turns_people_back_to_an_older_version(platfo
     released, staged, _, states = app_state(platform)
     assert (released, staged) == ("2.0.0", None)
     assert states == {"2.0.0": "released", "1.5.0": "approved"}
+
+
+def test_a_version_stored_before_a_newer_manifest_rule_is_still_rolled_back_to(platform):
+    """A manifest is checked when its package is uploaded; what was stored then is not judged again
+    by rules added since (a name with a bidi mark passed before names were held to one line)."""
+    publish(platform, version="1.0.0")
+    through_review(platform, "2.0.0")
+    with unit_of_work(platform.db) as session:
+        stored = catalog.get_version(session, "test-game", "1.0.0")
+        stored.manifest = {**stored.manifest, "name": "Test \u202egame"}
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "2.0.0", percent=100, actor=DEVELOPER)
+        releases.roll_back(session, "test-game", "1.0.0", actor=DEVELOPER, note="2.0.0 crashes")
+    assert app_state(platform)[0] == "1.0.0"

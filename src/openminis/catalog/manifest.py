@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import semver
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from openminis import text
 
@@ -28,10 +28,20 @@ PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0
 ONE_LINE = "one line of text, without control, bidi or line separator characters"
 
 
-def _one_line(value: str) -> str:
-    if text.has_controls(value):
+def _one_line(value: str, info: ValidationInfo | None) -> str:
+    if text.has_controls(value) and not _stored(info):
         raise ValueError(f"must be {ONE_LINE}")
     return value
+
+
+# What a stored version's manifest is read with (``stored``): the rules on how text shows (one line,
+# no bidi marks) came after some versions were stored, and a version that passed the rules of its
+# upload is released, rolled back to and listed as it was. Every other rule is as old as the format.
+STORED = {"stored": True}
+
+
+def _stored(info: ValidationInfo | None) -> bool:
+    return bool(info and info.context and info.context.get("stored"))
 
 
 OneLine = Annotated[str, AfterValidator(_one_line)]
@@ -49,11 +59,11 @@ class ManifestProduct(BaseModel):
 
     @field_validator("title")
     @classmethod
-    def _titles_are_short(cls, value: dict[str, str]) -> dict[str, str]:
+    def _titles_are_short(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         for locale, title in value.items():
             if not 0 < len(locale) <= 16 or not 0 < len(title) <= 80:
                 raise ValueError("locales are 1-16 characters and titles 1-80")
-            _one_line(title)
+            _one_line(title, info)
         return value
 
 
@@ -139,8 +149,8 @@ class Manifest(BaseModel):
 
     @field_validator("description")
     @classmethod
-    def _description_shows_as_it_reads(cls, value: str) -> str:
-        if text.has_controls(value, newlines=True):
+    def _description_shows_as_it_reads(cls, value: str, info: ValidationInfo) -> str:
+        if text.has_controls(value, newlines=True) and not _stored(info):
             raise ValueError(
                 "a description is text without control, bidi or line separator characters (new lines may stay)"
             )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openminis import changes
-from openminis.catalog.manifest import Manifest
+from openminis.catalog.manifest import STORED, Manifest
 from openminis.catalog.models import App, AppVersion, VersionEvent
 from openminis.catalog.package import Package
 from openminis.catalog.service import get_app, get_version, publish_version
@@ -260,7 +260,7 @@ def _take_listing(app: App, version: AppVersion) -> None:
 def _released(session: Session, app: App) -> None:
     session.flush()
     out = [v for v in (app.released_version, app.staged_version) if v is not None]
-    manifests = [Manifest.model_validate(get_version(session, app.id, name).manifest) for name in out]
+    manifests = [Manifest.model_validate(get_version(session, app.id, name).manifest, context=STORED) for name in out]
     for hook in _release_hooks:
         hook(session, app.id, manifests)
     after_commit(session, changes.listed)
