@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bench.burst import UNLIMITED
 from openminis.liveserver import LiveServer
@@ -48,6 +49,18 @@ def live_server(database: str, data: Path, **overrides: str) -> Iterator[LiveSer
         except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
             unavailable(f"minis serve could not start: {exc} {getattr(exc, 'stderr', '') or ''}".strip())
         yield live
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def server_per_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A module's ``server`` fixture (scope module, params DATABASES): one live server per database."""
+    data = tmp_path_factory.mktemp(f"{request.module.__name__.rsplit('.', 1)[-1]}-{request.param}") / "data"
+    data.mkdir()
+    yield from live_server(request.param, data)
 
 
 @dataclass

@@ -18,11 +18,11 @@ import httpx
 import pytest
 
 from openminis.catalog import preview
-from openminis.liveserver import LiveServer
 from tests.catalog.test_staged_release import Studio, app_file
 from tests.factories import package_files, zip_bytes
 from tests.publishing_live import (
     ADMIN_TOKEN,
+    DATABASES,
     SECRET,
     Member,
     Team,
@@ -33,16 +33,13 @@ from tests.publishing_live import (
     full_account,
     live_server,
     new_studio,
+    server_per_database,
 )
 
 pytestmark = pytest.mark.slow  # a real server per database
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request, tmp_path_factory) -> Iterator[LiveServer]:
-    data = tmp_path_factory.mktemp(f"attacks-{request.param}") / "data"
-    data.mkdir()
-    yield from live_server(request.param, data)
+server = pytest.fixture(scope="module", params=DATABASES)(server_per_database)
 
 
 @pytest.fixture(scope="module")

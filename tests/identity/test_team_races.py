@@ -14,18 +14,22 @@ from contextlib import closing
 import httpx
 import pytest
 
-from openminis.liveserver import LiveServer
 from tests.catalog.test_staged_release import Studio
-from tests.publishing_live import Member, Team, as_member, at_once, full_account, live_server, new_studio
+from tests.publishing_live import (
+    DATABASES,
+    Member,
+    Team,
+    as_member,
+    at_once,
+    full_account,
+    new_studio,
+    server_per_database,
+)
 
 pytestmark = pytest.mark.slow  # a real server per database
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request, tmp_path_factory) -> Iterator[LiveServer]:
-    data = tmp_path_factory.mktemp(f"team-{request.param}") / "data"
-    data.mkdir()
-    yield from live_server(request.param, data)
+server = pytest.fixture(scope="module", params=DATABASES)(server_per_database)
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ from openminis.runtime.schemas import Ok
 from openminis.wallet import service as wallet
 from openminis.web.dependencies import (
     ChangingPerson,
+    ClaimingPerson,
     CurrentPerson,
     PlatformDep,
     SessionDep,
@@ -151,7 +152,7 @@ def resend_code(request: Request, visitor: ChangingPerson, session: SessionDep, 
 
 
 @router.post("/account/verify", response_model=UserOut)
-async def verify(body: VerifyIn, request: Request, visitor: ChangingPerson, session: SessionDep) -> UserOut | Response:
+async def verify(body: VerifyIn, request: Request, visitor: ClaimingPerson, session: SessionDep) -> UserOut | Response:
     """The code from the email: the email is proved, and this browser's guest is now the account."""
 
     def confirm() -> UserOut:
@@ -222,7 +223,7 @@ def confirm_link(
     body: ConfirmLinkIn,
     request: Request,
     response: Response,
-    visitor: ChangingPerson,
+    visitor: ClaimingPerson,
     session: SessionDep,
     platform: PlatformDep,
 ) -> MeOut:

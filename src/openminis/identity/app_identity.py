@@ -96,11 +96,11 @@ def issue_login_code(session: Session, *, user_id: str, app_id: str) -> tuple[st
 
 
 def _authorize(session: Session, user_id: str, app_id: str, *, profile: bool = False) -> Authorization:
-    grant = session.get(Authorization, (user_id, app_id))
-    if grant is None:
-        grant = Authorization(user_id=user_id, app_id=app_id, profile=profile)
-        session.add(grant)
-    elif grant.revoked_at is not None:
+    # A person's first login codes or consents in an app, asked at once (an app that calls
+    # minis.login() twice as it starts), each add this row: one inserts it, the others find it.
+    insert_ignoring_conflicts(session, Authorization, {"user_id": user_id, "app_id": app_id, "profile": profile})
+    grant = session.get_one(Authorization, (user_id, app_id), populate_existing=True)
+    if grant.revoked_at is not None:
         grant.revoked_at, grant.granted_at, grant.profile = None, utcnow(), profile
     else:
         grant.profile = grant.profile or profile

@@ -58,13 +58,17 @@ def lock(session: Session, user_id: str) -> User:
     return user
 
 
-def hold(connection: Connection, user_id: str) -> None:
+def hold(connection: Connection, user_id: str, *, update: bool = False) -> None:
     """The person's row held FOR KEY SHARE until the unit ends, for a request acting as them whose
     person was read outside its transaction: a deletion waits for the request to end and erases
     what it did, or, committed first, is found here (AccountDeleted). Requests of one person do not
-    wait for each other (KEY SHARE locks share); only a deletion's FOR UPDATE waits."""
+    wait for each other (KEY SHARE locks share); only a deletion's FOR UPDATE waits.
+    ``update``: FOR UPDATE instead, for a request that changes the person's email (a key): taken
+    first, it queues it behind the person's other requests, where taking it after a shared hold
+    deadlocked two such requests (each waited for the other's shared hold to go)."""
+    shared = not update
     found = connection.execute(
-        select(User.erased_at).where(User.id == user_id).with_for_update(read=True, key_share=True)
+        select(User.erased_at).where(User.id == user_id).with_for_update(read=shared, key_share=shared)
     ).first()
     if found is None or found.erased_at is not None:
         raise AccountDeleted("this account was deleted")

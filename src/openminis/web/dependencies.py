@@ -4,6 +4,7 @@
 ``SessionDep``      the request's unit of work (web/admission.py commits it once the route returned)
 ``CurrentPerson``   the person behind a host request, made a guest on the spot if need be
 ``ChangingPerson``  the person behind a state-changing host request: Origin, CSRF token, per-person limit
+``ClaimingPerson``  the same, for a request that proves an email of theirs (their row held for update)
 ``OwnedApp``        an app id from the path, when the signed-in developer owns it (the developer console)
 ``CurrentDeveloper``  the developer account of the person behind a console request (403 if they have none)
 ``ChangingDeveloper`` the same, for a state-changing console request (ChangingPerson's checks first)
@@ -21,7 +22,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -241,10 +242,10 @@ async def check_origin(request: Request) -> None:
     refuse_other_origins(request, platform_of(request))
 
 
-def _changing(*, hold: bool) -> Callable[[Request, Visitor, Session], Awaitable[Visitor]]:
+def _changing(*, hold: Literal["shared", "update"] | None) -> Callable[[Request, Visitor, Session], Awaitable[Visitor]]:
     """The dependency giving the visitor of a state-changing request, which must come from the
     host's origin and carry the session's CSRF token; with ``hold``, the person's row is held
-    shared for the whole unit."""
+    (shared, or for update) for the whole unit."""
 
     async def visitor_changing(request: Request, visitor: CurrentPerson, session: SessionDep) -> Visitor:
         platform = platform_of(request)
@@ -256,7 +257,7 @@ def _changing(*, hold: bool) -> Callable[[Request, Visitor, Session], Awaitable[
             # reads and writes (a probe: renames written back onto a deleted account, its wallet
             # credited and spent, sign-ins' sessions outliving it). SQLite's write units read the
             # person in the unit, and its writers take turns.
-            unit_of_work.at_begin(session, partial(erasure.hold, user_id=visitor.user.id))
+            unit_of_work.at_begin(session, partial(erasure.hold, user_id=visitor.user.id, update=hold == "update"))
         # Per person per route, so routers need no limits of their own (the per-IP one is app-wide:
         # limit_changes_by_ip).
         route = limits.route_name(request)
@@ -271,14 +272,21 @@ def _changing(*, hold: bool) -> Callable[[Request, Visitor, Session], Awaitable[
     return visitor_changing
 
 
-changing_visitor = _changing(hold=True)
+changing_visitor = _changing(hold="shared")
 # Deleting one's own account: the row is not held shared, since the deletion takes it for update
 # (erasure.erase). Two deletions at once, each holding it shared, each waited for the other to let
 # go: a deadlock, 503 (a probe, PostgreSQL).
-deleting_visitor = _changing(hold=False)
+deleting_visitor = _changing(hold=None)
+# Proving an email (a code, a sign-in link kept as this guest): the person's email, a unique key,
+# changes, for which PostgreSQL takes the row for update. Held shared first, two such requests of
+# one person (a double tap on Verify) each waited for the other's share: a deadlock, 503 (a probe).
+# Held for update from the unit's first statement, the second waits for the first and finds
+# nothing left to prove.
+claiming_visitor = _changing(hold="update")
 
 ChangingPerson = Annotated[Visitor, Depends(changing_visitor)]
 DeletingPerson = Annotated[Visitor, Depends(deleting_visitor)]
+ClaimingPerson = Annotated[Visitor, Depends(claiming_visitor)]
 
 
 async def limit_changes_by_ip(request: Request) -> None:
