@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from openminis.db import utcnow
 from openminis.drama import access
+from openminis.drama.models import EpisodeUnlock, SeriesUnlock
 from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from tests.concurrency import race
-from tests.studio import balance, csrf_of, top_up
+from tests.studio import balance, browser, csrf_of, top_up
 
 
 def episodes_access(player, series_id) -> dict[int, str | None]:
@@ -141,6 +142,36 @@ def test_buying_the_series_unlocks_every_episode_once(client, series, player):
     assert set(episodes_access(player, series["id"]).values()) == {"free", "series"}
 
 
+def test_an_unlock_racing_the_purchase_of_its_series_is_charged_only_if_it_came_first(client, series, platform):
+    """Bought one after the other, an episode unlocked after its series was bought costs nothing.
+    At once, on PostgreSQL, the unlock read the person's access before the series purchase had
+    committed, and the person paid for both (2 to 4 in 10, a probe)."""
+    for round in range(40):
+        person = browser(client)
+        top_up(person)
+        user_id = person.get("/api/me").json()["user"]["id"]
+
+        def buy_or_unlock(worker: int, n: int, user_id: str = user_id) -> str:
+            with unit_of_work(platform.db) as session:
+                if worker == 0:
+                    access.buy_series(session, user_id=user_id, series_id=series["id"], amount=60, currency="COIN")
+                    return "series"
+                return access.unlock_with_coins(
+                    session, user_id=user_id, series_id=series["id"], number=3, amount=20, currency="COIN"
+                )
+
+        outcome = race(workers=2, attempts=1, attempt=buy_or_unlock)
+        if outcome == {"series": 2}:  # the unlock came second: access by the series
+            assert balance(person) == 1200 - 60
+            continue
+        # The unlock charged 20, then the series 60: only if the unlock was made first.
+        assert (outcome, balance(person)) == ({"series": 1, "coins": 1}, 1200 - 80)
+        with platform.db.session() as session:
+            unlocked = session.scalars(select(EpisodeUnlock.created_at).where(EpisodeUnlock.user_id == user_id)).one()
+            bought = session.scalars(select(SeriesUnlock.created_at).where(SeriesUnlock.user_id == user_id)).one()
+        assert unlocked < bought, f"round {round}: the series was bought before the episode was unlocked with coins"
+
+
 def test_progress_resumes_on_another_device_of_the_same_account(client, series, player):
     from tests.studio import browser, sign_up
 
@@ -213,6 +244,45 @@ def test_a_pass_unlocks_everything_renews_from_the_wallet_and_lapses_when_short(
         assert (lapsed.status, lapsed.period) == ("lapsed", 2)
         check = ledger.verify(session)
         assert check.ok, check.problems
+
+
+def test_a_pass_for_a_series_no_one_may_watch_is_not_sold_and_does_not_renew(client, series, studio, player, platform):
+    """A pass for one series sells access to that series: not while it is a draft, nor after a
+    moderator removed it, when a subscription that runs ends at its period instead of renewing
+    (each charged the person for a series they could not watch: a probe)."""
+    from tests.moderation.conftest import staff_member, take_down
+
+    def new_pass(series_id: str) -> dict:
+        made = client.post(
+            "/openapi/v1/passes",
+            json={"title": "Weekly", "period_days": 7, "price": 100, "series_id": series_id},
+            headers=studio.headers,
+        )
+        assert made.status_code == 201, made.text
+        return made.json()
+
+    def subscribe(pass_id: str):
+        body = {"amount": 100, "currency": "COIN"}
+        return player.post(f"/api/passes/{pass_id}/subscribe", json=body, headers=csrf_of(player))
+
+    top_up(player)
+    draft = client.post("/openapi/v1/series", json={"title": "Draft", "episode_price": 5}, headers=studio.headers)
+    assert draft.status_code == 201, draft.text
+    refused = subscribe(new_pass(draft.json()["id"])["id"])
+    assert refused.status_code == 404 and balance(player) == 1200, refused.text
+
+    running = subscribe(new_pass(series["id"])["id"]).json()
+    assert running["status"] == "active" and balance(player) == 1100
+    moderator = staff_member(client, "mod@example.com", "moderator")
+    assert take_down(moderator, "series", series["id"], "violence").status_code == 200
+    assert subscribe(new_pass(series["id"])["id"]).status_code == 404
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
+    assert balance(player) == 1100
+    with platform.db.session() as session:
+        from openminis.drama.models import Subscription
+
+        assert session.get(Subscription, running["id"]).status == "lapsed"
 
 
 def test_a_cancelled_pass_keeps_access_to_the_end_of_its_period_and_does_not_renew(

@@ -8,7 +8,18 @@ import secrets
 
 from tests.creators.conftest import launch, ready_post
 from tests.moderation.conftest import make_creator, report, restore, take_down
-from tests.studio import ADMIN_TOKEN, browser, buy, csrf_of, put_product, register_app, sign_up, top_up
+from tests.studio import (
+    ADMIN_TOKEN,
+    balance,
+    browser,
+    buy,
+    csrf_of,
+    login_code,
+    put_product,
+    register_app,
+    sign_up,
+    top_up,
+)
 
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -109,6 +120,10 @@ def test_an_app_taken_down_leaves_every_listing_launches_sales_and_the_open_api_
     paid = buy(player, app.app_id, "gem", "first")
     assert paid.status_code == 200, paid.text
     order_id = paid.json()["id"]
+    # An order its backend made before the takedown, not paid yet.
+    backend = app.backend(client)
+    openid = backend.code2session(login_code(player, app.app_id))["openid"]
+    open_order = backend.create_order(openid, "gem", idempotency_key="before")
     code = share_code(player, kind="app", app_id=app.app_id)
     token = {"Authorization": f"Bearer {app.backend(client).access_token()}"}
     apps_origin = client.app.platform.settings.app_origin(app.app_id)
@@ -126,6 +141,16 @@ def test_an_app_taken_down_leaves_every_listing_launches_sales_and_the_open_api_
     assert try_launch(player, app.app_id, "share", share=code).status_code == 404
     sale = buy(player, app.app_id, "gem", "second", amount=100)
     assert (sale.status_code, sale.json()["code"]) == (403, "APP_TAKEN_DOWN")
+    # Nor is its backend's open order paid (it was, and the person charged: a probe); the order
+    # paid before is still answered as paid to a retried tap.
+    left = balance(player)
+    pay = lambda order: player.post(  # noqa: E731
+        f"/api/apps/{app.app_id}/orders/{order}/pay", json={"amount": 100, "currency": "COIN"}, headers=csrf_of(player)
+    )
+    refused = pay(open_order["id"])
+    assert (refused.status_code, refused.json()["code"]) == (403, "APP_TAKEN_DOWN")
+    assert balance(player) == left
+    assert (pay(order_id).status_code, balance(player)) == (200, left)
     assert client.get(f"{apps_origin}/v/{version}/index.html").status_code == 403
     # Its backend may read its own data and refund, and nothing else.
     assert client.get(f"/openapi/v1/orders/{order_id}", headers=token).status_code == 200

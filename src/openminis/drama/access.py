@@ -146,6 +146,13 @@ def _charge(
     )
 
 
+def _one_purchase_at_a_time(session: Session, user_id: str, series: Series) -> None:
+    """A person's coin unlocks and series purchase of one series take turns, each reading what the
+    person may watch after the one before it committed: at once, on PostgreSQL, an unlock read
+    before the series purchase committed charged for an episode the series had just given (a probe)."""
+    take_turns(session, "drama-purchase", user_id, series.id)
+
+
 def unlock_with_coins(
     session: Session,
     *,
@@ -164,6 +171,7 @@ def unlock_with_coins(
     ``events`` (``platform.conversions``) its analytics event is recorded after the commit."""
     series = published_series(session, series_id)
     episode = ready_episode(session, series.id, number)
+    _one_purchase_at_a_time(session, user_id, series)
     existing = access(session, user_id, series, episode)
     if existing:
         return existing  # nothing is charged, so there is no price to confirm
@@ -287,6 +295,7 @@ def buy_series(
     series = published_series(session, series_id)
     if series.series_price is None:
         raise Conflict("this series is not sold whole", code="NOT_FOR_SALE")
+    _one_purchase_at_a_time(session, user_id, series)
     if session.get(SeriesUnlock, (user_id, series.id)) is not None:
         return  # already bought: nothing is charged, so there is no price to confirm
     prices.confirm(prices.coins(series.series_price), amount=amount, currency=currency, what="the whole series")

@@ -139,6 +139,15 @@ def _notify(session: Session, secret: str, subscription: Subscription, drama_pas
     )
 
 
+def _series_shown(session: Session, drama_pass: DramaPass) -> bool:
+    """A pass for one series sells access to it: only while it is published (not a draft, not
+    removed by a moderator). A pass for every series of its app has no such series."""
+    if drama_pass.series_id is None:
+        return True
+    series = session.get(Series, drama_pass.series_id)
+    return series is not None and series.status == "published"
+
+
 def subscribe(
     session: Session,
     secret: str,
@@ -156,7 +165,7 @@ def subscribe(
     period bought now is a conversion of ``launch_id`` (the launch the player was opened in) and of
     the creator whose post brought the person within ``window``."""
     drama_pass = session.get(DramaPass, pass_id)
-    if drama_pass is None or not drama_pass.active:
+    if drama_pass is None or not drama_pass.active or not _series_shown(session, drama_pass):
         raise NotFound(f"no pass {pass_id!r}")
     catalog.open_app(session, drama_pass.app_id)  # no new passes in an app a moderator suspended
     # One subscribe of a person to a pass at a time: the first of several at once creates the
@@ -243,8 +252,13 @@ def renewer(secret: str) -> jobs.Handler:
             raise LookupError(f"no pass {subscription.pass_id!r} for subscription {subscription.id!r}")
         period = subscription.period + 1
         try:
-            _charge_period(session, subscription, drama_pass, period)  # in a savepoint: refused, nothing of it stays
+            # A pass whose series was removed (or unpublished) has nothing left to pay for.
+            paid = _series_shown(session, drama_pass)
+            if paid:
+                _charge_period(session, subscription, drama_pass, period)  # in a savepoint: refused, nothing stays
         except InsufficientFunds:
+            paid = False
+        if not paid:
             subscription.status = "lapsed"
             _notify(session, secret, subscription, drama_pass, "subscription.lapsed")
             return

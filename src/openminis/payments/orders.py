@@ -484,6 +484,10 @@ def pay_order(
     order = session.get(Order, order_id)
     if order is None or order.user_id != user_id:
         raise NotFound(f"no order {order_id!r}")
+    if order.status == "created" and catalog.is_taken_down(session, order.app_id):
+        # Nothing new is sold in an app a moderator took down, its backend's open orders included
+        # (a paid one is still answered as paid, as a retried tap must be).
+        raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
     prices.confirm(prices.coins(order.amount), amount=amount, currency=currency, what=f"order {order.id}")
     now = utcnow()
     # A conditional update: of two concurrent payers one claims the order, the other writes nothing.
