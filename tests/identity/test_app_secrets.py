@@ -10,7 +10,12 @@ from sqlalchemy import select, update
 
 from openminis.client import MinisAPIError, MinisClient
 from openminis.db import utcnow
+from openminis.developers import service
+from openminis.developers import service as developers
 from openminis.developers.models import AppSecret
+from openminis.identity import accounts
+from openminis.unit_of_work import unit_of_work
+from tests.concurrency import race
 from tests.studio import csrf_of, login_code
 
 
@@ -51,6 +56,21 @@ def test_a_rotated_secret_works_in_the_grace_period_and_not_after(client, studio
     with pytest.raises(MinisAPIError) as caught:
         old_backend.app()
     assert caught.value.code == "INVALID_TOKEN"
+
+
+def test_rotations_at_once_leave_exactly_one_secret_working(client, studio, platform):
+    """Five rotations with no grace at once (five tabs of the console): each must end every secret
+    before it. On PostgreSQL each read the live secrets before the others had added theirs, and two
+    to five of the new secrets stayed good for ever (a probe)."""
+    with unit_of_work(platform.db, reads=True) as session:
+        developer = developers.developer_for(session, accounts.user_by_email(session, "studio@example.com"))
+
+    def rotate(worker: int, n: int) -> str:
+        with unit_of_work(platform.db) as session:
+            return service.rotate_secret(session, developer, studio.app_id, grace=timedelta(0))
+
+    secrets_made = list(race(workers=5, attempts=1, attempt=rotate))
+    assert sorted(token_status(client, studio.app_id, secret) for secret in secrets_made) == [200, 401, 401, 401, 401]
 
 
 def test_only_the_owner_can_rotate(client, studio, player):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.catalog.manifest import APP_ID, CATEGORY
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.developers import team
 from openminis.developers.models import AppInvite, AppSecret, AppToken, Developer
 from openminis.errors import Conflict, Forbidden, InvalidArgument, Unauthenticated
@@ -188,6 +188,10 @@ def rotate_secret(session: Session, developer: Developer, app_id: str, *, grace:
     if not timedelta(0) <= grace <= timedelta(days=7):
         raise InvalidArgument("grace must be between 0 and 7 days", field="grace_seconds")
     team.member_app(session, developer, app_id, act="secret")
+    # Rotations of one app take turns: each ends the secrets the one before it made (at once, on
+    # PostgreSQL, each read the live secrets before the others added theirs, and several new
+    # secrets stayed good for ever).
+    take_turns(session, "app-secret", app_id)
     now = utcnow()
     for current in _live_secrets(session, app_id):
         current.expires_at = min(current.expires_at or now + grace, now + grace)
