@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import http.client
 import secrets
+import socket
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -686,3 +688,29 @@ def test_a_storm_of_console_changes_is_answered_429_with_retry_after(tmp_path):
             assert all(a.headers.get("retry-after") for a in answers if a.status_code in (429, 503))
     finally:
         servers.close()
+
+
+def test_uploads_whose_bodies_never_come_hold_up_no_one_else(server, studio):
+    """A developer on a slow line (or an attacker) starts uploads and sends their bodies a byte at a
+    time, or not at all. The upload's unit of work began before its body was read: on SQLite it held
+    the write lock, and everyone's purchases and sign-ups answered 503 while it lasted; on PostgreSQL
+    eight of them held every database slot, and even GET /api/me was 503 (a probe). The body is read
+    before the unit begins now, so nothing waits for it but the upload itself."""
+    app_id = studio.register("Slow line")
+    cookie = "; ".join(f"{name}={value}" for name, value in studio.owner.cookies.items())
+    head = (
+        f"POST /api/developer/apps/{app_id}/versions HTTP/1.1\r\nHost: localhost:{server.port}\r\n"
+        f"Cookie: {cookie}\r\nX-CSRF-Token: {studio.owner_headers['X-CSRF-Token']}\r\nOrigin: {server.url}\r\n"
+        "Content-Type: application/zip\r\nContent-Length: 100000\r\n\r\nPK"
+    ).encode()
+    slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(9)]
+    try:
+        for connection in slow:
+            connection.sendall(head)
+        time.sleep(1)  # the server has them all, and waits for their bodies
+        with httpx.Client(base_url=server.url, timeout=30) as guest:
+            assert guest.get("/api/me").status_code == 200
+        assert studio.register("Fast line")  # a write: on SQLite it needs the write lock
+    finally:
+        for connection in slow:
+            connection.close()

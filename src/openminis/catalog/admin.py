@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import Path, Request, Response
+from fastapi import Path, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -35,9 +35,9 @@ def version_out(platform: Platform, version: AppVersion, package: Package) -> Ve
 
 
 @router.post("/packages", response_model=VersionOut, status_code=201, dependencies=[AdminOnly])
-async def upload_package(request: Request, platform: PlatformDep, session: SessionDep) -> VersionOut:
+async def upload_package(body: versions.PackageBody, platform: PlatformDep, session: SessionDep) -> VersionOut:
     """Upload a package as a zip (the raw request body, ``Content-Type: application/zip``)."""
-    package = await versions.read_upload(request, platform)
+    package = await versions.read_package(body, platform)
     version = await run_in_threadpool(releases.publish_released, session, platform.packages, package)
     return version_out(platform, version, package)
 

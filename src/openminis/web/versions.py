@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,7 @@ from openminis.errors import TooLarge
 from openminis.jobs import service as jobs
 from openminis.platform import Platform
 from openminis.web import body_limit
+from openminis.web.dependencies import platform_of
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
@@ -56,9 +57,13 @@ def version_out(
     )
 
 
-async def read_upload(request: Request, platform: Platform) -> Package:
-    """A zip from the raw request body, refused as soon as it passes the size limit."""
-    limit = platform.settings.max_package_bytes
+async def package_body(request: Request) -> bytes:
+    """An upload's raw body (a zip), refused as soon as it passes the size limit. A dependency its
+    routes name first, so that it is read before anything of theirs touches the database: the
+    request's unit of work, begun before a body that comes slowly or never, held the SQLite write
+    lock (everyone's purchases and sign-ups were 503 while it lasted) or, on PostgreSQL, one of the
+    few database slots (eight uploads stalled every request: a probe)."""
+    limit = platform_of(request).settings.max_package_bytes
     body_limit.allow(request, limit, code="PACKAGE_TOO_LARGE")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -68,16 +73,23 @@ async def read_upload(request: Request, platform: Platform) -> Package:
         body.extend(chunk)
         if len(body) > limit:
             raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
-    return await run_in_threadpool(read_zip, bytes(body), platform.package_limits)
+    return bytes(body)
+
+
+PackageBody = Annotated[bytes, Depends(package_body)]
+
+
+async def read_package(body: bytes, platform: Platform) -> Package:
+    return await run_in_threadpool(read_zip, body, platform.package_limits)
 
 
 async def upload(
-    request: Request, session: Session, platform: Platform, app_id: str, *, actor: str, shape: Callable[[AppVersion], T]
+    body: bytes, session: Session, platform: Platform, app_id: str, *, actor: str, shape: Callable[[AppVersion], T]
 ) -> T:
-    """A zip from the request body stored as an ``uploaded`` version of ``app_id`` (the package must
+    """A zip (``package_body``) stored as an ``uploaded`` version of ``app_id`` (the package must
     say it is that app), its checks started, and the answer ``shape`` makes of it: the console's
     upload and the Open API's, one path."""
-    package = await read_upload(request, platform)
+    package = await read_package(body, platform)
     if package.manifest.id != app_id:
         raise PackageError(
             f"minis.json: id: this package is {package.manifest.id!r}, not {app_id!r}",
