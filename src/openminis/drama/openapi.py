@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import Path, Query, Request
+from collections.abc import AsyncIterator
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -13,7 +17,7 @@ from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesO
 from openminis.errors import InvalidArgument
 from openminis.platform import Platform
 from openminis.web import body_limit
-from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep
+from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep, platform_of
 from openminis.web.routing import Router
 from openminis.web.uploads import staged_video
 
@@ -54,9 +58,28 @@ def patch_series(
     )
 
 
+# The raw bodies below are read before anything of their route touches the database (dependencies
+# named first): an upload that comes slowly would otherwise hold its unit of work open, and with it
+# SQLite's write lock or one of PostgreSQL's database slots, for as long as it lasts (a probe, on
+# the console's package upload: web/versions.package_body).
+
+
+async def _episode_video(request: Request) -> AsyncIterator[FilePath]:
+    settings = platform_of(request).settings
+    async with staged_video(request, settings.data_dir, settings.max_episode_upload_bytes) as staging:
+        yield staging
+
+
+async def _subtitles_file(request: Request) -> bytes:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "text/vtt":
+        raise InvalidArgument("Content-Type must be text/vtt", field="content-type")
+    body_limit.allow(request, subtitles.MAX_BYTES, code="SUBTITLES_TOO_LARGE")
+    return await request.body()
+
+
 @router.put("/series/{series_id}/episodes/{number}", response_model=EpisodeOut, status_code=202)
 async def upload_episode(
-    request: Request,
+    staging: Annotated[FilePath, Depends(_episode_video)],
     app_id: CallingApp,
     session: SessionDep,
     platform: PlatformDep,
@@ -66,10 +89,9 @@ async def upload_episode(
 ) -> EpisodeOut:
     """Upload an episode's video as the raw body (video/mp4, video/quicktime or video/webm).
     It is transcoded in the background; poll GET /series/{id} for its progress."""
-    async with staged_video(request, platform.settings.data_dir, platform.settings.max_episode_upload_bytes) as staging:
-        episode = await run_in_threadpool(
-            catalog.accept_upload, session, platform.storage, app_id, series_id, number, title=title, source=staging
-        )
+    episode = await run_in_threadpool(
+        catalog.accept_upload, session, platform.storage, app_id, series_id, number, title=title, source=staging
+    )
     return EpisodeOut.model_validate(episode, from_attributes=True)
 
 
@@ -78,7 +100,7 @@ Language = Path(min_length=2, max_length=16, description="a language tag: en, es
 
 @router.put("/series/{series_id}/episodes/{number}/subtitles/{language}", response_model=EpisodeOut)
 async def upload_subtitles(
-    request: Request,
+    data: Annotated[bytes, Depends(_subtitles_file)],
     app_id: CallingApp,
     session: SessionDep,
     platform: PlatformDep,
@@ -89,10 +111,6 @@ async def upload_subtitles(
     """Subtitles for an uploaded episode in one language, as a WebVTT raw body (``text/vtt``, at
     most 256 KB), replacing that language's file if there was one. The file is checked as a player
     reads it (header, cue timings in order); a refusal names the line at fault."""
-    if request.headers.get("content-type", "").split(";")[0].strip() != "text/vtt":
-        raise InvalidArgument("Content-Type must be text/vtt", field="content-type")
-    body_limit.allow(request, subtitles.MAX_BYTES, code="SUBTITLES_TOO_LARGE")
-    data = await request.body()
     episode = await run_in_threadpool(
         subtitles.attach, session, platform.storage, app_id, series_id, number, language, data
     )
