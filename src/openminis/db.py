@@ -57,6 +57,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A time as a UTC column holds it: a naive one is taken as UTC; one whose UTC falls outside
+    years 1 to 9999 is a ValueError (an input's 422), not a row that cannot be read back."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range once converted to UTC") from None
+
+
 class DatabaseBusy(Unavailable):
     """The database could not be had in time (the write lock, a pooled connection): nothing was
     done, and the same request may succeed in a moment."""

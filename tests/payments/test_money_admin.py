@@ -101,6 +101,27 @@ def set_terms(finance, headers, **body):
     return answer.json()
 
 
+def test_a_terms_time_without_an_offset_is_utc_and_one_past_year_9999_in_utc_is_refused(client, studio):
+    """As every other time the platform reads: a naive time was a 500 here, and a time whose UTC
+    fell past year 9999 (or before year 1) was stored on PostgreSQL, after which reading the app's
+    terms was a 500 for good (rows are only added): a probe."""
+    finance, headers = staff_member(client, "finance")
+    naive = set_terms(
+        finance,
+        headers,
+        app_id=studio.app_id,
+        fee_bps=2500,
+        creator_commission_bps=0,
+        effective_at="2030-01-01T00:00:00",
+    )
+    assert naive["effective_at"].startswith("2030-01-01T00:00:00") and naive["effective_at"][19:] in ("Z", "+00:00")
+    for out_of_range in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"):
+        body = {"app_id": studio.app_id, "fee_bps": 2500, "creator_commission_bps": 0, "effective_at": out_of_range}
+        refused = finance.post("/api/admin/money/terms", json={"reason": "odd", **body}, headers=headers)
+        assert refused.status_code == 422, refused.text
+    assert finance.get("/api/admin/money/terms", params={"app_id": studio.app_id}).status_code == 200
+
+
 def test_terms_take_effect_at_their_time_and_what_was_paid_before_keeps_its_own(client, platform, studio, player):
     put_product(client, studio, "gem", price=100)
     items = drama_items(platform, studio.app_id)

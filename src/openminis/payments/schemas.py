@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from openminis.db import as_utc
 
 
 class Strict(BaseModel):
@@ -259,7 +261,9 @@ class TermsIn(Strict):
     fee_bps: int = Field(ge=0, le=10_000)
     creator_commission_bps: int = Field(ge=0, le=10_000)
     # A time arrives as an ISO 8601 string in JSON: parsed from one, as in lax mode.
-    effective_at: datetime | None = Field(default=None, strict=False, description="when they take effect; null: now")
+    effective_at: Annotated[datetime, AfterValidator(as_utc)] | None = Field(
+        default=None, strict=False, description="when they take effect (no offset: UTC); null: now"
+    )
     reason: str = Field(min_length=1, max_length=2000)
 
 

@@ -7,20 +7,12 @@ as if it were UTC. Malformed or out-of-range values are a 422 like any invalid p
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, TypeAdapter
 
-
-def as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the time is out of range once converted to UTC") from None
-
+from openminis.db import as_utc
 
 UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 
