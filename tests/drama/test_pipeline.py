@@ -62,6 +62,23 @@ def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_pub
     assert refused.status_code == 409 and refused.json()["code"] == "NOTHING_READY"
 
 
+def test_a_new_upload_refused_leaves_the_episode_as_it_was(client, studio, clips, platform, tmp_path):
+    """A producer's new file for a published episode that fails its transcode left the episode
+    failed: gone from the series and from playback, for the people who had paid for it too (a
+    probe). The episode keeps its media, ready, and says why the new file was refused."""
+    series = client.post("/openapi/v1/series", json={"title": "Kept"}, headers=studio.headers).json()
+    upload(client, studio, series["id"], 1, clips["episode"])
+    platform.worker().drain()
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a video" * 500)
+    assert upload(client, studio, series["id"], 1, corrupt).status_code == 202
+    platform.worker().drain()
+    [episode] = client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"]
+    assert (episode["status"], episode["duration_ms"]) == ("ready", 3000)
+    assert episode["error"].startswith("CORRUPT_MEDIA")
+    assert len(list((platform.settings.data_dir / "media" / "drama").glob("ep_*"))) == 1
+
+
 def test_uploads_of_the_wrong_type_or_for_a_game_app_are_refused(client, studio, clips):
     series = client.post("/openapi/v1/series", json={"title": "Types"}, headers=studio.headers).json()
     response = client.put(

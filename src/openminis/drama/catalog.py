@@ -184,7 +184,9 @@ def accept_upload(
 ) -> Episode:
     """Take an uploaded file for episode ``number`` (put in the object store under
     ``media/drama/uploads/``, where any node's job worker finds it) and queue its transcoding.
-    A new upload of a published episode replaces it only once the new one is ready."""
+    A new upload of an episode with media replaces the media only once the new file is ready; the
+    episode is processing (not served) meanwhile, and ready with its media again if the new file
+    is refused (drama/pipeline.py)."""
     series = owned_series(session, app_id, series_id)
     if not 1 <= number <= 10_000:
         raise InvalidArgument("episode numbers are 1 to 10,000", field="number")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.orm import Session
 
 from openminis.db import Database, utcnow
@@ -54,10 +54,18 @@ def register(
                 progress=progress,
             )
         except media.MediaRejected as exc:
+            # A new file for an episode that has media leaves it as it was, playing its media (people
+            # paid for it: failed, it was gone for them too); the producer sees why in its error.
+            new = Episode.media_key.is_(None)
             session.execute(
                 update(Episode)
                 .where(Episode.id == episode_id)
-                .values(status="failed", error=f"{exc.code}: {exc.message}", updated_at=utcnow())
+                .values(
+                    status=case((new, "failed"), else_="ready"),
+                    progress=case((new, Episode.progress), else_=100),
+                    error=f"{exc.code}: {exc.message}",
+                    updated_at=utcnow(),
+                )
             )
             after_commit(session, partial(store.delete, upload_key(upload)))
             log.info("episode %s rejected: %s", episode_id, exc.message)
