@@ -111,3 +111,46 @@ def test_me_turns_notifications_on_in_this_browser(live_server, host):
         "() => navigator.serviceWorker.getRegistration('/').then((r) => r.active?.scriptURL)"
     ) == (f"{live_server.url}/push-sw.js")
     assert host.call_api("GET", "/api/messages/unread")["body"]["push"] == 1
+
+
+RAW_ASK = """() => new Promise((resolve) => {
+    const id = 900002;
+    addEventListener("message", function answered(event) {
+        if (event.data?.__minis !== 1 || event.data.type !== "response" || event.data.id !== id) return;
+        removeEventListener("message", answered);
+        resolve(event.data.ok ? "sheet answered" : event.data.error.code);
+    });
+    // Past the SDK, with its "a gesture in the app" flag set by hand.
+    const params = { templateIds: ["turn"], activated: true };
+    parent.postMessage({ __minis: 1, type: "request", id, method: "requestSubscribeMessage", params }, "*");
+})"""
+
+
+def test_a_game_cannot_ask_again_on_the_persons_not_now_nor_have_its_tap_turn_a_switch_on(live_server, host):
+    """Two probes of the message sheet. Pressing "Not now" activates the host page, as a tap in the
+    game does: an app that asked again at once, its gesture flag forged, reopened the sheet each time
+    with no tap in the game. And a switch worked at once when the sheet appeared: the person's next
+    tap, meant for a game target placed where the switch appears, accepted the messages."""
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    host.launch_from_hub(WITNESS)
+    game = host.app_frame(WITNESS)
+    game.wait_for_function("() => window.__witness.ready")
+    asked = "minis.requestSubscribeMessage(['turn']).then((v) => ({ok: v}), (e) => ({code: e.code}))"
+    game.evaluate(f"() => document.addEventListener('click', () => {{ window.__asked = {asked}; }}, {{once: true}})")
+    game.locator("canvas").click()
+    switch = host.sheet.locator(".message-template input[type=checkbox]")
+    expect(switch).to_be_visible()
+    # A second tap right where the switch appeared, as the game's next target would take it.
+    box = switch.bounding_box()
+    assert box is not None
+    host.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(switch).not_to_be_checked()
+    host.sheet.get_by_role("button", name="Not now").click()
+    expect(host.sheet).to_be_hidden()
+    game.wait_for_function("() => window.__asked !== undefined")
+    assert game.evaluate("() => window.__asked") == {"ok": {"turn": "reject"}}
+
+    # The app asks again at once, claiming a gesture it did not have: refused, and no sheet.
+    assert game.evaluate(RAW_ASK) == "NOT_ALLOWED"
+    expect(host.sheet).to_be_hidden()

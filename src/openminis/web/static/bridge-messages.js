@@ -10,6 +10,7 @@ import { ApiError } from "./api.js";
 import { appIcon } from "./app-tile.js";
 import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
+import { gestureInApp } from "./gesture.js";
 import { armLater, whileBusy } from "./sheets.js";
 
 const TEMPLATE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -52,7 +53,9 @@ function ask(session, templates) {
     }
     const error = el("p", { className: "form-error", role: "alert" });
     const switches = templates.map((template) => {
-      const input = /** @type {HTMLInputElement} */ (el("input", { type: "checkbox", className: "message-choice", value: template.id }));
+      // Asleep as Done is (armLater): a tap meant for the game must not turn one on (a probe: a game
+      // whose target sat where the switch appears had it accepted by the person's next tap).
+      const input = armLater(/** @type {HTMLInputElement} */ (el("input", { type: "checkbox", className: "message-choice", value: template.id })));
       const note = template.kind === "long-term" ? "Until you turn it off" : "Once";
       // textContent only: a title like <img onerror=...> shows as those characters.
       const row = el(
@@ -93,13 +96,12 @@ function ask(session, templates) {
   });
 }
 
-// Only right after a gesture, as the clipboard: the SDK forwards whether the frame had transient
-// activation, and the host checks its own too (a tap in the frame activates the host page).
+// Only right after a gesture in the app, as the clipboard (gesture.js).
 registerMethod("requestSubscribeMessage", {
   states: RUNNING,
   handler: async (params, session) => {
     const ids = templateIds(params);
-    if (params.activated !== true || !globalThis.navigator?.userActivation?.isActive) {
+    if (!gestureInApp(params)) {
       throw new BridgeError("NOT_ALLOWED", "requestSubscribeMessage: only right after a tap or key in the app");
     }
     session.checkMaySheet("requestSubscribeMessage");

@@ -203,7 +203,7 @@ export class Sheet {
  * other than Tab or Shift) for ARM_DELAY_MS since it appeared. A fixed delay was not enough (a
  * probe): a game whose target sat where Pay appears got paid on the fourth tap of a person tapping
  * every 150 ms, the first tap to come after the delay.
- * @template {HTMLButtonElement} B
+ * @template {HTMLButtonElement | HTMLInputElement} B
  * @param {B} button
  * @returns {B}
  */
