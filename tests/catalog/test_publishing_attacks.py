@@ -714,3 +714,26 @@ def test_uploads_whose_bodies_never_come_hold_up_no_one_else(server, studio):
     finally:
         for connection in slow:
             connection.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kind"),
+    [
+        ("POST", "/openapi/v1/app/versions", "application/zip"),
+        ("PUT", "/openapi/v1/series/ser_x/episodes/1", "video/mp4"),
+        ("POST", "/api/developer/apps/some-app/versions", "application/zip"),
+    ],
+)
+def test_an_upload_without_credentials_is_refused_before_its_body_is_read(server, method, path, kind):
+    """Read first, an upload without a token (or a console session) was refused only once its whole
+    body had come: 20 of them held a gigabyte in memory, or wrote it to disk (a probe). The sender is
+    checked first, and the refusal comes while the body is still on its way."""
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(
+            f"{method} {path} HTTP/1.1\r\nHost: localhost:{server.port}\r\nOrigin: {server.url}\r\n"
+            f"Content-Type: {kind}\r\nContent-Length: 40000000\r\n\r\n".encode()
+            + b"\0" * 65536
+        )
+        connection.settimeout(30)  # a bound on waiting: without the fix no answer ever came
+        answer = connection.recv(200).decode(errors="replace")
+    assert answer.split(" ")[1] in ("401", "403"), answer

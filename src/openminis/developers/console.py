@@ -54,7 +54,7 @@ from openminis.web.dependencies import (
     SessionDep,
 )
 from openminis.web.routing import Router
-from openminis.web.versions import PackageBody, start_checks, upload, version_out
+from openminis.web.versions import ConsolePackageBody, start_checks, upload, version_out
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -144,7 +144,11 @@ def rotate_secret(body: RotateIn, developer: ChangingDeveloper, session: Session
 
 @router.post("/apps/{app_id}/versions", response_model=ConsoleVersionOut, status_code=201)
 async def upload_version(
-    body: PackageBody, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+    body: ConsolePackageBody,
+    developer: ChangingDeveloper,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
 ) -> ConsoleVersionOut:
     """Upload a zip (the raw request body, read first: ``package_body``): it is stored as an
     ``uploaded`` version that nobody outside the team sees, and the platform's checks start."""

@@ -20,6 +20,7 @@ from openminis.web import body_limit
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep, platform_of
 from openminis.web.routing import Router
 from openminis.web.uploads import staged_video
+from openminis.web.versions import OpenApiSender
 
 router = Router(tags=["drama"])
 SeriesId = Path(max_length=32)
@@ -59,18 +60,19 @@ def patch_series(
 
 
 # The raw bodies below are read before anything of their route touches the database (dependencies
-# named first): an upload that comes slowly would otherwise hold its unit of work open, and with it
-# SQLite's write lock or one of PostgreSQL's database slots, for as long as it lasts (a probe, on
-# the console's package upload: web/versions.package_body).
+# named first), after their sender's token (OpenApiSender): an upload that comes slowly would
+# otherwise hold its unit of work open, and with it SQLite's write lock or one of PostgreSQL's
+# database slots, for as long as it lasts (a probe, on the console's package upload:
+# web/versions.package_body).
 
 
-async def _episode_video(request: Request) -> AsyncIterator[FilePath]:
+async def _episode_video(request: Request, _sender: Annotated[None, OpenApiSender]) -> AsyncIterator[FilePath]:
     settings = platform_of(request).settings
     async with staged_video(request, settings.data_dir, settings.max_episode_upload_bytes) as staging:
         yield staging
 
 
-async def _subtitles_file(request: Request) -> bytes:
+async def _subtitles_file(request: Request, _sender: Annotated[None, OpenApiSender]) -> bytes:
     if request.headers.get("content-type", "").split(";")[0].strip() != "text/vtt":
         raise InvalidArgument("Content-Type must be text/vtt", field="content-type")
     body_limit.allow(request, subtitles.MAX_BYTES, code="SUBTITLES_TOO_LARGE")

@@ -42,7 +42,7 @@ from openminis.social.openapi import router as leaderboards_openapi_router
 from openminis.web import notices
 from openminis.web.dependencies import BearerToken, CallingApp, SessionDep, client_ip
 from openminis.web.refusals import refusal_kept
-from openminis.web.versions import PackageBody, upload
+from openminis.web.versions import OpenApiPackageBody, upload
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
@@ -139,7 +139,7 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         return VersionPage(items=[_version_item(v) for v in rows], next_cursor=next_cursor)
 
     @api.post("/app/versions", response_model=VersionItem, status_code=201, tags=["apps"])
-    async def upload_version(body: PackageBody, app_id: CallingApp, session: SessionDep) -> VersionItem:
+    async def upload_version(body: OpenApiPackageBody, app_id: CallingApp, session: SessionDep) -> VersionItem:
         """Upload a version from a build pipeline (the raw zip as the body, ``Content-Type:
         application/zip``): stored as ``uploaded``, then checked by the platform; submit it once
         its state is ``checked`` and its report passed."""

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -17,12 +17,22 @@ from openminis.catalog import service as catalog
 from openminis.catalog.check_job import CHECK_JOB, page_url
 from openminis.catalog.checks import Budgets, run_checks
 from openminis.catalog.package import Package, PackageError, read_zip
+from openminis.developers import service as developers
+from openminis.developers import team
 from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
-from openminis.errors import TooLarge
+from openminis.errors import Forbidden, TooLarge
+from openminis.identity import service as identity
 from openminis.jobs import service as jobs
 from openminis.platform import Platform
+from openminis.unit_of_work import unit_of_work
 from openminis.web import body_limit
-from openminis.web.dependencies import platform_of
+from openminis.web.dependencies import (
+    BearerToken,
+    platform_of,
+    refuse_other_origins,
+    refuse_without_csrf,
+    session_token,
+)
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
@@ -76,7 +86,55 @@ async def package_body(request: Request) -> bytes:
     return bytes(body)
 
 
+# Who sends the body is checked before it is read, in a read unit of its own that has ended when the
+# reading starts (nothing is held meanwhile): otherwise anyone, without credentials, could make the
+# server hold a package in memory, or write an episode to disk, before the 401 (a probe: 20 such
+# requests took a gigabyte). The route's own dependencies check again, in its unit of work.
+
+
+async def _console_member(request: Request, app_id: str = Path(max_length=40)) -> None:
+    """A console upload's sender: the host's origin, the session's CSRF token, a member of the
+    app's team who may upload."""
+    platform = platform_of(request)
+    refuse_other_origins(request, platform)
+    token = session_token(request, platform)
+    refuse_without_csrf(request, platform, token)
+
+    def check() -> None:
+        with unit_of_work(platform.db, reads=True) as reading:
+            found = identity.signed_in(reading, token)
+            if found is None:
+                raise Forbidden("sign in to the console first", code="CSRF_FAILED")
+            developer = developers.developer_for(reading, found.user)
+            team.member_app(reading, developer, app_id, act="upload")
+
+    await run_in_threadpool(check)
+
+
+async def _app_of_token(request: Request, token: BearerToken) -> None:
+    """An Open API upload's sender: a live access token."""
+    platform = platform_of(request)
+
+    def check() -> None:
+        with unit_of_work(platform.db, reads=True) as reading:
+            developers.app_for_token(reading, token)
+
+    await run_in_threadpool(check)
+
+
+async def _console_package(request: Request, _sender: Annotated[None, Depends(_console_member)]) -> bytes:
+    return await package_body(request)
+
+
+async def _openapi_package(request: Request, _sender: Annotated[None, Depends(_app_of_token)]) -> bytes:
+    return await package_body(request)
+
+
+# The operator's upload checks its sender first by itself (a route-level AdminOnly, no database).
 PackageBody = Annotated[bytes, Depends(package_body)]
+ConsolePackageBody = Annotated[bytes, Depends(_console_package)]
+OpenApiPackageBody = Annotated[bytes, Depends(_openapi_package)]
+OpenApiSender = Depends(_app_of_token)
 
 
 async def read_package(body: bytes, platform: Platform) -> Package:
