@@ -697,16 +697,27 @@ def test_uploads_whose_bodies_never_come_hold_up_no_one_else(server, studio):
     eight of them held every database slot, and even GET /api/me was 503 (a probe). The body is read
     before the unit begins now, so nothing waits for it but the upload itself."""
     app_id = studio.register("Slow line")
+    # The owner posts videos too (a creator's post: the same, a probe found once the others held).
+    handle = f"slow{secrets.token_hex(3)}"
+    made = studio.owner.post(
+        "/api/creator", json={"handle": handle, "display_name": "Slow"}, headers=studio.owner_headers
+    )
+    assert made.status_code == 200, made.text
     cookie = "; ".join(f"{name}={value}" for name, value in studio.owner.cookies.items())
-    head = (
-        f"POST /api/developer/apps/{app_id}/versions HTTP/1.1\r\nHost: localhost:{server.port}\r\n"
-        f"Cookie: {cookie}\r\nX-CSRF-Token: {studio.owner_headers['X-CSRF-Token']}\r\nOrigin: {server.url}\r\n"
-        "Content-Type: application/zip\r\nContent-Length: 100000\r\n\r\nPK"
-    ).encode()
-    slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(9)]
+
+    def head(target: str, kind: str) -> bytes:
+        return (
+            f"POST {target} HTTP/1.1\r\nHost: localhost:{server.port}\r\nCookie: {cookie}\r\n"
+            f"X-CSRF-Token: {studio.owner_headers['X-CSRF-Token']}\r\nOrigin: {server.url}\r\n"
+            f"Content-Type: {kind}\r\nContent-Length: 100000\r\n\r\nPK"
+        ).encode()
+
+    heads = [head(f"/api/developer/apps/{app_id}/versions", "application/zip")] * 9
+    heads += [head("/api/creator/posts?caption=slow", "video/mp4")] * 9
+    slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in heads]
     try:
-        for connection in slow:
-            connection.sendall(head)
+        for connection, sent in zip(slow, heads, strict=True):
+            connection.sendall(sent)
         time.sleep(1)  # the server has them all, and waits for their bodies
         with httpx.Client(base_url=server.url, timeout=30) as guest:
             assert guest.get("/api/me").status_code == 200

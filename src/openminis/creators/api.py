@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
@@ -64,13 +66,12 @@ def my_creator_or_none(visitor: CurrentPerson, session: SessionDep) -> MyCreator
     return MyCreator(creator=service.creator_out(creator) if creator is not None else None)
 
 
-async def uploading_visitor(
-    request: Request, response: Response, platform: PlatformDep, admitted: SessionDep
-) -> Visitor:
-    """ChangingPerson for a route that reads a large upload: looked up in a read unit of its own,
-    which has ended when the upload is read. The request's unit (SessionDep, admitted first) then
-    begins with the post, after the upload: on SQLite no write lock is held while a video of
-    hundreds of megabytes arrives."""
+async def uploading_visitor(request: Request, response: Response, platform: PlatformDep) -> Visitor:
+    """The sender of a large upload, checked before it is read (the host's origin, the session's
+    CSRF token), in a read unit of its own that has ended when the upload is read. The request's
+    unit (SessionDep, with its admission) begins after the upload (create_post's dependencies, in
+    their order): on SQLite no write lock, on PostgreSQL no database slot, is held while a video of
+    hundreds of megabytes arrives (a probe: ten posts whose bodies stalled made every request 503)."""
     refuse_other_origins(request, platform)
 
     def look_up() -> Visitor:
@@ -81,40 +82,57 @@ async def uploading_visitor(
             refuse_without_csrf(request, platform, visitor.session_token)
             return visitor
 
-    return await changing_visitor(request, await run_in_threadpool(look_up), admitted)
+    return await run_in_threadpool(look_up)
 
 
-@router.post("/api/creator/posts", response_model=PostOut, status_code=201)
-async def create_post(
-    request: Request,
-    visitor: Annotated[Visitor, Depends(uploading_visitor)],
-    session: SessionDep,
-    platform: PlatformDep,
+def _post_fields(
     caption: str = Query(default="", max_length=2000),
     anchor_kind: str | None = Query(default=None, max_length=16),
     anchor_app_id: str | None = Query(default=None, max_length=40),
     anchor_series_id: str | None = Query(default=None, max_length=32),
     anchor_episode: int | None = Query(default=None, ge=1, le=10_000),
-) -> PostOut:
-    """Post a video, sent as the raw body (video/mp4, video/quicktime or video/webm). It is
-    transcoded in the background and public once ready; GET /api/creator/posts shows the progress."""
-    video_suffix(request)
-    limit = platform.settings.max_episode_upload_bytes
-    check_declared_size(request, limit)
-    creator_id = visitor.user.id
-    fields: service.PostFields = {
+) -> service.PostFields:
+    return {
         "caption": caption,
         "anchor_kind": anchor_kind,
         "anchor_app_id": anchor_app_id,
         "anchor_series_id": anchor_series_id,
         "anchor_episode": anchor_episode,
     }
-    await run_in_threadpool(_precheck, platform, creator_id, fields)
+
+
+async def _post_video(
+    request: Request,
+    platform: PlatformDep,
+    visitor: Annotated[Visitor, Depends(uploading_visitor)],
+    fields: Annotated[service.PostFields, Depends(_post_fields)],
+) -> AsyncIterator[FilePath]:
+    """The post's video, staged once its sender and its fields were checked (a wrong caption or
+    anchor is refused before hundreds of megabytes are read)."""
+    video_suffix(request)
+    limit = platform.settings.max_episode_upload_bytes
+    check_declared_size(request, limit)
+    await run_in_threadpool(_precheck, platform, visitor.user.id, fields)
     async with staged_video(request, platform.settings.data_dir, limit) as staging:
-        post = await run_in_threadpool(
-            service.create_post, session, platform.storage, creator_id=creator_id, source=staging, **fields
-        )
-        return await run_in_threadpool(service.post_out, session, platform.settings, post)
+        yield staging
+
+
+@router.post("/api/creator/posts", response_model=PostOut, status_code=201)
+async def create_post(
+    request: Request,
+    checked: Annotated[Visitor, Depends(uploading_visitor)],
+    fields: Annotated[service.PostFields, Depends(_post_fields)],
+    staging: Annotated[FilePath, Depends(_post_video)],
+    session: SessionDep,
+    platform: PlatformDep,
+) -> PostOut:
+    """Post a video, sent as the raw body (video/mp4, video/quicktime or video/webm). It is
+    transcoded in the background and public once ready; GET /api/creator/posts shows the progress."""
+    visitor = await changing_visitor(request, checked, session)
+    post = await run_in_threadpool(
+        service.create_post, session, platform.storage, creator_id=visitor.user.id, source=staging, **fields
+    )
+    return await run_in_threadpool(service.post_out, session, platform.settings, post)
 
 
 def _precheck(platform: Platform, creator_id: str, fields: service.PostFields) -> None:
