@@ -285,6 +285,27 @@ def test_a_pass_for_a_series_no_one_may_watch_is_not_sold_and_does_not_renew(cli
         assert session.get(Subscription, running["id"]).status == "lapsed"
 
 
+def test_a_pass_for_an_app_taken_down_lapses_instead_of_renewing(client, series, studio, player, platform):
+    from tests.moderation.conftest import staff_member, take_down
+
+    made = client.post(
+        "/openapi/v1/passes", json={"title": "All", "period_days": 7, "price": 100}, headers=studio.headers
+    ).json()
+    top_up(player)
+    body = {"amount": 100, "currency": "COIN"}
+    running = player.post(f"/api/passes/{made['id']}/subscribe", json=body, headers=csrf_of(player)).json()
+    assert running["status"] == "active" and balance(player) == 1100
+    moderator = staff_member(client, "mod@example.com", "moderator")
+    assert take_down(moderator, "app", studio.app.app_id, "spam").status_code == 200
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
+    assert balance(player) == 1100
+    with platform.db.session() as session:
+        from openminis.drama.models import Subscription
+
+        assert session.get(Subscription, running["id"]).status == "lapsed"
+
+
 def test_a_cancelled_pass_keeps_access_to_the_end_of_its_period_and_does_not_renew(
     client, series, studio, player, platform
 ):

@@ -252,8 +252,9 @@ def renewer(secret: str) -> jobs.Handler:
             raise LookupError(f"no pass {subscription.pass_id!r} for subscription {subscription.id!r}")
         period = subscription.period + 1
         try:
-            # A pass whose series was removed (or unpublished) has nothing left to pay for.
-            paid = _series_shown(session, drama_pass)
+            # A pass whose series was removed (or unpublished), or whose app a moderator took down,
+            # has nothing left to pay for: nothing of it can be watched.
+            paid = _series_shown(session, drama_pass) and not catalog.is_taken_down(session, drama_pass.app_id)
             if paid:
                 _charge_period(session, subscription, drama_pass, period)  # in a savepoint: refused, nothing stays
         except InsufficientFunds:
