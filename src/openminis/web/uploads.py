@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from openminis.errors import InvalidArgument, TooLarge
 from openminis.web import body_limit
@@ -41,7 +42,7 @@ async def staged_video(request: Request, staging_root: Path, limit: int) -> Asyn
     try:
         size = 0
         with staging.open("wb") as file:
-            async for chunk in request.stream():
+            async for chunk in body_of(request):
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(limit)
@@ -52,6 +53,16 @@ async def staged_video(request: Request, staging_root: Path, limit: int) -> Asyn
     finally:
         staging.unlink(missing_ok=True)
         staging.parent.rmdir()
+
+
+async def body_of(request: Request) -> AsyncIterator[bytes]:
+    """The request body's chunks. A sender who hangs up part way is a refusal like any other (a
+    422 no one reads), not an unhandled error: each such upload logged a traceback (a probe)."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect:
+        raise InvalidArgument("the upload was cut off before its end") from None
 
 
 def _too_large(limit: int) -> TooLarge:

@@ -33,6 +33,7 @@ from openminis.web.dependencies import (
     refuse_without_csrf,
     session_token,
 )
+from openminis.web.uploads import body_of
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
@@ -79,7 +80,7 @@ async def package_body(request: Request) -> bytes:
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
     body = bytearray()
-    async for chunk in request.stream():
+    async for chunk in body_of(request):
         body.extend(chunk)
         if len(body) > limit:
             raise TooLarge(f"package is over the {limit}-byte limit", code="PACKAGE_TOO_LARGE")
