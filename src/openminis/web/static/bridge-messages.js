@@ -10,7 +10,6 @@ import { ApiError } from "./api.js";
 import { appIcon } from "./app-tile.js";
 import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
-import { gestureInApp } from "./gesture.js";
 import { armLater, whileBusy } from "./sheets.js";
 
 const TEMPLATE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -96,12 +95,21 @@ function ask(session, templates) {
   });
 }
 
-// Only right after a gesture in the app, as the clipboard (gesture.js).
+// Only right after a gesture, as the clipboard: the SDK forwards whether the frame had transient
+// activation, and the host checks its own too (a tap in the frame activates the host page). But a
+// press on the sheet itself ("Not now", Escape) activates the host page as well: an app that asked
+// again at once, its flag forged, reopened the sheet after every refusal, in a loop only leaving
+// ended (a probe). So not again for the activation's lifespan (Chromium's 5 s) after this app's
+// last message sheet closed: a tap in the game after that is the person's.
+const AFTER_SHEET_MS = 5000;
+/** @type {WeakMap<object, number>} when each app session's last message sheet closed */
+const sheetClosedAt = new WeakMap();
 registerMethod("requestSubscribeMessage", {
   states: RUNNING,
   handler: async (params, session) => {
     const ids = templateIds(params);
-    if (!gestureInApp(params)) {
+    const sinceSheet = performance.now() - (sheetClosedAt.get(session) ?? -Infinity);
+    if (params.activated !== true || !globalThis.navigator?.userActivation?.isActive || sinceSheet < AFTER_SHEET_MS) {
       throw new BridgeError("NOT_ALLOWED", "requestSubscribeMessage: only right after a tap or key in the app");
     }
     session.checkMaySheet("requestSubscribeMessage");
@@ -110,6 +118,10 @@ registerMethod("requestSubscribeMessage", {
       throw refused(error);
     });
     session.checkMaySheet("requestSubscribeMessage"); // the app may have left the screen meanwhile
-    return ask(session, asked.items);
+    try {
+      return await ask(session, asked.items);
+    } finally {
+      sheetClosedAt.set(session, performance.now());
+    }
   },
 });

@@ -9,7 +9,6 @@ import { appIcon } from "./app-tile.js";
 import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
 import { ShareSheet } from "./share-sheet.js";
-import { gestureInApp } from "./gesture.js";
 import { armLater } from "./sheets.js";
 
 const BOARD_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -287,14 +286,17 @@ registerMethod("vibrate", {
   },
 });
 
-// The clipboard only right after a gesture in the app (gesture.js).
+// The clipboard only right after a gesture. The SDK forwards whether the frame had transient
+// activation when the app called; a frame can forge that flag, so the host also checks its own
+// activation, which a message cannot give it: a tap in the app's frame activates the host page too
+// (activation reaches a frame's ancestors), for the browser's few seconds.
 registerMethod("setClipboardData", {
   states: RUNNING,
   handler: async (params, session) => {
     if (typeof params.text !== "string" || params.text.length > 10000) {
       throw new BridgeError("INVALID_ARGUMENT", "text: a string of at most 10000 characters");
     }
-    if (!session.opened || !gestureInApp(params)) {
+    if (params.activated !== true || !session.opened || !navigator.userActivation?.isActive) {
       throw new BridgeError("NOT_ALLOWED", "setClipboardData: only right after a tap or key in the app");
     }
     try {

@@ -7,7 +7,6 @@
 
 import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
-import { gestureInApp } from "./gesture.js";
 
 /** @type {any} the browser's deferred install prompt for the manifest linked now, if it gave one */
 let deferred = null;
@@ -102,12 +101,13 @@ function guide(sheets, card, owner) {
   });
 }
 
-// minis.addToHomeScreen(): only right after a gesture in the app, as the clipboard (gesture.js; the
-// browser's prompt needs the host page's activation as well).
+// minis.addToHomeScreen(): only right after a gesture, as the clipboard. The SDK forwards whether
+// the frame had transient activation; the host checks its own too (a tap in the frame activates
+// the host page, which the browser's prompt needs as well).
 registerMethod("addToHomeScreen", {
   states: RUNNING,
   handler: (params, session) => {
-    if (!gestureInApp(params)) {
+    if (params.activated !== true || !navigator.userActivation?.isActive) {
       throw new BridgeError("NOT_ALLOWED", "addToHomeScreen: only right after a tap or key in the app");
     }
     session.checkMaySheet("addToHomeScreen");
