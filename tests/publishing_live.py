@@ -164,8 +164,11 @@ def at_once(server: LiveServer, requests: list[dict[str, Any]]) -> list[httpx.Re
 def as_member(member: Member | Studio, server: LiveServer) -> dict[str, Any]:
     """Request keyword arguments that act as this person (their cookies, CSRF token and Origin)."""
     if isinstance(member, Studio):
-        client, headers = member.owner, member.owner_headers
-    else:
-        client, headers = member.client, member.headers
+        return acting_as(server, member.owner, member.owner_headers)
+    return acting_as(server, member.client, member.headers)
+
+
+def acting_as(server: LiveServer, client: httpx.Client, headers: dict[str, str]) -> dict[str, Any]:
+    """Request keyword arguments that act as this browser (its cookies, the headers, the host's Origin)."""
     cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
     return {"headers": {**headers, "Origin": server.url, "Cookie": cookie}}

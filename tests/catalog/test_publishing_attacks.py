@@ -704,12 +704,11 @@ def test_uploads_whose_bodies_never_come_hold_up_no_one_else(server, studio):
         "/api/creator", json={"handle": handle, "display_name": "Slow"}, headers=studio.owner_headers
     )
     assert made.status_code == 200, made.text
-    cookie = "; ".join(f"{name}={value}" for name, value in studio.owner.cookies.items())
+    owner = "".join(f"{name}: {value}\r\n" for name, value in as_member(studio, server)["headers"].items())
 
     def head(target: str, kind: str) -> bytes:
         return (
-            f"POST {target} HTTP/1.1\r\nHost: localhost:{server.port}\r\nCookie: {cookie}\r\n"
-            f"X-CSRF-Token: {studio.owner_headers['X-CSRF-Token']}\r\nOrigin: {server.url}\r\n"
+            f"POST {target} HTTP/1.1\r\nHost: localhost:{server.port}\r\n{owner}"
             f"Content-Type: {kind}\r\nContent-Length: 100000\r\n\r\nPK"
         ).encode()
 

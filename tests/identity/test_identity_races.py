@@ -13,7 +13,7 @@ import pytest
 
 from openminis.liveserver import LiveServer
 from tests.catalog.test_staged_release import PASSWORD, Studio, browser, csrf
-from tests.publishing_live import DATABASES, at_once, new_studio, server_per_database
+from tests.publishing_live import DATABASES, acting_as, at_once, new_studio, server_per_database
 
 pytestmark = pytest.mark.slow  # a real server per database
 
@@ -31,9 +31,7 @@ def app_id(server) -> Iterator[str]:
 def as_guest(server: LiveServer) -> dict:
     """A new guest's request keyword arguments: cookie, CSRF token, the host's Origin."""
     with browser(server) as guest:
-        headers = csrf(guest)
-        cookie = "; ".join(f"{name}={value}" for name, value in guest.cookies.items())
-    return {"headers": {**headers, "Origin": server.url, "Cookie": cookie}}
+        return acting_as(server, guest, csrf(guest))
 
 
 @pytest.mark.parametrize("path", ["login-code", "profile-consent"])
@@ -58,13 +56,8 @@ def test_a_double_tap_on_verify_proves_the_email_once_and_answers_both_taps(serv
             )
             assert registered.status_code == 200, registered.text
             code = server.mailed(email, r"verification code is (\d{6})")
-            cookie = "; ".join(f"{name}={value}" for name, value in person.cookies.items())
-            request = {
-                "method": "POST",
-                "url": "/api/account/verify",
-                "json": {"code": code},
-                "headers": {**headers, "Origin": server.url, "Cookie": cookie},
-            }
+            request = {"method": "POST", "url": "/api/account/verify", "json": {"code": code}}
+            request |= acting_as(server, person, headers)
             answers = at_once(server, [request] * 2)
             assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
             assert person.get("/api/me").json()["user"]["email"] == email

@@ -28,7 +28,7 @@ PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0
 ONE_LINE = "one line of text, without control, bidi or line separator characters"
 
 
-def _one_line(value: str, info: ValidationInfo | None) -> str:
+def _one_line(value: str, info: ValidationInfo) -> str:
     if text.has_controls(value) and not _stored(info):
         raise ValueError(f"must be {ONE_LINE}")
     return value
@@ -40,8 +40,8 @@ def _one_line(value: str, info: ValidationInfo | None) -> str:
 STORED = {"stored": True}
 
 
-def _stored(info: ValidationInfo | None) -> bool:
-    return bool(info and info.context and info.context.get("stored"))
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
 
 
 OneLine = Annotated[str, AfterValidator(_one_line)]

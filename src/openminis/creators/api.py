@@ -31,12 +31,9 @@ from openminis.web.dependencies import (
     CurrentPerson,
     PlatformDep,
     SessionDep,
+    UploadingPerson,
     ViewerId,
-    Visitor,
     changing_visitor,
-    find_visitor,
-    refuse_other_origins,
-    refuse_without_csrf,
 )
 from openminis.web.routing import Router
 from openminis.web.uploads import check_declared_size, staged_video, video_suffix
@@ -66,25 +63,6 @@ def my_creator_or_none(visitor: CurrentPerson, session: SessionDep) -> MyCreator
     return MyCreator(creator=service.creator_out(creator) if creator is not None else None)
 
 
-async def uploading_visitor(request: Request, response: Response, platform: PlatformDep) -> Visitor:
-    """The sender of a large upload, checked before it is read (the host's origin, the session's
-    CSRF token), in a read unit of its own that has ended when the upload is read. The request's
-    unit (SessionDep, with its admission) begins after the upload (create_post's dependencies, in
-    their order): on SQLite no write lock, on PostgreSQL no database slot, is held while a video of
-    hundreds of megabytes arrives (a probe: ten posts whose bodies stalled made every request 503)."""
-    refuse_other_origins(request, platform)
-
-    def look_up() -> Visitor:
-        with unit_of_work(platform.db, reads=True) as reading:
-            visitor = find_visitor(request, response, platform, reading)
-            # Checked inside the unit, so that a guest made on the spot (who cannot carry its CSRF
-            # token yet) is not kept; changing_visitor checks it again, then the per-person limit.
-            refuse_without_csrf(request, platform, visitor.session_token)
-            return visitor
-
-    return await run_in_threadpool(look_up)
-
-
 def _post_fields(
     caption: str = Query(default="", max_length=2000),
     anchor_kind: str | None = Query(default=None, max_length=16),
@@ -104,7 +82,7 @@ def _post_fields(
 async def _post_video(
     request: Request,
     platform: PlatformDep,
-    visitor: Annotated[Visitor, Depends(uploading_visitor)],
+    visitor: UploadingPerson,
     fields: Annotated[service.PostFields, Depends(_post_fields)],
 ) -> AsyncIterator[FilePath]:
     """The post's video, staged once its sender and its fields were checked (a wrong caption or
@@ -120,7 +98,7 @@ async def _post_video(
 @router.post("/api/creator/posts", response_model=PostOut, status_code=201)
 async def create_post(
     request: Request,
-    checked: Annotated[Visitor, Depends(uploading_visitor)],
+    checked: UploadingPerson,
     fields: Annotated[service.PostFields, Depends(_post_fields)],
     staging: Annotated[FilePath, Depends(_post_video)],
     session: SessionDep,

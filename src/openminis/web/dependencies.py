@@ -5,6 +5,7 @@
 ``CurrentPerson``   the person behind a host request, made a guest on the spot if need be
 ``ChangingPerson``  the person behind a state-changing host request: Origin, CSRF token, per-person limit
 ``ClaimingPerson``  the same, for a request that proves an email of theirs (their row held for update)
+``UploadingPerson`` the sender of a large upload, checked before its body is read (no unit held)
 ``OwnedApp``        an app id from the path, when the signed-in developer owns it (the developer console)
 ``CurrentDeveloper``  the developer account of the person behind a console request (403 if they have none)
 ``ChangingDeveloper`` the same, for a state-changing console request (ChangingPerson's checks first)
@@ -287,6 +288,29 @@ claiming_visitor = _changing(hold="update")
 ChangingPerson = Annotated[Visitor, Depends(changing_visitor)]
 DeletingPerson = Annotated[Visitor, Depends(deleting_visitor)]
 ClaimingPerson = Annotated[Visitor, Depends(claiming_visitor)]
+
+
+async def uploading_visitor(request: Request, response: Response, platform: PlatformDep) -> Visitor:
+    """The sender of a large upload, checked before it is read (the host's origin, the session's
+    CSRF token), in a read unit of its own that has ended when the upload is read. The request's
+    unit (SessionDep, with its admission) begins after the upload (the route's dependencies, in
+    their order): on SQLite no write lock, on PostgreSQL no database slot, is held while a body of
+    hundreds of megabytes arrives (a probe: ten posts whose bodies stalled made every request 503).
+    The route then passes it through ``changing_visitor`` with its unit."""
+    refuse_other_origins(request, platform)
+
+    def look_up() -> Visitor:
+        with unit_of_work.unit_of_work(platform.db, reads=True) as reading:
+            visitor = find_visitor(request, response, platform, reading)
+            # Checked inside the unit, so that a guest made on the spot (who cannot carry its CSRF
+            # token yet) is not kept; changing_visitor checks it again, then the per-person limit.
+            refuse_without_csrf(request, platform, visitor.session_token)
+            return visitor
+
+    return await run_in_threadpool(look_up)
+
+
+UploadingPerson = Annotated[Visitor, Depends(uploading_visitor)]
 
 
 async def limit_changes_by_ip(request: Request) -> None:

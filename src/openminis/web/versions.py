@@ -20,19 +20,12 @@ from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.developers import service as developers
 from openminis.developers import team
 from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
-from openminis.errors import Forbidden, TooLarge
-from openminis.identity import service as identity
+from openminis.errors import TooLarge
 from openminis.jobs import service as jobs
 from openminis.platform import Platform
 from openminis.unit_of_work import unit_of_work
 from openminis.web import body_limit
-from openminis.web.dependencies import (
-    BearerToken,
-    platform_of,
-    refuse_other_origins,
-    refuse_without_csrf,
-    session_token,
-)
+from openminis.web.dependencies import BearerToken, UploadingPerson, platform_of
 from openminis.web.uploads import body_of
 
 if TYPE_CHECKING:
@@ -93,21 +86,14 @@ async def package_body(request: Request) -> bytes:
 # requests took a gigabyte). The route's own dependencies check again, in its unit of work.
 
 
-async def _console_member(request: Request, app_id: str = Path(max_length=40)) -> None:
-    """A console upload's sender: the host's origin, the session's CSRF token, a member of the
+async def _console_member(request: Request, sender: UploadingPerson, app_id: str = Path(max_length=40)) -> None:
+    """A console upload's sender: as any large upload's (``uploading_visitor``), and a member of the
     app's team who may upload."""
     platform = platform_of(request)
-    refuse_other_origins(request, platform)
-    token = session_token(request, platform)
-    refuse_without_csrf(request, platform, token)
 
     def check() -> None:
         with unit_of_work(platform.db, reads=True) as reading:
-            found = identity.signed_in(reading, token)
-            if found is None:
-                raise Forbidden("sign in to the console first", code="CSRF_FAILED")
-            developer = developers.developer_for(reading, found.user)
-            team.member_app(reading, developer, app_id, act="upload")
+            team.member_app(reading, developers.developer_for(reading, sender.user), app_id, act="upload")
 
     await run_in_threadpool(check)
 
