@@ -172,6 +172,12 @@ class HostPage:
     def balance(self) -> int:
         return self.call_api("GET", "/api/wallet")["body"]["balance"]
 
+    def hub_shelf(self, section_id: str) -> list[str]:
+        """The app ids the server puts on a hub shelf now. Other tests on this worker's server publish
+        apps too, so a shelf of the newest is checked against this, not against a seeded app."""
+        sections = self.call_api("GET", "/api/hub/sections")["body"]["sections"]
+        return next([card["app_id"] for card in s["cards"]] for s in sections if s["id"] == section_id)
+
     def hub_tile(self, app_id: str):
         return self.page.locator(f'#hub-grid .app-tile[data-app-id="{app_id}"]')
 
