@@ -5,7 +5,8 @@ Each run makes a new data dir and, before the server starts, seeds it: a few app
 people (guest sessions, one per client), and 1,000,000 analytics events written into the DuckDB
 file in one INSERT ... SELECT: exposures, clicks and completions spread over the posts (popular
 ones more), some of them the benchmark people's own clicks on their favourite category, so every
-person has a history and so an affinity to compute. Then it starts a real ``minis serve`` and,
+person has a history and so an affinity to compute; and, for each, the feed's record of having
+served that post to that person, which the ranking joins them with. Then it starts a real ``minis serve`` and,
 with the same concurrent clients for the same duration, measures:
 
 - bare: a FastAPI endpoint that does nothing, served by uvicorn as ``minis serve`` is, in a process of
@@ -159,6 +160,15 @@ def write_events(data_dir: Path, people: list[str]) -> None:
                 printf('pst_%020x', CASE WHEN person IS NULL THEN post
                     ELSE (post - post % {categories} + person % {categories}) % {POSTS} END)
             FROM shaped LEFT JOIN people ON people.i = shaped.person
+        """)
+        # The feed served each of those posts to each of those people a moment before: the ranking
+        # counts a signal only then (feed/served.py). A live store holds both kinds of row, so these
+        # come on top of the EVENTS signals (about as many again), and the timed pages add their own.
+        connection.execute("""
+            INSERT INTO events (type, app_id, user_id, source, ts, received_at, post_id)
+            SELECT DISTINCT 'served', app_id, user_id, 'feed', ts - INTERVAL 1 SECOND,
+                received_at - INTERVAL 1 SECOND, post_id
+            FROM events WHERE type <> 'served'
         """)
     finally:
         connection.close()

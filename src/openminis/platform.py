@@ -347,6 +347,8 @@ class Platform:
             self.ads.events.flush()  # buffered ad events reach the store before it closes
         if "conversions" in self.__dict__:
             self.conversions.flush()
+        if "ranking" in self.__dict__:
+            self.ranking.served.flush()
         if "events" in self.__dict__:
             self.events.close()
         if "http" in self.__dict__:

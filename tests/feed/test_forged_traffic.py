@@ -2,9 +2,10 @@
 
 Issue 12, item 9: 5,000 forged ``POST /api/events`` with no session and no Origin moved a rival app
 from rank 1 to 28 of 28. Here real people (guests on the host page: their session cookie, the
-host's Origin) make one app the feed's first card; then the same forgery, bounded and local, and
-a person with a session who repeats their events thousands of times; the ranking, rebuilt from
-every event received, does not move.
+host's Origin, the feed's pages) make one app the feed's first card; then the same forgery, bounded
+and local, a person with a session who repeats their events thousands of times, and guests made by
+a script who report seeing and clicking cards the feed never served them; the ranking, rebuilt
+from every event received, does not move.
 """
 
 from __future__ import annotations
@@ -62,10 +63,14 @@ def event(type: str, app_id: str) -> dict:
 
 
 @contextmanager
-def person(server: LiveServer) -> Iterator[httpx.Client]:
-    """A guest on the host page: its session cookie, and the Origin its browser sends."""
+def person(server: LiveServer, *, scrolls: bool = True) -> Iterator[httpx.Client]:
+    """A guest on the host page: its session cookie, the Origin its browser sends, and (unless a
+    script that skips it) the feed's first page, which serves it every card."""
     with httpx.Client(base_url=server.url, timeout=30, headers={"Origin": server.url}) as client:
         assert client.get("/api/me").status_code == 200
+        if scrolls:
+            page = client.get("/api/feed", params={"limit": 50})
+            assert page.status_code == 200 and len(page.json()["items"]) > APPS, page.text
         yield client
 
 
@@ -156,3 +161,31 @@ def test_a_person_repeating_events_thousands_of_times_counts_once_per_item(live)
     # The person counted once for each: one more exposure of the rival, one more click on the last.
     assert counts[f"app:{rival}"] == (before[f"app:{rival}"][0] + 1, before[f"app:{rival}"][1])
     assert counts[f"app:{last}"] == (before[f"app:{last}"][0], before[f"app:{last}"][1] + 1)
+
+
+@pytest.mark.slow
+def test_guests_reporting_cards_the_feed_never_served_them_change_nothing(live):
+    """The probe of stop 41: sixty guests, each with a session and the host's Origin (both a script
+    can have), reported exposures of the rival without a click and clicks on the others, and the
+    rival's click rate fell from 0.5 to 0.2. They never asked for the feed, so the server never
+    showed them a card: none of it counts. The same reports after the feed served them do count."""
+    server, apps = live
+    rival, others = apps[0], apps[1:]
+    people_prefer(server, rival, apps)
+    before = ranked(server)
+    assert before[0][0] == f"app:{rival}"
+    forged = [event("exposure", rival)] + [event("exposure", app_id) for app_id in others]
+    forged += [event("click", app_id) for app_id in others]
+
+    for _ in range(60):
+        with person(server, scrolls=False) as client:
+            answer = client.post("/api/events", json={"events": forged})
+            assert answer.status_code == 200 and answer.json()["accepted"] == len(forged), answer.text
+    assert ranked(server) == before
+
+    counted = {item: (exposures, clicks) for item, exposures, clicks in before}
+    with person(server) as client:
+        assert client.post("/api/events", json={"events": forged}).json()["accepted"] == len(forged)
+    after = {item: (exposures, clicks) for item, exposures, clicks in ranked(server)}
+    assert after[f"app:{rival}"] == (counted[f"app:{rival}"][0] + 1, counted[f"app:{rival}"][1])
+    assert all(after[f"app:{a}"] == (counted[f"app:{a}"][0] + 1, counted[f"app:{a}"][1] + 1) for a in others)

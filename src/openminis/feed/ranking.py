@@ -39,6 +39,7 @@ from openminis.catalog import service as catalog
 from openminis.creators import service as creators
 from openminis.db import utcnow
 from openminis.events.store import EventStore, ResultRow
+from openminis.feed.served import SERVED, ServedItems
 
 # Freshness halves every two days: a post's audience is mostly in its first days, and two days
 # keeps yesterday's hit above this morning's unknown without burying last week entirely.
@@ -87,20 +88,34 @@ KINDS = ("app", "post")
 # person (from before sessions were required) count for nothing. One DISTINCT over (item, type,
 # person, day), then plain counts: a single hash aggregation on both stores, where five
 # count(DISTINCT) would each sort.
+#
+# And a signal counts only where the feed served that item to that person that day or the day
+# before (feed/served.py): a script can post any event a browser can, but it cannot make the
+# server have shown a person a card. The day before, so that a card served just before midnight
+# and watched just after still counts.
 SIGNAL_WINDOW_SECONDS = 86_400
 DAY = f"floor(extract(epoch FROM received_at) / {SIGNAL_WINDOW_SECONDS})"
 ENGAGEMENT = f"""
+WITH person_days AS (
+    SELECT DISTINCT post_id IS NOT NULL AS is_post, coalesce(post_id, app_id) AS item, type, user_id, {DAY} AS day
+    FROM events
+    WHERE type IN ('exposure', 'click', 'complete', 'launch', 'ready') AND received_at <= ? AND user_id IS NOT NULL
+), served_days AS (
+    -- The days a signal may count on: the day an item was served to the person, and the next.
+    SELECT post_id IS NOT NULL AS is_post, coalesce(post_id, app_id) AS item, user_id, {DAY} AS day
+    FROM events WHERE type = '{SERVED}' AND received_at <= ? AND user_id IS NOT NULL
+    UNION
+    SELECT post_id IS NOT NULL, coalesce(post_id, app_id), user_id, {DAY} + 1
+    FROM events WHERE type = '{SERVED}' AND received_at <= ? AND user_id IS NOT NULL
+)
 SELECT is_post, item,
        count(*) FILTER (WHERE type = 'exposure'),
        count(*) FILTER (WHERE type = 'click'),
        count(*) FILTER (WHERE type = 'complete'),
        count(*) FILTER (WHERE type = 'launch'),
        count(*) FILTER (WHERE type = 'ready')
-FROM (
-    SELECT DISTINCT post_id IS NOT NULL AS is_post, coalesce(post_id, app_id) AS item, type, user_id, {DAY} AS day
-    FROM events
-    WHERE type IN ('exposure', 'click', 'complete', 'launch', 'ready') AND received_at <= ? AND user_id IS NOT NULL
-) AS person_days
+FROM person_days
+WHERE (is_post, item, user_id, day) IN (SELECT is_post, item, user_id, day FROM served_days)
 GROUP BY 1, 2
 """
 # Launches and clicks are what a person chose; an exposure is what we chose for them. Once per
@@ -380,6 +395,7 @@ class Ranking:
 
     def __init__(self, events: EventStore):
         self.events = events
+        self.served = ServedItems(lambda: events)
         self.clock: Callable[[], datetime] = utcnow
         self._snapshots: deque[RankingSnapshot] = deque(maxlen=KEPT)
         self._generations: dict[str, int | None] = {}  # snapshot id -> the listing's generation it was built at
@@ -462,6 +478,7 @@ class Ranking:
 
     def _build(self, session: Session, now: datetime) -> RankingSnapshot:
         generation = changes.generation  # read first: a change during the build makes it stale again
+        self.served.flush()  # what this process served until now counts in the snapshot
         snapshot = build_snapshot(session, self.events, now, build=next(self._builds))
         self._generations = {kept.id: self._generations.get(kept.id) for kept in self._snapshots} | {
             snapshot.id: generation
@@ -483,7 +500,7 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
     categories = tuple(sorted({row[1] for row in apps} | {row[1] for row in posts}))
     category_index = {category: i for i, category in enumerate(categories)}
     counts: dict[str, dict[str, Sequence[int]]] = {kind: {} for kind in KINDS}
-    for is_post, item, *stats in events.query(ENGAGEMENT, [now]):
+    for is_post, item, *stats in events.query(ENGAGEMENT, [now, now, now]):
         counts["post" if is_post else "app"][item] = stats
     likes = {"app": {}, "post": creators.post_likes(session)}
     ranked = {

@@ -61,8 +61,10 @@ def feed_page(
     seen = ranking.seen(snapshot, user_id, datetime.fromtimestamp(began, UTC))
     slots = snapshot.person_slots(ranking.affinity(snapshot, user_id), seen, position, position + limit)
     end = position + len(slots)
+    items = _items(session, settings, slots, user_id)
+    ranking.served.record(user_id, _served(items))
     return FeedPage(
-        items=_items(session, settings, slots, user_id),
+        items=items,
         next_cursor=encode_cursor(snapshot.id, end, began) if slots and end < MAX_POSITION else None,
         snapshot=snapshot.id,
     )
@@ -87,6 +89,18 @@ def _items(session: Session, settings: Settings, slots: list[Slot], viewer: str)
         elif items.kind == "app" and item_id in apps:
             result.append(FeedItem(kind="app", id=f"app:{item_id}", card=apps[item_id]))
     return result
+
+
+def _served(items: list[FeedItem]) -> list[tuple[str, str | None]]:
+    """The page's apps and posts as (app id, post id), as the host reports their signals: a post
+    with the app it anchors to (one without an anchor reports none)."""
+    served: list[tuple[str, str | None]] = []
+    for item in items:
+        if item.card is not None:
+            served.append((item.card.app_id, None))
+        elif item.post is not None and item.post.anchor is not None:
+            served.append((item.post.anchor.app_id, item.post.id))
+    return served
 
 
 def encode_cursor(snapshot_id: str, position: int, began: int) -> str:
