@@ -123,3 +123,27 @@ def test_app_data_is_scoped_to_the_calling_app(client, studio, player):
     mine = studio.backend(client).launches()["items"]
     assert [item["launch_id"] for item in mine] == ["1" * 32]
     assert studio.backend(client).app()["app_id"] == studio.app_id
+
+
+def test_the_avatar_an_app_is_given_names_the_person_by_their_openid_in_that_app_not_by_their_account(
+    client, studio, player
+):
+    """A probe of stop 41: the avatar URL carried the platform's user id, so two apps of different
+    developers the person shared their profile with could tell they had the same player (their
+    openids and unionids differ on purpose). Each app gets a URL of its own, the same picture."""
+    other = register_app(studio.developer, studio.headers, "second-game")
+    me = player.get("/api/me").json()["user"]
+    urls = []
+    for app in (studio, other):
+        tokens = app.backend(client).code2session(login_code(player, app.app_id))
+        consent = player.post(f"/api/apps/{app.app_id}/profile-consent", headers=csrf_of(player)).json()
+        backend_url = app.backend(client).user_info(tokens["access_token"])["avatar_url"]
+        assert backend_url.endswith(consent["avatar_url"])
+        assert me["id"] not in backend_url and tokens["openid"] in backend_url
+        picture = client.get(consent["avatar_url"])
+        assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/svg+xml")
+        assert picture.content == client.get(f"/api/avatars/{me['id']}.svg").content
+        urls.append(consent["avatar_url"])
+    assert urls[0] != urls[1]
+    unknown = client.get(urls[0].replace(studio.app_id, other.app_id))
+    assert unknown.status_code == 404

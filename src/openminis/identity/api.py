@@ -286,6 +286,13 @@ def avatar(user_id: str = Path(max_length=32)) -> Response:
     return Response(avatar_svg(user_id), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
+@router.get("/avatars/{app_id}/{openid}.svg", include_in_schema=False)
+def app_avatar(session: SessionDep, app_id: str = AppId, openid: str = Path(max_length=64)) -> Response:
+    """A person's avatar as an app was given it (``app_identity.avatar_path``)."""
+    user_id = app_identity.user_for_openid(session, app_id, openid)
+    return Response(avatar_svg(user_id), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.post("/apps/{app_id}/login-code", response_model=LoginCodeOut)
 def login_code(visitor: ChangingPerson, session: SessionDep, app_id: str = AppId) -> LoginCodeOut:
     """What the bridge calls for ``minis.login()``: a one-time code for the app's backend to exchange."""
@@ -294,10 +301,15 @@ def login_code(visitor: ChangingPerson, session: SessionDep, app_id: str = AppId
 
 
 @router.post("/apps/{app_id}/profile-consent", response_model=ProfileOut)
-def profile_consent(visitor: ChangingPerson, session: SessionDep, app_id: str = AppId) -> ProfileOut:
+def profile_consent(
+    visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+) -> ProfileOut:
     """Called by the host's own consent sheet, after the person tapped Allow; never by the app."""
-    app_identity.grant_profile(session, user_id=visitor.user.id, app_id=app_id)
-    return ProfileOut(display_name=visitor.user.display_name, avatar_url=f"/api/avatars/{visitor.user.id}.svg")
+    app_identity.grant_profile(session, platform.secret, user_id=visitor.user.id, app_id=app_id)
+    return ProfileOut(
+        display_name=visitor.user.display_name,
+        avatar_url=app_identity.avatar_path(platform.secret, app_id, visitor.user.id),
+    )
 
 
 @router.get("/authorizations", response_model=AuthorizationList)

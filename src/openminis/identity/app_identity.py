@@ -52,6 +52,13 @@ def openid(secret: str, app_id: str, user_id: str) -> str:
     return "o_" + _pseudonym(secret, "openid", app_id, user_id)
 
 
+def avatar_path(secret: str, app_id: str, user_id: str) -> str:
+    """The person's avatar as one app is given it: named by their openid in that app, so that two
+    apps of different developers cannot tell by it that they have the same player (the platform's
+    user id in it would tell them). The picture is the person's own; the host shows it by user id."""
+    return f"/api/avatars/{app_id}/{openid(secret, app_id, user_id)}.svg"
+
+
 def known_openid(session: Session, secret: str, app_id: str, user_id: str) -> str:
     """The person's openid in the app, remembered so that the app's backend can name them later."""
     value = openid(secret, app_id, user_id)
@@ -239,10 +246,12 @@ def revoke_app(session: Session, *, user_id: str, app_id: str) -> None:
     )
 
 
-def grant_profile(session: Session, *, user_id: str, app_id: str) -> None:
-    """The person accepted the host's consent sheet: the app may see their name and avatar."""
+def grant_profile(session: Session, secret: str, *, user_id: str, app_id: str) -> None:
+    """The person accepted the host's consent sheet: the app may see their name and avatar (whose
+    URL names them by their openid, remembered here so that the URL finds them)."""
     catalog.get_app(session, app_id)
     _authorize(session, user_id, app_id, profile=True)
+    known_openid(session, secret, app_id, user_id)
     session.flush()
 
 
@@ -295,5 +304,5 @@ def user_info(session: Session, secret: str, *, access_token: str, avatar_base: 
         openid=openid(secret, found.app_id, user.id),
         unionid=unionid(secret, developers.developer_id_of(session, found.app_id), found.app_id, user.id),
         display_name=user.display_name if shared else None,
-        avatar_url=f"{avatar_base}/api/avatars/{user.id}.svg" if shared else None,
+        avatar_url=f"{avatar_base}{avatar_path(secret, found.app_id, user.id)}" if shared else None,
     )

@@ -102,6 +102,7 @@ def submit(
 def entries(
     visitor: CurrentPerson,
     session: SessionDep,
+    platform: PlatformDep,
     app_id: str = AppId,
     board_id: str = BoardId,
     scope: str = Query(default="global", max_length=16),
@@ -110,6 +111,7 @@ def entries(
 ) -> StandingsOut:
     found = service.standings(
         session,
+        platform.secret,
         app_id=app_id,
         board_id=board_id,
         scope=scope,
@@ -147,10 +149,10 @@ def context(
 
 @router.get("/contexts/{context_id}/members", response_model=MemberList)
 def members(
-    visitor: CurrentPerson, session: SessionDep, app_id: str = AppId, context_id: str = ContextId
+    visitor: CurrentPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId, context_id: str = ContextId
 ) -> MemberList:
     """The context's people who let this app see their profile; the others are counted, not named."""
-    found = service.members(session, app_id=app_id, context_id=context_id, user_id=visitor.user.id)
+    found = service.members(session, platform.secret, app_id=app_id, context_id=context_id, user_id=visitor.user.id)
     return MemberList(items=[MemberOut(name=m.name, avatar_url=m.avatar_url) for m in found])
 
 

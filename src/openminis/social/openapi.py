@@ -86,7 +86,9 @@ def entries(
     user_id = app_identity.user_for_openid(session, app_id, openid) if openid else None
     if scope == "around_me" and user_id is None:
         raise InvalidArgument("around_me needs the openid to center on", field="openid")
-    found = service.standings(session, app_id=app_id, board_id=board_id, scope=scope, limit=limit, user_id=user_id)
+    found = service.standings(
+        session, platform.secret, app_id=app_id, board_id=board_id, scope=scope, limit=limit, user_id=user_id
+    )
     base = platform.settings.host_origin
     return BackendStandingsOut(
         board=board_out(found.board),

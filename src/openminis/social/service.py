@@ -116,6 +116,7 @@ def submit(
 
 def standings(
     session: Session,
+    secret: str,
     *,
     app_id: str,
     board_id: str,
@@ -146,10 +147,10 @@ def standings(
         entries = scores.around(session, board, period, user_id, limit=limit, among=among)
     else:
         entries = scores.top(session, board, period, limit=limit, among=among)
-    return Standings(board, period, scores.players(session, board, period), profiles(session, app_id, entries))
+    return Standings(board, period, scores.players(session, board, period), profiles(session, secret, app_id, entries))
 
 
-def profiles(session: Session, app_id: str, entries: list[scores.Entry]) -> list[Standing]:
+def profiles(session: Session, secret: str, app_id: str, entries: list[scores.Entry]) -> list[Standing]:
     names = app_identity.shared_names(session, app_id, [entry.user_id for entry in entries])
     return [
         Standing(
@@ -157,7 +158,9 @@ def profiles(session: Session, app_id: str, entries: list[scores.Entry]) -> list
             user_id=entry.user_id,
             score=entry.score,
             name=names.get(entry.user_id, PLAYER),
-            avatar_url=f"/api/avatars/{entry.user_id}.svg" if entry.user_id in names else PLAYER_AVATAR,
+            avatar_url=app_identity.avatar_path(secret, app_id, entry.user_id)
+            if entry.user_id in names
+            else PLAYER_AVATAR,
             shared=entry.user_id in names,
         )
         for entry in entries
@@ -171,12 +174,12 @@ class Member:
     avatar_url: str
 
 
-def members(session: Session, *, app_id: str, context_id: str, user_id: str) -> list[Member]:
+def members(session: Session, secret: str, *, app_id: str, context_id: str, user_id: str) -> list[Member]:
     """The people of the person's context who let this app see their profile (the others stay unnamed)."""
     context = contexts.context_for(session, app_id, context_id, user_id)
     ids = contexts.member_ids(session, context.id)
     names = app_identity.shared_names(session, app_id, ids)
-    return [Member(i, names[i], f"/api/avatars/{i}.svg") for i in ids if i in names]
+    return [Member(i, names[i], app_identity.avatar_path(secret, app_id, i)) for i in ids if i in names]
 
 
 def create_tournament(session: Session, *, app_id: str, board_id: str, ends_at: datetime, user_id: str) -> Context:
