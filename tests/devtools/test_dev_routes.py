@@ -7,8 +7,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from openminis.devtools.app import create_dev_app
+from openminis.devtools.cli import dev_settings
 from openminis.devtools.server import DevServer
 from openminis.platform import Platform
+from openminis.storage import LocalStore
 
 
 def refuse(platform: Platform, path: Path, *, developer: str | None = None) -> str:
@@ -43,3 +45,31 @@ def test_an_apps_own_dev_folder_is_the_apps_not_the_dev_page(platform, tmp_path)
         create_dev_app(DevServer(platform, tmp_path, refuse)), base_url="http://star-catcher.apps.localhost:8000"
     ) as app_origin:
         assert "minis-config" not in app_origin.get("/dev").text
+
+
+def test_minis_devs_platform_reaches_nothing_the_shell_configures(tmp_path, monkeypatch):
+    """A probe: `minis dev` run in a shell set up for production (a live Stripe key, a storage
+    bucket) paid a developer's sandbox earnings out through that key and wrote its scratch packages
+    into that bucket. Its platform is of its own: sandbox money, files in its scratch dir."""
+    for name, value in {
+        "MINIS_STRIPE_API_KEY": "sk_live_shell",
+        "MINIS_STRIPE_WEBHOOK_SECRET": "whsec_shell",
+        "MINIS_STRIPE_API_BASE": "http://127.0.0.1:9/",
+        "MINIS_PAYMENT_PROVIDER": "stripe",
+        "MINIS_STORAGE_URL": "s3://prod-bucket/prod",
+        "MINIS_STORAGE_ENDPOINT_URL": "http://127.0.0.1:9",
+        "MINIS_STORAGE_ACCESS_KEY_ID": "AKIA-shell",
+        "MINIS_STORAGE_SECRET_ACCESS_KEY": "shell-secret",
+        "MINIS_MEDIA_BASE_URL": "https://cdn.example.com",
+        "MINIS_ADS_MEDIA_URL": "https://ads-cdn.example.com",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = dev_settings(tmp_path, 8123)
+    platform = Platform(settings)
+    try:
+        assert set(platform.providers) == {"sandbox"} and platform.offered_provider == "sandbox"
+        assert set(platform.payout_providers) == {"sandbox"}
+        assert isinstance(platform.storage, LocalStore)
+        assert (settings.media_base_url, settings.ads_media_url) == ("", "")
+    finally:
+        platform.close()

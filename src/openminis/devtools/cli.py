@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import tempfile
 import threading
 import webbrowser
@@ -45,13 +46,25 @@ def dev_command(publish: Publish) -> Callable[..., None]:
 
 def dev_settings(data_dir: Path, port: int) -> Settings:
     """A platform of its own, whatever MINIS_* the shell has: SQLite and DuckDB in a scratch data dir,
-    sandbox coins, and the developer's backend on this machine reachable (from apps and for calls)."""
+    sandbox coins and payouts, files in that dir, and the developer's backend on this machine
+    reachable (from apps and for calls). Every setting that names a service outside is blanked: a
+    shell set up for production once had `minis dev` pay sandbox earnings out through its live
+    Stripe key and write scratch packages into its bucket. The shell's tuning (limits, hashing
+    cost) still applies."""
     return Settings(
         data_dir=data_dir,
         database_url="",
         analytics_url="",
         redis_url="",
         smtp_url="",
+        stripe_api_key="",
+        stripe_webhook_secret="",
+        storage_url="",
+        storage_endpoint_url="",
+        storage_access_key_id="",
+        storage_secret_access_key="",
+        media_base_url="",
+        ads_media_url="",
         public_url=f"http://localhost:{port}",
         apps_domain="",
         secret_key=secrets.token_hex(32),
@@ -63,6 +76,10 @@ def dev_settings(data_dir: Path, port: int) -> Settings:
     )
 
 
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publish) -> None:
     import uvicorn
 
@@ -71,6 +88,12 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
     if not (folder / "minis.json").is_file():
         console.print(f"[red]{folder} has no minis.json[/red]: `minis init NAME` writes a starting point")
         raise typer.Exit(1)
+    # SIGTERM (a process manager, an editor's task runner, kill) and SIGINT (Ctrl-C) end the process
+    # by an exception, so that the finally below removes the scratch platform: uvicorn, stopping on
+    # either, raises it again for the handler it found, and the default one kills outright (SIGTERM's
+    # always; SIGINT's when the parent left it so, as a test runner did).
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stop_on_signal)
     data_dir = Path(tempfile.mkdtemp(prefix="minis-dev-"))
     settings = dev_settings(data_dir, port)
     platform = Platform(settings)
