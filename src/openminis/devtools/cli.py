@@ -44,6 +44,24 @@ def dev_command(publish: Publish) -> Callable[..., None]:
     return dev
 
 
+# The settings that name a service outside the simulator: each is blanked, so that its embedded
+# form (SQLite, DuckDB, files, no mail, the sandbox) is used instead.
+OUTSIDE = (
+    "database_url",
+    "analytics_url",
+    "redis_url",
+    "smtp_url",
+    "stripe_api_key",
+    "stripe_webhook_secret",
+    "storage_url",
+    "storage_endpoint_url",
+    "storage_access_key_id",
+    "storage_secret_access_key",
+    "media_base_url",
+    "ads_media_url",
+)
+
+
 def dev_settings(data_dir: Path, port: int) -> Settings:
     """A platform of its own, whatever MINIS_* the shell has: SQLite and DuckDB in a scratch data dir,
     sandbox coins and payouts, files in that dir, and the developer's backend on this machine
@@ -53,18 +71,7 @@ def dev_settings(data_dir: Path, port: int) -> Settings:
     cost) still applies."""
     return Settings(
         data_dir=data_dir,
-        database_url="",
-        analytics_url="",
-        redis_url="",
-        smtp_url="",
-        stripe_api_key="",
-        stripe_webhook_secret="",
-        storage_url="",
-        storage_endpoint_url="",
-        storage_access_key_id="",
-        storage_secret_access_key="",
-        media_base_url="",
-        ads_media_url="",
+        **dict.fromkeys(OUTSIDE, ""),
         public_url=f"http://localhost:{port}",
         apps_domain="",
         secret_key=secrets.token_hex(32),
