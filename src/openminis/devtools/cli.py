@@ -15,7 +15,7 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -69,9 +69,10 @@ def dev_settings(data_dir: Path, port: int) -> Settings:
     shell set up for production once had `minis dev` pay sandbox earnings out through its live
     Stripe key and write scratch packages into its bucket. The shell's tuning (limits, hashing
     cost) still applies."""
+    blank: dict[str, Any] = dict.fromkeys(OUTSIDE, "")
     return Settings(
         data_dir=data_dir,
-        **dict.fromkeys(OUTSIDE, ""),
+        **blank,
         public_url=f"http://localhost:{port}",
         apps_domain="",
         secret_key=secrets.token_hex(32),
