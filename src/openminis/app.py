@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -147,7 +148,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(500, {"code": "INTERNAL", "message": "internal error"}, request)
 
     @app.exception_handler(SQLAlchemyError)
-    @app.exception_handler(PoolTimeout)  # the pool of reads on the event loop (loop_reads.py)
+    # The reads on the event loop (loop_reads.py): their pool, and psycopg's errors unwrapped.
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(psycopg.Error)
     async def database_error(request: Request, exc: Exception) -> Response:
         # A pool or lock timeout is "not now" (503, Retry-After), nothing done; anything else a bug.
         busy = database_busy(exc)

@@ -78,7 +78,9 @@ class DatabaseBusy(Unavailable):
 
 def busy(exc: BaseException) -> DatabaseBusy | None:
     """The DatabaseBusy that a driver's or the pool's error means, if it means "not now": a pool
-    checkout that timed out, SQLite's busy or locked, PostgreSQL unreachable or a lock timeout."""
+    checkout that timed out, SQLite's busy or locked, PostgreSQL unreachable, restarting or its
+    connection ended, or a lock timeout."""
+    import psycopg
     from psycopg_pool import PoolTimeout as LoopPoolTimeout
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -86,6 +88,9 @@ def busy(exc: BaseException) -> DatabaseBusy | None:
     # The second: the pool of the reads a request makes on the event loop (loop_reads.py).
     if isinstance(exc, PoolTimeout | LoopPoolTimeout):
         return DatabaseBusy("no database connection was free in time")
+    # psycopg's own, unwrapped: the reads on the event loop use it without SQLAlchemy.
+    if isinstance(exc, psycopg.OperationalError):
+        return DatabaseBusy("the database connection was lost")
     if isinstance(exc, OperationalError):
         name = getattr(exc.orig, "sqlite_errorname", "")
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or type(exc.orig).__module__.startswith("psycopg"):
@@ -105,7 +110,8 @@ LOCK_WAIT = "minis_lock_wait"
 def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wait: float = 30) -> Engine:
     """The engine for ``url``: ``pool_size`` connections at most, each checkout waiting at most
     ``pool_wait`` seconds; on SQLite, a writer waits at most ``lock_wait`` seconds for its turn
-    (a session can ask for less through the LOCK_WAIT execution option)."""
+    (a session can ask for less through the LOCK_WAIT execution option); on PostgreSQL, a
+    statement waits at most ``lock_wait`` seconds for a lock."""
     if url.startswith("sqlite"):
         # A fixed pool as large as PostgreSQL's: requests are admitted up to that many at once
         # (web/admission.py), so a checkout never waits behind a burst.
@@ -199,7 +205,17 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
 
         return engine
     overflow = pool_size // 3  # for the jobs' and commands' own sessions beside the admitted requests
-    engine = create_engine(url, pool_size=pool_size - overflow, max_overflow=overflow, pool_timeout=pool_wait)
+    # A statement waits at most lock_wait for a lock (a row, a table, take_turns' advisory lock), then
+    # fails as busy (55P03, an OperationalError: 503 with Retry-After on the web, a retry for a job):
+    # a row held by a transaction elsewhere (an operator's psql, a migration queued behind a long
+    # transaction) once held purchases for as long as it was held, and with them every admission slot.
+    engine = create_engine(
+        url,
+        pool_size=pool_size - overflow,
+        max_overflow=overflow,
+        pool_timeout=pool_wait,
+        connect_args={"options": f"-c lock_timeout={max(1, round(lock_wait * 1000))}"},
+    )
     ping_after_idle(engine)
     return engine
 
@@ -260,7 +276,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 30, wait: float = 5.0):
         self.url = url
         self.wait = wait
-        self.engine = make_engine(url, pool_size=pool_size, pool_wait=wait)
+        self.engine = make_engine(url, pool_size=pool_size, pool_wait=wait, lock_wait=wait)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.readers = sessionmaker(
             self.engine.execution_options(**{READS: True, LOCK_WAIT: wait}), expire_on_commit=False
