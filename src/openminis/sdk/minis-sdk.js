@@ -139,9 +139,11 @@
         reject(new MinisError("TIMEOUT", method + ": the host did not answer in time"));
       }, timeoutMs || TIMEOUT_MS);
       pending[id] = { resolve: resolve, reject: reject, timer: timer };
+      // includeUserActivation: the browser tells the host whether this frame had a tap or key in
+      // the last seconds (Chromium), which the host believes where it would not believe us.
       window.parent.postMessage(
         { __minis: 1, type: "request", id: id, method: method, params: params || {} },
-        origin
+        /** @type {WindowPostMessageOptions} */ ({ targetOrigin: origin, includeUserActivation: true })
       );
     });
   }

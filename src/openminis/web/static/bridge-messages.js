@@ -8,7 +8,7 @@
 
 import { ApiError } from "./api.js";
 import { appIcon } from "./app-tile.js";
-import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, afterTapInApp, onePerTap, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
 import { armLater, whileBusy } from "./sheets.js";
 
@@ -95,21 +95,15 @@ function ask(session, templates) {
   });
 }
 
-// Only right after a gesture, as the clipboard: the SDK forwards whether the frame had transient
-// activation, and the host checks its own too (a tap in the frame activates the host page). But a
-// press on the sheet itself ("Not now", Escape) activates the host page as well: an app that asked
-// again at once, its flag forged, reopened the sheet after every refusal, in a loop only leaving
-// ended (a probe). So not again for the activation's lifespan (Chromium's 5 s) after this app's
-// last message sheet closed: a tap in the game after that is the person's.
-const AFTER_SHEET_MS = 5000;
-/** @type {WeakMap<object, number>} when each app session's last message sheet closed */
-const sheetClosedAt = new WeakMap();
+// Only right after a tap or key in the app, as the clipboard (bridge.js: afterTapInApp), and one
+// sheet per tap (onePerTap): a press on the sheet itself ("Not now", Escape) activates the host
+// page, and an app that asked again at once, its flag forged, reopened the sheet after every
+// refusal, in a loop only leaving ended (a probe).
 registerMethod("requestSubscribeMessage", {
   states: RUNNING,
-  handler: async (params, session) => {
+  handler: async (params, session, call) => {
     const ids = templateIds(params);
-    const sinceSheet = performance.now() - (sheetClosedAt.get(session) ?? -Infinity);
-    if (params.activated !== true || !globalThis.navigator?.userActivation?.isActive || sinceSheet < AFTER_SHEET_MS) {
+    if (!afterTapInApp(params, call)) {
       throw new BridgeError("NOT_ALLOWED", "requestSubscribeMessage: only right after a tap or key in the app");
     }
     session.checkMaySheet("requestSubscribeMessage");
@@ -118,10 +112,6 @@ registerMethod("requestSubscribeMessage", {
       throw refused(error);
     });
     session.checkMaySheet("requestSubscribeMessage"); // the app may have left the screen meanwhile
-    try {
-      return await ask(session, asked.items);
-    } finally {
-      sheetClosedAt.set(session, performance.now());
-    }
+    return onePerTap(session, "requestSubscribeMessage", () => ask(session, asked.items));
   },
 });

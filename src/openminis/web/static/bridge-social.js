@@ -6,7 +6,7 @@
 
 import { ApiError } from "./api.js";
 import { appIcon } from "./app-tile.js";
-import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, afterTapInApp, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
 import { ShareSheet } from "./share-sheet.js";
 import { armLater } from "./sheets.js";
@@ -286,17 +286,14 @@ registerMethod("vibrate", {
   },
 });
 
-// The clipboard only right after a gesture. The SDK forwards whether the frame had transient
-// activation when the app called; a frame can forge that flag, so the host also checks its own
-// activation, which a message cannot give it: a tap in the app's frame activates the host page too
-// (activation reaches a frame's ancestors), for the browser's few seconds.
+// The clipboard only right after a tap or key in the app (bridge.js: afterTapInApp).
 registerMethod("setClipboardData", {
   states: RUNNING,
-  handler: async (params, session) => {
+  handler: async (params, session, call) => {
     if (typeof params.text !== "string" || params.text.length > 10000) {
       throw new BridgeError("INVALID_ARGUMENT", "text: a string of at most 10000 characters");
     }
-    if (params.activated !== true || !session.opened || !navigator.userActivation?.isActive) {
+    if (!session.opened || !afterTapInApp(params, call)) {
       throw new BridgeError("NOT_ALLOWED", "setClipboardData: only right after a tap or key in the app");
     }
     try {

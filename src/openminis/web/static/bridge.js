@@ -10,6 +10,18 @@ const STATES = ["loading", "initialized", "ready", "closed"];
 export const RUNNING = ["initialized", "ready"];
 const RATE_PER_SECOND = 100;
 const RATE_BURST = 200;
+// Reading a message is the browser deserialising what the frame posted, on this page's main
+// thread, before any rate can be applied to it: an app posting 5 MB messages as fast as it could
+// kept the host from acting on the person's tap on Close for over a minute (a probe). The reading
+// of each app's costly messages (over CHEAP_MS each) gets READ_BUDGET_MS of the main thread in
+// every second; past that, its messages are dropped unread until the next second. A real app's
+// messages are a few hundred bytes and take microseconds to read: never charged, so a flood of
+// small requests is still answered one by one (RATE_LIMITED past the rate), as
+// docs/sdk-protocol.md says. (What a method does with a big value is its own to bound: see
+// storage.set.)
+const READ_BUDGET_MS = 100;
+const READ_WINDOW_MS = 1000;
+const CHEAP_MS = 2;
 
 // The codes an app may branch on (minis-sdk.d.ts ErrorCode); anything else becomes INTERNAL.
 const APP_ERROR_CODES = new Set([
@@ -43,12 +55,21 @@ const APP_ERROR_CODES = new Set([
 /** @typedef {"loading" | "initialized" | "ready" | "closed"} BridgeState */
 
 /**
+ * What a handler knows of a request besides its params.
+ * @typedef {object} BridgeCall
+ * @property {boolean | undefined} frameActivated the browser's word on whether the app's own frame
+ *   had transient activation (a tap or key in it, in the last seconds) when it posted the request:
+ *   the SDK posts with `includeUserActivation`, and the browser fills `event.userActivation`, which
+ *   no script can forge; undefined where the browser does not say (see afterTapInApp).
+ */
+
+/**
  * A bridge method: the states it may be called in, its handler, and the state a success enters.
  * `params` is the request's object as the frame posted it: the handler checks every field.
  * `session` is launcher.js's AppSession (any here: bridge.js must not import the launcher).
  * @typedef {object} BridgeMethod
  * @property {readonly string[]} states
- * @property {(params: Record<string, any>, session: any) => unknown} handler
+ * @property {(params: Record<string, any>, session: any, call: BridgeCall) => unknown} handler
  * @property {BridgeState} [enters]
  */
 
@@ -97,6 +118,53 @@ export function registeredMethods() {
   return new Map([...methods].map(([name, method]) => [name, Object.freeze({ ...method })]));
 }
 
+/**
+ * Whether a request came right after a tap or key in the app, for the methods that need one (the
+ * clipboard, the home screen, message consent). The SDK's `activated` flag is the frame's word,
+ * which a frame can forge; the host's own activation is no proof either, since a press on one of
+ * the host's sheets ("Don't allow", "Done") activates the host page as a tap in the game does: a
+ * probe's app, refused its profile, wrote the clipboard and opened the home-screen sheet on the
+ * person's "Don't allow". So where the browser reports the frame's own activation (Chromium: a
+ * press on the host never activates the app's frame), that decides; elsewhere, the host's.
+ * @param {Record<string, any>} params
+ * @param {BridgeCall} call
+ */
+export function afterTapInApp(params, call) {
+  if (params.activated !== true || !globalThis.navigator?.userActivation?.isActive) return false;
+  return call.frameActivated !== false;
+}
+
+// The browser's transient activation lifespan (Chromium's): how long one tap lets a frame act.
+export const ACTIVATION_MS = 5000;
+/** @type {WeakMap<object, Map<string, number>>} when each session's last sheet of each method closed */
+const sheetClosedAt = new WeakMap();
+
+/**
+ * Opens a sheet a tap in the app asked for (`open` resolves when it closes), at most one per tap:
+ * the tap stays active in the app's frame for ACTIVATION_MS, and an app that asked again the
+ * moment the person closed the sheet reopened it, over and over, on that one tap (a probe of the
+ * home-screen sheet; on browsers that do not report the frame's activation, the press that closed
+ * the sheet did the same). So after such a sheet closes, the same method waits ACTIVATION_MS: a
+ * tap in the app after that is a new one.
+ * @template T
+ * @param {object} session the app session (launcher.js)
+ * @param {string} name the method
+ * @param {() => Promise<T>} open
+ * @returns {Promise<T>}
+ */
+export async function onePerTap(session, name, open) {
+  const closed = sheetClosedAt.get(session) ?? new Map();
+  sheetClosedAt.set(session, closed);
+  if (performance.now() - (closed.get(name) ?? -Infinity) < ACTIVATION_MS) {
+    throw new BridgeError("NOT_ALLOWED", `${name}: only after a new tap or key in the app`);
+  }
+  try {
+    return await open();
+  } finally {
+    closed.set(name, performance.now());
+  }
+}
+
 export class BridgeError extends Error {
   /**
    * @param {string} code one of the codes an app may branch on (minis-sdk.d.ts ErrorCode)
@@ -109,7 +177,25 @@ export class BridgeError extends Error {
 }
 
 // Shared by all bridges, read by tests and benchmarks through window.__minisHost.
-export const bridgeCounters = { requests: 0, dropped: 0, rateLimited: 0 };
+export const bridgeCounters = { requests: 0, dropped: 0, rateLimited: 0, unread: 0 };
+
+// The main thread's time each app's messages took in the current window, by app id.
+/** @type {Map<string, {spent: number, since: number}>} */
+const reading = new Map();
+
+/**
+ * The app's reading budget for this window (a new window every READ_WINDOW_MS).
+ * @param {string} appId
+ */
+function readingOf(appId) {
+  const now = performance.now();
+  let budget = reading.get(appId);
+  if (!budget || now - budget.since >= READ_WINDOW_MS) {
+    budget = { spent: 0, since: now };
+    reading.set(appId, budget);
+  }
+  return budget;
+}
 
 // Token buckets per app id, so that reopening an app does not refill its budget.
 /** @type {Map<string, {tokens: number, at: number}>} */
@@ -209,7 +295,20 @@ export class Bridge {
   onMessage(event) {
     // Messages for other frames' bridges (or from anyone else) are not ours to count.
     if (event.source !== this.iframe.contentWindow || event.origin !== this.appOrigin) return;
-    const message = event.data;
+    const budget = readingOf(this.session.appId);
+    if (budget.spent >= READ_BUDGET_MS) {
+      bridgeCounters.unread += 1; // event.data untouched: it is never deserialised
+      return;
+    }
+    const started = performance.now();
+    const message = event.data; // deserialised now, on first reading
+    const cost = performance.now() - started;
+    if (cost > CHEAP_MS) budget.spent += cost;
+    // Chromium's report of the frame's own activation when it posted (null when the poster did not
+    // ask for it, as the SDK does: a raw post claims nothing); absent from other browsers' events.
+    /** @type {{userActivation?: {isActive: boolean} | null}} */
+    const reported = /** @type {any} */ (event);
+    const frameActivated = "userActivation" in event ? reported.userActivation?.isActive === true : undefined;
     if (!isRequest(message)) {
       bridgeCounters.dropped += 1;
       return;
@@ -224,15 +323,16 @@ export class Bridge {
       this.answer(message.id, { error: { code: "RATE_LIMITED", message: "too many bridge calls; back off" } });
       return;
     }
-    this.dispatch(message.id, message.method, message.params || {});
+    this.dispatch(message.id, message.method, message.params || {}, { frameActivated });
   }
 
   /**
    * @param {number} id
    * @param {string} name
    * @param {Record<string, any>} params
+   * @param {BridgeCall} call
    */
-  async dispatch(id, name, params) {
+  async dispatch(id, name, params, call) {
     const method = methods.get(name);
     if (!method) {
       this.answer(id, { error: { code: "UNKNOWN_METHOD", message: `unknown method ${name}` } });
@@ -244,7 +344,7 @@ export class Bridge {
       return;
     }
     try {
-      const result = await method.handler(params, this.session);
+      const result = await method.handler(params, this.session, call);
       if (method.enters) this.advance(method.enters);
       this.answer(id, { result: result === undefined ? null : result });
     } catch (error) {

@@ -5,7 +5,7 @@
 // installed, headless Chromium), a host sheet shows how to do it from the browser's own menu.
 // @ts-check
 
-import { BridgeError, RUNNING, registerMethod } from "./bridge.js";
+import { BridgeError, RUNNING, afterTapInApp, onePerTap, registerMethod } from "./bridge.js";
 import { el } from "./dom.js";
 
 /** @type {any} the browser's deferred install prompt for the manifest linked now, if it gave one */
@@ -101,17 +101,17 @@ function guide(sheets, card, owner) {
   });
 }
 
-// minis.addToHomeScreen(): only right after a gesture, as the clipboard. The SDK forwards whether
-// the frame had transient activation; the host checks its own too (a tap in the frame activates
-// the host page, which the browser's prompt needs as well).
+// minis.addToHomeScreen(): only right after a tap or key in the app, as the clipboard (bridge.js:
+// afterTapInApp; the host page's own activation, which that needs too, is what the browser's
+// prompt wants), and one sheet per tap (onePerTap).
 registerMethod("addToHomeScreen", {
   states: RUNNING,
-  handler: (params, session) => {
-    if (params.activated !== true || !navigator.userActivation?.isActive) {
+  handler: (params, session, call) => {
+    if (!afterTapInApp(params, call)) {
       throw new BridgeError("NOT_ALLOWED", "addToHomeScreen: only right after a tap or key in the app");
     }
     session.checkMaySheet("addToHomeScreen");
     if (session.card.preview) throw new BridgeError("NOT_ALLOWED", "addToHomeScreen: a preview is not released to people");
-    return session.launcher.addToHomeScreen(session, { owner: session });
+    return onePerTap(session, "addToHomeScreen", () => session.launcher.addToHomeScreen(session, { owner: session }));
   },
 });
