@@ -107,8 +107,8 @@ if (location.hostname.startsWith("witness-app.")) {
     const started = performance.now();
     (function flood() {
       if (performance.now() - started > 40000) return;  // the test is long over by then
-      const request = { __minis: 1, type: "request", id: ++id, method: "storage.set", params: { key: "b", value: big } };
-      parent.postMessage(request, "*");
+      const params = { key: "b", value: big };
+      parent.postMessage({ __minis: 1, type: "request", id: ++id, method: "storage.set", params }, "*");
       setTimeout(flood, 0);
     })();
   }, 50);
