@@ -26,6 +26,7 @@ from openminis.messages.schemas import (
 )
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
+from openminis.web.admission import writes
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
 from openminis.web.routing import Router
 
@@ -142,6 +143,7 @@ def read(
 
 
 @router.get("/api/push/key", response_model=PushKey)
+@writes  # makes the platform's key on first use: a write session (on SQLite a read one may not write then)
 def push_key(session: SessionDep) -> PushKey:
     return PushKey(public_key=push.vapid_key(session).public_key)
 
