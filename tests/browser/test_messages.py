@@ -138,6 +138,16 @@ def test_a_game_cannot_ask_again_on_the_persons_not_now_nor_have_its_tap_turn_a_
     game.wait_for_function("() => window.__witness.ready")
     asked = "minis.requestSubscribeMessage(['turn']).then((v) => ({ok: v}), (e) => ({code: e.code}))"
     game.evaluate(f"() => document.addEventListener('click', () => {{ window.__asked = {asked}; }}, {{once: true}})")
+    # When the sheet appeared and each press came, by the host page's clock.
+    host.page.evaluate(
+        """() => {
+            window.__presses = [];
+            addEventListener("pointerdown", () => window.__presses.push(performance.now()), true);
+            const layer = document.getElementById("sheet-layer");
+            new MutationObserver(() => { if (!layer.hidden) window.__shown ??= performance.now(); })
+                .observe(layer, { attributes: true });
+        }"""
+    )
     game.locator("canvas").click()
     switch = host.sheet.locator(".message-template input[type=checkbox]")
     expect(switch).to_be_visible()
@@ -145,7 +155,16 @@ def test_a_game_cannot_ask_again_on_the_persons_not_now_nor_have_its_tap_turn_a_
     box = switch.bounding_box()
     assert box is not None
     host.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(switch).not_to_be_checked()
+    shown, presses = host.page.evaluate("() => [window.__shown, window.__presses]")
+    if presses[-1] - shown < 500:
+        expect(switch).not_to_be_checked()
+    else:
+        # A loaded machine took more than the switch's half second to send the tap (a full run at a
+        # load average of 22): the switch had woken, as it should, and the tap turned it on. Off
+        # again, by the person, for what follows.
+        expect(switch).to_be_checked()
+        host.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(switch).not_to_be_checked()
     host.sheet.get_by_role("button", name="Not now").click()
     expect(host.sheet).to_be_hidden()
     game.wait_for_function("() => window.__asked !== undefined")
