@@ -30,9 +30,12 @@ ADMIN_TOKEN = "publishing-attack-admin-token"
 __all__ = ["ADMIN_TOKEN", "SECRET", "Member", "Team", "at_once", "browser", "csrf", "full_account", "live_server"]
 
 
-def live_server(database: str, data: Path, **overrides: str) -> Iterator[LiveServer]:
+def live_server(
+    database: str, data: Path, *, events_in_database: bool = False, **overrides: str
+) -> Iterator[LiveServer]:
     """A ``minis serve`` on ``database`` ("sqlite" or "postgresql"), checks without a browser, no
-    loopback egress (production's default), limits out of the way of the storms."""
+    loopback egress (production's default), limits out of the way of the storms; on PostgreSQL
+    with the analytics events there too if ``events_in_database``."""
     env = {
         **UNLIMITED,
         "MINIS_BROWSER_CHECKS": "false",
@@ -44,6 +47,8 @@ def live_server(database: str, data: Path, **overrides: str) -> Iterator[LiveSer
     with ExitStack() as stack:
         if database == "postgresql":
             env["MINIS_DATABASE_URL"] = stack.enter_context(postgres_database())
+            if events_in_database:
+                env["MINIS_ANALYTICS_URL"] = env["MINIS_DATABASE_URL"]
         try:
             live = stack.enter_context(LiveServer(data, env=env))
         except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:

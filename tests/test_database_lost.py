@@ -26,7 +26,7 @@ import pytest
 from openminis.db import libpq_url
 from openminis.liveserver import LiveServer, run_apart
 from tests.conftest import PG_ADMIN
-from tests.publishing_live import live_server
+from tests.publishing_live import ADMIN_TOKEN, live_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -40,7 +40,9 @@ WAIT = 2  # MINIS_DB_WAIT_SECONDS: how long a request may wait for anything, a l
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("database-lost") / "data"
     data.mkdir()
-    yield from live_server("postgresql", data, MINIS_SANDBOX_PAYMENTS="true", MINIS_DB_WAIT_SECONDS=str(WAIT))
+    yield from live_server(
+        "postgresql", data, events_in_database=True, MINIS_SANDBOX_PAYMENTS="true", MINIS_DB_WAIT_SECONDS=str(WAIT)
+    )
 
 
 def drop_connections(server: LiveServer) -> int:
@@ -127,3 +129,24 @@ def test_a_payment_waiting_on_a_row_locked_elsewhere_is_answered_503_while_it_is
         paid = person.post(pay, json={"card_number": "4242424242424242"})
         assert paid.status_code == 200 and paid.json()["status"] == "succeeded", paid.text
         assert person.get("/api/wallet").json()["balance"] == 200
+
+
+@pytest.mark.parametrize(
+    ("table", "path"),
+    [("auth_sessions", "/api/me"), ("events", "/api/admin/feed/explain?user_id={me}&fresh=true")],
+    ids=["the sessions, read on the event loop", "the analytics events, read by the feed's ranking"],
+)
+def test_a_request_waiting_on_a_table_locked_elsewhere_is_answered_503_while_it_is_still_locked(server, table, path):
+    """The attack on the lock fix: an ALTER TABLE's lock on the sessions (or the events) held every
+    signed-in request (every feed ranking) as long as it was held, 40 s: the reads on the event loop
+    and the analytics store had connections of their own, without the lock timeout."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with httpx.Client(base_url=server.url, timeout=60, headers=admin) as person:
+        path = path.format(me=person.get("/api/me").json()["user"]["id"])
+        assert person.get(path).status_code == 200
+        with psycopg.connect(libpq_url(server.env["MINIS_DATABASE_URL"]) or "") as operator:
+            operator.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            # Answered inside this block: while the lock is held (the transaction ends with the block).
+            answer = person.get(path)
+        assert answer.status_code == 503 and "Retry-After" in answer.headers, answer.text
+        assert person.get(path).status_code == 200

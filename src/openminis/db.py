@@ -214,13 +214,20 @@ def make_engine(url: str, *, pool_size: int = 30, pool_wait: float = 30, lock_wa
         pool_size=pool_size - overflow,
         max_overflow=overflow,
         pool_timeout=pool_wait,
-        connect_args={"options": f"-c lock_timeout={max(1, round(lock_wait * 1000))}"},
+        connect_args={"options": lock_timeout(lock_wait)},
     )
     ping_after_idle(engine)
     return engine
 
 
 PING_AFTER_IDLE = 1.0  # seconds a pooled connection may rest before it is tried on checkout
+
+
+def lock_timeout(seconds: float) -> str:
+    """libpq's ``options`` that make a connection's statements wait at most ``seconds`` for a lock:
+    for every PostgreSQL connection the platform opens (its engine, the reads on the event loop,
+    the analytics store), so that no lock held elsewhere holds a request longer than it may wait."""
+    return f"-c lock_timeout={max(1, round(seconds * 1000))}"
 
 
 def ping_after_idle(engine: Engine) -> None:

@@ -30,7 +30,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
-from openminis.db import PING_AFTER_IDLE, libpq_url
+from openminis.db import PING_AFTER_IDLE, libpq_url, lock_timeout
 
 _DIALECT = psycopg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's dialects are untyped
 
@@ -48,7 +48,7 @@ class LoopReads:
             max_size=connections,
             timeout=wait,
             open=False,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={"autocommit": True, "row_factory": dict_row, "options": lock_timeout(wait)},
             check=self._try_if_rested,
         )
         self._sql: dict[ClauseElement, str] = {}

@@ -117,7 +117,8 @@ class Platform:
 
     @cached_property
     def events(self) -> EventStore:
-        return open_store(self.settings.analytics_url, self.settings.analytics_path)
+        s = self.settings
+        return open_store(s.analytics_url, s.analytics_path, lock_wait=s.db_wait_seconds)
 
     @cached_property
     def ranking(self) -> Ranking:

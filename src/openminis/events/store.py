@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import duckdb
 from sqlalchemy import create_engine
 
-from openminis.db import close_for_good
+from openminis.db import close_for_good, lock_timeout
 
 if TYPE_CHECKING:
     import psycopg
@@ -194,8 +194,14 @@ class PostgresEventStore:
     the first append with an event in it. Appends are one COPY in one transaction (all or none);
     connections come from a pool, so reports and appends from many threads run side by side."""
 
-    def __init__(self, url: str):
-        self._engine = create_engine(_psycopg_url(url), pool_pre_ping=True, pool_size=4, max_overflow=8)
+    def __init__(self, url: str, *, lock_wait: float = 5.0):
+        self._engine = create_engine(
+            _psycopg_url(url),
+            pool_pre_ping=True,
+            pool_size=4,
+            max_overflow=8,
+            connect_args={"options": lock_timeout(lock_wait)},  # a table locked elsewhere: busy, not a hang
+        )
         self._months: set[tuple[int, int]] = set()
         self._months_lock = threading.Lock()
         with self._engine.begin() as connection:
@@ -316,6 +322,6 @@ def _pyformat(sql: str) -> str:
     return _QUOTED_OR_PLACEHOLDER.sub(swap, sql)
 
 
-def open_store(url: str, path: Path) -> EventStore:
+def open_store(url: str, path: Path, *, lock_wait: float = 5.0) -> EventStore:
     """The store ``MINIS_ANALYTICS_URL`` names, or the DuckDB file at ``path`` when it is empty."""
-    return PostgresEventStore(url) if url else DuckDBEventStore(path)
+    return PostgresEventStore(url, lock_wait=lock_wait) if url else DuckDBEventStore(path)
