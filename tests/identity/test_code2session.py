@@ -128,15 +128,20 @@ def test_app_data_is_scoped_to_the_calling_app(client, studio, player):
 def test_the_avatar_an_app_is_given_names_the_person_by_their_openid_in_that_app_not_by_their_account(
     client, studio, player
 ):
-    """A probe of stop 41: the avatar URL carried the platform's user id, so two apps of different
-    developers the person shared their profile with could tell they had the same player (their
-    openids and unionids differ on purpose). Each app gets a URL of its own, the same picture."""
+    """A probe of stop 41: the avatar URL carried the platform's user id, which named the person's
+    account to every app they shared their profile with. Each app gets a URL of its own (the same
+    picture), which shows the picture only while the person lets that app see their profile: an
+    app knows openids without it (a login), and the attack on the first fix had two apps the person
+    never allowed fetch the same picture and so tell they had the same player."""
     other = register_app(studio.developer, studio.headers, "second-game")
     me = player.get("/api/me").json()["user"]
     urls = []
     for app in (studio, other):
         tokens = app.backend(client).code2session(login_code(player, app.app_id))
+        without_consent = f"/api/avatars/{app.app_id}/{tokens['openid']}.svg"
+        assert client.get(without_consent).status_code == 404
         consent = player.post(f"/api/apps/{app.app_id}/profile-consent", headers=csrf_of(player)).json()
+        assert consent["avatar_url"] == without_consent
         backend_url = app.backend(client).user_info(tokens["access_token"])["avatar_url"]
         assert backend_url.endswith(consent["avatar_url"])
         assert me["id"] not in backend_url and tokens["openid"] in backend_url
@@ -147,3 +152,6 @@ def test_the_avatar_an_app_is_given_names_the_person_by_their_openid_in_that_app
     assert urls[0] != urls[1]
     unknown = client.get(urls[0].replace(studio.app_id, other.app_id))
     assert unknown.status_code == 404
+    # Revoked in Me: the picture is the app's no more.
+    assert player.delete(f"/api/authorizations/{studio.app_id}", headers=csrf_of(player)).json() == {"ok": True}
+    assert client.get(urls[0]).status_code == 404 and client.get(urls[1]).status_code == 200

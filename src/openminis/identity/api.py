@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from openminis.catalog import cards
 from openminis.catalog import service as catalog
 from openminis.db import utcnow
-from openminis.errors import Forbidden, InvalidArgument, PlatformError
+from openminis.errors import Forbidden, InvalidArgument, NotFound, PlatformError
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
 from openminis.identity.models import SignInLink, User
@@ -288,8 +288,13 @@ def avatar(user_id: str = Path(max_length=32)) -> Response:
 
 @router.get("/avatars/{app_id}/{openid}.svg", include_in_schema=False)
 def app_avatar(session: SessionDep, app_id: str = AppId, openid: str = Path(max_length=64)) -> Response:
-    """A person's avatar as an app was given it (``app_identity.avatar_path``)."""
+    """A person's avatar as an app was given it (``app_identity.avatar_path``): only while the person
+    lets the app see their profile. An app knows openids without that (a login, a leaderboard), and
+    the picture is the person's own, the same in every app: served without consent, it would show
+    two apps, neither allowed the profile, that they had the same player."""
     user_id = app_identity.user_for_openid(session, app_id, openid)
+    if not app_identity.shared_names(session, app_id, [user_id]):
+        raise NotFound("no avatar this app may show", code="NOT_SHARED")
     return Response(avatar_svg(user_id), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
