@@ -71,29 +71,38 @@ def test_the_persons_press_on_a_host_sheet_is_no_tap_in_the_app(browser, live_se
         context.close()
 
 
-def test_one_tap_in_the_app_opens_one_home_screen_sheet(host, live_server):
+def test_one_tap_in_the_app_opens_one_sheet_and_is_spent_on_it(host, live_server):
     """A probe: an app that asked again as soon as the person closed the home-screen guide reopened
-    it, again and again, on one tap (the tap stays active in its frame for 5 s)."""
+    it, again and again, on one tap (the tap stays active in its frame for 5 s); and the attack on
+    that fix opened the message sheet next, then wrote the clipboard, on the same tap."""
+    host.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     host.page.goto(f"{live_server.url}/play/{WITNESS}")
+    host.page.evaluate("() => navigator.clipboard.writeText('the person copied this')")  # the host has focus
     witness = host.app_frame(WITNESS)
     witness.wait_for_function("() => window.__witness.ready")
     witness.evaluate(
         """() => addEventListener('pointerdown', async () => {
-            const ask = () => minis.addToHomeScreen().then((answer) => answer, (error) => error.code);
-            window.__first = await ask();
-            window.__again = await ask();  // the moment the guide closed, on the same tap
+            const outcome = (call) => call.then((answer) => answer ?? "ok", (error) => error.code);
+            window.__first = await outcome(minis.addToHomeScreen());
+            // The moment the guide closed, on the same tap:
+            window.__again = await outcome(minis.addToHomeScreen());
+            window.__messages = await outcome(minis.requestSubscribeMessage(["turn"]));
+            window.__clipboard = await outcome(minis.setClipboardData("pasted by the app"));
         }, { once: true })"""
     )
     host.tap_app(WITNESS, 40, 400)
     guide = host.sheet.get_by_role("heading", name="Add Witness to your home screen")
     expect(guide).to_be_visible()
     host.sheet.get_by_role("button", name="Done").click()
-    witness.wait_for_function("() => window.__again !== undefined")
-    assert witness.evaluate("() => [window.__first, window.__again]") == [
+    witness.wait_for_function("() => window.__clipboard !== undefined")
+    assert witness.evaluate("() => [window.__first, window.__again, window.__messages, window.__clipboard]") == [
         {"added": False, "guided": True},
+        "NOT_ALLOWED",
+        "NOT_ALLOWED",
         "NOT_ALLOWED",
     ]
     assert host.host_state()["sheetOpen"] is False
+    assert host.page.evaluate("() => navigator.clipboard.readText()") == "the person copied this"
 
 
 FLOOD = """

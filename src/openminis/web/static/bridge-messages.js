@@ -103,7 +103,7 @@ registerMethod("requestSubscribeMessage", {
   states: RUNNING,
   handler: async (params, session, call) => {
     const ids = templateIds(params);
-    if (!afterTapInApp(params, call)) {
+    if (!afterTapInApp(params, call, session)) {
       throw new BridgeError("NOT_ALLOWED", "requestSubscribeMessage: only right after a tap or key in the app");
     }
     session.checkMaySheet("requestSubscribeMessage");
@@ -112,6 +112,6 @@ registerMethod("requestSubscribeMessage", {
       throw refused(error);
     });
     session.checkMaySheet("requestSubscribeMessage"); // the app may have left the screen meanwhile
-    return onePerTap(session, "requestSubscribeMessage", () => ask(session, asked.items));
+    return onePerTap(session, () => ask(session, asked.items));
   },
 });

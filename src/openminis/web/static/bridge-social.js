@@ -293,7 +293,7 @@ registerMethod("setClipboardData", {
     if (typeof params.text !== "string" || params.text.length > 10000) {
       throw new BridgeError("INVALID_ARGUMENT", "text: a string of at most 10000 characters");
     }
-    if (!session.opened || !afterTapInApp(params, call)) {
+    if (!session.opened || !afterTapInApp(params, call, session)) {
       throw new BridgeError("NOT_ALLOWED", "setClipboardData: only right after a tap or key in the app");
     }
     try {

@@ -126,42 +126,40 @@ export function registeredMethods() {
  * probe's app, refused its profile, wrote the clipboard and opened the home-screen sheet on the
  * person's "Don't allow". So where the browser reports the frame's own activation (Chromium: a
  * press on the host never activates the app's frame), that decides; elsewhere, the host's.
+ * And not while the app's last tap is spent on a sheet it opened (onePerTap).
  * @param {Record<string, any>} params
  * @param {BridgeCall} call
+ * @param {object} session the app session (launcher.js)
  */
-export function afterTapInApp(params, call) {
+export function afterTapInApp(params, call, session) {
   if (params.activated !== true || !globalThis.navigator?.userActivation?.isActive) return false;
+  if (performance.now() - (tapSheetClosedAt.get(session) ?? -Infinity) < ACTIVATION_MS) return false;
   return call.frameActivated !== false;
 }
 
 // The browser's transient activation lifespan (Chromium's): how long one tap lets a frame act.
 export const ACTIVATION_MS = 5000;
-/** @type {WeakMap<object, Map<string, number>>} when each session's last sheet of each method closed */
-const sheetClosedAt = new WeakMap();
+/** @type {WeakMap<object, number>} when each app session's last sheet opened on a tap closed */
+const tapSheetClosedAt = new WeakMap();
 
 /**
- * Opens a sheet a tap in the app asked for (`open` resolves when it closes), at most one per tap:
- * the tap stays active in the app's frame for ACTIVATION_MS, and an app that asked again the
+ * Opens a sheet a tap in the app asked for (`open` resolves when it closes), and spends the tap on
+ * it: the tap stays active in the app's frame for ACTIVATION_MS, and an app that asked again the
  * moment the person closed the sheet reopened it, over and over, on that one tap (a probe of the
- * home-screen sheet; on browsers that do not report the frame's activation, the press that closed
- * the sheet did the same). So after such a sheet closes, the same method waits ACTIVATION_MS: a
- * tap in the app after that is a new one.
+ * home-screen sheet), or opened another method's sheet and then wrote the clipboard (the attack
+ * on that fix). So for ACTIVATION_MS after such a sheet closes, no method that needs a tap is
+ * allowed (afterTapInApp): a tap in the app after that is a new one. (On browsers that do not
+ * report the frame's activation, the press that closed the sheet gave the host page one too.)
  * @template T
  * @param {object} session the app session (launcher.js)
- * @param {string} name the method
  * @param {() => Promise<T>} open
  * @returns {Promise<T>}
  */
-export async function onePerTap(session, name, open) {
-  const closed = sheetClosedAt.get(session) ?? new Map();
-  sheetClosedAt.set(session, closed);
-  if (performance.now() - (closed.get(name) ?? -Infinity) < ACTIVATION_MS) {
-    throw new BridgeError("NOT_ALLOWED", `${name}: only after a new tap or key in the app`);
-  }
+export async function onePerTap(session, open) {
   try {
     return await open();
   } finally {
-    closed.set(name, performance.now());
+    tapSheetClosedAt.set(session, performance.now());
   }
 }
 

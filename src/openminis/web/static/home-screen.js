@@ -107,11 +107,11 @@ function guide(sheets, card, owner) {
 registerMethod("addToHomeScreen", {
   states: RUNNING,
   handler: (params, session, call) => {
-    if (!afterTapInApp(params, call)) {
+    if (!afterTapInApp(params, call, session)) {
       throw new BridgeError("NOT_ALLOWED", "addToHomeScreen: only right after a tap or key in the app");
     }
     session.checkMaySheet("addToHomeScreen");
     if (session.card.preview) throw new BridgeError("NOT_ALLOWED", "addToHomeScreen: a preview is not released to people");
-    return onePerTap(session, "addToHomeScreen", () => session.launcher.addToHomeScreen(session, { owner: session }));
+    return onePerTap(session, () => session.launcher.addToHomeScreen(session, { owner: session }));
   },
 });
