@@ -4,6 +4,7 @@ its terminal, or SIGTERM from a process manager, an editor's task runner or ``ki
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
@@ -32,3 +33,33 @@ def test_minis_dev_removes_its_scratch_data_when_stopped(tmp_path, monkeypatch, 
         dev.process.wait()
         dev.log.close()
     assert list(scratch.iterdir()) == [], (tmp_path / "minis-dev.log").read_text()[-2000:]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_minis_dev_stopped_while_it_starts_or_twice_over_still_removes_its_scratch_data(tmp_path, monkeypatch, stop):
+    """The attack on the first fix: a signal during the start (the migrations), or a second one
+    while the first's cleanup ran, left the scratch dir (5 of 5, and 2 of 8)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    folder = tmp_path / "star-catcher"
+    init.write(folder, app_id="star-catcher", template=init.Template.game)
+    for double in (False, True):
+        dev = DevProcess(folder, tmp_path / "minis-dev.log")
+        try:
+            if double:
+                dev.wait_until_published()
+                dev.process.send_signal(stop)
+                time.sleep(0.05)
+                dev.process.send_signal(stop)
+            else:
+                while not any(scratch.iterdir()) and dev.process.poll() is None:
+                    time.sleep(0.005)
+                dev.process.send_signal(stop)  # as its scratch dir appears: the start is under way
+            dev.process.wait(timeout=30)
+        finally:
+            if dev.process.poll() is None:
+                dev.process.kill()
+            dev.process.wait()
+            dev.log.close()
+        assert list(scratch.iterdir()) == [], (double, (tmp_path / "minis-dev.log").read_text()[-2000:])

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import webbrowser
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -97,27 +98,34 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
         console.print(f"[red]{folder} has no minis.json[/red]: `minis init NAME` writes a starting point")
         raise typer.Exit(1)
     # SIGTERM (a process manager, an editor's task runner, kill) and SIGINT (Ctrl-C) end the process
-    # by an exception, so that the finally below removes the scratch platform: uvicorn, stopping on
+    # by an exception, so that the cleanup below removes the scratch platform: uvicorn, stopping on
     # either, raises it again for the handler it found, and the default one kills outright (SIGTERM's
     # always; SIGINT's when the parent left it so, as a test runner did).
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stop_on_signal)
-    data_dir = Path(tempfile.mkdtemp(prefix="minis-dev-"))
-    settings = dev_settings(data_dir, port)
-    platform = Platform(settings)
-    upgrade(settings.database)
-    server = DevServer(platform, folder, publish)
-    watcher = FolderWatcher(server.folder, server.publish)
-    workers = platform.workers()
+    # Each part is undone from the moment it exists, so that a stop during the start (the migrations,
+    # the first publish) leaves no scratch dir behind either.
+    cleanup = ExitStack()
     try:
+        data_dir = Path(tempfile.mkdtemp(prefix="minis-dev-"))
+        cleanup.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        settings = dev_settings(data_dir, port)
+        platform = Platform(settings)
+        cleanup.callback(platform.close)
+        upgrade(settings.database)
+        server = DevServer(platform, folder, publish)
+        cleanup.callback(server.close)
         first = server.publish()
         if first.error:
             console.print(f"[yellow]not published yet[/yellow]: {first.error}")
         else:
             console.print(f"published {first.published}")
+        watcher = FolderWatcher(server.folder, server.publish)
         watcher.start()
-        for worker in workers:
+        cleanup.callback(watcher.stop)
+        for worker in platform.workers():
             worker.start()
+            cleanup.callback(worker.stop)
         page = f"{settings.public_url}/dev"
         console.print(f"[bold green]minis dev[/bold green]: open [link]{page}[/link] (watching {server.folder})")
         if open_browser:
@@ -127,12 +135,10 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
             create_dev_app(server), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
         )
     finally:
-        server.close()
-        watcher.stop()
-        for worker in workers:
-            worker.stop()
-        platform.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        # A second stop signal (a double Ctrl-C) would cut the cleanup short: from here, ignored.
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop, signal.SIG_IGN)
+        cleanup.close()
 
 
 def init(
