@@ -102,11 +102,10 @@ WITH person_days AS (
     WHERE type IN ('exposure', 'click', 'complete', 'launch', 'ready') AND received_at <= ? AND user_id IS NOT NULL
 ), served_days AS (
     -- The days a signal may count on: the day an item was served to the person, and the next.
-    SELECT post_id IS NOT NULL AS is_post, coalesce(post_id, app_id) AS item, user_id, {DAY} AS day
-    FROM events WHERE type = '{SERVED}' AND received_at <= ? AND user_id IS NOT NULL
-    UNION
-    SELECT post_id IS NOT NULL, coalesce(post_id, app_id), user_id, {DAY} + 1
-    FROM events WHERE type = '{SERVED}' AND received_at <= ? AND user_id IS NOT NULL
+    SELECT DISTINCT
+        post_id IS NOT NULL AS is_post, coalesce(post_id, app_id) AS item, user_id, {DAY} + shift.days AS day
+    FROM events CROSS JOIN (VALUES (0), (1)) AS shift(days)
+    WHERE type = '{SERVED}' AND received_at <= ? AND user_id IS NOT NULL
 )
 SELECT is_post, item,
        count(*) FILTER (WHERE type = 'exposure'),
@@ -500,7 +499,7 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
     categories = tuple(sorted({row[1] for row in apps} | {row[1] for row in posts}))
     category_index = {category: i for i, category in enumerate(categories)}
     counts: dict[str, dict[str, Sequence[int]]] = {kind: {} for kind in KINDS}
-    for is_post, item, *stats in events.query(ENGAGEMENT, [now, now, now]):
+    for is_post, item, *stats in events.query(ENGAGEMENT, [now, now]):
         counts["post" if is_post else "app"][item] = stats
     likes = {"app": {}, "post": creators.post_likes(session)}
     ranked = {
