@@ -23,7 +23,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -48,6 +48,8 @@ from openminis.web.limits import client_ip as client_ip  # re-exported: the Open
 if TYPE_CHECKING:  # the person's type only: identity's tables are identity's (its service finds the person)
     from openminis.developers.models import Developer
     from openminis.identity.models import User
+
+Checked = TypeVar("Checked")
 
 SESSION_COOKIE = "minis_session"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest lifetime browsers accept
@@ -290,6 +292,17 @@ DeletingPerson = Annotated[Visitor, Depends(deleting_visitor)]
 ClaimingPerson = Annotated[Visitor, Depends(claiming_visitor)]
 
 
+async def in_read_unit(platform: Platform, work: Callable[[Session], Checked]) -> Checked:
+    """``work`` in a read unit of its own, on a thread, ended when this returns: a check of a large
+    upload's sender before its body is read, with nothing held while the body arrives."""
+
+    def run() -> Checked:
+        with unit_of_work.unit_of_work(platform.db, reads=True) as reading:
+            return work(reading)
+
+    return await run_in_threadpool(run)
+
+
 async def uploading_visitor(request: Request, response: Response, platform: PlatformDep) -> Visitor:
     """The sender of a large upload, checked before it is read (the host's origin, the session's
     CSRF token), in a read unit of its own that has ended when the upload is read. The request's
@@ -299,15 +312,14 @@ async def uploading_visitor(request: Request, response: Response, platform: Plat
     The route then passes it through ``changing_visitor`` with its unit."""
     refuse_other_origins(request, platform)
 
-    def look_up() -> Visitor:
-        with unit_of_work.unit_of_work(platform.db, reads=True) as reading:
-            visitor = find_visitor(request, response, platform, reading)
-            # Checked inside the unit, so that a guest made on the spot (who cannot carry its CSRF
-            # token yet) is not kept; changing_visitor checks it again, then the per-person limit.
-            refuse_without_csrf(request, platform, visitor.session_token)
-            return visitor
+    def look_up(reading: Session) -> Visitor:
+        visitor = find_visitor(request, response, platform, reading)
+        # Checked inside the unit, so that a guest made on the spot (who cannot carry its CSRF
+        # token yet) is not kept; changing_visitor checks it again, then the per-person limit.
+        refuse_without_csrf(request, platform, visitor.session_token)
+        return visitor
 
-    return await run_in_threadpool(look_up)
+    return await in_read_unit(platform, look_up)
 
 
 UploadingPerson = Annotated[Visitor, Depends(uploading_visitor)]

@@ -23,9 +23,8 @@ from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
 from openminis.errors import TooLarge
 from openminis.jobs import service as jobs
 from openminis.platform import Platform
-from openminis.unit_of_work import unit_of_work
 from openminis.web import body_limit
-from openminis.web.dependencies import BearerToken, UploadingPerson, platform_of
+from openminis.web.dependencies import BearerToken, UploadingPerson, in_read_unit, platform_of
 from openminis.web.uploads import body_of
 
 if TYPE_CHECKING:
@@ -89,24 +88,15 @@ async def package_body(request: Request) -> bytes:
 async def _console_member(request: Request, sender: UploadingPerson, app_id: str = Path(max_length=40)) -> None:
     """A console upload's sender: as any large upload's (``uploading_visitor``), and a member of the
     app's team who may upload."""
-    platform = platform_of(request)
-
-    def check() -> None:
-        with unit_of_work(platform.db, reads=True) as reading:
-            team.member_app(reading, developers.developer_for(reading, sender.user), app_id, act="upload")
-
-    await run_in_threadpool(check)
+    await in_read_unit(
+        platform_of(request),
+        lambda reading: team.member_app(reading, developers.developer_for(reading, sender.user), app_id, act="upload"),
+    )
 
 
 async def _app_of_token(request: Request, token: BearerToken) -> None:
     """An Open API upload's sender: a live access token."""
-    platform = platform_of(request)
-
-    def check() -> None:
-        with unit_of_work(platform.db, reads=True) as reading:
-            developers.app_for_token(reading, token)
-
-    await run_in_threadpool(check)
+    await in_read_unit(platform_of(request), lambda reading: developers.app_for_token(reading, token))
 
 
 async def _console_package(request: Request, _sender: Annotated[None, Depends(_console_member)]) -> bytes:
