@@ -281,9 +281,13 @@ def link_page(
     return response
 
 
+def _avatar(user_id: str) -> Response:
+    return Response(avatar_svg(user_id), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/avatars/{user_id}.svg", include_in_schema=False)
 def avatar(user_id: str = Path(max_length=32)) -> Response:
-    return Response(avatar_svg(user_id), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+    return _avatar(user_id)
 
 
 @router.get("/avatars/{app_id}/{openid}.svg", include_in_schema=False)
@@ -295,7 +299,7 @@ def app_avatar(session: SessionDep, app_id: str = AppId, openid: str = Path(max_
     user_id = app_identity.user_for_openid(session, app_id, openid)
     if not app_identity.shared_names(session, app_id, [user_id]):
         raise NotFound("no avatar this app may show", code="NOT_SHARED")
-    return Response(avatar_svg(user_id), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+    return _avatar(user_id)
 
 
 @router.post("/apps/{app_id}/login-code", response_model=LoginCodeOut)

@@ -53,9 +53,10 @@ def openid(secret: str, app_id: str, user_id: str) -> str:
 
 
 def avatar_path(secret: str, app_id: str, user_id: str) -> str:
-    """The person's avatar as one app is given it: named by their openid in that app, so that two
-    apps of different developers cannot tell by it that they have the same player (the platform's
-    user id in it would tell them). The picture is the person's own; the host shows it by user id."""
+    """The person's avatar as one app is given it: named by their openid in that app, never by their
+    account, and shown only while they let that app see their profile (identity/api.app_avatar).
+    The picture is the person's own, the same in every app they share it with; the host shows it
+    by user id."""
     return f"/api/avatars/{app_id}/{openid(secret, app_id, user_id)}.svg"
 
 
