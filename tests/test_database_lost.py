@@ -45,6 +45,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     )
 
 
+def operator(server: LiveServer) -> psycopg.Connection:
+    """An operator's psql session on the platform's database: what it locks stays locked until its
+    transaction ends, with the ``with`` block it is used in."""
+    return psycopg.connect(libpq_url(server.env["MINIS_DATABASE_URL"]) or "")
+
+
 def drop_connections(server: LiveServer) -> int:
     """What PostgreSQL does to every connection of a restart: each of the platform's is ended."""
     database = urlsplit(server.env["MINIS_DATABASE_URL"]).path.lstrip("/")
@@ -118,9 +124,9 @@ def test_a_payment_waiting_on_a_row_locked_elsewhere_is_answered_503_while_it_is
         # A first top-up makes the person's wallet (and the sandbox's account): rows to lock.
         assert person.post(new_topup(), json={"card_number": "4242424242424242"}).status_code == 200
         pay = new_topup()
-        with psycopg.connect(libpq_url(server.env["MINIS_DATABASE_URL"]) or "") as operator:
+        with operator(server) as psql:
             # Every account, the person's wallet among them, locked by an open transaction.
-            operator.execute("SELECT id FROM accounts FOR UPDATE").fetchall()
+            psql.execute("SELECT id FROM accounts FOR UPDATE").fetchall()
             # Answered inside this block: while the lock is held (the transaction ends with the block).
             answer = person.post(pay, json={"card_number": "4242424242424242"})
         assert answer.status_code == 503 and answer.json()["code"] == "DATABASE_BUSY", answer.text
@@ -144,8 +150,8 @@ def test_a_request_waiting_on_a_table_locked_elsewhere_is_answered_503_while_it_
     with httpx.Client(base_url=server.url, timeout=60, headers=admin) as person:
         path = path.format(me=person.get("/api/me").json()["user"]["id"])
         assert person.get(path).status_code == 200
-        with psycopg.connect(libpq_url(server.env["MINIS_DATABASE_URL"]) or "") as operator:
-            operator.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        with operator(server) as psql:
+            psql.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             # Answered inside this block: while the lock is held (the transaction ends with the block).
             answer = person.get(path)
         assert answer.status_code == 503 and "Retry-After" in answer.headers, answer.text

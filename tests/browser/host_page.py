@@ -172,6 +172,24 @@ class HostPage:
     def balance(self) -> int:
         return self.call_api("GET", "/api/wallet")["body"]["balance"]
 
+    def time_presses(self) -> None:
+        """From now on, the page records by its own clock when the next sheet appears and when each
+        press comes (``presses_after_sheet``): what an armed button's test checks on a slow machine."""
+        self.page.evaluate(
+            """() => {
+                window.__presses = [];
+                addEventListener("pointerdown", () => window.__presses.push(performance.now()), true);
+                const layer = document.getElementById("sheet-layer");
+                new MutationObserver(() => { if (!layer.hidden) window.__shown ??= performance.now(); })
+                    .observe(layer, { attributes: true });
+            }"""
+        )
+
+    def presses_after_sheet(self) -> tuple[float, list[float]]:
+        """When the sheet appeared and when each press came since time_presses, in ms."""
+        shown, presses = self.page.evaluate("() => [window.__shown, window.__presses]")
+        return shown, presses
+
     def hub_shelf(self, section_id: str) -> list[str]:
         """The app ids the server puts on a hub shelf now. Other tests on this worker's server publish
         apps too, so a shelf of the newest is checked against this, not against a seeded app."""

@@ -138,16 +138,7 @@ def test_a_game_cannot_ask_again_on_the_persons_not_now_nor_have_its_tap_turn_a_
     game.wait_for_function("() => window.__witness.ready")
     asked = "minis.requestSubscribeMessage(['turn']).then((v) => ({ok: v}), (e) => ({code: e.code}))"
     game.evaluate(f"() => document.addEventListener('click', () => {{ window.__asked = {asked}; }}, {{once: true}})")
-    # When the sheet appeared and each press came, by the host page's clock.
-    host.page.evaluate(
-        """() => {
-            window.__presses = [];
-            addEventListener("pointerdown", () => window.__presses.push(performance.now()), true);
-            const layer = document.getElementById("sheet-layer");
-            new MutationObserver(() => { if (!layer.hidden) window.__shown ??= performance.now(); })
-                .observe(layer, { attributes: true });
-        }"""
-    )
+    host.time_presses()
     game.locator("canvas").click()
     switch = host.sheet.locator(".message-template input[type=checkbox]")
     expect(switch).to_be_visible()
@@ -155,7 +146,7 @@ def test_a_game_cannot_ask_again_on_the_persons_not_now_nor_have_its_tap_turn_a_
     box = switch.bounding_box()
     assert box is not None
     host.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    shown, presses = host.page.evaluate("() => [window.__shown, window.__presses]")
+    shown, presses = host.presses_after_sheet()
     if presses[-1] - shown < 500:
         expect(switch).not_to_be_checked()
     else:

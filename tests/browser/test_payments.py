@@ -272,16 +272,7 @@ def test_a_stream_of_taps_meant_for_the_game_never_presses_pay(host):
     probe = host.app_frame(PROBE)
     probe.wait_for_function("() => window.__probe.ready")
 
-    # When the sheet appeared and each press came, by the host page's clock.
-    host.page.evaluate(
-        """() => {
-            window.__presses = [];
-            addEventListener("pointerdown", () => window.__presses.push(performance.now()), true);
-            const layer = document.getElementById("sheet-layer");
-            new MutationObserver(() => { if (!layer.hidden) window.__shown ??= performance.now(); })
-                .observe(layer, { attributes: true });
-        }"""
-    )
+    host.time_presses()
     probe.evaluate("() => window.__probe.pay()")
     pay = host.sheet.get_by_role("button", name="Pay 10 coins")
     expect(pay).to_be_visible()
@@ -294,7 +285,7 @@ def test_a_stream_of_taps_meant_for_the_game_never_presses_pay(host):
         # A loaded machine stalled between two taps for longer than Pay's half second (a clean-clone
         # run): Pay woke in that pause, as it should, and the tap after it paid. What must hold is
         # that it never woke within half a second of a press or of its appearing.
-        shown, presses = host.page.evaluate("() => [window.__shown, window.__presses]")
+        shown, presses = host.presses_after_sheet()
         pauses = [later - earlier for earlier, later in zip([shown, *presses], presses, strict=False)]
         assert max(pauses) >= 500, pauses
         return
