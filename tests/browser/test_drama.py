@@ -169,8 +169,15 @@ def test_a_viewer_who_leaves_mid_episode_resumes_there_after_a_reload(host, dram
     # The wheel moves between episodes like a swipe does.
     host.page.mouse.move(195, 420)
     host.page.mouse.wheel(0, 300)
-    wait_until_playing(host, 2, past=1.2)
+    wait_until_playing(host, 2)
     assert drama_state(host)["timings"][-1]["cause"] == "swipe"
+    # The person pauses and drags the scrubber to 1.2 s. Where the episode stops is theirs, not the
+    # machine's: left playing, a slow run closed it past 1.5 s of this 3-second episode, within
+    # RESUME_TAIL_MS of its end, and the player rightly started it over.
+    host.page.keyboard.press("k")
+    host.page.wait_for_function("() => !window.__minisHost.drama.playing")
+    player.get_by_role("slider", name="Playback position").fill("1.2")
+    host.page.wait_for_function("() => Math.abs(window.__minisHost.drama.currentTime - 1.2) < 0.05")
     for _ in range(200):
         if held:
             break
