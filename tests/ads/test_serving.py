@@ -119,3 +119,42 @@ def test_every_step_is_an_analytics_event(ads, player, platform, clock):
     assert all(row[1] == unit for row in rows)
     assert {row[2] for row in rows if row[0] != "ad_request"} == {decision["ad_id"]}
     assert [row[3] for row in rows if row[0] == "ad_complete"] == [16_000]
+
+
+def test_an_app_taken_down_earns_nothing_from_ads_from_the_takedown_on(ads, player, platform, studio, client, clock):
+    """A probe: a suspended app went on deciding, billing and crediting ads (three impressions
+    after the takedown billed the advertiser and raised the app's earnings). An ad billed before
+    the takedown is still completed and rewarded: the person watched it."""
+    advertiser = ads.advertiser()
+    ads.campaign(advertiser, bid_cpm=10_000_000)
+    ads.campaign(advertiser, bid_cpm=8_000_000)
+    unit = ads.unit()
+    billed = ads.show(player, unit)
+    decided = ads.decide(player, unit)  # decided before the takedown, shown after it
+
+    def earnings() -> int:
+        with platform.db.session() as session:
+            account = ledger.account_id(session, "app_ad_earnings", studio.app_id, "USD_MICROS")
+            return ledger.balance(session, account)
+
+    before = earnings()
+    taken = client.post(
+        f"/api/admin/moderation/items/app/{studio.app_id}/takedown",
+        json={"reason": "scam_or_fraud"},
+        headers={"Authorization": "Bearer test-admin-token"},
+    )
+    assert taken.status_code == 200, taken.text
+
+    refused = ads.request(player, unit)
+    assert (refused.status_code, refused.json()["code"]) == (404, "NO_FILL")
+    assert "taken it down" in refused.json()["message"]
+    late = ads.step(player, decided["ad_id"], "impression")
+    assert late.json()["code"] == "NO_FILL"
+    with platform.db.session() as session:
+        assert session.get(Impression, decided["ad_id"]).status == "refused"
+    assert earnings() == before
+
+    clock.advance(seconds=30)
+    watched = ads.step(player, billed["ad_id"], "complete", watched_ms=30_000, visible=True)
+    assert watched.status_code == 200 and watched.json()["rewarded"], watched.text
+    verified(platform)

@@ -248,6 +248,7 @@ def request_ad(
     unit = server.unit(session, unit_id)
     if unit is None or unit.app_id != app_id:
         raise InvalidArgument(f"app {app_id!r} has no ad unit {unit_id!r}", field="unit_id")
+    _earning(session, app_id)
     limiter = server.limiter
     for _reason, key, rate in _caps(server, user_id, ip):
         capped = limiter.peek(key, rate)
@@ -331,6 +332,15 @@ def request_ad(
     return Decision(ad_id, unit.kind, min_watch_ms, creative, campaign.advertiser, reward)
 
 
+def _earning(session: Session, app_id: str) -> None:
+    """An app a moderator took down earns nothing from ads from the takedown on: no decision, no
+    billing. NO_FILL, the answer an app's code already handles (its game goes on without the ad).
+    Read each time, not kept with the cached unit: a takedown stops every process at once. An ad
+    billed before the takedown is completed and rewarded as any other (the person watched it)."""
+    if catalog.is_taken_down(session, app_id):
+        raise NoFill("this app is unavailable: the platform has taken it down")
+
+
 def _own(session: Session, ad_id: str, user_id: str, *, lock: bool = False) -> Impression:
     """The person's impression; with ``lock``, its row held until the unit of work ends."""
     impression = (
@@ -405,6 +415,11 @@ def start_impression(
     if now - impression.decided_at > timedelta(seconds=server.settings.ads_decision_ttl_seconds):
         _refuse(session, impression, now)
         raise NoFill("this ad was decided too long ago; request another")
+    try:
+        _earning(session, impression.app_id)
+    except NoFill:
+        _refuse(session, impression, now)
+        raise
     campaign = session.get_one(Campaign, impression.campaign_id)
     limiter = server.limiter
     # Counted at the impression, not at the request: only what the person saw counts toward a cap.
