@@ -330,6 +330,15 @@ def take_turns(session: Session, *key: str) -> None:
         session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(":".join(key), 0))))
 
 
+def share_turns(session: Session, *key: str) -> None:
+    """Units that read what units taking turns on ``key`` change (take_turns), beside each other:
+    from here to its end, such a unit waits for this one and this one for it, never two of these
+    for each other. PostgreSQL: the same advisory lock, shared. SQLite: nothing to do, as in
+    take_turns (for write units). Take it before reading what it guards."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock_shared(func.hashtextextended(":".join(key), 0))))
+
+
 def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of the session's dialect, which has ``on_conflict_do_nothing`` (SQLite and PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":

@@ -122,6 +122,26 @@ def test_a_terms_time_without_an_offset_is_utc_and_one_past_year_9999_in_utc_is_
     assert finance.get("/api/admin/money/terms", params={"app_id": studio.app_id}).status_code == 200
 
 
+def test_terms_never_take_effect_in_the_past_nor_at_a_number(client, platform, studio, player):
+    """A probe: terms effective an hour ago were saved, and the history then said an order paid
+    since had paid 50 % when it paid 30 %. A time arrives as an ISO 8601 string, not Unix seconds."""
+    put_product(client, studio, "gem", price=100)
+    finance, headers = staff_member(client, "finance")
+    top_up(player)
+    paid = buy(player, studio.app_id, "gem", "paid").json()
+    body = {"app_id": studio.app_id, "fee_bps": 5000, "creator_commission_bps": 1000, "reason": "contract"}
+    for when in ((utcnow() - timedelta(hours=1)).isoformat(), "0001-01-01T00:00:00Z", 1795000000, "1795000000"):
+        refused = finance.post("/api/admin/money/terms", json={**body, "effective_at": when}, headers=headers)
+        assert (refused.status_code, refused.json()["field"]) == (422, "effective_at"), refused.text
+    shown = finance.get("/api/admin/money/terms", params={"app_id": studio.app_id}).json()
+    assert (shown["app"]["fee_bps"], shown["app"]["history"]) == (3000, [])
+    assert fee(platform, paid) == 30
+    # A coupon's times too.
+    coupon = {"title": "Gift", "ends_at": 1795000000, "reason": "launch", "amount_off": 5}
+    refused = client.post("/api/admin/money/coupons", json=coupon, headers={"Authorization": "Bearer test-admin-token"})
+    assert (refused.status_code, refused.json()["field"]) == (422, "ends_at"), refused.text
+
+
 def test_terms_take_effect_at_their_time_and_what_was_paid_before_keeps_its_own(client, platform, studio, player):
     put_product(client, studio, "gem", price=100)
     items = drama_items(platform, studio.app_id)
@@ -140,15 +160,8 @@ def test_terms_take_effect_at_their_time_and_what_was_paid_before_keeps_its_own(
     before = buy(player, studio.app_id, "gem", "before").json()
     assert fee(platform, before) == 30  # the platform's default, 30 %
 
-    # Effective a minute ago: the next order, unlock and pass pay it.
-    set_terms(
-        finance,
-        headers,
-        app_id=studio.app_id,
-        fee_bps=2000,
-        creator_commission_bps=500,
-        effective_at=(utcnow() - timedelta(minutes=1)).isoformat(),
-    )
+    # Effective now: the next order, unlock and pass pay it.
+    set_terms(finance, headers, app_id=studio.app_id, fee_bps=2000, creator_commission_bps=500)
     after = buy(player, studio.app_id, "gem", "after").json()
     assert fee(platform, after) == 20
     unlock(player, items["series"])

@@ -104,7 +104,8 @@ def _charge(
     """Coins for an unlock, in one transfer: the app's net (less a creator's commission when a
     creator's post brought the person), the platform's fee, and the conversion kept with it. Run
     in the caller's savepoint, with the unlock's row."""
-    settings = money_terms.in_effect(session, series.app_id)
+    at = money_terms.paying_at(session)
+    settings = money_terms.in_effect(session, series.app_id, at)
     fee = settings.fee(price)
     commission = attribution.commission(price - fee, settings.commission_bps, touch)
     attribution.record(
@@ -118,7 +119,7 @@ def _charge(
         revenue=price,
         developer_net=price - fee,
         commission=commission,
-        at=utcnow(),
+        at=at,
     )
     ledger.transfer(
         session,

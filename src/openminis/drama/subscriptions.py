@@ -74,7 +74,8 @@ def _charge_period(
     the person earns their commission on it, as on a purchase or an unlock; renewals come of the
     pass, not of a post, and pay no commission."""
     price = subscription.price
-    settings = money_terms.in_effect(session, drama_pass.app_id)
+    at = money_terms.paying_at(session)
+    settings = money_terms.in_effect(session, drama_pass.app_id, at)
     fee = settings.fee(price)
     commission = attribution.commission(price - fee, settings.commission_bps, touch or attribution.NONE)
     key = f"pass:{subscription.id}:{period}"
@@ -90,7 +91,7 @@ def _charge_period(
             revenue=price,
             developer_net=price - fee,
             commission=commission,
-            at=utcnow(),
+            at=at,
         )
     ledger.transfer(
         session,

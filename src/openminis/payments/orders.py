@@ -221,7 +221,7 @@ def _new_order(
         found = _keyed_order(session, app_id, user_id, idempotency_key)
         return None if found is None else _same_order(found, product_id, quantity, payload, confirmed, coupon_id)
 
-    now = utcnow()
+    now = money_terms.paying_at(session)
     row = session.execute(_PRODUCT_AND_TERMS, {"app_id": app_id, "product_id": product_id, "now": now}).first()
     if row is None or row[2]:
         # A retried tap whose first try went through before the product was retired, or the app

@@ -3,9 +3,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from openminis.db import as_utc
+
+
+def _iso_text(value: object) -> object:
+    """A time sent in JSON is an ISO 8601 string. Parsing one needs lax mode, which would also take
+    a number, or a string of digits, as Unix seconds: refused, each field being its own JSON type."""
+    if isinstance(value, datetime):
+        return value  # made in Python, not sent
+    if not isinstance(value, str) or not value[:4].isdigit() or value[4:5] != "-":
+        raise ValueError("a time is an ISO 8601 string, such as 2027-01-01T00:00:00Z")
+    return value
+
+
+# Lax (strict=False on the field) for the string's parsing only: _iso_text lets nothing else in.
+IsoTime = Annotated[datetime, BeforeValidator(_iso_text)]
 
 
 class Strict(BaseModel):
@@ -260,8 +274,7 @@ class TermsIn(Strict):
     app_id: str | None = Field(default=None, max_length=40, description="null: the platform's defaults")
     fee_bps: int = Field(ge=0, le=10_000)
     creator_commission_bps: int = Field(ge=0, le=10_000)
-    # A time arrives as an ISO 8601 string in JSON: parsed from one, as in lax mode.
-    effective_at: Annotated[datetime, AfterValidator(as_utc)] | None = Field(
+    effective_at: Annotated[IsoTime, AfterValidator(as_utc)] | None = Field(
         default=None, strict=False, description="when they take effect (no offset: UTC); null: now"
     )
     reason: str = Field(min_length=1, max_length=2000)
@@ -432,8 +445,8 @@ class CouponIn(Strict):
     percent_off_bps: int | None = None
     max_off: int | None = None
     product_ids: list[str] | None = Field(default=None, max_length=100, description="null: every product")
-    starts_at: datetime | None = Field(default=None, strict=False, description="null: now")  # ISO 8601 in JSON
-    ends_at: datetime = Field(strict=False)
+    starts_at: IsoTime | None = Field(default=None, strict=False, description="null: now")
+    ends_at: IsoTime = Field(strict=False)
     per_person_limit: int = 1
     total_limit: int | None = Field(default=None, description="uses in all; null: no limit")
 

@@ -6,6 +6,10 @@ at or before that moment, else the platform defaults' row of the same rule. Ever
 them when it is made and records what it used in its transfer's details, so a change affects the
 payments made after its effective time and none before (a pass keeps its price, not its terms:
 a renewal after a change pays the fee in effect at the renewal).
+
+For that to be what the rows say, a change is never effective before it is on record: it may not
+take effect in the past, and a payment's moment (``paying_at``) and its read of the terms are
+never on either side of a change's stamp and commit (``CHANGES``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, and_, bindparam, case, select
 from sqlalchemy.orm import Session
 
-from openminis.db import utcnow
+from openminis.db import share_turns, take_turns, utcnow
 from openminis.errors import InvalidArgument
 from openminis.payments.models import MoneyTerms
 
@@ -58,6 +62,20 @@ class Terms:
 
 
 DEFAULT = Terms(DEFAULT_FEE_BPS, DEFAULT_COMMISSION_BPS)
+# Changes of terms take turns on this key with the payments that read them (db.take_turns, share_turns).
+CHANGES = ("money-terms",)
+
+
+def paying_at(session: Session) -> datetime:
+    """The moment a payment is made at: the time to read its terms at (``in_effect``) and to
+    record it at. From here to the end of the payment's unit no change of terms is stamped or
+    committed (on PostgreSQL a change waits for the payments in flight and they for it; SQLite's
+    write units take turns already). Without it, a payment made after a change's effective time
+    but read before its commit paid the old terms while the rows said the new ones applied (a probe)."""
+    share_turns(session, *CHANGES)
+    return utcnow()
+
+
 _IN_EFFECT = select(_terms.c.fee_bps, _terms.c.creator_commission_bps).where(
     _terms.c.id == in_effect_id(bindparam("app_id"), bindparam("now"))
 )
@@ -86,9 +104,16 @@ def schedule(
     effective_at: datetime | None,
     by: str,
 ) -> MoneyTerms:
-    """New terms for the app (None: the platform's defaults) from ``effective_at`` (None: now)."""
+    """New terms for the app (None: the platform's defaults) from ``effective_at`` (None: now).
+    Not from a time already past: payments were made at it under the terms then in effect, and
+    rows that said otherwise would be a false record of them."""
     check(fee_bps, commission_bps)
+    take_turns(session, *CHANGES)  # no payment between its moment and its commit now (paying_at)
     now = utcnow()
+    if effective_at is not None and effective_at < now:
+        raise InvalidArgument(
+            "effective_at has passed: terms take effect now (leave it out) or later", field="effective_at"
+        )
     row = MoneyTerms(
         app_id=app_id,
         fee_bps=fee_bps,
