@@ -60,6 +60,21 @@ class DramaStudio:
     @classmethod
     def start(cls, server: LiveServer, clips: list[Path], *, email: str = "harbor@example.com") -> DramaStudio:
         """Signs up a producer, registers the drama app, creates the series and uploads every clip."""
+        studio = cls.open(server, email=email)
+        with httpx.Client(base_url=server.url, timeout=30, headers=studio.headers) as backend:
+            for number, (clip, title) in enumerate(zip(clips, EPISODES, strict=True), start=1):
+                uploaded = backend.put(
+                    f"/openapi/v1/series/{studio.series_id}/episodes/{number}",
+                    params={"title": title},
+                    content=clip.read_bytes(),
+                    headers={"Content-Type": "video/mp4"},
+                )
+                assert uploaded.status_code == 202, uploaded.text
+        return studio
+
+    @classmethod
+    def open(cls, server: LiveServer, *, email: str = "harbor@example.com") -> DramaStudio:
+        """Signs up a producer, registers the drama app and creates its series, with no episode yet."""
         server_url = server.url
         with httpx.Client(base_url=server_url, timeout=30) as browser:
             headers = {"X-CSRF-Token": browser.get("/api/me").json()["csrf_token"]}
@@ -96,14 +111,6 @@ class DramaStudio:
             )
             assert series.status_code == 201, series.text
             series_id = series.json()["id"]
-            for number, (clip, title) in enumerate(zip(clips, EPISODES, strict=True), start=1):
-                uploaded = browser.put(
-                    f"/openapi/v1/series/{series_id}/episodes/{number}",
-                    params={"title": title},
-                    content=clip.read_bytes(),
-                    headers={**auth, "Content-Type": "video/mp4"},
-                )
-                assert uploaded.status_code == 202, uploaded.text
         return cls(server_url=server_url, email=email, secret=secret, series_id=series_id, token=token)
 
     def upload_package(self, package: bytes) -> None:

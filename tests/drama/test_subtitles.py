@@ -100,6 +100,12 @@ NOT_WEBVTT = [
     (b"WEBVTT\n\n00:00.000 --> 00:01\nHi\n", "SUBTITLES_REJECTED", "line 3: '00:00.000 --> 00:01' is not"),
     (b"WEBVTT\n\n00:61.000 --> 01:02.000\nHi\n", "SUBTITLES_REJECTED", "is not a cue timing"),
     (b"WEBVTT\n\n00:02.000 --> 00:01.000\nHi\n", "SUBTITLES_REJECTED", "line 3: the cue ends before it starts"),
+    # A probe: a 5,000-digit hour was a 500 (too long a number for Python to read).
+    (
+        b"WEBVTT\n\n" + b"9" * 5000 + b":00:00.000 --> 1" + b"9" * 5000 + b":00:00.000\nHi\n",
+        "SUBTITLES_REJECTED",
+        "is not",
+    ),
     (
         b"WEBVTT\n\n00:02.000 --> 00:03.000\nB\n\n00:01.000 --> 00:04.000\nA\n",
         "SUBTITLES_REJECTED",

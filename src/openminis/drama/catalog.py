@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.drama.models import Episode, Series, WatchProgress
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
@@ -190,6 +190,9 @@ def accept_upload(
     series = owned_series(session, app_id, series_id)
     if not 1 <= number <= 10_000:
         raise InvalidArgument("episode numbers are 1 to 10,000", field="number")
+    # Uploads of one episode take turns: two at once each found no row (or a ready one), and both
+    # inserted it (a 500 on the unique number) or both queued a transcode (a probe).
+    take_turns(session, "episode-upload", series.id, str(number))
     found = session.scalar(select(Episode).where(Episode.series_id == series.id, Episode.number == number))
     if found is None:
         found = Episode(id="ep_" + secrets.token_hex(8), series_id=series.id, number=number)

@@ -25,7 +25,9 @@ MAX_BYTES = 256 * 1024  # a 10-minute episode's dialogue is a few KB; this leave
 MAX_LANGUAGES = 16
 # BCP 47, as far as subtitles need it: a language, then an optional script and region ("zh-Hant-TW").
 LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?\Z")
-TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+# Hours: two or more digits in the spec; at most six here, where a 5,000-digit hour was a 500
+# (Python's limit on converting long digit strings); no episode comes near two digits anyway.
+TIMESTAMP = r"(?:(\d{2,6}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
 TIMING = re.compile(rf"^{TIMESTAMP}[ \t]+-->[ \t]+{TIMESTAMP}(?:[ \t]+.*)?\Z")
 HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?\Z")
 BLOCK = re.compile(r"^(NOTE|STYLE|REGION)(?:[ \t]|$)")
@@ -121,8 +123,13 @@ def subtitles_key(episode_id: str, language: str) -> str:
 
 
 def _episode(session: Session, app_id: str, series_id: str, number: int) -> Episode:
+    """The episode, its row held until the unit ends and read afresh under the lock: each upload
+    changes the episode's map of languages, and two at once each wrote back the map it had read
+    (a probe: of ten languages at once, two to five stayed, and replaced files were never deleted)."""
     series = owned_series(session, app_id, series_id)
     found = find_episode(session, series.id, number)
+    if found is not None:
+        found = session.get_one(Episode, found.id, with_for_update=True, populate_existing=True)
     if found is None or found.status == "removed":
         raise NotFound(f"no episode {number} in this series; upload its video first")
     return found
