@@ -131,3 +131,39 @@ def test_ledger_verification_catches_an_unlock_or_a_pass_period_nobody_paid_for(
         f"episode {episode_4} was unlocked with coins by {user_id} but no coins were charged for it",
         f"subscription {subscription['id']} is in period 2 but paid periods [1]",
     ]
+
+
+def test_an_amount_or_a_price_is_a_json_number_never_a_string_a_float_or_true(client, series, studio, player, platform):
+    """A probe: unlocks, a series and a pass were bought with amounts "20", 20.0 or true, and a
+    producer set prices "7", 9.0 and true (1 coin). docs/payments.md: an amount is a number (422)."""
+    top_up(player)
+    weekly = client.post(
+        "/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": 100}, headers=studio.headers
+    ).json()
+    for lax in ("20", 20.0, True):
+        refused = unlock(player, series["id"], 3, amount=lax, currency="COIN")
+        assert (refused.status_code, refused.json()["field"]) == (422, "amount"), refused.text
+    for lax in ("60", 60.0, True):
+        bought = player.post(
+            f"/api/dramas/{series['id']}/purchase", json={"amount": lax, "currency": "COIN"}, headers=csrf_of(player)
+        )
+        assert bought.status_code == 422, bought.text
+    for lax in ("100", 100.0, True):
+        subscribed = player.post(
+            f"/api/passes/{weekly['id']}/subscribe", json={"amount": lax, "currency": "COIN"}, headers=csrf_of(player)
+        )
+        assert subscribed.status_code == 422, subscribed.text
+    assert balance(player) == 1200  # nothing charged
+
+    for body in ({"episode_price": "7"}, {"series_price": 9.0}, {"episode_price": True}, {"ad_unlock": 1}):
+        patched = client.patch(f"/openapi/v1/series/{series['id']}", json=body, headers=studio.headers)
+        assert patched.status_code == 422, (body, patched.text)
+    created = client.post("/openapi/v1/series", json={"title": "Lax", "episode_price": "7"}, headers=studio.headers)
+    assert created.status_code == 422, created.text
+    lax_pass = client.post(
+        "/openapi/v1/passes", json={"title": "Lax", "period_days": 7, "price": "100"}, headers=studio.headers
+    )
+    assert lax_pass.status_code == 422, lax_pass.text
+    shown = client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()
+    assert (shown["episode_price"], shown["series_price"]) == (20, 60)
+    all_verified(platform)

@@ -5,9 +5,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+# What a person or a producer sends about coins (a price, an amount confirmed): no field it does
+# not know, each of its own JSON type: an amount is a number, not "20", 20.0 or true (a probe
+# bought unlocks with them and set a price of true, one coin), as payments/schemas.Strict.
+MONEY = ConfigDict(extra="forbid", strict=True)
+
 
 class SeriesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MONEY
 
     title: str = Field(min_length=1, max_length=120)
     synopsis: str = Field(default="", max_length=2000)
@@ -22,7 +27,7 @@ class SeriesIn(BaseModel):
 
 
 class SeriesPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MONEY
 
     title: str | None = Field(default=None, min_length=1, max_length=120)
     synopsis: str | None = Field(default=None, max_length=2000)
@@ -106,7 +111,7 @@ class ViewerSeriesOut(SeriesOut):
 
 
 class UnlockIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MONEY
 
     method: Literal["coins", "ad"]
     ad_id: str | None = Field(default=None, max_length=64, description="the completed rewarded ad, for method 'ad'")
@@ -122,7 +127,7 @@ class UnlockIn(BaseModel):
 
 
 class BuySeriesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MONEY
 
     amount: int = Field(ge=0, le=100_000_000, description="the series price the person confirmed")
     currency: str = Field(min_length=3, max_length=4, description="COIN")
@@ -132,7 +137,7 @@ class BuySeriesIn(BaseModel):
 
 
 class SubscribeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MONEY
 
     amount: int = Field(ge=0, le=100_000_000, description="the pass's price per period the person confirmed")
     currency: str = Field(min_length=3, max_length=4, description="COIN")
@@ -184,7 +189,7 @@ class ProgressIn(BaseModel):
 
 
 class PassIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = MONEY
 
     title: str = Field(min_length=1, max_length=80)
     period_days: Literal[7, 30]
