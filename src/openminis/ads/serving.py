@@ -609,7 +609,7 @@ def _pay_creator(
         touch = attribution.attribute(
             session, user_id=impression.user_id, app_id=impression.app_id, launch_id=None, at=now, window=window
         )
-    bps = payment_settings.creator_commission_bps(session, impression.app_id)
+    bps = payment_settings.creator_commission_bps(session, impression.app_id, now)
     commission = attribution.commission(impression.developer_share, bps, touch)
     ref = f"ad:{impression.id}"
     attribution.record(

@@ -3,6 +3,8 @@ terms.py)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
@@ -27,9 +29,13 @@ def get(session: Session, app_id: str) -> PaymentSettings:
     return settings
 
 
-def creator_commission_bps(session: Session, app_id: str) -> int:
-    """The creators' share of the app's net revenue in effect now (terms.py)."""
-    return terms.in_effect(session, app_id).commission_bps
+def creator_commission_bps(session: Session, app_id: str, at: datetime) -> int:
+    """The creators' share of the app's net revenue in effect at ``at``, for a payment made at that
+    moment (an ad's reward, stamped by the ad server's clock): read after the payment's turn on the
+    terms (terms.paying_at), so that a change stamped before ``at`` is on record by then, and one
+    stamped after it takes effect after it."""
+    terms.paying_at(session)
+    return terms.in_effect(session, app_id, at).commission_bps
 
 
 def set_notify_url(
