@@ -12,8 +12,8 @@ from openminis.db import Base, utcnow
 class Job(Base):
     """A unit of background work, durable across restarts.
 
-    A worker leases a job (``locked_until``); if the worker dies the lease runs out and another
-    worker takes the job again, so handlers must be idempotent.
+    A worker leases a job (``locked_until``) and renews the lease while it runs it; if the worker
+    dies the lease runs out and another worker takes the job again, so handlers must be idempotent.
     """
 
     __tablename__ = "jobs"

@@ -7,6 +7,12 @@ A job kind that calls a developer's backend is a ``Call``, run in three steps so
 transaction (on SQLite, the one write lock) is held while the backend takes its time: ``prepare``
 in one short transaction, ``send`` with no session open, ``record`` the outcome in another short
 transaction with the job's next attempt. Such jobs run on delivery lanes (``circuits.py``).
+
+A claim is a lease: while the job's work runs, its worker renews the lease every third of it, in a
+short unit of its own; a worker that died renews nothing, and once the lease lapses another worker
+claims the job again. Each claim counts an attempt, and the attempt is the claim's token: renewing
+and finishing change the job only while it is still running that attempt, so a worker that lost
+its claim (it stalled past its lease and another took the job) leaves the job to the new claim.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Generic, Protocol, TypedDict, TypeVar
+from typing import Any, Generic, Protocol, TypedDict, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, CursorResult, Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from openminis.db import Database, insert_ignoring_conflicts, utcnow
@@ -31,6 +38,8 @@ from openminis.jobs.models import Job
 from openminis.unit_of_work import after_commit, unit_of_work
 
 log = logging.getLogger("openminis.jobs")
+# How long a claim holds a job without a word from its worker: the worker renews it while the job
+# runs, so this is how soon a job whose worker died is taken again, not how long a job may take.
 LEASE = timedelta(minutes=2)
 
 
@@ -280,10 +289,12 @@ def claim(
     only: frozenset[str] | None = None,
     skip: frozenset[str] = frozenset(),
     lanes: Lanes | None = None,
+    lease: timedelta = LEASE,
 ) -> Job | None:
-    """Lease the next due job (queued and due, or running with a lapsed lease); the caller's unit
-    commits the lease. ``only`` and ``skip`` restrict the kinds, so that slow work can have a lane of its own. With
-    ``lanes``, a job of a lane that is full or whose circuit is open is left for later."""
+    """Lease the next due job (queued and due, or running with a lapsed lease) for ``lease``; the
+    caller's unit commits the lease. ``only`` and ``skip`` restrict the kinds, so that slow work can
+    have a lane of its own. With ``lanes``, a job of a lane that is full or whose circuit is open is
+    left for later."""
     due = or_((Job.status == "queued") & (Job.run_at <= now), (Job.status == "running") & (Job.locked_until < now))
     statement = select(Job).where(due).order_by(Job.run_at, Job.id).limit(1)
     if only is not None:
@@ -298,22 +309,45 @@ def claim(
     job = session.scalar(statement)
     if job is None:
         return None
-    job.status, job.locked_until, job.attempts = "running", now + LEASE, job.attempts + 1
+    job.status, job.locked_until, job.attempts = "running", now + lease, job.attempts + 1
     if lanes is not None and job.lane is not None:
-        circuits.claimed(session, job.lane, now, LEASE, lanes)
+        circuits.claimed(session, job.lane, now, lease, lanes)
     session.flush()
     return job
 
 
+def _held(job_id: int, attempt: int) -> tuple[Any, ...]:
+    """The job is still running the claim that counted ``attempt``: no one claimed it again since."""
+    return (Job.id == job_id, Job.status == "running", Job.attempts == attempt)
+
+
+def renew(session: Session, job_id: int, attempt: int, until: datetime) -> bool:
+    """Extend the lease of the job's claim ``attempt`` to ``until``. False when the job is no longer
+    that claim's: it ended, or its lease lapsed and another worker claimed it again."""
+    renewed = session.execute(update(Job).where(*_held(job_id, attempt)).values(locked_until=until))
+    return cast("CursorResult[Any]", renewed).rowcount == 1
+
+
 def finish(
-    session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None, now: datetime
-) -> None:
+    session: Session,
+    job_id: int,
+    *,
+    attempt: int,
+    status: str,
+    error: str | None,
+    run_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """End the job's claim ``attempt`` with ``status``. False, changing nothing, when the job is no
+    longer that claim's: the worker that claimed it again owns its outcome (a probe saw a lapsed
+    claim's late end overwrite the new one's)."""
     values: dict[str, object] = {"status": status, "locked_until": None, "last_error": error}
     if run_at is not None:
         values["run_at"] = run_at
     if status in ("done", "dead"):
         values["finished_at"] = now
-    session.execute(update(Job).where(Job.id == job_id).values(**values))
+    finished = session.execute(update(Job).where(*_held(job_id, attempt)).values(**values))
+    return cast("CursorResult[Any]", finished).rowcount == 1
 
 
 def run_again(session: Session, kind: str, *, ref: str, lane: str, now: datetime) -> Job | None:
@@ -363,6 +397,11 @@ class Claimed:
     lane: str | None
 
 
+class LostClaim(Exception):
+    """The job was claimed again while this worker ran it (its lease had lapsed): what this run
+    would have committed with the job's end is rolled back, the new claim's run counts."""
+
+
 class Lane(Protocol):
     """What runs jobs in the background until stopped: a Worker, the delivery pool (deliveries.py)."""
 
@@ -382,7 +421,8 @@ class WorkerOptions(TypedDict, total=False):
 
 
 class Worker:
-    """Runs due jobs. ``clock`` is injectable, so tests can let a simulated hour pass."""
+    """Runs due jobs. ``clock`` is injectable, so tests can let a simulated hour pass; ``lease``
+    too, so that they can see a job outlast its lease in seconds."""
 
     def __init__(
         self,
@@ -392,9 +432,10 @@ class Worker:
         clock: Callable[[], datetime] = utcnow,
         only: frozenset[str] | None = None,
         skip: frozenset[str] = frozenset(),
+        lease: timedelta = LEASE,
     ):
         self.db, self.registry, self.clock = db, registry, clock
-        self.only, self.skip = only, skip
+        self.only, self.skip, self.lease = only, skip, lease
         self.name = f"worker-{secrets.token_hex(3)}"
         self._stop, self._woken = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
@@ -404,9 +445,8 @@ class Worker:
         calls = self.registry.call_kinds
         runs_calls = (self.only is None or bool(self.only & calls)) and not calls <= self.skip
         with unit_of_work(self.db) as session:
-            job = claim(
-                session, self.clock(), only=self.only, skip=self.skip, lanes=self.registry.lanes if runs_calls else None
-            )
+            lanes = self.registry.lanes if runs_calls else None
+            job = claim(session, self.clock(), only=self.only, skip=self.skip, lanes=lanes, lease=self.lease)
             if job is None:
                 return None
             return Claimed(job.id, job.kind, dict(job.payload), job.attempts, job.created_at, job.lane)
@@ -420,6 +460,45 @@ class Worker:
         return True
 
     def run(self, job: Claimed) -> None:
+        """Run a claimed job, holding its lease while the work goes on."""
+        with self._renewing(job):
+            try:
+                self._run(job)
+            except LostClaim:
+                log.warning(
+                    "job %s (%s) was claimed again while attempt %d ran (its lease had lapsed); "
+                    "that attempt's end is dropped",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                )
+
+    @contextmanager
+    def _renewing(self, job: Claimed) -> Iterator[None]:
+        """Renew the job's lease every third of it until the block ends (a job may take longer than
+        its lease: a transcode on a busy machine). The renewals are this worker's; if it dies, they
+        stop with it and the lease lapses, for another worker to claim the job again."""
+        ended = threading.Event()
+        beat = threading.Thread(target=self._renew, args=(job, ended), name=f"{self.name}-lease", daemon=True)
+        beat.start()
+        try:
+            yield
+        finally:
+            ended.set()
+            beat.join()
+
+    def _renew(self, job: Claimed, ended: threading.Event) -> None:
+        while not ended.wait(self.lease.total_seconds() / 3):
+            try:
+                with unit_of_work(self.db) as session:
+                    held = renew(session, job.id, job.attempts, self.clock() + self.lease)
+            except Exception:  # the database may be briefly unavailable: the next beat tries again
+                log.exception("could not renew the lease of job %s", job.id)
+                continue
+            if not held:
+                return  # the job ended meanwhile, or was claimed again (its end then says so)
+
+    def _run(self, job: Claimed) -> None:
         kind = self.registry.kinds.get(job.kind)
         if kind is not None and kind.call is not None:
             self._call(job, kind, kind.call)
@@ -431,16 +510,16 @@ class Worker:
                 if kind is None or kind.handler is None:
                     raise RuntimeError(f"no handler for job kind {job.kind!r}")
                 kind.handler(session, dict(job.payload))
-                self._finish(session, job.id, status="done", error=None, run_at=None)
+                self._finish(session, job, status="done", error=None, run_at=None)
+        except LostClaim:
+            raise
         except Exception as exc:  # a handler failure must never stop the worker
             policy = kind.policy if kind else Policy()
             run_at = policy.next_run(job.attempts, now, job.created_at, exc.after if isinstance(exc, Retry) else None)
             if not isinstance(exc, Retry):
                 log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
             with unit_of_work(self.db) as session:
-                self._finish(
-                    session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at
-                )
+                self._finish(session, job, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at)
 
     def _call(self, job: Claimed, kind: Kind, call: Call[Any]) -> None:
         """Prepare in one transaction, call with none open, record the outcome in another."""
@@ -452,26 +531,28 @@ class Worker:
             log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
             with unit_of_work(self.db) as session:
                 run_at = kind.policy.next_run(job.attempts, self.clock(), job.created_at)
-                self._finish(
-                    session, job.id, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at
-                )
+                self._finish(session, job, status="queued" if run_at else "dead", error=str(exc)[:2000], run_at=run_at)
             return
         now = self.clock()
         with unit_of_work(self.db) as session:
             if outcome is None:
-                self._finish(session, job.id, status="done", error=None, run_at=None)
+                self._finish(session, job, status="done", error=None, run_at=None)
                 return
             run_at = None if outcome.ok else kind.policy.next_run(job.attempts, now, job.created_at)
             call.record(session, job.payload, prepared, outcome, attempt=job.attempts, next_attempt=run_at)
             if job.lane is not None:
                 circuits.record(session, job.lane, outcome.ok, now, self.registry.lanes)
             status = "done" if outcome.ok else ("queued" if run_at else "dead")
-            self._finish(session, job.id, status=status, error=outcome.error, run_at=run_at)
+            self._finish(session, job, status=status, error=outcome.error, run_at=run_at)
 
     def _finish(
-        self, session: Session, job_id: int, *, status: str, error: str | None, run_at: datetime | None
+        self, session: Session, job: Claimed, *, status: str, error: str | None, run_at: datetime | None
     ) -> None:
-        finish(session, job_id, status=status, error=error, run_at=run_at, now=self.clock())
+        """End the job in ``session``'s unit; LostClaim (rolling the unit back) if it is no longer ours."""
+        if not finish(
+            session, job.id, attempt=job.attempts, status=status, error=error, run_at=run_at, now=self.clock()
+        ):
+            raise LostClaim(f"job {job.id} was claimed again")
 
     def drain(self, limit: int = 10_000) -> int:
         """Run every job that is due now; returns how many ran (tests and ``minis worker --once``)."""
