@@ -8,8 +8,10 @@ so dragging the scrubber shows where it lands with one download and no seeking. 
 wheels carry FFmpeg with libx264: no system FFmpeg is needed.
 
 What is refused, before anything is published, with an error naming the problem: files FFmpeg
-cannot read (corrupt, not a video), no video stream, a landscape or square frame, a clip over the
-length limit, and no sound or only silence (a drama episode without audio is an upload mistake).
+cannot read (corrupt, not a video), no video stream, a landscape or square frame, a frame larger
+than portrait 4K, a clip over the length limit (by its header, then by what is decoded, whatever
+the header claimed), more frames than 240 a second over that limit, and no sound or only silence
+(a drama episode without audio is an upload mistake).
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ PREVIEW_MAX_TILES = 100  # a 10-minute episode gets a frame every 6 s; a short o
 # Vertical only: 9:16 is 0.5625; accept 9:19.5 phones down to 0.45 and 3:5 up to 0.6.
 ASPECT_RANGE = (0.45, 0.6)
 SILENCE_RMS = 1e-3  # below about -60 dBFS over the whole clip is silence
+# The largest frame decoded: every frame is decoded full size (and the poster's, thumbnails' and
+# preview's into RGB images), so a small file of huge frames would take gigabytes. Portrait 4K
+# (2160x3840) fits; so does 9:16 at 4096 px tall, the longest side taken.
+MAX_FRAME_SIDE = 4096
+MAX_FRAME_PIXELS = 2304 * 4096
+# The most frames decoded per second of the length limit: the fastest a phone films (slow motion).
+# Frames above the output's 24 a second are dropped, but each is decoded first.
+MAX_SOURCE_FPS = 240
 
 
 class MediaRejected(InvalidArgument):
@@ -63,18 +73,27 @@ def probe(path: Path, *, max_seconds: float) -> Probe:
                 raise MediaRejected("the file has no video stream", code="NO_VIDEO")
             duration = _duration(container, video)
             width, height = video.codec_context.width, video.codec_context.height
+            frames = video.frames  # 0 when the container does not count them (Matroska)
     except av.error.FFmpegError as exc:
         raise MediaRejected(
             f"the file cannot be read as a video ({exc.strerror or type(exc).__name__})", code="CORRUPT_MEDIA"
         ) from None
     if not width or not height:
         raise MediaRejected("the video has no frame size", code="CORRUPT_MEDIA")
+    if max(width, height) > MAX_FRAME_SIDE or width * height > MAX_FRAME_PIXELS:
+        raise MediaRejected(
+            f"the frame is {width}x{height}; the largest is {MAX_FRAME_SIDE} px on its longer side and"
+            f" {MAX_FRAME_PIXELS} pixels (portrait 4K, 2160x3840, fits)",
+            code="FRAME_TOO_LARGE",
+        )
     if not ASPECT_RANGE[0] <= width / height <= ASPECT_RANGE[1]:
         raise MediaRejected(f"episodes are vertical (about 9:16); this one is {width}x{height}", code="WRONG_SHAPE")
     if duration <= 0:
         raise MediaRejected("the video has no duration", code="CORRUPT_MEDIA")
     if duration > max_seconds:
         raise MediaRejected(f"the episode is {duration:.0f} s long; the limit is {max_seconds:.0f} s", code="TOO_LONG")
+    if frames > _max_frames(max_seconds):
+        raise _too_many_frames(max_seconds)
     if audio is None:
         raise MediaRejected("the episode has no sound track", code="SILENT")
     return Probe(duration_s=duration, width=width, height=height, has_audio=True)
@@ -86,6 +105,60 @@ def _duration(container: av.container.InputContainer, video: av.VideoStream) -> 
     if video.duration and video.time_base:
         return float(video.duration * video.time_base)
     return 0.0
+
+
+def _max_frames(max_seconds: float) -> int:
+    return math.ceil(max_seconds * MAX_SOURCE_FPS)
+
+
+def _too_many_frames(max_seconds: float) -> MediaRejected:
+    return MediaRejected(
+        f"the video has more than {_max_frames(max_seconds)} frames ({MAX_SOURCE_FPS} a second over the"
+        f" {max_seconds:.0f} s limit)",
+        code="TOO_LONG",
+    )
+
+
+class _Clock:
+    """The output's 24 ticks a second, on which each decoded frame is placed by its own timestamp.
+
+    Each frame takes the tick of its moment in the source (counted from the first frame's); one
+    whose tick is already taken is dropped. So a 60 fps phone clip keeps its real length, and a
+    1000 fps file costs the encoders what a 24 fps one does (each frame used to take the next tick,
+    stretching 10 s of 1000 fps into 416 s of video). Refusing high frame rates instead would refuse
+    real slow-motion clips, and would trust a header's rate. What bounds the work whatever the
+    headers say is checked here as frames come: the output's length against the limit, and the
+    frames decoded against ``MAX_SOURCE_FPS`` a second of it."""
+
+    def __init__(self, max_seconds: float) -> None:
+        self.max_seconds = max_seconds
+        self.decoded = 0
+        self.last = -1  # the last tick taken
+        self.origin: Fraction | None = None
+
+    def place(self, frame: av.VideoFrame) -> int | None:
+        """The tick ``frame`` shows at, or None when it is to be dropped. Raises MediaRejected."""
+        self.decoded += 1
+        if self.decoded > _max_frames(self.max_seconds):
+            raise _too_many_frames(self.max_seconds)
+        if frame.pts is None or frame.time_base is None:
+            tick = self.last + 1  # no timestamp: the next tick, as a constant-rate stream would have
+        else:
+            moment = frame.pts * frame.time_base
+            if self.origin is None:
+                self.origin = moment
+            tick = math.floor((moment - self.origin) * FPS)
+        if tick <= self.last:
+            return None
+        self.last = tick
+        if self.ticks / FPS > self.max_seconds:
+            raise MediaRejected(f"the episode runs past the {self.max_seconds:.0f} s limit", code="TOO_LONG")
+        return tick
+
+    @property
+    def ticks(self) -> int:
+        """The output's length so far, in ticks: up to the end of the last one taken."""
+        return self.last + 1
 
 
 @dataclass(frozen=True)
@@ -177,15 +250,20 @@ def transcode(
         preview_every = max(1, math.ceil(facts.duration_s / PREVIEW_MAX_TILES))
         preview_tiles: list[Image.Image] = []
         last_pct = -1
-        frame_index = 0
+        clock = _Clock(max_seconds)
+        audio_samples = 0
         with av.open(str(source)) as container:
             streams = [s for s in (container.streams.video[0], container.streams.audio[0])]
+            # The decoder refuses (an FFmpeg error) a frame over the size limit before allocating it:
+            # a stream can grow past the size its header gave ``probe``.
+            streams[0].codec_context.options = {"max_pixels": str(MAX_FRAME_PIXELS)}
             for frame in container.decode(*streams):
                 if isinstance(frame, av.VideoFrame):
-                    # A constant frame rate, whatever the source's: every frame gets the next tick.
-                    frame.pts, frame.time_base = frame_index, Fraction(1, FPS)
-                    seconds = frame_index / FPS
-                    frame_index += 1
+                    tick = clock.place(frame)
+                    if tick is None:
+                        continue
+                    frame.pts, frame.time_base = tick, Fraction(1, FPS)
+                    seconds = tick / FPS
                     for rendition in renditions.values():
                         rendition.encode_video(frame)
                     if not poster_done and seconds >= min(1.0, facts.duration_s / 2):
@@ -208,6 +286,9 @@ def transcode(
                 elif isinstance(frame, av.AudioFrame):  # always, as only video and audio are decoded
                     frame.pts = None
                     for converted in resampler.resample(frame):
+                        audio_samples += converted.samples
+                        if audio_samples / AUDIO_RATE > max_seconds:
+                            raise MediaRejected(f"the sound runs past the {max_seconds:.0f} s limit", code="TOO_LONG")
                         data = converted.to_ndarray()
                         energy += float(np.square(data, dtype=np.float64).sum())
                         samples += data.size
@@ -215,7 +296,7 @@ def transcode(
                             rendition.encode_audio(converted)
         for rendition in renditions.values():
             rendition.close()
-        if frame_index == 0:
+        if clock.last < 0:
             raise MediaRejected("the video has no frames that can be decoded", code="CORRUPT_MEDIA")
         if samples == 0 or math.sqrt(energy / samples) < SILENCE_RMS:
             raise MediaRejected("the episode's sound track is silent", code="SILENT")
@@ -238,7 +319,7 @@ def transcode(
         raise
     progress(100)
     return Output(
-        duration_ms=int(frame_index * 1000 / FPS),
+        duration_ms=int(clock.ticks * 1000 / FPS),
         files=sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()),
         preview=preview,
     )
