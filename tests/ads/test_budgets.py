@@ -262,3 +262,28 @@ def test_replays_of_one_impression_at_once_bill_it_once_and_count_once_toward_th
     assert show_all_at_once(platform, [(user, ad_id) for ad_id in later]) == ["shown", "shown"]
     assert spent(platform, campaign)[2] == 3
     verified(platform)
+
+
+def test_every_ads_amount_is_a_json_number_never_a_string_a_float_or_true(ads, platform):
+    """A probe: a deposit of true added a micro, "1000000" and 1000000.0 were deposited, and a
+    campaign took a bid and budgets as strings and floats. docs/ads.md: every amount is an integer
+    number of micros."""
+    advertiser = ads.advertiser(funds=0)
+    for n, lax in enumerate(("1000000", True, 1000000.0)):
+        deposit = ads.admin(
+            "POST", f"/advertisers/{advertiser}/deposits", json={"amount": lax, "idempotency_key": f"lax-{n}"}
+        )
+        assert (deposit.status_code, deposit.json()["field"]) == (422, "amount"), deposit.text
+    body = {"advertiser_id": advertiser, "name": "Lax", "bid_cpm": 5_000_000, "total_budget": 10_000_000}
+    for field, lax in (("bid_cpm", "5000000"), ("total_budget", "10000000"), ("daily_budget", 2000000.0)):
+        campaign = ads.admin("POST", "/campaigns", json={**body, field: lax})
+        assert campaign.status_code == 422, (field, campaign.text)
+    capped = ads.admin("POST", "/campaigns", json={**body, "frequency_cap": {"count": "3", "period_seconds": 3600}})
+    assert capped.status_code == 422, capped.text
+    unit = {"name": "Lax unit", "kind": "rewarded", "reward": {"type": "coins", "amount": "10"}}
+    assert ads.client.post("/openapi/v1/ad-units", json=unit, headers=ads.bearer()).status_code == 422
+    floor = {"name": "Lax floor", "kind": "interstitial", "floor_cpm": 1000.0}
+    assert ads.client.post("/openapi/v1/ad-units", json=floor, headers=ads.bearer()).status_code == 422
+    with platform.db.session() as session:
+        assert ledger.account(session, "advertiser_funds", advertiser, "USD_MICROS").balance == 0
+        session.commit()

@@ -18,13 +18,17 @@ MAX_CPM = 100_000 * 1_000_000
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """What a developer, the operator or the host sends: no field it does not know, each of its own
+    JSON type: an amount is a number, not "1000000", 1000000.0 or true (a probe deposited true as a
+    micro and bid in strings)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # Open API: inventory, rewards, reports, keys ----------------------------------------------------
 
 
-class Reward(BaseModel):
+class Reward(Strict):
     type: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$", examples=["coins_ingame"])
     amount: int = Field(ge=1, le=1_000_000_000)
 
@@ -224,7 +228,7 @@ class DepositIn(Strict):
     idempotency_key: str = Field(min_length=1, max_length=128)
 
 
-class FrequencyCap(BaseModel):
+class FrequencyCap(Strict):
     count: int = Field(ge=1, le=1000)
     period_seconds: int = Field(ge=60, le=30 * 86_400)
 
