@@ -174,3 +174,17 @@ def test_portrait_4k_passes_the_size_check_and_a_longer_side_or_more_pixels_do_n
         with pytest.raises(media.MediaRejected) as refused:
             media.probe(huge_frames_clip(tmp_path / f"{width}.mkv", width, height), max_seconds=300)
         assert refused.value.code == "FRAME_TOO_LARGE"
+
+
+def test_sound_that_runs_past_the_picture_is_refused(client, studio, platform, tmp_path):
+    """The attack on the limits above: 5 s of picture with 20 s of sound was published as a 5 s
+    episode whose MP4 held 20 s of sound and whose HLS segment held 16 s where its playlist said 1."""
+    clip = tmp_path / "long-sound.mp4"
+    ffmpeg(
+        *("-f", "lavfi", "-i", "testsrc=s=360x640:r=24:d=2", "-f", "lavfi", "-i", "sine=d=6"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", clip),
+    )
+    episode = outcome(client, studio, platform, clip)
+    assert (episode["status"], episode["error"].split(":")[0]) == ("failed", "SOUND_PAST_PICTURE")
+    assert "the sound runs 6.0 s and the picture 2.0 s" in episode["error"]
+    assert not published(platform)

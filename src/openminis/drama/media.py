@@ -49,6 +49,10 @@ MAX_FRAME_PIXELS = 2304 * 4096
 # The most frames decoded per second of the length limit: the fastest a phone films (slow motion).
 # Frames above the output's 24 a second are dropped, but each is decoded first.
 MAX_SOURCE_FPS = 240
+# How much longer the sound may run than the picture: an encoder's padding, not a second clip. The
+# episode's length is its picture's; sound past it would play over a frozen last frame in the MP4
+# and give the HLS playlist a segment longer than it says.
+SOUND_PAST_PICTURE_S = 1.0
 
 
 class MediaRejected(InvalidArgument):
@@ -298,6 +302,12 @@ def transcode(
             rendition.close()
         if clock.last < 0:
             raise MediaRejected("the video has no frames that can be decoded", code="CORRUPT_MEDIA")
+        sound_s, picture_s = audio_samples / AUDIO_RATE, clock.ticks / FPS
+        if sound_s > picture_s + SOUND_PAST_PICTURE_S:
+            raise MediaRejected(
+                f"the sound runs {sound_s:.1f} s and the picture {picture_s:.1f} s; they end together",
+                code="SOUND_PAST_PICTURE",
+            )
         if samples == 0 or math.sqrt(energy / samples) < SILENCE_RMS:
             raise MediaRejected("the episode's sound track is silent", code="SILENT")
         if not poster_done:
