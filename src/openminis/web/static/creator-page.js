@@ -22,19 +22,30 @@ export class CreatorPage {
     this.onActionError = onActionError;
   }
 
-  /** @param {string} handle a handle or a creator's id */
+  /**
+   * @param {string} handle a handle or a creator's id
+   * @returns {Promise<boolean>} false when there is no such creator (the person has been told)
+   */
   async open(handle) {
     const sheet = this.sheets.claim();
-    if (!sheet) return;
+    if (!sheet) return true;
     sheet.show({ title: `@${handle}`, body: el("p", { className: "sheet-note", role: "status" }, "Loading…") });
     let profile;
     try {
       profile = await this.api.creatorProfile(handle);
     } catch (error) {
+      if (error?.status === 404) {
+        // Never there, or suspended: a sheet saying "no creator 'nobody'" was the server's words
+        // to a developer (a probe followed /c/nobody). The person gets the host's, as for a post.
+        sheet.close();
+        this.sheets.notify("That creator is no longer available.");
+        return false;
+      }
       sheet.show({ title: `@${handle}`, body: el("p", { className: "form-error", role: "alert" }, errorMessage(error)) });
-      return;
+      return true;
     }
     sheet.show({ title: `@${profile.creator.handle}`, body: this.render(profile, sheet) });
+    return true;
   }
 
   render(profile, sheet) {

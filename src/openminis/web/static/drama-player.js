@@ -83,8 +83,9 @@ class EpisodeSlide {
     this.video = el("video", { className: "drama-video", playsInline: true, preload: "auto", disableRemotePlayback: true });
     if (episode.thumbnail_url) this.video.poster = episode.thumbnail_url;
     this.video.muted = player.muted;
+    // Not draggable: a mouse's drag on it is a swipe between episodes, not an image dragged away.
     this.backdrop = episode.thumbnail_url
-      ? el("img", { className: "drama-slide-backdrop", src: episode.thumbnail_url, alt: "", decoding: "async" })
+      ? el("img", { className: "drama-slide-backdrop", src: episode.thumbnail_url, alt: "", decoding: "async", draggable: "false" })
       : null;
     this.overlay = el("div", { className: "drama-slide-overlay" });
     this.element = el(
@@ -338,9 +339,10 @@ export class DramaPlayer {
    * "hub", "feed", "search", "recents", "post" with `{post_id, creator_id}`, "share" with `{share}`.
    * @param {any} series
    * @param {{tapAt?: number, source?: string, via?: Record<string, any>, episode?: number | null}} [options]
+   * @returns {Promise<boolean>} false when the series is not there (the person has been told)
    */
   async open(series, { tapAt = performance.now(), source = "hub", via = {}, episode = null } = {}) {
-    if (this.isOpen) return;
+    if (this.isOpen) return true;
     this.returnFocus = document.activeElement;
     this.detail = null;
     this.title.textContent = series.title || "";
@@ -354,7 +356,7 @@ export class DramaPlayer {
     this.opening = { source, via }; // for a launch recorded once the series' app is known
     this.recordLaunch(series.app_id, source, via);
     this.onOpen({ series, episode, source, via });
-    await this.load(series, tapAt, episode);
+    return this.load(series, tapAt, episode);
   }
 
   // Never waited for: the episode starts at once, and a launch that failed to record only
@@ -398,6 +400,7 @@ export class DramaPlayer {
    * @param {any} series
    * @param {number} tapAt
    * @param {number | null} [episode]
+   * @returns {Promise<boolean>} false when the series is not there
    */
   async load(series, tapAt, episode = null) {
     this.showStatus("loading");
@@ -405,10 +408,19 @@ export class DramaPlayer {
     try {
       detail = await this.api.drama(series.id);
     } catch (error) {
-      if (this.isOpen) this.showStatus("failed", errorMessage(error), () => this.load(series, performance.now(), episode));
-      return;
+      if (!this.isOpen) return true;
+      if (error.status === 404) {
+        // Never there, unpublished or taken down: no Try again can bring it, and a black player
+        // with its controls live is no answer (a probe followed /watch/ser_nope/1). The person is
+        // told over what is under the player, as a link to a missing post or game does.
+        this.close();
+        this.sheets.notify("That series is no longer available.");
+        return false;
+      }
+      this.showStatus("failed", errorMessage(error), () => this.load(series, performance.now(), episode));
+      return true;
     }
-    if (!this.isOpen) return;
+    if (!this.isOpen) return true;
     this.showStatus(null);
     this.detail = detail;
     // Opened from its URL (/watch/...), only the series' id was known: its app is known now.
@@ -422,11 +434,12 @@ export class DramaPlayer {
     const start = asked || saved || detail.episodes[0];
     if (!start) {
       this.showStatus("failed", "This series has no episodes yet.");
-      return;
+      return true;
     }
     const near = saved && progress.position_ms >= saved.duration_ms - RESUME_TAIL_MS;
     this.swiped = Boolean(progress); // someone coming back knows how the player works
     this.goTo(start.number, { position: saved && !near ? progress.position_ms : 0, cause: "open", at: tapAt });
+    return true;
   }
 
   close() {
@@ -1010,6 +1023,9 @@ export class DramaPlayer {
     };
     this.reel.addEventListener("pointerup", finish);
     this.reel.addEventListener("pointercancel", finish);
+    // A mouse or pen drag on anything in the reel (a poster, a lock's picture) is a swipe: the
+    // browser's own drag of it would cancel the pointer (a probe's mouse drags never moved on).
+    this.reel.addEventListener("dragstart", (event) => event.preventDefault());
 
     // One wheel gesture is one swipe, however many events a trackpad sends for it.
     let travel = 0;

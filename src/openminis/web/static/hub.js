@@ -138,7 +138,9 @@ export class Hub {
       const button = el(
         "button",
         { type: "button", className: "app-tile drama-progress", dataset: { seriesId: entry.series_id }, "aria-label": `${entry.title}, ${entry.label}` },
-        entry.cover_url ? el("img", { className: "app-icon drama-progress-cover", src: entry.cover_url, alt: "", decoding: "async" }) : null,
+        // The series' portrait cover, cropped to the shelf's icon size (a 720x1280 cover drawn at
+        // its own size pushed every other shelf off the screen).
+        entry.cover_url ? el("img", { className: "app-icon app-icon-medium drama-progress-cover", src: entry.cover_url, alt: "", decoding: "async" }) : null,
         el("span", { className: "app-tile-name" }, entry.title),
         el("span", { className: "app-tile-meta" }, entry.label)
       );

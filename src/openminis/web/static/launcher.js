@@ -23,7 +23,7 @@ import "./bridge-ads.js";
 import "./bridge-social.js";
 import "./bridge-messages.js";
 import { appIcon } from "./app-tile.js";
-import { part } from "./dom.js";
+import { el, part } from "./dom.js";
 import { randomHex } from "./ids.js";
 import { AppMenu } from "./app-menu.js";
 import { addToHomeScreen, linkManifest } from "./home-screen.js";
@@ -41,6 +41,13 @@ const SANDBOX = "allow-scripts allow-same-origin allow-pointer-lock";
 // How long an app opened by a tap waits for the platform to record the launch (which signs its
 // initData) before it is answered or shown without it; the `launch` event brings it later.
 const LAUNCH_WAIT_MS = 1000;
+// An app tapped open that has not started by then (its SDK never said init, nor reported
+// progress) did not load: the loading view says so and offers Try again, where it once said
+// "Loading…" for good (a probe opened a game offline). Offline, or with the platform unreachable,
+// it says so much sooner: a copy kept for offline (offline.js) starts in a moment, and nothing
+// else will start at all.
+const LOAD_WAIT_MS = 20_000;
+const UNREACHABLE_WAIT_MS = 4000;
 
 /** Waits for `promise` at most `ms`; never rejects. */
 function settleWithin(promise, ms) {
@@ -121,6 +128,11 @@ class AppSession {
     /** @type {"ready" | "shown" | null} */
     this.awaiting = null; // "ready" or "shown": the message that ends the launch being timed
     this.failed = false; // the platform refused the launch: nothing to keep when it closes
+    this.refused = false; // ... as gone (404): the loading view says so, and trying again cannot help
+    this.unreachable = false; // the launch could not be recorded: the platform was not reached
+    this.loadFailed = false; // the loading view says the app did not load (checkStarted)
+    /** @type {ReturnType<typeof setTimeout>[]} */
+    this.loadTimers = [];
     /** @type {number | null} */
     this.minimisedAt = null; // closed and kept alive, hidden, since then (performance.now())
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -211,10 +223,15 @@ class AppSession {
       (error) => {
         if (this.card.preview) return;
         this.failed = true;
+        this.unreachable = error.status === 0;
         console.error("openminis: launch not recorded", error);
-        if (error.status === 404) this.launcher.showFailure(this, "This mini-program is no longer available.");
+        if (error.status === 404) {
+          this.refused = true;
+          this.launcher.showFailure(this, "This mini-program is no longer available.");
+        }
       }
     );
+    this.loadTimers = [setTimeout(() => this.checkStarted(false), UNREACHABLE_WAIT_MS), setTimeout(() => this.checkStarted(true), LOAD_WAIT_MS)];
     this.launcher.track(this.card, "launch", this.appId, {
       launch_id: this.launchId,
       source,
@@ -234,6 +251,32 @@ class AppSession {
     } else {
       this.awaiting = "ready";
     }
+  }
+
+  /** Whether the app has shown a sign of life: its SDK's init, progress, or ready. */
+  get started() {
+    return this.readyAt !== null || this.progress > 0 || this.bridge.state !== "loading";
+  }
+
+  /**
+   * The bounded wait for an app opened by a tap (LOAD_WAIT_MS, or UNREACHABLE_WAIT_MS when the
+   * browser is offline or the platform could not be reached, `patient` false): one that has not
+   * started by then did not load, and the loading view says so, with Try again.
+   * @param {boolean} patient
+   */
+  checkStarted(patient) {
+    if (!this.isActive || this.started || this.loadFailed || this.refused) return;
+    const offline = navigator.onLine === false;
+    if (!patient && !offline && !this.unreachable) return;
+    this.loadFailed = true;
+    // Only a slow start, as far as anyone knows, after the patient wait: it may still come (a late
+    // ready dismisses the view as it would have), so the words do not say it failed.
+    const message = offline
+      ? "You’re offline. This mini-program opens once you’re back online."
+      : this.unreachable
+        ? "This mini-program didn’t load. Check your connection and try again."
+        : "This is taking longer than usual. Check your connection, or try again.";
+    this.launcher.showLoadFailure(this, message);
   }
 
   /**
@@ -352,6 +395,7 @@ class AppSession {
 
   destroy() {
     clearTimeout(this.keepTimer);
+    this.loadTimers.forEach(clearTimeout);
     this.bridge.close();
     this.iframe.remove();
   }
@@ -394,6 +438,8 @@ class AppSession {
   markReady() {
     if (this.readyAt !== null) return; // ready is idempotent
     this.readyAt = performance.now();
+    this.loadTimers.forEach(clearTimeout);
+    this.loadFailed = false; // late, but here: the loading view goes as it would have
     this.iframe.dataset.ready = "";
     if (this.isActive) this.launcher.loading.dismiss();
     if (this.awaiting === "ready") this.finishLaunch(this.readyAt);
@@ -465,6 +511,12 @@ class LoadingView {
     this.status = part(root, ".app-loading-status");
     this.bar = part(root, "[role=progressbar]");
     this.fill = part(root, ".progress-fill");
+    // Made here rather than in the page's markup: the simulator's page (minis dev) has this view too.
+    this.retry = el("button", { type: "button", className: "button-secondary app-loading-retry", hidden: true }, "Try again");
+    /** @type {(() => void) | null} */
+    this.onRetry = null;
+    this.retry.addEventListener("click", () => this.onRetry?.());
+    root.append(this.retry);
   }
 
   present(card, percent) {
@@ -472,6 +524,8 @@ class LoadingView {
     this.name.textContent = card.name;
     this.status.textContent = "Loading…";
     this.bar.hidden = false;
+    this.retry.hidden = true;
+    this.onRetry = null;
     this.progress(percent);
     this.root.classList.remove("is-dismissed");
     this.root.hidden = false;
@@ -487,9 +541,15 @@ class LoadingView {
     this.fill.style.transform = waiting ? "" : `scaleX(${value / 100})`;
   }
 
-  fail(message) {
+  /**
+   * @param {string} message
+   * @param {(() => void) | null} [retry] what Try again does; none when trying again cannot help
+   */
+  fail(message, retry = null) {
     this.status.textContent = message;
     this.bar.hidden = true;
+    this.onRetry = retry;
+    this.retry.hidden = !retry;
   }
 
   // Fades out; `hidden` comes after the fade so the app's first frame shows through it.
@@ -562,6 +622,10 @@ export class Launcher {
     // A swipe down from the top edge closes, as on a phone's sheets. (Optional, as the flag is.)
     const edge = layer.querySelector(".edge-swipe");
     if (edge instanceof HTMLElement) closeOnSwipeDown(edge, () => this.close());
+    // Back online, an app that did not load for want of the network tries again by itself.
+    addEventListener("online", () => {
+      if (this.active?.loadFailed) this.restart();
+    });
     document.addEventListener("visibilitychange", () => {
       if (!this.active) return;
       if (document.visibilityState === "hidden") this.active.hide();
@@ -751,6 +815,11 @@ export class Launcher {
 
   showFailure(session, message) {
     if (session.isActive) this.loading.fail(message);
+  }
+
+  /** The open app did not load (AppSession.checkStarted): Try again launches it anew. */
+  showLoadFailure(session, message) {
+    if (session.isActive) this.loading.fail(message, () => this.restart());
   }
 
   createSession(card, options) {

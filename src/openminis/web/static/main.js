@@ -387,15 +387,23 @@ async function openNamed(opened) {
   }
   feed.start();
   if (opened.kind === "creator") {
-    creatorPage.open(opened.creator);
     host.shared = "opened";
+    // Not there: the person has been told, and the page's URL becomes the feed's, as for /play.
+    if (!(await creatorPage.open(opened.creator))) {
+      history.replaceState(null, "", `/${location.search}${location.hash}`);
+      host.shared = "missing";
+    }
     return;
   }
   if (opened.kind === "watch") {
-    navigation.openLoaded(() =>
-      dramaPlayer.open({ id: opened.series_id, title: "" }, { source: "direct", episode: opened.episode })
-    );
     host.shared = "opened";
+    /** @type {Promise<boolean>} */
+    let shown = Promise.resolve(true);
+    navigation.openLoaded(() => {
+      shown = dramaPlayer.open({ id: opened.series_id, title: "" }, { source: "direct", episode: opened.episode });
+    });
+    // Not there: the player has closed (its URL replaced by the feed's) and told the person.
+    if (!(await shown)) host.shared = "missing";
     return;
   }
   if (!opened.card) {

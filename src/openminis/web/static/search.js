@@ -28,6 +28,15 @@ export function highlighted(text, match) {
   );
 }
 
+/**
+ * What the person typed, inside the host's own sentence: in a <bdi>, so that right-to-left text
+ * or a direction override in it (U+202E) stays inside and never turns the sentence around it.
+ * @param {string} text
+ */
+export function isolated(text) {
+  return el("bdi", {}, text);
+}
+
 /** The searches this browser ran, latest first; never sent anywhere. */
 export class RecentSearches {
   /** @param {Storage | null} storage */
@@ -161,7 +170,7 @@ export class Search {
     const sections = found.suggested ? this.suggestions(found) : this.matches(query, found);
     this.results.replaceChildren(...sections);
     if (!query) this.status.textContent = "";
-    else if (found.suggested) this.status.textContent = `Nothing matches “${query}”. Try one of these.`;
+    else if (found.suggested) this.status.replaceChildren("Nothing matches “", isolated(query), "”. Try one of these.");
     else {
       const count = found.items.length + found.series.length + found.creators.length;
       this.status.textContent = `${count} ${count === 1 ? "result" : "results"}`;
@@ -202,7 +211,7 @@ export class Search {
               "ul",
               { className: "search-chips" },
               recent.map((query) =>
-                el("li", {}, el("button", { type: "button", className: "search-chip", onclick: () => this.searchFor(query) }, query))
+                el("li", {}, el("button", { type: "button", className: "search-chip", onclick: () => this.searchFor(query) }, isolated(query)))
               )
             )
           );
