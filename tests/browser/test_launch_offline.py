@@ -57,3 +57,20 @@ def test_a_game_whose_files_cannot_be_reached_offers_try_again_which_opens_it_on
     again.click()
     host.wait_for_launch(GAME)
     expect(loading).to_be_hidden()
+
+
+def test_a_game_tapped_offline_opens_by_itself_when_the_connection_returns_before_the_wait_ends(host):
+    """The attack on the bounded wait: back online within its 4 s, no failure had been shown yet,
+    so nothing tried again, and at 4 s the view said the game did not load, for good."""
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    expect(host.hub_tile(GAME)).to_be_visible()
+    host.page.context.set_offline(True)
+    host.hub_tile(GAME).click()
+    expect(loading_view(host)).to_be_visible()
+    host.page.wait_for_timeout(500)  # the launch's request has failed by now; the 4 s wait still runs
+    host.page.context.set_offline(False)
+
+    host.wait_for_launch(GAME)
+    expect(loading_view(host)).to_be_hidden()
+    host.app_frame(GAME).wait_for_function("() => document.readyState === 'complete'")

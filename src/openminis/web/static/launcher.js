@@ -622,9 +622,12 @@ export class Launcher {
     // A swipe down from the top edge closes, as on a phone's sheets. (Optional, as the flag is.)
     const edge = layer.querySelector(".edge-swipe");
     if (edge instanceof HTMLElement) closeOnSwipeDown(edge, () => this.close());
-    // Back online, an app that did not load for want of the network tries again by itself.
+    // Back online, an app that did not load for want of the network tries again by itself: one
+    // already told so, and one whose launch could not be recorded and that has not started, whose
+    // frame holds the browser's offline page (the connection back before the wait ended).
     addEventListener("online", () => {
-      if (this.active?.loadFailed) this.restart();
+      const active = this.active;
+      if (active && (active.loadFailed || (active.unreachable && !active.started))) this.restart();
     });
     document.addEventListener("visibilitychange", () => {
       if (!this.active) return;
