@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -131,6 +132,10 @@ class HostPage:
     def launch_from_search(self, query: str, app_id: str) -> dict:
         """Searches the Minis hub and taps the app's result; waits until the host records the launch."""
         self.page.get_by_role("searchbox", name="Search minis").fill(query)
+        # The query's own results, not the suggestions the focus brought: a tile of those, tapped
+        # as the typed query's results replaced them, was lost (a clean-clone run, once).
+        expect(self.page.locator("#search-status")).to_have_text(re.compile(r"^\d+ results?$"))
+        expect(self.page.locator("#search-results")).to_have_attribute("aria-busy", "false")
         before = self.page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).length", app_id)
         self.page.locator(f'#search-results .app-tile[data-app-id="{app_id}"]').click()
         return self.wait_for_launch(app_id, count=before + 1)
