@@ -15,7 +15,7 @@ from openminis.jobs import service as jobs
 from openminis.jobs.circuits import Lanes
 from openminis.jobs.deliveries import DeliveryPool
 from openminis.jobs.models import Circuit, Job
-from tests.jobs.test_worker import Clock
+from tests.jobs.hand_clock import Clock
 
 KIND = "test.call"
 

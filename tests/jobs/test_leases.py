@@ -15,21 +15,11 @@ from sqlalchemy import select
 from openminis.db import utcnow
 from openminis.jobs import service as jobs
 from openminis.jobs.models import Job
-from tests.jobs.test_worker import Clock, count
+from tests.jobs.test_worker import count
 
 # A lease of seconds rather than minutes: its worker renews it every second, which leaves a busy
 # machine two seconds to run a renewal before the lease lapses.
 LEASE = timedelta(seconds=3)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def registry():
-    return jobs.Registry()
 
 
 def the_job(platform) -> Job:

@@ -8,31 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from openminis.db import utcnow
 from openminis.jobs import service as jobs
 from openminis.jobs.models import Job
 from openminis.unit_of_work import unit_of_work
-
-
-class Clock:
-    def __init__(self):
-        self.now = utcnow()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def registry():
-    return jobs.Registry()
 
 
 def count(platform, **filters) -> int:
