@@ -14,7 +14,7 @@ from openminis.egress import EgressPolicy
 from openminis.jobs.models import Job
 from openminis.payments import notifications
 from openminis.payments.models import PaymentSettings
-from tests.jobs.test_worker import Clock
+from tests.jobs.hand_clock import Clock
 from tests.receiver import Receiver
 from tests.studio import register_app
 from tests.test_egress import INSIDE
