@@ -351,6 +351,7 @@ def worker(
             posted = post_all(platform.db, platform.settings.posting_batch)
             console.print(f"ran {ran} jobs, posted {posted} pending ledger credits")
             return
+        platform.sweep_scratch()
         platform.start_signals()
         for lane in lanes:
             lane.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Unpack
 
 import httpx
 
-from openminis import signals
+from openminis import scratch, signals
 from openminis.catalog.package import Limits
 from openminis.catalog.store import PackageStore, StoredPackages
 from openminis.db import Database, deployment_key
@@ -34,6 +35,8 @@ if TYPE_CHECKING:  # imported where used, to keep the domains' imports of this m
     from openminis.payments.providers import PaymentProvider
     from openminis.payments.providers.sandbox import SandboxProvider
     from openminis.payouts.providers import PayoutProvider
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -271,7 +274,7 @@ class Platform:
         )
         payments_jobs.register(registry, self)
         ads_jobs.register(registry, self)
-        work, longest, preset = s.data_dir / "work", s.max_episode_seconds, s.transcode_preset
+        work, longest, preset = s.work_dir, s.max_episode_seconds, s.transcode_preset
         pipeline.register(registry, self.db, self.storage, work, longest, preset)
         creators_pipeline.register(registry, self.db, self.storage, work, longest, preset)
         registry.register(RENEW_JOB, renewer(self.secret))
@@ -316,6 +319,12 @@ class Platform:
 
     def worker(self, **options: Unpack[WorkerOptions]) -> Worker:
         return Worker(self.db, self.jobs, **options)
+
+    def sweep_scratch(self) -> None:
+        """Remove the scratch folders a killed process on this machine left (scratch.py): at the
+        start of every serving process and worker, beside any still working."""
+        if removed := scratch.sweep(self.settings.work_dir):
+            log.warning("removed %d scratch folders left by stopped processes: %s", len(removed), ", ".join(removed))
 
     def workers(self) -> list[Lane]:
         """The embedded workers: one lane for media transcoding, which takes minutes, one for

@@ -41,6 +41,7 @@ class ServingApp:
                 return
 
     def start(self) -> None:
+        self.platform.sweep_scratch()
         self.platform.start_signals()
         self.lanes = self.platform.workers() if self.platform.settings.embedded_worker else []
         for lane in self.lanes:

@@ -274,6 +274,11 @@ class Settings(BaseSettings):
         return self.data_dir / "ads"
 
     @cached_property
+    def work_dir(self) -> Path:
+        """This machine's scratch folders (scratch.py): transcodes, checks, uploads on their way in."""
+        return self.data_dir / "work"
+
+    @cached_property
     def host_origin(self) -> str:
         parts = urlsplit(self.public_url)
         return f"{parts.scheme}://{parts.netloc}"

@@ -3,13 +3,12 @@ report recorded on the version (releases.record_check)."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from openminis import scratch
 from openminis.catalog import preview, releases
 from openminis.catalog.checks import Budgets, run_checks, screenshot_folder
 from openminis.catalog.service import get_version
@@ -39,21 +38,20 @@ def check_version(platform: Platform, app_id: str, version: str) -> dict[str, An
     with unit_of_work(platform.db, reads=True) as reading:
         files = dict(get_version(reading, app_id, version).files)
     settings = platform.settings
-    folder = screenshot_folder(app_id, version)
-    work = settings.data_dir / "work"
-    work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work, prefix="check-") as scratch:
+    with scratch.folder(settings.work_dir, "check-") as work:
+        shots = work / "screenshots"
+        shots.mkdir()
         report = run_checks(
             files,
             page_url(platform, app_id, version),
             budgets=Budgets.from_settings(settings),
             chromium=settings.chromium_path,
-            screenshot_dir=Path(scratch),
+            screenshot_dir=shots,
             browser=settings.browser_checks,
         )
         # Stored before the report that names them is recorded; a check run again replaces them.
-        if any(Path(scratch).iterdir()):
-            platform.storage.put_folder(folder, Path(scratch))
+        if any(shots.iterdir()):
+            platform.storage.put_folder(screenshot_folder(app_id, version), shots)
     return report
 
 

@@ -91,7 +91,7 @@ async def _post_video(
     limit = platform.settings.max_episode_upload_bytes
     check_declared_size(request, limit)
     await run_in_threadpool(_precheck, platform, visitor.user.id, fields)
-    async with staged_video(request, platform.settings.data_dir, limit) as staging:
+    async with staged_video(request, platform.settings.work_dir, limit) as staging:
         yield staging
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,6 +27,7 @@ import av
 import numpy as np
 from PIL import Image
 
+from openminis import scratch
 from openminis.errors import InvalidArgument
 from openminis.storage import ObjectStore
 
@@ -352,9 +352,8 @@ def transcode_stored(
     with store.fetched(upload) as source:
         if source is None:
             return None
-        work_root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=work_root, prefix="transcode-") as work:
-            made = Path(work) / "media"
+        with scratch.folder(work_root, "transcode-") as work:
+            made = work / "media"
             output = transcode(source, made, max_seconds=max_seconds, preset=preset, progress=progress)
             store.put_folder(folder, made)
     return output

@@ -68,7 +68,7 @@ def patch_series(
 
 async def _episode_video(request: Request, _sender: Annotated[None, OpenApiSender]) -> AsyncIterator[FilePath]:
     settings = platform_of(request).settings
-    async with staged_video(request, settings.data_dir, settings.max_episode_upload_bytes) as staging:
+    async with staged_video(request, settings.work_dir, settings.max_episode_upload_bytes) as staging:
         yield staging
 
 

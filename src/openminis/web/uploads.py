@@ -3,8 +3,6 @@ staging file under a size limit, and removed however the request ends."""
 
 from __future__ import annotations
 
-import secrets
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 from fastapi import Request
 from starlette.requests import ClientDisconnect
 
+from openminis import scratch
 from openminis.errors import InvalidArgument, TooLarge
 from openminis.web import body_limit
 
@@ -33,13 +32,14 @@ def check_declared_size(request: Request, limit: int) -> None:
 
 
 @asynccontextmanager
-async def staged_video(request: Request, staging_root: Path, limit: int) -> AsyncIterator[Path]:
-    """The body, written to a staging file (counted as it streams: a lying Content-Length does not
-    get past the limit); the file and its folder are gone when the block ends."""
+async def staged_video(request: Request, work_root: Path, limit: int) -> AsyncIterator[Path]:
+    """The body, written to a staging file in a scratch folder under ``work_root`` (counted as it
+    streams: a lying Content-Length does not get past the limit); the file and its folder are gone
+    when the block ends, or at the next start of a server or worker if this process is killed."""
     suffix = video_suffix(request)
     body_limit.allow(request, limit, code="UPLOAD_TOO_LARGE")
-    staging = Path(tempfile.mkdtemp(dir=staging_root)) / f"upload-{secrets.token_hex(4)}{suffix}"
-    try:
+    with scratch.folder(work_root, "upload-") as folder:
+        staging = folder / f"upload{suffix}"
         size = 0
         with staging.open("wb") as file:
             async for chunk in body_of(request):
@@ -50,9 +50,6 @@ async def staged_video(request: Request, staging_root: Path, limit: int) -> Asyn
         if size == 0:
             raise InvalidArgument("the upload is empty")
         yield staging
-    finally:
-        staging.unlink(missing_ok=True)
-        staging.parent.rmdir()
 
 
 async def body_of(request: Request) -> AsyncIterator[bytes]:

@@ -155,7 +155,7 @@ def start_checks(session: Session, platform: Platform, version: AppVersion, *, a
         page_url(platform, version.app_id, version.version),
         budgets=Budgets.from_settings(settings),
         chromium=settings.chromium_path,
-        screenshot_dir=settings.data_dir / "work",  # no browser, so no screenshot is taken
+        screenshot_dir=settings.work_dir,  # no browser, so no screenshot is taken
         browser=False,
     )
     releases.record_check(session, version.app_id, version.version, report)
