@@ -109,3 +109,41 @@ def test_a_person_finds_games_dramas_and_creators_and_comes_back_to_what_they_wa
     page.wait_for_function("(id) => location.pathname === `/watch/${id}/1`", arg=drama_series["id"])
     # The recent search stays in this browser only: it is kept in localStorage, never sent.
     assert page.evaluate("() => JSON.parse(localStorage.getItem('openminis.recent-searches'))") == ["harbor"]
+
+
+def test_a_suggestion_pressed_as_the_typed_querys_results_arrive_still_opens(host):
+    """A probe's tap on a suggested game, made as the results of what had just been typed replaced
+    the suggestions, opened nothing: the pressed tile was gone when the finger lifted. Results that
+    arrive during a press are drawn once it ends."""
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    page = host.page
+    field = page.get_by_role("searchbox", name="Search minis")
+    results = page.locator("#search-results")
+    field.focus()
+    tile = results.locator("[data-group=games] .app-tile").first
+    expect(tile).to_be_visible()
+    app_id = tile.get_attribute("data-app-id")
+    launched = page.evaluate("(id) => window.__minisHost.launches.filter((l) => l.appId === id).length", app_id)
+
+    # The typed query's search is held at the network until the finger is down on the suggestion.
+    held = []
+    page.route(re.compile(r"/api/search\?q=runner"), lambda route: held.append(route))
+    field.fill("runner")
+    for _ in range(200):  # the search goes 200 ms after the last key
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the typed query's search was never sent"
+    box = tile.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    with page.expect_response(lambda response: "/api/search?q=runner" in response.url):
+        held[0].continue_()
+    expect(results).to_have_attribute("aria-busy", "false")
+    page.mouse.up()
+
+    host.wait_for_launch(app_id, count=launched + 1)
+    # Then the typed query's results, held during the press, are what the search shows.
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ results?$"))

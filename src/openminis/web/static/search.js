@@ -114,6 +114,23 @@ export class Search {
     this.controller = null;
     /** Requests sent, for tests and benchmarks: typing fast sends one, not one per key. */
     this.requests = 0;
+    // Results that came while a finger or the mouse is down on the ones shown wait for it to lift:
+    // drawn at once, they took the pressed tile away and the tap was lost (a probe: a suggestion
+    // tapped as the typed query's results replaced it opened nothing).
+    this.pressing = false;
+    /** @type {[string, any] | null} */
+    this.held = null;
+    results.addEventListener("pointerdown", () => {
+      this.pressing = true;
+    });
+    const lifted = () => {
+      if (!this.pressing) return;
+      this.pressing = false;
+      // After the click this lift makes, which is dispatched before any timer runs.
+      setTimeout(() => this.drawHeld(), 0);
+    };
+    window.addEventListener("pointerup", lifted, true);
+    window.addEventListener("pointercancel", lifted, true);
     input.addEventListener("input", () => this.schedule());
     input.addEventListener("focus", () => {
       if (this.results.hidden) this.run();
@@ -144,7 +161,8 @@ export class Search {
       this.requests += 1;
       const found = await this.api.search(query, controller.signal);
       if (this.controller !== controller) return; // a newer query is on its way
-      this.render(query, found);
+      if (this.pressing) this.held = [query, found];
+      else this.render(query, found);
     } catch (error) {
       if (this.controller !== controller || error.name === "AbortError") return;
       console.error("openminis: search failed", error);
@@ -155,11 +173,18 @@ export class Search {
     }
   }
 
+  drawHeld() {
+    const held = this.held;
+    this.held = null;
+    if (held && !this.results.hidden) this.render(...held);
+  }
+
   /** Ends the search: the field empties and the hub shows again. */
   close() {
     clearTimeout(this.timer ?? undefined);
     this.controller?.abort();
     this.controller = null;
+    this.held = null;
     this.input.value = "";
     this.status.textContent = "";
     this.results.replaceChildren();
