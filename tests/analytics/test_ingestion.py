@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.factories import publish
+from tests.studio import browser, csrf_of
 
 LAUNCH = "ab" * 16
 
@@ -23,6 +25,14 @@ def game(platform):
 HOST = {"Origin": "http://localhost:8000"}  # what a browser on the host page sends
 
 
+def launched(client, launch_id: str = LAUNCH, app_id: str = "test-game") -> str:
+    """The launch recorded as the host records it when a person opens the app."""
+    body = {"launch_id": launch_id, "app_id": app_id, "source": "feed"}
+    answer = client.post("/api/launches", json=body, headers=csrf_of(client))
+    assert answer.status_code == 200, answer.text
+    return launch_id
+
+
 def stored(platform) -> list[tuple]:
     return platform.events.query(
         "SELECT type, app_id, user_id, launch_id, load_ms, duration_ms, prewarmed FROM events ORDER BY type"
@@ -31,6 +41,7 @@ def stored(platform) -> list[tuple]:
 
 def test_a_batch_keeps_its_good_events_and_names_why_each_bad_one_failed(client, game, platform):
     user_id = client.get("/api/me").json()["user"]["id"]
+    launched(client)
     events = [
         {"type": "exposure", "app_id": "test-game", "ts": now_ms(), "source": "feed"},
         {
@@ -71,6 +82,7 @@ def test_a_batch_keeps_its_good_events_and_names_why_each_bad_one_failed(client,
 
 def test_a_resume_names_the_launch_it_continues(client, game, platform):
     user_id = client.get("/api/me").json()["user"]["id"]
+    launched(client)
     resume = {"type": "resume", "app_id": "test-game", "ts": now_ms(), "source": "hub"}
     body = client.post("/api/events", json={"events": [resume, {**resume, "launch_id": LAUNCH}]}, headers=HOST).json()
     assert body["accepted"] == 1
@@ -144,3 +156,41 @@ def test_an_apps_events_beyond_its_rate_are_rejected_and_other_apps_events_kept(
         {"index": i, "reason": "app_id: too many events for this app; retry later"} for i in (0, 2)
     ]
     assert sorted(row[1] for row in stored(platform)) == ["other-game"] * 3 + ["test-game"] * 3
+
+
+def test_launch_events_are_kept_only_for_launches_the_platform_recorded_at_their_recorded_time(client, game, platform):
+    """A probe's ten scripted guests, who never opened an app, each reported launches of it under one
+    made-up launch id, dated 6 and 5 days back and now: the activity report showed ten new people
+    of six days ago, all back the next day, and the console 700 % of launches per click."""
+    user_id = client.get("/api/me").json()["user"]["id"]
+    day = 86_400_000
+    made_up = "cd" * 16
+    forged = [
+        {"type": "launch", "app_id": "test-game", "ts": now_ms() - back, "launch_id": made_up, "source": "feed"}
+        for back in (6 * day, 5 * day, 0)
+    ]
+    body = client.post("/api/events", json={"events": forged}, headers=HOST).json()
+    assert body["accepted"] == 0
+    assert {item["reason"] for item in body["rejected"]} == {"launch_id: no launch of this app by this person"}
+
+    # A launch the platform recorded, reported as dated six days back: kept at its recorded time.
+    launched(client)
+    before = datetime.now(UTC)
+    real = {"type": "launch", "app_id": "test-game", "ts": now_ms() - 6 * day, "launch_id": LAUNCH, "source": "feed"}
+    ready = {"type": "ready", "app_id": "test-game", "launch_id": LAUNCH, "load_ms": 90}
+    events = [real, {**ready, "ts": now_ms() - 6 * day}, {**ready, "ts": now_ms()}]
+    body = client.post("/api/events", json={"events": events}, headers=HOST).json()
+    assert body["accepted"] == 2
+    assert [(item["index"], item["reason"]) for item in body["rejected"]] == [(1, "ts: before its launch")]
+    sql = "SELECT extract(epoch FROM ts) FROM events WHERE type = 'launch' AND user_id = ?"
+    ((kept,),) = platform.events.query(sql, [user_id])
+    assert abs(float(kept) - before.timestamp()) < 60
+
+    # Another person's launch, or the launch of another app, is not this person's to report.
+    other = browser(client)
+    other.get("/api/me")
+    stranger = other.post("/api/events", json={"events": [real]}, headers=HOST).json()
+    assert stranger["accepted"] == 0
+    elsewhere = {**real, "app_id": "other-game"}
+    publish(platform, id="other-game")
+    assert client.post("/api/events", json={"events": [elsewhere]}, headers=HOST).json()["accepted"] == 0

@@ -33,6 +33,9 @@ def test_a_developer_registers_and_sees_their_apps_people_and_funnel(host):
     assert created["status"] == 201, created
     now = int(time.time() * 1000)
     launch = secrets.token_hex(16)
+    # The launch as the host records it on opening the app: its launch event counts only then.
+    opened = host.call_api("POST", "/api/launches", {"launch_id": launch, "app_id": app_id, "source": "feed"})
+    assert opened["status"] == 200, opened
     sent = host.call_api(
         "POST",
         "/api/events",

@@ -1,6 +1,6 @@
 """How far people watch a series: the host player's episode_play and episode_complete events, and
 the per-episode report a producer reads (plays, viewers, completion, reach), through the Open API
-and on the command line; on both event stores."""
+and on the command line; on both event stores. A play counts only of an episode the person may watch."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from openminis.cli import app as cli
+from openminis.drama.models import SeriesUnlock
+from openminis.unit_of_work import unit_of_work
 from tests.drama.conftest import drama_app, upload
 from tests.studio import browser
 
@@ -60,11 +62,21 @@ def series(client, studio, clips) -> dict:
     return created
 
 
+def bought_the_series(platform, person, series_id: str) -> None:
+    """The person owns the whole series (as a purchase leaves it: the episodes are not transcoded
+    here, and a purchase needs them ready)."""
+    user_id = person.get("/api/me").json()["user"]["id"]
+    with unit_of_work(platform.db) as session:
+        session.add(SeriesUnlock(user_id=user_id, series_id=series_id))
+
+
 @pytest.fixture
-def watched(client, series, studio):
-    """Three people: one watches all five, one gives up during episode 2, one watches 1 twice."""
+def watched(client, series, studio, platform):
+    """Three people: one buys the series and watches all five, one gives up during episode 2, one
+    watches 1 twice."""
     app_id, series_id = studio.app.app_id, series["id"]
     first, second, third = browser(client), browser(client), browser(client)
+    bought_the_series(platform, first, series_id)
     assert watch(first, app_id, series_id, [1, 2, 3, 4, 5], [1, 2, 3, 4, 5])["accepted"] == 10
     watch(second, app_id, series_id, [1, 2], [1])
     watch(third, app_id, series_id, [1], [1])
@@ -105,6 +117,22 @@ def test_episode_events_need_their_series_and_episode(client, series, studio):
         "series_id and episode: required for episode_complete events",
     ]
     assert reasons[2].startswith("series_id:") and reasons[3].startswith("episode:")
+
+
+def test_plays_count_only_of_episodes_the_person_may_watch(client, series, studio, platform):
+    """A probe's guests, who had unlocked nothing, reported plays of the paywalled episodes 4 to 10
+    of a series, and its report showed them reached by everyone."""
+    app_id, series_id = studio.app.app_id, series["id"]
+    stranger = browser(client)
+    result = watch(stranger, app_id, series_id, [1, 2, 3, 4], [3])
+    assert result["accepted"] == 2  # the two free episodes
+    assert [(r["index"], r["reason"]) for r in result["rejected"]] == [
+        (index, "episode: not an episode of this app this person may watch") for index in (2, 3, 4)
+    ]
+    rival = drama_app(client, "rival-dramas")
+    assert watch(stranger, rival.app.app_id, series_id, [1], [])["accepted"] == 0  # another app's series
+    bought_the_series(platform, stranger, series_id)
+    assert watch(stranger, app_id, series_id, [3, 4], [3])["accepted"] == 3
 
 
 def test_each_episode_has_its_plays_viewers_completion_and_reach(client, studio, watched):

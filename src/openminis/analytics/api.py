@@ -7,9 +7,11 @@ from fastapi import Body, Depends, Request
 from openminis.analytics import service
 from openminis.analytics.schemas import IngestOut
 from openminis.catalog import service as catalog
+from openminis.drama import access as drama
 from openminis.errors import Forbidden, Unauthenticated
 from openminis.identity import service as identity
 from openminis.ratelimit import enforce
+from openminis.runtime import service as runtime
 from openminis.web import limits
 from openminis.web.dependencies import PlatformDep, SessionDep, session_token
 from openminis.web.routing import Router
@@ -61,6 +63,15 @@ def ingest_events(
             known[app_id] = catalog.app_exists(session, app_id)
         return known[app_id]
 
+    launches = runtime.launches_of(session, user.id, service.launch_ids(events))
+    series: dict[str, tuple[str, set[int]] | None] = {}
+
+    def may_watch(app_id: str, series_id: str, episode: int) -> bool:
+        if series_id not in series:
+            series[series_id] = drama.watchable(session, user.id, series_id)
+        found = series[series_id]
+        return found is not None and found[0] == app_id and episode in found[1]
+
     per_app = limits.rate(settings.rate_events_per_app)
 
     def within_app_rate(app_id: str, count: int) -> bool:
@@ -70,7 +81,11 @@ def ingest_events(
         platform.events,
         events,
         user_id=user.id,
-        app_exists=app_exists,
+        witness=service.Witness(
+            app_exists=app_exists,
+            launch=lambda launch_id: (seen.app_id, seen.at) if (seen := launches.get(launch_id)) else None,
+            may_watch=may_watch,
+        ),
         within_app_rate=within_app_rate,
         max_batch=settings.events_batch_max,
     )

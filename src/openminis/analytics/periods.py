@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from openminis.errors import InvalidArgument
 
 MAX_DAYS = 366
+# How far past a period's end a report may read (the activity report's D30 returns), so its last
+# day must be at least this far before the last day there is.
+READS_PAST_END = timedelta(days=31)
 
 
 def period(first: date, last: date) -> tuple[datetime, datetime]:
@@ -15,8 +18,8 @@ def period(first: date, last: date) -> tuple[datetime, datetime]:
         raise InvalidArgument("to must not be before from", field="to")
     if (last - first).days >= MAX_DAYS:
         raise InvalidArgument(f"a report covers at most {MAX_DAYS} days", field="to")
-    if last >= date.max:
-        raise InvalidArgument("to is past the last day there is", field="to")
+    if last >= date.max - READS_PAST_END:
+        raise InvalidArgument("to is past the last day a report can cover", field="to")
     return datetime.combine(first, time.min, UTC), datetime.combine(last + timedelta(days=1), time.min, UTC)
 
 

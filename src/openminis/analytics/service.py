@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
@@ -30,18 +31,42 @@ Row = tuple[
 SOURCES = set(LAUNCH_SOURCES)
 
 
+@dataclass(frozen=True)
+class Witness:
+    """What the platform itself saw, that a person's events are checked against: only traffic that
+    happened is counted. ``launch(id)``: the app and time of the person's launch with that id, as
+    recorded when the host opened the app, or None; ``may_watch(app_id, series_id, episode)``:
+    whether the person may watch that episode (free or unlocked)."""
+
+    app_exists: Callable[[str], bool]
+    launch: Callable[[str], tuple[str, datetime] | None]
+    may_watch: Callable[[str, str, int], bool]
+
+
+def launch_ids(raw_events: object) -> set[str]:
+    """The launch ids a batch names, to look them up at once before it is checked."""
+    if not isinstance(raw_events, list):
+        return set()
+    return {
+        raw["launch_id"]
+        for raw in raw_events
+        if isinstance(raw, dict) and isinstance(raw.get("launch_id"), str) and len(raw["launch_id"]) <= 64
+    }
+
+
 def ingest(
     store: EventStore,
     raw_events: object,
     *,
     user_id: str | None,
-    app_exists: Callable[[str], bool],
+    witness: Witness,
     max_batch: int,
     now: datetime | None = None,
     within_app_rate: Callable[[str, int], bool] | None = None,
 ) -> IngestOut:
     """Keep the good events of a batch. ``within_app_rate(app_id, count)`` counts an app's events
-    against its rate: when it says no, that app's events of the batch are rejected (the others kept)."""
+    against its rate: when it says no, that app's events of the batch are rejected (the others kept).
+    A ``launch`` event is kept at the time the platform recorded its launch, whatever time it says."""
     if not isinstance(raw_events, list):
         raise InvalidArgument("events must be a list", field="events")
     if len(raw_events) > max_batch:
@@ -54,7 +79,7 @@ def ingest(
         reason = None
         try:
             event = EventIn.model_validate(raw)
-            reason = _problem(event, now, app_exists)
+            reason = _problem(event, now, witness)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(part) for part in first["loc"]) or "event"
@@ -63,6 +88,8 @@ def ingest(
             rejected.append(Rejection(index=index, reason=reason))
             continue
         ts = datetime.fromtimestamp(event.ts / 1000, UTC)
+        if event.type == "launch" and event.launch_id is not None and (seen := witness.launch(event.launch_id)):
+            ts = seen[1]
         rows.append(
             (
                 event.type,
@@ -97,7 +124,7 @@ def ingest(
     return IngestOut(accepted=len(rows), rejected=rejected)
 
 
-def _problem(event: EventIn, now: datetime, app_exists: Callable[[str], bool]) -> str | None:
+def _problem(event: EventIn, now: datetime, witness: Witness) -> str | None:
     try:
         ts = datetime.fromtimestamp(event.ts / 1000, UTC)
     except (OverflowError, OSError, ValueError):
@@ -118,6 +145,23 @@ def _problem(event: EventIn, now: datetime, app_exists: Callable[[str], bool]) -
         return "load_ms: required for ready events"
     if event.type in ("session_end", "gameplay") and event.duration_ms is None:
         return f"duration_ms: required for {event.type} events"
-    if not app_exists(event.app_id):
+    if not witness.app_exists(event.app_id):
         return f"app_id: no app {event.app_id!r}"
+    return _unwitnessed(event, ts, witness)
+
+
+def _unwitnessed(event: EventIn, ts: datetime, witness: Witness) -> str | None:
+    """Why the platform cannot vouch for the event, or None. A probe's scripted guests, who never
+    opened an app, reported launches of it under made-up launch ids, dated up to a week back (the
+    activity report then showed them as people who had come back), and plays of paywalled episodes
+    they had not unlocked (the episodes report's reach)."""
+    if event.type in NEEDS_LAUNCH and event.launch_id is not None:
+        seen = witness.launch(event.launch_id)
+        if seen is None or seen[0] != event.app_id:
+            return "launch_id: no launch of this app by this person"
+        if event.type != "launch" and ts < seen[1] - MAX_SKEW:
+            return "ts: before its launch"
+    series_id, number = (event.series_id, event.episode) if event.type in NEEDS_EPISODE else (None, None)
+    if series_id is not None and number is not None and not witness.may_watch(event.app_id, series_id, number):
+        return "episode: not an episode of this app this person may watch"
     return None

@@ -72,6 +72,16 @@ def access(session: Session, user_id: str, series: Series, episode: Episode) -> 
     return None
 
 
+def watchable(session: Session, user_id: str, series_id: str) -> tuple[str, set[int]] | None:
+    """The series' app and the numbers of its episodes the person may watch; None for no series."""
+    series = session.get(Series, series_id)
+    if series is None:
+        return None
+    episodes = list(session.scalars(select(Episode).where(Episode.series_id == series_id)))
+    granted = access_map(session, user_id, series, episodes)
+    return series.app_id, {number for number, why in granted.items() if why is not None}
+
+
 def _granted(session: Session, user_id: str, series: Series, episode: Episode) -> str:
     """``access`` once an unlock found or inserted its row; None only when no row could be inserted
     (the same ad unlocked another episode at the same moment), a fault as before."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from openminis.catalog import releases
 from openminis.catalog import service as catalog
-from openminis.db import take_turns, utcnow
+from openminis.db import as_utc, take_turns, utcnow
 from openminis.developers import service as developers
 from openminis.errors import Conflict, InvalidArgument, NotFound, TooLarge
 from openminis.identity import app_identity, init_data
@@ -147,6 +147,26 @@ class CreatorTouch:
 
     creator_id: str
     post_id: str | None
+
+
+@dataclass(frozen=True)
+class LaunchSeen:
+    """A launch as the platform recorded it: what an analytics event naming it is checked against."""
+
+    app_id: str
+    at: datetime
+
+
+def launches_of(session: Session, user_id: str, launch_ids: Collection[str]) -> dict[str, LaunchSeen]:
+    """The person's recorded launches among ``launch_ids`` (ids of other people's are not there)."""
+    if not launch_ids:
+        return {}
+    rows = session.execute(
+        select(Launch.id, Launch.app_id, Launch.created_at).where(
+            Launch.id.in_(list(launch_ids)), Launch.user_id == user_id
+        )
+    )
+    return {launch_id: LaunchSeen(app_id, as_utc(at)) for launch_id, app_id, at in rows}
 
 
 def _touches_statement() -> CompoundSelect[str, str | None, str]:

@@ -209,9 +209,13 @@ class AppSession {
     // Settles either way; whoever lists recents after a close waits for it. A preview is no
     // launch: the platform records none, and its analytics hear nothing of it.
     const record = this.card.preview ? Promise.reject(new Error("a preview")) : this.api.recordLaunch(this.launchId, this.appId, source, via);
+    const prewarmed = this.prewarmed;
     this.recorded = record.then(
       (answer) => {
         this.launchRecorded = true;
+        // Once the platform has it: the server keeps a launch event only for a launch it recorded
+        // (at the time it recorded it), and a batch sent before the record would have lost it.
+        this.launcher.track(this.card, "launch", this.appId, { launch_id: this.launchId, source, prewarmed, ...viaFields(via) });
         this.initData = answer.init_data ?? null;
         if (answer.context) {
           this.query = answer.query ?? {};
@@ -232,12 +236,6 @@ class AppSession {
       }
     );
     this.loadTimers = [setTimeout(() => this.checkStarted(false), UNREACHABLE_WAIT_MS), setTimeout(() => this.checkStarted(true), LOAD_WAIT_MS)];
-    this.launcher.track(this.card, "launch", this.appId, {
-      launch_id: this.launchId,
-      source,
-      prewarmed: this.prewarmed,
-      ...viaFields(via),
-    });
     this.reveal();
     if (this.prewarmed) {
       this.awaiting = this.readyAt === null ? "ready" : "shown";
