@@ -157,11 +157,14 @@ def _charge(
     )
 
 
-def _one_purchase_at_a_time(session: Session, user_id: str, series: Series) -> None:
-    """A person's coin unlocks and series purchase of one series take turns, each reading what the
-    person may watch after the one before it committed: at once, on PostgreSQL, an unlock read
-    before the series purchase committed charged for an episode the series had just given (a probe)."""
-    take_turns(session, "drama-purchase", user_id, series.id)
+def one_purchase_at_a_time(session: Session, user_id: str, app_id: str) -> None:
+    """A person's coin unlocks, series purchases and passes (subscriptions.subscribe) in one drama
+    app take turns, each reading what the person may watch after the one before it committed: at
+    once, on PostgreSQL, an unlock read before a series purchase or a pass committed charged for an
+    episode they had just given (probes). Keyed by the app, not the series: a pass may cover every
+    series of its app. Each path takes this one turn of its kind, before the terms' shared turn
+    and the wallet's rows (as every payment does): no two of them wait for each other in a circle."""
+    take_turns(session, "drama-purchase", user_id, app_id)
 
 
 def unlock_with_coins(
@@ -182,7 +185,7 @@ def unlock_with_coins(
     ``events`` (``platform.conversions``) its analytics event is recorded after the commit."""
     series = published_series(session, series_id)
     episode = ready_episode(session, series.id, number)
-    _one_purchase_at_a_time(session, user_id, series)
+    one_purchase_at_a_time(session, user_id, series.app_id)
     existing = access(session, user_id, series, episode)
     if existing:
         return existing  # nothing is charged, so there is no price to confirm
@@ -306,7 +309,7 @@ def buy_series(
     series = published_series(session, series_id)
     if series.series_price is None:
         raise Conflict("this series is not sold whole", code="NOT_FOR_SALE")
-    _one_purchase_at_a_time(session, user_id, series)
+    one_purchase_at_a_time(session, user_id, series.app_id)
     if session.get(SeriesUnlock, (user_id, series.id)) is not None:
         return  # already bought: nothing is charged, so there is no price to confirm
     prices.confirm(prices.coins(series.series_price), amount=amount, currency=currency, what="the whole series")

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
-from openminis.db import take_turns, utcnow
+from openminis.db import utcnow
+from openminis.drama import access
 from openminis.drama.models import DramaPass, Series, Subscription
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.identity import app_identity
@@ -169,10 +170,12 @@ def subscribe(
     if drama_pass is None or not drama_pass.active or not _series_shown(session, drama_pass):
         raise NotFound(f"no pass {pass_id!r}")
     catalog.open_app(session, drama_pass.app_id)  # no new passes in an app a moderator suspended
-    # One subscribe of a person to a pass at a time: the first of several at once creates the
-    # subscription (or its next period), the others find it (on PostgreSQL they all tried to, and
-    # the losers' unique keys answered 500).
-    take_turns(session, "subscription", user_id, pass_id)
+    # The person's turn for the pass's app, with their unlocks and series purchases there. One
+    # subscribe to a pass at a time: the first of several at once creates the subscription (or its
+    # next period), the others find it (on PostgreSQL they all tried to, and the losers' unique keys
+    # answered 500). And an unlock of an episode the pass covers, sent with it, either comes first
+    # and is charged, or sees the pass and charges nothing (a probe: it read "no pass" and charged).
+    access.one_purchase_at_a_time(session, user_id, drama_pass.app_id)
     existing = session.scalar(
         select(Subscription).where(Subscription.user_id == user_id, Subscription.pass_id == pass_id)
     )
