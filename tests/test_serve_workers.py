@@ -3,12 +3,14 @@ each with its own platform, caches and job workers, behaving as one server (issu
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -120,3 +122,29 @@ def test_a_per_address_limit_holds_across_both_processes_through_redis(tmp_path)
     # would let 10 through.
     assert guests == 10
     assert answers == {200: 10, 429: 30}
+
+
+def serving_processes(supervisor: int) -> list[int]:
+    """The serving processes uvicorn's supervisor started (Linux's /proc), not the resource tracker
+    multiprocessing starts beside them."""
+    started = [int(child) for child in Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()]
+    return [pid for pid in started if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_a_serving_process_that_cannot_answer_for_a_while_is_not_killed_and_restarted(two_workers):
+    """A probe's `minis serve --workers 2` on a machine at load 30 never served: uvicorn's supervisor
+    killed and restarted each process every 5 s, since a process busy starting (importing the
+    platform on a starved machine) did not answer its health check within uvicorn's default 5 s.
+    Here one process is stopped for 8 s, as starved as that: it is the same process after."""
+    supervisor = two_workers.process.pid
+    before = serving_processes(supervisor)
+    assert len(before) == 2
+    os.kill(before[0], signal.SIGSTOP)
+    try:
+        time.sleep(8)
+    finally:
+        with suppress(ProcessLookupError):  # killed by the supervisor meanwhile: the failure below
+            os.kill(before[0], signal.SIGCONT)
+    time.sleep(1)  # a restart, had there been one, is under way by now
+    assert serving_processes(supervisor) == before
+    assert httpx.get(f"{two_workers.url}/healthz", timeout=30).status_code == 200

@@ -94,6 +94,7 @@ def _platform(settings: Settings) -> Platform:
 
 DEMO_DEVELOPER = "demo-studio@example.com"
 DEMO_STUDIO = "demo-studio"
+WORKER_HEALTHCHECK_SECONDS = 60  # minis serve --workers N: see serve()
 
 
 def publish_folder(platform: Platform, path: Path, *, developer: str | None = None, skip_existing: bool = False) -> str:
@@ -332,6 +333,11 @@ def serve(
             # Each process makes its own platform from the environment: this command's options go there.
             os.environ.update({f"MINIS_{name.upper()}": str(value) for name, value in overrides.items()})
             os.environ["MINIS_DATA_DIR"] = str(settings.data_dir)
+            # uvicorn's supervisor kills and restarts a process that has not answered its health check
+            # within 5 s by default: on a loaded machine a process still importing the platform does
+            # not, and a probe's `--workers 2` at load 30 was restarted every 5 s and never served.
+            # A minute tells a starved process from a hung one.
+            options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
             uvicorn.run("openminis.server:from_environment", factory=True, workers=workers, **options)
     finally:
         platform.close()
