@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis import text
 from openminis.catalog import service as catalog
 from openminis.catalog.manifest import APP_ID, CATEGORY
 from openminis.db import take_turns, utcnow
@@ -61,6 +62,8 @@ def become_developer(session: Session, user: Person, *, name: str) -> Developer:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
         raise InvalidArgument("name must be 1 to 80 characters", field="name")
+    if text.has_controls(name):
+        raise InvalidArgument("name must be one line of text, without control or bidi characters", field="name")
     existing = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if existing is not None:
         return existing
@@ -149,6 +152,9 @@ def register_app(
         raise InvalidArgument("kind must be game or drama", field="kind")
     if not 1 <= len(name.strip()) <= 60:
         raise InvalidArgument("name must be 1 to 60 characters", field="name")
+    # As a package's name (catalog/manifest.py): a bidi override showed it reversed in the console.
+    if text.has_controls(name):
+        raise InvalidArgument("name must be one line of text, without control or bidi characters", field="name")
     if category and not CATEGORY.match(category):
         raise InvalidArgument(
             "category is 1-32 lowercase letters, digits or hyphens, starting with a letter", field="category"
