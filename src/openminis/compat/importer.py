@@ -13,29 +13,77 @@ import html
 import io
 import json
 import os
+import posixpath
 import re
+import stat
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from openminis import text
 from openminis.catalog.manifest import APP_ID, Manifest, ManifestProduct
 from openminis.catalog.package import MANIFEST, Limits, PackageError, safe_path
+from openminis.compat import configs, page
 from openminis.compat.origin_sdks import ORIGIN_SDKS, OriginSdk
 
-SCRIPT_TAG = re.compile(
-    r"<script\b[^>]*?\bsrc\s*=\s*(?P<q>[\"'])(?P<src>[^\"']+)(?P=q)[^>]*>\s*</script\s*>", re.I | re.S
-)
-LINK_TAG = re.compile(r"<link\b[^>]*?\bhref\s*=\s*(?P<q>[\"'])(?P<href>[^\"']+)(?P=q)[^>]*>", re.I | re.S)
-INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>(?P<code>.*?)</script\s*>", re.I | re.S)
-TITLE = re.compile(r"<title[^>]*>(?P<title>.*?)</title\s*>", re.I | re.S)
-ICON_LINK = re.compile(r"\brel\s*=\s*[\"'][^\"']*icon[^\"']*[\"']", re.I)
-EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
-# Links a browser does not load: a canonical or alternate URL may point anywhere.
-NOT_LOADED = re.compile(r"rel\s*=\s*[\"']?(?:canonical|alternate)", re.I)
 ICON_NAMES = ("icon.png", "icon.svg", "icon.webp", "icon.jpg", "logo.png", "logo.svg")
+ICON_NAMES_SUFFIXES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
+PAGES = (".html", ".htm")
+SCRIPTS = (".js", ".mjs")
+
+# What a browser loads on its own: the attributes of each element that name a file to load.
+LOADS = {
+    "script": ("src",),
+    "img": ("src", "srcset"),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "source": ("src", "srcset"),
+    "track": ("src",),
+    "input": ("src",),
+    **{name: ("background",) for name in ("body", "table", "thead", "tbody", "tfoot", "tr", "td", "th")},
+}
+SVG_LOADS = {name: ("href", "xlink:href") for name in ("script", "image", "feimage", "use")}
+# Link types that name a page rather than load anything (the HTML standard's): a canonical or
+# alternate link may point anywhere. A link of any other type (stylesheet, icon, preload,
+# modulepreload, manifest...) loads its href.
+NOT_LOADED_RELS = frozenset(
+    "alternate author bookmark canonical external help license me next "  # noqa: SIM905
+    "nofollow noopener noreferrer opener prev privacy-policy search tag terms-of-service".split()
+)
+# Schemes whose URLs ask no server for anything.
+IN_PLACE = frozenset({"data", "blob", "about", "javascript"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_C0_OR_SPACE = "".join(chr(code) for code in range(0x21))
+_REFRESH = re.compile(
+    r"[\t\n\f\r ]*[0-9.]+[\t\n\f\r ]*[;,]?[\t\n\f\r ]*(?:url[\t\n\f\r ]*=[\t\n\f\r ]*)?(.*)", re.I | re.S
+)
+# A static scan of JavaScript for what it loads as modules (or importScripts): a use through
+# anything more roundabout than a string literal is not seen.
+_JS_IMPORT = re.compile(
+    r"""(?<![\w$.])import\s*(?:(?:[\w$]+\s*,?\s*)?(?:\*\s*as\s+[\w$]+\s*|\{[^{}]*\}\s*)?from\s*)?(["'])([^"'\r\n]*)\1"""
+)
+_JS_EXPORT_FROM = re.compile(
+    r"""(?<![\w$.])export\s*(?:\*\s*(?:as\s+[\w$]+\s*)?|\{[^{}]*\}\s*)from\s*(["'])([^"'\r\n]*)\1"""
+)
+_JS_DYNAMIC_IMPORT = re.compile(r"""(?<![\w$.])import\s*\(\s*(["'`])([^"'`\r\n]*)\1""")
+_JS_IMPORT_SCRIPTS = re.compile(r"""(?<![\w$.])importScripts\s*\(([^)]*)\)""")
+_JS_STRING = re.compile(r"""(["'`])([^"'`\r\n]*)\1""")
+_JS_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|(.))", re.S)
+# CSS: what url() and @import load; @namespace names a namespace and loads nothing.
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+_CSS_NAMESPACE = re.compile(r"@namespace\b[^;]*;?", re.I)
+_CSS_URL = re.compile(r"""(?<![\w-])url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.I)
+_CSS_IMPORT = re.compile(r"""@import\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.S)
 
 
 class ImportRefused(PackageError):
@@ -96,6 +144,13 @@ def read_source(source: Path, limits: Limits) -> dict[str, bytes]:
             for info in archive.infolist():
                 if info.is_dir() or info.filename.startswith("__MACOSX/"):
                     continue
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    # Unpacked, it would point anywhere; read as a file, it is the target's name.
+                    raise ImportRefused(
+                        f"{info.filename} is a symbolic link: a package holds files only; "
+                        "put the file it points to in its place",
+                        code="UNSAFE_PATH",
+                    )
                 if info.file_size > limits.max_file_bytes:
                     raise ImportRefused(f"{info.filename} is over the {limits.max_file_bytes}-byte file limit")
                 # The header's size may lie: read at most one byte past the limit.
@@ -117,20 +172,45 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def _pages(files: dict[str, bytes]) -> list[str]:
+    return [path for path in files if path.lower().endswith(PAGES)]
+
+
 def entry_page(files: dict[str, bytes]) -> str | None:
     if "index.html" in files:
         return "index.html"
-    pages = sorted(
-        (path for path in files if path.lower().endswith((".html", ".htm"))), key=lambda p: (p.count("/"), p)
-    )
+    pages = sorted(_pages(files), key=lambda p: (p.count("/"), p))
     return pages[0] if pages else None
+
+
+def browser_url(value: str) -> str:
+    """An attribute's URL as the browser reads it (the URL standard's basic parser on a page of
+    http or https): leading and trailing controls and spaces dropped, tabs and newlines removed
+    anywhere, a backslash read as a slash."""
+    return re.sub(r"[\t\n\r]", "", value.strip(_C0_OR_SPACE)).replace("\\", "/")
+
+
+def is_outside(url: str) -> bool:
+    """Whether the browser asks a server other than the app's for ``url`` (as :func:`browser_url`
+    gives it): a URL with a scheme (but data:, blob:, about: and javascript:) or starting ``//``."""
+    scheme = _SCHEME.match(url)
+    if scheme:
+        return scheme[0][:-1].lower() not in IN_PLACE
+    return url.startswith("//")
+
+
+def _sdk_scripts(elements: list[page.Element]) -> Iterator[tuple[page.Element, str]]:
+    """The page's HTML ``<script src>`` elements with their URL as the browser reads it."""
+    for element in elements:
+        if element.name == "script" and not element.foreign and "src" in element.attributes:
+            yield element, browser_url(element.attributes["src"])
 
 
 def detect(files: dict[str, bytes]) -> OriginSdk:
     """The platform the game was made for, from its files (docs/compat.md, `minis import`, step 1)."""
-    page = entry_page(files)
-    markup = _text(files[page]).lower() if page else ""
-    sources = " ".join(match["src"].lower() for match in SCRIPT_TAG.finditer(markup))
+    entry = entry_page(files)
+    markup = _text(files[entry]) if entry else ""
+    sources = " ".join(url.lower() for _, url in _sdk_scripts(page.read(markup)))
     scripts = markup + " ".join(_text(data) for path, data in files.items() if path.endswith(".js"))
     if "fbapp-config.json" in files or "fbinstant" in sources:
         return ORIGIN_SDKS["fbinstant"]
@@ -148,15 +228,24 @@ def detect(files: dict[str, bytes]) -> OriginSdk:
     )
 
 
+def _inline_scripts(markup: str) -> str:
+    """The code of a page's scripts written in the page (a script with a src runs only that)."""
+    return "\n".join(
+        element.text or ""
+        for element in page.read(markup)
+        if element.name == "script" and not element.foreign and "src" not in element.attributes
+    )
+
+
 def scan_apis(origin: OriginSdk, files: dict[str, bytes]) -> list[ApiUse]:
     """Every use of the platform's API in the game's scripts (its .js files and inline scripts)."""
     counts: Counter[str] = Counter()
     where: dict[str, set[str]] = {}
     for path, data in sorted(files.items()):
-        if path.endswith((".js", ".mjs")):
+        if path.endswith(SCRIPTS):
             code = _text(data)
-        elif path.endswith((".html", ".htm")):
-            code = "\n".join(match["code"] for match in INLINE_SCRIPT.finditer(_text(data)))
+        elif path.lower().endswith(PAGES):
+            code = _inline_scripts(_text(data))
         else:
             continue
         for api in origin.api_uses(code):
@@ -181,27 +270,52 @@ def _slug(name: str) -> str:
     return slug if len(slug) >= 3 else f"{slug}-game"
 
 
-def _json_file(files: dict[str, bytes], path: str) -> dict[str, Any]:
+def _refused(problems: list[str]) -> ImportRefused:
+    """One problem in one line; several, a line each under a count."""
+    if len(problems) == 1:
+        return ImportRefused(problems[0])
+    return ImportRefused(f"{len(problems)} problems:\n" + "\n".join(f"  {problem}" for problem in problems))
+
+
+def _config(files: dict[str, bytes], path: str, spec: dict[str, configs.Spec], problems: list[str]) -> dict[str, Any]:
+    """A platform's config file, its fields checked against ``spec`` (wrong ones are ``problems``)."""
     if path not in files:
         return {}
     try:
         document = text.json_value(files[path])
     except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
         raise ImportRefused(f"{path} is not valid JSON: {exc}") from None
-    return document if isinstance(document, dict) else {}
+    found = configs.check(document, spec)
+    problems += [f"{path}: {problem}" for problem in found]
+    return document if isinstance(document, dict) and not found else {}
 
 
-def _orientation(value: object) -> str:
-    text = str(value or "").lower()
-    return "landscape" if "landscape" in text else "portrait" if "portrait" in text else "auto"
+def _orientation(value: str | None) -> str:
+    value = (value or "").lower()
+    return "landscape" if "landscape" in value else "portrait" if "portrait" in value else "auto"
 
 
-def _icon(files: dict[str, bytes], page: str | None, name: str) -> str:
-    if page:
-        for match in LINK_TAG.finditer(_text(files[page])):
-            href = match["href"].split("?", 1)[0].removeprefix("./")
-            if ICON_LINK.search(match[0]) and href in files and href.lower().endswith(ICON_NAMES_SUFFIXES):
-                return href
+def _title(markup: str) -> str:
+    """The page's title as the browser shows it: the first HTML ``<title>``, its spaces collapsed."""
+    for element in page.read(markup):
+        if element.name == "title" and not element.foreign:
+            return re.sub(r"[\t\n\f\r ]+", " ", element.text or "").strip(" ")
+    return ""
+
+
+def _icon(files: dict[str, bytes], entry: str | None, name: str) -> str:
+    if entry:
+        for element in page.read(_text(files[entry])):
+            rel = page.lower(element.attributes.get("rel", ""))
+            if element.name != "link" or element.foreign or "icon" not in rel or "href" not in element.attributes:
+                continue
+            href = re.split(r"[?#]", browser_url(element.attributes["href"]), maxsplit=1)[0]
+            if is_outside(href) or not href:
+                continue
+            path = href.lstrip("/") if href.startswith("/") else posixpath.join(posixpath.dirname(entry), href)
+            path = posixpath.normpath(path)
+            if path in files and path.lower().endswith(ICON_NAMES_SUFFIXES):
+                return path
     for candidate in ICON_NAMES:
         if candidate in files:
             return candidate
@@ -213,9 +327,6 @@ def _icon(files: dict[str, bytes], page: str | None, name: str) -> str:
         f'font-family="sans-serif">{letter}</text></svg>\n'
     ).encode()
     return "icon.svg"
-
-
-ICON_NAMES_SUFFIXES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 
 
 def wechat_page(name: str, origin: OriginSdk) -> bytes:
@@ -249,77 +360,232 @@ def convert(
     products: list[dict[str, Any]] | None = None,
 ) -> Imported:
     """The package for ``files``: minis.json written, the platform's SDK script replaced, the APIs
-    used listed. External URLs left are listed in ``errors`` (the package would not load them)."""
+    used listed. What a page or script would still load from outside the package is listed in
+    ``errors`` (the package would not load it). A problem with what was given is ImportRefused,
+    one line a problem naming the file or option and the field."""
     files = dict(files)
     origin = origin or detect(files)
     files.pop(MANIFEST, None)
-    fb = _json_file(files, "fbapp-config.json").get("instant_games") or {}
-    wechat = _json_file(files, "game.json") if origin.name == "wechat" else {}
-    project = _json_file(files, "project.config.json") if origin.name == "wechat" else {}
-    page = entry_page(files)
-    title = ""
-    if page:
-        found = TITLE.search(_text(files[page]))
-        title = html.unescape(found["title"]).strip() if found else ""
-    name = (name or title or str(project.get("projectname") or "") or "Imported game").strip()[:60]
+    problems: list[str] = []
+    fb: dict[str, Any] = {}
+    wechat: dict[str, Any] = {}
+    project: dict[str, Any] = {}
+    if origin.name == "fbinstant":
+        fb = _config(files, "fbapp-config.json", configs.FBAPP_CONFIG, problems).get("instant_games") or {}
+    if origin.name == "wechat":
+        wechat = _config(files, "game.json", configs.GAME_JSON, problems)
+        project = _config(files, "project.config.json", configs.PROJECT_CONFIG_JSON, problems)
+    if problems:
+        raise _refused(problems)
+    entry = entry_page(files)
+    title = _title(_text(files[entry])) if entry else ""
+    name_from = "--name" if name else f"{entry}: <title>" if title else "project.config.json: projectname"
+    name = (name or title or project.get("projectname") or "").strip()[:60] or "Imported game"
     if origin.name == "wechat":
         if "game.js" not in files:
             raise ImportRefused("a WeChat mini game needs game.js at its root")
-        page = "index.html"
-        files[page] = wechat_page(name, origin)
-    if page is None:
+        entry = "index.html"
+        files[entry] = wechat_page(name, origin)
+    if entry is None:
         raise ImportRefused("no HTML page in the game (index.html)")
 
     imported = Imported(origin_sdk=origin, manifest={}, files=files)
     if origin.name != "wechat":
-        for path in [path for path in files if path.lower().endswith((".html", ".htm"))]:
-            files[path] = _replace_sdk(origin, path, _text(files[path]), imported).encode()
-    for path in [path for path in files if path.lower().endswith((".html", ".htm"))]:
-        markup = _text(files[path])
-        for match in SCRIPT_TAG.finditer(markup):
-            if EXTERNAL.match(match["src"]):
-                imported.errors.append(f"{path}: script {match['src']} is loaded from the internet")
-        for match in LINK_TAG.finditer(markup):
-            if EXTERNAL.match(match["href"]) and not re.search(
-                r"rel\s*=\s*[\"']?(canonical|alternate)", match[0], re.I
-            ):
-                imported.errors.append(f"{path}: link {match['href']} is loaded from the internet")
+        for path in _pages(files):
+            replaced = _replace_sdk(origin, path, _text(files[path]), imported)
+            if replaced is not None:  # a page left as it was keeps its bytes (and its encoding)
+                files[path] = replaced.encode()
+        if not imported.replaced:
+            raise ImportRefused(
+                f"no <script> of {entry} loads the {origin.title} SDK, so the game would find no "
+                f"{origin.global_name}: the shim takes that script's place (name the right platform with --from)"
+            )
+    for path, data in files.items():
+        if path.lower().endswith((*PAGES, *SCRIPTS, ".css")):
+            imported.errors += [f"{path}: {error}" for error in outside_loads(path, _text(data))]
 
-    orientation = _orientation(fb.get("orientation") or wechat.get("deviceOrientation"))
+    sold = []
+    for number, product in enumerate(products or [], 1):
+        try:
+            sold.append(ManifestProduct.model_validate(product).model_dump())
+        except ValidationError as exc:
+            problems += [
+                f"--products: product {number}: {field + ': ' if field else ''}{message}"
+                for field, message in configs.explain(exc)
+            ]
     manifest = {
         "id": app_id or _slug(name),
         "name": name,
         "kind": "game",
         "version": version,
-        "entry": page,
-        "orientation": orientation,
+        "entry": entry,
+        "orientation": _orientation(fb.get("orientation") or wechat.get("deviceOrientation")),
         "category": category,
-        "icon": _icon(files, page, name),
+        "icon": _icon(files, entry, name),
         "description": f"Imported from {origin.title}.",
         "origin_sdk": origin.name,
-        "products": [ManifestProduct.model_validate(product).model_dump() for product in products or []],
+        "products": sold,
     }
     if not APP_ID.match(str(manifest["id"])):
         raise ImportRefused(f"{manifest['id']!r} cannot be an app id: name one with --id", field="id")
-    imported.manifest = Manifest.model_validate(manifest).model_dump(exclude_defaults=False)
+    sources = {"name": name_from, "id": "--id", "version": "--version", "category": "--category", "icon": entry}
+    try:
+        imported.manifest = Manifest.model_validate(manifest).model_dump(exclude_defaults=False)
+    except ValidationError as exc:
+        for field, message in configs.explain(exc):
+            top, _, rest = field.partition(".")
+            where = sources.get(top, f"{MANIFEST}: {top}")
+            problems.append(f"{where}: {rest + ': ' if rest else ''}{message}")
+    if problems:
+        raise _refused(problems)
     files[MANIFEST] = (json.dumps(imported.manifest, indent=2, ensure_ascii=False) + "\n").encode()
     imported.uses = scan_apis(origin, files)
     return imported
 
 
-def _replace_sdk(origin: OriginSdk, path: str, markup: str, imported: Imported) -> str:
+def _replace_sdk(origin: OriginSdk, path: str, markup: str, imported: Imported) -> str | None:
+    """The page with its SDK ``<script>`` elements (start tag, text and end tag, however written)
+    replaced by the SDK and the shim, or None when it has none."""
     shim = f'<script src="/minis-sdk.js"></script>\n<script src="{origin.shim_path}"></script>'
-    done = False
+    parts: list[str] = []
+    done = 0
+    for element, url in _sdk_scripts(page.read(markup)):
+        if not origin.sdk_script.search(url):
+            continue
+        imported.replaced.append(f"{path}: {url}")
+        parts += [markup[done : element.start], shim if len(parts) == 0 else ""]
+        done = element.end
+    return "".join([*parts, markup[done:]]) if parts else None
 
-    def replace(match: re.Match[str]) -> str:
-        nonlocal done
-        if not origin.sdk_script.search(match["src"]):
-            return match[0]
-        imported.replaced.append(f"{path}: {match['src']}")
-        first, done = not done, True
-        return shim if first else ""
 
-    return SCRIPT_TAG.sub(replace, markup)
+def outside_loads(path: str, content: str) -> list[str]:
+    """What the file at ``path`` makes the browser load from outside the package, one line each
+    (``script https://cdn.example/x.js is loaded from the internet``): a page's elements, styles
+    and scripts, a stylesheet's url() and @import, a script's module imports."""
+    lower = path.lower()
+    if lower.endswith(PAGES):
+        return list(page_loads(page.read(content)))
+    if lower.endswith(SCRIPTS):
+        return [f"{what} {url} is loaded from the internet" for what, url in _script_loads(content)]
+    if lower.endswith(".css"):
+        return [f"{what} {url} is loaded from the internet" for what, url in _style_loads(content)]
+    return []
+
+
+def page_loads(elements: list[page.Element]) -> Iterator[str]:
+    """What a page of these elements loads from outside the package (see :func:`outside_loads`)."""
+    for element in elements:
+        attributes = element.attributes
+        loads = SVG_LOADS.get(element.name, ()) if element.foreign else LOADS.get(element.name, ())
+        for attribute in loads:
+            for url in _urls(attributes.get(attribute), many=attribute == "srcset"):
+                yield f"{element.name} {url} is loaded from the internet"
+        if element.foreign:
+            pass  # svg's and math's loads are SVG_LOADS
+        elif element.name == "link":
+            rel = set(page.lower(attributes.get("rel", "")).split())
+            if rel - NOT_LOADED_RELS:
+                for url in _urls(attributes.get("href")):
+                    yield f"link {url} is loaded from the internet"
+                for url in _urls(attributes.get("imagesrcset"), many=True):
+                    yield f"link {url} is loaded from the internet"
+        elif element.name == "base":
+            for url in _urls(attributes.get("href")):
+                yield f"base {url} makes the page's relative URLs load from the internet"
+        elif element.name == "meta" and page.lower(attributes.get("http-equiv", "").strip()) == "refresh":
+            found = _REFRESH.match(attributes.get("content", ""))
+            target = found[1].strip() if found else ""
+            if target[:1] in ("'", '"'):
+                target = target[1:].split(target[0], 1)[0]
+            for url in _urls(target):
+                yield f"meta refresh {url} opens a page from the internet"
+        elif element.name == "style":
+            for _, url in _style_loads(element.text or ""):
+                yield f"style {url} is loaded from the internet"
+        elif element.name == "script" and "src" not in attributes:
+            kind = page.lower(attributes.get("type", "").strip())
+            if kind == "importmap":
+                for url in _import_map_loads(element.text or ""):
+                    yield f"import map {url} is loaded from the internet"
+            else:
+                for what, url in _script_loads(element.text or ""):
+                    yield f"{what} {url} is loaded from the internet"
+        elif element.name == "iframe" and "srcdoc" in attributes:
+            yield from page_loads(page.read(attributes["srcdoc"]))
+        if "style" in attributes:
+            for _, url in _style_loads(attributes["style"]):
+                yield f"style {url} is loaded from the internet"
+
+
+def _urls(value: str | None, *, many: bool = False) -> list[str]:
+    """The URLs outside the package in an attribute's value (``many``: a srcset's candidates)."""
+    if not value:
+        return []
+    candidates = re.split(r"[\t\n\f\r ,]+", value) if many else [value]
+    return [url for url in map(browser_url, candidates) if is_outside(url)]
+
+
+def _script_loads(code: str) -> Iterator[tuple[str, str]]:
+    for pattern in (_JS_IMPORT, _JS_EXPORT_FROM, _JS_DYNAMIC_IMPORT):
+        for found in pattern.finditer(code):
+            url = browser_url(_js_unescape(found[2]))
+            if is_outside(url):
+                yield "module import", url
+    for found in _JS_IMPORT_SCRIPTS.finditer(code):
+        for literal in _JS_STRING.finditer(found[1]):
+            url = browser_url(_js_unescape(literal[2]))
+            if is_outside(url):
+                yield "importScripts", url
+
+
+def _js_unescape(literal: str) -> str:
+    def one(found: re.Match[str]) -> str:
+        hex2, hex4, code_point, other = found.groups()
+        number = hex2 or hex4 or code_point
+        if number is not None:
+            return chr(min(int(number, 16), 0x10FFFF))
+        return {"n": "\n", "t": "\t", "r": "\r"}.get(other, other)
+
+    return _JS_ESCAPE.sub(one, literal) if "\\" in literal else literal
+
+
+def _import_map_loads(code: str) -> Iterator[str]:
+    try:
+        document = text.json_value(code)
+    except ValueError:
+        return  # the browser ignores an import map that is not JSON
+    if not isinstance(document, dict):
+        return
+    maps = [document.get("imports")]
+    scopes = document.get("scopes")
+    if isinstance(scopes, dict):
+        maps += list(scopes.values())
+    for mapping in maps:
+        if isinstance(mapping, dict):
+            for target in mapping.values():
+                if isinstance(target, str) and is_outside(browser_url(target)):
+                    yield browser_url(target)
+
+
+def _style_loads(css: str) -> Iterator[tuple[str, str]]:
+    css = _CSS_NAMESPACE.sub("", _CSS_COMMENT.sub("", css))
+    for pattern, what in ((_CSS_URL, "url"), (_CSS_IMPORT, "@import")):
+        for found in pattern.finditer(css):
+            value = next(group for group in found.groups() if group is not None)
+            url = browser_url(_css_unescape(value))
+            if is_outside(url):
+                yield what, url
+
+
+def _css_unescape(value: str) -> str:
+    def one(found: re.Match[str]) -> str:
+        code_point, other = found.groups()
+        if code_point is None:
+            return other
+        number = int(code_point, 16)
+        return "\ufffd" if number == 0 or number > 0x10FFFF or 0xD800 <= number <= 0xDFFF else chr(number)
+
+    return _CSS_ESCAPE.sub(one, value) if "\\" in value else value
 
 
 def write(imported: Imported, out: Path) -> None:
