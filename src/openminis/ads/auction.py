@@ -1,14 +1,18 @@
 """The auction: second price among eligible campaigns, over an in-memory index of live ones.
 
 A request must not read every campaign from the database: the index holds the live campaigns
-(active, funded, with a creative) sorted by bid, and for each (format, app category, market) it
-remembers once which of them may serve there. An auction then walks that list from the top and
-stops at the second eligible bid, so its cost hardly depends on how many campaigns there are.
+(active, with a creative, able to pay their own bid from their budgets and their advertiser's
+funds) sorted by bid, and for each (format, app category, market) it remembers once which of them
+may serve there. An auction then walks that list from the top and stops at the second eligible
+bid, so its cost hardly depends on how many campaigns there are. A campaign left out neither wins
+nor sets the price.
 
 The index is a snapshot: rebuilt when a campaign or a unit changes (``changed``: in this process,
 or in another one where the deployment broadcasts signals, openminis/signals.py) and at most every
-few seconds otherwise. It may be stale in one direction only, serving a
-campaign whose budget just ran out; the impression's conditional UPDATE then refuses to bill.
+few seconds otherwise, which is how budgets and funds that ran out (and deposits) reach it. It may
+be stale in one direction only, serving a campaign whose budget or funds just ran out; the
+impression's billing then refuses, and this process's index leaves the campaign out (``exhausted``,
+``short_of_funds``) until the next snapshot.
 """
 
 from __future__ import annotations
@@ -84,8 +88,10 @@ class LiveCampaign:
     frequency: Rate | None
     videos: tuple[LiveCreative, ...]
     images: tuple[LiveCreative, ...]
-    # The least of what is left of the total and of today's budget at the snapshot (None: house).
+    # What it may still spend at the snapshot: the least of what is left of its total budget, of
+    # today's budget and of its advertiser's funds (None: house).
     remaining: int | None = None
+    advertiser_id: str = ""  # whose funds pay for it
 
     def creatives(self, format: str) -> tuple[LiveCreative, ...]:
         # Rewarded ads are videos (a reward is for watching); an interstitial may be either.
@@ -120,6 +126,7 @@ class LiveIndex:
         init=False, default_factory=dict
     )
     _exhausted: set[str] = field(init=False, default_factory=set)
+    _short: dict[str, int] = field(init=False, default_factory=dict)  # advertiser: a price its funds cannot pay
 
     def __post_init__(self) -> None:
         # Highest bid first; equal bids in a fixed order, so that a test (and a dispute) can replay one.
@@ -150,11 +157,26 @@ class LiveIndex:
         """The database refused to bill this campaign: stop serving it until the next snapshot."""
         self._exhausted.add(campaign_id)
 
+    def short_of_funds(self, advertiser_id: str, price: int) -> None:
+        """The advertiser's funds could not pay ``price``: until the next snapshot reads them, none of
+        its campaigns whose bid costs as much takes part (a cheaper one may still be payable)."""
+        known = self._short.get(advertiser_id)
+        self._short[advertiser_id] = price if known is None else min(known, price)
+
+    def _serves(self, campaign: LiveCampaign) -> bool:
+        if campaign.id in self._exhausted:
+            return False
+        short = self._short.get(campaign.advertiser_id) if self._short else None
+        return short is None or impression_price(campaign.bid_cpm) < short
+
     def auction(
         self, format: str, category: str, market: str | None, floor_cpm: int, allowed: Callable[[LiveCampaign], bool]
     ) -> Outcome:
         paid, house = self.candidates(format, category, market)
-        return run(paid, house, floor_cpm, lambda c: c.id not in self._exhausted and allowed(c))
+        # Left out before ``allowed``: a campaign that cannot be billed is no demand this person
+        # was capped from (NO_FILL, not FREQUENCY_CAPPED).
+        serves = self._serves
+        return run((c for c in paid if serves(c)), (c for c in house if serves(c)), floor_cpm, allowed)
 
 
 def run(

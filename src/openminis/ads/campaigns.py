@@ -90,6 +90,7 @@ def deposit(session: Session, advertiser_id: str, *, amount: int, idempotency_ke
         details={"advertiser_id": advertiser_id},
     )
     session.flush()
+    auction.changes(session)  # the auction leaves out campaigns their advertiser cannot pay for
     return funds(session, advertiser_id)
 
 

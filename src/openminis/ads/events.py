@@ -1,5 +1,6 @@
 """Ad events in the analytics store: ``ad_request``, ``ad_fill``, ``ad_impression``, ``ad_complete``,
 ``ad_click`` and ``ad_close``, in the one ``events`` table with the unit, ad and campaign.
+``ad_complete`` is an ad the server judged watched (serving.complete), not every report of one.
 
 Recorded by the server itself (not reported by clients), after the step's transaction: analytics
 that fail must not undo a billed impression or a granted reward, so a failure is logged only.

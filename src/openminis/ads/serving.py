@@ -72,9 +72,10 @@ class ImpressionsCapped(TooMany):
 
     code = "FREQUENCY_CAPPED"
 
-    def __init__(self, message: str, *, retry_after: float):
+    def __init__(self, message: str, *, retry_after: float, reason: str = ""):
         super().__init__(message)
         self.retry_after = retry_after
+        self.reason = reason  # which cap, for the invalid-traffic report
 
 
 class ShowTokenRefused(Forbidden):
@@ -143,7 +144,7 @@ class AdServer:
                     auction.generation(),
                     self.clock().date(),
                 )  # read first: a change during the load is not missed
-                campaigns = demand.live_campaigns(session, today)
+                campaigns = billing.payable(session, demand.live_campaigns(session, today))
                 self._units = {}
                 self._index = LiveIndex(campaigns, generation, time.monotonic(), today)
             return self._index
@@ -375,6 +376,41 @@ def _invalid(session: Session, impression: Impression, reason: str, now: datetim
     invalid_traffic.record(session, impression, reason, now.date())
 
 
+def _count(
+    session: Session, server: AdServer, impression: Impression, campaign: Campaign, *, user_id: str, ip: str | None
+) -> None:
+    """Count this impression, billed in the caller's savepoint, toward every cap it is under; raise
+    the refusal of the first cap it would exceed (the caller rolls the billing back). Only billed
+    impressions count: an impression refused for its budget or funds never gets here. The caps a
+    refusal may leave counted are the narrower ones: the campaign's and the app's for this person
+    before the person's, the person's before their address's, which people behind one address share."""
+    limiter = server.limiter
+    if (
+        campaign.frequency_count
+        and campaign.frequency_seconds is not None  # a cap has both (campaigns._apply)
+        and not limiter.hit(
+            frequency_key(campaign.id, user_id), Rate(campaign.frequency_count, float(campaign.frequency_seconds))
+        ).allowed
+    ):
+        raise FrequencyCapped("this person already saw this campaign as often as it allows")
+    unit = server.unit(session, impression.unit_id)
+    if (
+        impression.format == "interstitial"
+        and unit
+        and unit.min_interval_seconds
+        and not limiter.hit(interval_key(impression.app_id, user_id), Rate(1, float(unit.min_interval_seconds))).allowed
+    ):
+        raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
+    for reason, key, rate in _caps(server, user_id, ip):
+        capped = limiter.hit(key, rate)
+        if not capped.allowed:
+            raise ImpressionsCapped(
+                f"no more ads for now; retry after {capped.retry_after:.0f} s",
+                retry_after=capped.retry_after,
+                reason=reason,
+            )
+
+
 def start_impression(
     session: Session,
     server: AdServer,
@@ -387,11 +423,12 @@ def start_impression(
     """The host started showing the ad: bill it, once, if the host's ad player showed it (its show
     token) and neither the person nor their address is over its cap of billed impressions. If the
     budget (or the advertiser's funds) ran out since the decision, nothing is billed and the answer
-    is NO_FILL: the host closes it. Every refusal is counted in the invalid-traffic report: one of
-    REFUSALS is raised after the refusal was recorded, for the caller to commit."""
+    is NO_FILL: the host closes it. Only a billed impression counts toward the caps (``_count``).
+    Every refusal is counted in the invalid-traffic report: one of REFUSALS is raised after the
+    refusal was recorded, for the caller to commit."""
     # Its row first, on PostgreSQL (SQLite's writers take turns already): replays of one impression
-    # at once wait for the first, then find it shown, rather than each taking a slot of the caps
-    # below before losing the claim to it. The claim and the budgets come after, in that order.
+    # at once wait for the first, then find it shown. The claim, the budgets and the caps come
+    # after, in that order.
     impression = _own(session, ad_id, user_id, lock=True)
     now = server.clock()
     token = show_tokens.check(
@@ -421,38 +458,20 @@ def start_impression(
         _refuse(session, impression, now)
         raise
     campaign = session.get_one(Campaign, impression.campaign_id)
-    limiter = server.limiter
-    # Counted at the impression, not at the request: only what the person saw counts toward a cap.
+    # Over a cap already: refused before touching the budgets (a person or an address over its cap
+    # must not queue on the campaign's row). Counting comes after billing, below.
     for reason, key, rate in _caps(server, user_id, ip):
-        capped = limiter.hit(key, rate)
+        capped = server.limiter.peek(key, rate)
         if not capped.allowed:
             _refuse(session, impression, now)
             _invalid(session, impression, reason, now)
             raise ImpressionsCapped(
                 f"no more ads for now; retry after {capped.retry_after:.0f} s", retry_after=capped.retry_after
             )
-    if (
-        campaign.frequency_count
-        and campaign.frequency_seconds is not None  # a cap has both (campaigns._apply)
-        and not limiter.hit(
-            frequency_key(campaign.id, user_id), Rate(campaign.frequency_count, float(campaign.frequency_seconds))
-        ).allowed
-    ):
-        _refuse(session, impression, now)
-        raise FrequencyCapped("this person already saw this campaign as often as it allows")
-    unit = server.unit(session, impression.unit_id)
-    if (
-        impression.format == "interstitial"
-        and unit
-        and unit.min_interval_seconds
-        and not limiter.hit(interval_key(impression.app_id, user_id), Rate(1, float(unit.min_interval_seconds))).allowed
-    ):
-        _refuse(session, impression, now)
-        raise IntervalNotElapsed(f"this app showed an interstitial less than {unit.min_interval_seconds} s ago")
     share = inventory.developer_share_bps(session, impression.app_id, server.settings.ads_developer_share_bps)
     try:
-        # A savepoint: when the budget or the funds ran out, the claim and whatever was spent go
-        # back, and the refusal below is what the unit of work keeps.
+        # A savepoint: when the budget or the funds ran out, or a cap refuses, the claim and
+        # whatever was spent go back, and the refusal below is what the unit of work keeps.
         with session.begin_nested():
             developer, platform = billing.claim(
                 session, impression, now=now, developer_share_bps=share, show_token=token.nonce
@@ -466,15 +485,27 @@ def start_impression(
                 platform=platform,
                 advertiser_id=campaign.advertiser_id,
             )
+            _count(session, server, impression, campaign, user_id=user_id, ip=ip)
     except billing.NotDecided:
         session.refresh(impression)
         if impression.shown_at is None:
             raise NoFill("this ad can no longer be shown") from None
         return impression
-    except (billing.BudgetExhausted, InsufficientFunds):
+    except billing.BudgetExhausted:
         server.live(session).exhausted(campaign.id)
         _refuse(session, impression, now)
         raise NoFill("the ad's budget ran out; close it") from None
+    except InsufficientFunds:
+        server.live(session).short_of_funds(campaign.advertiser_id, impression.price)
+        _refuse(session, impression, now)
+        raise NoFill("the advertiser's funds ran out; close it") from None
+    except ImpressionsCapped as capped:
+        _refuse(session, impression, now)
+        _invalid(session, impression, capped.reason, now)
+        raise
+    except (FrequencyCapped, IntervalNotElapsed):
+        _refuse(session, impression, now)
+        raise
     for name, value in (
         ("status", "shown"),
         ("shown_at", now),
@@ -508,10 +539,9 @@ class Completion:
     reason: str | None = None  # why there is no reward
 
 
-def _earned(impression: Impression, now: datetime, *, watched_ms: int, visible: bool, grace_ms: int) -> str | None:
-    """Why this completion earns no reward, or None if it earns one."""
-    if impression.format != "rewarded":
-        return "not_rewarded"
+def _unwatched(impression: Impression, now: datetime, *, watched_ms: int, visible: bool, grace_ms: int) -> str | None:
+    """Why the server does not judge this ad watched, or None if it does: on screen, for its
+    minimum watch by the host's word and by the server's own clock, within the hour."""
     if not visible:
         return "not_visible"
     if watched_ms < impression.min_watch_ms:
@@ -536,9 +566,10 @@ def complete(
     if impression.status != "shown":
         return _completed(session, impression)
     now = server.clock()
-    reason = _earned(
+    unwatched = _unwatched(
         impression, now, watched_ms=watched_ms, visible=visible, grace_ms=server.settings.ads_clock_grace_ms
     )
+    reason = "not_rewarded" if impression.format != "rewarded" else unwatched
     # An UPDATE's result is a CursorResult (its rowcount); Session.execute is typed as returning Result.
     claimed = cast(
         "CursorResult[Any]",
@@ -570,6 +601,10 @@ def complete(
                 currency=USD_MICROS,
             ),
         )
+    if unwatched is not None:
+        # Reported complete, judged not watched: no completion in the report (the verdict is the
+        # impression's row).
+        return Completion(rewarded=False, reason=reason)
     after_commit(
         session,
         partial(
