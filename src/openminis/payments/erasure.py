@@ -1,7 +1,8 @@
 """Payments' part of a person's data (openminis/erasure.py): orders, their history, top-ups,
 entitlements and coupon uses are money records, kept under the person's id when the account is
 deleted; the coupons they hold are erased (none can be used any more, and what was used is in the
-uses); each app that knew the person is told by a signed notification."""
+uses); the top-ups still open are closed (a payment one brings in later is refunded, topups.py);
+each app that knew the person is told by a signed notification."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from openminis.db import utcnow
-from openminis.payments import notifications
+from openminis.payments import notifications, topups
 from openminis.payments.models import CouponGrant, CouponUse, Entitlement, Order, OrderEvent, TopUp
 from openminis.rows import as_dict
 
@@ -41,6 +42,7 @@ def erase(session: Session, user_id: str) -> None:
     # A refund of an erased account's order still releases its coupon use (to the coupon's total);
     # the person's holding it would go back to is gone, which coupons.release allows.
     session.execute(delete(CouponGrant).where(CouponGrant.user_id == user_id))
+    topups.close_open(session, user_id)
 
 
 def tell_apps(session: Session, openids: list[tuple[str, str]]) -> list[str]:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound, PaymentRequired
+from openminis.identity import service as identity
 from openminis.jobs import service as jobs
-from openminis.payments import prices, reversals
+from openminis.payments import prices, refunds, reversals
 from openminis.payments.models import CoinPack, ProviderEventSeen, TopUp
 from openminis.payments.providers import CheckoutRequest, PaymentProvider, ProviderEvent, WebhookRejected
 from openminis.payments.providers.sandbox import SandboxProvider
@@ -26,6 +27,10 @@ from openminis.wallet.service import COIN, Leg
 log = logging.getLogger("openminis.payments")
 OPEN = ("created", "requires_action", "pending")
 CLOSED_UNPAID = ("failed", "expired")  # ended without a payment, as far as the platform knew
+# Closed because its person deleted the account (close_open): a payment it still brings in is refunded.
+CANCELLED = "cancelled"
+# A refund's key no staff key can take (theirs hold no "@"), so it is made once per top-up.
+AFTER_DELETION_KEY = "@account-deleted"
 AFTER_PAYMENT = ("payment_refunded", "payment_disputed", "dispute_reinstated", "refund_failed")
 CLAIM_REF = re.compile(r"[A-Za-z0-9_]{1,64}")  # a dispute's or a refund's id (the former in a refund's key)
 
@@ -97,18 +102,12 @@ def start_topup(
     """Create a top-up and its checkout at the provider, at the price (and for the coins) the person
     confirmed, else PRICE_CHANGED; returns it and where to pay (None: the host draws it)."""
     ensure_default_packs(session)
-    pack = session.get(CoinPack, pack_id)
-    if pack is None or not pack.active:
-        raise NotFound(f"no coin pack {pack_id!r}", field="pack_id")
-    price = pack.prices.get(market)
-    if price is None:
-        raise InvalidArgument(f"pack {pack_id} is not sold in market {market!r}", field="market")
-    now = prices.Price(price["amount"], price["currency"], coins=pack.coins + pack.bonus_coins)
+    now = price_now(session, pack_id, market)
     prices.confirm(now, amount=amount, currency=currency, coins=coins, what=f"{now.coins} coins")
     topup = TopUp(
         id="top_" + secrets.token_hex(10),
         user_id=user_id,
-        pack_id=pack.id,
+        pack_id=pack_id,
         coins=now.coins,
         amount=now.amount,
         currency=now.currency,
@@ -121,7 +120,7 @@ def start_topup(
         CheckoutRequest(
             topup_id=topup.id,
             user_id=user_id,
-            pack_id=pack.id,
+            pack_id=pack_id,
             title=f"{topup.coins} coins",
             amount=topup.amount,
             currency=topup.currency,
@@ -131,6 +130,26 @@ def start_topup(
     )
     topup.provider_ref = checkout.provider_ref
     return topup, checkout.redirect_url
+
+
+def price_now(session: Session, pack_id: str, market: str) -> prices.Price:
+    """The pack's price in the market and the coins it buys, as the operator has it now; a pack
+    taken off sale, or not sold in the market, has none."""
+    pack = session.get(CoinPack, pack_id)
+    if pack is None or not pack.active:
+        raise NotFound(f"no coin pack {pack_id!r}", field="pack_id")
+    price = pack.prices.get(market)
+    if price is None:
+        raise InvalidArgument(f"pack {pack_id} is not sold in market {market!r}", field="market")
+    return prices.Price(price["amount"], price["currency"], coins=pack.coins + pack.bonus_coins)
+
+
+def _still_priced(session: Session, topup: TopUp) -> None:
+    """A sandbox checkout is paid at its pack as the operator has it now: one opened before the
+    pack changed (its price in the market, or its coins) is refused PRICE_CHANGED, nothing
+    charged, with the price now; so an old price cannot be kept in an open checkout and paid later."""
+    now = price_now(session, topup.pack_id, topup.market)
+    prices.confirm(now, amount=topup.amount, currency=topup.currency, coins=topup.coins, what=f"{now.coins} coins")
 
 
 def get_topup(session: Session, topup_id: str, user_id: str, *, lock: bool = False) -> TopUp:
@@ -236,10 +255,21 @@ def credit(session: Session, topup: TopUp, *, payment_ref: str | None = None) ->
 
     From any state but paid or refunded: a payment the provider says succeeded was taken from the
     person, so a top-up marked failed or expired before it (events out of order, a declined card
-    racing a delayed one that was accepted) is credited all the same; only once, by the move."""
+    racing a delayed one that was accepted) is credited all the same; only once, by the move.
+
+    A payment for a person whose account was deleted (the top-up was closed by the deletion, or
+    its checkout had closed unpaid before) buys no coins for a wallet nobody can spend: it is
+    refunded in full, through the provider, in the same transaction (``refund_after_deletion``)."""
+    # The person's row first, held shared as their own requests hold it, then the top-up's: a
+    # deletion (which takes the person's row, then closes the top-ups) waits for this payment,
+    # or committed first, is seen here. In the deletion's order, so neither waits for the other.
+    erased = identity.live_user(session, topup.user_id, hold=True) is None
+    found = session.get(TopUp, topup.id, with_for_update=True, populate_existing=True)
+    assert found is not None  # a top-up is never deleted
+    refund = erased or found.status == CANCELLED
     # With the payment's id, which refunds and disputes made at the provider name (reversals.py).
     paid = {"payment_ref": payment_ref} if payment_ref else {}
-    if not _move(session, topup, "succeeded", allowed=(*OPEN, *CLOSED_UNPAID), **paid):
+    if not _move(session, topup, "succeeded", allowed=(*OPEN, *CLOSED_UNPAID, CANCELLED), **paid):
         return
     issuance, wallet = ledger.account(session, "coin_issuance"), ledger.wallet(session, topup.user_id)
     ledger.transfer(
@@ -260,6 +290,42 @@ def credit(session: Session, topup: TopUp, *, payment_ref: str | None = None) ->
         legs=[Leg(clearing.id, -topup.amount), Leg(sales.id, topup.amount)],
         details={"topup_id": topup.id},
     )
+    if refund:
+        refund_after_deletion(session, topup)
+
+
+def refund_after_deletion(session: Session, topup: TopUp) -> None:
+    """Give back in full a payment that arrived after its person deleted the account: its coins
+    leave the wallet in the transaction that credited them (so no committed balance ever held them),
+    and the provider is asked to refund the money, once, as for staff's refunds (refunds.py)."""
+    tally, done = refunds.topup_turn(session, topup, AFTER_DELETION_KEY)
+    if done is not None:
+        return
+    amount, before = refunds.claim(session, tally, None)
+    coins = refunds.coins_due(session, topup, before + amount)
+    details = {
+        "item": f"topup:{topup.id}",
+        "user_id": topup.user_id,
+        "amount": amount,
+        "coins": coins,
+        "reason": "paid after the account was deleted",
+        "by": "platform",
+    }
+    key = refunds.record_topup_refund(session, topup, AFTER_DELETION_KEY, amount=amount, coins=coins, details=details)
+    jobs.enqueue(session, refunds.PROVIDER_REFUND_JOB, {"key": key}, unique_key=key)
+    log.info("top-up %s was paid after its account was deleted: refunding %s %s", topup.id, amount, topup.currency)
+
+
+def close_open(session: Session, user_id: str) -> None:
+    """The person's top-ups still open, closed as their account is deleted: none takes a card or an
+    approval any more, and a payment one still brings in (a bank transfer under way, a provider's
+    checkout page left open) is refunded when it arrives (``credit``)."""
+    session.execute(
+        update(TopUp)
+        .where(TopUp.user_id == user_id, TopUp.status.in_(OPEN))
+        .values(status=CANCELLED, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def sandbox_pay(session: Session, sandbox: SandboxProvider, *, topup_id: str, user_id: str, card_number: str) -> TopUp:
@@ -271,6 +337,7 @@ def sandbox_pay(session: Session, sandbox: SandboxProvider, *, topup_id: str, us
         raise Conflict("this top-up is not a sandbox payment", code="WRONG_PROVIDER")
     if topup.status not in ("created",):
         return topup
+    _still_priced(session, topup)
     outcome = sandbox.outcome(card_number)
     if outcome == "succeeds":
         return _deliver(session, sandbox, topup, "payment_succeeded")
@@ -300,6 +367,8 @@ def sandbox_challenge(
     topup = get_topup(session, topup_id, user_id, lock=True)  # an approval and a denial at once: the first decides
     if topup.status != "requires_action":
         return topup
+    if approve:  # the approval is the payment: at the pack as it is now
+        _still_priced(session, topup)
     return _deliver(session, sandbox, topup, "payment_succeeded" if approve else "payment_failed")
 
 
@@ -333,7 +402,8 @@ def put_pack(
     sort: int,
 ) -> tuple[dict[str, Any] | None, CoinPack]:
     """Make or change a pack: its coins and its price per market (minor units). A change reaches
-    top-ups started after it: a checkout opened at the old price is refused PRICE_CHANGED.
+    top-ups started after it, and a sandbox checkout opened before it is refused PRICE_CHANGED
+    when paid (``_still_priced``).
     Returns the pack as it was (None: new) and as it is."""
     if not PACK_ID.match(pack_id):
         raise InvalidArgument("a pack id is 1-32 lowercase letters, digits or '-'", field="pack_id")

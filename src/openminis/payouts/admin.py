@@ -53,8 +53,7 @@ def get_policy(staff: PayoutsStaff, session: SessionDep) -> PolicyOut:
 @router.put("/policy", response_model=PolicyOut)
 def put_policy(body: PolicyIn, staff: PayoutsStaff, session: SessionDep) -> PolicyOut:
     """Publish new payout terms: they apply to payouts requested from now on."""
-    before = policy.current(session)
-    after = policy.publish(
+    before, after = policy.publish(
         session,
         hold_days=body.hold_days,
         rates=body.rates,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.errors import InvalidArgument
 from openminis.payouts.models import PayoutPolicy
 
@@ -73,8 +73,11 @@ def publish(
     minimums: dict[str, int],
     auto_approve_below: dict[str, int],
     by: str,
-) -> Policy:
-    """New payout terms, in effect at once for payouts requested from now on."""
+) -> tuple[Policy, Policy]:
+    """New payout terms, in effect at once for payouts requested from now on. ``rates`` is the
+    whole table (the currencies paid in); ``minimums`` and ``auto_approve_below`` change only the
+    currencies they name: the others keep theirs (a currency new to the rates starts at 0).
+    Returns the terms before and after."""
     if not 0 <= hold_days <= 365:
         raise InvalidArgument("the hold is 0 to 365 days", field="hold_days")
     if not rates:
@@ -90,17 +93,22 @@ def publish(
             if currency not in rates:
                 raise InvalidArgument(f"{name} names {currency}, which has no rate", field=name)
             _count(amount, f"{name}.{currency}", least=0)
+    # Two changes at once take turns: each keeps what the other named, never the terms from before both.
+    take_turns(session, "payout-policy")
+    before = current(session)
     row = PayoutPolicy(
         hold_days=hold_days,
         rates=rates,
-        minimums={currency: minimums.get(currency, 0) for currency in rates},
-        auto_approve_below={currency: auto_approve_below.get(currency, 0) for currency in rates},
+        minimums={currency: minimums.get(currency, before.minimums.get(currency, 0)) for currency in rates},
+        auto_approve_below={
+            currency: auto_approve_below.get(currency, before.auto_approve_below.get(currency, 0)) for currency in rates
+        },
         created_at=utcnow(),
         created_by=by[:200],
     )
     session.add(row)
     session.flush()
-    return current(session)
+    return before, current(session)
 
 
 def _currency(code: str, field: str) -> None:
