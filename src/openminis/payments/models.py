@@ -46,7 +46,8 @@ class TopUp(Base):
     # The provider's id of the payment once it is credited (Stripe: the payment intent): refunds and
     # disputes made at the provider name the payment, not the checkout.
     payment_ref: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
-    # created -> requires_action | pending -> succeeded | failed | expired
+    # created -> requires_action | pending -> succeeded | failed | expired; any open one -> cancelled when
+    # its account is deleted (a payment that arrives after that is refunded: topups.close_open)
     status: Mapped[str] = mapped_column(String(24), default="created")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
