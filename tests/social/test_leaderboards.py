@@ -87,7 +87,7 @@ def test_around_me_centres_the_page_on_the_person(client, studio):
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"timezone": "Mars/Olympus"}, "board"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"sort": "sideways"}, "sort"),
         ({"reset": "hourly"}, "reset"),
         ({"max_score": 2**60}, "max_score"),

@@ -13,6 +13,8 @@ short unit of its own; a worker that died renews nothing, and once the lease lap
 claims the job again. Each claim counts an attempt, and the attempt is the claim's token: renewing
 and finishing change the job only while it is still running that attempt, so a worker that lost
 its claim (it stalled past its lease and another took the job) leaves the job to the new claim.
+
+A job enqueued ``behind`` is claimed only when no due job without it can be.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ log = logging.getLogger("openminis.jobs")
 # How long a claim holds a job without a word from its worker: the worker renews it while the job
 # runs, so this is how soon a job whose worker died is taken again, not how long a job may take.
 LEASE = timedelta(minutes=2)
+
+# A job enqueued ``behind`` waits for every other due job: it is claimed only when no job without
+# it can be (in its lane, or anywhere). It is for work anyone can cause in bulk and nobody waits
+# for (a tournament's end told to the app's backend), so that it never holds up what people do wait
+# for in the same lane (an order's notification: a probe's 240 tournaments delayed one by 57 s).
 
 
 class Retry(Exception):
@@ -259,9 +266,11 @@ def enqueue(
     run_at: datetime | None = None,
     lane: str | None = None,
     ref: str | None = None,
+    behind: bool = False,
 ) -> bool:
     """Add a job in the caller's transaction: it exists only if the caller's work commits.
-    Returns False when a job with the same unique key already exists (nothing is added)."""
+    Returns False when a job with the same unique key already exists (nothing is added).
+    ``behind``: claimed only when no due job without it can be."""
     now = utcnow()
     if run_at is None or run_at <= now:
         after_commit(session, doorbell(session.get_bind()).ring)
@@ -270,6 +279,7 @@ def enqueue(
         Job,
         {
             "kind": kind,
+            "behind": behind,
             "payload": payload,
             "unique_key": unique_key,
             "status": "queued",
@@ -294,9 +304,9 @@ def claim(
     """Lease the next due job (queued and due, or running with a lapsed lease) for ``lease``; the
     caller's unit commits the lease. ``only`` and ``skip`` restrict the kinds, so that slow work can
     have a lane of its own. With ``lanes``, a job of a lane that is full or whose circuit is open is
-    left for later."""
+    left for later. Oldest first, jobs enqueued ``behind`` after all others."""
     due = or_((Job.status == "queued") & (Job.run_at <= now), (Job.status == "running") & (Job.locked_until < now))
-    statement = select(Job).where(due).order_by(Job.run_at, Job.id).limit(1)
+    statement = select(Job).where(due).order_by(Job.behind, Job.run_at, Job.id).limit(1)
     if only is not None:
         statement = statement.where(Job.kind.in_(only))
     if skip:
@@ -351,17 +361,18 @@ def finish(
 
 
 def run_again(session: Session, kind: str, *, ref: str, lane: str, now: datetime) -> Job | None:
-    """Run the newest job of ``kind`` about ``ref`` in ``lane`` again, now: due at once if it is
-    waiting for a retry, a fresh copy (with its own retries) if it was done or given up. The
-    lane's open circuit lets it through as a probe. None when there is no such job."""
-    job = session.scalar(
-        select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1)
-    )
+    """Run the newest job of ``kind`` (enqueued ``behind`` or not) about ``ref`` in ``lane`` again,
+    now: due at once if it is waiting for a retry, a fresh copy (with its own retries) if it was
+    done or given up. The lane's open circuit lets it through as a probe. None when there is no
+    such job."""
+    named = Job.kind == kind
+    job = session.scalar(select(Job).where(named, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1))
     if job is None:
         return None
     circuits.half_open(session, lane, now)
+    # No longer behind: the developer who asked for it is waiting.
     if job.status == "queued":
-        job.run_at = now
+        job.behind, job.run_at = False, now
     elif job.status in ("done", "dead"):
         enqueue(
             session,
@@ -374,7 +385,7 @@ def run_again(session: Session, kind: str, *, ref: str, lane: str, now: datetime
         )
         session.flush()
         job = session.scalar(
-            select(Job).where(Job.kind == kind, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1)
+            select(Job).where(named, Job.ref == ref, Job.lane == lane).order_by(Job.id.desc()).limit(1)
         )
     session.flush()
     return job

@@ -3,7 +3,9 @@ allowed it (docs/messages.md)."""
 
 from __future__ import annotations
 
-from openminis.catalog.manifest import ManifestMessage
+from pydantic import ValidationError
+
+from openminis.catalog.manifest import ManifestMessage, describe
 from openminis.errors import InvalidArgument
 from openminis.identity import app_identity
 from openminis.messages import service, templates
@@ -47,8 +49,9 @@ def create_template(body: TemplateIn, app_id: CallingApp, session: SessionDep) -
     platform's review (``state: in_review``); the text approved before stays in effect meanwhile."""
     try:
         declared = ManifestMessage(**body.model_dump())
-    except ValueError as exc:  # pydantic's ValidationError: the id's pattern, a field's name
-        raise InvalidArgument(str(exc).splitlines()[-1].strip(), field="template") from None
+    except ValidationError as exc:  # the id's pattern, a field's name, the title's text: named, with why
+        field, reason = describe(exc)
+        raise InvalidArgument(f"{field}: {reason}", field=field) from None
     return template_out(templates.propose_template(session, app_id, declared))
 
 
@@ -60,12 +63,6 @@ def send(body: SendIn, app_id: CallingApp, session: SessionDep, platform: Platfo
     user_id = app_identity.user_for_openid(session, app_id, body.openid, hold=True)
     settings = platform.settings
     enforce(platform.limiter, f"messages:{app_id}", limits.rate(settings.rate_messages_per_app), what="messages")
-    enforce(
-        platform.limiter,
-        f"messages:{app_id}:{user_id}",
-        limits.rate(settings.rate_messages_per_person),
-        what="messages to this person",
-    )
     sent = service.send(
         session,
         app_id=app_id,
@@ -73,5 +70,14 @@ def send(body: SendIn, app_id: CallingApp, session: SessionDep, platform: Platfo
         template_id=body.template_id,
         fields=body.fields,
         query=body.query,
+    )
+    # Counted once the send holds, so that refused sends (no grant, bad fields) spend none of the
+    # person's budget (a probe: an app retrying NO_GRANT sends spent it); one over it is rolled
+    # back with the request, grant and all.
+    enforce(
+        platform.limiter,
+        f"messages:{app_id}:{user_id}",
+        limits.rate(settings.rate_messages_per_person),
+        what="messages to this person",
     )
     return SentOut(id=sent.id, template_id=sent.template_id, sent_at=sent.created_at)

@@ -104,12 +104,28 @@ def enqueue(
 
 
 def enqueue_event(
-    session: Session, app_id: str, event_type: str, data: Mapping[str, object], *, unique_key: str
+    session: Session,
+    app_id: str,
+    event_type: str,
+    data: Mapping[str, object],
+    *,
+    unique_key: str,
+    behind: bool = False,
 ) -> None:
-    """Queue any server notification (orders, subscription renewals) for the app's backend."""
+    """Queue any server notification (orders, subscription renewals) for the app's backend.
+    ``behind``: an event that anyone can cause in bulk (a tournament's end) is sent only when none
+    of the app's other notifications is due, so it never delays money's."""
     event_id = "evt_" + secrets.token_hex(12)
     event = {"id": event_id, "type": event_type, "created": int(time.time()), "data": data}
-    jobs.enqueue(session, JOB, {"app_id": app_id, "event": event}, unique_key=unique_key, lane=app_id, ref=event_id)
+    jobs.enqueue(
+        session,
+        JOB,
+        {"app_id": app_id, "event": event},
+        unique_key=unique_key,
+        lane=app_id,
+        ref=event_id,
+        behind=behind,
+    )
 
 
 def sign(keys: list[str], body: bytes, timestamp: int) -> str:

@@ -35,6 +35,13 @@ from openminis.web.routing import Router
 
 router = Router(prefix="/api/apps/{app_id}", tags=["social"])
 
+# Tournaments a person may start in one app, and an app's players in all (minis.tournament.create).
+# Each ends with a signed tournament.ended to the app's backend: a person challenges friends a few
+# times an hour; a script (a probe made 240 in 15 s) waits. Its notifications go behind the app's
+# others too, so however many there are, they never delay an order's.
+TOURNAMENTS_PER_PERSON = "10/hour"
+TOURNAMENTS_PER_APP = "300/minute"
+
 AppId = Path(max_length=40)
 BoardId = Path(max_length=64)
 ContextId = Path(max_length=32)
@@ -132,8 +139,12 @@ def entries(
 
 @router.post("/tournaments", response_model=ContextOut, status_code=201)
 def create_tournament(
-    body: TournamentIn, visitor: ChangingPerson, session: SessionDep, app_id: str = AppId
+    body: TournamentIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> ContextOut:
+    """minis.tournament.create: within the limits per person and app, and per app."""
+    person_key = f"tournaments:{app_id}:{visitor.user.id}"
+    enforce(platform.limiter, person_key, limits.rate(TOURNAMENTS_PER_PERSON), what="tournaments started by you")
+    enforce(platform.limiter, f"tournaments:{app_id}", limits.rate(TOURNAMENTS_PER_APP), what="new tournaments")
     made = service.create_tournament(
         session, app_id=app_id, board_id=body.board, ends_at=body.ends_at, user_id=visitor.user.id
     )

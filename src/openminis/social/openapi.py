@@ -4,8 +4,9 @@ read standings with each person's openid."""
 from __future__ import annotations
 
 from fastapi import Path, Query
+from pydantic import ValidationError
 
-from openminis.catalog.manifest import ManifestLeaderboard
+from openminis.catalog.manifest import ManifestLeaderboard, describe
 from openminis.errors import InvalidArgument
 from openminis.identity import app_identity
 from openminis.runtime.schemas import Ok
@@ -37,8 +38,10 @@ def put_board(body: BoardIn, app_id: CallingApp, session: SessionDep, board_id: 
     """Create or change a board (the manifest's ``leaderboards`` do the same on each release)."""
     try:
         declared = ManifestLeaderboard(id=board_id, **body.model_dump())
-    except ValueError as exc:  # pydantic's ValidationError: the id's pattern, an unknown time zone
-        raise InvalidArgument(str(exc).splitlines()[-1].strip(), field="board") from None
+    except ValidationError as exc:  # the id's pattern, an unknown time zone: named, with why
+        field, reason = describe(exc)
+        field = "board_id" if field == "id" else field  # the id is the path's
+        raise InvalidArgument(f"{field}: {reason}", field=field) from None
     return board_out(boards.put_board(session, app_id, declared, declared_in="api"))
 
 

@@ -78,16 +78,22 @@ def submit(
 ) -> Submitted:
     """Keep ``score`` if it is the person's best in the board's current period (and, in a
     tournament of this board, in the tournament's). From the app's front end only on a board
-    that takes client scores, and never above its ``max_score``."""
+    that takes client scores, from 0 to its ``max_score``; a time is never below 0."""
     now = now or utcnow()
     value = check_score(score)
     board = boards.get_board(session, app_id, board_id)
+    if board.format == "time_ms" and value < 0:
+        raise InvalidArgument("score is a time in milliseconds: 0 or more", field="score")
     if from_client:
         if not board.client_scores:
             raise ClientScoresOff(
                 "this board takes scores from the app's backend only (POST /openapi/v1/leaderboards/{id}/scores)",
                 field="board",
             )
+        # The floor matters as much as the cap: on a lowest-wins board the cheat is a low score
+        # (a probe's -2^53+1 ranked first). Scores below zero come from the backend only.
+        if value < 0:
+            raise InvalidArgument("a score from the app's front end is 0 or more", field="score")
         if board.max_score is not None and value > board.max_score:
             raise InvalidArgument(f"score is above this board's max_score ({board.max_score})", field="score")
     tournament = None
@@ -221,8 +227,10 @@ def end_tournament(session: Session, secret: str, context_id: str, now: datetime
             for e in ranking
         ],
     }
+    # Behind the app's other notifications: anyone may start tournaments, and their ends must not
+    # delay the app's order notifications in the same lane.
     notifications.enqueue_event(
-        session, context.app_id, "tournament.ended", data, unique_key=f"notify:tournament:{context.id}"
+        session, context.app_id, "tournament.ended", data, unique_key=f"notify:tournament:{context.id}", behind=True
     )
 
 
