@@ -8,6 +8,9 @@ Two rules keep one person out of another's account:
 - A sign-in link signs in only when a person confirms it on the host's page (a POST with the
   session's CSRF token), never on opening it: an <img> or a redirect to the link changes nothing.
   It upgrades the guest who asked for it only when that guest's own browser confirms it.
+
+And one keeps money where someone can spend it: a guest that signs in to an existing account (by
+password or by link) brings its coins, which no cookie would reach again (``bring_guest_coins``).
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from openminis.identity.mail import Mailbox
 from openminis.identity.models import AuthSession, EmailVerification, SignInLink, User
 from openminis.identity.passwords import Passwords
 from openminis.identity.service import changed_rows, live_user, new_session, new_user, token_hash
+from openminis.wallet import service as wallet
 
 LINK_TTL = timedelta(minutes=15)
 CODE_TTL = timedelta(minutes=15)
-CODE_ATTEMPTS = 5  # then the code is void: 5 guesses in a million, and a new code costs a new email
+# Then the code is void: 5 guesses in a million, and a new code costs a new email, of which an
+# address gets few (identity/api.py, MAIL_PER_ADDRESS: at most 45 an hour, whoever asks).
+CODE_ATTEMPTS = 5
 MIN_PASSWORD = 8
 
 
@@ -172,6 +178,27 @@ def pending_email(session: Session, user: User) -> str | None:
     return email
 
 
+def holds_address(session: Session, visitor: User, email: str, *, browser: str) -> bool:
+    """Whether this browser already waits on a mail to ``email``: a code for it, or a sign-in link
+    asked for with this browser's link cookie (``browser``, its nonce). Anyone may become one, by
+    asking: a holder is not the address's owner, only someone a stranger should not lock out."""
+    if pending_email(session, visitor) == email:
+        return True
+    if not 20 <= len(browser) <= 64:
+        return False
+    found = session.scalar(
+        select(SignInLink.token_hash)
+        .where(
+            SignInLink.email == email,
+            SignInLink.browser_hash == token_hash(browser),
+            SignInLink.used_at.is_(None),
+            SignInLink.expires_at > utcnow(),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 # Every GET /api/me asks: one column by primary key, not the row loaded as an object.
 _PENDING_EMAIL = select(EmailVerification.email).where(EmailVerification.user_id == bindparam("user"))
 
@@ -208,6 +235,55 @@ def confirm_email(session: Session, user: User, code: str) -> User:
     if _verified_owner(session, pending.email) not in (None, user):
         raise _email_taken()
     return _take_email(session, user, pending.email, password_hash=pending.password_hash)
+
+
+@dataclass(frozen=True)
+class SignedInAs:
+    """A browser signed in to an account: the account, its new session's token, and the coins the
+    browser's guest had, which are now the account's (0 when it had none or was no guest)."""
+
+    user: User
+    session_token: str
+    guest_coins: int = 0
+
+
+def bring_guest_coins(session: Session, guest: User, account: User) -> int:
+    """Move the guest's whole coin balance to the account it signs in to, in one ledger transfer
+    keyed by the guest, and return how many coins moved. Once the browser is the account, no cookie
+    reaches the guest again (signing out makes a new one): coins left there would be lost (a probe
+    found 1200 bought coins stranded so). Once per guest: a retried sign-in, or several at once
+    (they take turns on the guest), finds the transfer made and moves nothing more."""
+    if guest.kind != "guest" or guest.id == account.id:
+        return 0
+    key = f"guest-coins:{guest.id}"
+    take_turns(session, "guest-coins", guest.id)
+    if wallet.transfer_details(session, key) is not None:
+        return 0
+    if wallet.wallet_balance(session, guest.id) <= 0:
+        return 0
+    source = wallet.account_id(session, wallet.WALLET, guest.id)
+    # Held until the sign-in commits: a purchase of the guest's at this moment waits, then finds
+    # the coins gone, instead of making the amount read here more than the wallet holds.
+    wallet.lock(session, [source])
+    coins = wallet.balance(session, source)
+    if coins <= 0:
+        return 0
+    wallet.transfer(
+        session,
+        key=key,
+        kind="guest_coins",
+        currency=wallet.COIN,
+        legs=[wallet.Leg(source, -coins), wallet.Leg(wallet.account_id(session, wallet.WALLET, account.id), coins)],
+        details={"guest_id": guest.id, "user_id": account.id},
+    )
+    return coins
+
+
+def sign_in(session: Session, passwords: Passwords, visitor: User, *, email: str, password: str) -> SignedInAs:
+    """This browser's visitor signs in to the account of ``email`` with its password; a guest's
+    coins come along (``bring_guest_coins``)."""
+    user, token = sign_in_with_password(session, passwords, email=email, password=password)
+    return SignedInAs(user, token, bring_guest_coins(session, visitor, user))
 
 
 def sign_in_with_password(session: Session, passwords: Passwords, *, email: str, password: str) -> tuple[User, str]:
@@ -306,10 +382,11 @@ def offer_for_link(session: Session, token: str, *, visitor: User, browser: str 
 
 def confirm_sign_in_link(
     session: Session, token: str, *, visitor: User, browser: str | None, keep_guest: bool
-) -> tuple[User, str]:
+) -> SignedInAs:
     """The person confirmed the link on the host's page: sign this browser in to the email's
     account, making it if there is none (from this browser's guest only if it is the guest that
-    asked, in its own browser, and the person chose to keep it)."""
+    asked, in its own browser, and the person chose to keep it). Signed in to an account that
+    exists, a guest brings its coins (``bring_guest_coins``)."""
     offer = offer_for_link(session, token, visitor=visitor, browser=browser)
     # One use, even when two confirmations race: the link is marked used by the statement that
     # checks it is unused and unexpired, and only the one that finds it so wins (on PostgreSQL the
@@ -327,12 +404,15 @@ def confirm_sign_in_link(
     if not used:
         raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")
     user = _verified_owner(session, offer.email)
+    coins = 0
     if user is None:
         user = visitor if (keep_guest and offer.keeps_guest) or offer.proves_own else new_user(session, kind="full")
         session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
         _take_email(session, user, offer.email)
+    else:
+        coins = bring_guest_coins(session, visitor, user)
     session.flush()
-    return user, new_session(session, user)
+    return SignedInAs(user, new_session(session, user), coins)
 
 
 def sign_out(session: Session, session_token: str) -> None:

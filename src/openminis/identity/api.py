@@ -1,19 +1,18 @@
 from __future__ import annotations
 
+import math
 import secrets
 
 from fastapi import Path, Query, Request, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from openminis.catalog import cards
 from openminis.catalog import service as catalog
-from openminis.db import utcnow
 from openminis.errors import Forbidden, InvalidArgument, NotFound, PlatformError
 from openminis.identity import accounts, app_identity
 from openminis.identity.avatar import avatar_svg
-from openminis.identity.models import SignInLink, User
+from openminis.identity.models import User
 from openminis.identity.schemas import (
     AuthorizationList,
     AuthorizationOut,
@@ -26,14 +25,15 @@ from openminis.identity.schemas import (
     ProfileOut,
     RegisterIn,
     RenameIn,
+    SignedInOut,
     SignInIn,
     UserOut,
     VerifyIn,
 )
-from openminis.identity.service import csrf_token, token_hash
+from openminis.identity.service import csrf_token
 from openminis.openapi.guards import BruteForceGuard
 from openminis.platform import Platform
-from openminis.ratelimit import Rate
+from openminis.ratelimit import Rate, RateLimited
 from openminis.runtime.schemas import Ok
 from openminis.wallet import service as wallet
 from openminis.web.dependencies import (
@@ -82,13 +82,24 @@ def rename(body: RenameIn, visitor: ChangingPerson, session: SessionDep) -> User
     return user_out(accounts.rename(session, visitor.user, body.display_name))
 
 
-MAIL_PER_ADDRESS = Rate(30, 3600)  # every requester together, to one address: what stops mail-bombing it
+# The mail one address receives, an hour, whoever asks: what stops mail-bombing it, and what
+# bounds how many codes for it can be guessed at (each dies after CODE_ATTEMPTS wrong tries).
+MAIL_PER_ADDRESS = Rate(30, 3600)
+# Past that cap, a browser that waits on a mail to the address (its holder: a code or a sign-in link
+# pending) still gets a few more, so that strangers' requests do not lock it out of a new code:
+# this many for all the address's holders together.
+MAIL_TO_HOLDERS = Rate(15, 3600)
+# And one holder's mails to the address, cap reached or not: a person waiting on a code asks again
+# a few times an hour. Anyone becomes a holder by registering the address, so it exempts no one
+# (a probe's holder had a new code every 3 s, after 5 wrong guesses at each).
+MAIL_PER_HOLDER = Rate(10, 3600)
 
 
 def _mail_guard(platform: Platform, request: Request, session: Session, visitor: User, email: str) -> None:
-    """Every email sent counts three ways: per (address, requester), per requester, and per address
-    from anyone. The last one (mail-bombing) does not stop the address's own holder (a browser
-    with a pending link or code for it): otherwise a stranger's requests would lock them out."""
+    """Every email sent counts per (address, requester IP), per requester IP, per address, and per
+    holder (MAIL_PER_HOLDER). The address's cap is for everyone: a probe's browser, made a holder
+    of a victim's address by registering it, was exempt from it, and had a new code mailed every
+    3 s (after 5 wrong guesses at each), about 1,200 an hour from one IP."""
     try:
         email = accounts.normalize_email(email)
     except InvalidArgument:
@@ -99,34 +110,34 @@ def _mail_guard(platform: Platform, request: Request, session: Session, visitor:
         BruteForceGuard(platform, f"link:{email}:{ip}", failures),
         BruteForceGuard(platform, f"link-ip:{ip}", Rate(failures.limit * 3, failures.period)),
     ]
-    to_address = BruteForceGuard(platform, f"link:{email}", MAIL_PER_ADDRESS)
-    if not _holds_address(session, request, platform, visitor, email):
-        guards.append(to_address)
     for guard in guards:
         guard.check()
-    for guard in guards if to_address in guards else [*guards, to_address]:
+    browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
+    holds = accounts.holds_address(session, visitor, email, browser=browser)
+    _count_mail_to(platform, email, holder=visitor.id if holds else None)
+    for guard in guards:
         guard.failed()
 
 
-def _holds_address(session: Session, request: Request, platform: Platform, visitor: User, email: str) -> bool:
-    """Whether this browser already waits on a mail to ``email``: a code for it, or a sign-in link
-    asked for with this browser's link cookie."""
-    if accounts.pending_email(session, visitor) == email:
-        return True
-    browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
-    if not 20 <= len(browser) <= 64:
-        return False
-    found = session.scalar(
-        select(SignInLink.token_hash)
-        .where(
-            SignInLink.email == email,
-            SignInLink.browser_hash == token_hash(browser),
-            SignInLink.used_at.is_(None),
-            SignInLink.expires_at > utcnow(),
-        )
-        .limit(1)
-    )
-    return found is not None
+def _count_mail_to(platform: Platform, email: str, *, holder: str | None) -> None:
+    """Count one more mail to ``email`` against its caps, or RateLimited (429) with nothing counted."""
+    limiter = platform.limiter
+    own = f"fail:link-holder:{email}:{holder}"
+    if holder is not None and not (decision := limiter.peek(own, MAIL_PER_HOLDER)).allowed:
+        raise _too_many_mails(decision.retry_after)
+    decision = limiter.hit(f"fail:link:{email}", MAIL_PER_ADDRESS)
+    if not decision.allowed and holder is not None:
+        decision = limiter.hit(f"fail:link-holders:{email}", MAIL_TO_HOLDERS)
+    if not decision.allowed:
+        raise _too_many_mails(decision.retry_after)
+    if holder is not None:
+        limiter.hit(own, MAIL_PER_HOLDER)
+
+
+def _too_many_mails(retry_after: float) -> RateLimited:
+    minutes = max(1, math.ceil(retry_after / 60))
+    later = "in a minute" if minutes == 1 else f"in {minutes} minutes"
+    return RateLimited(f"too many emails were sent to this address; try again {later}", retry_after=retry_after)
 
 
 @router.post("/account/register", response_model=CodeSent)
@@ -164,15 +175,17 @@ async def verify(body: VerifyIn, request: Request, visitor: ClaimingPerson, sess
         return await refusal_kept(request, refused)  # the try was counted: the count stands
 
 
-@router.post("/account/sign-in", response_model=MeOut)
+@router.post("/account/sign-in", response_model=SignedInOut)
 def sign_in(
     body: SignInIn,
     request: Request,
     response: Response,
-    _visitor: ChangingPerson,
+    visitor: ChangingPerson,
     session: SessionDep,
     platform: PlatformDep,
-) -> MeOut:
+) -> SignedInOut:
+    """Sign this browser in to an account with its password. A guest's coins are added to the
+    account: no cookie reaches the guest afterwards."""
     guards = [
         BruteForceGuard(platform, f"password:{body.email.strip().lower()}", platform.rates.failures),
         BruteForceGuard(platform, f"password-ip:{client_ip(request)}", platform.rates.failures),
@@ -180,15 +193,23 @@ def sign_in(
     for guard in guards:
         guard.check()
     try:
-        user, token = accounts.sign_in_with_password(
-            session, platform.passwords, email=body.email, password=body.password
+        signed_in = accounts.sign_in(
+            session, platform.passwords, visitor.user, email=body.email, password=body.password
         )
     except accounts.SignInFailed:
         for guard in guards:
             guard.failed()
         raise
-    set_session_cookie(response, platform, token)
-    return MeOut(user=user_out(user), csrf_token=csrf_token(platform.secret, token))
+    return _signed_in(response, platform, signed_in)
+
+
+def _signed_in(response: Response, platform: Platform, signed_in: accounts.SignedInAs) -> SignedInOut:
+    set_session_cookie(response, platform, signed_in.session_token)
+    return SignedInOut(
+        user=user_out(signed_in.user),
+        csrf_token=csrf_token(platform.secret, signed_in.session_token),
+        guest_coins_added=signed_in.guest_coins,
+    )
 
 
 @router.post("/account/link", response_model=LinkSent)
@@ -218,7 +239,7 @@ def request_link(
     return LinkSent(delivery=platform.mailbox.delivery)
 
 
-@router.post("/account/link/confirm", response_model=MeOut)
+@router.post("/account/link/confirm", response_model=SignedInOut)
 def confirm_link(
     body: ConfirmLinkIn,
     request: Request,
@@ -226,20 +247,19 @@ def confirm_link(
     visitor: ClaimingPerson,
     session: SessionDep,
     platform: PlatformDep,
-) -> MeOut:
+) -> SignedInOut:
     """The person pressed Sign in on the link's page (GET /account/link): only this signs in."""
     # Browsers send Origin on every POST; a sign-in without one did not come from the host's page.
     if request.headers.get("origin") != platform.settings.host_origin:
         raise Forbidden("a sign-in link is confirmed only from the host's own page", code="BAD_ORIGIN")
-    user, token = accounts.confirm_sign_in_link(
+    signed_in = accounts.confirm_sign_in_link(
         session,
         body.token,
         visitor=visitor.user,
         browser=request.cookies.get(cookie_name(platform, LINK_COOKIE)),
         keep_guest=body.keep_guest,
     )
-    set_session_cookie(response, platform, token)
-    return MeOut(user=user_out(user), csrf_token=csrf_token(platform.secret, token))
+    return _signed_in(response, platform, signed_in)
 
 
 @router.post("/account/sign-out", response_model=Ok)
@@ -259,7 +279,7 @@ def link_page(
 ) -> Response:
     """The page a sign-in link opens: it says what confirming would do and asks. Opening it (or
     loading it as an image, or being redirected to it) signs no one in."""
-    config = {"csrfToken": visitor.csrf_token, "token": token}
+    config: dict[str, object] = {"csrfToken": visitor.csrf_token, "token": token}
     context: dict[str, object]
     try:
         offer = accounts.offer_for_link(
@@ -269,12 +289,17 @@ def link_page(
         context = {"invalid": True}
     else:
         user = visitor.user
+        coins = wallet.wallet_balance(session, user.id) if user.kind == "guest" else 0
         context = {
             "invalid": False,
             "offer": offer,
             "visitor_email": user.email if user.kind == "full" else None,
-            "coins": wallet.wallet_balance(session, user.id) if user.kind == "guest" else 0,
+            # What the new account keeps. Not for an account that exists: the guest's coins do not
+            # stay with the guest (as the template once said) but go to the account, and the page's
+            # script says so (sign-in-link.js, from guestCoins).
+            "coins": 0 if offer.account_exists else coins,
         }
+        config["guestCoins"] = coins if offer.account_exists else 0
     response = host_page(request, visitor, platform, "sign-in-link.html", config, context)
     if context["invalid"]:
         response.status_code = 410

@@ -23,6 +23,13 @@ class MeOut(BaseModel):
     csrf_token: str
 
 
+class SignedInOut(MeOut):
+    """A sign-in's answer: the account this browser is now, and the coins its guest had, which were
+    added to the account (0 when there were none, or the browser was signed in to an account)."""
+
+    guest_coins_added: int = 0
+
+
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

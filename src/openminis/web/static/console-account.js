@@ -5,6 +5,7 @@
 
 import { el } from "./dom.js";
 import { busy, errorLine, field, input, note } from "./console-ui.js";
+import { coinsLabel } from "./format.js";
 
 /**
  * @param {import("./console-api.js").ConsoleApi} api
@@ -79,12 +80,29 @@ export function accountForm(api, { pendingEmail = null, onDone }) {
     const { email, password } = credentials("current-password");
     const message = errorLine();
     const submit = el("button", { type: "submit", className: "button-primary" }, "Sign in");
-    const form = el("form", { className: "console-form" }, field("Email", email), field("Password", password), message, submit);
+    const form = el(
+      "form",
+      { className: "console-form" },
+      field("Email", email),
+      field("Password", password),
+      note("Coins this browser has as a guest are added to the account you sign in to."),
+      message,
+      submit
+    );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       // signIn keeps the new session's CSRF token in the Api for the calls that follow.
       const done = await busy(submit, message, () => api.signIn(email.value.trim(), password.value));
-      if (done) onDone();
+      if (!done) return;
+      if (!(done.guest_coins_added > 0)) return onDone();
+      // The guest's coins went to the account (identity/api.py): said before the console takes over.
+      const next = el("button", { type: "button", className: "button-primary", onclick: () => onDone() }, "Continue");
+      root.replaceChildren(
+        el("h2", { className: "section-title", id: "account-title" }, "Signed in"),
+        el("p", { className: "card-note", role: "status" }, `The ${coinsLabel(done.guest_coins_added)} you had as a guest on this browser were added to your account.`),
+        next
+      );
+      next.focus();
     });
     return form;
   }

@@ -20,6 +20,25 @@ const REFRESH_MS = 15_000;
 const SETTLING_REFRESH_MS = 3_000;
 
 const LOG_MAILBOX = " In development there is no mail server: it is printed in the server’s log.";
+// What another page left for the account card to say once (sign-in-link.js: the coins a guest
+// brought to the account it signed in to).
+const ACCOUNT_NOTICE = "minis-account-notice";
+
+/** The note another page left for Me, once: read and removed. */
+function takeNotice() {
+  try {
+    const notice = sessionStorage.getItem(ACCOUNT_NOTICE) ?? "";
+    sessionStorage.removeItem(ACCOUNT_NOTICE);
+    return notice;
+  } catch {
+    return "";
+  }
+}
+
+/** What a sign-in says when the guest's coins went to the account (identity/api.py, guest_coins_added). */
+function coinsAddedNotice(coins) {
+  return `The ${coinsLabel(coins)} you had as a guest on this browser were added to your account.`;
+}
 
 
 /** What the account card shows depends on: redrawn only when this changes (see render). */
@@ -55,6 +74,7 @@ export class MeScreen {
     this.editing = false;
     this.mode = "register"; // the guest's account form: "register" or "sign-in"
     this.notice = ""; // what the account card says after an action (a link was sent)
+    this.signedInNotice = takeNotice(); // what it says once signed in (the guest's coins went to the account)
     /** @type {any} */
     this.apps = null; // app id -> card, for the names and icons of "Apps with access"
     /** @type {any} */
@@ -250,6 +270,7 @@ export class MeScreen {
       const parts = [
         title,
         el("p", { className: "account-email" }, "Signed in as ", el("strong", {}, this.account.user.email)),
+        this.signedInNotice ? el("p", { className: "card-note", role: "status", dataset: { accountNotice: "" } }, this.signedInNotice) : null,
         unverified ? el("p", { className: "card-note" }, "Your email isn’t verified yet: until it is, its owner can claim it.") : null,
         verify,
         // Developers publish from here too: the console opens on this same account.
@@ -314,6 +335,7 @@ export class MeScreen {
         password,
         registering ? el("p", { className: "field-hint" }, "At least 8 characters.") : null
       ),
+      registering ? null : el("p", { className: "card-note" }, "The coins you have on this browser are added to the account you sign in to."),
       message,
       submit
     );
@@ -326,7 +348,12 @@ export class MeScreen {
             this.notice = `We sent a 6-digit code to ${sentTo}. It works for 15 minutes.` + (delivery === "log" ? LOG_MAILBOX : "");
             this.renderAccount();
             /** @type {HTMLElement | null} */ (this.accountCard.querySelector("#account-code"))?.focus();
-          } else await this.account.signIn(email.value, password.value);
+          } else {
+            // As account.signIn does, with the answer's word on the guest's coins, which went to the account.
+            const { user, guest_coins_added: added } = await this.api.signIn(email.value, password.value);
+            this.signedInNotice = added > 0 ? coinsAddedNotice(added) : "";
+            this.account.set(user);
+          }
         } catch (error) {
           showError(form, message, error);
         }
@@ -354,7 +381,7 @@ export class MeScreen {
     });
 
     return [
-      el("p", { className: "card-note" }, "You’re playing as a guest. With an account your coins, saves and purchases follow you to any device."),
+      el("p", { className: "card-note" }, "You’re playing as a guest. Create an account and your coins, saves and purchases follow you to any device; sign in to one you have and your coins are added to it."),
       el("div", { className: "segmented", role: "group", "aria-label": "Account form" }, tab("register", "Create account"), tab("sign-in", "Sign in")),
       form,
       el("div", { className: "divider" }, el("span", {}, "or")),

@@ -3,7 +3,11 @@
 // @ts-check
 
 import { Api, errorMessage } from "./api.js";
-import { byId, part } from "./dom.js";
+import { byId, el, part } from "./dom.js";
+import { coinsLabel } from "./format.js";
+
+// What Me says once, after the redirect (me.js reads and removes it): the answer's news outlives this page.
+const ACCOUNT_NOTICE = "minis-account-notice";
 
 const config = JSON.parse(byId("minis-config").textContent);
 /** @type {HTMLFormElement | null} */
@@ -14,13 +18,26 @@ if (form) {
   const message = byId("link-error");
   /** @type {HTMLButtonElement} */
   const submit = part(form, 'button[type="submit"]');
+  // Signing in to an account that exists, a guest's coins go to the account (no cookie would reach
+  // the guest again): the page says so before the person confirms.
+  if (config.guestCoins > 0) {
+    const note = el("p", { className: "card-note", dataset: { guestCoins: "" } }, `The ${coinsLabel(config.guestCoins)} this browser has as a guest will be added to the account.`);
+    message.before(note);
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;
     message.textContent = "";
     try {
       const keepGuest = Boolean(/** @type {any} */ (form.elements).keep_guest?.checked);
-      await api.request("POST", "/api/account/link/confirm", { body: { token: config.token, keep_guest: keepGuest } });
+      const answer = await api.request("POST", "/api/account/link/confirm", { body: { token: config.token, keep_guest: keepGuest } });
+      if (answer.guest_coins_added > 0) {
+        try {
+          sessionStorage.setItem(ACCOUNT_NOTICE, `The ${coinsLabel(answer.guest_coins_added)} you had as a guest on this browser were added to your account.`);
+        } catch {
+          // Storage refused (a private window's quota): the balance on Me shows the coins all the same.
+        }
+      }
       // The link's token must not stay in the history, nor the page in the back button.
       location.replace("/#/me");
     } catch (error) {
