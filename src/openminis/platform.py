@@ -85,10 +85,12 @@ class Platform:
     def _subscribe(self) -> None:
         """The domains' hooks, wired here so that a lower domain never imports a higher one."""
         from openminis.catalog import releases
+        from openminis.identity import accounts
         from openminis.messages import templates
-        from openminis.payments import orders
+        from openminis.payments import orders, topups
         from openminis.social import boards
 
+        accounts.on_guest_signed_in(topups.hand_over_open)
         releases.on_release(orders.sell_declared_products)
         releases.on_release(boards.keep_declared_boards)
         releases.on_release(templates.keep_declared_templates)

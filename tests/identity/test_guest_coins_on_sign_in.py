@@ -10,8 +10,11 @@ link to an existing account did the same, and its page said so; the password for
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.testclient import TestClient
 
+from openminis.db import utcnow
 from openminis.wallet import service as ledger
 from tests.identity.links import ask_for_link, confirm, who
 from tests.studio import balance, browser, csrf_of, sign_up, top_up
@@ -126,3 +129,20 @@ def test_a_guest_without_coins_signs_in_and_nothing_moves(client):
     answer = password_sign_in(guest, "jo@example.com")
     assert answer.status_code == 200 and answer.json()["guest_coins_added"] == 0
     assert guest.get("/api/wallet/history").json()["items"] == []
+
+
+def test_a_top_up_still_being_paid_when_the_guest_signs_in_arrives_on_the_account(client, platform):
+    """A guest's bank transfer (the sandbox's delayed card) was still settling when it signed in:
+    its coins arrived later on the guest, which no cookie reaches any more. The guest's open top-ups
+    become the account's at sign-in, so the coins land where the browser is."""
+    email = "settling@example.com"
+    account(client, email)
+    guest, _, had = guest_with_coins(client, "coins-100")
+    pending = top_up(guest, "coins-550", card="4000000000000077")
+    assert pending["status"] == "pending", pending
+    assert password_sign_in(guest, email).json()["guest_coins_added"] == had
+
+    platform.worker(clock=lambda: utcnow() + timedelta(seconds=6)).drain()  # the transfer arrives
+    assert balance(guest) == had + pending["coins"]
+    assert guest.get(f"/api/wallet/topups/{pending['id']}").json()["status"] == "succeeded"
+    assert ledger_verifies(client)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -247,6 +248,18 @@ class SignedInAs:
     guest_coins: int = 0
 
 
+GuestHook = Callable[[Session, str, str], None]
+_guest_hooks: list[GuestHook] = []
+
+
+def on_guest_signed_in(hook: GuestHook) -> None:
+    """Call ``hook(session, guest_id, account_id)`` when a guest signs in to an account, in the same
+    unit, before its coins move (``bring_guest_coins``). Payments subscribes (platform.py): the
+    guest's top-ups still being paid become the account's, so that their coins arrive there."""
+    if hook not in _guest_hooks:
+        _guest_hooks.append(hook)
+
+
 def bring_guest_coins(session: Session, guest: User, account: User) -> int:
     """Move the guest's whole coin balance to the account it signs in to, in one ledger transfer
     keyed by the guest, and return how many coins moved. Once the browser is the account, no cookie
@@ -257,6 +270,8 @@ def bring_guest_coins(session: Session, guest: User, account: User) -> int:
         return 0
     key = f"guest-coins:{guest.id}"
     take_turns(session, "guest-coins", guest.id)
+    for hook in _guest_hooks:  # first: a payment being recorded for the guest now lands before the move
+        hook(session, guest.id, account.id)
     if wallet.transfer_details(session, key) is not None:
         return 0
     if wallet.wallet_balance(session, guest.id) <= 0:
