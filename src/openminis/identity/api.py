@@ -294,12 +294,9 @@ def link_page(
             "invalid": False,
             "offer": offer,
             "visitor_email": user.email if user.kind == "full" else None,
-            # What the new account keeps. Not for an account that exists: the guest's coins do not
-            # stay with the guest (as the template once said) but go to the account, and the page's
-            # script says so (sign-in-link.js, from guestCoins).
-            "coins": 0 if offer.account_exists else coins,
+            # What a new account keeps, or what is added to the account that exists.
+            "coins": coins,
         }
-        config["guestCoins"] = coins if offer.account_exists else 0
     response = host_page(request, visitor, platform, "sign-in-link.html", config, context)
     if context["invalid"]:
         response.status_code = 410

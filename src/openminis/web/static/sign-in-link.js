@@ -3,7 +3,7 @@
 // @ts-check
 
 import { Api, errorMessage } from "./api.js";
-import { byId, el, part } from "./dom.js";
+import { byId, part } from "./dom.js";
 import { coinsLabel } from "./format.js";
 
 // What Me says once, after the redirect (me.js reads and removes it): the answer's news outlives this page.
@@ -18,12 +18,6 @@ if (form) {
   const message = byId("link-error");
   /** @type {HTMLButtonElement} */
   const submit = part(form, 'button[type="submit"]');
-  // Signing in to an account that exists, a guest's coins go to the account (no cookie would reach
-  // the guest again): the page says so before the person confirms.
-  if (config.guestCoins > 0) {
-    const note = el("p", { className: "card-note", dataset: { guestCoins: "" } }, `The ${coinsLabel(config.guestCoins)} this browser has as a guest will be added to the account.`);
-    message.before(note);
-  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     submit.disabled = true;

@@ -19,6 +19,7 @@ const KINDS = {
   subscription: "Drama pass",
   topup_refund: "Top-up refunded",
   topup_refund_undone: "Top-up refund reversed",
+  guest_coins: "Coins from this browser's guest",
 };
 
 const WAITING = { pending: "Waiting for your bank", requires_action: "Waiting for your approval" };
