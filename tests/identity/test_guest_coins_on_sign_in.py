@@ -95,6 +95,27 @@ def test_the_link_page_says_the_guests_coins_will_be_added_to_the_account(client
     assert f"The {coins} coins this browser has as a guest will be added to the account." in page.text
 
 
+def test_a_link_asked_for_in_another_browser_does_not_take_a_guests_coins(client):
+    """An attack on this rule's first form: an account asked for a sign-in link to itself and sent it
+    to a guest holding 1200 coins; the guest pressed Sign in, and the sender's account had the coins.
+    A guest with coins signs in only with a link asked for in its own browser, or its password."""
+    attacker_id = account(client, "sender@example.com")
+    sender = browser(client)
+    token = ask_for_link(sender, "sender@example.com")
+    victim, victim_id, coins = guest_with_coins(client)
+
+    page = victim.get("/account/link", params={"token": token})
+    assert "To keep them, ask for a sign-in link on Me in this browser" in page.text
+    assert "will be added to the account" not in page.text and 'type="submit"' not in page.text
+    refused = confirm(victim, token)
+    assert (refused.status_code, refused.json()["code"]) == (409, "LINK_FROM_ANOTHER_BROWSER")
+    assert who(victim)["id"] == victim_id and balance(victim) == coins
+    assert coins_of(client, attacker_id) == 0
+
+    # The link is not spent: the browser that asked for it still signs in with it.
+    assert confirm(sender, token).json()["user"]["id"] == attacker_id
+
+
 def test_a_retried_sign_in_of_the_same_guest_moves_its_coins_once(client):
     """The answer to the first sign-in was lost: the browser still has the guest's cookie and signs
     in again. The coins moved once; the guest has none left to move."""

@@ -47,6 +47,10 @@ class SignInFailed(Unauthenticated):
     code = "SIGN_IN_FAILED"
 
 
+class GuestHasCoins(Conflict):
+    code = "LINK_FROM_ANOTHER_BROWSER"
+
+
 class LinkInvalid(Gone):
     code = "LINK_INVALID"
 
@@ -403,6 +407,15 @@ def confirm_sign_in_link(
     asked, in its own browser, and the person chose to keep it). Signed in to an account that
     exists, a guest brings its coins (``bring_guest_coins``)."""
     offer = offer_for_link(session, token, visitor=visitor, browser=browser)
+    # A guest's coins go with the guest to an account it signs in to, or stay behind on a new one: a
+    # link from another browser may be someone else's, sent to take them (an attack on this stop's
+    # first form: the sender's account got the guest's 1200 coins). Such a browser asks for its own
+    # link, or signs in with the password. Checked before the link is spent: it stays usable.
+    if not offer.same_browser and visitor.kind == "guest" and wallet.wallet_balance(session, visitor.id) > 0:
+        raise GuestHasCoins(
+            "this browser has coins as a guest and this link was asked for in another browser: ask for a "
+            "sign-in link in this browser, or sign in with your password, to keep them"
+        )
     # One use, even when two confirmations race: the link is marked used by the statement that
     # checks it is unused and unexpired, and only the one that finds it so wins (on PostgreSQL the
     # other waits for the winner's unit of work to end, then finds the link used).

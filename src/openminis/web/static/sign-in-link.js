@@ -13,7 +13,8 @@ const config = JSON.parse(byId("minis-config").textContent);
 /** @type {HTMLFormElement | null} */
 const form = byId("link-form");
 
-if (form) {
+// No button when the page refuses (a guest with coins, a link asked for in another browser).
+if (form?.querySelector('button[type="submit"]')) {
   const api = new Api(config.csrfToken);
   const message = byId("link-error");
   /** @type {HTMLButtonElement} */
