@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from openminis.analytics import funnel
 from tests.factories import publish
 from tests.studio import browser, csrf_of
 
@@ -194,3 +195,22 @@ def test_launch_events_are_kept_only_for_launches_the_platform_recorded_at_their
     elsewhere = {**real, "app_id": "other-game"}
     publish(platform, id="other-game")
     assert client.post("/api/events", json={"events": [elsewhere]}, headers=HOST).json()["accepted"] == 0
+
+
+def test_one_recorded_launch_reported_many_times_counts_once_where_it_came_from(client, game, platform):
+    """An attack: a script recorded one launch from the feed, then sent 200 launch and 200 ready events
+    naming it, under other sources and a made-up creator: the funnel showed 200 launches from one
+    person, a search line with a ready rate of 4.0, and 100 launches for "fakecreator"."""
+    launched(client)
+    lies = [
+        {"type": kind, "app_id": "test-game", "ts": now_ms(), "launch_id": LAUNCH, "source": source}
+        | ({"load_ms": 50} if kind == "ready" else {})
+        | ({"creator_id": "fakecreator"} if n % 2 else {})
+        for n, (kind, source) in enumerate([("launch", "search"), ("ready", "search"), ("launch", "post")] * 10)
+    ]
+    assert client.post("/api/events", json={"events": lies}, headers=HOST).json()["accepted"] == 30
+    with platform.db.session() as session:
+        by_source = funnel.report(session, platform.events, app_id="test-game", first=None, last=None, by="source")
+        by_creator = funnel.report(session, platform.events, app_id="test-game", first=None, last=None, by="creator")
+    assert [(line.key, line.launch, line.ready) for line in by_source.lines] == [("feed", 1, 1)]
+    assert "fakecreator" not in {line.key for line in by_creator.lines}

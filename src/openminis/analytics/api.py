@@ -83,7 +83,7 @@ def ingest_events(
         user_id=user.id,
         witness=service.Witness(
             app_exists=app_exists,
-            launch=lambda launch_id: (seen.app_id, seen.at) if (seen := launches.get(launch_id)) else None,
+            launch=launches.get,
             may_watch=may_watch,
         ),
         within_app_rate=within_app_rate,

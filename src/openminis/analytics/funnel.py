@@ -45,11 +45,16 @@ DEFAULT_DAYS = 7
 TYPES = "('exposure', 'click', 'launch', 'ready', 'paid', 'unlock', 'rewarded', 'refund')"
 # A person pays with coins (a purchase, or an unlock with coins); an unlock by ad has revenue 0.
 PAYING = "type = 'paid' OR (type = 'unlock' AND currency = 'COIN' AND revenue > 0)"
+# A launch (and its ready) counts once however often its event is sent (an attack: one recorded
+# launch reported 200 times); events stored without a launch id (before ingestion required one)
+# count each.
 MEASURES = f"""
     count(*) FILTER (WHERE type = 'exposure'),
     count(*) FILTER (WHERE type = 'click'),
-    count(*) FILTER (WHERE type = 'launch'),
-    count(*) FILTER (WHERE type = 'ready'),
+    count(DISTINCT launch_id) FILTER (WHERE type = 'launch')
+        + count(*) FILTER (WHERE type = 'launch' AND launch_id IS NULL),
+    count(DISTINCT launch_id) FILTER (WHERE type = 'ready')
+        + count(*) FILTER (WHERE type = 'ready' AND launch_id IS NULL),
     count(*) FILTER (WHERE type = 'paid'),
     count(*) FILTER (WHERE type = 'rewarded'),
     count(DISTINCT user_id) FILTER (WHERE type = 'launch'),

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from openminis.analytics.schemas import EventIn, IngestOut, Rejection
 from openminis.errors import InvalidArgument
 from openminis.events.store import COLUMNS, EventStore
-from openminis.runtime.service import LAUNCH_SOURCES
+from openminis.runtime.service import LAUNCH_SOURCES, LaunchSeen
 
 # Clients batch and retry, so events arrive late; a clock far ahead of ours is wrong, though.
 MAX_AGE = timedelta(days=7)
@@ -34,12 +34,12 @@ SOURCES = set(LAUNCH_SOURCES)
 @dataclass(frozen=True)
 class Witness:
     """What the platform itself saw, that a person's events are checked against: only traffic that
-    happened is counted. ``launch(id)``: the app and time of the person's launch with that id, as
-    recorded when the host opened the app, or None; ``may_watch(app_id, series_id, episode)``:
+    happened is counted. ``launch(id)``: the person's launch with that id, as recorded when the
+    host opened the app (its app, time, source, post and creator), or None; ``may_watch(app_id, series_id, episode)``:
     whether the person may watch that episode (free or unlocked)."""
 
     app_exists: Callable[[str], bool]
-    launch: Callable[[str], tuple[str, datetime] | None]
+    launch: Callable[[str], LaunchSeen | None]
     may_watch: Callable[[str, str, int], bool]
 
 
@@ -88,22 +88,27 @@ def ingest(
             rejected.append(Rejection(index=index, reason=reason))
             continue
         ts = datetime.fromtimestamp(event.ts / 1000, UTC)
-        if event.type == "launch" and event.launch_id is not None and (seen := witness.launch(event.launch_id)):
-            ts = seen[1]
+        source, post_id, creator_id = event.source, event.post_id, event.creator_id
+        # An event of a launch says where the launch came from as the platform recorded it, whatever it
+        # says (an attack: one recorded feed launch reported as 100 launches from a made-up creator's
+        # post); a launch event is kept at the time recorded.
+        if event.type in NEEDS_LAUNCH and event.launch_id and (seen := witness.launch(event.launch_id)):
+            source, post_id, creator_id = seen.source, seen.post_id, seen.creator_id
+            ts = seen.at if event.type == "launch" else ts
         rows.append(
             (
                 event.type,
                 event.app_id,
                 user_id,
                 event.launch_id,
-                event.source,
+                source,
                 ts,
                 now,
                 event.load_ms,
                 event.duration_ms,
                 event.prewarmed,
-                event.post_id,
-                event.creator_id,
+                post_id,
+                creator_id,
                 event.series_id,
                 event.episode,
             )
@@ -157,9 +162,9 @@ def _unwitnessed(event: EventIn, ts: datetime, witness: Witness) -> str | None:
     they had not unlocked (the episodes report's reach)."""
     if event.type in NEEDS_LAUNCH and event.launch_id is not None:
         seen = witness.launch(event.launch_id)
-        if seen is None or seen[0] != event.app_id:
+        if seen is None or seen.app_id != event.app_id:
             return "launch_id: no launch of this app by this person"
-        if event.type != "launch" and ts < seen[1] - MAX_SKEW:
+        if event.type != "launch" and ts < seen.at - MAX_SKEW:
             return "ts: before its launch"
     series_id, number = (event.series_id, event.episode) if event.type in NEEDS_EPISODE else (None, None)
     if series_id is not None and number is not None and not witness.may_watch(event.app_id, series_id, number):

@@ -155,18 +155,21 @@ class LaunchSeen:
 
     app_id: str
     at: datetime
+    source: str
+    post_id: str | None
+    creator_id: str | None
 
 
 def launches_of(session: Session, user_id: str, launch_ids: Collection[str]) -> dict[str, LaunchSeen]:
     """The person's recorded launches among ``launch_ids`` (ids of other people's are not there)."""
     if not launch_ids:
         return {}
-    rows = session.execute(
-        select(Launch.id, Launch.app_id, Launch.created_at).where(
-            Launch.id.in_(list(launch_ids)), Launch.user_id == user_id
-        )
-    )
-    return {launch_id: LaunchSeen(app_id, as_utc(at)) for launch_id, app_id, at in rows}
+    columns = (Launch.id, Launch.app_id, Launch.created_at, Launch.source, Launch.post_id, Launch.creator_id)
+    rows = session.execute(select(*columns).where(Launch.id.in_(list(launch_ids)), Launch.user_id == user_id))
+    return {
+        launch_id: LaunchSeen(app_id, as_utc(at), source, post_id, creator_id)
+        for launch_id, app_id, at, source, post_id, creator_id in rows
+    }
 
 
 def _touches_statement() -> CompoundSelect[str, str | None, str]:
