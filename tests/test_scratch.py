@@ -123,3 +123,11 @@ def test_a_server_killed_mid_transcode_and_mid_upload_leaves_nothing_after_the_n
         assert httpx.get(f"{again.url}/healthz").status_code == 200
         assert not any(path.exists() for path in transcoding + staged)
         assert [p for p in data.rglob("upload*") if p.is_file()] == []
+
+
+def test_a_platform_whose_scratch_space_is_a_file_does_not_start(platform):
+    """An attack made `data/work` a file: the server started, and every upload answered 500."""
+    platform.settings.work_dir.parent.mkdir(parents=True, exist_ok=True)
+    platform.settings.work_dir.write_text("not a folder")
+    with pytest.raises(RuntimeError, match="must be a folder"):
+        platform.sweep_scratch()

@@ -325,7 +325,11 @@ class Platform:
     def sweep_scratch(self) -> None:
         """Remove the scratch folders a killed process on this machine left (scratch.py): at the
         start of every serving process and worker, beside any still working."""
-        if removed := scratch.sweep(self.settings.work_dir):
+        work = self.settings.work_dir
+        if work.exists() and not work.is_dir():
+            # Every upload and transcode would fail, each with a 500 (an attack): no start instead.
+            raise RuntimeError(f"{work} must be a folder (this machine's scratch space), and is a file: remove it")
+        if removed := scratch.sweep(work):
             log.warning("removed %d scratch folders left by stopped processes: %s", len(removed), ", ".join(removed))
 
     def workers(self) -> list[Lane]:

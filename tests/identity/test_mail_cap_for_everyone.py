@@ -10,13 +10,21 @@ and with it the address's account, before its owner makes it). Only the per-IP l
 
 from __future__ import annotations
 
+import secrets
+import time
 from itertools import count
+from pathlib import Path
 
+import httpx
+import pytest
 from starlette.testclient import TestClient
 
+from bench.burst import burst
 from openminis.identity.accounts import CODE_ATTEMPTS
 from openminis.identity.api import MAIL_PER_ADDRESS, MAIL_PER_HOLDER, MAIL_TO_HOLDERS
 from tests.studio import csrf_of
+from tests.test_bursts import serve
+from tests.test_ratelimit import REDIS_URL
 
 HOST = "http://localhost:8000"
 VICTIM = "victim@example.com"
@@ -111,3 +119,21 @@ def test_a_code_dies_after_its_wrong_guesses_and_only_a_new_mail_gives_another(c
     assert from_new_address(attacker).post("/api/account/verification", headers=headers).status_code == 200
     again = from_new_address(attacker).post("/api/account/verify", json={"code": "999999x"}, headers=headers)
     assert again.json()["code"] == "CODE_INVALID"
+
+
+@pytest.mark.slow  # a real server and 40 requests at once
+def test_a_burst_of_new_code_requests_from_one_browser_gets_its_share_and_no_more(tmp_path, database_url):
+    """The attack on this rule's first form: one browser's 40 requests for a new code at once all
+    passed the check of its share before any was counted, and 15 mails went out where 10 are its share."""
+    victim = f"victim-{secrets.token_hex(4)}@example.com"  # the limits are kept in Redis, shared
+    with serve(tmp_path, database_url, MINIS_REDIS_URL=REDIS_URL) as server:
+        with httpx.Client(base_url=server.url, timeout=30, headers={"Origin": server.url}) as browser_:
+            csrf = browser_.get("/api/me").json()["csrf_token"]
+            body = {"email": victim, "password": "mallory's password"}
+            assert browser_.post("/api/account/register", json=body, headers={"X-CSRF-Token": csrf}).is_success
+            person = {"cookies": dict(browser_.cookies), "csrf": csrf}
+        answers = burst(server, person, "POST", "/api/account/verification", [None] * 40)
+        assert {status for status, *_ in answers} <= {200, 429, 503}
+        time.sleep(1)  # the mails of the answered requests are in the log
+        mailed = Path(server.log.name).read_text().count(f"mail to {victim} (")
+        assert mailed <= 1 + MAIL_PER_HOLDER.limit, mailed  # the registration's code, then its share
