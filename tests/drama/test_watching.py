@@ -190,3 +190,14 @@ def test_the_cli_prints_the_drop_off_as_a_table_and_as_json(client, studio, watc
     assert rows["2"] == ["2", "2", "1", "50%", "67%"]
     report = json.loads(runner.invoke(cli, [*arguments, "--json"], env=env).output)
     assert [episode["viewers"] for episode in report["episodes"]] == [3, 2, 1, 1, 1]
+
+
+def test_a_viewers_completes_count_up_to_their_plays(client, series, studio):
+    """An attack: one viewer's 1 play and 400 completes of an episode showed a completion of 400.0,
+    any viewer setting a producer's drop-off curve."""
+    app_id, series_id = studio.app.app_id, series["id"]
+    person = browser(client)
+    assert watch(person, app_id, series_id, [1], [1] * 400)["accepted"] == 401
+    report = client.get("/openapi/v1/reports/episodes", params={"series_id": series_id}, headers=studio.headers)
+    first = report.json()["episodes"][0]
+    assert (first["plays"], first["viewers"], first["completes"], first["completion"]) == (1, 1, 1, 1.0)
