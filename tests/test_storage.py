@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from openminis import backup
+from openminis import backup, scratch
 from openminis.settings import Settings
 from openminis.storage import InvalidKey, LocalStore, ObjectStore, S3Store, open_storage
 from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY, in_bucket
@@ -59,6 +59,19 @@ def test_an_object_is_read_back_as_written_then_deleted(store):
     assert store.get("ads/a.png") is None and not store.exists("ads/a.png") and store.size("ads/a.png") is None
     with store.fetched("ads/a.png") as local:
         assert local is None
+
+
+def test_a_remote_objects_local_copy_is_in_a_scratch_folder_of_the_data_dir(s3_server, bucket, tmp_path):
+    """Downloads for local work (a transcode's upload) went to the system's temp folder, which no
+    start of the platform sweeps: a worker killed mid-transcode left them there."""
+    settings = s3_settings(tmp_path, s3_server.endpoint, bucket)
+    store = open_storage(settings)
+    store.put_bytes("media/drama/uploads/ep_1-abcd.mp4", b"video bytes")
+    with store.fetched("media/drama/uploads/ep_1-abcd.mp4") as local:
+        assert local is not None and local.parent.parent == settings.work_dir
+        assert scratch.sweep(settings.work_dir) == []  # held while in use
+        assert local.read_bytes() == b"video bytes"
+    assert list(settings.work_dir.iterdir()) == []
 
 
 def test_a_file_put_in_the_store_reads_back(store, tmp_path):

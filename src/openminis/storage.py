@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 from urllib.parse import quote, urlsplit
 
+from openminis import scratch
+
 if TYPE_CHECKING:
     from types_boto3_s3 import S3Client
     from types_boto3_s3.type_defs import ObjectIdentifierTypeDef
@@ -207,9 +209,21 @@ class S3Store:
 
     remote = True
 
-    def __init__(self, client: S3Client, bucket: str, prefix: str = "", *, media_base_url: str = "", url_seconds: int):
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        prefix: str = "",
+        *,
+        media_base_url: str = "",
+        url_seconds: int,
+        work_dir: Path | None = None,
+    ):
         self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
         self.media_base_url, self.url_seconds = media_base_url.rstrip("/"), url_seconds
+        # Where downloads for local work go (``fetched``): this machine's scratch folders, which the
+        # next start sweeps after a process killed mid-download or mid-transcode (scratch.py).
+        self.work_dir = work_dir
 
     def _key(self, key: str) -> str:
         check_key(key)
@@ -269,7 +283,11 @@ class S3Store:
     def fetched(self, key: str) -> Iterator[Path | None]:
         from botocore.exceptions import ClientError
 
-        with tempfile.TemporaryDirectory(prefix="minis-fetch-") as folder:
+        with (
+            scratch.folder(self.work_dir, "fetch-")
+            if self.work_dir is not None
+            else tempfile.TemporaryDirectory(prefix="minis-fetch-")
+        ) as folder:
             target = Path(folder) / Path(key).name
             try:
                 self.client.download_file(self.bucket, self._key(key), str(target))
@@ -340,5 +358,10 @@ def open_storage(settings: Settings) -> ObjectStore:
         config=Config(signature_version="s3v4", s3={"addressing_style": style}, retries={"mode": "standard"}),
     )
     return S3Store(
-        client, bucket, prefix, media_base_url=settings.media_base_url, url_seconds=settings.media_url_seconds
+        client,
+        bucket,
+        prefix,
+        media_base_url=settings.media_base_url,
+        url_seconds=settings.media_url_seconds,
+        work_dir=settings.work_dir,
     )
