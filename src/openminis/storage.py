@@ -21,7 +21,6 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -217,7 +216,7 @@ class S3Store:
         *,
         media_base_url: str = "",
         url_seconds: int,
-        work_dir: Path | None = None,
+        work_dir: Path,
     ):
         self.client, self.bucket, self.prefix = client, bucket, prefix.strip("/")
         self.media_base_url, self.url_seconds = media_base_url.rstrip("/"), url_seconds
@@ -283,12 +282,8 @@ class S3Store:
     def fetched(self, key: str) -> Iterator[Path | None]:
         from botocore.exceptions import ClientError
 
-        with (
-            scratch.folder(self.work_dir, "fetch-")
-            if self.work_dir is not None
-            else tempfile.TemporaryDirectory(prefix="minis-fetch-")
-        ) as folder:
-            target = Path(folder) / Path(key).name
+        with scratch.folder(self.work_dir, "fetch-") as folder:
+            target = folder / Path(key).name
             try:
                 self.client.download_file(self.bucket, self._key(key), str(target))
             except ClientError as exc:
