@@ -33,7 +33,7 @@ from openminis.creators.schemas import (
     FollowingPage,
     PostOut,
 )
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.drama import catalog as drama
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.identity import service as identity
@@ -84,26 +84,25 @@ def become_creator(session: Session, user_id: str, *, handle: str, display_name:
         raise InvalidArgument("a handle is 3 to 32 lowercase letters, digits or underscores", field="handle")
     display_name = " ".join(_text(display_name, field="display_name", limit=60, required=True).split())
     bio = _text(bio, field="bio", limit=200)
-    # Twice at most: a write that collides with a profile this person's other request made a moment
-    # ago (a double tap, a client retrying) is made again as an edit of it; one that collides with
-    # another person's handle is refused.
-    for _ in range(2):
-        taken = session.scalar(select(Creator.user_id).where(Creator.handle == handle))
-        if taken is not None and taken != user_id:
-            raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle")
-        try:
-            with session.begin_nested():
-                creator = session.get(Creator, user_id, populate_existing=True)
-                if creator is None:
-                    creator = Creator(user_id=user_id, handle=handle, display_name=display_name, bio=bio)
-                    session.add(creator)
-                else:
-                    creator.handle, creator.display_name, creator.bio = handle, display_name, bio
-                session.flush()
-            return creator
-        except IntegrityError:  # a row written between the check and this write: read again
-            continue
-    raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle")
+    # A person's requests to become a creator take turns (a double tap, a client retrying): the later
+    # ones find the profile the first made and edit it, rather than colliding with it and being told
+    # their own handle is taken (a probe: 20 at once on PostgreSQL, one HANDLE_TAKEN).
+    take_turns(session, "creator", user_id)
+    taken = session.scalar(select(Creator.user_id).where(Creator.handle == handle))
+    if taken is not None and taken != user_id:
+        raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle")
+    try:
+        with session.begin_nested():
+            creator = session.get(Creator, user_id)
+            if creator is None:
+                creator = Creator(user_id=user_id, handle=handle, display_name=display_name, bio=bio)
+                session.add(creator)
+            else:
+                creator.handle, creator.display_name, creator.bio = handle, display_name, bio
+            session.flush()
+    except IntegrityError:  # someone took the handle between the check and the write
+        raise Conflict(f"@{handle} is taken", code="HANDLE_TAKEN", field="handle") from None
+    return creator
 
 
 def get_creator(session: Session, user_id: str) -> Creator:
