@@ -179,3 +179,36 @@ def test_a_version_stored_before_a_newer_manifest_rule_is_still_rolled_back_to(p
         releases.release(session, "test-game", "2.0.0", percent=100, actor=DEVELOPER)
         releases.roll_back(session, "test-game", "1.0.0", actor=DEVELOPER, note="2.0.0 crashes")
     assert app_state(platform)[0] == "1.0.0"
+
+
+def test_a_rollback_goes_only_to_a_version_everyone_once_had(platform):
+    """A rollback puts everyone back on what they had: a version only ever staged to a share, or
+    approved and never released, is not "back" for most people; putting it in front of everyone is a
+    release, which goes through its share first (an attack rolled back to a version staged to 1 % and
+    so released it to 100 %)."""
+    publish(platform, version="1.0.0")
+    through_review(platform, "2.0.0")
+    through_review(platform, "3.0.0")
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "2.0.0", percent=1, actor=DEVELOPER)
+        releases.release(session, "test-game", "3.0.0", percent=10, actor=DEVELOPER)  # 2.0.0 superseded
+    for never_everyones in ("2.0.0", "3.0.0"):
+        with unit_of_work(platform.db) as session, pytest.raises(Conflict) as refused:
+            releases.roll_back(session, "test-game", never_everyones, actor=DEVELOPER)
+        assert refused.value.code == "NEVER_EVERYONES" and "release it" in str(refused.value)
+    assert app_state(platform)[:3] == ("1.0.0", "3.0.0", 10)
+    # Back to what everyone had is a rollback, and what it rolled back to may be rolled back to again.
+    with unit_of_work(platform.db) as session:
+        releases.roll_back(session, "test-game", "1.0.0", actor=DEVELOPER, note="3.0.0 crashes")
+        releases.release(session, "test-game", "3.0.0", percent=100, actor=DEVELOPER)
+        releases.roll_back(session, "test-game", "1.0.0", actor=DEVELOPER, note="3.0.0 still crashes")
+        releases.roll_back(session, "test-game", "3.0.0", actor=DEVELOPER, note="it was the CDN")
+    assert app_state(platform)[:3] == ("3.0.0", None, 0)
+
+
+def test_an_approved_version_nobody_had_is_released_not_rolled_back_to(platform):
+    publish(platform, version="2.0.0")
+    publish(platform, version="1.5.0")  # older than the released one: kept approved, never out
+    with unit_of_work(platform.db) as session, pytest.raises(Conflict) as refused:
+        releases.roll_back(session, "test-game", "1.5.0", actor=DEVELOPER)
+    assert refused.value.code == "NEVER_EVERYONES"

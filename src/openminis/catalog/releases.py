@@ -197,17 +197,43 @@ def release(session: Session, app_id: str, version_name: str, *, percent: int, a
     else:
         app.staged_version, app.staged_percent = version.version, percent
     version.state, version.public = "released", True
-    _event(session, version, "released", actor, f"to {percent} %")
+    _event(session, version, "released", actor, _to_share(percent))
     _released(session, app)
     return app
 
 
+def _to_share(percent: int) -> str:
+    return f"to {percent} %"
+
+
+def _was_everyones(session: Session, version: AppVersion) -> bool:
+    """Whether everyone once got this version: released to 100 % or rolled back to. A version
+    released before versions' steps were recorded (migration 0013) went to everyone."""
+    steps = session.execute(
+        select(VersionEvent.action, VersionEvent.note).where(
+            VersionEvent.app_id == version.app_id,
+            VersionEvent.version == version.version,
+            VersionEvent.action.in_(("released", "rolled back to")),
+        )
+    ).all()
+    if not steps:
+        return version.state in ("released", "superseded")
+    return any(action == "rolled back to" or note == _to_share(100) for action, note in steps)
+
+
 def roll_back(session: Session, app_id: str, version_name: str, *, actor: str, note: str = "") -> App:
-    """Everyone back on an earlier reviewed version, from their next launch: the released and any
-    staged version are superseded."""
+    """Everyone back on a version everyone once had, from their next launch: the released and any
+    staged version are superseded. A version only ever staged to a share, or approved and never
+    out, is released instead (to a share first, if its developer likes): putting it in front of
+    everyone is not going back (an attack rolled back to a version staged to 1 % and so gave it to all)."""
     app = _locked_app(session, app_id)
     version = get_version(session, app_id, version_name)
     _expect(version, REVIEWED, "rolled back to")
+    if not _was_everyones(session, version):
+        raise Conflict(
+            f"{version.version} never went to everyone, so nobody goes back to it: release it instead",
+            code="NEVER_EVERYONES",
+        )
     if version.version == app.released_version and app.staged_version is None:
         raise Conflict(f"everyone already gets {version.version}", code="VERSION_STATE")
     for current in (app.staged_version, app.released_version):
