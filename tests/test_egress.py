@@ -61,6 +61,10 @@ INSIDE = {
     "https://redis/hook": "a single-label name (the local network's)",
     "https://example.com@127.0.0.1/hook": "user-info trick",
     "https://127.0.0.1.nip.io.local/hook": "a .local name",
+    "https://kubernetes.default.svc/hook": "a Kubernetes service name",
+    "https://db.prod.svc.cluster.local/hook": "a Kubernetes cluster name",
+    "https://vault.service.consul/hook": "a Consul service name",
+    "https://files.corp/hook": "a corporate network's name",
 }
 
 

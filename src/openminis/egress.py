@@ -46,8 +46,14 @@ METADATA = {
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052 and RFC 8215;
 # IPv4-compatible, deprecated but still routed by some stacks).
 EMBEDDING_V4 = [ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"), ip_network("::/96")]
-# Names that never mean a public server: this machine, the local network, a cloud's internal DNS.
-LOCAL_SUFFIXES = ("localhost", "local", "localdomain", "internal", "home.arpa", "lan", "intranet")
+# Names that never mean a public server: this machine, the local network, a cloud's internal DNS,
+# a cluster's service discovery (Kubernetes' svc, Consul), the private suffixes of RFC 6762's
+# appendix G. None is a delegated top-level domain. (A name that resolves inside anyway is refused
+# when connecting: this check only makes the error come at saving, where the developer sees it.)
+LOCAL_SUFFIXES = (
+    *("localhost", "local", "localdomain", "internal", "home.arpa", "lan", "intranet"),
+    *("svc", "consul", "corp", "home", "private"),
+)
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)\Z")
 
