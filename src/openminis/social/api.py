@@ -41,6 +41,9 @@ router = Router(prefix="/api/apps/{app_id}", tags=["social"])
 # others too, so however many there are, they never delay an order's.
 TOURNAMENTS_PER_PERSON = "10/hour"
 TOURNAMENTS_PER_APP = "300/minute"
+# Share links a person may make in one app: each is a row kept for its openers; a person shares a
+# few times an hour, a script (a probe made 280 in 15 s) waits.
+SHARES_PER_PERSON = "60/hour"
 
 AppId = Path(max_length=40)
 BoardId = Path(max_length=64)
@@ -172,6 +175,8 @@ def share(
     body: ShareIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> ShareOut:
     """minis.share: a link that opens the app for anyone, with the query, in the sharer's context."""
+    person_key = f"shares:{app_id}:{visitor.user.id}"
+    enforce(platform.limiter, person_key, limits.rate(SHARES_PER_PERSON), what="share links made by you")
     made = contexts.create_share(
         session,
         app_id=app_id,
