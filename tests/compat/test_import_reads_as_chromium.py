@@ -2,7 +2,9 @@
 an app's origin (scripting on, nothing fetched), and what its elements would load from outside the
 package, by the importer's rules, is what the importer finds reading the markup itself; each URL
 in a src or href is outside the package for the importer exactly when it is for Chromium's URL
-parser; and the title is Chromium's ``document.title``.
+parser; and the title is Chromium's ``document.title``. svg's own styles and scripts are read
+as Chromium gives them their text (their own text, not their children's), and each XML document
+(svg, xhtml, xml), served with its type, as Chromium reads it (namespaces, entities, an error).
 
 A probe found the importer's regexes missed 10 of 14 ways a page loads a script (unquoted,
 entities, a body between the tags...): this holds the importer to the browser on those and on the
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from openminis.compat import importer, page
+from openminis.compat import documents, importer, loads, page
+from tests.compat.test_import_outside_loads import DOCUMENTS, NOT_LOADED_ELSEWHERE, SVG, SVG_DOCUMENT
 from tests.compat.test_import_pages import EXTERNAL, FB_PAGE, NOT_LOADED, SDK_TAGS
 
 pytestmark = pytest.mark.browser
@@ -77,16 +80,25 @@ TRICKY = [
     f"<TITLE>X</TITLE ><SCRIPT SRC={X}/upper.js></SCRIPT>",
     f"<script src={X}/no-end.js>",
     f'<base href="{X}/"><img src="relative.png">',
+    f"<svg><style>a{{}}<a>/*</a>b{{fill:url({X}/own-text.png)}}</style></svg>",
+    f"<svg><style>a{{}}<p>b{{fill:url({X}/after-breakout.png)}}</style>",
+    f"<svg><style><![CDATA[a{{fill:url({X}/cdata.png)}}]]>&#x2f;* *&#x2f;</style></svg>",
+    f"<svg><script>fetch('{X}/svg-script')<![CDATA[;import('{X}/m.js')]]></script></svg>",
+    f'<svg><a href="{X}/svg-link"><set attributeName="href" to="{X}/set"/></a><rect fill="url({X}/f#g)"/></svg>',
 ]
 PAGES = [
     *TRICKY,
     *(FB_PAGE + markup for markup, _ in EXTERNAL.values() if "refresh" not in markup),
     *(FB_PAGE + markup for markup in NOT_LOADED.values()),
     *(FB_PAGE + tag.format(sdk=X + "/sdk.js", entity="&#104;ttps://x.example/sdk.js") for tag in SDK_TAGS.values()),
+    *(FB_PAGE + markup for markup, _ in SVG.values()),
 ]
 
 COLLECT = """() => {
     const XHTML = "http://www.w3.org/1999/xhtml";
+    const XLINK = "http://www.w3.org/1999/xlink";
+    // Elements of other namespaces (in an XML document) are data: the browser loads nothing for them.
+    const KNOWN = [XHTML, "http://www.w3.org/2000/svg", "http://www.w3.org/1998/Math/MathML"];
     const outside = (value) => {
         try {
             const url = new URL(value, location.href);
@@ -99,17 +111,28 @@ COLLECT = """() => {
     const elements = [];
     const walk = (root) => {
         for (const element of root.querySelectorAll("*")) {
+            if (!KNOWN.includes(element.namespaceURI)) continue;
             const attributes = {};
             const urls = {};
             for (const attribute of element.attributes) {
-                attributes[attribute.name] = attribute.value;
+                // As the tokenizer gives it: svg's attributeName is read as attributename, an
+                // XLink attribute as xlink:, whatever its prefix in an XML document.
+                const name = attribute.namespaceURI === XLINK
+                    ? "xlink:" + attribute.localName : attribute.name.toLowerCase();
+                if (!(name in attributes)) attributes[name] = attribute.value;
                 urls[attribute.value] = outside(attribute.value);
             }
             const html = element.namespaceURI === XHTML;
-            const text = html && ["script", "style", "title", "textarea"].includes(element.localName);
+            const text = html
+                ? ["script", "style", "title", "textarea"].includes(element.localName)
+                : ["script", "style"].includes(element.localName);
+            // A style sheet's or script's own text ("child text content"), not its children's.
+            const own = Array.from(element.childNodes)
+                .filter((node) => node.nodeType === Node.TEXT_NODE || node.nodeType === Node.CDATA_SECTION_NODE)
+                .map((node) => node.data).join("");
             elements.push({
                 name: element.localName.toLowerCase(), foreign: !html, attributes, urls,
-                text: text ? element.textContent : null,
+                text: text ? (["title", "textarea"].includes(element.localName) ? element.textContent : own) : null,
             });
             if (element.localName === "template" && element.content) walk(element.content);
         }
@@ -149,10 +172,71 @@ def test_the_importer_finds_what_chromium_would_load_from_outside_the_package(ch
         page.Element(found["name"], found["attributes"], 0, 0, found["text"], found["foreign"])
         for found in chromium["elements"]
     ]
-    assert sorted(set(importer.page_loads(page.read(markup)))) == sorted(set(importer.page_loads(elements))), markup
+    assert sorted(set(loads.page_loads(page.read(markup)))) == sorted(set(loads.page_loads(elements))), markup
     for found in chromium["elements"]:
         for name, value in found["attributes"].items():
             if name in ("src", "href", "xlink:href", "data", "poster", "background"):
-                assert importer.is_outside(importer.browser_url(value)) == found["urls"][value], (name, value)
+                assert loads.is_outside(loads.browser_url(value)) == found["urls"][value], (name, value)
     ours = next((e for e in page.read(markup) if e.name == "title" and not e.foreign), None)
     assert (importer._title(markup) if ours else "") == chromium["title"], markup
+
+
+# XML documents, as Chromium reads them served with their type: (the file, its text).
+XML_DOCUMENTS = [
+    *((path, document) for path, document, _ in DOCUMENTS.values()),
+    *((path, document) for path, document in NOT_LOADED_ELSEWHERE.values() if path.endswith((".svg", ".xml"))),
+    (
+        "prefix.svg",
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+        f'<image x:href="{X}/prefix.png"/><a x:href="{X}/a"/></svg>',
+    ),
+    ("no-namespace.svg", f'<svg><image href="{X}/no-namespace.png"/><style>a{{b:url({X}/s.png)}}</style></svg>'),
+    (
+        "entity.svg",
+        f'<!DOCTYPE svg [<!ENTITY u "{X}/entity.png">]>'
+        '<svg xmlns="http://www.w3.org/2000/svg"><image href="&u;"/></svg>',
+    ),
+    ("broken.svg", SVG_DOCUMENT.format(f'<image href="{X}/before.png"/><oops></svg><image href="{X}/after.png"/>')),
+    ("styles.svg", SVG_DOCUMENT.format(f"<style>a{{}}<desc>/*</desc>b{{fill:url({X}/own.png)}}</style>")),
+    (
+        "page.xhtml",
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+        f'<img src="{X}/img.png"/><link rel="stylesheet" href="{X}/s.css"/>'
+        f'<svg xmlns="http://www.w3.org/2000/svg"><use href="{X}/use"/></svg></body></html>',
+    ),
+]
+TYPES = {".svg": "image/svg+xml", ".xhtml": "application/xhtml+xml", ".xml": "application/xml"}
+
+
+@pytest.fixture(scope="module")
+def chromium_documents(browser):
+    """Each XML document as Chromium read it, served with its type."""
+    context = browser.new_context()
+    tab = context.new_page()
+
+    def answer(route):
+        path = route.request.url.removeprefix(ORIGIN)
+        if route.request.resource_type == "document" and path.startswith("/doc/"):
+            name, body = XML_DOCUMENTS[int(path.removeprefix("/doc/"))]
+            route.fulfill(status=200, content_type=TYPES[name[name.rindex(".") :]], body=body)
+        else:
+            route.abort()
+
+    tab.route("**/*", answer)
+    read = []
+    for number in range(len(XML_DOCUMENTS)):
+        tab.goto(f"{ORIGIN}/doc/{number}", wait_until="domcontentloaded")
+        read.append(tab.evaluate(COLLECT))
+    context.close()
+    return read
+
+
+@pytest.mark.parametrize("number", range(len(XML_DOCUMENTS)))
+def test_the_importer_reads_an_xml_document_as_chromium_does(chromium_documents, number):
+    path, body = XML_DOCUMENTS[number]
+    elements = [
+        page.Element(found["name"], found["attributes"], 0, 0, found["text"], found["foreign"])
+        for found in chromium_documents[number]["elements"]
+    ]
+    ours = documents.read(body.encode()).elements
+    assert sorted(set(loads.page_loads(ours))) == sorted(set(loads.page_loads(elements))), (path, body)

@@ -15,6 +15,8 @@ import json
 import os
 import posixpath
 import re
+import secrets
+import shutil
 import stat
 import zipfile
 from collections import Counter
@@ -27,63 +29,16 @@ from pydantic import ValidationError
 
 from openminis import text
 from openminis.catalog.manifest import APP_ID, Manifest, ManifestProduct
-from openminis.catalog.package import MANIFEST, Limits, PackageError, safe_path
-from openminis.compat import configs, page
+from openminis.catalog.package import MANIFEST, Limits, PackageError, read_package, safe_path
+from openminis.compat import configs, loads, page
+from openminis.compat.loads import browser_url, is_outside
 from openminis.compat.origin_sdks import ORIGIN_SDKS, OriginSdk
+from openminis.settings import Settings
 
 ICON_NAMES = ("icon.png", "icon.svg", "icon.webp", "icon.jpg", "logo.png", "logo.svg")
 ICON_NAMES_SUFFIXES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 PAGES = (".html", ".htm")
 SCRIPTS = (".js", ".mjs")
-
-# What a browser loads on its own: the attributes of each element that name a file to load.
-LOADS = {
-    "script": ("src",),
-    "img": ("src", "srcset"),
-    "iframe": ("src",),
-    "frame": ("src",),
-    "embed": ("src",),
-    "object": ("data",),
-    "video": ("src", "poster"),
-    "audio": ("src",),
-    "source": ("src", "srcset"),
-    "track": ("src",),
-    "input": ("src",),
-    **{name: ("background",) for name in ("body", "table", "thead", "tbody", "tfoot", "tr", "td", "th")},
-}
-SVG_LOADS = {name: ("href", "xlink:href") for name in ("script", "image", "feimage", "use")}
-# Link types that name a page rather than load anything (the HTML standard's): a canonical or
-# alternate link may point anywhere. A link of any other type (stylesheet, icon, preload,
-# modulepreload, manifest...) loads its href.
-NOT_LOADED_RELS = frozenset(
-    "alternate author bookmark canonical external help license me next "  # noqa: SIM905
-    "nofollow noopener noreferrer opener prev privacy-policy search tag terms-of-service".split()
-)
-# Schemes whose URLs ask no server for anything.
-IN_PLACE = frozenset({"data", "blob", "about", "javascript"})
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_C0_OR_SPACE = "".join(chr(code) for code in range(0x21))
-_REFRESH = re.compile(
-    r"[\t\n\f\r ]*[0-9.]+[\t\n\f\r ]*[;,]?[\t\n\f\r ]*(?:url[\t\n\f\r ]*=[\t\n\f\r ]*)?(.*)", re.I | re.S
-)
-# A static scan of JavaScript for what it loads as modules (or importScripts): a use through
-# anything more roundabout than a string literal is not seen.
-_JS_IMPORT = re.compile(
-    r"""(?<![\w$.])import\s*(?:(?:[\w$]+\s*,?\s*)?(?:\*\s*as\s+[\w$]+\s*|\{[^{}]*\}\s*)?from\s*)?(["'])([^"'\r\n]*)\1"""
-)
-_JS_EXPORT_FROM = re.compile(
-    r"""(?<![\w$.])export\s*(?:\*\s*(?:as\s+[\w$]+\s*)?|\{[^{}]*\}\s*)from\s*(["'])([^"'\r\n]*)\1"""
-)
-_JS_DYNAMIC_IMPORT = re.compile(r"""(?<![\w$.])import\s*\(\s*(["'`])([^"'`\r\n]*)\1""")
-_JS_IMPORT_SCRIPTS = re.compile(r"""(?<![\w$.])importScripts\s*\(([^)]*)\)""")
-_JS_STRING = re.compile(r"""(["'`])([^"'`\r\n]*)\1""")
-_JS_ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{1,6})\}|(.))", re.S)
-# CSS: what url() and @import load; @namespace names a namespace and loads nothing.
-_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
-_CSS_NAMESPACE = re.compile(r"@namespace\b[^;]*;?", re.I)
-_CSS_URL = re.compile(r"""(?<![\w-])url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.I)
-_CSS_IMPORT = re.compile(r"""@import\s*(?:"([^"]*)"|'([^']*)')""", re.I)
-_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.S)
 
 
 class ImportRefused(PackageError):
@@ -125,16 +80,30 @@ def read_source(source: Path, limits: Limits) -> dict[str, bytes]:
         total += len(data)
         if len(files) >= limits.max_files or total > limits.max_uncompressed_bytes:
             raise ImportRefused(f"{source} is over the package limits ({limits.max_files} files, bytes)")
-        files[safe_path(path)] = data
+        path = safe_path(path)
+        if path in files:
+            raise ImportRefused(f"{path} appears twice in {source}", code="UNSAFE_PATH")
+        files[path] = data
 
     if source.is_dir():
         for current, dirnames, filenames in os.walk(source):
             dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
-            for name in sorted(filenames):
+            names = sorted(name for name in filenames if not name.startswith("."))
+            for name in [*dirnames, *names]:
+                relative = Path(current, name).relative_to(source).as_posix()
+                if Path(current, name).is_symlink():
+                    # Walked, it would be skipped (a folder) or read as its target, which may be
+                    # anywhere: refused as in a zip, and as the platform refuses it in a folder.
+                    raise _symbolic_link(relative)
+            for name in names:
                 full = Path(current, name)
-                if name.startswith(".") or full.is_symlink():
-                    continue
-                add(full.relative_to(source).as_posix(), full.read_bytes())
+                relative = full.relative_to(source).as_posix()
+                status = full.lstat()
+                if not stat.S_ISREG(status.st_mode):  # a pipe or a device would be read forever
+                    raise ImportRefused(f"{relative} is not a regular file: a package holds files only")
+                if status.st_size > limits.max_file_bytes:
+                    raise ImportRefused(f"{relative} is over the {limits.max_file_bytes}-byte file limit")
+                add(relative, full.read_bytes())
     elif source.is_file():
         try:
             archive = zipfile.ZipFile(source)
@@ -146,11 +115,7 @@ def read_source(source: Path, limits: Limits) -> dict[str, bytes]:
                     continue
                 if stat.S_ISLNK(info.external_attr >> 16):
                     # Unpacked, it would point anywhere; read as a file, it is the target's name.
-                    raise ImportRefused(
-                        f"{info.filename} is a symbolic link: a package holds files only; "
-                        "put the file it points to in its place",
-                        code="UNSAFE_PATH",
-                    )
+                    raise _symbolic_link(info.filename)
                 if info.file_size > limits.max_file_bytes:
                     raise ImportRefused(f"{info.filename} is over the {limits.max_file_bytes}-byte file limit")
                 # The header's size may lie: read at most one byte past the limit.
@@ -165,7 +130,20 @@ def read_source(source: Path, limits: Limits) -> dict[str, bytes]:
     if len(roots) == 1 and all("/" in path for path in files):  # a zip of the folder
         root = roots.pop() + "/"
         files = {path.removeprefix(root): data for path, data in files.items()}
+    for path in files:  # a zip may hold "a" and "a/b": no package can (catalog.package)
+        folder = path.rpartition("/")[0]
+        while folder:
+            if folder in files:
+                raise ImportRefused(f"{folder} is a file and the folder of {path}", code="UNSAFE_PATH")
+            folder = folder.rpartition("/")[0]
     return files
+
+
+def _symbolic_link(path: str) -> ImportRefused:
+    return ImportRefused(
+        f"{path} is a symbolic link: a package holds files only; put the file it points to in its place",
+        code="UNSAFE_PATH",
+    )
 
 
 def _text(data: bytes) -> str:
@@ -181,22 +159,6 @@ def entry_page(files: dict[str, bytes]) -> str | None:
         return "index.html"
     pages = sorted(_pages(files), key=lambda p: (p.count("/"), p))
     return pages[0] if pages else None
-
-
-def browser_url(value: str) -> str:
-    """An attribute's URL as the browser reads it (the URL standard's basic parser on a page of
-    http or https): leading and trailing controls and spaces dropped, tabs and newlines removed
-    anywhere, a backslash read as a slash."""
-    return re.sub(r"[\t\n\r]", "", value.strip(_C0_OR_SPACE)).replace("\\", "/")
-
-
-def is_outside(url: str) -> bool:
-    """Whether the browser asks a server other than the app's for ``url`` (as :func:`browser_url`
-    gives it): a URL with a scheme (but data:, blob:, about: and javascript:) or starting ``//``."""
-    scheme = _SCHEME.match(url)
-    if scheme:
-        return scheme[0][:-1].lower() not in IN_PLACE
-    return url.startswith("//")
 
 
 def _sdk_scripts(elements: list[page.Element]) -> Iterator[tuple[page.Element, str]]:
@@ -401,8 +363,8 @@ def convert(
                 f"{origin.global_name}: the shim takes that script's place (name the right platform with --from)"
             )
     for path, data in files.items():
-        if path.lower().endswith((*PAGES, *SCRIPTS, ".css")):
-            imported.errors += [f"{path}: {error}" for error in outside_loads(path, _text(data))]
+        if loads.checked(path):
+            imported.errors += [f"{path}: {error}" for error in loads.outside_loads(path, data)]
 
     sold = []
     for number, product in enumerate(products or [], 1):
@@ -458,148 +420,52 @@ def _replace_sdk(origin: OriginSdk, path: str, markup: str, imported: Imported) 
     return "".join([*parts, markup[done:]]) if parts else None
 
 
-def outside_loads(path: str, content: str) -> list[str]:
-    """What the file at ``path`` makes the browser load from outside the package, one line each
-    (``script https://cdn.example/x.js is loaded from the internet``): a page's elements, styles
-    and scripts, a stylesheet's url() and @import, a script's module imports."""
-    lower = path.lower()
-    if lower.endswith(PAGES):
-        return list(page_loads(page.read(content)))
-    if lower.endswith(SCRIPTS):
-        return [f"{what} {url} is loaded from the internet" for what, url in _script_loads(content)]
-    if lower.endswith(".css"):
-        return [f"{what} {url} is loaded from the internet" for what, url in _style_loads(content)]
-    return []
+def write(imported: Imported, out: Path, limits: Limits | None = None) -> None:
+    """The package as a folder, or as a zip when ``out`` ends in .zip, once it passed the checks
+    the platform makes of an upload (``read_package``, with ``limits``, the settings' by default).
 
-
-def page_loads(elements: list[page.Element]) -> Iterator[str]:
-    """What a page of these elements loads from outside the package (see :func:`outside_loads`)."""
-    for element in elements:
-        attributes = element.attributes
-        loads = SVG_LOADS.get(element.name, ()) if element.foreign else LOADS.get(element.name, ())
-        for attribute in loads:
-            for url in _urls(attributes.get(attribute), many=attribute == "srcset"):
-                yield f"{element.name} {url} is loaded from the internet"
-        if element.foreign:
-            pass  # svg's and math's loads are SVG_LOADS
-        elif element.name == "link":
-            rel = set(page.lower(attributes.get("rel", "")).split())
-            if rel - NOT_LOADED_RELS:
-                for url in _urls(attributes.get("href")):
-                    yield f"link {url} is loaded from the internet"
-                for url in _urls(attributes.get("imagesrcset"), many=True):
-                    yield f"link {url} is loaded from the internet"
-        elif element.name == "base":
-            for url in _urls(attributes.get("href")):
-                yield f"base {url} makes the page's relative URLs load from the internet"
-        elif element.name == "meta" and page.lower(attributes.get("http-equiv", "").strip()) == "refresh":
-            found = _REFRESH.match(attributes.get("content", ""))
-            target = found[1].strip() if found else ""
-            if target[:1] in ("'", '"'):
-                target = target[1:].split(target[0], 1)[0]
-            for url in _urls(target):
-                yield f"meta refresh {url} opens a page from the internet"
-        elif element.name == "style":
-            for _, url in _style_loads(element.text or ""):
-                yield f"style {url} is loaded from the internet"
-        elif element.name == "script" and "src" not in attributes:
-            kind = page.lower(attributes.get("type", "").strip())
-            if kind == "importmap":
-                for url in _import_map_loads(element.text or ""):
-                    yield f"import map {url} is loaded from the internet"
-            else:
-                for what, url in _script_loads(element.text or ""):
-                    yield f"{what} {url} is loaded from the internet"
-        elif element.name == "iframe" and "srcdoc" in attributes:
-            yield from page_loads(page.read(attributes["srcdoc"]))
-        if "style" in attributes:
-            for _, url in _style_loads(attributes["style"]):
-                yield f"style {url} is loaded from the internet"
-
-
-def _urls(value: str | None, *, many: bool = False) -> list[str]:
-    """The URLs outside the package in an attribute's value (``many``: a srcset's candidates)."""
-    if not value:
-        return []
-    candidates = re.split(r"[\t\n\f\r ,]+", value) if many else [value]
-    return [url for url in map(browser_url, candidates) if is_outside(url)]
-
-
-def _script_loads(code: str) -> Iterator[tuple[str, str]]:
-    for pattern in (_JS_IMPORT, _JS_EXPORT_FROM, _JS_DYNAMIC_IMPORT):
-        for found in pattern.finditer(code):
-            url = browser_url(_js_unescape(found[2]))
-            if is_outside(url):
-                yield "module import", url
-    for found in _JS_IMPORT_SCRIPTS.finditer(code):
-        for literal in _JS_STRING.finditer(found[1]):
-            url = browser_url(_js_unescape(literal[2]))
-            if is_outside(url):
-                yield "importScripts", url
-
-
-def _js_unescape(literal: str) -> str:
-    def one(found: re.Match[str]) -> str:
-        hex2, hex4, code_point, other = found.groups()
-        number = hex2 or hex4 or code_point
-        if number is not None:
-            return chr(min(int(number, 16), 0x10FFFF))
-        return {"n": "\n", "t": "\t", "r": "\r"}.get(other, other)
-
-    return _JS_ESCAPE.sub(one, literal) if "\\" in literal else literal
-
-
-def _import_map_loads(code: str) -> Iterator[str]:
-    try:
-        document = text.json_value(code)
-    except ValueError:
-        return  # the browser ignores an import map that is not JSON
-    if not isinstance(document, dict):
-        return
-    maps = [document.get("imports")]
-    scopes = document.get("scopes")
-    if isinstance(scopes, dict):
-        maps += list(scopes.values())
-    for mapping in maps:
-        if isinstance(mapping, dict):
-            for target in mapping.values():
-                if isinstance(target, str) and is_outside(browser_url(target)):
-                    yield browser_url(target)
-
-
-def _style_loads(css: str) -> Iterator[tuple[str, str]]:
-    css = _CSS_NAMESPACE.sub("", _CSS_COMMENT.sub("", css))
-    for pattern, what in ((_CSS_URL, "url"), (_CSS_IMPORT, "@import")):
-        for found in pattern.finditer(css):
-            value = next(group for group in found.groups() if group is not None)
-            url = browser_url(_css_unescape(value))
-            if is_outside(url):
-                yield what, url
-
-
-def _css_unescape(value: str) -> str:
-    def one(found: re.Match[str]) -> str:
-        code_point, other = found.groups()
-        if code_point is None:
-            return other
-        number = int(code_point, 16)
-        return "\ufffd" if number == 0 or number > 0x10FFFF or 0xD800 <= number <= 0xDFFF else chr(number)
-
-    return _CSS_ESCAPE.sub(one, value) if "\\" in value else value
-
-
-def write(imported: Imported, out: Path) -> None:
-    """The package as a folder, or as a zip when ``out`` ends in .zip."""
-    if out.suffix.lower() == ".zip":
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path, data in sorted(imported.files.items()):
-                archive.writestr(path, data)
-        out.write_bytes(buffer.getvalue())
-        return
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    It is written beside ``out`` under a name of its own and renamed to ``out`` only when every
+    check passed: a package refused (or a disk full) leaves nothing at ``out``, not half a package."""
+    limits = limits or Limits.from_settings(Settings())
+    as_zip = out.suffix.lower() == ".zip"
+    if as_zip and out.is_dir():
+        raise ImportRefused(f"{out} is a folder: name a new .zip file", field="out")
+    if not as_zip and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ImportRefused(f"{out} exists and is not an empty folder", field="out")
-    for path, data in imported.files.items():
-        target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    parent = out.absolute().parent
+    made = next((folder for folder in reversed([parent, *parent.parents]) if not folder.exists()), None)
+    # A name of its own in out's folder, so the last step is a rename (never a copy that may stop halfway).
+    staging = parent / f".{out.name}.{secrets.token_hex(6)}.partial"
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        if as_zip:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for path, data in sorted(imported.files.items()):
+                    archive.writestr(path, data)
+            read_package(buffer.getvalue(), limits)
+            with staging.open("xb") as handle:
+                handle.write(buffer.getvalue())
+        else:
+            staging.mkdir()
+            for path, data in imported.files.items():
+                target = staging / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            read_package(staging, limits)
+        os.replace(staging, out)  # a folder replaces an empty one, a zip any file
+    except (PackageError, OSError) as exc:
+        if staging.is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            staging.unlink(missing_ok=True)
+        folder = parent
+        while made is not None and folder != made.parent:  # the folders made for out, if still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+        if isinstance(exc, PackageError):
+            raise
+        raise ImportRefused(f"{out} cannot be written: {exc.strerror or exc}", field="out") from None

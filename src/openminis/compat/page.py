@@ -7,10 +7,12 @@ character references resolved as in an attribute), comments as the browser ends 
 and math), and the text of script (with its escaped states), style, title, textarea, xmp, iframe,
 noembed, noframes, noscript (scripting is on in an app's frame) and plaintext, which holds no tags.
 Of tree construction it keeps what changes how the rest is read: svg and math content, where those
-elements hold markup and a CDATA section is one, and their HTML integration points; ``<image>`` is
-read as ``<img>``. The standard library's html.parser differs from a browser in each of these
-(Python 3.11: a comment ends only at ``-->``, a title's text is markup, ``</script/>`` does not
-end a script), so a tag hidden from it would be loaded by the browser.
+elements hold markup and a CDATA section is one, and their HTML integration points, and the text of
+svg's (and math's) style and script, which the browser reads as a style sheet and a script (their own
+text, references resolved, a CDATA section's as written); ``<image>`` is read as ``<img>``. The
+standard library's html.parser differs from a browser in each of these (Python 3.11: a comment ends
+only at ``-->``, a title's text is markup, ``</script/>`` does not end a script), so a tag hidden
+from it would be loaded by the browser.
 
 Not modelled, as no page of a game relies on it: a ``<select>`` ignoring tags, a table's foster
 parenting, and frameset documents.
@@ -99,7 +101,7 @@ class Element(NamedTuple):
     attributes: dict[str, str]  # the first of each name, references resolved
     start: int  # where ``<`` of its start tag is
     end: int  # after its start tag; for an element of text (script, style, title...), after its end tag
-    text: str | None  # the text of script, style, title, textarea... (title's and textarea's resolved)
+    text: str | None  # the text of script, style, title, textarea... (title's and textarea's resolved; svg's too)
     foreign: bool  # in svg or math content: an svg <script> holds markup, a <title> is not the page's
 
 
@@ -195,97 +197,128 @@ def _script_text_end(markup: str, at: int) -> int:
     return length
 
 
+# Elements of svg and math whose text the browser reads: svg's style sheet and script.
+_FOREIGN_TEXT = frozenset({"style", "script"})
+
+
 def read(markup: str) -> list[Element]:
     """The page's elements in the order of their start tags."""
     elements: list[Element] = []
+    # The text of each svg or math style and script (by index in elements): its own text, not
+    # its children's, as the browser reads a style sheet or script ("child text content").
+    texts: dict[int, list[str]] = {}
+    # The open svg and math elements, from the outermost: (name, whether its content is HTML, index).
+    foreign: list[tuple[str, bool, int]] = []
     length = len(markup)
-    # The open svg and math elements, from the outermost: (name, whether its content is HTML).
-    foreign: list[tuple[str, bool]] = []
-    at = 0
+    at = text_from = 0
+
+    def take(end: int) -> None:
+        """The text from ``text_from`` up to ``end`` to the innermost open foreign element, when it
+        keeps its text."""
+        if foreign and foreign[-1][2] in texts and end > text_from:
+            texts[foreign[-1][2]].append(resolve(markup[text_from:end]))
+
     while True:
         at = markup.find("<", at)
         if at < 0 or at + 1 >= length:
-            return elements
+            take(length)
+            break
         start, next_char = at, markup[at + 1]
+        if next_char not in "!?/" and not _ASCII_ALPHA.match(next_char):
+            at += 1  # a "<" of the text
+            continue
+        take(start)
+        end = _construct(markup, start, elements, foreign, texts)
+        if end is None:  # the page ends inside a tag, which the browser drops
+            break
+        at = text_from = end
+    for index, chunks in texts.items():
+        elements[index] = elements[index]._replace(text="".join(chunks))
+    return elements
+
+
+def _construct(
+    markup: str,
+    at: int,
+    elements: list[Element],
+    foreign: list[tuple[str, bool, int]],
+    texts: dict[int, list[str]],
+) -> int | None:
+    """Reads the tag, comment, CDATA section or doctype at ``at`` (a "<"), and tells after it,
+    or None when the page ends inside a tag."""
+    length = len(markup)
+    start, next_char = at, markup[at + 1]
+    in_foreign = bool(foreign) and not foreign[-1][1]
+    if next_char == "!":
+        if markup.startswith("--", at + 2):
+            body = at + 4
+            if markup.startswith(">", body):
+                return body + 1
+            if markup.startswith("->", body):
+                return body + 2
+            found = _COMMENT_END.search(markup, body)
+            return found.end() if found else length
+        if in_foreign and markup.startswith("[CDATA[", at + 2):
+            close = markup.find("]]>", at + 9)
+            end = close if close >= 0 else length
+            if foreign[-1][2] in texts:
+                texts[foreign[-1][2]].append(markup[at + 9 : end])  # a CDATA section's text is as written
+            return end + 3 if close >= 0 else length
+        # A doctype ends at its first ">", as a bogus comment does.
+        close = markup.find(">", at + 2)
+        return close + 1 if close >= 0 else length
+    if next_char == "?":
+        close = markup.find(">", at + 2)
+        return close + 1 if close >= 0 else length
+    if next_char == "/":
+        if at + 2 >= length:
+            return length
+        if markup[at + 2] == ">":
+            return at + 3
+        if _ASCII_ALPHA.match(markup, at + 2):
+            tag = _tag(markup, at + 2)
+            if tag is None:
+                return None
+            _close(foreign, tag.name)
+            return tag.end
+        close = markup.find(">", at + 2)
+        return close + 1 if close >= 0 else length
+    tag = _tag(markup, at + 1)
+    if tag is None:
+        return None
+    at = tag.end
+    name = tag.name
+    if in_foreign and (name in _BREAKOUT or (name == "font" and {"color", "face", "size"} & tag.attributes.keys())):
+        while foreign and not foreign[-1][1]:
+            foreign.pop()
         in_foreign = bool(foreign) and not foreign[-1][1]
-        if next_char == "!":
-            if markup.startswith("--", at + 2):
-                body = at + 4
-                if markup.startswith(">", body):
-                    at = body + 1
-                elif markup.startswith("->", body):
-                    at = body + 2
-                else:
-                    found = _COMMENT_END.search(markup, body)
-                    at = found.end() if found else length
-            elif in_foreign and markup.startswith("[CDATA[", at + 2):
-                close = markup.find("]]>", at + 9)
-                at = close + 3 if close >= 0 else length
-            else:  # a doctype ends at its first ">", as a bogus comment does
-                close = markup.find(">", at + 2)
-                at = close + 1 if close >= 0 else length
-            continue
-        if next_char == "?":
-            close = markup.find(">", at + 2)
-            at = close + 1 if close >= 0 else length
-            continue
-        if next_char == "/":
-            if at + 2 >= length:
-                return elements
-            if markup[at + 2] == ">":
-                at += 3
-            elif _ASCII_ALPHA.match(markup, at + 2):
-                tag = _tag(markup, at + 2)
-                if tag is None:
-                    return elements
-                _close(foreign, tag.name)
-                at = tag.end
-            else:
-                close = markup.find(">", at + 2)
-                at = close + 1 if close >= 0 else length
-            continue
-        if not _ASCII_ALPHA.match(next_char):
-            at += 1
-            continue
-        tag = _tag(markup, at + 1)
-        if tag is None:
-            return elements
-        at = tag.end
-        name = tag.name
-        if in_foreign and (name in _BREAKOUT or (name == "font" and {"color", "face", "size"} & tag.attributes.keys())):
-            while foreign and not foreign[-1][1]:
-                foreign.pop()
-            in_foreign = bool(foreign) and not foreign[-1][1]
-        if in_foreign:
-            elements.append(Element(name, tag.attributes, start, at, None, True))
-            if not tag.self_closing:
-                foreign.append((name, name in _INTEGRATION_POINTS))
-            continue
-        if name in ("svg", "math"):
-            elements.append(Element(name, tag.attributes, start, at, None, True))
-            if not tag.self_closing:
-                foreign.append((name, False))
-            continue
-        if name == "image":
-            name = "img"
-        if name == "plaintext":
-            elements.append(Element(name, tag.attributes, start, length, markup[at:], False))
-            return elements
-        if name == "script" or name in RAWTEXT or name in RCDATA:
-            if name == "script":
-                close = _script_text_end(markup, at)
-            else:
-                found = _END[name].search(markup, at)
-                close = found.start() if found else length
-            text = markup[at:close]
-            end = _end_tag_end(markup, close + 2) if close < length else length
-            elements.append(Element(name, tag.attributes, start, end, resolve(text) if name in RCDATA else text, False))
-            at = end
-            continue
-        elements.append(Element(name, tag.attributes, start, at, None, False))
+    if in_foreign or name in ("svg", "math"):
+        elements.append(Element(name, tag.attributes, start, at, None, True))
+        if not tag.self_closing:
+            if name in _FOREIGN_TEXT and in_foreign:
+                texts[len(elements) - 1] = []
+            foreign.append((name, in_foreign and name in _INTEGRATION_POINTS, len(elements) - 1))
+        return at
+    if name == "image":
+        name = "img"
+    if name == "plaintext":
+        elements.append(Element(name, tag.attributes, start, length, markup[at:], False))
+        return length
+    if name == "script" or name in RAWTEXT or name in RCDATA:
+        if name == "script":
+            close = _script_text_end(markup, at)
+        else:
+            found = _END[name].search(markup, at)
+            close = found.start() if found else length
+        text = markup[at:close]
+        end = _end_tag_end(markup, close + 2) if close < length else length
+        elements.append(Element(name, tag.attributes, start, end, resolve(text) if name in RCDATA else text, False))
+        return end
+    elements.append(Element(name, tag.attributes, start, at, None, False))
+    return at
 
 
-def _close(foreign: list[tuple[str, bool]], name: str) -> None:
+def _close(foreign: list[tuple[str, bool, int]], name: str) -> None:
     """An end tag closes the innermost open svg or math element of its name, and those inside it."""
     for index in range(len(foreign) - 1, -1, -1):
         if foreign[index][0] == name:
