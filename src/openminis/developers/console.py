@@ -298,7 +298,9 @@ def invite(
 ) -> InviteOut:
     """Invite a person by email as owner, developer, viewer or tester; they are told by email."""
     email = accounts.normalize_email(body.email)
-    invitation = team.invite(session, developer, app_id, email=email, role=body.role)
+    holder = accounts.user_by_email(session, email)  # who would accept it: someone on the team is refused
+    invitee = service.developer_id_for(session, holder.id) if holder is not None else None
+    invitation = team.invite(session, developer, app_id, email=email, role=body.role, invitee=invitee)
     notices.tell_invited(session, platform, invitation, inviter=developer.name)
     return _invite_out(invitation)
 

@@ -97,11 +97,24 @@ def members(session: Session, app_id: str) -> list[tuple[AppMember, Developer]]:
     return [(member, developer) for member, developer in rows]
 
 
-def invite(session: Session, developer: Developer, app_id: str, *, email: str, role: str) -> AppInvite:
-    """Invite a person by (normalised) email; inviting the same email again changes the role."""
+def invite(
+    session: Session, developer: Developer, app_id: str, *, email: str, role: str, invitee: str | None
+) -> AppInvite:
+    """Invite a person by (normalised) email; inviting the same email again changes the role.
+    ``invitee`` is the developer account of whoever holds the email now, if anyone (identity knows
+    emails, this domain does not): someone already on the team is not invited."""
     member_app(session, developer, app_id, act="team")
     if role not in ROLES:
         raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
+    if invitee is not None and role_of(session, invitee, app_id) is not None:
+        # Accepting once wrote the invited role over theirs, round change_role's rules: the sole
+        # owner invited themselves as viewer and the app had no owner; a co-owner demoted the
+        # account holder. A member's role is changed directly, where those rules are.
+        raise Conflict(
+            f"{email} is already on the team of {app_id}: change their role instead",
+            code="ALREADY_MEMBER",
+            field="email",
+        )
     invitation = session.scalar(select(AppInvite).where(AppInvite.app_id == app_id, AppInvite.email == email))
     if invitation is not None and invitation.accepted_at is None:
         invitation.role, invitation.invited_by = role, developer.id
@@ -141,16 +154,52 @@ def invitations_for(session: Session, email: str) -> list[AppInvite]:
 
 
 def accept(session: Session, developer: Developer, invitation_id: str, *, email: str) -> AppMember:
-    """Join an app's team. Only the person signed in with the invited email may; an existing
-    member's role becomes the invited one."""
+    """Join an app's team. Only the person signed in with the invited email may. Someone already on
+    the team (an invitation sent before they joined, or before inviting a member was refused) gets
+    the invited role only as ``change_role`` would give it; refused, the invitation stays open."""
     # Locked and read afresh: the same invitation accepted twice at once is accepted once, the
     # second request finding it accepted.
     invitation = session.get(AppInvite, invitation_id, with_for_update=True, populate_existing=True)
     if invitation is None or invitation.accepted_at is not None or invitation.email != email:
         raise NotFound("no open invitation of yours with this id")
-    invitation.accepted_at = utcnow()
     role = next((r for r in ROLES if r == invitation.role), "viewer")
+    # The owners locked as change_role locks them, and the member read after: an acceptance and a
+    # role change (or two acceptances) at once apply one after the other, each counting what the
+    # one before left, and a member who joined meanwhile is found.
+    owners = _owners(session, invitation.app_id)
+    member = session.get(AppMember, (invitation.app_id, developer.id), populate_existing=True)
+    if member is not None:
+        _may_become(catalog.get_app(session, invitation.app_id), member, role, owners)
+    invitation.accepted_at = utcnow()
     return add_member(session, invitation.app_id, developer.id, role)
+
+
+def _owners(session: Session, app_id: str) -> list[AppMember]:
+    """The app's owners, locked before anything is counted or changed, in one order: two owners
+    demoting or removing each other at once apply one after the other, and the second one counts
+    what the first one left (without the lock both counted two, and the app had none)."""
+    statement = (
+        select(AppMember)
+        .where(AppMember.app_id == app_id, AppMember.role == "owner")
+        .order_by(AppMember.developer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(statement))
+
+
+def _may_become(app: App, member: AppMember, role: str | None, owners: list[AppMember]) -> None:
+    """Refuse a member's new role (None: removed) that would leave the app without an owner, or
+    take the owner's seat from the developer account the app belongs to."""
+    if member.role == "owner" and role != "owner" and len(owners) <= 1:
+        raise Conflict("an app keeps at least one owner: make someone else owner first", code="LAST_OWNER")
+    if member.developer_id == app.developer_id and role != "owner":
+        # The app's earnings are paid out to the developer account that holds it (payouts/): a
+        # co-owner who could remove the holder would be taking the money with the seat.
+        raise Conflict(
+            "the developer account the app belongs to, which its earnings are paid to, stays an owner",
+            code="ACCOUNT_HOLDER",
+        )
 
 
 def change_role(session: Session, developer: Developer, app_id: str, member_id: str, role: str | None) -> None:
@@ -159,28 +208,11 @@ def change_role(session: Session, developer: Developer, app_id: str, member_id: 
     app = member_app(session, developer, app_id, act="team")
     if role is not None and role not in ROLES:
         raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
-    # The owners are locked before anything is counted or changed, in one order: two owners
-    # demoting or removing each other at once apply one after the other, and the second one
-    # counts what the first one left (without the lock both counted two, and the app had none).
-    owners = session.scalars(
-        select(AppMember)
-        .where(AppMember.app_id == app_id, AppMember.role == "owner")
-        .order_by(AppMember.developer_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    owners = _owners(session, app_id)
     member = session.get(AppMember, (app_id, member_id), populate_existing=True)
     if member is None:
         raise NotFound("no such member of this app", field="developer_id")
-    if member.role == "owner" and role != "owner" and len(owners) <= 1:
-        raise Conflict("an app keeps at least one owner: make someone else owner first", code="LAST_OWNER")
-    if member_id == app.developer_id and role != "owner":
-        # The app's earnings are paid out to the developer account that holds it (payouts/): a
-        # co-owner who could remove the holder would be taking the money with the seat.
-        raise Conflict(
-            "the developer account the app belongs to, which its earnings are paid to, stays an owner",
-            code="ACCOUNT_HOLDER",
-        )
+    _may_become(app, member, role, owners)
     if role is None:
         session.delete(member)
     else:
