@@ -51,6 +51,19 @@ def has_controls(value: str, *, newlines: bool = False) -> bool:
     )
 
 
+# The joiners writing needs (ZWNJ in Persian and Indic scripts, ZWJ in emoji sequences): format
+# characters that stay allowed in names. Letters that draw no ink: the Hangul fillers, the Braille blank.
+JOINERS = frozenset("\u200c\u200d")
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_invisible(value: str) -> bool:
+    """Characters that show as nothing (zero-width spaces, word joiners, soft hyphens, byte order
+    marks, the other format characters but the joiners, blank letters): a name holding one reads
+    as another name, or as none."""
+    return any((unicodedata.category(ch) == "Cf" and ch not in JOINERS) or ch in BLANK_LETTERS for ch in value)
+
+
 def is_valid_utf8(data: bytes) -> bool:
     """UTF-8 (which excludes encoded surrogates) with no NUL."""
     if b"\x00" in data:

@@ -1,6 +1,7 @@
-"""Names typed into the console show as they read: a studio's or an app's name with a bidi override
-or a control character is refused, as a package's name is (catalog/manifest.py). A probe made an app
-named "\\u202eRTL\\u202d …", and the console's app list showed it reversed."""
+"""Names typed into the console show as they read: a studio's or an app's name with a bidi override,
+a control character or a character that shows as nothing is refused, as a package's name is
+(catalog/manifest.py). A probe made an app named "\\u202eRTL\\u202d …", and the console's app list
+showed it reversed; an attack named one with a zero-width space, a look-alike of another's name."""
 
 from __future__ import annotations
 
@@ -11,7 +12,18 @@ from tests.studio import browser, sign_up
 OVERRIDE = "\u202eRTL\u202d game"
 
 
-@pytest.mark.parametrize("name", [OVERRIDE, "Bell\x07"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        OVERRIDE,
+        "Bell\x07",
+        "Sky\u200bRunner",  # a zero-width space: "SkyRunner" and "Sky\u200bRunner" read alike
+        "\u2060\u2060",  # word joiners only: a name that shows as nothing
+        "Soft\u00adhyphen",
+        "\u3164",  # the Hangul filler: a letter that draws no ink
+        "\ufeffStudio",
+    ],
+)
 def test_a_studio_or_app_name_with_controls_is_refused_naming_the_field(client, studio, name):
     person = browser(client)
     headers = sign_up(person, "names@example.com")
@@ -23,3 +35,13 @@ def test_a_studio_or_app_name_with_controls_is_refused_naming_the_field(client, 
     assert (refused.status_code, refused.json().get("field")) == (422, "name"), refused.text
     ordinary = {**body, "name": "مرحبا game"}  # right-to-left text itself is a name like any other
     assert studio.developer.post("/api/developer/apps", json=ordinary, headers=studio.headers).status_code == 201
+
+
+def test_joiners_that_writing_and_emoji_need_stay_allowed_in_names(client, studio):
+    for app_id, name in (
+        ("family-game", "Family \U0001f468\u200d\U0001f469\u200d\U0001f467"),
+        ("persian-game", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),  # Persian "I want": a ZWNJ inside a word
+    ):
+        body = {"app_id": app_id, "name": name, "kind": "game"}
+        made = studio.developer.post("/api/developer/apps", json=body, headers=studio.headers)
+        assert made.status_code == 201, made.text

@@ -29,6 +29,10 @@ DEFAULT_GRACE = timedelta(hours=24)
 INIT_DATA_LABEL = b"minis-init-data"
 NOTIFY_LABEL = b"minis-notify"
 
+# What a name typed into the console may not hold: it must show as it reads.
+NAME_CHARACTERS = "name must be one line of visible text, without control, bidi or zero-width characters"
+
+
 
 def _hash(secret: str) -> str:
     # Secrets and tokens are 256-bit random strings: a fast hash is as safe as a slow one for them.
@@ -62,8 +66,8 @@ def become_developer(session: Session, user: Person, *, name: str) -> Developer:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
         raise InvalidArgument("name must be 1 to 80 characters", field="name")
-    if text.has_controls(name):
-        raise InvalidArgument("name must be one line of text, without control or bidi characters", field="name")
+    if text.has_controls(name) or text.has_invisible(name):
+        raise InvalidArgument(NAME_CHARACTERS, field="name")
     existing = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if existing is not None:
         return existing
@@ -152,9 +156,10 @@ def register_app(
         raise InvalidArgument("kind must be game or drama", field="kind")
     if not 1 <= len(name.strip()) <= 60:
         raise InvalidArgument("name must be 1 to 60 characters", field="name")
-    # As a package's name (catalog/manifest.py): a bidi override showed it reversed in the console.
-    if text.has_controls(name):
-        raise InvalidArgument("name must be one line of text, without control or bidi characters", field="name")
+    # As a package's name (catalog/manifest.py): a bidi override showed it reversed in the console,
+    # a zero-width space made a look-alike of another's name.
+    if text.has_controls(name) or text.has_invisible(name):
+        raise InvalidArgument(NAME_CHARACTERS, field="name")
     if category and not CATEGORY.match(category):
         raise InvalidArgument(
             "category is 1-32 lowercase letters, digits or hyphens, starting with a letter", field="category"
