@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -193,7 +195,7 @@ def import_game(
     APIs it calls that the platform's shim does not support (docs/compat.md)."""
     from rich.markup import escape
 
-    from openminis.catalog.package import Limits, read_package
+    from openminis.catalog.package import Limits
     from openminis.compat import importer
     from openminis.compat.origin_sdks import ORIGIN_SDKS
 
@@ -248,8 +250,7 @@ def import_game(
         console.print("[red]not written[/red]: the platform serves nothing from the internet; bundle these files")
         raise typer.Exit(1)
     try:
-        importer.write(imported, out)
-        read_package(out, limits)  # what the platform will check on upload
+        importer.write(imported, out, limits)  # checked as the platform checks an upload, then moved in
     except PlatformError as exc:
         console.print(f"[red]rejected[/red] {exc.code}: {escape(exc.message)}")
         raise typer.Exit(1) from None
@@ -315,7 +316,17 @@ def serve(
         console.print(f"demo: the developer console, /console: sign in as {email} / {password}")
         # Generating the demo's ads and drama takes a minute or two: the host is up meanwhile.
         threading.Thread(target=seed_demo_content, args=(platform,), name="demo-content", daemon=True).start()
-    console.print(f"[bold green]openminis[/bold green] is up: open [link]{settings.public_url}[/link]")
+    # Said once the server answers, not before uvicorn has bound the port and the processes have
+    # loaded the platform (tens of seconds with --workers on a loaded machine): a script that waits
+    # for the line and then calls the server got "Connection refused" (a probe).
+    served = threading.Event()
+    if not _answers(_loopback(host), port):  # else the port is someone else's: uvicorn says so and stops
+        threading.Thread(
+            target=_say_up_once_answering,
+            args=(_loopback(host), port, settings.public_url, served),
+            name="say-up",
+            daemon=True,
+        ).start()
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -340,7 +351,41 @@ def serve(
             options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
             uvicorn.run("openminis.server:from_environment", factory=True, workers=workers, **options)
     finally:
+        served.set()
         platform.close()
+
+
+def _loopback(host: str) -> str:
+    """Where this machine reaches a server bound to ``host`` (every address: the loopback one)."""
+    return {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+
+
+def _answers(address: str, port: int) -> bool:
+    """Something accepts connections on the port."""
+    try:
+        socket.create_connection((address, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _say_up_once_answering(address: str, port: int, public_url: str, stopped: threading.Event) -> None:
+    """Print "openminis is up" once ``GET /healthz`` answers 200: the port is bound and a serving
+    process (the first of ``--workers``) has loaded the platform and reaches the database. Until
+    then the supervisor's socket may accept a connection that no process serves yet, so a bound
+    port alone is not "up"."""
+    while not stopped.is_set():
+        connection = http.client.HTTPConnection(address, port, timeout=5)
+        try:
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                console.print(f"[bold green]openminis[/bold green] is up: open [link]{public_url}[/link]")
+                return
+        except (OSError, http.client.HTTPException):  # not bound yet, or a process starting dropped it
+            pass
+        finally:
+            connection.close()
+        stopped.wait(0.1)
 
 
 @app.command()

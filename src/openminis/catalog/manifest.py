@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import semver
@@ -18,6 +18,9 @@ DOMAIN = re.compile(r"^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]
 ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 # A card's looping preview: a short muted video, or an animated image.
 PREVIEW_TYPES = (".mp4", ".webm", ".gif", ".webp", ".png")
+# A product's, leaderboard's or message template's id, and a category, as the schema checks them.
+ITEM_ID = r"^[A-Za-z0-9_.-]{1,64}$"
+CATEGORY_FORM = r"^[a-z][a-z0-9-]*$"
 # No spaces, quotes or angle brackets: the host puts it in a link's href as it is.
 PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/[^\s\"'<>]*)?)\Z")
 
@@ -52,7 +55,7 @@ class ManifestProduct(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    id: str = Field(pattern=ITEM_ID)
     type: Literal["consumable", "permanent"]
     price: int = Field(ge=1, le=1_000_000, description="in coins")
     title: dict[str, str] = Field(min_length=1, max_length=20, description="locale -> title, e.g. {'en': 'Extra life'}")
@@ -77,7 +80,7 @@ class ManifestLeaderboard(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    id: str = Field(pattern=ITEM_ID)
     sort: Literal["desc", "asc"] = "desc"
     format: Literal["integer", "time_ms", "decimal2"] = "integer"
     reset: Literal["never", "daily", "weekly", "monthly"] = "never"
@@ -105,7 +108,7 @@ class ManifestMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    id: str = Field(pattern=ITEM_ID)
     title: OneLine = Field(min_length=1, max_length=40, description="plain text, shown as it is")
     fields: list[str] = Field(default_factory=list, max_length=10)
     kind: Literal["one-time", "long-term"] = "one-time"
@@ -129,7 +132,7 @@ class Manifest(BaseModel):
     version: str = Field(max_length=64, description="semantic version, e.g. 1.2.0")
     entry: str = Field(default="index.html", max_length=200)
     orientation: Literal["portrait", "landscape", "auto"] = "portrait"
-    category: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9-]*$")
+    category: str = Field(min_length=1, max_length=32, pattern=CATEGORY_FORM)
     icon: str = Field(max_length=200)
     preview: str | None = Field(
         default=None,
@@ -231,11 +234,68 @@ class Manifest(BaseModel):
         return value
 
 
+# What each pattern asks for, in words: the validator's own message quotes the regular expression.
+PATTERN_WORDS = {
+    ITEM_ID: "must be 1 to 64 letters, digits, dots, hyphens or underscores (A-Za-z0-9_.-), no spaces",
+    CATEGORY_FORM: "must be lowercase letters, digits and hyphens, starting with a letter (like arcade)",
+}
+
+
+def _number(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _reason(kind: str, ctx: dict[str, Any], message: str) -> str:
+    """What is wrong and what to do, in the platform's words, for one of pydantic's error types.
+    The validator's own wording speaks to programmers ("String should have at most 64
+    characters", "Input should be a valid integer") and never reaches people (docs/routes.md)."""
+    if kind == "missing":
+        return "missing: add it"
+    if kind == "extra_forbidden":
+        return "not a field the platform knows: remove it or check its spelling"
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 1:
+            return "empty: write at least 1 character"
+        return f"too short: at least {_number(ctx.get('min_length'))} characters"
+    if kind == "string_too_long":
+        return f"too long: at most {_number(ctx.get('max_length'))} characters; shorten it"
+    if kind == "too_short":
+        return f"too few entries: give at least {_number(ctx.get('min_length'))}"
+    if kind == "too_long":
+        return f"too many entries: at most {_number(ctx.get('max_length'))}; remove some"
+    if kind == "string_pattern_mismatch":
+        return PATTERN_WORDS.get(str(ctx.get("pattern")), "not in the form it needs: check it for typos")
+    if kind in ("literal_error", "enum"):
+        return f"must be {ctx.get('expected')}"
+    if kind == "greater_than_equal":
+        return f"must be at least {_number(ctx.get('ge'))}"
+    if kind == "greater_than":
+        return f"must be more than {_number(ctx.get('gt'))}"
+    if kind == "less_than_equal":
+        return f"must be at most {_number(ctx.get('le'))}"
+    if kind == "less_than":
+        return f"must be less than {_number(ctx.get('lt'))}"
+    if kind.startswith("int_"):
+        return "must be a whole number, like 100"
+    if kind.startswith(("float_", "decimal_")):
+        return "must be a number"
+    if kind.startswith("bool_"):
+        return "must be true or false"
+    if kind.startswith("string_"):
+        return 'must be text in double quotes, like "text"'
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return "must be a list in square brackets, like [...]"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "must be an object in braces, like {...}"
+    if kind in ("value_error", "assertion_error"):
+        # The manifest's own validators, which already say what to write.
+        return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return "not valid here: check it for typos"
+
+
 def describe(error: ValidationError) -> tuple[str, str]:
-    """The first problem of a validation error as (field, reason), for a clear message."""
+    """The first problem of a validation error as (field, reason): the field as the manifest names
+    it (``products.0.price``), and what to fix in the platform's words."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "minis.json"
-    reason = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        reason = "unknown field"
-    return field, reason
+    return field, _reason(first["type"], dict(first.get("ctx") or {}), first["msg"])

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 MANIFEST = "minis.json"
 # A few MiB of zeros compress a thousandfold; below this size a high ratio is harmless.
 RATIO_CHECK_FLOOR = 1024 * 1024
+# A manifest is a few kilobytes; the largest the schema allows (200 products titled in 20 languages)
+# is about 1.5 MB of UTF-8. Refused by this limit of its own before anything else is read, an
+# over-long minis.json is named as such rather than taken for a zip bomb: text compresses well, and
+# a 5 MB description made the whole archive's ratio look like one (a probe).
+MAX_MANIFEST_BYTES = 2 * 1024 * 1024
 
 
 class PackageError(InvalidArgument):
@@ -146,7 +151,12 @@ def read_zip(data: bytes, limits: Limits) -> Package:
     files: dict[str, bytes] = {}
     with archive:
         infos = [info for info in archive.infolist() if not info.filename.startswith("__MACOSX/")]
-        declared = sum(info.file_size for info in infos)
+        manifest = _manifest_path({info.filename for info in infos if not info.is_dir()})
+        for info in infos:
+            if info.filename == manifest:
+                _check_manifest_size(info.file_size)
+        # The manifest is bounded by its own limit above: the ratios are of the rest.
+        declared = sum(info.file_size for info in infos if info.filename != manifest)
         if declared > RATIO_CHECK_FLOOR and declared > limits.max_compression_ratio * max(len(data), 1):
             raise PackageError("compression ratio of the whole archive is over the limit (zip bomb?)", code="ZIP_BOMB")
         for info in infos:
@@ -159,8 +169,10 @@ def read_zip(data: bytes, limits: Limits) -> Package:
                 raise PackageError(f"{path} is a symbolic link; packages may not contain links", code="SYMLINK")
             if info.flag_bits & 0x1:
                 raise PackageError(f"{path} is encrypted", code="UNSAFE_PATH")
-            if info.file_size > RATIO_CHECK_FLOOR and info.file_size > limits.max_compression_ratio * max(
-                info.compress_size, 1
+            if (
+                path != manifest
+                and info.file_size > RATIO_CHECK_FLOOR
+                and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
             ):
                 raise PackageError(
                     f"{path} has a compression ratio over {limits.max_compression_ratio} (zip bomb?)", code="ZIP_BOMB"
@@ -222,22 +234,43 @@ def read_package(source: Path | bytes, limits: Limits) -> Package:
     raise PackageError(f"{source} is neither a folder nor a zip file", code="NOT_A_FOLDER")
 
 
+def _manifest_path(paths: Collection[str]) -> str | None:
+    """Where the manifest is among a package's file paths: at the root, or in the one folder that
+    zips made by "compress folder" wrap everything in."""
+    if MANIFEST in paths:
+        return MANIFEST
+    roots = {path.split("/", 1)[0] for path in paths}
+    if len(roots) == 1 and all("/" in path for path in paths):
+        wrapped = f"{roots.pop()}/{MANIFEST}"
+        if wrapped in paths:
+            return wrapped
+    return None
+
+
+def _check_manifest_size(size: int) -> None:
+    if size > MAX_MANIFEST_BYTES:
+        raise PackageError(
+            f"{MANIFEST} is {size} bytes, over the {MAX_MANIFEST_BYTES}-byte limit for a manifest: one is a few "
+            "kilobytes (a description at most 500 characters)",
+            code="MANIFEST_TOO_LARGE",
+            field=MANIFEST,
+        )
+
+
 def _strip_single_root(files: dict[str, bytes]) -> dict[str, bytes]:
     """Zips made by "compress folder" wrap everything in one folder; accept that form too."""
-    if MANIFEST in files or not files:
+    found = _manifest_path(files.keys())
+    if found is None or found == MANIFEST:
         return files
-    roots = {path.split("/", 1)[0] for path in files}
-    if len(roots) == 1 and all("/" in path for path in files):
-        root = roots.pop() + "/"
-        if root + MANIFEST in files:
-            return {path.removeprefix(root): data for path, data in files.items()}
-    return files
+    root = found.removesuffix(MANIFEST)
+    return {path.removeprefix(root): data for path, data in files.items()}
 
 
 def _with_manifest(files: dict[str, bytes]) -> Package:
     raw = files.get(MANIFEST)
     if raw is None:
         raise PackageError(f"no {MANIFEST} at the package root", code="INVALID_MANIFEST", field=MANIFEST)
+    _check_manifest_size(len(raw))  # a folder's, read whole: a zip's was checked by its header first
     try:
         document = text.json_value(raw.decode("utf-8"))
     except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply

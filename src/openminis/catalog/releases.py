@@ -121,13 +121,21 @@ def record_check(session: Session, app_id: str, version_name: str, report: dict[
 
 
 def submit(session: Session, app_id: str, version_name: str, *, actor: str) -> AppVersion:
-    """Send a checked version to review; one whose checks failed a hard rule cannot go."""
+    """Send a checked version to review; one whose checks failed a hard rule cannot go, nor one a
+    reviewer rejected (its fix is a new version)."""
     version = _locked_version(session, app_id, version_name)
     if version.state == "uploaded":
         raise Conflict(
             "the platform is still checking this version; submit it once its report is in", code="NOT_CHECKED"
         )
-    _expect(version, ["checked", "rejected"], "submitted")
+    if version.state == "rejected":
+        # A reviewer's no stands: the same files sent back would only ask again (docs/publishing.md).
+        raise Conflict(
+            f"{version.app_id} {version.version} was rejected: a rejected version never reaches a person; fix it and "
+            "upload a new version",
+            code="VERSION_STATE",
+        )
+    _expect(version, ["checked"], "submitted")
     report = version.check_report or {}
     if not report.get("passed"):
         failures = "; ".join(f["message"] for f in report.get("hard_failures", [])) or "no passing check report"

@@ -227,11 +227,15 @@ def _revoke_family(session: Session, family: str) -> None:
     )
 
 
-def revoke_token(session: Session, *, app_id: str, token: str) -> None:
-    """RFC 7009 revocation: revokes the token's whole family; unknown tokens are not an error."""
+def revoke_token(session: Session, *, app_id: str, token: str) -> bool:
+    """RFC 7009 revocation: revokes the token's whole family. Whether the token is now revoked: an
+    unknown token or another app's is not an error (RFC 7009), but is left alone and not claimed as
+    revoked, which would tell the caller a login had ended that still works."""
     found = session.get(UserToken, token_hash(token or ""))
-    if found is not None and found.app_id == app_id:
-        _revoke_family(session, found.family)
+    if found is None or found.app_id != app_id:
+        return False
+    _revoke_family(session, found.family)  # revoked already, it stays so: true all the same
+    return True
 
 
 def revoke_app(session: Session, *, user_id: str, app_id: str) -> None:

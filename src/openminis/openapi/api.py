@@ -104,9 +104,9 @@ def create_openapi_app(platform: Platform) -> FastAPI:
 
     @api.post("/auth/revoke", response_model=Revoked, tags=["auth"])
     def revoke(body: RevokeIn, app_id: CallingApp, session: SessionDep) -> Revoked:
-        """Revoke a user token and every token issued with it (RFC 7009: unknown tokens succeed too)."""
-        app_identity.revoke_token(session, app_id=app_id, token=body.token)
-        return Revoked()
+        """Revoke a user token and every token issued with it. RFC 7009: an unknown token or another
+        app's answers 200 too, with ``revoked: false``: it was not revoked."""
+        return Revoked(revoked=app_identity.revoke_token(session, app_id=app_id, token=body.token))
 
     @api.get("/user/info", response_model=UserInfoOut, tags=["users"])
     def user_info(token: BearerToken, session: SessionDep) -> UserInfoOut:
