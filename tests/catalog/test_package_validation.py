@@ -52,6 +52,8 @@ def test_a_zip_wrapped_in_one_folder_is_accepted():
         # override in the name read the consent sheet's sentence backwards).
         ({"name": "Evil\u202eemaN"}, "name"),
         ({"name": "Two\u2028lines"}, "name"),
+        ({"name": "Sky\u200bRunner"}, "name"),  # a look-alike of "SkyRunner"
+        ({"name": "\u3164"}, "name"),  # a letter that draws no ink
         ({"description": "Fun\u202e for all"}, "description"),
         (
             {"products": [{"id": "gem", "type": "consumable", "price": 1, "title": {"en": "Gem\u202e"}}]},

@@ -27,12 +27,13 @@ PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0
 
 # A name or title the host shows beside its own words (the pay sheet, consent sheets, the hub): a bidi
 # override in it would reverse the host's sentence after it (a probe: "... would like your name" read
-# backwards in the consent sheet), a line separator would break it.
-ONE_LINE = "one line of text, without control, bidi or line separator characters"
+# backwards in the consent sheet), a line separator would break it, a zero-width space would make it
+# a look-alike of another app's name.
+ONE_LINE = "one line of visible text, without control, bidi, zero-width or line separator characters"
 
 
 def _one_line(value: str, info: ValidationInfo) -> str:
-    if text.has_controls(value) and not _stored(info):
+    if (text.has_controls(value) or text.has_invisible(value)) and not _stored(info):
         raise ValueError(f"must be {ONE_LINE}")
     return value
 
