@@ -5,9 +5,9 @@ they do not test: a creator, a game of its own selling a 100-coin gem, a post li
 as the media pipeline leaves it, deleted once it has done its work so that the shared feed never
 shows it), a player who launches the game from the post and buys a gem, and then 15 days pass in
 the ledger (tests/payouts/test_payouts.py's ``days_pass``). What is tested in the browsers: finance
-lowers the minimum payout in /admin, the creator sees the commission withdrawable on the Me screen,
-adds a sandbox payout account, quotes and confirms; finance approves it in the Payouts tab; the
-creator sees it paid.
+lowers the minimum payout in /admin (proposed, and approved there by another member), the creator
+sees the commission withdrawable on the Me screen, adds a sandbox payout account, quotes and
+confirms; finance approves it in the Payouts tab; the creator sees it paid.
 """
 
 from __future__ import annotations
@@ -69,7 +69,15 @@ def test_a_creator_is_paid_their_commission_once_after_finance_approves_it_in_ad
         terms.get_by_role("group", name="USD").get_by_label("Minimum payout (USD minor units)").fill("5")
         terms.get_by_label("Reason").fill("commissions of a few cents are paid out")
         terms.get_by_role("button", name="Publish policy").click()
-        expect(admin.locator("#admin-status")).to_contain_text("Published")
+        expect(admin.locator("#admin-status")).to_contain_text("Proposed")
+        # A lower minimum loosens the terms: another member of finance approves it (docs/payouts.md).
+        colleague, colleague_context, colleague_errors = signed_in_staff(
+            browser, live_server, f"finance-b-{tag}@example.com", "finance", viewport=DESKTOP, path="/admin#payouts"
+        )
+        contexts.append(colleague_context)
+        waiting = colleague.get_by_role("region", name="Change waiting for approval")
+        waiting.get_by_role("button", name="Approve change").click()
+        expect(colleague.locator("#admin-status")).to_contain_text("Approved")
 
         # The creator sees the commission withdrawable, adds a sandbox account, quotes and confirms.
         studio, studio_context = signed_in_host(browser, live_server, email)
@@ -118,7 +126,7 @@ def test_a_creator_is_paid_their_commission_once_after_finance_approves_it_in_ad
         studio.go_to_me()
         expect(panel.locator(f'[data-payout-id="{payout_id}"]')).to_have_attribute("data-status", "paid")
         expect(coins.locator('[data-figure="paid"]')).to_have_attribute("data-value", str(COMMISSION))
-        assert admin_errors == [] and studio.errors == []
+        assert admin_errors == [] and colleague_errors == [] and studio.errors == []
     finally:
         for context in contexts:
             context.close()

@@ -20,6 +20,7 @@ from openminis.wallet import service as ledger
 from openminis.wallet.models import LedgerTransfer
 from tests.creators.conftest import launch, make_creator, ready_post
 from tests.payments.test_money_admin import staff_member
+from tests.payouts import terms
 from tests.studio import buy, csrf_of, put_product, top_up
 
 PRICE = 1000  # coins; the app keeps 70 % (the platform's 30 % fee), less any creator's 10 % of that
@@ -191,10 +192,11 @@ def test_under_the_limit_a_payout_is_approved_without_finance_and_a_silent_provi
     dev, headers = studio.developer, studio.headers
     finance, finance_headers = staff_member(client, "finance")
     policy = finance.get("/api/admin/payouts/policy").json()
-    published = finance.put(
-        "/api/admin/payouts/policy",
-        json={**policy, "auto_approve_below": {"USD": 100_000}, "reason": "small payouts go out at once"},
-        headers=finance_headers,
+    published = terms.published(
+        client,
+        finance,
+        finance_headers,
+        {**policy, "auto_approve_below": {"USD": 100_000}, "reason": "small payouts go out at once"},
     )
     assert published.status_code == 200 and published.json()["auto_approve_below"]["USD"] == 100_000
     sell(client, studio, player, 2)
@@ -221,10 +223,11 @@ def test_a_creator_is_paid_their_commissions_and_people_without_earnings_cannot_
     commission = (PRICE - PRICE * 3000 // 10_000) * 1000 // 10_000
     assert coins(creator.browser.get(base).json())["withdrawable"] == commission
     finance, finance_headers = staff_member(client, "finance")
-    finance.put(
-        "/api/admin/payouts/policy",
-        json={**finance.get("/api/admin/payouts/policy").json(), "minimums": {"USD": 50}, "reason": "low minimum"},
-        headers=finance_headers,
+    terms.published(
+        client,
+        finance,
+        finance_headers,
+        {**finance.get("/api/admin/payouts/policy").json(), "minimums": {"USD": 50}, "reason": "low minimum"},
     )
     account(creator.browser, creator.headers, base, destination="maker-bank")
     payout = request_all(creator.browser, creator.headers, base).json()
@@ -294,7 +297,7 @@ def test_finance_does_not_approve_its_own_payout(client, platform, studio, playe
     colleague, colleague_headers = staff_member(client, "finance")
     policy = colleague.get("/api/admin/payouts/policy").json()
     low = {**policy, "minimums": {"USD": 50}, "reason": "low minimum"}
-    assert colleague.put("/api/admin/payouts/policy", json=low, headers=colleague_headers).status_code == 200
+    assert terms.published(client, colleague, colleague_headers, low).status_code == 200
     base = "/api/creator/payouts"
     account(creator.browser, creator.headers, base, destination="maker-bank")
     payout = request_all(creator.browser, creator.headers, base).json()

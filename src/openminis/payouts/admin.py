@@ -1,19 +1,31 @@
 """Finance's payout routes (staff act "payouts"): the queue, approval in batches, rejection,
-sending again, and the published payout terms. Every change is in the audit log, in the same
-unit of work as the change."""
+sending again, and the published payout terms, a change that loosens them approved by a second
+member (policy.py). Every change is in the audit log, in the same unit of work as the change."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import Path, Query
+from fastapi import Path, Query, Response
 from sqlalchemy.orm import Session
 
 from openminis.errors import NotFound
 from openminis.payouts import policy, service
 from openminis.payouts.api import payout_out, payouts_out, policy_out
 from openminis.payouts.models import Payout
-from openminis.payouts.schemas import ApproveIn, PayoutList, PayoutOut, PolicyIn, PolicyOut, ReasonIn
+from openminis.payouts.schemas import (
+    ApproveIn,
+    NoteIn,
+    PayoutList,
+    PayoutOut,
+    PolicyChangesOut,
+    PolicyIn,
+    PolicyOut,
+    ProposalList,
+    ProposalOut,
+    ReasonIn,
+)
 from openminis.staff import audit
 from openminis.web.dependencies import SessionDep, ViewerId, staff_for
 from openminis.web.routing import Router
@@ -21,6 +33,7 @@ from openminis.web.routing import Router
 router = Router(prefix="/api/admin/payouts", tags=["payouts"])
 PayoutsStaff = Annotated[str, staff_for("payouts")]
 PayoutId = Path(max_length=32)
+ProposalId = Path(max_length=40)
 Status = Literal["requested", "in_transit", "paid", "failed", "rejected", "canceled"]
 
 
@@ -50,28 +63,100 @@ def get_policy(staff: PayoutsStaff, session: SessionDep) -> PolicyOut:
     return policy_out(policy.current(session))
 
 
-@router.put("/policy", response_model=PolicyOut)
-def put_policy(body: PolicyIn, staff: PayoutsStaff, session: SessionDep) -> PolicyOut:
-    """Publish new payout terms: they apply to payouts requested from now on."""
-    before, after = policy.publish(
+@router.put(
+    "/policy",
+    response_model=None,
+    responses={
+        200: {"model": PolicyOut, "description": "the change only tightens the terms: in force"},
+        202: {"model": ProposalOut, "description": "the change loosens the terms: it waits for another member"},
+    },
+)
+def put_policy(
+    body: PolicyIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, response: Response
+) -> PolicyOut | ProposalOut:
+    """Change the payout terms, for payouts requested from then on. A change that loosens them
+    (a higher rate, a higher approval limit, a shorter hold, a lower minimum) is proposed (202):
+    in force once another member of finance approves it."""
+    proposer = _person(staff, person)
+    changed = policy.change(
         session,
-        hold_days=body.hold_days,
-        rates=body.rates,
-        minimums=body.minimums,
-        auto_approve_below=body.auto_approve_below,
+        policy.Changes(
+            hold_days=body.hold_days,
+            rates=body.rates,
+            minimums=body.minimums,
+            auto_approve_below=body.auto_approve_below,
+        ),
         by=staff,
-    )
-    audit.record(
-        session,
-        actor=staff,
-        action="set_payout_policy",
-        target_kind="platform",
-        target_id="payouts",
+        person=proposer,
         reason=body.reason,
-        before=policy_out(before).model_dump(),
-        after=policy_out(after).model_dump(),
     )
-    return policy_out(after)
+    if changed.proposal is not None:
+        response.status_code = 202
+        return _proposal_out(changed.proposal, proposer)
+    return policy_out(changed.after)
+
+
+# The GETs name the person first: in a read unit the person's lookup is a read of its own, ended at
+# once (web/dependencies.py), which must come before the staff check's reads, not after them.
+@router.get("/policy/proposals", response_model=ProposalList)
+def proposals(person: ViewerId, staff: PayoutsStaff, session: SessionDep) -> ProposalList:
+    """The change of the terms waiting for approval, if one does."""
+    waiting = policy.waiting_proposal(session)
+    return ProposalList(items=[_proposal_out(waiting, _person(staff, person))] if waiting else [])
+
+
+@router.get("/policy/proposals/{proposal_id}", response_model=ProposalOut)
+def proposal(person: ViewerId, staff: PayoutsStaff, session: SessionDep, proposal_id: str = ProposalId) -> ProposalOut:
+    return _proposal_out(policy.get(session, proposal_id), _person(staff, person))
+
+
+@router.post("/policy/proposals/{proposal_id}/approve", response_model=PolicyOut)
+def approve_proposal(
+    body: NoteIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, proposal_id: str = ProposalId
+) -> PolicyOut:
+    """Put a waiting change in force: a person of finance who did not propose it. Answers the terms now."""
+    changed = policy.approve(session, proposal_id, by=staff, person=_person(staff, person), reason=body.reason)
+    return policy_out(changed.after)
+
+
+@router.post("/policy/proposals/{proposal_id}/withdraw", response_model=ProposalOut)
+def withdraw_proposal(
+    body: NoteIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, proposal_id: str = ProposalId
+) -> ProposalOut:
+    """Its proposer takes a waiting change back."""
+    me = _person(staff, person)
+    return _proposal_out(policy.withdraw(session, proposal_id, by=staff, person=me, reason=body.reason), me)
+
+
+@router.post("/policy/proposals/{proposal_id}/refuse", response_model=ProposalOut)
+def refuse_proposal(
+    body: ReasonIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, proposal_id: str = ProposalId
+) -> ProposalOut:
+    """Another member of finance turns a waiting change down."""
+    me = _person(staff, person)
+    return _proposal_out(policy.refuse(session, proposal_id, by=staff, person=me, reason=body.reason), me)
+
+
+def _person(staff: str, person: str | None) -> str | None:
+    # The admin token is no person, even on a request that also carries someone's session.
+    return None if staff.startswith("operator") else person
+
+
+def _proposal_out(proposal: policy.Proposal, viewer: str | None) -> ProposalOut:
+    return ProposalOut(
+        id=proposal.id,
+        status=proposal.status,
+        proposed_by=proposal.proposed_by,
+        proposed_at=proposal.proposed_at,
+        reason=proposal.reason,
+        mine=viewer == proposal.proposer,
+        changes=PolicyChangesOut.model_validate(asdict(proposal.changes)),
+        terms=policy_out(proposal.terms),
+        loosens=proposal.loosens,
+        decided_by=proposal.decided_by,
+        decided_at=proposal.decided_at,
+        decision_reason=proposal.decision_reason,
+    )
 
 
 @router.get("/{payout_id}", response_model=PayoutOut)
@@ -86,9 +171,8 @@ def one(staff: PayoutsStaff, session: SessionDep, payout_id: str = PayoutId) -> 
 def approve(body: ApproveIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId) -> PayoutList:
     """Approve a batch: each payout goes to its provider. All or none: one that cannot be
     approved refuses the batch."""
-    # A person of finance never approves a payout to themselves (the admin token is no person).
-    approver = None if staff.startswith("operator") else person
-    approved = service.approve(session, body.ids, by=staff, approver_id=approver)
+    # A person of finance never approves a payout to themselves.
+    approved = service.approve(session, body.ids, by=staff, approver_id=_person(staff, person))
     for payout in approved.payouts:
         if payout.id in approved.now:  # one approved before is answered, not recorded again
             _record(session, staff, "approve_payout", payout, "requested", body.reason)

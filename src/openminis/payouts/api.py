@@ -124,7 +124,9 @@ def payee_router(prefix: str, reading: Callable[..., str], changing: Callable[..
         )
 
     @router.post("", response_model=PayoutOut, status_code=201)
-    def request_payout(*, body: PayoutIn, payee: str = changer, session: SessionDep) -> PayoutOut:
+    def request_payout(
+        *, body: PayoutIn, payee: str = changer, visitor: ChangingPerson, session: SessionDep
+    ) -> PayoutOut:
         """Ask for a payout confirmed at ``expect``; a retry with the idempotency key answers the same payout."""
         payout = service.request(
             session,
@@ -134,6 +136,7 @@ def payee_router(prefix: str, reading: Callable[..., str], changing: Callable[..
             expect=body.expect,
             idempotency_key=body.idempotency_key,
             by=payee.partition(":")[2],
+            person=visitor.user.id,
         )
         return payout_out(session, payout)
 

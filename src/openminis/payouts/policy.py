@@ -1,18 +1,23 @@
 """The payout terms the platform publishes: the hold, the rates, the minimums, and the limit
 under which payouts are approved without finance. Rows are only added; the latest is in effect,
-and each payout records the rate it was requested at.
+and each payout records the rate it was requested at. A change that loosens the terms waits for a
+second member of finance (``change``, ``approve``); one that only tightens them applies at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openminis.db import take_turns, utcnow
-from openminis.errors import InvalidArgument
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.payouts.models import PayoutPolicy
+from openminis.staff import audit
 
 COIN, USD_MICROS = "COIN", "USD_MICROS"
 SOURCES = (COIN, USD_MICROS)  # the earnings currencies that pay out
@@ -65,50 +70,291 @@ def current(session: Session) -> Policy:
     return Policy(row.hold_days, dict(row.rates), dict(row.minimums), dict(row.auto_approve_below))
 
 
-def publish(
-    session: Session,
-    *,
-    hold_days: int,
-    rates: dict[str, dict[str, int]],
-    minimums: dict[str, int],
-    auto_approve_below: dict[str, int],
-    by: str,
-) -> tuple[Policy, Policy]:
-    """New payout terms, in effect at once for payouts requested from now on. ``rates`` is the
-    whole table (the currencies paid in); ``minimums`` and ``auto_approve_below`` change only the
-    currencies they name: the others keep theirs (a currency new to the rates starts at 0).
-    Returns the terms before and after."""
-    if not 0 <= hold_days <= 365:
+@dataclass(frozen=True)
+class Changes:
+    """What a change of the terms names: ``hold_days`` and ``rates`` whole, ``minimums`` and
+    ``auto_approve_below`` for the currencies named (the others keep theirs)."""
+
+    hold_days: int
+    rates: dict[str, dict[str, int]]
+    minimums: dict[str, int]
+    auto_approve_below: dict[str, int]
+
+
+def terms_with(before: Policy, changes: Changes) -> Policy:
+    """The terms ``changes`` make of ``before``, checked: a currency new to the rates and not
+    named starts at 0."""
+    if not 0 <= changes.hold_days <= 365:
         raise InvalidArgument("the hold is 0 to 365 days", field="hold_days")
-    if not rates:
+    if not changes.rates:
         raise InvalidArgument("publish a rate for at least one currency", field="rates")
-    for currency, per_source in rates.items():
+    for currency, per_source in changes.rates.items():
         _currency(currency, "rates")
         if not per_source or set(per_source) - set(SOURCES):
             raise InvalidArgument(f"rates of {currency} are per earnings currency: {', '.join(SOURCES)}", field="rates")
         for source, rate in per_source.items():
             _count(rate, f"rates.{currency}.{source}", least=1)
-    for name, amounts in (("minimums", minimums), ("auto_approve_below", auto_approve_below)):
+    for name, amounts in (("minimums", changes.minimums), ("auto_approve_below", changes.auto_approve_below)):
         for currency, amount in amounts.items():
-            if currency not in rates:
+            if currency not in changes.rates:
                 raise InvalidArgument(f"{name} names {currency}, which has no rate", field=name)
             _count(amount, f"{name}.{currency}", least=0)
+    return Policy(
+        hold_days=changes.hold_days,
+        rates={currency: dict(per_source) for currency, per_source in changes.rates.items()},
+        minimums={c: changes.minimums.get(c, before.minimums.get(c, 0)) for c in changes.rates},
+        auto_approve_below={
+            c: changes.auto_approve_below.get(c, before.auto_approve_below.get(c, 0)) for c in changes.rates
+        },
+    )
+
+
+def loosened(before: Policy, after: Policy) -> list[str]:
+    """What of ``after`` is looser than ``before``, in words: a shorter hold, a rate higher than
+    before (or than none: a currency or an earnings currency newly paid), a lower minimum, a
+    higher approval limit. Empty: ``after`` only tightens the terms, or keeps them."""
+    looser = []
+    if after.hold_days < before.hold_days:
+        looser.append(f"the hold: {before.hold_days} → {after.hold_days} days")
+    for currency, per_source in after.rates.items():
+        for source, rate in per_source.items():
+            was = before.rates.get(currency, {}).get(source)
+            if was is None or rate > was:
+                looser.append(f"{currency} per million {source}: {'not paid' if was is None else was} → {rate}")
+    for currency in after.rates:
+        if currency not in before.rates:
+            continue  # newly paid in: its rates above say so
+        minimum, was = after.minimums.get(currency, 0), before.minimums.get(currency, 0)
+        if minimum < was:
+            looser.append(f"{currency} minimum: {was} → {minimum}")
+        limit, was = after.auto_approve_below.get(currency, 0), before.auto_approve_below.get(currency, 0)
+        if limit > was:
+            looser.append(f"{currency} approved without finance below: {was} → {limit}")
+    return looser
+
+
+def _publish(session: Session, terms: Policy, *, by: str) -> Policy:
+    """``terms`` in force from now on, for payouts requested from now on."""
+    session.add(
+        PayoutPolicy(
+            hold_days=terms.hold_days,
+            rates=terms.rates,
+            minimums=terms.minimums,
+            auto_approve_below=terms.auto_approve_below,
+            created_at=utcnow(),
+            created_by=by[:200],
+        )
+    )
+    session.flush()
+    return current(session)
+
+
+# Four eyes on looser terms ---------------------------------------------------------------------
+#
+# A change that loosens the terms (more money per unit of earnings, less time in the hold, smaller
+# payouts, more of them approved by nobody) is what a member of finance who is also a payee would
+# make before asking for their own payout: it is a proposal, in force once another member of
+# finance approves it. Its steps are audit entries (staff/audit.py) of their own target kind, one
+# proposal's all under its id: they are the proposal's record, and the log finance reads. One
+# proposal waits at a time (another loosening waits for it to be decided), so the newest entry of
+# the kind says whether one waits. Every step takes the terms' turn ("payout-policy") first.
+
+PROPOSAL_KIND = "payout_policy"
+PROPOSE, APPROVE, WITHDRAW, REFUSE = (
+    "propose_payout_policy",
+    "approve_payout_policy",
+    "withdraw_payout_policy",
+    "refuse_payout_policy",
+)
+ProposalStatus = Literal["waiting", "approved", "withdrawn", "refused"]
+DECISIONS: dict[str, ProposalStatus] = {APPROVE: "approved", WITHDRAW: "withdrawn", REFUSE: "refused"}
+
+
+class OwnPolicyChange(Forbidden):
+    code = "OWN_POLICY_CHANGE"
+
+
+class ProposalDecided(Conflict):
+    code = "PROPOSAL_DECIDED"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: str
+    changes: Changes
+    terms: Policy  # waiting: the terms approving it would make now; decided: that it made, or would have
+    loosens: list[str]  # what of ``terms`` is looser than the terms in force (then)
+    proposed_by: str  # as the audit log names them
+    proposer: str | None  # the person; None: the operator's admin token
+    proposed_at: datetime
+    reason: str
+    status: ProposalStatus
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Changed:
+    before: Policy
+    after: Policy  # the terms in force now
+    proposal: Proposal | None  # the change loosens the terms: it waits, and ``after`` is ``before``
+
+
+def change(session: Session, changes: Changes, *, by: str, person: str | None, reason: str) -> Changed:
+    """A change of the terms by ``by`` (``person``: who they are; None for the admin token). One
+    that only tightens the terms, or keeps them, applies at once, for payouts requested from
+    now on; one that loosens anything waits, whole, for another member of finance (``approve``)."""
     # Two changes at once take turns: each keeps what the other named, never the terms from before both.
     take_turns(session, "payout-policy")
     before = current(session)
-    row = PayoutPolicy(
-        hold_days=hold_days,
-        rates=rates,
-        minimums={currency: minimums.get(currency, before.minimums.get(currency, 0)) for currency in rates},
-        auto_approve_below={
-            currency: auto_approve_below.get(currency, before.auto_approve_below.get(currency, 0)) for currency in rates
-        },
-        created_at=utcnow(),
-        created_by=by[:200],
+    after = terms_with(before, changes)
+    looser = loosened(before, after)
+    if not looser:
+        after = _publish(session, after, by=by)
+        audit.record(
+            session,
+            actor=by,
+            action="set_payout_policy",
+            target_kind="platform",
+            target_id="payouts",
+            reason=reason,
+            before=asdict(before),
+            after=asdict(after),
+        )
+        return Changed(before, after, None)
+    waiting = waiting_proposal(session)
+    if waiting is not None:
+        raise Conflict(
+            f"a change of the payout terms proposed by {waiting.proposed_by} waits for approval:"
+            " approve, refuse or withdraw it first",
+            code="POLICY_CHANGE_WAITING",
+        )
+    proposal_id = "ppc_" + secrets.token_hex(8)
+    audit.record(
+        session,
+        actor=by,
+        action=PROPOSE,
+        target_kind=PROPOSAL_KIND,
+        target_id=proposal_id,
+        reason=reason,
+        before=asdict(before),
+        after={"changes": asdict(changes), "terms": asdict(after), "loosens": looser, "proposer": person},
     )
-    session.add(row)
-    session.flush()
-    return before, current(session)
+    return Changed(before, before, get(session, proposal_id))
+
+
+def approve(session: Session, proposal_id: str, *, by: str, person: str | None, reason: str) -> Changed:
+    """Another member of finance, a person, puts a waiting proposal in force: what it names,
+    changed in the terms in force now (a tightening since it was proposed keeps what the proposal
+    did not name)."""
+    take_turns(session, "payout-policy")
+    proposal = _waiting(session, proposal_id)
+    if person is None:
+        raise Forbidden(
+            "a person of finance approves a change of the payout terms: the admin token is no person",
+            code="POLICY_APPROVER_NOT_A_PERSON",
+        )
+    if person == proposal.proposer:
+        raise OwnPolicyChange("you proposed this change: another member of finance approves it")
+    before = current(session)
+    after = _publish(session, terms_with(before, proposal.changes), by=by)
+    audit.record(
+        session,
+        actor=by,
+        action=APPROVE,
+        target_kind=PROPOSAL_KIND,
+        target_id=proposal.id,
+        reason=reason,
+        before=asdict(before),
+        after=asdict(after),
+    )
+    return Changed(before, after, get(session, proposal.id))
+
+
+def withdraw(session: Session, proposal_id: str, *, by: str, person: str | None, reason: str) -> Proposal:
+    """Its proposer takes a waiting proposal back."""
+    take_turns(session, "payout-policy")
+    proposal = _waiting(session, proposal_id)
+    if person != proposal.proposer:
+        raise Forbidden("only its proposer withdraws a proposal: refuse it instead", code="NOT_THE_PROPOSER")
+    return _decide(session, proposal, WITHDRAW, by=by, reason=reason)
+
+
+def refuse(session: Session, proposal_id: str, *, by: str, person: str | None, reason: str) -> Proposal:
+    """Another member of finance turns a waiting proposal down."""
+    if not reason.strip():
+        raise InvalidArgument("say why the change is refused", field="reason")
+    take_turns(session, "payout-policy")
+    proposal = _waiting(session, proposal_id)
+    if person == proposal.proposer:
+        raise OwnPolicyChange("you proposed this change: withdraw it instead")
+    return _decide(session, proposal, REFUSE, by=by, reason=reason)
+
+
+def _decide(session: Session, proposal: Proposal, action: str, *, by: str, reason: str) -> Proposal:
+    audit.record(
+        session,
+        actor=by,
+        action=action,
+        target_kind=PROPOSAL_KIND,
+        target_id=proposal.id,
+        reason=reason,
+        before={"status": "waiting"},
+        after={"status": DECISIONS[action]},
+    )
+    return get(session, proposal.id)
+
+
+def _waiting(session: Session, proposal_id: str) -> Proposal:
+    proposal = get(session, proposal_id)
+    if proposal.status != "waiting":
+        raise ProposalDecided(f"the change {proposal_id} was {proposal.status} by {proposal.decided_by}")
+    return proposal
+
+
+def waiting_proposal(session: Session) -> Proposal | None:
+    """The change of the terms waiting for approval, if one does."""
+    newest, _ = audit.entries(session, target_kind=PROPOSAL_KIND, limit=1)
+    if not newest or newest[0].action != PROPOSE:
+        return None
+    return get(session, newest[0].target_id)
+
+
+def get(session: Session, proposal_id: str) -> Proposal:
+    """A proposal as its audit entries tell it: proposed, and decided once, or not yet."""
+    steps, _ = audit.entries(session, target_kind=PROPOSAL_KIND, target_id=proposal_id, limit=10)
+    proposed = next((step for step in steps if step.action == PROPOSE), None)
+    if proposed is None or proposed.after is None:
+        raise NotFound(f"no proposed change of the payout terms {proposal_id}", field="proposal_id")
+    decided = next((step for step in reversed(steps) if step.action in DECISIONS), None)
+    made = proposed.after
+    changes = Changes(**made["changes"])
+    if decided is None:  # what approving it would do now
+        now = current(session)
+        terms = terms_with(now, changes)
+        looser = loosened(now, terms)
+    else:  # what it did, or would have done when proposed
+        terms = _policy(decided.after if decided.action == APPROVE else made["terms"])
+        looser = list(made["loosens"])
+    return Proposal(
+        id=proposal_id,
+        changes=changes,
+        terms=terms,
+        loosens=looser,
+        proposed_by=proposed.actor,
+        proposer=made["proposer"],
+        proposed_at=proposed.at,
+        reason=proposed.reason,
+        status=DECISIONS[decided.action] if decided is not None else "waiting",
+        decided_by=decided.actor if decided is not None else None,
+        decided_at=decided.at if decided is not None else None,
+        decision_reason=decided.reason if decided is not None else None,
+    )
+
+
+def _policy(saved: Any) -> Policy:
+    return Policy(saved["hold_days"], saved["rates"], saved["minimums"], saved["auto_approve_below"])
 
 
 def _currency(code: str, field: str) -> None:

@@ -40,6 +40,39 @@ class PolicyIn(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class PolicyChangesOut(BaseModel):
+    hold_days: int
+    rates: dict[str, dict[str, int]]
+    minimums: dict[str, int] = Field(description="only the currencies named: the others keep theirs")
+    auto_approve_below: dict[str, int] = Field(description="only the currencies named: the others keep theirs")
+
+
+class ProposalOut(BaseModel):
+    """A change of the payout terms that loosens them: in force once another member of finance
+    approves it."""
+
+    id: str
+    status: Literal["waiting", "approved", "withdrawn", "refused"]
+    proposed_by: str
+    proposed_at: datetime
+    reason: str
+    mine: bool = Field(description="you proposed it: another member of finance approves it")
+    changes: PolicyChangesOut = Field(description="what the change names")
+    terms: PolicyOut = Field(description="waiting: the terms approving it makes now; else those it made, or would have")
+    loosens: list[str] = Field(description="what of those terms is looser than the terms in force")
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str | None
+
+
+class ProposalList(BaseModel):
+    items: list[ProposalOut]
+
+
+class NoteIn(Strict):
+    reason: str = Field(default="", max_length=2000)
+
+
 class AccountIn(Strict):
     destination: str = Field(min_length=1, max_length=128, description="the account at the provider")
     currency: str = Field(min_length=3, max_length=3)

@@ -1,8 +1,9 @@
 // The Payouts tab of /admin (payouts/admin.py), for the roles with the act "payouts": the payouts of
 // a status (those waiting for approval first), approved in a batch with a reason, one rejected with
 // a reason, one in transit sent again; and the payout terms the platform publishes (the hold, the
-// rates, the minimums, the limit under which a payout needs no approval). Every act is in the audit
-// log, with its reason.
+// rates, the minimums, the limit under which a payout needs no approval), a change that loosens them
+// proposed here and approved by another member of finance. Every act is in the audit log, with its
+// reason.
 // @ts-check
 
 import { errorMessage } from "./api.js";
@@ -155,6 +156,11 @@ function queuePanel(api, tell) {
 
 // The terms ---------------------------------------------------------------------------------------
 
+/**
+ * A change of the terms that loosens them, waiting for a second member of finance (payouts/policy.py).
+ * @typedef {{id: string, status: "waiting" | "approved" | "withdrawn" | "refused", proposed_by: string, proposed_at: string, reason: string, mine: boolean, changes: PayoutPolicy, terms: PayoutPolicy, loosens: string[], decided_by: string | null, decided_at: string | null, decision_reason: string | null}} Proposal
+ */
+
 /** @param {Api} api @param {(text: string) => void} tell */
 function policyPanel(api, tell) {
   const hold = input({ type: "number", name: "hold_days", min: "0", max: "365", step: "1", required: true });
@@ -163,6 +169,9 @@ function policyPanel(api, tell) {
   const shown = el("p", { className: "card-note", dataset: { policy: "now" } });
   const message = errorLine();
   const publish = el("button", { type: "submit", className: "button-primary" }, "Publish policy");
+  // The change waiting for approval, if one does: above the form, so that nobody edits the terms
+  // without seeing what is about to change them.
+  const waiting = el("div", { "aria-live": "polite" });
   /** @type {Map<string, Record<"COIN" | "USD_MICROS" | "minimum" | "auto", HTMLInputElement>>} currency -> its inputs */
   let inputs = new Map();
 
@@ -183,7 +192,10 @@ function policyPanel(api, tell) {
         };
         inputs.set(currency, parts);
         const meaning = note("");
-        const explain = () => (meaning.textContent = means(currency, parts));
+        /** @param {HTMLInputElement} part */
+        const typed = (part) => (part.value ? Number(part.value) : undefined);
+        const explain = () =>
+          (meaning.textContent = means(currency, { COIN: typed(parts.COIN), USD_MICROS: typed(parts.USD_MICROS), minimum: Number(parts.minimum.value || 0), auto: Number(parts.auto.value || 0) }));
         for (const part of Object.values(parts)) part.addEventListener("input", explain);
         explain();
         return el(
@@ -200,10 +212,77 @@ function policyPanel(api, tell) {
     );
   }
 
+  /** @param {Proposal | undefined} proposal */
+  function showProposal(proposal) {
+    if (!proposal) {
+      waiting.replaceChildren();
+      return;
+    }
+    const errors = errorLine();
+    const why = input({ name: "decision_reason", maxLength: 2000, autocomplete: "off" });
+    /**
+     * @param {string} label
+     * @param {"approve" | "refuse" | "withdraw"} verb
+     * @param {(answer: any) => string} said
+     * @param {string} className
+     */
+    const decide = (label, verb, said, className) => {
+      const button = el("button", { type: "button", className: `${className} button-small` }, label);
+      button.addEventListener("click", async () => {
+        errors.textContent = "";
+        if (verb === "refuse" && !why.value.trim()) {
+          errors.textContent = "Say why the change is refused.";
+          why.focus();
+          return;
+        }
+        const path = `/api/admin/payouts/policy/proposals/${encodeURIComponent(proposal.id)}/${verb}`;
+        const answer = await busy(button, errors, () => api.request("POST", path, { body: { reason: why.value.trim() } }));
+        if (!answer) return;
+        tell(said(answer));
+        await load();
+      });
+      return button;
+    };
+    const actions = proposal.mine
+      ? [note("You proposed it: another member of finance approves or refuses it."), el("div", { className: "form-actions" }, decide("Withdraw", "withdraw", () => "Withdrew the proposed change of the payout terms.", "button-secondary"))]
+      : [
+          field("Reason for deciding (for the audit log; needed to refuse)", why),
+          el(
+            "div",
+            { className: "form-actions" },
+            decide("Approve change", "approve", (terms) => `Approved: earnings are held ${terms.hold_days} days; the new terms apply to payouts asked for from now on.`, "button-primary"),
+            decide("Refuse change", "refuse", () => "Refused the proposed change: the terms in force stay as they are.", "button-secondary")
+          ),
+        ];
+    const terms = proposal.terms;
+    waiting.replaceChildren(
+      el(
+        "section",
+        { className: "card studio-form", "aria-label": "Change waiting for approval", dataset: { proposalId: proposal.id } },
+        el("h3", {}, "Change waiting for approval"),
+        note(`Proposed by ${proposal.proposed_by} on ${formatDateTime(proposal.proposed_at)}: “${proposal.reason}”. It loosens the terms, so it applies only once another member of finance approves it.`),
+        el("p", { className: "card-note" }, "What it loosens:"),
+        el("ul", { dataset: { list: "loosens" } }, (proposal.loosens.length ? proposal.loosens : ["nothing any more (the terms in force were tightened since)"]).map((line) => el("li", {}, line))),
+        note(`Approved now, earnings would be held ${terms.hold_days} days; payouts in ${Object.keys(terms.rates).join(", ")}.`),
+        el(
+          "ul",
+          { dataset: { list: "terms" } },
+          Object.entries(terms.rates).map(([currency, rates]) =>
+            el("li", {}, `${currency}: ${means(currency, { COIN: rates.COIN, USD_MICROS: rates.USD_MICROS, minimum: terms.minimums[currency] ?? 0, auto: terms.auto_approve_below[currency] ?? 0 })}`)
+          )
+        ),
+        ...actions,
+        errors
+      )
+    );
+  }
+
   async function load() {
     message.textContent = "";
     try {
-      fill(await api.request("GET", "/api/admin/payouts/policy"));
+      const [policy, proposals] = await Promise.all([api.request("GET", "/api/admin/payouts/policy"), api.request("GET", "/api/admin/payouts/policy/proposals")]);
+      fill(policy);
+      showProposal(proposals.items[0]);
     } catch (error) {
       message.textContent = errorMessage(error);
     }
@@ -214,6 +293,7 @@ function policyPanel(api, tell) {
     { className: "admin-form studio-form", "aria-label": "Payout policy" },
     shown,
     note("Rates are what a million units of earnings pay, in the payout currency’s minor units (cents): 1,000,000 per million coins pays a cent a coin. New terms apply to payouts asked for from then on."),
+    note("A change that loosens the terms (a higher rate, a higher approval limit, a shorter hold, a lower minimum) waits until another member of finance approves it; one that only tightens them applies at once. Payouts to staff always wait for finance."),
     field("Hold (days before earnings can be paid out)", hold),
     currencies,
     field("Reason", reason),
@@ -242,20 +322,26 @@ function policyPanel(api, tell) {
     const body = { hold_days: Number(hold.value), rates, minimums, auto_approve_below: autoApproveBelow, reason: reason.value.trim() };
     const saved = await busy(publish, message, () => api.request("PUT", "/api/admin/payouts/policy", { body }));
     if (!saved) return;
-    tell(`Published: earnings are held ${saved.hold_days} days; the new terms apply to payouts asked for from now on.`);
     reason.value = "";
+    if (saved.status === "waiting") {
+      // 202: a proposal; the terms in force are unchanged.
+      tell("Proposed: the change loosens the terms, so it waits for another member of finance to approve it. The terms in force are unchanged.");
+      await load();
+      return;
+    }
+    tell(`Published: earnings are held ${saved.hold_days} days; the new terms apply to payouts asked for from now on.`);
     fill(saved);
   });
   load();
-  return section("Payout terms", form);
+  return section("Payout terms", waiting, form);
 }
 
 /**
- * A currency's terms in words, as they are typed: "100 coins pay $1.00 · $1.00 of ad revenue pays $1.00 · …".
+ * A currency's terms in words: "100 coins pay $1.00 · $1.00 of ad revenue pays $1.00 · …".
  * @param {string} currency
- * @param {Record<string, HTMLInputElement>} parts
+ * @param {{COIN?: number, USD_MICROS?: number, minimum: number, auto: number}} terms a rate left out: not paid
  */
-function means(currency, parts) {
+function means(currency, terms) {
   /** @param {number} minor */
   const money = (minor) => {
     try {
@@ -264,11 +350,10 @@ function means(currency, parts) {
       return `${minor} ${currency} minor units`;
     }
   };
-  const value = (/** @type {string} */ key) => Number(parts[key]?.value || 0);
   return [
-    parts.COIN?.value ? `100 coins pay ${money((100 * value("COIN")) / 1_000_000)}` : "coins are not paid out",
-    parts.USD_MICROS?.value ? `$1.00 of ad revenue pays ${money(value("USD_MICROS"))}` : "ad revenue is not paid out",
-    `the least payout is ${money(value("minimum"))}`,
-    value("auto") ? `payouts under ${money(value("auto"))} need no approval` : "finance approves every payout",
+    terms.COIN !== undefined ? `100 coins pay ${money((100 * terms.COIN) / 1_000_000)}` : "coins are not paid out",
+    terms.USD_MICROS !== undefined ? `$1.00 of ad revenue pays ${money(terms.USD_MICROS)}` : "ad revenue is not paid out",
+    `the least payout is ${money(terms.minimum)}`,
+    terms.auto ? `payouts under ${money(terms.auto)} need no approval (but payouts to staff)` : "finance approves every payout",
   ].join(" · ");
 }
