@@ -90,7 +90,7 @@ class Platform:
         from openminis.payments import orders, topups
         from openminis.social import boards
 
-        accounts.on_guest_signed_in(topups.hand_over_open)
+        accounts.on_guest_signed_in(topups.hand_over)
         releases.on_release(orders.sell_declared_products)
         releases.on_release(boards.keep_declared_boards)
         releases.on_release(templates.keep_declared_templates)

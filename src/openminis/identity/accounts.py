@@ -10,7 +10,9 @@ Two rules keep one person out of another's account:
   It upgrades the guest who asked for it only when that guest's own browser confirms it.
 
 And one keeps money where someone can spend it: a guest that signs in to an existing account (by
-password or by link) brings its coins, which no cookie would reach again (``bring_guest_coins``).
+password or by link) brings its coins, which no cookie would reach again, and so do the coins that
+reach the guest after it (a refund of what it bought, a late payment of its top-up): its wallet
+forwards to the account's (``bring_guest_coins``).
 """
 
 from __future__ import annotations
@@ -265,34 +267,35 @@ def on_guest_signed_in(hook: GuestHook) -> None:
 
 
 def bring_guest_coins(session: Session, guest: User, account: User) -> int:
-    """Move the guest's whole coin balance to the account it signs in to, in one ledger transfer
-    keyed by the guest, and return how many coins moved. Once the browser is the account, no cookie
-    reaches the guest again (signing out makes a new one): coins left there would be lost (a probe
-    found 1200 bought coins stranded so). Once per guest: a retried sign-in, or several at once
-    (they take turns on the guest), finds the transfer made and moves nothing more."""
+    """The guest becomes the account it signs in to, for good, and brings its coins: its whole
+    balance moves to the account in one ledger transfer keyed by the guest, and its wallet forwards
+    to the account's. Returns how many coins moved.
+
+    Once the browser is the account, no cookie reaches the guest again (signing out makes a new
+    one): coins left there would be lost (a probe found 1200 bought coins stranded so), and so
+    would coins that reach it later (a developer's refund of an order it bought, a late payment
+    of a top-up it had given up on): the forward sends those to the account, whichever process
+    credits them. The guest's sessions are left alone: the browser's cookie is the account's now,
+    and a request of the guest's still in flight is served as the guest, which spends nothing (its
+    wallet is empty) and is refunded to the account. (Ending them made such a request a new guest,
+    whose cookie could land after the sign-in's and sign the browser out.) Once per guest: a
+    retried sign-in, or several at once (they take turns on the guest), finds the transfer and the
+    forward made and moves nothing more."""
     if guest.kind != "guest" or guest.id == account.id:
         return 0
-    key = f"guest-coins:{guest.id}"
     take_turns(session, "guest-coins", guest.id)
     for hook in _guest_hooks:  # first: a payment being recorded for the guest now lands before the move
         hook(session, guest.id, account.id)
-    if wallet.transfer_details(session, key) is not None:
-        return 0
-    if wallet.wallet_balance(session, guest.id) <= 0:
-        return 0
-    source = wallet.account_id(session, wallet.WALLET, guest.id)
-    # Held until the sign-in commits: a purchase of the guest's at this moment waits, then finds
-    # the coins gone, instead of making the amount read here more than the wallet holds.
-    wallet.lock(session, [source])
-    coins = wallet.balance(session, source)
-    if coins <= 0:
-        return 0
-    wallet.transfer(
+    # Opened if the guest has none yet: a late payment or a refund would otherwise open it after
+    # the sign-in, with no forward. The ledger holds its row from the move to the commit: a
+    # purchase of the guest's at this moment waits, then finds the coins gone; a refund to it
+    # waits, then lands on the account (wallet/service.py, close_into).
+    coins = wallet.close_into(
         session,
-        key=key,
+        wallet.account_id(session, wallet.WALLET, guest.id),
+        wallet.account_id(session, wallet.WALLET, account.id),
+        key=f"guest-coins:{guest.id}",
         kind="guest_coins",
-        currency=wallet.COIN,
-        legs=[wallet.Leg(source, -coins), wallet.Leg(wallet.account_id(session, wallet.WALLET, account.id), coins)],
         details={"guest_id": guest.id, "user_id": account.id},
     )
     return coins

@@ -316,15 +316,18 @@ def refund_after_deletion(session: Session, topup: TopUp) -> None:
     log.info("top-up %s was paid after its account was deleted: refunding %s %s", topup.id, amount, topup.currency)
 
 
-def hand_over_open(session: Session, guest_id: str, account_id: str) -> None:
-    """A guest signed in to an account (identity.accounts.on_guest_signed_in): its top-ups still
-    open become the account's, so that a payment that completes later (the sandbox's delayed card, a
-    bank transfer, a provider's page left open) credits the account, which the browser now is; the
-    guest's coins moved there. A payment being recorded for one of them at this moment holds its
-    row: the update waits for it, then leaves it (no longer open), its coins moving with the rest."""
+def hand_over(session: Session, guest_id: str, account_id: str) -> None:
+    """A guest signed in to an account (identity.accounts.on_guest_signed_in): its top-ups become
+    the account's, which the browser now is; the guest's coins moved there and its wallet forwards
+    there. Open ones, so that a payment that completes later (the sandbox's delayed card, a bank
+    transfer, a provider's page left open) credits the account; closed ones too, so that what
+    happens to them later follows the account's rules: a late payment of one marked failed is
+    refunded if the account was deleted meanwhile (a probe: it was forwarded to the erased
+    account's wallet), and a refund of a paid one is the account's. A payment being recorded for
+    one of them at this moment holds its row: the update waits for it, its coins moving with the rest."""
     session.execute(
         update(TopUp)
-        .where(TopUp.user_id == guest_id, TopUp.status.in_(OPEN))
+        .where(TopUp.user_id == guest_id)
         .values(user_id=account_id, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -27,7 +27,11 @@ def export(session: Session, user_id: str) -> dict[str, Any]:
         else []
     )
     return {
-        "wallet": [{"kind": a.kind, "currency": a.currency, "balance": balance(session, a.id)} for a in accounts],
+        # Each account's own balance: a guest's wallet forwarded to its account holds nothing.
+        "wallet": [
+            {"kind": a.kind, "currency": a.currency, "balance": balance(session, a.id, forwarded=False)}
+            for a in accounts
+        ],
         "ledger": [
             {
                 "at": plain(transfer.created_at),

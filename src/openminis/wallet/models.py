@@ -25,6 +25,12 @@ class Account(Base):
 
     ``balance`` caches the sum of the account's entries; ``minis ledger verify`` checks that it does.
     Only accounts that represent the outside world (issuance, a provider's clearing) may go negative.
+
+    ``forward_to``: set once, for good, on the wallet of a guest that signed in to an account (with
+    its whole balance moved there, in the same unit): what is credited to this account from then on
+    is credited to that one, and a transfer taking back coins it was given takes them there
+    (wallet/service.py, ``forward``). Kept on the row every transfer updates, so that no process's
+    memory of accounts can miss it.
     """
 
     __tablename__ = "accounts"
@@ -41,6 +47,8 @@ class Account(Base):
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
     allow_negative: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An account's id; no foreign key (accounts are never deleted; migration 0030 says why).
+    forward_to: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class LedgerTransfer(Base):

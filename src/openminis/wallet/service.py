@@ -13,6 +13,18 @@ pending entries into the cached balances in batches, as ledgers such as TigerBee
 postings, and a debit of such an account folds its pending credits first, under the account's
 row lock, so that its check sees everything it may spend. Every read of a balance is the cached
 balance plus the pending entries, so nothing reads a balance that lags.
+
+Forwarded wallets. A guest that signs in to an account brings its coins (identity/accounts.py), and
+no cookie reaches the guest again; what would still reach its wallet (a refund of an order it
+bought, a late payment of its top-up) must reach the account. The move of the
+coins forwards the guest's wallet to the account's (``close_into``): a mark on the wallet's own
+row, set in the move's unit, under its lock, and never unset. Every transfer's update of a
+balance skips a forwarded row, and a leg that finds its account forwarded lands on the account
+it forwards to, read from the database at that moment: no process's memory of account ids can
+miss a forward made by another. Credits follow it; so do debits that take back coins the wallet
+was given (``TAKES_BACK``: a refund of the guest's top-up takes its coins from the account, where
+they went). Any other debit finds the guest's wallet as the move left it, empty: a pass of the
+guest's renewing after the sign-in lapses, as it did before, and does not charge the account.
 """
 
 from __future__ import annotations
@@ -47,6 +59,11 @@ DEFERRED_KINDS = frozenset(
 )
 WALLET = "user_wallet"
 
+# Transfers that take back coins a wallet was given (a top-up's refund, by staff or at the
+# provider): from a forwarded wallet they take them from the wallet the coins went to (module
+# docstring). Every other debit of a forwarded wallet is refused as the empty wallet's.
+TAKES_BACK = frozenset({"topup_refund"})
+
 
 class InsufficientFunds(PaymentRequired):
     code = "INSUFFICIENT_FUNDS"
@@ -73,10 +90,12 @@ _MOVE = (
     .where(
         _accounts.c.id == bindparam("account"),
         _accounts.c.currency == bindparam("in_currency"),
+        _accounts.c.forward_to.is_(None),  # a forwarded account's legs land where it forwards (_move)
         _accounts.c.allow_negative | (_accounts.c.balance + bindparam("delta") >= 0),
     )
     .values(balance=_accounts.c.balance + bindparam("delta"))
 )
+_FORWARDED = select(_accounts.c.forward_to).where(_accounts.c.id == bindparam("account"))
 # Folding: an account's pending credits leave the pending set and join its cached balance. The
 # UPDATE ... RETURNING takes each entry once, whoever else folds at the same time (module docstring).
 _FOLD = (
@@ -197,6 +216,8 @@ def transfer(
     is all undone on any error (a purchase: its request's unit rolls back whole).
     ``reverses``: the key of the transfer whose money this one gives back or passes on (a refund of
     a sale, an ad's commission to a creator): ``held`` counts it at that transfer's time.
+    A leg on a forwarded wallet lands on the wallet it forwards to (module docstring), and its
+    entry names that one.
     """
     if not key or len(key) > 200:
         raise InvalidArgument("idempotency key must be 1-200 characters", field="idempotency_key")
@@ -211,6 +232,7 @@ def transfer(
 
     kinds = _kinds(session, [leg.account_id for leg in legs])
     deferred = {leg.account_id for leg in legs if leg.amount > 0 and kinds[leg.account_id] in DEFERRED_KINDS}
+    takes_back = kind in TAKES_BACK
     with session.begin_nested() if nested else nullcontext():
         # The transfer row first: a repeated key inserts nothing here, before any balance is touched.
         transfer_id = session.execute(
@@ -225,18 +247,12 @@ def transfer(
             },
         ).scalar()
         if transfer_id is not None:
-            session.execute(
-                _WRITE_ENTRIES,
-                [
-                    {
-                        "transfer_id": transfer_id,
-                        "account_id": leg.account_id,
-                        "amount": leg.amount,
-                        "pending": leg.account_id in deferred,
-                    }
-                    for leg in legs
-                ],
-            )
+            # Where each leg lands: its own account, or the one a forwarded account sends it to
+            # (_move). The entries are written once the balances moved, naming where it landed.
+            landed: dict[int, int] = defaultdict(int)
+            for leg in legs:
+                if leg.account_id in deferred:
+                    landed[leg.account_id] += leg.amount
             # Concurrent spenders cannot both pass a check only one of them should (see _MOVE). Order:
             # people's accounts, then shared ones (an app's earnings, platform revenue), each by id.
             # One global order means no deadlocks; shared rows last means a transfer holds their row
@@ -245,17 +261,57 @@ def transfer(
             for leg in sorted(moving, key=lambda leg: (kinds[leg.account_id] != WALLET, leg.account_id)):
                 if leg.amount < 0 and kinds[leg.account_id] in DEFERRED_KINDS:
                     _fold(session, leg.account_id)  # what it may spend includes its pending credits
-                # An UPDATE's result is a CursorResult (Session.execute is typed for queries).
-                moved = cast(
-                    "CursorResult[Any]",
-                    session.execute(_MOVE, {"account": leg.account_id, "in_currency": currency, "delta": leg.amount}),
-                )
-                if moved.rowcount != 1:  # the savepoint rolls back
-                    raise InsufficientFunds("not enough balance for this transfer" + _short(kinds[leg.account_id], leg))
+                account = _move(session, leg, currency, kinds[leg.account_id], takes_back=takes_back)
+                landed[account] += leg.amount
+            entries = [
+                {"transfer_id": transfer_id, "account_id": account, "amount": amount, "pending": account in deferred}
+                for account, amount in sorted(landed.items())
+                if amount
+            ]
+            if entries:  # (none when every leg landed on one account: nothing moved)
+                session.execute(_WRITE_ENTRIES, entries)
     if transfer_id is None:
         existing = session.scalars(select(LedgerTransfer).where(LedgerTransfer.idempotency_key == key)).one()
         return _same_or_conflict(session, existing, legs)
     return Transfer(id=transfer_id, idempotency_key=key)
+
+
+def _move(session: Session, leg: Leg, currency: str, kind: str, *, takes_back: bool) -> int:
+    """Add the leg's amount to its account's balance, or, when the account is forwarded, to the
+    account it forwards to (a credit, or a debit that ``takes_back`` coins); returns the account
+    whose balance moved. Raises InsufficientFunds (its savepoint, or its unit, rolls back)."""
+    account = leg.account_id
+    passed = {account}
+    while True:
+        # An UPDATE's result is a CursorResult (Session.execute is typed for queries).
+        moved = cast(
+            "CursorResult[Any]",
+            session.execute(_MOVE, {"account": account, "in_currency": currency, "delta": leg.amount}),
+        )
+        if moved.rowcount == 1:
+            return account
+        # Refused: too little in it, or it is forwarded. A forward is set once and never unset, so
+        # the row read now says which (on PostgreSQL the UPDATE waited for a forward's unit that
+        # held the row, then skipped it; this later statement sees that unit's commit).
+        target = session.scalar(_FORWARDED, {"account": account})
+        if target is None or (leg.amount < 0 and not takes_back):
+            raise InsufficientFunds("not enough balance for this transfer" + _short(kind, leg))
+        if target in passed:
+            raise Conflict(f"ledger accounts {sorted(passed)} forward to each other", code="FORWARDING_LOOP")
+        passed.add(target)
+        account = target
+
+
+def _landing(session: Session, legs: list[Leg]) -> list[tuple[int, int]]:
+    """The legs as ``transfer`` records them today: each on the account its own forwards to."""
+    landed: dict[int, int] = defaultdict(int)
+    for leg in legs:
+        account, passed = leg.account_id, {leg.account_id}
+        while (target := session.scalar(_FORWARDED, {"account": account})) is not None and target not in passed:
+            account = target
+            passed.add(target)
+        landed[account] += leg.amount
+    return sorted((account, amount) for account, amount in landed.items() if amount)
 
 
 def _short(kind: str, leg: Leg) -> str:
@@ -329,7 +385,9 @@ def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg
         (entry.account_id, entry.amount)
         for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.transfer_id == existing.id))
     )
-    if recorded != sorted((leg.account_id, leg.amount) for leg in legs):
+    # The same legs, as asked or as they landed: a retry after the first attempt found an account
+    # forwarded names the account as its caller knows it.
+    if recorded != sorted((leg.account_id, leg.amount) for leg in legs) and recorded != _landing(session, legs):
         raise Conflict("this idempotency key was used for a different transfer", code="IDEMPOTENCY_CONFLICT")
     return Transfer(id=existing.id, idempotency_key=existing.idempotency_key)
 
@@ -426,23 +484,96 @@ def owned(session: Session, *, kinds: Collection[str], owners: Collection[str], 
 
 def lock(session: Session, account_ids: Collection[int]) -> None:
     """Hold these accounts' rows until the unit ends (by id: one order, no deadlock), so that what
-    was read of them stays true while the caller moves it (a payout takes what is withdrawable)."""
-    if account_ids and session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(Account.id)
-            .where(Account.id.in_(sorted(account_ids)))
+    was read of them stays true while the caller moves it (a payout takes what is withdrawable).
+    A forwarded account's target is held too, after it: what ``balance`` reads of it for a
+    transfer taking coins back stays true as well."""
+    if not account_ids or session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the unit's writer holds the whole database
+    held: set[int] = set()
+    wanted = sorted(set(account_ids))
+    while wanted:
+        targets = session.execute(
+            select(Account.forward_to)
+            .where(Account.id.in_(wanted))
             .order_by(Account.id)
             # FOR NO KEY UPDATE, the lock an UPDATE of the balance takes: it waits for writers of
             # the row but not for transfers that are inserting entries referring to it (their
             # foreign key holds a KEY SHARE lock on it), which FOR UPDATE would wait for, in a
             # cycle with them when they go on to update a row this transaction holds.
             .with_for_update(key_share=True)
+        ).scalars()
+        held.update(wanted)
+        wanted = sorted({target for target in targets if target is not None} - held)
+
+
+def close_into(
+    session: Session, source: int, target: int, *, key: str, kind: str, details: dict[str, Any] | None = None
+) -> int:
+    """Move all that ``source`` holds to ``target``, in one transfer keyed ``key``, and forward
+    ``source`` to ``target`` for good (module docstring): a guest's wallet as the guest signs in to
+    an account. Returns what moved (0: nothing held, or the key's transfer was made before).
+
+    In this order, under ``source``'s row lock from the first step to the unit's end: a transfer
+    crediting it meanwhile waits, then finds it forwarded and lands on ``target``; none lands on
+    it between the balance read here and the forward (it would stay there, forwarded past)."""
+    lock(session, [source])
+    moved = 0
+    if transfer_details(session, key) is None:
+        currency, held = session.execute(
+            select(_accounts.c.currency, _with_pending(_accounts)).where(_accounts.c.id == source)
+        ).one()
+        if held > 0:
+            legs = [Leg(source, -int(held)), Leg(target, int(held))]
+            transfer(session, key=key, kind=kind, currency=currency, legs=legs, details=details)
+            moved = int(held)
+    forward(session, source, target)
+    return moved
+
+
+def forward(session: Session, source: int, target: int) -> None:
+    """From now on what lands on the wallet ``source`` lands on the wallet ``target`` (or where
+    ``target`` forwards): its credits, and the debits that take back coins it was given
+    (``TAKES_BACK``). Once per account: a forward made stays as it is. ``close_into`` moves what
+    ``source`` held first."""
+    passed = {source}
+    while target not in passed and (onward := session.scalar(_FORWARDED, {"account": target})) is not None:
+        passed.add(target)
+        target = onward
+    if target in passed:
+        raise Conflict(f"ledger account {source} would forward to itself", code="FORWARDING_LOOP")
+    found = {
+        id_: (kind, currency)
+        for id_, kind, currency in session.execute(
+            select(_accounts.c.id, _accounts.c.kind, _accounts.c.currency).where(_accounts.c.id.in_([source, target]))
         )
+    }
+    # A person's wallet only, to another: a wallet takes no pending credits, so what lands on it
+    # through the forward moves the target's balance at once, as it would have moved its own.
+    if found.get(source) != found.get(target) or found[source][0] != WALLET:
+        raise InvalidArgument("only a wallet forwards, to a wallet in its currency")
+    session.execute(
+        update(_accounts)
+        .where(_accounts.c.id == source, _accounts.c.forward_to.is_(None))
+        .values(forward_to=target)
+        .execution_options(synchronize_session=False)
+    )
 
 
-def balance(session: Session, account_id: int) -> int:
-    """The account's balance: what its cached balance holds plus its pending credits."""
-    return int(session.execute(select(_with_pending(_accounts)).where(_accounts.c.id == account_id)).scalar_one())
+_BALANCE = select(_with_pending(_accounts), _accounts.c.forward_to).where(_accounts.c.id == bindparam("account"))
+
+
+def balance(session: Session, account_id: int, *, forwarded: bool = True) -> int:
+    """The account's balance: what its cached balance holds plus its pending credits. Of a
+    forwarded account (a guest's wallet once it signed in), unless ``forwarded`` is False, the
+    balance of the account it forwards to, where its coins went: what a transfer taking coins back
+    from it may take (its own is 0 for good)."""
+    passed: set[int] = set()
+    while True:
+        held, target = session.execute(_BALANCE, {"account": account_id}).one()
+        if not forwarded or target is None or target in passed:
+            return int(held)
+        passed.add(account_id)
+        account_id = target
 
 
 @dataclass(frozen=True)
@@ -459,7 +590,8 @@ class Verification:
 def verify(session: Session) -> Verification:
     """Check the ledger's invariants: every transfer balanced, every account's balance (cached plus
     pending credits) equal to the sum of its entries, each currency summing to zero, no account
-    overdrawn that may not be, and credits pending only on the accounts that take them so."""
+    overdrawn that may not be, credits pending only on the accounts that take them so, and a
+    forwarded account holding nothing, forwarded to an account of its currency."""
     problems: list[str] = []
     unbalanced = session.execute(
         select(LedgerEntry.transfer_id, func.sum(LedgerEntry.amount))
@@ -488,10 +620,12 @@ def verify(session: Session) -> Verification:
             _accounts.c.allow_negative,
             func.coalesce(entries.c.total, 0),
             func.coalesce(entries.c.waiting, 0),
+            _accounts.c.forward_to,
         ).outerjoin(entries, entries.c.account_id == _accounts.c.id)
     ).all()
+    currencies = {row[0]: row[3] for row in rows}
     totals: dict[str, int] = defaultdict(int)
-    for id_, kind, owner, currency, cached, allow_negative, total, waiting in rows:
+    for id_, kind, owner, currency, cached, allow_negative, total, waiting, forward_to in rows:
         total, waiting = int(total), int(waiting)
         balance = cached + waiting
         if balance != total:
@@ -503,6 +637,11 @@ def verify(session: Session) -> Verification:
             problems.append(f"account {id_} ({kind} {owner}) has {waiting} pending, which it may not")
         if balance < 0 and not allow_negative:
             problems.append(f"account {id_} ({kind} {owner}) is overdrawn: {balance}")
+        # What it held moved with the forward, and nothing lands on it after (close_into, _move).
+        if forward_to is not None and balance:
+            problems.append(f"account {id_} ({kind} {owner}) forwards to account {forward_to} but holds {balance}")
+        if forward_to is not None and currencies.get(forward_to) != currency:
+            problems.append(f"account {id_} ({kind} {owner}) forwards to account {forward_to}, not one in {currency}")
         totals[currency] += balance
     problems += [f"{currency} accounts sum to {total}, not 0" for currency, total in totals.items() if total != 0]
     transfers = session.execute(select(func.count()).select_from(LedgerTransfer)).scalar_one()
