@@ -29,6 +29,13 @@ def set_connections(database: str, *, allowed: bool) -> None:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
 
 
+def set_read_only(database: str, *, read_only: bool) -> None:
+    """The database as a standby is during a failover, or during maintenance: it answers, and refuses writes."""
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'ALTER DATABASE "{database}" SET default_transaction_read_only = {"on" if read_only else "off"}')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [database])
+
+
 def paid(events: ConversionEvents, user: str) -> None:
     events.record(
         "paid", app_id="shop", user_id=user, launch_id=None, source="feed", post_id=None, creator_id=None,
@@ -63,4 +70,26 @@ def test_conversions_recorded_while_the_analytics_database_refuses_connections_a
             assert stored_users(store) == ["after", "before", *(f"during-{n}" for n in range(5))]
         finally:
             set_connections(database, allowed=True)
+            store.close()
+
+
+def test_conversions_recorded_while_the_analytics_database_is_read_only_are_written_once_it_takes_writes():
+    """The attack on the first version: with the analytics database read-only, 776 paid events were
+    dropped as if their content were at fault ("cannot execute COPY FROM in a read-only transaction")."""
+    with postgres_database() as url:
+        database = url.rsplit("/", 1)[1]
+        store = PostgresEventStore(url)
+        events = ConversionEvents(lambda: store, max_wait=0.05)
+        try:
+            set_read_only(database, read_only=True)
+            for n in range(3):
+                paid(events, f"during-{n}")
+            events.flush()
+            set_read_only(database, read_only=False)
+            deadline = time.monotonic() + 60
+            while stored_users(store) != [f"during-{n}" for n in range(3)]:
+                assert time.monotonic() < deadline, stored_users(store)
+                time.sleep(0.2)
+        finally:
+            set_read_only(database, read_only=False)
             store.close()

@@ -28,12 +28,14 @@ RETRY_FIRST, RETRY_MOST = 0.5, 10.0  # seconds before writing a refused batch ag
 
 
 def refused(error: Exception) -> bool:
-    """Whether the store could not be reached (a full, restarting or locked database): worth writing
-    again. Anything else (a row the store cannot take) would fail every time and hold up every batch
-    after it: that batch is dropped, and logged as an error."""
-    if isinstance(error, sa.DBAPIError):
-        return error.connection_invalidated or isinstance(error, (sa.OperationalError, sa.InterfaceError))
-    return isinstance(error, (OSError, duckdb.IOException, duckdb.ConnectionException))
+    """Whether the store refused the batch for a reason of its own (unreachable, full, restarting,
+    read-only as a standby is, locked): worth writing again. Only a batch whose rows the store
+    cannot take (a value out of range, a broken constraint, a row our code could not write) would
+    fail every time and hold up every batch after it: that one is dropped, and logged as an error.
+    (The attack on a first version that retried connection errors only: a read-only analytics
+    database had 776 paid events dropped as if their content were at fault.)"""
+    content = (sa.DataError, sa.IntegrityError, duckdb.ConversionException, duckdb.ConstraintException)
+    return not isinstance(error, (*content, ValueError, TypeError))
 
 
 class EventBuffer:
