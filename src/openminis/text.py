@@ -51,17 +51,42 @@ def has_controls(value: str, *, newlines: bool = False) -> bool:
     )
 
 
-# The joiners writing needs (ZWNJ in Persian and Indic scripts, ZWJ in emoji sequences): format
-# characters that stay allowed in names. Letters that draw no ink: the Hangul fillers, the Braille blank.
+# The joiners writing needs: ZWNJ in Persian and Indic words, ZWJ in emoji sequences and Indic
+# conjuncts; and the variation selectors that pick an emoji's look. Each is allowed only where it does
+# that work (a joiner between two non-Latin letters, marks or symbols; a selector after a symbol or a
+# keycap's digit): between Latin letters it shows nothing, and "Sky\u200cRunner" reads as "SkyRunner".
 JOINERS = frozenset("\u200c\u200d")
-BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Characters that draw no ink though they are letters or marks: the Hangul fillers, the Braille blank,
+# the combining grapheme joiner, Mongolian's free variation selectors, Khmer's inherent vowels, the
+# Khitan filler.
+BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u180b\u180c\u180d\u180f\u17b4\u17b5\U00016fe4")
+
+
+def _variation_selector(ch: str) -> bool:
+    return 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF
+
+
+def _joinable(ch: str) -> bool:
+    """What a joiner may stand between: a letter, mark or symbol outside Latin's ASCII, or an emoji's selector."""
+    return ord(ch) > 0x7F and unicodedata.category(ch)[0] in "LMS"
 
 
 def has_invisible(value: str) -> bool:
-    """Characters that show as nothing (zero-width spaces, word joiners, soft hyphens, byte order
-    marks, the other format characters but the joiners, blank letters): a name holding one reads
-    as another name, or as none."""
-    return any((unicodedata.category(ch) == "Cf" and ch not in JOINERS) or ch in BLANK_LETTERS for ch in value)
+    """Characters that show as nothing where they stand (zero-width spaces, word joiners, soft
+    hyphens, byte order marks, the other format characters; joiners and variation selectors out of
+    the places writing and emoji use them; letters and marks that draw no ink): a name holding one
+    reads as another name, or as none."""
+    for at, ch in enumerate(value):
+        before, after = value[at - 1 : at], value[at + 1 : at + 2]
+        if ch in JOINERS:
+            if not (before and after and _joinable(before) and _joinable(after)):
+                return True
+        elif _variation_selector(ch):
+            if not before or not (unicodedata.category(before) in ("So", "Sk") or before in "#*0123456789"):
+                return True
+        elif unicodedata.category(ch) == "Cf" or ch in BLANK:
+            return True
+    return False
 
 
 def is_valid_utf8(data: bytes) -> bool:

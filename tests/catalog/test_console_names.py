@@ -22,6 +22,14 @@ OVERRIDE = "\u202eRTL\u202d game"
         "Soft\u00adhyphen",
         "\u3164",  # the Hangul filler: a letter that draws no ink
         "\ufeffStudio",
+        # The attack on the first version: joiners and marks that show nothing between Latin letters.
+        "Sky\u200cRunner",
+        "Sky\u200dRunner",
+        "Sky\ufe0fRunner",
+        "Sky\u034fRunner",
+        "\u200d\u200d\u200d",
+        "Sky\U000e0100Runner",
+        "Sky\u180bRunner",
     ],
 )
 def test_a_studio_or_app_name_with_controls_is_refused_naming_the_field(client, studio, name):
