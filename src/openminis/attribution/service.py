@@ -14,11 +14,13 @@ The rule, last touch within a window:
 
 The commission is ``creator_commission_bps`` (default 10 %, per app) of the developer's net
 revenue of the conversion, moved to the creator's ``creator_earnings`` account in the payment's
-own ledger transfer (or, for ad revenue, a transfer of its own); refunds take back their part.
+own ledger transfer (or, for ad revenue, a transfer of its own); refunds take back their part, as
+far as the creator's earnings still hold it, the platform's revenue covering the rest (claw_back).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, cast
@@ -153,15 +155,60 @@ def find(session: Session, ref: str) -> Conversion | None:
     return session.scalar(select(Conversion).where(Conversion.ref == ref))
 
 
-def claw_back(session: Session, conversion: Conversion, part: int) -> None:
-    """Record on the conversion the part of its commission a refund takes back (the refund works
-    the part out with the other parties' parts: payments/refund_shares.py)."""
-    session.execute(
-        update(Conversion)
-        .where(Conversion.id == conversion.id)
-        .values(clawed_back=Conversion.clawed_back + part)
-        .execution_options(synchronize_session=False)
-    )
+PLATFORM_REVENUE = "platform_revenue"
+
+
+@dataclass(frozen=True)
+class ClawedBack:
+    """A refund's part of a conversion's commission, as it is taken back: ``given`` from the
+    creator's earnings (``creator``, the account), ``covered`` by the platform's revenue
+    (``platform``): what the earnings no longer held."""
+
+    given: int
+    covered: int
+    creator: int
+    platform: int
+
+
+def claw_back(
+    session: Session, conversion: Conversion, part: int, *, payer: int, accounts: Collection[int], platform_gives: int
+) -> ClawedBack:
+    """Take back ``part`` of a conversion's commission for a refund (the refund works the part out
+    with the other parties' parts: payments/refund_shares.py): from the creator's earnings as far
+    as they hold it, their whole balance, pending included; the rest, paid out to the creator
+    already, the platform covers from its revenue, in the refund's own transfer. The creator is no
+    party to a refund: their payout must not keep a person from being refunded. The conversion
+    counts as clawed back only what the creator gave.
+
+    ``payer``: the wallet the refund credits; ``accounts``: the transfer's other accounts;
+    ``platform_gives``: what the transfer takes from the platform's revenue besides (its fee's part).
+    Refused (InsufficientFunds) if the platform's revenue cannot give that and the cover too."""
+    assert conversion.creator_id is not None  # only a creator's commission is taken back
+    creator = ledger.account_id(session, CREATOR_EARNINGS, conversion.creator_id, conversion.currency)
+    platform = ledger.account_id(session, PLATFORM_REVENUE, "", conversion.currency)
+    # Held before they are read, so that refunds at once do not both count the same coins (nor a
+    # payout take them meanwhile), and in the ledger's one lock order (wallet/service.py: people's
+    # accounts, then shared ones by id), which the transfer then keeps: the creator's account taken
+    # before a shared one of a lower id would wait in a cycle with the posting job, which takes
+    # them by id.
+    ledger.lock(session, [payer])
+    ledger.lock(session, {*accounts, creator, platform} - {payer})
+    held = max(ledger.balance(session, creator), 0)
+    given = min(part, held)
+    covered = part - given
+    if covered and ledger.balance(session, platform) < platform_gives + covered:
+        raise ledger.InsufficientFunds(
+            f"the creator earnings no longer hold {covered} of the commission this refund takes back"
+            f" (paid out), and the platform revenue cannot cover it: it cannot give {platform_gives + covered}"
+        )
+    if given:
+        session.execute(
+            update(Conversion)
+            .where(Conversion.id == conversion.id)
+            .values(clawed_back=Conversion.clawed_back + given)
+            .execution_options(synchronize_session=False)
+        )
+    return ClawedBack(given=given, covered=covered, creator=creator, platform=platform)
 
 
 def of(conversion: Conversion | None) -> Attribution:

@@ -694,8 +694,9 @@ def refund(
     by: str,
     secret: str,
 ) -> Refunded:
-    """Give coins back, in full or in part. Developer and platform give back their parts in
-    proportion; a full refund takes back a permanent product. A repeated key refunds once."""
+    """Give coins back, in full or in part. Developer, platform and a creator give back their parts
+    in proportion (what the creator was paid out of theirs, the platform covers: attribution.claw_back);
+    a full refund takes back a permanent product. A repeated key refunds once."""
     if not IDEMPOTENCY_KEY.match(idempotency_key or ""):
         raise InvalidArgument(
             "idempotency_key must be 1-128 letters, digits, '_', '.', ':' or '-'", field="idempotency_key"
@@ -762,10 +763,6 @@ def refund(
     app_part, fee_part, clawed = (
         now - then for now, then in zip(line(refunded=order.refunded), line(refunded=before), strict=True)
     )
-    creator_legs = []
-    if clawed and conversion is not None and conversion.creator_id is not None:
-        attribution.claw_back(session, conversion, clawed)
-        creator_legs = [Leg(ledger.account_id(session, attribution.CREATOR_EARNINGS, conversion.creator_id), -clawed)]
     funder_legs = (
         [Leg(ledger.account_id(session, *coupons.funder_account(coupons.PLATFORM, order.app_id)), funded_part)]
         if funded_part
@@ -780,15 +777,32 @@ def refund(
             coupons.release(session, order)  # the person may use the coupon again (while it lasts)
         if order.product_type == "permanent":
             _revoke(session, order)
+    wallet = ledger.account_id(session, "user_wallet", order.user_id)
+    app = ledger.account_id(session, "app_earnings", order.app_id)
+    platform = ledger.account_id(session, "platform_revenue")
+    creator_legs: list[Leg] = []
+    covered = 0
+    if clawed and conversion is not None and conversion.creator_id is not None:
+        # What the creator's earnings no longer hold of their part (paid out) the platform covers.
+        taken = attribution.claw_back(
+            session,
+            conversion,
+            clawed,
+            payer=wallet,
+            accounts=[app, *(leg.account_id for leg in funder_legs)],
+            platform_gives=fee_part,
+        )
+        clawed, covered = taken.given, taken.covered
+        creator_legs = [Leg(taken.creator, -clawed)] if clawed else []
     ledger.transfer(
         session,
         key=key,
         kind="refund",
         currency=COIN,
         legs=[
-            Leg(ledger.account_id(session, "user_wallet", order.user_id), amount),
-            Leg(ledger.account_id(session, "app_earnings", order.app_id), -app_part),
-            Leg(ledger.account_id(session, "platform_revenue"), -fee_part),
+            Leg(wallet, amount),
+            Leg(app, -app_part),
+            Leg(platform, -(fee_part + covered)),
             *creator_legs,
             *funder_legs,
         ],
@@ -797,7 +811,8 @@ def refund(
             "app_id": order.app_id,
             "amount": amount,
             "fee": fee_part,
-            "commission": clawed,
+            "commission": clawed,  # what the creator gave back
+            "commission_covered": covered,  # what the platform gave back for them
             "reason": reason[:200],
             **({"discount": discount_part, "funder": use.funder, "coupon_id": use.coupon_id} if use else {}),
         },

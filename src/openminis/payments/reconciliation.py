@@ -101,13 +101,13 @@ def _order_legs(session: Session) -> list[str]:
     kinds = ("user_wallet", "platform_revenue", "coupon_funding")
     legs = ledger.entries_keyed(session, "order:", (*kinds, CREATOR_EARNINGS))
     paid: dict[str, dict[str, int]] = {}
-    given: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(kinds, 0))
+    given: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*kinds, CREATOR_EARNINGS), 0))
     for key, sums in legs.items():
         _, order_id, what = key.split(":", 2)
         if what == "pay":
             paid[order_id] = sums
         elif what.startswith("refund:"):
-            for kind in kinds:
+            for kind in (*kinds, CREATOR_EARNINGS):
                 given[order_id][kind] += sums.get(kind, 0)
     funders = dict(session.execute(select(CouponUse.order_id, CouponUse.funder)).all())
     rows = session.execute(
@@ -124,16 +124,21 @@ def _order_legs(session: Session) -> list[str]:
         if discount and order_id not in funders:
             problems.append(f"order {order_id} has a discount of {discount} but no coupon use")
         expected = {"user_wallet": -amount, "platform_revenue": fee, "coupon_funding": -funded}
-        back = given.get(order_id, dict.fromkeys(kinds, 0))
+        back = given.get(order_id, dict.fromkeys((*kinds, CREATOR_EARNINGS), 0))
         commission = moved.get(CREATOR_EARNINGS, 0)
         line = (
             orders.given_back_of_order(amount=amount, funded=funded, fee=fee, commission=commission, refunded=refunded)
             if amount
             else [0, 0, 0]
         )
+        # What the creator's earnings no longer held of their part (paid out) the platform's
+        # revenue covered, in the same refunds (attribution.claw_back); never more than their part.
+        covered = line[2] + back[CREATOR_EARNINGS]
+        if not 0 <= covered <= line[2]:
+            problems.append(f"order {order_id}'s refunds took {-back[CREATOR_EARNINGS]} from its creator, of {line[2]}")
         expected_back = {
             "user_wallet": refunded,
-            "platform_revenue": -line[1],  # (the app, the fee, the creator)
+            "platform_revenue": -line[1] - covered,  # (the app, the fee, the creator)
             "coupon_funding": funded * refunded // amount if amount else 0,
         }
         # Partial refunds made before the fee's part came from the refund's line gave it back

@@ -5,9 +5,9 @@ named as who refunded.)
 The same rules as an order's refund: in full or in part; each party gives back its part of the
 charge (refund_shares.py: never more than it received, never a credit), so however a refund is
 split the parts add up to what each received (the creator's recorded by attribution.claw_back, as
-for an order); one refund
-per idempotency key; refunds of one item take turns on its ItemRefund row and its refunded total
-only grows by a conditional update that keeps it at most what was paid.
+for an order, which has the platform's revenue cover what the creator's earnings no longer hold);
+one refund per idempotency key; refunds of one item take turns on its ItemRefund row and its
+refunded total only grows by a conditional update that keeps it at most what was paid.
 
 A top-up's refund gives back money, which only its payment provider can do: with its transfers a
 ``ProviderRefund`` is written and a job (background.py) asks the provider with no transaction
@@ -116,14 +116,31 @@ def refund(
     # Every party the charge paid gives back its part of what it received (refund_shares.py: never
     # more than it received, never a credit, and in the end exactly its share), in a fixed order.
     paid_parties = sorted((p for p in paid.postings if p is not payer), key=lambda p: p.account_id)
+    given = refund_shares.parts([p.amount for p in paid_parties], before, after)
+    # The creator's part comes from their earnings as far as they hold it; what they no longer
+    # hold (paid out) the platform covers from its revenue, in this transfer (attribution.claw_back).
+    covered = 0
+    platform: int | None = None
+    for n, posting in enumerate(paid_parties):
+        if given[n] and posting.kind == attribution.CREATOR_EARNINGS and conversion and creator == posting.owner_id:
+            taken = attribution.claw_back(
+                session,
+                conversion,
+                given[n],
+                payer=payer.account_id,
+                accounts=[p.account_id for p in paid_parties if p is not posting],
+                platform_gives=sum(
+                    part for p, part in zip(paid_parties, given, strict=True) if p.kind == attribution.PLATFORM_REVENUE
+                ),
+            )
+            given[n], covered, platform = taken.given, taken.covered, taken.platform
     legs = [Leg(payer.account_id, amount)]
     parts: dict[str, int] = {}
-    given = refund_shares.parts([p.amount for p in paid_parties], before, after)
     for posting, part in zip(paid_parties, given, strict=True):
-        if part and posting.kind == attribution.CREATOR_EARNINGS and conversion and creator == posting.owner_id:
-            attribution.claw_back(session, conversion, part)
         parts[posting.kind] = parts.get(posting.kind, 0) + part
-        legs.append(Leg(posting.account_id, -part))
+        legs.append(Leg(posting.account_id, -part - (covered if posting.account_id == platform else 0)))
+    if covered and platform is not None and platform not in {p.account_id for p in paid_parties}:
+        legs.append(Leg(platform, -covered))  # (the charge paid the platform no fee)
     ledger.transfer(
         session,
         key=f"refund:{item}:{idempotency_key}",
@@ -136,7 +153,8 @@ def refund(
             "user_id": payer.owner_id,
             "amount": amount,
             "fee": parts.get("platform_revenue", 0),
-            "commission": parts.get(attribution.CREATOR_EARNINGS, 0),
+            "commission": parts.get(attribution.CREATOR_EARNINGS, 0),  # what the creator gave back
+            "commission_covered": covered,  # what the platform gave back for them
             "reason": reason[:200],
             "by": by[:200],
         },
