@@ -65,6 +65,9 @@ INSIDE = {
     "https://db.prod.svc.cluster.local/hook": "a Kubernetes cluster name",
     "https://vault.service.consul/hook": "a Consul service name",
     "https://files.corp/hook": "a corporate network's name",
+    # The attack on the first list: Kubernetes' short service names.
+    "https://kubernetes.default/hook": "a Kubernetes service in its namespace",
+    "https://kube-dns.kube-system/hook": "a Kubernetes system service",
 }
 
 

@@ -53,6 +53,8 @@ EMBEDDING_V4 = [ip_network("64:ff9b::/96"), ip_network("64:ff9b:1::/48"), ip_net
 LOCAL_SUFFIXES = (
     *("localhost", "local", "localdomain", "internal", "home.arpa", "lan", "intranet"),
     *("svc", "consul", "corp", "home", "private"),
+    # Kubernetes' namespaces as a short name's last label (kubernetes.default).
+    *("default", "kube-system", "kube-public"),
 )
 LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)\Z")
