@@ -115,15 +115,20 @@ def test_every_wrong_field_is_told_on_a_line_of_its_own(tmp_path):
         (
             {"index.html": FB_PAGE.replace("<title>T</title>", "<title>Star \u202eQuest</title>")},
             [],
-            "index.html: <title>: must be one line of text, without control, bidi or line separator characters",
+            "index.html: <title>: must be one line of visible text, without control, bidi, zero-width or line "
+            "separator characters",
         ),
         (
             {"game.json": "{}", "project.config.json": json.dumps({"projectname": "a\u0000b"})},
             [],
-            "project.config.json: projectname: must be one line of text, without control, bidi or line separator "
-            "characters",
+            "project.config.json: projectname: must be one line of visible text, without control, bidi, zero-width"
+            " or line separator characters",
         ),
-        ({"index.html": FB_PAGE}, ["--name", "Star\u2066"], "--name: must be one line of text, without control"),
+        (
+            {"index.html": FB_PAGE},
+            ["--name", "Star\u2066"],
+            "--name: must be one line of visible text, without control",
+        ),
         ({"index.html": FB_PAGE}, ["--category", "Best Games!"], "--category: must match"),
         ({"index.html": FB_PAGE}, ["--version", "one"], "--version: "),
     ],

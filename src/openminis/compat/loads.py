@@ -38,8 +38,8 @@ LOADS = {
     "input": ("src",),
     **{name: ("background",) for name in ("body", "table", "thead", "tbody", "tfoot", "tr", "td", "th")},
 }
-# Every svg (and math) element's link loads or opens what it names: a script, an image, a use's
-# document, a filter's image, a gradient's or pattern's template, a link's page.
+# Every svg (and math) element's link but a link's (<a>, which opens a page when followed) loads what
+# it names: a script, an image, a use's document, a filter's image, a gradient's or pattern's template.
 FOREIGN_LINKS = ("href", "xlink:href")
 # svg's animations, which may set an element's link.
 ANIMATIONS = frozenset({"set", "animate", "animatecolor", "animatemotion", "animatetransform"})
@@ -164,7 +164,8 @@ def _foreign_loads(element: page.Element) -> Iterator[str]:
     """An svg (or math) element's loads: its link, an animation of a link, a url() in a
     presentation attribute (fill, mask, filter, clip-path... read as CSS), its style sheet or script."""
     name, attributes = element.name, element.attributes
-    for attribute in FOREIGN_LINKS:
+    # A link (<a>) opens its page when followed and loads nothing, in svg as in HTML.
+    for attribute in FOREIGN_LINKS if name != "a" else ():
         for url in _urls(attributes.get(attribute)):
             yield f"{name} {url} {_LOADED}"
     animates_link = name in ANIMATIONS and attributes.get("attributename", "").strip() in FOREIGN_LINKS
