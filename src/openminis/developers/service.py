@@ -33,7 +33,6 @@ NOTIFY_LABEL = b"minis-notify"
 NAME_CHARACTERS = "name must be one line of visible text, without control, bidi or zero-width characters"
 
 
-
 def _hash(secret: str) -> str:
     # Secrets and tokens are 256-bit random strings: a fast hash is as safe as a slow one for them.
     return hashlib.sha256(secret.encode()).hexdigest()
