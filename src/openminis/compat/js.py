@@ -50,7 +50,7 @@ _ESCAPE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|u\{([0-9a-fA-F]{
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 _LOADING_NAMES = re.compile(
     r"(?<![\w$])(?:import|export|fetch|importScripts|Worker|SharedWorker|EventSource|WebSocket|Audio|sendBeacon"
-    r"|open)(?![\w$])"
+    r"|open|src)(?![\w$])"
 )
 # Reserved words after which an expression begins (so a "/" begins a regular expression). Words
 # that may also be names (await, yield, of, let...) are read as names: a division follows them.
@@ -286,6 +286,12 @@ def loads(code: str) -> Iterator[tuple[str, str]]:
             url = next(iter(_arguments(script.tokens(found.end()))), None)
             if url is not None:
                 yield "sendBeacon", url
+        elif name == "src" and member:
+            # An element's source set by assignment (a script's, an image's, a frame's): it loads.
+            tokens = script.tokens(found.end())
+            assigned, value = next(tokens, None), next(tokens, None)
+            if assigned == Token("punctuator", "=") and value is not None and value.kind in ("string", "template"):
+                yield "src =", value.value
         elif name == "open" and member:
             arguments = _arguments(script.tokens(found.end()))
             if len(arguments) > 1 and (arguments[0] or "").upper() in _HTTP_METHODS and arguments[1] is not None:
