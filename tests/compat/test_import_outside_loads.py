@@ -275,6 +275,8 @@ SCRIPTS = {
         "src = https://evil.example/s.js",
     ),
     "an image's src assigned": ('new Image().src = "//evil.example/p.gif"', "src = //evil.example/p.gif"),
+    "fetch of a Request": ("fetch(new Request('https://evil.example/api'))", "fetch https://evil.example/api"),
+    "a Worker of a URL": ("new Worker(new URL('https://evil.example/w.js'))", "new Worker https://evil.example/w.js"),
 }
 
 
@@ -333,6 +335,7 @@ NOT_LOADED_ELSEWHERE = {
     "a member named import": ("game.js", "loader.import('https://example.com/level'); x.fetch('https://e.example/')"),
     "a fetch of the package": ("game.js", "fetch('levels/1.json'); fetch('/api'); new Worker('w.js'); fetch(url)"),
     "a window opened": ("game.js", "window.open('https://example.com/more-games')"),
+    "a bundler's worker": ("game.js", "new Worker(new URL('./worker.js', import.meta.url), {type: 'module'})"),
     "a source compared": (
         "game.js",
         "if (img.src === 'https://example.com/a.png' || img.src == 'x') img.src = 'a.png';",

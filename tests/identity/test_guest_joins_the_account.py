@@ -23,7 +23,7 @@ from openminis.payments import reversals
 from openminis.payments.models import TopUp
 from openminis.unit_of_work import unit_of_work
 from tests.identity.links import ask_for_link, confirm, who
-from tests.identity.test_guest_coins_on_sign_in import account, coins_of, ledger_verifies, password_sign_in
+from tests.identity.test_guest_coins_on_sign_in import PASSWORD, account, coins_of, ledger_verifies, password_sign_in
 from tests.payments.test_money_admin import PASS_PRICE, drama_items, staff_member, subscribe
 from tests.payments.test_topups_do_not_outlive_the_account import delete_account, provider_refunds
 from tests.studio import balance, browser, buy, csrf_of, put_product, register_app, shown_pack, sign_up, top_up
@@ -232,4 +232,32 @@ def test_a_late_payment_of_the_guests_top_up_after_its_account_was_deleted_is_re
     [refund] = provider_refunds(platform)
     assert (refund.topup_id, refund.amount) == (declined["id"], 499)
     assert (coins_of(client, guest_id), coins_of(client, account_id)) == (0, 0)
+    assert ledger_verifies(client)
+
+
+def test_a_guest_that_signed_in_does_not_become_another_account(client, platform):
+    """The attack on the forward: the guest's old cookie, kept after it signed in to A, registered an
+    email and became a full account whose wallet still forwarded to A (what it bought went to A, it
+    could spend nothing), and a guest that signed in to it had its coins go on to A. A guest that
+    signed in is the account it signed in to: it signs out to start anew."""
+    account(client, "mia@example.com")
+    other_id = account(client, "noa@example.com")
+    guest, guest_id, _ = guest_with(client)
+    with unit_of_work(platform.db) as session:
+        kept_token = new_session(session, session.get_one(User, guest_id))
+    sign_in(guest, "mia@example.com")
+    kept = browser(client)
+    kept.cookies.set("minis_session", kept_token)
+    assert who(kept)["id"] == guest_id
+
+    registering = kept.post(
+        "/api/account/register", json={"email": "kept@example.com", "password": PASSWORD}, headers=csrf_of(kept)
+    )
+    assert (registering.status_code, registering.json()["code"]) == (409, "GUEST_SIGNED_IN"), registering.text
+    elsewhere = password_sign_in(kept, "noa@example.com")
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (409, "GUEST_SIGNED_IN"), elsewhere.text
+    assert coins_of(client, other_id) == 0
+    # Signing out makes a new guest, which may do either.
+    kept.post("/api/account/sign-out", headers=csrf_of(kept))
+    assert password_sign_in(kept, "noa@example.com").status_code == 200
     assert ledger_verifies(client)

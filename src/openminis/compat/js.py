@@ -364,9 +364,15 @@ def _arguments(tokens: Iterator[Token], *, opened: bool = False) -> list[str | N
     arguments: list[str | None] = []
     depth = 0
     starting = True
+    # An argument made as ``new URL("...")`` or ``new Request("...")`` loads the URL it is made of:
+    # how far into those tokens the argument is (1: after new, 2: after the name, 3: after its "(").
+    made = 0
     for count, token in enumerate(tokens):
         if count > _MOST_TOKENS:
             break
+        made = _made_of(made, token, depth)
+        if made == 4 and arguments:
+            arguments[-1], made = token.value, 0
         if token.kind == "punctuator" and token.value in ("(", "[", "{"):
             if depth == 0 and starting and token.value == "(":  # fetch(("https://..."))
                 continue
@@ -380,5 +386,18 @@ def _arguments(tokens: Iterator[Token], *, opened: bool = False) -> list[str | N
             continue
         if starting:
             arguments.append(token.value if token.kind in ("string", "template") else None)
+            made = 1 if token == Token("name", "new") and depth == 0 else 0
             starting = False
     return arguments
+
+
+def _made_of(made: int, token: Token, depth: int) -> int:
+    """The next step of reading ``new URL(`` or ``new Request(`` at an argument's start (see
+    ``_arguments``): 4 when ``token`` is the literal it is made of, 0 when it is not that form."""
+    if made == 1:
+        return 2 if token in (Token("name", "URL"), Token("name", "Request")) else 0
+    if made == 2:
+        return 3 if token == Token("punctuator", "(") and depth == 0 else 0
+    if made == 3:
+        return 4 if token.kind in ("string", "template") else 0
+    return 0

@@ -89,6 +89,7 @@ def _take_email(session: Session, user: User, email: str, *, password_hash: str 
     verification existed (it keeps its coins as a guest of the browsers signed in to it, but
     neither the email nor its password sign anyone in to it any more). In a savepoint: when it
     is refused, none of it happened, whatever the caller's unit of work then does."""
+    _not_signed_in_elsewhere(session, user)
     try:
         with session.begin_nested():
             session.execute(delete(EmailVerification).where(EmailVerification.email == email))
@@ -104,6 +105,23 @@ def _take_email(session: Session, user: User, email: str, *, password_hash: str 
     except IntegrityError:  # a verified owner got there first, in a concurrent request
         raise _email_taken() from None
     return user
+
+
+def _not_signed_in_elsewhere(session: Session, guest: User, account: User | None = None) -> None:
+    """A guest that signed in to an account is that account: its old cookie, kept somewhere, may
+    not make it another (an attack registered one whose wallet still forwarded to the first, and
+    had a guest sign in to it, its coins going on). Signing out makes a new guest, which may."""
+    if guest.kind != "guest":
+        return
+    own = wallet.account_id(session, wallet.WALLET, guest.id)
+    forwarded = wallet.forwards_to(session, own)
+    if forwarded is not None and (
+        account is None or forwarded != wallet.account_id(session, wallet.WALLET, account.id)
+    ):
+        raise Conflict(
+            "this browser's guest signed in to an account already: sign out, then sign in or register",
+            code="GUEST_SIGNED_IN",
+        )
 
 
 def register(session: Session, passwords: Passwords, user: User, *, email: str, password: str) -> User:
@@ -161,6 +179,7 @@ def start_registration(
     becomes a full account, keeping everything, when the code comes back (``confirm_email``)."""
     if user.kind != "guest":
         raise Conflict("this browser is already signed in to an account; sign out first", code="ALREADY_REGISTERED")
+    _not_signed_in_elsewhere(session, user)
     email = normalize_email(email)
     _check_password(password)
     if _verified_owner(session, email) is not None:
@@ -284,6 +303,7 @@ def bring_guest_coins(session: Session, guest: User, account: User) -> int:
     if guest.kind != "guest" or guest.id == account.id:
         return 0
     take_turns(session, "guest-coins", guest.id)
+    _not_signed_in_elsewhere(session, guest, account)  # a retried sign-in to the same account goes on
     for hook in _guest_hooks:  # first: a payment being recorded for the guest now lands before the move
         hook(session, guest.id, account.id)
     # Opened if the guest has none yet: a late payment or a refund would otherwise open it after

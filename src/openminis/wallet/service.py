@@ -530,6 +530,11 @@ def close_into(
     return moved
 
 
+def forwards_to(session: Session, source: int) -> int | None:
+    """The account a wallet forwards to (``forward``), or None."""
+    return session.scalar(_FORWARDED, {"account": source})
+
+
 def forward(session: Session, source: int, target: int) -> None:
     """From now on what lands on the wallet ``source`` lands on the wallet ``target`` (or where
     ``target`` forwards): its credits, and the debits that take back coins it was given
