@@ -10,8 +10,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.ad_studio import ADMIN_TOKEN
 from tests.browser.host_page import HostPage
 from tests.browser.test_drama_extras import ENGLISH, add_subtitles
+from tests.factories import publish_over_http
 
 pytestmark = pytest.mark.browser
 
@@ -100,6 +102,28 @@ def test_a_series_in_continue_watching_has_a_tile_the_size_of_the_other_shelves_
     assert (cover["width"], cover["height"]) == pytest.approx((icon["width"], icon["height"]), abs=1)
     # The cover is cropped to the tile, not squeezed into it.
     assert watching.locator("img").evaluate("(image) => getComputedStyle(image).objectFit") == "cover"
+
+
+def test_a_game_whose_name_is_one_long_word_has_a_tile_as_wide_as_its_shelfs_others(phone, live_server):
+    """A clean-clone run found a New tile 125 px wide beside 92 px ones: a shelf's tile was as wide
+    as the longest word of its name (a flex item is never narrower than its content), so one long
+    name pushed the shelf's other tiles along. The name breaks inside the word instead."""
+    publish_over_http(
+        live_server.url, ADMIN_TOKEN, id="long-word-name", name="Wanderingcartographersguildhall", category="puzzle"
+    )
+    host = phone((390, 844))
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    for shelf in ("new", "category:puzzle"):
+        long_named = host.page.locator(f'[data-section="{shelf}"] .app-tile[data-app-id="long-word-name"]')
+        expect(long_named).to_be_visible()
+        widths = host.page.locator(f'[data-section="{shelf}"] .recents-row > li').evaluate_all(
+            "(items) => items.map((item) => item.getBoundingClientRect().width)"
+        )
+        assert len(widths) >= 2, shelf
+        assert widths == pytest.approx([92] * len(widths), abs=0.5), (shelf, widths)
+        name = long_named.locator(".app-tile-name")
+        assert name.evaluate("(name) => name.scrollWidth <= name.clientWidth"), f"the name overflows in {shelf}"
 
 
 # The drama player ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ through Playwright's evaluate in that frame, which would itself give the frame a
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.browser.conftest import new_host
@@ -45,6 +46,22 @@ if (location.hostname.startsWith("witness-app.")) {
 """
 
 
+def in_the_host(page, script: str) -> object:
+    """Runs `script` as the person's own act in the host page (the clipboard, which answers only a
+    focused document). Under a loaded clean-clone run Chromium once answered "Document is not
+    focused" to the host page the test had just opened: the page is brought to the front and its
+    document given the focus (an opened app's frame holds it, launcher.js), then asked again."""
+    for attempt in range(3):
+        try:
+            return page.evaluate(script)
+        except PlaywrightError as error:
+            if "not focused" not in str(error) or attempt == 2:
+                raise
+            page.bring_to_front()
+            page.evaluate("() => { document.activeElement?.blur(); window.focus(); }")
+    raise AssertionError("unreachable")
+
+
 def test_the_persons_press_on_a_host_sheet_is_no_tap_in_the_app(browser, live_server):
     """A probe: refused its profile, the app wrote the clipboard and opened the home-screen sheet
     (or the message sheet) on the person's "Don't allow"."""
@@ -53,7 +70,7 @@ def test_the_persons_press_on_a_host_sheet_is_no_tap_in_the_app(browser, live_se
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
         context.add_init_script(ON_REFUSAL)
         host.page.goto(f"{live_server.url}/play/{WITNESS}")
-        host.page.evaluate("() => navigator.clipboard.writeText('the person copied this')")
+        in_the_host(host.page, "() => navigator.clipboard.writeText('the person copied this')")
         expect(host.sheet.get_by_role("button", name="Don’t allow")).to_be_visible()
         host.sheet.get_by_role("button", name="Don’t allow").click()
         frame = host.app_frame(WITNESS)
@@ -65,7 +82,7 @@ def test_the_persons_press_on_a_host_sheet_is_no_tap_in_the_app(browser, live_se
             "messages": "NOT_ALLOWED",
         }
         assert host.host_state()["sheetOpen"] is False
-        assert host.page.evaluate("() => navigator.clipboard.readText()") == "the person copied this"
+        assert in_the_host(host.page, "() => navigator.clipboard.readText()") == "the person copied this"
         assert host.errors == []
     finally:
         context.close()
@@ -77,7 +94,7 @@ def test_one_tap_in_the_app_opens_one_sheet_and_is_spent_on_it(host, live_server
     that fix opened the message sheet next, then wrote the clipboard, on the same tap."""
     host.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     host.page.goto(f"{live_server.url}/play/{WITNESS}")
-    host.page.evaluate("() => navigator.clipboard.writeText('the person copied this')")  # the host has focus
+    in_the_host(host.page, "() => navigator.clipboard.writeText('the person copied this')")  # the host has focus
     witness = host.app_frame(WITNESS)
     witness.wait_for_function("() => window.__witness.ready")
     witness.evaluate(
@@ -102,7 +119,7 @@ def test_one_tap_in_the_app_opens_one_sheet_and_is_spent_on_it(host, live_server
         "NOT_ALLOWED",
     ]
     assert host.host_state()["sheetOpen"] is False
-    assert host.page.evaluate("() => navigator.clipboard.readText()") == "the person copied this"
+    assert in_the_host(host.page, "() => navigator.clipboard.readText()") == "the person copied this"
 
 
 FLOOD = """
