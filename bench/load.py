@@ -93,6 +93,9 @@ def run_options(description: str, *, backend: str) -> tuple[argparse.Namespace, 
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default=backend)
+    # As many serving processes as the machine has cores is how a server is run (docs/deploy.md);
+    # the bare endpoint it is divided by is served with as many.
+    parser.add_argument("--workers", type=int, default=1, help="serving processes, each side")
     args = parser.parse_args()
     return args, ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
 

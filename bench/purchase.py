@@ -22,7 +22,7 @@ each purchase it sends costs it CPU the server and the database share).
 It prints every rate and ratio, under each load, the server's CPU time per request of each work phase (the
 machine is shared and its rates drift; what one request costs the server drifts much less), then
 runs ``minis ledger verify``.
-Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both]``.
+Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both] [--workers 1]``.
 """
 
 from __future__ import annotations
@@ -69,9 +69,23 @@ async def fund_player(server: LiveServer) -> httpx.AsyncClient:
 
 
 def cpu_seconds(pid: int) -> float:
-    """A process's CPU time so far, user and system, as Linux's /proc tells it."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """A process's CPU time so far, user and system, with its serving children's (``--workers``),
+    as Linux's /proc tells it."""
+    total = 0.0
+    for stat in (Path(f"/proc/{pid}/stat"), *_children(pid)):
+        with contextlib.suppress(FileNotFoundError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[Path]:
+    """The stat files of ``pid``'s child processes (the serving workers of ``minis serve --workers``)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            found += [Path(f"/proc/{child}/stat") for child in (task / "children").read_text().split()]
+    return found
 
 
 class ServerCpu:
@@ -175,13 +189,20 @@ def main() -> None:
     columns = ("database", "FastAPI", "/api/me", "me/FastAPI", "purchases", "pgbench", "purchases/pgbench")
     columns += ("server CPU per /api/me", "per purchase")
     table = results_table(
-        f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase, per second", (*columns, "failed", "ledger")
+        f"{args.clients} concurrent clients, {args.workers} serving process(es), {args.seconds:.0f} s per phase,"
+        " per second",
+        (*columns, "failed", "ledger"),
     )
     for backend in backends:
+        if args.workers > 1 and backend != "postgresql":
+            console.print(f"[bold]{backend}[/bold]: skipped, --workers needs PostgreSQL")
+            continue
         with scratch(backend) as run:
+            if args.workers > 1:  # processes share their analytics events in PostgreSQL (docs/deploy.md)
+                run.env["MINIS_ANALYTICS_URL"] = run.env["MINIS_DATABASE_URL"]
             console.print(f"[bold]{backend}[/bold]: starting the servers and funding {args.clients} players")
-            server = run.serve(packages=[write_package(run.data.parent / "pkg", **MANIFEST)])
-            rates = asyncio.run(measure(server, run.bare_fastapi(), args.clients, args.seconds))
+            server = run.serve(packages=[write_package(run.data.parent / "pkg", **MANIFEST)], workers=args.workers)
+            rates = asyncio.run(measure(server, run.bare_fastapi(args.workers), args.clients, args.seconds))
             database = run.env.get("MINIS_DATABASE_URL")
             pgbench = pgbench_purchases(database, clients=args.clients, seconds=args.seconds) if database else None
             verify = LiveServer.commands.run(

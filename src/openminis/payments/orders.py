@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -122,6 +123,31 @@ def retire_product(session: Session, app_id: str, product_id: str) -> None:
 # needed to survive it (a savepoint costs two round trips on every purchase).
 _orders = cast(Table, Order.__table__)
 _INSERT_ORDER = per_dialect(lambda insert: insert(_orders).on_conflict_do_nothing().returning(_orders.c.id))
+_ORDER_COLUMNS = [column.name for column in _orders.columns]
+# PostgreSQL: an order made paid and its two events (created, paid) in one statement where two
+# round trips were two (each cost a purchase's server about 0.5 ms of CPU, bench.purchase). The
+# events are written from the order's RETURNING, so nothing is written when the key is taken and
+# no row comes back, as from _INSERT_ORDER. SQLite has no INSERT inside WITH: it runs the two.
+_PLACE_PAID_ORDER = sql_text(
+    f"""
+    WITH placed AS (
+        INSERT INTO orders ({", ".join(_ORDER_COLUMNS)}) VALUES ({", ".join(f":{name}" for name in _ORDER_COLUMNS)})
+        ON CONFLICT DO NOTHING
+        RETURNING id
+    )
+    INSERT INTO order_events (order_id, status, details, at)
+    SELECT placed.id, event.status, event.details, :created_at
+    FROM placed,
+        (VALUES ('created', CAST(:created AS JSON), 1), ('paid', CAST(:paid AS JSON), 2))
+            AS event(status, details, turn)
+    ORDER BY event.turn
+    RETURNING order_id
+    """
+).bindparams(
+    *(bindparam(column.name, type_=column.type) for column in _orders.columns),
+    bindparam("created", type_=cast(Table, OrderEvent.__table__).c.details.type),
+    bindparam("paid", type_=cast(Table, OrderEvent.__table__).c.details.type),
+)
 _entitlements = cast(Table, Entitlement.__table__)
 
 
@@ -293,9 +319,20 @@ def _new_order(
         created_at=now,
         paid_at=now if paid else None,
     )
+    events = [{"order_id": values["id"], "status": "created", "details": {"by": created_by}, "at": now}]
+    if paid:
+        details: dict[str, object] = {"amount": values["amount"], "fee": values["fee"]}
+        if coupon is not None:
+            details |= {"coupon_id": coupon.id, "discount": discount, "list_amount": amount}
+        events.append({"order_id": values["id"], "status": "paid", "details": details, "at": now})
     # A Core INSERT, not the ORM's flush: it is the hot path of every purchase, and the unit of
     # work costs more than the statement. The object returned is the row's values, outside the session.
-    if session.execute(_INSERT_ORDER[session.get_bind().dialect.name], values).first() is None:
+    with_events = paid and session.get_bind().dialect.name == "postgresql"
+    if with_events:
+        placed = session.execute(_PLACE_PAID_ORDER, values | {"created": events[0]["details"], "paid": details})
+    else:
+        placed = session.execute(_INSERT_ORDER[session.get_bind().dialect.name], values)
+    if placed.first() is None:
         # The key is taken, by an earlier request or a twin that committed while this INSERT
         # waited for it: that order is this request's answer, and nothing was written.
         if (done := earlier()) is None:  # not the key: an order id drawn twice (80 random bits)
@@ -307,13 +344,8 @@ def _new_order(
         # this purchase (the request's unit rolls back, the order with it).
         coupons.take(session, coupon, user_id)
         coupons.record_use(session, order, coupon)
-    events = [{"order_id": order.id, "status": "created", "details": {"by": created_by}, "at": now}]
-    if paid:
-        details: dict[str, object] = {"amount": order.amount, "fee": order.fee}
-        if coupon is not None:
-            details |= {"coupon_id": coupon.id, "discount": discount, "list_amount": amount}
-        events.append({"order_id": order.id, "status": "paid", "details": details, "at": now})
-    session.execute(_INSERT_EVENTS, events)
+    if not with_events:
+        session.execute(_INSERT_EVENTS, events)
     return order, terms
 
 
