@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from openminis.migrations import alembic_config, platform_object, upgrade
 from openminis.models import Base
+from openminis.payouts import policy
 from openminis.wallet import service as ledger
 from openminis.wallet.service import Leg
 from tests.conftest import postgres_database
@@ -109,4 +111,43 @@ def test_0018_folds_nothing_up_and_everything_pending_down(own_database):
             ("app_earnings", 140, 140),
             ("platform_revenue", 60, 60),
         ]
+    engine.dispose()
+
+
+def test_0031_makes_rows_of_the_payout_terms_proposals_their_audit_entries_told(own_database):
+    """Before 0031 a proposed change of the payout terms was its audit entries: the upgrade makes
+    each a row, decided as its entries say, and the one still waiting is the one that waits."""
+    database_url = own_database
+    command.downgrade(alembic_config(database_url), "0030")
+    engine = create_engine(database_url)
+    terms = {"hold_days": 7, "rates": {"USD": {"COIN": 1000000}}, "minimums": {"USD": 100}, "auto_approve_below": {}}
+    made = {"changes": terms, "terms": terms, "loosens": ["hold: 14 → 7 days"], "proposer": "usr_a"}
+    steps = [
+        ("propose_payout_policy", "ppc_refused", made, "faster payouts"),
+        ("refuse_payout_policy", "ppc_refused", {"status": "refused"}, "not now"),
+        ("propose_payout_policy", "ppc_approved", made, "faster payouts, again"),
+        ("approve_payout_policy", "ppc_approved", terms, "fine"),
+        ("propose_payout_policy", "ppc_waiting", made, "faster still"),
+    ]
+    with engine.begin() as connection:
+        for action, target, after, reason in steps:
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (at, actor, action, target_kind, target_id, reason, after)"
+                    " VALUES (CURRENT_TIMESTAMP, 'staff:a@example.com (finance)', :action, 'payout_policy', :target,"
+                    " :reason, :after)"
+                ),
+                {"action": action, "target": target, "reason": reason, "after": json.dumps(after)},
+            )
+    upgrade(database_url)
+    with sessionmaker(engine)() as session:
+        assert policy.get(session, "ppc_refused").status == "refused"
+        approved = policy.get(session, "ppc_approved")
+        assert (approved.status, approved.decision_reason, approved.terms.hold_days) == ("approved", "fine", 7)
+        waiting = policy.waiting_proposal(session)
+        assert waiting is not None and (waiting.id, waiting.proposer, waiting.reason) == (
+            "ppc_waiting",
+            "usr_a",
+            "faster still",
+        )
     engine.dispose()

@@ -27,7 +27,7 @@ log = logging.getLogger("openminis.analytics")
 RETRY_FIRST, RETRY_MOST = 0.5, 10.0  # seconds before writing a refused batch again, doubling up to the most
 
 
-def refused(error: Exception) -> bool:
+def retryable(error: Exception) -> bool:
     """Whether the store refused the batch for a reason of its own (unreachable, full, restarting,
     read-only as a standby is, locked): worth writing again. Only a batch whose rows the store
     cannot take (a value out of range, a broken constraint, a row our code could not write) would
@@ -81,7 +81,7 @@ class EventBuffer:
             try:
                 self.store().append(rows, self.columns)
             except Exception as exc:
-                if not refused(exc):
+                if not retryable(exc):
                     log.error("the analytics store could not take %d events, dropped: %s", len(rows), exc)
                     return
                 with self._lock:

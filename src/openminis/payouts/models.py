@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
@@ -26,6 +26,38 @@ class PayoutPolicy(Base):
     auto_approve_below: Mapped[dict[str, int]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class PayoutPolicyProposal(Base):
+    """A change that loosens the payout terms, waiting for another member of finance (policy.py):
+    what it names, the terms it would have made when proposed and what of them was looser, and
+    once, its decision. At most one waits at a time (the partial unique index). Each step is also
+    in the audit log, which finance reads; this row is what the platform decides by."""
+
+    __tablename__ = "payout_policy_proposals"
+    __table_args__ = (
+        Index(
+            "ix_payout_policy_proposals_one_waiting",
+            "status",
+            unique=True,
+            postgresql_where=text("status = 'waiting'"),
+            sqlite_where=text("status = 'waiting'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)  # the terms approving it would have made, when proposed
+    loosens: Mapped[list[str]] = mapped_column(JSON)
+    proposed_by: Mapped[str] = mapped_column(String(200))  # as the audit log names them
+    proposer: Mapped[str | None] = mapped_column(String(64))  # the person; None: the operator's admin token
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, approved, withdrawn, refused
+    decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    made: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # approved: the terms it put in force
 
 
 class PayoutAccount(Base):

@@ -9,14 +9,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openminis.db import take_turns, utcnow
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
-from openminis.payouts.models import PayoutPolicy
+from openminis.payouts.models import PayoutPolicy, PayoutPolicyProposal
 from openminis.staff import audit
 
 COIN, USD_MICROS = "COIN", "USD_MICROS"
@@ -154,10 +154,10 @@ def _publish(session: Session, terms: Policy, *, by: str) -> Policy:
 # A change that loosens the terms (more money per unit of earnings, less time in the hold, smaller
 # payouts, more of them approved by nobody) is what a member of finance who is also a payee would
 # make before asking for their own payout: it is a proposal, in force once another member of
-# finance approves it. Its steps are audit entries (staff/audit.py) of their own target kind, one
-# proposal's all under its id: they are the proposal's record, and the log finance reads. One
-# proposal waits at a time (another loosening waits for it to be decided), so the newest entry of
-# the kind says whether one waits. Every step takes the terms' turn ("payout-policy") first.
+# finance approves it. A proposal is a row (PayoutPolicyProposal), decided once; each step is also
+# an audit entry (staff/audit.py) of its own target kind, the log finance reads. One proposal
+# waits at a time (another loosening waits for it to be decided; a unique index holds it). Every
+# step takes the terms' turn ("payout-policy") first.
 
 PROPOSAL_KIND = "payout_policy"
 PROPOSE, APPROVE, WITHDRAW, REFUSE = (
@@ -231,6 +231,19 @@ def change(session: Session, changes: Changes, *, by: str, person: str | None, r
             code="POLICY_CHANGE_WAITING",
         )
     proposal_id = "ppc_" + secrets.token_hex(8)
+    session.add(
+        PayoutPolicyProposal(
+            id=proposal_id,
+            changes=asdict(changes),
+            terms=asdict(after),
+            loosens=looser,
+            proposed_by=by[:200],
+            proposer=person,
+            proposed_at=utcnow(),
+            reason=reason,
+            status="waiting",
+        )
+    )
     audit.record(
         session,
         actor=by,
@@ -241,6 +254,7 @@ def change(session: Session, changes: Changes, *, by: str, person: str | None, r
         before=asdict(before),
         after={"changes": asdict(changes), "terms": asdict(after), "loosens": looser, "proposer": person},
     )
+    session.flush()
     return Changed(before, before, get(session, proposal_id))
 
 
@@ -259,6 +273,7 @@ def approve(session: Session, proposal_id: str, *, by: str, person: str | None, 
         raise OwnPolicyChange("you proposed this change: another member of finance approves it")
     before = current(session)
     after = _publish(session, terms_with(before, proposal.changes), by=by)
+    _decided(session, proposal.id, APPROVE, by=by, reason=reason, made=after)
     audit.record(
         session,
         actor=by,
@@ -293,6 +308,7 @@ def refuse(session: Session, proposal_id: str, *, by: str, person: str | None, r
 
 
 def _decide(session: Session, proposal: Proposal, action: str, *, by: str, reason: str) -> Proposal:
+    _decided(session, proposal.id, action, by=by, reason=reason)
     audit.record(
         session,
         actor=by,
@@ -306,6 +322,20 @@ def _decide(session: Session, proposal: Proposal, action: str, *, by: str, reaso
     return get(session, proposal.id)
 
 
+def _decided(
+    session: Session, proposal_id: str, action: str, *, by: str, reason: str, made: Policy | None = None
+) -> None:
+    """The proposal's decision, once: the row changes only while it waits (the terms' turn, taken
+    by every step, already makes the steps one after another)."""
+    row = session.get_one(PayoutPolicyProposal, proposal_id, populate_existing=True)
+    if row.status != "waiting":
+        raise ProposalDecided(f"the change {proposal_id} was {row.status} by {row.decided_by}")
+    row.status = DECISIONS[action]
+    row.decided_by, row.decided_at, row.decision_reason = by[:200], utcnow(), reason
+    row.made = asdict(made) if made is not None else None
+    session.flush()
+
+
 def _waiting(session: Session, proposal_id: str) -> Proposal:
     proposal = get(session, proposal_id)
     if proposal.status != "waiting":
@@ -315,41 +345,36 @@ def _waiting(session: Session, proposal_id: str) -> Proposal:
 
 def waiting_proposal(session: Session) -> Proposal | None:
     """The change of the terms waiting for approval, if one does."""
-    newest, _ = audit.entries(session, target_kind=PROPOSAL_KIND, limit=1)
-    if not newest or newest[0].action != PROPOSE:
-        return None
-    return get(session, newest[0].target_id)
+    found = session.scalar(select(PayoutPolicyProposal.id).where(PayoutPolicyProposal.status == "waiting"))
+    return get(session, found) if found is not None else None
 
 
 def get(session: Session, proposal_id: str) -> Proposal:
-    """A proposal as its audit entries tell it: proposed, and decided once, or not yet."""
-    steps, _ = audit.entries(session, target_kind=PROPOSAL_KIND, target_id=proposal_id, limit=10)
-    proposed = next((step for step in steps if step.action == PROPOSE), None)
-    if proposed is None or proposed.after is None:
+    """A proposal: waiting (with the terms approving it would make now), or as it was decided."""
+    row = session.get(PayoutPolicyProposal, proposal_id, populate_existing=True)
+    if row is None:
         raise NotFound(f"no proposed change of the payout terms {proposal_id}", field="proposal_id")
-    decided = next((step for step in reversed(steps) if step.action in DECISIONS), None)
-    made = proposed.after
-    changes = Changes(**made["changes"])
-    if decided is None:  # what approving it would do now
+    changes = Changes(**row.changes)
+    if row.status == "waiting":  # what approving it would do now
         now = current(session)
         terms = terms_with(now, changes)
         looser = loosened(now, terms)
     else:  # what it did, or would have done when proposed
-        terms = _policy(decided.after if decided.action == APPROVE else made["terms"])
-        looser = list(made["loosens"])
+        terms = _policy(row.made if row.made is not None else row.terms)
+        looser = list(row.loosens)
     return Proposal(
-        id=proposal_id,
+        id=row.id,
         changes=changes,
         terms=terms,
         loosens=looser,
-        proposed_by=proposed.actor,
-        proposer=made["proposer"],
-        proposed_at=proposed.at,
-        reason=proposed.reason,
-        status=DECISIONS[decided.action] if decided is not None else "waiting",
-        decided_by=decided.actor if decided is not None else None,
-        decided_at=decided.at if decided is not None else None,
-        decision_reason=decided.reason if decided is not None else None,
+        proposed_by=row.proposed_by,
+        proposer=row.proposer,
+        proposed_at=row.proposed_at,
+        reason=row.reason,
+        status=cast(ProposalStatus, row.status),
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        decision_reason=row.decision_reason,
     )
 
 
