@@ -87,15 +87,20 @@ async def guest(server, **headers: str) -> httpx.AsyncClient:
     return client
 
 
-def run_options(description: str, *, backend: str) -> tuple[argparse.Namespace, list[str]]:
-    """The options every HTTP benchmark takes, and the databases to run on."""
+def run_options(description: str, *, backend: str, workers: bool = False) -> tuple[argparse.Namespace, list[str]]:
+    """The options every HTTP benchmark takes (with ``workers``, also ``--workers``), and the
+    databases to run on."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default=backend)
-    # As many serving processes as the machine has cores is how a server is run (docs/deploy.md);
-    # the bare endpoint it is divided by is served with as many.
-    parser.add_argument("--workers", type=int, default=1, help="serving processes, each side")
+    if workers:
+        # As many serving processes as the machine has cores is how a server is run on PostgreSQL
+        # (docs/deploy.md), and pgbench runs a thread per core; the bare endpoint it is divided by
+        # is served with as many. SQLite serves from one process.
+        parser.add_argument(
+            "--workers", type=int, default=None, help="serving processes on PostgreSQL, each side (default: the cores)"
+        )
     args = parser.parse_args()
     return args, ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
 

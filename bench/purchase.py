@@ -22,7 +22,9 @@ each purchase it sends costs it CPU the server and the database share).
 It prints every rate and ratio, under each load, the server's CPU time per request of each work phase (the
 machine is shared and its rates drift; what one request costs the server drifts much less), then
 runs ``minis ledger verify``.
-Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both] [--workers 1]``.
+Run: ``python -m bench.purchase [--clients 32] [--seconds 8] [--backend sqlite|postgresql|both] [--workers N]``
+(N serving processes on PostgreSQL, the platform's and the bare endpoint's; by default as many as the
+machine has cores, as deployed; SQLite serves from one).
 """
 
 from __future__ import annotations
@@ -184,25 +186,21 @@ def row(database: str, rates: dict, pgbench: float | None, ledger: str) -> tuple
 
 
 def main() -> None:
-    args, backends = run_options(__doc__.splitlines()[0], backend="both")
+    args, backends = run_options(__doc__.splitlines()[0], backend="both", workers=True)
     console = Console(width=160)  # the table is wide; a pipe would give it 80 columns
     columns = ("database", "FastAPI", "/api/me", "me/FastAPI", "purchases", "pgbench", "purchases/pgbench")
     columns += ("server CPU per /api/me", "per purchase")
     table = results_table(
-        f"{args.clients} concurrent clients, {args.workers} serving process(es), {args.seconds:.0f} s per phase,"
-        " per second",
-        (*columns, "failed", "ledger"),
+        f"{args.clients} concurrent clients, {args.seconds:.0f} s per phase, per second", (*columns, "failed", "ledger")
     )
     for backend in backends:
-        if args.workers > 1 and backend != "postgresql":
-            console.print(f"[bold]{backend}[/bold]: skipped, --workers needs PostgreSQL")
-            continue
+        workers = 1 if backend == "sqlite" else args.workers or os.cpu_count() or 1
         with scratch(backend) as run:
-            if args.workers > 1:  # processes share their analytics events in PostgreSQL (docs/deploy.md)
+            if workers > 1:  # processes share their analytics events in PostgreSQL (docs/deploy.md)
                 run.env["MINIS_ANALYTICS_URL"] = run.env["MINIS_DATABASE_URL"]
-            console.print(f"[bold]{backend}[/bold]: starting the servers and funding {args.clients} players")
-            server = run.serve(packages=[write_package(run.data.parent / "pkg", **MANIFEST)], workers=args.workers)
-            rates = asyncio.run(measure(server, run.bare_fastapi(args.workers), args.clients, args.seconds))
+            console.print(f"[bold]{backend}[/bold]: {workers} serving process(es), funding {args.clients} players")
+            server = run.serve(packages=[write_package(run.data.parent / "pkg", **MANIFEST)], workers=workers)
+            rates = asyncio.run(measure(server, run.bare_fastapi(workers), args.clients, args.seconds))
             database = run.env.get("MINIS_DATABASE_URL")
             pgbench = pgbench_purchases(database, clients=args.clients, seconds=args.seconds) if database else None
             verify = LiveServer.commands.run(
@@ -210,9 +208,9 @@ def main() -> None:
             )
         ledger = "verifies" if verify.returncode == 0 else "BROKEN"
         rates["failed"] = sum(rates[f"{phase}_failed"] for phase in ("bare", "me", "purchases"))
-        table.add_row(*row(f"{backend}, load: Python loop", rates, pgbench, ledger))
+        table.add_row(*row(f"{backend} ×{workers}, load: Python loop", rates, pgbench, ledger))
         wrk_rates = {key.removeprefix("wrk_"): value for key, value in rates.items() if key.startswith("wrk_")}
-        table.add_row(*row(f"{backend}, load: wrk", wrk_rates, pgbench, ledger))
+        table.add_row(*row(f"{backend} ×{workers}, load: wrk", wrk_rates, pgbench, ledger))
     console.print(table)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from openminis.catalog import releases
 from openminis.catalog import service as catalog
 from openminis.catalog.package import read_package
+from openminis.db import read_one_moment
 from openminis.developers import service as developers
 from openminis.devtools import cli as devtools
 from openminis.errors import Conflict, InvalidArgument, PlatformError
@@ -675,6 +676,7 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
 
     platform = _platform(_settings(data_dir))
     with unit_of_work(platform.db, reads=True) as session:
+        read_one_moment(session)  # a ledger in use: what is compared is read at one moment
         check = ledger.verify(session)
         # The ledger knows transfers, not what they were for: each domain checks its own records.
         problems = (

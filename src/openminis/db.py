@@ -339,6 +339,16 @@ def share_turns(session: Session, *key: str) -> None:
         session.execute(select(func.pg_advisory_xact_lock_shared(func.hashtextextended(":".join(key), 0))))
 
 
+def read_one_moment(session: Session) -> None:
+    """From here to its end, the unit reads one moment of the database, whatever commits meanwhile:
+    for a check that compares tables with each other (``minis ledger verify`` read the transfers,
+    then the orders, and a purchase committed between the two was an order with no payment).
+    PostgreSQL: REPEATABLE READ, asked for before the unit's first statement. SQLite: nothing to
+    do, a read unit's transaction reads one snapshot from its first read (WAL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT of the session's dialect, which has ``on_conflict_do_nothing`` (SQLite and PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
