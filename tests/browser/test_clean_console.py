@@ -59,7 +59,7 @@ def test_every_host_screen_loads_without_a_console_error_or_a_failed_request(
     host.open("?prewarm=0")
     host.go_to_minis()
     page.get_by_role("tab", name="Dramas").click()
-    expect(page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}, drama series"))).to_be_visible()
     page.get_by_role("tab", name="Games").click()
     expect(host.hub_tile(SKY_RUNNER)).to_be_visible()
     page.get_by_role("searchbox", name="Search minis").fill("sky")
@@ -74,7 +74,7 @@ def test_every_host_screen_loads_without_a_console_error_or_a_failed_request(
 
     # The drama player, an episode playing.
     page.get_by_role("tab", name="Dramas").click()
-    page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}")).click()
+    page.get_by_role("button", name=re.compile(rf"^Watch {TITLE}, drama series")).click()
     player = page.get_by_role("dialog", name=TITLE)
     expect(player).to_be_visible()
     wait_until_playing(host, 1)
