@@ -112,7 +112,9 @@ def test_a_guest_asks_for_a_sign_in_link_and_confirms_it_on_the_page_it_opens(ho
     # Opening the link signs nobody in: its page says what would happen, and asks.
     host.page.goto(live_server.mailed(email, r"(http://\S+/account/link\?token=\S+)"))
     form = host.page.get_by_role("form", name=f"Sign in as {email}?")
-    expect(form.get_by_role("list", name="What the account keeps")).to_contain_text("0 coins")
+    expect(form.get_by_role("list", name="What the account keeps")).to_contain_text(
+        "your saves, progress and purchases in every app"
+    )
     expect(form.get_by_role("checkbox", name="Keep these in the new account")).to_be_checked()
     assert host.call_api("GET", "/api/me")["body"]["user"]["kind"] == "guest"
     form.get_by_role("button", name="Create account and sign in").click()

@@ -10,10 +10,11 @@ from sqlalchemy import update
 
 from openminis.db import utcnow
 from openminis.identity.models import SignInLink
+from openminis.wallet import service as ledger
 from tests.concurrency import answered, race
 from tests.factories import publish
 from tests.identity.links import ask_for_link, confirm, who
-from tests.studio import browser, csrf_of, sign_up
+from tests.studio import balance, browser, csrf_of, sign_up, top_up
 
 
 def test_opening_a_sign_in_link_signs_nobody_in(client):
@@ -149,6 +150,24 @@ def test_the_asking_guest_who_declines_to_keep_its_progress_gets_a_new_account(c
 
     me = who(client)
     assert (me["kind"], me["email"]) == ("full", "fresh@example.com") and me["id"] != guest
+
+
+def test_a_guest_who_declines_to_keep_its_progress_still_brings_its_coins(client, platform):
+    """Coins are money the person paid: declining to keep a guest's saves and name in the new
+    account left them on the guest, which no cookie reaches once the browser is the account (last
+    stop's seen-and-left: 1200 coins stranded by an unticked box)."""
+    top_up(client)
+    token = ask_for_link(client, "fresh-coins@example.com")
+    page = client.get(f"/account/link?token={token}")
+    assert "The 1200 coins this browser has as a guest come with you either way" in page.text
+
+    signed_in = confirm(client, token, keep_guest=False)
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.json()["guest_coins_added"] == 1200
+    assert balance(client) == 1200  # the new account's wallet
+    with platform.db.session() as session:
+        check = ledger.verify(session)
+    assert check.ok, check.problems
 
 
 def test_the_link_page_and_its_confirmation_need_a_real_token(client):

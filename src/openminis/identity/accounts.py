@@ -460,6 +460,10 @@ def confirm_sign_in_link(
         user = visitor if (keep_guest and offer.keeps_guest) or offer.proves_own else new_user(session, kind="full")
         session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
         _take_email(session, user, offer.email)
+        # A guest that declined to keep its saves and name in the new account still brings its
+        # coins, money it paid: left on the guest, which no cookie reaches once the browser is
+        # the account, they were lost (an unticked box stranded 1200).
+        coins = bring_guest_coins(session, visitor, user)
     else:
         coins = bring_guest_coins(session, visitor, user)
     session.flush()
