@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from openminis.db import take_turns, utcnow
 from openminis.errors import Conflict, Gone, InvalidArgument, Unauthenticated
 from openminis.identity.mail import Mailbox
-from openminis.identity.models import AuthSession, EmailVerification, SignInLink, User
+from openminis.identity.models import AuthSession, EmailVerification, LoginCode, SignInLink, User, UserToken
 from openminis.identity.passwords import Passwords
 from openminis.identity.service import changed_rows, live_user, new_session, new_user, token_hash
 from openminis.wallet import service as wallet
@@ -318,7 +318,20 @@ def bring_guest_coins(session: Session, guest: User, account: User) -> int:
         kind="guest_coins",
         details={"guest_id": guest.id, "user_id": account.id},
     )
+    _end_app_logins(session, guest.id)
     return coins
+
+
+def _end_app_logins(session: Session, guest_id: str) -> None:
+    """The logins apps hold for a guest that became an account end: its tokens are revoked and a
+    login code not exchanged yet is gone, so that an app's next call has the person log in again,
+    as the account, instead of going on as a guest nobody reaches any more."""
+    session.execute(
+        update(UserToken)
+        .where(UserToken.user_id == guest_id, UserToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    session.execute(delete(LoginCode).where(LoginCode.user_id == guest_id, LoginCode.used_at.is_(None)))
 
 
 def sign_in(session: Session, passwords: Passwords, visitor: User, *, email: str, password: str) -> SignedInAs:
