@@ -14,10 +14,12 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from bench.burst import funded_person
+from bench.burst import buy_pack, funded_person
 from openminis.db import utcnow
 from tests.browser.ad_studio import ADMIN_TOKEN
 from tests.browser.staff import signed_in_staff
+from tests.catalog.test_staged_release import PASSWORD, csrf, full_account
+from tests.catalog.test_staged_release import browser as browser_of
 from tests.factories import package_files, zip_bytes
 
 pytestmark = pytest.mark.browser
@@ -100,3 +102,34 @@ def test_finance_changes_an_apps_fee_in_admin_and_the_next_order_pays_it(browser
         timeout=30,
     ).json()
     assert statement_api["lines"][0]["platform_fee"] == 42
+
+
+def test_finance_opens_a_signed_in_guest_and_follows_it_to_the_account_its_coins_went_to(browser, live_server):
+    """A guest's money page showed 0 coins and nothing else once it had signed in to an account
+    (last stop's seen-and-left): it names the account, and a click opens that account's."""
+    holder_email = f"holder-{secrets.token_hex(3)}@example.com"
+    holder, _ = full_account(live_server, holder_email)
+    holder_id = holder.get("/api/me").json()["user"]["id"]
+    holder.close()
+    with browser_of(live_server) as guest:
+        guest.headers.update(csrf(guest))
+        buy_pack(guest, "coins-550")
+        guest_name = guest.get("/api/me").json()["user"]["display_name"]
+        signed_in = guest.post("/api/account/sign-in", json={"email": holder_email, "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+
+    page, context, errors = signed_in_finance(browser, live_server, f"finance-{secrets.token_hex(3)}@example.com")
+    try:
+        page.get_by_role("tab", name="Money").click()
+        page.get_by_label("Email or display name").fill(guest_name)
+        page.get_by_role("button", name="Look up").click()
+        page.locator(".admin-people").get_by_role("button", name=guest_name).first.click()
+        expect(page.locator("[data-balance]")).to_have_text("Wallet: 0 coins")
+        pointer = page.locator(f'[data-signed-in-to="{holder_id}"]')
+        expect(pointer).to_contain_text("Signed in to an account, where its coins went")
+        pointer.get_by_role("button", name=holder_id).click()
+        expect(page.locator(".admin-person h3")).to_contain_text(holder_email)
+        expect(page.locator("[data-balance]")).to_have_text("Wallet: 550 coins")
+        assert errors == []
+    finally:
+        context.close()

@@ -199,6 +199,7 @@ def person_money(support: Support, session: SessionDep, user_id: str = Path(max_
     return PersonMoneyOut(
         person=PersonOut(user_id=person.id, email=person.email, display_name=person.display_name, kind=person.kind),
         balance=ledger.wallet_balance(session, user_id),
+        signed_in_to=ledger.wallet_forwarded_to(session, user_id),
         orders=[
             MoneyItemOut(
                 item=f"order:{o.id}",

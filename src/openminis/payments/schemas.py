@@ -376,6 +376,9 @@ class MoneyItemOut(BaseModel):
 class PersonMoneyOut(BaseModel):
     person: PersonOut
     balance: int
+    # A guest that signed in to an account: that account's id. Its coins went there, and what
+    # reaches the guest's wallet since (a refund, a late payment) lands there too.
+    signed_in_to: str | None = None
     orders: list[MoneyItemOut]
     unlocks: list[MoneyItemOut]
     passes: list[MoneyItemOut]

@@ -622,6 +622,17 @@ def forwards_to(session: Session, source: int) -> int | None:
     return session.scalar(_FORWARDED, {"account": source})
 
 
+def wallet_forwarded_to(session: Session, user_id: str) -> str | None:
+    """Whose wallet a person's wallet forwards to (a guest that signed in to an account: the
+    account's id), or None."""
+    target = _accounts.alias("target")
+    return session.scalar(
+        select(target.c.owner_id)
+        .select_from(_accounts.join(target, target.c.id == _accounts.c.forward_to))
+        .where(_accounts.c.kind == WALLET, _accounts.c.owner_id == user_id, _accounts.c.currency == COIN)
+    )
+
+
 def forward(session: Session, source: int, target: int) -> None:
     """From now on what lands on the wallet ``source`` lands on the wallet ``target`` (or where
     ``target`` forwards): its credits, and the debits that take back coins it was given

@@ -145,6 +145,8 @@ function peoplePanel(api, tell, mayRefund) {
       records.replaceChildren(
         el("h3", {}, `${person.person.display_name} ${person.person.email ? `(${person.person.email})` : ""}`),
         el("p", { dataset: { balance: "" } }, `Wallet: ${person.balance} coins`),
+        // A guest that signed in to an account: its coins, and what reaches it since, are there.
+        ...(person.signed_in_to ? [el("p", { className: "card-note", dataset: { signedInTo: person.signed_in_to } }, "Signed in to an account, where its coins went: ", openButton(person.signed_in_to))] : []),
         ...[["Orders", person.orders], ["Unlocks", person.unlocks], ["Passes", person.passes], ["Top-ups", person.topups]].map(([title, items]) =>
           el("section", {}, el("h4", {}, title), items.length ? el("ul", { className: "admin-money-items" }, items.map((/** @type {MoneyItem} */ item) => moneyItem(item))) : el("p", { className: "card-note" }, "None."))
         )
@@ -152,6 +154,13 @@ function peoplePanel(api, tell, mayRefund) {
     } catch (error) {
       message.textContent = errorMessage(error);
     }
+  }
+
+  /** A button that opens another person's records. @param {string} userId */
+  function openButton(userId) {
+    const button = el("button", { type: "button", className: "button-secondary button-small" }, userId);
+    button.addEventListener("click", () => open(userId));
+    return button;
   }
 
   /** @param {MoneyItem} item */
