@@ -468,17 +468,14 @@ def confirm_sign_in_link(
     if not used:
         raise LinkInvalid("this sign-in link is not valid any more (used, expired or mistyped); ask for a new one")
     user = _verified_owner(session, offer.email)
-    coins = 0
     if user is None:
         user = visitor if (keep_guest and offer.keeps_guest) or offer.proves_own else new_user(session, kind="full")
         session.execute(delete(EmailVerification).where(EmailVerification.user_id == user.id))
         _take_email(session, user, offer.email)
-        # A guest that declined to keep its saves and name in the new account still brings its
-        # coins, money it paid: left on the guest, which no cookie reaches once the browser is
-        # the account, they were lost (an unticked box stranded 1200).
-        coins = bring_guest_coins(session, visitor, user)
-    else:
-        coins = bring_guest_coins(session, visitor, user)
+    # A guest brings its coins to the account, also a new one it declined to keep its saves and
+    # name in: money it paid, left on the guest, which no cookie reaches once the browser is the
+    # account, was lost (an unticked box stranded 1200). Kept as the account itself, it moves none.
+    coins = bring_guest_coins(session, visitor, user)
     session.flush()
     return SignedInAs(user, new_session(session, user), coins)
 

@@ -273,18 +273,7 @@ def approve(session: Session, proposal_id: str, *, by: str, person: str | None, 
         raise OwnPolicyChange("you proposed this change: another member of finance approves it")
     before = current(session)
     after = _publish(session, terms_with(before, proposal.changes), by=by)
-    _decided(session, proposal.id, APPROVE, by=by, reason=reason, made=after)
-    audit.record(
-        session,
-        actor=by,
-        action=APPROVE,
-        target_kind=PROPOSAL_KIND,
-        target_id=proposal.id,
-        reason=reason,
-        before=asdict(before),
-        after=asdict(after),
-    )
-    return Changed(before, after, get(session, proposal.id))
+    return Changed(before, after, _decide(session, proposal, APPROVE, by=by, reason=reason, made=(before, after)))
 
 
 def withdraw(session: Session, proposal_id: str, *, by: str, person: str | None, reason: str) -> Proposal:
@@ -307,8 +296,21 @@ def refuse(session: Session, proposal_id: str, *, by: str, person: str | None, r
     return _decide(session, proposal, REFUSE, by=by, reason=reason)
 
 
-def _decide(session: Session, proposal: Proposal, action: str, *, by: str, reason: str) -> Proposal:
-    _decided(session, proposal.id, action, by=by, reason=reason)
+def _decide(
+    session: Session,
+    proposal: Proposal,
+    action: str,
+    *,
+    by: str,
+    reason: str,
+    made: tuple[Policy, Policy] | None = None,
+) -> Proposal:
+    """The waiting proposal's decision (``_waiting`` found it so, under the terms' turn every step
+    takes), on its row and in the audit log; ``made``: an approval's terms before and after."""
+    row = session.get_one(PayoutPolicyProposal, proposal.id)  # loaded by _waiting's read
+    row.status = DECISIONS[action]
+    row.decided_by, row.decided_at, row.decision_reason = by[:200], utcnow(), reason
+    row.made = asdict(made[1]) if made is not None else None
     audit.record(
         session,
         actor=by,
@@ -316,24 +318,11 @@ def _decide(session: Session, proposal: Proposal, action: str, *, by: str, reaso
         target_kind=PROPOSAL_KIND,
         target_id=proposal.id,
         reason=reason,
-        before={"status": "waiting"},
-        after={"status": DECISIONS[action]},
+        before=asdict(made[0]) if made is not None else {"status": "waiting"},
+        after=asdict(made[1]) if made is not None else {"status": DECISIONS[action]},
     )
-    return get(session, proposal.id)
-
-
-def _decided(
-    session: Session, proposal_id: str, action: str, *, by: str, reason: str, made: Policy | None = None
-) -> None:
-    """The proposal's decision, once: the row changes only while it waits (the terms' turn, taken
-    by every step, already makes the steps one after another)."""
-    row = session.get_one(PayoutPolicyProposal, proposal_id, populate_existing=True)
-    if row.status != "waiting":
-        raise ProposalDecided(f"the change {proposal_id} was {row.status} by {row.decided_by}")
-    row.status = DECISIONS[action]
-    row.decided_by, row.decided_at, row.decision_reason = by[:200], utcnow(), reason
-    row.made = asdict(made) if made is not None else None
     session.flush()
+    return get(session, proposal.id)
 
 
 def _waiting(session: Session, proposal_id: str) -> Proposal:
