@@ -1,10 +1,12 @@
 """How far people watch a series: the host player's episode_play and episode_complete events, and
 the per-episode report a producer reads (plays, viewers, completion, reach), through the Open API
-and on the command line; on both event stores. A play counts only of an episode the person may watch."""
+and on the command line; on both event stores. A play counts only of an episode the person may watch,
+and once per opening of the series: each event names the launch the host recorded when it opened."""
 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 
 import pytest
@@ -14,32 +16,43 @@ from openminis.cli import app as cli
 from openminis.drama.models import SeriesUnlock
 from openminis.unit_of_work import unit_of_work
 from tests.drama.conftest import drama_app, upload
-from tests.studio import browser
+from tests.studio import browser, csrf_of
+
+ORIGIN = {"Origin": "http://localhost:8000"}
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def watch(person, app_id: str, series_id: str, started: list[int], finished: list[int]) -> dict:
-    """The events the player sends for one opening of the series (as a guest, with a session)."""
-    person.get("/api/me")
-    events = [
-        {
-            "type": "episode_play",
-            "app_id": app_id,
-            "ts": now_ms(),
-            "series_id": series_id,
-            "episode": n,
-            "source": "hub",
-        }
-        for n in started
-    ]
-    events += [
-        {"type": "episode_complete", "app_id": app_id, "ts": now_ms(), "series_id": series_id, "episode": n}
-        for n in finished
-    ]
-    return person.post("/api/events", json={"events": events}, headers={"Origin": "http://localhost:8000"}).json()
+def opened(person, app_id: str) -> str:
+    """The launch the host records when the person opens a series of ``app_id``: its id."""
+    launch_id = secrets.token_hex(16)
+    recorded = person.post(
+        "/api/launches", json={"launch_id": launch_id, "app_id": app_id, "source": "hub"}, headers=csrf_of(person)
+    )
+    assert recorded.status_code == 200, recorded.text
+    return launch_id
+
+
+def watch(
+    person, app_id: str, series_id: str, started: list[int], finished: list[int], *, launch_id: str | None = None
+) -> dict:
+    """The events the player sends for one opening of the series (as a guest, with a session): the
+    opening's launch (recorded now unless given), then a play of each episode started and a complete
+    of each one finished."""
+    launch_id = launch_id or opened(person, app_id)
+    episode = {"app_id": app_id, "series_id": series_id, "launch_id": launch_id, "source": "hub"}
+    events = [{"type": "episode_play", "ts": now_ms(), "episode": n, **episode} for n in started]
+    events += [{"type": "episode_complete", "ts": now_ms(), "episode": n, **episode} for n in finished]
+    return person.post("/api/events", json={"events": events}, headers=ORIGIN).json()
+
+
+def episodes_report(client, studio, series_id: str) -> list[tuple[int, int, int, int]]:
+    """(number, plays, viewers, completes) of each episode, as the producer reads them."""
+    report = client.get("/openapi/v1/reports/episodes", params={"series_id": series_id}, headers=studio.headers)
+    assert report.status_code == 200, report.text
+    return [(e["number"], e["plays"], e["viewers"], e["completes"]) for e in report.json()["episodes"]]
 
 
 @pytest.fixture
@@ -85,30 +98,18 @@ def watched(client, series, studio, platform):
 
 
 def test_episode_events_need_their_series_and_episode(client, series, studio):
-    client.get("/api/me")
+    of_the_app = {"app_id": studio.app.app_id, "launch_id": opened(client, studio.app.app_id), "ts": now_ms()}
     result = client.post(
         "/api/events",
         json={
             "events": [
-                {"type": "episode_play", "app_id": studio.app.app_id, "ts": now_ms(), "series_id": series["id"]},
-                {"type": "episode_complete", "app_id": studio.app.app_id, "ts": now_ms(), "episode": 2},
-                {
-                    "type": "episode_play",
-                    "app_id": studio.app.app_id,
-                    "ts": now_ms(),
-                    "series_id": "bad id!",
-                    "episode": 1,
-                },
-                {
-                    "type": "episode_play",
-                    "app_id": studio.app.app_id,
-                    "ts": now_ms(),
-                    "series_id": series["id"],
-                    "episode": 0,
-                },
+                {"type": "episode_play", "series_id": series["id"], **of_the_app},
+                {"type": "episode_complete", "episode": 2, **of_the_app},
+                {"type": "episode_play", "series_id": "bad id!", "episode": 1, **of_the_app},
+                {"type": "episode_play", "series_id": series["id"], "episode": 0, **of_the_app},
             ]
         },
-        headers={"Origin": "http://localhost:8000"},
+        headers=ORIGIN,
     ).json()
     assert result["accepted"] == 0
     reasons = [rejection["reason"] for rejection in result["rejected"]]
@@ -201,3 +202,42 @@ def test_a_viewers_completes_count_up_to_their_plays(client, series, studio):
     report = client.get("/openapi/v1/reports/episodes", params={"series_id": series_id}, headers=studio.headers)
     first = report.json()["episodes"][0]
     assert (first["plays"], first["viewers"], first["completes"], first["completion"]) == (1, 1, 1, 1.0)
+
+
+def test_an_opening_plays_each_episode_once_however_many_plays_it_reports(client, series, studio):
+    """A probe: a guest that never opened the series sent 500 plays and 500 completes of episode 1 in
+    batches, and the report showed 530 plays of it (30 real). The player reports each episode
+    started, and each watched to its end, once per opening: more of them tell nothing more."""
+    app_id, series_id = studio.app.app_id, series["id"]
+    person = browser(client)
+    assert watch(person, app_id, series_id, [1] * 50, [1] * 50)["accepted"] == 100
+    assert episodes_report(client, studio, series_id)[0] == (1, 1, 1, 1)
+    watch(person, app_id, series_id, [1, 2], [1])  # opened again: a second play of episode 1
+    assert episodes_report(client, studio, series_id)[:2] == [(1, 2, 1, 2), (2, 1, 1, 0)]
+
+
+def test_episode_events_name_a_launch_the_host_recorded_for_the_person_and_the_series_app(client, series, studio):
+    app_id, series_id = studio.app.app_id, series["id"]
+    person, other = browser(client), browser(client)
+    others_launch = opened(other, app_id)
+    rival_launch = opened(person, drama_app(client, "rival-dramas").app.app_id)
+    play = {"type": "episode_play", "app_id": app_id, "series_id": series_id, "episode": 1}
+    person.get("/api/me")
+    result = person.post(
+        "/api/events",
+        json={
+            "events": [
+                {**play, "ts": now_ms()},
+                {**play, "ts": now_ms(), "launch_id": secrets.token_hex(16)},  # made up
+                {**play, "ts": now_ms(), "launch_id": others_launch},
+                {**play, "ts": now_ms(), "launch_id": rival_launch},  # another app's
+            ]
+        },
+        headers=ORIGIN,
+    ).json()
+    assert result["accepted"] == 0
+    assert [rejection["reason"] for rejection in result["rejected"]] == [
+        "launch_id: required for episode_play events",
+        *["launch_id: no launch of this app by this person"] * 3,
+    ]
+    assert episodes_report(client, studio, series_id)[0] == (1, 0, 0, 0)

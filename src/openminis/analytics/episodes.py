@@ -2,9 +2,10 @@
 from the host player's ``episode_play`` and ``episode_complete`` events.
 
 - *viewers* of an episode: distinct people who started it (an event without a person counts as a
-  play, not as a viewer); *plays* counts every start (a rewatch too).
+  play, not as a viewer); *plays* counts the openings of the series in which it started (a rewatch
+  in another opening too), whatever number of plays an opening reports.
 - *completion*: completes / plays, how often a start reached the end (a person's completes count
-  up to their plays).
+  once per opening, and up to their plays).
 - *reach*: viewers / viewers of episode 1, the share of the audience still there: the curve a
   producer reads to see where people give up (and where the paywall sits).
 """
@@ -22,14 +23,19 @@ from openminis.drama import catalog as dramas
 from openminis.events.store import EventStore
 
 DEFAULT_DAYS = 30
-# A person's completes of an episode count up to their plays of it: a start reaches its end once
-# (an attack: one viewer's 1 play and 400 completes showed a completion of 400.0).
+# A play, or a complete, counts once per opening of the series: its launch (a probe: 500 plays of
+# an episode reported in one opening showed as 500; events stored before episode events had to name
+# their launch, which the player sent anyway, count one each). A person's completes of an episode
+# count up to their plays of it: a start reaches its end once (an attack: one viewer's 1 play and
+# 400 completes showed a completion of 400.0).
 QUERY = """
 SELECT episode, sum(plays), count(user_id) FILTER (WHERE plays > 0), sum(least(completes, plays))
 FROM (
     SELECT episode, user_id,
-           count(*) FILTER (WHERE type = 'episode_play') AS plays,
-           count(*) FILTER (WHERE type = 'episode_complete') AS completes
+           count(DISTINCT launch_id) FILTER (WHERE type = 'episode_play')
+           + count(*) FILTER (WHERE type = 'episode_play' AND launch_id IS NULL) AS plays,
+           count(DISTINCT launch_id) FILTER (WHERE type = 'episode_complete')
+           + count(*) FILTER (WHERE type = 'episode_complete' AND launch_id IS NULL) AS completes
     FROM events
     WHERE type IN ('episode_play', 'episode_complete') AND app_id = ? AND series_id = ? AND ts >= ? AND ts < ?
     GROUP BY 1, 2

@@ -18,9 +18,12 @@ from openminis.runtime.service import LAUNCH_SOURCES, LaunchSeen
 MAX_AGE = timedelta(days=7)
 MAX_SKEW = timedelta(minutes=10)
 # gameplay: a stretch between minis.gameplayStart() and gameplayStop(), its play time in duration_ms.
-NEEDS_LAUNCH = {"launch", "resume", "ready", "session_end", "gameplay"}
 NEEDS_POST = {"play", "complete"}
 NEEDS_EPISODE = {"episode_play", "episode_complete"}
+# An episode's events name the launch the host recorded when it opened the series: the episodes
+# report counts a play, and a complete, once per opening (a probe's guest that never opened the
+# series sent 500 plays of an episode, and the report showed them).
+NEEDS_LAUNCH = {"launch", "resume", "ready", "session_end", "gameplay", *NEEDS_EPISODE}
 ROW_COLUMNS = (*COLUMNS, "post_id", "creator_id", "series_id", "episode")
 # A kept event as stored, its values in the order of ROW_COLUMNS.
 Row = tuple[
