@@ -244,6 +244,21 @@ def test_an_episode_unlocked_after_a_post_about_the_drama_pays_its_creator(clien
     assert earnings(platform, creator.user_id) == (50 - 50 * 3000 // 10_000) * 1000 // 10_000
     assert verifies(platform)
 
+    # The whole series, bought in the same opening: the creator's earnings tell the two apart (a
+    # probe: a series sale showed as an "unlock", as an episode's does).
+    with platform.db.session() as session:
+        session.execute(update(Series).where(Series.id == drama["series_id"]).values(series_price=80))
+        session.commit()
+    bought = player.post(
+        f"/api/dramas/{drama['series_id']}/purchase",
+        json={"launch_id": launch_id, "amount": 80, "currency": "COIN"},
+        headers=csrf_of(player),
+    )
+    assert bought.status_code == 200, bought.text
+    seen = creator.browser.get("/api/creator/earnings").json()["conversions"]
+    assert [(c["kind"], c["revenue"]) for c in seen] == [("series", 80), ("unlock", 50)]
+    assert verifies(platform)
+
 
 def test_a_pass_bought_after_a_post_about_the_drama_pays_its_creator_once_and_reaches_the_funnel(
     client, platform, drama, player

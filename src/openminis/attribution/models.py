@@ -22,7 +22,7 @@ class Conversion(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(16))  # purchase | unlock | pass | ad_reward
+    kind: Mapped[str] = mapped_column(String(16))  # purchase | unlock (an episode) | series | pass | ad_reward
     ref: Mapped[str] = mapped_column(String(120), unique=True)  # "order:ord_..", "unlock:..", "reward:.."
     app_id: Mapped[str] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -83,7 +83,7 @@ class FeedPage(BaseModel):
 
 
 class ConversionOut(BaseModel):
-    kind: str  # purchase | unlock | ad_reward
+    kind: str  # purchase | unlock (an episode) | series | pass | ad_reward
     app_id: str
     source: str | None
     post_id: str | None

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -109,18 +110,27 @@ def access_map(session: Session, user_id: str, series: Series, episodes: list[Ep
 
 
 def _charge(
-    session: Session, *, key: str, user_id: str, series: Series, price: int, what: str, touch: attribution.Attribution
+    session: Session,
+    *,
+    key: str,
+    user_id: str,
+    series: Series,
+    price: int,
+    what: str,
+    touch: attribution.Attribution,
+    kind: Literal["unlock", "series"] = "unlock",
 ) -> None:
     """Coins for an unlock, in one transfer: the app's net (less a creator's commission when a
-    creator's post brought the person), the platform's fee, and the conversion kept with it. Run
-    in the caller's savepoint, with the unlock's row."""
+    creator's post brought the person), the platform's fee, and the conversion kept with it, of
+    ``kind`` (an episode's unlock, or the whole series bought). Run in the caller's savepoint, with
+    the unlock's row."""
     at = money_terms.paying_at(session)
     settings = money_terms.in_effect(session, series.app_id, at)
     fee = settings.fee(price)
     commission = attribution.commission(price - fee, settings.commission_bps, touch)
     attribution.record(
         session,
-        kind="unlock",
+        kind=kind,
         ref=key,
         app_id=series.app_id,
         user_id=user_id,
@@ -330,6 +340,7 @@ def buy_series(
                 price=series.series_price,
                 what="series",
                 touch=touch,
+                kind="series",
             )
     if touch is not None and events is not None:
         _report_after_commit(session, events, series, user_id, touch, series.series_price)

@@ -23,7 +23,13 @@ const CAPTION_MAX = 300;
 const HANDLE = "^@?[A-Za-z0-9_]{3,32}$"; // the platform keeps it in lowercase
 
 
-const CONVERSION_KINDS = { purchase: "Purchase", unlock: "Episode unlock", ad_reward: "Rewarded ad" };
+const CONVERSION_KINDS = {
+  purchase: "Purchase",
+  unlock: "Episode unlock",
+  series: "Whole series",
+  pass: "Drama pass",
+  ad_reward: "Rewarded ad",
+};
 const SOURCES = { post: "your post", share: "a share link", feed: "the feed", hub: "the hub", search: "search", recents: "recents" };
 
 /** An amount in a conversion's currency: coins with the coin glyph, ad revenue in dollars. */
