@@ -177,13 +177,17 @@ def test_a_proposal_is_withdrawn_by_its_proposer_or_refused_by_another_member_an
     assert approved.status_code == 200 and approved.json()["minimums"] == {"USD": 500, "EUR": 3000, "GBP": 1000}
 
 
-def test_the_operators_token_proposes_and_a_person_approves(client):
-    finance, headers = staff_member(client, "finance")
+def test_the_operators_token_proposes_no_loosening_two_people_do(client):
+    """A probe: the token proposed a loosening, and the person who held the token, signed in as
+    finance, approved it: a proposer that is no person matched no approver. Both ends of the rule
+    are people now; the token still tightens the terms at once."""
     proposed = client.put(POLICY, json=LOOSER, headers=OPERATOR)
-    assert proposed.status_code == 202 and proposed.json()["proposed_by"] == "operator (admin token)", proposed.text
-    assert finance.get(PROPOSALS).json()["items"][0]["mine"] is False
-    approved = act(finance, headers, proposed.json()["id"], "approve")
-    assert approved.status_code == 200 and approved.json()["hold_days"] == 0, approved.text
+    assert (proposed.status_code, proposed.json()["code"]) == (403, "POLICY_PROPOSER_NOT_A_PERSON"), proposed.text
+    finance, _ = staff_member(client, "finance")
+    assert finance.get(PROPOSALS).json()["items"] == []
+    tighter = {**terms(finance), "hold_days": terms(finance)["hold_days"] + 1, "reason": "more time for disputes"}
+    tightened = client.put(POLICY, json=tighter, headers=OPERATOR)
+    assert tightened.status_code == 200 and tightened.json()["hold_days"] == tighter["hold_days"], tightened.text
 
 
 def test_a_staff_members_payout_is_never_approved_by_the_limit(client, platform, studio, player):

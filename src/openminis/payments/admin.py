@@ -47,12 +47,12 @@ from openminis.payments.schemas import (
     TermsView,
 )
 from openminis.platform import Platform
-from openminis.staff import audit
+from openminis.staff import audit, conflicts
 from openminis.unit_of_work import after_commit
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN
 from openminis.web.dates import UtcDateTime
-from openminis.web.dependencies import Finance, PlatformDep, Refunder, SessionDep, Support
+from openminis.web.dependencies import Finance, PlatformDep, Refunder, SessionDep, StaffPersonId, Support
 from openminis.web.routing import Router
 
 router = Router(prefix="/api/admin/money", tags=["money"])
@@ -84,11 +84,12 @@ def get_terms(finance: Finance, session: SessionDep, app_id: str | None = AppIdQ
 
 
 @router.post("/terms", response_model=TermsOut, status_code=201)
-def set_terms(body: TermsIn, finance: Finance, session: SessionDep) -> TermsOut:
+def set_terms(body: TermsIn, finance: Finance, person: StaffPersonId, session: SessionDep) -> TermsOut:
     """New terms for an app (or the defaults) from ``effective_at`` (now when left out): what is
     paid from then on pays them; what was paid before keeps its own."""
     if body.app_id is not None:
         catalog.get_app(session, body.app_id)
+    conflicts.not_on_its_team(session, person, body.app_id, act="sets its terms")
     before = terms.in_effect(session, body.app_id, body.effective_at)
     row: MoneyTerms = terms.schedule(
         session,
@@ -266,12 +267,16 @@ def person_money(support: Support, session: SessionDep, user_id: str = Path(max_
 
 
 @router.post("/refunds", response_model=AdminRefundOut)
-def refund(body: AdminRefundIn, refunder: Refunder, session: SessionDep, platform: PlatformDep) -> AdminRefundOut:
+def refund(
+    body: AdminRefundIn, refunder: Refunder, person: StaffPersonId, session: SessionDep, platform: PlatformDep
+) -> AdminRefundOut:
     """Refund an order, an unlock, a series, a pass period or a top-up, in full (no ``amount``) or in
     part, through the same ledger rules as a developer's refund. A repeated ``idempotency_key``
-    refunds once; concurrent refunds of one item never give back more than was paid."""
+    refunds once; concurrent refunds of one item never give back more than was paid. Nobody refunds
+    what they paid for themselves (staff/conflicts.py)."""
     if body.item.startswith("order:"):
         order = orders.get_order_any(session, body.item.removeprefix("order:"))
+        conflicts.not_their_own(person, order.user_id, body.item)
         before = order.refunded
         done = orders.refund(
             session,
@@ -289,6 +294,8 @@ def refund(body: AdminRefundIn, refunder: Refunder, session: SessionDep, platfor
         _report(session, platform, done.order.app_id, done.order.user_id, done.attribution, done.amount)
         app_id: str | None = order.app_id
     else:
+        if person is not None:
+            conflicts.not_their_own(person, refunds.buyer(session, body.item), body.item)
         tally = refunds.refund(
             session,
             body.item,
@@ -408,11 +415,12 @@ def statement(
 
 
 @router.post("/coupons", response_model=CouponOut, status_code=201)
-def create_coupon(body: AdminCouponIn, finance: Finance, session: SessionDep) -> CouponOut:
+def create_coupon(body: AdminCouponIn, finance: Finance, person: StaffPersonId, session: SessionDep) -> CouponOut:
     """The platform's coupon: for one app or (``app_id`` null) every app; funded by the platform's
     promotion budget, or by the app's developer when they agreed to (``funder`` developer)."""
     if body.app_id is not None:
         catalog.get_app(session, body.app_id)
+    conflicts.not_on_its_team(session, person, body.app_id, act="makes its coupons")
     coupon = coupons.create(
         session,
         app_id=body.app_id,
@@ -449,9 +457,14 @@ def end_coupon(finance: Finance, session: SessionDep, coupon_id: str = Path(max_
 
 @router.post("/coupons/{coupon_id}/grants", response_model=CouponGrantOut)
 def grant_coupon(
-    body: AdminCouponGrantIn, finance: Finance, session: SessionDep, coupon_id: str = Path(max_length=32)
+    body: AdminCouponGrantIn,
+    finance: Finance,
+    person: StaffPersonId,
+    session: SessionDep,
+    coupon_id: str = Path(max_length=32),
 ) -> CouponGrantOut:
     coupon = coupons.get(session, coupon_id)
+    conflicts.not_to_themselves(person, body.user_id)
     if identity.live_user(session, body.user_id, hold=True) is None:  # a deleted account holds nothing
         raise NotFound(f"no person {body.user_id!r}", field="user_id")
     held = coupons.grant(session, coupon, body.user_id, via="admin")

@@ -74,6 +74,16 @@ def item_of_refund_key(key: str) -> str | None:
     return ":".join(parts[: 2 if parts[0] == "topup" else 3])
 
 
+def buyer(session: Session, item: str) -> str | None:
+    """Who paid for the item (an unlock, a series, a pass period or a top-up), if anyone did."""
+    if item_kind(item) == "topup":
+        topup = session.get(TopUp, item.split(":", 1)[1])
+        return topup.user_id if topup is not None else None
+    paid = ledger.charge(session, item)
+    postings = paid.postings if paid is not None else []
+    return next((p.owner_id for p in postings if p.kind == "user_wallet" and p.amount < 0), None)
+
+
 def refund(
     session: Session, item: str, *, amount: int | None, reason: str, idempotency_key: str, by: str
 ) -> ItemRefunded:

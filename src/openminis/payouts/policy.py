@@ -204,7 +204,8 @@ class Changed:
 def change(session: Session, changes: Changes, *, by: str, person: str | None, reason: str) -> Changed:
     """A change of the terms by ``by`` (``person``: who they are; None for the admin token). One
     that only tightens the terms, or keeps them, applies at once, for payouts requested from
-    now on; one that loosens anything waits, whole, for another member of finance (``approve``)."""
+    now on; one that loosens anything waits, whole, for another member of finance (``approve``),
+    and only a person proposes it."""
     # Two changes at once take turns: each keeps what the other named, never the terms from before both.
     take_turns(session, "payout-policy")
     before = current(session)
@@ -223,6 +224,14 @@ def change(session: Session, changes: Changes, *, by: str, person: str | None, r
             after=asdict(after),
         )
         return Changed(before, after, None)
+    if person is None:
+        # Both ends of the rule are people: a proposal of the token's, which names nobody, was
+        # approved by the person who held the token, signed in as finance (a probe).
+        raise Forbidden(
+            "a person of finance proposes a change that loosens the payout terms, and another approves it:"
+            " the admin token is no person; sign in as staff to propose it",
+            code="POLICY_PROPOSER_NOT_A_PERSON",
+        )
     waiting = waiting_proposal(session)
     if waiting is not None:
         raise Conflict(

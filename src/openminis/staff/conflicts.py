@@ -1,0 +1,55 @@
+"""What a member of staff may not do for themselves: a money act whose gain would be their own is
+another member's to do, as a payout to them is (payouts/service.py, OWN_PAYOUT) and a loosening of
+the payout terms they proposed (payouts/policy.py, OWN_POLICY_CHANGE).
+
+A probe, as one person who was a developer and a member of finance: their own app's fee set to 0,
+a platform-funded coupon taking 999,999 coins off their app's 1,000,000-coin product granted to
+themselves, and their own purchase refunded after the developer had delivered it; each applied at
+once with nobody else. So a member of staff sets no terms and makes no coupon for an app on whose
+team they are, grants no coupon to themselves and refunds nothing they paid for.
+
+The operator's admin token is no person (``person`` None): it has no purchase and no team, and is
+refused none of these. What stays with one member: the platform's default terms and coupons for
+every app, and the coin packs, which are the same for everyone (docs/payments.md).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from openminis.developers import service as developers
+from openminis.developers import team
+from openminis.errors import Forbidden
+
+
+class OwnApp(Forbidden):
+    code = "OWN_APP"
+
+
+class OwnGrant(Forbidden):
+    code = "OWN_GRANT"
+
+
+class OwnRefund(Forbidden):
+    code = "OWN_REFUND"
+
+
+def not_on_its_team(session: Session, person: str | None, app_id: str | None, *, act: str) -> None:
+    """Refuses ``act`` for an app the person is on the team of (any role)."""
+    if person is None or app_id is None:
+        return
+    developer_id = developers.developer_id_for(session, person)
+    if developer_id is not None and team.role_of(session, developer_id, app_id) is not None:
+        raise OwnApp(f"you are on the team of {app_id!r}: another member of finance {act}")
+
+
+def not_to_themselves(person: str | None, user_id: str) -> None:
+    """Refuses a grant to the person granting it."""
+    if person is not None and person == user_id:
+        raise OwnGrant("a coupon for yourself: another member of finance grants it")
+
+
+def not_their_own(person: str | None, buyer: str | None, item: str) -> None:
+    """Refuses a refund of what the person paid for."""
+    if person is not None and person == buyer:
+        raise OwnRefund(f"you paid for {item!r}: another member of staff refunds it")
