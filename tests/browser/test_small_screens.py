@@ -6,12 +6,14 @@ shelves and the search's status line and recent searches."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.ad_studio import ADMIN_TOKEN
 from tests.browser.host_page import HostPage
+from tests.browser.test_creators import become_creator
 from tests.browser.test_drama_extras import ENGLISH, add_subtitles
 from tests.factories import publish_over_http
 
@@ -236,3 +238,42 @@ def test_a_long_unbroken_query_wraps_in_the_status_line_and_its_recent_search_ch
     for found in (box(status), box(chip)):
         assert on_screen(found, SMALL_PHONE), found
     assert page.evaluate("() => document.documentElement.scrollWidth") <= SMALL_PHONE[0]
+
+
+def test_a_creator_whose_name_and_bio_are_long_words_has_a_sheet_as_wide_as_the_phone(phone, live_server):
+    """A probe: a bio holding a link (one long word) made the creator sheet's body 1,730 px wide on a
+    390 px phone, its Follow button an empty bar whose label was off the screen; a 30-character
+    handle ran under the sheet's close button; and the title, focused for screen readers as a
+    sheet opens, wore a keyboard's focus ring on a touch screen."""
+    handle = "maximilian_alexander_hohenzoll"
+    with closing(become_creator(live_server, f"{handle}@example.com", handle)) as client:
+        changed = client.post(
+            "/api/creator",
+            json={
+                "handle": handle,
+                "display_name": "Wolfeschlegelsteinhausenbergerdorff",
+                "bio": "https://example.com/" + "x" * 150,
+            },
+            headers={"X-CSRF-Token": client.get("/api/me").json()["csrf_token"]},
+        )
+        assert changed.status_code == 200, changed.text
+    host = phone((390, 844))
+    page = host.page
+    page.goto(f"{live_server.url}/c/{handle}")
+    sheet = page.get_by_role("dialog")
+    follow = sheet.get_by_role("button", name=f"Follow @{handle}")
+    expect(follow).to_be_visible()
+    sheet_box, follow_box = box(sheet), box(follow)
+    assert follow_box["width"] <= sheet_box["width"], (follow_box, sheet_box)
+    overflowing = sheet.evaluate(
+        "(sheet) => [sheet, ...sheet.querySelectorAll('*')]"
+        ".filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')"
+        ".map((e) => `${e.className} ${e.scrollWidth}>${e.clientWidth}`)"
+    )
+    assert overflowing == []
+    title, close = sheet.locator(".sheet-title"), sheet.get_by_role("button", name="Close")
+    assert not overlap(box(title), box(close)), (box(title), box(close))
+    assert title.evaluate("(title) => title.scrollWidth <= title.clientWidth")
+    assert (
+        title.evaluate("(title) => document.activeElement === title && getComputedStyle(title).outlineStyle") == "none"
+    )
