@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from openminis.client import MinisAPIError
 from openminis.db import utcnow
 from openminis.identity.service import new_user
 from openminis.payments import orders
@@ -224,3 +225,16 @@ def test_200_concurrent_purchases_against_a_wallet_that_covers_100_pay_exactly_1
         paid = session.scalar(select(func.count()).select_from(Order).where(Order.status == "paid"))
         assert paid == 100
     verified(platform)
+
+
+def test_an_order_refunded_in_full_is_not_consumed(client, shop, player):
+    """A probe: consuming a refunded order answered 200, its body saying "refunded"; a backend that
+    reads a 2xx from consume as "deliver the item" gave away what was paid back."""
+    top_up(player)
+    backend = shop.backend(client)
+    order = buy(player, shop.app_id, "extra-life", "k1").json()
+    backend.refund(order["id"], idempotency_key="r-1", reason="asked")
+    with pytest.raises(MinisAPIError) as refused:
+        backend.consume(order["id"])
+    assert (refused.value.status, refused.value.code) == (409, "ORDER_STATE")
+    assert backend.get_order(order["id"])["status"] == "refunded"

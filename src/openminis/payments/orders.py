@@ -688,7 +688,9 @@ def order_history(session: Session, order_id: str) -> list[OrderEvent]:
 
 
 def consume(session: Session, app_id: str, order_id: str) -> Order:
-    """The backend delivered a consumable; consuming twice is harmless."""
+    """The backend delivered a consumable; consuming twice is harmless. An order refunded in full is
+    not consumed (409): a backend that took a 2xx for "deliver it" gave away what was paid back (a
+    probe). One refunded in part was still paid for: it answers as it is."""
     order = get_order(session, app_id, order_id)
     if order.product_type != "consumable":
         raise OrderStateError("only consumable products are consumed")
@@ -703,7 +705,9 @@ def consume(session: Session, app_id: str, order_id: str) -> Order:
     if changed == 1:
         _event(session, order.id, "consumed")
     session.refresh(order)
-    if order.status not in ("consumed", "refunded", "partially_refunded"):
+    if order.status == "refunded":
+        raise OrderStateError(f"order {order.id} is refunded in full: deliver nothing")
+    if order.status not in ("consumed", "partially_refunded"):
         raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are consumed")
     return order
 
