@@ -4,11 +4,13 @@ its terminal, or SIGTERM from a process manager, an editor's task runner or ``ki
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from openminis.devtools import init
@@ -77,3 +79,25 @@ def test_minis_dev_stopped_while_it_starts_or_twice_over_still_removes_its_scrat
                 dev.process.send_signal(stop)  # as its scratch dir appears: the start is under way
             dev.process.wait(timeout=30)
         assert list(scratch.iterdir()) == [], (double, log(folder))
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_minis_dev_stops_without_a_traceback_while_the_dev_page_waits_for_news(scratch, folder, stop):
+    """A probe: the dev page always keeps a long poll open (GET /dev/api/state?after=N), and nearly
+    every Ctrl-C printed "Exception in ASGI application" with a CancelledError's traceback: the stop
+    cancelled the poll after its grace second. The poll is answered as the stop begins."""
+    with minis_dev(folder) as dev:
+        state = dev.wait_until_published()
+        waiting = threading.Thread(
+            target=httpx.get,
+            args=(f"{dev.url}/dev/api/state",),
+            kwargs={"params": {"after": state["generation"]}, "timeout": 30},
+            daemon=True,
+        )
+        waiting.start()
+        time.sleep(1)  # the poll is in: it waits for news
+        dev.process.send_signal(stop)
+        assert dev.process.wait(timeout=30) == 128 + stop
+        waiting.join(timeout=10)
+    printed = (folder.parent / "minis-dev.log").read_text()
+    assert "Traceback" not in printed and "Exception in ASGI application" not in printed, printed[-3000:]

@@ -16,6 +16,7 @@ import webbrowser
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -90,8 +91,6 @@ def _stop_on_signal(signum: int, frame: object) -> None:
 
 
 def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publish) -> None:
-    import uvicorn
-
     from openminis.devtools.app import create_dev_app
 
     if not (folder / "minis.json").is_file():
@@ -130,15 +129,32 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
         console.print(f"[bold green]minis dev[/bold green]: open [link]{page}[/link] (watching {server.folder})")
         if open_browser:
             threading.Timer(0.5, webbrowser.open, args=(page,)).start()
-        # An open dev page keeps a long poll waiting (routes.py): a stop waits for it a second at most.
-        uvicorn.run(
-            create_dev_app(server), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-        )
+        if not _serve(create_dev_app(server), port, server):  # as uvicorn.run: the port was taken
+            raise SystemExit(3)
     finally:
         # A second stop signal (a double Ctrl-C) would cut the cleanup short: from here, ignored.
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, signal.SIG_IGN)
         cleanup.close()
+
+
+def _serve(app: Any, port: int, dev: DevServer) -> bool:
+    """Serves ``app`` with uvicorn until a stop signal; whether it started (uvicorn.run's check).
+    The dev page's long poll (routes.py) is answered as soon as the stop comes: left waiting, it was
+    cancelled after the grace second, and nearly every Ctrl-C printed "Exception in ASGI
+    application" with a CancelledError's traceback (a probe)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # On a thread: a signal handler runs between two statements of the main thread, which
+            # may hold the dev state's lock that close() takes.
+            threading.Thread(target=dev.close, daemon=True).start()
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1))
+    server.run()
+    return bool(server.started)
 
 
 def init(
