@@ -120,9 +120,30 @@ def test_a_change_the_platform_refuses_says_why_and_keeps_the_version_on_screen(
         expect(page.locator("#dev-error")).to_contain_text("icon")
         expect(page.locator("#dev-version")).to_have_text(version)
         expect(app_frame(page).locator("#buy-life")).to_be_visible()
+        # The terminal says so too (a probe ran with --no-open, watched the terminal, and heard
+        # nothing after the first publish).
+        printed = wait_for_line(dev, "not published")
+        assert "missing.svg" in printed and version in printed, printed
     finally:
         manifest.write_text(valid)
     expect(page.locator("#dev-error")).to_be_hidden()
+    assert "published" in wait_for_line(dev, "published", after="not published")
+
+
+def wait_for_line(dev: DevProcess, start: str, *, after: str | None = None, timeout: float = 20) -> str:
+    """The first line ``minis dev`` printed that starts with ``start`` (after the last line that starts
+    with ``after``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = Path(dev.log.name).read_text().splitlines()
+        if after is not None:
+            marks = [n for n, line in enumerate(lines) if line.startswith(after)]
+            lines = lines[marks[-1] + 1 :] if marks else []
+        found = [line for line in lines if line.startswith(start) and not (after and line.startswith(after))]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, "\n".join(lines[-20:])
+        time.sleep(0.2)
 
 
 def test_the_panel_switches_people_grants_coins_and_simulates_ads_and_lifecycle(page):

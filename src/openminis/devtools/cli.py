@@ -15,15 +15,17 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from openminis.devtools import init as starters
-from openminis.devtools.server import DevServer, Publish
+from openminis.devtools.server import DevServer, DevState, Publish
 from openminis.devtools.watch import FolderWatcher
 from openminis.migrations import upgrade
 from openminis.platform import Platform
@@ -114,12 +116,8 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
         upgrade(settings.database)
         server = DevServer(platform, folder, publish)
         cleanup.callback(server.close)
-        first = server.publish()
-        if first.error:
-            console.print(f"[yellow]not published yet[/yellow]: {first.error}")
-        else:
-            console.print(f"published {first.published}")
-        watcher = FolderWatcher(server.folder, server.publish)
+        publish_and_say(server)
+        watcher = FolderWatcher(server.folder, partial(publish_and_say, server))
         watcher.start()
         cleanup.callback(watcher.stop)
         for worker in platform.workers():
@@ -136,6 +134,22 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, signal.SIG_IGN)
         cleanup.close()
+
+
+def publish_and_say(server: DevServer) -> DevState:
+    """Publishes the folder and says how it went in the terminal, each time: a developer running with
+    --no-open, or watching the terminal, heard nothing after the first publish (a probe), and an edit
+    the platform refused left the old version on screen unsaid."""
+    state = server.publish()
+    # escape: a refusal quotes the manifest's [field], which Rich would read as markup
+    if state.error is None:
+        said = f"published {escape(str(state.published))}"
+    elif state.version is None:
+        said = f"[yellow]not published yet[/yellow]: {escape(state.error)}"
+    else:
+        said = f"[yellow]not published[/yellow]: {escape(state.error)} ({state.version} stays on screen)"
+    console.print(said, soft_wrap=True)  # one line each, whatever the terminal's width
+    return state
 
 
 def _serve(app: Any, port: int, dev: DevServer) -> bool:
