@@ -41,6 +41,8 @@ def test_a_new_app_needs_its_developer_named(tmp_path):
     result = runner.invoke(app, ["publish", str(folder), "--data-dir", str(tmp_path / "data")])
     assert result.exit_code == 1
     assert "--developer" in result.output
+    # The field the refusal names is printed as it is (Rich read "[developer]" as markup: a probe).
+    assert "INVALID_ARGUMENT [developer]:" in result.output, result.output
 
 
 def test_several_serving_processes_need_the_analytics_events_in_postgresql(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -170,7 +171,8 @@ def publish(
             console.print(f"published {publish_folder(platform, path, developer=developer)}")
     except PlatformError as exc:
         where = f" [{exc.field}]" if exc.field else ""
-        console.print(f"[red]rejected[/red] {exc.code}{where}: {exc.message}")
+        # escaped: Rich took the [field] for markup and printed "INVALID_ARGUMENT :" (a probe)
+        console.print(f"[red]rejected[/red] {exc.code}{escape(where)}: {escape(exc.message)}", soft_wrap=True)
         raise typer.Exit(1) from None
     finally:
         platform.close()
@@ -194,7 +196,6 @@ def import_game(
 ) -> None:
     """Turn a game made for another platform into an openminis package, and report the platform
     APIs it calls that the platform's shim does not support (docs/compat.md)."""
-    from rich.markup import escape
 
     from openminis.catalog.package import Limits
     from openminis.compat import importer
@@ -667,7 +668,6 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
     """Check that every transfer balances, every balance equals its entries and each currency sums
     to zero; and that orders, top-ups, episode unlocks, series purchases and passes are exactly
     their transfers."""
-    from rich.markup import escape
 
     from openminis.drama import reconciliation as drama_records
     from openminis.payments import reconciliation as payment_records
@@ -695,7 +695,6 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
 
 def _report(data_dir: Path | None, make: Callable[[Session, Platform], R]) -> R:
     """``make(session, platform)``'s report; a refusal is printed with its code and exits 1."""
-    from rich.markup import escape
 
     platform = _platform(_settings(data_dir))
     try:
@@ -731,8 +730,6 @@ def report_funnel(
     import dataclasses
     import json
     from datetime import timedelta
-
-    from rich.markup import escape
 
     from openminis.analytics import funnel as funnels
 

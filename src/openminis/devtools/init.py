@@ -49,9 +49,17 @@ def write(target: Path, *, app_id: str, template: Template) -> list[Path]:
     return written
 
 
+# Where a developer reads how a version reaches people (upload, checks, review, release). Not
+# `minis publish`: that is the operator's command, which releases with no review.
+PUBLISHING = "docs/publishing.md"
+
+
 def next_steps(target: Path, template: Template) -> list[str]:
     if template is Template.game:
-        return [f"minis dev {target}      # try it: the real host, reloaded on every save", f"minis publish {target}"]
+        return [
+            f"minis dev {target}      # try it: the real host, reloaded on every save",
+            f"zip it and upload it in the console (/console), or POST /openapi/v1/app/versions: {PUBLISHING}",
+        ]
     if template is Template.drama:
         return [f"minis dev {target / 'app'}  # the app's own player", f"see {target / 'README.md'} to upload a series"]
     return [f"see {target / 'README.md'}", f"cd {target} && MINIS_APP_SECRET=... uvicorn app:app --port 9000"]
