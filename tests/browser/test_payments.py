@@ -50,7 +50,10 @@ def test_a_player_short_of_coins_tops_up_on_the_pay_sheet_buys_the_golden_bird_a
     expect(sheet.get_by_role("button", name="Pay 300 coins")).to_be_disabled()
 
     sheet.get_by_role("button", name="Top up").click()
-    sheet.get_by_role("button", name=re.compile(r"^550 coins for \$4\.99$")).click()
+    # The pack's coins are 550 in all, 50 of them a bonus (a probe read "550 +50 bonus" as 600).
+    pack = sheet.get_by_role("button", name=re.compile(r"^550 coins, 50 of them a bonus, for \$4\.99$"))
+    expect(pack).to_have_text(re.compile(r"550\s*incl\. 50 bonus\s*\$4\.99"))
+    pack.click()
     expect(sheet.get_by_text("Sandbox checkout — no real money")).to_be_visible()
     sheet.get_by_role("button", name="4242 4242 4242 4242").click()
     expect(sheet.get_by_role("textbox", name="Card number")).to_have_value("4242 4242 4242 4242")

@@ -94,10 +94,13 @@ export class TopUpFlow {
   packButton(pack) {
     const total = pack.coins + pack.bonus_coins;
     const price = formatMoney(pack.amount, pack.currency);
-    const bonus = pack.bonus_coins ? el("span", { className: "pack-bonus" }, `+${pack.bonus_coins} bonus`) : null;
+    // The big number is what lands in the wallet, the bonus included: "+50 bonus" beside 550 read
+    // as 600 (a probe).
+    const bonus = pack.bonus_coins ? el("span", { className: "pack-bonus" }, `incl. ${pack.bonus_coins} bonus`) : null;
+    const label = pack.bonus_coins ? `${coinsLabel(total)}, ${pack.bonus_coins} of them a bonus, for ${price}` : `${coinsLabel(total)} for ${price}`;
     const button = el(
       "button",
-      { type: "button", className: "pack", dataset: { packId: pack.id }, "aria-label": `${coinsLabel(total)} for ${price}` },
+      { type: "button", className: "pack", dataset: { packId: pack.id }, "aria-label": label },
       el("span", { className: "pack-coins" }, coinAmount(total), bonus),
       el("span", { className: "pack-price" }, price)
     );
