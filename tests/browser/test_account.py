@@ -62,6 +62,10 @@ def test_an_account_signed_up_on_one_browser_signs_in_on_another_with_its_name_a
         me.get_by_role("button", name="Sign out").click()
         expect(me.get_by_role("form", name="Create account")).to_be_visible()  # a fresh guest after the reload
         expect(me.get_by_role("heading", name="Ada Lovelace")).to_have_count(0)
+        # The reloaded page puts the keyboard where the person was, and says what happened (a probe:
+        # focus fell to the page's body, and a screen reader's user lost their place).
+        expect(me.get_by_role("heading", name="Account")).to_be_focused()
+        expect(me.get_by_role("status").filter(has_text="You signed out")).to_be_visible()
 
         # Second browser: a stranger's guest signs in and becomes Ada, with Ada's coins.
         second.open("?prewarm=0")

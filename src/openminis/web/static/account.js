@@ -9,6 +9,9 @@
  * @typedef {(user: Record<string, any>, change?: {switched?: boolean}) => void} UserListener
  */
 
+/** Set by a sign-out for the page its reload brings (me.js reads it once). */
+export const SIGNED_OUT = "minis-signed-out";
+
 export class Account {
   /**
    * @param {import("./api.js").Api} api
@@ -84,6 +87,12 @@ export class Account {
   /** Ends the session; the reload makes this browser a fresh guest, with nothing of the account left in memory. */
   async signOut() {
     await this.api.signOut();
+    // The reloaded Me page says so and puts the keyboard back on its account card (me.js).
+    try {
+      sessionStorage.setItem(SIGNED_OUT, "1");
+    } catch {
+      // storage refused (a private window's quota): the page reloads all the same
+    }
     location.reload();
   }
 }

@@ -3,6 +3,7 @@
 // passes (each cancellable) and the apps they let in, each revocable.
 // @ts-check
 
+import { SIGNED_OUT } from "./account.js";
 import { errorMessage } from "./api.js";
 import { showError } from "./form-errors.js";
 import { appIcon } from "./app-tile.js";
@@ -25,6 +26,17 @@ const LOG_MAILBOX = " In development there is no mail server: it is printed in t
 const ACCOUNT_NOTICE = "minis-account-notice";
 
 /** The note another page left for Me, once: read and removed. */
+/** Whether this page was loaded by a sign-out (account.js), once: the mark goes as it is read. */
+function takeSignedOut() {
+  try {
+    const signedOut = sessionStorage.getItem(SIGNED_OUT) !== null;
+    sessionStorage.removeItem(SIGNED_OUT);
+    return signedOut;
+  } catch {
+    return false;
+  }
+}
+
 function takeNotice() {
   try {
     const notice = sessionStorage.getItem(ACCOUNT_NOTICE) ?? "";
@@ -75,6 +87,9 @@ export class MeScreen {
     this.mode = "register"; // the guest's account form: "register" or "sign-in"
     this.notice = ""; // what the account card says after an action (a link was sent)
     this.signedInNotice = takeNotice(); // what it says once signed in (the guest's coins went to the account)
+    this.signedOut = takeSignedOut(); // this page is a sign-out's reload: say so, and focus the account card
+    /** @type {HTMLElement | null} */
+    this.toFocus = null;
     /** @type {any} */
     this.apps = null; // app id -> card, for the names and icons of "Apps with access"
     /** @type {any} */
@@ -143,6 +158,7 @@ export class MeScreen {
     this.loadGrants();
     this.loadSubscriptions();
     this.onShow();
+    this.focusWhenShown();
   }
 
   render() {
@@ -281,7 +297,25 @@ export class MeScreen {
       this.accountCard.replaceChildren(.../** @type {HTMLElement[]} */ (parts.filter(Boolean)));
       return;
     }
-    this.accountCard.replaceChildren(title, ...this.guestForms());
+    if (!this.signedOut) {
+      this.accountCard.replaceChildren(title, ...this.guestForms());
+      return;
+    }
+    // A sign-out reloaded the page: the keyboard goes to this card, where the person was, not to
+    // the page's body (a probe: a screen reader's user lost their place).
+    this.signedOut = false;
+    const said = el("p", { className: "card-note", role: "status" }, "You signed out. This browser is a guest again.");
+    this.accountCard.replaceChildren(title, said, ...this.guestForms());
+    title.tabIndex = -1;
+    this.toFocus = title;
+    this.focusWhenShown();
+  }
+
+  /** Focuses what waits for it (toFocus) once Me is on screen: the first render may come before. */
+  focusWhenShown() {
+    if (!this.toFocus || this.root.hidden) return;
+    this.toFocus.focus({ preventScroll: true });
+    this.toFocus = null;
   }
 
   guestForms() {
