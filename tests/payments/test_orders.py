@@ -238,3 +238,23 @@ def test_an_order_refunded_in_full_is_not_consumed(client, shop, player):
         backend.consume(order["id"])
     assert (refused.value.status, refused.value.code) == (409, "ORDER_STATE")
     assert backend.get_order(order["id"])["status"] == "refunded"
+
+
+def test_a_backend_lists_its_orders_of_one_status(client, shop, player):
+    """A probe: GET /openapi/v1/orders?status=refunded answered every order, the paid ones too."""
+    top_up(player)
+    backend = shop.backend(client)
+    kept, refunded = (buy(player, shop.app_id, "extra-life", key).json() for key in ("k1", "k2"))
+    backend.refund(refunded["id"], idempotency_key="r-1", reason="asked")
+    headers = bearer(client, shop)
+
+    def listed(**params) -> list[str]:
+        answer = client.get("/openapi/v1/orders", params=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return [order["id"] for order in answer.json()["items"]]
+
+    assert listed(status="refunded") == [refunded["id"]]
+    assert listed(status="paid") == [kept["id"]]
+    assert listed() == [refunded["id"], kept["id"]]  # newest first
+    wrong = client.get("/openapi/v1/orders", params={"status": "lost"}, headers=headers)
+    assert wrong.status_code == 422 and wrong.json()["field"] == "status", wrong.text

@@ -106,14 +106,18 @@ def create_order(body: OrderIn, app_id: CallingApp, session: SessionDep, platfor
     return detail(session, platform, order)
 
 
+StatusQuery = Query(default=None, description="only the orders in this status")
+
+
 @router.get("/orders", response_model=OrderPage)
 def list_orders(
     app_id: CallingApp,
     session: SessionDep,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
+    status: orders.OrderStatus | None = StatusQuery,
 ) -> OrderPage:
-    rows, next_cursor = orders.list_orders(session, app_id, cursor=cursor, limit=limit)
+    rows, next_cursor = orders.list_orders(session, app_id, cursor=cursor, limit=limit, status=status)
     return OrderPage(items=[order_out(o) for o in rows], next_cursor=next_cursor)
 
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import CursorResult, Result, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy import text as sql_text
@@ -879,8 +879,16 @@ def purchases(session: Session, *, app_id: str, user_id: str) -> list[Entitlemen
     )
 
 
-def list_orders(session: Session, app_id: str, *, cursor: str | None, limit: int) -> tuple[list[Order], str | None]:
+OrderStatus = Literal["created", "paid", "consumed", "partially_refunded", "refunded"]
+
+
+def list_orders(
+    session: Session, app_id: str, *, cursor: str | None, limit: int, status: OrderStatus | None = None
+) -> tuple[list[Order], str | None]:
+    """The app's orders, newest first, a page at a time; with ``status``, only those in it."""
     statement = select(Order).where(Order.app_id == app_id)
+    if status is not None:
+        statement = statement.where(Order.status == status)
     if cursor:
         created, order_id = decode_cursor(cursor, str)
         statement = statement.where(
