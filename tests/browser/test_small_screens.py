@@ -277,3 +277,21 @@ def test_a_creator_whose_name_and_bio_are_long_words_has_a_sheet_as_wide_as_the_
     assert (
         title.evaluate("(title) => document.activeElement === title && getComputedStyle(title).outlineStyle") == "none"
     )
+
+
+def test_the_top_bars_coin_and_name_chips_take_a_tap_44_px_high(phone):
+    """A probe measured the coin chip 44x28 and the name chip 28 high, beside each other on the feed's
+    top bar: a thumb meant for one hit the other, or nothing. Each takes a tap anywhere in a band 44
+    px high around it (drawn as before)."""
+    host = phone((390, 844))
+    host.open("?prewarm=0")
+    page = host.page
+    for chip in ("#feed-view .coin-chip", "#feed-view .user-chip"):
+        drawn = box(page.locator(chip).first)
+        middle = drawn["x"] + drawn["width"] / 2
+        centre = drawn["y"] + drawn["height"] / 2
+        for y in (centre - 21, centre + 21):  # 44 px high, less a pixel each side
+            hit = page.evaluate(
+                "([x, y, chip]) => document.elementFromPoint(x, y)?.closest(chip) !== null", [middle, y, chip]
+            )
+            assert hit, (chip, drawn, y)
