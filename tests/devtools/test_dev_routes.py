@@ -73,3 +73,23 @@ def test_minis_devs_platform_reaches_nothing_the_shell_configures(tmp_path, monk
         assert (settings.media_base_url, settings.ads_media_url) == ("", "")
     finally:
         platform.close()
+
+
+def test_every_new_browser_on_the_dev_page_is_the_simulators_guest(platform, tmp_path):
+    """A probe: the docs say the Person panel starts as the simulator's guest, the same one each
+    time, with what they saved; each fresh browser was a new guest instead, and pressing Guest then
+    switched to another person, whose saves were not the first one's."""
+    app = create_dev_app(DevServer(platform, tmp_path, refuse))
+    with (
+        TestClient(app, base_url="http://localhost:8000") as first,
+        TestClient(app, base_url="http://localhost:8000") as second,
+    ):
+        ids = []
+        for browser in (first, second, first):
+            page = browser.get("/dev")
+            assert page.status_code == 200, page.text
+            ids.append(page.text.split('"user": {"id": "', 1)[1].split('"', 1)[0])
+        assert ids[0] == ids[1] == ids[2]
+        token = first.get("/dev").text.split('"csrfToken": "', 1)[1].split('"', 1)[0]
+        guest = first.post("/dev/api/person", json={"person": "guest"}, headers={"X-CSRF-Token": token})
+        assert guest.json()["user"]["id"] == ids[0]

@@ -18,11 +18,14 @@ from openminis.catalog.check_job import check_version
 from openminis.devtools.server import DEV_PERSON_EMAIL, DEV_PERSON_NAME, DevServer
 from openminis.identity import accounts
 from openminis.identity import service as identity
+from openminis.platform import Platform
+from openminis.web.admission import writes
 from openminis.web.dependencies import (
     ChangingPerson,
     CurrentPerson,
     PlatformDep,
     SessionDep,
+    Visitor,
     check_origin,
     refuse_without_csrf,
     session_token,
@@ -49,10 +52,15 @@ def dev_server(request: Request) -> DevServer:
 
 
 @router.get("", response_class=HTMLResponse)
-def dev_page(request: Request, visitor: CurrentPerson, platform: PlatformDep) -> Response:
+@writes  # a new browser becomes the simulator's guest: a session of theirs
+def dev_page(request: Request, visitor: CurrentPerson, session: SessionDep, platform: PlatformDep) -> Response:
     """The host page's config and policy (web/pages.py), with the dev server's folder and state:
-    the app is framed from its own origin as in the host."""
+    the app is framed from its own origin as in the host. A browser new to the dev server is the
+    simulator's guest, the same one each time (a probe: each fresh browser was a guest of its own,
+    and pressing Guest then switched to another person, whose saves were not the first one's)."""
     server = dev_server(request)
+    if visitor.new:
+        visitor = _as_simulators_guest(session, server, platform, visitor)
     dev = {"folder": str(server.folder), "state": server.state.answer()}
     return host_page_response(
         request, visitor, platform, {"share": None, "dev": dev}, template="dev.html", pages=templates
@@ -101,6 +109,17 @@ def switch_person(
         token = identity.new_session(session, user)
     set_session_cookie(response, platform, token)
     return {"user": {"id": user.id, "display_name": user.display_name, "kind": user.kind}}
+
+
+def _as_simulators_guest(session: Session, server: DevServer, platform: Platform, visitor: Visitor) -> Visitor:
+    """The visitor as the simulator's guest: the first new browser becomes it, the next ones sign in
+    as it (the guest just made for them is left unused)."""
+    known = identity.get_user(session, server.guest_id) if server.guest_id else None
+    if known is None:
+        server.guest_id = visitor.user.id
+        return visitor
+    token = identity.new_session(session, known)
+    return Visitor(user=known, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=True)
 
 
 def _member(session: Session) -> User:
