@@ -39,3 +39,13 @@ def test_request_validation_is_told_per_field_without_the_validators_text(client
     assert (episode["message"], episode["field"]) == ("Episode must be a whole number.", "episode")
     for refused in (too_long, missing, episode):
         assert "should" not in refused["message"] and "Field required" not in refused["message"]
+
+
+def test_a_list_or_a_map_with_too_few_entries_is_told_in_good_english(client, studio):
+    """A probe: a product's empty title map was told "Title must have at least 1 items."."""
+    bearer = {"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    answer = client.put(
+        "/openapi/v1/products/gem2", json={"type": "consumable", "price": 5, "title": {}}, headers=bearer
+    )
+    assert answer.status_code == 422, answer.text
+    assert (answer.json()["message"], answer.json()["field"]) == ("Title needs at least 1 entry.", "title")

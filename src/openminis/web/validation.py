@@ -35,9 +35,10 @@ def message(error: Mapping[str, Any]) -> str:
         return f"{name} needs at least {ctx.get('min_length')} characters."
     if kind == "string_too_long":
         return f"{name} can be at most {ctx.get('max_length')} characters."
-    if kind in ("too_short", "too_long"):
+    if kind in ("too_short", "too_long"):  # a list or a map (a title in each language)
         bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-        return f"{name} must have {'at least' if kind == 'too_short' else 'at most'} {bound} items."
+        entries = "entry" if bound == 1 else "entries"
+        return f"{name} {'needs at least' if kind == 'too_short' else 'can have at most'} {bound} {entries}."
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{name} must be a whole number."
     if kind in ("float_parsing", "float_type", "decimal_parsing"):
