@@ -95,3 +95,24 @@ def test_a_desktop_screen_shows_the_feed_centred_with_the_hub_beside_it_and_game
     finally:
         context.close()
     assert host.errors == [], host.errors
+
+
+@pytest.mark.parametrize("width", [1200, 1280])
+def test_on_the_narrowest_desktop_screens_the_hub_beside_the_feed_keeps_a_margin_to_the_edge(
+    browser, live_server, width
+):
+    """A probe at 1280x800: the hub beside the feed ran to the screen's right edge, its border and
+    padding cut off there, while the feed stood centred."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, device_scale_factor=1)
+    host = HostPage(context.new_page(), live_server)
+    try:
+        host.open("?prewarm=0")
+        hub = host.page.locator("#minis-view")
+        expect(hub.get_by_role("heading", name="Minis")).to_be_visible()
+        side, column = box(hub), box(host.page.locator("#feed-view"))
+        assert side["x"] + side["width"] <= width - 16, (side, width)
+        assert side["x"] - (column["x"] + column["width"]) >= 16, (side, column)  # clear of the feed too
+        assert abs(column["x"] + column["width"] / 2 - width / 2) <= 1, column  # which stays centred
+    finally:
+        context.close()
+        assert host.errors == [], host.errors
