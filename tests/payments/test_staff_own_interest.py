@@ -12,8 +12,9 @@ from openminis.db import utcnow
 from openminis.identity import accounts
 from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
+from tests.identity.test_guest_coins_on_sign_in import guest_with_coins, password_sign_in
 from tests.payments.test_money_admin import books_hold, drama_items, player_id, staff_member, unlock
-from tests.studio import ADMIN_TOKEN, balance, buy, put_product, top_up
+from tests.studio import ADMIN_TOKEN, balance, buy, csrf_of, put_product, top_up
 
 MONEY = "/api/admin/money"
 
@@ -92,3 +93,44 @@ def test_the_admin_token_acts_for_nobody_and_so_is_refused_nothing_of_this(clien
     order = buy(player, studio.app_id, "gem", "k").json()
     body = {"item": f"order:{order['id']}", "reason": "chargeback", "idempotency_key": "op"}
     assert client.post(f"{MONEY}/refunds", json=body, headers=operator).status_code == 200
+
+
+def test_what_a_guest_bought_before_signing_in_to_a_staff_members_account_is_theirs_to_leave(client, platform, studio):
+    """The attack on the rule: a member of finance bought as a guest in another browser, signed that
+    browser in to their account (the guest's wallet forwards to theirs, its orders stay the
+    guest's), and refunded the guest's order and unlock to themselves: 140 coins back."""
+    put_product(client, studio, "gem", price=100)
+    items = drama_items(platform, studio.app_id)
+    finance, headers = staff_member(client, "finance")
+    email = finance.get("/api/me").json()["user"]["email"]
+    guest, guest_id, _ = guest_with_coins(client)
+    order = buy(guest, studio.app_id, "gem", "as-a-guest").json()
+    unlock(guest, items["series"])
+    finance.post("/api/account/sign-out", headers=headers)  # (password_sign_in knows the tests' one password)
+    finance = guest
+    assert password_sign_in(guest, email).status_code == 200
+    headers = csrf_of(guest)
+    before = balance(finance)
+    for item in (f"order:{order['id']}", f"unlock:{guest_id}:{items['episode']}"):
+        body = {"item": item, "reason": "customer request", "idempotency_key": "self"}
+        refused = finance.post(f"{MONEY}/refunds", json=body, headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (403, "OWN_REFUND"), refused.text
+    assert balance(finance) == before
+    books_hold(platform)
+
+
+def test_an_invitation_to_an_apps_team_counts_as_being_on_it(client, platform, studio):
+    """The attack on the rule: invited to the team, a member of finance set the app's fee to 0 and
+    made it a platform-funded coupon, then accepted the invitation."""
+    finance, headers = staff_member(client, "finance")
+    email = finance.get("/api/me").json()["user"]["email"]
+    invited = studio.developer.post(
+        f"/api/developer/apps/{studio.app_id}/team/invitations",
+        json={"email": email, "role": "viewer"},
+        headers=studio.headers,
+    )
+    assert invited.status_code == 201, invited.text
+    own = {"app_id": studio.app_id, "fee_bps": 0, "creator_commission_bps": 0, "reason": "promo"}
+    for path, body in ((f"{MONEY}/terms", own), (f"{MONEY}/coupons", coupon_body(app_id=studio.app_id))):
+        refused = finance.post(path, json=body, headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (403, "OWN_APP"), refused.text

@@ -276,7 +276,7 @@ def refund(
     what they paid for themselves (staff/conflicts.py)."""
     if body.item.startswith("order:"):
         order = orders.get_order_any(session, body.item.removeprefix("order:"))
-        conflicts.not_their_own(person, order.user_id, body.item)
+        conflicts.not_their_own(session, person, order.user_id, body.item)
         before = order.refunded
         done = orders.refund(
             session,
@@ -295,7 +295,7 @@ def refund(
         app_id: str | None = order.app_id
     else:
         if person is not None:
-            conflicts.not_their_own(person, refunds.buyer(session, body.item), body.item)
+            conflicts.not_their_own(session, person, refunds.buyer(session, body.item), body.item)
         tally = refunds.refund(
             session,
             body.item,

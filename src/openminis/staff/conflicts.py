@@ -6,7 +6,8 @@ A probe, as one person who was a developer and a member of finance: their own ap
 a platform-funded coupon taking 999,999 coins off their app's 1,000,000-coin product granted to
 themselves, and their own purchase refunded after the developer had delivered it; each applied at
 once with nobody else. So a member of staff sets no terms and makes no coupon for an app on whose
-team they are, grants no coupon to themselves and refunds nothing they paid for.
+team they are (or invited to), grants no coupon to themselves and refunds nothing they paid for
+(nor what a guest paid for that signed in to their account since).
 
 The operator's admin token is no person (``person`` None): it has no purchase and no team, and is
 refused none of these. What stays with one member: the platform's default terms and coupons for
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from openminis.developers import service as developers
 from openminis.developers import team
 from openminis.errors import Forbidden
+from openminis.identity import service as identity
+from openminis.wallet import service as wallet
 
 
 class OwnApp(Forbidden):
@@ -35,12 +38,20 @@ class OwnRefund(Forbidden):
 
 
 def not_on_its_team(session: Session, person: str | None, app_id: str | None, *, act: str) -> None:
-    """Refuses ``act`` for an app the person is on the team of (any role)."""
+    """Refuses ``act`` for an app the person is on the team of (any role), or invited to: the attack
+    on this rule set the fee while invited, then accepted."""
     if person is None or app_id is None:
         return
     developer_id = developers.developer_id_for(session, person)
-    if developer_id is not None and team.role_of(session, developer_id, app_id) is not None:
-        raise OwnApp(f"you are on the team of {app_id!r}: another member of finance {act}")
+    member = developer_id is not None and team.role_of(session, developer_id, app_id) is not None
+    user = identity.get_user(session, person)
+    invited = (
+        user is not None
+        and user.email is not None
+        and any(invitation.app_id == app_id for invitation in team.invitations_for(session, user.email))
+    )
+    if member or invited:
+        raise OwnApp(f"you are on the team of {app_id!r}, or invited to it: another member of finance {act}")
 
 
 def not_to_themselves(person: str | None, user_id: str) -> None:
@@ -49,7 +60,11 @@ def not_to_themselves(person: str | None, user_id: str) -> None:
         raise OwnGrant("a coupon for yourself: another member of finance grants it")
 
 
-def not_their_own(person: str | None, buyer: str | None, item: str) -> None:
-    """Refuses a refund of what the person paid for."""
-    if person is not None and person == buyer:
+def not_their_own(session: Session, person: str | None, buyer: str | None, item: str) -> None:
+    """Refuses a refund of what the person paid for: as themselves, or as a guest that signed in to
+    their account since (its wallet forwards to theirs, where a refund's coins land; the attack on
+    this rule bought as a guest in another browser, signed it in, and refunded 140 coins to itself)."""
+    if person is None or buyer is None:
+        return
+    if person == buyer or wallet.wallet_forwarded_to(session, buyer) == person:
         raise OwnRefund(f"you paid for {item!r}: another member of staff refunds it")
