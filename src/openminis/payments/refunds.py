@@ -80,8 +80,13 @@ def buyer(session: Session, item: str) -> str | None:
         topup = session.get(TopUp, item.split(":", 1)[1])
         return topup.user_id if topup is not None else None
     paid = ledger.charge(session, item)
-    postings = paid.postings if paid is not None else []
-    return next((p.owner_id for p in postings if p.kind == "user_wallet" and p.amount < 0), None)
+    payer = _payer(paid) if paid is not None else None
+    return payer.owner_id if payer is not None else None
+
+
+def _payer(paid: ledger.Charge) -> ledger.Posting | None:
+    """The person's leg of a charge: the wallet it debited."""
+    return next((p for p in paid.postings if p.kind == "user_wallet" and p.amount < 0), None)
 
 
 def refund(
@@ -102,7 +107,7 @@ def refund(
     paid = ledger.charge(session, item)
     if paid is None or paid.kind not in CHARGES[kind] or paid.currency != COIN:
         raise NotFound(f"nothing was paid for {item!r}", field="item")
-    payer = next((p for p in paid.postings if p.kind == "user_wallet" and p.amount < 0), None)
+    payer = _payer(paid)
     if payer is None:
         raise NotFound(f"no person paid for {item!r}", field="item")
     gross = -payer.amount

@@ -27,7 +27,7 @@ from openminis.payouts.schemas import (
     ReasonIn,
 )
 from openminis.staff import audit
-from openminis.web.dependencies import SessionDep, ViewerId, staff_for
+from openminis.web.dependencies import SessionDep, StaffPersonId, staff_for
 from openminis.web.routing import Router
 
 router = Router(prefix="/api/admin/payouts", tags=["payouts"])
@@ -72,12 +72,11 @@ def get_policy(staff: PayoutsStaff, session: SessionDep) -> PolicyOut:
     },
 )
 def put_policy(
-    body: PolicyIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, response: Response
+    body: PolicyIn, staff: PayoutsStaff, session: SessionDep, person: StaffPersonId, response: Response
 ) -> PolicyOut | ProposalOut:
     """Change the payout terms, for payouts requested from then on. A change that loosens them
     (a higher rate, a higher approval limit, a shorter hold, a lower minimum) is proposed (202):
     in force once another member of finance approves it."""
-    proposer = _person(staff, person)
     changed = policy.change(
         session,
         policy.Changes(
@@ -87,59 +86,54 @@ def put_policy(
             auto_approve_below=body.auto_approve_below,
         ),
         by=staff,
-        person=proposer,
+        person=person,
         reason=body.reason,
     )
     if changed.proposal is not None:
         response.status_code = 202
-        return _proposal_out(changed.proposal, proposer)
+        return _proposal_out(changed.proposal, person)
     return policy_out(changed.after)
 
 
 # The GETs name the person first: in a read unit the person's lookup is a read of its own, ended at
 # once (web/dependencies.py), which must come before the staff check's reads, not after them.
 @router.get("/policy/proposals", response_model=ProposalList)
-def proposals(person: ViewerId, staff: PayoutsStaff, session: SessionDep) -> ProposalList:
+def proposals(person: StaffPersonId, staff: PayoutsStaff, session: SessionDep) -> ProposalList:
     """The change of the terms waiting for approval, if one does."""
     waiting = policy.waiting_proposal(session)
-    return ProposalList(items=[_proposal_out(waiting, _person(staff, person))] if waiting else [])
+    return ProposalList(items=[_proposal_out(waiting, person)] if waiting else [])
 
 
 @router.get("/policy/proposals/{proposal_id}", response_model=ProposalOut)
-def proposal(person: ViewerId, staff: PayoutsStaff, session: SessionDep, proposal_id: str = ProposalId) -> ProposalOut:
-    return _proposal_out(policy.get(session, proposal_id), _person(staff, person))
+def proposal(
+    person: StaffPersonId, staff: PayoutsStaff, session: SessionDep, proposal_id: str = ProposalId
+) -> ProposalOut:
+    return _proposal_out(policy.get(session, proposal_id), person)
 
 
 @router.post("/policy/proposals/{proposal_id}/approve", response_model=PolicyOut)
 def approve_proposal(
-    body: NoteIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, proposal_id: str = ProposalId
+    body: NoteIn, staff: PayoutsStaff, session: SessionDep, person: StaffPersonId, proposal_id: str = ProposalId
 ) -> PolicyOut:
     """Put a waiting change in force: a person of finance who did not propose it. Answers the terms now."""
-    changed = policy.approve(session, proposal_id, by=staff, person=_person(staff, person), reason=body.reason)
+    changed = policy.approve(session, proposal_id, by=staff, person=person, reason=body.reason)
     return policy_out(changed.after)
 
 
 @router.post("/policy/proposals/{proposal_id}/withdraw", response_model=ProposalOut)
 def withdraw_proposal(
-    body: NoteIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, proposal_id: str = ProposalId
+    body: NoteIn, staff: PayoutsStaff, session: SessionDep, person: StaffPersonId, proposal_id: str = ProposalId
 ) -> ProposalOut:
     """Its proposer takes a waiting change back."""
-    me = _person(staff, person)
-    return _proposal_out(policy.withdraw(session, proposal_id, by=staff, person=me, reason=body.reason), me)
+    return _proposal_out(policy.withdraw(session, proposal_id, by=staff, person=person, reason=body.reason), person)
 
 
 @router.post("/policy/proposals/{proposal_id}/refuse", response_model=ProposalOut)
 def refuse_proposal(
-    body: ReasonIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId, proposal_id: str = ProposalId
+    body: ReasonIn, staff: PayoutsStaff, session: SessionDep, person: StaffPersonId, proposal_id: str = ProposalId
 ) -> ProposalOut:
     """Another member of finance turns a waiting change down."""
-    me = _person(staff, person)
-    return _proposal_out(policy.refuse(session, proposal_id, by=staff, person=me, reason=body.reason), me)
-
-
-def _person(staff: str, person: str | None) -> str | None:
-    # The admin token is no person, even on a request that also carries someone's session.
-    return None if staff.startswith("operator") else person
+    return _proposal_out(policy.refuse(session, proposal_id, by=staff, person=person, reason=body.reason), person)
 
 
 def _proposal_out(proposal: policy.Proposal, viewer: str | None) -> ProposalOut:
@@ -168,11 +162,11 @@ def one(staff: PayoutsStaff, session: SessionDep, payout_id: str = PayoutId) -> 
 
 
 @router.post("/approve", response_model=PayoutList)
-def approve(body: ApproveIn, staff: PayoutsStaff, session: SessionDep, person: ViewerId) -> PayoutList:
+def approve(body: ApproveIn, staff: PayoutsStaff, session: SessionDep, person: StaffPersonId) -> PayoutList:
     """Approve a batch: each payout goes to its provider. All or none: one that cannot be
     approved refuses the batch."""
     # A person of finance never approves a payout to themselves.
-    approved = service.approve(session, body.ids, by=staff, approver_id=_person(staff, person))
+    approved = service.approve(session, body.ids, by=staff, approver_id=person)
     for payout in approved.payouts:
         if payout.id in approved.now:  # one approved before is answered, not recorded again
             _record(session, staff, "approve_payout", payout, "requested", body.reason)

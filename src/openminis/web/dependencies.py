@@ -11,7 +11,7 @@
 ``ChangingDeveloper`` the same, for a state-changing console request (ChangingPerson's checks first)
 ``Reviewer``        a staff member who reviews versions (or the admin token): how the history names them
 ``Moderator``       a staff member who moderates (or the admin token): how the audit log names them
-``StaffPersonId``   the person behind a staff request (None for the admin token): who staff/conflicts.py checks
+``StaffPersonId``   the person behind a staff request (None for the admin token): who may not act for themselves
 ``CallingApp``      the app whose Open API access token the request carries (rate limited per app)
 ``BearerToken``     the bearer token as presented (a user access token, on the routes that take one)
 
@@ -404,9 +404,10 @@ def staff_for(act: staff.Act) -> Any:
 
 
 async def acting_staff_id(request: Request, session: SessionDep) -> str | None:
-    """The person a staff request acts as, for the acts staff may not do for themselves
-    (staff/conflicts.py); None for the admin token, which is no person, even on a request that also
-    carries someone's session."""
+    """The person a staff request acts as, for the acts staff may not do for themselves (a refund or
+    coupon of their own, staff/conflicts.py; a payout to them or a change they proposed, payouts/);
+    None for the admin token, which is no person, even on a request that also carries someone's
+    session."""
     if _admin_token_presented(request, platform_of(request)):
         return None
     return await viewer_id(request, session)
