@@ -5,6 +5,7 @@ shelves and the search's status line and recent searches."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -295,3 +296,47 @@ def test_the_top_bars_coin_and_name_chips_take_a_tap_44_px_high(phone):
                 "([x, y, chip]) => document.elementFromPoint(x, y)?.closest(chip) !== null", [middle, y, chip]
             )
             assert hit, (chip, drawn, y)
+
+
+# Every control in view that a 44 px square around its centre does not wholly reach: the point 21 px
+# each way from the centre (44 px, less a pixel each side) lands on something else.
+SHORT_OF_A_THUMB = """() => [...document.querySelectorAll(
+    'button, a[href], input:not([type=hidden]), select, [role=tab], [role=button], summary')]
+  .filter((control) => {
+    const drawn = control.getBoundingClientRect();
+    return drawn.width > 0 && drawn.height > 0 && drawn.top >= 0 && drawn.bottom <= innerHeight
+      && getComputedStyle(control).visibility === 'visible' && !control.closest('[inert], [hidden]')
+      && document.elementFromPoint(drawn.x + drawn.width / 2, drawn.y + drawn.height / 2)?.closest(
+        'button, a, input, select, [role=tab], [role=button], summary') === control;
+  })
+  .filter((control) => {
+    const drawn = control.getBoundingClientRect();
+    const [x, y] = [drawn.x + drawn.width / 2, drawn.y + drawn.height / 2];
+    return [[x - 21, y], [x + 21, y], [x, y - 21], [x, y + 21]].some(([px, py]) => {
+      const hit = document.elementFromPoint(px, py);
+      return !hit || !(hit === control || control.contains(hit) || hit.closest('a, button') === control);
+    });
+  })
+  .map((control) => `${(control.getAttribute('aria-label') || control.textContent).trim().slice(0, 24)}`
+    + ` ${Math.round(control.getBoundingClientRect().width)}x${Math.round(control.getBoundingClientRect().height)}`)"""
+
+
+def test_every_control_of_the_feed_the_hub_search_and_me_takes_a_tap_44_px_across(phone):
+    """A probe measured the feed's tabs 33 px high, search's Cancel 33, Me's Top up and account
+    segments 36, and the Search and Edit name icons 40x40: a thumb (Apple's guidance is 44 points,
+    Material's 48 dp) meant for one of them hit what was beside it, or nothing. Each takes a tap
+    anywhere in a 44 px square around its centre now, in every view a person starts from."""
+    host = phone((390, 844))
+    host.open("?prewarm=0")
+    page = host.page
+    short: dict[str, list[str]] = {"feed": page.evaluate(SHORT_OF_A_THUMB)}
+    host.go_to_minis()
+    short["minis"] = page.evaluate(SHORT_OF_A_THUMB)
+    search = page.get_by_role("searchbox", name="Search minis")
+    search.fill("tower")
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ results?$"))
+    short["search"] = page.evaluate(SHORT_OF_A_THUMB)
+    page.get_by_role("button", name="Cancel").click()
+    host.go_to_me()
+    short["me"] = page.evaluate(SHORT_OF_A_THUMB)
+    assert short == {"feed": [], "minis": [], "search": [], "me": []}
