@@ -117,3 +117,19 @@ def test_every_host_screen_loads_without_a_console_error_or_a_failed_request(
     page.wait_for_load_state("networkidle")
     assert failed == [f"404 {live_server.url}/no/such/page"], failed
     assert all("404" in text for text in console), console
+
+
+def test_a_game_opened_from_the_feed_is_sent_nothing_before_it_listens(host):
+    """Chromium warned at every launch from the feed: the host sent the game's frame its first
+    events (`show`, `audio`) while the frame was still on its way to the app's origin, and the
+    browser dropped them. The game hears them from its init on, in the init answer and after it."""
+    page = host.page
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    host.open("?prewarm=0")
+    app_id = host.scroll_to_app_card({SKY_RUNNER, "tower-stack", "merge-2048"})
+    host.current_item.get_by_role("button", name="Play").click()
+    launch = host.wait_for_launch(app_id)
+    assert launch["appId"] == app_id
+    page.wait_for_load_state("networkidle")
+    assert [text for text in console if "postMessage" in text] == []

@@ -278,6 +278,10 @@ export class Bridge {
    * @param {unknown} [data]
    */
   emit(name, data = {}) {
+    // Nothing before the app's init: its frame may not have reached the app's origin yet (Chromium
+    // warned of a postMessage to the wrong origin at every launch), no SDK listens before it, and
+    // the init answer says what an earlier event would have (`visible`; the audio state follows it).
+    if (this.state === "loading") return;
     if (this.state !== "closed" && observers.size) notifyObservers({ appId: this.session.appId, kind: "event", name, data });
     this.post({ __minis: 1, type: "event", name, data });
   }
