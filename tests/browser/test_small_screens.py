@@ -340,3 +340,14 @@ def test_every_control_of_the_feed_the_hub_search_and_me_takes_a_tap_44_px_acros
     host.go_to_me()
     short["me"] = page.evaluate(SHORT_OF_A_THUMB)
     assert short == {"feed": [], "minis": [], "search": [], "me": []}
+
+
+def test_every_control_of_the_drama_player_takes_a_tap_44_px_across(phone, drama_series):
+    """The drama player's scrubber was 20 px high: a thumb meant for it paused the episode or
+    missed. Each of the player's controls takes a tap anywhere in a 44 px square around its centre."""
+    host = phone((390, 844))
+    page = host.page
+    page.goto(f"{host.server.url}/watch/{drama_series['id']}/1?prewarm=0")
+    page.wait_for_function("() => window.__minisHost.drama.episode === 1")
+    expect(page.locator(".drama-seek")).to_be_visible()
+    assert page.evaluate(SHORT_OF_A_THUMB) == []
