@@ -18,6 +18,28 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from openminis.liveserver import LiveServer
 
+# Every control in view that a 44 px square around its centre does not wholly reach: the point 21 px
+# each way from the centre (44 px, less a pixel each side) lands on something else.
+SHORT_OF_A_THUMB = """() => [...document.querySelectorAll(
+    'button, a[href], input:not([type=hidden]), select, [role=tab], [role=button], summary')]
+  .filter((control) => {
+    const drawn = control.getBoundingClientRect();
+    return drawn.width > 0 && drawn.height > 0 && drawn.top >= 0 && drawn.bottom <= innerHeight
+      && getComputedStyle(control).visibility === 'visible' && !control.closest('[inert], [hidden]')
+      && document.elementFromPoint(drawn.x + drawn.width / 2, drawn.y + drawn.height / 2)?.closest(
+        'button, a, input, select, [role=tab], [role=button], summary') === control;
+  })
+  .filter((control) => {
+    const drawn = control.getBoundingClientRect();
+    const [x, y] = [drawn.x + drawn.width / 2, drawn.y + drawn.height / 2];
+    return [[x - 21, y], [x + 21, y], [x, y - 21], [x, y + 21]].some(([px, py]) => {
+      const hit = document.elementFromPoint(px, py);
+      return !hit || !(hit === control || control.contains(hit) || hit.closest('a, button') === control);
+    });
+  })
+  .map((control) => `${(control.getAttribute('aria-label') || control.textContent).trim().slice(0, 24)}`
+    + ` ${Math.round(control.getBoundingClientRect().width)}x${Math.round(control.getBoundingClientRect().height)}`)"""
+
 
 class HostPage:
     def __init__(self, page: Page, server: LiveServer):

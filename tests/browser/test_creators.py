@@ -22,7 +22,7 @@ from openminis.drama.synth import make_clip
 from openminis.liveserver import LiveServer
 from tests.browser.conftest import new_host
 from tests.browser.drama_studio import TITLE as DRAMA_TITLE
-from tests.browser.host_page import HostPage
+from tests.browser.host_page import SHORT_OF_A_THUMB, HostPage
 
 pytestmark = pytest.mark.browser
 
@@ -362,6 +362,17 @@ def test_a_posts_url_opens_the_feed_at_the_post_and_back_from_its_game_returns_t
     expect(host.overlay).to_have_count(0)
     assert host.page.evaluate("() => location.pathname + location.search") == f"/p/{creator.post_id}?prewarm=0"
     expect(first).to_have_attribute("data-current", "")
+
+
+def test_every_control_of_a_creators_post_takes_a_tap_44_px_across(host, creator):
+    """A probe measured the post's @handle link 21 px high and its Follow button 26, one above the
+    other: a thumb meant for one opened the other, or nothing. Each control of a post in the feed
+    takes a tap anywhere in a 44 px square around its centre."""
+    host.page.goto(f"{host.server.url}/p/{creator.post_id}?prewarm=0")
+    first = host.feed_items.first
+    expect(first).to_have_attribute("data-current", "")
+    expect(first.get_by_role("button", name=re.compile("^Follow"))).to_be_visible()
+    assert host.page.evaluate(SHORT_OF_A_THUMB) == []
 
 
 def test_a_posts_video_refused_once_by_a_busy_server_plays_after_a_retry(host, creator):

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.ad_studio import ADMIN_TOKEN
-from tests.browser.host_page import HostPage
+from tests.browser.host_page import SHORT_OF_A_THUMB, HostPage
 from tests.browser.test_creators import become_creator
 from tests.browser.test_drama_extras import ENGLISH, add_subtitles
 from tests.factories import publish_over_http
@@ -296,29 +296,6 @@ def test_the_top_bars_coin_and_name_chips_take_a_tap_44_px_high(phone):
                 "([x, y, chip]) => document.elementFromPoint(x, y)?.closest(chip) !== null", [middle, y, chip]
             )
             assert hit, (chip, drawn, y)
-
-
-# Every control in view that a 44 px square around its centre does not wholly reach: the point 21 px
-# each way from the centre (44 px, less a pixel each side) lands on something else.
-SHORT_OF_A_THUMB = """() => [...document.querySelectorAll(
-    'button, a[href], input:not([type=hidden]), select, [role=tab], [role=button], summary')]
-  .filter((control) => {
-    const drawn = control.getBoundingClientRect();
-    return drawn.width > 0 && drawn.height > 0 && drawn.top >= 0 && drawn.bottom <= innerHeight
-      && getComputedStyle(control).visibility === 'visible' && !control.closest('[inert], [hidden]')
-      && document.elementFromPoint(drawn.x + drawn.width / 2, drawn.y + drawn.height / 2)?.closest(
-        'button, a, input, select, [role=tab], [role=button], summary') === control;
-  })
-  .filter((control) => {
-    const drawn = control.getBoundingClientRect();
-    const [x, y] = [drawn.x + drawn.width / 2, drawn.y + drawn.height / 2];
-    return [[x - 21, y], [x + 21, y], [x, y - 21], [x, y + 21]].some(([px, py]) => {
-      const hit = document.elementFromPoint(px, py);
-      return !hit || !(hit === control || control.contains(hit) || hit.closest('a, button') === control);
-    });
-  })
-  .map((control) => `${(control.getAttribute('aria-label') || control.textContent).trim().slice(0, 24)}`
-    + ` ${Math.round(control.getBoundingClientRect().width)}x${Math.round(control.getBoundingClientRect().height)}`)"""
 
 
 def test_every_control_of_the_feed_the_hub_search_and_me_takes_a_tap_44_px_across(phone):
