@@ -277,6 +277,47 @@ def test_staff_refund_in_full_after_the_creator_was_paid_out_is_covered_by_the_p
     ledger_verifies(server)
 
 
+@pytest.mark.parametrize("returned_by", ["the creator", "finance"])
+def test_a_payout_that_comes_back_gives_the_platform_what_it_covered_while_the_payout_held_the_coins(
+    server, shop, returned_by
+):
+    """A probe (money48b): a creator asked for a payout of their whole commission, support refunded
+    the sales meanwhile, and the platform covered the commission those refunds took back (the
+    creator's earnings held none of it: the payout did); then the creator canceled the payout, or
+    finance rejected it, and the coins came back to the creator, theirs to withdraw again. A payout
+    that comes back gives the platform, first, what it covered for the creator and has not had back."""
+    creator = creator_with_a_post(server, shop)
+    refunded = bought(server, shop, creator, "revives", REVIVES)
+    kept = bought(server, shop, creator, "gem", GEM)
+    with platform_on(server.env, server.data_dir) as platform:
+        days_pass(platform, 15)
+    asked = request_all(creator.client, creator.headers, CREATOR_PAYOUTS, key=secrets.token_hex(4))
+    assert asked.status_code == 201, asked.text
+    payout = asked.json()
+    assert (payout["status"], payout["source_amount"]) == ("requested", REVIVES_COMMISSION + GEM_COMMISSION)
+    before = books(server, creator, [refunded.order_id])
+    assert before.creator == 0  # the payout holds the whole commission
+
+    answer = send(server, staff_refund(refunded.order_id, secrets.token_hex(4)))
+    assert answer.status_code == 200, answer.text
+    covered = books(server, creator, [refunded.order_id])
+    assert before.platform - covered.platform == REVIVES_FEE + REVIVES_COMMISSION
+
+    if returned_by == "the creator":
+        back = creator.client.post(f"{CREATOR_PAYOUTS}/{payout['id']}/cancel", headers=creator.headers)
+    else:
+        back = httpx.post(
+            f"{server.url}/api/admin/payouts/{payout['id']}/reject", json={"reason": "details"}, headers=OPERATOR
+        )
+    assert back.status_code == 200, back.text
+
+    after = books(server, creator, [refunded.order_id])
+    assert after.creator == GEM_COMMISSION  # was 416: the refunded sale's 346 came back to the creator too
+    assert after.platform - covered.platform == REVIVES_COMMISSION
+    assert kept.order_id  # its commission stays the creator's
+    ledger_verifies(server)
+
+
 def test_the_developers_refunds_in_parts_take_what_the_creator_still_holds_and_the_platform_covers_the_rest(
     server, shop
 ):

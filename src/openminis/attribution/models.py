@@ -37,4 +37,7 @@ class Conversion(Base):
     developer_net: Mapped[int] = mapped_column(BigInteger, default=0)  # what the developer earned before commission
     commission: Mapped[int] = mapped_column(BigInteger, default=0)  # moved to the creator
     clawed_back: Mapped[int] = mapped_column(BigInteger, default=0)  # commission taken back by refunds
+    # Commission a refund took back that the creator's earnings no longer held (a payout had it), which
+    # the platform covered and has not had back: a payout that comes back to the creator repays it.
+    owed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from openminis.attribution.models import Conversion
@@ -133,6 +133,7 @@ def record(
             developer_net=developer_net,
             commission=commission,
             clawed_back=0,
+            owed=0,
             at=at,
         ),
     )
@@ -201,14 +202,47 @@ def claw_back(
             f"the creator earnings no longer hold {covered} of the commission this refund takes back"
             f" (paid out), and the platform revenue cannot cover it: it cannot give {platform_gives + covered}"
         )
-    if given:
+    if given or covered:
         session.execute(
             update(Conversion)
             .where(Conversion.id == conversion.id)
-            .values(clawed_back=Conversion.clawed_back + given)
+            .values(clawed_back=Conversion.clawed_back + given, owed=Conversion.owed + covered)
             .execution_options(synchronize_session=False)
         )
     return ClawedBack(given=given, covered=covered, creator=creator, platform=platform)
+
+
+def owed_by(session: Session, creator_id: str, currency: str) -> int:
+    """The commission the platform covered for this creator on refunds and has not had back (see
+    ``claw_back``). The caller holds the creator's earnings account: a refund covering more waits."""
+    owed = session.scalar(
+        select(func.coalesce(func.sum(Conversion.owed), 0)).where(
+            Conversion.creator_id == creator_id, Conversion.currency == currency, Conversion.owed > 0
+        )
+    )
+    return int(owed or 0)
+
+
+def repaid(session: Session, creator_id: str, currency: str, amount: int) -> None:
+    """``amount`` of what the creator owes (``owed_by``) is given back to the platform: the oldest
+    conversions' debts first. The caller holds the creator's earnings account."""
+    debts = session.execute(
+        select(Conversion.id, Conversion.owed)
+        .where(Conversion.creator_id == creator_id, Conversion.currency == currency, Conversion.owed > 0)
+        .order_by(Conversion.id)
+    ).all()
+    for conversion_id, owed in debts:
+        if amount <= 0:
+            break
+        part = min(int(owed), amount)
+        session.execute(
+            update(Conversion)
+            .where(Conversion.id == conversion_id)
+            .values(owed=Conversion.owed - part)
+            .execution_options(synchronize_session=False)
+        )
+        amount -= part
+    assert amount <= 0, "repaid more than the creator owed"
 
 
 def of(conversion: Conversion | None) -> Attribution:

@@ -31,6 +31,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from openminis.ads.money import REWARD_WINDOW
+from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
@@ -468,19 +469,52 @@ def _return(session: Session, payout: Payout, to: str, *, frm: tuple[str, ...], 
     assert taken is not None  # every payout's request moved its earnings
     holding = IN_TRANSIT if frm == ("in_transit",) else PAYABLE
     source = payout.source_currency
+    holder = Leg(ledger.account_id(session, holding, "", source), -payout.source_amount)
+    back = [Leg(p.account_id, -p.amount) for p in taken.postings if p.amount < 0]
+    back, repaid = _repaying(session, payout, holder, back)
     ledger.transfer(
         session,
         key=f"payout:{payout.id}:return",
         kind="payout_return",
         currency=source,
-        legs=[
-            Leg(ledger.account_id(session, holding, "", source), -payout.source_amount),
-            *(Leg(p.account_id, -p.amount) for p in taken.postings if p.amount < 0),
-        ],
-        details={"payout_id": payout.id, "status": to, "reason": reason[:200]},
+        legs=[holder, *back, *repaid],
+        details={
+            "payout_id": payout.id,
+            "status": to,
+            "reason": reason[:200],
+            **({"repaid": repaid[0].amount} if repaid else {}),
+        },
     )
     _event(session, payout.id, to, by, reason=reason[:500])
     return payout
+
+
+def _repaying(session: Session, payout: Payout, holder: Leg, back: list[Leg]) -> tuple[list[Leg], list[Leg]]:
+    """A creator's payout that comes back (rejected, canceled, failed) gives the platform first what
+    it covered for them on refunds and has not had back (attribution.owed_by): a refund made while
+    the payout held the commission found none of it in their earnings, and the platform gave it
+    back for them; the coins returning would otherwise be theirs to withdraw again (a probe: a
+    creator requested their 84 coins of commission, the six sales were refunded, and the canceled
+    payout gave them the 84 back). The earnings legs less that, and the platform's leg."""
+    kind, _, creator_id = payout.payee.partition(":")
+    if kind != "creator":
+        return back, []
+    source = payout.source_currency
+    platform = ledger.account_id(session, attribution.PLATFORM_REVENUE, "", source)
+    # The accounts a claw-back holds too (by id, the ledger's one order): a refund covering more
+    # meanwhile waits for this return, or this return sees what it covered.
+    ledger.lock(session, [holder.account_id, platform, *(leg.account_id for leg in back)])
+    repay = min(attribution.owed_by(session, creator_id, source), -holder.amount)
+    if repay <= 0:
+        return back, []
+    attribution.repaid(session, creator_id, source, repay)
+    left, smaller = repay, []
+    for leg in back:
+        part = min(leg.amount, left)
+        left -= part
+        if leg.amount - part:
+            smaller.append(Leg(leg.account_id, leg.amount - part))
+    return smaller, [Leg(platform, repay)]
 
 
 def retry(session: Session, payout_id: str, *, by: str) -> Payout:
