@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+
 from typer.testing import CliRunner
 
 from openminis.catalog import releases
@@ -11,6 +13,7 @@ from openminis.developers import team
 from openminis.identity import accounts
 from openminis.platform import Platform
 from openminis.settings import Settings
+from openminis.staff import audit
 from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
 from tests.factories import package_files, write_folder
@@ -64,6 +67,27 @@ def test_staff_add_makes_a_reviewer(tmp_path):
         user = accounts.user_by_email(session, "rev@example.com")
         assert staff.may(session, user.id, "review")
     platform.close()
+
+
+def test_staff_roles_given_and_changed_at_the_terminal_are_in_the_audit_log(tmp_path):
+    """A probe (operator48): eight `minis staff add` grants, and none in the audit log: nobody
+    could tell who made a member finance. Each grant and change is an entry naming the terminal's
+    user, the person and the role before and after; the same role again records nothing."""
+    data = str(tmp_path / "data")
+    for role in ("reviewer", "finance", "finance"):
+        result = runner.invoke(app, ["staff", "add", "rev@example.com", "--role", role, "--data-dir", data])
+        assert result.exit_code == 0, result.output
+    platform = Platform(Settings(data_dir=tmp_path / "data"))
+    with unit_of_work(platform.db, reads=True) as session:
+        user = accounts.user_by_email(session, "rev@example.com")
+        entries, _ = audit.entries(session, target_id=user.id, limit=10)
+        recorded = [(e.actor, e.action, e.target_kind, e.before, e.after) for e in reversed(entries)]
+    platform.close()
+    terminal = f"terminal:{getpass.getuser()}"
+    assert recorded == [
+        (terminal, "set_staff_role", "person", None, {"role": "reviewer", "email": "rev@example.com"}),
+        (terminal, "set_staff_role", "person", {"role": "reviewer"}, {"role": "finance", "email": "rev@example.com"}),
+    ]
 
 
 def test_a_rejected_package_exits_non_zero_and_says_why(tmp_path):

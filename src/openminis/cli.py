@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import http.client
@@ -442,7 +443,7 @@ def staff_add(
     try:
         with unit_of_work(platform.db) as session:
             user = accounts.vouched_user(session, accounts.normalize_email(email))
-            staff.add(session, user.id, role)
+            staff.add(session, user.id, role, by=f"terminal:{getpass.getuser()}", email=user.email)
     except PlatformError as exc:
         console.print(f"[red]refused[/red] {exc.code}: {exc.message}")
         raise typer.Exit(1) from None

@@ -28,7 +28,7 @@ def staff_member(client: TestClient, email: str, role: str) -> Staff:
     person = browser(client)
     headers = sign_up(person, email)
     with unit_of_work(client.app.platform.db) as session:
-        staff.add(session, accounts.user_by_email(session, email).id, role)
+        staff.add(session, accounts.user_by_email(session, email).id, role, by="test")
     return Staff(person, headers, email)
 
 

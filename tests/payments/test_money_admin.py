@@ -31,7 +31,7 @@ def staff_member(client, role: str):
     email = f"{role}-{secrets.token_hex(3)}@example.com"
     headers = sign_up(person, email)
     with unit_of_work(client.app.platform.db) as session:
-        staff.add(session, accounts.user_by_email(session, email).id, role)
+        staff.add(session, accounts.user_by_email(session, email).id, role, by="test")
     return person, headers
 
 

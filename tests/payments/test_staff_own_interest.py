@@ -22,7 +22,9 @@ MONEY = "/api/admin/money"
 def made_staff(client, person, role: str) -> None:
     """The person behind ``person``'s session becomes a member of staff."""
     with unit_of_work(client.app.platform.db) as session:
-        staff.add(session, accounts.user_by_email(session, person.get("/api/me").json()["user"]["email"]).id, role)
+        staff.add(
+            session, accounts.user_by_email(session, person.get("/api/me").json()["user"]["email"]).id, role, by="test"
+        )
 
 
 def coupon_body(**fields) -> dict:

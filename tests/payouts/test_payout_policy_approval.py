@@ -206,7 +206,7 @@ def test_a_staff_members_payout_is_never_approved_by_the_limit(client, platform,
         assert buy(player, studio.app_id, "chest", f"via-post-{n}").status_code == 200
     moderator, outsider = makers
     with unit_of_work(platform.db) as session:
-        staff.add(session, moderator.user_id, "moderator")
+        staff.add(session, moderator.user_id, "moderator", by="test")
     days_pass(platform, 15)
     base = "/api/creator/payouts"
     paid = {}
@@ -221,7 +221,7 @@ def test_a_staff_members_payout_is_never_approved_by_the_limit(client, platform,
 
     # So is a developer who is staff (here with the role that only looks people up).
     with unit_of_work(platform.db) as session:
-        staff.add(session, accounts.user_by_email(session, "studio@example.com").id, "support")
+        staff.add(session, accounts.user_by_email(session, "studio@example.com").id, "support", by="test")
     sell(client, studio, player, 1, key="dev")
     days_pass(platform, 15)
     account(studio.developer, studio.headers, DEV)

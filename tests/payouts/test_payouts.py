@@ -288,7 +288,7 @@ def test_a_batch_approval_and_a_rejection_of_one_of_its_payouts_take_turns(clien
 def test_finance_does_not_approve_its_own_payout(client, platform, studio, player):
     creator = make_creator(client, f"maker{secrets.token_hex(2)}")
     with unit_of_work(platform.db) as session:
-        staff.add(session, creator.user_id, "finance")
+        staff.add(session, creator.user_id, "finance", by="test")
     put_product(client, studio, "chest", price=PRICE)
     top_up(player, "coins-6500")
     launch(player, studio.app_id, "post", post_id=ready_post(platform, creator.user_id, studio.app_id))

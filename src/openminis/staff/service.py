@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openminis.errors import Forbidden, InvalidArgument
+from openminis.staff import audit
 from openminis.staff.models import StaffMember
 
 Role = Literal["owner", "admin", "reviewer", "moderator", "finance", "support"]
@@ -45,16 +46,30 @@ def require(session: Session, user_id: str, act: Act) -> str:
     return role
 
 
-def add(session: Session, user_id: str, role: str) -> StaffMember:
+def add(session: Session, user_id: str, role: str, *, by: str, email: str | None = None) -> StaffMember:
+    """Make the person staff with ``role``, or change theirs, ``by`` whom (the audit log's actor:
+    a grant is an act like any other, and who made a member finance must be known, a probe)."""
     if role not in ROLES:
         raise InvalidArgument(f"role must be one of {', '.join(ROLES)}", field="role")
     member = session.get(StaffMember, user_id)
+    if member is not None and member.role == role:
+        return member  # the same role again: nothing changes, nothing to record
+    before = None if member is None else member.role
     if member is None:
         member = StaffMember(user_id=user_id, role=role)
         session.add(member)
     else:
         member.role = role
     session.flush()
+    audit.record(
+        session,
+        actor=by,
+        action="set_staff_role",
+        target_kind="person",
+        target_id=user_id,
+        before=None if before is None else {"role": before},
+        after={"role": role, **({"email": email} if email else {})},
+    )
     return member
 
 
