@@ -7,6 +7,7 @@ the change paid the platform's 30 %, the next one 12 %.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -130,6 +131,34 @@ def test_finance_opens_a_signed_in_guest_and_follows_it_to_the_account_its_coins
         pointer.get_by_role("button", name=holder_id).click()
         expect(page.locator(".admin-person h3")).to_contain_text(holder_email)
         expect(page.locator("[data-balance]")).to_have_text("Wallet: 550 coins")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_refund_clicked_twice_refunds_once_and_says_what_it_refunded(browser, live_server):
+    """A probe (operator48): Refund clicked twice sent the form twice; the second answer (the same
+    key: nothing more refunded) read "Refunded 0 of 2 × revive", which invited a third refund with a
+    new form. The button waits for the answer, and the line says what the refund gave back."""
+    app_id = shop(live_server)
+    person = funded_person(live_server, "coins-550")
+    buy_gem(live_server, person, app_id, "gem-1")
+    with httpx.Client(base_url=live_server.url, cookies=person["cookies"], timeout=30) as client:
+        name = client.get("/api/me").json()["user"]["display_name"]
+    page, context, errors = signed_in_finance(browser, live_server, f"finance-{secrets.token_hex(3)}@example.com")
+    try:
+        page.get_by_role("tab", name="Money").click()
+        page.get_by_label("Email or display name").fill(name)
+        page.get_by_role("button", name="Look up").click()
+        page.locator(".admin-people").get_by_role("button", name=name).first.click()
+        order = page.locator('[data-item^="order:"]')
+        order.get_by_label("Reason for refunding 1 × gem").fill("asked for it back")
+        refund = order.get_by_role("button", name="Refund")
+        refund.dblclick()
+        expect(page.get_by_text("Refunded 100 of 1 × gem: 100 of 100 in all.")).to_be_visible()
+        expect(page.get_by_text(re.compile("^Refunded 0 of"))).to_have_count(0)
+        with httpx.Client(base_url=live_server.url, cookies=person["cookies"], timeout=30) as client:
+            assert client.get("/api/wallet").json()["balance"] == 550
         assert errors == []
     finally:
         context.close()

@@ -5,6 +5,7 @@
 // @ts-check
 
 import { errorMessage } from "./api.js";
+import { busy } from "./console-ui.js";
 import { el } from "./dom.js";
 import { formatDateTime } from "./format.js";
 
@@ -213,17 +214,22 @@ function peoplePanel(api, tell, mayRefund) {
     const key = `admin-${crypto.randomUUID()}`;
     const amount = el("input", { className: "text-field", type: "number", min: "1", max: String(item.paid - item.refunded), placeholder: "all that is left", "aria-label": `Amount to refund of ${item.title}` });
     const why = el("input", { className: "text-field", required: true, maxLength: 200, placeholder: "reason", "aria-label": `Reason for refunding ${item.title}` });
-    const form = el("form", { className: "admin-refund" }, amount, why, el("button", { type: "submit", className: "button-secondary button-small" }, "Refund"));
+    const button = el("button", { type: "submit", className: "button-secondary button-small" }, "Refund");
+    const form = el("form", { className: "admin-refund" }, amount, why, button);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      try {
-        const body = { item: item.item, reason: why.value.trim(), idempotency_key: key, amount: amount.value ? Number(amount.value) : null };
-        const done_ = await api.request("POST", "/api/admin/money/refunds", { body });
-        tell(`Refunded ${done_.amount} of ${item.title}: ${done_.refunded} of ${done_.paid} in all.`);
-        done();
-      } catch (error) {
-        message.textContent = errorMessage(error);
-      }
+      // The button waits for the answer: a double click sent the form twice, and the second answer
+      // (the same key, nothing more refunded) replaced "Refunded 100" with "Refunded 0" (a probe).
+      if (button.disabled) return;
+      const body = { item: item.item, reason: why.value.trim(), idempotency_key: key, amount: amount.value ? Number(amount.value) : null };
+      const done_ = await busy(button, message, () => api.request("POST", "/api/admin/money/refunds", { body }));
+      if (!done_) return;
+      tell(
+        done_.amount
+          ? `Refunded ${done_.amount} of ${item.title}: ${done_.refunded} of ${done_.paid} in all.`
+          : `This refund was made already: ${done_.refunded} of ${done_.paid} of ${item.title} refunded in all.`
+      );
+      done();
     });
     return form;
   }
