@@ -311,11 +311,16 @@ export function auditScreen(api) {
     el("h2", { className: "section-title", id: "audit-title" }, "Audit log"),
     form,
     message,
+    // Scrolled on its own when it is wider than the screen (six columns on a phone), not the page.
     el(
-      "table",
-      { className: "audit-table", "aria-labelledby": "audit-title" },
-      el("thead", {}, el("tr", {}, ["When", "Who", "What", "Item", "Why", "Before → after"].map((h) => el("th", { scope: "col" }, h)))),
-      rows
+      "div",
+      { className: "table-scroll" },
+      el(
+        "table",
+        { className: "audit-table", "aria-labelledby": "audit-title" },
+        el("thead", {}, el("tr", {}, ["When", "Who", "What", "Item", "Why", "Before → after"].map((h) => el("th", { scope: "col" }, h)))),
+        rows
+      )
     ),
     more
   );
