@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from openminis.drama.synth import make_clip
+from tests.browser.ad_studio import ADMIN_TOKEN
 from tests.browser.conftest import new_host
 from tests.browser.staff import signed_in_staff
 from tests.browser.test_creators import (
@@ -116,3 +117,46 @@ def test_a_reported_post_taken_down_in_admin_is_gone_everywhere_at_once_and_its_
     finally:
         studio_context.close()
     assert host.errors == []
+
+
+def test_suspending_an_app_asks_for_its_reason_and_a_note_before_anything_happens(browser, live_server):
+    """A probe (operator48): the reason was set to Spam before anyone chose one, and the note could
+    be empty: one click on Suspend took a whole app down "as spam", with no word to its owner, when
+    its one report said "something else: broken". The moderator chooses the reason, and says why to
+    the owner, before a suspension goes; until then nothing is taken down."""
+    from tests.browser.test_finance import shop  # an app of this test's own, released by the operator
+
+    app_id = shop(live_server)
+    with httpx.Client(base_url=live_server.url, timeout=30) as reporter:
+        token = reporter.get("/api/me").json()["csrf_token"]
+        reported = reporter.post(
+            "/api/reports",
+            json={"kind": "app", "id": app_id, "reason": "other", "text": "broken"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert reported.status_code == 201, reported.text
+    page, context, errors = signed_in_moderator(browser, live_server, f"moderator-{secrets.token_hex(3)}@example.com")
+    try:
+        item = page.locator(f'.moderation-item[data-kind="app"][data-item-id="{app_id}"]')
+        expect(item).to_contain_text("1 open report: Something else ×1")
+        reason = item.get_by_label("Reason")
+        expect(reason).to_have_value("")
+        item.get_by_role("button", name="Suspend").click()
+        expect(item.get_by_role("alert")).to_have_text("Choose the reason the owner will read.")
+        expect(reason).to_be_focused()
+        reason.select_option("other")
+        item.get_by_role("button", name="Suspend").click()
+        expect(item.get_by_role("alert")).to_have_text("Say why, for the owner: a suspension stops the whole app.")
+        detail = httpx.get(
+            f"{live_server.url}/api/admin/moderation/items/app/{app_id}",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30,
+        )
+        assert detail.status_code == 200, detail.text
+        assert not (detail.json()["takedown"] or {}).get("down")  # still up
+        item.get_by_label("Note to the owner (they read it)").fill("It does not start: fix it and ask us again.")
+        item.get_by_role("button", name="Suspend").click()
+        expect(page.locator("#admin-status")).to_have_text("Suspended Fee Game.")
+        assert errors == []
+    finally:
+        context.close()

@@ -122,8 +122,30 @@ function itemCard(api, detail, tell, reload) {
     }
   }
 
-  const reason = el("select", { className: "text-field", id: `${prefix}-reason`, name: "reason" }, REASONS.map(([value, label]) => el("option", { value }, label)));
+  // No reason is chosen for the moderator: one set to Spam beforehand took a whole app down "as
+  // spam" with one click, whatever its reports said (a probe).
+  const reason = el(
+    "select",
+    { className: "text-field", id: `${prefix}-reason`, name: "reason", required: true },
+    el("option", { value: "", disabled: true, selected: true }, "Choose a reason"),
+    REASONS.map(([value, label]) => el("option", { value }, label))
+  );
   const words = el("textarea", { className: "text-field text-area", id: `${prefix}-note`, name: "note", maxLength: 1000, rows: 2 });
+  /** What a takedown still lacks, said where it is; null when it may go. */
+  function lacking() {
+    if (!reason.value) return { field: reason, text: "Choose the reason the owner will read." };
+    if (suspended && !words.value.trim()) return { field: words, text: `Say why, for the owner: a suspension stops the whole ${item.kind === "app" ? "app" : "account"}.` };
+    return null;
+  }
+  function takeDown() {
+    const missing = lacking();
+    if (missing) {
+      message.textContent = missing.text;
+      missing.field.focus();
+      return;
+    }
+    act(`${itemPath(item.kind, item.id)}/takedown`, { reason: reason.value, note: words.value.trim() }, `${suspended ? "Suspended" : "Took down"} ${item.title}.`);
+  }
   const verb = down ? (suspended ? "Unsuspend" : "Restore") : suspended ? "Suspend" : "Take down";
   const decide = el(
     "button",
@@ -131,9 +153,7 @@ function itemCard(api, detail, tell, reload) {
       type: "button",
       className: down ? "button-secondary" : "button-primary button-danger",
       onclick: () =>
-        down
-          ? act(`${itemPath(item.kind, item.id)}/restore`, { note: words.value.trim() }, `${suspended ? "Unsuspended" : "Restored"} ${item.title}.`)
-          : act(`${itemPath(item.kind, item.id)}/takedown`, { reason: reason.value, note: words.value.trim() }, `${suspended ? "Suspended" : "Took down"} ${item.title}.`),
+        down ? act(`${itemPath(item.kind, item.id)}/restore`, { note: words.value.trim() }, `${suspended ? "Unsuspended" : "Restored"} ${item.title}.`) : takeDown(),
     },
     verb
   );
