@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 
 from openminis.cli import app as cli
 from openminis.identity import accounts
+from openminis.staff import audit
 from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
 from tests.factories import package_files, zip_bytes
@@ -74,3 +75,21 @@ def test_minis_audit_prints_the_log(client, studio, settings):
         return
     assert result.exit_code == 0, result.output
     assert "approve" in result.output and "operator (admin token)" in result.output
+
+
+def test_the_log_filters_by_action_and_finds_an_item_by_its_id_without_its_kind(client, studio):
+    """A probe (operator48): ``?action=approve`` was silently ignored (every entry came back), and
+    an order was found only as ``order:ord_...``, the way the log names it, not by the id the
+    operator has in hand. An unknown action finds nothing."""
+    everything = client.get("/api/admin/audit", headers=OPERATOR).json()["items"]
+    assert {e["action"] for e in everything} >= {"approve", "release"}
+    approvals = client.get("/api/admin/audit", params={"action": "approve"}, headers=OPERATOR).json()["items"]
+    assert approvals and {e["action"] for e in approvals} == {"approve"}
+    assert client.get("/api/admin/audit", params={"action": "no_such_act"}, headers=OPERATOR).json()["items"] == []
+    version = f"{studio.app_id}@1.0.0"
+    with unit_of_work(client.app.platform.db) as session:
+        audit.record(session, actor="test", action="refund", target_kind="order", target_id="order:ord_abc123")
+    by_id = client.get("/api/admin/audit", params={"target_id": "ord_abc123"}, headers=OPERATOR).json()["items"]
+    assert [e["target_id"] for e in by_id] == ["order:ord_abc123"]
+    exact = client.get("/api/admin/audit", params={"target_id": version}, headers=OPERATOR).json()["items"]
+    assert {e["target_id"] for e in exact} == {version}

@@ -227,7 +227,8 @@ def take_down(session: Session, *, actor: str, kind: str, item_id: str, reason: 
     found = item(session, kind, item_id)
     state = session.get(Takedown, (kind, found.item_id), with_for_update=True)
     if state is not None and state.down:
-        raise Conflict(f"this {kind} is already {_action(kind, True).rstrip('e')}ed", code="ALREADY_TAKEN_DOWN")
+        done = "suspended" if kind in SUSPENDED_KINDS else "taken down"  # not "takedowned" (a probe)
+        raise Conflict(f"this {kind} is already {done}", code="ALREADY_TAKEN_DOWN")
     before = _set_down(session, kind, found.item_id, True)
     if state is None:
         state = Takedown(kind=kind, item_id=found.item_id, round=1, reason=reason, note=note, actor=actor)

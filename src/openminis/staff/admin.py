@@ -31,13 +31,21 @@ def audit_log(
     target_kind: str | None = Query(default=None, max_length=24),
     target_id: str | None = Query(default=None, max_length=120),
     actor: str | None = Query(default=None, max_length=200),
+    action: str | None = Query(default=None, max_length=64),
     since: UtcDateTime | None = None,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> AuditPage:
     """Every staff action, newest first."""
     found, next_cursor = audit.entries(
-        session, target_kind=target_kind, target_id=target_id, actor=actor, since=since, cursor=cursor, limit=limit
+        session,
+        target_kind=target_kind,
+        target_id=target_id,
+        actor=actor,
+        action=action,
+        since=since,
+        cursor=cursor,
+        limit=limit,
     )
     return AuditPage(
         items=[AuditEntryOut.model_validate(entry, from_attributes=True) for entry in found], next_cursor=next_cursor

@@ -50,6 +50,7 @@ def entries(
     target_kind: str | None = None,
     target_id: str | None = None,
     actor: str | None = None,
+    action: str | None = None,
     since: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
@@ -59,9 +60,14 @@ def entries(
     if target_kind:
         statement = statement.where(AuditEntry.target_kind == target_kind)
     if target_id:
-        statement = statement.where(AuditEntry.target_id == target_id)
+        # The id as the log names it (``order:ord_...``), or the id alone, as an operator has it.
+        statement = statement.where(
+            (AuditEntry.target_id == target_id) | AuditEntry.target_id.endswith(":" + target_id, autoescape=True)
+        )
     if actor:
         statement = statement.where(AuditEntry.actor.contains(actor))
+    if action:
+        statement = statement.where(AuditEntry.action == action)
     if since:
         statement = statement.where(AuditEntry.at >= since)
     if cursor:

@@ -269,12 +269,13 @@ function history(entries) {
 }
 
 /**
- * The audit log: every staff action, newest first, filtered by item or by who.
+ * The audit log: every staff action, newest first, filtered by item, by who or by what.
  * @param {Api} api
  */
 export function auditScreen(api) {
   const target = el("input", { className: "text-field", id: "audit-target", name: "target_id", maxLength: 120, autocomplete: "off", spellcheck: false });
   const actor = el("input", { className: "text-field", id: "audit-actor", name: "actor", maxLength: 200, autocomplete: "off", spellcheck: false });
+  const action = el("input", { className: "text-field", id: "audit-action", name: "action", maxLength: 64, autocomplete: "off", spellcheck: false, placeholder: "refund, approve, set_pack…" });
   const message = el("p", { className: "form-error", role: "alert" });
   const rows = el("tbody");
   const more = el("button", { type: "button", className: "button-secondary button-small", hidden: true }, "More");
@@ -287,6 +288,7 @@ export function auditScreen(api) {
     const query = new URLSearchParams({ limit: "50" });
     if (target.value.trim()) query.set("target_id", target.value.trim());
     if (actor.value.trim()) query.set("actor", actor.value.trim());
+    if (action.value.trim()) query.set("action", action.value.trim());
     if (!fresh && cursor) query.set("cursor", cursor);
     try {
       const page = await api.request("GET", `/api/admin/audit?${query}`);
@@ -317,6 +319,7 @@ export function auditScreen(api) {
     { className: "release-lookup" },
     el("div", { className: "field" }, el("label", { for: "audit-target" }, "Item id"), target),
     el("div", { className: "field" }, el("label", { for: "audit-actor" }, "Who"), actor),
+    el("div", { className: "field" }, el("label", { for: "audit-action" }, "What"), action),
     el("button", { type: "submit", className: "button-secondary" }, "Filter")
   );
   form.addEventListener("submit", (event) => {
