@@ -444,6 +444,38 @@ def put_pack(
     return before, pack
 
 
+def loosened_markets(
+    session: Session, pack_id: str, *, coins: int, bonus_coins: int, prices: dict[str, tuple[str, int]], active: bool
+) -> list[str]:
+    """The markets in which this change of a pack would sell more coins for the money than is sold
+    there now: than the pack itself, on sale, at the same currency; else than the best pack on sale
+    in that market at that currency; a market nothing is sold in at that currency counts too (any
+    price there is new). None for a pack off sale: it sells nothing."""
+    if not active:
+        return []
+    ensure_default_packs(session)
+    on_sale = [p for p in session.scalars(select(CoinPack).where(CoinPack.active.is_(True)))]
+    total = coins + bonus_coins
+    loosened = []
+    for market, (currency, amount) in sorted(prices.items()):
+
+        def sold_here(other: CoinPack, market: str = market, currency: str = currency) -> tuple[int, int] | None:
+            price = (other.prices or {}).get(market)
+            if not price or price.get("currency") != currency:
+                return None
+            return other.coins + other.bonus_coins, int(price["amount"])
+
+        own = next((p for p in on_sale if p.id == pack_id), None)
+        baseline = sold_here(own) if own is not None else None
+        if baseline is None:
+            rates = [rate for rate in (sold_here(p) for p in on_sale if p.id != pack_id) if rate is not None]
+            baseline = max(rates, key=lambda rate: rate[0] / rate[1], default=None)
+        # More coins per minor unit than the baseline: total / amount > base_coins / base_amount.
+        if baseline is None or total * baseline[1] > baseline[0] * amount:
+            loosened.append(market)
+    return loosened
+
+
 def pack_record(pack: CoinPack) -> dict[str, Any]:
     """The pack as the audit log keeps it."""
     return {
