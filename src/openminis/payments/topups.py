@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openminis.db import insert_ignoring_conflicts, utcnow
-from openminis.errors import Conflict, InvalidArgument, NotFound, PaymentRequired
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound, PaymentRequired
 from openminis.identity import service as identity
 from openminis.jobs import service as jobs
 from openminis.payments import prices, refunds, reversals
@@ -417,10 +417,13 @@ def put_pack(
     prices: dict[str, tuple[str, int]],
     active: bool,
     sort: int,
+    may_loosen: bool,
 ) -> tuple[dict[str, Any] | None, CoinPack]:
     """Make or change a pack: its coins and its price per market (minor units). A change reaches
     top-ups started after it, and a sandbox checkout opened before it is refused PRICE_CHANGED
-    when paid (``_still_priced``).
+    when paid (``_still_priced``). A change that sells more coins for the money in a market
+    (``_loosened_markets``) only with ``may_loosen`` (the owner, or the admin token): one member
+    of finance made a 99-cent pack give 5,000,000 coins, bought it and changed it back (a probe).
     Returns the pack as it was (None: new) and as it is."""
     if not PACK_ID.match(pack_id):
         raise InvalidArgument("a pack id is 1-32 lowercase letters, digits or '-'", field="pack_id")
@@ -433,6 +436,14 @@ def put_pack(
                 field="prices",
             )
     ensure_default_packs(session)
+    if not may_loosen:
+        loosened = _loosened_markets(session, pack_id, coins=coins + bonus_coins, prices=prices, active=active)
+        if loosened:
+            raise Forbidden(
+                f"this sells more coins for the money in {', '.join(loosened)} than is sold there now:"
+                " the platform's owner makes such a change",
+                code="PACK_NEEDS_OWNER",
+            )
     pack = session.get(CoinPack, pack_id)
     before = pack_record(pack) if pack is not None else None
     if pack is None:
@@ -444,36 +455,36 @@ def put_pack(
     return before, pack
 
 
-def loosened_markets(
-    session: Session, pack_id: str, *, coins: int, bonus_coins: int, prices: dict[str, tuple[str, int]], active: bool
+def _loosened_markets(
+    session: Session, pack_id: str, *, coins: int, prices: dict[str, tuple[str, int]], active: bool
 ) -> list[str]:
-    """The markets in which this change of a pack would sell more coins for the money than is sold
-    there now: than the pack itself, on sale, at the same currency; else than the best pack on sale
-    in that market at that currency; a market nothing is sold in at that currency counts too (any
-    price there is new). None for a pack off sale: it sells nothing."""
+    """The markets in which this change of a pack (``coins``, bonus included) would sell more coins
+    for the money than is sold there now: than the pack itself, on sale, at the same currency; else
+    than the best pack on sale in that market at that currency; a market nothing is sold in at that
+    currency counts too (any price there is new). None for a pack off sale: it sells nothing."""
     if not active:
         return []
-    ensure_default_packs(session)
-    on_sale = [p for p in session.scalars(select(CoinPack).where(CoinPack.active.is_(True)))]
-    total = coins + bonus_coins
+    on_sale = list(session.scalars(select(CoinPack).where(CoinPack.active.is_(True))))
+    own = next((p for p in on_sale if p.id == pack_id), None)
+    others = [p for p in on_sale if p.id != pack_id]
     loosened = []
     for market, (currency, amount) in sorted(prices.items()):
-
-        def sold_here(other: CoinPack, market: str = market, currency: str = currency) -> tuple[int, int] | None:
-            price = (other.prices or {}).get(market)
-            if not price or price.get("currency") != currency:
-                return None
-            return other.coins + other.bonus_coins, int(price["amount"])
-
-        own = next((p for p in on_sale if p.id == pack_id), None)
-        baseline = sold_here(own) if own is not None else None
+        baseline = _sold_in(own, market, currency) if own is not None else None
         if baseline is None:
-            rates = [rate for rate in (sold_here(p) for p in on_sale if p.id != pack_id) if rate is not None]
+            rates = [rate for rate in (_sold_in(p, market, currency) for p in others) if rate is not None]
             baseline = max(rates, key=lambda rate: rate[0] / rate[1], default=None)
-        # More coins per minor unit than the baseline: total / amount > base_coins / base_amount.
-        if baseline is None or total * baseline[1] > baseline[0] * amount:
+        # More coins per minor unit than the baseline: coins / amount > base_coins / base_amount.
+        if baseline is None or coins * baseline[1] > baseline[0] * amount:
             loosened.append(market)
     return loosened
+
+
+def _sold_in(pack: CoinPack, market: str, currency: str) -> tuple[int, int] | None:
+    """What the pack sells in the market at that currency: its coins (bonus included) and price."""
+    price = (pack.prices or {}).get(market)
+    if not price or price.get("currency") != currency:
+        return None
+    return pack.coins + pack.bonus_coins, int(price["amount"])
 
 
 def pack_record(pack: CoinPack) -> dict[str, Any]:
