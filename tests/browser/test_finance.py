@@ -59,6 +59,14 @@ def signed_in_finance(browser, live_server, email: str):
     return signed_in_staff(browser, live_server, email, "finance", viewport=DESKTOP, path="/admin#money")
 
 
+def open_person(page, name: str) -> None:
+    """Finance looks a person up by display name on the Money tab and opens their money."""
+    page.get_by_role("tab", name="Money").click()
+    page.get_by_label("Email or display name").fill(name)
+    page.get_by_role("button", name="Look up").click()
+    page.locator(".admin-people").get_by_role("button", name=name).first.click()
+
+
 def test_finance_changes_an_apps_fee_in_admin_and_the_next_order_pays_it(browser, live_server):
     app_id = shop(live_server)
     person = funded_person(live_server, "coins-550")
@@ -121,10 +129,7 @@ def test_finance_opens_a_signed_in_guest_and_follows_it_to_the_account_its_coins
 
     page, context, errors = signed_in_finance(browser, live_server, f"finance-{secrets.token_hex(3)}@example.com")
     try:
-        page.get_by_role("tab", name="Money").click()
-        page.get_by_label("Email or display name").fill(guest_name)
-        page.get_by_role("button", name="Look up").click()
-        page.locator(".admin-people").get_by_role("button", name=guest_name).first.click()
+        open_person(page, guest_name)
         expect(page.locator("[data-balance]")).to_have_text("Wallet: 0 coins")
         pointer = page.locator(f'[data-signed-in-to="{holder_id}"]')
         expect(pointer).to_contain_text("Signed in to an account, where its coins went")
@@ -147,10 +152,7 @@ def test_a_refund_clicked_twice_refunds_once_and_says_what_it_refunded(browser, 
         name = client.get("/api/me").json()["user"]["display_name"]
     page, context, errors = signed_in_finance(browser, live_server, f"finance-{secrets.token_hex(3)}@example.com")
     try:
-        page.get_by_role("tab", name="Money").click()
-        page.get_by_label("Email or display name").fill(name)
-        page.get_by_role("button", name="Look up").click()
-        page.locator(".admin-people").get_by_role("button", name=name).first.click()
+        open_person(page, name)
         order = page.locator('[data-item^="order:"]')
         order.get_by_label("Reason for refunding 1 × gem").fill("asked for it back")
         refund = order.get_by_role("button", name="Refund")
