@@ -45,9 +45,11 @@ from tests.payouts import terms
 from tests.payouts.live import (
     OPERATOR,
     Payee,
+    answered_properly,
     at_once,
     developer_selling,
     platform_on,
+    retried,
     server_per_database,
     settled,
 )
@@ -315,6 +317,45 @@ def test_a_payout_that_comes_back_gives_the_platform_what_it_covered_while_the_p
     assert after.creator == GEM_COMMISSION  # was 416: the refunded sale's 346 came back to the creator too
     assert after.platform - covered.platform == REVIVES_COMMISSION
     assert kept.order_id  # its commission stays the creator's
+    ledger_verifies(server)
+
+
+def test_refunds_racing_the_creators_cancel_of_their_payout_leave_them_nothing_of_the_refunded_sales(server, shop):
+    """The race of the test above: 20 sales' refunds by staff and the creator's cancel of the payout
+    holding their commission, all at once. Whichever comes first, the creator ends with none of the
+    refunded sales' commission (given back from their earnings, or covered and then repaid by the
+    payout's return), the platform gives back exactly the fees, and the ledger verifies."""
+    sales = 20
+    creator = creator_with_a_post(server, shop)
+    buyers = [bought(server, shop, creator, "gem", GEM) for _ in range(sales)]
+    with platform_on(server.env, server.data_dir) as platform:
+        days_pass(platform, 15)
+    asked = request_all(creator.client, creator.headers, CREATOR_PAYOUTS, key=secrets.token_hex(4))
+    assert asked.status_code == 201, asked.text
+    payout = asked.json()
+    assert payout["source_amount"] == sales * GEM_COMMISSION
+    ids = [buyer.order_id for buyer in buyers]
+    before = books(server, creator, ids)
+
+    cookie = "; ".join(f"{name}={value}" for name, value in creator.client.cookies.items())
+    cancel = {
+        "method": "POST",
+        "url": f"{CREATOR_PAYOUTS}/{payout['id']}/cancel",
+        "json": {},
+        "headers": {**creator.headers, "Cookie": cookie},
+    }
+    requests = [{"headers": OPERATOR} | staff_refund(order_id, "race") for order_id in ids]
+    requests.insert(sales // 2, cancel)
+    answers = retried(server, requests, at_once(server, requests))
+
+    answered_properly(answers, {200})
+    assert [status for status, _, _ in answers] == [200] * (sales + 1), answers
+    assert [buyer.coins() for buyer in buyers] == [6500] * sales
+    after = books(server, creator, ids)
+    assert after.creator == 0  # none of the refunded commission is the creator's to withdraw
+    assert before.platform - after.platform == sales * GEM_FEE  # the fees; the commission came back
+    with platform_on(server.env, server.data_dir) as platform, platform.db.read_session() as session:
+        assert attribution.owed_by(session, creator.user_id, "COIN") == 0
     ledger_verifies(server)
 
 
