@@ -4,6 +4,8 @@ its terminal, or SIGTERM from a process manager, an editor's task runner or ``ki
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 from openminis.devtools import init
+from openminis.liveserver import free_port
 from tests.devtools.test_dev import DevProcess
 
 
@@ -101,3 +104,32 @@ def test_minis_dev_stops_without_a_traceback_while_the_dev_page_waits_for_news(s
         waiting.join(timeout=10)
     printed = (folder.parent / "minis-dev.log").read_text()
     assert "Traceback" not in printed and "Exception in ASGI application" not in printed, printed[-3000:]
+
+
+# Run as `python -c`: the process sends itself the stop the instant its scratch dir exists, in the
+# same call that made it, as a signal arriving between that call and the next statement would.
+STOPPED_AS_ITS_DIR_APPEARS = """
+import os, signal, sys
+made = os.mkdir
+def mkdir(path, *args, **kwargs):
+    made(path, *args, **kwargs)
+    if os.path.basename(path).startswith("minis-dev-"):
+        os.kill(os.getpid(), signal.SIGINT)
+os.mkdir = mkdir
+from openminis.cli import app
+app(args=sys.argv[1:], prog_name="minis")
+"""
+
+
+def test_minis_dev_stopped_the_instant_its_scratch_dir_exists_still_removes_it(scratch, folder):
+    """CI, once in a few hundred runs: a stop sent as the scratch dir appeared left it behind. The dir
+    was made, then its removal registered, and a signal between the two escaped the cleanup."""
+    port = str(free_port())
+    done = subprocess.run(
+        [sys.executable, "-c", STOPPED_AS_ITS_DIR_APPEARS, "dev", str(folder), "--port", port, "--no-open"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 128 + signal.SIGINT, done.stderr[-2000:]
+    assert list(scratch.iterdir()) == []

@@ -89,7 +89,24 @@ def dev_settings(data_dir: Path, port: int) -> Settings:
 
 
 def _stop_on_signal(signum: int, frame: object) -> None:
+    # A second stop signal (a double Ctrl-C) would cut the cleanup short: ignored from the first on.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, signal.SIG_IGN)
     raise SystemExit(128 + signum)
+
+
+def _scratch_dir(cleanup: ExitStack) -> Path:
+    """A new private dir in the temp dir, its removal registered on ``cleanup``. A stop signal waits
+    while it is made and registered: arriving between the two (CI, once in a few hundred runs), it
+    left the dir behind; it is handled right after instead."""
+    stops = {signal.SIGTERM, signal.SIGINT}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        path = Path(tempfile.mkdtemp(prefix="minis-dev-"))
+        cleanup.callback(shutil.rmtree, path, ignore_errors=True)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    return path
 
 
 def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publish) -> None:
@@ -108,8 +125,7 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
     # the first publish) leaves no scratch dir behind either.
     cleanup = ExitStack()
     try:
-        data_dir = Path(tempfile.mkdtemp(prefix="minis-dev-"))
-        cleanup.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        data_dir = _scratch_dir(cleanup)
         settings = dev_settings(data_dir, port)
         platform = Platform(settings)
         cleanup.callback(platform.close)
@@ -130,7 +146,8 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
         if not _serve(create_dev_app(server), port, server):  # as uvicorn.run: the port was taken
             raise SystemExit(3)
     finally:
-        # A second stop signal (a double Ctrl-C) would cut the cleanup short: from here, ignored.
+        # A second stop signal (a double Ctrl-C) would cut the cleanup short: from here, ignored
+        # (and by _stop_on_signal from the first stop on, before this line runs).
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, signal.SIG_IGN)
         cleanup.close()
