@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     sandbox_payments: bool = False
     payment_provider: str = ""
     default_market: str = "US"  # which coin-pack prices the host shows
+    # The most coins of its funder's that a coupon made by one member of finance may cost (its most
+    # off per use times its uses in all, payments/coupons.py); one that can cost more, or has no
+    # such bound, is the owner's (role owner) or the admin token's to make. About 1,000 dollars.
+    coupon_budget_without_owner: int = 100_000
     stripe_api_key: str = ""
     stripe_webhook_secret: str = ""
     # Where Stripe's API is: Stripe itself, or stripe-mock (or another stand-in) for a staging

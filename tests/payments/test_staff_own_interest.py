@@ -29,7 +29,14 @@ def made_staff(client, person, role: str) -> None:
 
 def coupon_body(**fields) -> dict:
     ends = (utcnow() + timedelta(days=7)).isoformat()
-    return {"title": "Launch gift", "ends_at": ends, "amount_off": 50, "reason": "launch week", **fields}
+    return {
+        "title": "Launch gift",
+        "ends_at": ends,
+        "amount_off": 50,
+        "total_limit": 100,
+        "reason": "launch week",
+        **fields,
+    }
 
 
 def test_a_member_of_finance_refunds_nothing_they_paid_for_another_member_does(client, platform, studio):

@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 
 from openminis import text
 from openminis.db import utcnow
-from openminis.errors import Conflict, InvalidArgument, NotFound
+from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.payments.models import Coupon, CouponGrant, CouponUse, Order, OrderEvent, Product
+from openminis.staff import conflicts
 
 CODE = re.compile(r"^[A-Z0-9_-]{4,32}\Z")
 FUNDING = "coupon_funding"
@@ -72,6 +73,12 @@ class CouponExhausted(Conflict):
     code = "COUPON_EXHAUSTED"
 
 
+class CouponNeedsOwner(Forbidden):
+    """One member of finance made a coupon that can cost its funder more than they may spend alone."""
+
+    code = "COUPON_NEEDS_OWNER"
+
+
 def _utc(value: datetime, field: str) -> datetime:
     try:
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -102,10 +109,14 @@ def create(
     per_person_limit: int,
     total_limit: int | None,
     by: str,
+    maker_id: str | None = None,
+    budget: int | None = None,
 ) -> Coupon:
     """A new coupon. A developer's (``issuer`` developer) is for their app and funded by them; the
     operator's may be for one app (funded by the platform or, by agreement, the developer) or for
-    every app (funded by the platform)."""
+    every app (funded by the platform). ``maker_id``: the person of staff making it, who will hold
+    none of it. ``budget``: the most it may cost its funder (``most_cost``), when its maker may not
+    spend more alone (a member of finance who is not the owner); None, no such limit."""
     if issuer not in (PLATFORM, DEVELOPER) or funder not in (PLATFORM, DEVELOPER):
         raise InvalidArgument("funder is platform or developer", field="funder")
     if issuer == DEVELOPER and (funder != DEVELOPER or app_id is None):
@@ -150,6 +161,15 @@ def create(
     _whole(per_person_limit, "per_person_limit", 1, 1000)
     if total_limit is not None:
         _whole(total_limit, "total_limit", 1, MAX_LIMIT)
+    if budget is not None:
+        cost = most_cost(amount_off if amount_off is not None else max_off, total_limit)
+        if cost is None or cost > budget:
+            raise CouponNeedsOwner(
+                f"this coupon can cost its funder {'coins without limit' if cost is None else f'{cost:,} coins'};"
+                f" one member of finance makes coupons of at most {budget:,} coins (amount_off or max_off, times"
+                " total_limit): the platform's owner makes this one",
+                field="total_limit",
+            )
     coupon = Coupon(
         id="cpn_" + secrets.token_hex(10),
         app_id=app_id,
@@ -168,11 +188,19 @@ def create(
         used=0,
         status="active",
         created_by=by[:200],
+        maker_id=maker_id,
         created_at=now,
     )
     session.add(coupon)
     session.flush()
     return coupon
+
+
+def most_cost(most_off: int | None, total_limit: int | None) -> int | None:
+    """The most coins a coupon can cost its funder: its most off per use (``amount_off``, or a
+    percent's ``max_off``) times its uses in all; None when either is unbounded. A probe: one member
+    of finance made a 99.99 %-off coupon for every app with no limits and claimed it by its code."""
+    return None if most_off is None or total_limit is None else most_off * total_limit
 
 
 def get(session: Session, coupon_id: str, *, app_id: str | None = None) -> Coupon:
@@ -204,6 +232,8 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
         raise CouponEnded("this coupon has ended")
     if coupon.ends_at <= now:
         raise CouponExpired("this coupon has expired")
+    if coupon.maker_id is not None and coupon.maker_id == user_id:
+        raise conflicts.OwnGrant("a coupon you made: it is for others")
     held = session.get(CouponGrant, (coupon.id, user_id))
     if held is not None:
         return held

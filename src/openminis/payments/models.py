@@ -258,6 +258,8 @@ class Coupon(Base):
     used: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | ended
     created_by: Mapped[str] = mapped_column(String(200), default="")
+    # The person of staff who made it (None: the admin token or a developer): they hold none of it.
+    maker_id: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

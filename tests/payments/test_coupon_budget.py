@@ -1,0 +1,84 @@
+"""A coupon that can cost the platform much is the owner's to make, not one member of finance's
+alone; and nobody holds a coupon they made.
+
+A probe (operator48): one member of finance made a platform-funded coupon for every app, 99.99 % off
+with no cap and no limit on its uses, with a code, and claimed it by its code for themselves (a grant
+to themselves was refused already, OWN_GRANT): every product of every app at a coin, its developers
+paid the list price from the platform's promotion budget, which a colluding developer could have
+paid out. A member of finance alone now makes coupons that can cost their funder at most
+``coupon_budget_without_owner`` coins (the most off per use times the uses in all); one that can cost
+more, or has no bound, is the owner's (role owner) or the admin token's. And the person who made a
+coupon neither claims it by its code nor is granted it, whatever their role.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from openminis.db import utcnow
+from tests.payments.test_money_admin import player_id, staff_member
+from tests.studio import ADMIN_TOKEN, csrf_of
+
+COUPONS = "/api/admin/money/coupons"
+OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def coupon(**fields) -> dict:
+    ends = (utcnow() + timedelta(days=7)).isoformat()
+    return {"title": "Friday night", "ends_at": ends, "reason": "a promotion", **fields}
+
+
+def made(person, headers, **fields):
+    return person.post(COUPONS, json=coupon(**fields), headers=headers)
+
+
+def test_one_member_of_finance_makes_coupons_that_cost_at_most_the_budget_and_the_owner_makes_the_rest(client):
+    finance, finance_headers = staff_member(client, "finance")
+    budget = client.app.platform.settings.coupon_budget_without_owner
+
+    for unbounded in (
+        {"code": "EVERYTHING", "percent_off_bps": 9_999},  # the probe's: no cap, no limit
+        {"percent_off_bps": 5_000, "total_limit": 10},  # no cap on each use
+        {"amount_off": 50},  # no limit on the uses
+        {"amount_off": 1_000, "total_limit": budget // 1_000 + 1},  # one use more than the budget
+        {"percent_off_bps": 2_000, "max_off": budget, "total_limit": 2},
+    ):
+        refused = made(finance, finance_headers, **unbounded)
+        assert (refused.status_code, refused.json()["code"]) == (403, "COUPON_NEEDS_OWNER"), refused.text
+        assert refused.json()["field"] == "total_limit"
+    assert "without limit" in made(finance, finance_headers, amount_off=50).json()["message"]
+    assert client.get(COUPONS, headers=OPERATOR).json()["items"] == []  # none was made
+
+    # Within the budget, finance alone: exactly the budget, a capped percent.
+    exactly = made(finance, finance_headers, amount_off=1_000, total_limit=budget // 1_000)
+    assert exactly.status_code == 201, exactly.text
+    capped = made(finance, finance_headers, percent_off_bps=9_999, max_off=500, total_limit=budget // 500)
+    assert capped.status_code == 201, capped.text
+
+    # The owner and the admin token make the unbounded one.
+    owner, owner_headers = staff_member(client, "owner")
+    assert made(owner, owner_headers, code="OWNERS", percent_off_bps=9_999).status_code == 201
+    assert made(client, OPERATOR, amount_off=50).status_code == 201
+    assert len(client.get(COUPONS, headers=OPERATOR).json()["items"]) == 4
+
+
+def test_the_person_who_made_a_coupon_neither_claims_it_by_its_code_nor_is_granted_it(client, player):
+    finance, finance_headers = staff_member(client, "finance")
+    owner, owner_headers = staff_member(client, "owner")
+    made_by_finance = made(finance, finance_headers, code="LAUNCH10", amount_off=10, total_limit=100).json()
+    made_by_owner = made(owner, owner_headers, code="OWNERGIFT", amount_off=10).json()
+
+    pairs = (((finance, finance_headers), (owner, owner_headers), made_by_finance),)
+    pairs += (((owner, owner_headers), (finance, finance_headers), made_by_owner),)
+    for (maker, _), (colleague, colleague_headers), made_coupon in pairs:
+        claimed = maker.post("/api/coupons/claim", json={"code": made_coupon["code"]}, headers=csrf_of(maker))
+        assert (claimed.status_code, claimed.json()["code"]) == (403, "OWN_GRANT"), claimed.text
+        # Nor through a colleague's grant.
+        grant = {"user_id": player_id(maker), "reason": "a gift"}
+        granted = colleague.post(f"{COUPONS}/{made_coupon['id']}/grants", json=grant, headers=colleague_headers)
+        assert (granted.status_code, granted.json()["code"]) == (403, "OWN_GRANT"), granted.text
+
+    # Anyone else claims them.
+    for made_coupon in (made_by_finance, made_by_owner):
+        claimed = player.post("/api/coupons/claim", json={"code": made_coupon["code"]}, headers=csrf_of(player))
+        assert claimed.status_code == 200, claimed.text
