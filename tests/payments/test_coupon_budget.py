@@ -6,9 +6,10 @@ with no cap and no limit on its uses, with a code, and claimed it by its code fo
 to themselves was refused already, OWN_GRANT): every product of every app at a coin, its developers
 paid the list price from the platform's promotion budget, which a colluding developer could have
 paid out. A member of finance alone now makes coupons that can cost their funder at most
-``coupon_budget_without_owner`` coins (the most off per use times the uses in all); one that can cost
-more, or has no bound, is the owner's (role owner) or the admin token's. And the person who made a
-coupon neither claims it by its code nor is granted it, whatever their role.
+``coupon_budget_without_owner`` coins in 30 days together (each one's most off per use times its uses
+in all); one that would cost more, or has no bound, is the owner's (role owner) or the admin
+token's. And the person who made a coupon neither claims it by its code nor is granted it, whatever
+their role.
 """
 
 from __future__ import annotations
@@ -49,17 +50,23 @@ def test_one_member_of_finance_makes_coupons_that_cost_at_most_the_budget_and_th
     assert "without limit" in made(finance, finance_headers, amount_off=50).json()["message"]
     assert client.get(COUPONS, headers=OPERATOR).json()["items"] == []  # none was made
 
-    # Within the budget, finance alone: exactly the budget, a capped percent.
-    exactly = made(finance, finance_headers, amount_off=1_000, total_limit=budget // 1_000)
-    assert exactly.status_code == 201, exactly.text
-    capped = made(finance, finance_headers, percent_off_bps=9_999, max_off=500, total_limit=budget // 500)
+    # Within the budget, finance alone: a capped percent, then the rest of the budget; their coupons
+    # of the last 30 days count together (one within the budget each, 50 of them were 50 budgets).
+    capped = made(finance, finance_headers, percent_off_bps=9_999, max_off=500, total_limit=budget // 1_000)
     assert capped.status_code == 201, capped.text
+    rest = made(finance, finance_headers, amount_off=1_000, total_limit=budget // 2_000)
+    assert rest.status_code == 201, rest.text
+    one_more = made(finance, finance_headers, amount_off=1, total_limit=1)
+    assert (one_more.status_code, one_more.json()["code"]) == (403, "COUPON_NEEDS_OWNER"), one_more.text
+    assert f"yours of the last 30 days {budget:,}" in one_more.json()["message"]
+    colleague, colleague_headers = staff_member(client, "finance")  # a budget of their own
+    assert made(colleague, colleague_headers, amount_off=1, total_limit=1).status_code == 201
 
     # The owner and the admin token make the unbounded one.
     owner, owner_headers = staff_member(client, "owner")
     assert made(owner, owner_headers, code="OWNERS", percent_off_bps=9_999).status_code == 201
     assert made(client, OPERATOR, amount_off=50).status_code == 201
-    assert len(client.get(COUPONS, headers=OPERATOR).json()["items"]) == 4
+    assert len(client.get(COUPONS, headers=OPERATOR).json()["items"]) == 5
 
 
 def test_the_person_who_made_a_coupon_neither_claims_it_by_its_code_nor_is_granted_it(client, player):

@@ -424,12 +424,13 @@ def create_coupon(
     body: AdminCouponIn, finance: Finance, person: StaffPersonId, platform: PlatformDep, session: SessionDep
 ) -> CouponOut:
     """The platform's coupon: for one app or (``app_id`` null) every app; funded by the platform's
-    promotion budget, or by the app's developer when they agreed to (``funder`` developer). One that
-    can cost more than ``coupon_budget_without_owner`` is the owner's or the admin token's."""
+    promotion budget, or by the app's developer when they agreed to (``funder`` developer). Coupons
+    that can cost more than ``coupon_budget_without_owner`` in 30 days, together with the member's
+    others, are the owner's or the admin token's."""
     if body.app_id is not None:
         catalog.get_app(session, body.app_id)
     conflicts.not_on_its_team(session, person, body.app_id, act="makes its coupons")
-    alone = person is not None and staff.role_of(session, person) != "owner"
+    alone = person is not None and staff.hold_role(session, person) != "owner"
     coupon = coupons.create(
         session,
         app_id=body.app_id,

@@ -41,6 +41,7 @@ PLATFORM = "platform"
 DEVELOPER = "developer"
 MAX_WINDOW = timedelta(days=366)
 MAX_LIMIT = 10_000_000
+BUDGET_PERIOD = timedelta(days=30)  # what one member of finance's coupons may cost, together
 
 
 class CouponNotFound(NotFound):
@@ -115,8 +116,9 @@ def create(
     """A new coupon. A developer's (``issuer`` developer) is for their app and funded by them; the
     operator's may be for one app (funded by the platform or, by agreement, the developer) or for
     every app (funded by the platform). ``maker_id``: the person of staff making it, who will hold
-    none of it. ``budget``: the most it may cost its funder (``most_cost``), when its maker may not
-    spend more alone (a member of finance who is not the owner); None, no such limit."""
+    none of it. ``budget``: the most it may cost its funder (``most_cost``) with the maker's other
+    coupons of the last 30 days, when they may not spend more alone (a member of finance who is not
+    the owner); None, no such limit."""
     if issuer not in (PLATFORM, DEVELOPER) or funder not in (PLATFORM, DEVELOPER):
         raise InvalidArgument("funder is platform or developer", field="funder")
     if issuer == DEVELOPER and (funder != DEVELOPER or app_id is None):
@@ -162,14 +164,9 @@ def create(
     if total_limit is not None:
         _whole(total_limit, "total_limit", 1, MAX_LIMIT)
     if budget is not None:
-        cost = most_cost(amount_off if amount_off is not None else max_off, total_limit)
-        if cost is None or cost > budget:
-            raise CouponNeedsOwner(
-                f"this coupon can cost its funder {'coins without limit' if cost is None else f'{cost:,} coins'};"
-                f" one member of finance makes coupons of at most {budget:,} coins (amount_off or max_off, times"
-                " total_limit): the platform's owner makes this one",
-                field="total_limit",
-            )
+        _within_budget(
+            session, maker_id, most_cost(amount_off if amount_off is not None else max_off, total_limit), budget
+        )
     coupon = Coupon(
         id="cpn_" + secrets.token_hex(10),
         app_id=app_id,
@@ -201,6 +198,32 @@ def most_cost(most_off: int | None, total_limit: int | None) -> int | None:
     percent's ``max_off``) times its uses in all; None when either is unbounded. A probe: one member
     of finance made a 99.99 %-off coupon for every app with no limits and claimed it by its code."""
     return None if most_off is None or total_limit is None else most_off * total_limit
+
+
+def _within_budget(session: Session, maker_id: str | None, cost: int | None, budget: int) -> None:
+    """Refuses a coupon that, with what the maker's coupons of the last ``BUDGET_PERIOD`` can cost,
+    would go past ``budget``: one coupon within it each, 50 of them were 50 times it. The caller
+    holds the maker's staff row, so that their coupons made at once take turns."""
+    since = utcnow() - BUDGET_PERIOD
+    made = 0
+    if maker_id is not None:
+        most_off = func.coalesce(Coupon.amount_off, Coupon.max_off)
+        made = int(
+            session.scalar(
+                select(func.coalesce(func.sum(most_off * Coupon.total_limit), 0)).where(
+                    Coupon.maker_id == maker_id, Coupon.created_at > since
+                )
+            )
+            or 0
+        )
+    if cost is None or made + cost > budget:
+        can_cost = "coins without limit" if cost is None else f"{cost:,} coins"
+        raise CouponNeedsOwner(
+            f"this coupon can cost its funder {can_cost} and yours of the last 30 days {made:,}; one member of"
+            f" finance makes coupons of at most {budget:,} coins in 30 days (amount_off or max_off, times"
+            " total_limit): the platform's owner makes this one",
+            field="total_limit",
+        )
 
 
 def get(session: Session, coupon_id: str, *, app_id: str | None = None) -> Coupon:

@@ -33,6 +33,13 @@ def role_of(session: Session, user_id: str) -> str | None:
     return member.role if member is not None else None
 
 
+def hold_role(session: Session, user_id: str) -> str | None:
+    """The member's role, their row locked until the unit ends: their acts that add up against one
+    limit (the coupons they make, payments/coupons.py) take turns, on PostgreSQL as on SQLite."""
+    member = session.get(StaffMember, user_id, with_for_update=True, populate_existing=True)
+    return member.role if member is not None else None
+
+
 def may(session: Session, user_id: str, act: Act) -> bool:
     role = role_of(session, user_id)
     return role is not None and act in ALLOWED[role]
