@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.studio import csrf_of
+from tests.studio import ADMIN_TOKEN, csrf_of
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,12 @@ def test_a_list_or_a_map_with_too_few_entries_is_told_in_good_english(client, st
     )
     assert answer.status_code == 422, answer.text
     assert (answer.json()["message"], answer.json()["field"]) == ("Title needs at least 1 entry.", "title")
+
+
+def test_a_list_given_one_item_and_text_given_a_number_are_told_what_they_must_be(client):
+    """A probe: approving one payout as ``{"ids": "po_..."}`` was told "Ids isn't valid."."""
+    operator = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    one = client.post("/api/admin/payouts/approve", json={"ids": "po_123"}, headers=operator).json()
+    assert (one["message"], one["field"]) == ("Ids must be a list, in [ ], even of one.", "ids")
+    number = client.post("/api/admin/payouts/approve", json={"ids": [123]}, headers=operator).json()
+    assert (number["message"], number["field"]) == ("Ids must be text, in quotes.", "ids.0")

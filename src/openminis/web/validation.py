@@ -57,6 +57,10 @@ def message(error: Mapping[str, Any]) -> str:
         return f"{name} must be one of {ctx.get('expected')}."
     if kind == "string_pattern_mismatch":
         return f"{name} isn’t in the form it needs: check it for typos."
+    if kind == "list_type":  # a probe sent one payout id for the list of them: "Ids isn't valid."
+        return f"{name} must be a list, in [ ], even of one."
+    if kind == "string_type":
+        return f"{name} must be text, in quotes."
     if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
         return "The request isn’t in the form the platform reads (a JSON object)."
     if kind == "extra_forbidden":
