@@ -60,6 +60,14 @@ def test_staff_add_makes_a_reviewer(tmp_path):
     data = str(tmp_path / "data")
     result = runner.invoke(app, ["staff", "add", "rev@example.com", "--role", "reviewer", "--data-dir", data])
     assert result.exit_code == 0, result.output
+    # A probe: it said "they sign in at http://localhost:8000", the default, for a platform elsewhere.
+    assert "work at the platform's /admin" in result.output and "8000" not in result.output
+    served = runner.invoke(
+        app,
+        ["staff", "add", "fin@example.com", "--role", "finance", "--data-dir", data],
+        env={"MINIS_PUBLIC_URL": "https://minis.example.org"},
+    )
+    assert "work at https://minis.example.org/admin" in served.output
     refused = runner.invoke(app, ["staff", "add", "rev@example.com", "--role", "janitor", "--data-dir", data])
     assert refused.exit_code == 1 and "role" in refused.output
     platform = Platform(Settings(data_dir=tmp_path / "data"))

@@ -447,7 +447,10 @@ def staff_add(
     except PlatformError as exc:
         console.print(f"[red]refused[/red] {exc.code}: {exc.message}")
         raise typer.Exit(1) from None
-    console.print(f"{email} is {role}; they sign in at {platform.settings.public_url} with an emailed sign-in link")
+    # The default public_url names port 8000, wherever the platform is served: said only when set.
+    settings = platform.settings
+    where = f"{settings.public_url}/admin" if "public_url" in settings.model_fields_set else "the platform's /admin"
+    console.print(f"{email} is {role}; they sign in with an emailed sign-in link and work at {where}", soft_wrap=True)
 
 
 @app.command("audit")
