@@ -164,3 +164,46 @@ def test_a_refund_clicked_twice_refunds_once_and_says_what_it_refunded(browser, 
         assert errors == []
     finally:
         context.close()
+
+
+def test_finance_edits_a_coin_pack_by_its_labelled_fields_and_says_why(browser, live_server):
+    """A probe (operator48): a pack's fields had no labels on screen, and every change went into the
+    audit log as "edited in /admin". Each field is labelled and the member writes the reason; a
+    change that is the owner's is refused in the form, the pack as it was."""
+    pack_id = f"spare-{secrets.token_hex(2)}"  # off sale: the other tests' packs stay as they are
+    spare = {"coins": 100, "prices": {"US": {"currency": "USD", "amount": 99}}, "active": False, "sort": 98}
+    made = httpx.put(
+        f"{live_server.url}/api/admin/money/packs/{pack_id}",
+        json={**spare, "reason": "a spare pack"},
+        headers=OPERATOR,
+        timeout=30,
+    )
+    assert made.status_code == 200, made.text
+
+    page, context, errors = signed_in_finance(browser, live_server, f"finance-{secrets.token_hex(3)}@example.com")
+    try:
+        page.get_by_role("tab", name="Money").click()
+        form = page.get_by_role("form", name=f"Pack {pack_id}")
+        why = form.get_by_label("Why (for the audit log)")
+        expect(why).to_have_attribute("required", "")
+        form.get_by_label("Coins", exact=True).fill("90")
+        why.fill("fewer coins for the spring sale")
+        form.get_by_role("button", name="Save").click()
+        expect(page.get_by_text(f"Saved pack {pack_id}.")).to_be_visible()
+        expect(why).to_have_value("")
+
+        form.get_by_label("Coins", exact=True).fill("5000000")
+        form.get_by_label("On sale").check()
+        why.fill("a typo, surely")
+        form.get_by_role("button", name="Save").click()
+        expect(form).to_contain_text("owner")
+        assert errors == []
+    finally:
+        context.close()
+    packs = httpx.get(f"{live_server.url}/api/admin/money/packs", headers=OPERATOR, timeout=30).json()["items"]
+    [pack] = [pack for pack in packs if pack["id"] == pack_id]
+    assert (pack["coins"], pack["active"]) == (90, False)
+    log = httpx.get(
+        f"{live_server.url}/api/admin/audit", params={"target_id": pack_id}, headers=OPERATOR, timeout=30
+    ).json()["items"]
+    assert sorted(entry["reason"] for entry in log) == ["a spare pack", "fewer coins for the spring sale"]

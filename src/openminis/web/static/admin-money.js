@@ -362,20 +362,44 @@ function packsPanel(api, tell) {
 
   /** @param {Record<string, any>} pack */
   function packForm(pack) {
-    const coins = el("input", { className: "text-field", type: "number", min: "1", value: String(pack.coins), "aria-label": `Coins of ${pack.id}` });
-    const bonus = el("input", { className: "text-field", type: "number", min: "0", value: String(pack.bonus_coins), "aria-label": `Bonus coins of ${pack.id}` });
-    const prices = el("input", { className: "text-field", value: pricesText(pack.prices), "aria-label": `Prices of ${pack.id} (market currency minor units, …)` });
-    const active = el("input", { type: "checkbox", checked: pack.active, "aria-label": `${pack.id} on sale` });
-    const form = el("form", { className: "admin-pack", dataset: { pack: pack.id } }, el("strong", {}, pack.id), coins, bonus, prices, active, el("button", { type: "submit", className: "button-secondary button-small" }, "Save"));
+    // Each field labelled on screen, and a reason the member writes for the audit log: the fields
+    // had only aria-labels, and every change was logged "edited in /admin" (a probe).
+    const id = (/** @type {string} */ name) => `pack-${pack.id}-${name}`;
+    const coins = field(id("coins"), "Coins", { name: "coins", type: "number", min: "1", value: String(pack.coins) });
+    const bonus = field(id("bonus"), "Bonus coins", { name: "bonus_coins", type: "number", min: "0", value: String(pack.bonus_coins) });
+    const prices = field(id("prices"), "Prices: market, currency, amount", { name: "prices", value: pricesText(pack.prices) });
+    const reason = field(id("reason"), "Why (for the audit log)", { name: "reason", required: true, maxLength: 2000 });
+    const active = el("input", { type: "checkbox", id: id("active"), name: "active", checked: pack.active });
+    const onSale = el("div", { className: "field-check" }, active, el("label", { for: id("active") }, "On sale"));
+    const save = el("button", { type: "submit", className: "button-secondary button-small" }, "Save");
+    const said = el("p", { className: "form-error", role: "alert" });
+    const form = el(
+      "form",
+      { className: "admin-pack", dataset: { pack: pack.id }, "aria-label": `Pack ${pack.id}` },
+      el("h3", { className: "admin-pack-title" }, pack.id),
+      coins.row,
+      bonus.row,
+      prices.row,
+      onSale,
+      reason.row,
+      save,
+      said
+    );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      try {
-        const body = { coins: Number(coins.value), bonus_coins: Number(bonus.value), prices: pricesOf(prices.value), active: active.checked, sort: pack.sort, reason: "edited in /admin" };
-        await api.request("PUT", `/api/admin/money/packs/${encodeURIComponent(pack.id)}`, { body });
-        tell(`Saved pack ${pack.id}.`);
-      } catch (error) {
-        message.textContent = errorMessage(error);
-      }
+      if (save.disabled) return;
+      const body = {
+        coins: Number(coins.input.value),
+        bonus_coins: Number(bonus.input.value),
+        prices: pricesOf(prices.input.value),
+        active: active.checked,
+        sort: pack.sort,
+        reason: reason.input.value.trim(),
+      };
+      const saved = await busy(save, said, () => api.request("PUT", `/api/admin/money/packs/${encodeURIComponent(pack.id)}`, { body }));
+      if (!saved) return;
+      reason.input.value = "";
+      tell(`Saved pack ${pack.id}.`);
     });
     return form;
   }
