@@ -17,8 +17,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from openminis.db import utcnow
-from tests.payments.test_money_admin import player_id, staff_member
-from tests.studio import ADMIN_TOKEN, csrf_of
+from tests.identity.test_guest_coins_on_sign_in import guest_with_coins, password_sign_in
+from tests.payments.test_money_admin import books_hold, player_id, staff_member
+from tests.studio import ADMIN_TOKEN, browser, csrf_of, put_product
 
 COUPONS = "/api/admin/money/coupons"
 OPERATOR = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -89,3 +90,41 @@ def test_the_person_who_made_a_coupon_neither_claims_it_by_its_code_nor_is_grant
     for made_coupon in (made_by_finance, made_by_owner):
         claimed = player.post("/api/coupons/claim", json={"code": made_coupon["code"]}, headers=csrf_of(player))
         assert claimed.status_code == 200, claimed.text
+
+
+def test_the_maker_holds_none_of_their_coupon_through_a_guest_that_signed_in_to_their_account(client, studio):
+    """The attack on the rule above (coupons49): the maker claimed their coupon in another browser as a
+    guest, bought with it, and signed the guest in to their account; a colleague could still grant it
+    to that guest. A guest's claim before it signs in is anyone's; from the sign-in on, the guest is
+    the maker (its wallet forwards to theirs), and its open session neither uses nor is granted it."""
+    put_product(client, studio, "gem", price=100)
+    finance, finance_headers = staff_member(client, "finance")
+    colleague, colleague_headers = staff_member(client, "finance")
+    coupon = made(
+        finance,
+        finance_headers,
+        app_id=studio.app_id,
+        code="SIDEDOOR",
+        amount_off=50,
+        total_limit=10,
+        per_person_limit=2,
+    ).json()
+    email = finance.get("/api/me").json()["user"]["email"]
+    guest, guest_id, _ = guest_with_coins(client)
+    claimed = guest.post("/api/coupons/claim", json={"code": "SIDEDOOR"}, headers=csrf_of(guest))
+    assert claimed.status_code == 200, claimed.text  # a guest is nobody yet
+    stale = browser(client)  # the guest's session, still open in another tab after the sign-in
+    stale.cookies.update(guest.cookies)
+    assert password_sign_in(guest, email).status_code == 200
+
+    bought = buy_with(stale, studio.app_id, "gem", coupon["id"], amount=50)
+    assert (bought.status_code, bought.json()["code"]) == (403, "OWN_GRANT"), bought.text
+    grant = {"user_id": guest_id, "reason": "a gift"}
+    granted = colleague.post(f"{COUPONS}/{coupon['id']}/grants", json=grant, headers=colleague_headers)
+    assert (granted.status_code, granted.json()["code"]) == (403, "OWN_GRANT"), granted.text
+    books_hold(client.app.platform)
+
+
+def buy_with(person, app_id: str, product_id: str, coupon_id: str, *, amount: int):
+    body = {"product_id": product_id, "idempotency_key": f"with-{coupon_id}", "amount": amount, "currency": "COIN"}
+    return person.post(f"/api/apps/{app_id}/purchases", json={**body, "coupon_id": coupon_id}, headers=csrf_of(person))

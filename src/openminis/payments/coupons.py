@@ -217,7 +217,7 @@ def _within_budget(session: Session, maker_id: str | None, cost: int | None, bud
             or 0
         )
     if cost is None or made + cost > budget:
-        can_cost = "coins without limit" if cost is None else f"{cost:,} coins"
+        can_cost = "coins without limit" if cost is None else f"{cost:,} coin{'' if cost == 1 else 's'}"
         raise CouponNeedsOwner(
             f"this coupon can cost its funder {can_cost} and yours of the last 30 days {made:,}; one member of"
             f" finance makes coupons of at most {budget:,} coins in 30 days (amount_off or max_off, times"
@@ -255,8 +255,7 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
         raise CouponEnded("this coupon has ended")
     if coupon.ends_at <= now:
         raise CouponExpired("this coupon has expired")
-    if coupon.maker_id is not None and coupon.maker_id == user_id:
-        raise conflicts.OwnGrant("a coupon you made: it is for others")
+    conflicts.not_their_coupon(session, coupon.maker_id, user_id)
     held = session.get(CouponGrant, (coupon.id, user_id))
     if held is not None:
         return held
@@ -377,6 +376,7 @@ def prepare(
     grant_row = session.get(CouponGrant, (coupon.id, user_id))
     if grant_row is None:
         raise CouponNotApplicable("you do not hold this coupon: claim it first", field="coupon_id")
+    conflicts.not_their_coupon(session, coupon.maker_id, user_id)  # held by a guest that signed in since
     if grant_row.used >= coupon.per_person_limit:
         raise CouponUsedUp(f"you have used coupon {coupon.id} as often as it allows", field="coupon_id")
     if coupon.total_limit is not None and coupon.used >= coupon.total_limit:

@@ -60,6 +60,16 @@ def not_to_themselves(person: str | None, user_id: str) -> None:
         raise OwnGrant("a coupon for yourself: another member of finance grants it")
 
 
+def not_their_coupon(session: Session, maker_id: str | None, user_id: str) -> None:
+    """Refuses the maker of a coupon holding or using it: as themselves, or as a guest that signed
+    in to their account since (its wallet forwards to theirs, as in ``not_their_own``; the attack
+    on this rule claimed the maker's coupon as a guest, then signed the guest in)."""
+    if maker_id is None:
+        return
+    if user_id == maker_id or wallet.wallet_forwarded_to(session, user_id) == maker_id:
+        raise OwnGrant("a coupon you made: it is for others")
+
+
 def not_their_own(session: Session, person: str | None, buyer: str | None, item: str) -> None:
     """Refuses a refund of what the person paid for: as themselves, or as a guest that signed in to
     their account since (its wallet forwards to theirs, where a refund's coins land; the attack on
