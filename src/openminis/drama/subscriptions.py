@@ -224,21 +224,43 @@ def subscribe(
                     currency=COIN,
                 ),
             )
-        jobs.enqueue(
-            session,
-            RENEW_JOB,
-            {"subscription_id": subscription.id},
-            unique_key=f"renew:{subscription.id}:{subscription.period + 1}",
-            run_at=subscription.current_period_end,
-        )
+        _queue_renewal(session, subscription)
         _notify(session, secret, subscription, drama_pass, "subscription.started")
     return subscription
 
 
+def _queue_renewal(session: Session, subscription: Subscription) -> None:
+    """The job that charges the next period when this one ends, naming that period: it charges
+    nothing if the subscription is at another by then (a probe: a person who bought the next period
+    themselves before a late job ran was charged one more at once, then twice a period)."""
+    period = subscription.period + 1
+    jobs.enqueue(
+        session,
+        RENEW_JOB,
+        {"subscription_id": subscription.id, "period": period},
+        unique_key=f"renew:{subscription.id}:{period}",
+        run_at=subscription.current_period_end,
+    )
+
+
+def _held(session: Session, subscription: Subscription, drama_pass: DramaPass) -> Subscription:
+    """The subscription as it is once the person's turn in the pass's app is taken (the turn of
+    their unlocks, series purchases and subscribes): a cancel and a renewal take turns too. A
+    probe: a cancel committed while a renewal ran, after it had read the pass active, was answered
+    "cancelled" and the renewal charged anyway."""
+    access.one_purchase_at_a_time(session, subscription.user_id, drama_pass.app_id)
+    held = session.get(Subscription, subscription.id, populate_existing=True)
+    if held is None:  # cannot be: a pass's subscriptions go only with the pass, whose row is read
+        raise LookupError(f"subscription {subscription.id!r} went away")
+    return held
+
+
 def cancel(session: Session, *, user_id: str, subscription_id: str) -> Subscription:
-    subscription = session.get(Subscription, subscription_id)
-    if subscription is None or subscription.user_id != user_id:
+    found = session.get(Subscription, subscription_id)
+    if found is None or found.user_id != user_id:
         raise NotFound(f"no subscription {subscription_id!r}")
+    drama_pass = session.get(DramaPass, found.pass_id)
+    subscription = _held(session, found, drama_pass) if drama_pass is not None else found
     if subscription.status == "lapsed":
         raise Conflict("this subscription has already ended", code="SUBSCRIPTION_ENDED")
     subscription.status = "cancelled"  # access lasts until the paid period ends
@@ -248,13 +270,20 @@ def cancel(session: Session, *, user_id: str, subscription_id: str) -> Subscript
 def renewer(secret: str) -> jobs.Handler:
     # The job's run_at is the period's end: the worker runs it when due, by its own clock.
     def renew(session: Session, payload: jobs.Payload) -> None:
-        subscription = session.get(Subscription, payload["subscription_id"])
-        if subscription is None or subscription.status != "active":
-            return  # cancelled or lapsed: nothing to renew
-        drama_pass = session.get(DramaPass, subscription.pass_id)
+        found = session.get(Subscription, payload["subscription_id"])
+        if found is None:
+            return
+        drama_pass = session.get(DramaPass, found.pass_id)
         if drama_pass is None:  # cannot be: deleting a pass deletes its subscriptions
-            raise LookupError(f"no pass {subscription.pass_id!r} for subscription {subscription.id!r}")
+            raise LookupError(f"no pass {found.pass_id!r} for subscription {found.id!r}")
+        subscription = _held(session, found, drama_pass)
+        if subscription.status != "active":
+            return  # cancelled or lapsed: nothing to renew
         period = subscription.period + 1
+        if payload.get("period", period) != period:
+            return  # queued for a period the person bought since: its own job renews it
+        if "period" not in payload and subscription.current_period_end > utcnow():
+            return  # a job queued before jobs named their period, for a period bought since
         try:
             # A pass whose series was removed (or unpublished), or whose app a moderator took down,
             # has nothing left to pay for: nothing of it can be watched.
@@ -269,13 +298,7 @@ def renewer(secret: str) -> jobs.Handler:
             return
         subscription.period = period
         subscription.current_period_end += timedelta(days=drama_pass.period_days)
-        jobs.enqueue(
-            session,
-            RENEW_JOB,
-            {"subscription_id": subscription.id},
-            unique_key=f"renew:{subscription.id}:{period + 1}",
-            run_at=subscription.current_period_end,
-        )
+        _queue_renewal(session, subscription)
         _notify(session, secret, subscription, drama_pass, "subscription.renewed")
 
     return renew

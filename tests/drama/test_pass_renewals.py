@@ -1,0 +1,95 @@
+"""A pass renews once per period, and a cancel answered "cancelled" is never followed by a charge.
+
+Two probes (money49). A renewal job queued for a period that the person bought since, by
+subscribing again after the period ended and before the job ran (a worker behind), charged the next
+period at once and started a second chain of renewals: two charges a period from then on. And on
+PostgreSQL a cancel that committed while a renewal ran, after the renewal had read the pass active,
+was answered "cancelled" and the renewal charged the next period anyway (1 person of 30).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from openminis.db import utcnow
+from openminis.drama import access
+from openminis.drama.models import Subscription
+from openminis.unit_of_work import unit_of_work
+from openminis.wallet import service as ledger
+from tests.studio import balance, csrf_of, top_up
+
+PRICE = 100
+
+
+def weekly_pass(client, studio) -> dict:
+    created = client.post(
+        "/openapi/v1/passes", json={"title": "Weekly", "period_days": 7, "price": PRICE}, headers=studio.headers
+    )
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def subscribe(player, pass_id: str) -> dict:
+    answer = player.post(
+        f"/api/passes/{pass_id}/subscribe", json={"amount": PRICE, "currency": "COIN"}, headers=csrf_of(player)
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def subscription(platform, subscription_id: str) -> Subscription:
+    with platform.db.session() as session:
+        return session.get(Subscription, subscription_id)
+
+
+def test_a_renewal_queued_for_a_period_bought_since_charges_nothing(client, series, studio, player, platform):
+    drama_pass = weekly_pass(client, studio)
+    top_up(player)  # 1200 coins
+    first = subscribe(player, drama_pass["id"])
+    # The period ends and its renewal has not run yet (a worker behind): the pass is offered again,
+    # and the person buys the next period themselves.
+    with unit_of_work(platform.db) as session:
+        ended = utcnow() - timedelta(minutes=1)
+        session.execute(update(Subscription).where(Subscription.id == first["id"]).values(current_period_end=ended))
+    again = subscribe(player, drama_pass["id"])
+    assert (again["period"], balance(player)) == (2, 1200 - 2 * PRICE)
+
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()  # both jobs are due
+    assert (subscription(platform, first["id"]).period, balance(player)) == (3, 1200 - 3 * PRICE)
+    platform.worker(clock=lambda: start + timedelta(days=14, minutes=2)).drain()
+    assert (subscription(platform, first["id"]).period, balance(player)) == (4, 1200 - 4 * PRICE)  # one a week
+    with platform.db.session() as session:
+        check = ledger.verify(session)
+        assert check.ok, check.problems
+
+
+def test_a_cancel_waits_for_a_renewal_under_way_and_a_renewal_for_a_cancel(client, series, studio, player, platform):
+    """The renewal takes the person's turn in the pass's app before it reads the pass, as a
+    subscribe does; a cancel takes it too. So a cancel sent while a renewal runs is answered after
+    it, with the period it charged, and a renewal after a cancel finds it cancelled."""
+    drama_pass = weekly_pass(client, studio)
+    top_up(player)
+    subscribed = subscribe(player, drama_pass["id"])
+    answered: list[dict] = []
+    with unit_of_work(platform.db) as session:  # a renewal under way: it holds the person's turn
+        held = session.get(Subscription, subscribed["id"])  # (on SQLite, its first read takes the write lock)
+        access.one_purchase_at_a_time(session, held.user_id, studio.app.app_id)
+        cancelling = threading.Thread(
+            target=lambda: answered.append(
+                player.post(f"/api/subscriptions/{subscribed['id']}/cancel", headers=csrf_of(player)).json()
+            )
+        )
+        cancelling.start()
+        time.sleep(1)
+        assert answered == []  # it waits for the renewal
+    cancelling.join(timeout=30)
+    assert answered[0]["status"] == "cancelled", answered
+
+    start = utcnow()
+    platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
+    assert balance(player) == 1200 - PRICE  # cancelled: not renewed
