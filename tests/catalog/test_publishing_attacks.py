@@ -270,6 +270,34 @@ def test_only_staff_reviewers_or_the_admin_token_decide(server, studio, team, ou
     assert team.app()["latest_version"] == "1.0.0"
 
 
+def test_a_reviewer_on_an_apps_team_decides_nothing_of_its_versions_another_reviewer_does(server, studio):
+    """A probe (developer49): a developer of an app, made a reviewer, approved their own upload and
+    released it to everyone through the staff routes, past the review and the owner's right to release."""
+    team = new_team(studio, "developer")
+    member = team.members["developer"]
+    with closing(member.client):
+        they_decide_nothing_of_their_own(server, studio, team, member)
+
+
+def they_decide_nothing_of_their_own(server, studio: Studio, team: Team, member: Member) -> None:
+    team.upload("1.1.0")
+    email = member.client.get("/api/me").json()["user"]["email"]
+    server.minis("staff", "add", email, "--role", "reviewer", "--data-dir", str(server.data_dir))
+    approve = ("POST", f"/api/admin/review/{team.app_id}/1.1.0/approve", {"json": {"note": "lgtm", "percent": 100}})
+    for method, path, kwargs in (
+        approve,
+        ("POST", f"/api/admin/review/{team.app_id}/1.1.0/reject", {"json": {"note": "not mine to judge"}}),
+        ("POST", f"/api/admin/apps/{team.app_id}/versions/1.0.0/release", {"json": {"percent": 50}}),
+        ("POST", f"/api/admin/apps/{team.app_id}/rollback", {"json": {"version": "1.0.0", "note": "x"}}),
+    ):
+        answer = request(member, method, path, **kwargs)
+        assert (answer.status_code, answer.json()["code"]) == (403, "OWN_APP"), (path, answer.text)
+    assert team.versions()["1.1.0"]["state"] == "in_review"
+    method, path, kwargs = approve
+    assert send(studio.staff, method, path, studio.staff_headers, **kwargs).status_code == 200
+    assert team.app()["latest_version"] == "1.1.0"
+
+
 def test_console_changes_need_the_csrf_token_and_the_hosts_origin(server, team):
     owner = team.studio
     origins = [server.app_origin(team.app_id), "http://evil.example", "null", f"http://localhost:{server.port + 1}"]

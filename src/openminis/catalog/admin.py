@@ -13,9 +13,9 @@ from openminis.catalog.schemas import VersionOut
 from openminis.developers.schemas import Change, DecisionIn, ReleaseIn, ReviewItem, ReviewList, RollbackIn
 from openminis.errors import NotFound
 from openminis.platform import Platform
-from openminis.staff import audit
+from openminis.staff import audit, conflicts
 from openminis.web import notices, versions
-from openminis.web.dependencies import AdminOnly, PlatformDep, Reviewer, SessionDep
+from openminis.web.dependencies import AdminOnly, PlatformDep, Reviewer, SessionDep, StaffPersonId
 from openminis.web.routing import Router
 
 router = Router(prefix="/api/admin", tags=["catalog"])
@@ -62,12 +62,14 @@ def review_item(
 def approve(
     body: DecisionIn,
     reviewer: Reviewer,
+    person: StaffPersonId,
     session: SessionDep,
     platform: PlatformDep,
     app_id: str = AppId,
     version: str = VersionName,
 ) -> ReviewItem:
     """Approve a version; with ``percent`` it is also released to that share of people at once."""
+    not_their_own_app(session, person, app_id)
     approved = releases.approve(session, app_id, version, actor=reviewer, note=body.note)
     _audit(session, reviewer, "approve", approved, body.note, before="in_review")
     if body.percent is not None:
@@ -81,11 +83,13 @@ def approve(
 def reject(
     body: DecisionIn,
     reviewer: Reviewer,
+    person: StaffPersonId,
     session: SessionDep,
     platform: PlatformDep,
     app_id: str = AppId,
     version: str = VersionName,
 ) -> ReviewItem:
+    not_their_own_app(session, person, app_id)
     rejected = releases.reject(session, app_id, version, actor=reviewer, note=body.note)
     _audit(session, reviewer, "reject", rejected, body.note, before="in_review")
     notices.tell_decision(session, platform, app_id, rejected.version, "rejected", body.note.strip())
@@ -96,12 +100,14 @@ def reject(
 def release(
     body: ReleaseIn,
     reviewer: Reviewer,
+    person: StaffPersonId,
     session: SessionDep,
     platform: PlatformDep,
     app_id: str = AppId,
     version: str = VersionName,
 ) -> ReviewItem:
     """A reviewer sets the share of an approved version, as its developer may."""
+    not_their_own_app(session, person, app_id)
     before = service.get_version(session, app_id, version).state
     releases.release(session, app_id, version, percent=body.percent, actor=reviewer)
     released = service.get_version(session, app_id, version)
@@ -111,13 +117,26 @@ def release(
 
 @router.post("/apps/{app_id}/rollback", response_model=ReviewItem)
 def roll_back_app(
-    body: RollbackIn, reviewer: Reviewer, session: SessionDep, platform: PlatformDep, app_id: str = AppId
+    body: RollbackIn,
+    reviewer: Reviewer,
+    person: StaffPersonId,
+    session: SessionDep,
+    platform: PlatformDep,
+    app_id: str = AppId,
 ) -> ReviewItem:
+    not_their_own_app(session, person, app_id)
     before = service.get_version(session, app_id, body.version).state
     releases.roll_back(session, app_id, body.version, actor=reviewer, note=body.note)
     target = service.get_version(session, app_id, body.version)
     _audit(session, reviewer, "roll_back", target, body.note, before=before)
     return _review_item(session, platform, target)
+
+
+def not_their_own_app(session: Session, person: str | None, app_id: str) -> None:
+    """A reviewer on an app's team (or invited to it) decides nothing of its versions: another
+    reviewer does. A probe: a developer of an app, made a reviewer, approved their own upload and
+    released it to everyone, past the review and the owner's right to release."""
+    conflicts.not_on_its_team(session, person, app_id, act="reviews, releases and rolls back its versions")
 
 
 def _audit(session: Session, actor: str, action: str, version: AppVersion, reason: str, *, before: str) -> None:
