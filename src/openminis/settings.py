@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     # code now and then; a script guessing codes waits (a 4-character code has 36^4 values).
     rate_coupon_claims_per_person: str = "20/minute"
     rate_coupon_claims_per_ip: str = "120/minute"
+    # Team invitations (each one mails the address): to one address from every app, and from one
+    # developer account to anyone. A probe mailed one address 60 times in 2 seconds, its subject the
+    # sender's own account name, from the platform's own sender.
+    rate_invitations_per_address: str = "5/hour"
+    rate_invitations_per_developer: str = "60/hour"
     rate_event_batches_per_person: str = "60/minute"
     rate_events_per_app: str = "60000/minute"
     rate_ad_impressions_per_person: str = "120/hour"

@@ -163,3 +163,24 @@ def test_an_owner_withdraws_an_open_invitation(studio):
     headers = sign_up(person, "late@example.com")
     assert person.get("/api/developer/invitations").json()["items"] == []
     assert person.post(f"/api/developer/invitations/{invited['id']}/accept", headers=headers).status_code == 404
+
+
+def test_invitations_mail_an_address_at_most_five_times_an_hour_in_the_platforms_own_words(studio):
+    """A probe (developer49): 60 invitations to one address in 2 seconds, each mailed, the subject
+    "Security Team - verify at evil.example invited you to mal-game on openminis", the sender's own
+    account name. An address is mailed 5 invitations an hour, whoever sends them (then 429 with
+    Retry-After, nothing made); the subject is the platform's words, the name quoted in the body."""
+    path = f"/api/developer/apps/{studio.app_id}/team/invitations"
+    roles = ["viewer", "tester", "developer", "viewer", "tester", "developer"]
+    answers = [
+        studio.developer.post(path, json={"email": "target@example.com", "role": role}, headers=studio.headers)
+        for role in roles
+    ]
+    assert [a.status_code for a in answers] == [201] * 5 + [429], [a.text for a in answers]
+    assert answers[-1].headers["retry-after"]
+    outbox = studio.developer.app.platform.mailbox.outbox
+    mailed = [m for m in outbox if m["To"] == "target@example.com"]
+    assert len(mailed) == 5
+    assert mailed[0]["Subject"] == f"An invitation to work on {studio.app_id} on openminis"
+    open_ = studio.developer.get(f"/api/developer/apps/{studio.app_id}/team").json()["invitations"]
+    assert [(i["email"], i["role"]) for i in open_] == [("target@example.com", "tester")]  # the 5th's role

@@ -43,8 +43,9 @@ from openminis.developers.schemas import (
 from openminis.errors import Forbidden, NotFound
 from openminis.identity import accounts
 from openminis.platform import Platform
+from openminis.ratelimit import enforce
 from openminis.staff import service as staff
-from openminis.web import notices
+from openminis.web import limits, notices
 from openminis.web.dependencies import (
     ChangingDeveloper,
     ChangingPerson,
@@ -296,8 +297,15 @@ def team_of(developer: CurrentDeveloper, session: SessionDep, app_id: str = AppI
 def invite(
     body: InviteIn, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep, app_id: str = AppId
 ) -> InviteOut:
-    """Invite a person by email as owner, developer, viewer or tester; they are told by email."""
+    """Invite a person by email as owner, developer, viewer or tester; they are told by email, at
+    most ``rate_invitations_per_address`` times an hour whoever invites them."""
     email = accounts.normalize_email(body.email)
+    settings = platform.settings
+    for key, rate in (
+        (f"invitations:address:{email}", settings.rate_invitations_per_address),
+        (f"invitations:developer:{developer.id}", settings.rate_invitations_per_developer),
+    ):
+        enforce(platform.limiter, key, limits.rate(rate), what="invitations")
     holder = accounts.user_by_email(session, email)  # who would accept it: someone on the team is refused
     invitee = service.developer_id_for(session, holder.id) if holder is not None else None
     invitation = team.invite(session, developer, app_id, email=email, role=body.role, invitee=invitee)

@@ -41,9 +41,12 @@ def tell_invited(session: Session, platform: Platform, invitation: AppInvite, *,
         session,
         platform,
         [invitation.email],
-        f"{inviter} invited you to {invitation.app_id} on openminis",
-        f"{inviter} invited you to work on {invitation.app_id} as {invitation.role}.\n\n"
-        f"Sign in with this email address at {console} to accept.\n",
+        # The subject is the platform's words only: the inviter's account name is their own text
+        # (a probe named theirs "Security Team - verify at evil.example").
+        f"An invitation to work on {invitation.app_id} on openminis",
+        f"The developer account named \u201c{inviter}\u201d invited you to work on {invitation.app_id}"
+        f" as {invitation.role}.\n\nSign in with this email address at {console} to accept,"
+        " or do nothing: an invitation gives nobody anything until you accept it.\n",
     )
 
 
