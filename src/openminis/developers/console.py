@@ -40,7 +40,7 @@ from openminis.developers.schemas import (
     SecretOut,
     TeamOut,
 )
-from openminis.errors import Forbidden, NotFound
+from openminis.errors import Conflict, Forbidden, NotFound
 from openminis.identity import accounts
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
@@ -187,9 +187,14 @@ def check_again(
     app_id: str = AppId,
     version: str = VersionName,
 ) -> ConsoleVersionOut:
-    """Run the platform's checks again (a flaky first run, or new budgets)."""
+    """Run the platform's checks again (a flaky first run, or new budgets): before the version is
+    submitted, once the checks before have ended (CHECKS_UNDER_WAY)."""
     team.member_app(session, developer, app_id, act="upload")
     found = catalog.get_version(session, app_id, version)
+    if found.state != "uploaded":
+        raise Conflict(
+            f"{version} is {found.state}: checks run again only before a version is submitted", code="VERSION_STATE"
+        )
     start_checks(session, platform, found, again=True)
     return version_out(session, platform, found)
 

@@ -360,6 +360,12 @@ def finish(
     return cast("CursorResult[Any]", finished).rowcount == 1
 
 
+def under_way(session: Session, kind: str, *, ref: str) -> bool:
+    """Whether a job of ``kind`` about ``ref`` is queued or running."""
+    found = select(Job.id).where(Job.kind == kind, Job.ref == ref, Job.status.in_(("queued", "running")))
+    return session.scalar(found.limit(1)) is not None
+
+
 def run_again(session: Session, kind: str, *, ref: str, lane: str, now: datetime) -> Job | None:
     """Run the newest job of ``kind`` (enqueued ``behind`` or not) about ``ref`` in ``lane`` again,
     now: due at once if it is waiting for a retry, a fresh copy (with its own retries) if it was

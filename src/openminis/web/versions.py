@@ -20,7 +20,7 @@ from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.developers import service as developers
 from openminis.developers import team
 from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
-from openminis.errors import TooLarge
+from openminis.errors import Conflict, TooLarge
 from openminis.jobs import service as jobs
 from openminis.platform import Platform
 from openminis.web import body_limit
@@ -146,9 +146,17 @@ def start_checks(session: Session, platform: Platform, version: AppVersion, *, a
     checks at once, the report saying the start was not checked in a browser."""
     settings = platform.settings
     if settings.browser_checks:
-        # Once per upload; a check asked for again is a job of its own.
+        # Once per upload; a check asked for again is a job of its own, once the one before ended:
+        # every app's checks share one lane, and 60 re-checks of one version held another
+        # developer's upload unchecked for minutes (a probe).
+        ref = f"{version.app_id}@{version.version}"
+        if again and jobs.under_way(session, CHECK_JOB, ref=ref):
+            raise Conflict(
+                "this version's checks are under way: their report comes when they end", code="CHECKS_UNDER_WAY"
+            )
         key = f"check:{version.app_id}:{version.version}" + (f":{secrets.token_hex(4)}" if again else "")
-        jobs.enqueue(session, CHECK_JOB, {"app_id": version.app_id, "version": version.version}, unique_key=key)
+        payload = {"app_id": version.app_id, "version": version.version}
+        jobs.enqueue(session, CHECK_JOB, payload, unique_key=key, ref=ref)
         return
     report = run_checks(
         dict(version.files),
