@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from openminis.catalog.manifest import OneLine
 
 # What a person or a producer sends about coins (a price, an amount confirmed): no field it does
 # not know, each of its own JSON type: an amount is a number, not "20", 20.0 or true (a probe
@@ -11,14 +13,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 MONEY = ConfigDict(extra="forbid", strict=True)
 
 
+# A series' words the host shows beside its own (the paywall: "All of TITLE unlocked", the hub, the
+# episode sheet): one line without bidi or invisible characters, as an app's name (a probe set a
+# title of "\u202eevil" and genres of 10,000 characters). Its language is a BCP 47 tag as its
+# subtitles' are (drama/subtitles.py), its age rating a short mark such as 12+ or PG-13.
+Genre = Annotated[OneLine, Field(min_length=1, max_length=32)]
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"
+AGE_RATING = r"^[A-Za-z0-9+-]{1,8}$"
+
+
 class SeriesIn(BaseModel):
     model_config = MONEY
 
-    title: str = Field(min_length=1, max_length=120)
+    title: OneLine = Field(min_length=1, max_length=120)
     synopsis: str = Field(default="", max_length=2000)
-    genres: list[str] = Field(default_factory=list, max_length=10)
-    language: str = Field(default="en", max_length=16)
-    age_rating: str = Field(default="12+", max_length=8)
+    genres: list[Genre] = Field(default_factory=list, max_length=10)
+    language: str = Field(default="en", max_length=16, pattern=LANGUAGE_TAG)
+    age_rating: str = Field(default="12+", max_length=8, pattern=AGE_RATING)
     free_episodes: int = Field(default=3, ge=0, le=1000)
     episode_price: int = Field(default=30, ge=1, le=100_000)
     series_price: int | None = Field(default=None, ge=1, le=100_000)
@@ -29,9 +40,9 @@ class SeriesIn(BaseModel):
 class SeriesPatch(BaseModel):
     model_config = MONEY
 
-    title: str | None = Field(default=None, min_length=1, max_length=120)
+    title: OneLine | None = Field(default=None, min_length=1, max_length=120)
     synopsis: str | None = Field(default=None, max_length=2000)
-    genres: list[str] | None = Field(default=None, max_length=10)
+    genres: list[Genre] | None = Field(default=None, max_length=10)
     free_episodes: int | None = Field(default=None, ge=0, le=1000)
     episode_price: int | None = Field(default=None, ge=1, le=100_000)
     series_price: int | None = Field(default=None, ge=1, le=100_000)

@@ -35,6 +35,9 @@ def message(error: Mapping[str, Any]) -> str:
         return f"{name} needs at least {ctx.get('min_length')} characters."
     if kind == "string_too_long":
         return f"{name} can be at most {ctx.get('max_length')} characters."
+    if kind in ("too_short", "too_long") and ctx.get("field_type") == "Value":  # text checked after a validator
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        return f"{name} {'needs at least' if kind == 'too_short' else 'can be at most'} {bound} characters."
     if kind in ("too_short", "too_long"):  # a list or a map (a title in each language)
         bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
         entries = "entry" if bound == 1 else "entries"
@@ -63,6 +66,9 @@ def message(error: Mapping[str, Any]) -> str:
         return f"{name} must be text, in quotes."
     if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
         return "The request isn’t in the form the platform reads (a JSON object)."
+    if kind == "value_error" and str(ctx.get("error", "")).startswith("must "):
+        # The platform's own validators say what a value must be ("must be one line of visible text, ...")
+        return f"{name} {ctx['error']}."
     if kind == "extra_forbidden":
         return f"{name} is not something this request takes."
     return f"{name} isn’t valid."
