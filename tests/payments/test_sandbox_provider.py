@@ -8,6 +8,7 @@ exist. A client can only use the provider the platform offers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -135,3 +136,15 @@ def test_minis_serve_demo_turns_the_sandbox_on_and_plain_serve_does_not(tmp_path
     assert (demo.exit_code, plain.exit_code) == (0, 0), demo.output + plain.output
     assert served == [True, False]
     assert "sandbox payments are on" in demo.output and "sandbox payments are on" not in plain.output
+
+
+def test_a_signed_sandbox_webhook_that_is_no_event_is_refused_not_a_500(client, platform):
+    """A probe (money49): signed with the sandbox's key, the bodies {}, [], "x" and an event with a
+    number for its id answered 500 with a traceback; an amount of 99.0 and a list for topup_id were
+    taken. Each is 400 WEBHOOK_REJECTED."""
+    event = {"id": "sbxevt_1", "kind": "payment_succeeded", "provider_ref": "sbx_1", "topup_id": "top_1"}
+    event |= {"amount": 499, "currency": "USD"}
+    for body in ({}, [], "x", {**event, "id": 1}, {**event, "amount": 99.0}, {**event, "topup_id": ["x"]}):
+        raw = json.dumps(body).encode()
+        answer = client.post("/api/payments/webhooks/sandbox", content=raw, headers=platform.sandbox.signed(raw))
+        assert (answer.status_code, answer.json()["code"]) == (400, "WEBHOOK_REJECTED"), (body, answer.text)

@@ -17,10 +17,13 @@ import secrets
 import time
 from collections.abc import Mapping
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from openminis import text
 from openminis.payments.providers import (
     Checkout,
     CheckoutRequest,
+    EventKind,
     ProviderEvent,
     RefundAnswer,
     RefundRequest,
@@ -70,9 +73,13 @@ class SandboxProvider:
                 "currency": currency,
             }
         ).encode()
+        return body, self.signed(body)
+
+    def signed(self, body: bytes) -> dict[str, str]:
+        """The headers that sign ``body`` as the sandbox's webhook, now."""
         stamp = str(int(time.time()))
         signature = hmac.new(self._key, stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        return body, {SIGNATURE_HEADER: f"t={stamp},v1={signature}"}
+        return {SIGNATURE_HEADER: f"t={stamp},v1={signature}"}
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         header = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
@@ -86,15 +93,30 @@ class SandboxProvider:
         if abs(time.time() - int(stamp)) > self.tolerance:
             raise WebhookRejected("sandbox event is too old")
         try:
-            data = text.json_value(body)
-        except ValueError:
-            raise WebhookRejected("sandbox event is not JSON") from None
+            event = SandboxEvent.model_validate(text.json_value(body))
+        except ValueError:  # not JSON, or not an event (pydantic's ValidationError is a ValueError)
+            # Signed, so the sandbox's own key made it; still 400, not a 500 (a probe: {} and [] were).
+            raise WebhookRejected("sandbox event is not JSON of an event's fields and types") from None
         return ProviderEvent(
-            event_id=data["id"],
-            kind=data["kind"],
-            provider_ref=data["provider_ref"],
-            topup_id=data["topup_id"],
-            amount=data["amount"],
-            currency=data["currency"],
-            raw_type=f"sandbox.{data['kind']}",
+            event_id=event.id,
+            kind=event.kind,
+            provider_ref=event.provider_ref,
+            topup_id=event.topup_id,
+            amount=event.amount,
+            currency=event.currency,
+            raw_type=f"sandbox.{event.kind}",
         )
+
+
+class SandboxEvent(BaseModel):
+    """The fields of a sandbox webhook's body, each of its own JSON type (an amount of 99.0 is no
+    amount)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=100)
+    kind: EventKind
+    provider_ref: str | None = Field(max_length=200)
+    topup_id: str = Field(min_length=1, max_length=64)
+    amount: int = Field(ge=0)
+    currency: str = Field(min_length=3, max_length=3)
