@@ -184,3 +184,11 @@ def test_invitations_mail_an_address_at_most_five_times_an_hour_in_the_platforms
     assert mailed[0]["Subject"] == f"An invitation to work on {studio.app_id} on openminis"
     open_ = studio.developer.get(f"/api/developer/apps/{studio.app_id}/team").json()["invitations"]
     assert [(i["email"], i["role"]) for i in open_] == [("target@example.com", "tester")]  # the 5th's role
+
+
+def test_a_member_who_joins_by_invitation_shows_on_the_team_by_the_email_invited(studio):
+    """A probe (developer49): members who joined by invitation showed by their account's random
+    display name ("Quiet Badger 366"), and the owner could not tell who was who."""
+    member(studio, "carol@example.com", "developer")
+    listed = studio.developer.get(f"/api/developer/apps/{studio.app_id}/team").json()["members"]
+    assert [(m["name"], m["role"]) for m in listed if m["role"] == "developer"] == [("carol@example.com", "developer")]

@@ -351,14 +351,16 @@ def my_invitations(visitor: CurrentPerson, session: SessionDep) -> InvitationLis
 def accept_invitation(
     visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, invitation_id: str = Path(max_length=32)
 ) -> DeveloperAppOut:
-    """Join the team; a person with no developer profile gets one, named after their email."""
+    """Join the team; a person with no developer profile gets one, named after their email: the
+    owner invited that address, and a guest's random display name ("Quiet Badger 366") told them
+    nothing of who had joined (a probe)."""
     user = visitor.user
     if user.kind != "full" or not user.email:
         raise Forbidden("sign in with the invited email first", code="ACCOUNT_REQUIRED")
     try:
         developer = service.developer_for(session, user)
     except Forbidden:
-        developer = service.become_developer(session, user, name=user.display_name or user.email)
+        developer = service.become_developer(session, user, name=user.email)
     member = team.accept(session, developer, invitation_id, email=user.email)
     return _app_out(platform, session, catalog.get_app(session, member.app_id), member.role)
 
