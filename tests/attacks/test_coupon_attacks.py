@@ -368,12 +368,12 @@ def test_bad_coupon_values_and_borrowed_funders_are_refused_with_a_4xx(shop):
     # A developer cannot end or give away the platform's coupon for their app.
     platform_coupon = admin_coupon(server, app_id=APP_ID, code="PLATFORMS", amount_off=1)
     assert (
-        httpx.post(f"{server.url}/openapi/v1/coupons/{platform_coupon['id']}/end", headers=headers).status_code == 404
+        httpx.post(f"{server.url}/openapi/v1/coupons/{platform_coupon['id']}/end", headers=headers).status_code == 403
     )
     answer = httpx.post(
         f"{server.url}/openapi/v1/coupons/{platform_coupon['id']}/grants", json={"openid": "x"}, headers=headers
     )
-    assert answer.status_code == 404
+    assert answer.status_code == 403
 
 
 def test_a_storm_of_refunds_of_a_coupon_order_gives_the_buyer_at_most_what_they_paid_and_the_funder_its_discount_once(

@@ -350,8 +350,13 @@ def test_a_developer_grants_a_coupon_by_openid_and_a_code_is_unique(client, shop
     refused = client.post(
         f"/openapi/v1/coupons/{platforms['id']}/grants", json={"openid": openid}, headers=bearer(client, shop)
     )
-    assert refused.status_code == 404 and refused.json()["code"] == "COUPON_NOT_FOUND"
-    assert client.post(f"/openapi/v1/coupons/{platforms['id']}/end", headers=bearer(client, shop)).status_code == 404
+    assert refused.status_code == 403 and refused.json()["code"] == "PLATFORMS_COUPON"
+    ended = client.post(f"/openapi/v1/coupons/{platforms['id']}/end", headers=bearer(client, shop))
+    assert (ended.status_code, ended.json()["code"]) == (403, "PLATFORMS_COUPON")
+    # One the platform made for the app at the developer's expense, by agreement: theirs to end.
+    theirs_to_pay = admin_coupon(client, app_id=shop.app_id, amount_off=5, funder="developer")
+    ended = client.post(f"/openapi/v1/coupons/{theirs_to_pay['id']}/end", headers=bearer(client, shop))
+    assert (ended.status_code, ended.json()["status"]) == (200, "ended"), ended.text
     assert (
         client.post("/openapi/v1/coupons", json={"title": "x", "amount_off": 1, "ends_at": later()}).status_code == 401
     )

@@ -74,6 +74,12 @@ class CouponExhausted(Conflict):
     code = "COUPON_EXHAUSTED"
 
 
+class PlatformsCoupon(Forbidden):
+    """A coupon the platform made for the app: listed to its developer, not theirs to act on."""
+
+    code = "PLATFORMS_COUPON"
+
+
 class CouponNeedsOwner(Forbidden):
     """One member of finance made a coupon that can cost its funder more than they may spend alone."""
 

@@ -278,10 +278,12 @@ def get_coupon(app_id: CallingApp, session: SessionDep, coupon_id: str = CouponI
 
 @router.post("/coupons/{coupon_id}/end", response_model=CouponOut)
 def end_coupon(app_id: CallingApp, session: SessionDep, coupon_id: str = CouponId) -> CouponOut:
-    """No more uses from now on; only the developer's own coupons."""
+    """No more uses from now on: of a coupon the developer pays for, theirs or one the platform made
+    for their app by agreement (a probe: they saw it in their list, paid for it, and were answered
+    "no coupon" when they ended it)."""
     coupon = coupons.get(session, coupon_id, app_id=app_id)
-    if coupon.issuer != coupons.DEVELOPER:
-        raise coupons.CouponNotFound(f"no coupon {coupon_id!r} of yours", field="coupon_id")
+    if coupon.funder != coupons.DEVELOPER:
+        raise coupons.PlatformsCoupon(f"coupon {coupon_id} is the platform's, from its budget: the platform ends it")
     return coupon_out(coupons.end(session, coupon))
 
 
@@ -293,7 +295,7 @@ def grant_coupon(
     (The platform's coupons, which it pays for, are the platform's to give.)"""
     coupon = coupons.get(session, coupon_id, app_id=app_id)
     if coupon.issuer != coupons.DEVELOPER:
-        raise coupons.CouponNotFound(f"no coupon {coupon_id!r} of yours", field="coupon_id")
+        raise coupons.PlatformsCoupon(f"coupon {coupon_id} is the platform's: the platform gives it")
     # Held until the commit, so an account deleted meanwhile is given no coupon (its deletion erases them).
     user_id = app_identity.user_for_openid(session, app_id, body.openid, hold=True)
     held = coupons.grant(session, coupon, user_id, via="backend")
