@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.testclient import TestClient
+
 
 def test_the_first_visit_makes_a_guest_with_an_httponly_samesite_cookie(client):
     response = client.get("/api/me")
@@ -67,3 +69,21 @@ def test_a_nul_byte_anywhere_in_a_request_is_refused_cleanly(client):
         ).status_code
         == 404
     )
+
+
+def test_a_change_sent_with_a_session_that_has_ended_is_told_so(client):
+    """A probe (money49): a browser whose account was deleted, or signed out in another tab, sent
+    its purchases with the ended session and read "missing or wrong X-CSRF-Token header": it had
+    been made a new guest whose token the page could not have. It is told its session ended, and
+    nothing is made."""
+    token = client.get("/api/me").json()["csrf_token"]
+    tab = TestClient(client.app, base_url="http://localhost:8000")
+    tab.cookies.update(client.cookies)
+    assert tab.post("/api/account/sign-out", headers={"X-CSRF-Token": token}).status_code in (200, 204)
+    response = client.post(
+        "/api/launches",
+        json={"launch_id": "a" * 32, "app_id": "x-app", "source": "feed"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert (response.status_code, response.json()["code"]) == (401, "SESSION_ENDED"), response.text
+    assert "set-cookie" not in response.headers  # no new guest until the page reloads

@@ -13,8 +13,8 @@ import signal
 import tempfile
 import threading
 import webbrowser
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -88,24 +88,44 @@ def dev_settings(data_dir: Path, port: int) -> Settings:
     )
 
 
-def _stop_on_signal(signum: int, frame: object) -> None:
-    # A second stop signal (a double Ctrl-C) would cut the cleanup short: ignored from the first on.
-    for stop in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop, signal.SIG_IGN)
-    raise SystemExit(128 + signum)
+class _Stop:
+    """How ``minis dev`` stops on SIGTERM and SIGINT: by SystemExit, so that its cleanup runs. A
+    stop that comes while a part is being made and its removal registered (``deferred``) is raised
+    right after, so that nothing is made and left unregistered. Python runs a signal's handler in the
+    main thread between two statements, whichever thread the kernel gave the signal to: blocking the
+    signals in the main thread (pthread_sigmask) was not enough, CI's run still left the scratch dir."""
+
+    deferring = False
+    pending: int | None = None
+
+    @classmethod
+    def handle(cls, signum: int, frame: object) -> None:
+        # A second stop signal (a double Ctrl-C) would cut the cleanup short: ignored from the first on.
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop, signal.SIG_IGN)
+        if cls.deferring:
+            cls.pending = signum
+            return
+        raise SystemExit(128 + signum)
+
+    @classmethod
+    @contextmanager
+    def deferred(cls) -> Iterator[None]:
+        cls.deferring = True
+        try:
+            yield
+        finally:
+            cls.deferring = False
+        if cls.pending is not None:
+            raise SystemExit(128 + cls.pending)
 
 
 def _scratch_dir(cleanup: ExitStack) -> Path:
-    """A new private dir in the temp dir, its removal registered on ``cleanup``. A stop signal waits
-    while it is made and registered: arriving between the two (CI, once in a few hundred runs), it
-    left the dir behind; it is handled right after instead."""
-    stops = {signal.SIGTERM, signal.SIGINT}
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
-    try:
+    """A new private dir in the temp dir, its removal registered on ``cleanup``: a stop arriving
+    between the two (CI, once in a few hundred runs) left the dir behind; it is raised after them."""
+    with _Stop.deferred():
         path = Path(tempfile.mkdtemp(prefix="minis-dev-"))
         cleanup.callback(shutil.rmtree, path, ignore_errors=True)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
     return path
 
 
@@ -120,7 +140,7 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
     # either, raises it again for the handler it found, and the default one kills outright (SIGTERM's
     # always; SIGINT's when the parent left it so, as a test runner did).
     for stop in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop, _stop_on_signal)
+        signal.signal(stop, _Stop.handle)
     # Each part is undone from the moment it exists, so that a stop during the start (the migrations,
     # the first publish) leaves no scratch dir behind either.
     cleanup = ExitStack()
@@ -147,7 +167,7 @@ def serve_folder(folder: Path, *, port: int, open_browser: bool, publish: Publis
             raise SystemExit(3)
     finally:
         # A second stop signal (a double Ctrl-C) would cut the cleanup short: from here, ignored
-        # (and by _stop_on_signal from the first stop on, before this line runs).
+        # (and by _Stop.handle from the first stop on, before this line runs).
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, signal.SIG_IGN)
         cleanup.close()

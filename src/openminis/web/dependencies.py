@@ -242,6 +242,18 @@ def refuse_without_csrf(request: Request, platform: Platform, token: str | None)
         raise Forbidden("missing or wrong X-CSRF-Token header", code="CSRF_FAILED")
 
 
+def refuse_ended_sessions(request: Request, platform: Platform, visitor: Visitor) -> None:
+    """A change sent with a session that has ended (signed out in another tab, the account deleted)
+    is told so: it was made a new guest, whose CSRF token the page cannot have, and read "missing or
+    wrong X-CSRF-Token header" (a probe, deleting an account with 40 purchases in flight)."""
+    presented = session_token(request, platform)
+    if visitor.new and presented is not None and presented != visitor.session_token:
+        raise Unauthenticated(
+            "this browser's session has ended (signed out, or the account was deleted): reload the page to go on",
+            code="SESSION_ENDED",
+        )
+
+
 async def check_origin(request: Request) -> None:
     refuse_other_origins(request, platform_of(request))
 
@@ -254,6 +266,7 @@ def _changing(*, hold: Literal["shared", "update"] | None) -> Callable[[Request,
     async def visitor_changing(request: Request, visitor: CurrentPerson, session: SessionDep) -> Visitor:
         platform = platform_of(request)
         refuse_other_origins(request, platform)
+        refuse_ended_sessions(request, platform, visitor)
         refuse_without_csrf(request, platform, visitor.session_token)
         if hold and platform.loop_reads is not None and not visitor.new:
             # On PostgreSQL the person was read outside the unit (loop_reads): the unit's first
