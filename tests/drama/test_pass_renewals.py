@@ -18,6 +18,7 @@ from sqlalchemy import update
 from openminis.db import utcnow
 from openminis.drama import access
 from openminis.drama.models import Subscription
+from openminis.jobs.models import Job
 from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
 from tests.studio import balance, csrf_of, top_up
@@ -93,3 +94,22 @@ def test_a_cancel_waits_for_a_renewal_under_way_and_a_renewal_for_a_cancel(clien
     start = utcnow()
     platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
     assert balance(player) == 1200 - PRICE  # cancelled: not renewed
+
+
+def test_a_renewal_that_runs_late_charges_one_period_from_now_not_the_weeks_that_passed(
+    client, series, studio, player, platform
+):
+    """The attack on the fix above (attack49): with the worker 15 days behind, the renewal moved the
+    period on from its old end, still in the past, and queued the next one already due: four charges
+    within seconds, two weeks of them for time the pass gave no access."""
+    drama_pass = weekly_pass(client, studio)
+    top_up(player)
+    subscribed = subscribe(player, drama_pass["id"])
+    late = utcnow() - timedelta(days=15)
+    with unit_of_work(platform.db) as session:
+        session.execute(update(Subscription).where(Subscription.id == subscribed["id"]).values(current_period_end=late))
+        session.execute(update(Job).where(Job.kind == "drama.renew").values(run_at=late))
+    platform.worker().drain()
+    renewed = subscription(platform, subscribed["id"])
+    assert (renewed.period, balance(player)) == (2, 1200 - 2 * PRICE)
+    assert renewed.current_period_end > utcnow() + timedelta(days=6)  # a whole week from now

@@ -192,3 +192,19 @@ def test_a_member_who_joins_by_invitation_shows_on_the_team_by_the_email_invited
     member(studio, "carol@example.com", "developer")
     listed = studio.developer.get(f"/api/developer/apps/{studio.app_id}/team").json()["members"]
     assert [(m["name"], m["role"]) for m in listed if m["role"] == "developer"] == [("carol@example.com", "developer")]
+
+
+def test_invitations_refused_to_an_outsider_use_up_nothing_of_an_addresss_quota(studio):
+    """The attack on the limit above (attack49): an outsider's invitations to an app not theirs were
+    refused (404) but counted, and five of them kept the address from the app's own owner's."""
+    outsider = browser(studio.developer)
+    headers = sign_up(outsider, "mallory@example.com")
+    assert outsider.post("/api/developer", json={"name": "Mallory"}, headers=headers).status_code == 200
+    path = f"/api/developer/apps/{studio.app_id}/team/invitations"
+    for _ in range(7):
+        refused = outsider.post(path, json={"email": "wanted@example.com", "role": "viewer"}, headers=headers)
+        assert refused.status_code == 404, refused.text
+    invited = studio.developer.post(
+        path, json={"email": "wanted@example.com", "role": "viewer"}, headers=studio.headers
+    )
+    assert invited.status_code == 201, invited.text

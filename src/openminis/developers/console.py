@@ -191,7 +191,7 @@ def check_again(
     submitted, once the checks before have ended (CHECKS_UNDER_WAY)."""
     team.member_app(session, developer, app_id, act="upload")
     found = catalog.get_version(session, app_id, version)
-    if found.state != "uploaded":
+    if found.state not in ("uploaded", "checked"):  # checked: its report came, passed or failed
         raise Conflict(
             f"{version} is {found.state}: checks run again only before a version is submitted", code="VERSION_STATE"
         )
@@ -305,15 +305,17 @@ def invite(
     """Invite a person by email as owner, developer, viewer or tester; they are told by email, at
     most ``rate_invitations_per_address`` times an hour whoever invites them."""
     email = accounts.normalize_email(body.email)
+    holder = accounts.user_by_email(session, email)  # who would accept it: someone on the team is refused
+    invitee = service.developer_id_for(session, holder.id) if holder is not None else None
+    invitation = team.invite(session, developer, app_id, email=email, role=body.role, invitee=invitee)
+    # Counted once the invitation is one to mail (refused past the limit, it is rolled back): counted
+    # before, an outsider's refused invitations (404) used up an address's quota for its apps' owners.
     settings = platform.settings
     for key, rate in (
         (f"invitations:address:{email}", settings.rate_invitations_per_address),
         (f"invitations:developer:{developer.id}", settings.rate_invitations_per_developer),
     ):
         enforce(platform.limiter, key, limits.rate(rate), what="invitations")
-    holder = accounts.user_by_email(session, email)  # who would accept it: someone on the team is refused
-    invitee = service.developer_id_for(session, holder.id) if holder is not None else None
-    invitation = team.invite(session, developer, app_id, email=email, role=body.role, invitee=invitee)
     notices.tell_invited(session, platform, invitation, inviter=developer.name)
     return _invite_out(invitation)
 

@@ -297,7 +297,10 @@ def renewer(secret: str) -> jobs.Handler:
             _notify(session, secret, subscription, drama_pass, "subscription.lapsed")
             return
         subscription.period = period
-        subscription.current_period_end += timedelta(days=drama_pass.period_days)
+        # From the old end, or from now for a renewal that ran late: a worker 15 days behind charged
+        # the two weeks that had passed without access, four periods at once (a probe).
+        starts = max(subscription.current_period_end, utcnow())
+        subscription.current_period_end = starts + timedelta(days=drama_pass.period_days)
         _queue_renewal(session, subscription)
         _notify(session, secret, subscription, drama_pass, "subscription.renewed")
 

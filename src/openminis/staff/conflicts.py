@@ -51,7 +51,7 @@ def not_on_its_team(session: Session, person: str | None, app_id: str | None, *,
         and any(invitation.app_id == app_id for invitation in team.invitations_for(session, user.email))
     )
     if member or invited:
-        raise OwnApp(f"you are on the team of {app_id!r}, or invited to it: another member of finance {act}")
+        raise OwnApp(f"you are on the team of {app_id!r}, or invited to it: another member of staff {act}")
 
 
 def not_to_themselves(person: str | None, user_id: str) -> None:
