@@ -209,10 +209,23 @@ export class Sheet {
  */
 export function armLater(button) {
   button.disabled = true;
-  let timer = setTimeout(wake, ARM_DELAY_MS);
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  // The delay counts from when the button is drawn, not from when it was made: a sheet built, then
+  // shown a moment later, woke its Pay 400 ms after it appeared on a loaded machine (CI). Looked for
+  // each frame until then; a button never shown (its sheet given back unseen) stops looking after
+  // a while.
+  let frames = 0;
+  function whenShown() {
+    if (button.isConnected && button.checkVisibility()) timer = setTimeout(wake, ARM_DELAY_MS);
+    else if (++frames < 1800) requestAnimationFrame(whenShown);
+    else wake();
+  }
+  requestAnimationFrame(whenShown);
   /** @param {Event} event */
   function pressed(event) {
     if (event instanceof KeyboardEvent && (event.key === "Tab" || event.key === "Shift")) return; // moving focus
+    if (timer === undefined) return; // not drawn yet: its delay has not begun
     clearTimeout(timer);
     timer = setTimeout(wake, ARM_DELAY_MS);
   }
