@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from starlette.testclient import TestClient
 
 from openminis.web.routing import Router
@@ -73,3 +73,43 @@ def _api_routes(router) -> list[APIRoute]:
         elif hasattr(route, "original_router"):  # an included router (FastAPI keeps it as a branch)
             found.extend(_api_routes(route.original_router))
     return found
+
+
+def test_a_route_without_parameters_is_asked_only_about_its_own_path(monkeypatch):
+    """``/`` begins every path: a router holding it was asked, route by route, about every request
+    that reached it. A parameterless path is compared whole (a trailing slash toggled, for the
+    redirect); a path with parameters by its literal beginning."""
+    pages = Router()
+
+    @pages.get("/")
+    async def home() -> dict[str, str]:
+        return {"page": "home"}
+
+    @pages.get("/play/{app_id}")
+    async def play(app_id: str) -> dict[str, str]:
+        return {"page": app_id}
+
+    @pages.get("/console")
+    async def console() -> dict[str, str]:
+        return {"page": "console"}
+
+    app = FastAPI()
+    app.include_router(pages)
+    asked: list[str] = []
+    original = APIRouter.matches
+
+    def counting(self, scope):
+        asked.append(scope["path"])
+        return original(self, scope)
+
+    monkeypatch.setattr(APIRouter, "matches", counting)
+    with TestClient(app) as client:
+        assert client.get("/").json() == {"page": "home"}
+        assert client.get("/play/g1").json() == {"page": "g1"}
+        assert client.get("/console").json() == {"page": "console"}
+        assert client.get("/console/", follow_redirects=False).status_code == 307  # to /console
+        assert asked == ["/", "/play/g1", "/console", "/console"]  # the redirect asked with the slash dropped
+        asked.clear()
+        assert client.get("/api/me").status_code == 404
+        assert client.get("/consoles").status_code == 404
+        assert asked == []  # turned away by the quick test, no route tried
