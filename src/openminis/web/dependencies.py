@@ -147,7 +147,7 @@ def _signed_in_alone(session: Session, token: str | None) -> identity.SignedIn |
     (the connection's own setting comes back when it returns to the pool)."""
     if not reads_on_loop(session):
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    found = identity.signed_in(session, token)
+    found = identity.signed_in_first(session, token)
     unit_of_work.end_reads(session)
     return found
 
