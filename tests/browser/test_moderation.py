@@ -1,7 +1,7 @@
 """Moderation in real Chromium: a person reports a creator's post from the feed, a moderator takes
 it down in /admin, and the post is gone from the feed, its share link and its media URL for
 everyone at once (the reporter and a brand-new visitor alike); the creator reads the reason on
-their Me screen and appeals.
+their Me screen and appeals; the reporter reads on theirs that it was removed.
 
 The post is made over HTTP as the creator's browser would (tests/browser/test_creators.py), with a
 handle of its own, so that taking it down changes nothing the other tests on the shared server see.
@@ -97,6 +97,16 @@ def test_a_reported_post_taken_down_in_admin_is_gone_everywhere_at_once_and_its_
             expect(person.feed_items.first).to_be_visible()
             expect(person.feed_post(post_id)).to_have_count(0)
         assert httpx.get(media).status_code == 404  # no cookie, no browser: the URL itself is dead
+        # The reporter learns what became of the report on their Me screen; the visitor, who
+        # reported nothing, has no such section. The moderator's note is the owner's to read.
+        host.go_to_me()
+        reports = host.page.get_by_role("region", name="Your reports")
+        expect(reports).to_contain_text(CAPTION)
+        expect(reports).to_contain_text("Post · Scam or fraud · reported")
+        expect(reports).to_contain_text("Removed after review. Thank you for reporting it.")
+        expect(reports).not_to_contain_text(NOTE)
+        visitor.go_to_me()
+        expect(visitor.page.get_by_role("heading", name="Your reports")).to_be_hidden()
     finally:
         visitor_context.close()
 

@@ -206,3 +206,37 @@ def test_every_staff_act_is_in_the_audit_log_with_before_and_after(client, post_
         ),
     ]
     assert moderator.browser.get("/api/admin/audit").status_code == 403  # moderating is not auditing
+
+
+def test_reporters_learn_what_became_of_their_reports_and_nothing_of_others(client, creator, post_id, game, moderator):
+    """A report is not sent into the void: the person's list shows each report, newest first, with
+    its outcome (open, taken_down, dismissed) and what they reported as it is called now. What the
+    moderator wrote stays between them and the owner; one person never sees another's reports."""
+    person, other = browser(client), browser(client)
+    assert report(person, "post", post_id, "spam").status_code == 201
+    assert report(person, "app", game, "scam_or_fraud").status_code == 201
+    assert report(other, "app", game, "spam").status_code == 201
+    mine = person.get("/api/reports").json()["items"]
+    assert [(r["kind"], r["id"], r["reason"], r["outcome"], r["closed_at"]) for r in mine] == [
+        ("app", game, "scam_or_fraud", "open", None),
+        ("post", post_id, "spam", "open", None),
+    ]
+
+    assert take_down(moderator, "post", post_id, "spam", note="third strike for this account").status_code == 200
+    assert moderator.post(f"/api/admin/moderation/items/app/{game}/dismiss", {"note": "a real game"}).status_code == 200
+    assert report(person, "app", game, "other", "it asks for my password").status_code == 201  # a new one
+
+    mine = person.get("/api/reports").json()["items"]
+    assert [(r["kind"], r["title"], r["reason"], r["outcome"]) for r in mine] == [
+        ("app", "Tile Game", "other", "open"),
+        ("app", "Tile Game", "scam_or_fraud", "dismissed"),
+        ("post", "Try this", "spam", "taken_down"),  # taken down, still named for the one who reported it
+    ]
+    assert all(r["closed_at"] is not None for r in mine[1:])
+    assert "third strike" not in str(mine) and "a real game" not in str(mine)
+    assert [r["reason"] for r in other.get("/api/reports").json()["items"]] == ["spam"]
+    assert browser(client).get("/api/reports").json() == {"items": []}
+
+    # The creator deletes the post: the report stays, with nothing left to name.
+    assert creator.browser.delete(f"/api/creator/posts/{post_id}", headers=creator.headers).status_code == 200
+    assert [(r["kind"], r["title"]) for r in person.get("/api/reports").json()["items"]][-1] == ("post", None)

@@ -8,6 +8,8 @@ from openminis.moderation.schemas import (
     AppealIn,
     AppealOut,
     ItemOut,
+    MyReport,
+    MyReports,
     MyTakedown,
     MyTakedowns,
     ReasonsOut,
@@ -49,6 +51,25 @@ def report(body: ReportIn, visitor: ChangingPerson, session: SessionDep, platfor
         text=made.text,
         created_at=made.created_at,
         updated_at=made.updated_at,
+    )
+
+
+@router.get("/reports", response_model=MyReports)
+def my_reports(visitor: CurrentPerson, session: SessionDep) -> MyReports:
+    """The person's reports, newest first, with what a moderator made of each."""
+    return MyReports(
+        items=[
+            MyReport(
+                kind=found.report.kind,
+                id=found.report.item_id,
+                title=found.item.title if found.item is not None else None,
+                reason=found.report.reason,
+                outcome=found.report.outcome,
+                created_at=found.report.created_at,
+                closed_at=found.report.closed_at,
+            )
+            for found in service.reports_of(session, visitor.user.id)
+        ]
     )
 
 

@@ -27,6 +27,22 @@ class ReportOut(BaseModel):
     updated_at: datetime
 
 
+class MyReport(BaseModel):
+    """A report the person made and what became of it (``outcome``: open, taken_down, dismissed)."""
+
+    kind: str
+    id: str
+    title: str | None  # what they reported, as it is called now; None once its owner deleted it
+    reason: str
+    outcome: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class MyReports(BaseModel):
+    items: list[MyReport]
+
+
 class AppealIn(BaseModel):
     kind: Kind
     id: str = ItemId

@@ -210,6 +210,42 @@ def _close_reports(session: Session, kind: str, item_id: str, outcome: str) -> i
     return len(reports)
 
 
+MY_REPORTS = 50  # the newest a person is shown: enough to follow what they reported lately
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A report the person made, with what became of it and what they reported as it is called now
+    (None: it is gone, its owner deleted it)."""
+
+    report: Report
+    item: Item | None
+
+
+def reports_of(session: Session, user_id: str) -> list[Reported]:
+    """The person's reports, newest first, each with its outcome: open (not acted on yet),
+    taken_down (a moderator took the item down) or dismissed (a moderator found nothing to act on).
+    A reporter who never heard back reported into the void (a probe); what the moderator wrote stays
+    between them and the item's owner."""
+    reports = list(
+        session.scalars(
+            select(Report)
+            .where(Report.reporter_id == user_id)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(MY_REPORTS)
+        )
+    )
+    items: dict[tuple[str, str], Item | None] = {}
+    for made in reports:
+        key = (made.kind, made.item_id)
+        if key not in items:
+            try:
+                items[key] = item(session, made.kind, made.item_id)
+            except NotFound:
+                items[key] = None
+    return [Reported(made, items[(made.kind, made.item_id)]) for made in reports]
+
+
 # Moderators' acts -------------------------------------------------------------------------------
 
 

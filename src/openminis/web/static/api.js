@@ -502,6 +502,11 @@ export class Api {
     return this.request("GET", `/api/developer/apps/${encodeURIComponent(appId)}/reports/funnel?${query}`);
   }
 
+  /** The person's reports, newest first, with what a moderator made of each. */
+  myReports() {
+    return this.request("GET", "/api/reports");
+  }
+
   /** The person's drama passes, newest first, with what each is for. */
   subscriptions() {
     return this.request("GET", "/api/subscriptions");

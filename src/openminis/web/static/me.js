@@ -10,6 +10,7 @@ import { appIcon } from "./app-tile.js";
 import { el, part } from "./dom.js";
 import { formatDate } from "./format.js";
 import { icon } from "./icons.js";
+import { reasonLabel } from "./takedowns.js";
 import { whileBusy } from "./sheets.js";
 import { openTopUpSheet } from "./topup.js";
 import { coinAmount, coinsLabel } from "./wallet.js";
@@ -96,14 +97,17 @@ export class MeScreen {
     this.grants = null;
     /** @type {any} */
     this.subscriptions = null; // the person's drama passes, once loaded
+    /** @type {any[] | null} */
+    this.myReports = null; // what they reported, with each report's outcome, once loaded
 
     this.profile = el("section", { className: "card profile", "aria-label": "Profile" });
     this.coins = el("section", { className: "card coins-card", "aria-labelledby": "coins-title" });
     this.accountCard = el("section", { className: "card", "aria-labelledby": "account-title" });
     this.passes = el("section", { className: "access", "aria-labelledby": "passes-title", hidden: true });
     this.access = el("section", { className: "access", "aria-labelledby": "access-title" });
+    this.reports = el("section", { className: "access", "aria-labelledby": "reports-title", hidden: true });
     this.history = new WalletHistory(api);
-    this.content.replaceChildren(this.profile, this.coins, this.history.root, this.accountCard, ...sections, this.passes, this.access);
+    this.content.replaceChildren(this.profile, this.coins, this.history.root, this.accountCard, ...sections, this.passes, this.access, this.reports);
     /** @type {number | null} */
     this.refreshTimer = null;
     document.addEventListener("visibilitychange", () => this.onVisibility());
@@ -112,12 +116,13 @@ export class MeScreen {
     /** @type {string | null} */
     this.accountShown = null; // who the account card was drawn for
     account.watch((user, { switched } = {}) => {
-      if (switched) [this.grants, this.subscriptions] = [null, null]; // the previous person's are not this one's
+      if (switched) [this.grants, this.subscriptions, this.myReports] = [null, null, null]; // the previous person's are not this one's
       this.render();
       if (switched) {
         this.history.reload();
         this.loadGrants();
         this.loadSubscriptions();
+        this.loadReports();
       }
     });
     wallet.watch(() => {
@@ -157,6 +162,7 @@ export class MeScreen {
     this.scheduleRefresh(0);
     this.loadGrants();
     this.loadSubscriptions();
+    this.loadReports();
     this.onShow();
     this.focusWhenShown();
   }
@@ -541,6 +547,24 @@ export class MeScreen {
     return el("li", { className: "access-item", dataset: { subscriptionId: item.id } }, ...children);
   }
 
+  async loadReports() {
+    try {
+      this.myReports = (await this.api.myReports()).items;
+    } catch (error) {
+      console.error("openminis: reports not loaded", error);
+      this.myReports = this.myReports ?? [];
+    }
+    this.renderReports();
+  }
+
+  // Shown only to people who ever reported something: what became of each report, in words.
+  renderReports() {
+    const items = this.myReports || [];
+    this.reports.hidden = items.length === 0;
+    const title = el("h2", { className: "section-title", id: "reports-title", tabindex: "-1" }, "Your reports");
+    this.reports.replaceChildren(title, el("ul", { className: "access-list" }, items.map((item) => reportItem(item))));
+  }
+
   // Grants name only app ids; the hub's lists give their names and icons.
   async loadApps() {
     if (this.apps) return;
@@ -587,4 +611,28 @@ export class MeScreen {
       revoke
     );
   }
+}
+
+const REPORTED = { post: "Post", creator: "Creator", app: "App", series: "Series", episode: "Episode" };
+const OUTCOMES = {
+  open: "Under review",
+  taken_down: "Removed after review. Thank you for reporting it.",
+  dismissed: "Reviewed: it breaks no rule, so it stays.",
+};
+
+/** One of the person's reports: what, why, when, and what a moderator made of it. */
+function reportItem(item) {
+  const what = item.title ?? "No longer on openminis";
+  const detail = `${REPORTED[item.kind] ?? item.kind} · ${reasonLabel(item.reason)} · reported ${formatDate(item.created_at)}`;
+  return el(
+    "li",
+    { className: "access-item", dataset: { reportOutcome: item.outcome } },
+    el(
+      "div",
+      { className: "access-text" },
+      el("p", { className: "access-name" }, what),
+      el("p", { className: "access-detail" }, detail),
+      el("p", { className: "access-detail report-outcome" }, OUTCOMES[item.outcome] ?? item.outcome)
+    )
+  );
 }
