@@ -106,10 +106,13 @@ class Visitor:
     new: bool = False
 
 
-def find_visitor(request: Request, response: Response, platform: Platform, session: Session) -> Visitor:
-    """The person behind this request, made a guest on the spot if the browser has no session yet."""
+def find_visitor(
+    request: Request, response: Response, platform: Platform, session: Session, *, looked_up: bool = False
+) -> Visitor:
+    """The person behind this request, made a guest on the spot if the browser has no session yet.
+    ``looked_up``: this request has looked its token up already and found it nobody's (current_visitor)."""
     token = session_token(request, platform)
-    found = identity.signed_in(session, token)
+    found = None if looked_up else identity.signed_in(session, token)
     if found is None or token is None:  # (a user is found only by its token)
         # Each cookie-less request would make a row: a burst from one address waits (429) instead.
         enforce(
@@ -119,10 +122,10 @@ def find_visitor(request: Request, response: Response, platform: Platform, sessi
             what="new guests from this address",
         )
         # In a GET's read session on SQLite this write must come first in its transaction (db.py):
-        # it does when the browser sent no cookie, or when the stale one was looked up on the loop
-        # (that transaction has ended); after a lookup of a stale one in this same transaction, a
-        # writer that committed in between makes it DATABASE_BUSY (503, Retry-After), and the
-        # retry succeeds.
+        # it does when the browser sent no cookie, or when the stale one was looked up before
+        # (looked_up: that read's transaction has ended). A second look here began a read before
+        # the write, which a writer committing in between made DATABASE_BUSY: a page loaded with
+        # an ended session got 503 on 25 of its 30 requests at once (a probe).
         user, token = identity.start_guest(session)
         set_session_cookie(response, platform, token)
         return Visitor(user=user, session_token=token, csrf_token=identity.csrf_token(platform.secret, token), new=True)
@@ -178,11 +181,13 @@ async def current_visitor(request: Request, response: Response, session: Session
     no session, or a stale one, is made a guest on a thread."""
     platform = platform_of(request)
     token = session_token(request, platform)
+    looked_up = False
     if token is not None and (reads_only(session) or platform.loop_reads is not None):
         found = await _look_up(platform, session, token)
         if found is not None:
             return _visitor(platform, token, found)
-    return await run_in_threadpool(find_visitor, request, response, platform, session)
+        looked_up = True
+    return await run_in_threadpool(partial(find_visitor, request, response, platform, session, looked_up=looked_up))
 
 
 CurrentPerson = Annotated[Visitor, Depends(current_visitor)]
