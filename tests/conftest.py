@@ -53,12 +53,13 @@ def unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _zygote() -> Iterator[None]:
+def _zygote(sqlite_template) -> Iterator[None]:
     """The worker's live servers and ``minis`` commands are forked from one process that has
     imported the platform (openminis/zygote.py): a test starts a hundred-odd of them a run, each of
-    which spent two seconds of CPU importing it, on the two cores the tests run on."""
+    which spent two seconds of CPU importing it, on the two cores the tests run on. A live server on
+    a new SQLite data directory starts from a copy of the migrated template, not from migrations."""
     zygote = Zygote()
-    LiveServer.commands = zygote
+    LiveServer.commands, LiveServer.sqlite_template = zygote, sqlite_template
     yield
     zygote.close()
 
