@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from openminis.drama.synth import make_clip
+from tests.browser.host_page import HostPage
 from tests.browser.test_creators import become_creator, post_video, signed_in_host, wait_until_ready
 
 pytestmark = pytest.mark.browser
@@ -37,6 +38,27 @@ def test_the_feed_plays_a_cards_preview_reaches_the_caught_up_card_and_goes_on_a
     expect(new.locator(f'.app-tile[data-app-id="{host.hub_shelf("new")[0]}"]')).to_be_visible()
     arcade = host.page.get_by_role("region", name="Arcade")
     expect(arcade.locator(f'.app-tile[data-app-id="{host.hub_shelf("category:arcade")[0]}"]')).to_be_attached()
+
+
+def test_a_person_who_asked_for_less_motion_sees_the_cards_icon_not_its_looping_preview(browser, live_server):
+    """prefers-reduced-motion: reduce (the system's setting): no loop plays by itself; the card
+    shows the app's icon, and the game still opens from it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, reduced_motion="reduce")
+    host = HostPage(context.new_page(), live_server)
+    try:
+        host.open("?prewarm=0")
+        assert host.scroll_feed_to(f'.feed-card[data-app-id="{TOWER}"]')
+        card = host.feed_card(TOWER)
+        expect(card.locator(".feed-card-media .app-icon-hero")).to_be_visible()
+        host.page.wait_for_timeout(1500)  # long enough for a preview to have started (it plays at once)
+        preview = card.locator("video.feed-card-preview")
+        assert preview.evaluate("(video) => video.paused && video.currentTime === 0 && video.hidden") is True
+        expect(card.locator(".feed-card-media .app-icon-hero")).to_be_visible()
+        card.get_by_role("button", name="Play Tower Stack").click()
+        expect(host.page.locator(f'iframe[src*="{TOWER}.apps."]')).to_be_visible()
+        assert host.errors == []
+    finally:
+        context.close()
 
 
 def test_a_person_likes_a_post_follows_its_creator_opens_their_page_and_sees_the_post_in_following(
