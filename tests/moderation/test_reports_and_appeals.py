@@ -237,6 +237,34 @@ def test_reporters_learn_what_became_of_their_reports_and_nothing_of_others(clie
     assert [r["reason"] for r in other.get("/api/reports").json()["items"]] == ["spam"]
     assert browser(client).get("/api/reports").json() == {"items": []}
 
+    # Put back (as a granted appeal does): its reporter reads so, not "removed".
+    assert restore(moderator, "post", post_id, note="on second thought").status_code == 200
+    assert [(r["kind"], r["outcome"]) for r in person.get("/api/reports").json()["items"]][-1] == ("post", "restored")
+
     # The creator deletes the post: the report stays, with nothing left to name.
     assert creator.browser.delete(f"/api/creator/posts/{post_id}", headers=creator.headers).status_code == 200
     assert [(r["kind"], r["title"]) for r in person.get("/api/reports").json()["items"]][-1] == ("post", None)
+
+
+def test_a_reported_item_its_owner_deleted_stays_in_the_queue_as_gone_and_its_reports_can_be_dismissed(
+    client, creator, post_id, game, moderator
+):
+    """Deleted while reported, a post made the whole queue answer 404 (it led the queue, the most
+    reported first), and its reports could never be closed (a probe)."""
+    for person in (browser(client), browser(client)):
+        assert report(person, "post", post_id, "hate").status_code == 201
+    assert report(browser(client), "app", game, "spam").status_code == 201
+    assert creator.browser.delete(f"/api/creator/posts/{post_id}", headers=creator.headers).status_code == 200
+
+    items = queue(moderator)
+    assert [(i["item"]["kind"], i["item"]["title"], i["item"]["visible"], i["open_reports"]) for i in items] == [
+        ("post", "Deleted by its owner", False, 2),
+        ("app", "Tile Game", True, 1),
+    ]
+    assert moderator.browser.get(f"/api/admin/moderation/items/post/{post_id}").status_code == 200
+    assert take_down(moderator, "post", post_id).status_code == 404  # nothing left to take down
+    dismissed = moderator.post(f"/api/admin/moderation/items/post/{post_id}/dismiss", {"note": "gone"})
+    assert dismissed.status_code == 200, dismissed.text
+    assert [i["item"]["kind"] for i in queue(moderator)] == ["app"]
+    # An id nothing was ever recorded for is no item at all.
+    assert moderator.browser.get("/api/admin/moderation/items/post/pst_nothing_here").status_code == 404

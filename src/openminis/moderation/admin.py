@@ -149,7 +149,7 @@ def dismiss(
 ) -> ItemDetail:
     """Close the item's open reports with nothing done."""
     service.dismiss(session, actor=moderator, kind=kind, item_id=item_id, note=body.note)
-    return _detail(session, kind, service.item(session, kind, item_id).item_id)
+    return _detail(session, kind, service.item_on_record(session, kind, item_id).item_id)
 
 
 @router.post("/appeals/{appeal_id}/answer", response_model=ItemDetail)

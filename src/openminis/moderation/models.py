@@ -31,7 +31,8 @@ class Report(Base):
     reason: Mapped[str] = mapped_column(String(24))
     text: Mapped[str] = mapped_column(Text, default="")
     is_open: Mapped[bool | None] = mapped_column(Boolean, default=True, index=True)
-    # open | taken_down (a moderator acted on it) | dismissed (a moderator found nothing to do)
+    # open | taken_down (a moderator acted on it) | restored (taken down, then put back) |
+    # dismissed (a moderator found nothing to do)
     outcome: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -28,7 +28,7 @@ class ReportOut(BaseModel):
 
 
 class MyReport(BaseModel):
-    """A report the person made and what became of it (``outcome``: open, taken_down, dismissed)."""
+    """A report the person made and what became of it (``outcome``: open, taken_down, restored, dismissed)."""
 
     kind: str
     id: str

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,7 @@ class Item:
     visible: bool = True  # what people see now (published and not taken down)
     owner_user_ids: set[str] = field(default_factory=set)  # a creator's user id
     owner_app_id: str | None = None  # an app's team owns it (and its series and episodes)
+    gone: bool = False  # its owner deleted it; its reports, takedown and appeals stay on record
 
 
 def _text(value: str, *, field_name: str, limit: int, required: bool = False) -> str:
@@ -163,6 +164,23 @@ def _set_down(session: Session, kind: str, item_id: str, down: bool) -> dict[str
 # People's reports -------------------------------------------------------------------------------
 
 
+def item_on_record(session: Session, kind: str, item_id: str) -> Item:
+    """The item, or, once its owner deleted it, what moderation still holds of it (its reports,
+    takedown, appeals) as a gone item, so that a moderator can see it and close its reports. A post
+    deleted while reported made the whole reports queue answer 404, for good: the queue lists the
+    most reported first (a probe). An id nothing was ever recorded for is NotFound still."""
+    try:
+        return item(session, kind, item_id)
+    except NotFound:
+        recorded = [
+            select(model.item_id).where(model.kind == kind, model.item_id == item_id).limit(1)
+            for model in (Report, Takedown, Appeal)
+        ]
+        if all(session.scalar(query) is None for query in recorded):
+            raise
+        return Item(kind, item_id, "Deleted by its owner", "", visible=False, gone=True)
+
+
 def report(session: Session, *, reporter_id: str, kind: str, item_id: str, reason: str, text: str = "") -> Report:
     """Report an item the person can see. A person has one open report per item: reporting it
     again updates that report (its reason and text) instead of adding to the count."""
@@ -210,7 +228,7 @@ def _close_reports(session: Session, kind: str, item_id: str, outcome: str) -> i
     return len(reports)
 
 
-MY_REPORTS = 50  # the newest a person is shown: enough to follow what they reported lately
+MY_REPORTS = 20  # the newest a person is shown: what they reported lately (each item is looked up)
 
 
 @dataclass(frozen=True)
@@ -224,7 +242,8 @@ class Reported:
 
 def reports_of(session: Session, user_id: str) -> list[Reported]:
     """The person's reports, newest first, each with its outcome: open (not acted on yet),
-    taken_down (a moderator took the item down) or dismissed (a moderator found nothing to act on).
+    taken_down (a moderator took the item down), restored (taken down, then put back: an appeal
+    granted) or dismissed (a moderator found nothing to act on).
     A reporter who never heard back reported into the void (a probe); what the moderator wrote stays
     between them and the item's owner."""
     reports = list(
@@ -300,6 +319,12 @@ def restore(session: Session, *, actor: str, kind: str, item_id: str, note: str 
         raise Conflict(f"this {kind} is not taken down", code="NOT_TAKEN_DOWN")
     before = _set_down(session, kind, found.item_id, False)
     state.down = False
+    # Its reporters read that it came back, not "removed" (a probe: a granted appeal left them so).
+    session.execute(
+        update(Report)
+        .where(Report.kind == kind, Report.item_id == found.item_id, Report.outcome == "taken_down")
+        .values(outcome="restored", updated_at=utcnow())
+    )
     appeal = _open_appeal(session, kind, found.item_id, state.round)
     if appeal is not None:
         appeal.status, appeal.answer, appeal.answered_by, appeal.answered_at = "granted", note, actor, utcnow()
@@ -318,9 +343,9 @@ def restore(session: Session, *, actor: str, kind: str, item_id: str, note: str 
 
 
 def dismiss(session: Session, *, actor: str, kind: str, item_id: str, note: str = "") -> int:
-    """Close an item's open reports with nothing done (the item stays as it is)."""
+    """Close an item's open reports with nothing done (the item stays as it is, or gone)."""
     note = _text(note, field_name="note", limit=MAX_NOTE)
-    found = item(session, kind, item_id)
+    found = item_on_record(session, kind, item_id)
     closed = _close_reports(session, kind, found.item_id, "dismissed")
     if not closed:
         raise Conflict(f"this {kind} has no open reports", code="NO_OPEN_REPORTS")
@@ -521,7 +546,7 @@ class Detail:
 
 
 def detail(session: Session, kind: str, item_id: str, *, reports: int = 100) -> Detail:
-    found = item(session, kind, item_id)
+    found = item_on_record(session, kind, item_id)
     return Detail(
         item=found,
         takedown=session.get(Takedown, (kind, found.item_id)),

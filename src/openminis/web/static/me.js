@@ -617,6 +617,7 @@ const REPORTED = { post: "Post", creator: "Creator", app: "App", series: "Series
 const OUTCOMES = {
   open: "Under review",
   taken_down: "Removed after review. Thank you for reporting it.",
+  restored: "Removed after review, then put back after a further review.",
   dismissed: "Reviewed: it breaks no rule, so it stays.",
 };
 
