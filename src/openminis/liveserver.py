@@ -16,6 +16,8 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from openminis.settings import DATABASE_FILE
+
 if TYPE_CHECKING:
     from openminis.zygote import Child, Zygote
 
@@ -166,7 +168,7 @@ class LiveServer:
         return self.commands.run(args, env=self.env, check=True)
 
     def __enter__(self) -> LiveServer:
-        database = self.data_dir / "minis.db"  # Settings.database's default
+        database = self.data_dir / DATABASE_FILE
         if self.sqlite_template is not None and "MINIS_DATABASE_URL" not in self.env and not database.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(self.sqlite_template, database)

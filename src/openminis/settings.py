@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The embedded database in the data directory, when no MINIS_DATABASE_URL names another.
+DATABASE_FILE = "minis.db"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINIS_", extra="ignore")
@@ -268,7 +271,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def database(self) -> str:
-        return self.database_url or f"sqlite:///{(self.data_dir / 'minis.db').resolve()}"
+        return self.database_url or f"sqlite:///{(self.data_dir / DATABASE_FILE).resolve()}"
 
     @cached_property
     def analytics_path(self) -> Path:

@@ -73,7 +73,6 @@ class Item:
     visible: bool = True  # what people see now (published and not taken down)
     owner_user_ids: set[str] = field(default_factory=set)  # a creator's user id
     owner_app_id: str | None = None  # an app's team owns it (and its series and episodes)
-    gone: bool = False  # its owner deleted it; its reports, takedown and appeals stay on record
 
 
 def _text(value: str, *, field_name: str, limit: int, required: bool = False) -> str:
@@ -178,7 +177,7 @@ def item_on_record(session: Session, kind: str, item_id: str) -> Item:
         ]
         if all(session.scalar(query) is None for query in recorded):
             raise
-        return Item(kind, item_id, "Deleted by its owner", "", visible=False, gone=True)
+        return Item(kind, item_id, "Deleted by its owner", "", visible=False)
 
 
 def report(session: Session, *, reporter_id: str, kind: str, item_id: str, reason: str, text: str = "") -> Report:
