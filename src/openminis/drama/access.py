@@ -167,6 +167,11 @@ def _charge(
     )
 
 
+def owns_series(session: Session, user_id: str, series_id: str) -> bool:
+    """Whether the person bought the whole series (every episode, for good)."""
+    return session.get(SeriesUnlock, (user_id, series_id)) is not None
+
+
 def one_purchase_at_a_time(session: Session, user_id: str, app_id: str) -> None:
     """A person's coin unlocks, series purchases and passes (subscriptions.subscribe) in one drama
     app take turns, each reading what the person may watch after the one before it committed: at
@@ -320,7 +325,7 @@ def buy_series(
     if series.series_price is None:
         raise Conflict("this series is not sold whole", code="NOT_FOR_SALE")
     one_purchase_at_a_time(session, user_id, series.app_id)
-    if session.get(SeriesUnlock, (user_id, series.id)) is not None:
+    if owns_series(session, user_id, series.id):
         return  # already bought: nothing is charged, so there is no price to confirm
     prices.confirm(prices.coins(series.series_price), amount=amount, currency=currency, what="the whole series")
     touch = None

@@ -114,7 +114,7 @@ def series_detail(
     saved = access.progress(session, visitor.user.id, series.id)
     passes = [
         PassOut(id=p.id, title=p.title, period_days=p.period_days, price=p.price, series_id=p.series_id)
-        for p in subscriptions.passes_for(session, series)
+        for p in subscriptions.offered(session, visitor.user.id, series)
     ]
     units = (
         [u for u in ads_inventory.list_units(session, series.app_id) if u.kind == "rewarded" and u.active]
