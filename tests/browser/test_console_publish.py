@@ -46,6 +46,20 @@ def studio_with_app(host: HostPage, prefix: str) -> tuple[Developer, str]:
     return developer, app_id
 
 
+def submit_newer(host: HostPage, app_id: str) -> None:
+    """Version 1.1.0 of the app uploaded by its owner (the page's person) and submitted for review."""
+    newer = host.page.request.post(
+        f"{host.server.url}/api/developer/apps/{app_id}/versions",
+        data=zip_bytes(package_files(id=app_id, version="1.1.0")),
+        headers={
+            "Content-Type": "application/zip",
+            "X-CSRF-Token": host.call_api("GET", "/api/me")["body"]["csrf_token"],
+        },
+    )
+    assert newer.status == 201, newer.text()
+    assert host.call_api("POST", f"/api/developer/apps/{app_id}/versions/1.1.0/submit")["status"] == 200
+
+
 def no_sideways_scroll(page) -> bool:
     """Nothing on the page is wider than the window (a wide table scrolls inside its own box)."""
     return page.evaluate(
@@ -79,6 +93,7 @@ def test_a_new_developer_signs_up_creates_an_app_uploads_and_submits_it(console_
     page.get_by_label("Category").fill("puzzle")
     page.get_by_role("button", name="Create app").click()
     expect(page.get_by_label("App secret", exact=True)).to_have_value(re.compile(r"^ms_"))
+    expect(page.get_by_text("No apps yet", exact=False)).to_have_count(0)  # it has one (a probe read both)
     page.get_by_role("button", name="I saved it: open the app").click()
     expect(page.get_by_role("tab", name="Versions")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("heading", name="Publisher Game")).to_be_visible()
@@ -212,16 +227,7 @@ def test_an_owner_stages_an_approved_version_then_rolls_everyone_back(console_pa
     host = console_page(DESKTOP)
     developer, app_id = studio_with_app(host, "stage")
     developer.upload(app_id, zip_bytes(package_files(id=app_id)))  # 1.0.0, released to everyone
-    newer = host.page.request.post(
-        f"{host.server.url}/api/developer/apps/{app_id}/versions",
-        data=zip_bytes(package_files(id=app_id, version="1.1.0")),
-        headers={
-            "Content-Type": "application/zip",
-            "X-CSRF-Token": host.call_api("GET", "/api/me")["body"]["csrf_token"],
-        },
-    )
-    assert newer.status == 201, newer.text()
-    assert host.call_api("POST", f"/api/developer/apps/{app_id}/versions/1.1.0/submit")["status"] == 200
+    submit_newer(host, app_id)
     host.server.approve(app_id, "1.1.0", percent=None)
 
     page = host.page
@@ -244,3 +250,28 @@ def test_an_owner_stages_an_approved_version_then_rolls_everyone_back(console_pa
     expect(page.get_by_role("listitem", name="Version 1.1.0").locator(".state-badge")).to_have_text("Superseded")
     older.get_by_text("Report, history and actions").click()
     expect(older.get_by_role("table", name="History of 1.0.0")).to_contain_text("rolled back to")
+
+
+def test_a_staged_version_rolled_back_is_staged_again_not_rolled_back_to(console_page):
+    """A probe (dev51): after rolling a 10 % release back, its version offered only Roll back (which
+    the platform refuses: it never went to everyone) and Check again (refused after review), and no
+    way to release it again, which the platform allows."""
+    host = console_page(DESKTOP)
+    developer, app_id = studio_with_app(host, "restage")
+    developer.upload(app_id, zip_bytes(package_files(id=app_id)))  # 1.0.0, released to everyone
+    submit_newer(host, app_id)
+    host.server.approve(app_id, "1.1.0", percent=10)
+    rolled = host.call_api("POST", f"/api/developer/apps/{app_id}/rollback", {"version": "1.0.0", "note": "a bug"})
+    assert rolled["status"] == 200, rolled
+
+    page = host.page
+    page.goto(f"{host.server.url}/console#app={app_id}")
+    staged = page.get_by_role("listitem", name="Version 1.1.0")
+    expect(staged.locator(".state-badge")).to_have_text("Superseded")
+    expect(staged.locator("details")).to_have_attribute("open", "")  # the newest version's actions are shown
+    expect(staged.get_by_role("group", name="Release 1.1.0 to")).to_be_visible()
+    expect(staged.get_by_role("button", name="Roll back to 1.1.0")).to_have_count(0)
+    expect(staged.get_by_role("button", name="Check again")).to_have_count(0)
+    staged.get_by_role("group", name="Release 1.1.0 to").get_by_role("button", name="10 %").click()
+    expect(page.get_by_text("released 1.0.0, 1.1.0 to 10 %")).to_be_visible()
+    expect(page.get_by_role("listitem", name="Version 1.1.0")).to_contain_text("10 % of people get it")

@@ -6,9 +6,12 @@ import hashlib
 import hmac
 import importlib.util
 import json
+import os
+import subprocess
 import sys
 import time
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -16,9 +19,12 @@ from typer.testing import CliRunner
 from openminis.catalog.package import Limits, read_package
 from openminis.cli import app
 from openminis.client import NOTIFY_LABEL, init_data_key
+from openminis.drama.synth import make_clip
 from openminis.identity import init_data
+from openminis.liveserver import LiveServer
 from openminis.payments import notifications
 from openminis.settings import Settings
+from tests.browser.drama_studio import APP_ID, TITLE, DramaStudio
 
 runner = CliRunner()
 LIMITS = Limits.from_settings(Settings())
@@ -99,3 +105,36 @@ def test_init_refuses_a_folder_in_use_and_an_id_that_is_not_one(tmp_path):
     assert in_use.exit_code == 1 and "not an empty folder" in in_use.output
     assert bad_id.exit_code == 1 and not (tmp_path / "new").exists()
     assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
+
+
+def test_the_drama_templates_upload_script_says_what_the_platform_refused_and_makes_a_series_once(tmp_path):
+    """A probe (dev51): the script printed only "422 Unprocessable Entity" for a mistake in
+    series.json (the platform's answer named the field), and a second run published the series
+    again, a duplicate. Run as its README says, against a live server."""
+    target = init(tmp_path, "drama", name="harbor-dramas")
+    make_clip(target / "series" / "episodes" / "01.mp4", seconds=1, lines=["One"], width=360, height=640)
+    with LiveServer(tmp_path / "data") as server:
+        studio = DramaStudio.open(server)  # the producer's app, with a series titled TITLE already
+
+        def run(about: dict, **env: str) -> subprocess.CompletedProcess[str]:
+            (target / "series" / "series.json").write_text(json.dumps(about))
+            environment = {"MINIS_APP_ID": APP_ID, "MINIS_APP_SECRET": studio.secret, "MINIS_URL": server.url}
+            return subprocess.run(
+                [sys.executable, "upload_series.py"],
+                cwd=target,
+                env=os.environ | environment | env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+        wrong = run({"title": "Another night", "episode_price": "30"})
+        assert wrong.returncode != 0
+        assert "POST /openapi/v1/series was refused (422): INVALID_ARGUMENT" in wrong.stderr, wrong.stderr
+        assert "(field episode_price)" in wrong.stderr, wrong.stderr
+
+        again = run({"title": TITLE})
+        assert again.returncode != 0
+        assert f"already ({studio.series_id})" in again.stderr and f"MINIS_SERIES_ID={studio.series_id}" in again.stderr
+        series = httpx.get(f"{server.url}/openapi/v1/series", headers=studio.headers, timeout=30).json()["items"]
+        assert [s["id"] for s in series] == [studio.series_id]  # neither run made one

@@ -214,7 +214,7 @@ def _to_share(percent: int) -> str:
     return f"to {percent} %"
 
 
-def _was_everyones(session: Session, version: AppVersion) -> bool:
+def went_to_everyone(session: Session, version: AppVersion) -> bool:
     """Whether everyone once got this version: released to 100 % or rolled back to. A version
     released before versions' steps were recorded (migration 0013) went to everyone."""
     steps = session.execute(
@@ -237,7 +237,7 @@ def roll_back(session: Session, app_id: str, version_name: str, *, actor: str, n
     app = _locked_app(session, app_id)
     version = get_version(session, app_id, version_name)
     _expect(version, REVIEWED, "rolled back to")
-    if not _was_everyones(session, version):
+    if not went_to_everyone(session, version):
         raise Conflict(
             f"{version.version} never went to everyone, so nobody goes back to it: release it instead",
             code="NEVER_EVERYONES",

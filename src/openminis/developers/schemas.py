@@ -75,6 +75,10 @@ class ConsoleVersionOut(BaseModel):
     size_bytes: int
     file_count: int
     share: int = Field(description="the percent of people who get it now: 100 for the released version")
+    went_to_everyone: bool = Field(
+        default=False,
+        description="everyone once had it (released to 100 % or rolled back to): only such a version is rolled back to",
+    )
     check_report: dict[str, Any] | None
     preview_url: str = Field(description="the host page that opens this version as a preview, for the team and testers")
     history: list[VersionEventOut] = []

@@ -54,6 +54,7 @@ def version_out(
         size_bytes=version.size_bytes,
         file_count=len(version.files),
         share=share_of(session, version),
+        went_to_everyone=version.state in ("released", "superseded") and releases.went_to_everyone(session, version),
         check_report=version.check_report,
         preview_url=f"{platform.settings.host_origin}/preview/{version.app_id}/{version.version}",
         history=[VersionEventOut(action=e.action, state=e.state, actor=e.actor, note=e.note, at=e.at) for e in events],

@@ -14,7 +14,8 @@ import { moneyTab } from "./admin-money.js";
 import { payoutsTab } from "./admin-payouts.js";
 import { templatesScreen } from "./admin-templates.js";
 import { formatDateTime } from "./format.js";
-import { changes, checkReport, formatBytes, history, screenshots, stateLabel } from "./review-item.js";
+import { formatBytes } from "./console-problems.js";
+import { changes, checkReport, history, screenshots, stateLabel } from "./review-item.js";
 
 /** @typedef {import("./review-item.js").ReviewItem} ReviewItem */
 

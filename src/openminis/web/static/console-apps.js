@@ -61,11 +61,13 @@ export function secretBox(label, secret, explanation) {
 }
 
 /**
- * The form for a new app. `onCreated(appId)` after the person saw its secret.
+ * The form for a new app. `onMade()` as soon as the app exists (its secret is shown), `onCreated(appId)`
+ * after the person saw its secret.
  * @param {import("./console-api.js").ConsoleApi} api
  * @param {(appId: string) => void} onCreated
+ * @param {() => void} [onMade]
  */
-export function newAppForm(api, onCreated) {
+export function newAppForm(api, onCreated, onMade = () => {}) {
   const appId = input({ name: "app_id", required: true, maxLength: 40, pattern: "[a-z][a-z0-9\\-]{2,39}", autocomplete: "off", spellcheck: false });
   const name = input({ name: "name", required: true, maxLength: 60 });
   const kind = select("kind", [
@@ -93,6 +95,7 @@ export function newAppForm(api, onCreated) {
       api.createApp({ app_id: appId.value.trim(), name: name.value.trim(), kind: kind.value, category: category.value.trim() })
     );
     if (!created) return;
+    onMade();
     const done = el("button", { type: "button", className: "button-primary", onclick: () => onCreated(created.app_id) }, "I saved it: open the app");
     form.replaceChildren(
       el("h2", { className: "section-title" }, `${created.app_id} is yours`),

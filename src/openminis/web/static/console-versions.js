@@ -152,7 +152,8 @@ function actions(context, version, onChange) {
     row.append(submit);
     if (reason) box.append(el("p", { className: "card-note submit-reason", id: reasonId }, reason));
   }
-  if (may(app.role, "upload") && version.state !== "uploaded") {
+  // The platform checks a version again only before it is submitted (after a fix elsewhere, say).
+  if (may(app.role, "upload") && version.state === "checked") {
     const again = el("button", { type: "button", className: "button-secondary" }, "Check again");
     again.addEventListener("click", async () => {
       const checked = await busy(again, message, () => api.checkAgain(app.app_id, version.version));
@@ -161,10 +162,12 @@ function actions(context, version, onChange) {
     row.append(again);
   }
   if (may(app.role, "release")) {
-    const releasable = version.state === "approved" || version.version === app.staged_version;
+    // A superseded version may be released again, to a share first (a staged release rolled back,
+    // then staged again once fixed elsewhere); only one everyone once had is rolled back to.
+    const releasable = ["approved", "superseded"].includes(version.state) || version.version === app.staged_version;
     if (releasable) row.append(shareControl(context, version, message));
     const current = version.version === app.latest_version && !app.staged_version;
-    if (["approved", "superseded", "released"].includes(version.state) && app.latest_version && !current && !releasable) {
+    if (version.went_to_everyone && app.latest_version && !current) {
       const back = el("button", { type: "button", className: "button-secondary" }, `Roll back to ${version.version}`);
       back.addEventListener("click", async () => {
         if (!confirm(`Everyone gets ${version.version} again from their next launch. Roll back?`)) return;
@@ -359,9 +362,14 @@ function historyView(version) {
   return el("div", { className: "table-scroll version-history" }, table);
 }
 
-/** "developer:abc123 Studio One" -> "Studio One"; "staff:ann@x" -> "ann@x (reviewer)". @param {string} actor */
+/**
+ * "developer:abc123 Studio One" -> "Studio One"; "staff:ann@x (reviewer)" -> "ann@x (reviewer)": the
+ * platform names a staff member's role (web/dependencies.py staff_member); an older record without
+ * one was a reviewer's.
+ * @param {string} actor
+ */
 export function actorName(actor) {
   if (actor.startsWith("developer:")) return actor.replace(/^developer:\S+\s*/, "") || "a developer";
-  if (actor.startsWith("staff:")) return `${actor.slice(6)} (reviewer)`;
+  if (actor.startsWith("staff:")) return actor.endsWith(")") ? actor.slice(6) : `${actor.slice(6)} (reviewer)`;
   return actor;
 }

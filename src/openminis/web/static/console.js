@@ -136,7 +136,8 @@ function render() {
   };
   if (isPayouts) return show(state.invitations, appPicker(apps, "", (picked) => go(picked.app_id), () => go(null)), payoutsScreen(api));
   if (apps.length === 0) {
-    show(state.invitations, note("No apps yet. Create your first one: then upload a version of it."), newAppForm(api, created));
+    const empty = note("No apps yet. Create your first one: then upload a version of it.");
+    show(state.invitations, empty, newAppForm(api, created, () => empty.remove()));
     return;
   }
   const app = isNew ? null : apps.find((candidate) => candidate.app_id === wanted) || apps[0];

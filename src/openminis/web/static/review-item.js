@@ -5,6 +5,8 @@
 
 import { formatDateTime } from "./format.js";
 import { el } from "./dom.js";
+// Sizes and budgets as the console shows them (decimal units, as the docs and settings state them).
+import { formatBytes } from "./console-problems.js";
 
 /**
  * @typedef {{code: string, message: string, file?: string | null}} Finding
@@ -30,14 +32,6 @@ import { el } from "./dom.js";
 /** @param {string} state a version's state as the API names it ("in_review") */
 export function stateLabel(state) {
   return state.replace("_", " ");
-}
-
-/** @param {number | null | undefined} count */
-export function formatBytes(count) {
-  if (count === null || count === undefined) return "–";
-  if (count < 1024) return `${count} B`;
-  if (count < 1024 * 1024) return `${(count / 1024).toFixed(1)} KB`;
-  return `${(count / (1024 * 1024)).toFixed(2)} MB`;
 }
 
 /** @param {number | null | undefined} ms */
