@@ -58,6 +58,11 @@ PACKAGES = {
         "minis-sdk.js": SDK.read_text(),
         "fbinstant.js": shim_script("fbinstant", {}) or "",
     },
+    # The SDK as apps load it, from the platform at their origin's root (runtime/serving.py).
+    "sdk-from-platform": {
+        "index.html": PAINT.format(title="Platform SDK")
+        + f"<script src='/minis-sdk.js'></script><script>{READY}</script>"
+    },
     "heavy": {
         "index.html": PAINT.format(title="Heavy") + f"<script src='big.js'></script><script>{READY}</script>",
         "big.js": "//" + "x" * BIG + "\n",
@@ -95,7 +100,7 @@ addEventListener("message", (event) => {{
 
     def _app_file(self, path: str) -> tuple[int, dict[str, str], bytes]:
         _, name, file = [*path.split("/", 2), ""][:3]
-        body = PACKAGES.get(name, {}).get(file)
+        body = SDK.read_text() if path == "/minis-sdk.js" else PACKAGES.get(name, {}).get(file)
         if body is None:
             return 404, {"Content-Type": "text/plain"}, b"not found"
         kind = "text/html" if file.endswith(".html") else "text/javascript"
@@ -200,6 +205,15 @@ def test_the_apis_an_imported_game_calls_that_its_shim_lacks_are_warnings_one_pe
     # (Framed by this harness's page, no host answers the SDK: what fails for that is left alone.)
     assert report["console_errors"] == [], report["console_errors"]
     assert not any("matchPlayerAsync" in line or "minis compat" in line for line in report["exceptions"])
+
+
+def test_the_platforms_own_sdk_is_not_counted_in_the_apps_main_package(harness, tmp_path):
+    """A probe (dev51): a 7 KB package's main package read 14 KB, its whole package's double: the
+    SDK the platform serves was counted as the app's."""
+    report = check(harness, "sdk-from-platform", tmp_path)
+
+    page = len(PACKAGES["sdk-from-platform"]["index.html"].encode())
+    assert report["sizes"]["main_bytes"] < page + 1_000 < SDK.stat().st_size, report["sizes"]
 
 
 def test_the_bytes_fetched_before_ready_count_against_the_main_budget(harness, tmp_path):

@@ -510,13 +510,21 @@ def _base(url: str) -> str:
     return url.split("#")[0].split("?")[0].rsplit("/", 1)[0] + "/"
 
 
+# What the platform serves on every app's origin, beside the versions (runtime/serving.py): the SDK,
+# the compat shims, the offline worker and its pages. Not the app's bytes, so not its main package (a
+# probe: a 7 KB package's main package read 14 KB, the SDK's size and more).
+PLATFORM_FILES = ("/minis-sdk.js", "/sdk/", "/minis-sw.js", "/minis-offline/")
+
+
 def _by_file(app: dict[str, Any]) -> list[tuple[str, int]]:
-    """Bytes per file, named relative to the app's entry document, biggest first."""
+    """Bytes per file of the app's own, named relative to the app's entry document, biggest first."""
     base = _base(app["url"])
     sizes: dict[str, int] = {}
     for url, size in app["files"]:
         name = url.split("#")[0]
         name = name[len(base) :] if name.startswith(base) else urlsplit(name).path
+        if name.startswith(PLATFORM_FILES):
+            continue
         sizes[name] = sizes.get(name, 0) + int(size)
     return sorted(sizes.items(), key=lambda item: item[1], reverse=True)
 
