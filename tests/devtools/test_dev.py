@@ -218,3 +218,21 @@ def test_the_call_log_shows_each_api_an_imported_game_calls_that_its_shim_lacks_
     finally:
         index.write_text(game)
     expect(page.locator("#dev-version")).not_to_have_text(version)
+
+
+def test_on_a_phones_width_the_dev_page_stacks_the_app_over_the_panel_without_sideways_scrolling(browser, dev):
+    """A probe (dev51): at 390 px the page was 706 px wide (the phone frame and the panel side by
+    side), and the call log wrapped a few characters a line."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(f"{dev.url}/dev")
+        expect(call(page, "ready")).to_have_attribute("data-state", "ok")
+        width = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+        assert width <= 390, f"the dev page is {width} px wide at 390"
+        phone, panel = (page.locator(selector).bounding_box() for selector in (".dev-phone", ".dev-panel"))
+        assert phone and panel and panel["y"] >= phone["y"] + phone["height"]  # the panel under the app
+        assert panel["width"] >= 300  # the log has the width of the screen
+        expect(app_frame(page).locator("#buy-life")).to_be_visible()
+    finally:
+        context.close()
