@@ -279,6 +279,39 @@ def test_staff_refund_in_full_after_the_creator_was_paid_out_is_covered_by_the_p
     ledger_verifies(server)
 
 
+def test_what_the_platform_covered_for_a_paid_out_creator_comes_out_of_their_next_payout(server, shop):
+    """A probe (payout51): a ring of a developer, a creator and a buyer cycled one top-up through a
+    sale from the creator's post, the creator's payout of the commission, and a full refund (the
+    platform covering the commission) three times: the creator was paid 3 × the commission in cash,
+    and the platform never had a coin of it back. What the platform covered comes out of the
+    creator's next payout first, and the creator sees it (``owed``)."""
+    creator = creator_with_a_post(server, shop)
+    first = bought(server, shop, creator, "revives", REVIVES)
+    paid_out(server, creator, REVIVES_COMMISSION)
+    refunded = send(server, developer_refund(shop, first.order_id, "ring"))
+    assert refunded.status_code == 200, refunded.text
+    assert refund_details(server, first.order_id)[0]["commission_covered"] == REVIVES_COMMISSION
+    covered = books(server, creator, [first.order_id])
+
+    for _ in range(2):
+        bought(server, shop, creator, "revives", REVIVES)
+    with platform_on(server.env, server.data_dir) as platform:
+        days_pass(platform, 15)
+    [coins] = [e for e in creator.client.get(CREATOR_PAYOUTS).json()["earnings"] if e["currency"] == "COIN"]
+    assert coins["withdrawable"] == REVIVES_COMMISSION  # was 692: both sales' commission
+    assert coins["owed"] == REVIVES_COMMISSION
+    asked = request_all(creator.client, creator.headers, CREATOR_PAYOUTS, key=secrets.token_hex(4))
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["source_amount"] == REVIVES_COMMISSION
+
+    after = books(server, creator, [first.order_id])
+    assert after.creator == 0
+    assert after.platform - covered.platform == REVIVES_FEE * 2 + REVIVES_COMMISSION  # the two fees, and the debt
+    [coins] = [e for e in creator.client.get(CREATOR_PAYOUTS).json()["earnings"] if e["currency"] == "COIN"]
+    assert coins["owed"] == 0
+    ledger_verifies(server)
+
+
 @pytest.mark.parametrize("returned_by", ["the creator", "finance"])
 def test_a_payout_that_comes_back_gives_the_platform_what_it_covered_while_the_payout_held_the_coins(
     server, shop, returned_by

@@ -21,6 +21,11 @@ class EarningsOut(BaseModel):
     in_payout: int = Field(description="requested or on its way")
     paid: int
     hold_days: int
+    owed: int = Field(
+        default=0,
+        description="a creator's commission the platform gave back for them on refunds after it was paid out:"
+        " the next payout gives it back first (withdrawable is net of it)",
+    )
 
 
 class PolicyOut(BaseModel):

@@ -48,7 +48,7 @@ from openminis.wallet.service import Leg
 
 SEND_JOB = "payouts.send"
 PAYABLE, IN_TRANSIT, PAID = "payouts_payable", "payouts_in_transit", "payouts_paid"
-STEP_KINDS = ("payout_request", "payout_send", "payout_paid", "payout_return")
+STEP_KINDS = ("payout_request", "payout_send", "payout_paid", "payout_return", "commission_repaid")
 OPEN = ("requested", "in_transit")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}\Z")
 # Which accounts hold a payee's earnings, per earnings currency.
@@ -93,6 +93,9 @@ class Earnings:
     in_payout: int  # requested or in transit
     paid: int  # paid out, ever
     hold_days: int
+    # A creator's commission the platform gave back for them on refunds after it was paid out, not
+    # had back yet: it comes out of what is withdrawable first (``withdrawable`` is net of it).
+    owed: int = 0
 
 
 def _hold(source: str, hold_days: int) -> timedelta:
@@ -125,18 +128,40 @@ def earnings(session: Session, payee: str, *, now: datetime | None = None) -> li
         free = _withdrawable(session, accounts, _hold(source, terms.hold_days), now)
         balance = sum(a.balance for a in accounts)
         withdrawable = sum(free.values())
+        owed = _owed(session, payee, source)
         out.append(
             Earnings(
                 currency=source,
                 balance=balance,
                 pending=balance - withdrawable,
-                withdrawable=withdrawable,
+                withdrawable=withdrawable - min(owed, withdrawable),
                 in_payout=sum(int(n) for c, status, n in mine if c == source and status in OPEN),
                 paid=sum(int(n) for c, status, n in mine if c == source and status == "paid"),
                 hold_days=terms.hold_days,
+                owed=owed,
             )
         )
     return out
+
+
+def _owed(session: Session, payee: str, source: str) -> int:
+    """What a creator payee owes the platform (attribution.owed_by); a developer owes nothing so:
+    a refund takes an app's share back from the app's earnings, or is refused."""
+    kind, _, owner = payee.partition(":")
+    return attribution.owed_by(session, owner, source) if kind == "creator" else 0
+
+
+def _set_aside(free: dict[int, int], amount: int) -> tuple[dict[int, int], list[Leg]]:
+    """``amount`` taken out of the withdrawable parts (accounts by id): what is left of each, and
+    the legs that take it."""
+    left, legs = dict(free), []
+    for account_id in sorted(left):
+        part = min(left[account_id], amount)
+        if part > 0:
+            left[account_id] -= part
+            legs.append(Leg(account_id, -part))
+            amount -= part
+    return left, legs
 
 
 # Payout accounts ---------------------------------------------------------------------------
@@ -203,8 +228,12 @@ def quote(session: Session, payee: str, *, source: str, amount: int | None, now:
 
 def _offer(
     session: Session, payee: str, *, source: str, amount: int | None, now: datetime
-) -> tuple[Quote, PayoutAccount, dict[int, int]]:
-    """The quote, the account it pays into, and what each earnings account has withdrawable."""
+) -> tuple[Quote, PayoutAccount, dict[int, int], list[Leg]]:
+    """The quote, the account it pays into, what each earnings account has withdrawable for it, and
+    the legs that first give the platform what a creator owes it (``_owed``), out of withdrawable
+    earnings. A probe: a creator paid their commission, the sale then refunded (the platform
+    covered the commission), was paid the next sale's commission in full, and the next: the debt
+    grew each cycle and was never had back."""
     if source not in SOURCES:
         raise InvalidArgument(f"source is one of {', '.join(SOURCES)}", field="source")
     account = account_of(session, payee)
@@ -213,6 +242,7 @@ def _offer(
     terms = payout_policy.current(session)
     accounts = _earnings_accounts(session, payee, source)
     free = _withdrawable(session, accounts, _hold(source, terms.hold_days), now)
+    free, repaying = _set_aside(free, min(_owed(session, payee, source), sum(free.values())))
     withdrawable = sum(free.values())
     if amount is None:
         amount = withdrawable
@@ -232,7 +262,7 @@ def _offer(
             field="amount",
         )
     offer = Quote(source, taken, account.currency, money, terms.rate(source, account.currency), minimum)
-    return offer, account, free
+    return offer, account, free, repaying
 
 
 def request(
@@ -259,7 +289,8 @@ def request(
     # The payee's earnings rows are held until the unit ends: two requests take turns, and the
     # second sees what the first took (SQLite's transactions take turns already). With them, in
     # the one order of every lock here (accounts by id, as the ledger takes them), the payout
-    # accounts this request may move (an approval under the limit moves on to "in transit").
+    # accounts this request may move (an approval under the limit moves on to "in transit"), and
+    # the platform's revenue, which a creator's debt goes back to (as a payout's return takes it).
     accounts = _earnings_accounts(session, payee, source)
     ledger.lock(
         session,
@@ -267,6 +298,11 @@ def request(
             *(a.id for a in accounts),
             ledger.account_id(session, PAYABLE, "", source),
             ledger.account_id(session, IN_TRANSIT, "", source),
+            *(
+                [ledger.account_id(session, attribution.PLATFORM_REVENUE, "", source)]
+                if _owed(session, payee, source)
+                else []
+            ),
         ],
     )
     made = session.scalars(
@@ -283,7 +319,7 @@ def request(
             )
         return made
     now = now or utcnow()
-    offer, account, free = _offer(session, payee, source=source, amount=amount, now=now)
+    offer, account, free, repaying = _offer(session, payee, source=source, amount=amount, now=now)
     if expect != offer.amount:
         raise Conflict(
             f"this payout pays {offer.amount} {offer.currency}, not the {expect} confirmed; confirm again",
@@ -314,6 +350,8 @@ def request(
     )
     if not insert_ignoring_conflicts(session, Payout, _row(payout)):
         raise Conflict("a payout with this idempotency key is being made; retry", code="IDEMPOTENCY_CONFLICT")
+    if repaying:
+        _repay(session, payout, repaying)
     ledger.transfer(
         session,
         key=f"payout:{payout.id}:request",
@@ -331,6 +369,22 @@ def request(
     if under_limit and not to_staff:
         _send(session, payout, by="auto: under the approval limit")
     return payout
+
+
+def _repay(session: Session, payout: Payout, legs: list[Leg]) -> None:
+    """A creator's debt to the platform, out of their earnings, with the payout that found it (a
+    transfer of its own: the payout's steps move its amount and nothing else)."""
+    _, _, creator_id = payout.payee.partition(":")
+    source, repaid = payout.source_currency, -sum(leg.amount for leg in legs)
+    attribution.repaid(session, creator_id, source, repaid)
+    ledger.transfer(
+        session,
+        key=f"repaid:{payout.id}",
+        kind="commission_repaid",
+        currency=source,
+        legs=[*legs, Leg(ledger.account_id(session, attribution.PLATFORM_REVENUE, "", source), repaid)],
+        details={"payout_id": payout.id, "creator_id": creator_id, "repaid": repaid},
+    )
 
 
 def _pays_staff(session: Session, payee: str, person: str) -> bool:

@@ -16,7 +16,7 @@ import { busy, errorLine, field, input, note, select, uid } from "./console-ui.j
  * @typedef {(method: string, path: string, options?: {body?: unknown}) => Promise<any>} Request
  */
 /**
- * @typedef {{currency: string, balance: number, pending: number, withdrawable: number, in_payout: number, paid: number, hold_days: number}} Earnings
+ * @typedef {{currency: string, balance: number, pending: number, withdrawable: number, in_payout: number, paid: number, hold_days: number, owed?: number}} Earnings
  * @typedef {{id: string, provider: string, destination: string, currency: string, holder: string}} PayoutAccount
  * @typedef {{hold_days: number, rates: Record<string, Record<string, number>>, minimums: Record<string, number>, auto_approve_below: Record<string, number>}} PayoutPolicy
  * @typedef {{id: string, payee: string, status: string, source_currency: string, source_amount: number, currency: string, amount: number,
@@ -32,6 +32,9 @@ const FIGURES = [
   ["in_payout", "In payout"],
   ["paid", "Paid"],
 ];
+// Shown only when there is some: a creator's commission the platform gave back for them on refunds
+// after it was paid out; their next payout gives it back first (withdrawable is net of it).
+const OWED = ["owed", "Owed for refunds"];
 const STATUSES = {
   requested: "Waiting for approval",
   in_transit: "On its way",
@@ -100,7 +103,7 @@ export function payoutsPanel(base, request, { title = "Payouts", className = "" 
     return el(
       "dl",
       { className: "earnings-balances payout-balances", dataset: { currency: earnings.currency }, "aria-label": `${name} to pay out` },
-      FIGURES.map(([key, label]) => {
+      [...FIGURES, ...(earnings.owed ? [OWED] : [])].map(([key, label]) => {
         const value = Number(earnings[/** @type {keyof Earnings} */ (key)]);
         return el("div", {}, el("dt", {}, `${name} · ${label}`), el("dd", { dataset: { figure: key, value: String(value) } }, earningsAmount(value, earnings.currency)));
       })
