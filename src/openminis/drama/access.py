@@ -172,6 +172,18 @@ def owns_series(session: Session, user_id: str, series_id: str) -> bool:
     return session.get(SeriesUnlock, (user_id, series_id)) is not None
 
 
+def owns_every_series(session: Session, user_id: str, app_id: str) -> bool:
+    """Whether the person bought every published series of the app whole (and it has one)."""
+    published = select(Series.id).where(Series.app_id == app_id, Series.status == "published")
+    total = session.scalar(select(func.count()).select_from(published.subquery())) or 0
+    owned = session.scalar(
+        select(func.count())
+        .select_from(SeriesUnlock)
+        .where(SeriesUnlock.user_id == user_id, SeriesUnlock.series_id.in_(published))
+    )
+    return total > 0 and owned == total
+
+
 def one_purchase_at_a_time(session: Session, user_id: str, app_id: str) -> None:
     """A person's coin unlocks, series purchases and passes (subscriptions.subscribe) in one drama
     app take turns, each reading what the person may watch after the one before it committed: at

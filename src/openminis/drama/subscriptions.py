@@ -142,16 +142,17 @@ def _notify(session: Session, secret: str, subscription: Subscription, drama_pas
 
 
 def _owned(session: Session, user_id: str, drama_pass: DramaPass) -> bool:
-    """Whether the pass covers one series, which the person bought whole: it would sell them
-    nothing (a probe: an owner was sold the week pass, and charged for it every week)."""
-    return drama_pass.series_id is not None and access.owns_series(session, user_id, drama_pass.series_id)
+    """Whether the person bought whole every series the pass covers (its one series, or every
+    published series of its app): it would sell them nothing (probes: an owner was sold the week
+    pass, and charged for it every week; then the app's pass, the app having one series)."""
+    if drama_pass.series_id is None:
+        return access.owns_every_series(session, user_id, drama_pass.app_id)
+    return access.owns_series(session, user_id, drama_pass.series_id)
 
 
 def offered(session: Session, user_id: str, series: Series) -> list[DramaPass]:
-    """The passes shown with a series to the person: not its own pass once they own the series (a
-    pass for every series of the app still covers the others)."""
-    owned = access.owns_series(session, user_id, series.id)
-    return [p for p in passes_for(session, series) if not (owned and p.series_id == series.id)]
+    """The passes shown with a series to the person: those that would still give them something."""
+    return [p for p in passes_for(session, series) if not _owned(session, user_id, p)]
 
 
 def _series_shown(session: Session, drama_pass: DramaPass) -> bool:
@@ -197,7 +198,7 @@ def subscribe(
         return existing  # nothing is charged, nothing changes: no price to confirm
     if _owned(session, user_id, drama_pass):
         # Read in the person's turn: a series purchase sent with this subscribe came first, or sees it.
-        raise Conflict("you own this series already: its pass would add nothing", code="ALREADY_OWNED")
+        raise Conflict("you own every series this pass covers: it would add nothing", code="ALREADY_OWNED")
     price = prices.confirm(prices.coins(drama_pass.price), amount=amount, currency=currency, what=drama_pass.title)
     if existing is not None and existing.status == "cancelled" and existing.current_period_end > now:
         # Changed their mind before the period ended: renewals resume, at the price just confirmed.
@@ -302,8 +303,8 @@ def renewer(secret: str) -> jobs.Handler:
             return  # a job queued before jobs named their period, for a period bought since
         try:
             # A pass whose series was removed (or unpublished), or whose app a moderator took down,
-            # has nothing left to pay for: nothing of it can be watched. Nor one whose series the
-            # person bought whole since: they watch it as its owner.
+            # has nothing left to pay for: nothing of it can be watched. Nor one whose series (every
+            # one it covers) the person bought whole since: they watch them as their owner.
             paid = (
                 _series_shown(session, drama_pass)
                 and not catalog.is_taken_down(session, drama_pass.app_id)
