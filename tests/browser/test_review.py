@@ -172,6 +172,15 @@ def test_a_reviewer_reviews_previews_approves_at_10_percent_and_rejects_with_a_r
     expect(page.locator("#admin-status")).to_have_text("Everyone gets Review Rocket 1.0.0 from their next launch.")
     app = developer.host.call_api("GET", f"/api/developer/apps/{app_id}")["body"]
     assert (app["latest_version"], app["staged_version"]) == ("1.0.0", None)
+    # Only what the platform allows is offered (a probe, attack51: a version only ever staged was
+    # offered Roll back, refused with NEVER_EVERYONES; the released one the shares, refused too).
+    expect(release.get_by_role("group", name="Release share")).to_have_count(0)  # 1.0.0: everyone has it
+    expect(release.get_by_role("button", name="Roll everyone back to 1.0.0")).to_have_count(0)
+    release.get_by_label("Version").fill("2.0.0")
+    release.get_by_role("button", name="Look up").click()
+    expect(release.locator(".release-state")).to_have_attribute("data-state", "superseded")
+    expect(release.get_by_role("group", name="Release share")).to_be_visible()  # staged again, say
+    expect(release.get_by_role("button", name="Roll everyone back to 2.0.0")).to_have_count(0)
 
     # A message template the app's backend made through the Open API waits in its own tab, its
     # title shown as the characters it is; approved, people may be asked for it.

@@ -377,7 +377,13 @@ function releasePanel() {
   function showFound(item) {
     const v = item.version;
     const reason = el("input", { className: "text-field", id: "rollback-note", name: "note", maxLength: 2000, autocomplete: "off" });
-    const releasable = ["approved", "released", "superseded"].includes(v.state);
+    // What the platform allows (catalog/releases.py): a release of an approved or superseded
+    // version, or of the staged one; a rollback to a version everyone once had, other than the one
+    // everyone has now (a probe: the panel offered both wherever a version had been reviewed).
+    const staged = v.state === "released" && v.version !== item.released_version;
+    const releasable = ["approved", "superseded"].includes(v.state) || staged;
+    const everyonesNow = v.version === item.released_version && v.share === 100;
+    const rollbackable = v.went_to_everyone && !everyonesNow;
     found.replaceChildren(
       el(
         "div",
@@ -402,8 +408,8 @@ function releasePanel() {
               )
             )
           )
-        : note(`Only a reviewed version can be released; this one is ${stateLabel(v.state)}.`),
-      releasable
+        : note(everyonesNow ? "Everyone gets this version now." : `Only a reviewed version can be released; this one is ${stateLabel(v.state)}.`),
+      rollbackable
         ? el(
             "div",
             { className: "release-rollback" },
