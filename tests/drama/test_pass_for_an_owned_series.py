@@ -45,6 +45,10 @@ def subscribe(player, pass_id: str):
     )
 
 
+def renews(player) -> list[bool]:
+    return [item["renews"] for item in player.get("/api/subscriptions").json()["items"]]
+
+
 def offered(player, series_id: str) -> set[str]:
     return {p["id"] for p in player.get(f"/api/dramas/{series_id}").json()["passes"]}
 
@@ -115,8 +119,10 @@ def test_a_pass_whose_series_the_person_bought_since_ends_at_its_period_instead_
     top_up(player)
     subscribed = subscribe(player, series_pass["id"])
     assert subscribed.status_code == 200, subscribed.text
+    assert renews(player) == [True]
     buy_series(player, series["id"])  # the pass first, then the series: both are charged, as they were bought
     assert balance(player) == 1200 - PRICE - SERIES_PRICE
+    assert renews(player) == [False]  # Me says it ends (a probe read "Renews on" for a pass that would lapse)
 
     start = utcnow()
     platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()

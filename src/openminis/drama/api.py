@@ -271,6 +271,7 @@ def my_subscriptions(visitor: CurrentPerson, session: SessionDep) -> Subscriptio
             series_id=drama_pass.series_id,
             price=subscription.price,
             period_days=drama_pass.period_days,
+            renews=subscriptions.renews(session, subscription, drama_pass),
         )
         for subscription, drama_pass in subscriptions.subscriptions_of(session, visitor.user.id)
     ]

@@ -224,6 +224,11 @@ class SubscriptionItem(SubscriptionOut):
     series_id: str | None  # None: every series of the app
     price: int  # coins per period
     period_days: int
+    renews: bool = Field(
+        default=False,
+        description="charged again at current_period_end: an active pass, unless the person owns every series"
+        " it covers (it ends then)",
+    )
 
 
 class SubscriptionList(BaseModel):

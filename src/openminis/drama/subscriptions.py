@@ -150,6 +150,11 @@ def _owned(session: Session, user_id: str, drama_pass: DramaPass) -> bool:
     return access.owns_series(session, user_id, drama_pass.series_id)
 
 
+def renews(session: Session, subscription: Subscription, drama_pass: DramaPass) -> bool:
+    """Whether the subscription is charged again at its period's end (the renewal's rule, below)."""
+    return subscription.status == "active" and not _owned(session, subscription.user_id, drama_pass)
+
+
 def offered(session: Session, user_id: str, series: Series) -> list[DramaPass]:
     """The passes shown with a series to the person: those that would still give them something."""
     return [p for p in passes_for(session, series) if not _owned(session, user_id, p)]

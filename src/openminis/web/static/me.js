@@ -521,7 +521,9 @@ export class MeScreen {
 
   passItem(item) {
     const ends = formatDate(item.current_period_end);
-    const state = { active: `Renews on ${ends}`, cancelled: `Cancelled · watch until ${ends}`, lapsed: `Ended on ${ends}` }[item.status] || item.status;
+    // An active pass whose every series the person now owns ends instead of renewing (nothing left to sell them).
+    const active = item.renews === false ? `Ends on ${ends}: you own what it covers` : `Renews on ${ends}`;
+    const state = { active, cancelled: `Cancelled · watch until ${ends}`, lapsed: `Ended on ${ends}` }[item.status] || item.status;
     const detail = `${coinsLabel(item.price)} every ${item.period_days} days · ${state}`;
     const message = el("p", { className: "form-error", role: "alert" });
     /** @type {HTMLElement[]} */
