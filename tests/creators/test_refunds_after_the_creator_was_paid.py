@@ -300,6 +300,8 @@ def test_what_the_platform_covered_for_a_paid_out_creator_comes_out_of_their_nex
     [coins] = [e for e in creator.client.get(CREATOR_PAYOUTS).json()["earnings"] if e["currency"] == "COIN"]
     assert coins["withdrawable"] == REVIVES_COMMISSION  # was 692: both sales' commission
     assert coins["owed"] == REVIVES_COMMISSION
+    quoted = creator.client.post(f"{CREATOR_PAYOUTS}/quote", json={"source": "COIN"}, headers=creator.headers)
+    assert (quoted.json()["source_amount"], quoted.json()["repaid"]) == (REVIVES_COMMISSION, REVIVES_COMMISSION)
     asked = request_all(creator.client, creator.headers, CREATOR_PAYOUTS, key=secrets.token_hex(4))
     assert asked.status_code == 201, asked.text
     assert asked.json()["source_amount"] == REVIVES_COMMISSION

@@ -107,6 +107,11 @@ class QuoteOut(BaseModel):
     amount: int
     rate: int
     minimum: int
+    repaid: int = Field(
+        default=0,
+        description="of the earnings, what the request gives back to the platform first: a creator's owed commission"
+        " (in source_currency, besides source_amount)",
+    )
 
 
 class PayoutIn(Strict):

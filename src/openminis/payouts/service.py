@@ -218,6 +218,7 @@ class Quote:
     amount: int
     rate: int
     minimum: int
+    repaid: int = 0  # a creator's debt given back to the platform first, out of the same earnings
 
 
 def quote(session: Session, payee: str, *, source: str, amount: int | None, now: datetime | None = None) -> Quote:
@@ -261,7 +262,15 @@ def _offer(
             f"a payout is at least {max(minimum, 1)} {account.currency} minor units; this would pay {money}",
             field="amount",
         )
-    offer = Quote(source, taken, account.currency, money, terms.rate(source, account.currency), minimum)
+    offer = Quote(
+        source,
+        taken,
+        account.currency,
+        money,
+        terms.rate(source, account.currency),
+        minimum,
+        repaid=-sum(leg.amount for leg in repaying),
+    )
     return offer, account, free, repaying
 
 

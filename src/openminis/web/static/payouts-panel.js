@@ -22,7 +22,7 @@ import { busy, errorLine, field, input, note, select, uid } from "./console-ui.j
  * @typedef {{id: string, payee: string, status: string, source_currency: string, source_amount: number, currency: string, amount: number,
  *   destination: string | null, reason: string | null, last_error: string | null, created_at: string}} Payout
  * @typedef {{earnings: Earnings[], account: PayoutAccount | null, provider: string | null, policy: PayoutPolicy, items: Payout[]}} Overview
- * @typedef {{source_currency: string, source_amount: number, currency: string, amount: number, rate: number, minimum: number}} Quote
+ * @typedef {{source_currency: string, source_amount: number, currency: string, amount: number, rate: number, minimum: number, repaid?: number}} Quote
  */
 
 const SOURCE_NAMES = { COIN: "Coins", USD_MICROS: "Ad revenue" };
@@ -190,6 +190,9 @@ export function payoutsPanel(base, request, { title = "Payouts", className = "" 
       quoted.replaceChildren(
         el("p", { className: "studio-lead payout-receive", dataset: { amount: String(quote.amount), currency: quote.currency } }, `You will receive ${formatMoney(quote.amount, quote.currency)}`),
         note(`For ${earningsAmount(quote.source_amount, quote.source_currency)} of your earnings${account ? `, paid to ${account.destination}` : ""}.`),
+        quote.repaid
+          ? note(`First, ${earningsAmount(quote.repaid, quote.source_currency)} of your earnings go back to the platform: the commission it gave back for you on refunds of sales it had already paid you for.`)
+          : "",
         el("div", { className: "form-actions" }, confirm)
       );
     }
