@@ -153,7 +153,7 @@ def _owed(session: Session, payee: str, source: str) -> int:
 
 def _set_aside(free: dict[int, int], amount: int) -> tuple[dict[int, int], list[Leg]]:
     """``amount`` taken out of the withdrawable parts (accounts by id): what is left of each, and
-    the legs that take it."""
+    the legs that take it (a creator's debt, then the payout itself)."""
     left, legs = dict(free), []
     for account_id in sorted(left):
         part = min(left[account_id], amount)
@@ -301,17 +301,14 @@ def request(
     # accounts this request may move (an approval under the limit moves on to "in transit"), and
     # the platform's revenue, which a creator's debt goes back to (as a payout's return takes it).
     accounts = _earnings_accounts(session, payee, source)
+    creator = payee.startswith("creator:")  # who may owe the platform (``_owed``), read once these are held
     ledger.lock(
         session,
         [
             *(a.id for a in accounts),
             ledger.account_id(session, PAYABLE, "", source),
             ledger.account_id(session, IN_TRANSIT, "", source),
-            *(
-                [ledger.account_id(session, attribution.PLATFORM_REVENUE, "", source)]
-                if _owed(session, payee, source)
-                else []
-            ),
+            *([ledger.account_id(session, attribution.PLATFORM_REVENUE, "", source)] if creator else []),
         ],
     )
     made = session.scalars(
@@ -335,12 +332,7 @@ def request(
             code="PAYOUT_CHANGED",
             field="expect",
         )
-    legs, left = [], offer.source_amount
-    for account_id, withdrawable in sorted(free.items()):
-        part = min(withdrawable, left)
-        if part > 0:
-            legs.append(Leg(account_id, -part))
-            left -= part
+    _, legs = _set_aside(free, offer.source_amount)
     payout = Payout(
         id="po_" + secrets.token_hex(10),
         payee=payee,
