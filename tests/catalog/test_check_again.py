@@ -56,3 +56,25 @@ def test_a_version_is_checked_again_once_the_checks_before_ended_and_only_before
 
     released = studio.developer.post(f"{base}/1.0.0/checks", headers=studio.headers)  # the studio's first
     assert (released.status_code, released.json()["code"]) == (409, "VERSION_STATE"), released.text
+
+
+def test_a_version_whose_checks_gave_up_says_it_may_be_checked_again(client, platform, studio, checks_in_a_browser):
+    """Checks that gave up (their job dead: Chromium crashed on every try) leave the version
+    "uploaded" with no report. The console offered Check again only for a checked version, so the
+    version said "The checks are still running" for good; its answer now says when the platform
+    takes a Check again, and the console offers it from that."""
+    base = f"/api/developer/apps/{studio.app_id}/versions"
+    uploaded = studio.developer.post(
+        base, content=zip_bytes(package_files(id=studio.app_id, version="2.0.0")), headers={**studio.headers, **ZIP}
+    )
+    assert (uploaded.status_code, uploaded.json()["may_check_again"]) == (201, False), uploaded.text
+
+    with platform.db.session() as session:
+        session.query(Job).filter(Job.kind == CHECK_JOB).update({"status": "dead"})
+        session.commit()
+    now = studio.developer.get(f"{base}/2.0.0", headers=studio.headers).json()
+    assert (now["state"], now["check_report"], now["may_check_again"]) == ("uploaded", None, True)
+
+    again = studio.developer.post(f"{base}/2.0.0/checks", headers=studio.headers)
+    assert (again.status_code, again.json()["may_check_again"]) == (202, False), again.text
+    assert checks_queued(platform, studio.app_id) == 2

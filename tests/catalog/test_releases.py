@@ -11,6 +11,7 @@ from openminis.catalog.package import read_package
 from openminis.errors import Conflict, InvalidArgument
 from openminis.payments import orders
 from openminis.unit_of_work import unit_of_work
+from openminis.web import versions
 from tests.factories import LIMITS, package_files, publish, zip_bytes
 
 REVIEWER = "staff:reviewer@example.com"
@@ -212,3 +213,71 @@ def test_an_approved_version_nobody_had_is_released_not_rolled_back_to(platform)
     with unit_of_work(platform.db) as session, pytest.raises(Conflict) as refused:
         releases.roll_back(session, "test-game", "1.5.0", actor=DEVELOPER)
     assert refused.value.code == "NEVER_EVERYONES"
+
+
+class _Undone(Exception):
+    """Raised to roll back an attempt whose outcome is all a test wanted."""
+
+
+def takes(platform, action: str, version: str) -> bool:
+    """Whether the platform takes `action` on `version` now; the attempt is rolled back either way."""
+    try:
+        with unit_of_work(platform.db) as session:
+            if action == "release":
+                releases.release(session, "test-game", version, percent=100, actor=DEVELOPER)
+            else:
+                releases.roll_back(session, "test-game", version, actor=DEVELOPER)
+            raise _Undone
+    except _Undone:
+        return True
+    except Conflict:
+        return False
+
+
+def offered(platform) -> dict[str, tuple[bool, bool]]:
+    """Release and Roll back, as each version's answer to the console and the reviewers offers them."""
+    with unit_of_work(platform.db, reads=True) as session:
+        found = catalog.list_versions(session, "test-game")[0]
+        shown = [versions.version_out(session, platform, v) for v in found]
+    return {v.version: (v.may_release, v.may_roll_back) for v in shown}
+
+
+def test_what_a_version_offers_is_what_the_platform_takes(platform):
+    """The console and the reviewers' panel offer Release and Roll back where a version's answer says
+    so; the answer is the platform's own rule, so nothing offered is refused and nothing allowed is
+    hidden (the pages had each worked the rules out again, and offered a refused rollback: dev51)."""
+    seen = []
+
+    def check():
+        answer = offered(platform)
+        assert answer == {v: (takes(platform, "release", v), takes(platform, "roll_back", v)) for v in answer}
+        seen.append(answer)
+
+    upload(platform, "0.9.0")  # uploaded, never checked
+    through_review(platform, "1.0.0")
+    check()
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "1.0.0", percent=100, actor=DEVELOPER)
+    through_review(platform, "1.1.0")
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "1.1.0", percent=10, actor=DEVELOPER)
+    check()
+    with unit_of_work(platform.db) as session:
+        releases.roll_back(session, "test-game", "1.0.0", actor=DEVELOPER)  # 1.1.0: superseded, never everyone's
+    check()
+    through_review(platform, "1.2.0")
+    with unit_of_work(platform.db) as session:
+        releases.release(session, "test-game", "1.2.0", percent=100, actor=DEVELOPER)  # 1.0.0 superseded
+    upload(platform, "1.3.0")
+    with unit_of_work(platform.db) as session:
+        releases.record_check(session, "test-game", "1.3.0", PASSED)
+        releases.submit(session, "test-game", "1.3.0", actor=DEVELOPER)
+        releases.reject(session, "test-game", "1.3.0", actor=REVIEWER, note="it crashes at level 2")
+    check()
+    assert seen[-1] == {
+        "0.9.0": (False, False),
+        "1.0.0": (True, True),  # everyone had it: released again, or rolled back to
+        "1.1.0": (True, False),  # only ever staged: released again, to a share first
+        "1.2.0": (False, False),  # everyone has it now
+        "1.3.0": (False, False),  # rejected
+    }

@@ -32,6 +32,7 @@ from openminis.unit_of_work import after_commit
 STATES = ("uploaded", "checked", "in_review", "approved", "rejected", "released", "superseded")
 # Versions that passed review: what a release or a rollback may put in front of people.
 REVIEWED = ("approved", "released", "superseded")
+RELEASABLE = ("approved", "superseded")  # besides the staged version: a rolled-back stage is staged again
 SHARES = range(1, 101)
 OPERATOR = "operator"
 CHECKER = "checker"
@@ -187,8 +188,8 @@ def release(session: Session, app_id: str, version_name: str, *, percent: int, a
         raise InvalidArgument("percent is a whole number from 1 to 100", field="percent")
     app = _locked_app(session, app_id)
     version = get_version(session, app_id, version_name)
-    if version.version != app.staged_version:
-        _expect(version, ["approved", "superseded"], "released")
+    if not may_release(app, version):
+        _expect(version, RELEASABLE, "released")
     if percent < 100 and app.released_version in (None, version.version):
         raise Conflict(
             "a staged release needs a version that the others keep: release this one to 100 %",
@@ -208,6 +209,23 @@ def release(session: Session, app_id: str, version_name: str, *, percent: int, a
     _event(session, version, "released", actor, _to_share(percent))
     _released(session, app)
     return app
+
+
+def may_release(app: App, version: AppVersion) -> bool:
+    """Whether release() takes this version (to some share): the console and the reviewers' panel
+    offer Release where this says so, rather than each working the rule out again."""
+    return version.version == app.staged_version or version.state in RELEASABLE
+
+
+def everyone_has(app: App, version: AppVersion) -> bool:
+    """Whether everyone gets this version now: released, and nothing staged beside it."""
+    return version.version == app.released_version and app.staged_version is None
+
+
+def may_roll_back(app: App, version: AppVersion, *, went_to_everyone: bool) -> bool:
+    """Whether roll_back() takes this version: one everyone once had (``went_to_everyone``, read
+    once by the caller), other than the one they have."""
+    return went_to_everyone and version.state in REVIEWED and not everyone_has(app, version)
 
 
 def _to_share(percent: int) -> str:
@@ -242,7 +260,7 @@ def roll_back(session: Session, app_id: str, version_name: str, *, actor: str, n
             f"{version.version} never went to everyone, so nobody goes back to it: release it instead",
             code="NEVER_EVERYONES",
         )
-    if version.version == app.released_version and app.staged_version is None:
+    if everyone_has(app, version):
         raise Conflict(f"everyone already gets {version.version}", code="VERSION_STATE")
     for current in (app.staged_version, app.released_version):
         if current not in (None, version.version):

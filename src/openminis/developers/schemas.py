@@ -79,6 +79,18 @@ class ConsoleVersionOut(BaseModel):
         default=False,
         description="everyone once had it (released to 100 % or rolled back to): only such a version is rolled back to",
     )
+    may_release: bool = Field(
+        default=False,
+        description="the platform takes a release of it, to a share or to everyone: approved, superseded or staged",
+    )
+    may_roll_back: bool = Field(
+        default=False,
+        description="the platform takes a rollback to it: everyone once had it, and not everyone has it now",
+    )
+    may_check_again: bool = Field(
+        default=False,
+        description="the platform takes a Check again: not yet submitted, and no checks of it under way",
+    )
     check_report: dict[str, Any] | None
     preview_url: str = Field(description="the host page that opens this version as a preview, for the team and testers")
     history: list[VersionEventOut] = []

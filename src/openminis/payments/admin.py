@@ -296,8 +296,10 @@ def refund(
         answer = AdminRefundOut(
             item=body.item, currency=COIN, paid=done.order.amount, refunded=done.order.refunded, amount=done.amount
         )
-        _report(session, platform, done.order.app_id, done.order.user_id, done.attribution, done.amount)
+        if not done.repeated:
+            _report(session, platform, done.order.app_id, done.order.user_id, done.attribution, done.amount)
         app_id: str | None = order.app_id
+        repeated = done.repeated
     else:
         if person is not None:
             conflicts.not_their_own(session, person, refunds.buyer(session, body.item), body.item)
@@ -313,13 +315,14 @@ def refund(
         answer = AdminRefundOut(
             item=tally.item, currency=tally.currency, paid=tally.paid, refunded=tally.refunded, amount=tally.amount
         )
-        if tally.amount and tally.kind == "pass" and tally.refunded == tally.paid:
+        repeated = tally.repeated
+        if not repeated and tally.kind == "pass" and tally.refunded == tally.paid:
             _, subscription_id, period = tally.item.split(":")
             subscriptions.end_refunded(session, subscription_id, int(period))
-        if tally.app_id is not None:
+        if not repeated and tally.app_id is not None:
             _report(session, platform, tally.app_id, tally.user_id, tally.attribution, tally.amount)
         app_id = tally.app_id
-    if answer.amount:  # a retry of a refund made changes nothing, and is not an act of its own
+    if not repeated:  # a retry of a refund made changes nothing, and is not an act of its own
         audit.record(
             session,
             actor=refunder,

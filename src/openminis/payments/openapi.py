@@ -149,7 +149,7 @@ def refund(
         by="developer",
         secret=platform.secret,
     )
-    if done.amount:  # the conversion's refund is recorded once the unit has committed
+    if not done.repeated:  # the conversion's refund is recorded once the unit has committed
         after_commit(
             session,
             partial(

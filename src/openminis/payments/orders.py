@@ -715,8 +715,9 @@ def consume(session: Session, app_id: str, order_id: str) -> Order:
 @dataclass(frozen=True)
 class Refunded:
     order: Order
-    amount: int  # coins given back by this refund (0 for a repeated key)
+    amount: int  # coins given back by this refund (a repeated key: by the refund it made)
     attribution: attribution.Attribution
+    repeated: bool = False  # a retry of a refund made: nothing written, nothing to report again
 
 
 def refund(
@@ -763,7 +764,7 @@ def refund(
                 field="idempotency_key",
             )
         # Nothing written: the unit's end (right after the route returns) releases the row's lock.
-        return Refunded(order, 0, attribution.NONE)
+        return Refunded(order, int(done["amount"]), attribution.NONE, repeated=True)
     if order.status not in ("paid", "consumed", "partially_refunded"):
         raise OrderStateError(f"order {order.id} is {order.status}; only paid orders are refunded")
     amount = order.amount - order.refunded if amount is None else amount

@@ -51,8 +51,9 @@ class ItemRefunded:
     currency: str
     paid: int
     refunded: int  # in all, after this refund
-    amount: int  # given back by this refund (0 for a repeated key)
+    amount: int  # given back by this refund (a repeated key: by the refund it made)
     attribution: attribution.Attribution
+    repeated: bool = False  # a retry of a refund made: nothing written, nothing to report again
 
 
 def item_kind(item: str) -> str:
@@ -339,8 +340,9 @@ def _lock_item(
 
 
 def _repeated(tally: ItemRefund, done: dict[str, Any], *, amount: int | None, reason: str) -> ItemRefunded:
-    """A retry of a refund made: the same answer, nothing written; one that asks another amount or
-    reason is refused (it would otherwise answer 200 and refund nothing)."""
+    """A retry of a refund made: the same answer (the amount that key gave back), nothing written;
+    one that asks another amount or reason is refused (it would otherwise answer 200 and refund
+    nothing). A retry answered "amount 0" read as "nothing was refunded" (a probe, ops52)."""
     if (amount is not None and amount != done.get("amount")) or (reason and reason[:200] != done.get("reason")):
         raise Conflict(
             f"this idempotency key refunded {done.get('amount')} (reason {done.get('reason')!r});"
@@ -356,8 +358,9 @@ def _repeated(tally: ItemRefund, done: dict[str, Any], *, amount: int | None, re
         tally.currency,
         tally.paid,
         tally.refunded,
-        0,
+        int(done["amount"]),
         attribution.NONE,
+        repeated=True,
     )
 
 

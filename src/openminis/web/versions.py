@@ -28,14 +28,17 @@ from openminis.web.dependencies import BearerToken, UploadingPerson, in_read_uni
 from openminis.web.uploads import body_of
 
 if TYPE_CHECKING:
-    from openminis.catalog.models import AppVersion
+    from openminis.catalog.models import App, AppVersion
 
 T = TypeVar("T")
 
 
 def share_of(session: Session, version: AppVersion) -> int:
     """The percent of people who get this version now."""
-    app = catalog.get_app(session, version.app_id)
+    return _share(catalog.get_app(session, version.app_id), version)
+
+
+def _share(app: App, version: AppVersion) -> int:
     if version.version == app.released_version:
         return 100 - (app.staged_percent if app.staged_version else 0)
     if version.version == app.staged_version:
@@ -43,18 +46,38 @@ def share_of(session: Session, version: AppVersion) -> int:
     return 0
 
 
+def may_check_again(session: Session, platform: Platform, version: AppVersion) -> bool:
+    """What check_again takes: a version not yet submitted whose checks are not under way. A
+    version whose check job gave up stays "uploaded", and is checked again from here."""
+    if version.state == "checked":
+        return True
+    ref = f"{version.app_id}@{version.version}"
+    return (
+        version.state == "uploaded"
+        and platform.settings.browser_checks
+        and not jobs.under_way(session, CHECK_JOB, ref=ref)
+    )
+
+
 def version_out(
     session: Session, platform: Platform, version: AppVersion, *, history: bool = False
 ) -> ConsoleVersionOut:
+    """A version as the console and the reviewers show it, with what the platform would take of it
+    now: both pages offer an action where this says the platform takes it (catalog/releases.py)."""
+    app = catalog.get_app(session, version.app_id)
     events = releases.history(session, version.app_id, version.version) if history else []
+    went = version.state in ("released", "superseded") and releases.went_to_everyone(session, version)
     return ConsoleVersionOut(
         version=version.version,
         state=version.state,
         created_at=version.created_at,
         size_bytes=version.size_bytes,
         file_count=len(version.files),
-        share=share_of(session, version),
-        went_to_everyone=version.state in ("released", "superseded") and releases.went_to_everyone(session, version),
+        share=_share(app, version),
+        went_to_everyone=went,
+        may_release=releases.may_release(app, version),
+        may_roll_back=releases.may_roll_back(app, version, went_to_everyone=went),
+        may_check_again=may_check_again(session, platform, version),
         check_report=version.check_report,
         preview_url=f"{platform.settings.host_origin}/preview/{version.app_id}/{version.version}",
         history=[VersionEventOut(action=e.action, state=e.state, actor=e.actor, note=e.note, at=e.at) for e in events],

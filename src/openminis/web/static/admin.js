@@ -377,13 +377,9 @@ function releasePanel() {
   function showFound(item) {
     const v = item.version;
     const reason = el("input", { className: "text-field", id: "rollback-note", name: "note", maxLength: 2000, autocomplete: "off" });
-    // What the platform allows (catalog/releases.py): a release of an approved or superseded
-    // version, or of the staged one; a rollback to a version everyone once had, other than the one
-    // everyone has now (a probe: the panel offered both wherever a version had been reviewed).
-    const staged = v.state === "released" && v.version !== item.released_version;
-    const releasable = ["approved", "superseded"].includes(v.state) || staged;
+    // What the platform takes, as the version says (catalog/releases.py): the panel offered both
+    // wherever a version had been reviewed (a probe).
     const everyonesNow = v.version === item.released_version && v.share === 100;
-    const rollbackable = v.went_to_everyone && !everyonesNow;
     found.replaceChildren(
       el(
         "div",
@@ -391,7 +387,7 @@ function releasePanel() {
         el("h3", { className: "review-section-title" }, `${item.app_name} ${v.version}`),
         el("p", {}, `${stateLabel(v.state)}; ${v.share} % of people get it now. Released to everyone else: ${item.released_version ?? "none"}.`)
       ),
-      releasable
+      v.may_release
         ? el(
             "div",
             { className: "release-shares", role: "group", "aria-label": "Release share" },
@@ -409,7 +405,7 @@ function releasePanel() {
             )
           )
         : note(everyonesNow ? "Everyone gets this version now." : `Only a reviewed version can be released; this one is ${stateLabel(v.state)}.`),
-      rollbackable
+      v.may_roll_back
         ? el(
             "div",
             { className: "release-rollback" },

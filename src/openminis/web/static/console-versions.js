@@ -100,7 +100,7 @@ function versionCard(context, version, { open, onChange }) {
     el("p", { className: "card-note" }, meta.join(" · ")),
     details
   );
-  if (version.state === "uploaded") poll(context, version, article, onChange);
+  if (checking(version)) poll(context, version, article, onChange);
   return article;
 }
 
@@ -111,7 +111,27 @@ function stateLabel(version) {
 }
 
 /**
- * Asks again while the checks run, until the version leaves "uploaded" or its card leaves the page.
+ * Whether the version's checks are under way: uploaded, and not yet to be checked again (checks
+ * that stopped without a report leave it "uploaded", and Check again runs them anew).
+ * @param {any} version
+ */
+export function checking(version) {
+  return version.state === "uploaded" && !version.may_check_again;
+}
+
+/**
+ * What keeps a version that is not yet submitted from being submitted, or null.
+ * @param {any} version
+ * @returns {string | null}
+ */
+export function whyNotSubmitted(version) {
+  if (checking(version)) return "The checks are still running.";
+  if (version.state === "uploaded") return "The checks stopped without a report: check again.";
+  return version.check_report?.passed ? null : "The checks failed: fix what the report lists and upload again.";
+}
+
+/**
+ * Asks again while the checks run, until they end or the card leaves the page.
  * @param {Context} context
  * @param {any} version
  * @param {HTMLElement} article
@@ -122,7 +142,7 @@ function poll(context, version, article, onChange) {
   const again = async () => {
     if (!article.isConnected || tries++ > POLL_LIMIT) return;
     const now = await context.api.version(context.app.app_id, version.version).catch(() => null);
-    if (now && now.state !== "uploaded") onChange(now);
+    if (now && !checking(now)) onChange(now);
     else setTimeout(again, POLL_MS);
   };
   setTimeout(again, POLL_MS);
@@ -138,11 +158,9 @@ function actions(context, version, onChange) {
   const message = errorLine();
   const box = el("div", { className: "version-actions" });
   const row = el("div", { className: "form-actions" });
-  const report = version.check_report;
 
   if (may(app.role, "submit") && ["uploaded", "checked"].includes(version.state)) {
-    const reason =
-      version.state === "uploaded" ? "The checks are still running." : !report?.passed ? "The checks failed: fix what the report lists and upload again." : null;
+    const reason = whyNotSubmitted(version);
     const reasonId = `why-${version.version.replace(/[^A-Za-z0-9-]/g, "-")}`;
     const submit = el("button", { type: "button", className: "button-primary", disabled: Boolean(reason), "aria-describedby": reason ? reasonId : undefined }, "Submit for review");
     submit.addEventListener("click", async () => {
@@ -152,8 +170,9 @@ function actions(context, version, onChange) {
     row.append(submit);
     if (reason) box.append(el("p", { className: "card-note submit-reason", id: reasonId }, reason));
   }
-  // The platform checks a version again only before it is submitted (after a fix elsewhere, say).
-  if (may(app.role, "upload") && version.state === "checked") {
+  // The platform checks a version again before it is submitted, once the checks before ended (a
+  // fix elsewhere, or checks that stopped without a report): where the version says it would.
+  if (may(app.role, "upload") && version.may_check_again) {
     const again = el("button", { type: "button", className: "button-secondary" }, "Check again");
     again.addEventListener("click", async () => {
       const checked = await busy(again, message, () => api.checkAgain(app.app_id, version.version));
@@ -162,12 +181,10 @@ function actions(context, version, onChange) {
     row.append(again);
   }
   if (may(app.role, "release")) {
-    // A superseded version may be released again, to a share first (a staged release rolled back,
-    // then staged again once fixed elsewhere); only one everyone once had is rolled back to.
-    const releasable = ["approved", "superseded"].includes(version.state) || version.version === app.staged_version;
-    if (releasable) row.append(shareControl(context, version, message));
-    const current = version.version === app.latest_version && !app.staged_version;
-    if (version.went_to_everyone && app.latest_version && !current) {
+    // The platform says which of Release and Roll back it takes (catalog/releases.py): a
+    // superseded version is released again, to a share first; one everyone once had is rolled back to.
+    if (version.may_release) row.append(shareControl(context, version, message));
+    if (version.may_roll_back) {
       const back = el("button", { type: "button", className: "button-secondary" }, `Roll back to ${version.version}`);
       back.addEventListener("click", async () => {
         if (!confirm(`Everyone gets ${version.version} again from their next launch. Roll back?`)) return;
