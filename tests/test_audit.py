@@ -93,3 +93,18 @@ def test_the_log_filters_by_action_and_finds_an_item_by_its_id_without_its_kind(
     assert [e["target_id"] for e in by_id] == ["order:ord_abc123"]
     exact = client.get("/api/admin/audit", params={"target_id": version}, headers=OPERATOR).json()["items"]
     assert {e["target_id"] for e in exact} == {version}
+
+
+def test_an_apps_id_finds_its_versions_decisions_and_its_own(client, studio):
+    """A probe (ops52): by the app's id the log found its suspension but none of its versions'
+    approvals, releases and rollbacks, which it names ``app@version``. Another app whose id begins
+    the same is not found."""
+    with unit_of_work(client.app.platform.db) as session:
+        audit.record(session, actor="test", action="suspend", target_kind="app", target_id=studio.app_id)
+        audit.record(session, actor="test", action="approve", target_kind="version", target_id="other@1.0.0")
+        audit.record(
+            session, actor="test", action="approve", target_kind="version", target_id=f"{studio.app_id}x@1.0.0"
+        )
+    found = client.get("/api/admin/audit", params={"target_id": studio.app_id}, headers=OPERATOR).json()["items"]
+    assert {e["target_id"] for e in found} == {studio.app_id, f"{studio.app_id}@1.0.0"}
+    assert {"suspend", "approve", "release"} <= {e["action"] for e in found}

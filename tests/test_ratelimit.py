@@ -297,6 +297,24 @@ def test_peek_tells_whether_one_more_hit_would_pass_without_counting_it(limiter,
     assert limiter.hit("guess", rate).allowed
 
 
+def test_a_hit_given_back_frees_its_cell_and_no_more(limiter, clock):
+    """A guess counted before it is tried, and given back once it was right (openapi/guards.py)."""
+    rate = Rate.parse("3/minute")
+    for _ in range(3):
+        assert limiter.hit("guess", rate).allowed
+    assert not limiter.hit("guess", rate).allowed
+    limiter.give_back("guess", rate)
+    assert limiter.hit("guess", rate).allowed  # the freed cell, once
+    assert not limiter.hit("guess", rate).allowed
+    for _ in range(5):  # more than was taken: the key starts afresh, with no credit beyond its burst
+        limiter.give_back("guess", rate)
+    for _ in range(3):
+        assert limiter.hit("guess", rate).allowed
+    assert not limiter.hit("guess", rate).allowed
+    limiter.give_back("never-hit", rate)  # nothing to give back: nothing happens
+    assert limiter.peek("never-hit", rate).remaining == 2
+
+
 def test_enforce_raises_rate_limited_with_the_wait_until_the_next_cell(limiter):
     for _ in range(5):
         enforce(limiter, "person:1", FIVE_PER_TEN_SECONDS)

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -63,6 +64,7 @@ from openminis.web.body_limit import LimitBody
 from openminis.web.dependencies import limit_changes_by_ip
 from openminis.web.error_pages import error_page, wants_page
 from openminis.web.errors import status_for
+from openminis.web.head import HeadAsGet
 from openminis.web.health import router as health_router
 from openminis.web.pages import WEB_DIR
 from openminis.web.pages import router as pages_router
@@ -123,6 +125,9 @@ def _error(
     return JSONResponse({**body, "request_id": _request_id(request)}, status_code=status, headers=headers)
 
 
+NOT_JSON: dict[str, object] = {"code": "INVALID_JSON", "message": "The request body isn’t valid JSON.", "field": "body"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError) -> Response:
@@ -130,7 +135,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "type": "invalid"}
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "type": "invalid"}
+        if first.get("type") == "json_invalid":  # cut off part way: told as any body that is not JSON
+            return _error(422, NOT_JSON, request)
         return _error(
             422,
             {"code": "INVALID_ARGUMENT", "message": validation.message(first), "field": validation.field_of(first)},
@@ -140,7 +148,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
-        return _error(exc.status_code, {"code": code, "message": str(exc.detail)}, request, headers=exc.headers)
+        body: dict[str, object] = {"code": code, "message": str(exc.detail)}
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            # FastAPI's words for a body that is not JSON (cut off, nested too deep, a number too
+            # long): a code and a field a client can act on (a probe, input52).
+            body = NOT_JSON
+        return _error(exc.status_code, body, request, headers=exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def cut_off(request: Request, exc: ClientDisconnect) -> Response:
+        # The sender hung up part way through a body read whole (an ad creative, a webhook): a
+        # refusal nobody reads, not an unhandled error (a 500 and two tracebacks: a probe).
+        return _error(422, {"code": "INVALID_ARGUMENT", "message": "the request was cut off before its end"}, request)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -239,4 +258,4 @@ def create_app(
     guarded = LimitBody(
         RefuseInvalidText(OriginRouter(host, apps, platform.settings.apps_host)), platform.settings.max_body_bytes
     )
-    return MinisApp(guarded, platform)
+    return MinisApp(HeadAsGet(guarded), platform)

@@ -101,6 +101,9 @@ class RateLimiter(Protocol):
     def peek(self, key: str, rate: Rate) -> Decision:
         """Whether one more hit would be allowed now, without counting it."""
 
+    def give_back(self, key: str, rate: Rate, cost: int = 1) -> None:
+        """Undo a hit that turned out not to count (a guess that was right): its cells are free again."""
+
     def reset(self, key: str) -> None: ...
 
 
@@ -157,6 +160,19 @@ class InProcessRateLimiter:
         with self._lock:
             return _gcra(self._tats.get(key), now, rate, 1)[0]
 
+    def give_back(self, key: str, rate: Rate, cost: int = 1) -> None:
+        _check_cost(rate, cost)
+        now = round(self.clock() * MICROS)
+        with self._lock:
+            tat = self._tats.get(key)
+            if tat is None:
+                return
+            tat -= cost * rate.interval_us
+            if tat > now:
+                self._tats[key] = tat
+            else:
+                del self._tats[key]
+
     def reset(self, key: str) -> None:
         with self._lock:
             self._tats.pop(key, None)
@@ -171,10 +187,10 @@ class InProcessRateLimiter:
             del self._tats[oldest]
 
 
-# KEYS[1] the key; ARGV: interval (us), limit, cost, now (us; empty = the server's TIME).
-# Returns {allowed, remaining, retry_after_us}. Numbers are written with %.0f because
-# Lua's default tostring (%.14g) would round a microsecond timestamp.
-_SCRIPT = """
+# Both scripts' KEYS[1] is the key and ARGV: interval (us), limit, cost, now (us; empty = the
+# server's TIME). Numbers are written with %.0f because Lua's default tostring (%.14g) would round
+# a microsecond timestamp.
+_NOW = """
 local interval = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
@@ -186,6 +202,12 @@ else
   local t = redis.call("TIME")
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
+"""
+
+# Returns {allowed, remaining, retry_after_us}.
+_SCRIPT = (
+    _NOW
+    + """
 local window = interval * limit
 local tat = tonumber(redis.call("GET", KEYS[1]))
 if tat == nil or tat < now then tat = now end
@@ -198,7 +220,24 @@ redis.call("SET", KEYS[1], string.format("%.0f", new_tat),
            "PX", string.format("%.0f", math.ceil((new_tat - now) / 1000)))
 return {1, math.max(0, math.floor((window - (new_tat - now)) / interval)), 0}
 """
+)
 _SCRIPT_SHA = hashlib.sha1(_SCRIPT.encode()).hexdigest()
+
+# The key's TAT moves back by the cost's cells; at or before now it holds nothing, and goes.
+_GIVE_BACK = (
+    _NOW
+    + """
+local tat = tonumber(redis.call("GET", KEYS[1]))
+if tat == nil then return 0 end
+tat = tat - cost * interval
+if tat <= now then
+  redis.call("DEL", KEYS[1])
+else
+  redis.call("SET", KEYS[1], string.format("%.0f", tat), "PX", string.format("%.0f", math.ceil((tat - now) / 1000)))
+end
+return 1
+"""
+)
 
 
 def _secrets(url: str) -> list[str]:
@@ -276,6 +315,18 @@ class RedisRateLimiter:
             self._went_down(exc)
             return self._fallback.peek(key, rate)
         return _gcra(int(float(stored)) if stored is not None else None, now, rate, 1)[0]
+
+    def give_back(self, key: str, rate: Rate, cost: int = 1) -> None:
+        _check_cost(rate, cost)
+        if time.monotonic() < self._down_until:
+            self._fallback.give_back(key, rate, cost)
+            return
+        now = "" if self.clock is None else str(round(self.clock() * MICROS))
+        try:
+            self._redis.eval(_GIVE_BACK, 1, self.prefix + key, rate.interval_us, rate.limit, cost, now)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            self._went_down(exc)
+            self._fallback.give_back(key, rate, cost)
 
     def reset(self, key: str) -> None:
         self._fallback.reset(key)

@@ -106,11 +106,22 @@ def is_valid_json_text(body: bytes) -> bool:
     return is_valid_utf8(body) and not any(match.group(1) for match in _JSON_ESCAPE.finditer(body))
 
 
-def json_value(raw: str | bytes) -> Any:
+def json_value(raw: str | bytes, *, unique_keys: bool = False) -> Any:
     """``json.loads`` for input: a document nested deeper than the parser can go raises ValueError,
     as one that is not JSON or not UTF-8 does (both ValueErrors already), not RecursionError, which
-    no caller expects of input (a manifest of 100,000 ``[`` was a server error)."""
+    no caller expects of input (a manifest of 100,000 ``[`` was a server error). ``unique_keys``:
+    a key twice in one object raises ValueError too, where a reader that takes the first and one
+    that takes the last (as ``json.loads`` does) must not see two documents."""
     try:
-        return json.loads(raw)
+        return json.loads(raw, object_pairs_hook=_unique if unique_keys else None)
     except RecursionError:
         raise ValueError("the JSON is nested too deeply") from None
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        found[key] = value
+    return found

@@ -140,7 +140,7 @@ def test_an_app_taken_down_earns_nothing_from_ads_from_the_takedown_on(ads, play
     before = earnings()
     taken = client.post(
         f"/api/admin/moderation/items/app/{studio.app_id}/takedown",
-        json={"reason": "scam_or_fraud"},
+        json={"reason": "scam_or_fraud", "note": "Its ads lead to a fake prize page."},
         headers={"Authorization": "Bearer test-admin-token"},
     )
     assert taken.status_code == 200, taken.text

@@ -89,7 +89,7 @@ def test_a_paid_purchase_retried_after_its_product_is_retired_or_the_app_taken_d
         # A new purchase of it is refused, as before.
         assert client.post(PURCHASES, json=body | {"idempotency_key": "k2"}).status_code == 404
 
-        moderate(server, "takedown", {"reason": "spam"})
+        moderate(server, "takedown", {"reason": "spam", "note": "Sells items it never delivers."})
         try:
             again = client.post(PURCHASES, json=body)
             assert (again.status_code, again.json()["id"]) == (200, paid.json()["id"]), again.text

@@ -37,6 +37,23 @@ def test_a_game_opened_offline_says_so_with_try_again_and_opens_by_itself_once_b
     host.app_frame(GAME).wait_for_function("() => document.readyState === 'complete'")
 
 
+def test_a_game_that_did_not_load_is_closed_from_the_keyboard(host):
+    """The keyboard stayed in the game's frame, which held the browser's error page: Escape never
+    reached the host, and the game could not be closed without a pointer (a probe, player52). The
+    keyboard goes to Try again when the failure shows."""
+    host.open("?prewarm=0")
+    host.go_to_minis()
+    expect(host.hub_tile(GAME)).to_be_visible()
+    host.page.context.set_offline(True)
+    host.hub_tile(GAME).click()
+    again = loading_view(host).get_by_role("button", name="Try again")
+    expect(again).to_be_visible()
+    host.page.wait_for_function("() => document.activeElement?.classList.contains('app-loading-retry')")
+    host.page.keyboard.press("Escape")
+    expect(host.overlay).to_have_count(0)
+    host.page.context.set_offline(False)
+
+
 def test_a_game_whose_files_cannot_be_reached_offers_try_again_which_opens_it_once_they_can(host):
     """Not offline as far as the browser knows, but the game's origin and the platform unreachable
     (a captive Wi-Fi, a dead route): Try again is the person's way on."""

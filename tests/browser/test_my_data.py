@@ -45,9 +45,13 @@ def test_a_person_downloads_their_data_and_deletes_their_account_from_me(host, l
     confirm = me.get_by_role("form", name="Delete my account")
     go = confirm.get_by_role("button", name="Delete my account for good")
     expect(go).to_be_disabled()  # nothing happens until DELETE is typed
+    # The coins it loses are said by number (a probe, player52: "Coins left in your wallet are lost").
+    expect(confirm).to_contain_text("The 100 coins in your wallet are lost.")
     confirm.get_by_role("textbox", name="Type DELETE to confirm").fill("DELETE")
     go.click()
-    # Signed out: the page reloads as a new guest, with none of the account's coins or name.
+    # Signed out: the page reloads as a new guest, with none of the account's coins or name, and
+    # says that the account was deleted (it came back with no word of it).
+    expect(me.get_by_role("status").filter(has_text="Your account was deleted.")).to_be_visible()
     expect(me.get_by_role("form", name="Create account")).to_be_visible()
     expect(me.get_by_text(f"Signed in as {email}")).to_have_count(0)
     assert host.call_api("GET", "/api/me")["body"]["user"]["id"] != user_id

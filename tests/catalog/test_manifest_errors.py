@@ -43,6 +43,8 @@ CASES = [
     ({"category": "Has Spaces"}, "category", "lowercase letters, digits and hyphens"),
     ({"products": product(id="a gem")}, "products.0.id", "letters, digits, dots, hyphens or underscores"),
     ({"leaderboards": [{"id": "best score"}]}, "leaderboards.0.id", "letters, digits, dots, hyphens or underscores"),
+    # Client scores are 0 or more: a cap below 0 took none (a probe, input52, set -5).
+    ({"leaderboards": [{"id": "best", "max_score": -5}]}, "leaderboards.0.max_score", "must be at least 0"),
     # enums
     ({"kind": "movie"}, "kind", "must be 'game' or 'drama'"),
     ({"orientation": "sideways"}, "orientation", "'portrait', 'landscape' or 'auto'"),
@@ -137,3 +139,17 @@ def test_a_zip_bomb_beside_a_good_manifest_is_still_a_zip_bomb():
     with pytest.raises(PackageError) as caught:
         read_package(zip_bytes(files), LIMITS)
     assert caught.value.code == "ZIP_BOMB"
+
+
+@pytest.mark.parametrize("order", ["theirs last", "ours last"])
+def test_a_key_twice_in_the_manifest_is_refused_whichever_comes_last(order):
+    """A reader that takes the first "id" and the platform, which took the last, saw two apps: the
+    console refused one order and the operator's upload made a new app of the other (a probe, input52)."""
+    first, last = ("test-game", "someone-else") if order == "theirs last" else ("someone-else", "test-game")
+    files = package_files()
+    text = files["minis.json"].decode()
+    files["minis.json"] = text.replace('"id": "test-game"', f'"id": "{first}", "id": "{last}"', 1).encode()
+    assert files["minis.json"].decode().count('"id":') >= 2
+    with pytest.raises(PackageError) as caught:
+        read_package(zip_bytes(files), LIMITS)
+    assert caught.value.code == "INVALID_MANIFEST" and "'id' appears twice" in caught.value.message

@@ -758,6 +758,51 @@ def test_uploads_whose_bodies_never_come_hold_up_no_one_else(server, studio):
     assert "ClientDisconnect" not in Path(server.log.name).read_text()
 
 
+def test_head_is_answered_wherever_get_is_with_its_headers_and_no_body(server, studio):
+    """HEAD was 405 on every page, API read, app file and media URL (a probe, input52): health
+    checks, link checkers and CDNs that ask with HEAD failed. RFC 9110 has it wherever GET is."""
+    app_id = studio.released_app("Heads")
+    paths = [
+        ("localhost", "/healthz"),
+        ("localhost", "/"),
+        ("localhost", "/api/feed"),
+        ("localhost", "/static/main.js"),
+        ("localhost", "/api/nothing-here"),  # a 404 is the same 404
+        (f"{app_id}.apps.localhost", "/minis-sdk.js"),
+        (f"{app_id}.apps.localhost", "/v/1.0.0/index.html"),
+    ]
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for host, path in paths:
+            headers = {"Host": f"{host}:{server.port}"}
+            got, head = client.get(path, headers=headers), client.head(path, headers=headers)
+            assert head.status_code == got.status_code != 405, (path, head.status_code, got.status_code)
+            assert head.content == b"", path
+            assert head.headers.get("content-type") == got.headers.get("content-type"), path
+            if "content-length" in got.headers and path != "/api/feed":  # a feed page is made anew each time
+                assert head.headers["content-length"] == got.headers["content-length"], path
+
+
+def test_a_body_cut_off_part_way_is_a_refusal_on_every_route_that_reads_one_whole(server):
+    """The routes that read their body raw, not as JSON: an ad creative, the payment provider's
+    webhook. Hung up part way, the creative's upload was an unhandled error, two tracebacks in the
+    log and a 500 (a probe, input52)."""
+    heads = [
+        ("/api/admin/ads/media", f"Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: image/png"),
+        ("/api/payments/webhooks/sandbox", "Content-Type: application/json"),
+    ]
+    for target, headers in heads:
+        with socket.create_connection(("127.0.0.1", server.port)) as connection:
+            connection.sendall(
+                f"POST {target} HTTP/1.1\r\nHost: localhost:{server.port}\r\n{headers}\r\n"
+                "Content-Length: 100000\r\n\r\n".encode()
+                + b"\x89PNG" * 1000
+            )
+            time.sleep(0.2)
+    time.sleep(1)
+    log = Path(server.log.name).read_text()
+    assert "ClientDisconnect" not in log and "Traceback" not in log, log[-3000:]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "kind"),
     [

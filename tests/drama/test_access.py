@@ -296,7 +296,9 @@ def test_a_pass_for_an_app_taken_down_lapses_instead_of_renewing(client, series,
     running = player.post(f"/api/passes/{made['id']}/subscribe", json=body, headers=csrf_of(player)).json()
     assert running["status"] == "active" and balance(player) == 1100
     moderator = staff_member(client, "mod@example.com", "moderator")
-    assert take_down(moderator, "app", studio.app.app_id, "spam").status_code == 200
+    assert (
+        take_down(moderator, "app", studio.app.app_id, "spam", "Copies of another studio's series.").status_code == 200
+    )
     start = utcnow()
     platform.worker(clock=lambda: start + timedelta(days=7, minutes=1)).drain()
     assert balance(player) == 1100

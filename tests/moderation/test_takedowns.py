@@ -141,6 +141,8 @@ def test_an_app_taken_down_leaves_every_listing_launches_sales_and_the_open_api_
     assert try_launch(player, app.app_id, "share", share=code).status_code == 404
     sale = buy(player, app.app_id, "gem", "second", amount=100)
     assert (sale.status_code, sale.json()["code"]) == (403, "APP_TAKEN_DOWN")
+    listed = player.get(f"/api/apps/{app.app_id}/products")  # nor its price list (scale52)
+    assert (listed.status_code, listed.json()["code"]) == (403, "APP_TAKEN_DOWN")
     # Nor is its backend's open order paid (it was, and the person charged: a probe); the order
     # paid before is still answered as paid to a retried tap.
     left = balance(player)
@@ -167,6 +169,7 @@ def test_an_app_taken_down_leaves_every_listing_launches_sales_and_the_open_api_
 
     assert restore(moderator, "app", app.app_id).status_code == 200
     assert app.app_id in ids(player.get("/api/hub", params={"kind": "game"}))
+    assert player.get(f"/api/apps/{app.app_id}/products").status_code == 200
     assert try_launch(player, app.app_id, "hub").status_code == 200
     assert client.get(f"{apps_origin}/v/{version}/index.html").status_code == 200
 
@@ -204,3 +207,18 @@ def test_a_series_or_an_episode_taken_down_is_gone_from_the_hub_the_player_links
     assert (again.status_code, again.json()["code"]) == (409, "TAKEN_DOWN")
     assert restore(moderator, "series", series_id).status_code == 200
     assert series_id in listed()
+
+
+def test_a_suspension_says_why_to_its_owner_or_is_refused(client, creator, game, moderator):
+    app_id = game
+    """Suspending a creator or an app stops all of it: the moderator's note is what its owner reads.
+    The page asked for one; the API suspended an app "as spam" without a word (a probe, ops52).
+    A post or an episode is taken down with its reason alone."""
+    for kind, item_id in (("creator", "@tester"), ("app", app_id)):
+        for note in ("", "   "):
+            refused = take_down(moderator, kind, item_id, "spam", note)
+            assert (refused.status_code, refused.json()["field"]) == (422, "note"), refused.text
+    viewer = browser(client)
+    assert app_id in {card["app_id"] for card in viewer.get("/api/hub").json()["items"]}  # nothing suspended
+    suspended = take_down(moderator, "app", app_id, "spam", "Copies of another studio's game.")
+    assert suspended.status_code == 200, suspended.text

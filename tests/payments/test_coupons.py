@@ -407,6 +407,19 @@ def test_a_creator_brought_coupon_order_pays_the_commission_on_the_list_price_an
     assert creator_earnings() == 7
     assert balances(platform, shop.app_id) == {"app": 0, "platform": 30, "funding": 0}
     books_hold(platform)
+    # The app's statement has the sale all the same, its fee and commission with it: with no coins
+    # of the app's in it, the sale was missing, and the 63 off stood alone (a probe, money52).
+    assert statement_line(client, shop.app_id) == {
+        "purchases": 1,
+        "purchases_gross": 37,
+        "platform_fee": 30,
+        "creator_commission": 7,
+        "developer_coupons": 63,
+        "refunds": 0,
+        "refunded_fee": 0,
+        "refunded_commission": 0,
+        "net": 0,
+    }
     refunded = client.post(
         f"/openapi/v1/orders/{order.json()['id']}/refund",
         json={"reason": "all", "idempotency_key": "all"},
@@ -415,7 +428,29 @@ def test_a_creator_brought_coupon_order_pays_the_commission_on_the_list_price_an
     assert refunded.status_code == 200, refunded.text
     assert creator_earnings() == 0 and balance(player) == 1200
     assert balances(platform, shop.app_id) == {"app": 0, "platform": 0, "funding": 0}
+    assert statement_line(client, shop.app_id) | {"developer_coupons": None} == {
+        "purchases": 1,
+        "purchases_gross": 37,
+        "platform_fee": 30,
+        "creator_commission": 7,
+        "developer_coupons": None,  # less what the refund gave back of it
+        "refunds": 37,
+        "refunded_fee": 30,
+        "refunded_commission": 7,
+        "net": 0,
+    }
     books_hold(platform)
+
+
+def statement_line(client, app_id: str) -> dict[str, int]:
+    """The app's line of the operator's statement (the ledger's own sums) since an hour ago."""
+    period = {"start": (utcnow() - timedelta(hours=1)).isoformat(), "end": later(1), "app_id": app_id}
+    answer = client.get("/api/admin/money/statements", params=period, headers=ADMIN)
+    assert answer.status_code == 200, answer.text
+    [line] = answer.json()["lines"]
+    keys = ("purchases", "purchases_gross", "platform_fee", "creator_commission", "developer_coupons")
+    keys += ("refunds", "refunded_fee", "refunded_commission", "net")
+    return {key: line[key] for key in keys}
 
 
 def test_a_coupon_or_product_title_that_would_reorder_the_hosts_words_is_refused(client, shop):

@@ -180,8 +180,8 @@ def test_terms_take_effect_at_their_time_and_what_was_paid_before_keeps_its_own(
     # The developer sees the terms in effect, read-only.
     console = studio.developer.get(f"/api/developer/apps/{studio.app_id}/payment-settings").json()
     assert (console["fee_bps"], console["creator_commission_bps"]) == (2000, 500)
-    log = finance.get("/api/admin/audit", params={"target_id": studio.app_id}).json()["items"]
-    assert [entry["action"] for entry in log] == ["set_terms", "set_terms"]
+    log = finance.get("/api/admin/audit", params={"target_id": studio.app_id, "action": "set_terms"}).json()["items"]
+    assert [entry["target_id"] for entry in log] == [studio.app_id, studio.app_id]
     assert log[0]["before"] == {"fee_bps": 3000, "creator_commission_bps": 1000}
     books_hold(platform)
 
@@ -227,6 +227,10 @@ def test_finance_refunds_in_part_then_in_full_once_per_key_and_never_more_than_w
     assert balance(player) == start  # every coin came back
     with platform.db.session() as session:
         assert session.get(Subscription, subscription["id"]).status == "cancelled"  # it renews no more
+    # Each pass period shows its own state, not its subscription's (a period refunded in full read
+    # "active" once its person subscribed again: money52).
+    [period] = finance.get(f"/api/admin/money/people/{user_id}").json()["passes"]
+    assert (period["item"], period["status"]) == (f"pass:{subscription['id']}:1", "refunded")
 
     # A top-up: its money back, and the coins it bought out of the wallet, in proportion, rounded
     # up (the 1,200 coins of 499 of its 999 cents are 599.4: 600 go).

@@ -48,7 +48,7 @@ def refund_race(platform, order: dict, key_of) -> dict:
                 )
         except PlatformError as refused:
             return refused.code
-        return "refunded" if refunded.amount else "repeat"
+        return "repeat" if refunded.repeated else "refunded"
 
     return dict(race(workers=20, attempts=1, attempt=attempt))
 

@@ -58,3 +58,14 @@ def test_a_list_given_one_item_and_text_given_a_number_are_told_what_they_must_b
     assert (one["message"], one["field"]) == ("Ids must be a list, in [ ], even of one.", "ids")
     number = client.post("/api/admin/payouts/approve", json={"ids": [123]}, headers=operator).json()
     assert (number["message"], number["field"]) == ("Ids must be text, in quotes.", "ids.0")
+
+
+@pytest.mark.parametrize("body", [b'{"email": "a@example.com"', b"[" * 100_000, b'{"n": ' + b"9" * 5000 + b"}"])
+def test_a_body_that_is_not_json_is_refused_with_its_own_code(client, body):
+    """Cut off, nested too deep, a number too long: "HTTP_ERROR, There was an error parsing the
+    body" said nothing a client could act on (a probe, input52)."""
+    answer = client.post(
+        "/api/account/register", content=body, headers={**csrf_of(client), "Content-Type": "application/json"}
+    )
+    assert answer.status_code in (400, 422), answer.text  # FastAPI's own: 422 for a body cut off
+    assert (answer.json()["code"], answer.json()["field"]) == ("INVALID_JSON", "body"), answer.text

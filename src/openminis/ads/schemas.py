@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from openminis.ads.auction import AdFormat
 from openminis.ads.media import MediaKind
+from openminis.inputs import Input
 
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
 # Ids are checked by shape before any query: PostgreSQL refuses a NUL byte in a text parameter.
@@ -17,12 +18,12 @@ MAX_MICROS = 10**15
 MAX_CPM = 100_000 * 1_000_000
 
 
-class Strict(BaseModel):
+class Strict(Input):
     """What a developer, the operator or the host sends: no field it does not know, each of its own
     JSON type: an amount is a number, not "1000000", 1000000.0 or true (a probe deposited true as a
     micro and bid in strings)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(strict=True)
 
 
 # Open API: inventory, rewards, reports, keys ----------------------------------------------------

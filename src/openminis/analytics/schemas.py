@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from openminis.inputs import Input
 
 # play / complete: a creator post's video started / was watched to its end (they carry post_id).
 # episode_play / episode_complete: the same for a drama episode in the host's player (series_id
@@ -14,10 +16,8 @@ EventType = Literal[
 ]  # fmt: skip
 
 
-class EventIn(BaseModel):
+class EventIn(Input):
     """One event as the host or SDK reports it; ``ts`` is the client's clock in ms since the epoch."""
-
-    model_config = ConfigDict(extra="forbid")
 
     type: EventType
     app_id: str = Field(max_length=40)

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import semver
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from openminis import text
+from openminis.inputs import Input
 
 # An app id is the first DNS label of the app's origin, so it must be a valid, lowercase label.
 APP_ID = re.compile(r"^[a-z](?:[a-z0-9-]{1,38}[a-z0-9])\Z")
@@ -51,10 +52,8 @@ def _stored(info: ValidationInfo) -> bool:
 OneLine = Annotated[str, AfterValidator(_one_line)]
 
 
-class ManifestProduct(BaseModel):
+class ManifestProduct(Input):
     """An item the app sells for coins, declared with the package (or later through the Open API)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=ITEM_ID)
     type: Literal["consumable", "permanent"]
@@ -75,11 +74,9 @@ class ManifestProduct(BaseModel):
 MAX_SCORE = 2**53 - 1
 
 
-class ManifestLeaderboard(BaseModel):
+class ManifestLeaderboard(Input):
     """A leaderboard the app keeps scores on (docs/social.md), declared with the package or later
     through the Open API (``PUT /leaderboards/{id}``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=ITEM_ID)
     sort: Literal["desc", "asc"] = "desc"
@@ -87,7 +84,7 @@ class ManifestLeaderboard(BaseModel):
     reset: Literal["never", "daily", "weekly", "monthly"] = "never"
     timezone: str = Field(default="UTC", max_length=64, description="an IANA zone: where a day begins")
     client_scores: bool = Field(default=False, description="may minis.leaderboard.submit() post scores?")
-    max_score: int | None = Field(default=None, ge=-MAX_SCORE, le=MAX_SCORE, description="the cap on client scores")
+    max_score: int | None = Field(default=None, ge=0, le=MAX_SCORE, description="the cap on client scores (0 or more)")
 
     @field_validator("timezone")
     @classmethod
@@ -103,11 +100,11 @@ class ManifestLeaderboard(BaseModel):
 MESSAGE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 
 
-class ManifestMessage(BaseModel):
+class ManifestMessage(Input):
     """A subscribe message template (docs/messages.md): a title the consent sheet shows, the names
     of the fields each message fills in, and whether one accept allows one send or many."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     id: str = Field(pattern=ITEM_ID)
     title: OneLine = Field(min_length=1, max_length=40, description="plain text, shown as it is")
@@ -124,8 +121,8 @@ class ManifestMessage(BaseModel):
         return values
 
 
-class Manifest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class Manifest(Input):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     id: str = Field(description="3-40 chars: lowercase letters, digits and hyphens; starts with a letter")
     name: OneLine = Field(min_length=1, max_length=60)

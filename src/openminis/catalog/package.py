@@ -272,8 +272,10 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
         raise PackageError(f"no {MANIFEST} at the package root", code="INVALID_MANIFEST", field=MANIFEST)
     _check_manifest_size(len(raw))  # a folder's, read whole: a zip's was checked by its header first
     try:
-        document = text.json_value(raw.decode("utf-8"))
-    except ValueError as exc:  # not UTF-8, not JSON, or nested too deeply
+        # A key twice: the platform stored the last "id" while a reader of the first saw another
+        # app (the admin upload made a new app of it: a probe, input52).
+        document = text.json_value(raw.decode("utf-8"), unique_keys=True)
+    except ValueError as exc:  # not UTF-8, not JSON, nested too deeply, or a key twice
         raise PackageError(f"{MANIFEST} is not valid JSON: {exc}", code="INVALID_MANIFEST", field=MANIFEST) from None
     if not isinstance(document, dict):
         raise PackageError(f"{MANIFEST} must be a JSON object", code="INVALID_MANIFEST", field=MANIFEST)

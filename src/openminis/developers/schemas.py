@@ -3,14 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from openminis.catalog.schemas import Card
+from openminis.inputs import Input
 
 
-class DeveloperIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DeveloperIn(Input):
     name: str = Field(max_length=80)
 
 
@@ -19,9 +18,7 @@ class DeveloperOut(BaseModel):
     name: str
 
 
-class AppIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AppIn(Input):
     app_id: str = Field(max_length=40)
     name: str = Field(max_length=60)
     kind: Literal["game", "drama"]
@@ -33,9 +30,7 @@ class AppCreatedOut(BaseModel):
     app_secret: str = Field(description="shown this once; the platform keeps only its hash")
 
 
-class RotateIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RotateIn(Input):
     grace_seconds: int = Field(default=86_400, ge=0, le=7 * 86_400)
 
 
@@ -101,21 +96,15 @@ class ConsoleVersionList(BaseModel):
     next_cursor: str | None = None
 
 
-class NoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NoteIn(Input):
     note: str = Field(default="", max_length=2000)
 
 
-class ReleaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReleaseIn(Input):
     percent: int = Field(ge=1, le=100, description="the share of people who get this version, by a stable hash")
 
 
-class RollbackIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RollbackIn(Input):
     version: str = Field(max_length=64)
     note: str = Field(default="", max_length=2000)
 
@@ -127,9 +116,7 @@ class MemberOut(BaseModel):
     added_at: datetime
 
 
-class InviteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class InviteIn(Input):
     email: str = Field(max_length=254)
     role: Literal["owner", "developer", "viewer", "tester"]
 
@@ -151,9 +138,7 @@ class InvitationList(BaseModel):
     items: list[InviteOut]
 
 
-class RoleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RoleIn(Input):
     role: Literal["owner", "developer", "viewer", "tester"] | None = Field(description="None removes the member")
 
 
@@ -171,9 +156,7 @@ class PreviewOut(BaseModel):
     preview: bool = True
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DecisionIn(Input):
     note: str = Field(default="", max_length=2000, description="why; required to reject")
     percent: int | None = Field(default=None, ge=1, le=100, description="approve and release to this share at once")
 

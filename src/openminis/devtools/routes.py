@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +17,7 @@ from openminis.catalog.check_job import check_version
 from openminis.devtools.server import DEV_PERSON_EMAIL, DEV_PERSON_NAME, DevServer
 from openminis.identity import accounts
 from openminis.identity import service as identity
+from openminis.inputs import Input
 from openminis.platform import Platform
 from openminis.web.admission import writes
 from openminis.web.dependencies import (
@@ -77,9 +77,7 @@ async def state(request: Request, after: int = Query(default=-1, ge=-1)) -> dict
     return (await server.next_state(after, POLL_SECONDS)).answer()
 
 
-class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PersonIn(Input):
     person: Literal["guest", "member", "new"]
 
 

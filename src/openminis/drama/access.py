@@ -148,7 +148,7 @@ def _charge(
         currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", user_id), -price),
-            Leg(ledger.account_id(session, "app_earnings", series.app_id), price - fee - commission),
+            Leg(ledger.account_id(session, "app_earnings", series.app_id), price - fee - commission, anchor=True),
             Leg(ledger.account_id(session, "platform_revenue"), fee),
             *attribution.creator_leg(session, touch, commission, COIN),
         ],

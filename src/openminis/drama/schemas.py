@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openminis.catalog.manifest import OneLine
+from openminis.inputs import Input
 
 # What a person or a producer sends about coins (a price, an amount confirmed): no field it does
 # not know, each of its own JSON type: an amount is a number, not "20", 20.0 or true (a probe
 # bought unlocks with them and set a price of true, one coin), as payments/schemas.Strict.
-MONEY = ConfigDict(extra="forbid", strict=True)
+MONEY = ConfigDict(strict=True)
 
 
 # A series' words the host shows beside its own (the paywall: "All of TITLE unlocked", the hub, the
@@ -22,7 +23,7 @@ LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?$"
 AGE_RATING = r"^[A-Za-z0-9+-]{1,8}$"
 
 
-class SeriesIn(BaseModel):
+class SeriesIn(Input):
     model_config = MONEY
 
     title: OneLine = Field(min_length=1, max_length=120)
@@ -37,7 +38,7 @@ class SeriesIn(BaseModel):
     ad_unlocks_per_day: int = Field(default=5, ge=0, le=1000)
 
 
-class SeriesPatch(BaseModel):
+class SeriesPatch(Input):
     model_config = MONEY
 
     title: OneLine | None = Field(default=None, min_length=1, max_length=120)
@@ -121,7 +122,7 @@ class ViewerSeriesOut(SeriesOut):
     passes: list[PassOut]
 
 
-class UnlockIn(BaseModel):
+class UnlockIn(Input):
     model_config = MONEY
 
     method: Literal["coins", "ad"]
@@ -137,7 +138,7 @@ class UnlockIn(BaseModel):
     )
 
 
-class BuySeriesIn(BaseModel):
+class BuySeriesIn(Input):
     model_config = MONEY
 
     amount: int = Field(ge=0, le=100_000_000, description="the series price the person confirmed")
@@ -147,7 +148,7 @@ class BuySeriesIn(BaseModel):
     )
 
 
-class SubscribeIn(BaseModel):
+class SubscribeIn(Input):
     model_config = MONEY
 
     amount: int = Field(ge=0, le=100_000_000, description="the pass's price per period the person confirmed")
@@ -182,9 +183,7 @@ class PlaybackOut(BaseModel):
     preview: PreviewOut | None = None
 
 
-class ProgressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProgressIn(Input):
     episode_number: int = Field(ge=1, le=10_000)
     position_ms: int = Field(ge=0, le=86_400_000)
     # The page that saves (any id it chose) and this save's number among its saves, counting up:
@@ -199,7 +198,7 @@ class ProgressIn(BaseModel):
         return self
 
 
-class PassIn(BaseModel):
+class PassIn(Input):
     model_config = MONEY
 
     title: str = Field(min_length=1, max_length=80)

@@ -101,7 +101,7 @@ def _charge_period(
         currency=COIN,
         legs=[
             Leg(ledger.account_id(session, "user_wallet", subscription.user_id), -price),
-            Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), price - fee - commission),
+            Leg(ledger.account_id(session, "app_earnings", drama_pass.app_id), price - fee - commission, anchor=True),
             Leg(ledger.account_id(session, "platform_revenue"), fee),
             *attribution.creator_leg(session, touch or attribution.NONE, commission, COIN),
         ],

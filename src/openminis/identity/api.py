@@ -31,7 +31,7 @@ from openminis.identity.schemas import (
     VerifyIn,
 )
 from openminis.identity.service import csrf_token
-from openminis.openapi.guards import BruteForceGuard
+from openminis.openapi.guards import BruteForceGuard, attempt_all
 from openminis.platform import Platform
 from openminis.ratelimit import Rate, RateLimited
 from openminis.runtime.schemas import Ok
@@ -110,13 +110,16 @@ def _mail_guard(platform: Platform, request: Request, session: Session, visitor:
         BruteForceGuard(platform, f"link:{email}:{ip}", failures),
         BruteForceGuard(platform, f"link-ip:{ip}", Rate(failures.limit * 3, failures.period)),
     ]
-    for guard in guards:
-        guard.check()
+    # Every mail counts, and is counted before it is sent: requests at once each see the others.
+    attempt_all(guards)
     browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
     holds = accounts.holds_address(session, visitor, email, browser=browser)
-    _count_mail_to(platform, email, holder=visitor.id if holds else None)
-    for guard in guards:
-        guard.failed()
+    try:
+        _count_mail_to(platform, email, holder=visitor.id if holds else None)
+    except RateLimited:
+        for guard in guards:  # nothing is mailed: as before, a refusal is not counted
+            guard.give_back()
+        raise
 
 
 def _count_mail_to(platform: Platform, email: str, *, holder: str | None) -> None:
@@ -191,16 +194,19 @@ def sign_in(
         BruteForceGuard(platform, f"password:{body.email.strip().lower()}", platform.rates.failures),
         BruteForceGuard(platform, f"password-ip:{client_ip(request)}", platform.rates.failures),
     ]
-    for guard in guards:
-        guard.check()
+    # Each guess is counted before its password is checked, and given back when it was right.
+    attempt_all(guards)
     try:
         signed_in = accounts.sign_in(
             session, platform.passwords, visitor.user, email=body.email, password=body.password
         )
-    except accounts.SignInFailed:
-        for guard in guards:
-            guard.failed()
+    except Exception as exc:
+        if not isinstance(exc, accounts.SignInFailed):  # no guess was judged: nothing to count
+            for guard in guards:
+                guard.give_back()
         raise
+    for guard in guards:
+        guard.give_back()
     return _signed_in(response, platform, signed_in)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from openminis import erasure
+from openminis.inputs import Input
 from openminis.openapi.schemas import ErrorOut
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import CurrentPerson, DeletingPerson, PlatformDep, SessionDep, clear_session_cookie
@@ -16,9 +17,7 @@ from openminis.web.routing import Router
 router = Router(prefix="/api/me", tags=["identity"])
 
 
-class DeleteAccountIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DeleteAccountIn(Input):
     confirm: str = Field(max_length=16, description='"DELETE", typed by the person in the confirmation step')
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from openminis.inputs import Input
 
 
 class UserOut(BaseModel):
@@ -30,9 +32,7 @@ class SignedInOut(MeOut):
     guest_coins_added: int = 0
 
 
-class RegisterIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RegisterIn(Input):
     email: str = Field(max_length=254)
     password: str = Field(max_length=256)
 
@@ -41,9 +41,7 @@ class SignInIn(RegisterIn):
     pass
 
 
-class VerifyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VerifyIn(Input):
     code: str = Field(max_length=20)
 
 
@@ -55,18 +53,14 @@ class CodeSent(BaseModel):
     delivery: Literal["email", "log"]
 
 
-class ConfirmLinkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConfirmLinkIn(Input):
     token: str = Field(max_length=100)
     # Make the account from this browser's guest, with its coins and progress (only offered to the
     # guest that asked for the link, in its own browser).
     keep_guest: bool = False
 
 
-class LinkIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LinkIn(Input):
     email: str = Field(max_length=254)
 
 
@@ -77,9 +71,7 @@ class LinkSent(BaseModel):
     delivery: Literal["email", "log"]
 
 
-class RenameIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RenameIn(Input):
     display_name: str = Field(max_length=80)
 
 

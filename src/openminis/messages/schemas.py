@@ -6,12 +6,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from openminis.catalog.schemas import Card
+from openminis.inputs import Input
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(Input):
     """A template as ``POST /message-templates`` takes it (the manifest's ``messages`` entries)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str = Field(max_length=64)
     title: str = Field(max_length=40)
@@ -63,9 +62,7 @@ class ReviewedTemplateList(BaseModel):
     items: list[ReviewedTemplate]
 
 
-class TemplateDecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TemplateDecisionIn(Input):
     note: str = Field(default="", max_length=2000, description="to the developer; required to reject")
     revision: int | None = Field(
         default=None, ge=0, le=2**31 - 1, description="the revision read: a later text is not decided on"
@@ -84,9 +81,7 @@ class AskedList(BaseModel):
     items: list[AskedTemplate]
 
 
-class AnswersIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AnswersIn(Input):
     answers: dict[str, Literal["accept", "reject"]] = Field(max_length=10)
 
 
@@ -94,10 +89,8 @@ class AnswersOut(BaseModel):
     answers: dict[str, Literal["accept", "reject"]]
 
 
-class SendIn(BaseModel):
+class SendIn(Input):
     """A message from the app's backend to one person who allowed it."""
-
-    model_config = ConfigDict(extra="forbid")
 
     openid: str = Field(min_length=1, max_length=64)
     template_id: str = Field(min_length=1, max_length=64)
@@ -149,9 +142,7 @@ class PushKey(BaseModel):
     public_key: str = Field(description="the platform's VAPID key: PushManager.subscribe's applicationServerKey")
 
 
-class PushKeys(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PushKeys(Input):
     p256dh: str = Field(max_length=200)
     auth: str = Field(max_length=200)
 

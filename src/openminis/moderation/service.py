@@ -278,6 +278,9 @@ def take_down(session: Session, *, actor: str, kind: str, item_id: str, reason: 
     open reports, and record the act. The owner reads ``reason`` and ``note``."""
     _check_reason(reason)
     note = _text(note, field_name="note", limit=MAX_NOTE)
+    if kind in SUSPENDED_KINDS and not note:
+        # The page asked for it and the API did not: an app suspended "as spam", wordless (ops52).
+        raise InvalidArgument(f"a suspension stops a whole {kind}: say why in the note its owner reads", field="note")
     found = item(session, kind, item_id)
     state = session.get(Takedown, (kind, found.item_id), with_for_update=True)
     if state is not None and state.down:

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from openminis.inputs import Input
 
 
 class ErrorOut(BaseModel):
@@ -15,9 +17,7 @@ class ErrorOut(BaseModel):
     field: str | None = None
 
 
-class TokenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenIn(Input):
     grant_type: Literal["client_credentials"]
     client_id: str = Field(min_length=1, max_length=40, description="the app id")
     client_secret: str = Field(min_length=1, max_length=200)
@@ -29,9 +29,7 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class CodeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CodeIn(Input):
     code: str = Field(min_length=1, max_length=200, description="the code minis.login() returned")
 
 
@@ -46,15 +44,11 @@ class UserSessionOut(BaseModel):
     scope: str
 
 
-class RefreshIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RefreshIn(Input):
     refresh_token: str = Field(min_length=1, max_length=200)
 
 
-class RevokeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RevokeIn(Input):
     token: str = Field(min_length=1, max_length=200)
 
 

@@ -182,6 +182,16 @@ def find_people(
     )
 
 
+def _period_status(item: str, current: int, status: str, paid: int, refunded: int) -> str:
+    """A pass period's own state: each showed its subscription's, so a period refunded in full
+    read "active" once the person subscribed again (a probe, money52)."""
+    if paid and refunded >= paid:
+        return "refunded"
+    if refunded:
+        return "partially_refunded"
+    return status if int(item.rsplit(":", 1)[1]) == current else "ended"
+
+
 @router.get("/people/{user_id}", response_model=PersonMoneyOut)
 def person_money(support: Support, session: SessionDep, user_id: str = Path(max_length=32)) -> PersonMoneyOut:
     """A person's wallet, orders, unlocks, passes and top-ups, each with what was paid and refunded."""
@@ -243,7 +253,7 @@ def person_money(support: Support, session: SessionDep, user_id: str = Path(max_
                 currency=COIN,
                 paid=charged.get(item, 0),
                 refunded=given_back.get(item, 0),
-                status=sub.status,
+                status=_period_status(item, sub.period, sub.status, charged.get(item, 0), given_back.get(item, 0)),
                 at=sub.created_at,
             )
             for item, sub, drama_pass in pass_items

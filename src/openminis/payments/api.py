@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from openminis.attribution import service as attribution
+from openminis.catalog import service as catalog
 from openminis.errors import NotFound
 from openminis.payments import coupons, history, orders, topups
 from openminis.payments.models import Coupon, Order, TopUp
@@ -179,6 +180,10 @@ async def provider_webhook(request: Request, platform: PlatformDep, provider: st
 
 @router.get("/apps/{app_id}/products", response_model=ProductList)
 def products(session: SessionDep, app_id: str = AppId) -> ProductList:
+    """What the app sells; nothing of an app taken down, where nothing is sold (a probe, scale52:
+    its launches and purchases were refused, its price list still answered)."""
+    if catalog.is_taken_down(session, app_id):
+        raise catalog.AppTakenDown("this app is unavailable: the platform has taken it down")
     return ProductList(
         items=[
             ProductOut(id=p.id, type=p.type, price=p.price, title=p.title)

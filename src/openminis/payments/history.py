@@ -34,6 +34,7 @@ def wallet_history(session: Session, user_id: str, *, cursor: str | None, limit:
             created_at=row.created_at,
             discount=int(row.details["discount"]) if row.details.get("discount") else None,
             coupon_id=str(row.details["coupon_id"]) if row.details.get("coupon_id") else None,
+            what=str(row.details["what"]) if row.kind == "drama_unlock" and row.details.get("what") else None,
         )
         for row in page
     ]

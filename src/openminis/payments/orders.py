@@ -433,7 +433,7 @@ def _pay_legs(
     commission = attribution.commission(net, terms.commission_bps, touch)
     legs = [
         Leg(ledger.account_id(session, "user_wallet", order.user_id), -order.amount),
-        Leg(ledger.account_id(session, "app_earnings", order.app_id), net - commission),
+        Leg(ledger.account_id(session, "app_earnings", order.app_id), net - commission, anchor=True),
         Leg(ledger.account_id(session, "platform_revenue"), order.fee),
         *attribution.creator_leg(session, touch, commission, COIN),
     ]
@@ -838,7 +838,7 @@ def refund(
         currency=COIN,
         legs=[
             Leg(wallet, amount),
-            Leg(app, -app_part),
+            Leg(app, -app_part, anchor=True),
             Leg(platform, -(fee_part + covered)),
             *creator_legs,
             *funder_legs,

@@ -154,7 +154,13 @@ def refund(
     parts: dict[str, int] = {}
     for posting, part in zip(paid_parties, given, strict=True):
         parts[posting.kind] = parts.get(posting.kind, 0) + part
-        legs.append(Leg(posting.account_id, -part - (covered if posting.account_id == platform else 0)))
+        legs.append(
+            Leg(
+                posting.account_id,
+                -part - (covered if posting.account_id == platform else 0),
+                anchor=posting.kind == "app_earnings",
+            )
+        )
     if covered and platform is not None and platform not in {p.account_id for p in paid_parties}:
         legs.append(Leg(platform, -covered))  # (the charge paid the platform no fee)
     ledger.transfer(

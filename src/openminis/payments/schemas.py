@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from openminis.db import as_utc
+from openminis.inputs import Input
 
 
 def _iso_text(value: object) -> object:
@@ -22,11 +23,11 @@ def _iso_text(value: object) -> object:
 IsoTime = Annotated[datetime, BeforeValidator(_iso_text)]
 
 
-class Strict(BaseModel):
+class Strict(Input):
     """What a person, a developer or staff sends about money: no field it does not know, and each of
     the type it is (an amount is a JSON number, not "99" or 99.0; a flag is true or false, not 1)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(strict=True)
 
 
 class WalletOut(BaseModel):
@@ -45,6 +46,8 @@ class WalletMovementOut(BaseModel):
     # A coupon's part: what the coupon took off a purchase (or, on a refund, the part of it given back).
     discount: int | None = None
     coupon_id: str | None = None
+    # A drama unlock's: what it bought, "episode 4" or "series" (one kind of transfer for both).
+    what: str | None = None
 
 
 class WalletHistory(BaseModel):
@@ -257,7 +260,10 @@ class StatementLineOut(BaseModel):
     refunded_fee: int
     platform_coupons: int = 0  # paid to the app by the platform's coupons, on top of gross
     developer_coupons: int = 0  # what the developer's coupons took off (out of the app's share)
-    net: int
+    net: int = Field(
+        description="gross and the platform's coupons, less the fee and refunds: before creators' commissions on"
+        " sales their posts brought, which the console's statement (the ledger's own sums) takes off"
+    )
 
 
 class StatementOut(BaseModel):
@@ -401,7 +407,7 @@ class AdminRefundOut(BaseModel):
     currency: str
     paid: int
     refunded: int
-    amount: int = Field(description="given back by this request (0: a retry of a refund made)")
+    amount: int = Field(description="given back by this request (a retry of a refund made: by the refund it repeats)")
 
 
 class MoneyStatementLineOut(BaseModel):

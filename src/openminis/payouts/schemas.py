@@ -3,14 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
+
+from openminis.inputs import Input
 
 Source = Literal["COIN", "USD_MICROS"]
 IdempotencyKey = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(Input):
+    """What a creator or finance sends: no field it does not know."""
 
 
 class EarningsOut(BaseModel):

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from openminis.catalog.manifest import MAX_SCORE, OneLine
+from openminis.inputs import Input
 
 
 class BoardOut(BaseModel):
@@ -18,36 +19,30 @@ class BoardOut(BaseModel):
     max_score: int | None
 
 
-class BoardIn(BaseModel):
+class BoardIn(Input):
     """A board as ``PUT /leaderboards/{id}`` takes it (the manifest's fields, but its id)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     sort: Literal["desc", "asc"] = "desc"
     format: Literal["integer", "time_ms", "decimal2"] = "integer"
     reset: Literal["never", "daily", "weekly", "monthly"] = "never"
     timezone: str = Field(default="UTC", max_length=64)
     client_scores: bool = False
-    max_score: int | None = Field(default=None, ge=-MAX_SCORE, le=MAX_SCORE)
+    max_score: int | None = Field(default=None, ge=0, le=MAX_SCORE)  # client scores are 0 or more
 
 
 class BoardList(BaseModel):
     items: list[BoardOut]
 
 
-class ScoreIn(BaseModel):
+class ScoreIn(Input):
     """A score from the app's front end (minis.leaderboard.submit), in the launch's context."""
-
-    model_config = ConfigDict(extra="forbid")
 
     score: int = Field(ge=-MAX_SCORE, le=MAX_SCORE, strict=True)
     context: str | None = Field(default=None, max_length=32)
 
 
-class BackendScoreIn(BaseModel):
+class BackendScoreIn(Input):
     """A score from the app's backend: trusted, for anyone who launched the app."""
-
-    model_config = ConfigDict(extra="forbid")
 
     openid: str = Field(min_length=1, max_length=64)
     score: int = Field(ge=-MAX_SCORE, le=MAX_SCORE, strict=True)
@@ -88,9 +83,7 @@ class BackendStandingsOut(BaseModel):
     items: list[BackendEntryOut]
 
 
-class TournamentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TournamentIn(Input):
     board: str = Field(min_length=1, max_length=64)
     ends_at: datetime
 
@@ -113,9 +106,7 @@ class MemberList(BaseModel):
     items: list[MemberOut]
 
 
-class ShareIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShareIn(Input):
     title: OneLine = Field(min_length=1, max_length=120)
     image: str | None = Field(default=None, max_length=200)
     query: dict[str, str] = Field(default_factory=dict)

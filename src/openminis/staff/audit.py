@@ -60,9 +60,14 @@ def entries(
     if target_kind:
         statement = statement.where(AuditEntry.target_kind == target_kind)
     if target_id:
-        # The id as the log names it (``order:ord_...``), or the id alone, as an operator has it.
+        # The id as the log names it (``order:ord_...``), or the id alone, as an operator has it;
+        # an app's id finds its versions' decisions (``app@1.2.0``) and its message templates'
+        # (``app/template``) too, which it missed (a probe, ops52).
         statement = statement.where(
-            (AuditEntry.target_id == target_id) | AuditEntry.target_id.endswith(":" + target_id, autoescape=True)
+            (AuditEntry.target_id == target_id)
+            | AuditEntry.target_id.endswith(":" + target_id, autoescape=True)
+            | AuditEntry.target_id.startswith(target_id + "@", autoescape=True)
+            | AuditEntry.target_id.startswith(target_id + "/", autoescape=True)
         )
     if actor:
         statement = statement.where(AuditEntry.actor.contains(actor))

@@ -90,6 +90,10 @@ class InsufficientFunds(PaymentRequired):
 class Leg:
     account_id: int
     amount: int  # + credits the account, - debits it
+    # Kept when its amount is zero: the transfer then shows on this account's statements. An app's
+    # sale whose share a developer's coupon took whole had no entry of the app's, and was missing
+    # from its statement, fee and commission with it (a probe, money52).
+    anchor: bool = False
 
 
 # A transfer's statements, built once: every purchase runs them, and building an SQLAlchemy
@@ -278,7 +282,8 @@ def transfer(
         if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
             raise InvalidArgument("amounts are integers in minor units")
         merged[leg.account_id] += leg.amount
-    legs = [Leg(account, amount) for account, amount in sorted(merged.items()) if amount]
+    anchors = {leg.account_id for leg in legs if leg.anchor}
+    legs = [Leg(account, amount) for account, amount in sorted(merged.items()) if amount or account in anchors]
     if len(legs) < 2 or sum(leg.amount for leg in legs) != 0:
         raise InvalidArgument("a transfer needs two or more accounts and its entries must sum to zero")
 
@@ -323,7 +328,7 @@ def transfer(
             entries = [
                 {"transfer_id": transfer_id, "account_id": account, "amount": amount, "pending": account in deferred}
                 for account, amount in sorted(landed.items())
-                if amount
+                if amount or account in anchors
             ]
             if entries:  # (none when every leg landed on one account: nothing moved)
                 session.execute(_WRITE_ENTRIES, entries)
@@ -471,7 +476,9 @@ def _same_or_conflict(session: Session, existing: LedgerTransfer, legs: list[Leg
     recorded = sorted(
         (entry.account_id, entry.amount)
         for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.transfer_id == existing.id))
+        if entry.amount  # an anchor's zero (Leg.anchor) moved nothing, and older transfers have none
     )
+    legs = [leg for leg in legs if leg.amount]
     # The same legs, as asked or as they landed: a retry after the first attempt found an account
     # forwarded names the account as its caller knows it.
     if recorded != sorted((leg.account_id, leg.amount) for leg in legs) and recorded != _landing(session, legs):

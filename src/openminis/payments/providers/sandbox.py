@@ -17,9 +17,10 @@ import secrets
 import time
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from openminis import text
+from openminis.inputs import Input
 from openminis.payments.providers import (
     Checkout,
     CheckoutRequest,
@@ -108,11 +109,11 @@ class SandboxProvider:
         )
 
 
-class SandboxEvent(BaseModel):
+class SandboxEvent(Input):
     """The fields of a sandbox webhook's body, each of its own JSON type (an amount of 99.0 is no
     amount)."""
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(strict=True)
 
     id: str = Field(min_length=1, max_length=100)
     kind: EventKind

@@ -815,12 +815,27 @@ export class Launcher {
   }
 
   showFailure(session, message) {
-    if (session.isActive) this.loading.fail(message);
+    if (!session.isActive) return;
+    this.loading.fail(message);
+    this.keyboardToFailure(session, this.closeButton);
   }
 
   /** The open app did not load (AppSession.checkStarted): Try again launches it anew. */
   showLoadFailure(session, message) {
-    if (session.isActive) this.loading.fail(message, () => this.restart());
+    if (!session.isActive) return;
+    this.loading.fail(message, () => this.restart());
+    this.keyboardToFailure(session, this.loading.retry);
+  }
+
+  /**
+   * The keyboard leaves a frame that failed for what the failure offers: the frame holds the
+   * browser's error page, where Escape never reaches the host (a probe, player52: a game opened
+   * offline could not be closed from the keyboard).
+   * @param {AppSession} session
+   * @param {HTMLElement} control
+   */
+  keyboardToFailure(session, control) {
+    if (document.activeElement === session.iframe) control.focus({ preventScroll: true });
   }
 
   createSession(card, options) {

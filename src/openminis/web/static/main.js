@@ -244,7 +244,7 @@ const search = new Search({
 byId("search-cancel").addEventListener("click", () => hub.refreshSections());
 
 const studio = new CreatorStudio({ api, account });
-const myData = new MyData({ api });
+const myData = new MyData({ api, wallet });
 // A message's tap opens its app with scene subscribe_message and the message's query.
 const messagesInbox = new MessagesInbox({
   api,

@@ -27,14 +27,18 @@ const LOG_MAILBOX = " In development there is no mail server: it is printed in t
 const ACCOUNT_NOTICE = "minis-account-notice";
 
 /** The note another page left for Me, once: read and removed. */
-/** Whether this page was loaded by a sign-out (account.js), once: the mark goes as it is read. */
+/**
+ * Whether this page was loaded by a sign-out (account.js) or an account's deletion (my-data.js),
+ * once: "signed out", "deleted" or null; the mark goes as it is read.
+ * @returns {string | null}
+ */
 function takeSignedOut() {
   try {
-    const signedOut = sessionStorage.getItem(SIGNED_OUT) !== null;
+    const how = sessionStorage.getItem(SIGNED_OUT);
     sessionStorage.removeItem(SIGNED_OUT);
-    return signedOut;
+    return how === null ? null : how === "deleted" ? "deleted" : "signed out";
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -309,8 +313,14 @@ export class MeScreen {
     }
     // A sign-out reloaded the page: the keyboard goes to this card, where the person was, not to
     // the page's body (a probe: a screen reader's user lost their place).
-    this.signedOut = false;
-    const said = el("p", { className: "card-note", role: "status" }, "You signed out. This browser is a guest again.");
+    // A deletion says it was done: the page came back as a guest with no word of it (player52).
+    const deleted = this.signedOut === "deleted";
+    this.signedOut = null;
+    const said = el(
+      "p",
+      { className: "card-note", role: "status" },
+      deleted ? "Your account was deleted. This browser is a guest again." : "You signed out. This browser is a guest again."
+    );
     this.accountCard.replaceChildren(title, said, ...this.guestForms());
     title.tabIndex = -1;
     this.toFocus = title;

@@ -5,15 +5,23 @@
 // browser is signed out (the page reloads as a new guest).
 // @ts-check
 
+import { SIGNED_OUT } from "./account.js";
 import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
+import { coinsLabel } from "./format.js";
 import { whileBusy } from "./sheets.js";
 
 const CONFIRMATION = "DELETE";
 
 export class MyData {
-  constructor({ api }) {
+  /**
+   * @param {object} options
+   * @param {import("./api.js").Api} options.api
+   * @param {{balance: number | null}} options.wallet the coins the deletion would lose, said before
+   */
+  constructor({ api, wallet }) {
     this.api = api;
+    this.wallet = wallet;
     this.root = el("section", { className: "card my-data", "aria-labelledby": "my-data-title" });
     this.render();
   }
@@ -54,7 +62,7 @@ export class MyData {
         "p",
         { className: "card-note", id: "delete-account-note" },
         "Your email, name, password, saves, posts and sign-ins are erased, and the apps you used are told. " +
-          "Coins left in your wallet are lost; purchases stay on the books without your name. This cannot be undone."
+          `${lostCoins(this.wallet.balance)} Purchases stay on the books without your name. This cannot be undone.`
       ),
       el("label", { for: "delete-confirmation" }, `Type ${CONFIRMATION} to confirm`),
       input,
@@ -70,10 +78,26 @@ export class MyData {
           message.textContent = errorMessage(error);
           return;
         }
+        try {
+          sessionStorage.setItem(SIGNED_OUT, "deleted"); // the reloaded Me page says it was done (me.js)
+        } catch {
+          // storage refused: the page reloads all the same
+        }
         location.reload(); // signed out: the host starts over as a new guest
       });
     });
     this.root.replaceChildren(el("h2", { className: "card-title", id: "my-data-title" }, "Delete your account?"), form);
     input.focus();
   }
+}
+
+/**
+ * What the deletion takes from the wallet, by number: "Coins left in your wallet are lost" did not
+ * say that 940 coins bought for $9.99 would go (a probe, player52).
+ * @param {number | null} balance
+ */
+export function lostCoins(balance) {
+  if (balance === null) return "Coins left in your wallet are lost.";
+  if (balance === 0) return "Your wallet is empty.";
+  return `The ${coinsLabel(balance)} in your wallet ${balance === 1 ? "is" : "are"} lost.`;
 }

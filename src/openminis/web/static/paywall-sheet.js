@@ -37,6 +37,23 @@ export function adMessage(error) {
   return errorMessage(error);
 }
 
+
+/**
+ * What the whole series costs beside the episodes still locked, one by one. The series is sold
+ * whole at its price, whatever was unlocked before (docs/drama-player.md); a person who unlocked
+ * some paid more for the rest than one by one, and the sheet only fell silent about it (a probe,
+ * player52: 200 coins for six episodes of 30).
+ * @param {number} locked the episodes still locked
+ * @param {number} episodePrice
+ * @param {number} seriesPrice
+ */
+export function seriesNote(locked, episodePrice, seriesPrice) {
+  const oneByOne = locked * episodePrice;
+  if (oneByOne > seriesPrice) return `Save ${coinsLabel(oneByOne - seriesPrice)}`;
+  if (oneByOne < seriesPrice) return `${locked === 1 ? "The 1 episode" : `The ${locked} episodes`} still locked: ${coinsLabel(oneByOne)} one by one`;
+  return "The whole series, for good";
+}
+
 export class PaywallSheet {
   /** @type {any} */
   sheet;
@@ -148,14 +165,12 @@ export class PaywallSheet {
       options.push(this.adOption());
     }
     if (this.methods.has("series") && series.series_price) {
-      const locked = this.lockedCount();
-      const saving = locked * price - series.series_price;
       options.push(
         this.option({
           method: "series",
           glyph: icon("stack"),
           label: `Unlock all ${series.episode_count} episodes`,
-          note: saving > 0 ? `Save ${coinsLabel(saving)}` : "The whole series, for good",
+          note: seriesNote(this.lockedCount(), price, series.series_price),
           price: series.series_price,
           name: `Unlock all ${series.episode_count} episodes for ${coinsLabel(series.series_price)}`,
           action: () => this.buySeries(series.series_price),

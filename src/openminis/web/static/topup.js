@@ -9,7 +9,7 @@ import { errorMessage } from "./api.js";
 import { el } from "./dom.js";
 import { icon } from "./icons.js";
 import { whileBusy } from "./sheets.js";
-import { coinAmount, coinsLabel, formatMoney } from "./wallet.js";
+import { coinAmount, coinsLabel, formatCoins, formatMoney } from "./wallet.js";
 
 const POLL_EVERY_MS = 1000;
 const POLL_FOR_MS = 60_000;
@@ -96,8 +96,8 @@ export class TopUpFlow {
     const price = formatMoney(pack.amount, pack.currency);
     // The big number is what lands in the wallet, the bonus included: "+50 bonus" beside 550 read
     // as 600 (a probe).
-    const bonus = pack.bonus_coins ? el("span", { className: "pack-bonus" }, `incl. ${pack.bonus_coins} bonus`) : null;
-    const label = pack.bonus_coins ? `${coinsLabel(total)}, ${pack.bonus_coins} of them a bonus, for ${price}` : `${coinsLabel(total)} for ${price}`;
+    const bonus = pack.bonus_coins ? el("span", { className: "pack-bonus" }, `incl. ${formatCoins(pack.bonus_coins)} bonus`) : null;
+    const label = pack.bonus_coins ? `${coinsLabel(total)}, ${formatCoins(pack.bonus_coins)} of them a bonus, for ${price}` : `${coinsLabel(total)} for ${price}`;
     const button = el(
       "button",
       { type: "button", className: "pack", dataset: { packId: pack.id }, "aria-label": label },

@@ -22,6 +22,18 @@ const KINDS = {
   guest_coins: "Coins from this browser's guest",
 };
 
+/**
+ * A movement's name. A drama unlock says what it bought: the whole series was "Episode unlock",
+ * 200 coins beside episodes of 30 (a probe, player52).
+ * @param {{kind: string, what?: string | null}} item
+ */
+export function movementLabel(item) {
+  if (item.kind === "drama_unlock" && item.what === "series") return "Whole series";
+  const episode = item.kind === "drama_unlock" && /^episode (\d+)$/.exec(item.what ?? "");
+  if (episode) return `Episode ${episode[1]} unlock`;
+  return KINDS[/** @type {keyof typeof KINDS} */ (item.kind)] || item.kind;
+}
+
 const WAITING = { pending: "Waiting for your bank", requires_action: "Waiting for your approval" };
 
 export class WalletHistory {
@@ -119,7 +131,7 @@ export class WalletHistory {
   }
 
   movementItem(item) {
-    const label = KINDS[item.kind] || item.kind;
+    const label = movementLabel(item);
     // A purchase with a coupon: what the coupon took off it.
     const coupon = item.discount && item.amount < 0 ? `coupon saved ${coinsLabel(item.discount)}` : null;
     const detail = [item.app_name, coupon, formatDateTime(item.created_at)].filter(Boolean).join(" · ");
