@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    _known: ClassVar[dict[type, frozenset[str]]] = {}
+    _known: ClassVar[dict[type, frozenset[str] | None]] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -26,6 +26,8 @@ class Input(BaseModel):
         if not isinstance(data, dict):
             return data
         known = cls._known_names()
+        if known is None:
+            return data
         unknown = [key for key in data if key not in known]
         if len(unknown) <= 1:
             return data
@@ -33,15 +35,17 @@ class Input(BaseModel):
         return {key: value for key, value in data.items() if key in known or key == first}
 
     @classmethod
-    def _known_names(cls) -> frozenset[str]:
-        """The field names and aliases a body may use (computed once per model)."""
-        names = Input._known.get(cls)
-        if names is None:
+    def _known_names(cls) -> frozenset[str] | None:
+        """The field names and aliases a body may use, computed once per model; None where a field
+        takes a choice or a path of aliases, which this cannot tell apart from unknown fields: an
+        alias taken for unknown and kept, and the unknown field dropped, would let that field in."""
+        if cls not in Input._known:
             found: set[str] = set()
             for name, field in cls.model_fields.items():
-                found.add(name)
-                for alias in (field.alias, field.validation_alias):
-                    if isinstance(alias, str):
-                        found.add(alias)
-            names = Input._known[cls] = frozenset(found)
-        return names
+                aliases = (field.alias, field.validation_alias)
+                if any(alias is not None and not isinstance(alias, str) for alias in aliases):
+                    Input._known[cls] = None
+                    return None
+                found.update([name, *(alias for alias in aliases if isinstance(alias, str))])
+            Input._known[cls] = frozenset(found)
+        return Input._known[cls]
