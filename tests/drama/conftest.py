@@ -82,19 +82,16 @@ def transcode_once(transcoded: dict):
 @pytest.fixture
 def series(client, studio, clips, platform, transcoded, monkeypatch) -> dict:
     """A published series of 5 episodes: 2 free, then 20 coins each, or 60 for the series."""
-    created = client.post(
-        "/openapi/v1/series",
-        json={
-            "title": "Night Shift",
-            "synopsis": "Doctors, secrets, one long night.",
-            "genres": ["romance"],
-            "free_episodes": 2,
-            "episode_price": 20,
-            "series_price": 60,
-        },
-        headers=studio.headers,
-    ).json()
-    for number in range(1, 6):
+    fields = {"free_episodes": 2, "episode_price": 20, "series_price": 60}
+    return published_series(client, studio, clips, platform, transcoded, monkeypatch, episodes=5, **fields)
+
+
+def published_series(client, studio, clips, platform, transcoded, monkeypatch, *, episodes: int, **fields) -> dict:
+    """A series of the studio's app, made, its ``episodes`` uploaded (transcoded once for all the
+    tests) and published; ``fields`` over the defaults."""
+    body = {"title": "Night Shift", "synopsis": "Doctors, secrets, one long night.", "genres": ["romance"]} | fields
+    created = client.post("/openapi/v1/series", json=body, headers=studio.headers).json()
+    for number in range(1, episodes + 1):
         assert upload(client, studio, created["id"], number, clips["episode"]).status_code == 202
     with monkeypatch.context() as patched:  # only for these uploads: the tests' own run the real pipeline
         patched.setattr(media, "transcode", transcode_once(transcoded))

@@ -13,10 +13,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from openminis.db import utcnow
-from openminis.drama import media
 from openminis.drama.models import Subscription
 from openminis.wallet import service as ledger
-from tests.drama.conftest import transcode_once, upload
+from tests.drama.conftest import published_series
 from tests.studio import balance, csrf_of, top_up
 
 PRICE = 100
@@ -55,18 +54,8 @@ def offered(player, series_id: str) -> set[str]:
 
 def another_series(client, studio, clips, platform, transcoded, monkeypatch) -> dict:
     """A second published series of the app, one episode long."""
-    created = client.post(
-        "/openapi/v1/series",
-        json={"title": "Day Shift", "synopsis": "The morning after.", "genres": ["romance"], "series_price": 60},
-        headers=studio.headers,
-    ).json()
-    assert upload(client, studio, created["id"], 1, clips["episode"]).status_code == 202
-    with monkeypatch.context() as patched:
-        patched.setattr(media, "transcode", transcode_once(transcoded))
-        platform.worker().drain()
-    published = client.post(f"/openapi/v1/series/{created['id']}/publish", headers=studio.headers)
-    assert published.status_code == 200, published.text
-    return published.json()
+    fields = {"title": "Day Shift", "synopsis": "The morning after.", "series_price": 60}
+    return published_series(client, studio, clips, platform, transcoded, monkeypatch, episodes=1, **fields)
 
 
 def refused(player, pass_id: str) -> None:

@@ -87,7 +87,7 @@ class Earnings:
     """A payee's earnings in one currency (COIN or USD_MICROS), now."""
 
     currency: str
-    balance: int  # on the earnings accounts: pending + withdrawable
+    balance: int  # on the earnings accounts: pending + withdrawable + what of owed they hold
     pending: int  # still in the hold
     withdrawable: int
     in_payout: int  # requested or in transit
