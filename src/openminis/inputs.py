@@ -6,13 +6,17 @@ field, and FastAPI copies every one of them before the error handler reads only 
 900 KB body of 82,000 unknown keys, sent without credentials, held the event loop for 0.6 s and
 more each, and four at once stalled every request (a probe, input52). The first unknown field
 is the only one left in for validation to name.
+
+A dict field is bounded with ``at_most``, not ``max_length`` alone: pydantic reads every value of a
+dict, one error each, before it looks at its length (90,000 values that were not text: 5 s).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class Input(BaseModel):
@@ -49,3 +53,24 @@ class Input(BaseModel):
                 found.update([name, *(alias for alias in aliases if isinstance(alias, str))])
             Input._known[cls] = frozenset(found)
         return Input._known[cls]
+
+
+class _AtMost:
+    """A dict's or a list's size, checked before any of its items is read (``at_most``)."""
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, dict | list) and len(value) > self.count:
+            raise PydanticCustomError(
+                "too_long",
+                "should have at most {max_length} items",
+                {"field_type": "Object", "max_length": self.count, "actual_length": len(value)},
+            )
+        return value
+
+
+def at_most(count: int) -> BeforeValidator:
+    """``Annotated[dict[...], at_most(16)]``: at most ``count`` items, refused before they are read."""
+    return BeforeValidator(_AtMost(count))

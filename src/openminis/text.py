@@ -89,6 +89,15 @@ def has_invisible(value: str) -> bool:
     return False
 
 
+def shows_anything(value: str) -> bool:
+    """Whether any character of ``value`` draws: one not a space, a format character, a blank letter
+    or a variation selector (a suspension's note of one zero-width space said nothing: a probe)."""
+    return any(
+        not ch.isspace() and unicodedata.category(ch) != "Cf" and ch not in BLANK and not _variation_selector(ch)
+        for ch in value
+    )
+
+
 def is_valid_utf8(data: bytes) -> bool:
     """UTF-8 (which excludes encoded surrogates) with no NUL."""
     if b"\x00" in data:

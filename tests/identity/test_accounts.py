@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from starlette.testclient import TestClient
+
 from tests.factories import publish
 from tests.identity.links import ask_for_link, confirm
 from tests.studio import browser, csrf_of, sign_up
@@ -63,6 +65,28 @@ def test_brute_forcing_a_password_hits_the_rate_limit(client, platform):
         "/api/account/sign-in", json={"email": "ada@example.com", "password": "a long password"}, headers=headers
     )
     assert right.status_code == 429
+
+
+def test_another_spelling_of_the_address_counts_against_the_same_limit(client, platform):
+    """The account is found by its address normalized (fullwidth letters as plain ones); the limit
+    counted the address as typed, so each spelling had ten guesses of its own, and the right
+    password got in through one while the account's door was shut (a probe, attack52)."""
+    sign_up(client, "ada@example.com", "a long password")
+    addresses = iter(range(1, 100))
+
+    def guess(email: str, password: str) -> int:
+        # Each guess from an address of its own (a botnet): only the account's limit holds them.
+        attacker = TestClient(client.app, base_url="http://localhost:8000", client=(f"10.0.0.{next(addresses)}", 1))
+        answer = attacker.post(
+            "/api/account/sign-in", json={"email": email, "password": password}, headers=csrf_of(attacker)
+        )
+        return answer.status_code
+
+    limit = platform.rates.failures.limit
+    assert [guess("ada@example.com", f"guess-{n}") for n in range(limit)] == [401] * limit
+    for spelling in ("ada@\uff45xample.com", "ADA@EXAMPLE.COM", " ada@example.com "):
+        assert guess(spelling, "guess-again") == 429, spelling
+        assert guess(spelling, "a long password") == 429, spelling
 
 
 def test_a_one_time_link_signs_in_once(client, caplog):

@@ -215,7 +215,7 @@ def test_a_suspension_says_why_to_its_owner_or_is_refused(client, creator, game,
     The page asked for one; the API suspended an app "as spam" without a word (a probe, ops52).
     A post or an episode is taken down with its reason alone."""
     for kind, item_id in (("creator", "@tester"), ("app", app_id)):
-        for note in ("", "   "):
+        for note in ("", "   ", "\u200b", "\u2800 \u200d"):  # blank, or what draws nothing (attack52)
             refused = take_down(moderator, kind, item_id, "spam", note)
             assert (refused.status_code, refused.json()["field"]) == (422, "note"), refused.text
     viewer = browser(client)

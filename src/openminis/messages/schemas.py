@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from openminis.catalog.schemas import Card
-from openminis.inputs import Input
+from openminis.inputs import Input, at_most
 
 
 class TemplateIn(Input):
@@ -94,8 +94,8 @@ class SendIn(Input):
 
     openid: str = Field(min_length=1, max_length=64)
     template_id: str = Field(min_length=1, max_length=64)
-    fields: dict[str, str] = Field(default_factory=dict, max_length=10)
-    query: dict[str, str] = Field(default_factory=dict)
+    fields: Annotated[dict[str, str], at_most(10)] = Field(default_factory=dict)
+    query: Annotated[dict[str, str], at_most(16)] = Field(default_factory=dict)  # service.check_query: further
 
 
 class SentOut(BaseModel):

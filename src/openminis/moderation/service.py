@@ -30,6 +30,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis import text
 from openminis.catalog import service as catalog
 from openminis.creators import service as creators
 from openminis.db import utcnow
@@ -278,7 +279,7 @@ def take_down(session: Session, *, actor: str, kind: str, item_id: str, reason: 
     open reports, and record the act. The owner reads ``reason`` and ``note``."""
     _check_reason(reason)
     note = _text(note, field_name="note", limit=MAX_NOTE)
-    if kind in SUSPENDED_KINDS and not note:
+    if kind in SUSPENDED_KINDS and not text.shows_anything(note):
         # The page asked for it and the API did not: an app suspended "as spam", wordless (ops52).
         raise InvalidArgument(f"a suspension stops a whole {kind}: say why in the note its owner reads", field="note")
     found = item(session, kind, item_id)

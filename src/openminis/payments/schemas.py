@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from openminis.db import as_utc
-from openminis.inputs import Input
+from openminis.inputs import Input, at_most
 
 
 def _iso_text(value: object) -> object:
@@ -316,7 +316,9 @@ class PackPriceIn(Strict):
 class PackIn(Strict):
     coins: int = Field(ge=1, le=10_000_000)
     bonus_coins: int = Field(default=0, ge=0, le=10_000_000)
-    prices: dict[str, PackPriceIn] = Field(description="market (like US) -> price in minor units")
+    prices: Annotated[dict[str, PackPriceIn], at_most(250)] = Field(
+        description="market (like US) -> price in minor units"
+    )
     active: bool = True
     sort: int = Field(default=0, ge=0, le=10_000)
     reason: str = Field(default="", max_length=2000)

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictInt
 
-from openminis.inputs import Input
+from openminis.inputs import Input, at_most
 
 Source = Literal["COIN", "USD_MICROS"]
+MARKETS = 64  # the currencies or markets a payout policy's table may name
 IdempotencyKey = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
@@ -41,9 +42,10 @@ class PolicyOut(BaseModel):
 
 class PolicyIn(Strict):
     hold_days: StrictInt = Field(ge=0, le=365)
-    rates: dict[str, dict[str, StrictInt]]
-    minimums: dict[str, StrictInt] = Field(default_factory=dict)
-    auto_approve_below: dict[str, StrictInt] = Field(default_factory=dict)
+    # Bounded (a few currencies each), so that a body of many is refused before it is read.
+    rates: Annotated[dict[str, Annotated[dict[str, StrictInt], at_most(MARKETS)]], at_most(MARKETS)]
+    minimums: Annotated[dict[str, StrictInt], at_most(MARKETS)] = Field(default_factory=dict)
+    auto_approve_below: Annotated[dict[str, StrictInt], at_most(MARKETS)] = Field(default_factory=dict)
     reason: str = Field(min_length=1, max_length=2000)
 
 

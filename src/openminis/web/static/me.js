@@ -261,7 +261,23 @@ export class MeScreen {
     );
   }
 
+  /**
+   * The account card, drawn anew: where its heading held the keyboard (or was about to, once Me
+   * shows), the new heading takes it. Drawn again before Me showed, the card's heading that a
+   * sign-out's reload was to focus had left the page, and the keyboard fell to its body (a CI run).
+   */
   renderAccount() {
+    const before = this.accountCard.querySelector("#account-title");
+    const focused = before !== null && (document.activeElement === before || this.toFocus === before);
+    this.drawAccount();
+    const title = /** @type {HTMLElement | null} */ (this.accountCard.querySelector("#account-title"));
+    if (!focused || title === null || title === before) return;
+    title.tabIndex = -1;
+    if (this.toFocus === before) this.toFocus = title;
+    else title.focus({ preventScroll: true });
+  }
+
+  drawAccount() {
     const { user } = this.account;
     this.accountShown = accountKey(user);
     const title = el("h2", { className: "card-title", id: "account-title" }, "Account");

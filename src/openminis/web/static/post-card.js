@@ -125,26 +125,21 @@ export class PostCard {
       "p",
       { className: "post-creator" },
       el("img", { className: "avatar post-avatar", src: post.creator.avatar_url, alt: "", decoding: "async" }),
-      // The handle above the name: side by side, at 390 px the name had 44 px ("Nigh…": player52).
       el(
-        "span",
-        { className: "post-who" },
-        el(
-          "a",
-          {
-            className: "post-handle",
-            id: handleId,
-            href: `/c/${encodeURIComponent(post.creator.handle)}`,
-            onClick: (/** @type {MouseEvent} */ event) => {
-              event.preventDefault();
-              this.pause();
-              this.feed.openCreator(post.creator.handle);
-            },
+        "a",
+        {
+          className: "post-handle",
+          id: handleId,
+          href: `/c/${encodeURIComponent(post.creator.handle)}`,
+          onClick: (/** @type {MouseEvent} */ event) => {
+            event.preventDefault();
+            this.pause();
+            this.feed.openCreator(post.creator.handle);
           },
-          handle
-        ),
-        post.creator.display_name ? el("span", { className: "post-name" }, post.creator.display_name) : null
+        },
+        handle
       ),
+      post.creator.display_name ? el("span", { className: "post-name" }, post.creator.display_name) : null,
       this.followButton
     );
     const caption = el("p", { className: "post-caption", id: captionId }, post.caption);
