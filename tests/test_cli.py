@@ -132,3 +132,13 @@ def test_ledger_verify_passes_on_a_sound_ledger_and_fails_on_a_broken_one(tmp_pa
     platform.close()
     broken = runner.invoke(app, ["ledger", "verify", "--data-dir", str(data)])
     assert broken.exit_code == 1 and "caches 6 but its entries sum to 5" in broken.output
+
+
+def test_python_dash_m_openminis_is_the_minis_command():
+    """``python -m openminis`` answered "No module named openminis.__main__" (a probe, dev52)."""
+    import subprocess
+    import sys
+
+    ran = subprocess.run([sys.executable, "-m", "openminis", "--help"], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert "Usage: minis" in ran.stdout

@@ -223,8 +223,9 @@ def takes(platform, action: str, version: str) -> bool:
     """Whether the platform takes `action` on `version` now; the attempt is rolled back either way."""
     try:
         with unit_of_work(platform.db) as session:
-            if action == "release":
-                releases.release(session, "test-game", version, percent=100, actor=DEVELOPER)
+            if action in ("release", "stage"):
+                percent = 100 if action == "release" else 10
+                releases.release(session, "test-game", version, percent=percent, actor=DEVELOPER)
             else:
                 releases.roll_back(session, "test-game", version, actor=DEVELOPER)
             raise _Undone
@@ -234,23 +235,25 @@ def takes(platform, action: str, version: str) -> bool:
         return False
 
 
-def offered(platform) -> dict[str, tuple[bool, bool]]:
+def offered(platform) -> dict[str, tuple[bool, bool, bool]]:
     """Release and Roll back, as each version's answer to the console and the reviewers offers them."""
     with unit_of_work(platform.db, reads=True) as session:
         found = catalog.list_versions(session, "test-game")[0]
         shown = [versions.version_out(session, platform, v) for v in found]
-    return {v.version: (v.may_release, v.may_roll_back) for v in shown}
+    return {v.version: (v.may_release, v.may_stage, v.may_roll_back) for v in shown}
 
 
 def test_what_a_version_offers_is_what_the_platform_takes(platform):
-    """The console and the reviewers' panel offer Release and Roll back where a version's answer says
-    so; the answer is the platform's own rule, so nothing offered is refused and nothing allowed is
-    hidden (the pages had each worked the rules out again, and offered a refused rollback: dev51)."""
+    """The console and the reviewers' panel offer Release (to a share: may_stage) and Roll back where
+    a version's answer says so; the answer is the platform's own rule, so nothing offered is refused
+    and nothing allowed is hidden (the pages had each worked the rules out again, and offered a
+    refused rollback: dev51; the reviewers' panel offered 10 % of a first version: dev52)."""
     seen = []
 
     def check():
         answer = offered(platform)
-        assert answer == {v: (takes(platform, "release", v), takes(platform, "roll_back", v)) for v in answer}
+        actions = ("release", "stage", "roll_back")
+        assert answer == {v: tuple(takes(platform, action, v) for action in actions) for v in answer}
         seen.append(answer)
 
     upload(platform, "0.9.0")  # uploaded, never checked
@@ -274,10 +277,11 @@ def test_what_a_version_offers_is_what_the_platform_takes(platform):
         releases.submit(session, "test-game", "1.3.0", actor=DEVELOPER)
         releases.reject(session, "test-game", "1.3.0", actor=REVIEWER, note="it crashes at level 2")
     check()
+    assert seen[0] == {"0.9.0": (False, False, False), "1.0.0": (True, False, False)}  # a first release: to all
     assert seen[-1] == {
-        "0.9.0": (False, False),
-        "1.0.0": (True, True),  # everyone had it: released again, or rolled back to
-        "1.1.0": (True, False),  # only ever staged: released again, to a share first
-        "1.2.0": (False, False),  # everyone has it now
-        "1.3.0": (False, False),  # rejected
+        "0.9.0": (False, False, False),
+        "1.0.0": (True, True, True),  # everyone had it: released again, to a share, or rolled back to
+        "1.1.0": (True, True, False),  # only ever staged: released again, to a share first
+        "1.2.0": (False, False, False),  # everyone has it now
+        "1.3.0": (False, False, False),  # rejected
     }

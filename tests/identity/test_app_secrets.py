@@ -114,6 +114,6 @@ def test_secrets_never_appear_in_logs_responses_or_error_pages(client, studio, p
         assert secret not in logged
         for response in (listing, bad, broken):
             assert secret not in response.text
-    assert broken.status_code == 422 and broken.json()["code"] == "INVALID_ARGUMENT"
+    assert broken.status_code == 422 and broken.json()["code"] == "INVALID_JSON"  # not JSON, and said so
     assert "openminis.access" in {record.name for record in caplog.records}
     assert repr(backend).count("ms_") == 0

@@ -64,6 +64,7 @@ def test_a_template_made_through_the_open_api_is_neither_asked_for_nor_sent_unti
     player, openid = person(client, studio, consent=False)
     for refused in (asked(player, studio), accept(player, studio), send(client, studio, openid)):
         assert (refused.status_code, refused.json()["code"]) == (404, "NO_SUCH_TEMPLATE")
+        assert "waiting for review" in refused.json()["message"]  # not "has no message template" (dev52)
 
     [waiting] = client.get(QUEUE, headers=OPERATOR).json()["items"]
     assert (waiting["app_id"], waiting["app_name"], waiting["developer"]) == (studio.app_id, "Test Game", "Studio One")

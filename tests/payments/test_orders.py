@@ -168,7 +168,8 @@ def test_statements_sum_gross_fee_refunds_and_net_and_export_csv(client, shop, p
     assert line["net"] == (500 - 150) - (150 - 45)
     csv = client.get("/openapi/v1/statements", params={"start": start, "end": end, "format": "csv"}, headers=headers)
     assert csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[1].startswith(f"{shop.app_id},2,500,150,150,45,245,COIN,")
+    assert csv.text.splitlines()[0].startswith("app_id,orders,gross,fee,refunds,refunded_fee,platform_coupons,")
+    assert csv.text.splitlines()[1].startswith(f"{shop.app_id},2,500,150,150,45,0,0,245,COIN,")
 
 
 def test_products_declared_in_the_manifest_are_sold(client, platform, player):
@@ -183,6 +184,30 @@ def test_products_declared_in_the_manifest_are_sold(client, platform, player):
     assert buy(player, "test-game", "gem-pack", "k").json()["status"] == "paid"
     publish(platform, version="1.1.0", products=[])
     assert client.get("/api/apps/test-game/products").json()["items"] == []
+
+
+def test_a_release_retires_what_a_manifest_declared_and_leaves_what_was_made_by_hand(client, platform):
+    """Products made through the console or the Open API are not a manifest's to retire: every
+    release took them off sale, and their coupons with them (a probe, dev52). A product a manifest
+    declares is the manifest's, even once changed by hand: a release sets it back."""
+    from tests.factories import publish
+
+    gem = {"id": "gem-pack", "type": "consumable", "price": 40, "title": {"en": "Gem pack"}}
+    publish(platform, products=[gem])
+    with unit_of_work(platform.db) as session:  # as the Open API's PUT /products/{id} and the console do
+        orders.put_product(
+            session, "test-game", product_id="golden-skin", type="permanent", price=300, title={"en": "G"}
+        )
+        orders.put_product(session, "test-game", product_id="gem-pack", type="consumable", price=55, title={"en": "G"})
+
+    def sold() -> dict[str, int]:
+        return {p["id"]: p["price"] for p in client.get("/api/apps/test-game/products").json()["items"]}
+
+    assert sold() == {"gem-pack": 55, "golden-skin": 300}
+    publish(platform, version="1.1.0", products=[gem])
+    assert sold() == {"gem-pack": 40, "golden-skin": 300}  # the manifest's price again; the hand-made one stays
+    publish(platform, version="1.2.0", products=[])
+    assert sold() == {"golden-skin": 300}  # what the manifest no longer declares is retired
 
 
 @pytest.mark.slow

@@ -69,3 +69,11 @@ def test_a_body_that_is_not_json_is_refused_with_its_own_code(client, body):
     )
     assert answer.status_code in (400, 422), answer.text  # FastAPI's own: 422 for a body cut off
     assert (answer.json()["code"], answer.json()["field"]) == ("INVALID_JSON", "body"), answer.text
+
+
+def test_a_field_that_should_be_an_object_is_named(client):
+    """A share's query sent as text: the whole request was "not in the form the platform reads (a JSON
+    object)", with no field, when the body was an object and its query was not (a probe, dev52)."""
+    app = client.post("/api/apps/no-such-app/shares", json={"title": "Hi", "query": ""}, headers=csrf_of(client))
+    assert app.status_code == 422, app.text
+    assert (app.json()["message"], app.json()["field"]) == ("Query must be an object, in { }.", "query")

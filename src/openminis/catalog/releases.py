@@ -190,7 +190,7 @@ def release(session: Session, app_id: str, version_name: str, *, percent: int, a
     version = get_version(session, app_id, version_name)
     if not may_release(app, version):
         _expect(version, RELEASABLE, "released")
-    if percent < 100 and app.released_version in (None, version.version):
+    if percent < 100 and not may_stage(app, version):
         raise Conflict(
             "a staged release needs a version that the others keep: release this one to 100 %",
             code="NOTHING_TO_STAGE_FROM",
@@ -215,6 +215,12 @@ def may_release(app: App, version: AppVersion) -> bool:
     """Whether release() takes this version (to some share): the console and the reviewers' panel
     offer Release where this says so, rather than each working the rule out again."""
     return version.version == app.staged_version or version.state in RELEASABLE
+
+
+def may_stage(app: App, version: AppVersion) -> bool:
+    """Whether release() takes this version to a share below 100 %: only beside a released version
+    that the others keep (NOTHING_TO_STAGE_FROM otherwise)."""
+    return may_release(app, version) and app.released_version not in (None, version.version)
 
 
 def everyone_has(app: App, version: AppVersion) -> bool:

@@ -78,6 +78,10 @@ class ConsoleVersionOut(BaseModel):
         default=False,
         description="the platform takes a release of it, to a share or to everyone: approved, superseded or staged",
     )
+    may_stage: bool = Field(
+        default=False,
+        description="the platform takes a release of it to a share below 100 %: beside a released version",
+    )
     may_roll_back: bool = Field(
         default=False,
         description="the platform takes a rollback to it: everyone once had it, and not everyone has it now",

@@ -159,7 +159,15 @@ def keep_declared_templates(session: Session, app_id: str, manifests: list[Manif
 def get_template(session: Session, app_id: str, template_id: str) -> MessageTemplate:
     """A template people may be asked for and sent: active and approved once (its approved text)."""
     template = session.get(MessageTemplate, (app_id, template_id))
-    if template is None or not template.active or template.approved_at is None:
+    if template is not None and template.active and template.approved_at is None:
+        # Not yet in effect: the same refusal, but saying why (it read "has no message template"
+        # for one the console listed as in review: a probe, dev52).
+        raise NotFound(
+            f"message template {template_id!r} is waiting for review: it is asked for and sent once approved",
+            code="NO_SUCH_TEMPLATE",
+            field="template_id",
+        )
+    if template is None or not template.active:
         raise _no_such(app_id, template_id)
     return template
 

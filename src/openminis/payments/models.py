@@ -75,6 +75,10 @@ class Product(Base):
     title: Mapped[dict[str, str]] = mapped_column(JSON)  # locale -> title
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who made it: a version's manifest ("manifest"), or the console or the Open API ("api"). A
+    # release retires only the manifest's that its versions no longer declare; a product made by
+    # hand stays (every release took those off sale, and their coupons with them: a probe, dev52).
+    declared_in: Mapped[str] = mapped_column(String(8), default="manifest", server_default="manifest")
 
 
 class PaymentSettings(Base):

@@ -200,7 +200,13 @@ def statement_response(
         return out
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["app_id", "orders", "gross", "fee", "refunds", "refunded_fee", "net", "currency", "start", "end"])
+    # Every figure its net is made of (the coupons were missing: dev52).
+    writer.writerow(
+        [
+            *("app_id", "orders", "gross", "fee", "refunds", "refunded_fee"),
+            *("platform_coupons", "developer_coupons", "net", "currency", "start", "end"),
+        ]
+    )
     for line in out.lines:
         writer.writerow(
             [
@@ -210,6 +216,8 @@ def statement_response(
                 line.fee,
                 line.refunds,
                 line.refunded_fee,
+                line.platform_coupons,
+                line.developer_coupons,
                 line.net,
                 "COIN",
                 start.isoformat(),

@@ -45,8 +45,17 @@ class OrderStateError(Conflict):
 
 
 def put_product(
-    session: Session, app_id: str, *, product_id: str, type: str, price: int, title: dict[str, str]
+    session: Session,
+    app_id: str,
+    *,
+    product_id: str,
+    type: str,
+    price: int,
+    title: dict[str, str],
+    declared_in: str = "api",
 ) -> Product:
+    """Create or change a product. One a manifest declares stays the manifest's when changed by
+    hand (a release sets it back to what the manifest says); a manifest claims any it declares."""
     if not PRODUCT_ID.match(product_id):
         raise InvalidArgument("product id must be 1-64 letters, digits, '_', '.' or '-'", field="id")
     if type not in ("consumable", "permanent"):
@@ -64,8 +73,10 @@ def put_product(
         )
     product = session.get(Product, (app_id, product_id))
     if product is None:
-        product = Product(app_id=app_id, id=product_id)
+        product = Product(app_id=app_id, id=product_id, declared_in=declared_in)
         session.add(product)
+    elif declared_in == "manifest":
+        product.declared_in = declared_in
     product.type, product.price, product.title, product.active, product.updated_at = (
         type,
         price,
@@ -77,12 +88,22 @@ def put_product(
 
 
 def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]]) -> None:
-    """Make the app's products those its manifest declares (ones it no longer lists are retired)."""
+    """Sell what the manifests declare, on their terms; retire what a manifest declared before and
+    none does now. Products made through the console or the Open API are left as they are."""
     keep: set[str] = set()
     for item in declared:
-        put_product(session, app_id, product_id=item["id"], type=item["type"], price=item["price"], title=item["title"])
+        put_product(
+            session,
+            app_id,
+            product_id=item["id"],
+            type=item["type"],
+            price=item["price"],
+            title=item["title"],
+            declared_in="manifest",
+        )
         keep.add(item["id"])
-    for product in session.scalars(select(Product).where(Product.app_id == app_id, Product.active)):
+    manifests = select(Product).where(Product.app_id == app_id, Product.active, Product.declared_in == "manifest")
+    for product in session.scalars(manifests):
         if product.id not in keep:
             product.active = False
 

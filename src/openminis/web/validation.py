@@ -12,8 +12,13 @@ LOCATIONS = ("body", "query", "path")
 
 
 def field_of(error: Mapping[str, Any]) -> str | None:
-    """The dotted name of the field an error is about (``items.0.quantity``), none for the body."""
-    return ".".join(str(part) for part in error.get("loc", ()) if part not in LOCATIONS) or None
+    """The dotted name of the field an error is about (``items.0.quantity``), none for the body.
+    Only the first part may name where the field was (the body, the query string, the path): a
+    field named ``query`` (a share's, a message's) was dropped as if it were one (a probe, dev52)."""
+    loc = tuple(error.get("loc", ()))
+    if loc and loc[0] in LOCATIONS:
+        loc = loc[1:]
+    return ".".join(str(part) for part in loc) or None
 
 
 def label(field: str | None) -> str:
@@ -65,6 +70,9 @@ def message(error: Mapping[str, Any]) -> str:
     if kind == "string_type":
         return f"{name} must be text, in quotes."
     if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
+        # A field's own object ("query": "") is that field's mistake, not the whole request's (dev52).
+        if field_of(error) is not None:
+            return f"{name} must be an object, in {{ }}."
         return "The request isn’t in the form the platform reads (a JSON object)."
     if kind == "value_error" and str(ctx.get("error", "")).startswith("must "):
         # The platform's own validators say what a value must be ("must be one line of visible text, ...")

@@ -76,6 +76,7 @@ def version_out(
         share=_share(app, version),
         went_to_everyone=went,
         may_release=releases.may_release(app, version),
+        may_stage=releases.may_stage(app, version),
         may_roll_back=releases.may_roll_back(app, version, went_to_everyone=went),
         may_check_again=may_check_again(session, platform, version),
         check_report=version.check_report,

@@ -398,6 +398,8 @@ function releasePanel() {
                   type: "button",
                   className: "button-secondary button-small",
                   "aria-pressed": String(v.share === percent && v.state === "released"),
+                  // Below 100 % only beside a released version (NOTHING_TO_STAGE_FROM: dev52).
+                  disabled: percent < 100 && !v.may_stage,
                   onclick: () => act(`${appPath(item.app_id)}/versions/${encodeURIComponent(v.version)}/release`, { percent }, `${item.app_name} ${v.version} is released to ${percent} % of people.`),
                 },
                 `${percent} %`

@@ -7,6 +7,7 @@ import { el } from "./dom.js";
 import { formatDateTime } from "./format.js";
 import { bpsPercent, busy, card, errorLine, field, input, may, note, select } from "./console-ui.js";
 import { payoutsPointer } from "./console-payouts.js";
+import { STATEMENT_LINES } from "./statement-lines.js";
 
 /** @typedef {import("./console-versions.js").Context} Context */
 /** @typedef {{id: string, type: string, price: number, title: Record<string, string>}} Product */
@@ -44,7 +45,7 @@ function statementCard(context) {
     try {
       const line = (await api.request("GET", path())).total;
       csv.href = path("csv");
-      const facts = [["Gross", line.gross], ["Platform fee", line.platform_fee], ["Creator commission", line.creator_commission], ["Refunds", line.refunds], ["Net (coins)", line.net], ["Ad net (USD micros)", line.ad_net]];
+      const facts = [...STATEMENT_LINES.map(([key, label]) => [label, line[key]]), ["Ad net (USD micros)", line.ad_net]];
       shown.replaceChildren(...facts.flatMap(([label, value]) => [el("dt", {}, String(label)), el("dd", {}, String(value))]));
     } catch (error) {
       problem.textContent = String(/** @type {Error} */ (error).message);

@@ -206,8 +206,8 @@ function actions(context, version, onChange) {
  */
 function shareControl(context, version, message) {
   const { api, app } = context;
-  // A share below 100 % needs a released version that the others keep.
-  const stageable = Boolean(app.latest_version) && app.latest_version !== version.version;
+  // A share below 100 % needs a released version that the others keep: the version says so.
+  const stageable = Boolean(version.may_stage);
   const group = el("div", { className: "share-control", role: "group", "aria-label": `Release ${version.version} to` }, el("span", { className: "share-label" }, "Release to"));
   for (const percent of SHARES) {
     const button = el(

@@ -20,7 +20,7 @@ import { formatBytes } from "./console-problems.js";
  * @typedef {{action: string, state: string, actor: string, note: string, at: string}} VersionEvent
  * @typedef {{
  *   version: string, state: string, created_at: string, size_bytes: number, file_count: number, share: number,
- *   went_to_everyone: boolean, may_release: boolean, may_roll_back: boolean, may_check_again: boolean,
+ *   went_to_everyone: boolean, may_release: boolean, may_stage: boolean, may_roll_back: boolean, may_check_again: boolean,
  *   check_report: CheckReport | null, preview_url: string, history: VersionEvent[]
  * }} ReviewedVersion
  * @typedef {{field: string, before: any, after: any}} Change

@@ -1,0 +1,21 @@
+// The lines of a statement (payments/statements.py), as the console and /admin show them: every
+// line that makes up its net, so that what is shown adds up. The console showed gross, fee,
+// commission, refunds and net, and the fee refunded and the coupons were missing from the sum
+// (a probe, dev52). Net = gross + platform coupons − fee − commission − refunds + fee refunded +
+// commission clawed back + other; a developer's coupons are already out of gross (what people paid),
+// while the fee is on the list price.
+// @ts-check
+
+/** @type {[string, string][]} */
+export const STATEMENT_LINES = [
+  ["gross", "Gross: what people paid (coins)"],
+  ["platform_coupons", "Platform coupons: paid by the platform"],
+  ["platform_fee", "Platform fee, on list prices"],
+  ["creator_commission", "Creator commission"],
+  ["refunds", "Refunds"],
+  ["refunded_fee", "Fee refunded"],
+  ["refunded_commission", "Commission clawed back"],
+  ["other", "Other movements"],
+  ["net", "Net (coins)"],
+  ["developer_coupons", "Your coupons took off (already out of gross)"],
+];
