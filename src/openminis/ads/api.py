@@ -7,7 +7,7 @@ import re
 
 import anyio.from_thread
 from fastapi import Path, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from openminis.ads import serving
 from openminis.ads.admin import router as admin_router
@@ -30,6 +30,7 @@ from openminis.ads.schemas import (
 from openminis.errors import NotFound
 from openminis.runtime.schemas import Ok
 from openminis.web.dependencies import ChangingPerson, PlatformDep, SessionDep, client_ip
+from openminis.web.head import FileAnswer
 from openminis.web.refusals import refusal_kept
 from openminis.web.routing import Router
 
@@ -161,4 +162,4 @@ def creative_file(platform: PlatformDep, name: str = Path(max_length=80)) -> Res
     path = platform.ads.media.path(name)
     if path is None:
         raise NotFound("no such creative file")
-    return FileResponse(path, media_type=CONTENT_TYPES[path.suffix[1:]], headers={"Cache-Control": IMMUTABLE})
+    return FileAnswer(path, media_type=CONTENT_TYPES[path.suffix[1:]], headers={"Cache-Control": IMMUTABLE})

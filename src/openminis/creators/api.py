@@ -7,7 +7,7 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from openminis.creators import audience, service
@@ -35,6 +35,7 @@ from openminis.web.dependencies import (
     ViewerId,
     changing_visitor,
 )
+from openminis.web.head import FileAnswer
 from openminis.web.routing import Router
 from openminis.web.uploads import check_declared_size, staged_video, video_suffix
 
@@ -166,7 +167,7 @@ def media(
     target = platform.storage.path(key)
     if target is None:
         raise NotFound("no such media")
-    return FileResponse(target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, no-cache"})
+    return FileAnswer(target, media_type=service.MEDIA_FILES[file], headers={"Cache-Control": "public, no-cache"})
 
 
 # Likes, follows, a creator's page and the Following tab ------------------------------------------

@@ -40,7 +40,7 @@ from openminis.developers.schemas import (
     SecretOut,
     TeamOut,
 )
-from openminis.errors import Conflict, Forbidden, NotFound
+from openminis.errors import Forbidden, NotFound
 from openminis.identity import accounts
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
@@ -55,7 +55,7 @@ from openminis.web.dependencies import (
     SessionDep,
 )
 from openminis.web.routing import Router
-from openminis.web.versions import ConsolePackageBody, start_checks, upload, version_out
+from openminis.web.versions import ConsolePackageBody, check_again_refusal, start_checks, upload, version_out
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -191,10 +191,8 @@ def check_again(
     submitted, once the checks before have ended (CHECKS_UNDER_WAY)."""
     team.member_app(session, developer, app_id, act="upload")
     found = catalog.get_version(session, app_id, version)
-    if found.state not in ("uploaded", "checked"):  # checked: its report came, passed or failed
-        raise Conflict(
-            f"{version} is {found.state}: checks run again only before a version is submitted", code="VERSION_STATE"
-        )
+    if refused := check_again_refusal(session, platform, found):
+        raise refused
     start_checks(session, platform, found, again=True)
     return version_out(session, platform, found)
 

@@ -8,7 +8,7 @@ from pathlib import Path as FilePath
 from typing import Literal, TypeVar, overload
 
 from fastapi import Path, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from openminis.ads import inventory as ads_inventory
@@ -37,6 +37,7 @@ from openminis.errors import InvalidArgument, NotFound
 from openminis.runtime.schemas import Ok
 from openminis.storage import is_key
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep, session_token
+from openminis.web.head import FileAnswer
 from openminis.web.routing import Router
 
 router = Router(tags=["drama"])
@@ -357,7 +358,7 @@ def media(
     if target is None:
         raise NotFound("no such media")
     max_age = 86_400 if public else max(0, int(exp) - int(time.time()))  # what the signed URL has left
-    return FileResponse(
+    return FileAnswer(
         target,
         media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"),
         headers={"Cache-Control": f"{'public' if public else 'private'}, max-age={max_age}, immutable"},

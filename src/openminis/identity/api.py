@@ -31,7 +31,7 @@ from openminis.identity.schemas import (
     VerifyIn,
 )
 from openminis.identity.service import csrf_token
-from openminis.openapi.guards import BruteForceGuard, attempt_all
+from openminis.openapi.guards import BruteForceGuard, counted
 from openminis.platform import Platform
 from openminis.ratelimit import Rate, RateLimited
 from openminis.runtime.schemas import Ok
@@ -107,16 +107,11 @@ def _mail_guard(platform: Platform, request: Request, session: Session, visitor:
         BruteForceGuard(platform, f"link:{email}:{ip}", failures),
         BruteForceGuard(platform, f"link-ip:{ip}", Rate(failures.limit * 3, failures.period)),
     ]
-    # Every mail counts, and is counted before it is sent: requests at once each see the others.
-    attempt_all(guards)
-    browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
-    holds = accounts.holds_address(session, visitor, email, browser=browser)
-    try:
+    # Every mail counts, and is counted before it is sent; a refusal mails nothing and is not counted.
+    with counted(guards, keep=lambda ended: not isinstance(ended, RateLimited)):
+        browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
+        holds = accounts.holds_address(session, visitor, email, browser=browser)
         _count_mail_to(platform, email, holder=visitor.id if holds else None)
-    except RateLimited:
-        for guard in guards:  # nothing is mailed: as before, a refusal is not counted
-            guard.give_back()
-        raise
 
 
 def _as_counted(email: str) -> str:
@@ -201,19 +196,12 @@ def sign_in(
         BruteForceGuard(platform, f"password:{_as_counted(body.email)}", platform.rates.failures),
         BruteForceGuard(platform, f"password-ip:{client_ip(request)}", platform.rates.failures),
     ]
-    # Each guess is counted before its password is checked, and given back when it was right.
-    attempt_all(guards)
-    try:
+    # Each guess is counted before its password is checked; only a wrong one stays counted (one that
+    # was right, or never judged, is given back).
+    with counted(guards, keep=lambda ended: isinstance(ended, accounts.SignInFailed)):
         signed_in = accounts.sign_in(
             session, platform.passwords, visitor.user, email=body.email, password=body.password
         )
-    except Exception as exc:
-        if not isinstance(exc, accounts.SignInFailed):  # no guess was judged: nothing to count
-            for guard in guards:
-                guard.give_back()
-        raise
-    for guard in guards:
-        guard.give_back()
     return _signed_in(response, platform, signed_in)
 
 

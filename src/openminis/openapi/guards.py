@@ -3,6 +3,9 @@ current_app_id), and a door that shuts on repeated failed guesses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from fastapi import Request
 
 from openminis import ratelimit
@@ -61,6 +64,26 @@ def attempt_all(guards: list[BruteForceGuard]) -> None:
         try:
             guard.attempt()
         except RateLimited:
-            for counted in guards[:done]:
-                counted.give_back()
+            give_back_all(guards[:done])
             raise
+
+
+def give_back_all(guards: list[BruteForceGuard]) -> None:
+    for guard in guards:
+        guard.give_back()
+
+
+@contextmanager
+def counted(guards: list[BruteForceGuard], *, keep: Callable[[BaseException | None], bool]) -> Iterator[None]:
+    """One attempt counted against each guard before the block runs (attempts at once each see the
+    others), and given back when the block ends unless ``keep`` says the count stands for how it
+    ended (``None``: it returned)."""
+    attempt_all(guards)
+    try:
+        yield
+    except BaseException as exc:
+        if not keep(exc):
+            give_back_all(guards)
+        raise
+    if not keep(None):
+        give_back_all(guards)

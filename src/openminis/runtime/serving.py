@@ -99,6 +99,8 @@ def content_security_policy(
 def create_apps_app(platform: Platform) -> FastAPI:
     """The ASGI app for every ``{app_id}.apps...`` origin; the app id comes from the Host header."""
     apps = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    # Its answers are gzipped: a HEAD here has the GET's length only by making the body (web/head.py),
+    # so its files are Starlette's FileResponse, which reads them for a HEAD; they are a package's own.
     apps.add_middleware(GZipMiddleware, minimum_size=1024)
     settings = platform.settings
     media_origins = tuple(platform.storage.browser_origins())

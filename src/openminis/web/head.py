@@ -8,6 +8,7 @@ is dropped on the way out; Content-Length stays the GET's, as the RFC wants.
 
 from __future__ import annotations
 
+from starlette.responses import FileResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -28,3 +29,14 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET", "minis.head": True}, receive, headers_only)
+
+
+class FileAnswer(FileResponse):
+    """A file that a HEAD request, answered as a GET above, does not read: Starlette's own
+    FileResponse sends a file's headers only when it sees HEAD, and saw GET, so a HEAD of an
+    episode read the whole video to drop it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("minis.head"):
+            scope = {**scope, "method": "HEAD"}
+        await super().__call__(scope, receive, send)

@@ -7,7 +7,7 @@ from pathlib import Path as FilePath
 from urllib.parse import quote
 
 from fastapi import Path, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 
@@ -21,6 +21,7 @@ from openminis.errors import InvalidArgument, NotFound
 from openminis.platform import Platform
 from openminis.runtime.serving import SDK_DIR, TYPES
 from openminis.web.dependencies import CurrentPerson, PlatformDep, SessionDep, Visitor, set_session_cookie
+from openminis.web.head import FileAnswer
 from openminis.web.routing import Router
 
 WEB_DIR = FilePath(__file__).resolve().parent
@@ -260,16 +261,14 @@ def _page(
 @router.get("/push-sw.js")
 def push_worker() -> Response:
     """The host's service worker for Web Push, at the root so that its scope is the whole host."""
-    return FileResponse(
-        WEB_DIR / "static" / "push-sw.js", media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"}
-    )
+    return FileAnswer(WEB_DIR / "static" / "push-sw.js", media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/sw.js")
 def offline_worker() -> Response:
     """The host's service worker for offline relaunch (docs/home-screen.md): its scope is /play/
     only (push-sw.js keeps "/"), so it needs no Service-Worker-Allowed header."""
-    return FileResponse(WEB_DIR / "static" / "sw.js", media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
+    return FileAnswer(WEB_DIR / "static" / "sw.js", media_type=TYPES[".js"], headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/offline", response_class=HTMLResponse)
@@ -288,4 +287,4 @@ def sdk_file(name: str) -> Response:
     if name not in ("minis-sdk.js", "minis-sdk.d.ts"):
         raise NotFound(f"no SDK file {name!r}: minis-sdk.js or minis-sdk.d.ts")
     media = TYPES[".js"] if name.endswith(".js") else "text/plain; charset=utf-8"
-    return FileResponse(SDK_DIR / name, media_type=media, headers={"Cache-Control": "public, max-age=300"})
+    return FileAnswer(SDK_DIR / name, media_type=media, headers={"Cache-Control": "public, max-age=300"})

@@ -47,16 +47,26 @@ def _share(app: App, version: AppVersion) -> int:
 
 
 def may_check_again(session: Session, platform: Platform, version: AppVersion) -> bool:
-    """What check_again takes: a version not yet submitted whose checks are not under way. A
-    version whose check job gave up stays "uploaded", and is checked again from here."""
-    if version.state == "checked":
-        return True
+    return check_again_refusal(session, platform, version) is None
+
+
+def check_again_refusal(session: Session, platform: Platform, version: AppVersion) -> Conflict | None:
+    """Why the checks of this version cannot run again now, or None where they can: before it is
+    submitted, once the checks before have ended. A version whose check job gave up stays
+    "uploaded", and is checked again from here."""
+    if version.state not in ("uploaded", "checked"):  # checked: its report came, passed or failed
+        return Conflict(
+            f"{version.version} is {version.state}: checks run again only before a version is submitted",
+            code="VERSION_STATE",
+        )
+    # Every app's checks share one lane: 60 re-checks of one version held another developer's upload
+    # unchecked for minutes (a probe), so a version is checked again once the checks before ended.
     ref = f"{version.app_id}@{version.version}"
-    return (
-        version.state == "uploaded"
-        and platform.settings.browser_checks
-        and not jobs.under_way(session, CHECK_JOB, ref=ref)
-    )
+    if platform.settings.browser_checks and jobs.under_way(session, CHECK_JOB, ref=ref):
+        return Conflict(
+            "this version's checks are under way: their report comes when they end", code="CHECKS_UNDER_WAY"
+        )
+    return None
 
 
 def version_out(
@@ -171,14 +181,8 @@ def start_checks(session: Session, platform: Platform, version: AppVersion, *, a
     checks at once, the report saying the start was not checked in a browser."""
     settings = platform.settings
     if settings.browser_checks:
-        # Once per upload; a check asked for again is a job of its own, once the one before ended:
-        # every app's checks share one lane, and 60 re-checks of one version held another
-        # developer's upload unchecked for minutes (a probe).
+        # Once per upload; checks asked for again (check_again_refusal) are a job of their own.
         ref = f"{version.app_id}@{version.version}"
-        if again and jobs.under_way(session, CHECK_JOB, ref=ref):
-            raise Conflict(
-                "this version's checks are under way: their report comes when they end", code="CHECKS_UNDER_WAY"
-            )
         key = f"check:{version.app_id}:{version.version}" + (f":{secrets.token_hex(4)}" if again else "")
         payload = {"app_id": version.app_id, "version": version.version}
         jobs.enqueue(session, CHECK_JOB, payload, unique_key=key, ref=ref)

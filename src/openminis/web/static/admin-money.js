@@ -8,6 +8,7 @@ import { errorMessage } from "./api.js";
 import { busy } from "./console-ui.js";
 import { el } from "./dom.js";
 import { formatDateTime } from "./format.js";
+import { STATEMENT_LINES } from "./statement-lines.js";
 
 /** @typedef {import("./api.js").Api} Api */
 /** @typedef {{key: string, amount: number, status: string, origin: string, coins_unrecovered: number, provider_ref: string | null, reason: string | null, last_error: string | null}} ProviderRefund */
@@ -270,20 +271,14 @@ function peoplePanel(api, tell, mayRefund) {
 
 // Statements -------------------------------------------------------------------------------------
 
+// The statement's lines (statement-lines.js), gross split by what was sold, and the ad revenue.
+const [GROSS, ...AFTER_GROSS] = STATEMENT_LINES.map(([name, , heading]) => [name, heading]);
 const STATEMENT_COLUMNS = [
-  ["gross", "Gross (coins)"],
+  GROSS,
   ["purchases_gross", "Purchases"],
   ["unlocks_gross", "Unlocks"],
   ["passes_gross", "Passes"],
-  ["platform_fee", "Platform fee"],
-  ["creator_commission", "Creator commission"],
-  ["refunds", "Refunds"],
-  ["refunded_fee", "Fee refunded"],
-  ["refunded_commission", "Commission clawed back"],
-  ["platform_coupons", "Platform coupons"],
-  ["developer_coupons", "Developer coupons"],
-  ["other", "Other"],
-  ["net", "Net (coins)"],
+  ...AFTER_GROSS,
   ["ad_revenue", "Ad revenue (USD micros)"],
   ["ad_commission", "Ad commission"],
   ["ad_net", "Ad net"],

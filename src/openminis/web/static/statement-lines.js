@@ -6,16 +6,17 @@
 // while the fee is on the list price.
 // @ts-check
 
-/** @type {[string, string][]} */
+/** Each line: its field, its label in the console, its column's heading in /admin's table.
+ * @type {[string, string, string][]} */
 export const STATEMENT_LINES = [
-  ["gross", "Gross: what people paid (coins)"],
-  ["platform_coupons", "Platform coupons: paid by the platform"],
-  ["platform_fee", "Platform fee, on list prices"],
-  ["creator_commission", "Creator commission"],
-  ["refunds", "Refunds"],
-  ["refunded_fee", "Fee refunded"],
-  ["refunded_commission", "Commission clawed back"],
-  ["other", "Other movements"],
-  ["net", "Net (coins)"],
-  ["developer_coupons", "Your coupons took off (already out of gross)"],
+  ["gross", "Gross: what people paid (coins)", "Gross (coins)"],
+  ["platform_coupons", "Platform coupons: paid by the platform", "Platform coupons"],
+  ["platform_fee", "Platform fee, on list prices", "Platform fee"],
+  ["creator_commission", "Creator commission", "Creator commission"],
+  ["refunds", "Refunds", "Refunds"],
+  ["refunded_fee", "Fee refunded", "Fee refunded"],
+  ["refunded_commission", "Commission clawed back", "Commission clawed back"],
+  ["other", "Other movements", "Other"],
+  ["net", "Net (coins)", "Net (coins)"],
+  ["developer_coupons", "Your coupons took off (already out of gross)", "Developer coupons"],
 ];
