@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from openminis.client import InvalidNotification, SeenEvents, verify_notification
 from openminis.db import utcnow
-from tests.studio import buy, put_product, top_up
+from tests.studio import buy, csrf_of, put_product, top_up
 
 NOTIFY_URL = "http://127.0.0.1:9/minis/notify"
 
@@ -77,6 +77,33 @@ def test_a_paid_order_is_notified_with_a_verifiable_signature_and_logged(client,
         "/openapi/v1/notifications", headers={"Authorization": f"Bearer {studio.backend(client).access_token()}"}
     ).json()["items"]
     assert [(a["event_type"], a["status_code"]) for a in log] == [("order.paid", 204)]
+
+
+def test_a_coupon_orders_notification_says_its_coupon_and_what_the_coupon_took_off(
+    client, studio, player, platform, backend
+):
+    """As GET /orders/{id} says them: a backend that grants by what was paid otherwise reads a
+    coupon's order as short of its price."""
+    token = studio.backend(client).access_token()
+    coupon = client.post(
+        "/openapi/v1/coupons",
+        json={
+            "title": "Welcome",
+            "code": "hello-25",
+            "amount_off": 25,
+            "ends_at": (utcnow() + timedelta(days=7)).isoformat(),
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert player.post("/api/coupons/claim", json={"code": "hello-25"}, headers=csrf_of(player)).status_code == 200
+    top_up(player)
+    body = {"product_id": "extra-life", "quantity": 1, "idempotency_key": "k1", "amount": 75, "currency": "COIN"}
+    body["coupon_id"] = coupon["id"]
+    assert player.post(f"/api/apps/{studio.app_id}/purchases", json=body, headers=csrf_of(player)).status_code == 200
+    platform.worker().drain()
+    [event] = backend.events
+    told = event["data"]["order"]
+    assert (told["amount"], told["coupon_id"], told["discount"]) == (75, coupon["id"], 25)
 
 
 def test_a_backend_down_for_an_hour_gets_every_notification_afterwards(client, studio, player, platform, backend):

@@ -82,6 +82,9 @@ def order_json(secret: str, session: Session, order: Order) -> dict[str, object]
         "payload": order.payload,
         "created_at": order.created_at.isoformat(),
         "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+        # As GET /orders/{id} has them: a backend granting by price read a coupon's order as short.
+        "coupon_id": order.coupon_id,
+        "discount": order.discount,
     }
 
 
