@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from openminis.catalog import releases
 from openminis.catalog.check_job import CHECK_JOB
 from openminis.catalog.models import AppVersion
 from openminis.jobs.models import Job
+from tests.concurrency import race
 from tests.factories import package_files, zip_bytes
 
 ZIP = {"Content-Type": "application/zip"}
@@ -78,3 +80,55 @@ def test_a_version_whose_checks_gave_up_says_it_may_be_checked_again(client, pla
     again = studio.developer.post(f"{base}/2.0.0/checks", headers=studio.headers)
     assert (again.status_code, again.json()["may_check_again"]) == (202, False), again.text
     assert checks_queued(platform, studio.app_id) == 2
+
+
+def test_a_version_checked_again_cannot_be_submitted_until_its_new_report_is_in(
+    client, platform, studio, checks_in_a_browser
+):
+    """It kept its state "checked" and the passing report before: submitted while its new checks
+    ran, it went to review, and then to everyone, with the hard failure the new report gave (a
+    probe, dev53). It is being checked again until that report is in, and is judged on it."""
+    base = f"/api/developer/apps/{studio.app_id}/versions"
+    uploaded = studio.developer.post(
+        base, content=zip_bytes(package_files(id=studio.app_id, version="2.0.0")), headers={**studio.headers, **ZIP}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    with platform.db.session() as session:  # its first checks passed
+        session.query(Job).filter(Job.kind == CHECK_JOB).update({"status": "done"})
+        releases.record_check(session, studio.app_id, "2.0.0", {"passed": True, "hard_failures": []})
+        session.commit()
+
+    again = studio.developer.post(f"{base}/2.0.0/checks", headers=studio.headers)
+    assert (again.status_code, again.json()["state"], again.json()["check_report"]) == (202, "uploaded", None)
+    submitted = studio.developer.post(f"{base}/2.0.0/submit", headers=studio.headers)
+    assert (submitted.status_code, submitted.json()["code"]) == (409, "NOT_CHECKED"), submitted.text
+
+    failed = {"passed": False, "hard_failures": [{"code": "never_ready", "message": "the app never called ready()"}]}
+    with platform.db.session() as session:  # the new checks end: the app no longer starts
+        session.query(Job).filter(Job.kind == CHECK_JOB).update({"status": "done"})
+        releases.record_check(session, studio.app_id, "2.0.0", failed)
+        session.commit()
+    submitted = studio.developer.post(f"{base}/2.0.0/submit", headers=studio.headers)
+    assert (submitted.status_code, submitted.json()["code"]) == (409, "CHECKS_FAILED"), submitted.text
+    history = studio.developer.get(f"{base}/2.0.0", headers=studio.headers).json()["history"]
+    assert [event["action"] for event in history][-2:] == ["rechecked", "checked"]
+
+
+def test_check_again_asked_many_times_at_once_queues_one_check(client, platform, studio, checks_in_a_browser):
+    """Whether checks were under way was asked before the version was locked: 40 requests at once
+    on PostgreSQL all found none, and queued four check jobs for one version (a probe, attack53)."""
+    base = f"/api/developer/apps/{studio.app_id}/versions"
+    uploaded = studio.developer.post(
+        base, content=zip_bytes(package_files(id=studio.app_id, version="2.0.0")), headers={**studio.headers, **ZIP}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    with platform.db.session() as session:
+        session.query(Job).filter(Job.kind == CHECK_JOB).update({"status": "done"})
+        releases.record_check(session, studio.app_id, "2.0.0", {"passed": True, "hard_failures": []})
+        session.commit()
+
+    outcomes = race(
+        20, 1, lambda worker, n: str(studio.developer.post(f"{base}/2.0.0/checks", headers=studio.headers).status_code)
+    )
+    assert outcomes == {"202": 1, "409": 19}
+    assert checks_queued(platform, studio.app_id) == 2  # the upload's, and one check again

@@ -84,6 +84,50 @@ def test_a_permanent_product_is_restored_and_cannot_be_bought_twice(client, shop
     assert balance(player) == 900
 
 
+def test_a_product_keeps_its_type_once_ordered_so_an_owner_is_never_charged_again(client, shop, player):
+    """Turned consumable, the permanent no-ads was sold again to the person who owned it, 300 coins
+    more (a probe, dev53). A product keeps its type once ordered; before, it may change."""
+    top_up(player)
+    assert buy(player, shop.app_id, "no-ads", "k1").status_code == 200
+    changed = client.put(
+        "/openapi/v1/products/no-ads",
+        json={"type": "consumable", "price": 300, "title": {"en": "No ads"}},
+        headers=bearer(client, shop),
+    )
+    assert (changed.status_code, changed.json()["code"], changed.json()["field"]) == (409, "PRODUCT_TYPE_FIXED", "type")
+    again = buy(player, shop.app_id, "no-ads", "k2")
+    assert (again.status_code, again.json()["code"]) == (409, "ALREADY_OWNED")
+    assert balance(player) == 900
+    # Never ordered, a product's type may still change; its price may change once ordered.
+    fresh = client.put(
+        "/openapi/v1/products/extra-life",
+        json={"type": "permanent", "price": 100, "title": {"en": "Life"}},
+        headers=bearer(client, shop),
+    )
+    assert fresh.status_code == 200 and fresh.json()["type"] == "permanent"
+    cheaper = client.put(
+        "/openapi/v1/products/no-ads",
+        json={"type": "permanent", "price": 250, "title": {"en": "No ads"}},
+        headers=bearer(client, shop),
+    )
+    assert cheaper.status_code == 200 and cheaper.json()["price"] == 250
+
+
+def test_a_backend_cannot_make_an_order_for_what_the_person_already_owns(client, shop, player):
+    """It answered 201 with an order that could never be paid (ALREADY_OWNED at the pay sheet)."""
+    top_up(player)
+    assert buy(player, shop.app_id, "no-ads", "k1").status_code == 200
+    openid = shop.backend(client).code2session(login_code(player, shop.app_id))["openid"]
+    made = client.post(
+        "/openapi/v1/orders",
+        json={"openid": openid, "product_id": "no-ads", "idempotency_key": "srv-2"},
+        headers=bearer(client, shop),
+    )
+    assert (made.status_code, made.json()["code"]) == (409, "ALREADY_OWNED"), made.text
+    with client.app.platform.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Order).where(Order.product_id == "no-ads")) == 1
+
+
 def test_a_backend_created_order_is_paid_by_the_person_and_caught_up_by_get(client, shop, player):
     top_up(player)
     backend = shop.backend(client)

@@ -121,6 +121,19 @@ def record_check(session: Session, app_id: str, version_name: str, report: dict[
     return version
 
 
+def check_again(session: Session, app_id: str, version_name: str, *, actor: str) -> AppVersion:
+    """A version not yet submitted goes back to being checked: its report is dropped until the new
+    one is in, and it cannot be submitted meanwhile. Kept "checked" with the report before, it was
+    submitted while its new checks ran, and went to review and to everyone with a hard failure
+    that its new report gave (a probe, dev53)."""
+    version = _locked_version(session, app_id, version_name)
+    _expect(version, ["uploaded", "checked"], "checked again")
+    version.state, version.check_report = "uploaded", None
+    _event(session, version, "rechecked", actor, "its checks run again; the report before is dropped")
+    session.flush()
+    return version
+
+
 def submit(session: Session, app_id: str, version_name: str, *, actor: str) -> AppVersion:
     """Send a checked version to review; one whose checks failed a hard rule cannot go, nor one a
     reviewer rejected (its fix is a new version)."""

@@ -190,11 +190,13 @@ def check_again(
     """Run the platform's checks again (a flaky first run, or new budgets): before the version is
     submitted, once the checks before have ended (CHECKS_UNDER_WAY)."""
     team.member_app(session, developer, app_id, act="upload")
-    found = catalog.get_version(session, app_id, version)
-    if refused := check_again_refusal(session, platform, found):
+    # The version is locked first, then asked whether its checks are under way: asked first, 40
+    # requests at once on PostgreSQL all found none and queued four check jobs (a probe, attack53).
+    again = releases.check_again(session, app_id, version, actor=f"developer:{developer.id} {developer.name}")
+    if refused := check_again_refusal(session, platform, again):
         raise refused
-    start_checks(session, platform, found, again=True)
-    return version_out(session, platform, found)
+    start_checks(session, platform, again, again=True)
+    return version_out(session, platform, again)
 
 
 @router.post("/apps/{app_id}/versions/{version}/submit", response_model=ConsoleVersionOut)

@@ -75,8 +75,17 @@ def put_product(
     if product is None:
         product = Product(app_id=app_id, id=product_id, declared_in=declared_in)
         session.add(product)
-    elif declared_in == "manifest":
-        product.declared_in = declared_in
+    else:
+        if product.type != type and _ever_ordered(session, app_id, product_id):
+            # Turned consumable, a permanent product was sold again to the people who owned it (a probe, dev53).
+            raise Conflict(
+                f"{product_id} was sold as {product.type}: a product keeps its type once ordered; sell the "
+                f"{type} kind under a new product id",
+                code="PRODUCT_TYPE_FIXED",
+                field="type",
+            )
+        if declared_in == "manifest":
+            product.declared_in = declared_in
     product.type, product.price, product.title, product.active, product.updated_at = (
         type,
         price,
@@ -85,6 +94,11 @@ def put_product(
         utcnow(),
     )
     return product
+
+
+def _ever_ordered(session: Session, app_id: str, product_id: str) -> bool:
+    ordered = select(Order.id).where(Order.app_id == app_id, Order.product_id == product_id).limit(1)
+    return session.scalar(ordered) is not None
 
 
 def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]]) -> None:
@@ -420,7 +434,7 @@ def create_order(
     idempotency_key: str,
     created_by: str,
 ) -> Order:
-    order, _terms = _new_order(
+    order, terms = _new_order(
         session,
         app_id=app_id,
         user_id=user_id,
@@ -430,6 +444,9 @@ def create_order(
         idempotency_key=idempotency_key,
         created_by=created_by,
     )
+    if terms is not None and order.product_type == "permanent" and _owns(session, order):
+        # It could never be paid (ALREADY_OWNED at the pay sheet): refused when made (a probe, dev53).
+        raise AlreadyOwned(f"{product_id} is already owned by this person; restore it with minis.getPurchases()")
     return order
 
 
@@ -569,6 +586,16 @@ def pay_order(
     order_terms = _Terms(made_under.fee_bps, made_under.commission_bps, _notifies(session, order.app_id))
     commission = _settle(session, order, order_terms, touch, secret=secret)
     return Paid(order, touch, commission, new=True)
+
+
+def _owns(session: Session, order: Order) -> bool:
+    owned = select(Entitlement.product_id).where(
+        Entitlement.user_id == order.user_id,
+        Entitlement.app_id == order.app_id,
+        Entitlement.product_id == order.product_id,
+        Entitlement.revoked_at.is_(None),
+    )
+    return session.scalar(owned) is not None
 
 
 def _rowcount(result: Result[Any]) -> int:
