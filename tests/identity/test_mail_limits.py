@@ -54,3 +54,19 @@ def test_mail_bombing_an_address_stops_at_its_cap_but_not_for_its_holder(client)
     assert sent == MAIL_PER_ADDRESS.limit  # strangers from many addresses together reach the cap
     assert ask(from_address(client, "192.0.2.1"), "victim@example.com") == 429
     assert ask(victim, "victim@example.com") == 200
+
+
+def test_registrations_that_would_be_refused_spend_none_of_the_addresss_mails(client):
+    """A short password, or an address an account already holds: refused, nothing mailed, yet each
+    was counted against the address's cap; 30 of them locked its owner out of sign-in links for an
+    hour, with "too many emails were sent" (a probe, attack53). Refused first, they count nothing."""
+    for n in range(MAIL_PER_ADDRESS.limit + 5):
+        stranger = from_address(client, f"203.0.113.{50 + n}")
+        refused = stranger.post(
+            "/api/account/register",
+            json={"email": "owner@example.com", "password": "short"},
+            headers=csrf_of(stranger),
+        )
+        assert (refused.status_code, refused.json()["field"]) == (422, "password"), refused.text
+    owner = from_address(client, "198.51.100.9")
+    assert ask(owner, "owner@example.com") == 200

@@ -464,3 +464,20 @@ def test_a_coupon_or_product_title_that_would_reorder_the_hosts_words_is_refused
             "/openapi/v1/products/odd", json={"type": "consumable", "price": 1, "title": {"en": title}}, headers=backend
         )
         assert (product.status_code, product.json()["field"]) == (422, "title"), product.text
+
+
+def test_a_developer_cannot_find_other_coupons_codes_by_making_coupons(client, shop):
+    """A code is the platform's: COUPON_CODE_TAKEN says one exists. A probe (dev53) found a platform
+    coupon's code among 100 tries in 5 s through this route, which the claim limit did not cover.
+    Each such answer now counts as a wrong guess does (10 a minute); a code-less coupon is still made."""
+    admin_coupon(client, code="VIP-7731", amount_off=20)
+    answers = []
+    for _ in range(12):
+        tried = client.post(
+            "/openapi/v1/coupons",
+            json={"title": "Guess", "ends_at": later(), "code": "vip-7731", "amount_off": 1},
+            headers=bearer(client, shop),
+        )
+        answers.append(tried.json()["code"])
+    assert answers == ["COUPON_CODE_TAKEN"] * 10 + ["RATE_LIMITED"] * 2
+    assert dev_coupon(client, shop, amount_off=5)["code"] is None

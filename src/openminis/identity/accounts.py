@@ -177,6 +177,13 @@ def start_registration(
 ) -> EmailVerification:
     """The guest asks for an account: nothing is theirs yet, a code goes to the email. The guest
     becomes a full account, keeping everything, when the code comes back (``confirm_email``)."""
+    email = check_registration(session, user, email=email, password=password)
+    return _mail_code(session, mailbox, user, email, passwords.hash(password))
+
+
+def check_registration(session: Session, user: User, *, email: str, password: str) -> str:
+    """The address a registration would mail (normalised), or the error it would be refused with:
+    asked before the mail limits count it, so that a refusal spends none of the address's mails."""
     if user.kind != "guest":
         raise Conflict("this browser is already signed in to an account; sign out first", code="ALREADY_REGISTERED")
     _not_signed_in_elsewhere(session, user)
@@ -184,7 +191,7 @@ def start_registration(
     _check_password(password)
     if _verified_owner(session, email) is not None:
         raise _email_taken()
-    return _mail_code(session, mailbox, user, email, passwords.hash(password))
+    return email
 
 
 def resend_code(session: Session, mailbox: Mailbox, user: User) -> EmailVerification:

@@ -152,6 +152,10 @@ def register(
 ) -> CodeSent:
     """Ask for an account for this browser's guest: a code goes to the email, and the guest becomes
     the account, keeping everything it had, when the code comes back (POST /api/account/verify)."""
+    # A registration that would be refused (a short password, an address an account holds) mails
+    # nothing, and is refused before the mail limits count it: 30 such requests used up a stranger's
+    # address's mails for an hour, and its owner was told emails had been sent (a probe, attack53).
+    accounts.check_registration(session, visitor.user, email=body.email, password=body.password)
     _mail_guard(platform, request, session, visitor.user, body.email)
     pending = accounts.start_registration(
         session, platform.mailbox, platform.passwords, visitor.user, email=body.email, password=body.password

@@ -12,7 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
+from openminis.errors import Conflict
 from openminis.identity import app_identity
+from openminis.openapi.guards import BruteForceGuard, counted
 from openminis.payments import coupons, notifications, orders, settings_service, terms
 from openminis.payments.api import coupon_out, order_out
 from openminis.payments.models import Order
@@ -260,16 +262,21 @@ CouponId = Path(max_length=32)
 
 
 @router.post("/coupons", response_model=CouponOut, status_code=201)
-def create_coupon(body: CouponIn, app_id: CallingApp, session: SessionDep) -> CouponOut:
+def create_coupon(body: CouponIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> CouponOut:
     """A coupon for this app, funded by the developer (out of the app's earnings on each use)."""
-    coupon = coupons.create(
-        session,
-        app_id=app_id,
-        issuer=coupons.DEVELOPER,
-        funder=coupons.DEVELOPER,
-        **body.terms(),
-        by=f"developer:{app_id}",
-    )
+    # Codes are the platform's one namespace, so COUPON_CODE_TAKEN tells a code exists: each such
+    # answer counts against the app, as wrong guesses do (a probe, dev53, found a platform coupon's
+    # code among 100 tries in 5 s, past the claim limit that keeps codes from being guessed).
+    guards = [BruteForceGuard(platform, f"coupon-code:{app_id}", platform.rates.failures)] if body.code else []
+    with counted(guards, keep=lambda ended: isinstance(ended, Conflict) and ended.code == "COUPON_CODE_TAKEN"):
+        coupon = coupons.create(
+            session,
+            app_id=app_id,
+            issuer=coupons.DEVELOPER,
+            funder=coupons.DEVELOPER,
+            **body.terms(),
+            by=f"developer:{app_id}",
+        )
     return coupon_out(coupon)
 
 
