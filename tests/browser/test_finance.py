@@ -153,6 +153,11 @@ def test_a_refund_clicked_twice_refunds_once_and_says_what_it_refunded(browser, 
     page, context, errors = signed_in_finance(browser, live_server, f"finance-{secrets.token_hex(3)}@example.com")
     try:
         open_person(page, name)
+        # Money in its currency's units, and no empty place for the app a top-up has not (a probe,
+        # dev53: "paid 499 USD (minor units)" was $4.99).
+        topup = page.locator('[data-item^="topup:"]')
+        expect(topup).to_contain_text("paid $4.99, refunded $0.00")
+        expect(topup).not_to_contain_text("· ·")
         order = page.locator('[data-item^="order:"]')
         order.get_by_label("Reason for refunding 1 × gem").fill("asked for it back")
         refund = order.get_by_role("button", name="Refund")

@@ -89,6 +89,7 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     account(dev, headers, DEV)
     refused = ask(dev, headers, f"{DEV}/quote", source="COIN")
     assert refused.status_code == 422 and refused.json()["code"] == "PAYOUT_BELOW_MINIMUM"  # nothing withdrawable
+    assert "a payout is at least 10.00 USD" in refused.json()["message"], refused.json()
 
     days_pass(platform, 15)
     assert coins(dev.get(DEV).json())["withdrawable"] == earned
@@ -98,6 +99,8 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     # A payout confirmed at another amount is refused, and nothing moves.
     stale = ask(dev, headers, DEV, source="COIN", expect=earned + 1, idempotency_key="p1")
     assert stale.status_code == 409 and stale.json()["code"] == "PAYOUT_CHANGED"
+    # In the currency's units, as people read money: "1495 USD" was $14.95 (a probe, dev53).
+    assert f"pays {earned // 100}.{earned % 100:02d} USD, not the {(earned + 1) // 100}." in stale.json()["message"]
     made = request_all(dev, headers, DEV)
     assert made.status_code == 201, made.text
     payout = made.json()

@@ -37,6 +37,7 @@ from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
+from openminis.money import as_text as money_text
 from openminis.payouts import policy as payout_policy
 from openminis.payouts.models import Payout, PayoutAccount, PayoutEvent
 from openminis.payouts.policy import COIN, SOURCES, USD_MICROS
@@ -259,7 +260,8 @@ def _offer(
     minimum = terms.minimums.get(account.currency, 0)
     if money < max(minimum, 1):
         raise BelowMinimum(
-            f"a payout is at least {max(minimum, 1)} {account.currency} minor units; this would pay {money}",
+            f"a payout is at least {money_text(max(minimum, 1), account.currency)}; this would pay "
+            f"{money_text(money, account.currency)}",
             field="amount",
         )
     offer = Quote(
@@ -328,7 +330,8 @@ def request(
     offer, account, free, repaying = _offer(session, payee, source=source, amount=amount, now=now)
     if expect != offer.amount:
         raise Conflict(
-            f"this payout pays {offer.amount} {offer.currency}, not the {expect} confirmed; confirm again",
+            f"this payout pays {money_text(offer.amount, offer.currency)}, not the "
+            f"{money_text(expect, offer.currency)} confirmed; confirm again",
             code="PAYOUT_CHANGED",
             field="expect",
         )

@@ -7,7 +7,7 @@
 import { errorMessage } from "./api.js";
 import { busy } from "./console-ui.js";
 import { el } from "./dom.js";
-import { formatDateTime } from "./format.js";
+import { formatDateTime, formatMoney } from "./format.js";
 import { STATEMENT_LINES } from "./statement-lines.js";
 
 /** @typedef {import("./api.js").Api} Api */
@@ -167,8 +167,11 @@ function peoplePanel(api, tell, mayRefund) {
 
   /** @param {MoneyItem} item */
   function moneyItem(item) {
-    const unit = item.currency === "COIN" ? "coins" : `${item.currency} (minor units)`;
-    const row = el("li", { dataset: { item: item.item } }, `${item.title} · ${item.app_id || ""} · paid ${item.paid} ${unit}, refunded ${item.refunded} · ${item.status} · ${formatDateTime(item.at)}`);
+    // Money in the currency's units ("paid 4999 USD" was $49.99, a probe, dev53); a top-up has no app.
+    /** @param {number} amount */
+    const amount = (amount) => (item.currency === "COIN" ? `${amount} coins` : formatMoney(amount, item.currency));
+    const facts = [item.title, item.app_id, `paid ${amount(item.paid)}, refunded ${amount(item.refunded)}`, item.status, formatDateTime(item.at)];
+    const row = el("li", { dataset: { item: item.item } }, facts.filter(Boolean).join(" · "));
     // Refunds the provider made unasked, coins the person had spent before they were taken back,
     // and refunds the provider has not answered yet (with why), which may be asked again.
     const told = (item.provider_refunds || []).filter((r) => r.origin !== "platform" || r.coins_unrecovered || r.status === "failed" || (r.status === "requested" && r.last_error));
