@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
+from openminis.db import utcnow
 from openminis.payments import reconciliation
 from openminis.payouts import service as payouts
 from openminis.payouts.models import SandboxPayoutTransfer
@@ -109,6 +110,13 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     assert (again.status_code, again.json()["id"]) == (201, payout["id"])
     after = coins(dev.get(DEV).json())
     assert (after["balance"], after["withdrawable"], after["in_payout"]) == (0, 0, earned)
+    # The app's statement names the payout: as "other movements", it made the net read nothing earned
+    # (a probe, dev53). Net is still the change of the earnings: what was earned, less what was paid out.
+    start, end = (utcnow() - timedelta(days=30)).isoformat(), (utcnow() + timedelta(days=1)).isoformat()
+    line = dev.get(
+        f"/api/developer/apps/{studio.app_id}/statement", params={"start": start, "end": end}, headers=headers
+    ).json()["lines"][0]
+    assert (line["paid_out"], line["other"], line["net"]) == (earned, 0, 0), line
     books_hold(platform)
 
     # Everything is in the payout: a refund of a sale would take back what the app no longer holds,

@@ -428,6 +428,7 @@ class MoneyStatementLineOut(BaseModel):
     refunded_commission: int
     platform_coupons: int = 0
     developer_coupons: int = 0
+    paid_out: int = Field(default=0, description="coins taken out by payouts, less failed payouts' returns")
     other: int
     net: int
     ad_revenue: int

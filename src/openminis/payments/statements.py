@@ -26,6 +26,7 @@ APP_EARNINGS = "app_earnings"
 # ads.money.APP_AD_EARNINGS (ads sits above payments, so the name is repeated here; a test holds them equal).
 APP_AD_EARNINGS = "app_ad_earnings"
 SALES = {"purchase": "purchases", "drama_unlock": "unlocks", "subscription": "passes"}
+PAYOUTS = ("payout_request", "payout_return")  # payouts/service.py's transfers out of the earnings and back
 
 
 @dataclass
@@ -47,6 +48,9 @@ class StatementLine:
     # promotion budget, on top of what people paid) and the developer's (out of the app's share).
     platform_coupons: int = 0
     developer_coupons: int = 0
+    # Coins taken out of the earnings by payouts, less payouts that failed and came back: shown as
+    # "other movements", a payout made a producer's net read 295 where the app earned 1,495 (a probe, dev53).
+    paid_out: int = 0
     other: int = 0  # any other movement of the app's coin earnings
     net: int = 0  # the change of the app's coin earnings
     ad_revenue: int = 0  # USD micros: the app's share of its ads' prices
@@ -99,7 +103,9 @@ def statement(session: Session, app_ids: list[str], start: datetime, end: dateti
                 line.platform_coupons -= move.amount
         if move.account_kind == "self":
             line.net += move.amount
-            if move.transfer_kind not in SALES and move.transfer_kind != "refund":
+            if move.transfer_kind in PAYOUTS:
+                line.paid_out -= move.amount
+            elif move.transfer_kind not in SALES and move.transfer_kind != "refund":
                 line.other += move.amount
     for app_id, funded in coupons.funded(session, app_ids, start, end).items():
         lines[app_id].developer_coupons += funded

@@ -2,7 +2,7 @@
 // line that makes up its net, so that what is shown adds up. The console showed gross, fee,
 // commission, refunds and net, and the fee refunded and the coupons were missing from the sum
 // (a probe, dev52). Net = gross + platform coupons − fee − commission − refunds + fee refunded +
-// commission clawed back + other; a developer's coupons are already out of gross (what people paid),
+// commission clawed back − paid out + other; a developer's coupons are already out of gross (what people paid),
 // while the fee is on the list price.
 // @ts-check
 
@@ -16,6 +16,7 @@ export const STATEMENT_LINES = [
   ["refunds", "Refunds", "Refunds"],
   ["refunded_fee", "Fee refunded", "Fee refunded"],
   ["refunded_commission", "Commission clawed back", "Commission clawed back"],
+  ["paid_out", "Paid out to you (payouts)", "Paid out"],
   ["other", "Other movements", "Other"],
   ["net", "Net (coins)", "Net (coins)"],
   ["developer_coupons", "Your coupons took off (already out of gross)", "Developer coupons"],
