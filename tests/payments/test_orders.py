@@ -214,6 +214,8 @@ def test_statements_sum_gross_fee_refunds_and_net_and_export_csv(client, shop, p
     assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith("app_id,orders,gross,fee,refunds,refunded_fee,platform_coupons,")
     assert csv.text.splitlines()[1].startswith(f"{shop.app_id},2,500,150,150,45,0,0,245,COIN,")
+    backwards = client.get("/openapi/v1/statements", params={"start": end, "end": start}, headers=headers)
+    assert (backwards.status_code, backwards.json()["field"]) == (422, "end")  # its name was "to" (a probe, dev53)
 
 
 def test_products_declared_in_the_manifest_are_sold(client, platform, player):

@@ -972,7 +972,7 @@ class StatementLine:
 def statement(session: Session, app_ids: list[str], start: datetime, end: datetime) -> list[StatementLine]:
     """Per app, for orders paid and refunds made in [start, end): gross, platform fee, refunds, net (coins)."""
     if end <= start:
-        raise InvalidArgument("the period must end after it starts", field="to")
+        raise InvalidArgument("the period must end after it starts", field="end")
     lines = []
     for app_id in app_ids:
         paid = session.execute(

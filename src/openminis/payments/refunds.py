@@ -60,7 +60,8 @@ def item_kind(item: str) -> str:
     kind = item.split(":", 1)[0]
     if kind not in KINDS or item.count(":") != (1 if kind == "topup" else 2):
         raise InvalidArgument(
-            "item is unlock:<person>:<episode>, series:<person>:<series>, pass:<subscription>:<period> or topup:<id>",
+            "item is order:<id>, unlock:<person>:<episode>, series:<person>:<series>, pass:<subscription>:<period>"
+            " or topup:<id>",
             field="item",
         )
     return kind
