@@ -232,6 +232,21 @@ def test_products_declared_in_the_manifest_are_sold(client, platform, player):
     assert client.get("/api/apps/test-game/products").json()["items"] == []
 
 
+def test_a_release_declaring_another_type_for_a_product_already_sold_keeps_its_type(client, platform, player):
+    """A manifest cannot do what the Open API may not (PRODUCT_TYPE_FIXED), and a release or a
+    rollback is never refused for it."""
+    from tests.factories import publish
+
+    sword = {"id": "sword", "type": "permanent", "price": 40, "title": {"en": "Sword"}}
+    publish(platform, products=[sword])
+    top_up(player, "coins-100")
+    assert buy(player, "test-game", "sword", "k").json()["status"] == "paid"
+    publish(platform, version="1.1.0", products=[{**sword, "type": "consumable", "price": 30}])
+    [product] = client.get("/api/apps/test-game/products").json()["items"]
+    assert (product["type"], product["price"]) == ("permanent", 30)
+    assert buy(player, "test-game", "sword", "k2").json()["code"] == "ALREADY_OWNED"
+
+
 def test_a_release_retires_what_a_manifest_declared_and_leaves_what_was_made_by_hand(client, platform):
     """Products made through the console or the Open API are not a manifest's to retire: every
     release took them off sale, and their coupons with them (a probe, dev52). A product a manifest

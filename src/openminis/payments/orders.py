@@ -106,11 +106,15 @@ def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]])
     none does now. Products made through the console or the Open API are left as they are."""
     keep: set[str] = set()
     for item in declared:
+        # A product keeps its type once ordered (put_product); a release or a rollback is never
+        # refused for it: an operator's rollback must go through whatever a manifest declares.
+        sold = session.get(Product, (app_id, item["id"]))
+        sold_type = sold.type if sold is not None and _ever_ordered(session, app_id, item["id"]) else None
         put_product(
             session,
             app_id,
             product_id=item["id"],
-            type=item["type"],
+            type=sold_type or item["type"],
             price=item["price"],
             title=item["title"],
             declared_in="manifest",
