@@ -468,16 +468,29 @@ def test_a_coupon_or_product_title_that_would_reorder_the_hosts_words_is_refused
 
 def test_a_developer_cannot_find_other_coupons_codes_by_making_coupons(client, shop):
     """A code is the platform's: COUPON_CODE_TAKEN says one exists. A probe (dev53) found a platform
-    coupon's code among 100 tries in 5 s through this route, which the claim limit did not cover.
-    Each such answer now counts as a wrong guess does (10 a minute); a code-less coupon is still made."""
+    coupon's code among 100 tries in 5 s through this route, which the claim limit did not cover;
+    counting only the codes found, another (attack53b) found one among 999 tries whose other fields
+    were refused, at no cost. Every coupon asked for with a code counts, as a person's claims do."""
     admin_coupon(client, code="VIP-7731", amount_off=20)
     answers = []
-    for _ in range(12):
+    for n in range(22):  # misses whose other fields are refused, then the code held
         tried = client.post(
             "/openapi/v1/coupons",
-            json={"title": "Guess", "ends_at": later(), "code": "vip-7731", "amount_off": 1},
+            json={
+                "title": "Guess",
+                "ends_at": later(),
+                "code": f"vip-{7700 + n}",
+                "amount_off": 1,
+                "percent_off_bps": 1,
+            },
             headers=bearer(client, shop),
         )
         answers.append(tried.json()["code"])
-    assert answers == ["COUPON_CODE_TAKEN"] * 10 + ["RATE_LIMITED"] * 2
-    assert dev_coupon(client, shop, amount_off=5)["code"] is None
+    assert answers == ["INVALID_ARGUMENT"] * 20 + ["RATE_LIMITED"] * 2
+    held = client.post(
+        "/openapi/v1/coupons",
+        json={"title": "Guess", "ends_at": later(), "code": "vip-7731", "amount_off": 1},
+        headers=bearer(client, shop),
+    )
+    assert (held.status_code, held.json()["code"]) == (429, "RATE_LIMITED")
+    assert dev_coupon(client, shop, amount_off=5)["code"] is None  # a coupon without a code is still made

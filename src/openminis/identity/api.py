@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
 
 from fastapi import Path, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -95,7 +96,15 @@ MAIL_TO_HOLDERS = Rate(15, 3600)
 MAIL_PER_HOLDER = Rate(10, 3600)
 
 
-def _mail_guard(platform: Platform, request: Request, session: Session, visitor: User, email: str) -> None:
+def _mail_guard(
+    platform: Platform,
+    request: Request,
+    session: Session,
+    visitor: User,
+    email: str,
+    *,
+    first: Callable[[], object] = lambda: None,
+) -> None:
     """Every email sent counts per (address, requester IP), per requester IP, per address, and per
     holder (MAIL_PER_HOLDER). The address's cap is for everyone: a probe's browser, made a holder
     of a victim's address by registering it, was exempt from it, and had a new code mailed every
@@ -109,6 +118,9 @@ def _mail_guard(platform: Platform, request: Request, session: Session, visitor:
     ]
     # Every mail counts, and is counted before it is sent; a refusal mails nothing and is not counted.
     with counted(guards, keep=lambda ended: not isinstance(ended, RateLimited)):
+        # What would refuse the request (``first``) is asked once the asker's tries are counted, and
+        # before the address's mails are: its answer spends the asker's tries, never the address's.
+        first()
         browser = request.cookies.get(cookie_name(platform, LINK_COOKIE), "")
         holds = accounts.holds_address(session, visitor, email, browser=browser)
         _count_mail_to(platform, email, holder=visitor.id if holds else None)
@@ -153,10 +165,17 @@ def register(
     """Ask for an account for this browser's guest: a code goes to the email, and the guest becomes
     the account, keeping everything it had, when the code comes back (POST /api/account/verify)."""
     # A registration that would be refused (a short password, an address an account holds) mails
-    # nothing, and is refused before the mail limits count it: 30 such requests used up a stranger's
-    # address's mails for an hour, and its owner was told emails had been sent (a probe, attack53).
-    accounts.check_registration(session, visitor.user, email=body.email, password=body.password)
-    _mail_guard(platform, request, session, visitor.user, body.email)
+    # nothing, and spends none of the address's mails: 30 such requests used up a stranger's address's
+    # mails for an hour, its owner told emails had been sent (a probe, attack53). It is still one of
+    # the asker's tries: EMAIL_TAKEN says an account exists, 200 a second when uncounted (attack53b).
+    _mail_guard(
+        platform,
+        request,
+        session,
+        visitor.user,
+        body.email,
+        first=lambda: accounts.check_registration(session, visitor.user, email=body.email, password=body.password),
+    )
     pending = accounts.start_registration(
         session, platform.mailbox, platform.passwords, visitor.user, email=body.email, password=body.password
     )
