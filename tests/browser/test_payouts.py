@@ -114,6 +114,7 @@ def test_a_creator_is_paid_their_commission_once_after_finance_approves_it_in_ad
         row = queue.locator(f'tr[data-payout-id="{payout_id}"]')
         expect(row).to_contain_text("$0.07")
         expect(row).to_contain_text(f"payee-bank-{tag}")
+        expect(row.get_by_role("rowheader")).to_contain_text(f"(@payee_{tag})")  # by name, not only an id
         row.get_by_role("checkbox").check()
         approval = queue.get_by_role("form", name="Approve payouts")
         approval.get_by_label("Reason for approving", exact=False).fill("commission checked")

@@ -130,6 +130,7 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     # Finance approves (twice: the second click changes nothing); the worker pays it.
     queue = finance.get("/api/admin/payouts").json()["items"]
     assert [p["id"] for p in queue] == [payout["id"]]
+    assert queue[0]["payee_name"] == "Studio One"  # who is paid, not only an id (a probe, dev53)
     for _ in range(2):
         approved = finance.post("/api/admin/payouts/approve", json={"ids": [payout["id"]]}, headers=finance_headers)
         assert approved.status_code == 200 and approved.json()["items"][0]["status"] == "in_transit"

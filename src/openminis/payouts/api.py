@@ -43,19 +43,22 @@ PayoutId = Path(max_length=32)
 def payouts_out(session: Session, payouts: list[Payout]) -> list[PayoutOut]:
     """Payouts as answered, each with the destination it goes to (their accounts in one query)."""
     accounts = service.accounts_by_id(session, {payout.account_id for payout in payouts})
-    return [_payout_out(payout, accounts.get(payout.account_id), []) for payout in payouts]
+    names = service.payee_names(session, [payout.payee for payout in payouts])
+    return [_payout_out(payout, accounts.get(payout.account_id), [], names) for payout in payouts]
 
 
 def payout_out(session: Session, payout: Payout, *, events: list[PayoutEvent] | None = None) -> PayoutOut:
-    return _payout_out(
-        payout, service.accounts_by_id(session, {payout.account_id}).get(payout.account_id), events or []
-    )
+    account = service.accounts_by_id(session, {payout.account_id}).get(payout.account_id)
+    return _payout_out(payout, account, events or [], service.payee_names(session, [payout.payee]))
 
 
-def _payout_out(payout: Payout, account: PayoutAccount | None, events: list[PayoutEvent]) -> PayoutOut:
+def _payout_out(
+    payout: Payout, account: PayoutAccount | None, events: list[PayoutEvent], names: dict[str, str]
+) -> PayoutOut:
     return PayoutOut.model_validate(
         {
             **{column.key: getattr(payout, column.key) for column in Payout.__mapper__.column_attrs},
+            "payee_name": names.get(payout.payee),
             "destination": account.destination if account else None,
             "history": [PayoutEventOut.model_validate(e, from_attributes=True) for e in events],
         }

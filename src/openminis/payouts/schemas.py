@@ -135,6 +135,7 @@ class PayoutEventOut(BaseModel):
 class PayoutOut(BaseModel):
     id: str
     payee: str
+    payee_name: str | None = Field(default=None, description="the studio's name, or the creator's name and @handle")
     status: str
     source_currency: str
     source_amount: int

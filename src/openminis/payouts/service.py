@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from openminis.ads.money import REWARD_WINDOW
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
+from openminis.creators import service as creators
 from openminis.db import insert_ignoring_conflicts, utcnow
 from openminis.developers import service as developers
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
@@ -71,6 +72,19 @@ def developer_payee(developer_id: str) -> str:
 
 def creator_payee(user_id: str) -> str:
     return f"creator:{user_id}"
+
+
+def payee_names(session: Session, payees: Collection[str]) -> dict[str, str]:
+    """Who each payee is, as finance reads it: the studio's name, or the creator's name and handle.
+    The payouts table showed "developer:79c24a1ed2a0d75d" alone (a probe, dev53)."""
+    names = {}
+    for payee in set(payees):
+        kind, _, owner = payee.partition(":")
+        if kind == "developer" and (studio := developers.developer_name(session, owner)):
+            names[payee] = studio
+        elif kind == "creator" and (creator := creators.find_creator(session, owner)) is not None:
+            names[payee] = f"{creator.display_name} (@{creator.handle})"
+    return names
 
 
 def _earnings_accounts(session: Session, payee: str, source: str) -> list[ledger.Owned]:

@@ -86,13 +86,14 @@ function queuePanel(api, tell) {
       tell(said(after));
       await load();
     });
-    if (payout.status === "requested") act("Reject", "reject", () => `Rejected the payout of ${money} to ${payout.payee}: its earnings are back in their balance.`);
+    if (payout.status === "requested") act("Reject", "reject", () => `Rejected the payout of ${money} to ${payout.payee_name || payout.payee}: its earnings are back in their balance.`);
     if (payout.status === "in_transit") act("Retry", "retry", (after) => `Sent the payout of ${money} again: ${statusLabel(after.status).toLowerCase()}.`);
     return el(
       "tr",
       { dataset: { payoutId: payout.id, status: payout.status } },
       el("td", {}, pick),
-      el("th", { scope: "row", className: "mono" }, payout.payee),
+      // Who is paid, by name, with the payee's id under it (the id alone: a probe, dev53).
+      el("th", { scope: "row" }, payout.payee_name || "", el("div", { className: "mono card-note" }, payout.payee)),
       el("td", { dataset: { column: "amount" } }, `${money} ${payout.currency}`),
       el("td", {}, earningsAmount(payout.source_amount, payout.source_currency)),
       el("td", { className: "mono" }, payout.destination || "–"),

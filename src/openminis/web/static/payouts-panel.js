@@ -19,7 +19,7 @@ import { busy, errorLine, field, input, note, select, uid } from "./console-ui.j
  * @typedef {{currency: string, balance: number, pending: number, withdrawable: number, in_payout: number, paid: number, hold_days: number, owed?: number}} Earnings
  * @typedef {{id: string, provider: string, destination: string, currency: string, holder: string}} PayoutAccount
  * @typedef {{hold_days: number, rates: Record<string, Record<string, number>>, minimums: Record<string, number>, auto_approve_below: Record<string, number>}} PayoutPolicy
- * @typedef {{id: string, payee: string, status: string, source_currency: string, source_amount: number, currency: string, amount: number,
+ * @typedef {{id: string, payee: string, payee_name?: string | null, status: string, source_currency: string, source_amount: number, currency: string, amount: number,
  *   destination: string | null, reason: string | null, last_error: string | null, created_at: string}} Payout
  * @typedef {{earnings: Earnings[], account: PayoutAccount | null, provider: string | null, policy: PayoutPolicy, items: Payout[]}} Overview
  * @typedef {{source_currency: string, source_amount: number, currency: string, amount: number, rate: number, minimum: number, repaid?: number}} Quote
