@@ -15,6 +15,7 @@ from openminis.drama import subscriptions
 from openminis.drama.models import Episode, Series, Subscription
 from openminis.identity import accounts
 from openminis.payments import reconciliation, statements
+from openminis.payouts import service as payouts
 from openminis.staff import service as staff
 from openminis.unit_of_work import unit_of_work
 from openminis.wallet import service as ledger
@@ -442,3 +443,10 @@ def test_every_statement_line_equals_the_ledgers_entries_for_its_accounts_and_pe
     assert console.status_code == 200 and console.json()["lines"][0] == line
     assert statements.APP_AD_EARNINGS == APP_AD_EARNINGS
     books_hold(platform)
+
+
+def test_a_statements_paid_out_line_counts_the_payouts_own_transfers():
+    """payments sits below payouts, so statements.py names the payout transfers that move an app's
+    earnings out and back again; renamed in payouts/service.py, they would fall into "other"."""
+    assert set(statements.PAYOUTS) <= set(payouts.STEP_KINDS)
+    assert set(statements.PAYOUTS) == {"payout_request", "payout_return"}

@@ -26,7 +26,8 @@ APP_EARNINGS = "app_earnings"
 # ads.money.APP_AD_EARNINGS (ads sits above payments, so the name is repeated here; a test holds them equal).
 APP_AD_EARNINGS = "app_ad_earnings"
 SALES = {"purchase": "purchases", "drama_unlock": "unlocks", "subscription": "passes"}
-PAYOUTS = ("payout_request", "payout_return")  # payouts/service.py's transfers out of the earnings and back
+# payouts/service.py's transfers out of the earnings and back (payouts sits above; a test holds them its own).
+PAYOUTS = ("payout_request", "payout_return")
 
 
 @dataclass
