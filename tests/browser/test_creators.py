@@ -10,6 +10,7 @@ viewer reloads until it is there.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,21 @@ def become_creator(server: LiveServer, email: str, handle: str) -> httpx.Client:
     )
     assert created.status_code == 200, created.text
     return client
+
+
+def creator_with_a_wide_name(server: LiveServer) -> tuple[str, str]:
+    """A creator whose name is one unbroken run of 60 letters, as anyone may name themselves:
+    (their user id, the name). For the screens that show anyone's words and must wrap them."""
+    handle = f"wide{secrets.token_hex(3)}"
+    name = "W" * 54 + handle[4:].upper()
+    creator = become_creator(server, f"{handle}@example.com", handle)
+    try:
+        headers = {"X-CSRF-Token": creator.get("/api/me").json()["csrf_token"]}
+        named = creator.post("/api/creator", json={"handle": handle, "display_name": name}, headers=headers)
+        assert named.status_code == 200, named.text
+        return creator.get("/api/me").json()["user"]["id"], name
+    finally:
+        creator.close()
 
 
 def post_video(client: httpx.Client, clip: Path, *, caption: str, anchor: dict[str, str]) -> str:

@@ -22,6 +22,7 @@ from tests.browser.staff import signed_in_staff
 from tests.browser.test_creators import (
     SKY_RUNNER,
     become_creator,
+    creator_with_a_wide_name,
     find_post,
     post_video,
     signed_in_host,
@@ -175,21 +176,13 @@ def test_suspending_an_app_asks_for_its_reason_and_a_note_before_anything_happen
 def test_your_reports_wrap_a_long_unbroken_name_within_a_phone_screen(live_server, host):
     """Anyone's words are in the list (a creator's name, a caption): one unbroken run of 60 letters
     made every card of Me 1,047 px wide at 390 px, its buttons out of reach (a probe)."""
-    handle = f"wide{secrets.token_hex(3)}"
-    creator = become_creator(live_server, f"{handle}@example.com", handle)
-    try:
-        headers = {"X-CSRF-Token": creator.get("/api/me").json()["csrf_token"]}
-        edited = creator.post("/api/creator", json={"handle": handle, "display_name": "W" * 60}, headers=headers)
-        assert edited.status_code == 200, edited.text
-        user_id = creator.get("/api/me").json()["user"]["id"]
-    finally:
-        creator.close()
+    user_id, name = creator_with_a_wide_name(live_server)
     host.open("?prewarm=0")
     reported = host.call_api("POST", "/api/reports", {"kind": "creator", "id": user_id, "reason": "spam"})
     assert reported["status"] == 201, reported
     host.go_to_me()
     reports = host.page.get_by_role("region", name="Your reports")
-    expect(reports).to_contain_text("W" * 20)
+    expect(reports).to_contain_text(name)
     widths = host.page.evaluate(
         "() => [document.documentElement.scrollWidth, ...[...document.querySelectorAll('#me-view section')]"
         ".filter((s) => !s.hidden).map((s) => s.getBoundingClientRect().right)]"
