@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -112,6 +113,14 @@ def developer_name(session: Session, developer_id: str | None) -> str | None:
     """The studio's name as people see it (an app's About); None for an app without a developer."""
     developer = session.get(Developer, developer_id) if developer_id else None
     return developer.name if developer is not None else None
+
+
+def developer_names(session: Session, developer_ids: Collection[str]) -> dict[str, str]:
+    """The studios' names by developer id, in one query (those that exist)."""
+    if not developer_ids:
+        return {}
+    found = session.execute(select(Developer.id, Developer.name).where(Developer.id.in_(set(developer_ids))))
+    return {developer_id: name for developer_id, name in found}
 
 
 def developer_id_for(session: Session, user_id: str) -> str | None:

@@ -77,13 +77,14 @@ def creator_payee(user_id: str) -> str:
 def payee_names(session: Session, payees: Collection[str]) -> dict[str, str]:
     """Who each payee is, as finance reads it: the studio's name, or the creator's name and handle.
     The payouts table showed "developer:79c24a1ed2a0d75d" alone (a probe, dev53)."""
-    names = {}
-    for payee in set(payees):
+    owners: dict[str, set[str]] = {"developer": set(), "creator": set()}
+    for payee in payees:
         kind, _, owner = payee.partition(":")
-        if kind == "developer" and (studio := developers.developer_name(session, owner)):
-            names[payee] = studio
-        elif kind == "creator" and (creator := creators.find_creator(session, owner)) is not None:
-            names[payee] = f"{creator.display_name} (@{creator.handle})"
+        owners.setdefault(kind, set()).add(owner)
+    studios = developers.developer_names(session, owners["developer"])
+    names = {f"developer:{d}": name for d, name in studios.items() if name}
+    for user_id, creator in creators.find_creators(session, owners["creator"]).items():
+        names[f"creator:{user_id}"] = f"{creator.display_name} (@{creator.handle})"
     return names
 
 
