@@ -9,8 +9,10 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, text
 
+from openminis.client import MinisAPIError
 from openminis.db import utcnow
 from openminis.payments import reconciliation
 from openminis.payouts import service as payouts
@@ -120,12 +122,19 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     books_hold(platform)
 
     # Everything is in the payout: a refund of a sale would take back what the app no longer holds,
-    # and the operator is told so.
+    # and the operator is told so, and what holds it: the payout they may refuse (it said only that
+    # the account "cannot give", a probe, dev53). So is the developer refunding through the Open API.
     finance, finance_headers = staff_member(client, "finance")
     body = {"item": f"order:{sold[0]['id']}", "reason": "asked", "idempotency_key": "late"}
     refused = finance.post("/api/admin/money/refunds", json=body, headers=finance_headers)
     assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_FUNDS", refused.text
-    assert "the app earnings account cannot give" in refused.json()["message"]
+    told = refused.json()["message"]
+    assert "the app earnings account cannot give" in told
+    assert f"in the developer's payout {payout['id']} (requested, {earned:,} coins)" in told, told
+    assert "refuse it in Payouts (or the developer cancels it) to free them, then refund" in told, told
+    with pytest.raises(MinisAPIError) as by_developer:
+        studio.backend(client).refund(sold[0]["id"], idempotency_key="late", reason="asked")
+    assert by_developer.value.code == "INSUFFICIENT_FUNDS" and payout["id"] in by_developer.value.message
 
     # Finance approves (twice: the second click changes nothing); the worker pays it.
     queue = finance.get("/api/admin/payouts").json()["items"]

@@ -46,6 +46,7 @@ from openminis.payments.schemas import (
     TermsOut,
     TermsView,
 )
+from openminis.payouts import service as payouts
 from openminis.platform import Platform
 from openminis.staff import audit, conflicts
 from openminis.staff import service as staff
@@ -293,16 +294,17 @@ def refund(
         order = orders.get_order_any(session, body.item.removeprefix("order:"))
         conflicts.not_their_own(session, person, order.user_id, body.item)
         before = order.refunded
-        done = orders.refund(
-            session,
-            order.app_id,
-            order.id,
-            amount=body.amount,
-            reason=body.reason,
-            idempotency_key=body.idempotency_key,
-            by=refunder,
-            secret=platform.secret,
-        )
+        with payouts.refunds_told_of_payouts(session, order.app_id):
+            done = orders.refund(
+                session,
+                order.app_id,
+                order.id,
+                amount=body.amount,
+                reason=body.reason,
+                idempotency_key=body.idempotency_key,
+                by=refunder,
+                secret=platform.secret,
+            )
         answer = AdminRefundOut(
             item=body.item, currency=COIN, paid=done.order.amount, refunded=done.order.refunded, amount=done.amount
         )
@@ -313,14 +315,15 @@ def refund(
     else:
         if person is not None:
             conflicts.not_their_own(session, person, refunds.buyer(session, body.item), body.item)
-        tally = refunds.refund(
-            session,
-            body.item,
-            amount=body.amount,
-            reason=body.reason,
-            idempotency_key=body.idempotency_key,
-            by=refunder,
-        )
+        with payouts.refunds_told_of_payouts(session, refunds.app_of(session, body.item)):
+            tally = refunds.refund(
+                session,
+                body.item,
+                amount=body.amount,
+                reason=body.reason,
+                idempotency_key=body.idempotency_key,
+                by=refunder,
+            )
         before = tally.refunded - tally.amount
         answer = AdminRefundOut(
             item=tally.item, currency=tally.currency, paid=tally.paid, refunded=tally.refunded, amount=tally.amount

@@ -39,6 +39,7 @@ from openminis.payments.schemas import (
     StatementLineOut,
     StatementOut,
 )
+from openminis.payouts import service as payouts
 from openminis.platform import Platform
 from openminis.ratelimit import enforce
 from openminis.runtime.schemas import Ok
@@ -141,16 +142,17 @@ def consume(app_id: CallingApp, session: SessionDep, order_id: str = OrderId) ->
 def refund(
     body: RefundIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep, order_id: str = OrderId
 ) -> OrderOut:
-    done = orders.refund(
-        session,
-        app_id,
-        order_id,
-        amount=body.amount,
-        reason=body.reason,
-        idempotency_key=body.idempotency_key,
-        by="developer",
-        secret=platform.secret,
-    )
+    with payouts.refunds_told_of_payouts(session, app_id):
+        done = orders.refund(
+            session,
+            app_id,
+            order_id,
+            amount=body.amount,
+            reason=body.reason,
+            idempotency_key=body.idempotency_key,
+            by="developer",
+            secret=platform.secret,
+        )
     if not done.repeated:  # the conversion's refund is recorded once the unit has committed
         after_commit(
             session,

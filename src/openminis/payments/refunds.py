@@ -86,6 +86,16 @@ def buyer(session: Session, item: str) -> str | None:
     return payer.owner_id if payer is not None else None
 
 
+def app_of(session: Session, item: str) -> str | None:
+    """The app an item's charge paid (None for a top-up, or when nothing was paid)."""
+    paid = None if item_kind(item) == "topup" else ledger.charge(session, item)
+    return _app_paid(paid) if paid is not None else None
+
+
+def _app_paid(paid: ledger.Charge) -> str | None:
+    return paid.details.get("app_id") or next((p.owner_id for p in paid.postings if p.kind == "app_earnings"), None)
+
+
 def _payer(paid: ledger.Charge) -> ledger.Posting | None:
     """The person's leg of a charge: the wallet it debited."""
     return next((p for p in paid.postings if p.kind == "user_wallet" and p.amount < 0), None)
@@ -113,7 +123,7 @@ def refund(
     if payer is None:
         raise NotFound(f"no person paid for {item!r}", field="item")
     gross = -payer.amount
-    app_id = paid.details.get("app_id") or next((p.owner_id for p in paid.postings if p.kind == "app_earnings"), None)
+    app_id = _app_paid(paid)
     tally, done = _take_turn(
         session,
         item,

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -670,6 +671,42 @@ def _event(session: Session, payout_id: str, status: str, by: str, **details: An
 
 
 # Reads ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def refunds_told_of_payouts(session: Session, app_id: str | None) -> Iterator[None]:
+    """Around a refund of an app's sale: one its earnings cannot give is told what holds them, the
+    developer's payouts under way. The operator read only that "the app earnings account cannot
+    give 300" (a probe, dev53), not that a payout they could refuse held the coins."""
+    try:
+        yield
+    except ledger.InsufficientFunds as refused:
+        raise _refused_refund(session, app_id, refused) from refused
+
+
+def _refused_refund(
+    session: Session, app_id: str | None, refused: ledger.InsufficientFunds
+) -> ledger.InsufficientFunds:
+    app = catalog.find_app(session, app_id) if app_id and refused.account_kind == DEVELOPER_EARNINGS[COIN] else None
+    if app is None or not app.developer_id:
+        return refused
+    holding = session.scalars(
+        select(Payout)
+        .where(Payout.payee == f"developer:{app.developer_id}", Payout.status.in_(OPEN), Payout.source_currency == COIN)
+        .order_by(Payout.created_at, Payout.id)
+    ).all()
+    if not holding:
+        return refused
+    said = ", ".join(f"{p.id} ({p.status}, {money_text(p.source_amount, COIN)})" for p in holding)
+    undo = (
+        "refuse it in Payouts (or the developer cancels it) to free them, then refund"
+        if any(p.status == "requested" for p in holding)
+        else "they are on their way to the developer"
+    )
+    return ledger.InsufficientFunds(
+        f"{refused.message}: the app's earnings are in the developer's payout {said}; {undo}",
+        account_kind=refused.account_kind,
+    )
 
 
 def payouts_of(session: Session, payee: str, *, limit: int = 100) -> list[Payout]:

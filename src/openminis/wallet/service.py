@@ -85,6 +85,10 @@ TAKES_BACK = frozenset({"topup_refund"})
 class InsufficientFunds(PaymentRequired):
     code = "INSUFFICIENT_FUNDS"
 
+    def __init__(self, message: str, *, account_kind: str | None = None) -> None:
+        super().__init__(message)
+        self.account_kind = account_kind  # which kind of account could not give, when known
+
 
 @dataclass(frozen=True)
 class Leg:
@@ -387,7 +391,7 @@ def _move(session: Session, leg: Leg, currency: str, kind: str, *, takes_back: b
         # held the row, then skipped it; this later statement sees that unit's commit).
         target = session.scalar(_FORWARDED, {"account": account})
         if target is None or (leg.amount < 0 and not takes_back):
-            raise InsufficientFunds("not enough balance for this transfer" + _short(kind, leg))
+            raise InsufficientFunds("not enough balance for this transfer" + _short(kind, leg), account_kind=kind)
         if target in passed:
             raise Conflict(f"ledger accounts {sorted(passed)} forward to each other", code="FORWARDING_LOOP")
         passed.add(target)
