@@ -57,6 +57,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def json_time(value: datetime) -> str:
+    """A time as the APIs write it (Pydantic's form): UTC, ending in ``Z``. A backend read
+    ``+00:00`` in its notifications and ``Z`` in the Open API's answers for the same order."""
+    return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
 def as_utc(value: datetime) -> datetime:
     """A time as a UTC column holds it: a naive one is taken as UTC; one whose UTC falls outside
     years 1 to 9999 is a ValueError (an input's 422), not a row that cannot be read back."""

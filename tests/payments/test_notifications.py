@@ -104,6 +104,10 @@ def test_a_coupon_orders_notification_says_its_coupon_and_what_the_coupon_took_o
     [event] = backend.events
     told = event["data"]["order"]
     assert (told["amount"], told["coupon_id"], told["discount"]) == (75, coupon["id"], 25)
+    # Its times as the Open API writes them, to the character: "+00:00" there, "Z" here (a probe, dev53).
+    shown = studio.backend(client).get_order(told["id"])
+    assert (told["created_at"], told["paid_at"]) == (shown["created_at"], shown["paid_at"])
+    assert told["paid_at"].endswith("Z"), told
 
 
 def test_a_backend_down_for_an_hour_gets_every_notification_afterwards(client, studio, player, platform, backend):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
-from openminis.db import utcnow
+from openminis.db import json_time, utcnow
 from openminis.drama import access
 from openminis.drama.models import DramaPass, Series, Subscription
 from openminis.errors import Conflict, InvalidArgument, NotFound
@@ -129,7 +129,7 @@ def _notify(session: Session, secret: str, subscription: Subscription, drama_pas
             "status": subscription.status,
             "period": subscription.period,
             "price": subscription.price,
-            "current_period_end": subscription.current_period_end.isoformat(),
+            "current_period_end": json_time(subscription.current_period_end),
         }
     }
     notifications.enqueue_event(

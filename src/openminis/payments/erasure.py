@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from openminis.db import utcnow
+from openminis.db import json_time, utcnow
 from openminis.payments import notifications, topups
 from openminis.payments.models import CouponGrant, CouponUse, Entitlement, Order, OrderEvent, TopUp
 from openminis.rows import as_dict
@@ -54,7 +54,7 @@ def tell_apps(session: Session, openids: list[tuple[str, str]]) -> list[str]:
             session,
             app_id,
             "account.deleted",
-            {"openid": openid, "deleted_at": utcnow().isoformat()},
+            {"openid": openid, "deleted_at": json_time(utcnow())},
             unique_key=f"account-deleted:{app_id}:{openid}",
         )
         told.append(app_id)

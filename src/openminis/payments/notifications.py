@@ -30,7 +30,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openminis.db import utcnow
+from openminis.db import json_time, utcnow
 from openminis.developers import service as developers
 from openminis.egress import EgressPolicy, Outcome
 from openminis.errors import NotFound
@@ -80,8 +80,8 @@ def order_json(secret: str, session: Session, order: Order) -> dict[str, object]
         "refunded": order.refunded,
         "status": order.status,
         "payload": order.payload,
-        "created_at": order.created_at.isoformat(),
-        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+        "created_at": json_time(order.created_at),
+        "paid_at": json_time(order.paid_at) if order.paid_at else None,
         # As GET /orders/{id} has them: a backend granting by price read a coupon's order as short.
         "coupon_id": order.coupon_id,
         "discount": order.discount,

@@ -11,7 +11,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from openminis.catalog.manifest import MAX_SCORE
-from openminis.db import utcnow
+from openminis.db import json_time, utcnow
 from openminis.errors import Forbidden, InvalidArgument
 from openminis.identity import app_identity
 from openminis.jobs import service as jobs
@@ -215,7 +215,7 @@ def end_tournament(session: Session, secret: str, context_id: str, now: datetime
         "tournament": {
             "id": context.id,
             "board": board.id,
-            "ends_at": context.ends_at.isoformat() if context.ends_at else None,
+            "ends_at": json_time(context.ends_at) if context.ends_at else None,
             "players": contexts.member_count(session, context.id),
         },
         "results": [
