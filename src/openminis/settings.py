@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     # before it is read (web/body_limit.py). Uploads have their own limits below.
     max_body_bytes: int = 1024 * 1024
 
+    # How many apps one developer account may register (teams they join do not count). A new app
+    # brings its own Open API token and per-app limits at once: 40 made in a second multiplied them
+    # (a probe, attack54), and each takes an id from the platform's one namespace.
+    max_apps_per_developer: int = Field(default=50, ge=1, le=100_000)
+
     # Package limits: checked on every upload, before anything is stored.
     max_package_bytes: int = 50 * 1024 * 1024
     max_uncompressed_bytes: int = 100 * 1024 * 1024

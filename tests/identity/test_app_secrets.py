@@ -117,3 +117,25 @@ def test_secrets_never_appear_in_logs_responses_or_error_pages(client, studio, p
     assert broken.status_code == 422 and broken.json()["code"] == "INVALID_JSON"  # not JSON, and said so
     assert "openminis.access" in {record.name for record in caplog.records}
     assert repr(backend).count("ms_") == 0
+
+
+def test_a_developer_registers_at_most_the_platforms_number_of_apps_even_all_at_once(client, studio, platform):
+    """Each app brings an Open API token and limits of its own at once: one developer made 40 in a
+    second (a probe, attack54) and multiplied the limit on trying coupon codes with them. At most
+    ``max_apps_per_developer``, however many are asked for together (the studio has one already)."""
+    platform.settings.max_apps_per_developer = 4
+
+    def register(worker: int, n: int) -> str:
+        body = {"app_id": f"many-{worker}-{n}", "name": "Many", "kind": "game"}
+        answer = studio.developer.post("/api/developer/apps", json=body, headers=studio.headers)
+        return str(answer.status_code) if answer.is_success else answer.json()["code"]
+
+    outcomes = race(workers=8, attempts=1, attempt=register)
+    assert outcomes == {"201": 3, "APP_LIMIT_REACHED": 5}, outcomes
+    mine = studio.developer.get("/api/developer/apps").json()["items"]
+    assert len(mine) == 4
+    refused = studio.developer.post(
+        "/api/developer/apps", json={"app_id": "one-more", "name": "One more", "kind": "game"}, headers=studio.headers
+    )
+    assert (refused.status_code, refused.json()["code"]) == (409, "APP_LIMIT_REACHED")
+    assert "at most 4 apps" in refused.json()["message"]

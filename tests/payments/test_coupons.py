@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from openminis.client import MinisClient
 from openminis.db import utcnow
 from openminis.payments import reconciliation
 from openminis.payments.models import Coupon, Order
@@ -494,3 +495,16 @@ def test_a_developer_cannot_find_other_coupons_codes_by_making_coupons(client, s
     )
     assert (held.status_code, held.json()["code"]) == (429, "RATE_LIMITED")
     assert dev_coupon(client, shop, amount_off=5)["code"] is None  # a coupon without a code is still made
+    # Nor does a new app of the same developer try more: counted per app, 40 apps made in a second
+    # tried 71 codes in 8 s (a probe, attack54). Its token comes at once, published or not.
+    made = shop.developer.post(
+        "/api/developer/apps", json={"app_id": "shop-two", "name": "Shop Two", "kind": "game"}, headers=shop.headers
+    )
+    assert made.status_code == 201, made.text
+    other = MinisClient("shop-two", made.json()["app_secret"], http=client).access_token()
+    held = client.post(
+        "/openapi/v1/coupons",
+        json={"title": "Guess", "ends_at": later(), "code": "vip-7731", "amount_off": 1},
+        headers={"Authorization": f"Bearer {other}"},
+    )
+    assert (held.status_code, held.json()["code"]) == (429, "RATE_LIMITED")

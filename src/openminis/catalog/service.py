@@ -160,6 +160,11 @@ def add_app(session: Session, *, app_id: str, name: str, kind: str, category: st
     return app
 
 
+def app_count(session: Session, developer_id: str) -> int:
+    """How many apps a developer registered (taken down or not)."""
+    return session.scalar(select(func.count()).select_from(App).where(App.developer_id == developer_id)) or 0
+
+
 def apps_of(session: Session, developer_id: str) -> list[App]:
     """A developer's apps, oldest first."""
     return list(session.scalars(select(App).where(App.developer_id == developer_id).order_by(App.created_at)))

@@ -119,9 +119,17 @@ def my_apps(developer: CurrentDeveloper, session: SessionDep, platform: Platform
 
 
 @router.post("/apps", response_model=AppCreatedOut, status_code=201)
-def register_app(body: AppIn, developer: ChangingDeveloper, session: SessionDep) -> AppCreatedOut:
+def register_app(
+    body: AppIn, developer: ChangingDeveloper, session: SessionDep, platform: PlatformDep
+) -> AppCreatedOut:
     created = service.register_app(
-        session, developer, app_id=body.app_id, name=body.name, kind=body.kind, category=body.category
+        session,
+        developer,
+        app_id=body.app_id,
+        name=body.name,
+        kind=body.kind,
+        category=body.category,
+        most=platform.settings.max_apps_per_developer,
     )
     return AppCreatedOut(app_id=created.app.id, app_secret=created.secret)
 

@@ -153,9 +153,17 @@ class CreatedApp:
 
 
 def register_app(
-    session: Session, developer: Developer, *, app_id: str, name: str, kind: str, category: str = ""
+    session: Session,
+    developer: Developer,
+    *,
+    app_id: str,
+    name: str,
+    kind: str,
+    category: str = "",
+    most: int | None = None,
 ) -> CreatedApp:
-    """Register an app id for a developer, who owns it, and return its secret, the one time it is ever shown."""
+    """Register an app id for a developer, who owns it, and return its secret, the one time it is
+    ever shown. With ``most``, a developer who registered that many apps is refused another."""
     if not APP_ID.match(app_id) or "--" in app_id:
         raise InvalidArgument(
             "app id must be 3-40 lowercase letters, digits or single hyphens, starting with a letter", field="app_id"
@@ -174,6 +182,15 @@ def register_app(
         )
     if catalog.app_exists(session, app_id):
         raise Conflict(f"app id {app_id!r} is taken", code="APP_ID_TAKEN", field="app_id")
+    if most is not None:
+        # The developer's row, locked: registrations of theirs at the same moment take turns here,
+        # so that none of them counts before another's app is in.
+        session.execute(select(Developer.id).where(Developer.id == developer.id).with_for_update())
+        if catalog.app_count(session, developer.id) >= most:
+            raise Conflict(
+                f"a developer registers at most {most} apps; ask the platform for more",
+                code="APP_LIMIT_REACHED",
+            )
     try:
         with session.begin_nested():
             app = catalog.add_app(
