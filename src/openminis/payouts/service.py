@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from openminis.ads.money import REWARD_WINDOW
@@ -267,8 +267,18 @@ def _offer(
     elif not isinstance(amount, int) or isinstance(amount, bool) or amount < 1:
         raise InvalidArgument("amount is a whole number of earnings units, at least 1", field="amount")
     elif amount > withdrawable:
+        # Where the rest is, as the payee's earnings show it: "the rest is in the hold or paid out"
+        # was said with all of it in a payout waiting for finance (a probe, attack54).
+        under_way = session.scalar(
+            select(func.coalesce(func.sum(Payout.source_amount), 0)).where(
+                Payout.payee == payee, Payout.source_currency == source, Payout.status.in_(OPEN)
+            )
+        )
+        rest = [f"in the {terms.hold_days}-day hold"] if terms.hold_days else []
+        rest += [f"{under_way} {source} in payouts under way"] if under_way else []
+        where = f"{', '.join(rest)} or paid out" if rest else "paid out"
         raise InvalidArgument(
-            f"{withdrawable} {source} is withdrawable now; the rest is in the {terms.hold_days}-day hold or paid out",
+            f"{withdrawable} {source} is withdrawable now; the rest is {where}",
             field="amount",
             code="NOT_WITHDRAWABLE",
         )
