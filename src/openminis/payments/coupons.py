@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from openminis import text
 from openminis.db import utcnow
 from openminis.errors import Conflict, Forbidden, InvalidArgument, NotFound
-from openminis.payments.models import Coupon, CouponGrant, CouponUse, Order, OrderEvent, Product
+from openminis.payments.models import PRODUCT_ID, Coupon, CouponGrant, CouponUse, Order, OrderEvent, Product
 from openminis.staff import conflicts
 
 CODE = re.compile(r"^[A-Z0-9_-]{4,32}\Z")
@@ -158,7 +158,10 @@ def create(
         if not isinstance(product_ids, list) or not 1 <= len(product_ids) <= 100:
             raise InvalidArgument("product_ids lists 1-100 product ids (left out: every product)", field="product_ids")
         for product_id in product_ids:
-            if not isinstance(product_id, str) or session.get(Product, (app_id, product_id)) is None:
+            if not isinstance(product_id, str) or not PRODUCT_ID.match(product_id):
+                # Not said back: one 10,000 characters long came back whole in the message (a probe, attack54).
+                raise InvalidArgument("a product id is 1-64 letters, digits, '_', '.' or '-'", field="product_ids")
+            if session.get(Product, (app_id, product_id)) is None:
                 raise InvalidArgument(f"the app sells no product {product_id!r}", field="product_ids")
         product_ids = sorted(set(product_ids))
     now = utcnow()

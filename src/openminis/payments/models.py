@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, TypedDict
 
@@ -7,6 +8,9 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openminis.db import Base, utcnow
+
+# What a product id may be: a manifest's, the Open API's, a coupon's list of them.
+PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 
 
 class PackPrice(TypedDict):

@@ -23,11 +23,10 @@ from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.payments import coupons, notifications, prices, refund_shares
 from openminis.payments import terms as money_terms
-from openminis.payments.models import Entitlement, Order, OrderEvent, PaymentSettings, Product
+from openminis.payments.models import PRODUCT_ID, Entitlement, Order, OrderEvent, PaymentSettings, Product
 from openminis.wallet import service as ledger
 from openminis.wallet.service import COIN, Leg
 
-PRODUCT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,128}\Z")
 MAX_QUANTITY = 99
 DEFAULT_FEE_BPS = money_terms.DEFAULT_FEE_BPS
