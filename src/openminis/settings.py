@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The embedded database in the data directory, when no MINIS_DATABASE_URL names another.
 DATABASE_FILE = "minis.db"
+# A DNS name: dot-separated labels of letters, digits and inner hyphens.
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}\Z){_LABEL}(\.{_LABEL})*\Z")
 
 
 class Settings(BaseSettings):
@@ -235,6 +238,18 @@ class Settings(BaseSettings):
 
             SmtpServer.parse(url)  # a wrong URL stops the start with its reason, not the first sign-in
         return url
+
+    @field_validator("apps_domain")
+    @classmethod
+    def _apps_domain_is_a_host_name(cls, domain: str) -> str:
+        # A name only: with its port ("apps.localhost:8000") no request's Host matched it, and every
+        # app's origin was answered as the host itself (a probe, attack54, set it so by mistake).
+        if domain and not _HOST_NAME.match(domain):
+            raise ValueError(
+                "MINIS_APPS_DOMAIN is a domain name alone, e.g. apps.example.net: no scheme, port or path"
+                " (the port and scheme are MINIS_PUBLIC_URL's)"
+            )
+        return domain
 
     @field_validator("storage_url")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from openminis.liveserver import LiveServer
 from openminis.settings import Settings
@@ -42,3 +43,11 @@ def test_minis_serve_warns_when_apps_share_the_hosts_registrable_domain(tmp_path
         "warning: apps are served under apps.minis.example.com, on the same registrable domain as the host"
         in " ".join(output.split())
     )
+
+
+@pytest.mark.parametrize("domain", ["apps.localhost:8000", "https://apps.example.net", "apps.example.net/", "a..b"])
+def test_an_apps_domain_with_a_port_scheme_or_path_stops_the_start_with_its_reason(domain):
+    """With its port, no request's Host matched the apps' domain, and every app's origin was
+    answered as the host itself (a probe, attack54, set it so by mistake)."""
+    with pytest.raises(ValidationError, match="MINIS_APPS_DOMAIN is a domain name alone"):
+        Settings(apps_domain=domain)
