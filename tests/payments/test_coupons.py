@@ -366,6 +366,29 @@ def test_a_developer_grants_a_coupon_by_openid_and_a_code_is_unique(client, shop
     )
 
 
+def test_a_coupon_says_how_many_uses_are_left_of_its_total_and_a_refund_gives_one_back(client, shop, player):
+    """Used up, a coupon said "status": "active" and nothing more, which a backend read as usable (a
+    probe, attack54). ``remaining`` says it: 0 while used up, 1 again once a use is refunded."""
+    coupon = dev_coupon(client, shop, code="LASTONE", amount_off=10, total_limit=1)
+    unlimited = dev_coupon(client, shop, amount_off=5)
+    assert (coupon["remaining"], unlimited["remaining"]) == (1, None)
+    top_up(player)
+    claim(player, "LASTONE")
+    order = buy(player, shop.app_id, "gem", "last", 90, coupon["id"]).json()
+
+    def seen() -> dict:
+        return client.get(f"/openapi/v1/coupons/{coupon['id']}", headers=bearer(client, shop)).json()
+
+    assert (seen()["status"], seen()["used"], seen()["remaining"]) == ("active", 1, 0)
+    refunded = client.post(
+        f"/openapi/v1/orders/{order['id']}/refund",
+        json={"reason": "asked", "idempotency_key": "r"},
+        headers=bearer(client, shop),
+    )
+    assert refunded.status_code == 200, refunded.text
+    assert (seen()["used"], seen()["remaining"]) == (0, 1)
+
+
 def test_ledger_verify_catches_a_coupon_order_that_disagrees_with_its_transfers_or_its_counts(
     client, shop, player, platform
 ):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from openminis.db import as_utc
 from openminis.inputs import Input, at_most
@@ -491,6 +491,15 @@ class CouponOut(BaseModel):
     used: int
     status: str
     created_at: datetime
+
+    @computed_field(  # type: ignore[prop-decorator]  # Pydantic documents this form; mypy cannot see it
+        description="uses left of total_limit (null: no total limit); 0 while used up, more if a use is refunded"
+    )
+    @property
+    def remaining(self) -> int | None:
+        # "active" with every use taken read as usable to a backend (a probe, attack54); a status of
+        # its own would be wrong the moment a refund gives a use back.
+        return None if self.total_limit is None else max(self.total_limit - self.used, 0)
 
 
 class CouponList(BaseModel):
