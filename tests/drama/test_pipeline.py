@@ -5,8 +5,9 @@ from __future__ import annotations
 import av
 from PIL import Image
 
+from openminis.drama import media
 from openminis.drama.models import Episode
-from tests.drama.conftest import upload
+from tests.drama.conftest import transcode_once, upload
 
 
 def test_an_uploaded_episode_becomes_vertical_renditions_hls_and_a_poster(client, studio, clips, platform):
@@ -60,6 +61,32 @@ def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_pub
     assert not list((platform.settings.data_dir / "media" / "drama").glob("ep_*"))
     refused = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
     assert refused.status_code == 409 and refused.json()["code"] == "NOTHING_READY"
+
+
+def test_a_series_whose_failed_episode_comes_before_a_ready_one_is_not_published_until_it_is_mended(
+    client, studio, clips, platform, tmp_path, transcoded, monkeypatch
+):
+    """Published with episode 2 failed, a series went from episode 1 to 3 for its viewers (a probe).
+    It is refused, saying which and why; a failed episode after the last ready one is left out, as
+    one still being transcoded is, so it never holds the rest back."""
+    monkeypatch.setattr(media, "transcode", transcode_once(transcoded))
+    series = client.post("/openapi/v1/series", json={"title": "Gap"}, headers=studio.headers).json()
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a video" * 500)
+    for number, clip in enumerate([clips["episode"], corrupt, clips["episode"], corrupt], start=1):
+        upload(client, studio, series["id"], number, clip)
+    platform.worker().drain()
+    refused = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
+    assert (refused.status_code, refused.json()["code"]) == (409, "EPISODES_FAILED"), refused.text
+    assert "episode 2: CORRUPT_MEDIA" in refused.json()["message"]
+    assert "episode 4" not in refused.json()["message"]  # after the last ready one: left out, not a gap
+
+    upload(client, studio, series["id"], 2, clips["episode"])
+    platform.worker().drain()
+    published = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
+    assert published.status_code == 200 and published.json()["status"] == "published", published.text
+    shown = client.get(f"/api/dramas/{series['id']}").json()
+    assert [e["number"] for e in shown["episodes"]] == [1, 2, 3]
 
 
 def test_a_new_upload_refused_leaves_the_episode_as_it_was(client, studio, clips, platform, tmp_path):

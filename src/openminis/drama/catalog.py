@@ -232,16 +232,28 @@ def media_folder(media_key: str) -> str:
 
 
 def publish(session: Session, app_id: str, series_id: str) -> Series:
+    """Put a draft series before viewers, with its ready episodes. Refused while an episode whose
+    file failed comes before a ready one: viewers would go from episode 1 to 3 (a probe saw such a
+    series published). A failed episode at the end is left out, as one still being transcoded is."""
     series = owned_series(session, app_id, series_id)
-    ready = session.scalar(
-        select(func.count()).select_from(Episode).where(Episode.series_id == series.id, Episode.status == "ready")
-    )
+    states = session.execute(
+        select(Episode.number, Episode.status, Episode.error).where(Episode.series_id == series.id)
+    ).all()
+    ready = [number for number, status, _ in states if status == "ready"]
     if not ready:
         raise Conflict("a series needs at least one ready episode to be published", code="NOTHING_READY")
     if series.status == "removed":
         raise Conflict("the platform took this series down; it cannot be published again", code="TAKEN_DOWN")
-    if series.status != "published":
-        series.status, series.published_at = "published", utcnow()
+    if series.status == "published":
+        return series
+    gaps = sorted((number, error) for number, status, error in states if status == "failed" and number < max(ready))
+    if gaps:
+        said = "; ".join(f"episode {number}: {(error or 'its file was refused')[:160]}" for number, error in gaps)
+        raise Conflict(
+            f"viewers would skip failed episodes between ready ones ({said}); upload them again, then publish",
+            code="EPISODES_FAILED",
+        )
+    series.status, series.published_at = "published", utcnow()
     return series
 
 
