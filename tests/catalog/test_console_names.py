@@ -53,3 +53,20 @@ def test_joiners_that_writing_and_emoji_need_stay_allowed_in_names(client, studi
         body = {"app_id": app_id, "name": name, "kind": "game"}
         made = studio.developer.post("/api/developer/apps", json=body, headers=studio.headers)
         assert made.status_code == 201, made.text
+
+
+def test_a_studio_is_renamed_and_people_read_the_new_name_on_its_apps(client, studio):
+    """Registered again, a studio kept its first name silently, and nothing renamed it: one made by
+    ``minis publish --developer EMAIL`` was named after the address (a probe, screens54)."""
+    again = studio.developer.post("/api/developer", json={"name": "Another Name"}, headers=studio.headers)
+    assert again.status_code == 200 and again.json()["name"] == "Studio One"  # registering twice changes nothing
+    renamed = studio.developer.patch("/api/developer", json={"name": "  Star   Forge  "}, headers=studio.headers)
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Star Forge", renamed.text
+    assert studio.developer.get("/api/developer").json()["name"] == "Star Forge"
+    assert client.get(f"/api/apps/{studio.app_id}/about").json()["developer"] == "Star Forge"
+    refused = studio.developer.patch("/api/developer", json={"name": OVERRIDE}, headers=studio.headers)
+    assert (refused.status_code, refused.json().get("field")) == (422, "name"), refused.text
+    person = browser(client)
+    headers = sign_up(person, "not-a-developer@example.com")
+    nobody = person.patch("/api/developer", json={"name": "Mine"}, headers=headers)
+    assert nobody.status_code in (403, 404), nobody.text

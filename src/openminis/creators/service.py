@@ -156,9 +156,11 @@ def check_anchor(
     if kind == "app":
         if series_id or episode is not None:
             raise InvalidArgument("an app anchor names only anchor_app_id", field="anchor_kind")
-        app = catalog.published_app(session, app_id) if app_id else None
+        if not app_id:
+            raise InvalidArgument("an app anchor names its app in anchor_app_id", field="anchor_app_id")
+        app = catalog.published_app(session, app_id)
         if app is None:
-            raise InvalidArgument(f"no published app {app_id!r}", field="anchor_app_id")
+            raise InvalidArgument(f"no published app {app_id[:64]!r}", field="anchor_app_id")
         return Anchor(kind="app", app_id=app.id, category=app.category or app.kind)
     try:
         series = drama.published_series(session, series_id or "")

@@ -85,12 +85,24 @@ def me(visitor: CurrentPerson, session: SessionDep) -> MeOut:
 
 @router.post("", response_model=DeveloperOut)
 def become_developer(body: DeveloperIn, visitor: ChangingPerson, session: SessionDep) -> DeveloperOut:
+    """Register as a developer (asked again, the account stands as it is; PATCH renames it)."""
     developer = service.become_developer(session, visitor.user, name=body.name)
     return DeveloperOut(id=developer.id, name=developer.name)
 
 
+@router.patch("", response_model=DeveloperOut)
+def rename_studio(body: DeveloperIn, developer: ChangingDeveloper) -> DeveloperOut:
+    """Change the studio's name: what people read on its apps and finance on its payouts."""
+    service.rename(developer, body.name)
+    return DeveloperOut(id=developer.id, name=developer.name)
+
+
 def _app_out(platform: Platform, session: Session, app: App, role: str, icon: str | None = None) -> DeveloperAppOut:
-    if icon is None and app.released_version:
+    if app.taken_down_at is not None:
+        # Its origin serves nothing while it is down (403): the console showed a broken image and
+        # logged an error on every screen of it (a probe, screens54). Its initial stands in.
+        icon = None
+    elif icon is None and app.released_version:
         icon = card(platform.settings, app, catalog.get_version(session, app.id)).icon_url
     return DeveloperAppOut(
         app_id=app.id,

@@ -60,14 +60,21 @@ class Person(Protocol):
     def kind(self) -> str: ...
 
 
-def become_developer(session: Session, user: Person, *, name: str) -> Developer:
-    if user.kind != "full":
-        raise Forbidden("sign up for a full account before registering as a developer", code="ACCOUNT_REQUIRED")
+def _studio_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
         raise InvalidArgument("name must be 1 to 80 characters", field="name")
     if text.has_controls(name) or text.has_invisible(name):
         raise InvalidArgument(NAME_CHARACTERS, field="name")
+    return name
+
+
+def become_developer(session: Session, user: Person, *, name: str) -> Developer:
+    """The person's developer account, made with ``name`` the first time (asked again, the
+    account stands as it is: ``rename`` changes its name)."""
+    if user.kind != "full":
+        raise Forbidden("sign up for a full account before registering as a developer", code="ACCOUNT_REQUIRED")
+    name = _studio_name(name)
     existing = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if existing is not None:
         return existing
@@ -80,6 +87,14 @@ def become_developer(session: Session, user: Person, *, name: str) -> Developer:
         if found is None:
             raise
         return found
+    return developer
+
+
+def rename(developer: Developer, name: str) -> Developer:
+    """The studio's name, as people read it on its apps' About and finance on its payouts. There was
+    no way to change it: one made by ``minis publish --developer EMAIL`` kept the address (a probe,
+    screens54)."""
+    developer.name = _studio_name(name)
     return developer
 
 

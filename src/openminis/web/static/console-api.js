@@ -13,6 +13,11 @@ export class ConsoleApi extends Api {
     return this.request("GET", "/api/developer");
   }
 
+  /** The studio's new name. @param {string} name */
+  renameStudio(name) {
+    return this.request("PATCH", "/api/developer", { body: { name } });
+  }
+
   /** @param {{app_id: string, name: string, kind: string, category: string}} app */
   createApp(app) {
     return this.request("POST", "/api/developer/apps", { body: app });

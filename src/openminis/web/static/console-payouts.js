@@ -5,22 +5,50 @@
 // @ts-check
 
 import { el } from "./dom.js";
-import { card, note } from "./console-ui.js";
+import { busy, card, errorLine, field, input, note } from "./console-ui.js";
 import { payoutsPanel } from "./payouts-panel.js";
 
 export const PAYOUTS_HASH = "#payouts";
 
-/** @param {import("./console-api.js").ConsoleApi} api */
-export function payoutsScreen(api) {
+/**
+ * The developer's own page: their studio's name, then their earnings and payouts.
+ * @param {import("./console-api.js").ConsoleApi} api
+ * @param {string} studio the studio's name now
+ */
+export function payoutsScreen(api, studio) {
   const panel = payoutsPanel("/api/developer/payouts", (method, path, options) => api.request(method, path, options), { title: "Earnings and payouts", className: "console-card" });
   panel.load();
   return el(
     "section",
     { className: "console-app console-payouts", "aria-labelledby": "console-payouts-title" },
-    el("h2", { className: "section-title", id: "console-payouts-title" }, "Payouts"),
+    el("h2", { className: "section-title", id: "console-payouts-title" }, "Studio and payouts"),
+    studioCard(api, studio),
     note("What your apps earned (sales, episode unlocks, passes and ad revenue, after the platform’s fee and creators’ commissions), paid out to your account."),
     panel.element
   );
+}
+
+/**
+ * The studio's name, as people read it on its apps and finance on its payouts.
+ * @param {import("./console-api.js").ConsoleApi} api
+ * @param {string} studio
+ */
+function studioCard(api, studio) {
+  const name = input({ name: "name", required: true, maxLength: 80, autocomplete: "organization", value: studio });
+  const message = errorLine();
+  const done = note("");
+  const save = el("button", { type: "submit", className: "button-secondary" }, "Save");
+  const form = el("form", { className: "console-form" }, field("Studio name", name, "Shown on your apps’ About and on your payouts."), message, done, save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    done.textContent = "";
+    const saved = await busy(save, message, () => api.renameStudio(name.value.trim()));
+    if (saved) {
+      name.value = saved.name;
+      done.textContent = `Saved: your studio is ${saved.name}.`;
+    }
+  });
+  return card("Studio", form);
 }
 
 /** The header's way to the payouts, beside the developer's email. */

@@ -53,8 +53,8 @@ function go(appId, tab = "versions") {
   else location.hash = hash; // hashchange draws it
 }
 
-/** @type {{apps: ConsoleApp[], invitations: HTMLElement | null}} */
-const state = { apps: [], invitations: null };
+/** @type {{apps: ConsoleApp[], invitations: HTMLElement | null, studio: string}} */
+const state = { apps: [], invitations: null, studio: "" };
 
 async function start() {
   root.setAttribute("aria-busy", "true");
@@ -73,6 +73,7 @@ async function start() {
       show(invitations, registration());
       return;
     }
+    state.studio = me.name;
     who.prepend(payoutsLink()); // the developer's, not an app's: beside who is signed in
     state.apps = (await api.developerApps()).items;
     render();
@@ -134,7 +135,7 @@ function render() {
       go(appId);
     });
   };
-  if (isPayouts) return show(state.invitations, appPicker(apps, "", (picked) => go(picked.app_id), () => go(null)), payoutsScreen(api));
+  if (isPayouts) return show(state.invitations, appPicker(apps, "", (picked) => go(picked.app_id), () => go(null)), payoutsScreen(api, state.studio));
   if (apps.length === 0) {
     const empty = note("No apps yet. Create your first one: then upload a version of it.");
     show(state.invitations, empty, newAppForm(api, created, () => empty.remove()));
