@@ -95,16 +95,21 @@ class InvalidNotification(ValueError):
 
 
 class EventStore(Protocol):
-    """Where a backend remembers the event ids it has seen: ``add`` is False when one is already there."""
+    """Where a backend remembers the deliveries it has seen: ``add`` is False when one is already there."""
 
     def add(self, event_id: str, expires_at: float) -> bool: ...
 
 
 class SeenEvents:
-    """Event ids seen within the tolerance window, for replay detection in one process.
+    """Deliveries seen within the tolerance window, for replay detection in one process.
+
+    A delivery is an event (or a reward) as signed at one time: the platform signs each retry
+    afresh, so a retry after the backend failed to handle the first try is a delivery of its own
+    and passes; a copy of one delivery sent again (a replay) does not. What a backend delivers it
+    deduplicates itself, on the event's id or the order's, in the transaction that delivers it.
 
     A backend with several processes passes its own store instead: anything with
-    ``add(event_id, expires_at) -> bool`` (False when already present), e.g. Redis ``SET NX EX``.
+    ``add(key, expires_at) -> bool`` (False when already present), e.g. Redis ``SET NX EX``.
     """
 
     def __init__(self) -> None:
@@ -131,7 +136,13 @@ def verify_notification(
     tolerance: int = NOTIFY_TOLERANCE,
     now: float | None = None,
 ) -> JSONObject:
-    """Check a server notification (``Minis-Signature`` header and raw body); return the event."""
+    """Check a server notification (``Minis-Signature`` header and raw body); return the event.
+
+    With ``seen``, a copy of a delivery already received is refused (``replayed``). A retry is
+    signed afresh and passes, so that an event the backend failed to handle comes again: it was
+    keyed on the event's id alone, and the retry of an order whose delivery had failed was refused
+    as a replay, which the documented handler acknowledged, and the item was never delivered (a
+    probe, dev54). Deliver once per event (or order) id in your own store, when you deliver."""
     parts = [part.split("=", 1) for part in (signature_header or "").split(",") if "=" in part]
     stamps = [value for key, value in parts if key.strip() == "t"]
     signatures = [value.strip() for key, value in parts if key.strip() == "v1"]
@@ -152,8 +163,8 @@ def verify_notification(
         event_id = event["id"]
     except (ValueError, KeyError, TypeError):
         raise InvalidNotification("malformed", "notification body is not an event") from None
-    if seen is not None and not seen.add(event_id, stamp + tolerance):
-        raise InvalidNotification("replayed", f"notification {event_id} was already received")
+    if seen is not None and not seen.add(f"{event_id}@{stamp}", stamp + tolerance):
+        raise InvalidNotification("replayed", f"this delivery of notification {event_id} was already received")
     return event
 
 
@@ -194,8 +205,10 @@ def verify_reward(
     """Check a reward verification callback (raw body and ``Minis-Reward-Signature`` header) against
     the platform's public keys (``MinisClient.reward_keys()``); return the reward.
 
-    Grant the reward only when this returns, and once per ``transaction_id``: pass a ``seen`` store
-    so that a replayed callback is refused (a retry of one already granted should be answered 2xx).
+    Grant the reward only when this returns, and once per ``transaction_id`` (in your own store, when
+    you grant it: a retry of one already granted is answered 2xx). With ``seen``, a copy of one
+    callback already received is refused (``replayed``); a retry is signed afresh and passes, so that
+    a reward whose grant failed comes again.
     """
     fields = dict(part.strip().split("=", 1) for part in (header or "").split(",") if "=" in part)
     kid, encoded = fields.get("kid", ""), fields.get("sig", "")
@@ -231,8 +244,8 @@ def verify_reward(
         raise InvalidReward(
             "stale", f"reward timestamp is {int(current - stamp)} s off, over the {tolerance} s tolerance"
         )
-    if seen is not None and not seen.add(str(reward["transaction_id"]), stamp + tolerance):
-        raise InvalidReward("replayed", f"reward {reward['transaction_id']} was already received")
+    if seen is not None and not seen.add(f"{reward['transaction_id']}@{stamp}", stamp + tolerance):
+        raise InvalidReward("replayed", f"this callback of reward {reward['transaction_id']} was already received")
     return reward
 
 

@@ -143,8 +143,8 @@ class Backend:
                 self.granted.append(
                     verify_reward(body, request.headers["minis-reward-signature"], self.keys, seen=self.seen)
                 )
-            except InvalidReward as exc:
-                return Response(status_code=200 if exc.reason == "replayed" else 400)
+            except InvalidReward:
+                return Response(status_code=400)  # as docs/ads.md's handler answers
             return Response(status_code=204)
 
 

@@ -87,7 +87,7 @@ class RewardsBackend:
                         reward = verify_reward(body, header, backend.keys, seen=seen)
                 except InvalidReward as exc:
                     backend.refused.append(exc.reason)
-                    self.send_response(200 if exc.reason == "replayed" else 400)
+                    self.send_response(400)  # as docs/ads.md's handler answers
                 else:
                     backend.verified.append(reward)
                     self.send_response(204)
