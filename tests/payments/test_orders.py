@@ -344,3 +344,55 @@ def test_a_backend_lists_its_orders_of_one_status(client, shop, player):
     assert listed() == [refunded["id"], kept["id"]]  # newest first
     wrong = client.get("/openapi/v1/orders", params={"status": "lost"}, headers=headers)
     assert wrong.status_code == 422 and wrong.json()["field"] == "status", wrong.text
+
+
+def test_a_product_made_through_the_open_api_is_not_a_manifests_to_reprice_or_retire(client, studio, player):
+    """A version declaring "sword", a 300-coin permanent product the developer made through the Open
+    API, sold it as a 5-coin consumable once released, and a rollback then took it off sale with its
+    coupon (a probe, dev54). Such an upload is refused; one uploaded before the product was made
+    is released without touching it. Retired there, the product is the manifest's to sell."""
+    from tests.factories import package_files, zip_bytes
+    from tests.studio import release_upload
+
+    backend = bearer(client, studio)
+    cheap_sword = {"id": "sword", "type": "consumable", "price": 5, "title": {"en": "Sword"}}
+    put_product(client, studio, "sword", type="permanent", price=300)
+
+    def upload(version: str, products: list[dict]):
+        files = package_files(id=studio.app_id, version=version, products=products)
+        return client.post(
+            "/openapi/v1/app/versions", content=zip_bytes(files), headers={**backend, "Content-Type": "application/zip"}
+        )
+
+    refused = upload("1.1.0", [cheap_sword])
+    assert (refused.status_code, refused.json()["code"], refused.json()["field"]) == (
+        422,
+        "PRODUCT_SOLD_THROUGH_API",
+        "products",
+    ), refused.text
+    assert "sword is sold through the console or the Open API" in refused.json()["message"]
+
+    def sold() -> dict[str, tuple[str, int]]:
+        return {
+            p["id"]: (p["type"], p["price"]) for p in client.get(f"/api/apps/{studio.app_id}/products").json()["items"]
+        }
+
+    # Uploaded before the product was made, then released: the product stays the Open API's.
+    shield = {"id": "shield", "type": "consumable", "price": 5, "title": {"en": "Shield"}}
+    assert upload("1.2.0", [shield]).status_code == 201
+    put_product(client, studio, "shield", type="permanent", price=250)
+    release_upload(studio.developer, studio.headers, studio.app_id, "1.2.0")
+    assert sold() == {"sword": ("permanent", 300), "shield": ("permanent", 250)}
+    rolled = studio.developer.post(
+        f"/api/developer/apps/{studio.app_id}/rollback",
+        json={"version": "1.0.0", "note": "back"},
+        headers=studio.headers,
+    )
+    assert rolled.status_code == 200, rolled.text
+    assert sold() == {"sword": ("permanent", 300), "shield": ("permanent", 250)}  # a rollback retires neither
+
+    # Retired through the Open API, the sword is the next manifest's to sell.
+    assert client.delete("/openapi/v1/products/sword", headers=backend).status_code == 200
+    assert upload("1.3.0", [cheap_sword]).status_code == 201
+    release_upload(studio.developer, studio.headers, studio.app_id, "1.3.0")
+    assert sold()["sword"] == ("consumable", 5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -100,11 +101,27 @@ def _ever_ordered(session: Session, app_id: str, product_id: str) -> bool:
     return session.scalar(ordered) is not None
 
 
+def sold_through_the_api(session: Session, app_id: str, product_ids: Collection[str]) -> list[str]:
+    """Which of these products the app sells as made through the console or the Open API: a
+    manifest may not declare them (a package that does is refused at upload)."""
+    if not product_ids:
+        return []
+    made = select(Product.id).where(
+        Product.app_id == app_id, Product.id.in_(set(product_ids)), Product.active, Product.declared_in == "api"
+    )
+    return sorted(session.scalars(made))
+
+
 def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]]) -> None:
     """Sell what the manifests declare, on their terms; retire what a manifest declared before and
-    none does now. Products made through the console or the Open API are left as they are."""
+    none does now. Products made through the console or the Open API are left as they are, even
+    one a manifest declares too (uploaded before it was made: uploads of such manifests are
+    refused): a release repriced and retyped one, and a rollback then took it off sale (a probe,
+    dev54). One retired is the manifest's to sell again."""
     keep: set[str] = set()
     for item in declared:
+        if sold_through_the_api(session, app_id, [item["id"]]):
+            continue
         # A product keeps its type once ordered (put_product); a release or a rollback is never
         # refused for it: an operator's rollback must go through whatever a manifest declares.
         sold = session.get(Product, (app_id, item["id"]))
