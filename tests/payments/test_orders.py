@@ -143,6 +143,10 @@ def test_a_backend_created_order_is_paid_by_the_person_and_caught_up_by_get(clie
     caught_up = backend.get_order(created["id"])
     assert [event["status"] for event in caught_up["history"]] == ["created", "paid"]
     assert caught_up["openid"] == openid
+    # So does the list, for every order: a backend catching up on missed notifications asked for
+    # each order again to learn whom to give it to (a probe, dev54).
+    [listed] = client.get("/openapi/v1/orders", headers=bearer(client, shop)).json()["items"]
+    assert (listed["id"], listed["openid"]) == (created["id"], openid)
     assert backend.consume(created["id"])["status"] == "consumed"
     assert backend.consume(created["id"])["status"] == "consumed"
     refunded = backend.refund(created["id"], idempotency_key="r-1", amount=50, reason="half")

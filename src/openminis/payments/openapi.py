@@ -20,6 +20,7 @@ from openminis.payments.models import Order
 from openminis.payments.schemas import (
     AttemptList,
     AttemptOut,
+    BackendOrderOut,
     CouponGrantIn,
     CouponGrantOut,
     CouponIn,
@@ -117,12 +118,18 @@ StatusQuery = Query(default=None, description="only the orders in this status")
 def list_orders(
     app_id: CallingApp,
     session: SessionDep,
+    platform: PlatformDep,
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
     status: orders.OrderStatus | None = StatusQuery,
 ) -> OrderPage:
     rows, next_cursor = orders.list_orders(session, app_id, cursor=cursor, limit=limit, status=status)
-    return OrderPage(items=[order_out(o) for o in rows], next_cursor=next_cursor)
+    # The buyer's openid, as an order's detail gives it (their launch of the app made it known).
+    items = [
+        BackendOrderOut(**order_out(o).model_dump(), openid=app_identity.openid(platform.secret, app_id, o.user_id))
+        for o in rows
+    ]
+    return OrderPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetailOut)

@@ -178,13 +178,20 @@ class OrderEventOut(BaseModel):
     details: dict[str, Any]
 
 
-class OrderDetailOut(OrderOut):
+class BackendOrderOut(OrderOut):
+    """An order as the app's backend reads it: with who bought it, by their openid in the app."""
+
     openid: str
+
+
+class OrderDetailOut(BackendOrderOut):
     history: list[OrderEventOut]
 
 
 class OrderPage(BaseModel):
-    items: list[OrderOut]
+    # Each with its openid: without, a backend catching up on a day of missed notifications asked
+    # for every order again to learn whom to give it to (a probe, dev54).
+    items: list[BackendOrderOut]
     next_cursor: str | None
 
 
