@@ -441,6 +441,15 @@ def test_every_statement_line_equals_the_ledgers_entries_for_its_accounts_and_pe
         f"/api/developer/apps/{studio.app_id}/statement", params={"start": start.isoformat(), "end": end.isoformat()}
     )
     assert console.status_code == 200 and console.json()["lines"][0] == line
+    # And for the app's backend, through the Open API: its orders' statement said a drama app's
+    # sales were nothing (a probe, dev54); the ledger's is the same line, and the orders' says its scope.
+    period = {"start": start.isoformat(), "end": end.isoformat()}
+    backend = {"Authorization": f"Bearer {studio.backend(client).access_token()}"}
+    ledger_line = client.get("/openapi/v1/statements/ledger", params=period, headers=backend)
+    assert ledger_line.status_code == 200 and ledger_line.json()["lines"][0] == line, ledger_line.text
+    ledger_csv = client.get("/openapi/v1/statements/ledger", params={**period, "format": "csv"}, headers=backend)
+    assert ledger_csv.text.splitlines()[1].split(",")[statements.COLUMNS.index("net")] == str(line["net"])
+    assert client.get("/openapi/v1/statements", params=period, headers=backend).json()["scope"] == "orders"
     assert statements.APP_AD_EARNINGS == APP_AD_EARNINGS
     books_hold(platform)
 

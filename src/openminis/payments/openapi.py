@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.identity import app_identity
-from openminis.payments import coupons, notifications, orders, settings_service, terms
+from openminis.payments import coupons, notifications, orders, settings_service, statements, terms
+from openminis.payments.admin import statement_answer
 from openminis.payments.api import coupon_out, order_out
 from openminis.payments.models import Order
 from openminis.payments.schemas import (
@@ -26,6 +27,7 @@ from openminis.payments.schemas import (
     CouponIn,
     CouponList,
     CouponOut,
+    MoneyStatementOut,
     OrderDetailOut,
     OrderEventOut,
     OrderIn,
@@ -251,9 +253,25 @@ def get_statement(
     session: SessionDep,
     format: str = Query(default="json", pattern="^(json|csv)$"),
 ) -> StatementOut | Response:
-    """Gross, platform fee, refunds and net for the period [start, end), in coins. Times are ISO 8601,
-    with an offset or without one (then UTC)."""
+    """The app's orders in the period [start, end): gross, platform fee, refunds and net, in coins.
+    Times are ISO 8601, with an offset or without one (then UTC). Orders only: everything the app
+    earned is in ``/statements/ledger``."""
     return statement_response(orders.statement(session, [app_id], start, end), start, end, format)
+
+
+@router.get("/statements/ledger", response_model=MoneyStatementOut, responses={200: {"content": {"text/csv": {}}}})
+def get_ledger_statement(
+    start: UtcDateTime,
+    end: UtcDateTime,
+    app_id: CallingApp,
+    session: SessionDep,
+    format: str = Query(default="json", pattern="^(json|csv)$"),
+) -> MoneyStatementOut | Response:
+    """Everything the app earned in [start, end), line by line the ledger's own sums, as the
+    console's Money tab shows it: purchases, episode unlocks, series and passes, coupons, the fee,
+    creators' commissions, refunds, ad revenue and payouts. A producer's backend read its drama
+    app's sales as nothing in the orders' statement (a probe, dev54)."""
+    return statement_answer(statements.statement(session, [app_id], start, end), start, end, format)
 
 
 @router.post("/notifications/{event_id}/resend", response_model=ResendOut, status_code=202)

@@ -274,6 +274,10 @@ class StatementLineOut(BaseModel):
 
 
 class StatementOut(BaseModel):
+    # Orders alone: a drama app's unlocks, series and passes, creators' commissions, ads and payouts
+    # are in the ledger's statement (GET /openapi/v1/statements/ledger), which a producer read as
+    # nothing earned here (a probe, dev54).
+    scope: Literal["orders"] = "orders"
     currency: Literal["COIN"] = "COIN"
     start: datetime
     end: datetime
