@@ -46,6 +46,17 @@ def test_a_pipeline_cannot_upload_another_apps_package_or_garbage(pipeline, stud
     assert (other.status_code, other.json()["field"]) == (422, "id")
     garbage = http.post("/openapi/v1/app/versions", content=b"not a zip", headers=bearer)
     assert garbage.status_code == 422
+    # A zip sent as JSON, or in a form, is told how to send it: as JSON it was told only "invalid
+    # text", and a form was read as a package with its parts' headers ahead of the archive (dev54).
+    package = zip_bytes(package_files(id=studio.app_id, version="3.0.0"))
+    as_json = http.post(
+        "/openapi/v1/app/versions", content=package, headers={**bearer, "Content-Type": "application/json"}
+    )
+    assert as_json.status_code == 422 and "sent as application/json" in as_json.json()["message"], as_json.text
+    assert "a package: application/zip" in as_json.json()["message"]
+    in_a_form = http.post("/openapi/v1/app/versions", files={"zip": ("game.zip", package)}, headers=bearer)
+    assert (in_a_form.status_code, in_a_form.json()["field"]) == (422, "content-type"), in_a_form.text
+    assert "with Content-Type: application/zip (not multipart/form-data)" in in_a_form.json()["message"]
     unknown = http.post("/openapi/v1/app/versions/9.9.9/submit", headers=bearer)
     assert unknown.status_code == 404
     released = http.post("/openapi/v1/app/versions/1.0.0/submit", headers=bearer)

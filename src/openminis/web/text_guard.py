@@ -47,7 +47,15 @@ class RefuseInvalidText:
             if not message.get("more_body"):
                 break
         if not (text.is_valid_json_text(bytes(body)) if is_json else _valid_form(bytes(body))):
-            await _refuse(scope, send, "the body contains invalid text (not UTF-8, a lone surrogate or a NUL)")
+            # Said with what the body was sent as: a zip sent as application/json was told only
+            # "invalid text", and its developer went looking for an encoding bug (a probe, dev54).
+            sent_as = content_type.split(b";")[0].strip().decode("latin-1")
+            await _refuse(
+                scope,
+                send,
+                f"the body, sent as {sent_as}, contains invalid text (not UTF-8, a lone surrogate or a NUL);"
+                " a file is sent with its own Content-Type (a package: application/zip)",
+            )
             return
 
         async def replay() -> Message:

@@ -20,7 +20,7 @@ from openminis.catalog.package import Package, PackageError, read_zip
 from openminis.developers import service as developers
 from openminis.developers import team
 from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
-from openminis.errors import Conflict, TooLarge
+from openminis.errors import Conflict, InvalidArgument, TooLarge
 from openminis.jobs import service as jobs
 from openminis.payments import orders
 from openminis.platform import Platform
@@ -96,12 +96,24 @@ def version_out(
     )
 
 
+# What a zip is sent as: its own type, Windows browsers' name for it, or bytes without a type.
+ZIP_TYPES = ("application/zip", "application/x-zip-compressed", "application/octet-stream")
+
+
 async def package_body(request: Request) -> bytes:
     """An upload's raw body (a zip), refused as soon as it passes the size limit. A dependency its
     routes name first, so that it is read before anything of theirs touches the database: the
     request's unit of work, begun before a body that comes slowly or never, held the SQLite write
     lock (everyone's purchases and sign-ups were 503 while it lasted) or, on PostgreSQL, one of the
     few database slots (eight uploads stalled every request: a probe)."""
+    sent_as = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if sent_as and sent_as not in ZIP_TYPES:
+        # A form's or text's body is not the zip: a multipart form was read as a package, its
+        # parts' headers ahead of the archive (a probe, dev54).
+        raise InvalidArgument(
+            f"send the zip itself as the body, with Content-Type: application/zip (not {sent_as})",
+            field="content-type",
+        )
     limit = platform_of(request).settings.max_package_bytes
     body_limit.allow(request, limit, code="PACKAGE_TOO_LARGE")
     declared = request.headers.get("content-length")
