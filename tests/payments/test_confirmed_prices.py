@@ -150,4 +150,10 @@ def test_a_top_up_must_say_the_coins_the_person_saw_or_is_refused_before_anythin
     refused = player.post("/api/wallet/topups", json=without_coins, headers=csrf_of(player))
     assert refused.status_code == 422 and "coins" in refused.text
     assert rows(platform, TopUp) == 0
+    # The pack's coins without its bonus: the price is the same, and the refusal says the coins are
+    # the pack's all told ("the price is now 499 USD" sent a developer looking for a change; dev54).
+    short = player.post("/api/wallet/topups", json=shown | {"coins": 500}, headers=csrf_of(player))
+    assert (short.status_code, short.json()["code"], short.json()["field"]) == (409, "PRICE_CHANGED", "coins")
+    assert "gives 550 coins in all (its bonus coins with them) for 499 USD" in short.json()["message"], short.text
+    assert rows(platform, TopUp) == 0
     assert player.post("/api/wallet/topups", json=shown, headers=csrf_of(player)).status_code == 201

@@ -33,10 +33,18 @@ class PriceChanged(Conflict):
 
     code = "PRICE_CHANGED"
 
-    def __init__(self, price: Price, what: str):
-        super().__init__(
-            f"the price of {what} is now {price.amount} {price.currency}; nothing was charged: confirm the new price"
-        )
+    def __init__(self, price: Price, what: str, *, coins_only: bool = False):
+        if coins_only:
+            # The price was the same: "the price is now 499 USD" sent a developer looking for a
+            # change that was not there (a probe, dev54). The coins are the pack's all told.
+            super().__init__(
+                f"{what} gives {price.coins} coins in all (its bonus coins with them) for {price.amount}"
+                f" {price.currency}; nothing was charged: confirm those coins",
+                field="coins",
+            )
+        else:
+            now = f"{price.amount} {price.currency}"
+            super().__init__(f"the price of {what} is now {now}; nothing was charged: confirm the new price")
         self.price = price
 
     def body(self) -> dict[str, object]:
@@ -54,8 +62,10 @@ def confirm(now: Price, *, amount: int | None, currency: str | None, coins: int 
     if now.coins is not None and coins is None:
         # Without them, a pack that now gives fewer coins for the same price is bought unnoticed.
         raise InvalidArgument("coins is required: the coins the pack showed", field="coins")
-    if (amount, currency.upper()) != (now.amount, now.currency) or (now.coins is not None and coins != now.coins):
+    if (amount, currency.upper()) != (now.amount, now.currency):
         raise PriceChanged(now, what)
+    if now.coins is not None and coins != now.coins:
+        raise PriceChanged(now, what, coins_only=True)
     return now.amount
 
 
