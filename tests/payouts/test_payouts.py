@@ -93,6 +93,8 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     refused = ask(dev, headers, f"{DEV}/quote", source="COIN")
     assert refused.status_code == 422 and refused.json()["code"] == "PAYOUT_BELOW_MINIMUM"  # nothing withdrawable
     assert "a payout is at least 10.00 USD" in refused.json()["message"], refused.json()
+    # With what waits in the hold: "this would pay 0.00 USD" was all it said (a probe, dev54).
+    assert f"; {earned} COIN more are in the 14-day hold" in refused.json()["message"], refused.json()
 
     days_pass(platform, 15)
     assert coins(dev.get(DEV).json())["withdrawable"] == earned
@@ -152,6 +154,11 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
         (earned, "USD", f"payout-{payout['id']}")
     ]
     assert coins(dev.get(DEV).json())["paid"] == earned
+    # Paid out, a refund of a sale is refused saying so (it said only that the account "cannot give").
+    body = {"item": f"order:{sold[1]['id']}", "reason": "asked", "idempotency_key": "after-paid"}
+    refused = finance.post("/api/admin/money/refunds", json=body, headers=finance_headers)
+    assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_FUNDS", refused.text
+    assert f"was paid out to the developer (the last payout {payout['id']}" in refused.json()["message"]
     log = finance.get("/api/admin/audit", params={"target_id": payout["id"]}).json()["items"]
     assert [e["action"] for e in log] == ["approve_payout"]
     books_hold(platform)

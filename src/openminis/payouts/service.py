@@ -260,6 +260,7 @@ def _offer(
     terms = payout_policy.current(session)
     accounts = _earnings_accounts(session, payee, source)
     free = _withdrawable(session, accounts, _hold(source, terms.hold_days), now)
+    pending = sum(a.balance for a in accounts) - sum(free.values())
     free, repaying = _set_aside(free, min(_owed(session, payee, source), sum(free.values())))
     withdrawable = sum(free.values())
     if amount is None:
@@ -285,9 +286,12 @@ def _offer(
     money, taken = terms.converted(source, amount, account.currency)
     minimum = terms.minimums.get(account.currency, 0)
     if money < max(minimum, 1):
+        # With what is still in the hold: "this would pay 0.00 USD" was all a developer with 186 coins
+        # earned in the last days was told (a probe, dev54).
+        held = f"; {pending} {source} more are in the {terms.hold_days}-day hold" if pending > 0 else ""
         raise BelowMinimum(
             f"a payout is at least {money_text(max(minimum, 1), account.currency)}; this would pay "
-            f"{money_text(money, account.currency)}",
+            f"{money_text(money, account.currency)}{held}",
             field="amount",
         )
     offer = Quote(
@@ -700,13 +704,20 @@ def _refused_refund(
     app = catalog.find_app(session, app_id) if app_id and refused.account_kind == DEVELOPER_EARNINGS[COIN] else None
     if app is None or not app.developer_id:
         return refused
-    holding = session.scalars(
-        select(Payout)
-        .where(Payout.payee == f"developer:{app.developer_id}", Payout.status.in_(OPEN), Payout.source_currency == COIN)
-        .order_by(Payout.created_at, Payout.id)
-    ).all()
+    payouts = select(Payout).where(Payout.payee == f"developer:{app.developer_id}", Payout.source_currency == COIN)
+    holding = session.scalars(payouts.where(Payout.status.in_(OPEN)).order_by(Payout.created_at, Payout.id)).all()
     if not holding:
-        return refused
+        # Paid out already: said too, with what remains to do (the refusal said only that the account
+        # "cannot give 560", a probe, dev54).
+        paid = payouts.where(Payout.status == "paid").order_by(Payout.updated_at.desc(), Payout.id).limit(1)
+        last = session.scalars(paid).first()
+        if last is None:
+            return refused
+        return ledger.InsufficientFunds(
+            f"{refused.message}: what the app earned was paid out to the developer (the last payout {last.id},"
+            f" {money_text(last.source_amount, COIN)}); it can be refunded once the app's earnings hold it again",
+            account_kind=refused.account_kind,
+        )
     said = ", ".join(f"{p.id} ({p.status}, {money_text(p.source_amount, COIN)})" for p in holding)
     undo = (
         "refuse it in Payouts (or the developer cancels it) to free them, then refund"
