@@ -98,10 +98,26 @@ def safe_path(name: str) -> str:
         raise PackageError(f"path {name!r} has an empty, '.' or '..' component", code="UNSAFE_PATH")
     if not text.is_valid(name):
         raise PackageError(f"path {name!r} is not valid text", code="UNSAFE_PATH")
+    # As names are (a probe, dev54): "ok/\u202egnp.js" showed as "ok/sj.png" in the check report and
+    # the reviewer's view of the files.
+    if text.has_controls(name) or text.has_invisible(name):
+        raise PackageError(
+            f"path {name!r} contains a bidi, zero-width or other invisible character", code="UNSAFE_PATH"
+        )
     # File systems allow 255 bytes a name: 100 "€" are 100 characters and 300 bytes of UTF-8.
     if any(len(part.encode()) > 255 for part in parts):
         raise PackageError(f"path {name[:80]!r} has a name longer than 255 bytes", code="UNSAFE_PATH")
     return name
+
+
+def _one_spelling_a_path(paths: Collection[str]) -> None:
+    """No two paths differ only by case (``Index.html`` and ``index.html``): on a case-insensitive
+    file system or object store one overwrites the other (a probe, dev54, uploaded both)."""
+    seen: dict[str, str] = {}
+    for path in sorted(paths):
+        other = seen.setdefault(path.casefold(), path)
+        if other != path:
+            raise PackageError(f"{other} and {path} differ only by case: name them apart", code="UNSAFE_PATH")
 
 
 def _no_file_is_a_folder(paths: Collection[str]) -> None:
@@ -143,6 +159,10 @@ def read_zip(data: bytes, limits: Limits) -> Package:
         raise PackageError(
             f"package is {len(data)} bytes, over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE"
         )
+    # A zip begins with its first entry (or, empty, with its end record): Python's reader also takes
+    # one behind other data, such as a program's (a probe, dev54, uploaded one behind "MZ...").
+    if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise PackageError("not a zip file: it does not begin with a zip entry (send the zip alone)", code="NOT_A_ZIP")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
@@ -192,6 +212,7 @@ def read_zip(data: bytes, limits: Limits) -> Package:
                 )
             files[path] = content
     _no_file_is_a_folder(files.keys())
+    _one_spelling_a_path(files.keys())
     return _with_manifest(_strip_single_root(files))
 
 
@@ -218,6 +239,7 @@ def read_folder(root: Path, limits: Limits) -> Package:
             files[relative] = full.read_bytes()
     if sum(len(data) for data in files.values()) > limits.max_package_bytes:
         raise PackageError(f"package is over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE")
+    _one_spelling_a_path(files.keys())
     return _with_manifest(files)
 
 
