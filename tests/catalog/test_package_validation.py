@@ -195,3 +195,11 @@ def test_garbage_is_not_a_zip():
     assert rejection(b"this is not a zip").code == "NOT_A_ZIP"
     with pytest.raises(PackageError):
         read_zip(b"PK\x03\x04" + os.urandom(100), LIMITS)
+
+
+def test_a_url_where_a_packaged_file_belongs_is_told_it_is_a_url():
+    """It was told "has an empty, '.' or '..' component" (a probe, dev54)."""
+    files = package_files(icon="https://evil.example/i.png")
+    error = rejection(zip_bytes(files))
+    assert (error.code, error.field) == ("INVALID_MANIFEST", "icon")
+    assert "is a URL; name a file in the package" in error.message

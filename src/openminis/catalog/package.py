@@ -315,6 +315,13 @@ def _with_manifest(files: dict[str, bytes]) -> Package:
         path = getattr(manifest, field)
         if path is None:
             continue
+        if "://" in path or path.startswith("//"):
+            # "has an empty, '.' or '..' component" was all a URL here was told (a probe, dev54).
+            raise PackageError(
+                f"{MANIFEST}: {field}: {path[:80]!r} is a URL; name a file in the package (e.g. icon.png)",
+                code="INVALID_MANIFEST",
+                field=field,
+            )
         try:
             safe_path(path)
         except PackageError as exc:
