@@ -139,3 +139,41 @@ def test_a_developer_registers_at_most_the_platforms_number_of_apps_even_all_at_
     )
     assert (refused.status_code, refused.json()["code"]) == (409, "APP_LIMIT_REACHED")
     assert "at most 4 apps" in refused.json()["message"]
+
+
+def test_a_token_is_asked_for_as_oauth_2_libraries_ask_for_it(client, studio):
+    """RFC 6749 (4.4): ``grant_type=client_credentials`` as a form, the id and secret in Basic
+    authentication or in the form. The route read JSON alone (a probe, dev54), so a standard OAuth 2
+    library could not get a token; every form is refused alike when the secret is wrong."""
+    import base64
+
+    form = {"grant_type": "client_credentials", "scope": "openapi"}
+    basic = base64.b64encode(f"{studio.app_id}:{studio.secret}".encode()).decode()
+    by_basic = client.post("/openapi/v1/auth/token", data=form, headers={"Authorization": f"Basic {basic}"})
+    assert by_basic.status_code == 200, by_basic.text
+    assert by_basic.json()["token_type"] == "Bearer" and by_basic.json()["expires_in"] > 0
+    in_form = client.post(
+        "/openapi/v1/auth/token", data={**form, "client_id": studio.app_id, "client_secret": studio.secret}
+    )
+    assert in_form.status_code == 200, in_form.text
+    app = client.get("/openapi/v1/app", headers={"Authorization": f"Bearer {in_form.json()['access_token']}"})
+    assert app.status_code == 200 and app.json()["app_id"] == studio.app_id
+    wrong = base64.b64encode(f"{studio.app_id}:ms_wrong".encode()).decode()
+    refused = client.post("/openapi/v1/auth/token", data=form, headers={"Authorization": f"Basic {wrong}"})
+    assert refused.status_code == 401, refused.text
+    both = client.post(
+        "/openapi/v1/auth/token",
+        data={**form, "client_id": studio.app_id},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    assert both.status_code == 400 and "once" in both.json()["message"], both.text
+    no_grant = client.post("/openapi/v1/auth/token", data={"client_id": studio.app_id, "client_secret": studio.secret})
+    assert (no_grant.status_code, no_grant.json()["field"]) == (422, "grant_type"), no_grant.text
+    garbled = client.post("/openapi/v1/auth/token", data=form, headers={"Authorization": "Basic !!!"})
+    assert garbled.status_code == 400, garbled.text
+    # JSON, as before.
+    assert token_status(client, studio.app_id, studio.secret) == 200
+    assert (
+        client.post("/openapi/v1/auth/token", content=b"[1]", headers={"Content-Type": "application/json"}).status_code
+        == 422
+    )

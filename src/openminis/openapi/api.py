@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +35,7 @@ from openminis.openapi.schemas import (
     VersionItem,
     VersionPage,
 )
+from openminis.openapi.token_request import request_body_schema, token_request
 from openminis.payments.openapi import router as payments_openapi_router
 from openminis.platform import Platform
 from openminis.runtime import service as runtime
@@ -46,6 +47,8 @@ from openminis.web.versions import OpenApiPackageBody, upload
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
+
+TokenBody = Annotated[TokenIn, Depends(token_request)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
@@ -63,9 +66,10 @@ def create_openapi_app(platform: Platform) -> FastAPI:
     )
     api.state.platform = platform
 
-    @api.post("/auth/token", response_model=TokenOut, tags=["auth"])
-    def token(body: TokenIn, request: Request, session: SessionDep) -> TokenOut:
-        """Exchange the app id and secret for a short-lived access token (OAuth 2 client credentials)."""
+    @api.post("/auth/token", response_model=TokenOut, tags=["auth"], openapi_extra=request_body_schema())
+    def token(body: TokenBody, request: Request, session: SessionDep) -> TokenOut:
+        """Exchange the app id and secret for a short-lived access token (OAuth 2 client credentials):
+        as JSON, or as RFC 6749's form with the id and secret in the form or in Basic authentication."""
         guard = BruteForceGuard(platform, f"secret:{client_ip(request)}", platform.rates.failures)
         guard.check()
         try:
