@@ -63,7 +63,7 @@ def test_corrupt_silent_landscape_and_over_long_files_fail_with_a_reason_and_pub
     assert refused.status_code == 409 and refused.json()["code"] == "NOTHING_READY"
 
 
-def test_a_series_whose_failed_episode_comes_before_a_ready_one_is_not_published_until_it_is_mended(
+def test_a_series_whose_failed_episode_comes_before_a_ready_one_is_not_published_until_it_is_mended_or_deleted(
     client, studio, clips, platform, tmp_path, transcoded, monkeypatch
 ):
     """Published with episode 2 failed, a series went from episode 1 to 3 for its viewers (a probe).
@@ -87,6 +87,16 @@ def test_a_series_whose_failed_episode_comes_before_a_ready_one_is_not_published
     assert published.status_code == 200 and published.json()["status"] == "published", published.text
     shown = client.get(f"/api/dramas/{series['id']}").json()
     assert [e["number"] for e in shown["episodes"]] == [1, 2, 3]
+
+    # A failed episode is deleted (it stayed in the series and its reports for good: dev54); a ready
+    # one is not, people may have paid for it: a new file replaces its media.
+    base = f"/openapi/v1/series/{series['id']}/episodes"
+    assert client.delete(f"{base}/4", headers=studio.headers).status_code == 200
+    listed = client.get(f"/openapi/v1/series/{series['id']}", headers=studio.headers).json()["episodes"]
+    assert [e["number"] for e in listed] == [1, 2, 3]
+    kept = client.delete(f"{base}/3", headers=studio.headers)
+    assert (kept.status_code, kept.json()["code"]) == (409, "EPISODE_STATE"), kept.text
+    assert client.delete(f"{base}/4", headers=studio.headers).status_code == 404
 
 
 def test_a_new_upload_refused_leaves_the_episode_as_it_was(client, studio, clips, platform, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -17,6 +18,7 @@ from openminis.drama.models import Episode, Series, WatchProgress
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
 from openminis.storage import ObjectStore
+from openminis.unit_of_work import after_commit
 
 TRANSCODE_JOB = "drama.transcode"
 SERIES_FIELDS = {
@@ -219,6 +221,28 @@ def accept_upload(
         media.delete(upload_key(upload))  # no job will ever take it
         raise
     return found
+
+
+def delete_failed_episode(session: Session, media: ObjectStore, app_id: str, series_id: str, number: int) -> None:
+    """Delete an episode whose file was refused: it stayed in the series and its reports for good
+    (a probe, dev54). Only such an episode: one ready, or being transcoded, people may watch or
+    have paid for (a new file replaces a ready one's media)."""
+    series = owned_series(session, app_id, series_id)
+    take_turns(session, "episode-upload", series.id, str(number))  # after an upload of it under way
+    found = session.scalar(select(Episode).where(Episode.series_id == series.id, Episode.number == number))
+    if found is None:
+        raise NotFound(f"series {series_id!r} has no episode {number}")
+    if found.status != "failed" or found.media_key is not None:
+        raise Conflict(
+            f"episode {number} is {found.status}: only an episode whose file was refused is deleted"
+            " (upload a new file to replace a ready one's)",
+            code="EPISODE_STATE",
+        )
+    kept = [key for key in (found.subtitles or {}).values()]
+    session.delete(found)
+    session.flush()
+    for key in kept:
+        after_commit(session, partial(media.delete, key))
 
 
 def upload_key(upload: str) -> str:

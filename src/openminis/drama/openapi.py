@@ -16,6 +16,7 @@ from openminis.drama.models import Series
 from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
 from openminis.errors import InvalidArgument
 from openminis.platform import Platform
+from openminis.runtime.schemas import Ok
 from openminis.web import body_limit
 from openminis.web.dependencies import CallingApp, PlatformDep, SessionDep, platform_of
 from openminis.web.routing import Router
@@ -95,6 +96,19 @@ async def upload_episode(
         catalog.accept_upload, session, platform.storage, app_id, series_id, number, title=title, source=staging
     )
     return EpisodeOut.model_validate(episode, from_attributes=True)
+
+
+@router.delete("/series/{series_id}/episodes/{number}", response_model=Ok)
+def delete_episode(
+    app_id: CallingApp,
+    session: SessionDep,
+    platform: PlatformDep,
+    series_id: str = SeriesId,
+    number: int = Path(ge=1, le=10_000),
+) -> Ok:
+    """Delete an episode whose file was refused (``failed``); a ready one is replaced by a new file."""
+    catalog.delete_failed_episode(session, platform.storage, app_id, series_id, number)
+    return Ok()
 
 
 Language = Path(min_length=2, max_length=16, description="a language tag: en, es, pt-BR, zh-Hant")
