@@ -74,7 +74,8 @@ def register(
             return  # done before a crash cut the job's bookkeeping short
         episode = session.get(Episode, episode_id)
         if episode is None:
-            # Episodes are never deleted on their own; the job fails as it always did, to be retried.
+            # Only a failed episode is deleted (catalog.delete_failed_episode), and none has a job under
+            # way: the job fails as it always did, to be retried.
             raise LookupError(f"episode {episode_id} does not exist")
         previous = episode.media_key
         episode.media_key, episode.status, episode.progress, episode.duration_ms, episode.error = (
