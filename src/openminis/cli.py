@@ -247,6 +247,8 @@ def import_game(
         if unsupported
         else "every API it calls is supported"
     )
+    for warning in imported.warnings:
+        console.print(f"[yellow]warning[/yellow] {escape(warning)}", soft_wrap=True)
     for error in imported.errors:
         console.print(f"[red]error[/red] {escape(error)}", soft_wrap=True)
     if imported.errors:

@@ -65,6 +65,26 @@ def test_an_instant_game_takes_its_orientation_from_fbapp_config_and_sells_the_p
     assert "every API it calls is supported" in result.output
 
 
+def test_an_instant_game_that_buys_but_is_given_no_products_is_warned_that_every_purchase_will_be_refused(tmp_path):
+    """The report said payments.purchaseAsync was "supported" and the package sold nothing, so
+    every purchase of the game would be refused (a probe, dev54)."""
+    result = run_import(str(FIXTURES / "fbinstant"), "--out", str(tmp_path / "out"), "--id", "instant-bare")
+    assert result.exit_code == 0, result.output
+    assert "warning the game buys with payments.purchaseAsync but sells no product" in " ".join(result.output.split())
+    given = run_import(
+        str(FIXTURES / "fbinstant"),
+        *(
+            "--out",
+            str(tmp_path / "out2"),
+            "--id",
+            "instant-sold",
+            "--products",
+            str(FIXTURES / "fbinstant-products.json"),
+        ),
+    )
+    assert given.exit_code == 0 and "warning" not in given.output, given.output
+
+
 def test_apis_the_shim_lacks_are_reported_also_through_a_variable_holding_the_sdk(tmp_path):
     game = tmp_path / "crazy"
     shutil.copytree(FIXTURES / "crazygames", game)

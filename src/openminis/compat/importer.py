@@ -45,6 +45,10 @@ class ImportRefused(PackageError):
     code = "IMPORT_REFUSED"
 
 
+# The calls of each origin's SDK that buy a product through the shim (the platform's minis.pay).
+PURCHASES = frozenset({"payments.purchaseAsync"})
+
+
 @dataclass(frozen=True)
 class ApiUse:
     """One platform API the game calls, where, and whether the shim implements it."""
@@ -64,6 +68,7 @@ class Imported:
     uses: list[ApiUse] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # "index.html: <src>"
     errors: list[str] = field(default_factory=list)  # external URLs left: the package would not load
+    warnings: list[str] = field(default_factory=list)  # written, but something will not work as it did
 
     @property
     def unsupported(self) -> list[ApiUse]:
@@ -402,6 +407,13 @@ def convert(
         raise _refused(problems)
     files[MANIFEST] = (json.dumps(imported.manifest, indent=2, ensure_ascii=False) + "\n").encode()
     imported.uses = scan_apis(origin, files)
+    buying = [use.api for use in imported.uses if use.api in PURCHASES and use.status != "not"]
+    if buying and not sold:
+        # Reported "supported", every purchase would then be refused: no product is on sale (dev54).
+        imported.warnings.append(
+            f"the game buys with {', '.join(buying)} but sells no product: every purchase will be refused"
+            " until you name its products with --products (a JSON list: id, type, price, title)"
+        )
     return imported
 
 
