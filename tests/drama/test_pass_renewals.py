@@ -113,3 +113,37 @@ def test_a_renewal_that_runs_late_charges_one_period_from_now_not_the_weeks_that
     renewed = subscription(platform, subscribed["id"])
     assert (renewed.period, balance(player)) == (2, 1200 - 2 * PRICE)
     assert renewed.current_period_end > utcnow() + timedelta(days=6)  # a whole week from now
+
+
+def test_a_producer_lists_its_passes_and_retires_one_whose_subscribers_keep_it(
+    client, series, studio, player, platform
+):
+    """A producer made passes and could neither see nor stop them (a probe, dev54). Retired, a
+    pass is offered to no one and refuses new subscribers; a person subscribed keeps it, renewed."""
+    drama_pass = weekly_pass(client, studio)
+    top_up(player)
+    kept = subscribe(player, drama_pass["id"])
+    listed = client.get("/openapi/v1/passes", headers=studio.headers).json()["items"]
+    assert [(p["id"], p["active"]) for p in listed] == [(drama_pass["id"], True)]
+    retired = client.post(f"/openapi/v1/passes/{drama_pass['id']}/retire", headers=studio.headers)
+    assert retired.status_code == 200 and retired.json()["active"] is False, retired.text
+    assert client.get("/openapi/v1/passes", headers=studio.headers).json()["items"][0]["active"] is False
+    assert [p["id"] for p in player.get(f"/api/dramas/{series['id']}").json()["passes"]] == []
+    from tests.studio import browser
+
+    newcomer = browser(client)
+    top_up(newcomer)
+    refused = newcomer.post(
+        f"/api/passes/{drama_pass['id']}/subscribe",
+        json={"amount": PRICE, "currency": "COIN"},
+        headers=csrf_of(newcomer),
+    )
+    assert refused.status_code == 404, refused.text
+    with unit_of_work(platform.db) as session:  # the period ends: the subscriber's renewal still runs
+        ended = utcnow() - timedelta(minutes=1)
+        session.execute(update(Subscription).where(Subscription.id == kept["id"]).values(current_period_end=ended))
+        session.execute(update(Job).where(Job.kind == "drama.renew").values(run_at=ended))
+    platform.worker().drain()
+    assert subscription(platform, kept["id"]).period == 2
+    other_app = client.post("/openapi/v1/passes/pass_000000000000/retire", headers=studio.headers)
+    assert other_app.status_code == 404

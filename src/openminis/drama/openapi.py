@@ -13,7 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from openminis.drama import catalog, subscriptions, subtitles
 from openminis.drama.api import series_out, series_outs
 from openminis.drama.models import Series
-from openminis.drama.schemas import EpisodeOut, PassIn, PassOut, ProducerSeriesOut, SeriesIn, SeriesList, SeriesPatch
+from openminis.drama.schemas import (
+    EpisodeOut,
+    PassIn,
+    PassOut,
+    ProducerPassList,
+    ProducerPassOut,
+    ProducerSeriesOut,
+    SeriesIn,
+    SeriesList,
+    SeriesPatch,
+)
 from openminis.errors import InvalidArgument
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
@@ -151,6 +161,25 @@ def publish(
     app_id: CallingApp, session: SessionDep, platform: PlatformDep, series_id: str = SeriesId
 ) -> ProducerSeriesOut:
     return producer_out(session, platform, catalog.publish(session, app_id, series_id))
+
+
+PassId = Path(max_length=32)
+
+
+@router.get("/passes", response_model=ProducerPassList)
+def list_passes(app_id: CallingApp, session: SessionDep) -> ProducerPassList:
+    """The app's passes, on sale or retired."""
+    return ProducerPassList(
+        items=[
+            ProducerPassOut.model_validate(p, from_attributes=True) for p in subscriptions.passes_of(session, app_id)
+        ]
+    )
+
+
+@router.post("/passes/{pass_id}/retire", response_model=ProducerPassOut)
+def retire_pass(app_id: CallingApp, session: SessionDep, pass_id: str = PassId) -> ProducerPassOut:
+    """Take the pass off sale: no one subscribes from now on; those subscribed keep it until they cancel."""
+    return ProducerPassOut.model_validate(subscriptions.retire_pass(session, app_id, pass_id), from_attributes=True)
 
 
 @router.post("/passes", response_model=PassOut, status_code=201)

@@ -114,6 +114,14 @@ class PassOut(BaseModel):
     series_id: str | None
 
 
+class ProducerPassOut(PassOut):
+    active: bool = Field(description="on sale; a retired pass keeps those subscribed until they cancel")
+
+
+class ProducerPassList(BaseModel):
+    items: list[ProducerPassOut]
+
+
 class ViewerSeriesOut(SeriesOut):
     # The series' app's rewarded ad unit the player shows for an ad unlock (None: no ad unlocks).
     ad_unit_id: str | None = None

@@ -56,6 +56,23 @@ def create_pass(
     return drama_pass
 
 
+def passes_of(session: Session, app_id: str) -> list[DramaPass]:
+    """The app's passes, on sale or retired, oldest first: what its producer made."""
+    return list(session.scalars(select(DramaPass).where(DramaPass.app_id == app_id).order_by(DramaPass.id)))
+
+
+def retire_pass(session: Session, app_id: str, pass_id: str) -> DramaPass:
+    """Take a pass off sale: nobody subscribes to it from now on; those subscribed keep it, renewed
+    as before, until they cancel (as a store's subscription taken off sale). A producer could make
+    passes and neither see nor stop them (a probe, dev54)."""
+    drama_pass = session.get(DramaPass, pass_id)
+    if drama_pass is None or drama_pass.app_id != app_id:
+        raise NotFound(f"no pass {pass_id!r} in this app")
+    drama_pass.active = False
+    session.flush()
+    return drama_pass
+
+
 def passes_for(session: Session, series: Series) -> list[DramaPass]:
     covering = (DramaPass.series_id == series.id) | (
         (DramaPass.series_id.is_(None)) & (DramaPass.app_id == series.app_id)
