@@ -25,15 +25,21 @@ def test_a_pipeline_uploads_reads_the_report_and_submits(pipeline, studio):
     assert uploaded.status_code == 201, uploaded.text
     assert uploaded.json()["state"] == "checked"
     assert uploaded.json()["check_report"]["passed"] is True
+    # Checked again, as the console's Check again (a pipeline whose check job gave up had no way: dev54).
+    again = http.post("/openapi/v1/app/versions/2.0.0/checks", headers=bearer)
+    assert (again.status_code, again.json()["state"]) == (202, "checked"), again.text
     submitted = http.post("/openapi/v1/app/versions/2.0.0/submit", headers=bearer)
     assert (submitted.status_code, submitted.json()["state"]) == (200, "in_review")
     states = {v["version"]: v["state"] for v in http.get("/openapi/v1/app/versions", headers=bearer).json()["items"]}
     assert states == {"2.0.0": "in_review", "1.0.0": "released"}
     history = studio.developer.get(f"/api/developer/apps/{studio.app_id}/versions/2.0.0").json()["history"]
-    assert [(e["action"], e["actor"]) for e in history][::2] == [
+    assert [(e["action"], e["actor"]) for e in history if e["action"] != "checked"] == [
         ("uploaded", f"app:{studio.app_id} (Open API)"),
+        ("rechecked", f"app:{studio.app_id} (Open API)"),
         ("submitted", f"app:{studio.app_id} (Open API)"),
     ]
+    too_late = http.post("/openapi/v1/app/versions/2.0.0/checks", headers=bearer)
+    assert (too_late.status_code, too_late.json()["code"]) == (409, "VERSION_STATE")
 
 
 def test_a_pipeline_cannot_upload_another_apps_package_or_garbage(pipeline, studio):

@@ -43,7 +43,7 @@ from openminis.social.openapi import router as leaderboards_openapi_router
 from openminis.web import notices
 from openminis.web.dependencies import BearerToken, CallingApp, SessionDep, client_ip
 from openminis.web.refusals import refusal_kept
-from openminis.web.versions import OpenApiPackageBody, upload
+from openminis.web.versions import OpenApiPackageBody, check_again_refusal, start_checks, upload
 
 if TYPE_CHECKING:
     from openminis.catalog.models import AppVersion
@@ -156,6 +156,17 @@ def create_openapi_app(platform: Platform) -> FastAPI:
         submitted = releases.submit(session, app_id, version, actor=f"app:{app_id} (Open API)")
         notices.tell_reviewers(session, platform, app_id, submitted.version)
         return _version_item(submitted)
+
+    @api.post("/app/versions/{version}/checks", response_model=VersionItem, status_code=202, tags=["apps"])
+    def check_again(app_id: CallingApp, session: SessionDep, version: str = Path(max_length=64)) -> VersionItem:
+        """Run the platform's checks of a version again, as the console's Check again: before it is
+        submitted, once the checks before have ended (409 CHECKS_UNDER_WAY). A pipeline whose check
+        job gave up could not retry it (a probe, dev54)."""
+        again = releases.check_again(session, app_id, version, actor=f"app:{app_id} (Open API)")
+        if refused := check_again_refusal(session, platform, again):
+            raise refused
+        start_checks(session, platform, again, again=True)
+        return _version_item(again)
 
     def _version_item(version: AppVersion) -> VersionItem:
         return VersionItem(
