@@ -85,12 +85,14 @@ class Platform:
     def _subscribe(self) -> None:
         """The domains' hooks, wired here so that a lower domain never imports a higher one."""
         from openminis.catalog import releases
+        from openminis.catalog import service as catalog
         from openminis.identity import accounts
         from openminis.messages import templates
         from openminis.payments import orders, topups
         from openminis.social import boards
 
         accounts.on_guest_signed_in(topups.hand_over)
+        catalog.on_new_version(orders.refuse_products_sold_through_the_api)
         releases.on_release(orders.sell_declared_products)
         releases.on_release(boards.keep_declared_boards)
         releases.on_release(templates.keep_declared_templates)

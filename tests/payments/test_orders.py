@@ -356,7 +356,7 @@ def test_a_product_made_through_the_open_api_is_not_a_manifests_to_reprice_or_re
     coupon (a probe, dev54). Such an upload is refused; one uploaded before the product was made
     is released without touching it. Retired there, the product is the manifest's to sell."""
     from tests.factories import package_files, zip_bytes
-    from tests.studio import release_upload
+    from tests.studio import ADMIN_TOKEN, release_upload
 
     backend = bearer(client, studio)
     cheap_sword = {"id": "sword", "type": "consumable", "price": 5, "title": {"en": "Sword"}}
@@ -375,6 +375,13 @@ def test_a_product_made_through_the_open_api_is_not_a_manifests_to_reprice_or_re
         "products",
     ), refused.text
     assert "sword is sold through the console or the Open API" in refused.json()["message"]
+    # Nor by the operator's upload, which went past the check (attack54b).
+    by_operator = client.post(
+        "/api/admin/packages",
+        content=zip_bytes(package_files(id=studio.app_id, version="1.1.1", products=[cheap_sword])),
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/zip"},
+    )
+    assert (by_operator.status_code, by_operator.json()["code"]) == (422, "PRODUCT_SOLD_THROUGH_API"), by_operator.text
 
     def sold() -> dict[str, tuple[str, int]]:
         return {
@@ -400,3 +407,18 @@ def test_a_product_made_through_the_open_api_is_not_a_manifests_to_reprice_or_re
     assert upload("1.3.0", [cheap_sword]).status_code == 201
     release_upload(studio.developer, studio.headers, studio.app_id, "1.3.0")
     assert sold()["sword"] == ("consumable", 5)
+    # Retired by a release that no longer declares it, then made again through the Open API, it is
+    # the Open API's: it stayed the manifest's, and a release or rollback repriced or retired it (attack54b).
+    assert upload("1.4.0", []).status_code == 201
+    release_upload(studio.developer, studio.headers, studio.app_id, "1.4.0")
+    assert "sword" not in sold()
+    remade = client.put(
+        "/openapi/v1/products/sword",
+        json={"type": "consumable", "price": 300, "title": {"en": "Sword"}},
+        headers=backend,
+    )
+    assert remade.status_code == 200, remade.text
+    assert upload("1.5.0", [cheap_sword]).json()["code"] == "PRODUCT_SOLD_THROUGH_API"
+    assert upload("1.6.0", []).status_code == 201
+    release_upload(studio.developer, studio.headers, studio.app_id, "1.6.0")
+    assert sold()["sword"] == ("consumable", 300)

@@ -3,13 +3,14 @@ upload (checks, review, release) is releases.py's."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openminis.catalog.manifest import Manifest
 from openminis.catalog.models import App, AppVersion, VersionEvent
 from openminis.catalog.package import Package, PackageError
 from openminis.catalog.store import PackageStore
@@ -17,11 +18,24 @@ from openminis.db import utcnow
 from openminis.errors import Conflict, Forbidden, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 
+ManifestCheck = Callable[[Session, Manifest], None]
+_manifest_checks: list[ManifestCheck] = []
+
+
+def on_new_version(check: ManifestCheck) -> None:
+    """Call ``check(session, manifest)`` before any new version is stored, whoever uploads it (the
+    console, the Open API, the operator, ``minis publish``); it raises PackageError for what the
+    package may not declare. Payments subscribes (platform.py): no product sold through the Open API."""
+    if check not in _manifest_checks:
+        _manifest_checks.append(check)
+
 
 def publish_version(session: Session, store: PackageStore, package: Package, *, actor: str) -> AppVersion:
     """Store a validated package as a new immutable version, ``uploaded``: nobody but its team and
     reviewers sees it until it is released (releases.py). Nothing is kept if any step fails."""
     manifest = package.manifest
+    for check in _manifest_checks:
+        check(session, manifest)
     app = session.get(App, manifest.id)
     if app is not None and app.kind != manifest.kind:
         raise PackageError(

@@ -19,6 +19,7 @@ from openminis import text
 from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.catalog.manifest import Manifest
+from openminis.catalog.package import PackageError
 from openminis.db import per_dialect, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
@@ -84,7 +85,10 @@ def put_product(
                 code="PRODUCT_TYPE_FIXED",
                 field="type",
             )
-        if declared_in == "manifest":
+        if declared_in == "manifest" or not product.active:
+            # A manifest claims any it declares; one retired (no version out declares it) and made
+            # again through the console or the Open API is theirs from then on: it stayed the
+            # manifest's, and the next release retired it or a rollback repriced it (attack54b).
             product.declared_in = declared_in
     product.type, product.price, product.title, product.active, product.updated_at = (
         type,
@@ -110,6 +114,22 @@ def sold_through_the_api(session: Session, app_id: str, product_ids: Collection[
         Product.app_id == app_id, Product.id.in_(set(product_ids)), Product.active, Product.declared_in == "api"
     )
     return sorted(session.scalars(made))
+
+
+def refuse_products_sold_through_the_api(session: Session, manifest: Manifest) -> None:
+    """Catalog's check of a new version (platform.py): a product has one owner. A manifest that
+    declared one made through the console or the Open API repriced and retyped it once released,
+    and a rollback retired it (a probe, dev54); the operator's uploads went past the check while it
+    was the console's and the Open API's alone (attack54b)."""
+    taken = sold_through_the_api(session, manifest.id, [product.id for product in manifest.products])
+    if taken:
+        raise PackageError(
+            f"minis.json: products: {', '.join(taken)} {'is' if len(taken) == 1 else 'are'} sold through the"
+            " console or the Open API, which a manifest cannot declare: give the manifest's another id, or"
+            " retire the product there (DELETE /openapi/v1/products/{id}) for the manifest to sell it",
+            code="PRODUCT_SOLD_THROUGH_API",
+            field="products",
+        )
 
 
 def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]]) -> None:

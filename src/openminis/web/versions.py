@@ -22,7 +22,6 @@ from openminis.developers import team
 from openminis.developers.schemas import ConsoleVersionOut, VersionEventOut
 from openminis.errors import Conflict, InvalidArgument, TooLarge
 from openminis.jobs import service as jobs
-from openminis.payments import orders
 from openminis.platform import Platform
 from openminis.web import body_limit
 from openminis.web.dependencies import BearerToken, UploadingPerson, in_read_unit, platform_of
@@ -181,17 +180,6 @@ async def upload(
         )
 
     def store() -> T:
-        # A product has one owner: a manifest that declares one made through the console or the
-        # Open API would have repriced and retyped it at release, and a rollback retired it (dev54).
-        taken = orders.sold_through_the_api(session, app_id, [p.id for p in package.manifest.products])
-        if taken:
-            raise PackageError(
-                f"minis.json: products: {', '.join(taken)} {'is' if len(taken) == 1 else 'are'} sold through the"
-                " console or the Open API, which a manifest cannot declare: give the manifest's another id, or"
-                " retire the product there (DELETE /openapi/v1/products/{id}) for the manifest to sell it",
-                code="PRODUCT_SOLD_THROUGH_API",
-                field="products",
-            )
         version = catalog.publish_version(session, platform.packages, package, actor=actor)
         start_checks(session, platform, version)
         return shape(version)
