@@ -82,6 +82,9 @@ def test_a_series_whose_failed_episode_comes_before_a_ready_one_is_not_published
     assert "episode 4" not in refused.json()["message"]  # after the last ready one: left out, not a gap
 
     upload(client, studio, series["id"], 2, clips["episode"])
+    # Nor while it is being transcoded: published then, the series would skip it if it failed (attack54b).
+    waiting = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
+    assert (waiting.status_code, waiting.json()["code"]) == (409, "EPISODE_PROCESSING"), waiting.text
     platform.worker().drain()
     published = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
     assert published.status_code == 200 and published.json()["status"] == "published", published.text

@@ -270,7 +270,16 @@ def publish(session: Session, app_id: str, series_id: str) -> Series:
         raise Conflict("the platform took this series down; it cannot be published again", code="TAKEN_DOWN")
     if series.status == "published":
         return series
-    gaps = sorted((number, error) for number, status, error in states if status == "failed" and number < max(ready))
+    last = max(ready)
+    waiting = sorted(number for number, status, _ in states if status in ("uploaded", "processing") and number < last)
+    if waiting:
+        # Published meanwhile, the series would skip the episode if its file then failed (attack54b).
+        listed = ", ".join(f"episode {number}" for number in waiting)
+        raise Conflict(
+            f"{listed}, before the last ready one, still being transcoded: publish once ready",
+            code="EPISODE_PROCESSING",
+        )
+    gaps = sorted((number, error) for number, status, error in states if status == "failed" and number < last)
     if gaps:
         said = "; ".join(f"episode {number}: {(error or 'its file was refused')[:160]}" for number, error in gaps)
         raise Conflict(
