@@ -112,26 +112,38 @@ def test_paths_that_could_escape_the_root_are_rejected(name):
         {"a/b/c.js": b"2", "a/b": b"1"},  # the same, deeper and the other way round
         {"\u20ac" * 100 + ".js": b"x"},  # 104 characters, 304 bytes: over a file system's 255 a name
         {"Index.html": b"<!doctype html>"},  # index.html and Index.html: one file where case is not told apart
+        {"lib": b"1", "LIB/x.js": b"2"},  # a file and a folder, the same where case is not told apart
+        {"caf\u00e9.js": b"1", "cafe\u0301.js": b"2"},  # one name, é as one character and as two
     ],
 )
 def test_paths_that_cannot_be_laid_out_as_files_are_rejected(extra):
     assert rejection(zip_bytes(package_files() | extra)).code == "UNSAFE_PATH"
 
 
-@pytest.mark.parametrize("name", ["ok/\u202egnp.js", "ok/game\u200b.js", "ok/\u2066x\u2069.js"])
+@pytest.mark.parametrize(
+    "name", ["ok/\u202egnp.js", "ok/game\u200b.js", "ok/\u2066x\u2069.js", "ok/a.js\u00a0", "ok/a\u2003.js"]
+)
 def test_paths_that_read_as_other_names_are_rejected(name, tmp_path):
     """A probe (dev54): "ok/\u202egnp.js" showed as "ok/sj.png" in the check report and the
     reviewer's list of files. Refused as names are: bidi, zero-width and other invisible characters."""
     error = rejection(zip_bytes(package_files() | {name: b"x"}))
-    assert error.code == "UNSAFE_PATH" and "invisible character" in error.message
+    assert error.code == "UNSAFE_PATH" and ("invisible character" in error.message or "space" in error.message)
     assert rejection(write_folder(tmp_path, package_files() | {name: b"x"})).code == "UNSAFE_PATH"
 
 
 def test_a_zip_behind_other_data_is_not_a_package():
     """Python's reader takes a zip behind other bytes, such as a program's: a probe (dev54) uploaded
     one behind "MZ...", a file that is two things at once."""
-    error = rejection(b"MZ" + b"\x00" * 100 + zip_bytes(package_files()))
-    assert error.code == "NOT_A_ZIP" and "send the zip alone" in error.message
+    package = zip_bytes(package_files())
+    for tricked in (
+        b"MZ" + b"\x00" * 100 + package,
+        b"PK\x03\x04" + b"MZ" + b"\x00" * 100 + package,  # an entry's signature first (attack54b)
+        zip_bytes({"a.txt": b"a"}) + b"MZ" + package,  # a zip, then another: Python reads the last
+        package + b"trailing junk",
+    ):
+        error = rejection(tricked)
+        assert error.code == "NOT_A_ZIP" and "send the zip alone" in error.message
+    assert read_package(package, LIMITS).manifest.id == "test-game"
 
 
 def test_a_manifest_nested_deeper_than_the_parser_goes_is_an_invalid_manifest():

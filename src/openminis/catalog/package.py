@@ -11,6 +11,8 @@ import hashlib
 import io
 import os
 import stat
+import struct
+import unicodedata
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -104,6 +106,10 @@ def safe_path(name: str) -> str:
         raise PackageError(
             f"path {name!r} contains a bidi, zero-width or other invisible character", code="UNSAFE_PATH"
         )
+    # Spaces other than the plain one read as it, or as nothing at a name's end (attack54b: "a.js",
+    # "a.js" with a no-break space and with an em space, three files in one package).
+    if any(unicodedata.category(ch) == "Zs" and ch != " " for ch in name):
+        raise PackageError(f"path {name!r} contains a space other than the plain one", code="UNSAFE_PATH")
     # File systems allow 255 bytes a name: 100 "€" are 100 characters and 300 bytes of UTF-8.
     if any(len(part.encode()) > 255 for part in parts):
         raise PackageError(f"path {name[:80]!r} has a name longer than 255 bytes", code="UNSAFE_PATH")
@@ -111,13 +117,24 @@ def safe_path(name: str) -> str:
 
 
 def _one_spelling_a_path(paths: Collection[str]) -> None:
-    """No two paths differ only by case (``Index.html`` and ``index.html``): on a case-insensitive
-    file system or object store one overwrites the other (a probe, dev54, uploaded both)."""
+    """No two paths, nor their folders, differ only by case or by how their letters are composed
+    (``Index.html`` and ``index.html``, ``café`` with é as one character or two): on a case-insensitive
+    or normalising file system or object store one overwrites the other (a probe, dev54, uploaded
+    both; attack54b, a file ``lib`` beside a folder ``LIB``)."""
+    names = set(paths)
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder:
+            names.add(folder)
+            folder = folder.rpartition("/")[0]
     seen: dict[str, str] = {}
-    for path in sorted(paths):
-        other = seen.setdefault(path.casefold(), path)
-        if other != path:
-            raise PackageError(f"{other} and {path} differ only by case: name them apart", code="UNSAFE_PATH")
+    for name in sorted(names):
+        other = seen.setdefault(unicodedata.normalize("NFC", name).casefold(), name)
+        if other != name:
+            raise PackageError(
+                f"{other!r} and {name!r} differ only by case or by how their letters are written: name them apart",
+                code="UNSAFE_PATH",
+            )
 
 
 def _no_file_is_a_folder(paths: Collection[str]) -> None:
@@ -154,15 +171,33 @@ class _Budget:
             )
 
 
+def _alone(data: bytes) -> bool:
+    """Whether the bytes are one zip archive and nothing else: it begins with its first entry (or,
+    empty, its end record), and its end record, at the very end, finds its directory where it is.
+    Python's reader takes an archive behind other data, such as a program's (dev54 uploaded one
+    behind "MZ..."), or the last of two (attack54b: four bytes of an entry's signature first)."""
+    if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return False
+    end = data.rfind(b"PK\x05\x06", max(len(data) - 22 - 65_535, 0))
+    if end < 0 or len(data) - end < 22:
+        return False
+    size, offset, comment = (int(field) for field in struct.unpack_from("<IIH", data, end + 12))
+    if end + 22 + comment != len(data):
+        return False  # something after the archive
+    if offset == 0xFFFFFFFF or size == 0xFFFFFFFF:
+        return True  # a ZIP64 archive's directory is found through its own records: read as it is
+    return offset + size == end  # with data before it, the directory is not where its record says
+
+
 def read_zip(data: bytes, limits: Limits) -> Package:
     if len(data) > limits.max_package_bytes:
         raise PackageError(
             f"package is {len(data)} bytes, over the {limits.max_package_bytes}-byte limit", code="PACKAGE_TOO_LARGE"
         )
-    # A zip begins with its first entry (or, empty, with its end record): Python's reader also takes
-    # one behind other data, such as a program's (a probe, dev54, uploaded one behind "MZ...").
-    if not data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        raise PackageError("not a zip file: it does not begin with a zip entry (send the zip alone)", code="NOT_A_ZIP")
+    if not _alone(data):
+        raise PackageError(
+            "not a zip file alone: other data comes before or after its archive (send the zip alone)", code="NOT_A_ZIP"
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
