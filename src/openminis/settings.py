@@ -244,7 +244,8 @@ class Settings(BaseSettings):
     def _apps_domain_is_a_host_name(cls, domain: str) -> str:
         # A name only: with its port ("apps.localhost:8000") no request's Host matched it, and every
         # app's origin was answered as the host itself (a probe, attack54, set it so by mistake).
-        if domain and not _HOST_NAME.match(domain):
+        # Nor an address: "x.127.0.0.1" is no name a browser resolves (attack54b).
+        if domain and (not _HOST_NAME.match(domain) or domain.replace(".", "").isdigit()):
             raise ValueError(
                 "MINIS_APPS_DOMAIN is a domain name alone, e.g. apps.example.net: no scheme, port or path"
                 " (the port and scheme are MINIS_PUBLIC_URL's)"

@@ -66,6 +66,12 @@ def test_a_studio_is_renamed_and_people_read_the_new_name_on_its_apps(client, st
     assert client.get(f"/api/apps/{studio.app_id}/about").json()["developer"] == "Star Forge"
     refused = studio.developer.patch("/api/developer", json={"name": OVERRIDE}, headers=studio.headers)
     assert (refused.status_code, refused.json().get("field")) == (422, "name"), refused.text
+    # Not another studio's name, however written (attack54b: a studio read as another on its apps).
+    other = browser(client)
+    other_headers = sign_up(other, "other-studio@example.com")
+    assert other.post("/api/developer", json={"name": "Moon Works"}, headers=other_headers).status_code == 200
+    taken = studio.developer.patch("/api/developer", json={"name": "MOON  works"}, headers=studio.headers)
+    assert (taken.status_code, taken.json()["code"]) == (409, "STUDIO_NAME_TAKEN"), taken.text
     person = browser(client)
     headers = sign_up(person, "not-a-developer@example.com")
     nobody = person.patch("/api/developer", json={"name": "Mine"}, headers=headers)

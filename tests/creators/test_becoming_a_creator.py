@@ -63,6 +63,17 @@ def test_handles_names_and_bios_follow_the_rules(client, body, field):
     assert person.get("/api/creator").status_code == 404
 
 
+def test_a_name_and_bio_at_their_limits_are_counted_without_the_spaces_around_them(client):
+    """The schema counted them with the spaces the service takes off: a 200-character bio typed with
+    a newline after it was refused (attack54b)."""
+    person = browser(client)
+    headers = sign_up(person, "limits@example.com")
+    body = {"handle": "at_limits", "display_name": " " + "n" * 60 + " ", "bio": "b" * 200 + "\n"}
+    made = person.post("/api/creator", json=body, headers=headers)
+    assert made.status_code == 200, made.text
+    assert (len(made.json()["display_name"]), made.json()["bio"]) == (60, "b" * 200)
+
+
 def test_a_handle_belongs_to_one_creator(client):
     make_creator(client, "taken_one")
     other = browser(client)

@@ -45,7 +45,9 @@ def test_minis_serve_warns_when_apps_share_the_hosts_registrable_domain(tmp_path
     )
 
 
-@pytest.mark.parametrize("domain", ["apps.localhost:8000", "https://apps.example.net", "apps.example.net/", "a..b"])
+@pytest.mark.parametrize(
+    "domain", ["apps.localhost:8000", "https://apps.example.net", "apps.example.net/", "a..b", "127.0.0.1"]
+)
 def test_an_apps_domain_with_a_port_scheme_or_path_stops_the_start_with_its_reason(domain):
     """With its port, no request's Host matched the apps' domain, and every app's origin was
     answered as the host itself (a probe, attack54, set it so by mistake)."""

@@ -158,7 +158,7 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     body = {"item": f"order:{sold[1]['id']}", "reason": "asked", "idempotency_key": "after-paid"}
     refused = finance.post("/api/admin/money/refunds", json=body, headers=finance_headers)
     assert refused.status_code == 402 and refused.json()["code"] == "INSUFFICIENT_FUNDS", refused.text
-    assert f"was paid out to the developer (the last payout {payout['id']}" in refused.json()["message"]
+    assert f"the developer's earnings were paid out (their last payout {payout['id']}" in refused.json()["message"]
     log = finance.get("/api/admin/audit", params={"target_id": payout["id"]}).json()["items"]
     assert [e["action"] for e in log] == ["approve_payout"]
     books_hold(platform)

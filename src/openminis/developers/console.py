@@ -91,9 +91,9 @@ def become_developer(body: DeveloperIn, visitor: ChangingPerson, session: Sessio
 
 
 @router.patch("", response_model=DeveloperOut)
-def rename_studio(body: DeveloperIn, developer: ChangingDeveloper) -> DeveloperOut:
+def rename_studio(body: DeveloperIn, developer: ChangingDeveloper, session: SessionDep) -> DeveloperOut:
     """Change the studio's name: what people read on its apps and finance on its payouts."""
-    service.rename(developer, body.name)
+    service.rename(session, developer, body.name)
     return DeveloperOut(id=developer.id, name=developer.name)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -90,11 +91,17 @@ def become_developer(session: Session, user: Person, *, name: str) -> Developer:
     return developer
 
 
-def rename(developer: Developer, name: str) -> Developer:
+def rename(session: Session, developer: Developer, name: str) -> Developer:
     """The studio's name, as people read it on its apps' About and finance on its payouts. There was
     no way to change it: one made by ``minis publish --developer EMAIL`` kept the address (a probe,
-    screens54)."""
-    developer.name = _studio_name(name)
+    screens54). Not another studio's name, however written: renamed so, a studio read as the other
+    on its apps' About (attack54b)."""
+    name = _studio_name(name)
+    wanted = unicodedata.normalize("NFKC", name).casefold()
+    others = session.scalars(select(Developer.name).where(Developer.id != developer.id))
+    if any(unicodedata.normalize("NFKC", other).casefold() == wanted for other in others):
+        raise Conflict("another studio has this name: choose one of your own", code="STUDIO_NAME_TAKEN", field="name")
+    developer.name = name
     return developer
 
 

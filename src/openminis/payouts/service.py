@@ -714,7 +714,7 @@ def _refused_refund(
         if last is None:
             return refused
         return ledger.InsufficientFunds(
-            f"{refused.message}: what the app earned was paid out to the developer (the last payout {last.id},"
+            f"{refused.message}: the developer's earnings were paid out (their last payout {last.id},"
             f" {money_text(last.source_amount, COIN)}); it can be refunded once the app's earnings hold it again",
             account_kind=refused.account_kind,
         )
