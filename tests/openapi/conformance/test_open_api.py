@@ -23,4 +23,8 @@ def test_the_open_api_never_errors_and_answers_within_its_schema(case, app_token
 
 
 def test_the_open_api_never_errors_along_its_links(open_api, app_token):
-    run_stateful(open_api, {"Authorization": f"Bearer {app_token}"})
+    # Without the list of passes, which the operation by operation test covers: its first pass is
+    # one for the whole app (series_id null) or for a series, as the steps before made them, and
+    # the link from it to a series' report drew a string in one run and null in its replay
+    # (FlakyStrategyDefinition, seen in CI): data that depends on the state the steps leave.
+    run_stateful(open_api.exclude(path="/passes", method="GET"), {"Authorization": f"Bearer {app_token}"})
