@@ -238,7 +238,7 @@ def delete_failed_episode(session: Session, media: ObjectStore, app_id: str, ser
             " (upload a new file to replace a ready one's)",
             code="EPISODE_STATE",
         )
-    kept = [key for key in (found.subtitles or {}).values()]
+    kept = list((found.subtitles or {}).values())
     session.delete(found)
     session.flush()
     for key in kept:

@@ -57,7 +57,7 @@ def create_pass(
 
 
 def passes_of(session: Session, app_id: str) -> list[DramaPass]:
-    """The app's passes, on sale or retired, oldest first: what its producer made."""
+    """The app's passes, on sale or retired, by id: what its producer made."""
     return list(session.scalars(select(DramaPass).where(DramaPass.app_id == app_id).order_by(DramaPass.id)))
 
 

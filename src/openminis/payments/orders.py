@@ -139,8 +139,9 @@ def sync_products(session: Session, app_id: str, declared: list[dict[str, Any]])
     refused): a release repriced and retyped one, and a rollback then took it off sale (a probe,
     dev54). One retired is the manifest's to sell again."""
     keep: set[str] = set()
+    made_by_hand = set(sold_through_the_api(session, app_id, [item["id"] for item in declared]))
     for item in declared:
-        if sold_through_the_api(session, app_id, [item["id"]]):
+        if item["id"] in made_by_hand:
             continue
         # A product keeps its type once ordered (put_product); a release or a rollback is never
         # refused for it: an operator's rollback must go through whatever a manifest declares.
