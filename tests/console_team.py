@@ -28,5 +28,5 @@ def outsider(studio: DevApp, email: str = "outsider@example.com") -> tuple[TestC
     """A developer of their own, on no team of the studio's."""
     person = browser(studio.developer)
     headers = sign_up(person, email)
-    assert person.post("/api/developer", json={"name": "Elsewhere"}, headers=headers).status_code == 200
+    assert person.post("/api/developer", json={"name": f"Elsewhere ({email})"}, headers=headers).status_code == 200
     return person, headers

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.concurrency import race
 from tests.studio import browser, sign_up
 
 OVERRIDE = "\u202eRTL\u202d game"
@@ -76,3 +77,37 @@ def test_a_studio_is_renamed_and_people_read_the_new_name_on_its_apps(client, st
     headers = sign_up(person, "not-a-developer@example.com")
     nobody = person.patch("/api/developer", json={"name": "Mine"}, headers=headers)
     assert nobody.status_code in (403, 404), nobody.text
+
+
+def test_a_new_studio_is_not_registered_with_another_studios_name(client, studio):
+    """Registered as "studio one", a new studio read as Studio One on its apps' About, as a renamed
+    one did before renames were held to it."""
+    person = browser(client)
+    headers = sign_up(person, "copycat@example.com")
+    taken = person.post("/api/developer", json={"name": "STUDIO  ONE"}, headers=headers)
+    assert (taken.status_code, taken.json()["code"], taken.json()["field"]) == (409, "STUDIO_NAME_TAKEN", "name")
+    assert person.get("/api/developer").json()["id"] is None  # nothing was made
+    assert person.post("/api/developer", json={"name": "Studio Two"}, headers=headers).status_code == 200
+
+
+def test_studios_renamed_to_one_name_at_once_leave_it_to_one(client, studio):
+    """Each rename read the other names before any wrote its own: two at once to one name could
+    both pass. They take turns on the name, and the first has it."""
+    people = []
+    for n in range(6):
+        person = browser(client)
+        headers = sign_up(person, f"rival-{n}@example.com")
+        assert person.post("/api/developer", json={"name": f"Rival {n}"}, headers=headers).status_code == 200
+        people.append((person, headers))
+
+    def rename(worker: int, _: int) -> str:
+        person, headers = people[worker]
+        answer = person.patch(
+            "/api/developer", json={"name": "Twin " + "Studio" if worker % 2 else "twin studio"}, headers=headers
+        )
+        return str(answer.status_code) if answer.is_success else answer.json()["code"]
+
+    outcomes = race(workers=len(people), attempts=1, attempt=rename)
+    assert outcomes == {"200": 1, "STUDIO_NAME_TAKEN": 5}, outcomes
+    names = [person.get("/api/developer").json()["name"].casefold() for person, _ in people]
+    assert names.count("twin studio") == 1

@@ -79,6 +79,7 @@ def become_developer(session: Session, user: Person, *, name: str) -> Developer:
     existing = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if existing is not None:
         return existing
+    _refuse_a_taken_name(session, name, developer_id=None)
     developer = Developer(id=secrets.token_hex(8), user_id=user.id, name=name)
     try:
         with session.begin_nested():
@@ -97,12 +98,23 @@ def rename(session: Session, developer: Developer, name: str) -> Developer:
     screens54). Not another studio's name, however written: renamed so, a studio read as the other
     on its apps' About (attack54b)."""
     name = _studio_name(name)
-    wanted = unicodedata.normalize("NFKC", name).casefold()
-    others = session.scalars(select(Developer.name).where(Developer.id != developer.id))
-    if any(unicodedata.normalize("NFKC", other).casefold() == wanted for other in others):
-        raise Conflict("another studio has this name: choose one of your own", code="STUDIO_NAME_TAKEN", field="name")
+    _refuse_a_taken_name(session, name, developer_id=developer.id)
     developer.name = name
     return developer
+
+
+def _refuse_a_taken_name(session: Session, name: str, *, developer_id: str | None) -> None:
+    """Refuses another studio's name, however written (case, width, composed letters). Studios
+    naming themselves one name at once take turns on it, so the second sees the first: two renames
+    to one name both passed a check that read before either wrote. A new studio is held to it too:
+    registered as "Demo Studio", it read as the demo studio on its apps' About as a renamed one did."""
+    wanted = unicodedata.normalize("NFKC", name).casefold()
+    take_turns(session, "studio-name", wanted)
+    others = select(Developer.name)
+    if developer_id is not None:
+        others = others.where(Developer.id != developer_id)
+    if any(unicodedata.normalize("NFKC", other).casefold() == wanted for other in session.scalars(others)):
+        raise Conflict("another studio has this name: choose one of your own", code="STUDIO_NAME_TAKEN", field="name")
 
 
 def house_developer(session: Session, developer_id: str, *, name: str) -> Developer:
