@@ -55,3 +55,28 @@ def test_what_a_refused_series_word_must_be_is_said_in_words(client, studio):
     assert said("title", "\u202eevil").startswith("Title must be one line of visible text, without control, bidi")
     assert said("genres", ["x" * 40]) == "Genres can be at most 32 characters."
     assert said("language", "../x") == "Language isn\u2019t in the form it needs: check it for typos."
+
+
+def test_a_series_language_rating_and_whole_series_price_are_changed_and_the_price_cleared(client, studio):
+    """A producer could not correct a series' language or age rating, nor take its whole-series
+    price off sale once set: null meant "unchanged" (dev54). Null clears the price; null is no
+    title, and the series keeps its own."""
+    series_id = client.post("/openapi/v1/series", json=SERIES, headers=studio.headers).json()["id"]
+    changed = client.patch(
+        f"/openapi/v1/series/{series_id}",
+        json={"language": "pt-BR", "age_rating": "12+", "series_price": 400},
+        headers=studio.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert [changed.json()[k] for k in ("language", "age_rating", "series_price")] == ["pt-BR", "12+", 400]
+    cleared = client.patch(f"/openapi/v1/series/{series_id}", json={"series_price": None}, headers=studio.headers)
+    assert cleared.status_code == 200 and cleared.json()["series_price"] is None, cleared.text
+    kept = client.patch(f"/openapi/v1/series/{series_id}", json={"title": "Day Shift"}, headers=studio.headers)
+    assert (kept.json()["title"], kept.json()["series_price"], kept.json()["language"]) == ("Day Shift", None, "pt-BR")
+    for field in ("title", "episode_price", "language"):
+        refused = client.patch(f"/openapi/v1/series/{series_id}", json={field: None}, headers=studio.headers)
+        assert (refused.status_code, refused.json()["field"]) == (422, field), refused.text
+        assert "null" in refused.json()["message"], refused.text
+    refused = client.patch(f"/openapi/v1/series/{series_id}", json={"language": "../x"}, headers=studio.headers)
+    assert (refused.status_code, refused.json()["field"]) == (422, "language"), refused.text
+    assert client.get(f"/openapi/v1/series/{series_id}", headers=studio.headers).json()["title"] == "Day Shift"

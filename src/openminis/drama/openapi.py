@@ -65,9 +65,7 @@ def get_series(
 def patch_series(
     body: SeriesPatch, app_id: CallingApp, session: SessionDep, platform: PlatformDep, series_id: str = SeriesId
 ) -> ProducerSeriesOut:
-    return producer_out(
-        session, platform, catalog.update_series(session, app_id, series_id, **body.model_dump(exclude_none=True))
-    )
+    return producer_out(session, platform, catalog.update_series(session, app_id, series_id, **body.changes()))
 
 
 # The raw bodies below are read before anything of their route touches the database (dependencies

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -39,16 +39,43 @@ class SeriesIn(Input):
 
 
 class SeriesPatch(Input):
+    """What a producer changes: the fields sent, the others as they are. ``series_price`` null
+    takes the whole-series price off sale (a producer could set it and never clear it, dev54);
+    null is no value for the rest."""
+
     model_config = MONEY
 
     title: OneLine | None = Field(default=None, min_length=1, max_length=120)
     synopsis: str | None = Field(default=None, max_length=2000)
     genres: list[Genre] | None = Field(default=None, max_length=10)
+    language: str | None = Field(default=None, max_length=16, pattern=LANGUAGE_TAG)
+    age_rating: str | None = Field(default=None, max_length=8, pattern=AGE_RATING)
     free_episodes: int | None = Field(default=None, ge=0, le=1000)
     episode_price: int | None = Field(default=None, ge=1, le=100_000)
     series_price: int | None = Field(default=None, ge=1, le=100_000)
     ad_unlock: bool | None = None
     ad_unlocks_per_day: int | None = Field(default=None, ge=0, le=1000)
+
+    @field_validator(
+        "title",
+        "synopsis",
+        "genres",
+        "language",
+        "age_rating",
+        "free_episodes",
+        "episode_price",
+        "ad_unlock",
+        "ad_unlocks_per_day",
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Runs on the fields sent only (a default is not validated): null sent is refused.
+        if value is None:
+            raise ValueError("must not be null: leave it out to keep it as it is")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
 
 
 class EpisodeOut(BaseModel):
