@@ -102,6 +102,36 @@ def test_a_series_whose_failed_episode_comes_before_a_ready_one_is_not_published
     assert client.delete(f"{base}/4", headers=studio.headers).status_code == 404
 
 
+def test_a_series_is_published_and_grown_in_order_with_no_episode_number_missing(
+    client, studio, clips, platform, transcoded, monkeypatch
+):
+    """Episode 12 of a series of four was shown at once as its fifth (a probe, dev54). A draft is
+    not published with numbers missing before its last episode; a published series takes its next
+    episode, not one further on."""
+    monkeypatch.setattr(media, "transcode", transcode_once(transcoded))
+    series = client.post("/openapi/v1/series", json={"title": "Holes"}, headers=studio.headers).json()
+    for number in (1, 2, 5):
+        assert upload(client, studio, series["id"], number, clips["episode"]).status_code == 202
+    platform.worker().drain()
+    refused = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
+    assert (refused.status_code, refused.json()["code"]) == (409, "EPISODES_MISSING"), refused.text
+    assert "episode 3, 4" in refused.json()["message"], refused.text
+    for number in (3, 4):
+        assert upload(client, studio, series["id"], number, clips["episode"]).status_code == 202
+    platform.worker().drain()
+    published = client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers)
+    assert published.status_code == 200, published.text
+
+    ahead = upload(client, studio, series["id"], 12, clips["episode"])
+    assert (ahead.status_code, ahead.json()["code"], ahead.json()["field"]) == (409, "EPISODE_GAP", "number")
+    assert "upload episodes 6 to 11 first" in ahead.json()["message"], ahead.text
+    assert upload(client, studio, series["id"], 6, clips["episode"]).status_code == 202  # the next one is taken
+    assert upload(client, studio, series["id"], 3, clips["episode"]).status_code == 202  # and a new file for one
+    platform.worker().drain()
+    shown = client.get(f"/api/dramas/{series['id']}").json()
+    assert [e["number"] for e in shown["episodes"]] == [1, 2, 3, 4, 5, 6]
+
+
 def test_a_new_upload_refused_leaves_the_episode_as_it_was(client, studio, clips, platform, tmp_path):
     """A producer's new file for a published episode that fails its transcode left the episode
     failed: gone from the series and from playback, for the people who had paid for it too (a

@@ -197,6 +197,7 @@ def accept_upload(
     take_turns(session, "episode-upload", series.id, str(number))
     found = session.scalar(select(Episode).where(Episode.series_id == series.id, Episode.number == number))
     if found is None:
+        _refuse_a_gap_before(session, series, number)
         found = Episode(id="ep_" + secrets.token_hex(8), series_id=series.id, number=number)
         session.add(found)
     elif found.status == "processing":
@@ -221,6 +222,22 @@ def accept_upload(
         media.delete(upload_key(upload))  # no job will ever take it
         raise
     return found
+
+
+def _refuse_a_gap_before(session: Session, series: Series, number: int) -> None:
+    """A published series takes its next episode, not one further on: episode 12 of a series of
+    four was shown at once as its fifth (a probe, dev54). A draft takes any number; it is not
+    published with numbers missing (``publish``)."""
+    if series.status != "published":
+        return
+    last = session.scalar(select(func.max(Episode.number)).where(Episode.series_id == series.id)) or 0
+    if number > last + 1:
+        missing = f"episode {last + 1}" if number == last + 2 else f"episodes {last + 1} to {number - 1}"
+        raise Conflict(
+            f"this published series ends at episode {last}: upload {missing} first, so that viewers go in order",
+            code="EPISODE_GAP",
+            field="number",
+        )
 
 
 def delete_failed_episode(session: Session, media: ObjectStore, app_id: str, series_id: str, number: int) -> None:
@@ -278,6 +295,13 @@ def publish(session: Session, app_id: str, series_id: str) -> Series:
         raise Conflict(
             f"{listed}, before the last ready one, still being transcoded: publish once ready",
             code="EPISODE_PROCESSING",
+        )
+    missing = sorted(set(range(1, last)) - {number for number, _, _ in states})
+    if missing:
+        listed = ", ".join(str(number) for number in missing[:20]) + (", ..." if len(missing) > 20 else "")
+        raise Conflict(
+            f"viewers would skip episodes that were never uploaded (episode {listed}); upload them, then publish",
+            code="EPISODES_MISSING",
         )
     gaps = sorted((number, error) for number, status, error in states if status == "failed" and number < last)
     if gaps:
