@@ -163,5 +163,14 @@ def test_uploads_are_refused_for_a_bad_language_type_size_or_episode(client, stu
 
 def test_the_demo_series_subtitles_are_webvtt_the_check_accepts():
     vtt = make_subtitles(seconds=20, lines=["Mia starts her first night.", "Who's there?", "Only the night shift."])
-    assert subtitles.check(vtt.encode()) == vtt
+    assert subtitles.check(vtt.encode()).text == vtt
     assert "3\n00:00:13.333 --> 00:00:19.900\nOnly the night shift.\n" in vtt
+
+
+def test_subtitles_whose_last_cue_starts_after_the_episode_ends_are_refused(client, studio, series):
+    """Their words would never show: subtitles for another cut, or for another episode (dev54)."""
+    late = GOOD + "\n00:10:00.000 --> 00:10:02.000\nToo late.\n"
+    refused = put(client, studio, series["id"], 1, "en", late.encode())
+    assert (refused.status_code, refused.json()["code"]) == (422, "SUBTITLES_REJECTED"), refused.text
+    assert "line 12: the cue starts at 10:00.000, after the episode ends at 00:03.000" in refused.json()["message"]
+    assert put(client, studio, series["id"], 1, "en", GOOD.encode()).status_code == 200

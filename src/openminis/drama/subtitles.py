@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from functools import partial
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,20 @@ def _milliseconds(hours: str | None, minutes: str, seconds: str, millis: str) ->
     return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)
 
 
-def check(data: bytes) -> str:
+class Checked(NamedTuple):
+    """A WebVTT file that passed ``check``: its text, and where its last cue starts (ms) and is."""
+
+    text: str
+    last_start: int
+    last_line: int
+
+
+def _clock(milliseconds: int) -> str:
+    minutes, rest = divmod(milliseconds, 60_000)
+    return f"{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def check(data: bytes) -> Checked:
     """The file's text (BOM removed, line ends made LF) if it is WebVTT with at least one cue;
     raises SubtitlesRejected naming the first problem otherwise."""
     if len(data) > MAX_BYTES:
@@ -75,7 +89,7 @@ def check(data: bytes) -> str:
         if "-->" in lines[index]:
             raise SubtitlesRejected(f"line {index + 1}: a cue needs a blank line after the header")
         index += 1
-    cues, last_start = 0, -1
+    cues, last_start, last_line = 0, -1, 0
     while index < len(lines):
         if not lines[index].strip():
             index += 1
@@ -110,11 +124,11 @@ def check(data: bytes) -> str:
             raise SubtitlesRejected(f"line {line_number}: cues are in order of their start time")
         if any("-->" in line for line in block[timing_at + 1 :]):
             raise SubtitlesRejected(f"line {line_number}: a cue needs a blank line before the next one")
-        last_start = start
+        last_start, last_line = start, line_number
         cues += 1
     if not cues:
         raise SubtitlesRejected("the file has no cues", code="NO_CUES")
-    return text if text.endswith("\n") else text + "\n"
+    return Checked(text if text.endswith("\n") else text + "\n", last_start, last_line)
 
 
 def subtitles_key(episode_id: str, language: str) -> str:
@@ -141,8 +155,15 @@ def attach(
     """Check and store ``data`` as episode ``number``'s subtitles in ``language`` (replacing any
     before); the replaced file is deleted once the episode names the new one."""
     tag = language_tag(language)
-    text = check(data)
+    text, last_start, last_line = check(data)
     episode = _episode(session, app_id, series_id, number)
+    if episode.status == "ready" and last_start >= episode.duration_ms:
+        # Its words would never show: subtitles for another cut, or another episode (dev54). An
+        # episode being transcoded (a new file too) has no length yet: the player is left to it.
+        raise SubtitlesRejected(
+            f"line {last_line}: the cue starts at {_clock(last_start)}, after the episode ends at"
+            f" {_clock(episode.duration_ms)}: are these subtitles for this episode?"
+        )
     current = dict(episode.subtitles or {})
     if tag not in current and len(current) >= MAX_LANGUAGES:
         raise InvalidArgument(f"an episode has subtitles in at most {MAX_LANGUAGES} languages", field="language")
