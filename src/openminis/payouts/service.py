@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from openminis.ads.money import REWARD_WINDOW
@@ -270,11 +270,7 @@ def _offer(
     elif amount > withdrawable:
         # Where the rest is, as the payee's earnings show it: "the rest is in the hold or paid out"
         # was said with all of it in a payout waiting for finance (a probe, attack54).
-        under_way = session.scalar(
-            select(func.coalesce(func.sum(Payout.source_amount), 0)).where(
-                Payout.payee == payee, Payout.source_currency == source, Payout.status.in_(OPEN)
-            )
-        )
+        under_way = sum(payout.source_amount for payout in _under_way(session, payee, source))
         rest = [f"in the {terms.hold_days}-day hold"] if terms.hold_days else []
         rest += [f"{under_way} {source} in payouts under way"] if under_way else []
         where = f"{', '.join(rest)} or paid out" if rest else "paid out"
@@ -704,12 +700,17 @@ def _refused_refund(
     app = catalog.find_app(session, app_id) if app_id and refused.account_kind == DEVELOPER_EARNINGS[COIN] else None
     if app is None or not app.developer_id:
         return refused
-    payouts = select(Payout).where(Payout.payee == f"developer:{app.developer_id}", Payout.source_currency == COIN)
-    holding = session.scalars(payouts.where(Payout.status.in_(OPEN)).order_by(Payout.created_at, Payout.id)).all()
+    payee = f"developer:{app.developer_id}"
+    holding = _under_way(session, payee, COIN)
     if not holding:
         # Paid out already: said too, with what remains to do (the refusal said only that the account
         # "cannot give 560", a probe, dev54).
-        paid = payouts.where(Payout.status == "paid").order_by(Payout.updated_at.desc(), Payout.id).limit(1)
+        paid = (
+            select(Payout)
+            .where(Payout.payee == payee, Payout.source_currency == COIN, Payout.status == "paid")
+            .order_by(Payout.updated_at.desc(), Payout.id)
+            .limit(1)
+        )
         last = session.scalars(paid).first()
         if last is None:
             return refused
@@ -728,6 +729,12 @@ def _refused_refund(
         f"{refused.message}: the app's earnings are in the developer's payout {said}; {undo}",
         account_kind=refused.account_kind,
     )
+
+
+def _under_way(session: Session, payee: str, source: str) -> Sequence[Payout]:
+    """The payee's payouts of ``source`` earnings asked for and not yet paid or returned, oldest first."""
+    statement = select(Payout).where(Payout.payee == payee, Payout.source_currency == source, Payout.status.in_(OPEN))
+    return session.scalars(statement.order_by(Payout.created_at, Payout.id)).all()
 
 
 def payouts_of(session: Session, payee: str, *, limit: int = 100) -> list[Payout]:
