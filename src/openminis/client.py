@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, Self, TypeAlias
 from urllib.parse import parse_qsl
 
@@ -256,6 +257,22 @@ class _Call:
     json: JSONObject | None = None
     params: dict[str, str | int] | None = None
     bearer: str | None = None  # a user token; None means the app token
+    content: bytes | None = None  # a raw body (an episode's video, subtitles), sent as content_type
+    content_type: str | None = None
+
+    def headers(self, token: str) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {token}",
+            **({"Content-Type": self.content_type} if self.content_type else {}),
+        }
+
+
+def _page(cursor: str | None, limit: int, **more: str | int | None) -> dict[str, str | int]:
+    return {
+        "limit": limit,
+        **({"cursor": cursor} if cursor else {}),
+        **{k: v for k, v in more.items() if v is not None},
+    }
 
 
 def _result(response: httpx.Response) -> JSONObject:
@@ -358,11 +375,100 @@ class _Calls:
 
     @staticmethod
     def versions(cursor: str | None = None, limit: int = 20) -> _Call:
-        return _Call("GET", "/app/versions", params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        return _Call("GET", "/app/versions", params=_page(cursor, limit))
 
     @staticmethod
     def launches(cursor: str | None = None, limit: int = 50) -> _Call:
-        return _Call("GET", "/launches", params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        return _Call("GET", "/launches", params=_page(cursor, limit))
+
+    @staticmethod
+    def call(
+        method: str,
+        path: str,
+        *,
+        json: JSONObject | None = None,
+        params: dict[str, str | int] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+    ) -> _Call:
+        if not path.startswith("/") or path.startswith("//") or "://" in path:
+            raise ValueError(f"path is an Open API path such as '/orders', not {path!r}")
+        return _Call(method.upper(), path, json=json, params=params, content=content, content_type=content_type)
+
+    @staticmethod
+    def products() -> _Call:
+        return _Call("GET", "/products")
+
+    @staticmethod
+    def put_product(product_id: str, *, type: str, price: int, title: dict[str, str]) -> _Call:
+        return _Call("PUT", f"/products/{product_id}", json={"type": type, "price": price, "title": title})
+
+    @staticmethod
+    def retire_product(product_id: str) -> _Call:
+        return _Call("DELETE", f"/products/{product_id}")
+
+    @staticmethod
+    def orders(cursor: str | None = None, limit: int = 50, status: str | None = None) -> _Call:
+        return _Call("GET", "/orders", params=_page(cursor, limit, status=status))
+
+    @staticmethod
+    def ledger_statement(start: str, end: str) -> _Call:
+        return _Call("GET", "/statements/ledger", params={"start": start, "end": end})
+
+    @staticmethod
+    def create_series(fields: JSONObject) -> _Call:
+        return _Call("POST", "/series", json=fields)
+
+    @staticmethod
+    def series(series_id: str | None = None) -> _Call:
+        return _Call("GET", f"/series/{series_id}" if series_id else "/series")
+
+    @staticmethod
+    def update_series(series_id: str, fields: JSONObject) -> _Call:
+        return _Call("PATCH", f"/series/{series_id}", json=fields)
+
+    @staticmethod
+    def upload_episode(series_id: str, number: int, video: bytes, content_type: str, *, title: str = "") -> _Call:
+        return _Call(
+            "PUT",
+            f"/series/{series_id}/episodes/{number}",
+            params={"title": title} if title else None,
+            content=video,
+            content_type=content_type,
+        )
+
+    @staticmethod
+    def put_subtitles(series_id: str, number: int, language: str, vtt: bytes) -> _Call:
+        path = f"/series/{series_id}/episodes/{number}/subtitles/{language}"
+        return _Call("PUT", path, content=vtt, content_type="text/vtt")
+
+    @staticmethod
+    def publish_series(series_id: str) -> _Call:
+        return _Call("POST", f"/series/{series_id}/publish")
+
+    @staticmethod
+    def passes() -> _Call:
+        return _Call("GET", "/passes")
+
+    @staticmethod
+    def create_pass(fields: JSONObject) -> _Call:
+        return _Call("POST", "/passes", json=fields)
+
+    @staticmethod
+    def retire_pass(pass_id: str) -> _Call:
+        return _Call("POST", f"/passes/{pass_id}/retire")
+
+
+# What the two clients add to the calls above, each as its method of the same name (sync and async).
+_VIDEO_TYPES = {".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}
+
+
+def _video_of(path: str | Path) -> tuple[bytes, str]:
+    file = Path(path)
+    kind = _VIDEO_TYPES.get(file.suffix.lower())
+    if kind is None:
+        raise ValueError(f"an episode is a .mp4, .mov or .webm file, not {file.name}")
+    return file.read_bytes(), kind
 
 
 class _Base:
@@ -432,7 +538,8 @@ class MinisClient(_Base):
             self.base_url + call.path,
             json=call.json,
             params=call.params,
-            headers={"Authorization": f"Bearer {token}"},
+            content=call.content,
+            headers=call.headers(token),
         )
         return _result(response)
 
@@ -504,6 +611,69 @@ class MinisClient(_Base):
         """The platform's public reward-signing keys (no authentication): pass to ``verify_reward``."""
         return _result(self.http.get(f"{self.base_url}/.well-known/reward-keys"))
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: JSONObject | None = None,
+        params: dict[str, str | int] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+    ) -> JSONObject:
+        """Any Open API call, with the app token this client keeps: ``call("GET", "/reports/funnel",
+        params={...})``. ``path`` is under /openapi/v1; ``content`` a raw body sent as ``content_type``."""
+        return self._run(
+            _Calls.call(method, path, json=json, params=params, content=content, content_type=content_type)
+        )
+
+    def products(self) -> JSONObject:
+        return self._run(_Calls.products())
+
+    def put_product(self, product_id: str, *, type: str, price: int, title: dict[str, str]) -> JSONObject:
+        """Create or change a product: ``type`` consumable or permanent, ``price`` in coins, ``title`` by locale."""
+        return self._run(_Calls.put_product(product_id, type=type, price=price, title=title))
+
+    def retire_product(self, product_id: str) -> JSONObject:
+        return self._run(_Calls.retire_product(product_id))
+
+    def orders(self, cursor: str | None = None, limit: int = 50, status: str | None = None) -> JSONObject:
+        """A page of the app's orders, newest first; pass ``next_cursor`` back for the next."""
+        return self._run(_Calls.orders(cursor, limit, status))
+
+    def ledger_statement(self, start: str, end: str) -> JSONObject:
+        """Everything the app earned in [start, end) (ISO 8601 times), as the console's Money tab shows it."""
+        return self._run(_Calls.ledger_statement(start, end))
+
+    def create_series(self, **fields: Any) -> JSONObject:
+        return self._run(_Calls.create_series(fields))
+
+    def series(self, series_id: str | None = None) -> JSONObject:
+        """One series with its episodes' progress, or (no id) the app's series."""
+        return self._run(_Calls.series(series_id))
+
+    def update_series(self, series_id: str, **fields: Any) -> JSONObject:
+        return self._run(_Calls.update_series(series_id, fields))
+
+    def upload_episode(self, series_id: str, number: int, video: str | Path, *, title: str = "") -> JSONObject:
+        """Upload episode ``number``'s video file (.mp4, .mov or .webm); poll ``series`` for its progress."""
+        return self._run(_Calls.upload_episode(series_id, number, *_video_of(video), title=title))
+
+    def put_subtitles(self, series_id: str, number: int, language: str, vtt: bytes) -> JSONObject:
+        return self._run(_Calls.put_subtitles(series_id, number, language, vtt))
+
+    def publish_series(self, series_id: str) -> JSONObject:
+        return self._run(_Calls.publish_series(series_id))
+
+    def passes(self) -> JSONObject:
+        return self._run(_Calls.passes())
+
+    def create_pass(self, **fields: Any) -> JSONObject:
+        return self._run(_Calls.create_pass(fields))
+
+    def retire_pass(self, pass_id: str) -> JSONObject:
+        return self._run(_Calls.retire_pass(pass_id))
+
 
 class AsyncMinisClient(_Base):
     def __init__(
@@ -544,7 +714,8 @@ class AsyncMinisClient(_Base):
             self.base_url + call.path,
             json=call.json,
             params=call.params,
-            headers={"Authorization": f"Bearer {token}"},
+            content=call.content,
+            headers=call.headers(token),
         )
         return _result(response)
 
@@ -613,3 +784,66 @@ class AsyncMinisClient(_Base):
     async def reward_keys(self) -> JSONObject:
         """The platform's public reward-signing keys (no authentication): pass to ``verify_reward``."""
         return _result(await self.http.get(f"{self.base_url}/.well-known/reward-keys"))
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: JSONObject | None = None,
+        params: dict[str, str | int] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+    ) -> JSONObject:
+        """Any Open API call, with the app token this client keeps: ``call("GET", "/reports/funnel",
+        params={...})``. ``path`` is under /openapi/v1; ``content`` a raw body sent as ``content_type``."""
+        return await self._run(
+            _Calls.call(method, path, json=json, params=params, content=content, content_type=content_type)
+        )
+
+    async def products(self) -> JSONObject:
+        return await self._run(_Calls.products())
+
+    async def put_product(self, product_id: str, *, type: str, price: int, title: dict[str, str]) -> JSONObject:
+        """Create or change a product: ``type`` consumable or permanent, ``price`` in coins, ``title`` by locale."""
+        return await self._run(_Calls.put_product(product_id, type=type, price=price, title=title))
+
+    async def retire_product(self, product_id: str) -> JSONObject:
+        return await self._run(_Calls.retire_product(product_id))
+
+    async def orders(self, cursor: str | None = None, limit: int = 50, status: str | None = None) -> JSONObject:
+        """A page of the app's orders, newest first; pass ``next_cursor`` back for the next."""
+        return await self._run(_Calls.orders(cursor, limit, status))
+
+    async def ledger_statement(self, start: str, end: str) -> JSONObject:
+        """Everything the app earned in [start, end) (ISO 8601 times), as the console's Money tab shows it."""
+        return await self._run(_Calls.ledger_statement(start, end))
+
+    async def create_series(self, **fields: Any) -> JSONObject:
+        return await self._run(_Calls.create_series(fields))
+
+    async def series(self, series_id: str | None = None) -> JSONObject:
+        """One series with its episodes' progress, or (no id) the app's series."""
+        return await self._run(_Calls.series(series_id))
+
+    async def update_series(self, series_id: str, **fields: Any) -> JSONObject:
+        return await self._run(_Calls.update_series(series_id, fields))
+
+    async def upload_episode(self, series_id: str, number: int, video: str | Path, *, title: str = "") -> JSONObject:
+        """Upload episode ``number``'s video file (.mp4, .mov or .webm); poll ``series`` for its progress."""
+        return await self._run(_Calls.upload_episode(series_id, number, *_video_of(video), title=title))
+
+    async def put_subtitles(self, series_id: str, number: int, language: str, vtt: bytes) -> JSONObject:
+        return await self._run(_Calls.put_subtitles(series_id, number, language, vtt))
+
+    async def publish_series(self, series_id: str) -> JSONObject:
+        return await self._run(_Calls.publish_series(series_id))
+
+    async def passes(self) -> JSONObject:
+        return await self._run(_Calls.passes())
+
+    async def create_pass(self, **fields: Any) -> JSONObject:
+        return await self._run(_Calls.create_pass(fields))
+
+    async def retire_pass(self, pass_id: str) -> JSONObject:
+        return await self._run(_Calls.retire_pass(pass_id))
