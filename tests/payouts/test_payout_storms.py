@@ -96,6 +96,28 @@ def test_200_payout_requests_at_once_take_no_more_than_is_withdrawable_and_one_k
         books_hold(platform)
 
 
+def test_payouts_of_everything_withdrawable_asked_for_at_once_make_one_and_tell_the_rest_it_changed(server, payee):
+    """200 requests at once of all that is withdrawable, each confirmed at the quote: one is made,
+    and the others are told that the payout they confirmed changed, naming the one under way. They
+    were told that their $42.00 payout was below the minimum (attack55)."""
+    quote = payee.post(f"{DEV}/quote", source="COIN")
+    assert (quote.status_code, quote.json()["amount"]) == (200, EARNED), quote.text
+    body = {"source": "COIN", "expect": EARNED}
+    asks = [
+        {"method": "POST", "url": DEV, "json": body | {"idempotency_key": f"all-{n}"}} | payee.as_request()
+        for n in range(200)
+    ]
+    answers = at_once(server, asks)
+
+    answered_properly(answers, {201, 409})
+    made = [answer for status, answer, _ in answers if status == 201]
+    changed = [answer for status, answer, _ in answers if status == 409]
+    assert len(made) == 1 and made[0]["source_amount"] == EARNED, made
+    assert {answer["code"] for answer in changed} == {"PAYOUT_CHANGED"}, {answer["code"] for answer in changed}
+    assert all(f"({made[0]['id']} under way)" in answer["message"] for answer in changed), changed[0]
+    assert (payee.coins()["in_payout"], payee.coins()["withdrawable"]) == (EARNED, 0)
+
+
 def test_approvals_rejections_and_cancels_at_once_end_each_payout_one_way_and_the_worker_pays_once(server, payee):
     ids = []
     for n in range(10):

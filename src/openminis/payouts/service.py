@@ -245,7 +245,7 @@ def quote(session: Session, payee: str, *, source: str, amount: int | None, now:
 
 
 def _offer(
-    session: Session, payee: str, *, source: str, amount: int | None, now: datetime
+    session: Session, payee: str, *, source: str, amount: int | None, now: datetime, expect: int | None = None
 ) -> tuple[Quote, PayoutAccount, dict[int, int], list[Leg]]:
     """The quote, the account it pays into, what each earnings account has withdrawable for it, and
     the legs that first give the platform what a creator owes it (``_owed``), out of withdrawable
@@ -281,6 +281,10 @@ def _offer(
         )
     money, taken = terms.converted(source, amount, account.currency)
     minimum = terms.minimums.get(account.currency, 0)
+    if expect is not None and money != expect:
+        # Confirmed, then changed under it (another request of theirs took the earnings first):
+        # 199 of 200 requests at once were told their $42.00 payout was below the minimum (attack55).
+        raise _changed(session, payee, source, money, expect, account.currency)
     if money < max(minimum, 1):
         # With what is still in the hold: "this would pay 0.00 USD" was all a developer with 186 coins
         # earned in the last days was told (a probe, dev54).
@@ -353,14 +357,7 @@ def request(
             )
         return made
     now = now or utcnow()
-    offer, account, free, repaying = _offer(session, payee, source=source, amount=amount, now=now)
-    if expect != offer.amount:
-        raise Conflict(
-            f"this payout pays {money_text(offer.amount, offer.currency)}, not the "
-            f"{money_text(expect, offer.currency)} confirmed; confirm again",
-            code="PAYOUT_CHANGED",
-            field="expect",
-        )
+    offer, account, free, repaying = _offer(session, payee, source=source, amount=amount, now=now, expect=expect)
     _, legs = _set_aside(free, offer.source_amount)
     payout = Payout(
         id="po_" + secrets.token_hex(10),
@@ -399,6 +396,17 @@ def request(
     if under_limit and not to_staff:
         _send(session, payout, by="auto: under the approval limit")
     return payout
+
+
+def _changed(session: Session, payee: str, source: str, money: int, expect: int, currency: str) -> Conflict:
+    under_way = _under_way(session, payee, source)
+    held = f" now ({', '.join(p.id for p in under_way[-3:])} under way)" if under_way else ""
+    return Conflict(
+        f"this payout pays {money_text(money, currency)}{held}, not the {money_text(expect, currency)}"
+        " confirmed; confirm again",
+        code="PAYOUT_CHANGED",
+        field="expect",
+    )
 
 
 def _repay(session: Session, payout: Payout, legs: list[Leg]) -> None:
