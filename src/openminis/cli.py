@@ -676,6 +676,7 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
     their transfers."""
 
     from openminis.drama import reconciliation as drama_records
+    from openminis.identity import accounts
     from openminis.payments import reconciliation as payment_records
     from openminis.payouts import service as payouts
     from openminis.wallet import service as ledger
@@ -685,9 +686,13 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
         read_one_moment(session)  # a ledger in use: what is compared is read at one moment
         check = ledger.verify(session)
         # The ledger knows transfers, not what they were for: each domain checks its own records.
-        problems = (
-            check.problems + payment_records.verify(session) + drama_records.verify(session) + payouts.verify(session)
-        )
+        problems = [
+            *check.problems,
+            *payment_records.verify(session),
+            *drama_records.verify(session),
+            *payouts.verify(session),
+            *accounts.verify(session),
+        ]
     platform.close()
     for problem in problems:
         console.print(f"[red]problem[/red] {escape(problem)}")

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text, update
 
 from openminis.errors import Conflict, InvalidArgument
+from openminis.identity import accounts
+from openminis.identity.models import User
 from openminis.identity.service import new_user
 from openminis.platform import Platform
 from openminis.wallet import service as ledger
@@ -161,3 +163,17 @@ def test_credits_racing_the_move_all_land_on_the_account(platform, guest_and_acc
     with platform.db.session() as session:
         forwarded = session.execute(text("SELECT forward_to FROM accounts WHERE id = :id"), {"id": guest}).scalar()
         assert forwarded == account
+
+
+def test_verify_finds_an_account_whose_wallet_forwards_to_anothers(platform, guest_and_account):
+    """Only a guest that became another account forwards its wallet: an account's that forwards
+    gives what is paid to it to another person (access55 made one by a race, since mended)."""
+    guest, account = guest_and_account
+    close(platform, guest, account)
+    with platform.db.session() as session:
+        guest_id, account_id = guest_owner(session, guest), guest_owner(session, account)
+        assert accounts.verify(session) == []  # a guest forwarding, as it should
+        session.execute(update(User).where(User.id == guest_id).values(kind="full"))
+        assert accounts.verify(session) == [
+            f"account {guest_id}'s wallet forwards to {account_id}'s: what is paid to it goes there"
+        ]

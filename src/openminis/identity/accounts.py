@@ -113,6 +113,11 @@ def _not_signed_in_elsewhere(session: Session, guest: User, account: User | None
     had a guest sign in to it, its coins going on). Signing out makes a new guest, which may."""
     if guest.kind != "guest":
         return
+    if not _still_a_guest(session, guest):
+        raise Conflict(
+            "this browser's guest became an account meanwhile: sign out, then sign in or register",
+            code="GUEST_SIGNED_IN",
+        )
     own = wallet.account_id(session, wallet.WALLET, guest.id)
     forwarded = wallet.forwards_to(session, own)
     if forwarded is not None and (
@@ -122,6 +127,16 @@ def _not_signed_in_elsewhere(session: Session, guest: User, account: User | None
             "this browser's guest signed in to an account already: sign out, then sign in or register",
             code="GUEST_SIGNED_IN",
         )
+
+
+def _still_a_guest(session: Session, guest: User) -> bool:
+    """Whether the guest is one still, read after the requests before this one that make it an
+    account, or take its coins to one, are done: each takes turns on it here. A sign-in to one
+    account and a sign-in link confirmed as the guest itself ("Keep these"), at once, both went on
+    (on PostgreSQL, which had read the guest before either wrote), and left a verified account whose
+    wallet forwarded to the other's: its own top-ups were credited there (access55)."""
+    take_turns(session, "guest-coins", guest.id)
+    return session.scalar(select(User.kind).where(User.id == guest.id)) == "guest"
 
 
 def register(session: Session, passwords: Passwords, user: User, *, email: str, password: str) -> User:
@@ -307,9 +322,8 @@ def bring_guest_coins(session: Session, guest: User, account: User) -> int:
     whose cookie could land after the sign-in's and sign the browser out.) Once per guest: a
     retried sign-in, or several at once (they take turns on the guest), finds the transfer and the
     forward made and moves nothing more."""
-    if guest.kind != "guest" or guest.id == account.id:
-        return 0
-    take_turns(session, "guest-coins", guest.id)
+    if guest.kind != "guest" or guest.id == account.id or not _still_a_guest(session, guest):
+        return 0  # an account now (its browser kept it as one meanwhile): its coins are its own
     _not_signed_in_elsewhere(session, guest, account)  # a retried sign-in to the same account goes on
     for hook in _guest_hooks:  # first: a payment being recorded for the guest now lands before the move
         hook(session, guest.id, account.id)
@@ -520,3 +534,18 @@ def vouched_user(
 def user_by_email(session: Session, email: str) -> User | None:
     """The account that holds this email, verified or not."""
     return session.scalar(select(User).where(User.email == email))
+
+
+def verify(session: Session) -> list[str]:
+    """Accounts the ledger's forwards contradict (``minis ledger verify``): only a guest that
+    became another account forwards its wallet. An account's that forwards gives what is paid to
+    it to another person (access55 made one)."""
+    forwarded = dict(wallet.forwarded_wallet_owners(session))
+    owners, problems = list(forwarded), []
+    for start in range(0, len(owners), 500):  # within any database's limit of bound values
+        accounts = select(User.id).where(User.id.in_(owners[start : start + 500]), User.kind != "guest")
+        problems += [
+            f"account {user_id}'s wallet forwards to {forwarded[user_id]}'s: what is paid to it goes there"
+            for user_id in session.scalars(accounts)
+        ]
+    return problems

@@ -644,6 +644,17 @@ def wallet_forwarded_to(session: Session, user_id: str) -> str | None:
     )
 
 
+def forwarded_wallet_owners(session: Session) -> list[tuple[str, str]]:
+    """Every person whose wallet forwards, with whose wallet it forwards to (``minis ledger verify``)."""
+    target = _accounts.alias("target")
+    forwarded = (
+        select(_accounts.c.owner_id, target.c.owner_id)
+        .select_from(_accounts.join(target, target.c.id == _accounts.c.forward_to))
+        .where(_accounts.c.kind == WALLET, _accounts.c.currency == COIN)
+    )
+    return [(owner, to) for owner, to in session.execute(forwarded)]
+
+
 def forward(session: Session, source: int, target: int) -> None:
     """From now on what lands on the wallet ``source`` lands on the wallet ``target`` (or where
     ``target`` forwards): its credits, and the debits that take back coins it was given
