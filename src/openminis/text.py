@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
+
+from confusable_homoglyphs import confusables
 
 # A JSON escape: a surrogate pair (fine), a lone surrogate or NUL (group 1), or any other escape
 # (consumed whole, so an escaped backslash followed by "ud800" is not read as an escape).
@@ -134,3 +137,23 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"the key {key!r} appears twice in one object")
         found[key] = value
     return found
+
+
+def looks_like(name: str) -> str:
+    """What a name looks like, to tell one that only looks like another ("Demo" with a Cyrillic o,
+    "Studio" with a dot above its o, "Moon  Works."): its letters and digits without their accents,
+    each written as the Latin letter it can be taken for (Unicode's confusables, TR39), in one
+    case; a name of neither letters nor digits, without its spaces. For comparing names only;
+    nothing shows it."""
+    plain = unicodedata.normalize("NFKD", name)
+    seen = "".join(_seen_as(ch) for ch in plain if ch.isalnum() and not unicodedata.combining(ch))
+    return seen or unicodedata.normalize("NFKC", "".join(name.split())).casefold()
+
+
+@lru_cache(maxsize=4096)
+def _seen_as(ch: str) -> str:
+    if ch.isascii():
+        return ch.casefold()
+    found = confusables.is_confusable(ch, greedy=True, preferred_aliases=["latin"]) or []
+    latin = [glyph["c"] for each in found for glyph in each["homoglyphs"] if glyph["c"].isascii()]
+    return (latin[0] if latin else ch).casefold()

@@ -111,3 +111,35 @@ def test_studios_renamed_to_one_name_at_once_leave_it_to_one(client, studio):
     assert outcomes == {"200": 1, "STUDIO_NAME_TAKEN": 5}, outcomes
     names = [person.get("/api/developer").json()["name"].casefold() for person, _ in people]
     assert names.count("twin studio") == 1
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "Studio \u041ene",  # a Cyrillic capital O
+        "\u0405tudio One",  # a Cyrillic capital DZE, an S to the eye
+        "Studi\u03bf One",  # a Greek omicron
+        "Studio\u0307 One",  # a dot above the o, written as a combining mark
+        "Studio One.",
+        "Studio-One",
+    ],
+)
+def test_a_studio_name_that_only_looks_like_anothers_is_refused(client, studio, copy):
+    """access55 registered "openminis Demo Studio" with a Cyrillic o, and with an accent added, beside
+    the demo studio: each read as it on its apps' About."""
+    person = browser(client)
+    headers = sign_up(person, "look-alike@example.com")
+    taken = person.post("/api/developer", json={"name": copy}, headers=headers)
+    assert (taken.status_code, taken.json()["code"]) == (409, "STUDIO_NAME_TAKEN"), taken.text
+
+
+def test_names_that_differ_to_the_eye_stay_each_studios_own(client, studio):
+    for n, name in enumerate(["Studio Once", "Studio 1", "\u5c71\u7530\u30b9\u30bf\u30b8\u30aa", "\u2605\u2605\u2605"]):
+        person = browser(client)
+        headers = sign_up(person, f"own-name-{n}@example.com")
+        made = person.post("/api/developer", json={"name": name}, headers=headers)
+        assert made.status_code == 200, made.text
+    person = browser(client)
+    headers = sign_up(person, "stars@example.com")
+    stars = person.post("/api/developer", json={"name": "\u2605 \u2605\u2605"}, headers=headers)
+    assert (stars.status_code, stars.json()["code"]) == (409, "STUDIO_NAME_TAKEN"), stars.text

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -104,16 +103,18 @@ def rename(session: Session, developer: Developer, name: str) -> Developer:
 
 
 def _refuse_a_taken_name(session: Session, name: str, *, developer_id: str | None) -> None:
-    """Refuses another studio's name, however written (case, width, composed letters). Studios
+    """Refuses another studio's name, however written (case, width, accents, look-alike letters of
+    other scripts, spaces and punctuation: ``text.looks_like``; access55 took "openminis Demo
+    Studio" with a Cyrillic o beside the demo studio). Studios
     naming themselves one name at once take turns on it, so the second sees the first: two renames
     to one name both passed a check that read before either wrote. A new studio is held to it too:
     registered as "Demo Studio", it read as the demo studio on its apps' About as a renamed one did."""
-    wanted = unicodedata.normalize("NFKC", name).casefold()
+    wanted = text.looks_like(name)
     take_turns(session, "studio-name", wanted)
     others = select(Developer.name)
     if developer_id is not None:
         others = others.where(Developer.id != developer_id)
-    if any(unicodedata.normalize("NFKC", other).casefold() == wanted for other in session.scalars(others)):
+    if any(text.looks_like(other) == wanted for other in session.scalars(others)):
         raise Conflict("another studio has this name: choose one of your own", code="STUDIO_NAME_TAKEN", field="name")
 
 
