@@ -108,3 +108,13 @@ def test_an_apps_id_finds_its_versions_decisions_and_its_own(client, studio):
     found = client.get("/api/admin/audit", params={"target_id": studio.app_id}, headers=OPERATOR).json()["items"]
     assert {e["target_id"] for e in found} == {studio.app_id, f"{studio.app_id}@1.0.0"}
     assert {"suspend", "approve", "release"} <= {e["action"] for e in found}
+
+
+def test_the_admin_token_is_taken_under_any_case_of_its_scheme_and_nowhere_else(client):
+    """A scheme's name is case-insensitive (RFC 9110), as the Open API's Bearer is: "bearer TOKEN"
+    was 401 (access55). Another scheme, or the token alone, is not the token."""
+    for scheme in ("Bearer", "bearer", "BEARER"):
+        answer = client.get("/api/admin/audit", headers={"Authorization": f"{scheme} {ADMIN_TOKEN}"})
+        assert answer.status_code == 200, (scheme, answer.text)
+    for wrong in (f"Basic {ADMIN_TOKEN}", ADMIN_TOKEN, f"Bearer{ADMIN_TOKEN}", f"Bearer {ADMIN_TOKEN}x", "Bearer"):
+        assert client.get("/api/admin/audit", headers={"Authorization": wrong}).status_code == 401, wrong

@@ -380,7 +380,10 @@ ChangingDeveloper = Annotated["Developer", Depends(changing_developer)]
 
 def _admin_token_presented(request: Request, platform: Platform) -> bool:
     expected = platform.settings.admin_token
-    presented = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    scheme, _, presented = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer":  # a scheme's name is case-insensitive (RFC 9110 11.1), as the Open API's is
+        return False
+    presented = presented.strip()
     # bytes: a header may hold non-ASCII
     return bool(expected) and hmac.compare_digest(expected.encode(), presented.encode())
 
