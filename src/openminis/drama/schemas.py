@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from openminis.catalog.manifest import OneLine
 from openminis.inputs import Input
@@ -56,21 +56,11 @@ class SeriesPatch(Input):
     ad_unlock: bool | None = None
     ad_unlocks_per_day: int | None = Field(default=None, ge=0, le=1000)
 
-    @field_validator(
-        "title",
-        "synopsis",
-        "genres",
-        "language",
-        "age_rating",
-        "free_episodes",
-        "episode_price",
-        "ad_unlock",
-        "ad_unlocks_per_day",
-    )
+    @field_validator("*")
     @classmethod
-    def _not_null(cls, value: object) -> object:
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
         # Runs on the fields sent only (a default is not validated): null sent is refused.
-        if value is None:
+        if value is None and info.field_name != "series_price":
             raise ValueError("must not be null: leave it out to keep it as it is")
         return value
 
