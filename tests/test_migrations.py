@@ -11,6 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from openminis.migrations import alembic_config, platform_object, upgrade
@@ -150,4 +151,43 @@ def test_0031_makes_rows_of_the_payout_terms_proposals_their_audit_entries_told(
             "usr_a",
             "faster still",
         )
+    engine.dispose()
+
+
+def test_0035_puts_each_coupon_code_in_its_issuers_namespace_and_back(own_database):
+    """Codes were one namespace: a developer took WELCOME before finance did (attack54). After the
+    upgrade a platform code and a developer's are each their issuer's, and one app's code is still
+    unique in the app; down again, the codes are one namespace as before."""
+    database_url = own_database
+    command.downgrade(alembic_config(database_url), "0034")
+    engine = create_engine(database_url)
+    row = (
+        "INSERT INTO coupons (id, app_id, code, title, issuer, funder, amount_off, starts_at, ends_at,"
+        " per_person_limit, used, status, created_by, created_at) VALUES (:id, :app, :code, 'T', :issuer, :issuer,"
+        " 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, 0, 'active', 'test', CURRENT_TIMESTAMP)"
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO apps (id, name, kind, category, description, created_at, updated_at)"
+                " VALUES ('app-a', 'A', 'game', 'arcade', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(text(row), {"id": "cpn_dev", "app": "app-a", "code": "SUMMER", "issuer": "developer"})
+        connection.execute(text(row), {"id": "cpn_all", "app": None, "code": "WELCOME", "issuer": "platform"})
+        connection.execute(text(row), {"id": "cpn_none", "app": "app-a", "code": None, "issuer": "developer"})
+    upgrade(database_url)
+    with engine.begin() as connection:
+        scopes = {id_: scope for id_, scope in connection.execute(text("SELECT id, code_scope FROM coupons"))}
+        assert scopes == {"cpn_dev": "app-a", "cpn_all": "platform", "cpn_none": None}
+        connection.execute(text(row), {"id": "cpn_fin", "app": None, "code": "SUMMER", "issuer": "platform"})
+        connection.execute(text("UPDATE coupons SET code_scope = 'platform' WHERE id = 'cpn_fin'"))
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(row), {"id": "cpn_twice", "app": "app-a", "code": "SUMMER", "issuer": "developer"})
+        connection.execute(text("UPDATE coupons SET code_scope = 'app-a' WHERE id = 'cpn_twice'"))
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM coupons WHERE id = 'cpn_fin'"))
+    command.downgrade(alembic_config(database_url), "0034")
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(row), {"id": "cpn_again", "app": None, "code": "SUMMER", "issuer": "platform"})
     engine.dispose()

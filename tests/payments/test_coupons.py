@@ -534,3 +534,35 @@ def test_a_developer_cannot_find_other_coupons_codes_by_making_coupons(client, s
         headers={"Authorization": f"Bearer {other}"},
     )
     assert (held.status_code, held.json()["code"]) == (429, "RATE_LIMITED")
+
+
+def test_a_code_is_its_issuers_so_a_developer_takes_none_of_the_platforms_or_another_apps(client, shop, player):
+    """Codes were one namespace for the whole platform: a developer took WELCOME before finance did,
+    and the refusal told developers which platform codes existed (attack54). A code is the
+    platform's, or one app's developer's; a person claims in an app its developer's code first."""
+    mine = dev_coupon(client, shop, code="WELCOME", amount_off=5)
+    platforms = admin_coupon(client, code="welcome", amount_off=3)  # taken by a developer first: still finance's
+    taken = client.post(
+        "/openapi/v1/coupons",
+        json={"title": "Again", "code": "Welcome", "amount_off": 1, "ends_at": later()},
+        headers=bearer(client, shop),
+    )
+    assert (taken.status_code, taken.json()["code"]) == (409, "COUPON_CODE_TAKEN"), taken.text
+    assert "this app's" in taken.json()["message"]
+
+    assert claim(player, "WELCOME").json()["id"] == platforms["id"]  # in the wallet: the platform's
+    in_app = player.post("/api/coupons/claim", json={"code": "welcome", "app_id": shop.app_id}, headers=csrf_of(player))
+    assert (in_app.status_code, in_app.json()["id"]) == (200, mine["id"]), in_app.text
+
+    # Two apps' developers may each have SUMMER; claimed outside both, it is asked which.
+    made = shop.developer.post(
+        "/api/developer/apps", json={"app_id": "shop-two", "name": "Shop Two", "kind": "game"}, headers=shop.headers
+    )
+    other = MinisClient("shop-two", made.json()["app_secret"], http=client)
+    theirs = other.create_coupon(title="Summer", code="SUMMER", amount_off=2, ends_at=later())
+    dev_coupon(client, shop, code="SUMMER", amount_off=4)
+    which = claim(player, "SUMMER")
+    assert (which.status_code, which.json()["code"], which.json()["field"]) == (409, "COUPON_CODE_AMBIGUOUS", "app_id")
+    there = player.post("/api/coupons/claim", json={"code": "SUMMER", "app_id": "shop-two"}, headers=csrf_of(player))
+    assert there.json()["id"] == theirs["id"], there.text
+    assert claim(player, "NOSUCHCODE").status_code == 404

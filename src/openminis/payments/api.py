@@ -292,7 +292,7 @@ def claim_coupon(
         (f"coupon-claims:ip:{limits.client_ip(request)}", settings.rate_coupon_claims_per_ip),
     ):
         enforce(platform.limiter, key, limits.rate(rate), what="coupon codes tried")
-    coupon, _held = coupons.claim(session, visitor.user.id, body.code)
+    coupon, _held = coupons.claim(session, visitor.user.id, body.code, app_id=body.app_id)
     return coupon_out(coupon)
 
 

@@ -138,12 +138,14 @@ def create(
         raise InvalidArgument(
             "title is 1-80 characters, one line without control, bidi or line separator characters", field="title"
         )
+    # A code is its issuer's (models.Coupon): the platform's, or the app's developer's.
+    scope = PLATFORM if issuer == PLATFORM else app_id
     if code is not None:
         code = code.strip().upper()
         if not CODE.match(code):
             raise InvalidArgument("code is 4-32 of A-Z, 0-9, '_' or '-'", field="code")
-        if session.scalar(select(Coupon.id).where(Coupon.code == code)) is not None:
-            raise Conflict("another coupon has this code", code="COUPON_CODE_TAKEN", field="code")
+        if session.scalar(select(Coupon.id).where(Coupon.code_scope == scope, Coupon.code == code)) is not None:
+            raise _code_taken(scope)
     if (amount_off is None) == (percent_off_bps is None):
         raise InvalidArgument("give amount_off (coins) or percent_off_bps, one of them", field="amount_off")
     if amount_off is not None:
@@ -180,6 +182,7 @@ def create(
         id="cpn_" + secrets.token_hex(10),
         app_id=app_id,
         code=code,
+        code_scope=scope if code is not None else None,
         title=title,
         issuer=issuer,
         funder=funder,
@@ -197,9 +200,17 @@ def create(
         maker_id=maker_id,
         created_at=now,
     )
-    session.add(coupon)
-    session.flush()
+    try:
+        with session.begin_nested():  # one of two made at once with one code: said, not a 500
+            session.add(coupon)
+    except IntegrityError:
+        raise _code_taken(scope) from None
     return coupon
+
+
+def _code_taken(scope: str | None) -> Conflict:
+    whose = "another of the platform's coupons" if scope == PLATFORM else "another of this app's coupons"
+    return Conflict(f"{whose} has this code", code="COUPON_CODE_TAKEN", field="code")
 
 
 def most_cost(most_off: int | None, total_limit: int | None) -> int | None:
@@ -280,13 +291,29 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
     return held
 
 
-def claim(session: Session, user_id: str, code: str) -> tuple[Coupon, CouponGrant]:
-    """A person claims a coupon by its code."""
+def claim(session: Session, user_id: str, code: str, *, app_id: str | None = None) -> tuple[Coupon, CouponGrant]:
+    """A person claims a coupon by its code: in an app (``app_id``), the app's developer's coupon
+    of that code first, then the platform's; elsewhere, the platform's, then the one developer's
+    coupon of that code, if only one app has it."""
     wanted = (code or "").strip().upper()
-    coupon = session.scalar(select(Coupon).where(Coupon.code == wanted)) if CODE.match(wanted) else None
+    coupon = _by_code(session, wanted, app_id) if CODE.match(wanted) else None
     if coupon is None:
         raise CouponNotFound("no coupon has this code", field="code")
     return coupon, _grant(session, coupon, user_id, "code")
+
+
+def _by_code(session: Session, code: str, app_id: str | None) -> Coupon | None:
+    found = {c.code_scope: c for c in session.scalars(select(Coupon).where(Coupon.code == code).limit(50))}
+    for scope in (app_id, PLATFORM):
+        if scope is not None and scope in found:
+            return found[scope]
+    if len(found) > 1:
+        raise Conflict(
+            "several apps have a coupon with this code: claim it in the app it is for (app_id)",
+            code="COUPON_CODE_AMBIGUOUS",
+            field="app_id",
+        )
+    return next(iter(found.values()), None) if app_id is None else None
 
 
 def grant(session: Session, coupon: Coupon, user_id: str, *, via: str) -> CouponGrant:

@@ -292,8 +292,9 @@ CouponId = Path(max_length=32)
 @router.post("/coupons", response_model=CouponOut, status_code=201)
 def create_coupon(body: CouponIn, app_id: CallingApp, session: SessionDep, platform: PlatformDep) -> CouponOut:
     """A coupon for this app, funded by the developer (out of the app's earnings on each use)."""
-    # Codes are the platform's one namespace, so COUPON_CODE_TAKEN tells a code exists: every coupon
-    # asked for with a code counts against the app as a claim counts against a person (a probe, dev53,
+    # Codes were the platform's one namespace, and COUPON_CODE_TAKEN told a code existed (they are
+    # each issuer's now: coupons.create). Every coupon asked for with a code still counts against the
+    # developer, as a claim counts against a person (a probe, dev53,
     # found a platform coupon's code among 100 tries in 5 s; counting only the codes found, then
     # another, attack53b, found one among 999 tries whose other fields were refused). They count
     # against the developer: counted per app, 40 apps made in a second tried 71 codes in 8 s (attack54).

@@ -535,6 +535,9 @@ class CouponGrantOut(BaseModel):
 
 class ClaimIn(Strict):
     code: str = Field(min_length=1, max_length=64)
+    app_id: str | None = Field(
+        default=None, max_length=40, description="the app it is claimed in: its developer's code of this name first"
+    )
 
 
 class HeldCouponOut(BaseModel):
