@@ -130,7 +130,7 @@ def _developer_by_email(session: Session, email: str) -> Developer:
     """The developer profile of the person with this email, both made if needed: the operator
     vouches for the email (its owner signs in with an emailed sign-in link)."""
     user = accounts.vouched_user(session, accounts.normalize_email(email))
-    return developers.become_developer(session, user, name=user.email or email)
+    return developers.become_developer(session, user, name=user.email or email, chosen=False)
 
 
 def demo_developer(platform: Platform) -> tuple[str, str]:

@@ -141,13 +141,35 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def looks_like(name: str) -> str:
     """What a name looks like, to tell one that only looks like another ("Demo" with a Cyrillic o,
-    "Studio" with a dot above its o, "Moon  Works."): its letters and digits without their accents,
-    each written as the Latin letter it can be taken for (Unicode's confusables, TR39), in one
-    case; a name of neither letters nor digits, without its spaces. For comparing names only;
-    nothing shows it."""
-    plain = unicodedata.normalize("NFKD", name)
-    seen = "".join(_seen_as(ch) for ch in plain if ch.isalnum() and not unicodedata.combining(ch))
-    return seen or unicodedata.normalize("NFKC", "".join(name.split())).casefold()
+    a dotless i or small capitals, "Studio" with a dot above its o, "Dem0", "Derno", "Moon  Works."):
+    each letter written as the Latin letter it can be taken for (Unicode's confusables, TR39, and a
+    Latin letter's own name: "LATIN LETTER SMALL CAPITAL D" is a d), in one case, without the marks
+    on Latin letters, with the look-alikes 0/o, 1/l/i and rn/m made one, and without spaces and
+    punctuation. Other scripts keep their marks (a Japanese dakuten, a Devanagari vowel sign), and
+    symbols and emoji count: names that differ there differ to the eye. A name of nothing but
+    spaces and punctuation is itself, without its spaces. For comparing names only; nothing shows it."""
+    seen: list[str] = []
+    after_latin = False
+    for ch in unicodedata.normalize("NFKD", name):
+        kind = unicodedata.category(ch)[0]
+        if kind in "PZC":  # punctuation, spaces, and what shows nothing
+            after_latin = False
+        elif kind == "M":  # a mark: an accent on a Latin letter reads past; others make their letter
+            if not after_latin:
+                seen.append(ch)
+        else:
+            letter = _seen_as(ch)
+            seen.append(letter)
+            after_latin = letter.isascii() and letter.isalpha()
+    folded = "".join(seen).translate(_ALIKE).replace("rn", "m")
+    return folded or unicodedata.normalize("NFKC", "".join(name.split())).casefold()
+
+
+# Latin letters and digits that read as one another in many typefaces (TR39's skeleton makes them one).
+_ALIKE = str.maketrans({"0": "o", "1": "l", "i": "l", "|": "l"})
+_LATIN_NAME = re.compile(
+    r"^LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |DOTLESS |SCRIPT |TURNED )?([A-Z])(?: |$)"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -156,4 +178,7 @@ def _seen_as(ch: str) -> str:
         return ch.casefold()
     found = confusables.is_confusable(ch, greedy=True, preferred_aliases=["latin"]) or []
     latin = [glyph["c"] for each in found for glyph in each["homoglyphs"] if glyph["c"].isascii()]
-    return (latin[0] if latin else ch).casefold()
+    if latin:
+        return str(latin[0]).casefold()
+    named = _LATIN_NAME.match(unicodedata.name(ch, ""))
+    return named.group(1).casefold() if named else ch.casefold()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.concurrency import race
+from tests.console_team import join_team
 from tests.studio import browser, sign_up
 
 OVERRIDE = "\u202eRTL\u202d game"
@@ -122,6 +123,12 @@ def test_studios_renamed_to_one_name_at_once_leave_it_to_one(client, studio):
         "Studio\u0307 One",  # a dot above the o, written as a combining mark
         "Studio One.",
         "Studio-One",
+        # attack55b, past the first version: a dotless i, a small capital O, digits and l for i.
+        "Stud\u0131o One",
+        "Studi\u1d0f One",
+        "Studi0 One",
+        "Stud1o One",
+        "STUDlO ONE",
     ],
 )
 def test_a_studio_name_that_only_looks_like_anothers_is_refused(client, studio, copy):
@@ -134,7 +141,18 @@ def test_a_studio_name_that_only_looks_like_anothers_is_refused(client, studio, 
 
 
 def test_names_that_differ_to_the_eye_stay_each_studios_own(client, studio):
-    for n, name in enumerate(["Studio Once", "Studio 1", "\u5c71\u7530\u30b9\u30bf\u30b8\u30aa", "\u2605\u2605\u2605"]):
+    # Marks of other scripts and symbols make names differ (attack55b: "\u30d0\u30b9" and "\u30d1\u30b9",
+    # Kamal and Komal in Devanagari, two emoji, were each refused as the other).
+    names = ["Studio Once", "Studio 1", "\u5c71\u7530\u30b9\u30bf\u30b8\u30aa", "\u2605\u2605\u2605"]
+    names += [
+        "\u30d0\u30b9",
+        "\u30d1\u30b9",
+        "\u0915\u092e\u0932",
+        "\u0915\u094b\u092e\u0932",
+        "Cat \U0001f431",
+        "Cat \U0001f436",
+    ]
+    for n, name in enumerate(names):
         person = browser(client)
         headers = sign_up(person, f"own-name-{n}@example.com")
         made = person.post("/api/developer", json={"name": name}, headers=headers)
@@ -143,3 +161,13 @@ def test_names_that_differ_to_the_eye_stay_each_studios_own(client, studio):
     headers = sign_up(person, "stars@example.com")
     stars = person.post("/api/developer", json={"name": "\u2605 \u2605\u2605"}, headers=headers)
     assert (stars.status_code, stars.json()["code"]) == (409, "STUDIO_NAME_TAKEN"), stars.text
+
+
+def test_an_invitation_is_accepted_whatever_other_studios_are_named(client, studio):
+    """Accepting, the invitee becomes a studio named by their email, a name they did not choose: a
+    studio named "CAROL EX COM" refused carol@ex.com's acceptance (attack55b)."""
+    squatter = browser(client)
+    headers = sign_up(squatter, "squatter@example.com")
+    assert squatter.post("/api/developer", json={"name": "CAROL EX COM"}, headers=headers).status_code == 200
+    person, _ = join_team(studio, "carol@ex.com", "viewer")
+    assert person.get("/api/developer").json()["name"] == "carol@ex.com"

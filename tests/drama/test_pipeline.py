@@ -103,7 +103,7 @@ def test_a_series_whose_failed_episode_comes_before_a_ready_one_is_not_published
 
 
 def test_a_series_is_published_and_grown_in_order_with_no_episode_number_missing(
-    client, studio, clips, platform, transcoded, monkeypatch
+    client, studio, clips, platform, transcoded, monkeypatch, tmp_path
 ):
     """Episode 12 of a series of four was shown at once as its fifth (a probe, dev54). A draft is
     not published with numbers missing before its last episode; a published series takes its next
@@ -130,6 +130,24 @@ def test_a_series_is_published_and_grown_in_order_with_no_episode_number_missing
     platform.worker().drain()
     shown = client.get(f"/api/dramas/{series['id']}").json()
     assert [e["number"] for e in shown["episodes"]] == [1, 2, 3, 4, 5, 6]
+
+    # A failed episode holds no place, and one with a later episode is not deleted (attack55b: a
+    # failed 8 let 9 in, then 8 was deleted, and viewers read 9 as the eighth).
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a video" * 500)
+    base = f"/openapi/v1/series/{series['id']}/episodes"
+    assert upload(client, studio, series["id"], 7, corrupt).status_code == 202
+    assert upload(client, studio, series["id"], 8, clips["episode"]).status_code == 202  # 7 is being transcoded
+    platform.worker().drain()
+    kept = client.delete(f"{base}/7", headers=studio.headers)
+    assert (kept.status_code, kept.json()["code"]) == (409, "EPISODE_GAP"), kept.text
+    assert "episode 8 comes after it" in kept.json()["message"]
+    assert upload(client, studio, series["id"], 9, corrupt).status_code == 202
+    platform.worker().drain()
+    past_failed = upload(client, studio, series["id"], 10, clips["episode"])
+    assert (past_failed.status_code, past_failed.json()["code"]) == (409, "EPISODE_GAP"), past_failed.text
+    assert "upload episode 9 first" in past_failed.json()["message"]
+    assert client.delete(f"{base}/9", headers=studio.headers).status_code == 200  # the last: no gap
 
 
 def test_a_new_upload_refused_leaves_the_episode_as_it_was(client, studio, clips, platform, tmp_path):

@@ -382,7 +382,7 @@ def accept_invitation(
     try:
         developer = service.developer_for(session, user)
     except Forbidden:
-        developer = service.become_developer(session, user, name=user.email)
+        developer = service.become_developer(session, user, name=user.email, chosen=False)
     member = team.accept(session, developer, invitation_id, email=user.email)
     return _app_out(platform, session, catalog.get_app(session, member.app_id), member.role)
 

@@ -69,16 +69,20 @@ def _studio_name(name: str) -> str:
     return name
 
 
-def become_developer(session: Session, user: Person, *, name: str) -> Developer:
+def become_developer(session: Session, user: Person, *, name: str, chosen: bool = True) -> Developer:
     """The person's developer account, made with ``name`` the first time (asked again, the
-    account stands as it is: ``rename`` changes its name)."""
+    account stands as it is: ``rename`` changes its name). A name not ``chosen`` (the person's
+    email, for a studio made as they accept an invitation) is not held to other studios' names:
+    another studio named like the address refused the invitation (attack55b), and addresses that
+    differ only by their dots read alike."""
     if user.kind != "full":
         raise Forbidden("sign up for a full account before registering as a developer", code="ACCOUNT_REQUIRED")
     name = _studio_name(name)
     existing = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if existing is not None:
         return existing
-    _refuse_a_taken_name(session, name, developer_id=None)
+    if chosen:
+        _refuse_a_taken_name(session, name, developer_id=None)
     developer = Developer(id=secrets.token_hex(8), user_id=user.id, name=name)
     try:
         with session.begin_nested():

@@ -230,7 +230,10 @@ def _refuse_a_gap_before(session: Session, series: Series, number: int) -> None:
     published with numbers missing (``publish``)."""
     if series.status != "published":
         return
-    last = session.scalar(select(func.max(Episode.number)).where(Episode.series_id == series.id)) or 0
+    # A failed episode holds no place: counted, it let episode 9 in after a failed 8 (attack55b).
+    # One being transcoded does, so that a script uploading in order is not refused.
+    standing = select(func.max(Episode.number)).where(Episode.series_id == series.id, Episode.status != "failed")
+    last = session.scalar(standing) or 0
     if number > last + 1:
         missing = f"episode {last + 1}" if number == last + 2 else f"episodes {last + 1} to {number - 1}"
         raise Conflict(
@@ -254,6 +257,14 @@ def delete_failed_episode(session: Session, media: ObjectStore, app_id: str, ser
             f"episode {number} is {found.status}: only an episode whose file was refused is deleted"
             " (upload a new file to replace a ready one's)",
             code="EPISODE_STATE",
+        )
+    later = select(func.min(Episode.number)).where(Episode.series_id == series.id, Episode.number > number)
+    after = session.scalar(later) if series.status == "published" else None
+    if after is not None:
+        # Deleted, it would leave a gap viewers see (attack55b: episode 9 shown as the eighth).
+        raise Conflict(
+            f"episode {after} comes after it in this published series: upload a new file for episode {number}",
+            code="EPISODE_GAP",
         )
     kept = list((found.subtitles or {}).values())
     session.delete(found)
