@@ -106,6 +106,9 @@ def test_earnings_wait_out_the_hold_then_are_paid_once_through_the_sandbox(clien
     assert stale.status_code == 409 and stale.json()["code"] == "PAYOUT_CHANGED"
     # In the currency's units, as people read money: "1495 USD" was $14.95 (a probe, dev53).
     assert f"pays {earned // 100}.{earned % 100:02d} USD, not the {(earned + 1) // 100}." in stale.json()["message"]
+    # Nor told to confirm again a payout that could not be paid at either amount (attack55b).
+    small = ask(dev, headers, DEV, source="COIN", amount=5, expect=4, idempotency_key="small")
+    assert (small.status_code, small.json()["code"]) == (422, "PAYOUT_BELOW_MINIMUM"), small.text
     made = request_all(dev, headers, DEV)
     assert made.status_code == 201, made.text
     payout = made.json()

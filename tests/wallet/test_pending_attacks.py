@@ -113,7 +113,7 @@ def test_what_is_withdrawable_counts_pending_sales_out_of_the_hold_and_never_tho
     more = dev.post(DEV, json={"source": "COIN", "amount": 1, "expect": 1, "idempotency_key": "more"}, headers=headers)
     assert (more.status_code, more.json()["code"]) == (422, "NOT_WITHDRAWABLE")
     assert more.json()["message"] == (
-        "0 COIN is withdrawable now; the rest is in the 14-day hold, "
+        f"0 COIN is withdrawable now; the rest is {2 * EARNED} COIN in the 14-day hold, "
         f"{3 * EARNED} COIN in payouts under way or paid out"
     ), more.json()
     assert post_all(platform.db, platform.settings.posting_batch) > 0

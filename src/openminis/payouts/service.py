@@ -271,7 +271,7 @@ def _offer(
         # Where the rest is, as the payee's earnings show it: "the rest is in the hold or paid out"
         # was said with all of it in a payout waiting for finance (a probe, attack54).
         under_way = sum(payout.source_amount for payout in _under_way(session, payee, source))
-        rest = [f"in the {terms.hold_days}-day hold"] if terms.hold_days else []
+        rest = [f"{pending} {source} in the {terms.hold_days}-day hold"] if pending > 0 else []
         rest += [f"{under_way} {source} in payouts under way"] if under_way else []
         where = f"{', '.join(rest)} or paid out" if rest else "paid out"
         raise InvalidArgument(
@@ -281,16 +281,18 @@ def _offer(
         )
     money, taken = terms.converted(source, amount, account.currency)
     minimum = terms.minimums.get(account.currency, 0)
-    if expect is not None and money != expect:
+    least = max(minimum, 1)
+    if expect is not None and money != expect and (money >= least or expect >= least):
         # Confirmed, then changed under it (another request of theirs took the earnings first):
         # 199 of 200 requests at once were told their $42.00 payout was below the minimum (attack55).
+        # Not when neither could be paid: "confirm again" led to PAYOUT_BELOW_MINIMUM (attack55b).
         raise _changed(session, payee, source, money, expect, account.currency)
-    if money < max(minimum, 1):
+    if money < least:
         # With what is still in the hold: "this would pay 0.00 USD" was all a developer with 186 coins
         # earned in the last days was told (a probe, dev54).
         held = f"; {pending} {source} more are in the {terms.hold_days}-day hold" if pending > 0 else ""
         raise BelowMinimum(
-            f"a payout is at least {money_text(max(minimum, 1), account.currency)}; this would pay "
+            f"a payout is at least {money_text(least, account.currency)}; this would pay "
             f"{money_text(money, account.currency)}{held}",
             field="amount",
         )
