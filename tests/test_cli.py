@@ -142,3 +142,12 @@ def test_python_dash_m_openminis_is_the_minis_command():
     ran = subprocess.run([sys.executable, "-m", "openminis", "--help"], capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr
     assert "Usage: minis" in ran.stdout
+
+
+def test_ledger_verify_says_it_could_not_read_a_database_that_does_not_answer(tmp_path):
+    """Its driver's trace read like a problem of the ledger's when PostgreSQL was out of
+    connections (drama55): it says nothing was checked, and exits 2, not 1."""
+    nowhere = {"MINIS_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nothing"}
+    unread = runner.invoke(app, ["ledger", "verify", "--data-dir", str(tmp_path / "data")], env=nowhere)
+    assert unread.exit_code == 2, unread.output
+    assert "could not read the ledger: the database answered" in unread.output and "try again" in unread.output

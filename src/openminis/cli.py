@@ -675,25 +675,36 @@ def ledger_verify(data_dir: Path | None = DataDir) -> None:
     to zero; and that orders, top-ups, episode unlocks, series purchases and passes are exactly
     their transfers."""
 
+    from sqlalchemy.exc import OperationalError
+
     from openminis.drama import reconciliation as drama_records
     from openminis.identity import accounts
     from openminis.payments import reconciliation as payment_records
     from openminis.payouts import service as payouts
     from openminis.wallet import service as ledger
 
-    platform = _platform(_settings(data_dir))
-    with unit_of_work(platform.db, reads=True) as session:
-        read_one_moment(session)  # a ledger in use: what is compared is read at one moment
-        check = ledger.verify(session)
-        # The ledger knows transfers, not what they were for: each domain checks its own records.
-        problems = [
-            *check.problems,
-            *payment_records.verify(session),
-            *drama_records.verify(session),
-            *payouts.verify(session),
-            *accounts.verify(session),
-        ]
-    platform.close()
+    try:
+        platform = _platform(_settings(data_dir))
+        try:
+            with unit_of_work(platform.db, reads=True) as session:
+                read_one_moment(session)  # a ledger in use: what is compared is read at one moment
+                check = ledger.verify(session)
+                # The ledger knows transfers, not what they were for: each domain checks its own records.
+                problems = [
+                    *check.problems,
+                    *payment_records.verify(session),
+                    *drama_records.verify(session),
+                    *payouts.verify(session),
+                    *accounts.verify(session),
+                ]
+        finally:
+            platform.close()
+    except OperationalError as unreachable:
+        # Not a problem of the ledger's: it ended with the driver's trace, which read like one
+        # (drama55: PostgreSQL out of connections). Exit 2, not 1: nothing was checked.
+        reason = str(unreachable.orig or unreachable).strip().splitlines()[0]
+        console.print(f"[red]could not read the ledger[/red]: the database answered {escape(reason)!r}; try again")
+        raise typer.Exit(2) from None
     for problem in problems:
         console.print(f"[red]problem[/red] {escape(problem)}")
     if problems:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Self, TypeAlias
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import httpx
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -391,7 +391,11 @@ class _Calls:
         content: bytes | None = None,
         content_type: str | None = None,
     ) -> _Call:
-        if not path.startswith("/") or path.startswith("//") or "://" in path:
+        segments = path.split("?")[0].split("#")[0].split("/")
+        dots = any(unquote(segment) in (".", "..") for segment in segments)
+        if not path.startswith("/") or path.startswith("//") or "://" in path or dots:
+            # The app token goes to the platform's /openapi/v1 only: "/../x" took it to another
+            # route of the same host, or out of a platform mounted under a path (attack55b).
             raise ValueError(f"path is an Open API path such as '/orders', not {path!r}")
         return _Call(method.upper(), path, json=json, params=params, content=content, content_type=content_type)
 

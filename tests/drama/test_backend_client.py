@@ -47,7 +47,7 @@ def test_a_producer_makes_uploads_publishes_and_sells_a_series_through_the_clien
     assert missing.value.status == 404
     with pytest.raises(ValueError, match="mp4"):
         backend.upload_episode(made["id"], 2, clips["episode"].with_suffix(".txt"))
-    for outside in ("https://elsewhere.example/x", "//elsewhere.example/x", "series"):
+    for outside in ("https://elsewhere.example/x", "//elsewhere.example/x", "series", "/../x", "/%2e%2e/x", "/a/./b"):
         with pytest.raises(ValueError, match="Open API path"):
             backend.call("GET", outside)
 

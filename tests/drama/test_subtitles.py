@@ -173,4 +173,7 @@ def test_subtitles_whose_last_cue_starts_after_the_episode_ends_are_refused(clie
     refused = put(client, studio, series["id"], 1, "en", late.encode())
     assert (refused.status_code, refused.json()["code"]) == (422, "SUBTITLES_REJECTED"), refused.text
     assert "line 12: the cue starts at 10:00.000, after the episode ends at 00:03.000" in refused.json()["message"]
+    ten_hours = GOOD + "\n10:00:00.000 --> 10:00:02.000\nMuch too late.\n"
+    refused = put(client, studio, series["id"], 1, "en", ten_hours.encode())
+    assert "the cue starts at 10:00:00.000," in refused.json()["message"], refused.text  # not 600:00.000
     assert put(client, studio, series["id"], 1, "en", GOOD.encode()).status_code == 200

@@ -64,8 +64,11 @@ class Checked(NamedTuple):
 
 
 def _clock(milliseconds: int) -> str:
-    minutes, rest = divmod(milliseconds, 60_000)
-    return f"{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+    """A time as WebVTT writes it: mm:ss.ttt, with hours (hh:mm:ss.ttt) from an hour on."""
+    hours, rest = divmod(milliseconds, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    clock = f"{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+    return f"{hours:02d}:{clock}" if hours else clock
 
 
 def check(data: bytes) -> Checked:
