@@ -179,9 +179,9 @@ def test_0035_puts_each_coupon_code_in_its_issuers_namespace_and_back(own_databa
     upgrade(database_url)
     with engine.begin() as connection:
         scopes = {id_: scope for id_, scope in connection.execute(text("SELECT id, code_scope FROM coupons"))}
-        assert scopes == {"cpn_dev": "app-a", "cpn_all": "platform", "cpn_none": None}
+        assert scopes == {"cpn_dev": "app-a", "cpn_all": "*platform", "cpn_none": None}
         connection.execute(text(row), {"id": "cpn_fin", "app": None, "code": "SUMMER", "issuer": "platform"})
-        connection.execute(text("UPDATE coupons SET code_scope = 'platform' WHERE id = 'cpn_fin'"))
+        connection.execute(text("UPDATE coupons SET code_scope = '*platform' WHERE id = 'cpn_fin'"))
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(text(row), {"id": "cpn_twice", "app": "app-a", "code": "SUMMER", "issuer": "developer"})
         connection.execute(text("UPDATE coupons SET code_scope = 'app-a' WHERE id = 'cpn_twice'"))

@@ -566,3 +566,36 @@ def test_a_code_is_its_issuers_so_a_developer_takes_none_of_the_platforms_or_ano
     there = player.post("/api/coupons/claim", json={"code": "SUMMER", "app_id": "shop-two"}, headers=csrf_of(player))
     assert there.json()["id"] == theirs["id"], there.text
     assert claim(player, "NOSUCHCODE").status_code == 404
+
+
+def test_an_app_named_platform_holds_none_of_the_platforms_codes(client, shop, player):
+    """The platform's codes' namespace was named "platform", an app id like any other: an app named
+    so took WELCOME from finance and learnt which platform codes existed (attack55c)."""
+    made = shop.developer.post(
+        "/api/developer/apps", json={"app_id": "platform", "name": "Platform", "kind": "game"}, headers=shop.headers
+    )
+    assert made.status_code == 201, made.text
+    named = MinisClient("platform", made.json()["app_secret"], http=client)
+    named.create_coupon(title="Mine", code="WELCOME", amount_off=50, ends_at=later())
+    finance = admin_coupon(client, code="WELCOME", amount_off=3)
+    spring = admin_coupon(client, code="SPRING", amount_off=3)
+    assert named.create_coupon(title="Guess", code="SPRING", amount_off=1, ends_at=later())["id"] != spring["id"]
+    assert claim(player, "WELCOME").json()["id"] == finance["id"]
+
+
+def test_a_claim_in_an_app_finds_its_own_code_however_many_apps_share_it(client, shop, player, platform):
+    """Read among the first 50 coupons of a code, an app's own was missed for the platform's once
+    50 apps had SUMMER (attack55c)."""
+    platform.settings.max_apps_per_developer = 60
+    platform.settings.rate_coupon_claims_per_person = "1000/minute"
+    for n in range(52):
+        made = shop.developer.post(
+            "/api/developer/apps", json={"app_id": f"summer-{n}", "name": "S", "kind": "game"}, headers=shop.headers
+        )
+        MinisClient(f"summer-{n}", made.json()["app_secret"], http=client).create_coupon(
+            title="Summer", code="SUMMER", amount_off=2, ends_at=later()
+        )
+    admin_coupon(client, code="SUMMER", amount_off=3)
+    own = dev_coupon(client, shop, code="SUMMER", amount_off=4)
+    in_app = player.post("/api/coupons/claim", json={"code": "SUMMER", "app_id": shop.app_id}, headers=csrf_of(player))
+    assert (in_app.status_code, in_app.json()["id"]) == (200, own["id"]), in_app.text

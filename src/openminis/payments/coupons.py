@@ -38,6 +38,9 @@ from openminis.staff import conflicts
 CODE = re.compile(r"^[A-Z0-9_-]{4,32}\Z")
 FUNDING = "coupon_funding"
 PLATFORM = "platform"
+# The platform's codes' namespace (Coupon.code_scope): no app id can be it (an app named "platform"
+# shared the platform's codes, attack55c); a developer's codes are in their app's id.
+PLATFORM_CODES = "*platform"
 DEVELOPER = "developer"
 MAX_WINDOW = timedelta(days=366)
 MAX_LIMIT = 10_000_000
@@ -139,7 +142,7 @@ def create(
             "title is 1-80 characters, one line without control, bidi or line separator characters", field="title"
         )
     # A code is its issuer's (models.Coupon): the platform's, or the app's developer's.
-    scope = PLATFORM if issuer == PLATFORM else app_id
+    scope = PLATFORM_CODES if issuer == PLATFORM else app_id
     if code is not None:
         code = code.strip().upper()
         if not CODE.match(code):
@@ -209,7 +212,7 @@ def create(
 
 
 def _code_taken(scope: str | None) -> Conflict:
-    whose = "another of the platform's coupons" if scope == PLATFORM else "another of this app's coupons"
+    whose = "another of the platform's coupons" if scope == PLATFORM_CODES else "another of this app's coupons"
     return Conflict(f"{whose} has this code", code="COUPON_CODE_TAKEN", field="code")
 
 
@@ -303,17 +306,26 @@ def claim(session: Session, user_id: str, code: str, *, app_id: str | None = Non
 
 
 def _by_code(session: Session, code: str, app_id: str | None) -> Coupon | None:
-    found = {c.code_scope: c for c in session.scalars(select(Coupon).where(Coupon.code == code).limit(50))}
-    for scope in (app_id, PLATFORM):
-        if scope is not None and scope in found:
+    # The scopes asked for by name: read among the first rows of a code that 50 apps use, an app's
+    # own coupon was missed for the platform's (attack55c).
+    first = [scope for scope in (app_id, PLATFORM_CODES) if scope is not None]
+    found = {
+        c.code_scope: c
+        for c in session.scalars(select(Coupon).where(Coupon.code == code, Coupon.code_scope.in_(first)))
+    }
+    for scope in first:
+        if scope in found:
             return found[scope]
-    if len(found) > 1:
+    if app_id is not None:
+        return None  # another app's coupon is not for this one
+    others = list(session.scalars(select(Coupon).where(Coupon.code == code).limit(2)))
+    if len(others) > 1:
         raise Conflict(
             "several apps have a coupon with this code: claim it in the app it is for (app_id)",
             code="COUPON_CODE_AMBIGUOUS",
             field="app_id",
         )
-    return next(iter(found.values()), None) if app_id is None else None
+    return others[0] if others else None
 
 
 def grant(session: Session, coupon: Coupon, user_id: str, *, via: str) -> CouponGrant:

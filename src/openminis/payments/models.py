@@ -248,7 +248,7 @@ class Coupon(Base):
     updates that keep it at most ``total_limit``."""
 
     __tablename__ = "coupons"
-    # A code is its issuer's: the platform's codes are one namespace ("platform"), each app's
+    # A code is its issuer's: the platform's codes are one namespace ("*platform"), each app's
     # developer codes another (the app's id). One namespace for all let a developer take WELCOME
     # before finance did, and its 409 told them which platform codes existed (attack54).
     __table_args__ = (UniqueConstraint("code_scope", "code", name="uq_coupons_code_scope"),)
@@ -256,7 +256,7 @@ class Coupon(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     app_id: Mapped[str | None] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), default=None, index=True)
     code: Mapped[str | None] = mapped_column(String(32), default=None)
-    code_scope: Mapped[str | None] = mapped_column(String(40), default=None)  # "platform" or the app's id
+    code_scope: Mapped[str | None] = mapped_column(String(40), default=None)  # "*platform" or the app's id
     title: Mapped[str] = mapped_column(String(80))
     issuer: Mapped[str] = mapped_column(String(16))  # platform | developer
     funder: Mapped[str] = mapped_column(String(16))  # platform | developer

@@ -1,4 +1,4 @@
-"""payments: a coupon's code is its issuer's: ``code_scope`` is "platform" for the platform's codes
+"""payments: a coupon's code is its issuer's: ``code_scope`` is "*platform" (no app id) for the platform's codes
 and the app's id for a developer's, and a code is unique within its scope, not across the platform
 (a developer took codes before finance, and the refusal told them which platform codes existed)
 
@@ -32,7 +32,7 @@ def upgrade() -> None:
     with op.batch_alter_table("coupons", schema=None) as batch_op:
         batch_op.add_column(sa.Column("code_scope", sa.String(length=40), nullable=True))
     op.execute(
-        "UPDATE coupons SET code_scope = CASE WHEN issuer = 'platform' THEN 'platform' ELSE app_id END"
+        "UPDATE coupons SET code_scope = CASE WHEN issuer = 'platform' THEN '*platform' ELSE app_id END"
         " WHERE code IS NOT NULL"
     )
     name = _code_unique_name()
