@@ -38,7 +38,8 @@ class Studio:
 def drama_app(client, app_id: str = "night-dramas") -> Studio:
     developer = browser(client)
     headers = sign_up(developer, f"producer-{app_id}@example.com")
-    developer.post("/api/developer", json={"name": "Night Studio"}, headers=headers)
+    named = developer.post("/api/developer", json={"name": f"Night Studio {app_id}"}, headers=headers)
+    assert named.status_code == 200, named.text  # a studio's name is its own: one per app here
     created = developer.post(
         "/api/developer/apps", json={"app_id": app_id, "name": "Night Dramas", "kind": "drama"}, headers=headers
     ).json()

@@ -158,9 +158,10 @@ def developer_selling(server: LiveServer, *, studio: str, product: str, price: i
     """A developer registers, publishes an app through review whose backend prices ``product`` at
     ``price`` coins, and opens a payout account in USD."""
     client, headers = full_account(server, f"payee-{secrets.token_hex(4)}@example.com")
-    named = client.post("/api/developer", json={"name": studio}, headers=headers)
-    assert named.status_code == 200, named.text
     app_id = f"payday-{secrets.token_hex(3)}"
+    # A studio's name is its own (another's is STUDIO_NAME_TAKEN): each payee of a server has one.
+    named = client.post("/api/developer", json={"name": f"{studio} {app_id}"}, headers=headers)
+    assert named.status_code == 200, named.text
     created = client.post(
         "/api/developer/apps",
         json={"app_id": app_id, "name": studio, "kind": "game", "category": "arcade"},
