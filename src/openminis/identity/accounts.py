@@ -118,6 +118,11 @@ def _not_signed_in_elsewhere(session: Session, guest: User, account: User | None
             "this browser's guest became an account meanwhile: sign out, then sign in or register",
             code="GUEST_SIGNED_IN",
         )
+    _not_forwarded_elsewhere(session, guest, account)
+
+
+def _not_forwarded_elsewhere(session: Session, guest: User, account: User | None) -> None:
+    """``_not_signed_in_elsewhere`` once the guest is known to be one still (its turn taken)."""
     own = wallet.account_id(session, wallet.WALLET, guest.id)
     forwarded = wallet.forwards_to(session, own)
     if forwarded is not None and (
@@ -324,7 +329,7 @@ def bring_guest_coins(session: Session, guest: User, account: User) -> int:
     forward made and moves nothing more."""
     if guest.kind != "guest" or guest.id == account.id or not _still_a_guest(session, guest):
         return 0  # an account now (its browser kept it as one meanwhile): its coins are its own
-    _not_signed_in_elsewhere(session, guest, account)  # a retried sign-in to the same account goes on
+    _not_forwarded_elsewhere(session, guest, account)  # a retried sign-in to the same account goes on
     for hook in _guest_hooks:  # first: a payment being recorded for the guest now lands before the move
         hook(session, guest.id, account.id)
     # Opened if the guest has none yet: a late payment or a refund would otherwise open it after

@@ -633,26 +633,25 @@ def forwards_to(session: Session, source: int) -> int | None:
     return session.scalar(_FORWARDED, {"account": source})
 
 
+# Each coin wallet that forwards, its owner's id beside the owner's of the wallet it forwards to.
+_FORWARD_TARGET = _accounts.alias("target")
+_WALLET_FORWARDS = (
+    select(_accounts.c.owner_id, _FORWARD_TARGET.c.owner_id)
+    .select_from(_accounts.join(_FORWARD_TARGET, _FORWARD_TARGET.c.id == _accounts.c.forward_to))
+    .where(_accounts.c.kind == WALLET, _accounts.c.currency == COIN)
+)
+
+
 def wallet_forwarded_to(session: Session, user_id: str) -> str | None:
     """Whose wallet a person's wallet forwards to (a guest that signed in to an account: the
     account's id), or None."""
-    target = _accounts.alias("target")
-    return session.scalar(
-        select(target.c.owner_id)
-        .select_from(_accounts.join(target, target.c.id == _accounts.c.forward_to))
-        .where(_accounts.c.kind == WALLET, _accounts.c.owner_id == user_id, _accounts.c.currency == COIN)
-    )
+    found = session.execute(_WALLET_FORWARDS.where(_accounts.c.owner_id == user_id)).first()
+    return found[1] if found is not None else None
 
 
 def forwarded_wallet_owners(session: Session) -> list[tuple[str, str]]:
     """Every person whose wallet forwards, with whose wallet it forwards to (``minis ledger verify``)."""
-    target = _accounts.alias("target")
-    forwarded = (
-        select(_accounts.c.owner_id, target.c.owner_id)
-        .select_from(_accounts.join(target, target.c.id == _accounts.c.forward_to))
-        .where(_accounts.c.kind == WALLET, _accounts.c.currency == COIN)
-    )
-    return [(owner, to) for owner, to in session.execute(forwarded)]
+    return [(owner, to) for owner, to in session.execute(_WALLET_FORWARDS)]
 
 
 def forward(session: Session, source: int, target: int) -> None:

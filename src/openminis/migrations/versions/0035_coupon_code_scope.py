@@ -20,12 +20,10 @@ _NAMED = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
 
 
 def _code_unique_name() -> str:
-    found = [
-        constraint["name"]
-        for constraint in sa.inspect(op.get_bind()).get_unique_constraints("coupons")
-        if constraint["column_names"] == ["code"]
-    ]
-    return found[0] or "uq_coupons_code" if found else "uq_coupons_code"
+    """PostgreSQL's name of the unique constraint on code; SQLite's has none (batch mode's convention)."""
+    constraints = sa.inspect(op.get_bind()).get_unique_constraints("coupons")
+    named = next((c["name"] for c in constraints if c["column_names"] == ["code"]), None)
+    return named or "uq_coupons_code"
 
 
 def upgrade() -> None:
