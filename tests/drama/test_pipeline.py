@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import av
 from PIL import Image
+from sqlalchemy import select
 
 from openminis.drama import media
 from openminis.drama.models import Episode
 from tests.drama.conftest import transcode_once, upload
+from tests.studio import browser
 
 
 def test_an_uploaded_episode_becomes_vertical_renditions_hls_and_a_poster(client, studio, clips, platform):
@@ -148,6 +150,49 @@ def test_a_series_is_published_and_grown_in_order_with_no_episode_number_missing
     assert (past_failed.status_code, past_failed.json()["code"]) == (409, "EPISODE_GAP"), past_failed.text
     assert "upload episode 9 first" in past_failed.json()["message"]
     assert client.delete(f"{base}/9", headers=studio.headers).status_code == 200  # the last: no gap
+
+
+def test_viewers_see_no_episode_after_one_that_failed_before_it_was_ever_ready(
+    client, studio, clips, platform, transcoded, monkeypatch, tmp_path
+):
+    """A published series' episode 4 was being transcoded when 5 was uploaded; 4's file then
+    failed, and viewers were shown 5 after 3 (stop 55's left item). An episode never ready that
+    holds its place keeps the ones after it from viewers (list, playback, media) until it is ready;
+    a new file for a ready episode hides nothing after it."""
+    monkeypatch.setattr(media, "transcode", transcode_once(transcoded))
+    series = client.post(
+        "/openapi/v1/series", json={"title": "Waits", "free_episodes": 10}, headers=studio.headers
+    ).json()
+    for number in (1, 2, 3):
+        assert upload(client, studio, series["id"], number, clips["episode"]).status_code == 202
+    platform.worker().drain()
+    assert client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers).status_code == 200
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"not really a video" * 500)
+    assert upload(client, studio, series["id"], 4, corrupt).status_code == 202
+    assert upload(client, studio, series["id"], 5, clips["episode"]).status_code == 202  # 4 is being transcoded
+    platform.worker().drain()
+    viewer = browser(client)
+
+    def shown() -> list[int]:
+        return [e["number"] for e in viewer.get(f"/api/dramas/{series['id']}").json()["episodes"]]
+
+    assert shown() == [1, 2, 3]
+    hidden = viewer.post(f"/api/dramas/{series['id']}/episodes/5/playback")
+    assert hidden.status_code == 404, hidden.text
+    with platform.db.session() as session:
+        fifth = session.scalars(select(Episode).where(Episode.number == 5)).one()
+        assert fifth.status == "ready"
+        media_url = f"/media/drama/{fifth.id}/{fifth.media_key}/poster.jpg"
+    assert viewer.get(media_url).status_code == 404
+
+    assert upload(client, studio, series["id"], 4, clips["episode"]).status_code == 202
+    platform.worker().drain()
+    assert shown() == [1, 2, 3, 4, 5]
+    assert viewer.post(f"/api/dramas/{series['id']}/episodes/5/playback").status_code == 200
+
+    assert upload(client, studio, series["id"], 2, clips["episode"]).status_code == 202  # a new file for 2
+    assert shown() == [1, 3, 4, 5]  # 2 is off while transcoded again, as before; the rest stay
 
 
 def test_a_new_upload_refused_leaves_the_episode_as_it_was(client, studio, clips, platform, tmp_path):

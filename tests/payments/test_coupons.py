@@ -599,3 +599,81 @@ def test_a_claim_in_an_app_finds_its_own_code_however_many_apps_share_it(client,
     own = dev_coupon(client, shop, code="SUMMER", amount_off=4)
     in_app = player.post("/api/coupons/claim", json={"code": "SUMMER", "app_id": shop.app_id}, headers=csrf_of(player))
     assert (in_app.status_code, in_app.json()["id"]) == (200, own["id"]), in_app.text
+
+
+def claim_in(player, code: str, app_id: str):
+    return player.post("/api/coupons/claim", json={"code": code, "app_id": app_id}, headers=csrf_of(player))
+
+
+def test_a_code_finds_the_coupon_that_runs_before_one_that_ended(client, shop, player):
+    """An app's ended coupon of a code hid the platform's running one in that app, and people were
+    told the promotion had ended; an ended platform coupon hid the one app's running one outside
+    it, and two apps' coupons, one of them ended, were "ambiguous" (coupons56)."""
+    platforms = admin_coupon(client, code="SHADOW", amount_off=2)
+    apps = dev_coupon(client, shop, code="SHADOW", amount_off=4)
+    assert client.post(f"/openapi/v1/coupons/{apps['id']}/end", headers=bearer(client, shop)).status_code == 200
+    found = claim_in(player, "SHADOW", shop.app_id)
+    assert (found.status_code, found.json()["id"]) == (200, platforms["id"]), found.text
+
+    made = shop.developer.post(
+        "/api/developer/apps", json={"app_id": "shop-two", "name": "Shop Two", "kind": "game"}, headers=shop.headers
+    )
+    other = MinisClient("shop-two", made.json()["app_secret"], http=client)
+    ended = admin_coupon(client, code="REVIVE", amount_off=2)
+    assert client.post(f"/api/admin/money/coupons/{ended['id']}/end", headers=ADMIN).status_code == 200
+    gone = dev_coupon(client, shop, code="REVIVE", amount_off=3)
+    assert client.post(f"/openapi/v1/coupons/{gone['id']}/end", headers=bearer(client, shop)).status_code == 200
+    runs = other.create_coupon(title="Revive", code="REVIVE", amount_off=1, ends_at=later())
+    outside = claim(player, "REVIVE")
+    assert (outside.status_code, outside.json()["id"]) == (200, runs["id"]), outside.text
+
+    # None runs: the refusal says why, as before.
+    dead = admin_coupon(client, code="BYGONE", amount_off=2)
+    assert client.post(f"/api/admin/money/coupons/{dead['id']}/end", headers=ADMIN).status_code == 200
+    refused = claim_in(player, "BYGONE", shop.app_id)
+    assert (refused.status_code, refused.json()["code"]) == (409, "COUPON_ENDED"), refused.text
+
+
+def test_a_claim_in_an_app_finds_no_platform_coupon_for_another_app(client, shop, player):
+    """A claim in app B was given finance's coupon for app C: 200, and the pay sheet refused it
+    (coupons56). In an app, a code finds that app's coupons and the platform's for it or for every app."""
+    made = shop.developer.post(
+        "/api/developer/apps", json={"app_id": "shop-two", "name": "Shop Two", "kind": "game"}, headers=shop.headers
+    )
+    assert made.status_code == 201, made.text
+    for_two = admin_coupon(client, code="ONLYTWO", amount_off=2, app_id="shop-two")
+    elsewhere = claim_in(player, "ONLYTWO", shop.app_id)
+    assert (elsewhere.status_code, elsewhere.json()["code"]) == (404, "COUPON_NOT_FOUND"), elsewhere.text
+    assert claim_in(player, "ONLYTWO", "shop-two").json()["id"] == for_two["id"]
+    everyone = admin_coupon(client, code="EVERYONE", amount_off=2)
+    assert claim_in(player, "EVERYONE", shop.app_id).json()["id"] == everyone["id"]
+
+
+def test_a_claim_tells_the_person_what_the_coupon_gives_them_not_its_totals(client, shop, player):
+    """A claim answered with the coupon's uses in all, its limits and its funder: anyone who knew a
+    code could follow an app's sales by claiming it again (coupons56)."""
+    coupon = dev_coupon(client, shop, code="COUNTME", amount_off=5, per_person_limit=2, total_limit=1000)
+    shown = claim(player, "COUNTME").json()
+    assert (shown["id"], shown["title"], shown["amount_off"], shown["uses_left"]) == (coupon["id"], "Welcome", 5, 2)
+    assert not {"used", "remaining", "total_limit", "per_person_limit", "funder", "issuer", "created_at"} & set(shown)
+
+
+@pytest.mark.parametrize("typed", ["\u017fALE", "\u0131NFO", "\ufb01LE1", "\u00df" * 10])
+def test_a_code_of_letters_other_than_ascii_is_refused_not_changed(client, shop, player, typed):
+    """Upper-casing changed some letters into others: the long s was kept as SALE, ß as SS, a
+    code other than the one typed (coupons56). Only ASCII is upper-cased; the rest is refused."""
+    sale = admin_coupon(client, code="SALE", amount_off=2)
+    made = client.post(
+        "/openapi/v1/coupons",
+        json={"title": "T", "code": typed, "amount_off": 1, "ends_at": later()},
+        headers=bearer(client, shop),
+    )
+    assert (made.status_code, made.json()["field"]) == (422, "code"), made.text
+    by_admin = client.post(
+        "/api/admin/money/coupons",
+        json={"title": "T", "code": typed, "amount_off": 1, "ends_at": later(), "reason": "r"},
+        headers=ADMIN,
+    )
+    assert (by_admin.status_code, by_admin.json()["field"]) == (422, "code"), by_admin.text
+    assert claim(player, typed).status_code == 404
+    assert claim(player, " sale ").json()["id"] == sale["id"]  # ASCII: spaces and case as before

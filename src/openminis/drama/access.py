@@ -24,7 +24,7 @@ from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, take_turns, utcnow
 from openminis.drama.catalog import episode as ready_episode
-from openminis.drama.catalog import published_series
+from openminis.drama.catalog import published_series, ready_episodes
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
 from openminis.errors import Conflict, Forbidden, InvalidArgument, PaymentRequired
 from openminis.identity import service as identity
@@ -631,13 +631,9 @@ def watching(session: Session, user_id: str, *, limit: int = 12) -> list[tuple[S
     rows = recent_progress(session, user_id, limit)
     if not rows:
         return []
-    counts = dict(
-        session.execute(
-            select(Episode.series_id, func.count())
-            .where(Episode.series_id.in_({series.id for series, _ in rows}), Episode.status == "ready")
-            .group_by(Episode.series_id)
-        ).all()
-    )
+    counts = {
+        series_id: len(shown) for series_id, shown in ready_episodes(session, {series.id for series, _ in rows}).items()
+    }
     return [(series, saved.episode_number, int(counts[series.id])) for series, saved in rows if counts.get(series.id)]
 
 

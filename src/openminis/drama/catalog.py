@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TypedDict, Unpack
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, SQLColumnExpression, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from openminis.catalog import service as catalog
 from openminis.db import take_turns, utcnow
@@ -146,30 +146,67 @@ def list_series(session: Session, *, app_id: str | None = None, published: bool 
     return found
 
 
+# Viewers see a series' ready episodes up to the first one that holds its place without ever
+# having been ready: being transcoded for the first time, or failed (a new file for a ready episode
+# keeps it off the list only while it is transcoded, and a moderator's removal is a gap viewers may
+# see). A published series takes its next episode only, but its episode 8 may fail after 9 was
+# uploaded: 9 waits for 8 rather than play as the eighth.
+_HOLDING = ("uploaded", "processing", "failed")
+
+
+def _holds_its_place(episode: Episode) -> bool:
+    return episode.status in _HOLDING and episode.media_key is None
+
+
+def _shown(in_order: Iterable[Episode]) -> list[Episode]:
+    """Of one series' episodes in order, the ready ones before the first that holds its place."""
+    shown = []
+    for found in in_order:
+        if _holds_its_place(found):
+            break
+        if found.status == "ready":
+            shown.append(found)
+    return shown
+
+
+def _no_hold_before(
+    number: SQLColumnExpression[int] | int, series_id: SQLColumnExpression[str] | str
+) -> ColumnElement[bool]:
+    """No episode before ``number`` of the series holds its place (``_holds_its_place``, in SQL)."""
+    earlier = aliased(Episode)
+    return ~exists().where(
+        earlier.series_id == series_id,
+        earlier.number < number,
+        earlier.status.in_(_HOLDING),
+        earlier.media_key.is_(None),
+    )
+
+
 def episodes(session: Session, series_id: str, *, ready_only: bool = False) -> list[Episode]:
-    statement = select(Episode).where(Episode.series_id == series_id)
-    if ready_only:
-        statement = statement.where(Episode.status == "ready")
-    return list(session.scalars(statement.order_by(Episode.number)))
+    """The series' episodes in order; ``ready_only``: those viewers see (``_shown``)."""
+    found = list(session.scalars(select(Episode).where(Episode.series_id == series_id).order_by(Episode.number)))
+    return _shown(found) if ready_only else found
 
 
 def ready_episodes(session: Session, series_ids: Collection[str]) -> dict[str, list[Episode]]:
-    """The ready episodes of each of these series, in order, in one query (a list of series)."""
+    """The episodes viewers see of each of these series, in order, in one query (a list of series)."""
     found: dict[str, list[Episode]] = {series_id: [] for series_id in series_ids}
     if found:
-        statement = (
-            select(Episode)
-            .where(Episode.series_id.in_(found), Episode.status == "ready")
-            .order_by(Episode.series_id, Episode.number)
-        )
+        statement = select(Episode).where(Episode.series_id.in_(found)).order_by(Episode.series_id, Episode.number)
         for episode in session.scalars(statement):
             found[episode.series_id].append(episode)
-    return found
+    return {series_id: _shown(in_order) for series_id, in_order in found.items()}
 
 
 def episode(session: Session, series_id: str, number: int) -> Episode:
+    """Episode ``number`` as viewers see it: ready, with no episode before it holding its place."""
     found = session.scalar(
-        select(Episode).where(Episode.series_id == series_id, Episode.number == number, Episode.status == "ready")
+        select(Episode).where(
+            Episode.series_id == series_id,
+            Episode.number == number,
+            Episode.status == "ready",
+            _no_hold_before(number, series_id),
+        )
     )
     if found is None:
         raise NotFound(f"no episode {number} in this series")
@@ -329,7 +366,7 @@ def has_episode(session: Session, series_id: str, number: int, *, ready_only: bo
     """Whether the series has episode ``number`` (at any stage, or only once ready)."""
     statement = select(Episode.id).where(Episode.series_id == series_id, Episode.number == number)
     if ready_only:
-        statement = statement.where(Episode.status == "ready")
+        statement = statement.where(Episode.status == "ready", _no_hold_before(number, series_id))
     else:
         statement = statement.where(Episode.status != "removed")  # taken down: gone for links too
     return session.scalar(statement) is not None
@@ -386,7 +423,7 @@ def find_series(session: Session, series_id: str) -> Series | None:
 def playable(session: Session, episode: Episode) -> bool:
     """Whether an episode's media may be served: ready, in a published series of an app that is
     not taken down (the media route asks at every request, so a takedown holds at once)."""
-    if episode.status != "ready":
+    if episode.status != "ready" or not session.scalar(select(_no_hold_before(episode.number, episode.series_id))):
         return False
     series = session.get(Series, episode.series_id)
     return series is not None and series.status == "published" and not catalog.is_taken_down(session, series.app_id)
@@ -399,7 +436,11 @@ def covers(session: Session, base_url: str, series_ids: Collection[str]) -> dict
         return {}
     ready = (
         select(Episode.series_id, Episode.id, Episode.media_key)
-        .where(Episode.series_id.in_(set(series_ids)), Episode.status == "ready")
+        .where(
+            Episode.series_id.in_(set(series_ids)),
+            Episode.status == "ready",
+            _no_hold_before(Episode.number, Episode.series_id),
+        )
         .order_by(Episode.number)
     )
     found: dict[str, str] = {}

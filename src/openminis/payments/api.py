@@ -18,6 +18,7 @@ from openminis.payments.models import Coupon, Order, TopUp
 from openminis.payments.schemas import (
     CardIn,
     ChallengeIn,
+    ClaimedCouponOut,
     ClaimIn,
     CouponOut,
     HeldCouponList,
@@ -280,10 +281,10 @@ def coupon_out(coupon: Coupon) -> CouponOut:
     return CouponOut.model_validate(coupon, from_attributes=True)
 
 
-@router.post("/coupons/claim", response_model=CouponOut)
+@router.post("/coupons/claim", response_model=ClaimedCouponOut)
 def claim_coupon(
     body: ClaimIn, request: Request, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep
-) -> CouponOut:
+) -> ClaimedCouponOut:
     """The person claims a coupon by its code (claiming it again changes nothing). Every try counts
     toward the person's and the address's claim rates, so codes cannot be guessed by brute force."""
     settings = platform.settings
@@ -292,8 +293,20 @@ def claim_coupon(
         (f"coupon-claims:ip:{limits.client_ip(request)}", settings.rate_coupon_claims_per_ip),
     ):
         enforce(platform.limiter, key, limits.rate(rate), what="coupon codes tried")
-    coupon, _held = coupons.claim(session, visitor.user.id, body.code, app_id=body.app_id)
-    return coupon_out(coupon)
+    coupon, held = coupons.claim(session, visitor.user.id, body.code, app_id=body.app_id)
+    return ClaimedCouponOut(
+        id=coupon.id,
+        app_id=coupon.app_id,
+        code=coupon.code,
+        title=coupon.title,
+        amount_off=coupon.amount_off,
+        percent_off_bps=coupon.percent_off_bps,
+        max_off=coupon.max_off,
+        product_ids=coupon.product_ids,
+        starts_at=coupon.starts_at,
+        ends_at=coupon.ends_at,
+        uses_left=max(coupon.per_person_limit - held.used, 0),
+    )
 
 
 @router.get("/apps/{app_id}/coupons", response_model=HeldCouponList)

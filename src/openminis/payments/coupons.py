@@ -144,7 +144,7 @@ def create(
     # A code is its issuer's (models.Coupon): the platform's, or the app's developer's.
     scope = PLATFORM_CODES if issuer == PLATFORM else app_id
     if code is not None:
-        code = code.strip().upper()
+        code = _code(code)
         if not CODE.match(code):
             raise InvalidArgument("code is 4-32 of A-Z, 0-9, '_' or '-'", field="code")
         if session.scalar(select(Coupon.id).where(Coupon.code_scope == scope, Coupon.code == code)) is not None:
@@ -294,11 +294,19 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
     return held
 
 
+def _code(typed: str) -> str:
+    """A code as it is kept: upper case, without the spaces around it. Only ASCII is changed:
+    Python's upper() made a long s (U+017F) an S and a sharp s SS, a code other than the one typed
+    (coupons56);
+    a code with another letter fails ``CODE``."""
+    return typed.strip().upper() if typed.isascii() else typed
+
+
 def claim(session: Session, user_id: str, code: str, *, app_id: str | None = None) -> tuple[Coupon, CouponGrant]:
     """A person claims a coupon by its code: in an app (``app_id``), the app's developer's coupon
-    of that code first, then the platform's; elsewhere, the platform's, then the one developer's
-    coupon of that code, if only one app has it."""
-    wanted = (code or "").strip().upper()
+    of that code first, then the platform's for this app; elsewhere, the platform's, then the one
+    developer's coupon of that code, if only one app has it running."""
+    wanted = _code(code or "")
     coupon = _by_code(session, wanted, app_id) if CODE.match(wanted) else None
     if coupon is None:
         raise CouponNotFound("no coupon has this code", field="code")
@@ -306,26 +314,35 @@ def claim(session: Session, user_id: str, code: str, *, app_id: str | None = Non
 
 
 def _by_code(session: Session, code: str, app_id: str | None) -> Coupon | None:
+    """The coupon a code finds, running ones first in every scope: an ended coupon of the app's
+    hid the platform's running one of the same code, and people were told the promotion had ended
+    (coupons56); only when none runs does the first found answer, so its refusal says why."""
+    now = utcnow()
+
+    def running(coupon: Coupon) -> bool:
+        return coupon.status == "active" and coupon.ends_at > now
+
     # The scopes asked for by name: read among the first rows of a code that 50 apps use, an app's
-    # own coupon was missed for the platform's (attack55c).
+    # own coupon was missed for the platform's (attack55c). In an app, the platform's coupon for
+    # another app is not found: it was claimed, then refused at the pay sheet (coupons56).
     first = [scope for scope in (app_id, PLATFORM_CODES) if scope is not None]
-    found = {
+    named = {
         c.code_scope: c
         for c in session.scalars(select(Coupon).where(Coupon.code == code, Coupon.code_scope.in_(first)))
+        if app_id is None or c.app_id in (None, app_id)
     }
-    for scope in first:
-        if scope in found:
-            return found[scope]
-    if app_id is not None:
-        return None  # another app's coupon is not for this one
-    others = list(session.scalars(select(Coupon).where(Coupon.code == code).limit(2)))
-    if len(others) > 1:
-        raise Conflict(
-            "several apps have a coupon with this code: claim it in the app it is for (app_id)",
-            code="COUPON_CODE_AMBIGUOUS",
-            field="app_id",
-        )
-    return others[0] if others else None
+    found = [named[scope] for scope in first if scope in named]
+    if app_id is None:  # then the developers' coupons of this code, if one app's runs
+        developers = select(Coupon).where(Coupon.code == code, Coupon.code_scope != PLATFORM_CODES)
+        live = list(session.scalars(developers.where(Coupon.status == "active", Coupon.ends_at > now).limit(2)))
+        if len(live) > 1 and not any(running(coupon) for coupon in found):
+            raise Conflict(
+                "several apps have a coupon with this code: claim it in the app it is for (app_id)",
+                code="COUPON_CODE_AMBIGUOUS",
+                field="app_id",
+            )
+        found += live or list(session.scalars(developers.limit(1)))
+    return next((coupon for coupon in found if running(coupon)), found[0] if found else None)
 
 
 def grant(session: Session, coupon: Coupon, user_id: str, *, via: str) -> CouponGrant:

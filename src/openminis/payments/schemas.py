@@ -484,19 +484,24 @@ class AdminCouponIn(CouponIn):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class CouponOut(BaseModel):
+class CouponTerms(BaseModel):
+    """What a coupon takes off, where and until when: what everyone who sees a coupon sees."""
+
     id: str
-    app_id: str | None
-    code: str | None
+    app_id: str | None  # null: any app
     title: str
-    issuer: str
-    funder: str
     amount_off: int | None
     percent_off_bps: int | None
     max_off: int | None
     product_ids: list[str] | None
-    starts_at: datetime
     ends_at: datetime
+
+
+class CouponOut(CouponTerms):
+    code: str | None
+    issuer: str
+    funder: str
+    starts_at: datetime
     per_person_limit: int
     total_limit: int | None
     used: int
@@ -540,17 +545,19 @@ class ClaimIn(Strict):
     )
 
 
-class HeldCouponOut(BaseModel):
+class ClaimedCouponOut(CouponTerms):
+    """A coupon as the person who claimed it sees it, with the uses left to them. Not its totals:
+    a claim told anyone who knew a code how many times an app's coupon had been used, its limits
+    and who funded it (coupons56)."""
+
+    code: str | None
+    starts_at: datetime
+    uses_left: int
+
+
+class HeldCouponOut(CouponTerms):
     """A coupon the person holds, usable in this app now; with a product, what it takes off it."""
 
-    id: str
-    title: str
-    app_id: str | None
-    amount_off: int | None
-    percent_off_bps: int | None
-    max_off: int | None
-    product_ids: list[str] | None
-    ends_at: datetime
     uses_left: int
     funder: str
     discount: int | None = None  # coins off the asked product × quantity
