@@ -43,6 +43,9 @@ CASES = [
     ({"category": "Has Spaces"}, "category", "lowercase letters, digits and hyphens"),
     ({"products": product(id="a gem")}, "products.0.id", "letters, digits, dots, hyphens or underscores"),
     ({"leaderboards": [{"id": "best score"}]}, "leaderboards.0.id", "letters, digits, dots, hyphens or underscores"),
+    # Dots alone are a path's "." or ".." to a browser (social56: a board ".." posted to the app's scores).
+    ({"leaderboards": [{"id": ".."}]}, "leaderboards.0.id", "not dots alone"),
+    ({"products": product(id="a" * 65)}, "products.0.id", "at most 64 characters"),
     # Client scores are 0 or more: a cap below 0 took none (a probe, input52, set -5).
     ({"leaderboards": [{"id": "best", "max_score": -5}]}, "leaderboards.0.max_score", "must be at least 0"),
     # enums

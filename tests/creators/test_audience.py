@@ -84,13 +84,53 @@ def test_following_a_creator_counts_them_and_fills_the_following_tab_newest_firs
     assert fan.get("/api/following").json()["items"] == []
 
 
-def test_likes_lift_a_post_in_the_ranking(client, platform, creator, game, fan):
-    liked, plain = ready_post(platform, creator.user_id, game), ready_post(platform, creator.user_id, game)
-    assert fan.put(f"/api/posts/{liked}/like").status_code == 200
+def served_the_feed(person) -> set[str]:
+    """The post ids of a feed session the person pages through (the server records what it served)."""
+    seen, cursor = set(), None
+    for _ in range(20):
+        page = person.get("/api/feed", params={"limit": 20, **({"cursor": cursor} if cursor else {})}).json()
+        seen |= {item["post"]["id"] for item in page["items"] if item.get("post")}
+        if not (cursor := page.get("next_cursor")):
+            break
+    return seen
+
+
+def likes_in_the_ranking(platform) -> dict[str, float]:
+    platform.ranking.served.flush()
     with platform.db.session() as session:
         snapshot = platform.ranking.rebuild(session)
-    like = dict(zip(snapshot.posts.ids, snapshot.posts.like, strict=True))
+    return dict(zip(snapshot.posts.ids, snapshot.posts.like, strict=True))
+
+
+def test_likes_lift_a_post_in_the_ranking(client, platform, creator, game, fan):
+    liked, plain = ready_post(platform, creator.user_id, game), ready_post(platform, creator.user_id, game)
+    assert {liked, plain} <= served_the_feed(fan)
+    assert fan.put(f"/api/posts/{liked}/like").status_code == 200
+    like = likes_in_the_ranking(platform)
     assert like[liked] > like[plain] and like[liked] <= W_LIKE
+
+
+def test_only_likes_of_people_the_feed_showed_the_post_count_and_never_its_creators(
+    client, platform, creator, game, fan
+):
+    """Likes from accounts that had never opened the feed, and the creator's own, took a post to
+    the top of everyone's (social56). A like counts in the ranking only where the feed had served
+    the post to that person, as clicks and exposures do; it still shows on the post."""
+    forged, plain = ready_post(platform, creator.user_id, game), ready_post(platform, creator.user_id, game)
+    assert creator.browser.put(f"/api/posts/{forged}/like", headers=creator.headers).json()["likes"] == 1
+    for n in range(3):
+        stranger = browser(client)
+        stranger.headers.update(sign_up(stranger, f"stranger{n}@example.com"))
+        assert stranger.put(f"/api/posts/{forged}/like").json()["likes"] == n + 2
+    like = likes_in_the_ranking(platform)
+    assert like[forged] == like[plain]
+
+    assert forged in served_the_feed(fan)
+    assert fan.put(f"/api/posts/{forged}/like").status_code == 200
+    assert fan.delete(f"/api/posts/{forged}/like").status_code == 200  # taken back: counts no more
+    assert likes_in_the_ranking(platform)[forged] == like[plain]
+    assert fan.put(f"/api/posts/{forged}/like").status_code == 200
+    assert likes_in_the_ranking(platform)[forged] > like[plain]
 
 
 def test_a_deleted_account_takes_its_likes_and_follows_with_it(client, platform, creator, game, fan):

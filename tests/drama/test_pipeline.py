@@ -6,10 +6,14 @@ import av
 from PIL import Image
 from sqlalchemy import select
 
+from openminis.drama import catalog as drama_catalog
 from openminis.drama import media
+from openminis.drama.catalog import TRANSCODE_JOB
 from openminis.drama.models import Episode
+from openminis.jobs.models import Job
+from openminis.unit_of_work import unit_of_work
 from tests.drama.conftest import transcode_once, upload
-from tests.studio import browser
+from tests.studio import browser, csrf_of
 
 
 def test_an_uploaded_episode_becomes_vertical_renditions_hls_and_a_poster(client, studio, clips, platform):
@@ -185,6 +189,14 @@ def test_viewers_see_no_episode_after_one_that_failed_before_it_was_ever_ready(
         assert fifth.status == "ready"
         media_url = f"/media/drama/{fifth.id}/{fifth.media_key}/poster.jpg"
     assert viewer.get(media_url).status_code == 404
+    # Nor a share link to it, nor progress saved at it (attack56: the hub showed "Episode 5 of 3").
+    shared = viewer.post(
+        "/api/share", json={"kind": "episode", "series_id": series["id"], "episode": 5}, headers=csrf_of(viewer)
+    )
+    assert shared.status_code == 404, shared.text
+    at_five = {"episode_number": 5, "position_ms": 0}
+    saved = viewer.put(f"/api/dramas/{series['id']}/progress", json=at_five, headers=csrf_of(viewer))
+    assert saved.status_code == 404, saved.text
 
     assert upload(client, studio, series["id"], 4, clips["episode"]).status_code == 202
     platform.worker().drain()
@@ -193,6 +205,48 @@ def test_viewers_see_no_episode_after_one_that_failed_before_it_was_ever_ready(
 
     assert upload(client, studio, series["id"], 2, clips["episode"]).status_code == 202  # a new file for 2
     assert shown() == [1, 3, 4, 5]  # 2 is off while transcoded again, as before; the rest stay
+
+
+def test_a_series_taken_down_and_put_back_takes_no_episode_past_its_next(
+    client, studio, clips, platform, transcoded, monkeypatch
+):
+    """While a moderator had a series taken down, its producer uploaded episode 12 of 6; put back,
+    the series showed and sold it as the seventh (attack56)."""
+    monkeypatch.setattr(media, "transcode", transcode_once(transcoded))
+    series = client.post("/openapi/v1/series", json={"title": "Back"}, headers=studio.headers).json()
+    assert upload(client, studio, series["id"], 1, clips["episode"]).status_code == 202
+    platform.worker().drain()
+    assert client.post(f"/openapi/v1/series/{series['id']}/publish", headers=studio.headers).status_code == 200
+    with unit_of_work(platform.db) as session:
+        drama_catalog.set_series_removed(session, series["id"], True)
+    ahead = upload(client, studio, series["id"], 12, clips["episode"])
+    assert (ahead.status_code, ahead.json()["code"]) == (409, "EPISODE_GAP"), ahead.text
+    assert upload(client, studio, series["id"], 2, clips["episode"]).status_code == 202
+    platform.worker().drain()
+    with unit_of_work(platform.db) as session:
+        drama_catalog.set_series_removed(session, series["id"], False)
+    shown = browser(client).get(f"/api/dramas/{series['id']}").json()
+    assert [e["number"] for e in shown["episodes"]] == [1, 2]
+
+
+def test_an_upload_that_is_not_in_this_nodes_storage_fails_its_job_rather_than_end_it(
+    client, studio, clips, platform, transcoded, monkeypatch
+):
+    """Two nodes sharing a database but not their files: a node without the upload ended its
+    transcode "done", and the episode stayed processing for good, every later one hidden (attack56).
+    The job fails, to be tried again (by a node that has it), and says why."""
+    monkeypatch.setattr(media, "transcode", transcode_once(transcoded))
+    series = client.post("/openapi/v1/series", json={"title": "Elsewhere"}, headers=studio.headers).json()
+    assert upload(client, studio, series["id"], 1, clips["episode"]).status_code == 202
+    uploads = platform.settings.data_dir / "media" / "drama" / "uploads"
+    for file in uploads.iterdir():
+        file.unlink()  # as if it were on another node's disk
+    platform.worker().drain()
+    with platform.db.session() as session:
+        episode = session.scalars(select(Episode).where(Episode.series_id == series["id"])).one()
+        job = session.scalars(select(Job).where(Job.kind == TRANSCODE_JOB)).one()
+    assert episode.status == "processing"
+    assert job.status != "done" and "not in this node's storage" in (job.last_error or ""), (job.status, job.last_error)
 
 
 def test_a_new_upload_refused_leaves_the_episode_as_it_was(client, studio, clips, platform, tmp_path):

@@ -81,6 +81,9 @@ def test_a_persons_reports_are_in_their_data_and_their_words_go_with_their_accou
         {"kind": "post", "reason": "spam", "text": "x" * 1001},
         {"kind": "post", "reason": "spam", "id": "../../etc"},
         {"kind": "post", "reason": "spam", "text": "bell\x07"},
+        # Read reversed by a moderator (ops56): overrides, embeddings and isolates are refused.
+        {"kind": "post", "reason": "spam", "text": "refund \u202enoisses\u202c now"},
+        {"kind": "post", "reason": "spam", "text": "\u2067isolated\u2069"},
     ],
 )
 def test_a_report_names_a_known_reason_and_kind_with_short_text(client, post_id, body):

@@ -16,7 +16,7 @@ from openminis.payments import reconciliation
 from openminis.payments.models import Coupon, Order
 from openminis.wallet import service as ledger
 from tests.creators.conftest import launch, make_creator, ready_post
-from tests.studio import ADMIN_TOKEN, balance, csrf_of, login_code, put_product, register_app, top_up
+from tests.studio import ADMIN_TOKEN, balance, browser, csrf_of, login_code, put_product, register_app, top_up
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -627,6 +627,18 @@ def test_a_code_finds_the_coupon_that_runs_before_one_that_ended(client, shop, p
     outside = claim(player, "REVIVE")
     assert (outside.status_code, outside.json()["id"]) == (200, runs["id"]), outside.text
 
+    # Nor does one used up, or one not begun (attack56).
+    platform_open = admin_coupon(client, code="USEDUP", amount_off=2)
+    spent = dev_coupon(client, shop, code="USEDUP", amount_off=4, total_limit=1)
+    top_up(player)
+    assert claim_in(player, "USEDUP", shop.app_id).json()["id"] == spent["id"]
+    assert buy(player, shop.app_id, "gem", "spend-it", 96, spent["id"]).status_code == 200
+    late = browser(client)
+    assert claim_in(late, "USEDUP", shop.app_id).json()["id"] == platform_open["id"]
+    tomorrow = admin_coupon(client, code="SOONISH", amount_off=2)
+    dev_coupon(client, shop, code="SOONISH", amount_off=4, starts_at=later(1), ends_at=later(3))
+    assert claim_in(late, "SOONISH", shop.app_id).json()["id"] == tomorrow["id"]
+
     # None runs: the refusal says why, as before.
     dead = admin_coupon(client, code="BYGONE", amount_off=2)
     assert client.post(f"/api/admin/money/coupons/{dead['id']}/end", headers=ADMIN).status_code == 200
@@ -677,3 +689,20 @@ def test_a_code_of_letters_other_than_ascii_is_refused_not_changed(client, shop,
     assert (by_admin.status_code, by_admin.json()["field"]) == (422, "code"), by_admin.text
     assert claim(player, typed).status_code == 404
     assert claim(player, " sale ").json()["id"] == sale["id"]  # ASCII: spaces and case as before
+
+
+def test_only_spaces_around_a_code_are_forgiven(client, shop, player):
+    """A tab, a line feed or a file separator around a code was dropped as spaces are, a code other
+    than the one typed; and 32 characters with spaces around were refused on creation, taken on a
+    claim (attack56)."""
+    for typed in ("\tTABS1\t", "NEWLINE1\n", "\x1cSEPARATED\x1f"):
+        made = client.post(
+            "/openapi/v1/coupons",
+            json={"title": "T", "code": typed, "amount_off": 1, "ends_at": later()},
+            headers=bearer(client, shop),
+        )
+        assert (made.status_code, made.json()["field"]) == (422, "code"), made.text
+    longest = "L" * 32
+    made = dev_coupon(client, shop, code=f" {longest} ", amount_off=1)
+    assert made["code"] == longest
+    assert claim(player, f" {longest.lower()} ").json()["id"] == made["id"]

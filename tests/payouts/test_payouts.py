@@ -337,6 +337,9 @@ def test_finance_does_not_approve_its_own_payout(client, platform, studio, playe
     assert (own.status_code, own.json()["code"]) == (403, "OWN_PAYOUT")
     by_colleague = ask(colleague, colleague_headers, "/api/admin/payouts/approve", ids=[payout["id"]])
     assert by_colleague.status_code == 200 and by_colleague.json()["items"][0]["status"] == "in_transit"
+    # Once approved by another, the payee's own approval was answered 200 (ops56): refused still.
+    again = ask(creator.browser, creator.headers, "/api/admin/payouts/approve", ids=[payout["id"]])
+    assert (again.status_code, again.json()["code"]) == (403, "OWN_PAYOUT")
 
 
 def test_a_payouts_inputs_are_exact_and_a_repeated_decision_records_nothing(client, platform, studio, player):

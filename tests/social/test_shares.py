@@ -158,3 +158,28 @@ def test_a_person_makes_at_most_the_limit_of_share_links_in_an_app(client, studi
     other = browser(client)
     made = other.post(f"/api/apps/{studio.app_id}/shares", json={"title": "Me too"}, headers=csrf_of(other))
     assert made.status_code == 201  # someone else still can
+
+
+def test_a_launch_sent_again_naming_another_apps_share_opens_no_share(client, studio):
+    """A launch sent again returns its first record; the share it named the second time was opened
+    whatever app it was for: the app got another app's payload, context and a referrer, and the
+    person joined that context without ever launching the app (social56)."""
+    made = studio.developer.post(
+        "/api/developer/apps", json={"app_id": "tower-two", "name": "Tower Two", "kind": "game"}, headers=studio.headers
+    )
+    assert made.status_code == 201, made.text
+    sharer, friend = browser(client), browser(client)
+    share = sharer.post(
+        "/api/apps/tower-two/shares", json={"title": "hi", "query": {"k": "0"}}, headers=csrf_of(sharer)
+    )
+    token, context = share.json()["token"], share.json()["context"]
+    refused = launch(friend, studio.app_id, "share", share=token)
+    assert refused.status_code == 422, refused.text
+
+    launch_id = secrets.token_hex(16)
+    body = {"launch_id": launch_id, "app_id": studio.app_id, "source": "direct"}
+    assert friend.post("/api/launches", json=body, headers=csrf_of(friend)).status_code == 200
+    again = friend.post("/api/launches", json=body | {"source": "share", "share": token}, headers=csrf_of(friend))
+    assert again.status_code == 200, again.text
+    assert (again.json()["query"], again.json()["context"], again.json()["referrer"]) == ({}, None, None)
+    assert friend.get(f"/api/apps/tower-two/contexts/{context}").json()["code"] == "NO_SUCH_CONTEXT"

@@ -20,7 +20,10 @@ ICON_TYPES = (".png", ".svg", ".webp", ".jpg", ".jpeg")
 # A card's looping preview: a short muted video, or an animated image.
 PREVIEW_TYPES = (".mp4", ".webm", ".gif", ".webp", ".png")
 # A product's, leaderboard's or message template's id, and a category, as the schema checks them.
-ITEM_ID = r"^[A-Za-z0-9_.-]{1,64}$"
+# Not dots alone: an id is a segment of the routes it names, and ".." took a browser to the
+# route above it (social56: a board named ".." submitted to /api/apps/{app}/scores).
+ITEM_ID = r"^[A-Za-z0-9_.-]*[A-Za-z0-9_-][A-Za-z0-9_.-]*$"
+ITEM_ID_MAX = 64
 CATEGORY_FORM = r"^[a-z][a-z0-9-]*$"
 # No spaces, quotes or angle brackets: the host puts it in a link's href as it is.
 PRIVACY_URL = re.compile(r"^(?:https://[^\s\"'<>]+|http://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:/[^\s\"'<>]*)?)\Z")
@@ -55,7 +58,7 @@ OneLine = Annotated[str, AfterValidator(_one_line)]
 class ManifestProduct(Input):
     """An item the app sells for coins, declared with the package (or later through the Open API)."""
 
-    id: str = Field(pattern=ITEM_ID)
+    id: str = Field(pattern=ITEM_ID, max_length=ITEM_ID_MAX)
     type: Literal["consumable", "permanent"]
     price: int = Field(ge=1, le=1_000_000, description="in coins")
     title: dict[str, str] = Field(min_length=1, max_length=20, description="locale -> title, e.g. {'en': 'Extra life'}")
@@ -78,7 +81,7 @@ class ManifestLeaderboard(Input):
     """A leaderboard the app keeps scores on (docs/social.md), declared with the package or later
     through the Open API (``PUT /leaderboards/{id}``)."""
 
-    id: str = Field(pattern=ITEM_ID)
+    id: str = Field(pattern=ITEM_ID, max_length=ITEM_ID_MAX)
     sort: Literal["desc", "asc"] = "desc"
     format: Literal["integer", "time_ms", "decimal2"] = "integer"
     reset: Literal["never", "daily", "weekly", "monthly"] = "never"
@@ -106,7 +109,7 @@ class ManifestMessage(Input):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    id: str = Field(pattern=ITEM_ID)
+    id: str = Field(pattern=ITEM_ID, max_length=ITEM_ID_MAX)
     title: OneLine = Field(min_length=1, max_length=40, description="plain text, shown as it is")
     fields: list[str] = Field(default_factory=list, max_length=10)
     kind: Literal["one-time", "long-term"] = "one-time"
@@ -234,7 +237,7 @@ class Manifest(Input):
 
 # What each pattern asks for, in words: the validator's own message quotes the regular expression.
 PATTERN_WORDS = {
-    ITEM_ID: "must be 1 to 64 letters, digits, dots, hyphens or underscores (A-Za-z0-9_.-), no spaces",
+    ITEM_ID: "must be 1 to 64 letters, digits, dots, hyphens or underscores (A-Za-z0-9_.-), no spaces, not dots alone",
     CATEGORY_FORM: "must be lowercase letters, digits and hyphens, starting with a letter (like arcade)",
 }
 

@@ -25,7 +25,7 @@ from openminis.creators.schemas import (
 from openminis.errors import NotFound
 from openminis.platform import Platform
 from openminis.runtime.schemas import Ok
-from openminis.unit_of_work import unit_of_work
+from openminis.unit_of_work import after_commit, unit_of_work
 from openminis.web.dependencies import (
     ChangingPerson,
     CurrentPerson,
@@ -176,9 +176,12 @@ CreatorKey = Path(min_length=1, max_length=64, description="A creator's handle (
 
 
 @router.put("/api/posts/{post_id}/like", response_model=LikeOut)
-def like(visitor: ChangingPerson, session: SessionDep, post_id: str = PostId) -> LikeOut:
+def like(visitor: ChangingPerson, session: SessionDep, platform: PlatformDep, post_id: str = PostId) -> LikeOut:
     """Like a published post (signed-in people only). Idempotent: liking again changes nothing."""
     liked, likes = audience.set_like(session, visitor.user.id, post_id, liked=True)
+    if (app_id := audience.ranked_like_app(session, visitor.user.id, post_id)) is not None:
+        ranking, user_id = platform.ranking, visitor.user.id
+        after_commit(session, lambda: ranking.served.liked(user_id, app_id, post_id))
     return LikeOut(post_id=post_id, liked=liked, likes=likes)
 
 

@@ -52,6 +52,16 @@ def set_like(session: Session, user_id: str, post_id: str, *, liked: bool) -> tu
     return liked, like_counts(session, [post_id]).get(post_id, 0)
 
 
+def ranked_like_app(session: Session, user_id: str, post_id: str) -> str | None:
+    """The app a like of this post is a ranking signal for (its anchor's: the feed serves a post
+    with it), or None: a post without an anchor is not in the feed, and a creator's like of their
+    own post is no signal (social56)."""
+    post = session.get(Post, post_id)
+    if post is None or post.creator_id == user_id:
+        return None
+    return post.anchor_app_id
+
+
 def resolve_creator(session: Session, handle_or_id: str) -> Creator:
     """A creator (not suspended) by handle (with or without @) or by user id."""
     key = handle_or_id.strip().removeprefix("@")
@@ -114,10 +124,9 @@ def followed_by(session: Session, user_id: str | None, creator_ids: Collection[s
     return set(session.scalars(statement))
 
 
-def all_like_counts(session: Session) -> dict[str, int]:
-    """Likes per post, for the ranking's snapshot (one grouped scan, as the engagement query)."""
-    rows = session.execute(select(PostLike.post_id, func.count()).group_by(PostLike.post_id))
-    return {post_id: count for post_id, count in rows}
+def all_likers(session: Session) -> set[tuple[str, str]]:
+    """Every like as (post id, user id), for the ranking's snapshot (one scan of the primary key)."""
+    return {(post_id, user_id) for post_id, user_id in session.execute(select(PostLike.post_id, PostLike.user_id))}
 
 
 def following_posts(session: Session, user_id: str, *, before: tuple[datetime, str] | None, limit: int) -> list[Post]:

@@ -374,9 +374,10 @@ def ranked_posts(session: Session) -> list[tuple[str, str, datetime]]:
     ]
 
 
-def post_likes(session: Session) -> dict[str, int]:
-    """Likes per post: the ranking's like signal (only signed-in people can like, audience.py)."""
-    return audience.all_like_counts(session)
+def post_likers(session: Session) -> set[tuple[str, str]]:
+    """Who likes which post now, as (post id, user id): what the ranking's like signal is read
+    against (only signed-in people can like, audience.py)."""
+    return audience.all_likers(session)
 
 
 def ready_media(session: Session, media_key: str, file: str) -> Post:

@@ -111,7 +111,7 @@ def resolve(session: Session, secret: str, code: str) -> Shared:
     except NotFound:
         raise NotFound("the shared series is gone", field="share") from None
     if kind == "episode":
-        if not number.isdigit() or not drama.has_episode(session, series.id, int(number)):
+        if not number.isdigit() or not drama.has_episode(session, series.id, int(number), ready_only=True):
             raise NotFound("the shared episode is gone", field="share")
         return Shared(
             code=code, kind=kind, app_id=series.app_id, sharer_id=sharer, series_id=series.id, episode=int(number)

@@ -593,6 +593,9 @@ def save_progress(
     published_series(session, series_id)
     if not 1 <= number <= 10_000 or not 0 <= position_ms <= 24 * 3600 * 1000:
         raise InvalidArgument("episode number or position out of range")
+    # An episode viewers see: "Episode 5 of 3" was saved, and shown on the hub, for one they
+    # could not (attack56).
+    ready_episode(session, series_id, number)
     take_turns(session, "watch-progress", user_id, series_id)  # the row read below stays the latest
     row = session.get(WatchProgress, (user_id, series_id))
     if row is None:

@@ -264,8 +264,10 @@ def accept_upload(
 def _refuse_a_gap_before(session: Session, series: Series, number: int) -> None:
     """A published series takes its next episode, not one further on: episode 12 of a series of
     four was shown at once as its fifth (a probe, dev54). A draft takes any number; it is not
-    published with numbers missing (``publish``)."""
-    if series.status != "published":
+    published with numbers missing (``publish``). A series a moderator took down is still
+    published to its viewers once put back (attack56: episode 12, uploaded meanwhile, was then
+    shown and sold as the sixth)."""
+    if series.status not in ("published", "removed"):
         return
     # A failed episode holds no place: counted, it let episode 9 in after a failed 8 (attack55b).
     # One being transcoded does, so that a script uploading in order is not refused.
@@ -296,7 +298,7 @@ def delete_failed_episode(session: Session, media: ObjectStore, app_id: str, ser
             code="EPISODE_STATE",
         )
     later = select(func.min(Episode.number)).where(Episode.series_id == series.id, Episode.number > number)
-    after = session.scalar(later) if series.status == "published" else None
+    after = session.scalar(later) if series.status in ("published", "removed") else None
     if after is not None:
         # Deleted, it would leave a gap viewers see (attack55b: episode 9 shown as the eighth).
         raise Conflict(

@@ -71,6 +71,16 @@ def register(
             log.info("episode %s rejected: %s", episode_id, exc.message)
             return
         if output is None:
+            found = session.get(Episode, episode_id)
+            if found is not None and found.status == "processing" and found.media_key != key:
+                # Neither the upload nor its media: the file is on another node's disk (nodes sharing
+                # a database without MINIS_STORAGE_URL), not done. Ended "done", the episode stayed
+                # processing for good, and every episode after it hidden (attack56); retried, the
+                # job may reach a node that has it, and its error tells the operator meanwhile.
+                raise FileNotFoundError(
+                    f"upload {upload} of episode {episode_id} is not in this node's storage: nodes that share"
+                    " a database share storage too (MINIS_STORAGE_URL, docs/deploy.md)"
+                )
             return  # done before a crash cut the job's bookkeeping short
         episode = session.get(Episode, episode_id)
         if episode is None:

@@ -25,7 +25,7 @@ import hashlib
 import itertools
 import math
 import threading
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,7 +39,7 @@ from openminis.catalog import service as catalog
 from openminis.creators import service as creators
 from openminis.db import utcnow
 from openminis.events.store import EventStore, ResultRow
-from openminis.feed.served import SERVED, ServedItems
+from openminis.feed.served import LIKED, SERVED, ServedItems
 
 # Freshness halves every two days: a post's audience is mostly in its first days, and two days
 # keeps yesterday's hit above this morning's unknown without burying last week entirely.
@@ -116,6 +116,22 @@ SELECT is_post, item,
 FROM person_days
 WHERE (is_post, item, user_id, day) IN (SELECT is_post, item, user_id, day FROM served_days)
 GROUP BY 1, 2
+"""
+# Who liked which post where the feed had served it to them that day or the day before (a like
+# recorded as an event, feed/served.py): a like counts in the ranking only if it is one of these
+# and the person still likes the post (creators' post_likes), so a like taken back counts no more.
+LIKED_WHEN_SERVED = f"""
+SELECT DISTINCT liked.post_id, liked.user_id
+FROM events AS liked
+WHERE liked.type = '{LIKED}' AND liked.received_at <= ? AND liked.user_id IS NOT NULL AND liked.post_id IS NOT NULL
+  AND EXISTS (
+    SELECT 1 FROM events AS served
+    WHERE served.type = '{SERVED}' AND served.received_at <= ?
+      AND served.post_id = liked.post_id AND served.user_id = liked.user_id
+      AND floor(extract(epoch FROM served.received_at) / {SIGNAL_WINDOW_SECONDS})
+          IN (floor(extract(epoch FROM liked.received_at) / {SIGNAL_WINDOW_SECONDS}),
+              floor(extract(epoch FROM liked.received_at) / {SIGNAL_WINDOW_SECONDS}) - 1)
+  )
 """
 # Launches and clicks are what a person chose; an exposure is what we chose for them. Once per
 # item per day here too: the same game launched fifty times today is one day's choice.
@@ -501,7 +517,7 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
     counts: dict[str, dict[str, Sequence[int]]] = {kind: {} for kind in KINDS}
     for is_post, item, *stats in events.query(ENGAGEMENT, [now, now]):
         counts["post" if is_post else "app"][item] = stats
-    likes = {"app": {}, "post": creators.post_likes(session)}
+    likes = {"app": {}, "post": _served_likes(events, creators.post_likers(session), now)}
     ranked = {
         kind: _rank(kind, sorted(rows), counts[kind], likes[kind], category_index, now)
         for kind, rows in (("app", apps), ("post", posts))
@@ -515,6 +531,14 @@ def build_snapshot(session: Session, events: EventStore, now: datetime, *, build
         apps=ranked["app"],
         posts=ranked["post"],
     )
+
+
+def _served_likes(events: EventStore, likers: set[tuple[str, str]], now: datetime) -> dict[str, int]:
+    """Per post, the people who like it now whom the feed had served it when they liked it: likes
+    from people never shown the post (300 of them put one at the top of everyone's feed) and its
+    creator's own counted as much as any (social56)."""
+    served = events.query(LIKED_WHEN_SERVED, [now, now])
+    return dict(Counter(post_id for post_id, user_id in served if (post_id, user_id) in likers))
 
 
 def _rank(
@@ -543,7 +567,8 @@ def _rank(
     completion = W_COMPLETION * engagement(completions, trials)
     # Apps have no likes: their part is 0, not "average", so that it cannot reorder them by exposures.
     liked = np.fromiter((likes.get(item_id, 0) for item_id in ids), dtype=np.int64, count=size)
-    # A like is proof the post was shown, whether or not its exposure event arrived.
+    # A like of someone the feed served the post to (LIKED_WHEN_SERVED) is proof it was shown,
+    # whether or not its exposure event arrived.
     like = W_LIKE * engagement(liked, np.maximum(exposures, liked)) if kind == "post" else np.zeros(size)
     exploration = np.minimum(EXPLORE_CAP, EXPLORE_C * np.sqrt(math.log(exposures.sum() + 1) / (exposures + 1)))
     category = np.fromiter((category_index[row[1]] for row in rows), dtype=np.int64, count=size)

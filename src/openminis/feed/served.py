@@ -9,7 +9,8 @@ where the feed had served that item to that person that day or the day before
 until the server shows it, and each person still counts once per item per day.
 
 Rows of type ``served``, written in batches off the request path (events/buffer.py), in the same
-analytics store as the signals, so that one query joins them on either store.
+analytics store as the signals, so that one query joins them on either store; likes go the same
+way, as rows of type ``like`` (``ServedItems.liked``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from openminis.events.buffer import EventBuffer
 from openminis.events.store import EventStore
 
 SERVED = "served"
+LIKED = "like"
 COLUMNS = ("type", "app_id", "user_id", "source", "ts", "received_at", "post_id")
 
 
@@ -33,3 +35,11 @@ class ServedItems(EventBuffer):
         at = at or datetime.now(UTC)
         for app_id, post_id in items:
             self.add((SERVED, app_id, user_id, "feed", at, at, post_id))
+
+    def liked(self, user_id: str, app_id: str, post_id: str, at: datetime | None = None) -> None:
+        """A person liked a post (by someone else): a ranking signal, counted as the others are,
+        only where the feed had served them the post (``ranking.ENGAGEMENT``). A like is a row the
+        server writes, but a script can like a post it was never shown: 300 likes from accounts
+        that had never opened the feed took a post to the top of everyone's (social56)."""
+        at = at or datetime.now(UTC)
+        self.add((LIKED, app_id, user_id, "like", at, at, post_id))

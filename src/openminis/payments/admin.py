@@ -293,7 +293,6 @@ def refund(
     if body.item.startswith("order:"):
         order = orders.get_order_any(session, body.item.removeprefix("order:"))
         conflicts.not_their_own(session, person, order.user_id, body.item)
-        before = order.refunded
         with payouts.refunds_told_of_payouts(session, order.app_id):
             done = orders.refund(
                 session,
@@ -310,6 +309,9 @@ def refund(
         )
         if not done.repeated:
             _report(session, platform, done.order.app_id, done.order.user_id, done.attribution, done.amount)
+        # From the order as the refund left it, under its lock: read before the lock, refunds at
+        # once each recorded a "refunded before" that others had changed meanwhile (ops56).
+        before = done.order.refunded - done.amount
         app_id: str | None = order.app_id
         repeated = done.repeated
     else:

@@ -295,11 +295,12 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
 
 
 def _code(typed: str) -> str:
-    """A code as it is kept: upper case, without the spaces around it. Only ASCII is changed:
+    """A code as it is kept: upper case, without the spaces around it (spaces only: a tab or a
+    file separator around it was dropped too, attack56). Only ASCII is changed:
     Python's upper() made a long s (U+017F) an S and a sharp s SS, a code other than the one typed
     (coupons56);
     a code with another letter fails ``CODE``."""
-    return typed.strip().upper() if typed.isascii() else typed
+    return typed.strip(" ").upper() if typed.isascii() else typed
 
 
 def claim(session: Session, user_id: str, code: str, *, app_id: str | None = None) -> tuple[Coupon, CouponGrant]:
@@ -316,11 +317,15 @@ def claim(session: Session, user_id: str, code: str, *, app_id: str | None = Non
 def _by_code(session: Session, code: str, app_id: str | None) -> Coupon | None:
     """The coupon a code finds, running ones first in every scope: an ended coupon of the app's
     hid the platform's running one of the same code, and people were told the promotion had ended
-    (coupons56); only when none runs does the first found answer, so its refusal says why."""
+    (coupons56), as did one used up or not begun (attack56); only when none runs does the first
+    found answer, so its refusal says why."""
     now = utcnow()
 
-    def running(coupon: Coupon) -> bool:
-        return coupon.status == "active" and coupon.ends_at > now
+    def running(coupon: Coupon) -> bool:  # what a claim may use now: begun, not ended, not used up
+        return coupon.status == "active" and coupon.starts_at <= now < coupon.ends_at and not exhausted(coupon)
+
+    def exhausted(coupon: Coupon) -> bool:
+        return coupon.total_limit is not None and coupon.used >= coupon.total_limit
 
     # The scopes asked for by name: read among the first rows of a code that 50 apps use, an app's
     # own coupon was missed for the platform's (attack55c). In an app, the platform's coupon for
@@ -334,7 +339,9 @@ def _by_code(session: Session, code: str, app_id: str | None) -> Coupon | None:
     found = [named[scope] for scope in first if scope in named]
     if app_id is None:  # then the developers' coupons of this code, if one app's runs
         developers = select(Coupon).where(Coupon.code == code, Coupon.code_scope != PLATFORM_CODES)
-        live = list(session.scalars(developers.where(Coupon.status == "active", Coupon.ends_at > now).limit(2)))
+        begun = developers.where(Coupon.status == "active", Coupon.starts_at <= now, Coupon.ends_at > now)
+        left = begun.where(or_(Coupon.total_limit.is_(None), Coupon.used < Coupon.total_limit))
+        live = list(session.scalars(left.limit(2)))
         if len(live) > 1 and not any(running(coupon) for coupon in found):
             raise Conflict(
                 "several apps have a coupon with this code: claim it in the app it is for (app_id)",

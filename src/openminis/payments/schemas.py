@@ -463,7 +463,11 @@ class CouponIn(Strict):
     """A coupon: ``amount_off`` coins, or ``percent_off_bps`` (2500 = 25 %) capped at ``max_off``."""
 
     title: str = Field(min_length=1, max_length=80)
-    code: str | None = Field(default=None, max_length=32, description="what people claim it with; null: grants only")
+    code: str | None = Field(
+        default=None,
+        max_length=64,
+        description="what people claim it with (4-32 of A-Z, 0-9, _ or -); null: grants only",
+    )
     amount_off: int | None = None
     percent_off_bps: int | None = None
     max_off: int | None = None

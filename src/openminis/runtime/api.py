@@ -9,6 +9,7 @@ from openminis.creators import service as creators
 from openminis.creators import sharing
 from openminis.identity import app_identity
 from openminis.runtime import service
+from openminis.runtime.models import Launch
 from openminis.runtime.schemas import LaunchIn, LaunchOut, Ok, StorageValueIn, StorageValueOut
 from openminis.social import contexts as social
 from openminis.web.dependencies import ChangingPerson, CurrentPerson, PlatformDep, SessionDep
@@ -40,12 +41,24 @@ def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platfor
         init_data=init_data,
         origin_sdk=service.origin_sdk(session, record),
     )
-    if body.source == "share" and body.share and social.is_share_token(body.share):
+    if (token := _share_opened(session, record, body)) is not None:
         # A minis.share link: the opener joins the sharer's context, and the app gets its query.
-        shared = social.open_share(session, body.share, visitor.user.id)
+        shared = social.open_share(session, token, visitor.user.id)
         out.query, out.context = shared.query, shared.context_id
         out.referrer = app_identity.known_openid(session, platform.secret, record.app_id, shared.sharer_id)
     return out
+
+
+def _share_opened(session: Session, record: Launch, body: LaunchIn) -> str | None:
+    """The minis.share link the launch recorded opens, if it is the one the request names: the
+    record's, not the request's. A launch sent again returns the first record, and its share was
+    opened whatever it named: an app was handed another app's share, its context and a referrer
+    (social56)."""
+    token = body.share
+    if not (record.source == "share" and token and social.is_share_token(token)):
+        return None
+    made = social.find_share(session, token)
+    return token if made.app_id == record.app_id and made.sharer_id == record.sharer_id else None
 
 
 def origin(session: Session, secret: str, body: LaunchIn) -> service.Origin | None:

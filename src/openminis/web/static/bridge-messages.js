@@ -12,7 +12,7 @@ import { BridgeError, RUNNING, afterTapInApp, onePerTap, registerMethod } from "
 import { el } from "./dom.js";
 import { armLater, whileBusy } from "./sheets.js";
 
-const TEMPLATE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const TEMPLATE_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,64}$/; // the manifest's ids: not dots alone
 const MAX_ASKED = 10;
 
 /** @param {any} params */

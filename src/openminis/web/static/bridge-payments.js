@@ -26,7 +26,7 @@ registerMethod("getCoupons", {
   states: RUNNING,
   handler: async (params, session) => {
     const productId = params?.productId;
-    if (productId !== undefined && (typeof productId !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(productId))) {
+    if (productId !== undefined && (typeof productId !== "string" || !/^(?!\.+$)[A-Za-z0-9_.-]{1,64}$/.test(productId))) {
       throw new BridgeError("INVALID_ARGUMENT", "productId: 1-64 characters of A-Z a-z 0-9 _ . -");
     }
     const { items } = await session.api.coupons(session.appId, { productId });

@@ -11,7 +11,9 @@ import { el } from "./dom.js";
 import { ShareSheet } from "./share-sheet.js";
 import { armLater } from "./sheets.js";
 
-const BOARD_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+// The manifest's rule for ids (catalog/manifest.py ITEM_ID): not dots alone, which the browser
+// would read as a path's "." or "..".
+const BOARD_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,64}$/;
 const APP_ID = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 const QUERY_KEY = /^[A-Za-z0-9_.-]{1,32}$/;
 const SCOPES = new Set(["global", "around_me", "context"]);

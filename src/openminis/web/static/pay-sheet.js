@@ -24,7 +24,7 @@ import { armLater, whileBusy } from "./sheets.js";
 import { TopUpFlow } from "./topup.js";
 import { coinAmount, coinsLabel, formatCoins } from "./wallet.js";
 
-const PRODUCT_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const PRODUCT_ID = /^(?!\.+$)[A-Za-z0-9_.-]{1,64}$/; // the manifest's ids: not dots alone
 const ORDER_ID = /^[A-Za-z0-9_-]{1,32}$/;
 // Refusals the app may branch on; anything else the platform says becomes INTERNAL.
 const REFUSALS = new Set(["NOT_FOUND", "INVALID_ARGUMENT", "ALREADY_OWNED", "INSUFFICIENT_FUNDS", "PRICE_CHANGED", "NETWORK_ERROR"]);
