@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from openminis.db import utcnow
 from openminis.drama import catalog as drama
-from openminis.drama.models import Series
+from openminis.drama.models import Episode, Series
 from openminis.runtime.models import Launch
 from openminis.unit_of_work import unit_of_work
 from tests.creators.conftest import make_creator
@@ -28,6 +28,18 @@ def shelf(platform):
         for title in ("The Runaway Bride", "Moon Palace"):
             series = drama.create_series(session, "moon-tv", title=title, synopsis="A short drama.")
             session.execute(update(Series).where(Series.id == series.id).values(status="published"))
+            # Episodes people can watch (progress is saved only at one of those).
+            for number in range(1, 5):
+                session.add(
+                    Episode(
+                        id=f"ep_{series.id[-8:]}{number:04d}",
+                        series_id=series.id,
+                        number=number,
+                        status="ready",
+                        media_key=f"media-{number}",
+                        duration_ms=60_000,
+                    )
+                )
 
 
 def test_games_series_and_creators_are_found_best_match_first_with_the_match_marked(client, shelf):
