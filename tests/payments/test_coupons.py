@@ -706,3 +706,16 @@ def test_only_spaces_around_a_code_are_forgiven(client, shop, player):
     made = dev_coupon(client, shop, code=f" {longest} ", amount_off=1)
     assert made["code"] == longest
     assert claim(player, f" {longest.lower()} ").json()["id"] == made["id"]
+
+
+def test_a_coupon_not_held_is_refused_as_not_held_before_anything_is_said_of_it(client, shop, player):
+    """Someone who knew a coupon's id, and held none, learnt from a purchase's refusal that it had
+    ended, or when it starts (attack56): they are told to claim it first, nothing more."""
+    ended = dev_coupon(client, shop, code="GONEBY", amount_off=5)
+    assert client.post(f"/openapi/v1/coupons/{ended['id']}/end", headers=bearer(client, shop)).status_code == 200
+    later_one = dev_coupon(client, shop, code="NOTYET", amount_off=5, starts_at=later(1), ends_at=later(3))
+    top_up(player)
+    for coupon in (ended, later_one):
+        refused = buy(player, shop.app_id, "gem", f"try-{coupon['id']}", 95, coupon["id"])
+        assert (refused.status_code, refused.json()["code"]) == (409, "COUPON_NOT_APPLICABLE"), refused.text
+        assert "claim it first" in refused.json()["message"]

@@ -444,10 +444,12 @@ def prepare(
     coupon = session.get(Coupon, coupon_id)
     if coupon is None:
         raise CouponNotFound(f"no coupon {coupon_id!r}", field="coupon_id")
-    check(coupon, app_id=app_id, product_id=product_id, now=now)
+    # Held first: someone who knew a coupon's id, and held none, learnt its state and dates from
+    # the refusals below (attack56).
     grant_row = session.get(CouponGrant, (coupon.id, user_id))
     if grant_row is None:
         raise CouponNotApplicable("you do not hold this coupon: claim it first", field="coupon_id")
+    check(coupon, app_id=app_id, product_id=product_id, now=now)
     conflicts.not_their_coupon(session, coupon.maker_id, user_id)  # held by a guest that signed in since
     if grant_row.used >= coupon.per_person_limit:
         raise CouponUsedUp(f"you have used coupon {coupon.id} as often as it allows", field="coupon_id")
