@@ -335,3 +335,13 @@ def test_enforce_counts_a_cost_above_the_limit_as_the_whole_limit(limiter):
 )
 def test_retry_after_is_whole_seconds_rounded_up_and_at_least_one(seconds, header):
     assert retry_after_header(seconds) == header
+
+
+def test_a_rate_setting_without_its_unit_stops_the_settings_not_every_request():
+    """MINIS_RATE_CHANGES_PER_PERSON=100000 started a server whose every request was a 500 (attack56b)."""
+    from pydantic import ValidationError
+
+    from openminis.settings import Settings
+
+    with pytest.raises(ValidationError, match="MINIS_RATE_CHANGES_PER_PERSON: invalid rate '100000'"):
+        Settings(rate_changes_per_person="100000")

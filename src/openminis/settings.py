@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from openminis.ratelimit import Rate
+
 # The embedded database in the data directory, when no MINIS_DATABASE_URL names another.
 DATABASE_FILE = "minis.db"
 # A DNS name: dot-separated labels of letters, digits and inner hyphens.
@@ -274,6 +276,18 @@ class Settings(BaseSettings):
         if not 1 <= seconds <= 3600:
             raise ValueError("MINIS_MEDIA_URL_SECONDS is 1 to 3600 (a presigned link is short-lived)")
         return seconds
+
+    @model_validator(mode="after")
+    def _rates_are_rates(self) -> Settings:
+        # Refused at start: a rate without its unit started a server whose every request was a 500
+        # (attack56b).
+        for name in type(self).model_fields:
+            if name.startswith("rate_"):
+                try:
+                    Rate.parse(getattr(self, name))
+                except ValueError as exc:
+                    raise ValueError(f"MINIS_{name.upper()}: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _storage_settings_agree(self) -> Settings:

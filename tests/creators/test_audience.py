@@ -122,6 +122,7 @@ def test_only_likes_of_people_the_feed_showed_the_post_count_and_never_its_creat
         stranger = browser(client)
         stranger.headers.update(sign_up(stranger, f"stranger{n}@example.com"))
         assert stranger.put(f"/api/posts/{forged}/like").json()["likes"] == n + 2
+    assert forged in served_the_feed(stranger)  # served after the like: it does not count (attack56b)
     like = likes_in_the_ranking(platform)
     assert like[forged] == like[plain]
 

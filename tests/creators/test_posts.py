@@ -221,3 +221,20 @@ def test_a_page_of_posts_is_shown_in_the_same_number_of_queries_whatever_its_len
         "2 series",
     ]
     assert [o.creator.handle for o in outs[:4]] == ["tester", "other_one", "other_one", "tester"]
+
+
+def test_a_post_whose_upload_is_not_in_this_nodes_storage_fails_its_job_rather_than_end_it(
+    client, platform, creator, clips
+):
+    """Two nodes sharing a database but not their files: a node without the upload ended the
+    post's transcode "done", and the post stayed uploaded for good (attack56b). The job fails, to
+    be tried again (by a node that has it), and says why."""
+    post = creator.post(clips["post"], caption="elsewhere").json()
+    for file in (platform.settings.data_dir / "media" / "posts" / "uploads").iterdir():
+        file.unlink()  # as if it were on another node's disk
+    platform.worker().drain()
+    with platform.db.session() as session:
+        job = session.scalars(select(Job).where(Job.kind == "creators.transcode")).one()
+    assert job.status != "done" and "not in this node's storage" in (job.last_error or ""), (job.status, job.last_error)
+    mine = creator.browser.get("/api/creator/posts", headers=creator.headers).json()
+    assert [p["status"] for p in mine if p["id"] == post["id"]] == ["uploaded"]

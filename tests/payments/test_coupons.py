@@ -635,6 +635,12 @@ def test_a_code_finds_the_coupon_that_runs_before_one_that_ended(client, shop, p
     assert buy(player, shop.app_id, "gem", "spend-it", 96, spent["id"]).status_code == 200
     late = browser(client)
     assert claim_in(late, "USEDUP", shop.app_id).json()["id"] == platform_open["id"]
+    only_spent = dev_coupon(client, shop, code="ONLYSPENT", amount_off=4, total_limit=1)
+    assert buy(player, shop.app_id, "gem", "spend-only", 96, only_spent["id"]).status_code == 409  # not held
+    assert claim_in(player, "ONLYSPENT", shop.app_id).status_code == 200
+    assert buy(player, shop.app_id, "gem", "spend-only", 96, only_spent["id"]).status_code == 200
+    used_up = claim_in(late, "ONLYSPENT", shop.app_id)  # held, it could not be used (attack56b)
+    assert (used_up.status_code, used_up.json()["code"]) == (409, "COUPON_EXHAUSTED"), used_up.text
     tomorrow = admin_coupon(client, code="SOONISH", amount_off=2)
     dev_coupon(client, shop, code="SOONISH", amount_off=4, starts_at=later(1), ends_at=later(3))
     assert claim_in(late, "SOONISH", shop.app_id).json()["id"] == tomorrow["id"]

@@ -183,3 +183,21 @@ def test_a_launch_sent_again_naming_another_apps_share_opens_no_share(client, st
     assert again.status_code == 200, again.text
     assert (again.json()["query"], again.json()["context"], again.json()["referrer"]) == ({}, None, None)
     assert friend.get(f"/api/apps/tower-two/contexts/{context}").json()["code"] == "NO_SUCH_CONTEXT"
+
+    # Sent again with another share of the same sharer in the same app, a second payload and
+    # context were opened (attack56b): only the share whose context the person joined is.
+    first = sharer.post(
+        f"/api/apps/{studio.app_id}/shares", json={"title": "a", "query": {"k": "A"}}, headers=csrf_of(sharer)
+    )
+    other = sharer.post(
+        f"/api/apps/{studio.app_id}/shares", json={"title": "b", "query": {"k": "B"}}, headers=csrf_of(sharer)
+    )
+    shared = {"launch_id": secrets.token_hex(16), "app_id": studio.app_id, "source": "share"}
+    opened = friend.post("/api/launches", json=shared | {"share": first.json()["token"]}, headers=csrf_of(friend))
+    assert opened.json()["query"] == {"k": "A"}
+    swapped = friend.post("/api/launches", json=shared | {"share": other.json()["token"]}, headers=csrf_of(friend))
+    assert (swapped.json()["query"], swapped.json()["context"]) == ({}, None), swapped.text
+    context_b = other.json()["context"]
+    assert friend.get(f"/api/apps/{studio.app_id}/contexts/{context_b}").json()["code"] == "NO_SUCH_CONTEXT"
+    retried = friend.post("/api/launches", json=shared | {"share": first.json()["token"]}, headers=csrf_of(friend))
+    assert retried.json()["query"] == {"k": "A"}  # the same launch sent again answers as the first

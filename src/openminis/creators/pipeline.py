@@ -39,6 +39,17 @@ def transcoder(db: Database, store: ObjectStore, work_root: Path, max_seconds: f
         # commit stores them again under the same key, and leaves no orphan folder behind.
         key = Path(upload).stem
         if not store.exists(upload_key(upload)):
+            with unit_of_work(db, reads=True) as reading:
+                waiting = reading.get(Post, post_id)
+                elsewhere = waiting is not None and waiting.status == "uploaded"
+            if elsewhere:
+                # Neither published nor gone: the file is on another node's disk (nodes sharing a
+                # database without MINIS_STORAGE_URL), not done. Ended "done", the post stayed
+                # uploaded for good (attack56b); retried, the job may reach a node that has it.
+                raise FileNotFoundError(
+                    f"upload {upload} of post {post_id} is not in this node's storage: nodes that share"
+                    " a database share storage too (MINIS_STORAGE_URL, docs/deploy.md)"
+                )
             return  # done before a crash cut the job's bookkeeping short
         with unit_of_work(db, reads=True) as reading:
             found = reading.get(Post, post_id)

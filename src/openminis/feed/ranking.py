@@ -117,7 +117,7 @@ FROM person_days
 WHERE (is_post, item, user_id, day) IN (SELECT is_post, item, user_id, day FROM served_days)
 GROUP BY 1, 2
 """
-# Who liked which post where the feed had served it to them that day or the day before (a like
+# Who liked which post where the feed had served it to them before, that day or the day before (a like
 # recorded as an event, feed/served.py): a like counts in the ranking only if it is one of these
 # and the person still likes the post (creators' post_likes), so a like taken back counts no more.
 LIKED_WHEN_SERVED = f"""
@@ -128,6 +128,7 @@ WHERE liked.type = '{LIKED}' AND liked.received_at <= ? AND liked.user_id IS NOT
     SELECT 1 FROM events AS served
     WHERE served.type = '{SERVED}' AND served.received_at <= ?
       AND served.post_id = liked.post_id AND served.user_id = liked.user_id
+      AND served.received_at <= liked.received_at
       AND floor(extract(epoch FROM served.received_at) / {SIGNAL_WINDOW_SECONDS})
           IN (floor(extract(epoch FROM liked.received_at) / {SIGNAL_WINDOW_SECONDS}),
               floor(extract(epoch FROM liked.received_at) / {SIGNAL_WINDOW_SECONDS}) - 1)

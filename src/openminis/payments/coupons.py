@@ -278,6 +278,9 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
         raise CouponEnded("this coupon has ended")
     if coupon.ends_at <= now:
         raise CouponExpired("this coupon has expired")
+    if coupon.total_limit is not None and coupon.used >= coupon.total_limit:
+        # Held, it could not be used: a claim answered 200 with a use left (attack56b).
+        raise CouponExhausted("this coupon has no uses left")
     conflicts.not_their_coupon(session, coupon.maker_id, user_id)
     held = session.get(CouponGrant, (coupon.id, user_id))
     if held is not None:

@@ -23,7 +23,7 @@ Key = Path(max_length=200)
 
 @router.post("/launches", response_model=LaunchOut)
 def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platform: PlatformDep) -> LaunchOut:
-    record = service.record_launch(
+    record, new = service.record_launch(
         session,
         user_id=visitor.user.id,
         app_id=body.app_id,
@@ -41,7 +41,7 @@ def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platfor
         init_data=init_data,
         origin_sdk=service.origin_sdk(session, record),
     )
-    if (token := _share_opened(session, record, body)) is not None:
+    if (token := _share_opened(session, record, body, new=new, user_id=visitor.user.id)) is not None:
         # A minis.share link: the opener joins the sharer's context, and the app gets its query.
         shared = social.open_share(session, token, visitor.user.id)
         out.query, out.context = shared.query, shared.context_id
@@ -49,16 +49,19 @@ def launch(body: LaunchIn, visitor: ChangingPerson, session: SessionDep, platfor
     return out
 
 
-def _share_opened(session: Session, record: Launch, body: LaunchIn) -> str | None:
+def _share_opened(session: Session, record: Launch, body: LaunchIn, *, new: bool, user_id: str) -> str | None:
     """The minis.share link the launch recorded opens, if it is the one the request names: the
     record's, not the request's. A launch sent again returns the first record, and its share was
     opened whatever it named: an app was handed another app's share, its context and a referrer
-    (social56)."""
+    (social56), or, sent again with another share of the same sharer, a second payload and context
+    (attack56b). Sent again, it opens only a share whose context the person joined already."""
     token = body.share
     if not (record.source == "share" and token and social.is_share_token(token)):
         return None
     made = social.find_share(session, token)
-    return token if made.app_id == record.app_id and made.sharer_id == record.sharer_id else None
+    if made.app_id != record.app_id or made.sharer_id != record.sharer_id:
+        return None
+    return token if new or social.is_member(session, made.context_id, user_id) else None
 
 
 def origin(session: Session, secret: str, body: LaunchIn) -> service.Origin | None:

@@ -66,12 +66,13 @@ def record_launch(
     post_id: str | None = None,
     share: str | None = None,
     origin: Origin | None = None,
-) -> Launch:
-    """Record an opening. The client mints the id (a prewarmed frame carries it before the tap);
-    sending the same launch again returns the first record. A launch from a creator's post names
-    the post (its creator is recorded: attribution pays them); one from a share link carries the
-    link's signed code (the sharer is recorded, and a shared post's creator). The post or the code
-    is looked up by the caller, in the creators domain, and given here as ``origin``."""
+) -> tuple[Launch, bool]:
+    """Record an opening, and whether this call recorded it. The client mints the id (a prewarmed
+    frame carries it before the tap); sending the same launch again returns the first record. A
+    launch from a creator's post names the post (its creator is recorded: attribution pays them);
+    one from a share link carries the link's signed code (the sharer is recorded, and a shared
+    post's creator). The post or the code is looked up by the caller, in the creators domain, and
+    given here as ``origin``."""
     if not LAUNCH_ID.match(launch_id):
         raise InvalidArgument("launch_id must be 32 lowercase hex characters", field="launch_id")
     if source not in LAUNCH_SOURCES:
@@ -80,7 +81,7 @@ def record_launch(
     if existing is not None:
         if existing.user_id != user_id or existing.app_id != app_id:
             raise Conflict("launch_id is already used", field="launch_id")
-        return existing
+        return existing, False
     app = catalog.open_app(session, app_id)  # one taken down by a moderator launches no more
     # A drama's app has no package: its launches open the built-in player, at no version.
     version = releases.version_for(app, user_id) or ""
@@ -104,7 +105,7 @@ def record_launch(
             share=share,
             origin=origin,
         )
-    return launch
+    return launch, True
 
 
 def _where_from(launch: Launch, *, post_id: str | None, share: str | None, origin: Origin | None) -> None:
