@@ -39,10 +39,12 @@ def has_hidden_characters(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value)
 
 
+# The characters that turn the text after them around: the bidi embeddings, overrides and isolates
+# (Trojan Source, CVE-2021-42574). Not the marks, which people writing Arabic or Hebrew type.
+REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Characters that change how the text around them shows, or where its lines break, without showing
-# themselves: the bidi marks, embeddings, overrides and isolates (Trojan Source, CVE-2021-42574) and
-# the line and paragraph separators.
-LAYOUT_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
+# themselves: those, the bidi marks, and the line and paragraph separators.
+LAYOUT_CONTROLS = REORDERING | frozenset("\u061c\u200e\u200f\u2028\u2029")
 
 
 def has_controls(value: str, *, newlines: bool = False) -> bool:

@@ -38,11 +38,11 @@ def transcoder(db: Database, store: ObjectStore, work_root: Path, max_seconds: f
         # The media key is the upload's name: a retry after the outputs were stored but before the
         # commit stores them again under the same key, and leaves no orphan folder behind.
         key = Path(upload).stem
+        with unit_of_work(db, reads=True) as reading:
+            found = reading.get(Post, post_id)
+            status = found.status if found is not None else None  # None: deleted by its creator
         if not store.exists(upload_key(upload)):
-            with unit_of_work(db, reads=True) as reading:
-                waiting = reading.get(Post, post_id)
-                elsewhere = waiting is not None and waiting.status == "uploaded"
-            if elsewhere:
+            if status == "uploaded":
                 # Neither published nor gone: the file is on another node's disk (nodes sharing a
                 # database without MINIS_STORAGE_URL), not done. Ended "done", the post stayed
                 # uploaded for good (attack56b); retried, the job may reach a node that has it.
@@ -51,10 +51,7 @@ def transcoder(db: Database, store: ObjectStore, work_root: Path, max_seconds: f
                     " a database share storage too (MINIS_STORAGE_URL, docs/deploy.md)"
                 )
             return  # done before a crash cut the job's bookkeeping short
-        with unit_of_work(db, reads=True) as reading:
-            found = reading.get(Post, post_id)
-            gone = found is None or found.status == "ready"
-        if gone:
+        if status in (None, "ready"):
             # Deleted by its creator before its turn came, or published before a crash left the upload.
             store.delete(upload_key(upload))
             return

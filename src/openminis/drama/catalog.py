@@ -425,10 +425,19 @@ def find_series(session: Session, series_id: str) -> Series | None:
 def playable(session: Session, episode: Episode) -> bool:
     """Whether an episode's media may be served: ready, in a published series of an app that is
     not taken down (the media route asks at every request, so a takedown holds at once)."""
-    if episode.status != "ready" or not session.scalar(select(_no_hold_before(episode.number, episode.series_id))):
+    if episode.status != "ready":
         return False
-    series = session.get(Series, episode.series_id)
-    return series is not None and series.status == "published" and not catalog.is_taken_down(session, series.app_id)
+    # The series and whether an episode before this one holds its place, in one query: the media
+    # route asks for every file it serves.
+    found = session.execute(
+        select(Series.status, Series.app_id, _no_hold_before(episode.number, episode.series_id)).where(
+            Series.id == episode.series_id
+        )
+    ).first()
+    if found is None:
+        return False
+    status, app_id, in_order = found
+    return status == "published" and bool(in_order) and not catalog.is_taken_down(session, app_id)
 
 
 def covers(session: Session, base_url: str, series_ids: Collection[str]) -> dict[str, str]:

@@ -84,17 +84,12 @@ def _text(value: str, *, field_name: str, limit: int, required: bool = False) ->
         raise InvalidArgument(f"{field_name} is at most {limit} characters", field=field_name)
     if any(ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
         raise InvalidArgument(f"{field_name} may not contain control characters", field=field_name)
-    if any(ch in _REORDERING for ch in value):
+    if any(ch in text.REORDERING for ch in value):  # a report a moderator read reversed (ops56)
         raise InvalidArgument(
             f"{field_name} may not contain characters that turn text around (bidi embeddings, overrides or isolates)",
             field=field_name,
         )
     return value
-
-
-# What a moderator reads must read as it shows: an override made a report read reversed (ops56).
-# The right-to-left and left-to-right marks stay: people writing Arabic or Hebrew type them.
-_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _check_kind(kind: str) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -278,7 +278,7 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
         raise CouponEnded("this coupon has ended")
     if coupon.ends_at <= now:
         raise CouponExpired("this coupon has expired")
-    if coupon.total_limit is not None and coupon.used >= coupon.total_limit:
+    if _used_up(coupon):
         # Held, it could not be used: a claim answered 200 with a use left (attack56b).
         raise CouponExhausted("this coupon has no uses left")
     conflicts.not_their_coupon(session, coupon.maker_id, user_id)
@@ -297,12 +297,31 @@ def _grant(session: Session, coupon: Coupon, user_id: str, via: str) -> CouponGr
     return held
 
 
+def _used_up(coupon: Coupon) -> bool:
+    """Every use its total limit allows is taken (a full refund gives one back)."""
+    return coupon.total_limit is not None and coupon.used >= coupon.total_limit
+
+
+def _runs(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """What a coupon that runs at ``now`` is, in SQL (``_runs_now``): active, begun, not ended,
+    not used up."""
+    return (
+        Coupon.status == "active",
+        Coupon.starts_at <= now,
+        Coupon.ends_at > now,
+        or_(Coupon.total_limit.is_(None), Coupon.used < Coupon.total_limit),
+    )
+
+
+def _runs_now(coupon: Coupon, now: datetime) -> bool:
+    return coupon.status == "active" and coupon.starts_at <= now < coupon.ends_at and not _used_up(coupon)
+
+
 def _code(typed: str) -> str:
     """A code as it is kept: upper case, without the spaces around it (spaces only: a tab or a
-    file separator around it was dropped too, attack56). Only ASCII is changed:
-    Python's upper() made a long s (U+017F) an S and a sharp s SS, a code other than the one typed
-    (coupons56);
-    a code with another letter fails ``CODE``."""
+    file separator around it was dropped too, attack56). Only ASCII is changed: Python's upper()
+    made a long s (U+017F) an S and a sharp s SS, a code other than the one typed (coupons56); a
+    code with another letter fails ``CODE``."""
     return typed.strip(" ").upper() if typed.isascii() else typed
 
 
@@ -323,13 +342,6 @@ def _by_code(session: Session, code: str, app_id: str | None) -> Coupon | None:
     (coupons56), as did one used up or not begun (attack56); only when none runs does the first
     found answer, so its refusal says why."""
     now = utcnow()
-
-    def running(coupon: Coupon) -> bool:  # what a claim may use now: begun, not ended, not used up
-        return coupon.status == "active" and coupon.starts_at <= now < coupon.ends_at and not exhausted(coupon)
-
-    def exhausted(coupon: Coupon) -> bool:
-        return coupon.total_limit is not None and coupon.used >= coupon.total_limit
-
     # The scopes asked for by name: read among the first rows of a code that 50 apps use, an app's
     # own coupon was missed for the platform's (attack55c). In an app, the platform's coupon for
     # another app is not found: it was claimed, then refused at the pay sheet (coupons56).
@@ -342,17 +354,15 @@ def _by_code(session: Session, code: str, app_id: str | None) -> Coupon | None:
     found = [named[scope] for scope in first if scope in named]
     if app_id is None:  # then the developers' coupons of this code, if one app's runs
         developers = select(Coupon).where(Coupon.code == code, Coupon.code_scope != PLATFORM_CODES)
-        begun = developers.where(Coupon.status == "active", Coupon.starts_at <= now, Coupon.ends_at > now)
-        left = begun.where(or_(Coupon.total_limit.is_(None), Coupon.used < Coupon.total_limit))
-        live = list(session.scalars(left.limit(2)))
-        if len(live) > 1 and not any(running(coupon) for coupon in found):
+        live = list(session.scalars(developers.where(*_runs(now)).limit(2)))
+        if len(live) > 1 and not any(_runs_now(coupon, now) for coupon in found):
             raise Conflict(
                 "several apps have a coupon with this code: claim it in the app it is for (app_id)",
                 code="COUPON_CODE_AMBIGUOUS",
                 field="app_id",
             )
         found += live or list(session.scalars(developers.limit(1)))
-    return next((coupon for coupon in found if running(coupon)), found[0] if found else None)
+    return next((coupon for coupon in found if _runs_now(coupon, now)), found[0] if found else None)
 
 
 def grant(session: Session, coupon: Coupon, user_id: str, *, via: str) -> CouponGrant:
@@ -411,11 +421,8 @@ def held(session: Session, user_id: str, app_id: str, *, product_id: str | None 
         .where(
             CouponGrant.user_id == user_id,
             or_(Coupon.app_id == app_id, Coupon.app_id.is_(None)),
-            Coupon.status == "active",
-            Coupon.starts_at <= now,
-            Coupon.ends_at > now,
+            *_runs(now),
             CouponGrant.used < Coupon.per_person_limit,
-            or_(Coupon.total_limit.is_(None), Coupon.used < Coupon.total_limit),
         )
         .order_by(Coupon.ends_at, Coupon.id)
     ).all()
@@ -456,7 +463,7 @@ def prepare(
     conflicts.not_their_coupon(session, coupon.maker_id, user_id)  # held by a guest that signed in since
     if grant_row.used >= coupon.per_person_limit:
         raise CouponUsedUp(f"you have used coupon {coupon.id} as often as it allows", field="coupon_id")
-    if coupon.total_limit is not None and coupon.used >= coupon.total_limit:
+    if _used_up(coupon):
         raise CouponExhausted(f"coupon {coupon.id} has no uses left", field="coupon_id")
     off = discount(coupon, list_amount, fee_bps=fee_bps, commission_bps=commission_bps)
     if off < 1:
