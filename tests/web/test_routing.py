@@ -4,9 +4,12 @@ starts with none of their routes' literal beginnings (web/routing.py)."""
 from __future__ import annotations
 
 import re
+import threading
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter
+from pydantic import BaseModel
+from starlette import concurrency
 from starlette.testclient import TestClient
 
 from openminis.web.routing import Router
@@ -116,3 +119,51 @@ def test_a_route_without_parameters_is_asked_only_about_its_own_path(monkeypatch
         assert client.get("/api/me").status_code == 404
         assert client.get("/consoles").status_code == 404
         assert asked == []  # turned away by the quick test, no route tried
+        # It begins as /play/{app_id} does, and no route of the router matches it: turned away by
+        # the router's one expression for its routes, not tried route by route.
+        assert client.get("/play/g1/more").status_code == 404
+        assert asked == []
+
+
+class Item(BaseModel):
+    id: str
+    count: int
+
+
+class Change(BaseModel):
+    count: int
+
+
+def test_a_plain_route_goes_to_a_thread_once(monkeypatch):
+    """FastAPI sends a sync route to the thread pool and then its answer's check against the
+    response model there too: two trips, each a fight for the GIL with every thread at work. A
+    Router's sync route makes one; its parameters, body and answer are FastAPI's as before."""
+    router = Router(prefix="/api")
+    threads: list[str] = []
+
+    @router.post("/items/{item_id}", response_model=Item)
+    def change(item_id: str, body: Change, dry: bool = False) -> Item:
+        threads.append(threading.current_thread().name)
+        return Item(id=item_id, count=body.count if not dry else 0)
+
+    trips: list[object] = []
+    original = concurrency.run_in_threadpool
+
+    async def counting(func, *args, **kwargs):
+        trips.append(func)
+        return await original(func, *args, **kwargs)
+
+    monkeypatch.setattr("openminis.web.routing.run_in_threadpool", counting, raising=False)
+    monkeypatch.setattr("fastapi.routing.run_in_threadpool", counting)
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app) as client:
+        assert client.post("/api/items/i1", json={"count": 3}).json() == {"id": "i1", "count": 3}
+        assert client.post("/api/items/i1?dry=true", json={"count": 3}).json() == {"id": "i1", "count": 0}
+        assert client.post("/api/items/i1", json={"count": "x"}).status_code == 422
+        schema = client.get("/openapi.json").json()["paths"]["/api/items/{item_id}"]["post"]
+    assert len(trips) == 2  # one a request that reached the route; the refused one never did
+    assert threads and all(name != "MainThread" for name in threads)  # still run on a thread
+    assert [p["name"] for p in schema["parameters"]] == ["item_id", "dry"]
+    assert schema["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Item"}
+    assert change("i2", Change(count=1)) == Item(id="i2", count=1)  # the module keeps the plain function
