@@ -167,3 +167,18 @@ def test_a_plain_route_goes_to_a_thread_once(monkeypatch):
     assert [p["name"] for p in schema["parameters"]] == ["item_id", "dry"]
     assert schema["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Item"}
     assert change("i2", Change(count=1)) == Item(id="i2", count=1)  # the module keeps the plain function
+
+
+def test_a_plain_routes_parameters_reach_it_whatever_their_names():
+    """The route is called with what FastAPI read for it, bound before it goes to the thread: a
+    parameter named as run_in_threadpool's own (``func``) was a 500 (attack57)."""
+    router = Router()
+
+    @router.get("/echo")
+    def echo(func: str = "a", args: int = 0, kwargs: str = "") -> dict[str, object]:
+        return {"func": func, "args": args, "kwargs": kwargs}
+
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app) as client:
+        assert client.get("/echo?func=hello&args=2&kwargs=k").json() == {"func": "hello", "args": 2, "kwargs": "k"}

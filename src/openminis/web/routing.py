@@ -93,7 +93,8 @@ def _one_trip(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(endpoint)
     async def on_a_thread(*args: Any, **values: Any) -> Any:
-        return await run_in_threadpool(endpoint, *args, **values)
+        # Bound first: a route's parameter may share a name with run_in_threadpool's (``func``).
+        return await run_in_threadpool(functools.partial(endpoint, *args, **values))
 
     return on_a_thread
 

@@ -1,0 +1,78 @@
+"""An app's payment settings are made the first time anyone reads them (the console, the Open
+API): reads of a new app's settings arriving at once, against a real ``minis serve``, on SQLite
+and PostgreSQL, each answer the one row.
+
+On PostgreSQL, 10 such reads at once answered 500 on 3 to 7 of them about one run in three: each
+read found no row, inserted one, and all but the first failed on its primary key (attack57).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from contextlib import closing
+
+import httpx
+import pytest
+
+from openminis.liveserver import LiveServer, run_apart
+from tests.concurrency import one_connection_each
+from tests.test_bursts import serve
+
+pytestmark = pytest.mark.slow  # a real server and reads at once
+
+READS = 20
+
+
+def developer(server: LiveServer) -> httpx.Client:
+    """A person signed up and verified, with a developer account, on the live server."""
+    email = f"settings-{secrets.token_hex(3)}@example.com"
+    client = httpx.Client(base_url=server.url, headers={"Origin": server.url}, timeout=30)
+    client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
+    registered = client.post("/api/account/register", json={"email": email, "password": "correct horse battery"})
+    assert registered.status_code == 200, registered.text
+    code = server.mailed(email, r"verification code is (\d{6})")
+    assert client.post("/api/account/verify", json={"code": code}).status_code == 200
+    client.headers["X-CSRF-Token"] = client.get("/api/me").json()["csrf_token"]
+    assert client.post("/api/developer", json={"name": "Settings Studio"}).status_code == 200
+    return client
+
+
+def new_app(client: httpx.Client) -> tuple[str, str]:
+    """A new app of the developer's (no settings row yet) and its secret."""
+    app_id = f"set{secrets.token_hex(4)}"
+    created = client.post("/api/developer/apps", json={"app_id": app_id, "name": "Settings", "kind": "game"})
+    assert created.status_code == 201, created.text
+    return app_id, created.json()["app_secret"]
+
+
+async def at_once(server: LiveServer, path: str, headers: dict[str, str], cookies: httpx.Cookies) -> list[int]:
+    async with httpx.AsyncClient(
+        base_url=server.url, headers=headers, cookies=cookies, limits=one_connection_each(READS), timeout=60
+    ) as client:
+        start = asyncio.Event()
+
+        async def one() -> int:
+            await start.wait()
+            return (await client.get(path)).status_code
+
+        tasks = [asyncio.create_task(one()) for _ in range(READS)]
+        await asyncio.sleep(0.2)
+        start.set()
+        return await asyncio.gather(*tasks)
+
+
+def test_reads_at_once_of_a_new_apps_payment_settings_each_answer_the_one_row(tmp_path, database_url):
+    with serve(tmp_path, database_url) as server, closing(developer(server)) as client:
+        for _ in range(3):  # it raced about one run in three
+            console_app, _ = new_app(client)
+            path = f"/api/developer/apps/{console_app}/payment-settings"
+            assert run_apart(at_once(server, path, {}, client.cookies)) == [200] * READS
+
+            openapi_app, secret = new_app(client)
+            credentials = {"grant_type": "client_credentials", "client_id": openapi_app, "client_secret": secret}
+            token = httpx.post(f"{server.url}/openapi/v1/auth/token", json=credentials, timeout=30).json()
+            bearer = {"Authorization": f"Bearer {token['access_token']}"}
+            statuses = run_apart(at_once(server, "/openapi/v1/payment-settings", bearer, httpx.Cookies()))
+            assert statuses == [200] * READS
+            assert client.get(path).json()["notify_url"] is None
