@@ -10,12 +10,15 @@ from sqlalchemy import func, select
 from openminis import erasure
 from openminis.creators.models import Creator, Post
 from openminis.db import utcnow
+from openminis.developers import service as developers
+from openminis.developers.models import Developer
 from openminis.identity.models import AppUser, AuthSession, User
 from openminis.jobs.models import Job
 from openminis.payments.models import Order
 from openminis.runtime.models import CloudSave
 from openminis.wallet import service as ledger
 from openminis.web.errors import status_for
+from tests.console_team import join_team
 from tests.creators.conftest import make_creator, ready_post
 from tests.studio import balance, browser, buy, csrf_of, login_code, put_product, sign_up, top_up
 
@@ -151,3 +154,22 @@ def test_deleting_a_creators_account_erases_their_posts_and_the_posts_media(clie
         assert (post.caption, post.media_key, post.status) == ("", None, "removed")
         assert session.get(Creator, creator.user_id).display_name == erasure.ERASED_NAME
     assert post_id not in client.get("/api/feed?limit=50").text
+
+
+def test_deleting_an_account_erases_the_email_a_studio_of_theirs_was_named_by(client, studio, platform):
+    """A studio made as its person accepted an invitation (or by `minis publish --developer EMAIL`)
+    is named by their email, a name they did not choose. It stays with its apps and earnings after
+    the deletion, and kept the address: shown on its apps' pages and on its payouts (money57)."""
+    person, headers = join_team(studio, "jane.doe.private@example.com", "viewer")
+    developer_id = person.get("/api/developer").json()["id"]
+    chosen, chosen_headers = join_team(studio, "chosen@example.com", "viewer")
+    assert chosen.patch("/api/developer", json={"name": "Chosen Games"}, headers=chosen_headers).status_code == 200
+    chosen_id = chosen.get("/api/developer").json()["id"]
+
+    for browser_, headers_ in ((person, headers), (chosen, chosen_headers)):
+        assert browser_.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers_).status_code == 200
+    with platform.db.session() as session:
+        released = session.get(Developer, developer_id)
+        assert (released.user_id, released.name) == (None, developers.ERASED_STUDIO_NAME)
+        kept = session.get(Developer, chosen_id)  # a name they chose is the studio's, not personal data
+        assert (kept.user_id, kept.name) == (None, "Chosen Games")

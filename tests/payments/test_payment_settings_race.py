@@ -15,6 +15,7 @@ from contextlib import closing
 import httpx
 import pytest
 
+from bench.burst import APP_ID
 from openminis.liveserver import LiveServer, run_apart
 from tests.concurrency import one_connection_each
 from tests.test_bursts import serve
@@ -76,3 +77,30 @@ def test_reads_at_once_of_a_new_apps_payment_settings_each_answer_the_one_row(tm
             statuses = run_apart(at_once(server, "/openapi/v1/payment-settings", bearer, httpx.Cookies()))
             assert statuses == [200] * READS
             assert client.get(path).json()["notify_url"] is None
+
+
+def test_an_operators_ad_shares_set_at_once_for_an_app_each_answer_and_one_stands(tmp_path, database_url):
+    """The first share set for an app makes its ads settings row: 20 set at once (automation sent
+    twice, two operators) each inserted it, and on PostgreSQL all but one answered 500."""
+    token = secrets.token_hex(12)
+    with serve(tmp_path, database_url, MINIS_ADMIN_TOKEN=token) as server:
+        bearer = {"Authorization": f"Bearer {token}"}
+        shares = [5000 + 100 * n for n in range(READS)]
+
+        async def set_all() -> list[int]:
+            async with httpx.AsyncClient(
+                base_url=server.url, headers=bearer, limits=one_connection_each(READS), timeout=60
+            ) as client:
+                start = asyncio.Event()
+
+                async def one(bps: int) -> int:
+                    await start.wait()
+                    path = f"/api/admin/ads/apps/{APP_ID}/share"
+                    return (await client.put(path, json={"developer_share_bps": bps})).status_code
+
+                tasks = [asyncio.create_task(one(bps)) for bps in shares]
+                await asyncio.sleep(0.2)
+                start.set()
+                return await asyncio.gather(*tasks)
+
+        assert run_apart(set_all()) == [200] * READS

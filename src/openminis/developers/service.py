@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,9 +167,21 @@ def developer_id_for(session: Session, user_id: str) -> str | None:
     return session.scalar(select(Developer.id).where(Developer.user_id == user_id))
 
 
+# What a studio named by its person's email is called once they deleted their account.
+ERASED_STUDIO_NAME = "A deleted account's studio"
+
+
 def release_person(session: Session, user_id: str, *, email: str | None = None) -> None:
     """The person deleted their account: their developer account, its apps and earnings stay, signed
-    into by nobody; invitations to their email go."""
+    into by nobody; invitations to their email go. A studio named by the email (a name not chosen:
+    made as they accepted an invitation, or by ``minis publish --developer``) loses the address with
+    the account: its apps' pages and its payouts showed it after the deletion (money57)."""
+    if email:
+        session.execute(
+            update(Developer)
+            .where(Developer.user_id == user_id, func.lower(Developer.name) == email.strip().lower())
+            .values(name=ERASED_STUDIO_NAME)
+        )
     session.execute(update(Developer).where(Developer.user_id == user_id).values(user_id=None))
     if email:
         session.execute(delete(AppInvite).where(AppInvite.email == email))
