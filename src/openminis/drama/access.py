@@ -24,7 +24,7 @@ from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.db import insert_ignoring_conflicts, take_turns, utcnow
 from openminis.drama.catalog import episode as ready_episode
-from openminis.drama.catalog import published_series, ready_episodes
+from openminis.drama.catalog import published_series, ready_episodes, selling_series
 from openminis.drama.models import DramaPass, Episode, EpisodeUnlock, Series, SeriesUnlock, Subscription, WatchProgress
 from openminis.errors import Conflict, Forbidden, InvalidArgument, PaymentRequired
 from openminis.identity import service as identity
@@ -210,7 +210,7 @@ def unlock_with_coins(
     ``currency``) the person confirmed, else PRICE_CHANGED; returns how the person has access now.
     The unlock is a conversion of the launch (``launch_id``) the player was opened in; with
     ``events`` (``platform.conversions``) its analytics event is recorded after the commit."""
-    series = published_series(session, series_id)
+    series = selling_series(session, series_id)
     episode = ready_episode(session, series.id, number)
     one_purchase_at_a_time(session, user_id, series.app_id)
     existing = access(session, user_id, series, episode)
@@ -262,7 +262,7 @@ def unlock_with_ad(
 ) -> str:
     """Unlock one episode with a rewarded ad the person watched to the end, in the series' own app.
     The ad's id is recorded with the unlock, so the same ad cannot unlock a second episode."""
-    series = published_series(session, series_id)
+    series = selling_series(session, series_id)
     if not series.ad_unlock:
         raise Conflict("this series cannot be unlocked with ads", code="AD_UNLOCK_DISABLED")
     episode = ready_episode(session, series.id, number)
@@ -333,7 +333,7 @@ def buy_series(
 ) -> None:
     """Every episode of the series for its series price, which must be the ``amount`` (in
     ``currency``) the person confirmed, else PRICE_CHANGED. Buying it twice charges once."""
-    series = published_series(session, series_id)
+    series = selling_series(session, series_id)
     if series.series_price is None:
         raise Conflict("this series is not sold whole", code="NOT_FOR_SALE")
     one_purchase_at_a_time(session, user_id, series.app_id)

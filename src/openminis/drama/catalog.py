@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from openminis.catalog import service as catalog
-from openminis.db import take_turns, utcnow
+from openminis.db import share_turns, take_turns, utcnow
 from openminis.drama.models import Episode, Series, WatchProgress
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.jobs import service as jobs
@@ -100,6 +100,22 @@ def published_series(session: Session, series_id: str) -> Series:
     if series is None or series.status != "published" or catalog.is_taken_down(session, series.app_id):
         raise NotFound(f"no series {series_id!r}")
     return series
+
+
+def selling_series(session: Session, series_id: str) -> Series:
+    """``published_series`` for a sale of it (an episode unlocked with coins or an ad, the whole
+    series): from here to the sale's commit a takedown of the series, or of one of its episodes,
+    waits for it, and one committed before is read. PostgreSQL: the series' turn, shared with the
+    other sales, taken before the series is read; SQLite's writers take turns already. An unlock
+    read the series as published, waited behind the person's other purchases, and was charged
+    after the takedown had committed (drama57: 9 of 36)."""
+    share_turns(session, "series", series_id)
+    return published_series(session, series_id)
+
+
+def _taking_down(session: Session, series_id: str) -> None:
+    """A takedown's or a restore's side of ``selling_series``: it waits for the sales in flight."""
+    take_turns(session, "series", series_id)
 
 
 def search_series(session: Session, query: str, *, limit: int = 20) -> list[Series]:
@@ -387,6 +403,7 @@ def series_by_id(session: Session, series_ids: Collection[str]) -> dict[str, Ser
 def set_series_removed(session: Session, series_id: str, removed: bool) -> dict[str, object]:
     """Take a published series down ("removed") or put it back ("published"); returns its status
     before. Every viewer's path reads only published series (published_series, list_series)."""
+    _taking_down(session, series_id)
     series = session.get(Series, series_id)
     if series is None:
         raise NotFound(f"no series {series_id!r}")
@@ -406,6 +423,7 @@ def find_episode(session: Session, series_id: str, number: int) -> Episode | Non
 
 def set_episode_removed(session: Session, series_id: str, number: int, removed: bool) -> dict[str, object]:
     """Take a ready episode down ("removed") or put it back ("ready"); returns its status before."""
+    _taking_down(session, series_id)
     found = find_episode(session, series_id, number)
     if found is None:
         raise NotFound(f"no episode {number} in series {series_id!r}")
