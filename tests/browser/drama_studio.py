@@ -134,6 +134,20 @@ class DramaStudio:
             )
             assert approved.status_code == 200, approved.text
 
+    @classmethod
+    def paid(cls, server: LiveServer, folder: Path) -> DramaStudio:
+        """The producer's series published with every episode paid (none free): clips made in ``folder``."""
+        clips = [
+            make_clip(folder / f"{number}.mp4", seconds=1, lines=[title], width=360, height=640, seed=number)
+            for number, title in enumerate(EPISODES, start=1)
+        ]
+        studio = cls.start(server, clips)
+        studio.publish()
+        with httpx.Client(base_url=server.url, headers=studio.headers, timeout=30) as backend:
+            patched = backend.patch(f"/openapi/v1/series/{studio.series_id}", json={"free_episodes": 0})
+            assert patched.status_code == 200, patched.text
+        return studio
+
     def publish(self, timeout: float = 240) -> dict:
         """Waits until the server's worker has transcoded every episode, then publishes the series and a pass."""
         deadline = time.monotonic() + timeout

@@ -24,7 +24,6 @@ import httpx
 import pytest
 
 from bench.burst import funded_person
-from openminis.drama.synth import make_clip
 from openminis.liveserver import LiveServer, run_apart
 from tests.browser.drama_studio import EPISODE_PRICE, EPISODES, PASS, SERIES_PRICE, DramaStudio
 from tests.concurrency import honouring_retry_after, one_connection_each
@@ -40,15 +39,8 @@ APP_PASS = {"title": "Every Harbor series, a week", "period_days": 7, "price": 8
 def studio_with_passes(server: LiveServer, tmp_path: Path) -> tuple[DramaStudio, dict[str, int]]:
     """The producer's series with every episode paid (none free) and two passes that cover it: the
     series' own and one for every series of the app. Returns the passes' ids with their prices."""
-    clips = [
-        make_clip(tmp_path / f"{number}.mp4", seconds=1, lines=[title], width=360, height=640, seed=number)
-        for number, title in enumerate(EPISODES, start=1)
-    ]
-    studio = DramaStudio.start(server, clips)
-    studio.publish()
+    studio = DramaStudio.paid(server, tmp_path)
     with httpx.Client(base_url=server.url, headers=studio.headers, timeout=30) as backend:
-        patched = backend.patch(f"/openapi/v1/series/{studio.series_id}", json={"free_episodes": 0})
-        assert patched.status_code == 200, patched.text
         created = backend.post("/openapi/v1/passes", json=APP_PASS)
         assert created.status_code == 201, created.text
     shown = httpx.get(f"{server.url}/api/dramas/{studio.series_id}", timeout=30).json()["passes"]

@@ -18,10 +18,9 @@ from sqlalchemy import create_engine, select
 
 from bench.burst import funded_person
 from openminis.drama.models import EpisodeUnlock
-from openminis.drama.synth import make_clip
 from openminis.liveserver import LiveServer, run_apart
 from openminis.moderation.models import Takedown
-from tests.browser.drama_studio import EPISODE_PRICE, EPISODES, DramaStudio
+from tests.browser.drama_studio import EPISODE_PRICE, DramaStudio
 from tests.concurrency import honouring_retry_after, one_connection_each
 from tests.test_bursts import ledger_verifies, serve
 
@@ -75,15 +74,7 @@ async def unlocks_and_a_takedown(
 def test_no_unlock_is_charged_after_its_series_was_taken_down(tmp_path, database_url):
     token = secrets.token_hex(12)
     with serve(tmp_path, database_url, MINIS_ADMIN_TOKEN=token) as server:
-        clips = [
-            make_clip(tmp_path / f"{number}.mp4", seconds=1, lines=[title], width=360, height=640, seed=number)
-            for number, title in enumerate(EPISODES, start=1)
-        ]
-        studio = DramaStudio.start(server, clips)
-        studio.publish()
-        with httpx.Client(base_url=server.url, headers=studio.headers, timeout=30) as backend:
-            patched = backend.patch(f"/openapi/v1/series/{studio.series_id}", json={"free_episodes": 0})
-            assert patched.status_code == 200, patched.text
+        studio = DramaStudio.paid(server, tmp_path)
         people = [funded_person(server) for _ in range(PEOPLE)]
 
         unlocks, takedown = run_apart(unlocks_and_a_takedown(server, people, studio.series_id, token))
