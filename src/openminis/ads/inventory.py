@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from openminis.ads import auction
 from openminis.ads.models import AdSettings, AdUnit
 from openminis.catalog import service as catalog
-from openminis.db import insert_ignoring_conflicts, utcnow
+from openminis.db import insert_ignoring_conflicts, take_turns, utcnow
 from openminis.egress import EgressPolicy
 from openminis.errors import Conflict, InvalidArgument, NotFound
 
@@ -111,13 +111,18 @@ def create_unit(
     """A new unit. ``unit_id`` lets a developer choose a stable id to ship inside the package
     (the unit is made by the backend, the game carries its id); otherwise one is made up."""
     catalog.get_app(session, app_id)
+    if unit_id is not None and not UNIT_ID.match(unit_id):
+        raise InvalidArgument("a chosen unit id is 'au_' then 3-28 lowercase letters, digits or '_'", field="id")
+    # An app's new units take turns (the count below holds), and so do new units of one chosen id,
+    # whatever their app: each found the id free, and on PostgreSQL all but the first of them failed
+    # on the key, a 500 where UNIT_ID_TAKEN was due (console57). The app's turn first, always.
+    take_turns(session, "ad-units", app_id)
+    if unit_id is not None:
+        take_turns(session, "ad-unit", unit_id)
     if len(list_units(session, app_id)) >= MAX_UNITS:
         raise InvalidArgument(f"an app has at most {MAX_UNITS} ad units", field="name")
-    if unit_id is not None:
-        if not UNIT_ID.match(unit_id):
-            raise InvalidArgument("a chosen unit id is 'au_' then 3-28 lowercase letters, digits or '_'", field="id")
-        if session.get(AdUnit, unit_id) is not None:
-            raise Conflict(f"ad unit id {unit_id!r} is taken", code="UNIT_ID_TAKEN", field="id")
+    if unit_id is not None and session.get(AdUnit, unit_id) is not None:
+        raise Conflict(f"ad unit id {unit_id!r} is taken", code="UNIT_ID_TAKEN", field="id")
     now = utcnow()
     unit = AdUnit(id=unit_id or "au_" + secrets.token_hex(8), app_id=app_id, kind=None, created_at=now)
     _apply(unit, fields, egress)

@@ -20,7 +20,7 @@ from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.catalog.manifest import Manifest
 from openminis.catalog.package import PackageError
-from openminis.db import per_dialect, utcnow
+from openminis.db import per_dialect, take_turns, utcnow
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.pagination import decode_cursor, encode_cursor
 from openminis.payments import coupons, notifications, prices, refund_shares
@@ -72,6 +72,9 @@ def put_product(
             " bidi or line separator characters",
             field="title",
         )
+    # Puts of one product take turns: each made it when it found none, and on PostgreSQL all but the
+    # first of puts at once failed on the key, a 500 (console57).
+    take_turns(session, "product", app_id, product_id)
     product = session.get(Product, (app_id, product_id))
     if product is None:
         product = Product(app_id=app_id, id=product_id, declared_in=declared_in)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
 from openminis.catalog.manifest import Manifest, ManifestLeaderboard
-from openminis.db import utcnow
+from openminis.db import take_turns, utcnow
 from openminis.errors import NotFound
 from openminis.social.models import Leaderboard
 
@@ -35,6 +35,7 @@ def period_of(board: Leaderboard, at: datetime) -> str:
 def put_board(session: Session, app_id: str, declared: ManifestLeaderboard, *, declared_in: str) -> Leaderboard:
     """Create or change a board. Its scores stay: a changed reset starts counting in new periods."""
     catalog.get_app(session, app_id)
+    take_turns(session, "leaderboard", app_id, declared.id)  # made once by puts at once (console57)
     board = session.get(Leaderboard, (app_id, declared.id))
     if board is None:
         board = Leaderboard(app_id=app_id, id=declared.id)
