@@ -10,7 +10,11 @@ in three; console57: 9 to 14 of 50 puts of a new product, 3 to 6 of a leaderboar
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import secrets
+import time
+import zipfile
 from contextlib import closing
 
 import httpx
@@ -114,6 +118,18 @@ def test_an_operators_ad_shares_set_at_once_for_an_app_each_answer_and_one_stand
         assert run_apart(set_all()) == [200] * READS
 
 
+def test_a_coin_pack_put_at_once_is_made_once(tmp_path, database_url):
+    """A pack put by the operator's automation and a retry of it at once: each made it on
+    PostgreSQL, and all but the first failed on the key, a 500 (attack57b: 28 of 100)."""
+    token = secrets.token_hex(12)
+    with serve(tmp_path, database_url, MINIS_ADMIN_TOKEN=token) as server:
+        bearer = {"Authorization": f"Bearer {token}"}
+        pack = {"coins": 100, "prices": {"US": {"currency": "USD", "amount": 99999}}, "active": False, "reason": "new"}
+        for n in range(3):
+            path = f"/api/admin/money/packs/race-{n}"
+            assert run_apart(at_once(server, path, bearer, httpx.Cookies(), "PUT", pack)) == [200] * READS
+
+
 def app_backend(server: LiveServer, client: httpx.Client) -> tuple[str, dict[str, str]]:
     """A new app of the developer's and its backend's Open API headers."""
     app_id, secret = new_app(client)
@@ -140,3 +156,84 @@ def test_a_product_leaderboard_or_ad_unit_declared_at_once_by_id_is_made_once(tm
             assert sorted(units) == [201] + [409] * (READS - 1)  # the id is taken by the first
         products = client.get(f"/api/developer/apps/{app_id}/products").json()["items"]
         assert sorted(p["id"] for p in products) == ["c0", "c1", "c2", "p0", "p1", "p2"]
+
+
+def package(app_id: str, n: int) -> bytes:
+    """Version 1.0.n of the app, declaring product r{n}, leaderboard lb{n} and message template m{n}."""
+    manifest = {
+        "id": app_id,
+        "name": "Release Race",
+        "category": "puzzle",
+        "description": "A release raced by its backend.",
+        "version": f"1.0.{n}",
+        "entry": "index.html",
+        "orientation": "portrait",
+        "icon": "icon.svg",
+        "kind": "game",
+        "allowed_domains": [],
+        "products": [{"id": f"r{n}", "type": "consumable", "price": 2, "title": {"en": "Rock"}}],
+        "leaderboards": [{"id": f"lb{n}"}],
+        "messages": [{"id": f"m{n}", "title": "Hello there", "fields": [], "kind": "one-time"}],
+    }
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("minis.json", json.dumps(manifest))
+        archive.writestr("index.html", '<!doctype html><script src="/minis-sdk.js"></script>')
+        archive.writestr("icon.svg", '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
+    return packed.getvalue()
+
+
+async def release_and_puts(server: LiveServer, app_id: str, version: str, n: int, admin: str, bearer: dict) -> list:
+    """A reviewer's approval (released to everyone) and, around it, the backend's puts of the same
+    product, board and template the version declares."""
+    async with httpx.AsyncClient(base_url=server.url, limits=one_connection_each(31), timeout=90) as client:
+        start = asyncio.Event()
+
+        async def send(delay: float, method: str, path: str, body: dict, headers: dict) -> httpx.Response:
+            await start.wait()
+            await asyncio.sleep(delay)
+            return await client.request(method, path, json=body, headers=headers)
+
+        approve = f"/api/admin/review/{app_id}/{version}/approve"
+        product = {"type": "consumable", "price": 3, "title": {"en": "Rock"}}
+        template = {"id": f"m{n}", "title": "Hello there", "fields": [], "kind": "one-time"}
+        sends = [send(0.01, "POST", approve, {"percent": 100}, {"Authorization": f"Bearer {admin}"})]
+        for i in range(10):
+            sends += [
+                send(0.002 * i, "PUT", f"/openapi/v1/products/r{n}", product, bearer),
+                send(0.002 * i, "PUT", f"/openapi/v1/leaderboards/lb{n}", {}, bearer),
+                send(0.002 * i, "POST", "/openapi/v1/message-templates", template, bearer),
+            ]
+        tasks = [asyncio.create_task(one) for one in sends]
+        await asyncio.sleep(0.3)
+        start.set()
+        return list(await asyncio.gather(*tasks))
+
+
+def test_a_release_and_puts_of_what_it_declares_at_once_all_go_through(tmp_path, database_url):
+    """A release holds its app's row, then the rows its manifest declares; a put of one of them held
+    the row's turn, then the app's (its foreign key): on PostgreSQL the two waited for each other,
+    and one was refused 503 DATABASE_BUSY, most often the reviewer's approval (attack57b)."""
+    admin = secrets.token_hex(12)
+    with (
+        serve(tmp_path, database_url, MINIS_ADMIN_TOKEN=admin, MINIS_BROWSER_CHECKS="false") as server,
+        closing(developer(server)) as client,
+    ):
+        app_id, bearer = app_backend(server, client)
+        for n in range(4):
+            uploaded = client.post(
+                f"/api/developer/apps/{app_id}/versions",
+                content=package(app_id, n),
+                headers={"Content-Type": "application/zip"},
+            )
+            assert uploaded.status_code == 201, uploaded.text
+            version = uploaded.json()["version"]
+            for _ in range(120):  # the package's checks run in the background first
+                submitted = client.post(f"/api/developer/apps/{app_id}/versions/{version}/submit")
+                if submitted.status_code == 200 or submitted.json().get("code") != "NOT_CHECKED":
+                    break
+                time.sleep(0.5)
+            assert submitted.status_code == 200, submitted.text
+            answers = run_apart(release_and_puts(server, app_id, version, n, admin, bearer))
+            refused = [(a.request.url.path, a.status_code, a.text[:120]) for a in answers if a.status_code >= 300]
+            assert refused == []

@@ -173,3 +173,15 @@ def test_deleting_an_account_erases_the_email_a_studio_of_theirs_was_named_by(cl
         assert (released.user_id, released.name) == (None, developers.ERASED_STUDIO_NAME)
         kept = session.get(Developer, chosen_id)  # a name they chose is the studio's, not personal data
         assert (kept.user_id, kept.name) == (None, "Chosen Games")
+
+
+def test_a_long_email_accepts_an_invitation_and_its_studio_name_goes_with_the_account(client, studio, platform):
+    """A studio name is at most 80 characters and an email up to 254: a person with a longer address
+    was refused every invitation they accepted, for a name they never typed (attack57b)."""
+    email = "a" * 60 + "@" + "b" * 30 + ".example.com"
+    person, headers = join_team(studio, email, "viewer")
+    named = person.get("/api/developer").json()
+    assert named["name"] == email[:79] + "…"
+    assert person.post("/api/me/delete", json={"confirm": "DELETE"}, headers=headers).status_code == 200
+    with platform.db.session() as session:
+        assert session.get(Developer, named["id"]).name == developers.ERASED_STUDIO_NAME

@@ -116,6 +116,19 @@ def get_app(session: Session, app_id: str) -> App:
     return app
 
 
+def held_app(session: Session, app_id: str) -> App:
+    """``get_app``, its row held (FOR KEY SHARE on PostgreSQL) to the commit, before anything else
+    is locked: for a change that adds a row of the app's (a product, a leaderboard, a template). A
+    release holds the app's row for update, then the rows its manifest declares; such a change took
+    the row's turn first and then the app's (its insert's foreign key): the two waited for each
+    other, a deadlock, 503 (attack57b). Taken first, the app's row is the one order for both."""
+    statement = select(App).where(App.id == app_id).with_for_update(read=True, key_share=True)
+    app = session.scalar(statement)
+    if app is None:
+        raise NotFound(f"no app {app_id!r}")
+    return app
+
+
 def get_version(session: Session, app_id: str, version: str | None = None) -> AppVersion:
     """A version of an app, the released one when none is named."""
     if version is None:

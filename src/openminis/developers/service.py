@@ -60,9 +60,12 @@ class Person(Protocol):
     def kind(self) -> str: ...
 
 
+STUDIO_NAME_MAX = 80
+
+
 def _studio_name(name: str) -> str:
     name = " ".join(name.split())
-    if not 1 <= len(name) <= 80:
+    if not 1 <= len(name) <= STUDIO_NAME_MAX:
         raise InvalidArgument("name must be 1 to 80 characters", field="name")
     if text.has_controls(name) or text.has_invisible(name):
         raise InvalidArgument(NAME_CHARACTERS, field="name")
@@ -77,7 +80,7 @@ def become_developer(session: Session, user: Person, *, name: str, chosen: bool 
     differ only by their dots read alike."""
     if user.kind != "full":
         raise Forbidden("sign up for a full account before registering as a developer", code="ACCOUNT_REQUIRED")
-    name = _studio_name(name)
+    name = _studio_name(name if chosen else _unchosen_name(name))
     existing = session.scalar(select(Developer).where(Developer.user_id == user.id))
     if existing is not None:
         return existing
@@ -167,6 +170,14 @@ def developer_id_for(session: Session, user_id: str) -> str | None:
     return session.scalar(select(Developer.id).where(Developer.user_id == user_id))
 
 
+def _unchosen_name(email: str) -> str:
+    """The name of a studio its person did not name: their email, cut to a studio name's 80
+    characters. An address of 81 to 254 characters refused every invitation its person accepted,
+    for a name they never typed ("name must be 1 to 80 characters": attack57b)."""
+    email = " ".join(email.split())
+    return email if len(email) <= STUDIO_NAME_MAX else email[: STUDIO_NAME_MAX - 1] + "…"
+
+
 # What a studio named by its person's email is called once they deleted their account.
 ERASED_STUDIO_NAME = "A deleted account's studio"
 
@@ -177,9 +188,10 @@ def release_person(session: Session, user_id: str, *, email: str | None = None) 
     made as they accepted an invitation, or by ``minis publish --developer``) loses the address with
     the account: its apps' pages and its payouts showed it after the deletion (money57)."""
     if email:
+        named = {email.strip().lower(), _unchosen_name(email).lower()}
         session.execute(
             update(Developer)
-            .where(Developer.user_id == user_id, func.lower(Developer.name) == email.strip().lower())
+            .where(Developer.user_id == user_id, func.lower(Developer.name).in_(named))
             .values(name=ERASED_STUDIO_NAME)
         )
     session.execute(update(Developer).where(Developer.user_id == user_id).values(user_id=None))

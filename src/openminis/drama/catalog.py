@@ -102,20 +102,41 @@ def published_series(session: Session, series_id: str) -> Series:
     return series
 
 
+# The turn a drama app's sales share, and a takedown in it (of the app, a series or an episode) takes alone.
+SALES = "drama-sales"
+
+
 def selling_series(session: Session, series_id: str) -> Series:
     """``published_series`` for a sale of it (an episode unlocked with coins or an ad, the whole
-    series): from here to the sale's commit a takedown of the series, or of one of its episodes,
-    waits for it, and one committed before is read. PostgreSQL: the series' turn, shared with the
-    other sales, taken before the series is read; SQLite's writers take turns already. An unlock
-    read the series as published, waited behind the person's other purchases, and was charged
-    after the takedown had committed (drama57: 9 of 36)."""
-    share_turns(session, "series", series_id)
+    series): from here to the sale's commit a takedown of the series, of one of its episodes or of
+    its app waits for it, and one committed before is read (``selling``)."""
+    app_id = session.scalar(select(Series.app_id).where(Series.id == series_id))  # fixed for good
+    if app_id is None:
+        raise NotFound(f"no series {series_id!r}")
+    selling(session, app_id)
     return published_series(session, series_id)
 
 
+def selling(session: Session, app_id: str) -> None:
+    """A sale in the drama app ``app_id`` (an unlock, a series, a pass) from here to its commit:
+    taken before it reads what it sells, so that a takedown in the app waits for the sales under
+    way and every sale after the takedown reads it. PostgreSQL: the app's sales' turn, shared with
+    the other sales; SQLite's writers take turns already. An unlock read the series as published,
+    waited behind the person's other purchases, and was charged after the takedown had committed
+    (drama57: 9 of 36); so were unlocks, series and passes after their app's takedown, and passes
+    after their series' (attack57b)."""
+    share_turns(session, SALES, app_id)
+
+
+def stopping_sales(session: Session, app_id: str) -> None:
+    """A takedown's or a restore's side of ``selling``: it waits for the app's sales in flight."""
+    take_turns(session, SALES, app_id)
+
+
 def _taking_down(session: Session, series_id: str) -> None:
-    """A takedown's or a restore's side of ``selling_series``: it waits for the sales in flight."""
-    take_turns(session, "series", series_id)
+    app_id = session.scalar(select(Series.app_id).where(Series.id == series_id))
+    if app_id is not None:
+        stopping_sales(session, app_id)
 
 
 def search_series(session: Session, query: str, *, limit: int = 20) -> list[Series]:

@@ -19,6 +19,7 @@ from openminis.attribution import service as attribution
 from openminis.catalog import service as catalog
 from openminis.db import json_time, utcnow
 from openminis.drama import access
+from openminis.drama import catalog as drama_catalog
 from openminis.drama.models import DramaPass, Series, Subscription
 from openminis.errors import Conflict, InvalidArgument, NotFound
 from openminis.identity import app_identity
@@ -203,7 +204,11 @@ def subscribe(
     period bought now is a conversion of ``launch_id`` (the launch the player was opened in) and of
     the creator whose post brought the person within ``window``."""
     drama_pass = session.get(DramaPass, pass_id)
-    if drama_pass is None or not drama_pass.active or not _series_shown(session, drama_pass):
+    if drama_pass is None:
+        raise NotFound(f"no pass {pass_id!r}")
+    # Before what it sells is read: a takedown of the series or the app waits for it, or is read.
+    drama_catalog.selling(session, drama_pass.app_id)
+    if not drama_pass.active or not _series_shown(session, drama_pass):
         raise NotFound(f"no pass {pass_id!r}")
     catalog.open_app(session, drama_pass.app_id)  # no new passes in an app a moderator suspended
     # The person's turn for the pass's app, with their unlocks and series purchases there. One

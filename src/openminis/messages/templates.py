@@ -50,7 +50,7 @@ def put_template(session: Session, app_id: str, declared: ManifestMessage, *, de
     """Create or change a template as approved (a released version's manifest: its review covered
     it). Its grants stay: a person allowed the app this kind of message. A change waiting for
     review stays waiting unless the manifest now says the same."""
-    catalog.get_app(session, app_id)
+    catalog.held_app(session, app_id)
     template = session.get(MessageTemplate, (app_id, declared.id))
     now = utcnow()
     if template is None:
@@ -70,7 +70,7 @@ def propose_template(session: Session, app_id: str, declared: ManifestMessage) -
     """A template from the Open API: a new one, or a new text for one, waits for a reviewer. The
     same text again changes nothing (the one waiting, the one refused, or the approved one with
     nothing waiting); the approved text again withdraws a change that was waiting or refused."""
-    catalog.get_app(session, app_id)
+    catalog.held_app(session, app_id)  # before the template's row, as a release holds them
     text = Text(declared.title, tuple(declared.fields), declared.kind)
     now = utcnow()
     fresh = {

@@ -155,6 +155,7 @@ def item(session: Session, kind: str, item_id: str) -> Item:
 def _set_down(session: Session, kind: str, item_id: str, down: bool) -> dict[str, object]:
     """The item's own domain sets its flag; returns the item's state before (for the log)."""
     if kind == "app":
+        drama.stopping_sales(session, item_id)  # the app's drama sales in flight commit first
         return catalog.set_taken_down(session, item_id, down)
     if kind == "post":
         return creators.set_post_removed(session, item_id, down)

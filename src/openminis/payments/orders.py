@@ -73,7 +73,8 @@ def put_product(
             field="title",
         )
     # Puts of one product take turns: each made it when it found none, and on PostgreSQL all but the
-    # first of puts at once failed on the key, a 500 (console57).
+    # first of puts at once failed on the key, a 500 (console57). The app's row first (held_app).
+    catalog.held_app(session, app_id)
     take_turns(session, "product", app_id, product_id)
     product = session.get(Product, (app_id, product_id))
     if product is None:

@@ -34,7 +34,7 @@ def period_of(board: Leaderboard, at: datetime) -> str:
 
 def put_board(session: Session, app_id: str, declared: ManifestLeaderboard, *, declared_in: str) -> Leaderboard:
     """Create or change a board. Its scores stay: a changed reset starts counting in new periods."""
-    catalog.get_app(session, app_id)
+    catalog.held_app(session, app_id)  # before the board's turn, as a release holds them (held_app)
     take_turns(session, "leaderboard", app_id, declared.id)  # made once by puts at once (console57)
     board = session.get(Leaderboard, (app_id, declared.id))
     if board is None:

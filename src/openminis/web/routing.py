@@ -108,9 +108,10 @@ class _Literal:
 
 def _any_of(paths: list[str]) -> re.Pattern[str]:
     """One expression for the paths (with parameters) as Starlette compiles each (its convertors:
-    str, int, path...), its groups unnamed: a name may appear in several of them."""
+    str, int, path...), its groups unnamed: a name may appear in several of them. Whole to the very
+    end (``\\Z``, not ``$``, which Starlette's own end with): a path ending in a newline matches none."""
     alternatives = [compile_path(path)[0].pattern.removeprefix("^").removesuffix("$") for path in paths]
-    return re.compile("^(?:" + "|".join(re.sub(r"\(\?P<\w+>", "(?:", one) for one in alternatives) + ")$")
+    return re.compile("^(?:" + "|".join(re.sub(r"\(\?P<\w+>", "(?:", one) for one in alternatives) + r")\Z")
 
 
 def _route_path(scope: Scope) -> str:
