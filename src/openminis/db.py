@@ -326,6 +326,21 @@ def insert_ignoring_conflicts(session: Session, table: type[Base], values: dict[
     return session.execute(statement).first() is not None
 
 
+Row = TypeVar("Row", bound=Base)
+
+
+def made_once(session: Session, table: type[Row], values: dict[str, Any], *, hold: bool = False) -> Row:
+    """The row with ``values``' key, made with ``values`` if there is none yet: for a row the first
+    of several requests makes (a setting on first use). Each inserts it ignoring the others' and
+    reads the one that won; made with a plain INSERT, all but the first of such requests at once
+    failed on the key on PostgreSQL, a 500 (attack57). ``hold``: read it for update."""
+    insert_ignoring_conflicts(session, table, values)
+    key = tuple(values[column.name] for column in table.__table__.primary_key)
+    found = session.get(table, key[0] if len(key) == 1 else key, with_for_update=hold)
+    assert found is not None  # inserted now, or by the request that won the race
+    return found
+
+
 def take_turns(session: Session, *key: str) -> None:
     """Units that change the same thing (named by ``key``) run one after another from here to their
     end: for a rule that counts rows and then adds one (a daily limit), or a row that the first of

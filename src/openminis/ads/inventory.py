@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from openminis.ads import auction
 from openminis.ads.models import AdSettings, AdUnit
 from openminis.catalog import service as catalog
-from openminis.db import insert_ignoring_conflicts, take_turns, utcnow
+from openminis.db import made_once, take_turns, utcnow
 from openminis.egress import EgressPolicy
 from openminis.errors import Conflict, InvalidArgument, NotFound
 
@@ -164,13 +164,9 @@ def developer_share_bps(session: Session, app_id: str, default: int) -> int:
 def set_developer_share(session: Session, app_id: str, share_bps: int) -> AdSettings:
     catalog.get_app(session, app_id)
     _int(share_bps, "developer_share_bps", 0, 10_000, "basis points")
-    # The first share set makes the row, ignoring a twin's: shares set at once each added it, and on
-    # PostgreSQL all but one answered 500 (attack57's pattern, payments/settings_service.get).
-    insert_ignoring_conflicts(
-        session, AdSettings, {"app_id": app_id, "developer_share_bps": share_bps, "updated_at": utcnow()}
-    )
-    settings = session.get(AdSettings, app_id, with_for_update=True)
-    assert settings is not None  # inserted now, or by the request that won the race
+    # The first share set makes the row, whichever of several set at once.
+    values = {"app_id": app_id, "developer_share_bps": share_bps, "updated_at": utcnow()}
+    settings = made_once(session, AdSettings, values, hold=True)
     settings.developer_share_bps, settings.updated_at = share_bps, utcnow()
     session.flush()
     return settings

@@ -124,9 +124,7 @@ def held_app(session: Session, app_id: str) -> App:
     other, a deadlock, 503 (attack57b). Taken first, the app's row is the one order for both."""
     statement = select(App).where(App.id == app_id).with_for_update(read=True, key_share=True)
     app = session.scalar(statement)
-    if app is None:
-        raise NotFound(f"no app {app_id!r}")
-    return app
+    return app if app is not None else get_app(session, app_id)  # none: get_app's NotFound
 
 
 def get_version(session: Session, app_id: str, version: str | None = None) -> AppVersion:

@@ -66,7 +66,7 @@ STUDIO_NAME_MAX = 80
 def _studio_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= STUDIO_NAME_MAX:
-        raise InvalidArgument("name must be 1 to 80 characters", field="name")
+        raise InvalidArgument(f"name must be 1 to {STUDIO_NAME_MAX} characters", field="name")
     if text.has_controls(name) or text.has_invisible(name):
         raise InvalidArgument(NAME_CHARACTERS, field="name")
     return name
@@ -188,10 +188,10 @@ def release_person(session: Session, user_id: str, *, email: str | None = None) 
     made as they accepted an invitation, or by ``minis publish --developer``) loses the address with
     the account: its apps' pages and its payouts showed it after the deletion (money57)."""
     if email:
-        named = {email.strip().lower(), _unchosen_name(email).lower()}
+        named = _unchosen_name(email).lower()  # the address itself, unless it was cut to fit
         session.execute(
             update(Developer)
-            .where(Developer.user_id == user_id, func.lower(Developer.name).in_(named))
+            .where(Developer.user_id == user_id, func.lower(Developer.name) == named)
             .values(name=ERASED_STUDIO_NAME)
         )
     session.execute(update(Developer).where(Developer.user_id == user_id).values(user_id=None))

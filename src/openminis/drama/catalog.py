@@ -110,7 +110,7 @@ def selling_series(session: Session, series_id: str) -> Series:
     """``published_series`` for a sale of it (an episode unlocked with coins or an ad, the whole
     series): from here to the sale's commit a takedown of the series, of one of its episodes or of
     its app waits for it, and one committed before is read (``selling``)."""
-    app_id = session.scalar(select(Series.app_id).where(Series.id == series_id))  # fixed for good
+    app_id = _app_of(session, series_id)
     if app_id is None:
         raise NotFound(f"no series {series_id!r}")
     selling(session, app_id)
@@ -134,9 +134,14 @@ def stopping_sales(session: Session, app_id: str) -> None:
 
 
 def _taking_down(session: Session, series_id: str) -> None:
-    app_id = session.scalar(select(Series.app_id).where(Series.id == series_id))
+    app_id = _app_of(session, series_id)
     if app_id is not None:
         stopping_sales(session, app_id)
+
+
+def _app_of(session: Session, series_id: str) -> str | None:
+    """The series' app, read as a value (no Series loaded before its sale's turn): fixed for good."""
+    return session.scalar(select(Series.app_id).where(Series.id == series_id))
 
 
 def search_series(session: Session, query: str, *, limit: int = 20) -> list[Series]:

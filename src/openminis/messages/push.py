@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from openminis.catalog import service as catalog
-from openminis.db import insert_ignoring_conflicts, take_turns, utcnow
+from openminis.db import made_once, take_turns, utcnow
 from openminis.egress import EgressPolicy, Outcome
 from openminis.errors import InvalidArgument, TooMany
 from openminis.jobs import service as jobs
@@ -57,14 +57,13 @@ def vapid_key(session: Session) -> VapidKey:
     made = Vapid02()
     made.generate_keys()
     point = made.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    insert_ignoring_conflicts(
-        session,
-        VapidKey,
-        {"id": KEY_ID, "private_pem": made.private_pem().decode(), "public_key": b64url(point), "created_at": utcnow()},
-    )
-    found = session.get(VapidKey, KEY_ID)
-    assert found is not None  # inserted now, or by the process that won the race
-    return found
+    values = {
+        "id": KEY_ID,
+        "private_pem": made.private_pem().decode(),
+        "public_key": b64url(point),
+        "created_at": utcnow(),
+    }
+    return made_once(session, VapidKey, values)
 
 
 def check_key(value: object, field: str, size: int) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from openminis.db import insert_ignoring_conflicts, utcnow
+from openminis.db import made_once, utcnow
 from openminis.egress import EgressPolicy
 from openminis.payments import terms
 from openminis.payments.models import PaymentSettings
@@ -21,16 +21,10 @@ def check_notify_url(url: str, egress: EgressPolicy = PRODUCTION) -> str:
 
 
 def get(session: Session, app_id: str) -> PaymentSettings:
-    """The app's settings, made the first time anything reads them. Reads of a new app's settings
-    arriving at once each insert the row, the first wins and every one reads it: each made it with
-    a plain INSERT, and on PostgreSQL all but the first failed on the key, a 500 (attack57)."""
+    """The app's settings, made the first time anything reads them (by any of several reads at once)."""
     settings = session.get(PaymentSettings, app_id)
     if settings is None:
-        insert_ignoring_conflicts(
-            session, PaymentSettings, {"app_id": app_id, "notify_url": None, "updated_at": utcnow()}
-        )
-        settings = session.get(PaymentSettings, app_id)
-        assert settings is not None  # inserted now, or by the request that won the race
+        settings = made_once(session, PaymentSettings, {"app_id": app_id, "notify_url": None, "updated_at": utcnow()})
     return settings
 
 
